@@ -1,0 +1,88 @@
+/** NATS subjects and payloads for organizations (brokerages) and their API keys. */
+
+export const IdentityOrganizationSubjects = {
+  getCurrent: 'identity.organizations.get-current',
+  updateCurrent: 'identity.organizations.update-current',
+  apiKeyCreate: 'identity.api-keys.create',
+  apiKeyList: 'identity.api-keys.list',
+  apiKeyRevoke: 'identity.api-keys.revoke',
+  localMailboxList: 'identity.local-mailbox.list',
+} as const;
+
+export interface Branding {
+  displayName?: string | null;
+  logoUrl?: string | null;
+  primaryColor?: string | null;
+  secondaryColor?: string | null;
+}
+
+export interface OrganizationView {
+  id: string;
+  name: string;
+  branding: Branding;
+  /** Affiliate (referral) rate in basis points (1 bp = 0.01 %). */
+  affiliateRateBps: number;
+  /** Roles for which TOTP 2FA is mandatory (`owner`, `admin`). */
+  mfaRequiredRoles: string[];
+  /** Absolute lifetime of a login session (refresh-token family), in minutes. */
+  sessionLifetimeMinutes: number;
+  /** Key that identifies the organization on public lead forms (not a secret). */
+  publicFormKey: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OrganizationUpdateRequest {
+  name?: string;
+  branding?: Branding;
+  affiliateRateBps?: number;
+  mfaRequiredRoles?: string[];
+  sessionLifetimeMinutes?: number;
+  /** When true, a new `publicFormKey` replaces the old one. */
+  rotatePublicFormKey?: boolean;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  /** First characters of the key, to tell keys apart; the key itself is never shown again. */
+  prefix: string;
+  scopes: string[];
+  createdBy: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface ApiKeyCreateRequest {
+  name: string;
+  scopes: string[];
+}
+
+export interface ApiKeyCreateResponse extends ApiKeyView {
+  /** The secret key, shown once; callers send it as `X-Api-Key`. */
+  key: string;
+}
+
+export interface ApiKeyRevokeRequest {
+  id: string;
+}
+
+export interface LocalMailboxListRequest {
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A message the local email adapter recorded instead of sending. */
+export interface LocalMailView {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** What the message is for: `password_reset`, `email_verification`, `invitation`, `security_notice`. */
+  template: string;
+  /** Machine-readable values carried by the message (e.g. the token of a reset link). */
+  variables: Record<string, string>;
+  createdAt: string;
+}

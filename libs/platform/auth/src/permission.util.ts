@@ -1,0 +1,24 @@
+import type { Actor, PermissionKey, PermissionScope } from '@keyhouse/contracts';
+
+const SCOPE_RANK: Record<PermissionScope, number> = { own: 1, team: 2, org: 3 };
+
+/**
+ * The widest scope at which `actor` holds `resource:action` (`org` > `team` > `own`), or null when
+ * it does not hold it at all. Services filter queries by this scope.
+ */
+export function scopeOf(actor: Actor | null | undefined, permission: PermissionKey): PermissionScope | null {
+  if (!actor) return null;
+  let best: PermissionScope | null = null;
+  const prefix = `${permission}:`;
+  for (const granted of actor.permissions) {
+    if (!granted.startsWith(prefix)) continue;
+    const scope = granted.slice(prefix.length) as PermissionScope;
+    if (!(scope in SCOPE_RANK)) continue;
+    if (!best || SCOPE_RANK[scope] > SCOPE_RANK[best]) best = scope;
+  }
+  return best;
+}
+
+export function hasPermission(actor: Actor | null | undefined, permission: PermissionKey): boolean {
+  return scopeOf(actor, permission) !== null;
+}

@@ -1,0 +1,3 @@
+export * from './data-source.options';
+export * from './keyset-pagination.util';
+export * from './database.module';

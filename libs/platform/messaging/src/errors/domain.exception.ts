@@ -1,0 +1,62 @@
+import type { ErrorKind, FieldError, RpcErrorBody } from '@keyhouse/contracts';
+
+/**
+ * The one exception type services throw for an expected failure. `kind` decides the HTTP status at
+ * the gateway (`ERROR_KIND_STATUS`), `code` is the stable machine-readable reason that tests and
+ * clients assert (each module has its own code enum), `errors` names invalid fields.
+ */
+export class DomainException extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    readonly errors?: FieldError[],
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainException';
+  }
+
+  toBody(): RpcErrorBody {
+    return {
+      kind: this.kind,
+      code: this.code,
+      message: this.message,
+      ...(this.errors?.length ? { errors: this.errors } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+
+  static fromBody(body: RpcErrorBody): DomainException {
+    return new DomainException(body.kind, body.code, body.message, body.errors, body.details);
+  }
+
+  static notFound(code: string, what: string): DomainException {
+    return new DomainException('not_found', code, `${what} not found`);
+  }
+
+  static forbidden(code = 'FORBIDDEN', message = 'You do not have permission to do this'): DomainException {
+    return new DomainException('forbidden', code, message);
+  }
+
+  static validation(errors: FieldError[], code = 'VALIDATION_FAILED'): DomainException {
+    return new DomainException('validation', code, 'The request has invalid fields', errors);
+  }
+}
+
+/** Codes used by the platform itself (transport and generic failures). */
+export enum PlatformErrorCode {
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  ServiceTimeout = 'SERVICE_TIMEOUT',
+  Internal = 'INTERNAL_ERROR',
+  ValidationFailed = 'VALIDATION_FAILED',
+  MalformedJson = 'MALFORMED_JSON',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  NotFound = 'NOT_FOUND',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  RateLimited = 'RATE_LIMITED',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
+  IdempotencyKeyInFlight = 'IDEMPOTENCY_KEY_IN_FLIGHT',
+  IdempotencyKeyInvalid = 'IDEMPOTENCY_KEY_INVALID',
+}

@@ -1,0 +1,50 @@
+import { ERROR_KIND_STATUS, type FieldError, type RpcErrorBody } from '@keyhouse/contracts';
+
+/**
+ * RFC 9457 problem details (`application/problem+json`), extended with `code` (stable reason),
+ * `errors[]` (invalid fields) and `requestId`.
+ */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  code: string;
+  errors?: FieldError[];
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** Maps a service error to problem details; `type` is a stable URN per code. */
+export function toProblemDetails(error: RpcErrorBody, instance?: string, requestId?: string): ProblemDetails {
+  const status = ERROR_KIND_STATUS[error.kind] ?? 500;
+  return {
+    type: `urn:keyhouse:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail: error.message,
+    ...(instance ? { instance } : {}),
+    code: error.code,
+    ...(error.errors?.length ? { errors: error.errors } : {}),
+    ...(error.details ?? {}),
+    ...(requestId ? { requestId } : {}),
+  };
+}

@@ -1,0 +1,100 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import type { RequestEnvelope, RpcReply } from '@keyhouse/contracts';
+import { runWithRequestContext } from '@keyhouse/platform/observability';
+import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
+import { NATS_CONNECTION, NATS_OPTIONS, RPC_HANDLER_METADATA, type NatsModuleOptions } from './nats.constant';
+
+type Handler = (envelope: RequestEnvelope) => unknown;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Subscribes every `@RpcHandler(subject)` method of the application's providers to its subject,
+ * in the queue group named after the service so that replicas share the load (each request is
+ * handled once). Replies are `RpcReply` JSON; unexpected errors are logged and answered with a
+ * generic `INTERNAL_ERROR` that carries no stack or message.
+ */
+@Injectable()
+export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RpcServer.name);
+  private readonly subscriptions: Subscription[] = [];
+  private readonly handlers = new Map<string, Handler>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
+    @Inject(NATS_OPTIONS) private readonly options: NatsModuleOptions,
+  ) {}
+
+  /** Subjects this process answers (without the prefix). */
+  get subjects(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  onApplicationBootstrap(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const method = instance[name] as Handler;
+        const subject = this.reflector.get<string | undefined>(RPC_HANDLER_METADATA, method);
+        if (!subject) continue;
+        if (this.handlers.has(subject)) throw new Error(`Two handlers for NATS subject ${subject}`);
+        this.handlers.set(subject, method.bind(instance));
+      }
+    }
+    for (const [subject, handler] of this.handlers) {
+      const subscription = this.connection.subscribe(this.options.subjectPrefix + subject, {
+        queue: this.options.serviceName,
+        callback: (error, message) => {
+          if (error) {
+            this.logger.error({ err: error, subject }, 'NATS subscription error');
+            return;
+          }
+          void this.dispatch(subject, handler, message);
+        },
+      });
+      this.subscriptions.push(subscription);
+    }
+    this.logger.log(`Answering ${this.handlers.size} NATS subjects in queue group ${this.options.serviceName}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions.length = 0;
+  }
+
+  private async dispatch(subject: string, handler: Handler, message: Msg): Promise<void> {
+    let reply: RpcReply;
+    let envelope: RequestEnvelope | undefined;
+    try {
+      const request = JSON.parse(decoder.decode(message.data)) as RequestEnvelope;
+      envelope = request;
+      const data = await runWithRequestContext(
+        { requestId: request.requestId, traceparent: request.traceparent },
+        () => handler(request),
+      );
+      reply = { ok: true, data: data === undefined ? null : data };
+    } catch (error) {
+      if (error instanceof DomainException) {
+        reply = { ok: false, error: error.toBody() };
+      } else {
+        this.logger.error(
+          { err: error, subject, requestId: envelope?.requestId },
+          `Unhandled error in ${subject}: ${(error as Error)?.message}`,
+        );
+        reply = {
+          ok: false,
+          error: { kind: 'internal', code: PlatformErrorCode.Internal, message: 'An unexpected error occurred' },
+        };
+      }
+    }
+    if (message.reply) message.respond(encoder.encode(JSON.stringify(reply)));
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { eventSchemaUrn, eventTopic, type Actor, type CloudEvent } from '@keyhouse/contracts';
+import { newId } from '@keyhouse/util';
+import { OUTBOX_OPTIONS, type OutboxOptions } from './outbox.constant';
+
+/** What a service says happened; the outbox fills in the CloudEvents envelope. */
+export interface DomainEventInput<TData = unknown> {
+  type: string;
+  version?: number;
+  /** Aggregate id: the CloudEvents `subject` and the Kafka message key. */
+  subject: string;
+  orgId: string;
+  data: TData;
+}
+
+/** Request context that every event of a request carries (who, and correlation ids). */
+export interface EventContext {
+  actor: Actor | null;
+  requestId?: string;
+  traceparent?: string;
+}
+
+/**
+ * Writes domain events to the service's `outbox_event` table inside the caller's transaction
+ * (pass the transaction's `EntityManager`), so the event exists if and only if the change commits.
+ * The relay publishes it later; nothing here talks to Kafka.
+ */
+@Injectable()
+export class OutboxService {
+  constructor(@Inject(OUTBOX_OPTIONS) private readonly options: OutboxOptions) {}
+
+  buildEvent<TData>(input: DomainEventInput<TData>, context: EventContext): CloudEvent<TData> {
+    const actor = context.actor;
+    return {
+      specversion: '1.0',
+      id: newId(),
+      source: `keyhouse/${this.options.serviceName}`,
+      type: input.type,
+      subject: input.subject,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      dataschema: eventSchemaUrn(input.type, input.version ?? 1),
+      orgid: input.orgId,
+      actortype: actor?.type ?? 'system',
+      ...(actor?.type === 'api_key' ? { actorid: actor.apiKeyId } : actor?.userId ? { actorid: actor.userId } : {}),
+      ...(actor?.role ? { actorrole: actor.role } : {}),
+      ...(context.requestId ? { requestid: context.requestId } : {}),
+      ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+      data: input.data,
+    };
+  }
+
+  async publish(manager: EntityManager, inputs: DomainEventInput[], context: EventContext): Promise<CloudEvent[]> {
+    if (inputs.length === 0) return [];
+    const events = inputs.map((input) => this.buildEvent(input, context));
+    const topic = this.options.topicPrefix + eventTopic(this.options.serviceName);
+    const values: unknown[] = [];
+    const rows = events.map((event, i) => {
+      values.push(event.id, topic, event.subject, event.type, JSON.stringify(event), JSON.stringify(headersOf(event)));
+      const base = i * 6;
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb, $${base + 6}::jsonb)`;
+    });
+    await manager.query(
+      `INSERT INTO "${this.options.schema}".outbox_event (id, topic, message_key, event_type, payload, headers) VALUES ${rows.join(', ')}`,
+      values,
+    );
+    return events;
+  }
+}
+
+/** Kafka headers of an event (CloudEvents Kafka binding, binary-mode attribute names). */
+function headersOf(event: CloudEvent): Record<string, string> {
+  return {
+    ce_id: event.id,
+    ce_type: event.type,
+    ce_source: event.source,
+    ce_specversion: event.specversion,
+    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+  };
+}

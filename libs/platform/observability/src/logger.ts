@@ -1,0 +1,74 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { type Logger } from 'pino';
+import { currentRequestContext, traceIdOf } from './request-context';
+
+/**
+ * JSON logger (pino) for a service. Every line carries `service`, and inside a request the
+ * `requestId` and `traceId`. Credentials are redacted wherever they appear in logged objects.
+ */
+export function createLogger(service: string, level = 'info'): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    messageKey: 'msg',
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'newPassword',
+        '*.newPassword',
+        'refreshToken',
+        '*.refreshToken',
+        'accessToken',
+        '*.accessToken',
+        'headers.authorization',
+        'headers["x-api-key"]',
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+      ],
+      censor: '[redacted]',
+    },
+    mixin() {
+      const context = currentRequestContext();
+      if (!context) return {};
+      const traceId = traceIdOf(context.traceparent);
+      return traceId ? { requestId: context.requestId, traceId } : { requestId: context.requestId };
+    },
+  });
+}
+
+/** Routes Nest's own logging to pino. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    if (message !== null && typeof message === 'object') {
+      const { msg, ...fields } = message as Record<string, unknown>;
+      const text = typeof msg === 'string' ? msg : typeof rest[0] === 'string' && rest[0] !== context ? rest[0] : undefined;
+      this.logger[level]({ ...fields, context }, text);
+      return;
+    }
+    this.logger[level]({ context }, String(message));
+  }
+}

@@ -1,0 +1,22 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { collectDefaultMetrics, register } from 'prom-client';
+
+let defaultsCollected = false;
+
+/** Starts collecting the Node.js process metrics once per process (idempotent). */
+export function collectProcessMetrics(service: string): void {
+  if (defaultsCollected) return;
+  defaultsCollected = true;
+  register.setDefaultLabels({ service });
+  collectDefaultMetrics();
+}
+
+/** Prometheus text exposition format 0.0.4 of the default registry at `/metrics`. */
+@Controller('metrics')
+export class MetricsController {
+  @Get()
+  @Header('Content-Type', register.contentType)
+  metrics(): Promise<string> {
+    return register.metrics();
+  }
+}

@@ -1,0 +1,36 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+
+/** Correlation ids of the request being handled, read by the logger on every line. */
+export interface RequestContext {
+  requestId: string;
+  traceparent?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+export function currentRequestContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** Trace id of a W3C Trace Context `traceparent` (https://www.w3.org/TR/trace-context/), or undefined. */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  return match && !/^0+$/.test(match[1]) ? match[1] : undefined;
+}
+
+/**
+ * Continues the caller's trace with a new span id, or starts a new sampled trace when the incoming
+ * header is absent or malformed (W3C Trace Context §4.3).
+ */
+export function nextTraceparent(incoming: string | undefined): string {
+  const traceId = traceIdOf(incoming) ?? randomBytes(16).toString('hex');
+  const flags = incoming && TRACEPARENT.test(incoming) ? incoming.slice(-2) : '01';
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+}

@@ -1,0 +1,3 @@
+export * from './id.util';
+export * from './cursor.util';
+export * from './hash.util';
