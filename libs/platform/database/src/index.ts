@@ -1,3 +1,4 @@
 export * from './data-source.options';
 export * from './keyset-pagination.util';
 export * from './database.module';
+export * from './prepared-query.util';

@@ -1,16 +1,5 @@
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { Page } from '@keyhouse/contracts';
 import { decodeCursor, encodeCursor, pageLimit } from '@keyhouse/util';
-
-export interface KeysetOptions<T> {
-  /** Query alias of the listed entity (`user`). */
-  alias: string;
-  /** Entity property sorted by (`createdAt`); the id breaks ties. Must be indexed with `id`. */
-  sortBy: keyof T & string;
-  direction: 'ASC' | 'DESC';
-  cursor?: string;
-  limit?: number;
-}
 
 export class InvalidCursorError extends Error {
   constructor() {
@@ -18,42 +7,55 @@ export class InvalidCursorError extends Error {
   }
 }
 
+export interface KeysetQuery {
+  /** SQL expression sorted by, e.g. `u.created_at`; `(sortColumn, idColumn)` must be indexed. */
+  sortColumn: string;
+  /** Tie-breaker column, e.g. `u.id`. */
+  idColumn: string;
+  direction: 'ASC' | 'DESC';
+  cursor?: string;
+  limit?: number;
+  /** Number of the first SQL parameter this helper may use (`$n`). */
+  firstParam: number;
+}
+
 /**
- * Keyset ("seek") pagination: `WHERE (sort, id) > (:v, :id) ORDER BY sort, id LIMIT n+1`. Cost does
- * not grow with the page number, unlike OFFSET (ARCHITECTURE.md: 650 ms vs 4 ms at 500k rows).
- * Throws `InvalidCursorError` for a cursor this helper did not make.
+ * Keyset ("seek") pagination for raw SQL: `WHERE (sort, id) > ($n, $n+1) ORDER BY sort, id LIMIT
+ * limit+1`. Its cost does not grow with the page number, unlike OFFSET (ARCHITECTURE.md: 650 ms vs
+ * 4 ms at 500k rows). Returns the condition (or `TRUE`), the ORDER BY/LIMIT tail and parameters.
+ * Throws `InvalidCursorError` for a cursor this helper did not make. Sort values are compared as
+ * text for strings and as timestamptz for ISO times.
  */
-export async function paginate<T extends ObjectLiteral & { id: string }>(
-  query: SelectQueryBuilder<T>,
-  options: KeysetOptions<T>,
-): Promise<Page<T>> {
-  const limit = pageLimit(options.limit);
-  const column = `${options.alias}.${options.sortBy}`;
-  const idColumn = `${options.alias}.id`;
-  const op = options.direction === 'ASC' ? '>' : '<';
-  if (options.cursor) {
-    const position = decodeCursor(options.cursor);
-    if (!position) throw new InvalidCursorError();
-    query.andWhere(`(${column}, ${idColumn}) ${op} (:keysetValue, :keysetId)`, {
-      keysetValue: position.v,
-      keysetId: position.id,
-    });
-  }
-  const rows = await query
-    .orderBy(column, options.direction)
-    .addOrderBy(idColumn, options.direction)
-    .take(undefined)
-    .limit(limit + 1)
-    .getMany();
-  const hasMore = rows.length > limit;
-  const items = hasMore ? rows.slice(0, limit) : rows;
-  const last = items[items.length - 1];
-  const value = last ? (last[options.sortBy] as unknown) : null;
+export function keyset(query: KeysetQuery): { where: string; tail: string; params: unknown[]; limit: number } {
+  const limit = pageLimit(query.limit);
+  const op = query.direction === 'ASC' ? '>' : '<';
+  const tail = `ORDER BY ${query.sortColumn} ${query.direction}, ${query.idColumn} ${query.direction} LIMIT ${limit + 1}`;
+  if (!query.cursor) return { where: 'TRUE', tail, params: [], limit };
+  const position = decodeCursor(query.cursor);
+  if (!position) throw new InvalidCursorError();
+  const n = query.firstParam;
   return {
-    items,
-    nextCursor:
-      hasMore && last
-        ? encodeCursor({ v: value instanceof Date ? value.toISOString() : (value as string | number | null), id: last.id })
-        : null,
+    where: `(${query.sortColumn}, ${query.idColumn}) ${op} ($${n}, $${n + 1})`,
+    tail,
+    params: [position.v, position.id],
+    limit,
   };
+}
+
+/** Cuts the extra row fetched by `keyset` and builds the next cursor from the last item. */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  position: (row: Row) => { v: string | number | Date | null; id: string },
+  map: (row: Row) => Item,
+): Page<Item> {
+  const hasMore = rows.length > limit;
+  const kept = hasMore ? rows.slice(0, limit) : rows;
+  const last = kept[kept.length - 1];
+  let nextCursor: string | null = null;
+  if (hasMore && last) {
+    const { v, id } = position(last);
+    nextCursor = encodeCursor({ v: v instanceof Date ? v.toISOString() : v, id });
+  }
+  return { items: kept.map(map), nextCursor };
 }

@@ -42,6 +42,11 @@ export interface TokenPair {
   refreshToken: string;
   expiresIn: number;
   tokenType: 'Bearer';
+  /**
+   * Set when the organization requires 2FA for the user's role and the user has not enrolled:
+   * the tokens then carry no permissions until enrolment is confirmed and the session refreshed.
+   */
+  mfaEnrollmentRequired?: true;
 }
 
 export interface RegisterResponse extends TokenPair {

@@ -1,0 +1,9 @@
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: 'gateway:integration',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/test/**/*.integration-spec.ts'],
+  globalSetup: '<rootDir>/../../libs/testing/src/jest-global-setup.js',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,113 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { SecretCipher } from '@keyhouse/platform/auth';
+import { DatabaseModule } from '@keyhouse/platform/database';
+import { NATS_CONNECTION, NatsModule, OutboxModule, OutboxRelay } from '@keyhouse/platform/messaging';
+import { HealthModule, MetricsController } from '@keyhouse/platform/observability';
+import { IDENTITY_CONFIG, type IdentityConfig } from './config/identity.config';
+import { InitialIdentitySchema1763683200000 } from './database/migrations/1763683200000-initial-identity-schema';
+import { ApiKeysService } from './modules/api-keys/api-keys.service';
+import { AuthRpcController } from './modules/auth/auth.rpc.controller';
+import { AuthService } from './modules/auth/auth.service';
+import { MfaService } from './modules/auth/mfa.service';
+import { OneTimeTokenService } from './modules/auth/one-time-token.service';
+import { PasswordService } from './modules/auth/password.service';
+import { RevocationService } from './modules/auth/revocation.service';
+import { SessionService } from './modules/auth/session.service';
+import { SECRET_CIPHER, SigningKeyService } from './modules/auth/signing-key.service';
+import { TotpService } from './modules/auth/totp.service';
+import { IdentityEvents } from './modules/identity-events.service';
+import { EMAIL_SENDER } from './modules/mail/email-sender.port';
+import { LocalEmailSender } from './modules/mail/local-email-sender.adapter';
+import { LocalMailboxService } from './modules/mail/local-mailbox.service';
+import { OrganizationsRpcController } from './modules/organizations/organizations.rpc.controller';
+import { OrganizationsService } from './modules/organizations/organizations.service';
+import { AgentsService } from './modules/users/agents.service';
+import { RolePermissionsService } from './modules/users/role-permissions.service';
+import { RolesService } from './modules/users/roles.service';
+import { TeamsService } from './modules/users/teams.service';
+import { UserQueries } from './modules/users/user.queries';
+import { UsersRpcController } from './modules/users/users.rpc.controller';
+import { UsersService } from './modules/users/users.service';
+
+export const IDENTITY_SERVICE_NAME = 'identity';
+
+/** The identity service: NATS responders, outbox relay, and HTTP health and metrics. */
+@Module({})
+export class IdentityAppModule {
+  static forRoot(config: IdentityConfig): DynamicModule {
+    return {
+      module: IdentityAppModule,
+      imports: [
+        DatabaseModule.forRoot({
+          serviceName: IDENTITY_SERVICE_NAME,
+          url: config.IDENTITY_DATABASE_URL,
+          schema: config.IDENTITY_DATABASE_SCHEMA,
+          entities: [],
+          migrations: [InitialIdentitySchema1763683200000],
+        }),
+        NatsModule.forRoot({
+          serviceName: IDENTITY_SERVICE_NAME,
+          servers: config.NATS_URL,
+          subjectPrefix: config.NATS_SUBJECT_PREFIX,
+          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+        }),
+        OutboxModule.forRoot({
+          serviceName: IDENTITY_SERVICE_NAME,
+          schema: config.IDENTITY_DATABASE_SCHEMA,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          kafka: { clientId: IDENTITY_SERVICE_NAME, brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX },
+        }),
+        HealthModule.forRoot({
+          inject: [DataSource, NATS_CONNECTION, OutboxRelay],
+          useFactory: (dataSource: DataSource, nats: NatsConnection, relay: OutboxRelay) => [
+            {
+              name: 'postgres',
+              probe: async () => {
+                await dataSource.query('SELECT 1');
+                return { healthy: true };
+              },
+            },
+            { name: 'nats', probe: async () => ({ healthy: !nats.isClosed() && !nats.isDraining() }) },
+            {
+              name: 'outbox',
+              liveness: true,
+              probe: async () => {
+                const ageMs = Date.now() - relay.lastPollAt;
+                return { healthy: ageMs < 60_000, details: { lastPollAgeMs: ageMs } };
+              },
+            },
+          ],
+        }),
+      ],
+      controllers: [MetricsController, AuthRpcController, UsersRpcController, OrganizationsRpcController],
+      providers: [
+        { provide: IDENTITY_CONFIG, useValue: config },
+        {
+          provide: SECRET_CIPHER,
+          useFactory: () => new SecretCipher(config.IDENTITY_ENCRYPTION_KEYS.ring, config.IDENTITY_ENCRYPTION_KEYS.activeKeyId),
+        },
+        { provide: EMAIL_SENDER, useClass: LocalEmailSender },
+        IdentityEvents,
+        PasswordService,
+        TotpService,
+        SigningKeyService,
+        RevocationService,
+        RolePermissionsService,
+        SessionService,
+        OneTimeTokenService,
+        MfaService,
+        AuthService,
+        UserQueries,
+        UsersService,
+        AgentsService,
+        TeamsService,
+        RolesService,
+        OrganizationsService,
+        ApiKeysService,
+        LocalMailboxService,
+      ],
+    };
+  }
+}

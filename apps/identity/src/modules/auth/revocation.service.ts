@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { NatsConnection } from 'nats';
+import type { DataSource, EntityManager } from 'typeorm';
+import { IDENTITY_REVOCATION_BROADCAST, type Revocation } from '@keyhouse/contracts';
+import { NATS_CONNECTION, NATS_OPTIONS, type NatsModuleOptions } from '@keyhouse/platform/messaging';
+
+/** A session revocation never lapses: every token of that session is refused. */
+const SESSION_NOT_BEFORE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Records access-token revocations (`token_revocation`) and announces them to gateways on the
+ * NATS subject `identity.broadcast.revocation`; gateways also re-read the list periodically
+ * (`identity.auth.revocations`), so a lost broadcast is corrected within the resync interval.
+ */
+@Injectable()
+export class RevocationService {
+  private readonly logger = new Logger(RevocationService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    @Inject(NATS_OPTIONS) private readonly natsOptions: NatsModuleOptions,
+  ) {}
+
+  /** Revokes every access token of session (refresh-token family) `sessionId`. */
+  async revokeSession(manager: EntityManager, sessionId: string): Promise<Revocation> {
+    return this.record(manager, 'session', sessionId, SESSION_NOT_BEFORE);
+  }
+
+  /** Revokes every access token of `userId` issued before now. */
+  async revokeUser(manager: EntityManager, userId: string): Promise<Revocation> {
+    return this.record(manager, 'user', userId, Date.now());
+  }
+
+  /** Announces revocations; call after the transaction that recorded them committed. */
+  broadcast(revocations: Revocation[]): void {
+    if (revocations.length === 0) return;
+    try {
+      this.nats.publish(
+        this.natsOptions.subjectPrefix + IDENTITY_REVOCATION_BROADCAST,
+        new TextEncoder().encode(JSON.stringify(revocations)),
+      );
+    } catch (error) {
+      this.logger.warn(`Revocation broadcast failed (gateways resync): ${(error as Error).message}`);
+    }
+  }
+
+  async since(sinceMs: number): Promise<Revocation[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT kind, subject_id, not_before_ms, created_at FROM token_revocation
+        WHERE created_at >= to_timestamp($1::double precision / 1000) ORDER BY id`,
+      [sinceMs],
+    )) as Array<{ kind: 'session' | 'user'; subject_id: string; not_before_ms: string; created_at: Date }>;
+    return rows.map((row) => ({
+      kind: row.kind,
+      id: row.subject_id,
+      notBefore: Number(row.not_before_ms),
+      at: row.created_at.getTime(),
+    }));
+  }
+
+  private async record(manager: EntityManager, kind: 'session' | 'user', id: string, notBefore: number): Promise<Revocation> {
+    await manager.query(`INSERT INTO token_revocation (kind, subject_id, not_before_ms) VALUES ($1, $2, $3)`, [
+      kind,
+      id,
+      notBefore,
+    ]);
+    return { kind, id, notBefore, at: Date.now() };
+  }
+}

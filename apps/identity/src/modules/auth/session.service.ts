@@ -1,0 +1,170 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Revocation, TokenPair } from '@keyhouse/contracts';
+import { ACCESS_TOKEN_TTL_SECONDS } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { newId, randomToken, sha256Hex } from '@keyhouse/util';
+import { IdentityErrorCode } from '../../identity.exception';
+import { RolePermissionsService } from '../users/role-permissions.service';
+import { RevocationService } from './revocation.service';
+import { SigningKeyService } from './signing-key.service';
+
+export interface SessionUser {
+  id: string;
+  orgId: string;
+  role: string;
+  mfaEnabled: boolean;
+}
+
+export interface ClientInfo {
+  ip?: string;
+  userAgent?: string;
+}
+
+/** Outcome of a refresh: new tokens, or the reuse of a spent token (its family is then revoked). */
+export type RotationResult =
+  | { kind: 'rotated'; tokens: TokenPair; userId: string; orgId: string; revocations: Revocation[] }
+  | { kind: 'reused'; userId: string; orgId: string; familyId: string; revocations: Revocation[] };
+
+/**
+ * Login sessions. A session is a refresh-token family (its id is the `sid` claim): refresh tokens
+ * are 256-bit random strings stored as SHA-256 hashes, single use and rotated on every refresh; the
+ * family has an absolute lifetime (the organization's session lifetime). Presenting a spent token
+ * revokes the whole family (RFC 9700 §4.14.2, refresh token rotation with reuse detection).
+ */
+@Injectable()
+export class SessionService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly signingKeys: SigningKeyService,
+    private readonly roles: RolePermissionsService,
+    private readonly revocations: RevocationService,
+  ) {}
+
+  /** Starts a new session for `user` and returns its first tokens. */
+  async start(manager: EntityManager, user: SessionUser, client: ClientInfo): Promise<TokenPair> {
+    const [{ minutes }] = (await manager.query(
+      `SELECT session_lifetime_minutes AS minutes FROM organization WHERE id = $1`,
+      [user.orgId],
+    )) as Array<{ minutes: number }>;
+    const familyId = newId();
+    const expiresAt = new Date(Date.now() + minutes * 60_000);
+    const refreshToken = await this.insertRefreshToken(manager, user, familyId, expiresAt, client);
+    return this.tokens(manager, user, familyId, refreshToken);
+  }
+
+  /** Exchanges a refresh token for new tokens; see `RotationResult`. Throws 401 for unknown tokens. */
+  async rotate(refreshToken: string, client: ClientInfo): Promise<RotationResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = (await manager.query(
+        `SELECT rt.id, rt.family_id, rt.expires_at, rt.used_at, rt.revoked_at,
+                u.id AS user_id, u.org_id, u.role, u.status, u.mfa_enabled
+           FROM refresh_token rt JOIN app_user u ON u.id = rt.user_id
+          WHERE rt.token_hash = $1 FOR UPDATE OF rt`,
+        [sha256Hex(refreshToken)],
+      )) as Array<{
+        id: string;
+        family_id: string;
+        expires_at: Date;
+        used_at: Date | null;
+        revoked_at: Date | null;
+        user_id: string;
+        org_id: string;
+        role: string;
+        status: string;
+        mfa_enabled: boolean;
+      }>;
+      if (!row || row.revoked_at || row.expires_at.getTime() <= Date.now() || row.status !== 'active') {
+        throw invalidRefreshToken();
+      }
+      if (row.used_at) {
+        const revocations = await this.revokeFamily(manager, row.family_id);
+        return { kind: 'reused', userId: row.user_id, orgId: row.org_id, familyId: row.family_id, revocations };
+      }
+      await manager.query(`UPDATE refresh_token SET used_at = now() WHERE id = $1`, [row.id]);
+      const user: SessionUser = { id: row.user_id, orgId: row.org_id, role: row.role, mfaEnabled: row.mfa_enabled };
+      const next = await this.insertRefreshToken(manager, user, row.family_id, row.expires_at, client);
+      const tokens = await this.tokens(manager, user, row.family_id, next);
+      return { kind: 'rotated', tokens, userId: row.user_id, orgId: row.org_id, revocations: [] };
+    });
+  }
+
+  /** Revokes one session: its refresh tokens and its access tokens. */
+  async revokeFamily(manager: EntityManager, familyId: string): Promise<Revocation[]> {
+    await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [
+      familyId,
+    ]);
+    return [await this.revocations.revokeSession(manager, familyId)];
+  }
+
+  /** Family id of a refresh token, or null. */
+  async familyOf(manager: EntityManager, refreshToken: string): Promise<{ familyId: string; userId: string } | null> {
+    const [row] = (await manager.query(`SELECT family_id, user_id FROM refresh_token WHERE token_hash = $1`, [
+      sha256Hex(refreshToken),
+    ])) as Array<{ family_id: string; user_id: string }>;
+    return row ? { familyId: row.family_id, userId: row.user_id } : null;
+  }
+
+  /**
+   * Ends every session of `userId` except `keepFamilyId`. Access tokens of other sessions are
+   * revoked per session, so the kept session's current access token stays valid.
+   */
+  async revokeAllSessions(manager: EntityManager, userId: string, keepFamilyId?: string): Promise<Revocation[]> {
+    const families = (await manager.query(
+      `SELECT DISTINCT family_id FROM refresh_token
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() AND ($2::uuid IS NULL OR family_id <> $2::uuid)`,
+      [userId, keepFamilyId ?? null],
+    )) as Array<{ family_id: string }>;
+    const revocations: Revocation[] = [];
+    for (const { family_id } of families) revocations.push(...(await this.revokeFamily(manager, family_id)));
+    if (!keepFamilyId) revocations.push(await this.revocations.revokeUser(manager, userId));
+    return revocations;
+  }
+
+  private async insertRefreshToken(
+    manager: EntityManager,
+    user: SessionUser,
+    familyId: string,
+    expiresAt: Date,
+    client: ClientInfo,
+  ): Promise<string> {
+    const token = randomToken(32);
+    await manager.query(
+      `INSERT INTO refresh_token (id, org_id, user_id, family_id, token_hash, expires_at, ip, user_agent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [newId(), user.orgId, user.id, familyId, sha256Hex(token), expiresAt, client.ip ?? null, client.userAgent?.slice(0, 512) ?? null],
+    );
+    return token;
+  }
+
+  private async tokens(manager: EntityManager, user: SessionUser, familyId: string, refreshToken: string): Promise<TokenPair> {
+    const [permissions, teamIds, [org]] = await Promise.all([
+      this.roles.permissionsOf(manager, user.orgId, user.role),
+      this.roles.teamIdsOf(manager, user.id),
+      manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [user.orgId]) as Promise<
+        Array<{ mfa_required_roles: string[] }>
+      >,
+    ]);
+    const enrollmentRequired = !user.mfaEnabled && org.mfa_required_roles.includes(user.role);
+    const accessToken = await this.signingKeys.signAccessToken({
+      userId: user.id,
+      orgId: user.orgId,
+      role: user.role,
+      teamIds,
+      permissions: enrollmentRequired ? [] : (permissions ?? []),
+      sessionId: familyId,
+    });
+    return {
+      accessToken,
+      refreshToken,
+      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+      tokenType: 'Bearer',
+      ...(enrollmentRequired ? { mfaEnrollmentRequired: true as const } : {}),
+    };
+  }
+}
+
+export function invalidRefreshToken(): DomainException {
+  return new DomainException('unauthenticated', IdentityErrorCode.InvalidRefreshToken, 'The refresh token is not valid');
+}

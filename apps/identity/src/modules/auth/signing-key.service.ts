@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, ACCESS_TOKEN_TTL_SECONDS, ACCESS_TOKEN_TYPE, SecretCipher } from '@keyhouse/platform/auth';
+import type { JwksResponse } from '@keyhouse/contracts';
+
+export const SECRET_CIPHER = Symbol('SECRET_CIPHER');
+
+interface ActiveKey {
+  kid: string;
+  key: Awaited<ReturnType<typeof importJWK>>;
+}
+
+export interface AccessTokenInput {
+  userId: string;
+  orgId: string;
+  role: string;
+  teamIds: string[];
+  permissions: string[];
+  sessionId: string;
+}
+
+/**
+ * The ES256 keys that sign access tokens. Private keys live in `signing_key`, encrypted with the
+ * service keyring (`SecretCipher`, AAD `identity|signing_key|<kid>`); the first start creates one
+ * under an advisory lock so replicas agree. Retired keys stay in the JWKS until their tokens
+ * have expired.
+ */
+@Injectable()
+export class SigningKeyService implements OnModuleInit {
+  private readonly logger = new Logger(SigningKeyService.name);
+  private active: ActiveKey | null = null;
+  private publicKeys: JWK[] = [];
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('identity.signing_key'))`);
+      const [existing] = (await manager.query(
+        `SELECT kid FROM signing_key WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+      )) as Array<{ kid: string }>;
+      if (existing) return;
+      const { privateKey, publicKey } = await generateKeyPair(ACCESS_TOKEN_ALGORITHM, { extractable: true });
+      const kid = randomUUID();
+      const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: ACCESS_TOKEN_ALGORITHM };
+      const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' };
+      await manager.query(`INSERT INTO signing_key (kid, private_jwk_enc, public_jwk) VALUES ($1, $2, $3)`, [
+        kid,
+        this.cipher.encrypt(JSON.stringify(privateJwk), `identity|signing_key|${kid}`),
+        JSON.stringify(publicJwk),
+      ]);
+      this.logger.log(`Created access-token signing key ${kid}`);
+    });
+    await this.load();
+  }
+
+  async load(): Promise<void> {
+    const rows = (await this.dataSource.query(
+      `SELECT kid, private_jwk_enc, public_jwk, retired_at FROM signing_key
+        WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1)
+        ORDER BY created_at DESC`,
+      [ACCESS_TOKEN_TTL_SECONDS * 2],
+    )) as Array<{ kid: string; private_jwk_enc: string; public_jwk: JWK; retired_at: Date | null }>;
+    const current = rows.find((row) => row.retired_at === null);
+    if (!current) throw new Error('No active signing key');
+    const jwk = JSON.parse(this.cipher.decrypt(current.private_jwk_enc, `identity|signing_key|${current.kid}`)) as JWK;
+    this.active = { kid: current.kid, key: await importJWK(jwk, ACCESS_TOKEN_ALGORITHM) };
+    this.publicKeys = rows.map((row) => row.public_jwk);
+  }
+
+  jwks(): JwksResponse {
+    return { keys: this.publicKeys as Array<Record<string, unknown>> };
+  }
+
+  /** Signs a 15-minute access token (`typ: at+jwt`, RFC 9068) for the given subject. */
+  async signAccessToken(input: AccessTokenInput): Promise<string> {
+    if (!this.active) throw new Error('Signing key not loaded');
+    const now = Date.now();
+    return new SignJWT({
+      org: input.orgId,
+      role: input.role,
+      teams: input.teamIds,
+      perms: input.permissions,
+      sid: input.sessionId,
+      iat_ms: now,
+    })
+      .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: this.active.kid })
+      .setSubject(input.userId)
+      .setIssuer(ACCESS_TOKEN_ISSUER)
+      .setAudience(ACCESS_TOKEN_AUDIENCE)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor(now / 1000) + ACCESS_TOKEN_TTL_SECONDS)
+      .setJti(randomUUID())
+      .sign(this.active.key);
+  }
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  IdentityEventTypes,
+  type OrganizationUpdateRequest,
+  type OrganizationView,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { scopeOf } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { randomToken } from '@keyhouse/util';
+import { contextOf, IdentityEvents } from '../identity-events.service';
+import { toOrganizationView } from './organization.view';
+
+/** Roles the 2FA policy may cover (clients excluded: they sign in to the portal). */
+export const MFA_POLICY_ROLES = ['owner', 'admin', 'manager', 'agent'];
+
+/** The caller's organization: branding, affiliate rate, 2FA policy, session lifetime, form key. */
+@Injectable()
+export class OrganizationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: IdentityEvents,
+  ) {}
+
+  async getCurrent(envelope: RequestEnvelope): Promise<OrganizationView> {
+    if (!scopeOf(envelope.actor, 'organizations:read')) throw DomainException.forbidden();
+    const [row] = (await this.dataSource.query(`SELECT * FROM organization WHERE id = $1`, [envelope.actor!.orgId])) as Array<
+      Record<string, unknown>
+    >;
+    return toOrganizationView(row);
+  }
+
+  async updateCurrent(envelope: RequestEnvelope<OrganizationUpdateRequest>): Promise<OrganizationView> {
+    const actor = envelope.actor!;
+    if (scopeOf(actor, 'organizations:write') !== 'org') throw DomainException.forbidden();
+    const data = envelope.data;
+    const invalidRoles = (data.mfaRequiredRoles ?? []).filter((role) => !MFA_POLICY_ROLES.includes(role));
+    if (invalidRoles.length > 0) {
+      throw DomainException.validation([{ field: 'mfaRequiredRoles', message: `unknown roles: ${invalidRoles.join(', ')}` }]);
+    }
+    const view = await this.dataSource.transaction(async (manager) => {
+      const [beforeRow] = (await manager.query(`SELECT * FROM organization WHERE id = $1 FOR UPDATE`, [actor.orgId])) as Array<
+        Record<string, unknown>
+      >;
+      const before = toOrganizationView(beforeRow);
+      const next = {
+        name: data.name?.trim() ?? before.name,
+        display_name: data.branding?.displayName !== undefined ? data.branding.displayName : before.branding.displayName,
+        logo_url: data.branding?.logoUrl !== undefined ? data.branding.logoUrl : before.branding.logoUrl,
+        primary_color: data.branding?.primaryColor !== undefined ? data.branding.primaryColor : before.branding.primaryColor,
+        secondary_color: data.branding?.secondaryColor !== undefined ? data.branding.secondaryColor : before.branding.secondaryColor,
+        affiliate_rate_bps: data.affiliateRateBps ?? before.affiliateRateBps,
+        mfa_required_roles: data.mfaRequiredRoles ? [...new Set(data.mfaRequiredRoles)].sort() : before.mfaRequiredRoles,
+        session_lifetime_minutes: data.sessionLifetimeMinutes ?? before.sessionLifetimeMinutes,
+        public_form_key: data.rotatePublicFormKey ? `pfk_${randomToken(18)}` : before.publicFormKey,
+      };
+      const [row] = (await manager.query(
+        `UPDATE organization SET name = $2, display_name = $3, logo_url = $4, primary_color = $5, secondary_color = $6,
+                affiliate_rate_bps = $7, mfa_required_roles = $8, session_lifetime_minutes = $9, public_form_key = $10,
+                updated_at = now()
+          WHERE id = $1 RETURNING *`,
+        [actor.orgId, ...Object.values(next)],
+      )) as Array<Record<string, unknown>>;
+      const after = toOrganizationView(row);
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const comparable = (view: OrganizationView) => ({
+        name: view.name,
+        branding: view.branding,
+        affiliateRateBps: view.affiliateRateBps,
+        mfaRequiredRoles: view.mfaRequiredRoles,
+        sessionLifetimeMinutes: view.sessionLifetimeMinutes,
+        publicFormKey: view.publicFormKey,
+      });
+      const [a, b] = [comparable(before), comparable(after)];
+      for (const key of Object.keys(a) as Array<keyof typeof a>) {
+        if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) changes[key] = { from: a[key], to: b[key] };
+      }
+      if (Object.keys(changes).length > 0) {
+        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.organizationUpdated, actor.orgId, actor.orgId, {
+          organizationId: actor.orgId,
+          changes,
+        });
+      }
+      return after;
+    });
+    this.events.flush();
+    return view;
+  }
+}

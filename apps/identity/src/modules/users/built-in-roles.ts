@@ -1,0 +1,37 @@
+import { PERMISSION_CATALOGUE, type BuiltInRole, type PermissionKey, type PermissionScope } from '@keyhouse/contracts';
+
+const ALL = Object.keys(PERMISSION_CATALOGUE) as PermissionKey[];
+
+function grant(scope: PermissionScope, keys: PermissionKey[]): string[] {
+  return keys.map((key) => `${key}:${scope}`);
+}
+
+/**
+ * Permissions of the built-in roles (ARCHITECTURE.md, HTTP API: agents see their own records,
+ * managers their team's, admins the organization's; clients only what is shared with them).
+ * `leads:write` is for API keys of lead sources, so no person holds it by default.
+ */
+export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
+  owner: grant('org', ALL.filter((key) => key !== 'leads:write')),
+  admin: grant('org', ALL.filter((key) => key !== 'leads:write')),
+  manager: [
+    ...grant('team', ['users:read', 'contacts:read', 'contacts:write', 'listings:write', 'transactions:read', 'transactions:write']),
+    ...grant('org', ['agents:read', 'teams:read', 'roles:read', 'organizations:read', 'listings:read']),
+  ],
+  agent: [
+    ...grant('own', ['users:read', 'contacts:read', 'contacts:write', 'listings:write', 'transactions:read', 'transactions:write']),
+    ...grant('org', ['agents:read', 'teams:read', 'organizations:read', 'listings:read']),
+  ],
+  client: grant('own', ['contacts:read', 'listings:read']),
+};
+
+export const ROLE_NAMES: Record<BuiltInRole, string> = {
+  owner: 'Owner',
+  admin: 'Administrator',
+  manager: 'Manager',
+  agent: 'Agent',
+  client: 'Client',
+};
+
+/** Roles whose holders administer the organization (the 2FA policy applies to these). */
+export const ADMINISTRATIVE_ROLES: readonly string[] = ['owner', 'admin'];

@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  BUILT_IN_ROLES,
+  IdentityEventTypes,
+  parsePermission,
+  type RequestEnvelope,
+  type Revocation,
+  type RoleCreateRequest,
+  type RoleUpdateRequest,
+  type RoleView,
+} from '@keyhouse/contracts';
+import { scopeOf } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
+import { IdentityErrorCode } from '../../identity.exception';
+import { RevocationService } from '../auth/revocation.service';
+import { contextOf, IdentityEvents } from '../identity-events.service';
+import { BUILT_IN_ROLE_PERMISSIONS, ROLE_NAMES } from './built-in-roles';
+import { isBuiltInRole } from './role-permissions.service';
+
+const ROLE_KEY = /^[a-z][a-z0-9-]{1,39}$/;
+
+/**
+ * Built-in roles (read-only) and the organization's custom roles built from catalogue permissions.
+ * Changing a custom role's permissions revokes the tokens of its holders; a role in use cannot be
+ * deleted.
+ */
+@Injectable()
+export class RolesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly revocations: RevocationService,
+    private readonly events: IdentityEvents,
+  ) {}
+
+  async list(envelope: RequestEnvelope): Promise<RoleView[]> {
+    if (!scopeOf(envelope.actor, 'roles:read')) throw DomainException.forbidden();
+    const custom = (await this.dataSource.query(`SELECT key, name, permissions FROM custom_role WHERE org_id = $1 ORDER BY key`, [
+      envelope.actor!.orgId,
+    ])) as Array<{ key: string; name: string; permissions: string[] }>;
+    return [
+      ...BUILT_IN_ROLES.map((key) => ({ key, name: ROLE_NAMES[key], builtIn: true, permissions: BUILT_IN_ROLE_PERMISSIONS[key] })),
+      ...custom.map((row) => ({ ...row, builtIn: false })),
+    ];
+  }
+
+  async create(envelope: RequestEnvelope<RoleCreateRequest>): Promise<RoleView> {
+    const actor = envelope.actor!;
+    this.assertWrite(envelope);
+    const { key, name, permissions } = envelope.data;
+    if (!ROLE_KEY.test(key) || isBuiltInRole(key)) {
+      throw DomainException.validation([{ field: 'key', message: 'must match [a-z][a-z0-9-]{1,39} and not be a built-in role' }]);
+    }
+    this.assertPermissions(permissions);
+    const view = await this.dataSource.transaction(async (manager) => {
+      const inserted = (await manager.query(
+        `INSERT INTO custom_role (id, org_id, key, name, permissions) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, key) DO NOTHING RETURNING id`,
+        [newId(), actor.orgId, key, name.trim(), [...new Set(permissions)].sort()],
+      )) as unknown[];
+      if (inserted.length === 0) {
+        throw new DomainException('conflict', IdentityErrorCode.RoleKeyTaken, 'A role with this key exists', [
+          { field: 'key', message: 'is already used' },
+        ]);
+      }
+      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.roleCreated, key, actor.orgId, {
+        key,
+        name: name.trim(),
+        permissions: [...new Set(permissions)].sort(),
+      });
+      return this.view(manager, actor.orgId, key);
+    });
+    this.events.flush();
+    return view;
+  }
+
+  async update(envelope: RequestEnvelope<RoleUpdateRequest>): Promise<RoleView> {
+    const actor = envelope.actor!;
+    this.assertWrite(envelope);
+    const data = envelope.data;
+    if (data.permissions) this.assertPermissions(data.permissions);
+    const { view, revocations } = await this.dataSource.transaction(async (manager) => {
+      const before = await this.view(manager, actor.orgId, data.key, true);
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const revocations: Revocation[] = [];
+      if (data.name !== undefined && data.name.trim() !== before.name) {
+        changes.name = { from: before.name, to: data.name.trim() };
+        await manager.query(`UPDATE custom_role SET name = $3, updated_at = now() WHERE org_id = $1 AND key = $2`, [actor.orgId, data.key, data.name.trim()]);
+      }
+      const next = data.permissions ? [...new Set(data.permissions)].sort() : before.permissions;
+      if (next.join() !== before.permissions.join()) {
+        changes.permissions = { from: before.permissions, to: next };
+        await manager.query(`UPDATE custom_role SET permissions = $3, updated_at = now() WHERE org_id = $1 AND key = $2`, [actor.orgId, data.key, next]);
+        const holders = (await manager.query(`SELECT id FROM app_user WHERE org_id = $1 AND role = $2`, [actor.orgId, data.key])) as Array<{ id: string }>;
+        for (const { id } of holders) revocations.push(await this.revocations.revokeUser(manager, id));
+      }
+      if (Object.keys(changes).length > 0) {
+        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.roleUpdated, data.key, actor.orgId, { key: data.key, changes });
+      }
+      return { view: await this.view(manager, actor.orgId, data.key), revocations };
+    });
+    this.revocations.broadcast(revocations);
+    this.events.flush();
+    return view;
+  }
+
+  async delete(envelope: RequestEnvelope<{ key: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    this.assertWrite(envelope);
+    await this.dataSource.transaction(async (manager) => {
+      await this.view(manager, actor.orgId, envelope.data.key, true);
+      const [inUse] = (await manager.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND role = $2 LIMIT 1`, [actor.orgId, envelope.data.key])) as unknown[];
+      if (inUse) throw new DomainException('conflict', IdentityErrorCode.RoleInUse, 'Users still hold this role');
+      await manager.query(`DELETE FROM custom_role WHERE org_id = $1 AND key = $2`, [actor.orgId, envelope.data.key]);
+      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.roleDeleted, envelope.data.key, actor.orgId, { key: envelope.data.key });
+    });
+    this.events.flush();
+  }
+
+  private async view(manager: EntityManager, orgId: string, key: string, lock = false): Promise<RoleView> {
+    const [row] = (await manager.query(
+      `SELECT key, name, permissions FROM custom_role WHERE org_id = $1 AND key = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      [orgId, key],
+    )) as Array<{ key: string; name: string; permissions: string[] }>;
+    if (!row) throw DomainException.notFound(IdentityErrorCode.RoleNotFound, 'Role');
+    return { ...row, builtIn: false };
+  }
+
+  private assertWrite(envelope: RequestEnvelope): void {
+    if (scopeOf(envelope.actor, 'roles:write') !== 'org') throw DomainException.forbidden();
+  }
+
+  private assertPermissions(permissions: string[]): void {
+    const invalid = permissions.filter((permission) => !parsePermission(permission));
+    if (invalid.length > 0) {
+      throw new DomainException('validation', IdentityErrorCode.InvalidPermission, 'Unknown permissions', [
+        { field: 'permissions', message: `not in the permission catalogue: ${invalid.join(', ')}` },
+      ]);
+    }
+  }
+}

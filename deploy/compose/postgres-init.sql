@@ -1,0 +1,43 @@
+-- Keyhouse database bootstrap for docker-compose.yml.
+--
+-- The postgis image runs this once, through psql as the superuser, when the data volume is empty
+-- (mounted as /docker-entrypoint-initdb.d/20-keyhouse.sql, after the image's 10_postgis.sh).
+-- To re-run it: `docker compose down -v` (drops all data) and `docker compose up`.
+--
+-- One database, one schema per service, one role per service that can touch only its schema
+-- (ARCHITECTURE.md, Data). Passwords are not written here: psql's \getenv (PostgreSQL 15+) reads
+-- them from the postgres container's environment, which docker-compose.yml fills in.
+--
+-- Adding a service, e.g. deals-commission (schema `deals`, role `keyhouse_deals`, as listed in
+-- deploy/services.js):
+--   1. docker-compose.yml, postgres.environment: KEYHOUSE_DEALS_DB_PASSWORD: ${...}
+--   2. here: \getenv + the check below, then CREATE ROLE keyhouse_deals ..., GRANT CONNECT,
+--      CREATE SCHEMA deals AUTHORIZATION keyhouse_deals, ALTER ROLE ... SET search_path.
+
+\set ON_ERROR_STOP on
+
+\getenv identity_password KEYHOUSE_IDENTITY_DB_PASSWORD
+\if :{?identity_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KEYHOUSE_IDENTITY_DB_PASSWORD is not set in the postgres container environment'; END $$;
+\endif
+
+CREATE DATABASE keyhouse;
+\connect keyhouse
+
+-- Extensions live in `public` and are created here, by the superuser, so that no service role
+-- needs the privilege to create them. Service migrations may assume they exist.
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS citext;
+
+-- Nobody connects or creates objects by default; each service role gets exactly what it needs.
+-- (`public` keeps USAGE for everyone, so the extension types and functions stay usable.)
+REVOKE ALL ON DATABASE keyhouse FROM PUBLIC;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+
+-- identity ---------------------------------------------------------------------------------------
+CREATE ROLE keyhouse_identity LOGIN PASSWORD :'identity_password';
+GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_identity;
+CREATE SCHEMA identity AUTHORIZATION keyhouse_identity;
+ALTER ROLE keyhouse_identity IN DATABASE keyhouse SET search_path = identity, public;

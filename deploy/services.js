@@ -1,0 +1,28 @@
+'use strict';
+
+/**
+ * The single list of Keyhouse services, shared by `deploy/` scripts, Jest setup files and
+ * anything else that needs to know which services exist, which Postgres schema and database
+ * role each one owns, and where its health endpoint listens.
+ *
+ * @typedef {object} ServiceDef
+ * @property {string} name            service (and apps/ folder) name, e.g. 'deals-commission'
+ * @property {string|null} schema     Postgres schema the service owns; null when it owns none
+ * @property {string|null} dbRole     Postgres login role of the service; null when it has none
+ * @property {number} healthPort      port of its health endpoint (the gateway serves HTTP there)
+ * @property {boolean} [implemented]  true once the app exists and `npm start` should run it
+ */
+
+/** @type {ReadonlyArray<Readonly<ServiceDef>>} */
+const SERVICES = Object.freeze(
+  [
+    { name: 'gateway', schema: null, dbRole: null, healthPort: 3000, implemented: true },
+    { name: 'identity', schema: 'identity', dbRole: 'keyhouse_identity', healthPort: 3101, implemented: true },
+    { name: 'crm', schema: 'crm', dbRole: 'keyhouse_crm', healthPort: 3102 },
+    { name: 'listings', schema: 'listings', dbRole: 'keyhouse_listings', healthPort: 3103 },
+    { name: 'deals-commission', schema: 'deals', dbRole: 'keyhouse_deals', healthPort: 3104 },
+    { name: 'audit', schema: 'audit', dbRole: 'keyhouse_audit', healthPort: 3105 },
+  ].map((s) => Object.freeze(s)),
+);
+
+module.exports = { SERVICES };
