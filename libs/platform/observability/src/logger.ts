@@ -63,6 +63,10 @@ export class PinoNestLogger implements LoggerService {
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    if (message instanceof Error) {
+      this.logger[level]({ err: message, context }, message.message);
+      return;
+    }
     if (message !== null && typeof message === 'object') {
       const { msg, ...fields } = message as Record<string, unknown>;
       const text = typeof msg === 'string' ? msg : typeof rest[0] === 'string' && rest[0] !== context ? rest[0] : undefined;

@@ -1,0 +1,81 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type Redis from 'ioredis';
+import type { NatsConnection } from 'nats';
+import { PermissionGuard } from '@keyhouse/platform/auth';
+import { NATS_CONNECTION, NatsModule } from '@keyhouse/platform/messaging';
+import { HealthModule, MetricsController } from '@keyhouse/platform/observability';
+import { AuthenticationGuard } from './auth/authentication.guard';
+import { AuthHttpController } from './auth/auth.http.controller';
+import { TokenAuthenticationService } from './auth/token-authentication.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import {
+  ApiKeysHttpController,
+  LocalMailboxHttpController,
+  OrganizationsHttpController,
+} from './organizations/organizations.http.controller';
+import { IdempotencyInterceptor } from './platform/idempotency.interceptor';
+import { ProblemDetailsFilter } from './platform/problem-details.filter';
+import { RateLimitGuard, REDIS_CLIENT } from './platform/rate-limit.guard';
+import { RedisModule } from './platform/redis.module';
+import { GatewayRpc } from './platform/rpc.service';
+import {
+  AgentsHttpController,
+  RolesHttpController,
+  TeamsHttpController,
+  UsersHttpController,
+} from './users/users.http.controller';
+
+export const GATEWAY_SERVICE_NAME = 'gateway';
+
+/** Every HTTP controller of the public API (one place, used by the app and the route audit test). */
+export const API_CONTROLLERS = [
+  AuthHttpController,
+  UsersHttpController,
+  AgentsHttpController,
+  TeamsHttpController,
+  RolesHttpController,
+  OrganizationsHttpController,
+  ApiKeysHttpController,
+  LocalMailboxHttpController,
+];
+
+/**
+ * The HTTP gateway: guards run in order authentication → rate limit → permission; then the
+ * idempotency interceptor; every error leaves through the problem-details filter.
+ */
+@Module({})
+export class GatewayAppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayAppModule,
+      imports: [
+        RedisModule.forRoot(config.REDIS_URL),
+        NatsModule.forRoot({
+          serviceName: GATEWAY_SERVICE_NAME,
+          servers: config.NATS_URL,
+          subjectPrefix: config.NATS_SUBJECT_PREFIX,
+          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+        }),
+        HealthModule.forRoot({
+          inject: [NATS_CONNECTION, REDIS_CLIENT],
+          useFactory: (nats: NatsConnection, redis: Redis) => [
+            { name: 'nats', probe: async () => ({ healthy: !nats.isClosed() && !nats.isDraining() }) },
+            { name: 'redis', probe: async () => ({ healthy: (await redis.ping()) === 'PONG' }) },
+          ],
+        }),
+      ],
+      controllers: [MetricsController, ...API_CONTROLLERS],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        GatewayRpc,
+        TokenAuthenticationService,
+        { provide: APP_GUARD, useClass: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: PermissionGuard },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { env, loadConfigOrExit, platformEnv } from '@keyhouse/platform/config';
+import { z } from 'zod';
+
+export const gatewayEnv = {
+  ...platformEnv,
+  PORT: env.port(3000),
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024, 'a size in bytes'),
+  /**
+   * Proxies whose `X-Forwarded-For` is trusted (Fastify `trustProxy`): a hop count or a
+   * comma-separated list of addresses/CIDRs. Default: trust none, use the socket address.
+   */
+  TRUSTED_PROXIES: z.string().default('').describe('a number of hops or a comma-separated list of proxy IPs/CIDRs'),
+  /** Requests per minute: per user (authenticated), per IP (anonymous), per IP on auth and public routes. */
+  RATE_LIMIT_USER_PER_MINUTE: env.positiveInt(1200, 'a number of requests per minute'),
+  RATE_LIMIT_IP_PER_MINUTE: env.positiveInt(600, 'a number of requests per minute'),
+  RATE_LIMIT_AUTH_PER_MINUTE: env.positiveInt(30, 'a number of requests per minute'),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: env.positiveInt(60, 'a number of requests per minute'),
+  /** Lifetime of a stored `Idempotency-Key` response in hours (default 24). */
+  IDEMPOTENCY_TTL_HOURS: env.positiveInt(24, 'a number of hours'),
+  /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json. */
+  OPENAPI_ENABLED: env.bool(true),
+};
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env) {
+  return loadConfigOrExit(gatewayEnv, source);
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+/** Parses TRUSTED_PROXIES into Fastify's `trustProxy` option. */
+export function trustProxyOption(value: string): boolean | number | string[] {
+  if (value.trim() === '') return false;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+}

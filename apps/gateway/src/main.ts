@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiExcludeController, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { PUBLIC_ROUTE } from '@keyhouse/platform/auth';
+import { collectProcessMetrics, createLogger, HealthController, MetricsController, PinoNestLogger } from '@keyhouse/platform/observability';
+import { GatewayAppModule, GATEWAY_SERVICE_NAME } from './app.module';
+import { loadGatewayConfig, trustProxyOption } from './config/gateway.config';
+import { registerHttpHooks } from './platform/http-hooks';
+import { createValidationPipe } from './platform/validation.pipe';
+
+// Health and metrics are infrastructure endpoints: no credentials, no rate limit.
+for (const controller of [HealthController, MetricsController]) {
+  Reflect.defineMetadata(PUBLIC_ROUTE, true, controller);
+  ApiExcludeController()(controller);
+}
+
+/** Builds the OpenAPI 3 document of the public API from the controllers and DTOs. */
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Keyhouse API')
+    .setDescription(
+      'CRM for real-estate brokerages. Errors are RFC 9457 problem details (application/problem+json) with a stable `code` ' +
+        'and `errors[]` naming invalid fields. Lists use cursor pagination (`limit` ≤ 100, `cursor` = previous `nextCursor`). ' +
+        'Creating POSTs honour `Idempotency-Key` for 24 h. Money is in integer cents and rates in basis points.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'apiKey')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/**
+ * Starts the gateway on `PORT`: `/v1/...` API, `/docs` (Swagger UI) and `/docs-json`,
+ * `/health/live`, `/health/ready`, `/metrics`.
+ */
+export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promise<NestFastifyApplication> {
+  const config = loadGatewayConfig(env);
+  const pino = createLogger(GATEWAY_SERVICE_NAME, config.LOG_LEVEL);
+  collectProcessMetrics(GATEWAY_SERVICE_NAME);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: trustProxyOption(config.TRUSTED_PROXIES),
+    // Problem details come from our filter; Fastify's own request logging is replaced by ours.
+    logger: false,
+    return503OnClosing: true,
+  });
+  registerHttpHooks(adapter.getInstance(), pino);
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayAppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(pino),
+    bufferLogs: true,
+  });
+  app.setGlobalPrefix('v1', {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  if (config.OPENAPI_ENABLED) {
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+  }
+  await app.listen(config.PORT, '0.0.0.0');
+  return app;
+}
+
+if (require.main === module) {
+  startGateway().catch((error: unknown) => {
+    process.stderr.write(`gateway failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Counter, Histogram } from 'prom-client';
+import { nextTraceparent, runWithRequestContext } from '@keyhouse/platform/observability';
+import { newId } from '@keyhouse/util';
+import type { GatewayRequest } from './gateway-request';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const requests = new Counter({
+  name: 'http_requests_total',
+  help: 'HTTP requests answered by the gateway',
+  labelNames: ['method', 'route', 'status'],
+});
+const duration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request duration at the gateway',
+  labelNames: ['method', 'route'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+});
+
+/**
+ * Per-request plumbing on the Fastify instance: a request id (the client's `X-Request-Id` when
+ * well-formed, else a new UUIDv7) echoed in the response; W3C trace context continued or started;
+ * both in the logging context; one access-log line and Prometheus metrics per request.
+ */
+export function registerHttpHooks(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onRequest', (rawRequest, reply, done) => {
+    const request = rawRequest as GatewayRequest;
+    const incoming = request.headers['x-request-id'];
+    request.requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
+    const traceparent = request.headers.traceparent;
+    request.traceparent = nextTraceparent(typeof traceparent === 'string' ? traceparent : undefined);
+    void reply.header('X-Request-Id', request.requestId);
+    runWithRequestContext({ requestId: request.requestId, traceparent: request.traceparent }, done);
+  });
+  fastify.addHook('onResponse', (rawRequest, reply, done) => {
+    const request = rawRequest as GatewayRequest;
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: request.method, route }, seconds);
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        {
+          requestId: request.requestId,
+          method: request.method,
+          route,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+          orgId: request.actor?.orgId,
+          userId: request.actor?.userId,
+        },
+        'request',
+      );
+    }
+    done();
+  });
+}
