@@ -13,15 +13,14 @@ import {
 import { ACCESS_TOKEN_TTL_SECONDS, AccessTokenVerifier, RevocationList } from '@keyhouse/platform/auth';
 import { NATS_CONNECTION, NATS_OPTIONS, RpcClient, type NatsModuleOptions } from '@keyhouse/platform/messaging';
 import { newId, sha256Hex } from '@keyhouse/util';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
-/** How long a resolved API key is trusted before asking identity again (revocation delay). */
-export const API_KEY_CACHE_SECONDS = 30;
 /** How often revocations are re-read from identity, in case a broadcast was lost. */
 export const REVOCATION_RESYNC_SECONDS = 30;
 
 /**
  * Resolves credentials to an `Actor`: bearer access tokens (verified locally against identity's
- * JWKS, fetched over NATS) and `X-Api-Key` keys (resolved by identity, cached briefly). Keeps the
+ * JWKS, fetched over NATS) and `X-Api-Key` keys (resolved by identity, cached for `API_KEY_CACHE_SECONDS`). Keeps the
  * revocation list current from identity's broadcast plus a periodic resync.
  */
 @Injectable()
@@ -38,6 +37,7 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
     private readonly rpc: RpcClient,
     @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
     @Inject(NATS_OPTIONS) private readonly natsOptions: NatsModuleOptions,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.verifier = new AccessTokenVerifier(
       async () =>
@@ -104,7 +104,7 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
     } else {
       value = await this.rpc.request<ApiKeyAuthenticateResponse>(IdentityAuthSubjects.apiKeyAuthenticate, this.systemEnvelope({ key }));
       if (this.apiKeys.size > 10_000) this.apiKeys.clear();
-      this.apiKeys.set(cacheKey, { value, expiresAt: Date.now() + API_KEY_CACHE_SECONDS * 1000 });
+      this.apiKeys.set(cacheKey, { value, expiresAt: Date.now() + this.config.API_KEY_CACHE_SECONDS * 1000 });
     }
     return {
       type: 'api_key',

@@ -18,6 +18,8 @@ export const gatewayEnv = {
   RATE_LIMIT_PUBLIC_PER_MINUTE: env.positiveInt(60, 'a number of requests per minute'),
   /** Lifetime of a stored `Idempotency-Key` response in hours (default 24). */
   IDEMPOTENCY_TTL_HOURS: env.positiveInt(24, 'a number of hours'),
+  /** Seconds a resolved API key is trusted before identity is asked again (bounds revocation delay). */
+  API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30).describe('a number of seconds (0-300)'),
   /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json. */
   OPENAPI_ENABLED: env.bool(true),
 };

@@ -14,3 +14,20 @@ export async function preparedQuery<T>(dataSource: DataSource, name: string, tex
   const result = await pool.query({ name, text, values });
   return result.rows as T[];
 }
+
+interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Runs SQL and returns its rows. TypeORM's `query()` answers `[rows, affectedCount]` for UPDATE and
+ * DELETE statements (with or without RETURNING) but plain rows for SELECT and INSERT; this hides
+ * the difference.
+ */
+export async function queryRows<T>(runner: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
+  const result = await runner.query(sql, params);
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}

@@ -14,7 +14,7 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { scopeOf } from '@keyhouse/platform/auth';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId, randomToken, sha256Hex } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
@@ -121,11 +121,12 @@ export class ApiKeysService {
     const actor = envelope.actor!;
     if (scopeOf(actor, 'api-keys:write') !== 'org') throw DomainException.forbidden();
     const view = await this.dataSource.transaction(async (manager) => {
-      const [row] = (await manager.query(
+      const [row] = await queryRows<ApiKeyRow>(
+        manager,
         `UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2
          RETURNING id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
         [envelope.data.id, actor.orgId],
-      )) as ApiKeyRow[];
+      );
       if (!row) throw DomainException.notFound(IdentityErrorCode.ApiKeyNotFound, 'API key');
       await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.apiKeyRevoked, row.id, actor.orgId, { apiKeyId: row.id });
       return toApiKeyView(row);

@@ -15,6 +15,7 @@ import {
   type Revocation,
   type TokenPair,
 } from '@keyhouse/contracts';
+import { queryRows } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId, randomToken } from '@keyhouse/util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
@@ -325,11 +326,12 @@ export class AuthService {
     await this.dataSource.transaction(async (manager) => {
       const token = await this.oneTimeTokens.find(manager, envelope.data.token, ['email_verification']);
       if (!token) throw invalidToken();
-      const [user] = (await manager.query(
+      const [user] = await queryRows<{ id: string; org_id: string; role: string }>(
+        manager,
         `UPDATE app_user SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
           WHERE id = $1 RETURNING id, org_id, role`,
         [token.userId],
-      )) as Array<{ id: string; org_id: string; role: string }>;
+      );
       await this.oneTimeTokens.consume(manager, token.id);
       await this.events.emit(
         manager,

@@ -10,6 +10,7 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { SecretCipher } from '@keyhouse/platform/auth';
+import { queryRows } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId, sha256Hex } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
@@ -147,11 +148,12 @@ export class MfaService {
       await manager.query(`UPDATE app_user SET mfa_last_time_step = $2 WHERE id = $1`, [user.id, check.timeStep]);
       return { valid: true, method: 'totp', timeStep: check.timeStep };
     }
-    const [row] = (await manager.query(
+    const [row] = await queryRows<{ id: string }>(
+      manager,
       `UPDATE mfa_recovery_code SET used_at = now()
         WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
       [user.id, sha256Hex(trimmed.replace(/[\s-]/g, ''))],
-    )) as Array<{ id: string }>;
+    );
     return row ? { valid: true, method: 'recovery_code', recoveryCodeId: row.id } : { valid: false, replay: false };
   }
 

@@ -8,6 +8,7 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { scopeOf } from '@keyhouse/platform/auth';
+import { queryRows } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { randomToken } from '@keyhouse/util';
 import { contextOf, IdentityEvents } from '../identity-events.service';
@@ -56,13 +57,14 @@ export class OrganizationsService {
         session_lifetime_minutes: data.sessionLifetimeMinutes ?? before.sessionLifetimeMinutes,
         public_form_key: data.rotatePublicFormKey ? `pfk_${randomToken(18)}` : before.publicFormKey,
       };
-      const [row] = (await manager.query(
+      const [row] = await queryRows<Record<string, unknown>>(
+        manager,
         `UPDATE organization SET name = $2, display_name = $3, logo_url = $4, primary_color = $5, secondary_color = $6,
                 affiliate_rate_bps = $7, mfa_required_roles = $8, session_lifetime_minutes = $9, public_form_key = $10,
                 updated_at = now()
           WHERE id = $1 RETURNING *`,
         [actor.orgId, ...Object.values(next)],
-      )) as Array<Record<string, unknown>>;
+      );
       const after = toOrganizationView(row);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const comparable = (view: OrganizationView) => ({
