@@ -4,6 +4,6 @@ module.exports = {
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.integration-spec.ts'],
   globalSetup: '<rootDir>/../../libs/testing/src/jest-global-setup.js',
-  testTimeout: 60000,
+  setupFilesAfterEnv: ['<rootDir>/../../libs/testing/src/jest-integration-timeout.js'],
   maxWorkers: 2,
 };

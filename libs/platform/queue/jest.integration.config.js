@@ -4,5 +4,5 @@ module.exports = {
   displayName: 'platform-queue-integration',
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.integration-spec.ts'],
-  testTimeout: 30000,
+  setupFilesAfterEnv: ['<rootDir>/../../../libs/testing/src/jest-integration-timeout.js'],
 };

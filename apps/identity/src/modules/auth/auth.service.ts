@@ -12,7 +12,6 @@ import {
   type RegisterRequest,
   type RegisterResponse,
   type RequestEnvelope,
-  type Revocation,
   type TokenPair,
 } from '@keyhouse/contracts';
 import { queryRows } from '@keyhouse/platform/database';

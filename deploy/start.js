@@ -1,0 +1,149 @@
+'use strict';
+/**
+ * `npm start`: installs what is missing, prepares the local infrastructure, builds, starts every
+ * implemented service (migrations run at start), loads the demo organization, prints the URLs and
+ * demo credentials, and keeps running until Ctrl-C.
+ */
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { ROOT, run, ensureDependencies } = require('./process-tools');
+
+const DEMO = {
+  organizationName: 'Keyhouse Demo Realty',
+  owner: { name: 'Olivia Owner', email: 'owner@demo.keyhouse.test' },
+  manager: { name: 'Marcus Manager', email: 'manager@demo.keyhouse.test' },
+  agents: [
+    { name: 'Ava Agent', email: 'ava@demo.keyhouse.test', regions: ['98103', '98105', '98115'], languages: ['en'] },
+    { name: 'Ben Agent', email: 'ben@demo.keyhouse.test', regions: ['98004', '98006', '98008'], languages: ['en', 'es'] },
+    { name: 'Chloe Agent', email: 'chloe@demo.keyhouse.test', regions: ['98052', '98053', '98074'], languages: ['en', 'zh'] },
+  ],
+  password: 'keyhouse-demo-2026',
+};
+
+async function waitReady(url, child, name, timeoutMs = 60000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see its log above`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`${name} was not ready at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function api(base, method, route, body, token) {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Creates the demo brokerage through the public API unless its owner can already log in. */
+async function seedDemo(base) {
+  const existing = await api(base, 'POST', '/v1/auth/login', { email: DEMO.owner.email, password: DEMO.password });
+  if (existing.status === 200) return 'already present';
+  const registered = await api(base, 'POST', '/v1/auth/register', {
+    organizationName: DEMO.organizationName,
+    name: DEMO.owner.name,
+    email: DEMO.owner.email,
+    password: DEMO.password,
+  });
+  if (registered.status !== 201) throw new Error(`demo registration failed: ${JSON.stringify(registered.body)}`);
+  const token = registered.body.accessToken;
+  const manager = await api(base, 'POST', '/v1/users', { ...DEMO.manager, role: 'manager', password: DEMO.password }, token);
+  const team = await api(base, 'POST', '/v1/teams', { name: 'Seattle & Eastside', managerId: manager.body.id }, token);
+  for (const agent of DEMO.agents) {
+    const created = await api(
+      base,
+      'POST',
+      '/v1/agents',
+      {
+        name: agent.name,
+        email: agent.email,
+        password: DEMO.password,
+        teamIds: [team.body.id],
+        regions: agent.regions,
+        languages: agent.languages,
+        capacity: 25,
+        licenseState: 'WA',
+        workingHours: {
+          timezone: 'America/Los_Angeles',
+          days: Object.fromEntries(['1', '2', '3', '4', '5'].map((day) => [day, [{ start: '09:00', end: '18:00' }]])),
+        },
+      },
+      token,
+    );
+    if (created.status !== 201) throw new Error(`demo agent failed: ${JSON.stringify(created.body)}`);
+  }
+  return 'created';
+}
+
+async function main() {
+  ensureDependencies();
+  const { prepareInfrastructure } = require('./infra');
+  const { SERVICES } = require('./services');
+  const infraEnv = await prepareInfrastructure();
+  const services = SERVICES.filter((service) => service.implemented);
+  process.stdout.write(`Building ${services.map((s) => s.name).join(', ')}...\n`);
+  run('npx', ['nx', 'run-many', '-t', 'build', '-p', ...services.map((s) => s.name), '--outputStyle=static']);
+
+  const children = [];
+  const stop = () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => {
+    stop();
+    process.exit(130);
+  });
+  process.on('SIGTERM', () => {
+    stop();
+    process.exit(143);
+  });
+  // Backend services first, the gateway last.
+  const ordered = [...services.filter((s) => s.name !== 'gateway'), ...services.filter((s) => s.name === 'gateway')];
+  for (const service of ordered) {
+    const env = { ...process.env, ...infraEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+    if (service.name === 'gateway') env.PORT = String(service.healthPort);
+    else env.HEALTH_PORT = String(service.healthPort);
+    const main = path.join(ROOT, 'dist', 'apps', service.name, 'apps', service.name, 'src', 'main.js');
+    const child = spawn(process.execPath, [main], { cwd: ROOT, env, stdio: 'inherit' });
+    children.push(child);
+    child.on('exit', (code) => {
+      process.stderr.write(`${service.name} exited with ${code}\n`);
+      stop();
+      process.exit(code ?? 1);
+    });
+    await waitReady(`http://127.0.0.1:${service.healthPort}/health/ready`, child, service.name);
+  }
+  const gateway = services.find((s) => s.name === 'gateway');
+  const base = `http://127.0.0.1:${gateway.healthPort}`;
+  const demo = await seedDemo(base);
+  process.stdout.write(
+    [
+      '',
+      'Keyhouse is running.',
+      `  API:       ${base}/v1`,
+      `  API docs:  ${base}/docs  (OpenAPI JSON: ${base}/docs-json)`,
+      `  Health:    ${base}/health/ready   Metrics: ${base}/metrics`,
+      `  Kafka:     ${infraEnv.KAFKA_BROKERS} (topics identity.events, ...)`,
+      `Demo organization "${DEMO.organizationName}" (${demo}); password for every demo user: ${DEMO.password}`,
+      `  owner:    ${DEMO.owner.email}`,
+      `  manager:  ${DEMO.manager.email}`,
+      ...DEMO.agents.map((agent) => `  agent:    ${agent.email} (ZIP ${agent.regions.join(', ')})`),
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start failed: ${error.message}\n`);
+  process.exit(1);
+});
