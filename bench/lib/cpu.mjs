@@ -15,7 +15,13 @@ try {
 }
 
 /** Shared infrastructure the benchmark uses (also used by others: reported, not counted as noise). */
-const INFRA = new Set(['nats-server', 'redis-server', 'kcat', 'postgres']);
+const INFRA_LABEL = {
+  'nats-server': 'nats-server (shared)',
+  'redis-server': 'redis-server (shared)',
+  kcat: 'kcat (Kafka mocks)',
+  postgres: 'postgres (other databases, background)',
+};
+const INFRA = new Set(Object.keys(INFRA_LABEL));
 
 function readTicks(pid) {
   try {
@@ -52,7 +58,7 @@ export function cpuSnapshot() {
 /**
  * CPU used between two snapshots, in cores (1.0 = one core busy the whole time), grouped:
  * `roles` maps pids of the benchmark (children, wrk, Postgres backends of the bench database) to
- * a name; other nats-server/redis-server/kcat/postgres processes are `shared infra`; everything
+ * a name; nats-server/redis-server/kcat and other postgres processes get their own group; everything
  * else is `other processes`.
  */
 export function cpuUsage(before, after, roles) {
@@ -67,7 +73,7 @@ export function cpuUsage(before, after, roles) {
     if (delta <= 0) continue;
     const role = roles.get(pid);
     if (role) add(role, delta);
-    else if (INFRA.has(now.comm)) add(`shared infra (${now.comm}, other clients)`, delta);
+    else if (INFRA.has(now.comm)) add(INFRA_LABEL[now.comm], delta);
     else {
       add('other processes', delta);
       otherTop.set(now.comm, (otherTop.get(now.comm) ?? 0) + delta);

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { createRequire } from 'node:module';
 
 const quiet = (cmd, args, cwd) => {
   try {
@@ -15,10 +14,9 @@ const quiet = (cmd, args, cwd) => {
 export function machineInfo(root) {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
   const field = (name) => new RegExp(`^${name}\\s*:\\s*(.+)$`, 'm').exec(cpuinfo)?.[1]?.trim() ?? null;
-  const require = createRequire(`${root}/package.json`);
   const version = (pkg) => {
     try {
-      return require(`${pkg}/package.json`).version;
+      return JSON.parse(fs.readFileSync(`${root}/node_modules/${pkg}/package.json`, 'utf8')).version;
     } catch {
       return null;
     }
@@ -35,10 +33,22 @@ export function machineInfo(root) {
     loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
     gitCommit: quiet('git', ['rev-parse', '--short', 'HEAD'], root),
     gitDirty: status === null ? null : status.length > 0,
-    packages: Object.fromEntries(
+    packages: {
+      ...Object.fromEntries(
       ['@nestjs/core', '@nestjs/platform-fastify', 'fastify', 'nats', 'pg', 'typeorm', 'ioredis', 'jose', 'rate-limiter-flexible'].map(
         (p) => [p, version(p)],
       ),
-    ),
+      ),
+      'fastify (used by @nestjs/platform-fastify)': nestedVersion(root, '@nestjs/platform-fastify', 'fastify') ?? version('fastify'),
+    },
   };
+}
+
+function nestedVersion(root, parent, pkg) {
+  try {
+    const file = `${root}/node_modules/${parent}/node_modules/${pkg}/package.json`;
+    return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+  } catch {
+    return null;
+  }
 }

@@ -53,7 +53,7 @@ function claimsOf(overrides: Record<string, unknown> = {}): Record<string, unkno
 
 /** Signs an access token like identity does (ES256, typ at+jwt, kid), with optional changes. */
 async function signToken(
-  options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: CryptoKey } = {},
+  options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: KeyPair['privateKey'] } = {},
 ): Promise<string> {
   const header = { alg: 'ES256', typ: 'at+jwt', kid: KID, ...options.header };
   for (const key of Object.keys(header)) if ((header as Record<string, unknown>)[key] === undefined) delete (header as Record<string, unknown>)[key];

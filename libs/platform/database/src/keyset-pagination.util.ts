@@ -23,8 +23,9 @@ export interface KeysetQuery {
  * Keyset ("seek") pagination for raw SQL: `WHERE (sort, id) > ($n, $n+1) ORDER BY sort, id LIMIT
  * limit+1`. Its cost does not grow with the page number, unlike OFFSET (ARCHITECTURE.md: 650 ms vs
  * 4 ms at 500k rows). Returns the condition (or `TRUE`), the ORDER BY/LIMIT tail and parameters.
- * Throws `InvalidCursorError` for a cursor this helper did not make. Sort values are compared as
- * text for strings and as timestamptz for ISO times.
+ * Throws `InvalidCursorError` for a cursor this helper did not make. Time sort columns must be
+ * `timestamptz(3)` (millisecond precision, like a JavaScript Date), or a cursor made from the
+ * last row would fall short of it and repeat rows.
  */
 export function keyset(query: KeysetQuery): { where: string; tail: string; params: unknown[]; limit: number } {
   const limit = pageLimit(query.limit);

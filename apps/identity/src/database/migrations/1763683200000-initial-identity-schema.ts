@@ -21,8 +21,8 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         mfa_required_roles text[] NOT NULL DEFAULT '{}',
         session_lifetime_minutes integer NOT NULL DEFAULT 43200,
         public_form_key text NOT NULL UNIQUE,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE TABLE app_user (
         id uuid PRIMARY KEY,
@@ -40,11 +40,11 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         mfa_secret_enc text,
         mfa_pending_secret_enc text,
         mfa_last_time_step bigint,
-        email_verified_at timestamptz,
-        last_login_at timestamptz,
-        deactivated_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now()
+        email_verified_at timestamptz(3),
+        last_login_at timestamptz(3),
+        deactivated_at timestamptz(3),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_app_user_org_created ON app_user (org_id, created_at, id)`,
       `CREATE INDEX idx_app_user_org_role ON app_user (org_id, role)`,
@@ -56,8 +56,8 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         org_id uuid NOT NULL REFERENCES organization(id),
         name text NOT NULL,
         manager_id uuid REFERENCES app_user(id),
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE UNIQUE INDEX uq_team_org_name ON team (org_id, lower(name))`,
       `CREATE INDEX idx_team_org_created ON team (org_id, created_at, id)`,
@@ -66,7 +66,7 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         team_id uuid NOT NULL REFERENCES team(id) ON DELETE CASCADE,
         user_id uuid NOT NULL REFERENCES app_user(id),
         org_id uuid NOT NULL REFERENCES organization(id),
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         PRIMARY KEY (team_id, user_id)
       )`,
       `CREATE INDEX idx_team_member_user ON team_member (user_id)`,
@@ -77,8 +77,8 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         key text NOT NULL,
         name text NOT NULL,
         permissions text[] NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now(),
         UNIQUE (org_id, key)
       )`,
       `CREATE TABLE agent_profile (
@@ -90,8 +90,8 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         languages text[] NOT NULL DEFAULT '{}',
         capacity integer NOT NULL DEFAULT 25 CHECK (capacity >= 0),
         working_hours jsonb,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_agent_profile_org_created ON agent_profile (org_id, created_at, user_id)`,
       `CREATE INDEX idx_agent_profile_regions ON agent_profile USING gin (regions)`,
@@ -102,12 +102,12 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         user_id uuid NOT NULL REFERENCES app_user(id),
         family_id uuid NOT NULL,
         token_hash text NOT NULL UNIQUE,
-        expires_at timestamptz NOT NULL,
-        used_at timestamptz,
-        revoked_at timestamptz,
+        expires_at timestamptz(3) NOT NULL,
+        used_at timestamptz(3),
+        revoked_at timestamptz(3),
         ip text,
         user_agent text,
-        created_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_refresh_token_user ON refresh_token (user_id)`,
       `CREATE INDEX idx_refresh_token_family ON refresh_token (family_id)`,
@@ -119,9 +119,9 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         purpose text NOT NULL CHECK (purpose IN ('password_reset', 'email_verification', 'mfa_login', 'invitation')),
         token_hash text NOT NULL UNIQUE,
         failed_attempts integer NOT NULL DEFAULT 0,
-        expires_at timestamptz NOT NULL,
-        used_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now()
+        expires_at timestamptz(3) NOT NULL,
+        used_at timestamptz(3),
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_one_time_token_user ON one_time_token (user_id, purpose)`,
       `CREATE INDEX idx_one_time_token_expires ON one_time_token (expires_at)`,
@@ -131,7 +131,7 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         user_id uuid REFERENCES app_user(id),
         succeeded boolean NOT NULL,
         ip text,
-        created_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_login_attempt_email_created ON login_attempt (email, created_at)`,
       `CREATE INDEX idx_login_attempt_user ON login_attempt (user_id)`,
@@ -139,8 +139,8 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         id uuid PRIMARY KEY,
         user_id uuid NOT NULL REFERENCES app_user(id),
         code_hash text NOT NULL,
-        used_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now()
+        used_at timestamptz(3),
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_mfa_recovery_code_user ON mfa_recovery_code (user_id)`,
       `CREATE TABLE api_key (
@@ -151,9 +151,9 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         key_hash text NOT NULL UNIQUE,
         scopes text[] NOT NULL,
         created_by uuid NOT NULL REFERENCES app_user(id),
-        last_used_at timestamptz,
-        revoked_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now()
+        last_used_at timestamptz(3),
+        revoked_at timestamptz(3),
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_api_key_org_created ON api_key (org_id, created_at, id)`,
       `CREATE INDEX idx_api_key_created_by ON api_key (created_by)`,
@@ -161,15 +161,15 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         kid text PRIMARY KEY,
         private_jwk_enc text NOT NULL,
         public_jwk jsonb NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        retired_at timestamptz
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        retired_at timestamptz(3)
       )`,
       `CREATE TABLE token_revocation (
         id bigserial PRIMARY KEY,
         kind text NOT NULL CHECK (kind IN ('session', 'user')),
         subject_id uuid NOT NULL,
         not_before_ms bigint NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_token_revocation_created ON token_revocation (created_at)`,
       `CREATE TABLE local_mail (
@@ -180,7 +180,7 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
         text text NOT NULL,
         template text NOT NULL,
         variables jsonb NOT NULL DEFAULT '{}',
-        created_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       )`,
       `CREATE INDEX idx_local_mail_org_created ON local_mail (org_id, created_at, id)`,
       `CREATE INDEX idx_local_mail_to ON local_mail (to_address)`,

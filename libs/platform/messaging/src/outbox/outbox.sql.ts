@@ -18,8 +18,8 @@ export function outboxAndInboxDdl(schema: string): string[] {
       event_type text NOT NULL,
       payload jsonb NOT NULL,
       headers jsonb NOT NULL DEFAULT '{}'::jsonb,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      published_at timestamptz,
+      created_at timestamptz(3) NOT NULL DEFAULT now(),
+      published_at timestamptz(3),
       attempts integer NOT NULL DEFAULT 0,
       last_error text
     )`,
@@ -29,7 +29,7 @@ export function outboxAndInboxDdl(schema: string): string[] {
       consumer text NOT NULL,
       event_id text NOT NULL,
       event_type text NOT NULL,
-      received_at timestamptz NOT NULL DEFAULT now(),
+      received_at timestamptz(3) NOT NULL DEFAULT now(),
       PRIMARY KEY (consumer, event_id)
     )`,
     `CREATE INDEX IF NOT EXISTS idx_inbox_event_received_at ON ${s}.inbox_event (received_at)`,

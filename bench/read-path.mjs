@@ -1,0 +1,511 @@
+/**
+ * Benchmark of the read path `GET /v1/users/me` (gateway → NATS → identity → Postgres) beside two
+ * references measured in the same run on the same machine:
+ *
+ *   1. raw pg: the same named prepared statement on the same row, `pg` Pool(max 8), N async loops;
+ *   2. hand-written chain: plain Fastify route → one NATS request → plain responder doing the same
+ *      lookup (two Node processes + NATS + Postgres: the topology of gateway + identity).
+ *
+ * The HTTP variants are loaded with wrk (warm-up run, then the measured run); the variants run one
+ * after another, never at the same time. Writes `bench/results/read-path-<timestamp>.json` and the
+ * read-path section of `docs/performance.md`. See bench/README.md.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApps, mainOf } from './lib/build.mjs';
+import { onCleanup } from './lib/cleanup.mjs';
+import { cpuSnapshot, cpuUsage, waitForQuiet } from './lib/cpu.mjs';
+import { summarizeCpuProfile } from './lib/cpuprofile.mjs';
+import { writeDocSection } from './lib/docs.mjs';
+import { identityUserMeStatement } from './lib/identity-sql.mjs';
+import { backendPids, infraVersions, prepareBenchInfra } from './lib/infra.mjs';
+import { machineInfo } from './lib/machine.mjs';
+import { assertPortFree, ipcRequest, runNodeForJson, startNode, stopProcess, waitHttpOk } from './lib/processes.mjs';
+import { round } from './lib/stats.mjs';
+import { runWrk, wrkVersion } from './lib/wrk.mjs';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(BENCH_DIR, '..');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const READ_PATH_DEFAULTS = Object.freeze({
+  database: 'kh_bench',
+  prefix: 'bench.',
+  redisKeyPrefix: 'kh-bench:',
+  connections: [16, 64],
+  threads: 2,
+  durationSeconds: 20,
+  warmupSeconds: 5,
+  poolSize: 8,
+  ports: {
+    gateway: Number(process.env.BENCH_GATEWAY_PORT ?? 3110),
+    identity: Number(process.env.BENCH_IDENTITY_PORT ?? 3111),
+    chain: Number(process.env.BENCH_CHAIN_PORT ?? 3120),
+  },
+  build: true,
+  profile: false,
+  profileSeconds: 15,
+  writeDocs: true,
+  maxQuietWaitSeconds: 90,
+  maxOtherCores: 0.25,
+});
+
+const VARIANTS = {
+  gateway: 'read path: gateway → NATS → identity → Postgres',
+  chain: 'hand-written chain: Fastify → NATS → responder → Postgres',
+  rawPg: 'raw pg: prepared statement, Pool(8), in-process loop',
+};
+
+/**
+ * Runs the read-path benchmark; resolves with the result object (also written to disk).
+ * @param {Partial<typeof READ_PATH_DEFAULTS>} overrides
+ * @param {(line: string) => void} log
+ */
+export async function runReadPath(overrides = {}, log = (line) => process.stderr.write(`[read-path] ${line}\n`)) {
+  const o = { ...READ_PATH_DEFAULTS, ...overrides, ports: { ...READ_PATH_DEFAULTS.ports, ...overrides.ports } };
+  const startedAt = new Date();
+  for (const [what, port] of Object.entries(o.ports)) await assertPortFree(port, what);
+  const wrk = wrkVersion();
+  const machine = machineInfo(ROOT);
+  log(`machine: ${machine.nproc} × ${machine.cpuModel}, Node ${machine.node}, ${wrk}`);
+
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-bench-logs-'));
+  let keepLogs = true;
+  onCleanup('remove logs', () => {
+    if (keepLogs) log(`process logs kept in ${logDir}`);
+    else fs.rmSync(logDir, { recursive: true, force: true });
+  });
+
+  // 1. the apps under test, compiled from the working tree into bench/.build
+  const buildDir = path.join(BENCH_DIR, '.build');
+  const mains = { gateway: mainOf(buildDir, 'gateway'), identity: mainOf(buildDir, 'identity') };
+  if (o.build || !fs.existsSync(mains.gateway) || !fs.existsSync(mains.identity)) {
+    buildApps(ROOT, ['identity', 'gateway'], buildDir, log);
+  } else {
+    log(`reusing the build in ${path.relative(ROOT, buildDir)} (--no-build)`);
+  }
+  const statement = identityUserMeStatement(ROOT, path.join(buildDir, 'identity'));
+
+  // 2. infrastructure: own database, own Kafka broker, prefixed subjects/topics/keys
+  const { env: infraEnv } = await prepareBenchInfra(ROOT, { database: o.database, redisKeyPrefix: o.redisKeyPrefix, log });
+  const versions = await infraVersions(ROOT, infraEnv);
+  const dbUrl = `postgres://keyhouse_identity@${infraEnv.PGHOST}:${infraEnv.PGPORT}/${o.database}`;
+  const pgOptions = '-c search_path=identity,public';
+  const limits = '100000000';
+  const appEnv = {
+    ...process.env,
+    ...infraEnv,
+    NODE_ENV: 'production',
+    IDENTITY_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    IDENTITY_DATABASE_URL: dbUrl,
+    NATS_SUBJECT_PREFIX: o.prefix,
+    KAFKA_TOPIC_PREFIX: o.prefix,
+    REDIS_KEY_PREFIX: o.redisKeyPrefix,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_USER_PER_MINUTE: limits,
+    RATE_LIMIT_IP_PER_MINUTE: limits,
+    RATE_LIMIT_AUTH_PER_MINUTE: limits,
+    RATE_LIMIT_PUBLIC_PER_MINUTE: limits,
+    OPENAPI_ENABLED: 'false',
+    HEALTH_PORT: String(o.ports.identity),
+    PORT: String(o.ports.gateway),
+  };
+  delete appEnv.NODE_OPTIONS;
+
+  const roles = new Map([[process.pid, 'bench runner']]);
+  const measured = { gateway: [], chain: [], rawPg: [] };
+  let seed;
+  let profiles = null;
+
+  const startApps = async (profiled) => {
+    const extra = profiled ? { nodeArgs: ['--require', path.join(BENCH_DIR, 'lib', 'cpu-profiler.cjs')], ipc: true } : {};
+    const identity = startNode(profiled ? 'identity-profiled' : 'identity', mains.identity, { env: appEnv, cwd: ROOT, logDir, ...extra });
+    await waitHttpOk(`http://127.0.0.1:${o.ports.identity}/health/ready`, identity);
+    const gateway = startNode(profiled ? 'gateway-profiled' : 'gateway', mains.gateway, { env: appEnv, cwd: ROOT, logDir, ...extra });
+    await waitHttpOk(`http://127.0.0.1:${o.ports.gateway}/health/ready`, gateway);
+    roles.set(identity.pid, 'identity');
+    roles.set(gateway.pid, 'gateway');
+    return { identity, gateway };
+  };
+
+  // 3. the read path
+  log('starting identity and gateway');
+  let apps = await startApps(false);
+  seed = await seedUser(`http://127.0.0.1:${o.ports.gateway}`);
+  log(`seeded user ${seed.userId} in organization ${seed.orgId}`);
+  const gatewayUrl = `http://127.0.0.1:${o.ports.gateway}/v1/users/me`;
+  const auth = { Authorization: `Bearer ${seed.accessToken}` };
+  await expectSameUser(gatewayUrl, auth, seed);
+  for (const c of o.connections) {
+    measured.gateway.push(await measureHttp({ variant: 'gateway', url: gatewayUrl, headers: auth, connections: c }));
+  }
+
+  if (o.profile) {
+    log('profiling gateway and identity (V8 CPU profiler) under wrk load');
+    await stopProcess(apps.gateway);
+    await stopProcess(apps.identity);
+    apps = await startApps(true);
+    profiles = await profileRun(apps, gatewayUrl, auth, Math.max(...o.connections));
+  }
+  await stopProcess(apps.gateway);
+  await stopProcess(apps.identity);
+
+  // 4. the hand-written chain
+  log('starting the hand-written chain');
+  const chainEnv = {
+    ...process.env,
+    NATS_URL: infraEnv.NATS_URL,
+    PORT: String(o.ports.chain),
+    BENCH_SUBJECT: `${o.prefix}handwritten.users.me`,
+    BENCH_DATABASE_URL: dbUrl,
+    BENCH_PG_OPTIONS: pgOptions,
+    BENCH_STATEMENT_NAME: statement.name,
+    BENCH_SQL: statement.sql,
+    BENCH_USER_ID: seed.userId,
+    BENCH_ORG_ID: seed.orgId,
+  };
+  delete chainEnv.NODE_OPTIONS;
+  const responder = startNode('responder', path.join(BENCH_DIR, 'hand-written-chain', 'responder.mjs'), { env: chainEnv, cwd: ROOT, logDir });
+  const httpServer = startNode('http-server', path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'), { env: chainEnv, cwd: ROOT, logDir });
+  roles.set(responder.pid, 'responder');
+  roles.set(httpServer.pid, 'http-server');
+  const chainUrl = `http://127.0.0.1:${o.ports.chain}/v1/users/me`;
+  await waitHttpOk(chainUrl, httpServer);
+  await expectSameUser(chainUrl, {}, seed);
+  for (const c of o.connections) {
+    measured.chain.push(await measureHttp({ variant: 'chain', url: chainUrl, headers: {}, connections: c }));
+  }
+  await stopProcess(httpServer);
+  await stopProcess(responder);
+
+  // 5. raw pg
+  for (const c of o.connections) measured.rawPg.push(await measurePg(c));
+
+  // 6. results
+  const byConcurrency = o.connections.map((c) => {
+    const g = measured.gateway.find((m) => m.concurrency === c);
+    const h = measured.chain.find((m) => m.concurrency === c);
+    const r = measured.rawPg.find((m) => m.concurrency === c);
+    return {
+      concurrency: c,
+      readPathVsChain: round(g.requestsPerSec / h.requestsPerSec, 3),
+      readPathVsRawPg: round(g.requestsPerSec / r.requestsPerSec, 3),
+    };
+  });
+  const headlineC = o.connections.includes(64) ? 64 : Math.max(...o.connections);
+  const headline = byConcurrency.find((r) => r.concurrency === headlineC);
+  const result = {
+    benchmark: 'read-path',
+    endpoint: 'GET /v1/users/me',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: 'npm run bench',
+    options: { ...o, ports: o.ports },
+    machine: { ...machine, wrk, postgres: versions.postgres, natsServer: versions.nats },
+    statement,
+    variants: VARIANTS,
+    results: measured,
+    ratios: byConcurrency,
+    target: {
+      description: 'read path ≥ 95 % of the hand-written chain (req/s)',
+      threshold: 0.95,
+      atConcurrency: headlineC,
+      readPathVsChain: headline.readPathVsChain,
+      met: headline.readPathVsChain >= 0.95,
+      metAtEveryConcurrency: byConcurrency.every((r) => r.readPathVsChain >= 0.95),
+    },
+    profiles,
+  };
+  const resultsDir = path.join(BENCH_DIR, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const resultFile = path.join(resultsDir, `read-path-${stamp()}.json`);
+  fs.writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  log(`results written to ${path.relative(ROOT, resultFile)}`);
+  if (o.writeDocs) {
+    writeDocSection(path.join(ROOT, 'docs', 'performance.md'), 'read-path', renderDocs(result, path.relative(ROOT, resultFile)));
+    log('docs/performance.md updated (read-path section)');
+  }
+  keepLogs = false;
+  return { result, resultFile };
+
+  // ---------------------------------------------------------------------------------------------
+
+  async function quiet() {
+    const q = await waitForQuiet({ roles, maxOtherCores: o.maxOtherCores, maxWaitMs: o.maxQuietWaitSeconds * 1000, log });
+    return { ...q, waitedMs: Math.round(q.waitedMs) };
+  }
+
+  async function addBackendRoles() {
+    for (const pid of await backendPids(ROOT, infraEnv, o.database)) roles.set(pid, 'postgres (bench backends)');
+  }
+
+  async function measureHttp({ variant, url, headers, connections }) {
+    const machineState = await quiet();
+    log(`${variant} -c${connections}: warm-up ${o.warmupSeconds} s`);
+    const warm = await runWrk({ url, threads: o.threads, connections, seconds: o.warmupSeconds, headers });
+    assertClean(warm, `${variant} warm-up`);
+    await addBackendRoles();
+    log(`${variant} -c${connections}: measuring ${o.durationSeconds} s`);
+    const before = cpuSnapshot();
+    const run = await runWrk({
+      url,
+      threads: o.threads,
+      connections,
+      seconds: o.durationSeconds,
+      headers,
+      onStart: (pid) => roles.set(pid, 'wrk'),
+    });
+    const usage = cpuUsage(before, cpuSnapshot(), roles);
+    assertClean(run, `${variant} -c${connections}`);
+    const m = {
+      variant,
+      concurrency: connections,
+      requestsPerSec: round(run.requestsPerSec, 1),
+      p50Ms: round(run.latencyMs.p50, 2),
+      p99Ms: round(run.latencyMs.p99, 2),
+      latencyMs: run.latencyMs,
+      requests: run.requests,
+      non2xx: run.non2xx,
+      socketErrors: run.socketErrors,
+      command: run.command.replace(/Bearer [A-Za-z0-9._-]+/, 'Bearer <token>'),
+      warmup: { requestsPerSec: round(warm.requestsPerSec, 1) },
+      cpu: { ...usage, msPerRequest: perRequest(usage, run.requests) },
+      machineBeforeRun: machineState,
+    };
+    log(`${variant} -c${connections}: ${m.requestsPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms (other processes ${usage.otherCores} cores)`);
+    return m;
+  }
+
+  async function measurePg(concurrency) {
+    const machineState = await quiet();
+    log(`raw pg ${concurrency} loops: ${o.warmupSeconds} s warm-up + ${o.durationSeconds} s`);
+    const config = {
+      connectionString: dbUrl,
+      options: pgOptions,
+      statementName: statement.name,
+      sql: statement.sql,
+      values: [seed.userId, seed.orgId],
+      concurrency,
+      poolSize: o.poolSize,
+      warmupMs: o.warmupSeconds * 1000,
+      durationMs: o.durationSeconds * 1000,
+    };
+    let spawnedAt = 0;
+    let before = null;
+    let after = null;
+    const timers = [];
+    const running = runNodeForJson('raw-pg', path.join(BENCH_DIR, 'lib', 'pg-loop.mjs'), {
+      args: [JSON.stringify(config)],
+      env: { ...process.env, NODE_OPTIONS: '' },
+      cwd: ROOT,
+      logDir,
+      timeoutMs: (o.warmupSeconds + o.durationSeconds + 60) * 1000,
+      onStart: (pid) => {
+        roles.set(pid, 'raw pg loop');
+        spawnedAt = performance.now();
+        // CPU window ≈ the child's measured window (it measures after its own warm-up)
+        timers.push(setTimeout(() => void addBackendRoles().then(() => (before = cpuSnapshot())), config.warmupMs + 300));
+        timers.push(setTimeout(() => (after = cpuSnapshot()), config.warmupMs + config.durationMs - 100));
+      },
+    });
+    const r = await running.finally(() => timers.forEach(clearTimeout));
+    void spawnedAt;
+    if (r.errors > 0) throw new Error(`raw pg loop had ${r.errors} errors (first: ${r.firstError})`);
+    const usage = before && after ? cpuUsage(before, after, roles) : null;
+    const m = {
+      variant: 'rawPg',
+      concurrency,
+      requestsPerSec: r.opsPerSec,
+      p50Ms: round(r.latencyMs.p50, 2),
+      p99Ms: round(r.latencyMs.p99, 2),
+      latencyMs: r.latencyMs,
+      requests: r.operations,
+      errors: r.errors,
+      command: `node bench/lib/pg-loop.mjs (${concurrency} async loops, pg Pool max ${o.poolSize}, named prepared statement "${statement.name}")`,
+      cpu: usage ? { ...usage, msPerRequest: perRequest(usage, r.operations) } : null,
+      machineBeforeRun: machineState,
+    };
+    log(`raw pg ${concurrency} loops: ${m.requestsPerSec} ops/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms`);
+    return m;
+  }
+
+  async function profileRun(running, url, headers, connections) {
+    const profileDir = path.join(BENCH_DIR, '.profiles');
+    fs.mkdirSync(profileDir, { recursive: true });
+    const warm = await runWrk({ url, threads: o.threads, connections, seconds: o.warmupSeconds, headers });
+    assertClean(warm, 'profile warm-up');
+    await Promise.all([running.gateway, running.identity].map((h) => ipcRequest(h, { type: 'profile-start', intervalUs: 1000 })));
+    const run = await runWrk({ url, threads: o.threads, connections, seconds: o.profileSeconds, headers });
+    const files = {};
+    for (const [name, handle] of Object.entries(running)) {
+      files[name] = path.join(profileDir, `${stamp()}-${name}.cpuprofile`);
+      await ipcRequest(handle, { type: 'profile-stop', file: files[name] });
+    }
+    assertClean(run, 'profile run');
+    const out = {
+      note: 'V8 CPU profiler (1 ms sampling) attached during this wrk run only; its req/s includes profiler overhead and is not comparable',
+      wrk: { connections, seconds: o.profileSeconds, requestsPerSec: round(run.requestsPerSec, 1) },
+    };
+    for (const [name, file] of Object.entries(files)) {
+      out[name] = { file: path.relative(ROOT, file), ...summarizeCpuProfile(file, { root: path.join(buildDir, name), top: 25 }) };
+    }
+    log(`profiles written to ${path.relative(ROOT, profileDir)}`);
+    return out;
+  }
+
+  function stamp() {
+    return startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  }
+}
+
+const PER_REQUEST_GROUPS = new Set([
+  'gateway',
+  'identity',
+  'wrk',
+  'responder',
+  'http-server',
+  'raw pg loop',
+  'postgres (bench backends)',
+  'nats-server (shared)',
+  'redis-server (shared)',
+]);
+
+/** CPU milliseconds per request, per process group (how the work is spread over processes). */
+function perRequest(usage, requests) {
+  const out = {};
+  let total = 0;
+  for (const [group, cores] of Object.entries(usage.coresByGroup)) {
+    // the variant's own processes plus NATS and Redis (which serve it); not unrelated processes
+    if (!PER_REQUEST_GROUPS.has(group)) continue;
+    const ms = (cores * usage.seconds * 1000) / requests;
+    out[group] = round(ms, 3);
+    total += ms;
+  }
+  out.total = round(total, 3);
+  return out;
+}
+
+function assertClean(run, what) {
+  const socketErrors = Object.values(run.socketErrors).reduce((a, b) => a + b, 0);
+  if (run.non2xx > 0 || socketErrors > 0) {
+    throw new Error(
+      `${what}: ${run.non2xx} non-2xx responses and ${socketErrors} socket errors out of ${run.requests} requests; ` +
+        'the figures would not measure the read path (rate limit? expired token? service down?)',
+    );
+  }
+}
+
+async function api(base, method, route, body, token) {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Registers a brokerage and its owner through the public API; the owner is the benchmarked user. */
+async function seedUser(base) {
+  const tag = randomBytes(4).toString('hex');
+  const registered = await api(base, 'POST', '/v1/auth/register', {
+    organizationName: `Bench Realty ${tag}`,
+    name: 'Bench Owner',
+    email: `bench-${tag}@bench.keyhouse.test`,
+    password: `bench-${randomBytes(12).toString('base64url')}`,
+  });
+  if (registered.status !== 201) throw new Error(`registration failed: HTTP ${registered.status} ${JSON.stringify(registered.body)}`);
+  const { accessToken, user } = registered.body;
+  return { accessToken, userId: user.id, orgId: user.orgId };
+}
+
+/** The variant must answer 200 with the seeded user, or its figures mean nothing. */
+async function expectSameUser(url, headers, seed) {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+  const body = await response.json().catch(() => null);
+  if (response.status !== 200 || body?.id !== seed.userId || body?.orgId !== seed.orgId) {
+    throw new Error(`${url} answered HTTP ${response.status} ${JSON.stringify(body)}; expected the seeded user ${seed.userId}`);
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// docs/performance.md section
+
+const fmt = (n, digits = 0) => (n === null || n === undefined ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+const pct = (ratio) => `${(ratio * 100).toFixed(1)} %`;
+
+export function renderDocs(r, resultFile) {
+  const m = r.machine;
+  const o = r.options;
+  const lines = [];
+  lines.push('## Read path: GET /v1/users/me', '');
+  lines.push(
+    `The authenticated profile read through the whole chain (HTTP → gateway → NATS → identity → Postgres), beside two references measured in the same run, one after another, on the same machine. Each HTTP figure is a ${o.durationSeconds} s \`wrk\` run after a ${o.warmupSeconds} s warm-up at the same concurrency; raw pg is ${o.durationSeconds} s of N async loops after a ${o.warmupSeconds} s warm-up. All three run the same named prepared statement (\`${r.statement.name}\`, from \`UserQueries.me()\`) on the same row.`,
+    '',
+  );
+  lines.push('| variant | concurrency | req/s | p50 ms | p99 ms |', '|---|---:|---:|---:|---:|');
+  for (const c of o.connections) {
+    for (const key of ['gateway', 'chain', 'rawPg']) {
+      const x = r.results[key].find((v) => v.concurrency === c);
+      const conc = key === 'rawPg' ? `${c} loops` : `${c} conns`;
+      lines.push(`| ${r.variants[key]} | ${conc} | ${fmt(x.requestsPerSec)} | ${fmt(x.p50Ms, 2)} | ${fmt(x.p99Ms, 2)} |`);
+    }
+  }
+  lines.push('');
+  lines.push('| concurrency | read path / hand-written chain | read path / raw pg |', '|---:|---:|---:|');
+  for (const x of r.ratios) lines.push(`| ${x.concurrency} | ${pct(x.readPathVsChain)} | ${pct(x.readPathVsRawPg)} |`);
+  lines.push('');
+  const t = r.target;
+  lines.push(
+    `**Target (read path ≥ 95 % of the hand-written chain): ${t.met ? 'met' : 'not met'}** — ${pct(t.readPathVsChain)} at ${t.atConcurrency} connections` +
+      (t.metAtEveryConcurrency === t.met ? '.' : `; ${t.metAtEveryConcurrency ? 'met' : 'not met'} at every measured concurrency.`),
+    '',
+  );
+
+  // where the CPU goes
+  const headlineC = t.atConcurrency;
+  const cpuRow = (key) => {
+    const x = r.results[key].find((v) => v.concurrency === headlineC);
+    if (!x?.cpu) return null;
+    const parts = Object.entries(x.cpu.msPerRequest)
+      .filter(([k]) => k !== 'total')
+      .map(([k, v]) => `${k} ${v.toFixed(3)}`);
+    return `| ${r.variants[key]} | ${x.cpu.msPerRequest.total.toFixed(3)} | ${parts.join(', ')} | ${x.cpu.machineBusyPct} % | ${x.cpu.otherCores} |`;
+  };
+  lines.push(
+    `CPU time per request at ${headlineC} (from /proc: the variant's processes, wrk, nats-server, redis-server and the bench database's Postgres backends; "other processes" is everything else on the machine):`,
+    '',
+    '| variant | CPU ms / request | by process (ms) | machine busy | other processes (cores) |',
+    '|---|---:|---|---:|---:|',
+    ...['gateway', 'chain', 'rawPg'].map(cpuRow).filter(Boolean),
+    '',
+  );
+
+  if (r.profiles) {
+    const p = r.profiles;
+    lines.push(`CPU profile of the read path at ${p.wrk.connections} connections (${p.wrk.seconds} s, V8 sampling profiler; ${fmt(p.wrk.requestsPerSec)} req/s under the profiler):`, '');
+    for (const name of ['gateway', 'identity']) {
+      const s = p[name];
+      if (!s) continue;
+      const pkgs = s.byPackage.slice(0, 8).map((x) => `${x.package} ${x.pctOfBusy} %`).join(', ');
+      lines.push(`- ${name} (idle ${s.idlePct} %), self time by package: ${pkgs}`);
+    }
+    lines.push('', `Top functions and the raw profiles: \`${resultFile}\` (\`profiles\`).`, '');
+  }
+
+  const maxOther = Math.max(...['gateway', 'chain', 'rawPg'].flatMap((k) => r.results[k].map((x) => x.cpu?.otherCores ?? 0)));
+  lines.push(
+    '- Variants: the read path is the real gateway (Nest 11 + Fastify adapter: request id and trace context, ES256 JWT verification, Redis rate limit, permission guard, problem-details filter, metrics) and identity (Nest, NATS responder, TypeORM data source\'s pg pool of 8), built from the working tree, each in its own process. The hand-written chain is `bench/hand-written-chain/` (no auth, no rate limit). Raw pg is `bench/lib/pg-loop.mjs` in its own process.',
+    `- Command: \`npm run bench\` → \`${r.results.gateway.find((x) => x.concurrency === headlineC).command}\` (and the same without the header against the hand-written chain), after \`wrk ... -d${o.warmupSeconds}s\` warm-ups; raw pg: \`${r.results.rawPg.find((x) => x.concurrency === headlineC).command}\`.`,
+    `- Machine: ${m.nproc} × ${m.cpuModel} (nproc ${m.nproc}), ${m.memoryGiB} GiB, ${m.kernel}; Node ${m.node}; PostgreSQL ${m.postgres}; nats-server ${m.natsServer}; ${m.wrk}; commit ${m.gitCommit}${m.gitDirty ? ' with uncommitted changes' : ''}.`,
+    `- Date: ${r.startedAt} (run took ${Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000)} s). Full figures: \`${resultFile}\`.`,
+    maxOther > 0.1
+      ? `- Caution: the machine is shared; processes outside the benchmark used up to ${maxOther} cores during a measurement (see \`cpu.otherProcessesTop\` in the JSON), which lowers the affected figures.`
+      : '- The machine was otherwise quiet during every measurement (processes outside the benchmark < 0.1 core).',
+  );
+  return lines.join('\n');
+}
