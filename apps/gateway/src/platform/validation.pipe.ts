@@ -3,10 +3,10 @@ import type { FieldError } from '@keyhouse/contracts';
 import { DomainException } from '@keyhouse/platform/messaging';
 
 /** Flattens class-validator errors into `{ field: 'a.b[0].c', message }` entries. */
-export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+export function fieldErrors(errors: ValidationError[], parent = '', parentIsArray = false): FieldError[] {
   const result: FieldError[] = [];
   for (const error of errors) {
-    const field = /^\d+$/.test(error.property)
+    const field = parentIsArray
       ? `${parent}[${error.property}]`
       : parent
         ? `${parent}.${error.property}`
@@ -15,7 +15,7 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
       const text = constraint === 'whitelistValidation' ? 'is not an accepted field' : message.replace(/^\S+\s/, '');
       result.push({ field, message: text, code: constraint });
     }
-    if (error.children?.length) result.push(...fieldErrors(error.children, field));
+    if (error.children?.length) result.push(...fieldErrors(error.children, field, Array.isArray(error.value)));
   }
   return result;
 }
