@@ -33,6 +33,8 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     transformOptions: { enableImplicitConversion: false },
     stopAtFirstError: false,
+    // `value` tells array indexes from object keys when naming fields; it never reaches the client.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => DomainException.validation(fieldErrors(errors)),
   });
 }
