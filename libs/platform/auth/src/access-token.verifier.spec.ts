@@ -361,3 +361,15 @@ describe('AccessTokenVerifier', () => {
     });
   });
 });
+
+describe('AccessTokenVerifier when the key source fails', () => {
+  it('answers InvalidAccessTokenError and asks the source at most once per refresh interval', async () => {
+    const fetchJwks = jest.fn<Promise<JSONWebKeySet>, []>().mockRejectedValue(new Error('identity down'));
+    const verifier = new AccessTokenVerifier(fetchJwks, new RevocationList(), 60_000);
+    const token = await signToken({ header: { kid: 'zz' } });
+    for (let i = 0; i < 3; i += 1) {
+      await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidAccessTokenError);
+    }
+    expect(fetchJwks).toHaveBeenCalledTimes(1);
+  });
+});

@@ -43,9 +43,8 @@ export class AccessTokenVerifier {
   /** Returns the actor of a valid token; throws `InvalidAccessTokenError` otherwise. */
   async verify(token: string, client: { ip?: string; userAgent?: string } = {}): Promise<Actor> {
     const kid = readKid(token);
-    if (!this.keySet || (kid && !this.kids.has(kid) && Date.now() - this.lastFetch > this.minRefreshIntervalMs)) {
-      await this.refresh();
-    }
+    const mayRefresh = this.lastFetch === 0 || Date.now() - this.lastFetch > this.minRefreshIntervalMs;
+    if (mayRefresh && (!this.keySet || (kid && !this.kids.has(kid)))) await this.refresh();
     if (!this.keySet) throw new InvalidAccessTokenError('signing keys unavailable');
     let claims: AccessTokenClaims;
     try {
@@ -81,13 +80,19 @@ export class AccessTokenVerifier {
     };
   }
 
+  /**
+   * Re-reads the key set. A failed fetch keeps the previous set and still counts as an attempt, so
+   * tokens naming unknown `kid`s cannot make the gateway hammer identity while it is down.
+   */
   async refresh(): Promise<void> {
     this.inflight ??= (async () => {
+      this.lastFetch = Date.now();
       try {
         const jwks = await this.fetchJwks();
         this.keySet = createLocalJWKSet(jwks);
         this.kids = new Set(jwks.keys.map((key) => key.kid).filter((kid): kid is string => !!kid));
-        this.lastFetch = Date.now();
+      } catch {
+        // Keep the previous key set; `verify` reports unavailable keys as an invalid token.
       } finally {
         this.inflight = null;
       }

@@ -17,11 +17,15 @@ export class PermissionGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const required = this.reflector.getAllAndOverride<PermissionKey | typeof AUTHENTICATED | undefined>(
       REQUIRED_PERMISSION,
       targets,
     );
+    // A method's own permission wins over `@Public()` on its class; `@Public()` on the method wins.
+    const methodPublic = this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, context.getHandler());
+    const methodRequires = this.reflector.get<string | undefined>(REQUIRED_PERMISSION, context.getHandler());
+    const classPublic = this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, context.getClass());
+    if (methodPublic || (classPublic && !methodRequires)) return true;
     const actor = context.switchToHttp().getRequest<Record<string, unknown>>()[ACTOR_PROPERTY] as Actor | undefined;
     if (!actor) {
       throw new DomainException('unauthenticated', PlatformErrorCode.Unauthenticated, 'Authentication is required');

@@ -70,3 +70,10 @@ describe('hasPermission', () => {
     expect(hasPermission(null, 'users:read')).toBe(false);
   });
 });
+
+describe('scopeOf with inherited property names', () => {
+  it('ignores a scope named after an Object.prototype member', () => {
+    const actor = { type: 'user' as const, orgId: 'o', role: 'x', teamIds: [], permissions: ['users:read:constructor', 'users:read:toString'] };
+    expect(scopeOf(actor, 'users:read')).toBeNull();
+  });
+});

@@ -13,7 +13,7 @@ export function scopeOf(actor: Actor | null | undefined, permission: PermissionK
   for (const granted of actor.permissions) {
     if (!granted.startsWith(prefix)) continue;
     const scope = granted.slice(prefix.length) as PermissionScope;
-    if (!(scope in SCOPE_RANK)) continue;
+    if (!Object.hasOwn(SCOPE_RANK, scope)) continue;
     if (!best || SCOPE_RANK[scope] > SCOPE_RANK[best]) best = scope;
   }
   return best;

@@ -99,20 +99,20 @@ describe('loadConfig', () => {
         NODE_ENV: 'prod',
         FEATURE_X: 'yes',
         WORKERS: '-3',
-        NATS_URL: '',
+        NATS_URL: 'nats://127.0.0.1:4222',
+        DATABASE_URL: '  ',
       }),
     ) as ConfigError;
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).not.toMatch(/[\r\n]/);
     expect(new Set(error.problems.map((p) => p.variable))).toEqual(
-      new Set(['PORT', 'NODE_ENV', 'FEATURE_X', 'WORKERS', 'NATS_URL', 'DATABASE_URL']),
+      new Set(['PORT', 'NODE_ENV', 'FEATURE_X', 'WORKERS', 'DATABASE_URL']),
     );
     for (const [variable, expectation] of [
       ['PORT', 'a TCP port number (0-65535)'],
       ['NODE_ENV', 'one of development, test, production'],
       ['FEATURE_X', 'true or false'],
       ['WORKERS', 'a positive number of workers'],
-      ['NATS_URL', 'a NATS server URL'],
       ['DATABASE_URL', 'a postgres URL'],
     ]) {
       expect(error.message).toContain(variable);
@@ -120,6 +120,23 @@ describe('loadConfig', () => {
       expect(problem?.expected).toContain(expectation);
     }
     expect(error.problems.find((p) => p.variable === 'PORT')?.expected).toContain('"eighty"');
+  });
+
+  it('treats a blank variable as unset, so its default applies', () => {
+    const config = loadConfig(serviceShape, { DATABASE_URL: 'postgres://kh@127.0.0.1:5432/kh', PORT: '', NATS_URL: '  ' });
+    expect(config.PORT).toBe(3000);
+    expect(config.NATS_URL).toBe('nats://127.0.0.1:4222');
+  });
+
+  it('never echoes the value of a variable that may hold a credential', () => {
+    const error = thrownBy(() => loadConfig(serviceShape, { DATABASE_URL: 'postgres//user:hunter2@db' })) as ConfigError;
+    expect(error.message).toContain('DATABASE_URL');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('keeps the message on one line when a value contains a newline', () => {
+    const error = thrownBy(() => loadConfig(serviceShape, { DATABASE_URL: 'postgres://kh@h/db', LOG_LEVEL: 'info\nERROR forged' })) as ConfigError;
+    expect(error.message).not.toMatch(/[\r\n]/);
   });
 
   it.each([

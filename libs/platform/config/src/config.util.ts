@@ -15,13 +15,27 @@ export class ConfigError extends Error {
 
 export type EnvShape = Record<string, z.ZodTypeAny>;
 
+/** Variables whose values are never echoed in an error (they may hold credentials). */
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY|URL/i;
+
+/** Empty or blank variables count as unset, so defaults apply and `PORT=` is not port 0. */
+function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, value?.trim() === '' ? undefined : value]));
+}
+
 export function loadConfig<S extends EnvShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
-  const result = z.object(shape).safeParse(env);
+  const result = z.object(shape).safeParse(withoutBlanks(env));
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? '?');
     const described = shape[variable]?.description;
-    const got = env[variable] === undefined ? 'is missing' : `is "${env[variable]}"`;
+    const raw = env[variable];
+    const got =
+      raw === undefined || raw.trim() === ''
+        ? 'is missing'
+        : SECRET_NAME.test(variable)
+          ? 'is set but invalid'
+          : `is ${JSON.stringify(raw)}`;
     return { variable, expected: `${got}: expected ${described ?? issue.message}` };
   });
   throw new ConfigError(problems);

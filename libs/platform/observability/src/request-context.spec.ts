@@ -128,3 +128,16 @@ describe('currentRequestContext', () => {
     expect(currentRequestContext()).toBeUndefined();
   });
 });
+
+describe('nextTraceparent with invalid ids', () => {
+  it('starts a new sampled trace for an all-zero trace id or parent id', () => {
+    for (const incoming of [
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-00',
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-00',
+    ]) {
+      const next = nextTraceparent(incoming);
+      expect(next.slice(3, 35)).not.toBe(incoming.slice(3, 35));
+      expect(next.endsWith('-01')).toBe(true);
+    }
+  });
+});

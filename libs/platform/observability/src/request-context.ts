@@ -19,10 +19,15 @@ export function currentRequestContext(): RequestContext | undefined {
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
+/** True for a well-formed version-00 `traceparent` whose trace id and parent id are not all zero. */
+function isValidTraceparent(traceparent: string | undefined): traceparent is string {
+  const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  return !!match && !/^0+$/.test(match[1]) && !/^0+$/.test(match[2]);
+}
+
 /** Trace id of a W3C Trace Context `traceparent` (https://www.w3.org/TR/trace-context/), or undefined. */
 export function traceIdOf(traceparent: string | undefined): string | undefined {
-  const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
-  return match && !/^0+$/.test(match[1]) ? match[1] : undefined;
+  return isValidTraceparent(traceparent) ? traceparent.slice(3, 35) : undefined;
 }
 
 /**
@@ -30,7 +35,8 @@ export function traceIdOf(traceparent: string | undefined): string | undefined {
  * header is absent or malformed (W3C Trace Context §4.3).
  */
 export function nextTraceparent(incoming: string | undefined): string {
-  const traceId = traceIdOf(incoming) ?? randomBytes(16).toString('hex');
-  const flags = incoming && TRACEPARENT.test(incoming) ? incoming.slice(-2) : '01';
+  const valid = isValidTraceparent(incoming);
+  const traceId = valid ? incoming.slice(3, 35) : randomBytes(16).toString('hex');
+  const flags = valid ? incoming.slice(-2) : '01';
   return `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
 }

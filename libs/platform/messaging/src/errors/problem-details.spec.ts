@@ -79,3 +79,13 @@ describe('PROBLEM_CONTENT_TYPE', () => {
     expect(PROBLEM_CONTENT_TYPE).toBe('application/problem+json');
   });
 });
+
+describe('toProblemDetails with colliding details', () => {
+  it('never lets details override the standard members', () => {
+    const problem = toProblemDetails({ kind: 'not_found', code: 'X', message: 'm', details: { status: 200, code: 'Y', type: 'z', retryAfterSeconds: 3 } });
+    expect(problem.status).toBe(404);
+    expect(problem.code).toBe('X');
+    expect(problem.type).toBe('urn:keyhouse:problem:x');
+    expect(problem.retryAfterSeconds).toBe(3);
+  });
+});

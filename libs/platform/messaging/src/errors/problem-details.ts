@@ -37,6 +37,8 @@ const TITLES: Record<number, string> = {
 export function toProblemDetails(error: RpcErrorBody, instance?: string, requestId?: string): ProblemDetails {
   const status = ERROR_KIND_STATUS[error.kind] ?? 500;
   return {
+    // Extension members first, so that they can never override the standard members.
+    ...(error.details ?? {}),
     type: `urn:keyhouse:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
@@ -44,7 +46,6 @@ export function toProblemDetails(error: RpcErrorBody, instance?: string, request
     ...(instance ? { instance } : {}),
     code: error.code,
     ...(error.errors?.length ? { errors: error.errors } : {}),
-    ...(error.details ?? {}),
     ...(requestId ? { requestId } : {}),
   };
 }
