@@ -45,6 +45,7 @@ export class AccessTokenVerifier {
     const kid = readKid(token);
     const mayRefresh = this.lastFetch === 0 || Date.now() - this.lastFetch > this.minRefreshIntervalMs;
     if (mayRefresh && (!this.keySet || (kid && !this.kids.has(kid)))) await this.refresh();
+    else if (this.inflight) await this.inflight;
     if (!this.keySet) throw new InvalidAccessTokenError('signing keys unavailable');
     let claims: AccessTokenClaims;
     try {
