@@ -110,6 +110,9 @@ describe('QueueModule (real Redis)', () => {
       })
       .catch(() => undefined);
     void queue.process('ok', async () => 'done').catch(() => undefined);
+    // Bull starts its processing loops asynchronously: let them start before any test (or the
+    // close in afterAll) runs, so that none opens a connection after the queue closed.
+    await (await queue.add('ok', { warmUp: true })).finished();
   });
 
   afterAll(async () => {
@@ -363,11 +366,3 @@ async function clientNames(redis: Redis): Promise<string[]> {
   const list = (await redis.client('LIST')) as string;
   return [...list.matchAll(/ name=(\S*)/g)].map((match) => match[1]);
 }
-afterAll(async () => {
-  await sleep(1500);
-  const p = process as unknown as { _getActiveHandles(): unknown[] };
-  for (const h of p._getActiveHandles()) {
-    const o = h as { constructor: { name: string }; remoteAddress?: string; remotePort?: number; localPort?: number; _idleTimeout?: number; _onTimeout?: { toString(): string } };
-    console.log(o.constructor.name, o.remoteAddress, o.remotePort, o._idleTimeout, o._onTimeout?.toString().slice(0, 300));
-  }
-});
