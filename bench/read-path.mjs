@@ -361,25 +361,12 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   }
 }
 
-const PER_REQUEST_GROUPS = new Set([
-  'gateway',
-  'identity',
-  'wrk',
-  'responder',
-  'http-server',
-  'raw pg loop',
-  'postgres (bench backends)',
-  'nats-server (shared)',
-  'redis-server (shared)',
-]);
-
-/** CPU milliseconds per request, per process group (how the work is spread over processes). */
-function perRequest(usage, requests) {
+/** CPU milliseconds per request of the variant's processes (how its work is spread over them). */
+function perRequest(usage, requests, groups) {
   const out = {};
   let total = 0;
-  for (const [group, cores] of Object.entries(usage.coresByGroup)) {
-    // the variant's own processes plus NATS and Redis (which serve it); not unrelated processes
-    if (!PER_REQUEST_GROUPS.has(group)) continue;
+  for (const group of groups) {
+    const cores = usage.coresByGroup[group] ?? 0;
     const ms = (cores * usage.seconds * 1000) / requests;
     out[group] = round(ms, 3);
     total += ms;

@@ -185,9 +185,11 @@ describe('lintManifests', () => {
   test('reports a real value pasted into the secret template', () => {
     const dir = copyOfRepo();
     editYaml(dir, 'k8s/base/secret.template.yaml', (doc) => {
-      doc.setIn(['stringData', 'IDENTITY_TOTP_ENCRYPTION_KEY'], 'q0cXjJ4m1mGzq7f0p5mJr9Jb1yW8VQ3o0bVd3cF0m8Q=');
+      doc.setIn(['stringData', 'IDENTITY_ENCRYPTION_KEYS'], 'prod:q0cXjJ4m1mGzq7f0p5mJr9Jb1yW8VQ3o0bVd3cF0m8Q=');
     });
-    assertProblem(problemsOf(dir), /secret\.template\.yaml/, /IDENTITY_TOTP_ENCRYPTION_KEY/);
+    const problems = problemsOf(dir);
+    assertProblem(problems, /secret\.template\.yaml/, /template value IDENTITY_ENCRYPTION_KEYS must be a CHANGE_ME placeholder/);
+    assert.equal(problems.length, 1, problems.join('\n'));
   });
 
   test('reports commonLabels, which would rewrite NetworkPolicy peer selectors', () => {

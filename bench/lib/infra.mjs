@@ -78,7 +78,7 @@ export async function infraVersions(root, env) {
   return out;
 }
 
-/** Pids of the Postgres backends connected to `database` (CPU accounting). */
+/** Postgres backends connected to `database`: pid → application_name (CPU accounting). */
 export async function backendPids(root, env, database) {
   const { Client } = createRequire(path.join(root, 'package.json'))('pg');
   const client = new Client({
@@ -90,8 +90,11 @@ export async function backendPids(root, env, database) {
   });
   try {
     await client.connect();
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
-    return rows.map((r) => Number(r.pid));
+    const { rows } = await client.query(
+      'SELECT pid, application_name FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    );
+    return new Map(rows.map((r) => [Number(r.pid), r.application_name || 'unnamed']));
   } finally {
     await client.end().catch(() => {});
   }
