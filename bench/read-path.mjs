@@ -36,6 +36,7 @@ export const READ_PATH_DEFAULTS = Object.freeze({
   prefix: 'bench.',
   redisKeyPrefix: 'kh-bench:',
   connections: [16, 64],
+  rounds: 1,
   threads: 2,
   durationSeconds: 20,
   warmupSeconds: 5,
@@ -59,6 +60,22 @@ const VARIANTS = {
   rawPg: 'raw pg: prepared statement, Pool(8), in-process loop',
 };
 
+/** Postgres application_name of each pool → CPU accounting group. */
+const BACKEND_GROUPS = {
+  identity: 'postgres (identity pool)',
+  'bench-responder': 'postgres (responder pool)',
+  'bench-raw-pg': 'postgres (raw pg pool)',
+};
+
+/** The processes whose CPU counts as the variant's cost per request. */
+const VARIANT_GROUPS = {
+  gateway: ['wrk', 'gateway', 'identity', 'postgres (identity pool)', 'nats-server (shared)', 'redis-server (shared)'],
+  chain: ['wrk', 'http-server', 'responder', 'postgres (responder pool)', 'nats-server (shared)', 'redis-server (shared)'],
+  rawPg: ['raw pg loop', 'postgres (raw pg pool)'],
+};
+
+const TOKEN_REFRESH_MS = 10 * 60_000; // access tokens live 15 minutes
+
 /**
  * Runs the read-path benchmark; resolves with the result object (also written to disk).
  * @param {Partial<typeof READ_PATH_DEFAULTS>} overrides
@@ -67,6 +84,7 @@ const VARIANTS = {
 export async function runReadPath(overrides = {}, log = (line) => process.stderr.write(`[read-path] ${line}\n`)) {
   const o = { ...READ_PATH_DEFAULTS, ...overrides, ports: { ...READ_PATH_DEFAULTS.ports, ...overrides.ports } };
   const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   for (const [what, port] of Object.entries(o.ports)) await assertPortFree(port, what);
   const wrk = wrkVersion();
   const machine = machineInfo(ROOT);
@@ -116,9 +134,6 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   delete appEnv.NODE_OPTIONS;
 
   const roles = new Map([[process.pid, 'bench runner']]);
-  const measured = { gateway: [], chain: [], rawPg: [] };
-  let seed;
-  let profiles = null;
 
   const startApps = async (profiled) => {
     const extra = profiled ? { nodeArgs: ['--require', path.join(BENCH_DIR, 'lib', 'cpu-profiler.cjs')], ipc: true } : {};
@@ -131,29 +146,17 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
     return { identity, gateway };
   };
 
-  // 3. the read path
+  // 3. the read path (gateway + identity) and its user
   log('starting identity and gateway');
   let apps = await startApps(false);
-  seed = await seedUser(`http://127.0.0.1:${o.ports.gateway}`);
+  const gatewayBase = `http://127.0.0.1:${o.ports.gateway}`;
+  const seed = await seedUser(gatewayBase);
   log(`seeded user ${seed.userId} in organization ${seed.orgId}`);
-  const gatewayUrl = `http://127.0.0.1:${o.ports.gateway}/v1/users/me`;
-  const auth = { Authorization: `Bearer ${seed.accessToken}` };
-  await expectSameUser(gatewayUrl, auth, seed);
-  for (const c of o.connections) {
-    measured.gateway.push(await measureHttp({ variant: 'gateway', url: gatewayUrl, headers: auth, connections: c }));
-  }
+  const gatewayUrl = `${gatewayBase}/v1/users/me`;
+  const bearer = () => ({ Authorization: `Bearer ${seed.accessToken}` });
+  await expectSameUser(gatewayUrl, bearer(), seed);
 
-  if (o.profile) {
-    log('profiling gateway and identity (V8 CPU profiler) under wrk load');
-    await stopProcess(apps.gateway);
-    await stopProcess(apps.identity);
-    apps = await startApps(true);
-    profiles = await profileRun(apps, gatewayUrl, auth, Math.max(...o.connections));
-  }
-  await stopProcess(apps.gateway);
-  await stopProcess(apps.identity);
-
-  // 4. the hand-written chain
+  // 4. the hand-written chain (responder + http-server): same NATS, same database, same row
   log('starting the hand-written chain');
   const chainEnv = {
     ...process.env,
@@ -175,53 +178,84 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   const chainUrl = `http://127.0.0.1:${o.ports.chain}/v1/users/me`;
   await waitHttpOk(chainUrl, httpServer);
   await expectSameUser(chainUrl, {}, seed);
-  for (const c of o.connections) {
-    measured.chain.push(await measureHttp({ variant: 'chain', url: chainUrl, headers: {}, connections: c }));
+
+  // 5. measurements: per round and concurrency the three variants back to back (never at the
+  //    same time), so that a change in background load hits all three alike
+  const runs = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    for (const c of o.connections) {
+      await refreshToken();
+      runs.push({ round, ...(await measureHttp({ variant: 'gateway', url: gatewayUrl, headers: bearer(), connections: c })) });
+      runs.push({ round, ...(await measureHttp({ variant: 'chain', url: chainUrl, headers: {}, connections: c })) });
+      runs.push({ round, ...(await measurePg(c)) });
+    }
   }
   await stopProcess(httpServer);
   await stopProcess(responder);
 
-  // 5. raw pg
-  for (const c of o.connections) measured.rawPg.push(await measurePg(c));
+  let profiles = null;
+  if (o.profile) {
+    log('profiling gateway and identity (V8 CPU profiler) under wrk load');
+    await stopProcess(apps.gateway);
+    await stopProcess(apps.identity);
+    apps = await startApps(true);
+    await refreshToken();
+    profiles = await profileRun(apps, gatewayUrl, bearer(), Math.max(...o.connections));
+  }
+  await stopProcess(apps.gateway);
+  await stopProcess(apps.identity);
 
-  // 6. results
-  const byConcurrency = o.connections.map((c) => {
-    const g = measured.gateway.find((m) => m.concurrency === c);
-    const h = measured.chain.find((m) => m.concurrency === c);
-    const r = measured.rawPg.find((m) => m.concurrency === c);
-    return {
-      concurrency: c,
-      readPathVsChain: round(g.requestsPerSec / h.requestsPerSec, 3),
-      readPathVsRawPg: round(g.requestsPerSec / r.requestsPerSec, 3),
-    };
+  // 6. results: per variant and concurrency the median round (by req/s)
+  const summary = {};
+  for (const variant of Object.keys(VARIANTS)) {
+    summary[variant] = o.connections.map((c) => {
+      const list = runs.filter((x) => x.variant === variant && x.concurrency === c).sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+      const median = list[Math.floor((list.length - 1) / 2)];
+      return {
+        concurrency: c,
+        requestsPerSec: median.requestsPerSec,
+        p50Ms: median.p50Ms,
+        p99Ms: median.p99Ms,
+        round: median.round,
+        cpuMsPerRequest: median.cpu?.msPerRequest ?? null,
+        machineBusyPct: median.cpu?.machineBusyPct ?? null,
+        otherProcessesCores: median.cpu?.otherCores ?? null,
+        command: median.command,
+      };
+    });
+  }
+  const ratios = o.connections.map((c) => {
+    const [g, h, r] = ['gateway', 'chain', 'rawPg'].map((v) => summary[v].find((x) => x.concurrency === c));
+    return { concurrency: c, readPathVsChain: round(g.requestsPerSec / h.requestsPerSec, 3), readPathVsRawPg: round(g.requestsPerSec / r.requestsPerSec, 3) };
   });
   const headlineC = o.connections.includes(64) ? 64 : Math.max(...o.connections);
-  const headline = byConcurrency.find((r) => r.concurrency === headlineC);
+  const headline = ratios.find((x) => x.concurrency === headlineC);
   const result = {
     benchmark: 'read-path',
     endpoint: 'GET /v1/users/me',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     command: 'npm run bench',
-    options: { ...o, ports: o.ports },
+    options: o,
     machine: { ...machine, wrk, postgres: versions.postgres, natsServer: versions.nats },
     statement,
     variants: VARIANTS,
-    results: measured,
-    ratios: byConcurrency,
+    summary,
+    ratios,
     target: {
       description: 'read path ≥ 95 % of the hand-written chain (req/s)',
       threshold: 0.95,
       atConcurrency: headlineC,
       readPathVsChain: headline.readPathVsChain,
       met: headline.readPathVsChain >= 0.95,
-      metAtEveryConcurrency: byConcurrency.every((r) => r.readPathVsChain >= 0.95),
+      metAtEveryConcurrency: ratios.every((x) => x.readPathVsChain >= 0.95),
     },
+    runs,
     profiles,
   };
   const resultsDir = path.join(BENCH_DIR, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  const resultFile = path.join(resultsDir, `read-path-${stamp()}.json`);
+  const resultFile = path.join(resultsDir, `read-path-${stamp}.json`);
   fs.writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
   log(`results written to ${path.relative(ROOT, resultFile)}`);
   if (o.writeDocs) {
@@ -233,13 +267,24 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
 
   // ---------------------------------------------------------------------------------------------
 
+  async function refreshToken() {
+    if (Date.now() - seed.tokenAt < TOKEN_REFRESH_MS) return;
+    const login = await api(gatewayBase, 'POST', '/v1/auth/login', { email: seed.email, password: seed.password });
+    if (login.status !== 200 || !login.body?.accessToken) throw new Error(`login failed: HTTP ${login.status} ${JSON.stringify(login.body)}`);
+    seed.accessToken = login.body.accessToken;
+    seed.tokenAt = Date.now();
+    log('access token renewed');
+  }
+
   async function quiet() {
     const q = await waitForQuiet({ roles, maxOtherCores: o.maxOtherCores, maxWaitMs: o.maxQuietWaitSeconds * 1000, log });
     return { ...q, waitedMs: Math.round(q.waitedMs) };
   }
 
   async function addBackendRoles() {
-    for (const pid of await backendPids(ROOT, infraEnv, o.database)) roles.set(pid, 'postgres (bench backends)');
+    for (const [pid, app] of await backendPids(ROOT, infraEnv, o.database)) {
+      roles.set(pid, BACKEND_GROUPS[app] ?? `postgres (${app})`);
+    }
   }
 
   async function measureHttp({ variant, url, headers, connections }) {
@@ -271,11 +316,14 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
       non2xx: run.non2xx,
       socketErrors: run.socketErrors,
       command: run.command.replace(/Bearer [A-Za-z0-9._-]+/, 'Bearer <token>'),
-      warmup: { requestsPerSec: round(warm.requestsPerSec, 1) },
-      cpu: { ...usage, msPerRequest: perRequest(usage, run.requests) },
+      warmup: { seconds: o.warmupSeconds, requestsPerSec: round(warm.requestsPerSec, 1) },
+      cpu: { ...usage, msPerRequest: perRequest(usage, run.requests, VARIANT_GROUPS[variant]) },
       machineBeforeRun: machineState,
     };
-    log(`${variant} -c${connections}: ${m.requestsPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms (other processes ${usage.otherCores} cores)`);
+    log(
+      `${variant} -c${connections}: ${m.requestsPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ` +
+        `CPU ${m.cpu.msPerRequest.total} ms/request (other processes ${usage.otherCores} cores)`,
+    );
     return m;
   }
 
@@ -293,11 +341,10 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
       warmupMs: o.warmupSeconds * 1000,
       durationMs: o.durationSeconds * 1000,
     };
-    let spawnedAt = 0;
     let before = null;
     let after = null;
     const timers = [];
-    const running = runNodeForJson('raw-pg', path.join(BENCH_DIR, 'lib', 'pg-loop.mjs'), {
+    const result = await runNodeForJson('raw-pg', path.join(BENCH_DIR, 'lib', 'pg-loop.mjs'), {
       args: [JSON.stringify(config)],
       env: { ...process.env, NODE_OPTIONS: '' },
       cwd: ROOT,
@@ -305,27 +352,26 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
       timeoutMs: (o.warmupSeconds + o.durationSeconds + 60) * 1000,
       onStart: (pid) => {
         roles.set(pid, 'raw pg loop');
-        spawnedAt = performance.now();
         // CPU window ≈ the child's measured window (it measures after its own warm-up)
         timers.push(setTimeout(() => void addBackendRoles().then(() => (before = cpuSnapshot())), config.warmupMs + 300));
         timers.push(setTimeout(() => (after = cpuSnapshot()), config.warmupMs + config.durationMs - 100));
       },
-    });
-    const r = await running.finally(() => timers.forEach(clearTimeout));
-    void spawnedAt;
-    if (r.errors > 0) throw new Error(`raw pg loop had ${r.errors} errors (first: ${r.firstError})`);
+    }).finally(() => timers.forEach(clearTimeout));
+    if (result.errors > 0) throw new Error(`raw pg loop had ${result.errors} errors (first: ${result.firstError})`);
     const usage = before && after ? cpuUsage(before, after, roles) : null;
+    // operations inside the CPU window, at the measured rate
+    const opsInWindow = usage ? (result.opsPerSec * usage.seconds) : 0;
     const m = {
       variant: 'rawPg',
       concurrency,
-      requestsPerSec: r.opsPerSec,
-      p50Ms: round(r.latencyMs.p50, 2),
-      p99Ms: round(r.latencyMs.p99, 2),
-      latencyMs: r.latencyMs,
-      requests: r.operations,
-      errors: r.errors,
-      command: `node bench/lib/pg-loop.mjs (${concurrency} async loops, pg Pool max ${o.poolSize}, named prepared statement "${statement.name}")`,
-      cpu: usage ? { ...usage, msPerRequest: perRequest(usage, r.operations) } : null,
+      requestsPerSec: result.opsPerSec,
+      p50Ms: round(result.latencyMs.p50, 2),
+      p99Ms: round(result.latencyMs.p99, 2),
+      latencyMs: result.latencyMs,
+      requests: result.operations,
+      errors: result.errors,
+      command: `node bench/lib/pg-loop.mjs (${concurrency} async loops, pg Pool max ${o.poolSize}, named prepared statement "${statement.name}", ${o.durationSeconds} s after ${o.warmupSeconds} s warm-up)`,
+      cpu: usage ? { ...usage, msPerRequest: perRequest(usage, opsInWindow, VARIANT_GROUPS.rawPg) } : null,
       machineBeforeRun: machineState,
     };
     log(`raw pg ${concurrency} loops: ${m.requestsPerSec} ops/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms`);
@@ -335,13 +381,14 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   async function profileRun(running, url, headers, connections) {
     const profileDir = path.join(BENCH_DIR, '.profiles');
     fs.mkdirSync(profileDir, { recursive: true });
+    await quiet();
     const warm = await runWrk({ url, threads: o.threads, connections, seconds: o.warmupSeconds, headers });
     assertClean(warm, 'profile warm-up');
     await Promise.all([running.gateway, running.identity].map((h) => ipcRequest(h, { type: 'profile-start', intervalUs: 1000 })));
     const run = await runWrk({ url, threads: o.threads, connections, seconds: o.profileSeconds, headers });
     const files = {};
     for (const [name, handle] of Object.entries(running)) {
-      files[name] = path.join(profileDir, `${stamp()}-${name}.cpuprofile`);
+      files[name] = path.join(profileDir, `${stamp}-${name}.cpuprofile`);
       await ipcRequest(handle, { type: 'profile-stop', file: files[name] });
     }
     assertClean(run, 'profile run');
@@ -354,10 +401,6 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
     }
     log(`profiles written to ${path.relative(ROOT, profileDir)}`);
     return out;
-  }
-
-  function stamp() {
-    return startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   }
 }
 
@@ -399,15 +442,17 @@ async function api(base, method, route, body, token) {
 /** Registers a brokerage and its owner through the public API; the owner is the benchmarked user. */
 async function seedUser(base) {
   const tag = randomBytes(4).toString('hex');
+  const email = `bench-${tag}@bench.keyhouse.test`;
+  const password = `bench-${randomBytes(12).toString('base64url')}`;
   const registered = await api(base, 'POST', '/v1/auth/register', {
     organizationName: `Bench Realty ${tag}`,
     name: 'Bench Owner',
-    email: `bench-${tag}@bench.keyhouse.test`,
-    password: `bench-${randomBytes(12).toString('base64url')}`,
+    email,
+    password,
   });
   if (registered.status !== 201) throw new Error(`registration failed: HTTP ${registered.status} ${JSON.stringify(registered.body)}`);
   const { accessToken, user } = registered.body;
-  return { accessToken, userId: user.id, orgId: user.orgId };
+  return { accessToken, tokenAt: Date.now(), email, password, userId: user.id, orgId: user.orgId };
 }
 
 /** The variant must answer 200 with the seeded user, or its figures mean nothing. */
@@ -428,45 +473,50 @@ const pct = (ratio) => `${(ratio * 100).toFixed(1)} %`;
 export function renderDocs(r, resultFile) {
   const m = r.machine;
   const o = r.options;
+  const t = r.target;
+  const at = (variant, c) => r.summary[variant].find((x) => x.concurrency === c);
   const lines = [];
   lines.push('## Read path: GET /v1/users/me', '');
   lines.push(
-    `The authenticated profile read through the whole chain (HTTP → gateway → NATS → identity → Postgres), beside two references measured in the same run, one after another, on the same machine. Each HTTP figure is a ${o.durationSeconds} s \`wrk\` run after a ${o.warmupSeconds} s warm-up at the same concurrency; raw pg is ${o.durationSeconds} s of N async loops after a ${o.warmupSeconds} s warm-up. All three run the same named prepared statement (\`${r.statement.name}\`, from \`UserQueries.me()\`) on the same row.`,
+    'The authenticated profile read through the whole chain (HTTP → gateway → NATS → identity → Postgres), beside two ' +
+      'references measured in the same run on the same machine: the raw Postgres lookup of the same row, and a minimal ' +
+      'hand-written chain with the same topology (two Node processes + NATS + Postgres). All three run the same named ' +
+      `prepared statement (\`${r.statement.name}\`, the SQL of \`UserQueries.me()\`) on the same row. For each concurrency ` +
+      'the three variants run back to back, never at the same time; each figure is a ' +
+      `${o.durationSeconds} s run after a ${o.warmupSeconds} s warm-up at the same concurrency` +
+      (o.rounds > 1 ? `, the median of ${o.rounds} rounds.` : '.'),
     '',
   );
   lines.push('| variant | concurrency | req/s | p50 ms | p99 ms |', '|---|---:|---:|---:|---:|');
   for (const c of o.connections) {
     for (const key of ['gateway', 'chain', 'rawPg']) {
-      const x = r.results[key].find((v) => v.concurrency === c);
-      const conc = key === 'rawPg' ? `${c} loops` : `${c} conns`;
-      lines.push(`| ${r.variants[key]} | ${conc} | ${fmt(x.requestsPerSec)} | ${fmt(x.p50Ms, 2)} | ${fmt(x.p99Ms, 2)} |`);
+      const x = at(key, c);
+      lines.push(`| ${r.variants[key]} | ${key === 'rawPg' ? `${c} loops` : `${c} connections`} | ${fmt(x.requestsPerSec)} | ${fmt(x.p50Ms, 2)} | ${fmt(x.p99Ms, 2)} |`);
     }
   }
-  lines.push('');
-  lines.push('| concurrency | read path / hand-written chain | read path / raw pg |', '|---:|---:|---:|');
+  lines.push('', '| concurrency | read path / hand-written chain | read path / raw pg |', '|---:|---:|---:|');
   for (const x of r.ratios) lines.push(`| ${x.concurrency} | ${pct(x.readPathVsChain)} | ${pct(x.readPathVsRawPg)} |`);
-  lines.push('');
-  const t = r.target;
   lines.push(
-    `**Target (read path ≥ 95 % of the hand-written chain): ${t.met ? 'met' : 'not met'}** — ${pct(t.readPathVsChain)} at ${t.atConcurrency} connections` +
-      (t.metAtEveryConcurrency === t.met ? '.' : `; ${t.metAtEveryConcurrency ? 'met' : 'not met'} at every measured concurrency.`),
+    '',
+    `**Target — read path ≥ 95 % of the hand-written chain: ${t.met ? 'met' : 'not met'}** (${pct(t.readPathVsChain)} at ${t.atConcurrency} connections` +
+      (r.ratios.length > 1 ? `; ${t.metAtEveryConcurrency ? 'met' : 'not met'} at every measured concurrency).` : ').'),
     '',
   );
 
-  // where the CPU goes
-  const headlineC = t.atConcurrency;
+  const c = t.atConcurrency;
   const cpuRow = (key) => {
-    const x = r.results[key].find((v) => v.concurrency === headlineC);
-    if (!x?.cpu) return null;
-    const parts = Object.entries(x.cpu.msPerRequest)
-      .filter(([k]) => k !== 'total')
+    const x = at(key, c);
+    if (!x.cpuMsPerRequest) return null;
+    const parts = Object.entries(x.cpuMsPerRequest)
+      .filter(([k, v]) => k !== 'total' && v >= 0.0005)
       .map(([k, v]) => `${k} ${v.toFixed(3)}`);
-    return `| ${r.variants[key]} | ${x.cpu.msPerRequest.total.toFixed(3)} | ${parts.join(', ')} | ${x.cpu.machineBusyPct} % | ${x.cpu.otherCores} |`;
+    return `| ${r.variants[key]} | ${x.cpuMsPerRequest.total.toFixed(3)} | ${parts.join(', ')} | ${x.machineBusyPct} % | ${x.otherProcessesCores} |`;
   };
   lines.push(
-    `CPU time per request at ${headlineC} (from /proc: the variant's processes, wrk, nats-server, redis-server and the bench database's Postgres backends; "other processes" is everything else on the machine):`,
+    `CPU time per request at ${c} (from \`/proc\`: the variant's processes, wrk, nats-server, redis-server and the Postgres ` +
+      "backends of the variant's pool; \"other\" is every process outside the benchmark):",
     '',
-    '| variant | CPU ms / request | by process (ms) | machine busy | other processes (cores) |',
+    '| variant | CPU ms / request | by process (ms) | machine busy | other (cores) |',
     '|---|---:|---|---:|---:|',
     ...['gateway', 'chain', 'rawPg'].map(cpuRow).filter(Boolean),
     '',
@@ -474,25 +524,40 @@ export function renderDocs(r, resultFile) {
 
   if (r.profiles) {
     const p = r.profiles;
-    lines.push(`CPU profile of the read path at ${p.wrk.connections} connections (${p.wrk.seconds} s, V8 sampling profiler; ${fmt(p.wrk.requestsPerSec)} req/s under the profiler):`, '');
+    lines.push(
+      `CPU profile of the read path at ${p.wrk.connections} connections (${p.wrk.seconds} s, V8 sampling profiler attached to both services; ` +
+        `${fmt(p.wrk.requestsPerSec)} req/s under the profiler), self time by package:`,
+      '',
+    );
     for (const name of ['gateway', 'identity']) {
       const s = p[name];
       if (!s) continue;
-      const pkgs = s.byPackage.slice(0, 8).map((x) => `${x.package} ${x.pctOfBusy} %`).join(', ');
-      lines.push(`- ${name} (idle ${s.idlePct} %), self time by package: ${pkgs}`);
+      lines.push(`- ${name} (idle ${s.idlePct} %): ${s.byPackage.slice(0, 8).map((x) => `${x.package} ${x.pctOfBusy} %`).join(', ')}`);
     }
-    lines.push('', `Top functions and the raw profiles: \`${resultFile}\` (\`profiles\`).`, '');
+    lines.push('', `Top functions (self and inclusive) are in \`${resultFile}\` under \`profiles\`.`, '');
   }
 
-  const maxOther = Math.max(...['gateway', 'chain', 'rawPg'].flatMap((k) => r.results[k].map((x) => x.cpu?.otherCores ?? 0)));
+  const gw = at('gateway', c);
+  const pg = at('rawPg', c);
+  const maxOther = Math.max(...Object.values(r.summary).flatMap((list) => list.map((x) => x.otherProcessesCores ?? 0)));
   lines.push(
-    '- Variants: the read path is the real gateway (Nest 11 + Fastify adapter: request id and trace context, ES256 JWT verification, Redis rate limit, permission guard, problem-details filter, metrics) and identity (Nest, NATS responder, TypeORM data source\'s pg pool of 8), built from the working tree, each in its own process. The hand-written chain is `bench/hand-written-chain/` (no auth, no rate limit). Raw pg is `bench/lib/pg-loop.mjs` in its own process.',
-    `- Command: \`npm run bench\` → \`${r.results.gateway.find((x) => x.concurrency === headlineC).command}\` (and the same without the header against the hand-written chain), after \`wrk ... -d${o.warmupSeconds}s\` warm-ups; raw pg: \`${r.results.rawPg.find((x) => x.concurrency === headlineC).command}\`.`,
-    `- Machine: ${m.nproc} × ${m.cpuModel} (nproc ${m.nproc}), ${m.memoryGiB} GiB, ${m.kernel}; Node ${m.node}; PostgreSQL ${m.postgres}; nats-server ${m.natsServer}; ${m.wrk}; commit ${m.gitCommit}${m.gitDirty ? ' with uncommitted changes' : ''}.`,
-    `- Date: ${r.startedAt} (run took ${Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000)} s). Full figures: \`${resultFile}\`.`,
+    '- Read path: the real gateway (Nest 11 + Fastify adapter: request id and trace context, ES256 access-token verification, ' +
+      'Redis rate limit, permission guard, global interceptor and problem-details filter, metrics) and identity (Nest NATS ' +
+      "responder, the TypeORM data source's pg pool of 8), compiled from the working tree, each its own process, " +
+      `\`NODE_ENV=production\`, \`LOG_LEVEL=warn\`. Hand-written chain: \`bench/hand-written-chain/\` (plain Fastify route, no auth, ` +
+      'no rate limit → one `nats` request → plain responder with a pg Pool of 8). Raw pg: `bench/lib/pg-loop.mjs`, its own process.',
+    `- Command: \`npm run bench\`, which runs \`${gw.command}\`, the same without the header against the hand-written chain, ` +
+      `each after a ${o.warmupSeconds} s warm-up run; raw pg: ${pg.command}.`,
+    `- Machine: ${m.nproc} × ${m.cpuModel} (\`nproc\` ${m.nproc}), ${m.memoryGiB} GiB, ${m.kernel}; Node ${m.node}; ` +
+      `PostgreSQL ${m.postgres}; nats-server ${m.natsServer}; ${m.wrk.replace(/ Copyright.*$/, '')}; commit ${m.gitCommit}` +
+      `${m.gitDirty ? ' plus uncommitted changes' : ''}.`,
+    `- Date: ${r.startedAt} (the run took ${Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000)} s). ` +
+      `All figures: \`${resultFile}\`.`,
     maxOther > 0.1
-      ? `- Caution: the machine is shared; processes outside the benchmark used up to ${maxOther} cores during a measurement (see \`cpu.otherProcessesTop\` in the JSON), which lowers the affected figures.`
-      : '- The machine was otherwise quiet during every measurement (processes outside the benchmark < 0.1 core).',
+      ? `- The machine is shared: processes outside the benchmark used up to ${maxOther} cores during a reported measurement ` +
+          '(`cpu.otherProcessesTop` in the JSON); the benchmark waits for a quiet machine before each measurement, for at most ' +
+          `${o.maxQuietWaitSeconds} s. Ratios are less affected than absolute figures, since the variants run back to back.`
+      : '- The machine was otherwise quiet during every reported measurement (processes outside the benchmark < 0.1 core).',
   );
   return lines.join('\n');
 }

@@ -16,6 +16,7 @@ const USAGE = `usage: npm run bench -- [options]
   --duration <s>         measured seconds per variant (default 20)
   --warmup <s>           warm-up seconds before each measurement (default 5)
   --connections <list>   wrk connections / pg loops, comma-separated (default 16,64)
+  --rounds <n>           repeat the measurements; figures are the median round (default 1)
   --threads <n>          wrk threads (default 2)
   --profile              also take V8 CPU profiles of gateway and identity under load
   --no-build             reuse bench/.build instead of compiling the apps again
@@ -32,6 +33,7 @@ function options() {
       warmup: { type: 'string' },
       connections: { type: 'string' },
       threads: { type: 'string' },
+      rounds: { type: 'string' },
       profile: { type: 'boolean' },
       'no-build': { type: 'boolean' },
       'no-docs': { type: 'boolean' },
@@ -53,6 +55,7 @@ function options() {
   if (values.duration) o.durationSeconds = positive('duration', values.duration);
   if (values.warmup) o.warmupSeconds = positive('warmup', values.warmup);
   if (values.threads) o.threads = positive('threads', values.threads);
+  if (values.rounds) o.rounds = positive('rounds', values.rounds);
   if (values.connections) o.connections = values.connections.split(',').map((c) => positive('connections', c.trim()));
   if (values.profile) o.profile = true;
   if (values['no-build']) o.build = false;
@@ -83,7 +86,7 @@ async function main() {
 function printSummary(r, file) {
   const rows = [];
   for (const key of ['gateway', 'chain', 'rawPg']) {
-    for (const x of r.results[key]) {
+    for (const x of r.summary[key]) {
       rows.push(`  ${r.variants[key].padEnd(58)} c=${String(x.concurrency).padStart(3)}  ${String(x.requestsPerSec).padStart(9)} req/s  p50 ${String(x.p50Ms).padStart(6)} ms  p99 ${String(x.p99Ms).padStart(7)} ms`);
     }
   }
