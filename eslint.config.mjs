@@ -5,7 +5,7 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/.nx', 'docs/**', 'coverage/**'] },
+  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/.nx', 'docs/**', 'coverage/**', 'bench/.build/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
