@@ -8,9 +8,6 @@ export const QUEUE_OPTIONS = Symbol('QUEUE_OPTIONS');
  */
 export const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 
-/** Bull key prefix used when none is configured (`<prefix>:<queue>:<key>` in Redis). */
-export const QUEUE_PREFIX_DEFAULT = 'kh:bull';
-
 /** Used/max memory ratio from which the Redis health check reports `down`. */
 export const MAX_MEMORY_RATIO_DEFAULT = 0.9;
 

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { FailedJobsService } from './failed-jobs.service';
 import { QueueRegistry } from './queue-registry.service';
 import { QUEUE_OPTIONS, QUEUE_REDIS } from './queue.constant';
+import { QueueErrorCode, QueueException } from './queue.exception';
 import {
   assertQueueName,
   bullRedisOptions,
@@ -83,13 +84,7 @@ export class QueueModule {
       module: QueueModule,
       global: true,
       imports: [
-        BullModule.forRootAsync({
-          inject: [RedisPolicyCheck],
-          useFactory: async (check: RedisPolicyCheck) => {
-            await check.ensure();
-            return { redis: bullRedisOptions(resolved.redisUrl), prefix: resolved.prefix, defaultJobOptions: defaultJobOptions() };
-          },
-        }),
+        BullModule.forRoot({ redis: bullRedisOptions(resolved.redisUrl), prefix: resolved.prefix, defaultJobOptions: defaultJobOptions() }),
       ],
       providers,
       exports: [QUEUE_OPTIONS, QUEUE_REDIS, QueueRegistry, RedisPolicyCheck, FailedJobsService, RedisHealthIndicator],
@@ -101,9 +96,24 @@ export class QueueModule {
    * and re-exports them for `@InjectQueue(name)`. Needs `QueueModule.forRoot` in the application.
    */
   static registerQueues(...names: string[]): DynamicModule {
-    if (names.length === 0) throw new Error('QueueModule.registerQueues needs at least one queue name');
+    if (names.length === 0) {
+      throw new QueueException('internal', QueueErrorCode.QueueNameInvalid, 'QueueModule.registerQueues needs at least one queue name');
+    }
     names.forEach(assertQueueName);
-    const bull = BullModule.registerQueue(...names.map((name) => ({ name })));
+    // Each queue's options wait for the REL-18 check, so no queue is built (and no Bull
+    // connection opened) before it passes. A failed check fails the start. (Not through the
+    // shared configuration: @nestjs/bull injects that as optional, and a failed factory there
+    // would silently build the queues with Bull's defaults.)
+    const bull = BullModule.registerQueueAsync(
+      ...names.map((name) => ({
+        name,
+        inject: [RedisPolicyCheck],
+        useFactory: async (check: RedisPolicyCheck) => {
+          await check.ensure();
+          return { name };
+        },
+      })),
+    );
     return {
       module: QueueModule,
       imports: [bull],

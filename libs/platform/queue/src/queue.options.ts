@@ -111,7 +111,9 @@ export function redisOptionsFromUrl(redisUrl: string): RedisOptions {
  * ioredis options for Bull's connections. Bull 4 refuses a `bclient`/`subscriber` connection
  * that has a ready check or a bounded `maxRetriesPerRequest` (OptimalBits/bull#1873, PR #2185):
  * a blocked command must survive a reconnect instead of failing after N retries, which would
- * stop the worker for good. Bull creates all three connections from these options.
+ * stop the worker for good. Bull creates all three connections from these options, so
+ * `queue.add` also waits through a Redis outage (reconnecting) instead of failing: a producer on
+ * a request path should bound that wait itself (e.g. a timeout around `add`).
  */
 export function bullRedisOptions(redisUrl: string): RedisOptions {
   return { ...redisOptionsFromUrl(redisUrl), maxRetriesPerRequest: null, enableReadyCheck: false };

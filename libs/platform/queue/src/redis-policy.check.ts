@@ -83,8 +83,9 @@ export async function assertNoEviction(redis: RedisPolicySource, options: NoEvic
 }
 
 /**
- * Runs `assertNoEviction` once per process, before any Bull queue is built (the queues' shared
- * configuration waits for `ensure()`), and again on module init (the same memoized promise).
+ * Runs `assertNoEviction` once per process, before any Bull queue is built (the options of every
+ * queue of `QueueModule.registerQueues` wait for `ensure()`), and on module init (the same
+ * memoized promise).
  * A wrong policy therefore stops the service before it takes or adds a single job; the check
  * connection is closed on that failure.
  */
