@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type Redis from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { PermissionGuard } from '@keyhouse/platform/auth';
@@ -14,7 +14,6 @@ import {
   LocalMailboxHttpController,
   OrganizationsHttpController,
 } from './organizations/organizations.http.controller';
-import { IdempotencyInterceptor } from './platform/idempotency.interceptor';
 import { ProblemDetailsFilter } from './platform/problem-details.filter';
 import { RateLimitGuard, REDIS_CLIENT } from './platform/rate-limit.guard';
 import { RedisModule } from './platform/redis.module';
@@ -41,8 +40,8 @@ export const API_CONTROLLERS = [
 ];
 
 /**
- * The HTTP gateway: guards run in order authentication → rate limit → permission; then the
- * idempotency interceptor; every error leaves through the problem-details filter.
+ * The HTTP gateway: guards run in order authentication → rate limit → permission; creating POSTs
+ * add the idempotency interceptor; every error leaves through the problem-details filter.
  */
 @Module({})
 export class GatewayAppModule {
@@ -73,7 +72,6 @@ export class GatewayAppModule {
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: PermissionGuard },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

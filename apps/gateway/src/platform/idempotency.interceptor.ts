@@ -1,10 +1,12 @@
 import {
+  applyDecorators,
   type CallHandler,
   type ExecutionContext,
   Inject,
   Injectable,
   type NestInterceptor,
   SetMetadata,
+  UseInterceptors,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
@@ -17,8 +19,6 @@ import type { GatewayRequest } from './gateway-request';
 import { REDIS_CLIENT } from './rate-limit.guard';
 
 export const IDEMPOTENT_ROUTE = 'keyhouse:idempotent-route';
-/** Marks a creating POST whose `Idempotency-Key` header is honoured. */
-export const Idempotent = (): MethodDecorator => SetMetadata(IDEMPOTENT_ROUTE, true);
 
 interface StoredEntry {
   state: 'in_progress' | 'completed';
@@ -98,3 +98,9 @@ function parseKey(header: string | string[]): string {
   return unquoted;
 }
 
+/**
+ * Marks a creating POST whose `Idempotency-Key` header is honoured. The interceptor is attached
+ * to these routes only, so reads do not pay for it.
+ */
+export const Idempotent = (): MethodDecorator =>
+  applyDecorators(SetMetadata(IDEMPOTENT_ROUTE, true), UseInterceptors(IdempotencyInterceptor));

@@ -373,3 +373,27 @@ describe('AccessTokenVerifier when the key source fails', () => {
     expect(fetchJwks).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('AccessTokenVerifier cache of verified tokens', () => {
+  it('still refuses a token it verified before once the session is revoked, or once it expired', async () => {
+    const revocations = new RevocationList();
+    const verifier = new AccessTokenVerifier(async () => ({ keys: [identityJwk] }), revocations);
+    const token = await signToken();
+    await expect(verifier.verify(token)).resolves.toMatchObject({ userId: USER_ID });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ userId: USER_ID });
+    revocations.add({ kind: 'session', id: SESSION_ID, notBefore: Number.MAX_SAFE_INTEGER, at: Date.now() });
+    await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidAccessTokenError);
+
+    const shortLived = await signToken({ claims: { sid: 'other-session', exp: Math.floor(Date.now() / 1000) + 1 } });
+    await expect(verifier.verify(shortLived)).resolves.toMatchObject({ sessionId: 'other-session' });
+    jest.useFakeTimers({
+      now: Date.now() + 10_000,
+      doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'hrtime', 'performance'],
+    });
+    try {
+      await expect(verifier.verify(shortLived)).rejects.toBeInstanceOf(InvalidAccessTokenError);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

@@ -28,8 +28,13 @@ export class InvalidAccessTokenError extends Error {
  * (never from `jku`/`x5u`/`jwk` headers); the set is cached and re-fetched when a token names an
  * unknown `kid`, at most once per `minRefreshIntervalMs`.
  */
+/** Verified tokens remembered, so a client's repeated requests skip the ECDSA verification. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class AccessTokenVerifier {
   private keySet: JWTVerifyGetKey | null = null;
+  /** token → its verified claims; insertion-ordered, oldest evicted first. */
+  private readonly verified = new Map<string, AccessTokenClaims>();
   private kids = new Set<string>();
   private lastFetch = 0;
   private inflight: Promise<void> | null = null;
@@ -40,8 +45,32 @@ export class AccessTokenVerifier {
     private readonly minRefreshIntervalMs = 10_000,
   ) {}
 
-  /** Returns the actor of a valid token; throws `InvalidAccessTokenError` otherwise. */
+  /**
+   * Returns the actor of a valid token; throws `InvalidAccessTokenError` otherwise. A token that
+   * verified before is served from memory until it expires (signature checks are the costliest
+   * step of a request); expiry and revocation are checked on every call.
+   */
   async verify(token: string, client: { ip?: string; userAgent?: string } = {}): Promise<Actor> {
+    const cached = this.verified.get(token);
+    const claims = cached && cached.exp * 1000 > Date.now() ? cached : await this.verifySignature(token);
+    if (this.revocations.isRevoked(claims.sub, claims.sid, claims.iat_ms ?? claims.iat * 1000)) {
+      throw new InvalidAccessTokenError('revoked');
+    }
+    return {
+      type: 'user',
+      userId: claims.sub,
+      orgId: claims.org,
+      role: claims.role,
+      teamIds: Array.isArray(claims.teams) ? claims.teams : [],
+      permissions: claims.perms,
+      sessionId: claims.sid,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    };
+  }
+
+  private async verifySignature(token: string): Promise<AccessTokenClaims> {
+    this.verified.delete(token);
     const kid = readKid(token);
     const mayRefresh = this.lastFetch === 0 || Date.now() - this.lastFetch > this.minRefreshIntervalMs;
     if (mayRefresh && (!this.keySet || (kid && !this.kids.has(kid)))) await this.refresh();
@@ -65,20 +94,9 @@ export class AccessTokenVerifier {
     if (typeof claims.org !== 'string' || typeof claims.role !== 'string' || !Array.isArray(claims.perms)) {
       throw new InvalidAccessTokenError('missing claims');
     }
-    if (this.revocations.isRevoked(claims.sub, claims.sid, claims.iat_ms ?? claims.iat * 1000)) {
-      throw new InvalidAccessTokenError('revoked');
-    }
-    return {
-      type: 'user',
-      userId: claims.sub,
-      orgId: claims.org,
-      role: claims.role,
-      teamIds: Array.isArray(claims.teams) ? claims.teams : [],
-      permissions: claims.perms,
-      sessionId: claims.sid,
-      ip: client.ip,
-      userAgent: client.userAgent,
-    };
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, claims);
+    return claims;
   }
 
   /**
