@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type Redis from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { PermissionGuard } from '@keyhouse/platform/auth';
-import { NATS_CONNECTION, NatsModule } from '@keyhouse/platform/messaging';
+import { NATS_CONNECTION, NatsModule, ProblemDetailsFilter } from '@keyhouse/platform/messaging';
 import { HealthModule, MetricsController } from '@keyhouse/platform/observability';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { AuthHttpController } from './auth/auth.http.controller';
@@ -14,7 +14,7 @@ import {
   LocalMailboxHttpController,
   OrganizationsHttpController,
 } from './organizations/organizations.http.controller';
-import { ProblemDetailsFilter } from './platform/problem-details.filter';
+
 import { RateLimitGuard, REDIS_CLIENT } from './platform/rate-limit.guard';
 import { RedisModule } from './platform/redis.module';
 import { GatewayRpc } from './platform/rpc.service';

@@ -3,8 +3,10 @@ import type { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { SecretCipher } from '@keyhouse/platform/auth';
 import { DatabaseModule } from '@keyhouse/platform/database';
-import { NATS_CONNECTION, NatsModule, OutboxModule, OutboxRelay } from '@keyhouse/platform/messaging';
+import { NATS_CONNECTION, NatsModule, OutboxModule, OutboxRelay, ProblemDetailsFilter } from '@keyhouse/platform/messaging';
+import { APP_FILTER } from '@nestjs/core';
 import { HealthModule, MetricsController } from '@keyhouse/platform/observability';
+import { FailedJobsHttpController, OPS_TOKEN, QueueModule, RedisHealthIndicator } from '@keyhouse/platform/queue';
 import { IDENTITY_CONFIG, type IdentityConfig } from './config/identity.config';
 import { InitialIdentitySchema1763683200000 } from './database/migrations/1763683200000-initial-identity-schema';
 import { ApiKeysService } from './modules/api-keys/api-keys.service';
@@ -21,6 +23,7 @@ import { IdentityEvents } from './modules/identity-events.service';
 import { EMAIL_SENDER } from './modules/mail/email-sender.port';
 import { LocalEmailSender } from './modules/mail/local-email-sender.adapter';
 import { LocalMailboxService } from './modules/mail/local-mailbox.service';
+import { IDENTITY_MAINTENANCE_QUEUE, IdentityMaintenanceJob } from './modules/maintenance/identity-maintenance.job';
 import { OrganizationsRpcController } from './modules/organizations/organizations.rpc.controller';
 import { OrganizationsService } from './modules/organizations/organizations.service';
 import { AgentsService } from './modules/users/agents.service';
@@ -33,7 +36,10 @@ import { UsersService } from './modules/users/users.service';
 
 export const IDENTITY_SERVICE_NAME = 'identity';
 
-/** The identity service: NATS responders, outbox relay, and HTTP health and metrics. */
+/**
+ * The identity service: NATS responders, outbox relay, maintenance jobs, and on its own HTTP port
+ * health, metrics and the operators' failed-jobs view.
+ */
 @Module({})
 export class IdentityAppModule {
   static forRoot(config: IdentityConfig): DynamicModule {
@@ -59,9 +65,11 @@ export class IdentityAppModule {
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
           kafka: { clientId: IDENTITY_SERVICE_NAME, brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX },
         }),
+        QueueModule.forRoot({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
+        QueueModule.registerQueues(IDENTITY_MAINTENANCE_QUEUE),
         HealthModule.forRoot({
-          inject: [DataSource, NATS_CONNECTION, OutboxRelay],
-          useFactory: (dataSource: DataSource, nats: NatsConnection, relay: OutboxRelay) => [
+          inject: [DataSource, NATS_CONNECTION, OutboxRelay, RedisHealthIndicator],
+          useFactory: (dataSource: DataSource, nats: NatsConnection, relay: OutboxRelay, redis: RedisHealthIndicator) => [
             {
               name: 'postgres',
               probe: async () => {
@@ -70,6 +78,7 @@ export class IdentityAppModule {
               },
             },
             { name: 'nats', probe: async () => ({ healthy: !nats.isClosed() && !nats.isDraining() }) },
+            { name: 'redis', probe: () => redis.probe() },
             {
               name: 'outbox',
               liveness: true,
@@ -81,7 +90,7 @@ export class IdentityAppModule {
           ],
         }),
       ],
-      controllers: [MetricsController, AuthRpcController, UsersRpcController, OrganizationsRpcController],
+      controllers: [MetricsController, FailedJobsHttpController, AuthRpcController, UsersRpcController, OrganizationsRpcController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
         {
@@ -89,6 +98,9 @@ export class IdentityAppModule {
           useFactory: () => new SecretCipher(config.IDENTITY_ENCRYPTION_KEYS.ring, config.IDENTITY_ENCRYPTION_KEYS.activeKeyId),
         },
         { provide: EMAIL_SENDER, useClass: LocalEmailSender },
+        { provide: OPS_TOKEN, useValue: config.OPS_TOKEN },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        IdentityMaintenanceJob,
         IdentityEvents,
         PasswordService,
         TotpService,

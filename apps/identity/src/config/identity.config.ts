@@ -32,6 +32,8 @@ export const identityEnv = {
       return { ring, activeKeyId: Object.keys(ring)[0] };
     })
     .describe('a keyring "id:base64(32 bytes)[,id:base64...]", the first key active'),
+  /** Bearer token for the operators' routes (`/internal/jobs/...`) on HEALTH_PORT; unset: disabled. */
+  OPS_TOKEN: z.string().min(24).optional().describe('a random token of at least 24 characters'),
   /** Public URL of the web app, used in links sent by email. */
   IDENTITY_PUBLIC_APP_URL: env.string('http://localhost:3000', 'the public URL of the app'),
   /** Argon2id memory cost in KiB (OWASP: ≥ 19 456), time cost and parallelism. */

@@ -13,3 +13,4 @@ export * from './outbox/outbox.service';
 export * from './outbox/outbox-relay.service';
 export * from './outbox/inbox.service';
 export * from './outbox/outbox.module';
+export * from './errors/problem-details.filter';

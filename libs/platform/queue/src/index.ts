@@ -11,3 +11,4 @@ export * from './queue.module';
 // Bull stays behind this library: services import the decorators and types from here.
 export { InjectQueue, Process, Processor, getQueueToken } from '@nestjs/bull';
 export type { Job, JobOptions, Queue } from 'bull';
+export * from './failed-jobs.http.controller';

@@ -1,8 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorKind, RpcErrorBody } from '@keyhouse/contracts';
-import { DomainException, PlatformErrorCode, PROBLEM_CONTENT_TYPE, toProblemDetails } from '@keyhouse/platform/messaging';
-import type { GatewayRequest } from './gateway-request';
+import { DomainException, PlatformErrorCode } from './domain.exception';
+import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
+
+type HttpRequest = FastifyRequest & { requestId?: string };
 
 const STATUS_KIND: Record<number, ErrorKind> = {
   400: 'validation',
@@ -20,18 +22,19 @@ const STATUS_KIND: Record<number, ErrorKind> = {
 };
 
 /**
- * Turns every error into RFC 9457 problem details (`application/problem+json`) with a stable
+ * Turns every error of an HTTP route (the gateway's API, a service's health and operator routes)
+ * into RFC 9457 problem details (`application/problem+json`) with a stable
  * `code`: service `DomainException`s by their kind, framework errors (unknown route, malformed
  * JSON, oversized body, unsupported media type) by status, anything else as a generic 500 that
  * is logged with its stack but never shows it.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Gateway');
+  private readonly logger = new Logger('Http');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    const request = context.getRequest<GatewayRequest>();
+    const request = context.getRequest<HttpRequest>();
     const reply = context.getResponse<FastifyReply>();
     const body = this.toBody(exception, request);
     const problem = toProblemDetails(body, request.url, request.requestId);
@@ -41,7 +44,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 
-  toBody(exception: unknown, request: GatewayRequest): RpcErrorBody {
+  toBody(exception: unknown, request: HttpRequest): RpcErrorBody {
     if (exception instanceof DomainException) return exception.toBody();
     const status = statusOf(exception);
     if (status !== undefined && status < 500) {
