@@ -1,3 +1,4 @@
 export * from './id.util';
 export * from './cursor.util';
 export * from './hash.util';
+export * from './async.util';

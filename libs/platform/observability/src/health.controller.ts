@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, type DynamicModule, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import type { HealthIndicatorResult } from '@nestjs/terminus';
+import { withTimeout } from '@keyhouse/util';
 
 /**
  * One dependency check. `probe` resolves with details when healthy and rejects (or returns
@@ -47,22 +48,6 @@ export class HealthController {
       return session.down({ message: (error as Error).message });
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** `/health/live` and `/health/ready` with the checks an app provides under `HEALTH_CHECKS`. */

@@ -3,6 +3,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import type { Redis } from 'ioredis';
 import { QUEUE_OPTIONS, QUEUE_REDIS } from './queue.constant';
 import type { ResolvedQueueOptions } from './queue.options';
+import { withTimeout } from '@keyhouse/util';
 
 /** Memory figures from Redis `INFO memory`. */
 export interface RedisMemory {
@@ -95,20 +96,4 @@ export class RedisHealthIndicator {
       return { healthy: false, details: { message: `Redis did not answer: ${(error as Error).message}` } };
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityEventTypes,
+  type IdentityEventType,
   type LoginRequest,
   type LoginResponse,
   type MfaVerifyRequest,
@@ -249,14 +250,7 @@ export class AuthService {
         template: 'password_reset',
         variables: { token, link },
       });
-      await this.events.emit(
-        manager,
-        selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }),
-        IdentityEventTypes.passwordResetRequested,
-        user.id,
-        user.org_id,
-        { userId: user.id },
-      );
+      await this.emitAsUser(manager, envelope, user, IdentityEventTypes.passwordResetRequested, { userId: user.id });
     });
     this.events.flush();
   }
@@ -281,14 +275,7 @@ export class AuthService {
       );
       await this.oneTimeTokens.consume(manager, token.id);
       const revoked = await this.sessions.revokeAllSessions(manager, user.id);
-      await this.events.emit(
-        manager,
-        selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }),
-        IdentityEventTypes.passwordChanged,
-        user.id,
-        user.org_id,
-        { userId: user.id, via: invitation ? 'invitation' : 'reset' },
-      );
+      await this.emitAsUser(manager, envelope, user, IdentityEventTypes.passwordChanged, { userId: user.id, via: invitation ? 'invitation' : 'reset' });
       return revoked;
     });
     this.revocations.broadcast(revocations);
@@ -332,14 +319,7 @@ export class AuthService {
         [token.userId],
       );
       await this.oneTimeTokens.consume(manager, token.id);
-      await this.events.emit(
-        manager,
-        selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }),
-        IdentityEventTypes.emailVerified,
-        user.id,
-        user.org_id,
-        { userId: user.id },
-      );
+      await this.emitAsUser(manager, envelope, user, IdentityEventTypes.emailVerified, { userId: user.id });
     });
     this.events.flush();
   }
@@ -373,18 +353,23 @@ export class AuthService {
         envelope.data.ip ?? null,
       ]);
       await manager.query(`UPDATE app_user SET last_login_at = now() WHERE id = $1`, [user.id]);
-      await this.events.emit(
-        manager,
-        selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data),
-        IdentityEventTypes.loginSucceeded,
-        user.id,
-        user.org_id,
-        { userId: user.id, method, ip: envelope.data.ip, userAgent: envelope.data.userAgent },
-      );
+      await this.emitAsUser(manager, envelope, user, IdentityEventTypes.loginSucceeded, { userId: user.id, method, ip: envelope.data.ip, userAgent: envelope.data.userAgent }, envelope.data);
       return this.sessions.start(manager, { id: user.id, orgId: user.org_id, role: user.role, mfaEnabled: user.mfa_enabled }, envelope.data);
     });
     this.events.flush();
     return tokens;
+  }
+
+  /** Emits an event whose actor is `user` itself (before a session exists, e.g. at login). */
+  private emitAsUser(
+    manager: EntityManager,
+    envelope: RequestEnvelope,
+    user: { id: string; org_id: string; role: string },
+    type: IdentityEventType,
+    data: object,
+    client: { ip?: string; userAgent?: string } = {},
+  ): Promise<void> {
+    return this.events.emit(manager, selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, client), type, user.id, user.org_id, data);
   }
 
   /** Failures for `email` since the later of the window start and its last successful login. */
