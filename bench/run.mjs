@@ -4,9 +4,15 @@
  * Not part of `npm test`. Cleans up after itself (child processes, bench database, Kafka mock,
  * Redis keys) also on failure and Ctrl-C. See bench/README.md.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { installSignalHandlers, runCleanups } from './lib/cleanup.mjs';
-import { runReadPath } from './read-path.mjs';
+import { writeDocSection } from './lib/docs.mjs';
+import { renderDocs, runReadPath } from './read-path.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const BENCHMARKS = { 'read-path': runReadPath };
 
@@ -16,12 +22,14 @@ const USAGE = `usage: npm run bench -- [options]
   --duration <s>         measured seconds per variant (default 20)
   --warmup <s>           warm-up seconds before each measurement (default 5)
   --connections <list>   wrk connections / pg loops, comma-separated (default 16,64)
-  --rounds <n>           repeat the measurements; figures are the median round (default 1)
+  --rounds <n>           repeat the measurements; figures are the median round (default 3)
   --threads <n>          wrk threads (default 2)
   --profile              also take V8 CPU profiles of gateway and identity under load
   --no-build             reuse bench/.build instead of compiling the apps again
   --no-docs              do not rewrite docs/performance.md
   --quick                smoke test: --duration 5 --warmup 2 --connections 64 --no-docs
+  --docs-from <file>     only rewrite the read-path section of docs/performance.md from a saved
+                         result (bench/results/read-path-*.json), without measuring
   -h, --help             this text
 `;
 
@@ -38,6 +46,7 @@ function options() {
       'no-build': { type: 'boolean' },
       'no-docs': { type: 'boolean' },
       quick: { type: 'boolean' },
+      'docs-from': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,12 +70,22 @@ function options() {
   if (values['no-build']) o.build = false;
   if (values['no-docs']) o.writeDocs = false;
   if (values.only && !BENCHMARKS[values.only]) throw new Error(`unknown benchmark "${values.only}"; known: ${Object.keys(BENCHMARKS).join(', ')}`);
-  return { only: values.only, overrides: o };
+  const argv = process.argv.slice(2);
+  o.command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  return { only: values.only, overrides: o, docsFrom: values['docs-from'] };
 }
 
 async function main() {
   installSignalHandlers();
-  const { only, overrides } = options();
+  const { only, overrides, docsFrom } = options();
+  if (docsFrom) {
+    const file = path.resolve(docsFrom);
+    const result = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (result.benchmark !== 'read-path') throw new Error(`${docsFrom} is not a read-path result`);
+    writeDocSection(path.join(ROOT, 'docs', 'performance.md'), 'read-path', renderDocs(result, path.relative(ROOT, file)));
+    process.stdout.write(`docs/performance.md: read-path section rewritten from ${path.relative(ROOT, file)}\n`);
+    return;
+  }
   const names = only ? [only] : Object.keys(BENCHMARKS);
   let failed = false;
   for (const name of names) {
@@ -91,7 +110,8 @@ function printSummary(r, file) {
     }
   }
   for (const x of r.ratios) {
-    rows.push(`  c=${x.concurrency}: read path / hand-written chain ${(x.readPathVsChain * 100).toFixed(1)} %, read path / raw pg ${(x.readPathVsRawPg * 100).toFixed(1)} %`);
+    const cpu = x.chainCpuVsReadPathCpu === null ? '' : `, chain CPU / read-path CPU per request ${(x.chainCpuVsReadPathCpu * 100).toFixed(1)} %`;
+    rows.push(`  c=${x.concurrency}: read path / hand-written chain ${(x.readPathVsChain * 100).toFixed(1)} %, read path / raw pg ${(x.readPathVsRawPg * 100).toFixed(1)} %${cpu}`);
   }
   rows.push(`  target ≥ 95 % of the hand-written chain at c=${r.target.atConcurrency}: ${r.target.met ? 'MET' : 'NOT MET'}`);
   process.stdout.write(`\n${r.benchmark} (${r.endpoint}) on ${r.machine.nproc} × ${r.machine.cpuModel}, Node ${r.machine.node}\n${rows.join('\n')}\n  → ${file}\n`);

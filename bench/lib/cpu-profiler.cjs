@@ -37,5 +37,5 @@ if (typeof process.send === 'function') {
     }
   });
   // the channel must not keep a stopping service alive
-  process.channel && process.channel.unref();
+  if (process.channel) process.channel.unref();
 }

@@ -29,7 +29,9 @@ function readTicks(pid) {
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const fields = stat.slice(close + 2).split(' ');
-    return { comm, ticks: Number(fields[11]) + Number(fields[12]) }; // utime + stime
+    // fields[1] is the parent pid: kernel threads are kthreadd (2) and its children
+    const kernel = Number(pid) === 2 || fields[1] === '2';
+    return { comm, kernel, ticks: Number(fields[11]) + Number(fields[12]) }; // utime + stime
   } catch {
     return null;
   }
@@ -41,7 +43,7 @@ function machineTicks() {
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const idle = v[3] + (v[4] ?? 0);
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
+  return { busy: total - idle, total, steal: v[7] ?? 0 };
 }
 
 /** CPU ticks of every process plus the machine counters, at one instant. */
@@ -58,8 +60,9 @@ export function cpuSnapshot() {
 /**
  * CPU used between two snapshots, in cores (1.0 = one core busy the whole time), grouped:
  * `roles` maps pids of the benchmark (children, wrk, Postgres backends of the bench database) to
- * a name; nats-server/redis-server/kcat and other postgres processes get their own group; everything
- * else is `other processes`.
+ * a name; nats-server/redis-server/kcat and other postgres processes get their own group, kernel
+ * threads (kworkers: I/O, softirq, also on the benchmark's behalf) theirs; every other process is
+ * `other processes`, the noise figure.
  */
 export function cpuUsage(before, after, roles) {
   const seconds = (after.at - before.at) / 1000;
@@ -74,15 +77,20 @@ export function cpuUsage(before, after, roles) {
     const role = roles.get(pid);
     if (role) add(role, delta);
     else if (INFRA.has(now.comm)) add(INFRA_LABEL[now.comm], delta);
+    else if (now.kernel) add('kernel threads', delta);
     else {
       add('other processes', delta);
       otherTop.set(now.comm, (otherTop.get(now.comm) ?? 0) + delta);
     }
   }
-  const machineBusy = (after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total);
+  const machineTotal = after.machine.total - before.machine.total;
+  const machineBusy = (after.machine.busy - before.machine.busy) / machineTotal;
+  const machineSteal = (after.machine.steal - before.machine.steal) / machineTotal;
   return {
     seconds: Number(seconds.toFixed(2)),
     machineBusyPct: Number((machineBusy * 100).toFixed(1)),
+    // time the hypervisor ran something else on our virtual CPUs (included in busy)
+    machineStealPct: Number((machineSteal * 100).toFixed(1)),
     coresByGroup: Object.fromEntries(Object.entries(groups).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, cores(v)])),
     otherProcessesTop: [...otherTop].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([comm, t]) => ({ comm, cores: cores(t) })),
     otherCores: cores(groups['other processes'] ?? 0),
@@ -90,7 +98,7 @@ export function cpuUsage(before, after, roles) {
 }
 
 /**
- * Waits until processes outside the benchmark and its infrastructure use less than
+ * Waits until user processes outside the benchmark and its infrastructure use less than
  * `maxOtherCores` over a `windowMs` window, for at most `maxWaitMs`. Resolves with what it saw.
  */
 export async function waitForQuiet({ roles, maxOtherCores = 0.25, windowMs = 2000, maxWaitMs = 90_000, log }) {

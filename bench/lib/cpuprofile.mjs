@@ -30,7 +30,7 @@ function labelOf(frame, root) {
   return { key: `${fn} ${where}`, name: fn, where, pkg: packageOf(frame.url, root) };
 }
 
-/** @returns {{ durationMs, samples, idlePct, topSelf, topInclusive, byPackage }} */
+/** @returns {{ durationMs, samples, idlePct, topSelf, byPackage, topInclusive, byPackageInclusive }} */
 export function summarizeCpuProfile(file, { root = process.cwd(), top = 25 } = {}) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -45,6 +45,7 @@ export function summarizeCpuProfile(file, { root = process.cwd(), top = 25 } = {
   const self = new Map();
   const inclusive = new Map();
   const byPackage = new Map();
+  const byPackageInclusive = new Map();
   let idleUs = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const us = i + 1 < deltas.length ? Math.max(0, deltas[i + 1]) : meanUs;
@@ -57,11 +58,18 @@ export function summarizeCpuProfile(file, { root = process.cwd(), top = 25 } = {
     self.set(label.key, (self.get(label.key) ?? 0) + us);
     byPackage.set(label.pkg, (byPackage.get(label.pkg) ?? 0) + us);
     const seen = new Set();
+    const seenPkg = new Set();
     for (let n = id; n !== undefined; n = parent.get(n)) {
-      const key = labels.get(n).key;
-      if (seen.has(key) || key.startsWith('(root)')) continue;
-      seen.add(key);
-      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+      const { key, pkg } = labels.get(n);
+      if (key.startsWith('(root)')) continue;
+      if (!seen.has(key)) {
+        seen.add(key);
+        inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+      }
+      if (pkg && !seenPkg.has(pkg)) {
+        seenPkg.add(pkg);
+        byPackageInclusive.set(pkg, (byPackageInclusive.get(pkg) ?? 0) + us);
+      }
     }
   }
   const busyUs = durationUs - idleUs;
@@ -78,6 +86,8 @@ export function summarizeCpuProfile(file, { root = process.cwd(), top = 25 } = {
     topSelf: rows(self, top),
     byPackage: rows(byPackage, top).map(({ function: pkg, ...rest }) => ({ package: pkg, ...rest })),
     topInclusive: rows(inclusive, top),
+    // time with the package anywhere on the stack (async continuations only see their own frames)
+    byPackageInclusive: rows(byPackageInclusive, top).map(({ function: pkg, ...rest }) => ({ package: pkg, ...rest })),
   };
 }
 

@@ -12,7 +12,8 @@ export class RedisModule {
       providers: [
         {
           provide: REDIS_CLIENT,
-          useFactory: () => new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
+          // Auto-pipelining batches the commands of concurrent requests into one write per tick.
+          useFactory: () => new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true }),
         },
         {
           provide: 'REDIS_CLOSER',

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /** Correlation ids of the request being handled, read by the logger on every line. */
 export interface RequestContext {
@@ -36,7 +36,8 @@ export function traceIdOf(traceparent: string | undefined): string | undefined {
  */
 export function nextTraceparent(incoming: string | undefined): string {
   const valid = isValidTraceparent(incoming);
-  const traceId = valid ? incoming.slice(3, 35) : randomBytes(16).toString('hex');
+  // randomUUID draws from Node's pooled CSPRNG buffer: much cheaper per request than randomBytes.
+  const traceId = valid ? incoming.slice(3, 35) : randomUUID().replace(/-/g, '');
   const flags = valid ? incoming.slice(-2) : '01';
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+  return `00-${traceId}-${randomUUID().replace(/-/g, '').slice(0, 16)}-${flags}`;
 }
