@@ -16,13 +16,16 @@ function run(command, args, options = {}) {
   }
 }
 
-/** `npm ci` when node_modules is absent or older than package-lock.json. */
+/**
+ * `npm install` when node_modules is absent or older than package-lock.json (`npm ci` refuses the
+ * lock files npm 11 writes, which leave out other platforms' optional packages).
+ */
 function ensureDependencies() {
   const lock = path.join(ROOT, 'package-lock.json');
   const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
   if (fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs) return;
-  process.stdout.write('Installing npm dependencies (npm ci)...\n');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  process.stdout.write('Installing npm dependencies (npm install)...\n');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 module.exports = { ROOT, run, ensureDependencies };

@@ -1,10 +1,18 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type OnApplicationShutdown,
+  SetMetadata,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { BatchedWindowCounter } from './batched-window-counter';
 import type { GatewayRequest } from './gateway-request';
 
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
@@ -15,15 +23,18 @@ export type RateLimitClass = 'auth' | 'public' | 'default';
 export const RateLimit = (kind: RateLimitClass): MethodDecorator & ClassDecorator => SetMetadata(RATE_LIMIT_CLASS, kind);
 
 /**
- * Fixed-window rate limits in Redis (rate-limiter-flexible), shared by every gateway replica:
- * per client IP on auth and public routes (stricter), per user or API key when authenticated,
- * per IP otherwise. The IP comes from Fastify's `trustProxy` handling, so a client cannot pick it
- * with `X-Forwarded-For` unless a trusted proxy set it (RELIABILITY.md SEC-AU-06). Over the limit:
- * 429 with `Retry-After` in seconds.
+ * Fixed-window rate limits shared by every gateway replica through Redis: per client IP on auth
+ * and public routes (stricter, counted exactly in Redis per request with rate-limiter-flexible),
+ * per IP for other anonymous calls (exact too), and per user or API key when authenticated
+ * (counted locally and synchronised with Redis every 200 ms by `BatchedWindowCounter`, so the hot
+ * path makes no Redis round trip). The IP comes from Fastify's `trustProxy` handling, so a client
+ * cannot pick it with `X-Forwarded-For` unless a trusted proxy set it (RELIABILITY.md SEC-AU-06).
+ * Over the limit: 429 with `Retry-After` in seconds.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate {
-  private readonly limiters: Record<'auth' | 'public' | 'user' | 'ip', RateLimiterRedis>;
+export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
+  private readonly limiters: Record<'auth' | 'public' | 'ip', RateLimiterRedis>;
+  private readonly perPrincipal: BatchedWindowCounter;
 
   constructor(
     private readonly reflector: Reflector,
@@ -42,9 +53,14 @@ export class RateLimitGuard implements CanActivate {
     this.limiters = {
       auth: make('auth', config.RATE_LIMIT_AUTH_PER_MINUTE),
       public: make('public', config.RATE_LIMIT_PUBLIC_PER_MINUTE),
-      user: make('user', config.RATE_LIMIT_USER_PER_MINUTE),
       ip: make('ip', config.RATE_LIMIT_IP_PER_MINUTE),
     };
+    this.perPrincipal = new BatchedWindowCounter(redis, `${config.REDIS_KEY_PREFIX}rl:principal:`, config.RATE_LIMIT_USER_PER_MINUTE);
+    this.perPrincipal.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.perPrincipal.stop();
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -56,24 +72,26 @@ export class RateLimitGuard implements CanActivate {
     ]);
     const actor = request.actor;
     const principal = actor ? (actor.apiKeyId ? `key:${actor.apiKeyId}` : `user:${actor.userId}`) : null;
-    const [limiter, key] =
-      kind === 'auth' || kind === 'public'
-        ? [this.limiters[kind], request.ip]
-        : principal
-          ? [this.limiters.user, principal]
-          : [this.limiters.ip, request.ip];
+    if (kind !== 'auth' && kind !== 'public' && principal) {
+      const decision = this.perPrincipal.consume(principal);
+      if (!decision.allowed) throw rateLimited(decision.retryAfterMs);
+      void reply.header('RateLimit-Remaining', String(decision.remaining));
+      return true;
+    }
+    const [limiter, key] = kind === 'auth' || kind === 'public' ? [this.limiters[kind], request.ip] : [this.limiters.ip, request.ip];
     try {
       const result = await limiter.consume(key);
       void reply.header('RateLimit-Remaining', String(result.remainingPoints));
       return true;
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        throw new DomainException('too_many_requests', PlatformErrorCode.RateLimited, 'Too many requests; slow down', undefined, {
-          retryAfterSeconds: seconds,
-        });
-      }
+      if (rejection instanceof RateLimiterRes) throw rateLimited(rejection.msBeforeNext);
       throw rejection;
     }
   }
+}
+
+function rateLimited(retryAfterMs: number): DomainException {
+  return new DomainException('too_many_requests', PlatformErrorCode.RateLimited, 'Too many requests; slow down', undefined, {
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+  });
 }
