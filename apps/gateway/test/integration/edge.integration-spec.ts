@@ -170,7 +170,7 @@ describe('Gateway rate limits', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startStack({ RATE_LIMIT_AUTH_PER_MINUTE: '3', RATE_LIMIT_USER_PER_MINUTE: '5' });
+    stack = await startStack({ RATE_LIMIT_AUTH_PER_MINUTE: '3' });
   });
 
   afterAll(async () => {
@@ -188,5 +188,26 @@ describe('Gateway rate limits', () => {
       }
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+});
+
+describe('Gateway per-user rate limit', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startStack({ RATE_LIMIT_USER_PER_MINUTE: '5' });
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('limits an authenticated user across routes, per user', async () => {
+    const owner = await registerOrganization(stack.http);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) statuses.push((await stack.http.get('/v1/users/me', { token: owner.accessToken })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const other = await registerOrganization(stack.http, 'Second');
+    expect((await stack.http.get('/v1/users/me', { token: other.accessToken })).status).toBe(200);
   });
 });
