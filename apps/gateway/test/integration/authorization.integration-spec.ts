@@ -48,6 +48,25 @@ describe('Authorization through the gateway', () => {
       const still = await stack.http.get<{ name: string; status: string }>(`/v1/users/${agentA.userId}`, { token: owner.accessToken });
       expect(still.body.status).toBe('active');
     });
+
+    it('cannot touch its teams, custom roles or API keys either (404), nor see them in lists', async () => {
+      const key = await stack.http.post<{ id: string }>('/v1/api-keys', { name: 'Site', scopes: ['agents:read:org'] }, { token: owner.accessToken });
+      await stack.http.post('/v1/roles', { key: 'assistant', name: 'Assistant', permissions: ['agents:read:org'] }, { token: owner.accessToken });
+      const token = otherOwner.accessToken;
+      expect((await stack.http.delete<Problem>(`/v1/teams/${teamId}`, { token })).status).toBe(404);
+      expect((await stack.http.delete<Problem>(`/v1/api-keys/${key.body.id}`, { token })).status).toBe(404);
+      expect((await stack.http.patch<Problem>('/v1/roles/assistant', { name: 'Mine' }, { token })).status).toBe(404);
+      expect((await stack.http.delete<Problem>('/v1/roles/assistant', { token })).status).toBe(404);
+      const keys = await stack.http.get<Page<{ id: string }>>('/v1/api-keys', { token });
+      expect(keys.body.items.map((k) => k.id)).not.toContain(key.body.id);
+      const teams = await stack.http.get<Page<{ id: string }>>('/v1/teams', { token });
+      expect(teams.body.items.map((t) => t.id)).not.toContain(teamId);
+      const roles = await stack.http.get<Array<{ key: string }>>('/v1/roles', { token });
+      expect(roles.body.map((r) => r.key)).not.toContain('assistant');
+      const mail = await stack.http.get<Page<{ to: string }>>('/v1/local-mailbox', { token });
+      expect(mail.body.items.every((m) => m.to !== owner.email)).toBe(true);
+      expect((await stack.http.get(`/v1/teams/${teamId}`, { token: owner.accessToken })).status).toBe(200);
+    });
   });
 
   describe('an agent', () => {
