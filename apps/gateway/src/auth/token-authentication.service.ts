@@ -87,6 +87,9 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
       this.revocations.prune();
     } catch (error) {
       this.logger.warn(`Revocation resync failed: ${(error as Error).message}`);
+      // Until the first sync succeeds, tokens revoked shortly before this gateway started are
+      // unknown to it: retry soon rather than at the next interval.
+      if (this.syncedUntil === 0) setTimeout(() => void this.resync(), 2000).unref();
     }
   }
 
