@@ -6,7 +6,7 @@ import { API_CONTROLLERS } from './app.module';
 /** Every route handler of the public API with its declaration (STYLE.md, Boundaries). */
 function routes() {
   return API_CONTROLLERS.flatMap((controller) => {
-    const prototype = controller.prototype as Record<string, unknown>;
+    const prototype = controller.prototype as unknown as Record<string, unknown>;
     return Object.getOwnPropertyNames(prototype)
       .filter((name) => name !== 'constructor' && Reflect.getMetadata(METHOD_METADATA, prototype[name] as object) !== undefined)
       .map((name) => {
