@@ -4,18 +4,11 @@ import type { CloudEvent } from '@keyhouse/contracts';
 import { Inbox, OutboxRelay } from '@keyhouse/platform/messaging';
 import { registerOrganization, type Session } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/stack';
+import { waitFor } from '@keyhouse/testing';
 
 interface Received {
   key: string | null;
   event: CloudEvent<{ userId?: string; changes?: Record<string, { from: unknown; to: unknown }> }>;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('Domain events through the outbox', () => {

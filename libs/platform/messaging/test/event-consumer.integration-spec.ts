@@ -2,14 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { CloudEvent } from '@keyhouse/contracts';
 import { createKafka, EventConsumer } from '@keyhouse/platform/messaging';
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from '@keyhouse/testing';
 
 function event(id: string, type = 'test.thing.happened'): CloudEvent {
   return {

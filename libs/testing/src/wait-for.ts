@@ -1,0 +1,8 @@
+/** Polls `condition` every 100 ms until it holds; throws after `timeoutMs` (default 20 s). */
+export async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
