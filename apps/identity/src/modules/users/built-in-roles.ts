@@ -32,6 +32,3 @@ export const ROLE_NAMES: Record<BuiltInRole, string> = {
   agent: 'Agent',
   client: 'Client',
 };
-
-/** Roles whose holders administer the organization (the 2FA policy applies to these). */
-export const ADMINISTRATIVE_ROLES: readonly string[] = ['owner', 'admin'];

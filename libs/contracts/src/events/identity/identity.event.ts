@@ -81,7 +81,3 @@ export interface LoginData {
   ip?: string;
   userAgent?: string;
 }
-
-export interface GenericIdentityData {
-  [key: string]: unknown;
-}
