@@ -1,5 +1,5 @@
 import type { Actor } from '@keyhouse/contracts';
-import { hasPermission, scopeOf } from './permission.util';
+import { hasPermission, requireScope, scopeOf } from './permission.util';
 
 function actorWith(permissions: string[], overrides: Partial<Actor> = {}): Actor {
   return { type: 'user', userId: 'user-1', orgId: 'org-1', role: 'agent', teamIds: ['team-1'], permissions, ...overrides };
@@ -75,5 +75,20 @@ describe('scopeOf with inherited property names', () => {
   it('ignores a scope named after an Object.prototype member', () => {
     const actor = { type: 'user' as const, orgId: 'o', role: 'x', teamIds: [], permissions: ['users:read:constructor', 'users:read:toString'] };
     expect(scopeOf(actor, 'users:read')).toBeNull();
+  });
+});
+
+describe('requireScope', () => {
+  const actor = { type: 'user' as const, orgId: 'o', role: 'manager', teamIds: [], permissions: ['users:read:team'] };
+
+  it('returns the scope held when it reaches the minimum', () => {
+    expect(requireScope(actor, 'users:read')).toBe('team');
+    expect(requireScope(actor, 'users:read', 'team')).toBe('team');
+  });
+
+  it('throws a forbidden DomainException when the scope is narrower or absent', () => {
+    expect(() => requireScope(actor, 'users:read', 'org')).toThrow(expect.objectContaining({ kind: 'forbidden', code: 'FORBIDDEN' }));
+    expect(() => requireScope(actor, 'users:write')).toThrow(expect.objectContaining({ kind: 'forbidden' }));
+    expect(() => requireScope(null, 'users:read')).toThrow(expect.objectContaining({ kind: 'forbidden' }));
   });
 });

@@ -1,4 +1,5 @@
 import type { Actor, PermissionKey, PermissionScope } from '@keyhouse/contracts';
+import { DomainException } from '@keyhouse/platform/messaging';
 
 const SCOPE_RANK: Record<PermissionScope, number> = { own: 1, team: 2, org: 3 };
 
@@ -21,4 +22,18 @@ export function scopeOf(actor: Actor | null | undefined, permission: PermissionK
 
 export function hasPermission(actor: Actor | null | undefined, permission: PermissionKey): boolean {
   return scopeOf(actor, permission) !== null;
+}
+
+/**
+ * Throws a 403 `FORBIDDEN` `DomainException` unless `actor` holds `permission` at `minimum` scope
+ * or wider; returns the scope held. Services call it before acting on a permission.
+ */
+export function requireScope(
+  actor: Actor | null | undefined,
+  permission: PermissionKey,
+  minimum: PermissionScope = 'own',
+): PermissionScope {
+  const scope = scopeOf(actor, permission);
+  if (!scope || SCOPE_RANK[scope] < SCOPE_RANK[minimum]) throw DomainException.forbidden();
+  return scope;
 }

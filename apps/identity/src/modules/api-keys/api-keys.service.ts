@@ -13,7 +13,7 @@ import {
   type PermissionKey,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { scopeOf } from '@keyhouse/platform/auth';
+import { requireScope, scopeOf } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId, randomToken, sha256Hex } from '@keyhouse/util';
@@ -64,7 +64,7 @@ export class ApiKeysService {
 
   async create(envelope: RequestEnvelope<ApiKeyCreateRequest>): Promise<ApiKeyCreateResponse> {
     const actor = envelope.actor!;
-    if (scopeOf(actor, 'api-keys:write') !== 'org') throw DomainException.forbidden();
+    requireScope(actor, 'api-keys:write', 'org');
     const scopes = [...new Set(envelope.data.scopes)].sort();
     const problems: string[] = [];
     for (const scope of scopes) {
@@ -105,7 +105,7 @@ export class ApiKeysService {
 
   async list(envelope: RequestEnvelope<PageQuery>): Promise<Page<ApiKeyView>> {
     const actor = envelope.actor!;
-    if (!scopeOf(actor, 'api-keys:read')) throw DomainException.forbidden();
+    requireScope(actor, 'api-keys:read');
     const page = pageOrThrow(() =>
       keyset({ sortColumn: 'created_at', idColumn: 'id', direction: 'DESC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: 2 }),
     );
@@ -119,7 +119,7 @@ export class ApiKeysService {
 
   async revoke(envelope: RequestEnvelope<{ id: string }>): Promise<ApiKeyView> {
     const actor = envelope.actor!;
-    if (scopeOf(actor, 'api-keys:write') !== 'org') throw DomainException.forbidden();
+    requireScope(actor, 'api-keys:write', 'org');
     const view = await this.dataSource.transaction(async (manager) => {
       const [row] = await queryRows<ApiKeyRow>(
         manager,

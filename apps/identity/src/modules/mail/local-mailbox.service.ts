@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { LocalMailboxListRequest, LocalMailView, Page, RequestEnvelope } from '@keyhouse/contracts';
-import { scopeOf } from '@keyhouse/platform/auth';
+import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
 import { pageOrThrow } from '../users/users.service';
 
 interface LocalMailRow {
@@ -24,7 +23,7 @@ export class LocalMailboxService {
 
   async list(envelope: RequestEnvelope<LocalMailboxListRequest>): Promise<Page<LocalMailView>> {
     const actor = envelope.actor!;
-    if (scopeOf(actor, 'mailbox:read') !== 'org') throw DomainException.forbidden();
+    requireScope(actor, 'mailbox:read', 'org');
     const params: unknown[] = [actor.orgId];
     let filter = 'TRUE';
     if (envelope.data.to) {

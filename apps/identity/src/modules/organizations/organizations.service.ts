@@ -7,7 +7,7 @@ import {
   type OrganizationView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { scopeOf } from '@keyhouse/platform/auth';
+import { requireScope } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { randomToken } from '@keyhouse/util';
@@ -26,7 +26,7 @@ export class OrganizationsService {
   ) {}
 
   async getCurrent(envelope: RequestEnvelope): Promise<OrganizationView> {
-    if (!scopeOf(envelope.actor, 'organizations:read')) throw DomainException.forbidden();
+    requireScope(envelope.actor, 'organizations:read');
     const [row] = (await this.dataSource.query(`SELECT * FROM organization WHERE id = $1`, [envelope.actor!.orgId])) as Array<
       Record<string, unknown>
     >;
@@ -35,7 +35,7 @@ export class OrganizationsService {
 
   async updateCurrent(envelope: RequestEnvelope<OrganizationUpdateRequest>): Promise<OrganizationView> {
     const actor = envelope.actor!;
-    if (scopeOf(actor, 'organizations:write') !== 'org') throw DomainException.forbidden();
+    requireScope(actor, 'organizations:write', 'org');
     const data = envelope.data;
     const invalidRoles = (data.mfaRequiredRoles ?? []).filter((role) => !MFA_POLICY_ROLES.includes(role));
     if (invalidRoles.length > 0) {

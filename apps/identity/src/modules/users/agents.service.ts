@@ -9,7 +9,7 @@ import {
   type Page,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { scopeOf } from '@keyhouse/platform/auth';
+import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { IdentityErrorCode } from '../../identity.exception';
@@ -86,7 +86,7 @@ export class AgentsService {
 
   async list(envelope: RequestEnvelope<AgentListRequest>): Promise<Page<AgentView>> {
     const actor = envelope.actor!;
-    if (!scopeOf(actor, 'agents:read')) throw DomainException.forbidden();
+    requireScope(actor, 'agents:read');
     const data = envelope.data;
     const params: unknown[] = [actor.orgId];
     const where = ['a.org_id = $1'];
@@ -120,13 +120,13 @@ export class AgentsService {
   }
 
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<AgentView> {
-    if (!scopeOf(envelope.actor, 'agents:read')) throw DomainException.forbidden();
+    requireScope(envelope.actor, 'agents:read');
     return this.view(this.dataSource.manager, envelope.actor!.orgId, envelope.data.id);
   }
 
   async upsert(envelope: RequestEnvelope<AgentUpsertRequest>): Promise<AgentView> {
     const actor = envelope.actor!;
-    if (scopeOf(actor, 'agents:write') !== 'org') throw DomainException.forbidden();
+    requireScope(actor, 'agents:write', 'org');
     const data = envelope.data;
     let passwordHash: string | null = null;
     if (!data.userId && data.password) {
@@ -191,7 +191,7 @@ export class AgentsService {
 
   async remove(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
-    if (scopeOf(actor, 'agents:write') !== 'org') throw DomainException.forbidden();
+    requireScope(actor, 'agents:write', 'org');
     const revocations = await this.dataSource.transaction(async (manager) => {
       const agent = await this.view(manager, actor.orgId, envelope.data.id);
       await manager.query(`UPDATE app_user SET status = 'deactivated', deactivated_at = now(), updated_at = now() WHERE id = $1`, [agent.userId]);

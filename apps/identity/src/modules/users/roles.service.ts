@@ -11,7 +11,7 @@ import {
   type RoleUpdateRequest,
   type RoleView,
 } from '@keyhouse/contracts';
-import { scopeOf } from '@keyhouse/platform/auth';
+import { requireScope } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
@@ -36,7 +36,7 @@ export class RolesService {
   ) {}
 
   async list(envelope: RequestEnvelope): Promise<RoleView[]> {
-    if (!scopeOf(envelope.actor, 'roles:read')) throw DomainException.forbidden();
+    requireScope(envelope.actor, 'roles:read');
     const custom = (await this.dataSource.query(`SELECT key, name, permissions FROM custom_role WHERE org_id = $1 ORDER BY key`, [
       envelope.actor!.orgId,
     ])) as Array<{ key: string; name: string; permissions: string[] }>;
@@ -48,7 +48,7 @@ export class RolesService {
 
   async create(envelope: RequestEnvelope<RoleCreateRequest>): Promise<RoleView> {
     const actor = envelope.actor!;
-    this.assertWrite(envelope);
+    requireScope(envelope.actor, 'roles:write', 'org');
     const { key, name, permissions } = envelope.data;
     if (!ROLE_KEY.test(key) || isBuiltInRole(key)) {
       throw DomainException.validation([{ field: 'key', message: 'must match [a-z][a-z0-9-]{1,39} and not be a built-in role' }]);
@@ -78,7 +78,7 @@ export class RolesService {
 
   async update(envelope: RequestEnvelope<RoleUpdateRequest>): Promise<RoleView> {
     const actor = envelope.actor!;
-    this.assertWrite(envelope);
+    requireScope(envelope.actor, 'roles:write', 'org');
     const data = envelope.data;
     if (data.permissions) this.assertPermissions(data.permissions);
     const { view, revocations } = await this.dataSource.transaction(async (manager) => {
@@ -108,7 +108,7 @@ export class RolesService {
 
   async delete(envelope: RequestEnvelope<{ key: string }>): Promise<void> {
     const actor = envelope.actor!;
-    this.assertWrite(envelope);
+    requireScope(envelope.actor, 'roles:write', 'org');
     await this.dataSource.transaction(async (manager) => {
       await this.view(manager, actor.orgId, envelope.data.key, true);
       const [inUse] = (await manager.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND role = $2 LIMIT 1`, [actor.orgId, envelope.data.key])) as unknown[];
@@ -128,9 +128,6 @@ export class RolesService {
     return { ...row, builtIn: false };
   }
 
-  private assertWrite(envelope: RequestEnvelope): void {
-    if (scopeOf(envelope.actor, 'roles:write') !== 'org') throw DomainException.forbidden();
-  }
 
   private assertPermissions(permissions: string[]): void {
     const invalid = permissions.filter((permission) => !parsePermission(permission));

@@ -11,7 +11,7 @@ import {
   type TeamUpdateRequest,
   type TeamView,
 } from '@keyhouse/contracts';
-import { scopeOf } from '@keyhouse/platform/auth';
+import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
@@ -59,7 +59,7 @@ export class TeamsService {
 
   async create(envelope: RequestEnvelope<TeamCreateRequest>): Promise<TeamView> {
     const actor = envelope.actor!;
-    this.assertWrite(envelope);
+    requireScope(envelope.actor, 'teams:write', 'org');
     const data = envelope.data;
     const { view, revocations } = await this.dataSource.transaction(async (manager) => {
       await this.assertNameFree(manager, actor.orgId, data.name);
@@ -93,7 +93,7 @@ export class TeamsService {
 
   async list(envelope: RequestEnvelope<TeamListRequest>): Promise<Page<TeamView>> {
     const actor = envelope.actor!;
-    if (!scopeOf(actor, 'teams:read')) throw DomainException.forbidden();
+    requireScope(actor, 'teams:read');
     const params: unknown[] = [actor.orgId];
     let filter = 'TRUE';
     if (envelope.data.q) {
@@ -111,13 +111,13 @@ export class TeamsService {
   }
 
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<TeamView> {
-    if (!scopeOf(envelope.actor, 'teams:read')) throw DomainException.forbidden();
+    requireScope(envelope.actor, 'teams:read');
     return this.view(this.dataSource.manager, envelope.actor!.orgId, envelope.data.id);
   }
 
   async update(envelope: RequestEnvelope<TeamUpdateRequest>): Promise<TeamView> {
     const actor = envelope.actor!;
-    this.assertWrite(envelope);
+    requireScope(envelope.actor, 'teams:write', 'org');
     const data = envelope.data;
     const { view, revocations } = await this.dataSource.transaction(async (manager) => {
       const before = await this.view(manager, actor.orgId, data.id, true);
@@ -166,7 +166,7 @@ export class TeamsService {
 
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
-    this.assertWrite(envelope);
+    requireScope(envelope.actor, 'teams:write', 'org');
     const revocations = await this.dataSource.transaction(async (manager) => {
       const before = await this.view(manager, actor.orgId, envelope.data.id, true);
       await manager.query(`DELETE FROM team WHERE id = $1`, [before.id]);
@@ -191,9 +191,6 @@ export class TeamsService {
     return toTeamView(row);
   }
 
-  private assertWrite(envelope: RequestEnvelope): void {
-    if (scopeOf(envelope.actor, 'teams:write') !== 'org') throw DomainException.forbidden();
-  }
 
   private async assertNameFree(manager: EntityManager, orgId: string, name: string, exceptId?: string): Promise<void> {
     const [row] = (await manager.query(

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor, PermissionKey, UserView } from '@keyhouse/contracts';
-import { scopeOf } from '@keyhouse/platform/auth';
+import { requireScope } from '@keyhouse/platform/auth';
 import { preparedQuery } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { IdentityErrorCode } from '../../identity.exception';
@@ -96,8 +96,7 @@ export class UserQueries {
    * with its parameters starting at `$<firstParam>`; throws 403 when the actor lacks it.
    */
   visibility(actor: Actor, permission: PermissionKey, firstParam: number): { sql: string; params: unknown[] } {
-    const scope = scopeOf(actor, permission);
-    if (!scope) throw DomainException.forbidden();
+    const scope = requireScope(actor, permission);
     if (scope === 'org') return { sql: 'TRUE', params: [] };
     if (scope === 'team') {
       return {

@@ -13,7 +13,7 @@ import {
   type UserUpdateRequest,
   type UserView,
 } from '@keyhouse/contracts';
-import { scopeOf } from '@keyhouse/platform/auth';
+import { requireScope } from '@keyhouse/platform/auth';
 import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
 import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
@@ -82,7 +82,7 @@ export class UsersService {
 
   async create(envelope: RequestEnvelope<UserCreateRequest>): Promise<UserView> {
     const actor = envelope.actor!;
-    this.assertOrgScope(actor, 'users:write');
+    requireScope(actor, 'users:write', 'org');
     const data = envelope.data;
     const email = data.email.trim();
     if (data.role === 'owner' && actor.role !== 'owner') throw ownerProtected();
@@ -202,7 +202,7 @@ export class UsersService {
 
   async update(envelope: RequestEnvelope<UserUpdateRequest>): Promise<UserView> {
     const actor = envelope.actor!;
-    this.assertOrgScope(actor, 'users:write');
+    requireScope(actor, 'users:write', 'org');
     const data = envelope.data;
     let revocations: Revocation[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
@@ -262,7 +262,7 @@ export class UsersService {
   /** Deactivates a user: cannot log in, sessions and tokens revoked, history kept. */
   async deactivate(envelope: RequestEnvelope<{ id: string }>): Promise<UserView> {
     const actor = envelope.actor!;
-    this.assertOrgScope(actor, 'users:write');
+    requireScope(actor, 'users:write', 'org');
     if (envelope.data.id === actor.userId) {
       throw new DomainException('conflict', 'CANNOT_DEACTIVATE_SELF', 'You cannot deactivate your own account');
     }
@@ -312,9 +312,6 @@ export class UsersService {
     return this.queries.view(manager, orgId, userId);
   }
 
-  private assertOrgScope(actor: Actor, permission: 'users:write'): void {
-    if (scopeOf(actor, permission) !== 'org') throw DomainException.forbidden();
-  }
 
   private assertMayChange(actor: Actor, target: UserView, newRole: string | undefined): void {
     const touchesOwner = target.role === 'owner' || newRole === 'owner';
