@@ -47,18 +47,23 @@ async function deleteRedisKeys(root, url, prefix) {
   }
 }
 
-/** Server versions of Postgres and NATS, for the record. */
-export async function infraVersions(root, env) {
-  const require = createRequire(path.join(root, 'package.json'));
-  const out = { postgres: null, nats: null };
-  const { Client } = require('pg');
-  const client = new Client({
+/** A pg client for the `postgres` maintenance database, as the superuser the infra script uses. */
+function adminClient(root, env) {
+  const { Client } = createRequire(path.join(root, 'package.json'))('pg');
+  return new Client({
     host: env.PGHOST,
     port: Number(env.PGPORT),
     user: process.env.PGUSER || 'postgres',
     password: process.env.PGPASSWORD || undefined,
     database: 'postgres',
   });
+}
+
+/** Server versions of Postgres and NATS, for the record. */
+export async function infraVersions(root, env) {
+  const require = createRequire(path.join(root, 'package.json'));
+  const out = { postgres: null, nats: null };
+  const client = adminClient(root, env);
   try {
     await client.connect();
     out.postgres = (await client.query('SHOW server_version')).rows[0].server_version;
@@ -80,14 +85,7 @@ export async function infraVersions(root, env) {
 
 /** Postgres backends connected to `database`: pid → application_name (CPU accounting). */
 export async function backendPids(root, env, database) {
-  const { Client } = createRequire(path.join(root, 'package.json'))('pg');
-  const client = new Client({
-    host: env.PGHOST,
-    port: Number(env.PGPORT),
-    user: process.env.PGUSER || 'postgres',
-    password: process.env.PGPASSWORD || undefined,
-    database: 'postgres',
-  });
+  const client = adminClient(root, env);
   try {
     await client.connect();
     const { rows } = await client.query(

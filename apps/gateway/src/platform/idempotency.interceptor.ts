@@ -15,7 +15,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
 import { sha256Hex, stableStringify } from '@keyhouse/util';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import type { GatewayRequest } from './gateway-request';
+import { principalOf, type GatewayRequest } from './gateway-request';
 import { REDIS_CLIENT } from './rate-limit.guard';
 
 export const IDEMPOTENT_ROUTE = 'keyhouse:idempotent-route';
@@ -55,9 +55,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async handle(request: GatewayRequest, reply: FastifyReply, header: string | string[], next: CallHandler): Promise<unknown> {
     const key = parseKey(header);
-    const actor = request.actor;
-    const principal = actor ? (actor.apiKeyId ? `key:${actor.apiKeyId}` : `user:${actor.userId}`) : `ip:${request.ip}`;
-    const storeKey = `${this.config.REDIS_KEY_PREFIX}idem:${principal}:${sha256Hex(key)}`;
+    const storeKey = `${this.config.REDIS_KEY_PREFIX}idem:${principalOf(request)}:${sha256Hex(key)}`;
     const hash = sha256Hex(`${request.method} ${request.routeOptions.url ?? request.url}\n${stableStringify(request.body ?? null)}`);
     const ttlSeconds = this.config.IDEMPOTENCY_TTL_HOURS * 3600;
     const claimed = await this.redis.set(storeKey, JSON.stringify({ state: 'in_progress', hash } satisfies StoredEntry), 'EX', ttlSeconds, 'NX');

@@ -13,7 +13,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { BatchedWindowCounter } from './batched-window-counter';
-import type { GatewayRequest } from './gateway-request';
+import { principalOf, type GatewayRequest } from './gateway-request';
 
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 export const RATE_LIMIT_CLASS = 'keyhouse:rate-limit-class';
@@ -70,10 +70,8 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
       context.getHandler(),
       context.getClass(),
     ]);
-    const actor = request.actor;
-    const principal = actor ? (actor.apiKeyId ? `key:${actor.apiKeyId}` : `user:${actor.userId}`) : null;
-    if (kind !== 'auth' && kind !== 'public' && principal) {
-      const decision = this.perPrincipal.consume(principal);
+    if (kind !== 'auth' && kind !== 'public' && request.actor) {
+      const decision = this.perPrincipal.consume(principalOf(request));
       if (!decision.allowed) throw rateLimited(decision.retryAfterMs);
       void reply.header('RateLimit-Remaining', String(decision.remaining));
       return true;

@@ -19,7 +19,7 @@ import { DomainException } from '@keyhouse/platform/messaging';
 import { newId, randomToken, sha256Hex } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
 import { contextOf, IdentityEvents } from '../identity-events.service';
-import { pageOrThrow } from '../users/users.service';
+import { pageOrThrow } from '../list-query.util';
 
 const SCOPE_RANK = { own: 1, team: 2, org: 3 } as const;
 /** `last_used_at` is written at most this often per key (it is read for display, not security). */

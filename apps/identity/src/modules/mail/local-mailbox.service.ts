@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { LocalMailboxListRequest, LocalMailView, Page, RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { pageOrThrow } from '../users/users.service';
+import { pageOrThrow } from '../list-query.util';
 
 interface LocalMailRow {
   id: string;

@@ -17,7 +17,8 @@ import { PasswordService } from '../auth/password.service';
 import { SessionService } from '../auth/session.service';
 import { RevocationService } from '../auth/revocation.service';
 import { contextOf, IdentityEvents } from '../identity-events.service';
-import { escapeLike, pageOrThrow, UsersService } from './users.service';
+import { escapeLike, pageOrThrow } from '../list-query.util';
+import { UsersService } from './users.service';
 
 interface AgentRow {
   user_id: string;

@@ -18,7 +18,7 @@ import { newId } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
 import { RevocationService } from '../auth/revocation.service';
 import { contextOf, IdentityEvents } from '../identity-events.service';
-import { escapeLike, pageOrThrow } from './users.service';
+import { escapeLike, pageOrThrow } from '../list-query.util';
 
 interface TeamRow {
   id: string;

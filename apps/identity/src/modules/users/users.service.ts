@@ -14,7 +14,7 @@ import {
   type UserView,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
+import { keyset, toPage } from '@keyhouse/platform/database';
 import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
@@ -24,6 +24,7 @@ import { RevocationService } from '../auth/revocation.service';
 import { SessionService } from '../auth/session.service';
 import { contextOf, IdentityEvents } from '../identity-events.service';
 import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
+import { escapeLike, pageOrThrow } from '../list-query.util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
 import { RolePermissionsService } from './role-permissions.service';
 import { toUserView, USER_VIEW_COLUMNS, UserQueries, type UserRow } from './user.queries';
@@ -354,23 +355,4 @@ export class UsersService {
 
 function ownerProtected(): DomainException {
   return new DomainException('forbidden', IdentityErrorCode.OwnerProtected, 'Only the owner can change the owner role or the owner account');
-}
-
-/** Escapes `%`, `_` and `\` for a LIKE pattern. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (match) => `\\${match}`);
-}
-
-/** Runs a keyset builder, turning a bad cursor into a 400 naming the `cursor` field. */
-export function pageOrThrow<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', IdentityErrorCode.InvalidCursor, error.message, [
-        { field: 'cursor', message: 'is not a cursor of this list' },
-      ]);
-    }
-    throw error;
-  }
 }
