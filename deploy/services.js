@@ -18,10 +18,10 @@ const SERVICES = Object.freeze(
   [
     { name: 'gateway', schema: null, dbRole: null, healthPort: 3000, implemented: true },
     { name: 'identity', schema: 'identity', dbRole: 'keyhouse_identity', healthPort: 3101, implemented: true },
-    { name: 'crm', schema: 'crm', dbRole: 'keyhouse_crm', healthPort: 3102 },
-    { name: 'listings', schema: 'listings', dbRole: 'keyhouse_listings', healthPort: 3103 },
-    { name: 'deals-commission', schema: 'deals', dbRole: 'keyhouse_deals', healthPort: 3104 },
-    { name: 'audit', schema: 'audit', dbRole: 'keyhouse_audit', healthPort: 3105 },
+    { name: 'crm', schema: 'crm', dbRole: 'keyhouse_crm', healthPort: 3102, implemented: true },
+    { name: 'listings', schema: 'listings', dbRole: 'keyhouse_listings', healthPort: 3103, implemented: true },
+    { name: 'deals-commission', schema: 'deals', dbRole: 'keyhouse_deals', healthPort: 3104, implemented: true },
+    { name: 'audit', schema: 'audit', dbRole: 'keyhouse_audit', healthPort: 3105, implemented: true },
   ].map((s) => Object.freeze(s)),
 );
 

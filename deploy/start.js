@@ -125,6 +125,17 @@ async function main() {
   const gateway = services.find((s) => s.name === 'gateway');
   const base = `http://127.0.0.1:${gateway.healthPort}`;
   const demo = await seedDemo(base);
+  const login = async (email) => {
+    const response = await api(base, 'POST', '/v1/auth/login', { email, password: DEMO.password });
+    if (response.status !== 200) throw new Error(`demo login of ${email} failed: ${JSON.stringify(response.body)}`);
+    return response.body.accessToken;
+  };
+  const seeded = await require('./seed').seedServices({
+    base,
+    api: (method, route, body, token) => api(base, method, route, body, token),
+    login,
+    demo: DEMO,
+  });
   process.stdout.write(
     [
       '',
@@ -134,6 +145,7 @@ async function main() {
       `  Health:    ${base}/health/ready   Metrics: ${base}/metrics`,
       `  Kafka:     ${infraEnv.KAFKA_BROKERS} (topics identity.events, ...)`,
       `Demo organization "${DEMO.organizationName}" (${demo}); password for every demo user: ${DEMO.password}`,
+      ...seeded.map((line) => `  ${line}`),
       `  owner:    ${DEMO.owner.email}`,
       `  manager:  ${DEMO.manager.email}`,
       ...DEMO.agents.map((agent) => `  agent:    ${agent.email} (ZIP ${agent.regions.join(', ')})`),

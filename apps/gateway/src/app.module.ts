@@ -8,7 +8,11 @@ import { HealthModule, MetricsController } from '@keyhouse/platform/observabilit
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { AuthHttpController } from './auth/auth.http.controller';
 import { TokenAuthenticationService } from './auth/token-authentication.service';
+import { AUDIT_HTTP_CONTROLLERS } from './audit';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { CRM_HTTP_CONTROLLERS } from './crm';
+import { DEALS_HTTP_CONTROLLERS } from './deals';
+import { LISTINGS_HTTP_CONTROLLERS } from './listings';
 import {
   ApiKeysHttpController,
   LocalMailboxHttpController,
@@ -37,6 +41,10 @@ export const API_CONTROLLERS = [
   OrganizationsHttpController,
   ApiKeysHttpController,
   LocalMailboxHttpController,
+  ...CRM_HTTP_CONTROLLERS,
+  ...LISTINGS_HTTP_CONTROLLERS,
+  ...DEALS_HTTP_CONTROLLERS,
+  ...AUDIT_HTTP_CONTROLLERS,
 ];
 
 /**

@@ -1,12 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { NatsConnection } from 'nats';
-import { DataSource } from 'typeorm';
 import { SecretCipher } from '@keyhouse/platform/auth';
-import { DatabaseModule } from '@keyhouse/platform/database';
-import { NATS_CONNECTION, NatsModule, OutboxModule, OutboxRelay, ProblemDetailsFilter } from '@keyhouse/platform/messaging';
-import { APP_FILTER } from '@nestjs/core';
-import { HealthModule, MetricsController } from '@keyhouse/platform/observability';
-import { FailedJobsHttpController, OPS_TOKEN, QueueModule, RedisHealthIndicator } from '@keyhouse/platform/queue';
+import { QueueModule } from '@keyhouse/platform/queue';
+import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { IDENTITY_CONFIG, type IdentityConfig } from './config/identity.config';
 import { InitialIdentitySchema1763683200000 } from './database/migrations/1763683200000-initial-identity-schema';
 import { ApiKeysService } from './modules/api-keys/api-keys.service';
@@ -46,51 +41,19 @@ export class IdentityAppModule {
     return {
       module: IdentityAppModule,
       imports: [
-        DatabaseModule.forRoot({
+        ServiceCoreModule.forRoot({
           serviceName: IDENTITY_SERVICE_NAME,
-          url: config.IDENTITY_DATABASE_URL,
-          schema: config.IDENTITY_DATABASE_SCHEMA,
-          entities: [],
-          migrations: [InitialIdentitySchema1763683200000],
+          platform: config,
+          database: {
+            url: config.IDENTITY_DATABASE_URL,
+            schema: config.IDENTITY_DATABASE_SCHEMA,
+            migrations: [InitialIdentitySchema1763683200000],
+          },
+          opsToken: config.OPS_TOKEN,
         }),
-        NatsModule.forRoot({
-          serviceName: IDENTITY_SERVICE_NAME,
-          servers: config.NATS_URL,
-          subjectPrefix: config.NATS_SUBJECT_PREFIX,
-          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
-        }),
-        OutboxModule.forRoot({
-          serviceName: IDENTITY_SERVICE_NAME,
-          schema: config.IDENTITY_DATABASE_SCHEMA,
-          topicPrefix: config.KAFKA_TOPIC_PREFIX,
-          kafka: { clientId: IDENTITY_SERVICE_NAME, brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX },
-        }),
-        QueueModule.forRoot({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_KEY_PREFIX}bull` }),
         QueueModule.registerQueues(IDENTITY_MAINTENANCE_QUEUE),
-        HealthModule.forRoot({
-          inject: [DataSource, NATS_CONNECTION, OutboxRelay, RedisHealthIndicator],
-          useFactory: (dataSource: DataSource, nats: NatsConnection, relay: OutboxRelay, redis: RedisHealthIndicator) => [
-            {
-              name: 'postgres',
-              probe: async () => {
-                await dataSource.query('SELECT 1');
-                return { healthy: true };
-              },
-            },
-            { name: 'nats', probe: async () => ({ healthy: !nats.isClosed() && !nats.isDraining() }) },
-            { name: 'redis', probe: () => redis.probe() },
-            {
-              name: 'outbox',
-              liveness: true,
-              probe: async () => {
-                const ageMs = Date.now() - relay.lastPollAt;
-                return { healthy: ageMs < 60_000, details: { lastPollAgeMs: ageMs } };
-              },
-            },
-          ],
-        }),
       ],
-      controllers: [MetricsController, FailedJobsHttpController, AuthRpcController, UsersRpcController, OrganizationsRpcController],
+      controllers: [AuthRpcController, UsersRpcController, OrganizationsRpcController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
         {
@@ -98,8 +61,6 @@ export class IdentityAppModule {
           useFactory: () => new SecretCipher(config.IDENTITY_ENCRYPTION_KEYS.ring, config.IDENTITY_ENCRYPTION_KEYS.activeKeyId),
         },
         { provide: EMAIL_SENDER, useClass: LocalEmailSender },
-        { provide: OPS_TOKEN, useValue: config.OPS_TOKEN },
-        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         IdentityMaintenanceJob,
         IdentityEvents,
         PasswordService,

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 
+interface ServiceDef {
+  name: string;
+  schema: string | null;
+  dbRole: string | null;
+}
+
 interface InfraModule {
   prepareDatabase(database: string, env?: NodeJS.ProcessEnv): Promise<unknown>;
   dropDatabase(database: string, env?: NodeJS.ProcessEnv): Promise<void>;
@@ -8,6 +14,8 @@ interface InfraModule {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const infra = require(path.join(__dirname, '../../../deploy/infra.js')) as InfraModule;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { SERVICES } = require(path.join(__dirname, '../../../deploy/services.js')) as { SERVICES: ServiceDef[] };
 
 /**
  * An isolated slice of the shared local infrastructure for one test file: its own Postgres
@@ -34,9 +42,13 @@ export async function createTestIsolation(): Promise<TestIsolation> {
     NATS_SUBJECT_PREFIX: `${id}.`,
     KAFKA_TOPIC_PREFIX: `${id}.`,
     REDIS_KEY_PREFIX: `kh-${id}:`,
-    IDENTITY_DATABASE_URL: `postgres://keyhouse_identity@${host}:${port}/${database}`,
-    IDENTITY_DATABASE_SCHEMA: 'identity',
   };
+  for (const service of SERVICES) {
+    if (!service.schema || !service.dbRole) continue;
+    const name = service.name.toUpperCase().replace(/-/g, '_');
+    env[`${name}_DATABASE_URL`] = `postgres://${service.dbRole}@${host}:${port}/${database}`;
+    env[`${name}_DATABASE_SCHEMA`] = service.schema;
+  }
   return {
     id,
     database,

@@ -1,17 +1,12 @@
-import { env, loadConfigOrExit, platformEnv } from '@keyhouse/platform/config';
+import { env, loadConfigOrExit } from '@keyhouse/platform/config';
+import { serviceEnv } from '@keyhouse/platform/service';
 import { z } from 'zod';
 
 /** A fixed key for development and tests only; production refuses it (see `loadIdentityConfig`). */
 export const DEVELOPMENT_ENCRYPTION_KEYRING = 'dev:a2V5aG91c2UtZGV2LWtleS1ub3QtZm9yLXByb2QtISE=';
 
 export const identityEnv = {
-  ...platformEnv,
-  HEALTH_PORT: env.port(3101),
-  IDENTITY_DATABASE_URL: env.string(
-    'postgres://keyhouse_identity@127.0.0.1:5432/keyhouse',
-    'a postgres:// URL for the identity role',
-  ),
-  IDENTITY_DATABASE_SCHEMA: env.string('identity', 'a Postgres schema name'),
+  ...serviceEnv('IDENTITY', { healthPort: 3101, schema: 'identity', dbRole: 'keyhouse_identity' }),
   /**
    * Keyring for secrets at rest (signing keys, TOTP seeds): `id:base64key,id2:base64key`, each key
    * 32 bytes. The first entry is the active key.
@@ -32,8 +27,6 @@ export const identityEnv = {
       return { ring, activeKeyId: Object.keys(ring)[0] };
     })
     .describe('a keyring "id:base64(32 bytes)[,id:base64...]", the first key active'),
-  /** Bearer token for the operators' routes (`/internal/jobs/...`) on HEALTH_PORT; unset: disabled. */
-  OPS_TOKEN: z.string().min(24).optional().describe('a random token of at least 24 characters'),
   /** Public URL of the web app, used in links sent by email. */
   IDENTITY_PUBLIC_APP_URL: env.string('http://localhost:3000', 'the public URL of the app'),
   /** Argon2id memory cost in KiB (OWASP: ≥ 19 456), time cost and parallelism. */

@@ -15,12 +15,21 @@ export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
   owner: grant('org', ALL.filter((key) => key !== 'leads:write')),
   admin: grant('org', ALL.filter((key) => key !== 'leads:write')),
   manager: [
-    ...grant('team', ['users:read', 'contacts:read', 'contacts:write', 'listings:write', 'transactions:read', 'transactions:write']),
-    ...grant('org', ['agents:read', 'teams:read', 'roles:read', 'organizations:read', 'listings:read']),
+    ...grant('team', [
+      'users:read', 'contacts:read', 'contacts:write', 'contacts:export', 'tasks:read', 'tasks:write', 'listings:write',
+      'transactions:read', 'transactions:write', 'reports:read', 'invoices:read',
+    ]),
+    ...grant('org', [
+      'agents:read', 'teams:read', 'roles:read', 'organizations:read', 'listings:read', 'companies:read', 'companies:write',
+      'assignment-rules:read', 'commission-plans:read',
+    ]),
   ],
   agent: [
-    ...grant('own', ['users:read', 'contacts:read', 'contacts:write', 'listings:write', 'transactions:read', 'transactions:write']),
-    ...grant('org', ['agents:read', 'teams:read', 'organizations:read', 'listings:read']),
+    ...grant('own', [
+      'users:read', 'contacts:read', 'contacts:write', 'tasks:read', 'tasks:write', 'listings:write', 'transactions:read',
+      'transactions:write', 'reports:read', 'commission-plans:read',
+    ]),
+    ...grant('org', ['agents:read', 'teams:read', 'organizations:read', 'listings:read', 'companies:read', 'companies:write']),
   ],
   client: grant('own', ['contacts:read', 'listings:read']),
 };

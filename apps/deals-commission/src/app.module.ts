@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceCoreModule } from '@keyhouse/platform/service';
+import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from './config/deals-commission.config';
+import { InitialDealsCommissionSchema1763769600002 } from './database/migrations/1763769600002-initial-deals-commission-schema';
+
+export const DEALS_COMMISSION_SERVICE_NAME = 'deals-commission';
+
+/** The deals-commission service: transactions through the pipeline, commission plans and statements, reports, invoices. NATS responders, outbox relay and jobs; health and metrics on HEALTH_PORT. */
+@Module({})
+export class DealsCommissionAppModule {
+  static forRoot(config: DealsCommissionConfig): DynamicModule {
+    return {
+      module: DealsCommissionAppModule,
+      imports: [
+        ServiceCoreModule.forRoot({
+          serviceName: DEALS_COMMISSION_SERVICE_NAME,
+          platform: config,
+          database: {
+            url: config.DEALS_COMMISSION_DATABASE_URL,
+            schema: config.DEALS_COMMISSION_DATABASE_SCHEMA,
+            migrations: [InitialDealsCommissionSchema1763769600002],
+          },
+          opsToken: config.OPS_TOKEN,
+        }),
+      ],
+      controllers: [],
+      providers: [{ provide: DEALS_COMMISSION_CONFIG, useValue: config }],
+    };
+  }
+}

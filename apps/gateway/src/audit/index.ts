@@ -1,0 +1,4 @@
+import type { Type } from '@nestjs/common';
+
+/** HTTP controllers of the audit routes (the audit trail: list, export, verify); listed in `API_CONTROLLERS`. */
+export const AUDIT_HTTP_CONTROLLERS: Type[] = [];

@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceCoreModule } from '@keyhouse/platform/service';
+import { LISTINGS_CONFIG, type ListingsConfig } from './config/listings.config';
+import { InitialListingsSchema1763769600001 } from './database/migrations/1763769600001-initial-listings-schema';
+
+export const LISTINGS_SERVICE_NAME = 'listings';
+
+/** The listings service: RESO-aligned properties, PostGIS geo search, comparables, MLS sync. NATS responders, outbox relay and jobs; health and metrics on HEALTH_PORT. */
+@Module({})
+export class ListingsAppModule {
+  static forRoot(config: ListingsConfig): DynamicModule {
+    return {
+      module: ListingsAppModule,
+      imports: [
+        ServiceCoreModule.forRoot({
+          serviceName: LISTINGS_SERVICE_NAME,
+          platform: config,
+          database: {
+            url: config.LISTINGS_DATABASE_URL,
+            schema: config.LISTINGS_DATABASE_SCHEMA,
+            migrations: [InitialListingsSchema1763769600001],
+          },
+          opsToken: config.OPS_TOKEN,
+        }),
+      ],
+      controllers: [],
+      providers: [{ provide: LISTINGS_CONFIG, useValue: config }],
+    };
+  }
+}

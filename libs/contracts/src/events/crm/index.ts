@@ -1,0 +1,2 @@
+// crm domain event types and payloads (owned by the crm service's work).
+export {};

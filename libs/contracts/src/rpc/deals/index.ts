@@ -1,0 +1,2 @@
+// deals RPC subjects and request/response types (owned by the deals service's work).
+export {};

@@ -1,0 +1,2 @@
+// listings RPC subjects and request/response types (owned by the listings service's work).
+export {};

@@ -1,0 +1,3 @@
+export * from './service-env';
+export * from './service-core.module';
+export * from './bootstrap';

@@ -1,0 +1,92 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { NatsConnection } from 'nats';
+import { DataSource, type MigrationInterface } from 'typeorm';
+import { DatabaseModule } from '@keyhouse/platform/database';
+import { NATS_CONNECTION, NatsModule, OutboxModule, OutboxRelay, ProblemDetailsFilter } from '@keyhouse/platform/messaging';
+import { HealthModule, MetricsController, type HealthCheckDefinition } from '@keyhouse/platform/observability';
+import { FailedJobsHttpController, OPS_TOKEN, QueueModule, RedisHealthIndicator } from '@keyhouse/platform/queue';
+import type { PlatformConfig } from './service-env';
+
+/** What a back-end service hands to `ServiceCoreModule.forRoot`. */
+export interface ServiceCoreOptions {
+  /** Service name: NATS client name, Kafka client id, log and metric label. */
+  serviceName: string;
+  platform: PlatformConfig;
+  database: { url: string; schema: string; migrations: Array<new () => MigrationInterface> };
+  opsToken?: string;
+  /** Further health checks besides postgres, nats, redis and the outbox relay. */
+  healthChecks?: { inject: Array<string | symbol | (abstract new (...args: never[]) => unknown)>; useFactory: (...deps: never[]) => HealthCheckDefinition[] };
+}
+
+/**
+ * Everything a Keyhouse back-end service stands on, wired one way for all of them: its TypeORM
+ * data source on its own schema (migrations at start, under an advisory lock), the NATS connection
+ * with RPC client and responders (subject prefix, queue group = service name), the transactional
+ * outbox and its relay to Kafka, Bull on Redis, `/health/live` + `/health/ready` (postgres, nats,
+ * redis, outbox relay), `/metrics`, the operators' failed-jobs view behind `OPS_TOKEN`, and the
+ * problem-details filter. The data source, NATS, outbox and Bull's root are global; a service
+ * registers its own queues with `QueueModule.registerQueues(...)`.
+ */
+@Module({})
+export class ServiceCoreModule {
+  static forRoot(options: ServiceCoreOptions): DynamicModule {
+    const { serviceName, platform } = options;
+    const extra = options.healthChecks;
+    const providers: Provider[] = [
+      { provide: OPS_TOKEN, useValue: options.opsToken },
+      { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+    ];
+    return {
+      module: ServiceCoreModule,
+      imports: [
+        DatabaseModule.forRoot({
+          serviceName,
+          url: options.database.url,
+          schema: options.database.schema,
+          entities: [],
+          migrations: options.database.migrations,
+        }),
+        NatsModule.forRoot({
+          serviceName,
+          servers: platform.NATS_URL,
+          subjectPrefix: platform.NATS_SUBJECT_PREFIX,
+          requestTimeoutMs: platform.NATS_REQUEST_TIMEOUT_MS,
+        }),
+        OutboxModule.forRoot({
+          serviceName,
+          schema: options.database.schema,
+          topicPrefix: platform.KAFKA_TOPIC_PREFIX,
+          kafka: { clientId: serviceName, brokers: platform.KAFKA_BROKERS, topicPrefix: platform.KAFKA_TOPIC_PREFIX },
+        }),
+        QueueModule.forRoot({ redisUrl: platform.REDIS_URL, prefix: `${platform.REDIS_KEY_PREFIX}bull` }),
+        HealthModule.forRoot({
+          inject: [DataSource, NATS_CONNECTION, OutboxRelay, RedisHealthIndicator, ...(extra?.inject ?? [])],
+          useFactory: (dataSource: DataSource, nats: NatsConnection, relay: OutboxRelay, redis: RedisHealthIndicator, ...deps: never[]) => [
+            {
+              name: 'postgres',
+              probe: async () => {
+                await dataSource.query('SELECT 1');
+                return { healthy: true };
+              },
+            },
+            { name: 'nats', probe: async () => ({ healthy: !nats.isClosed() && !nats.isDraining() }) },
+            { name: 'redis', probe: () => redis.probe() },
+            {
+              name: 'outbox',
+              liveness: true,
+              probe: async () => {
+                const ageMs = Date.now() - relay.lastPollAt;
+                return { healthy: ageMs < 60_000, details: { lastPollAgeMs: ageMs } };
+              },
+            },
+            ...(extra ? extra.useFactory(...deps) : []),
+          ],
+        }),
+      ],
+      controllers: [MetricsController, FailedJobsHttpController],
+      providers,
+      exports: [OPS_TOKEN],
+    };
+  }
+}
