@@ -8,6 +8,7 @@ import { collectProcessMetrics, createLogger, HealthController, MetricsControlle
 import { GatewayAppModule, GATEWAY_SERVICE_NAME } from './app.module';
 import { loadGatewayConfig, trustProxyOption } from './config/gateway.config';
 import { registerHttpHooks } from './platform/http-hooks';
+import { registerUploadParsers } from './platform/upload-parsers';
 import { createValidationPipe } from './platform/validation.pipe';
 
 // Health and metrics are infrastructure endpoints: no credentials, no rate limit.
@@ -52,6 +53,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     logger: new PinoNestLogger(pino),
     bufferLogs: true,
   });
+  await registerUploadParsers(app, { csvBytes: config.CSV_BODY_LIMIT_BYTES, fileSizeBytes: config.UPLOAD_LIMIT_BYTES });
   app.setGlobalPrefix('v1', {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

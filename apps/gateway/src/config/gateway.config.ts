@@ -6,6 +6,10 @@ export const gatewayEnv = {
   PORT: env.port(3000),
   /** Largest accepted request body in bytes (default 1 MiB). */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024, 'a size in bytes'),
+  /** Largest `text/csv` body (contact and listing imports), bytes. */
+  CSV_BODY_LIMIT_BYTES: env.positiveInt(16 * 1024 * 1024, 'a size in bytes'),
+  /** Largest uploaded file (`multipart/form-data`), bytes. */
+  UPLOAD_LIMIT_BYTES: env.positiveInt(25 * 1024 * 1024, 'a size in bytes'),
   /**
    * Proxies whose `X-Forwarded-For` is trusted (Fastify `trustProxy`): a hop count or a
    * comma-separated list of addresses/CIDRs. Default: trust none, use the socket address.
