@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { CRM_CONFIG, type CrmConfig } from './config/crm.config';
 import { InitialCrmSchema1763769600000 } from './database/migrations/1763769600000-initial-crm-schema';
+import { CrmWorkSchema1763769700000 } from './database/migrations/1763769700000-crm-work-schema';
+import { CrmWorkModule } from './modules/work/crm-work.module';
 
 export const CRM_SERVICE_NAME = 'crm';
 
@@ -18,10 +20,11 @@ export class CrmAppModule {
           database: {
             url: config.CRM_DATABASE_URL,
             schema: config.CRM_DATABASE_SCHEMA,
-            migrations: [InitialCrmSchema1763769600000],
+            migrations: [InitialCrmSchema1763769600000, CrmWorkSchema1763769700000],
           },
           opsToken: config.OPS_TOKEN,
         }),
+        CrmWorkModule,
       ],
       controllers: [],
       providers: [{ provide: CRM_CONFIG, useValue: config }],

@@ -11,6 +11,7 @@ import { TokenAuthenticationService } from './auth/token-authentication.service'
 import { AUDIT_HTTP_CONTROLLERS } from './audit';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CRM_HTTP_CONTROLLERS } from './crm';
+import { CRM_WORK_HTTP_CONTROLLERS } from './crm-work';
 import { DEALS_HTTP_CONTROLLERS } from './deals';
 import { LISTINGS_HTTP_CONTROLLERS } from './listings';
 import {
@@ -42,6 +43,7 @@ export const API_CONTROLLERS = [
   ApiKeysHttpController,
   LocalMailboxHttpController,
   ...CRM_HTTP_CONTROLLERS,
+  ...CRM_WORK_HTTP_CONTROLLERS,
   ...LISTINGS_HTTP_CONTROLLERS,
   ...DEALS_HTTP_CONTROLLERS,
   ...AUDIT_HTTP_CONTROLLERS,

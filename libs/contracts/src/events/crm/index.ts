@@ -1,2 +1,2 @@
-// crm domain event types and payloads (owned by the crm service's work).
-export {};
+export * from './crm-contacts.event';
+export * from './crm-work.event';

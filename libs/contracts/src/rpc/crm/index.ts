@@ -1,2 +1,2 @@
-// crm RPC subjects and request/response types (owned by the crm service's work).
-export {};
+export * from './crm-contacts.rpc';
+export * from './crm-work.rpc';

@@ -1,0 +1,4 @@
+import type { Type } from '@nestjs/common';
+
+/** HTTP controllers of the crm working tools (tasks, companies, saved replies, tags); listed in `API_CONTROLLERS`. */
+export const CRM_WORK_HTTP_CONTROLLERS: Type[] = [];
