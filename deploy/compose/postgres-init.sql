@@ -8,11 +8,8 @@
 -- (ARCHITECTURE.md, Data). Passwords are not written here: psql's \getenv (PostgreSQL 15+) reads
 -- them from the postgres container's environment, which docker-compose.yml fills in.
 --
--- Adding a service, e.g. deals-commission (schema `deals`, role `keyhouse_deals`, as listed in
--- deploy/services.js):
---   1. docker-compose.yml, postgres.environment: KEYHOUSE_DEALS_DB_PASSWORD: ${...}
---   2. here: \getenv + the check below, then CREATE ROLE keyhouse_deals ..., GRANT CONNECT,
---      CREATE SCHEMA deals AUTHORIZATION keyhouse_deals, ALTER ROLE ... SET search_path.
+-- Adding a service: its password variable in docker-compose.yml (postgres.environment), a \getenv
+-- check below, and its role, schema and search_path as for the others.
 
 \set ON_ERROR_STOP on
 
@@ -20,6 +17,30 @@
 \if :{?identity_password}
 \else
   DO $$ BEGIN RAISE EXCEPTION 'KEYHOUSE_IDENTITY_DB_PASSWORD is not set in the postgres container environment'; END $$;
+\endif
+
+\getenv crm_password KEYHOUSE_CRM_DB_PASSWORD
+\if :{?crm_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KEYHOUSE_CRM_DB_PASSWORD is not set in the postgres container environment'; END $$;
+\endif
+
+\getenv listings_password KEYHOUSE_LISTINGS_DB_PASSWORD
+\if :{?listings_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KEYHOUSE_LISTINGS_DB_PASSWORD is not set in the postgres container environment'; END $$;
+\endif
+
+\getenv deals_password KEYHOUSE_DEALS_COMMISSION_DB_PASSWORD
+\if :{?deals_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KEYHOUSE_DEALS_COMMISSION_DB_PASSWORD is not set in the postgres container environment'; END $$;
+\endif
+
+\getenv audit_password KEYHOUSE_AUDIT_DB_PASSWORD
+\if :{?audit_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KEYHOUSE_AUDIT_DB_PASSWORD is not set in the postgres container environment'; END $$;
 \endif
 
 CREATE DATABASE keyhouse;
@@ -41,3 +62,27 @@ CREATE ROLE keyhouse_identity LOGIN PASSWORD :'identity_password';
 GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_identity;
 CREATE SCHEMA identity AUTHORIZATION keyhouse_identity;
 ALTER ROLE keyhouse_identity IN DATABASE keyhouse SET search_path = identity, public;
+
+-- crm -------------------------------------------------------------------------------------------
+CREATE ROLE keyhouse_crm LOGIN PASSWORD :'crm_password';
+GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_crm;
+CREATE SCHEMA crm AUTHORIZATION keyhouse_crm;
+ALTER ROLE keyhouse_crm IN DATABASE keyhouse SET search_path = crm, public;
+
+-- listings --------------------------------------------------------------------------------------
+CREATE ROLE keyhouse_listings LOGIN PASSWORD :'listings_password';
+GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_listings;
+CREATE SCHEMA listings AUTHORIZATION keyhouse_listings;
+ALTER ROLE keyhouse_listings IN DATABASE keyhouse SET search_path = listings, public;
+
+-- deals-commission ------------------------------------------------------------------------------
+CREATE ROLE keyhouse_deals LOGIN PASSWORD :'deals_password';
+GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_deals;
+CREATE SCHEMA deals AUTHORIZATION keyhouse_deals;
+ALTER ROLE keyhouse_deals IN DATABASE keyhouse SET search_path = deals, public;
+
+-- audit -----------------------------------------------------------------------------------------
+CREATE ROLE keyhouse_audit LOGIN PASSWORD :'audit_password';
+GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_audit;
+CREATE SCHEMA audit AUTHORIZATION keyhouse_audit;
+ALTER ROLE keyhouse_audit IN DATABASE keyhouse SET search_path = audit, public;
