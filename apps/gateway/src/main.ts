@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { RequestMethod } from '@nestjs/common';
+import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiExcludeController, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -33,6 +33,32 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   return SwaggerModule.createDocument(app, config);
 }
 
+/** Every API route lives under `/v1`; health and metrics stay at the root. */
+function applyApiPrefix(app: INestApplication): void {
+  app.setGlobalPrefix('v1', {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+}
+
+/**
+ * The OpenAPI document without starting anything: Nest's preview mode builds the module graph
+ * but instantiates no provider, so no NATS, Redis or database is needed (`deploy/api-docs.js`).
+ */
+export async function createOpenApiDocument(env: NodeJS.ProcessEnv = {}): Promise<OpenAPIObject> {
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayAppModule.forRoot(loadGatewayConfig(env)), new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+  });
+  applyApiPrefix(app);
+  const document = buildOpenApiDocument(app);
+  await app.close();
+  return document;
+}
+
 /**
  * Starts the gateway on `PORT`: `/v1/...` API, `/docs` (Swagger UI) and `/docs-json`,
  * `/health/live`, `/health/ready`, `/metrics`.
@@ -54,13 +80,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     bufferLogs: true,
   });
   await registerUploadParsers(app, { csvBytes: config.CSV_BODY_LIMIT_BYTES, fileSizeBytes: config.UPLOAD_LIMIT_BYTES });
-  app.setGlobalPrefix('v1', {
-    exclude: [
-      { path: 'health/live', method: RequestMethod.GET },
-      { path: 'health/ready', method: RequestMethod.GET },
-      { path: 'metrics', method: RequestMethod.GET },
-    ],
-  });
+  applyApiPrefix(app);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   if (config.OPENAPI_ENABLED) {
