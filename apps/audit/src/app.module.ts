@@ -1,11 +1,22 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { AUDIT_CONFIG, type AuditConfig } from './config/audit.config';
 import { InitialAuditSchema1763769600003 } from './database/migrations/1763769600003-initial-audit-schema';
+import { AUDIT_CHECKPOINT_QUEUE, AuditCheckpointJob } from './modules/checkpoint/audit-checkpoint.job';
+import { AuditIngestConsumer } from './modules/ingest/audit-ingest.consumer';
+import { AuditLedger } from './modules/ledger/audit-ledger.service';
+import { AuditLogsRpcController } from './modules/logs/audit-logs.rpc.controller';
+import { AuditLogsService } from './modules/logs/audit-logs.service';
+import { AuditVerifyService } from './modules/logs/audit-verify.service';
 
 export const AUDIT_SERVICE_NAME = 'audit';
 
-/** The audit service: the append-only, hash-chained audit trail fed by the event stream. NATS responders, outbox relay and jobs; health and metrics on HEALTH_PORT. */
+/**
+ * The audit service: the append-only, hash-chained audit trail fed by the event stream (Kafka
+ * consumer of every service's topic and the gateway's refusals), NATS responders for reading and
+ * verifying it, the checkpoint job; health and metrics on HEALTH_PORT.
+ */
 @Module({})
 export class AuditAppModule {
   static forRoot(config: AuditConfig): DynamicModule {
@@ -21,10 +32,31 @@ export class AuditAppModule {
             migrations: [InitialAuditSchema1763769600003],
           },
           opsToken: config.OPS_TOKEN,
+          healthChecks: {
+            inject: [AuditIngestConsumer],
+            useFactory: (consumer: AuditIngestConsumer) => [
+              {
+                name: 'audit-consumer',
+                liveness: true,
+                probe: async () => {
+                  const ageMs = Date.now() - consumer.lastPollAt;
+                  return { healthy: ageMs < 60_000, details: { lastPollAgeMs: ageMs } };
+                },
+              },
+            ],
+          },
         }),
+        QueueModule.registerQueues(AUDIT_CHECKPOINT_QUEUE),
       ],
-      controllers: [],
-      providers: [{ provide: AUDIT_CONFIG, useValue: config }],
+      controllers: [AuditLogsRpcController],
+      providers: [
+        { provide: AUDIT_CONFIG, useValue: config },
+        AuditLedger,
+        AuditIngestConsumer,
+        AuditLogsService,
+        AuditVerifyService,
+        AuditCheckpointJob,
+      ],
     };
   }
 }

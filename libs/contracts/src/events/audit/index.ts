@@ -1,2 +1,1 @@
-// audit domain event types and payloads (owned by the audit service's work).
-export {};
+export * from './audit.event';

@@ -1,2 +1,1 @@
-// audit RPC subjects and request/response types (owned by the audit service's work).
-export {};
+export * from './audit-logs.rpc';

@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  AuditEventTypes,
+  type Actor,
+  type AuditEntryView,
+  type AuditLogListRequest,
+  type AuditSettingsUpdateRequest,
+  type AuditSettingsView,
+  type Page,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { requireScope, scopeOf } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { decodeCursor, encodeCursor, newId, pageLimit } from '@keyhouse/util';
+import { AuditErrorCode } from '../../audit.exception';
+import { isoMillis } from '../ledger/audit-hash.util';
+import { AuditLedger } from '../ledger/audit-ledger.service';
+import { AUDIT_ENTRY_COLUMNS, toEntryView, type AuditEntryRow } from './audit-entry.row';
+
+/** Largest page of the CSV export's internal paging (rows per NATS reply, well under 1 MiB). */
+export const EXPORT_PAGE_MAX = 500;
+
+interface SettingsRow {
+  managers_may_read: boolean;
+  retention_days: number | null;
+}
+
+/**
+ * Reading the trail: the filtered, keyset-paginated list (newest first, by seq), the pages of the
+ * CSV export, and the per-organization settings. Owners and admins (`audit:read:org`) read their
+ * whole organization; a `audit:read:team` holder (a custom manager role) reads entries whose actor
+ * is in one of their teams, only if the organization allows it (`managersMayRead`).
+ */
+@Injectable()
+export class AuditLogsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: AuditLedger,
+  ) {}
+
+  async list(envelope: RequestEnvelope<AuditLogListRequest>): Promise<Page<AuditEntryView>> {
+    return this.page(envelope.actor!, envelope.data, pageLimit(envelope.data.limit));
+  }
+
+  /** One page of the export (up to `EXPORT_PAGE_MAX` rows); the first page records `audit.log.exported`. */
+  async exportPage(envelope: RequestEnvelope<AuditLogListRequest>): Promise<Page<AuditEntryView>> {
+    const limit = Math.min(EXPORT_PAGE_MAX, Math.max(1, Math.trunc(envelope.data.limit ?? EXPORT_PAGE_MAX)));
+    const page = await this.page(envelope.actor!, envelope.data, limit);
+    if (!envelope.data.cursor) {
+      const { cursor: _cursor, limit: _limit, ...filters } = envelope.data;
+      await this.recordOwnAction(envelope, AuditEventTypes.logExported, 'log', null, { filters });
+    }
+    return page;
+  }
+
+  async getSettings(envelope: RequestEnvelope): Promise<AuditSettingsView> {
+    requireScope(envelope.actor, 'audit:read', 'team');
+    return toSettings(await this.settingsOf(this.dataSource.manager, envelope.actor!.orgId));
+  }
+
+  /** Changes the organization's settings (needs `organizations:write` at org scope) and records the change in the trail. */
+  async updateSettings(envelope: RequestEnvelope<AuditSettingsUpdateRequest>): Promise<AuditSettingsView> {
+    requireScope(envelope.actor, 'organizations:write', 'org');
+    const orgId = envelope.actor!.orgId;
+    return this.dataSource.transaction(async (manager) => {
+      const before = toSettings(await this.settingsOf(manager, orgId));
+      const after = { ...before, ...envelope.data };
+      await manager.query(
+        `INSERT INTO audit_org_setting (org_id, managers_may_read, retention_days) VALUES ($1, $2, $3)
+         ON CONFLICT (org_id) DO UPDATE SET managers_may_read = $2, retention_days = $3, updated_at = now()`,
+        [orgId, after.managersMayRead, after.retentionDays],
+      );
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const key of ['managersMayRead', 'retentionDays'] as const) {
+        if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
+      }
+      if (Object.keys(changes).length > 0) {
+        await this.ledger.append(manager, this.ownDraft(envelope, AuditEventTypes.settingsUpdated, 'settings', orgId, null, changes));
+      }
+      return after;
+    });
+  }
+
+  private async page(actor: Actor, query: AuditLogListRequest, limit: number): Promise<Page<AuditEntryView>> {
+    const params: unknown[] = [actor.orgId];
+    const where = ['e.org_id = $1'];
+    const scope = scopeOf(actor, 'audit:read');
+    if (scope === 'team') {
+      const settings = await this.settingsOf(this.dataSource.manager, actor.orgId);
+      if (!settings?.managers_may_read) {
+        throw DomainException.forbidden(AuditErrorCode.TeamReadDisabled, 'This organization does not let managers read the audit trail');
+      }
+      params.push(actor.teamIds);
+      where.push(`e.actor_id IN (SELECT m.user_id FROM audit_org_member m WHERE m.org_id = $1 AND m.team_ids && $${params.length}::text[])`);
+    } else if (scope !== 'org') {
+      throw DomainException.forbidden();
+    }
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.user) add('e.actor_id = ?', query.user);
+    if (query.action) {
+      if (query.action.endsWith('.*')) add(`e.action LIKE ? ESCAPE '\\'`, `${escapeLike(query.action.slice(0, -1))}%`);
+      else add('e.action = ?', query.action);
+    }
+    if (query.model) add('e.target_model = ?', query.model);
+    if (query.recordId) add('e.target_id = ?', query.recordId);
+    if (query.from) add('e.occurred_at >= ?', validDate(query.from, 'from'));
+    if (query.to) add('e.occurred_at < ?', validDate(query.to, 'to'));
+    if (query.date) {
+      const day = validDate(`${query.date}T00:00:00.000Z`, 'date');
+      add('e.occurred_at >= ?', day);
+      add('e.occurred_at < ?', new Date(day.getTime() + 86_400_000));
+    }
+    if (query.cursor) {
+      const position = decodeCursor(query.cursor);
+      if (!position || typeof position.v !== 'number') {
+        throw new DomainException('validation', AuditErrorCode.InvalidCursor, 'The cursor is not valid for this list', [
+          { field: 'cursor', message: 'is not a cursor of this list' },
+        ]);
+      }
+      add('e.seq < ?', position.v);
+    }
+    const rows = (await this.dataSource.query(
+      `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE ${where.join(' AND ')} ORDER BY e.seq DESC LIMIT ${limit + 1}`,
+      params,
+    )) as AuditEntryRow[];
+    const kept = rows.slice(0, limit);
+    const last = kept[kept.length - 1];
+    return {
+      items: kept.map(toEntryView),
+      nextCursor: rows.length > limit && last ? encodeCursor({ v: Number(last.seq), id: last.id }) : null,
+    };
+  }
+
+  private async settingsOf(manager: EntityManager, orgId: string): Promise<SettingsRow | undefined> {
+    const [row] = (await manager.query(`SELECT managers_may_read, retention_days FROM audit_org_setting WHERE org_id = $1`, [
+      orgId,
+    ])) as SettingsRow[];
+    return row;
+  }
+
+  private async recordOwnAction(
+    envelope: RequestEnvelope,
+    action: string,
+    model: string,
+    targetId: string | null,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.dataSource.transaction((manager) =>
+      this.ledger.append(manager, { ...this.ownDraft(envelope, action, model, targetId, null, null), details }),
+    );
+  }
+
+  private ownDraft(
+    envelope: RequestEnvelope,
+    action: string,
+    model: string,
+    targetId: string | null,
+    changes: Record<string, { from: unknown; to: unknown }> | null,
+    details: Record<string, unknown> | null,
+  ) {
+    const actor = envelope.actor!;
+    return {
+      orgId: actor.orgId,
+      eventId: newId(),
+      action,
+      actor: {
+        type: actor.type,
+        id: (actor.type === 'api_key' ? actor.apiKeyId : actor.userId) ?? null,
+        role: actor.role ?? null,
+      },
+      target: { model, id: targetId },
+      occurredAt: isoMillis(new Date()),
+      source: 'keyhouse/audit',
+      requestId: envelope.requestId ?? null,
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      changes,
+      details,
+    };
+  }
+}
+
+function toSettings(row: SettingsRow | undefined): AuditSettingsView {
+  return { managersMayRead: row?.managers_may_read ?? false, retentionDays: row?.retention_days ?? null };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (match) => `\\${match}`);
+}
+
+function validDate(value: string, field: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw DomainException.validation([{ field, message: 'must be an ISO 8601 date-time' }]);
+  return date;
+}

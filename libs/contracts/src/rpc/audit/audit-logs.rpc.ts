@@ -1,0 +1,94 @@
+import type { PageQuery } from '../../pagination';
+
+/** NATS subjects of the audit service (`audit.<aggregate>.<verb>`). */
+export const AuditSubjects = {
+  list: 'audit.logs.list',
+  exportPage: 'audit.logs.export_page',
+  verify: 'audit.logs.verify',
+  settingsGet: 'audit.settings.get',
+  settingsUpdate: 'audit.settings.update',
+} as const;
+
+/**
+ * Filters of `GET /v1/audit-logs` and its CSV export. `user` = actor id (user or API key id);
+ * `action` = event type (`identity.user.role_changed`), or a prefix ending in `.*`
+ * (`identity.login.*`); `model` = target model (`user`, `contact`); `recordId` = target record id;
+ * `from`/`to` = ISO 8601 bounds on the event time (from inclusive, to exclusive); `date` =
+ * `YYYY-MM-DD`, one UTC day (the seeds' `GET /logs?user=&date=`).
+ */
+export interface AuditLogListRequest extends PageQuery {
+  user?: string;
+  action?: string;
+  model?: string;
+  recordId?: string;
+  from?: string;
+  to?: string;
+  date?: string;
+}
+
+/** Who did it: a user, an API key, or the system. */
+export interface AuditActorView {
+  type: 'user' | 'api_key' | 'system';
+  id: string | null;
+  role: string | null;
+}
+
+/**
+ * One audit entry. `action` is the event type (docs/adr/0015); `changes` is the field-level change
+ * set (`{ field: { from, to } }`) when the event carries one; `details` the rest of the event data.
+ * Secrets read `"[redacted]"`; e-mail addresses and phone numbers are masked.
+ */
+export interface AuditEntryView {
+  id: string;
+  seq: number;
+  action: string;
+  actor: AuditActorView;
+  target: { model: string; id: string | null };
+  occurredAt: string;
+  recordedAt: string;
+  source: string;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  changes: Record<string, { from: unknown; to: unknown }> | null;
+  details: Record<string, unknown> | null;
+  eventId: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** `GET /v1/audit-logs/verify?from=&to=` (ISO 8601 bounds on the recording time; both optional). */
+export interface AuditVerifyRequest {
+  from?: string;
+  to?: string;
+}
+
+/** Why a chain check failed at an entry. */
+export type AuditChainBreak =
+  | 'hash_mismatch'
+  | 'prev_hash_mismatch'
+  | 'seq_gap'
+  | 'checkpoint_mismatch'
+  | 'checkpoint_beyond_head';
+
+/**
+ * Verification result: `ok` with the number of entries checked and the head (last checked entry's
+ * hash and seq), or the first entry where the chain breaks.
+ */
+export interface AuditVerifyResponse {
+  ok: boolean;
+  count: number;
+  headSeq: number | null;
+  headHash: string | null;
+  /** Checkpoints compared with the chain. */
+  checkpointsChecked: number;
+  brokenAt?: { seq: number; id: string | null; reason: AuditChainBreak };
+}
+
+/** Per-organization audit settings. `retentionDays` null = keep forever (minimum 30). */
+export interface AuditSettingsView {
+  managersMayRead: boolean;
+  retentionDays: number | null;
+}
+
+export type AuditSettingsUpdateRequest = Partial<AuditSettingsView>;
