@@ -2,6 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { LISTINGS_CONFIG, type ListingsConfig } from './config/listings.config';
 import { InitialListingsSchema1763769600001 } from './database/migrations/1763769600001-initial-listings-schema';
+import { PropertyImportService } from './modules/import/property-import.service';
+import { ListingsEvents } from './modules/listings-events.service';
+import { PropertiesRpcController } from './modules/properties/properties.rpc.controller';
+import { PropertiesService } from './modules/properties/properties.service';
+import { PropertyAccess } from './modules/properties/property-access.service';
+import { PropertySearchService } from './modules/properties/property-search.service';
+import { PropertyWriter } from './modules/properties/property-writer.service';
 
 export const LISTINGS_SERVICE_NAME = 'listings';
 
@@ -23,8 +30,16 @@ export class ListingsAppModule {
           opsToken: config.OPS_TOKEN,
         }),
       ],
-      controllers: [],
-      providers: [{ provide: LISTINGS_CONFIG, useValue: config }],
+      controllers: [PropertiesRpcController],
+      providers: [
+        { provide: LISTINGS_CONFIG, useValue: config },
+        ListingsEvents,
+        PropertyAccess,
+        PropertyWriter,
+        PropertiesService,
+        PropertySearchService,
+        PropertyImportService,
+      ],
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { GeoHttpController, PropertiesHttpController } from './properties.http.controller';
 
 /** HTTP controllers of the listings routes (properties, geo search, comparables, MLS webhook, saved searches); listed in `API_CONTROLLERS`. */
-export const LISTINGS_HTTP_CONTROLLERS: Type[] = [];
+export const LISTINGS_HTTP_CONTROLLERS: Type[] = [PropertiesHttpController, GeoHttpController];

@@ -1,2 +1,1 @@
-// listings domain event types and payloads (owned by the listings service's work).
-export {};
+export * from './listings.event';

@@ -1,2 +1,3 @@
-// listings RPC subjects and request/response types (owned by the listings service's work).
-export {};
+export * from './listings-properties.rpc';
+export * from './listings-engagement.rpc';
+export * from './listings-mls.rpc';

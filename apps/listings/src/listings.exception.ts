@@ -1,0 +1,15 @@
+/** Error codes of the listings service; tests and clients assert these, never message text. */
+export enum ListingsErrorCode {
+  PropertyNotFound = 'PROPERTY_NOT_FOUND',
+  ListingKeyTaken = 'LISTING_KEY_TAKEN',
+  InvalidStatusTransition = 'INVALID_STATUS_TRANSITION',
+  ClosedNeedsPriceAndDate = 'CLOSED_NEEDS_CLOSE_PRICE_AND_DATE',
+  InvalidGeometry = 'INVALID_GEOMETRY',
+  InvalidCursor = 'INVALID_CURSOR',
+  UnknownListAgent = 'UNKNOWN_LIST_AGENT',
+  NotListAgent = 'NOT_LIST_AGENT',
+  NoLivingArea = 'SUBJECT_HAS_NO_LOCATION_OR_LIVING_AREA',
+  InvalidImportFile = 'INVALID_IMPORT_FILE',
+  SavedSearchNotFound = 'SAVED_SEARCH_NOT_FOUND',
+  MlsSourceNotFound = 'MLS_SOURCE_NOT_FOUND',
+}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { ListingsImportChunkRequest, ListingsImportResult, RequestEnvelope } from '@keyhouse/contracts';
+import { requireScope } from '@keyhouse/platform/auth';
+import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { ListingsErrorCode } from '../../listings.exception';
+import { contextOf, ListingsEvents } from '../listings-events.service';
+import { PropertyAccess } from '../properties/property-access.service';
+import { PropertyWriter } from '../properties/property-writer.service';
+import { InvalidKingCountyFileError, parseKingCountyCsv } from './king-county.parser';
+
+/** Rejected rows listed in one result (the counts stay exact). */
+export const MAX_REJECTED_LISTED = 1000;
+
+/**
+ * Imports a King County house-sales CSV into an organization as Closed listings (origin
+ * `import`). The gateway sends a large file as several chunks (each a header and whole records,
+ * under the 1 MiB NATS limit); each chunk is one transaction of batched multi-row upserts
+ * (`PropertyWriter.upsertMany`), so a chunk retried after a failure, or the same file imported
+ * again, creates no duplicates. Refused rows are reported with their file-wide row number and reasons.
+ */
+@Injectable()
+export class PropertyImportService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writer: PropertyWriter,
+    private readonly events: ListingsEvents,
+    private readonly access: PropertyAccess,
+  ) {}
+
+  async importChunk(envelope: RequestEnvelope<ListingsImportChunkRequest>): Promise<ListingsImportResult> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'listings:import', 'org');
+    if (envelope.data.listAgentId) await this.access.assertMayAssign(envelope, envelope.data.listAgentId);
+    const result = await this.importText(this.dataSource, actor.orgId, envelope.data, contextOf(envelope));
+    this.events.flush();
+    return result;
+  }
+
+  /** The import itself, also used by the CLI (`apps/listings/src/cli/import-king-county.ts`). */
+  async importText(dataSource: DataSource, orgId: string, request: ListingsImportChunkRequest, context: EventContext): Promise<ListingsImportResult> {
+    const started = Date.now();
+    let parsed;
+    try {
+      parsed = parseKingCountyCsv(request.csv, request.listAgentId ?? null);
+    } catch (error) {
+      if (error instanceof InvalidKingCountyFileError) {
+        throw new DomainException('validation', ListingsErrorCode.InvalidImportFile, error.message, [{ field: 'body', message: error.message }]);
+      }
+      throw error;
+    }
+    const valid = parsed.filter((row) => row.record);
+    const rejected = parsed.filter((row) => !row.record);
+    const summary = await dataSource.transaction((manager) =>
+      this.writer.upsertMany(manager, orgId, 'import', valid.map((row) => row.record!), context),
+    );
+    return {
+      rows: parsed.length,
+      created: summary.created,
+      updated: summary.updated,
+      // Rows repeating a ListingKey within the file count as unchanged after the first.
+      unchanged: valid.length - summary.created - summary.updated,
+      rejected: rejected.length,
+      rejectedRows: rejected.slice(0, MAX_REJECTED_LISTED).map((row) => ({
+        row: row.row + request.rowOffset,
+        listingKey: row.listingKey,
+        reasons: row.reasons,
+      })),
+      durationMs: Date.now() - started,
+    };
+  }
+}

@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  ListingsEventTypes,
+  type PropertyCreateRequest,
+  type PropertyFields,
+  type PropertyUpdateRequest,
+  type PropertyView,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
+import { ListingsErrorCode } from '../../listings.exception';
+import { contextOf, ListingsEvents } from '../listings-events.service';
+import { PropertyAccess } from './property-access.service';
+import { PROPERTY_COLUMNS, STATUS_TRANSITIONS, toPropertyView, type PropertyRow } from './property.model';
+import { emptyRecord, recordProblems, type PropertyRecord } from './property-record';
+import { PropertyWriter } from './property-writer.service';
+
+/** Maps API fields (camelCase RESO names) onto a record. Only fields present in `fields` change. */
+function applyFields(record: PropertyRecord, fields: PropertyFields): PropertyRecord {
+  const next = { ...record };
+  const map: Array<[keyof PropertyFields, keyof PropertyRecord]> = [
+    ['listingId', 'listing_id'], ['standardStatus', 'standard_status'], ['propertyType', 'property_type'], ['listPrice', 'list_price'],
+    ['closePrice', 'close_price'], ['closeDate', 'close_date'], ['streetNumber', 'street_number'], ['streetName', 'street_name'],
+    ['unitNumber', 'unit_number'], ['city', 'city'], ['stateOrProvince', 'state_or_province'], ['postalCode', 'postal_code'],
+    ['latitude', 'latitude'], ['longitude', 'longitude'], ['bedroomsTotal', 'bedrooms_total'],
+    ['bathroomsTotalInteger', 'bathrooms_total_integer'], ['livingArea', 'living_area'], ['lotSizeSquareFeet', 'lot_size_square_feet'],
+    ['yearBuilt', 'year_built'], ['publicRemarks', 'public_remarks'], ['listAgentId', 'list_agent_id'], ['media', 'media'],
+  ];
+  for (const [field, column] of map) {
+    if (fields[field] !== undefined) (next as Record<string, unknown>)[column] = fields[field];
+  }
+  if (fields.media) next.media = [...fields.media].sort((a, b) => a.order - b.order).map((m) => ({ url: m.url, order: m.order, caption: m.caption ?? null }));
+  return next;
+}
+
+export function recordOfView(view: PropertyView): PropertyRecord {
+  return {
+    ...emptyRecord(view.listingKey),
+    listing_id: view.listingId,
+    standard_status: view.standardStatus,
+    property_type: view.propertyType,
+    list_price: view.listPrice,
+    close_price: view.closePrice,
+    close_date: view.closeDate,
+    street_number: view.streetNumber,
+    street_name: view.streetName,
+    unit_number: view.unitNumber,
+    city: view.city,
+    state_or_province: view.stateOrProvince,
+    postal_code: view.postalCode,
+    latitude: view.latitude,
+    longitude: view.longitude,
+    bedrooms_total: view.bedroomsTotal,
+    bathrooms_total_integer: view.bathroomsTotalInteger,
+    living_area: view.livingArea,
+    lot_size_square_feet: view.lotSizeSquareFeet,
+    year_built: view.yearBuilt,
+    public_remarks: view.publicRemarks,
+    list_agent_id: view.listAgentId,
+    media: view.media,
+    attributes: view.attributes,
+  };
+}
+
+function assertValid(record: PropertyRecord): void {
+  const problems = recordProblems(record);
+  if (problems.length === 0) return;
+  const closed = problems.some((p) => p.message.includes('required when standardStatus is Closed'));
+  throw DomainException.validation(problems, closed ? ListingsErrorCode.ClosedNeedsPriceAndDate : undefined);
+}
+
+/**
+ * Properties created and edited in Keyhouse: create, read, update (with the StandardStatus
+ * transition table of `STATUS_TRANSITIONS`), soft delete. Every change emits its event.
+ */
+@Injectable()
+export class PropertiesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: PropertyAccess,
+    private readonly writer: PropertyWriter,
+    private readonly events: ListingsEvents,
+  ) {}
+
+  async create(envelope: RequestEnvelope<PropertyCreateRequest>): Promise<PropertyView> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    const listAgentId = data.listAgentId === undefined ? (actor.userId ?? null) : data.listAgentId;
+    if (listAgentId) await this.access.assertMayAssign(envelope, listAgentId);
+    else this.access.requireOrgWrite(actor);
+    const record = applyFields(emptyRecord(data.listingKey ?? `KH-${newId()}`), { ...data, listAgentId });
+    assertValid(record);
+    const view = await this.dataSource.transaction((manager) => this.writer.insertOne(manager, actor.orgId, 'manual', record, contextOf(envelope)));
+    if (!view) {
+      throw new DomainException('conflict', ListingsErrorCode.ListingKeyTaken, 'A property with this listingKey exists', [
+        { field: 'listingKey', message: 'is already used in this organization' },
+      ]);
+    }
+    this.events.flush();
+    return view;
+  }
+
+  async get(envelope: RequestEnvelope<{ id: string }>): Promise<PropertyView> {
+    const actor = envelope.actor!;
+    const params: unknown[] = [actor.orgId, envelope.data.id];
+    const visible = this.access.readCondition(actor, params);
+    const rows = (await this.dataSource.query(
+      `SELECT ${PROPERTY_COLUMNS} FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL AND ${visible}`,
+      params,
+    )) as PropertyRow[];
+    if (!rows[0]) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
+    return toPropertyView(rows[0]);
+  }
+
+  async update(envelope: RequestEnvelope<PropertyUpdateRequest>): Promise<PropertyView> {
+    const { id, ...fields } = envelope.data;
+    const result = await this.dataSource.transaction(async (manager) => {
+      const before = await this.locked(manager, envelope.actor!.orgId, id);
+      await this.access.assertMayWrite(envelope, before.listAgentId);
+      if (fields.listAgentId && fields.listAgentId !== before.listAgentId) await this.access.assertMayAssign(envelope, fields.listAgentId);
+      if (fields.standardStatus && fields.standardStatus !== before.standardStatus && !STATUS_TRANSITIONS[before.standardStatus].includes(fields.standardStatus)) {
+        throw new DomainException('unprocessable', ListingsErrorCode.InvalidStatusTransition, `A ${before.standardStatus} listing cannot become ${fields.standardStatus}`, [
+          { field: 'standardStatus', message: `allowed from ${before.standardStatus}: ${STATUS_TRANSITIONS[before.standardStatus].join(', ') || 'none'}` },
+        ]);
+      }
+      const record = applyFields(recordOfView(before), fields);
+      assertValid(record);
+      return this.writer.updateOne(manager, before, record, contextOf(envelope));
+    });
+    this.events.flush();
+    return result;
+  }
+
+  async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    await this.dataSource.transaction(async (manager) => {
+      const before = await this.locked(manager, actor.orgId, envelope.data.id);
+      await this.access.assertMayWrite(envelope, before.listAgentId);
+      await manager.query(`UPDATE property SET deleted_at = now(), modification_timestamp = now() WHERE id = $1`, [before.id]);
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.propertyDeleted, before.id, actor.orgId, {
+        propertyId: before.id,
+        listingKey: before.listingKey,
+      });
+    });
+    this.events.flush();
+  }
+
+  private async locked(manager: EntityManager, orgId: string, id: string): Promise<PropertyView> {
+    const rows = (await manager.query(
+      `SELECT ${PROPERTY_COLUMNS} FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL FOR UPDATE`,
+      [orgId, id],
+    )) as PropertyRow[];
+    if (!rows[0]) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
+    return toPropertyView(rows[0]);
+  }
+}

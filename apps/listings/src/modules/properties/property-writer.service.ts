@@ -1,0 +1,269 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { ListingsEventTypes, type PropertyOrigin, type PropertyView } from '@keyhouse/contracts';
+import type { DomainEventInput, EventContext } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
+import { ListingsEvents } from '../listings-events.service';
+import { diffViews, PROPERTY_COLUMNS, snapshotOf, toPropertyView, type PropertyRow } from './property.model';
+import type { PropertyRecord } from './property-record';
+
+/** `jsonb_to_recordset` column list of a `PropertyRecord` (plus the new row id). */
+const RECORDSET = `x(id uuid, listing_key text, listing_id text, standard_status text, property_type text, list_price bigint,
+  close_price bigint, close_date date, street_number text, street_name text, unit_number text, city text,
+  state_or_province text, postal_code text, latitude double precision, longitude double precision, bedrooms_total integer,
+  bathrooms_total_integer integer, living_area integer, lot_size_square_feet integer, year_built integer, public_remarks text,
+  list_agent_id uuid, media jsonb, attributes jsonb, modification_timestamp timestamptz)`;
+
+/** Data columns written from a record, in order. */
+const DATA_COLUMNS = [
+  'listing_id', 'standard_status', 'property_type', 'list_price', 'close_price', 'close_date', 'street_number', 'street_name',
+  'unit_number', 'city', 'state_or_province', 'postal_code', 'bedrooms_total', 'bathrooms_total_integer', 'living_area',
+  'lot_size_square_feet', 'year_built', 'public_remarks', 'media', 'attributes',
+] as const;
+
+const LOCATION = `CASE WHEN x.latitude IS NULL OR x.longitude IS NULL THEN NULL
+  ELSE public.ST_SetSRID(public.ST_MakePoint(x.longitude, x.latitude), 4326)::public.geography END`;
+
+/** What happened to each record of a bulk write, by listing key. */
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface UpsertSummary {
+  outcomes: Map<string, UpsertOutcome>;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** Largest number of records per statement (the JSON parameter stays well under 1 MB of rows). */
+export const UPSERT_BATCH = 1000;
+
+/**
+ * Writes properties and their events. Bulk paths (file import, MLS pull, webhook) upsert by
+ * `(org_id, ListingKey)` in one statement per batch: a record equal to what is stored changes
+ * nothing and emits nothing (so importing the same file twice is a no-op); an MLS record older
+ * than the stored `ModificationTimestamp` is ignored. Every change emits `listings.property.*`
+ * through the outbox in the same transaction, then saved searches are matched.
+ */
+@Injectable()
+export class PropertyWriter {
+  constructor(private readonly events: ListingsEvents) {}
+
+  /** Inserts one new property (manual creation); null when the organization already has its ListingKey. */
+  async insertOne(manager: EntityManager, orgId: string, origin: PropertyOrigin, record: PropertyRecord, context: EventContext): Promise<PropertyView | null> {
+    const id = newId();
+    const rows = (await manager.query(
+      `INSERT INTO property AS p (id, org_id, listing_key, origin, location, list_agent_id, modification_timestamp, ${DATA_COLUMNS.join(', ')})
+       SELECT x.id, $1, x.listing_key, $3, ${LOCATION}, x.list_agent_id, coalesce(x.modification_timestamp, now()), ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}
+       FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET}
+       ON CONFLICT (org_id, listing_key) DO NOTHING
+       RETURNING ${PROPERTY_COLUMNS}`,
+      [orgId, JSON.stringify([{ ...record, id }]), origin],
+    )) as PropertyRow[];
+    if (!rows[0]) return null;
+    const view = toPropertyView(rows[0]);
+    await this.events.emit(manager, context, ListingsEventTypes.propertyCreated, view.id, orgId, snapshotOf(view));
+    await this.matchSavedSearches(manager, orgId, [view.id], context);
+    return view;
+  }
+
+  /** Overwrites the data of one property (manual edit) and emits updated / status_changed events. */
+  async updateOne(manager: EntityManager, before: PropertyView, record: PropertyRecord, context: EventContext): Promise<PropertyView> {
+    const rows = (await manager.query(
+      `UPDATE property p SET (${DATA_COLUMNS.join(', ')}, location, list_agent_id, modification_timestamp) =
+         (SELECT ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}, ${LOCATION}, x.list_agent_id, now() FROM jsonb_to_recordset($3::jsonb) AS ${RECORDSET})
+       WHERE p.org_id = $1 AND p.id = $2
+       RETURNING ${PROPERTY_COLUMNS}`,
+      [before.orgId, before.id, JSON.stringify([record])],
+    )) as [PropertyRow[], number];
+    const after = toPropertyView(rows[0][0]);
+    await this.emitChange(manager, context, before, after);
+    await this.matchSavedSearches(manager, before.orgId, [after.id], context);
+    return after;
+  }
+
+  /**
+   * Upserts records by ListingKey (duplicates within `records`: the last wins). Records must be
+   * valid (`recordProblems` empty). `origin` applies to new rows; `mlsSourceId` ties MLS rows to their source.
+   */
+  async upsertMany(
+    manager: EntityManager,
+    orgId: string,
+    origin: PropertyOrigin,
+    records: PropertyRecord[],
+    context: EventContext,
+    options: { mlsSourceId?: string } = {},
+  ): Promise<UpsertSummary> {
+    const summary: UpsertSummary = { outcomes: new Map(), created: 0, updated: 0, unchanged: 0 };
+    const unique = [...new Map(records.map((record) => [record.listing_key, record])).values()];
+    for (let i = 0; i < unique.length; i += UPSERT_BATCH) {
+      await this.upsertBatch(manager, orgId, origin, unique.slice(i, i + UPSERT_BATCH), context, options.mlsSourceId ?? null, summary);
+    }
+    return summary;
+  }
+
+  private async upsertBatch(
+    manager: EntityManager,
+    orgId: string,
+    origin: PropertyOrigin,
+    batch: PropertyRecord[],
+    context: EventContext,
+    mlsSourceId: string | null,
+    summary: UpsertSummary,
+  ): Promise<void> {
+    const input = batch.map((record) => ({ ...record, id: newId() }));
+    const compared = [...DATA_COLUMNS, 'list_agent_id'];
+    const rows = (await manager.query(
+      `WITH old AS (
+         SELECT ${PROPERTY_COLUMNS}, p.deleted_at FROM property p
+         WHERE p.org_id = $1 AND p.listing_key IN (SELECT x.listing_key FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET})
+         FOR UPDATE
+       ), upserted AS (
+         INSERT INTO property AS p (id, org_id, listing_key, origin, mls_source_id, location, list_agent_id, modification_timestamp, ${DATA_COLUMNS.join(', ')})
+         SELECT x.id, $1, x.listing_key, $3, $4::uuid, ${LOCATION}, x.list_agent_id, coalesce(x.modification_timestamp, now()), ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}
+         FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET}
+         ON CONFLICT (org_id, listing_key) DO UPDATE SET
+           ${DATA_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')},
+           location = excluded.location,
+           list_agent_id = coalesce(excluded.list_agent_id, p.list_agent_id),
+           mls_source_id = coalesce(excluded.mls_source_id, p.mls_source_id),
+           modification_timestamp = excluded.modification_timestamp,
+           deleted_at = NULL
+         WHERE ((${compared.map((c) => `p.${c}`).join(', ')}, public.ST_AsBinary(p.location), p.deleted_at IS NULL)
+             IS DISTINCT FROM
+               (${compared.map((c) => (c === 'list_agent_id' ? 'coalesce(excluded.list_agent_id, p.list_agent_id)' : `excluded.${c}`)).join(', ')}, public.ST_AsBinary(excluded.location), true))
+           AND ($3 <> 'mls' OR excluded.modification_timestamp >= p.modification_timestamp)
+         RETURNING ${PROPERTY_COLUMNS}, (xmax = 0) AS inserted
+       )
+       SELECT u.*, row_to_json(o.*) AS old FROM upserted u LEFT JOIN old o ON o.listing_key = u.listing_key`,
+      [orgId, JSON.stringify(input), origin, mlsSourceId],
+    )) as Array<PropertyRow & { inserted: boolean; old: (Omit<PropertyRow, 'modification_timestamp' | 'created_at'> & { modification_timestamp: string; created_at: string }) | null }>;
+    const events: Array<DomainEventInput & { type: (typeof ListingsEventTypes)[keyof typeof ListingsEventTypes] }> = [];
+    const changedIds: string[] = [];
+    for (const row of rows) {
+      const after = toPropertyView(row);
+      changedIds.push(after.id);
+      if (row.inserted || !row.old) {
+        summary.outcomes.set(after.listingKey, 'created');
+        summary.created += 1;
+        events.push({ type: ListingsEventTypes.propertyCreated, subject: after.id, orgId, data: snapshotOf(after) });
+      } else {
+        summary.outcomes.set(after.listingKey, 'updated');
+        summary.updated += 1;
+        const before = toPropertyView({
+          ...row.old,
+          modification_timestamp: new Date(row.old.modification_timestamp),
+          created_at: new Date(row.old.created_at),
+        });
+        events.push(...changeEvents(orgId, before, after));
+      }
+    }
+    for (const record of batch) {
+      if (!summary.outcomes.has(record.listing_key)) {
+        summary.outcomes.set(record.listing_key, 'unchanged');
+        summary.unchanged += 1;
+      }
+    }
+    await this.events.emitMany(manager, context, events);
+    if (changedIds.length > 0) await this.matchSavedSearches(manager, orgId, changedIds, context);
+  }
+
+  /** Soft-deletes properties by ListingKey (MLS removals); returns how many were live. */
+  async removeByListingKeys(manager: EntityManager, orgId: string, listingKeys: string[], context: EventContext): Promise<number> {
+    if (listingKeys.length === 0) return 0;
+    const rows = (await manager.query(
+      `UPDATE property SET deleted_at = now(), modification_timestamp = now()
+       WHERE org_id = $1 AND listing_key = ANY($2::text[]) AND deleted_at IS NULL RETURNING id, listing_key`,
+      [orgId, listingKeys],
+    )) as [Array<{ id: string; listing_key: string }>, number];
+    await this.events.emitMany(
+      manager,
+      context,
+      rows[0].map((row) => ({ type: ListingsEventTypes.propertyDeleted, subject: row.id, orgId, data: { propertyId: row.id, listingKey: row.listing_key } })),
+    );
+    return rows[0].length;
+  }
+
+  async emitChange(manager: EntityManager, context: EventContext, before: PropertyView, after: PropertyView): Promise<void> {
+    await this.events.emitMany(manager, context, changeEvents(before.orgId, before, after));
+  }
+
+  /**
+   * Records a match for every saved search of the organization that the given properties now
+   * satisfy and that its contact has not been matched with yet (one per contact and listing:
+   * the primary key of `saved_search_match`), and emits `listings.search.matched` for each new one.
+   */
+  async matchSavedSearches(manager: EntityManager, orgId: string, propertyIds: string[], context: EventContext): Promise<number> {
+    const rows = (await manager.query(
+      `WITH m AS (
+         INSERT INTO saved_search_match (org_id, contact_id, property_id, saved_search_id)
+         SELECT DISTINCT ON (s.contact_id, p.id) $1::uuid, s.contact_id, p.id, s.id
+         FROM saved_search s
+         JOIN property p ON p.org_id = s.org_id AND p.id = ANY($2::uuid[]) AND p.deleted_at IS NULL
+         WHERE s.org_id = $1 AND s.deleted_at IS NULL AND ${SAVED_SEARCH_MATCH}
+         ORDER BY s.contact_id, p.id, s.created_at
+         ON CONFLICT DO NOTHING
+         RETURNING saved_search_id, contact_id, property_id
+       )
+       SELECT m.saved_search_id, m.contact_id, m.property_id, p.listing_key FROM m JOIN property p ON p.id = m.property_id`,
+      [orgId, propertyIds],
+    )) as Array<{ saved_search_id: string; contact_id: string; property_id: string; listing_key: string }>;
+    await this.events.emitMany(
+      manager,
+      context,
+      rows.map((row) => ({
+        type: ListingsEventTypes.searchMatched,
+        subject: row.saved_search_id,
+        orgId,
+        data: { savedSearchId: row.saved_search_id, contactId: row.contact_id, propertyId: row.property_id, listingKey: row.listing_key },
+      })),
+    );
+    return rows.length;
+  }
+}
+
+/** A saved search `s` (filters as JSON, optional area) matches property `p`. */
+const SAVED_SEARCH_MATCH = `
+  (NOT (s.filters ? 'standardStatus') OR p.standard_status IN (SELECT jsonb_array_elements_text(s.filters->'standardStatus')))
+  AND (NOT (s.filters ? 'propertyType') OR p.property_type IN (SELECT jsonb_array_elements_text(s.filters->'propertyType')))
+  AND (s.filters->>'minPrice' IS NULL OR p.current_price >= (s.filters->>'minPrice')::bigint)
+  AND (s.filters->>'maxPrice' IS NULL OR p.current_price <= (s.filters->>'maxPrice')::bigint)
+  AND (s.filters->>'minBedrooms' IS NULL OR p.bedrooms_total >= (s.filters->>'minBedrooms')::int)
+  AND (s.filters->>'maxBedrooms' IS NULL OR p.bedrooms_total <= (s.filters->>'maxBedrooms')::int)
+  AND (s.filters->>'minBathrooms' IS NULL OR p.bathrooms_total_integer >= (s.filters->>'minBathrooms')::int)
+  AND (s.filters->>'maxBathrooms' IS NULL OR p.bathrooms_total_integer <= (s.filters->>'maxBathrooms')::int)
+  AND (s.filters->>'minLivingArea' IS NULL OR p.living_area >= (s.filters->>'minLivingArea')::int)
+  AND (s.filters->>'maxLivingArea' IS NULL OR p.living_area <= (s.filters->>'maxLivingArea')::int)
+  AND (s.filters->>'city' IS NULL OR lower(p.city) = lower(s.filters->>'city'))
+  AND (s.filters->>'postalCode' IS NULL OR p.postal_code = s.filters->>'postalCode')
+  AND (s.filters->>'listAgentId' IS NULL OR p.list_agent_id = (s.filters->>'listAgentId')::uuid)
+  AND (s.area IS NULL OR (p.location IS NOT NULL AND public.ST_Covers(s.area, p.location)))`;
+
+function changeEvents(orgId: string, before: PropertyView, after: PropertyView) {
+  const changes = diffViews(before, after);
+  const events: Array<DomainEventInput & { type: (typeof ListingsEventTypes)[keyof typeof ListingsEventTypes] }> = [];
+  if (Object.keys(changes).length > 0) {
+    events.push({
+      type: ListingsEventTypes.propertyUpdated,
+      subject: after.id,
+      orgId,
+      data: { propertyId: after.id, listingKey: after.listingKey, changes, origin: after.origin },
+    });
+  }
+  if (before.standardStatus !== after.standardStatus) {
+    events.push({
+      type: ListingsEventTypes.propertyStatusChanged,
+      subject: after.id,
+      orgId,
+      data: {
+        propertyId: after.id,
+        listingKey: after.listingKey,
+        from: before.standardStatus,
+        to: after.standardStatus,
+        closePrice: after.closePrice,
+        closeDate: after.closeDate,
+        listAgentId: after.listAgentId,
+      },
+    });
+  }
+  return events;
+}

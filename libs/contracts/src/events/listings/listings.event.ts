@@ -1,0 +1,98 @@
+/**
+ * Domain events of the listings service, on topic `listings.events`, keyed by the property id
+ * (saved-search matches by the saved search id). All version 1. Prices in cents.
+ */
+import type { ListingsStandardStatus, PropertyOrigin } from '../../rpc/listings/listings-properties.rpc';
+
+export const LISTINGS_EVENTS_TOPIC = 'listings.events';
+
+export const ListingsEventTypes = {
+  propertyCreated: 'listings.property.created',
+  propertyUpdated: 'listings.property.updated',
+  propertyStatusChanged: 'listings.property.status_changed',
+  propertyDeleted: 'listings.property.deleted',
+  propertyViewed: 'listings.property.viewed',
+  contactListingChanged: 'listings.contact_listing.changed',
+  searchMatched: 'listings.search.matched',
+  mlsSyncCompleted: 'listings.mls_sync.completed',
+} as const;
+
+export type ListingsEventType = (typeof ListingsEventTypes)[keyof typeof ListingsEventTypes];
+
+/** The facts about a property that consumers (crm matching, deals, analytics) need. */
+export interface PropertySnapshot {
+  propertyId: string;
+  listingKey: string;
+  standardStatus: ListingsStandardStatus;
+  propertyType: string;
+  listPrice: number | null;
+  closePrice: number | null;
+  closeDate: string | null;
+  city: string | null;
+  postalCode: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  bedroomsTotal: number | null;
+  bathroomsTotalInteger: number | null;
+  livingArea: number | null;
+  listAgentId: string | null;
+  origin: PropertyOrigin;
+}
+
+export type PropertyCreatedData = PropertySnapshot;
+
+export interface PropertyUpdatedData {
+  propertyId: string;
+  listingKey: string;
+  /** camelCase field → { from, to }. */
+  changes: Record<string, { from: unknown; to: unknown }>;
+  origin: PropertyOrigin;
+}
+
+export interface PropertyStatusChangedData {
+  propertyId: string;
+  listingKey: string;
+  from: ListingsStandardStatus;
+  to: ListingsStandardStatus;
+  closePrice: number | null;
+  closeDate: string | null;
+  listAgentId: string | null;
+}
+
+export interface PropertyDeletedData {
+  propertyId: string;
+  listingKey: string;
+}
+
+export interface PropertyViewedData {
+  viewId: string;
+  propertyId: string;
+  contactId: string;
+  source: string;
+  viewedAt: string;
+}
+
+export interface ContactListingChangedData {
+  contactId: string;
+  propertyId: string;
+  preference: string;
+  note: string | null;
+}
+
+export interface SearchMatchedData {
+  savedSearchId: string;
+  contactId: string;
+  propertyId: string;
+  listingKey: string;
+}
+
+export interface MlsSyncCompletedData {
+  sourceId: string;
+  runId: string;
+  status: string;
+  fetched: number;
+  created: number;
+  updated: number;
+  removed: number;
+  failed: number;
+}

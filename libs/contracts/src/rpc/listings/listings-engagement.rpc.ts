@@ -1,0 +1,72 @@
+/** NATS subjects and payloads of property views, contact interest (RESO ContactListings) and saved searches. */
+import type { PageQuery } from '../../pagination';
+import type { GeoJsonArea, PropertyFilters } from './listings-properties.rpc';
+
+export const ListingsEngagementSubjects = {
+  recordView: 'listings.views.record',
+  interestPut: 'listings.interests.put',
+  interestList: 'listings.interests.list',
+  savedSearchCreate: 'listings.saved-searches.create',
+  savedSearchList: 'listings.saved-searches.list',
+  savedSearchDelete: 'listings.saved-searches.delete',
+} as const;
+
+export interface PropertyViewRecordRequest {
+  propertyId: string;
+  /** CRM contact who viewed the listing. */
+  contactId: string;
+  /** Where the view happened. */
+  source: 'website' | 'portal' | 'agent';
+}
+
+export interface PropertyViewRecorded {
+  id: string;
+  propertyId: string;
+  contactId: string;
+  source: string;
+  viewedAt: string;
+}
+
+/** RESO `ContactListingPreference`. */
+export type ListingsContactListingPreference = 'Favorite' | 'Possibility' | 'Discard';
+
+export interface ContactListingPutRequest {
+  propertyId: string;
+  contactId: string;
+  preference: ListingsContactListingPreference;
+  note?: string | null;
+}
+
+export interface ContactListingView {
+  contactId: string;
+  propertyId: string;
+  preference: ListingsContactListingPreference;
+  note: string | null;
+  updatedAt: string;
+}
+
+export interface ContactListingListRequest extends PageQuery {
+  contactId?: string;
+  propertyId?: string;
+}
+
+export interface SavedSearchCreateRequest {
+  contactId: string;
+  name: string;
+  filters: PropertyFilters;
+  geometry?: GeoJsonArea | null;
+}
+
+export interface SavedSearchView {
+  id: string;
+  contactId: string;
+  name: string;
+  filters: PropertyFilters;
+  geometry: GeoJsonArea | null;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface SavedSearchListRequest extends PageQuery {
+  contactId?: string;
+}

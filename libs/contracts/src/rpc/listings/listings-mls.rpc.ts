@@ -1,0 +1,69 @@
+/** NATS subjects and payloads of MLS sources (RESO Web API pull) and the partner push webhook. */
+import type { PageQuery } from '../../pagination';
+
+export const ListingsMlsSubjects = {
+  sourceCreate: 'listings.mls-sources.create',
+  sourceList: 'listings.mls-sources.list',
+  sourceSync: 'listings.mls-sources.sync',
+  runList: 'listings.mls-sources.runs',
+  webhook: 'listings.mls.webhook',
+} as const;
+
+export interface MlsSourceCreateRequest {
+  name: string;
+  /** RESO Web API service root, e.g. `https://api.mls.example/reso/odata` (the `Property` resource is below it). */
+  baseUrl: string;
+  /** Bearer token sent as `Authorization: Bearer …`; stored encrypted. */
+  accessToken: string;
+  /** `$top` of each page, 1..1000 (default 200). */
+  pageSize?: number;
+  /** Minutes between pulls (default 15). */
+  intervalMinutes?: number;
+}
+
+export interface MlsSourceView {
+  id: string;
+  name: string;
+  baseUrl: string;
+  pageSize: number;
+  intervalMinutes: number;
+  enabled: boolean;
+  /** Largest `ModificationTimestamp` pulled so far. */
+  highWaterMark: string | null;
+  createdAt: string;
+}
+
+export interface MlsSyncRunView {
+  id: string;
+  sourceId: string;
+  status: 'running' | 'succeeded' | 'failed';
+  pages: number;
+  fetched: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  failed: number;
+  errors: Array<{ listingKey: string | null; reasons: string[] }>;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface MlsRunListRequest extends PageQuery {
+  sourceId: string;
+}
+
+/** A RESO Web API payload as OData sends it: `{ "value": [ { PascalCase Property }, ... ] }`. */
+export interface MlsWebhookRequest {
+  value: Array<Record<string, unknown>>;
+}
+
+export interface MlsWebhookResponse {
+  received: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  failed: Array<{ index: number; listingKey: string | null; reasons: string[] }>;
+}
