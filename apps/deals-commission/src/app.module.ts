@@ -2,6 +2,15 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from './config/deals-commission.config';
 import { InitialDealsCommissionSchema1763769600002 } from './database/migrations/1763769600002-initial-deals-commission-schema';
+import { CommissionPlansService } from './modules/commission/commission-plans.service';
+import { CommissionRpcController } from './modules/commission/commission.rpc.controller';
+import { CommissionStatementsService } from './modules/commission/commission-statements.service';
+import { DealsEvents } from './modules/deals-events.service';
+import { IdentityDirectory } from './modules/identity-directory.service';
+import { PipelinesService } from './modules/pipelines/pipelines.service';
+import { CommissionReportService } from './modules/reports/commission-report.service';
+import { TransactionsRpcController } from './modules/transactions/transactions.rpc.controller';
+import { TransactionsService } from './modules/transactions/transactions.service';
 
 export const DEALS_COMMISSION_SERVICE_NAME = 'deals-commission';
 
@@ -23,8 +32,17 @@ export class DealsCommissionAppModule {
           opsToken: config.OPS_TOKEN,
         }),
       ],
-      controllers: [],
-      providers: [{ provide: DEALS_COMMISSION_CONFIG, useValue: config }],
+      controllers: [TransactionsRpcController, CommissionRpcController],
+      providers: [
+        { provide: DEALS_COMMISSION_CONFIG, useValue: config },
+        DealsEvents,
+        IdentityDirectory,
+        PipelinesService,
+        TransactionsService,
+        CommissionPlansService,
+        CommissionStatementsService,
+        CommissionReportService,
+      ],
     };
   }
 }

@@ -1,2 +1,1 @@
-// deals domain event types and payloads (owned by the deals service's work).
-export {};
+export * from './deals.event';

@@ -1,2 +1,2 @@
-// deals RPC subjects and request/response types (owned by the deals service's work).
-export {};
+export * from './deals-transactions.rpc';
+export * from './deals-commission.rpc';

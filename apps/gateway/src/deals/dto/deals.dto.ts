@@ -1,0 +1,277 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { TRANSACTION_PARTICIPANT_ROLES, TRANSACTION_SIDES, type TransactionParticipantRole, type TransactionSide } from '@keyhouse/contracts';
+import { PageQueryDto } from '../../users/dto/users.dto';
+
+/** Largest amount accepted in cents: 2^53 − 1 (JavaScript's safe integer). */
+const MAX_CENTS = Number.MAX_SAFE_INTEGER;
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const DATE_MESSAGE = 'must be a date YYYY-MM-DD';
+const STAGE_KEY = /^[a-z][a-z0-9_-]{0,39}$/;
+
+export class TransactionParticipantDto {
+  @ApiProperty({ enum: ['buy', 'list', 'both'] }) @IsIn(['buy', 'list', 'both']) side: 'buy' | 'list' | 'both';
+  @ApiProperty({ enum: TRANSACTION_PARTICIPANT_ROLES }) @IsIn(TRANSACTION_PARTICIPANT_ROLES) role: TransactionParticipantRole;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() contactId?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() userId?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(200) name?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(200) company?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'E.164' })
+  @IsOptional()
+  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be an E.164 number such as +12065550100' })
+  phone?: string | null;
+}
+
+export class TransactionKeyDatesDto {
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) depositDue?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) inspection?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) appraisal?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) financingContingency?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) finalWalkThrough?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closing?: string | null;
+}
+
+export class TeamShareDto {
+  @ApiProperty() @IsUUID() agentId: string;
+  @ApiProperty({ minimum: 1, maximum: 10000, description: 'Share of the agent amount in basis points; shares sum to 10000' })
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  shareBps: number;
+}
+
+export class CreateTransactionDto {
+  @ApiPropertyOptional({ nullable: true, description: 'Listing (property) id' }) @IsOptional() @IsUUID() propertyId?: string | null;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) buyerContactIds?: string[];
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) sellerContactIds?: string[];
+  @ApiPropertyOptional({ description: 'Agent on the deal; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: [TeamShareDto], description: 'Team split of the agent amount' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => TeamShareDto)
+  team?: TeamShareDto[];
+  @ApiProperty({ enum: TRANSACTION_SIDES }) @IsIn(TRANSACTION_SIDES) side: TransactionSide;
+  @ApiProperty({ description: 'Price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
+  @ApiPropertyOptional({ description: 'Defaults to the organization’s default pipeline' }) @IsOptional() @IsUUID() pipelineId?: string;
+  @ApiPropertyOptional({ description: 'Stage key; defaults to the first stage' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'Percent; defaults to the stage’s' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
+  @ApiPropertyOptional({ nullable: true, description: 'Commission plan override' }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
+  @ApiPropertyOptional({ type: [TransactionParticipantDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => TransactionParticipantDto)
+  participants?: TransactionParticipantDto[];
+  @ApiPropertyOptional({ type: TransactionKeyDatesDto }) @IsOptional() @ValidateNested() @Type(() => TransactionKeyDatesDto) keyDates?: TransactionKeyDatesDto;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
+  @ApiPropertyOptional({ description: 'Final price in cents; required for a won stage' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
+  @ApiPropertyOptional({ description: 'Close date; required for a won stage' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+}
+
+export class UpdateTransactionDto {
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() propertyId?: string | null;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) buyerContactIds?: string[];
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) sellerContactIds?: string[];
+  @ApiPropertyOptional() @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: [TeamShareDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => TeamShareDto)
+  team?: TeamShareDto[];
+  @ApiPropertyOptional({ enum: TRANSACTION_SIDES }) @IsOptional() @IsIn(TRANSACTION_SIDES) side?: TransactionSide;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) price?: number;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() pipelineId?: string;
+  @ApiPropertyOptional({ description: 'Stage key; a won stage needs closePrice and closeDate' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
+  @ApiPropertyOptional({ type: [TransactionParticipantDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => TransactionParticipantDto)
+  participants?: TransactionParticipantDto[];
+  @ApiPropertyOptional({ type: TransactionKeyDatesDto, description: 'Merged into the key dates; null clears one' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TransactionKeyDatesDto)
+  keyDates?: TransactionKeyDatesDto;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
+  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+}
+
+export class ListTransactionsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() pipelineId?: string;
+  @ApiPropertyOptional({ enum: TRANSACTION_SIDES }) @IsOptional() @IsIn(TRANSACTION_SIDES) side?: TransactionSide;
+  @ApiPropertyOptional({ enum: ['open', 'won', 'lost'] }) @IsOptional() @IsIn(['open', 'won', 'lost']) status?: 'open' | 'won' | 'lost';
+  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseFrom?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseTo?: string;
+  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMin?: number;
+  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMax?: number;
+}
+
+export class AgentTransactionsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional() @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional({ enum: ['open', 'won', 'lost'] }) @IsOptional() @IsIn(['open', 'won', 'lost']) status?: 'open' | 'won' | 'lost';
+}
+
+export class PipelineStageDto {
+  @ApiProperty() @Matches(STAGE_KEY) key: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(80) name: string;
+  @ApiProperty({ minimum: 0, maximum: 100 }) @IsInt() @Min(0) @Max(100) probability: number;
+  @ApiProperty({ enum: ['open', 'won', 'lost'] }) @IsIn(['open', 'won', 'lost']) outcome: 'open' | 'won' | 'lost';
+}
+
+export class CreatePipelineDto {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(100) name: string;
+  @ApiProperty({ type: [PipelineStageDto] })
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(30)
+  @ValidateNested({ each: true })
+  @Type(() => PipelineStageDto)
+  stages: PipelineStageDto[];
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() isDefault?: boolean;
+}
+
+export class CommissionTierDto {
+  @ApiProperty({ description: 'Year-to-date GCI in cents from which this split applies' }) @IsInt() @Min(0) @Max(MAX_CENTS) thresholdCents: number;
+  @ApiProperty({ minimum: 0, maximum: 10000 }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
+}
+
+export class CommissionPlanTermsDto {
+  @ApiPropertyOptional({ nullable: true, description: 'Gross commission rate of the price in basis points; or flatFeeCents' })
+  @ValidateIf((dto: CommissionPlanTermsDto) => dto.grossRateBps !== null && dto.grossRateBps !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  grossRateBps?: number | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Flat gross commission in cents; or grossRateBps' })
+  @ValidateIf((dto: CommissionPlanTermsDto) => dto.flatFeeCents !== null && dto.flatFeeCents !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  flatFeeCents?: number | null;
+  @ApiProperty({ minimum: 0, maximum: 10000, description: 'Agent share of the net commission in basis points' }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
+  @ApiPropertyOptional({ default: 0, description: 'Fee per transaction from the agent share to the brokerage, in cents' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  transactionFeeCents?: number;
+  @ApiPropertyOptional({ type: [CommissionTierDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => CommissionTierDto)
+  tiers?: CommissionTierDto[];
+  @ApiPropertyOptional({ nullable: true, description: 'Annual cap on the brokerage share in cents' })
+  @ValidateIf((dto: CommissionPlanTermsDto) => dto.annualCapCents !== null && dto.annualCapCents !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  annualCapCents?: number | null;
+  @ApiPropertyOptional({ default: 0, description: 'Referral fee off the top, basis points' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
+}
+
+export class CreateCommissionPlanDto extends CommissionPlanTermsDto {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(100) name: string;
+}
+
+export class UpdateCommissionPlanDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) name?: string;
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((dto: UpdateCommissionPlanDto) => dto.grossRateBps !== null && dto.grossRateBps !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  grossRateBps?: number | null;
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((dto: UpdateCommissionPlanDto) => dto.flatFeeCents !== null && dto.flatFeeCents !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  flatFeeCents?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(10_000) agentSplitBps?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) transactionFeeCents?: number;
+  @ApiPropertyOptional({ type: [CommissionTierDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => CommissionTierDto)
+  tiers?: CommissionTierDto[];
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((dto: UpdateCommissionPlanDto) => dto.annualCapCents !== null && dto.annualCapCents !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  annualCapCents?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
+}
+
+export class SetAgentCommissionPlanDto {
+  @ApiProperty() @IsUUID() planId: string;
+}
+
+export class CommissionWhatIfDto {
+  @ApiProperty({ description: 'Hypothetical close price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
+  @ApiPropertyOptional({ description: 'Whose year-to-date figures apply; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ description: 'A stored plan; or `plan`; else the agent’s plan' }) @IsOptional() @IsUUID() planId?: string;
+  @ApiPropertyOptional({ type: CommissionPlanTermsDto }) @IsOptional() @ValidateNested() @Type(() => CommissionPlanTermsDto) plan?: CommissionPlanTermsDto;
+  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: [TeamShareDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => TeamShareDto)
+  team?: TeamShareDto[];
+}
+
+export class StatementQueryDto {
+  @ApiPropertyOptional({ description: 'A past version; the current one by default' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) version?: number;
+}
+
+export class CommissionReportQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
+  @ApiPropertyOptional({ example: '2026-11' }) @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' }) month?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) from?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) to?: string;
+  @ApiPropertyOptional({ enum: ['json', 'csv', 'pdf'] }) @IsOptional() @IsIn(['json', 'csv', 'pdf']) format?: 'json' | 'csv' | 'pdf';
+}
+
+export class TimelineQueryDto extends PageQueryDto {}
+

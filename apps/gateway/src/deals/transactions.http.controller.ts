@@ -1,0 +1,151 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  DealsCommissionSubjects as C,
+  DealsTransactionSubjects as S,
+  type CommissionStatementView,
+  type Page,
+  type TransactionPipelineView,
+  type TransactionTimelineEntry,
+  type TransactionView,
+} from '@keyhouse/contracts';
+import { RequirePermission } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import type { GatewayRequest } from '../platform/gateway-request';
+import { Idempotent } from '../platform/idempotency.interceptor';
+import { ApiProblems } from '../platform/problem-details.dto';
+import { GatewayRpc } from '../platform/rpc.service';
+import {
+  AgentTransactionsQueryDto,
+  CreatePipelineDto,
+  CreateTransactionDto,
+  ListTransactionsQueryDto,
+  StatementQueryDto,
+  TimelineQueryDto,
+  UpdateTransactionDto,
+} from './dto/deals.dto';
+
+/** A path UUID; anything else is a 400 naming the parameter. */
+export function dealsUuid(field: string): ParseUUIDPipe {
+  return new ParseUUIDPipe({ exceptionFactory: () => DomainException.validation([{ field, message: 'must be a UUID' }]) });
+}
+
+/**
+ * `/v1/transactions`: deals through the pipeline. Agents reach the deals they are on, managers
+ * their teams' deals, admins the organization's; a deal out of reach is a 404.
+ */
+@ApiTags('transactions')
+@ApiBearerAuth()
+@Controller('transactions')
+export class TransactionsHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Post()
+  @RequirePermission('transactions:write')
+  @Idempotent()
+  @ApiOperation({ summary: 'Create a transaction (price in cents; a won stage needs closePrice and closeDate)' })
+  @ApiCreatedResponse({ description: 'The transaction' })
+  @ApiProblems(400, 401, 403, 404, 422)
+  create(@Req() request: GatewayRequest, @Body() body: CreateTransactionDto): Promise<TransactionView> {
+    return this.rpc.call(S.create, request, body);
+  }
+
+  @Get()
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'List transactions, newest first (filters: agent, stage, pipeline, side, status, expected-close range, price range)' })
+  @ApiOkResponse({ description: 'A page of transactions' })
+  @ApiProblems(400, 401, 403)
+  list(@Req() request: GatewayRequest, @Query() query: ListTransactionsQueryDto): Promise<Page<TransactionView>> {
+    return this.rpc.call(S.list, request, query, { retries: 1 });
+  }
+
+  @Get(':id')
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'A transaction with its participants, key dates and stage history' })
+  @ApiOkResponse({ description: 'The transaction' })
+  @ApiProblems(400, 401, 403, 404)
+  get(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<TransactionView> {
+    return this.rpc.call(S.get, request, { id }, { retries: 1 });
+  }
+
+  @Patch(':id')
+  @RequirePermission('transactions:write')
+  @ApiOperation({ summary: 'Change a transaction: stage (won needs closePrice and closeDate), dates, notes, participants, ...' })
+  @ApiOkResponse({ description: 'The transaction' })
+  @ApiProblems(400, 401, 403, 404, 422)
+  update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateTransactionDto): Promise<TransactionView> {
+    return this.rpc.call(S.update, request, { ...body, id });
+  }
+
+  @Delete(':id')
+  @RequirePermission('transactions:write')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an open or lost transaction (a closed one is 409)' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 401, 403, 404, 409)
+  async remove(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<void> {
+    await this.rpc.call(S.delete, request, { id });
+  }
+
+  @Get(':id/timeline')
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'What happened to the transaction, oldest first' })
+  @ApiOkResponse({ description: 'A page of timeline entries' })
+  @ApiProblems(400, 401, 403, 404)
+  timeline(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Query() query: TimelineQueryDto): Promise<Page<TransactionTimelineEntry>> {
+    return this.rpc.call(S.timeline, request, { ...query, id }, { retries: 1 });
+  }
+
+  @Get(':id/commission')
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'The commission statement of a closed transaction (cents; gross = referralFee + brokerage + agent + fees)' })
+  @ApiOkResponse({ description: 'The current statement, or `version` n' })
+  @ApiProblems(400, 401, 403, 404)
+  commission(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Query() query: StatementQueryDto): Promise<CommissionStatementView> {
+    return this.rpc.call(C.statementGet, request, { ...query, id }, { retries: 1 });
+  }
+}
+
+/** `/v1/pipelines`: the organization's deal pipelines (the default one is created on first use). */
+@ApiTags('transactions')
+@ApiBearerAuth()
+@Controller('pipelines')
+export class PipelinesHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Get()
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'Pipelines with their stages (probability in percent, outcome open/won/lost)' })
+  @ApiOkResponse({ description: '{ items }' })
+  @ApiProblems(401, 403)
+  list(@Req() request: GatewayRequest): Promise<{ items: TransactionPipelineView[] }> {
+    return this.rpc.call(S.pipelineList, request, {}, { retries: 1 });
+  }
+
+  @Post()
+  @RequirePermission('transactions:write')
+  @Idempotent()
+  @ApiOperation({ summary: 'Create a pipeline (admin): unique stage keys, one won stage, at most one lost stage' })
+  @ApiCreatedResponse({ description: 'The pipeline' })
+  @ApiProblems(400, 401, 403, 409)
+  create(@Req() request: GatewayRequest, @Body() body: CreatePipelineDto): Promise<TransactionPipelineView> {
+    return this.rpc.call(S.pipelineCreate, request, body);
+  }
+}
+
+/** `/v1/agents/:agentId/transactions`: one agent's deals, within the caller's reach. */
+@ApiTags('transactions')
+@ApiBearerAuth()
+@Controller('agents')
+export class AgentTransactionsHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Get(':agentId/transactions')
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'Transactions the agent is on, newest first' })
+  @ApiOkResponse({ description: 'A page of transactions' })
+  @ApiProblems(400, 401, 403)
+  list(@Req() request: GatewayRequest, @Param('agentId', dealsUuid('agentId')) agentId: string, @Query() query: AgentTransactionsQueryDto): Promise<Page<TransactionView>> {
+    return this.rpc.call(S.list, request, { ...query, agentId }, { retries: 1 });
+  }
+}

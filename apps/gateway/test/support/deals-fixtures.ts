@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import type { TestHttpClient } from '@keyhouse/testing';
+import { createUser, login, registerOrganization, type Session } from './fixtures';
+import type { TestStack } from './stack';
+
+/** A brokerage for deals tests: owner (admin rights), a manager with agent1 in their team, agent2 outside it. */
+export interface DealsOrg {
+  owner: Session;
+  manager: Session;
+  agent1: Session;
+  agent2: Session;
+  teamId: string;
+}
+
+export async function dealsOrg(http: TestHttpClient, name = 'Evergreen Realty'): Promise<DealsOrg> {
+  const owner = await registerOrganization(http, name);
+  const manager = await createUser(http, owner, 'manager');
+  const agent1 = await createUser(http, owner, 'agent');
+  const agent2 = await createUser(http, owner, 'agent');
+  const team = await http.post<{ id: string }>('/v1/teams', { name: 'North', managerId: manager.userId, memberIds: [agent1.userId] }, { token: owner.accessToken });
+  if (team.status !== 201) throw new Error(`team: ${team.status} ${JSON.stringify(team.body)}`);
+  // Team changes revoke the members' tokens (team ids are in them): log in again.
+  return { owner, manager: await login(http, manager.email), agent1: await login(http, agent1.email), agent2, teamId: team.body.id };
+}
+
+/** Creates a commission plan as `admin` and returns its id. */
+export async function createPlan(http: TestHttpClient, admin: Session, body: Record<string, unknown>): Promise<string> {
+  const response = await http.post<{ id: string }>('/v1/commission-plans', body, { token: admin.accessToken });
+  if (response.status !== 201) throw new Error(`plan: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.id;
+}
+
+/** Creates a transaction and returns its JSON. */
+export async function createTransaction(http: TestHttpClient, session: Session, body: Record<string, unknown>): Promise<Record<string, unknown> & { id: string }> {
+  const response = await http.post<Record<string, unknown> & { id: string }>('/v1/transactions', { side: 'buy', price: 50_000_000, ...body }, { token: session.accessToken });
+  if (response.status !== 201) throw new Error(`transaction: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** Event types the deals service wrote to its outbox for an aggregate, oldest first. */
+export async function dealsOutboxTypes(stack: TestStack, key: string): Promise<string[]> {
+  const client = new Client({ connectionString: stack.env.DEALS_COMMISSION_DATABASE_URL });
+  await client.connect();
+  try {
+    const schema = stack.env.DEALS_COMMISSION_DATABASE_SCHEMA ?? 'deals';
+    const { rows } = await client.query<{ event_type: string }>(`SELECT event_type FROM "${schema}".outbox_event WHERE message_key = $1 ORDER BY created_at, id`, [key]);
+    return rows.map((row) => row.event_type);
+  } finally {
+    await client.end();
+  }
+}
+
+/** GET as raw bytes (PDF downloads), with the response headers. */
+export async function download(http: TestHttpClient, path: string, token: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const response = await fetch(`${http.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+const PDF_TEXT_SCRIPT = `
+const { PDFParse } = require('pdf-parse');
+const chunks = [];
+process.stdin.on('data', (chunk) => chunks.push(chunk));
+process.stdin.on('end', async () => {
+  const parser = new PDFParse({ data: Buffer.concat(chunks) });
+  const result = await parser.getText();
+  await parser.destroy();
+  process.stdout.write(result.text);
+});`;
+
+/**
+ * The text of a PDF, read with pdf-parse in a child Node process (pdf.js loads its worker with a
+ * dynamic import, which Jest's VM does not allow).
+ */
+export function pdfText(bytes: Buffer): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = execFile(process.execPath, ['-e', PDF_TEXT_SCRIPT], { cwd: resolve(__dirname, '../../../..'), maxBuffer: 10 * 1024 * 1024 }, (error, stdout) =>
+      error ? fail(error) : done(stdout),
+    );
+    child.stdin!.end(bytes);
+  });
+}

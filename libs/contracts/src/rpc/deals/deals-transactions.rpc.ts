@@ -1,0 +1,155 @@
+/** NATS subjects and payloads for transactions (deals) and pipelines of the deals-commission service. */
+import type { PageQuery } from '../../pagination';
+
+export const DealsTransactionSubjects = {
+  create: 'deals.transactions.create',
+  list: 'deals.transactions.list',
+  get: 'deals.transactions.get',
+  update: 'deals.transactions.update',
+  delete: 'deals.transactions.delete',
+  timeline: 'deals.transactions.timeline',
+  pipelineList: 'deals.pipelines.list',
+  pipelineCreate: 'deals.pipelines.create',
+} as const;
+
+/** Side the brokerage represents: the buyer, the seller (listing side), or both. */
+export const TRANSACTION_SIDES = ['buy', 'list', 'dual'] as const;
+export type TransactionSide = (typeof TRANSACTION_SIDES)[number];
+
+export const TRANSACTION_PARTICIPANT_ROLES = [
+  'attorney',
+  'buyers_agent',
+  'sellers_agent',
+  'inspector',
+  'lender',
+  'escrow_title',
+  'appraiser',
+  'other',
+] as const;
+export type TransactionParticipantRole = (typeof TRANSACTION_PARTICIPANT_ROLES)[number];
+
+/** Key dates of a transaction (ISO dates `YYYY-MM-DD`). */
+export const TRANSACTION_KEY_DATES = ['depositDue', 'inspection', 'appraisal', 'financingContingency', 'finalWalkThrough', 'closing'] as const;
+export type TransactionKeyDate = (typeof TRANSACTION_KEY_DATES)[number];
+export type TransactionKeyDates = Partial<Record<TransactionKeyDate, string | null>>;
+
+/** Someone on the deal: a linked contact or user, or a name/company/email/phone. */
+export interface TransactionParticipant {
+  side: 'buy' | 'list' | 'both';
+  role: TransactionParticipantRole;
+  contactId?: string | null;
+  userId?: string | null;
+  name?: string | null;
+  company?: string | null;
+  email?: string | null;
+  phone?: string | null;
+}
+
+/** A member of the team on the deal and their share of the agent amount (basis points, summing to 10 000). */
+export interface TransactionTeamShare {
+  agentId: string;
+  shareBps: number;
+}
+
+/** A pipeline stage: `outcome` `open`, `won` (closed) or `lost`; probability in percent (0..100). */
+export interface TransactionPipelineStage {
+  key: string;
+  name: string;
+  probability: number;
+  outcome: 'open' | 'won' | 'lost';
+}
+
+export interface TransactionPipelineView {
+  id: string;
+  name: string;
+  isDefault: boolean;
+  stages: TransactionPipelineStage[];
+  createdAt: string;
+}
+
+export interface TransactionPipelineCreateRequest {
+  name: string;
+  stages: TransactionPipelineStage[];
+  isDefault?: boolean;
+}
+
+export interface TransactionStageChange {
+  from: string | null;
+  to: string;
+  at: string;
+  by: string | null;
+}
+
+/** Transaction JSON (issue 5, Contract). Money in cents. */
+export interface TransactionView {
+  id: string;
+  orgId: string;
+  propertyId: string | null;
+  buyerContactIds: string[];
+  sellerContactIds: string[];
+  agentId: string;
+  team: TransactionTeamShare[];
+  side: TransactionSide;
+  /** List or offer price in cents. */
+  price: number;
+  pipelineId: string;
+  stage: string;
+  /** `open`, `won` or `lost`, from the stage. */
+  status: 'open' | 'won' | 'lost';
+  probability: number;
+  expectedCloseDate: string | null;
+  closeDate: string | null;
+  closePrice: number | null;
+  commissionPlanId: string | null;
+  participants: TransactionParticipant[];
+  keyDates: TransactionKeyDates;
+  notes: string | null;
+  stageHistory: TransactionStageChange[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TransactionCreateRequest {
+  propertyId?: string | null;
+  buyerContactIds?: string[];
+  sellerContactIds?: string[];
+  /** Defaults to the caller. */
+  agentId?: string;
+  team?: TransactionTeamShare[];
+  side: TransactionSide;
+  price: number;
+  pipelineId?: string;
+  stage?: string;
+  expectedCloseDate?: string | null;
+  probability?: number;
+  commissionPlanId?: string | null;
+  participants?: TransactionParticipant[];
+  keyDates?: TransactionKeyDates;
+  notes?: string | null;
+  /** Required when `stage` is a won stage. */
+  closePrice?: number;
+  closeDate?: string;
+}
+
+export type TransactionUpdateRequest = Partial<Omit<TransactionCreateRequest, 'pipelineId'>> & { id: string; pipelineId?: string };
+
+export interface TransactionListRequest extends PageQuery {
+  agentId?: string;
+  stage?: string;
+  pipelineId?: string;
+  side?: TransactionSide;
+  status?: 'open' | 'won' | 'lost';
+  expectedCloseFrom?: string;
+  expectedCloseTo?: string;
+  priceMin?: number;
+  priceMax?: number;
+}
+
+/** One entry of a transaction's timeline (creation, changes, stage moves, statements). */
+export interface TransactionTimelineEntry {
+  id: string;
+  kind: 'created' | 'updated' | 'stage_changed' | 'commission_computed' | 'deleted';
+  at: string;
+  actorId: string | null;
+  data: Record<string, unknown>;
+}
