@@ -33,41 +33,44 @@ export class PropertyImportService {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     if (envelope.data.listAgentId) await this.access.assertMayAssign(envelope, envelope.data.listAgentId);
-    const result = await this.importText(this.dataSource, actor.orgId, envelope.data, contextOf(envelope));
+    const result = await importKingCountyText(this.dataSource, this.writer, actor.orgId, envelope.data, contextOf(envelope));
     this.events.flush();
     return result;
   }
+}
 
-  /** The import itself, also used by the CLI (`apps/listings/src/cli/import-king-county.ts`). */
-  async importText(dataSource: DataSource, orgId: string, request: ListingsImportChunkRequest, context: EventContext): Promise<ListingsImportResult> {
-    const started = Date.now();
-    let parsed;
-    try {
-      parsed = parseKingCountyCsv(request.csv, request.listAgentId ?? null);
-    } catch (error) {
-      if (error instanceof InvalidKingCountyFileError) {
-        throw new DomainException('validation', ListingsErrorCode.InvalidImportFile, error.message, [{ field: 'body', message: error.message }]);
-      }
-      throw error;
+/**
+ * Parses, validates and upserts one King County CSV text in one transaction; shared by the RPC
+ * handler and the CLI (`apps/listings/src/cli/import-king-county.ts`).
+ */
+export async function importKingCountyText(
+  dataSource: DataSource,
+  writer: PropertyWriter,
+  orgId: string,
+  request: ListingsImportChunkRequest,
+  context: EventContext,
+): Promise<ListingsImportResult> {
+  const started = Date.now();
+  let parsed;
+  try {
+    parsed = parseKingCountyCsv(request.csv, request.listAgentId ?? null);
+  } catch (error) {
+    if (error instanceof InvalidKingCountyFileError) {
+      throw new DomainException('validation', ListingsErrorCode.InvalidImportFile, error.message, [{ field: 'body', message: error.message }]);
     }
-    const valid = parsed.filter((row) => row.record);
-    const rejected = parsed.filter((row) => !row.record);
-    const summary = await dataSource.transaction((manager) =>
-      this.writer.upsertMany(manager, orgId, 'import', valid.map((row) => row.record!), context),
-    );
-    return {
-      rows: parsed.length,
-      created: summary.created,
-      updated: summary.updated,
-      // Rows repeating a ListingKey within the file count as unchanged after the first.
-      unchanged: valid.length - summary.created - summary.updated,
-      rejected: rejected.length,
-      rejectedRows: rejected.slice(0, MAX_REJECTED_LISTED).map((row) => ({
-        row: row.row + request.rowOffset,
-        listingKey: row.listingKey,
-        reasons: row.reasons,
-      })),
-      durationMs: Date.now() - started,
-    };
+    throw error;
   }
+  const valid = parsed.filter((row) => row.record);
+  const rejected = parsed.filter((row) => !row.record);
+  const summary = await dataSource.transaction((manager) => writer.upsertMany(manager, orgId, 'import', valid.map((row) => row.record!), context));
+  return {
+    rows: parsed.length,
+    created: summary.created,
+    updated: summary.updated,
+    // Rows repeating a ListingKey within the text count as unchanged after the first.
+    unchanged: valid.length - summary.created - summary.updated,
+    rejected: rejected.length,
+    rejectedRows: rejected.slice(0, MAX_REJECTED_LISTED).map((row) => ({ row: row.row + request.rowOffset, listingKey: row.listingKey, reasons: row.reasons })),
+    durationMs: Date.now() - started,
+  };
 }
