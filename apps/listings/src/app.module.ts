@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { LISTINGS_CONFIG, type ListingsConfig } from './config/listings.config';
 import { InitialListingsSchema1763769600001 } from './database/migrations/1763769600001-initial-listings-schema';
+import { EngagementRpcController } from './modules/engagement/engagement.rpc.controller';
+import { EngagementService } from './modules/engagement/engagement.service';
 import { PropertyImportService } from './modules/import/property-import.service';
 import { ListingsEvents } from './modules/listings-events.service';
 import { PropertiesRpcController } from './modules/properties/properties.rpc.controller';
@@ -30,7 +32,7 @@ export class ListingsAppModule {
           opsToken: config.OPS_TOKEN,
         }),
       ],
-      controllers: [PropertiesRpcController],
+      controllers: [PropertiesRpcController, EngagementRpcController],
       providers: [
         { provide: LISTINGS_CONFIG, useValue: config },
         ListingsEvents,
@@ -39,6 +41,7 @@ export class ListingsAppModule {
         PropertiesService,
         PropertySearchService,
         PropertyImportService,
+        EngagementService,
       ],
     };
   }

@@ -222,7 +222,7 @@ export class PropertyWriter {
 }
 
 /** A saved search `s` (filters as JSON, optional area) matches property `p`. */
-const SAVED_SEARCH_MATCH = `
+export const SAVED_SEARCH_MATCH = `
   (NOT (s.filters ? 'standardStatus') OR p.standard_status IN (SELECT jsonb_array_elements_text(s.filters->'standardStatus')))
   AND (NOT (s.filters ? 'propertyType') OR p.property_type IN (SELECT jsonb_array_elements_text(s.filters->'propertyType')))
   AND (s.filters->>'minPrice' IS NULL OR p.current_price >= (s.filters->>'minPrice')::bigint)

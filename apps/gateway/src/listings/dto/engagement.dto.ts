@@ -1,0 +1,74 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { PageQueryDto } from '../../users/dto/users.dto';
+import { GeoJsonAreaDto, PropertyFiltersQueryDto } from './property.dto';
+
+export class RecordViewDto {
+  @ApiProperty({ format: 'uuid', description: 'CRM contact who viewed the listing' }) @IsUUID() contactId: string;
+  @ApiProperty({ enum: ['website', 'portal', 'agent'] }) @IsIn(['website', 'portal', 'agent']) source: 'website' | 'portal' | 'agent';
+}
+
+export class PutInterestDto {
+  @ApiProperty({ enum: ['Favorite', 'Possibility', 'Discard'], description: 'RESO ContactListingPreference' })
+  @IsIn(['Favorite', 'Possibility', 'Discard'])
+  preference: 'Favorite' | 'Possibility' | 'Discard';
+
+  @ApiPropertyOptional({ maxLength: 2000, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(2000) note?: string | null;
+}
+
+export class ListInterestsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Interest of one contact (or give propertyId)' }) @IsOptional() @IsUUID() contactId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Interest in one listing (or give contactId)' }) @IsOptional() @IsUUID() propertyId?: string;
+}
+
+export class CreateSavedSearchDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() contactId: string;
+  @ApiProperty({ maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty({ type: PropertyFiltersQueryDto, description: 'The list filters (prices in cents)' })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PropertyFiltersQueryDto)
+  filters: PropertyFiltersQueryDto;
+  @ApiPropertyOptional({ type: GeoJsonAreaDto, nullable: true }) @IsOptional() @IsObject() @ValidateNested() @Type(() => GeoJsonAreaDto) geometry?: GeoJsonAreaDto | null;
+}
+
+export class ListSavedSearchesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() contactId?: string;
+}
+
+export class PropertyViewRecordedDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) propertyId: string;
+  @ApiProperty({ format: 'uuid' }) contactId: string;
+  @ApiProperty() source: string;
+  @ApiProperty({ format: 'date-time' }) viewedAt: string;
+}
+
+export class ContactListingViewDto {
+  @ApiProperty({ format: 'uuid' }) contactId: string;
+  @ApiProperty({ format: 'uuid' }) propertyId: string;
+  @ApiProperty({ enum: ['Favorite', 'Possibility', 'Discard'] }) preference: string;
+  @ApiProperty({ nullable: true, type: String }) note: string | null;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class ContactListingPageDto {
+  @ApiProperty({ type: [ContactListingViewDto] }) items: ContactListingViewDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class SavedSearchViewDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) contactId: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) filters: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) geometry: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) createdBy: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class SavedSearchPageDto {
+  @ApiProperty({ type: [SavedSearchViewDto] }) items: SavedSearchViewDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}

@@ -1,0 +1,213 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  ListingsEventTypes,
+  type Actor,
+  type ContactListingListRequest,
+  type ContactListingPutRequest,
+  type ContactListingView,
+  type Page,
+  type PropertyViewRecorded,
+  type PropertyViewRecordRequest,
+  type RequestEnvelope,
+  type SavedSearchCreateRequest,
+  type SavedSearchListRequest,
+  type SavedSearchView,
+} from '@keyhouse/contracts';
+import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
+import { ListingsErrorCode } from '../../listings.exception';
+import { contextOf, ListingsEvents } from '../listings-events.service';
+import { PropertyAccess } from '../properties/property-access.service';
+import { PropertySearchService } from '../properties/property-search.service';
+import { SAVED_SEARCH_MATCH } from '../properties/property-writer.service';
+
+function pageOrThrow<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [{ field: 'cursor', message: 'is not a cursor of this list' }]);
+    }
+    throw error;
+  }
+}
+
+interface SavedSearchRow {
+  id: string;
+  contact_id: string;
+  name: string;
+  filters: SavedSearchView['filters'];
+  geometry: SavedSearchView['geometry'];
+  created_by: string | null;
+  created_at: Date;
+}
+
+const toSavedSearch = (row: SavedSearchRow): SavedSearchView => ({
+  id: row.id,
+  contactId: row.contact_id,
+  name: row.name,
+  filters: row.filters,
+  geometry: row.geometry,
+  createdBy: row.created_by,
+  createdAt: row.created_at.toISOString(),
+});
+
+/**
+ * How contacts engage with listings: views (from a website or the client portal), interest as
+ * RESO ContactListings (Favorite, Possibility, Discard with a note), and saved searches whose
+ * matches `PropertyWriter.matchSavedSearches` emits. Contact ids are CRM's; this service keeps
+ * them as opaque ids (docs/adr/0011).
+ */
+@Injectable()
+export class EngagementService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: PropertyAccess,
+    private readonly search: PropertySearchService,
+    private readonly events: ListingsEvents,
+  ) {}
+
+  async recordView(envelope: RequestEnvelope<PropertyViewRecordRequest>): Promise<PropertyViewRecorded> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    const result = await this.dataSource.transaction(async (manager) => {
+      await this.assertVisible(manager, actor, data.propertyId);
+      const id = newId();
+      const [row] = (await manager.query(
+        `INSERT INTO property_view (id, org_id, property_id, contact_id, source) VALUES ($1, $2, $3, $4, $5) RETURNING viewed_at`,
+        [id, actor.orgId, data.propertyId, data.contactId, data.source],
+      )) as Array<{ viewed_at: Date }>;
+      const view = { id, propertyId: data.propertyId, contactId: data.contactId, source: data.source, viewedAt: row.viewed_at.toISOString() };
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.propertyViewed, data.propertyId, actor.orgId, {
+        viewId: id,
+        propertyId: data.propertyId,
+        contactId: data.contactId,
+        source: data.source,
+        viewedAt: view.viewedAt,
+      });
+      return view;
+    });
+    this.events.flush();
+    return result;
+  }
+
+  async putInterest(envelope: RequestEnvelope<ContactListingPutRequest>): Promise<ContactListingView> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    const result = await this.dataSource.transaction(async (manager) => {
+      await this.assertVisible(manager, actor, data.propertyId);
+      const [row] = (await manager.query(
+        `INSERT INTO contact_listing (org_id, contact_id, property_id, preference, note) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, contact_id, property_id) DO UPDATE SET preference = excluded.preference, note = excluded.note, updated_at = now()
+         RETURNING updated_at`,
+        [actor.orgId, data.contactId, data.propertyId, data.preference, data.note ?? null],
+      )) as Array<{ updated_at: Date }>;
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.contactListingChanged, data.propertyId, actor.orgId, {
+        contactId: data.contactId,
+        propertyId: data.propertyId,
+        preference: data.preference,
+        note: data.note ?? null,
+      });
+      return { contactId: data.contactId, propertyId: data.propertyId, preference: data.preference, note: data.note ?? null, updatedAt: row.updated_at.toISOString() };
+    });
+    this.events.flush();
+    return result;
+  }
+
+  /** Interest per contact (`contactId`) or per listing (`propertyId`), most recent first. */
+  async listInterests(envelope: RequestEnvelope<ContactListingListRequest>): Promise<Page<ContactListingView>> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    if (!data.contactId && !data.propertyId) throw DomainException.validation([{ field: 'contactId', message: 'contactId or propertyId is required' }]);
+    const params: unknown[] = [actor.orgId];
+    const where = ['c.org_id = $1', 'p.deleted_at IS NULL'];
+    where.push(this.access.readCondition(actor, params));
+    if (data.contactId) {
+      params.push(data.contactId);
+      where.push(`c.contact_id = $${params.length}`);
+    }
+    if (data.propertyId) {
+      params.push(data.propertyId);
+      where.push(`c.property_id = $${params.length}`);
+    }
+    const idColumn = data.contactId ? 'c.property_id' : 'c.contact_id';
+    const page = pageOrThrow(() => keyset({ sortColumn: 'c.updated_at', idColumn, direction: 'DESC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }));
+    const rows = (await this.dataSource.query(
+      `SELECT c.contact_id, c.property_id, c.preference, c.note, c.updated_at FROM contact_listing c JOIN property p ON p.id = c.property_id
+       WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
+      [...params, ...page.params],
+    )) as Array<{ contact_id: string; property_id: string; preference: ContactListingView['preference']; note: string | null; updated_at: Date }>;
+    return toPage(
+      rows,
+      page.limit,
+      (row) => ({ v: row.updated_at, id: data.contactId ? row.property_id : row.contact_id }),
+      (row) => ({ contactId: row.contact_id, propertyId: row.property_id, preference: row.preference, note: row.note, updatedAt: row.updated_at.toISOString() }),
+    );
+  }
+
+  /**
+   * Saves a search for a contact. Listings that already match are recorded as matched without an
+   * event, so `listings.search.matched` announces only listings that match from now on.
+   */
+  async createSavedSearch(envelope: RequestEnvelope<SavedSearchCreateRequest>): Promise<SavedSearchView> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    const geometry = data.geometry ? await this.search.validArea(data.geometry) : null;
+    const filters = Object.fromEntries(Object.entries(data.filters ?? {}).filter(([key, value]) => value !== undefined && key !== 'modifiedSince'));
+    const id = newId();
+    const [row] = (await this.dataSource.transaction(async (manager) => {
+      const inserted = (await manager.query(
+        `INSERT INTO saved_search (id, org_id, contact_id, name, filters, geometry, area, created_by)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, CASE WHEN $6::text IS NULL THEN NULL ELSE public.ST_GeomFromGeoJSON($6::text)::public.geography END, $7)
+         RETURNING id, contact_id, name, filters, geometry, created_by, created_at`,
+        [id, actor.orgId, data.contactId, data.name.trim(), JSON.stringify(filters), geometry ? JSON.stringify(geometry) : null, actor.userId ?? null],
+      )) as SavedSearchRow[];
+      await manager.query(
+        `INSERT INTO saved_search_match (org_id, contact_id, property_id, saved_search_id)
+         SELECT s.org_id, s.contact_id, p.id, s.id FROM saved_search s JOIN property p ON p.org_id = s.org_id AND p.deleted_at IS NULL
+         WHERE s.id = $1 AND ${SAVED_SEARCH_MATCH}
+         ON CONFLICT DO NOTHING`,
+        [id],
+      );
+      return inserted;
+    })) as SavedSearchRow[];
+    return toSavedSearch(row);
+  }
+
+  async listSavedSearches(envelope: RequestEnvelope<SavedSearchListRequest>): Promise<Page<SavedSearchView>> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    const params: unknown[] = [actor.orgId];
+    const where = ['s.org_id = $1', 's.deleted_at IS NULL'];
+    if (data.contactId) {
+      params.push(data.contactId);
+      where.push(`s.contact_id = $${params.length}`);
+    }
+    const page = pageOrThrow(() => keyset({ sortColumn: 's.created_at', idColumn: 's.id', direction: 'DESC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }));
+    const rows = (await this.dataSource.query(
+      `SELECT s.id, s.contact_id, s.name, s.filters, s.geometry, s.created_by, s.created_at FROM saved_search s
+       WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
+      [...params, ...page.params],
+    )) as SavedSearchRow[];
+    return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toSavedSearch);
+  }
+
+  async deleteSavedSearch(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    const result = (await this.dataSource.query(
+      `UPDATE saved_search SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [actor.orgId, envelope.data.id],
+    )) as [unknown[], number];
+    if (result[1] === 0) throw DomainException.notFound(ListingsErrorCode.SavedSearchNotFound, 'Saved search');
+  }
+
+  private async assertVisible(manager: EntityManager, actor: Actor, propertyId: string): Promise<void> {
+    const params: unknown[] = [actor.orgId, propertyId];
+    const visible = this.access.readCondition(actor, params);
+    const rows = (await manager.query(`SELECT 1 FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL AND ${visible}`, params)) as unknown[];
+    if (rows.length === 0) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
+  }
+}
