@@ -3,6 +3,7 @@ import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { CRM_CONFIG, type CrmConfig } from './config/crm.config';
 import { InitialCrmSchema1763769600000 } from './database/migrations/1763769600000-initial-crm-schema';
 import { CrmWorkSchema1763769700000 } from './database/migrations/1763769700000-crm-work-schema';
+import { CrmContactsModule } from './modules/contacts/crm-contacts.module';
 import { CrmWorkModule } from './modules/work/crm-work.module';
 
 export const CRM_SERVICE_NAME = 'crm';
@@ -24,6 +25,7 @@ export class CrmAppModule {
           },
           opsToken: config.OPS_TOKEN,
         }),
+        CrmContactsModule.forRoot({ provide: CRM_CONFIG, useValue: config }),
         CrmWorkModule,
       ],
       controllers: [],

@@ -1,4 +1,15 @@
 import type { Type } from '@nestjs/common';
+import { AssignmentRulesHttpController, PondsHttpController } from './assignment.http.controller';
+import { ContactFieldsHttpController, ContactsHttpController, LeadsHttpController } from './contacts.http.controller';
+import { LeadEventsHttpController, PublicLeadsHttpController } from './intake.http.controller';
 
 /** HTTP controllers of the crm routes (contacts, leads, lead intake, assignment rules, ponds, tasks, companies, smart lists); listed in `API_CONTROLLERS`. */
-export const CRM_HTTP_CONTROLLERS: Type[] = [];
+export const CRM_HTTP_CONTROLLERS: Type[] = [
+  ContactsHttpController,
+  LeadsHttpController,
+  ContactFieldsHttpController,
+  LeadEventsHttpController,
+  PublicLeadsHttpController,
+  AssignmentRulesHttpController,
+  PondsHttpController,
+];

@@ -6,6 +6,7 @@ import {
   type OrganizationUpdateRequest,
   type PageQuery,
   type RequestEnvelope,
+  type ResolveFormKeyRequest,
 } from '@keyhouse/contracts';
 import { RpcHandler } from '@keyhouse/platform/messaging';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -24,6 +25,11 @@ export class OrganizationsRpcController {
   @RpcHandler(S.getCurrent)
   getCurrent(envelope: RequestEnvelope) {
     return this.organizations.getCurrent(envelope);
+  }
+
+  @RpcHandler(S.resolveFormKey)
+  resolveFormKey(envelope: RequestEnvelope<ResolveFormKeyRequest>) {
+    return this.organizations.resolveFormKey(envelope);
   }
 
   @RpcHandler(S.updateCurrent)

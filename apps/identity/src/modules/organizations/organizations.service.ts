@@ -6,6 +6,8 @@ import {
   type OrganizationUpdateRequest,
   type OrganizationView,
   type RequestEnvelope,
+  type ResolveFormKeyRequest,
+  type ResolveFormKeyResponse,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
@@ -31,6 +33,19 @@ export class OrganizationsService {
       Record<string, unknown>
     >;
     return toOrganizationView(row);
+  }
+
+  /**
+   * The organization of a public form key (public lead capture and client self-registration; the
+   * gateway calls this without an actor). Unknown key → 404 `FORM_KEY_UNKNOWN`.
+   */
+  async resolveFormKey(envelope: RequestEnvelope<ResolveFormKeyRequest>): Promise<ResolveFormKeyResponse> {
+    const formKey = envelope.data?.formKey;
+    const rows = typeof formKey === 'string' && formKey.length <= 100
+      ? ((await this.dataSource.query(`SELECT id FROM organization WHERE public_form_key = $1`, [formKey])) as Array<{ id: string }>)
+      : [];
+    if (!rows[0]) throw DomainException.notFound('FORM_KEY_UNKNOWN', 'Form key');
+    return { orgId: rows[0].id };
   }
 
   async updateCurrent(envelope: RequestEnvelope<OrganizationUpdateRequest>): Promise<OrganizationView> {

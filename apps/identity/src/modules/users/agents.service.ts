@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityEventTypes,
   type AgentListRequest,
+  type AgentProfileUpdatedData,
   type AgentUpsertRequest,
   type AgentView,
   type Page,
@@ -179,12 +180,29 @@ export class AgentsService {
       }
       if (sets.length > 0) {
         await manager.query(`UPDATE agent_profile SET ${sets.join(', ')}, updated_at = now() WHERE user_id = $1`, params);
-        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.agentProfileUpdated, userId, actor.orgId, {
+      }
+      const after = await this.view(manager, actor.orgId, userId);
+      // A new agent always announces its profile (even the defaults): lead routing keeps a read model of it.
+      if (sets.length > 0 || !before) {
+        const event: AgentProfileUpdatedData = {
           userId,
           changes,
-        });
+          profile: {
+            regions: after.regions,
+            languages: after.languages,
+            capacity: after.capacity,
+            workingHours: after.workingHours as AgentProfileUpdatedData['profile']['workingHours'],
+            licenseNumber: after.licenseNumber ?? null,
+            licenseState: after.licenseState ?? null,
+          },
+          name: after.name,
+          email: after.email,
+          status: after.status,
+          teamIds: after.teamIds,
+        };
+        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.agentProfileUpdated, userId, actor.orgId, event);
       }
-      return this.view(manager, actor.orgId, userId);
+      return after;
     });
     this.events.flush();
     return view;

@@ -51,6 +51,31 @@ export interface UserCreatedData {
   teamIds: string[];
 }
 
+/**
+ * Routing profile of an agent, carried in full by `identity.agent.profile_updated` (and on
+ * `identity.user.created` of an agent) so that consumers keep a local read model without calls.
+ */
+export interface AgentProfileSnapshot {
+  regions: string[];
+  languages: string[];
+  capacity: number;
+  /** `{ timezone, days: { '1'..'7': [{ start: 'HH:mm', end: 'HH:mm' }] } }`, ISO weekdays; null = always available. */
+  workingHours: { timezone: string; days: Record<string, Array<{ start: string; end: string }>> } | null;
+  licenseNumber: string | null;
+  licenseState: string | null;
+}
+
+export interface AgentProfileUpdatedData {
+  userId: string;
+  changes: ChangeSet;
+  /** The whole profile after the change, plus the user's name, email, status and teams. */
+  profile: AgentProfileSnapshot;
+  name: string;
+  email: string;
+  status: string;
+  teamIds: string[];
+}
+
 export interface UserUpdatedData {
   userId: string;
   changes: ChangeSet;

@@ -1,1 +1,441 @@
-export {};
+import type { PageQuery } from '../../pagination';
+
+/**
+ * NATS subjects of the crm service for contacts and leads, lead intake, assignment and the
+ * timeline (`crm.<aggregate>.<verb>`). Every request carries the caller in the envelope; the crm
+ * service re-checks the permission and narrows by its scope (own / team / org).
+ */
+export const CrmContactSubjects = {
+  create: 'crm.contacts.create',
+  list: 'crm.contacts.list',
+  get: 'crm.contacts.get',
+  update: 'crm.contacts.update',
+  delete: 'crm.contacts.delete',
+  merge: 'crm.contacts.merge',
+  assign: 'crm.contacts.assign',
+  assignmentGet: 'crm.contacts.assignment-get',
+  timeline: 'crm.contacts.timeline',
+  bulkStatus: 'crm.contacts.bulk-status',
+  bulkAssign: 'crm.contacts.bulk-assign',
+  bulkTags: 'crm.contacts.bulk-tags',
+  noteCreate: 'crm.contact-notes.create',
+  noteList: 'crm.contact-notes.list',
+  noteUpdate: 'crm.contact-notes.update',
+  noteDelete: 'crm.contact-notes.delete',
+  fieldList: 'crm.contact-fields.list',
+  fieldCreate: 'crm.contact-fields.create',
+  fieldDelete: 'crm.contact-fields.delete',
+  leadEventIngest: 'crm.lead-events.ingest',
+  publicLeadCapture: 'crm.public-leads.capture',
+  ruleCreate: 'crm.assignment-rules.create',
+  ruleList: 'crm.assignment-rules.list',
+  ruleGet: 'crm.assignment-rules.get',
+  ruleUpdate: 'crm.assignment-rules.update',
+  ruleDelete: 'crm.assignment-rules.delete',
+  ruleLedger: 'crm.assignment-rules.ledger',
+  pondCreate: 'crm.ponds.create',
+  pondList: 'crm.ponds.list',
+  pondClaim: 'crm.ponds.claim',
+} as const;
+
+export const CRM_CONTACT_TYPES = ['buyer', 'seller', 'renter', 'investor'] as const;
+export type CrmContactType = (typeof CRM_CONTACT_TYPES)[number];
+export const CRM_CONTACT_STATUSES = ['new', 'contacted', 'qualified', 'nurturing', 'closed', 'lost'] as const;
+export type CrmContactStatus = (typeof CRM_CONTACT_STATUSES)[number];
+export const CRM_CONTACT_SCORES = ['hot', 'warm', 'cold'] as const;
+export type CrmContactScore = (typeof CRM_CONTACT_SCORES)[number];
+export const CRM_CONSENT_CHANNELS = ['email', 'sms', 'call'] as const;
+export type CrmConsentChannel = (typeof CRM_CONSENT_CHANNELS)[number];
+/** How a contact came to the brokerage. Free text is refused so reports group cleanly. */
+export const CRM_LEAD_SOURCES = [
+  'website', 'referral', 'zillow', 'realtor_com', 'idx', 'open_house', 'sign_call', 'social', 'past_client', 'sphere', 'manual', 'import', 'other',
+] as const;
+export type CrmLeadSource = (typeof CRM_LEAD_SOURCES)[number];
+/** Why two contacts are thought to be the same person (see docs/adr/0008). */
+export type CrmDuplicateReason = 'email' | 'phone' | 'name';
+export const CRM_DUPLICATE_POLICIES = ['reject', 'create', 'merge'] as const;
+export type CrmDuplicatePolicy = (typeof CRM_DUPLICATE_POLICIES)[number];
+
+export interface CrmReferrer {
+  type: 'contact' | 'agent' | 'partner';
+  /** Contact or agent (user) id; absent for a partner known only by name. */
+  id?: string | null;
+  name?: string | null;
+}
+
+/** What the contact is looking for. Prices in integer cents. */
+export interface CrmContactPreferences {
+  minPriceCents?: number | null;
+  maxPriceCents?: number | null;
+  postalCodes?: string[];
+  areas?: string[];
+  minBeds?: number | null;
+  minBaths?: number | null;
+  propertyTypes?: string[];
+  preApproved?: boolean | null;
+  preApprovedAmountCents?: number | null;
+}
+
+export interface CrmConsent {
+  granted: boolean;
+  /** Where the consent was given or withdrawn (`web_form`, `phone`, `import`, `agent`, ...). */
+  source: string;
+  /** ISO 8601 time of the consent or withdrawal. */
+  at: string;
+}
+
+export interface CrmAddress {
+  street?: string | null;
+  city?: string | null;
+  state?: string | null;
+  postalCode?: string | null;
+}
+
+export interface CrmScoreReason {
+  /** Signal code: `recent_activity`, `source`, `pre_approved`, `engagement`, `manual_override`, ... */
+  signal: string;
+  /** Points this signal added (the score bands are in docs/adr/0009). */
+  points: number;
+  detail: string;
+}
+
+/**
+ * A contact (leads and clients are one model). The Contract fields are `id`, `firstName`,
+ * `lastName`, `email`, `phone` (the primary ones), `type`, `status`, `score`, `ownerId`, `source`,
+ * `tags`, `createdAt`; the rest are additions.
+ */
+export interface CrmContactView {
+  id: string;
+  orgId: string;
+  firstName: string | null;
+  lastName: string | null;
+  /** Primary email (first of `emails`), lower-cased. */
+  email: string | null;
+  /** Primary phone (first of `phones`), E.164. */
+  phone: string | null;
+  emails: string[];
+  phones: string[];
+  type: CrmContactType | null;
+  status: CrmContactStatus;
+  score: CrmContactScore;
+  scoreReasons: CrmScoreReason[];
+  /** Set when an agent overrode the computed score. */
+  scoreOverride: CrmContactScore | null;
+  ownerId: string | null;
+  /** Pond holding the contact while unclaimed. */
+  pondId: string | null;
+  source: CrmLeadSource | null;
+  referrer: CrmReferrer | null;
+  tags: string[];
+  preferences: CrmContactPreferences;
+  address: CrmAddress;
+  companyId: string | null;
+  lastContactedAt: string | null;
+  consent: Partial<Record<CrmConsentChannel, CrmConsent>>;
+  doNotContact: boolean;
+  customFields: Record<string, unknown>;
+  assignment: { ruleId: string | null; reason: string | null; assignedAt: string | null };
+  mergedIntoId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Writable contact fields (create and update). Unknown custom field keys are refused. */
+export interface CrmContactInput {
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  emails?: string[];
+  phones?: string[];
+  type?: CrmContactType | null;
+  status?: CrmContactStatus;
+  /** Manual score override; `null` returns to the computed score. */
+  scoreOverride?: CrmContactScore | null;
+  ownerId?: string | null;
+  source?: CrmLeadSource | null;
+  referrer?: CrmReferrer | null;
+  tags?: string[];
+  preferences?: CrmContactPreferences;
+  address?: CrmAddress;
+  companyId?: string | null;
+  lastContactedAt?: string | null;
+  consent?: Partial<Record<CrmConsentChannel, { granted: boolean; source: string; at?: string }>>;
+  doNotContact?: boolean;
+  customFields?: Record<string, unknown>;
+}
+
+export interface CrmContactCreateRequest extends CrmContactInput {
+  /** What to do when duplicates are found: `reject` (409, default), `create` anyway, or `merge` into the best match. */
+  onDuplicate?: CrmDuplicatePolicy;
+}
+
+export interface CrmContactUpdateRequest extends CrmContactInput {
+  id: string;
+}
+
+export const CRM_CONTACT_SORTS = ['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name', 'lastContactedAt', '-lastContactedAt'] as const;
+export type CrmContactSort = (typeof CRM_CONTACT_SORTS)[number];
+
+export interface CrmContactListRequest extends PageQuery {
+  status?: CrmContactStatus[];
+  score?: CrmContactScore[];
+  type?: CrmContactType[];
+  source?: CrmLeadSource[];
+  tag?: string[];
+  ownerId?: string;
+  /** Contacts owned by members of this team. */
+  teamId?: string;
+  pondId?: string;
+  companyId?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  lastContactedFrom?: string;
+  lastContactedTo?: string;
+  /** Text search over name, emails and phones (substring, case-insensitive). */
+  q?: string;
+  /** Default `-createdAt`. */
+  sort?: CrmContactSort;
+}
+
+export interface CrmContactDuplicate {
+  id: string;
+  reason: CrmDuplicateReason;
+}
+
+export interface CrmContactMergeRequest {
+  /** The surviving contact. */
+  id: string;
+  /** The contact merged into it; it keeps `mergedIntoId`. */
+  sourceId: string;
+}
+
+export interface CrmContactAssignRequest {
+  id: string;
+  /** The new owner (an active agent, manager or admin of the organization); null unassigns. */
+  ownerId: string | null;
+  reason?: string;
+}
+
+export interface CrmAssignmentRecord {
+  id: string;
+  agentId: string | null;
+  pondId: string | null;
+  ruleId: string | null;
+  strategy: CrmAssignmentStrategy | 'manual' | 'claim';
+  reason: string;
+  assignedBy: string | null;
+  assignedAt: string;
+  endedAt: string | null;
+  endReason: string | null;
+}
+
+export interface CrmContactAssignmentView {
+  contactId: string;
+  ownerId: string | null;
+  pondId: string | null;
+  ruleId: string | null;
+  reason: string | null;
+  /** Speed-to-lead deadline of the current assignment, if its rule has one. */
+  respondBy: string | null;
+  history: CrmAssignmentRecord[];
+}
+
+export interface CrmTimelineEntry {
+  id: string;
+  contactId: string;
+  /** `contact.created`, `contact.updated`, `contact.status_changed`, `contact.assigned`, `note.added`, `form.submitted`, `lead.event`, `contact.merged`, ... */
+  kind: string;
+  occurredAt: string;
+  actorId: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface CrmBulkStatusRequest {
+  ids: string[];
+  status: CrmContactStatus;
+}
+export interface CrmBulkAssignRequest {
+  ids: string[];
+  ownerId: string | null;
+}
+export interface CrmBulkTagsRequest {
+  ids: string[];
+  add?: string[];
+  remove?: string[];
+}
+export interface CrmBulkResult {
+  /** Contacts named in the request. */
+  matched: number;
+  /** Contacts whose state actually changed. */
+  updated: number;
+}
+
+export interface CrmContactNoteView {
+  id: string;
+  contactId: string;
+  authorId: string | null;
+  body: string;
+  pinned: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface CrmContactNoteCreateRequest {
+  contactId: string;
+  body: string;
+  pinned?: boolean;
+}
+export interface CrmContactNoteUpdateRequest {
+  contactId: string;
+  noteId: string;
+  body?: string;
+  pinned?: boolean;
+}
+
+export const CRM_CUSTOM_FIELD_TYPES = ['text', 'number', 'boolean', 'date', 'select'] as const;
+export type CrmCustomFieldType = (typeof CRM_CUSTOM_FIELD_TYPES)[number];
+export interface CrmCustomFieldView {
+  id: string;
+  key: string;
+  label: string;
+  type: CrmCustomFieldType;
+  /** Allowed values of a `select` field. */
+  options: string[];
+  required: boolean;
+  createdAt: string;
+}
+export interface CrmCustomFieldCreateRequest {
+  key: string;
+  label: string;
+  type: CrmCustomFieldType;
+  options?: string[];
+  required?: boolean;
+}
+
+export const CRM_LEAD_EVENT_TYPES = [
+  'registration', 'inquiry', 'seller_inquiry', 'viewed_property', 'saved_property', 'property_search', 'saved_search', 'visited_open_house',
+] as const;
+export type CrmLeadEventType = (typeof CRM_LEAD_EVENT_TYPES)[number];
+
+/** A typed lead event from a website, IDX or portal (API key with `leads:write`). */
+export interface CrmLeadEventRequest {
+  type: CrmLeadEventType;
+  /** Lead source (`zillow`, `website`, ...); with `externalId` the idempotency key of the event. */
+  source: CrmLeadSource;
+  externalId: string;
+  occurredAt?: string;
+  person: {
+    firstName?: string;
+    lastName?: string;
+    email?: string;
+    phone?: string;
+    postalCode?: string;
+    city?: string;
+  };
+  property?: {
+    listingId?: string;
+    mlsNumber?: string;
+    address?: string;
+    city?: string;
+    postalCode?: string;
+    priceCents?: number;
+    beds?: number;
+    baths?: number;
+  };
+  message?: string;
+  contactType?: CrmContactType;
+}
+
+export interface CrmLeadEventResponse {
+  eventId: string;
+  contactId: string;
+  /** True when the person matched an existing contact. */
+  merged: boolean;
+  /** True when this source + external id was already received (nothing was changed). */
+  duplicateEvent: boolean;
+}
+
+/** Public form capture, `orgId` resolved by the gateway from the form key. */
+export interface CrmPublicLeadRequest {
+  orgId: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  phone?: string;
+  message?: string;
+  source?: CrmLeadSource;
+  formType?: string;
+  answers?: Record<string, unknown>;
+  utm?: Record<string, string>;
+  consent?: Partial<Record<CrmConsentChannel, boolean>>;
+  postalCode?: string;
+  contactType?: CrmContactType;
+}
+
+export interface CrmPublicLeadResponse {
+  contactId: string;
+  merged: boolean;
+}
+
+export const CRM_ASSIGNMENT_STRATEGIES = ['agent', 'round_robin', 'load_balanced', 'pond'] as const;
+export type CrmAssignmentStrategy = (typeof CRM_ASSIGNMENT_STRATEGIES)[number];
+
+/** Conditions of an assignment rule; all given conditions must hold (prices in cents). */
+export interface CrmAssignmentConditions {
+  sources?: CrmLeadSource[];
+  postalCodes?: string[];
+  cities?: string[];
+  types?: CrmContactType[];
+  minPrice?: number;
+  maxPrice?: number;
+}
+
+export interface CrmAssignmentRuleInput {
+  name: string;
+  priority: number;
+  conditions?: CrmAssignmentConditions;
+  strategy: CrmAssignmentStrategy;
+  agentIds?: string[];
+  pondId?: string | null;
+  responseDeadlineMinutes?: number | null;
+  active?: boolean;
+}
+
+export interface CrmAssignmentRuleView extends Required<Omit<CrmAssignmentRuleInput, 'conditions'>> {
+  id: string;
+  conditions: CrmAssignmentConditions;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CrmAssignmentRuleUpdateRequest extends Partial<CrmAssignmentRuleInput> {
+  id: string;
+}
+
+export interface CrmFairnessLedgerEntry {
+  agentId: string;
+  assigned: number;
+  /** Share of this pool's assignments, in basis points. */
+  shareBps: number;
+  lastAssignedAt: string | null;
+}
+
+export interface CrmPondView {
+  id: string;
+  name: string;
+  /** Agents allowed to claim; empty means every agent of the organization. */
+  agentIds: string[];
+  unclaimed: number;
+  createdAt: string;
+}
+
+export interface CrmPondCreateRequest {
+  name: string;
+  agentIds?: string[];
+}
+
+export interface CrmPondClaimRequest {
+  id: string;
+  /** The contact to claim; the oldest unclaimed one when absent. */
+  contactId?: string;
+}

@@ -7,7 +7,17 @@ export const IdentityOrganizationSubjects = {
   apiKeyList: 'identity.api-keys.list',
   apiKeyRevoke: 'identity.api-keys.revoke',
   localMailboxList: 'identity.local-mailbox.list',
+  /** Public (no actor): the organization of a public form key. Not found → 404 `FORM_KEY_UNKNOWN`. */
+  resolveFormKey: 'identity.organizations.resolve-form-key',
 } as const;
+
+export interface ResolveFormKeyRequest {
+  formKey: string;
+}
+
+export interface ResolveFormKeyResponse {
+  orgId: string;
+}
 
 export interface Branding {
   displayName?: string | null;

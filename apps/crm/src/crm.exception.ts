@@ -1,0 +1,23 @@
+/** Stable error codes of the crm contacts, intake and assignment modules (tests assert these). */
+export enum CrmErrorCode {
+  ContactNotFound = 'CONTACT_NOT_FOUND',
+  ContactMerged = 'CONTACT_MERGED',
+  DuplicateContact = 'DUPLICATE_CONTACT',
+  InvalidPhone = 'INVALID_PHONE',
+  InvalidCursor = 'INVALID_CURSOR',
+  InvalidCustomField = 'INVALID_CUSTOM_FIELD',
+  CustomFieldNotFound = 'CUSTOM_FIELD_NOT_FOUND',
+  CustomFieldKeyTaken = 'CUSTOM_FIELD_KEY_TAKEN',
+  NoteNotFound = 'NOTE_NOT_FOUND',
+  MergeSelf = 'MERGE_SELF',
+  UnknownUser = 'UNKNOWN_USER',
+  UnknownAgent = 'UNKNOWN_AGENT',
+  RuleNotFound = 'ASSIGNMENT_RULE_NOT_FOUND',
+  RuleInvalid = 'ASSIGNMENT_RULE_INVALID',
+  PondNotFound = 'POND_NOT_FOUND',
+  PondEmpty = 'POND_EMPTY',
+  AlreadyClaimed = 'ALREADY_CLAIMED',
+  NotEligibleForPond = 'NOT_ELIGIBLE_FOR_POND',
+  PersonIncomplete = 'PERSON_INCOMPLETE',
+  TooManyIds = 'TOO_MANY_IDS',
+}

@@ -1,0 +1,144 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  IDENTITY_EVENTS_TOPIC,
+  IdentityEventTypes,
+  type AgentProfileUpdatedData,
+  type CloudEvent,
+  type UserCreatedData,
+  type UserRoleChangedData,
+  type UserTeamsChangedData,
+} from '@keyhouse/contracts';
+import { createKafka, EventConsumer, Inbox } from '@keyhouse/platform/messaging';
+import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
+
+const CONSUMER = 'crm.identity-read-model';
+
+/**
+ * The crm's local read model of the organization's users (`org_user`): role, status, teams and,
+ * for agents, the routing profile (regions/ZIP codes, capacity, working hours). Fed by
+ * `identity.events` through the inbox (each event applied once), so lead routing and team scope
+ * never call identity. Events are applied as idempotent upserts of the latest known state.
+ */
+@Injectable()
+export class IdentityReadModelConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(IdentityReadModelConsumer.name);
+  private consumer: EventConsumer | null = null;
+  private readonly inbox: Inbox;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(CRM_CONFIG) private readonly config: CrmConfig,
+  ) {
+    this.inbox = new Inbox(dataSource, config.CRM_DATABASE_SCHEMA);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const prefix = this.config.KAFKA_TOPIC_PREFIX;
+    const kafka = createKafka({ clientId: 'crm', brokers: this.config.KAFKA_BROKERS, topicPrefix: prefix });
+    this.consumer = new EventConsumer(kafka, {
+      groupId: `${prefix}${this.config.CRM_IDENTITY_CONSUMER_GROUP}`,
+      topics: [`${prefix}${IDENTITY_EVENTS_TOPIC}`],
+      handle: (event) => this.handle(event),
+    });
+    // Not awaited: the service answers RPCs while the consumer joins its group.
+    void this.consumer.start().catch((error: Error) => this.logger.error(`Identity consumer failed to start: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  async handle(event: CloudEvent): Promise<void> {
+    await this.inbox.processOnce(CONSUMER, event, (manager) => this.apply(manager, event));
+  }
+
+  private async apply(manager: EntityManager, event: CloudEvent): Promise<void> {
+    const orgId = event.orgid;
+    switch (event.type) {
+      case IdentityEventTypes.userCreated: {
+        const data = event.data as UserCreatedData;
+        await manager.query(
+          `INSERT INTO org_user (user_id, org_id, name, email, role, status, team_ids, is_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (user_id) DO UPDATE SET name = $3, email = $4, role = $5, status = $6, team_ids = $7,
+                 is_agent = org_user.is_agent OR $8, updated_at = now()`,
+          [data.userId, orgId, data.name, data.email, data.role, data.status, data.teamIds ?? [], data.role === 'agent'],
+        );
+        return;
+      }
+      case IdentityEventTypes.agentProfileUpdated: {
+        const data = event.data as AgentProfileUpdatedData;
+        if (!data.profile) return; // an older event without the snapshot
+        await manager.query(
+          `INSERT INTO org_user (user_id, org_id, name, email, role, status, team_ids, regions, capacity, working_hours, is_agent)
+           VALUES ($1, $2, $3, $4, 'agent', $5, $6, $7, $8, $9, true)
+           ON CONFLICT (user_id) DO UPDATE SET name = $3, email = $4, status = $5, team_ids = $6, regions = $7, capacity = $8,
+                 working_hours = $9, is_agent = true, updated_at = now()`,
+          [
+            data.userId,
+            orgId,
+            data.name,
+            data.email,
+            data.status,
+            data.teamIds ?? [],
+            data.profile.regions,
+            data.profile.capacity,
+            data.profile.workingHours ? JSON.stringify(data.profile.workingHours) : null,
+          ],
+        );
+        return;
+      }
+      case IdentityEventTypes.userRoleChanged: {
+        const data = event.data as UserRoleChangedData;
+        await manager.query(`UPDATE org_user SET role = $2, is_agent = ($2 = 'agent'), updated_at = now() WHERE user_id = $1`, [data.userId, data.to]);
+        return;
+      }
+      case IdentityEventTypes.userTeamsChanged: {
+        const data = event.data as UserTeamsChangedData;
+        await manager.query(`UPDATE org_user SET team_ids = $2, updated_at = now() WHERE user_id = $1`, [data.userId, data.to]);
+        return;
+      }
+      case IdentityEventTypes.userDeactivated:
+      case IdentityEventTypes.agentRemoved: {
+        const data = event.data as { userId: string };
+        await manager.query(`UPDATE org_user SET status = 'deactivated', updated_at = now() WHERE user_id = $1`, [data.userId]);
+        return;
+      }
+      case IdentityEventTypes.userUpdated: {
+        const data = event.data as { userId: string; changes: Record<string, { from: unknown; to: unknown }> };
+        const changes = data.changes ?? {};
+        if (changes.status) await manager.query(`UPDATE org_user SET status = $2 WHERE user_id = $1`, [data.userId, changes.status.to]);
+        if (changes.name) await manager.query(`UPDATE org_user SET name = $2 WHERE user_id = $1`, [data.userId, changes.name.to]);
+        if (changes.email) await manager.query(`UPDATE org_user SET email = $2 WHERE user_id = $1`, [data.userId, changes.email.to]);
+        return;
+      }
+      case IdentityEventTypes.teamCreated:
+      case IdentityEventTypes.teamUpdated: {
+        // Apply only the difference: team and user events travel on different partitions (keyed by
+        // their own ids), so a team event may arrive before or after the users' own events.
+        const data = event.data as { teamId: string; memberIds?: string[]; changes?: Record<string, { from: unknown; to: unknown }> };
+        const change = data.changes?.memberIds as { from: string[]; to: string[] } | undefined;
+        const added = data.memberIds ?? (change ? change.to.filter((id) => !change.from.includes(id)) : []);
+        const removed = change ? change.from.filter((id) => !change.to.includes(id)) : [];
+        if (removed.length > 0) {
+          await manager.query(`UPDATE org_user SET team_ids = array_remove(team_ids, $2::uuid) WHERE org_id = $1 AND user_id = ANY($3::uuid[])`, [orgId, data.teamId, removed]);
+        }
+        if (added.length > 0) {
+          await manager.query(
+            `UPDATE org_user SET team_ids = array_append(team_ids, $2::uuid) WHERE org_id = $1 AND user_id = ANY($3::uuid[]) AND NOT ($2::uuid = ANY(team_ids))`,
+            [orgId, data.teamId, added],
+          );
+        }
+        return;
+      }
+      case IdentityEventTypes.teamDeleted: {
+        const data = event.data as { teamId: string };
+        await manager.query(`UPDATE org_user SET team_ids = array_remove(team_ids, $2::uuid) WHERE org_id = $1`, [orgId, data.teamId]);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,296 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  CrmContactEventTypes,
+  type CrmAssignmentRuleInput,
+  type CrmAssignmentRuleUpdateRequest,
+  type CrmAssignmentRuleView,
+  type CrmContactView,
+  type CrmFairnessLedgerEntry,
+  type CrmPondClaimRequest,
+  type CrmPondCreateRequest,
+  type CrmPondView,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { requireScope } from '@keyhouse/platform/auth';
+import { queryRows } from '@keyhouse/platform/database';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { isUuid, newId } from '@keyhouse/util';
+import { CrmErrorCode } from '../../crm.exception';
+import { toContactView, type ContactRow } from '../contacts/contact.row';
+import { ContactsService } from '../contacts/contacts.service';
+import { contextOf, CrmEvents } from '../shared/crm-events.service';
+import { AssignmentEngine } from './assignment-engine.service';
+
+interface RuleRow {
+  id: string;
+  name: string;
+  priority: number;
+  conditions: CrmAssignmentRuleView['conditions'];
+  strategy: CrmAssignmentRuleView['strategy'];
+  agent_ids: string[];
+  pond_id: string | null;
+  response_deadline_minutes: number | null;
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toRuleView = (row: RuleRow): CrmAssignmentRuleView => ({
+  id: row.id,
+  name: row.name,
+  priority: row.priority,
+  conditions: row.conditions,
+  strategy: row.strategy,
+  agentIds: row.agent_ids,
+  pondId: row.pond_id,
+  responseDeadlineMinutes: row.response_deadline_minutes,
+  active: row.active,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+/**
+ * Assignment rules (ordered by priority, lowest first), ponds with first-claim-wins claiming, and
+ * the fairness ledger (each agent's share of a pool's assignments). Rules reference agents known
+ * to the local read model; an agent unknown there (identity's event not consumed yet, or not an
+ * agent) is a 400 `UNKNOWN_AGENT`.
+ */
+@Injectable()
+export class AssignmentRulesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly engine: AssignmentEngine,
+    private readonly contacts: ContactsService,
+    private readonly events: CrmEvents,
+  ) {}
+
+  async create(envelope: RequestEnvelope<CrmAssignmentRuleInput>): Promise<CrmAssignmentRuleView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'assignment-rules:write', 'org');
+    const data = envelope.data;
+    const view = await this.dataSource.transaction(async (manager) => {
+      await this.validate(manager, actor.orgId, data);
+      const [row] = (await manager.query(
+        `INSERT INTO assignment_rule (id, org_id, name, priority, conditions, strategy, agent_ids, pond_id, response_deadline_minutes, active)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+        [
+          newId(),
+          actor.orgId,
+          data.name.trim(),
+          data.priority,
+          JSON.stringify(data.conditions ?? {}),
+          data.strategy,
+          data.agentIds ?? [],
+          data.pondId ?? null,
+          data.responseDeadlineMinutes ?? null,
+          data.active ?? true,
+        ],
+      )) as RuleRow[];
+      const view = toRuleView(row);
+      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.assignmentRuleCreated, row.id, actor.orgId, { rule: view });
+      return view;
+    });
+    this.events.flush();
+    return view;
+  }
+
+  async list(envelope: RequestEnvelope): Promise<CrmAssignmentRuleView[]> {
+    requireScope(envelope.actor, 'assignment-rules:read');
+    const rows = (await this.dataSource.query(`SELECT * FROM assignment_rule WHERE org_id = $1 AND deleted_at IS NULL ORDER BY priority, id LIMIT 500`, [
+      envelope.actor!.orgId,
+    ])) as RuleRow[];
+    return rows.map(toRuleView);
+  }
+
+  async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmAssignmentRuleView> {
+    requireScope(envelope.actor, 'assignment-rules:read');
+    return toRuleView(await this.rule(this.dataSource.manager, envelope.actor!.orgId, envelope.data.id));
+  }
+
+  async update(envelope: RequestEnvelope<CrmAssignmentRuleUpdateRequest>): Promise<CrmAssignmentRuleView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'assignment-rules:write', 'org');
+    const data = envelope.data;
+    const view = await this.dataSource.transaction(async (manager) => {
+      const before = toRuleView(await this.rule(manager, actor.orgId, data.id, true));
+      const next: CrmAssignmentRuleInput = {
+        name: data.name ?? before.name,
+        priority: data.priority ?? before.priority,
+        conditions: data.conditions ?? before.conditions,
+        strategy: data.strategy ?? before.strategy,
+        agentIds: data.agentIds ?? before.agentIds,
+        pondId: data.pondId !== undefined ? data.pondId : before.pondId,
+        responseDeadlineMinutes: data.responseDeadlineMinutes !== undefined ? data.responseDeadlineMinutes : before.responseDeadlineMinutes,
+        active: data.active ?? before.active,
+      };
+      await this.validate(manager, actor.orgId, next);
+      const [row] = await queryRows<RuleRow>(
+        manager,
+        `UPDATE assignment_rule SET name = $2, priority = $3, conditions = $4, strategy = $5, agent_ids = $6, pond_id = $7,
+                response_deadline_minutes = $8, active = $9, updated_at = now()
+          WHERE id = $1 RETURNING *`,
+        [data.id, next.name.trim(), next.priority, JSON.stringify(next.conditions), next.strategy, next.agentIds, next.pondId, next.responseDeadlineMinutes, next.active],
+      );
+      const after = toRuleView(row);
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const key of Object.keys(after) as Array<keyof CrmAssignmentRuleView>) {
+        if (key !== 'updatedAt' && JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
+      }
+      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.assignmentRuleUpdated, row.id, actor.orgId, { ruleId: row.id, changes });
+      return after;
+    });
+    this.events.flush();
+    return view;
+  }
+
+  async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'assignment-rules:write', 'org');
+    await this.dataSource.transaction(async (manager) => {
+      const rule = await this.rule(manager, actor.orgId, envelope.data.id, true);
+      await manager.query(`UPDATE assignment_rule SET deleted_at = now(), active = false, updated_at = now() WHERE id = $1`, [rule.id]);
+      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.assignmentRuleDeleted, rule.id, actor.orgId, { ruleId: rule.id });
+    });
+    this.events.flush();
+  }
+
+  /** Fairness ledger of a pool (a rule or a pond): assignments per agent and share in basis points. */
+  async ledger(envelope: RequestEnvelope<{ id: string }>): Promise<CrmFairnessLedgerEntry[]> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'assignment-rules:read');
+    const rows = (await this.dataSource.query(
+      `SELECT agent_id, assigned, last_assigned_at FROM assignment_ledger WHERE org_id = $1 AND pool_id = $2 ORDER BY assigned DESC, agent_id`,
+      [actor.orgId, envelope.data.id],
+    )) as Array<{ agent_id: string; assigned: number; last_assigned_at: Date | null }>;
+    const total = rows.reduce((sum, row) => sum + row.assigned, 0);
+    return rows.map((row) => ({
+      agentId: row.agent_id,
+      assigned: row.assigned,
+      shareBps: total === 0 ? 0 : Math.round((row.assigned * 10_000) / total),
+      lastAssignedAt: row.last_assigned_at?.toISOString() ?? null,
+    }));
+  }
+
+  async pondCreate(envelope: RequestEnvelope<CrmPondCreateRequest>): Promise<CrmPondView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'assignment-rules:write', 'org');
+    const view = await this.dataSource.transaction(async (manager) => {
+      await this.assertAgents(manager, actor.orgId, envelope.data.agentIds ?? [], 'agentIds');
+      const [row] = (await manager.query(`INSERT INTO pond (id, org_id, name, agent_ids) VALUES ($1, $2, $3, $4) RETURNING *`, [
+        newId(),
+        actor.orgId,
+        envelope.data.name.trim(),
+        [...new Set(envelope.data.agentIds ?? [])],
+      ])) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date }>;
+      const view: CrmPondView = { id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed: 0, createdAt: row.created_at.toISOString() };
+      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.pondCreated, row.id, actor.orgId, { pond: view });
+      return view;
+    });
+    this.events.flush();
+    return view;
+  }
+
+  async pondList(envelope: RequestEnvelope): Promise<CrmPondView[]> {
+    requireScope(envelope.actor, 'assignment-rules:read');
+    const rows = (await this.dataSource.query(
+      `SELECT p.id, p.name, p.agent_ids, p.created_at,
+              (SELECT count(*)::int FROM contact c WHERE c.pond_id = p.id AND c.owner_id IS NULL AND c.deleted_at IS NULL) AS unclaimed
+         FROM pond p WHERE p.org_id = $1 ORDER BY p.created_at, p.id LIMIT 500`,
+      [envelope.actor!.orgId],
+    )) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date; unclaimed: number }>;
+    return rows.map((row) => ({ id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed: row.unclaimed, createdAt: row.created_at.toISOString() }));
+  }
+
+  /**
+   * `POST /v1/ponds/:id/claim`: an eligible agent takes a contact from the pond (the named one, or
+   * the oldest). First claim wins: the claim is one conditional UPDATE on "still in this pond and
+   * unowned"; a loser gets 409 `ALREADY_CLAIMED`.
+   */
+  async claim(envelope: RequestEnvelope<CrmPondClaimRequest>): Promise<CrmContactView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'contacts:write');
+    const userId = actor.userId;
+    return this.contacts.write(envelope, async (wc) => {
+      const [pond] = (await wc.manager.query(`SELECT id, name, agent_ids FROM pond WHERE org_id = $1 AND id = $2`, [actor.orgId, envelope.data.id])) as Array<{
+        id: string;
+        name: string;
+        agent_ids: string[];
+      }>;
+      if (!pond) throw DomainException.notFound(CrmErrorCode.PondNotFound, 'Pond');
+      const [me] = (await wc.manager.query(`SELECT is_agent, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [actor.orgId, userId])) as Array<{
+        is_agent: boolean;
+        status: string;
+      }>;
+      const eligible = !!userId && me?.status === 'active' && (pond.agent_ids.length > 0 ? pond.agent_ids.includes(userId) : me.is_agent);
+      if (!eligible) throw DomainException.forbidden(CrmErrorCode.NotEligibleForPond, 'You are not an agent of this pond');
+      const contactId = envelope.data.contactId;
+      if (contactId !== undefined && !isUuid(contactId)) throw DomainException.notFound(CrmErrorCode.ContactNotFound, 'Contact');
+      const [claimed] = await queryRows<ContactRow>(
+        wc.manager,
+        contactId
+          ? `UPDATE contact SET owner_id = $3 WHERE id = $4 AND org_id = $1 AND pond_id = $2 AND owner_id IS NULL AND deleted_at IS NULL RETURNING *`
+          : `UPDATE contact SET owner_id = $3 WHERE id = (
+               SELECT id FROM contact WHERE org_id = $1 AND pond_id = $2 AND owner_id IS NULL AND deleted_at IS NULL
+                ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+             RETURNING *`,
+        contactId ? [actor.orgId, pond.id, userId, contactId] : [actor.orgId, pond.id, userId],
+      );
+      if (!claimed) {
+        if (contactId) throw new DomainException('conflict', CrmErrorCode.AlreadyClaimed, 'This lead was already claimed or is not in the pond');
+        throw new DomainException('not_found', CrmErrorCode.PondEmpty, 'The pond has no unclaimed lead');
+      }
+      claimed.owner_id = null;
+      await this.engine.assign(
+        wc,
+        claimed,
+        { agentId: userId!, pondId: null, ruleId: claimed.assigned_rule_id, strategy: 'claim', reason: `Claimed from pond '${pond.name}'`, poolId: pond.id, deadlineMinutes: null },
+        'claimed',
+      );
+      return toContactView({ ...claimed, owner_id: userId!, pond_id: null });
+    });
+  }
+
+  private async rule(manager: EntityManager, orgId: string, id: string, lock = false): Promise<RuleRow> {
+    const rows = isUuid(id)
+      ? ((await manager.query(`SELECT * FROM assignment_rule WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`, [orgId, id])) as RuleRow[])
+      : [];
+    if (!rows[0]) throw DomainException.notFound(CrmErrorCode.RuleNotFound, 'Assignment rule');
+    return rows[0];
+  }
+
+  private async validate(manager: EntityManager, orgId: string, rule: CrmAssignmentRuleInput): Promise<void> {
+    const agentIds = rule.agentIds ?? [];
+    if (new Set(agentIds).size !== agentIds.length) throw invalid('agentIds', 'must not repeat an agent');
+    if (rule.strategy === 'agent' && agentIds.length !== 1) throw invalid('agentIds', 'must name exactly one agent for strategy agent');
+    if (rule.strategy === 'round_robin' && agentIds.length < 1) throw invalid('agentIds', 'must name the agents of the rotation');
+    if (rule.strategy === 'pond' && !rule.pondId) throw invalid('pondId', 'is required for strategy pond');
+    if (rule.strategy !== 'pond' && rule.pondId) throw invalid('pondId', 'is only for strategy pond');
+    const conditions = rule.conditions ?? {};
+    if (conditions.minPrice !== undefined && conditions.maxPrice !== undefined && conditions.minPrice > conditions.maxPrice) {
+      throw invalid('conditions.maxPrice', 'must not be below minPrice');
+    }
+    if (rule.pondId) {
+      const [pond] = (await manager.query(`SELECT 1 FROM pond WHERE org_id = $1 AND id = $2`, [orgId, rule.pondId])) as unknown[];
+      if (!pond) throw invalid('pondId', 'is not a pond of this organization');
+    }
+    await this.assertAgents(manager, orgId, agentIds, 'agentIds');
+  }
+
+  private async assertAgents(manager: EntityManager, orgId: string, agentIds: string[], field: string): Promise<void> {
+    if (agentIds.length === 0) return;
+    const rows = (await manager.query(`SELECT user_id FROM org_user WHERE org_id = $1 AND user_id = ANY($2::uuid[]) AND is_agent`, [orgId, agentIds])) as Array<{
+      user_id: string;
+    }>;
+    const known = new Set(rows.map((row) => row.user_id));
+    const unknown = agentIds.filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new DomainException('validation', CrmErrorCode.UnknownAgent, 'Unknown agent', [{ field, message: `names users that are not agents here: ${unknown.join(', ')}` }]);
+    }
+  }
+}
+
+function invalid(field: string, message: string): DomainException {
+  return new DomainException('validation', CrmErrorCode.RuleInvalid, 'The assignment rule is not valid', [{ field, message }]);
+}

@@ -1,0 +1,366 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  CrmContactEventTypes,
+  type Actor,
+  type CrmBulkAssignRequest,
+  type CrmBulkResult,
+  type CrmBulkStatusRequest,
+  type CrmBulkTagsRequest,
+  type CrmContactAssignmentView,
+  type CrmContactAssignRequest,
+  type CrmContactCreateRequest,
+  type CrmContactDuplicate,
+  type CrmContactListRequest,
+  type CrmContactMergeRequest,
+  type CrmContactUpdateRequest,
+  type CrmContactView,
+  type Page,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { requireScope, scopeOf } from '@keyhouse/platform/auth';
+import { keyset, toPage } from '@keyhouse/platform/database';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { CrmErrorCode } from '../../crm.exception';
+import { AssignmentEngine } from '../assignment/assignment-engine.service';
+import { contextOf, CrmEvents, type WriteContext } from '../shared/crm-events.service';
+import { escapeLike, pageOrThrow } from '../shared/list-query.util';
+import { TimelineService } from '../timeline/timeline.service';
+import { contactVisibility } from './contact-access.util';
+import { ContactLookup } from './contact-lookup.service';
+import { toContactView, type ContactRow } from './contact.row';
+import { normalizeTags, stateOf, derive, type ContactState } from './contact-state';
+import { ContactWriter } from './contact-writer.service';
+import { DuplicateDetection } from './duplicate-detection.service';
+
+/** Most ids one bulk request may name (all-or-nothing). */
+export const BULK_MAX_IDS = 10_000;
+
+const SORTS: Record<string, { column: string; direction: 'ASC' | 'DESC' }> = {
+  createdAt: { column: 'c.created_at', direction: 'ASC' },
+  '-createdAt': { column: 'c.created_at', direction: 'DESC' },
+  updatedAt: { column: 'c.updated_at', direction: 'ASC' },
+  '-updatedAt': { column: 'c.updated_at', direction: 'DESC' },
+  name: { column: 'c.full_name', direction: 'ASC' },
+  '-name': { column: 'c.full_name', direction: 'DESC' },
+  lastContactedAt: { column: `coalesce(c.last_contacted_at, 'epoch'::timestamptz)`, direction: 'ASC' },
+  '-lastContactedAt': { column: `coalesce(c.last_contacted_at, 'epoch'::timestamptz)`, direction: 'DESC' },
+};
+
+/**
+ * Contacts (leads and clients): create with duplicate detection, list with filters/sort/search
+ * and keyset pagination, read, update, soft delete, merge, manual assignment, bulk changes.
+ * Scope: agents reach the contacts they own, managers their teams', admins the organization's.
+ */
+@Injectable()
+export class ContactsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lookup: ContactLookup,
+    private readonly writer: ContactWriter,
+    private readonly duplicates: DuplicateDetection,
+    private readonly engine: AssignmentEngine,
+    private readonly timeline: TimelineService,
+    private readonly events: CrmEvents,
+  ) {}
+
+  /** Runs `work` in a transaction with a write context, then the after-commit work and the relay nudge. */
+  async write<T>(envelope: RequestEnvelope, work: (wc: WriteContext) => Promise<T>): Promise<T> {
+    const afterCommit: WriteContext['afterCommit'] = [];
+    const result = await this.dataSource.transaction((manager) =>
+      work({ manager, event: contextOf(envelope), actorId: envelope.actor?.userId ?? null, afterCommit }),
+    );
+    for (const task of afterCommit) await task();
+    this.events.flush();
+    return result;
+  }
+
+  /**
+   * `POST /v1/contacts`. Duplicates (email, phone, fuzzy name) answer 409 `DUPLICATE_CONTACT` with
+   * `duplicates: [{ id, reason }]` unless `onDuplicate` is `create` (insert anyway) or `merge`
+   * (apply the input to the strongest match and return it, `merged: true`). The owner defaults to
+   * the creating agent (own scope); otherwise a contact without `ownerId` is routed by the rules.
+   */
+  async create(envelope: RequestEnvelope<CrmContactCreateRequest>): Promise<{ contact: CrmContactView; merged: boolean }> {
+    const actor = envelope.actor!;
+    const scope = requireScope(actor, 'contacts:write');
+    const { onDuplicate = 'reject', ...input } = envelope.data;
+    return this.write(envelope, async (wc) => {
+      const state = await this.writer.stateFromInput(wc.manager, actor.orgId, input);
+      const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state));
+      if (found.length > 0 && onDuplicate === 'reject') throw duplicateConflict(found);
+      if (found.length > 0 && onDuplicate === 'merge') {
+        const target = await this.lookup.visible(wc.manager, actor, 'contacts:write', found[0].id, true).catch(() => {
+          throw duplicateConflict(found);
+        });
+        const next = await this.writer.stateWithInput(wc.manager, target, input);
+        const saved = await this.writer.save(wc, target, next);
+        return { contact: toContactView(saved), merged: true };
+      }
+      if (input.ownerId !== undefined && input.ownerId !== null) {
+        await this.assertAssignable(wc.manager, actor, input.ownerId);
+        state.owner_id = input.ownerId;
+      } else if (scope === 'own') state.owner_id = actor.userId ?? null;
+      const owner = state.owner_id;
+      state.owner_id = null;
+      let row = await this.writer.insert(wc, actor.orgId, state);
+      if (owner) {
+        await this.engine.assign(wc, row, { agentId: owner, pondId: null, ruleId: null, strategy: 'manual', reason: 'Set when the contact was created', poolId: null, deadlineMinutes: null }, 'reassigned');
+      } else {
+        await this.engine.route(wc, row);
+      }
+      row = await this.writer.reload(wc.manager, row);
+      return { contact: toContactView(row), merged: false };
+    });
+  }
+
+  async list(envelope: RequestEnvelope<CrmContactListRequest>): Promise<Page<CrmContactView>> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    const params: unknown[] = [actor.orgId];
+    const where = ['c.org_id = $1', 'c.deleted_at IS NULL'];
+    where.push(contactVisibility(actor, 'contacts:read', params));
+    const filter = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (data.status?.length) filter((p) => `c.status = ANY(${p}::text[])`, data.status);
+    if (data.score?.length) filter((p) => `coalesce(c.score_override, c.score) = ANY(${p}::text[])`, data.score);
+    if (data.type?.length) filter((p) => `c.type = ANY(${p}::text[])`, data.type);
+    if (data.source?.length) filter((p) => `c.source = ANY(${p}::text[])`, data.source);
+    if (data.tag?.length) filter((p) => `c.tags @> ${p}::text[]`, normalizeTags(data.tag));
+    if (data.ownerId) filter((p) => `c.owner_id = ${p}::uuid`, data.ownerId);
+    if (data.teamId) filter((p) => `c.owner_id IN (SELECT u.user_id FROM org_user u WHERE u.org_id = c.org_id AND ${p}::uuid = ANY(u.team_ids))`, data.teamId);
+    if (data.pondId) filter((p) => `c.pond_id = ${p}::uuid`, data.pondId);
+    if (data.companyId) filter((p) => `c.company_id = ${p}::uuid`, data.companyId);
+    if (data.createdFrom) filter((p) => `c.created_at >= ${p}::timestamptz`, data.createdFrom);
+    if (data.createdTo) filter((p) => `c.created_at < ${p}::timestamptz`, data.createdTo);
+    if (data.lastContactedFrom) filter((p) => `c.last_contacted_at >= ${p}::timestamptz`, data.lastContactedFrom);
+    if (data.lastContactedTo) filter((p) => `c.last_contacted_at < ${p}::timestamptz`, data.lastContactedTo);
+    if (data.q?.trim()) filter((p) => `c.search_text ILIKE ${p}`, `%${escapeLike(data.q.trim().toLowerCase())}%`);
+    const sort = SORTS[data.sort ?? '-createdAt'] ?? SORTS['-createdAt'];
+    const page = pageOrThrow(() =>
+      keyset({ sortColumn: sort.column, idColumn: 'c.id', direction: sort.direction, cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+    );
+    const rows = (await this.dataSource.query(
+      `SELECT c.*, ${sort.column} AS sort_key FROM contact c WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
+      [...params, ...page.params],
+    )) as Array<ContactRow & { sort_key: Date | string }>;
+    return toPage(rows, page.limit, (row) => ({ v: row.sort_key, id: row.id }), toContactView);
+  }
+
+  async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactView> {
+    return toContactView(await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id));
+  }
+
+  /** `PATCH /v1/contacts/:id`; a changed `ownerId` goes through `assign` (recorded, with its event). */
+  async update(envelope: RequestEnvelope<CrmContactUpdateRequest>): Promise<CrmContactView> {
+    const actor = envelope.actor!;
+    const { id, ownerId, ...input } = envelope.data;
+    return this.write(envelope, async (wc) => {
+      let row = await this.lookup.visible(wc.manager, actor, 'contacts:write', id, true);
+      const next = await this.writer.stateWithInput(wc.manager, row, input);
+      if (input.emails !== undefined || input.email !== undefined || input.phones !== undefined || input.phone !== undefined) {
+        const found = await this.duplicates.find(wc.manager, actor.orgId, { ...probeOf(next), excludeId: row.id });
+        const strong = found.filter((duplicate) => duplicate.reason !== 'name');
+        if (strong.length > 0) throw duplicateConflict(strong);
+      }
+      row = await this.writer.save(wc, row, next);
+      if (ownerId !== undefined && ownerId !== row.owner_id) {
+        await this.manualAssign(wc, actor, row, ownerId, 'Changed on the contact');
+        row = await this.writer.reload(wc.manager, row);
+      }
+      return toContactView(row);
+    });
+  }
+
+  /** Soft delete (`DELETE /v1/contacts/:id`): hidden from lists and reads, history kept. */
+  async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    await this.write(envelope, async (wc) => {
+      const row = await this.lookup.visible(wc.manager, actor, 'contacts:write', envelope.data.id, true);
+      await wc.manager.query(`UPDATE contact SET deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`, [row.id]);
+      await wc.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'deleted' WHERE contact_id = $1 AND ended_at IS NULL`, [row.id]);
+      await this.timeline.record(wc.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.deleted', actorId: wc.actorId });
+      await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.contactDeleted, row.id, row.org_id, { contactId: row.id });
+    });
+  }
+
+  /** `POST /v1/contacts/:id/merge`: both contacts must be writable by the caller. */
+  async merge(envelope: RequestEnvelope<CrmContactMergeRequest>): Promise<CrmContactView> {
+    const actor = envelope.actor!;
+    return this.write(envelope, async (wc) => {
+      if (envelope.data.id === envelope.data.sourceId) {
+        throw new DomainException('validation', CrmErrorCode.MergeSelf, 'A contact cannot be merged into itself', [{ field: 'sourceId', message: 'is the same contact' }]);
+      }
+      // Lock in id order so two opposite merges cannot deadlock.
+      const [first, second] = [envelope.data.id, envelope.data.sourceId].sort();
+      const rows = new Map<string, ContactRow>();
+      for (const id of [first, second]) rows.set(id, await this.lookup.visible(wc.manager, actor, 'contacts:write', id, true));
+      const saved = await this.writer.merge(wc, rows.get(envelope.data.id)!, rows.get(envelope.data.sourceId)!);
+      return toContactView(saved);
+    });
+  }
+
+  /** `PATCH /v1/contacts/:id/assign`: managers and admins (contacts:write at team scope or wider). */
+  async assign(envelope: RequestEnvelope<CrmContactAssignRequest>): Promise<CrmContactView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'contacts:write', 'team');
+    return this.write(envelope, async (wc) => {
+      const row = await this.lookup.visible(wc.manager, actor, 'contacts:write', envelope.data.id, true);
+      await this.manualAssign(wc, actor, row, envelope.data.ownerId, envelope.data.reason ?? 'Assigned by hand');
+      return toContactView(await this.writer.reload(wc.manager, row));
+    });
+  }
+
+  private async manualAssign(wc: WriteContext, actor: Actor, row: ContactRow, ownerId: string | null, reason: string): Promise<void> {
+    if (ownerId) await this.assertAssignable(wc.manager, actor, ownerId);
+    await this.engine.assign(wc, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');
+  }
+
+  /**
+   * The new owner must be an active user of the organization (read model) within the caller's
+   * reach: agents may only take a contact themselves, managers give to their teams' members.
+   */
+  private async assertAssignable(manager: EntityManager, actor: Actor, ownerId: string): Promise<void> {
+    const scope = scopeOf(actor, 'contacts:write');
+    const [user] = (await manager.query(`SELECT user_id, team_ids, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [actor.orgId, ownerId])) as Array<{
+      user_id: string;
+      team_ids: string[];
+      status: string;
+    }>;
+    if (!user || user.status !== 'active') {
+      throw new DomainException('validation', CrmErrorCode.UnknownUser, 'The owner is not an active user of this organization', [{ field: 'ownerId', message: 'is not an active user' }]);
+    }
+    const inReach =
+      scope === 'org' || ownerId === actor.userId || (scope === 'team' && user.team_ids.some((team) => actor.teamIds.includes(team)));
+    if (!inReach) throw DomainException.forbidden('OWNER_OUT_OF_SCOPE', 'You may not give contacts to this user');
+  }
+
+  async assignment(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactAssignmentView> {
+    const row = await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id);
+    const history = (await this.dataSource.query(
+      `SELECT id, agent_id, pond_id, rule_id, strategy, reason, assigned_by, assigned_at, ended_at, end_reason
+         FROM contact_assignment WHERE contact_id = $1 ORDER BY assigned_at DESC, id DESC LIMIT 100`,
+      [row.id],
+    )) as Array<Record<string, unknown> & { assigned_at: Date; ended_at: Date | null }>;
+    return {
+      contactId: row.id,
+      ownerId: row.owner_id,
+      pondId: row.pond_id,
+      ruleId: row.assigned_rule_id,
+      reason: row.assignment_reason,
+      respondBy: row.respond_by?.toISOString() ?? null,
+      history: history.map((entry) => ({
+        id: entry.id as string,
+        agentId: entry.agent_id as string | null,
+        pondId: entry.pond_id as string | null,
+        ruleId: entry.rule_id as string | null,
+        strategy: entry.strategy as CrmContactAssignmentView['history'][number]['strategy'],
+        reason: entry.reason as string,
+        assignedBy: entry.assigned_by as string | null,
+        assignedAt: entry.assigned_at.toISOString(),
+        endedAt: entry.ended_at?.toISOString() ?? null,
+        endReason: entry.end_reason as string | null,
+      })),
+    };
+  }
+
+  /** `POST /v1/contacts/bulk/status`: all-or-nothing over ≤ 10,000 ids the caller can write. */
+  bulkStatus(envelope: RequestEnvelope<CrmBulkStatusRequest>): Promise<CrmBulkResult> {
+    return this.bulk(envelope, envelope.data.ids, (state) => {
+      state.status = envelope.data.status;
+    });
+  }
+
+  bulkTags(envelope: RequestEnvelope<CrmBulkTagsRequest>): Promise<CrmBulkResult> {
+    const add = normalizeTags(envelope.data.add ?? []);
+    const remove = new Set(normalizeTags(envelope.data.remove ?? []));
+    return this.bulk(envelope, envelope.data.ids, (state) => {
+      state.tags = [...new Set([...state.tags, ...add])].filter((tag) => !remove.has(tag));
+    });
+  }
+
+  async bulkAssign(envelope: RequestEnvelope<CrmBulkAssignRequest>): Promise<CrmBulkResult> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'contacts:write', 'team');
+    const rows = await this.bulkRows(envelope, envelope.data.ids);
+    return this.write(envelope, async (wc) => {
+      const locked = await this.lockAll(wc.manager, actor, rows);
+      if (envelope.data.ownerId) await this.assertAssignable(wc.manager, actor, envelope.data.ownerId);
+      let updated = 0;
+      for (const row of locked) {
+        if (row.owner_id === envelope.data.ownerId) continue;
+        await this.engine.assign(
+          wc,
+          row,
+          { agentId: envelope.data.ownerId, pondId: null, ruleId: null, strategy: 'manual', reason: 'Bulk assignment', poolId: null, deadlineMinutes: null },
+          'reassigned',
+        );
+        updated += 1;
+      }
+      return { matched: locked.length, updated };
+    });
+  }
+
+  private async bulk(envelope: RequestEnvelope<{ ids: string[] }>, ids: string[], change: (state: ContactState) => void): Promise<CrmBulkResult> {
+    const actor = envelope.actor!;
+    const rows = await this.bulkRows(envelope, ids);
+    return this.write(envelope, async (wc) => {
+      const locked = await this.lockAll(wc.manager, actor, rows);
+      let updated = 0;
+      for (const row of locked) {
+        const next = stateOf(row);
+        change(next);
+        derive(next);
+        const saved = await this.writer.save(wc, row, next);
+        if (saved !== row) updated += 1;
+      }
+      return { matched: locked.length, updated };
+    });
+  }
+
+  private async bulkRows(envelope: RequestEnvelope, ids: string[]): Promise<string[]> {
+    requireScope(envelope.actor, 'contacts:write');
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) throw DomainException.validation([{ field: 'ids', message: 'must name at least one contact' }]);
+    if (unique.length > BULK_MAX_IDS) {
+      throw new DomainException('validation', CrmErrorCode.TooManyIds, `At most ${BULK_MAX_IDS} ids per request`, [{ field: 'ids', message: `must have at most ${BULK_MAX_IDS} ids` }]);
+    }
+    return unique;
+  }
+
+  /** Locks every named contact the caller can write; any id missing or out of scope fails the whole request (404 naming them). */
+  private async lockAll(manager: EntityManager, actor: Actor, ids: string[]): Promise<ContactRow[]> {
+    const params: unknown[] = [actor.orgId, ids];
+    const visibility = contactVisibility(actor, 'contacts:write', params);
+    const rows = (await manager.query(
+      `SELECT c.* FROM contact c WHERE c.org_id = $1 AND c.id = ANY($2::uuid[]) AND c.deleted_at IS NULL AND ${visibility} ORDER BY c.id FOR UPDATE`,
+      params,
+    )) as ContactRow[];
+    if (rows.length !== ids.length) {
+      const found = new Set(rows.map((row) => row.id));
+      const missing = ids.filter((id) => !found.has(id));
+      throw new DomainException('not_found', CrmErrorCode.ContactNotFound, 'Some contacts do not exist or are out of reach; nothing was changed', undefined, {
+        missingIds: missing.slice(0, 100),
+        missingCount: missing.length,
+      });
+    }
+    return rows;
+  }
+}
+
+export function probeOf(state: ContactState) {
+  return {
+    emails: state.emails,
+    phones: state.phones,
+    fullName: state.full_name,
+    postalCode: state.postal_code,
+    phoneSuffixes: state.phone_suffixes,
+  };
+}
+
+export function duplicateConflict(duplicates: CrmContactDuplicate[]): DomainException {
+  return new DomainException('conflict', CrmErrorCode.DuplicateContact, 'A contact like this one already exists', undefined, { duplicates });
+}

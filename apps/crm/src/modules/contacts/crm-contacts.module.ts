@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { QueueModule } from '@keyhouse/platform/queue';
+import { IdentityReadModelConsumer } from '../agents/identity-read-model.consumer';
+import { AssignmentEngine, SPEED_TO_LEAD_QUEUE } from '../assignment/assignment-engine.service';
+import { AssignmentRulesService } from '../assignment/assignment-rules.service';
+import { SpeedToLeadJob } from '../assignment/speed-to-lead.job';
+import { IntakeService } from '../intake/intake.service';
+import { CrmEvents } from '../shared/crm-events.service';
+import { TimelineService } from '../timeline/timeline.service';
+import { ContactLookup } from './contact-lookup.service';
+import { ContactNotesService } from './contact-notes.service';
+import { ContactWriter } from './contact-writer.service';
+import { ContactsRpcController } from './contacts.rpc.controller';
+import { ContactsService } from './contacts.service';
+import { CustomFieldsService } from './custom-fields.service';
+import { DuplicateDetection } from './duplicate-detection.service';
+
+/**
+ * Contacts and leads: the contact model, notes, custom fields, duplicate detection, intake,
+ * assignment (rules, ponds, speed-to-lead), scoring, the timeline, and the identity read model.
+ * `CRM_CONFIG` comes from the app module (global provider passed in).
+ */
+@Module({})
+export class CrmContactsModule {
+  static forRoot(configProvider: { provide: symbol; useValue: unknown }): DynamicModule {
+    const providers = [
+      configProvider,
+      CrmEvents,
+      ContactLookup,
+      TimelineService,
+      CustomFieldsService,
+      DuplicateDetection,
+      ContactWriter,
+      AssignmentEngine,
+      ContactsService,
+      ContactNotesService,
+      IntakeService,
+      AssignmentRulesService,
+      SpeedToLeadJob,
+      IdentityReadModelConsumer,
+    ];
+    return {
+      module: CrmContactsModule,
+      imports: [QueueModule.registerQueues(SPEED_TO_LEAD_QUEUE)],
+      controllers: [ContactsRpcController],
+      providers,
+      exports: [CrmEvents, ContactLookup, TimelineService, ContactsService],
+    };
+  }
+}

@@ -1,0 +1,153 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  CrmContactEventTypes,
+  type CrmCustomFieldCreateRequest,
+  type CrmCustomFieldView,
+  type FieldError,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { requireScope } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
+import { CrmErrorCode } from '../../crm.exception';
+import { contextOf, CrmEvents } from '../shared/crm-events.service';
+
+interface FieldRow {
+  id: string;
+  key: string;
+  label: string;
+  type: CrmCustomFieldView['type'];
+  options: string[];
+  required: boolean;
+  created_at: Date;
+}
+
+const toView = (row: FieldRow): CrmCustomFieldView => ({
+  id: row.id,
+  key: row.key,
+  label: row.label,
+  type: row.type,
+  options: row.options,
+  required: row.required,
+  createdAt: row.created_at.toISOString(),
+});
+
+/**
+ * Custom contact fields defined per organization (typed: text ≤ 1000 chars, number, boolean,
+ * date `YYYY-MM-DD`, select among `options`; optionally required). Admins define them
+ * (`contacts:write` at org scope); every contact write is validated against them.
+ */
+@Injectable()
+export class CustomFieldsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: CrmEvents,
+  ) {}
+
+  async list(envelope: RequestEnvelope): Promise<CrmCustomFieldView[]> {
+    requireScope(envelope.actor, 'contacts:read');
+    return (await this.definitions(this.dataSource.manager, envelope.actor!.orgId)).map(toView);
+  }
+
+  async create(envelope: RequestEnvelope<CrmCustomFieldCreateRequest>): Promise<CrmCustomFieldView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'contacts:write', 'org');
+    const data = envelope.data;
+    if (data.type === 'select' && !(data.options?.length)) {
+      throw DomainException.validation([{ field: 'options', message: 'a select field needs at least one option' }]);
+    }
+    const view = await this.dataSource.transaction(async (manager) => {
+      const id = newId();
+      const rows = (await manager.query(
+        `INSERT INTO custom_field_definition (id, org_id, key, label, type, options, required) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (org_id, key) DO NOTHING RETURNING *`,
+        [id, actor.orgId, data.key, data.label.trim(), data.type, data.type === 'select' ? data.options : [], data.required ?? false],
+      )) as FieldRow[];
+      if (!rows[0]) {
+        throw new DomainException('conflict', CrmErrorCode.CustomFieldKeyTaken, 'A custom field with this key exists', [{ field: 'key', message: 'is already defined' }]);
+      }
+      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.customFieldCreated, id, actor.orgId, { field: toView(rows[0]) });
+      return toView(rows[0]);
+    });
+    this.events.flush();
+    return view;
+  }
+
+  async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'contacts:write', 'org');
+    await this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(`DELETE FROM custom_field_definition WHERE org_id = $1 AND id = $2 RETURNING key`, [actor.orgId, envelope.data.id])) as Array<{
+        key: string;
+      }>;
+      if (!rows[0]) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
+      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.customFieldDeleted, envelope.data.id, actor.orgId, {
+        fieldId: envelope.data.id,
+        key: rows[0].key,
+      });
+    });
+    this.events.flush();
+  }
+
+  definitions(manager: EntityManager, orgId: string): Promise<FieldRow[]> {
+    return manager.query(`SELECT * FROM custom_field_definition WHERE org_id = $1 ORDER BY created_at, id`, [orgId]) as Promise<FieldRow[]>;
+  }
+
+  /**
+   * Merges `input` into `current` after validating each value against the organization's
+   * definitions: unknown keys and wrong types are field errors `customFields.<key>`; `null`
+   * removes a value; `requireAll` (creation) also reports missing required fields.
+   */
+  async apply(
+    manager: EntityManager,
+    orgId: string,
+    current: Record<string, unknown>,
+    input: Record<string, unknown> | undefined,
+    requireAll: boolean,
+    errors: FieldError[],
+  ): Promise<Record<string, unknown>> {
+    if (!input && !requireAll) return current;
+    const definitions = await this.definitions(manager, orgId);
+    const next = { ...current };
+    for (const [key, value] of Object.entries(input ?? {})) {
+      const definition = definitions.find((candidate) => candidate.key === key);
+      const field = `customFields.${key}`;
+      if (!definition) {
+        errors.push({ field, message: 'is not a custom field of this organization', code: CrmErrorCode.InvalidCustomField });
+        continue;
+      }
+      if (value === null) {
+        delete next[key];
+        continue;
+      }
+      const problem = invalidValue(definition, value);
+      if (problem) errors.push({ field, message: problem, code: CrmErrorCode.InvalidCustomField });
+      else next[key] = value;
+    }
+    for (const definition of definitions) {
+      if (definition.required && (next[definition.key] === undefined || next[definition.key] === null) && (requireAll || input)) {
+        errors.push({ field: `customFields.${definition.key}`, message: 'is required', code: CrmErrorCode.InvalidCustomField });
+      }
+    }
+    return next;
+  }
+}
+
+function invalidValue(definition: FieldRow, value: unknown): string | null {
+  switch (definition.type) {
+    case 'text':
+      return typeof value === 'string' && value.length <= 1000 ? null : 'must be text of at most 1000 characters';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'date':
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))
+        ? null
+        : 'must be a date YYYY-MM-DD';
+    case 'select':
+      return typeof value === 'string' && definition.options.includes(value) ? null : `must be one of ${definition.options.join(', ')}`;
+  }
+}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { CrmContactDuplicate } from '@keyhouse/contracts';
+
+/**
+ * Trigram similarity (pg_trgm `similarity`, 0..1) from which two names are "the same" — only
+ * when corroborated by the same ZIP code or the same last four phone digits (docs/adr/0008).
+ * 0.6 accepts "Jon Smith" / "John Smith" (0.67) and "Katherine Lee" / "Catherine Lee" (0.63),
+ * refuses "John Smith" / "Joan Smyth" (0.27).
+ */
+export const NAME_SIMILARITY_THRESHOLD = 0.6;
+
+export interface DuplicateProbe {
+  emails: string[];
+  phones: string[];
+  fullName: string;
+  postalCode: string | null;
+  phoneSuffixes: string[];
+  /** A contact to leave out (the one being updated). */
+  excludeId?: string;
+}
+
+/**
+ * Finds live contacts of the organization that are probably the same person, in order of
+ * strength: same email (case-insensitive: emails are stored lower-cased), same phone (E.164),
+ * then a fuzzy name match strengthened by ZIP or phone suffix. Each contact appears once, with
+ * its strongest reason. All three probes are index lookups (GIN on emails/phones/suffixes, btree
+ * on postal code) so the check stays cheap at 100,000 contacts.
+ */
+@Injectable()
+export class DuplicateDetection {
+  async find(manager: EntityManager, orgId: string, probe: DuplicateProbe, limit = 10): Promise<CrmContactDuplicate[]> {
+    const found = new Map<string, CrmContactDuplicate>();
+    const exclude = probe.excludeId ?? null;
+    const add = (rows: Array<{ id: string }>, reason: CrmContactDuplicate['reason']) => {
+      for (const row of rows) if (!found.has(row.id)) found.set(row.id, { id: row.id, reason });
+    };
+    if (probe.emails.length > 0) {
+      add(
+        (await manager.query(
+          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND emails && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid)
+            ORDER BY created_at LIMIT $4`,
+          [orgId, probe.emails, exclude, limit],
+        )) as Array<{ id: string }>,
+        'email',
+      );
+    }
+    if (probe.phones.length > 0) {
+      add(
+        (await manager.query(
+          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND phones && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid)
+            ORDER BY created_at LIMIT $4`,
+          [orgId, probe.phones, exclude, limit],
+        )) as Array<{ id: string }>,
+        'phone',
+      );
+    }
+    if (probe.fullName.length >= 3 && (probe.postalCode || probe.phoneSuffixes.length > 0)) {
+      add(
+        (await manager.query(
+          `SELECT id FROM contact
+            WHERE org_id = $1 AND deleted_at IS NULL AND ($5::uuid IS NULL OR id <> $5::uuid)
+              AND (($2::text IS NOT NULL AND postal_code = $2::text) OR phone_suffixes && $3::text[])
+              AND public.similarity(full_name, $4) >= $6
+            ORDER BY public.similarity(full_name, $4) DESC, created_at LIMIT $7`,
+          [orgId, probe.postalCode, probe.phoneSuffixes, probe.fullName, exclude, NAME_SIMILARITY_THRESHOLD, limit],
+        )) as Array<{ id: string }>,
+        'name',
+      );
+    }
+    return [...found.values()].slice(0, limit);
+  }
+}

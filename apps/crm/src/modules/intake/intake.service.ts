@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  CrmContactEventTypes,
+  type CrmContactInput,
+  type CrmLeadCapturedData,
+  type CrmLeadEventRequest,
+  type CrmLeadEventResponse,
+  type CrmPublicLeadRequest,
+  type CrmPublicLeadResponse,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { requireScope } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
+import { CrmErrorCode } from '../../crm.exception';
+import { AssignmentEngine } from '../assignment/assignment-engine.service';
+import { ContactLookup } from '../contacts/contact-lookup.service';
+import type { ContactRow } from '../contacts/contact.row';
+import { derive, mergeStates, stateOf } from '../contacts/contact-state';
+import { ContactWriter } from '../contacts/contact-writer.service';
+import { probeOf } from '../contacts/contacts.service';
+import { DuplicateDetection } from '../contacts/duplicate-detection.service';
+import { contextOf, CrmEvents, type WriteContext } from '../shared/crm-events.service';
+import { TimelineService } from '../timeline/timeline.service';
+
+/**
+ * Lead intake: typed lead events from websites, IDX and portals (API keys with `leads:write`) and
+ * public form submissions (the organization resolved from its form key by the gateway). Both find
+ * the contact by the duplicate rules or create it, record the intake on the timeline, update the
+ * score (engagement, recency), route new leads by the assignment rules and emit
+ * `crm.lead.captured`. Public intake merges into an existing contact instead of refusing.
+ */
+@Injectable()
+export class IntakeService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writer: ContactWriter,
+    private readonly duplicates: DuplicateDetection,
+    private readonly lookup: ContactLookup,
+    private readonly engine: AssignmentEngine,
+    private readonly timeline: TimelineService,
+    private readonly events: CrmEvents,
+  ) {}
+
+  /** `POST /v1/lead-events`: the same source + external id twice is one event (`duplicateEvent: true`, nothing changes). */
+  async ingest(envelope: RequestEnvelope<CrmLeadEventRequest>): Promise<CrmLeadEventResponse> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'leads:write');
+    const data = envelope.data;
+    return this.write(envelope, async (wc) => {
+      await wc.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`lead-event:${actor.orgId}:${data.source}:${data.externalId}`]);
+      const [seen] = (await wc.manager.query(`SELECT id, contact_id, merged FROM lead_event WHERE org_id = $1 AND source = $2 AND external_id = $3`, [
+        actor.orgId,
+        data.source,
+        data.externalId,
+      ])) as Array<{ id: string; contact_id: string; merged: boolean }>;
+      if (seen) return { eventId: seen.id, contactId: seen.contact_id, merged: seen.merged, duplicateEvent: true };
+      const property = data.property;
+      const input: CrmContactInput = {
+        firstName: data.person.firstName,
+        lastName: data.person.lastName,
+        email: data.person.email,
+        phone: data.person.phone,
+        source: data.source,
+        type: data.contactType ?? (data.type === 'seller_inquiry' ? 'seller' : undefined),
+        address: data.person.postalCode || data.person.city ? { postalCode: data.person.postalCode, city: data.person.city } : undefined,
+        preferences: property?.priceCents || property?.postalCode
+          ? { maxPriceCents: property.priceCents ?? null, postalCodes: property.postalCode ? [property.postalCode] : [], areas: property.city ? [property.city] : [] }
+          : undefined,
+      };
+      const { row, merged } = await this.findOrCreate(wc, actor.orgId, input);
+      const eventId = newId();
+      const occurredAt = data.occurredAt ? new Date(data.occurredAt) : new Date();
+      await wc.manager.query(
+        `INSERT INTO lead_event (id, org_id, contact_id, source, external_id, type, payload, merged, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [eventId, actor.orgId, row.id, data.source, data.externalId, data.type, JSON.stringify(data), merged, occurredAt],
+      );
+      await this.timeline.record(wc.manager, {
+        orgId: actor.orgId,
+        contactId: row.id,
+        kind: 'lead.event',
+        actorId: null,
+        occurredAt,
+        data: { eventId, type: data.type, source: data.source, externalId: data.externalId, property: property ?? null, message: data.message ?? null },
+      });
+      await this.captured(wc, actor.orgId, { contactId: row.id, merged, channel: 'lead_event', source: data.source, eventType: data.type });
+      return { eventId, contactId: row.id, merged, duplicateEvent: false };
+    });
+  }
+
+  /**
+   * `POST /v1/public/leads`: stores the raw submission (form type, answers, UTM, consent), finds or
+   * creates the contact, and answers `{ contactId, merged }`. The same `Idempotency-Key` for the
+   * organization returns the first answer without a second submission.
+   */
+  async capturePublic(envelope: RequestEnvelope<CrmPublicLeadRequest>): Promise<CrmPublicLeadResponse> {
+    const data = envelope.data;
+    const orgId = data.orgId;
+    if (!data.email && !data.phone) {
+      throw new DomainException('validation', CrmErrorCode.PersonIncomplete, 'An email or a phone number is required', [
+        { field: 'email', message: 'or phone is required' },
+      ]);
+    }
+    return this.write(envelope, async (wc) => {
+      const key = envelope.idempotencyKey ?? null;
+      if (key) {
+        await wc.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`public-lead:${orgId}:${key}`]);
+        const [seen] = (await wc.manager.query(`SELECT contact_id, merged FROM form_submission WHERE org_id = $1 AND idempotency_key = $2`, [orgId, key])) as Array<{
+          contact_id: string;
+          merged: boolean;
+        }>;
+        if (seen) return { contactId: seen.contact_id, merged: seen.merged };
+      }
+      const now = new Date().toISOString();
+      const consent = Object.fromEntries(Object.entries(data.consent ?? {}).map(([channel, granted]) => [channel, { granted: !!granted, source: 'web_form', at: now }]));
+      const input: CrmContactInput = {
+        firstName: data.firstName,
+        lastName: data.lastName,
+        email: data.email,
+        phone: data.phone,
+        source: data.source ?? 'website',
+        type: data.contactType,
+        address: data.postalCode ? { postalCode: data.postalCode } : undefined,
+        consent,
+      };
+      const { row, merged } = await this.findOrCreate(wc, orgId, input);
+      const submissionId = newId();
+      const formType = data.formType ?? 'contact';
+      await wc.manager.query(
+        `INSERT INTO form_submission (id, org_id, contact_id, form_type, answers, utm, source, consent, idempotency_key, merged)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          submissionId,
+          orgId,
+          row.id,
+          formType,
+          JSON.stringify({ ...(data.answers ?? {}), ...(data.message ? { message: data.message } : {}) }),
+          JSON.stringify(data.utm ?? {}),
+          input.source,
+          JSON.stringify(data.consent ?? {}),
+          key,
+          merged,
+        ],
+      );
+      await this.timeline.record(wc.manager, {
+        orgId,
+        contactId: row.id,
+        kind: 'form.submitted',
+        actorId: null,
+        data: { submissionId, formType, message: data.message ?? null, utm: data.utm ?? {} },
+      });
+      await this.captured(wc, orgId, { contactId: row.id, merged, channel: 'public_form', source: input.source ?? null, formType });
+      return { contactId: row.id, merged };
+    });
+  }
+
+  /**
+   * The contact this person already is (strongest duplicate; the intake fills its blanks, adds new
+   * emails/phones and counts the engagement) or a new one routed by the assignment rules.
+   */
+  async findOrCreate(wc: WriteContext, orgId: string, input: CrmContactInput): Promise<{ row: ContactRow; merged: boolean }> {
+    const incoming = await this.writer.stateFromInput(wc.manager, orgId, input);
+    incoming.engagement_count = 1;
+    incoming.last_activity_at = new Date();
+    derive(incoming);
+    const found = await this.duplicates.find(wc.manager, orgId, probeOf(incoming), 1);
+    if (found[0]) {
+      const existing = await this.lookup.byId(wc.manager, orgId, found[0].id, true);
+      if (existing) {
+        const next = mergeStates(stateOf(existing), incoming);
+        derive(next);
+        const saved = await this.writer.save(wc, existing, next, 'contact.updated_by_intake');
+        return { row: saved, merged: true };
+      }
+    }
+    const row = await this.writer.insert(wc, orgId, incoming);
+    await this.engine.route(wc, row);
+    return { row: await this.writer.reload(wc.manager, row), merged: false };
+  }
+
+  private async captured(wc: WriteContext, orgId: string, data: CrmLeadCapturedData): Promise<void> {
+    await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.leadCaptured, data.contactId, orgId, data);
+  }
+
+  private async write<T>(envelope: RequestEnvelope, work: (wc: WriteContext) => Promise<T>): Promise<T> {
+    const afterCommit: WriteContext['afterCommit'] = [];
+    const result = await this.dataSource.transaction((manager) => work({ manager, event: contextOf(envelope), actorId: envelope.actor?.userId ?? null, afterCommit }));
+    for (const task of afterCommit) await task();
+    this.events.flush();
+    return result;
+  }
+}

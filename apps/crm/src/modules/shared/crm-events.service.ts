@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { CrmContactEventType, RequestEnvelope } from '@keyhouse/contracts';
+import { OutboxRelay, OutboxService, type EventContext } from '@keyhouse/platform/messaging';
+
+/**
+ * Writes crm domain events to the outbox in the caller's transaction (topic `crm.events`), and
+ * nudges the relay after commit so events leave within milliseconds instead of the next poll.
+ */
+@Injectable()
+export class CrmEvents {
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async emit(manager: EntityManager, context: EventContext, type: CrmContactEventType, subject: string, orgId: string, data: object): Promise<void> {
+    await this.outbox.publish(manager, [{ type, subject, orgId, data }], context);
+  }
+
+  /** Call after commit. */
+  flush(): void {
+    this.relay.wake();
+  }
+}
+
+/** Event context of an RPC request. */
+export function contextOf(envelope: RequestEnvelope): EventContext {
+  return {
+    actor: envelope.actor,
+    requestId: envelope.requestId,
+    traceparent: envelope.traceparent,
+  };
+}
+
+/**
+ * A write in progress: the transaction, who acts, and work to run once it commits (delayed jobs
+ * must not be queued before the rows they read are visible).
+ */
+export interface WriteContext {
+  manager: EntityManager;
+  event: EventContext;
+  actorId: string | null;
+  afterCommit: Array<() => Promise<void>>;
+}

@@ -1,0 +1,261 @@
+import type { Page } from '@keyhouse/contracts';
+import { createAgent, createContact, uniquePhone, waitForAgentsInCrm, type AgentSession, type ContactJson, type ProblemJson } from '../../support/crm-fixtures';
+import { createUser, registerOrganization, type Session } from '../../support/fixtures';
+import { startStack, type TestStack } from '../../support/stack';
+
+describe('CRM contacts (through the gateway)', () => {
+  let stack: TestStack;
+  let owner: Session;
+  let manager: Session;
+  let ava: AgentSession;
+  let ben: AgentSession;
+  let outsider: AgentSession;
+  let otherOrgOwner: Session;
+
+  beforeAll(async () => {
+    stack = await startStack({}, { services: ['crm'] });
+    owner = await registerOrganization(stack.http, 'Contacts Realty');
+    otherOrgOwner = await registerOrganization(stack.http, 'Elsewhere Realty');
+    const team = await stack.http.post<{ id: string }>('/v1/teams', { name: 'North' }, { token: owner.accessToken });
+    manager = await createUser(stack.http, owner, 'manager', { teamIds: [team.body.id] });
+    ava = await createAgent(stack.http, owner, { teamIds: [team.body.id] });
+    ben = await createAgent(stack.http, owner, { teamIds: [team.body.id] });
+    outsider = await createAgent(stack.http, owner);
+    await waitForAgentsInCrm(stack.http, owner, [ava.userId, ben.userId, outsider.userId]);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  describe('POST /v1/contacts', () => {
+    it('creates a contact with the Contract fields, the phone in E.164 and the agent as owner', async () => {
+      const response = await stack.http.post<ContactJson>(
+        '/v1/contacts',
+        { firstName: 'Maya', lastName: 'Chen', email: 'Maya.Chen@Example.test', phone: '(206) 555-0147', type: 'buyer', source: 'referral', tags: ['VIP', ' vip'] },
+        { token: ava.accessToken },
+      );
+      expect(response.status).toBe(201);
+      expect(response.body).toMatchObject({
+        firstName: 'Maya',
+        lastName: 'Chen',
+        email: 'maya.chen@example.test',
+        phone: '+12065550147',
+        type: 'buyer',
+        status: 'new',
+        ownerId: ava.userId,
+        source: 'referral',
+        tags: ['vip'],
+      });
+      expect(['hot', 'warm', 'cold']).toContain(response.body.score);
+      expect(response.body.scoreReasons).toEqual([expect.objectContaining({ signal: 'source', points: 20 })]);
+      expect(Date.parse(response.body.createdAt)).not.toBeNaN();
+    });
+
+    it('refuses an invalid phone naming the field, and a caller without contacts:write', async () => {
+      const bad = await stack.http.post<ProblemJson>('/v1/contacts', { lastName: 'Nope', phones: ['+12065550199', '12'] }, { token: ava.accessToken });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'phones[1]' })]);
+      const client = await createUser(stack.http, owner, 'client');
+      expect((await stack.http.post('/v1/contacts', { lastName: 'X' }, { token: client.accessToken })).status).toBe(403);
+      expect((await stack.http.post('/v1/contacts', { lastName: 'X' })).status).toBe(401);
+    });
+  });
+
+  describe('duplicate detection', () => {
+    let original: ContactJson;
+    const phone = uniquePhone();
+
+    beforeAll(async () => {
+      original = await createContact(stack.http, owner.accessToken, {
+        firstName: 'Jonathan',
+        lastName: 'Smith',
+        email: 'jon.smith@example.test',
+        phone,
+        address: { postalCode: '98103' },
+      });
+    });
+
+    it('answers 409 with reason email for the same email in other case', async () => {
+      const response = await stack.http.post<ProblemJson>('/v1/contacts', { firstName: 'Other', email: 'JON.SMITH@example.test' }, { token: owner.accessToken });
+      expect(response.status).toBe(409);
+      expect(response.body.code).toBe('DUPLICATE_CONTACT');
+      expect(response.body.duplicates).toEqual([{ id: original.id, reason: 'email' }]);
+    });
+
+    it('answers 409 with reason phone for the same number written nationally', async () => {
+      const national = `(${phone.slice(2, 5)}) ${phone.slice(5, 8)}-${phone.slice(8)}`;
+      const response = await stack.http.post<ProblemJson>('/v1/contacts', { firstName: 'Someone', lastName: 'Else', phone: national }, { token: owner.accessToken });
+      expect(response.status).toBe(409);
+      expect(response.body.duplicates).toEqual([{ id: original.id, reason: 'phone' }]);
+    });
+
+    it('answers 409 with reason name for a similar name with the same ZIP, or the same phone suffix', async () => {
+      const byZip = await stack.http.post<ProblemJson>('/v1/contacts', { firstName: 'Jonathon', lastName: 'Smith', address: { postalCode: '98103' } }, { token: owner.accessToken });
+      expect(byZip.status).toBe(409);
+      expect(byZip.body.duplicates).toEqual([{ id: original.id, reason: 'name' }]);
+      const suffixPhone = `+1425${String(2_000_000 + Number(phone.slice(-4))).padStart(7, '0')}`;
+      expect(suffixPhone.slice(-4)).toBe(phone.slice(-4));
+      const bySuffix = await stack.http.post<ProblemJson>('/v1/contacts', { firstName: 'Jonathan', lastName: 'Smyth', phone: suffixPhone }, { token: owner.accessToken });
+      expect(bySuffix.status).toBe(409);
+      expect(bySuffix.body.duplicates).toEqual([{ id: original.id, reason: 'name' }]);
+    });
+
+    it('does not flag a similar name without ZIP or phone corroboration, nor a different name in the same ZIP', async () => {
+      await createContact(stack.http, owner.accessToken, { firstName: 'Jonathan', lastName: 'Smith', address: { postalCode: '10001' } });
+      await createContact(stack.http, owner.accessToken, { firstName: 'Priya', lastName: 'Raman', address: { postalCode: '98103' } });
+    });
+
+    it('creates anyway with onDuplicate=create, merges with onDuplicate=merge (200)', async () => {
+      const forced = await stack.http.post<ContactJson>('/v1/contacts', { firstName: 'Jon', email: 'jon.smith@example.test', onDuplicate: 'create' }, { token: owner.accessToken });
+      expect(forced.status).toBe(201);
+      expect(forced.body.id).not.toBe(original.id);
+      const merged = await stack.http.post<ContactJson>(
+        '/v1/contacts',
+        { lastName: 'Smith', phone, emails: ['jon.work@example.test'], onDuplicate: 'merge' },
+        { token: owner.accessToken },
+      );
+      expect(merged.status).toBe(200);
+      expect(merged.body.id).toBe(original.id);
+    });
+  });
+
+  describe('reading, changing and deleting by scope', () => {
+    let avas: ContactJson;
+    let outsiders: ContactJson;
+
+    beforeAll(async () => {
+      avas = await createContact(stack.http, ava.accessToken, { firstName: 'Lena', lastName: 'Ortiz', email: 'lena@example.test', source: 'zillow', type: 'seller' });
+      outsiders = await createContact(stack.http, outsider.accessToken, { firstName: 'Omar', lastName: 'Haddad', email: 'omar@example.test' });
+    });
+
+    it('lets the owner read and change, refuses another agent and another organization with 404', async () => {
+      expect((await stack.http.get(`/v1/contacts/${avas.id}`, { token: ava.accessToken })).status).toBe(200);
+      for (const token of [ben.accessToken, otherOrgOwner.accessToken]) {
+        expect((await stack.http.get<ProblemJson>(`/v1/contacts/${avas.id}`, { token })).body.code).toBe('CONTACT_NOT_FOUND');
+        expect((await stack.http.patch(`/v1/contacts/${avas.id}`, { status: 'lost' }, { token })).status).toBe(404);
+        expect((await stack.http.delete(`/v1/contacts/${avas.id}`, { token })).status).toBe(404);
+        expect((await stack.http.get(`/v1/contacts/${avas.id}/timeline`, { token })).status).toBe(404);
+        expect((await stack.http.post(`/v1/contacts/${avas.id}/notes`, { body: 'x' }, { token })).status).toBe(404);
+      }
+      const patched = await stack.http.patch<ContactJson>(`/v1/contacts/${avas.id}`, { status: 'contacted', tags: ['seller-2026'] }, { token: ava.accessToken });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({ status: 'contacted', tags: ['seller-2026'] });
+    });
+
+    it('shows the manager the team’s contacts but not those of agents outside the team; the admin sees all', async () => {
+      const seen = async (token: string) => (await stack.http.get<Page<ContactJson>>('/v1/contacts?limit=100', { token })).body.items.map((c) => c.id);
+      expect(await seen(manager.accessToken)).toContain(avas.id);
+      expect(await seen(manager.accessToken)).not.toContain(outsiders.id);
+      expect(await seen(owner.accessToken)).toEqual(expect.arrayContaining([avas.id, outsiders.id]));
+      expect(await seen(ava.accessToken)).not.toContain(outsiders.id);
+      expect(await seen(otherOrgOwner.accessToken)).toEqual([]);
+      expect((await stack.http.get(`/v1/contacts/${outsiders.id}`, { token: manager.accessToken })).status).toBe(404);
+    });
+
+    it('filters by status, source, type, tag, owner and text, sorts by name and pages with a cursor', async () => {
+      const ids = async (query: string) => (await stack.http.get<Page<ContactJson>>(`/v1/contacts?${query}`, { token: owner.accessToken })).body.items.map((c) => c.id);
+      expect(await ids('status=contacted')).toEqual([avas.id]);
+      expect(await ids('source=zillow&type=seller')).toEqual([avas.id]);
+      expect(await ids('tag=seller-2026')).toEqual([avas.id]);
+      expect(await ids(`ownerId=${outsider.userId}`)).toEqual([outsiders.id]);
+      expect(await ids('q=haddad')).toEqual([outsiders.id]);
+      expect(await ids('q=LENA@EXAMPLE')).toEqual([avas.id]);
+      expect((await stack.http.get<Page<ContactJson>>('/v1/leads?source=zillow', { token: owner.accessToken })).body.items.map((c) => c.id)).toEqual([avas.id]);
+      const first = await stack.http.get<Page<ContactJson>>('/v1/contacts?sort=name&limit=2', { token: owner.accessToken });
+      const second = await stack.http.get<Page<ContactJson>>(`/v1/contacts?sort=name&limit=2&cursor=${encodeURIComponent(first.body.nextCursor!)}`, { token: owner.accessToken });
+      const names = [...first.body.items, ...second.body.items].map((c) => `${c.firstName ?? ''} ${c.lastName ?? ''}`.trim().toLowerCase());
+      expect(names).toEqual([...names].sort());
+      expect(new Set([...first.body.items, ...second.body.items].map((c) => c.id)).size).toBe(4);
+      expect((await stack.http.get<ProblemJson>('/v1/contacts?status=sold', { token: owner.accessToken })).status).toBe(400);
+    });
+
+    it('keeps notes (create, edit, pin, delete) and shows them with history on the timeline', async () => {
+      const note = await stack.http.post<{ id: string }>(`/v1/contacts/${avas.id}/notes`, { body: 'Wants a garden' }, { token: ava.accessToken });
+      expect(note.status).toBe(201);
+      const pinned = await stack.http.patch<{ pinned: boolean; body: string }>(`/v1/contacts/${avas.id}/notes/${note.body.id}`, { pinned: true, body: 'Wants a big garden' }, { token: ava.accessToken });
+      expect(pinned.body).toMatchObject({ pinned: true, body: 'Wants a big garden' });
+      const second = await stack.http.post<{ id: string }>(`/v1/contacts/${avas.id}/notes`, { body: 'Call on Friday' }, { token: ava.accessToken });
+      const notes = await stack.http.get<Array<{ id: string }>>(`/v1/contacts/${avas.id}/notes`, { token: ava.accessToken });
+      expect(notes.body.map((n) => n.id)).toEqual([note.body.id, second.body.id]);
+      expect((await stack.http.delete(`/v1/contacts/${avas.id}/notes/${second.body.id}`, { token: ava.accessToken })).status).toBe(204);
+      expect((await stack.http.get<unknown[]>(`/v1/contacts/${avas.id}/notes`, { token: ava.accessToken })).body).toHaveLength(1);
+      const timeline = await stack.http.get<Page<{ kind: string }>>(`/v1/contacts/${avas.id}/timeline`, { token: ava.accessToken });
+      const kinds = timeline.body.items.map((entry) => entry.kind);
+      expect(kinds[kinds.length - 1]).toBe('contact.created');
+      expect(kinds).toEqual(expect.arrayContaining(['contact.status_changed', 'note.added', 'contact.assigned']));
+    });
+
+    it('soft-deletes: gone from reads and lists', async () => {
+      const doomed = await createContact(stack.http, ava.accessToken, { firstName: 'Temp', lastName: 'Lead' });
+      expect((await stack.http.delete(`/v1/contacts/${doomed.id}`, { token: ava.accessToken })).status).toBe(204);
+      expect((await stack.http.get(`/v1/contacts/${doomed.id}`, { token: ava.accessToken })).status).toBe(404);
+      const list = await stack.http.get<Page<ContactJson>>('/v1/contacts?q=temp', { token: owner.accessToken });
+      expect(list.body.items.map((c) => c.id)).not.toContain(doomed.id);
+    });
+  });
+
+  describe('POST /v1/contacts/:id/merge', () => {
+    it('keeps the survivor’s fields, gains the other’s emails, phones, tags and notes, and points the merged one at it', async () => {
+      const keep = await createContact(stack.http, ava.accessToken, { firstName: 'Sara', lastName: 'Kim', email: 'sara@example.test', tags: ['buyer'] });
+      const other = await createContact(stack.http, ava.accessToken, {
+        firstName: 'Sarah',
+        lastName: 'Kimura',
+        email: 'sara.k@example.test',
+        phone: uniquePhone(),
+        tags: ['investor'],
+        onDuplicate: 'create',
+      });
+      await stack.http.post(`/v1/contacts/${other.id}/notes`, { body: 'Met at open house' }, { token: ava.accessToken });
+      expect((await stack.http.post(`/v1/contacts/${keep.id}/merge`, { sourceId: other.id }, { token: ben.accessToken })).status).toBe(404);
+      expect((await stack.http.post(`/v1/contacts/${keep.id}/merge`, { sourceId: other.id }, { token: otherOrgOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.post<ProblemJson>(`/v1/contacts/${keep.id}/merge`, { sourceId: keep.id }, { token: ava.accessToken })).body.code).toBe('MERGE_SELF');
+      const merged = await stack.http.post<ContactJson>(`/v1/contacts/${keep.id}/merge`, { sourceId: other.id }, { token: ava.accessToken });
+      expect(merged.status).toBe(200);
+      expect(merged.body).toMatchObject({ firstName: 'Sara', lastName: 'Kim', emails: ['sara@example.test', 'sara.k@example.test'], phones: other.phones, tags: ['buyer', 'investor'] });
+      const gone = await stack.http.get<ProblemJson & { mergedIntoId: string }>(`/v1/contacts/${other.id}`, { token: ava.accessToken });
+      expect(gone.status).toBe(404);
+      expect(gone.body).toMatchObject({ code: 'CONTACT_MERGED', mergedIntoId: keep.id });
+      const notes = await stack.http.get<Array<{ body: string }>>(`/v1/contacts/${keep.id}/notes`, { token: ava.accessToken });
+      expect(notes.body.map((n) => n.body)).toEqual(['Met at open house']);
+    });
+  });
+
+  describe('custom fields', () => {
+    it('validates values against the organization’s typed definitions (admins define them)', async () => {
+      expect((await stack.http.post('/v1/contact-fields', { key: 'moving_date', label: 'Moving date', type: 'date' }, { token: ava.accessToken })).status).toBe(403);
+      expect((await stack.http.post('/v1/contact-fields', { key: 'moving_date', label: 'Moving date', type: 'date' }, { token: owner.accessToken })).status).toBe(201);
+      await stack.http.post('/v1/contact-fields', { key: 'financing', label: 'Financing', type: 'select', options: ['cash', 'loan'] }, { token: owner.accessToken });
+      const bad = await stack.http.post<ProblemJson>('/v1/contacts', { lastName: 'Field', customFields: { moving_date: 'soon', financing: 'barter', shoe_size: 9 } }, { token: ava.accessToken });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors!.map((e) => e.field).sort()).toEqual(['customFields.financing', 'customFields.moving_date', 'customFields.shoe_size']);
+      const good = await createContact(stack.http, ava.accessToken, { lastName: 'Field', customFields: { moving_date: '2027-03-01', financing: 'cash' } });
+      expect(good.customFields).toEqual({ moving_date: '2027-03-01', financing: 'cash' });
+      const otherOrg = await stack.http.get<unknown[]>('/v1/contact-fields', { token: otherOrgOwner.accessToken });
+      expect(otherOrg.body).toEqual([]);
+    });
+  });
+
+  describe('bulk changes', () => {
+    it('changes status and tags of all named contacts, or none when one is out of reach; at most 10,000 ids', async () => {
+      const a = await createContact(stack.http, ava.accessToken, { lastName: 'BulkA' });
+      const b = await createContact(stack.http, ava.accessToken, { lastName: 'BulkB' });
+      const foreign = await createContact(stack.http, outsider.accessToken, { lastName: 'BulkC' });
+      const refused = await stack.http.post<ProblemJson>('/v1/contacts/bulk/status', { ids: [a.id, b.id, foreign.id], status: 'nurturing' }, { token: ava.accessToken });
+      expect(refused.status).toBe(404);
+      expect((await stack.http.get<ContactJson>(`/v1/contacts/${a.id}`, { token: ava.accessToken })).body.status).toBe('new');
+      const done = await stack.http.post('/v1/contacts/bulk/status', { ids: [a.id, b.id], status: 'nurturing' }, { token: ava.accessToken });
+      expect(done.body).toEqual({ matched: 2, updated: 2 });
+      const tags = await stack.http.post('/v1/contacts/bulk/tags', { ids: [a.id, b.id], add: ['spring'] }, { token: ava.accessToken });
+      expect(tags.body).toEqual({ matched: 2, updated: 2 });
+      expect((await stack.http.get<ContactJson>(`/v1/contacts/${b.id}`, { token: ava.accessToken })).body).toMatchObject({ status: 'nurturing', tags: ['spring'] });
+      const tooMany = Array.from({ length: 10_001 }, (_, i) => `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`);
+      expect((await stack.http.post('/v1/contacts/bulk/status', { ids: tooMany, status: 'lost' }, { token: owner.accessToken })).status).toBe(400);
+      expect((await stack.http.post('/v1/contacts/bulk/assign', { ids: [a.id], ownerId: ben.userId }, { token: ava.accessToken })).status).toBe(403);
+      const assigned = await stack.http.post('/v1/contacts/bulk/assign', { ids: [a.id, b.id], ownerId: ben.userId }, { token: manager.accessToken });
+      expect(assigned.body).toEqual({ matched: 2, updated: 2 });
+      expect((await stack.http.get<ContactJson>(`/v1/contacts/${a.id}`, { token: ben.accessToken })).body.ownerId).toBe(ben.userId);
+      expect((await stack.http.post('/v1/contacts/bulk/status', { ids: [a.id], status: 'lost' }, { token: otherOrgOwner.accessToken })).status).toBe(404);
+    });
+  });
+});
