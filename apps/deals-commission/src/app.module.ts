@@ -7,6 +7,7 @@ import { CommissionRpcController } from './modules/commission/commission.rpc.con
 import { CommissionStatementsService } from './modules/commission/commission-statements.service';
 import { DealsEvents } from './modules/deals-events.service';
 import { IdentityDirectory } from './modules/identity-directory.service';
+import { OffersService } from './modules/offers/offers.service';
 import { PipelinesService } from './modules/pipelines/pipelines.service';
 import { CommissionReportService } from './modules/reports/commission-report.service';
 import { TransactionsRpcController } from './modules/transactions/transactions.rpc.controller';
@@ -39,6 +40,7 @@ export class DealsCommissionAppModule {
         IdentityDirectory,
         PipelinesService,
         TransactionsService,
+        OffersService,
         CommissionPlansService,
         CommissionStatementsService,
         CommissionReportService,

@@ -16,4 +16,8 @@ export enum DealsErrorCode {
   InvalidCursor = 'INVALID_CURSOR',
   InvalidPeriod = 'INVALID_PERIOD',
   ReportTooLarge = 'REPORT_TOO_LARGE',
+  OfferNotFound = 'OFFER_NOT_FOUND',
+  OfferNotOpen = 'OFFER_NOT_OPEN',
+  OfferExpired = 'OFFER_EXPIRED',
+  TransactionHasNoProperty = 'TRANSACTION_HAS_NO_PROPERTY',
 }

@@ -1,12 +1,13 @@
 import type { Type } from '@nestjs/common';
 import { AgentCommissionPlanHttpController, CommissionPlansHttpController, CommissionReportsHttpController } from './commission.http.controller';
-import { AgentTransactionsHttpController, PipelinesHttpController, TransactionsHttpController } from './transactions.http.controller';
+import { AgentTransactionsHttpController, OffersHttpController, PipelinesHttpController, TransactionsHttpController } from './transactions.http.controller';
 
 /** HTTP controllers of the deals routes (transactions, offers, commission plans, commission reports, invoices); listed in `API_CONTROLLERS`. */
 export const DEALS_HTTP_CONTROLLERS: Type[] = [
   TransactionsHttpController,
   PipelinesHttpController,
   AgentTransactionsHttpController,
+  OffersHttpController,
   CommissionPlansHttpController,
   AgentCommissionPlanHttpController,
   CommissionReportsHttpController,

@@ -5,6 +5,7 @@ import {
   DealsTransactionSubjects as S,
   type CommissionStatementView,
   type Page,
+  type TransactionOfferView,
   type TransactionPipelineView,
   type TransactionTimelineEntry,
   type TransactionView,
@@ -17,11 +18,14 @@ import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import {
   AgentTransactionsQueryDto,
+  CreateOfferDto,
   CreatePipelineDto,
   CreateTransactionDto,
+  ListOffersQueryDto,
   ListTransactionsQueryDto,
   StatementQueryDto,
   TimelineQueryDto,
+  UpdateOfferDto,
   UpdateTransactionDto,
 } from './dto/deals.dto';
 
@@ -147,5 +151,51 @@ export class AgentTransactionsHttpController {
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Param('agentId', dealsUuid('agentId')) agentId: string, @Query() query: AgentTransactionsQueryDto): Promise<Page<TransactionView>> {
     return this.rpc.call(S.list, request, { ...query, agentId }, { retries: 1 });
+  }
+}
+
+/** `/v1/offers`: offers on listings, recorded on a transaction; accepting one declines the others. */
+@ApiTags('transactions')
+@ApiBearerAuth()
+@Controller('offers')
+export class OffersHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Post()
+  @RequirePermission('transactions:write')
+  @Idempotent()
+  @ApiOperation({ summary: 'Record an offer (amount and earnest money in cents, financing, contingencies, expiry) on a transaction with a property' })
+  @ApiCreatedResponse({ description: 'The offer (status submitted)' })
+  @ApiProblems(400, 401, 403, 404, 422)
+  create(@Req() request: GatewayRequest, @Body() body: CreateOfferDto): Promise<TransactionOfferView> {
+    return this.rpc.call(S.offerCreate, request, body);
+  }
+
+  @Get()
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'Offers on transactions the caller can read, newest first (filters: property, transaction, status)' })
+  @ApiOkResponse({ description: 'A page of offers' })
+  @ApiProblems(400, 401, 403)
+  list(@Req() request: GatewayRequest, @Query() query: ListOffersQueryDto): Promise<Page<TransactionOfferView>> {
+    return this.rpc.call(S.offerList, request, query, { retries: 1 });
+  }
+
+  @Patch(':id')
+  @RequirePermission('transactions:write')
+  @ApiOperation({ summary: 'Counter (new terms), reject or withdraw an open offer' })
+  @ApiOkResponse({ description: 'The offer' })
+  @ApiProblems(400, 401, 403, 404, 409)
+  update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateOfferDto): Promise<TransactionOfferView> {
+    return this.rpc.call(S.offerUpdate, request, { ...body, id });
+  }
+
+  @Post(':id/accept')
+  @HttpCode(200)
+  @RequirePermission('transactions:write')
+  @ApiOperation({ summary: 'Accept an open offer: the listing’s other open offers are rejected, the transaction moves to the accepted stage at the offer price' })
+  @ApiOkResponse({ description: 'The accepted offer' })
+  @ApiProblems(400, 401, 403, 404, 409)
+  accept(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<TransactionOfferView> {
+    return this.rpc.call(S.offerAccept, request, { id });
   }
 }

@@ -3,7 +3,7 @@ import { outboxAndInboxDdl } from '@keyhouse/platform/messaging';
 
 /**
  * The deals-commission schema: pipelines, transactions and their activity (timeline and stage
- * history), commission plans, agents' plans, versioned commission statements, the outbox and the
+ * history), commission plans, agents' plans, versioned commission statements, offers on listings, the outbox and the
  * inbox. Money in `bigint` cents, rates in integer basis points. Every foreign key and every column a
  * list filters or sorts by is indexed.
  */
@@ -123,12 +123,34 @@ export class InitialDealsCommissionSchema1763769600002 implements MigrationInter
       `CREATE INDEX commission_statement_agent_close_idx ON commission_statement (org_id, agent_id, close_date) WHERE is_current`,
       `CREATE INDEX commission_statement_team_ids_idx ON commission_statement USING gin (team_ids)`,
       `CREATE INDEX commission_statement_plan_idx ON commission_statement (plan_id)`,
+      `CREATE TABLE offer (
+        id uuid PRIMARY KEY,
+        org_id uuid NOT NULL,
+        property_id uuid NOT NULL,
+        transaction_id uuid NOT NULL REFERENCES deal_transaction (id),
+        buyer_contact_id uuid,
+        buyer_name text,
+        amount_cents bigint NOT NULL CHECK (amount_cents >= 0),
+        earnest_money_cents bigint NOT NULL DEFAULT 0 CHECK (earnest_money_cents >= 0),
+        financing_type text NOT NULL,
+        contingencies text[] NOT NULL DEFAULT '{}',
+        expires_at timestamptz(3),
+        status text NOT NULL CHECK (status IN ('submitted', 'countered', 'accepted', 'rejected', 'withdrawn')),
+        accepted_at timestamptz(3),
+        created_by uuid,
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX offer_property_idx ON offer (org_id, property_id, created_at, id)`,
+      `CREATE INDEX offer_transaction_idx ON offer (transaction_id)`,
+      `CREATE UNIQUE INDEX offer_property_accepted_uq ON offer (property_id) WHERE status = 'accepted'`,
     ];
     for (const statement of statements) await queryRunner.query(statement);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const table of [
+      'offer',
       'commission_statement',
       'transaction_activity',
       'deal_transaction',

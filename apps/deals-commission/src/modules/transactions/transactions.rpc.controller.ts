@@ -4,19 +4,24 @@ import {
   type RequestEnvelope,
   type TransactionCreateRequest,
   type TransactionListRequest,
+  type TransactionOfferCreateRequest,
+  type TransactionOfferListRequest,
+  type TransactionOfferUpdateRequest,
   type TransactionPipelineCreateRequest,
   type TransactionUpdateRequest,
 } from '@keyhouse/contracts';
 import { RpcHandler } from '@keyhouse/platform/messaging';
+import { OffersService } from '../offers/offers.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { TransactionsService } from './transactions.service';
 
-/** NATS responders for transactions and pipelines. */
+/** NATS responders for transactions, pipelines and offers. */
 @Controller()
 export class TransactionsRpcController {
   constructor(
     private readonly transactions: TransactionsService,
     private readonly pipelines: PipelinesService,
+    private readonly offers: OffersService,
   ) {}
 
   @RpcHandler(S.create)
@@ -58,5 +63,25 @@ export class TransactionsRpcController {
   @RpcHandler(S.pipelineCreate)
   pipelineCreate(envelope: RequestEnvelope<TransactionPipelineCreateRequest>) {
     return this.pipelines.create(envelope);
+  }
+
+  @RpcHandler(S.offerCreate)
+  offerCreate(envelope: RequestEnvelope<TransactionOfferCreateRequest>) {
+    return this.offers.create(envelope);
+  }
+
+  @RpcHandler(S.offerList)
+  offerList(envelope: RequestEnvelope<TransactionOfferListRequest>) {
+    return this.offers.list(envelope);
+  }
+
+  @RpcHandler(S.offerUpdate)
+  offerUpdate(envelope: RequestEnvelope<TransactionOfferUpdateRequest>) {
+    return this.offers.update(envelope);
+  }
+
+  @RpcHandler(S.offerAccept)
+  offerAccept(envelope: RequestEnvelope<{ id: string }>) {
+    return this.offers.accept(envelope);
   }
 }

@@ -8,6 +8,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -19,7 +20,15 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { TRANSACTION_PARTICIPANT_ROLES, TRANSACTION_SIDES, type TransactionParticipantRole, type TransactionSide } from '@keyhouse/contracts';
+import {
+  OFFER_FINANCING_TYPES,
+  OFFER_STATUSES,
+  TRANSACTION_PARTICIPANT_ROLES,
+  TRANSACTION_SIDES,
+  type TransactionOfferFinancing,
+  type TransactionParticipantRole,
+  type TransactionSide,
+} from '@keyhouse/contracts';
 import { PageQueryDto } from '../../users/dto/users.dto';
 
 /** Largest amount accepted in cents: 2^53 − 1 (JavaScript's safe integer). */
@@ -275,3 +284,37 @@ export class CommissionReportQueryDto {
 
 export class TimelineQueryDto extends PageQueryDto {}
 
+
+export class CreateOfferDto {
+  @ApiProperty({ description: 'The transaction the offer is recorded on (its propertyId is the listing)' }) @IsUUID() transactionId: string;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() buyerContactId?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(200) buyerName?: string | null;
+  @ApiProperty({ description: 'cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) amount: number;
+  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) earnestMoney?: number;
+  @ApiProperty({ enum: OFFER_FINANCING_TYPES }) @IsIn(OFFER_FINANCING_TYPES) financingType: TransactionOfferFinancing;
+  @ApiPropertyOptional({ type: [String], example: ['inspection', 'appraisal', 'financing'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  contingencies?: string[];
+  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
+}
+
+export class UpdateOfferDto {
+  @ApiPropertyOptional({ enum: ['countered', 'rejected', 'withdrawn'], description: 'Changing the terms alone marks the offer countered' })
+  @IsOptional()
+  @IsIn(['countered', 'rejected', 'withdrawn'])
+  status?: 'countered' | 'rejected' | 'withdrawn';
+  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) amount?: number;
+  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) earnestMoney?: number;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(100, { each: true }) contingencies?: string[];
+  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
+}
+
+export class ListOffersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsUUID() propertyId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() transactionId?: string;
+  @ApiPropertyOptional({ enum: OFFER_STATUSES }) @IsOptional() @IsIn(OFFER_STATUSES) status?: (typeof OFFER_STATUSES)[number];
+}

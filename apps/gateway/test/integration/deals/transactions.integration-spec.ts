@@ -155,6 +155,60 @@ describe('deals: transactions', () => {
     });
   });
 
+  describe('offers', () => {
+    it('accepting one offer rejects the listing’s other open offers and moves the deal to accepted at the offer price', async () => {
+      const listing = await createTransaction(stack.http, org.agent1, { side: 'list', propertyId: randomUUID(), price: 60_000_000, stage: 'meeting' });
+      const token = org.agent1.accessToken;
+      const make = async (amount: number, buyerName: string) => {
+        const response = await stack.http.post<{ id: string; status: string }>(
+          '/v1/offers',
+          { transactionId: listing.id, amount, buyerName, earnestMoney: 1_000_000, financingType: 'conventional', contingencies: ['inspection', 'financing'] },
+          { token },
+        );
+        expect(response.status).toBe(201);
+        return response.body;
+      };
+      const low = await make(58_000_000, 'Low Buyer');
+      const high = await make(61_000_000, 'High Buyer');
+      const withdrawn = await make(59_000_000, 'Gone Buyer');
+      expect((await stack.http.patch(`/v1/offers/${withdrawn.id}`, { status: 'withdrawn' }, { token })).body).toMatchObject({ status: 'withdrawn' });
+      expect((await stack.http.patch(`/v1/offers/${low.id}`, { amount: 59_500_000 }, { token })).body).toMatchObject({ status: 'countered', amount: 59_500_000 });
+
+      expect((await stack.http.post(`/v1/offers/${high.id}/accept`, {}, { token: org.agent2.accessToken })).status).toBe(404);
+      expect((await stack.http.post(`/v1/offers/${high.id}/accept`, {}, { token: other.accessToken })).status).toBe(404);
+      const accepted = await stack.http.post(`/v1/offers/${high.id}/accept`, {}, { token });
+      expect(accepted.status).toBe(200);
+      expect(accepted.body).toMatchObject({ status: 'accepted' });
+      const offers = await stack.http.get<{ items: Array<{ id: string; status: string }> }>(`/v1/offers?transactionId=${listing.id}`, { token });
+      expect(Object.fromEntries(offers.body.items.map((offer) => [offer.id, offer.status]))).toEqual({
+        [low.id]: 'rejected',
+        [high.id]: 'accepted',
+        [withdrawn.id]: 'withdrawn',
+      });
+      const deal = await stack.http.get(`/v1/transactions/${listing.id}`, { token });
+      expect(deal.body).toMatchObject({ stage: 'accepted', price: 61_000_000, probability: 80 });
+      expect((await stack.http.post(`/v1/offers/${low.id}/accept`, {}, { token })).body.code).toBe('OFFER_NOT_OPEN');
+      expect(await dealsOutboxTypes(stack, listing.id)).toEqual(expect.arrayContaining(['deals.offer.accepted', 'deals.offer.rejected', 'deals.offer.withdrawn']));
+      expect((await stack.http.get<{ items: unknown[] }>(`/v1/offers?transactionId=${listing.id}`, { token: org.agent2.accessToken })).body.items).toEqual([]);
+    });
+
+    it('refuses an offer on a deal without a property (422) and an expired offer (409)', async () => {
+      const noProperty = await createTransaction(stack.http, org.agent1, {});
+      const response = await stack.http.post('/v1/offers', { transactionId: noProperty.id, amount: 1, financingType: 'cash' }, { token: org.agent1.accessToken });
+      expect(response.status).toBe(422);
+      expect(response.body.code).toBe('TRANSACTION_HAS_NO_PROPERTY');
+      const listing = await createTransaction(stack.http, org.agent1, { propertyId: randomUUID() });
+      const expired = await stack.http.post<{ id: string }>(
+        '/v1/offers',
+        { transactionId: listing.id, amount: 1, financingType: 'cash', expiresAt: '2020-01-01T00:00:00Z' },
+        { token: org.agent1.accessToken },
+      );
+      const accept = await stack.http.post(`/v1/offers/${expired.body.id}/accept`, {}, { token: org.agent1.accessToken });
+      expect(accept.status).toBe(409);
+      expect(accept.body.code).toBe('OFFER_EXPIRED');
+    });
+  });
+
   describe('scopes and refusals', () => {
     let deal1: { id: string };
 

@@ -16,6 +16,11 @@ export const DealsEventTypes = {
   commissionPlanUpdated: 'deals.commission_plan.updated',
   agentCommissionPlanAssigned: 'deals.agent.commission_plan_assigned',
   commissionStatementCreated: 'deals.commission.statement_created',
+  offerSubmitted: 'deals.offer.submitted',
+  offerCountered: 'deals.offer.countered',
+  offerAccepted: 'deals.offer.accepted',
+  offerRejected: 'deals.offer.rejected',
+  offerWithdrawn: 'deals.offer.withdrawn',
 } as const;
 
 export type DealsEventType = (typeof DealsEventTypes)[keyof typeof DealsEventTypes];

@@ -10,6 +10,10 @@ export const DealsTransactionSubjects = {
   timeline: 'deals.transactions.timeline',
   pipelineList: 'deals.pipelines.list',
   pipelineCreate: 'deals.pipelines.create',
+  offerCreate: 'deals.offers.create',
+  offerList: 'deals.offers.list',
+  offerUpdate: 'deals.offers.update',
+  offerAccept: 'deals.offers.accept',
 } as const;
 
 /** Side the brokerage represents: the buyer, the seller (listing side), or both. */
@@ -148,8 +152,58 @@ export interface TransactionListRequest extends PageQuery {
 /** One entry of a transaction's timeline (creation, changes, stage moves, statements). */
 export interface TransactionTimelineEntry {
   id: string;
-  kind: 'created' | 'updated' | 'stage_changed' | 'commission_computed' | 'deleted';
+  kind: 'created' | 'updated' | 'stage_changed' | 'commission_computed' | 'deleted' | 'offer_submitted' | 'offer_countered' | 'offer_rejected' | 'offer_withdrawn';
   at: string;
   actorId: string | null;
   data: Record<string, unknown>;
+}
+
+export const OFFER_STATUSES = ['submitted', 'countered', 'accepted', 'rejected', 'withdrawn'] as const;
+export type TransactionOfferStatus = (typeof OFFER_STATUSES)[number];
+export const OFFER_FINANCING_TYPES = ['cash', 'conventional', 'fha', 'va', 'usda', 'other'] as const;
+export type TransactionOfferFinancing = (typeof OFFER_FINANCING_TYPES)[number];
+
+/** An offer on a listing, made through a transaction (the buyer's deal or the listing deal). Money in cents. */
+export interface TransactionOfferView {
+  id: string;
+  propertyId: string;
+  transactionId: string;
+  buyerContactId: string | null;
+  buyerName: string | null;
+  amount: number;
+  earnestMoney: number;
+  financingType: TransactionOfferFinancing;
+  contingencies: string[];
+  expiresAt: string | null;
+  status: TransactionOfferStatus;
+  acceptedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TransactionOfferCreateRequest {
+  transactionId: string;
+  buyerContactId?: string | null;
+  buyerName?: string | null;
+  amount: number;
+  earnestMoney?: number;
+  financingType: TransactionOfferFinancing;
+  contingencies?: string[];
+  expiresAt?: string | null;
+}
+
+/** Counter (new amount/terms, status `countered`), reject or withdraw an open offer. */
+export interface TransactionOfferUpdateRequest {
+  id: string;
+  status?: 'countered' | 'rejected' | 'withdrawn';
+  amount?: number;
+  earnestMoney?: number;
+  contingencies?: string[];
+  expiresAt?: string | null;
+}
+
+export interface TransactionOfferListRequest extends PageQuery {
+  propertyId?: string;
+  transactionId?: string;
+  status?: TransactionOfferStatus;
 }
