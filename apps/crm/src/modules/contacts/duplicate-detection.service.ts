@@ -5,8 +5,8 @@ import type { CrmContactDuplicate } from '@keyhouse/contracts';
 /**
  * Trigram similarity (pg_trgm `similarity`, 0..1) from which two names are "the same" — only
  * when corroborated by the same ZIP code or the same last four phone digits (docs/adr/0008).
- * 0.6 accepts "Jon Smith" / "John Smith" (0.67) and "Katherine Lee" / "Catherine Lee" (0.63),
- * refuses "John Smith" / "Joan Smyth" (0.27).
+ * 0.6 accepts "Jon Smith" / "John Smith" (0.62), "Katherine Lee" / "Catherine Lee" (0.65) and
+ * "Jonathan Smyth" / "Jonathan Smith" (0.67); refuses "John Smith" / "Joan Smyth" (0.29).
  */
 export const NAME_SIMILARITY_THRESHOLD = 0.6;
 
