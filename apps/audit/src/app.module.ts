@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { AUDIT_CONFIG, type AuditConfig } from './config/audit.config';
@@ -12,6 +12,16 @@ import { AuditVerifyService } from './modules/logs/audit-verify.service';
 
 export const AUDIT_SERVICE_NAME = 'audit';
 
+/** The audit configuration, the ledger and the Kafka ingest, global so that health checks can inject the consumer. */
+@Global()
+@Module({})
+export class AuditIngestModule {
+  static forRoot(config: AuditConfig): DynamicModule {
+    const providers = [{ provide: AUDIT_CONFIG, useValue: config }, AuditLedger, AuditIngestConsumer];
+    return { module: AuditIngestModule, providers, exports: providers };
+  }
+}
+
 /**
  * The audit service: the append-only, hash-chained audit trail fed by the event stream (Kafka
  * consumer of every service's topic and the gateway's refusals), NATS responders for reading and
@@ -23,6 +33,7 @@ export class AuditAppModule {
     return {
       module: AuditAppModule,
       imports: [
+        AuditIngestModule.forRoot(config),
         ServiceCoreModule.forRoot({
           serviceName: AUDIT_SERVICE_NAME,
           platform: config,
@@ -50,9 +61,6 @@ export class AuditAppModule {
       ],
       controllers: [AuditLogsRpcController],
       providers: [
-        { provide: AUDIT_CONFIG, useValue: config },
-        AuditLedger,
-        AuditIngestConsumer,
         AuditLogsService,
         AuditVerifyService,
         AuditCheckpointJob,

@@ -20,6 +20,7 @@ import {
   OrganizationsHttpController,
 } from './organizations/organizations.http.controller';
 
+import { AccessDeniedRecorder } from './platform/access-denied.recorder';
 import { RateLimitGuard, REDIS_CLIENT } from './platform/rate-limit.guard';
 import { RedisModule } from './platform/redis.module';
 import { GatewayRpc } from './platform/rpc.service';
@@ -79,6 +80,7 @@ export class GatewayAppModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         GatewayRpc,
         TokenAuthenticationService,
+        AccessDeniedRecorder,
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: PermissionGuard },

@@ -77,7 +77,7 @@ export class AuditLogsService {
         if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
       }
       if (Object.keys(changes).length > 0) {
-        await this.ledger.append(manager, this.ownDraft(envelope, AuditEventTypes.settingsUpdated, 'settings', orgId, null, changes));
+        await this.ledger.append(manager, this.ownDraft(envelope, AuditEventTypes.settingsUpdated, 'settings', orgId, changes, null));
       }
       return after;
     });

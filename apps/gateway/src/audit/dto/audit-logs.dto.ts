@@ -1,0 +1,99 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { PageQueryDto } from '../../users/dto/users.dto';
+
+const ACTION = /^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Filters of `GET /v1/audit-logs` and `GET /v1/audit-logs/export`. */
+export class AuditLogQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Actor id: a user id or an API key id' })
+  @IsOptional() @IsString() @MaxLength(200) user?: string;
+
+  @ApiPropertyOptional({ description: 'Event type (`identity.user.role_changed`) or a prefix ending in `.*` (`identity.login.*`)' })
+  @IsOptional() @Matches(ACTION, { message: 'action must be an event type or a prefix ending in .*' }) @MaxLength(200) action?: string;
+
+  @ApiPropertyOptional({ description: 'Target model (`user`, `contact`, `transaction`)' })
+  @IsOptional() @IsString() @MaxLength(100) model?: string;
+
+  @ApiPropertyOptional({ description: 'Target record id' })
+  @IsOptional() @IsString() @MaxLength(200) recordId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Event time ≥ from' })
+  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Event time < to' })
+  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-21', description: 'One UTC day (YYYY-MM-DD)' })
+  @IsOptional() @Matches(DAY, { message: 'date must be YYYY-MM-DD' }) date?: string;
+}
+
+/** `GET /v1/audit-logs/verify`: bounds on the recording time (both optional; none = the whole chain). */
+export class AuditVerifyQueryDto {
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
+}
+
+export class AuditSettingsDto {
+  @ApiPropertyOptional({ description: 'Managers holding `audit:read` at team scope may read entries of their teams’ members' })
+  @IsOptional() @IsBoolean() managersMayRead?: boolean;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 30, maximum: 36500, description: 'Days entries are kept before archiving; null = forever' })
+  @IsOptional() @ValidateIf((_, value) => value !== null) @IsInt() @Min(30) @Max(36500) retentionDays?: number | null;
+}
+
+export class AuditActorViewDto {
+  @ApiProperty({ enum: ['user', 'api_key', 'system'] }) type: string;
+  @ApiProperty({ nullable: true, type: String }) id: string | null;
+  @ApiProperty({ nullable: true, type: String }) role: string | null;
+}
+
+export class AuditTargetViewDto {
+  @ApiProperty({ example: 'user' }) model: string;
+  @ApiProperty({ nullable: true, type: String }) id: string | null;
+}
+
+export class AuditEntryViewDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'Position in the organization’s chain (1, 2, 3…)' }) seq: number;
+  @ApiProperty({ example: 'identity.user.role_changed' }) action: string;
+  @ApiProperty({ type: AuditActorViewDto }) actor: AuditActorViewDto;
+  @ApiProperty({ type: AuditTargetViewDto }) target: AuditTargetViewDto;
+  @ApiProperty({ format: 'date-time' }) occurredAt: string;
+  @ApiProperty({ format: 'date-time' }) recordedAt: string;
+  @ApiProperty({ example: 'keyhouse/identity' }) source: string;
+  @ApiProperty({ nullable: true, type: String }) requestId: string | null;
+  @ApiProperty({ nullable: true, type: String }) ip: string | null;
+  @ApiProperty({ nullable: true, type: String }) userAgent: string | null;
+  @ApiProperty({ nullable: true, type: Object, description: '{ field: { from, to } }' }) changes: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: Object }) details: Record<string, unknown> | null;
+  @ApiProperty() eventId: string;
+  @ApiProperty({ description: 'SHA-256 hex of the previous entry' }) prevHash: string;
+  @ApiProperty({ description: 'SHA-256 hex of this entry (docs/adr/0015)' }) hash: string;
+}
+
+export class AuditEntryPageDto {
+  @ApiProperty({ type: [AuditEntryViewDto] }) items: AuditEntryViewDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class AuditChainBreakDto {
+  @ApiProperty() seq: number;
+  @ApiProperty({ nullable: true, type: String }) id: string | null;
+  @ApiProperty({ enum: ['hash_mismatch', 'prev_hash_mismatch', 'seq_gap', 'checkpoint_mismatch', 'checkpoint_beyond_head'] }) reason: string;
+}
+
+export class AuditVerifyViewDto {
+  @ApiProperty() ok: boolean;
+  @ApiProperty({ description: 'Entries checked' }) count: number;
+  @ApiProperty({ nullable: true, type: Number }) headSeq: number | null;
+  @ApiProperty({ nullable: true, type: String }) headHash: string | null;
+  @ApiProperty() checkpointsChecked: number;
+  @ApiPropertyOptional({ type: AuditChainBreakDto }) brokenAt?: AuditChainBreakDto;
+}
+
+export class AuditSettingsViewDto {
+  @ApiProperty() managersMayRead: boolean;
+  @ApiProperty({ nullable: true, type: Number }) retentionDays: number | null;
+}

@@ -1,0 +1,309 @@
+import type { DataSource } from 'typeorm';
+import { AUDIT_NIL_ORG, type AuditEntryView, type AuditVerifyResponse } from '@keyhouse/contracts';
+import { newId } from '@keyhouse/util';
+import { AuditCheckpointJob } from '../../../../audit/src/modules/checkpoint/audit-checkpoint.job';
+import { auditDatabase, auditLogs, publishEvents, testEvent, waitForAudit } from '../../support/audit-fixtures';
+import { createUser, login, PASSWORD, registerOrganization, type Session } from '../../support/fixtures';
+import { startStack, type TestStack } from '../../support/stack';
+
+/** Scalar count of a query run as the superuser. */
+async function count(db: DataSource, sql: string, params: unknown[]): Promise<number> {
+  const [row] = (await db.query(sql, params)) as Array<{ n: number }>;
+  return Number(row.n);
+}
+
+describe('Audit trail (identity events, other topics, gateway refusals)', () => {
+  let stack: TestStack;
+  let superuser: DataSource;
+  let auditRole: DataSource;
+  let owner: Session;
+  let agent: Session;
+  let other: Session;
+
+  beforeAll(async () => {
+    stack = await startStack({}, { services: ['audit'] });
+    superuser = await auditDatabase(stack, 'superuser');
+    auditRole = await auditDatabase(stack, 'audit');
+    owner = await registerOrganization(stack.http, 'Audit Realty');
+    other = await registerOrganization(stack.http, 'Other Realty');
+    agent = await createUser(stack.http, owner, 'agent');
+  });
+
+  afterAll(async () => {
+    await auditRole?.destroy();
+    await superuser?.destroy();
+    await stack?.stop();
+  });
+
+  describe('identity actions', () => {
+    it('records a user creation with the acting owner and a masked change set, exactly once', async () => {
+      const [entry] = await waitForAudit(stack.http, owner.accessToken, { action: 'identity.user.created', recordId: agent.userId }, (items) => items.length > 0);
+      expect(entry.actor).toEqual({ type: 'user', id: owner.userId, role: 'owner' });
+      expect(entry.target).toEqual({ model: 'user', id: agent.userId });
+      expect(entry.source).toBe('keyhouse/identity');
+      expect(entry.changes!.role).toEqual({ from: null, to: 'agent' });
+      expect(entry.changes!.email).toEqual({ from: null, to: `${agent.email[0]}***@example.test` });
+      expect(JSON.stringify(entry)).not.toContain(agent.email);
+      expect(JSON.stringify(entry)).not.toContain(PASSWORD);
+      expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE event_id = $1`, [entry.eventId])).toBe(1);
+    });
+
+    it('records a role change as role from → to, by the owner', async () => {
+      const changed = await stack.http.patch(`/v1/users/${agent.userId}`, { role: 'manager' }, { token: owner.accessToken });
+      expect(changed.status).toBe(200);
+      const [entry] = await waitForAudit(stack.http, owner.accessToken, { action: 'identity.user.role_changed', recordId: agent.userId }, (items) => items.length === 1);
+      expect(entry.changes).toEqual({ role: { from: 'agent', to: 'manager' } });
+      expect(entry.actor.id).toBe(owner.userId);
+      expect(entry.requestId).toMatch(/.+/);
+      await stack.http.patch(`/v1/users/${agent.userId}`, { role: 'agent' }, { token: owner.accessToken });
+      agent = await login(stack.http, agent.email);
+    });
+
+    it('records a failed login with the reason, ip and a masked address, and API key creation and revocation', async () => {
+      const failed = await stack.http.post('/v1/auth/login', { email: agent.email, password: 'wrong password entirely' }, { headers: { 'user-agent': 'audit-test/1' } });
+      expect(failed.status).toBe(401);
+      const created = await stack.http.post<{ id: string; key: string }>('/v1/api-keys', { name: 'Website', scopes: ['leads:write:org'] }, { token: owner.accessToken });
+      expect(created.status).toBe(201);
+      expect((await stack.http.delete(`/v1/api-keys/${created.body.id}`, { token: owner.accessToken })).status).toBeLessThan(300);
+
+      const [login] = await waitForAudit(stack.http, owner.accessToken, { action: 'identity.login.failed', recordId: agent.userId }, (items) => items.length === 1);
+      expect(login.details).toMatchObject({ reason: 'bad_credentials', method: 'password', email: `${agent.email[0]}***@example.test` });
+      expect(login.userAgent).toBe('audit-test/1');
+      expect(login.ip).toMatch(/127\.0\.0\.1/);
+      const keys = await waitForAudit(stack.http, owner.accessToken, { action: 'identity.api_key.*', recordId: created.body.id }, (items) => items.length === 2);
+      expect(keys.map((entry) => entry.action)).toEqual(['identity.api_key.revoked', 'identity.api_key.created']);
+      expect(JSON.stringify(keys)).not.toContain(created.body.key);
+    });
+  });
+
+  describe('redelivery and restarts', () => {
+    it('records an event delivered twice (crm.events) once, with its change set', async () => {
+      const event = testEvent('crm.contact.updated', owner.orgId, { contactId: 'c-1', changes: { stage: { from: 'lead', to: 'client' }, email: { from: 'a@b.co', to: 'c@d.co' } } }, {
+        actortype: 'user',
+        actorid: owner.userId,
+        actorrole: 'owner',
+        requestid: 'req-twice',
+      });
+      await publishEvents(stack, 'crm.events', [event]);
+      await publishEvents(stack, 'crm.events', [event]);
+      const [entry] = await waitForAudit(stack.http, owner.accessToken, { action: 'crm.contact.updated', recordId: event.subject }, (items) => items.length > 0);
+      expect(entry).toMatchObject({
+        eventId: event.id,
+        target: { model: 'contact', id: event.subject },
+        actor: { type: 'user', id: owner.userId, role: 'owner' },
+        requestId: 'req-twice',
+        changes: { stage: { from: 'lead', to: 'client' }, email: { from: 'a***@b.co', to: 'c***@d.co' } },
+      });
+      // a later event on the same topic proves the duplicate was consumed (and skipped) before it
+      const marker = testEvent('crm.contact.deleted', owner.orgId, {});
+      await publishEvents(stack, 'crm.events', [marker]);
+      await waitForAudit(stack.http, owner.accessToken, { recordId: marker.subject }, (items) => items.length === 1);
+      expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE event_id = $1`, [event.id])).toBe(1);
+    });
+
+    it('records every event of a burst exactly once across an audit restart (deals.events)', async () => {
+      const burst = Array.from({ length: 150 }, (_, i) =>
+        testEvent('deals.transaction.stage_changed', owner.orgId, { from: 'offer', to: `stage-${i}` }, { subject: `burst-${i}` }),
+      );
+      const sending = publishEvents(stack, 'deals.events', burst);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await stack.stopService('audit');
+      await sending;
+      // redeliver a third of the burst, as a relay that crashed before marking would
+      await publishEvents(stack, 'deals.events', burst.slice(0, 50));
+      await stack.startService('audit');
+      const ids = burst.map((event) => event.id);
+      const started = Date.now();
+      while ((await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE event_id = ANY($1)`, [ids])) < burst.length) {
+        if (Date.now() - started > 30_000) throw new Error('burst not recorded in time');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE event_id = ANY($1)`, [ids])).toBe(150);
+      expect(await count(superuser, `SELECT count(DISTINCT event_id) AS n FROM audit_entry WHERE event_id = ANY($1)`, [ids])).toBe(150);
+      const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: owner.accessToken });
+      expect(verify.body).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('GET /v1/audit-logs', () => {
+    it('refuses agents and managers (no audit:read) and records the refusal for the owner to see', async () => {
+      expect((await auditLogs(stack.http, agent.accessToken)).status).toBe(403);
+      const manager = await createUser(stack.http, owner, 'manager');
+      expect((await auditLogs(stack.http, manager.accessToken)).status).toBe(403);
+      expect((await stack.http.get('/v1/audit-logs/verify', { token: agent.accessToken })).status).toBe(403);
+      expect((await stack.http.get('/v1/audit-logs/export', { token: agent.accessToken })).status).toBe(403);
+      const [denied] = await waitForAudit(stack.http, owner.accessToken, { action: 'gateway.access.denied', user: agent.userId }, (items) => items.length >= 1);
+      expect(denied.target).toEqual({ model: 'access', id: expect.stringMatching(/^GET \/v1\/audit-logs/) });
+      expect(denied.details).toMatchObject({ status: 403, method: 'GET' });
+      expect(denied.actor).toEqual({ type: 'user', id: agent.userId, role: 'agent' });
+    });
+
+    it('records a 401 with bad credentials on a protected route in the platform chain', async () => {
+      const refused = await stack.http.get('/v1/users', { token: 'aaa.bbb.ccc' });
+      expect(refused.status).toBe(401);
+      const started = Date.now();
+      while (
+        (await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE org_id = $1 AND action = 'gateway.authentication.failed' AND request_id = $2`, [
+          AUDIT_NIL_ORG,
+          refused.headers.get('x-request-id'),
+        ])) !== 1
+      ) {
+        if (Date.now() - started > 20_000) throw new Error('401 not recorded');
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    });
+
+    it('shows an organization only its own entries (cross-organization isolation)', async () => {
+      const mine = await auditLogs(stack.http, other.accessToken, { limit: '100' });
+      expect(mine.status).toBe(200);
+      expect(mine.body.items.length).toBeGreaterThan(0);
+      expect(mine.body.items.every((entry) => entry.actor.id === other.userId || entry.actor.id === null)).toBe(true);
+      const foreign = await auditLogs(stack.http, other.accessToken, { recordId: agent.userId });
+      expect(foreign.body.items).toEqual([]);
+    });
+
+    it('filters by user, action, action prefix, model, record id, dates, and pages by cursor', async () => {
+      const all = await waitForAudit(stack.http, owner.accessToken, {}, (items) => items.length >= 10);
+      const byUser = (await auditLogs(stack.http, owner.accessToken, { user: owner.userId, limit: '100' })).body.items;
+      expect(byUser.length).toBeGreaterThan(0);
+      expect(byUser.every((entry) => entry.actor.id === owner.userId)).toBe(true);
+      const byPrefix = (await auditLogs(stack.http, owner.accessToken, { action: 'identity.user.*', limit: '100' })).body.items;
+      expect(new Set(byPrefix.map((entry) => entry.action))).toEqual(new Set(['identity.user.created', 'identity.user.role_changed']));
+      const byModel = (await auditLogs(stack.http, owner.accessToken, { model: 'api_key' })).body.items;
+      expect(byModel.map((entry) => entry.action).sort()).toEqual(['identity.api_key.created', 'identity.api_key.revoked']);
+      const future = (await auditLogs(stack.http, owner.accessToken, { from: new Date(Date.now() + 3_600_000).toISOString() })).body.items;
+      expect(future).toEqual([]);
+      const past = (await auditLogs(stack.http, owner.accessToken, { to: '2020-01-01T00:00:00.000Z' })).body.items;
+      expect(past).toEqual([]);
+      const today = (await auditLogs(stack.http, owner.accessToken, { date: new Date().toISOString().slice(0, 10), limit: '100' })).body.items;
+      expect(today.length).toBeGreaterThan(0);
+
+      const seen: AuditEntryView[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await auditLogs(stack.http, owner.accessToken, { limit: '7', ...(cursor ? { cursor } : {}) });
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      const seqs = seen.map((entry) => entry.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(seqs.length).toBeGreaterThanOrEqual(all.length);
+      expect((await auditLogs(stack.http, owner.accessToken, { action: 'Not An Action' })).status).toBe(400);
+      expect((await auditLogs(stack.http, owner.accessToken, { cursor: 'garbage' })).status).toBe(400);
+      expect((await auditLogs(stack.http, owner.accessToken, { nope: '1' })).status).toBe(400);
+    });
+
+    it('lets a team-scoped manager read their team only once the organization allows it', async () => {
+      const team = await stack.http.post<{ id: string }>('/v1/teams', { name: `North ${newId().slice(-6)}` }, { token: owner.accessToken });
+      expect(team.status).toBe(201);
+      const role = await stack.http.post('/v1/roles', { key: 'audit-lead', name: 'Audit lead', permissions: ['audit:read:team'] }, { token: owner.accessToken });
+      expect(role.status).toBe(201);
+      const lead = await createUser(stack.http, owner, 'audit-lead', { teamIds: [team.body.id] });
+      const member = await createUser(stack.http, owner, 'agent', { teamIds: [team.body.id] });
+      const refused = await auditLogs(stack.http, lead.accessToken);
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ code: 'AUDIT_TEAM_READ_DISABLED' });
+
+      expect((await stack.http.request('PUT', '/v1/audit-logs/settings', { token: agent.accessToken, json: { managersMayRead: true } })).status).toBe(403);
+      const allowed = await stack.http.request('PUT', '/v1/audit-logs/settings', { token: owner.accessToken, json: { managersMayRead: true } });
+      expect(allowed.status).toBe(200);
+      expect(allowed.body).toEqual({ managersMayRead: true, retentionDays: null });
+      const visible = await waitForAudit(stack.http, lead.accessToken, { action: 'identity.login.succeeded' }, (items) => items.some((entry) => entry.actor.id === member.userId));
+      const actors = new Set(visible.map((entry) => entry.actor.id));
+      expect(actors.has(owner.userId)).toBe(false);
+      expect(actors.has(agent.userId)).toBe(false);
+      expect((await stack.http.get('/v1/audit-logs/verify', { token: lead.accessToken })).status).toBe(403);
+      const [setting] = await waitForAudit(stack.http, owner.accessToken, { action: 'audit.settings.updated' }, (items) => items.length === 1);
+      expect(setting.changes).toEqual({ managersMayRead: { from: false, to: true } });
+    });
+
+    it('exports CSV with a header row and records the export', async () => {
+      const response = await stack.http.get<string>('/v1/audit-logs/export?action=identity.api_key.*', { token: owner.accessToken });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+      const lines = response.body.trim().split('\n');
+      expect(lines[0]).toBe('seq,id,occurredAt,recordedAt,action,actorType,actorId,actorRole,targetModel,targetId,source,requestId,ip,userAgent,changes,details,eventId,prevHash,hash');
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toContain('identity.api_key.revoked');
+      const [exported] = await waitForAudit(stack.http, owner.accessToken, { action: 'audit.log.exported' }, (items) => items.length === 1);
+      expect(exported.details).toEqual({ filters: { action: 'identity.api_key.*' } });
+    });
+  });
+
+  describe('tamper evidence', () => {
+    it('refuses UPDATE, DELETE and TRUNCATE to the audit role and to the superuser', async () => {
+      await waitForAudit(stack.http, owner.accessToken, {}, (items) => items.length > 0);
+      await stack.services.audit!.get(AuditCheckpointJob).checkpoint();
+      expect(await count(superuser, `SELECT count(*) AS n FROM audit_checkpoint WHERE org_id = $1`, [owner.orgId])).toBeGreaterThan(0);
+      for (const db of [auditRole, superuser]) {
+        await expect(db.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied|append-only/);
+        await expect(db.query(`DELETE FROM audit_entry WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied|append-only/);
+        await expect(db.query(`TRUNCATE audit_entry`)).rejects.toThrow(/permission denied|append-only/);
+        await expect(db.query(`DELETE FROM audit_checkpoint WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied|append-only/);
+      }
+      await expect(auditRole.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied for table audit_entry/);
+      await expect(superuser.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/append-only/);
+    });
+
+    it('verify reports ok with the count and head hash of an intact chain', async () => {
+      const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: other.accessToken });
+      const newest = (await auditLogs(stack.http, other.accessToken, { limit: '1' })).body.items[0];
+      expect(verify.body).toMatchObject({ ok: true, count: newest.seq, headSeq: newest.seq, headHash: newest.hash });
+      expect(verify.body.brokenAt).toBeUndefined();
+    });
+
+    it('finds a row forged by a superuser with replication role (the exact entry)', async () => {
+      const victim = await registerOrganization(stack.http, 'Forged Realty');
+      await login(stack.http, victim.email);
+      const entries = await waitForAudit(stack.http, victim.accessToken, {}, (items) => items.length >= 3);
+      const target = entries.find((entry) => entry.seq === 2)!;
+      const runner = superuser.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.query(`SET session_replication_role = replica`);
+        await runner.query(`UPDATE audit_entry SET actor_id = $2 WHERE id = $1`, [target.id, newId()]);
+        await runner.query(`SET session_replication_role = origin`);
+      } finally {
+        await runner.release();
+      }
+      const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
+      expect(verify.body).toMatchObject({ ok: false, count: 1, brokenAt: { seq: 2, id: target.id, reason: 'hash_mismatch' } });
+    });
+
+    it('finds a deleted middle row and a truncated tail (checkpoint beyond the head) after DISABLE TRIGGER', async () => {
+      const victim = await registerOrganization(stack.http, 'Truncated Realty');
+      await login(stack.http, victim.email);
+      await login(stack.http, victim.email);
+      const entries = await waitForAudit(stack.http, victim.accessToken, {}, (items) => items.length >= 4);
+      const head = entries[0].seq;
+      const job = stack.services.audit!.get(AuditCheckpointJob);
+      await job.checkpoint();
+      const [checkpoint] = (await superuser.query(`SELECT seq, hash FROM audit_checkpoint WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`, [victim.orgId])) as Array<{ seq: string; hash: string }>;
+      expect({ seq: Number(checkpoint.seq), hash: checkpoint.hash }).toEqual({ seq: head, hash: entries[0].hash });
+      const checkpointed = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
+      expect(checkpointed.body).toMatchObject({ ok: true, headSeq: head });
+      expect(checkpointed.body.checkpointsChecked).toBeGreaterThanOrEqual(1);
+
+      await superuser.query(`ALTER TABLE audit_entry DISABLE TRIGGER USER`);
+      try {
+        await superuser.query(`DELETE FROM audit_entry WHERE org_id = $1 AND seq = $2`, [victim.orgId, head]);
+      } finally {
+        await superuser.query(`ALTER TABLE audit_entry ENABLE TRIGGER USER`);
+      }
+      const truncated = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
+      expect(truncated.body).toMatchObject({ ok: false, brokenAt: { seq: head, id: null, reason: 'checkpoint_beyond_head' } });
+
+      await superuser.query(`ALTER TABLE audit_entry DISABLE TRIGGER USER`);
+      try {
+        await superuser.query(`DELETE FROM audit_entry WHERE org_id = $1 AND seq = 2`, [victim.orgId]);
+      } finally {
+        await superuser.query(`ALTER TABLE audit_entry ENABLE TRIGGER USER`);
+      }
+      const gap = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
+      expect(gap.body).toMatchObject({ ok: false, count: 1, brokenAt: { seq: 2, reason: 'seq_gap' } });
+    });
+  });
+});
