@@ -1,9 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { SecretCipher } from '@keyhouse/platform/auth';
+import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { LISTINGS_CONFIG, type ListingsConfig } from './config/listings.config';
 import { InitialListingsSchema1763769600001 } from './database/migrations/1763769600001-initial-listings-schema';
 import { EngagementRpcController } from './modules/engagement/engagement.rpc.controller';
 import { EngagementService } from './modules/engagement/engagement.service';
+import { MlsIngestService } from './modules/mls/mls-ingest.service';
+import { MlsRpcController } from './modules/mls/mls.rpc.controller';
+import { LISTINGS_SECRET_CIPHER, MlsSourcesService } from './modules/mls/mls-sources.service';
+import { LISTINGS_MLS_QUEUE, MlsSyncJob } from './modules/mls/mls-sync.job';
 import { PropertyImportService } from './modules/import/property-import.service';
 import { ListingsEvents } from './modules/listings-events.service';
 import { PropertiesRpcController } from './modules/properties/properties.rpc.controller';
@@ -31,10 +37,15 @@ export class ListingsAppModule {
           },
           opsToken: config.OPS_TOKEN,
         }),
+        QueueModule.registerQueues(LISTINGS_MLS_QUEUE),
       ],
-      controllers: [PropertiesRpcController, EngagementRpcController],
+      controllers: [PropertiesRpcController, EngagementRpcController, MlsRpcController],
       providers: [
         { provide: LISTINGS_CONFIG, useValue: config },
+        {
+          provide: LISTINGS_SECRET_CIPHER,
+          useFactory: () => new SecretCipher(config.LISTINGS_ENCRYPTION_KEYS.ring, config.LISTINGS_ENCRYPTION_KEYS.activeKeyId),
+        },
         ListingsEvents,
         PropertyAccess,
         PropertyWriter,
@@ -42,6 +53,9 @@ export class ListingsAppModule {
         PropertySearchService,
         PropertyImportService,
         EngagementService,
+        MlsIngestService,
+        MlsSourcesService,
+        MlsSyncJob,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { ContactListingsHttpController, PropertyEngagementHttpController, SavedSearchesHttpController } from './engagement.http.controller';
+import { MlsSourcesHttpController, MlsWebhookHttpController } from './mls.http.controller';
 import { GeoHttpController, PropertiesHttpController } from './properties.http.controller';
 
 /** HTTP controllers of the listings routes (properties, geo search, comparables, MLS webhook, saved searches); listed in `API_CONTROLLERS`. */
@@ -9,4 +10,6 @@ export const LISTINGS_HTTP_CONTROLLERS: Type[] = [
   PropertyEngagementHttpController,
   ContactListingsHttpController,
   SavedSearchesHttpController,
+  MlsSourcesHttpController,
+  MlsWebhookHttpController,
 ];

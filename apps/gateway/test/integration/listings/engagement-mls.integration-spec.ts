@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import { createUser, registerOrganization, type Session } from '../../support/fixtures';
 import { outboxEvents, propertyBody, type Page, type Problem, type Property } from '../../support/listings-fixtures';
 import { startStack, type TestStack } from '../../support/stack';
@@ -120,6 +123,174 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const bad = await stack.http.post<Problem>('/v1/saved-searches', { contactId: contact, name: 'x', filters: {}, geometry: { type: 'Polygon', coordinates: [area[0].slice(0, 4)] } }, { token: org.accessToken });
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('INVALID_GEOMETRY');
+    });
+  });
+
+  describe('MLS sync (RESO Web API pull)', () => {
+    type Reso = Record<string, unknown> & { ListingKey: string; ModificationTimestamp: string };
+    type Run = { status: string; pages: number; fetched: number; created: number; updated: number; unchanged: number; removed: number; failed: number; errors: Array<{ listingKey: string | null; reasons: string[] }> };
+    const records: Reso[] = [];
+    const requests: URL[] = [];
+    let failAtSkip: number | null = null;
+    let server: Server;
+    let base: string;
+    let sourceId: string;
+
+    const reso = (key: string, stamp: string, extra: Record<string, unknown> = {}): Reso => ({
+      ListingKey: key,
+      ListingId: `N-${key}`,
+      StandardStatus: 'Active',
+      PropertyType: 'Residential',
+      ListPrice: 650000.0,
+      City: 'Seattle',
+      PostalCode: '98103',
+      Latitude: 47.66,
+      Longitude: -122.35,
+      BedroomsTotal: 3,
+      BathroomsTotalInteger: 2,
+      LivingArea: 1700,
+      ModificationTimestamp: stamp,
+      ...extra,
+    });
+
+    beforeAll(async () => {
+      // A RESO Web API stand-in: Property with $filter (ModificationTimestamp gt), $orderby, $top, $skip and @odata.nextLink.
+      server = createServer((req, res) => {
+        const url = new URL(req.url!, base);
+        requests.push(url);
+        if (req.headers.authorization !== 'Bearer mls-secret-token') {
+          res.writeHead(401).end();
+          return;
+        }
+        const filter = url.searchParams.get('$filter');
+        const top = Number(url.searchParams.get('$top'));
+        const skip = Number(url.searchParams.get('$skip') ?? 0);
+        if (failAtSkip !== null && skip === failAtSkip) {
+          res.writeHead(500).end();
+          return;
+        }
+        const since = filter ? new Date(filter.replace('ModificationTimestamp gt ', '')) : null;
+        const matching = records
+          .filter((r) => !since || new Date(r.ModificationTimestamp) > since)
+          .sort((a, b) => a.ModificationTimestamp.localeCompare(b.ModificationTimestamp));
+        const body: Record<string, unknown> = { '@odata.context': `${base}/$metadata#Property`, value: matching.slice(skip, skip + top) };
+        if (skip + top < matching.length) {
+          const next = new URL(url.toString());
+          next.searchParams.set('$skip', String(skip + top));
+          body['@odata.nextLink'] = next.toString();
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/reso`;
+    });
+
+    afterAll(async () => {
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    const sync = () => stack.http.post<Run & Problem>(`/v1/mls-sources/${sourceId}/sync`, {}, { token: owner.accessToken });
+
+    it('configures a source with its token encrypted at rest; agents and other organizations cannot', async () => {
+      const body = { name: 'Test MLS', baseUrl: base, accessToken: 'mls-secret-token', pageSize: 2 };
+      expect((await stack.http.post('/v1/mls-sources', body, { token: agent.accessToken })).status).toBe(403);
+      const created = await stack.http.post<{ id: string; accessToken?: string; highWaterMark: string | null }>('/v1/mls-sources', body, { token: owner.accessToken });
+      expect(created.status).toBe(201);
+      expect(created.body.accessToken).toBeUndefined();
+      expect(created.body.highWaterMark).toBeNull();
+      sourceId = created.body.id;
+      const db = new Client({ connectionString: stack.env.LISTINGS_DATABASE_URL });
+      await db.connect();
+      const stored = await db.query<{ credentials_ciphertext: string }>('SELECT credentials_ciphertext FROM listings.mls_source WHERE id = $1', [sourceId]);
+      await db.end();
+      expect(stored.rows[0].credentials_ciphertext).toMatch(/^v1\./);
+      expect(stored.rows[0].credentials_ciphertext).not.toContain('mls-secret-token');
+      expect((await stack.http.post(`/v1/mls-sources/${sourceId}/sync`, {}, { token: otherOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.get(`/v1/mls-sources/${sourceId}/runs`, { token: otherOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.get<Page<unknown>>('/v1/mls-sources', { token: otherOwner.accessToken })).body.items).toEqual([]);
+    });
+
+    it('pulls every page following @odata.nextLink, then only what changed after the high-water mark: status changes, removals and refused records', async () => {
+      records.push(
+        reso('M1', '2026-01-01T00:00:01Z'),
+        reso('M2', '2026-01-01T00:00:02Z', { StandardStatus: 'ActiveUnderContract' }),
+        reso('M3', '2026-01-01T00:00:03Z'),
+        reso('M4', '2026-01-01T00:00:04Z'),
+        reso('M5', '2026-01-01T00:00:05Z'),
+      );
+      const first = await sync();
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ status: 'succeeded', pages: 3, fetched: 5, created: 5, updated: 0, failed: 0 });
+      expect(requests[0].searchParams.get('$filter')).toBeNull();
+      expect(requests[0].searchParams.get('$orderby')).toBe('ModificationTimestamp asc');
+      expect(requests[0].searchParams.get('$top')).toBe('2');
+      const listed = await stack.http.get<Page<Property>>('/v1/properties?limit=100', { token: owner.accessToken });
+      const m2 = listed.body.items.find((p) => p.listingKey === 'M2')!;
+      expect(m2).toMatchObject({ origin: 'mls', standardStatus: 'Active Under Contract', listPrice: 65_000_000, livingArea: 1700 });
+
+      records.splice(1, 2,
+        reso('M2', '2026-01-02T00:00:00Z', { StandardStatus: 'Closed', ClosePrice: 640000, CloseDate: '2025-12-30' }),
+        reso('M3', '2026-01-02T00:00:01Z', { StandardStatus: 'Delete' }),
+      );
+      records.push(reso('M6', '2026-01-02T00:00:02Z', { StandardStatus: 'Closed' }));
+      requests.length = 0;
+      const second = await sync();
+      expect(requests[0].searchParams.get('$filter')).toBe('ModificationTimestamp gt 2026-01-01T00:00:05.000Z');
+      expect(second.body).toMatchObject({ status: 'succeeded', fetched: 3, created: 0, updated: 1, removed: 1, failed: 1 });
+      expect(second.body.errors).toEqual([{ listingKey: 'M6', reasons: ['ClosePrice: is required when standardStatus is Closed', 'CloseDate: is required when standardStatus is Closed'] }]);
+      expect((await stack.http.get(`/v1/properties/${m2.id}`, { token: owner.accessToken })).body).toMatchObject({ standardStatus: 'Closed', closePrice: 64_000_000 });
+      const statusChanges = await outboxEvents<{ from: string; to: string }>(stack, 'listings.property.status_changed');
+      expect(statusChanges.filter((e) => e.subject === m2.id).map((e) => [e.data.from, e.data.to])).toEqual([['Active Under Contract', 'Closed']]);
+      const afterRemoval = await stack.http.get<Page<Property>>('/v1/properties?limit=100', { token: owner.accessToken });
+      expect(afterRemoval.body.items.map((p) => p.listingKey).filter((k) => k.startsWith('M')).sort()).toEqual(['M1', 'M2', 'M4', 'M5']);
+    });
+
+    it('records a failed run when a page fails, keeps what earlier pages committed, and resumes from that high-water mark', async () => {
+      records.push(reso('M7', '2026-01-03T00:00:01Z'), reso('M8', '2026-01-03T00:00:02Z'), reso('M9', '2026-01-03T00:00:03Z'));
+      failAtSkip = 2;
+      const failed = await sync();
+      expect(failed.body).toMatchObject({ status: 'failed', pages: 1, created: 2 });
+      expect(failed.body.errors[0].reasons[0]).toMatch(/500/);
+      failAtSkip = null;
+      requests.length = 0;
+      const resumed = await sync();
+      expect(requests[0].searchParams.get('$filter')).toBe('ModificationTimestamp gt 2026-01-03T00:00:02.000Z');
+      expect(resumed.body).toMatchObject({ status: 'succeeded', fetched: 1, created: 1 });
+      const runs = await stack.http.get<Page<Run>>(`/v1/mls-sources/${sourceId}/runs`, { token: owner.accessToken });
+      expect(runs.body.items.map((r) => r.status)).toEqual(['succeeded', 'failed', 'succeeded', 'succeeded']);
+      const sources = await stack.http.get<Page<{ highWaterMark: string }>>('/v1/mls-sources', { token: owner.accessToken });
+      expect(sources.body.items[0].highWaterMark).toBe('2026-01-03T00:00:03.000Z');
+      const completed = await outboxEvents(stack, 'listings.mls_sync.completed');
+      expect(completed.filter((e) => e.subject === sourceId)).toHaveLength(4);
+    });
+  });
+
+  describe('POST /v1/webhooks/mls', () => {
+    it('accepts RESO records with an API key holding listings:write, answers failures by index, and is idempotent', async () => {
+      const key = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'MLS partner', scopes: ['listings:write:org'] }, { token: owner.accessToken });
+      expect(key.status).toBe(201);
+      const readOnly = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'Reader', scopes: ['listings:read:org'] }, { token: owner.accessToken });
+      const batch = {
+        '@odata.context': 'https://mls.example/Property',
+        value: [
+          { ListingKey: 'W1', StandardStatus: 'Active', PropertyType: 'Residential', ListPrice: 425000.5, City: 'Kent', ModificationTimestamp: '2026-02-01T10:00:00Z' },
+          { ListingKey: 'W2', StandardStatus: 'Sold', ModificationTimestamp: '2026-02-01T10:00:00Z' },
+          { ListingKey: 'M1', StandardStatus: 'Delete', ModificationTimestamp: '2026-02-01T10:00:00Z' },
+        ],
+      };
+      const first = await stack.http.post<Record<string, unknown>>('/v1/webhooks/mls', batch, { apiKey: key.body.key });
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ received: 3, created: 1, updated: 0, removed: 1 });
+      expect(first.body.failed).toEqual([{ index: 1, listingKey: 'W2', reasons: [expect.stringContaining('StandardStatus')] }]);
+      const again = await stack.http.post<Record<string, unknown>>('/v1/webhooks/mls', batch, { apiKey: key.body.key });
+      expect(again.body).toMatchObject({ received: 3, created: 0, updated: 0, unchanged: 2, removed: 0 });
+      const listed = await stack.http.get<Page<Property>>('/v1/properties?city=Kent', { token: owner.accessToken });
+      expect(listed.body.items.map((p) => [p.listingKey, p.listPrice, p.origin])).toEqual([['W1', 42_500_050, 'mls']]);
+      expect((await stack.http.post('/v1/webhooks/mls', batch, { apiKey: readOnly.body.key })).status).toBe(403);
+      expect((await stack.http.post('/v1/webhooks/mls', batch, { token: agent.accessToken })).status).toBe(403);
+      expect((await stack.http.post('/v1/webhooks/mls', { value: 'x' }, { apiKey: key.body.key })).status).toBe(400);
+      const foreign = await stack.http.get<Page<Property>>('/v1/properties?city=Kent', { token: otherOwner.accessToken });
+      expect(foreign.body.items).toEqual([]);
     });
   });
 });

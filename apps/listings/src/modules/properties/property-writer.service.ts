@@ -116,7 +116,6 @@ export class PropertyWriter {
       `WITH old AS (
          SELECT ${PROPERTY_COLUMNS}, p.deleted_at FROM property p
          WHERE p.org_id = $1 AND p.listing_key IN (SELECT x.listing_key FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET})
-         FOR UPDATE
        ), upserted AS (
          INSERT INTO property AS p (id, org_id, listing_key, origin, mls_source_id, location, list_agent_id, modification_timestamp, ${DATA_COLUMNS.join(', ')})
          SELECT x.id, $1, x.listing_key, $3, $4::uuid, ${LOCATION}, x.list_agent_id, coalesce(x.modification_timestamp, now()), ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}
@@ -132,17 +131,19 @@ export class PropertyWriter {
              IS DISTINCT FROM
                (${compared.map((c) => (c === 'list_agent_id' ? 'coalesce(excluded.list_agent_id, p.list_agent_id)' : `excluded.${c}`)).join(', ')}, public.ST_AsBinary(excluded.location), true))
            AND ($3 <> 'mls' OR excluded.modification_timestamp >= p.modification_timestamp)
-         RETURNING ${PROPERTY_COLUMNS}, (xmax = 0) AS inserted
+         RETURNING ${PROPERTY_COLUMNS}
        )
        SELECT u.*, row_to_json(o.*) AS old FROM upserted u LEFT JOIN old o ON o.listing_key = u.listing_key`,
       [orgId, JSON.stringify(input), origin, mlsSourceId],
-    )) as Array<PropertyRow & { inserted: boolean; old: (Omit<PropertyRow, 'modification_timestamp' | 'created_at'> & { modification_timestamp: string; created_at: string }) | null }>;
+    )) as Array<PropertyRow & { old: (Omit<PropertyRow, 'modification_timestamp' | 'created_at'> & { modification_timestamp: string; created_at: string }) | null }>;
     const events: Array<DomainEventInput & { type: (typeof ListingsEventTypes)[keyof typeof ListingsEventTypes] }> = [];
     const changedIds: string[] = [];
     for (const row of rows) {
       const after = toPropertyView(row);
       changedIds.push(after.id);
-      if (row.inserted || !row.old) {
+      // `old` reads the statement's snapshot, from before the upsert (no FOR UPDATE: a lock taken
+      // after the same statement changed the row would skip it); a row absent from it was inserted.
+      if (!row.old) {
         summary.outcomes.set(after.listingKey, 'created');
         summary.created += 1;
         events.push({ type: ListingsEventTypes.propertyCreated, subject: after.id, orgId, data: snapshotOf(after) });

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
+
+export class CreateMlsSourceDto {
+  @ApiProperty({ maxLength: 200, example: 'NWMLS' }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+
+  @ApiProperty({ example: 'https://api.mls.example/reso/odata', description: 'RESO Web API service root; `Property` is requested below it' })
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
+  @MaxLength(2000)
+  baseUrl: string;
+
+  @ApiProperty({ description: 'Bearer token for the MLS; stored encrypted, never returned' }) @IsString() @IsNotEmpty() @MaxLength(4000) accessToken: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200, description: '$top of each page' }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1440, default: 15, description: 'Minutes between pulls' }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
+}
+
+/** `{ "value": [ RESO Property records in PascalCase ] }` as an OData response carries them. */
+export class MlsWebhookDto {
+  @ApiPropertyOptional({ name: '@odata.context' }) @IsOptional() @IsString() @MaxLength(2000) '@odata.context'?: string;
+
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    maxItems: 1000,
+    example: [{ ListingKey: 'abc123', StandardStatus: 'Active', ListPrice: 650000, ModificationTimestamp: '2026-03-01T10:00:00Z' }],
+    description: 'RESO Property records (prices in dollars as RESO sends them); StandardStatus "Delete" removes a listing',
+  })
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsObject({ each: true })
+  value: Array<Record<string, unknown>>;
+}
+
+export class MlsSourceViewDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() baseUrl: string;
+  @ApiProperty() pageSize: number;
+  @ApiProperty() intervalMinutes: number;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Largest ModificationTimestamp pulled' }) highWaterMark: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class MlsSourcePageDto {
+  @ApiProperty({ type: [MlsSourceViewDto] }) items: MlsSourceViewDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class MlsSyncRunViewDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) sourceId: string;
+  @ApiProperty({ enum: ['running', 'succeeded', 'failed'] }) status: string;
+  @ApiProperty() pages: number;
+  @ApiProperty() fetched: number;
+  @ApiProperty() created: number;
+  @ApiProperty() updated: number;
+  @ApiProperty() unchanged: number;
+  @ApiProperty() removed: number;
+  @ApiProperty() failed: number;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) errors: unknown[];
+  @ApiProperty({ format: 'date-time' }) startedAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) finishedAt: string | null;
+  @ApiProperty({ nullable: true, type: Number }) durationMs: number | null;
+}
+
+export class MlsSyncRunPageDto {
+  @ApiProperty({ type: [MlsSyncRunViewDto] }) items: MlsSyncRunViewDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class MlsWebhookResultDto {
+  @ApiProperty() received: number;
+  @ApiProperty() created: number;
+  @ApiProperty() updated: number;
+  @ApiProperty() unchanged: number;
+  @ApiProperty() removed: number;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: '{ index, listingKey, reasons[] } of each refused record' }) failed: unknown[];
+}

@@ -1,0 +1,77 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ListingsMlsSubjects as S, type MlsSourceView, type MlsSyncRunView, type MlsWebhookResponse, type Page } from '@keyhouse/contracts';
+import { RequirePermission } from '@keyhouse/platform/auth';
+import type { GatewayRequest } from '../platform/gateway-request';
+import { Idempotent } from '../platform/idempotency.interceptor';
+import { ApiProblems } from '../platform/problem-details.dto';
+import { GatewayRpc } from '../platform/rpc.service';
+import { PageQueryDto } from '../users/dto/users.dto';
+import { uuidParam } from '../users/users.http.controller';
+import { CreateMlsSourceDto, MlsSourcePageDto, MlsSourceViewDto, MlsSyncRunPageDto, MlsSyncRunViewDto, MlsWebhookDto, MlsWebhookResultDto } from './dto/mls.dto';
+
+/** `/v1/mls-sources`: RESO Web API sources pulled on a schedule (admin). */
+@ApiTags('listings')
+@ApiBearerAuth()
+@Controller('mls-sources')
+export class MlsSourcesHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Post()
+  @RequirePermission('listings:import')
+  @Idempotent()
+  @ApiOperation({ summary: 'Configure an MLS source (RESO Web API root and bearer token, stored encrypted)' })
+  @ApiCreatedResponse({ type: MlsSourceViewDto })
+  @ApiProblems(400, 401, 403)
+  create(@Req() request: GatewayRequest, @Body() body: CreateMlsSourceDto): Promise<MlsSourceView> {
+    return this.rpc.call(S.sourceCreate, request, body);
+  }
+
+  @Get()
+  @RequirePermission('listings:import')
+  @ApiOperation({ summary: 'MLS sources of the organization' })
+  @ApiOkResponse({ type: MlsSourcePageDto })
+  @ApiProblems(400, 401, 403)
+  list(@Req() request: GatewayRequest, @Query() query: PageQueryDto): Promise<Page<MlsSourceView>> {
+    return this.rpc.call(S.sourceList, request, query, { retries: 1 });
+  }
+
+  @Post(':id/sync')
+  @HttpCode(200)
+  @RequirePermission('listings:import')
+  @ApiOperation({ summary: 'Pull now: runs the sync job for this source and answers its run record' })
+  @ApiOkResponse({ type: MlsSyncRunViewDto })
+  @ApiProblems(400, 401, 403, 404, 409)
+  sync(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<MlsSyncRunView> {
+    return this.rpc.call(S.sourceSync, request, { id }, { timeoutMs: 120_000 });
+  }
+
+  @Get(':id/runs')
+  @RequirePermission('listings:import')
+  @ApiOperation({ summary: 'Sync runs of a source, newest first (counts, errors, duration)' })
+  @ApiOkResponse({ type: MlsSyncRunPageDto })
+  @ApiProblems(400, 401, 403, 404)
+  runs(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Query() query: PageQueryDto): Promise<Page<MlsSyncRunView>> {
+    return this.rpc.call(S.runList, request, { ...query, sourceId: id }, { retries: 1 });
+  }
+}
+
+/** `/v1/webhooks/mls`: partner push of RESO Property records. */
+@ApiTags('listings')
+@ApiSecurity('apiKey')
+@Controller('webhooks')
+export class MlsWebhookHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Post('mls')
+  @HttpCode(200)
+  @RequirePermission('listings:write')
+  @ApiOperation({
+    summary: 'Push RESO Property records ({ "value": [...] }, PascalCase, prices in dollars) with an API key holding listings:write (org); idempotent; answers which records failed and why',
+  })
+  @ApiOkResponse({ type: MlsWebhookResultDto })
+  @ApiProblems(400, 401, 403, 413)
+  webhook(@Req() request: GatewayRequest, @Body() body: MlsWebhookDto): Promise<MlsWebhookResponse> {
+    return this.rpc.call(S.webhook, request, { value: body.value }, { timeoutMs: 30_000 });
+  }
+}
