@@ -1,10 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply } from 'fastify';
 import {
   CrmContactSubjects as S,
   type CrmBulkResult,
+  CRM_IMPORT_FIELDS,
   type CrmContactAssignmentView,
+  type CrmContactDataExport,
+  type CrmImportField,
+  type CrmImportResult,
+  type CrmImportRowsRequest,
   type CrmContactNoteView,
   type CrmContactView,
   type CrmCustomFieldView,
@@ -12,6 +19,7 @@ import {
   type Page,
 } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
 import type { GatewayRequest } from '../platform/gateway-request';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
@@ -25,6 +33,7 @@ import {
   CreateContactDto,
   CreateCustomFieldDto,
   CreateNoteDto,
+  ImportQueryDto,
   ListContactsQueryDto,
   MergeContactDto,
   TimelineQueryDto,
@@ -32,6 +41,68 @@ import {
   UpdateNoteDto,
 } from './dto/contacts.dto';
 import { ContactPageDto, ContactViewDto } from './dto/views.dto';
+
+/** Most rows one CSV export answers. */
+export const EXPORT_MAX_ROWS = 50_000;
+const IMPORT_CHUNK = 500;
+const IMPORT_MAX_ROWS = 20_000;
+
+const EXPORT_COLUMNS: Array<[string, (contact: CrmContactView) => string]> = [
+  ['id', (c) => c.id],
+  ['firstName', (c) => c.firstName ?? ''],
+  ['lastName', (c) => c.lastName ?? ''],
+  ['email', (c) => c.email ?? ''],
+  ['phone', (c) => c.phone ?? ''],
+  ['type', (c) => c.type ?? ''],
+  ['status', (c) => c.status],
+  ['score', (c) => c.score],
+  ['ownerId', (c) => c.ownerId ?? ''],
+  ['source', (c) => c.source ?? ''],
+  ['tags', (c) => c.tags.join(';')],
+  ['postalCode', (c) => c.address.postalCode ?? ''],
+  ['city', (c) => c.address.city ?? ''],
+  ['lastContactedAt', (c) => c.lastContactedAt ?? ''],
+  ['createdAt', (c) => c.createdAt],
+];
+
+/**
+ * Parses a CSV document with a header row and maps its columns to import fields: by `mapping`
+ * (JSON object header → field) or, without it, headers equal to a field name (case-insensitive).
+ * Row numbers count the header as row 1. A CSV that cannot be parsed is a 400.
+ */
+export function mapCsv(csv: string, mappingJson?: string): CrmImportRowsRequest['rows'] {
+  let records: string[][];
+  try {
+    records = parse(csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+  } catch (error) {
+    throw DomainException.validation([{ field: 'body', message: `is not valid CSV: ${(error as Error).message}` }]);
+  }
+  if (records.length < 2) throw DomainException.validation([{ field: 'body', message: 'needs a header row and at least one row' }]);
+  if (records.length - 1 > IMPORT_MAX_ROWS) throw DomainException.validation([{ field: 'body', message: `has more than ${IMPORT_MAX_ROWS} rows` }]);
+  let mapping: Record<string, string> = {};
+  if (mappingJson) {
+    try {
+      mapping = JSON.parse(mappingJson) as Record<string, string>;
+    } catch {
+      throw DomainException.validation([{ field: 'mapping', message: 'must be a JSON object of CSV header → field' }]);
+    }
+    const bad = Object.values(mapping).filter((field) => !(CRM_IMPORT_FIELDS as readonly string[]).includes(field));
+    if (typeof mapping !== 'object' || bad.length > 0) throw DomainException.validation([{ field: 'mapping', message: `unknown fields: ${bad.join(', ')}` }]);
+  }
+  const header = records[0];
+  const fields = header.map((name) => {
+    if (mappingJson) return (mapping[name] as CrmImportField | undefined) ?? null;
+    return CRM_IMPORT_FIELDS.find((field) => field.toLowerCase() === name.replace(/[\s_-]/g, '').toLowerCase()) ?? null;
+  });
+  if (!fields.some(Boolean)) throw DomainException.validation([{ field: 'mapping', message: 'maps no CSV column to a contact field' }]);
+  return records.slice(1).map((record, i) => {
+    const values: Partial<Record<CrmImportField, string>> = {};
+    fields.forEach((field, column) => {
+      if (field && record[column]) values[field] = record[column];
+    });
+    return { row: i + 2, values };
+  });
+}
 
 /**
  * `/v1/contacts`: leads and clients. Agents reach the contacts they own, managers their teams',
@@ -93,6 +164,46 @@ export class ContactsHttpController {
     return this.rpc.call(S.bulkTags, request, body, { timeoutMs: 60_000 });
   }
 
+  @Get('export')
+  @RequirePermission('contacts:export')
+  @ApiOperation({ summary: `Export the filtered contact list as CSV (same filters as the list; at most ${EXPORT_MAX_ROWS} rows)` })
+  @ApiProduces('text/csv')
+  @ApiProblems(400, 401, 403)
+  async export(@Req() request: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query() query: ListContactsQueryDto): Promise<string> {
+    const lines: string[][] = [EXPORT_COLUMNS.map((column) => column[0])];
+    let cursor: string | undefined;
+    do {
+      const page = await this.rpc.call<Page<CrmContactView>>(S.list, request, { ...query, limit: 100, cursor }, { retries: 1 });
+      for (const contact of page.items) lines.push(EXPORT_COLUMNS.map(([, pick]) => pick(contact)));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && lines.length <= EXPORT_MAX_ROWS);
+    void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="contacts.csv"');
+    return stringify(lines);
+  }
+
+  @Post('import')
+  @RequirePermission('contacts:write')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Import contacts from a text/csv body with a header row. mapping (query, JSON) maps CSV headers to fields (firstName, lastName, email, phone, type, status, source, tags, postalCode, city, state, street, minPriceCents, maxPriceCents); without it headers named like the fields are used. Each row is validated and deduplicated (merged, or skipped with onDuplicate=skip); answers created, merged and rejected rows with reasons',
+  })
+  @ApiConsumes('text/csv')
+  @ApiProblems(400, 401, 403, 413)
+  async import(@Req() request: GatewayRequest, @Body() body: unknown, @Query() query: ImportQueryDto): Promise<CrmImportResult> {
+    if (typeof body !== 'string') throw DomainException.validation([{ field: 'body', message: 'must be a text/csv document' }]);
+    const rows = mapCsv(body, query.mapping);
+    const total: CrmImportResult = { created: 0, merged: 0, rejected: [] };
+    for (let start = 0; start < rows.length; start += IMPORT_CHUNK) {
+      const chunk = rows.slice(start, start + IMPORT_CHUNK);
+      const result = await this.rpc.call<CrmImportResult>(S.importRows, request, { rows: chunk, onDuplicate: query.onDuplicate ?? 'merge' }, { timeoutMs: 120_000 });
+      total.created += result.created;
+      total.merged += result.merged;
+      total.rejected.push(...result.rejected);
+    }
+    return total;
+  }
+
   @Get(':id')
   @RequirePermission('contacts:read')
   @ApiOperation({ summary: 'A contact with its score and the reasons' })
@@ -138,6 +249,24 @@ export class ContactsHttpController {
   @ApiProblems(400, 401, 403, 404)
   assign(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: AssignContactDto): Promise<CrmContactView> {
     return this.rpc.call(S.assign, request, { id, ownerId: body.ownerId ?? null, reason: body.reason });
+  }
+
+  @Get(':id/data-export')
+  @RequirePermission('contacts:export')
+  @ApiOperation({ summary: 'Privacy export: everything the crm holds about the person (JSON)' })
+  @ApiProblems(401, 403, 404)
+  dataExport(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<CrmContactDataExport> {
+    return this.rpc.call(S.dataExport, request, { id });
+  }
+
+  @Post(':id/erase')
+  @RequirePermission('contacts:erase')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Privacy erasure (admin): personal fields erased, history kept anonymised, crm.contact.erased emitted' })
+  @ApiNoContentResponse()
+  @ApiProblems(401, 403, 404)
+  async erase(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<void> {
+    await this.rpc.call(S.erase, request, { id });
   }
 
   @Get(':id/assignment')

@@ -14,6 +14,7 @@ import {
   type CrmContactNoteUpdateRequest,
   type CrmContactUpdateRequest,
   type CrmCustomFieldCreateRequest,
+  type CrmImportRowsRequest,
   type CrmLeadEventRequest,
   type CrmPondClaimRequest,
   type CrmPondCreateRequest,
@@ -25,7 +26,9 @@ import { RpcHandler } from '@keyhouse/platform/messaging';
 import { AssignmentRulesService } from '../assignment/assignment-rules.service';
 import { IntakeService } from '../intake/intake.service';
 import { TimelineService } from '../timeline/timeline.service';
+import { ContactImportService } from './contact-import.service';
 import { ContactNotesService } from './contact-notes.service';
+import { ContactPrivacyService } from './contact-privacy.service';
 import { ContactsService } from './contacts.service';
 import { CustomFieldsService } from './custom-fields.service';
 
@@ -39,6 +42,8 @@ export class ContactsRpcController {
     private readonly timeline: TimelineService,
     private readonly intake: IntakeService,
     private readonly rules: AssignmentRulesService,
+    private readonly privacy: ContactPrivacyService,
+    private readonly imports: ContactImportService,
   ) {}
 
   @RpcHandler(S.create)
@@ -119,6 +124,21 @@ export class ContactsRpcController {
   @RpcHandler(S.noteDelete)
   noteDelete(envelope: RequestEnvelope<{ contactId: string; noteId: string }>) {
     return this.notes.delete(envelope);
+  }
+
+  @RpcHandler(S.dataExport)
+  dataExport(envelope: RequestEnvelope<{ id: string }>) {
+    return this.privacy.export(envelope);
+  }
+
+  @RpcHandler(S.erase)
+  erase(envelope: RequestEnvelope<{ id: string }>) {
+    return this.privacy.erase(envelope);
+  }
+
+  @RpcHandler(S.importRows)
+  importRows(envelope: RequestEnvelope<CrmImportRowsRequest>) {
+    return this.imports.importRows(envelope);
   }
 
   @RpcHandler(S.fieldList)

@@ -214,6 +214,16 @@ export class ContactsService {
     });
   }
 
+  /** Gives a just-created contact to `ownerId` (a manual assignment, recorded and emitted). */
+  async assignOwner(wc: WriteContext, row: ContactRow, ownerId: string, reason: string): Promise<void> {
+    await this.engine.assign(wc, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');
+  }
+
+  /** Routes a just-created contact by the assignment rules. */
+  async routeNew(wc: WriteContext, row: ContactRow): Promise<void> {
+    await this.engine.route(wc, row);
+  }
+
   private async manualAssign(wc: WriteContext, actor: Actor, row: ContactRow, ownerId: string | null, reason: string): Promise<void> {
     if (ownerId) await this.assertAssignable(wc.manager, actor, ownerId);
     await this.engine.assign(wc, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');

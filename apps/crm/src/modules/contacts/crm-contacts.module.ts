@@ -8,7 +8,9 @@ import { IntakeService } from '../intake/intake.service';
 import { CrmEvents } from '../shared/crm-events.service';
 import { TimelineService } from '../timeline/timeline.service';
 import { ContactLookup } from './contact-lookup.service';
+import { ContactImportService } from './contact-import.service';
 import { ContactNotesService } from './contact-notes.service';
+import { ContactPrivacyService } from './contact-privacy.service';
 import { ContactWriter } from './contact-writer.service';
 import { ContactsRpcController } from './contacts.rpc.controller';
 import { ContactsService } from './contacts.service';
@@ -34,6 +36,8 @@ export class CrmContactsModule {
       AssignmentEngine,
       ContactsService,
       ContactNotesService,
+      ContactPrivacyService,
+      ContactImportService,
       IntakeService,
       AssignmentRulesService,
       SpeedToLeadJob,

@@ -183,3 +183,8 @@ export class CreateCustomFieldDto {
 }
 
 export class TimelineQueryDto extends PageQueryDto {}
+
+export class ImportQueryDto {
+  @ApiPropertyOptional({ description: 'JSON object: CSV header → field, e.g. {"E-mail":"email","Zip":"postalCode"}' }) @IsOptional() @IsString() @MaxLength(5000) mapping?: string;
+  @ApiPropertyOptional({ enum: ['merge', 'skip'], default: 'merge' }) @IsOptional() @IsIn(['merge', 'skip']) onDuplicate?: 'merge' | 'skip';
+}

@@ -258,4 +258,70 @@ describe('CRM contacts (through the gateway)', () => {
       expect((await stack.http.post('/v1/contacts/bulk/status', { ids: [a.id], status: 'lost' }, { token: otherOrgOwner.accessToken })).status).toBe(404);
     });
   });
+
+  describe('CSV import and export', () => {
+    it('imports mapped rows: creates, merges duplicates, rejects bad rows with the reason per row', async () => {
+      const csv = [
+        'Given,Family,E-mail,Zip,Kind',
+        'Tara,Nolan,tara@example.test,98105,buyer',
+        'Lena,Ortiz,LENA@example.test,,seller',
+        'Bad,Mail,not-an-email,,buyer',
+        'Odd,Type,odd@example.test,,landlord',
+        ',,,,',
+        'Uma,Vance,uma@example.test,98103,investor',
+      ].join('\n');
+      const mapping = encodeURIComponent(JSON.stringify({ Given: 'firstName', Family: 'lastName', 'E-mail': 'email', Zip: 'postalCode', Kind: 'type' }));
+      const response = await stack.http.request<{ created: number; merged: number; rejected: Array<{ row: number; field?: string; reason: string }> }>('POST', `/v1/contacts/import?mapping=${mapping}`, {
+        raw: csv,
+        headers: { 'content-type': 'text/csv' },
+        token: ava.accessToken,
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ created: 2, merged: 1 });
+      expect(response.body.rejected.map((r) => [r.row, r.field ?? r.reason])).toEqual([
+        [4, 'email'],
+        [5, 'type'],
+        [6, 'the row has no name, email or phone'],
+      ]);
+      const tara = await stack.http.get<Page<ContactJson>>('/v1/contacts?q=tara@example.test', { token: ava.accessToken });
+      expect(tara.body.items[0]).toMatchObject({ ownerId: ava.userId, type: 'buyer', source: 'import' });
+      const client = await createUser(stack.http, owner, 'client');
+      expect((await stack.http.request('POST', '/v1/contacts/import', { raw: csv, headers: { 'content-type': 'text/csv' }, token: client.accessToken })).status).toBe(403);
+      expect((await stack.http.request('POST', '/v1/contacts/import', { raw: 'just one line', headers: { 'content-type': 'text/csv' }, token: ava.accessToken })).status).toBe(400);
+    });
+
+    it('exports the filtered list the caller can see as CSV; agents lack contacts:export', async () => {
+      expect((await stack.http.get('/v1/contacts/export', { token: ava.accessToken })).status).toBe(403);
+      const response = await stack.http.request<string>('GET', '/v1/contacts/export?type=investor', { token: manager.accessToken });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/csv');
+      const lines = response.body.trim().split('\n');
+      expect(lines[0]).toBe('id,firstName,lastName,email,phone,type,status,score,ownerId,source,tags,postalCode,city,lastContactedAt,createdAt');
+      expect(lines.slice(1).map((line) => line.split(',')[3])).toEqual(['uma@example.test']);
+      const foreign = await stack.http.request<string>('GET', '/v1/contacts/export?type=investor', { token: otherOrgOwner.accessToken });
+      expect(foreign.body.trim().split('\n')).toHaveLength(1);
+    });
+  });
+
+  describe('privacy', () => {
+    it('exports everything held about a person, then erases it keeping an anonymised history', async () => {
+      const person = await createContact(stack.http, ava.accessToken, { firstName: 'Eve', lastName: 'Private', email: 'eve@example.test', phone: uniquePhone() });
+      await stack.http.post(`/v1/contacts/${person.id}/notes`, { body: 'Lives at 12 Elm St' }, { token: ava.accessToken });
+      expect((await stack.http.get(`/v1/contacts/${person.id}/data-export`, { token: ava.accessToken })).status).toBe(403);
+      expect((await stack.http.get(`/v1/contacts/${person.id}/data-export`, { token: otherOrgOwner.accessToken })).status).toBe(404);
+      const exported = await stack.http.get<{ contact: ContactJson; notes: Array<{ body: string }>; timeline: unknown[] }>(`/v1/contacts/${person.id}/data-export`, {
+        token: manager.accessToken,
+      });
+      expect(exported.status).toBe(200);
+      expect(exported.body.contact.email).toBe('eve@example.test');
+      expect(exported.body.notes.map((n) => n.body)).toEqual(['Lives at 12 Elm St']);
+      expect(exported.body.timeline.length).toBeGreaterThan(0);
+      expect((await stack.http.post(`/v1/contacts/${person.id}/erase`, {}, { token: manager.accessToken })).status).toBe(403);
+      expect((await stack.http.post(`/v1/contacts/${person.id}/erase`, {}, { token: otherOrgOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.post(`/v1/contacts/${person.id}/erase`, {}, { token: owner.accessToken })).status).toBe(204);
+      expect((await stack.http.get(`/v1/contacts/${person.id}`, { token: owner.accessToken })).status).toBe(404);
+      const again = await stack.http.post<ContactJson>('/v1/contacts', { firstName: 'Eve', lastName: 'Private', email: 'eve@example.test' }, { token: ava.accessToken });
+      expect(again.status).toBe(201);
+    });
+  });
 });

@@ -16,6 +16,7 @@ export const CrmContactEventTypes = {
   contactNoteAdded: 'crm.contact.note_added',
   contactNoteUpdated: 'crm.contact.note_updated',
   contactNoteDeleted: 'crm.contact.note_deleted',
+  contactErased: 'crm.contact.erased',
   leadCaptured: 'crm.lead.captured',
   assignmentRuleCreated: 'crm.assignment_rule.created',
   assignmentRuleUpdated: 'crm.assignment_rule.updated',

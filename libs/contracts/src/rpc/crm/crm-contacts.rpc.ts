@@ -36,6 +36,9 @@ export const CrmContactSubjects = {
   pondCreate: 'crm.ponds.create',
   pondList: 'crm.ponds.list',
   pondClaim: 'crm.ponds.claim',
+  dataExport: 'crm.contacts.data-export',
+  erase: 'crm.contacts.erase',
+  importRows: 'crm.contacts.import-rows',
 } as const;
 
 export const CRM_CONTACT_TYPES = ['buyer', 'seller', 'renter', 'investor'] as const;
@@ -438,4 +441,34 @@ export interface CrmPondClaimRequest {
   id: string;
   /** The contact to claim; the oldest unclaimed one when absent. */
   contactId?: string;
+}
+
+/** Everything the crm service holds about one person (privacy data export, JSON). */
+export interface CrmContactDataExport {
+  exportedAt: string;
+  contact: CrmContactView;
+  notes: CrmContactNoteView[];
+  timeline: CrmTimelineEntry[];
+  formSubmissions: Array<{ id: string; formType: string; answers: Record<string, unknown>; utm: Record<string, unknown>; source: string | null; consent: Record<string, unknown>; receivedAt: string }>;
+  leadEvents: Array<{ id: string; source: string; externalId: string; type: string; payload: unknown; occurredAt: string }>;
+  assignments: CrmAssignmentRecord[];
+}
+
+/** Fields a CSV column can map to (`POST /v1/contacts/import`). */
+export const CRM_IMPORT_FIELDS = [
+  'firstName', 'lastName', 'email', 'phone', 'type', 'status', 'source', 'tags', 'postalCode', 'city', 'state', 'street', 'minPriceCents', 'maxPriceCents',
+] as const;
+export type CrmImportField = (typeof CRM_IMPORT_FIELDS)[number];
+
+export interface CrmImportRowsRequest {
+  /** Rows already mapped to import fields; `row` is the 1-based CSV line number (header = 1). */
+  rows: Array<{ row: number; values: Partial<Record<CrmImportField, string>> }>;
+  /** Duplicates: `merge` into the existing contact (default) or `skip` (rejected with reason duplicate). */
+  onDuplicate?: 'merge' | 'skip';
+}
+
+export interface CrmImportResult {
+  created: number;
+  merged: number;
+  rejected: Array<{ row: number; reason: string; field?: string }>;
 }

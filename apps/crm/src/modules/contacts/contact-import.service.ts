@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  CRM_CONTACT_STATUSES,
+  CRM_CONTACT_TYPES,
+  CRM_LEAD_SOURCES,
+  type CrmContactInput,
+  type CrmImportResult,
+  type CrmImportRowsRequest,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { requireScope } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { ContactLookup } from './contact-lookup.service';
+import { derive, mergeStates, stateOf } from './contact-state';
+import { ContactWriter } from './contact-writer.service';
+import { ContactsService, probeOf } from './contacts.service';
+import { DuplicateDetection } from './duplicate-detection.service';
+
+/** Most rows per import RPC (the gateway sends a large file in several calls). */
+export const IMPORT_ROWS_PER_CALL = 500;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * CSV import (`POST /v1/contacts/import`): each mapped row is validated and deduplicated on its
+ * own (one transaction per row, so a bad row rejects only itself). A duplicate is merged into the
+ * existing contact by the intake rule (existing fields win) or skipped; created contacts belong to
+ * the importing agent (own scope) or go through the assignment rules. Answers counts and the
+ * reason for each rejected row.
+ */
+@Injectable()
+export class ContactImportService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly contacts: ContactsService,
+    private readonly writer: ContactWriter,
+    private readonly duplicates: DuplicateDetection,
+    private readonly lookup: ContactLookup,
+  ) {}
+
+  async importRows(envelope: RequestEnvelope<CrmImportRowsRequest>): Promise<CrmImportResult> {
+    const actor = envelope.actor!;
+    const scope = requireScope(actor, 'contacts:write');
+    if (envelope.data.rows.length > IMPORT_ROWS_PER_CALL) throw DomainException.validation([{ field: 'rows', message: `at most ${IMPORT_ROWS_PER_CALL} rows per call` }]);
+    const result: CrmImportResult = { created: 0, merged: 0, rejected: [] };
+    for (const { row, values } of envelope.data.rows) {
+      const problem = checkRow(values);
+      if (problem) {
+        result.rejected.push({ row, ...problem });
+        continue;
+      }
+      const input: CrmContactInput = {
+        firstName: values.firstName || null,
+        lastName: values.lastName || null,
+        email: values.email || null,
+        phone: values.phone || null,
+        type: (values.type as CrmContactInput['type']) || null,
+        status: (values.status as CrmContactInput['status']) || undefined,
+        source: (values.source as CrmContactInput['source']) || 'import',
+        tags: values.tags ? values.tags.split(/[;,]/) : undefined,
+        address: { street: values.street, city: values.city, state: values.state, postalCode: values.postalCode },
+        preferences: values.minPriceCents || values.maxPriceCents
+          ? { minPriceCents: values.minPriceCents ? Number(values.minPriceCents) : null, maxPriceCents: values.maxPriceCents ? Number(values.maxPriceCents) : null }
+          : undefined,
+      };
+      try {
+        const outcome = await this.contacts.write(envelope, async (wc) => {
+          const state = await this.writer.stateFromInput(wc.manager, actor.orgId, input);
+          const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state), 1);
+          if (found[0]) {
+            if (envelope.data.onDuplicate === 'skip') return `duplicate of ${found[0].id} (${found[0].reason})`;
+            const existing = await this.lookup.visible(wc.manager, actor, 'contacts:write', found[0].id, true).catch(() => null);
+            if (!existing) return `duplicate of a contact you cannot change (${found[0].reason})`;
+            const next = mergeStates(stateOf(existing), state);
+            derive(next);
+            await this.writer.save(wc, existing, next, 'contact.updated_by_import');
+            return 'merged';
+          }
+          if (scope === 'own') state.owner_id = null;
+          const created = await this.writer.insert(wc, actor.orgId, state, { timelineData: { imported: true, row } });
+          if (scope === 'own' && actor.userId) await this.contacts.assignOwner(wc, created, actor.userId, 'Imported by the agent');
+          else await this.contacts.routeNew(wc, created);
+          return 'created';
+        });
+        if (outcome === 'created') result.created += 1;
+        else if (outcome === 'merged') result.merged += 1;
+        else result.rejected.push({ row, reason: outcome });
+      } catch (error) {
+        if (error instanceof DomainException && error.kind === 'validation') {
+          result.rejected.push({ row, reason: error.errors?.[0]?.message ?? error.message, field: error.errors?.[0]?.field });
+        } else {
+          throw error;
+        }
+      }
+    }
+    return result;
+  }
+
+}
+
+function checkRow(values: Record<string, string | undefined>): { reason: string; field?: string } | null {
+  if (!values.email && !values.phone && !values.lastName && !values.firstName) return { reason: 'the row has no name, email or phone' };
+  if (values.email && !EMAIL.test(values.email)) return { reason: 'is not an email address', field: 'email' };
+  if (values.type && !(CRM_CONTACT_TYPES as readonly string[]).includes(values.type)) return { reason: `must be one of ${CRM_CONTACT_TYPES.join(', ')}`, field: 'type' };
+  if (values.status && !(CRM_CONTACT_STATUSES as readonly string[]).includes(values.status)) return { reason: `must be one of ${CRM_CONTACT_STATUSES.join(', ')}`, field: 'status' };
+  if (values.source && !(CRM_LEAD_SOURCES as readonly string[]).includes(values.source)) return { reason: `must be one of ${CRM_LEAD_SOURCES.join(', ')}`, field: 'source' };
+  for (const field of ['minPriceCents', 'maxPriceCents']) {
+    if (values[field] && !/^\d{1,13}$/.test(values[field]!)) return { reason: 'must be a whole number of cents', field };
+  }
+  return null;
+}
