@@ -10,6 +10,10 @@ import { MlsIngestService } from './modules/mls/mls-ingest.service';
 import { MlsRpcController } from './modules/mls/mls.rpc.controller';
 import { LISTINGS_SECRET_CIPHER, MlsSourcesService } from './modules/mls/mls-sources.service';
 import { LISTINGS_MLS_QUEUE, MlsSyncJob } from './modules/mls/mls-sync.job';
+import { LocalNearbyPlacesAdapter } from './modules/places/local-nearby-places.adapter';
+import { NEARBY_PLACES_PROVIDER } from './modules/places/nearby-places.port';
+import { PlacesRpcController } from './modules/places/places.rpc.controller';
+import { PlacesService } from './modules/places/places.service';
 import { PropertyImportService } from './modules/import/property-import.service';
 import { ListingsEvents } from './modules/listings-events.service';
 import { PropertiesRpcController } from './modules/properties/properties.rpc.controller';
@@ -39,7 +43,7 @@ export class ListingsAppModule {
         }),
         QueueModule.registerQueues(LISTINGS_MLS_QUEUE),
       ],
-      controllers: [PropertiesRpcController, EngagementRpcController, MlsRpcController],
+      controllers: [PropertiesRpcController, EngagementRpcController, MlsRpcController, PlacesRpcController],
       providers: [
         { provide: LISTINGS_CONFIG, useValue: config },
         {
@@ -56,6 +60,8 @@ export class ListingsAppModule {
         MlsIngestService,
         MlsSourcesService,
         MlsSyncJob,
+        { provide: NEARBY_PLACES_PROVIDER, useClass: LocalNearbyPlacesAdapter },
+        PlacesService,
       ],
     };
   }

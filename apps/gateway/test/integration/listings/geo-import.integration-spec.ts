@@ -259,4 +259,36 @@ describe('Listings: King County import and geo search through the gateway', () =
       expect(noArea.status).toBe(422);
     });
   });
+
+  describe('nearby places', () => {
+    it('loads places (admin only) and answers those near a listing, nearest first, by category; another organization gets 404', async () => {
+      const org = await registerOrganization(stack.http, 'Places Realty');
+      const home = await stack.http.post<Property>('/v1/properties', propertyBody({ latitude: 47.6615, longitude: -122.3503 }), { token: org.accessToken });
+      const places = [
+        { name: 'B.F. Day Elementary', category: 'school', latitude: 47.6555, longitude: -122.3510 },
+        { name: 'Fremont Library', category: 'other', latitude: 47.6573, longitude: -122.3505 },
+        { name: 'Ballard High', category: 'school', latitude: 47.6767, longitude: -122.3770 },
+        { name: 'Far Away School', category: 'school', latitude: 47.75, longitude: -122.2 },
+      ];
+      const loaded = await stack.http.post<{ created: number; updated: number }>('/v1/places', { places }, { token: org.accessToken });
+      expect(loaded.status).toBe(200);
+      expect(loaded.body).toMatchObject({ created: 4, updated: 0 });
+      expect((await stack.http.post<{ updated: number }>('/v1/places', { places: places.slice(0, 1) }, { token: org.accessToken })).body).toMatchObject({ created: 0, updated: 1 });
+      expect((await stack.http.post('/v1/places', { places }, { token: agent.accessToken })).status).toBe(403);
+      const expected = places
+        .filter((p) => p.category === 'school')
+        .map((p) => ({ name: p.name, d: haversineMeters(47.6615, -122.3503, p.latitude, p.longitude) }))
+        .filter((p) => p.d <= 3000)
+        .sort((a, b) => a.d - b.d);
+      const nearby = await stack.http.get<{ items: Array<{ name: string; distanceMeters: number; provider: string }> }>(
+        `/v1/properties/${home.body.id}/nearby?radius=3000&category=school`,
+        { token: org.accessToken },
+      );
+      expect(nearby.status).toBe(200);
+      expect(nearby.body.items.map((p) => p.name)).toEqual(expected.map((p) => p.name));
+      nearby.body.items.forEach((item, i) => expect(Math.abs(item.distanceMeters - expected[i].d)).toBeLessThan(expected[i].d * 0.005 + 1));
+      expect(nearby.body.items[0].provider).toBe('local');
+      expect((await stack.http.get(`/v1/properties/${home.body.id}/nearby`, { token: otherOwner.accessToken })).status).toBe(404);
+    });
+  });
 });

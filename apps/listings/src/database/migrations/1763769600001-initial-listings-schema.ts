@@ -4,7 +4,7 @@ import { outboxAndInboxDdl } from '@keyhouse/platform/messaging';
 /**
  * The listings schema: properties (RESO Data Dictionary fields, prices in cents, location as a
  * PostGIS `geography(Point,4326)` with a GiST index), views, contact interest, saved searches and
- * their matches, MLS sources and sync runs, and the outbox and inbox. Every foreign key and every
+ * their matches, MLS sources and sync runs, places for the nearby-places port, and the outbox and inbox. Every foreign key and every
  * column a list filters or sorts by is indexed; list indexes lead with `org_id` and skip soft-deleted rows.
  * PostGIS lives in schema `public` (deploy/infra.js), hence the `public.` qualifiers.
  */
@@ -142,12 +142,23 @@ export class InitialListingsSchema1763769600001 implements MigrationInterface {
         duration_ms integer
       )`,
       `CREATE INDEX mls_sync_run_source_idx ON mls_sync_run (source_id, started_at, id)`,
+      `CREATE TABLE place (
+        id uuid PRIMARY KEY,
+        org_id uuid NOT NULL,
+        name text NOT NULL,
+        category text NOT NULL,
+        location public.geography(Point, 4326) NOT NULL,
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now()
+      )`,
+      `CREATE UNIQUE INDEX place_org_category_name_unique ON place (org_id, category, lower(name))`,
+      `CREATE INDEX place_location_gist ON place USING gist (location)`,
     ];
     for (const statement of statements) await queryRunner.query(statement);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['mls_sync_run', 'mls_source', 'saved_search_match', 'saved_search', 'contact_listing', 'property_view', 'property', 'outbox_event', 'inbox_event']) {
+    for (const table of ['place', 'mls_sync_run', 'mls_source', 'saved_search_match', 'saved_search', 'contact_listing', 'property_view', 'property', 'outbox_event', 'inbox_event']) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

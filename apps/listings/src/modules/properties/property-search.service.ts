@@ -78,7 +78,7 @@ export function percentile(sorted: number[], p: number): number {
 
 /**
  * Property lists and geo search: filtered, sorted, keyset-paginated lists; radius search (nearest
- * first, `ST_DWithin` on the GiST index, distances on the WGS 84 spheroid); search inside a drawn
+ * first by the GiST KNN operator `<->`, `ST_DWithin` bound, distances on the mean-radius sphere); search inside a drawn
  * GeoJSON area (`ST_Covers`); and comparable closed sales for a subject.
  */
 @Injectable()
@@ -113,7 +113,9 @@ export class PropertySearchService {
     params.push(data.longitude, data.latitude, data.radius);
     const point = `public.ST_SetSRID(public.ST_MakePoint($${params.length - 2}::float8, $${params.length - 1}::float8), 4326)::public.geography`;
     where.push(`public.ST_DWithin(p.location, ${point}, $${params.length}::float8)`);
-    const distance = `public.ST_Distance(p.location, ${point})`;
+    // KNN order (`<->`, great-circle distance on the mean-radius sphere) walks the GiST index
+    // nearest first and stops at the page size, instead of measuring every listing in the circle.
+    const distance = `(p.location OPERATOR(public.<->) ${point})`;
     const page = pageOrThrow(() =>
       keyset({ sortColumn: distance, idColumn: 'p.id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
     );

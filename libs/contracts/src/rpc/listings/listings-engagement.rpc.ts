@@ -70,3 +70,50 @@ export interface SavedSearchView {
 export interface SavedSearchListRequest extends PageQuery {
   contactId?: string;
 }
+
+/** Nearby places (schools, hospitals, shops, …) behind a provider port; the local adapter answers from places the organization loaded. */
+export const ListingsPlacesSubjects = {
+  load: 'listings.places.load',
+  nearby: 'listings.places.nearby',
+} as const;
+
+export const LISTINGS_PLACE_CATEGORIES = ['school', 'hospital', 'shop', 'park', 'transit', 'restaurant', 'other'] as const;
+export type ListingsPlaceCategory = (typeof LISTINGS_PLACE_CATEGORIES)[number];
+
+export interface ListingsPlaceInput {
+  name: string;
+  category: ListingsPlaceCategory;
+  latitude: number;
+  longitude: number;
+}
+
+export interface ListingsPlacesLoadRequest {
+  /** At most 1 000 per request; a place with the same category and name (case-insensitive) is moved, not duplicated. */
+  places: ListingsPlaceInput[];
+}
+
+export interface ListingsPlacesLoadResponse {
+  received: number;
+  created: number;
+  updated: number;
+}
+
+export interface ListingsNearbyRequest {
+  propertyId: string;
+  /** Metres, default 1 500, at most 10 000. */
+  radius?: number;
+  category?: ListingsPlaceCategory[];
+  /** Default 20, at most 100. */
+  limit?: number;
+}
+
+export interface ListingsNearbyPlace {
+  id: string;
+  name: string;
+  category: ListingsPlaceCategory;
+  latitude: number;
+  longitude: number;
+  distanceMeters: number;
+  /** Which adapter answered (`local` today). */
+  provider: string;
+}
