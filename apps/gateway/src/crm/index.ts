@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { AssignmentRulesHttpController, PondsHttpController } from './assignment.http.controller';
 import { ContactFieldsHttpController, ContactsHttpController, LeadsHttpController } from './contacts.http.controller';
-import { LeadEventsHttpController, PublicLeadsHttpController } from './intake.http.controller';
+import { LeadEventsHttpController, PublicClientsHttpController, PublicLeadsHttpController } from './intake.http.controller';
 
 /** HTTP controllers of the crm routes (contacts, leads, lead intake, assignment rules, ponds, tasks, companies, smart lists); listed in `API_CONTROLLERS`. */
 export const CRM_HTTP_CONTROLLERS: Type[] = [
@@ -10,6 +10,7 @@ export const CRM_HTTP_CONTROLLERS: Type[] = [
   ContactFieldsHttpController,
   LeadEventsHttpController,
   PublicLeadsHttpController,
+  PublicClientsHttpController,
   AssignmentRulesHttpController,
   PondsHttpController,
 ];

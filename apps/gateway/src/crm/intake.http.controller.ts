@@ -3,7 +3,9 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags
 import type { FastifyReply } from 'fastify';
 import {
   CrmContactSubjects as S,
+  IdentityAuthSubjects,
   IdentityOrganizationSubjects,
+  type RegisterClientResponse,
   type CrmLeadEventResponse,
   type CrmPublicLeadResponse,
   type ResolveFormKeyResponse,
@@ -14,7 +16,7 @@ import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { RateLimit } from '../platform/rate-limit.guard';
 import { GatewayRpc } from '../platform/rpc.service';
-import { LeadEventDto, LeadEventResponseDto, PublicLeadDto, PublicLeadResponseDto } from './dto/intake.dto';
+import { ClientRegistrationDto, LeadEventDto, LeadEventResponseDto, PublicLeadDto, PublicLeadResponseDto } from './dto/intake.dto';
 
 /** `POST /v1/lead-events`: typed lead events from websites, IDX and portals (API key with leads:write). */
 @ApiTags('lead intake')
@@ -58,5 +60,47 @@ export class PublicLeadsHttpController {
     const result = await this.rpc.call<CrmPublicLeadResponse>(S.publicLeadCapture, request, { ...rest, orgId });
     if (result.merged) void reply.status(200);
     return result;
+  }
+}
+
+/**
+ * `POST /v1/public/clients/register`: a person registers on the brokerage's portal with its form
+ * key. The crm finds (duplicate rules) or creates and routes their contact, then identity creates
+ * the `client` user linked to it and sends an email verification. A client sees only their own
+ * contact record. An email already used by a user is a 409 (the contact stays, as a lead).
+ */
+@ApiTags('lead intake')
+@Controller('public/clients')
+export class PublicClientsHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Post('register')
+  @Public()
+  @RateLimit('public')
+  @Idempotent()
+  @ApiOperation({ summary: 'Client self-registration: creates the client user linked to their contact and sends an email verification' })
+  @ApiCreatedResponse({ description: '{ userId, contactId }' })
+  @ApiProblems(400, 404, 409, 429)
+  async register(@Req() request: GatewayRequest, @Body() body: ClientRegistrationDto): Promise<RegisterClientResponse> {
+    const { orgId } = await this.rpc.call<ResolveFormKeyResponse>(IdentityOrganizationSubjects.resolveFormKey, request, { formKey: body.formKey }, { retries: 1 });
+    const parts = body.name.trim().split(/\s+/);
+    const lastName = parts.length > 1 ? parts.pop()! : null;
+    const lead = await this.rpc.call<CrmPublicLeadResponse>(S.publicLeadCapture, request, {
+      orgId,
+      firstName: parts.join(' '),
+      lastName: lastName ?? undefined,
+      email: body.email,
+      phone: body.phone,
+      source: 'website',
+      formType: 'client_registration',
+    });
+    return this.rpc.call<RegisterClientResponse>(IdentityAuthSubjects.registerClient, request, {
+      orgId,
+      contactId: lead.contactId,
+      name: body.name,
+      email: body.email,
+      password: body.password,
+      ...this.rpc.clientOf(request),
+    });
   }
 }

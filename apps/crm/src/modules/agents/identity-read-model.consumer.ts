@@ -11,6 +11,7 @@ import {
   type UserTeamsChangedData,
 } from '@keyhouse/contracts';
 import { createKafka, EventConsumer, Inbox } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 
 const CONSUMER = 'crm.identity-read-model';
@@ -65,6 +66,23 @@ export class IdentityReadModelConsumer implements OnApplicationBootstrap, OnAppl
                  is_agent = org_user.is_agent OR $8, updated_at = now()`,
           [data.userId, orgId, data.name, data.email, data.role, data.status, data.teamIds ?? [], data.role === 'agent'],
         );
+        if (data.contactId && data.role === 'client') {
+          // A self-registered client: this contact is the person; the client sees only it.
+          const linked = (await manager.query(`UPDATE contact SET client_user_id = $2, updated_at = now() WHERE id = $1 AND org_id = $3 RETURNING id`, [
+            data.contactId,
+            data.userId,
+            orgId,
+          ])) as [unknown[], number];
+          if (linked[1] > 0) {
+            await manager.query(`INSERT INTO timeline_entry (id, org_id, contact_id, kind, actor_id, data) VALUES ($1, $2, $3, 'client.registered', $4, $5)`, [
+              newId(),
+              orgId,
+              data.contactId,
+              data.userId,
+              JSON.stringify({ userId: data.userId }),
+            ]);
+          }
+        }
         return;
       }
       case IdentityEventTypes.agentProfileUpdated: {

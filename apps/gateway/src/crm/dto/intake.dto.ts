@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDateString, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDateString, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import {
   CRM_CONTACT_TYPES,
   CRM_LEAD_EVENT_TYPES,
@@ -74,4 +74,12 @@ export class LeadEventResponseDto {
   @ApiProperty() contactId: string;
   @ApiProperty() merged: boolean;
   @ApiProperty({ description: 'True when this source + externalId was received before (nothing changed)' }) duplicateEvent: boolean;
+}
+
+export class ClientRegistrationDto {
+  @ApiProperty({ description: 'The organization’s publicFormKey' }) @IsString() @Matches(/^pfk_[A-Za-z0-9_-]{8,80}$/, { message: 'formKey is not a form key' }) formKey: string;
+  @ApiProperty({ maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty() @IsEmail() @MaxLength(254) email: string;
+  @ApiProperty({ minLength: 8, maxLength: 128, description: '8 to 128 characters, not a common password' }) @IsString() @MinLength(8) @MaxLength(128) password: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) phone?: string;
 }

@@ -1,6 +1,6 @@
 import type { Page } from '@keyhouse/contracts';
 import { createAgent, createContact, uniquePhone, waitForAgentsInCrm, type AgentSession, type ContactJson, type ProblemJson } from '../../support/crm-fixtures';
-import { createUser, registerOrganization, type Session } from '../../support/fixtures';
+import { createUser, login, registerOrganization, type Session } from '../../support/fixtures';
 import { startStack, type TestStack } from '../../support/stack';
 
 interface LedgerEntry {
@@ -119,6 +119,32 @@ describe('CRM lead intake and assignment (through the gateway)', () => {
     it('answers 404 for an unknown form key and 400 without email or phone', async () => {
       expect((await stack.http.post<ProblemJson>('/v1/public/leads', { formKey: 'pfk_doesnotexist00', email: 'a@example.test' })).status).toBe(404);
       expect((await stack.http.post<ProblemJson>('/v1/public/leads', { formKey: owner.publicFormKey, firstName: 'Anon' })).status).toBe(400);
+    });
+  });
+
+  describe('POST /v1/public/clients/register', () => {
+    it('creates a client linked to the existing contact, who then sees only that contact', async () => {
+      const existing = await stack.http.post<{ contactId: string }>('/v1/public/leads', { formKey: owner.publicFormKey, firstName: 'Cleo', lastName: 'Client', email: 'cleo@example.test' });
+      const registered = await stack.http.post<{ userId: string; contactId: string }>('/v1/public/clients/register', {
+        formKey: owner.publicFormKey,
+        name: 'Cleo Client',
+        email: 'cleo@example.test',
+        password: 'a long client password 42',
+      });
+      expect(registered.status).toBe(201);
+      expect(registered.body.contactId).toBe(existing.body.contactId);
+      const client = await login(stack.http, 'cleo@example.test', 'a long client password 42');
+      const seen = await eventually(
+        () => stack.http.get<Page<ContactJson>>('/v1/contacts', { token: client.accessToken }),
+        (response) => response.body.items.length > 0,
+      );
+      expect(seen.body.items.map((c) => c.id)).toEqual([existing.body.contactId]);
+      const someoneElse = await createContact(stack.http, owner.accessToken, { lastName: 'Stranger', email: 'stranger@example.test' });
+      expect((await stack.http.get(`/v1/contacts/${someoneElse.id}`, { token: client.accessToken })).status).toBe(404);
+      expect((await stack.http.patch(`/v1/contacts/${existing.body.contactId}`, { status: 'lost' }, { token: client.accessToken })).status).toBe(403);
+      const again = await stack.http.post<ProblemJson>('/v1/public/clients/register', { formKey: owner.publicFormKey, name: 'Cleo Again', email: 'cleo@example.test', password: 'a long client password 42' });
+      expect(again.status).toBe(409);
+      expect((await stack.http.post('/v1/public/clients/register', { formKey: 'pfk_unknownunknown', name: 'X Y', email: 'xy@example.test', password: 'a long client password 42' })).status).toBe(404);
     });
   });
 

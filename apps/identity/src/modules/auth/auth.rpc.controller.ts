@@ -7,6 +7,7 @@ import {
   type PasswordChangeRequest,
   type PasswordResetConfirmRequest,
   type RefreshRequest,
+  type RegisterClientRequest,
   type RegisterRequest,
   type RequestEnvelope,
   type RevocationsRequest,
@@ -28,6 +29,11 @@ export class AuthRpcController {
     private readonly revocations: RevocationService,
     private readonly apiKeys: ApiKeysService,
   ) {}
+
+  @RpcHandler(S.registerClient)
+  registerClient(envelope: RequestEnvelope<RegisterClientRequest>) {
+    return this.auth.registerClient(envelope);
+  }
 
   @RpcHandler(S.register)
   register(envelope: RequestEnvelope<RegisterRequest>) {

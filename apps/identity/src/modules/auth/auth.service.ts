@@ -10,6 +10,8 @@ import {
   type PasswordChangeRequest,
   type PasswordResetConfirmRequest,
   type RefreshRequest,
+  type RegisterClientRequest,
+  type RegisterClientResponse,
   type RegisterRequest,
   type RegisterResponse,
   type RequestEnvelope,
@@ -104,6 +106,42 @@ export class AuthService {
     });
     this.events.flush();
     return result;
+  }
+
+  /**
+   * Client self-registration (`POST /v1/public/clients/register`): a `client` user of the
+   * organization, active with the password, linked to the crm contact through `contactId` on
+   * `identity.user.created`, and an email verification sent. The email must be free (409).
+   */
+  async registerClient(envelope: RequestEnvelope<RegisterClientRequest>): Promise<RegisterClientResponse> {
+    const { orgId, contactId, name, password } = envelope.data;
+    const email = envelope.data.email.trim();
+    this.passwords.assertAcceptable(password, email);
+    const passwordHash = await this.passwords.hash(password);
+    const userId = await this.dataSource.transaction(async (manager) => {
+      const [org] = (await manager.query(`SELECT id FROM organization WHERE id = $1`, [orgId])) as unknown[];
+      if (!org) throw DomainException.notFound('FORM_KEY_UNKNOWN', 'Form key');
+      await this.users.assertEmailFree(manager, email);
+      const id = newId();
+      await manager.query(
+        `INSERT INTO app_user (id, org_id, email, name, password_hash, role, status) VALUES ($1, $2, $3, $4, $5, 'client', 'active')`,
+        [id, orgId, email, name.trim(), passwordHash],
+      );
+      const context = selfContext(envelope, { id, orgId, role: 'client' }, envelope.data);
+      await this.events.emit(manager, context, IdentityEventTypes.userCreated, id, orgId, {
+        userId: id,
+        email,
+        name: name.trim(),
+        role: 'client',
+        status: 'active',
+        teamIds: [],
+        contactId,
+      });
+      await this.sendVerification(manager, { id, orgId, email, name: name.trim() });
+      return id;
+    });
+    this.events.flush();
+    return { userId, contactId };
   }
 
   async login(envelope: RequestEnvelope<LoginRequest>): Promise<LoginResponse> {

@@ -49,6 +49,8 @@ export interface UserCreatedData {
   role: string;
   status: string;
   teamIds: string[];
+  /** For a self-registered client: the crm contact this user is (crm links them). */
+  contactId?: string;
 }
 
 /**
@@ -74,6 +76,8 @@ export interface AgentProfileUpdatedData {
   email: string;
   status: string;
   teamIds: string[];
+  /** For a self-registered client: the crm contact this user is (crm links them). */
+  contactId?: string;
 }
 
 export interface UserUpdatedData {

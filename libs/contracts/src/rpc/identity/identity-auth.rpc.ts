@@ -4,6 +4,8 @@ import type { UserView } from './identity-users.rpc';
 
 export const IdentityAuthSubjects = {
   register: 'identity.auth.register',
+  /** Public client self-registration (organization resolved from its form key by the gateway). */
+  registerClient: 'identity.auth.register-client',
   login: 'identity.auth.login',
   mfaVerify: 'identity.auth.mfa-verify',
   refresh: 'identity.auth.refresh',
@@ -34,6 +36,23 @@ export interface RegisterRequest extends ClientContext {
   name: string;
   email: string;
   password: string;
+}
+
+/**
+ * A `client` user of `orgId` linked to the crm contact `contactId` (the person found or created by
+ * the crm's duplicate rules). Active with the password; an email verification is sent.
+ */
+export interface RegisterClientRequest extends ClientContext {
+  orgId: string;
+  contactId: string;
+  name: string;
+  email: string;
+  password: string;
+}
+
+export interface RegisterClientResponse {
+  userId: string;
+  contactId: string;
 }
 
 /** Issued tokens. `expiresIn` is the access token lifetime in seconds. */
