@@ -1,15 +1,25 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from './config/deals-commission.config';
 import { InitialDealsCommissionSchema1763769600002 } from './database/migrations/1763769600002-initial-deals-commission-schema';
+import { DealsDatesFilesInvoices1763769800002 } from './database/migrations/1763769800002-deals-dates-files-invoices';
 import { CommissionPlansService } from './modules/commission/commission-plans.service';
 import { CommissionRpcController } from './modules/commission/commission.rpc.controller';
 import { CommissionStatementsService } from './modules/commission/commission-statements.service';
 import { DealsEvents } from './modules/deals-events.service';
+import { FILE_STORAGE } from './modules/files/file-storage.port';
+import { FilesService } from './modules/files/files.service';
+import { LocalDiskFileStorage } from './modules/files/local-disk-file-storage.adapter';
 import { IdentityDirectory } from './modules/identity-directory.service';
+import { InvoicesService } from './modules/invoices/invoices.service';
 import { OffersService } from './modules/offers/offers.service';
 import { PipelinesService } from './modules/pipelines/pipelines.service';
+import { DealsOperationsRpcController } from './modules/operations.rpc.controller';
 import { CommissionReportService } from './modules/reports/commission-report.service';
+import { DealSettingsService } from './modules/schedule/deal-settings.service';
+import { DEALS_SCHEDULE_QUEUE, DealsScheduleJob } from './modules/schedule/deals-schedule.job';
+import { KeyDatesService } from './modules/schedule/key-dates.service';
 import { TransactionsRpcController } from './modules/transactions/transactions.rpc.controller';
 import { TransactionsService } from './modules/transactions/transactions.service';
 
@@ -28,12 +38,13 @@ export class DealsCommissionAppModule {
           database: {
             url: config.DEALS_COMMISSION_DATABASE_URL,
             schema: config.DEALS_COMMISSION_DATABASE_SCHEMA,
-            migrations: [InitialDealsCommissionSchema1763769600002],
+            migrations: [InitialDealsCommissionSchema1763769600002, DealsDatesFilesInvoices1763769800002],
           },
           opsToken: config.OPS_TOKEN,
         }),
+        QueueModule.registerQueues(DEALS_SCHEDULE_QUEUE),
       ],
-      controllers: [TransactionsRpcController, CommissionRpcController],
+      controllers: [TransactionsRpcController, CommissionRpcController, DealsOperationsRpcController],
       providers: [
         { provide: DEALS_COMMISSION_CONFIG, useValue: config },
         DealsEvents,
@@ -44,6 +55,12 @@ export class DealsCommissionAppModule {
         CommissionPlansService,
         CommissionStatementsService,
         CommissionReportService,
+        DealSettingsService,
+        KeyDatesService,
+        InvoicesService,
+        { provide: FILE_STORAGE, useFactory: () => new LocalDiskFileStorage(config.DEALS_COMMISSION_FILE_DIR) },
+        FilesService,
+        DealsScheduleJob,
       ],
     };
   }

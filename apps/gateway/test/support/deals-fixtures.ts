@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
+import { DEALS_EVENTS_TOPIC } from '@keyhouse/contracts';
 import type { TestHttpClient } from '@keyhouse/testing';
 import { createUser, login, registerOrganization, type Session } from './fixtures';
 import type { TestStack } from './stack';
@@ -80,4 +81,51 @@ export function pdfText(bytes: Buffer): Promise<string> {
     );
     child.stdin!.end(bytes);
   });
+}
+
+/** POSTs one file as `multipart/form-data` (field `file`). */
+export async function uploadFile(
+  http: TestHttpClient,
+  path: string,
+  token: string,
+  file: { name: string; type: string; bytes: Buffer },
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
+  const response = await fetch(`${http.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** CloudEvents the deals service published on `deals-commission.events`, collected by a Kafka consumer from the start of the topic. */
+export interface DealsEventLog {
+  events: Array<{ key: string | null; type: string; data: Record<string, unknown> }>;
+  stop(): Promise<void>;
+}
+
+export async function consumeDealsEvents(stack: TestStack): Promise<DealsEventLog> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'deals-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const topic = `${stack.env.KAFKA_TOPIC_PREFIX}${DEALS_EVENTS_TOPIC}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }).catch(() => undefined);
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: `${stack.isolation.id}-deals-test` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const log: DealsEventLog = { events: [], stop: () => consumer.disconnect() };
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const event = JSON.parse(message.value!.toString()) as { type: string; data: Record<string, unknown> };
+      log.events.push({ key: message.key?.toString() ?? null, type: event.type, data: event.data });
+    },
+  });
+  return log;
+}
+
+/** `YYYY-MM-DD` of today (UTC) plus `days`. */
+export function utcDate(days: number): string {
+  const date = new Date();
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
 }

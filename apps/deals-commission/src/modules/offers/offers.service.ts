@@ -16,6 +16,7 @@ import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { DealsEvents } from '../deals-events.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
+import { KeyDatesService } from '../schedule/key-dates.service';
 import { actorOf, cents, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
 
@@ -63,7 +64,8 @@ export const OFFER_ACCEPTED_STAGE = 'accepted';
  * Offers on a listing (`property_id`), each made through a transaction the caller can write
  * (`transactions:write` scope). Accepting one (`submitted` or `countered`, not expired) rejects the
  * listing's other open offers and moves the offer's transaction forward to the `accepted` stage
- * with the offer amount as its price, all in one database transaction. An offer whose transaction
+ * with the offer amount as its price, and sets the contract deadlines from the acceptance date
+ * (`KeyDatesService.applyAcceptedOffer`), all in one database transaction. An offer whose transaction
  * is out of reach is a 404 `OFFER_NOT_FOUND`.
  */
 @Injectable()
@@ -72,6 +74,7 @@ export class OffersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly pipelines: PipelinesService,
     private readonly events: DealsEvents,
+    private readonly keyDates: KeyDatesService,
   ) {}
 
   async create(envelope: RequestEnvelope<TransactionOfferCreateRequest>): Promise<TransactionOfferView> {
@@ -194,6 +197,7 @@ export class OffersService {
         await this.events.emit(manager, envelope, DealsEventTypes.offerRejected, row.transaction_id, actor.orgId, { offer: toOfferView(row), acceptedOfferId: offer.id });
       }
       await this.moveForward(manager, envelope, offer.transaction_id, view);
+      await this.keyDates.applyAcceptedOffer(manager, envelope, offer.transaction_id, { id: view.id, contingencies: view.contingencies, acceptedAt: view.acceptedAt! });
       return view;
     });
     this.events.flush();

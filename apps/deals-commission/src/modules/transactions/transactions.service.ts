@@ -23,6 +23,7 @@ import { CommissionStatementsService } from '../commission/commission-statements
 import { DealsEvents } from '../deals-events.service';
 import { IdentityDirectory } from '../identity-directory.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
+import { KeyDatesService } from '../schedule/key-dates.service';
 import { actorOf, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity, STAGE_HISTORY_COLUMN, TRANSACTION_COLUMNS, toTransactionView, type TransactionRow } from './transaction.queries';
 
@@ -45,6 +46,7 @@ export class TransactionsService {
     private readonly statements: CommissionStatementsService,
     private readonly identity: IdentityDirectory,
     private readonly events: DealsEvents,
+    private readonly keyDates: KeyDatesService,
   ) {}
 
   async create(envelope: RequestEnvelope<TransactionCreateRequest>): Promise<TransactionView> {
@@ -91,6 +93,7 @@ export class TransactionsService {
         ],
       );
       await recordActivity(manager, actor.orgId, id, 'created', actor.userId, { stage: stage.key, price: data.price }, newId());
+      await this.keyDates.sync(manager, actor.orgId, id, data.keyDates ?? {});
       await recordActivity(manager, actor.orgId, id, 'stage_changed', actor.userId, { from: null, to: stage.key }, newId());
       const row = await this.load(manager, actor.orgId, id);
       await this.events.emit(manager, envelope, DealsEventTypes.transactionCreated, id, actor.orgId, { transaction: toTransactionView(row) });
@@ -208,6 +211,7 @@ export class TransactionsService {
       if (!Object.keys(changes).length) return beforeView;
       await manager.query(`UPDATE deal_transaction SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
       await recordActivity(manager, actor.orgId, before.id, 'updated', actor.userId, { changes }, newId());
+      if ('keyDates' in changes) await this.keyDates.sync(manager, actor.orgId, before.id, changes.keyDates.to as TransactionView['keyDates']);
       const stageChanged = stage.key !== before.stage || pipeline.id !== before.pipeline_id;
       if (stageChanged) await recordActivity(manager, actor.orgId, before.id, 'stage_changed', actor.userId, { from: before.stage, to: stage.key }, newId());
       const row = await this.load(manager, actor.orgId, before.id);

@@ -152,7 +152,21 @@ export interface TransactionListRequest extends PageQuery {
 /** One entry of a transaction's timeline (creation, changes, stage moves, statements). */
 export interface TransactionTimelineEntry {
   id: string;
-  kind: 'created' | 'updated' | 'stage_changed' | 'commission_computed' | 'deleted' | 'offer_submitted' | 'offer_countered' | 'offer_rejected' | 'offer_withdrawn';
+  kind:
+    | 'created'
+    | 'updated'
+    | 'stage_changed'
+    | 'commission_computed'
+    | 'deleted'
+    | 'offer_submitted'
+    | 'offer_countered'
+    | 'offer_rejected'
+    | 'offer_withdrawn'
+    | 'key_dates_computed'
+    | 'key_date_done'
+    | 'key_date_reopened'
+    | 'file_uploaded'
+    | 'file_deleted';
   at: string;
   actorId: string | null;
   data: Record<string, unknown>;

@@ -1,2 +1,5 @@
 export * from './deals-transactions.rpc';
 export * from './deals-commission.rpc';
+export * from './deals-schedule.rpc';
+export * from './deals-invoices.rpc';
+export * from './deals-files.rpc';

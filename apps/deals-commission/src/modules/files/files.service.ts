@@ -1,0 +1,225 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  DEALS_FILE_CHUNK_BYTES,
+  DEALS_FILE_TYPES,
+  DealsEventTypes,
+  type RequestEnvelope,
+  type TransactionFileBeginRequest,
+  type TransactionFileChunk,
+  type TransactionFileChunkRequest,
+  type TransactionFileReadRequest,
+  type TransactionFileRef,
+  type TransactionFileView,
+} from '@keyhouse/contracts';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
+import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
+import { DealsErrorCode } from '../../deals-commission.exception';
+import { DealsEvents } from '../deals-events.service';
+import { actorOf, scopeFor } from '../scope.util';
+import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
+import { FILE_STORAGE, type FileStorage } from './file-storage.port';
+
+interface FileRow {
+  id: string;
+  org_id: string;
+  transaction_id: string;
+  name: string;
+  content_type: string;
+  size_bytes: string;
+  sha256: string;
+  storage_key: string;
+  status: 'uploading' | 'stored';
+  uploaded_by: string | null;
+  created_at: Date;
+}
+
+function toView(row: FileRow): TransactionFileView {
+  return {
+    id: row.id,
+    transactionId: row.transaction_id,
+    name: row.name,
+    contentType: row.content_type,
+    size: Number(row.size_bytes),
+    sha256: row.sha256,
+    uploadedBy: row.uploaded_by,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** Leading bytes ("magic numbers") of each accepted type; the first chunk must match the declared type. */
+const SIGNATURES: Record<(typeof DEALS_FILE_TYPES)[number], (head: Buffer) => boolean> = {
+  'application/pdf': (head) => head.subarray(0, 5).toString('latin1') === '%PDF-',
+  'image/jpeg': (head) => head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
+  'image/png': (head) => head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  'image/gif': (head) => head.subarray(0, 4).toString('latin1') === 'GIF8',
+  'image/webp': (head) => head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP',
+  'application/msword': (head) => head.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])),
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': (head) => head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])),
+};
+
+/**
+ * Files on a transaction: metadata in `transaction_file`, bytes through the `FileStorage` port.
+ * Upload in three steps (bytes in ≤ 512 KiB chunks, below the NATS message limit): `begin` declares
+ * name, type, size and SHA-256; `chunk` writes piece `index` at `index × 512 KiB` (the first must
+ * match the declared type's signature); `complete` checks size and SHA-256 of what arrived and
+ * publishes the file. Types: PDF, JPEG, PNG, GIF, WebP, Word (.doc/.docx) — else 400
+ * `FILE_TYPE_NOT_ALLOWED`; at most `DEALS_COMMISSION_FILE_MAX_BYTES` — else 413 `FILE_TOO_LARGE`.
+ * Upload and delete need `transactions:write`, list and download `transactions:read`, on a
+ * transaction within the caller's reach (404 `TRANSACTION_NOT_FOUND` otherwise).
+ */
+@Injectable()
+export class FilesService {
+  private readonly logger = new Logger(FilesService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(FILE_STORAGE) private readonly storage: FileStorage,
+    @Inject(DEALS_COMMISSION_CONFIG) private readonly config: DealsCommissionConfig,
+    private readonly events: DealsEvents,
+  ) {}
+
+  async begin(envelope: RequestEnvelope<TransactionFileBeginRequest>): Promise<{ fileId: string; chunkBytes: number }> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:write');
+    const data = envelope.data;
+    if (!(DEALS_FILE_TYPES as readonly string[]).includes(data.contentType)) {
+      throw DomainException.validation([{ field: 'file', message: `type ${data.contentType} is not accepted (PDF, images, Word documents)` }], DealsErrorCode.FileTypeNotAllowed);
+    }
+    if (data.size > this.config.DEALS_COMMISSION_FILE_MAX_BYTES) {
+      throw new DomainException('payload_too_large', DealsErrorCode.FileTooLarge, `Files are limited to ${this.config.DEALS_COMMISSION_FILE_MAX_BYTES} bytes`, [
+        { field: 'file', message: `must be at most ${this.config.DEALS_COMMISSION_FILE_MAX_BYTES} bytes` },
+      ]);
+    }
+    if (!Number.isSafeInteger(data.size) || data.size <= 0) throw DomainException.validation([{ field: 'file', message: 'must not be empty' }]);
+    if (!/^[0-9a-f]{64}$/.test(data.sha256)) throw DomainException.validation([{ field: 'sha256', message: 'must be a SHA-256 in lowercase hex' }]);
+    const name = [...data.name].map((char) => (char === '/' || char === '\\' || char.charCodeAt(0) < 0x20 ? '_' : char)).join('').slice(0, 255) || 'file';
+    const deal = await findVisibleTransaction(this.dataSource.manager, actor, scope, data.transactionId);
+    const id = newId();
+    await this.dataSource.query(
+      `INSERT INTO transaction_file (id, org_id, transaction_id, name, content_type, size_bytes, sha256, storage_key, status, uploaded_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'uploading', $9)`,
+      [id, actor.orgId, deal.id, name, data.contentType, data.size, data.sha256, `${actor.orgId}/${id}`, actor.userId],
+    );
+    return { fileId: id, chunkBytes: DEALS_FILE_CHUNK_BYTES };
+  }
+
+  async chunk(envelope: RequestEnvelope<TransactionFileChunkRequest>): Promise<{ received: number }> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:write');
+    const data = envelope.data;
+    const file = await this.find(this.dataSource.manager, envelope, scope, data, 'uploading');
+    const bytes = Buffer.from(data.base64, 'base64');
+    const offset = data.index * DEALS_FILE_CHUNK_BYTES;
+    if (!Number.isInteger(data.index) || data.index < 0 || bytes.length === 0 || bytes.length > DEALS_FILE_CHUNK_BYTES || offset + bytes.length > Number(file.size_bytes)) {
+      throw DomainException.validation([{ field: 'index', message: 'chunk outside the declared size' }]);
+    }
+    if (data.index === 0 && !SIGNATURES[file.content_type as keyof typeof SIGNATURES](bytes)) {
+      await this.discard(file);
+      throw DomainException.validation([{ field: 'file', message: `the content is not ${file.content_type}` }], DealsErrorCode.FileTypeNotAllowed);
+    }
+    await this.storage.writeChunk(file.storage_key, offset, bytes);
+    return { received: bytes.length };
+  }
+
+  /** 422 `FILE_CHECKSUM_MISMATCH` (the upload is discarded) when size or SHA-256 differ from the declaration. */
+  async complete(envelope: RequestEnvelope<TransactionFileRef>): Promise<TransactionFileView> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:write');
+    const file = await this.find(this.dataSource.manager, envelope, scope, envelope.data, 'uploading');
+    const stored = await this.storage.commit(file.storage_key);
+    if (stored.size !== Number(file.size_bytes) || stored.sha256 !== file.sha256) {
+      await this.discard(file);
+      throw new DomainException('unprocessable', DealsErrorCode.FileChecksumMismatch, 'The bytes received do not match the declared size and SHA-256', [
+        { field: 'file', message: 'size or checksum differs; upload again' },
+      ]);
+    }
+    const view = await this.dataSource.transaction(async (manager) => {
+      const [rows] = (await manager.query(`UPDATE transaction_file SET status = 'stored' WHERE id = $1 AND status = 'uploading' RETURNING *`, [file.id])) as [FileRow[], number];
+      if (!rows.length) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
+      const view = toView(rows[0]);
+      await recordActivity(manager, file.org_id, file.transaction_id, 'file_uploaded', actor.userId, { fileId: file.id, name: file.name }, newId());
+      await this.events.emit(manager, envelope, DealsEventTypes.fileUploaded, file.transaction_id, file.org_id, { file: view });
+      return view;
+    });
+    this.events.flush();
+    return view;
+  }
+
+  async list(envelope: RequestEnvelope<{ transactionId: string }>): Promise<{ items: TransactionFileView[] }> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:read');
+    const deal = await findVisibleTransaction(this.dataSource.manager, actor, scope, envelope.data.transactionId);
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM transaction_file WHERE transaction_id = $1 AND status = 'stored' AND deleted_at IS NULL ORDER BY created_at, id LIMIT 500`,
+      [deal.id],
+    )) as FileRow[];
+    return { items: rows.map(toView) };
+  }
+
+  async get(envelope: RequestEnvelope<TransactionFileRef>): Promise<TransactionFileView> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:read');
+    return toView(await this.find(this.dataSource.manager, envelope, scope, envelope.data, 'stored'));
+  }
+
+  /** Chunk `index` of a stored file (≤ 512 KiB, base64); `last` on the final one. */
+  async read(envelope: RequestEnvelope<TransactionFileReadRequest>): Promise<TransactionFileChunk> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:read');
+    const file = await this.find(this.dataSource.manager, envelope, scope, envelope.data, 'stored');
+    const offset = envelope.data.index * DEALS_FILE_CHUNK_BYTES;
+    const size = Number(file.size_bytes);
+    if (offset >= size) throw DomainException.validation([{ field: 'index', message: 'past the end of the file' }]);
+    const bytes = await this.storage.read(file.storage_key, offset, DEALS_FILE_CHUNK_BYTES);
+    return { index: envelope.data.index, base64: bytes.toString('base64'), last: offset + bytes.length >= size };
+  }
+
+  async delete(envelope: RequestEnvelope<TransactionFileRef>): Promise<void> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:write');
+    const file = await this.dataSource.transaction(async (manager) => {
+      const file = await this.find(manager, envelope, scope, envelope.data, 'stored', true);
+      await manager.query(`UPDATE transaction_file SET deleted_at = now() WHERE id = $1`, [file.id]);
+      await recordActivity(manager, file.org_id, file.transaction_id, 'file_deleted', actor.userId, { fileId: file.id, name: file.name }, newId());
+      await this.events.emit(manager, envelope, DealsEventTypes.fileDeleted, file.transaction_id, file.org_id, { transactionId: file.transaction_id, fileId: file.id });
+      return file;
+    });
+    this.events.flush();
+    await this.storage.delete(file.storage_key).catch((error: unknown) => this.logger.warn({ err: error, fileId: file.id }, 'Could not remove deleted file bytes'));
+  }
+
+  /** Uploads never completed within an hour are dropped (bytes and row); run by the schedule job. */
+  async purgeStaleUploads(): Promise<number> {
+    const rows = (await this.dataSource.query(
+      `DELETE FROM transaction_file WHERE status = 'uploading' AND created_at < now() - interval '1 hour' RETURNING storage_key`,
+    )) as [Array<{ storage_key: string }>, number];
+    for (const row of rows[0]) await this.storage.delete(row.storage_key);
+    return rows[1];
+  }
+
+  private async find(
+    manager: EntityManager,
+    envelope: RequestEnvelope,
+    scope: ReturnType<typeof scopeFor>,
+    ref: TransactionFileRef,
+    status: FileRow['status'],
+    lock = false,
+  ): Promise<FileRow> {
+    const actor = actorOf(envelope);
+    const deal = await findVisibleTransaction(manager, actor, scope, ref.transactionId);
+    const rows = (await manager.query(
+      `SELECT * FROM transaction_file WHERE id = $1 AND transaction_id = $2 AND status = $3 AND deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`,
+      [ref.fileId, deal.id, status],
+    )) as FileRow[];
+    if (!rows.length) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
+    return rows[0];
+  }
+
+  private async discard(file: FileRow): Promise<void> {
+    await this.dataSource.query(`DELETE FROM transaction_file WHERE id = $1`, [file.id]);
+    await this.storage.delete(file.storage_key);
+  }
+}

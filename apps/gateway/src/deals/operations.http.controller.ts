@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import type { MultipartFile } from '@fastify/multipart';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import {
+  DEALS_FILE_CHUNK_BYTES,
+  DealsFileSubjects as F,
+  DealsInvoiceSubjects as I,
+  DealsScheduleSubjects as D,
+  TRANSACTION_KEY_DATES,
+  type DealSettingsView,
+  type InvoiceView,
+  type Page,
+  type TransactionFileChunk,
+  type TransactionFileView,
+  type TransactionKeyDateView,
+} from '@keyhouse/contracts';
+import { RequirePermission } from '@keyhouse/platform/auth';
+import { DomainException } from '@keyhouse/platform/messaging';
+import type { GatewayRequest } from '../platform/gateway-request';
+import { Idempotent } from '../platform/idempotency.interceptor';
+import { ApiProblems } from '../platform/problem-details.dto';
+import { GatewayRpc } from '../platform/rpc.service';
+import { CreateInvoiceDto, CreatePaymentDto, ListInvoicesQueryDto, UpdateDealSettingsDto, UpdateInvoiceDto, UpdateKeyDateDto } from './dto/operations.dto';
+import { dealsUuid } from './transactions.http.controller';
+
+/** `/v1/deal-settings`: the organization's contract deadline rules, holidays, time zone and reminder offsets. */
+@ApiTags('transactions')
+@ApiBearerAuth()
+@Controller('deal-settings')
+export class DealSettingsHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Get()
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'Deal settings: deadline rules (days, calendar or business), holidays, time zone, reminder offsets (minutes)' })
+  @ApiOkResponse({ description: 'The settings (defaults when never changed)' })
+  @ApiProblems(401, 403)
+  get(@Req() request: GatewayRequest): Promise<DealSettingsView> {
+    return this.rpc.call(D.settingsGet, request, {}, { retries: 1 });
+  }
+
+  @Patch()
+  @RequirePermission('transactions:write')
+  @ApiOperation({ summary: 'Change the deal settings (admin: transactions:write at org scope); reminders not yet sent are rescheduled' })
+  @ApiOkResponse({ description: 'The settings' })
+  @ApiProblems(400, 401, 403)
+  update(@Req() request: GatewayRequest, @Body() body: UpdateDealSettingsDto): Promise<DealSettingsView> {
+    return this.rpc.call(D.settingsUpdate, request, body);
+  }
+}
+
+function keyDateParam(value: string): string {
+  if (!(TRANSACTION_KEY_DATES as readonly string[]).includes(value)) {
+    throw DomainException.validation([{ field: 'key', message: `must be one of ${TRANSACTION_KEY_DATES.join(', ')}` }]);
+  }
+  return value;
+}
+
+/** `/v1/transactions/:id/key-dates` and `/v1/transactions/:id/files`. */
+@ApiTags('transactions')
+@ApiBearerAuth()
+@Controller('transactions')
+export class TransactionDocumentsHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Get(':id/key-dates')
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'Key dates with their origin (computed from an accepted offer, or manual), done/missed marks and reminders' })
+  @ApiOkResponse({ description: '{ items }' })
+  @ApiProblems(400, 401, 403, 404)
+  keyDates(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<{ items: TransactionKeyDateView[] }> {
+    return this.rpc.call(D.keyDateList, request, { transactionId: id }, { retries: 1 });
+  }
+
+  @Patch(':id/key-dates/:key')
+  @RequirePermission('transactions:write')
+  @ApiOperation({ summary: 'Mark a key date done (a done date raises no reminder and no missed-deadline alert) or open again' })
+  @ApiOkResponse({ description: 'The key date' })
+  @ApiProblems(400, 401, 403, 404)
+  keyDate(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('key') key: string, @Body() body: UpdateKeyDateDto): Promise<TransactionKeyDateView> {
+    return this.rpc.call(D.keyDateUpdate, request, { transactionId: id, key: keyDateParam(key), done: body.done });
+  }
+
+  @Post(':id/files')
+  @RequirePermission('transactions:write')
+  @ApiConsumes('multipart/form-data')
+  @ApiOperation({
+    summary:
+      'Upload a file to the transaction (multipart, one file): PDF, JPEG, PNG, GIF, WebP, Word; at most DEALS_COMMISSION_FILE_MAX_BYTES (10 MiB). Sent to the service in 512 KiB chunks and checked by SHA-256',
+  })
+  @ApiCreatedResponse({ description: 'The file metadata (name, contentType, size, sha256, uploadedBy)' })
+  @ApiProblems(400, 401, 403, 404, 413, 422)
+  async upload(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TransactionFileView> {
+    const multipart = request as unknown as { isMultipart(): boolean; file(): Promise<MultipartFile | undefined> };
+    if (!multipart.isMultipart?.()) throw DomainException.validation([{ field: 'file', message: 'send multipart/form-data with one file' }]);
+    const part = await multipart.file();
+    if (!part) throw DomainException.validation([{ field: 'file', message: 'is required' }]);
+    const bytes = await part.toBuffer();
+    if (!bytes.length) throw DomainException.validation([{ field: 'file', message: 'must not be empty' }]);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const begun = await this.rpc.call<{ fileId: string }>(F.begin, request, { transactionId: id, name: part.filename, contentType: part.mimetype, size: bytes.length, sha256 });
+    for (let index = 0; index * DEALS_FILE_CHUNK_BYTES < bytes.length; index += 1) {
+      const chunk = bytes.subarray(index * DEALS_FILE_CHUNK_BYTES, (index + 1) * DEALS_FILE_CHUNK_BYTES);
+      await this.rpc.call(F.chunk, request, { transactionId: id, fileId: begun.fileId, index, base64: chunk.toString('base64') }, { retries: 1 });
+    }
+    const file = await this.rpc.call<TransactionFileView>(F.complete, request, { transactionId: id, fileId: begun.fileId });
+    void reply.status(201);
+    return file;
+  }
+
+  @Get(':id/files')
+  @RequirePermission('transactions:read')
+  @ApiOperation({ summary: 'Files of the transaction, oldest first' })
+  @ApiOkResponse({ description: '{ items }' })
+  @ApiProblems(400, 401, 403, 404)
+  files(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<{ items: TransactionFileView[] }> {
+    return this.rpc.call(F.list, request, { transactionId: id }, { retries: 1 });
+  }
+
+  @Get(':id/files/:fileId')
+  @RequirePermission('transactions:read')
+  @ApiProduces('application/octet-stream')
+  @ApiOperation({ summary: 'Download a file (only for who can read the transaction); `Digest: sha-256=…` and `X-Checksum-SHA256` carry the checksum' })
+  @ApiOkResponse({ description: 'The bytes, as an attachment' })
+  @ApiProblems(400, 401, 403, 404)
+  async download(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Param('fileId', dealsUuid('fileId')) fileId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const file = await this.rpc.call<TransactionFileView>(F.get, request, { transactionId: id, fileId }, { retries: 1 });
+    const chunks: Buffer[] = [];
+    for (let index = 0; ; index += 1) {
+      const chunk = await this.rpc.call<TransactionFileChunk>(F.read, request, { transactionId: id, fileId, index }, { retries: 1 });
+      chunks.push(Buffer.from(chunk.base64, 'base64'));
+      if (chunk.last) break;
+    }
+    const bytes = Buffer.concat(chunks);
+    await reply
+      .header('content-type', file.contentType)
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+      .header('x-checksum-sha256', file.sha256)
+      .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`)
+      .send(bytes);
+  }
+
+  @Delete(':id/files/:fileId')
+  @RequirePermission('transactions:write')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a file of the transaction' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 401, 403, 404)
+  async removeFile(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('fileId', dealsUuid('fileId')) fileId: string): Promise<void> {
+    await this.rpc.call(F.delete, request, { transactionId: id, fileId });
+  }
+}
+
+/** `/v1/invoices`: invoices for commissions and fees, with line items and payments (cents). */
+@ApiTags('invoices')
+@ApiBearerAuth()
+@Controller('invoices')
+export class InvoicesHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Post()
+  @RequirePermission('invoices:write')
+  @Idempotent()
+  @ApiOperation({ summary: 'Create a draft invoice (line items: quantity × unitAmount cents; total computed)' })
+  @ApiCreatedResponse({ description: 'The invoice (status draft, number INV-000001, ...)' })
+  @ApiProblems(400, 401, 403, 404)
+  create(@Req() request: GatewayRequest, @Body() body: CreateInvoiceDto): Promise<InvoiceView> {
+    return this.rpc.call(I.create, request, body);
+  }
+
+  @Get()
+  @RequirePermission('invoices:read')
+  @ApiOperation({ summary: 'Invoices, newest first (filters: status, transaction, agent)' })
+  @ApiOkResponse({ description: 'A page of invoices' })
+  @ApiProblems(400, 401, 403)
+  list(@Req() request: GatewayRequest, @Query() query: ListInvoicesQueryDto): Promise<Page<InvoiceView>> {
+    return this.rpc.call(I.list, request, query, { retries: 1 });
+  }
+
+  @Get(':id')
+  @RequirePermission('invoices:read')
+  @ApiOperation({ summary: 'An invoice with its lines, payments, total, paid and balance (cents)' })
+  @ApiOkResponse({ description: 'The invoice' })
+  @ApiProblems(400, 401, 403, 404)
+  get(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<InvoiceView> {
+    return this.rpc.call(I.get, request, { id }, { retries: 1 });
+  }
+
+  @Patch(':id')
+  @RequirePermission('invoices:write')
+  @ApiOperation({ summary: 'Change a draft invoice (409 INVOICE_NOT_DRAFT once sent)' })
+  @ApiOkResponse({ description: 'The invoice' })
+  @ApiProblems(400, 401, 403, 404, 409)
+  update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateInvoiceDto): Promise<InvoiceView> {
+    return this.rpc.call(I.update, request, { ...body, id });
+  }
+
+  @Post(':id/send')
+  @HttpCode(200)
+  @RequirePermission('invoices:write')
+  @ApiOperation({ summary: 'Send a draft invoice (draft → sent)' })
+  @ApiOkResponse({ description: 'The invoice' })
+  @ApiProblems(400, 401, 403, 404, 409, 422)
+  send(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<InvoiceView> {
+    return this.rpc.call(I.send, request, { id });
+  }
+
+  @Post(':id/void')
+  @HttpCode(200)
+  @RequirePermission('invoices:write')
+  @ApiOperation({ summary: 'Void an invoice without payments (draft, sent or overdue)' })
+  @ApiOkResponse({ description: 'The invoice' })
+  @ApiProblems(400, 401, 403, 404, 409)
+  void(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<InvoiceView> {
+    return this.rpc.call(I.void, request, { id });
+  }
+
+  @Post(':id/payments')
+  @RequirePermission('invoices:write')
+  @Idempotent()
+  @ApiOperation({ summary: 'Record a payment (cents, at most the balance) on a sent or overdue invoice; paid in full → status paid' })
+  @ApiCreatedResponse({ description: 'The invoice with the payment' })
+  @ApiProblems(400, 401, 403, 404, 409, 422)
+  pay(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: CreatePaymentDto): Promise<InvoiceView> {
+    return this.rpc.call(I.paymentCreate, request, { ...body, invoiceId: id });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * NATS subjects and payloads for transaction files. Bytes travel in base64 chunks of at most
+ * `DEALS_FILE_CHUNK_BYTES` raw bytes per message, below the 1 MiB NATS limit: the gateway calls
+ * `begin`, then `chunk` for each piece in order, then `complete`; downloads read chunk by chunk.
+ */
+export const DealsFileSubjects = {
+  begin: 'deals.files.begin',
+  chunk: 'deals.files.chunk',
+  complete: 'deals.files.complete',
+  list: 'deals.files.list',
+  get: 'deals.files.get',
+  read: 'deals.files.read',
+  delete: 'deals.files.delete',
+} as const;
+
+/** Raw bytes per upload/download chunk (512 KiB; 683 KiB in base64). */
+export const DEALS_FILE_CHUNK_BYTES = 512 * 1024;
+
+/** Accepted content types: PDF, JPEG, PNG, GIF, WebP, HEIC images, Word (.doc, .docx). */
+export const DEALS_FILE_TYPES = [
+  'application/pdf',
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'application/msword',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+] as const;
+
+export interface TransactionFileView {
+  id: string;
+  transactionId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  /** SHA-256 of the bytes, lowercase hex. */
+  sha256: string;
+  uploadedBy: string | null;
+  createdAt: string;
+}
+
+export interface TransactionFileBeginRequest {
+  transactionId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
+
+export interface TransactionFileChunkRequest {
+  transactionId: string;
+  fileId: string;
+  index: number;
+  base64: string;
+}
+
+export interface TransactionFileRef {
+  transactionId: string;
+  fileId: string;
+}
+
+export interface TransactionFileReadRequest extends TransactionFileRef {
+  index: number;
+}
+
+export interface TransactionFileChunk {
+  index: number;
+  base64: string;
+  last: boolean;
+}
