@@ -7,7 +7,10 @@
  *   the commission report shows real prices and dates. Sales are read from the listings service
  *   (`GET /v1/properties?standardStatus=Closed`, the listings seed runs first) with their property
  *   ids; when that answers nothing, from `../shared/data/king-county/kc_house_data.csv` directly
- *   (prices and dates only, propertyId null).
+ *   (prices and dates only, propertyId null);
+ * - deal settings (Pacific time, US federal holidays 2026–2027, reminders 3 days and 1 day before);
+ * - three invoices for transaction fees on the first closed deals (one paid, one sent, one draft),
+ *   when the organization has none.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -65,6 +68,51 @@ function closedFromCsv() {
   return sales;
 }
 
+/** US federal holidays observed in 2026 and 2027 (business-day arithmetic of contract deadlines). */
+const HOLIDAYS = [
+  '2026-01-01', '2026-01-19', '2026-02-16', '2026-05-25', '2026-06-19', '2026-07-03', '2026-09-07', '2026-10-12', '2026-11-11',
+  '2026-11-26', '2026-12-25', '2027-01-01', '2027-01-18', '2027-02-15', '2027-05-31', '2027-06-18', '2027-07-05', '2027-09-06',
+  '2027-10-11', '2027-11-11', '2027-11-25', '2027-12-24',
+];
+
+/** Deal settings (a PATCH, idempotent) and a few invoices when there are none. */
+async function settingsAndInvoices(api, token) {
+  ok(
+    await api('PATCH', '/v1/deal-settings', { timeZone: 'America/Los_Angeles', holidays: HOLIDAYS, reminderOffsetsMinutes: [4320, 1440] }, token),
+    'deal settings',
+  );
+  const invoices = ok(await api('GET', '/v1/invoices?limit=1', undefined, token), 'invoices');
+  if (invoices.items.length) return 'invoices already present';
+  const deals = ok(await api('GET', '/v1/transactions?status=won&limit=3', undefined, token), 'closed transactions').items;
+  const today = new Date().toISOString().slice(0, 10);
+  const due = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  for (const [index, deal] of deals.entries()) {
+    const invoice = ok(
+      await api(
+        'POST',
+        '/v1/invoices',
+        {
+          transactionId: deal.id,
+          billTo: { name: 'Demo Agent', company: 'Keyhouse Demo Realty' },
+          dueDate: due,
+          lineItems: [
+            { description: `Transaction fee, closing ${deal.closeDate}`, quantity: 1, unitAmount: 39_500 },
+            { description: 'E&O insurance contribution', quantity: 1, unitAmount: 5_000 },
+          ],
+          notes: 'Demo invoice',
+        },
+        token,
+      ),
+      'invoice',
+    );
+    if (index < 2) ok(await api('POST', `/v1/invoices/${invoice.id}/send`, {}, token), 'send invoice');
+    if (index === 0) {
+      ok(await api('POST', `/v1/invoices/${invoice.id}/payments`, { amount: invoice.total, paidOn: today, method: 'ach', reference: 'DEMO-ACH' }, token), 'payment');
+    }
+  }
+  return `${deals.length} invoices`;
+}
+
 async function seed({ api, login, demo }) {
   const token = await login(demo.owner.email);
   const agents = ok(await api('GET', '/v1/agents?limit=100', undefined, token), 'agents').items.filter((agent) =>
@@ -83,7 +131,7 @@ async function seed({ api, login, demo }) {
   }
 
   const won = ok(await api('GET', '/v1/transactions?status=won&limit=1', undefined, token), 'transactions');
-  if (won.items.length) return `${PLANS.length} plans; closed transactions already present`;
+  if (won.items.length) return `${PLANS.length} plans; closed transactions already present; ${await settingsAndInvoices(api, token)}`;
 
   const fromListings = await closedFromListings(api, token);
   const sales = (fromListings ?? closedFromCsv()).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
@@ -110,7 +158,7 @@ async function seed({ api, login, demo }) {
     );
   }
   const source = fromListings ? 'listings closed properties' : 'kc_house_data.csv (propertyId null)';
-  return `${PLANS.length} plans, ${sales.length} closed transactions from ${source}`;
+  return `${PLANS.length} plans, ${sales.length} closed transactions from ${source}; ${await settingsAndInvoices(api, token)}`;
 }
 
 module.exports = { seed };
