@@ -1,3 +1,4 @@
+import { DEALS_EVENTS_TOPIC } from '@keyhouse/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
@@ -41,6 +42,7 @@ export class DealsCommissionAppModule {
             migrations: [InitialDealsCommissionSchema1763769600002, DealsDatesFilesInvoices1763769800002],
           },
           opsToken: config.OPS_TOKEN,
+          eventTopic: DEALS_EVENTS_TOPIC,
         }),
         QueueModule.registerQueues(DEALS_SCHEDULE_QUEUE),
       ],

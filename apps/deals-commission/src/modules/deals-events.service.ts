@@ -5,7 +5,7 @@ import { OutboxRelay, OutboxService, type EventContext } from '@keyhouse/platfor
 
 /**
  * Writes deals domain events to the outbox in the caller's database transaction (topic
- * `deals-commission.events`, key = aggregate id), and nudges the relay after commit.
+ * `deals.events`, key = aggregate id), and nudges the relay after commit.
  */
 @Injectable()
 export class DealsEvents {

@@ -96,7 +96,7 @@ export async function uploadFile(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** CloudEvents the deals service published on `deals-commission.events`, collected by a Kafka consumer from the start of the topic. */
+/** CloudEvents the deals service published on `deals.events`, collected by a Kafka consumer from the start of the topic. */
 export interface DealsEventLog {
   events: Array<{ key: string | null; type: string; data: Record<string, unknown> }>;
   stop(): Promise<void>;

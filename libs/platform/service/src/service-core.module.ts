@@ -15,6 +15,8 @@ export interface ServiceCoreOptions {
   platform: PlatformConfig;
   database: { url: string; schema: string; migrations: Array<new () => MigrationInterface> };
   opsToken?: string;
+  /** Topic of the service's domain events when it is not `<serviceName>.events` (e.g. `deals.events`). */
+  eventTopic?: string;
   /** Further health checks besides postgres, nats, redis and the outbox relay. */
   healthChecks?: { inject: Array<string | symbol | (abstract new (...args: never[]) => unknown)>; useFactory: (...deps: never[]) => HealthCheckDefinition[] };
 }
@@ -57,6 +59,7 @@ export class ServiceCoreModule {
           serviceName,
           schema: options.database.schema,
           topicPrefix: platform.KAFKA_TOPIC_PREFIX,
+          topic: options.eventTopic,
           kafka: { clientId: serviceName, brokers: platform.KAFKA_BROKERS, topicPrefix: platform.KAFKA_TOPIC_PREFIX },
         }),
         QueueModule.forRoot({ redisUrl: platform.REDIS_URL, prefix: `${platform.REDIS_KEY_PREFIX}bull` }),

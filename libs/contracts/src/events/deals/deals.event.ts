@@ -1,10 +1,10 @@
 /**
- * Domain events of the deals-commission service, published on topic `deals-commission.events`
- * (the platform names the topic after the service, `eventTopic('deals-commission')`), keyed by the
+ * Domain events of the deals-commission service, published on topic `deals.events` (the bounded
+ * context's name; the service passes it as `eventTopic` to `ServiceCoreModule`), keyed by the
  * aggregate id (transaction, commission plan or agent). All are version 1. Payloads in
  * `docs/events/deals-events.md`; money in cents.
  */
-export const DEALS_EVENTS_TOPIC = 'deals-commission.events';
+export const DEALS_EVENTS_TOPIC = 'deals.events';
 
 export const DealsEventTypes = {
   transactionCreated: 'deals.transaction.created',

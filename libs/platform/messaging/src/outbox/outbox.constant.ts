@@ -5,6 +5,8 @@ export interface OutboxOptions {
   /** Postgres schema holding `outbox_event` and `inbox_event`. */
   schema: string;
   topicPrefix: string;
+  /** Topic of the service's domain events before the prefix (default `eventTopic(serviceName)`, `<service>.events`). */
+  topic?: string;
   /** Rows per Kafka batch (default 200). */
   batchSize?: number;
   /** Idle poll interval in milliseconds (default 200). */

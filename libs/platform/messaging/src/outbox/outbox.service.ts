@@ -54,7 +54,7 @@ export class OutboxService {
   async publish(manager: EntityManager, inputs: DomainEventInput[], context: EventContext): Promise<CloudEvent[]> {
     if (inputs.length === 0) return [];
     const events = inputs.map((input) => this.buildEvent(input, context));
-    const topic = this.options.topicPrefix + eventTopic(this.options.serviceName);
+    const topic = this.options.topicPrefix + (this.options.topic ?? eventTopic(this.options.serviceName));
     const values: unknown[] = [];
     const rows = events.map((event, i) => {
       values.push(event.id, topic, event.subject, event.type, JSON.stringify(event), JSON.stringify(headersOf(event)));
