@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { AssignmentRulesHttpController, PondsHttpController } from './assignment.http.controller';
 import { ContactFieldsHttpController, ContactsHttpController, LeadsHttpController } from './contacts.http.controller';
+import { SmartListsHttpController } from './smart-lists.http.controller';
 import { LeadEventsHttpController, PublicClientsHttpController, PublicLeadsHttpController } from './intake.http.controller';
 
 /** HTTP controllers of the crm routes (contacts, leads, lead intake, assignment rules, ponds, tasks, companies, smart lists); listed in `API_CONTROLLERS`. */
@@ -13,4 +14,5 @@ export const CRM_HTTP_CONTROLLERS: Type[] = [
   PublicClientsHttpController,
   AssignmentRulesHttpController,
   PondsHttpController,
+  SmartListsHttpController,
 ];

@@ -134,6 +134,7 @@ export class InitialCrmSchema1763769600000 implements MigrationInterface {
       `CREATE INDEX contact_phones_idx ON contact USING gin (phones)`,
       `CREATE INDEX contact_phone_suffixes_idx ON contact USING gin (phone_suffixes)`,
       `CREATE INDEX contact_tags_idx ON contact USING gin (tags)`,
+      `CREATE INDEX contact_custom_fields_idx ON contact USING gin (custom_fields jsonb_path_ops)`,
       `CREATE INDEX contact_search_trgm_idx ON contact USING gin (search_text public.gin_trgm_ops)`,
       `CREATE TABLE contact_note (
         id uuid PRIMARY KEY,
@@ -205,6 +206,19 @@ export class InitialCrmSchema1763769600000 implements MigrationInterface {
       `CREATE INDEX contact_assignment_agent_idx ON contact_assignment (agent_id)`,
       `CREATE INDEX contact_assignment_rule_idx ON contact_assignment (rule_id)`,
       `CREATE INDEX contact_assignment_pond_idx ON contact_assignment (pond_id)`,
+      // Smart lists: saved, named contact filters, personal or shared with a team.
+      `CREATE TABLE smart_list (
+        id uuid PRIMARY KEY,
+        org_id uuid NOT NULL,
+        owner_id uuid NOT NULL,
+        name text NOT NULL,
+        filters jsonb NOT NULL DEFAULT '{}',
+        team_id uuid,
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX smart_list_owner_idx ON smart_list (org_id, owner_id, created_at, id)`,
+      `CREATE INDEX smart_list_team_idx ON smart_list (team_id) WHERE team_id IS NOT NULL`,
       // Fairness ledger: assignments per agent per pool (a rule or a pond).
       `CREATE TABLE assignment_ledger (
         org_id uuid NOT NULL,
@@ -221,7 +235,7 @@ export class InitialCrmSchema1763769600000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const table of [
-      'assignment_ledger', 'contact_assignment', 'lead_event', 'form_submission', 'timeline_entry', 'contact_note', 'contact',
+      'smart_list', 'assignment_ledger', 'contact_assignment', 'lead_event', 'form_submission', 'timeline_entry', 'contact_note', 'contact',
       'assignment_rule', 'pond', 'custom_field_definition', 'org_user', 'outbox_event', 'inbox_event',
     ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);

@@ -138,6 +138,7 @@ export class ContactsService {
     if (data.createdTo) filter((p) => `c.created_at < ${p}::timestamptz`, data.createdTo);
     if (data.lastContactedFrom) filter((p) => `c.last_contacted_at >= ${p}::timestamptz`, data.lastContactedFrom);
     if (data.lastContactedTo) filter((p) => `c.last_contacted_at < ${p}::timestamptz`, data.lastContactedTo);
+    if (data.customFields && Object.keys(data.customFields).length > 0) filter((p) => `c.custom_fields @> ${p}::jsonb`, JSON.stringify(data.customFields));
     if (data.q?.trim()) filter((p) => `c.search_text ILIKE ${p}`, `%${escapeLike(data.q.trim().toLowerCase())}%`);
     const sort = SORTS[data.sort ?? '-createdAt'] ?? SORTS['-createdAt'];
     const page = pageOrThrow(() =>

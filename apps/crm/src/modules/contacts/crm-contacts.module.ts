@@ -6,6 +6,8 @@ import { AssignmentRulesService } from '../assignment/assignment-rules.service';
 import { SpeedToLeadJob } from '../assignment/speed-to-lead.job';
 import { IntakeService } from '../intake/intake.service';
 import { CrmEvents } from '../shared/crm-events.service';
+import { SmartListsRpcController } from '../smart-lists/smart-lists.rpc.controller';
+import { SmartListsService } from '../smart-lists/smart-lists.service';
 import { TimelineService } from '../timeline/timeline.service';
 import { ContactLookup } from './contact-lookup.service';
 import { ContactImportService } from './contact-import.service';
@@ -42,11 +44,12 @@ export class CrmContactsModule {
       AssignmentRulesService,
       SpeedToLeadJob,
       IdentityReadModelConsumer,
+      SmartListsService,
     ];
     return {
       module: CrmContactsModule,
       imports: [QueueModule.registerQueues(SPEED_TO_LEAD_QUEUE)],
-      controllers: [ContactsRpcController],
+      controllers: [ContactsRpcController, SmartListsRpcController],
       providers,
       exports: [CrmEvents, ContactLookup, TimelineService, ContactsService],
     };

@@ -38,8 +38,9 @@ export class DuplicateDetection {
     if (probe.emails.length > 0) {
       add(
         (await manager.query(
-          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND emails && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid)
-            ORDER BY created_at LIMIT $4`,
+          // No ORDER BY on purpose: with "ORDER BY created_at LIMIT n" the planner walks the
+          // created_at index and filters (55 ms at 100,000 contacts) instead of the GIN lookup.
+          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND emails && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid) LIMIT $4`,
           [orgId, probe.emails, exclude, limit],
         )) as Array<{ id: string }>,
         'email',
@@ -48,8 +49,7 @@ export class DuplicateDetection {
     if (probe.phones.length > 0) {
       add(
         (await manager.query(
-          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND phones && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid)
-            ORDER BY created_at LIMIT $4`,
+          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND phones && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid) LIMIT $4`,
           [orgId, probe.phones, exclude, limit],
         )) as Array<{ id: string }>,
         'phone',

@@ -28,6 +28,9 @@ describe('CRM contacts (through the gateway)', () => {
     await stack?.stop();
   });
 
+  const teamOf = async (session: Session): Promise<string> =>
+    (await stack.http.get<{ teamIds: string[] }>('/v1/users/me', { token: session.accessToken })).body.teamIds[0];
+
   describe('POST /v1/contacts', () => {
     it('creates a contact with the Contract fields, the phone in E.164 and the agent as owner', async () => {
       const response = await stack.http.post<ContactJson>(
@@ -322,6 +325,32 @@ describe('CRM contacts (through the gateway)', () => {
       expect((await stack.http.get(`/v1/contacts/${person.id}`, { token: owner.accessToken })).status).toBe(404);
       const again = await stack.http.post<ContactJson>('/v1/contacts', { firstName: 'Eve', lastName: 'Private', email: 'eve@example.test' }, { token: ava.accessToken });
       expect(again.status).toBe(201);
+    });
+  });
+
+  describe('smart lists', () => {
+    it('saves filters (with custom fields), evaluates them in the caller’s scope, shares with a team only', async () => {
+      await stack.http.post('/v1/contact-fields', { key: 'pre_qualified', label: 'Pre-qualified', type: 'boolean' }, { token: owner.accessToken });
+      const match = await createContact(stack.http, ava.accessToken, { lastName: 'Listed', tags: ['garden'], customFields: { pre_qualified: true } });
+      await createContact(stack.http, ava.accessToken, { lastName: 'Unlisted', tags: ['garden'], customFields: { pre_qualified: false } });
+      const foreign = await createContact(stack.http, outsider.accessToken, { lastName: 'Elsewhere', tags: ['garden'], customFields: { pre_qualified: true } });
+      const list = await stack.http.post<{ id: string }>('/v1/smart-lists', { name: 'Garden, pre-qualified', filters: { tag: ['garden'], customFields: { pre_qualified: true } } }, { token: ava.accessToken });
+      expect(list.status).toBe(201);
+      const evaluated = await stack.http.get<Page<ContactJson>>(`/v1/smart-lists/${list.body.id}/contacts`, { token: ava.accessToken });
+      expect(evaluated.body.items.map((c) => c.id)).toEqual([match.id]);
+      for (const token of [ben.accessToken, otherOrgOwner.accessToken]) {
+        expect((await stack.http.get(`/v1/smart-lists/${list.body.id}/contacts`, { token })).status).toBe(404);
+        expect((await stack.http.delete(`/v1/smart-lists/${list.body.id}`, { token })).status).toBe(404);
+      }
+      const shared = await stack.http.post<{ id: string; teamId: string }>('/v1/smart-lists', { name: 'Team garden', filters: { tag: ['garden'], customFields: { pre_qualified: true } }, teamId: await teamOf(manager) }, { token: manager.accessToken });
+      expect(shared.status).toBe(201);
+      const byBen = await stack.http.get<Page<ContactJson>>(`/v1/smart-lists/${shared.body.id}/contacts`, { token: ben.accessToken });
+      expect(byBen.status).toBe(200);
+      expect(byBen.body.items).toEqual([]);
+      const byOwner = await stack.http.get<Page<ContactJson>>(`/v1/smart-lists/${shared.body.id}/contacts`, { token: owner.accessToken });
+      expect(byOwner.body.items.map((c) => c.id).sort()).toEqual([match.id, foreign.id].sort());
+      expect((await stack.http.patch(`/v1/smart-lists/${shared.body.id}`, { name: 'Mine now' }, { token: ben.accessToken })).status).toBe(403);
+      expect((await stack.http.get(`/v1/smart-lists/${shared.body.id}`, { token: outsider.accessToken })).status).toBe(404);
     });
   });
 });

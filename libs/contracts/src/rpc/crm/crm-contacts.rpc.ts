@@ -39,6 +39,12 @@ export const CrmContactSubjects = {
   dataExport: 'crm.contacts.data-export',
   erase: 'crm.contacts.erase',
   importRows: 'crm.contacts.import-rows',
+  smartListCreate: 'crm.smart-lists.create',
+  smartListList: 'crm.smart-lists.list',
+  smartListGet: 'crm.smart-lists.get',
+  smartListUpdate: 'crm.smart-lists.update',
+  smartListDelete: 'crm.smart-lists.delete',
+  smartListContacts: 'crm.smart-lists.contacts',
 } as const;
 
 export const CRM_CONTACT_TYPES = ['buyer', 'seller', 'renter', 'investor'] as const;
@@ -199,6 +205,8 @@ export interface CrmContactListRequest extends PageQuery {
   q?: string;
   /** Default `-createdAt`. */
   sort?: CrmContactSort;
+  /** Custom field values that must all match exactly (smart lists). */
+  customFields?: Record<string, string | number | boolean>;
 }
 
 export interface CrmContactDuplicate {
@@ -471,4 +479,28 @@ export interface CrmImportResult {
   created: number;
   merged: number;
   rejected: Array<{ row: number; reason: string; field?: string }>;
+}
+
+/** The saved filters of a smart list: the contact list filters (no paging) plus custom fields. */
+export type CrmSmartListFilters = Omit<CrmContactListRequest, 'cursor' | 'limit'>;
+
+export interface CrmSmartListView {
+  id: string;
+  name: string;
+  ownerId: string;
+  /** Shared with this team (its members and managers see it); null = personal. */
+  teamId: string | null;
+  filters: CrmSmartListFilters;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CrmSmartListInput {
+  name: string;
+  filters: CrmSmartListFilters;
+  teamId?: string | null;
+}
+
+export interface CrmSmartListUpdateRequest extends Partial<CrmSmartListInput> {
+  id: string;
 }

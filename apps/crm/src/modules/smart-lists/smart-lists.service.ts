@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  Actor,
+  CrmContactView,
+  CrmSmartListInput,
+  CrmSmartListUpdateRequest,
+  CrmSmartListView,
+  Page,
+  PageQuery,
+  RequestEnvelope,
+} from '@keyhouse/contracts';
+import { requireScope, scopeOf } from '@keyhouse/platform/auth';
+import { queryRows } from '@keyhouse/platform/database';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { isUuid, newId } from '@keyhouse/util';
+import { ContactsService } from '../contacts/contacts.service';
+
+interface SmartListRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  filters: CrmSmartListView['filters'];
+  team_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toView = (row: SmartListRow): CrmSmartListView => ({
+  id: row.id,
+  name: row.name,
+  ownerId: row.owner_id,
+  teamId: row.team_id,
+  filters: row.filters,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+export const SMART_LIST_NOT_FOUND = 'SMART_LIST_NOT_FOUND';
+
+/**
+ * Smart lists: saved, named contact filters (the list filters plus tags and custom fields),
+ * personal or shared with one of the creator's teams. Evaluating one runs the contact list with
+ * its filters under the caller's own scope, so sharing a list never widens what anyone sees.
+ * Visible: the owner's lists, lists shared with a team of the caller, and (org scope) all.
+ */
+@Injectable()
+export class SmartListsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly contacts: ContactsService,
+  ) {}
+
+  async create(envelope: RequestEnvelope<CrmSmartListInput>): Promise<CrmSmartListView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'contacts:read');
+    this.assertTeam(actor, envelope.data.teamId);
+    const [row] = (await this.dataSource.query(
+      `INSERT INTO smart_list (id, org_id, owner_id, name, filters, team_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [newId(), actor.orgId, actor.userId, envelope.data.name.trim(), JSON.stringify(envelope.data.filters ?? {}), envelope.data.teamId ?? null],
+    )) as SmartListRow[];
+    return toView(row);
+  }
+
+  async list(envelope: RequestEnvelope): Promise<CrmSmartListView[]> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'contacts:read');
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM smart_list WHERE org_id = $1 AND ($2 OR owner_id = $3 OR team_id = ANY($4::uuid[])) ORDER BY created_at, id LIMIT 500`,
+      [actor.orgId, scopeOf(actor, 'contacts:read') === 'org', actor.userId ?? null, actor.teamIds ?? []],
+    )) as SmartListRow[];
+    return rows.map(toView);
+  }
+
+  async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmSmartListView> {
+    return toView(await this.visible(this.dataSource.manager, envelope.actor!, envelope.data.id));
+  }
+
+  /** Only the owner (or an admin) changes or deletes a list. */
+  async update(envelope: RequestEnvelope<CrmSmartListUpdateRequest>): Promise<CrmSmartListView> {
+    const actor = envelope.actor!;
+    const row = await this.owned(actor, envelope.data.id);
+    if (envelope.data.teamId !== undefined) this.assertTeam(actor, envelope.data.teamId);
+    const [updated] = await queryRows<SmartListRow>(
+      this.dataSource,
+      `UPDATE smart_list SET name = $2, filters = $3, team_id = $4, updated_at = now() WHERE id = $1 RETURNING *`,
+      [
+        row.id,
+        envelope.data.name?.trim() ?? row.name,
+        JSON.stringify(envelope.data.filters ?? row.filters),
+        envelope.data.teamId !== undefined ? envelope.data.teamId : row.team_id,
+      ],
+    );
+    return toView(updated);
+  }
+
+  async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const row = await this.owned(envelope.actor!, envelope.data.id);
+    await this.dataSource.query(`DELETE FROM smart_list WHERE id = $1`, [row.id]);
+  }
+
+  /** `GET /v1/smart-lists/:id/contacts`: the list's filters, the caller's scope, cursor pagination. */
+  async contactsOf(envelope: RequestEnvelope<PageQuery & { id: string }>): Promise<Page<CrmContactView>> {
+    const row = await this.visible(this.dataSource.manager, envelope.actor!, envelope.data.id);
+    return this.contacts.list({ ...envelope, data: { ...row.filters, cursor: envelope.data.cursor, limit: envelope.data.limit } });
+  }
+
+  private async visible(manager: EntityManager, actor: Actor, id: string): Promise<SmartListRow> {
+    requireScope(actor, 'contacts:read');
+    const rows = isUuid(id)
+      ? ((await manager.query(
+          `SELECT * FROM smart_list WHERE org_id = $1 AND id = $2 AND ($3 OR owner_id = $4 OR team_id = ANY($5::uuid[]))`,
+          [actor.orgId, id, scopeOf(actor, 'contacts:read') === 'org', actor.userId ?? null, actor.teamIds ?? []],
+        )) as SmartListRow[])
+      : [];
+    if (!rows[0]) throw DomainException.notFound(SMART_LIST_NOT_FOUND, 'Smart list');
+    return rows[0];
+  }
+
+  private async owned(actor: Actor, id: string): Promise<SmartListRow> {
+    const row = await this.visible(this.dataSource.manager, actor, id);
+    if (row.owner_id !== actor.userId && scopeOf(actor, 'contacts:write') !== 'org') throw DomainException.forbidden('NOT_LIST_OWNER', 'Only the owner changes a smart list');
+    return row;
+  }
+
+  private assertTeam(actor: Actor, teamId: string | null | undefined): void {
+    if (teamId && !(actor.teamIds ?? []).includes(teamId) && scopeOf(actor, 'contacts:read') !== 'org') {
+      throw DomainException.validation([{ field: 'teamId', message: 'is not one of your teams' }]);
+    }
+  }
+}

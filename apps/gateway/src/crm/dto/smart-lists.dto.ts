@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import {
+  CRM_CONTACT_SCORES,
+  CRM_CONTACT_SORTS,
+  CRM_CONTACT_STATUSES,
+  CRM_CONTACT_TYPES,
+  CRM_LEAD_SOURCES,
+  type CrmContactScore,
+  type CrmContactSort,
+  type CrmContactStatus,
+  type CrmContactType,
+  type CrmLeadSource,
+} from '@keyhouse/contracts';
+
+/** The saved filters: the contact list filters (arrays, not comma strings) plus custom field values. */
+export class SmartListFiltersDto {
+  @ApiPropertyOptional({ enum: CRM_CONTACT_STATUSES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_STATUSES], { each: true }) status?: CrmContactStatus[];
+  @ApiPropertyOptional({ enum: CRM_CONTACT_SCORES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_SCORES], { each: true }) score?: CrmContactScore[];
+  @ApiPropertyOptional({ enum: CRM_CONTACT_TYPES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_TYPES], { each: true }) type?: CrmContactType[];
+  @ApiPropertyOptional({ enum: CRM_LEAD_SOURCES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_LEAD_SOURCES], { each: true }) source?: CrmLeadSource[];
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(50, { each: true }) tag?: string[];
+  @ApiPropertyOptional() @IsOptional() @IsUUID() ownerId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() pondId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() companyId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsDateString() createdFrom?: string;
+  @ApiPropertyOptional() @IsOptional() @IsDateString() createdTo?: string;
+  @ApiPropertyOptional() @IsOptional() @IsDateString() lastContactedFrom?: string;
+  @ApiPropertyOptional() @IsOptional() @IsDateString() lastContactedTo?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @ApiPropertyOptional({ enum: CRM_CONTACT_SORTS }) @IsOptional() @IsIn([...CRM_CONTACT_SORTS]) sort?: CrmContactSort;
+  @ApiPropertyOptional({ description: 'Custom field key → exact value' }) @IsOptional() @IsObject() customFields?: Record<string, string | number | boolean>;
+}
+
+export class CreateSmartListDto {
+  @ApiProperty({ maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty({ type: SmartListFiltersDto }) @ValidateNested() @Type(() => SmartListFiltersDto) filters: SmartListFiltersDto;
+  @ApiPropertyOptional({ nullable: true, description: 'Share with one of your teams; null = personal' }) @IsOptional() @IsUUID() teamId?: string | null;
+}
+
+export class UpdateSmartListDto {
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: SmartListFiltersDto }) @IsOptional() @ValidateNested() @Type(() => SmartListFiltersDto) filters?: SmartListFiltersDto;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() teamId?: string | null;
+}
