@@ -4,9 +4,8 @@
  * batched multi-row upserts. Idempotent: running it again with the same file creates nothing.
  * Events go to the outbox; the listings service's relay publishes them when it runs.
  *
- *   npx ts-node -r tsconfig-paths/register apps/listings/src/cli/import-king-county.ts \
- *     --org <organization uuid> --file ../shared/data/king-county/kc_house_data.csv [--list-agent <user uuid>]
- *   (or, built: node dist/apps/listings/apps/listings/src/cli/import-king-county.js --org … --file …)
+ *   npx nx run listings:import-king-county --org <organization uuid> --file ../shared/data/king-county/kc_house_data.csv [--list-agent <user uuid>]
+ *   (builds first; or, once built: node dist/apps/listings/apps/listings/src/cli/import-king-county.js --org … --file …)
  *
  * Environment: LISTINGS_DATABASE_URL, LISTINGS_DATABASE_SCHEMA (default listings), KAFKA_TOPIC_PREFIX.
  * Prints the import result as JSON; exit code 0 when done, 1 on error, 2 on bad arguments.

@@ -68,6 +68,18 @@ export function filterConditions(filters: PropertyFilters, where: string[], para
   if (filters.modifiedSince) add((n) => `p.modification_timestamp >= ${n}::timestamptz`, filters.modifiedSince);
 }
 
+/**
+ * [minLng, minLat, maxLng, maxLat] enclosing a circle, or null beyond 70° of latitude or across the
+ * antimeridian, where the caller falls back to ST_DWithin. The 10 % margin covers the poleward bulge
+ * of the envelope's geodesic edges (about 0.5 km for a 50 km radius at 70°, against a margin of 5 km).
+ */
+export function boundingBox(latitude: number, longitude: number, radius: number): [number, number, number, number] | null {
+  const dLat = (radius / 111_000) * 1.1;
+  const dLng = (radius / (111_000 * Math.cos((latitude * Math.PI) / 180))) * 1.1;
+  if (Math.abs(latitude) + dLat > 70 || Math.abs(longitude) + dLng > 180) return null;
+  return [longitude - dLng, latitude - dLat, longitude + dLng, latitude + dLat];
+}
+
 /** Percentile with linear interpolation between closest ranks (type 7); `sorted` ascending, non-empty. */
 export function percentile(sorted: number[], p: number): number {
   const rank = (sorted.length - 1) * p;
@@ -78,7 +90,7 @@ export function percentile(sorted: number[], p: number): number {
 
 /**
  * Property lists and geo search: filtered, sorted, keyset-paginated lists; radius search (nearest
- * first by the GiST KNN operator `<->`, `ST_DWithin` bound, distances on the mean-radius sphere); search inside a drawn
+ * first, distances on the mean-radius sphere, a GiST bounding-box search then the exact circle); search inside a drawn
  * GeoJSON area (`ST_Covers`); and comparable closed sales for a subject.
  */
 @Injectable()
@@ -112,10 +124,19 @@ export class PropertySearchService {
     const { where, params } = this.base(actor, data);
     params.push(data.longitude, data.latitude, data.radius);
     const point = `public.ST_SetSRID(public.ST_MakePoint($${params.length - 2}::float8, $${params.length - 1}::float8), 4326)::public.geography`;
-    where.push(`public.ST_DWithin(p.location, ${point}, $${params.length}::float8)`);
-    // KNN order (`<->`, great-circle distance on the mean-radius sphere) walks the GiST index
-    // nearest first and stops at the page size, instead of measuring every listing in the circle.
+    // Distance on the mean-radius sphere (`<->`), the same value orders the page and is answered.
     const distance = `(p.location OPERATOR(public.<->) ${point})`;
+    const box = boundingBox(data.latitude, data.longitude, data.radius);
+    if (box) {
+      // A bounding box the GiST index answers with a good row estimate, then the exact circle:
+      // much cheaper than ST_DWithin on the spheroid, whose tiny selectivity estimate also misleads the planner.
+      params.push(...box);
+      const n = params.length;
+      where.push(`p.location OPERATOR(public.&&) public.ST_MakeEnvelope($${n - 3}::float8, $${n - 2}::float8, $${n - 1}::float8, $${n}::float8, 4326)::public.geography`);
+      where.push(`${distance} <= $${params.length - 4}::float8`);
+    } else {
+      where.push(`public.ST_DWithin(p.location, ${point}, $${params.length}::float8, false)`);
+    }
     const page = pageOrThrow(() =>
       keyset({ sortColumn: distance, idColumn: 'p.id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
     );
