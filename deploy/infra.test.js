@@ -38,7 +38,7 @@ test('deploy/infra', { timeout: 60_000 }, async (t) => {
     );
     assert.deepEqual(
       SERVICES.filter((s) => s.implemented).map((s) => s.name),
-      ['gateway', 'identity'],
+      ['gateway', 'identity', 'crm', 'listings', 'deals-commission', 'audit'],
     );
     assert.equal(infra.upperSnake('deals-commission'), 'DEALS_COMMISSION');
   });

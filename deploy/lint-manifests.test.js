@@ -111,8 +111,9 @@ describe('lintManifests', () => {
 
     editYaml(dir, 'docker-compose.yml', (doc) => {
       doc.setIn(['services', 'redis', 'x-healthcheck-exempt'], 'test fixture');
-      doc.setIn(['services', 'gateway', 'depends_on', 'redis'], doc.createNode({ condition: 'service_started' }));
-      doc.setIn(['services', 'identity', 'depends_on', 'redis'], doc.createNode({ condition: 'service_started' }));
+      for (const service of ['gateway', 'identity', 'crm', 'listings', 'deals-commission', 'audit']) {
+        doc.setIn(['services', service, 'depends_on', 'redis'], doc.createNode({ condition: 'service_started' }));
+      }
     });
     assert.deepEqual(problemsOf(dir), []);
   });
@@ -214,14 +215,14 @@ describe('lintManifests', () => {
   test('reports overlay entries that name nothing', () => {
     const dir = copyOfRepo();
     editYaml(dir, 'k8s/overlays/production/kustomization.yaml', (doc) => {
-      doc.get('images').add(doc.createNode({ name: 'keyhouse/crm', newTag: '0.1.0' }));
-      doc.get('replicas').add(doc.createNode({ name: 'crm', count: 2 }));
-      doc.get('patches').add(doc.createNode({ target: { kind: 'Deployment', name: 'crm' }, patch: '[]' }));
+      doc.get('images').add(doc.createNode({ name: 'keyhouse/notifications', newTag: '0.1.0' }));
+      doc.get('replicas').add(doc.createNode({ name: 'notifications', count: 2 }));
+      doc.get('patches').add(doc.createNode({ target: { kind: 'Deployment', name: 'notifications' }, patch: '[]' }));
     });
     const problems = problemsOf(dir);
-    assertProblem(problems, /images entry "keyhouse\/crm"/);
-    assertProblem(problems, /replicas entry "crm"/);
-    assertProblem(problems, /patch target Deployment\/crm/);
+    assertProblem(problems, /images entry "keyhouse\/notifications"/);
+    assertProblem(problems, /replicas entry "notifications"/);
+    assertProblem(problems, /patch target Deployment\/notifications/);
   });
 });
 

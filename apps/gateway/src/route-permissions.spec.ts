@@ -34,7 +34,7 @@ describe('gateway routes', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('make only authentication entry points and key discovery public', () => {
+  it('make only authentication entry points, key discovery and public lead capture (form key) public', () => {
     const publicRoutes = routes()
       .filter((route) => route.isPublic)
       .map((route) => route.route.split(' ')[0])
@@ -49,6 +49,8 @@ describe('gateway routes', () => {
         'AuthHttpController.passwordResetRequest',
         'AuthHttpController.refresh',
         'AuthHttpController.register',
+        'PublicClientsHttpController.register',
+        'PublicLeadsHttpController.capture',
       ].sort(),
     );
   });
