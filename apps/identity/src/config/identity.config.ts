@@ -1,6 +1,5 @@
-import { env, loadConfigOrExit } from '@keyhouse/platform/config';
+import { env, exitIfUnsetInProduction, loadConfigOrExit } from '@keyhouse/platform/config';
 import { serviceEnv } from '@keyhouse/platform/service';
-import { z } from 'zod';
 
 /** A fixed key for development and tests only; production refuses it (see `loadIdentityConfig`). */
 export const DEVELOPMENT_ENCRYPTION_KEYRING = 'dev:a2V5aG91c2UtZGV2LWtleS1ub3QtZm9yLXByb2QtISE=';
@@ -11,22 +10,7 @@ export const identityEnv = {
    * Keyring for secrets at rest (signing keys, TOTP seeds): `id:base64key,id2:base64key`, each key
    * 32 bytes. The first entry is the active key.
    */
-  IDENTITY_ENCRYPTION_KEYS: z
-    .string()
-    .default(DEVELOPMENT_ENCRYPTION_KEYRING)
-    .transform((value, context) => {
-      const ring: Record<string, string> = {};
-      for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
-        const [id, key] = entry.split(':');
-        if (!id || !key || Buffer.from(key, 'base64').length !== 32) {
-          context.addIssue({ code: z.ZodIssueCode.custom, message: 'bad key' });
-          return z.NEVER;
-        }
-        ring[id] = key;
-      }
-      return { ring, activeKeyId: Object.keys(ring)[0] };
-    })
-    .describe('a keyring "id:base64(32 bytes)[,id:base64...]", the first key active'),
+  IDENTITY_ENCRYPTION_KEYS: env.keyring(DEVELOPMENT_ENCRYPTION_KEYRING),
   /** Public URL of the web app, used in links sent by email. */
   IDENTITY_PUBLIC_APP_URL: env.string('http://localhost:3000', 'the public URL of the app'),
   /** Argon2id memory cost in KiB (OWASP: ≥ 19 456), time cost and parallelism. */
@@ -41,10 +25,7 @@ export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;
 
 export function loadIdentityConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = loadConfigOrExit(identityEnv, source);
-  if (config.NODE_ENV === 'production' && source.IDENTITY_ENCRYPTION_KEYS === undefined) {
-    process.stderr.write('Invalid configuration: IDENTITY_ENCRYPTION_KEYS is missing: expected a keyring in production\n');
-    process.exit(78);
-  }
+  exitIfUnsetInProduction(config.NODE_ENV, source, ['IDENTITY_ENCRYPTION_KEYS']);
   return config;
 }
 

@@ -1,6 +1,5 @@
-import { env, loadConfigOrExit } from '@keyhouse/platform/config';
+import { env, exitIfUnsetInProduction, loadConfigOrExit } from '@keyhouse/platform/config';
 import { serviceEnv } from '@keyhouse/platform/service';
-import { z } from 'zod';
 
 /** A fixed key for development and tests only; production refuses it (see `loadListingsConfig`). */
 export const DEVELOPMENT_LISTINGS_KEYRING = 'dev:bGlzdGluZ3MtZGV2LWtleS1ub3QtZm9yLXByb2QhISE=';
@@ -12,22 +11,7 @@ export const listingsEnv = {
    * Keyring for MLS source credentials at rest: `id:base64key,id2:base64key`, each key 32 bytes.
    * The first entry is the active key (same format as IDENTITY_ENCRYPTION_KEYS).
    */
-  LISTINGS_ENCRYPTION_KEYS: z
-    .string()
-    .default(DEVELOPMENT_LISTINGS_KEYRING)
-    .transform((value, context) => {
-      const ring: Record<string, string> = {};
-      for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
-        const [id, key] = entry.split(':');
-        if (!id || !key || Buffer.from(key, 'base64').length !== 32) {
-          context.addIssue({ code: z.ZodIssueCode.custom, message: 'bad key' });
-          return z.NEVER;
-        }
-        ring[id] = key;
-      }
-      return { ring, activeKeyId: Object.keys(ring)[0] };
-    })
-    .describe('a keyring "id:base64(32 bytes)[,id:base64...]", the first key active'),
+  LISTINGS_ENCRYPTION_KEYS: env.keyring(DEVELOPMENT_LISTINGS_KEYRING),
   /** How often the MLS scheduler looks for sources due for a pull, in milliseconds. */
   LISTINGS_MLS_TICK_MS: env.positiveInt(60_000, 'a period in milliseconds'),
   /** Timeout of one HTTP request to an MLS (RESO Web API) server, in milliseconds. */
@@ -38,10 +22,7 @@ export type ListingsConfig = ReturnType<typeof loadListingsConfig>;
 
 export function loadListingsConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = loadConfigOrExit(listingsEnv, source);
-  if (config.NODE_ENV === 'production' && source.LISTINGS_ENCRYPTION_KEYS === undefined) {
-    process.stderr.write('Invalid configuration: LISTINGS_ENCRYPTION_KEYS is missing: expected a keyring in production\n');
-    process.exit(78);
-  }
+  exitIfUnsetInProduction(config.NODE_ENV, source, ['LISTINGS_ENCRYPTION_KEYS']);
   return config;
 }
 

@@ -82,7 +82,43 @@ export const env = {
       .describe(description),
   oneOf: <T extends [string, ...string[]]>(values: T, fallback: T[number]) =>
     z.enum(values).default(fallback as never).describe(`one of ${values.join(', ')}`),
+  /**
+   * A keyring for secrets at rest: `id:base64key[,id2:base64key...]`, each key 32 bytes (AES-256),
+   * the first entry active. Parsed to `{ ring: { id: base64key }, activeKeyId }` for `SecretCipher`.
+   * The fallback is a development key; pair it with `exitIfUnsetInProduction`.
+   */
+  keyring: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((value, context) => {
+        const ring: Record<string, string> = {};
+        for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+          const [id, key] = entry.split(':');
+          if (!id || !key || Buffer.from(key, 'base64').length !== 32) {
+            context.addIssue({ code: z.ZodIssueCode.custom, message: 'bad key' });
+            return z.NEVER;
+          }
+          ring[id] = key;
+        }
+        return { ring, activeKeyId: Object.keys(ring)[0] };
+      })
+      .describe('a keyring "id:base64(32 bytes)[,id:base64...]", the first key active'),
 };
+
+/**
+ * Stops the process (exit 78, one line) when `NODE_ENV=production` and one of `names` is not set
+ * explicitly: for variables whose default is only fit for development (keyrings).
+ */
+export function exitIfUnsetInProduction(nodeEnv: string, source: NodeJS.ProcessEnv, names: string[]): void {
+  if (nodeEnv !== 'production') return;
+  for (const name of names) {
+    if (source[name] === undefined) {
+      process.stderr.write(`Invalid configuration: ${name} is missing: expected a keyring in production\n`);
+      process.exit(78);
+    }
+  }
+}
 
 /**
  * Variables every Keyhouse service reads. Defaults match the local machine that `deploy/infra.mjs`
