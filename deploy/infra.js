@@ -485,6 +485,9 @@ async function prepareDatabase(database, env = process.env) {
         }
         await db.query(`GRANT CONNECT ON DATABASE ${dbIdent} TO ${role}`);
         await db.query(`ALTER ROLE ${role} IN DATABASE ${dbIdent} SET search_path = ${schema}, public`);
+        // Short OLTP queries: JIT compilation cost ~50 ms on the listings' spatial queries and
+        // never pays back at this size (docs/performance/listings.md).
+        await db.query(`ALTER ROLE ${role} IN DATABASE ${dbIdent} SET jit = off`);
       });
     }
   } finally {

@@ -62,27 +62,32 @@ CREATE ROLE keyhouse_identity LOGIN PASSWORD :'identity_password';
 GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_identity;
 CREATE SCHEMA identity AUTHORIZATION keyhouse_identity;
 ALTER ROLE keyhouse_identity IN DATABASE keyhouse SET search_path = identity, public;
+ALTER ROLE keyhouse_identity IN DATABASE keyhouse SET jit = off;
 
 -- crm -------------------------------------------------------------------------------------------
 CREATE ROLE keyhouse_crm LOGIN PASSWORD :'crm_password';
 GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_crm;
 CREATE SCHEMA crm AUTHORIZATION keyhouse_crm;
 ALTER ROLE keyhouse_crm IN DATABASE keyhouse SET search_path = crm, public;
+ALTER ROLE keyhouse_crm IN DATABASE keyhouse SET jit = off;
 
 -- listings --------------------------------------------------------------------------------------
 CREATE ROLE keyhouse_listings LOGIN PASSWORD :'listings_password';
 GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_listings;
 CREATE SCHEMA listings AUTHORIZATION keyhouse_listings;
 ALTER ROLE keyhouse_listings IN DATABASE keyhouse SET search_path = listings, public;
+ALTER ROLE keyhouse_listings IN DATABASE keyhouse SET jit = off;
 
 -- deals-commission ------------------------------------------------------------------------------
 CREATE ROLE keyhouse_deals LOGIN PASSWORD :'deals_password';
 GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_deals;
 CREATE SCHEMA deals AUTHORIZATION keyhouse_deals;
 ALTER ROLE keyhouse_deals IN DATABASE keyhouse SET search_path = deals, public;
+ALTER ROLE keyhouse_deals IN DATABASE keyhouse SET jit = off;
 
 -- audit -----------------------------------------------------------------------------------------
 CREATE ROLE keyhouse_audit LOGIN PASSWORD :'audit_password';
 GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_audit;
 CREATE SCHEMA audit AUTHORIZATION keyhouse_audit;
 ALTER ROLE keyhouse_audit IN DATABASE keyhouse SET search_path = audit, public;
+ALTER ROLE keyhouse_audit IN DATABASE keyhouse SET jit = off;
