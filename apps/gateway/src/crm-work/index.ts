@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { AgentTasksHttpController, TasksHttpController } from './tasks.http.controller';
 
 /** HTTP controllers of the crm working tools (tasks, companies, saved replies, tags); listed in `API_CONTROLLERS`. */
-export const CRM_WORK_HTTP_CONTROLLERS: Type[] = [];
+export const CRM_WORK_HTTP_CONTROLLERS: Type[] = [TasksHttpController, AgentTasksHttpController];

@@ -1,1 +1,118 @@
-export {};
+import type {
+  CrmCompanyView,
+  CrmSavedReplyChannel,
+  CrmTagScope,
+  CrmTaskPriority,
+  CrmTaskStatus,
+  CrmTaskType,
+} from '../../rpc/crm/crm-work.rpc';
+
+/**
+ * Domain events of tasks, companies, saved replies and tag definitions, published on topic
+ * `crm.events` (docs/events/crm-work-events.md), keyed by the task, company, reply or tag id.
+ * All version 1.
+ */
+export const CrmTaskEventTypes = {
+  taskCreated: 'crm.task.created',
+  taskUpdated: 'crm.task.updated',
+  taskCompleted: 'crm.task.completed',
+  taskDeleted: 'crm.task.deleted',
+  /** A reminder offset of an open task was reached (the notifications service delivers it). */
+  taskReminderDue: 'crm.task.reminder_due',
+  /** An open task passed its due time (once per due time). */
+  taskOverdue: 'crm.task.overdue',
+} as const;
+export type CrmTaskEventType = (typeof CrmTaskEventTypes)[keyof typeof CrmTaskEventTypes];
+
+export const CrmCompanyEventTypes = {
+  companyCreated: 'crm.company.created',
+  companyUpdated: 'crm.company.updated',
+  companyDeleted: 'crm.company.deleted',
+} as const;
+export type CrmCompanyEventType = (typeof CrmCompanyEventTypes)[keyof typeof CrmCompanyEventTypes];
+
+export const CrmSavedReplyEventTypes = {
+  savedReplyCreated: 'crm.saved_reply.created',
+  savedReplyUpdated: 'crm.saved_reply.updated',
+  savedReplyDeleted: 'crm.saved_reply.deleted',
+} as const;
+export type CrmSavedReplyEventType = (typeof CrmSavedReplyEventTypes)[keyof typeof CrmSavedReplyEventTypes];
+
+export const CrmTagEventTypes = {
+  tagCreated: 'crm.tag.created',
+  tagUpdated: 'crm.tag.updated',
+  tagDeleted: 'crm.tag.deleted',
+} as const;
+export type CrmTagEventType = (typeof CrmTagEventTypes)[keyof typeof CrmTagEventTypes];
+
+/** What task events carry about the task (`contactId` lets the contact timeline show it). */
+export interface CrmTaskEventSnapshot {
+  taskId: string;
+  title: string;
+  type: CrmTaskType;
+  contactId: string | null;
+  dealId: string | null;
+  listingId: string | null;
+  assigneeId: string;
+  dueAt: string;
+  status: CrmTaskStatus;
+  priority: CrmTaskPriority;
+  recurrence: string | null;
+  seriesId: string | null;
+}
+
+export type CrmTaskCreatedData = CrmTaskEventSnapshot & {
+  /** The completed occurrence this one follows, for a recurring series. */
+  previousOccurrenceId: string | null;
+};
+
+export type CrmTaskUpdatedData = CrmTaskEventSnapshot & {
+  changes: Record<string, { from: unknown; to: unknown }>;
+};
+
+export type CrmTaskCompletedData = CrmTaskEventSnapshot & {
+  completedAt: string;
+  nextOccurrenceId: string | null;
+};
+
+export type CrmTaskDeletedData = Pick<CrmTaskEventSnapshot, 'taskId' | 'title' | 'type' | 'contactId' | 'assigneeId' | 'dueAt' | 'status'>;
+
+export type CrmTaskReminderDueData = CrmTaskEventSnapshot & {
+  /** Minutes before `dueAt`. */
+  offsetMinutes: number;
+  remindAt: string;
+};
+
+export type CrmTaskOverdueData = CrmTaskEventSnapshot;
+
+export interface CrmCompanyCreatedData {
+  company: CrmCompanyView;
+}
+
+export interface CrmCompanyUpdatedData {
+  companyId: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+}
+
+export interface CrmCompanyDeletedData {
+  companyId: string;
+  name: string;
+}
+
+/** Saved reply events carry no body text (it may hold personal data); the owner and name only. */
+export interface CrmSavedReplyEventData {
+  savedReplyId: string;
+  ownerId: string;
+  name: string;
+  channel: CrmSavedReplyChannel;
+}
+
+export interface CrmTagEventData {
+  tagId: string;
+  name: string;
+  colour: string;
+  scope: CrmTagScope;
+  ownerId: string | null;
+  /** On `crm.tag.updated`: what changed (a rename lets holders of the old name follow it). */
+  changes?: Record<string, { from: unknown; to: unknown }>;
+}

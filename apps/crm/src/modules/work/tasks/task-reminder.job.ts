@@ -1,0 +1,118 @@
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { CrmTaskEventTypes, type CrmTaskOverdueData, type CrmTaskReminderDueData } from '@keyhouse/contracts';
+import { queryRows } from '@keyhouse/platform/database';
+import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse/platform/queue';
+import { systemActor, WorkEvents } from '../work-events.service';
+import { TASK_REMINDERS_QUEUE, type TaskReminderJobData } from './task-reminders.service';
+import { taskSnapshot, TASK_COLUMNS, type TaskRow } from './task.row';
+
+/** How often the sweep runs (overdue detection and lost reminders), in milliseconds. */
+export const TASK_SWEEP_EVERY_MS = 60_000;
+/** Rows handled per sweep transaction. */
+const SWEEP_BATCH = 200;
+
+/**
+ * Jobs of queue `crm.task-reminders`:
+ * - `remind` (delayed, one per reminder row): emits `crm.task.reminder_due` once — the row's
+ *   `sent_at` is set in the event's transaction, only if unsent and the task still open, so a job
+ *   that runs twice, or races the sweep, emits once; a job whose reminder was rescheduled or whose
+ *   task was completed or deleted finds no row and does nothing.
+ * - `sweep` (repeatable, every minute): sends reminders whose time has come but whose job was lost,
+ *   and emits `crm.task.overdue` once per open task whose due time has passed
+ *   (`overdue_notified_at`, cleared when `dueAt` moves, so a new due time can be overdue again).
+ */
+@Processor(TASK_REMINDERS_QUEUE)
+export class TaskReminderJob implements OnApplicationBootstrap {
+  private readonly logger = new Logger(TaskReminderJob.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(TASK_REMINDERS_QUEUE) private readonly queue: Queue,
+    private readonly events: WorkEvents,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Same repeat options from every replica: Bull keeps one schedule.
+    await this.queue.add('sweep', {}, { repeat: { every: TASK_SWEEP_EVERY_MS }, jobId: 'crm-task-sweep' });
+  }
+
+  @Process('remind')
+  async remind(job: Pick<Job<TaskReminderJobData>, 'data'>): Promise<boolean> {
+    const sent = await this.send(job.data);
+    if (sent) this.events.flush();
+    return sent;
+  }
+
+  @Process('sweep')
+  async sweep(): Promise<{ reminders: number; overdue: number }> {
+    let reminders = 0;
+    for (;;) {
+      const due = (await this.dataSource.query(
+        `SELECT r.org_id, r.task_id, r.offset_minutes, r.remind_at FROM task_reminder r
+          WHERE r.sent_at IS NULL AND r.remind_at <= now() ORDER BY r.remind_at LIMIT ${SWEEP_BATCH}`,
+      )) as Array<{ org_id: string; task_id: string; offset_minutes: number; remind_at: Date }>;
+      let progressed = 0;
+      for (const row of due) {
+        const data = { orgId: row.org_id, taskId: row.task_id, offsetMinutes: row.offset_minutes, remindAt: row.remind_at.toISOString() };
+        if (await this.send(data)) reminders += 1;
+        progressed += 1;
+      }
+      // Rows of closed tasks stay unsent; drop them so they are not scanned again.
+      await this.dataSource.query(
+        `DELETE FROM task_reminder r USING task t WHERE t.id = r.task_id AND r.sent_at IS NULL AND r.remind_at <= now() AND t.status <> 'open'`,
+      );
+      if (progressed < SWEEP_BATCH) break;
+    }
+    let overdue = 0;
+    for (;;) {
+      const count = await this.dataSource.transaction(async (manager) => {
+        const rows = await queryRows<TaskRow>(
+          manager,
+          `WITH due AS (
+             SELECT id FROM task WHERE status = 'open' AND overdue_notified_at IS NULL AND due_at < now()
+              ORDER BY due_at LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)
+           UPDATE task t SET overdue_notified_at = now() FROM due WHERE t.id = due.id RETURNING ${TASK_COLUMNS}`,
+        );
+        for (const row of rows) {
+          const data: CrmTaskOverdueData = taskSnapshot(row);
+          await this.events.emit(manager, { actor: systemActor(row.org_id), requestId: `task-overdue:${row.id}` }, CrmTaskEventTypes.taskOverdue, row.id, row.org_id, data);
+        }
+        return rows.length;
+      });
+      overdue += count;
+      if (count < SWEEP_BATCH) break;
+    }
+    if (reminders + overdue > 0) {
+      this.events.flush();
+      this.logger.log({ reminders, overdue }, 'Task sweep');
+    }
+    return { reminders, overdue };
+  }
+
+  /** Sends one reminder if it is still due to be sent; true when this call emitted it. */
+  private async send(data: TaskReminderJobData): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await queryRows<TaskRow & { offset_minutes: number; remind_at: Date }>(
+        manager,
+        `UPDATE task_reminder r SET sent_at = now() FROM task t
+          WHERE r.task_id = $1 AND r.offset_minutes = $2 AND r.remind_at = $3 AND r.sent_at IS NULL
+            AND t.id = r.task_id AND t.status = 'open'
+          RETURNING ${TASK_COLUMNS}, r.offset_minutes, r.remind_at`,
+        [data.taskId, data.offsetMinutes, new Date(data.remindAt)],
+      );
+      if (!row) return false;
+      const payload: CrmTaskReminderDueData = { ...taskSnapshot(row), offsetMinutes: row.offset_minutes, remindAt: row.remind_at.toISOString() };
+      await this.events.emit(
+        manager,
+        { actor: systemActor(row.org_id), requestId: `task-reminder:${row.id}:${row.offset_minutes}` },
+        CrmTaskEventTypes.taskReminderDue,
+        row.id,
+        row.org_id,
+        payload,
+      );
+      return true;
+    });
+  }
+}

@@ -1,0 +1,395 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  CRM_TASK_REMINDER_MAX_OFFSET_MINUTES,
+  CRM_TASK_REMINDERS_MAX,
+  CrmTaskEventTypes,
+  type Actor,
+  type CrmAgentTaskListRequest,
+  type CrmTaskCompletedData,
+  type CrmTaskCreatedData,
+  type CrmTaskCreateRequest,
+  type CrmTaskDeletedData,
+  type CrmTaskListRequest,
+  type CrmTaskUpdatedData,
+  type CrmTaskUpdateRequest,
+  type CrmTaskView,
+  type Page,
+  type PermissionScope,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { requireScope } from '@keyhouse/platform/auth';
+import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
+import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { newId } from '@keyhouse/util';
+import { contactVisibility } from '../../contacts/contact-access.util';
+import { pageOrThrow } from '../../shared/list-query.util';
+import { CrmWorkErrorCode } from '../crm-work.exception';
+import { changesBetween, ownershipFilter, parseTime, userIdOf } from '../work-access.util';
+import { WorkEvents } from '../work-events.service';
+import { TaskReminders, type ReminderPlan } from './task-reminders.service';
+import { nextOccurrence, normalizeRecurrence } from './task-recurrence.util';
+import { taskSnapshot, TASK_COLUMNS, TASK_RETURNING, toTaskView, type TaskRow } from './task.row';
+
+/** Users whose tasks make a task "theirs" for scope checks: the assignee and the creator. */
+const TASK_USERS = ['t.assignee_id', 't.created_by'];
+
+function contextOf(envelope: RequestEnvelope): EventContext {
+  return { actor: envelope.actor, requestId: envelope.requestId, traceparent: envelope.traceparent };
+}
+
+/** Reminder offsets: distinct, ascending, whole minutes 0..30 days, at most 5 (400 on `reminders`). */
+function normalizeReminders(reminders: number[] | undefined): number[] {
+  const list = [...new Set(reminders ?? [])].sort((a, b) => a - b);
+  const bad = list.some((offset) => !Number.isInteger(offset) || offset < 0 || offset > CRM_TASK_REMINDER_MAX_OFFSET_MINUTES);
+  if (bad || list.length > CRM_TASK_REMINDERS_MAX) {
+    throw DomainException.validation([
+      { field: 'reminders', message: `must be at most ${CRM_TASK_REMINDERS_MAX} whole minutes before dueAt, 0..${CRM_TASK_REMINDER_MAX_OFFSET_MINUTES}` },
+    ]);
+  }
+  return list;
+}
+
+const notFound = () => DomainException.notFound(CrmWorkErrorCode.TaskNotFound, 'Task');
+
+/**
+ * Tasks: CRUD, completion (with the next occurrence of a recurring task), lists, and the
+ * reminders' bookkeeping. Scope (`tasks:read` / `tasks:write`): `own` reaches tasks assigned to or
+ * created by the caller, `team` also those of members of the caller's teams, `org` the
+ * organization's. A task out of reach answers 404 (as for another organization's).
+ * Assignees: `own` may assign only themselves, `team` themselves or members of their teams,
+ * `org` any active or invited user of the organization (users from the identity read model).
+ */
+@Injectable()
+export class TasksService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reminders: TaskReminders,
+    private readonly events: WorkEvents,
+  ) {}
+
+  async create(envelope: RequestEnvelope<CrmTaskCreateRequest>): Promise<CrmTaskView> {
+    const actor = envelope.actor!;
+    const scope = requireScope(actor, 'tasks:write');
+    const userId = userIdOf(actor);
+    const data = envelope.data;
+    const dueAt = parseTime(data.dueAt, 'dueAt');
+    const reminders = normalizeReminders(data.reminders);
+    const recurrence = data.recurrence ? normalizeRecurrence(data.recurrence) : null;
+    const { row, plan } = await this.dataSource.transaction(async (manager) => {
+      const assigneeId = data.assigneeId ?? userId;
+      await this.assertAssignable(manager, actor, scope, assigneeId);
+      if (data.contactId) await this.assertContact(manager, actor, data.contactId);
+      const id = newId();
+      const [created] = await queryRows<TaskRow>(
+        manager,
+        `INSERT INTO task (id, org_id, title, type, contact_id, deal_id, listing_id, assignee_id, created_by, due_at, priority,
+                           description, reminders, recurrence, series_id, series_start_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         RETURNING ${TASK_RETURNING}`,
+        [
+          id, actor.orgId, data.title.trim(), data.type, data.contactId ?? null, data.dealId ?? null, data.listingId ?? null,
+          assigneeId, userId, dueAt, data.priority ?? 'normal', data.description ?? null, reminders, recurrence,
+          recurrence ? id : null, recurrence ? dueAt : null,
+        ],
+      );
+      const plan = await this.reminders.replan(manager, created);
+      const payload: CrmTaskCreatedData = { ...taskSnapshot(created), previousOccurrenceId: null };
+      await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskCreated, id, actor.orgId, payload);
+      return { row: created, plan };
+    });
+    await this.reminders.apply(plan);
+    this.events.flush();
+    return toTaskView(row);
+  }
+
+  async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmTaskView> {
+    const row = await this.visible(this.dataSource.manager, envelope.actor, 'tasks:read', envelope.data.id, false);
+    return toTaskView(row);
+  }
+
+  async list(envelope: RequestEnvelope<CrmTaskListRequest>): Promise<Page<CrmTaskView>> {
+    return this.query(envelope.actor, envelope.data);
+  }
+
+  /**
+   * Tasks assigned to one agent (`GET /v1/agents/:agentId/tasks`). 403 `AGENT_NOT_IN_SCOPE` when the
+   * caller's `tasks:read` scope does not reach that agent (own: only themselves; team: members of
+   * their teams).
+   */
+  async listForAgent(envelope: RequestEnvelope<CrmAgentTaskListRequest>): Promise<Page<CrmTaskView>> {
+    const actor = envelope.actor!;
+    const scope = requireScope(actor, 'tasks:read');
+    const { agentId, ...filters } = envelope.data;
+    if (agentId !== actor.userId && scope !== 'org') {
+      const inTeam = scope === 'team' && (await this.isTeamMember(this.dataSource.manager, actor, agentId));
+      if (!inTeam) throw DomainException.forbidden(CrmWorkErrorCode.AgentNotInScope, 'This agent’s tasks are outside your scope');
+    }
+    return this.query(actor, { ...filters, assigneeId: agentId });
+  }
+
+  async update(envelope: RequestEnvelope<CrmTaskUpdateRequest>): Promise<CrmTaskView> {
+    const actor = envelope.actor!;
+    const scope = requireScope(actor, 'tasks:write');
+    const data = envelope.data;
+    const dueAt = data.dueAt !== undefined ? parseTime(data.dueAt, 'dueAt') : undefined;
+    const reminders = data.reminders !== undefined ? normalizeReminders(data.reminders) : undefined;
+    const recurrence = data.recurrence !== undefined ? (data.recurrence ? normalizeRecurrence(data.recurrence) : null) : undefined;
+    const { row, plan } = await this.dataSource.transaction(async (manager) => {
+      const before = await this.visible(manager, actor, 'tasks:write', data.id, true);
+      const next: TaskRow = { ...before };
+      if (data.title !== undefined) next.title = data.title.trim();
+      if (data.type !== undefined) next.type = data.type;
+      if (data.priority !== undefined) next.priority = data.priority;
+      if (data.description !== undefined) next.description = data.description;
+      if (data.dealId !== undefined) next.deal_id = data.dealId;
+      if (data.listingId !== undefined) next.listing_id = data.listingId;
+      if (data.contactId !== undefined && data.contactId !== before.contact_id) {
+        if (data.contactId) await this.assertContact(manager, actor, data.contactId);
+        next.contact_id = data.contactId;
+      }
+      if (data.assigneeId !== undefined && data.assigneeId !== before.assignee_id) {
+        await this.assertAssignable(manager, actor, scope, data.assigneeId);
+        next.assignee_id = data.assigneeId;
+      }
+      if (dueAt) next.due_at = dueAt;
+      if (reminders) next.reminders = reminders;
+      if (recurrence !== undefined && recurrence !== before.recurrence) {
+        next.recurrence = recurrence;
+        // A new rule restarts the series at the task's due time (COUNT counts from there).
+        if (recurrence) {
+          next.series_id = before.series_id ?? before.id;
+          next.series_start_at = next.due_at;
+        }
+      }
+      if (data.status !== undefined && data.status !== before.status) {
+        next.status = data.status;
+        if (data.status === 'open') next.completed_at = null;
+      }
+      const changes = changesBetween(this.comparable(before), this.comparable(next));
+      if (Object.keys(changes).length === 0) return { row: before, plan: null };
+      const dueMoved = next.due_at.getTime() !== before.due_at.getTime();
+      const [saved] = await queryRows<TaskRow>(
+        manager,
+        `UPDATE task SET title = $2, type = $3, contact_id = $4, deal_id = $5, listing_id = $6, assignee_id = $7, due_at = $8,
+                status = $9, priority = $10, description = $11, reminders = $12, recurrence = $13, series_id = $14,
+                series_start_at = $15, completed_at = $16, updated_at = now(),
+                overdue_notified_at = CASE WHEN $17 THEN NULL ELSE overdue_notified_at END
+          WHERE id = $1 RETURNING ${TASK_RETURNING}`,
+        [
+          before.id, next.title, next.type, next.contact_id, next.deal_id, next.listing_id, next.assignee_id, next.due_at,
+          next.status, next.priority, next.description, next.reminders, next.recurrence, next.series_id, next.series_start_at,
+          next.completed_at, dueMoved,
+        ],
+      );
+      const remindersChanged = dueMoved || changes.reminders !== undefined || changes.status !== undefined;
+      const plan = remindersChanged ? await this.reminders.replan(manager, saved) : null;
+      const payload: CrmTaskUpdatedData = { ...taskSnapshot(saved), changes };
+      await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskUpdated, saved.id, actor.orgId, payload);
+      return { row: saved, plan };
+    });
+    if (plan) await this.reminders.apply(plan);
+    this.events.flush();
+    return toTaskView(row);
+  }
+
+  /**
+   * Completes an open task (409 `TASK_NOT_OPEN` otherwise). For a recurring task, creates the next
+   * occurrence in the same transaction — the rule's first occurrence after the later of the due
+   * time and now, so a late completion does not create a task already overdue — unless the series
+   * has ended (COUNT/UNTIL). Emits `crm.task.completed` (with `nextOccurrenceId`) and, for the new
+   * occurrence, `crm.task.created` (with `previousOccurrenceId`).
+   */
+  async complete(envelope: RequestEnvelope<{ id: string }>): Promise<CrmTaskView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'tasks:write');
+    const { row, plans } = await this.dataSource.transaction(async (manager) => {
+      const before = await this.visible(manager, actor, 'tasks:write', envelope.data.id, true);
+      if (before.status !== 'open') {
+        throw new DomainException('conflict', CrmWorkErrorCode.TaskNotOpen, `The task is ${before.status}`);
+      }
+      const plans: ReminderPlan[] = [];
+      let nextId: string | null = null;
+      if (before.recurrence) {
+        const seriesStart = before.series_start_at ?? before.due_at;
+        const from = new Date(Math.max(before.due_at.getTime(), Date.now()));
+        const nextDue = nextOccurrence(before.recurrence, seriesStart, from);
+        if (nextDue) {
+          nextId = newId();
+          const [created] = await queryRows<TaskRow>(
+            manager,
+            `INSERT INTO task (id, org_id, title, type, contact_id, deal_id, listing_id, assignee_id, created_by, due_at, priority,
+                               description, reminders, recurrence, series_id, series_start_at, previous_occurrence_id)
+             SELECT $1, org_id, title, type, contact_id, deal_id, listing_id, assignee_id, created_by, $2, priority,
+                    description, reminders, recurrence, coalesce(series_id, id), coalesce(series_start_at, due_at), id
+               FROM task WHERE id = $3
+             RETURNING ${TASK_RETURNING}`,
+            [nextId, nextDue, before.id],
+          );
+          plans.push(await this.reminders.replan(manager, created));
+          const payload: CrmTaskCreatedData = { ...taskSnapshot(created), previousOccurrenceId: before.id };
+          await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskCreated, created.id, actor.orgId, payload);
+        }
+      }
+      const [saved] = await queryRows<TaskRow>(
+        manager,
+        `UPDATE task SET status = 'completed', completed_at = now(), updated_at = now(), next_occurrence_id = $2
+          WHERE id = $1 RETURNING ${TASK_RETURNING}`,
+        [before.id, nextId],
+      );
+      plans.push(await this.reminders.replan(manager, saved));
+      const payload: CrmTaskCompletedData = { ...taskSnapshot(saved), completedAt: saved.completed_at!.toISOString(), nextOccurrenceId: nextId };
+      await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskCompleted, saved.id, actor.orgId, payload);
+      return { row: saved, plans };
+    });
+    await this.reminders.apply(...plans);
+    this.events.flush();
+    return toTaskView(row);
+  }
+
+  async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'tasks:write');
+    const plan = await this.dataSource.transaction(async (manager) => {
+      const before = await this.visible(manager, actor, 'tasks:write', envelope.data.id, true);
+      const plan = await this.reminders.replan(manager, { ...before, status: 'cancelled' });
+      await manager.query(`DELETE FROM task WHERE id = $1`, [before.id]);
+      const payload: CrmTaskDeletedData = {
+        taskId: before.id,
+        title: before.title,
+        type: before.type,
+        contactId: before.contact_id,
+        assigneeId: before.assignee_id,
+        dueAt: before.due_at.toISOString(),
+        status: before.status,
+      };
+      await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskDeleted, before.id, actor.orgId, payload);
+      return plan;
+    });
+    await this.reminders.apply(plan);
+    this.events.flush();
+  }
+
+  /**
+   * Moves the tasks of a merged contact to the surviving one (for the contacts module's merge, in
+   * its transaction). Returns how many moved. No event per task: the merge event says it.
+   */
+  async moveToContact(manager: EntityManager, orgId: string, fromContactId: string, intoContactId: string): Promise<number> {
+    const result = (await manager.query(`UPDATE task SET contact_id = $3, updated_at = now() WHERE org_id = $1 AND contact_id = $2`, [
+      orgId,
+      fromContactId,
+      intoContactId,
+    ])) as [unknown[], number];
+    return result[1];
+  }
+
+  private async query(actor: Actor | null, data: CrmTaskListRequest): Promise<Page<CrmTaskView>> {
+    const params: unknown[] = [actor?.orgId];
+    const where = ['t.org_id = $1', ownershipFilter(actor, 'tasks:read', params, TASK_USERS).sql];
+    const filter = (sql: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (data.assigneeId) filter((n) => `t.assignee_id = ${n}::uuid`, data.assigneeId);
+    if (data.status) filter((n) => `t.status = ${n}`, data.status);
+    if (data.type) filter((n) => `t.type = ${n}`, data.type);
+    if (data.contactId) filter((n) => `t.contact_id = ${n}::uuid`, data.contactId);
+    if (data.dueFrom) filter((n) => `t.due_at >= ${n}`, parseTime(data.dueFrom, 'dueFrom'));
+    if (data.dueTo) filter((n) => `t.due_at < ${n}`, parseTime(data.dueTo, 'dueTo'));
+    if (data.overdue === true) where.push(`(t.status = 'open' AND t.due_at < now())`);
+    if (data.overdue === false) where.push(`NOT (t.status = 'open' AND t.due_at < now())`);
+    const page = pageOrThrow(() =>
+      keyset({
+        sortColumn: 't.due_at',
+        idColumn: 't.id',
+        direction: data.sort === '-dueAt' ? 'DESC' : 'ASC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
+    );
+    const rows = await queryRows<TaskRow>(
+      this.dataSource,
+      `SELECT ${TASK_COLUMNS} FROM task t WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
+      [...params, ...page.params],
+    );
+    const now = new Date();
+    return toPage(rows, page.limit, (row) => ({ v: row.due_at, id: row.id }), (row) => toTaskView(row, now));
+  }
+
+  /** The task if `actor` reaches it with `permission`, else 404 (also for another organization's). */
+  private async visible(manager: EntityManager, actor: Actor | null, permission: 'tasks:read' | 'tasks:write', id: string, lock: boolean): Promise<TaskRow> {
+    const params: unknown[] = [id, actor?.orgId];
+    const visibility = ownershipFilter(actor, permission, params, TASK_USERS);
+    const [row] = await queryRows<TaskRow>(
+      manager,
+      `SELECT ${TASK_COLUMNS} FROM task t WHERE t.id = $1 AND t.org_id = $2 AND ${visibility.sql} ${lock ? 'FOR UPDATE' : ''}`,
+      params,
+    );
+    if (!row) throw notFound();
+    return row;
+  }
+
+  private async isTeamMember(manager: EntityManager, actor: Actor, userId: string): Promise<boolean> {
+    const rows = (await manager.query(`SELECT 1 FROM org_user WHERE user_id = $1 AND org_id = $2 AND team_ids && $3::uuid[]`, [
+      userId,
+      actor.orgId,
+      actor.teamIds ?? [],
+    ])) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** 400 `UNKNOWN_ASSIGNEE` for a user not (yet) known in the organization; 403 `ASSIGNEE_NOT_ALLOWED` beyond the caller's scope. */
+  private async assertAssignable(manager: EntityManager, actor: Actor, scope: PermissionScope, assigneeId: string): Promise<void> {
+    if (assigneeId === actor.userId) return;
+    if (scope === 'own') {
+      throw DomainException.forbidden(CrmWorkErrorCode.AssigneeNotAllowed, 'You can assign tasks only to yourself');
+    }
+    const [user] = (await manager.query(
+      `SELECT team_ids && $3::uuid[] AS in_team FROM org_user WHERE user_id = $1 AND org_id = $2 AND status IN ('active', 'invited')`,
+      [assigneeId, actor.orgId, actor.teamIds ?? []],
+    )) as Array<{ in_team: boolean }>;
+    if (!user) {
+      throw new DomainException('validation', CrmWorkErrorCode.UnknownAssignee, 'Unknown assignee', [
+        { field: 'assigneeId', message: 'is not an active user of the organization', code: CrmWorkErrorCode.UnknownAssignee },
+      ]);
+    }
+    if (scope === 'team' && !user.in_team) {
+      throw DomainException.forbidden(CrmWorkErrorCode.AssigneeNotAllowed, 'You can assign tasks only to members of your teams');
+    }
+  }
+
+  /** 400 `UNKNOWN_CONTACT` unless the contact exists and the caller may read it. */
+  private async assertContact(manager: EntityManager, actor: Actor, contactId: string): Promise<void> {
+    const params: unknown[] = [contactId, actor.orgId];
+    const visibility = contactVisibility(actor, 'contacts:read', params);
+    const rows = (await manager.query(
+      `SELECT 1 FROM contact c WHERE c.id = $1 AND c.org_id = $2 AND c.deleted_at IS NULL AND ${visibility}`,
+      params,
+    )) as unknown[];
+    if (rows.length === 0) {
+      throw new DomainException('validation', CrmWorkErrorCode.UnknownContact, 'Unknown contact', [
+        { field: 'contactId', message: 'is not a contact you can see', code: CrmWorkErrorCode.UnknownContact },
+      ]);
+    }
+  }
+
+  /** The fields an update reports in `changes`, in API terms. */
+  private comparable(row: TaskRow): Record<string, unknown> {
+    return {
+      title: row.title,
+      type: row.type,
+      contactId: row.contact_id,
+      dealId: row.deal_id,
+      listingId: row.listing_id,
+      assigneeId: row.assignee_id,
+      dueAt: row.due_at.toISOString(),
+      status: row.status,
+      priority: row.priority,
+      description: row.description,
+      reminders: row.reminders,
+      recurrence: row.recurrence,
+    };
+  }
+}
