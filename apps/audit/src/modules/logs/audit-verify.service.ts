@@ -63,13 +63,23 @@ export class AuditVerifyService {
       prevHash = previous.hash;
     }
 
-    let after = expectedSeq - 1;
-    while (after < lastSeq) {
-      const rows = (await this.dataSource.query(
-        `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 AND e.seq > $2 AND e.seq <= $3 ORDER BY e.seq LIMIT ${VERIFY_BATCH}`,
-        [orgId, after, lastSeq],
-      )) as AuditEntryRow[];
-      if (rows.length === 0) break;
+    // Batches are ranges of seq, so the next one is fetched while this one is hashed (a gap only
+    // makes a batch shorter; the seq check below still finds it).
+    const fetchRange = (low: number) =>
+      low > lastSeq
+        ? Promise.resolve([] as AuditEntryRow[])
+        : (this.dataSource.query(
+            `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 AND e.seq >= $2 AND e.seq <= $3 ORDER BY e.seq`,
+            [orgId, low, Math.min(lastSeq, low + VERIFY_BATCH - 1)],
+          ) as Promise<AuditEntryRow[]>);
+    let low = expectedSeq;
+    let next = fetchRange(low);
+    next.catch(() => undefined); // awaited below; this only keeps an early return from leaving it unhandled
+    while (low <= lastSeq) {
+      const rows = await next;
+      low += VERIFY_BATCH;
+      next = fetchRange(low);
+      next.catch(() => undefined);
       for (const row of rows) {
         const seq = Number(row.seq);
         if (seq !== expectedSeq) return fail(expectedSeq, null, 'seq_gap');
@@ -86,8 +96,8 @@ export class AuditVerifyService {
         result.headSeq = seq;
         result.headHash = row.hash;
       }
-      after = Number(rows[rows.length - 1].seq);
     }
+    await next;
     if (expectedSeq <= lastSeq) return fail(expectedSeq, null, 'seq_gap');
     if (toHead) {
       const head = bounds.head === null ? 0 : Number(bounds.head);
