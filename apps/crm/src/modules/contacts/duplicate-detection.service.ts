@@ -37,21 +37,22 @@ export class DuplicateDetection {
     };
     if (probe.emails.length > 0) {
       add(
-        (await manager.query(
-          // No ORDER BY on purpose: with "ORDER BY created_at LIMIT n" the planner walks the
-          // created_at index and filters (55 ms at 100,000 contacts) instead of the GIN lookup.
-          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND emails && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid) LIMIT $4`,
-          [orgId, probe.emails, exclude, limit],
-        )) as Array<{ id: string }>,
+        ((await manager.query(
+          // No LIMIT on purpose: `&&` on unique elements is estimated at 0.5 % of the rows, so with
+          // a LIMIT the planner prefers a sequential scan that stops "early" (10–60 ms at 100,000
+          // contacts) over the GIN bitmap lookup (0.2 ms). Matches are few; cut in code.
+          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND emails && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid)`,
+          [orgId, probe.emails, exclude],
+        )) as Array<{ id: string }>).slice(0, limit),
         'email',
       );
     }
     if (probe.phones.length > 0) {
       add(
-        (await manager.query(
-          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND phones && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid) LIMIT $4`,
-          [orgId, probe.phones, exclude, limit],
-        )) as Array<{ id: string }>,
+        ((await manager.query(
+          `SELECT id FROM contact WHERE org_id = $1 AND deleted_at IS NULL AND phones && $2::text[] AND ($3::uuid IS NULL OR id <> $3::uuid)`,
+          [orgId, probe.phones, exclude],
+        )) as Array<{ id: string }>).slice(0, limit),
         'phone',
       );
     }
