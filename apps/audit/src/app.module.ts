@@ -3,6 +3,7 @@ import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { AUDIT_CONFIG, type AuditConfig } from './config/audit.config';
 import { InitialAuditSchema1763769600003 } from './database/migrations/1763769600003-initial-audit-schema';
+import { AUDIT_ARCHIVE_QUEUE, AuditArchiveJob } from './modules/archive/audit-archive.job';
 import { AUDIT_CHECKPOINT_QUEUE, AuditCheckpointJob } from './modules/checkpoint/audit-checkpoint.job';
 import { AuditIngestConsumer } from './modules/ingest/audit-ingest.consumer';
 import { AuditLedger } from './modules/ledger/audit-ledger.service';
@@ -57,13 +58,14 @@ export class AuditAppModule {
             ],
           },
         }),
-        QueueModule.registerQueues(AUDIT_CHECKPOINT_QUEUE),
+        QueueModule.registerQueues(AUDIT_CHECKPOINT_QUEUE, AUDIT_ARCHIVE_QUEUE),
       ],
       controllers: [AuditLogsRpcController],
       providers: [
         AuditLogsService,
         AuditVerifyService,
         AuditCheckpointJob,
+        AuditArchiveJob,
       ],
     };
   }

@@ -5,7 +5,8 @@ import { outboxAndInboxDdl } from '@keyhouse/platform/messaging';
  * The audit schema (docs/adr/0015): the outbox and the inbox; `audit_entry`, the append-only,
  * per-organization hash chain; `audit_checkpoint`, the chain heads taken by the checkpoint job (also
  * append-only); `audit_org_setting` (per-organization reading and retention settings) and
- * `audit_org_member` (user → teams read model fed by identity events, for managers' team scope).
+ * `audit_org_member` (user → teams read model fed by identity events, for managers' team scope);
+ * `audit_archive` (append-only record of each retention archive written: seq range, hashes, file).
  *
  * Tamper resistance: a trigger refuses UPDATE, DELETE and TRUNCATE on both append-only tables for
  * every role, and the migration revokes UPDATE, DELETE and TRUNCATE on them from the service's own
@@ -57,6 +58,19 @@ export class InitialAuditSchema1763769600003 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT uq_audit_checkpoint_org_seq UNIQUE (org_id, seq)
       )`,
+      `CREATE TABLE IF NOT EXISTS ${s}.audit_archive (
+        id uuid PRIMARY KEY,
+        org_id uuid NOT NULL,
+        from_seq bigint NOT NULL,
+        to_seq bigint NOT NULL,
+        entry_count integer NOT NULL,
+        prev_hash text NOT NULL,
+        head_hash text NOT NULL,
+        location text NOT NULL,
+        file_sha256 text NOT NULL,
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        CONSTRAINT uq_audit_archive_org_from UNIQUE (org_id, from_seq)
+      )`,
       `CREATE TABLE IF NOT EXISTS ${s}.audit_org_setting (
         org_id uuid PRIMARY KEY,
         managers_may_read boolean NOT NULL DEFAULT false,
@@ -77,7 +91,7 @@ export class InitialAuditSchema1763769600003 implements MigrationInterface {
            USING ERRCODE = 'insufficient_privilege';
        END $$`,
     ];
-    for (const table of ['audit_entry', 'audit_checkpoint']) {
+    for (const table of ['audit_entry', 'audit_checkpoint', 'audit_archive']) {
       statements.push(
         `DROP TRIGGER IF EXISTS trg_${table}_no_update_delete ON ${s}.${table}`,
         `CREATE TRIGGER trg_${table}_no_update_delete BEFORE UPDATE OR DELETE ON ${s}.${table}
@@ -92,7 +106,7 @@ export class InitialAuditSchema1763769600003 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['audit_org_member', 'audit_org_setting', 'audit_checkpoint', 'audit_entry', 'outbox_event', 'inbox_event']) {
+    for (const table of ['audit_org_member', 'audit_org_setting', 'audit_archive', 'audit_checkpoint', 'audit_entry', 'outbox_event', 'inbox_event']) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
     await queryRunner.query(`DROP FUNCTION IF EXISTS audit_refuse_change()`);

@@ -1,7 +1,13 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { AUDIT_NIL_ORG, type AuditEntryView, type AuditVerifyResponse } from '@keyhouse/contracts';
 import { newId } from '@keyhouse/util';
+import { AuditArchiveJob } from '../../../../audit/src/modules/archive/audit-archive.job';
 import { AuditCheckpointJob } from '../../../../audit/src/modules/checkpoint/audit-checkpoint.job';
+import { entryHash, GENESIS_HASH, type HashedAuditEntry } from '../../../../audit/src/modules/ledger/audit-hash.util';
 import { auditDatabase, auditLogs, publishEvents, testEvent, waitForAudit } from '../../support/audit-fixtures';
 import { createUser, login, PASSWORD, registerOrganization, type Session } from '../../support/fixtures';
 import { startStack, type TestStack } from '../../support/stack';
@@ -19,9 +25,10 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
   let owner: Session;
   let agent: Session;
   let other: Session;
+  const archiveDir = mkdtempSync(path.join(tmpdir(), 'kh-audit-archive-'));
 
   beforeAll(async () => {
-    stack = await startStack({}, { services: ['audit'] });
+    stack = await startStack({ AUDIT_ARCHIVE_DIR: archiveDir }, { services: ['audit'] });
     superuser = await auditDatabase(stack, 'superuser');
     auditRole = await auditDatabase(stack, 'audit');
     owner = await registerOrganization(stack.http, 'Audit Realty');
@@ -33,6 +40,7 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
     await auditRole?.destroy();
     await superuser?.destroy();
     await stack?.stop();
+    rmSync(archiveDir, { recursive: true, force: true });
   });
 
   describe('identity actions', () => {
@@ -230,6 +238,45 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(lines[1]).toContain('identity.api_key.revoked');
       const [exported] = await waitForAudit(stack.http, owner.accessToken, { action: 'audit.log.exported' }, (items) => items.length === 1);
       expect(exported.details).toEqual({ filters: { action: 'identity.api_key.*' } });
+    });
+  });
+
+  describe('retention', () => {
+    it('archives entries past the retention with the chain checkpoint, verifiable offline, and deletes nothing', async () => {
+      const org = await registerOrganization(stack.http, 'Retention Realty');
+      await waitForAudit(stack.http, org.accessToken, {}, (items) => items.length >= 2);
+      const tooShort = await stack.http.request('PUT', '/v1/audit-logs/settings', { token: org.accessToken, json: { retentionDays: 7 } });
+      expect(tooShort.status).toBe(400);
+      const set = await stack.http.request('PUT', '/v1/audit-logs/settings', { token: org.accessToken, json: { retentionDays: 30 } });
+      expect(set.body).toEqual({ managersMayRead: false, retentionDays: 30 });
+      const rowsBefore = await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE org_id = $1`, [org.orgId]);
+      const job = stack.services.audit!.get(AuditArchiveJob);
+      const later = new Date(Date.now() + 31 * 86_400_000);
+      expect(await job.archive(new Date())).not.toContainEqual(expect.objectContaining({ orgId: org.orgId }));
+      const [archive] = (await job.archive(later)).filter((result) => result.orgId === org.orgId);
+      expect(archive).toMatchObject({ fromSeq: 1, count: rowsBefore, toSeq: rowsBefore, prevHash: GENESIS_HASH });
+
+      const text = readFileSync(archive.location, 'utf8');
+      expect(createHash('sha256').update(text).digest('hex')).toBe(archive.fileSha256);
+      const [header, ...lines] = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(header).toMatchObject({ kind: 'keyhouse.audit.archive', orgId: org.orgId, fromSeq: 1, toSeq: rowsBefore, prevHash: GENESIS_HASH });
+      let previous = GENESIS_HASH;
+      for (const line of lines) {
+        const { hash, ...entry } = line as unknown as HashedAuditEntry & { hash: string };
+        expect(entry.prevHash).toBe(previous);
+        expect(entryHash(entry)).toBe(hash);
+        previous = hash;
+      }
+      expect(header.checkpoint).toEqual({ seq: rowsBefore, hash: previous });
+
+      expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE org_id = $1 AND seq <= $2`, [org.orgId, rowsBefore])).toBe(rowsBefore);
+      const [recorded] = await waitForAudit(stack.http, org.accessToken, { action: 'audit.log.archived' }, (items) => items.length === 1);
+      expect(recorded.details).toMatchObject({ fromSeq: 1, toSeq: rowsBefore, count: rowsBefore, fileSha256: archive.fileSha256 });
+      const [next] = (await job.archive(later)).filter((result) => result.orgId === org.orgId);
+      expect(next.fromSeq).toBe(rowsBefore + 1);
+      expect(next.prevHash).toBe(previous);
+      const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: org.accessToken });
+      expect(verify.body).toMatchObject({ ok: true });
     });
   });
 

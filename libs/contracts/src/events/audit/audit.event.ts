@@ -6,7 +6,7 @@
  *   service's `forbidden`) and `gateway.authentication.failed` (401 on a protected route: bad or
  *   missing credentials). Subject = the route pattern (`GET /v1/users/:id`); `orgid` = the caller's
  *   organization, or the nil UUID when the caller is unknown.
- * - Audit's own actions, appended straight to the chain (no Kafka): `audit.log.exported`,
+ * - Audit's own actions, appended straight to the chain (no Kafka): `audit.log.exported`, `audit.log.archived`,
  *   `audit.settings.updated`.
  */
 export const AUDIT_GATEWAY_EVENTS_TOPIC = 'gateway.events';
@@ -18,6 +18,7 @@ export const AuditEventTypes = {
   accessDenied: 'gateway.access.denied',
   authenticationFailed: 'gateway.authentication.failed',
   logExported: 'audit.log.exported',
+  logArchived: 'audit.log.archived',
   settingsUpdated: 'audit.settings.updated',
 } as const;
 
