@@ -164,6 +164,26 @@ describe('Listings: King County import and geo search through the gateway', () =
       expect(second.body.items.map((p) => p.listingKey)).toEqual(['R-edge', 'R-out']);
     });
 
+    it('pages through listings at the same distance once each, in id order, across a page boundary', async () => {
+      // Three listings at one point (≈ 10.5 km away; the same house sold three times), created in order: UUIDv7 ids ascend.
+      for (const key of ['R-tie-1', 'R-tie-2', 'R-tie-3']) {
+        const created = await stack.http.post('/v1/properties', propertyBody({ listingKey: key, latitude: 47.7, longitude: -122.3 }), { token: org.accessToken });
+        expect(created.status).toBe(201);
+      }
+      const keys: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: Page<Property> } = await stack.http.get<Page<Property>>(
+          `/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=50000&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: org.accessToken },
+        );
+        expect(page.status).toBe(200);
+        keys.push(...page.body.items.map((p) => p.listingKey));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(keys).toEqual(['R-near', 'R-mid', 'R-edge', 'R-out', 'R-far', 'R-tie-1', 'R-tie-2', 'R-tie-3']);
+    });
+
     it('refuses a radius over 50 km or missing coordinates (400) and shows nothing of another organization', async () => {
       expect((await stack.http.get(`/v1/geo/radius-search?lat=47.6&lng=-122.3&radius=50001`, { token: org.accessToken })).status).toBe(400);
       expect((await stack.http.get(`/v1/geo/radius-search?lng=-122.3&radius=100`, { token: org.accessToken })).status).toBe(400);

@@ -90,7 +90,7 @@ export function percentile(sorted: number[], p: number): number {
 
 /**
  * Property lists and geo search: filtered, sorted, keyset-paginated lists; radius search (nearest
- * first, distances on the mean-radius sphere, a GiST bounding-box search then the exact circle); search inside a drawn
+ * first, distances on the mean-radius sphere, a GiST KNN scan bounded by a bounding box, then the exact circle); search inside a drawn
  * GeoJSON area (`ST_Covers`); and comparable closed sales for a subject.
  */
 @Injectable()
@@ -137,16 +137,26 @@ export class PropertySearchService {
     } else {
       where.push(`public.ST_DWithin(p.location, ${point}, $${params.length}::float8, false)`);
     }
+    // Keyset on (distance, id), but ordered by the KNN operator alone: the GiST index then yields
+    // the nearest rows first and the scan stops after the page (`location && box` bounds it as an
+    // index condition). `WITH TIES` returns every row at the distance of the last one, so the
+    // id tie-break below (and the `(distance, id) > cursor` filter) never splits equal distances
+    // (the same house sold twice has one location) across pages in an unstable order.
     const page = pageOrThrow(() =>
       keyset({ sortColumn: distance, idColumn: 'p.id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
     );
     const rows = (await this.dataSource.query(
-      `SELECT ${PROPERTY_COLUMNS}, ${distance} AS distance_meters FROM property p WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
+      `SELECT ${PROPERTY_COLUMNS}, ${distance} AS distance_meters FROM property p WHERE ${where.join(' AND ')} AND ${page.where}
+       ORDER BY ${distance} FETCH FIRST ${page.limit + 1} ROWS WITH TIES`,
       [...params, ...page.params],
     )) as Array<PropertyRow & { distance_meters: number }>;
-    return toPage(rows, page.limit, (row) => ({ v: Number(row.distance_meters), id: row.id }), (row) => ({
-      ...toPropertyView(row),
-      distanceMeters: Math.round(Number(row.distance_meters) * 100) / 100,
+    const ordered = rows
+      .map((row) => ({ row, distance: Number(row.distance_meters) }))
+      .sort((a, b) => a.distance - b.distance || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0))
+      .slice(0, page.limit + 1);
+    return toPage(ordered, page.limit, (item) => ({ v: item.distance, id: item.row.id }), (item) => ({
+      ...toPropertyView(item.row),
+      distanceMeters: Math.round(item.distance * 100) / 100,
     }));
   }
 
