@@ -26,7 +26,7 @@ export async function auditDatabase(stack: TestStack, as: 'audit' | 'superuser')
 }
 
 /** A CloudEvent shaped like the outbox builds them (`OutboxService.buildEvent`). */
-export function testEvent<T>(type: string, orgId: string, data: T, extra: Partial<CloudEvent> = {}): CloudEvent<T> {
+export function testEvent<T>(type: string, orgId: string, data: T, extra: Partial<CloudEvent<T>> = {}): CloudEvent<T> {
   const service = type.split('.')[0];
   return {
     specversion: '1.0',

@@ -18,6 +18,8 @@ export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
     ...grant('team', [
       'users:read', 'contacts:read', 'contacts:write', 'contacts:export', 'tasks:read', 'tasks:write', 'listings:write',
       'transactions:read', 'transactions:write', 'reports:read', 'invoices:read',
+      // Read only while the organization allows it (audit setting `managersMayRead`, off by default).
+      'audit:read',
     ]),
     ...grant('org', [
       'agents:read', 'teams:read', 'roles:read', 'organizations:read', 'listings:read', 'companies:read', 'companies:write',

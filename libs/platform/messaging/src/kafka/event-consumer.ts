@@ -10,6 +10,12 @@ export interface EventConsumerOptions {
   /** Deliveries of one message before it is parked on `<topic>.dlq` (default 5). */
   maxAttempts?: number;
   fromBeginning?: boolean;
+  /**
+   * Longest time the broker holds a fetch when no message is waiting (kafkajs `maxWaitTimeInMs`,
+   * default here 500 ms rather than kafkajs' 5 s): the worst-case delivery delay of an idle
+   * consumer, bought with one fetch per consumer per interval.
+   */
+  maxWaitTimeInMs?: number;
 }
 
 /**
@@ -47,7 +53,11 @@ export class EventConsumer {
   }
 
   private async startConsumer(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: this.options.groupId, allowAutoTopicCreation: true });
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      allowAutoTopicCreation: true,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 500,
+    });
     this.consumer = consumer;
     consumer.on(consumer.events.HEARTBEAT, () => (this.lastPollAt = Date.now()));
     consumer.on(consumer.events.FETCH, () => (this.lastPollAt = Date.now()));
