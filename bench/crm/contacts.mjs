@@ -6,7 +6,8 @@
  *   1. the p50/p95 of list pages (unfiltered, filtered, sorted by name, text search, agent scope),
  *   2. the p50/p95 of POST /v1/contacts answering 409 (duplicate by email, by phone, by name+ZIP)
  *      and of a create that finds no duplicate (dedupe + insert + routing + outbox),
- *   3. public intake throughput: C concurrent clients posting new leads to POST /v1/public/leads
+ *   3. one bulk status and one bulk tags request over 10,000 contacts (wall time),
+ *   4. public intake throughput: C concurrent clients posting new leads to POST /v1/public/leads
  *      for D seconds, each deduplicated, assigned by a round-robin rule and its events written to
  *      the outbox; then the time until the relay has published every event to Kafka.
  *
@@ -203,6 +204,18 @@ async function main() {
     ),
   );
 
+  // Bulk changes of 10,000 contacts in one request each (all-or-nothing).
+  const bulkIds = (await pg.query(`SELECT id FROM crm.contact WHERE org_id = $1 ORDER BY created_at LIMIT 10000`, [orgId])).rows.map((r) => r.id);
+  const bulk = [];
+  for (const [name, route, body] of [
+    ['bulk status of 10,000 contacts', '/v1/contacts/bulk/status', { ids: bulkIds, status: 'nurturing' }],
+    ['bulk tags (add one) on 10,000 contacts', '/v1/contacts/bulk/tags', { ids: bulkIds, add: ['bench-bulk'] }],
+  ]) {
+    const { value, ms } = await timed(async () => ok(await api(base, 'POST', route, body, token), name, [200]));
+    bulk.push({ case: name, ms: round(ms), ...value });
+    log(`${name}: ${round(ms)} ms (${value.matched} matched, ${value.updated} updated)`);
+  }
+
   // Public intake throughput.
   const outboxBefore = Number((await pg.query(`SELECT count(*) FROM crm.outbox_event`)).rows[0].count);
   let sent = 0;
@@ -264,6 +277,7 @@ async function main() {
     contacts: count,
     insertMs: round(insert.ms),
     results: results.map(({ last, ...row }) => ({ ...row, lastItems: last })),
+    bulk,
     intake,
     filteredListPlan: listPlan.rows.map((r) => r['QUERY PLAN']),
   };
@@ -276,6 +290,7 @@ async function main() {
       '| case | p50 ms | p95 ms | max ms |',
       '|---|---|---|---|',
       ...output.results.map((r) => `| ${r.case} | ${r.p50Ms} | ${r.p95Ms} | ${r.maxMs} |`),
+      ...bulk.map((b) => `${b.case}: ${b.ms} ms (${b.updated} updated)`),
       `public intake, ${intake.concurrency} concurrent clients for ${intake.seconds} s: ${intake.leadsPerSecond} leads/s (p50 ${intake.p50Ms} ms, p95 ${intake.p95Ms} ms), ${intake.assigned} assigned, ${intake.eventsWritten} events; outbox empty ${intake.outboxDrainAfterRunMs} ms after the last request`,
     ].join('\n') + '\n',
   );

@@ -13,10 +13,15 @@ export function contactVisibility(actor: Actor | null | undefined, permission: P
   if (scope === 'org') return 'TRUE';
   params.push(actor!.userId ?? null);
   const me = `$${params.length}::uuid`;
-  if (scope === 'own') {
-    return actor!.role === 'client' ? `c.client_user_id = ${me}` : `c.owner_id = ${me}`;
-  }
+  if (scope === 'own' && actor!.role === 'client') return `c.client_user_id = ${me}`;
+  // Reading (not changing) also reaches unclaimed leads of the ponds the actor may claim from.
+  const pond =
+    permission === 'contacts:read'
+      ? ` OR (c.owner_id IS NULL AND c.pond_id IN (SELECT p.id FROM pond p WHERE p.org_id = c.org_id AND (${me} = ANY(p.agent_ids)
+           OR (cardinality(p.agent_ids) = 0 AND EXISTS (SELECT 1 FROM org_user a WHERE a.user_id = ${me} AND a.is_agent)))))`
+      : '';
+  if (scope === 'own') return `(c.owner_id = ${me}${pond})`;
   params.push(actor!.teamIds ?? []);
   const teams = `$${params.length}::uuid[]`;
-  return `(c.owner_id = ${me} OR c.owner_id IN (SELECT u.user_id FROM org_user u WHERE u.org_id = c.org_id AND u.team_ids && ${teams}))`;
+  return `(c.owner_id = ${me} OR c.owner_id IN (SELECT u.user_id FROM org_user u WHERE u.org_id = c.org_id AND u.team_ids && ${teams})${pond})`;
 }

@@ -18,6 +18,11 @@ export class CrmEvents {
     await this.outbox.publish(manager, [{ type, subject, orgId, data }], context);
   }
 
+  /** Many events in one transaction (bulk changes), inserted 1,000 per statement. */
+  async emitMany(manager: EntityManager, context: EventContext, inputs: Array<{ type: CrmContactEventType; subject: string; orgId: string; data: object }>): Promise<void> {
+    for (let i = 0; i < inputs.length; i += 1000) await this.outbox.publish(manager, inputs.slice(i, i + 1000), context);
+  }
+
   /** Call after commit. */
   flush(): void {
     this.relay.wake();

@@ -217,6 +217,11 @@ describe('CRM lead intake and assignment (through the gateway)', () => {
       expect((await rule({ name: 'Social to the pond', priority: 50, conditions: { sources: ['social'] }, strategy: 'pond', pondId: pond.body.id })).status).toBe(201);
       const lead = await createContact(stack.http, owner.accessToken, { lastName: 'Pondered', source: 'social', phone: uniquePhone() });
       expect(lead).toMatchObject({ ownerId: null, pondId: pond.body.id });
+      const visibleTo = async (agent: AgentSession) =>
+        (await stack.http.get<Page<ContactJson>>(`/v1/contacts?pondId=${pond.body.id}`, { token: agent.accessToken })).body.items.map((c) => c.id);
+      expect(await visibleTo(agents[1])).toEqual([lead.id]);
+      expect(await visibleTo(agents[3])).toEqual([]);
+      expect((await stack.http.patch(`/v1/contacts/${lead.id}`, { status: 'lost' }, { token: agents[1].accessToken })).status).toBe(404);
       expect((await stack.http.post<ProblemJson>(`/v1/ponds/${pond.body.id}/claim`, { contactId: lead.id }, { token: agents[3].accessToken })).body.code).toBe('NOT_ELIGIBLE_FOR_POND');
       expect((await stack.http.post(`/v1/ponds/${pond.body.id}/claim`, { contactId: lead.id }, { token: other.accessToken })).status).toBe(404);
       const [a, b] = await Promise.all([
