@@ -4,6 +4,9 @@ import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { LISTINGS_CONFIG, type ListingsConfig } from './config/listings.config';
 import { InitialListingsSchema1763769600001 } from './database/migrations/1763769600001-initial-listings-schema';
+import { ListingsClientShares1763769800001 } from './database/migrations/1763769800001-listings-client-shares';
+import { ClientContactConsumer } from './modules/engagement/client-contact.consumer';
+import { ContactAccess } from './modules/engagement/contact-access.service';
 import { EngagementRpcController } from './modules/engagement/engagement.rpc.controller';
 import { EngagementService } from './modules/engagement/engagement.service';
 import { MlsIngestService } from './modules/mls/mls-ingest.service';
@@ -37,7 +40,7 @@ export class ListingsAppModule {
           database: {
             url: config.LISTINGS_DATABASE_URL,
             schema: config.LISTINGS_DATABASE_SCHEMA,
-            migrations: [InitialListingsSchema1763769600001],
+            migrations: [InitialListingsSchema1763769600001, ListingsClientShares1763769800001],
           },
           opsToken: config.OPS_TOKEN,
         }),
@@ -57,6 +60,8 @@ export class ListingsAppModule {
         PropertySearchService,
         PropertyImportService,
         EngagementService,
+        ContactAccess,
+        ClientContactConsumer,
         MlsIngestService,
         MlsSourcesService,
         MlsSyncJob,

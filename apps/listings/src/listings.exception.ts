@@ -12,4 +12,9 @@ export enum ListingsErrorCode {
   InvalidImportFile = 'INVALID_IMPORT_FILE',
   SavedSearchNotFound = 'SAVED_SEARCH_NOT_FOUND',
   MlsSourceNotFound = 'MLS_SOURCE_NOT_FOUND',
+  MlsSourceDisabled = 'MLS_SOURCE_DISABLED',
+  MlsSyncRunning = 'MLS_SYNC_RUNNING',
+  ContactNotFound = 'CONTACT_NOT_FOUND',
+  ShareNotFound = 'SHARE_NOT_FOUND',
+  ClientsCannotShare = 'CLIENTS_CANNOT_SHARE',
 }

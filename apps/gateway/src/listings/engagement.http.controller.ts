@@ -6,6 +6,7 @@ import {
   type Page,
   type PropertyViewRecorded,
   type SavedSearchView,
+  type ListingsShareView,
 } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
@@ -18,6 +19,7 @@ import {
   ContactListingPageDto,
   ContactListingViewDto,
   CreateSavedSearchDto,
+  ListingShareViewDto,
   ListInterestsQueryDto,
   ListSavedSearchesQueryDto,
   PropertyViewRecordedDto,
@@ -25,6 +27,7 @@ import {
   RecordViewDto,
   SavedSearchPageDto,
   SavedSearchViewDto,
+  ShareListingDto,
 } from './dto/engagement.dto';
 
 const contactIdParam = new ParseUUIDPipe({
@@ -59,6 +62,28 @@ export class PropertyEngagementHttpController {
     @Body() body: PutInterestDto,
   ): Promise<ContactListingView> {
     return this.rpc.call(S.interestPut, request, { ...body, propertyId: id, contactId });
+  }
+
+  @Post(':id/shares')
+  @RequirePermission('listings:read')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Share a listing with a contact the caller can read; the contact’s client user then sees it while it is on the market (agents; clients 403) → listings.property.shared',
+  })
+  @ApiCreatedResponse({ type: ListingShareViewDto })
+  @ApiProblems(400, 401, 403, 404)
+  share(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: ShareListingDto): Promise<ListingsShareView> {
+    return this.rpc.call(S.shareCreate, request, { propertyId: id, contactId: body.contactId });
+  }
+
+  @Delete(':id/shares/:contactId')
+  @RequirePermission('listings:read')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Withdraw a share → listings.property.unshared' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 401, 403, 404)
+  async unshare(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Param('contactId', contactIdParam) contactId: string): Promise<void> {
+    await this.rpc.call(S.shareDelete, request, { propertyId: id, contactId });
   }
 }
 

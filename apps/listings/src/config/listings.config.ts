@@ -12,6 +12,10 @@ export const listingsEnv = {
    * The first entry is the active key (same format as IDENTITY_ENCRYPTION_KEYS).
    */
   LISTINGS_ENCRYPTION_KEYS: env.keyring(DEVELOPMENT_LISTINGS_KEYRING),
+  /** Kafka consumer group of the client ↔ contact read model fed by identity.events. */
+  LISTINGS_IDENTITY_CONSUMER_GROUP: env.string('listings.client-contacts', 'a Kafka consumer group id'),
+  /** How often the key-rotation job re-encrypts MLS credentials still under an older key, in milliseconds. */
+  LISTINGS_REKEY_EVERY_MS: env.positiveInt(24 * 60 * 60_000, 'a period in milliseconds'),
   /** How often the MLS scheduler looks for sources due for a pull, in milliseconds. */
   LISTINGS_MLS_TICK_MS: env.positiveInt(60_000, 'a period in milliseconds'),
   /** Timeout of one HTTP request to an MLS (RESO Web API) server, in milliseconds. */

@@ -72,3 +72,14 @@ export class SavedSearchPageDto {
   @ApiProperty({ type: [SavedSearchViewDto] }) items: SavedSearchViewDto[];
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
+
+export class ShareListingDto {
+  @ApiProperty({ format: 'uuid', description: 'CRM contact to share the listing with (one the caller can read)' }) @IsUUID() contactId: string;
+}
+
+export class ListingShareViewDto {
+  @ApiProperty({ format: 'uuid' }) propertyId: string;
+  @ApiProperty({ format: 'uuid' }) contactId: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'User who shared it' }) sharedBy: string | null;
+  @ApiProperty({ format: 'date-time' }) sharedAt: string;
+}

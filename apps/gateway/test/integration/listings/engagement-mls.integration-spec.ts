@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createUser, registerOrganization, type Session } from '../../support/fixtures';
-import { outboxEvents, propertyBody, type Page, type Problem, type Property } from '../../support/listings-fixtures';
+import { createCrmContact, outboxEvents, propertyBody, registerPortalClient, type Page, type Problem, type Property } from '../../support/listings-fixtures';
 import { startStack, type TestStack } from '../../support/stack';
 
 describe('Listings: views, interest, saved searches and MLS sync through the gateway', () => {
@@ -11,14 +11,14 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
   let owner: Session;
   let otherOwner: Session;
   let agent: Session;
-  let client: Session;
+  let agent2: Session;
 
   beforeAll(async () => {
-    stack = await startStack({}, { services: ['listings'] });
+    stack = await startStack({}, { services: ['listings', 'crm'] });
     owner = await registerOrganization(stack.http, 'Evergreen Realty');
     otherOwner = await registerOrganization(stack.http, 'Rival Realty');
     agent = await createUser(stack.http, owner, 'agent');
-    client = await createUser(stack.http, owner, 'client');
+    agent2 = await createUser(stack.http, owner, 'agent');
   });
 
   afterAll(async () => {
@@ -32,33 +32,31 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
   };
 
   describe('POST /v1/properties/:id/views', () => {
-    it('records a contact’s view and emits listings.property.viewed with contactId and propertyId', async () => {
+    it('records a view for a contact the caller can read and emits listings.property.viewed; refuses other agents’ contacts, unknown contacts and other organizations (404)', async () => {
       const property = await create(agent);
-      const contactId = randomUUID();
-      const response = await stack.http.post<{ id: string; viewedAt: string }>(
-        `/v1/properties/${property.id}/views`,
-        { contactId, source: 'portal' },
-        { token: client.accessToken },
-      );
+      const contactId = await createCrmContact(stack, agent.accessToken, 'Viewer');
+      const view = (body: Record<string, unknown>, session: Session) => stack.http.post<{ id: string } & Problem>(`/v1/properties/${property.id}/views`, body, { token: session.accessToken });
+      const response = await view({ contactId, source: 'website' }, agent);
       expect(response.status).toBe(201);
       const events = await outboxEvents<{ contactId: string; propertyId: string; viewId: string }>(stack, 'listings.property.viewed');
-      expect(events.find((e) => e.data.viewId === response.body.id)).toMatchObject({ subject: property.id, data: { contactId, propertyId: property.id, source: 'portal' } });
-    });
-
-    it('refuses another organization (404), a bad source or contact id (400)', async () => {
-      const property = await create(agent);
-      expect((await stack.http.post(`/v1/properties/${property.id}/views`, { contactId: randomUUID(), source: 'portal' }, { token: otherOwner.accessToken })).status).toBe(404);
-      expect((await stack.http.post(`/v1/properties/${property.id}/views`, { contactId: randomUUID(), source: 'tv' }, { token: agent.accessToken })).status).toBe(400);
-      expect((await stack.http.post(`/v1/properties/${property.id}/views`, { contactId: 'x', source: 'portal' }, { token: agent.accessToken })).status).toBe(400);
+      expect(events.find((e) => e.data.viewId === response.body.id)).toMatchObject({ subject: property.id, data: { contactId, propertyId: property.id, source: 'website' } });
+      expect((await view({ contactId, source: 'agent' }, owner)).status).toBe(201);
+      const byOtherAgent = await view({ contactId, source: 'agent' }, agent2);
+      expect(byOtherAgent.status).toBe(404);
+      expect(byOtherAgent.body.code).toBe('CONTACT_NOT_FOUND');
+      expect((await view({ contactId: randomUUID(), source: 'agent' }, agent)).body.code).toBe('CONTACT_NOT_FOUND');
+      expect((await view({ contactId, source: 'portal' }, otherOwner)).status).toBe(404);
+      expect((await view({ contactId, source: 'tv' }, agent)).status).toBe(400);
+      expect((await view({ contactId: 'x', source: 'portal' }, agent)).status).toBe(400);
     });
   });
 
   describe('PUT /v1/properties/:id/interests/:contactId and GET /v1/contact-listings', () => {
-    it('keeps one interest per contact and listing, listed per contact and per listing; another organization sees none', async () => {
+    it('keeps one interest per contact and listing, listed per contact and per listing; other agents and organizations are refused (404)', async () => {
       const a = await create(agent);
       const b = await create(agent);
-      const contact = randomUUID();
-      const other = randomUUID();
+      const contact = await createCrmContact(stack, agent.accessToken, 'Keen');
+      const other = await createCrmContact(stack, agent.accessToken, 'Other');
       const put = (propertyId: string, contactId: string, body: Record<string, unknown>, session = agent) =>
         stack.http.request<{ preference: string; note: string | null } & Problem>('PUT', `/v1/properties/${propertyId}/interests/${contactId}`, { token: session.accessToken, json: body });
       expect((await put(a.id, contact, { preference: 'Favorite', note: 'Loves the porch' })).status).toBe(200);
@@ -68,12 +66,13 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       expect((await put(a.id, other, { preference: 'Favorite' })).status).toBe(200);
       expect((await put(a.id, contact, { preference: 'Love' })).status).toBe(400);
       expect((await put(a.id, contact, { preference: 'Favorite' }, otherOwner)).status).toBe(404);
+      expect((await put(a.id, contact, { preference: 'Favorite' }, agent2)).body.code).toBe('CONTACT_NOT_FOUND');
       const perContact = await stack.http.get<Page<{ propertyId: string; preference: string }>>(`/v1/contact-listings?contactId=${contact}`, { token: agent.accessToken });
       expect(perContact.body.items.map((i) => [i.propertyId, i.preference])).toEqual([[a.id, 'Discard'], [b.id, 'Possibility']]);
       const perListing = await stack.http.get<Page<{ contactId: string }>>(`/v1/contact-listings?propertyId=${a.id}`, { token: agent.accessToken });
       expect(perListing.body.items.map((i) => i.contactId).sort()).toEqual([contact, other].sort());
-      const foreign = await stack.http.get<Page<unknown>>(`/v1/contact-listings?contactId=${contact}`, { token: otherOwner.accessToken });
-      expect(foreign.body.items).toEqual([]);
+      expect((await stack.http.get(`/v1/contact-listings?contactId=${contact}`, { token: otherOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.get(`/v1/contact-listings?contactId=${contact}`, { token: agent2.accessToken })).status).toBe(404);
       expect((await stack.http.get('/v1/contact-listings', { token: agent.accessToken })).status).toBe(400);
       const events = await outboxEvents<{ contactId: string; propertyId: string; preference: string }>(stack, 'listings.contact_listing.changed');
       expect(events.filter((e) => e.data.contactId === contact && e.data.propertyId === a.id).map((e) => e.data.preference)).toEqual(['Favorite', 'Discard']);
@@ -84,7 +83,7 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
     it('emits listings.search.matched once per contact and listing when a listing newly matches, not for listings matching at creation', async () => {
       const org = await registerOrganization(stack.http, 'Search Realty');
       const before = await create(org, { listingKey: 'S-before', city: 'Seattle', listPrice: 60_000_000, bedroomsTotal: 3 });
-      const contact = randomUUID();
+      const contact = await createCrmContact(stack, org.accessToken, 'Searcher');
       const area = [[[-122.40, 47.60], [-122.30, 47.60], [-122.30, 47.70], [-122.40, 47.70], [-122.40, 47.60]]];
       const saved = await stack.http.post<{ id: string } & Problem>(
         '/v1/saved-searches',
@@ -117,12 +116,67 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       expect((await matchesOf()).filter((id) => id === matching.id)).toHaveLength(1);
       const list = await stack.http.get<Page<{ id: string }>>(`/v1/saved-searches?contactId=${contact}`, { token: org.accessToken });
       expect(list.body.items).toHaveLength(2);
-      expect((await stack.http.get<Page<unknown>>(`/v1/saved-searches?contactId=${contact}`, { token: otherOwner.accessToken })).body.items).toEqual([]);
+      expect((await stack.http.get(`/v1/saved-searches?contactId=${contact}`, { token: otherOwner.accessToken })).status).toBe(404);
       expect((await stack.http.delete(`/v1/saved-searches/${saved.body.id}`, { token: otherOwner.accessToken })).status).toBe(404);
+      const orgAgent = await createUser(stack.http, org, 'agent');
+      expect((await stack.http.post('/v1/saved-searches', { contactId: contact, name: 'Not mine', filters: {} }, { token: orgAgent.accessToken })).status).toBe(404);
+      expect((await stack.http.delete(`/v1/saved-searches/${saved.body.id}`, { token: orgAgent.accessToken })).status).toBe(404);
+      expect((await stack.http.get<Page<unknown>>('/v1/saved-searches', { token: orgAgent.accessToken })).body.items).toEqual([]);
       expect((await stack.http.delete(`/v1/saved-searches/${saved.body.id}`, { token: org.accessToken })).status).toBe(204);
+      const lifecycle = (await outboxEvents<{ savedSearchId: string }>(stack)).filter((e) => e.data.savedSearchId === saved.body.id && e.type.startsWith('listings.saved_search.'));
+      expect(lifecycle.map((e) => e.type)).toEqual(['listings.saved_search.created', 'listings.saved_search.deleted']);
       const bad = await stack.http.post<Problem>('/v1/saved-searches', { contactId: contact, name: 'x', filters: {}, geometry: { type: 'Polygon', coordinates: [area[0].slice(0, 4)] } }, { token: org.accessToken });
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('INVALID_GEOMETRY');
+    });
+  });
+
+  describe('client portal: listings shared with the client’s contact (docs/adr/0019)', () => {
+    it('shows a client only marketed listings shared with their contact (share, interest, saved-search match); shares are for agents who can read the contact', async () => {
+      const portal = await registerPortalClient(stack, owner.publicFormKey, 'Cleo');
+      const listed = async () => (await stack.http.get<Page<Property>>('/v1/properties?limit=100', { token: portal.accessToken })).body.items.map((p) => p.id).sort();
+      const shared = await create(agent, { listingKey: 'C-shared' });
+      const liked = await create(agent, { listingKey: 'C-liked' });
+      const notShared = await create(agent, { listingKey: 'C-other' });
+      expect(await listed()).toEqual([]);
+
+      const share = (propertyId: string, session: Session, contactId = portal.contactId) =>
+        stack.http.post<{ propertyId: string; contactId: string; sharedAt: string } & Problem>(`/v1/properties/${propertyId}/shares`, { contactId }, { token: session.accessToken });
+      const first = await share(shared.id, owner);
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ propertyId: shared.id, contactId: portal.contactId });
+      expect((await share(shared.id, owner)).body.sharedAt).toBe(first.body.sharedAt);
+      expect((await outboxEvents<{ contactId: string }>(stack, 'listings.property.shared')).filter((e) => e.subject === shared.id)).toHaveLength(1);
+      // The agent does not own the client's contact (crm answers 404), another organization neither, and a client cannot share.
+      expect((await share(notShared.id, agent)).body.code).toBe('CONTACT_NOT_FOUND');
+      expect((await share(notShared.id, otherOwner)).status).toBe(404);
+      expect((await share(notShared.id, { accessToken: portal.accessToken } as Session)).status).toBe(403);
+
+      const someone = await createCrmContact(stack, owner.accessToken, 'Someone');
+      expect((await stack.http.request('PUT', `/v1/properties/${liked.id}/interests/${portal.contactId}`, { token: owner.accessToken, json: { preference: 'Favorite' } })).status).toBe(200);
+      expect((await stack.http.request('PUT', `/v1/properties/${liked.id}/interests/${someone}`, { token: owner.accessToken, json: { preference: 'Discard', note: 'private' } })).status).toBe(200);
+      const search = await stack.http.post<{ id: string }>('/v1/saved-searches', { contactId: portal.contactId, name: 'Tacoma', filters: { city: 'Tacoma' } }, { token: owner.accessToken });
+      expect(search.status).toBe(201);
+      const matched = await create(agent, { listingKey: 'C-matched', city: 'Tacoma' });
+
+      expect(await listed()).toEqual([shared.id, liked.id, matched.id].sort());
+      expect((await stack.http.get(`/v1/properties/${notShared.id}`, { token: portal.accessToken })).status).toBe(404);
+      const near = await stack.http.get<Page<Property>>('/v1/geo/radius-search?lat=47.6615&lng=-122.3503&radius=1000&limit=100', { token: portal.accessToken });
+      expect(near.body.items.map((p) => p.id).sort()).toEqual([shared.id, liked.id, matched.id].sort());
+      // Per listing, the client sees only their own interest.
+      const interest = await stack.http.get<Page<{ contactId: string }>>(`/v1/contact-listings?propertyId=${liked.id}`, { token: portal.accessToken });
+      expect(interest.body.items.map((i) => i.contactId)).toEqual([portal.contactId]);
+      // Views and saved searches: only for the client's own contact.
+      expect((await stack.http.post(`/v1/properties/${shared.id}/views`, { contactId: portal.contactId, source: 'portal' }, { token: portal.accessToken })).status).toBe(201);
+      expect((await stack.http.post(`/v1/properties/${shared.id}/views`, { contactId: someone, source: 'portal' }, { token: portal.accessToken })).status).toBe(404);
+      expect((await stack.http.get<Page<{ id: string }>>('/v1/saved-searches', { token: portal.accessToken })).body.items.map((i) => i.id)).toEqual([search.body.id]);
+
+      // Off the market → hidden; share withdrawn → hidden.
+      expect((await stack.http.patch(`/v1/properties/${liked.id}`, { standardStatus: 'Withdrawn' }, { token: agent.accessToken })).status).toBe(200);
+      expect((await stack.http.delete(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: agent.accessToken })).status).toBe(404);
+      expect((await stack.http.delete(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: owner.accessToken })).status).toBe(204);
+      expect((await stack.http.delete<Problem>(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: owner.accessToken })).body.code).toBe('SHARE_NOT_FOUND');
+      expect(await listed()).toEqual([matched.id]);
     });
   });
 

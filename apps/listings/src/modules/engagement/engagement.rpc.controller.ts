@@ -7,6 +7,7 @@ import {
   type RequestEnvelope,
   type SavedSearchCreateRequest,
   type SavedSearchListRequest,
+  type ListingsShareRequest,
 } from '@keyhouse/contracts';
 import { RpcHandler } from '@keyhouse/platform/messaging';
 import { EngagementService } from './engagement.service';
@@ -44,6 +45,17 @@ export class EngagementRpcController {
   @RpcHandler(S.savedSearchDelete)
   async deleteSavedSearch(envelope: RequestEnvelope<{ id: string }>) {
     await this.engagement.deleteSavedSearch(envelope);
+    return {};
+  }
+
+  @RpcHandler(S.shareCreate)
+  share(envelope: RequestEnvelope<ListingsShareRequest>) {
+    return this.engagement.share(envelope);
+  }
+
+  @RpcHandler(S.shareDelete)
+  async unshare(envelope: RequestEnvelope<ListingsShareRequest>) {
+    await this.engagement.unshare(envelope);
     return {};
   }
 }

@@ -14,7 +14,10 @@ import {
   type SavedSearchCreateRequest,
   type SavedSearchListRequest,
   type SavedSearchView,
+  type ListingsShareRequest,
+  type ListingsShareView,
 } from '@keyhouse/contracts';
+import { scopeOf } from '@keyhouse/platform/auth';
 import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
@@ -23,6 +26,7 @@ import { contextOf, ListingsEvents } from '../listings-events.service';
 import { PropertyAccess } from '../properties/property-access.service';
 import { PropertySearchService } from '../properties/property-search.service';
 import { SAVED_SEARCH_MATCH } from '../properties/property-writer.service';
+import { ContactAccess } from './contact-access.service';
 
 function pageOrThrow<T>(build: () => T): T {
   try {
@@ -58,8 +62,10 @@ const toSavedSearch = (row: SavedSearchRow): SavedSearchView => ({
 /**
  * How contacts engage with listings: views (from a website or the client portal), interest as
  * RESO ContactListings (Favorite, Possibility, Discard with a note), and saved searches whose
- * matches `PropertyWriter.matchSavedSearches` emits. Contact ids are CRM's; this service keeps
- * them as opaque ids (docs/adr/0011).
+ * matches `PropertyWriter.matchSavedSearches` emits, and listings shared with a contact. Contact
+ * ids are crm's: every path checks that the caller may read the contact (`ContactAccess`: crm's
+ * answer for agents, the own contact for clients; 404 `CONTACT_NOT_FOUND` otherwise,
+ * docs/adr/0019).
  */
 @Injectable()
 export class EngagementService {
@@ -68,11 +74,13 @@ export class EngagementService {
     private readonly access: PropertyAccess,
     private readonly search: PropertySearchService,
     private readonly events: ListingsEvents,
+    private readonly contacts: ContactAccess,
   ) {}
 
   async recordView(envelope: RequestEnvelope<PropertyViewRecordRequest>): Promise<PropertyViewRecorded> {
     const actor = envelope.actor!;
     const data = envelope.data;
+    await this.contacts.assertReadable(envelope, data.contactId);
     const result = await this.dataSource.transaction(async (manager) => {
       await this.assertVisible(manager, actor, data.propertyId);
       const id = newId();
@@ -97,6 +105,7 @@ export class EngagementService {
   async putInterest(envelope: RequestEnvelope<ContactListingPutRequest>): Promise<ContactListingView> {
     const actor = envelope.actor!;
     const data = envelope.data;
+    await this.contacts.assertReadable(envelope, data.contactId);
     const result = await this.dataSource.transaction(async (manager) => {
       await this.assertVisible(manager, actor, data.propertyId);
       const [row] = (await manager.query(
@@ -122,12 +131,17 @@ export class EngagementService {
     const actor = envelope.actor!;
     const data = envelope.data;
     if (!data.contactId && !data.propertyId) throw DomainException.validation([{ field: 'contactId', message: 'contactId or propertyId is required' }]);
+    if (data.contactId) await this.contacts.assertReadable(envelope, data.contactId);
     const params: unknown[] = [actor.orgId];
     const where = ['c.org_id = $1', 'p.deleted_at IS NULL'];
     where.push(this.access.readCondition(actor, params));
     if (data.contactId) {
       params.push(data.contactId);
       where.push(`c.contact_id = $${params.length}`);
+    } else if (this.access.isClient(actor)) {
+      // Per listing, a client sees only their own contact's interest.
+      params.push(await this.contacts.clientContactId(actor));
+      where.push(`c.contact_id = $${params.length}::uuid`);
     }
     if (data.propertyId) {
       params.push(data.propertyId);
@@ -155,6 +169,7 @@ export class EngagementService {
   async createSavedSearch(envelope: RequestEnvelope<SavedSearchCreateRequest>): Promise<SavedSearchView> {
     const actor = envelope.actor!;
     const data = envelope.data;
+    await this.contacts.assertReadable(envelope, data.contactId);
     const geometry = data.geometry ? await this.search.validArea(data.geometry) : null;
     const filters = Object.fromEntries(Object.entries(data.filters ?? {}).filter(([key, value]) => value !== undefined && key !== 'modifiedSince'));
     const id = newId();
@@ -172,8 +187,14 @@ export class EngagementService {
          ON CONFLICT DO NOTHING`,
         [id],
       );
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.savedSearchCreated, id, actor.orgId, {
+        savedSearchId: id,
+        contactId: data.contactId,
+        name: inserted[0].name,
+      });
       return inserted;
     })) as SavedSearchRow[];
+    this.events.flush();
     return toSavedSearch(row);
   }
 
@@ -183,8 +204,16 @@ export class EngagementService {
     const params: unknown[] = [actor.orgId];
     const where = ['s.org_id = $1', 's.deleted_at IS NULL'];
     if (data.contactId) {
+      await this.contacts.assertReadable(envelope, data.contactId);
       params.push(data.contactId);
       where.push(`s.contact_id = $${params.length}`);
+    } else if (this.access.isClient(actor)) {
+      params.push(await this.contacts.clientContactId(actor));
+      where.push(`s.contact_id = $${params.length}::uuid`);
+    } else if (scopeOf(actor, 'contacts:read') !== 'org') {
+      // Without a contact, only the searches the caller saved (crm decides whose contacts they see).
+      params.push(actor.userId ?? null);
+      where.push(`s.created_by = $${params.length}::uuid`);
     }
     const page = pageOrThrow(() => keyset({ sortColumn: 's.created_at', idColumn: 's.id', direction: 'DESC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }));
     const rows = (await this.dataSource.query(
@@ -195,13 +224,98 @@ export class EngagementService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toSavedSearch);
   }
 
+  /** Soft delete; the caller must be able to read the search's contact (else 404 as if absent). */
   async deleteSavedSearch(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
-    const result = (await this.dataSource.query(
-      `UPDATE saved_search SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`,
-      [actor.orgId, envelope.data.id],
-    )) as [unknown[], number];
-    if (result[1] === 0) throw DomainException.notFound(ListingsErrorCode.SavedSearchNotFound, 'Saved search');
+    const notFound = () => DomainException.notFound(ListingsErrorCode.SavedSearchNotFound, 'Saved search');
+    const [search] = (await this.dataSource.query(`SELECT contact_id, name FROM saved_search WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
+      actor.orgId,
+      envelope.data.id,
+    ])) as Array<{ contact_id: string; name: string }>;
+    if (!search) throw notFound();
+    try {
+      await this.contacts.assertReadable(envelope, search.contact_id);
+    } catch (error) {
+      if (error instanceof DomainException && error.kind === 'not_found') throw notFound();
+      throw error;
+    }
+    await this.dataSource.transaction(async (manager) => {
+      const result = (await manager.query(`UPDATE saved_search SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
+        actor.orgId,
+        envelope.data.id,
+      ])) as [unknown[], number];
+      if (result[1] === 0) throw notFound();
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.savedSearchDeleted, envelope.data.id, actor.orgId, {
+        savedSearchId: envelope.data.id,
+        contactId: search.contact_id,
+        name: search.name,
+      });
+    });
+    this.events.flush();
+  }
+
+  /**
+   * Shares a listing the caller can see with a contact they can read (agents, managers, admins;
+   * clients 403 `CLIENTS_CANNOT_SHARE`). Sharing again changes nothing and emits nothing.
+   * → `listings.property.shared`.
+   */
+  async share(envelope: RequestEnvelope<ListingsShareRequest>): Promise<ListingsShareView> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    this.assertMayShare(actor);
+    await this.contacts.assertReadable(envelope, data.contactId);
+    const result = await this.dataSource.transaction(async (manager) => {
+      await this.assertVisible(manager, actor, data.propertyId);
+      const inserted = (await manager.query(
+        `INSERT INTO property_share (org_id, contact_id, property_id, shared_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (org_id, contact_id, property_id) DO NOTHING RETURNING shared_by, shared_at`,
+        [actor.orgId, data.contactId, data.propertyId, actor.userId ?? null],
+      )) as Array<{ shared_by: string | null; shared_at: Date }>;
+      if (inserted.length > 0) {
+        await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.propertyShared, data.propertyId, actor.orgId, {
+          propertyId: data.propertyId,
+          contactId: data.contactId,
+          by: actor.userId ?? null,
+        });
+      }
+      const [row] = inserted.length
+        ? inserted
+        : ((await manager.query(`SELECT shared_by, shared_at FROM property_share WHERE org_id = $1 AND contact_id = $2 AND property_id = $3`, [
+            actor.orgId,
+            data.contactId,
+            data.propertyId,
+          ])) as Array<{ shared_by: string | null; shared_at: Date }>);
+      return { propertyId: data.propertyId, contactId: data.contactId, sharedBy: row.shared_by, sharedAt: row.shared_at.toISOString() };
+    });
+    this.events.flush();
+    return result;
+  }
+
+  /** Withdraws a share (404 `SHARE_NOT_FOUND` when there is none) → `listings.property.unshared`. */
+  async unshare(envelope: RequestEnvelope<ListingsShareRequest>): Promise<void> {
+    const actor = envelope.actor!;
+    const data = envelope.data;
+    this.assertMayShare(actor);
+    await this.contacts.assertReadable(envelope, data.contactId);
+    await this.dataSource.transaction(async (manager) => {
+      await this.assertVisible(manager, actor, data.propertyId);
+      const result = (await manager.query(`DELETE FROM property_share WHERE org_id = $1 AND contact_id = $2 AND property_id = $3`, [
+        actor.orgId,
+        data.contactId,
+        data.propertyId,
+      ])) as [unknown[], number];
+      if (result[1] === 0) throw DomainException.notFound(ListingsErrorCode.ShareNotFound, 'Share');
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.propertyUnshared, data.propertyId, actor.orgId, {
+        propertyId: data.propertyId,
+        contactId: data.contactId,
+        by: actor.userId ?? null,
+      });
+    });
+    this.events.flush();
+  }
+
+  private assertMayShare(actor: Actor): void {
+    if (this.access.isClient(actor)) throw DomainException.forbidden(ListingsErrorCode.ClientsCannotShare, 'Listings are shared with clients by their agent');
   }
 
   private async assertVisible(manager: EntityManager, actor: Actor, propertyId: string): Promise<void> {

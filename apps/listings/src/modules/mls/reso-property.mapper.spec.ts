@@ -20,13 +20,18 @@ describe('mapResoProperty', () => {
     expect(mapResoProperty({ ListingKey: 'k1', StandardStatus: 'Delete' }, NOW)).toEqual({ kind: 'remove', listingKey: 'k1', modificationTimestamp: null });
   });
 
+  it('keeps the RESO statuses Hold and Incomplete as received (docs/adr/0019)', () => {
+    expect(mapResoProperty({ ListingKey: 'h', StandardStatus: 'Hold' }, NOW)).toMatchObject({ kind: 'upsert', record: { standard_status: 'Hold' } });
+    expect(mapResoProperty({ ListingKey: 'i', StandardStatus: 'Incomplete' }, NOW)).toMatchObject({ kind: 'upsert', record: { standard_status: 'Incomplete' } });
+  });
+
   it('refuses records with reasons in RESO names', () => {
     expect(mapResoProperty({ StandardStatus: 'Active' }, NOW)).toMatchObject({ kind: 'invalid', reasons: ['ListingKey: is required'] });
     expect(mapResoProperty({ ListingKey: 'k', StandardStatus: 'Closed', ListPrice: 1 }, NOW)).toMatchObject({
       kind: 'invalid',
       reasons: ['ClosePrice: is required when standardStatus is Closed', 'CloseDate: is required when standardStatus is Closed'],
     });
-    expect(mapResoProperty({ ListingKey: 'k', StandardStatus: 'Hold' }, NOW)).toMatchObject({ kind: 'invalid' });
+    expect(mapResoProperty({ ListingKey: 'k', StandardStatus: 'Sold' }, NOW)).toMatchObject({ kind: 'invalid' });
     expect(mapResoProperty({ ListingKey: 'k', StandardStatus: 'Active', ListPrice: '100' }, NOW)).toMatchObject({ kind: 'invalid', reasons: ['ListPrice: must be a number'] });
     expect(mapResoProperty('x', NOW)).toMatchObject({ kind: 'invalid', listingKey: null });
   });

@@ -9,7 +9,10 @@ import { MARKETED_STATUSES } from './property.model';
  * Who may see and change which listings (docs/adr/0011):
  * - `listings:read` at `team` or `org` scope: every listing of the organization (agents and
  *   managers search the whole brokerage's inventory); at `own` scope (clients of the portal):
- *   only listings on the market (Coming Soon, Active, Active Under Contract, Pending).
+ *   only listings on the market (Coming Soon, Active, Active Under Contract, Pending) that are
+ *   shared with the client's own crm contact — an explicit share, an interest record or a
+ *   saved-search match (docs/adr/0019). The client ↔ contact link is the `client_contact` read
+ *   model fed by `identity.user.created`; a client without a linked contact sees nothing.
  * - `listings:write`: `org` any listing; `team` listings whose list agent is the caller or in
  *   one of the caller's teams; `own` listings whose list agent is the caller. Team membership is
  *   identity's: the check asks identity for the agent with the caller's own rights
@@ -24,7 +27,13 @@ export class PropertyAccess {
     const scope = requireScope(actor, 'listings:read');
     if (scope !== 'own') return 'TRUE';
     params.push([...MARKETED_STATUSES]);
-    return `p.standard_status = ANY($${params.length}::text[])`;
+    const marketed = `p.standard_status = ANY($${params.length}::text[])`;
+    params.push(actor.userId ?? null);
+    const me = `$${params.length}::uuid`;
+    return `${marketed} AND EXISTS (SELECT 1 FROM client_contact cc WHERE cc.user_id = ${me} AND cc.org_id = p.org_id AND (
+        EXISTS (SELECT 1 FROM property_share s WHERE s.org_id = cc.org_id AND s.contact_id = cc.contact_id AND s.property_id = p.id)
+        OR EXISTS (SELECT 1 FROM contact_listing cl WHERE cl.org_id = cc.org_id AND cl.contact_id = cc.contact_id AND cl.property_id = p.id)
+        OR EXISTS (SELECT 1 FROM saved_search_match m WHERE m.org_id = cc.org_id AND m.contact_id = cc.contact_id AND m.property_id = p.id)))`;
   }
 
   /** Throws 403 `NOT_LIST_AGENT` unless the actor may change a listing with this list agent. */

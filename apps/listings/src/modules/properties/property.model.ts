@@ -118,17 +118,21 @@ export function snapshotOf(view: PropertyView): PropertySnapshot {
  * source of truth for its own records and is not held to this table.
  */
 export const STATUS_TRANSITIONS: Record<ListingsStandardStatus, readonly ListingsStandardStatus[]> = {
-  'Coming Soon': ['Active', 'Withdrawn', 'Canceled', 'Expired'],
-  Active: ['Active Under Contract', 'Pending', 'Withdrawn', 'Expired', 'Canceled'],
+  'Coming Soon': ['Active', 'Hold', 'Withdrawn', 'Canceled', 'Expired'],
+  Active: ['Active Under Contract', 'Pending', 'Hold', 'Withdrawn', 'Expired', 'Canceled'],
   'Active Under Contract': ['Active', 'Pending', 'Closed', 'Withdrawn', 'Canceled', 'Expired'],
   Pending: ['Active', 'Active Under Contract', 'Closed', 'Withdrawn', 'Canceled', 'Expired'],
   Withdrawn: ['Active', 'Coming Soon', 'Canceled', 'Expired'],
   Expired: ['Active', 'Coming Soon'],
   Canceled: ['Active', 'Coming Soon'],
   Closed: [],
+  // Off the market for now, the contract still in place (RESO: "Withdrawn is a similar status").
+  Hold: ['Active', 'Coming Soon', 'Withdrawn', 'Canceled', 'Expired'],
+  // Not yet completely entered, never published (RESO "Draft").
+  Incomplete: ['Coming Soon', 'Active', 'Canceled'],
 };
 
-/** Statuses a client (portal user, `listings:read:own`) may see: listings on the market. */
+/** Listings on the market: the only ones a client (portal user, `listings:read:own`) may see, and only when shared with them (docs/adr/0019). */
 export const MARKETED_STATUSES: readonly ListingsStandardStatus[] = ['Coming Soon', 'Active', 'Active Under Contract', 'Pending'];
 
 /** Fields compared to tell an update from a no-op, and reported in `changes`. */

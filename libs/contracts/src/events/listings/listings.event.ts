@@ -14,6 +14,13 @@ export const ListingsEventTypes = {
   propertyViewed: 'listings.property.viewed',
   contactListingChanged: 'listings.contact_listing.changed',
   searchMatched: 'listings.search.matched',
+  propertyShared: 'listings.property.shared',
+  propertyUnshared: 'listings.property.unshared',
+  savedSearchCreated: 'listings.saved_search.created',
+  savedSearchDeleted: 'listings.saved_search.deleted',
+  mlsSourceCreated: 'listings.mls_source.created',
+  mlsSourceUpdated: 'listings.mls_source.updated',
+  mlsSourceDeleted: 'listings.mls_source.deleted',
   mlsSyncCompleted: 'listings.mls_sync.completed',
 } as const;
 
@@ -84,6 +91,32 @@ export interface SearchMatchedData {
   contactId: string;
   propertyId: string;
   listingKey: string;
+}
+
+/** `listings.property.shared` / `listings.property.unshared` (keyed by the property id). */
+export interface PropertySharedData {
+  propertyId: string;
+  contactId: string;
+  /** User who shared or unshared it. */
+  by: string | null;
+}
+
+/** `listings.saved_search.created` / `.deleted` (keyed by the saved search id). */
+export interface SavedSearchChangedData {
+  savedSearchId: string;
+  contactId: string;
+  name: string;
+}
+
+/**
+ * `listings.mls_source.created` / `.updated` / `.deleted` (keyed by the source id). `changes`
+ * names the changed fields (`accessToken` when the token was replaced, never its value).
+ */
+export interface MlsSourceChangedData {
+  sourceId: string;
+  name: string;
+  enabled: boolean;
+  changes?: string[];
 }
 
 export interface MlsSyncCompletedData {

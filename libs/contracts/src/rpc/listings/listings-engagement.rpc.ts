@@ -9,7 +9,26 @@ export const ListingsEngagementSubjects = {
   savedSearchCreate: 'listings.saved-searches.create',
   savedSearchList: 'listings.saved-searches.list',
   savedSearchDelete: 'listings.saved-searches.delete',
+  shareCreate: 'listings.shares.create',
+  shareDelete: 'listings.shares.delete',
 } as const;
+
+/**
+ * An agent shares a listing with a contact (`POST /v1/properties/:id/shares`): the contact's
+ * client user then sees it in the portal while it is on the market (docs/adr/0019).
+ */
+export interface ListingsShareRequest {
+  propertyId: string;
+  contactId: string;
+}
+
+export interface ListingsShareView {
+  propertyId: string;
+  contactId: string;
+  /** User who shared it. */
+  sharedBy: string | null;
+  sharedAt: string;
+}
 
 export interface PropertyViewRecordRequest {
   propertyId: string;

@@ -6,6 +6,8 @@ export const ListingsMlsSubjects = {
   sourceList: 'listings.mls-sources.list',
   sourceSync: 'listings.mls-sources.sync',
   runList: 'listings.mls-sources.runs',
+  sourceUpdate: 'listings.mls-sources.update',
+  sourceDelete: 'listings.mls-sources.delete',
   webhook: 'listings.mls.webhook',
 } as const;
 
@@ -19,6 +21,21 @@ export interface MlsSourceCreateRequest {
   pageSize?: number;
   /** Minutes between pulls (default 15). */
   intervalMinutes?: number;
+}
+
+/**
+ * Changes to a source. A new `baseUrl` clears the high-water mark (the next pull starts from the
+ * beginning of the new feed); a new `accessToken` is encrypted under the active key; `enabled:
+ * false` stops scheduled and manual pulls (409 `MLS_SOURCE_DISABLED`).
+ */
+export interface MlsSourceUpdateRequest {
+  id: string;
+  name?: string;
+  baseUrl?: string;
+  accessToken?: string;
+  pageSize?: number;
+  intervalMinutes?: number;
+  enabled?: boolean;
 }
 
 export interface MlsSourceView {

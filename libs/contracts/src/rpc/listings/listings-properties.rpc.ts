@@ -17,7 +17,12 @@ export const ListingsPropertySubjects = {
   importChunk: 'listings.properties.import-chunk',
 } as const;
 
-/** RESO DD 2.0 `StandardStatus` values (StandardLookupValue spelling) that Keyhouse keeps. */
+/**
+ * RESO DD 2.0 `StandardStatus` values (StandardLookupValue spelling) that Keyhouse keeps: the
+ * whole lookup list but `Delete` (which removes a listing). `Hold` (temporarily off the market)
+ * and `Incomplete` (still being entered) are stored as the MLS sends them and are never shown to
+ * clients (docs/adr/0019).
+ */
 export const LISTINGS_STANDARD_STATUSES = [
   'Coming Soon',
   'Active',
@@ -27,6 +32,8 @@ export const LISTINGS_STANDARD_STATUSES = [
   'Withdrawn',
   'Expired',
   'Canceled',
+  'Hold',
+  'Incomplete',
 ] as const;
 export type ListingsStandardStatus = (typeof LISTINGS_STANDARD_STATUSES)[number];
 
