@@ -1,8 +1,9 @@
 'use strict';
 /**
  * `npm test`: everything, against the real local Postgres, NATS, Redis and Kafka. Installs what is
- * missing, prepares the infrastructure, then runs lint, type checks, manifest lint, the deploy
- * script tests, the unit suites and the integration suites, and closes with one line
+ * missing, prepares the infrastructure, then runs lint, type checks, the API documents check
+ * (`deploy/api-docs.js --check`), manifest lint, the deploy script tests, the unit suites and
+ * the integration suites, and closes with one line
  * `tests: N passed, M failed`. Exits non-zero when any step fails.
  */
 const { spawnSync } = require('node:child_process');
@@ -50,6 +51,7 @@ async function main() {
   steps.push(step('project graph', 'npx', ['nx', 'show', 'projects'], env));
   steps.push(step('lint', 'npx', ['eslint', '.', '--max-warnings=0'], env));
   steps.push(step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.base.json', '--noEmit'], env));
+  steps.push(step('API documents', process.execPath, ['deploy/api-docs.js', '--check'], env));
   steps.push(step('module boundaries and tags', process.execPath, ['deploy/check-project-tags.js'], env));
   steps.push(step('manifests', process.execPath, ['deploy/lint-manifests.js'], env));
   const deployTestFiles = fs
