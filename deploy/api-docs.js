@@ -378,7 +378,15 @@ function convertOpenApi(openapi) {
   return new Promise((resolve, reject) => {
     converter.convert(
       { type: 'json', data: structuredClone(openapi) },
-      { folderStrategy: 'Tags', parametersResolution: 'Example', includeAuthInfoInExample: false },
+      {
+        folderStrategy: 'Tags',
+        // Request bodies and parameters from the DTOs' examples (faked where none): the `parametersResolution`
+        // of the current interface leaves request bodies as `<string>` placeholders, the older pair fills them.
+        parametersResolution: 'Example',
+        requestParametersResolution: 'Example',
+        exampleParametersResolution: 'Example',
+        includeAuthInfoInExample: false,
+      },
       (error, result) => {
         if (error) reject(error);
         else if (!result.result) reject(new Error(`openapi-to-postmanv2: ${result.reason}`));
@@ -400,7 +408,8 @@ const TOKEN_SCRIPT = [
 
 /**
  * The Postman collection (v2.1) of an OpenAPI document: folders by tag, `{{baseUrl}}` =
- * http://localhost:3000, collection-level bearer auth `{{accessToken}}` (public routes: no auth),
+ * http://localhost:3000, collection-level bearer auth `{{accessToken}}` (public routes: no auth;
+ * routes that take only an API key: `X-Api-Key: {{apiKey}}`),
  * ids derived from folder names, method + path and response names; success example responses only.
  */
 async function buildPostman(openapi) {
@@ -433,6 +442,7 @@ async function buildPostman(openapi) {
     { key: 'baseUrl', value: POSTMAN_BASE_URL, type: 'string' },
     { key: 'accessToken', value: '', type: 'string' },
     { key: 'refreshToken', value: '', type: 'string' },
+    { key: 'apiKey', value: '', type: 'string' },
   ];
   collection.event = [{ listen: 'test', script: { type: 'text/javascript', exec: TOKEN_SCRIPT } }];
   const { info, item, auth, event, variable } = collection;

@@ -172,7 +172,9 @@ const FIXTURE = {
   openapi: '3.0.0',
   info: { title: 'Fixture API', version: '1' },
   servers: [],
-  components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } },
+  },
   paths: {
     '/v1/things/{id}': {
       get: {
@@ -190,6 +192,19 @@ const FIXTURE = {
         },
       },
     },
+    '/v1/webhooks/things': {
+      post: {
+        operationId: 'thingWebhook',
+        tags: ['webhooks'],
+        summary: 'Partner webhook',
+        security: [{ apiKey: [] }],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', properties: { name: { type: 'string', example: 'Evergreen Realty' } }, required: ['name'] } } },
+        },
+        responses: { 202: { description: 'accepted' } },
+      },
+    },
     '/v1/public/ping': {
       post: { operationId: 'ping', tags: ['public'], summary: 'Ping', responses: { 200: { description: 'pong' } } },
     },
@@ -203,7 +218,7 @@ function requests(collection) {
 test('Postman: folders by tag, {{baseUrl}} = http://localhost:3000, bearer {{accessToken}} inherited, public routes without auth', async () => {
   const collection = await docs.buildPostman(FIXTURE);
   assert.equal(collection.info.schema, 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json');
-  assert.deepEqual(collection.item.map((folder) => folder.name).sort(), ['public', 'things']);
+  assert.deepEqual(collection.item.map((folder) => folder.name).sort(), ['public', 'things', 'webhooks']);
   assert.deepEqual(collection.variable.find((v) => v.key === 'baseUrl').value, 'http://localhost:3000');
   assert.deepEqual(collection.auth, { type: 'bearer', bearer: [{ key: 'token', value: '{{accessToken}}', type: 'string' }] });
   const [thing] = requests(collection).filter((r) => r.folder === 'things');
@@ -213,6 +228,14 @@ test('Postman: folders by tag, {{baseUrl}} = http://localhost:3000, bearer {{acc
   const [ping] = requests(collection).filter((r) => r.folder === 'public');
   assert.deepEqual(ping.request.auth, { type: 'noauth' });
   assert.ok(collection.event[0].script.exec.join('\n').includes("pm.collectionVariables.set('accessToken'"));
+  const [webhook] = requests(collection).filter((r) => r.folder === 'webhooks');
+  assert.equal(webhook.request.auth.type, 'apikey');
+  assert.deepEqual(
+    webhook.request.auth.apikey.map((p) => [p.key, p.value]),
+    [['key', 'X-Api-Key'], ['value', '{{apiKey}}'], ['in', 'header']],
+  );
+  assert.deepEqual(JSON.parse(webhook.request.body.raw), { name: 'Evergreen Realty' });
+  assert.ok(collection.variable.some((v) => v.key === 'apiKey'));
 });
 
 test('Postman: ids and faked examples are the same on every run, and a new route leaves the others unchanged', async () => {
