@@ -295,6 +295,37 @@ test('docs/architecture.md names every service with its port, and every topic of
   for (const topic of topics) assert.ok(text.includes(`\`${topic}\``), `topic ${topic} not named`);
 });
 
+/** Text of every non-spec `.ts` file under a directory. */
+function sources(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sources(file));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) out.push(fs.readFileSync(file, 'utf8'));
+  }
+  return out;
+}
+
+test('docs/architecture.md names every NATS subject prefix of the contracts and every Bull queue', () => {
+  const text = fs.readFileSync(path.join(ROOT, 'docs', 'architecture.md'), 'utf8');
+  const prefixes = new Set();
+  for (const source of sources(path.join(ROOT, 'libs', 'contracts', 'src', 'rpc'))) {
+    for (const match of source.matchAll(/'((?:identity|crm|listings|deals|audit)\.[a-z-]+)\.[a-zA-Z_.-]+'/g)) prefixes.add(match[1]);
+  }
+  assert.ok(prefixes.has('crm.contacts'));
+  const missing = [...prefixes].filter((prefix) => !text.includes(`\`${prefix}.`)).sort();
+  assert.deepEqual(missing, [], 'subject prefixes not in docs/architecture.md');
+
+  const queues = new Set();
+  for (const service of SERVICES) {
+    const src = path.join(ROOT, 'apps', service.name, 'src');
+    if (!fs.existsSync(src)) continue;
+    for (const source of sources(src)) for (const match of source.matchAll(/_QUEUE = '([a-z-]+\.[a-z-]+)'/g)) queues.add(match[1]);
+  }
+  assert.ok(queues.has('identity.maintenance'));
+  assert.deepEqual([...queues].filter((queue) => !text.includes(`\`${queue}\``)).sort(), [], 'Bull queues not in docs/architecture.md');
+});
+
 test('every service that runs a Kafka consumer is a consumer of a catalogued topic', () => {
   const consumers = new Set(Object.values(catalogue.topics).flatMap((topic) => topic.consumers.map((c) => c.service)));
   const running = new Set();
