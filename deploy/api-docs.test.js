@@ -295,6 +295,15 @@ test('docs/architecture.md names every service with its port, and every topic of
   for (const topic of topics) assert.ok(text.includes(`\`${topic}\``), `topic ${topic} not named`);
 });
 
+test('docs/events/README.md links every event page, the page of every catalogue entry and the AsyncAPI file', () => {
+  const dir = path.join(ROOT, 'docs', 'events');
+  const text = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+  const pages = fs.readdirSync(dir).filter((file) => file.endsWith('.md') && file !== 'README.md');
+  const documented = Object.values(catalogue.events).map((entry) => path.basename(entry.doc));
+  for (const page of new Set([...pages, ...documented, 'asyncapi.yaml'])) assert.ok(text.includes(`](${page})`), `${page} not linked`);
+  for (const page of documented) assert.ok(fs.existsSync(path.join(dir, page)), `${page} does not exist`);
+});
+
 /** Text of every non-spec `.ts` file under a directory. */
 function sources(dir) {
   const out = [];
