@@ -8,6 +8,7 @@ import { IntakeService } from '../intake/intake.service';
 import { CrmEvents } from '../shared/crm-events.service';
 import { SmartListsRpcController } from '../smart-lists/smart-lists.rpc.controller';
 import { SmartListsService } from '../smart-lists/smart-lists.service';
+import { ActivityConsumer } from '../timeline/activity.consumer';
 import { TimelineService } from '../timeline/timeline.service';
 import { ContactLookup } from './contact-lookup.service';
 import { ContactImportService } from './contact-import.service';
@@ -45,6 +46,7 @@ export class CrmContactsModule {
       SpeedToLeadJob,
       IdentityReadModelConsumer,
       SmartListsService,
+      ActivityConsumer,
     ];
     return {
       module: CrmContactsModule,

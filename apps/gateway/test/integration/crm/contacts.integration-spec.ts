@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Page } from '@keyhouse/contracts';
+import { createKafka } from '@keyhouse/platform/messaging';
 import { createAgent, createContact, uniquePhone, waitForAgentsInCrm, type AgentSession, type ContactJson, type ProblemJson } from '../../support/crm-fixtures';
 import { createUser, registerOrganization, type Session } from '../../support/fixtures';
 import { startStack, type TestStack } from '../../support/stack';
@@ -351,6 +353,45 @@ describe('CRM contacts (through the gateway)', () => {
       expect(byOwner.body.items.map((c) => c.id).sort()).toEqual([match.id, foreign.id].sort());
       expect((await stack.http.patch(`/v1/smart-lists/${shared.body.id}`, { name: 'Mine now' }, { token: ben.accessToken })).status).toBe(403);
       expect((await stack.http.get(`/v1/smart-lists/${shared.body.id}`, { token: outsider.accessToken })).status).toBe(404);
+    });
+  });
+
+  describe('activity from other services', () => {
+    it('puts a listings property view on the contact’s timeline and counts it as engagement, once per event id', async () => {
+      const contact = await createContact(stack.http, ava.accessToken, { firstName: 'Vera', lastName: 'Viewer', email: 'vera@example.test' });
+      const kafka = createKafka({ clientId: 'crm-activity-test', brokers: String(stack.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), topicPrefix: '' });
+      const producer = kafka.producer({ allowAutoTopicCreation: true });
+      await producer.connect();
+      const event = {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: 'keyhouse/listings',
+        type: 'listings.property.viewed',
+        subject: randomUUID(),
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        dataschema: 'urn:keyhouse:event:listings.property.viewed:v1',
+        orgid: owner.orgId,
+        actortype: 'user',
+        data: { viewId: randomUUID(), propertyId: randomUUID(), contactId: contact.id, source: 'portal', viewedAt: new Date().toISOString() },
+      };
+      const foreign = { ...event, id: randomUUID(), orgid: otherOrgOwner.orgId };
+      const topic = `${stack.env.KAFKA_TOPIC_PREFIX ?? ''}listings.events`;
+      await producer.send({ topic, acks: -1, messages: [event, event, foreign].map((e) => ({ key: e.subject, value: JSON.stringify(e) })) });
+      await producer.disconnect();
+      const started = Date.now();
+      let kinds: string[] = [];
+      while (Date.now() - started < 30_000) {
+        const timeline = await stack.http.get<Page<{ kind: string }>>(`/v1/contacts/${contact.id}/timeline`, { token: ava.accessToken });
+        kinds = timeline.body.items.map((entry) => entry.kind);
+        if (kinds.includes('listings.property.viewed')) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const timeline = await stack.http.get<Page<{ kind: string }>>(`/v1/contacts/${contact.id}/timeline`, { token: ava.accessToken });
+      expect(timeline.body.items.filter((entry) => entry.kind === 'listings.property.viewed')).toHaveLength(1);
+      const after = await stack.http.get<ContactJson>(`/v1/contacts/${contact.id}`, { token: ava.accessToken });
+      expect(after.body.scoreReasons).toEqual(expect.arrayContaining([expect.objectContaining({ signal: 'engagement', points: 5 }), expect.objectContaining({ signal: 'recent_activity' })]));
     });
   });
 });
