@@ -128,7 +128,13 @@ function generateSchemas(typeNames) {
   });
   const schemas = {};
   const add = (name) => {
-    const schema = generator.createSchema(name);
+    let schema;
+    try {
+      schema = generator.createSchema(name);
+    } catch (error) {
+      if (error?.constructor?.name !== 'RootlessError') throw error;
+      throw new Error(`Payload type ${name} (named in ${path.relative(ROOT, CATALOGUE_FILE)}) is not exported from @keyhouse/contracts`);
+    }
     for (const [definition, body] of Object.entries(schema.definitions ?? {})) {
       const component = schemaName(definition);
       const rewritten = rewriteRefs(body);

@@ -117,6 +117,10 @@ test('AsyncAPI: payload schemas come from the TypeScript types the catalogue nam
   assert.deepEqual(refused.properties.status.enum, [401, 403]);
 });
 
+test('AsyncAPI: a payload type name that the contracts do not export is reported by name', () => {
+  assert.throws(() => docs.generateSchemas(['UserCreatedData', 'NoSuchPayloadData']), /Payload type NoSuchPayloadData \(named in libs\/contracts\/src\/events\/event-catalogue\.ts\) is not exported/);
+});
+
 test('AsyncAPI: a type without a payload interface is described from its docs/events page', () => {
   const document = asyncapi();
   assert.equal(catalogue.events['identity.mfa.enabled'].payload, null);
