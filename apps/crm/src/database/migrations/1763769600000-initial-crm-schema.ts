@@ -119,6 +119,7 @@ export class InitialCrmSchema1763769600000 implements MigrationInterface {
       `CREATE INDEX contact_org_updated_idx ON contact (org_id, updated_at, id) WHERE deleted_at IS NULL`,
       `CREATE INDEX contact_org_name_idx ON contact (org_id, full_name, id) WHERE deleted_at IS NULL`,
       `CREATE INDEX contact_org_last_contacted_idx ON contact (org_id, last_contacted_at, id) WHERE deleted_at IS NULL`,
+      `CREATE INDEX contact_last_activity_idx ON contact (last_activity_at) WHERE deleted_at IS NULL AND last_activity_at IS NOT NULL`,
       `CREATE INDEX contact_owner_idx ON contact (owner_id, status) WHERE deleted_at IS NULL`,
       `CREATE INDEX contact_org_status_idx ON contact (org_id, status) WHERE deleted_at IS NULL`,
       `CREATE INDEX contact_org_score_idx ON contact (org_id, score) WHERE deleted_at IS NULL`,

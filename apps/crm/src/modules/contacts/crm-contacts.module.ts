@@ -6,6 +6,7 @@ import { AssignmentRulesService } from '../assignment/assignment-rules.service';
 import { SpeedToLeadJob } from '../assignment/speed-to-lead.job';
 import { IntakeService } from '../intake/intake.service';
 import { CrmEvents } from '../shared/crm-events.service';
+import { SCORING_QUEUE, ScoreRefreshJob } from '../scoring/score-refresh.job';
 import { SmartListsRpcController } from '../smart-lists/smart-lists.rpc.controller';
 import { SmartListsService } from '../smart-lists/smart-lists.service';
 import { ActivityConsumer } from '../timeline/activity.consumer';
@@ -47,10 +48,11 @@ export class CrmContactsModule {
       IdentityReadModelConsumer,
       SmartListsService,
       ActivityConsumer,
+      ScoreRefreshJob,
     ];
     return {
       module: CrmContactsModule,
-      imports: [QueueModule.registerQueues(SPEED_TO_LEAD_QUEUE)],
+      imports: [QueueModule.registerQueues(SPEED_TO_LEAD_QUEUE, SCORING_QUEUE)],
       controllers: [ContactsRpcController, SmartListsRpcController],
       providers,
       exports: [CrmEvents, ContactLookup, TimelineService, ContactsService],

@@ -70,9 +70,9 @@ export class IntakeService {
           ? { maxPriceCents: property.priceCents ?? null, postalCodes: property.postalCode ? [property.postalCode] : [], areas: property.city ? [property.city] : [] }
           : undefined,
       };
-      const { row, merged } = await this.findOrCreate(wc, actor.orgId, input);
-      const eventId = newId();
       const occurredAt = data.occurredAt ? new Date(data.occurredAt) : new Date();
+      const { row, merged } = await this.findOrCreate(wc, actor.orgId, input, occurredAt);
+      const eventId = newId();
       await wc.manager.query(
         `INSERT INTO lead_event (id, org_id, contact_id, source, external_id, type, payload, merged, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [eventId, actor.orgId, row.id, data.source, data.externalId, data.type, JSON.stringify(data), merged, occurredAt],
@@ -160,10 +160,10 @@ export class IntakeService {
    * The contact this person already is (strongest duplicate; the intake fills its blanks, adds new
    * emails/phones and counts the engagement) or a new one routed by the assignment rules.
    */
-  async findOrCreate(wc: WriteContext, orgId: string, input: CrmContactInput): Promise<{ row: ContactRow; merged: boolean }> {
+  async findOrCreate(wc: WriteContext, orgId: string, input: CrmContactInput, activityAt = new Date()): Promise<{ row: ContactRow; merged: boolean }> {
     const incoming = await this.writer.stateFromInput(wc.manager, orgId, input);
     incoming.engagement_count = 1;
-    incoming.last_activity_at = new Date();
+    incoming.last_activity_at = activityAt > new Date() ? new Date() : activityAt;
     derive(incoming);
     const found = await this.duplicates.find(wc.manager, orgId, probeOf(incoming), 1);
     if (found[0]) {

@@ -77,6 +77,14 @@ describe('CRM lead intake and assignment (through the gateway)', () => {
       expect(timeline.body.items.filter((entry) => entry.kind === 'lead.event')).toHaveLength(2);
     });
 
+    it('dates the activity by the event’s occurredAt: a 10-day-old inquiry counts 15 recency points, not 30', async () => {
+      const occurredAt = new Date(Date.now() - 10 * 86_400_000).toISOString();
+      const response = await stack.http.post<{ contactId: string; merged: boolean }>('/v1/lead-events', { ...event('z-old', 'old@example.test'), person: { firstName: 'Otto', lastName: 'Older', email: 'old@example.test' }, occurredAt, property: undefined }, { apiKey });
+      expect(response.body).toMatchObject({ merged: false });
+      const contact = await stack.http.get<ContactJson>(`/v1/contacts/${response.body.contactId}`, { token: owner.accessToken });
+      expect(contact.body.scoreReasons.find((reason) => reason.signal === 'recent_activity')?.points).toBe(15);
+    });
+
     it('refuses callers without leads:write (users, keys of other scopes) and keeps organizations apart', async () => {
       expect((await stack.http.post('/v1/lead-events', event('z-3', 'x@example.test'), { token: owner.accessToken })).status).toBe(403);
       const readKey = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'Read', scopes: ['agents:read:org'] }, { token: owner.accessToken });
