@@ -525,6 +525,7 @@ module.exports = {
   ASYNCAPI_FILE,
   POSTMAN_FILE,
   POSTMAN_BASE_URL,
+  requireTypeScript,
   loadCatalogue,
   generateSchemas,
   eventDocNotes,

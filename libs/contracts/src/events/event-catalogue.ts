@@ -75,8 +75,11 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
   [LISTINGS_EVENTS_TOPIC]: {
     producer: 'listings',
     source: 'keyhouse/listings',
-    description: 'Properties (RESO fields), property views, contact interests, saved-search matches and MLS sync runs.',
-    consumers: [AUDIT_TRAIL_CONSUMER],
+    description: 'Properties (RESO fields), property views, shares, contact interests, saved searches and matches, MLS sources and sync runs.',
+    consumers: [
+      { service: 'crm', groupId: 'crm.activity', purpose: "views, reactions, shares, saved searches and matches about a contact on the contact's timeline; engagement re-scores the lead" },
+      AUDIT_TRAIL_CONSUMER,
+    ],
   },
   [DEALS_EVENTS_TOPIC]: {
     producer: 'deals-commission',
