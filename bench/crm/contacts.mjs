@@ -210,6 +210,7 @@ async function main() {
   for (const [name, route, body] of [
     ['bulk status of 10,000 contacts', '/v1/contacts/bulk/status', { ids: bulkIds, status: 'nurturing' }],
     ['bulk tags (add one) on 10,000 contacts', '/v1/contacts/bulk/tags', { ids: bulkIds, add: ['bench-bulk'] }],
+    ['bulk assign of 10,000 contacts to one agent', '/v1/contacts/bulk/assign', { ids: bulkIds, ownerId: agents[0].id }],
   ]) {
     const { value, ms } = await timed(async () => ok(await api(base, 'POST', route, body, token), name, [200]));
     bulk.push({ case: name, ms: round(ms), ...value });

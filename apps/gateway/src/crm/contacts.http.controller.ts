@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req
 import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyReply } from 'fastify';
 import {
   CrmContactSubjects as S,
@@ -186,13 +187,20 @@ export class ContactsHttpController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Import contacts from a text/csv body with a header row. mapping (query, JSON) maps CSV headers to fields (firstName, lastName, email, phone, type, status, source, tags, postalCode, city, state, street, minPriceCents, maxPriceCents); without it headers named like the fields are used. Each row is validated and deduplicated (merged, or skipped with onDuplicate=skip); answers created, merged and rejected rows with reasons',
+      'Import contacts from a CSV with a header row (text/csv body, or a multipart/form-data upload of one file). mapping (query, JSON) maps CSV headers to fields (firstName, lastName, email, phone, type, status, source, tags, postalCode, city, state, street, minPriceCents, maxPriceCents); without it headers named like the fields are used. Each row is validated and deduplicated (merged, or skipped with onDuplicate=skip); answers created, merged and rejected rows with reasons',
   })
-  @ApiConsumes('text/csv')
+  @ApiConsumes('text/csv', 'multipart/form-data')
   @ApiProblems(400, 401, 403, 413)
   async import(@Req() request: GatewayRequest, @Body() body: unknown, @Query() query: ImportQueryDto): Promise<CrmImportResult> {
-    if (typeof body !== 'string') throw DomainException.validation([{ field: 'body', message: 'must be a text/csv document' }]);
-    const rows = mapCsv(body, query.mapping);
+    let csv = body;
+    const multipart = request as unknown as { isMultipart?(): boolean; file(): Promise<MultipartFile | undefined> };
+    if (multipart.isMultipart?.()) {
+      const part = await multipart.file();
+      if (!part) throw DomainException.validation([{ field: 'file', message: 'is required' }]);
+      csv = (await part.toBuffer()).toString('utf8');
+    }
+    if (typeof csv !== 'string') throw DomainException.validation([{ field: 'body', message: 'must be a text/csv document or a multipart upload of one' }]);
+    const rows = mapCsv(csv, query.mapping);
     const total: CrmImportResult = { created: 0, merged: 0, rejected: [] };
     for (let start = 0; start < rows.length; start += IMPORT_CHUNK) {
       const chunk = rows.slice(start, start + IMPORT_CHUNK);

@@ -301,17 +301,9 @@ export class ContactsService {
     return this.write(envelope, async (wc) => {
       const locked = await this.lockAll(wc.manager, actor, rows);
       if (envelope.data.ownerId) await this.assertAssignable(wc.manager, actor, envelope.data.ownerId);
-      let updated = 0;
-      for (const row of locked) {
-        if (row.owner_id === envelope.data.ownerId) continue;
-        await this.engine.assign(
-          wc,
-          row,
-          { agentId: envelope.data.ownerId, pondId: null, ruleId: null, strategy: 'manual', reason: 'Bulk assignment', poolId: null, deadlineMinutes: null },
-          'reassigned',
-        );
-        updated += 1;
-      }
+      const moving = locked.filter((row) => row.owner_id !== envelope.data.ownerId);
+      if (moving.length > 0) await this.engine.assignMany(wc, moving, envelope.data.ownerId, 'Bulk assignment');
+      const updated = moving.length;
       return { matched: locked.length, updated };
     });
   }

@@ -212,6 +212,12 @@ describe('CRM contacts (through the gateway)', () => {
         onDuplicate: 'create',
       });
       await stack.http.post(`/v1/contacts/${other.id}/notes`, { body: 'Met at open house' }, { token: ava.accessToken });
+      const task = await stack.http.post<{ id: string; contactId: string }>(
+        '/v1/tasks',
+        { title: 'Call Sarah', type: 'call', contactId: other.id, dueAt: '2030-01-07T17:00:00.000Z' },
+        { token: ava.accessToken },
+      );
+      expect(task.status).toBe(201);
       expect((await stack.http.post(`/v1/contacts/${keep.id}/merge`, { sourceId: other.id }, { token: ben.accessToken })).status).toBe(404);
       expect((await stack.http.post(`/v1/contacts/${keep.id}/merge`, { sourceId: other.id }, { token: otherOrgOwner.accessToken })).status).toBe(404);
       expect((await stack.http.post<ProblemJson>(`/v1/contacts/${keep.id}/merge`, { sourceId: keep.id }, { token: ava.accessToken })).body.code).toBe('MERGE_SELF');
@@ -223,6 +229,7 @@ describe('CRM contacts (through the gateway)', () => {
       expect(gone.body).toMatchObject({ code: 'CONTACT_MERGED', mergedIntoId: keep.id });
       const notes = await stack.http.get<Array<{ body: string }>>(`/v1/contacts/${keep.id}/notes`, { token: ava.accessToken });
       expect(notes.body.map((n) => n.body)).toEqual(['Met at open house']);
+      expect((await stack.http.get<{ contactId: string }>(`/v1/tasks/${task.body.id}`, { token: ava.accessToken })).body.contactId).toBe(keep.id);
     });
   });
 
@@ -293,6 +300,22 @@ describe('CRM contacts (through the gateway)', () => {
       const client = await createUser(stack.http, owner, 'client');
       expect((await stack.http.request('POST', '/v1/contacts/import', { raw: csv, headers: { 'content-type': 'text/csv' }, token: client.accessToken })).status).toBe(403);
       expect((await stack.http.request('POST', '/v1/contacts/import', { raw: 'just one line', headers: { 'content-type': 'text/csv' }, token: ava.accessToken })).status).toBe(400);
+      const boundary = 'crm-import-boundary';
+      const multipart = [
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="file"; filename="leads.csv"',
+        'Content-Type: text/csv',
+        '',
+        'firstName,lastName,email\nWes,Upload,wes@example.test',
+        `--${boundary}--`,
+        '',
+      ].join('\r\n');
+      const uploaded = await stack.http.request<{ created: number }>('POST', '/v1/contacts/import', {
+        raw: multipart,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        token: ava.accessToken,
+      });
+      expect(uploaded.body).toMatchObject({ created: 1, merged: 0, rejected: [] });
     });
 
     it('exports the filtered list the caller can see as CSV; agents lack contacts:export', async () => {
