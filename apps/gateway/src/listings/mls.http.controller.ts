@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ListingsMlsSubjects as S, type MlsSourceView, type MlsSyncRunView, type MlsWebhookResponse, type Page } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
 import type { GatewayRequest } from '../platform/gateway-request';
@@ -8,7 +8,7 @@ import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { PageQueryDto } from '../users/dto/users.dto';
 import { uuidParam } from '../users/users.http.controller';
-import { CreateMlsSourceDto, MlsSourcePageDto, MlsSourceViewDto, MlsSyncRunPageDto, MlsSyncRunViewDto, MlsWebhookDto, MlsWebhookResultDto } from './dto/mls.dto';
+import { CreateMlsSourceDto, MlsSourcePageDto, MlsSourceViewDto, MlsSyncRunPageDto, MlsSyncRunViewDto, MlsWebhookDto, MlsWebhookResultDto, UpdateMlsSourceDto } from './dto/mls.dto';
 
 /** `/v1/mls-sources`: RESO Web API sources pulled on a schedule (admin). */
 @ApiTags('listings')
@@ -34,6 +34,45 @@ export class MlsSourcesHttpController {
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Query() query: PageQueryDto): Promise<Page<MlsSourceView>> {
     return this.rpc.call(S.sourceList, request, query, { retries: 1 });
+  }
+
+  @Patch(':id')
+  @RequirePermission('listings:import')
+  @ApiOperation({ summary: 'Change an MLS source (name, service root, token, page size, interval, enabled) → listings.mls_source.updated' })
+  @ApiOkResponse({ type: MlsSourceViewDto })
+  @ApiProblems(400, 401, 403, 404)
+  update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdateMlsSourceDto): Promise<MlsSourceView> {
+    return this.rpc.call(S.sourceUpdate, request, { ...body, id });
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  @RequirePermission('listings:import')
+  @ApiOperation({ summary: 'Enable scheduled and manual pulls of the source' })
+  @ApiOkResponse({ type: MlsSourceViewDto })
+  @ApiProblems(400, 401, 403, 404)
+  enable(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<MlsSourceView> {
+    return this.rpc.call(S.sourceUpdate, request, { id, enabled: true });
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  @RequirePermission('listings:import')
+  @ApiOperation({ summary: 'Disable the source: no scheduled pulls, manual sync 409 MLS_SOURCE_DISABLED' })
+  @ApiOkResponse({ type: MlsSourceViewDto })
+  @ApiProblems(400, 401, 403, 404)
+  disable(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<MlsSourceView> {
+    return this.rpc.call(S.sourceUpdate, request, { id, enabled: false });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePermission('listings:import')
+  @ApiOperation({ summary: 'Delete a source with its token and run history; its listings stay (409 while a run is in progress) → listings.mls_source.deleted' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 401, 403, 404, 409)
+  async remove(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<void> {
+    await this.rpc.call(S.sourceDelete, request, { id });
   }
 
   @Post(':id/sync')

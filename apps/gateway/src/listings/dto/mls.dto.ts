@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 
 export class CreateMlsSourceDto {
   @ApiProperty({ maxLength: 200, example: 'NWMLS' }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
@@ -12,6 +12,22 @@ export class CreateMlsSourceDto {
   @ApiProperty({ description: 'Bearer token for the MLS; stored encrypted, never returned' }) @IsString() @IsNotEmpty() @MaxLength(4000) accessToken: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200, description: '$top of each page' }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 1440, default: 15, description: 'Minutes between pulls' }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
+}
+
+/** Changes to an MLS source; every field optional. */
+export class UpdateMlsSourceDto {
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+
+  @ApiPropertyOptional({ description: 'RESO Web API service root; a new root clears the high-water mark (the next pull starts from the beginning)' })
+  @IsOptional()
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
+  @MaxLength(2000)
+  baseUrl?: string;
+
+  @ApiPropertyOptional({ description: 'New bearer token; stored encrypted under the active key, never returned' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(4000) accessToken?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000 }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1440 }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
+  @ApiPropertyOptional({ description: 'false stops scheduled and manual pulls' }) @IsOptional() @IsBoolean() enabled?: boolean;
 }
 
 /** `{ "value": [ RESO Property records in PascalCase ] }` as an OData response carries them. */

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createUser, registerOrganization, type Session } from '../../support/fixtures';
-import { createCrmContact, outboxEvents, propertyBody, registerPortalClient, type Page, type Problem, type Property } from '../../support/listings-fixtures';
+import { DEVELOPMENT_LISTINGS_KEYRING } from '../../../../listings/src/config/listings.config';
+import { createCrmContact, outboxEvents, propertyBody, registerPortalClient, until, type Page, type Problem, type Property } from '../../support/listings-fixtures';
 import { startStack, type TestStack } from '../../support/stack';
 
 describe('Listings: views, interest, saved searches and MLS sync through the gateway', () => {
@@ -317,6 +318,75 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const completed = await outboxEvents(stack, 'listings.mls_sync.completed');
       expect(completed.filter((e) => e.subject === sourceId)).toHaveLength(4);
     });
+
+    const ciphertextOf = async (id: string) => {
+      const db = new Client({ connectionString: stack.env.LISTINGS_DATABASE_URL });
+      await db.connect();
+      try {
+        return (await db.query<{ credentials_ciphertext: string }>('SELECT credentials_ciphertext FROM listings.mls_source WHERE id = $1', [id])).rows[0]?.credentials_ciphertext;
+      } finally {
+        await db.end();
+      }
+    };
+
+    it('changes a source (a new service root clears the high-water mark, a new token is re-encrypted), disables and enables it; agents 403, other organizations 404', async () => {
+      const patch = (body: Record<string, unknown>, session = owner) =>
+        stack.http.patch<{ name: string; pageSize: number; enabled: boolean; highWaterMark: string | null } & Problem>(`/v1/mls-sources/${sourceId}`, body, { token: session.accessToken });
+      expect((await patch({ name: 'Renamed' }, agent)).status).toBe(403);
+      expect((await patch({ name: 'Renamed' }, otherOwner)).status).toBe(404);
+      expect((await patch({ pageSize: 0 })).status).toBe(400);
+      const tokenBefore = await ciphertextOf(sourceId);
+      const renamed = await patch({ name: 'Renamed MLS', pageSize: 3, accessToken: 'mls-secret-token' });
+      expect(renamed.status).toBe(200);
+      expect(renamed.body).toMatchObject({ name: 'Renamed MLS', pageSize: 3, enabled: true, highWaterMark: '2026-01-03T00:00:03.000Z' });
+      expect(await ciphertextOf(sourceId)).not.toBe(tokenBefore);
+      const updates = (await outboxEvents<{ changes: string[] }>(stack, 'listings.mls_source.updated')).filter((e) => e.subject === sourceId);
+      expect(updates.map((e) => e.data.changes)).toEqual([['name', 'pageSize', 'accessToken']]);
+
+      const disabled = await stack.http.post<{ enabled: boolean }>(`/v1/mls-sources/${sourceId}/disable`, {}, { token: owner.accessToken });
+      expect(disabled.body.enabled).toBe(false);
+      expect((await stack.http.post(`/v1/mls-sources/${sourceId}/disable`, {}, { token: otherOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.post(`/v1/mls-sources/${sourceId}/enable`, {}, { token: agent.accessToken })).status).toBe(403);
+      const refused = await sync();
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('MLS_SOURCE_DISABLED');
+      expect((await stack.http.post<{ enabled: boolean }>(`/v1/mls-sources/${sourceId}/enable`, {}, { token: owner.accessToken })).body.enabled).toBe(true);
+
+      const moved = await patch({ baseUrl: `${base}/v2` });
+      expect(moved.body.highWaterMark).toBeNull();
+      requests.length = 0;
+      const fromScratch = await sync();
+      expect(fromScratch.body).toMatchObject({ status: 'succeeded', fetched: 9, created: 0, updated: 0 });
+      expect(requests[0].pathname).toBe('/reso/v2/Property');
+      expect(requests[0].searchParams.get('$filter')).toBeNull();
+    });
+
+    it('re-encrypts the token under a new active key of LISTINGS_ENCRYPTION_KEYS after a restart, and pulls still authenticate', async () => {
+      expect(await ciphertextOf(sourceId)).not.toMatch(/^v1\.rotated\./);
+      await stack.stopService('listings');
+      stack.env.LISTINGS_ENCRYPTION_KEYS = `rotated:${randomBytes(32).toString('base64')},${stack.env.LISTINGS_ENCRYPTION_KEYS ?? DEVELOPMENT_LISTINGS_KEYRING}`;
+      // A fresh consumer group: librdkafka's mock broker keeps the stopped member in the old group until its session times out (~30 s).
+      stack.env.LISTINGS_IDENTITY_CONSUMER_GROUP = 'listings.client-contacts.after-restart';
+      await stack.startService('listings');
+      await until(async () => (await ciphertextOf(sourceId))?.startsWith('v1.rotated.') ?? false);
+      const updates = (await outboxEvents<{ changes: string[] }>(stack, 'listings.mls_source.updated')).filter((e) => e.subject === sourceId);
+      expect(updates[updates.length - 1].data.changes).toEqual(['credentialsKey']);
+      records.push(reso('M10', '2026-01-04T00:00:00Z'));
+      const after = await sync();
+      expect(after.body).toMatchObject({ status: 'succeeded', created: 1 });
+    });
+
+    it('deletes a source with its runs; its listings stay; agents 403, other organizations 404', async () => {
+      expect((await stack.http.delete(`/v1/mls-sources/${sourceId}`, { token: agent.accessToken })).status).toBe(403);
+      expect((await stack.http.delete(`/v1/mls-sources/${sourceId}`, { token: otherOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.delete(`/v1/mls-sources/${sourceId}`, { token: owner.accessToken })).status).toBe(204);
+      expect((await stack.http.delete(`/v1/mls-sources/${sourceId}`, { token: owner.accessToken })).status).toBe(404);
+      expect((await stack.http.get(`/v1/mls-sources/${sourceId}/runs`, { token: owner.accessToken })).status).toBe(404);
+      expect((await stack.http.get<Page<unknown>>('/v1/mls-sources', { token: owner.accessToken })).body.items).toEqual([]);
+      const listed = await stack.http.get<Page<Property>>('/v1/properties?limit=100', { token: owner.accessToken });
+      expect(listed.body.items.filter((p) => p.origin === 'mls' && p.listingKey.startsWith('M')).map((p) => p.listingKey).sort()).toEqual(['M1', 'M10', 'M2', 'M4', 'M5', 'M7', 'M8', 'M9']);
+      expect((await outboxEvents(stack, 'listings.mls_source.deleted')).filter((e) => e.subject === sourceId)).toHaveLength(1);
+    });
   });
 
   describe('POST /v1/webhooks/mls', () => {
@@ -345,6 +415,27 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       expect((await stack.http.post('/v1/webhooks/mls', { value: 'x' }, { apiKey: key.body.key })).status).toBe(400);
       const foreign = await stack.http.get<Page<Property>>('/v1/properties?city=Kent', { token: otherOwner.accessToken });
       expect(foreign.body.items).toEqual([]);
+    });
+
+    it('keeps the RESO statuses Hold and Incomplete as received; agents may put a listing on Hold and back', async () => {
+      const key = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'MLS partner 2', scopes: ['listings:write:org'] }, { token: owner.accessToken });
+      const pushed = await stack.http.post<Record<string, unknown>>(
+        '/v1/webhooks/mls',
+        {
+          value: [
+            { ListingKey: 'H1', StandardStatus: 'Hold', ListPrice: 500000, City: 'Renton', ModificationTimestamp: '2026-02-02T10:00:00Z' },
+            { ListingKey: 'I1', StandardStatus: 'Incomplete', City: 'Renton', ModificationTimestamp: '2026-02-02T10:00:00Z' },
+          ],
+        },
+        { apiKey: key.body.key },
+      );
+      expect(pushed.body).toMatchObject({ received: 2, created: 2, failed: [] });
+      const held = await stack.http.get<Page<Property>>('/v1/properties?city=Renton&standardStatus=Hold,Incomplete', { token: owner.accessToken });
+      expect(held.body.items.map((p) => [p.listingKey, p.standardStatus]).sort()).toEqual([['H1', 'Hold'], ['I1', 'Incomplete']]);
+      const mine = await create(agent);
+      expect((await stack.http.patch(`/v1/properties/${mine.id}`, { standardStatus: 'Hold' }, { token: agent.accessToken })).status).toBe(200);
+      expect((await stack.http.patch<Problem>(`/v1/properties/${mine.id}`, { standardStatus: 'Pending' }, { token: agent.accessToken })).body.code).toBe('INVALID_STATUS_TRANSITION');
+      expect((await stack.http.patch(`/v1/properties/${mine.id}`, { standardStatus: 'Active' }, { token: agent.accessToken })).status).toBe(200);
     });
   });
 });

@@ -41,8 +41,8 @@ export class ClientContactConsumer implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // Let a group join in progress finish (at most 15 s) so stopping does not race it.
-    await Promise.race([this.starting, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+    // Let a group join in progress finish (at most 10 s) so stopping does not race it.
+    await Promise.race([this.starting, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await this.consumer?.stop();
   }
 

@@ -1,12 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { MlsRunListRequest, MlsSourceCreateRequest, MlsSourceView, MlsSyncRunView, Page, RequestEnvelope } from '@keyhouse/contracts';
+import {
+  ListingsEventTypes,
+  type Actor,
+  type MlsRunListRequest,
+  type MlsSourceCreateRequest,
+  type MlsSourceUpdateRequest,
+  type MlsSourceView,
+  type MlsSyncRunView,
+  type Page,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
 import { requireScope, type SecretCipher } from '@keyhouse/platform/auth';
 import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { ListingsErrorCode } from '../../listings.exception';
+import { contextOf, ListingsEvents } from '../listings-events.service';
 
 export const LISTINGS_SECRET_CIPHER = Symbol('LISTINGS_SECRET_CIPHER');
 
@@ -68,6 +79,9 @@ export const toRunView = (row: MlsRunRow): MlsSyncRunView => ({
   durationMs: row.duration_ms,
 });
 
+/** A `running` run younger than this blocks a second run and a deletion (older: a crashed worker). */
+export const STALE_RUN_MINUTES = 60;
+
 /** Associated data binding a source's encrypted credentials to its row (SecretCipher AAD). */
 export const credentialsAad = (sourceId: string) => `listings.mls_source:${sourceId}`;
 
@@ -81,19 +95,122 @@ export class MlsSourcesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LISTINGS_SECRET_CIPHER) private readonly cipher: SecretCipher,
+    private readonly events: ListingsEvents,
   ) {}
 
+  /** → `listings.mls_source.created`. */
   async create(envelope: RequestEnvelope<MlsSourceCreateRequest>): Promise<MlsSourceView> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     const data = envelope.data;
     const id = newId();
-    const [row] = (await this.dataSource.query(
-      `INSERT INTO mls_source (id, org_id, name, base_url, credentials_ciphertext, page_size, interval_minutes, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-      [id, actor.orgId, data.name.trim(), data.baseUrl.replace(/\/+$/, ''), this.cipher.encrypt(data.accessToken, credentialsAad(id)), data.pageSize ?? 200, data.intervalMinutes ?? 15, actor.userId ?? null],
-    )) as MlsSourceRow[];
+    const row = await this.dataSource.transaction(async (manager) => {
+      const [inserted] = (await manager.query(
+        `INSERT INTO mls_source (id, org_id, name, base_url, credentials_ciphertext, page_size, interval_minutes, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [id, actor.orgId, data.name.trim(), data.baseUrl.replace(/\/+$/, ''), this.cipher.encrypt(data.accessToken, credentialsAad(id)), data.pageSize ?? 200, data.intervalMinutes ?? 15, actor.userId ?? null],
+      )) as MlsSourceRow[];
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.mlsSourceCreated, id, actor.orgId, { sourceId: id, name: inserted.name, enabled: inserted.enabled });
+      return inserted;
+    });
+    this.events.flush();
     return toSourceView(row);
+  }
+
+  /**
+   * Changes name, service root, token, page size, interval or `enabled`. A new `baseUrl` clears
+   * the high-water mark (another feed: its timestamps mean nothing against the old mark). A new
+   * token is encrypted under the active key. → `listings.mls_source.updated` naming the changed
+   * fields (`accessToken`, never its value) when something changed.
+   */
+  async update(envelope: RequestEnvelope<MlsSourceUpdateRequest>): Promise<MlsSourceView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'listings:import', 'org');
+    const data = envelope.data;
+    const row = await this.dataSource.transaction(async (manager) => {
+      const [before] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, data.id])) as MlsSourceRow[];
+      if (!before) throw notFound();
+      const next = {
+        name: data.name !== undefined ? data.name.trim() : before.name,
+        base_url: data.baseUrl !== undefined ? data.baseUrl.replace(/\/+$/, '') : before.base_url,
+        page_size: data.pageSize ?? before.page_size,
+        interval_minutes: data.intervalMinutes ?? before.interval_minutes,
+        enabled: data.enabled ?? before.enabled,
+      };
+      const changes: string[] = (Object.keys(next) as Array<keyof typeof next>).filter((key) => next[key] !== before[key]).map((key) => FIELD_NAMES[key]);
+      if (data.accessToken !== undefined) changes.push('accessToken');
+      if (changes.length === 0) return before;
+      const ciphertext = data.accessToken !== undefined ? this.cipher.encrypt(data.accessToken, credentialsAad(before.id)) : before.credentials_ciphertext;
+      const [updated] = (await manager.query(
+        `UPDATE mls_source SET name = $2, base_url = $3, page_size = $4, interval_minutes = $5, enabled = $6, credentials_ciphertext = $7,
+           high_water_mark = CASE WHEN $3 <> base_url THEN NULL ELSE high_water_mark END, updated_at = now()
+         WHERE id = $1 RETURNING *`,
+        [before.id, next.name, next.base_url, next.page_size, next.interval_minutes, next.enabled, ciphertext],
+      )) as [MlsSourceRow[], number];
+      const after = updated[0];
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.mlsSourceUpdated, before.id, actor.orgId, {
+        sourceId: before.id,
+        name: after.name,
+        enabled: after.enabled,
+        changes,
+      });
+      return after;
+    });
+    this.events.flush();
+    return toSourceView(row);
+  }
+
+  /**
+   * Deletes a source, its token and its run history (409 `MLS_SYNC_RUNNING` while a run is in
+   * progress). Its listings stay, no longer tied to it (`mls_source_id` cleared): they are the
+   * organization's data. → `listings.mls_source.deleted`.
+   */
+  async remove(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'listings:import', 'org');
+    await this.dataSource.transaction(async (manager) => {
+      const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, envelope.data.id])) as MlsSourceRow[];
+      if (!row) throw notFound();
+      const running = (await manager.query(
+        `SELECT 1 FROM mls_sync_run WHERE source_id = $1 AND status = 'running' AND started_at > now() - make_interval(mins => $2)`,
+        [row.id, STALE_RUN_MINUTES],
+      )) as unknown[];
+      if (running.length > 0) throw new DomainException('conflict', ListingsErrorCode.MlsSyncRunning, 'A sync of this source is running; delete it when the run ends');
+      await manager.query(`UPDATE property SET mls_source_id = NULL WHERE org_id = $1 AND mls_source_id = $2`, [actor.orgId, row.id]);
+      await manager.query(`DELETE FROM mls_sync_run WHERE source_id = $1`, [row.id]);
+      await manager.query(`DELETE FROM mls_source WHERE id = $1`, [row.id]);
+      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.mlsSourceDeleted, row.id, actor.orgId, { sourceId: row.id, name: row.name, enabled: row.enabled });
+    });
+    this.events.flush();
+  }
+
+  /**
+   * Key rotation: re-encrypts every source token not under the active key of
+   * `LISTINGS_ENCRYPTION_KEYS` (the old key must still be in the ring). Each row is rewritten only
+   * if its ciphertext did not change meanwhile; idempotent. → `listings.mls_source.updated` with
+   * `changes: ['credentialsKey']` per source. Returns the number re-encrypted.
+   */
+  async reencryptCredentials(): Promise<number> {
+    const rows = (await this.dataSource.query(`SELECT id, org_id, name, enabled, credentials_ciphertext FROM mls_source ORDER BY id`)) as MlsSourceRow[];
+    let rotated = 0;
+    for (const row of rows.filter((r) => this.cipher.needsRotation(r.credentials_ciphertext))) {
+      const ciphertext = this.cipher.encrypt(this.cipher.decrypt(row.credentials_ciphertext, credentialsAad(row.id)), credentialsAad(row.id));
+      const done = await this.dataSource.transaction(async (manager) => {
+        const result = (await manager.query(`UPDATE mls_source SET credentials_ciphertext = $3, updated_at = now() WHERE id = $1 AND credentials_ciphertext = $2`, [
+          row.id,
+          row.credentials_ciphertext,
+          ciphertext,
+        ])) as [unknown[], number];
+        if (result[1] === 0) return false;
+        const actor: Actor = { type: 'system', orgId: row.org_id, role: 'system', teamIds: [], permissions: [] };
+        const context: EventContext = { actor, requestId: `mls-rekey-${row.id}` };
+        await this.events.emit(manager, context, ListingsEventTypes.mlsSourceUpdated, row.id, row.org_id, { sourceId: row.id, name: row.name, enabled: row.enabled, changes: ['credentialsKey'] });
+        return true;
+      });
+      if (done) rotated += 1;
+    }
+    this.events.flush();
+    return rotated;
   }
 
   async list(envelope: RequestEnvelope<{ cursor?: string; limit?: number }>): Promise<Page<MlsSourceView>> {
@@ -118,7 +235,7 @@ export class MlsSourcesService {
 
   async source(orgId: string, id: string): Promise<MlsSourceRow> {
     const [row] = (await this.dataSource.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2`, [orgId, id])) as MlsSourceRow[];
-    if (!row) throw DomainException.notFound(ListingsErrorCode.MlsSourceNotFound, 'MLS source');
+    if (!row) throw notFound();
     return row;
   }
 
@@ -126,6 +243,10 @@ export class MlsSourcesService {
     return this.cipher.decrypt(row.credentials_ciphertext, credentialsAad(row.id));
   }
 }
+
+const notFound = () => DomainException.notFound(ListingsErrorCode.MlsSourceNotFound, 'MLS source');
+
+const FIELD_NAMES = { name: 'name', base_url: 'baseUrl', page_size: 'pageSize', interval_minutes: 'intervalMinutes', enabled: 'enabled' } as const;
 
 function pageOrThrow<T>(build: () => T): T {
   try {

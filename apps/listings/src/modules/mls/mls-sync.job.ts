@@ -9,15 +9,14 @@ import { newId } from '@keyhouse/util';
 import { LISTINGS_CONFIG, type ListingsConfig } from '../../config/listings.config';
 import { ListingsEvents } from '../listings-events.service';
 import { MlsIngestService } from './mls-ingest.service';
-import { MlsSourcesService, toRunView, type MlsRunRow, type MlsSourceRow } from './mls-sources.service';
+import { ListingsErrorCode } from '../../listings.exception';
+import { MlsSourcesService, STALE_RUN_MINUTES, toRunView, type MlsRunRow, type MlsSourceRow } from './mls-sources.service';
 
 export const LISTINGS_MLS_QUEUE = 'listings.mls-sync';
 /** Pages followed in one run at most (a run resumes from its high-water mark next time). */
 export const MLS_MAX_PAGES_PER_RUN = 500;
 /** Errors kept on a run record. */
 const MAX_RUN_ERRORS = 100;
-/** A run still `running` after this long is considered dead (crashed worker) and no longer blocks. */
-const STALE_RUN_MINUTES = 60;
 
 export interface MlsPullJob {
   sourceId: string;
@@ -59,6 +58,17 @@ export class MlsSyncJob implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.add('tick', {}, { repeat: { every: this.config.LISTINGS_MLS_TICK_MS }, jobId: 'listings-mls-tick', removeOnComplete: true });
+    // Key rotation: once at start (a new active key arrives with a deployment) and then daily.
+    await this.queue.add('rekey', {}, { jobId: `listings-mls-rekey-${this.config.LISTINGS_ENCRYPTION_KEYS.activeKeyId}`, removeOnComplete: true, attempts: 3, backoff: { type: 'exponential', delay: 10_000 } });
+    await this.queue.add('rekey', {}, { repeat: { every: this.config.LISTINGS_REKEY_EVERY_MS }, jobId: 'listings-mls-rekey', removeOnComplete: true });
+  }
+
+  /** Re-encrypts MLS tokens still under an older key of LISTINGS_ENCRYPTION_KEYS (see `MlsSourcesService.reencryptCredentials`). */
+  @Process('rekey')
+  async rekey(): Promise<number> {
+    const rotated = await this.sources.reencryptCredentials();
+    if (rotated > 0) this.logger.log({ rotated }, 'MLS source tokens re-encrypted under the active key');
+    return rotated;
   }
 
   @Process('tick')
@@ -83,10 +93,11 @@ export class MlsSyncJob implements OnApplicationBootstrap {
   async syncNow(envelope: RequestEnvelope<{ id: string }>): Promise<MlsSyncRunView> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
-    await this.sources.source(actor.orgId, envelope.data.id);
+    const source = await this.sources.source(actor.orgId, envelope.data.id);
+    if (!source.enabled) throw new DomainException('conflict', ListingsErrorCode.MlsSourceDisabled, 'The MLS source is disabled; enable it to pull');
     const job = await this.queue.add('pull', { sourceId: envelope.data.id, orgId: actor.orgId } satisfies MlsPullJob, { removeOnComplete: 100 });
     const run = (await job.finished()) as MlsSyncRunView | null;
-    if (!run) throw new DomainException('conflict', 'MLS_SYNC_RUNNING', 'A sync of this source is already running');
+    if (!run) throw new DomainException('conflict', ListingsErrorCode.MlsSyncRunning, 'A sync of this source is already running or it was disabled meanwhile');
     return run;
   }
 
@@ -96,7 +107,7 @@ export class MlsSyncJob implements OnApplicationBootstrap {
     const runId = newId();
     const source = await this.dataSource.transaction(async (manager) => {
       const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, sourceId])) as MlsSourceRow[];
-      if (!row) return null;
+      if (!row || !row.enabled) return null;
       const running = (await manager.query(
         `SELECT 1 FROM mls_sync_run WHERE source_id = $1 AND status = 'running' AND started_at > now() - make_interval(mins => $2)`,
         [sourceId, STALE_RUN_MINUTES],

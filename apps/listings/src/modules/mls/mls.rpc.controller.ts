@@ -3,6 +3,7 @@ import {
   ListingsMlsSubjects as S,
   type MlsRunListRequest,
   type MlsSourceCreateRequest,
+  type MlsSourceUpdateRequest,
   type MlsWebhookRequest,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
@@ -23,6 +24,17 @@ export class MlsRpcController {
   @RpcHandler(S.sourceCreate)
   create(envelope: RequestEnvelope<MlsSourceCreateRequest>) {
     return this.sources.create(envelope);
+  }
+
+  @RpcHandler(S.sourceUpdate)
+  update(envelope: RequestEnvelope<MlsSourceUpdateRequest>) {
+    return this.sources.update(envelope);
+  }
+
+  @RpcHandler(S.sourceDelete)
+  async remove(envelope: RequestEnvelope<{ id: string }>) {
+    await this.sources.remove(envelope);
+    return {};
   }
 
   @RpcHandler(S.sourceList)
