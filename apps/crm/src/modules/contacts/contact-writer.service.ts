@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { CrmContactEventTypes, type CrmContactInput, type FieldError } from '@keyhouse/contracts';
 import { queryRows } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
-import { newId } from '@keyhouse/util';
+import { isUuid, newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 import { CrmErrorCode } from '../../crm.exception';
 import { CrmEvents, type WriteContext } from '../shared/crm-events.service';
@@ -37,6 +37,7 @@ export class ContactWriter {
     const state = emptyState();
     applyInput(state, input, errors, this.config.CRM_DEFAULT_PHONE_REGION, now);
     state.custom_fields = await this.customFields.apply(manager, orgId, {}, input.customFields, true, errors);
+    await this.checkReferrer(manager, orgId, input, errors);
     if (errors.length > 0) throw DomainException.validation(errors);
     derive(state, now);
     return state;
@@ -48,9 +49,22 @@ export class ContactWriter {
     const state = stateOf(row);
     applyInput(state, input, errors, this.config.CRM_DEFAULT_PHONE_REGION, now);
     state.custom_fields = await this.customFields.apply(manager, row.org_id, row.custom_fields, input.customFields, false, errors);
+    await this.checkReferrer(manager, row.org_id, input, errors);
     if (errors.length > 0) throw DomainException.validation(errors);
     derive(state, now);
     return state;
+  }
+
+  /** A referrer with an id must be a live contact (type contact) or a user (type agent) of the organization. */
+  private async checkReferrer(manager: EntityManager, orgId: string, input: CrmContactInput, errors: FieldError[]): Promise<void> {
+    const referrer = input.referrer;
+    if (!referrer?.id || referrer.type === 'partner') return;
+    const sql =
+      referrer.type === 'contact'
+        ? `SELECT 1 FROM contact WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`
+        : `SELECT 1 FROM org_user WHERE org_id = $1 AND user_id = $2`;
+    const rows = isUuid(referrer.id) ? ((await manager.query(sql, [orgId, referrer.id])) as unknown[]) : [];
+    if (rows.length === 0) errors.push({ field: 'referrer.id', message: `is not a ${referrer.type === 'contact' ? 'contact' : 'user'} of this organization` });
   }
 
   async insert(wc: WriteContext, orgId: string, state: ContactState, extra: { timelineData?: Record<string, unknown> } = {}): Promise<ContactRow> {

@@ -61,6 +61,8 @@ describe('CRM contacts (through the gateway)', () => {
       const bad = await stack.http.post<ProblemJson>('/v1/contacts', { lastName: 'Nope', phones: ['+12065550199', '12'] }, { token: ava.accessToken });
       expect(bad.status).toBe(400);
       expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'phones[1]' })]);
+      const referrer = await stack.http.post<ProblemJson>('/v1/contacts', { lastName: 'Referred', referrer: { type: 'contact', id: otherOrgOwner.userId } }, { token: ava.accessToken });
+      expect(referrer.body.errors).toEqual([expect.objectContaining({ field: 'referrer.id' })]);
       const client = await createUser(stack.http, owner, 'client');
       expect((await stack.http.post('/v1/contacts', { lastName: 'X' }, { token: client.accessToken })).status).toBe(403);
       expect((await stack.http.post('/v1/contacts', { lastName: 'X' })).status).toBe(401);
