@@ -1,9 +1,11 @@
 'use strict';
 /**
  * CRM demo data through the public API: assignment rules for the demo agents (each agent's ZIP
- * regions, a referral rotation, a pond for social leads), a few dozen contacts owned by ava@, ben@
- * and chloe@ (created with their own tokens), notes, and a handful of public-form leads routed by
- * the rules. Safe to run again: rules are found by name, contacts by email.
+ * regions, a referral rotation, a pond for social leads), three companies, a few dozen contacts
+ * owned by ava@, ben@ and chloe@ (created with their own tokens, some linked to a company), notes,
+ * tasks for the agents' new contacts, and a handful of public-form leads routed by the rules.
+ * Safe to run again: rules and companies are found by name, contacts by email (tasks come with
+ * a new contact only).
  */
 
 const FIRST = ['Maya', 'Liam', 'Sofia', 'Noah', 'Ava', 'Ethan', 'Isla', 'Mateo', 'Zoe', 'Lucas', 'Nora', 'Kai'];
@@ -49,7 +51,33 @@ async function seed({ api, login, demo }) {
   await addRule({ name: 'Social leads to the pond', priority: 50, conditions: { sources: ['social'] }, strategy: 'pond', pondId: pond.id });
   await addRule({ name: 'Everything else: least loaded agent', priority: 100, strategy: 'load_balanced', agentIds: agents.map((a) => a.id) });
 
+  // Companies (the CRM work tools' /v1/companies), found by name.
+  const COMPANIES = [
+    { name: 'Cascade Relocation Partners', industry: 'Relocation', size: '51-200', website: 'https://cascade-relocation.example', phones: ['(206) 555-0170'], address: { city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' } },
+    { name: 'Evergreen Home Lending', industry: 'Mortgage lending', size: '11-50', website: 'https://evergreen-lending.example', phones: ['(425) 555-0171'], address: { city: 'Bellevue', state: 'WA', postalCode: '98004', country: 'US' } },
+    { name: 'Puget Sound Builders', industry: 'Construction', size: '201-500', website: 'https://psbuilders.example', address: { city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US' } },
+  ];
+  const companyIds = [];
+  let companies = 0;
+  for (const company of COMPANIES) {
+    const found = await api('GET', `/v1/companies?q=${encodeURIComponent(company.name)}`, undefined, ownerToken);
+    let id = (found.body?.items ?? []).find((item) => item.name === company.name)?.id;
+    if (!id) {
+      const created = await api('POST', '/v1/companies', company, ownerToken);
+      if (created.status !== 201) throw new Error(`company ${company.name}: ${JSON.stringify(created.body)}`);
+      id = created.body.id;
+      companies += 1;
+    }
+    companyIds.push(id);
+  }
+
   let contacts = 0;
+  let tasks = 0;
+  const nextWeekday = (days, hourUtc) => {
+    const date = new Date(Date.now() + days * 86_400_000);
+    date.setUTCHours(hourUtc, 0, 0, 0);
+    return date.toISOString();
+  };
   for (const [a, agent] of agents.entries()) {
     const token = await login(agent.email);
     for (let i = 0; i < 10; i += 1) {
@@ -72,12 +100,23 @@ async function seed({ api, login, demo }) {
         address: { city: 'Seattle', state: 'WA', postalCode: zip },
         preferences: { minPriceCents: (500_000 + n * 25_000) * 100, maxPriceCents: (750_000 + n * 25_000) * 100, postalCodes: [zip], minBeds: 2 + (n % 3), preApproved: n % 2 === 0 },
         consent: { email: { granted: true, source: 'agent' } },
+        ...(i < 2 ? { companyId: companyIds[(a + i) % companyIds.length] } : {}),
         onDuplicate: 'create',
       };
       const created = await api('POST', '/v1/contacts', body, token);
       if (created.status !== 201) throw new Error(`contact ${email}: ${JSON.stringify(created.body)}`);
       contacts += 1;
       if (i % 3 === 0) await api('POST', `/v1/contacts/${created.body.id}/notes`, { body: `Prefers ${2 + (n % 3)}+ bedrooms near ${zip}.`, pinned: i === 0 }, token);
+      if (i < 4) {
+        const types = ['call', 'email', 'showing', 'follow-up'];
+        const task = await api(
+          'POST',
+          '/v1/tasks',
+          { title: `${types[i] === 'showing' ? 'Showing with' : types[i] === 'email' ? 'Email listings to' : types[i] === 'call' ? 'Call' : 'Follow up with'} ${first} ${last}`, type: types[i], contactId: created.body.id, dueAt: nextWeekday(i + 1, 17 + i), priority: i === 0 ? 'high' : 'normal', reminders: [60] },
+          token,
+        );
+        if (task.status === 201) tasks += 1;
+      }
     }
   }
 
@@ -95,7 +134,7 @@ async function seed({ api, login, demo }) {
     const response = await api('POST', '/v1/public/leads', { formKey: org.body.publicFormKey, ...form });
     if (response.status === 201) formLeads += 1;
   }
-  return `${rules} assignment rules, ${contacts} contacts, ${formLeads} public-form leads added`;
+  return `${rules} assignment rules, ${companies} companies, ${contacts} contacts, ${tasks} tasks, ${formLeads} public-form leads added`;
 }
 
 module.exports = { seed };
