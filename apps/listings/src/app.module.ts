@@ -5,7 +5,7 @@ import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { LISTINGS_CONFIG, type ListingsConfig } from './config/listings.config';
 import { InitialListingsSchema1763769600001 } from './database/migrations/1763769600001-initial-listings-schema';
 import { ListingsClientShares1763769800001 } from './database/migrations/1763769800001-listings-client-shares';
-import { ClientContactConsumer } from './modules/engagement/client-contact.consumer';
+import { ContactEventsConsumer } from './modules/engagement/contact-events.consumer';
 import { ContactAccess } from './modules/engagement/contact-access.service';
 import { EngagementRpcController } from './modules/engagement/engagement.rpc.controller';
 import { EngagementService } from './modules/engagement/engagement.service';
@@ -61,7 +61,7 @@ export class ListingsAppModule {
         PropertyImportService,
         EngagementService,
         ContactAccess,
-        ClientContactConsumer,
+        ContactEventsConsumer,
         MlsIngestService,
         MlsSourcesService,
         MlsSyncJob,

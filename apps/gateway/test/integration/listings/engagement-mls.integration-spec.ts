@@ -80,6 +80,53 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
     });
   });
 
+  describe('crm merges and erasures', () => {
+    it('moves a merged contact’s interest, shares, views and saved searches to the survivor, and deletes them all when the contact is erased', async () => {
+      const p1 = await create(agent);
+      const p2 = await create(agent);
+      const survivor = await createCrmContact(stack, owner.accessToken, 'Survivor');
+      const merged = await createCrmContact(stack, owner.accessToken, 'Merged');
+      const put = (propertyId: string, contactId: string, preference: string) =>
+        stack.http.request('PUT', `/v1/properties/${propertyId}/interests/${contactId}`, { token: owner.accessToken, json: { preference } });
+      expect((await put(p1.id, survivor, 'Favorite')).status).toBe(200);
+      expect((await put(p1.id, merged, 'Discard')).status).toBe(200);
+      expect((await put(p2.id, merged, 'Possibility')).status).toBe(200);
+      expect((await stack.http.post(`/v1/properties/${p2.id}/shares`, { contactId: merged }, { token: owner.accessToken })).status).toBe(201);
+      expect((await stack.http.post(`/v1/properties/${p2.id}/views`, { contactId: merged, source: 'agent' }, { token: owner.accessToken })).status).toBe(201);
+      expect((await stack.http.post('/v1/saved-searches', { contactId: merged, name: 'Anything', filters: {} }, { token: owner.accessToken })).status).toBe(201);
+      expect((await stack.http.post(`/v1/contacts/${survivor}/merge`, { sourceId: merged }, { token: owner.accessToken })).status).toBe(200);
+
+      const interestOf = async (contactId: string) =>
+        Object.fromEntries(
+          (await stack.http.get<Page<{ propertyId: string; preference: string }>>(`/v1/contact-listings?contactId=${contactId}`, { token: owner.accessToken })).body.items.map((i) => [i.propertyId, i.preference]),
+        );
+      await until(async () => Object.keys(await interestOf(survivor)).length === 2);
+      expect(await interestOf(survivor)).toEqual({ [p1.id]: 'Favorite', [p2.id]: 'Possibility' });
+      const searches = await stack.http.get<Page<{ contactId: string }>>(`/v1/saved-searches?contactId=${survivor}`, { token: owner.accessToken });
+      expect(searches.body.items.map((i) => i.contactId)).toEqual([survivor]);
+
+      const db = new Client({ connectionString: stack.env.LISTINGS_DATABASE_URL });
+      await db.connect();
+      const rowsOf = async (contactId: string) =>
+        (
+          await db.query<{ n: number }>(
+            `SELECT (SELECT count(*) FROM listings.contact_listing WHERE contact_id = $1) + (SELECT count(*) FROM listings.property_share WHERE contact_id = $1)
+                  + (SELECT count(*) FROM listings.property_view WHERE contact_id = $1) + (SELECT count(*) FROM listings.saved_search WHERE contact_id = $1)
+                  + (SELECT count(*) FROM listings.saved_search_match WHERE contact_id = $1) AS n`,
+            [contactId],
+          )
+        ).rows[0].n;
+      try {
+        expect(Number(await rowsOf(merged))).toBe(0);
+        expect(Number(await rowsOf(survivor))).toBeGreaterThanOrEqual(5);
+        expect((await stack.http.post(`/v1/contacts/${survivor}/erase`, {}, { token: owner.accessToken })).status).toBe(204);
+        await until(async () => Number(await rowsOf(survivor)) === 0);
+      } finally {
+        await db.end();
+      }
+    });
+  });
+
   describe('saved searches', () => {
     it('emits listings.search.matched once per contact and listing when a listing newly matches, not for listings matching at creation', async () => {
       const org = await registerOrganization(stack.http, 'Search Realty');
@@ -366,7 +413,7 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       await stack.stopService('listings');
       stack.env.LISTINGS_ENCRYPTION_KEYS = `rotated:${randomBytes(32).toString('base64')},${stack.env.LISTINGS_ENCRYPTION_KEYS ?? DEVELOPMENT_LISTINGS_KEYRING}`;
       // A fresh consumer group: librdkafka's mock broker keeps the stopped member in the old group until its session times out (~30 s).
-      stack.env.LISTINGS_IDENTITY_CONSUMER_GROUP = 'listings.client-contacts.after-restart';
+      stack.env.LISTINGS_CONTACTS_CONSUMER_GROUP = 'listings.contacts.after-restart';
       await stack.startService('listings');
       await until(async () => (await ciphertextOf(sourceId))?.startsWith('v1.rotated.') ?? false);
       const updates = (await outboxEvents<{ changes: string[] }>(stack, 'listings.mls_source.updated')).filter((e) => e.subject === sourceId);

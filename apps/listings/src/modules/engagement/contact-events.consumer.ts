@@ -1,22 +1,35 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { IDENTITY_EVENTS_TOPIC, IdentityEventTypes, type CloudEvent, type UserCreatedData } from '@keyhouse/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  CRM_EVENTS_TOPIC,
+  CrmContactEventTypes,
+  IDENTITY_EVENTS_TOPIC,
+  IdentityEventTypes,
+  type CloudEvent,
+  type CrmContactMergedData,
+  type UserCreatedData,
+} from '@keyhouse/contracts';
 import { createKafka, EventConsumer, Inbox } from '@keyhouse/platform/messaging';
 import { LISTINGS_CONFIG, type ListingsConfig } from '../../config/listings.config';
 
-const CONSUMER = 'listings.client-contacts';
+const CONSUMER = 'listings.contacts';
 
 /**
- * The `client_contact` read model: which crm contact each client user is, from
- * `identity.user.created` of a self-registered client (`role: client` with `contactId`). Client
- * visibility (`PropertyAccess.readCondition`) and the client's own-contact checks read it, so a
- * portal request never waits on crm. Applied once per event through the inbox; a replay upserts
- * the same row.
+ * What listings keeps about crm contacts follows the contacts (docs/adr/0019), from one consumer
+ * group over `identity.events` and `crm.events`, each event applied once through the inbox:
+ * - `identity.user.created` of a self-registered client (`role: client` with `contactId`) fills
+ *   `client_contact`, the read model of which contact a client user is (client visibility and the
+ *   client's own-contact checks read it, so a portal request never waits on crm);
+ * - `crm.contact.merged` moves views, interest, shares, saved searches and their matches, and
+ *   the client link of the merged contact to the survivor (the survivor's own interest and
+ *   matches win where both have one);
+ * - `crm.contact.erased` (privacy erasure) deletes the contact's views, interest, shares, saved
+ *   searches, matches and client link.
  */
 @Injectable()
-export class ClientContactConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ClientContactConsumer.name);
+export class ContactEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ContactEventsConsumer.name);
   private consumer: EventConsumer | null = null;
   private starting: Promise<void> | null = null;
   private readonly inbox: Inbox;
@@ -32,12 +45,12 @@ export class ClientContactConsumer implements OnApplicationBootstrap, OnApplicat
     const prefix = this.config.KAFKA_TOPIC_PREFIX;
     const kafka = createKafka({ clientId: 'listings', brokers: this.config.KAFKA_BROKERS, topicPrefix: prefix });
     this.consumer = new EventConsumer(kafka, {
-      groupId: `${prefix}${this.config.LISTINGS_IDENTITY_CONSUMER_GROUP}`,
-      topics: [`${prefix}${IDENTITY_EVENTS_TOPIC}`],
+      groupId: `${prefix}${this.config.LISTINGS_CONTACTS_CONSUMER_GROUP}`,
+      topics: [`${prefix}${IDENTITY_EVENTS_TOPIC}`, `${prefix}${CRM_EVENTS_TOPIC}`],
       handle: (event) => this.handle(event),
     });
     // Not awaited: the service answers RPCs while the consumer joins its group.
-    this.starting = this.consumer.start().catch((error: Error) => this.logger.error(`Identity consumer failed to start: ${error.message}`));
+    this.starting = this.consumer.start().catch((error: Error) => this.logger.error(`Contact events consumer failed to start: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -47,15 +60,65 @@ export class ClientContactConsumer implements OnApplicationBootstrap, OnApplicat
   }
 
   async handle(event: CloudEvent): Promise<void> {
-    if (event.type !== IdentityEventTypes.userCreated) return;
-    const data = event.data as UserCreatedData;
-    if (data.role !== 'client' || !data.contactId) return;
-    await this.inbox.processOnce(CONSUMER, event, async (manager) => {
+    const apply = this.handlerOf(event);
+    if (apply) await this.inbox.processOnce(CONSUMER, event, apply);
+  }
+
+  private handlerOf(event: CloudEvent): ((manager: EntityManager) => Promise<void>) | null {
+    const orgId = event.orgid;
+    switch (event.type) {
+      case IdentityEventTypes.userCreated: {
+        const data = event.data as UserCreatedData;
+        if (data.role !== 'client' || !data.contactId) return null;
+        return async (manager) => {
+          await manager.query(
+            `INSERT INTO client_contact (user_id, org_id, contact_id) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET contact_id = excluded.contact_id`,
+            [data.userId, orgId, data.contactId],
+          );
+        };
+      }
+      case CrmContactEventTypes.contactMerged: {
+        const data = event.data as CrmContactMergedData;
+        return (manager) => this.merge(manager, orgId, data.mergedId, data.contactId);
+      }
+      case CrmContactEventTypes.contactErased: {
+        const data = event.data as { contactId: string };
+        return (manager) => this.erase(manager, orgId, data.contactId);
+      }
+      default:
+        return null;
+    }
+  }
+
+  private async merge(manager: EntityManager, orgId: string, from: string, to: string): Promise<void> {
+    const args = [orgId, from, to];
+    for (const table of ['contact_listing', 'property_share', 'saved_search_match']) {
+      const columns = TABLE_COLUMNS[table];
       await manager.query(
-        `INSERT INTO client_contact (user_id, org_id, contact_id) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id) DO UPDATE SET contact_id = excluded.contact_id`,
-        [data.userId, event.orgid, data.contactId],
+        `INSERT INTO ${table} (org_id, contact_id, ${columns}) SELECT org_id, $3, ${columns} FROM ${table} WHERE org_id = $1 AND contact_id = $2
+         ON CONFLICT DO NOTHING`,
+        args,
       );
-    });
+      await manager.query(`DELETE FROM ${table} WHERE org_id = $1 AND contact_id = $2`, [orgId, from]);
+    }
+    await manager.query(`UPDATE saved_search SET contact_id = $3 WHERE org_id = $1 AND contact_id = $2`, args);
+    await manager.query(`UPDATE property_view SET contact_id = $3 WHERE org_id = $1 AND contact_id = $2`, args);
+    await manager.query(`UPDATE client_contact SET contact_id = $3 WHERE org_id = $1 AND contact_id = $2`, args);
+  }
+
+  private async erase(manager: EntityManager, orgId: string, contactId: string): Promise<void> {
+    const args = [orgId, contactId];
+    await manager.query(`DELETE FROM saved_search_match WHERE org_id = $1 AND contact_id = $2`, args);
+    await manager.query(`DELETE FROM saved_search WHERE org_id = $1 AND contact_id = $2`, args);
+    for (const table of ['contact_listing', 'property_share', 'property_view', 'client_contact']) {
+      await manager.query(`DELETE FROM ${table} WHERE org_id = $1 AND contact_id = $2`, args);
+    }
   }
 }
+
+/** Columns besides (org_id, contact_id) copied when a merged contact's rows move to the survivor. */
+const TABLE_COLUMNS: Record<string, string> = {
+  contact_listing: 'property_id, preference, note, updated_at',
+  property_share: 'property_id, shared_by, shared_at',
+  saved_search_match: 'property_id, saved_search_id, matched_at',
+};
