@@ -62,7 +62,7 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
     description: 'Organizations, users, agents, teams, roles, sessions, 2FA, passwords and API keys.',
     consumers: [
       { service: 'crm', groupId: 'crm.identity-read-model', purpose: 'local read model of users, teams and agent routing profiles (crm.org_user)' },
-      { service: 'listings', groupId: 'listings.client-contacts', purpose: 'which crm contact each self-registered client user is (listings.client_contact), for client visibility' },
+      { service: 'listings', groupId: 'listings.contacts', purpose: 'which crm contact each self-registered client user is (listings.client_contact), for client visibility' },
       AUDIT_TRAIL_CONSUMER,
     ],
   },
@@ -70,7 +70,14 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
     producer: 'crm',
     source: 'keyhouse/crm',
     description: 'Contacts and leads, assignment, scoring, notes, tasks, companies, saved replies and tags.',
-    consumers: [AUDIT_TRAIL_CONSUMER],
+    consumers: [
+      AUDIT_TRAIL_CONSUMER,
+      {
+        service: 'listings',
+        groupId: 'listings.contacts',
+        purpose: 'moves a merged contact’s views, interest, shares and saved searches to the survivor; deletes them on crm.contact.erased',
+      },
+    ],
   },
   [LISTINGS_EVENTS_TOPIC]: {
     producer: 'listings',
