@@ -39,6 +39,7 @@ import {
   MergeContactDto,
   TimelineQueryDto,
   UpdateContactDto,
+  UpdateCustomFieldDto,
   UpdateNoteDto,
 } from './dto/contacts.dto';
 import { ContactPageDto, ContactViewDto } from './dto/views.dto';
@@ -372,6 +373,14 @@ export class ContactFieldsHttpController {
   @ApiProblems(400, 401, 403, 409)
   create(@Req() request: GatewayRequest, @Body() body: CreateCustomFieldDto): Promise<CrmCustomFieldView> {
     return this.rpc.call(S.fieldCreate, request, body);
+  }
+
+  @Patch(':id')
+  @RequirePermission('contacts:write')
+  @ApiOperation({ summary: 'Change a custom field’s label, options or required flag (admin); key and type are fixed' })
+  @ApiProblems(400, 401, 403, 404)
+  update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdateCustomFieldDto): Promise<CrmCustomFieldView> {
+    return this.rpc.call(S.fieldUpdate, request, { ...body, id });
   }
 
   @Delete(':id')

@@ -14,6 +14,7 @@ import {
   type CrmContactNoteUpdateRequest,
   type CrmContactUpdateRequest,
   type CrmCustomFieldCreateRequest,
+  type CrmCustomFieldUpdateRequest,
   type CrmImportRowsRequest,
   type CrmLeadEventRequest,
   type CrmPondClaimRequest,
@@ -149,6 +150,11 @@ export class ContactsRpcController {
   @RpcHandler(S.fieldCreate)
   fieldCreate(envelope: RequestEnvelope<CrmCustomFieldCreateRequest>) {
     return this.fields.create(envelope);
+  }
+
+  @RpcHandler(S.fieldUpdate)
+  fieldUpdate(envelope: RequestEnvelope<CrmCustomFieldUpdateRequest>) {
+    return this.fields.update(envelope);
   }
 
   @RpcHandler(S.fieldDelete)

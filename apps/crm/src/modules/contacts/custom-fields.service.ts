@@ -4,13 +4,15 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmContactEventTypes,
   type CrmCustomFieldCreateRequest,
+  type CrmCustomFieldUpdateRequest,
   type CrmCustomFieldView,
   type FieldError,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
+import { queryRows } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
-import { newId } from '@keyhouse/util';
+import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
 import { contextOf, CrmEvents } from '../shared/crm-events.service';
 
@@ -36,8 +38,9 @@ const toView = (row: FieldRow): CrmCustomFieldView => ({
 
 /**
  * Custom contact fields defined per organization (typed: text ≤ 1000 chars, number, boolean,
- * date `YYYY-MM-DD`, select among `options`; optionally required). Admins define them
- * (`contacts:write` at org scope); every contact write is validated against them.
+ * date `YYYY-MM-DD`, select among `options`; optionally required). Admins define, relabel and
+ * remove them (`contacts:write` at org scope; key and type are fixed once created); every
+ * contact write is validated against them.
  */
 @Injectable()
 export class CustomFieldsService {
@@ -75,13 +78,43 @@ export class CustomFieldsService {
     return view;
   }
 
+  async update(envelope: RequestEnvelope<CrmCustomFieldUpdateRequest>): Promise<CrmCustomFieldView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'contacts:write', 'org');
+    const data = envelope.data;
+    const view = await this.dataSource.transaction(async (manager) => {
+      const [before] = isUuid(data.id)
+        ? ((await manager.query(`SELECT * FROM custom_field_definition WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, data.id])) as FieldRow[])
+        : [];
+      if (!before) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
+      if (data.options !== undefined && before.type !== 'select') throw DomainException.validation([{ field: 'options', message: 'only a select field has options' }]);
+      if (data.options !== undefined && data.options.length === 0) throw DomainException.validation([{ field: 'options', message: 'a select field needs at least one option' }]);
+      const [row] = await queryRows<FieldRow>(
+        manager,
+        `UPDATE custom_field_definition SET label = $2, options = $3, required = $4 WHERE id = $1 RETURNING *`,
+        [before.id, data.label?.trim() ?? before.label, data.options ?? before.options, data.required ?? before.required],
+      );
+      const after = toView(row);
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const key of ['label', 'options', 'required'] as const) {
+        if (JSON.stringify(toView(before)[key]) !== JSON.stringify(after[key])) changes[key] = { from: toView(before)[key], to: after[key] };
+      }
+      if (Object.keys(changes).length > 0) {
+        await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.customFieldUpdated, before.id, actor.orgId, { fieldId: before.id, key: before.key, changes });
+      }
+      return after;
+    });
+    this.events.flush();
+    return view;
+  }
+
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write', 'org');
     await this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(`DELETE FROM custom_field_definition WHERE org_id = $1 AND id = $2 RETURNING key`, [actor.orgId, envelope.data.id])) as Array<{
-        key: string;
-      }>;
+      const rows = isUuid(envelope.data.id)
+        ? await queryRows<{ key: string }>(manager, `DELETE FROM custom_field_definition WHERE org_id = $1 AND id = $2 RETURNING key`, [actor.orgId, envelope.data.id])
+        : [];
       if (!rows[0]) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
       await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.customFieldDeleted, envelope.data.id, actor.orgId, {
         fieldId: envelope.data.id,

@@ -188,3 +188,9 @@ export class ImportQueryDto {
   @ApiPropertyOptional({ description: 'JSON object: CSV header → field, e.g. {"E-mail":"email","Zip":"postalCode"}' }) @IsOptional() @IsString() @MaxLength(5000) mapping?: string;
   @ApiPropertyOptional({ enum: ['merge', 'skip'], default: 'merge' }) @IsOptional() @IsIn(['merge', 'skip']) onDuplicate?: 'merge' | 'skip';
 }
+
+export class UpdateCustomFieldDto {
+  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) label?: string;
+  @ApiPropertyOptional({ type: [String], description: 'Select fields only' }) @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(100, { each: true }) options?: string[];
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() required?: boolean;
+}

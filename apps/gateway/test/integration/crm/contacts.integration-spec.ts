@@ -247,6 +247,13 @@ describe('CRM contacts (through the gateway)', () => {
       expect(good.customFields).toEqual({ moving_date: '2027-03-01', financing: 'cash' });
       const otherOrg = await stack.http.get<unknown[]>('/v1/contact-fields', { token: otherOrgOwner.accessToken });
       expect(otherOrg.body).toEqual([]);
+      const fields = await stack.http.get<Array<{ id: string; key: string }>>('/v1/contact-fields', { token: ava.accessToken });
+      const financing = fields.body.find((field) => field.key === 'financing')!;
+      expect((await stack.http.patch(`/v1/contact-fields/${financing.id}`, { options: ['cash', 'loan', 'barter'] }, { token: ava.accessToken })).status).toBe(403);
+      expect((await stack.http.patch(`/v1/contact-fields/${financing.id}`, { options: ['cash'] }, { token: otherOrgOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.patch(`/v1/contact-fields/${financing.id}`, { options: ['cash', 'loan', 'barter'] }, { token: owner.accessToken })).status).toBe(200);
+      expect((await stack.http.post('/v1/contacts', { lastName: 'Barter', customFields: { financing: 'barter' } }, { token: ava.accessToken })).status).toBe(201);
+      expect((await stack.http.delete(`/v1/contact-fields/${financing.id}`, { token: otherOrgOwner.accessToken })).status).toBe(404);
     });
   });
 

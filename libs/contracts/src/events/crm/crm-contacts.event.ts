@@ -23,6 +23,7 @@ export const CrmContactEventTypes = {
   assignmentRuleDeleted: 'crm.assignment_rule.deleted',
   pondCreated: 'crm.pond.created',
   customFieldCreated: 'crm.custom_field.created',
+  customFieldUpdated: 'crm.custom_field.updated',
   customFieldDeleted: 'crm.custom_field.deleted',
 } as const;
 

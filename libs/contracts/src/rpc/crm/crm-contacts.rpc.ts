@@ -24,6 +24,7 @@ export const CrmContactSubjects = {
   noteDelete: 'crm.contact-notes.delete',
   fieldList: 'crm.contact-fields.list',
   fieldCreate: 'crm.contact-fields.create',
+  fieldUpdate: 'crm.contact-fields.update',
   fieldDelete: 'crm.contact-fields.delete',
   leadEventIngest: 'crm.lead-events.ingest',
   publicLeadCapture: 'crm.public-leads.capture',
@@ -315,6 +316,14 @@ export interface CrmCustomFieldView {
   required: boolean;
   createdAt: string;
 }
+/** Label, options (select) and required can change; key and type cannot (stored values depend on them). */
+export interface CrmCustomFieldUpdateRequest {
+  id: string;
+  label?: string;
+  options?: string[];
+  required?: boolean;
+}
+
 export interface CrmCustomFieldCreateRequest {
   key: string;
   label: string;
