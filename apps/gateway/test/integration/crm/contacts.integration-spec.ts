@@ -169,6 +169,8 @@ describe('CRM contacts (through the gateway)', () => {
       expect(await ids('q=haddad')).toEqual([outsiders.id]);
       expect(await ids('q=LENA@EXAMPLE')).toEqual([avas.id]);
       expect((await stack.http.get<Page<ContactJson>>('/v1/leads?source=zillow', { token: owner.accessToken })).body.items.map((c) => c.id)).toEqual([avas.id]);
+      expect((await stack.http.get<Page<ContactJson>>('/v1/leads?source=zillow', { token: otherOrgOwner.accessToken })).body.items).toEqual([]);
+      expect((await stack.http.get<Page<ContactJson>>('/v1/leads?source=zillow', { token: ben.accessToken })).body.items).toEqual([]);
       const first = await stack.http.get<Page<ContactJson>>('/v1/contacts?sort=name&limit=2', { token: owner.accessToken });
       const second = await stack.http.get<Page<ContactJson>>(`/v1/contacts?sort=name&limit=2&cursor=${encodeURIComponent(first.body.nextCursor!)}`, { token: owner.accessToken });
       const names = [...first.body.items, ...second.body.items].map((c) => `${c.firstName ?? ''} ${c.lastName ?? ''}`.trim().toLowerCase());
@@ -185,6 +187,11 @@ describe('CRM contacts (through the gateway)', () => {
       const second = await stack.http.post<{ id: string }>(`/v1/contacts/${avas.id}/notes`, { body: 'Call on Friday' }, { token: ava.accessToken });
       const notes = await stack.http.get<Array<{ id: string }>>(`/v1/contacts/${avas.id}/notes`, { token: ava.accessToken });
       expect(notes.body.map((n) => n.id)).toEqual([note.body.id, second.body.id]);
+      for (const token of [ben.accessToken, otherOrgOwner.accessToken]) {
+        expect((await stack.http.get(`/v1/contacts/${avas.id}/notes`, { token })).status).toBe(404);
+        expect((await stack.http.patch(`/v1/contacts/${avas.id}/notes/${note.body.id}`, { pinned: false }, { token })).status).toBe(404);
+        expect((await stack.http.delete(`/v1/contacts/${avas.id}/notes/${note.body.id}`, { token })).status).toBe(404);
+      }
       expect((await stack.http.delete(`/v1/contacts/${avas.id}/notes/${second.body.id}`, { token: ava.accessToken })).status).toBe(204);
       expect((await stack.http.get<unknown[]>(`/v1/contacts/${avas.id}/notes`, { token: ava.accessToken })).body).toHaveLength(1);
       const timeline = await stack.http.get<Page<{ kind: string }>>(`/v1/contacts/${avas.id}/timeline`, { token: ava.accessToken });

@@ -169,6 +169,14 @@ describe('CRM lead intake and assignment (through the gateway)', () => {
       expect((await stack.http.patch(`/v1/assignment-rules/${created.body.id}`, { priority: 11 }, { token: other.accessToken })).status).toBe(404);
       const unknown = await rule({ ...body, agentIds: [other.userId] });
       expect(unknown.body.code).toBe('UNKNOWN_AGENT');
+      expect((await stack.http.delete(`/v1/assignment-rules/${created.body.id}`, { token: other.accessToken })).status).toBe(404);
+      expect((await stack.http.delete(`/v1/assignment-rules/${created.body.id}`, { token: manager.accessToken })).status).toBe(403);
+      expect((await stack.http.get(`/v1/assignment-rules/${created.body.id}/ledger`, { token: agents[0].accessToken })).status).toBe(403);
+      expect((await stack.http.get<unknown[]>(`/v1/assignment-rules/${created.body.id}/ledger`, { token: other.accessToken })).body).toEqual([]);
+      expect((await stack.http.get<unknown[]>('/v1/assignment-rules', { token: other.accessToken })).body).toEqual([]);
+      expect((await stack.http.post('/v1/ponds', { name: 'Mine' }, { token: agents[0].accessToken })).status).toBe(403);
+      expect((await stack.http.get('/v1/ponds', { token: agents[0].accessToken })).status).toBe(403);
+      expect((await stack.http.get<unknown[]>('/v1/ponds', { token: other.accessToken })).body).toEqual([]);
     });
 
     it('strategy agent: routes a matching new lead to the named agent and explains it', async () => {
