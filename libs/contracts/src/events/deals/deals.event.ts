@@ -4,6 +4,8 @@
  * aggregate id (transaction, commission plan or agent). All are version 1. Payloads in
  * `docs/events/deals-events.md`; money in cents.
  */
+import type { CommissionPlanView, TransactionPipelineStage, TransactionKeyDate, TransactionView, TransactionOfferView, DealSettingsView, InvoicePaymentView, InvoiceView, TransactionFileView } from '../../rpc/deals';
+
 export const DEALS_EVENTS_TOPIC = 'deals.events';
 
 export const DealsEventTypes = {
@@ -94,4 +96,122 @@ export interface DealsDateReminderDueData {
   remindAt: string;
   agentId: string;
   agentIds: string[];
+}
+
+/** A field-level change of a deals aggregate: camelCase field → value before and after (money in cents). */
+export type DealsChangeSet = Record<string, { from: unknown; to: unknown }>;
+
+/** `deals.transaction.created` (keyed by the transaction id): the whole transaction as `GET /v1/transactions/:id` returns it. */
+export interface DealsTransactionCreatedData {
+  transaction: TransactionView;
+}
+
+/**
+ * `deals.transaction.updated`: the fields that changed (`price`, `stage`, `keyDates`, `agentId`,
+ * `team`, `closePrice`, ...). Also emitted when an accepted offer sets the price (and stage) and
+ * when an accepted offer computes the contract deadlines (`keyDates`).
+ */
+export interface DealsTransactionUpdatedData {
+  /** @format uuid */
+  transactionId: string;
+  changes: DealsChangeSet;
+}
+
+/** `deals.transaction.closed`: the transaction entered its pipeline's won stage (once; re-computations emit only a new statement). */
+export interface DealsTransactionClosedData {
+  /** @format uuid */
+  transactionId: string;
+  /** @format uuid */
+  agentId: string;
+  /** Close price in cents. */
+  closePrice: number;
+  /** Close date, `YYYY-MM-DD`. */
+  closeDate: string | null;
+  /** The commission statement computed at closing; null when no commission plan applies. */
+  statementId: string | null;
+}
+
+/** `deals.transaction.deleted`: soft delete of an open or lost transaction. */
+export interface DealsTransactionIdData {
+  /** @format uuid */
+  transactionId: string;
+}
+
+/** `deals.pipeline.created` (keyed by the pipeline id): stages as given, in order. */
+export interface DealsPipelineCreatedData {
+  /** @format uuid */
+  pipelineId: string;
+  name: string;
+  stages: TransactionPipelineStage[];
+}
+
+/** `deals.commission_plan.created` / `.updated` (keyed by the plan id): the whole plan after the change (rates in basis points, amounts in cents). */
+export interface DealsCommissionPlanEventData {
+  /** @format uuid */
+  planId: string;
+  plan: CommissionPlanView;
+}
+
+/** `deals.agent.commission_plan_assigned` (keyed by the agent's user id). */
+export interface DealsAgentCommissionPlanAssignedData {
+  /** @format uuid */
+  agentId: string;
+  /** @format uuid */
+  planId: string;
+}
+
+/**
+ * `deals.offer.submitted` / `.countered` / `.accepted` / `.rejected` / `.withdrawn` (keyed by the
+ * offer's transaction id): the offer after the change (amounts in cents).
+ */
+export interface DealsOfferEventData {
+  offer: TransactionOfferView;
+  /** On `deals.offer.rejected` only when the offer was declined because another offer on the listing was accepted: that offer's id. */
+  acceptedOfferId?: string;
+}
+
+/** `deals.settings.updated` (keyed by the organization id): the whole deal settings after the change. */
+export interface DealsSettingsUpdatedData {
+  settings: DealSettingsView;
+}
+
+/** `deals.key_date.completed`: a key date marked done (`PATCH /v1/transactions/:id/key-dates/:key` with `done: true`). */
+export interface DealsKeyDateCompletedData {
+  /** @format uuid */
+  transactionId: string;
+  key: TransactionKeyDate;
+  /** The key date, `YYYY-MM-DD`. */
+  date: string;
+}
+
+/**
+ * `deals.invoice.created` / `.updated` / `.sent` / `.paid` / `.overdue` / `.voided` (keyed by the
+ * invoice id): the whole invoice after the change (amounts in cents).
+ */
+export interface DealsInvoiceEventData {
+  invoice: InvoiceView;
+}
+
+/** `deals.payment.recorded` (keyed by the invoice id); `deals.invoice.paid` follows when the balance reaches 0. */
+export interface DealsPaymentRecordedData {
+  /** @format uuid */
+  invoiceId: string;
+  payment: InvoicePaymentView;
+  /** Total paid on the invoice after this payment, in cents. */
+  paid: number;
+  /** What remains due, in cents. */
+  balance: number;
+}
+
+/** `deals.file.uploaded` (keyed by the transaction id): the stored file (its bytes are fetched through the API). */
+export interface DealsFileUploadedData {
+  file: TransactionFileView;
+}
+
+/** `deals.file.deleted` (keyed by the transaction id). */
+export interface DealsFileDeletedData {
+  /** @format uuid */
+  transactionId: string;
+  /** @format uuid */
+  fileId: string;
 }

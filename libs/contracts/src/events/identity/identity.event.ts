@@ -110,3 +110,142 @@ export interface LoginData {
   ip?: string;
   userAgent?: string;
 }
+
+/** `identity.organization.created` (keyed by the organization id): emitted once, at registration. */
+export interface OrganizationCreatedData {
+  /** @format uuid */
+  organizationId: string;
+  /** Name as registered (trimmed). */
+  name: string;
+}
+
+/**
+ * `identity.organization.updated`: `changes` holds only the fields that changed, among `name`,
+ * `branding` (the whole `{ displayName, logoUrl, primaryColor, secondaryColor }` object),
+ * `affiliateRateBps` (basis points), `mfaRequiredRoles`, `sessionLifetimeMinutes` and
+ * `publicFormKey` (not a secret: it identifies the organization on public lead forms).
+ */
+export interface OrganizationUpdatedData {
+  /** @format uuid */
+  organizationId: string;
+  changes: ChangeSet;
+}
+
+/** `identity.agent.removed` (keyed by the agent's user id): the agent is deactivated too (`identity.user.deactivated` follows). */
+export interface AgentRemovedData {
+  /** @format uuid */
+  userId: string;
+}
+
+/** `identity.team.created`. */
+export interface TeamCreatedData {
+  /** @format uuid */
+  teamId: string;
+  name: string;
+  /** Manager's user id, or null for a team without a manager. */
+  managerId: string | null;
+  /** Member user ids, sorted, without duplicates. */
+  memberIds: string[];
+}
+
+/** `identity.team.updated`: `changes` among `name`, `managerId` (user id or null) and `memberIds` (sorted lists). */
+export interface TeamUpdatedData {
+  /** @format uuid */
+  teamId: string;
+  changes: ChangeSet;
+}
+
+/** `identity.team.deleted`: the team's name at deletion (its members keep their accounts). */
+export interface TeamDeletedData {
+  /** @format uuid */
+  teamId: string;
+  name: string;
+}
+
+/** `identity.role.created` (keyed by the role key): a custom role. */
+export interface RoleCreatedData {
+  /** Role key, unique in the organization (e.g. `transaction-coordinator`). */
+  key: string;
+  name: string;
+  /** Permissions (`resource:action[:scope]`), sorted, without duplicates. */
+  permissions: string[];
+}
+
+/** `identity.role.updated`: `changes` among `name` and `permissions` (sorted lists); holders' sessions are refreshed. */
+export interface RoleUpdatedData {
+  key: string;
+  changes: ChangeSet;
+}
+
+/** `identity.role.deleted` (only a role no user holds can be deleted). */
+export interface RoleDeletedData {
+  key: string;
+}
+
+/** `identity.login.locked_out`: too many failures for the account's email; logins are refused for `lockedForSeconds`. */
+export interface LoginLockedOutData {
+  /** @format uuid */
+  userId: string;
+  /** Lower-cased email the failures were for. */
+  email: string;
+  /** Seconds until a login may be tried again. */
+  lockedForSeconds: number;
+}
+
+/**
+ * `identity.session.refresh_token_reused`: a refresh token was presented a second time (theft
+ * suspected, RFC 9700 §4.14.2); the whole session (token family) was ended.
+ */
+export interface RefreshTokenReusedData {
+  /** @format uuid */
+  userId: string;
+  /** The session (refresh-token family) that was ended. @format uuid */
+  sessionId: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+/** `identity.session.revoked`: a session ended by its user (logout). */
+export interface SessionRevokedData {
+  /** @format uuid */
+  userId: string;
+  /** @format uuid */
+  sessionId: string;
+  reason: 'logout';
+}
+
+/**
+ * The payload of the user-only security events `identity.mfa.enabled`, `identity.mfa.disabled`,
+ * `identity.mfa.code_reused` (a replayed TOTP code was refused), `identity.mfa.recovery_codes_regenerated`,
+ * `identity.password.reset_requested` (only for an active account; nothing when the email matches
+ * none) and `identity.user.email_verified`. Codes, secrets and tokens never appear.
+ */
+export interface UserSecurityEventData {
+  /** @format uuid */
+  userId: string;
+}
+
+/** `identity.password.changed`: every session of the user ends, except the caller's own on a `change` with `otherSessionsEnded: false`. */
+export interface PasswordChangedData {
+  /** @format uuid */
+  userId: string;
+  /** `reset`: with a reset token; `invitation`: first password of an invited user; `change`: by the signed-in user. */
+  via: 'reset' | 'invitation' | 'change';
+  /** On `change` only: whether the user's other sessions were ended (the default). */
+  otherSessionsEnded?: boolean;
+}
+
+/** `identity.api_key.created` (keyed by the API key id). The key itself never appears. */
+export interface ApiKeyCreatedData {
+  /** @format uuid */
+  apiKeyId: string;
+  name: string;
+  /** Permissions granted to the key, sorted, without duplicates. */
+  scopes: string[];
+}
+
+/** `identity.api_key.revoked`, and `identity.api_key.used` (at most once a minute per key). */
+export interface ApiKeyEventData {
+  /** @format uuid */
+  apiKeyId: string;
+}
