@@ -67,6 +67,7 @@ export class ContactImportService {
       try {
         const outcome = await this.contacts.write(envelope, async (wc) => {
           const state = await this.writer.stateFromInput(wc.manager, actor.orgId, input);
+          await this.duplicates.lockIdentity(wc.manager, actor.orgId, state);
           const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state), 1);
           if (found[0]) {
             if (envelope.data.onDuplicate === 'skip') return `duplicate of ${found[0].id} (${found[0].reason})`;

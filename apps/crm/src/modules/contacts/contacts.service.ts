@@ -89,6 +89,7 @@ export class ContactsService {
     const { onDuplicate = 'reject', ...input } = envelope.data;
     return this.write(envelope, async (wc) => {
       const state = await this.writer.stateFromInput(wc.manager, actor.orgId, input);
+      await this.duplicates.lockIdentity(wc.manager, actor.orgId, state);
       const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state));
       if (found.length > 0 && onDuplicate === 'reject') throw duplicateConflict(found);
       if (found.length > 0 && onDuplicate === 'merge') {

@@ -29,6 +29,17 @@ export interface DuplicateProbe {
  */
 @Injectable()
 export class DuplicateDetection {
+  /**
+   * Serialises creates of the same person: takes a transaction-scoped advisory lock per email and
+   * phone of the probe (sorted, so two writers never wait on each other in opposite order). Call
+   * before `find` in the transaction that may insert; a concurrent intake of the same email then
+   * sees the first one's contact instead of creating a second.
+   */
+  async lockIdentity(manager: EntityManager, orgId: string, probe: Pick<DuplicateProbe, 'emails' | 'phones'>): Promise<void> {
+    const keys = [...new Set([...probe.emails.map((email) => `e:${email}`), ...probe.phones.map((phone) => `p:${phone}`)])].sort();
+    for (const key of keys) await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [orgId, key]);
+  }
+
   async find(manager: EntityManager, orgId: string, probe: DuplicateProbe, limit = 10): Promise<CrmContactDuplicate[]> {
     const found = new Map<string, CrmContactDuplicate>();
     const exclude = probe.excludeId ?? null;

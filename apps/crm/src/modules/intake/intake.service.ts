@@ -165,6 +165,7 @@ export class IntakeService {
     incoming.engagement_count = 1;
     incoming.last_activity_at = activityAt > new Date() ? new Date() : activityAt;
     derive(incoming);
+    await this.duplicates.lockIdentity(wc.manager, orgId, incoming);
     const found = await this.duplicates.find(wc.manager, orgId, probeOf(incoming), 1);
     if (found[0]) {
       const existing = await this.lookup.byId(wc.manager, orgId, found[0].id, true);

@@ -124,6 +124,16 @@ describe('CRM lead intake and assignment (through the gateway)', () => {
       expect(timeline.body.items.filter((entry) => entry.kind === 'form.submitted').map((entry) => entry.data.message)).toEqual(['Also buying', 'Selling in spring']);
     });
 
+    it('creates one contact when the same person submits several forms at the same moment', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          stack.http.post<{ contactId: string; merged: boolean }>('/v1/public/leads', { formKey: owner.publicFormKey, lastName: 'Rush', email: 'rush@example.test', message: `try ${i}` }),
+        ),
+      );
+      expect(new Set(results.map((r) => r.body.contactId)).size).toBe(1);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    });
+
     it('answers 404 for an unknown form key and 400 without email or phone', async () => {
       expect((await stack.http.post<ProblemJson>('/v1/public/leads', { formKey: 'pfk_doesnotexist00', email: 'a@example.test' })).status).toBe(404);
       expect((await stack.http.post<ProblemJson>('/v1/public/leads', { formKey: owner.publicFormKey, firstName: 'Anon' })).status).toBe(400);
