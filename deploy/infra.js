@@ -387,7 +387,11 @@ async function step(what, fn) {
  * (NOSUPERUSER, no CREATEDB/CREATEROLE/REPLICATION/BYPASSRLS; password from `<NAME>_DB_PASSWORD`
  * when set, e.g. IDENTITY_DB_PASSWORD; an existing password is kept when unset), its schema owned
  * by that role with no rights for PUBLIC nor for the other service roles, CONNECT on the database,
- * and `search_path = <schema>, public` for that role in that database.
+ * and `search_path = <schema>, public` for that role in that database. A service with a
+ * `dbOwnerRole` (audit) gets a second LOGIN role (password from `<NAME>_DB_OWNER_PASSWORD`) that
+ * owns the schema (objects the service role owned are reassigned to it) and runs the migrations;
+ * the service role then has only USAGE on the schema plus what the migrations grant, and is never
+ * a member of the owner role (docs/adr/0020).
  *
  * @param {string} database database name (any characters; it is quoted)
  * @param {NodeJS.ProcessEnv} [env=process.env] PGHOST/PGPORT/PGUSER/PGPASSWORD of a superuser
@@ -428,12 +432,16 @@ async function prepareDatabase(database, env = process.env) {
     await step('Creating service roles', async () => {
       await admin.query('SELECT pg_advisory_lock($1)', [LOCK_ROLES]);
       try {
-        for (const s of services) {
-          const role = quoteIdent(s.dbRole);
-          const password = env[`${upperSnake(s.name)}_DB_PASSWORD`];
+        const logins = services.flatMap((s) => [
+          { name: s.dbRole, passwordVar: `${upperSnake(s.name)}_DB_PASSWORD` },
+          ...(s.dbOwnerRole ? [{ name: s.dbOwnerRole, passwordVar: `${upperSnake(s.name)}_DB_OWNER_PASSWORD` }] : []),
+        ]);
+        for (const login of logins) {
+          const role = quoteIdent(login.name);
+          const password = env[login.passwordVar];
           const attrs = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
           const pw = password ? ` PASSWORD ${quoteLiteral(password)}` : '';
-          const { rowCount } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [s.dbRole]);
+          const { rowCount } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [login.name]);
           if (!rowCount) {
             try {
               await admin.query(`CREATE ROLE ${role} ${attrs}${pw}`);
@@ -443,6 +451,15 @@ async function prepareDatabase(database, env = process.env) {
             }
           }
           await admin.query(`ALTER ROLE ${role} ${attrs}${pw}`);
+        }
+        // A service role must never be able to SET ROLE to its schema's owner (docs/adr/0020).
+        for (const s of services.filter((x) => x.dbOwnerRole)) {
+          const { rowCount } = await admin.query(
+            `SELECT 1 FROM pg_auth_members m JOIN pg_roles o ON o.oid = m.roleid JOIN pg_roles r ON r.oid = m.member
+              WHERE o.rolname = $1 AND r.rolname = $2`,
+            [s.dbOwnerRole, s.dbRole],
+          );
+          if (rowCount) await admin.query(`REVOKE ${quoteIdent(s.dbOwnerRole)} FROM ${quoteIdent(s.dbRole)}`);
         }
       } finally {
         await admin.query('SELECT pg_advisory_unlock($1)', [LOCK_ROLES]);
@@ -475,19 +492,33 @@ async function prepareDatabase(database, env = process.env) {
     );
     for (const s of services) {
       const role = quoteIdent(s.dbRole);
+      const owner = quoteIdent(s.dbOwnerRole ?? s.dbRole);
       const schema = quoteIdent(s.schema);
       await step(`Preparing schema ${s.schema} for ${s.dbRole}`, async () => {
-        await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${role}`);
-        await db.query(`ALTER SCHEMA ${schema} OWNER TO ${role}`); // in case it pre-existed with another owner
+        await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${owner}`);
+        await db.query(`ALTER SCHEMA ${schema} OWNER TO ${owner}`); // in case it pre-existed with another owner
+        if (s.dbOwnerRole) {
+          // Objects the service role created before it had a separate owner (an older database)
+          // move to the owner; the owner's migrations then grant the service role what it needs.
+          await db.query(`REASSIGN OWNED BY ${role} TO ${owner}`);
+        }
         await db.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
         for (const other of services) {
-          if (other !== s) await db.query(`REVOKE ALL ON SCHEMA ${schema} FROM ${quoteIdent(other.dbRole)}`);
+          if (other === s) continue;
+          await db.query(`REVOKE ALL ON SCHEMA ${schema} FROM ${quoteIdent(other.dbRole)}`);
+          if (other.dbOwnerRole) await db.query(`REVOKE ALL ON SCHEMA ${schema} FROM ${quoteIdent(other.dbOwnerRole)}`);
         }
-        await db.query(`GRANT CONNECT ON DATABASE ${dbIdent} TO ${role}`);
-        await db.query(`ALTER ROLE ${role} IN DATABASE ${dbIdent} SET search_path = ${schema}, public`);
-        // Short OLTP queries: JIT compilation cost ~50 ms on the listings' spatial queries and
-        // never pays back at this size (docs/performance/listings.md).
-        await db.query(`ALTER ROLE ${role} IN DATABASE ${dbIdent} SET jit = off`);
+        if (s.dbOwnerRole) {
+          await db.query(`REVOKE ALL ON SCHEMA ${schema} FROM ${role}`);
+          await db.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`); // no CREATE
+        }
+        for (const login of s.dbOwnerRole ? [role, owner] : [role]) {
+          await db.query(`GRANT CONNECT ON DATABASE ${dbIdent} TO ${login}`);
+          await db.query(`ALTER ROLE ${login} IN DATABASE ${dbIdent} SET search_path = ${schema}, public`);
+          // Short OLTP queries: JIT compilation cost ~50 ms on the listings' spatial queries and
+          // never pays back at this size (docs/performance/listings.md).
+          await db.query(`ALTER ROLE ${login} IN DATABASE ${dbIdent} SET jit = off`);
+        }
       });
     }
   } finally {

@@ -90,7 +90,7 @@ test('deploy/infra', { timeout: 60_000 }, async (t) => {
           [s.schema, s.dbRole],
         );
         assert.equal(rows.length, 1, `schema ${s.schema} exists`);
-        assert.equal(rows[0].owner, s.dbRole);
+        assert.equal(rows[0].owner, s.dbOwnerRole ?? s.dbRole);
         assert.equal(rows[0].public_usage, false);
         assert.equal(rows[0].rolsuper, false);
         assert.equal(rows[0].rolcreatedb, false);
@@ -100,6 +100,29 @@ test('deploy/infra', { timeout: 60_000 }, async (t) => {
       const pub = await c.query(`SELECT has_schema_privilege('public', 'public', 'CREATE') AS c`);
       assert.equal(pub.rows[0].c, false);
     });
+  });
+
+  await t.test('a schema with a separate owner: the service role may use it but not create in it, nor become the owner', async () => {
+    for (const s of SERVICES.filter((x) => x.dbOwnerRole)) {
+      await withClient({ database: DB }, async (c) => {
+        const { rows } = await c.query(
+          `SELECT has_schema_privilege($2, $1, 'USAGE') AS usage, has_schema_privilege($2, $1, 'CREATE') AS can_create,
+                  pg_has_role($2, $3, 'MEMBER') AS member, o.rolsuper, o.rolcreaterole, o.rolcanlogin
+             FROM pg_roles o WHERE o.rolname = $3`,
+          [s.schema, s.dbRole, s.dbOwnerRole],
+        );
+        assert.deepEqual(rows[0], { usage: true, can_create: false, member: false, rolsuper: false, rolcreaterole: false, rolcanlogin: true });
+      });
+      await withClient({ database: DB, user: s.dbRole, password: undefined }, async (c) => {
+        await assert.rejects(c.query(`CREATE TABLE ${s.schema}.intruder (id int)`), { code: '42501' });
+        await assert.rejects(c.query(`SET ROLE ${s.dbOwnerRole}`), { code: '42501' });
+      });
+      await withClient({ database: DB, user: s.dbOwnerRole, password: undefined }, async (c) => {
+        await c.query(`CREATE TABLE ${s.schema}.owner_probe (id int)`);
+        const sp = await c.query('SHOW search_path');
+        assert.equal(sp.rows[0].search_path, `${s.schema}, public`);
+      });
+    }
   });
 
   await t.test('a service role can use only its own schema', async () => {

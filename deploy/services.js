@@ -9,6 +9,10 @@
  * @property {string} name            service (and apps/ folder) name, e.g. 'deals-commission'
  * @property {string|null} schema     Postgres schema the service owns; null when it owns none
  * @property {string|null} dbRole     Postgres login role of the service; null when it has none
+ * @property {string} [dbOwnerRole]   when set, a separate login role that owns the schema and its
+ *                                    tables and runs the migrations; `dbRole` then only gets the
+ *                                    rights the migrations grant it (audit: SELECT/INSERT on the
+ *                                    append-only tables, docs/adr/0020)
  * @property {number} healthPort      port of its health endpoint (the gateway serves HTTP there)
  * @property {boolean} [implemented]  true once the app exists and `npm start` should run it
  */
@@ -21,7 +25,14 @@ const SERVICES = Object.freeze(
     { name: 'crm', schema: 'crm', dbRole: 'keyhouse_crm', healthPort: 3102, implemented: true },
     { name: 'listings', schema: 'listings', dbRole: 'keyhouse_listings', healthPort: 3103, implemented: true },
     { name: 'deals-commission', schema: 'deals', dbRole: 'keyhouse_deals', healthPort: 3104, implemented: true },
-    { name: 'audit', schema: 'audit', dbRole: 'keyhouse_audit', healthPort: 3105, implemented: true },
+    {
+      name: 'audit',
+      schema: 'audit',
+      dbRole: 'keyhouse_audit',
+      dbOwnerRole: 'keyhouse_audit_owner',
+      healthPort: 3105,
+      implemented: true,
+    },
   ].map((s) => Object.freeze(s)),
 );
 

@@ -50,6 +50,14 @@ function uuidv7Like(n) {
   return `01900000-${hex.slice(0, 4)}-7${hex.slice(4, 7)}-8${hex.slice(7, 10)}-${hex.slice(10).padStart(12, '0')}`;
 }
 
+/** The runtime URL with the schema owner as user (local trust authentication). */
+function ownerUrl(runtimeUrl) {
+  const url = new URL(runtimeUrl);
+  url.username = 'keyhouse_audit_owner';
+  url.password = '';
+  return url.toString();
+}
+
 async function count(pool, orgId) {
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM audit.audit_entry WHERE org_id = $1`, [orgId]);
   return rows[0].n;
@@ -176,6 +184,8 @@ async function main() {
     LOG_LEVEL: 'warn',
     HEALTH_PORT: '3185',
     AUDIT_CHECKPOINT_EVERY_MS: '3600000',
+    // production mode wants the owner's URL explicitly (docs/adr/0020)
+    AUDIT_MIGRATION_DATABASE_URL: ownerUrl(infraEnv.AUDIT_DATABASE_URL),
   };
   delete env.NODE_OPTIONS;
   const audit = startNode('audit', main, { env, cwd: ROOT, logDir });

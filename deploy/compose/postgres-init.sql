@@ -86,8 +86,24 @@ ALTER ROLE keyhouse_deals IN DATABASE keyhouse SET search_path = deals, public;
 ALTER ROLE keyhouse_deals IN DATABASE keyhouse SET jit = off;
 
 -- audit -----------------------------------------------------------------------------------------
+-- Two roles (docs/adr/0020): keyhouse_audit_owner owns the schema and its tables and runs the
+-- migrations (the service connects as it through AUDIT_MIGRATION_DATABASE_URL, only to migrate);
+-- keyhouse_audit, the runtime role, gets USAGE on the schema and the table rights the migrations
+-- grant (SELECT and INSERT only on the append-only tables). It is not a member of the owner role,
+-- so it cannot SET ROLE to it, disable the triggers or grant itself UPDATE.
+-- Without KEYHOUSE_AUDIT_OWNER_DB_PASSWORD the owner role is created NOLOGIN (and the audit
+-- service cannot migrate until a password is set: ALTER ROLE keyhouse_audit_owner LOGIN PASSWORD ...).
 CREATE ROLE keyhouse_audit LOGIN PASSWORD :'audit_password';
-GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_audit;
-CREATE SCHEMA audit AUTHORIZATION keyhouse_audit;
+\getenv audit_owner_password KEYHOUSE_AUDIT_OWNER_DB_PASSWORD
+\if :{?audit_owner_password}
+CREATE ROLE keyhouse_audit_owner LOGIN PASSWORD :'audit_owner_password';
+\else
+CREATE ROLE keyhouse_audit_owner NOLOGIN;
+\endif
+GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_audit, keyhouse_audit_owner;
+CREATE SCHEMA audit AUTHORIZATION keyhouse_audit_owner;
+GRANT USAGE ON SCHEMA audit TO keyhouse_audit;
 ALTER ROLE keyhouse_audit IN DATABASE keyhouse SET search_path = audit, public;
 ALTER ROLE keyhouse_audit IN DATABASE keyhouse SET jit = off;
+ALTER ROLE keyhouse_audit_owner IN DATABASE keyhouse SET search_path = audit, public;
+ALTER ROLE keyhouse_audit_owner IN DATABASE keyhouse SET jit = off;

@@ -2,7 +2,6 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { AUDIT_CONFIG, type AuditConfig } from './config/audit.config';
-import { InitialAuditSchema1763769600003 } from './database/migrations/1763769600003-initial-audit-schema';
 import { AUDIT_ARCHIVE_QUEUE, AuditArchiveJob } from './modules/archive/audit-archive.job';
 import { AUDIT_CHECKPOINT_QUEUE, AuditCheckpointJob } from './modules/checkpoint/audit-checkpoint.job';
 import { AuditIngestConsumer } from './modules/ingest/audit-ingest.consumer';
@@ -41,7 +40,8 @@ export class AuditAppModule {
           database: {
             url: config.AUDIT_DATABASE_URL,
             schema: config.AUDIT_DATABASE_SCHEMA,
-            migrations: [InitialAuditSchema1763769600003],
+            // migrations run before, as the schema owner (migrateAuditSchema, docs/adr/0020)
+            migrations: [],
           },
           opsToken: config.OPS_TOKEN,
           healthChecks: {

@@ -13,12 +13,40 @@ export const auditEnv = {
    * range). In production a mounted volume that is shipped to write-once storage.
    */
   AUDIT_ARCHIVE_DIR: env.string('var/audit-archive', 'a folder path'),
+  /**
+   * postgres:// URL of the schema's owner role (`keyhouse_audit_owner`, docs/adr/0020), used only
+   * to run the migrations and grant the runtime role its rights. Unset: `AUDIT_DATABASE_URL` with
+   * the user `keyhouse_audit_owner` and no password (the local machine); required in production.
+   */
+  AUDIT_MIGRATION_DATABASE_URL: env.optionalString('a postgres:// URL for the keyhouse_audit_owner role'),
 };
+
+/** Owner role of the audit schema when `AUDIT_MIGRATION_DATABASE_URL` is not set (deploy/services.js). */
+export const AUDIT_OWNER_ROLE = 'keyhouse_audit_owner';
 
 export type AuditConfig = ReturnType<typeof loadAuditConfig>;
 
 export function loadAuditConfig(source: NodeJS.ProcessEnv = process.env) {
-  return loadConfigOrExit(auditEnv, source);
+  const config = loadConfigOrExit(auditEnv, source);
+  if (config.NODE_ENV === 'production' && source.AUDIT_MIGRATION_DATABASE_URL === undefined) {
+    process.stderr.write('Invalid configuration: AUDIT_MIGRATION_DATABASE_URL is missing: expected the schema owner\'s URL in production\n');
+    process.exit(78);
+  }
+  return config;
+}
+
+/** The URL migrations run with: `AUDIT_MIGRATION_DATABASE_URL`, or the runtime URL with the owner role as user. */
+export function auditMigrationUrl(config: Pick<AuditConfig, 'AUDIT_DATABASE_URL' | 'AUDIT_MIGRATION_DATABASE_URL'>): string {
+  if (config.AUDIT_MIGRATION_DATABASE_URL) return config.AUDIT_MIGRATION_DATABASE_URL;
+  const url = new URL(config.AUDIT_DATABASE_URL);
+  url.username = AUDIT_OWNER_ROLE;
+  url.password = '';
+  return url.toString();
+}
+
+/** The runtime role (the user of `AUDIT_DATABASE_URL`), which the migrations grant its rights to. */
+export function auditRuntimeRole(config: Pick<AuditConfig, 'AUDIT_DATABASE_URL'>): string {
+  return decodeURIComponent(new URL(config.AUDIT_DATABASE_URL).username);
 }
 
 export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');

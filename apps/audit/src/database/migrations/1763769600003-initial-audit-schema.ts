@@ -8,10 +8,11 @@ import { outboxAndInboxDdl } from '@keyhouse/platform/messaging';
  * `audit_org_member` (user → teams read model fed by identity events, for managers' team scope);
  * `audit_archive` (append-only record of each retention archive written: seq range, hashes, file).
  *
- * Tamper resistance: a trigger refuses UPDATE, DELETE and TRUNCATE on both append-only tables for
- * every role, and the migration revokes UPDATE, DELETE and TRUNCATE on them from the service's own
- * role (the schema owner, as which migrations run). A superuser or the table owner can still disable
- * the trigger or re-grant; `verify` (hash chain + checkpoints) is what detects such edits.
+ * Tamper resistance: a trigger refuses UPDATE, DELETE and TRUNCATE on the append-only tables for
+ * every role. Migrations run as the schema owner `keyhouse_audit_owner` (docs/adr/0020), which also
+ * revokes UPDATE, DELETE and TRUNCATE from itself here; the runtime role `keyhouse_audit` gets
+ * SELECT and INSERT only (`AUDIT_RUNTIME_GRANTS`). A superuser or the owner can still disable the
+ * trigger or re-grant; `verify` (hash chain + signed external checkpoints) detects such edits.
  */
 export class InitialAuditSchema1763769600003 implements MigrationInterface {
   name = 'InitialAuditSchema1763769600003';

@@ -295,6 +295,29 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       await expect(superuser.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/append-only/);
     });
 
+    it('gives the runtime role no way to lift the protection: it owns nothing, cannot disable the trigger, grant itself UPDATE, or become the owner', async () => {
+      const [owners] = (await superuser.query(
+        `SELECT count(*) FILTER (WHERE tableowner = 'keyhouse_audit') AS runtime, count(*) FILTER (WHERE tableowner = 'keyhouse_audit_owner') AS owner
+           FROM pg_tables WHERE schemaname = 'audit'`,
+      )) as Array<{ runtime: string; owner: string }>;
+      expect(Number(owners.runtime)).toBe(0);
+      expect(Number(owners.owner)).toBeGreaterThanOrEqual(5);
+      await expect(auditRole.query(`ALTER TABLE audit_entry DISABLE TRIGGER USER`)).rejects.toThrow(/must be owner of table audit_entry/);
+      // without the grant option Postgres only warns "no privileges were granted": nothing changes
+      await auditRole.query(`GRANT UPDATE, DELETE ON audit_entry TO keyhouse_audit`).catch(() => undefined);
+      const [rights] = (await superuser.query(
+        `SELECT has_table_privilege('keyhouse_audit', 'audit.audit_entry', 'UPDATE') AS can_update,
+                has_table_privilege('keyhouse_audit', 'audit.audit_entry', 'DELETE') AS can_delete,
+                has_table_privilege('keyhouse_audit', 'audit.audit_entry', 'INSERT') AS can_insert`,
+      )) as Array<Record<string, boolean>>;
+      expect(rights).toEqual({ can_update: false, can_delete: false, can_insert: true });
+      await expect(auditRole.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied for table audit_entry/);
+      await expect(auditRole.query(`DELETE FROM audit_checkpoint`)).rejects.toThrow(/permission denied for table audit_checkpoint/);
+      await expect(auditRole.query(`SET ROLE keyhouse_audit_owner`)).rejects.toThrow(/permission denied to set role/);
+      await expect(auditRole.query(`DROP TABLE audit_entry`)).rejects.toThrow(/must be owner of table audit_entry/);
+      await expect(auditRole.query(`CREATE TABLE audit_shadow (id int)`)).rejects.toThrow(/permission denied for schema audit/);
+    });
+
     it('verify reports ok with the count and head hash of an intact chain', async () => {
       const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: other.accessToken });
       const newest = (await auditLogs(stack.http, other.accessToken, { limit: '1' })).body.items[0];
