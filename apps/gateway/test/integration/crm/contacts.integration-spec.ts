@@ -350,6 +350,8 @@ describe('CRM contacts (through the gateway)', () => {
   describe('privacy', () => {
     it('exports everything held about a person, then erases it keeping an anonymised history', async () => {
       const person = await createContact(stack.http, ava.accessToken, { firstName: 'Eve', lastName: 'Private', email: 'eve@example.test', phone: uniquePhone() });
+      const earlier = await createContact(stack.http, ava.accessToken, { firstName: 'Evelyn', lastName: 'Privat', email: 'eve.old@example.test' });
+      await stack.http.post(`/v1/contacts/${person.id}/merge`, { sourceId: earlier.id }, { token: ava.accessToken });
       await stack.http.post(`/v1/contacts/${person.id}/notes`, { body: 'Lives at 12 Elm St' }, { token: ava.accessToken });
       expect((await stack.http.get(`/v1/contacts/${person.id}/data-export`, { token: ava.accessToken })).status).toBe(403);
       expect((await stack.http.get(`/v1/contacts/${person.id}/data-export`, { token: otherOrgOwner.accessToken })).status).toBe(404);
@@ -358,6 +360,7 @@ describe('CRM contacts (through the gateway)', () => {
       });
       expect(exported.status).toBe(200);
       expect(exported.body.contact.email).toBe('eve@example.test');
+      expect((exported.body as unknown as { mergedContacts: ContactJson[] }).mergedContacts.map((c) => c.email)).toEqual(['eve.old@example.test']);
       expect(exported.body.notes.map((n) => n.body)).toEqual(['Lives at 12 Elm St']);
       expect(exported.body.timeline.length).toBeGreaterThan(0);
       expect((await stack.http.post(`/v1/contacts/${person.id}/erase`, {}, { token: manager.accessToken })).status).toBe(403);

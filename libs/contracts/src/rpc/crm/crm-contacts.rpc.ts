@@ -464,6 +464,8 @@ export interface CrmPondClaimRequest {
 export interface CrmContactDataExport {
   exportedAt: string;
   contact: CrmContactView;
+  /** Contacts merged into this one (the same person's earlier records). */
+  mergedContacts: CrmContactView[];
   notes: CrmContactNoteView[];
   timeline: CrmTimelineEntry[];
   formSubmissions: Array<{ id: string; formType: string; answers: Record<string, unknown>; utm: Record<string, unknown>; source: string | null; consent: Record<string, unknown>; receivedAt: string }>;
