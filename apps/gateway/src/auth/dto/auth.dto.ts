@@ -5,37 +5,37 @@ import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, Length, Matches, 
 const PASSWORD_MAX = 128;
 
 export class RegisterDto {
-  @ApiProperty({ example: 'Evergreen Realty', maxLength: 200 })
+  @ApiProperty({ type: String, example: 'Evergreen Realty', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   organizationName: string;
 
-  @ApiProperty({ example: 'Dana Owner', maxLength: 200 })
+  @ApiProperty({ type: String, example: 'Dana Owner', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ example: 'dana@evergreen.example', maxLength: 254 })
+  @ApiProperty({ type: String, example: 'dana@evergreen.example', maxLength: 254 })
   @IsEmail()
   @MaxLength(254)
   email: string;
 
-  @ApiProperty({ minLength: 8, maxLength: PASSWORD_MAX, description: '8 to 128 characters, not a common password' })
+  @ApiProperty({ type: String, minLength: 8, maxLength: PASSWORD_MAX, description: '8 to 128 characters, not a common password' })
   @IsString()
   @MaxLength(PASSWORD_MAX * 4)
   password: string;
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'dana@evergreen.example' })
+  @ApiProperty({ type: String, example: 'dana@evergreen.example' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(254)
   email: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: String })
   @IsString()
   @IsNotEmpty()
   @MaxLength(PASSWORD_MAX * 4)
@@ -43,13 +43,13 @@ export class LoginDto {
 }
 
 export class MfaVerifyDto {
-  @ApiProperty({ description: 'The `mfaToken` returned by login' })
+  @ApiProperty({ type: String, description: 'The `mfaToken` returned by login' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   mfaToken: string;
 
-  @ApiProperty({ example: '123456', description: 'A six-digit TOTP code or a recovery code' })
+  @ApiProperty({ type: String, example: '123456', description: 'A six-digit TOTP code or a recovery code' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
@@ -57,7 +57,7 @@ export class MfaVerifyDto {
 }
 
 export class RefreshDto {
-  @ApiProperty()
+  @ApiProperty({ type: String })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -65,7 +65,7 @@ export class RefreshDto {
 }
 
 export class LogoutDto {
-  @ApiPropertyOptional({ description: 'Ends this refresh token’s session; without it, the session of the access token' })
+  @ApiPropertyOptional({ type: String, description: 'Ends this refresh token’s session; without it, the session of the access token' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -73,45 +73,45 @@ export class LogoutDto {
 }
 
 export class PasswordResetRequestDto {
-  @ApiProperty({ example: 'dana@evergreen.example' })
+  @ApiProperty({ type: String, example: 'dana@evergreen.example' })
   @IsEmail()
   @MaxLength(254)
   email: string;
 }
 
 export class PasswordResetConfirmDto {
-  @ApiProperty({ description: 'Token from the reset or invitation email' })
+  @ApiProperty({ type: String, description: 'Token from the reset or invitation email' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   token: string;
 
-  @ApiProperty({ minLength: 8, maxLength: PASSWORD_MAX })
+  @ApiProperty({ type: String, minLength: 8, maxLength: PASSWORD_MAX })
   @IsString()
   @MaxLength(PASSWORD_MAX * 4)
   newPassword: string;
 }
 
 export class PasswordChangeDto {
-  @ApiProperty()
+  @ApiProperty({ type: String })
   @IsString()
   @IsNotEmpty()
   @MaxLength(PASSWORD_MAX * 4)
   currentPassword: string;
 
-  @ApiProperty({ minLength: 8, maxLength: PASSWORD_MAX })
+  @ApiProperty({ type: String, minLength: 8, maxLength: PASSWORD_MAX })
   @IsString()
   @MaxLength(PASSWORD_MAX * 4)
   newPassword: string;
 
-  @ApiPropertyOptional({ default: true, description: 'End every other session of this user' })
+  @ApiPropertyOptional({ type: Boolean, default: true, description: 'End every other session of this user' })
   @IsOptional()
   @IsBoolean()
   logoutOtherSessions?: boolean;
 }
 
 export class EmailVerifyDto {
-  @ApiProperty()
+  @ApiProperty({ type: String })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -119,7 +119,7 @@ export class EmailVerifyDto {
 }
 
 export class MfaCodeDto {
-  @ApiProperty({ example: '123456', description: 'A current six-digit TOTP code' })
+  @ApiProperty({ type: String, example: '123456', description: 'A current six-digit TOTP code' })
   @IsString()
   @Length(6, 6)
   @Matches(/^\d{6}$/, { message: 'code must be six digits' })
@@ -127,22 +127,22 @@ export class MfaCodeDto {
 }
 
 export class TokenPairDto {
-  @ApiProperty() accessToken: string;
-  @ApiProperty() refreshToken: string;
-  @ApiProperty({ description: 'Access token lifetime in seconds', example: 900 }) expiresIn: number;
+  @ApiProperty({ type: String }) accessToken: string;
+  @ApiProperty({ type: String }) refreshToken: string;
+  @ApiProperty({ type: Number, description: 'Access token lifetime in seconds', example: 900 }) expiresIn: number;
   @ApiProperty({ enum: ['Bearer'] }) tokenType: 'Bearer';
-  @ApiPropertyOptional({ description: 'Set when 2FA enrolment is required before the tokens carry permissions' })
+  @ApiPropertyOptional({ type: Boolean, description: 'Set when 2FA enrolment is required before the tokens carry permissions' })
   mfaEnrollmentRequired?: boolean;
 }
 
 export class MfaChallengeDto {
   @ApiProperty({ enum: [true] }) mfaRequired: true;
-  @ApiProperty({ description: 'Exchange with a TOTP code at POST /v1/auth/mfa/verify within 5 minutes' }) mfaToken: string;
+  @ApiProperty({ type: String, description: 'Exchange with a TOTP code at POST /v1/auth/mfa/verify within 5 minutes' }) mfaToken: string;
 }
 
 export class MfaEnrollmentDto {
-  @ApiProperty({ description: 'Base32 TOTP secret, shown once' }) secret: string;
-  @ApiProperty({ example: 'otpauth://totp/Keyhouse:dana%40evergreen.example?secret=...' }) otpauthUri: string;
+  @ApiProperty({ type: String, description: 'Base32 TOTP secret, shown once' }) secret: string;
+  @ApiProperty({ type: String, example: 'otpauth://totp/Keyhouse:dana%40evergreen.example?secret=...' }) otpauthUri: string;
 }
 
 export class RecoveryCodesDto {

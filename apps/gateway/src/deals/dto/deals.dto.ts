@@ -40,29 +40,29 @@ const STAGE_KEY = /^[a-z][a-z0-9_-]{0,39}$/;
 export class TransactionParticipantDto {
   @ApiProperty({ enum: ['buy', 'list', 'both'] }) @IsIn(['buy', 'list', 'both']) side: 'buy' | 'list' | 'both';
   @ApiProperty({ enum: TRANSACTION_PARTICIPANT_ROLES }) @IsIn(TRANSACTION_PARTICIPANT_ROLES) role: TransactionParticipantRole;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() contactId?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() userId?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(200) name?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(200) company?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'E.164' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() contactId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() userId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(200) name?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(200) company?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'E.164' })
   @IsOptional()
   @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be an E.164 number such as +12065550100' })
   phone?: string | null;
 }
 
 export class TransactionKeyDatesDto {
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) depositDue?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) inspection?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) appraisal?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) financingContingency?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) finalWalkThrough?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closing?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) depositDue?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) inspection?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) appraisal?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) financingContingency?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) finalWalkThrough?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closing?: string | null;
 }
 
 export class TeamShareDto {
-  @ApiProperty() @IsUUID() agentId: string;
-  @ApiProperty({ minimum: 1, maximum: 10000, description: 'Share of the agent amount in basis points; shares sum to 10000' })
+  @ApiProperty({ type: String, format: 'uuid' }) @IsUUID() agentId: string;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10000, description: 'Share of the agent amount in basis points; shares sum to 10000' })
   @IsInt()
   @Min(1)
   @Max(10_000)
@@ -70,10 +70,10 @@ export class TeamShareDto {
 }
 
 export class CreateTransactionDto {
-  @ApiPropertyOptional({ nullable: true, description: 'Listing (property) id' }) @IsOptional() @IsUUID() propertyId?: string | null;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) buyerContactIds?: string[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) sellerContactIds?: string[];
-  @ApiPropertyOptional({ description: 'Agent on the deal; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Listing (property) id' }) @IsOptional() @IsUUID() propertyId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) buyerContactIds?: string[];
+  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) sellerContactIds?: string[];
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Agent on the deal; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
   @ApiPropertyOptional({ type: [TeamShareDto], description: 'Team split of the agent amount' })
   @IsOptional()
   @IsArray()
@@ -82,12 +82,12 @@ export class CreateTransactionDto {
   @Type(() => TeamShareDto)
   team?: TeamShareDto[];
   @ApiProperty({ enum: TRANSACTION_SIDES }) @IsIn(TRANSACTION_SIDES) side: TransactionSide;
-  @ApiProperty({ description: 'Price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
-  @ApiPropertyOptional({ description: 'Defaults to the organization’s default pipeline' }) @IsOptional() @IsUUID() pipelineId?: string;
-  @ApiPropertyOptional({ description: 'Stage key; defaults to the first stage' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
-  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'Percent; defaults to the stage’s' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
-  @ApiPropertyOptional({ nullable: true, description: 'Commission plan override' }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
+  @ApiProperty({ type: 'integer', description: 'Price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Defaults to the organization’s default pipeline' }) @IsOptional() @IsUUID() pipelineId?: string;
+  @ApiPropertyOptional({ type: String, description: 'Stage key; defaults to the first stage' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 100, description: 'Percent; defaults to the stage’s' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Commission plan override' }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
   @ApiPropertyOptional({ type: [TransactionParticipantDto] })
   @IsOptional()
   @IsArray()
@@ -96,16 +96,16 @@ export class CreateTransactionDto {
   @Type(() => TransactionParticipantDto)
   participants?: TransactionParticipantDto[];
   @ApiPropertyOptional({ type: TransactionKeyDatesDto }) @IsOptional() @ValidateNested() @Type(() => TransactionKeyDatesDto) keyDates?: TransactionKeyDatesDto;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
-  @ApiPropertyOptional({ description: 'Final price in cents; required for a won stage' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
-  @ApiPropertyOptional({ description: 'Close date; required for a won stage' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
+  @ApiPropertyOptional({ type: 'integer', description: 'Final price in cents; required for a won stage' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Close date; required for a won stage' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
 }
 
 export class UpdateTransactionDto {
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() propertyId?: string | null;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) buyerContactIds?: string[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) sellerContactIds?: string[];
-  @ApiPropertyOptional() @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() propertyId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) buyerContactIds?: string[];
+  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) sellerContactIds?: string[];
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() agentId?: string;
   @ApiPropertyOptional({ type: [TeamShareDto] })
   @IsOptional()
   @IsArray()
@@ -114,12 +114,12 @@ export class UpdateTransactionDto {
   @Type(() => TeamShareDto)
   team?: TeamShareDto[];
   @ApiPropertyOptional({ enum: TRANSACTION_SIDES }) @IsOptional() @IsIn(TRANSACTION_SIDES) side?: TransactionSide;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) price?: number;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() pipelineId?: string;
-  @ApiPropertyOptional({ description: 'Stage key; a won stage needs closePrice and closeDate' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) price?: number;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pipelineId?: string;
+  @ApiPropertyOptional({ type: String, description: 'Stage key; a won stage needs closePrice and closeDate' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
   @ApiPropertyOptional({ type: [TransactionParticipantDto] })
   @IsOptional()
   @IsArray()
@@ -132,37 +132,37 @@ export class UpdateTransactionDto {
   @ValidateNested()
   @Type(() => TransactionKeyDatesDto)
   keyDates?: TransactionKeyDatesDto;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
-  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
+  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
 }
 
 export class ListTransactionsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsUUID() agentId?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(STAGE_KEY) stage?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() pipelineId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pipelineId?: string;
   @ApiPropertyOptional({ enum: TRANSACTION_SIDES }) @IsOptional() @IsIn(TRANSACTION_SIDES) side?: TransactionSide;
   @ApiPropertyOptional({ enum: ['open', 'won', 'lost'] }) @IsOptional() @IsIn(['open', 'won', 'lost']) status?: 'open' | 'won' | 'lost';
-  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseFrom?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseTo?: string;
-  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMin?: number;
-  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMax?: number;
+  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseFrom?: string;
+  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseTo?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMin?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMax?: number;
 }
 
 export class AgentTransactionsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
   @ApiPropertyOptional({ enum: ['open', 'won', 'lost'] }) @IsOptional() @IsIn(['open', 'won', 'lost']) status?: 'open' | 'won' | 'lost';
 }
 
 export class PipelineStageDto {
-  @ApiProperty() @Matches(STAGE_KEY) key: string;
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(80) name: string;
-  @ApiProperty({ minimum: 0, maximum: 100 }) @IsInt() @Min(0) @Max(100) probability: number;
+  @ApiProperty({ type: String }) @Matches(STAGE_KEY) key: string;
+  @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(80) name: string;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 100 }) @IsInt() @Min(0) @Max(100) probability: number;
   @ApiProperty({ enum: ['open', 'won', 'lost'] }) @IsIn(['open', 'won', 'lost']) outcome: 'open' | 'won' | 'lost';
 }
 
 export class CreatePipelineDto {
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(100) name: string;
+  @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(100) name: string;
   @ApiProperty({ type: [PipelineStageDto] })
   @IsArray()
   @ArrayMinSize(2)
@@ -170,29 +170,29 @@ export class CreatePipelineDto {
   @ValidateNested({ each: true })
   @Type(() => PipelineStageDto)
   stages: PipelineStageDto[];
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() isDefault?: boolean;
+  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() isDefault?: boolean;
 }
 
 export class CommissionTierDto {
-  @ApiProperty({ description: 'Year-to-date GCI in cents from which this split applies' }) @IsInt() @Min(0) @Max(MAX_CENTS) thresholdCents: number;
-  @ApiProperty({ minimum: 0, maximum: 10000 }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
+  @ApiProperty({ type: 'integer', description: 'Year-to-date GCI in cents from which this split applies' }) @IsInt() @Min(0) @Max(MAX_CENTS) thresholdCents: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10000 }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
 }
 
 export class CommissionPlanTermsDto {
-  @ApiPropertyOptional({ nullable: true, description: 'Gross commission rate of the price in basis points; or flatFeeCents' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Gross commission rate of the price in basis points; or flatFeeCents' })
   @ValidateIf((dto: CommissionPlanTermsDto) => dto.grossRateBps !== null && dto.grossRateBps !== undefined)
   @IsInt()
   @Min(0)
   @Max(10_000)
   grossRateBps?: number | null;
-  @ApiPropertyOptional({ nullable: true, description: 'Flat gross commission in cents; or grossRateBps' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Flat gross commission in cents; or grossRateBps' })
   @ValidateIf((dto: CommissionPlanTermsDto) => dto.flatFeeCents !== null && dto.flatFeeCents !== undefined)
   @IsInt()
   @Min(0)
   @Max(MAX_CENTS)
   flatFeeCents?: number | null;
-  @ApiProperty({ minimum: 0, maximum: 10000, description: 'Agent share of the net commission in basis points' }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
-  @ApiPropertyOptional({ default: 0, description: 'Fee per transaction from the agent share to the brokerage, in cents' })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10000, description: 'Agent share of the net commission in basis points' }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
+  @ApiPropertyOptional({ type: 'integer', default: 0, description: 'Fee per transaction from the agent share to the brokerage, in cents' })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -205,35 +205,35 @@ export class CommissionPlanTermsDto {
   @ValidateNested({ each: true })
   @Type(() => CommissionTierDto)
   tiers?: CommissionTierDto[];
-  @ApiPropertyOptional({ nullable: true, description: 'Annual cap on the brokerage share in cents' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Annual cap on the brokerage share in cents' })
   @ValidateIf((dto: CommissionPlanTermsDto) => dto.annualCapCents !== null && dto.annualCapCents !== undefined)
   @IsInt()
   @Min(0)
   @Max(MAX_CENTS)
   annualCapCents?: number | null;
-  @ApiPropertyOptional({ default: 0, description: 'Referral fee off the top, basis points' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 0, description: 'Referral fee off the top, basis points' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
 }
 
 export class CreateCommissionPlanDto extends CommissionPlanTermsDto {
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(100) name: string;
+  @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(100) name: string;
 }
 
 export class UpdateCommissionPlanDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) name?: string;
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) name?: string;
+  @ApiPropertyOptional({ type: 'integer', nullable: true })
   @ValidateIf((dto: UpdateCommissionPlanDto) => dto.grossRateBps !== null && dto.grossRateBps !== undefined)
   @IsInt()
   @Min(0)
   @Max(10_000)
   grossRateBps?: number | null;
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true })
   @ValidateIf((dto: UpdateCommissionPlanDto) => dto.flatFeeCents !== null && dto.flatFeeCents !== undefined)
   @IsInt()
   @Min(0)
   @Max(MAX_CENTS)
   flatFeeCents?: number | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(10_000) agentSplitBps?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) transactionFeeCents?: number;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) agentSplitBps?: number;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) transactionFeeCents?: number;
   @ApiPropertyOptional({ type: [CommissionTierDto] })
   @IsOptional()
   @IsArray()
@@ -241,25 +241,25 @@ export class UpdateCommissionPlanDto {
   @ValidateNested({ each: true })
   @Type(() => CommissionTierDto)
   tiers?: CommissionTierDto[];
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true })
   @ValidateIf((dto: UpdateCommissionPlanDto) => dto.annualCapCents !== null && dto.annualCapCents !== undefined)
   @IsInt()
   @Min(0)
   @Max(MAX_CENTS)
   annualCapCents?: number | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
 }
 
 export class SetAgentCommissionPlanDto {
-  @ApiProperty() @IsUUID() planId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) @IsUUID() planId: string;
 }
 
 export class CommissionWhatIfDto {
-  @ApiProperty({ description: 'Hypothetical close price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
-  @ApiPropertyOptional({ description: 'Whose year-to-date figures apply; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
-  @ApiPropertyOptional({ description: 'A stored plan; or `plan`; else the agent’s plan' }) @IsOptional() @IsUUID() planId?: string;
+  @ApiProperty({ type: 'integer', description: 'Hypothetical close price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Whose year-to-date figures apply; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'A stored plan; or `plan`; else the agent’s plan' }) @IsOptional() @IsUUID() planId?: string;
   @ApiPropertyOptional({ type: CommissionPlanTermsDto }) @IsOptional() @ValidateNested() @Type(() => CommissionPlanTermsDto) plan?: CommissionPlanTermsDto;
-  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
   @ApiPropertyOptional({ type: [TeamShareDto] })
   @IsOptional()
   @IsArray()
@@ -270,15 +270,15 @@ export class CommissionWhatIfDto {
 }
 
 export class StatementQueryDto {
-  @ApiPropertyOptional({ description: 'A past version; the current one by default' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) version?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'A past version; the current one by default' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) version?: number;
 }
 
 export class CommissionReportQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsUUID() agentId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
-  @ApiPropertyOptional({ example: '2026-11' }) @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' }) month?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) from?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) to?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
+  @ApiPropertyOptional({ type: String, example: '2026-11' }) @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' }) month?: string;
+  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) from?: string;
+  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) to?: string;
   @ApiPropertyOptional({ enum: ['json', 'csv', 'pdf'] }) @IsOptional() @IsIn(['json', 'csv', 'pdf']) format?: 'json' | 'csv' | 'pdf';
 }
 
@@ -286,11 +286,11 @@ export class TimelineQueryDto extends PageQueryDto {}
 
 
 export class CreateOfferDto {
-  @ApiProperty({ description: 'The transaction the offer is recorded on (its propertyId is the listing)' }) @IsUUID() transactionId: string;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() buyerContactId?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(200) buyerName?: string | null;
-  @ApiProperty({ description: 'cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) amount: number;
-  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) earnestMoney?: number;
+  @ApiProperty({ type: String, format: 'uuid', description: 'The transaction the offer is recorded on (its propertyId is the listing)' }) @IsUUID() transactionId: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() buyerContactId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(200) buyerName?: string | null;
+  @ApiProperty({ type: 'integer', description: 'cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) amount: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) earnestMoney?: number;
   @ApiProperty({ enum: OFFER_FINANCING_TYPES }) @IsIn(OFFER_FINANCING_TYPES) financingType: TransactionOfferFinancing;
   @ApiPropertyOptional({ type: [String], example: ['inspection', 'appraisal', 'financing'] })
   @IsOptional()
@@ -299,7 +299,7 @@ export class CreateOfferDto {
   @IsString({ each: true })
   @MaxLength(100, { each: true })
   contingencies?: string[];
-  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
 }
 
 export class UpdateOfferDto {
@@ -307,14 +307,14 @@ export class UpdateOfferDto {
   @IsOptional()
   @IsIn(['countered', 'rejected', 'withdrawn'])
   status?: 'countered' | 'rejected' | 'withdrawn';
-  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) amount?: number;
-  @ApiPropertyOptional({ description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) earnestMoney?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) amount?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) earnestMoney?: number;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(100, { each: true }) contingencies?: string[];
-  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
 }
 
 export class ListOffersQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsUUID() propertyId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() transactionId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() propertyId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() transactionId?: string;
   @ApiPropertyOptional({ enum: OFFER_STATUSES }) @IsOptional() @IsIn(OFFER_STATUSES) status?: (typeof OFFER_STATUSES)[number];
 }

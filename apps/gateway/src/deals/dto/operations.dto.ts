@@ -26,7 +26,7 @@ const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const DATE_MESSAGE = 'must be a date YYYY-MM-DD';
 
 export class DeadlineRuleDto {
-  @ApiProperty({ minimum: 0, maximum: 365, description: 'Days after the acceptance date' }) @IsInt() @Min(0) @Max(365) days: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 365, description: 'Days after the acceptance date' }) @IsInt() @Min(0) @Max(365) days: number;
   @ApiProperty({ enum: ['calendar', 'business'] }) @IsIn(['calendar', 'business']) count: 'calendar' | 'business';
 }
 
@@ -40,17 +40,17 @@ export class DeadlineRulesDto {
 }
 
 export class UpdateDealSettingsDto {
-  @ApiPropertyOptional({ example: 'America/Los_Angeles', description: 'IANA time zone of the organization’s calendar' })
+  @ApiPropertyOptional({ type: String, example: 'America/Los_Angeles', description: 'IANA time zone of the organization’s calendar' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   timeZone?: string;
   @ApiPropertyOptional({ type: DeadlineRulesDto, description: 'Merged per key date' }) @IsOptional() @ValidateNested() @Type(() => DeadlineRulesDto) deadlines?: DeadlineRulesDto;
-  @ApiPropertyOptional({ description: 'Move a calendar-day deadline off weekends and holidays to the next business day' })
+  @ApiPropertyOptional({ type: Boolean, description: 'Move a calendar-day deadline off weekends and holidays to the next business day' })
   @IsOptional()
   @IsBoolean()
   rollToBusinessDay?: boolean;
-  @ApiPropertyOptional({ type: [String], example: ['2026-11-26', '2026-12-25'], description: 'Replaces the holiday list' })
+  @ApiPropertyOptional({ format: 'date', type: [String], example: ['2026-11-26', '2026-12-25'], description: 'Replaces the holiday list' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(200)
@@ -67,28 +67,28 @@ export class UpdateDealSettingsDto {
 }
 
 export class UpdateKeyDateDto {
-  @ApiProperty({ description: 'Mark the key date done (true) or open again (false)' }) @IsBoolean() done: boolean;
+  @ApiProperty({ type: Boolean, description: 'Mark the key date done (true) or open again (false)' }) @IsBoolean() done: boolean;
 }
 
 export class InvoiceLineItemDto {
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(500) description: string;
-  @ApiProperty({ minimum: 1 }) @IsInt() @Min(1) @Max(1_000_000) quantity: number;
-  @ApiProperty({ description: 'Cents per unit' }) @IsInt() @Min(0) @Max(MAX_CENTS) unitAmount: number;
+  @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(500) description: string;
+  @ApiProperty({ type: 'integer', minimum: 1 }) @IsInt() @Min(1) @Max(1_000_000) quantity: number;
+  @ApiProperty({ type: 'integer', description: 'Cents per unit' }) @IsInt() @Min(0) @Max(MAX_CENTS) unitAmount: number;
 }
 
 export class InvoiceBillToDto {
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(200) name: string;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(200) company?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() contactId?: string | null;
+  @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(200) company?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() contactId?: string | null;
 }
 
 export class CreateInvoiceDto {
-  @ApiPropertyOptional({ nullable: true, description: 'The transaction invoiced (required below org scope)' }) @IsOptional() @IsUUID() transactionId?: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'Agent concerned; defaults to the transaction’s agent' }) @IsOptional() @IsUUID() agentId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The transaction invoiced (required below org scope)' }) @IsOptional() @IsUUID() transactionId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Agent concerned; defaults to the transaction’s agent' }) @IsOptional() @IsUUID() agentId?: string | null;
   @ApiProperty({ type: InvoiceBillToDto }) @ValidateNested() @Type(() => InvoiceBillToDto) billTo: InvoiceBillToDto;
-  @ApiPropertyOptional({ description: 'Defaults to today in the organization’s time zone' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
-  @ApiProperty() @Matches(DATE, { message: DATE_MESSAGE }) dueDate: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Defaults to today in the organization’s time zone' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
+  @ApiProperty({ type: String, format: 'date' }) @Matches(DATE, { message: DATE_MESSAGE }) dueDate: string;
   @ApiProperty({ type: [InvoiceLineItemDto] })
   @IsArray()
   @ArrayMinSize(1)
@@ -96,13 +96,13 @@ export class CreateInvoiceDto {
   @ValidateNested({ each: true })
   @Type(() => InvoiceLineItemDto)
   lineItems: InvoiceLineItemDto[];
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(5000) notes?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(5000) notes?: string | null;
 }
 
 export class UpdateInvoiceDto {
   @ApiPropertyOptional({ type: InvoiceBillToDto }) @IsOptional() @ValidateNested() @Type(() => InvoiceBillToDto) billTo?: InvoiceBillToDto;
-  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) dueDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) dueDate?: string;
   @ApiPropertyOptional({ type: [InvoiceLineItemDto], description: 'Replaces the lines' })
   @IsOptional()
   @IsArray()
@@ -111,18 +111,18 @@ export class UpdateInvoiceDto {
   @ValidateNested({ each: true })
   @Type(() => InvoiceLineItemDto)
   lineItems?: InvoiceLineItemDto[];
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(5000) notes?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(5000) notes?: string | null;
 }
 
 export class ListInvoicesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: INVOICE_STATUSES }) @IsOptional() @IsIn(INVOICE_STATUSES) status?: InvoiceStatus;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() transactionId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() transactionId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() agentId?: string;
 }
 
 export class CreatePaymentDto {
-  @ApiProperty({ description: 'Cents; at most the balance' }) @IsInt() @Min(1) @Max(MAX_CENTS) amount: number;
-  @ApiProperty({ description: 'Date received' }) @Matches(DATE, { message: DATE_MESSAGE }) paidOn: string;
+  @ApiProperty({ type: 'integer', description: 'Cents; at most the balance' }) @IsInt() @Min(1) @Max(MAX_CENTS) amount: number;
+  @ApiProperty({ type: String, format: 'date', description: 'Date received' }) @Matches(DATE, { message: DATE_MESSAGE }) paidOn: string;
   @ApiProperty({ enum: PAYMENT_METHODS }) @IsIn(PAYMENT_METHODS) method: InvoicePaymentMethod;
-  @ApiPropertyOptional({ nullable: true, description: 'Check number, wire reference, ...' }) @IsOptional() @IsString() @MaxLength(200) reference?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Check number, wire reference, ...' }) @IsOptional() @IsString() @MaxLength(200) reference?: string | null;
 }

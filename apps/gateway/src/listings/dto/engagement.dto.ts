@@ -5,7 +5,7 @@ import { PageQueryDto } from '../../users/dto/users.dto';
 import { GeoJsonAreaDto, PropertyFiltersQueryDto } from './property.dto';
 
 export class RecordViewDto {
-  @ApiProperty({ format: 'uuid', description: 'CRM contact who viewed the listing' }) @IsUUID() contactId: string;
+  @ApiProperty({ type: String, format: 'uuid', description: 'CRM contact who viewed the listing' }) @IsUUID() contactId: string;
   @ApiProperty({ enum: ['website', 'portal', 'agent'] }) @IsIn(['website', 'portal', 'agent']) source: 'website' | 'portal' | 'agent';
 }
 
@@ -14,17 +14,17 @@ export class PutInterestDto {
   @IsIn(['Favorite', 'Possibility', 'Discard'])
   preference: 'Favorite' | 'Possibility' | 'Discard';
 
-  @ApiPropertyOptional({ maxLength: 2000, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(2000) note?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(2000) note?: string | null;
 }
 
 export class ListInterestsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Interest of one contact (or give propertyId)' }) @IsOptional() @IsUUID() contactId?: string;
-  @ApiPropertyOptional({ format: 'uuid', description: 'Interest in one listing (or give contactId)' }) @IsOptional() @IsUUID() propertyId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Interest of one contact (or give propertyId)' }) @IsOptional() @IsUUID() contactId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Interest in one listing (or give contactId)' }) @IsOptional() @IsUUID() propertyId?: string;
 }
 
 export class CreateSavedSearchDto {
-  @ApiProperty({ format: 'uuid' }) @IsUUID() contactId: string;
-  @ApiProperty({ maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty({ type: String, format: 'uuid' }) @IsUUID() contactId: string;
+  @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
   @ApiProperty({ type: PropertyFiltersQueryDto, description: 'The list filters (prices in cents)' })
   @IsObject()
   @ValidateNested()
@@ -34,23 +34,23 @@ export class CreateSavedSearchDto {
 }
 
 export class ListSavedSearchesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() contactId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() contactId?: string;
 }
 
 export class PropertyViewRecordedDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) propertyId: string;
-  @ApiProperty({ format: 'uuid' }) contactId: string;
-  @ApiProperty() source: string;
-  @ApiProperty({ format: 'date-time' }) viewedAt: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, format: 'uuid' }) propertyId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) contactId: string;
+  @ApiProperty({ type: String }) source: string;
+  @ApiProperty({ type: String, format: 'date-time' }) viewedAt: string;
 }
 
 export class ContactListingViewDto {
-  @ApiProperty({ format: 'uuid' }) contactId: string;
-  @ApiProperty({ format: 'uuid' }) propertyId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) contactId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) propertyId: string;
   @ApiProperty({ enum: ['Favorite', 'Possibility', 'Discard'] }) preference: string;
   @ApiProperty({ nullable: true, type: String }) note: string | null;
-  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
 
 export class ContactListingPageDto {
@@ -59,13 +59,13 @@ export class ContactListingPageDto {
 }
 
 export class SavedSearchViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) contactId: string;
-  @ApiProperty() name: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, format: 'uuid' }) contactId: string;
+  @ApiProperty({ type: String }) name: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) filters: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) geometry: Record<string, unknown> | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) createdBy: string | null;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
 }
 
 export class SavedSearchPageDto {
@@ -74,12 +74,12 @@ export class SavedSearchPageDto {
 }
 
 export class ShareListingDto {
-  @ApiProperty({ format: 'uuid', description: 'CRM contact to share the listing with (one the caller can read)' }) @IsUUID() contactId: string;
+  @ApiProperty({ type: String, format: 'uuid', description: 'CRM contact to share the listing with (one the caller can read)' }) @IsUUID() contactId: string;
 }
 
 export class ListingShareViewDto {
-  @ApiProperty({ format: 'uuid' }) propertyId: string;
-  @ApiProperty({ format: 'uuid' }) contactId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) propertyId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) contactId: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'User who shared it' }) sharedBy: string | null;
-  @ApiProperty({ format: 'date-time' }) sharedAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) sharedAt: string;
 }

@@ -2,37 +2,37 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 
 export class CreateMlsSourceDto {
-  @ApiProperty({ maxLength: 200, example: 'NWMLS' }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty({ type: String, maxLength: 200, example: 'NWMLS' }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
 
-  @ApiProperty({ example: 'https://api.mls.example/reso/odata', description: 'RESO Web API service root; `Property` is requested below it' })
+  @ApiProperty({ type: String, example: 'https://api.mls.example/reso/odata', description: 'RESO Web API service root; `Property` is requested below it' })
   @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   baseUrl: string;
 
-  @ApiProperty({ description: 'Bearer token for the MLS; stored encrypted, never returned' }) @IsString() @IsNotEmpty() @MaxLength(4000) accessToken: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200, description: '$top of each page' }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1440, default: 15, description: 'Minutes between pulls' }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
+  @ApiProperty({ type: String, description: 'Bearer token for the MLS; stored encrypted, never returned' }) @IsString() @IsNotEmpty() @MaxLength(4000) accessToken: string;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 200, description: '$top of each page' }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440, default: 15, description: 'Minutes between pulls' }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
 }
 
 /** Changes to an MLS source; every field optional. */
 export class UpdateMlsSourceDto {
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
 
-  @ApiPropertyOptional({ description: 'RESO Web API service root; a new root clears the high-water mark (the next pull starts from the beginning)' })
+  @ApiPropertyOptional({ type: String, description: 'RESO Web API service root; a new root clears the high-water mark (the next pull starts from the beginning)' })
   @IsOptional()
   @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   baseUrl?: string;
 
-  @ApiPropertyOptional({ description: 'New bearer token; stored encrypted under the active key, never returned' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(4000) accessToken?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000 }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1440 }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
-  @ApiPropertyOptional({ description: 'false stops scheduled and manual pulls' }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ type: String, description: 'New bearer token; stored encrypted under the active key, never returned' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(4000) accessToken?: string;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000 }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440 }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
+  @ApiPropertyOptional({ type: Boolean, description: 'false stops scheduled and manual pulls' }) @IsOptional() @IsBoolean() enabled?: boolean;
 }
 
 /** `{ "value": [ RESO Property records in PascalCase ] }` as an OData response carries them. */
 export class MlsWebhookDto {
-  @ApiPropertyOptional({ name: '@odata.context' }) @IsOptional() @IsString() @MaxLength(2000) '@odata.context'?: string;
+  @ApiPropertyOptional({ type: String, name: '@odata.context' }) @IsOptional() @IsString() @MaxLength(2000) '@odata.context'?: string;
 
   @ApiProperty({
     type: 'array',
@@ -48,14 +48,14 @@ export class MlsWebhookDto {
 }
 
 export class MlsSourceViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() name: string;
-  @ApiProperty() baseUrl: string;
-  @ApiProperty() pageSize: number;
-  @ApiProperty() intervalMinutes: number;
-  @ApiProperty() enabled: boolean;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String }) name: string;
+  @ApiProperty({ type: String }) baseUrl: string;
+  @ApiProperty({ type: Number }) pageSize: number;
+  @ApiProperty({ type: Number }) intervalMinutes: number;
+  @ApiProperty({ type: Boolean }) enabled: boolean;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Largest ModificationTimestamp pulled' }) highWaterMark: string | null;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
 }
 
 export class MlsSourcePageDto {
@@ -64,18 +64,18 @@ export class MlsSourcePageDto {
 }
 
 export class MlsSyncRunViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) sourceId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, format: 'uuid' }) sourceId: string;
   @ApiProperty({ enum: ['running', 'succeeded', 'failed'] }) status: string;
-  @ApiProperty() pages: number;
-  @ApiProperty() fetched: number;
-  @ApiProperty() created: number;
-  @ApiProperty() updated: number;
-  @ApiProperty() unchanged: number;
-  @ApiProperty() removed: number;
-  @ApiProperty() failed: number;
+  @ApiProperty({ type: Number }) pages: number;
+  @ApiProperty({ type: Number }) fetched: number;
+  @ApiProperty({ type: Number }) created: number;
+  @ApiProperty({ type: Number }) updated: number;
+  @ApiProperty({ type: Number }) unchanged: number;
+  @ApiProperty({ type: Number }) removed: number;
+  @ApiProperty({ type: Number }) failed: number;
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) errors: unknown[];
-  @ApiProperty({ format: 'date-time' }) startedAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) startedAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) finishedAt: string | null;
   @ApiProperty({ nullable: true, type: Number }) durationMs: number | null;
 }
@@ -86,10 +86,10 @@ export class MlsSyncRunPageDto {
 }
 
 export class MlsWebhookResultDto {
-  @ApiProperty() received: number;
-  @ApiProperty() created: number;
-  @ApiProperty() updated: number;
-  @ApiProperty() unchanged: number;
-  @ApiProperty() removed: number;
+  @ApiProperty({ type: Number }) received: number;
+  @ApiProperty({ type: Number }) created: number;
+  @ApiProperty({ type: Number }) updated: number;
+  @ApiProperty({ type: Number }) unchanged: number;
+  @ApiProperty({ type: Number }) removed: number;
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: '{ index, listingKey, reasons[] } of each refused record' }) failed: unknown[];
 }

@@ -4,10 +4,10 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsLatitude, IsLongitu
 import { LISTINGS_PLACE_CATEGORIES, type ListingsPlaceCategory } from '@keyhouse/contracts';
 
 export class PlaceInputDto {
-  @ApiProperty({ maxLength: 200, example: 'B.F. Day Elementary' }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty({ type: String, maxLength: 200, example: 'B.F. Day Elementary' }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
   @ApiProperty({ enum: LISTINGS_PLACE_CATEGORIES }) @IsIn(LISTINGS_PLACE_CATEGORIES) category: ListingsPlaceCategory;
-  @ApiProperty({ description: 'WGS 84 degrees' }) @IsLatitude() latitude: number;
-  @ApiProperty({ description: 'WGS 84 degrees' }) @IsLongitude() longitude: number;
+  @ApiProperty({ type: Number, description: 'WGS 84 degrees' }) @IsLatitude() latitude: number;
+  @ApiProperty({ type: Number, description: 'WGS 84 degrees' }) @IsLongitude() longitude: number;
 }
 
 export class LoadPlacesDto {
@@ -21,30 +21,30 @@ export class LoadPlacesDto {
 }
 
 export class NearbyQueryDto {
-  @ApiPropertyOptional({ default: 1500, minimum: 50, maximum: 10000, description: 'Metres' }) @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(10000) radius?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 1500, minimum: 50, maximum: 10000, description: 'Metres' }) @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(10000) radius?: number;
   @ApiPropertyOptional({ isArray: true, enum: LISTINGS_PLACE_CATEGORIES, description: 'Comma-separated or repeated' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter(Boolean))
   @IsArray()
   @IsIn(LISTINGS_PLACE_CATEGORIES, { each: true })
   category?: ListingsPlaceCategory[];
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 1, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
 }
 
 export class PlacesLoadResultDto {
-  @ApiProperty() received: number;
-  @ApiProperty() created: number;
-  @ApiProperty() updated: number;
+  @ApiProperty({ type: Number }) received: number;
+  @ApiProperty({ type: Number }) created: number;
+  @ApiProperty({ type: Number }) updated: number;
 }
 
 export class NearbyPlaceDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() name: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String }) name: string;
   @ApiProperty({ enum: LISTINGS_PLACE_CATEGORIES }) category: string;
-  @ApiProperty() latitude: number;
-  @ApiProperty() longitude: number;
-  @ApiProperty({ description: 'Metres from the listing' }) distanceMeters: number;
-  @ApiProperty({ example: 'local' }) provider: string;
+  @ApiProperty({ type: Number }) latitude: number;
+  @ApiProperty({ type: Number }) longitude: number;
+  @ApiProperty({ type: Number, description: 'Metres from the listing' }) distanceMeters: number;
+  @ApiProperty({ type: String, example: 'local' }) provider: string;
 }
 
 export class NearbyPlacesDto {

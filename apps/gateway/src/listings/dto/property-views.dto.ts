@@ -3,15 +3,15 @@ import { LISTINGS_PROPERTY_TYPES, LISTINGS_STANDARD_STATUSES } from '@keyhouse/c
 
 /** Response shapes, for the OpenAPI document only (the service builds the bodies). */
 export class PropertyMediaView {
-  @ApiProperty() url: string;
-  @ApiProperty() order: number;
+  @ApiProperty({ type: String }) url: string;
+  @ApiProperty({ type: Number }) order: number;
   @ApiProperty({ nullable: true, type: String }) caption: string | null;
 }
 
 export class PropertyViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) orgId: string;
-  @ApiProperty({ description: 'RESO ListingKey' }) listingKey: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, format: 'uuid' }) orgId: string;
+  @ApiProperty({ type: String, description: 'RESO ListingKey' }) listingKey: string;
   @ApiProperty({ nullable: true, type: String, description: 'RESO ListingId (MLS number)' }) listingId: string | null;
   @ApiProperty({ enum: LISTINGS_STANDARD_STATUSES }) standardStatus: string;
   @ApiProperty({ enum: LISTINGS_PROPERTY_TYPES }) propertyType: string;
@@ -37,8 +37,8 @@ export class PropertyViewDto {
   @ApiProperty({ type: [PropertyMediaView] }) media: PropertyMediaView[];
   @ApiProperty({ enum: ['manual', 'mls', 'import'] }) origin: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Source attributes without a column (e.g. King County grade)' }) attributes: Record<string, unknown>;
-  @ApiProperty({ format: 'date-time', description: 'RESO ModificationTimestamp' }) modificationTimestamp: string;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RESO ModificationTimestamp' }) modificationTimestamp: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
 }
 
 export class PropertyPageDto {
@@ -47,7 +47,7 @@ export class PropertyPageDto {
 }
 
 export class PropertyWithDistanceDto extends PropertyViewDto {
-  @ApiProperty({ description: 'Metres from the centre on the WGS 84 spheroid, to the centimetre' }) distanceMeters: number;
+  @ApiProperty({ type: Number, description: 'Metres from the centre on the WGS 84 spheroid, to the centimetre' }) distanceMeters: number;
 }
 
 export class RadiusPageDto {
@@ -57,36 +57,36 @@ export class RadiusPageDto {
 
 export class ComparableDto {
   @ApiProperty({ type: PropertyViewDto }) property: PropertyViewDto;
-  @ApiProperty({ description: 'Metres from the subject' }) distanceMeters: number;
-  @ApiProperty({ description: 'closePrice / livingArea in cents per square foot' }) pricePerSqFt: number;
+  @ApiProperty({ type: Number, description: 'Metres from the subject' }) distanceMeters: number;
+  @ApiProperty({ type: Number, description: 'closePrice / livingArea in cents per square foot' }) pricePerSqFt: number;
 }
 
 export class ComparablesSummaryDto {
-  @ApiProperty() count: number;
+  @ApiProperty({ type: Number }) count: number;
   @ApiProperty({ nullable: true, type: Number, description: 'Cents per square foot' }) medianPricePerSqFt: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Cents: subject living area × first quartile of $/sq ft' }) suggestedPriceLow: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Cents: subject living area × third quartile of $/sq ft' }) suggestedPriceHigh: number | null;
 }
 
 export class ComparablesDto {
-  @ApiProperty({ format: 'uuid' }) subjectId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) subjectId: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) criteria: Record<string, unknown>;
   @ApiProperty({ type: [ComparableDto] }) items: ComparableDto[];
   @ApiProperty({ type: ComparablesSummaryDto }) summary: ComparablesSummaryDto;
 }
 
 export class ImportRejectedRowDto {
-  @ApiProperty({ description: '1-based data row (header is row 0)' }) row: number;
+  @ApiProperty({ type: Number, description: '1-based data row (header is row 0)' }) row: number;
   @ApiProperty({ nullable: true, type: String }) listingKey: string | null;
   @ApiProperty({ type: [String] }) reasons: string[];
 }
 
 export class ImportResultDto {
-  @ApiProperty() rows: number;
-  @ApiProperty() created: number;
-  @ApiProperty() updated: number;
-  @ApiProperty() unchanged: number;
-  @ApiProperty() rejected: number;
+  @ApiProperty({ type: Number }) rows: number;
+  @ApiProperty({ type: Number }) created: number;
+  @ApiProperty({ type: Number }) updated: number;
+  @ApiProperty({ type: Number }) unchanged: number;
+  @ApiProperty({ type: Number }) rejected: number;
   @ApiProperty({ type: [ImportRejectedRowDto], description: 'The first 1000 rejected rows' }) rejectedRows: ImportRejectedRowDto[];
-  @ApiProperty() durationMs: number;
+  @ApiProperty({ type: Number }) durationMs: number;
 }

@@ -41,18 +41,18 @@ const toList = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 
 export class PropertyMediaDto {
-  @ApiProperty({ example: 'https://cdn.example/photos/1.jpg', description: 'RESO Media MediaURL (https)' })
+  @ApiProperty({ type: String, example: 'https://cdn.example/photos/1.jpg', description: 'RESO Media MediaURL (https)' })
   @IsUrl({ protocols: ['https', 'http'], require_protocol: true })
   @MaxLength(2000)
   url: string;
 
-  @ApiProperty({ minimum: 0, maximum: 999, description: 'RESO Media Order: display position, 0 first' })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 999, description: 'RESO Media Order: display position, 0 first' })
   @IsInt()
   @Min(0)
   @Max(999)
   order: number;
 
-  @ApiPropertyOptional({ maxLength: 500, nullable: true, description: 'RESO Media ShortDescription' })
+  @ApiPropertyOptional({ type: String, maxLength: 500, nullable: true, description: 'RESO Media ShortDescription' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -61,13 +61,13 @@ export class PropertyMediaDto {
 
 /** Writable RESO fields (camelCase), shared by create and update. Prices are integer cents (USD). */
 export class PropertyFieldsDto {
-  @ApiPropertyOptional({ maxLength: 64, nullable: true, description: 'RESO ListingId: the MLS number' })
+  @ApiPropertyOptional({ type: String, maxLength: 64, nullable: true, description: 'RESO ListingId: the MLS number' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   listingId?: string | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_CENTS, nullable: true, example: 65000000, description: 'RESO ListPrice in integer cents (USD): 65000000 = $650,000.00' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_CENTS, nullable: true, example: 65000000, description: 'RESO ListPrice in integer cents (USD): 65000000 = $650,000.00' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsInt()
@@ -75,7 +75,7 @@ export class PropertyFieldsDto {
   @Max(MAX_CENTS)
   listPrice?: number | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_CENTS, nullable: true, description: 'RESO ClosePrice in integer cents (USD); required for Closed' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_CENTS, nullable: true, description: 'RESO ClosePrice in integer cents (USD); required for Closed' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsInt()
@@ -83,45 +83,45 @@ export class PropertyFieldsDto {
   @Max(MAX_CENTS)
   closePrice?: number | null;
 
-  @ApiPropertyOptional({ example: '2026-03-31', nullable: true, description: 'RESO CloseDate (YYYY-MM-DD, not in the future); required for Closed' })
+  @ApiPropertyOptional({ type: String, format: 'date', example: '2026-03-31', nullable: true, description: 'RESO CloseDate (YYYY-MM-DD, not in the future); required for Closed' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @Matches(DATE, { message: 'closeDate must be a date YYYY-MM-DD' })
   closeDate?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 20, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20) streetNumber?: string | null;
-  @ApiPropertyOptional({ maxLength: 200, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(200) streetName?: string | null;
-  @ApiPropertyOptional({ maxLength: 20, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20) unitNumber?: string | null;
-  @ApiPropertyOptional({ maxLength: 100, nullable: true, example: 'Seattle' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(100) city?: string | null;
-  @ApiPropertyOptional({ maxLength: 50, nullable: true, example: 'WA' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(50) stateOrProvince?: string | null;
-  @ApiPropertyOptional({ maxLength: 20, nullable: true, example: '98103' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20) postalCode?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 20, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20) streetNumber?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 200, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(200) streetName?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 20, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20) unitNumber?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 100, nullable: true, example: 'Seattle' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(100) city?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 50, nullable: true, example: 'WA' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(50) stateOrProvince?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 20, nullable: true, example: '98103' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(20) postalCode?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 47.6615, description: 'WGS 84 degrees; with longitude' })
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 47.6615, description: 'WGS 84 degrees; with longitude' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsLatitude()
   latitude?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, example: -122.3425, description: 'WGS 84 degrees; with latitude' })
+  @ApiPropertyOptional({ type: Number, nullable: true, example: -122.3425, description: 'WGS 84 degrees; with latitude' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsLongitude()
   longitude?: number | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1000, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(0) @Max(1000) bedroomsTotal?: number | null;
-  @ApiPropertyOptional({ minimum: 0, maximum: 1000, nullable: true, description: 'Full and partial bathrooms, each counted once' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 1000, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(0) @Max(1000) bedroomsTotal?: number | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 1000, nullable: true, description: 'Full and partial bathrooms, each counted once' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsInt()
   @Min(0)
   @Max(1000)
   bathroomsTotalInteger?: number | null;
-  @ApiPropertyOptional({ minimum: 0, nullable: true, description: 'Square feet' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(0) @Max(100_000_000) livingArea?: number | null;
-  @ApiPropertyOptional({ minimum: 0, nullable: true, description: 'Square feet' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(0) @Max(2_000_000_000) lotSizeSquareFeet?: number | null;
-  @ApiPropertyOptional({ minimum: 1600, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(1600) @Max(2100) yearBuilt?: number | null;
-  @ApiPropertyOptional({ maxLength: 4000, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(4000) publicRemarks?: string | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, nullable: true, description: 'Square feet' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(0) @Max(100_000_000) livingArea?: number | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, nullable: true, description: 'Square feet' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(0) @Max(2_000_000_000) lotSizeSquareFeet?: number | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1600, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(1600) @Max(2100) yearBuilt?: number | null;
+  @ApiPropertyOptional({ type: String, maxLength: 4000, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(4000) publicRemarks?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'User id of the listing agent; defaults to the caller' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'User id of the listing agent; defaults to the caller' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsUUID()
@@ -137,7 +137,7 @@ export class PropertyFieldsDto {
 }
 
 export class CreatePropertyDto extends PropertyFieldsDto {
-  @ApiPropertyOptional({ maxLength: 255, description: 'RESO ListingKey, unique in the organization; generated when absent' })
+  @ApiPropertyOptional({ type: String, maxLength: 255, description: 'RESO ListingKey, unique in the organization; generated when absent' })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -183,18 +183,18 @@ export class PropertyFiltersQueryDto extends PageQueryDto {
   @IsIn(LISTINGS_PROPERTY_TYPES, { each: true })
   propertyType?: ListingsPropertyType[];
 
-  @ApiPropertyOptional({ description: 'Cents, inclusive; on listPrice, or closePrice once Closed' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) minPrice?: number;
-  @ApiPropertyOptional({ description: 'Cents, inclusive; on listPrice, or closePrice once Closed' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxPrice?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) minBedrooms?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxBedrooms?: number;
-  @ApiPropertyOptional({ description: 'On bathroomsTotalInteger' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) minBathrooms?: number;
-  @ApiPropertyOptional({ description: 'On bathroomsTotalInteger' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxBathrooms?: number;
-  @ApiPropertyOptional({ description: 'Square feet, inclusive' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) minLivingArea?: number;
-  @ApiPropertyOptional({ description: 'Square feet, inclusive' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxLivingArea?: number;
-  @ApiPropertyOptional({ description: 'Case-insensitive exact match' }) @IsOptional() @IsString() @MaxLength(100) city?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() listAgentId?: string;
-  @ApiPropertyOptional({ format: 'date-time', description: 'Only properties whose modificationTimestamp is at or after it' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Cents, inclusive; on listPrice, or closePrice once Closed' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) minPrice?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Cents, inclusive; on listPrice, or closePrice once Closed' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxPrice?: number;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) minBedrooms?: number;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxBedrooms?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'On bathroomsTotalInteger' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) minBathrooms?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'On bathroomsTotalInteger' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxBathrooms?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Square feet, inclusive' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) minLivingArea?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Square feet, inclusive' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxLivingArea?: number;
+  @ApiPropertyOptional({ type: String, description: 'Case-insensitive exact match' }) @IsOptional() @IsString() @MaxLength(100) city?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() listAgentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only properties whose modificationTimestamp is at or after it' })
   @IsOptional()
   @IsISO8601({ strict: true })
   modifiedSince?: string;
@@ -208,9 +208,9 @@ export class ListPropertiesQueryDto extends PropertyFiltersQueryDto {
 }
 
 export class RadiusSearchQueryDto extends PropertyFiltersQueryDto {
-  @ApiProperty({ example: 47.6062, description: 'Centre latitude, WGS 84 degrees' }) @Type(() => Number) @IsLatitude() lat: number;
-  @ApiProperty({ example: -122.3321, description: 'Centre longitude, WGS 84 degrees' }) @Type(() => Number) @IsLongitude() lng: number;
-  @ApiProperty({ example: 1500, minimum: 1, maximum: 50000, description: 'Radius in metres (at most 50 km)' })
+  @ApiProperty({ type: Number, example: 47.6062, description: 'Centre latitude, WGS 84 degrees' }) @Type(() => Number) @IsLatitude() lat: number;
+  @ApiProperty({ type: Number, example: -122.3321, description: 'Centre longitude, WGS 84 degrees' }) @Type(() => Number) @IsLongitude() lng: number;
+  @ApiProperty({ type: Number, example: 1500, minimum: 1, maximum: 50000, description: 'Radius in metres (at most 50 km)' })
   @Type(() => Number)
   @IsNumber()
   @Min(1)
@@ -237,25 +237,25 @@ export class PolygonSearchDto {
   @ApiProperty({ type: GeoJsonAreaDto }) @IsObject() @ValidateNested() @Type(() => GeoJsonAreaDto) geometry: GeoJsonAreaDto;
   @ApiPropertyOptional({ type: PropertyFiltersQueryDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => PropertyFiltersQueryDto) filters?: PropertyFiltersQueryDto;
   @ApiPropertyOptional({ enum: LISTINGS_PROPERTY_SORTS }) @IsOptional() @IsIn(LISTINGS_PROPERTY_SORTS) sort?: ListingsPropertySort;
-  @ApiPropertyOptional({ minimum: 1, maximum: 100 }) @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100 }) @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(500) cursor?: string;
 }
 
 export class ComparablesQueryDto {
-  @ApiPropertyOptional({ default: 1600, minimum: 100, maximum: 10000, description: 'Metres around the subject' }) @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(10000) radius?: number;
-  @ApiPropertyOptional({ default: 12, minimum: 1, maximum: 240, description: 'Closed within this many months before the subject’s close date (or today)' })
+  @ApiPropertyOptional({ type: 'integer', default: 1600, minimum: 100, maximum: 10000, description: 'Metres around the subject' }) @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(10000) radius?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 12, minimum: 1, maximum: 240, description: 'Closed within this many months before the subject’s close date (or today)' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(240)
   months?: number;
-  @ApiPropertyOptional({ default: 1, minimum: 0, maximum: 5, description: 'Bedrooms within ± this' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(5) bedroomsTolerance?: number;
-  @ApiPropertyOptional({ default: 20, minimum: 0, maximum: 100, description: 'Living area within ± this percentage' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) livingAreaTolerancePercent?: number;
-  @ApiPropertyOptional({ default: 10, minimum: 1, maximum: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(50) limit?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 1, minimum: 0, maximum: 5, description: 'Bedrooms within ± this' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(5) bedroomsTolerance?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 0, maximum: 100, description: 'Living area within ± this percentage' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) livingAreaTolerancePercent?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 10, minimum: 1, maximum: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(50) limit?: number;
 }
 
 export class ImportQueryDto {
   @ApiPropertyOptional({ enum: ['king-county'], default: 'king-county', description: 'Column layout of the file' }) @IsOptional() @IsIn(['king-county']) format?: 'king-county';
-  @ApiPropertyOptional({ format: 'uuid', description: 'Listing agent given to the imported records' }) @IsOptional() @IsUUID() listAgentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Listing agent given to the imported records' }) @IsOptional() @IsUUID() listAgentId?: string;
 }

@@ -22,20 +22,20 @@ import { PageQueryDto } from '../../users/dto/users.dto';
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 
 export class BrandingDto {
-  @ApiPropertyOptional({ nullable: true, maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) displayName?: string | null;
-  @ApiPropertyOptional({ nullable: true, example: 'https://cdn.example/logo.png' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) displayName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'https://cdn.example/logo.png' })
   @IsOptional()
   @IsUrl({ protocols: ['https'], require_protocol: true }, { message: 'logoUrl must be an https URL' })
   @MaxLength(2048)
   logoUrl?: string | null;
-  @ApiPropertyOptional({ nullable: true, example: '#1F6F50' }) @IsOptional() @Matches(COLOR, { message: 'primaryColor must be #RRGGBB' }) primaryColor?: string | null;
-  @ApiPropertyOptional({ nullable: true, example: '#F2C14E' }) @IsOptional() @Matches(COLOR, { message: 'secondaryColor must be #RRGGBB' }) secondaryColor?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '#1F6F50' }) @IsOptional() @Matches(COLOR, { message: 'primaryColor must be #RRGGBB' }) primaryColor?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '#F2C14E' }) @IsOptional() @Matches(COLOR, { message: 'secondaryColor must be #RRGGBB' }) secondaryColor?: string | null;
 }
 
 export class UpdateOrganizationDto {
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
   @ApiPropertyOptional({ type: BrandingDto }) @IsOptional() @ValidateNested() @Type(() => BrandingDto) branding?: BrandingDto;
-  @ApiPropertyOptional({ minimum: 0, maximum: 10000, description: 'Affiliate rate in basis points (250 = 2.5 %)' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 10000, description: 'Affiliate rate in basis points (250 = 2.5 %)' })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -47,29 +47,29 @@ export class UpdateOrganizationDto {
   @ArrayMaxSize(4)
   @IsIn(['owner', 'admin', 'manager', 'agent'], { each: true })
   mfaRequiredRoles?: string[];
-  @ApiPropertyOptional({ minimum: 15, maximum: 525600, description: 'Absolute session lifetime in minutes' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 15, maximum: 525600, description: 'Absolute session lifetime in minutes' })
   @IsOptional()
   @IsInt()
   @Min(15)
   @Max(525600)
   sessionLifetimeMinutes?: number;
-  @ApiPropertyOptional({ description: 'Replace the public form key (old forms stop working)' }) @IsOptional() @IsBoolean() rotatePublicFormKey?: boolean;
+  @ApiPropertyOptional({ type: Boolean, description: 'Replace the public form key (old forms stop working)' }) @IsOptional() @IsBoolean() rotatePublicFormKey?: boolean;
 }
 
 export class OrganizationViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() name: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String }) name: string;
   @ApiProperty({ type: BrandingDto }) branding: BrandingDto;
-  @ApiProperty({ description: 'Basis points' }) affiliateRateBps: number;
+  @ApiProperty({ type: Number, description: 'Basis points' }) affiliateRateBps: number;
   @ApiProperty({ type: [String] }) mfaRequiredRoles: string[];
-  @ApiProperty({ description: 'Minutes' }) sessionLifetimeMinutes: number;
-  @ApiProperty() publicFormKey: string;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: Number, description: 'Minutes' }) sessionLifetimeMinutes: number;
+  @ApiProperty({ type: String }) publicFormKey: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
 
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'Website lead form' }) @IsString() @IsNotEmpty() @MaxLength(120) name: string;
+  @ApiProperty({ type: String, example: 'Website lead form' }) @IsString() @IsNotEmpty() @MaxLength(120) name: string;
   @ApiProperty({ type: [String], example: ['leads:write:org'], description: 'Permissions (resource:action:scope)' })
   @IsArray()
   @ArrayMaxSize(50)
@@ -79,18 +79,18 @@ export class CreateApiKeyDto {
 }
 
 export class ApiKeyViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() name: string;
-  @ApiProperty({ description: 'First characters of the key' }) prefix: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String }) name: string;
+  @ApiProperty({ type: String, description: 'First characters of the key' }) prefix: string;
   @ApiProperty({ type: [String] }) scopes: string[];
-  @ApiProperty({ format: 'uuid' }) createdBy: string;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'uuid' }) createdBy: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastUsedAt: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) revokedAt: string | null;
 }
 
 export class CreatedApiKeyDto extends ApiKeyViewDto {
-  @ApiProperty({ description: 'The key; shown only in this response. Send it as X-Api-Key.' }) key: string;
+  @ApiProperty({ type: String, description: 'The key; shown only in this response. Send it as X-Api-Key.' }) key: string;
 }
 
 export class ApiKeyPageDto {
@@ -99,17 +99,17 @@ export class ApiKeyPageDto {
 }
 
 export class LocalMailboxQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Only messages to this address' }) @IsOptional() @IsEmail() to?: string;
+  @ApiPropertyOptional({ type: String, description: 'Only messages to this address' }) @IsOptional() @IsEmail() to?: string;
 }
 
 export class LocalMailDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() to: string;
-  @ApiProperty() subject: string;
-  @ApiProperty() text: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String }) to: string;
+  @ApiProperty({ type: String }) subject: string;
+  @ApiProperty({ type: String }) text: string;
   @ApiProperty({ enum: ['password_reset', 'email_verification', 'invitation', 'security_notice'] }) template: string;
   @ApiProperty({ type: Object, description: 'Values carried by the message, e.g. token and link' }) variables: Record<string, string>;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
 }
 
 export class LocalMailPageDto {

@@ -25,7 +25,7 @@ const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** Keyset pagination query parameters shared by every list. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: PAGE_LIMIT_MAX, default: 25 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: PAGE_LIMIT_MAX, default: 25 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -33,7 +33,7 @@ export class PageQueryDto {
   @Max(PAGE_LIMIT_MAX)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
+  @ApiPropertyOptional({ type: String, description: 'The `nextCursor` of the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -41,27 +41,27 @@ export class PageQueryDto {
 }
 
 export class NotificationPreferencesDto {
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() email?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() sms?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() inApp?: boolean;
+  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() email?: boolean;
+  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() sms?: boolean;
+  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() inApp?: boolean;
 }
 
 export class UpdateMeDto {
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
 
-  @ApiPropertyOptional({ example: '+12065550100', nullable: true, description: 'E.164' })
+  @ApiPropertyOptional({ type: String, example: '+12065550100', nullable: true, description: 'E.164' })
   @IsOptional()
   @Matches(PHONE, { message: 'phone must be an E.164 number such as +12065550100' })
   phone?: string | null;
 
-  @ApiPropertyOptional({ example: 'America/Los_Angeles', description: 'IANA time zone' })
+  @ApiPropertyOptional({ type: String, example: 'America/Los_Angeles', description: 'IANA time zone' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   @Matches(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, { message: 'timezone must be an IANA time zone name' })
   timezone?: string;
 
-  @ApiPropertyOptional({ example: 'en-US', description: 'BCP 47 language tag' })
+  @ApiPropertyOptional({ type: String, example: 'en-US', description: 'BCP 47 language tag' })
   @IsOptional()
   @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'language must be a BCP 47 tag such as en-US' })
   language?: string;
@@ -74,14 +74,14 @@ export class UpdateMeDto {
 }
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'sam@evergreen.example' }) @IsEmail() @MaxLength(254) email: string;
-  @ApiProperty({ maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty({ type: String, example: 'sam@evergreen.example' }) @IsEmail() @MaxLength(254) email: string;
+  @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
 
-  @ApiProperty({ example: 'manager', description: 'A built-in role (owner, admin, manager, agent, client) or a custom role key' })
+  @ApiProperty({ type: String, example: 'manager', description: 'A built-in role (owner, admin, manager, agent, client) or a custom role key' })
   @Matches(ROLE_KEY, { message: 'role must be a role key' })
   role: string;
 
-  @ApiPropertyOptional({ description: 'Without it the user is invited by email to choose one' })
+  @ApiPropertyOptional({ type: String, description: 'Without it the user is invited by email to choose one' })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -94,24 +94,24 @@ export class CreateUserDto {
   @IsUUID('all', { each: true })
   teamIds?: string[];
 
-  @ApiPropertyOptional({ example: '+12065550100' })
+  @ApiPropertyOptional({ type: String, example: '+12065550100' })
   @IsOptional()
   @Matches(PHONE, { message: 'phone must be an E.164 number such as +12065550100' })
   phone?: string;
 
-  @ApiPropertyOptional({ example: 'America/Los_Angeles' }) @IsOptional() @IsString() @MaxLength(64) timezone?: string;
-  @ApiPropertyOptional({ example: 'en-US' }) @IsOptional() @IsString() @MaxLength(35) language?: string;
+  @ApiPropertyOptional({ type: String, example: 'America/Los_Angeles' }) @IsOptional() @IsString() @MaxLength(64) timezone?: string;
+  @ApiPropertyOptional({ type: String, example: 'en-US' }) @IsOptional() @IsString() @MaxLength(35) language?: string;
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @Matches(PHONE, { message: 'phone must be an E.164 number such as +12065550100' })
   phone?: string | null;
 
-  @ApiPropertyOptional() @IsOptional() @Matches(ROLE_KEY, { message: 'role must be a role key' }) role?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @Matches(ROLE_KEY, { message: 'role must be a role key' }) role?: string;
 
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
   @IsOptional()
@@ -125,20 +125,20 @@ export class UpdateUserDto {
   @IsIn(['active'])
   status?: 'active';
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) timezone?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(35) language?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(64) timezone?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(35) language?: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @Matches(ROLE_KEY) role?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @Matches(ROLE_KEY) role?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional({ enum: ['active', 'invited', 'deactivated'] }) @IsOptional() @IsIn(['active', 'invited', 'deactivated']) status?: 'active' | 'invited' | 'deactivated';
-  @ApiPropertyOptional({ description: 'Text search over name and email' }) @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @ApiPropertyOptional({ type: String, description: 'Text search over name and email' }) @IsOptional() @IsString() @MaxLength(100) q?: string;
 }
 
 export class TimeRangeDto {
-  @ApiProperty({ example: '09:00' }) @Matches(TIME_OF_DAY, { message: 'start must be HH:MM' }) start: string;
-  @ApiProperty({ example: '17:30' }) @Matches(TIME_OF_DAY, { message: 'end must be HH:MM' }) end: string;
+  @ApiProperty({ type: String, example: '09:00' }) @Matches(TIME_OF_DAY, { message: 'start must be HH:MM' }) start: string;
+  @ApiProperty({ type: String, example: '17:30' }) @Matches(TIME_OF_DAY, { message: 'end must be HH:MM' }) end: string;
 }
 
 export class WorkingDaysDto {
@@ -152,7 +152,7 @@ export class WorkingDaysDto {
 }
 
 export class WorkingHoursDto {
-  @ApiProperty({ example: 'America/Los_Angeles' }) @IsString() @MaxLength(64) timezone: string;
+  @ApiProperty({ type: String, example: 'America/Los_Angeles' }) @IsString() @MaxLength(64) timezone: string;
   @ApiProperty({ type: WorkingDaysDto, description: 'ISO weekday (1 = Monday) → time ranges' })
   @ValidateNested()
   @Type(() => WorkingDaysDto)
@@ -160,8 +160,8 @@ export class WorkingHoursDto {
 }
 
 export class AgentProfileDto {
-  @ApiPropertyOptional({ nullable: true, example: '23012345' }) @IsOptional() @IsString() @MaxLength(64) licenseNumber?: string | null;
-  @ApiPropertyOptional({ nullable: true, example: 'WA' }) @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'licenseState must be a two-letter code' }) licenseState?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '23012345' }) @IsOptional() @IsString() @MaxLength(64) licenseNumber?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'WA' }) @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'licenseState must be a two-letter code' }) licenseState?: string | null;
 
   @ApiPropertyOptional({ type: [String], example: ['98103', '98115'], description: 'ZIP codes or region names served' })
   @IsOptional()
@@ -179,7 +179,7 @@ export class AgentProfileDto {
   @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { each: true, message: 'languages must be BCP 47 tags' })
   languages?: string[];
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 10000, description: 'Maximum active leads' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 10000, description: 'Maximum active leads' })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -194,39 +194,39 @@ export class AgentProfileDto {
 }
 
 export class CreateAgentDto extends AgentProfileDto {
-  @ApiProperty({ example: 'alex@evergreen.example' }) @IsEmail() @MaxLength(254) email: string;
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(200) name: string;
-  @ApiPropertyOptional({ description: 'Without it the agent is invited by email' }) @IsOptional() @IsString() @MaxLength(512) password?: string;
+  @ApiProperty({ type: String, example: 'alex@evergreen.example' }) @IsEmail() @MaxLength(254) email: string;
+  @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiPropertyOptional({ type: String, description: 'Without it the agent is invited by email' }) @IsOptional() @IsString() @MaxLength(512) password?: string;
   @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) teamIds?: string[];
 }
 
 export class ListAgentsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: '98103', description: 'Agents serving this ZIP code or region' }) @IsOptional() @IsString() @MaxLength(64) region?: string;
-  @ApiPropertyOptional({ example: 'es' }) @IsOptional() @IsString() @MaxLength(35) language?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
+  @ApiPropertyOptional({ type: String, example: '98103', description: 'Agents serving this ZIP code or region' }) @IsOptional() @IsString() @MaxLength(64) region?: string;
+  @ApiPropertyOptional({ type: String, example: 'es' }) @IsOptional() @IsString() @MaxLength(35) language?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional({ enum: ['active', 'invited', 'deactivated'], default: 'active' }) @IsOptional() @IsIn(['active', 'invited', 'deactivated']) status?: 'active' | 'invited' | 'deactivated';
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) q?: string;
 }
 
 export class CreateTeamDto {
-  @ApiProperty({ example: 'North Seattle' }) @IsString() @IsNotEmpty() @MaxLength(120) name: string;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true }) @IsOptional() @IsUUID() managerId?: string | null;
+  @ApiProperty({ type: String, example: 'North Seattle' }) @IsString() @IsNotEmpty() @MaxLength(120) name: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() managerId?: string | null;
   @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) memberIds?: string[];
 }
 
 export class UpdateTeamDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(120) name?: string;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true }) @IsOptional() @IsUUID() managerId?: string | null;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(120) name?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() managerId?: string | null;
   @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) memberIds?: string[];
 }
 
 export class ListTeamsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) q?: string;
 }
 
 export class CreateRoleDto {
-  @ApiProperty({ example: 'transaction-coordinator' }) @Matches(ROLE_KEY, { message: 'key must match [a-z][a-z0-9-]{1,39}' }) key: string;
-  @ApiProperty({ example: 'Transaction coordinator' }) @IsString() @IsNotEmpty() @MaxLength(120) name: string;
+  @ApiProperty({ type: String, example: 'transaction-coordinator' }) @Matches(ROLE_KEY, { message: 'key must match [a-z][a-z0-9-]{1,39}' }) key: string;
+  @ApiProperty({ type: String, example: 'Transaction coordinator' }) @IsString() @IsNotEmpty() @MaxLength(120) name: string;
   @ApiProperty({ type: [String], example: ['transactions:read:org', 'transactions:write:org'] })
   @IsArray()
   @ArrayMaxSize(100)
@@ -235,6 +235,6 @@ export class CreateRoleDto {
 }
 
 export class UpdateRoleDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(120) name?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(120) name?: string;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) permissions?: string[];
 }

@@ -2,28 +2,28 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Response shapes, for the OpenAPI document only (the services build the bodies). */
 export class NotificationPreferencesView {
-  @ApiProperty() email: boolean;
-  @ApiProperty() sms: boolean;
-  @ApiProperty() inApp: boolean;
+  @ApiProperty({ type: Boolean }) email: boolean;
+  @ApiProperty({ type: Boolean }) sms: boolean;
+  @ApiProperty({ type: Boolean }) inApp: boolean;
 }
 
 export class UserViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) orgId: string;
-  @ApiProperty() email: string;
-  @ApiProperty() name: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, format: 'uuid' }) orgId: string;
+  @ApiProperty({ type: String }) email: string;
+  @ApiProperty({ type: String }) name: string;
   @ApiProperty({ nullable: true, type: String }) phone: string | null;
-  @ApiProperty({ example: 'agent' }) role: string;
+  @ApiProperty({ type: String, example: 'agent' }) role: string;
   @ApiProperty({ enum: ['active', 'invited', 'deactivated'] }) status: string;
   @ApiProperty({ type: [String] }) teamIds: string[];
-  @ApiProperty({ example: 'America/Los_Angeles' }) timezone: string;
-  @ApiProperty({ example: 'en-US' }) language: string;
+  @ApiProperty({ type: String, example: 'America/Los_Angeles' }) timezone: string;
+  @ApiProperty({ type: String, example: 'en-US' }) language: string;
   @ApiProperty({ type: NotificationPreferencesView }) notificationPreferences: NotificationPreferencesView;
-  @ApiProperty() mfaEnabled: boolean;
-  @ApiProperty() emailVerified: boolean;
+  @ApiProperty({ type: Boolean }) mfaEnabled: boolean;
+  @ApiProperty({ type: Boolean }) emailVerified: boolean;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastLoginAt: string | null;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
 
 export class UserPageDto {
@@ -32,20 +32,20 @@ export class UserPageDto {
 }
 
 export class AgentViewDto {
-  @ApiProperty({ format: 'uuid' }) userId: string;
-  @ApiProperty({ format: 'uuid' }) orgId: string;
-  @ApiProperty() name: string;
-  @ApiProperty() email: string;
+  @ApiProperty({ type: String, format: 'uuid' }) userId: string;
+  @ApiProperty({ type: String, format: 'uuid' }) orgId: string;
+  @ApiProperty({ type: String }) name: string;
+  @ApiProperty({ type: String }) email: string;
   @ApiProperty({ enum: ['active', 'invited', 'deactivated'] }) status: string;
   @ApiProperty({ type: [String] }) teamIds: string[];
   @ApiProperty({ nullable: true, type: String }) licenseNumber: string | null;
   @ApiProperty({ nullable: true, type: String }) licenseState: string | null;
   @ApiProperty({ type: [String] }) regions: string[];
   @ApiProperty({ type: [String] }) languages: string[];
-  @ApiProperty({ description: 'Maximum active leads' }) capacity: number;
+  @ApiProperty({ type: Number, description: 'Maximum active leads' }) capacity: number;
   @ApiPropertyOptional({ nullable: true, type: Object }) workingHours: unknown;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
 
 export class AgentPageDto {
@@ -54,13 +54,13 @@ export class AgentPageDto {
 }
 
 export class TeamViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) orgId: string;
-  @ApiProperty() name: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, format: 'uuid' }) orgId: string;
+  @ApiProperty({ type: String }) name: string;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) managerId: string | null;
   @ApiProperty({ type: [String] }) memberIds: string[];
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
 
 export class TeamPageDto {
@@ -69,8 +69,8 @@ export class TeamPageDto {
 }
 
 export class RoleViewDto {
-  @ApiProperty({ example: 'agent' }) key: string;
-  @ApiProperty() name: string;
-  @ApiProperty() builtIn: boolean;
+  @ApiProperty({ type: String, example: 'agent' }) key: string;
+  @ApiProperty({ type: String }) name: string;
+  @ApiProperty({ type: Boolean }) builtIn: boolean;
   @ApiProperty({ type: [String], example: ['contacts:read:own'] }) permissions: string[];
 }
