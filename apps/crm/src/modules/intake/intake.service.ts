@@ -86,6 +86,7 @@ export class IntakeService {
         data: { eventId, type: data.type, source: data.source, externalId: data.externalId, property: property ?? null, message: data.message ?? null },
       });
       await this.captured(wc, actor.orgId, { contactId: row.id, merged, channel: 'lead_event', source: data.source, eventType: data.type });
+      if (!merged) await this.engine.route(wc, row);
       return { eventId, contactId: row.id, merged, duplicateEvent: false };
     });
   }
@@ -152,13 +153,15 @@ export class IntakeService {
         data: { submissionId, formType, message: data.message ?? null, utm: data.utm ?? {} },
       });
       await this.captured(wc, orgId, { contactId: row.id, merged, channel: 'public_form', source: input.source ?? null, formType });
+      if (!merged) await this.engine.route(wc, row);
       return { contactId: row.id, merged };
     });
   }
 
   /**
    * The contact this person already is (strongest duplicate; the intake fills its blanks, adds new
-   * emails/phones and counts the engagement) or a new one routed by the assignment rules.
+   * emails/phones and counts the engagement) or a new one — which the caller routes with `route`
+   * as the transaction's last step, so the rule's row lock (round-robin) is held only briefly.
    */
   async findOrCreate(wc: WriteContext, orgId: string, input: CrmContactInput, activityAt = new Date()): Promise<{ row: ContactRow; merged: boolean }> {
     const incoming = await this.writer.stateFromInput(wc.manager, orgId, input);
@@ -177,8 +180,7 @@ export class IntakeService {
       }
     }
     const row = await this.writer.insert(wc, orgId, incoming);
-    await this.engine.route(wc, row);
-    return { row: await this.writer.reload(wc.manager, row), merged: false };
+    return { row, merged: false };
   }
 
   private async captured(wc: WriteContext, orgId: string, data: CrmLeadCapturedData): Promise<void> {
