@@ -11,7 +11,7 @@ import { CommissionStatementsService } from './modules/commission/commission-sta
 import { DealsEvents } from './modules/deals-events.service';
 import { FILE_STORAGE } from './modules/files/file-storage.port';
 import { FilesService } from './modules/files/files.service';
-import { LocalDiskFileStorage } from './modules/files/local-disk-file-storage.adapter';
+import { fileStorageOf } from './modules/files/file-storage.factory';
 import { IdentityDirectory } from './modules/identity-directory.service';
 import { InvoicesService } from './modules/invoices/invoices.service';
 import { OffersService } from './modules/offers/offers.service';
@@ -60,7 +60,7 @@ export class DealsCommissionAppModule {
         DealSettingsService,
         KeyDatesService,
         InvoicesService,
-        { provide: FILE_STORAGE, useFactory: () => new LocalDiskFileStorage(config.DEALS_COMMISSION_FILE_DIR) },
+        { provide: FILE_STORAGE, useFactory: () => fileStorageOf(config) },
         FilesService,
         DealsScheduleJob,
       ],

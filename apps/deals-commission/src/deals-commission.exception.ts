@@ -30,4 +30,5 @@ export enum DealsErrorCode {
   FileTypeNotAllowed = 'FILE_TYPE_NOT_ALLOWED',
   FileTooLarge = 'FILE_TOO_LARGE',
   FileChecksumMismatch = 'FILE_CHECKSUM_MISMATCH',
+  FileDownloadUrlUnavailable = 'FILE_DOWNLOAD_URL_UNAVAILABLE',
 }

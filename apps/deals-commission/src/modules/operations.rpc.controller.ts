@@ -16,6 +16,7 @@ import {
   type TransactionKeyDateUpdateRequest,
 } from '@keyhouse/contracts';
 import { RpcHandler } from '@keyhouse/platform/messaging';
+import { DEALS_FILE_DOWNLOAD_URL_SUBJECT } from './files/file-download-url.rpc';
 import { FilesService } from './files/files.service';
 import { InvoicesService } from './invoices/invoices.service';
 import { DealSettingsService } from './schedule/deal-settings.service';
@@ -104,6 +105,11 @@ export class DealsOperationsRpcController {
   @RpcHandler(F.list)
   fileList(envelope: RequestEnvelope<{ transactionId: string }>) {
     return this.files.list(envelope);
+  }
+
+  @RpcHandler(DEALS_FILE_DOWNLOAD_URL_SUBJECT)
+  fileDownloadUrl(envelope: RequestEnvelope<TransactionFileRef>) {
+    return this.files.downloadUrl(envelope);
   }
 
   @RpcHandler(F.get)

@@ -23,6 +23,7 @@ import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { CreateInvoiceDto, CreatePaymentDto, ListInvoicesQueryDto, UpdateDealSettingsDto, UpdateInvoiceDto, UpdateKeyDateDto } from './dto/operations.dto';
+import { DEALS_FILE_DOWNLOAD_URL_SUBJECT, type TransactionFileDownloadUrl } from './file-download-url.rpc';
 import { dealsUuid } from './transactions.http.controller';
 
 /** `/v1/deal-settings`: the organization's contract deadline rules, holidays, time zone and reminder offsets. */
@@ -105,7 +106,8 @@ export class TransactionDocumentsHttpController {
       const chunk = bytes.subarray(index * DEALS_FILE_CHUNK_BYTES, (index + 1) * DEALS_FILE_CHUNK_BYTES);
       await this.rpc.call(F.chunk, request, { transactionId: id, fileId: begun.fileId, index, base64: chunk.toString('base64') }, { retries: 1 });
     }
-    const file = await this.rpc.call<TransactionFileView>(F.complete, request, { transactionId: id, fileId: begun.fileId });
+    // With the s3 storage, completing assembles the chunks in the bucket: more than the default timeout.
+    const file = await this.rpc.call<TransactionFileView>(F.complete, request, { transactionId: id, fileId: begun.fileId }, { timeoutMs: 30_000 });
     void reply.status(201);
     return file;
   }
@@ -145,6 +147,18 @@ export class TransactionDocumentsHttpController {
       .header('x-checksum-sha256', file.sha256)
       .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`)
       .send(bytes);
+  }
+
+  @Get(':id/files/:fileId/download-url')
+  @RequirePermission('transactions:read')
+  @ApiOperation({
+    summary:
+      'A pre-signed URL to download the file straight from the S3-compatible store, valid DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS (300 s); same checks as the download. 409 FILE_DOWNLOAD_URL_UNAVAILABLE with the local-disk storage: use GET /v1/transactions/:id/files/:fileId',
+  })
+  @ApiOkResponse({ description: '{ url, expiresAt } (ISO 8601)' })
+  @ApiProblems(400, 401, 403, 404, 409)
+  downloadUrl(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('fileId', dealsUuid('fileId')) fileId: string): Promise<TransactionFileDownloadUrl> {
+    return this.rpc.call(DEALS_FILE_DOWNLOAD_URL_SUBJECT, request, { transactionId: id, fileId }, { retries: 1 });
   }
 
   @Delete(':id/files/:fileId')

@@ -20,6 +20,7 @@ import { DealsErrorCode } from '../../deals-commission.exception';
 import { DealsEvents } from '../deals-events.service';
 import { actorOf, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
+import type { TransactionFileDownloadUrl } from './file-download-url.rpc';
 import { FILE_STORAGE, type FileStorage } from './file-storage.port';
 
 interface FileRow {
@@ -175,6 +176,32 @@ export class FilesService {
     if (offset >= size) throw DomainException.validation([{ field: 'index', message: 'past the end of the file' }]);
     const bytes = await this.storage.read(file.storage_key, offset, DEALS_FILE_CHUNK_BYTES);
     return { index: envelope.data.index, base64: bytes.toString('base64'), last: offset + bytes.length >= size };
+  }
+
+  /**
+   * A pre-signed GET URL of a stored file, valid `DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS` (300),
+   * answered by the store as an attachment with the file's name and type. Same checks as `read`
+   * (`transactions:read` on a transaction within reach, else 404). 409
+   * `FILE_DOWNLOAD_URL_UNAVAILABLE` with the local-disk storage, which has no URL of its own:
+   * download through `GET /v1/transactions/:id/files/:fileId` instead (docs/adr/0018).
+   */
+  async downloadUrl(envelope: RequestEnvelope<TransactionFileRef>): Promise<TransactionFileDownloadUrl> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:read');
+    const file = await this.find(this.dataSource.manager, envelope, scope, envelope.data, 'stored');
+    const signed = await this.storage.signedDownloadUrl(file.storage_key, {
+      fileName: file.name,
+      contentType: file.content_type,
+      expiresInSeconds: this.config.DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS,
+    });
+    if (!signed) {
+      throw new DomainException(
+        'conflict',
+        DealsErrorCode.FileDownloadUrlUnavailable,
+        'Pre-signed download URLs need the s3 file storage; download through GET /v1/transactions/:id/files/:fileId',
+      );
+    }
+    return { url: signed.url, expiresAt: signed.expiresAt.toISOString() };
   }
 
   async delete(envelope: RequestEnvelope<TransactionFileRef>): Promise<void> {

@@ -58,6 +58,11 @@ export class LocalDiskFileStorage implements FileStorage {
     await rm(`${this.path(key)}.part`, { force: true });
   }
 
+  /** The disk has no URL of its own: downloads go through the gateway. */
+  signedDownloadUrl(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
   private path(key: string): string {
     const path = resolve(join(this.root, key));
     if (!path.startsWith(`${this.root}/`)) throw new Error(`storage key outside the storage directory: ${key}`);

@@ -356,9 +356,14 @@ describe('deals: deadlines, reminders, invoices, files', () => {
         expect(got.headers.get('content-type')).toBe('application/pdf');
         expect(got.headers.get('x-checksum-sha256')).toBe(sha256);
       }
+      // The local disk has no URL of its own: pre-signed URLs need the s3 storage (files-s3.integration-spec.ts).
+      const signed = await stack.http.get<{ code: string }>(`/v1/transactions/${deal.id}/files/${fileId}/download-url`, { token: org.agent1.accessToken });
+      expect(signed.status).toBe(409);
+      expect(signed.body.code).toBe('FILE_DOWNLOAD_URL_UNAVAILABLE');
       for (const session of [org.agent2, other]) {
         expect((await download(stack.http, `/v1/transactions/${deal.id}/files/${fileId}`, session.accessToken)).status).toBe(404);
         expect((await stack.http.get(`/v1/transactions/${deal.id}/files`, { token: session.accessToken })).status).toBe(404);
+        expect((await stack.http.get(`/v1/transactions/${deal.id}/files/${fileId}/download-url`, { token: session.accessToken })).status).toBe(404);
         expect((await stack.http.delete(`/v1/transactions/${deal.id}/files/${fileId}`, { token: session.accessToken })).status).toBe(404);
         expect((await uploadFile(stack.http, `/v1/transactions/${deal.id}/files`, session.accessToken, { name: 'x.pdf', type: 'application/pdf', bytes: pdf(100) })).status).toBe(404);
       }
