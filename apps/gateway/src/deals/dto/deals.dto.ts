@@ -52,12 +52,12 @@ export class TransactionParticipantDto {
 }
 
 export class TransactionKeyDatesDto {
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) depositDue?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) inspection?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) appraisal?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) financingContingency?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) finalWalkThrough?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closing?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) depositDue?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) inspection?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) appraisal?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) financingContingency?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) finalWalkThrough?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closing?: string | null;
 }
 
 export class TeamShareDto {
@@ -85,7 +85,7 @@ export class CreateTransactionDto {
   @ApiProperty({ type: 'integer', description: 'Price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
   @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Defaults to the organization’s default pipeline' }) @IsOptional() @IsUUID() pipelineId?: string;
   @ApiPropertyOptional({ type: String, description: 'Stage key; defaults to the first stage' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 100, description: 'Percent; defaults to the stage’s' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Commission plan override' }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
   @ApiPropertyOptional({ type: [TransactionParticipantDto] })
@@ -98,7 +98,7 @@ export class CreateTransactionDto {
   @ApiPropertyOptional({ type: TransactionKeyDatesDto }) @IsOptional() @ValidateNested() @Type(() => TransactionKeyDatesDto) keyDates?: TransactionKeyDatesDto;
   @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
   @ApiPropertyOptional({ type: 'integer', description: 'Final price in cents; required for a won stage' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Close date; required for a won stage' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Close date; required for a won stage; date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
 }
 
 export class UpdateTransactionDto {
@@ -114,10 +114,10 @@ export class UpdateTransactionDto {
   @Type(() => TeamShareDto)
   team?: TeamShareDto[];
   @ApiPropertyOptional({ enum: TRANSACTION_SIDES }) @IsOptional() @IsIn(TRANSACTION_SIDES) side?: TransactionSide;
-  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) price?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents (USD)' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) price?: number;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pipelineId?: string;
   @ApiPropertyOptional({ type: String, description: 'Stage key; a won stage needs closePrice and closeDate' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
   @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
   @ApiPropertyOptional({ type: [TransactionParticipantDto] })
@@ -133,8 +133,8 @@ export class UpdateTransactionDto {
   @Type(() => TransactionKeyDatesDto)
   keyDates?: TransactionKeyDatesDto;
   @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
-  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
-  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents (USD)' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
 }
 
 export class ListTransactionsQueryDto extends PageQueryDto {
@@ -143,8 +143,8 @@ export class ListTransactionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pipelineId?: string;
   @ApiPropertyOptional({ enum: TRANSACTION_SIDES }) @IsOptional() @IsIn(TRANSACTION_SIDES) side?: TransactionSide;
   @ApiPropertyOptional({ enum: ['open', 'won', 'lost'] }) @IsOptional() @IsIn(['open', 'won', 'lost']) status?: 'open' | 'won' | 'lost';
-  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseFrom?: string;
-  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseTo?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseFrom?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseTo?: string;
   @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMin?: number;
   @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMax?: number;
 }
@@ -175,7 +175,7 @@ export class CreatePipelineDto {
 
 export class CommissionTierDto {
   @ApiProperty({ type: 'integer', description: 'Year-to-date GCI in cents from which this split applies' }) @IsInt() @Min(0) @Max(MAX_CENTS) thresholdCents: number;
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10000 }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10000, description: 'Basis points (1 bp = 0.01 %)' }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
 }
 
 export class CommissionPlanTermsDto {
@@ -220,20 +220,20 @@ export class CreateCommissionPlanDto extends CommissionPlanTermsDto {
 
 export class UpdateCommissionPlanDto {
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) name?: string;
-  @ApiPropertyOptional({ type: 'integer', nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Basis points (1 bp = 0.01 %)' })
   @ValidateIf((dto: UpdateCommissionPlanDto) => dto.grossRateBps !== null && dto.grossRateBps !== undefined)
   @IsInt()
   @Min(0)
   @Max(10_000)
   grossRateBps?: number | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents (USD)' })
   @ValidateIf((dto: UpdateCommissionPlanDto) => dto.flatFeeCents !== null && dto.flatFeeCents !== undefined)
   @IsInt()
   @Min(0)
   @Max(MAX_CENTS)
   flatFeeCents?: number | null;
-  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) agentSplitBps?: number;
-  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) transactionFeeCents?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Basis points (1 bp = 0.01 %)' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) agentSplitBps?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents (USD)' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) transactionFeeCents?: number;
   @ApiPropertyOptional({ type: [CommissionTierDto] })
   @IsOptional()
   @IsArray()
@@ -241,13 +241,13 @@ export class UpdateCommissionPlanDto {
   @ValidateNested({ each: true })
   @Type(() => CommissionTierDto)
   tiers?: CommissionTierDto[];
-  @ApiPropertyOptional({ type: 'integer', nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents (USD)' })
   @ValidateIf((dto: UpdateCommissionPlanDto) => dto.annualCapCents !== null && dto.annualCapCents !== undefined)
   @IsInt()
   @Min(0)
   @Max(MAX_CENTS)
   annualCapCents?: number | null;
-  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Basis points (1 bp = 0.01 %)' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
 }
 
 export class SetAgentCommissionPlanDto {
@@ -259,7 +259,7 @@ export class CommissionWhatIfDto {
   @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Whose year-to-date figures apply; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid', description: 'A stored plan; or `plan`; else the agent’s plan' }) @IsOptional() @IsUUID() planId?: string;
   @ApiPropertyOptional({ type: CommissionPlanTermsDto }) @IsOptional() @ValidateNested() @Type(() => CommissionPlanTermsDto) plan?: CommissionPlanTermsDto;
-  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
   @ApiPropertyOptional({ type: [TeamShareDto] })
   @IsOptional()
   @IsArray()
@@ -277,8 +277,8 @@ export class CommissionReportQueryDto {
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() agentId?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional({ type: String, example: '2026-11' }) @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' }) month?: string;
-  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) from?: string;
-  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) to?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) from?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) to?: string;
   @ApiPropertyOptional({ enum: ['json', 'csv', 'pdf'] }) @IsOptional() @IsIn(['json', 'csv', 'pdf']) format?: 'json' | 'csv' | 'pdf';
 }
 
@@ -299,7 +299,7 @@ export class CreateOfferDto {
   @IsString({ each: true })
   @MaxLength(100, { each: true })
   contingencies?: string[];
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time', description: 'RFC 3339 timestamp with offset; returned in UTC' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
 }
 
 export class UpdateOfferDto {
@@ -310,7 +310,7 @@ export class UpdateOfferDto {
   @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) amount?: number;
   @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) earnestMoney?: number;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(100, { each: true }) contingencies?: string[];
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time', description: 'RFC 3339 timestamp with offset; returned in UTC' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
 }
 
 export class ListOffersQueryDto extends PageQueryDto {

@@ -50,7 +50,7 @@ export class UpdateDealSettingsDto {
   @IsOptional()
   @IsBoolean()
   rollToBusinessDay?: boolean;
-  @ApiPropertyOptional({ format: 'date', type: [String], example: ['2026-11-26', '2026-12-25'], description: 'Replaces the holiday list' })
+  @ApiPropertyOptional({ format: 'date', type: [String], example: ['2026-11-26', '2026-12-25'], description: 'Replaces the holiday list; date, YYYY-MM-DD' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(200)
@@ -87,8 +87,8 @@ export class CreateInvoiceDto {
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The transaction invoiced (required below org scope)' }) @IsOptional() @IsUUID() transactionId?: string | null;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Agent concerned; defaults to the transaction’s agent' }) @IsOptional() @IsUUID() agentId?: string | null;
   @ApiProperty({ type: InvoiceBillToDto }) @ValidateNested() @Type(() => InvoiceBillToDto) billTo: InvoiceBillToDto;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Defaults to today in the organization’s time zone' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
-  @ApiProperty({ type: String, format: 'date' }) @Matches(DATE, { message: DATE_MESSAGE }) dueDate: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Defaults to today in the organization’s time zone; date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
+  @ApiProperty({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @Matches(DATE, { message: DATE_MESSAGE }) dueDate: string;
   @ApiProperty({ type: [InvoiceLineItemDto] })
   @IsArray()
   @ArrayMinSize(1)
@@ -101,8 +101,8 @@ export class CreateInvoiceDto {
 
 export class UpdateInvoiceDto {
   @ApiPropertyOptional({ type: InvoiceBillToDto }) @IsOptional() @ValidateNested() @Type(() => InvoiceBillToDto) billTo?: InvoiceBillToDto;
-  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
-  @ApiPropertyOptional({ type: String, format: 'date' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) dueDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) dueDate?: string;
   @ApiPropertyOptional({ type: [InvoiceLineItemDto], description: 'Replaces the lines' })
   @IsOptional()
   @IsArray()
@@ -122,7 +122,7 @@ export class ListInvoicesQueryDto extends PageQueryDto {
 
 export class CreatePaymentDto {
   @ApiProperty({ type: 'integer', description: 'Cents; at most the balance' }) @IsInt() @Min(1) @Max(MAX_CENTS) amount: number;
-  @ApiProperty({ type: String, format: 'date', description: 'Date received' }) @Matches(DATE, { message: DATE_MESSAGE }) paidOn: string;
+  @ApiProperty({ type: String, format: 'date', description: 'Date received; date, YYYY-MM-DD' }) @Matches(DATE, { message: DATE_MESSAGE }) paidOn: string;
   @ApiProperty({ enum: PAYMENT_METHODS }) @IsIn(PAYMENT_METHODS) method: InvoicePaymentMethod;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Check number, wire reference, ...' }) @IsOptional() @IsString() @MaxLength(200) reference?: string | null;
 }

@@ -42,7 +42,7 @@ export class PropertyViewRecordedDto {
   @ApiProperty({ type: String, format: 'uuid' }) propertyId: string;
   @ApiProperty({ type: String, format: 'uuid' }) contactId: string;
   @ApiProperty({ type: String }) source: string;
-  @ApiProperty({ type: String, format: 'date-time' }) viewedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) viewedAt: string;
 }
 
 export class ContactListingViewDto {
@@ -50,7 +50,7 @@ export class ContactListingViewDto {
   @ApiProperty({ type: String, format: 'uuid' }) propertyId: string;
   @ApiProperty({ enum: ['Favorite', 'Possibility', 'Discard'] }) preference: string;
   @ApiProperty({ nullable: true, type: String }) note: string | null;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) updatedAt: string;
 }
 
 export class ContactListingPageDto {
@@ -65,7 +65,7 @@ export class SavedSearchViewDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) filters: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) geometry: Record<string, unknown> | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) createdBy: string | null;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
 }
 
 export class SavedSearchPageDto {
@@ -81,5 +81,5 @@ export class ListingShareViewDto {
   @ApiProperty({ type: String, format: 'uuid' }) propertyId: string;
   @ApiProperty({ type: String, format: 'uuid' }) contactId: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'User who shared it' }) sharedBy: string | null;
-  @ApiProperty({ type: String, format: 'date-time' }) sharedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) sharedAt: string;
 }

@@ -26,7 +26,7 @@ export class UpdateMlsSourceDto {
 
   @ApiPropertyOptional({ type: String, description: 'New bearer token; stored encrypted under the active key, never returned' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(4000) accessToken?: string;
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000 }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440 }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440, description: 'Minutes' }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
   @ApiPropertyOptional({ type: Boolean, description: 'false stops scheduled and manual pulls' }) @IsOptional() @IsBoolean() enabled?: boolean;
 }
 
@@ -52,10 +52,10 @@ export class MlsSourceViewDto {
   @ApiProperty({ type: String }) name: string;
   @ApiProperty({ type: String }) baseUrl: string;
   @ApiProperty({ type: Number }) pageSize: number;
-  @ApiProperty({ type: Number }) intervalMinutes: number;
+  @ApiProperty({ type: Number, description: 'Minutes' }) intervalMinutes: number;
   @ApiProperty({ type: Boolean }) enabled: boolean;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Largest ModificationTimestamp pulled' }) highWaterMark: string | null;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Largest ModificationTimestamp pulled; rFC 3339 timestamp, UTC' }) highWaterMark: string | null;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
 }
 
 export class MlsSourcePageDto {
@@ -75,8 +75,8 @@ export class MlsSyncRunViewDto {
   @ApiProperty({ type: Number }) removed: number;
   @ApiProperty({ type: Number }) failed: number;
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) errors: unknown[];
-  @ApiProperty({ type: String, format: 'date-time' }) startedAt: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) finishedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) startedAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) finishedAt: string | null;
   @ApiProperty({ nullable: true, type: Number }) durationMs: number | null;
 }
 

@@ -17,7 +17,7 @@ export class PropertyViewDto {
   @ApiProperty({ enum: LISTINGS_PROPERTY_TYPES }) propertyType: string;
   @ApiProperty({ nullable: true, type: Number, description: 'Integer cents (USD)' }) listPrice: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Integer cents (USD)' }) closePrice: number | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date' }) closeDate: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) closeDate: string | null;
   @ApiProperty({ nullable: true, type: String }) streetNumber: string | null;
   @ApiProperty({ nullable: true, type: String }) streetName: string | null;
   @ApiProperty({ nullable: true, type: String }) unitNumber: string | null;
@@ -37,8 +37,8 @@ export class PropertyViewDto {
   @ApiProperty({ type: [PropertyMediaView] }) media: PropertyMediaView[];
   @ApiProperty({ enum: ['manual', 'mls', 'import'] }) origin: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Source attributes without a column (e.g. King County grade)' }) attributes: Record<string, unknown>;
-  @ApiProperty({ type: String, format: 'date-time', description: 'RESO ModificationTimestamp' }) modificationTimestamp: string;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RESO ModificationTimestamp; rFC 3339 timestamp, UTC' }) modificationTimestamp: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
 }
 
 export class PropertyPageDto {

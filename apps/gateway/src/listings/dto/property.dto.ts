@@ -194,7 +194,7 @@ export class PropertyFiltersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: String, description: 'Case-insensitive exact match' }) @IsOptional() @IsString() @MaxLength(100) city?: string;
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() listAgentId?: string;
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only properties whose modificationTimestamp is at or after it' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only properties whose modificationTimestamp is at or after it; rFC 3339 timestamp, UTC' })
   @IsOptional()
   @IsISO8601({ strict: true })
   modifiedSince?: string;
@@ -225,7 +225,8 @@ export class GeoJsonAreaDto {
     description: 'RFC 7946 coordinates: [longitude, latitude] positions, closed rings, at most 2000 positions in all',
     example: [[[-122.36, 47.65], [-122.33, 47.65], [-122.33, 47.67], [-122.36, 47.67], [-122.36, 47.65]]],
     type: 'array',
-    items: {},
+    // Polygon: rings of positions; MultiPolygon: polygons of rings of positions. A position is [longitude, latitude] in WGS 84 degrees.
+    items: { type: 'array', items: { type: 'array', items: { oneOf: [{ type: 'number' }, { type: 'array', items: { type: 'number' } }] } } },
   })
   @IsArray()
   @ArrayMaxSize(500)

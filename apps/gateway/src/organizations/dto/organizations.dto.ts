@@ -64,8 +64,8 @@ export class OrganizationViewDto {
   @ApiProperty({ type: [String] }) mfaRequiredRoles: string[];
   @ApiProperty({ type: Number, description: 'Minutes' }) sessionLifetimeMinutes: number;
   @ApiProperty({ type: String }) publicFormKey: string;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) updatedAt: string;
 }
 
 export class CreateApiKeyDto {
@@ -84,9 +84,9 @@ export class ApiKeyViewDto {
   @ApiProperty({ type: String, description: 'First characters of the key' }) prefix: string;
   @ApiProperty({ type: [String] }) scopes: string[];
   @ApiProperty({ type: String, format: 'uuid' }) createdBy: string;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastUsedAt: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) revokedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) lastUsedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) revokedAt: string | null;
 }
 
 export class CreatedApiKeyDto extends ApiKeyViewDto {
@@ -108,8 +108,8 @@ export class LocalMailDto {
   @ApiProperty({ type: String }) subject: string;
   @ApiProperty({ type: String }) text: string;
   @ApiProperty({ enum: ['password_reset', 'email_verification', 'invitation', 'security_notice'] }) template: string;
-  @ApiProperty({ type: Object, description: 'Values carried by the message, e.g. token and link' }) variables: Record<string, string>;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Values carried by the message, e.g. token and link' }) variables: Record<string, string>;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
 }
 
 export class LocalMailPageDto {

@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
+import { WorkingHoursDto } from './users.dto';
 
 /** Response shapes, for the OpenAPI document only (the services build the bodies). */
 export class NotificationPreferencesView {
@@ -21,9 +22,9 @@ export class UserViewDto {
   @ApiProperty({ type: NotificationPreferencesView }) notificationPreferences: NotificationPreferencesView;
   @ApiProperty({ type: Boolean }) mfaEnabled: boolean;
   @ApiProperty({ type: Boolean }) emailVerified: boolean;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastLoginAt: string | null;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) lastLoginAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) updatedAt: string;
 }
 
 export class UserPageDto {
@@ -43,9 +44,9 @@ export class AgentViewDto {
   @ApiProperty({ type: [String] }) regions: string[];
   @ApiProperty({ type: [String] }) languages: string[];
   @ApiProperty({ type: Number, description: 'Maximum active leads' }) capacity: number;
-  @ApiPropertyOptional({ nullable: true, type: Object }) workingHours: unknown;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: WorkingHoursDto, nullable: true, description: 'Weekly availability in `timezone` (IANA); null = always available' }) workingHours: WorkingHoursDto | null;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) updatedAt: string;
 }
 
 export class AgentPageDto {
@@ -59,8 +60,8 @@ export class TeamViewDto {
   @ApiProperty({ type: String }) name: string;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) managerId: string | null;
   @ApiProperty({ type: [String] }) memberIds: string[];
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) updatedAt: string;
 }
 
 export class TeamPageDto {
