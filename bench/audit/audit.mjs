@@ -14,7 +14,7 @@
  * Own database, Kafka mock broker and Redis prefix (bench/lib/infra.mjs), removed at the end.
  * Writes bench/results/audit-<UTC>.json.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,6 +186,9 @@ async function main() {
     AUDIT_CHECKPOINT_EVERY_MS: '3600000',
     // production mode wants the owner's URL explicitly (docs/adr/0020)
     AUDIT_MIGRATION_DATABASE_URL: ownerUrl(infraEnv.AUDIT_DATABASE_URL),
+    // and a signing key of its own (the development key is refused in production)
+    AUDIT_CHECKPOINT_SIGNING_KEY: `bench:${randomBytes(32).toString('base64')}`,
+    AUDIT_ARCHIVE_DIR: path.join(logDir, 'archive'),
   };
   delete env.NODE_OPTIONS;
   const audit = startNode('audit', main, { env, cwd: ROOT, logDir });

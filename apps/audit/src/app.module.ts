@@ -4,6 +4,7 @@ import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { AUDIT_CONFIG, type AuditConfig } from './config/audit.config';
 import { AUDIT_ARCHIVE_QUEUE, AuditArchiveJob } from './modules/archive/audit-archive.job';
 import { AUDIT_CHECKPOINT_QUEUE, AuditCheckpointJob } from './modules/checkpoint/audit-checkpoint.job';
+import { AuditCheckpointStore } from './modules/checkpoint/audit-checkpoint.store';
 import { AuditIngestConsumer } from './modules/ingest/audit-ingest.consumer';
 import { AuditLedger } from './modules/ledger/audit-ledger.service';
 import { AuditLogsRpcController } from './modules/logs/audit-logs.rpc.controller';
@@ -17,7 +18,7 @@ export const AUDIT_SERVICE_NAME = 'audit';
 @Module({})
 export class AuditIngestModule {
   static forRoot(config: AuditConfig): DynamicModule {
-    const providers = [{ provide: AUDIT_CONFIG, useValue: config }, AuditLedger, AuditIngestConsumer];
+    const providers = [{ provide: AUDIT_CONFIG, useValue: config }, AuditLedger, AuditCheckpointStore, AuditIngestConsumer];
     return { module: AuditIngestModule, providers, exports: providers };
   }
 }

@@ -1,5 +1,25 @@
-import { env, loadConfigOrExit } from '@keyhouse/platform/config';
+import { z } from 'zod';
+import { env, exitIfUnsetInProduction, loadConfigOrExit } from '@keyhouse/platform/config';
 import { serviceEnv } from '@keyhouse/platform/service';
+
+/** `id:base64(32 bytes)[,id:base64…]`, each key exactly 32 bytes. */
+function ed25519KeyList(description: string, fallback: string, single: boolean) {
+  return z
+    .string()
+    .default(fallback)
+    .refine((value) => {
+      const entries = value.split(',').map((part) => part.trim()).filter(Boolean);
+      if (single && entries.length !== 1) return false;
+      return entries.every((entry) => entry.indexOf(':') > 0 && Buffer.from(entry.slice(entry.indexOf(':') + 1), 'base64').length === 32);
+    })
+    .describe(description);
+}
+
+/**
+ * Development checkpoint signing key (`dev-1`, public key `uYoPF2crh15Mb0+vcYDvHdhqSTPjmsRgNGscW5lZYl0=`):
+ * refused in production (`exitIfUnsetInProduction`).
+ */
+export const AUDIT_DEV_CHECKPOINT_KEY = 'dev-1:4ZJ6q/SRuJ7ADf0vOrzm8adJfnosfNFGGcfXfXogx58=';
 
 /** Environment of the audit service (see `serviceEnv`); service-specific variables follow it. */
 export const auditEnv = {
@@ -19,6 +39,13 @@ export const auditEnv = {
    * the user `keyhouse_audit_owner` and no password (the local machine); required in production.
    */
   AUDIT_MIGRATION_DATABASE_URL: env.optionalString('a postgres:// URL for the keyhouse_audit_owner role'),
+  /**
+   * Ed25519 key signing each checkpoint (docs/adr/0020): `keyId:base64(32-byte seed)`. Generate one
+   * with `node -e "console.log('k1:' + require('crypto').randomBytes(32).toString('base64'))"`.
+   */
+  AUDIT_CHECKPOINT_SIGNING_KEY: ed25519KeyList('an Ed25519 key "id:base64(32-byte seed)"', AUDIT_DEV_CHECKPOINT_KEY, true),
+  /** Public keys of retired signing keys, `keyId:base64(32-byte public key)[,…]`, so old checkpoints still verify. */
+  AUDIT_CHECKPOINT_PUBLIC_KEYS: ed25519KeyList('Ed25519 public keys "id:base64(32 bytes)[,…]"', '', false),
 };
 
 /** Owner role of the audit schema when `AUDIT_MIGRATION_DATABASE_URL` is not set (deploy/services.js). */
@@ -28,6 +55,7 @@ export type AuditConfig = ReturnType<typeof loadAuditConfig>;
 
 export function loadAuditConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = loadConfigOrExit(auditEnv, source);
+  exitIfUnsetInProduction(config.NODE_ENV, source, ['AUDIT_CHECKPOINT_SIGNING_KEY']);
   if (config.NODE_ENV === 'production' && source.AUDIT_MIGRATION_DATABASE_URL === undefined) {
     process.stderr.write('Invalid configuration: AUDIT_MIGRATION_DATABASE_URL is missing: expected the schema owner\'s URL in production\n');
     process.exit(78);

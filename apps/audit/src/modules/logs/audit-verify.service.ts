@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AuditChainBreak, AuditVerifyRequest, AuditVerifyResponse, RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
-import { entryHash, GENESIS_HASH } from '../ledger/audit-hash.util';
+import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint.store';
+import { entryHash, GENESIS_HASH, isoMillis } from '../ledger/audit-hash.util';
 import { AUDIT_ENTRY_COLUMNS, hashedOf, type AuditEntryRow } from './audit-entry.row';
 
 /** Rows read per query while verifying. */
@@ -13,13 +14,18 @@ const VERIFY_BATCH = 5000;
 /**
  * Recomputes an organization's hash chain (docs/adr/0015, "Verification"): seq must run 1, 2, 3…
  * without gaps; each entry's hash must equal SHA-256 of its canonical form; each `prev_hash` must
- * equal the previous entry's hash; each checkpoint in range must match the entry at its seq; and on
- * a verification up to the head, no checkpoint may lie beyond the head (tail truncation).
- * Returns the first break in seq order.
+ * equal the previous entry's hash; each checkpoint in range — database rows and the signed external
+ * copy (docs/adr/0020) — must match the entry at its seq; every signature must verify with the
+ * public keys and every signed database checkpoint must also be in the external copy; and on a
+ * verification up to the head, no checkpoint may lie beyond the head (tail truncation).
+ * Returns the first break in seq order (an unreadable external line: seq 0).
  */
 @Injectable()
 export class AuditVerifyService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() private readonly store?: AuditCheckpointStore,
+  ) {}
 
   async verify(envelope: RequestEnvelope<AuditVerifyRequest>): Promise<AuditVerifyResponse> {
     requireScope(envelope.actor, 'audit:read', 'org');
@@ -35,19 +41,17 @@ export class AuditVerifyService {
               (SELECT max(seq) FROM audit_entry WHERE org_id = $1) AS head`,
       [orgId, range.from ?? null, range.to ?? null],
     )) as Array<{ first: string | null; last: string | null; head: string | null }>;
-    const checkpoints = new Map<number, string>();
-    const checkpointRows = (await this.dataSource.query(`SELECT seq, hash FROM audit_checkpoint WHERE org_id = $1 ORDER BY seq`, [
-      orgId,
-    ])) as Array<{ seq: string; hash: string }>;
-    for (const row of checkpointRows) checkpoints.set(Number(row.seq), row.hash);
+    const { checkpoints, problems, external } = await this.checkpointsOf(orgId);
     const toHead = !range.to;
 
-    const result: AuditVerifyResponse = { ok: true, count: 0, headSeq: null, headHash: null, checkpointsChecked: 0 };
+    const result: AuditVerifyResponse = { ok: true, count: 0, headSeq: null, headHash: null, checkpointsChecked: 0, externalCheckpoints: external };
     const fail = (seq: number, id: string | null, reason: AuditChainBreak): AuditVerifyResponse => ({
       ...result,
       ok: false,
       brokenAt: { seq, id, reason },
     });
+    const unreadable = problems.get(0);
+    if (unreadable) return fail(0, null, unreadable);
 
     // With `from`, the range may start anywhere: entries below it are not read, except that the
     // first entry's prev_hash is taken from the first (possibly lower) seq actually requested.
@@ -85,8 +89,9 @@ export class AuditVerifyService {
         if (seq !== expectedSeq) return fail(expectedSeq, null, 'seq_gap');
         if (entryHash(hashedOf(row)) !== row.hash) return fail(seq, row.id, 'hash_mismatch');
         if (row.prev_hash !== prevHash) return fail(seq, row.id, 'prev_hash_mismatch');
-        const checkpoint = checkpoints.get(seq);
-        if (checkpoint !== undefined) {
+        const problem = problems.get(seq);
+        if (problem) return fail(seq, row.id, problem);
+        for (const checkpoint of checkpoints.get(seq) ?? []) {
           if (checkpoint !== row.hash) return fail(seq, row.id, 'checkpoint_mismatch');
           result.checkpointsChecked += 1;
         }
@@ -101,10 +106,47 @@ export class AuditVerifyService {
     if (expectedSeq <= lastSeq) return fail(expectedSeq, null, 'seq_gap');
     if (toHead) {
       const head = bounds.head === null ? 0 : Number(bounds.head);
-      const beyond = checkpointRows.find((row) => Number(row.seq) > head);
-      if (beyond) return fail(Number(beyond.seq), null, 'checkpoint_beyond_head');
+      const beyond = [...checkpoints.keys(), ...problems.keys()].filter((seq) => seq > head).sort((a, b) => a - b)[0];
+      if (beyond !== undefined) return fail(beyond, null, problems.get(beyond) ?? 'checkpoint_beyond_head');
     }
     return result;
+  }
+
+  /**
+   * The checkpoints to hold the chain against, by seq: the database's and the valid external ones
+   * (a seq may have both). `problems`: seqs whose checkpoint has a bad signature (database or
+   * external; 0 = an unreadable external line) or whose signed database checkpoint is missing from
+   * the external copy.
+   */
+  private async checkpointsOf(orgId: string): Promise<{ checkpoints: Map<number, string[]>; problems: Map<number, AuditChainBreak>; external: number }> {
+    const rows = (await this.dataSource.query(
+      `SELECT seq, hash, created_at, key_id, signature FROM audit_checkpoint WHERE org_id = $1 ORDER BY seq`,
+      [orgId],
+    )) as Array<{ seq: string; hash: string; created_at: Date; key_id: string | null; signature: string | null }>;
+    const checkpoints = new Map<number, string[]>();
+    const problems = new Map<number, AuditChainBreak>();
+    const add = (seq: number, hash: string) => checkpoints.set(seq, [...(checkpoints.get(seq) ?? []), hash]);
+    const external = this.store ? await this.store.read(orgId) : [];
+    const externallyHeld = new Set<string>();
+    let valid = 0;
+    for (const { checkpoint, valid: ok } of external) {
+      if (!ok) {
+        if (!problems.has(checkpoint.seq)) problems.set(checkpoint.seq, 'checkpoint_signature_invalid');
+        continue;
+      }
+      valid += 1;
+      add(checkpoint.seq, checkpoint.hash);
+      externallyHeld.add(`${checkpoint.seq}:${checkpoint.hash}`);
+    }
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      add(seq, row.hash);
+      if (!row.signature || !this.store || problems.has(seq)) continue; // rows from before signing are checked by hash only
+      const signed = { orgId, seq, hash: row.hash, createdAt: isoMillis(row.created_at), keyId: row.key_id ?? '', signature: row.signature };
+      if (!this.store.signer.verify(signed)) problems.set(seq, 'checkpoint_signature_invalid');
+      else if (!externallyHeld.has(`${seq}:${row.hash}`)) problems.set(seq, 'checkpoint_missing_externally');
+    }
+    return { checkpoints, problems, external: valid };
   }
 }
 

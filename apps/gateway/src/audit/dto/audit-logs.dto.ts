@@ -81,7 +81,13 @@ export class AuditEntryPageDto {
 export class AuditChainBreakDto {
   @ApiProperty() seq: number;
   @ApiProperty({ nullable: true, type: String }) id: string | null;
-  @ApiProperty({ enum: ['hash_mismatch', 'prev_hash_mismatch', 'seq_gap', 'checkpoint_mismatch', 'checkpoint_beyond_head'] }) reason: string;
+  @ApiProperty({
+    enum: [
+      'hash_mismatch', 'prev_hash_mismatch', 'seq_gap', 'checkpoint_mismatch', 'checkpoint_beyond_head', 'checkpoint_signature_invalid',
+      'checkpoint_missing_externally',
+    ],
+  })
+  reason: string;
 }
 
 export class AuditVerifyViewDto {
@@ -89,7 +95,8 @@ export class AuditVerifyViewDto {
   @ApiProperty({ description: 'Entries checked' }) count: number;
   @ApiProperty({ nullable: true, type: Number }) headSeq: number | null;
   @ApiProperty({ nullable: true, type: String }) headHash: string | null;
-  @ApiProperty() checkpointsChecked: number;
+  @ApiProperty({ description: 'Checkpoints compared with the chain (database rows and the external copy)' }) checkpointsChecked: number;
+  @ApiProperty({ description: 'Signed checkpoints read from the external copy, signatures verified' }) externalCheckpoints: number;
   @ApiPropertyOptional({ type: AuditChainBreakDto }) brokenAt?: AuditChainBreakDto;
 }
 

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AUDIT_NIL_ORG, type AuditEntryView, type AuditVerifyResponse } from '@keyhouse/contracts';
 import { newId } from '@keyhouse/util';
 import { AuditArchiveJob } from '../../../../audit/src/modules/archive/audit-archive.job';
 import { AuditCheckpointJob } from '../../../../audit/src/modules/checkpoint/audit-checkpoint.job';
 import { entryHash, GENESIS_HASH, type HashedAuditEntry } from '../../../../audit/src/modules/ledger/audit-hash.util';
+import { AUDIT_ENTRY_COLUMNS, hashedOf, type AuditEntryRow } from '../../../../audit/src/modules/logs/audit-entry.row';
+import { AuditVerifyService } from '../../../../audit/src/modules/logs/audit-verify.service';
 import { auditDatabase, auditLogs, publishEvents, testEvent, waitForAudit } from '../../support/audit-fixtures';
 import { createUser, login, PASSWORD, registerOrganization, type Session } from '../../support/fixtures';
 import { startStack, type TestStack } from '../../support/stack';
@@ -374,6 +376,48 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       }
       const gap = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
       expect(gap.body).toMatchObject({ ok: false, count: 1, brokenAt: { seq: 2, reason: 'seq_gap' } });
+    });
+
+    it('detects the whole chain rewritten and rehashed after seq k with the database checkpoints deleted, through the signed external copy (SEC-AL-03)', async () => {
+      const victim = await registerOrganization(stack.http, 'Rewritten Realty');
+      await login(stack.http, victim.email);
+      await waitForAudit(stack.http, victim.accessToken, {}, (items) => items.length >= 3);
+      await stack.services.audit!.get(AuditCheckpointJob).checkpoint();
+      const [{ seq: checkpointSeq }] = (await superuser.query(`SELECT max(seq)::int AS seq FROM audit_checkpoint WHERE org_id = $1`, [victim.orgId])) as Array<{ seq: number }>;
+      await login(stack.http, victim.email);
+      await waitForAudit(stack.http, victim.accessToken, {}, (items) => items[0]?.seq > checkpointSeq);
+      const file = path.join(archiveDir, victim.orgId, 'checkpoints.jsonl');
+      const [external] = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(external).toMatchObject({ orgId: victim.orgId, seq: checkpointSeq, keyId: 'dev-1', signature: expect.stringMatching(/^[A-Za-z0-9+/]{86}==$/) });
+
+      // the attack: as superuser, delete the checkpoints and rewrite every entry after seq 1 with a forged actor, rehashing the chain
+      const forgedActor = newId();
+      await superuser.query(`ALTER TABLE audit_entry DISABLE TRIGGER USER`);
+      await superuser.query(`ALTER TABLE audit_checkpoint DISABLE TRIGGER USER`);
+      try {
+        await superuser.query(`DELETE FROM audit_checkpoint WHERE org_id = $1`, [victim.orgId]);
+        const rows = (await superuser.query(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 ORDER BY e.seq`, [victim.orgId])) as AuditEntryRow[];
+        let previous = rows[0].hash;
+        for (const row of rows.slice(1)) {
+          const forged = { ...hashedOf(row), actor: { ...hashedOf(row).actor, id: forgedActor }, prevHash: previous };
+          previous = entryHash(forged);
+          await superuser.query(`UPDATE audit_entry SET actor_id = $2, prev_hash = $3, hash = $4 WHERE id = $1`, [row.id, forgedActor, forged.prevHash, previous]);
+        }
+      } finally {
+        await superuser.query(`ALTER TABLE audit_entry ENABLE TRIGGER USER`);
+        await superuser.query(`ALTER TABLE audit_checkpoint ENABLE TRIGGER USER`);
+      }
+      // the database alone is now self-consistent…
+      const databaseOnly = await new AuditVerifyService(stack.services.audit!.get(DataSource)).verifyChain(victim.orgId);
+      expect(databaseOnly).toMatchObject({ ok: true, checkpointsChecked: 0 });
+      // …but not with the signed copy outside it
+      const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
+      expect(verify.body).toMatchObject({ ok: false, count: checkpointSeq - 1, externalCheckpoints: 1, brokenAt: { seq: checkpointSeq, reason: 'checkpoint_mismatch' } });
+
+      // a checkpoint line forged into the external copy without the private key is refused
+      appendFileSync(file, `${JSON.stringify({ ...external, seq: 1, hash: 'f'.repeat(64) })}\n`);
+      const forgedLine = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
+      expect(forgedLine.body).toMatchObject({ ok: false, brokenAt: { seq: 1, reason: 'checkpoint_signature_invalid' } });
     });
   });
 });

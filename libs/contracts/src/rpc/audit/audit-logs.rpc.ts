@@ -69,7 +69,11 @@ export type AuditChainBreak =
   | 'prev_hash_mismatch'
   | 'seq_gap'
   | 'checkpoint_mismatch'
-  | 'checkpoint_beyond_head';
+  | 'checkpoint_beyond_head'
+  /** A checkpoint (database or external copy) whose Ed25519 signature does not verify (seq 0: an unreadable external line). */
+  | 'checkpoint_signature_invalid'
+  /** A signed checkpoint of the database that the external copy does not hold. */
+  | 'checkpoint_missing_externally';
 
 /**
  * Verification result: `ok` with the number of entries checked and the head (last checked entry's
@@ -80,8 +84,10 @@ export interface AuditVerifyResponse {
   count: number;
   headSeq: number | null;
   headHash: string | null;
-  /** Checkpoints compared with the chain. */
+  /** Checkpoints compared with the chain (database rows and external copies). */
   checkpointsChecked: number;
+  /** Signed checkpoints read from the external copy (`<archive dir>/<org>/checkpoints.jsonl`), signatures verified. */
+  externalCheckpoints: number;
   brokenAt?: { seq: number; id: string | null; reason: AuditChainBreak };
 }
 
