@@ -31,4 +31,5 @@ export enum DealsErrorCode {
   FileTooLarge = 'FILE_TOO_LARGE',
   FileChecksumMismatch = 'FILE_CHECKSUM_MISMATCH',
   FileDownloadUrlUnavailable = 'FILE_DOWNLOAD_URL_UNAVAILABLE',
+  FileStorageUnavailable = 'FILE_STORAGE_UNAVAILABLE',
 }

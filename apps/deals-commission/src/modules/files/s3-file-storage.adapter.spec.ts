@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { startS3StandIn, type S3StandIn } from '../../../../gateway/test/support/s3-stand-in';
+import { DomainException } from '@keyhouse/platform/messaging';
 import { S3FileStorage } from './s3-file-storage.adapter';
 
 const CHUNK = 512 * 1024;
@@ -98,5 +99,21 @@ describe('S3FileStorage', () => {
     // The same URL once its validity has passed (the stand-in checks X-Amz-Date + X-Amz-Expires).
     url.searchParams.set('X-Amz-Date', '20200101T000000Z');
     expect((await fetch(url)).status).toBe(403);
+  });
+
+  it('turns a store that refuses (no such bucket) or cannot be reached into 503 FILE_STORAGE_UNAVAILABLE', async () => {
+    const options = { region: 'us-east-1', forcePathStyle: true, keyPrefix: '', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } };
+    const wrongBucket = new S3FileStorage({ ...options, bucket: 'no-such-bucket', endpoint: s3.endpoint });
+    const unreachable = new S3FileStorage({ ...options, bucket: 'deal-files', endpoint: 'http://127.0.0.1:9' });
+    try {
+      for (const storage of [wrongBucket, unreachable]) {
+        const failure = await storage.writeChunk('org-3/file-3', 0, Buffer.from('%PDF-1.7')).catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(DomainException);
+        expect(failure).toMatchObject({ kind: 'unavailable', code: 'FILE_STORAGE_UNAVAILABLE' });
+      }
+    } finally {
+      wrongBucket.onApplicationShutdown();
+      unreachable.onApplicationShutdown();
+    }
   });
 });

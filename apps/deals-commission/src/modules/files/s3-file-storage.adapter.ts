@@ -9,6 +9,9 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Logger } from '@nestjs/common';
+import { DomainException } from '@keyhouse/platform/messaging';
+import { DealsErrorCode } from '../../deals-commission.exception';
 import type { FileStorage, SignedDownload } from './file-storage.port';
 
 /** Connection settings of `S3FileStorage` (from the `DEALS_COMMISSION_S3_*` variables). */
@@ -33,8 +36,9 @@ const PARALLEL = 4;
 const OFFSET_DIGITS = 12;
 
 function isNotFound(error: unknown): boolean {
-  const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return failure?.name === 'NotFound' || failure?.name === 'NoSuchKey' || failure?.$metadata?.httpStatusCode === 404;
+  // Not the status alone: a missing bucket is a 404 too (NoSuchBucket), and a configuration error.
+  const name = (error as { name?: string })?.name;
+  return name === 'NotFound' || name === 'NoSuchKey';
 }
 
 async function inBatches<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
@@ -61,6 +65,7 @@ const sha256Base64 = (bytes: Uint8Array): string => createHash('sha256').update(
  * endpoint, no network call.
  */
 export class S3FileStorage implements FileStorage {
+  private readonly logger = new Logger(S3FileStorage.name);
   private readonly client: S3Client;
   private readonly signer: S3Client;
 
@@ -76,14 +81,16 @@ export class S3FileStorage implements FileStorage {
   }
 
   async writeChunk(key: string, offset: number, bytes: Buffer): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.options.bucket,
-        Key: this.partKey(key, offset),
-        Body: bytes,
-        ContentLength: bytes.length,
-        ChecksumSHA256: sha256Base64(bytes),
-      }),
+    await this.guard(
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: this.partKey(key, offset),
+          Body: bytes,
+          ContentLength: bytes.length,
+          ChecksumSHA256: sha256Base64(bytes),
+        }),
+      ),
     );
   }
 
@@ -109,14 +116,16 @@ export class S3FileStorage implements FileStorage {
     const body = Buffer.concat(contiguous);
     const digest = createHash('sha256').update(body).digest();
     if (contiguous.length === parts.length) {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.options.bucket,
-          Key: this.objectKey(key),
-          Body: body,
-          ContentLength: body.length,
-          ChecksumSHA256: digest.toString('base64'),
-        }),
+      await this.guard(
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: this.objectKey(key),
+            Body: body,
+            ContentLength: body.length,
+            ChecksumSHA256: digest.toString('base64'),
+          }),
+        ),
       );
       await this.removeParts(parts);
     }
@@ -129,7 +138,7 @@ export class S3FileStorage implements FileStorage {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
+    await this.guard(this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) })));
     await this.removeParts(await this.pendingParts(key));
   }
 
@@ -154,6 +163,22 @@ export class S3FileStorage implements FileStorage {
     if (this.signer !== this.client) this.signer.destroy();
   }
 
+  /**
+   * Awaits an S3 call; a 404 passes through (callers handle it), any other failure (network, 5xx,
+   * AccessDenied, NoSuchBucket) is logged with its S3 code and HTTP status — never the request,
+   * which may carry credentials — and becomes 503 `FILE_STORAGE_UNAVAILABLE`.
+   */
+  private async guard<T>(pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (error) {
+      if (isNotFound(error)) throw error;
+      const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      this.logger.warn({ s3Error: failure?.name, s3Status: failure?.$metadata?.httpStatusCode, bucket: this.options.bucket }, `S3 request failed: ${failure?.message ?? String(error)}`);
+      throw new DomainException('unavailable', DealsErrorCode.FileStorageUnavailable, 'The file store is unavailable; try again later');
+    }
+  }
+
   private objectKey(key: string): string {
     return `${this.options.keyPrefix}${key}`;
   }
@@ -172,7 +197,7 @@ export class S3FileStorage implements FileStorage {
     const parts: Array<{ key: string; offset: number }> = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await this.guard(this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token })));
       for (const item of page.Contents ?? []) {
         const offset = Number(item.Key!.slice(prefix.length));
         if (Number.isSafeInteger(offset)) parts.push({ key: item.Key!, offset });
@@ -183,18 +208,18 @@ export class S3FileStorage implements FileStorage {
   }
 
   private removeParts(parts: Array<{ key: string }>): Promise<void> {
-    return inBatches(parts, (part) => this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: part.key })));
+    return inBatches(parts, (part) => this.guard(this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: part.key }))));
   }
 
   private async get(objectKey: string, range?: string): Promise<Buffer> {
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: objectKey, ...(range ? { Range: range } : {}) }));
+    const response = await this.guard(this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: objectKey, ...(range ? { Range: range } : {}) })));
     return Buffer.from(await response.Body!.transformToByteArray());
   }
 
   /** Size and SHA-256 of an object already committed (a retried `commit`), from its stored checksum. */
   private async committed(key: string): Promise<{ size: number; sha256: string }> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key), ChecksumMode: 'ENABLED' }));
+      const head = await this.guard(this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key), ChecksumMode: 'ENABLED' })));
       if (!head.ChecksumSHA256) throw new Error(`object ${this.objectKey(key)} has no stored SHA-256`);
       return { size: Number(head.ContentLength ?? 0), sha256: Buffer.from(head.ChecksumSHA256, 'base64').toString('hex') };
     } catch (error) {
