@@ -1,12 +1,30 @@
 import { Logger } from '@nestjs/common';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { CloudEvent } from '@keyhouse/contracts';
+
+/** Where a consumed event came from. */
+export interface EventMeta {
+  topic: string;
+  partition: number;
+  offset: string;
+}
 
 export interface EventConsumerOptions {
   groupId: string;
   topics: string[];
-  /** Handles one event; throw to have it redelivered. */
-  handle: (event: CloudEvent, meta: { topic: string; partition: number; offset: string }) => Promise<void>;
+  /** Handles one event; throw to have it redelivered. Give exactly one of `handle` and `handleBatch`. */
+  handle?: (event: CloudEvent, meta: EventMeta) => Promise<void>;
+  /**
+   * Handles the events of one fetched batch of one partition, in offset order (malformed messages
+   * already removed and parked). When it returns, the whole batch's offset is committed. When it
+   * throws, the batch is handed over again one event at a time (`handleBatch([one])`), with the
+   * per-message retries and dead-lettering of `handle`: one poison event cannot hold its batch.
+   * So the handler must be idempotent per event (an inbox), since a failed batch may have half
+   * happened only if it did not run in one transaction.
+   */
+  handleBatch?: (events: Array<{ event: CloudEvent; meta: EventMeta }>) => Promise<void>;
+  /** Partitions whose batches are handled at the same time (kafkajs `partitionsConsumedConcurrently`, default 1). */
+  partitionsConsumedConcurrently?: number;
   /** Deliveries of one message before it is parked on `<topic>.dlq` (default 5). */
   maxAttempts?: number;
   fromBeginning?: boolean;
@@ -36,7 +54,9 @@ export class EventConsumer {
   constructor(
     private readonly kafka: Kafka,
     private readonly options: EventConsumerOptions,
-  ) {}
+  ) {
+    if (!options.handle === !options.handleBatch) throw new Error('EventConsumer: give exactly one of handle and handleBatch');
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -70,7 +90,19 @@ export class EventConsumer {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    if (this.options.handleBatch) {
+      await consumer.run({
+        // commit after every handled batch (kafkajs commits when at least this many offsets are resolved)
+        autoCommitThreshold: 1,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: (payload) => this.runBatch(payload, this.options.handleBatch!),
+      });
+      return;
+    }
+    const handle = this.options.handle!;
     await consumer.run({
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachMessage: async ({ topic, partition, message }) => {
         this.lastPollAt = Date.now();
         const position = `${topic}/${partition}/${message.offset}`;
@@ -83,7 +115,7 @@ export class EventConsumer {
           return;
         }
         try {
-          await this.options.handle(event, { topic, partition, offset: message.offset });
+          await handle(event, { topic, partition, offset: message.offset });
           this.attempts.delete(position);
         } catch (error) {
           const attempts = (this.attempts.get(position) ?? 0) + 1;
@@ -99,6 +131,60 @@ export class EventConsumer {
     });
   }
 
+  /**
+   * One fetched batch: parse, hand the valid events over at once, park the malformed ones, commit.
+   * On a failure (or when the batch starts at a message that already failed), one event at a time:
+   * a failing event is retried by redelivery (offsets before it are committed) and parked on
+   * `<topic>.dlq` after `maxAttempts`.
+   */
+  private async runBatch(
+    { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
+    handleBatch: NonNullable<EventConsumerOptions['handleBatch']>,
+  ): Promise<void> {
+    this.lastPollAt = Date.now();
+    const { topic, partition } = batch;
+    const items = batch.messages.map((message) => ({ message, ...parseEvent(message) }));
+    if (items.length === 0) return;
+    const position = (message: KafkaMessage) => `${topic}/${partition}/${message.offset}`;
+    if (!this.attempts.has(position(items[0].message))) {
+      const valid = items.filter((item) => item.event !== null);
+      try {
+        if (valid.length > 0) {
+          await handleBatch(valid.map((item) => ({ event: item.event!, meta: { topic, partition, offset: item.message.offset } })));
+        }
+        for (const item of items) {
+          if (item.event === null) await this.deadLetter(topic, item.message.key, item.message.value, `malformed: ${item.error}`);
+        }
+        resolveOffset(items[items.length - 1].message.offset);
+        await commitOffsetsIfNecessary();
+        return;
+      } catch (error) {
+        this.logger.warn(`Batch of ${items.length} from ${topic}/${partition} failed (${(error as Error).message}); handling one by one`);
+      }
+    }
+    for (const item of items) {
+      if (!isRunning() || isStale()) return;
+      const at = position(item.message);
+      if (item.event === null) {
+        await this.deadLetter(topic, item.message.key, item.message.value, `malformed: ${item.error}`);
+      } else {
+        try {
+          await handleBatch([{ event: item.event, meta: { topic, partition, offset: item.message.offset } }]);
+          this.attempts.delete(at);
+        } catch (error) {
+          const attempts = (this.attempts.get(at) ?? 0) + 1;
+          this.attempts.set(at, attempts);
+          if (attempts < (this.options.maxAttempts ?? 5)) throw error; // kafkajs commits what was resolved and fetches again from here
+          this.attempts.delete(at);
+          await this.deadLetter(topic, item.message.key, item.message.value, (error as Error).message);
+        }
+      }
+      resolveOffset(item.message.offset);
+      await heartbeat();
+    }
+    await commitOffsetsIfNecessary();
+  }
+
   private async deadLetter(topic: string, key: Buffer | null, value: Buffer | null, reason: string): Promise<void> {
     this.logger.error(`Parking a message of ${topic} on ${topic}.dlq: ${reason}`);
     await this.dlqProducer!.send({
@@ -106,5 +192,15 @@ export class EventConsumer {
       acks: -1,
       messages: [{ key, value, headers: { 'x-dlq-reason': reason.slice(0, 500) } }],
     });
+  }
+}
+
+function parseEvent(message: KafkaMessage): { event: CloudEvent | null; error?: string } {
+  try {
+    const event = JSON.parse(message.value?.toString('utf8') ?? '') as CloudEvent;
+    if (!event || typeof event.id !== 'string' || typeof event.type !== 'string') throw new Error('not a CloudEvent');
+    return { event };
+  } catch (error) {
+    return { event: null, error: (error as Error).message };
   }
 }
