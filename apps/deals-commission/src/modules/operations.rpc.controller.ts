@@ -16,7 +16,6 @@ import {
   type TransactionKeyDateUpdateRequest,
 } from '@keyhouse/contracts';
 import { RpcHandler } from '@keyhouse/platform/messaging';
-import { DEALS_FILE_DOWNLOAD_URL_SUBJECT } from './files/file-download-url.rpc';
 import { FilesService } from './files/files.service';
 import { InvoicesService } from './invoices/invoices.service';
 import { DealSettingsService } from './schedule/deal-settings.service';
@@ -107,7 +106,7 @@ export class DealsOperationsRpcController {
     return this.files.list(envelope);
   }
 
-  @RpcHandler(DEALS_FILE_DOWNLOAD_URL_SUBJECT)
+  @RpcHandler(F.downloadUrl)
   fileDownloadUrl(envelope: RequestEnvelope<TransactionFileRef>) {
     return this.files.downloadUrl(envelope);
   }

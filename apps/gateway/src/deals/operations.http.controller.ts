@@ -15,6 +15,7 @@ import {
   type TransactionFileChunk,
   type TransactionFileView,
   type TransactionKeyDateView,
+  type TransactionFileDownloadUrl,
 } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
@@ -23,7 +24,6 @@ import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { CreateInvoiceDto, CreatePaymentDto, ListInvoicesQueryDto, UpdateDealSettingsDto, UpdateInvoiceDto, UpdateKeyDateDto } from './dto/operations.dto';
-import { DEALS_FILE_DOWNLOAD_URL_SUBJECT, type TransactionFileDownloadUrl } from './file-download-url.rpc';
 import { dealsUuid } from './transactions.http.controller';
 
 /** `/v1/deal-settings`: the organization's contract deadline rules, holidays, time zone and reminder offsets. */
@@ -158,7 +158,7 @@ export class TransactionDocumentsHttpController {
   @ApiOkResponse({ description: '{ url, expiresAt } (ISO 8601)' })
   @ApiProblems(400, 401, 403, 404, 409)
   downloadUrl(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('fileId', dealsUuid('fileId')) fileId: string): Promise<TransactionFileDownloadUrl> {
-    return this.rpc.call(DEALS_FILE_DOWNLOAD_URL_SUBJECT, request, { transactionId: id, fileId }, { retries: 1 });
+    return this.rpc.call(F.downloadUrl, request, { transactionId: id, fileId }, { retries: 1 });
   }
 
   @Delete(':id/files/:fileId')

@@ -12,6 +12,7 @@ import {
   type TransactionFileReadRequest,
   type TransactionFileRef,
   type TransactionFileView,
+  type TransactionFileDownloadUrl,
 } from '@keyhouse/contracts';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
@@ -20,7 +21,6 @@ import { DealsErrorCode } from '../../deals-commission.exception';
 import { DealsEvents } from '../deals-events.service';
 import { actorOf, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
-import type { TransactionFileDownloadUrl } from './file-download-url.rpc';
 import { FILE_STORAGE, type FileStorage } from './file-storage.port';
 
 interface FileRow {

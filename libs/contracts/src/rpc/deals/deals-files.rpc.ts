@@ -11,7 +11,15 @@ export const DealsFileSubjects = {
   get: 'deals.files.get',
   read: 'deals.files.read',
   delete: 'deals.files.delete',
+  /** A pre-signed GET URL of a stored file (request `TransactionFileRef`, answer `TransactionFileDownloadUrl`; S3 storage only). */
+  downloadUrl: 'deals.files.download-url',
 } as const;
+
+/** A pre-signed GET URL of a stored file and when it stops working (ISO 8601, UTC). */
+export interface TransactionFileDownloadUrl {
+  url: string;
+  expiresAt: string;
+}
 
 /** Raw bytes per upload/download chunk (512 KiB; 683 KiB in base64). */
 export const DEALS_FILE_CHUNK_BYTES = 512 * 1024;
