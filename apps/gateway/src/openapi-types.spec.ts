@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import * as authDto from './auth/dto/auth.dto';
 import * as dealsDto from './deals/dto/deals.dto';
 import * as dealsOperationsDto from './deals/dto/operations.dto';
+import * as dealsResponsesDto from './deals/dto/responses.dto';
 import * as listingsEngagementDto from './listings/dto/engagement.dto';
 import * as listingsMlsDto from './listings/dto/mls.dto';
 import * as listingsPlacesDto from './listings/dto/places.dto';
@@ -26,6 +27,7 @@ const OWNED_DTO_MODULES: Record<string, object> = {
   'auth/dto/auth.dto': authDto,
   'deals/dto/deals.dto': dealsDto,
   'deals/dto/operations.dto': dealsOperationsDto,
+  'deals/dto/responses.dto': dealsResponsesDto,
   'listings/dto/engagement.dto': listingsEngagementDto,
   'listings/dto/mls.dto': listingsMlsDto,
   'listings/dto/places.dto': listingsPlacesDto,
