@@ -3,6 +3,7 @@
  * (saved-search matches by the saved search id). All version 1. Prices in cents.
  */
 import type { ListingsStandardStatus, PropertyOrigin } from '../../rpc/listings/listings-properties.rpc';
+import type { ListingsContactListingPreference } from '../../rpc/listings/listings-engagement.rpc';
 
 export const LISTINGS_EVENTS_TOPIC = 'listings.events';
 
@@ -75,14 +76,16 @@ export interface PropertyViewedData {
   viewId: string;
   propertyId: string;
   contactId: string;
-  source: string;
+  /** Where the contact saw it. */
+  source: 'website' | 'portal' | 'agent';
+  /** RFC 3339, UTC. */
   viewedAt: string;
 }
 
 export interface ContactListingChangedData {
   contactId: string;
   propertyId: string;
-  preference: string;
+  preference: ListingsContactListingPreference;
   note: string | null;
 }
 
@@ -122,7 +125,8 @@ export interface MlsSourceChangedData {
 export interface MlsSyncCompletedData {
   sourceId: string;
   runId: string;
-  status: string;
+  /** `failed` when the pull stopped on an error (counts are what was done before it). */
+  status: 'succeeded' | 'failed';
   fetched: number;
   created: number;
   updated: number;
