@@ -122,11 +122,18 @@ test('AsyncAPI: a payload type name that the contracts do not export is reported
 });
 
 test('AsyncAPI: a type without a payload interface is described from its docs/events page', () => {
-  const document = asyncapi();
-  assert.equal(catalogue.events['identity.mfa.enabled'].payload, null);
-  const data = document.components.messages['identity.mfa.enabled'].payload.allOf[1].properties.data;
+  // The catalogue as it is, but with one type's payload interface removed (every real type may
+  // have one by now): its data is then described from its row on the docs/events page.
+  const withoutPayload = {
+    ...catalogue,
+    events: { ...catalogue.events, 'identity.mfa.enabled': { ...catalogue.events['identity.mfa.enabled'], payload: null } },
+  };
+  const { schemas, envelope } = docs.generateSchemas(['UserCreatedData']);
+  const built = docs.buildAsyncApi({ ...withoutPayload, schemas, envelope, notes: docs.eventDocNotes() });
+  const data = built.components.messages['identity.mfa.enabled'].payload.allOf[1].properties.data;
   assert.equal(data.type, 'object');
   assert.match(data.description, /docs\/events\/identity-events\.md: `\{ userId \}`/);
+  const document = asyncapi();
   // Audit's own entries are not Kafka messages.
   const exported = document.components.messages['audit.log.exported'];
   assert.equal(exported.bindings, undefined);
