@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { MultipartFile } from '@fastify/multipart';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   DEALS_FILE_CHUNK_BYTES,
+  DEALS_FILE_TYPES,
   DealsFileSubjects as F,
   DealsInvoiceSubjects as I,
   DealsScheduleSubjects as D,
@@ -24,6 +25,16 @@ import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { CreateInvoiceDto, CreatePaymentDto, ListInvoicesQueryDto, UpdateDealSettingsDto, UpdateInvoiceDto, UpdateKeyDateDto } from './dto/operations.dto';
+import {
+  DealSettingsViewDto,
+  InvoicePageDto,
+  InvoiceViewDto,
+  KeyDateListDto,
+  KeyDateViewDto,
+  TransactionFileDownloadUrlDto,
+  TransactionFileListDto,
+  TransactionFileViewDto,
+} from './dto/responses.dto';
 import { dealsUuid } from './transactions.http.controller';
 
 /** `/v1/deal-settings`: the organization's contract deadline rules, holidays, time zone and reminder offsets. */
@@ -36,7 +47,7 @@ export class DealSettingsHttpController {
   @Get()
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'Deal settings: deadline rules (days, calendar or business), holidays, time zone, reminder offsets (minutes)' })
-  @ApiOkResponse({ description: 'The settings (defaults when never changed)' })
+  @ApiOkResponse({ description: 'The settings (defaults when never changed, then updatedAt is null)', type: DealSettingsViewDto })
   @ApiProblems(401, 403)
   get(@Req() request: GatewayRequest): Promise<DealSettingsView> {
     return this.rpc.call(D.settingsGet, request, {}, { retries: 1 });
@@ -45,7 +56,7 @@ export class DealSettingsHttpController {
   @Patch()
   @RequirePermission('transactions:write')
   @ApiOperation({ summary: 'Change the deal settings (admin: transactions:write at org scope); reminders not yet sent are rescheduled' })
-  @ApiOkResponse({ description: 'The settings' })
+  @ApiOkResponse({ description: 'The settings', type: DealSettingsViewDto })
   @ApiProblems(400, 401, 403)
   update(@Req() request: GatewayRequest, @Body() body: UpdateDealSettingsDto): Promise<DealSettingsView> {
     return this.rpc.call(D.settingsUpdate, request, body);
@@ -69,7 +80,7 @@ export class TransactionDocumentsHttpController {
   @Get(':id/key-dates')
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'Key dates with their origin (computed from an accepted offer, or manual), done/missed marks and reminders' })
-  @ApiOkResponse({ description: '{ items }' })
+  @ApiOkResponse({ description: 'The key dates the transaction has', type: KeyDateListDto })
   @ApiProblems(400, 401, 403, 404)
   keyDates(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<{ items: TransactionKeyDateView[] }> {
     return this.rpc.call(D.keyDateList, request, { transactionId: id }, { retries: 1 });
@@ -78,7 +89,7 @@ export class TransactionDocumentsHttpController {
   @Patch(':id/key-dates/:key')
   @RequirePermission('transactions:write')
   @ApiOperation({ summary: 'Mark a key date done (a done date raises no reminder and no missed-deadline alert) or open again' })
-  @ApiOkResponse({ description: 'The key date' })
+  @ApiOkResponse({ description: 'The key date', type: KeyDateViewDto })
   @ApiProblems(400, 401, 403, 404)
   keyDate(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('key') key: string, @Body() body: UpdateKeyDateDto): Promise<TransactionKeyDateView> {
     return this.rpc.call(D.keyDateUpdate, request, { transactionId: id, key: keyDateParam(key), done: body.done });
@@ -91,7 +102,7 @@ export class TransactionDocumentsHttpController {
     summary:
       'Upload a file to the transaction (multipart, one file): PDF, JPEG, PNG, GIF, WebP, Word; at most DEALS_COMMISSION_FILE_MAX_BYTES (10 MiB). Sent to the service in 512 KiB chunks and checked by SHA-256',
   })
-  @ApiCreatedResponse({ description: 'The file metadata (name, contentType, size, sha256, uploadedBy)' })
+  @ApiCreatedResponse({ description: 'The file metadata (name, contentType, size, sha256, uploadedBy)', type: TransactionFileViewDto })
   @ApiProblems(400, 401, 403, 404, 413, 422)
   async upload(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TransactionFileView> {
     const multipart = request as unknown as { isMultipart(): boolean; file(): Promise<MultipartFile | undefined> };
@@ -115,7 +126,7 @@ export class TransactionDocumentsHttpController {
   @Get(':id/files')
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'Files of the transaction, oldest first' })
-  @ApiOkResponse({ description: '{ items }' })
+  @ApiOkResponse({ description: 'The stored files (at most 500), oldest first', type: TransactionFileListDto })
   @ApiProblems(400, 401, 403, 404)
   files(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<{ items: TransactionFileView[] }> {
     return this.rpc.call(F.list, request, { transactionId: id }, { retries: 1 });
@@ -123,9 +134,16 @@ export class TransactionDocumentsHttpController {
 
   @Get(':id/files/:fileId')
   @RequirePermission('transactions:read')
-  @ApiProduces('application/octet-stream')
   @ApiOperation({ summary: 'Download a file (only for who can read the transaction); `Digest: sha-256=…` and `X-Checksum-SHA256` carry the checksum' })
-  @ApiOkResponse({ description: 'The bytes, as an attachment' })
+  @ApiOkResponse({
+    description: 'The bytes, as an attachment, with the Content-Type the file was uploaded with (PDF, JPEG, PNG, GIF, WebP, Word)',
+    content: Object.fromEntries(DEALS_FILE_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+    headers: {
+      'Content-Disposition': { description: "`attachment; filename*=UTF-8''<name>`", schema: { type: 'string' } },
+      'X-Checksum-SHA256': { description: 'SHA-256 of the bytes, lowercase hex', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      Digest: { description: '`sha-256=<base64 of the SHA-256>` (RFC 3230)', schema: { type: 'string' } },
+    },
+  })
   @ApiProblems(400, 401, 403, 404)
   async download(
     @Req() request: GatewayRequest,
@@ -155,7 +173,7 @@ export class TransactionDocumentsHttpController {
     summary:
       'A pre-signed URL to download the file straight from the S3-compatible store, valid DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS (300 s); same checks as the download. 409 FILE_DOWNLOAD_URL_UNAVAILABLE with the local-disk storage: use GET /v1/transactions/:id/files/:fileId',
   })
-  @ApiOkResponse({ description: '{ url, expiresAt } (ISO 8601)' })
+  @ApiOkResponse({ description: 'The URL and when it expires', type: TransactionFileDownloadUrlDto })
   @ApiProblems(400, 401, 403, 404, 409)
   downloadUrl(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('fileId', dealsUuid('fileId')) fileId: string): Promise<TransactionFileDownloadUrl> {
     return this.rpc.call(F.downloadUrl, request, { transactionId: id, fileId }, { retries: 1 });
@@ -183,8 +201,8 @@ export class InvoicesHttpController {
   @RequirePermission('invoices:write')
   @Idempotent()
   @ApiOperation({ summary: 'Create a draft invoice (line items: quantity × unitAmount cents; total computed)' })
-  @ApiCreatedResponse({ description: 'The invoice (status draft, number INV-000001, ...)' })
-  @ApiProblems(400, 401, 403, 404)
+  @ApiCreatedResponse({ description: 'The invoice (status draft, number INV-000001, ...)', type: InvoiceViewDto })
+  @ApiProblems(400, 401, 403, 404, 409, 422)
   create(@Req() request: GatewayRequest, @Body() body: CreateInvoiceDto): Promise<InvoiceView> {
     return this.rpc.call(I.create, request, body);
   }
@@ -192,7 +210,7 @@ export class InvoicesHttpController {
   @Get()
   @RequirePermission('invoices:read')
   @ApiOperation({ summary: 'Invoices, newest first (filters: status, transaction, agent)' })
-  @ApiOkResponse({ description: 'A page of invoices' })
+  @ApiOkResponse({ description: 'A page of invoices', type: InvoicePageDto })
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Query() query: ListInvoicesQueryDto): Promise<Page<InvoiceView>> {
     return this.rpc.call(I.list, request, query, { retries: 1 });
@@ -201,7 +219,7 @@ export class InvoicesHttpController {
   @Get(':id')
   @RequirePermission('invoices:read')
   @ApiOperation({ summary: 'An invoice with its lines, payments, total, paid and balance (cents)' })
-  @ApiOkResponse({ description: 'The invoice' })
+  @ApiOkResponse({ description: 'The invoice', type: InvoiceViewDto })
   @ApiProblems(400, 401, 403, 404)
   get(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<InvoiceView> {
     return this.rpc.call(I.get, request, { id }, { retries: 1 });
@@ -210,7 +228,7 @@ export class InvoicesHttpController {
   @Patch(':id')
   @RequirePermission('invoices:write')
   @ApiOperation({ summary: 'Change a draft invoice (409 INVOICE_NOT_DRAFT once sent)' })
-  @ApiOkResponse({ description: 'The invoice' })
+  @ApiOkResponse({ description: 'The invoice', type: InvoiceViewDto })
   @ApiProblems(400, 401, 403, 404, 409)
   update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateInvoiceDto): Promise<InvoiceView> {
     return this.rpc.call(I.update, request, { ...body, id });
@@ -220,7 +238,7 @@ export class InvoicesHttpController {
   @HttpCode(200)
   @RequirePermission('invoices:write')
   @ApiOperation({ summary: 'Send a draft invoice (draft → sent)' })
-  @ApiOkResponse({ description: 'The invoice' })
+  @ApiOkResponse({ description: 'The invoice', type: InvoiceViewDto })
   @ApiProblems(400, 401, 403, 404, 409, 422)
   send(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<InvoiceView> {
     return this.rpc.call(I.send, request, { id });
@@ -230,7 +248,7 @@ export class InvoicesHttpController {
   @HttpCode(200)
   @RequirePermission('invoices:write')
   @ApiOperation({ summary: 'Void an invoice without payments (draft, sent or overdue)' })
-  @ApiOkResponse({ description: 'The invoice' })
+  @ApiOkResponse({ description: 'The invoice', type: InvoiceViewDto })
   @ApiProblems(400, 401, 403, 404, 409)
   void(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<InvoiceView> {
     return this.rpc.call(I.void, request, { id });
@@ -240,7 +258,7 @@ export class InvoicesHttpController {
   @RequirePermission('invoices:write')
   @Idempotent()
   @ApiOperation({ summary: 'Record a payment (cents, at most the balance) on a sent or overdue invoice; paid in full → status paid' })
-  @ApiCreatedResponse({ description: 'The invoice with the payment' })
+  @ApiCreatedResponse({ description: 'The invoice with the payment', type: InvoiceViewDto })
   @ApiProblems(400, 401, 403, 404, 409, 422)
   pay(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: CreatePaymentDto): Promise<InvoiceView> {
     return this.rpc.call(I.paymentCreate, request, { ...body, invoiceId: id });

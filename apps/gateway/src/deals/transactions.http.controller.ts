@@ -28,6 +28,16 @@ import {
   UpdateOfferDto,
   UpdateTransactionDto,
 } from './dto/deals.dto';
+import {
+  CommissionStatementViewDto,
+  OfferPageDto,
+  OfferViewDto,
+  PipelineListDto,
+  PipelineViewDto,
+  TransactionPageDto,
+  TransactionTimelinePageDto,
+  TransactionViewDto,
+} from './dto/responses.dto';
 
 /** A path UUID; anything else is a 400 naming the parameter. */
 export function dealsUuid(field: string): ParseUUIDPipe {
@@ -48,8 +58,8 @@ export class TransactionsHttpController {
   @RequirePermission('transactions:write')
   @Idempotent()
   @ApiOperation({ summary: 'Create a transaction (price in cents; a won stage needs closePrice and closeDate)' })
-  @ApiCreatedResponse({ description: 'The transaction' })
-  @ApiProblems(400, 401, 403, 404, 422)
+  @ApiCreatedResponse({ description: 'The transaction', type: TransactionViewDto })
+  @ApiProblems(400, 401, 403, 404, 409, 422)
   create(@Req() request: GatewayRequest, @Body() body: CreateTransactionDto): Promise<TransactionView> {
     return this.rpc.call(S.create, request, body);
   }
@@ -57,7 +67,7 @@ export class TransactionsHttpController {
   @Get()
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'List transactions, newest first (filters: agent, stage, pipeline, side, status, expected-close range, price range)' })
-  @ApiOkResponse({ description: 'A page of transactions' })
+  @ApiOkResponse({ description: 'A page of transactions', type: TransactionPageDto })
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Query() query: ListTransactionsQueryDto): Promise<Page<TransactionView>> {
     return this.rpc.call(S.list, request, query, { retries: 1 });
@@ -66,7 +76,7 @@ export class TransactionsHttpController {
   @Get(':id')
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'A transaction with its participants, key dates and stage history' })
-  @ApiOkResponse({ description: 'The transaction' })
+  @ApiOkResponse({ description: 'The transaction', type: TransactionViewDto })
   @ApiProblems(400, 401, 403, 404)
   get(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<TransactionView> {
     return this.rpc.call(S.get, request, { id }, { retries: 1 });
@@ -75,7 +85,7 @@ export class TransactionsHttpController {
   @Patch(':id')
   @RequirePermission('transactions:write')
   @ApiOperation({ summary: 'Change a transaction: stage (won needs closePrice and closeDate), dates, notes, participants, ...' })
-  @ApiOkResponse({ description: 'The transaction' })
+  @ApiOkResponse({ description: 'The transaction', type: TransactionViewDto })
   @ApiProblems(400, 401, 403, 404, 422)
   update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateTransactionDto): Promise<TransactionView> {
     return this.rpc.call(S.update, request, { ...body, id });
@@ -94,7 +104,7 @@ export class TransactionsHttpController {
   @Get(':id/timeline')
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'What happened to the transaction, oldest first' })
-  @ApiOkResponse({ description: 'A page of timeline entries' })
+  @ApiOkResponse({ description: 'A page of timeline entries', type: TransactionTimelinePageDto })
   @ApiProblems(400, 401, 403, 404)
   timeline(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Query() query: TimelineQueryDto): Promise<Page<TransactionTimelineEntry>> {
     return this.rpc.call(S.timeline, request, { ...query, id }, { retries: 1 });
@@ -103,7 +113,7 @@ export class TransactionsHttpController {
   @Get(':id/commission')
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'The commission statement of a closed transaction (cents; gross = referralFee + brokerage + agent + fees)' })
-  @ApiOkResponse({ description: 'The current statement, or `version` n' })
+  @ApiOkResponse({ description: 'The current statement, or `version` n', type: CommissionStatementViewDto })
   @ApiProblems(400, 401, 403, 404)
   commission(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Query() query: StatementQueryDto): Promise<CommissionStatementView> {
     return this.rpc.call(C.statementGet, request, { ...query, id }, { retries: 1 });
@@ -120,7 +130,7 @@ export class PipelinesHttpController {
   @Get()
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'Pipelines with their stages (probability in percent, outcome open/won/lost)' })
-  @ApiOkResponse({ description: '{ items }' })
+  @ApiOkResponse({ description: 'The organization’s pipelines (at most 100), oldest first', type: PipelineListDto })
   @ApiProblems(401, 403)
   list(@Req() request: GatewayRequest): Promise<{ items: TransactionPipelineView[] }> {
     return this.rpc.call(S.pipelineList, request, {}, { retries: 1 });
@@ -130,8 +140,8 @@ export class PipelinesHttpController {
   @RequirePermission('transactions:write')
   @Idempotent()
   @ApiOperation({ summary: 'Create a pipeline (admin): unique stage keys, one won stage, at most one lost stage' })
-  @ApiCreatedResponse({ description: 'The pipeline' })
-  @ApiProblems(400, 401, 403, 409)
+  @ApiCreatedResponse({ description: 'The pipeline', type: PipelineViewDto })
+  @ApiProblems(400, 401, 403, 409, 422)
   create(@Req() request: GatewayRequest, @Body() body: CreatePipelineDto): Promise<TransactionPipelineView> {
     return this.rpc.call(S.pipelineCreate, request, body);
   }
@@ -147,7 +157,7 @@ export class AgentTransactionsHttpController {
   @Get(':agentId/transactions')
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'Transactions the agent is on, newest first' })
-  @ApiOkResponse({ description: 'A page of transactions' })
+  @ApiOkResponse({ description: 'A page of transactions', type: TransactionPageDto })
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Param('agentId', dealsUuid('agentId')) agentId: string, @Query() query: AgentTransactionsQueryDto): Promise<Page<TransactionView>> {
     return this.rpc.call(S.list, request, { ...query, agentId }, { retries: 1 });
@@ -165,8 +175,8 @@ export class OffersHttpController {
   @RequirePermission('transactions:write')
   @Idempotent()
   @ApiOperation({ summary: 'Record an offer (amount and earnest money in cents, financing, contingencies, expiry) on a transaction with a property' })
-  @ApiCreatedResponse({ description: 'The offer (status submitted)' })
-  @ApiProblems(400, 401, 403, 404, 422)
+  @ApiCreatedResponse({ description: 'The offer (status submitted)', type: OfferViewDto })
+  @ApiProblems(400, 401, 403, 404, 409, 422)
   create(@Req() request: GatewayRequest, @Body() body: CreateOfferDto): Promise<TransactionOfferView> {
     return this.rpc.call(S.offerCreate, request, body);
   }
@@ -174,7 +184,7 @@ export class OffersHttpController {
   @Get()
   @RequirePermission('transactions:read')
   @ApiOperation({ summary: 'Offers on transactions the caller can read, newest first (filters: property, transaction, status)' })
-  @ApiOkResponse({ description: 'A page of offers' })
+  @ApiOkResponse({ description: 'A page of offers', type: OfferPageDto })
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Query() query: ListOffersQueryDto): Promise<Page<TransactionOfferView>> {
     return this.rpc.call(S.offerList, request, query, { retries: 1 });
@@ -183,7 +193,7 @@ export class OffersHttpController {
   @Patch(':id')
   @RequirePermission('transactions:write')
   @ApiOperation({ summary: 'Counter (new terms), reject or withdraw an open offer' })
-  @ApiOkResponse({ description: 'The offer' })
+  @ApiOkResponse({ description: 'The offer', type: OfferViewDto })
   @ApiProblems(400, 401, 403, 404, 409)
   update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateOfferDto): Promise<TransactionOfferView> {
     return this.rpc.call(S.offerUpdate, request, { ...body, id });
@@ -193,7 +203,7 @@ export class OffersHttpController {
   @HttpCode(200)
   @RequirePermission('transactions:write')
   @ApiOperation({ summary: 'Accept an open offer: the listing’s other open offers are rejected, the transaction moves to the accepted stage at the offer price' })
-  @ApiOkResponse({ description: 'The accepted offer' })
+  @ApiOkResponse({ description: 'The accepted offer', type: OfferViewDto })
   @ApiProblems(400, 401, 403, 404, 409)
   accept(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<TransactionOfferView> {
     return this.rpc.call(S.offerAccept, request, { id });

@@ -14,6 +14,7 @@ import {
   type DealSettingsView,
   type InvoicePaymentView,
   type InvoiceView,
+  type TransactionFileDownloadUrl,
   type TransactionFileView,
   type TransactionKeyDateView,
   type TransactionOfferView,
@@ -263,6 +264,11 @@ export class TransactionFileListDto {
   @ApiProperty({ type: [TransactionFileViewDto] }) items: TransactionFileViewDto[];
 }
 
+export class TransactionFileDownloadUrlDto {
+  @ApiProperty({ type: String, format: 'uri', description: 'Pre-signed GET URL of the S3-compatible store; answered as an attachment with the file’s name and type' }) url: string;
+  @ApiProperty({ type: String, format: 'date-time', description: `When the URL stops working (DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS after issue); ${TIMESTAMP}` }) expiresAt: string;
+}
+
 export class InvoiceLineItemViewDto {
   @ApiProperty({ type: String }) description: string;
   @ApiProperty({ type: 'integer' }) quantity: number;
@@ -324,6 +330,7 @@ export const RESPONSE_SHAPES_MATCH_CONTRACTS: ReadonlyArray<true> = [
   true satisfies SameKeys<DealSettingsViewDto, DealSettingsView>,
   true satisfies SameKeys<KeyDateViewDto, TransactionKeyDateView>,
   true satisfies SameKeys<TransactionFileViewDto, TransactionFileView>,
+  true satisfies SameKeys<TransactionFileDownloadUrlDto, TransactionFileDownloadUrl>,
   true satisfies SameKeys<InvoiceViewDto, InvoiceView>,
   true satisfies SameKeys<InvoicePaymentViewDto, InvoicePaymentView>,
 ];
