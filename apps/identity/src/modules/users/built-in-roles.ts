@@ -31,7 +31,11 @@ export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
       'users:read', 'contacts:read', 'contacts:write', 'tasks:read', 'tasks:write', 'listings:write', 'transactions:read',
       'transactions:write', 'reports:read', 'commission-plans:read',
     ]),
-    ...grant('org', ['agents:read', 'teams:read', 'organizations:read', 'listings:read', 'companies:read', 'companies:write']),
+    ...grant('org', [
+      'agents:read', 'teams:read', 'organizations:read', 'listings:read', 'companies:read', 'companies:write',
+      // Agents see the rules and ponds that route leads to them (and claim from ponds).
+      'assignment-rules:read',
+    ]),
   ],
   client: grant('own', ['contacts:read', 'listings:read']),
 };
