@@ -158,6 +158,7 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [CrmContactEventTypes.assignmentRuleDeleted]: crm('assignment rule id', null),
   [CrmContactEventTypes.pondCreated]: crm('pond id', null),
   [CrmContactEventTypes.customFieldCreated]: crm('custom field id', null),
+  [CrmContactEventTypes.customFieldUpdated]: crm('custom field id', null),
   [CrmContactEventTypes.customFieldDeleted]: crm('custom field id', null),
 
   // crm.events: tasks, companies, saved replies, tags
