@@ -1,4 +1,4 @@
-import type { CrmAssignmentStrategy, CrmContactView, CrmLeadEventType } from '../../rpc/crm/crm-contacts.rpc';
+import type { CrmAssignmentStrategy, CrmContactView, CrmLeadEventType, CrmPondView } from '../../rpc/crm/crm-contacts.rpc';
 
 /**
  * Domain events of contacts and leads, published on topic `crm.events` (see
@@ -22,6 +22,8 @@ export const CrmContactEventTypes = {
   assignmentRuleUpdated: 'crm.assignment_rule.updated',
   assignmentRuleDeleted: 'crm.assignment_rule.deleted',
   pondCreated: 'crm.pond.created',
+  pondUpdated: 'crm.pond.updated',
+  pondDeleted: 'crm.pond.deleted',
   customFieldCreated: 'crm.custom_field.created',
   customFieldUpdated: 'crm.custom_field.updated',
   customFieldDeleted: 'crm.custom_field.deleted',
@@ -68,4 +70,13 @@ export interface CrmLeadCapturedData {
   source: string | null;
   eventType?: CrmLeadEventType;
   formType?: string;
+}
+
+/**
+ * `crm.pond.created`, `crm.pond.updated` (with `changes` of `name` / `agentIds`) and
+ * `crm.pond.deleted` (the pond as it was; only an empty pond no active rule routes to is deleted).
+ */
+export interface CrmPondEventData {
+  pond: CrmPondView;
+  changes?: Record<string, { from: unknown; to: unknown }>;
 }

@@ -115,4 +115,11 @@ export interface CrmTagEventData {
   ownerId: string | null;
   /** On `crm.tag.updated`: what changed (a rename lets holders of the old name follow it). */
   changes?: Record<string, { from: unknown; to: unknown }>;
+  /**
+   * On `crm.tag.updated` (rename) and `crm.tag.deleted`: how many contacts carried the tag. Their
+   * `tags` follow the rename or lose the tag without one `crm.contact.updated` each (docs/adr/0022).
+   */
+  contactCount?: number;
+  /** On `crm.tag.created`: `true` when the tag was created because a contact write named an unknown tag. */
+  implicit?: boolean;
 }
