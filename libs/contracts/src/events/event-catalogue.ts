@@ -92,7 +92,14 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
     producer: 'deals-commission',
     source: 'keyhouse/deals-commission',
     description: 'Transactions and pipelines, offers, key dates, commission plans and statements, invoices, payments and files.',
-    consumers: [AUDIT_TRAIL_CONSUMER],
+    consumers: [
+      {
+        service: 'crm',
+        groupId: 'crm.deal-activity',
+        purpose: "deal created, stage changes, closing, offers and contacts linked to a deal on each linked contact's timeline; a new deal or a buyer's offer counts as engagement in the lead score",
+      },
+      AUDIT_TRAIL_CONSUMER,
+    ],
   },
   [AUDIT_GATEWAY_EVENTS_TOPIC]: {
     producer: 'gateway',

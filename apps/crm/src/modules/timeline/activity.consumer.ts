@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { LISTINGS_EVENTS_TOPIC, ListingsEventTypes, type CloudEvent } from '@keyhouse/contracts';
+import { CRM_EVENTS_TOPIC, DEALS_EVENTS_TOPIC, LISTINGS_EVENTS_TOPIC, type CloudEvent } from '@keyhouse/contracts';
 import { createKafka, EventConsumer, Inbox } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
@@ -9,33 +9,43 @@ import { ContactLookup } from '../contacts/contact-lookup.service';
 import { derive, stateOf } from '../contacts/contact-state';
 import { ContactWriter } from '../contacts/contact-writer.service';
 import { CrmEvents, type WriteContext } from '../shared/crm-events.service';
+import { dealActivityEntries, listingsActivityEntries, taskActivityEntries, type ActivityEntry } from './activity-entries.util';
 import { TimelineService } from './timeline.service';
 
-const CONSUMER = 'crm.activity';
+/** One topic whose events become timeline entries, read by its own consumer group (its lag and failures are its own). */
+interface ActivityFeed {
+  /** Consumer group (without `KAFKA_TOPIC_PREFIX`), also the inbox's consumer name. */
+  group: string;
+  topic: string;
+  entries: (event: CloudEvent) => ActivityEntry[];
+}
 
-/** Listings events about a contact that appear on the contact's timeline; `engages` ones also count for the score. */
-const LISTINGS_ACTIVITY: Record<string, { engages: boolean }> = {
-  [ListingsEventTypes.propertyViewed]: { engages: true },
-  [ListingsEventTypes.contactListingChanged]: { engages: true },
-  [ListingsEventTypes.savedSearchCreated]: { engages: true },
-  [ListingsEventTypes.savedSearchDeleted]: { engages: false },
-  [ListingsEventTypes.searchMatched]: { engages: false },
-  [ListingsEventTypes.propertyShared]: { engages: false },
-  [ListingsEventTypes.propertyUnshared]: { engages: false },
-};
+/** The feeds, by consumer group (docs/architecture.md, the event catalogue). */
+export const ACTIVITY_FEEDS: readonly ActivityFeed[] = [
+  { group: 'crm.activity', topic: LISTINGS_EVENTS_TOPIC, entries: listingsActivityEntries },
+  { group: 'crm.deal-activity', topic: DEALS_EVENTS_TOPIC, entries: dealActivityEntries },
+  { group: 'crm.task-activity', topic: CRM_EVENTS_TOPIC, entries: taskActivityEntries },
+];
 
 /**
- * Activity from other services on the contact timeline (consumer group `crm.activity`, through the
- * inbox): listings' property views, favourites/rejections, saved searches, matches and shares
- * about a contact of the same organization become timeline entries (kind = the event type,
- * time = the event's time). Engagement signals (views, reactions, saved searches) also count in
- * the lead score and its recency, so the score is re-computed and `crm.contact.score_changed`
- * emitted when it moves. Events about unknown or deleted contacts are ignored.
+ * Activity from other services (and crm's own task events) on the contact timeline, one consumer
+ * group per feed, each event applied once through the inbox:
+ * - `crm.activity` over `listings.events`: property views, favourites/rejections, saved searches,
+ *   matches and shares about a contact;
+ * - `crm.deal-activity` over `deals.events`: deal created, contacts linked to a deal, stage moves,
+ *   closing, offers, on every buyer/seller contact of the deal;
+ * - `crm.task-activity` over `crm.events`: tasks created and completed for a contact (the work
+ *   module emits them through the outbox; this keeps the timeline out of its transactions).
+ * Entries carry the event's type as kind and its time. Engagement signals (views, reactions,
+ * saved searches, a new deal, a buyer's offer) also count in the lead score and its recency, so
+ * the score is re-computed and `crm.contact.score_changed` emitted when it moves. Events about
+ * unknown, deleted, erased or other organizations' contacts are ignored.
  */
 @Injectable()
 export class ActivityConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ActivityConsumer.name);
-  private consumer: EventConsumer | null = null;
+  private readonly consumers: EventConsumer[] = [];
+  private starting: Promise<unknown> | null = null;
   private readonly inbox: Inbox;
 
   constructor(
@@ -52,46 +62,49 @@ export class ActivityConsumer implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     const prefix = this.config.KAFKA_TOPIC_PREFIX;
     const kafka = createKafka({ clientId: 'crm-activity', brokers: this.config.KAFKA_BROKERS, topicPrefix: prefix });
-    this.consumer = new EventConsumer(kafka, {
-      groupId: `${prefix}${CONSUMER}`,
-      topics: [`${prefix}${LISTINGS_EVENTS_TOPIC}`],
-      handle: (event) => this.handle(event),
+    const starts = ACTIVITY_FEEDS.map((feed) => {
+      const consumer = new EventConsumer(kafka, {
+        groupId: `${prefix}${feed.group}`,
+        topics: [`${prefix}${feed.topic}`],
+        handle: (event) => this.handle(feed, event),
+      });
+      this.consumers.push(consumer);
+      return consumer.start().catch((error: Error) => this.logger.error(`Activity consumer ${feed.group} failed to start: ${error.message}`));
     });
-    void this.consumer.start().catch((error: Error) => this.logger.error(`Activity consumer failed to start: ${error.message}`));
+    // Not awaited: the service answers RPCs while the consumers join their groups.
+    this.starting = Promise.all(starts);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+    // Let group joins in progress finish (at most 10 s) so stopping does not race them.
+    await Promise.race([this.starting, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
   }
 
-  async handle(event: CloudEvent): Promise<void> {
-    const kind = LISTINGS_ACTIVITY[event.type];
-    const contactId = (event.data as { contactId?: unknown } | null)?.contactId;
-    if (!kind || !isUuid(contactId) || !isUuid(event.orgid)) return;
-    const applied = await this.inbox.processOnce(CONSUMER, event, async (manager) => {
-      const row = await this.lookup.byId(manager, event.orgid, contactId, true);
-      if (!row) return;
-      const occurredAt = new Date(event.time);
-      await this.timeline.record(manager, {
-        orgId: row.org_id,
-        contactId: row.id,
-        kind: event.type,
-        actorId: event.actorid ?? null,
-        occurredAt: Number.isNaN(occurredAt.getTime()) ? new Date() : occurredAt,
-        data: event.data as Record<string, unknown>,
-      });
-      if (!kind.engages) return;
-      const next = stateOf(row);
-      next.engagement_count += 1;
-      if (!next.last_activity_at || occurredAt > next.last_activity_at) next.last_activity_at = occurredAt;
-      derive(next);
+  /** Applies one event of a feed (exposed for tests): its entries, once per event id. */
+  async handle(feed: ActivityFeed, event: CloudEvent): Promise<void> {
+    const entries = feed.entries(event);
+    if (entries.length === 0 || !isUuid(event.orgid)) return;
+    const applied = await this.inbox.processOnce(feed.group, event, async (manager) => {
+      const parsed = new Date(event.time);
+      const occurredAt = Number.isNaN(parsed.getTime()) ? new Date() : parsed;
       const wc: WriteContext = {
         manager,
-        event: { actor: { type: 'system', orgId: row.org_id, role: 'system', teamIds: [], permissions: [] }, requestId: `event:${event.id}` },
+        event: { actor: { type: 'system', orgId: event.orgid, role: 'system', teamIds: [], permissions: [] }, requestId: `event:${event.id}` },
         actorId: null,
         afterCommit: [],
       };
-      await this.writer.save(wc, row, next, 'contact.engagement');
+      for (const entry of entries) {
+        const row = await this.lookup.byId(manager, event.orgid, entry.contactId, true);
+        if (!row) continue;
+        await this.timeline.record(manager, { orgId: row.org_id, contactId: row.id, kind: entry.kind, actorId: event.actorid ?? null, occurredAt, data: entry.data });
+        if (!entry.engages) continue;
+        const next = stateOf(row);
+        next.engagement_count += 1;
+        if (!next.last_activity_at || occurredAt > next.last_activity_at) next.last_activity_at = occurredAt;
+        derive(next);
+        await this.writer.save(wc, row, next, 'contact.engagement');
+      }
     });
     if (applied) this.events.flush();
   }

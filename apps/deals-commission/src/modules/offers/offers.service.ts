@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEventTypes,
+  type TransactionStageChangedData,
   type Page,
   type RequestEnvelope,
   type TransactionOfferCreateRequest,
@@ -206,13 +207,18 @@ export class OffersService {
 
   private async moveForward(manager: EntityManager, envelope: RequestEnvelope, transactionId: string, offer: TransactionOfferView): Promise<void> {
     const actor = actorOf(envelope);
-    const [deal] = (await manager.query(`SELECT id, pipeline_id, stage, status, agent_id, price_cents FROM deal_transaction WHERE id = $1 FOR UPDATE`, [transactionId])) as Array<{
+    const [deal] = (await manager.query(
+      `SELECT id, pipeline_id, stage, status, agent_id, price_cents, buyer_contact_ids, seller_contact_ids FROM deal_transaction WHERE id = $1 FOR UPDATE`,
+      [transactionId],
+    )) as Array<{
       id: string;
       pipeline_id: string;
       stage: string;
       status: string;
       agent_id: string;
       price_cents: string;
+      buyer_contact_ids: string[];
+      seller_contact_ids: string[];
     }>;
     const pipeline = await this.pipelines.resolve(manager, actor.orgId, deal.pipeline_id);
     const target = pipeline.stages.findIndex((stage) => stage.key === OFFER_ACCEPTED_STAGE);
@@ -238,7 +244,9 @@ export class OffersService {
         agentId: deal.agent_id,
         closePrice: null,
         closeDate: null,
-      });
+        buyerContactIds: deal.buyer_contact_ids,
+        sellerContactIds: deal.seller_contact_ids,
+      } satisfies TransactionStageChangedData);
     }
   }
 

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEventTypes,
+  type DealsTransactionClosedData,
+  type TransactionStageChangedData,
   type Actor,
   type Page,
   type PermissionScope,
@@ -272,7 +274,9 @@ export class TransactionsService {
         closePrice: Number(row.close_price_cents),
         closeDate: row.close_date,
         statementId: statement?.id ?? null,
-      });
+        buyerContactIds: row.buyer_contact_ids,
+        sellerContactIds: row.seller_contact_ids,
+      } satisfies DealsTransactionClosedData);
     }
   }
 
@@ -286,7 +290,9 @@ export class TransactionsService {
       agentId: row.agent_id,
       closePrice: row.close_price_cents === null ? null : Number(row.close_price_cents),
       closeDate: row.close_date,
-    });
+      buyerContactIds: row.buyer_contact_ids,
+      sellerContactIds: row.seller_contact_ids,
+    } satisfies TransactionStageChangedData);
   }
 
   private stageOf(pipeline: TransactionPipelineView, key: string): TransactionPipelineStage {

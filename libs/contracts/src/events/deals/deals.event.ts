@@ -42,6 +42,10 @@ export const DealsEventTypes = {
 
 export type DealsEventType = (typeof DealsEventTypes)[keyof typeof DealsEventTypes];
 
+/**
+ * `deals.transaction.stage_changed` (keyed by the transaction id): creation (`from` null) and every
+ * stage or pipeline move. The contact ids let the crm put the move on each contact's timeline.
+ */
 export interface TransactionStageChangedData {
   transactionId: string;
   pipelineId: string;
@@ -49,8 +53,13 @@ export interface TransactionStageChangedData {
   to: string;
   outcome: 'open' | 'won' | 'lost';
   agentId: string;
+  /** Close price in cents, when the stage is a won one. */
   closePrice: number | null;
   closeDate: string | null;
+  /** The transaction's buyer contacts (crm contact ids) at the time of the move. */
+  buyerContactIds: string[];
+  /** The transaction's seller contacts (crm contact ids) at the time of the move. */
+  sellerContactIds: string[];
 }
 
 export interface CommissionStatementCreatedData {
@@ -129,6 +138,10 @@ export interface DealsTransactionClosedData {
   closeDate: string | null;
   /** The commission statement computed at closing; null when no commission plan applies. */
   statementId: string | null;
+  /** The transaction's buyer contacts (crm contact ids). */
+  buyerContactIds: string[];
+  /** The transaction's seller contacts (crm contact ids). */
+  sellerContactIds: string[];
 }
 
 /** `deals.transaction.deleted`: soft delete of an open or lost transaction. */

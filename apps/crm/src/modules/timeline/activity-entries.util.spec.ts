@@ -1,0 +1,71 @@
+import type { CloudEvent } from '@keyhouse/contracts';
+import { dealActivityEntries, taskActivityEntries } from './activity-entries.util';
+
+const BUYER = '0190f2a0-0000-7000-8000-000000000001';
+const SELLER = '0190f2a0-0000-7000-8000-000000000002';
+const DEAL = '0190f2a0-0000-7000-8000-0000000000d1';
+
+const event = (type: string, data: unknown): CloudEvent => ({
+  specversion: '1.0',
+  id: '0190f2a0-0000-7000-8000-0000000000e1',
+  source: 'keyhouse/deals-commission',
+  type,
+  subject: DEAL,
+  time: '2026-11-21T10:00:00.000Z',
+  datacontenttype: 'application/json',
+  dataschema: `urn:keyhouse:event:${type}:v1`,
+  orgid: '0190f2a0-0000-7000-8000-0000000000a1',
+  actortype: 'user',
+  data,
+});
+
+describe('dealActivityEntries', () => {
+  it('puts a stage move on every buyer and seller contact once, with from/to and the side', () => {
+    const entries = dealActivityEntries(
+      event('deals.transaction.stage_changed', {
+        transactionId: DEAL, pipelineId: 'p', from: 'lead', to: 'showing', outcome: 'open', agentId: 'a', closePrice: null, closeDate: null,
+        buyerContactIds: [BUYER, BUYER, 'not-a-uuid'], sellerContactIds: [SELLER],
+      }),
+    );
+    expect(entries.map((entry) => [entry.contactId, entry.data.role, entry.data.from, entry.data.to, entry.engages])).toEqual([
+      [BUYER, 'buyer', 'lead', 'showing', false],
+      [SELLER, 'seller', 'lead', 'showing', false],
+    ]);
+  });
+
+  it('skips the creation stage event (from null) and events of older payloads without contact ids', () => {
+    expect(dealActivityEntries(event('deals.transaction.stage_changed', { transactionId: DEAL, from: null, to: 'lead', buyerContactIds: [BUYER], sellerContactIds: [] }))).toEqual([]);
+    expect(dealActivityEntries(event('deals.transaction.closed', { transactionId: DEAL, closePrice: 100, closeDate: '2026-11-02' }))).toEqual([]);
+  });
+
+  it('marks only contacts added by an update as linked', () => {
+    const entries = dealActivityEntries(event('deals.transaction.updated', { transactionId: DEAL, changes: { buyerContactIds: { from: [BUYER], to: [BUYER, SELLER] } } }));
+    expect(entries).toEqual([{ contactId: SELLER, kind: 'deals.transaction.contact_linked', engages: false, data: { transactionId: DEAL, role: 'buyer' } }]);
+  });
+
+  it('puts offers on the buyer contact; a submitted one engages, an accepted one does not', () => {
+    const offer = { id: 'o', transactionId: DEAL, propertyId: 'p', buyerContactId: BUYER, amount: 51_000_000, earnestMoney: 0, financingType: 'cash', status: 'submitted' };
+    expect(dealActivityEntries(event('deals.offer.submitted', { offer }))).toMatchObject([{ contactId: BUYER, engages: true, data: { amount: 51_000_000, role: 'buyer' } }]);
+    expect(dealActivityEntries(event('deals.offer.accepted', { offer: { ...offer, status: 'accepted' } }))).toMatchObject([{ engages: false, data: { status: 'accepted' } }]);
+    expect(dealActivityEntries(event('deals.offer.submitted', { offer: { ...offer, buyerContactId: null } }))).toEqual([]);
+  });
+
+  it('ignores deals events that concern no contact', () => {
+    expect(dealActivityEntries(event('deals.invoice.created', { invoice: {} }))).toEqual([]);
+  });
+});
+
+describe('taskActivityEntries', () => {
+  it('records created and completed tasks of a contact, and nothing for other task events or tasks without a contact', () => {
+    const task = { taskId: 't', title: 'Call back', type: 'call', contactId: BUYER, assigneeId: 'u', dueAt: '2026-11-22T09:00:00.000Z', priority: 'high', status: 'open' };
+    expect(taskActivityEntries(event('crm.task.created', task))).toEqual([
+      { contactId: BUYER, kind: 'crm.task.created', engages: false, data: { taskId: 't', title: 'Call back', type: 'call', assigneeId: 'u', dueAt: '2026-11-22T09:00:00.000Z', priority: 'high', status: 'open' } },
+    ]);
+    expect(taskActivityEntries(event('crm.task.completed', { ...task, status: 'completed', completedAt: '2026-11-21T12:00:00.000Z', nextOccurrenceId: null }))[0].data).toMatchObject({
+      status: 'completed',
+      completedAt: '2026-11-21T12:00:00.000Z',
+    });
+    expect(taskActivityEntries(event('crm.task.updated', task))).toEqual([]);
+    expect(taskActivityEntries(event('crm.task.created', { ...task, contactId: null }))).toEqual([]);
+  });
+});
