@@ -9,7 +9,10 @@
  *    service's own `entryHash`, RFC 8785 + SHA-256) and inserted with SQL, then
  *    `AuditVerifyService.verifyChain` (what `GET /v1/audit-logs/verify` runs) timed over all of them.
  *
- *   node bench/audit/audit.mjs [--events 20000] [--entries 1000000] [--no-build]
+ *   node bench/audit/audit.mjs [--events 20000] [--entries 1000000] [--no-build] [--per-event]
+ *
+ * `--per-event`: the service ingests one transaction per event (AUDIT_INGEST_BATCH=false), the
+ * behaviour before batch ingest, to compare on the same machine. `--entries 0` skips verify.
  *
  * Own database, Kafka mock broker and Redis prefix (bench/lib/infra.mjs), removed at the end.
  * Writes bench/results/audit-<UTC>.json.
@@ -34,10 +37,11 @@ const log = (line) => process.stderr.write(`[audit-bench] ${line}\n`);
 const PREFIX = 'bench-audit.';
 
 function options(argv) {
-  const o = { events: 20_000, entries: 1_000_000, build: true, database: 'keyhouse_bench_audit' };
+  const o = { events: 20_000, entries: 1_000_000, build: true, database: 'keyhouse_bench_audit', perEvent: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--no-build') o.build = false;
+    else if (arg === '--per-event') o.perEvent = true;
     else if (['--events', '--entries'].includes(arg)) o[arg.slice(2)] = Number(argv[++i]);
     else throw new Error(`unknown option ${arg}`);
   }
@@ -189,6 +193,7 @@ async function main() {
     // and a signing key of its own (the development key is refused in production)
     AUDIT_CHECKPOINT_SIGNING_KEY: `bench:${randomBytes(32).toString('base64')}`,
     AUDIT_ARCHIVE_DIR: path.join(logDir, 'archive'),
+    AUDIT_INGEST_BATCH: o.perEvent ? 'false' : 'true',
   };
   delete env.NODE_OPTIONS;
   const audit = startNode('audit', main, { env, cwd: ROOT, logDir });
@@ -212,6 +217,14 @@ async function main() {
   log(`ingest: ${ingestResult.entriesPerSecond} entries/s (${ingestResult.totalMs} ms)`);
   await stopProcess(audit);
 
+  if (o.entries === 0) {
+    const output = { benchmark: 'audit', at: new Date().toISOString(), machine: machineInfo(ROOT), options: o, ingest: ingestResult };
+    const file = path.join(ROOT, 'bench', 'results', `audit-${output.at.replace(/[:.]/g, '-').slice(0, 19)}Z.json`);
+    fs.writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
+    log(`results in ${path.relative(ROOT, file)}`);
+    process.stdout.write(`${JSON.stringify({ ingest: ingestResult }, null, 2)}\n`);
+    return;
+  }
   log(`verify: generating ${o.entries} chained entries`);
   const generated = await generate(o, pool, buildDir);
   log(`generated in ${generated.generateMs} ms (hashing ${generated.hashMs} ms)`);

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AUDIT_GATEWAY_EVENTS_TOPIC, IdentityEventTypes, type CloudEvent } from '@keyhouse/contracts';
-import { createKafka, EventConsumer, Inbox } from '@keyhouse/platform/messaging';
+import { createKafka, EventConsumer } from '@keyhouse/platform/messaging';
 import { AUDIT_CONFIG, type AuditConfig } from '../../config/audit.config';
-import { draftFromEvent } from '../ledger/audit-entry.mapper';
+import { draftFromEvent, type AuditEntryDraft } from '../ledger/audit-entry.mapper';
 import { AuditLedger } from '../ledger/audit-ledger.service';
 
 /** Topics the audit trail records (without `KAFKA_TOPIC_PREFIX`): every service's events and the gateway's refusals. */
@@ -17,26 +17,30 @@ export const AUDIT_INBOX_CONSUMER = 'audit.trail';
 const recorded = new Counter({ name: 'audit_entries_recorded_total', help: 'Audit entries appended to a chain', labelNames: ['topic'] });
 const duplicates = new Counter({ name: 'audit_events_duplicate_total', help: 'Redelivered events skipped by the inbox', labelNames: ['topic'] });
 
+/** Partitions whose batches are recorded at the same time (different organizations append in parallel). */
+const PARTITIONS_AT_ONCE = 2;
+
 /**
- * One Kafka consumer group (`audit`) over `AUDITED_TOPICS`. Each event becomes, in one transaction,
- * an inbox row and a chained entry (`AuditLedger.append`), so a redelivery after a crash or a
- * rebalance is skipped: exactly one entry per event id. Offsets are committed after the commit
- * (at-least-once delivery + inbox = effectively once). Identity's user and team events also keep
- * `audit_org_member` up to date (managers' team scope).
+ * One Kafka consumer group (`audit`) over `AUDITED_TOPICS`, consuming fetched batches
+ * (`EventConsumer.handleBatch`). A batch becomes, per organization, one transaction: the inbox rows
+ * of its events (`inbox_event`, consumer `audit.trail`, `ON CONFLICT DO NOTHING`) and the chained
+ * entries of the events not seen before (`AuditLedger.appendMany`: one lock, one head read,
+ * multi-row INSERTs, in offset order), so a redelivery after a crash or a rebalance is skipped:
+ * exactly one entry per event id. Offsets are committed after the batch's transactions commit
+ * (at-least-once delivery + inbox = effectively once); a failing batch is retried one event at a
+ * time by `EventConsumer`. Identity's user and team events also keep `audit_org_member` up to date
+ * (managers' team scope).
  */
 @Injectable()
 export class AuditIngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditIngestConsumer.name);
   private consumer: EventConsumer | null = null;
-  private readonly inbox: Inbox;
 
   constructor(
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: AuditLedger,
-  ) {
-    this.inbox = new Inbox(dataSource, config.AUDIT_DATABASE_SCHEMA);
-  }
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const prefix = this.config.KAFKA_TOPIC_PREFIX;
@@ -44,9 +48,10 @@ export class AuditIngestConsumer implements OnApplicationBootstrap, OnApplicatio
     this.consumer = new EventConsumer(kafka, {
       groupId: `${prefix}audit.trail`,
       topics: AUDITED_TOPICS.map((topic) => prefix + topic),
-      handle: async (event, meta) => {
-        await this.record(event, meta.topic);
-      },
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+      ...(this.config.AUDIT_INGEST_BATCH
+        ? { handleBatch: async (events) => void (await this.recordBatch(events.map(({ event }) => event), events[0]?.meta.topic)) }
+        : { handle: async (event, meta) => void (await this.record(event, meta.topic)) }),
     });
     await this.consumer.start();
     this.logger.log(`Recording ${AUDITED_TOPICS.join(', ')}`);
@@ -64,26 +69,106 @@ export class AuditIngestConsumer implements OnApplicationBootstrap, OnApplicatio
 
   /** Records one event; returns false for a duplicate. */
   async record(event: CloudEvent, topic = 'direct'): Promise<boolean> {
-    const draft = draftFromEvent(event);
-    const processed = await this.inbox.processOnce(AUDIT_INBOX_CONSUMER, { id: draft.eventId, type: draft.action }, async (manager) => {
-      await this.ledger.append(manager, draft);
-      await this.trackMembership(manager, event);
-    });
-    (processed ? recorded : duplicates).inc({ topic });
-    return processed;
+    return (await this.recordBatch([event], topic)) === 1;
   }
 
+  /**
+   * Records events in order, one transaction per organization (inbox rows + chained entries +
+   * membership); returns how many were new (the others were already recorded).
+   */
+  async recordBatch(events: CloudEvent[], topic = 'direct'): Promise<number> {
+    const byOrg = new Map<string, Array<{ event: CloudEvent; draft: AuditEntryDraft }>>();
+    for (const event of events) {
+      const draft = draftFromEvent(event);
+      const list = byOrg.get(draft.orgId) ?? [];
+      list.push({ event, draft });
+      byOrg.set(draft.orgId, list);
+    }
+    let recordedCount = 0;
+    for (const [orgId, items] of byOrg) {
+      recordedCount += await this.dataSource.transaction(async (manager) => {
+        const inserted = (await manager.query(
+          `INSERT INTO inbox_event (consumer, event_id, event_type)
+           SELECT $1, id, type FROM unnest($2::text[], $3::text[]) AS e(id, type)
+           ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
+          [AUDIT_INBOX_CONSUMER, items.map((item) => item.draft.eventId), items.map((item) => item.draft.action)],
+        )) as Array<{ event_id: string }>;
+        const fresh = new Set(inserted.map((row) => row.event_id));
+        const kept = items.filter((item) => fresh.delete(item.draft.eventId)); // first occurrence of each new id
+        await this.ledger.appendMany(manager, orgId, kept.map((item) => item.draft));
+        for (const item of kept) await this.trackMembership(manager, item.event);
+        return kept.length;
+      });
+    }
+    recorded.inc({ topic }, recordedCount);
+    if (events.length > recordedCount) duplicates.inc({ topic }, events.length - recordedCount);
+    return recordedCount;
+  }
+
+  /**
+   * Keeps `audit_org_member` (user → team ids) from identity's events: a user's full team list
+   * from `user.created` (`teamIds`) and `user.teams_changed` (`to`); a team's members from
+   * `team.created` (`memberIds`), `team.updated` (`changes.memberIds { from, to }`: removed members
+   * lose the team, added ones gain it) and `team.deleted` (every member loses it).
+   */
   private async trackMembership(manager: EntityManager, event: CloudEvent): Promise<void> {
-    const data = (event.data ?? {}) as { userId?: unknown; teamIds?: unknown; to?: unknown };
-    let teamIds: unknown;
-    if (event.type === IdentityEventTypes.userCreated) teamIds = data.teamIds;
-    else if (event.type === IdentityEventTypes.userTeamsChanged) teamIds = data.to;
-    else return;
-    if (typeof data.userId !== 'string' || !Array.isArray(teamIds)) return;
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    const orgId = event.orgid;
+    const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []);
+    switch (event.type) {
+      case IdentityEventTypes.userCreated:
+      case IdentityEventTypes.userTeamsChanged: {
+        const teamIds = event.type === IdentityEventTypes.userCreated ? data.teamIds : data.to;
+        if (typeof data.userId !== 'string' || !Array.isArray(teamIds)) return;
+        await manager.query(
+          `INSERT INTO audit_org_member (org_id, user_id, team_ids) VALUES ($1, $2, $3)
+           ON CONFLICT (org_id, user_id) DO UPDATE SET team_ids = EXCLUDED.team_ids, updated_at = now()`,
+          [orgId, data.userId, strings(teamIds)],
+        );
+        return;
+      }
+      case IdentityEventTypes.teamCreated:
+        if (typeof data.teamId === 'string') await this.joinTeam(manager, orgId, data.teamId, strings(data.memberIds));
+        return;
+      case IdentityEventTypes.teamUpdated: {
+        const change = (data.changes as Record<string, { from?: unknown; to?: unknown }> | undefined)?.memberIds;
+        if (typeof data.teamId !== 'string' || !change) return;
+        const before = strings(change.from);
+        const after = strings(change.to);
+        await this.leaveTeam(manager, orgId, data.teamId, before.filter((id) => !after.includes(id)));
+        await this.joinTeam(manager, orgId, data.teamId, after.filter((id) => !before.includes(id)));
+        return;
+      }
+      case IdentityEventTypes.teamDeleted:
+        if (typeof data.teamId === 'string') {
+          await manager.query(
+            `UPDATE audit_org_member SET team_ids = array_remove(team_ids, $2::text), updated_at = now() WHERE org_id = $1 AND $2::text = ANY(team_ids)`,
+            [orgId, data.teamId],
+          );
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async joinTeam(manager: EntityManager, orgId: string, teamId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
     await manager.query(
-      `INSERT INTO audit_org_member (org_id, user_id, team_ids) VALUES ($1, $2, $3)
-       ON CONFLICT (org_id, user_id) DO UPDATE SET team_ids = EXCLUDED.team_ids, updated_at = now()`,
-      [event.orgid, data.userId, teamIds.filter((id): id is string => typeof id === 'string')],
+      `INSERT INTO audit_org_member (org_id, user_id, team_ids) SELECT $1, u, ARRAY[$3::text] FROM unnest($2::text[]) AS u
+       ON CONFLICT (org_id, user_id) DO UPDATE
+         SET team_ids = CASE WHEN $3::text = ANY(audit_org_member.team_ids) THEN audit_org_member.team_ids
+                             ELSE array_append(audit_org_member.team_ids, $3::text) END,
+             updated_at = now()`,
+      [orgId, userIds, teamId],
+    );
+  }
+
+  private async leaveTeam(manager: EntityManager, orgId: string, teamId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await manager.query(
+      `UPDATE audit_org_member SET team_ids = array_remove(team_ids, $3::text), updated_at = now() WHERE org_id = $1 AND user_id = ANY($2::text[])`,
+      [orgId, userIds, teamId],
     );
   }
 }
