@@ -50,6 +50,13 @@ describe('dealActivityEntries', () => {
     expect(dealActivityEntries(event('deals.offer.submitted', { offer: { ...offer, buyerContactId: null } }))).toEqual([]);
   });
 
+  it('puts a new deal on its contacts without counting it as engagement', () => {
+    const transaction = { id: DEAL, buyerContactIds: [BUYER], sellerContactIds: [], side: 'buy', pipelineId: 'p', stage: 'contacted', price: 50_000_000, propertyId: null, agentId: 'a' };
+    expect(dealActivityEntries(event('deals.transaction.created', { transaction }))).toEqual([
+      { contactId: BUYER, kind: 'deals.transaction.created', engages: false, data: { transactionId: DEAL, role: 'buyer', side: 'buy', pipelineId: 'p', stage: 'contacted', price: 50_000_000, propertyId: null, agentId: 'a' } },
+    ]);
+  });
+
   it('ignores deals events that concern no contact', () => {
     expect(dealActivityEntries(event('deals.invoice.created', { invoice: {} }))).toEqual([]);
   });

@@ -73,8 +73,10 @@ function perContact(buyers: unknown, sellers: unknown, make: (contactId: string,
 }
 
 /**
- * `deals.events` on the timelines of the contacts linked to the deal (`role` says on which side):
- * - `deals.transaction.created`: `{ transactionId, role, side, pipelineId, stage, price, propertyId, agentId }` (engages);
+ * `deals.events` on the timelines of the contacts linked to the deal (`role` says on which side).
+ * Only a buyer's offer counts as engagement in the lead score: the score measures the lead's own
+ * activity (forms, lead events, views), and the rest is the agent's work on the deal.
+ * - `deals.transaction.created`: `{ transactionId, role, side, pipelineId, stage, price, propertyId, agentId }`;
  * - `deals.transaction.updated` that added buyer or seller contacts: `deals.transaction.contact_linked`
  *   `{ transactionId, role }` on each added contact;
  * - `deals.transaction.stage_changed` (moves only; the creation's `from: null` is the created entry):
@@ -95,7 +97,7 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
       return perContact(deal.buyerContactIds, deal.sellerContactIds, (contactId, role) => ({
         contactId,
         kind,
-        engages: true,
+        engages: false,
         data: { transactionId: deal.id, role, side: deal.side, pipelineId: deal.pipelineId, stage: deal.stage, price: deal.price, propertyId: deal.propertyId, agentId: deal.agentId },
       }));
     }

@@ -37,7 +37,7 @@ export const ACTIVITY_FEEDS: readonly ActivityFeed[] = [
  * - `crm.task-activity` over `crm.events`: tasks created and completed for a contact (the work
  *   module emits them through the outbox; this keeps the timeline out of its transactions).
  * Entries carry the event's type as kind and its time. Engagement signals (views, reactions,
- * saved searches, a new deal, a buyer's offer) also count in the lead score and its recency, so
+ * saved searches, a buyer's offer) also count in the lead score and its recency, so
  * the score is re-computed and `crm.contact.score_changed` emitted when it moves. Events about
  * unknown, deleted, erased or other organizations' contacts are ignored.
  */
