@@ -4,6 +4,7 @@ import { QueueModule } from '@keyhouse/platform/queue';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { IDENTITY_CONFIG, type IdentityConfig } from './config/identity.config';
 import { InitialIdentitySchema1763683200000 } from './database/migrations/1763683200000-initial-identity-schema';
+import { ClientContactLink1763856000000 } from './database/migrations/1763856000000-client-contact-link';
 import { ApiKeysService } from './modules/api-keys/api-keys.service';
 import { AuthRpcController } from './modules/auth/auth.rpc.controller';
 import { AuthService } from './modules/auth/auth.service';
@@ -21,6 +22,7 @@ import { LocalMailboxService } from './modules/mail/local-mailbox.service';
 import { IDENTITY_MAINTENANCE_QUEUE, IdentityMaintenanceJob } from './modules/maintenance/identity-maintenance.job';
 import { OrganizationsRpcController } from './modules/organizations/organizations.rpc.controller';
 import { OrganizationsService } from './modules/organizations/organizations.service';
+import { ContactErasureConsumer } from './modules/privacy/contact-erasure.consumer';
 import { AgentsService } from './modules/users/agents.service';
 import { RolePermissionsService } from './modules/users/role-permissions.service';
 import { RolesService } from './modules/users/roles.service';
@@ -32,7 +34,8 @@ import { UsersService } from './modules/users/users.service';
 export const IDENTITY_SERVICE_NAME = 'identity';
 
 /**
- * The identity service: NATS responders, outbox relay, maintenance jobs, and on its own HTTP port
+ * The identity service: NATS responders, outbox relay, maintenance jobs, the `crm.events` consumer
+ * that erases the client user of an erased contact, and on its own HTTP port
  * health, metrics and the operators' failed-jobs view.
  */
 @Module({})
@@ -47,7 +50,7 @@ export class IdentityAppModule {
           database: {
             url: config.IDENTITY_DATABASE_URL,
             schema: config.IDENTITY_DATABASE_SCHEMA,
-            migrations: [InitialIdentitySchema1763683200000],
+            migrations: [InitialIdentitySchema1763683200000, ClientContactLink1763856000000],
           },
           opsToken: config.OPS_TOKEN,
         }),
@@ -80,6 +83,7 @@ export class IdentityAppModule {
         OrganizationsService,
         ApiKeysService,
         LocalMailboxService,
+        ContactErasureConsumer,
       ],
     };
   }

@@ -72,6 +72,12 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
     description: 'Contacts and leads, assignment, scoring, notes, tasks, companies, saved replies and tags.',
     consumers: [
       AUDIT_TRAIL_CONSUMER,
+      { service: 'crm', groupId: 'crm.task-activity', purpose: "tasks created and completed for a contact on the contact's timeline" },
+      {
+        service: 'identity',
+        groupId: 'identity.contact-erasure',
+        purpose: 'crm.contact.erased: erases the personal data of the client user linked to the contact and ends their sessions (identity.user.erased)',
+      },
       {
         service: 'listings',
         groupId: 'listings.contacts',
@@ -96,7 +102,7 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
       {
         service: 'crm',
         groupId: 'crm.deal-activity',
-        purpose: "deal created, stage changes, closing, offers and contacts linked to a deal on each linked contact's timeline; a new deal or a buyer's offer counts as engagement in the lead score",
+        purpose: "deal created, stage changes, closing, offers and contacts linked to a deal on each linked contact's timeline; a buyer's offer counts as engagement in the lead score",
       },
       AUDIT_TRAIL_CONSUMER,
     ],
@@ -122,6 +128,7 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [IdentityEventTypes.userCreated]: identity('user id', 'UserCreatedData'),
   [IdentityEventTypes.userUpdated]: identity('user id', 'UserUpdatedData'),
   [IdentityEventTypes.userDeactivated]: identity('user id', 'UserDeactivatedData'),
+  [IdentityEventTypes.userErased]: identity('user id', 'UserErasedData'),
   [IdentityEventTypes.userRoleChanged]: identity('user id', 'UserRoleChangedData'),
   [IdentityEventTypes.userTeamsChanged]: identity('user id', 'UserTeamsChangedData'),
   [IdentityEventTypes.agentProfileUpdated]: identity('user id of the agent', 'AgentProfileUpdatedData'),

@@ -111,7 +111,8 @@ export class AuthService {
   /**
    * Client self-registration (`POST /v1/public/clients/register`): a `client` user of the
    * organization, active with the password, linked to the crm contact through `contactId` on
-   * `identity.user.created`, and an email verification sent. The email must be free (409).
+   * `identity.user.created` (and kept in `app_user.contact_id`, so that `crm.contact.erased` erases
+   * the user), and an email verification sent. The email must be free (409).
    */
   async registerClient(envelope: RequestEnvelope<RegisterClientRequest>): Promise<RegisterClientResponse> {
     const { orgId, contactId, name, password } = envelope.data;
@@ -124,8 +125,8 @@ export class AuthService {
       await this.users.assertEmailFree(manager, email);
       const id = newId();
       await manager.query(
-        `INSERT INTO app_user (id, org_id, email, name, password_hash, role, status) VALUES ($1, $2, $3, $4, $5, 'client', 'active')`,
-        [id, orgId, email, name.trim(), passwordHash],
+        `INSERT INTO app_user (id, org_id, email, name, password_hash, role, status, contact_id) VALUES ($1, $2, $3, $4, $5, 'client', 'active', $6)`,
+        [id, orgId, email, name.trim(), passwordHash, contactId],
       );
       const context = selfContext(envelope, { id, orgId, role: 'client' }, envelope.data);
       await this.events.emit(manager, context, IdentityEventTypes.userCreated, id, orgId, {

@@ -10,6 +10,8 @@ export const IdentityEventTypes = {
   userCreated: 'identity.user.created',
   userUpdated: 'identity.user.updated',
   userDeactivated: 'identity.user.deactivated',
+  /** A client user's personal data was erased because crm erased their contact (`crm.contact.erased`). */
+  userErased: 'identity.user.erased',
   userRoleChanged: 'identity.user.role_changed',
   userTeamsChanged: 'identity.user.teams_changed',
   agentProfileUpdated: 'identity.agent.profile_updated',
@@ -99,6 +101,20 @@ export interface UserTeamsChangedData {
 
 export interface UserDeactivatedData {
   userId: string;
+}
+
+/**
+ * `identity.user.erased` (keyed by the user id): the client user linked to an erased crm contact
+ * lost their personal data (name, email, phone, password, 2FA, pending tokens, login history
+ * addresses, local mail) and can no longer sign in; the row stays, anonymised. Carries no personal
+ * data. Preceded by `identity.user.updated` (name and email, `from` redacted) and, when the user was
+ * active, `identity.user.deactivated`, so read models built from those follow without change.
+ */
+export interface UserErasedData {
+  /** @format uuid */
+  userId: string;
+  /** The erased crm contact the user was linked to. @format uuid */
+  contactId: string;
 }
 
 export interface LoginData {

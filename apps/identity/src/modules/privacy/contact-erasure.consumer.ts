@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { CRM_EVENTS_TOPIC, CrmContactEventTypes, IdentityEventTypes, type CloudEvent, type Revocation, type UserErasedData } from '@keyhouse/contracts';
+import { createKafka, EventConsumer, Inbox, type EventContext } from '@keyhouse/platform/messaging';
+import { isUuid } from '@keyhouse/util';
+import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
+import { RevocationService } from '../auth/revocation.service';
+import { SessionService } from '../auth/session.service';
+import { IdentityEvents } from '../identity-events.service';
+
+/** Consumer group over `crm.events` (without `KAFKA_TOPIC_PREFIX`), also the inbox's consumer name. */
+export const CONTACT_ERASURE_CONSUMER = 'identity.contact-erasure';
+
+/** The name an erased user keeps. */
+export const ERASED_USER_NAME = 'Erased user';
+
+/** The address an erased user keeps: unique (the column is), and in the `.invalid` TLD (RFC 2606), so nothing is ever sent to it. */
+export function erasedEmail(userId: string): string {
+  return `erased-${userId}@erased.invalid`;
+}
+
+/**
+ * Erasure across services (issue 3, privacy): `crm.contact.erased` → the client user linked to
+ * that contact (`app_user.contact_id`, set at client self-registration; `role = client` only, a
+ * staff account is never erased this way) loses its personal data in one transaction, applied
+ * once per event through the inbox:
+ * - name → `Erased user`, email → `erased-<id>@erased.invalid`, phone, password hash, 2FA secrets
+ *   and email verification cleared, status `deactivated`, `erased_at` set;
+ * - every session ended and its access tokens revoked (broadcast to gateways after commit), the
+ *   sessions' IP and user agent cleared; pending one-time tokens and recovery codes deleted;
+ * - login attempts keep their times and outcomes under the new address, without IP;
+ * - local mail (the development mailbox) to the old address deleted;
+ * - events: `identity.user.updated` (name and email, `from` redacted), `identity.user.deactivated`
+ *   when the user was active, then `identity.user.erased { userId, contactId }`, with the actor of
+ *   the crm erasure (the admin) as actor.
+ * An erased contact with no linked user (a lead that never registered) changes nothing.
+ */
+@Injectable()
+export class ContactErasureConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ContactErasureConsumer.name);
+  private consumer: EventConsumer | null = null;
+  private starting: Promise<void> | null = null;
+  private readonly inbox: Inbox;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
+    private readonly sessions: SessionService,
+    private readonly revocations: RevocationService,
+    private readonly events: IdentityEvents,
+  ) {
+    this.inbox = new Inbox(dataSource, config.IDENTITY_DATABASE_SCHEMA);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const prefix = this.config.KAFKA_TOPIC_PREFIX;
+    const kafka = createKafka({ clientId: 'identity-contact-erasure', brokers: this.config.KAFKA_BROKERS, topicPrefix: prefix });
+    this.consumer = new EventConsumer(kafka, {
+      groupId: `${prefix}${CONTACT_ERASURE_CONSUMER}`,
+      topics: [`${prefix}${CRM_EVENTS_TOPIC}`],
+      handle: (event) => this.handle(event),
+    });
+    // Not awaited: the service answers RPCs while the consumer joins its group.
+    this.starting = this.consumer.start().catch((error: Error) => this.logger.error(`Contact erasure consumer failed to start: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Let a group join in progress finish (at most 10 s) so stopping does not race it.
+    await Promise.race([this.starting, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await this.consumer?.stop();
+  }
+
+  /** Applies one `crm.events` event (exposed for tests); every type but `crm.contact.erased` is skipped without an inbox row. */
+  async handle(event: CloudEvent): Promise<void> {
+    if (event.type !== CrmContactEventTypes.contactErased) return;
+    const contactId = (event.data as { contactId?: unknown } | null)?.contactId;
+    if (!isUuid(contactId) || !isUuid(event.orgid)) return;
+    let revocations: Revocation[] = [];
+    const applied = await this.inbox.processOnce(CONTACT_ERASURE_CONSUMER, event, async (manager) => {
+      revocations = await this.eraseLinkedUsers(manager, event, contactId);
+    });
+    if (!applied) return;
+    this.revocations.broadcast(revocations);
+    this.events.flush();
+  }
+
+  private async eraseLinkedUsers(manager: EntityManager, event: CloudEvent, contactId: string): Promise<Revocation[]> {
+    const users = (await manager.query(
+      `SELECT id, email, status FROM app_user WHERE org_id = $1 AND contact_id = $2 AND role = 'client' AND erased_at IS NULL FOR UPDATE`,
+      [event.orgid, contactId],
+    )) as Array<{ id: string; email: string; status: string }>;
+    const revocations: Revocation[] = [];
+    const context = erasureContext(event);
+    for (const user of users) {
+      const email = erasedEmail(user.id);
+      await manager.query(
+        `UPDATE app_user SET name = $2, email = $3, phone = NULL, password_hash = NULL, mfa_enabled = false, mfa_secret_enc = NULL,
+                mfa_pending_secret_enc = NULL, mfa_last_time_step = NULL, email_verified_at = NULL, status = 'deactivated',
+                deactivated_at = coalesce(deactivated_at, now()), erased_at = now(), updated_at = now()
+          WHERE id = $1`,
+        [user.id, ERASED_USER_NAME, email],
+      );
+      revocations.push(...(await this.sessions.revokeAllSessions(manager, user.id)));
+      await manager.query(`UPDATE refresh_token SET ip = NULL, user_agent = NULL WHERE user_id = $1`, [user.id]);
+      await manager.query(`DELETE FROM one_time_token WHERE user_id = $1`, [user.id]);
+      await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [user.id]);
+      await manager.query(`UPDATE login_attempt SET email = $2, ip = NULL WHERE user_id = $1 OR email = lower($3)`, [user.id, email, user.email]);
+      await manager.query(`DELETE FROM local_mail WHERE to_address = $1`, [user.email]);
+      await this.events.emit(manager, context, IdentityEventTypes.userUpdated, user.id, event.orgid, {
+        userId: user.id,
+        changes: { name: { from: '[redacted]', to: ERASED_USER_NAME }, email: { from: '[redacted]', to: email } },
+      });
+      if (user.status !== 'deactivated') await this.events.emit(manager, context, IdentityEventTypes.userDeactivated, user.id, event.orgid, { userId: user.id });
+      await this.events.emit(manager, context, IdentityEventTypes.userErased, user.id, event.orgid, { userId: user.id, contactId } satisfies UserErasedData);
+      this.logger.log(`Erased client user ${user.id} of contact ${contactId} (event ${event.id})`);
+    }
+    return revocations;
+  }
+}
+
+/** The events of an erasure carry the actor of the crm erasure (the admin who asked for it). */
+function erasureContext(event: CloudEvent): EventContext {
+  return {
+    actor: {
+      type: event.actortype ?? 'system',
+      userId: event.actorid,
+      orgId: event.orgid,
+      role: event.actorrole ?? 'system',
+      teamIds: [],
+      permissions: [],
+    },
+    requestId: event.requestid ?? `event:${event.id}`,
+    traceparent: event.traceparent,
+  };
+}
