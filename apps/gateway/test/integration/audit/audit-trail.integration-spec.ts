@@ -7,6 +7,7 @@ import { AUDIT_NIL_ORG, type AuditEntryView, type AuditVerifyResponse } from '@k
 import { newId } from '@keyhouse/util';
 import { AuditArchiveJob } from '../../../../audit/src/modules/archive/audit-archive.job';
 import { AuditCheckpointJob } from '../../../../audit/src/modules/checkpoint/audit-checkpoint.job';
+import { AuditIngestConsumer } from '../../../../audit/src/modules/ingest/audit-ingest.consumer';
 import { entryHash, GENESIS_HASH, type HashedAuditEntry } from '../../../../audit/src/modules/ledger/audit-hash.util';
 import { AUDIT_ENTRY_COLUMNS, hashedOf, type AuditEntryRow } from '../../../../audit/src/modules/logs/audit-entry.row';
 import { AuditVerifyService } from '../../../../audit/src/modules/logs/audit-verify.service';
@@ -133,6 +134,45 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(await count(superuser, `SELECT count(DISTINCT event_id) AS n FROM audit_entry WHERE event_id = ANY($1)`, [ids])).toBe(150);
       const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: owner.accessToken });
       expect(verify.body).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('concurrent producers (SEC-AL-01, scaled down)', () => {
+    it('appends 8 producers × 500 events over 2 organizations (4 through Kafka, 4 writing directly) as gapless, unforked, verifiable chains', async () => {
+      const orgs = [await registerOrganization(stack.http, 'Busy Realty'), await registerOrganization(stack.http, 'Busier Realty')];
+      const producers = Array.from({ length: 8 }, (_, p) =>
+        Array.from({ length: 500 }, (_, i) =>
+          testEvent('crm.contact.updated', orgs[(p + i) % 2].orgId, { changes: { stage: { from: 'lead', to: `stage-${p}-${i}` } } }, { subject: `c-${p}-${i % 20}` }),
+        ),
+      );
+      const ingest = stack.services.audit!.get(AuditIngestConsumer);
+      const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, k) => items.slice(k * size, (k + 1) * size));
+      await Promise.all(
+        producers.map(async (events, p) => {
+          for (const chunk of chunks(events, p < 4 ? 50 : 25)) {
+            if (p < 4) await publishEvents(stack, 'crm.events', chunk);
+            else await ingest.recordBatch(chunk);
+          }
+        }),
+      );
+      const ids = producers.flat().map((event) => event.id);
+      const started = Date.now();
+      while ((await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE event_id = ANY($1)`, [ids])) < ids.length) {
+        if (Date.now() - started > 60_000) throw new Error('concurrent events not recorded in time');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      for (const org of orgs) {
+        const [chain] = (await superuser.query(
+          `SELECT count(*)::int AS n, max(seq)::int AS head, count(DISTINCT seq)::int AS seqs, count(DISTINCT prev_hash)::int AS prevs,
+                  count(*) FILTER (WHERE event_id = ANY($2))::int AS produced
+             FROM audit_entry WHERE org_id = $1`,
+          [org.orgId, ids],
+        )) as Array<{ n: number; head: number; seqs: number; prevs: number; produced: number }>;
+        expect(chain.produced).toBe(2000);
+        expect(chain).toEqual({ n: chain.head, head: chain.head, seqs: chain.head, prevs: chain.head, produced: 2000 });
+        const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: org.accessToken });
+        expect(verify.body).toMatchObject({ ok: true, count: chain.head, headSeq: chain.head });
+      }
     });
   });
 
