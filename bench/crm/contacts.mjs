@@ -142,6 +142,8 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 
+  // Contacts carry tag definitions (docs/adr/0022): one organization tag `vip` for a fifth of them.
+  const vip = ok(await api(base, 'POST', '/v1/tags', { name: 'vip', colour: '#eab308', scope: 'org' }, token), 'tag');
   const { Client } = require('pg');
   const pg = new Client({ connectionString: infraEnv.CRM_DATABASE_URL, options: '-c search_path=crm,public -c statement_timeout=0' });
   await pg.connect();
@@ -157,7 +159,7 @@ async function main() {
                 (98001 + g % 200)::text AS zip
            FROM generate_series(1, $2::int) g)
        INSERT INTO crm.contact (id, org_id, first_name, last_name, full_name, emails, phones, phone_suffixes, search_text, type, status, score, source,
-                                owner_id, tags, postal_code, city, created_at, updated_at, last_contacted_at)
+                                owner_id, tags, tag_ids, postal_code, city, created_at, updated_at, last_contacted_at)
        SELECT gen_random_uuid(), $1, initcap(first), initcap(last), first || ' ' || last,
               ARRAY[first || '.' || last || '.' || g || '@bench-client.test'], ARRAY[phone], ARRAY[right(phone, 4)],
               first || ' ' || last || ' ' || first || '.' || last || '.' || g || '@bench-client.test ' || phone,
@@ -167,11 +169,12 @@ async function main() {
               (ARRAY['website','referral','zillow','realtor_com','idx','open_house','sphere'])[1 + g % 7],
               ($3::uuid[])[1 + g % 3],
               CASE WHEN g % 5 = 0 THEN ARRAY['vip'] ELSE '{}'::text[] END,
+              CASE WHEN g % 5 = 0 THEN ARRAY[$4::uuid] ELSE '{}'::uuid[] END,
               zip, 'Seattle',
               now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval,
               CASE WHEN g % 3 = 0 THEN now() - ((g % 90) || ' days')::interval END
          FROM names`,
-      [orgId, o.contacts, agents.map((a) => a.id)],
+      [orgId, o.contacts, agents.map((a) => a.id), vip.id],
     ),
   );
   await pg.query('ANALYZE crm.contact');

@@ -3,6 +3,7 @@ import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { CRM_CONFIG, type CrmConfig } from './config/crm.config';
 import { InitialCrmSchema1763769600000 } from './database/migrations/1763769600000-initial-crm-schema';
 import { CrmWorkSchema1763769700000 } from './database/migrations/1763769700000-crm-work-schema';
+import { CrmContactTagDefinitions1763769900000 } from './database/migrations/1763769900000-crm-contact-tag-definitions';
 import { CrmContactsModule } from './modules/contacts/crm-contacts.module';
 import { CrmWorkModule } from './modules/work/crm-work.module';
 
@@ -21,7 +22,7 @@ export class CrmAppModule {
           database: {
             url: config.CRM_DATABASE_URL,
             schema: config.CRM_DATABASE_SCHEMA,
-            migrations: [InitialCrmSchema1763769600000, CrmWorkSchema1763769700000],
+            migrations: [InitialCrmSchema1763769600000, CrmWorkSchema1763769700000, CrmContactTagDefinitions1763769900000],
           },
           opsToken: config.OPS_TOKEN,
         }),

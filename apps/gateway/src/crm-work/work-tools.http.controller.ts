@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   CrmCompanySubjects as C,
+  CrmContactSubjects,
+  type CrmContactView,
   CrmSavedReplySubjects as R,
   CrmTagSubjects as T,
   type CrmCompanyView,
@@ -16,7 +18,8 @@ import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { uuidParam } from '../users/users.http.controller';
-import { CompanyPageDto, CompanyViewDto, CreateCompanyDto, ListCompaniesQueryDto, UpdateCompanyDto } from './dto/companies.dto';
+import { ContactPageDto } from '../crm/dto/views.dto';
+import { CompanyContactsQueryDto, CompanyPageDto, CompanyViewDto, CreateCompanyDto, ListCompaniesQueryDto, UpdateCompanyDto } from './dto/companies.dto';
 import {
   CreateSavedReplyDto,
   ListSavedRepliesQueryDto,
@@ -61,6 +64,18 @@ export class CompaniesHttpController {
   @ApiProblems(401, 403, 404)
   get(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<CrmCompanyView> {
     return this.rpc.call(C.get, request, { id }, { retries: 1 });
+  }
+
+  @Get(':id/contacts')
+  @RequirePermission('contacts:read')
+  @ApiOperation({
+    summary:
+      'Contacts linked to the company (companyId), within the caller’s reach (agents: their own; managers: their teams’; admins: all), newest first by default; 404 for a company not of the organization',
+  })
+  @ApiOkResponse({ type: ContactPageDto })
+  @ApiProblems(400, 401, 403, 404)
+  contacts(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Query() query: CompanyContactsQueryDto): Promise<Page<CrmContactView>> {
+    return this.rpc.call(CrmContactSubjects.listByCompany, request, { ...query, id }, { retries: 1 });
   }
 
   @Patch(':id')

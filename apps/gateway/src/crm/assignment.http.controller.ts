@@ -13,7 +13,7 @@ import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { uuidParam } from '../users/users.http.controller';
-import { ClaimDto, CreateAssignmentRuleDto, CreatePondDto, UpdateAssignmentRuleDto } from './dto/assignment.dto';
+import { ClaimDto, CreateAssignmentRuleDto, CreatePondDto, UpdateAssignmentRuleDto, UpdatePondDto } from './dto/assignment.dto';
 
 /** `/v1/assignment-rules`: lead routing rules in priority order (admins write; managers read). */
 @ApiTags('lead assignment')
@@ -95,6 +95,25 @@ export class PondsHttpController {
   @ApiProblems(401, 403)
   list(@Req() request: GatewayRequest): Promise<CrmPondView[]> {
     return this.rpc.call(S.pondList, request, {}, { retries: 1 });
+  }
+
+  @Patch(':id')
+  @RequirePermission('assignment-rules:write')
+  @ApiOperation({ summary: 'Rename a pond or replace its eligible agents (admin); leads in it stay, who may claim them follows the new list' })
+  @ApiProblems(400, 401, 403, 404)
+  update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdatePondDto): Promise<CrmPondView> {
+    return this.rpc.call(S.pondUpdate, request, { ...body, id });
+  }
+
+  @Delete(':id')
+  @RequirePermission('assignment-rules:write')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete an empty pond (admin): 409 POND_NOT_EMPTY while it holds unclaimed leads, 409 POND_IN_USE while a rule routes to it; assignment history keeps pointing at it',
+  })
+  @ApiProblems(401, 403, 404, 409)
+  async delete(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<void> {
+    await this.rpc.call(S.pondDelete, request, { id });
   }
 
   @Get(':id/ledger')

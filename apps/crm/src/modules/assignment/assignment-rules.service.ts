@@ -10,6 +10,8 @@ import {
   type CrmFairnessLedgerEntry,
   type CrmPondClaimRequest,
   type CrmPondCreateRequest,
+  type CrmPondEventData,
+  type CrmPondUpdateRequest,
   type CrmPondView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
@@ -197,10 +199,86 @@ export class AssignmentRulesService {
     const rows = (await this.dataSource.query(
       `SELECT p.id, p.name, p.agent_ids, p.created_at,
               (SELECT count(*)::int FROM contact c WHERE c.pond_id = p.id AND c.owner_id IS NULL AND c.deleted_at IS NULL) AS unclaimed
-         FROM pond p WHERE p.org_id = $1 ORDER BY p.created_at, p.id LIMIT 500`,
+         FROM pond p WHERE p.org_id = $1 AND p.deleted_at IS NULL ORDER BY p.created_at, p.id LIMIT 500`,
       [envelope.actor!.orgId],
     )) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date; unclaimed: number }>;
     return rows.map((row) => ({ id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed: row.unclaimed, createdAt: row.created_at.toISOString() }));
+  }
+
+  /**
+   * `PATCH /v1/ponds/:id` (`assignment-rules:write` at org scope): a new `name` and/or the eligible
+   * `agentIds` (agents of the read model; empty = every agent). Leads already in the pond stay;
+   * who may claim them follows the new list. Emits `crm.pond.updated` with the changes.
+   */
+  async pondUpdate(envelope: RequestEnvelope<CrmPondUpdateRequest>): Promise<CrmPondView> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'assignment-rules:write', 'org');
+    const view = await this.dataSource.transaction(async (manager) => {
+      const before = await this.pond(manager, actor.orgId, envelope.data.id);
+      const name = envelope.data.name?.trim() ?? before.name;
+      const agentIds = envelope.data.agentIds !== undefined ? [...new Set(envelope.data.agentIds)] : before.agentIds;
+      if (envelope.data.agentIds !== undefined) await this.assertAgents(manager, actor.orgId, agentIds, 'agentIds');
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      if (name !== before.name) changes.name = { from: before.name, to: name };
+      if (JSON.stringify(agentIds) !== JSON.stringify(before.agentIds)) changes.agentIds = { from: before.agentIds, to: agentIds };
+      if (Object.keys(changes).length === 0) return before;
+      await manager.query(`UPDATE pond SET name = $2, agent_ids = $3 WHERE id = $1`, [before.id, name, agentIds]);
+      const view: CrmPondView = { ...before, name, agentIds };
+      const data: CrmPondEventData = { pond: view, changes };
+      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.pondUpdated, view.id, actor.orgId, data);
+      return view;
+    });
+    this.events.flush();
+    return view;
+  }
+
+  /**
+   * `DELETE /v1/ponds/:id` (`assignment-rules:write` at org scope): only an empty pond that no
+   * active rule routes to (409 `POND_NOT_EMPTY` naming the unclaimed count, 409 `POND_IN_USE`
+   * naming the rules); leads are never moved implicitly (docs/adr/0022). Soft delete: assignment
+   * history keeps pointing at it; it leaves lists, claims and rule validation. Emits `crm.pond.deleted`.
+   */
+  async pondDelete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+    const actor = envelope.actor!;
+    requireScope(actor, 'assignment-rules:write', 'org');
+    await this.dataSource.transaction(async (manager) => {
+      const pond = await this.pond(manager, actor.orgId, envelope.data.id);
+      if (pond.unclaimed > 0) {
+        throw new DomainException('conflict', CrmErrorCode.PondNotEmpty, `The pond holds ${pond.unclaimed} unclaimed lead(s); assign them first`, undefined, { unclaimed: pond.unclaimed });
+      }
+      const rules = (await manager.query(`SELECT id, name FROM assignment_rule WHERE org_id = $1 AND pond_id = $2 AND deleted_at IS NULL ORDER BY priority, id`, [
+        actor.orgId,
+        pond.id,
+      ])) as Array<{ id: string; name: string }>;
+      if (rules.length > 0) {
+        throw new DomainException('conflict', CrmErrorCode.PondInUse, 'Assignment rules route to this pond; change or delete them first', undefined, {
+          ruleIds: rules.map((rule) => rule.id),
+        });
+      }
+      await manager.query(`UPDATE pond SET deleted_at = now() WHERE id = $1`, [pond.id]);
+      const data: CrmPondEventData = { pond };
+      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.pondDeleted, pond.id, actor.orgId, data);
+    });
+    this.events.flush();
+  }
+
+  /** A live pond of the organization, locked, with its unclaimed count (404 `POND_NOT_FOUND`). */
+  private async pond(manager: EntityManager, orgId: string, id: string): Promise<CrmPondView> {
+    const rows = isUuid(id)
+      ? ((await manager.query(`SELECT id, name, agent_ids, created_at FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`, [orgId, id])) as Array<{
+          id: string;
+          name: string;
+          agent_ids: string[];
+          created_at: Date;
+        }>)
+      : [];
+    const row = rows[0];
+    if (!row) throw DomainException.notFound(CrmErrorCode.PondNotFound, 'Pond');
+    const [{ unclaimed }] = (await manager.query(
+      `SELECT count(*)::int AS unclaimed FROM contact WHERE pond_id = $1 AND owner_id IS NULL AND deleted_at IS NULL`,
+      [row.id],
+    )) as Array<{ unclaimed: number }>;
+    return { id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed, createdAt: row.created_at.toISOString() };
   }
 
   /**
@@ -213,7 +291,7 @@ export class AssignmentRulesService {
     requireScope(actor, 'contacts:write');
     const userId = actor.userId;
     return this.contacts.write(envelope, async (wc) => {
-      const [pond] = (await wc.manager.query(`SELECT id, name, agent_ids FROM pond WHERE org_id = $1 AND id = $2`, [actor.orgId, envelope.data.id])) as Array<{
+      const [pond] = (await wc.manager.query(`SELECT id, name, agent_ids FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [actor.orgId, envelope.data.id])) as Array<{
         id: string;
         name: string;
         agent_ids: string[];
@@ -272,7 +350,9 @@ export class AssignmentRulesService {
       throw invalid('conditions.maxPrice', 'must not be below minPrice');
     }
     if (rule.pondId) {
-      const [pond] = (await manager.query(`SELECT 1 FROM pond WHERE org_id = $1 AND id = $2`, [orgId, rule.pondId])) as unknown[];
+      const [pond] = isUuid(rule.pondId)
+        ? ((await manager.query(`SELECT 1 FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [orgId, rule.pondId])) as unknown[])
+        : [];
       if (!pond) throw invalid('pondId', 'is not a pond of this organization');
     }
     await this.assertAgents(manager, orgId, agentIds, 'agentIds');

@@ -13,9 +13,10 @@ import {
 import { requireScope } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { ContactLookup } from './contact-lookup.service';
-import { derive, mergeStates, stateOf } from './contact-state';
+import { derive, mergeStates, stateOf, type ContactState } from './contact-state';
 import { ContactWriter } from './contact-writer.service';
-import { ContactsService, probeOf } from './contacts.service';
+import { authorOf, ContactsService, probeOf } from './contacts.service';
+import type { WriteContext } from '../shared/crm-events.service';
 import { DuplicateDetection } from './duplicate-detection.service';
 
 /** Most rows per import RPC (the gateway sends a large file in several calls). */
@@ -24,10 +25,16 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * CSV import (`POST /v1/contacts/import`): each mapped row is validated and deduplicated on its
- * own (one transaction per row, so a bad row rejects only itself). A duplicate is merged into the
- * existing contact by the intake rule (existing fields win) or skipped; created contacts belong to
- * the importing agent (own scope) or go through the assignment rules. Answers counts and the
- * reason for each rejected row.
+ * own, in ONE transaction per call (the gateway sends ≤ 500 rows per call): first every row is
+ * validated (a bad row is reported with its reason and writes nothing), then the valid rows are
+ * deduplicated and written in file order. No savepoint per row: 500 subtransactions in one
+ * transaction would overflow Postgres' per-backend subtransaction cache (64) and slow every
+ * other session's snapshots while the import runs. A duplicate is merged into the existing contact by the
+ * intake rule (existing fields win) or skipped; created contacts belong to the importing agent
+ * (own scope) or go through the assignment rules. Unknown tag names become personal tags of the
+ * importer (docs/adr/0022). Delayed work (speed-to-lead jobs) of the rows that stayed is queued
+ * after the commit. Any other failure (database, deadlock) fails the whole call: nothing of it
+ * is kept, and the gateway answers the error (docs/performance/crm.md has the figures).
  */
 @Injectable()
 export class ContactImportService {
@@ -44,60 +51,79 @@ export class ContactImportService {
     const scope = requireScope(actor, 'contacts:write');
     if (envelope.data.rows.length > IMPORT_ROWS_PER_CALL) throw DomainException.validation([{ field: 'rows', message: `at most ${IMPORT_ROWS_PER_CALL} rows per call` }]);
     const result: CrmImportResult = { created: 0, merged: 0, rejected: [] };
+    const pending: Array<{ row: number; input: CrmContactInput }> = [];
     for (const { row, values } of envelope.data.rows) {
       const problem = checkRow(values);
-      if (problem) {
-        result.rejected.push({ row, ...problem });
-        continue;
+      if (problem) result.rejected.push({ row, ...problem });
+      else pending.push({ row, input: inputOf(values) });
+    }
+    if (pending.length === 0) return sortRejected(result);
+    await this.contacts.write(envelope, async (wc) => {
+      // Pass 1: validate every row (custom fields, referrer, company, phones, tags). Nothing but
+      // implicit personal tags is written here, so a bad row needs no rollback of its own.
+      const valid: Array<{ row: number; state: ContactState }> = [];
+      for (const { row, input } of pending) {
+        try {
+          valid.push({ row, state: await this.writer.stateFromInput(wc.manager, actor.orgId, input, authorOf(wc)) });
+        } catch (error) {
+          if (!(error instanceof DomainException && error.kind === 'validation')) throw error;
+          result.rejected.push({ row, reason: error.errors?.[0]?.message ?? error.message, field: error.errors?.[0]?.field });
+        }
       }
-      const input: CrmContactInput = {
-        firstName: values.firstName || null,
-        lastName: values.lastName || null,
-        email: values.email || null,
-        phone: values.phone || null,
-        type: (values.type as CrmContactInput['type']) || null,
-        status: (values.status as CrmContactInput['status']) || undefined,
-        source: (values.source as CrmContactInput['source']) || 'import',
-        tags: values.tags ? values.tags.split(/[;,]/) : undefined,
-        address: { street: values.street, city: values.city, state: values.state, postalCode: values.postalCode },
-        preferences: values.minPriceCents || values.maxPriceCents
-          ? { minPriceCents: values.minPriceCents ? Number(values.minPriceCents) : null, maxPriceCents: values.maxPriceCents ? Number(values.maxPriceCents) : null }
-          : undefined,
-      };
-      try {
-        const outcome = await this.contacts.write(envelope, async (wc) => {
-          const state = await this.writer.stateFromInput(wc.manager, actor.orgId, input);
-          await this.duplicates.lockIdentity(wc.manager, actor.orgId, state);
-          const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state), 1);
-          if (found[0]) {
-            if (envelope.data.onDuplicate === 'skip') return `duplicate of ${found[0].id} (${found[0].reason})`;
-            const existing = await this.lookup.visible(wc.manager, actor, 'contacts:write', found[0].id, true).catch(() => null);
-            if (!existing) return `duplicate of a contact you cannot change (${found[0].reason})`;
-            const next = mergeStates(stateOf(existing), state);
-            derive(next);
-            await this.writer.save(wc, existing, next, 'contact.updated_by_import');
-            return 'merged';
-          }
-          if (scope === 'own') state.owner_id = null;
-          const created = await this.writer.insert(wc, actor.orgId, state, { timelineData: { imported: true, row } });
-          if (scope === 'own' && actor.userId) await this.contacts.assignOwner(wc, created, actor.userId, 'Imported by the agent');
-          else await this.contacts.routeNew(wc, created);
-          return 'created';
-        });
+      // Pass 2: deduplicate and write, in file order (a later row sees the contacts of earlier ones).
+      for (const { row, state } of valid) {
+        const outcome = await this.importOne(wc, envelope, scope, row, state);
         if (outcome === 'created') result.created += 1;
         else if (outcome === 'merged') result.merged += 1;
         else result.rejected.push({ row, reason: outcome });
-      } catch (error) {
-        if (error instanceof DomainException && error.kind === 'validation') {
-          result.rejected.push({ row, reason: error.errors?.[0]?.message ?? error.message, field: error.errors?.[0]?.field });
-        } else {
-          throw error;
-        }
       }
-    }
-    return result;
+    });
+    return sortRejected(result);
   }
 
+  /** One row inside the call's transaction: `created`, `merged`, or the reason it was skipped. */
+  private async importOne(wc: WriteContext, envelope: RequestEnvelope<CrmImportRowsRequest>, scope: string, row: number, state: ContactState): Promise<string> {
+    const actor = envelope.actor!;
+    await this.duplicates.lockIdentity(wc.manager, actor.orgId, state);
+    const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state), 1);
+    if (found[0]) {
+      if (envelope.data.onDuplicate === 'skip') return `duplicate of ${found[0].id} (${found[0].reason})`;
+      const existing = await this.lookup.visible(wc.manager, actor, 'contacts:write', found[0].id, true).catch(() => null);
+      if (!existing) return `duplicate of a contact you cannot change (${found[0].reason})`;
+      const next = mergeStates(stateOf(existing), state);
+      derive(next);
+      await this.writer.save(wc, existing, next, 'contact.updated_by_import');
+      return 'merged';
+    }
+    if (scope === 'own') state.owner_id = null;
+    const created = await this.writer.insert(wc, actor.orgId, state, { timelineData: { imported: true, row } });
+    if (scope === 'own' && actor.userId) await this.contacts.assignOwner(wc, created, actor.userId, 'Imported by the agent');
+    else await this.contacts.routeNew(wc, created);
+    return 'created';
+  }
+}
+
+function inputOf(values: Record<string, string | undefined>): CrmContactInput {
+  return {
+    firstName: values.firstName || null,
+    lastName: values.lastName || null,
+    email: values.email || null,
+    phone: values.phone || null,
+    type: (values.type as CrmContactInput['type']) || null,
+    status: (values.status as CrmContactInput['status']) || undefined,
+    source: (values.source as CrmContactInput['source']) || 'import',
+    tags: values.tags ? values.tags.split(/[;,]/) : undefined,
+    address: { street: values.street, city: values.city, state: values.state, postalCode: values.postalCode },
+    preferences: values.minPriceCents || values.maxPriceCents
+      ? { minPriceCents: values.minPriceCents ? Number(values.minPriceCents) : null, maxPriceCents: values.maxPriceCents ? Number(values.maxPriceCents) : null }
+      : undefined,
+  };
+}
+
+/** Rejections in file order (rows checked up front and rows refused in the transaction interleave). */
+function sortRejected(result: CrmImportResult): CrmImportResult {
+  result.rejected.sort((a, b) => a.row - b.row);
+  return result;
 }
 
 function checkRow(values: Record<string, string | undefined>): { reason: string; field?: string } | null {

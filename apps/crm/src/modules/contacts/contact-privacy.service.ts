@@ -81,7 +81,7 @@ export class ContactPrivacyService {
       await manager.query(
         `UPDATE contact SET first_name = NULL, last_name = NULL, full_name = '', emails = '{}', phones = '{}', phone_suffixes = '{}', search_text = '',
                 referrer = NULL, preferences = '{}', street = NULL, city = NULL, state = NULL, postal_code = NULL, consent = '{}',
-                custom_fields = '{}', tags = '{}', score_reasons = '[]', erased_at = now(), deleted_at = coalesce(deleted_at, now()), updated_at = now(),
+                custom_fields = '{}', tags = '{}', tag_ids = '{}', score_reasons = '[]', erased_at = now(), deleted_at = coalesce(deleted_at, now()), updated_at = now(),
                 pond_id = NULL
           WHERE id = ANY($1::uuid[])`,
         [ids],

@@ -8,6 +8,7 @@ describe('mergeStates (the merge rule of ADR 0008)', () => {
     emails: ['sara@example.test'],
     phones: [],
     tags: ['buyer'],
+    tag_ids: ['t-buyer'],
     source: 'referral' as const,
     consent: { email: { granted: true, source: 'agent', at: '2026-01-01T00:00:00.000Z' } },
     custom_fields: { financing: 'cash' },
@@ -22,6 +23,7 @@ describe('mergeStates (the merge rule of ADR 0008)', () => {
     emails: ['sara.k@example.test', 'sara@example.test'],
     phones: ['+12065550100'],
     tags: ['investor', 'buyer'],
+    tag_ids: ['t-investor', 't-buyer'],
     source: 'zillow' as const,
     postal_code: '98103',
     consent: {
@@ -44,6 +46,7 @@ describe('mergeStates (the merge rule of ADR 0008)', () => {
     const merged = mergeStates(survivor(), other());
     expect(merged.emails).toEqual(['sara@example.test', 'sara.k@example.test']);
     expect(merged.phones).toEqual(['+12065550100']);
+    expect(merged.tag_ids).toEqual(['t-buyer', 't-investor']);
     expect(merged.tags).toEqual(['buyer', 'investor']);
   });
 
@@ -64,14 +67,14 @@ describe('mergeStates (the merge rule of ADR 0008)', () => {
 });
 
 describe('applyInput', () => {
-  it('sets the primary email and phone in front, normalises phones and tags, stamps consent', () => {
+  it('sets the primary email and phone in front, normalises phones, leaves tags to the tag resolver, stamps consent', () => {
     const state = { ...emptyState(), emails: ['old@example.test', 'second@example.test'], phones: ['+12065550100'] };
     const errors: Array<{ field: string }> = [];
     applyInput(state, { email: 'New@Example.test', phone: '425 555 0199', tags: [' VIP', 'vip', 'Relocation'], consent: { sms: { granted: true, source: 'phone' } } }, errors, 'US', new Date('2026-05-01T00:00:00Z'));
     expect(errors).toEqual([]);
     expect(state.emails).toEqual(['new@example.test', 'second@example.test']);
     expect(state.phones).toEqual(['+14255550199']);
-    expect(state.tags).toEqual(['vip', 'relocation']);
+    expect(state.tags).toEqual([]);
     expect(state.consent.sms).toEqual({ granted: true, source: 'phone', at: '2026-05-01T00:00:00.000Z' });
   });
 

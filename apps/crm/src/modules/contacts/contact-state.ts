@@ -7,21 +7,21 @@ import { fullName, normalizeEmails, normalizePhones, phoneSuffixes, searchText }
 export type ContactState = Pick<
   ContactRow,
   | 'first_name' | 'last_name' | 'full_name' | 'emails' | 'phones' | 'type' | 'status' | 'score' | 'score_reasons' | 'score_override'
-  | 'owner_id' | 'source' | 'referrer' | 'tags' | 'preferences' | 'street' | 'city' | 'state' | 'postal_code' | 'company_id'
+  | 'owner_id' | 'source' | 'referrer' | 'tags' | 'tag_ids' | 'preferences' | 'street' | 'city' | 'state' | 'postal_code' | 'company_id'
   | 'last_contacted_at' | 'last_activity_at' | 'consent' | 'do_not_contact' | 'custom_fields' | 'engagement_count'
 > & { phone_suffixes: string[]; search_text: string };
 
 const JSON_COLUMNS = new Set(['score_reasons', 'referrer', 'preferences', 'consent', 'custom_fields']);
 export const STATE_COLUMNS: Array<keyof ContactState> = [
   'first_name', 'last_name', 'full_name', 'emails', 'phones', 'phone_suffixes', 'search_text', 'type', 'status', 'score', 'score_reasons',
-  'score_override', 'owner_id', 'source', 'referrer', 'tags', 'preferences', 'street', 'city', 'state', 'postal_code', 'company_id',
+  'score_override', 'owner_id', 'source', 'referrer', 'tags', 'tag_ids', 'preferences', 'street', 'city', 'state', 'postal_code', 'company_id',
   'last_contacted_at', 'last_activity_at', 'consent', 'do_not_contact', 'custom_fields', 'engagement_count',
 ];
 
 export function emptyState(): ContactState {
   return {
     first_name: null, last_name: null, full_name: '', emails: [], phones: [], phone_suffixes: [], search_text: '', type: null, status: 'new',
-    score: 'cold', score_reasons: [], score_override: null, owner_id: null, source: null, referrer: null, tags: [], preferences: {},
+    score: 'cold', score_reasons: [], score_override: null, owner_id: null, source: null, referrer: null, tags: [], tag_ids: [], preferences: {},
     street: null, city: null, state: null, postal_code: null, company_id: null, last_contacted_at: null, last_activity_at: null,
     consent: {}, do_not_contact: false, custom_fields: {}, engagement_count: 0,
   };
@@ -46,9 +46,9 @@ const trimOrNull = (value: string | null | undefined): string | null => {
 
 /**
  * Applies the fields present in `input` to `state` (absent fields are left alone): `email` /
- * `phone` set the primary (first) entry, `emails` / `phones` replace the lists; phones are
- * normalised to E.164 (invalid ones become field errors); tags are trimmed, lower-cased and
- * de-duplicated; consent entries get the time of the request when none is given.
+ * `phone` set the primary (first) entry, `emails` / `phones` replace the lists; `tags` name tag
+ * definitions and are resolved by the writer (`ContactTags`), not here; phones are
+ * normalised to E.164 (invalid ones become field errors); consent entries get the time of the request when none is given.
  */
 export function applyInput(state: ContactState, input: CrmContactInput, errors: FieldError[], phoneRegion: string, now: Date): void {
   if (input.firstName !== undefined) state.first_name = trimOrNull(input.firstName);
@@ -73,7 +73,6 @@ export function applyInput(state: ContactState, input: CrmContactInput, errors: 
   if (input.scoreOverride !== undefined) state.score_override = input.scoreOverride;
   if (input.source !== undefined) state.source = input.source;
   if (input.referrer !== undefined) state.referrer = input.referrer;
-  if (input.tags !== undefined) state.tags = normalizeTags(input.tags);
   if (input.preferences !== undefined) {
     const prefs = input.preferences;
     if (prefs.minPriceCents != null && prefs.maxPriceCents != null && prefs.minPriceCents > prefs.maxPriceCents) {
@@ -98,10 +97,6 @@ export function applyInput(state: ContactState, input: CrmContactInput, errors: 
     state.consent = consent;
   }
   if (input.doNotContact !== undefined) state.do_not_contact = input.doNotContact;
-}
-
-export function normalizeTags(tags: string[]): string[] {
-  return [...new Set(tags.map((tag) => tag.trim().toLowerCase()).filter(Boolean))];
 }
 
 /** Recomputes the derived columns: search name, phone suffixes, search text, computed score and reasons. */
@@ -140,7 +135,13 @@ export function mergeStates(survivor: ContactState, other: ContactState): Contac
   }
   merged.emails = [...new Set([...survivor.emails, ...other.emails])];
   merged.phones = [...new Set([...survivor.phones, ...other.phones])];
-  merged.tags = [...new Set([...survivor.tags, ...other.tags])];
+  merged.tag_ids = [...survivor.tag_ids];
+  merged.tags = [...survivor.tags];
+  other.tag_ids.forEach((id, i) => {
+    if (merged.tag_ids.includes(id)) return;
+    merged.tag_ids.push(id);
+    merged.tags.push(other.tags[i]);
+  });
   const consent = { ...other.consent };
   for (const [channel, value] of Object.entries(survivor.consent)) {
     const theirs = consent[channel as keyof typeof consent];

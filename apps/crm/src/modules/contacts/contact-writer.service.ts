@@ -12,6 +12,7 @@ import { toContactView, type ContactRow } from './contact.row';
 import { applyInput, columnParam, derive, emptyState, mergeStates, STATE_COLUMNS, stateOf, type ContactState } from './contact-state';
 import { CustomFieldsService } from './custom-fields.service';
 import { ContactLookup } from './contact-lookup.service';
+import { ContactTags, type TagAuthor } from './contact-tags.service';
 
 /** Tables whose rows follow a contact when it is merged into another (`contact_id` column). */
 const FOLLOWING_TABLES = ['contact_note', 'timeline_entry', 'form_submission', 'lead_event', 'contact_assignment'];
@@ -29,30 +30,56 @@ export class ContactWriter {
     private readonly timeline: TimelineService,
     private readonly events: CrmEvents,
     private readonly lookup: ContactLookup,
+    private readonly tags: ContactTags,
   ) {}
 
-  /** Builds and validates the state of a new contact from `input` (throws 400 with every field error). */
-  async stateFromInput(manager: EntityManager, orgId: string, input: CrmContactInput, now = new Date()): Promise<ContactState> {
+  /**
+   * Builds and validates the state of a new contact from `input` (throws 400 with every field
+   * error). `author` names tags: unknown names become their personal tags; without an author
+   * (API keys, public intake) an unknown tag name is a field error.
+   */
+  async stateFromInput(manager: EntityManager, orgId: string, input: CrmContactInput, author: TagAuthor | null = null, now = new Date()): Promise<ContactState> {
     const errors: FieldError[] = [];
     const state = emptyState();
     applyInput(state, input, errors, this.config.CRM_DEFAULT_PHONE_REGION, now);
     state.custom_fields = await this.customFields.apply(manager, orgId, {}, input.customFields, true, errors);
     await this.checkReferrer(manager, orgId, input, errors);
+    await this.checkCompany(manager, orgId, input, errors);
+    await this.applyTags(manager, orgId, state, input, author, errors);
     if (errors.length > 0) throw DomainException.validation(errors);
     derive(state, now);
     return state;
   }
 
   /** Applies `input` to an existing contact's state (throws 400 with every field error). */
-  async stateWithInput(manager: EntityManager, row: ContactRow, input: CrmContactInput, now = new Date()): Promise<ContactState> {
+  async stateWithInput(manager: EntityManager, row: ContactRow, input: CrmContactInput, author: TagAuthor | null = null, now = new Date()): Promise<ContactState> {
     const errors: FieldError[] = [];
     const state = stateOf(row);
     applyInput(state, input, errors, this.config.CRM_DEFAULT_PHONE_REGION, now);
     state.custom_fields = await this.customFields.apply(manager, row.org_id, row.custom_fields, input.customFields, false, errors);
     await this.checkReferrer(manager, row.org_id, input, errors);
+    await this.checkCompany(manager, row.org_id, input, errors);
+    await this.applyTags(manager, row.org_id, state, input, author, errors);
     if (errors.length > 0) throw DomainException.validation(errors);
     derive(state, now);
     return state;
+  }
+
+  /** `tags` (names) replace the contact's tags, resolved to tag definitions by `ContactTags.resolve`. */
+  private async applyTags(manager: EntityManager, orgId: string, state: ContactState, input: CrmContactInput, author: TagAuthor | null, errors: FieldError[]): Promise<void> {
+    if (input.tags === undefined) return;
+    const resolved = await this.tags.resolve(manager, orgId, author, input.tags, { ids: state.tag_ids, names: state.tags }, errors);
+    state.tag_ids = resolved.ids;
+    state.tags = resolved.names;
+  }
+
+  /** `companyId` must be a live company of the organization (`/v1/companies`). */
+  private async checkCompany(manager: EntityManager, orgId: string, input: CrmContactInput, errors: FieldError[]): Promise<void> {
+    if (!input.companyId) return;
+    const rows = isUuid(input.companyId)
+      ? ((await manager.query(`SELECT 1 FROM company WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [orgId, input.companyId])) as unknown[])
+      : [];
+    if (rows.length === 0) errors.push({ field: 'companyId', message: 'is not a company of this organization', code: CrmErrorCode.UnknownCompany });
   }
 
   /** A referrer with an id must be a live contact (type contact) or a user (type agent) of the organization. */

@@ -30,7 +30,10 @@ export interface ContactRow {
   pond_id: string | null;
   source: CrmLeadSource | null;
   referrer: CrmReferrer | null;
+  /** Names of `tag_ids`, position by position (kept in step on tag rename and delete). */
   tags: string[];
+  /** Tag definitions on the contact (docs/adr/0022). */
+  tag_ids: string[];
   preferences: CrmContactPreferences;
   street: string | null;
   city: string | null;

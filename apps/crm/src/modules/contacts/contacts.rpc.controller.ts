@@ -19,6 +19,8 @@ import {
   type CrmLeadEventRequest,
   type CrmPondClaimRequest,
   type CrmPondCreateRequest,
+  type CrmPondUpdateRequest,
+  type CrmContactsByCompanyRequest,
   type CrmPublicLeadRequest,
   type PageQuery,
   type RequestEnvelope,
@@ -55,6 +57,11 @@ export class ContactsRpcController {
   @RpcHandler(S.list)
   list(envelope: RequestEnvelope<CrmContactListRequest>) {
     return this.contacts.list(envelope);
+  }
+
+  @RpcHandler(S.listByCompany)
+  listByCompany(envelope: RequestEnvelope<CrmContactsByCompanyRequest>) {
+    return this.contacts.listByCompany(envelope);
   }
 
   @RpcHandler(S.get)
@@ -210,6 +217,17 @@ export class ContactsRpcController {
   @RpcHandler(S.pondList)
   pondList(envelope: RequestEnvelope) {
     return this.rules.pondList(envelope);
+  }
+
+  @RpcHandler(S.pondUpdate)
+  pondUpdate(envelope: RequestEnvelope<CrmPondUpdateRequest>) {
+    return this.rules.pondUpdate(envelope);
+  }
+
+  @RpcHandler(S.pondDelete)
+  async pondDelete(envelope: RequestEnvelope<{ id: string }>) {
+    await this.rules.pondDelete(envelope);
+    return null;
   }
 
   @RpcHandler(S.pondClaim)

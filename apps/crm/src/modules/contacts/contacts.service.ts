@@ -16,13 +16,15 @@ import {
   type CrmContactMergeRequest,
   type CrmContactUpdateRequest,
   type CrmContactView,
+  type CrmContactsByCompanyRequest,
+  type FieldError,
   type Page,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
-import { newId } from '@keyhouse/util';
+import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
 import { AssignmentEngine } from '../assignment/assignment-engine.service';
 import { contextOf, CrmEvents, type WriteContext } from '../shared/crm-events.service';
@@ -30,8 +32,9 @@ import { escapeLike, pageOrThrow } from '../shared/list-query.util';
 import { TimelineService } from '../timeline/timeline.service';
 import { contactVisibility } from './contact-access.util';
 import { ContactLookup } from './contact-lookup.service';
-import { toContactView, type ContactRow } from './contact.row';
-import { normalizeTags, stateOf, derive, type ContactState } from './contact-state';
+import type { ContactRow } from './contact.row';
+import { stateOf, derive, type ContactState } from './contact-state';
+import { ContactTags, distinctNames, type TagAuthor } from './contact-tags.service';
 import { ContactWriter } from './contact-writer.service';
 import { DuplicateDetection } from './duplicate-detection.service';
 
@@ -64,6 +67,7 @@ export class ContactsService {
     private readonly engine: AssignmentEngine,
     private readonly timeline: TimelineService,
     private readonly events: CrmEvents,
+    private readonly tags: ContactTags,
   ) {}
 
   /** Runs `work` in a transaction with a write context, then the after-commit work and the relay nudge. */
@@ -88,7 +92,7 @@ export class ContactsService {
     const scope = requireScope(actor, 'contacts:write');
     const { onDuplicate = 'reject', ...input } = envelope.data;
     return this.write(envelope, async (wc) => {
-      const state = await this.writer.stateFromInput(wc.manager, actor.orgId, input);
+      const state = await this.writer.stateFromInput(wc.manager, actor.orgId, input, authorOf(wc));
       await this.duplicates.lockIdentity(wc.manager, actor.orgId, state);
       const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state));
       if (found.length > 0 && onDuplicate === 'reject') throw duplicateConflict(found);
@@ -96,9 +100,9 @@ export class ContactsService {
         const target = await this.lookup.visible(wc.manager, actor, 'contacts:write', found[0].id, true).catch(() => {
           throw duplicateConflict(found);
         });
-        const next = await this.writer.stateWithInput(wc.manager, target, input);
+        const next = await this.writer.stateWithInput(wc.manager, target, input, authorOf(wc));
         const saved = await this.writer.save(wc, target, next);
-        return { contact: toContactView(saved), merged: true };
+        return { contact: await this.tags.view(wc.manager, saved), merged: true };
       }
       if (input.ownerId !== undefined && input.ownerId !== null) {
         await this.assertAssignable(wc.manager, actor, input.ownerId);
@@ -113,7 +117,7 @@ export class ContactsService {
         await this.engine.route(wc, row);
       }
       row = await this.writer.reload(wc.manager, row);
-      return { contact: toContactView(row), merged: false };
+      return { contact: await this.tags.view(wc.manager, row), merged: false };
     });
   }
 
@@ -131,7 +135,13 @@ export class ContactsService {
     if (data.score?.length) filter((p) => `coalesce(c.score_override, c.score) = ANY(${p}::text[])`, data.score);
     if (data.type?.length) filter((p) => `c.type = ANY(${p}::text[])`, data.type);
     if (data.source?.length) filter((p) => `c.source = ANY(${p}::text[])`, data.source);
-    if (data.tag?.length) filter((p) => `c.tags @> ${p}::text[]`, normalizeTags(data.tag));
+    // A tag name means the definitions of that name the caller sees: the organization's and their own personal one.
+    for (const name of distinctNames(data.tag ?? [])) {
+      params.push(actor.userId ?? null);
+      const user = `$${params.length}::uuid`;
+      filter((p) => `c.tag_ids && ARRAY(SELECT g.id FROM tag_definition g WHERE g.org_id = $1 AND (g.scope = 'org' OR g.owner_id = ${user}) AND lower(g.name) = lower(${p}))`, name);
+    }
+    if (data.tagIds?.length) filter((p) => `c.tag_ids @> ${p}::uuid[]`, data.tagIds);
     if (data.ownerId) filter((p) => `c.owner_id = ${p}::uuid`, data.ownerId);
     if (data.teamId) filter((p) => `c.owner_id IN (SELECT u.user_id FROM org_user u WHERE u.org_id = c.org_id AND ${p}::uuid = ANY(u.team_ids))`, data.teamId);
     if (data.pondId) filter((p) => `c.pond_id = ${p}::uuid`, data.pondId);
@@ -150,11 +160,23 @@ export class ContactsService {
       `SELECT c.*, ${sort.column} AS sort_key FROM contact c WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
       [...params, ...page.params],
     )) as Array<ContactRow & { sort_key: Date | string }>;
-    return toPage(rows, page.limit, (row) => ({ v: row.sort_key, id: row.id }), toContactView);
+    const pageOfRows = toPage(rows, page.limit, (row) => ({ v: row.sort_key, id: row.id }), (row) => row);
+    return { ...pageOfRows, items: await this.tags.views(this.dataSource.manager, pageOfRows.items) };
+  }
+
+  /** `GET /v1/companies/:id/contacts`: the contact list of one company of the caller's organization (404 `COMPANY_NOT_FOUND` otherwise). */
+  async listByCompany(envelope: RequestEnvelope<CrmContactsByCompanyRequest>): Promise<Page<CrmContactView>> {
+    requireScope(envelope.actor, 'contacts:read');
+    const { id, ...query } = envelope.data;
+    const [company] = isUuid(id)
+      ? ((await this.dataSource.query(`SELECT 1 FROM company WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [envelope.actor!.orgId, id])) as unknown[])
+      : [];
+    if (!company) throw DomainException.notFound(CrmErrorCode.CompanyNotFound, 'Company');
+    return this.list({ ...envelope, data: { ...query, companyId: id } });
   }
 
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactView> {
-    return toContactView(await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id));
+    return this.tags.view(this.dataSource.manager, await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id));
   }
 
   /** `PATCH /v1/contacts/:id`; a changed `ownerId` goes through `assign` (recorded, with its event). */
@@ -163,7 +185,7 @@ export class ContactsService {
     const { id, ownerId, ...input } = envelope.data;
     return this.write(envelope, async (wc) => {
       let row = await this.lookup.visible(wc.manager, actor, 'contacts:write', id, true);
-      const next = await this.writer.stateWithInput(wc.manager, row, input);
+      const next = await this.writer.stateWithInput(wc.manager, row, input, authorOf(wc));
       if (input.emails !== undefined || input.email !== undefined || input.phones !== undefined || input.phone !== undefined) {
         const found = await this.duplicates.find(wc.manager, actor.orgId, { ...probeOf(next), excludeId: row.id });
         const strong = found.filter((duplicate) => duplicate.reason !== 'name');
@@ -174,7 +196,7 @@ export class ContactsService {
         await this.manualAssign(wc, actor, row, ownerId, 'Changed on the contact');
         row = await this.writer.reload(wc.manager, row);
       }
-      return toContactView(row);
+      return this.tags.view(wc.manager, row);
     });
   }
 
@@ -202,7 +224,7 @@ export class ContactsService {
       const rows = new Map<string, ContactRow>();
       for (const id of [first, second]) rows.set(id, await this.lookup.visible(wc.manager, actor, 'contacts:write', id, true));
       const saved = await this.writer.merge(wc, rows.get(envelope.data.id)!, rows.get(envelope.data.sourceId)!);
-      return toContactView(saved);
+      return this.tags.view(wc.manager, saved);
     });
   }
 
@@ -213,7 +235,7 @@ export class ContactsService {
     return this.write(envelope, async (wc) => {
       const row = await this.lookup.visible(wc.manager, actor, 'contacts:write', envelope.data.id, true);
       await this.manualAssign(wc, actor, row, envelope.data.ownerId, envelope.data.reason ?? 'Assigned by hand');
-      return toContactView(await this.writer.reload(wc.manager, row));
+      return this.tags.view(wc.manager, await this.writer.reload(wc.manager, row));
     });
   }
 
@@ -282,16 +304,35 @@ export class ContactsService {
 
   /** `POST /v1/contacts/bulk/status`: all-or-nothing over ≤ 10,000 ids the caller can write. */
   bulkStatus(envelope: RequestEnvelope<CrmBulkStatusRequest>): Promise<CrmBulkResult> {
-    return this.bulk(envelope, envelope.data.ids, (state) => {
+    return this.bulk(envelope, envelope.data.ids, async () => (state) => {
       state.status = envelope.data.status;
     });
   }
 
+  /**
+   * `POST /v1/contacts/bulk/tags`: `add` names resolve like a contact's `tags` (the caller's
+   * personal tag, else the organization's, else a new personal tag; 400 `add[i]` for an API key);
+   * `remove` takes off every tag of that name (case-insensitive) whoever defined it.
+   */
   bulkTags(envelope: RequestEnvelope<CrmBulkTagsRequest>): Promise<CrmBulkResult> {
-    const add = normalizeTags(envelope.data.add ?? []);
-    const remove = new Set(normalizeTags(envelope.data.remove ?? []));
-    return this.bulk(envelope, envelope.data.ids, (state) => {
-      state.tags = [...new Set([...state.tags, ...add])].filter((tag) => !remove.has(tag));
+    const remove = new Set(distinctNames(envelope.data.remove ?? []).map((name) => name.toLowerCase()));
+    return this.bulk(envelope, envelope.data.ids, async (wc) => {
+      const errors: FieldError[] = [];
+      const add = await this.tags.resolve(wc.manager, envelope.actor!.orgId, authorOf(wc), envelope.data.add ?? [], { ids: [], names: [] }, errors, 'add');
+      if (errors.length > 0) throw DomainException.validation(errors);
+      return (state) => {
+        const ids = [...state.tag_ids];
+        const names = [...state.tags];
+        add.ids.forEach((id, i) => {
+          if (!ids.includes(id)) {
+            ids.push(id);
+            names.push(add.names[i]);
+          }
+        });
+        const keep = names.map((name) => !remove.has(name.toLowerCase()));
+        state.tag_ids = ids.filter((_, i) => keep[i]);
+        state.tags = names.filter((_, i) => keep[i]);
+      };
     });
   }
 
@@ -314,12 +355,17 @@ export class ContactsService {
    * query, the new state is computed per contact, then written with one UPDATE, one timeline
    * INSERT and one outbox INSERT per 1,000 contacts — 10,000 ids stay within the RPC deadline.
    */
-  private async bulk(envelope: RequestEnvelope<{ ids: string[] }>, ids: string[], change: (state: ContactState) => void): Promise<CrmBulkResult> {
+  private async bulk(
+    envelope: RequestEnvelope<{ ids: string[] }>,
+    ids: string[],
+    prepare: (wc: WriteContext) => Promise<(state: ContactState) => void>,
+  ): Promise<CrmBulkResult> {
     const actor = envelope.actor!;
     const rows = await this.bulkRows(envelope, ids);
     return this.write(envelope, async (wc) => {
       const locked = await this.lockAll(wc.manager, actor, rows);
-      const updates: Array<{ id: string; status: string; tags: string[]; score: string; reasons: unknown; changes: Record<string, { from: unknown; to: unknown }> }> = [];
+      const change = await prepare(wc);
+      const updates: Array<{ id: string; status: string; tags: string[]; tagIds: string[]; score: string; reasons: unknown; changes: Record<string, { from: unknown; to: unknown }> }> = [];
       for (const row of locked) {
         const next = stateOf(row);
         change(next);
@@ -330,15 +376,16 @@ export class ContactsService {
         const [before, after] = [row.score_override ?? row.score, next.score_override ?? next.score];
         if (before !== after) changes.score = { from: before, to: after };
         if (Object.keys(changes).length === 0 && JSON.stringify(next.score_reasons) === JSON.stringify(row.score_reasons)) continue;
-        updates.push({ id: row.id, status: next.status, tags: next.tags, score: next.score, reasons: next.score_reasons, changes });
+        updates.push({ id: row.id, status: next.status, tags: next.tags, tagIds: next.tag_ids, score: next.score, reasons: next.score_reasons, changes });
       }
       for (let i = 0; i < updates.length; i += 1000) {
         const chunk = updates.slice(i, i + 1000);
         await wc.manager.query(
-          `UPDATE contact c SET status = u.status, tags = ARRAY(SELECT jsonb_array_elements_text(u.tags)), score = u.score, score_reasons = u.reasons, updated_at = now()
-             FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, tags jsonb, score text, reasons jsonb)
+          `UPDATE contact c SET status = u.status, tags = ARRAY(SELECT jsonb_array_elements_text(u.tags)),
+                  tag_ids = ARRAY(SELECT jsonb_array_elements_text(u.tag_ids)::uuid), score = u.score, score_reasons = u.reasons, updated_at = now()
+             FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, tags jsonb, tag_ids jsonb, score text, reasons jsonb)
             WHERE c.id = u.id`,
-          [JSON.stringify(chunk.map(({ id, status, tags, score, reasons }) => ({ id, status, tags, score, reasons })))],
+          [JSON.stringify(chunk.map(({ id, status, tags, tagIds, score, reasons }) => ({ id, status, tags, tag_ids: tagIds, score, reasons })))],
         );
         const entries = chunk.flatMap((u) => [
           { id: newId(), contact_id: u.id, kind: 'contact.updated', data: { changes: u.changes, bulk: true } },
@@ -391,6 +438,11 @@ export class ContactsService {
     }
     return rows;
   }
+}
+
+/** Who names tags in a write: the acting user (personal tags; none for API keys). */
+export function authorOf(wc: WriteContext): TagAuthor {
+  return { userId: wc.actorId, event: wc.event };
 }
 
 export function probeOf(state: ContactState) {

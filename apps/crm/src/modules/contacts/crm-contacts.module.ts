@@ -14,6 +14,7 @@ import { TimelineService } from '../timeline/timeline.service';
 import { ContactLookup } from './contact-lookup.service';
 import { ContactImportService } from './contact-import.service';
 import { ContactNotesService } from './contact-notes.service';
+import { ContactTags } from './contact-tags.service';
 import { ContactPrivacyService } from './contact-privacy.service';
 import { ContactWriter } from './contact-writer.service';
 import { ContactsRpcController } from './contacts.rpc.controller';
@@ -36,6 +37,7 @@ export class CrmContactsModule {
       TimelineService,
       CustomFieldsService,
       DuplicateDetection,
+      ContactTags,
       ContactWriter,
       AssignmentEngine,
       ContactsService,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { CrmContactEventType, RequestEnvelope } from '@keyhouse/contracts';
+import type { CrmContactEventType, CrmTagEventType, RequestEnvelope } from '@keyhouse/contracts';
 import { OutboxRelay, OutboxService, type EventContext } from '@keyhouse/platform/messaging';
 
 /**
@@ -14,7 +14,7 @@ export class CrmEvents {
     private readonly relay: OutboxRelay,
   ) {}
 
-  async emit(manager: EntityManager, context: EventContext, type: CrmContactEventType, subject: string, orgId: string, data: object): Promise<void> {
+  async emit(manager: EntityManager, context: EventContext, type: CrmContactEventType | CrmTagEventType, subject: string, orgId: string, data: object): Promise<void> {
     await this.outbox.publish(manager, [{ type, subject, orgId, data }], context);
   }
 

@@ -4,6 +4,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type {
   Actor,
   CrmContactView,
+  CrmSmartListFilters,
+  FieldError,
   CrmSmartListInput,
   CrmSmartListUpdateRequest,
   CrmSmartListView,
@@ -56,11 +58,12 @@ export class SmartListsService {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:read');
     this.assertTeam(actor, envelope.data.teamId);
+    const filters = await this.storedFilters(actor, envelope.data.filters ?? {});
     const [row] = (await this.dataSource.query(
       `INSERT INTO smart_list (id, org_id, owner_id, name, filters, team_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [newId(), actor.orgId, actor.userId, envelope.data.name.trim(), JSON.stringify(envelope.data.filters ?? {}), envelope.data.teamId ?? null],
+      [newId(), actor.orgId, actor.userId, envelope.data.name.trim(), JSON.stringify(filters), envelope.data.teamId ?? null],
     )) as SmartListRow[];
-    return toView(row);
+    return (await this.views([row]))[0];
   }
 
   async list(envelope: RequestEnvelope): Promise<CrmSmartListView[]> {
@@ -70,11 +73,11 @@ export class SmartListsService {
       `SELECT * FROM smart_list WHERE org_id = $1 AND ($2 OR owner_id = $3 OR team_id = ANY($4::uuid[])) ORDER BY created_at, id LIMIT 500`,
       [actor.orgId, scopeOf(actor, 'contacts:read') === 'org', actor.userId ?? null, actor.teamIds ?? []],
     )) as SmartListRow[];
-    return rows.map(toView);
+    return this.views(rows);
   }
 
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmSmartListView> {
-    return toView(await this.visible(this.dataSource.manager, envelope.actor!, envelope.data.id));
+    return (await this.views([await this.visible(this.dataSource.manager, envelope.actor!, envelope.data.id)]))[0];
   }
 
   /** Only the owner (or an admin) changes or deletes a list. */
@@ -82,17 +85,18 @@ export class SmartListsService {
     const actor = envelope.actor!;
     const row = await this.owned(actor, envelope.data.id);
     if (envelope.data.teamId !== undefined) this.assertTeam(actor, envelope.data.teamId);
+    const filters = envelope.data.filters ? await this.storedFilters(actor, envelope.data.filters) : row.filters;
     const [updated] = await queryRows<SmartListRow>(
       this.dataSource,
       `UPDATE smart_list SET name = $2, filters = $3, team_id = $4, updated_at = now() WHERE id = $1 RETURNING *`,
       [
         row.id,
         envelope.data.name?.trim() ?? row.name,
-        JSON.stringify(envelope.data.filters ?? row.filters),
+        JSON.stringify(filters),
         envelope.data.teamId !== undefined ? envelope.data.teamId : row.team_id,
       ],
     );
-    return toView(updated);
+    return (await this.views([updated]))[0];
   }
 
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
@@ -104,6 +108,45 @@ export class SmartListsService {
   async contactsOf(envelope: RequestEnvelope<PageQuery & { id: string }>): Promise<Page<CrmContactView>> {
     const row = await this.visible(this.dataSource.manager, envelope.actor!, envelope.data.id);
     return this.contacts.list({ ...envelope, data: { ...row.filters, cursor: envelope.data.cursor, limit: envelope.data.limit } });
+  }
+
+  /**
+   * Filters as stored: tag names become the ids of the tag definitions the caller sees (their
+   * personal tag, else the organization's), so a renamed tag keeps matching; an unknown name is
+   * 400 `filters.tag[i]` (a smart list never creates tags). Deleting a tag takes it out of lists.
+   */
+  private async storedFilters(actor: Actor, filters: CrmSmartListFilters): Promise<CrmSmartListFilters> {
+    const { tag, ...rest } = filters;
+    if (!tag?.length) return rest;
+    const rows = (await this.dataSource.query(
+      `SELECT id, name FROM tag_definition WHERE org_id = $1 AND (scope = 'org' OR owner_id = $2::uuid) AND lower(name) = ANY($3::text[]) ORDER BY (scope = 'org')`,
+      [actor.orgId, actor.userId ?? null, tag.map((name) => name.trim().toLowerCase())],
+    )) as Array<{ id: string; name: string }>;
+    const ids: string[] = [];
+    const errors: FieldError[] = [];
+    tag.forEach((name, i) => {
+      const found = rows.find((row) => row.name.toLowerCase() === name.trim().toLowerCase());
+      if (!found) errors.push({ field: `filters.tag[${i}]`, message: `'${name}' is not a tag you can see` });
+      else if (!ids.includes(found.id)) ids.push(found.id);
+    });
+    if (errors.length > 0) throw DomainException.validation(errors);
+    return { ...rest, tagIds: [...new Set([...(rest.tagIds ?? []), ...ids])] };
+  }
+
+  /** Views with `filters.tag` showing the current names of the stored tag ids (the ids themselves stay internal). */
+  private async views(rows: SmartListRow[]): Promise<CrmSmartListView[]> {
+    const ids = [...new Set(rows.flatMap((row) => row.filters.tagIds ?? []))];
+    const names = new Map<string, string>();
+    if (ids.length > 0) {
+      const found = (await this.dataSource.query(`SELECT id, name FROM tag_definition WHERE id = ANY($1::uuid[])`, [ids])) as Array<{ id: string; name: string }>;
+      for (const row of found) names.set(row.id, row.name);
+    }
+    return rows.map((row) => {
+      const view = toView(row);
+      const { tagIds, ...rest } = row.filters;
+      view.filters = tagIds?.length ? { ...rest, tag: tagIds.map((id) => names.get(id)).filter((name): name is string => !!name) } : rest;
+      return view;
+    });
   }
 
   private async visible(manager: EntityManager, actor: Actor, id: string): Promise<SmartListRow> {

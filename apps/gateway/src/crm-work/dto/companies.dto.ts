@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { CRM_COMPANY_SIZES, type CrmCompanySize } from '@keyhouse/contracts';
+import { CRM_COMPANY_SIZES, CRM_CONTACT_SORTS, type CrmCompanySize, type CrmContactSort } from '@keyhouse/contracts';
 import { PageQueryDto } from '../../users/dto/users.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -52,6 +52,11 @@ export class UpdateCompanyDto {
 export class ListCompaniesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Case-insensitive part of the name' }) @IsOptional() @IsString() @MaxLength(100) q?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) industry?: string;
+}
+
+/** `GET /v1/companies/:id/contacts`: page and sort of the company's contacts. */
+export class CompanyContactsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ type: String, enum: CRM_CONTACT_SORTS, default: '-createdAt' }) @IsOptional() @IsIn([...CRM_CONTACT_SORTS]) sort?: CrmContactSort;
 }
 
 export class CompanyViewDto {

@@ -52,6 +52,17 @@ export class CreatePondDto {
   @ApiPropertyOptional({ type: [String], description: 'Agents who may claim; empty = every agent' }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
 }
 
+/** `PATCH /v1/ponds/:id`: the given fields replace the pond's. */
+export class UpdatePondDto {
+  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Agents who may claim (replaces the list); empty = every agent' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true })
+  agentIds?: string[];
+}
+
 export class ClaimDto {
   @ApiPropertyOptional({ description: 'The lead to claim; the oldest unclaimed when absent' }) @IsOptional() @IsUUID() contactId?: string;
 }

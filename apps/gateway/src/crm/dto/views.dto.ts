@@ -7,6 +7,14 @@ export class ScoreReasonDto {
   @ApiProperty() detail: string;
 }
 
+/** A tag on a contact: its definition (`/v1/tags`) as it stands now. */
+export class ContactTagDetailDto {
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String }) name: string;
+  @ApiProperty({ type: String, example: '#22c55e', description: '#rrggbb' }) colour: string;
+  @ApiProperty({ type: String, enum: ['org', 'personal'] }) scope: 'org' | 'personal';
+}
+
 /** Contract fields first (id, firstName, lastName, email, phone, type, status, score, ownerId, source, tags, createdAt). */
 export class ContactViewDto {
   @ApiProperty() id: string;
@@ -26,7 +34,8 @@ export class ContactViewDto {
   @ApiProperty({ nullable: true }) pondId: string | null;
   @ApiProperty({ enum: CRM_LEAD_SOURCES, nullable: true }) source: string | null;
   @ApiPropertyOptional({ nullable: true, description: '{ type: contact|agent|partner, id, name }' }) referrer: object | null;
-  @ApiProperty({ type: [String] }) tags: string[];
+  @ApiProperty({ type: [String], description: 'Names of the contact’s tags (tag definitions, /v1/tags), in the order they were added' }) tags: string[];
+  @ApiPropertyOptional({ type: [ContactTagDetailDto], description: 'The same tags with their definition' }) tagDetails?: ContactTagDetailDto[];
   @ApiProperty({ description: 'Price range in cents, ZIP codes, areas, beds, baths, property types, pre-approval' }) preferences: object;
   @ApiProperty({ description: '{ street, city, state, postalCode }' }) address: object;
   @ApiProperty({ nullable: true }) companyId: string | null;

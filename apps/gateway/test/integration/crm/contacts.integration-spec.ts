@@ -50,8 +50,10 @@ describe('CRM contacts (through the gateway)', () => {
         status: 'new',
         ownerId: ava.userId,
         source: 'referral',
-        tags: ['vip'],
+        tags: ['VIP'],
       });
+      // An unknown tag name became a personal tag of the creating agent (first spelling kept).
+      expect(response.body.tagDetails).toEqual([{ id: expect.any(String), name: 'VIP', colour: '#9ca3af', scope: 'personal' }]);
       expect(['hot', 'warm', 'cold']).toContain(response.body.score);
       expect(response.body.scoreReasons).toEqual([expect.objectContaining({ signal: 'source', points: 20 })]);
       expect(Date.parse(response.body.createdAt)).not.toBeNaN();
@@ -145,6 +147,7 @@ describe('CRM contacts (through the gateway)', () => {
         expect((await stack.http.get(`/v1/contacts/${avas.id}/timeline`, { token })).status).toBe(404);
         expect((await stack.http.post(`/v1/contacts/${avas.id}/notes`, { body: 'x' }, { token })).status).toBe(404);
       }
+      await stack.http.post('/v1/tags', { name: 'seller-2026', colour: '#f97316', scope: 'org' }, { token: owner.accessToken });
       const patched = await stack.http.patch<ContactJson>(`/v1/contacts/${avas.id}`, { status: 'contacted', tags: ['seller-2026'] }, { token: ava.accessToken });
       expect(patched.status).toBe(200);
       expect(patched.body).toMatchObject({ status: 'contacted', tags: ['seller-2026'] });
@@ -372,9 +375,90 @@ describe('CRM contacts (through the gateway)', () => {
     });
   });
 
+  describe('tags are tag definitions; companies', () => {
+    interface TagDetail {
+      id: string;
+      name: string;
+      colour: string;
+      scope: string;
+    }
+    type TaggedContact = ContactJson & { tagDetails: TagDetail[] };
+
+    it('resolves names to the caller’s definitions, keeps tags already on the contact, follows renames and deletes', async () => {
+      const waterfront = await stack.http.post<TagDetail>('/v1/tags', { name: 'Waterfront', colour: '#0ea5e9', scope: 'org' }, { token: owner.accessToken });
+      const created = await stack.http.post<TaggedContact>('/v1/contacts', { lastName: 'Tagged', phone: uniquePhone(), tags: ['waterfront', 'Quiet street'] }, { token: ava.accessToken });
+      expect(created.body.tags).toEqual(['Waterfront', 'Quiet street']);
+      const [org, personal] = created.body.tagDetails;
+      expect(org).toEqual({ id: waterfront.body.id, name: 'Waterfront', colour: '#0ea5e9', scope: 'org' });
+      expect(personal).toMatchObject({ name: 'Quiet street', scope: 'personal' });
+      const avasTags = await stack.http.get<Page<TagDetail & { ownerId: string }>>('/v1/tags?scope=personal&q=quiet', { token: ava.accessToken });
+      expect(avasTags.body.items).toEqual([expect.objectContaining({ id: personal.id, ownerId: ava.userId })]);
+
+      // The admin echoes the list back: ava's personal tag stays (it is already on the contact); a new name becomes the admin's own tag.
+      const echoed = await stack.http.patch<TaggedContact>(`/v1/contacts/${created.body.id}`, { tags: ['Waterfront', 'quiet street', 'Admin pick'] }, { token: owner.accessToken });
+      expect(echoed.body.tagDetails.map((t) => [t.id, t.scope])).toEqual([
+        [waterfront.body.id, 'org'],
+        [personal.id, 'personal'],
+        [expect.any(String), 'personal'],
+      ]);
+      expect(echoed.body.tagDetails[2].id).not.toBe(personal.id);
+
+      // The admin filters by the org tag; ava by her personal one; the admin does not see ava's personal tags as a filter.
+      const listed = async (query: string, token: string) => (await stack.http.get<Page<ContactJson>>(`/v1/contacts?${query}`, { token })).body.items.map((c) => c.id);
+      expect(await listed('tag=WATERFRONT', owner.accessToken)).toEqual([created.body.id]);
+      expect(await listed('tag=quiet%20street', ava.accessToken)).toEqual([created.body.id]);
+      expect(await listed('tag=quiet%20street', owner.accessToken)).toEqual([]);
+
+      const list = await stack.http.post<{ id: string; filters: { tag: string[] } }>('/v1/smart-lists', { name: 'Water', filters: { tag: ['waterfront'] } }, { token: ava.accessToken });
+      expect(list.body.filters.tag).toEqual(['Waterfront']);
+      const unknown = await stack.http.post<ProblemJson>('/v1/smart-lists', { name: 'Nope', filters: { tag: ['Waterfront', 'no-such-tag'] } }, { token: ava.accessToken });
+      expect([unknown.status, unknown.body.errors?.[0]?.field]).toEqual([400, 'filters.tag[1]']);
+
+      expect((await stack.http.patch(`/v1/tags/${waterfront.body.id}`, { name: 'Lakefront' }, { token: owner.accessToken })).status).toBe(200);
+      expect((await stack.http.get<TaggedContact>(`/v1/contacts/${created.body.id}`, { token: ava.accessToken })).body.tags).toEqual(['Lakefront', 'Quiet street', 'Admin pick']);
+      expect(await listed('tag=lakefront', owner.accessToken)).toEqual([created.body.id]);
+      expect((await stack.http.get<{ filters: { tag: string[] } }>(`/v1/smart-lists/${list.body.id}`, { token: ava.accessToken })).body.filters.tag).toEqual(['Lakefront']);
+      expect((await stack.http.get<Page<ContactJson>>(`/v1/smart-lists/${list.body.id}/contacts`, { token: ava.accessToken })).body.items.map((c) => c.id)).toEqual([created.body.id]);
+
+      const bulk = await stack.http.post('/v1/contacts/bulk/tags', { ids: [created.body.id], add: ['Lakefront', 'Second look'], remove: ['admin pick'] }, { token: ava.accessToken });
+      expect(bulk.body).toEqual({ matched: 1, updated: 1 });
+      expect((await stack.http.delete(`/v1/tags/${waterfront.body.id}`, { token: owner.accessToken })).status).toBe(204);
+      const after = await stack.http.get<TaggedContact>(`/v1/contacts/${created.body.id}`, { token: ava.accessToken });
+      expect(after.body.tags).toEqual(['Quiet street', 'Second look']);
+      expect(after.body.tagDetails.map((t) => t.scope)).toEqual(['personal', 'personal']);
+      expect((await stack.http.get<{ filters: { tag?: string[] } }>(`/v1/smart-lists/${list.body.id}`, { token: ava.accessToken })).body.filters.tag).toBeUndefined();
+    });
+
+    it('takes companyId only for a company of the organization, and lists a company’s contacts within the caller’s reach', async () => {
+      const company = await stack.http.post<{ id: string }>('/v1/companies', { name: 'Harbor Relocation' }, { token: owner.accessToken });
+      const foreign = await stack.http.post<{ id: string }>('/v1/companies', { name: 'Rival Relocation' }, { token: otherOrgOwner.accessToken });
+      for (const companyId of [foreign.body.id, randomUUID()]) {
+        const refused = await stack.http.post<ProblemJson>('/v1/contacts', { lastName: 'Worker', phone: uniquePhone(), companyId }, { token: ava.accessToken });
+        expect([refused.status, refused.body.errors?.[0]?.field]).toEqual([400, 'companyId']);
+      }
+      const avas = await createContact(stack.http, ava.accessToken, { lastName: 'Harbor One', phone: uniquePhone(), companyId: company.body.id });
+      const outsiders = await createContact(stack.http, outsider.accessToken, { lastName: 'Harbor Two', phone: uniquePhone() });
+      const moved = await stack.http.patch<ProblemJson>(`/v1/contacts/${outsiders.id}`, { companyId: foreign.body.id }, { token: outsider.accessToken });
+      expect([moved.status, moved.body.errors?.[0]?.field]).toEqual([400, 'companyId']);
+      expect((await stack.http.patch(`/v1/contacts/${outsiders.id}`, { companyId: company.body.id }, { token: outsider.accessToken })).status).toBe(200);
+
+      const route = `/v1/companies/${company.body.id}/contacts`;
+      const ids = async (token: string) => (await stack.http.get<Page<ContactJson>>(route, { token })).body.items.map((c) => c.id);
+      expect((await ids(owner.accessToken)).sort()).toEqual([avas.id, outsiders.id].sort());
+      expect(await ids(ava.accessToken)).toEqual([avas.id]);
+      expect(await ids(ben.accessToken)).toEqual([]);
+      expect(await ids(manager.accessToken)).toEqual([avas.id]);
+      expect((await stack.http.get<Page<ContactJson>>(`/v1/contacts?companyId=${company.body.id}`, { token: ava.accessToken })).body.items.map((c) => c.id)).toEqual([avas.id]);
+      const other = await stack.http.get<ProblemJson>(route, { token: otherOrgOwner.accessToken });
+      expect([other.status, other.body.code]).toEqual([404, 'COMPANY_NOT_FOUND']);
+      expect((await stack.http.get(`/v1/companies/${randomUUID()}/contacts`, { token: owner.accessToken })).status).toBe(404);
+    });
+  });
+
   describe('smart lists', () => {
     it('saves filters (with custom fields), evaluates them in the caller’s scope, shares with a team only', async () => {
       await stack.http.post('/v1/contact-fields', { key: 'pre_qualified', label: 'Pre-qualified', type: 'boolean' }, { token: owner.accessToken });
+      await stack.http.post('/v1/tags', { name: 'Garden', colour: '#16a34a', scope: 'org' }, { token: owner.accessToken });
       const match = await createContact(stack.http, ava.accessToken, { lastName: 'Listed', tags: ['garden'], customFields: { pre_qualified: true } });
       await createContact(stack.http, ava.accessToken, { lastName: 'Unlisted', tags: ['garden'], customFields: { pre_qualified: false } });
       const foreign = await createContact(stack.http, outsider.accessToken, { lastName: 'Elsewhere', tags: ['garden'], customFields: { pre_qualified: true } });

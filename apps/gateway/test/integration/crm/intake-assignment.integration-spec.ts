@@ -262,6 +262,43 @@ describe('CRM lead intake and assignment (through the gateway)', () => {
       expect(now.body).toMatchObject({ ownerId: winner.userId, pondId: null });
     });
 
+    it('pond changes: admins rename a pond and replace its agents; delete only an empty pond no rule routes to', async () => {
+      const pond = await stack.http.post<{ id: string }>('/v1/ponds', { name: 'Open house pond', agentIds: [agents[1].userId] }, { token: owner.accessToken });
+      const route = `/v1/ponds/${pond.body.id}`;
+      for (const [token, status] of [
+        [agents[1].accessToken, 403],
+        [manager.accessToken, 403],
+        [other.accessToken, 404],
+      ] as const) {
+        expect((await stack.http.patch(route, { name: 'Taken over' }, { token })).status).toBe(status);
+        expect((await stack.http.delete(route, { token })).status).toBe(status);
+      }
+      const unknownAgent = await stack.http.patch<ProblemJson>(route, { agentIds: [manager.userId] }, { token: owner.accessToken });
+      expect(unknownAgent.status).toBe(400);
+      expect(unknownAgent.body.errors?.[0]?.field).toBe('agentIds');
+      const changed = await stack.http.patch<{ name: string; agentIds: string[] }>(route, { name: 'Open house leads', agentIds: [agents[3].userId] }, { token: owner.accessToken });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({ name: 'Open house leads', agentIds: [agents[3].userId], unclaimed: 0 });
+
+      const routed = await rule({ name: 'Past clients to the pond', priority: 60, conditions: { sources: ['past_client'] }, strategy: 'pond', pondId: pond.body.id });
+      const lead = await createContact(stack.http, owner.accessToken, { lastName: 'Walk-in', source: 'past_client', phone: uniquePhone() });
+      expect(lead.pondId).toBe(pond.body.id);
+      // The new list decides who claims: agents[1] no longer may.
+      expect((await stack.http.post<ProblemJson>(`${route}/claim`, {}, { token: agents[1].accessToken })).body.code).toBe('NOT_ELIGIBLE_FOR_POND');
+      const notEmpty = await stack.http.delete<ProblemJson>(route, { token: owner.accessToken });
+      expect([notEmpty.status, notEmpty.body.code, notEmpty.body.unclaimed]).toEqual([409, 'POND_NOT_EMPTY', 1]);
+      expect((await stack.http.post(`${route}/claim`, {}, { token: agents[3].accessToken })).status).toBe(200);
+      const inUse = await stack.http.delete<ProblemJson>(route, { token: owner.accessToken });
+      expect([inUse.status, inUse.body.code, inUse.body.ruleIds]).toEqual([409, 'POND_IN_USE', [routed.body.id]]);
+      expect((await stack.http.delete(`/v1/assignment-rules/${routed.body.id}`, { token: owner.accessToken })).status).toBe(204);
+      expect((await stack.http.delete(route, { token: owner.accessToken })).status).toBe(204);
+      expect((await stack.http.delete(route, { token: owner.accessToken })).status).toBe(404);
+      expect((await stack.http.get<Array<{ id: string }>>('/v1/ponds', { token: owner.accessToken })).body.map((p) => p.id)).not.toContain(pond.body.id);
+      expect((await stack.http.post(`${route}/claim`, {}, { token: agents[3].accessToken })).status).toBe(404);
+      const ruleToDeleted = await rule({ name: 'To a deleted pond', priority: 61, strategy: 'pond', pondId: pond.body.id });
+      expect([ruleToDeleted.status, ruleToDeleted.body.errors?.[0]?.field]).toEqual([400, 'pondId']);
+    });
+
     it('speed-to-lead: re-routes a lead nobody contacted by the deadline, keeps one that was contacted', async () => {
       const pair = [agents[2].userId, agents[3].userId];
       expect((await rule({ name: 'Realtor.com fast', priority: 60, conditions: { sources: ['realtor_com'] }, strategy: 'round_robin', agentIds: pair, responseDeadlineMinutes: 2 })).status).toBe(201);

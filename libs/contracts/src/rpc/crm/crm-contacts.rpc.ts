@@ -36,7 +36,10 @@ export const CrmContactSubjects = {
   ruleLedger: 'crm.assignment-rules.ledger',
   pondCreate: 'crm.ponds.create',
   pondList: 'crm.ponds.list',
+  pondUpdate: 'crm.ponds.update',
+  pondDelete: 'crm.ponds.delete',
   pondClaim: 'crm.ponds.claim',
+  listByCompany: 'crm.contacts.list-by-company',
   dataExport: 'crm.contacts.data-export',
   erase: 'crm.contacts.erase',
   importRows: 'crm.contacts.import-rows',
@@ -136,7 +139,10 @@ export interface CrmContactView {
   pondId: string | null;
   source: CrmLeadSource | null;
   referrer: CrmReferrer | null;
+  /** Names of the contact's tags (tag definitions, `/v1/tags`), in the order they were added. */
   tags: string[];
+  /** The same tags with their definition (id, colour, scope); on API answers, not in events. */
+  tagDetails?: CrmContactTagDetail[];
   preferences: CrmContactPreferences;
   address: CrmAddress;
   companyId: string | null;
@@ -148,6 +154,15 @@ export interface CrmContactView {
   mergedIntoId: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A tag on a contact, as its definition stands now. */
+export interface CrmContactTagDetail {
+  id: string;
+  name: string;
+  /** `#rrggbb`. */
+  colour: string;
+  scope: 'org' | 'personal';
 }
 
 /** Writable contact fields (create and update). Unknown custom field keys are refused. */
@@ -165,6 +180,12 @@ export interface CrmContactInput {
   ownerId?: string | null;
   source?: CrmLeadSource | null;
   referrer?: CrmReferrer | null;
+  /**
+   * Tag names, replacing the contact's list. Each resolves to a tag definition (docs/adr/0022): a
+   * tag already on the contact with that name (case-insensitive), else the caller's personal tag,
+   * else the organization's, else a new personal tag of the caller; callers without a user (API
+   * keys) get 400 `tags[i]` for an unknown name.
+   */
   tags?: string[];
   preferences?: CrmContactPreferences;
   address?: CrmAddress;
@@ -192,7 +213,10 @@ export interface CrmContactListRequest extends PageQuery {
   score?: CrmContactScore[];
   type?: CrmContactType[];
   source?: CrmLeadSource[];
+  /** Tag names (case-insensitive); a contact must carry a tag of each name that the caller sees (the organization's or their own personal one). */
   tag?: string[];
+  /** Tag definition ids; a contact must carry each (smart lists store their tags this way, so renames follow). */
+  tagIds?: string[];
   ownerId?: string;
   /** Contacts owned by members of this team. */
   teamId?: string;
@@ -452,6 +476,19 @@ export interface CrmPondView {
 export interface CrmPondCreateRequest {
   name: string;
   agentIds?: string[];
+}
+
+/** `PATCH /v1/ponds/:id`: the given fields replace the pond's. */
+export interface CrmPondUpdateRequest {
+  id: string;
+  name?: string;
+  agentIds?: string[];
+}
+
+/** `GET /v1/companies/:id/contacts`: the contact list filtered by a company (404 for a company not of the caller's organization). */
+export interface CrmContactsByCompanyRequest extends PageQuery {
+  id: string;
+  sort?: CrmContactSort;
 }
 
 export interface CrmPondClaimRequest {

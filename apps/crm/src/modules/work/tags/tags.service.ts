@@ -48,9 +48,29 @@ function toView(row: TagRow): CrmTagView {
   };
 }
 
-function eventData(row: TagRow, changes?: CrmTagEventData['changes']): CrmTagEventData {
-  return { tagId: row.id, name: row.name, colour: row.colour, scope: row.scope, ownerId: row.owner_id, ...(changes ? { changes } : {}) };
+function eventData(row: TagRow, changes?: CrmTagEventData['changes'], contactCount?: number): CrmTagEventData {
+  return {
+    tagId: row.id,
+    name: row.name,
+    colour: row.colour,
+    scope: row.scope,
+    ownerId: row.owner_id,
+    ...(changes ? { changes } : {}),
+    ...(contactCount !== undefined ? { contactCount } : {}),
+  };
 }
+
+/** Rewrites `contact.tags` (names) from `contact.tag_ids` for the contacts carrying `tagId` (after a rename). */
+const RENAME_ON_CONTACTS = `UPDATE contact c SET tags = ARRAY(
+    SELECT d.name FROM unnest(c.tag_ids) WITH ORDINALITY AS u(id, n) JOIN tag_definition d ON d.id = u.id ORDER BY u.n)
+  WHERE c.org_id = $2 AND c.tag_ids @> ARRAY[$1::uuid]`;
+/** Takes `tagId` off every contact carrying it, names in step (after the definition is deleted). */
+const REMOVE_FROM_CONTACTS = `UPDATE contact c SET tag_ids = array_remove(c.tag_ids, $1::uuid), tags = ARRAY(
+    SELECT d.name FROM unnest(array_remove(c.tag_ids, $1::uuid)) WITH ORDINALITY AS u(id, n) JOIN tag_definition d ON d.id = u.id ORDER BY u.n)
+  WHERE c.org_id = $2 AND c.tag_ids @> ARRAY[$1::uuid]`;
+/** Takes `tagId` out of smart lists' stored filters. */
+const REMOVE_FROM_SMART_LISTS = `UPDATE smart_list SET filters = jsonb_set(filters, '{tagIds}', (filters->'tagIds') - $1::text), updated_at = now()
+  WHERE org_id = $2 AND jsonb_typeof(filters->'tagIds') = 'array' AND filters->'tagIds' ? $1::text`;
 
 function contextOf(envelope: RequestEnvelope): EventContext {
   return { actor: envelope.actor, requestId: envelope.requestId, traceparent: envelope.traceparent };
@@ -69,6 +89,9 @@ const notFound = () => DomainException.notFound(CrmWorkErrorCode.TagNotFound, 'T
  * needs `contacts:read`; personal tags need `contacts:write` and belong to their creator (others,
  * admins included, get 404); organization tags need `contacts:write` at org scope to create,
  * change or delete. Visible to a user: the organization's tags and their own personal ones.
+ * Contacts carry tag definitions (docs/adr/0022): a rename renames the tag on every contact
+ * carrying it, a delete takes it off them and out of smart lists, in the same transaction; the
+ * tag's own event says how many contacts carried it (no `crm.contact.updated` per contact).
  */
 @Injectable()
 export class TagsService {
@@ -144,7 +167,8 @@ export class TagsService {
         `UPDATE tag_definition SET name = $2, colour = $3, updated_at = now() WHERE id = $1 RETURNING ${RETURNING}`,
         [before.id, name, colour],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmTagEventTypes.tagUpdated, row.id, actor.orgId, eventData(row, changes));
+      const contactCount = await this.countAffected(manager, changes.name ? RENAME_ON_CONTACTS : null, row.id, actor.orgId);
+      await this.events.emit(manager, contextOf(envelope), CrmTagEventTypes.tagUpdated, row.id, actor.orgId, eventData(row, changes, contactCount));
       return row;
     });
     this.events.flush();
@@ -157,7 +181,9 @@ export class TagsService {
     await this.dataSource.transaction(async (manager) => {
       const before = await this.writable(manager, actor, envelope.data.id);
       await manager.query(`DELETE FROM tag_definition WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), CrmTagEventTypes.tagDeleted, before.id, actor.orgId, eventData(before));
+      const contactCount = await this.countAffected(manager, REMOVE_FROM_CONTACTS, before.id, actor.orgId);
+      await manager.query(REMOVE_FROM_SMART_LISTS, [before.id, actor.orgId]);
+      await this.events.emit(manager, contextOf(envelope), CrmTagEventTypes.tagDeleted, before.id, actor.orgId, eventData(before, undefined, contactCount));
     });
     this.events.flush();
   }
@@ -176,6 +202,18 @@ export class TagsService {
     const colours: Record<string, string> = {};
     for (const row of rows) for (const name of names) if (name.toLowerCase() === row.name.toLowerCase()) colours[name] = row.colour;
     return colours;
+  }
+
+  /** Runs a contact rewrite for `tagId` (or, without one, only counts the contacts carrying it). */
+  private async countAffected(manager: EntityManager, rewrite: string | null, tagId: string, orgId: string): Promise<number> {
+    if (rewrite) {
+      const [, affected] = (await manager.query(rewrite, [tagId, orgId])) as [unknown, number];
+      return affected;
+    }
+    const [{ count }] = (await manager.query(`SELECT count(*)::int AS count FROM contact WHERE org_id = $2 AND tag_ids @> ARRAY[$1::uuid]`, [tagId, orgId])) as Array<{
+      count: number;
+    }>;
+    return count;
   }
 
   private async visible(manager: EntityManager, actor: Actor, id: string, lock: boolean): Promise<TagRow> {
