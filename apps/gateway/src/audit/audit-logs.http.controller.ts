@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify';
 import type { FastifyReply } from 'fastify';
 import {
   AuditSubjects as S,
+  type AuditArchiveView,
   type AuditEntryView,
   type AuditSettingsView,
   type AuditVerifyResponse,
@@ -13,7 +14,9 @@ import { RequirePermission } from '@keyhouse/platform/auth';
 import type { GatewayRequest } from '../platform/gateway-request';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
+import { PageQueryDto } from '../users/dto/users.dto';
 import {
+  AuditArchivePageDto,
   AuditEntryPageDto,
   AuditLogQueryDto,
   AuditSettingsDto,
@@ -88,6 +91,15 @@ export class AuditLogsHttpController {
     return this.rpc.call(S.verify, request, query, { timeoutMs: VERIFY_TIMEOUT_MS });
   }
 
+  @Get('archives')
+  @RequirePermission('audit:read')
+  @ApiOperation({ summary: 'Retention archives written so far (owner/admin: org scope), newest first: seq range, checkpoint hashes, file and its SHA-256' })
+  @ApiOkResponse({ type: AuditArchivePageDto })
+  @ApiProblems(401, 403)
+  archives(@Req() request: GatewayRequest, @Query() query: PageQueryDto): Promise<Page<AuditArchiveView>> {
+    return this.rpc.call(S.archivesList, request, query, { retries: 1 });
+  }
+
   @Get('settings')
   @RequirePermission('audit:read')
   @ApiOperation({ summary: 'The organization’s audit settings (manager access, retention)' })
@@ -119,4 +131,33 @@ function toCsvRow(entry: AuditEntryView): unknown[] {
     entry.changes ? JSON.stringify(entry.changes) : '', entry.details ? JSON.stringify(entry.details) : '', entry.eventId,
     entry.prevHash, entry.hash,
   ].map(cell);
+}
+
+/**
+ * The seeds' names for the audit list (issue 6): `GET /v1/audit-log` and `GET /v1/logs?user=&date=`
+ * answer exactly what `GET /v1/audit-logs` answers, with the same filters and permission.
+ */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller()
+export class AuditLogAliasesHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Get('audit-log')
+  @RequirePermission('audit:read')
+  @ApiOperation({ summary: 'Alias of GET /v1/audit-logs' })
+  @ApiOkResponse({ type: AuditEntryPageDto })
+  @ApiProblems(401, 403)
+  auditLog(@Req() request: GatewayRequest, @Query() query: AuditLogQueryDto): Promise<Page<AuditEntryView>> {
+    return this.rpc.call(S.list, request, query, { retries: 1 });
+  }
+
+  @Get('logs')
+  @RequirePermission('audit:read')
+  @ApiOperation({ summary: 'Alias of GET /v1/audit-logs (e.g. ?user=<id>&date=YYYY-MM-DD)' })
+  @ApiOkResponse({ type: AuditEntryPageDto })
+  @ApiProblems(401, 403)
+  logs(@Req() request: GatewayRequest, @Query() query: AuditLogQueryDto): Promise<Page<AuditEntryView>> {
+    return this.rpc.call(S.list, request, query, { retries: 1 });
+  }
 }

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import {
   AuditSubjects as S,
+  type AuditArchiveListRequest,
   type AuditLogListRequest,
   type AuditSettingsUpdateRequest,
   type AuditVerifyRequest,
@@ -10,7 +11,7 @@ import { RpcHandler } from '@keyhouse/platform/messaging';
 import { AuditLogsService } from './audit-logs.service';
 import { AuditVerifyService } from './audit-verify.service';
 
-/** NATS responders of the audit trail: list, export pages, verify, settings. */
+/** NATS responders of the audit trail: list, export pages, verify, archives, settings. */
 @Controller()
 export class AuditLogsRpcController {
   constructor(
@@ -31,6 +32,11 @@ export class AuditLogsRpcController {
   @RpcHandler(S.verify)
   verify(envelope: RequestEnvelope<AuditVerifyRequest>) {
     return this.verifier.verify(envelope);
+  }
+
+  @RpcHandler(S.archivesList)
+  archivesList(envelope: RequestEnvelope<AuditArchiveListRequest>) {
+    return this.logs.listArchives(envelope);
   }
 
   @RpcHandler(S.settingsGet)

@@ -4,6 +4,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   AuditEventTypes,
   type Actor,
+  type AuditArchiveListRequest,
+  type AuditArchiveView,
   type AuditEntryView,
   type AuditLogListRequest,
   type AuditSettingsUpdateRequest,
@@ -81,6 +83,48 @@ export class AuditLogsService {
       }
       return after;
     });
+  }
+
+  /** The organization's retention archives, newest first (org scope of `audit:read`: the files hold every actor's entries). */
+  async listArchives(envelope: RequestEnvelope<AuditArchiveListRequest>): Promise<Page<AuditArchiveView>> {
+    requireScope(envelope.actor, 'audit:read', 'org');
+    const limit = pageLimit(envelope.data.limit);
+    const params: unknown[] = [envelope.actor!.orgId];
+    let below = '';
+    if (envelope.data.cursor) {
+      const position = decodeCursor(envelope.data.cursor);
+      if (!position || typeof position.v !== 'number') {
+        throw new DomainException('validation', AuditErrorCode.InvalidCursor, 'The cursor is not valid for this list', [
+          { field: 'cursor', message: 'is not a cursor of this list' },
+        ]);
+      }
+      params.push(position.v);
+      below = 'AND from_seq < $2';
+    }
+    const rows = (await this.dataSource.query(
+      `SELECT id, from_seq, to_seq, entry_count, prev_hash, head_hash, location, file_sha256, created_at
+         FROM audit_archive WHERE org_id = $1 ${below} ORDER BY from_seq DESC LIMIT ${limit + 1}`,
+      params,
+    )) as Array<{
+      id: string; from_seq: string; to_seq: string; entry_count: number; prev_hash: string; head_hash: string; location: string;
+      file_sha256: string; created_at: Date;
+    }>;
+    const kept = rows.slice(0, limit);
+    const last = kept[kept.length - 1];
+    return {
+      items: kept.map((row) => ({
+        id: row.id,
+        fromSeq: Number(row.from_seq),
+        toSeq: Number(row.to_seq),
+        entryCount: row.entry_count,
+        prevHash: row.prev_hash,
+        headHash: row.head_hash,
+        file: row.location.split(/[\\/]/).pop() ?? row.location,
+        fileSha256: row.file_sha256,
+        createdAt: isoMillis(row.created_at),
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor({ v: Number(last.from_seq), id: last.id }) : null,
+    };
   }
 
   private async page(actor: Actor, query: AuditLogListRequest, limit: number): Promise<Page<AuditEntryView>> {

@@ -104,3 +104,20 @@ export class AuditSettingsViewDto {
   @ApiProperty() managersMayRead: boolean;
   @ApiProperty({ nullable: true, type: Number }) retentionDays: number | null;
 }
+
+export class AuditArchiveViewDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'First seq in the file' }) fromSeq: number;
+  @ApiProperty({ description: 'Last seq in the file (its head: the checkpoint in the header)' }) toSeq: number;
+  @ApiProperty() entryCount: number;
+  @ApiProperty({ description: 'Hash of the entry before fromSeq (64 zeros for seq 1)' }) prevHash: string;
+  @ApiProperty({ description: 'Hash of the entry at toSeq' }) headHash: string;
+  @ApiProperty({ example: '1-1200.jsonl', description: 'File name in the archive folder of the organization' }) file: string;
+  @ApiProperty({ description: 'SHA-256 of the file, lowercase hex' }) fileSha256: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class AuditArchivePageDto {
+  @ApiProperty({ type: [AuditArchiveViewDto] }) items: AuditArchiveViewDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}

@@ -112,6 +112,25 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE event_id = $1`, [event.id])).toBe(1);
     });
 
+    it('records a listings.events change with its actor and change set, once', async () => {
+      const event = testEvent(
+        'listings.property.updated',
+        owner.orgId,
+        { propertyId: 'p-1', listingKey: 'KC-1', origin: 'manual', changes: { listPrice: { from: 650_000_00, to: 675_000_00 }, publicRemarks: { from: 'Sunny', to: 'Sunny\r\nand quiet' } } },
+        { actortype: 'user', actorid: agent.userId, actorrole: 'agent', requestid: 'req-listing' },
+      );
+      await publishEvents(stack, 'listings.events', [event, event]);
+      const [entry] = await waitForAudit(stack.http, owner.accessToken, { action: 'listings.property.updated', recordId: event.subject }, (items) => items.length > 0);
+      expect(entry).toMatchObject({
+        target: { model: 'property', id: event.subject },
+        actor: { type: 'user', id: agent.userId, role: 'agent' },
+        source: 'keyhouse/listings',
+        changes: { listPrice: { from: 650_000_00, to: 675_000_00 }, publicRemarks: { from: 'Sunny', to: 'Sunny\uFFFD\uFFFDand quiet' } },
+        details: { propertyId: 'p-1', listingKey: 'KC-1', origin: 'manual' },
+      });
+      expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE event_id = $1`, [event.id])).toBe(1);
+    });
+
     it('records every event of a burst exactly once across an audit restart (deals.events)', async () => {
       const burst = Array.from({ length: 150 }, (_, i) =>
         testEvent('deals.transaction.stage_changed', owner.orgId, { from: 'offer', to: `stage-${i}` }, { subject: `burst-${i}` }),
@@ -177,10 +196,12 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
   });
 
   describe('GET /v1/audit-logs', () => {
-    it('refuses agents and managers (no audit:read) and records the refusal for the owner to see', async () => {
+    it('refuses agents (no audit:read) and managers (team scope, not allowed by the organization) and records the refusal for the owner to see', async () => {
       expect((await auditLogs(stack.http, agent.accessToken)).status).toBe(403);
       const manager = await createUser(stack.http, owner, 'manager');
-      expect((await auditLogs(stack.http, manager.accessToken)).status).toBe(403);
+      const managerRead = await auditLogs(stack.http, manager.accessToken);
+      expect(managerRead.status).toBe(403);
+      expect(managerRead.body).toMatchObject({ code: 'AUDIT_TEAM_READ_DISABLED' });
       expect((await stack.http.get('/v1/audit-logs/verify', { token: agent.accessToken })).status).toBe(403);
       expect((await stack.http.get('/v1/audit-logs/export', { token: agent.accessToken })).status).toBe(403);
       const [denied] = await waitForAudit(stack.http, owner.accessToken, { action: 'gateway.access.denied', user: agent.userId }, (items) => items.length >= 1);
@@ -241,6 +262,20 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
       expect(new Set(seqs).size).toBe(seqs.length);
       expect(seqs.length).toBeGreaterThanOrEqual(all.length);
+      // the seeds' names answer the same query under the same permission
+      const day = new Date().toISOString().slice(0, 10);
+      const seedQuery = `user=${owner.userId}&date=${day}&limit=100`;
+      const canonical = await stack.http.get<{ items: AuditEntryView[] }>(`/v1/audit-logs?${seedQuery}`, { token: owner.accessToken });
+      const logs = await stack.http.get<{ items: AuditEntryView[] }>(`/v1/logs?${seedQuery}`, { token: owner.accessToken });
+      const auditLog = await stack.http.get<{ items: AuditEntryView[] }>(`/v1/audit-log?${seedQuery}`, { token: owner.accessToken });
+      expect(canonical.body.items.length).toBeGreaterThan(0);
+      expect(logs.body.items.map((entry) => entry.id)).toEqual(canonical.body.items.map((entry) => entry.id));
+      expect(auditLog.body.items.map((entry) => entry.id)).toEqual(canonical.body.items.map((entry) => entry.id));
+      expect((await stack.http.get(`/v1/logs?${seedQuery}`, { token: agent.accessToken })).status).toBe(403);
+      expect((await stack.http.get(`/v1/audit-log?${seedQuery}`, { token: agent.accessToken })).status).toBe(403);
+      expect((await stack.http.get<{ items: AuditEntryView[] }>(`/v1/logs?${seedQuery}`, { token: other.accessToken })).body.items).toEqual([]);
+      expect((await stack.http.get(`/v1/logs?date=21-11-2026`, { token: owner.accessToken })).status).toBe(400);
+
       expect((await auditLogs(stack.http, owner.accessToken, { action: 'Not An Action' })).status).toBe(400);
       expect((await auditLogs(stack.http, owner.accessToken, { cursor: 'garbage' })).status).toBe(400);
       expect((await auditLogs(stack.http, owner.accessToken, { nope: '1' })).status).toBe(400);
@@ -268,6 +303,21 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect((await stack.http.get('/v1/audit-logs/verify', { token: lead.accessToken })).status).toBe(403);
       const [setting] = await waitForAudit(stack.http, owner.accessToken, { action: 'audit.settings.updated' }, (items) => items.length === 1);
       expect(setting.changes).toEqual({ managersMayRead: { from: false, to: true } });
+
+      // membership also follows the team's own events: added by PATCH /v1/teams/:id → visible; team deleted → gone
+      const joiner = await createUser(stack.http, owner, 'agent');
+      await waitForAudit(stack.http, owner.accessToken, { user: joiner.userId, action: 'identity.login.succeeded' }, (items) => items.length === 1);
+      expect((await auditLogs(stack.http, lead.accessToken, { user: joiner.userId })).body.items).toEqual([]);
+      const current = await stack.http.get<{ memberIds: string[] }>(`/v1/teams/${team.body.id}`, { token: owner.accessToken });
+      const patched = await stack.http.patch(`/v1/teams/${team.body.id}`, { memberIds: [...current.body.memberIds, joiner.userId] }, { token: owner.accessToken });
+      expect(patched.status).toBe(200);
+      await waitForAudit(stack.http, lead.accessToken, { user: joiner.userId, action: 'identity.login.succeeded' }, (items) => items.length === 1);
+      expect((await stack.http.delete(`/v1/teams/${team.body.id}`, { token: owner.accessToken })).status).toBeLessThan(300);
+      const started = Date.now();
+      while ((await count(superuser, `SELECT count(*) AS n FROM audit_org_member WHERE $1 = ANY(team_ids)`, [team.body.id])) > 0) {
+        if (Date.now() - started > 20_000) throw new Error('team deletion not applied to audit_org_member');
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
     });
 
     it('exports CSV with a header row and records the export', async () => {
@@ -314,6 +364,14 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE org_id = $1 AND seq <= $2`, [org.orgId, rowsBefore])).toBe(rowsBefore);
       const [recorded] = await waitForAudit(stack.http, org.accessToken, { action: 'audit.log.archived' }, (items) => items.length === 1);
       expect(recorded.details).toMatchObject({ fromSeq: 1, toSeq: rowsBefore, count: rowsBefore, fileSha256: archive.fileSha256 });
+      const archives = await stack.http.get<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>('/v1/audit-logs/archives', { token: org.accessToken });
+      expect(archives.status).toBe(200);
+      expect(archives.body.items).toEqual([
+        expect.objectContaining({ id: archive.archiveId, fromSeq: 1, toSeq: rowsBefore, entryCount: rowsBefore, headHash: previous, fileSha256: archive.fileSha256, file: `1-${rowsBefore}.jsonl` }),
+      ]);
+      expect((await stack.http.get<{ items: unknown[] }>('/v1/audit-logs/archives', { token: owner.accessToken })).body.items).toEqual([]);
+      expect((await stack.http.get('/v1/audit-logs/archives', { token: agent.accessToken })).status).toBe(403);
+
       const [next] = (await job.archive(later)).filter((result) => result.orgId === org.orgId);
       expect(next.fromSeq).toBe(rowsBefore + 1);
       expect(next.prevHash).toBe(previous);

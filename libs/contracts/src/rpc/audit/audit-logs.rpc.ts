@@ -7,6 +7,7 @@ export const AuditSubjects = {
   verify: 'audit.logs.verify',
   settingsGet: 'audit.settings.get',
   settingsUpdate: 'audit.settings.update',
+  archivesList: 'audit.archives.list',
 } as const;
 
 /**
@@ -98,3 +99,23 @@ export interface AuditSettingsView {
 }
 
 export type AuditSettingsUpdateRequest = Partial<AuditSettingsView>;
+
+/** `GET /v1/audit-logs/archives` (org scope of `audit:read`): newest first, keyset by `fromSeq`. */
+export type AuditArchiveListRequest = PageQuery;
+
+/**
+ * One retention archive written by the `audit.archive` job: the seq range, the hash before it
+ * (`prevHash`) and its head hash (the chain checkpoint in the file's header), the file's name in
+ * `<archive dir>/<orgId>/` and its SHA-256 (lowercase hex).
+ */
+export interface AuditArchiveView {
+  id: string;
+  fromSeq: number;
+  toSeq: number;
+  entryCount: number;
+  prevHash: string;
+  headHash: string;
+  file: string;
+  fileSha256: string;
+  createdAt: string;
+}
