@@ -102,7 +102,7 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
       {
         service: 'crm',
         groupId: 'crm.deal-activity',
-        purpose: "deal created, stage changes, closing, offers and contacts linked to a deal on each linked contact's timeline; a buyer's offer counts as engagement in the lead score",
+        purpose: "deal created, stage changes, closing, deletion, offers and contacts linked to a deal on each linked contact's timeline; a buyer's offer counts as engagement in the lead score",
       },
       AUDIT_TRAIL_CONSUMER,
     ],
@@ -216,7 +216,7 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [DealsEventTypes.transactionUpdated]: deals('transaction id', 'DealsTransactionUpdatedData'),
   [DealsEventTypes.transactionStageChanged]: deals('transaction id', 'TransactionStageChangedData'),
   [DealsEventTypes.transactionClosed]: deals('transaction id', 'DealsTransactionClosedData'),
-  [DealsEventTypes.transactionDeleted]: deals('transaction id', 'DealsTransactionIdData'),
+  [DealsEventTypes.transactionDeleted]: deals('transaction id', 'DealsTransactionDeletedData'),
   [DealsEventTypes.pipelineCreated]: deals('pipeline id', 'DealsPipelineCreatedData'),
   [DealsEventTypes.commissionPlanCreated]: deals('commission plan id', 'DealsCommissionPlanEventData'),
   [DealsEventTypes.commissionPlanUpdated]: deals('commission plan id', 'DealsCommissionPlanEventData'),

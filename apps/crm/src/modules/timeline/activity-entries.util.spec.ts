@@ -57,6 +57,12 @@ describe('dealActivityEntries', () => {
     ]);
   });
 
+  it('puts a deleted deal on its contacts', () => {
+    expect(dealActivityEntries(event('deals.transaction.deleted', { transactionId: DEAL, buyerContactIds: [], sellerContactIds: [SELLER] }))).toEqual([
+      { contactId: SELLER, kind: 'deals.transaction.deleted', engages: false, data: { transactionId: DEAL, role: 'seller' } },
+    ]);
+  });
+
   it('ignores deals events that concern no contact', () => {
     expect(dealActivityEntries(event('deals.invoice.created', { invoice: {} }))).toEqual([]);
   });

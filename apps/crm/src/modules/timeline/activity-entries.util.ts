@@ -8,6 +8,7 @@ import {
   type DealsOfferEventData,
   type DealsTransactionClosedData,
   type DealsTransactionCreatedData,
+  type DealsTransactionDeletedData,
   type DealsTransactionUpdatedData,
   type TransactionStageChangedData,
 } from '@keyhouse/contracts';
@@ -82,6 +83,7 @@ function perContact(buyers: unknown, sellers: unknown, make: (contactId: string,
  * - `deals.transaction.stage_changed` (moves only; the creation's `from: null` is the created entry):
  *   `{ transactionId, role, pipelineId, from, to, outcome, closePrice, closeDate }`;
  * - `deals.transaction.closed`: `{ transactionId, role, closePrice, closeDate }` (cents, `YYYY-MM-DD`);
+ * - `deals.transaction.deleted`: `{ transactionId, role }`;
  * - `deals.offer.submitted|countered|accepted|rejected|withdrawn` on the offer's buyer contact:
  *   `{ offerId, transactionId, propertyId, amount, earnestMoney, financingType, status, role: buyer }`
  *   (a submitted offer engages).
@@ -136,6 +138,11 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
         engages: false,
         data: { transactionId: data.transactionId, role, closePrice: data.closePrice, closeDate: data.closeDate },
       }));
+    }
+    case DealsEventTypes.transactionDeleted: {
+      const data = event.data as DealsTransactionDeletedData | null;
+      if (!data) return [];
+      return perContact(data.buyerContactIds, data.sellerContactIds, (contactId, role) => ({ contactId, kind, engages: false, data: { transactionId: data.transactionId, role } }));
     }
     default: {
       const offerKind = OFFER_EVENTS[kind];

@@ -33,7 +33,7 @@ export const ACTIVITY_FEEDS: readonly ActivityFeed[] = [
  * - `crm.activity` over `listings.events`: property views, favourites/rejections, saved searches,
  *   matches and shares about a contact;
  * - `crm.deal-activity` over `deals.events`: deal created, contacts linked to a deal, stage moves,
- *   closing, offers, on every buyer/seller contact of the deal;
+ *   closing, deletion, offers, on every buyer/seller contact of the deal;
  * - `crm.task-activity` over `crm.events`: tasks created and completed for a contact (the work
  *   module emits them through the outbox; this keeps the timeline out of its transactions).
  * Entries carry the event's type as kind and its time. Engagement signals (views, reactions,

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEventTypes,
   type DealsTransactionClosedData,
+  type DealsTransactionDeletedData,
   type TransactionStageChangedData,
   type Actor,
   type Page,
@@ -240,7 +241,11 @@ export class TransactionsService {
       if (row.status === 'won') throw new DomainException('conflict', DealsErrorCode.TransactionClosed, 'A closed transaction cannot be deleted; move it out of the won stage first');
       await manager.query(`UPDATE deal_transaction SET deleted_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
       await recordActivity(manager, actor.orgId, row.id, 'deleted', actor.userId, {}, newId());
-      await this.events.emit(manager, envelope, DealsEventTypes.transactionDeleted, row.id, actor.orgId, { transactionId: row.id });
+      await this.events.emit(manager, envelope, DealsEventTypes.transactionDeleted, row.id, actor.orgId, {
+        transactionId: row.id,
+        buyerContactIds: row.buyer_contact_ids,
+        sellerContactIds: row.seller_contact_ids,
+      } satisfies DealsTransactionDeletedData);
     });
     this.events.flush();
   }

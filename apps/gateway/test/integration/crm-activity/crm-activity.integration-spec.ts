@@ -123,6 +123,13 @@ describe('CRM activity from other services and erasure across services', () => {
         (response) => response.body.scoreReasons.some((reason) => reason.signal === 'engagement'),
       );
       expect(contact.body.scoreReasons.find((reason) => reason.signal === 'engagement')?.points).toBe(5);
+
+      expect((await stack.http.delete(`/v1/transactions/${deal.id}`, { token: agent.accessToken })).status).toBe(204);
+      const afterDelete = await eventually(
+        () => timelineOf(stack, buyer.id, agent.accessToken),
+        (t) => t.items.some((entry) => entry.kind === 'deals.transaction.deleted'),
+      );
+      expect(afterDelete.items[0]).toMatchObject({ kind: 'deals.transaction.deleted', data: { transactionId: deal.id, role: 'buyer' } });
     });
 
     it('refuses the timeline to an agent who does not own the contact and to another organization (404), and shows it to the owner', async () => {

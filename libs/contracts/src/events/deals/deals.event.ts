@@ -144,10 +144,18 @@ export interface DealsTransactionClosedData {
   sellerContactIds: string[];
 }
 
-/** `deals.transaction.deleted`: soft delete of an open or lost transaction. */
+/** A transaction id alone. */
 export interface DealsTransactionIdData {
   /** @format uuid */
   transactionId: string;
+}
+
+/** `deals.transaction.deleted`: soft delete of an open or lost transaction, with the contacts it named (for their timelines). */
+export interface DealsTransactionDeletedData extends DealsTransactionIdData {
+  /** The transaction's buyer contacts (crm contact ids). */
+  buyerContactIds: string[];
+  /** The transaction's seller contacts (crm contact ids). */
+  sellerContactIds: string[];
 }
 
 /** `deals.pipeline.created` (keyed by the pipeline id): stages as given, in order. */
