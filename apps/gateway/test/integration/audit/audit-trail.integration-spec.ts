@@ -476,6 +476,41 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(gap.body).toMatchObject({ ok: false, count: 1, brokenAt: { seq: 2, reason: 'seq_gap' } });
     });
 
+    it('finds two swapped rows at the first of them, and a forged row inserted mid-chain (later rows shifted) at the first shifted row (SEC-AL-02)', async () => {
+      const victims = [await registerOrganization(stack.http, 'Swapped Realty'), await registerOrganization(stack.http, 'Inserted Realty')];
+      for (const victim of victims) {
+        await login(stack.http, victim.email);
+        await login(stack.http, victim.email);
+        await waitForAudit(stack.http, victim.accessToken, {}, (items) => items.length >= 4);
+      }
+      const [swapped, inserted] = victims;
+      await superuser.query(`ALTER TABLE audit_entry DISABLE TRIGGER USER`);
+      try {
+        // swap seq 2 and 3 (through a free seq, UNIQUE (org_id, seq))
+        await superuser.query(`UPDATE audit_entry SET seq = 1000002 WHERE org_id = $1 AND seq = 2`, [swapped.orgId]);
+        await superuser.query(`UPDATE audit_entry SET seq = 2 WHERE org_id = $1 AND seq = 3`, [swapped.orgId]);
+        await superuser.query(`UPDATE audit_entry SET seq = 3 WHERE org_id = $1 AND seq = 1000002`, [swapped.orgId]);
+        // shift seq ≥ 3 up by one and insert a well-hashed forged row at seq 3, chained to seq 2
+        await superuser.query(`UPDATE audit_entry SET seq = seq + 1000000 WHERE org_id = $1 AND seq >= 3`, [inserted.orgId]);
+        await superuser.query(`UPDATE audit_entry SET seq = seq - 999999 WHERE org_id = $1 AND seq > 1000000`, [inserted.orgId]);
+        const [second] = (await superuser.query(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 AND e.seq = 2`, [inserted.orgId])) as AuditEntryRow[];
+        const forged: HashedAuditEntry = { ...hashedOf(second), id: newId(), seq: 3, eventId: newId(), action: 'identity.user.deleted', prevHash: second.hash };
+        await superuser.query(
+          `INSERT INTO audit_entry (id, org_id, seq, event_id, action, actor_type, actor_id, actor_role, target_model, target_id, occurred_at, recorded_at, source, prev_hash, hash)
+           VALUES ($1, $2, 3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [forged.id, inserted.orgId, forged.eventId, forged.action, forged.actor.type, forged.actor.id, forged.actor.role, forged.target.model, forged.target.id,
+            forged.occurredAt, forged.recordedAt, forged.source, forged.prevHash, entryHash({ ...forged, requestId: null, ip: null, userAgent: null, changes: null, details: null })],
+        );
+      } finally {
+        await superuser.query(`ALTER TABLE audit_entry ENABLE TRIGGER USER`);
+      }
+      const swappedVerify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: swapped.accessToken });
+      expect(swappedVerify.body).toMatchObject({ ok: false, count: 1, brokenAt: { seq: 2, reason: 'hash_mismatch' } });
+      // the forged row itself is well formed; the chain breaks at the first original row it displaced
+      const insertedVerify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: inserted.accessToken });
+      expect(insertedVerify.body).toMatchObject({ ok: false, count: 3, brokenAt: { seq: 4, reason: 'hash_mismatch' } });
+    });
+
     it('detects the whole chain rewritten and rehashed after seq k with the database checkpoints deleted, through the signed external copy (SEC-AL-03)', async () => {
       const victim = await registerOrganization(stack.http, 'Rewritten Realty');
       await login(stack.http, victim.email);
