@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import {
   AuditSubjects as S,
   type AuditArchiveView,
+  type AuditCheckpointPage,
   type AuditEntryView,
   type AuditSettingsView,
   type AuditVerifyResponse,
@@ -17,6 +18,7 @@ import { GatewayRpc } from '../platform/rpc.service';
 import { PageQueryDto } from '../users/dto/users.dto';
 import {
   AuditArchivePageDto,
+  AuditCheckpointPageDto,
   AuditEntryPageDto,
   AuditLogQueryDto,
   AuditSettingsDto,
@@ -89,6 +91,15 @@ export class AuditLogsHttpController {
   @ApiProblems(401, 403)
   verify(@Req() request: GatewayRequest, @Query() query: AuditVerifyQueryDto): Promise<AuditVerifyResponse> {
     return this.rpc.call(S.verify, request, query, { timeoutMs: VERIFY_TIMEOUT_MS });
+  }
+
+  @Get('checkpoints')
+  @RequirePermission('audit:read')
+  @ApiOperation({ summary: 'Signed chain checkpoints (owner/admin: org scope), newest first, with the Ed25519 public keys that verify them' })
+  @ApiOkResponse({ type: AuditCheckpointPageDto })
+  @ApiProblems(401, 403)
+  checkpoints(@Req() request: GatewayRequest, @Query() query: PageQueryDto): Promise<AuditCheckpointPage> {
+    return this.rpc.call(S.checkpointsList, request, query, { retries: 1 });
   }
 
   @Get('archives')

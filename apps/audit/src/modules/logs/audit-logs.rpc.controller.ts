@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import {
   AuditSubjects as S,
   type AuditArchiveListRequest,
+  type AuditCheckpointListRequest,
   type AuditLogListRequest,
   type AuditSettingsUpdateRequest,
   type AuditVerifyRequest,
@@ -11,7 +12,7 @@ import { RpcHandler } from '@keyhouse/platform/messaging';
 import { AuditLogsService } from './audit-logs.service';
 import { AuditVerifyService } from './audit-verify.service';
 
-/** NATS responders of the audit trail: list, export pages, verify, archives, settings. */
+/** NATS responders of the audit trail: list, export pages, verify, checkpoints, archives, settings. */
 @Controller()
 export class AuditLogsRpcController {
   constructor(
@@ -37,6 +38,11 @@ export class AuditLogsRpcController {
   @RpcHandler(S.archivesList)
   archivesList(envelope: RequestEnvelope<AuditArchiveListRequest>) {
     return this.logs.listArchives(envelope);
+  }
+
+  @RpcHandler(S.checkpointsList)
+  checkpointsList(envelope: RequestEnvelope<AuditCheckpointListRequest>) {
+    return this.logs.listCheckpoints(envelope);
   }
 
   @RpcHandler(S.settingsGet)

@@ -5,6 +5,8 @@ import {
   AuditEventTypes,
   type Actor,
   type AuditArchiveListRequest,
+  type AuditCheckpointListRequest,
+  type AuditCheckpointPage,
   type AuditArchiveView,
   type AuditEntryView,
   type AuditLogListRequest,
@@ -17,6 +19,7 @@ import { requireScope, scopeOf } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { decodeCursor, encodeCursor, newId, pageLimit } from '@keyhouse/util';
 import { AuditErrorCode } from '../../audit.exception';
+import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint.store';
 import { isoMillis } from '../ledger/audit-hash.util';
 import { AuditLedger } from '../ledger/audit-ledger.service';
 import { AUDIT_ENTRY_COLUMNS, toEntryView, type AuditEntryRow } from './audit-entry.row';
@@ -40,6 +43,7 @@ export class AuditLogsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: AuditLedger,
+    private readonly checkpointStore: AuditCheckpointStore,
   ) {}
 
   async list(envelope: RequestEnvelope<AuditLogListRequest>): Promise<Page<AuditEntryView>> {
@@ -85,6 +89,40 @@ export class AuditLogsService {
     });
   }
 
+  /**
+   * The organization's checkpoints, newest first, with the public keys that verify them (org scope
+   * of `audit:read`), so that anyone can check them outside Keyhouse (RELIABILITY.md SEC-AL-06).
+   */
+  async listCheckpoints(envelope: RequestEnvelope<AuditCheckpointListRequest>): Promise<AuditCheckpointPage> {
+    requireScope(envelope.actor, 'audit:read', 'org');
+    const limit = pageLimit(envelope.data.limit);
+    const orgId = envelope.actor!.orgId;
+    const params: unknown[] = [orgId];
+    let below = '';
+    if (envelope.data.cursor) {
+      params.push(cursorValue(envelope.data.cursor));
+      below = 'AND seq < $2';
+    }
+    const rows = (await this.dataSource.query(
+      `SELECT id, seq, hash, created_at, key_id, signature FROM audit_checkpoint WHERE org_id = $1 ${below} ORDER BY seq DESC LIMIT ${limit + 1}`,
+      params,
+    )) as Array<{ id: string; seq: string; hash: string; created_at: Date; key_id: string | null; signature: string | null }>;
+    const kept = rows.slice(0, limit);
+    const last = kept[kept.length - 1];
+    return {
+      items: kept.map((row) => ({
+        orgId,
+        seq: Number(row.seq),
+        hash: row.hash,
+        createdAt: isoMillis(row.created_at),
+        keyId: row.key_id,
+        signature: row.signature,
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor({ v: Number(last.seq), id: last.id }) : null,
+      publicKeys: this.checkpointStore.signer.publicKeysBase64,
+    };
+  }
+
   /** The organization's retention archives, newest first (org scope of `audit:read`: the files hold every actor's entries). */
   async listArchives(envelope: RequestEnvelope<AuditArchiveListRequest>): Promise<Page<AuditArchiveView>> {
     requireScope(envelope.actor, 'audit:read', 'org');
@@ -92,13 +130,7 @@ export class AuditLogsService {
     const params: unknown[] = [envelope.actor!.orgId];
     let below = '';
     if (envelope.data.cursor) {
-      const position = decodeCursor(envelope.data.cursor);
-      if (!position || typeof position.v !== 'number') {
-        throw new DomainException('validation', AuditErrorCode.InvalidCursor, 'The cursor is not valid for this list', [
-          { field: 'cursor', message: 'is not a cursor of this list' },
-        ]);
-      }
-      params.push(position.v);
+      params.push(cursorValue(envelope.data.cursor));
       below = 'AND from_seq < $2';
     }
     const rows = (await this.dataSource.query(
@@ -231,6 +263,17 @@ export class AuditLogsService {
 
 function toSettings(row: SettingsRow | undefined): AuditSettingsView {
   return { managersMayRead: row?.managers_may_read ?? false, retentionDays: row?.retention_days ?? null };
+}
+
+/** The numeric position of a keyset cursor of these lists; 400 `INVALID_CURSOR` otherwise. */
+function cursorValue(cursor: string): number {
+  const position = decodeCursor(cursor);
+  if (!position || typeof position.v !== 'number') {
+    throw new DomainException('validation', AuditErrorCode.InvalidCursor, 'The cursor is not valid for this list', [
+      { field: 'cursor', message: 'is not a cursor of this list' },
+    ]);
+  }
+  return position.v;
 }
 
 function escapeLike(text: string): string {

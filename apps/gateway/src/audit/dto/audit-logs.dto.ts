@@ -121,3 +121,24 @@ export class AuditArchivePageDto {
   @ApiProperty({ type: [AuditArchiveViewDto] }) items: AuditArchiveViewDto[];
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
+
+export class AuditCheckpointViewDto {
+  @ApiProperty({ format: 'uuid' }) orgId: string;
+  @ApiProperty() seq: number;
+  @ApiProperty({ description: 'Hash of the entry at seq (lowercase hex SHA-256)' }) hash: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Id of the signing key (null: taken before signing)' }) keyId: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Ed25519 signature, base64, over "keyhouse.audit.checkpoint/v1\\n<orgId>\\n<seq>\\n<hash>\\n<createdAt>\\n" (docs/adr/0020)',
+  })
+  signature: string | null;
+}
+
+export class AuditCheckpointPageDto {
+  @ApiProperty({ type: [AuditCheckpointViewDto] }) items: AuditCheckpointViewDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Public keys by key id: raw 32-byte Ed25519, base64' })
+  publicKeys: Record<string, string>;
+}

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { AUDIT_NIL_ORG, type AuditEntryView, type AuditVerifyResponse } from '@keyhouse/contracts';
+import { AUDIT_NIL_ORG, type AuditCheckpointPage, type AuditEntryView, type AuditVerifyResponse } from '@keyhouse/contracts';
 import { newId } from '@keyhouse/util';
 import { AuditArchiveJob } from '../../../../audit/src/modules/archive/audit-archive.job';
 import { AuditCheckpointJob } from '../../../../audit/src/modules/checkpoint/audit-checkpoint.job';
@@ -519,6 +519,22 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       const [{ seq: checkpointSeq }] = (await superuser.query(`SELECT max(seq)::int AS seq FROM audit_checkpoint WHERE org_id = $1`, [victim.orgId])) as Array<{ seq: number }>;
       await login(stack.http, victim.email);
       await waitForAudit(stack.http, victim.accessToken, {}, (items) => items[0]?.seq > checkpointSeq);
+      // anyone can check a checkpoint with the published public key alone (SEC-AL-06)
+      const listed = await stack.http.get<AuditCheckpointPage>('/v1/audit-logs/checkpoints', { token: victim.accessToken });
+      expect(listed.status).toBe(200);
+      const [signed] = listed.body.items;
+      expect(signed).toMatchObject({ orgId: victim.orgId, seq: checkpointSeq, keyId: 'dev-1' });
+      const publicKey = createPublicKey({
+        key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(listed.body.publicKeys[signed.keyId!], 'base64')]),
+        format: 'der',
+        type: 'spki',
+      });
+      const text = `keyhouse.audit.checkpoint/v1\n${victim.orgId}\n${signed.seq}\n${signed.hash}\n${signed.createdAt}\n`;
+      expect(verifySignature(null, Buffer.from(text), publicKey, Buffer.from(signed.signature!, 'base64'))).toBe(true);
+      expect(verifySignature(null, Buffer.from(text.replace(signed.hash, '0'.repeat(64))), publicKey, Buffer.from(signed.signature!, 'base64'))).toBe(false);
+      expect((await stack.http.get<AuditCheckpointPage>('/v1/audit-logs/checkpoints', { token: other.accessToken })).body.items.every((item) => item.orgId === other.orgId)).toBe(true);
+      expect((await stack.http.get('/v1/audit-logs/checkpoints', { token: agent.accessToken })).status).toBe(403);
+
       const file = path.join(archiveDir, victim.orgId, 'checkpoints.jsonl');
       const [external] = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(external).toMatchObject({ orgId: victim.orgId, seq: checkpointSeq, keyId: 'dev-1', signature: expect.stringMatching(/^[A-Za-z0-9+/]{86}==$/) });

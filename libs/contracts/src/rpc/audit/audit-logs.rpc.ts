@@ -8,6 +8,7 @@ export const AuditSubjects = {
   settingsGet: 'audit.settings.get',
   settingsUpdate: 'audit.settings.update',
   archivesList: 'audit.archives.list',
+  checkpointsList: 'audit.checkpoints.list',
 } as const;
 
 /**
@@ -118,4 +119,28 @@ export interface AuditArchiveView {
   file: string;
   fileSha256: string;
   createdAt: string;
+}
+
+/** `GET /v1/audit-logs/checkpoints` (org scope of `audit:read`): newest first, keyset by `seq`. */
+export type AuditCheckpointListRequest = PageQuery;
+
+/**
+ * A signed chain checkpoint (docs/adr/0020): Ed25519 `signature` (base64) by key `keyId` over the
+ * UTF-8 text `keyhouse.audit.checkpoint/v1\n<orgId>\n<seq>\n<hash>\n<createdAt>\n`. Unsigned
+ * (null) for checkpoints taken before signing existed.
+ */
+export interface AuditCheckpointView {
+  orgId: string;
+  seq: number;
+  hash: string;
+  createdAt: string;
+  keyId: string | null;
+  signature: string | null;
+}
+
+/** The checkpoints page plus the public keys (raw 32-byte Ed25519, base64, by key id) to verify them with. */
+export interface AuditCheckpointPage {
+  items: AuditCheckpointView[];
+  nextCursor: string | null;
+  publicKeys: Record<string, string>;
 }
