@@ -9,7 +9,7 @@ import { startStack, type TestStack } from '../../support/stack';
 
 describe('Listings: views, interest, saved searches and MLS sync through the gateway', () => {
   let stack: TestStack;
-  let owner: Session;
+  let owner: Session & { publicFormKey: string };
   let otherOwner: Session;
   let agent: Session;
   let agent2: Session;
