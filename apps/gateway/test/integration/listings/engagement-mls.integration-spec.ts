@@ -377,7 +377,7 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
     };
 
     it('changes a source (a new service root clears the high-water mark, a new token is re-encrypted), disables and enables it; agents 403, other organizations 404', async () => {
-      const patch = (body: Record<string, unknown>, session = owner) =>
+      const patch = (body: Record<string, unknown>, session: Session = owner) =>
         stack.http.patch<{ name: string; pageSize: number; enabled: boolean; highWaterMark: string | null } & Problem>(`/v1/mls-sources/${sourceId}`, body, { token: session.accessToken });
       expect((await patch({ name: 'Renamed' }, agent)).status).toBe(403);
       expect((await patch({ name: 'Renamed' }, otherOwner)).status).toBe(404);
