@@ -83,6 +83,12 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         groupId: 'listings.contacts',
         purpose: 'moves a merged contact’s views, interest, shares and saved searches to the survivor; deletes them on crm.contact.erased',
       },
+      {
+        service: 'deals-commission',
+        groupId: 'deals.contact-erasure',
+        purpose:
+          'crm.contact.erased: anonymises the contact’s transaction participants, offer buyer names, invoice addressees and their copies in the deal timeline; amounts and statements kept (deals.contact.erased)',
+      },
     ],
   },
   [LISTINGS_EVENTS_TOPIC]: {
@@ -241,6 +247,7 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [DealsEventTypes.paymentRecorded]: deals('invoice id', 'DealsPaymentRecordedData'),
   [DealsEventTypes.fileUploaded]: deals('transaction id', 'DealsFileUploadedData'),
   [DealsEventTypes.fileDeleted]: deals('transaction id', 'DealsFileDeletedData'),
+  [DealsEventTypes.contactErased]: deals('crm contact id', 'DealsContactErasedData'),
 
   // gateway.events (refusals, for the audit trail); the key is the organization id, the subject the route
   [AuditEventTypes.accessDenied]: {

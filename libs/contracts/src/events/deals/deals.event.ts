@@ -38,6 +38,7 @@ export const DealsEventTypes = {
   paymentRecorded: 'deals.payment.recorded',
   fileUploaded: 'deals.file.uploaded',
   fileDeleted: 'deals.file.deleted',
+  contactErased: 'deals.contact.erased',
 } as const;
 
 export type DealsEventType = (typeof DealsEventTypes)[keyof typeof DealsEventTypes];
@@ -235,4 +236,32 @@ export interface DealsFileDeletedData {
   transactionId: string;
   /** @format uuid */
   fileId: string;
+}
+
+/**
+ * `deals.contact.erased` (keyed by the crm contact id): the deals service applied a crm privacy
+ * erasure (`crm.contact.erased`, issue 3) to what it holds about that contact in the organization.
+ * Once per crm erasure event, also when nothing named the contact (then every list is empty). No
+ * personal data: ids and counts only. Records keep the contact id as an opaque id; amounts,
+ * stages and commission statements are untouched.
+ */
+export interface DealsContactErasedData {
+  /**
+   * The erased crm contact.
+   * @format uuid
+   */
+  contactId: string;
+  /**
+   * Id of the `crm.contact.erased` event applied.
+   * @format uuid
+   */
+  erasureEventId: string;
+  /** Transactions whose participants linked to the contact were anonymised (name → `Erased contact`, company, email and phone cleared). */
+  transactionIds: string[];
+  /** Offers of the contact as buyer whose buyer name became `Erased contact`. */
+  offerIds: string[];
+  /** Invoices billed to the contact whose addressee became `Erased contact` (company and email cleared; amounts kept). */
+  invoiceIds: string[];
+  /** Transaction timeline entries (`updated` with participant changes) whose copies of those participants were anonymised. */
+  activityEntries: number;
 }
