@@ -60,11 +60,10 @@ export type AuditConfig = ReturnType<typeof loadAuditConfig>;
 
 export function loadAuditConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = loadConfigOrExit(auditEnv, source);
-  exitIfUnsetInProduction(config.NODE_ENV, source, ['AUDIT_CHECKPOINT_SIGNING_KEY']);
-  if (config.NODE_ENV === 'production' && source.AUDIT_MIGRATION_DATABASE_URL === undefined) {
-    process.stderr.write('Invalid configuration: AUDIT_MIGRATION_DATABASE_URL is missing: expected the schema owner\'s URL in production\n');
-    process.exit(78);
-  }
+  exitIfUnsetInProduction(config.NODE_ENV, source, {
+    AUDIT_CHECKPOINT_SIGNING_KEY: 'an Ed25519 signing key "id:base64(32-byte seed)"',
+    AUDIT_MIGRATION_DATABASE_URL: 'the postgres:// URL of the schema owner role',
+  });
   return config;
 }
 

@@ -25,7 +25,7 @@ export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;
 
 export function loadIdentityConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = loadConfigOrExit(identityEnv, source);
-  exitIfUnsetInProduction(config.NODE_ENV, source, ['IDENTITY_ENCRYPTION_KEYS']);
+  exitIfUnsetInProduction(config.NODE_ENV, source, { IDENTITY_ENCRYPTION_KEYS: 'a keyring' });
   return config;
 }
 

@@ -26,7 +26,7 @@ export type ListingsConfig = ReturnType<typeof loadListingsConfig>;
 
 export function loadListingsConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = loadConfigOrExit(listingsEnv, source);
-  exitIfUnsetInProduction(config.NODE_ENV, source, ['LISTINGS_ENCRYPTION_KEYS']);
+  exitIfUnsetInProduction(config.NODE_ENV, source, { LISTINGS_ENCRYPTION_KEYS: 'a keyring' });
   return config;
 }
 

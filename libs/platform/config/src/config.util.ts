@@ -107,14 +107,15 @@ export const env = {
 };
 
 /**
- * Stops the process (exit 78, one line) when `NODE_ENV=production` and one of `names` is not set
- * explicitly: for variables whose default is only fit for development (keyrings).
+ * Stops the process (exit 78, one line naming the variable and what it expects) when
+ * `NODE_ENV=production` and one of `required` (variable → what it expects) is not set explicitly:
+ * for variables whose default is only fit for development (keyrings, signing keys, owner URLs).
  */
-export function exitIfUnsetInProduction(nodeEnv: string, source: NodeJS.ProcessEnv, names: string[]): void {
+export function exitIfUnsetInProduction(nodeEnv: string, source: NodeJS.ProcessEnv, required: Record<string, string>): void {
   if (nodeEnv !== 'production') return;
-  for (const name of names) {
+  for (const [name, expected] of Object.entries(required)) {
     if (source[name] === undefined) {
-      process.stderr.write(`Invalid configuration: ${name} is missing: expected a keyring in production\n`);
+      process.stderr.write(`Invalid configuration: ${name} is missing: expected ${expected} in production\n`);
       process.exit(78);
     }
   }
