@@ -16,6 +16,7 @@ import { IdentityDirectory } from './modules/identity-directory.service';
 import { InvoicesService } from './modules/invoices/invoices.service';
 import { OffersService } from './modules/offers/offers.service';
 import { PipelinesService } from './modules/pipelines/pipelines.service';
+import { DealsContactErasureConsumer } from './modules/privacy/contact-erasure.consumer';
 import { DealsOperationsRpcController } from './modules/operations.rpc.controller';
 import { CommissionReportService } from './modules/reports/commission-report.service';
 import { DealSettingsService } from './modules/schedule/deal-settings.service';
@@ -26,7 +27,7 @@ import { TransactionsService } from './modules/transactions/transactions.service
 
 export const DEALS_COMMISSION_SERVICE_NAME = 'deals-commission';
 
-/** The deals-commission service: transactions through the pipeline, commission plans and statements, reports, invoices. NATS responders, outbox relay and jobs; health and metrics on HEALTH_PORT. */
+/** The deals-commission service: transactions through the pipeline, commission plans and statements, reports, invoices. NATS responders, outbox relay, jobs and the crm contact-erasure consumer; health and metrics on HEALTH_PORT. */
 @Module({})
 export class DealsCommissionAppModule {
   static forRoot(config: DealsCommissionConfig): DynamicModule {
@@ -63,6 +64,7 @@ export class DealsCommissionAppModule {
         { provide: FILE_STORAGE, useFactory: () => fileStorageOf(config) },
         FilesService,
         DealsScheduleJob,
+        DealsContactErasureConsumer,
       ],
     };
   }

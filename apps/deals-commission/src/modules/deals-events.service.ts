@@ -18,6 +18,11 @@ export class DealsEvents {
     await this.outbox.publish(manager, [{ type, subject, orgId, data }], contextOf(envelope));
   }
 
+  /** As `emit`, with an event context of its own (consumers: the actor and request of the event they apply). */
+  async emitInContext(manager: EntityManager, context: EventContext, type: DealsEventType, subject: string, orgId: string, data: object): Promise<void> {
+    await this.outbox.publish(manager, [{ type, subject, orgId, data }], context);
+  }
+
   /** Call after commit. */
   flush(): void {
     this.relay.wake();

@@ -129,3 +129,48 @@ export function utcDate(days: number): string {
   date.setUTCDate(date.getUTCDate() + days);
   return date.toISOString().slice(0, 10);
 }
+
+/** The CloudEvent the crm service wrote to its outbox for `key` with type `type` (the latest one), as it was put on `crm.events`. */
+export async function crmOutboxEvent(stack: TestStack, type: string, key: string): Promise<Record<string, unknown> & { id: string }> {
+  const client = new Client({ connectionString: stack.env.CRM_DATABASE_URL });
+  await client.connect();
+  try {
+    const schema = stack.env.CRM_DATABASE_SCHEMA ?? 'crm';
+    const { rows } = await client.query<{ payload: Record<string, unknown> & { id: string } }>(
+      `SELECT payload FROM "${schema}".outbox_event WHERE event_type = $1 AND message_key = $2 ORDER BY seq DESC LIMIT 1`,
+      [type, key],
+    );
+    if (!rows[0]) throw new Error(`no ${type} for ${key} in the crm outbox`);
+    return rows[0].payload;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Puts `value` (a CloudEvent) on `topic` (without `KAFKA_TOPIC_PREFIX`) once more, as a broker
+ * redelivery would, and waits until consumer group `groupId` (without prefix) has committed past it.
+ */
+export async function redeliverAndWait(stack: TestStack, topic: string, key: string, value: object, groupId: string, timeoutMs = 30_000): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'deals-test-redelivery', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const prefix = stack.env.KAFKA_TOPIC_PREFIX ?? '';
+  const producer = kafka.producer();
+  await producer.connect();
+  const [sent] = await producer.send({ topic: `${prefix}${topic}`, messages: [{ key, value: JSON.stringify(value) }] });
+  await producer.disconnect();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const started = Date.now();
+    for (;;) {
+      const [offsets] = await admin.fetchOffsets({ groupId: `${prefix}${groupId}`, topics: [`${prefix}${topic}`] });
+      const committed = offsets?.partitions.find((entry) => entry.partition === sent.partition)?.offset ?? '-1';
+      if (BigInt(committed) > BigInt(sent.baseOffset ?? sent.offset ?? '0')) return;
+      if (Date.now() - started > timeoutMs) throw new Error(`${groupId} did not pass offset ${sent.baseOffset} of partition ${sent.partition} in ${timeoutMs} ms (at ${committed})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
