@@ -5,6 +5,7 @@ import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from './config/deals-commission.config';
 import { InitialDealsCommissionSchema1763769600002 } from './database/migrations/1763769600002-initial-deals-commission-schema';
 import { DealsDatesFilesInvoices1763769800002 } from './database/migrations/1763769800002-deals-dates-files-invoices';
+import { DealsErasedContact1763770000002 } from './database/migrations/1763770000002-deals-erased-contact';
 import { CommissionPlansService } from './modules/commission/commission-plans.service';
 import { CommissionRpcController } from './modules/commission/commission.rpc.controller';
 import { CommissionStatementsService } from './modules/commission/commission-statements.service';
@@ -40,7 +41,7 @@ export class DealsCommissionAppModule {
           database: {
             url: config.DEALS_COMMISSION_DATABASE_URL,
             schema: config.DEALS_COMMISSION_DATABASE_SCHEMA,
-            migrations: [InitialDealsCommissionSchema1763769600002, DealsDatesFilesInvoices1763769800002],
+            migrations: [InitialDealsCommissionSchema1763769600002, DealsDatesFilesInvoices1763769800002, DealsErasedContact1763770000002],
           },
           opsToken: config.OPS_TOKEN,
           eventTopic: DEALS_EVENTS_TOPIC,

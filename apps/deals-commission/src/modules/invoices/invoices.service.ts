@@ -20,6 +20,7 @@ import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { DealsEvents } from '../deals-events.service';
 import { todayIn } from '../schedule/contract-deadlines';
+import { erasedAmong, withoutErasedBillTo } from '../privacy/erased-contacts';
 import { DealSettingsService } from '../schedule/deal-settings.service';
 import { actorOf, cents, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
 import { findVisibleTransaction } from '../transactions/transaction.queries';
@@ -77,6 +78,8 @@ export class InvoicesService {
     const data = envelope.data;
     const totals = this.totals(data.lineItems);
     const view = await this.dataSource.transaction(async (manager) => {
+      // First (before any row lock): an erased contact's name and address are not stored again.
+      const billTo = withoutErasedBillTo(data.billTo, await erasedAmong(manager, actor.orgId, [data.billTo.contactId]));
       let agentIds: string[] = [];
       let teamIds: string[] = [];
       let agentId = data.agentId ?? null;
@@ -110,7 +113,7 @@ export class InvoicesService {
           agentId,
           agentIds,
           teamIds,
-          JSON.stringify(data.billTo),
+          JSON.stringify(billTo),
           issueDate,
           data.dueDate,
           totals.total,
@@ -163,7 +166,12 @@ export class InvoicesService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:write');
     const data = envelope.data;
-    return this.change(envelope, scope, data.id, async (manager, row) => {
+    let billTo = data.billTo;
+    // First (before the row lock): an erased contact's name and address are not stored again.
+    const first = async (manager: EntityManager) => {
+      if (billTo) billTo = withoutErasedBillTo(billTo, await erasedAmong(manager, actor.orgId, [billTo.contactId]));
+    };
+    return this.change(envelope, scope, data.id, first, async (manager, row) => {
       if (row.status !== 'draft') throw new DomainException('conflict', DealsErrorCode.InvoiceNotDraft, 'Only a draft invoice can be changed');
       const issueDate = data.issueDate ?? row.issue_date;
       const dueDate = data.dueDate ?? row.due_date;
@@ -178,7 +186,7 @@ export class InvoicesService {
       await manager.query(
         `UPDATE invoice SET bill_to = coalesce($2, bill_to), issue_date = $3, due_date = $4, total_cents = $5,
            notes = CASE WHEN $6::boolean THEN $7 ELSE notes END, updated_at = now() WHERE id = $1`,
-        [row.id, data.billTo ? JSON.stringify(data.billTo) : null, issueDate, dueDate, total, data.notes !== undefined, data.notes ?? null],
+        [row.id, billTo ? JSON.stringify(billTo) : null, issueDate, dueDate, total, data.notes !== undefined, data.notes ?? null],
       );
       return DealsEventTypes.invoiceUpdated;
     });
@@ -188,7 +196,7 @@ export class InvoicesService {
   async send(envelope: RequestEnvelope<{ id: string }>): Promise<InvoiceView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:write');
-    return this.change(envelope, scope, envelope.data.id, async (manager, row) => {
+    return this.change(envelope, scope, envelope.data.id, null, async (manager, row) => {
       if (row.status !== 'draft') throw this.transition(row.status, 'sent');
       if (Number(row.total_cents) === 0) {
         throw new DomainException('unprocessable', DealsErrorCode.InvoiceTransitionInvalid, 'An invoice without an amount cannot be sent', [
@@ -204,7 +212,7 @@ export class InvoicesService {
   async void(envelope: RequestEnvelope<{ id: string }>): Promise<InvoiceView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:write');
-    return this.change(envelope, scope, envelope.data.id, async (manager, row) => {
+    return this.change(envelope, scope, envelope.data.id, null, async (manager, row) => {
       if (!VOIDABLE.includes(row.status)) throw this.transition(row.status, 'void');
       if (Number(row.paid_cents) > 0) throw new DomainException('conflict', DealsErrorCode.InvoiceHasPayments, 'An invoice with payments cannot be voided');
       await manager.query(`UPDATE invoice SET status = 'void', voided_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
@@ -284,9 +292,11 @@ export class InvoicesService {
     envelope: RequestEnvelope<{ id: string }>,
     scope: ReturnType<typeof scopeFor>,
     id: string,
+    first: ((manager: EntityManager) => Promise<void>) | null,
     apply: (manager: EntityManager, row: InvoiceRow) => Promise<(typeof DealsEventTypes)[keyof typeof DealsEventTypes]>,
   ): Promise<InvoiceView> {
     const view = await this.dataSource.transaction(async (manager) => {
+      if (first) await first(manager);
       const row = await this.find(manager, envelope, scope, id, true);
       const type = await apply(manager, row);
       const view = await this.load(manager, row.id);

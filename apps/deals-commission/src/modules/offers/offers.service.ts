@@ -17,6 +17,8 @@ import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { DealsEvents } from '../deals-events.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
+import { ERASED_CONTACT_NAME } from '../privacy/contact-anonymisation';
+import { erasedAmong } from '../privacy/erased-contacts';
 import { KeyDatesService } from '../schedule/key-dates.service';
 import { actorOf, cents, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
@@ -83,6 +85,8 @@ export class OffersService {
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
     const view = await this.dataSource.transaction(async (manager) => {
+      // First (before any row lock): an erased buyer's name is not stored again.
+      const buyerErased = (await erasedAmong(manager, actor.orgId, [data.buyerContactId])).size > 0;
       const deal = await findVisibleTransaction(manager, actor, scope, data.transactionId);
       if (!deal.property_id) {
         throw new DomainException('unprocessable', DealsErrorCode.TransactionHasNoProperty, 'The transaction has no property (listing) to make an offer on', [
@@ -100,7 +104,7 @@ export class OffersService {
           deal.property_id,
           deal.id,
           data.buyerContactId ?? null,
-          data.buyerName ?? null,
+          buyerErased ? ERASED_CONTACT_NAME : (data.buyerName ?? null),
           data.amount,
           data.earnestMoney ?? 0,
           data.financingType,

@@ -7,6 +7,7 @@ import { isUuid } from '@keyhouse/util';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
 import { DealsEvents } from '../deals-events.service';
 import { anonymiseActivityData, anonymiseParticipants, ERASED_CONTACT_NAME } from './contact-anonymisation';
+import { lockContacts } from './erased-contacts';
 
 /** Consumer group over `crm.events` (without `KAFKA_TOPIC_PREFIX`), also the inbox's consumer name. */
 export const DEALS_CONTACT_ERASURE_CONSUMER = 'deals.contact-erasure';
@@ -22,6 +23,8 @@ export const DEALS_CONTACT_ERASURE_CONSUMER = 'deals.contact-erasure';
  * - offers with the contact as buyer (`offer.buyer_contact_id`): `buyer_name` → `Erased contact`;
  * - invoices billed to the contact (`bill_to.contactId`): `name` → `Erased contact`, `company`
  *   and `email` → null.
+ * The contact is recorded in `erased_contact`: later writes naming it (a stale participants list
+ * sent back, a new offer or invoice for it) are stored anonymised the same way.
  * Contact ids stay as opaque ids (in `buyer_contact_ids`, `seller_contact_ids`, participants and
  * offers), so history, stage moves, amounts, invoices' totals and commission statements are
  * unchanged (no timeline entry is added: the transaction timeline's kinds are a closed list in
@@ -86,6 +89,13 @@ export class DealsContactErasureConsumer implements OnApplicationBootstrap, OnAp
   }
 
   private async erase(manager: EntityManager, event: CloudEvent, orgId: string, contactId: string): Promise<DealsContactErasedData> {
+    // Writes naming this contact wait for the erasure, or the erasure waits for them (erased-contacts.ts).
+    await lockContacts(manager, orgId, [contactId], 'exclusive');
+    await manager.query(`INSERT INTO erased_contact (org_id, contact_id, erasure_event_id) VALUES ($1, $2, $3) ON CONFLICT (org_id, contact_id) DO NOTHING`, [
+      orgId,
+      contactId,
+      event.id,
+    ]);
     const linked = JSON.stringify([{ contactId }]);
     const deals = (await manager.query(`SELECT id, participants FROM deal_transaction WHERE org_id = $1 AND participants @> $2::jsonb ORDER BY id FOR UPDATE`, [
       orgId,

@@ -28,6 +28,7 @@ import { IdentityDirectory } from '../identity-directory.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { KeyDatesService } from '../schedule/key-dates.service';
 import { actorOf, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
+import { contactIdsOf, erasedAmong, withoutErasedParticipants } from '../privacy/erased-contacts';
 import { findVisibleTransaction, recordActivity, STAGE_HISTORY_COLUMN, TRANSACTION_COLUMNS, toTransactionView, type TransactionRow } from './transaction.queries';
 
 /** Fields whose change on a closed deal produces a new commission statement version. */
@@ -60,6 +61,8 @@ export class TransactionsService {
     const teamIds = await this.agentTeams(envelope, actor, scope, agentId);
     const team = this.checkTeam(data.team);
     const view = await this.dataSource.transaction(async (manager) => {
+      // First (before any row lock): participants linked to an erased contact are stored anonymised.
+      const participants = withoutErasedParticipants(data.participants ?? [], await erasedAmong(manager, actor.orgId, contactIdsOf(data.participants)));
       const pipeline = await this.pipelines.resolve(manager, actor.orgId, data.pipelineId);
       const stage = this.stageOf(pipeline, data.stage ?? pipeline.stages[0].key);
       const closing = this.closeFields(stage, data.closePrice, data.closeDate);
@@ -89,7 +92,7 @@ export class TransactionsService {
           closing.closeDate,
           closing.closePrice,
           data.commissionPlanId ? (await this.statementsPlan(manager, actor.orgId, data.commissionPlanId)) : null,
-          JSON.stringify(data.participants ?? []),
+          JSON.stringify(participants),
           JSON.stringify(data.keyDates ?? {}),
           data.notes ?? null,
           actor.userId,
@@ -152,6 +155,9 @@ export class TransactionsService {
     const teamIds = data.agentId !== undefined ? await this.agentTeams(envelope, actor, scope, data.agentId) : null;
     const team = data.team !== undefined ? this.checkTeam(data.team) : null;
     const view = await this.dataSource.transaction(async (manager) => {
+      // First (before the row lock): participants linked to an erased contact are stored anonymised.
+      const participants =
+        data.participants === undefined ? undefined : withoutErasedParticipants(data.participants, await erasedAmong(manager, actor.orgId, contactIdsOf(data.participants)));
       const before = await findVisibleTransaction(manager, actor, scope, data.id, true);
       const beforeView = toTransactionView(before);
       const pipeline = await this.pipelines.resolve(manager, actor.orgId, data.pipelineId ?? before.pipeline_id);
@@ -182,7 +188,7 @@ export class TransactionsService {
       if (data.expectedCloseDate !== undefined) set('expected_close_date', 'expectedCloseDate', data.expectedCloseDate);
       if (data.probability !== undefined) set('probability', 'probability', data.probability);
       else if (stage.key !== before.stage) set('probability', 'probability', stage.probability);
-      if (data.participants !== undefined) set('participants', 'participants', data.participants, JSON.stringify(data.participants));
+      if (participants !== undefined) set('participants', 'participants', participants, JSON.stringify(participants));
       if (data.keyDates !== undefined) {
         const merged = { ...before.key_dates, ...data.keyDates };
         set('key_dates', 'keyDates', merged, JSON.stringify(merged));

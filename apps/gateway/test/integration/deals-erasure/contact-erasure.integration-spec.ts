@@ -168,9 +168,14 @@ describe('crm.contact.erased → deals-commission erases the contact’s persona
     expect(outbox).toEqual([{ count: 1 }]);
     const inbox = await dealsQuery<{ count: number }>(`SELECT count(*)::int AS count FROM inbox_event WHERE consumer = 'deals.contact-erasure' AND event_id = $1`, [crmErased.id]);
     expect(inbox).toEqual([{ count: 1 }]);
+
+    // A client still holding the old participants list sends it back: Bea's entry is stored anonymised.
+    const stale = await stack.http.patch<{ participants: Participant[] }>(`/v1/transactions/${deal.id}`, { participants: [beaParticipant, ottoParticipant, lender] }, { token: agent.accessToken });
+    expect(stale.status).toBe(200);
+    expect(stale.body.participants).toEqual([erased, ottoParticipant, lender]);
   });
 
-  it('records an erasure of a contact the deals service holds nothing about, and refuses the erasure to an agent', async () => {
+  it('records an erasure of a contact the deals service holds nothing about (agent refused, other organization 404), then stores later writes naming it anonymised', async () => {
     const nobody = await createContact(stack.http, agent.accessToken, { firstName: 'Nora', lastName: 'Nodeal', email: `nora.${randomBytes(3).toString('hex')}@example.test` });
     expect((await stack.http.post(`/v1/contacts/${nobody.id}/erase`, {}, { token: agent.accessToken })).status).toBe(403);
     expect((await stack.http.post(`/v1/contacts/${nobody.id}/erase`, {}, { token: rival.accessToken })).status).toBe(404);
@@ -182,5 +187,31 @@ describe('crm.contact.erased → deals-commission erases the contact’s persona
     expect(published.map((event) => event.data)).toEqual([
       expect.objectContaining({ contactId: nobody.id, transactionIds: [], offerIds: [], invoiceIds: [], activityEntries: 0 }),
     ]);
+
+    // Written after the erasure, naming the erased contact: stored anonymised (the contact id kept).
+    const noraEntry: Participant = { side: 'buy', role: 'other', contactId: nobody.id, name: 'Nora Nodeal', email: nobody.email, phone: '+12065550199' };
+    const deal = await createTransaction(stack.http, agent, { propertyId: randomUUID(), buyerContactIds: [nobody.id], stage: 'offer', participants: [noraEntry, { side: 'buy', role: 'inspector', name: 'Ivy Inspector' }] });
+    expect(deal.participants).toEqual([
+      { side: 'buy', role: 'other', contactId: nobody.id, name: 'Erased contact', company: null, email: null, phone: null },
+      { side: 'buy', role: 'inspector', name: 'Ivy Inspector' },
+    ]);
+    const offer = await stack.http.post<Record<string, unknown>>(
+      '/v1/offers',
+      { transactionId: deal.id, amount: 40_000_000, financingType: 'conventional', buyerContactId: nobody.id, buyerName: 'Nora Nodeal' },
+      { token: agent.accessToken },
+    );
+    expect(offer.body).toMatchObject({ buyerContactId: nobody.id, buyerName: 'Erased contact', amount: 40_000_000 });
+    const invoice = await stack.http.post<{ id: string; billTo: Record<string, unknown> }>(
+      '/v1/invoices',
+      { transactionId: deal.id, billTo: { name: 'Someone Else', email: 'else@example.test' }, issueDate: utcDate(0), dueDate: utcDate(10), lineItems: [{ description: 'Fee', quantity: 1, unitAmount: 10_000 }] },
+      { token: owner.accessToken },
+    );
+    expect(invoice.body.billTo).toEqual({ name: 'Someone Else', email: 'else@example.test' });
+    const readdressed = await stack.http.patch<{ billTo: Record<string, unknown> }>(
+      `/v1/invoices/${invoice.body.id}`,
+      { billTo: { name: 'Nora Nodeal', company: 'Nodeal Inc', email: nobody.email, contactId: nobody.id } },
+      { token: owner.accessToken },
+    );
+    expect(readdressed.body.billTo).toEqual({ name: 'Erased contact', company: null, email: null, contactId: nobody.id });
   });
 });

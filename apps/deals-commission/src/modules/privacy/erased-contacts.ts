@@ -1,0 +1,58 @@
+import type { EntityManager } from 'typeorm';
+import type { InvoiceBillTo, TransactionParticipant } from '@keyhouse/contracts';
+import { ERASED_CONTACT_NAME } from './contact-anonymisation';
+
+/**
+ * First key of the transaction-level advisory locks that order erasures and writes naming the
+ * same contact (the second key is a hash of organization + contact id). Two-key advisory locks
+ * do not share the key space of the one-key form.
+ */
+const ERASURE_LOCK_CLASS = 0x4445_414c; // "DEAL"
+
+/**
+ * Takes the advisory lock of each (organization, contact): exclusive for the erasure, shared for
+ * writers. A writer takes its shared locks FIRST in its transaction (before any row lock), so that
+ * either the erasure commits first and the writer then sees `erased_contact`, or the writer commits
+ * first and the erasure then sees (and anonymises) what it wrote. Ids sorted, so writers lock in
+ * one order.
+ */
+export async function lockContacts(manager: EntityManager, orgId: string, contactIds: Iterable<string>, mode: 'shared' | 'exclusive'): Promise<void> {
+  const ids = [...new Set(contactIds)].sort();
+  if (!ids.length) return;
+  const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  await manager.query(`SELECT ${fn}($1::int, hashtext($2::text || id::text)) FROM unnest($3::uuid[]) WITH ORDINALITY AS t (id, n) ORDER BY n`, [
+    ERASURE_LOCK_CLASS,
+    orgId,
+    ids,
+  ]);
+}
+
+/**
+ * For a write naming `contactIds`: takes their shared erasure locks, then answers which of them
+ * were erased in the organization (see `lockContacts`). Call it first in the write's transaction.
+ */
+export async function erasedAmong(manager: EntityManager, orgId: string, contactIds: Array<string | null | undefined>): Promise<Set<string>> {
+  const ids = contactIds.filter((id): id is string => typeof id === 'string');
+  if (!ids.length) return new Set();
+  await lockContacts(manager, orgId, ids, 'shared');
+  const rows = (await manager.query(`SELECT contact_id FROM erased_contact WHERE org_id = $1 AND contact_id = ANY($2::uuid[])`, [orgId, [...new Set(ids)]])) as Array<{
+    contact_id: string;
+  }>;
+  return new Set(rows.map((row) => row.contact_id));
+}
+
+/** Participants with the entries linked to an erased contact anonymised (as the erasure does); others unchanged. */
+export function withoutErasedParticipants<T extends TransactionParticipant>(participants: T[], erased: Set<string>): T[] {
+  if (!erased.size) return participants;
+  return participants.map((entry) => (entry.contactId && erased.has(entry.contactId) ? { ...entry, name: ERASED_CONTACT_NAME, company: null, email: null, phone: null } : entry));
+}
+
+/** An invoice addressee anonymised when it is an erased contact. */
+export function withoutErasedBillTo(billTo: InvoiceBillTo, erased: Set<string>): InvoiceBillTo {
+  return billTo.contactId && erased.has(billTo.contactId) ? { ...billTo, name: ERASED_CONTACT_NAME, company: null, email: null } : billTo;
+}
+
+/** The contact ids a participants list links to. */
+export function contactIdsOf(participants: TransactionParticipant[] | undefined | null): Array<string | null | undefined> {
+  return (participants ?? []).map((entry) => entry.contactId);
+}
