@@ -57,19 +57,29 @@ function ok(response, what, expected = [200, 201]) {
   return response.body;
 }
 
+/** A pronounceable name from `n` (base-16 syllables), so that rows' names are far apart in trigram similarity. */
+function syllables(n, count) {
+  const parts = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'quin', 'dor', 'bel', 'fu', 'gri', 'hax'];
+  let name = '';
+  for (let k = 0; k < count; k += 1) {
+    name += parts[n % 16];
+    n = Math.floor(n / 16);
+  }
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
 /** The CSV document: header and `rows` rows (see the file comment for the mess in it). */
 export function importCsv(rows, tag) {
-  const first = ['maya', 'liam', 'sofia', 'noah', 'ava', 'ethan', 'isla', 'mateo', 'zoe', 'lucas', 'nora', 'kai'];
-  const last = ['chen', 'garcia', 'patel', 'nguyen', 'johnson', 'kim', 'okafor', 'silva', 'larsen', 'haddad'];
   const lines = ['firstName,lastName,email,phone,type,source,tags,postalCode,city'];
   for (let i = 1; i <= rows; i += 1) {
-    const f = first[i % first.length];
-    const l = `${last[(i * 7) % last.length]}${i % 997}`;
+    // A repeated row (every 40th) is the same person as row i - 17: same name, email and phone.
     const n = i % 40 === 0 ? i - 17 : i;
-    const email = i % 50 === 0 ? `not-an-email-${i}` : `${f}.${l}.${n}-${tag}@import.test`;
-    const phone = `+1425${String(3_000_000 + i).padStart(7, '0')}`;
+    const f = syllables((n * 7919) % 65_536, 3);
+    const l = syllables((n * 104_729) % 65_536, 4);
+    const email = i % 50 === 0 ? `not-an-email-${i}` : `${f}.${l}.${n}-${tag}@import.test`.toLowerCase();
+    const phone = `+1425${String(3_000_000 + n).padStart(7, '0')}`;
     const tags = i % 3 === 0 ? 'vip;relocation' : i % 3 === 1 ? 'first-time-buyer' : '';
-    lines.push([f, l, email, phone, ['buyer', 'seller', 'renter', 'investor'][i % 4], i % 2 ? 'website' : 'referral', tags, String(98001 + (i % 200)), 'Seattle'].join(','));
+    lines.push([f, l, email, phone, ['buyer', 'seller', 'renter', 'investor'][n % 4], n % 2 ? 'website' : 'referral', tags, String(98001 + ((n * 31) % 500)), 'Seattle'].join(','));
   }
   return `${lines.join('\n')}\n`;
 }

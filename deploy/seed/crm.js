@@ -1,10 +1,11 @@
 'use strict';
 /**
  * CRM demo data through the public API: assignment rules for the demo agents (each agent's ZIP
- * regions, a referral rotation, a pond for social leads), three companies, a few dozen contacts
+ * regions, a referral rotation, a pond for social leads), three companies, two organization tags
+ * (first-time-buyer, relocation), a few dozen contacts
  * owned by ava@, ben@ and chloe@ (created with their own tokens, some linked to a company), notes,
  * tasks for the agents' new contacts, and a handful of public-form leads routed by the rules.
- * Safe to run again: rules and companies are found by name, contacts by email (tasks come with
+ * Safe to run again: rules, companies and tags are found by name, contacts by email (tasks come with
  * a new contact only).
  */
 
@@ -71,6 +72,19 @@ async function seed({ api, login, demo }) {
     companyIds.push(id);
   }
 
+  // Organization tags (colour-coded, /v1/tags) that the contacts below carry (docs/adr/0022), found by name.
+  let tags = 0;
+  for (const tag of [
+    { name: 'first-time-buyer', colour: '#22c55e' },
+    { name: 'relocation', colour: '#3b82f6' },
+  ]) {
+    const found = await api('GET', `/v1/tags?scope=org&q=${encodeURIComponent(tag.name)}`, undefined, ownerToken);
+    if ((found.body?.items ?? []).some((item) => item.name.toLowerCase() === tag.name)) continue;
+    const created = await api('POST', '/v1/tags', { ...tag, scope: 'org' }, ownerToken);
+    if (created.status !== 201) throw new Error(`tag ${tag.name}: ${JSON.stringify(created.body)}`);
+    tags += 1;
+  }
+
   let contacts = 0;
   let tasks = 0;
   const nextWeekday = (days, hourUtc) => {
@@ -134,7 +148,7 @@ async function seed({ api, login, demo }) {
     const response = await api('POST', '/v1/public/leads', { formKey: org.body.publicFormKey, ...form });
     if (response.status === 201) formLeads += 1;
   }
-  return `${rules} assignment rules, ${companies} companies, ${contacts} contacts, ${tasks} tasks, ${formLeads} public-form leads added`;
+  return `${rules} assignment rules, ${companies} companies, ${tags} tags, ${contacts} contacts, ${tasks} tasks, ${formLeads} public-form leads added`;
 }
 
 module.exports = { seed };

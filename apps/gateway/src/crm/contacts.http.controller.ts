@@ -42,6 +42,15 @@ import {
   UpdateCustomFieldDto,
   UpdateNoteDto,
 } from './dto/contacts.dto';
+import {
+  BulkResultDto,
+  ContactAssignmentViewDto,
+  ContactDataExportDto,
+  ContactNoteViewDto,
+  CustomFieldViewDto,
+  ImportResultDto,
+  TimelinePageDto,
+} from './dto/responses.dto';
 import { ContactPageDto, ContactViewDto } from './dto/views.dto';
 
 /** Most rows one CSV export answers. */
@@ -143,6 +152,7 @@ export class ContactsHttpController {
   @RequirePermission('contacts:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set the status of up to 10,000 contacts, all or nothing' })
+  @ApiOkResponse({ type: BulkResultDto })
   @ApiProblems(400, 401, 403, 404)
   bulkStatus(@Req() request: GatewayRequest, @Body() body: BulkStatusDto): Promise<CrmBulkResult> {
     return this.rpc.call(S.bulkStatus, request, body, { timeoutMs: 60_000 });
@@ -152,6 +162,7 @@ export class ContactsHttpController {
   @RequirePermission('contacts:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Assign up to 10,000 contacts to one owner, all or nothing (managers and admins)' })
+  @ApiOkResponse({ type: BulkResultDto })
   @ApiProblems(400, 401, 403, 404)
   bulkAssign(@Req() request: GatewayRequest, @Body() body: BulkAssignDto): Promise<CrmBulkResult> {
     return this.rpc.call(S.bulkAssign, request, body, { timeoutMs: 60_000 });
@@ -161,6 +172,7 @@ export class ContactsHttpController {
   @RequirePermission('contacts:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add and remove tags on up to 10,000 contacts, all or nothing' })
+  @ApiOkResponse({ type: BulkResultDto })
   @ApiProblems(400, 401, 403, 404)
   bulkTags(@Req() request: GatewayRequest, @Body() body: BulkTagsDto): Promise<CrmBulkResult> {
     return this.rpc.call(S.bulkTags, request, body, { timeoutMs: 60_000 });
@@ -191,6 +203,7 @@ export class ContactsHttpController {
       'Import contacts from a CSV with a header row (text/csv body, or a multipart/form-data upload of one file). mapping (query, JSON) maps CSV headers to fields (firstName, lastName, email, phone, type, status, source, tags, postalCode, city, state, street, minPriceCents, maxPriceCents); without it headers named like the fields are used. Each row is validated and deduplicated (merged, or skipped with onDuplicate=skip); answers created, merged and rejected rows with reasons',
   })
   @ApiConsumes('text/csv', 'multipart/form-data')
+  @ApiOkResponse({ type: ImportResultDto })
   @ApiProblems(400, 401, 403, 413)
   async import(@Req() request: GatewayRequest, @Body() body: unknown, @Query() query: ImportQueryDto): Promise<CrmImportResult> {
     let csv = body;
@@ -263,6 +276,7 @@ export class ContactsHttpController {
   @Get(':id/data-export')
   @RequirePermission('contacts:export')
   @ApiOperation({ summary: 'Privacy export: everything the crm holds about the person (JSON)' })
+  @ApiOkResponse({ type: ContactDataExportDto })
   @ApiProblems(401, 403, 404)
   dataExport(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<CrmContactDataExport> {
     return this.rpc.call(S.dataExport, request, { id });
@@ -281,6 +295,7 @@ export class ContactsHttpController {
   @Get(':id/assignment')
   @RequirePermission('contacts:read')
   @ApiOperation({ summary: 'Why the contact is assigned as it is: rule, reason, deadline and history' })
+  @ApiOkResponse({ type: ContactAssignmentViewDto })
   @ApiProblems(401, 403, 404)
   assignment(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<CrmContactAssignmentView> {
     return this.rpc.call(S.assignmentGet, request, { id }, { retries: 1 });
@@ -289,6 +304,7 @@ export class ContactsHttpController {
   @Get(':id/timeline')
   @RequirePermission('contacts:read')
   @ApiOperation({ summary: 'Activity timeline, newest first, cursor-paginated' })
+  @ApiOkResponse({ type: TimelinePageDto })
   @ApiProblems(400, 401, 403, 404)
   timeline(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Query() query: TimelineQueryDto): Promise<Page<CrmTimelineEntry>> {
     return this.rpc.call(S.timeline, request, { ...query, id }, { retries: 1 });
@@ -297,6 +313,7 @@ export class ContactsHttpController {
   @Get(':id/notes')
   @RequirePermission('contacts:read')
   @ApiOperation({ summary: 'Notes of a contact, pinned first' })
+  @ApiOkResponse({ type: [ContactNoteViewDto] })
   @ApiProblems(401, 403, 404)
   notes(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<CrmContactNoteView[]> {
     return this.rpc.call(S.noteList, request, { contactId: id }, { retries: 1 });
@@ -306,6 +323,7 @@ export class ContactsHttpController {
   @RequirePermission('contacts:write')
   @Idempotent()
   @ApiOperation({ summary: 'Add a note' })
+  @ApiCreatedResponse({ type: ContactNoteViewDto })
   @ApiProblems(400, 401, 403, 404)
   noteCreate(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: CreateNoteDto): Promise<CrmContactNoteView> {
     return this.rpc.call(S.noteCreate, request, { ...body, contactId: id });
@@ -314,6 +332,7 @@ export class ContactsHttpController {
   @Patch(':id/notes/:noteId')
   @RequirePermission('contacts:write')
   @ApiOperation({ summary: 'Edit or pin a note' })
+  @ApiOkResponse({ type: ContactNoteViewDto })
   @ApiProblems(400, 401, 403, 404)
   noteUpdate(
     @Req() request: GatewayRequest,
@@ -328,6 +347,7 @@ export class ContactsHttpController {
   @RequirePermission('contacts:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a note' })
+  @ApiNoContentResponse()
   @ApiProblems(401, 403, 404)
   async noteDelete(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Param('noteId', uuidParam) noteId: string): Promise<void> {
     await this.rpc.call(S.noteDelete, request, { contactId: id, noteId });
@@ -361,6 +381,7 @@ export class ContactFieldsHttpController {
   @Get()
   @RequirePermission('contacts:read')
   @ApiOperation({ summary: 'Custom contact fields of the organization' })
+  @ApiOkResponse({ type: [CustomFieldViewDto] })
   @ApiProblems(401, 403)
   list(@Req() request: GatewayRequest): Promise<CrmCustomFieldView[]> {
     return this.rpc.call(S.fieldList, request, {}, { retries: 1 });
@@ -370,6 +391,7 @@ export class ContactFieldsHttpController {
   @RequirePermission('contacts:write')
   @Idempotent()
   @ApiOperation({ summary: 'Define a custom contact field (admin)' })
+  @ApiCreatedResponse({ type: CustomFieldViewDto })
   @ApiProblems(400, 401, 403, 409)
   create(@Req() request: GatewayRequest, @Body() body: CreateCustomFieldDto): Promise<CrmCustomFieldView> {
     return this.rpc.call(S.fieldCreate, request, body);
@@ -378,6 +400,7 @@ export class ContactFieldsHttpController {
   @Patch(':id')
   @RequirePermission('contacts:write')
   @ApiOperation({ summary: 'Change a custom field’s label, options or required flag (admin); key and type are fixed' })
+  @ApiOkResponse({ type: CustomFieldViewDto })
   @ApiProblems(400, 401, 403, 404)
   update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdateCustomFieldDto): Promise<CrmCustomFieldView> {
     return this.rpc.call(S.fieldUpdate, request, { ...body, id });
@@ -387,6 +410,7 @@ export class ContactFieldsHttpController {
   @RequirePermission('contacts:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a custom field definition (admin); stored values stay until edited' })
+  @ApiNoContentResponse()
   @ApiProblems(401, 403, 404)
   async delete(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<void> {
     await this.rpc.call(S.fieldDelete, request, { id });

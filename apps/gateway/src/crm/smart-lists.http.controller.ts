@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CrmContactSubjects as S, type CrmContactView, type CrmSmartListView, type Page } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
 import type { GatewayRequest } from '../platform/gateway-request';
@@ -9,6 +9,7 @@ import { GatewayRpc } from '../platform/rpc.service';
 import { PageQueryDto } from '../users/dto/users.dto';
 import { uuidParam } from '../users/users.http.controller';
 import { CreateSmartListDto, UpdateSmartListDto } from './dto/smart-lists.dto';
+import { SmartListViewDto } from './dto/responses.dto';
 import { ContactPageDto } from './dto/views.dto';
 
 /** `/v1/smart-lists`: saved contact filters, personal or shared with a team; evaluated in the caller's scope. */
@@ -22,6 +23,7 @@ export class SmartListsHttpController {
   @RequirePermission('contacts:read')
   @Idempotent()
   @ApiOperation({ summary: 'Save a smart list (filters: the list filters plus tags and custom fields)' })
+  @ApiCreatedResponse({ type: SmartListViewDto })
   @ApiProblems(400, 401, 403)
   create(@Req() request: GatewayRequest, @Body() body: CreateSmartListDto): Promise<CrmSmartListView> {
     return this.rpc.call(S.smartListCreate, request, body);
@@ -30,6 +32,7 @@ export class SmartListsHttpController {
   @Get()
   @RequirePermission('contacts:read')
   @ApiOperation({ summary: 'Smart lists visible to the caller (own, shared with the caller’s teams)' })
+  @ApiOkResponse({ type: [SmartListViewDto] })
   @ApiProblems(401, 403)
   list(@Req() request: GatewayRequest): Promise<CrmSmartListView[]> {
     return this.rpc.call(S.smartListList, request, {}, { retries: 1 });
@@ -38,6 +41,7 @@ export class SmartListsHttpController {
   @Get(':id')
   @RequirePermission('contacts:read')
   @ApiOperation({ summary: 'A smart list' })
+  @ApiOkResponse({ type: SmartListViewDto })
   @ApiProblems(401, 403, 404)
   get(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<CrmSmartListView> {
     return this.rpc.call(S.smartListGet, request, { id }, { retries: 1 });
@@ -55,6 +59,7 @@ export class SmartListsHttpController {
   @Patch(':id')
   @RequirePermission('contacts:read')
   @ApiOperation({ summary: 'Change a smart list (its owner, or an admin)' })
+  @ApiOkResponse({ type: SmartListViewDto })
   @ApiProblems(400, 401, 403, 404)
   update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdateSmartListDto): Promise<CrmSmartListView> {
     return this.rpc.call(S.smartListUpdate, request, { ...body, id });
@@ -64,6 +69,7 @@ export class SmartListsHttpController {
   @RequirePermission('contacts:read')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a smart list (its owner, or an admin)' })
+  @ApiNoContentResponse()
   @ApiProblems(401, 403, 404)
   async delete(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<void> {
     await this.rpc.call(S.smartListDelete, request, { id });

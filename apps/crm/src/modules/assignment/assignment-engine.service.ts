@@ -5,7 +5,7 @@ import { InjectQueue, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 import type { ContactRow } from '../contacts/contact.row';
-import { CrmEvents, type WriteContext } from '../shared/crm-events.service';
+import { CrmEvents, memoized, type WriteContext } from '../shared/crm-events.service';
 import { TimelineService } from '../timeline/timeline.service';
 import { matchesConditions, pickLoadBalanced, pickRoundRobin, withinWorkingHours, type RoutableContact, type WorkingHoursValue } from './assignment.util';
 
@@ -80,11 +80,14 @@ export class AssignmentEngine {
    * (the contact stays unassigned). `exclude` lists agents that must not get it (speed-to-lead).
    */
   async route(wc: WriteContext, contact: ContactRow, options: { exclude?: string[]; reasonPrefix?: string; endReason?: string } = {}): Promise<AssignmentTarget | null> {
-    const rules = (await wc.manager.query(
-      `SELECT id, name, priority, conditions, strategy, agent_ids, pond_id, response_deadline_minutes, rr_position
-         FROM assignment_rule WHERE org_id = $1 AND active AND deleted_at IS NULL ORDER BY priority, id`,
-      [contact.org_id],
-    )) as RuleRow[];
+    // rr_position is re-read under the rule's row lock, so a memoised list stays correct.
+    const rules = await memoized(wc, `rules:${contact.org_id}`, async () =>
+      (await wc.manager.query(
+        `SELECT id, name, priority, conditions, strategy, agent_ids, pond_id, response_deadline_minutes, rr_position
+           FROM assignment_rule WHERE org_id = $1 AND active AND deleted_at IS NULL ORDER BY priority, id`,
+        [contact.org_id],
+      )) as RuleRow[],
+    );
     const routable = routableOf(contact);
     const exclude = new Set(options.exclude ?? []);
     const skipped: string[] = [];
@@ -269,7 +272,11 @@ export class AssignmentEngine {
   }
 
   /** Active users of the read model by id (`ids` null: every agent of the organization). */
-  async agents(wc: Pick<WriteContext, 'manager'>, orgId: string, ids: string[] | null): Promise<Map<string, AgentRow>> {
+  async agents(wc: Pick<WriteContext, 'manager' | 'memo'>, orgId: string, ids: string[] | null): Promise<Map<string, AgentRow>> {
+    return memoized(wc, `agents:${orgId}:${ids === null ? '*' : ids.join(',')}`, () => this.loadAgents(wc, orgId, ids));
+  }
+
+  private async loadAgents(wc: Pick<WriteContext, 'manager'>, orgId: string, ids: string[] | null): Promise<Map<string, AgentRow>> {
     const rows = (await wc.manager.query(
       ids === null
         ? `SELECT user_id, name, status, role, capacity, working_hours, regions FROM org_user WHERE org_id = $1 AND is_agent AND status = 'active'`

@@ -17,6 +17,7 @@ import { derive, mergeStates, stateOf, type ContactState } from './contact-state
 import { ContactWriter } from './contact-writer.service';
 import { authorOf, ContactsService, probeOf } from './contacts.service';
 import type { WriteContext } from '../shared/crm-events.service';
+import type { TagAuthor } from './contact-tags.service';
 import { DuplicateDetection } from './duplicate-detection.service';
 
 /** Most rows per import RPC (the gateway sends a large file in several calls). */
@@ -59,12 +60,15 @@ export class ContactImportService {
     }
     if (pending.length === 0) return sortRejected(result);
     await this.contacts.write(envelope, async (wc) => {
+      // Reused across the call's rows: the organization's rules and agents, the tags named so far.
+      wc.memo = new Map();
+      const author: TagAuthor = { ...authorOf(wc), resolved: new Map() };
       // Pass 1: validate every row (custom fields, referrer, company, phones, tags). Nothing but
       // implicit personal tags is written here, so a bad row needs no rollback of its own.
       const valid: Array<{ row: number; state: ContactState }> = [];
       for (const { row, input } of pending) {
         try {
-          valid.push({ row, state: await this.writer.stateFromInput(wc.manager, actor.orgId, input, authorOf(wc)) });
+          valid.push({ row, state: await this.writer.stateFromInput(wc.manager, actor.orgId, input, author) });
         } catch (error) {
           if (!(error instanceof DomainException && error.kind === 'validation')) throw error;
           result.rejected.push({ row, reason: error.errors?.[0]?.message ?? error.message, field: error.errors?.[0]?.field });

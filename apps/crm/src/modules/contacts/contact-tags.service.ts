@@ -18,6 +18,8 @@ export interface ContactTagList {
 export interface TagAuthor {
   userId: string | null;
   event: EventContext;
+  /** Names this author already resolved in this transaction (lower-cased name → tag); an import call reuses it across rows. */
+  resolved?: Map<string, { id: string; name: string }>;
 }
 
 interface DefinitionRow {
@@ -68,6 +70,10 @@ export class ContactTags {
       const key = current.names[i]?.toLowerCase();
       if (key && !byName.has(key)) byName.set(key, { id, name: current.names[i] });
     });
+    for (const name of wanted) {
+      const known = author?.resolved?.get(name.toLowerCase());
+      if (known && !byName.has(name.toLowerCase())) byName.set(name.toLowerCase(), known);
+    }
     const missing = wanted.filter((name) => !byName.has(name.toLowerCase()));
     if (missing.length > 0) {
       const rows = (await manager.query(
@@ -76,7 +82,11 @@ export class ContactTags {
           ORDER BY (scope = 'org')`,
         [orgId, author?.userId ?? null, missing.map((name) => name.toLowerCase())],
       )) as DefinitionRow[];
-      for (const row of rows) if (!byName.has(row.name.toLowerCase())) byName.set(row.name.toLowerCase(), { id: row.id, name: row.name });
+      for (const row of rows) {
+        if (byName.has(row.name.toLowerCase())) continue;
+        byName.set(row.name.toLowerCase(), { id: row.id, name: row.name });
+        author?.resolved?.set(row.name.toLowerCase(), { id: row.id, name: row.name });
+      }
     }
     for (const [i, name] of wanted.entries()) {
       let found = byName.get(name.toLowerCase());
@@ -88,6 +98,7 @@ export class ContactTags {
         }
         found = await this.createPersonal(manager, orgId, author, name);
         byName.set(name.toLowerCase(), found);
+        author.resolved?.set(name.toLowerCase(), found);
       }
       if (!result.ids.includes(found.id)) {
         result.ids.push(found.id);

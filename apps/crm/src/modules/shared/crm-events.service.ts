@@ -47,4 +47,16 @@ export interface WriteContext {
   event: EventContext;
   actorId: string | null;
   afterCommit: Array<() => Promise<void>>;
+  /**
+   * Reads that may be reused for the rest of this transaction (an import call routes 500 contacts:
+   * the organization's rules and agents are read once). Absent: nothing is reused.
+   */
+  memo?: Map<string, unknown>;
+}
+
+/** `load()` once per key and write context when it has a memo, else every time. */
+export async function memoized<T>(wc: Pick<WriteContext, 'memo'>, key: string, load: () => Promise<T>): Promise<T> {
+  if (!wc.memo) return load();
+  if (!wc.memo.has(key)) wc.memo.set(key, await load());
+  return wc.memo.get(key) as T;
 }

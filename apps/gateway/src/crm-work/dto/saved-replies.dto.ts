@@ -8,10 +8,10 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 const PLACEHOLDERS = `Placeholders: ${CRM_SAVED_REPLY_PLACEHOLDERS.map((name) => `{{${name}}}`).join(', ')}`;
 
 export class CreateSavedReplyDto {
-  @ApiProperty({ maxLength: 100, example: 'First contact' }) @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(100) name: string;
-  @ApiPropertyOptional({ enum: CRM_SAVED_REPLY_CHANNELS, default: 'any' }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
-  @ApiPropertyOptional({ nullable: true, maxLength: 300, description: `Email subject. ${PLACEHOLDERS}` }) @IsOptional() @IsString() @MaxLength(300) subject?: string | null;
-  @ApiProperty({ maxLength: 10000, example: 'Hi {{contact.firstName}}, this is {{agent.name}}.', description: PLACEHOLDERS })
+  @ApiProperty({ type: String, maxLength: 100, example: 'First contact' }) @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(100) name: string;
+  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS, default: 'any' }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 300, description: `Email subject. ${PLACEHOLDERS}` }) @IsOptional() @IsString() @MaxLength(300) subject?: string | null;
+  @ApiProperty({ type: String, maxLength: 10000, example: 'Hi {{contact.firstName}}, this is {{agent.name}}.', description: PLACEHOLDERS })
   @IsString()
   @IsNotEmpty()
   @MaxLength(10000)
@@ -19,46 +19,46 @@ export class CreateSavedReplyDto {
 }
 
 export class UpdateSavedReplyDto {
-  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(100) name?: string;
-  @ApiPropertyOptional({ enum: CRM_SAVED_REPLY_CHANNELS }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
-  @ApiPropertyOptional({ nullable: true, maxLength: 300 }) @IsOptional() @IsString() @MaxLength(300) subject?: string | null;
-  @ApiPropertyOptional({ maxLength: 10000 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(10000) body?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 100 }) @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(100) name?: string;
+  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 300 }) @IsOptional() @IsString() @MaxLength(300) subject?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 10000 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(10000) body?: string;
 }
 
 export class ListSavedRepliesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Part of the name or body' }) @IsOptional() @IsString() @MaxLength(100) q?: string;
-  @ApiPropertyOptional({ enum: CRM_SAVED_REPLY_CHANNELS }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
+  @ApiPropertyOptional({ type: String, description: 'Part of the name or body' }) @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
 }
 
 export class RenderSavedReplyDto {
-  @ApiPropertyOptional({ example: { 'contact.firstName': 'Ann' }, description: 'Placeholder name → text (at most 2000 characters each)' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { 'contact.firstName': 'Ann' }, description: 'Placeholder name → text (at most 2000 characters each)' })
   @IsOptional()
   @IsObject()
   values?: Record<string, string>;
-  @ApiPropertyOptional({ format: 'uuid', description: 'Fill contact.* from this contact' }) @IsOptional() @IsUUID() contactId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Fill contact.* from this contact' }) @IsOptional() @IsUUID() contactId?: string;
 }
 
 export class SavedReplyViewDto {
-  @ApiProperty() id: string;
-  @ApiProperty() name: string;
-  @ApiProperty({ enum: CRM_SAVED_REPLY_CHANNELS }) channel: string;
-  @ApiProperty({ nullable: true }) subject: string | null;
-  @ApiProperty() body: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String }) name: string;
+  @ApiProperty({ type: String, enum: CRM_SAVED_REPLY_CHANNELS }) channel: string;
+  @ApiProperty({ type: String, nullable: true }) subject: string | null;
+  @ApiProperty({ type: String }) body: string;
   @ApiProperty({ type: [String] }) placeholders: string[];
   @ApiProperty({ type: [String], description: 'Placeholders used that are not in the catalogue' }) unknownPlaceholders: string[];
-  @ApiProperty() createdAt: string;
-  @ApiProperty() updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
 
 export class SavedReplyPageDto {
   @ApiProperty({ type: [SavedReplyViewDto] }) items: SavedReplyViewDto[];
-  @ApiProperty({ nullable: true }) nextCursor: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }
 
 export class RenderedSavedReplyDto {
-  @ApiProperty() id: string;
-  @ApiProperty({ nullable: true }) subject: string | null;
-  @ApiProperty() body: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, nullable: true }) subject: string | null;
+  @ApiProperty({ type: String }) body: string;
   @ApiProperty({ type: [String], description: 'Left as written' }) unknownPlaceholders: string[];
   @ApiProperty({ type: [String], description: 'Known placeholders without a value (rendered empty)' }) missingValues: string[];
 }

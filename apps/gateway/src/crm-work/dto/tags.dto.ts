@@ -9,22 +9,22 @@ const COLOUR = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 const COLOUR_MESSAGE = 'colour must be a hex colour such as #1f8a70';
 
 export class CreateTagDto {
-  @ApiProperty({ maxLength: 50, example: 'Pre-approved' })
+  @ApiProperty({ type: String, maxLength: 50, example: 'Pre-approved' })
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(50)
   @Matches(/^[^,]+$/, { message: 'name cannot contain a comma' })
   name: string;
-  @ApiProperty({ example: '#1f8a70', description: '#rgb or #rrggbb; answered as #rrggbb' }) @Matches(COLOUR, { message: COLOUR_MESSAGE }) colour: string;
-  @ApiPropertyOptional({ enum: CRM_TAG_SCOPES, default: 'personal', description: 'org tags need contacts:write at org scope (admins)' })
+  @ApiProperty({ type: String, example: '#1f8a70', description: '#rgb or #rrggbb; answered as #rrggbb' }) @Matches(COLOUR, { message: COLOUR_MESSAGE }) colour: string;
+  @ApiPropertyOptional({ type: String, enum: CRM_TAG_SCOPES, default: 'personal', description: 'org tags need contacts:write at org scope (admins)' })
   @IsOptional()
   @IsIn([...CRM_TAG_SCOPES])
   scope?: CrmTagScope;
 }
 
 export class UpdateTagDto {
-  @ApiPropertyOptional({ maxLength: 50 })
+  @ApiPropertyOptional({ type: String, maxLength: 50 })
   @IsOptional()
   @Transform(trim)
   @IsString()
@@ -32,25 +32,25 @@ export class UpdateTagDto {
   @MaxLength(50)
   @Matches(/^[^,]+$/, { message: 'name cannot contain a comma' })
   name?: string;
-  @ApiPropertyOptional({ example: '#1f8a70' }) @IsOptional() @Matches(COLOUR, { message: COLOUR_MESSAGE }) colour?: string;
+  @ApiPropertyOptional({ type: String, example: '#1f8a70' }) @IsOptional() @Matches(COLOUR, { message: COLOUR_MESSAGE }) colour?: string;
 }
 
 export class ListTagsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: CRM_TAG_SCOPES }) @IsOptional() @IsIn([...CRM_TAG_SCOPES]) scope?: CrmTagScope;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) q?: string;
+  @ApiPropertyOptional({ type: String, enum: CRM_TAG_SCOPES }) @IsOptional() @IsIn([...CRM_TAG_SCOPES]) scope?: CrmTagScope;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(50) q?: string;
 }
 
 export class TagViewDto {
-  @ApiProperty() id: string;
-  @ApiProperty() name: string;
-  @ApiProperty({ example: '#1f8a70' }) colour: string;
-  @ApiProperty({ enum: CRM_TAG_SCOPES }) scope: string;
-  @ApiProperty({ nullable: true, description: 'Owner of a personal tag' }) ownerId: string | null;
-  @ApiProperty() createdAt: string;
-  @ApiProperty() updatedAt: string;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String }) name: string;
+  @ApiProperty({ type: String, example: '#1f8a70' }) colour: string;
+  @ApiProperty({ type: String, enum: CRM_TAG_SCOPES }) scope: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Owner of a personal tag' }) ownerId: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
 
 export class TagPageDto {
   @ApiProperty({ type: [TagViewDto] }) items: TagViewDto[];
-  @ApiProperty({ nullable: true }) nextCursor: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }

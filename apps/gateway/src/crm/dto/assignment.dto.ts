@@ -11,45 +11,45 @@ import {
 } from '@keyhouse/contracts';
 
 export class AssignmentConditionsDto {
-  @ApiPropertyOptional({ enum: CRM_LEAD_SOURCES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_LEAD_SOURCES], { each: true }) sources?: CrmLeadSource[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_LEAD_SOURCES], { each: true }) sources?: CrmLeadSource[];
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) @MaxLength(20, { each: true }) postalCodes?: string[];
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(100, { each: true }) cities?: string[];
-  @ApiPropertyOptional({ enum: CRM_CONTACT_TYPES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_TYPES], { each: true }) types?: CrmContactType[];
-  @ApiPropertyOptional({ description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) minPrice?: number;
-  @ApiPropertyOptional({ description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) maxPrice?: number;
+  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_TYPES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_TYPES], { each: true }) types?: CrmContactType[];
+  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) minPrice?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) maxPrice?: number;
 }
 
 /** Contract: name, priority, conditions, strategy, agentIds, pondId, responseDeadlineMinutes. */
 export class CreateAssignmentRuleDto {
-  @ApiProperty({ maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
-  @ApiProperty({ description: 'Lower runs first' }) @IsInt() @Min(0) @Max(100_000) priority: number;
+  @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty({ type: 'integer', description: 'Lower runs first' }) @IsInt() @Min(0) @Max(100_000) priority: number;
   @ApiPropertyOptional({ type: AssignmentConditionsDto }) @IsOptional() @ValidateNested() @Type(() => AssignmentConditionsDto) conditions?: AssignmentConditionsDto;
-  @ApiProperty({ enum: CRM_ASSIGNMENT_STRATEGIES }) @IsIn([...CRM_ASSIGNMENT_STRATEGIES]) strategy: CrmAssignmentStrategy;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() pondId?: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'Speed-to-lead: re-route when not contacted within this many minutes' })
+  @ApiProperty({ type: String, enum: CRM_ASSIGNMENT_STRATEGIES }) @IsIn([...CRM_ASSIGNMENT_STRATEGIES]) strategy: CrmAssignmentStrategy;
+  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() pondId?: string | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Speed-to-lead: re-route when not contacted within this many minutes' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(10_080)
   responseDeadlineMinutes?: number | null;
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional({ type: Boolean, default: true }) @IsOptional() @IsBoolean() active?: boolean;
 }
 
 export class UpdateAssignmentRuleDto {
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(100_000) priority?: number;
+  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(100_000) priority?: number;
   @ApiPropertyOptional({ type: AssignmentConditionsDto }) @IsOptional() @ValidateNested() @Type(() => AssignmentConditionsDto) conditions?: AssignmentConditionsDto;
-  @ApiPropertyOptional({ enum: CRM_ASSIGNMENT_STRATEGIES }) @IsOptional() @IsIn([...CRM_ASSIGNMENT_STRATEGIES]) strategy?: CrmAssignmentStrategy;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() pondId?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(10_080) responseDeadlineMinutes?: number | null;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional({ type: String, enum: CRM_ASSIGNMENT_STRATEGIES }) @IsOptional() @IsIn([...CRM_ASSIGNMENT_STRATEGIES]) strategy?: CrmAssignmentStrategy;
+  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() pondId?: string | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(10_080) responseDeadlineMinutes?: number | null;
+  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() active?: boolean;
 }
 
 export class CreatePondDto {
-  @ApiProperty({ maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
-  @ApiPropertyOptional({ type: [String], description: 'Agents who may claim; empty = every agent' }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
+  @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiPropertyOptional({ format: 'uuid', type: [String], description: 'Agents who may claim; empty = every agent' }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
 }
 
 /** `PATCH /v1/ponds/:id`: the given fields replace the pond's. */
@@ -64,5 +64,5 @@ export class UpdatePondDto {
 }
 
 export class ClaimDto {
-  @ApiPropertyOptional({ description: 'The lead to claim; the oldest unclaimed when absent' }) @IsOptional() @IsUUID() contactId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'The lead to claim; the oldest unclaimed when absent' }) @IsOptional() @IsUUID() contactId?: string;
 }

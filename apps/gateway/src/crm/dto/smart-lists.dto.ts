@@ -16,32 +16,32 @@ import {
 
 /** The saved filters: the contact list filters (arrays, not comma strings) plus custom field values. */
 export class SmartListFiltersDto {
-  @ApiPropertyOptional({ enum: CRM_CONTACT_STATUSES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_STATUSES], { each: true }) status?: CrmContactStatus[];
-  @ApiPropertyOptional({ enum: CRM_CONTACT_SCORES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_SCORES], { each: true }) score?: CrmContactScore[];
-  @ApiPropertyOptional({ enum: CRM_CONTACT_TYPES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_TYPES], { each: true }) type?: CrmContactType[];
-  @ApiPropertyOptional({ enum: CRM_LEAD_SOURCES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_LEAD_SOURCES], { each: true }) source?: CrmLeadSource[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_STATUSES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_STATUSES], { each: true }) status?: CrmContactStatus[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_SCORES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_SCORES], { each: true }) score?: CrmContactScore[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_TYPES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_TYPES], { each: true }) type?: CrmContactType[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_LEAD_SOURCES], { each: true }) source?: CrmLeadSource[];
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(50, { each: true }) tag?: string[];
-  @ApiPropertyOptional() @IsOptional() @IsUUID() ownerId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() pondId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() companyId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsDateString() createdFrom?: string;
-  @ApiPropertyOptional() @IsOptional() @IsDateString() createdTo?: string;
-  @ApiPropertyOptional() @IsOptional() @IsDateString() lastContactedFrom?: string;
-  @ApiPropertyOptional() @IsOptional() @IsDateString() lastContactedTo?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) q?: string;
-  @ApiPropertyOptional({ enum: CRM_CONTACT_SORTS }) @IsOptional() @IsIn([...CRM_CONTACT_SORTS]) sort?: CrmContactSort;
-  @ApiPropertyOptional({ description: 'Custom field key → exact value' }) @IsOptional() @IsObject() customFields?: Record<string, string | number | boolean>;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() ownerId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pondId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() companyId?: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() createdFrom?: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() createdTo?: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() lastContactedFrom?: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() lastContactedTo?: string;
+  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @ApiPropertyOptional({ type: String, enum: CRM_CONTACT_SORTS }) @IsOptional() @IsIn([...CRM_CONTACT_SORTS]) sort?: CrmContactSort;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Custom field key → exact value' }) @IsOptional() @IsObject() customFields?: Record<string, string | number | boolean>;
 }
 
 export class CreateSmartListDto {
-  @ApiProperty({ maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
   @ApiProperty({ type: SmartListFiltersDto }) @ValidateNested() @Type(() => SmartListFiltersDto) filters: SmartListFiltersDto;
-  @ApiPropertyOptional({ nullable: true, description: 'Share with one of your teams; null = personal' }) @IsOptional() @IsUUID() teamId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Share with one of your teams; null = personal' }) @IsOptional() @IsUUID() teamId?: string | null;
 }
 
 export class UpdateSmartListDto {
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
   @ApiPropertyOptional({ type: SmartListFiltersDto }) @IsOptional() @ValidateNested() @Type(() => SmartListFiltersDto) filters?: SmartListFiltersDto;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() teamId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() teamId?: string | null;
 }

@@ -2,9 +2,55 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CRM_CONTACT_SCORES, CRM_CONTACT_STATUSES, CRM_CONTACT_TYPES, CRM_LEAD_SOURCES } from '@keyhouse/contracts';
 
 export class ScoreReasonDto {
-  @ApiProperty({ example: 'recent_activity' }) signal: string;
-  @ApiProperty() points: number;
-  @ApiProperty() detail: string;
+  @ApiProperty({ type: String, example: 'recent_activity' }) signal: string;
+  @ApiProperty({ type: 'integer' }) points: number;
+  @ApiProperty({ type: String }) detail: string;
+}
+
+export class ContactReferrerViewDto {
+  @ApiProperty({ type: String, enum: ['contact', 'agent', 'partner'] }) type: 'contact' | 'agent' | 'partner';
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The referring contact or agent (user); absent for partners' }) id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) name?: string | null;
+}
+
+/** What the contact looks for; prices in integer cents. */
+export class ContactPreferencesViewDto {
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) minPriceCents?: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) maxPriceCents?: number | null;
+  @ApiPropertyOptional({ type: [String], description: 'ZIP codes' }) postalCodes?: string[];
+  @ApiPropertyOptional({ type: [String] }) areas?: string[];
+  @ApiPropertyOptional({ type: 'integer', nullable: true }) minBeds?: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true }) minBaths?: number | null;
+  @ApiPropertyOptional({ type: [String] }) propertyTypes?: string[];
+  @ApiPropertyOptional({ type: Boolean, nullable: true }) preApproved?: boolean | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) preApprovedAmountCents?: number | null;
+}
+
+export class ContactAddressViewDto {
+  @ApiProperty({ type: String, nullable: true }) street: string | null;
+  @ApiProperty({ type: String, nullable: true }) city: string | null;
+  @ApiProperty({ type: String, nullable: true }) state: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '98103' }) postalCode: string | null;
+}
+
+/** One channel's consent decision. */
+export class ConsentRecordDto {
+  @ApiProperty({ type: Boolean }) granted: boolean;
+  @ApiProperty({ type: String, example: 'web_form', description: 'Where it was given or withdrawn' }) source: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'When (UTC)' }) at: string;
+}
+
+export class ContactConsentViewDto {
+  @ApiPropertyOptional({ type: ConsentRecordDto }) email?: ConsentRecordDto;
+  @ApiPropertyOptional({ type: ConsentRecordDto }) sms?: ConsentRecordDto;
+  @ApiPropertyOptional({ type: ConsentRecordDto }) call?: ConsentRecordDto;
+}
+
+/** How the current owner (or pond) got the contact. */
+export class ContactAssignmentSummaryDto {
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The assignment rule, when a rule assigned it' }) ruleId: string | null;
+  @ApiProperty({ type: String, nullable: true }) reason: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) assignedAt: string | null;
 }
 
 /** A tag on a contact: its definition (`/v1/tags`) as it stands now. */
@@ -17,39 +63,44 @@ export class ContactTagDetailDto {
 
 /** Contract fields first (id, firstName, lastName, email, phone, type, status, score, ownerId, source, tags, createdAt). */
 export class ContactViewDto {
-  @ApiProperty() id: string;
-  @ApiProperty() orgId: string;
-  @ApiProperty({ nullable: true }) firstName: string | null;
-  @ApiProperty({ nullable: true }) lastName: string | null;
-  @ApiProperty({ nullable: true, description: 'Primary email, lower-cased' }) email: string | null;
-  @ApiProperty({ nullable: true, description: 'Primary phone, E.164' }) phone: string | null;
+  @ApiProperty({ type: String, format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, format: 'uuid' }) orgId: string;
+  @ApiProperty({ type: String, nullable: true }) firstName: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastName: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Primary email, lower-cased' }) email: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Primary phone, E.164' }) phone: string | null;
   @ApiProperty({ type: [String] }) emails: string[];
   @ApiProperty({ type: [String] }) phones: string[];
-  @ApiProperty({ enum: CRM_CONTACT_TYPES, nullable: true }) type: string | null;
-  @ApiProperty({ enum: CRM_CONTACT_STATUSES }) status: string;
-  @ApiProperty({ enum: CRM_CONTACT_SCORES }) score: string;
+  @ApiProperty({ type: String, enum: CRM_CONTACT_TYPES, nullable: true }) type: string | null;
+  @ApiProperty({ type: String, enum: CRM_CONTACT_STATUSES }) status: string;
+  @ApiProperty({ type: String, enum: CRM_CONTACT_SCORES }) score: string;
   @ApiProperty({ type: [ScoreReasonDto] }) scoreReasons: ScoreReasonDto[];
-  @ApiProperty({ enum: CRM_CONTACT_SCORES, nullable: true }) scoreOverride: string | null;
-  @ApiProperty({ nullable: true }) ownerId: string | null;
-  @ApiProperty({ nullable: true }) pondId: string | null;
-  @ApiProperty({ enum: CRM_LEAD_SOURCES, nullable: true }) source: string | null;
-  @ApiPropertyOptional({ nullable: true, description: '{ type: contact|agent|partner, id, name }' }) referrer: object | null;
+  @ApiProperty({ type: String, enum: CRM_CONTACT_SCORES, nullable: true }) scoreOverride: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) ownerId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) pondId: string | null;
+  @ApiProperty({ type: String, enum: CRM_LEAD_SOURCES, nullable: true }) source: string | null;
+  @ApiProperty({ type: ContactReferrerViewDto, nullable: true, description: 'Who referred the contact' }) referrer: ContactReferrerViewDto | null;
   @ApiProperty({ type: [String], description: 'Names of the contact’s tags (tag definitions, /v1/tags), in the order they were added' }) tags: string[];
   @ApiPropertyOptional({ type: [ContactTagDetailDto], description: 'The same tags with their definition' }) tagDetails?: ContactTagDetailDto[];
-  @ApiProperty({ description: 'Price range in cents, ZIP codes, areas, beds, baths, property types, pre-approval' }) preferences: object;
-  @ApiProperty({ description: '{ street, city, state, postalCode }' }) address: object;
-  @ApiProperty({ nullable: true }) companyId: string | null;
-  @ApiProperty({ nullable: true }) lastContactedAt: string | null;
-  @ApiProperty({ description: 'Per channel (email, sms, call): { granted, source, at }' }) consent: object;
-  @ApiProperty() doNotContact: boolean;
-  @ApiProperty() customFields: object;
-  @ApiProperty({ description: '{ ruleId, reason, assignedAt }' }) assignment: object;
-  @ApiProperty({ nullable: true }) mergedIntoId: string | null;
-  @ApiProperty() createdAt: string;
-  @ApiProperty() updatedAt: string;
+  @ApiProperty({ type: ContactPreferencesViewDto }) preferences: ContactPreferencesViewDto;
+  @ApiProperty({ type: ContactAddressViewDto }) address: ContactAddressViewDto;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) companyId: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastContactedAt: string | null;
+  @ApiProperty({ type: ContactConsentViewDto, description: 'Per channel: the latest decision' }) consent: ContactConsentViewDto;
+  @ApiProperty({ type: Boolean }) doNotContact: boolean;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    description: 'Values of the organization’s custom fields by key (text, number, boolean, date YYYY-MM-DD or a select option)',
+  })
+  customFields: Record<string, string | number | boolean>;
+  @ApiProperty({ type: ContactAssignmentSummaryDto }) assignment: ContactAssignmentSummaryDto;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) mergedIntoId: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
 
 export class ContactPageDto {
   @ApiProperty({ type: [ContactViewDto] }) items: ContactViewDto[];
-  @ApiProperty({ nullable: true }) nextCursor: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }

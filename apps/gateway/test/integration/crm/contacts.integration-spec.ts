@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from '@keyhouse/contracts';
 import { createKafka } from '@keyhouse/platform/messaging';
 import { createAgent, createContact, uniquePhone, waitForAgentsInCrm, type AgentSession, type ContactJson, type ProblemJson } from '../../support/crm-fixtures';
+import { crmDataSource } from '../../support/crm-work-fixtures';
 import { createUser, registerOrganization, type Session } from '../../support/fixtures';
+import { FREE_TEXT_TAGS_TO_DEFINITIONS } from '../../../../crm/src/database/migrations/1763769900000-crm-contact-tag-definitions';
 import { startStack, type TestStack } from '../../support/stack';
 
 describe('CRM contacts (through the gateway)', () => {
@@ -427,6 +429,23 @@ describe('CRM contacts (through the gateway)', () => {
       expect(after.body.tags).toEqual(['Quiet street', 'Second look']);
       expect(after.body.tagDetails.map((t) => t.scope)).toEqual(['personal', 'personal']);
       expect((await stack.http.get<{ filters: { tag?: string[] } }>(`/v1/smart-lists/${list.body.id}`, { token: ava.accessToken })).body.filters.tag).toBeUndefined();
+    });
+
+    it('migrates free-text tags of contacts and smart lists to organization tags (existing names reused), once', async () => {
+      const db = crmDataSource(stack);
+      const legacy = await createContact(stack.http, ava.accessToken, { lastName: 'Legacy', phone: uniquePhone() });
+      await db.query(`UPDATE contact SET tags = ARRAY['legacy-lead', 'SELLER-2026'], tag_ids = '{}' WHERE id = $1`, [legacy.id]);
+      const list = await stack.http.post<{ id: string }>('/v1/smart-lists', { name: 'Legacy list', filters: {} }, { token: ava.accessToken });
+      await db.query(`UPDATE smart_list SET filters = '{"tag": ["Legacy-Lead"]}' WHERE id = $1`, [list.body.id]);
+      for (let run = 0; run < 2; run += 1) for (const statement of FREE_TEXT_TAGS_TO_DEFINITIONS) await db.query(statement);
+
+      const [created] = (await db.query(`SELECT id, name, colour, scope FROM tag_definition WHERE org_id = $1 AND lower(name) = 'legacy-lead'`, [owner.orgId])) as Array<Record<string, string>>;
+      expect(created).toMatchObject({ name: 'legacy-lead', colour: '#9ca3af', scope: 'org' });
+      const [seller] = (await db.query(`SELECT id FROM tag_definition WHERE org_id = $1 AND scope = 'org' AND name = 'seller-2026'`, [owner.orgId])) as Array<{ id: string }>;
+      const after = await stack.http.get<ContactJson & { tagDetails: Array<{ id: string }> }>(`/v1/contacts/${legacy.id}`, { token: ava.accessToken });
+      expect(after.body.tags).toEqual(['legacy-lead', 'seller-2026']);
+      expect(after.body.tagDetails.map((t) => t.id)).toEqual([created.id, seller.id]);
+      expect((await stack.http.get<{ filters: { tag: string[] } }>(`/v1/smart-lists/${list.body.id}`, { token: ava.accessToken })).body.filters.tag).toEqual(['legacy-lead']);
     });
 
     it('takes companyId only for a company of the organization, and lists a company’s contacts within the caller’s reach', async () => {
