@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as authDto from './auth/dto/auth.dto';
+import * as crmWorkCompaniesDto from './crm-work/dto/companies.dto';
+import * as crmWorkSavedRepliesDto from './crm-work/dto/saved-replies.dto';
+import * as crmWorkTagsDto from './crm-work/dto/tags.dto';
+import * as crmWorkTasksDto from './crm-work/dto/tasks.dto';
+import * as crmAssignmentDto from './crm/dto/assignment.dto';
+import * as crmContactsDto from './crm/dto/contacts.dto';
+import * as crmIntakeDto from './crm/dto/intake.dto';
+import * as crmResponsesDto from './crm/dto/responses.dto';
+import * as crmSmartListsDto from './crm/dto/smart-lists.dto';
+import * as crmViewsDto from './crm/dto/views.dto';
 import * as dealsDto from './deals/dto/deals.dto';
 import * as dealsOperationsDto from './deals/dto/operations.dto';
 import * as dealsResponsesDto from './deals/dto/responses.dto';
@@ -15,16 +25,26 @@ import * as userViewsDto from './users/dto/views.dto';
 
 /**
  * The committed OpenAPI document (docs/api/openapi.json, `npm run docs:api`) types every property
- * of the DTOs of the finished domains (identity: users, organizations, auth; listings; deals): a
+ * of the DTOs of the finished domains (identity: users, organizations, auth; listings; deals; crm and crm-work): a
  * `type`, `$ref`, `allOf`, `oneOf` or `enum` each, and an `object` only with its `properties` or
  * `additionalProperties`. Without an explicit `type` in `@ApiProperty`, `string | null`, unions
  * and `unknown` come out as a bare `type: object`, which clients generate as `any`.
  *
- * Scope: the schemas named after the classes these DTO modules export (crm, crm-work and audit
- * DTOs are checked once their owners adopt the same rule: add their modules here).
+ * Scope: the schemas named after the classes these DTO modules export (audit DTOs are checked once
+ * their owner adopts the same rule: add their modules here).
  */
 const OWNED_DTO_MODULES: Record<string, object> = {
   'auth/dto/auth.dto': authDto,
+  'crm/dto/assignment.dto': crmAssignmentDto,
+  'crm/dto/contacts.dto': crmContactsDto,
+  'crm/dto/intake.dto': crmIntakeDto,
+  'crm/dto/responses.dto': crmResponsesDto,
+  'crm/dto/smart-lists.dto': crmSmartListsDto,
+  'crm/dto/views.dto': crmViewsDto,
+  'crm-work/dto/companies.dto': crmWorkCompaniesDto,
+  'crm-work/dto/saved-replies.dto': crmWorkSavedRepliesDto,
+  'crm-work/dto/tags.dto': crmWorkTagsDto,
+  'crm-work/dto/tasks.dto': crmWorkTasksDto,
   'deals/dto/deals.dto': dealsDto,
   'deals/dto/operations.dto': dealsOperationsDto,
   'deals/dto/responses.dto': dealsResponsesDto,
@@ -101,14 +121,14 @@ function ownedClassNames(): string[] {
     .sort();
 }
 
-describe('OpenAPI types of the identity, listings and deals DTOs', () => {
+describe('OpenAPI types of the identity, listings, deals, crm and crm-work DTOs', () => {
   const owned = ownedClassNames();
   const schemas = DOCUMENT.components.schemas;
 
   it('finds the owned DTO classes among the document’s schemas (the scope is not empty)', () => {
     const present = owned.filter((name) => schemas[name]);
     expect(present.length).toBeGreaterThan(60);
-    expect(present).toEqual(expect.arrayContaining(['UserViewDto', 'CreatePropertyDto', 'CreateTransactionDto', 'BrandingDto']));
+    expect(present).toEqual(expect.arrayContaining(['UserViewDto', 'CreatePropertyDto', 'CreateTransactionDto', 'BrandingDto', 'ContactViewDto', 'CreateContactDto', 'TaskViewDto', 'PondViewDto']));
   });
 
   it('gives every property of an owned schema a type (String, Number, a DTO class, an enum, ...)', () => {
@@ -116,7 +136,7 @@ describe('OpenAPI types of the identity, listings and deals DTOs', () => {
   });
 
   it('types the query and path parameters of the owned routes', () => {
-    const ownedRoute = /^\/v1\/(auth|users|agents|teams|roles|organizations|api-keys|properties|places|mls-sources|saved-searches|transactions|pipelines|offers|commission-plans|reports\/commissions|deal-settings|invoices|geo|contact-listings|webhooks|local-mailbox)(\/|$)/;
+    const ownedRoute = /^\/v1\/(auth|users|agents|teams|roles|organizations|api-keys|properties|places|mls-sources|saved-searches|transactions|pipelines|offers|commission-plans|reports\/commissions|deal-settings|invoices|geo|contact-listings|webhooks|local-mailbox|contacts|leads|contact-fields|lead-events|public\/leads|public\/clients|assignment-rules|ponds|smart-lists|tasks|companies|saved-replies|tags)(\/|$)/;
     const missing: string[] = [];
     for (const [path, operations] of Object.entries(DOCUMENT.paths)) {
       if (!ownedRoute.test(path)) continue;
