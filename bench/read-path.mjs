@@ -464,7 +464,7 @@ function assertClean(run, what) {
   }
 }
 
-async function api(base, method, route, body, token) {
+export async function api(base, method, route, body, token) {
   const response = await fetch(`${base}${route}`, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -476,7 +476,7 @@ async function api(base, method, route, body, token) {
 }
 
 /** Registers a brokerage and its owner through the public API; the owner is the benchmarked user. */
-async function seedUser(base) {
+export async function seedUser(base) {
   const tag = randomBytes(4).toString('hex');
   const email = `bench-${tag}@bench.keyhouse.test`;
   const password = `bench-${randomBytes(12).toString('base64url')}`;
@@ -492,7 +492,7 @@ async function seedUser(base) {
 }
 
 /** The variant must answer 200 with the seeded user, or its figures mean nothing. */
-async function expectSameUser(url, headers, seed) {
+export async function expectSameUser(url, headers, seed) {
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
   const body = await response.json().catch(() => null);
   if (response.status !== 200 || body?.id !== seed.userId || body?.orgId !== seed.orgId) {

@@ -10,14 +10,16 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts `node <script> ...args` as a child process (its own process, like a production
  * container), stdout and stderr appended to `<logDir>/<name>.log`. The child is stopped by the
  * cleanup registry if the run ends early. `ipc: true` opens an IPC channel (used to drive the
- * CPU profiler preload).
+ * CPU profiler preload). `wrapper` runs node under another program (e.g. `['valgrind', '--tool=callgrind']`:
+ * the child's pid is then node's, since valgrind runs its tool in the same process).
  */
-export function startNode(name, script, { args = [], nodeArgs = [], env, cwd, logDir, ipc = false }) {
+export function startNode(name, script, { args = [], nodeArgs = [], env, cwd, logDir, ipc = false, wrapper = [] }) {
   const logFile = path.join(logDir, `${name}.log`);
   const fd = fs.openSync(logFile, 'a');
   let child;
   try {
-    child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    const [command, ...prefix] = wrapper.length ? [...wrapper, process.execPath] : [process.execPath];
+    child = spawn(command, [...prefix, ...nodeArgs, script, ...args], {
       cwd,
       env,
       stdio: ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd],
