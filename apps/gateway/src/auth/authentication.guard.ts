@@ -1,4 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import type { Actor } from '@keyhouse/contracts';
 import { InvalidAccessTokenError } from '@keyhouse/platform/auth';
 import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
 import type { GatewayRequest } from '../platform/gateway-request';
@@ -9,33 +10,62 @@ import { TokenAuthenticationService } from './token-authentication.service';
  * `X-Api-Key`. Presented credentials must be valid (401 otherwise), even on public routes; absent
  * credentials are left for the permission guard to judge.
  */
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   constructor(private readonly authentication: TokenAuthenticationService) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for a bearer token verified before (the common case); a promise otherwise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<GatewayRequest>();
     const authorization = request.headers.authorization;
-    const apiKey = request.headers['x-api-key'];
-    const agent = request.headers['user-agent'];
-    const client = { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 512) : undefined };
     if (typeof authorization === 'string' && authorization.length > 0) {
-      const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization);
-      if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>"');
-      try {
-        request.actor = await this.authentication.authenticateBearer(match[1], client);
-      } catch (error) {
-        if (error instanceof InvalidAccessTokenError) throw unauthenticated('The access token is invalid or expired');
-        throw error;
+      const client = clientOf(request);
+      // A token in the verified cache passed the format check below when it was first seen.
+      if (authorization.startsWith('Bearer ')) {
+        let actor: Actor | null;
+        try {
+          actor = this.authentication.authenticateBearerCached(authorization.slice(7), client);
+        } catch (error) {
+          throw invalidToken(error);
+        }
+        if (actor) {
+          request.actor = actor;
+          return true;
+        }
       }
-      return true;
+      const match = BEARER.exec(authorization);
+      if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>"');
+      return this.authentication.authenticateBearer(match[1], client).then(
+        (actor) => {
+          request.actor = actor;
+          return true;
+        },
+        (error: unknown) => {
+          throw invalidToken(error);
+        },
+      );
     }
+    const apiKey = request.headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey.length > 0) {
       if (apiKey.length > 200) throw unauthenticated('The API key is not valid');
-      request.actor = await this.authentication.authenticateApiKey(apiKey, client);
+      return this.authentication.authenticateApiKey(apiKey, clientOf(request)).then((actor) => {
+        request.actor = actor;
+        return true;
+      });
     }
     return true;
   }
+}
+
+function clientOf(request: GatewayRequest): { ip: string; userAgent: string | undefined } {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 512) : undefined };
+}
+
+function invalidToken(error: unknown): unknown {
+  return error instanceof InvalidAccessTokenError ? unauthenticated('The access token is invalid or expired') : error;
 }
 
 function unauthenticated(message: string): DomainException {

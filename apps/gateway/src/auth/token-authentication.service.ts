@@ -97,6 +97,14 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
     return this.verifier.verify(token, client);
   }
 
+  /**
+   * The actor of a bearer token verified before (revocation and expiry checked; throws
+   * `InvalidAccessTokenError` when revoked), or null when it needs `authenticateBearer`.
+   */
+  authenticateBearerCached(token: string, client: { ip?: string; userAgent?: string }): Actor | null {
+    return this.verifier.verifyCached(token, client);
+  }
+
   /** Resolves an API key; throws the identity service's 401 for unknown or revoked keys. */
   async authenticateApiKey(key: string, client: { ip?: string; userAgent?: string }): Promise<Actor> {
     const cacheKey = sha256Hex(key);

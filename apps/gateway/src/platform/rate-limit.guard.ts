@@ -35,6 +35,8 @@ export const RateLimit = (kind: RateLimitClass): MethodDecorator & ClassDecorato
 export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
   private readonly limiters: Record<'auth' | 'public' | 'ip', RateLimiterRedis>;
   private readonly perPrincipal: BatchedWindowCounter;
+  /** Each route's class (read once per controller class and handler: metadata is static). */
+  private readonly classes = new WeakMap<object, WeakMap<object, RateLimitClass | undefined>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -63,20 +65,22 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
     await this.perPrincipal.stop();
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<GatewayRequest>();
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const kind = this.reflector.getAllAndOverride<RateLimitClass | undefined>(RATE_LIMIT_CLASS, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+  /** Synchronous for authenticated callers (no promise on the hot path); Redis otherwise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<GatewayRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const kind = this.classOf(context.getClass(), context.getHandler());
     if (kind !== 'auth' && kind !== 'public' && request.actor) {
       const decision = this.perPrincipal.consume(principalOf(request));
       if (!decision.allowed) throw rateLimited(decision.retryAfterMs);
       void reply.header('RateLimit-Remaining', String(decision.remaining));
       return true;
     }
-    const [limiter, key] = kind === 'auth' || kind === 'public' ? [this.limiters[kind], request.ip] : [this.limiters.ip, request.ip];
+    return this.consumeExact(kind === 'auth' || kind === 'public' ? this.limiters[kind] : this.limiters.ip, request.ip, reply);
+  }
+
+  private async consumeExact(limiter: RateLimiterRedis, key: string, reply: FastifyReply): Promise<boolean> {
     try {
       const result = await limiter.consume(key);
       void reply.header('RateLimit-Remaining', String(result.remainingPoints));
@@ -85,6 +89,16 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
       if (rejection instanceof RateLimiterRes) throw rateLimited(rejection.msBeforeNext);
       throw rejection;
     }
+  }
+
+  private classOf(type: object, handler: object): RateLimitClass | undefined {
+    let byHandler = this.classes.get(type);
+    if (!byHandler) this.classes.set(type, (byHandler = new WeakMap()));
+    if (!byHandler.has(handler)) {
+      const targets = [handler, type] as Array<() => void>;
+      byHandler.set(handler, this.reflector.getAllAndOverride<RateLimitClass | undefined>(RATE_LIMIT_CLASS, targets));
+    }
+    return byHandler.get(handler);
   }
 }
 

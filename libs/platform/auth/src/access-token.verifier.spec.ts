@@ -397,3 +397,28 @@ describe('AccessTokenVerifier cache of verified tokens', () => {
     }
   });
 });
+
+describe('AccessTokenVerifier.verifyCached', () => {
+  it('answers null for a token never verified, then the actor synchronously; refuses it once revoked', async () => {
+    const revocations = new RevocationList();
+    const verifier = new AccessTokenVerifier(async () => ({ keys: [identityJwk] }), revocations);
+    const token = await signToken();
+    expect(verifier.verifyCached(token, { ip: '10.0.0.1' })).toBeNull();
+    await verifier.verify(token, { ip: '10.0.0.1' });
+    expect(verifier.verifyCached(token, { ip: '10.0.0.1' })).toMatchObject({ userId: USER_ID, sessionId: SESSION_ID, ip: '10.0.0.1' });
+    revocations.add({ kind: 'user', id: USER_ID, notBefore: Number.MAX_SAFE_INTEGER, at: Date.now() });
+    expect(() => verifier.verifyCached(token, { ip: '10.0.0.1' })).toThrow(InvalidAccessTokenError);
+  });
+
+  it('reuses one frozen actor per token and client, and builds another for another address or agent', async () => {
+    const verifier = new AccessTokenVerifier(async () => ({ keys: [identityJwk] }), new RevocationList());
+    const token = await signToken();
+    const first = await verifier.verify(token, { ip: '10.0.0.1', userAgent: 'a' });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(verifier.verifyCached(token, { ip: '10.0.0.1', userAgent: 'a' })).toBe(first);
+    const elsewhere = verifier.verifyCached(token, { ip: '10.0.0.2', userAgent: 'a' });
+    expect(elsewhere).toMatchObject({ ip: '10.0.0.2', userAgent: 'a', userId: USER_ID });
+    expect(elsewhere).not.toBe(first);
+    expect(verifier.verifyCached(token, { ip: '10.0.0.2', userAgent: 'b' })).toMatchObject({ ip: '10.0.0.2', userAgent: 'b' });
+  });
+});

@@ -33,8 +33,8 @@ const VERIFIED_CACHE_SIZE = 10_000;
 
 export class AccessTokenVerifier {
   private keySet: JWTVerifyGetKey | null = null;
-  /** token → its verified claims; insertion-ordered, oldest evicted first. */
-  private readonly verified = new Map<string, AccessTokenClaims>();
+  /** token → its verified claims (and the last actor built from them); insertion-ordered, oldest evicted first. */
+  private readonly verified = new Map<string, VerifiedToken>();
   private kids = new Set<string>();
   private lastFetch = 0;
   private inflight: Promise<void> | null = null;
@@ -51,12 +51,34 @@ export class AccessTokenVerifier {
    * step of a request); expiry and revocation are checked on every call.
    */
   async verify(token: string, client: { ip?: string; userAgent?: string } = {}): Promise<Actor> {
+    return this.verifyCached(token, client) ?? this.actorOf(await this.verifySignature(token), client);
+  }
+
+  /**
+   * The synchronous half of `verify`: the actor of a token verified before and not yet expired
+   * (revocation checked: throws `InvalidAccessTokenError` when revoked), or null when the token
+   * must go through `verify` (unknown, expired, evicted). Lets the gateway authenticate a repeat
+   * caller without a promise.
+   */
+  verifyCached(token: string, client: { ip?: string; userAgent?: string } = {}): Actor | null {
     const cached = this.verified.get(token);
-    const claims = cached && cached.exp * 1000 > Date.now() ? cached : await this.verifySignature(token);
+    return cached && cached.claims.exp * 1000 > Date.now() ? this.actorOf(cached, client) : null;
+  }
+
+  /**
+   * The actor of verified claims seen from `client`. The object is frozen and reused while the
+   * same token comes from the same address and agent (the common case), so that it is neither
+   * rebuilt nor re-serialized per request (the gateway caches its JSON per object); revocation is checked on
+   * every call.
+   */
+  private actorOf(entry: VerifiedToken, client: { ip?: string; userAgent?: string }): Actor {
+    const claims = entry.claims;
     if (this.revocations.isRevoked(claims.sub, claims.sid, claims.iat_ms ?? claims.iat * 1000)) {
       throw new InvalidAccessTokenError('revoked');
     }
-    return {
+    const last = entry.actor;
+    if (last && last.ip === client.ip && last.userAgent === client.userAgent) return last;
+    entry.actor = Object.freeze<Actor>({
       type: 'user',
       userId: claims.sub,
       orgId: claims.org,
@@ -66,10 +88,11 @@ export class AccessTokenVerifier {
       sessionId: claims.sid,
       ip: client.ip,
       userAgent: client.userAgent,
-    };
+    });
+    return entry.actor;
   }
 
-  private async verifySignature(token: string): Promise<AccessTokenClaims> {
+  private async verifySignature(token: string): Promise<VerifiedToken> {
     this.verified.delete(token);
     const kid = readKid(token);
     const mayRefresh = this.lastFetch === 0 || Date.now() - this.lastFetch > this.minRefreshIntervalMs;
@@ -95,8 +118,9 @@ export class AccessTokenVerifier {
       throw new InvalidAccessTokenError('missing claims');
     }
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(token, claims);
-    return claims;
+    const entry: VerifiedToken = { claims, actor: null };
+    this.verified.set(token, entry);
+    return entry;
   }
 
   /**
@@ -118,6 +142,11 @@ export class AccessTokenVerifier {
     })();
     return this.inflight;
   }
+}
+
+interface VerifiedToken {
+  claims: AccessTokenClaims;
+  actor: Actor | null;
 }
 
 function readKid(token: string): string | undefined {

@@ -13,23 +13,19 @@ import { hasPermission } from './permission.util';
  */
 @Injectable()
 export class PermissionGuard implements CanActivate {
+  /** What each route declares, read once per controller class and handler (metadata is static). */
+  private readonly rules = new WeakMap<object, WeakMap<object, RouteRule>>();
+
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    const required = this.reflector.getAllAndOverride<PermissionKey | typeof AUTHENTICATED | undefined>(
-      REQUIRED_PERMISSION,
-      targets,
-    );
-    // A method's own permission wins over `@Public()` on its class; `@Public()` on the method wins.
-    const methodPublic = this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, context.getHandler());
-    const methodRequires = this.reflector.get<string | undefined>(REQUIRED_PERMISSION, context.getHandler());
-    const classPublic = this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, context.getClass());
-    if (methodPublic || (classPublic && !methodRequires)) return true;
+    const rule = this.ruleOf(context.getClass(), context.getHandler());
+    if (rule.public) return true;
     const actor = context.switchToHttp().getRequest<Record<string, unknown>>()[ACTOR_PROPERTY] as Actor | undefined;
     if (!actor) {
       throw new DomainException('unauthenticated', PlatformErrorCode.Unauthenticated, 'Authentication is required');
     }
+    const required = rule.required;
     if (!required) {
       throw new DomainException('forbidden', 'ROUTE_WITHOUT_PERMISSION', 'This route declares no permission');
     }
@@ -39,4 +35,26 @@ export class PermissionGuard implements CanActivate {
     }
     return true;
   }
+
+  private ruleOf(type: object, handler: object): RouteRule {
+    let byHandler = this.rules.get(type);
+    if (!byHandler) this.rules.set(type, (byHandler = new WeakMap()));
+    let rule = byHandler.get(handler);
+    if (!rule) {
+      const targets = [handler, type] as Array<() => void>;
+      const required = this.reflector.getAllAndOverride<PermissionKey | typeof AUTHENTICATED | undefined>(REQUIRED_PERMISSION, targets);
+      // A method's own permission wins over `@Public()` on its class; `@Public()` on the method wins.
+      const methodPublic = this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, handler as () => void);
+      const methodRequires = this.reflector.get<string | undefined>(REQUIRED_PERMISSION, handler as () => void);
+      const classPublic = this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, type as () => void);
+      rule = { public: !!(methodPublic || (classPublic && !methodRequires)), required };
+      byHandler.set(handler, rule);
+    }
+    return rule;
+  }
+}
+
+interface RouteRule {
+  public: boolean;
+  required: PermissionKey | typeof AUTHENTICATED | undefined;
 }
