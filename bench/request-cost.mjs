@@ -69,6 +69,7 @@ export const REQUEST_COST_DEFAULTS = Object.freeze({
   build: true,
   writeDocs: true,
   profile: false,
+  variants: ['gateway', 'chain'],
 });
 
 const VARIANTS = {
@@ -174,17 +175,17 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
 
   const runs = [];
   for (let roundNo = 1; roundNo <= o.rounds; roundNo++) {
-    for (const variant of Object.keys(VARIANTS)) runs.push({ round: roundNo, ...(await measureVariant(variant)) });
+    for (const variant of o.variants) runs.push({ round: roundNo, ...(await measureVariant(variant)) });
   }
 
   // per variant: the median round by total cost; the ratio per round, then its median
   const summary = {};
-  for (const variant of Object.keys(VARIANTS)) {
+  for (const variant of o.variants) {
     const list = runs.filter((x) => x.variant === variant).sort((a, b) => a.perRequest.total - b.perRequest.total);
     summary[variant] = list[Math.floor((list.length - 1) / 2)];
   }
   const perRound = [];
-  for (let roundNo = 1; roundNo <= o.rounds; roundNo++) {
+  for (let roundNo = 1; roundNo <= (o.variants.length === 2 ? o.rounds : 0); roundNo++) {
     const [g, h] = ['gateway', 'chain'].map((v) => runs.find((x) => x.variant === v && x.round === roundNo));
     perRound.push({
       round: roundNo,
@@ -197,7 +198,7 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     const mid = Math.floor(sorted.length / 2);
     return round(sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, 4);
   };
-  const ratio = median(perRound.map((x) => x.chainVsReadPath));
+  const ratio = perRound.length ? median(perRound.map((x) => x.chainVsReadPath)) : null;
   const result = {
     benchmark: 'request-cost',
     endpoint: 'GET /v1/users/me',
@@ -214,11 +215,11 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     ratio: {
       description: 'hand-written chain cost / read-path cost per request, the Node processes of each chain (= read-path throughput / chain throughput when CPU-bound)',
       chainVsReadPath: ratio,
-      range: [Math.min(...perRound.map((x) => x.chainVsReadPath)), Math.max(...perRound.map((x) => x.chainVsReadPath))],
+      range: perRound.length ? [Math.min(...perRound.map((x) => x.chainVsReadPath)), Math.max(...perRound.map((x) => x.chainVsReadPath))] : null,
       ...(o.tool === 'cpu' ? { chainVsReadPathWholeChain: median(perRound.map((x) => x.chainVsReadPathWholeChain)) } : {}),
       perRound,
     },
-    target: { threshold: 0.95, met: ratio >= 0.95 },
+    target: { threshold: 0.95, met: ratio !== null && ratio >= 0.95 },
     runs,
   };
   const resultsDir = path.join(BENCH_DIR, 'results');
@@ -226,7 +227,7 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
   const resultFile = path.join(resultsDir, `request-cost-${o.tool}-${stamp}.json`);
   fs.writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
   log(`results written to ${path.relative(ROOT, resultFile)}`);
-  if (o.writeDocs) {
+  if (o.writeDocs && ratio !== null) {
     writeDocSection(path.join(ROOT, 'docs', 'performance.md'), `request-cost-${o.tool}`, renderDocs(result, path.relative(ROOT, resultFile)));
     log(`docs/performance.md updated (request-cost-${o.tool} section)`);
   }
@@ -444,12 +445,13 @@ if (isMain) {
       profile: { type: 'boolean' },
       'build-dir': { type: 'string' },
       tag: { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: node bench/request-cost.mjs [--tool callgrind|cpu] [--requests 2000] [--warmup 3000] [--concurrency 16] [--rounds 1] [--idle-seconds 20] [--no-build] [--no-docs] [--profile (with --tool cpu: V8 CPU profiles of the measured window, docs untouched)] [--build-dir <dir> (compile there, e.g. to compare two builds)] [--tag <x> (own database, subjects and keys, to run beside another run; set the BENCH_COST_*_PORT variables too)]\n',
+      'usage: node bench/request-cost.mjs [--tool callgrind|cpu] [--requests 2000] [--warmup 3000] [--concurrency 16] [--rounds 1] [--idle-seconds 20] [--no-build] [--no-docs] [--profile (with --tool cpu: V8 CPU profiles of the measured window, docs untouched)] [--build-dir <dir> (compile there, e.g. to compare two builds)] [--only gateway|chain] [--tag <x> (own database, subjects and keys, to run beside another run; set the BENCH_COST_*_PORT variables too)]\n',
     );
     process.exit(0);
   }
@@ -467,6 +469,10 @@ if (isMain) {
   if (values['idle-seconds']) o.idleSeconds = int('idle-seconds', values['idle-seconds']);
   if (values['no-build']) o.build = false;
   if (values['no-docs']) o.writeDocs = false;
+  if (values.only) {
+    if (!VARIANTS[values.only]) throw new Error(`--only must be one of ${Object.keys(VARIANTS).join(', ')}`);
+    o.variants = [values.only];
+  }
   if (values['build-dir']) o.buildDir = values['build-dir'];
   if (values.tag) {
     if (!/^[a-z0-9]{1,12}$/.test(values.tag)) throw new Error('--tag must be 1-12 lower-case letters or digits');
@@ -483,8 +489,11 @@ if (isMain) {
     const x = result.summary;
     process.stdout.write(
       `\nrequest-cost (${result.unit} per request, ${result.tool})\n` +
-        `  read path: ${JSON.stringify(x.gateway.perRequest)}\n  hand-written chain: ${JSON.stringify(x.chain.perRequest)}\n` +
-        `  chain / read path: ${(result.ratio.chainVsReadPath * 100).toFixed(1)} %${result.ratio.chainVsReadPathWholeChain ? ` (whole chain ${(result.ratio.chainVsReadPathWholeChain * 100).toFixed(1)} %)` : ''}\n  → ${resultFile}\n`,
+        `  read path: ${JSON.stringify(x.gateway?.perRequest ?? null)}\n  hand-written chain: ${JSON.stringify(x.chain?.perRequest ?? null)}\n` +
+        (result.ratio.chainVsReadPath === null
+          ? ''
+          : `  chain / read path: ${(result.ratio.chainVsReadPath * 100).toFixed(1)} %${result.ratio.chainVsReadPathWholeChain ? ` (whole chain ${(result.ratio.chainVsReadPathWholeChain * 100).toFixed(1)} %)` : ''}\n`) +
+        `  → ${resultFile}\n`,
     );
   } catch (error) {
     failed = true;
