@@ -440,9 +440,12 @@ export class ContactsService {
   }
 }
 
-/** Who names tags in a write: the acting user (personal tags; none for API keys). */
+/**
+ * Who names tags in a write: the acting user (personal tags). An API key acts for the organization,
+ * not as its creator: it resolves organization tags only, and an unknown name is a field error.
+ */
 export function authorOf(wc: WriteContext): TagAuthor {
-  return { userId: wc.actorId, event: wc.event };
+  return { userId: wc.event.actor?.apiKeyId ? null : wc.actorId, event: wc.event };
 }
 
 export function probeOf(state: ContactState) {

@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import type { Page } from '@keyhouse/contracts';
 import { createAgent, createContact, uniquePhone, waitForAgentsInCrm, type AgentSession, type ContactJson, type ProblemJson } from '../../support/crm-fixtures';
 import { createUser, login, registerOrganization, type Session } from '../../support/fixtures';
@@ -297,6 +298,17 @@ describe('CRM lead intake and assignment (through the gateway)', () => {
       expect((await stack.http.post(`${route}/claim`, {}, { token: agents[3].accessToken })).status).toBe(404);
       const ruleToDeleted = await rule({ name: 'To a deleted pond', priority: 61, strategy: 'pond', pondId: pond.body.id });
       expect([ruleToDeleted.status, ruleToDeleted.body.errors?.[0]?.field]).toEqual([400, 'pondId']);
+
+      const events = (await stack.services.crm!.get(DataSource).query(
+        `SELECT event_type AS type, payload->'data' AS data FROM outbox_event WHERE message_key = $1 ORDER BY seq`,
+        [pond.body.id],
+      )) as Array<{ type: string; data: { pond: { name: string; agentIds: string[] }; changes?: Record<string, unknown> } }>;
+      expect(events.map((e) => e.type)).toEqual(['crm.pond.created', 'crm.pond.updated', 'crm.pond.deleted']);
+      expect(events[1].data.changes).toEqual({
+        name: { from: 'Open house pond', to: 'Open house leads' },
+        agentIds: { from: [agents[1].userId], to: [agents[3].userId] },
+      });
+      expect(events[2].data.pond).toMatchObject({ name: 'Open house leads', agentIds: [agents[3].userId], unclaimed: 0 });
     });
 
     it('speed-to-lead: re-routes a lead nobody contacted by the deadline, keeps one that was contacted', async () => {

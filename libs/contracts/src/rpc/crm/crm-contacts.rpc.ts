@@ -183,8 +183,8 @@ export interface CrmContactInput {
   /**
    * Tag names, replacing the contact's list. Each resolves to a tag definition (docs/adr/0022): a
    * tag already on the contact with that name (case-insensitive), else the caller's personal tag,
-   * else the organization's, else a new personal tag of the caller; callers without a user (API
-   * keys) get 400 `tags[i]` for an unknown name.
+   * else the organization's, else a new personal tag of the caller; API keys act for the
+   * organization (its tags only) and get 400 `tags[i]` for an unknown name.
    */
   tags?: string[];
   preferences?: CrmContactPreferences;
