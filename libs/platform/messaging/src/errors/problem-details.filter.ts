@@ -1,10 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorKind, RpcErrorBody } from '@keyhouse/contracts';
+import { traceIdOf } from '@keyhouse/platform/observability';
 import { DomainException, PlatformErrorCode } from './domain.exception';
 import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
 
-type HttpRequest = FastifyRequest & { requestId?: string };
+type HttpRequest = FastifyRequest & { requestId?: string; traceparent?: string };
 
 const STATUS_KIND: Record<number, ErrorKind> = {
   400: 'validation',
@@ -54,8 +55,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         message: frameworkMessage(exception, status),
       };
     }
+    // the ids come from the request: the gateway runs requests without AsyncLocalStorage (ADR 0023)
     this.logger.error(
-      { err: exception, url: request.url, method: request.method },
+      { err: exception, url: request.url, method: request.method, requestId: request.requestId, traceId: traceIdOf(request.traceparent) },
       `Unhandled error: ${(exception as Error)?.message ?? String(exception)}`,
     );
     return { kind: 'internal', code: PlatformErrorCode.Internal, message: 'An unexpected error occurred' };
