@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Correlation ids of the request being handled, read by the logger on every line. */
 export interface RequestContext {
@@ -30,14 +30,29 @@ export function traceIdOf(traceparent: string | undefined): string | undefined {
   return isValidTraceparent(traceparent) ? traceparent.slice(3, 35) : undefined;
 }
 
+/** CSPRNG bytes drawn 4 KiB at a time: one `randomFillSync` per ~170 requests instead of two UUIDs each. */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafe(RANDOM_POOL_BYTES));
+    randomOffset = 0;
+  }
+  const hex = randomPool.toString('hex', randomOffset, randomOffset + bytes);
+  randomOffset += bytes;
+  // all-zero ids are invalid (W3C Trace Context §3.2.2.3, §3.2.2.4); a 2^-64 chance, but never send one
+  return /^0+$/.test(hex) ? randomHex(bytes) : hex;
+}
+
 /**
  * Continues the caller's trace with a new span id, or starts a new sampled trace when the incoming
  * header is absent or malformed (W3C Trace Context §4.3).
  */
 export function nextTraceparent(incoming: string | undefined): string {
   const valid = isValidTraceparent(incoming);
-  // randomUUID draws from Node's pooled CSPRNG buffer: much cheaper per request than randomBytes.
-  const traceId = valid ? incoming.slice(3, 35) : randomUUID().replace(/-/g, '');
+  const traceId = valid ? incoming.slice(3, 35) : randomHex(16);
   const flags = valid ? incoming.slice(-2) : '01';
-  return `00-${traceId}-${randomUUID().replace(/-/g, '').slice(0, 16)}-${flags}`;
+  return `00-${traceId}-${randomHex(8)}-${flags}`;
 }
