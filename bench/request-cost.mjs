@@ -162,6 +162,7 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     BENCH_SQL: statement.sql,
     BENCH_USER_ID: seed.userId,
     BENCH_ORG_ID: seed.orgId,
+    BENCH_NATS_TIMEOUT_MS: appEnv.NATS_REQUEST_TIMEOUT_MS,
   };
   delete chainEnv.NODE_OPTIONS;
 

@@ -4,7 +4,8 @@
  * answers its JSON (parsed and re-serialized, as a hand-written service would), 503 when the
  * responder does not answer. `GET /health` answers 200.
  *
- * Env: PORT, NATS_URL, BENCH_SUBJECT, BENCH_USER_ID, BENCH_ORG_ID.
+ * Env: PORT, NATS_URL, BENCH_SUBJECT, BENCH_USER_ID, BENCH_ORG_ID, BENCH_NATS_TIMEOUT_MS (default 3000;
+ * request-cost.mjs raises it under valgrind, as it does the gateway's).
  */
 import Fastify from 'fastify';
 import { connect } from 'nats';
@@ -18,13 +19,14 @@ const required = (name) => {
 const subject = required('BENCH_SUBJECT');
 const payload = new TextEncoder().encode(JSON.stringify({ id: required('BENCH_USER_ID'), orgId: required('BENCH_ORG_ID') }));
 const decoder = new TextDecoder();
+const timeout = Number(process.env.BENCH_NATS_TIMEOUT_MS ?? 3000);
 const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'bench-http-server' });
 
 const app = Fastify({ logger: false });
 app.get('/health', async () => ({ status: 'ok' }));
 app.get('/v1/users/me', async (request, reply) => {
   try {
-    const message = await nc.request(subject, payload, { timeout: 3000 });
+    const message = await nc.request(subject, payload, { timeout });
     const body = JSON.parse(decoder.decode(message.data));
     if (body.error) return reply.code(502).send(body);
     return body;
