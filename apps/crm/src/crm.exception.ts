@@ -19,6 +19,7 @@ export enum CrmErrorCode {
   PondNotEmpty = 'POND_NOT_EMPTY',
   PondInUse = 'POND_IN_USE',
   UnknownTag = 'UNKNOWN_TAG',
+  InvalidTagName = 'INVALID_TAG_NAME',
   UnknownCompany = 'UNKNOWN_COMPANY',
   CompanyNotFound = 'COMPANY_NOT_FOUND',
   AlreadyClaimed = 'ALREADY_CLAIMED',

@@ -30,6 +30,9 @@ interface DefinitionRow {
   owner_id: string | null;
 }
 
+/** Longest name of a tag definition (as `POST /v1/tags` allows); names also carry no comma (CSV lists). */
+export const TAG_NAME_MAX = 50;
+
 /** Trimmed, non-empty, first spelling of each name (case-insensitive). */
 export function distinctNames(names: string[]): string[] {
   const seen = new Map<string, string>();
@@ -91,6 +94,11 @@ export class ContactTags {
     for (const [i, name] of wanted.entries()) {
       let found = byName.get(name.toLowerCase());
       if (!found) {
+        if (name.length > TAG_NAME_MAX || name.includes(',')) {
+          const index = names.findIndex((given) => given.trim().toLowerCase() === name.toLowerCase());
+          errors.push({ field: `${field}[${index >= 0 ? index : i}]`, message: `a new tag name has at most ${TAG_NAME_MAX} characters and no comma`, code: CrmErrorCode.InvalidTagName });
+          continue;
+        }
         if (!author?.userId) {
           const index = names.findIndex((given) => given.trim().toLowerCase() === name.toLowerCase());
           errors.push({ field: `${field}[${index >= 0 ? index : i}]`, message: `'${name}' is not a tag of this organization`, code: CrmErrorCode.UnknownTag });

@@ -295,15 +295,16 @@ describe('CRM contacts (through the gateway)', () => {
   describe('CSV import and export', () => {
     it('imports mapped rows: creates, merges duplicates, rejects bad rows with the reason per row', async () => {
       const csv = [
-        'Given,Family,E-mail,Zip,Kind',
-        'Tara,Nolan,tara@example.test,98105,buyer',
-        'Lena,Ortiz,LENA@example.test,,seller',
-        'Bad,Mail,not-an-email,,buyer',
-        'Odd,Type,odd@example.test,,landlord',
-        ',,,,',
-        'Uma,Vance,uma@example.test,98103,investor',
+        'Given,Family,E-mail,Zip,Kind,Labels',
+        'Tara,Nolan,tara@example.test,98105,buyer,SELLER-2026;Imported',
+        'Lena,Ortiz,LENA@example.test,,seller,',
+        'Bad,Mail,not-an-email,,buyer,',
+        'Odd,Type,odd@example.test,,landlord,',
+        ',,,,,',
+        'Uma,Vance,uma@example.test,98103,investor,',
+        `Long,Label,long.label@example.test,,buyer,${'x'.repeat(51)}`,
       ].join('\n');
-      const mapping = encodeURIComponent(JSON.stringify({ Given: 'firstName', Family: 'lastName', 'E-mail': 'email', Zip: 'postalCode', Kind: 'type' }));
+      const mapping = encodeURIComponent(JSON.stringify({ Given: 'firstName', Family: 'lastName', 'E-mail': 'email', Zip: 'postalCode', Kind: 'type', Labels: 'tags' }));
       const response = await stack.http.request<{ created: number; merged: number; rejected: Array<{ row: number; field?: string; reason: string }> }>('POST', `/v1/contacts/import?mapping=${mapping}`, {
         raw: csv,
         headers: { 'content-type': 'text/csv' },
@@ -315,9 +316,12 @@ describe('CRM contacts (through the gateway)', () => {
         [4, 'email'],
         [5, 'type'],
         [6, 'the row has no name, email or phone'],
+        [8, 'tags[0]'],
       ]);
-      const tara = await stack.http.get<Page<ContactJson>>('/v1/contacts?q=tara@example.test', { token: ava.accessToken });
-      expect(tara.body.items[0]).toMatchObject({ ownerId: ava.userId, type: 'buyer', source: 'import' });
+      const tara = await stack.http.get<Page<ContactJson & { tagDetails: Array<{ scope: string }> }>>('/v1/contacts?q=tara@example.test', { token: ava.accessToken });
+      expect(tara.body.items[0]).toMatchObject({ ownerId: ava.userId, type: 'buyer', source: 'import', tags: ['seller-2026', 'Imported'] });
+      expect(tara.body.items[0].tagDetails.map((t) => t.scope)).toEqual(['org', 'personal']);
+      expect((await stack.http.get<Page<ContactJson>>('/v1/contacts?q=long.label', { token: ava.accessToken })).body.items).toEqual([]);
       const client = await createUser(stack.http, owner, 'client');
       expect((await stack.http.request('POST', '/v1/contacts/import', { raw: csv, headers: { 'content-type': 'text/csv' }, token: client.accessToken })).status).toBe(403);
       expect((await stack.http.request('POST', '/v1/contacts/import', { raw: 'just one line', headers: { 'content-type': 'text/csv' }, token: ava.accessToken })).status).toBe(400);
