@@ -34,6 +34,14 @@ export interface EventConsumerOptions {
    * consumer, bought with one fetch per consumer per interval.
    */
   maxWaitTimeInMs?: number;
+  /**
+   * Group session timeout (kafkajs `sessionTimeout`, default here 10 s rather than 30 s): how long
+   * the group waits for a vanished member before handing its partitions to another. A restarted
+   * service rejoins after at most this long when its leave-group was lost (the local mock broker
+   * loses it, so a restart used to wait 30 s). Heartbeats go every 1 s between handler calls; a
+   * single handler call longer than this loses the partitions to a rebalance and is redelivered.
+   */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -77,6 +85,8 @@ export class EventConsumer {
       groupId: this.options.groupId,
       allowAutoTopicCreation: true,
       maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 500,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.HEARTBEAT, () => (this.lastPollAt = Date.now()));
