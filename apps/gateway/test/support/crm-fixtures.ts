@@ -69,7 +69,7 @@ export interface ContactJson {
 export interface ProblemJson {
   status: number;
   code: string;
-  errors?: Array<{ field: string; message: string }>;
+  errors?: Array<{ field: string; message: string; code?: string }>;
   duplicates?: Array<{ id: string; reason: string }>;
   [key: string]: unknown;
 }

@@ -69,7 +69,7 @@ describe('mergeStates (the merge rule of ADR 0008)', () => {
 describe('applyInput', () => {
   it('sets the primary email and phone in front, normalises phones, leaves tags to the tag resolver, stamps consent', () => {
     const state = { ...emptyState(), emails: ['old@example.test', 'second@example.test'], phones: ['+12065550100'] };
-    const errors: Array<{ field: string }> = [];
+    const errors: Parameters<typeof applyInput>[2] = [];
     applyInput(state, { email: 'New@Example.test', phone: '425 555 0199', tags: [' VIP', 'vip', 'Relocation'], consent: { sms: { granted: true, source: 'phone' } } }, errors, 'US', new Date('2026-05-01T00:00:00Z'));
     expect(errors).toEqual([]);
     expect(state.emails).toEqual(['new@example.test', 'second@example.test']);
@@ -79,7 +79,7 @@ describe('applyInput', () => {
   });
 
   it('refuses a price range whose maximum is below its minimum', () => {
-    const errors: Array<{ field: string }> = [];
+    const errors: Parameters<typeof applyInput>[2] = [];
     applyInput(emptyState(), { preferences: { minPriceCents: 2, maxPriceCents: 1 } }, errors, 'US', new Date());
     expect(errors.map((e) => e.field)).toEqual(['preferences.maxPriceCents']);
   });
