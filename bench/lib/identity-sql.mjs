@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 export function identityUserMeStatement(root, identityBuildDir) {
   const sourceFile = path.join(root, 'apps/identity/src/modules/users/user.queries.ts');
   const source = fs.readFileSync(sourceFile, 'utf8');
-  const me = /async me\(userId: string, orgId: string\)[\s\S]*?preparedQuery<\w+>\(\s*this\.dataSource,\s*'([^']+)',\s*`([^`]+)`,\s*\[userId, orgId\]/.exec(
+  const me = /(?:async )?me\(userId: string, orgId: string\)[\s\S]*?preparedQuery<\w+>\(\s*this\.dataSource,\s*'([^']+)',\s*`([^`]+)`,\s*\[userId, orgId\]/.exec(
     source,
   );
   if (!me) {

@@ -71,15 +71,17 @@ export class UserQueries {
   }
 
   /** The caller's own profile by prepared statement: the hot read path of `GET /v1/users/me`. */
-  async me(userId: string, orgId: string): Promise<UserView> {
-    const [row] = await preparedQuery<UserRow>(
+  me(userId: string, orgId: string): Promise<UserView> {
+    // `then` rather than `async`/`await`: one promise and one microtask fewer per request
+    return preparedQuery<UserRow>(
       this.dataSource,
       'identity_user_me',
       `SELECT ${USER_VIEW_COLUMNS} FROM app_user u WHERE u.id = $1 AND u.org_id = $2`,
       [userId, orgId],
-    );
-    if (!row) throw DomainException.notFound(IdentityErrorCode.UserNotFound, 'User');
-    return toUserView(row);
+    ).then(([row]) => {
+      if (!row) throw DomainException.notFound(IdentityErrorCode.UserNotFound, 'User');
+      return toUserView(row);
+    });
   }
 
   async assertEmailFree(manager: EntityManager, email: string, field = 'email'): Promise<void> {
