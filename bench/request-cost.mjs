@@ -72,6 +72,9 @@ export const REQUEST_COST_DEFAULTS = Object.freeze({
   profile: false,
   variants: ['gateway', 'chain'],
   holdRelayLock: true,
+  // the hand-written chain's NATS connection with `noAsyncTraces` (its request() then builds no
+  // call-site stack): a stricter reference than plain `nc.request()`
+  strictChain: false,
 });
 
 const VARIANTS = {
@@ -179,6 +182,7 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     BENCH_USER_ID: seed.userId,
     BENCH_ORG_ID: seed.orgId,
     BENCH_NATS_TIMEOUT_MS: appEnv.NATS_REQUEST_TIMEOUT_MS,
+    BENCH_NATS_NO_ASYNC_TRACES: o.strictChain ? '1' : '0',
   };
   delete chainEnv.NODE_OPTIONS;
 
@@ -473,12 +477,13 @@ if (isMain) {
       tag: { type: 'string' },
       only: { type: 'string' },
       'relay-polling': { type: 'boolean' },
+      'strict-chain': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: node bench/request-cost.mjs [--tool callgrind|cpu] [--requests 2000] [--warmup 3000] [--concurrency 16] [--rounds 1] [--idle-seconds 20] [--no-build] [--no-docs] [--profile (with --tool cpu: V8 CPU profiles of the measured window, docs untouched)] [--build-dir <dir> (compile there, e.g. to compare two builds)] [--only gateway|chain] [--relay-polling (let the outbox relay of identity poll during the measurement)] [--tag <x> (own database, subjects and keys, to run beside another run; set the BENCH_COST_*_PORT variables too)]\n',
+      'usage: node bench/request-cost.mjs [--tool callgrind|cpu] [--requests 2000] [--warmup 3000] [--concurrency 16] [--rounds 1] [--idle-seconds 20] [--no-build] [--no-docs] [--profile (with --tool cpu: V8 CPU profiles of the measured window, docs untouched)] [--build-dir <dir> (compile there, e.g. to compare two builds)] [--only gateway|chain] [--strict-chain (the NATS connection of the chain with noAsyncTraces)] [--relay-polling (let the outbox relay of identity poll during the measurement)] [--tag <x> (own database, subjects and keys, to run beside another run; set the BENCH_COST_*_PORT variables too)]\n',
     );
     process.exit(0);
   }
@@ -497,6 +502,7 @@ if (isMain) {
   if (values['no-build']) o.build = false;
   if (values['no-docs']) o.writeDocs = false;
   if (values['relay-polling']) o.holdRelayLock = false;
+  if (values['strict-chain']) o.strictChain = true;
   if (values.only) {
     if (!VARIANTS[values.only]) throw new Error(`--only must be one of ${Object.keys(VARIANTS).join(', ')}`);
     o.variants = [values.only];

@@ -5,7 +5,8 @@
  * responder does not answer. `GET /health` answers 200.
  *
  * Env: PORT, NATS_URL, BENCH_SUBJECT, BENCH_USER_ID, BENCH_ORG_ID, BENCH_NATS_TIMEOUT_MS (default 3000;
- * request-cost.mjs raises it under valgrind, as it does the gateway's).
+ * request-cost.mjs raises it under valgrind, as it does the gateway's), BENCH_NATS_NO_ASYNC_TRACES=1 (the
+ * connection option `noAsyncTraces`: `request()` then captures no call-site stack, a cheaper chain).
  */
 import Fastify from 'fastify';
 import { connect } from 'nats';
@@ -20,7 +21,11 @@ const subject = required('BENCH_SUBJECT');
 const payload = new TextEncoder().encode(JSON.stringify({ id: required('BENCH_USER_ID'), orgId: required('BENCH_ORG_ID') }));
 const decoder = new TextDecoder();
 const timeout = Number(process.env.BENCH_NATS_TIMEOUT_MS ?? 3000);
-const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'bench-http-server' });
+const nc = await connect({
+  servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  name: 'bench-http-server',
+  noAsyncTraces: process.env.BENCH_NATS_NO_ASYNC_TRACES === '1',
+});
 
 const app = Fastify({ logger: false });
 app.get('/health', async () => ({ status: 'ok' }));
