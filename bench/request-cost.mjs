@@ -60,7 +60,9 @@ export const REQUEST_COST_DEFAULTS = Object.freeze({
   warmup: 3000,
   concurrency: 16,
   rounds: 1,
-  idleSeconds: 20,
+  windows: 3,
+  idleSeconds: 5,
+  idleWindows: 3,
   settleSeconds: 5,
   ports: {
     gateway: Number(process.env.BENCH_COST_GATEWAY_PORT ?? 3130),
@@ -273,103 +275,122 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
 
   async function measureVariant(variant) {
     const names = VARIANTS[variant].processes;
-    log(`${variant}: starting ${names.join(' and ')}${o.tool === 'callgrind' ? ' under callgrind' : ''}`);
+    const callgrind = o.tool === 'callgrind';
+    log(`${variant}: starting ${names.join(' and ')}${callgrind ? ' under callgrind' : ''}`);
     const handles = {};
     for (const name of names) handles[name] = await start(name);
     try {
       const agent = keepAliveAgent(o.concurrency);
       await expectSameUser(urls[variant], headers, seed);
-      if (o.tool === 'callgrind') for (const h of Object.values(handles)) callgrindControl('-i', 'on', h.pid);
+      // warm-up with instrumentation off (valgrind runs ~10× faster so), then a short one with it on
       log(`${variant}: warm-up ${o.warmup} requests at concurrency ${o.concurrency}`);
-      const warm = await driveRequests({ url: urls[variant], headers, total: o.warmup, concurrency: o.concurrency, agent });
-      assertClean(warm, `${variant} warm-up`);
+      assertClean(await driveRequests({ url: urls[variant], headers, total: o.warmup, concurrency: o.concurrency, agent }), `${variant} warm-up`);
+      if (callgrind) {
+        for (const h of Object.values(handles)) callgrindControl('-i', 'on', h.pid);
+        const n = Math.min(o.warmup, 500);
+        assertClean(await driveRequests({ url: urls[variant], headers, total: n, concurrency: o.concurrency, agent }), `${variant} instrumented warm-up`);
+      }
 
       const roles = new Map(Object.values(handles).map((h) => [h.pid, h.name]));
       for (const [pid, app] of await backendPids(ROOT, infraEnv, o.database)) roles.set(pid, BACKEND_GROUPS[app] ?? `postgres (${app})`);
-      log(`${variant}: measuring ${o.requests} requests`);
-      if (o.tool === 'callgrind') for (const h of Object.values(handles)) callgrindControl('-z', null, h.pid);
-      if (o.profile) for (const h of Object.values(handles)) await ipcRequest(h, { type: 'profile-start', intervalUs: 200 });
-      const before = cpuSnapshot();
-      const run = await driveRequests({ url: urls[variant], headers, total: o.requests, concurrency: o.concurrency, agent });
-      const after = cpuSnapshot();
       const profiles = {};
-      if (o.profile) {
-        const dir = path.join(BENCH_DIR, '.profiles');
-        fs.mkdirSync(dir, { recursive: true });
-        for (const [name, h] of Object.entries(handles)) {
-          const file = path.join(dir, `cost-${stamp}-${name}.cpuprofile`);
-          await ipcRequest(h, { type: 'profile-stop', file });
-          const root = name === 'gateway' || name === 'identity' ? path.join(buildDir, name) : ROOT;
-          profiles[name] = { file: path.relative(ROOT, file), ...summarizeCpuProfile(file, { root, top: 30 }) };
-          log(`profile of ${name}: ${path.relative(ROOT, file)}`);
-        }
+      const windows = [];
+      for (let w = 1; w <= o.windows; w++) {
+        log(`${variant}: window ${w}/${o.windows}, ${o.requests} requests`);
+        if (callgrind) for (const h of Object.values(handles)) callgrindControl('-z', null, h.pid);
+        const profiling = o.profile && w === 1;
+        if (profiling) for (const h of Object.values(handles)) await ipcRequest(h, { type: 'profile-start', intervalUs: 200 });
+        const before = cpuSnapshot();
+        const run = await driveRequests({ url: urls[variant], headers, total: o.requests, concurrency: o.concurrency, agent });
+        const after = cpuSnapshot();
+        const counts = callgrind ? Object.fromEntries(Object.entries(handles).map(([name, h]) => [name, callgrindDump(name, h.pid)])) : null;
+        if (profiling) await stopProfiles(handles, profiles, '');
+        assertClean(run, `${variant} window ${w}`);
+        const usage = cpuUsage(before, after, roles);
+        const raw = {};
+        for (const name of names) raw[name] = callgrind ? counts[name] : round((usage.coresByGroup[name] ?? 0) * usage.seconds * 1000, 3);
+        windows.push({ seconds: round(run.seconds, 2), raw, usage });
       }
-      assertClean(run, variant);
-      const usage = cpuUsage(before, after, roles);
-      const counts = o.tool === 'callgrind' ? Object.fromEntries(Object.entries(handles).map(([name, h]) => [name, callgrindDump(name, h.pid)])) : null;
       agent.destroy();
 
-      // background work of the processes alone (timers, pollers), per second: measured after the
-      // run and a pause (so that compilation and GC of the run are over), then subtracted
+      // background work of the processes alone (timers, pollers, consumers), per second: several
+      // idle windows after a pause, the quietest one per process (bursts such as a GC or a periodic
+      // resync land in some windows only)
       await sleep(o.settleSeconds * 1000);
-      const idle = { seconds: 0, perSecond: {} };
-      const idleBefore = cpuSnapshot();
-      if (o.tool === 'callgrind') for (const h of Object.values(handles)) callgrindControl('-z', null, h.pid);
-      if (o.profile) for (const h of Object.values(handles)) await ipcRequest(h, { type: 'profile-start', intervalUs: 200 });
-      await sleep(o.idleSeconds * 1000);
-      if (o.profile) {
-        for (const [name, h] of Object.entries(handles)) {
-          const file = path.join(BENCH_DIR, '.profiles', `cost-${stamp}-${name}-idle.cpuprofile`);
-          await ipcRequest(h, { type: 'profile-stop', file });
-          const root = name === 'gateway' || name === 'identity' ? path.join(buildDir, name) : ROOT;
-          profiles[`${name} (idle)`] = { file: path.relative(ROOT, file), ...summarizeCpuProfile(file, { root, top: 30 }) };
+      const idleWindows = [];
+      for (let w = 1; w <= o.idleWindows; w++) {
+        const idleBefore = cpuSnapshot();
+        if (callgrind) for (const h of Object.values(handles)) callgrindControl('-z', null, h.pid);
+        const profiling = o.profile && w === 1;
+        if (profiling) for (const h of Object.values(handles)) await ipcRequest(h, { type: 'profile-start', intervalUs: 200 });
+        await sleep(o.idleSeconds * 1000);
+        const idleCounts = callgrind ? Object.fromEntries(Object.entries(handles).map(([name, h]) => [name, callgrindDump(name, h.pid)])) : null;
+        if (profiling) await stopProfiles(handles, profiles, '-idle');
+        const idleUsage = cpuUsage(idleBefore, cpuSnapshot(), roles);
+        const perSecond = {};
+        for (const name of names) {
+          perSecond[name] = idleCounts ? Math.round(idleCounts[name] / idleUsage.seconds) : round((idleUsage.coresByGroup[name] ?? 0) * 1000, 3);
         }
+        idleWindows.push({ seconds: idleUsage.seconds, perSecond });
       }
-      const idleCounts = o.tool === 'callgrind' ? Object.fromEntries(Object.entries(handles).map(([name, h]) => [name, callgrindDump(name, h.pid)])) : null;
-      const idleUsage = cpuUsage(idleBefore, cpuSnapshot(), roles);
-      idle.seconds = idleUsage.seconds;
-      for (const name of names) {
-        idle.perSecond[name] = idleCounts ? Math.round(idleCounts[name] / idleUsage.seconds) : round((idleUsage.coresByGroup[name] ?? 0) * 1000, 3);
-      }
-      idle.unit = o.tool === 'callgrind' ? 'instructions per second' : 'CPU ms per second';
+      const idle = {
+        unit: callgrind ? 'instructions per second' : 'CPU ms per second',
+        perSecond: Object.fromEntries(names.map((name) => [name, Math.min(...idleWindows.map((x) => x.perSecond[name]))])),
+        windows: idleWindows,
+      };
 
+      // per request: the least disturbed window (lowest total), minus the background it spanned
+      const total = (x) => names.reduce((sum, name) => sum + x.raw[name], 0);
+      const best = windows.reduce((a, b) => (total(b) < total(a) ? b : a));
       const perRequest = {};
-      const raw = {};
       for (const name of names) {
-        raw[name] = o.tool === 'callgrind' ? counts[name] : round((usage.coresByGroup[name] ?? 0) * usage.seconds * 1000, 3);
-        const background = idle.perSecond[name] * run.seconds;
-        perRequest[name] = o.tool === 'callgrind' ? Math.round((raw[name] - background) / o.requests) : round((raw[name] - background) / o.requests, 4);
+        const net = (best.raw[name] - idle.perSecond[name] * best.seconds) / o.requests;
+        perRequest[name] = callgrind ? Math.round(net) : round(net, 4);
       }
       perRequest.total = names.reduce((sum, name) => sum + perRequest[name], 0);
-      if (o.tool === 'cpu') perRequest.total = round(perRequest.total, 4);
+      if (!callgrind) perRequest.total = round(perRequest.total, 4);
       const cpuMs = {};
       let cpuTotal = 0;
       for (const group of CPU_GROUPS[variant]) {
-        const ms = ((usage.coresByGroup[group] ?? 0) * usage.seconds * 1000) / o.requests;
+        const ms = ((best.usage.coresByGroup[group] ?? 0) * best.usage.seconds * 1000) / o.requests;
         cpuMs[group] = round(ms, 4);
         cpuTotal += ms;
       }
       cpuMs.total = round(cpuTotal, 4);
       log(
-        `${variant}: ${Object.entries(perRequest).map(([k, v]) => `${k} ${v}`).join(', ')} ${o.tool === 'callgrind' ? 'instructions' : 'CPU ms'}/request ` +
-          `(${round(run.seconds, 1)} s, other processes ${usage.otherCores} cores)`,
+        `${variant}: ${Object.entries(perRequest).map(([k, v]) => `${k} ${v}`).join(', ')} ${callgrind ? 'instructions' : 'CPU ms'}/request ` +
+          `(windows raw totals per request: ${windows.map((x) => (callgrind ? Math.round(total(x) / o.requests) : round(total(x) / o.requests, 4))).join(', ')}; other processes ${best.usage.otherCores} cores)`,
       );
       return {
         variant,
         requests: o.requests,
         concurrency: o.concurrency,
-        seconds: round(run.seconds, 2),
+        seconds: best.seconds,
         perRequest,
-        raw: { unit: o.tool === 'callgrind' ? 'instructions' : 'CPU ms', ...raw },
+        raw: { unit: callgrind ? 'instructions' : 'CPU ms', ...best.raw },
+        windows: windows.map(({ seconds, raw }) => ({ seconds, raw, perRequestTotal: callgrind ? Math.round(total({ raw }) / o.requests) : round(total({ raw }) / o.requests, 4) })),
         idle,
-        cpu: { ...usage, msPerRequest: cpuMs },
-        ...(o.profile ? { profiles, note: 'V8 sampling profiler attached during the measured window: costs include its overhead' } : {}),
+        cpu: { ...best.usage, msPerRequest: cpuMs },
+        ...(o.profile ? { profiles, note: 'V8 sampling profiler attached during the first window: its costs include the profiler overhead' } : {}),
       };
     } finally {
       for (const name of [...names].reverse()) await stopProcess(handles[name], 30_000);
     }
   }
 
+  async function stopProfiles(handles, profiles, suffix) {
+    const dir = path.join(BENCH_DIR, '.profiles');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [name, h] of Object.entries(handles)) {
+      const file = path.join(dir, `cost-${stamp}-${name}${suffix}.cpuprofile`);
+      await ipcRequest(h, { type: 'profile-stop', file });
+      const root = name === 'gateway' || name === 'identity' ? path.join(buildDir, name) : ROOT;
+      profiles[`${name}${suffix}`] = { file: path.relative(ROOT, file), ...summarizeCpuProfile(file, { root, top: 30 }) };
+      log(`profile of ${name}${suffix}: ${path.relative(ROOT, file)}`);
+    }
+  }
+
+  let dumpCount = 0;
   function callgrindDump(name, pid) {
     const prefix = `${name}.${pid}.out.`;
     const existing = new Set(fs.readdirSync(workDir).filter((f) => f.startsWith(prefix)));
@@ -378,7 +399,12 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     if (created.length !== 1) throw new Error(`callgrind dump of ${name} (${pid}): expected one new file, found ${created.join(', ') || 'none'}`);
     const file = path.join(workDir, created[0]);
     const summary = /^summary:\s*(\d+)/m.exec(fs.readFileSync(file, 'utf8'));
-    fs.rmSync(file);
+    if (o.keepDumps) {
+      const kept = path.join(BENCH_DIR, '.profiles', `callgrind-${stamp}-${name}-${++dumpCount}.out`);
+      fs.mkdirSync(path.dirname(kept), { recursive: true });
+      fs.renameSync(file, kept);
+      log(`callgrind dump kept: ${path.relative(ROOT, kept)} (callgrind_annotate --inclusive=yes ${path.relative(ROOT, kept)})`);
+    } else fs.rmSync(file);
     if (!summary) throw new Error(`no summary line in ${file}`);
     return Number(summary[1]);
   }
@@ -421,13 +447,16 @@ export function renderDocs(r, resultFile) {
     callgrind
       ? 'Instructions executed per request by each Node process of the two chains, counted by `valgrind --tool=callgrind` ' +
           '(user space only; the kernel time of socket writes, the same number of writes in both chains, is not in it). ' +
-          `After a warm-up of ${fmt(o.warmup)} requests the counters are zeroed, ${fmt(o.requests)} requests are sent ` +
-          `(${o.concurrency} in flight over keep-alive connections, the same \`Authorization\` header to both chains), and the ` +
-          "counters are dumped. Each process's background work (timers, pollers, consumers), counted in a " +
-          `${o.idleSeconds} s idle window of the same run, is subtracted as a rate × the measured window ("net"); "raw" keeps it. ` +
+          `After a warm-up of ${fmt(o.warmup)} requests (instrumentation off, then 500 with it on), ${o.windows ?? 1} windows of ` +
+          `${fmt(o.requests)} requests each are counted (${o.concurrency} in flight over keep-alive connections, the same ` +
+          '`Authorization` header to both chains; counters zeroed and dumped around each window with `callgrind_control`), and ' +
+          "the window with the lowest total is kept. Each process's background work (timers, pollers, Kafka consumers) is " +
+          `counted in ${o.idleWindows ?? 1} idle windows of ${o.idleSeconds} s after the run; the quietest rate × the kept window's ` +
+          'duration is subtracted ("net"); "raw" keeps it. ' +
           'Postgres, nats-server and redis-server are not instrumented (their CPU per request is in the `--tool cpu` section).'
-      : `CPU time (utime + stime from \`/proc\`) per request of each process, for ${fmt(o.requests)} requests after a warm-up of ` +
-          `${fmt(o.warmup)} (${o.concurrency} in flight over keep-alive connections), each process's idle background subtracted. ` +
+      : `CPU time (utime + stime from \`/proc\`) per request of each process: ${o.windows ?? 1} windows of ${fmt(o.requests)} requests ` +
+          `after a warm-up of ${fmt(o.warmup)} (${o.concurrency} in flight over keep-alive connections), the lowest kept, each ` +
+          "process's idle background subtracted. " +
           "CPU time per request still moves with the machine's load; the callgrind section does not.",
     '',
   );
@@ -490,6 +519,7 @@ if (isMain) {
       concurrency: { type: 'string' },
       rounds: { type: 'string' },
       'idle-seconds': { type: 'string' },
+      windows: { type: 'string' },
       'no-build': { type: 'boolean' },
       'no-docs': { type: 'boolean' },
       profile: { type: 'boolean' },
@@ -499,12 +529,13 @@ if (isMain) {
       'relay-polling': { type: 'boolean' },
       'strict-chain': { type: 'boolean' },
       'docs-from': { type: 'string' },
+      'keep-dumps': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: node bench/request-cost.mjs [--tool callgrind|cpu] [--requests 2000] [--warmup 3000] [--concurrency 16] [--rounds 1] [--idle-seconds 20] [--no-build] [--no-docs] [--profile (with --tool cpu: V8 CPU profiles of the measured window, docs untouched)] [--build-dir <dir> (compile there, e.g. to compare two builds)] [--only gateway|chain] [--strict-chain (the NATS connection of the chain with noAsyncTraces)] [--docs-from <result.json> (only rewrite its docs section)] [--relay-polling (let the outbox relay of identity poll during the measurement)] [--tag <x> (own database, subjects and keys, to run beside another run; set the BENCH_COST_*_PORT variables too)]\n',
+      'usage: node bench/request-cost.mjs [--tool callgrind|cpu] [--requests 2000] [--warmup 3000] [--concurrency 16] [--rounds 1] [--windows 3] [--idle-seconds 5] [--no-build] [--no-docs] [--profile (with --tool cpu: V8 CPU profiles of the measured window, docs untouched)] [--build-dir <dir> (compile there, e.g. to compare two builds)] [--only gateway|chain] [--strict-chain (the NATS connection of the chain with noAsyncTraces)] [--docs-from <result.json> (only rewrite its docs section)] [--keep-dumps (callgrind dumps to bench/.profiles, for callgrind_annotate)] [--relay-polling (let the outbox relay of identity poll during the measurement)] [--tag <x> (own database, subjects and keys, to run beside another run; set the BENCH_COST_*_PORT variables too)]\n',
     );
     process.exit(0);
   }
@@ -527,10 +558,12 @@ if (isMain) {
   if (values.concurrency) o.concurrency = int('concurrency', values.concurrency);
   if (values.rounds) o.rounds = int('rounds', values.rounds);
   if (values['idle-seconds']) o.idleSeconds = int('idle-seconds', values['idle-seconds']);
+  if (values.windows) o.windows = int('windows', values.windows);
   if (values['no-build']) o.build = false;
   if (values['no-docs']) o.writeDocs = false;
   if (values['relay-polling']) o.holdRelayLock = false;
   if (values['strict-chain']) o.strictChain = true;
+  if (values['keep-dumps']) o.keepDumps = true;
   if (values.only) {
     if (!VARIANTS[values.only]) throw new Error(`--only must be one of ${Object.keys(VARIANTS).join(', ')}`);
     o.variants = [values.only];
