@@ -197,6 +197,7 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
   };
   const urls = { gateway: `${gatewayBase}/v1/users/me`, chain: `http://127.0.0.1:${o.ports.chain}/v1/users/me` };
 
+  let dumpCount = 0; // callgrind dumps kept (--keep-dumps)
   const runs = [];
   for (let roundNo = 1; roundNo <= o.rounds; roundNo++) {
     for (const variant of o.variants) runs.push({ round: roundNo, ...(await measureVariant(variant)) });
@@ -390,7 +391,6 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     }
   }
 
-  let dumpCount = 0;
   function callgrindDump(name, pid) {
     const prefix = `${name}.${pid}.out.`;
     const existing = new Set(fs.readdirSync(workDir).filter((f) => f.startsWith(prefix)));
