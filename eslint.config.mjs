@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/.nx', 'docs/**', 'coverage/**', 'bench/.build/**', 'bench/results/**'] },
+  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/.nx', 'docs/**', 'coverage/**', 'bench/.build/**', 'bench/*/.build/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

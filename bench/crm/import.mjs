@@ -22,8 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { buildApps, mainOf } from '../lib/build.mjs';
 import { installSignalHandlers, onCleanup, runCleanups } from '../lib/cleanup.mjs';
 import { prepareBenchInfra } from '../lib/infra.mjs';
+import { benchServiceEnv, startServiceChain } from '../lib/service-chain.mjs';
 import { machineInfo } from '../lib/machine.mjs';
-import { startNode, waitHttpOk } from '../lib/processes.mjs';
 import { round } from '../lib/stats.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -96,29 +96,8 @@ async function main() {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-bench-crm-import-logs-'));
   onCleanup('remove logs', () => fs.rmSync(logDir, { recursive: true, force: true }));
   const ports = { gateway: 3160, identity: 3161, crm: 3162 };
-  const baseEnv = {
-    ...process.env,
-    ...infraEnv,
-    NODE_ENV: 'production',
-    IDENTITY_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    NATS_SUBJECT_PREFIX: 'bench-crm-import.',
-    KAFKA_TOPIC_PREFIX: 'bench-crm-import.',
-    REDIS_KEY_PREFIX: 'kh-bench-crm-import:',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_USER_PER_MINUTE: '100000000',
-    RATE_LIMIT_IP_PER_MINUTE: '100000000',
-    RATE_LIMIT_AUTH_PER_MINUTE: '100000000',
-    RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
-    OPENAPI_ENABLED: 'false',
-  };
-  delete baseEnv.NODE_OPTIONS;
-  const identity = startNode('identity', mains.identity, { env: { ...baseEnv, HEALTH_PORT: String(ports.identity) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.identity}/health/ready`, identity);
-  const crm = startNode('crm', mains.crm, { env: { ...baseEnv, HEALTH_PORT: String(ports.crm) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.crm}/health/ready`, crm);
-  const gateway = startNode('gateway', mains.gateway, { env: { ...baseEnv, PORT: String(ports.gateway) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.gateway}/health/ready`, gateway);
-  const base = `http://127.0.0.1:${ports.gateway}`;
+  const baseEnv = benchServiceEnv(infraEnv, 'bench-crm-import');
+  const base = await startServiceChain({ root: ROOT, mains, ports, env: baseEnv, logDir, services: ['crm'] });
 
   const tag = randomBytes(4).toString('hex');
   const password = `bench-${randomBytes(12).toString('base64url')}`;

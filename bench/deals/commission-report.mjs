@@ -23,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { buildApps, mainOf } from '../lib/build.mjs';
 import { installSignalHandlers, onCleanup, runCleanups } from '../lib/cleanup.mjs';
 import { prepareBenchInfra } from '../lib/infra.mjs';
+import { benchServiceEnv, startServiceChain } from '../lib/service-chain.mjs';
 import { machineInfo } from '../lib/machine.mjs';
-import { startNode, waitHttpOk } from '../lib/processes.mjs';
 import { percentile, round } from '../lib/stats.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -76,30 +76,9 @@ async function main() {
   const { env: infraEnv } = await prepareBenchInfra(ROOT, { database: o.database, redisKeyPrefix: 'kh-bench-deals:', log });
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-bench-deals-logs-'));
   onCleanup('remove logs', () => fs.rmSync(logDir, { recursive: true, force: true }));
-  const ports = { gateway: 3130, identity: 3131, deals: 3132 };
-  const baseEnv = {
-    ...process.env,
-    ...infraEnv,
-    NODE_ENV: 'production',
-    IDENTITY_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    NATS_SUBJECT_PREFIX: 'bench-deals.',
-    KAFKA_TOPIC_PREFIX: 'bench-deals.',
-    REDIS_KEY_PREFIX: 'kh-bench-deals:',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_USER_PER_MINUTE: '100000000',
-    RATE_LIMIT_IP_PER_MINUTE: '100000000',
-    RATE_LIMIT_AUTH_PER_MINUTE: '100000000',
-    RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
-    OPENAPI_ENABLED: 'false',
-  };
-  delete baseEnv.NODE_OPTIONS;
-  const identity = startNode('identity', mains.identity, { env: { ...baseEnv, HEALTH_PORT: String(ports.identity) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.identity}/health/ready`, identity);
-  const deals = startNode('deals-commission', mains['deals-commission'], { env: { ...baseEnv, HEALTH_PORT: String(ports.deals) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.deals}/health/ready`, deals);
-  const gateway = startNode('gateway', mains.gateway, { env: { ...baseEnv, PORT: String(ports.gateway) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.gateway}/health/ready`, gateway);
-  const base = `http://127.0.0.1:${ports.gateway}`;
+  const ports = { gateway: 3130, identity: 3131, 'deals-commission': 3132 };
+  const baseEnv = benchServiceEnv(infraEnv, 'bench-deals');
+  const base = await startServiceChain({ root: ROOT, mains, ports, env: baseEnv, logDir, services: ['deals-commission'] });
 
   // Organization, agents, plan and default pipeline through the API.
   const tag = randomBytes(4).toString('hex');

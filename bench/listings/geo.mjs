@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { buildApps, mainOf } from '../lib/build.mjs';
 import { installSignalHandlers, onCleanup, runCleanups } from '../lib/cleanup.mjs';
 import { prepareBenchInfra } from '../lib/infra.mjs';
+import { benchServiceEnv, startServiceChain } from '../lib/service-chain.mjs';
 import { machineInfo } from '../lib/machine.mjs';
-import { startNode, waitHttpOk } from '../lib/processes.mjs';
 import { percentile, round } from '../lib/stats.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -77,30 +77,8 @@ async function main() {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-bench-listings-logs-'));
   onCleanup('remove logs', () => fs.rmSync(logDir, { recursive: true, force: true }));
   const ports = { gateway: 3140, identity: 3141, listings: 3142 };
-  const baseEnv = {
-    ...process.env,
-    ...infraEnv,
-    NODE_ENV: 'production',
-    IDENTITY_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    LISTINGS_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    NATS_SUBJECT_PREFIX: 'bench-listings.',
-    KAFKA_TOPIC_PREFIX: 'bench-listings.',
-    REDIS_KEY_PREFIX: 'kh-bench-listings:',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_USER_PER_MINUTE: '100000000',
-    RATE_LIMIT_IP_PER_MINUTE: '100000000',
-    RATE_LIMIT_AUTH_PER_MINUTE: '100000000',
-    RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
-    OPENAPI_ENABLED: 'false',
-  };
-  delete baseEnv.NODE_OPTIONS;
-  const identity = startNode('identity', mains.identity, { env: { ...baseEnv, HEALTH_PORT: String(ports.identity) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.identity}/health/ready`, identity);
-  const listings = startNode('listings', mains.listings, { env: { ...baseEnv, HEALTH_PORT: String(ports.listings) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.listings}/health/ready`, listings);
-  const gateway = startNode('gateway', mains.gateway, { env: { ...baseEnv, PORT: String(ports.gateway) }, cwd: ROOT, logDir });
-  await waitHttpOk(`http://127.0.0.1:${ports.gateway}/health/ready`, gateway);
-  const base = `http://127.0.0.1:${ports.gateway}`;
+  const baseEnv = benchServiceEnv(infraEnv, 'bench-listings', { LISTINGS_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}` });
+  const base = await startServiceChain({ root: ROOT, mains, ports, env: baseEnv, logDir, services: ['listings'] });
 
   const tag = randomBytes(4).toString('hex');
   const password = `bench-${randomBytes(12).toString('base64url')}`;
