@@ -344,12 +344,17 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
       socketErrors: run.socketErrors,
       command: run.command.replace(/Bearer [A-Za-z0-9._-]+/, 'Bearer <token>'),
       warmup: { seconds: o.warmupSeconds, requestsPerSec: round(warm.requestsPerSec, 1) },
-      cpu: { ...usage, msPerRequest: perRequest(usage, run.requestsPerSec * usage.seconds, VARIANT_GROUPS[variant]) },
+      cpu: {
+        ...usage,
+        msPerRequest: perRequest(usage, run.requestsPerSec * usage.seconds, VARIANT_GROUPS[variant]),
+        syscallsPerRequest: syscallsPerRequest(usage, run.requestsPerSec * usage.seconds, VARIANT_GROUPS[variant]),
+      },
       machineBeforeRun: machineState,
     };
     log(
       `${variant} -c${connections}: ${m.requestsPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ` +
-        `CPU ${m.cpu.msPerRequest.total} ms/request (other processes ${usage.otherCores} cores)`,
+        `CPU ${m.cpu.msPerRequest.total} ms/request (other processes ${usage.otherCores} cores); ` +
+        `syscalls/request ${Object.entries(m.cpu.syscallsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     );
     return m;
   }
@@ -451,6 +456,13 @@ function perRequest(usage, requests, groups) {
     total += ms;
   }
   out.total = round(total, 3);
+  return out;
+}
+
+/** Read + write system calls per request of the variant's processes: fewer means more messages per socket read or write. */
+function syscallsPerRequest(usage, requests, groups) {
+  const out = {};
+  for (const group of groups) if (usage.syscallsByGroup[group] !== undefined) out[group] = round(usage.syscallsByGroup[group] / requests, 2);
   return out;
 }
 

@@ -31,7 +31,17 @@ function readTicks(pid) {
     const fields = stat.slice(close + 2).split(' ');
     // fields[1] is the parent pid: kernel threads are kthreadd (2) and its children
     const kernel = Number(pid) === 2 || fields[1] === '2';
-    return { comm, kernel, ticks: Number(fields[11]) + Number(fields[12]) }; // utime + stime
+    return { comm, kernel, ticks: Number(fields[11]) + Number(fields[12]), syscalls: readSyscalls(pid) }; // utime + stime
+  } catch {
+    return null;
+  }
+}
+
+/** Read and write system calls of a process so far (/proc/<pid>/io `syscr` + `syscw`; root or own processes only), or null. */
+function readSyscalls(pid) {
+  try {
+    const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+    return Number(/syscr: (\d+)/.exec(io)[1]) + Number(/syscw: (\d+)/.exec(io)[1]);
   } catch {
     return null;
   }
@@ -70,13 +80,15 @@ export function cpuUsage(before, after, roles) {
   const groups = {};
   const add = (group, ticks) => (groups[group] = (groups[group] ?? 0) + ticks);
   const otherTop = new Map();
+  const syscalls = {};
   for (const [pid, now] of after.processes) {
     const then = before.processes.get(pid);
-    const delta = now.ticks - (then && then.comm === now.comm ? then.ticks : 0);
+    const same = then && then.comm === now.comm;
+    const role = roles.get(pid) ?? (INFRA.has(now.comm) ? INFRA_LABEL[now.comm] : null);
+    if (role && now.syscalls !== null) syscalls[role] = (syscalls[role] ?? 0) + now.syscalls - (same ? (then.syscalls ?? 0) : 0);
+    const delta = now.ticks - (same ? then.ticks : 0);
     if (delta <= 0) continue;
-    const role = roles.get(pid);
     if (role) add(role, delta);
-    else if (INFRA.has(now.comm)) add(INFRA_LABEL[now.comm], delta);
     else if (now.kernel) add('kernel threads', delta);
     else {
       add('other processes', delta);
@@ -94,6 +106,8 @@ export function cpuUsage(before, after, roles) {
     coresByGroup: Object.fromEntries(Object.entries(groups).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, cores(v)])),
     otherProcessesTop: [...otherTop].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([comm, t]) => ({ comm, cores: cores(t) })),
     otherCores: cores(groups['other processes'] ?? 0),
+    // read + write system calls (sockets included) of the benchmark's processes and the shared infrastructure
+    syscallsByGroup: syscalls,
   };
 }
 

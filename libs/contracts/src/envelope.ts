@@ -22,8 +22,12 @@ export interface Actor {
   role: string;
   /** Teams the user belongs to (or manages). */
   teamIds: string[];
-  /** Permissions as `resource:action:scope`, scope one of `own | team | org`. */
-  permissions: string[];
+  /**
+   * Permissions as `resource:action:scope`, scope one of `own | team | org`. Read-only: services
+   * receive lists shared between requests (over NATS they travel as a compact code, see
+   * `encodePermissions` and docs/adr/0024).
+   */
+  permissions: readonly string[];
   /** Client IP and user agent as seen by the gateway (for audit). */
   ip?: string;
   userAgent?: string;
@@ -33,7 +37,8 @@ export interface Actor {
 
 /**
  * The envelope of every NATS request. `traceparent` follows W3C Trace Context
- * (`00-<trace-id>-<span-id>-<flags>`).
+ * (`00-<trace-id>-<span-id>-<flags>`). On the wire it is this JSON with the actor's permissions as
+ * their code (`requestEnvelopeJson` / `parseRequestEnvelope` of the messaging library).
  */
 export interface RequestEnvelope<TData = unknown> {
   actor: Actor | null;

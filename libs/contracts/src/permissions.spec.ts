@@ -1,4 +1,4 @@
-import { parsePermission } from './permissions';
+import { decodePermissions, encodePermissions, parsePermission, PERMISSION_SCOPES, PERMISSION_WIRE_ORDER } from './permissions';
 
 describe('parsePermission', () => {
   it.each([
@@ -40,5 +40,57 @@ describe('parsePermission', () => {
     ['a trailing separator after the scope', 'users:read:org:'],
   ])('returns null when given %s (wrong arity)', (_label, permission) => {
     expect(parsePermission(permission)).toBeNull();
+  });
+});
+
+describe('permission wire code', () => {
+  // The wire order is a contract between builds of the gateway and the services: this list may
+  // only grow at its end (a pair that leaves the catalogue keeps its place).
+  const WIRE_ORDER_AT_2026_11_21 = [
+    'users:read', 'users:write', 'agents:read', 'agents:write', 'teams:read', 'teams:write', 'roles:read', 'roles:write',
+    'organizations:read', 'organizations:write', 'api-keys:read', 'api-keys:write', 'mailbox:read', 'contacts:read',
+    'contacts:write', 'contacts:export', 'contacts:erase', 'leads:write', 'assignment-rules:read', 'assignment-rules:write',
+    'tasks:read', 'tasks:write', 'companies:read', 'companies:write', 'listings:read', 'listings:write', 'listings:import',
+    'transactions:read', 'transactions:write', 'commission-plans:read', 'commission-plans:write', 'reports:read',
+    'invoices:read', 'invoices:write', 'audit:read',
+  ];
+
+  it('keeps the wire order of earlier builds (new pairs only at the end)', () => {
+    expect(PERMISSION_WIRE_ORDER.slice(0, WIRE_ORDER_AT_2026_11_21.length)).toEqual(WIRE_ORDER_AT_2026_11_21);
+  });
+
+  it('writes one digit per pair, the sum of own 1, team 2, org 4, without trailing zeros', () => {
+    expect(encodePermissions(['users:write:team', 'users:read:org', 'users:read:own', 'agents:read:own'])).toBe('521');
+    expect(encodePermissions(['teams:read:org'])).toBe('00004');
+    expect(encodePermissions([])).toBe('');
+  });
+
+  it('decodes to the same set of permissions, for every subset of scopes of every pair', () => {
+    const all = PERMISSION_WIRE_ORDER.flatMap((key) => PERMISSION_SCOPES.map((scope) => `${key}:${scope}`));
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 500; i++) {
+      const chosen = all.filter(() => random() < (i % 10) / 10);
+      const withDuplicates = [...chosen, ...chosen.slice(0, 3)].reverse();
+      const decoded = decodePermissions(encodePermissions(withDuplicates)!);
+      expect(new Set(decoded)).toEqual(new Set(chosen));
+      expect(decoded).toHaveLength(chosen.length);
+    }
+  });
+
+  it.each([
+    ['a pair outside the catalogue', ['users:read:org', 'widgets:read:org']],
+    ['an unknown scope', ['users:read:all']],
+    ['no scope', ['users:read']],
+    ['a prototype property as scope', ['users:read:constructor']],
+    ['no separator', ['users']],
+  ])('refuses to encode %s (the sender keeps the list)', (_label, permissions) => {
+    expect(encodePermissions(permissions)).toBeNull();
+  });
+
+  it('ignores positions past this build’s catalogue and rejects characters other than 0-7', () => {
+    expect(decodePermissions(`4${'0'.repeat(PERMISSION_WIRE_ORDER.length - 1)}7`)).toEqual(['users:read:org']);
+    expect(() => decodePermissions('48')).toThrow('Malformed permission code at position 1');
+    expect(() => decodePermissions('4a')).toThrow('position 1');
   });
 });

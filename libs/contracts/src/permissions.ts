@@ -59,3 +59,57 @@ export function parsePermission(
   if (!(PERMISSION_SCOPES as readonly string[]).includes(scope)) return null;
   return { resource, action, scope: scope as PermissionScope };
 }
+
+/**
+ * Pairs in wire order: the catalogue's declaration order. `encodePermissions` gives each pair one
+ * position, so **new pairs are appended at the end of the catalogue, and none is reordered or
+ * removed** (a retired pair keeps its place); `permissions.spec.ts` pins the order.
+ */
+export const PERMISSION_WIRE_ORDER = Object.keys(PERMISSION_CATALOGUE) as PermissionKey[];
+
+const SCOPE_BIT: Record<PermissionScope, number> = { own: 1, team: 2, org: 4 };
+const WIRE_POSITION = new Map<string, number>(PERMISSION_WIRE_ORDER.map((key, index) => [key, index]));
+
+/**
+ * Compact form of a permission list for the request envelope (docs/adr/0024): one digit per pair
+ * of `PERMISSION_WIRE_ORDER`, the sum of the scopes held (`own` 1, `team` 2, `org` 4, so `0`–`7`),
+ * trailing zeros dropped: a role holding all 35 pairs at `org` is 35 digits `4` (37 bytes of JSON)
+ * instead of about 700. Duplicates collapse; order is not kept.
+ *
+ * @returns the code, or null when a permission is malformed or not in the catalogue (the caller
+ *   then sends the list as it is, so that nothing is dropped).
+ */
+export function encodePermissions(permissions: readonly string[]): string | null {
+  const digits: number[] = [];
+  for (const permission of permissions) {
+    const cut = permission.lastIndexOf(':');
+    const position = WIRE_POSITION.get(permission.slice(0, cut));
+    const bit = cut > 0 && Object.hasOwn(SCOPE_BIT, permission.slice(cut + 1)) ? SCOPE_BIT[permission.slice(cut + 1) as PermissionScope] : 0;
+    if (position === undefined || bit === 0) return null;
+    while (digits.length <= position) digits.push(0);
+    digits[position] |= bit;
+  }
+  return digits.join('');
+}
+
+/**
+ * The permissions an `encodePermissions` code stands for, `resource:action:scope` in wire order
+ * (scopes of a pair `own`, `team`, `org`). Positions past the end of this build's catalogue (a
+ * sender with a newer catalogue) are ignored: no code here could check them.
+ *
+ * @throws Error when the code holds a character other than `0`–`7`.
+ */
+export function decodePermissions(code: string): string[] {
+  const permissions: string[] = [];
+  const known = Math.min(code.length, PERMISSION_WIRE_ORDER.length);
+  for (let position = 0; position < code.length; position++) {
+    const digit = code.charCodeAt(position) - 48;
+    if (digit < 0 || digit > 7) throw new Error(`Malformed permission code at position ${position}`);
+    if (position >= known || digit === 0) continue;
+    const key = PERMISSION_WIRE_ORDER[position];
+    if (digit & 1) permissions.push(`${key}:own`);
+    if (digit & 2) permissions.push(`${key}:team`);
+    if (digit & 4) permissions.push(`${key}:org`);
+  }
+  return permissions;
+}

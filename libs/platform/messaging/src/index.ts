@@ -2,6 +2,7 @@ export * from './errors/domain.exception';
 export * from './errors/problem-details';
 export * from './nats/nats.constant';
 export * from './nats/rpc-handler.decorator';
+export * from './nats/request-envelope.codec';
 export * from './nats/rpc-client.service';
 export * from './nats/rpc-server.service';
 export * from './nats/nats.module';

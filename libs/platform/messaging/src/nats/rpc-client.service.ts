@@ -10,6 +10,7 @@ import {
 } from 'nats';
 import { RPC_HEADERS, type RequestEnvelope, type RpcReply } from '@keyhouse/contracts';
 import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
+import { requestEnvelopeJson } from './request-envelope.codec';
 import { NATS_CONNECTION, NATS_OPTIONS, type NatsModuleOptions } from './nats.constant';
 
 export interface RpcRequestOptions {
@@ -58,24 +59,11 @@ export class RpcClient {
     envelope: RequestEnvelope<TData>,
     options: RpcRequestOptions = {},
   ): Promise<TResponse> {
-    return this.requestJson<TResponse>(subject, JSON.stringify(envelope), envelope, options);
-  }
-
-  /**
-   * `request` for a caller that serialized the `RequestEnvelope` itself (`json`, e.g. with parts
-   * it caches across requests); `meta` gives its request id and trace context for the NATS headers.
-   */
-  async requestJson<TResponse>(
-    subject: string,
-    json: string,
-    meta: { requestId: string; traceparent?: string },
-    options: RpcRequestOptions = {},
-  ): Promise<TResponse> {
     const timeout = options.timeoutMs ?? this.options.requestTimeoutMs;
-    const payload = encoder.encode(json);
+    const payload = encoder.encode(requestEnvelopeJson(envelope));
     const headers = natsHeaders();
-    headers.set(RPC_HEADERS.requestId, meta.requestId);
-    if (meta.traceparent) headers.set(RPC_HEADERS.traceparent, meta.traceparent);
+    headers.set(RPC_HEADERS.requestId, envelope.requestId);
+    if (envelope.traceparent) headers.set(RPC_HEADERS.traceparent, envelope.traceparent);
     let attempt = 0;
     for (;;) {
       try {

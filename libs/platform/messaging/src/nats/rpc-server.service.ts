@@ -4,6 +4,7 @@ import type { Msg, NatsConnection, Subscription } from 'nats';
 import type { RequestEnvelope, RpcReply } from '@keyhouse/contracts';
 import { runWithRequestContext } from '@keyhouse/platform/observability';
 import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
+import { parseRequestEnvelope } from './request-envelope.codec';
 import { NATS_CONNECTION, NATS_OPTIONS, RPC_HANDLER_METADATA, type NatsModuleOptions } from './nats.constant';
 
 type Handler = (envelope: RequestEnvelope) => unknown;
@@ -74,7 +75,7 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     let reply: RpcReply;
     let envelope: RequestEnvelope | undefined;
     try {
-      const request = JSON.parse(decoder.decode(message.data)) as RequestEnvelope;
+      const request = parseRequestEnvelope(decoder.decode(message.data));
       envelope = request;
       const data = await runWithRequestContext(
         { requestId: request.requestId, traceparent: request.traceparent },
