@@ -1,4 +1,5 @@
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
+import { encodePermissions } from '@keyhouse/contracts';
 import { AccessTokenVerifier, InvalidAccessTokenError } from './access-token.verifier';
 import { RevocationList } from './revocation-list';
 
@@ -101,6 +102,15 @@ describe('AccessTokenVerifier', () => {
         ip: '203.0.113.7',
         userAgent: 'jest',
       });
+    });
+
+    it('reads permissions sent as their code (as identity signs them) or as a list', async () => {
+      const { verifier } = verifierWith();
+      const code = encodePermissions(['users:read:org', 'contacts:read:team', 'contacts:read:own'])!;
+      const fromCode = await verifier.verify(await signToken({ claims: { perms: code } }));
+      expect([...fromCode.permissions].sort()).toEqual(['contacts:read:own', 'contacts:read:team', 'users:read:org']);
+      const fromList = await verifier.verify(await signToken({ claims: { perms: ['leads:write:org'] } }));
+      expect(fromList.permissions).toEqual(['leads:write:org']);
     });
 
     it('returns no teams when the token has no teams claim', async () => {
@@ -273,7 +283,9 @@ describe('AccessTokenVerifier', () => {
       it.each([
         ['no org', { org: undefined }],
         ['a numeric role', { role: 3 }],
-        ['permissions that are not a list', { perms: 'users:read:org' }],
+        ['permissions that are neither a list nor a code', { perms: 'users:read:org' }],
+        ['permissions that are a list of numbers', { perms: [1, 2] }],
+        ['no permissions', { perms: undefined }],
       ])('rejects the token when it has %s', async (_label, claims) => {
         const { verifier } = verifierWith();
         await expectRejected(verifier, await signToken({ claims }));

@@ -5,7 +5,7 @@ import {
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
-import type { Actor } from '@keyhouse/contracts';
+import { decodePermissions, type Actor } from '@keyhouse/contracts';
 import {
   ACCESS_TOKEN_ALGORITHM,
   ACCESS_TOKEN_AUDIENCE,
@@ -84,7 +84,7 @@ export class AccessTokenVerifier {
       orgId: claims.org,
       role: claims.role,
       teamIds: Array.isArray(claims.teams) ? claims.teams : [],
-      permissions: claims.perms,
+      permissions: entry.permissions,
       sessionId: claims.sid,
       ip: client.ip,
       userAgent: client.userAgent,
@@ -114,11 +114,10 @@ export class AccessTokenVerifier {
       if (error instanceof joseErrors.JOSEError) throw new InvalidAccessTokenError(error.code);
       throw error;
     }
-    if (typeof claims.org !== 'string' || typeof claims.role !== 'string' || !Array.isArray(claims.perms)) {
-      throw new InvalidAccessTokenError('missing claims');
-    }
+    if (typeof claims.org !== 'string' || typeof claims.role !== 'string') throw new InvalidAccessTokenError('missing claims');
+    const permissions = permissionsOf(claims.perms);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
-    const entry: VerifiedToken = { claims, actor: null };
+    const entry: VerifiedToken = { claims, permissions, actor: null };
     this.verified.set(token, entry);
     return entry;
   }
@@ -146,7 +145,22 @@ export class AccessTokenVerifier {
 
 interface VerifiedToken {
   claims: AccessTokenClaims;
+  /** `perms` as a list, decoded once per token. */
+  permissions: readonly string[];
   actor: Actor | null;
+}
+
+/** The `perms` claim as a list: decoded from its code, or the list of strings it is; otherwise invalid. */
+function permissionsOf(perms: unknown): readonly string[] {
+  if (typeof perms === 'string') {
+    try {
+      return Object.freeze(decodePermissions(perms));
+    } catch {
+      throw new InvalidAccessTokenError('malformed permissions');
+    }
+  }
+  if (Array.isArray(perms) && perms.every((permission) => typeof permission === 'string')) return Object.freeze([...perms] as string[]);
+  throw new InvalidAccessTokenError('missing claims');
 }
 
 function readKid(token: string): string | undefined {

@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, ACCESS_TOKEN_TTL_SECONDS, ACCESS_TOKEN_TYPE, SecretCipher } from '@keyhouse/platform/auth';
-import type { JwksResponse } from '@keyhouse/contracts';
+import { encodePermissions, type JwksResponse } from '@keyhouse/contracts';
 
 export const SECRET_CIPHER = Symbol('SECRET_CIPHER');
 
@@ -86,7 +86,7 @@ export class SigningKeyService implements OnModuleInit {
       org: input.orgId,
       role: input.role,
       teams: input.teamIds,
-      perms: input.permissions,
+      perms: encodePermissions(input.permissions) ?? input.permissions,
       sid: input.sessionId,
       iat_ms: now,
     })
