@@ -35,7 +35,7 @@ export const READ_PATH_DEFAULTS = Object.freeze({
   prefix: 'bench.',
   redisKeyPrefix: 'kh-bench:',
   connections: [16, 64],
-  rounds: 3,
+  rounds: 5,
   threads: 2,
   durationSeconds: 20,
   warmupSeconds: 5,
@@ -170,18 +170,31 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
     BENCH_ORG_ID: seed.orgId,
   };
   delete chainEnv.NODE_OPTIONS;
-  const responder = startNode('responder', path.join(BENCH_DIR, 'hand-written-chain', 'responder.mjs'), { env: chainEnv, cwd: ROOT, logDir });
-  const httpServer = startNode('http-server', path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'), { env: chainEnv, cwd: ROOT, logDir });
-  roles.set(responder.pid, 'responder');
-  roles.set(httpServer.pid, 'http-server');
   const chainUrl = `http://127.0.0.1:${o.ports.chain}/v1/users/me`;
-  await waitHttpOk(chainUrl, httpServer);
+  const startChain = async () => {
+    const responder = startNode('responder', path.join(BENCH_DIR, 'hand-written-chain', 'responder.mjs'), { env: chainEnv, cwd: ROOT, logDir });
+    const httpServer = startNode('http-server', path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'), { env: chainEnv, cwd: ROOT, logDir });
+    roles.set(responder.pid, 'responder');
+    roles.set(httpServer.pid, 'http-server');
+    await waitHttpOk(chainUrl, httpServer);
+    return { responder, httpServer };
+  };
+  let chain = await startChain();
   await expectSameUser(chainUrl, {}, seed);
 
   // 5. measurements: per round and concurrency the three variants back to back (never at the
   //    same time), so that a change in background load hits all three alike
+  // Every round after the first starts both chains' processes afresh: the cost per request of a
+  // process moves by several percent from one process to the next (JIT and heap layout), and a
+  // median over rounds should sample that, not keep one draw for the whole run.
   const runs = [];
   for (let round = 1; round <= o.rounds; round++) {
+    if (round > 1) {
+      log(`round ${round}: restarting gateway, identity and the hand-written chain`);
+      for (const handle of [apps.gateway, apps.identity, chain.httpServer, chain.responder]) await stopProcess(handle);
+      apps = await startApps(false);
+      chain = await startChain();
+    }
     for (const c of o.connections) {
       await refreshToken();
       runs.push({ round, ...(await measureHttp({ variant: 'gateway', url: gatewayUrl, headers: bearer(), connections: c })) });
@@ -189,8 +202,8 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
       runs.push({ round, ...(await measurePg(c)) });
     }
   }
-  await stopProcess(httpServer);
-  await stopProcess(responder);
+  await stopProcess(chain.httpServer);
+  await stopProcess(chain.responder);
 
   let profiles = null;
   if (o.profile) {
@@ -541,7 +554,7 @@ export function renderDocs(r, resultFile) {
       `${o.durationSeconds} s run after a ${o.warmupSeconds} s warm-up at the same concurrency` +
       (o.rounds > 1
         ? `. The whole sequence ran ${o.rounds} times (rounds): the table shows each variant's median round, the ratios are ` +
-          'the median of the per-round ratios (each round\'s variants ran under the same background load), with their range.'
+          'the median of the per-round ratios (each round\'s variants ran under the same background load, in processes started afresh for the round), with their range.'
         : '.'),
     '',
   );

@@ -383,7 +383,9 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     const dir = path.join(BENCH_DIR, '.profiles');
     fs.mkdirSync(dir, { recursive: true });
     for (const [name, h] of Object.entries(handles)) {
-      const file = path.join(dir, `cost-${stamp}-${name}${suffix}.cpuprofile`);
+      // one file per round: cost-<stamp>-<name>[-idle].cpuprofile, then …-2, -3
+      let file = path.join(dir, `cost-${stamp}-${name}${suffix}.cpuprofile`);
+      for (let n = 2; fs.existsSync(file); n++) file = path.join(dir, `cost-${stamp}-${name}${suffix}-${n}.cpuprofile`);
       await ipcRequest(h, { type: 'profile-stop', file });
       const root = name === 'gateway' || name === 'identity' ? path.join(buildDir, name) : ROOT;
       profiles[`${name}${suffix}`] = { file: path.relative(ROOT, file), ...summarizeCpuProfile(file, { root, top: 30 }) };

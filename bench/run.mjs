@@ -22,7 +22,7 @@ const USAGE = `usage: npm run bench -- [options]
   --duration <s>         measured seconds per variant (default 20)
   --warmup <s>           warm-up seconds before each measurement (default 5)
   --connections <list>   wrk connections / pg loops, comma-separated (default 16,64)
-  --rounds <n>           repeat the measurements; figures are the median round (default 3)
+  --rounds <n>           repeat the measurements; figures are the median round (default 5; each round in processes started afresh)
   --threads <n>          wrk threads (default 2)
   --profile              also take V8 CPU profiles of gateway and identity under load
   --no-build             reuse bench/.build instead of compiling the apps again

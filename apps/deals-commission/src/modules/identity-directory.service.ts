@@ -8,6 +8,7 @@ import {
   type UserView,
 } from '@keyhouse/contracts';
 import { RpcClient } from '@keyhouse/platform/messaging';
+import { requestLogFields } from '@keyhouse/platform/observability';
 
 /**
  * What the deals service asks identity, always on the caller's own envelope (so identity applies
@@ -36,7 +37,7 @@ export class IdentityDirectory {
         cursor = result.nextCursor;
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'Could not read user names from identity');
+      this.logger.warn({ ...requestLogFields(envelope), err: error }, 'Could not read user names from identity');
     }
     return names;
   }
@@ -46,7 +47,7 @@ export class IdentityDirectory {
     try {
       return await this.rpc.request<OrganizationView>(IdentityOrganizationSubjects.getCurrent, { ...envelope, data: {} });
     } catch (error) {
-      this.logger.warn({ err: error }, 'Could not read the organization from identity');
+      this.logger.warn({ ...requestLogFields(envelope), err: error }, 'Could not read the organization from identity');
       return null;
     }
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram } from 'prom-client';
-import { nextTraceparent, traceIdOf } from '@keyhouse/platform/observability';
+import { nextTraceparent, requestLogFields } from '@keyhouse/platform/observability';
 import { newId } from '@keyhouse/util';
 import type { GatewayRequest } from './gateway-request';
 
@@ -25,10 +25,9 @@ const duration = new Histogram({
  * one access-log line and Prometheus metrics per request.
  *
  * The ids live on the request object, and the gateway's log lines about a request (this access
- * log, the problem-details filter's error log) write them from there: the gateway does not run
- * requests inside `runWithRequestContext`, because AsyncLocalStorage on Node 20 puts a hook on
- * every promise of the request (about 3 % of the gateway's CPU per request; ADR 0023). Services
- * keep it, where handlers log deep in their code without the envelope at hand.
+ * log, the problem-details filter's error log) write them from there with `requestLogFields`: no
+ * AsyncLocalStorage holds them, because on Node 20 it puts a hook on every promise of every
+ * request (ADR 0023, docs/adr/0025).
  */
 export function registerHttpHooks(fastify: FastifyInstance, logger: Logger): void {
   fastify.addHook('onRequest', (rawRequest, reply, done) => {
@@ -49,8 +48,7 @@ export function registerHttpHooks(fastify: FastifyInstance, logger: Logger): voi
     if (logger.isLevelEnabled('info')) {
       logger.info(
         {
-          requestId: request.requestId,
-          traceId: traceIdOf(request.traceparent),
+          ...requestLogFields(request),
           method: request.method,
           route,
           status: reply.statusCode,

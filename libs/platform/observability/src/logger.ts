@@ -1,10 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
-import { currentRequestContext, traceIdOf } from './request-context';
-
 /**
- * JSON logger (pino) for a service. Every line carries `service`, and inside a request the
- * `requestId` and `traceId`. Credentials are redacted wherever they appear in logged objects.
+ * JSON logger (pino) for a service. Every line carries `service`; a line about a request adds
+ * its `requestId` and `traceId` itself (`requestLogFields`, docs/adr/0025). Credentials are
+ * redacted wherever they appear in logged objects.
  */
 export function createLogger(service: string, level = 'info'): Logger {
   return pino({
@@ -28,12 +27,6 @@ export function createLogger(service: string, level = 'info'): Logger {
         'req.headers["x-api-key"]',
       ],
       censor: '[redacted]',
-    },
-    mixin() {
-      const context = currentRequestContext();
-      if (!context) return {};
-      const traceId = traceIdOf(context.traceparent);
-      return traceId ? { requestId: context.requestId, traceId } : { requestId: context.requestId };
     },
   });
 }

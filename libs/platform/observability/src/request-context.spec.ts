@@ -1,5 +1,4 @@
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import { currentRequestContext, nextTraceparent, runWithRequestContext, traceIdOf } from './request-context';
+import { nextTraceparent, requestLogFields, traceIdOf } from './request-context';
 
 /** W3C Trace Context version-00 traceparent: version-traceid-parentid-flags, lower-case hex. */
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -84,48 +83,14 @@ describe('traceIdOf', () => {
   });
 });
 
-describe('runWithRequestContext', () => {
-  it('returns the result of the function when called', () => {
-    expect(runWithRequestContext({ requestId: 'r' }, () => 42)).toBe(42);
+describe('requestLogFields', () => {
+  it('gives the request id and the trace id of a valid traceparent', () => {
+    expect(requestLogFields({ requestId: 'req-1', traceparent: W3C_EXAMPLE })).toEqual({ requestId: 'req-1', traceId: W3C_TRACE_ID });
   });
 
-  it('makes the context visible inside the function and after an await', async () => {
-    const context = { requestId: 'req-1', traceparent: W3C_EXAMPLE };
-    const seen = await runWithRequestContext(context, async () => {
-      const before = currentRequestContext();
-      await Promise.resolve();
-      await nextMacrotask();
-      return [before, currentRequestContext()];
-    });
-    expect(seen).toEqual([context, context]);
-  });
-
-  it('keeps concurrent requests apart when their awaits interleave', async () => {
-    const handle = (requestId: string, waits: number) =>
-      runWithRequestContext({ requestId }, async () => {
-        const ids: Array<string | undefined> = [];
-        for (let i = 0; i < waits; i++) {
-          await nextMacrotask();
-          ids.push(currentRequestContext()?.requestId);
-        }
-        return ids;
-      });
-    const [a, b] = await Promise.all([handle('req-a', 5), handle('req-b', 7)]);
-    expect(a).toEqual(Array(5).fill('req-a'));
-    expect(b).toEqual(Array(7).fill('req-b'));
-  });
-
-  it('restores the outer context when a nested context ends', () => {
-    runWithRequestContext({ requestId: 'outer' }, () => {
-      runWithRequestContext({ requestId: 'inner' }, () => expect(currentRequestContext()?.requestId).toBe('inner'));
-      expect(currentRequestContext()?.requestId).toBe('outer');
-    });
-  });
-});
-
-describe('currentRequestContext', () => {
-  it('returns undefined when called outside any request', () => {
-    expect(currentRequestContext()).toBeUndefined();
+  it('gives the request id alone without a valid trace context', () => {
+    expect(requestLogFields({ requestId: 'req-2' })).toEqual({ requestId: 'req-2' });
+    expect(requestLogFields({ requestId: 'req-3', traceparent: 'garbage' })).toEqual({ requestId: 'req-3' });
   });
 });
 

@@ -1,20 +1,20 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomFillSync } from 'node:crypto';
 
-/** Correlation ids of the request being handled, read by the logger on every line. */
+/** Correlation ids of a request: the gateway's request object and every NATS envelope carry them. */
 export interface RequestContext {
   requestId: string;
   traceparent?: string;
 }
 
-const storage = new AsyncLocalStorage<RequestContext>();
-
-export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
-  return storage.run(context, fn);
-}
-
-export function currentRequestContext(): RequestContext | undefined {
-  return storage.getStore();
+/**
+ * The fields a log line about a request carries: `requestId`, and `traceId` when the trace
+ * context is valid. No AsyncLocalStorage holds them (docs/adr/0025): a line written while
+ * handling a request takes them from the request or envelope at hand,
+ * `logger.warn({ ...requestLogFields(envelope), fileId }, '…')`.
+ */
+export function requestLogFields(context: RequestContext): { requestId: string; traceId?: string } {
+  const traceId = traceIdOf(context.traceparent);
+  return traceId ? { requestId: context.requestId, traceId } : { requestId: context.requestId };
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

@@ -15,6 +15,7 @@ import {
   type TransactionFileDownloadUrl,
 } from '@keyhouse/contracts';
 import { DomainException } from '@keyhouse/platform/messaging';
+import { requestLogFields } from '@keyhouse/platform/observability';
 import { newId } from '@keyhouse/util';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
 import { DealsErrorCode } from '../../deals-commission.exception';
@@ -215,7 +216,7 @@ export class FilesService {
       return file;
     });
     this.events.flush();
-    await this.storage.delete(file.storage_key).catch((error: unknown) => this.logger.warn({ err: error, fileId: file.id }, 'Could not remove deleted file bytes'));
+    await this.storage.delete(file.storage_key).catch((error: unknown) => this.logger.warn({ ...requestLogFields(envelope), err: error, fileId: file.id }, 'Could not remove deleted file bytes'));
   }
 
   /** Uploads never completed within an hour are dropped (bytes and row); run by the schedule job. */

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorKind, RpcErrorBody } from '@keyhouse/contracts';
-import { traceIdOf } from '@keyhouse/platform/observability';
+import { requestLogFields } from '@keyhouse/platform/observability';
 import { DomainException, PlatformErrorCode } from './domain.exception';
 import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
 
@@ -55,9 +55,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         message: frameworkMessage(exception, status),
       };
     }
-    // the ids come from the request: the gateway runs requests without AsyncLocalStorage (ADR 0023)
+    // the ids come from the request: no AsyncLocalStorage holds them (docs/adr/0025)
     this.logger.error(
-      { err: exception, url: request.url, method: request.method, requestId: request.requestId, traceId: traceIdOf(request.traceparent) },
+      { err: exception, url: request.url, method: request.method, ...(request.requestId ? requestLogFields({ requestId: request.requestId, traceparent: request.traceparent }) : {}) },
       `Unhandled error: ${(exception as Error)?.message ?? String(exception)}`,
     );
     return { kind: 'internal', code: PlatformErrorCode.Internal, message: 'An unexpected error occurred' };

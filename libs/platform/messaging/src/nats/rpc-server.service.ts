@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import type { RequestEnvelope, RpcReply } from '@keyhouse/contracts';
-import { runWithRequestContext } from '@keyhouse/platform/observability';
+import { requestLogFields } from '@keyhouse/platform/observability';
 import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
 import { parseRequestEnvelope } from './request-envelope.codec';
 import { NATS_CONNECTION, NATS_OPTIONS, RPC_HANDLER_METADATA, type NatsModuleOptions } from './nats.constant';
@@ -77,17 +77,14 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       const request = parseRequestEnvelope(decoder.decode(message.data));
       envelope = request;
-      const data = await runWithRequestContext(
-        { requestId: request.requestId, traceparent: request.traceparent },
-        () => handler(request),
-      );
+      const data = await handler(request);
       reply = { ok: true, data: data === undefined ? null : data };
     } catch (error) {
       if (error instanceof DomainException) {
         reply = { ok: false, error: error.toBody() };
       } else {
         this.logger.error(
-          { err: error, subject, requestId: envelope?.requestId },
+          { err: error, subject, ...(envelope ? requestLogFields(envelope) : {}) },
           `Unhandled error in ${subject}: ${(error as Error)?.message}`,
         );
         reply = {
