@@ -54,6 +54,14 @@ export class RpcClient {
     @Inject(NATS_OPTIONS) private readonly options: NatsModuleOptions,
   ) {}
 
+  /**
+   * Sends `envelope` to `subject` (with the configured prefix) in its wire form
+   * (`requestEnvelopeJson`: the actor's permissions as their code, docs/adr/0024) and the request
+   * id and trace context as NATS headers; resolves with the reply's `data`.
+   *
+   * @throws DomainException: the service's own error as it sent it; `unavailable` (503) when no
+   *   service answers the subject or the connection is closed; `timeout` (504) after `timeoutMs`.
+   */
   async request<TResponse, TData = unknown>(
     subject: string,
     envelope: RequestEnvelope<TData>,
