@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApps, mainOf } from './lib/build.mjs';
 import { onCleanup } from './lib/cleanup.mjs';
+import { benchServiceEnv } from './lib/service-chain.mjs';
 import { cpuSnapshot, cpuUsage, waitForQuiet } from './lib/cpu.mjs';
 import { summarizeCpuProfile } from './lib/cpuprofile.mjs';
 import { writeDocSection } from './lib/docs.mjs';
@@ -111,26 +112,14 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   const versions = await infraVersions(ROOT, infraEnv);
   const dbUrl = `postgres://keyhouse_identity@${infraEnv.PGHOST}:${infraEnv.PGPORT}/${o.database}`;
   const pgOptions = '-c search_path=identity,public';
-  const limits = '100000000';
-  const appEnv = {
-    ...process.env,
-    ...infraEnv,
-    NODE_ENV: 'production',
-    IDENTITY_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+  const appEnv = benchServiceEnv(infraEnv, 'bench', {
     IDENTITY_DATABASE_URL: dbUrl,
     NATS_SUBJECT_PREFIX: o.prefix,
     KAFKA_TOPIC_PREFIX: o.prefix,
     REDIS_KEY_PREFIX: o.redisKeyPrefix,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_USER_PER_MINUTE: limits,
-    RATE_LIMIT_IP_PER_MINUTE: limits,
-    RATE_LIMIT_AUTH_PER_MINUTE: limits,
-    RATE_LIMIT_PUBLIC_PER_MINUTE: limits,
-    OPENAPI_ENABLED: 'false',
     HEALTH_PORT: String(o.ports.identity),
     PORT: String(o.ports.gateway),
-  };
-  delete appEnv.NODE_OPTIONS;
+  });
 
   const roles = new Map([[process.pid, 'bench runner']]);
 

@@ -29,7 +29,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApps, mainOf } from './lib/build.mjs';
 import { installSignalHandlers, onCleanup, runCleanups } from './lib/cleanup.mjs';
+import { benchServiceEnv } from './lib/service-chain.mjs';
 import { cpuSnapshot, cpuUsage } from './lib/cpu.mjs';
 import { summarizeCpuProfile } from './lib/cpuprofile.mjs';
 import { writeDocSection } from './lib/docs.mjs';
@@ -121,28 +121,16 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
   const { env: infraEnv } = await prepareBenchInfra(ROOT, { database: o.database, redisKeyPrefix: o.redisKeyPrefix, log });
   const versions = await infraVersions(ROOT, infraEnv);
   const dbUrl = `postgres://keyhouse_identity@${infraEnv.PGHOST}:${infraEnv.PGPORT}/${o.database}`;
-  const limits = '100000000';
-  const appEnv = {
-    ...process.env,
-    ...infraEnv,
-    NODE_ENV: 'production',
-    IDENTITY_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+  const appEnv = benchServiceEnv(infraEnv, 'bench', {
     IDENTITY_DATABASE_URL: dbUrl,
     NATS_SUBJECT_PREFIX: o.prefix,
     KAFKA_TOPIC_PREFIX: o.prefix,
     REDIS_KEY_PREFIX: o.redisKeyPrefix,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_USER_PER_MINUTE: limits,
-    RATE_LIMIT_IP_PER_MINUTE: limits,
-    RATE_LIMIT_AUTH_PER_MINUTE: limits,
-    RATE_LIMIT_PUBLIC_PER_MINUTE: limits,
-    OPENAPI_ENABLED: 'false',
     HEALTH_PORT: String(o.ports.identity),
     PORT: String(o.ports.gateway),
     // under valgrind a request takes ~50× longer: keep the gateway from answering 504
     NATS_REQUEST_TIMEOUT_MS: '60000',
-  };
-  delete appEnv.NODE_OPTIONS;
+  });
   const gatewayBase = `http://127.0.0.1:${o.ports.gateway}`;
 
   // 1. the user: registered through the real (native) services, which then stop; its token stays
