@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CRM_EVENTS_TOPIC, CrmContactEventTypes, DealsEventTypes, type CloudEvent, type DealsContactErasedData } from '@keyhouse/contracts';
-import { createKafka, EventConsumer, Inbox, type EventContext } from '@keyhouse/platform/messaging';
+import { createKafka, EventConsumer, eventContextOf, Inbox } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
 import { DealsEvents } from '../deals-events.service';
@@ -153,23 +153,7 @@ export class DealsContactErasureConsumer implements OnApplicationBootstrap, OnAp
       invoiceIds: invoiceRows.map((row) => row.id).sort(),
       activityEntries,
     };
-    await this.events.emitInContext(manager, erasureContext(event), DealsEventTypes.contactErased, contactId, orgId, summary);
+    await this.events.emitInContext(manager, eventContextOf(event), DealsEventTypes.contactErased, contactId, orgId, summary);
     return summary;
   }
-}
-
-/** The events of an erasure carry the actor of the crm erasure (the admin who asked for it). */
-function erasureContext(event: CloudEvent): EventContext {
-  return {
-    actor: {
-      type: event.actortype ?? 'system',
-      userId: event.actorid,
-      orgId: event.orgid,
-      role: event.actorrole ?? 'system',
-      teamIds: [],
-      permissions: [],
-    },
-    requestId: event.requestid ?? `event:${event.id}`,
-    traceparent: event.traceparent,
-  };
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CRM_EVENTS_TOPIC, CrmContactEventTypes, IdentityEventTypes, type CloudEvent, type Revocation, type UserErasedData } from '@keyhouse/contracts';
-import { createKafka, EventConsumer, Inbox, type EventContext } from '@keyhouse/platform/messaging';
+import { createKafka, EventConsumer, eventContextOf, Inbox } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
 import { RevocationService } from '../auth/revocation.service';
@@ -91,7 +91,7 @@ export class ContactErasureConsumer implements OnApplicationBootstrap, OnApplica
       [event.orgid, contactId],
     )) as Array<{ id: string; email: string; status: string }>;
     const revocations: Revocation[] = [];
-    const context = erasureContext(event);
+    const context = eventContextOf(event);
     for (const user of users) {
       const email = erasedEmail(user.id);
       await manager.query(
@@ -117,20 +117,4 @@ export class ContactErasureConsumer implements OnApplicationBootstrap, OnApplica
     }
     return revocations;
   }
-}
-
-/** The events of an erasure carry the actor of the crm erasure (the admin who asked for it). */
-function erasureContext(event: CloudEvent): EventContext {
-  return {
-    actor: {
-      type: event.actortype ?? 'system',
-      userId: event.actorid,
-      orgId: event.orgid,
-      role: event.actorrole ?? 'system',
-      teamIds: [],
-      permissions: [],
-    },
-    requestId: event.requestid ?? `event:${event.id}`,
-    traceparent: event.traceparent,
-  };
 }

@@ -22,6 +22,26 @@ export interface EventContext {
 }
 
 /**
+ * The context of events a consumer emits in reaction to `event`: the same actor (as far as the
+ * CloudEvent names it, without teams or permissions), its request id (or `event:<id>` when it
+ * had none) and trace context, so that the reaction is attributed to whoever caused the cause.
+ */
+export function eventContextOf(event: CloudEvent): EventContext {
+  return {
+    actor: {
+      type: event.actortype ?? 'system',
+      userId: event.actorid,
+      orgId: event.orgid,
+      role: event.actorrole ?? 'system',
+      teamIds: [],
+      permissions: [],
+    },
+    requestId: event.requestid ?? `event:${event.id}`,
+    traceparent: event.traceparent,
+  };
+}
+
+/**
  * Writes domain events to the service's `outbox_event` table inside the caller's transaction
  * (pass the transaction's `EntityManager`), so the event exists if and only if the change commits.
  * The relay publishes it later; nothing here talks to Kafka.
