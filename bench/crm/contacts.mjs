@@ -28,6 +28,7 @@ import { prepareBenchInfra } from '../lib/infra.mjs';
 import { benchServiceEnv, startServiceChain } from '../lib/service-chain.mjs';
 import { machineInfo } from '../lib/machine.mjs';
 import { percentile, round } from '../lib/stats.mjs';
+import { apiClient, ok } from '../lib/api.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..', '..');
@@ -45,21 +46,8 @@ function options(argv) {
   return o;
 }
 
-async function api(base, method, route, body, token) {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(120_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const api = apiClient({ timeoutMs: 120_000 });
 
-function ok(response, what, expected = [200, 201]) {
-  if (!expected.includes(response.status)) throw new Error(`${what}: HTTP ${response.status} ${JSON.stringify(response.body).slice(0, 500)}`);
-  return response.body;
-}
 
 async function timed(fn) {
   const started = process.hrtime.bigint();

@@ -25,6 +25,7 @@ import { prepareBenchInfra } from '../lib/infra.mjs';
 import { benchServiceEnv, startServiceChain } from '../lib/service-chain.mjs';
 import { machineInfo } from '../lib/machine.mjs';
 import { round } from '../lib/stats.mjs';
+import { apiClient, ok } from '../lib/api.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..', '..');
@@ -41,21 +42,8 @@ function options(argv) {
   return o;
 }
 
-async function api(base, method, route, body, token, contentType = 'application/json') {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : body,
-    signal: AbortSignal.timeout(1_800_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const api = apiClient({ timeoutMs: 1_800_000 });
 
-function ok(response, what, expected = [200, 201]) {
-  if (!expected.includes(response.status)) throw new Error(`${what}: HTTP ${response.status} ${JSON.stringify(response.body).slice(0, 500)}`);
-  return response.body;
-}
 
 /** A pronounceable name from `n` (base-16 syllables), so that rows' names are far apart in trigram similarity. */
 function syllables(n, count) {

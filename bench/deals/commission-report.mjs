@@ -26,6 +26,7 @@ import { prepareBenchInfra } from '../lib/infra.mjs';
 import { benchServiceEnv, startServiceChain } from '../lib/service-chain.mjs';
 import { machineInfo } from '../lib/machine.mjs';
 import { percentile, round } from '../lib/stats.mjs';
+import { apiClient, ok } from '../lib/api.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..', '..');
@@ -43,27 +44,8 @@ function options(argv) {
   return o;
 }
 
-async function api(base, method, route, body, token) {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await response.text();
-  let parsed = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // a file download
-  }
-  return { status: response.status, body: parsed, bytes: Buffer.byteLength(text) };
-}
+const api = apiClient({ timeoutMs: 60_000 });
 
-function ok(response, what) {
-  if (response.status >= 300) throw new Error(`${what}: HTTP ${response.status} ${JSON.stringify(response.body).slice(0, 500)}`);
-  return response.body;
-}
 
 async function main() {
   installSignalHandlers();

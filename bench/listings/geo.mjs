@@ -24,6 +24,7 @@ import { prepareBenchInfra } from '../lib/infra.mjs';
 import { benchServiceEnv, startServiceChain } from '../lib/service-chain.mjs';
 import { machineInfo } from '../lib/machine.mjs';
 import { percentile, round } from '../lib/stats.mjs';
+import { apiClient, ok } from '../lib/api.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..', '..');
@@ -42,21 +43,8 @@ function options(argv) {
   return o;
 }
 
-async function api(base, method, route, body, token, contentType = 'application/json') {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : body,
-    signal: AbortSignal.timeout(300_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null, bytes: Buffer.byteLength(text) };
-}
+const api = apiClient({ timeoutMs: 300_000 });
 
-function ok(response, what) {
-  if (response.status >= 300) throw new Error(`${what}: HTTP ${response.status} ${JSON.stringify(response.body).slice(0, 500)}`);
-  return response.body;
-}
 
 async function timed(fn) {
   const started = process.hrtime.bigint();
