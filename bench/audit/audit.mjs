@@ -17,17 +17,15 @@
  * Own database, Kafka mock broker and Redis prefix (bench/lib/infra.mjs), removed at the end.
  * Writes bench/results/audit-<UTC>.json.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { buildApps, mainOf } from '../lib/build.mjs';
-import { installSignalHandlers, onCleanup, runCleanups } from '../lib/cleanup.mjs';
-import { prepareBenchInfra } from '../lib/infra.mjs';
+import { installSignalHandlers, runCleanups } from '../lib/cleanup.mjs';
 import { machineInfo } from '../lib/machine.mjs';
-import { startNode, stopProcess, waitHttpOk } from '../lib/processes.mjs';
+import { stopProcess } from '../lib/processes.mjs';
+import { auditVerifier, BUILD_DIR, startAuditBench } from './audit-service.mjs';
 import { round } from '../lib/stats.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -52,14 +50,6 @@ function uuidv7Like(n) {
   // Time-ordered enough for a bench row id; real rows use uuid v7 from @keyhouse/util.
   const hex = n.toString(16).padStart(12, '0');
   return `01900000-${hex.slice(0, 4)}-7${hex.slice(4, 7)}-8${hex.slice(7, 10)}-${hex.slice(10).padStart(12, '0')}`;
-}
-
-/** The runtime URL with the schema owner as user (local trust authentication). */
-function ownerUrl(runtimeUrl) {
-  const url = new URL(runtimeUrl);
-  url.username = 'keyhouse_audit_owner';
-  url.password = '';
-  return url.toString();
 }
 
 async function count(pool, orgId) {
@@ -171,46 +161,15 @@ async function generate(o, pool, buildDir) {
 async function main() {
   installSignalHandlers();
   const o = options(process.argv.slice(2));
-  const buildDir = path.join(BENCH_DIR, '.build');
-  const main = mainOf(buildDir, 'audit');
-  if (o.build || !fs.existsSync(main)) buildApps(ROOT, ['audit'], buildDir, log);
-
-  const { env: infraEnv } = await prepareBenchInfra(ROOT, { database: o.database, redisKeyPrefix: 'kh-bench-audit:', log });
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-bench-audit-logs-'));
-  onCleanup('remove logs', () => fs.rmSync(logDir, { recursive: true, force: true }));
-  const env = {
-    ...process.env,
-    ...infraEnv,
-    NODE_ENV: 'production',
-    NATS_SUBJECT_PREFIX: PREFIX,
-    KAFKA_TOPIC_PREFIX: PREFIX,
-    REDIS_KEY_PREFIX: 'kh-bench-audit:',
-    LOG_LEVEL: 'warn',
-    HEALTH_PORT: '3185',
-    AUDIT_CHECKPOINT_EVERY_MS: '3600000',
-    // production mode wants the owner's URL explicitly (docs/adr/0020)
-    AUDIT_MIGRATION_DATABASE_URL: ownerUrl(infraEnv.AUDIT_DATABASE_URL),
-    // and a signing key of its own (the development key is refused in production)
-    AUDIT_CHECKPOINT_SIGNING_KEY: `bench:${randomBytes(32).toString('base64')}`,
-    AUDIT_ARCHIVE_DIR: path.join(logDir, 'archive'),
-    AUDIT_INGEST_BATCH: o.perEvent ? 'false' : 'true',
-  };
-  delete env.NODE_OPTIONS;
-  const audit = startNode('audit', main, { env, cwd: ROOT, logDir });
-  onCleanup('stop audit', () => stopProcess(audit));
-  await waitHttpOk('http://127.0.0.1:3185/health/ready', audit);
-
-  const pg = require('pg');
-  const pool = new pg.Pool({
-    host: infraEnv.PGHOST,
-    port: Number(infraEnv.PGPORT),
-    user: process.env.PGUSER ?? 'postgres',
-    password: process.env.PGPASSWORD,
+  const { infraEnv, audit, pool } = await startAuditBench({
+    name: 'bench-audit',
+    prefix: PREFIX,
+    healthPort: 3185,
     database: o.database,
-    max: 4,
-    options: '-c search_path=audit',
+    build: o.build,
+    extraEnv: { AUDIT_INGEST_BATCH: o.perEvent ? 'false' : 'true' },
+    log,
   });
-  onCleanup('close pool', () => pool.end());
 
   log(`ingest: ${o.events} events → crm.events → audit`);
   const ingestResult = await ingest(o, infraEnv, pool);
@@ -226,11 +185,9 @@ async function main() {
     return;
   }
   log(`verify: generating ${o.entries} chained entries`);
-  const generated = await generate(o, pool, buildDir);
+  const generated = await generate(o, pool, BUILD_DIR);
   log(`generated in ${generated.generateMs} ms (hashing ${generated.hashMs} ms)`);
-  const { AuditVerifyService } = require(path.join(buildDir, 'audit', 'apps', 'audit', 'src', 'modules', 'logs', 'audit-verify.service.js'));
-  const dataSource = { query: async (sql, params) => (await pool.query(sql, params)).rows };
-  const verifier = new AuditVerifyService(dataSource);
+  const verifier = auditVerifier(pool);
   const runs = [];
   for (let run = 0; run < 2; run += 1) {
     const t = Date.now();

@@ -15,17 +15,15 @@
  * Own database, Kafka mock broker and Redis prefix (bench/lib/infra.mjs), removed at the end.
  * Writes bench/results/audit-concurrency-<UTC>.json.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { buildApps, mainOf } from '../lib/build.mjs';
-import { installSignalHandlers, onCleanup, runCleanups } from '../lib/cleanup.mjs';
-import { prepareBenchInfra } from '../lib/infra.mjs';
+import { installSignalHandlers, runCleanups } from '../lib/cleanup.mjs';
 import { machineInfo } from '../lib/machine.mjs';
-import { startNode, stopProcess, waitHttpOk } from '../lib/processes.mjs';
+import { stopProcess } from '../lib/processes.mjs';
+import { auditVerifier, startAuditBench } from './audit-service.mjs';
 import { round } from '../lib/stats.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -45,13 +43,6 @@ function options(argv) {
     else throw new Error(`unknown option ${arg}`);
   }
   return o;
-}
-
-function ownerUrl(runtimeUrl) {
-  const url = new URL(runtimeUrl);
-  url.username = 'keyhouse_audit_owner';
-  url.password = '';
-  return url.toString();
 }
 
 function event(orgId, producer, i) {
@@ -75,43 +66,14 @@ function event(orgId, producer, i) {
 async function main() {
   installSignalHandlers();
   const o = options(process.argv.slice(2));
-  const buildDir = path.join(BENCH_DIR, '.build');
-  const main = mainOf(buildDir, 'audit');
-  if (o.build || !fs.existsSync(main)) buildApps(ROOT, ['audit'], buildDir, log);
-
-  const { env: infraEnv } = await prepareBenchInfra(ROOT, { database: o.database, redisKeyPrefix: 'kh-bench-auditc:', log });
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-bench-auditc-logs-'));
-  onCleanup('remove logs', () => fs.rmSync(logDir, { recursive: true, force: true }));
-  const env = {
-    ...process.env,
-    ...infraEnv,
-    NODE_ENV: 'production',
-    NATS_SUBJECT_PREFIX: PREFIX,
-    KAFKA_TOPIC_PREFIX: PREFIX,
-    REDIS_KEY_PREFIX: 'kh-bench-auditc:',
-    LOG_LEVEL: 'warn',
-    HEALTH_PORT: '3186',
-    AUDIT_CHECKPOINT_EVERY_MS: '3600000',
-    AUDIT_MIGRATION_DATABASE_URL: ownerUrl(infraEnv.AUDIT_DATABASE_URL),
-    AUDIT_CHECKPOINT_SIGNING_KEY: `bench:${randomBytes(32).toString('base64')}`,
-    AUDIT_ARCHIVE_DIR: path.join(logDir, 'archive'),
-  };
-  delete env.NODE_OPTIONS;
-  const audit = startNode('audit', main, { env, cwd: ROOT, logDir });
-  onCleanup('stop audit', () => stopProcess(audit));
-  await waitHttpOk('http://127.0.0.1:3186/health/ready', audit);
-
-  const pg = require('pg');
-  const pool = new pg.Pool({
-    host: infraEnv.PGHOST,
-    port: Number(infraEnv.PGPORT),
-    user: process.env.PGUSER ?? 'postgres',
-    password: process.env.PGPASSWORD,
+  const { infraEnv, audit, pool } = await startAuditBench({
+    name: 'bench-auditc',
+    prefix: PREFIX,
+    healthPort: 3186,
     database: o.database,
-    max: 4,
-    options: '-c search_path=audit',
+    build: o.build,
+    log,
   });
-  onCleanup('close pool', () => pool.end());
 
   const { Kafka, logLevel } = require('kafkajs');
   const kafka = new Kafka({ clientId: 'audit-concurrency-bench', brokers: infraEnv.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
@@ -174,8 +136,7 @@ async function main() {
   log(`recorded ${total} in ${totalMs} ms (${round((total / totalMs) * 1000, 0)} entries/s)`);
   await stopProcess(audit);
 
-  const { AuditVerifyService } = require(path.join(buildDir, 'audit', 'apps', 'audit', 'src', 'modules', 'logs', 'audit-verify.service.js'));
-  const verifier = new AuditVerifyService({ query: async (sql, params) => (await pool.query(sql, params)).rows });
+  const verifier = auditVerifier(pool);
   const ids = batches.flat().map((e) => e.id);
   const chains = [];
   for (const orgId of orgIds) {
