@@ -59,7 +59,7 @@ async function generateOpenApi() {
 
 /**
  * Loads a TypeScript module of libs/contracts (relative imports only) by transpiling it on the
- * fly, without a build: the catalogue and the `*EventTypes` constants it imports.
+ * fly, without a build: the catalogue and the `*Event` definitions it imports.
  */
 function requireTypeScript(file) {
   const ts = require('typescript');

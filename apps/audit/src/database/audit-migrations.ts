@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
 import { runMigrationsLocked, serviceDataSourceOptions } from '@keyhouse/platform/database';
+import { PLATFORM_MIGRATIONS } from '@keyhouse/platform/messaging';
 import { auditMigrationUrl, auditRuntimeRole, type AuditConfig } from '../config/audit.config';
 import { InitialAuditSchema1763769600003 } from './migrations/1763769600003-initial-audit-schema';
 import { SignedAuditCheckpoints1763769600004 } from './migrations/1763769600004-signed-audit-checkpoints';
 
 /** Every migration of the audit schema, in order. */
-export const AUDIT_MIGRATIONS = [InitialAuditSchema1763769600003, SignedAuditCheckpoints1763769600004];
+export const AUDIT_MIGRATIONS = [InitialAuditSchema1763769600003, SignedAuditCheckpoints1763769600004, ...PLATFORM_MIGRATIONS];
 
 /**
  * What the runtime role may do on each table (docs/adr/0020). Anything not listed is revoked;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { DealsEventType, RequestEnvelope } from '@keyhouse/contracts';
+import type { RequestEnvelope } from '@keyhouse/contracts';
 import { OutboxRelay, OutboxService, type EventContext } from '@keyhouse/platform/messaging';
 
 /**
@@ -14,12 +14,12 @@ export class DealsEvents {
     private readonly relay: OutboxRelay,
   ) {}
 
-  async emit(manager: EntityManager, envelope: RequestEnvelope, type: DealsEventType, subject: string, orgId: string, data: object): Promise<void> {
+  async emit(manager: EntityManager, envelope: RequestEnvelope, type: string, subject: string, orgId: string, data: object): Promise<void> {
     await this.outbox.publish(manager, [{ type, subject, orgId, data }], contextOf(envelope));
   }
 
   /** As `emit`, with an event context of its own (consumers: the actor and request of the event they apply). */
-  async emitInContext(manager: EntityManager, context: EventContext, type: DealsEventType, subject: string, orgId: string, data: object): Promise<void> {
+  async emitInContext(manager: EntityManager, context: EventContext, type: string, subject: string, orgId: string, data: object): Promise<void> {
     await this.outbox.publish(manager, [{ type, subject, orgId, data }], context);
   }
 

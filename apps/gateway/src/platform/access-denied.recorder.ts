@@ -6,7 +6,7 @@ import { Counter, Gauge } from 'prom-client';
 import {
   AUDIT_GATEWAY_EVENTS_TOPIC,
   AUDIT_NIL_ORG,
-  AuditEventTypes,
+  AuditEvent,
   eventSchemaUrn,
   type AuditAccessRefusedData,
   type CloudEvent,
@@ -83,7 +83,7 @@ export class AccessDeniedRecorder implements OnModuleInit, OnApplicationShutdown
     const actor = request.actor;
     const route = request.routeOptions?.url ?? 'unmatched';
     const agent = request.headers['user-agent'];
-    const type = status === 403 ? AuditEventTypes.accessDenied : AuditEventTypes.authenticationFailed;
+    const type = status === 403 ? AuditEvent.accessDenied.type : AuditEvent.authenticationFailed.type;
     const event: CloudEvent<AuditAccessRefusedData> = {
       specversion: '1.0',
       id: newId(),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { RequestEnvelope } from '@keyhouse/contracts';
+import type { RequestEnvelope, RpcContract } from '@keyhouse/contracts';
 import { RpcClient, type RpcRequestOptions } from '@keyhouse/platform/messaging';
 import type { GatewayRequest } from './gateway-request';
 
@@ -12,21 +12,25 @@ import type { GatewayRequest } from './gateway-request';
 export class GatewayRpc {
   constructor(private readonly client: RpcClient) {}
 
-  call<TResponse, TData = unknown>(
-    subject: string,
+  /** One NATS request for `request`: its reply, typed by the contract (see `RpcClient.request` for the errors). */
+  call<TRequest, TResponse>(
+    contract: RpcContract<TRequest, TResponse>,
     request: GatewayRequest,
-    data: TData,
+    data: TRequest,
     options?: RpcRequestOptions,
-  ): Promise<TResponse> {
+  ): Promise<TResponse>;
+  /** @deprecated a bare subject string: use the contract (`defineRpc`). */
+  call<TResponse, TData = unknown>(subject: string, request: GatewayRequest, data: TData, options?: RpcRequestOptions): Promise<TResponse>;
+  call<TResponse>(target: string | RpcContract<unknown, TResponse>, request: GatewayRequest, data: unknown, options?: RpcRequestOptions): Promise<TResponse> {
     const idempotencyKey = request.headers['idempotency-key'];
-    const envelope: RequestEnvelope<TData> = {
+    const envelope: RequestEnvelope<unknown> = {
       actor: request.actor ?? null,
       requestId: request.requestId,
       traceparent: request.traceparent,
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
       data,
     };
-    return this.client.request<TResponse, TData>(subject, envelope, options);
+    return typeof target === 'string' ? this.client.request<TResponse>(target, envelope, options) : this.client.request(target, envelope, options);
   }
 
   /** Client address and agent as the gateway sees them (for identity's audit fields). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Actor, IdentityEventType, RequestEnvelope } from '@keyhouse/contracts';
+import type { Actor, RequestEnvelope } from '@keyhouse/contracts';
 import { OutboxRelay, OutboxService, type EventContext } from '@keyhouse/platform/messaging';
 
 /**
@@ -17,7 +17,7 @@ export class IdentityEvents {
   async emit(
     manager: EntityManager,
     context: EventContext,
-    type: IdentityEventType,
+    type: string,
     subject: string,
     orgId: string,
     data: object,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { ListingsEventType, RequestEnvelope } from '@keyhouse/contracts';
+import type { RequestEnvelope } from '@keyhouse/contracts';
 import { OutboxRelay, OutboxService, type DomainEventInput, type EventContext } from '@keyhouse/platform/messaging';
 
 /** Largest number of events written by one INSERT (6 parameters each, Postgres allows 65 535). */
@@ -17,12 +17,12 @@ export class ListingsEvents {
     private readonly relay: OutboxRelay,
   ) {}
 
-  async emit(manager: EntityManager, context: EventContext, type: ListingsEventType, subject: string, orgId: string, data: object): Promise<void> {
+  async emit(manager: EntityManager, context: EventContext, type: string, subject: string, orgId: string, data: object): Promise<void> {
     await this.outbox.publish(manager, [{ type, subject, orgId, data }], context);
   }
 
   /** Many events in few INSERTs (bulk import, MLS pages). */
-  async emitMany(manager: EntityManager, context: EventContext, events: Array<DomainEventInput & { type: ListingsEventType }>): Promise<void> {
+  async emitMany(manager: EntityManager, context: EventContext, events: Array<DomainEventInput & { type: string }>): Promise<void> {
     for (let i = 0; i < events.length; i += EVENTS_PER_INSERT) {
       await this.outbox.publish(manager, events.slice(i, i + EVENTS_PER_INSERT), context);
     }

@@ -1,29 +1,32 @@
 import * as contracts from '../index';
 import { EventCatalogue, EventTopicCatalogue } from './event-catalogue';
+import type { EventDefinition } from './event-definition';
 
-/** Every `*EventTypes` constants object exported from `@keyhouse/contracts`, by export name. */
-function eventTypeObjects(): Array<[string, Record<string, unknown>]> {
+/** Every `*Event` object of event definitions (`defineEvent`) exported from `@keyhouse/contracts`, by export name. */
+function eventTypeObjects(): Array<[string, Record<string, EventDefinition>]> {
   return Object.entries(contracts as Record<string, unknown>)
-    .filter(([name, value]) => name.endsWith('EventTypes') && typeof value === 'object' && value !== null)
-    .map(([name, value]) => [name, value as Record<string, unknown>]);
+    .filter(([name, value]) => name.endsWith('Event') && typeof value === 'object' && value !== null)
+    .map(([name, value]) => [name, value as Record<string, EventDefinition>]);
 }
 
 describe('EventCatalogue', () => {
-  const declared = eventTypeObjects().flatMap(([objectName, object]) => Object.entries(object).map(([key, type]) => ({ where: `${objectName}.${key}`, type })));
+  const declared = eventTypeObjects().flatMap(([objectName, object]) =>
+    Object.entries(object).map(([key, definition]) => ({ where: `${objectName}.${key}`, type: definition?.type })),
+  );
 
   it('finds the constants objects of every service', () => {
     // Guards the discovery itself: if it found nothing, the completeness checks below would pass vacuously.
     expect(eventTypeObjects().map(([name]) => name)).toEqual(
-      expect.arrayContaining(['IdentityEventTypes', 'CrmContactEventTypes', 'CrmTaskEventTypes', 'ListingsEventTypes', 'DealsEventTypes', 'AuditEventTypes']),
+      expect.arrayContaining(['IdentityEvent', 'CrmContactEvent', 'CrmTaskEvent', 'ListingsEvent', 'DealsEvent', 'AuditEvent']),
     );
   });
 
-  it('has an entry for every event type of every *EventTypes object', () => {
+  it('has an entry for every event type of every *Event object', () => {
     const missing = declared.filter(({ type }) => typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(EventCatalogue, type)).map(({ where, type }) => `${where} = ${String(type)}`);
     expect(missing).toEqual([]);
   });
 
-  it('has no entry for a type that no *EventTypes object declares', () => {
+  it('has no entry for a type that no *Event object declares', () => {
     const known = new Set(declared.map(({ type }) => type));
     expect(Object.keys(EventCatalogue).filter((type) => !known.has(type))).toEqual([]);
   });

@@ -3,9 +3,10 @@ import { APP_FILTER } from '@nestjs/core';
 import type { NatsConnection } from 'nats';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { DatabaseModule } from '@keyhouse/platform/database';
-import { NATS_CONNECTION, NatsModule, OutboxModule, OutboxRelay, ProblemDetailsFilter } from '@keyhouse/platform/messaging';
+import { EventHandlerRegistry, NATS_CONNECTION, NatsModule, OutboxModule, OutboxRelay, PLATFORM_MIGRATIONS, ProblemDetailsFilter } from '@keyhouse/platform/messaging';
 import { HealthModule, MetricsController, type HealthCheckDefinition } from '@keyhouse/platform/observability';
 import { FailedJobsHttpController, OPS_TOKEN, QueueModule, RedisHealthIndicator } from '@keyhouse/platform/queue';
+import { ParkedOutboxHttpController } from './parked-outbox.http.controller';
 import type { PlatformConfig } from './service-env';
 
 /** What a back-end service hands to `ServiceCoreModule.forRoot`. */
@@ -26,7 +27,7 @@ export interface ServiceCoreOptions {
  * data source on its own schema (migrations at start, under an advisory lock), the NATS connection
  * with RPC client and responders (subject prefix, queue group = service name), the transactional
  * outbox and its relay to Kafka, Bull on Redis, `/health/live` + `/health/ready` (postgres, nats,
- * redis, outbox relay), `/metrics`, the operators' failed-jobs view behind `OPS_TOKEN`, and the
+ * redis, outbox relay, event consumers), `/metrics`, the operators' failed-jobs view behind `OPS_TOKEN`, and the
  * problem-details filter. The data source, NATS, outbox and Bull's root are global; a service
  * registers its own queues with `QueueModule.registerQueues(...)`.
  */
@@ -47,7 +48,7 @@ export class ServiceCoreModule {
           url: options.database.url,
           schema: options.database.schema,
           entities: [],
-          migrations: options.database.migrations,
+          migrations: [...options.database.migrations, ...PLATFORM_MIGRATIONS],
         }),
         NatsModule.forRoot({
           serviceName,
@@ -64,8 +65,8 @@ export class ServiceCoreModule {
         }),
         QueueModule.forRoot({ redisUrl: platform.REDIS_URL, prefix: `${platform.REDIS_KEY_PREFIX}bull` }),
         HealthModule.forRoot({
-          inject: [DataSource, NATS_CONNECTION, OutboxRelay, RedisHealthIndicator, ...(extra?.inject ?? [])],
-          useFactory: (dataSource: DataSource, nats: NatsConnection, relay: OutboxRelay, redis: RedisHealthIndicator, ...deps: never[]) => [
+          inject: [DataSource, NATS_CONNECTION, OutboxRelay, EventHandlerRegistry, RedisHealthIndicator, ...(extra?.inject ?? [])],
+          useFactory: (dataSource: DataSource, nats: NatsConnection, relay: OutboxRelay, consumers: EventHandlerRegistry, redis: RedisHealthIndicator, ...deps: never[]) => [
             {
               name: 'postgres',
               probe: async () => {
@@ -83,11 +84,12 @@ export class ServiceCoreModule {
                 return { healthy: ageMs < 60_000, details: { lastPollAgeMs: ageMs } };
               },
             },
+            { name: 'event-consumers', liveness: true, probe: async () => consumers.liveness() },
             ...(extra ? extra.useFactory(...deps) : []),
           ],
         }),
       ],
-      controllers: [MetricsController, FailedJobsHttpController],
+      controllers: [MetricsController, FailedJobsHttpController, ParkedOutboxHttpController],
       providers,
       exports: [OPS_TOKEN],
     };

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AuditEventTypes } from '@keyhouse/contracts';
+import { AuditEvent } from '@keyhouse/contracts';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { AUDIT_CONFIG, type AuditConfig } from '../../config/audit.config';
@@ -140,7 +140,7 @@ export class AuditArchiveJob implements OnApplicationBootstrap {
       await this.ledger.append(manager, {
         orgId,
         eventId: newId(),
-        action: AuditEventTypes.logArchived,
+        action: AuditEvent.logArchived.type,
         actor: { type: 'system', id: null, role: null },
         target: { model: 'archive', id: archiveId },
         occurredAt: isoMillis(new Date()),

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AUDIT_GATEWAY_EVENTS_TOPIC, IdentityEventTypes, type CloudEvent } from '@keyhouse/contracts';
+import { AUDIT_GATEWAY_EVENTS_TOPIC, IdentityEvent, type CloudEvent } from '@keyhouse/contracts';
 import { createKafka, EventConsumer } from '@keyhouse/platform/messaging';
 import { AUDIT_CONFIG, type AuditConfig } from '../../config/audit.config';
 import { draftFromEvent, type AuditEntryDraft } from '../ledger/audit-entry.mapper';
@@ -116,9 +116,9 @@ export class AuditIngestConsumer implements OnApplicationBootstrap, OnApplicatio
     const orgId = event.orgid;
     const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []);
     switch (event.type) {
-      case IdentityEventTypes.userCreated:
-      case IdentityEventTypes.userTeamsChanged: {
-        const teamIds = event.type === IdentityEventTypes.userCreated ? data.teamIds : data.to;
+      case IdentityEvent.userCreated.type:
+      case IdentityEvent.userTeamsChanged.type: {
+        const teamIds = event.type === IdentityEvent.userCreated.type ? data.teamIds : data.to;
         if (typeof data.userId !== 'string' || !Array.isArray(teamIds)) return;
         await manager.query(
           `INSERT INTO audit_org_member (org_id, user_id, team_ids) VALUES ($1, $2, $3)
@@ -127,10 +127,10 @@ export class AuditIngestConsumer implements OnApplicationBootstrap, OnApplicatio
         );
         return;
       }
-      case IdentityEventTypes.teamCreated:
+      case IdentityEvent.teamCreated.type:
         if (typeof data.teamId === 'string') await this.joinTeam(manager, orgId, data.teamId, strings(data.memberIds));
         return;
-      case IdentityEventTypes.teamUpdated: {
+      case IdentityEvent.teamUpdated.type: {
         const change = (data.changes as Record<string, { from?: unknown; to?: unknown }> | undefined)?.memberIds;
         if (typeof data.teamId !== 'string' || !change) return;
         const before = strings(change.from);
@@ -139,7 +139,7 @@ export class AuditIngestConsumer implements OnApplicationBootstrap, OnApplicatio
         await this.joinTeam(manager, orgId, data.teamId, after.filter((id) => !before.includes(id)));
         return;
       }
-      case IdentityEventTypes.teamDeleted:
+      case IdentityEvent.teamDeleted.type:
         if (typeof data.teamId === 'string') {
           await manager.query(
             `UPDATE audit_org_member SET team_ids = array_remove(team_ids, $2::text), updated_at = now() WHERE org_id = $1 AND $2::text = ANY(team_ids)`,

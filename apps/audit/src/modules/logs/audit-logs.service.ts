@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  AuditEventTypes,
+  AuditEvent,
   type Actor,
   type AuditArchiveListRequest,
   type AuditCheckpointListRequest,
@@ -56,7 +56,7 @@ export class AuditLogsService {
     const page = await this.page(envelope.actor!, envelope.data, limit);
     if (!envelope.data.cursor) {
       const { cursor: _cursor, limit: _limit, ...filters } = envelope.data;
-      await this.recordOwnAction(envelope, AuditEventTypes.logExported, 'log', null, { filters });
+      await this.recordOwnAction(envelope, AuditEvent.logExported.type, 'log', null, { filters });
     }
     return page;
   }
@@ -83,7 +83,7 @@ export class AuditLogsService {
         if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
       }
       if (Object.keys(changes).length > 0) {
-        await this.ledger.append(manager, this.ownDraft(envelope, AuditEventTypes.settingsUpdated, 'settings', orgId, changes, null));
+        await this.ledger.append(manager, this.ownDraft(envelope, AuditEvent.settingsUpdated.type, 'settings', orgId, changes, null));
       }
       return after;
     });

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IDENTITY_EVENTS_TOPIC,
-  IdentityEventTypes,
+  IdentityEvent,
   type AgentProfileUpdatedData,
   type CloudEvent,
   type UserCreatedData,
@@ -58,7 +58,7 @@ export class IdentityReadModelConsumer implements OnApplicationBootstrap, OnAppl
   private async apply(manager: EntityManager, event: CloudEvent): Promise<void> {
     const orgId = event.orgid;
     switch (event.type) {
-      case IdentityEventTypes.userCreated: {
+      case IdentityEvent.userCreated.type: {
         const data = event.data as UserCreatedData;
         await manager.query(
           `INSERT INTO org_user (user_id, org_id, name, email, role, status, team_ids, is_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -85,7 +85,7 @@ export class IdentityReadModelConsumer implements OnApplicationBootstrap, OnAppl
         }
         return;
       }
-      case IdentityEventTypes.agentProfileUpdated: {
+      case IdentityEvent.agentProfileUpdated.type: {
         const data = event.data as AgentProfileUpdatedData;
         if (!data.profile) return; // an older event without the snapshot
         await manager.query(
@@ -107,23 +107,23 @@ export class IdentityReadModelConsumer implements OnApplicationBootstrap, OnAppl
         );
         return;
       }
-      case IdentityEventTypes.userRoleChanged: {
+      case IdentityEvent.userRoleChanged.type: {
         const data = event.data as UserRoleChangedData;
         await manager.query(`UPDATE org_user SET role = $2, is_agent = ($2 = 'agent'), updated_at = now() WHERE user_id = $1`, [data.userId, data.to]);
         return;
       }
-      case IdentityEventTypes.userTeamsChanged: {
+      case IdentityEvent.userTeamsChanged.type: {
         const data = event.data as UserTeamsChangedData;
         await manager.query(`UPDATE org_user SET team_ids = $2, updated_at = now() WHERE user_id = $1`, [data.userId, data.to]);
         return;
       }
-      case IdentityEventTypes.userDeactivated:
-      case IdentityEventTypes.agentRemoved: {
+      case IdentityEvent.userDeactivated.type:
+      case IdentityEvent.agentRemoved.type: {
         const data = event.data as { userId: string };
         await manager.query(`UPDATE org_user SET status = 'deactivated', updated_at = now() WHERE user_id = $1`, [data.userId]);
         return;
       }
-      case IdentityEventTypes.userUpdated: {
+      case IdentityEvent.userUpdated.type: {
         const data = event.data as { userId: string; changes: Record<string, { from: unknown; to: unknown }> };
         const changes = data.changes ?? {};
         if (changes.status) await manager.query(`UPDATE org_user SET status = $2 WHERE user_id = $1`, [data.userId, changes.status.to]);
@@ -131,8 +131,8 @@ export class IdentityReadModelConsumer implements OnApplicationBootstrap, OnAppl
         if (changes.email) await manager.query(`UPDATE org_user SET email = $2 WHERE user_id = $1`, [data.userId, changes.email.to]);
         return;
       }
-      case IdentityEventTypes.teamCreated:
-      case IdentityEventTypes.teamUpdated: {
+      case IdentityEvent.teamCreated.type:
+      case IdentityEvent.teamUpdated.type: {
         // Apply only the difference: team and user events travel on different partitions (keyed by
         // their own ids), so a team event may arrive before or after the users' own events.
         const data = event.data as { teamId: string; memberIds?: string[]; changes?: Record<string, { from: unknown; to: unknown }> };
@@ -150,7 +150,7 @@ export class IdentityReadModelConsumer implements OnApplicationBootstrap, OnAppl
         }
         return;
       }
-      case IdentityEventTypes.teamDeleted: {
+      case IdentityEvent.teamDeleted.type: {
         const data = event.data as { teamId: string };
         await manager.query(`UPDATE org_user SET team_ids = array_remove(team_ids, $2::uuid) WHERE org_id = $1`, [orgId, data.teamId]);
         return;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CrmAssignmentConditions, CrmAssignmentStrategy, CrmContactAssignedData } from '@keyhouse/contracts';
-import { CrmContactEventTypes } from '@keyhouse/contracts';
+import { CrmContactEvent } from '@keyhouse/contracts';
 import { InjectQueue, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
@@ -210,7 +210,7 @@ export class AssignmentEngine {
       respondBy: respondBy?.toISOString() ?? null,
     };
     await this.timeline.record(wc.manager, { orgId: contact.org_id, contactId: contact.id, kind: 'contact.assigned', actorId: wc.actorId, data: { ...data } });
-    await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.contactAssigned, contact.id, contact.org_id, data);
+    await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactAssigned.type, contact.id, contact.org_id, data);
     contact.owner_id = target.agentId;
     contact.pond_id = target.pondId;
     contact.assigned_rule_id = target.ruleId;
@@ -266,7 +266,7 @@ export class AssignmentEngine {
       await this.events.emitMany(
         wc.manager,
         wc.event,
-        data.map((d) => ({ type: CrmContactEventTypes.contactAssigned, subject: d.contactId, orgId, data: d })),
+        data.map((d) => ({ type: CrmContactEvent.contactAssigned.type, subject: d.contactId, orgId, data: d })),
       );
     }
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  CrmContactEventTypes,
+  CrmContactEvent,
   type CrmAssignmentRuleInput,
   type CrmAssignmentRuleUpdateRequest,
   type CrmAssignmentRuleView,
@@ -91,7 +91,7 @@ export class AssignmentRulesService {
         ],
       )) as RuleRow[];
       const view = toRuleView(row);
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.assignmentRuleCreated, row.id, actor.orgId, { rule: view });
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.assignmentRuleCreated.type, row.id, actor.orgId, { rule: view });
       return view;
     });
     this.events.flush();
@@ -140,7 +140,7 @@ export class AssignmentRulesService {
       for (const key of Object.keys(after) as Array<keyof CrmAssignmentRuleView>) {
         if (key !== 'updatedAt' && JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
       }
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.assignmentRuleUpdated, row.id, actor.orgId, { ruleId: row.id, changes });
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.assignmentRuleUpdated.type, row.id, actor.orgId, { ruleId: row.id, changes });
       return after;
     });
     this.events.flush();
@@ -153,7 +153,7 @@ export class AssignmentRulesService {
     await this.dataSource.transaction(async (manager) => {
       const rule = await this.rule(manager, actor.orgId, envelope.data.id, true);
       await manager.query(`UPDATE assignment_rule SET deleted_at = now(), active = false, updated_at = now() WHERE id = $1`, [rule.id]);
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.assignmentRuleDeleted, rule.id, actor.orgId, { ruleId: rule.id });
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.assignmentRuleDeleted.type, rule.id, actor.orgId, { ruleId: rule.id });
     });
     this.events.flush();
   }
@@ -187,7 +187,7 @@ export class AssignmentRulesService {
         [...new Set(envelope.data.agentIds ?? [])],
       ])) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date }>;
       const view: CrmPondView = { id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed: 0, createdAt: row.created_at.toISOString() };
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.pondCreated, row.id, actor.orgId, { pond: view });
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.pondCreated.type, row.id, actor.orgId, { pond: view });
       return view;
     });
     this.events.flush();
@@ -225,7 +225,7 @@ export class AssignmentRulesService {
       await manager.query(`UPDATE pond SET name = $2, agent_ids = $3 WHERE id = $1`, [before.id, name, agentIds]);
       const view: CrmPondView = { ...before, name, agentIds };
       const data: CrmPondEventData = { pond: view, changes };
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.pondUpdated, view.id, actor.orgId, data);
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.pondUpdated.type, view.id, actor.orgId, data);
       return view;
     });
     this.events.flush();
@@ -257,7 +257,7 @@ export class AssignmentRulesService {
       }
       await manager.query(`UPDATE pond SET deleted_at = now() WHERE id = $1`, [pond.id]);
       const data: CrmPondEventData = { pond };
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.pondDeleted, pond.id, actor.orgId, data);
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.pondDeleted.type, pond.id, actor.orgId, data);
     });
     this.events.flush();
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  CrmContactEventTypes,
+  CrmContactEvent,
   type CrmContactNoteCreateRequest,
   type CrmContactNoteUpdateRequest,
   type CrmContactNoteView,
@@ -64,7 +64,7 @@ export class ContactNotesService {
         [newId(), actor.orgId, contact.id, actor.userId ?? null, envelope.data.body, envelope.data.pinned ?? false],
       )) as NoteRow[];
       await this.timeline.record(manager, { orgId: actor.orgId, contactId: contact.id, kind: 'note.added', actorId: actor.userId ?? null, data: { noteId: row.id } });
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.contactNoteAdded, contact.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.contactNoteAdded.type, contact.id, actor.orgId, {
         contactId: contact.id,
         noteId: row.id,
         pinned: row.pinned,
@@ -87,7 +87,7 @@ export class ContactNotesService {
         [data.noteId, contact.id, data.body ?? null, data.pinned ?? null],
       );
       if (!row) throw DomainException.notFound(CrmErrorCode.NoteNotFound, 'Note');
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.contactNoteUpdated, contact.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.contactNoteUpdated.type, contact.id, actor.orgId, {
         contactId: contact.id,
         noteId: row.id,
         pinned: row.pinned,
@@ -109,7 +109,7 @@ export class ContactNotesService {
         [envelope.data.noteId, contact.id],
       );
       if (!rows[0]) throw DomainException.notFound(CrmErrorCode.NoteNotFound, 'Note');
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.contactNoteDeleted, contact.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.contactNoteDeleted.type, contact.id, actor.orgId, {
         contactId: contact.id,
         noteId: envelope.data.noteId,
       });

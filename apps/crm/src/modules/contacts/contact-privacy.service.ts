@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { CrmContactEventTypes, type CrmContactDataExport, type RequestEnvelope } from '@keyhouse/contracts';
+import { CrmContactEvent, type CrmContactDataExport, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { contextOf, CrmEvents } from '../shared/crm-events.service';
 import { ContactLookup } from './contact-lookup.service';
@@ -95,7 +95,7 @@ export class ContactPrivacyService {
         [ids],
       );
       for (const id of ids) {
-        await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.contactErased, id, actor.orgId, { contactId: id, ...(id === row.id ? {} : { mergedIntoId: row.id }) });
+        await this.events.emit(manager, contextOf(envelope), CrmContactEvent.contactErased.type, id, actor.orgId, { contactId: id, ...(id === row.id ? {} : { mergedIntoId: row.id }) });
       }
     });
     this.events.flush();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CrmTagEventTypes, type CrmContactTagDetail, type CrmContactView, type CrmTagEventData, type FieldError } from '@keyhouse/contracts';
+import { CrmTagEvent, type CrmContactTagDetail, type CrmContactView, type CrmTagEventData, type FieldError } from '@keyhouse/contracts';
 import type { EventContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DEFAULT_TAG_COLOUR } from '../../database/migrations/1763769900000-crm-contact-tag-definitions';
@@ -126,7 +126,7 @@ export class ContactTags {
     if (inserted[0]) {
       const row = inserted[0];
       const data: CrmTagEventData = { tagId: row.id, name: row.name, colour: row.colour, scope: row.scope, ownerId: row.owner_id, implicit: true };
-      await this.events.emit(manager, author.event, CrmTagEventTypes.tagCreated, row.id, orgId, data);
+      await this.events.emit(manager, author.event, CrmTagEvent.tagCreated.type, row.id, orgId, data);
       return { id: row.id, name: row.name };
     }
     const [existing] = (await manager.query(`SELECT id, name FROM tag_definition WHERE scope = 'personal' AND owner_id = $1 AND lower(name) = lower($2)`, [

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CrmContactEventTypes, type CrmContactInput, type FieldError } from '@keyhouse/contracts';
+import { CrmContactEvent, type CrmContactInput, type FieldError } from '@keyhouse/contracts';
 import { queryRows } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
@@ -103,7 +103,7 @@ export class ContactWriter {
       params,
     )) as ContactRow[];
     await this.timeline.record(wc.manager, { orgId, contactId: id, kind: 'contact.created', actorId: wc.actorId, data: { source: state.source, ...extra.timelineData } });
-    await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.contactCreated, id, orgId, { contact: toContactView(row) });
+    await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactCreated.type, id, orgId, { contact: toContactView(row) });
     return row;
   }
 
@@ -129,13 +129,13 @@ export class ContactWriter {
       if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
     }
     if (Object.keys(changes).length > 0) {
-      await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.contactUpdated, row.id, row.org_id, { contactId: row.id, changes });
+      await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactUpdated.type, row.id, row.org_id, { contactId: row.id, changes });
       await this.timeline.record(wc.manager, { orgId: row.org_id, contactId: row.id, kind: timelineKind, actorId: wc.actorId, data: { changes } });
       if (changes.status) {
         await this.timeline.record(wc.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.status_changed', actorId: wc.actorId, data: changes.status });
       }
       if (changes.score) {
-        await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.contactScoreChanged, row.id, row.org_id, {
+        await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactScoreChanged.type, row.id, row.org_id, {
           contactId: row.id,
           from: before.score,
           to: after.score,
@@ -176,7 +176,7 @@ export class ContactWriter {
       actorId: wc.actorId,
       data: { mergedId: other.id, mergedName: [other.first_name, other.last_name].filter(Boolean).join(' ') },
     });
-    await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.contactMerged, survivor.id, survivor.org_id, { contactId: survivor.id, mergedId: other.id });
+    await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactMerged.type, survivor.id, survivor.org_id, { contactId: survivor.id, mergedId: other.id });
     return saved;
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  CrmContactEventTypes,
+  CrmContactEvent,
   type Actor,
   type CrmBulkAssignRequest,
   type CrmBulkResult,
@@ -208,7 +208,7 @@ export class ContactsService {
       await wc.manager.query(`UPDATE contact SET deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`, [row.id]);
       await wc.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'deleted' WHERE contact_id = $1 AND ended_at IS NULL`, [row.id]);
       await this.timeline.record(wc.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.deleted', actorId: wc.actorId });
-      await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.contactDeleted, row.id, row.org_id, { contactId: row.id });
+      await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactDeleted.type, row.id, row.org_id, { contactId: row.id });
     });
   }
 
@@ -400,9 +400,9 @@ export class ContactsService {
       const events = updates
         .filter((u) => Object.keys(u.changes).length > 0)
         .flatMap((u) => [
-          { type: CrmContactEventTypes.contactUpdated, subject: u.id, orgId: actor.orgId, data: { contactId: u.id, changes: u.changes } },
+          { type: CrmContactEvent.contactUpdated.type, subject: u.id, orgId: actor.orgId, data: { contactId: u.id, changes: u.changes } },
           ...(u.changes.score
-            ? [{ type: CrmContactEventTypes.contactScoreChanged, subject: u.id, orgId: actor.orgId, data: { contactId: u.id, ...u.changes.score, reasons: u.reasons } }]
+            ? [{ type: CrmContactEvent.contactScoreChanged.type, subject: u.id, orgId: actor.orgId, data: { contactId: u.id, ...u.changes.score, reasons: u.reasons } }]
             : []),
         ]);
       await this.events.emitMany(wc.manager, wc.event, events);

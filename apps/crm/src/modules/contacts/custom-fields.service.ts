@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  CrmContactEventTypes,
+  CrmContactEvent,
   type CrmCustomFieldCreateRequest,
   type CrmCustomFieldUpdateRequest,
   type CrmCustomFieldView,
@@ -71,7 +71,7 @@ export class CustomFieldsService {
       if (!rows[0]) {
         throw new DomainException('conflict', CrmErrorCode.CustomFieldKeyTaken, 'A custom field with this key exists', [{ field: 'key', message: 'is already defined' }]);
       }
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.customFieldCreated, id, actor.orgId, { field: toView(rows[0]) });
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.customFieldCreated.type, id, actor.orgId, { field: toView(rows[0]) });
       return toView(rows[0]);
     });
     this.events.flush();
@@ -100,7 +100,7 @@ export class CustomFieldsService {
         if (JSON.stringify(toView(before)[key]) !== JSON.stringify(after[key])) changes[key] = { from: toView(before)[key], to: after[key] };
       }
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.customFieldUpdated, before.id, actor.orgId, { fieldId: before.id, key: before.key, changes });
+        await this.events.emit(manager, contextOf(envelope), CrmContactEvent.customFieldUpdated.type, before.id, actor.orgId, { fieldId: before.id, key: before.key, changes });
       }
       return after;
     });
@@ -116,7 +116,7 @@ export class CustomFieldsService {
         ? await queryRows<{ key: string }>(manager, `DELETE FROM custom_field_definition WHERE org_id = $1 AND id = $2 RETURNING key`, [actor.orgId, envelope.data.id])
         : [];
       if (!rows[0]) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
-      await this.events.emit(manager, contextOf(envelope), CrmContactEventTypes.customFieldDeleted, envelope.data.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.customFieldDeleted.type, envelope.data.id, actor.orgId, {
         fieldId: envelope.data.id,
         key: rows[0].key,
       });

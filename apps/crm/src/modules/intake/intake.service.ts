@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  CrmContactEventTypes,
+  CrmContactEvent,
   type CrmContactInput,
   type CrmLeadCapturedData,
   type CrmLeadEventRequest,
@@ -184,7 +184,7 @@ export class IntakeService {
   }
 
   private async captured(wc: WriteContext, orgId: string, data: CrmLeadCapturedData): Promise<void> {
-    await this.events.emit(wc.manager, wc.event, CrmContactEventTypes.leadCaptured, data.contactId, orgId, data);
+    await this.events.emit(wc.manager, wc.event, CrmContactEvent.leadCaptured.type, data.contactId, orgId, data);
   }
 
   private async write<T>(envelope: RequestEnvelope, work: (wc: WriteContext) => Promise<T>): Promise<T> {

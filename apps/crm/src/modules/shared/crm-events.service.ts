@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { CrmContactEventType, CrmTagEventType, RequestEnvelope } from '@keyhouse/contracts';
+import type { RequestEnvelope } from '@keyhouse/contracts';
 import { OutboxRelay, OutboxService, type EventContext } from '@keyhouse/platform/messaging';
 
 /**
@@ -14,12 +14,12 @@ export class CrmEvents {
     private readonly relay: OutboxRelay,
   ) {}
 
-  async emit(manager: EntityManager, context: EventContext, type: CrmContactEventType | CrmTagEventType, subject: string, orgId: string, data: object): Promise<void> {
+  async emit(manager: EntityManager, context: EventContext, type: string | string, subject: string, orgId: string, data: object): Promise<void> {
     await this.outbox.publish(manager, [{ type, subject, orgId, data }], context);
   }
 
   /** Many events in one transaction (bulk changes), inserted 1,000 per statement. */
-  async emitMany(manager: EntityManager, context: EventContext, inputs: Array<{ type: CrmContactEventType; subject: string; orgId: string; data: object }>): Promise<void> {
+  async emitMany(manager: EntityManager, context: EventContext, inputs: Array<{ type: string; subject: string; orgId: string; data: object }>): Promise<void> {
     for (let i = 0; i < inputs.length; i += 1000) await this.outbox.publish(manager, inputs.slice(i, i + 1000), context);
   }
 

@@ -1,7 +1,7 @@
 import {
-  CrmTaskEventTypes,
-  DealsEventTypes,
-  ListingsEventTypes,
+  CrmTaskEvent,
+  DealsEvent,
+  ListingsEvent,
   type CloudEvent,
   type CrmTaskCompletedData,
   type CrmTaskCreatedData,
@@ -29,13 +29,13 @@ type DealRole = 'buyer' | 'seller';
 
 /** Listings events about a contact; `engages` ones also count for the score. */
 const LISTINGS_ACTIVITY: Record<string, { engages: boolean }> = {
-  [ListingsEventTypes.propertyViewed]: { engages: true },
-  [ListingsEventTypes.contactListingChanged]: { engages: true },
-  [ListingsEventTypes.savedSearchCreated]: { engages: true },
-  [ListingsEventTypes.savedSearchDeleted]: { engages: false },
-  [ListingsEventTypes.searchMatched]: { engages: false },
-  [ListingsEventTypes.propertyShared]: { engages: false },
-  [ListingsEventTypes.propertyUnshared]: { engages: false },
+  [ListingsEvent.propertyViewed.type]: { engages: true },
+  [ListingsEvent.contactListingChanged.type]: { engages: true },
+  [ListingsEvent.savedSearchCreated.type]: { engages: true },
+  [ListingsEvent.savedSearchDeleted.type]: { engages: false },
+  [ListingsEvent.searchMatched.type]: { engages: false },
+  [ListingsEvent.propertyShared.type]: { engages: false },
+  [ListingsEvent.propertyUnshared.type]: { engages: false },
 };
 
 /**
@@ -51,11 +51,11 @@ export function listingsActivityEntries(event: CloudEvent): ActivityEntry[] {
 }
 
 const OFFER_EVENTS: Record<string, { engages: boolean }> = {
-  [DealsEventTypes.offerSubmitted]: { engages: true },
-  [DealsEventTypes.offerCountered]: { engages: false },
-  [DealsEventTypes.offerAccepted]: { engages: false },
-  [DealsEventTypes.offerRejected]: { engages: false },
-  [DealsEventTypes.offerWithdrawn]: { engages: false },
+  [DealsEvent.offerSubmitted.type]: { engages: true },
+  [DealsEvent.offerCountered.type]: { engages: false },
+  [DealsEvent.offerAccepted.type]: { engages: false },
+  [DealsEvent.offerRejected.type]: { engages: false },
+  [DealsEvent.offerWithdrawn.type]: { engages: false },
 };
 
 /** One entry per (contact, role) of the deal's buyer and seller contact ids (invalid and repeated ids dropped). */
@@ -93,7 +93,7 @@ function perContact(buyers: unknown, sellers: unknown, make: (contactId: string,
 export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
   const kind = event.type;
   switch (kind) {
-    case DealsEventTypes.transactionCreated: {
+    case DealsEvent.transactionCreated.type: {
       const deal = (event.data as DealsTransactionCreatedData | null)?.transaction;
       if (!deal) return [];
       return perContact(deal.buyerContactIds, deal.sellerContactIds, (contactId, role) => ({
@@ -103,7 +103,7 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
         data: { transactionId: deal.id, role, side: deal.side, pipelineId: deal.pipelineId, stage: deal.stage, price: deal.price, propertyId: deal.propertyId, agentId: deal.agentId },
       }));
     }
-    case DealsEventTypes.transactionUpdated: {
+    case DealsEvent.transactionUpdated.type: {
       const data = event.data as DealsTransactionUpdatedData | null;
       const added = (field: 'buyerContactIds' | 'sellerContactIds'): string[] => {
         const change = data?.changes?.[field] as { from?: unknown; to?: unknown } | undefined;
@@ -119,7 +119,7 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
         data: { transactionId: data.transactionId, role },
       }));
     }
-    case DealsEventTypes.transactionStageChanged: {
+    case DealsEvent.transactionStageChanged.type: {
       const data = event.data as TransactionStageChangedData | null;
       if (!data || data.from === null) return [];
       return perContact(data.buyerContactIds, data.sellerContactIds, (contactId, role) => ({
@@ -129,7 +129,7 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
         data: { transactionId: data.transactionId, role, pipelineId: data.pipelineId, from: data.from, to: data.to, outcome: data.outcome, closePrice: data.closePrice, closeDate: data.closeDate },
       }));
     }
-    case DealsEventTypes.transactionClosed: {
+    case DealsEvent.transactionClosed.type: {
       const data = event.data as DealsTransactionClosedData | null;
       if (!data) return [];
       return perContact(data.buyerContactIds, data.sellerContactIds, (contactId, role) => ({
@@ -139,7 +139,7 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
         data: { transactionId: data.transactionId, role, closePrice: data.closePrice, closeDate: data.closeDate },
       }));
     }
-    case DealsEventTypes.transactionDeleted: {
+    case DealsEvent.transactionDeleted.type: {
       const data = event.data as DealsTransactionDeletedData | null;
       if (!data) return [];
       return perContact(data.buyerContactIds, data.sellerContactIds, (contactId, role) => ({ contactId, kind, engages: false, data: { transactionId: data.transactionId, role } }));
@@ -175,7 +175,7 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
  * plus `completedAt` and `nextOccurrenceId` when completed. Agent work, so no engagement.
  */
 export function taskActivityEntries(event: CloudEvent): ActivityEntry[] {
-  if (event.type !== CrmTaskEventTypes.taskCreated && event.type !== CrmTaskEventTypes.taskCompleted) return [];
+  if (event.type !== CrmTaskEvent.taskCreated.type && event.type !== CrmTaskEvent.taskCompleted.type) return [];
   const task = event.data as (CrmTaskCreatedData & Partial<CrmTaskCompletedData>) | null;
   if (!task || !isUuid(task.contactId)) return [];
   const data: Record<string, unknown> = {
@@ -187,6 +187,6 @@ export function taskActivityEntries(event: CloudEvent): ActivityEntry[] {
     priority: task.priority,
     status: task.status,
   };
-  if (event.type === CrmTaskEventTypes.taskCompleted) Object.assign(data, { completedAt: task.completedAt ?? null, nextOccurrenceId: task.nextOccurrenceId ?? null });
+  if (event.type === CrmTaskEvent.taskCompleted.type) Object.assign(data, { completedAt: task.completedAt ?? null, nextOccurrenceId: task.nextOccurrenceId ?? null });
   return [{ contactId: task.contactId, kind: event.type, engages: false, data }];
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Actor, CrmCompanyEventType, CrmSavedReplyEventType, CrmTagEventType, CrmTaskEventType } from '@keyhouse/contracts';
+import type { Actor } from '@keyhouse/contracts';
 import { OutboxRelay, OutboxService, type EventContext } from '@keyhouse/platform/messaging';
 
-type WorkEventType = CrmTaskEventType | CrmCompanyEventType | CrmSavedReplyEventType | CrmTagEventType;
+type WorkEventType = string;
 
 /**
  * Writes the working tools' domain events to the crm outbox (topic `crm.events`) inside the

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  DealsEventTypes,
+  DealsEvent,
   type AgentCommissionPlanView,
   type CommissionPlanBody,
   type CommissionPlanListRequest,
@@ -102,7 +102,7 @@ export class CommissionPlansService {
         ],
       )) as PlanRow[];
       const view = toPlanView(row);
-      await this.events.emit(manager, envelope, DealsEventTypes.commissionPlanCreated, id, actor.orgId, { planId: id, plan: view });
+      await this.events.emit(manager, envelope, DealsEvent.commissionPlanCreated.type, id, actor.orgId, { planId: id, plan: view });
       return view;
     });
     this.events.flush();
@@ -171,7 +171,7 @@ export class CommissionPlansService {
         [before.id, next.name, next.grossRateBps, next.flatFeeCents, next.agentSplitBps, next.transactionFeeCents, JSON.stringify(next.tiers), next.annualCapCents, next.referralFeeBps],
       )) as [PlanRow[], number];
       const view = toPlanView(rows[0]);
-      await this.events.emit(manager, envelope, DealsEventTypes.commissionPlanUpdated, before.id, actor.orgId, { planId: before.id, plan: view });
+      await this.events.emit(manager, envelope, DealsEvent.commissionPlanUpdated.type, before.id, actor.orgId, { planId: before.id, plan: view });
       return view;
     });
     this.events.flush();
@@ -190,7 +190,7 @@ export class CommissionPlansService {
          ON CONFLICT (org_id, agent_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, updated_at = now() RETURNING *`,
         [actor.orgId, agentId, planId],
       )) as Array<{ agent_id: string; plan_id: string; updated_at: Date }>;
-      await this.events.emit(manager, envelope, DealsEventTypes.agentCommissionPlanAssigned, agentId, actor.orgId, { agentId, planId });
+      await this.events.emit(manager, envelope, DealsEvent.agentCommissionPlanAssigned.type, agentId, actor.orgId, { agentId, planId });
       return { agentId: row.agent_id, planId: row.plan_id, updatedAt: row.updated_at.toISOString() };
     });
     this.events.flush();

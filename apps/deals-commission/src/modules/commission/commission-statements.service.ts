@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  DealsEventTypes,
+  DealsEvent,
   type CommissionPlanView,
   type CommissionStatementView,
   type CommissionWhatIfRequest,
@@ -142,7 +142,7 @@ export class CommissionStatementsService {
     )) as StatementRow[];
     const view = toStatementView(inserted);
     await recordActivity(manager, row.org_id, row.id, 'commission_computed', envelope.actor?.userId ?? null, { statementId: id, version, gross: view.gross }, newId());
-    await this.events.emit(manager, envelope, DealsEventTypes.commissionStatementCreated, row.id, row.org_id, {
+    await this.events.emit(manager, envelope, DealsEvent.commissionStatementCreated.type, row.id, row.org_id, {
       transactionId: row.id,
       statementId: id,
       version,

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   DEALS_FILE_CHUNK_BYTES,
   DEALS_FILE_TYPES,
-  DealsEventTypes,
+  DealsEvent,
   type RequestEnvelope,
   type TransactionFileBeginRequest,
   type TransactionFileChunk,
@@ -143,7 +143,7 @@ export class FilesService {
       if (!rows.length) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
       const view = toView(rows[0]);
       await recordActivity(manager, file.org_id, file.transaction_id, 'file_uploaded', actor.userId, { fileId: file.id, name: file.name }, newId());
-      await this.events.emit(manager, envelope, DealsEventTypes.fileUploaded, file.transaction_id, file.org_id, { file: view });
+      await this.events.emit(manager, envelope, DealsEvent.fileUploaded.type, file.transaction_id, file.org_id, { file: view });
       return view;
     });
     this.events.flush();
@@ -212,7 +212,7 @@ export class FilesService {
       const file = await this.find(manager, envelope, scope, envelope.data, 'stored', true);
       await manager.query(`UPDATE transaction_file SET deleted_at = now() WHERE id = $1`, [file.id]);
       await recordActivity(manager, file.org_id, file.transaction_id, 'file_deleted', actor.userId, { fileId: file.id, name: file.name }, newId());
-      await this.events.emit(manager, envelope, DealsEventTypes.fileDeleted, file.transaction_id, file.org_id, { transactionId: file.transaction_id, fileId: file.id });
+      await this.events.emit(manager, envelope, DealsEvent.fileDeleted.type, file.transaction_id, file.org_id, { transactionId: file.transaction_id, fileId: file.id });
       return file;
     });
     this.events.flush();

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  DealsEventTypes,
+  DealsEvent,
   type InvoiceCreateRequest,
   type InvoiceLineItem,
   type InvoiceListRequest,
@@ -123,7 +123,7 @@ export class InvoicesService {
       );
       await this.writeLines(manager, id, data.lineItems, totals.amounts);
       const view = await this.load(manager, id);
-      await this.events.emit(manager, envelope, DealsEventTypes.invoiceCreated, id, actor.orgId, { invoice: view });
+      await this.events.emit(manager, envelope, DealsEvent.invoiceCreated.type, id, actor.orgId, { invoice: view });
       return view;
     });
     this.events.flush();
@@ -188,7 +188,7 @@ export class InvoicesService {
            notes = CASE WHEN $6::boolean THEN $7 ELSE notes END, updated_at = now() WHERE id = $1`,
         [row.id, billTo ? JSON.stringify(billTo) : null, issueDate, dueDate, total, data.notes !== undefined, data.notes ?? null],
       );
-      return DealsEventTypes.invoiceUpdated;
+      return DealsEvent.invoiceUpdated.type;
     });
   }
 
@@ -204,7 +204,7 @@ export class InvoicesService {
         ]);
       }
       await manager.query(`UPDATE invoice SET status = 'sent', sent_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
-      return DealsEventTypes.invoiceSent;
+      return DealsEvent.invoiceSent.type;
     });
   }
 
@@ -216,7 +216,7 @@ export class InvoicesService {
       if (!VOIDABLE.includes(row.status)) throw this.transition(row.status, 'void');
       if (Number(row.paid_cents) > 0) throw new DomainException('conflict', DealsErrorCode.InvoiceHasPayments, 'An invoice with payments cannot be voided');
       await manager.query(`UPDATE invoice SET status = 'void', voided_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
-      return DealsEventTypes.invoiceVoided;
+      return DealsEvent.invoiceVoided.type;
     });
   }
 
@@ -251,13 +251,13 @@ export class InvoicesService {
         [row.id, paid, settled],
       );
       const view = await this.load(manager, row.id);
-      await this.events.emit(manager, envelope, DealsEventTypes.paymentRecorded, row.id, actor.orgId, {
+      await this.events.emit(manager, envelope, DealsEvent.paymentRecorded.type, row.id, actor.orgId, {
         invoiceId: row.id,
         payment: view.payments.find((payment) => payment.id === paymentId),
         paid: view.paid,
         balance: view.balance,
       });
-      if (settled) await this.events.emit(manager, envelope, DealsEventTypes.invoicePaid, row.id, actor.orgId, { invoice: view });
+      if (settled) await this.events.emit(manager, envelope, DealsEvent.invoicePaid.type, row.id, actor.orgId, { invoice: view });
       return view;
     });
     this.events.flush();
@@ -277,7 +277,7 @@ export class InvoicesService {
            RETURNING i.id, i.org_id`,
         )) as [Array<{ id: string; org_id: string }>, number];
         for (const row of rows) {
-          await this.events.emit(manager, envelope, DealsEventTypes.invoiceOverdue, row.id, row.org_id, { invoice: await this.load(manager, row.id) });
+          await this.events.emit(manager, envelope, DealsEvent.invoiceOverdue.type, row.id, row.org_id, { invoice: await this.load(manager, row.id) });
         }
         return rows.length;
       });
@@ -293,7 +293,7 @@ export class InvoicesService {
     scope: ReturnType<typeof scopeFor>,
     id: string,
     first: ((manager: EntityManager) => Promise<void>) | null,
-    apply: (manager: EntityManager, row: InvoiceRow) => Promise<(typeof DealsEventTypes)[keyof typeof DealsEventTypes]>,
+    apply: (manager: EntityManager, row: InvoiceRow) => Promise<string>,
   ): Promise<InvoiceView> {
     const view = await this.dataSource.transaction(async (manager) => {
       if (first) await first(manager);

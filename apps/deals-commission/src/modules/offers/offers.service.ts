@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  DealsEventTypes,
+  DealsEvent,
   type TransactionStageChangedData,
   type Page,
   type RequestEnvelope,
@@ -115,7 +115,7 @@ export class OffersService {
       )) as OfferRow[];
       const view = toOfferView(row);
       await recordActivity(manager, actor.orgId, deal.id, 'offer_submitted', actor.userId, { offerId: id, amount: data.amount }, newId());
-      await this.events.emit(manager, envelope, DealsEventTypes.offerSubmitted, deal.id, actor.orgId, { offer: view });
+      await this.events.emit(manager, envelope, DealsEvent.offerSubmitted.type, deal.id, actor.orgId, { offer: view });
       return view;
     });
     this.events.flush();
@@ -162,7 +162,7 @@ export class OffersService {
         [offer.id, status, data.amount ?? null, data.earnestMoney ?? null, data.contingencies ?? null, data.expiresAt !== undefined, data.expiresAt ?? null],
       )) as [OfferRow[], number];
       const view = toOfferView(rows[0]);
-      const type = status === 'rejected' ? DealsEventTypes.offerRejected : status === 'withdrawn' ? DealsEventTypes.offerWithdrawn : DealsEventTypes.offerCountered;
+      const type = status === 'rejected' ? DealsEvent.offerRejected.type : status === 'withdrawn' ? DealsEvent.offerWithdrawn.type : DealsEvent.offerCountered.type;
       await recordActivity(manager, actor.orgId, offer.transaction_id, `offer_${status}`, actor.userId, { offerId: offer.id }, newId());
       await this.events.emit(manager, envelope, type, offer.transaction_id, actor.orgId, { offer: view });
       return view;
@@ -192,14 +192,14 @@ export class OffersService {
         number,
       ];
       const view = toOfferView(accepted[0]);
-      await this.events.emit(manager, envelope, DealsEventTypes.offerAccepted, offer.transaction_id, actor.orgId, { offer: view });
+      await this.events.emit(manager, envelope, DealsEvent.offerAccepted.type, offer.transaction_id, actor.orgId, { offer: view });
       const [declined] = (await manager.query(
         `UPDATE offer SET status = 'rejected', updated_at = now() WHERE org_id = $1 AND property_id = $2 AND id <> $3 AND status IN ('submitted', 'countered') RETURNING *`,
         [actor.orgId, offer.property_id, offer.id],
       )) as [OfferRow[], number];
       for (const row of declined) {
         await recordActivity(manager, actor.orgId, row.transaction_id, 'offer_rejected', actor.userId, { offerId: row.id, because: offer.id }, newId());
-        await this.events.emit(manager, envelope, DealsEventTypes.offerRejected, row.transaction_id, actor.orgId, { offer: toOfferView(row), acceptedOfferId: offer.id });
+        await this.events.emit(manager, envelope, DealsEvent.offerRejected.type, row.transaction_id, actor.orgId, { offer: toOfferView(row), acceptedOfferId: offer.id });
       }
       await this.moveForward(manager, envelope, offer.transaction_id, view);
       await this.keyDates.applyAcceptedOffer(manager, envelope, offer.transaction_id, { id: view.id, contingencies: view.contingencies, acceptedAt: view.acceptedAt! });
@@ -236,10 +236,10 @@ export class OffersService {
     const changes: Record<string, { from: unknown; to: unknown }> = { price: { from: Number(deal.price_cents), to: offer.amount } };
     if (stage) changes.stage = { from: deal.stage, to: stage.key };
     await recordActivity(manager, actor.orgId, deal.id, 'updated', actor.userId, { changes, offerId: offer.id }, newId());
-    await this.events.emit(manager, envelope, DealsEventTypes.transactionUpdated, deal.id, actor.orgId, { transactionId: deal.id, changes });
+    await this.events.emit(manager, envelope, DealsEvent.transactionUpdated.type, deal.id, actor.orgId, { transactionId: deal.id, changes });
     if (stage) {
       await recordActivity(manager, actor.orgId, deal.id, 'stage_changed', actor.userId, { from: deal.stage, to: stage.key }, newId());
-      await this.events.emit(manager, envelope, DealsEventTypes.transactionStageChanged, deal.id, actor.orgId, {
+      await this.events.emit(manager, envelope, DealsEvent.transactionStageChanged.type, deal.id, actor.orgId, {
         transactionId: deal.id,
         pipelineId: deal.pipeline_id,
         from: deal.stage,

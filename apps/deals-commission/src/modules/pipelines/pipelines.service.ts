@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  DealsEventTypes,
+  DealsEvent,
   type RequestEnvelope,
   type TransactionPipelineCreateRequest,
   type TransactionPipelineStage,
@@ -76,7 +76,7 @@ export class PipelinesService {
         data.isDefault ?? false,
         JSON.stringify(data.stages),
       ])) as PipelineRow[];
-      await this.events.emit(manager, envelope, DealsEventTypes.pipelineCreated, id, actor.orgId, { pipelineId: id, name: row.name, stages: data.stages });
+      await this.events.emit(manager, envelope, DealsEvent.pipelineCreated.type, id, actor.orgId, { pipelineId: id, name: row.name, stages: data.stages });
       return toView(row);
     });
     this.events.flush();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CRM_EVENTS_TOPIC, CrmContactEventTypes, DealsEventTypes, type CloudEvent, type DealsContactErasedData } from '@keyhouse/contracts';
+import { CRM_EVENTS_TOPIC, CrmContactEvent, DealsEvent, type CloudEvent, type DealsContactErasedData } from '@keyhouse/contracts';
 import { createKafka, EventConsumer, eventContextOf, Inbox } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
@@ -71,7 +71,7 @@ export class DealsContactErasureConsumer implements OnApplicationBootstrap, OnAp
 
   /** Applies one `crm.events` event; every type but `crm.contact.erased` is skipped without an inbox row. Returns whether it was applied now. */
   async handle(event: CloudEvent): Promise<boolean> {
-    if (event.type !== CrmContactEventTypes.contactErased) return false;
+    if (event.type !== CrmContactEvent.contactErased.type) return false;
     const contactId = (event.data as { contactId?: unknown } | null)?.contactId;
     if (!isUuid(contactId) || !isUuid(event.orgid)) return false;
     let summary: DealsContactErasedData | null = null;
@@ -153,7 +153,7 @@ export class DealsContactErasureConsumer implements OnApplicationBootstrap, OnAp
       invoiceIds: invoiceRows.map((row) => row.id).sort(),
       activityEntries,
     };
-    await this.events.emitInContext(manager, eventContextOf(event), DealsEventTypes.contactErased, contactId, orgId, summary);
+    await this.events.emitInContext(manager, eventContextOf(event), DealsEvent.contactErased.type, contactId, orgId, summary);
     return summary;
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IANAZone } from 'luxon';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DealsEventTypes, TRANSACTION_KEY_DATES, type DealSettingsUpdateRequest, type DealSettingsView, type RequestEnvelope } from '@keyhouse/contracts';
+import { DealsEvent, TRANSACTION_KEY_DATES, type DealSettingsUpdateRequest, type DealSettingsView, type RequestEnvelope } from '@keyhouse/contracts';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { DealsEvents } from '../deals-events.service';
 import { actorOf, scopeFor } from '../scope.util';
@@ -109,7 +109,7 @@ export class DealSettingsService {
       if (view.timeZone !== before.timeZone || JSON.stringify(view.reminderOffsetsMinutes) !== JSON.stringify(before.reminderOffsetsMinutes)) {
         await afterChange(manager, actor.orgId, view);
       }
-      await this.events.emit(manager, envelope, DealsEventTypes.settingsUpdated, actor.orgId, actor.orgId, { settings: view });
+      await this.events.emit(manager, envelope, DealsEvent.settingsUpdated.type, actor.orgId, actor.orgId, { settings: view });
       return view;
     });
     this.events.flush();

@@ -1,7 +1,7 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DealsEventTypes, type DealsDateReminderDueData, type DealsDeadlineMissedData, type RequestEnvelope } from '@keyhouse/contracts';
+import { DealsEvent, type DealsDateReminderDueData, type DealsDeadlineMissedData, type RequestEnvelope } from '@keyhouse/contracts';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
 import { DealsEvents } from '../deals-events.service';
@@ -74,7 +74,7 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
           agentId: row.agent_id,
           agentIds: row.agent_ids,
         };
-        await this.events.emit(manager, envelope, DealsEventTypes.dateReminderDue, row.transaction_id, row.org_id, data);
+        await this.events.emit(manager, envelope, DealsEvent.dateReminderDue.type, row.transaction_id, row.org_id, data);
       }
       return rows.length;
     });
@@ -101,7 +101,7 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
       for (const row of rows) {
         await manager.query(`UPDATE key_date SET missed_at = now() WHERE transaction_id = $1 AND key = $2`, [row.transaction_id, row.key]);
         const data: DealsDeadlineMissedData = { transactionId: row.transaction_id, key: row.key, dueDate: row.due_on, agentId: row.agent_id };
-        await this.events.emit(manager, envelope, DealsEventTypes.deadlineMissed, row.transaction_id, row.org_id, data);
+        await this.events.emit(manager, envelope, DealsEvent.deadlineMissed.type, row.transaction_id, row.org_id, data);
       }
       return rows.length;
     });

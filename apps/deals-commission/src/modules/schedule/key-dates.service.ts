@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  DealsEventTypes,
+  DealsEvent,
   type DealsDeadlineTaskRequestedData,
   type DealSettingsView,
   type RequestEnvelope,
@@ -154,7 +154,7 @@ export class KeyDatesService {
     await manager.query(`UPDATE deal_transaction SET key_dates = $2, updated_at = now() WHERE id = $1`, [deal.id, JSON.stringify(merged)]);
     await this.sync(manager, deal.org_id, deal.id, merged, new Set(Object.keys(computed)));
     await recordActivity(manager, deal.org_id, deal.id, 'key_dates_computed', actor.userId, { offerId: offer.id, acceptedOn, keyDates: computed }, newId());
-    await this.events.emit(manager, envelope, DealsEventTypes.transactionUpdated, deal.id, deal.org_id, {
+    await this.events.emit(manager, envelope, DealsEvent.transactionUpdated.type, deal.id, deal.org_id, {
       transactionId: deal.id,
       changes: { keyDates: { from: deal.key_dates, to: merged } },
     });
@@ -177,7 +177,7 @@ export class KeyDatesService {
           })),
         offerId: offer.id,
       };
-      await this.events.emit(manager, envelope, DealsEventTypes.deadlineTaskRequested, deal.id, deal.org_id, data);
+      await this.events.emit(manager, envelope, DealsEvent.deadlineTaskRequested.type, deal.id, deal.org_id, data);
     }
   }
 
@@ -204,7 +204,7 @@ export class KeyDatesService {
       if (!rows.length) throw DomainException.notFound(DealsErrorCode.KeyDateNotFound, 'Key date');
       await recordActivity(manager, actor.orgId, deal.id, data.done ? 'key_date_done' : 'key_date_reopened', actor.userId, { key: data.key, date: rows[0].due_on }, newId());
       if (data.done) {
-        await this.events.emit(manager, envelope, DealsEventTypes.keyDateCompleted, deal.id, actor.orgId, { transactionId: deal.id, key: data.key, date: rows[0].due_on });
+        await this.events.emit(manager, envelope, DealsEvent.keyDateCompleted.type, deal.id, actor.orgId, { transactionId: deal.id, key: data.key, date: rows[0].due_on });
       }
       return (await this.views(manager, deal.id)).find((item) => item.key === data.key)!;
     });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  DealsEventTypes,
+  DealsEvent,
   type DealsTransactionClosedData,
   type DealsTransactionDeletedData,
   type TransactionStageChangedData,
@@ -102,7 +102,7 @@ export class TransactionsService {
       await this.keyDates.sync(manager, actor.orgId, id, data.keyDates ?? {});
       await recordActivity(manager, actor.orgId, id, 'stage_changed', actor.userId, { from: null, to: stage.key }, newId());
       const row = await this.load(manager, actor.orgId, id);
-      await this.events.emit(manager, envelope, DealsEventTypes.transactionCreated, id, actor.orgId, { transaction: toTransactionView(row) });
+      await this.events.emit(manager, envelope, DealsEvent.transactionCreated.type, id, actor.orgId, { transaction: toTransactionView(row) });
       await this.emitStageChanged(manager, envelope, row, null, stage);
       if (stage.outcome === 'won') await this.close(manager, envelope, row);
       return toTransactionView(await this.load(manager, actor.orgId, id));
@@ -224,7 +224,7 @@ export class TransactionsService {
       const stageChanged = stage.key !== before.stage || pipeline.id !== before.pipeline_id;
       if (stageChanged) await recordActivity(manager, actor.orgId, before.id, 'stage_changed', actor.userId, { from: before.stage, to: stage.key }, newId());
       const row = await this.load(manager, actor.orgId, before.id);
-      await this.events.emit(manager, envelope, DealsEventTypes.transactionUpdated, row.id, actor.orgId, { transactionId: row.id, changes });
+      await this.events.emit(manager, envelope, DealsEvent.transactionUpdated.type, row.id, actor.orgId, { transactionId: row.id, changes });
       if (stageChanged) await this.emitStageChanged(manager, envelope, row, fromStage?.key ?? before.stage, stage);
       if (stage.outcome === 'won') {
         const commissionChanged = before.status !== 'won' || COMMISSION_FIELDS.some((field) => field in changes);
@@ -247,7 +247,7 @@ export class TransactionsService {
       if (row.status === 'won') throw new DomainException('conflict', DealsErrorCode.TransactionClosed, 'A closed transaction cannot be deleted; move it out of the won stage first');
       await manager.query(`UPDATE deal_transaction SET deleted_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
       await recordActivity(manager, actor.orgId, row.id, 'deleted', actor.userId, {}, newId());
-      await this.events.emit(manager, envelope, DealsEventTypes.transactionDeleted, row.id, actor.orgId, {
+      await this.events.emit(manager, envelope, DealsEvent.transactionDeleted.type, row.id, actor.orgId, {
         transactionId: row.id,
         buyerContactIds: row.buyer_contact_ids,
         sellerContactIds: row.seller_contact_ids,
@@ -279,7 +279,7 @@ export class TransactionsService {
   private async close(manager: EntityManager, envelope: RequestEnvelope, row: TransactionRow, wasWon = false): Promise<void> {
     const statement = await this.statements.computeOnClose(manager, envelope, row);
     if (!wasWon) {
-      await this.events.emit(manager, envelope, DealsEventTypes.transactionClosed, row.id, row.org_id, {
+      await this.events.emit(manager, envelope, DealsEvent.transactionClosed.type, row.id, row.org_id, {
         transactionId: row.id,
         agentId: row.agent_id,
         closePrice: Number(row.close_price_cents),
@@ -292,7 +292,7 @@ export class TransactionsService {
   }
 
   private async emitStageChanged(manager: EntityManager, envelope: RequestEnvelope, row: TransactionRow, from: string | null, stage: TransactionPipelineStage): Promise<void> {
-    await this.events.emit(manager, envelope, DealsEventTypes.transactionStageChanged, row.id, row.org_id, {
+    await this.events.emit(manager, envelope, DealsEvent.transactionStageChanged.type, row.id, row.org_id, {
       transactionId: row.id,
       pipelineId: row.pipeline_id,
       from,

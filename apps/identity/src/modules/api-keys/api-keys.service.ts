@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  IdentityEventTypes,
+  IdentityEvent,
   parsePermission,
   type ApiKeyAuthenticateResponse,
   type ApiKeyCreateRequest,
@@ -92,7 +92,7 @@ export class ApiKeysService {
          RETURNING id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
         [id, actor.orgId, envelope.data.name.trim(), key.slice(0, 10), sha256Hex(key), scopes, actor.userId],
       )) as ApiKeyRow[];
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.apiKeyCreated, id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.apiKeyCreated.type, id, actor.orgId, {
         apiKeyId: id,
         name: envelope.data.name.trim(),
         scopes,
@@ -128,7 +128,7 @@ export class ApiKeysService {
         [envelope.data.id, actor.orgId],
       );
       if (!row) throw DomainException.notFound(IdentityErrorCode.ApiKeyNotFound, 'API key');
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.apiKeyRevoked, row.id, actor.orgId, { apiKeyId: row.id });
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.apiKeyRevoked.type, row.id, actor.orgId, { apiKeyId: row.id });
       return toApiKeyView(row);
     });
     this.events.flush();
@@ -150,7 +150,7 @@ export class ApiKeysService {
         await this.events.emit(
           manager,
           { actor: { type: 'api_key', apiKeyId: row.id, orgId: row.org_id, role: 'api_key', teamIds: [], permissions: row.scopes }, requestId: envelope.requestId },
-          IdentityEventTypes.apiKeyUsed,
+          IdentityEvent.apiKeyUsed.type,
           row.id,
           row.org_id,
           { apiKeyId: row.id },

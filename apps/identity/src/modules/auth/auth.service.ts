@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  IdentityEventTypes,
-  type IdentityEventType,
+  IdentityEvent,
   type LoginRequest,
   type LoginResponse,
   type MfaVerifyRequest,
@@ -83,11 +82,11 @@ export class AuthService {
       );
       const user = { id: userId, orgId, role: 'owner' };
       const context = selfContext(envelope, user, envelope.data);
-      await this.events.emit(manager, context, IdentityEventTypes.organizationCreated, orgId, orgId, {
+      await this.events.emit(manager, context, IdentityEvent.organizationCreated.type, orgId, orgId, {
         organizationId: orgId,
         name: organizationName.trim(),
       });
-      await this.events.emit(manager, context, IdentityEventTypes.userCreated, userId, orgId, {
+      await this.events.emit(manager, context, IdentityEvent.userCreated.type, userId, orgId, {
         userId,
         email,
         name: name.trim(),
@@ -129,7 +128,7 @@ export class AuthService {
         [id, orgId, email, name.trim(), passwordHash, contactId],
       );
       const context = selfContext(envelope, { id, orgId, role: 'client' }, envelope.data);
-      await this.events.emit(manager, context, IdentityEventTypes.userCreated, id, orgId, {
+      await this.events.emit(manager, context, IdentityEvent.userCreated.type, id, orgId, {
         userId: id,
         email,
         name: name.trim(),
@@ -150,7 +149,7 @@ export class AuthService {
     const lock = await this.lockState(email);
     if (lock.locked) {
       await this.dataSource.transaction((manager) =>
-        this.events.emit(manager, contextOf(envelope), IdentityEventTypes.loginFailed, email, lock.orgId ?? NIL_ORG, {
+        this.events.emit(manager, contextOf(envelope), IdentityEvent.loginFailed.type, email, lock.orgId ?? NIL_ORG, {
           userId: lock.userId,
           email,
           reason: 'locked',
@@ -203,7 +202,7 @@ export class AuthService {
       if (!check.valid) {
         await this.oneTimeTokens.recordFailure(manager, token.id);
         const context = selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
-        await this.events.emit(manager, context, IdentityEventTypes.loginFailed, user.id, user.org_id, {
+        await this.events.emit(manager, context, IdentityEvent.loginFailed.type, user.id, user.org_id, {
           userId: user.id,
           reason: 'mfa_failed',
           method: 'mfa',
@@ -211,7 +210,7 @@ export class AuthService {
           userAgent: envelope.data.userAgent,
         });
         if (check.replay) {
-          await this.events.emit(manager, context, IdentityEventTypes.mfaCodeReused, user.id, user.org_id, { userId: user.id });
+          await this.events.emit(manager, context, IdentityEvent.mfaCodeReused.type, user.id, user.org_id, { userId: user.id });
         }
         return { ok: false as const };
       }
@@ -232,7 +231,7 @@ export class AuthService {
         this.events.emit(
           manager,
           selfContext(envelope, { id: result.userId, orgId: result.orgId, role: 'unknown' }, envelope.data),
-          IdentityEventTypes.refreshTokenReused,
+          IdentityEvent.refreshTokenReused.type,
           result.userId,
           result.orgId,
           { userId: result.userId, sessionId: result.familyId, ip: envelope.data.ip, userAgent: envelope.data.userAgent },
@@ -260,7 +259,7 @@ export class AuthService {
       }
       if (!familyId) return [];
       const revoked = await this.sessions.revokeFamily(manager, familyId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.sessionRevoked, actor.userId!, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.sessionRevoked.type, actor.userId!, actor.orgId, {
         userId: actor.userId,
         sessionId: familyId,
         reason: 'logout',
@@ -289,7 +288,7 @@ export class AuthService {
         template: 'password_reset',
         variables: { token, link },
       });
-      await this.emitAsUser(manager, envelope, user, IdentityEventTypes.passwordResetRequested, { userId: user.id });
+      await this.emitAsUser(manager, envelope, user, IdentityEvent.passwordResetRequested.type, { userId: user.id });
     });
     this.events.flush();
   }
@@ -314,7 +313,7 @@ export class AuthService {
       );
       await this.oneTimeTokens.consume(manager, token.id);
       const revoked = await this.sessions.revokeAllSessions(manager, user.id);
-      await this.emitAsUser(manager, envelope, user, IdentityEventTypes.passwordChanged, { userId: user.id, via: invitation ? 'invitation' : 'reset' });
+      await this.emitAsUser(manager, envelope, user, IdentityEvent.passwordChanged.type, { userId: user.id, via: invitation ? 'invitation' : 'reset' });
       return revoked;
     });
     this.revocations.broadcast(revocations);
@@ -336,7 +335,7 @@ export class AuthService {
       ]);
       const revoked =
         envelope.data.logoutOtherSessions === false ? [] : await this.sessions.revokeAllSessions(manager, user.id, actor.sessionId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.passwordChanged, user.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.passwordChanged.type, user.id, actor.orgId, {
         userId: user.id,
         via: 'change',
         otherSessionsEnded: envelope.data.logoutOtherSessions !== false,
@@ -358,7 +357,7 @@ export class AuthService {
         [token.userId],
       );
       await this.oneTimeTokens.consume(manager, token.id);
-      await this.emitAsUser(manager, envelope, user, IdentityEventTypes.emailVerified, { userId: user.id });
+      await this.emitAsUser(manager, envelope, user, IdentityEvent.emailVerified.type, { userId: user.id });
     });
     this.events.flush();
   }
@@ -392,7 +391,7 @@ export class AuthService {
         envelope.data.ip ?? null,
       ]);
       await manager.query(`UPDATE app_user SET last_login_at = now() WHERE id = $1`, [user.id]);
-      await this.emitAsUser(manager, envelope, user, IdentityEventTypes.loginSucceeded, { userId: user.id, method, ip: envelope.data.ip, userAgent: envelope.data.userAgent }, envelope.data);
+      await this.emitAsUser(manager, envelope, user, IdentityEvent.loginSucceeded.type, { userId: user.id, method, ip: envelope.data.ip, userAgent: envelope.data.userAgent }, envelope.data);
       return this.sessions.start(manager, { id: user.id, orgId: user.org_id, role: user.role, mfaEnabled: user.mfa_enabled }, envelope.data);
     });
     this.events.flush();
@@ -404,7 +403,7 @@ export class AuthService {
     manager: EntityManager,
     envelope: RequestEnvelope,
     user: { id: string; org_id: string; role: string },
-    type: IdentityEventType,
+    type: string,
     data: object,
     client: { ip?: string; userAgent?: string } = {},
   ): Promise<void> {
@@ -448,7 +447,7 @@ export class AuthService {
         user?.id ?? null,
         envelope.data.ip ?? null,
       ]);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.loginFailed, user?.id ?? email, user?.org_id ?? NIL_ORG, {
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.loginFailed.type, user?.id ?? email, user?.org_id ?? NIL_ORG, {
         userId: user?.id ?? null,
         email,
         reason,
@@ -460,7 +459,7 @@ export class AuthService {
     const state = await this.lockState(email);
     if (state.locked && user) {
       await this.dataSource.transaction((manager) =>
-        this.events.emit(manager, contextOf(envelope), IdentityEventTypes.loginLockedOut, user.id, user.org_id, {
+        this.events.emit(manager, contextOf(envelope), IdentityEvent.loginLockedOut.type, user.id, user.org_id, {
           userId: user.id,
           email,
           lockedForSeconds: state.retryAfterSeconds,

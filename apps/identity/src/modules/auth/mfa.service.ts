@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  IdentityEventTypes,
+  IdentityEvent,
   type MfaConfirmResponse,
   type MfaEnrollResponse,
   type MfaRecoveryCodesResponse,
@@ -82,7 +82,7 @@ export class MfaService {
         [userId, check.timeStep],
       );
       const recoveryCodes = await this.replaceRecoveryCodes(manager, userId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.mfaEnabled, userId, user.org_id, { userId });
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.mfaEnabled.type, userId, user.org_id, { userId });
       return { enabled: true as const, recoveryCodes };
     });
     this.events.flush();
@@ -110,7 +110,7 @@ export class MfaService {
         [userId],
       );
       await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [userId]);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.mfaDisabled, userId, user.org_id, { userId });
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.mfaDisabled.type, userId, user.org_id, { userId });
     });
     this.events.flush();
   }
@@ -121,7 +121,7 @@ export class MfaService {
       const user = await this.lockEnabledUser(manager, userId);
       await this.assertCurrentCode(manager, user, envelope.data.code);
       const recoveryCodes = await this.replaceRecoveryCodes(manager, userId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.recoveryCodesRegenerated, userId, user.org_id, {
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.recoveryCodesRegenerated.type, userId, user.org_id, {
         userId,
       });
       return { recoveryCodes };

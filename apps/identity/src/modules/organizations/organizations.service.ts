@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  IdentityEventTypes,
+  IdentityEvent,
   type OrganizationUpdateRequest,
   type OrganizationView,
   type RequestEnvelope,
@@ -95,7 +95,7 @@ export class OrganizationsService {
         if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) changes[key] = { from: a[key], to: b[key] };
       }
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.organizationUpdated, actor.orgId, actor.orgId, {
+        await this.events.emit(manager, contextOf(envelope), IdentityEvent.organizationUpdated.type, actor.orgId, actor.orgId, {
           organizationId: actor.orgId,
           changes,
         });

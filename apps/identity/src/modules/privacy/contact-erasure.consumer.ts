@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CRM_EVENTS_TOPIC, CrmContactEventTypes, IdentityEventTypes, type CloudEvent, type Revocation, type UserErasedData } from '@keyhouse/contracts';
+import { CRM_EVENTS_TOPIC, CrmContactEvent, IdentityEvent, type CloudEvent, type Revocation, type UserErasedData } from '@keyhouse/contracts';
 import { createKafka, EventConsumer, eventContextOf, Inbox } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
@@ -73,7 +73,7 @@ export class ContactErasureConsumer implements OnApplicationBootstrap, OnApplica
 
   /** Applies one `crm.events` event (exposed for tests); every type but `crm.contact.erased` is skipped without an inbox row. */
   async handle(event: CloudEvent): Promise<void> {
-    if (event.type !== CrmContactEventTypes.contactErased) return;
+    if (event.type !== CrmContactEvent.contactErased.type) return;
     const contactId = (event.data as { contactId?: unknown } | null)?.contactId;
     if (!isUuid(contactId) || !isUuid(event.orgid)) return;
     let revocations: Revocation[] = [];
@@ -107,12 +107,12 @@ export class ContactErasureConsumer implements OnApplicationBootstrap, OnApplica
       await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [user.id]);
       await manager.query(`UPDATE login_attempt SET email = $2, ip = NULL WHERE user_id = $1 OR email = lower($3)`, [user.id, email, user.email]);
       await manager.query(`DELETE FROM local_mail WHERE to_address = $1`, [user.email]);
-      await this.events.emit(manager, context, IdentityEventTypes.userUpdated, user.id, event.orgid, {
+      await this.events.emit(manager, context, IdentityEvent.userUpdated.type, user.id, event.orgid, {
         userId: user.id,
         changes: { name: { from: '[redacted]', to: ERASED_USER_NAME }, email: { from: '[redacted]', to: email } },
       });
-      if (user.status !== 'deactivated') await this.events.emit(manager, context, IdentityEventTypes.userDeactivated, user.id, event.orgid, { userId: user.id });
-      await this.events.emit(manager, context, IdentityEventTypes.userErased, user.id, event.orgid, { userId: user.id, contactId } satisfies UserErasedData);
+      if (user.status !== 'deactivated') await this.events.emit(manager, context, IdentityEvent.userDeactivated.type, user.id, event.orgid, { userId: user.id });
+      await this.events.emit(manager, context, IdentityEvent.userErased.type, user.id, event.orgid, { userId: user.id, contactId } satisfies UserErasedData);
       this.logger.log(`Erased client user ${user.id} of contact ${contactId} (event ${event.id})`);
     }
     return revocations;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  IdentityEventTypes,
+  IdentityEvent,
   type AgentListRequest,
   type AgentProfileUpdatedData,
   type AgentUpsertRequest,
@@ -200,7 +200,7 @@ export class AgentsService {
           status: after.status,
           teamIds: after.teamIds,
         };
-        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.agentProfileUpdated, userId, actor.orgId, event);
+        await this.events.emit(manager, contextOf(envelope), IdentityEvent.agentProfileUpdated.type, userId, actor.orgId, event);
       }
       return after;
     });
@@ -215,8 +215,8 @@ export class AgentsService {
       const agent = await this.view(manager, actor.orgId, envelope.data.id);
       await manager.query(`UPDATE app_user SET status = 'deactivated', deactivated_at = now(), updated_at = now() WHERE id = $1`, [agent.userId]);
       const revoked = await this.sessions.revokeAllSessions(manager, agent.userId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.agentRemoved, agent.userId, actor.orgId, { userId: agent.userId });
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.userDeactivated, agent.userId, actor.orgId, { userId: agent.userId });
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.agentRemoved.type, agent.userId, actor.orgId, { userId: agent.userId });
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.userDeactivated.type, agent.userId, actor.orgId, { userId: agent.userId });
       return revoked;
     });
     this.revocations.broadcast(revocations);

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   BUILT_IN_ROLES,
-  IdentityEventTypes,
+  IdentityEvent,
   parsePermission,
   type RequestEnvelope,
   type Revocation,
@@ -65,7 +65,7 @@ export class RolesService {
           { field: 'key', message: 'is already used' },
         ]);
       }
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.roleCreated, key, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.roleCreated.type, key, actor.orgId, {
         key,
         name: name.trim(),
         permissions: [...new Set(permissions)].sort(),
@@ -97,7 +97,7 @@ export class RolesService {
         for (const { id } of holders) revocations.push(await this.revocations.revokeUser(manager, id));
       }
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.roleUpdated, data.key, actor.orgId, { key: data.key, changes });
+        await this.events.emit(manager, contextOf(envelope), IdentityEvent.roleUpdated.type, data.key, actor.orgId, { key: data.key, changes });
       }
       return { view: await this.view(manager, actor.orgId, data.key), revocations };
     });
@@ -114,7 +114,7 @@ export class RolesService {
       const [inUse] = (await manager.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND role = $2 LIMIT 1`, [actor.orgId, envelope.data.key])) as unknown[];
       if (inUse) throw new DomainException('conflict', IdentityErrorCode.RoleInUse, 'Users still hold this role');
       await manager.query(`DELETE FROM custom_role WHERE org_id = $1 AND key = $2`, [actor.orgId, envelope.data.key]);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.roleDeleted, envelope.data.key, actor.orgId, { key: envelope.data.key });
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.roleDeleted.type, envelope.data.key, actor.orgId, { key: envelope.data.key });
     });
     this.events.flush();
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  IdentityEventTypes,
+  IdentityEvent,
   type Page,
   type RequestEnvelope,
   type Revocation,
@@ -75,7 +75,7 @@ export class TeamsService {
       for (const userId of memberIds) {
         await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [id, userId, actor.orgId]);
       }
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.teamCreated, id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.teamCreated.type, id, actor.orgId, {
         teamId: id,
         name: data.name.trim(),
         managerId: data.managerId ?? null,
@@ -150,7 +150,7 @@ export class TeamsService {
       }
       if (Object.keys(changes).length > 0) {
         await manager.query(`UPDATE team SET updated_at = now() WHERE id = $1`, [before.id]);
-        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.teamUpdated, before.id, actor.orgId, {
+        await this.events.emit(manager, contextOf(envelope), IdentityEvent.teamUpdated.type, before.id, actor.orgId, {
           teamId: before.id,
           changes,
         });
@@ -170,7 +170,7 @@ export class TeamsService {
     const revocations = await this.dataSource.transaction(async (manager) => {
       const before = await this.view(manager, actor.orgId, envelope.data.id, true);
       await manager.query(`DELETE FROM team WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.teamDeleted, before.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), IdentityEvent.teamDeleted.type, before.id, actor.orgId, {
         teamId: before.id,
         name: before.name,
       });

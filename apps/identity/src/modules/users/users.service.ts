@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  IdentityEventTypes,
+  IdentityEvent,
   type Actor,
   type Page,
   type RequestEnvelope,
@@ -70,7 +70,7 @@ export class UsersService {
         notificationPreferences: preferences,
       });
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.userUpdated, before.id, actor.orgId, {
+        await this.events.emit(manager, contextOf(envelope), IdentityEvent.userUpdated.type, before.id, actor.orgId, {
           userId: before.id,
           changes,
         });
@@ -150,7 +150,7 @@ export class UsersService {
         variables: { token, link },
       });
     }
-    await this.events.emit(manager, context, IdentityEventTypes.userCreated, userId, orgId, {
+    await this.events.emit(manager, context, IdentityEvent.userCreated.type, userId, orgId, {
       userId,
       email: input.email,
       name: input.name,
@@ -224,7 +224,7 @@ export class UsersService {
       if (data.role !== undefined && data.role !== before.role) {
         await this.assertRole(manager, actor.orgId, data.role);
         await manager.query(`UPDATE app_user SET role = $2, updated_at = now() WHERE id = $1`, [before.id, data.role]);
-        await this.events.emit(manager, context, IdentityEventTypes.userRoleChanged, before.id, actor.orgId, {
+        await this.events.emit(manager, context, IdentityEvent.userRoleChanged.type, before.id, actor.orgId, {
           userId: before.id,
           from: before.role,
           to: data.role,
@@ -239,7 +239,7 @@ export class UsersService {
           for (const teamId of next) {
             await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [teamId, before.id, actor.orgId]);
           }
-          await this.events.emit(manager, context, IdentityEventTypes.userTeamsChanged, before.id, actor.orgId, {
+          await this.events.emit(manager, context, IdentityEvent.userTeamsChanged.type, before.id, actor.orgId, {
             userId: before.id,
             from: before.teamIds,
             to: next,
@@ -248,7 +248,7 @@ export class UsersService {
         }
       }
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, context, IdentityEventTypes.userUpdated, before.id, actor.orgId, { userId: before.id, changes });
+        await this.events.emit(manager, context, IdentityEvent.userUpdated.type, before.id, actor.orgId, { userId: before.id, changes });
       }
       return this.queries.view(manager, actor.orgId, before.id);
     }).catch((error: unknown) => {
@@ -276,7 +276,7 @@ export class UsersService {
           before.id,
         ]);
         revocations = await this.sessions.revokeAllSessions(manager, before.id);
-        await this.events.emit(manager, contextOf(envelope), IdentityEventTypes.userDeactivated, before.id, actor.orgId, {
+        await this.events.emit(manager, contextOf(envelope), IdentityEvent.userDeactivated.type, before.id, actor.orgId, {
           userId: before.id,
         });
       }

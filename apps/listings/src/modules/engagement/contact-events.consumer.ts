@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CRM_EVENTS_TOPIC,
-  CrmContactEventTypes,
+  CrmContactEvent,
   IDENTITY_EVENTS_TOPIC,
-  IdentityEventTypes,
+  IdentityEvent,
   type CloudEvent,
   type CrmContactMergedData,
   type UserCreatedData,
@@ -67,7 +67,7 @@ export class ContactEventsConsumer implements OnApplicationBootstrap, OnApplicat
   private handlerOf(event: CloudEvent): ((manager: EntityManager) => Promise<void>) | null {
     const orgId = event.orgid;
     switch (event.type) {
-      case IdentityEventTypes.userCreated: {
+      case IdentityEvent.userCreated.type: {
         const data = event.data as UserCreatedData;
         if (data.role !== 'client' || !data.contactId) return null;
         return async (manager) => {
@@ -77,11 +77,11 @@ export class ContactEventsConsumer implements OnApplicationBootstrap, OnApplicat
           );
         };
       }
-      case CrmContactEventTypes.contactMerged: {
+      case CrmContactEvent.contactMerged.type: {
         const data = event.data as CrmContactMergedData;
         return (manager) => this.merge(manager, orgId, data.mergedId, data.contactId);
       }
-      case CrmContactEventTypes.contactErased: {
+      case CrmContactEvent.contactErased.type: {
         const data = event.data as { contactId: string };
         return (manager) => this.erase(manager, orgId, data.contactId);
       }

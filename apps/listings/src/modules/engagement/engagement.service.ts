@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  ListingsEventTypes,
+  ListingsEvent,
   type Actor,
   type ContactListingListRequest,
   type ContactListingPutRequest,
@@ -89,7 +89,7 @@ export class EngagementService {
         [id, actor.orgId, data.propertyId, data.contactId, data.source],
       )) as Array<{ viewed_at: Date }>;
       const view = { id, propertyId: data.propertyId, contactId: data.contactId, source: data.source, viewedAt: row.viewed_at.toISOString() };
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.propertyViewed, data.propertyId, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.propertyViewed.type, data.propertyId, actor.orgId, {
         viewId: id,
         propertyId: data.propertyId,
         contactId: data.contactId,
@@ -114,7 +114,7 @@ export class EngagementService {
          RETURNING updated_at`,
         [actor.orgId, data.contactId, data.propertyId, data.preference, data.note ?? null],
       )) as Array<{ updated_at: Date }>;
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.contactListingChanged, data.propertyId, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.contactListingChanged.type, data.propertyId, actor.orgId, {
         contactId: data.contactId,
         propertyId: data.propertyId,
         preference: data.preference,
@@ -187,7 +187,7 @@ export class EngagementService {
          ON CONFLICT DO NOTHING`,
         [id],
       );
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.savedSearchCreated, id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.savedSearchCreated.type, id, actor.orgId, {
         savedSearchId: id,
         contactId: data.contactId,
         name: inserted[0].name,
@@ -245,7 +245,7 @@ export class EngagementService {
         envelope.data.id,
       ])) as [unknown[], number];
       if (result[1] === 0) throw notFound();
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.savedSearchDeleted, envelope.data.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.savedSearchDeleted.type, envelope.data.id, actor.orgId, {
         savedSearchId: envelope.data.id,
         contactId: search.contact_id,
         name: search.name,
@@ -272,7 +272,7 @@ export class EngagementService {
         [actor.orgId, data.contactId, data.propertyId, actor.userId ?? null],
       )) as Array<{ shared_by: string | null; shared_at: Date }>;
       if (inserted.length > 0) {
-        await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.propertyShared, data.propertyId, actor.orgId, {
+        await this.events.emit(manager, contextOf(envelope), ListingsEvent.propertyShared.type, data.propertyId, actor.orgId, {
           propertyId: data.propertyId,
           contactId: data.contactId,
           by: actor.userId ?? null,
@@ -305,7 +305,7 @@ export class EngagementService {
         data.propertyId,
       ])) as [unknown[], number];
       if (result[1] === 0) throw DomainException.notFound(ListingsErrorCode.ShareNotFound, 'Share');
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.propertyUnshared, data.propertyId, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.propertyUnshared.type, data.propertyId, actor.orgId, {
         propertyId: data.propertyId,
         contactId: data.contactId,
         by: actor.userId ?? null,

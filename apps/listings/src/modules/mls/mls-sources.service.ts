@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ListingsEventTypes,
+  ListingsEvent,
   type Actor,
   type MlsRunListRequest,
   type MlsSourceCreateRequest,
@@ -110,7 +110,7 @@ export class MlsSourcesService {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
         [id, actor.orgId, data.name.trim(), data.baseUrl.replace(/\/+$/, ''), this.cipher.encrypt(data.accessToken, credentialsAad(id)), data.pageSize ?? 200, data.intervalMinutes ?? 15, actor.userId ?? null],
       )) as MlsSourceRow[];
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.mlsSourceCreated, id, actor.orgId, { sourceId: id, name: inserted.name, enabled: inserted.enabled });
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.mlsSourceCreated.type, id, actor.orgId, { sourceId: id, name: inserted.name, enabled: inserted.enabled });
       return inserted;
     });
     this.events.flush();
@@ -148,7 +148,7 @@ export class MlsSourcesService {
         [before.id, next.name, next.base_url, next.page_size, next.interval_minutes, next.enabled, ciphertext],
       )) as [MlsSourceRow[], number];
       const after = updated[0];
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.mlsSourceUpdated, before.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.mlsSourceUpdated.type, before.id, actor.orgId, {
         sourceId: before.id,
         name: after.name,
         enabled: after.enabled,
@@ -179,7 +179,7 @@ export class MlsSourcesService {
       await manager.query(`UPDATE property SET mls_source_id = NULL WHERE org_id = $1 AND mls_source_id = $2`, [actor.orgId, row.id]);
       await manager.query(`DELETE FROM mls_sync_run WHERE source_id = $1`, [row.id]);
       await manager.query(`DELETE FROM mls_source WHERE id = $1`, [row.id]);
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.mlsSourceDeleted, row.id, actor.orgId, { sourceId: row.id, name: row.name, enabled: row.enabled });
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.mlsSourceDeleted.type, row.id, actor.orgId, { sourceId: row.id, name: row.name, enabled: row.enabled });
     });
     this.events.flush();
   }
@@ -204,7 +204,7 @@ export class MlsSourcesService {
         if (result[1] === 0) return false;
         const actor: Actor = { type: 'system', orgId: row.org_id, role: 'system', teamIds: [], permissions: [] };
         const context: EventContext = { actor, requestId: `mls-rekey-${row.id}` };
-        await this.events.emit(manager, context, ListingsEventTypes.mlsSourceUpdated, row.id, row.org_id, { sourceId: row.id, name: row.name, enabled: row.enabled, changes: ['credentialsKey'] });
+        await this.events.emit(manager, context, ListingsEvent.mlsSourceUpdated.type, row.id, row.org_id, { sourceId: row.id, name: row.name, enabled: row.enabled, changes: ['credentialsKey'] });
         return true;
       });
       if (done) rotated += 1;

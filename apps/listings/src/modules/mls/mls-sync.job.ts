@@ -1,7 +1,7 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ListingsEventTypes, type Actor, type MlsSyncRunView, type RequestEnvelope } from '@keyhouse/contracts';
+import { ListingsEvent, type Actor, type MlsSyncRunView, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse/platform/queue';
@@ -163,7 +163,7 @@ export class MlsSyncJob implements OnApplicationBootstrap {
            errors = $10::jsonb, finished_at = now(), duration_ms = $11 WHERE id = $1 RETURNING *`,
         [runId, status, totals.pages, totals.fetched, totals.created, totals.updated, totals.unchanged, totals.removed, totals.failed, JSON.stringify(errors), Date.now() - started],
       )) as [MlsRunRow[], number];
-      await this.events.emit(manager, context, ListingsEventTypes.mlsSyncCompleted, sourceId, orgId, {
+      await this.events.emit(manager, context, ListingsEvent.mlsSyncCompleted.type, sourceId, orgId, {
         sourceId,
         runId,
         status,

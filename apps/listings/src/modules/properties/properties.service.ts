@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  ListingsEventTypes,
+  ListingsEvent,
   type PropertyCreateRequest,
   type PropertyFields,
   type PropertyUpdateRequest,
@@ -140,7 +140,7 @@ export class PropertiesService {
       const before = await this.locked(manager, actor.orgId, envelope.data.id);
       await this.access.assertMayWrite(envelope, before.listAgentId);
       await manager.query(`UPDATE property SET deleted_at = now(), modification_timestamp = now() WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), ListingsEventTypes.propertyDeleted, before.id, actor.orgId, {
+      await this.events.emit(manager, contextOf(envelope), ListingsEvent.propertyDeleted.type, before.id, actor.orgId, {
         propertyId: before.id,
         listingKey: before.listingKey,
       });

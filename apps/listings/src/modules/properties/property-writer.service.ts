@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ListingsEventTypes, type PropertyOrigin, type PropertyView } from '@keyhouse/contracts';
+import { ListingsEvent, type PropertyOrigin, type PropertyView } from '@keyhouse/contracts';
 import type { DomainEventInput, EventContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { ListingsEvents } from '../listings-events.service';
@@ -61,7 +61,7 @@ export class PropertyWriter {
     )) as PropertyRow[];
     if (!rows[0]) return null;
     const view = toPropertyView(rows[0]);
-    await this.events.emit(manager, context, ListingsEventTypes.propertyCreated, view.id, orgId, snapshotOf(view));
+    await this.events.emit(manager, context, ListingsEvent.propertyCreated.type, view.id, orgId, snapshotOf(view));
     await this.matchSavedSearches(manager, orgId, [view.id], context);
     return view;
   }
@@ -136,7 +136,7 @@ export class PropertyWriter {
        SELECT u.*, row_to_json(o.*) AS old FROM upserted u LEFT JOIN old o ON o.listing_key = u.listing_key`,
       [orgId, JSON.stringify(input), origin, mlsSourceId],
     )) as Array<PropertyRow & { old: (Omit<PropertyRow, 'modification_timestamp' | 'created_at'> & { modification_timestamp: string; created_at: string }) | null }>;
-    const events: Array<DomainEventInput & { type: (typeof ListingsEventTypes)[keyof typeof ListingsEventTypes] }> = [];
+    const events: Array<DomainEventInput & { type: string }> = [];
     const changedIds: string[] = [];
     for (const row of rows) {
       const after = toPropertyView(row);
@@ -146,7 +146,7 @@ export class PropertyWriter {
       if (!row.old) {
         summary.outcomes.set(after.listingKey, 'created');
         summary.created += 1;
-        events.push({ type: ListingsEventTypes.propertyCreated, subject: after.id, orgId, data: snapshotOf(after) });
+        events.push({ type: ListingsEvent.propertyCreated.type, subject: after.id, orgId, data: snapshotOf(after) });
       } else {
         summary.outcomes.set(after.listingKey, 'updated');
         summary.updated += 1;
@@ -179,7 +179,7 @@ export class PropertyWriter {
     await this.events.emitMany(
       manager,
       context,
-      rows[0].map((row) => ({ type: ListingsEventTypes.propertyDeleted, subject: row.id, orgId, data: { propertyId: row.id, listingKey: row.listing_key } })),
+      rows[0].map((row) => ({ type: ListingsEvent.propertyDeleted.type, subject: row.id, orgId, data: { propertyId: row.id, listingKey: row.listing_key } })),
     );
     return rows[0].length;
   }
@@ -212,7 +212,7 @@ export class PropertyWriter {
       manager,
       context,
       rows.map((row) => ({
-        type: ListingsEventTypes.searchMatched,
+        type: ListingsEvent.searchMatched.type,
         subject: row.saved_search_id,
         orgId,
         data: { savedSearchId: row.saved_search_id, contactId: row.contact_id, propertyId: row.property_id, listingKey: row.listing_key },
@@ -241,10 +241,10 @@ export const SAVED_SEARCH_MATCH = `
 
 function changeEvents(orgId: string, before: PropertyView, after: PropertyView) {
   const changes = diffViews(before, after);
-  const events: Array<DomainEventInput & { type: (typeof ListingsEventTypes)[keyof typeof ListingsEventTypes] }> = [];
+  const events: Array<DomainEventInput & { type: string }> = [];
   if (Object.keys(changes).length > 0) {
     events.push({
-      type: ListingsEventTypes.propertyUpdated,
+      type: ListingsEvent.propertyUpdated.type,
       subject: after.id,
       orgId,
       data: { propertyId: after.id, listingKey: after.listingKey, changes, origin: after.origin },
@@ -252,7 +252,7 @@ function changeEvents(orgId: string, before: PropertyView, after: PropertyView) 
   }
   if (before.standardStatus !== after.standardStatus) {
     events.push({
-      type: ListingsEventTypes.propertyStatusChanged,
+      type: ListingsEvent.propertyStatusChanged.type,
       subject: after.id,
       orgId,
       data: {

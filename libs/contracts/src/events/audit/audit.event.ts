@@ -1,3 +1,4 @@
+import { defineEvent } from '../event-definition';
 /**
  * Events the audit trail records besides the domain events of the other services.
  *
@@ -14,13 +15,13 @@ export const AUDIT_GATEWAY_EVENTS_TOPIC = 'gateway.events';
 /** Organization id of events whose organization is unknown (failed logins, anonymous 401s). */
 export const AUDIT_NIL_ORG = '00000000-0000-0000-0000-000000000000';
 
-export const AuditEventTypes = {
-  accessDenied: 'gateway.access.denied',
-  authenticationFailed: 'gateway.authentication.failed',
-  logExported: 'audit.log.exported',
-  logArchived: 'audit.log.archived',
-  settingsUpdated: 'audit.settings.updated',
-} as const;
+export const AuditEvent = {
+  accessDenied: defineEvent<AuditAccessRefusedData>('gateway.access.denied'),
+  authenticationFailed: defineEvent<AuditAccessRefusedData>('gateway.authentication.failed'),
+  logExported: defineEvent<Record<string, unknown>>('audit.log.exported'),
+  logArchived: defineEvent<Record<string, unknown>>('audit.log.archived'),
+  settingsUpdated: defineEvent<Record<string, unknown>>('audit.settings.updated'),
+};
 
 /** Data of a gateway refusal event. No query string or body (they may hold secrets). */
 export interface AuditAccessRefusedData {

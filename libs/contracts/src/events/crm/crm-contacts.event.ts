@@ -1,3 +1,4 @@
+import { defineEvent } from '../event-definition';
 import type { CrmAssignmentStrategy, CrmContactView, CrmLeadEventType, CrmPondView } from '../../rpc/crm/crm-contacts.rpc';
 
 /**
@@ -6,30 +7,29 @@ import type { CrmAssignmentStrategy, CrmContactView, CrmLeadEventType, CrmPondVi
  */
 export const CRM_EVENTS_TOPIC = 'crm.events';
 
-export const CrmContactEventTypes = {
-  contactCreated: 'crm.contact.created',
-  contactUpdated: 'crm.contact.updated',
-  contactDeleted: 'crm.contact.deleted',
-  contactMerged: 'crm.contact.merged',
-  contactAssigned: 'crm.contact.assigned',
-  contactScoreChanged: 'crm.contact.score_changed',
-  contactNoteAdded: 'crm.contact.note_added',
-  contactNoteUpdated: 'crm.contact.note_updated',
-  contactNoteDeleted: 'crm.contact.note_deleted',
-  contactErased: 'crm.contact.erased',
-  leadCaptured: 'crm.lead.captured',
-  assignmentRuleCreated: 'crm.assignment_rule.created',
-  assignmentRuleUpdated: 'crm.assignment_rule.updated',
-  assignmentRuleDeleted: 'crm.assignment_rule.deleted',
-  pondCreated: 'crm.pond.created',
-  pondUpdated: 'crm.pond.updated',
-  pondDeleted: 'crm.pond.deleted',
-  customFieldCreated: 'crm.custom_field.created',
-  customFieldUpdated: 'crm.custom_field.updated',
-  customFieldDeleted: 'crm.custom_field.deleted',
-} as const;
+export const CrmContactEvent = {
+  contactCreated: defineEvent<CrmContactCreatedData>('crm.contact.created'),
+  contactUpdated: defineEvent<CrmContactUpdatedData>('crm.contact.updated'),
+  contactDeleted: defineEvent<CrmContactDeletedData>('crm.contact.deleted'),
+  contactMerged: defineEvent<CrmContactMergedData>('crm.contact.merged'),
+  contactAssigned: defineEvent<CrmContactAssignedData>('crm.contact.assigned'),
+  contactScoreChanged: defineEvent<Record<string, unknown>>('crm.contact.score_changed'),
+  contactNoteAdded: defineEvent<Record<string, unknown>>('crm.contact.note_added'),
+  contactNoteUpdated: defineEvent<Record<string, unknown>>('crm.contact.note_updated'),
+  contactNoteDeleted: defineEvent<Record<string, unknown>>('crm.contact.note_deleted'),
+  contactErased: defineEvent<Record<string, unknown>>('crm.contact.erased'),
+  leadCaptured: defineEvent<CrmLeadCapturedData>('crm.lead.captured'),
+  assignmentRuleCreated: defineEvent<Record<string, unknown>>('crm.assignment_rule.created'),
+  assignmentRuleUpdated: defineEvent<Record<string, unknown>>('crm.assignment_rule.updated'),
+  assignmentRuleDeleted: defineEvent<Record<string, unknown>>('crm.assignment_rule.deleted'),
+  pondCreated: defineEvent<CrmPondEventData>('crm.pond.created'),
+  pondUpdated: defineEvent<CrmPondEventData>('crm.pond.updated'),
+  pondDeleted: defineEvent<CrmPondEventData>('crm.pond.deleted'),
+  customFieldCreated: defineEvent<Record<string, unknown>>('crm.custom_field.created'),
+  customFieldUpdated: defineEvent<Record<string, unknown>>('crm.custom_field.updated'),
+  customFieldDeleted: defineEvent<Record<string, unknown>>('crm.custom_field.deleted'),
+};
 
-export type CrmContactEventType = (typeof CrmContactEventTypes)[keyof typeof CrmContactEventTypes];
 
 export interface CrmContactCreatedData {
   contact: CrmContactView;

@@ -1,3 +1,4 @@
+import { defineEvent } from '../event-definition';
 import type {
   CrmCompanyView,
   CrmSavedReplyChannel,
@@ -12,38 +13,34 @@ import type {
  * `crm.events` (docs/events/crm-work-events.md), keyed by the task, company, reply or tag id.
  * All version 1.
  */
-export const CrmTaskEventTypes = {
-  taskCreated: 'crm.task.created',
-  taskUpdated: 'crm.task.updated',
-  taskCompleted: 'crm.task.completed',
-  taskDeleted: 'crm.task.deleted',
+export const CrmTaskEvent = {
+  taskCreated: defineEvent<CrmTaskCreatedData>('crm.task.created'),
+  taskUpdated: defineEvent<CrmTaskUpdatedData>('crm.task.updated'),
+  taskCompleted: defineEvent<CrmTaskCompletedData>('crm.task.completed'),
+  taskDeleted: defineEvent<CrmTaskDeletedData>('crm.task.deleted'),
   /** A reminder offset of an open task was reached (the notifications service delivers it). */
-  taskReminderDue: 'crm.task.reminder_due',
+  taskReminderDue: defineEvent<CrmTaskReminderDueData>('crm.task.reminder_due'),
   /** An open task passed its due time (once per due time). */
-  taskOverdue: 'crm.task.overdue',
-} as const;
-export type CrmTaskEventType = (typeof CrmTaskEventTypes)[keyof typeof CrmTaskEventTypes];
+  taskOverdue: defineEvent<CrmTaskOverdueData>('crm.task.overdue'),
+};
 
-export const CrmCompanyEventTypes = {
-  companyCreated: 'crm.company.created',
-  companyUpdated: 'crm.company.updated',
-  companyDeleted: 'crm.company.deleted',
-} as const;
-export type CrmCompanyEventType = (typeof CrmCompanyEventTypes)[keyof typeof CrmCompanyEventTypes];
+export const CrmCompanyEvent = {
+  companyCreated: defineEvent<CrmCompanyCreatedData>('crm.company.created'),
+  companyUpdated: defineEvent<CrmCompanyUpdatedData>('crm.company.updated'),
+  companyDeleted: defineEvent<CrmCompanyDeletedData>('crm.company.deleted'),
+};
 
-export const CrmSavedReplyEventTypes = {
-  savedReplyCreated: 'crm.saved_reply.created',
-  savedReplyUpdated: 'crm.saved_reply.updated',
-  savedReplyDeleted: 'crm.saved_reply.deleted',
-} as const;
-export type CrmSavedReplyEventType = (typeof CrmSavedReplyEventTypes)[keyof typeof CrmSavedReplyEventTypes];
+export const CrmSavedReplyEvent = {
+  savedReplyCreated: defineEvent<CrmSavedReplyEventData>('crm.saved_reply.created'),
+  savedReplyUpdated: defineEvent<CrmSavedReplyEventData>('crm.saved_reply.updated'),
+  savedReplyDeleted: defineEvent<CrmSavedReplyEventData>('crm.saved_reply.deleted'),
+};
 
-export const CrmTagEventTypes = {
-  tagCreated: 'crm.tag.created',
-  tagUpdated: 'crm.tag.updated',
-  tagDeleted: 'crm.tag.deleted',
-} as const;
-export type CrmTagEventType = (typeof CrmTagEventTypes)[keyof typeof CrmTagEventTypes];
+export const CrmTagEvent = {
+  tagCreated: defineEvent<CrmTagEventData>('crm.tag.created'),
+  tagUpdated: defineEvent<CrmTagEventData>('crm.tag.updated'),
+  tagDeleted: defineEvent<CrmTagEventData>('crm.tag.deleted'),
+};
 
 /** What task events carry about the task (`contactId` lets the contact timeline show it). */
 export interface CrmTaskEventSnapshot {

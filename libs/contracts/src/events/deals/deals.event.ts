@@ -1,3 +1,4 @@
+import { defineEvent } from '../event-definition';
 /**
  * Domain events of the deals-commission service, published on topic `deals.events` (the bounded
  * context's name; the service passes it as `eventTopic` to `ServiceCoreModule`), keyed by the
@@ -8,40 +9,39 @@ import type { CommissionPlanView, TransactionPipelineStage, TransactionKeyDate, 
 
 export const DEALS_EVENTS_TOPIC = 'deals.events';
 
-export const DealsEventTypes = {
-  transactionCreated: 'deals.transaction.created',
-  transactionUpdated: 'deals.transaction.updated',
-  transactionStageChanged: 'deals.transaction.stage_changed',
-  transactionClosed: 'deals.transaction.closed',
-  transactionDeleted: 'deals.transaction.deleted',
-  pipelineCreated: 'deals.pipeline.created',
-  commissionPlanCreated: 'deals.commission_plan.created',
-  commissionPlanUpdated: 'deals.commission_plan.updated',
-  agentCommissionPlanAssigned: 'deals.agent.commission_plan_assigned',
-  commissionStatementCreated: 'deals.commission.statement_created',
-  offerSubmitted: 'deals.offer.submitted',
-  offerCountered: 'deals.offer.countered',
-  offerAccepted: 'deals.offer.accepted',
-  offerRejected: 'deals.offer.rejected',
-  offerWithdrawn: 'deals.offer.withdrawn',
-  settingsUpdated: 'deals.settings.updated',
-  deadlineTaskRequested: 'deals.deadline.task_requested',
-  deadlineMissed: 'deals.deadline.missed',
-  keyDateCompleted: 'deals.key_date.completed',
-  dateReminderDue: 'deals.date.reminder_due',
-  invoiceCreated: 'deals.invoice.created',
-  invoiceUpdated: 'deals.invoice.updated',
-  invoiceSent: 'deals.invoice.sent',
-  invoicePaid: 'deals.invoice.paid',
-  invoiceOverdue: 'deals.invoice.overdue',
-  invoiceVoided: 'deals.invoice.voided',
-  paymentRecorded: 'deals.payment.recorded',
-  fileUploaded: 'deals.file.uploaded',
-  fileDeleted: 'deals.file.deleted',
-  contactErased: 'deals.contact.erased',
-} as const;
+export const DealsEvent = {
+  transactionCreated: defineEvent<DealsTransactionCreatedData>('deals.transaction.created'),
+  transactionUpdated: defineEvent<DealsTransactionUpdatedData>('deals.transaction.updated'),
+  transactionStageChanged: defineEvent<TransactionStageChangedData>('deals.transaction.stage_changed'),
+  transactionClosed: defineEvent<DealsTransactionClosedData>('deals.transaction.closed'),
+  transactionDeleted: defineEvent<DealsTransactionDeletedData>('deals.transaction.deleted'),
+  pipelineCreated: defineEvent<DealsPipelineCreatedData>('deals.pipeline.created'),
+  commissionPlanCreated: defineEvent<DealsCommissionPlanEventData>('deals.commission_plan.created'),
+  commissionPlanUpdated: defineEvent<DealsCommissionPlanEventData>('deals.commission_plan.updated'),
+  agentCommissionPlanAssigned: defineEvent<DealsAgentCommissionPlanAssignedData>('deals.agent.commission_plan_assigned'),
+  commissionStatementCreated: defineEvent<CommissionStatementCreatedData>('deals.commission.statement_created'),
+  offerSubmitted: defineEvent<DealsOfferEventData>('deals.offer.submitted'),
+  offerCountered: defineEvent<DealsOfferEventData>('deals.offer.countered'),
+  offerAccepted: defineEvent<DealsOfferEventData>('deals.offer.accepted'),
+  offerRejected: defineEvent<DealsOfferEventData>('deals.offer.rejected'),
+  offerWithdrawn: defineEvent<DealsOfferEventData>('deals.offer.withdrawn'),
+  settingsUpdated: defineEvent<DealsSettingsUpdatedData>('deals.settings.updated'),
+  deadlineTaskRequested: defineEvent<DealsDeadlineTaskRequestedData>('deals.deadline.task_requested'),
+  deadlineMissed: defineEvent<DealsDeadlineMissedData>('deals.deadline.missed'),
+  keyDateCompleted: defineEvent<DealsKeyDateCompletedData>('deals.key_date.completed'),
+  dateReminderDue: defineEvent<DealsDateReminderDueData>('deals.date.reminder_due'),
+  invoiceCreated: defineEvent<DealsInvoiceEventData>('deals.invoice.created'),
+  invoiceUpdated: defineEvent<DealsInvoiceEventData>('deals.invoice.updated'),
+  invoiceSent: defineEvent<DealsInvoiceEventData>('deals.invoice.sent'),
+  invoicePaid: defineEvent<DealsInvoiceEventData>('deals.invoice.paid'),
+  invoiceOverdue: defineEvent<DealsInvoiceEventData>('deals.invoice.overdue'),
+  invoiceVoided: defineEvent<DealsInvoiceEventData>('deals.invoice.voided'),
+  paymentRecorded: defineEvent<DealsPaymentRecordedData>('deals.payment.recorded'),
+  fileUploaded: defineEvent<DealsFileUploadedData>('deals.file.uploaded'),
+  fileDeleted: defineEvent<DealsFileDeletedData>('deals.file.deleted'),
+  contactErased: defineEvent<DealsContactErasedData>('deals.contact.erased'),
+};
 
-export type DealsEventType = (typeof DealsEventTypes)[keyof typeof DealsEventTypes];
 
 /**
  * `deals.transaction.stage_changed` (keyed by the transaction id): creation (`from` null) and every

@@ -1,45 +1,45 @@
+import { defineEvent } from '../event-definition';
 /**
  * Domain events of the identity service, published on topic `identity.events`, keyed by the
  * aggregate id (user, organization, team or API key). All are version 1.
  */
 export const IDENTITY_EVENTS_TOPIC = 'identity.events';
 
-export const IdentityEventTypes = {
-  organizationCreated: 'identity.organization.created',
-  organizationUpdated: 'identity.organization.updated',
-  userCreated: 'identity.user.created',
-  userUpdated: 'identity.user.updated',
-  userDeactivated: 'identity.user.deactivated',
+export const IdentityEvent = {
+  organizationCreated: defineEvent<OrganizationCreatedData>('identity.organization.created'),
+  organizationUpdated: defineEvent<OrganizationUpdatedData>('identity.organization.updated'),
+  userCreated: defineEvent<UserCreatedData>('identity.user.created'),
+  userUpdated: defineEvent<UserUpdatedData>('identity.user.updated'),
+  userDeactivated: defineEvent<UserDeactivatedData>('identity.user.deactivated'),
   /** A client user's personal data was erased because crm erased their contact (`crm.contact.erased`). */
-  userErased: 'identity.user.erased',
-  userRoleChanged: 'identity.user.role_changed',
-  userTeamsChanged: 'identity.user.teams_changed',
-  agentProfileUpdated: 'identity.agent.profile_updated',
-  agentRemoved: 'identity.agent.removed',
-  teamCreated: 'identity.team.created',
-  teamUpdated: 'identity.team.updated',
-  teamDeleted: 'identity.team.deleted',
-  roleCreated: 'identity.role.created',
-  roleUpdated: 'identity.role.updated',
-  roleDeleted: 'identity.role.deleted',
-  loginSucceeded: 'identity.login.succeeded',
-  loginFailed: 'identity.login.failed',
-  loginLockedOut: 'identity.login.locked_out',
-  refreshTokenReused: 'identity.session.refresh_token_reused',
-  sessionRevoked: 'identity.session.revoked',
-  mfaEnabled: 'identity.mfa.enabled',
-  mfaDisabled: 'identity.mfa.disabled',
-  mfaCodeReused: 'identity.mfa.code_reused',
-  recoveryCodesRegenerated: 'identity.mfa.recovery_codes_regenerated',
-  passwordResetRequested: 'identity.password.reset_requested',
-  passwordChanged: 'identity.password.changed',
-  emailVerified: 'identity.user.email_verified',
-  apiKeyCreated: 'identity.api_key.created',
-  apiKeyRevoked: 'identity.api_key.revoked',
-  apiKeyUsed: 'identity.api_key.used',
-} as const;
+  userErased: defineEvent<UserErasedData>('identity.user.erased'),
+  userRoleChanged: defineEvent<UserRoleChangedData>('identity.user.role_changed'),
+  userTeamsChanged: defineEvent<UserTeamsChangedData>('identity.user.teams_changed'),
+  agentProfileUpdated: defineEvent<AgentProfileUpdatedData>('identity.agent.profile_updated'),
+  agentRemoved: defineEvent<AgentRemovedData>('identity.agent.removed'),
+  teamCreated: defineEvent<TeamCreatedData>('identity.team.created'),
+  teamUpdated: defineEvent<TeamUpdatedData>('identity.team.updated'),
+  teamDeleted: defineEvent<TeamDeletedData>('identity.team.deleted'),
+  roleCreated: defineEvent<RoleCreatedData>('identity.role.created'),
+  roleUpdated: defineEvent<RoleUpdatedData>('identity.role.updated'),
+  roleDeleted: defineEvent<RoleDeletedData>('identity.role.deleted'),
+  loginSucceeded: defineEvent<LoginData>('identity.login.succeeded'),
+  loginFailed: defineEvent<LoginData>('identity.login.failed'),
+  loginLockedOut: defineEvent<LoginLockedOutData>('identity.login.locked_out'),
+  refreshTokenReused: defineEvent<RefreshTokenReusedData>('identity.session.refresh_token_reused'),
+  sessionRevoked: defineEvent<SessionRevokedData>('identity.session.revoked'),
+  mfaEnabled: defineEvent<UserSecurityEventData>('identity.mfa.enabled'),
+  mfaDisabled: defineEvent<UserSecurityEventData>('identity.mfa.disabled'),
+  mfaCodeReused: defineEvent<UserSecurityEventData>('identity.mfa.code_reused'),
+  recoveryCodesRegenerated: defineEvent<UserSecurityEventData>('identity.mfa.recovery_codes_regenerated'),
+  passwordResetRequested: defineEvent<UserSecurityEventData>('identity.password.reset_requested'),
+  passwordChanged: defineEvent<PasswordChangedData>('identity.password.changed'),
+  emailVerified: defineEvent<UserSecurityEventData>('identity.user.email_verified'),
+  apiKeyCreated: defineEvent<ApiKeyCreatedData>('identity.api_key.created'),
+  apiKeyRevoked: defineEvent<ApiKeyEventData>('identity.api_key.revoked'),
+  apiKeyUsed: defineEvent<ApiKeyEventData>('identity.api_key.used'),
+};
 
-export type IdentityEventType = (typeof IdentityEventTypes)[keyof typeof IdentityEventTypes];
 
 /** A field-level change: value before and after. Secrets never appear; they read `"[redacted]"`. */
 export type ChangeSet = Record<string, { from: unknown; to: unknown }>;

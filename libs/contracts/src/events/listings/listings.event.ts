@@ -1,3 +1,4 @@
+import { defineEvent } from '../event-definition';
 /**
  * Domain events of the listings service, on topic `listings.events`, keyed by the property id
  * (saved-search matches by the saved search id). All version 1. Prices in cents.
@@ -7,25 +8,24 @@ import type { ListingsContactListingPreference } from '../../rpc/listings/listin
 
 export const LISTINGS_EVENTS_TOPIC = 'listings.events';
 
-export const ListingsEventTypes = {
-  propertyCreated: 'listings.property.created',
-  propertyUpdated: 'listings.property.updated',
-  propertyStatusChanged: 'listings.property.status_changed',
-  propertyDeleted: 'listings.property.deleted',
-  propertyViewed: 'listings.property.viewed',
-  contactListingChanged: 'listings.contact_listing.changed',
-  searchMatched: 'listings.search.matched',
-  propertyShared: 'listings.property.shared',
-  propertyUnshared: 'listings.property.unshared',
-  savedSearchCreated: 'listings.saved_search.created',
-  savedSearchDeleted: 'listings.saved_search.deleted',
-  mlsSourceCreated: 'listings.mls_source.created',
-  mlsSourceUpdated: 'listings.mls_source.updated',
-  mlsSourceDeleted: 'listings.mls_source.deleted',
-  mlsSyncCompleted: 'listings.mls_sync.completed',
-} as const;
+export const ListingsEvent = {
+  propertyCreated: defineEvent<PropertyCreatedData>('listings.property.created'),
+  propertyUpdated: defineEvent<PropertyUpdatedData>('listings.property.updated'),
+  propertyStatusChanged: defineEvent<PropertyStatusChangedData>('listings.property.status_changed'),
+  propertyDeleted: defineEvent<PropertyDeletedData>('listings.property.deleted'),
+  propertyViewed: defineEvent<PropertyViewedData>('listings.property.viewed'),
+  contactListingChanged: defineEvent<ContactListingChangedData>('listings.contact_listing.changed'),
+  searchMatched: defineEvent<SearchMatchedData>('listings.search.matched'),
+  propertyShared: defineEvent<PropertySharedData>('listings.property.shared'),
+  propertyUnshared: defineEvent<PropertySharedData>('listings.property.unshared'),
+  savedSearchCreated: defineEvent<SavedSearchChangedData>('listings.saved_search.created'),
+  savedSearchDeleted: defineEvent<SavedSearchChangedData>('listings.saved_search.deleted'),
+  mlsSourceCreated: defineEvent<MlsSourceChangedData>('listings.mls_source.created'),
+  mlsSourceUpdated: defineEvent<MlsSourceChangedData>('listings.mls_source.updated'),
+  mlsSourceDeleted: defineEvent<MlsSourceChangedData>('listings.mls_source.deleted'),
+  mlsSyncCompleted: defineEvent<MlsSyncCompletedData>('listings.mls_sync.completed'),
+};
 
-export type ListingsEventType = (typeof ListingsEventTypes)[keyof typeof ListingsEventTypes];
 
 /** The facts about a property that consumers (crm matching, deals, analytics) need. */
 export interface PropertySnapshot {

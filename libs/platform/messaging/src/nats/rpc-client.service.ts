@@ -8,7 +8,7 @@ import {
   type NatsConnection,
   type Subscription,
 } from 'nats';
-import { RPC_HEADERS, type RequestEnvelope, type RpcReply } from '@keyhouse/contracts';
+import { RPC_HEADERS, type RequestEnvelope, type RpcContract, type RpcReply } from '@keyhouse/contracts';
 import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
 import { requestEnvelopeJson } from './request-envelope.codec';
 import { NATS_CONNECTION, NATS_OPTIONS, type NatsModuleOptions } from './nats.constant';
@@ -55,18 +55,26 @@ export class RpcClient {
   ) {}
 
   /**
-   * Sends `envelope` to `subject` (with the configured prefix) in its wire form
+   * Sends `envelope` to the contract's subject (with the configured prefix) in its wire form
    * (`requestEnvelopeJson`: the actor's permissions as their code, docs/adr/0024) and the request
-   * id and trace context as NATS headers; resolves with the reply's `data`.
+   * id and trace context as NATS headers; resolves with the reply's `data`, typed by the contract.
    *
    * @throws DomainException: the service's own error as it sent it; `unavailable` (503) when no
    *   service answers the subject or the connection is closed; `timeout` (504) after `timeoutMs`.
    */
-  async request<TResponse, TData = unknown>(
-    subject: string,
-    envelope: RequestEnvelope<TData>,
+  async request<TRequest, TResponse>(
+    contract: RpcContract<TRequest, TResponse>,
+    envelope: RequestEnvelope<TRequest>,
+    options?: RpcRequestOptions,
+  ): Promise<TResponse>;
+  /** @deprecated a bare subject string: use the contract (`defineRpc`). */
+  async request<TResponse, TData = unknown>(subject: string, envelope: RequestEnvelope<TData>, options?: RpcRequestOptions): Promise<TResponse>;
+  async request<TResponse>(
+    target: string | RpcContract<unknown, TResponse>,
+    envelope: RequestEnvelope<unknown>,
     options: RpcRequestOptions = {},
   ): Promise<TResponse> {
+    const subject = typeof target === 'string' ? target : target.subject;
     const timeout = options.timeoutMs ?? this.options.requestTimeoutMs;
     const payload = encoder.encode(requestEnvelopeJson(envelope));
     const headers = natsHeaders();

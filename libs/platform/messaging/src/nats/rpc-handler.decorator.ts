@@ -1,8 +1,27 @@
 import { SetMetadata } from '@nestjs/common';
+import type { RequestEnvelope, RpcContract } from '@keyhouse/contracts';
 import { RPC_HANDLER_METADATA } from './nats.constant';
 
+/** A responder method of contract `C`: takes the request envelope, returns (or resolves to) the reply data. */
+export type RpcHandlerMethod<TRequest, TResponse> = (envelope: RequestEnvelope<TRequest>) => TResponse | Promise<TResponse>;
+
 /**
- * Marks a provider method as the responder of a NATS subject. The method receives the
- * `RequestEnvelope` and returns the reply data (or throws a `DomainException`).
+ * Marks a provider method (usually the service's own method) as the responder of an RPC contract's
+ * subject. The method receives the `RequestEnvelope` and returns the reply data or throws a
+ * `DomainException`; a method whose envelope or result does not match the contract's types is a
+ * compile error. `RpcServer` subscribes it at bootstrap (queue group = service name).
  */
-export const RpcHandler = (subject: string): MethodDecorator => SetMetadata(RPC_HANDLER_METADATA, subject);
+export function RpcHandler<TRequest, TResponse>(
+  contract: RpcContract<TRequest, TResponse>,
+): <M extends RpcHandlerMethod<TRequest, TResponse>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void;
+/** @deprecated a bare subject string: use the contract (`defineRpc`). */
+export function RpcHandler(subject: string): MethodDecorator;
+export function RpcHandler<TRequest, TResponse>(contract: RpcContract<TRequest, TResponse> | string) {
+  return <M extends RpcHandlerMethod<TRequest, TResponse>>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void => {
+    SetMetadata(RPC_HANDLER_METADATA, typeof contract === 'string' ? contract : contract.subject)(target, key, descriptor);
+  };
+}

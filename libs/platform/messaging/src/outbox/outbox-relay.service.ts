@@ -3,6 +3,7 @@ import type { Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { OUTBOX_OPTIONS, type OutboxOptions } from './outbox.constant';
+import { outboxChannel } from './outbox.service';
 
 export const OUTBOX_DATA_SOURCE = Symbol('OUTBOX_DATA_SOURCE');
 export const OUTBOX_PRODUCER = Symbol('OUTBOX_PRODUCER');
@@ -22,6 +23,16 @@ const pending = new Gauge({
   help: 'Outbox rows not yet published, as of the last poll',
   labelNames: ['service'],
 });
+const parked = new Counter({
+  name: 'outbox_events_parked_total',
+  help: 'Outbox rows parked after Kafka refused them maxAttempts times',
+  labelNames: ['service'],
+});
+const parkedNow = new Gauge({
+  name: 'outbox_events_parked',
+  help: 'Outbox rows parked and not re-queued, as of the last poll',
+  labelNames: ['service'],
+});
 const batchSeconds = new Histogram({
   name: 'outbox_publish_batch_seconds',
   help: 'Time to publish one outbox batch to Kafka and mark it',
@@ -31,6 +42,7 @@ const batchSeconds = new Histogram({
 
 interface OutboxRow {
   seq: string;
+  attempts: number;
   id: string;
   topic: string;
   message_key: string;
@@ -38,13 +50,27 @@ interface OutboxRow {
   headers: Record<string, string>;
 }
 
+/** The pg client under a TypeORM query runner, for `LISTEN` (PostgresQueryRunner.databaseConnection). */
+interface NotifyingClient {
+  on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  removeListener(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+}
+
 /**
- * Polling publisher of the transactional outbox (microservices.io "Transactional outbox",
- * polling-publisher variant). One relay per service is leader at a time, through a Postgres
- * session advisory lock, so events of one aggregate keep their order. It reads unpublished rows
- * in `seq` order, sends them in one batch with acks = all, then marks them published. A crash
- * between send and mark re-publishes the batch (at-least-once); consumers dedupe by event id.
- * Broker errors are retried forever with exponential backoff (capped at 30 s); nothing is dropped.
+ * Publisher of the transactional outbox (microservices.io "Transactional outbox"). One relay per
+ * service is leader at a time, through a Postgres session advisory lock, so events of one aggregate
+ * keep their order. The leader `LISTEN`s on the schema's outbox channel on the lock's connection:
+ * every commit that wrote outbox rows notifies it (`OutboxService.publish`), in this process or
+ * any replica, and it publishes at once; a slow poll (`pollIntervalMs`, default 5 s) remains as a
+ * safety net for a lost notification. It reads unpublished rows in `seq` order, sends them in one
+ * batch with acks = all, then marks them published. A crash between send and mark re-publishes the
+ * batch (at-least-once); consumers dedupe by event id.
+ *
+ * Broker outages are retried forever with exponential backoff (capped at 30 s); nothing is dropped.
+ * When a batch fails, its first row is sent alone: if Kafka refuses that row for a reason of its
+ * own (a non-retriable error such as MESSAGE_TOO_LARGE), the row's `attempts` grows, and after
+ * `maxAttempts` (default 5) it is parked (`parked_at`, metric `outbox_events_parked_total`,
+ * `/internal/outbox/parked`) so the rows behind it flow again.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,6 +81,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private producerConnected = false;
   private wakeUp: (() => void) | null = null;
   private lastPrune = 0;
+  private listening: { client: NotifyingClient; listener: (message: { channel: string }) => void } | null = null;
   /** Time of the last completed poll (ms since epoch), for the liveness check. */
   lastPollAt = Date.now();
 
@@ -111,7 +138,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         this.lastPollAt = Date.now();
         backoffMs = 0;
         await this.pruneIfDue();
-        if (count < (this.options.batchSize ?? 200)) await this.sleep(this.options.pollIntervalMs ?? 200);
+        if (count < (this.options.batchSize ?? 200)) await this.sleep(this.options.pollIntervalMs ?? 5000);
       } catch (error) {
         failures.inc({ service: this.options.serviceName });
         backoffMs = Math.min(30_000, backoffMs ? backoffMs * 2 : 250);
@@ -123,12 +150,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Publishes one batch; returns how many rows it published. */
+  /** Publishes one batch; returns how many rows it published or parked. */
   async publishBatch(): Promise<number> {
     const table = `"${this.options.schema}".outbox_event`;
     const rows = (await this.dataSource.query(
-      `SELECT seq, id, topic, message_key, payload, headers FROM ${table}
-        WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      `SELECT seq, id, topic, message_key, payload, headers, attempts FROM ${table}
+        WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1`,
       [this.options.batchSize ?? 200],
     )) as OutboxRow[];
     if (rows.length === 0) {
@@ -136,40 +163,114 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       return 0;
     }
     const timer = batchSeconds.startTimer({ service: this.options.serviceName });
-    const byTopic = new Map<string, OutboxRow[]>();
-    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
     try {
-      await this.producer.sendBatch({
-        acks: -1,
-        timeout: 30_000,
-        topicMessages: [...byTopic].map(([topic, topicRows]) => ({
-          topic,
-          messages: topicRows.map((row) => ({
-            key: row.message_key,
-            value: JSON.stringify(row.payload),
-            headers: row.headers,
-          })),
-        })),
-      });
+      await this.send(rows);
     } catch (error) {
-      await this.dataSource
-        .query(`UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [
-          rows.map((row) => row.seq),
-          String((error as Error).message).slice(0, 500),
-        ])
-        .catch(() => undefined);
+      const handled = await this.isolateFirstRow(rows, error);
+      if (handled) return 1;
       throw error;
     }
-    await this.dataSource.query(`UPDATE ${table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
+    await this.markPublished(rows);
+    timer();
+    const [{ count, parked_count }] = (await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS count, count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked_count
+         FROM ${table} WHERE published_at IS NULL`,
+    )) as Array<{ count: number; parked_count: number }>;
+    pending.set({ service: this.options.serviceName }, count);
+    parkedNow.set({ service: this.options.serviceName }, parked_count);
+    return rows.length;
+  }
+
+  private async send(rows: OutboxRow[]): Promise<void> {
+    const byTopic = new Map<string, OutboxRow[]>();
+    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    await this.producer.sendBatch({
+      acks: -1,
+      timeout: 30_000,
+      topicMessages: [...byTopic].map(([topic, topicRows]) => ({
+        topic,
+        messages: topicRows.map((row) => ({ key: row.message_key, value: JSON.stringify(row.payload), headers: row.headers })),
+      })),
+    });
+  }
+
+  private async markPublished(rows: OutboxRow[]): Promise<void> {
+    await this.dataSource.query(`UPDATE "${this.options.schema}".outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
       rows.map((row) => row.seq),
     ]);
-    timer();
     published.inc({ service: this.options.serviceName }, rows.length);
-    const [{ count }] = (await this.dataSource.query(
-      `SELECT count(*)::int AS count FROM ${table} WHERE published_at IS NULL`,
-    )) as Array<{ count: number }>;
-    pending.set({ service: this.options.serviceName }, count);
-    return rows.length;
+  }
+
+  /**
+   * After a failed batch: sends its first row alone. Published: true (the rest follow on the next
+   * round). Refused for a reason of its own (non-retriable): one more attempt on the row, parked at
+   * `maxAttempts`; true. A broker-wide failure: counts the attempt on the batch's rows and returns
+   * false (the caller backs off and retries).
+   */
+  private async isolateFirstRow(rows: OutboxRow[], batchError: unknown): Promise<boolean> {
+    const table = `"${this.options.schema}".outbox_event`;
+    const [first] = rows;
+    let error = batchError;
+    if (rows.length > 1) {
+      try {
+        await this.send([first]);
+        await this.markPublished([first]);
+        return true;
+      } catch (single) {
+        error = single;
+      }
+    }
+    const message = String((error as Error)?.message ?? error).slice(0, 500);
+    if (isRetriable(error)) {
+      await this.dataSource
+        .query(`UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq), message])
+        .catch(() => undefined);
+      return false;
+    }
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const [updated] = (await this.dataSource.query(
+      `UPDATE ${table} SET attempts = attempts + 1, last_error = $2,
+              parked_at = CASE WHEN attempts + 1 >= $3 THEN now() END
+        WHERE seq = $1 RETURNING parked_at`,
+      [first.seq, message, maxAttempts],
+    )) as [Array<{ parked_at: Date | null }>, number];
+    if (updated[0]?.parked_at) {
+      parked.inc({ service: this.options.serviceName });
+      this.logger.error(`Parked outbox event ${first.id} after ${maxAttempts} refusals by Kafka: ${message}`);
+    } else {
+      failures.inc({ service: this.options.serviceName });
+      this.logger.warn(`Kafka refused outbox event ${first.id} (attempt ${first.attempts + 1} of ${maxAttempts}): ${message}`);
+    }
+    return true;
+  }
+
+  /** Parked rows, oldest first, for operators (`/internal/outbox/parked`). */
+  async parkedRows(limit: number, afterSeq?: string): Promise<Array<{ seq: string; id: string; topic: string; eventType: string; attempts: number; lastError: string | null; parkedAt: string }>> {
+    const rows = (await this.dataSource.query(
+      `SELECT seq, id, topic, event_type, attempts, last_error, parked_at FROM "${this.options.schema}".outbox_event
+        WHERE parked_at IS NOT NULL AND published_at IS NULL AND ($2::bigint IS NULL OR seq > $2::bigint) ORDER BY seq LIMIT $1`,
+      [limit, afterSeq ?? null],
+    )) as Array<{ seq: string; id: string; topic: string; event_type: string; attempts: number; last_error: string | null; parked_at: Date }>;
+    return rows.map((row) => ({
+      seq: row.seq,
+      id: row.id,
+      topic: row.topic,
+      eventType: row.event_type,
+      attempts: row.attempts,
+      lastError: row.last_error,
+      parkedAt: row.parked_at.toISOString(),
+    }));
+  }
+
+  /** Puts a parked row back in the queue with its attempts reset; false when no parked row has that id. */
+  async requeue(id: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `UPDATE "${this.options.schema}".outbox_event SET parked_at = NULL, attempts = 0 WHERE id = $1 AND parked_at IS NOT NULL AND published_at IS NULL RETURNING seq`,
+      [id],
+    )) as [unknown[], number];
+    if (rows[0].length === 0) return false;
+    this.wake();
+    return true;
   }
 
   private async ensureLeader(): Promise<boolean> {
@@ -184,13 +285,32 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       return false;
     }
     this.lockRunner = runner;
+    await this.listen(runner);
     return true;
+  }
+
+  /** LISTEN on the outbox channel on the leader's own connection; a notification wakes the loop. */
+  private async listen(runner: QueryRunner): Promise<void> {
+    const client = (runner as unknown as { databaseConnection?: NotifyingClient }).databaseConnection;
+    if (!client) return;
+    const channel = outboxChannel(this.options.schema);
+    const listener = (message: { channel: string }) => {
+      if (message.channel === channel) this.wake();
+    };
+    client.on('notification', listener);
+    this.listening = { client, listener };
+    await runner.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
   }
 
   private async releaseLock(): Promise<void> {
     const runner = this.lockRunner;
     this.lockRunner = null;
+    if (this.listening) {
+      this.listening.client.removeListener('notification', this.listening.listener);
+      this.listening = null;
+    }
     if (!runner || runner.isReleased) return;
+    await runner.query('UNLISTEN *').catch(() => undefined);
     await runner
       .query(`SELECT pg_advisory_unlock(hashtext($1))`, [`${this.options.schema}.outbox_relay`])
       .catch(() => undefined);
@@ -221,6 +341,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       };
     });
   }
+}
+
+/**
+ * True unless the root cause (kafkajs wraps it in `cause`, e.g. KafkaJSNumberOfRetriesExceeded
+ * around a connection error) is the broker refusing the message itself: a non-retriable
+ * `KafkaJSProtocolError` (MESSAGE_TOO_LARGE, INVALID_RECORD, ...). Anything else, an outage
+ * included, may pass on a later try.
+ */
+export function isRetriable(error: unknown): boolean {
+  let root = error as { cause?: unknown; name?: string; retriable?: boolean } | null;
+  for (let depth = 0; root?.cause && root.cause !== root && depth < 10; depth += 1) root = root.cause as typeof root;
+  return !(root?.name === 'KafkaJSProtocolError' && root.retriable === false);
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -9,8 +9,13 @@ export interface OutboxOptions {
   topic?: string;
   /** Rows per Kafka batch (default 200). */
   batchSize?: number;
-  /** Idle poll interval in milliseconds (default 200). */
+  /**
+   * Safety-net poll interval in milliseconds (default 5 000): the relay normally wakes on the
+   * outbox channel's NOTIFY at each commit, and polls this often in case one was lost.
+   */
   pollIntervalMs?: number;
+  /** Refusals of one row by Kafka (non-retriable errors) before it is parked (default 5). */
+  maxAttempts?: number;
   /** Published rows older than this many hours are pruned (default 168 = 7 days). */
   retentionHours?: number;
 }

@@ -81,7 +81,7 @@ describe('OutboxService', () => {
   });
 
   describe('publish', () => {
-    it('inserts one row per event into the schema outbox with numbered parameters', async () => {
+    it('inserts one row per event into the schema outbox with numbered parameters, and notifies the schema channel', async () => {
       const query = jest.fn().mockResolvedValue([]);
       const staging = new OutboxService({ serviceName: 'identity', schema: 'identity', topicPrefix: 'staging.' });
       const events = await staging.publish({ query } as unknown as EntityManager, [inputOf(), inputOf({ type: 'identity.user.updated' })], {
@@ -93,7 +93,9 @@ describe('OutboxService', () => {
       const [sql, values] = query.mock.calls[0] as [string, unknown[]];
       expect(sql).toContain('INSERT INTO "identity".outbox_event (id, topic, message_key, event_type, payload, headers)');
       expect(sql).toContain('($1, $2, $3, $4, $5::jsonb, $6::jsonb), ($7, $8, $9, $10, $11::jsonb, $12::jsonb)');
-      expect(values).toHaveLength(12);
+      expect(sql).toContain('SELECT pg_notify($13');
+      expect(values).toHaveLength(13);
+      expect(values[12]).toBe('identity.outbox');
       expect(values.slice(0, 4)).toEqual([events[0].id, 'staging.identity.events', events[0].subject, 'identity.user.created']);
       expect(JSON.parse(values[4] as string)).toEqual(events[0]);
       expect(JSON.parse(values[5] as string)).toEqual({

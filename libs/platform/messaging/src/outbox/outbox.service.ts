@@ -41,6 +41,11 @@ export function eventContextOf(event: CloudEvent): EventContext {
   };
 }
 
+/** The `LISTEN`/`NOTIFY` channel on which a commit with outbox rows wakes the schema's relay. */
+export function outboxChannel(schema: string): string {
+  return `${schema}.outbox`;
+}
+
 /**
  * Writes domain events to the service's `outbox_event` table inside the caller's transaction
  * (pass the transaction's `EntityManager`), so the event exists if and only if the change commits.
@@ -81,9 +86,15 @@ export class OutboxService {
       const base = i * 6;
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb, $${base + 6}::jsonb)`;
     });
+    // pg_notify inside the transaction is delivered only when it commits (and once per transaction
+    // and channel): the relay, in this process or another replica, LISTENs and publishes at once.
     await manager.query(
-      `INSERT INTO "${this.options.schema}".outbox_event (id, topic, message_key, event_type, payload, headers) VALUES ${rows.join(', ')}`,
-      values,
+      `WITH inserted AS (
+         INSERT INTO "${this.options.schema}".outbox_event (id, topic, message_key, event_type, payload, headers) VALUES ${rows.join(', ')}
+         RETURNING 1
+       )
+       SELECT pg_notify($${values.length + 1}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row`,
+      [...values, outboxChannel(this.options.schema)],
     );
     return events;
   }

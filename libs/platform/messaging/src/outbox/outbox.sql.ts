@@ -35,3 +35,19 @@ export function outboxAndInboxDdl(schema: string): string[] {
     `CREATE INDEX IF NOT EXISTS idx_inbox_event_received_at ON ${s}.inbox_event (received_at)`,
   ];
 }
+
+/**
+ * DDL of outbox parking (a later migration of each service, `parkOutboxRows`): a row that Kafka
+ * refused `OutboxOptions.maxAttempts` times for a reason of its own (not a broker outage) gets
+ * `parked_at` and leaves the relay's queue, so one poison row cannot stall the service's events.
+ * Operators list and re-queue parked rows at `/internal/outbox/parked` on the service's port.
+ */
+export function outboxParkingDdl(schema: string): string[] {
+  const s = `"${schema}"`;
+  return [
+    `ALTER TABLE ${s}.outbox_event ADD COLUMN IF NOT EXISTS parked_at timestamptz(3)`,
+    `DROP INDEX IF EXISTS ${s}.idx_outbox_event_unpublished`,
+    `CREATE INDEX IF NOT EXISTS idx_outbox_event_unpublished ON ${s}.outbox_event (seq) WHERE published_at IS NULL AND parked_at IS NULL`,
+    `CREATE INDEX IF NOT EXISTS idx_outbox_event_parked ON ${s}.outbox_event (seq) WHERE parked_at IS NOT NULL AND published_at IS NULL`,
+  ];
+}

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import {
-  CrmCompanyEventTypes,
+  CrmCompanyEvent,
   type Actor,
   type CrmCompanyAddress,
   type CrmCompanyCreateRequest,
@@ -119,7 +119,7 @@ export class CompaniesService {
         [newId(), actor.orgId, data.name.trim(), data.industry?.trim() || null, data.size ?? null, data.website ?? null, phones, normalizeAddress(data.address), userId],
       );
       const view = toView(row);
-      await this.events.emit(manager, contextOf(envelope), CrmCompanyEventTypes.companyCreated, row.id, actor.orgId, { company: view });
+      await this.events.emit(manager, contextOf(envelope), CrmCompanyEvent.companyCreated.type, row.id, actor.orgId, { company: view });
       return view;
     });
     this.events.flush();
@@ -191,7 +191,7 @@ export class CompaniesService {
           WHERE id = $1 RETURNING ${RETURNING}`,
         [before.id, next.name, next.industry, next.size, next.website, next.phones, next.address],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmCompanyEventTypes.companyUpdated, row.id, actor.orgId, { companyId: row.id, changes });
+      await this.events.emit(manager, contextOf(envelope), CrmCompanyEvent.companyUpdated.type, row.id, actor.orgId, { companyId: row.id, changes });
       return toView(row);
     });
     this.events.flush();
@@ -203,7 +203,7 @@ export class CompaniesService {
     await this.dataSource.transaction(async (manager) => {
       const before = await this.visible(manager, actor, 'companies:write', envelope.data.id, true);
       await manager.query(`UPDATE company SET deleted_at = now(), updated_at = now() WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), CrmCompanyEventTypes.companyDeleted, before.id, actor.orgId, { companyId: before.id, name: before.name });
+      await this.events.emit(manager, contextOf(envelope), CrmCompanyEvent.companyDeleted.type, before.id, actor.orgId, { companyId: before.id, name: before.name });
     });
     this.events.flush();
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  CrmSavedReplyEventTypes,
+  CrmSavedReplyEvent,
   type Actor,
   type CrmSavedReplyChannel,
   type CrmSavedReplyCreateRequest,
@@ -92,7 +92,7 @@ export class SavedRepliesService {
         `INSERT INTO saved_reply (id, org_id, owner_id, name, channel, subject, body) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${RETURNING}`,
         [newId(), actor.orgId, ownerId, data.name.trim(), data.channel ?? 'any', data.subject ?? null, data.body],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEventTypes.savedReplyCreated, row.id, actor.orgId, eventData(row));
+      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEvent.savedReplyCreated.type, row.id, actor.orgId, eventData(row));
       return row;
     });
     this.events.flush();
@@ -140,7 +140,7 @@ export class SavedRepliesService {
         `UPDATE saved_reply SET name = $2, channel = $3, subject = $4, body = $5, updated_at = now() WHERE id = $1 RETURNING ${RETURNING}`,
         [before.id, name, data.channel ?? before.channel, data.subject !== undefined ? data.subject : before.subject, data.body ?? before.body],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEventTypes.savedReplyUpdated, row.id, actor.orgId, eventData(row));
+      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEvent.savedReplyUpdated.type, row.id, actor.orgId, eventData(row));
       return row;
     });
     this.events.flush();
@@ -152,7 +152,7 @@ export class SavedRepliesService {
     await this.dataSource.transaction(async (manager) => {
       const before = await this.owned(manager, actor, envelope.data.id, true);
       await manager.query(`DELETE FROM saved_reply WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEventTypes.savedReplyDeleted, before.id, actor.orgId, eventData(before));
+      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEvent.savedReplyDeleted.type, before.id, actor.orgId, eventData(before));
     });
     this.events.flush();
   }

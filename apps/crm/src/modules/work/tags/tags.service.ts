@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  CrmTagEventTypes,
+  CrmTagEvent,
   type Actor,
   type CrmTagCreateRequest,
   type CrmTagEventData,
@@ -114,7 +114,7 @@ export class TagsService {
         `INSERT INTO tag_definition (id, org_id, name, colour, scope, owner_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${RETURNING}`,
         [newId(), actor.orgId, data.name.trim(), normalizeColour(data.colour), scope, ownerId, userId],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmTagEventTypes.tagCreated, row.id, actor.orgId, eventData(row));
+      await this.events.emit(manager, contextOf(envelope), CrmTagEvent.tagCreated.type, row.id, actor.orgId, eventData(row));
       return row;
     });
     this.events.flush();
@@ -168,7 +168,7 @@ export class TagsService {
         [before.id, name, colour],
       );
       const contactCount = await this.countAffected(manager, changes.name ? RENAME_ON_CONTACTS : null, row.id, actor.orgId);
-      await this.events.emit(manager, contextOf(envelope), CrmTagEventTypes.tagUpdated, row.id, actor.orgId, eventData(row, changes, contactCount));
+      await this.events.emit(manager, contextOf(envelope), CrmTagEvent.tagUpdated.type, row.id, actor.orgId, eventData(row, changes, contactCount));
       return row;
     });
     this.events.flush();
@@ -183,7 +183,7 @@ export class TagsService {
       await manager.query(`DELETE FROM tag_definition WHERE id = $1`, [before.id]);
       const contactCount = await this.countAffected(manager, REMOVE_FROM_CONTACTS, before.id, actor.orgId);
       await manager.query(REMOVE_FROM_SMART_LISTS, [before.id, actor.orgId]);
-      await this.events.emit(manager, contextOf(envelope), CrmTagEventTypes.tagDeleted, before.id, actor.orgId, eventData(before, undefined, contactCount));
+      await this.events.emit(manager, contextOf(envelope), CrmTagEvent.tagDeleted.type, before.id, actor.orgId, eventData(before, undefined, contactCount));
     });
     this.events.flush();
   }

@@ -1,7 +1,7 @@
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { CrmTaskEventTypes, type CrmTaskOverdueData, type CrmTaskReminderDueData } from '@keyhouse/contracts';
+import { CrmTaskEvent, type CrmTaskOverdueData, type CrmTaskReminderDueData } from '@keyhouse/contracts';
 import { queryRows } from '@keyhouse/platform/database';
 import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse/platform/queue';
 import { systemActor, WorkEvents } from '../work-events.service';
@@ -77,7 +77,7 @@ export class TaskReminderJob implements OnApplicationBootstrap {
         );
         for (const row of rows) {
           const data: CrmTaskOverdueData = taskSnapshot(row);
-          await this.events.emit(manager, { actor: systemActor(row.org_id), requestId: `task-overdue:${row.id}` }, CrmTaskEventTypes.taskOverdue, row.id, row.org_id, data);
+          await this.events.emit(manager, { actor: systemActor(row.org_id), requestId: `task-overdue:${row.id}` }, CrmTaskEvent.taskOverdue.type, row.id, row.org_id, data);
         }
         return rows.length;
       });
@@ -107,7 +107,7 @@ export class TaskReminderJob implements OnApplicationBootstrap {
       await this.events.emit(
         manager,
         { actor: systemActor(row.org_id), requestId: `task-reminder:${row.id}:${row.offset_minutes}` },
-        CrmTaskEventTypes.taskReminderDue,
+        CrmTaskEvent.taskReminderDue.type,
         row.id,
         row.org_id,
         payload,

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   CRM_TASK_REMINDER_MAX_OFFSET_MINUTES,
   CRM_TASK_REMINDERS_MAX,
-  CrmTaskEventTypes,
+  CrmTaskEvent,
   type Actor,
   type CrmAgentTaskListRequest,
   type CrmTaskCompletedData,
@@ -96,7 +96,7 @@ export class TasksService {
       );
       const plan = await this.reminders.replan(manager, created);
       const payload: CrmTaskCreatedData = { ...taskSnapshot(created), previousOccurrenceId: null };
-      await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskCreated, id, actor.orgId, payload);
+      await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskCreated.type, id, actor.orgId, payload);
       return { row: created, plan };
     });
     await this.reminders.apply(plan);
@@ -186,7 +186,7 @@ export class TasksService {
       const remindersChanged = dueMoved || changes.reminders !== undefined || changes.status !== undefined;
       const plan = remindersChanged ? await this.reminders.replan(manager, saved) : null;
       const payload: CrmTaskUpdatedData = { ...taskSnapshot(saved), changes };
-      await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskUpdated, saved.id, actor.orgId, payload);
+      await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskUpdated.type, saved.id, actor.orgId, payload);
       return { row: saved, plan };
     });
     if (plan) await this.reminders.apply(plan);
@@ -229,7 +229,7 @@ export class TasksService {
           );
           plans.push(await this.reminders.replan(manager, created));
           const payload: CrmTaskCreatedData = { ...taskSnapshot(created), previousOccurrenceId: before.id };
-          await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskCreated, created.id, actor.orgId, payload);
+          await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskCreated.type, created.id, actor.orgId, payload);
         }
       }
       const [saved] = await queryRows<TaskRow>(
@@ -240,7 +240,7 @@ export class TasksService {
       );
       plans.push(await this.reminders.replan(manager, saved));
       const payload: CrmTaskCompletedData = { ...taskSnapshot(saved), completedAt: saved.completed_at!.toISOString(), nextOccurrenceId: nextId };
-      await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskCompleted, saved.id, actor.orgId, payload);
+      await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskCompleted.type, saved.id, actor.orgId, payload);
       return { row: saved, plans };
     });
     await this.reminders.apply(...plans);
@@ -264,7 +264,7 @@ export class TasksService {
         dueAt: before.due_at.toISOString(),
         status: before.status,
       };
-      await this.events.emit(manager, contextOf(envelope), CrmTaskEventTypes.taskDeleted, before.id, actor.orgId, payload);
+      await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskDeleted.type, before.id, actor.orgId, payload);
       return plan;
     });
     await this.reminders.apply(plan);
