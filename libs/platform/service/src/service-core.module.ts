@@ -18,6 +18,8 @@ export interface ServiceCoreOptions {
   opsToken?: string;
   /** Topic of the service's domain events when it is not `<serviceName>.events` (e.g. `deals.events`). */
   eventTopic?: string;
+  /** Relay tuning (tests and benches): safety-net poll interval, refusals before a row is parked. */
+  outbox?: { pollIntervalMs?: number; maxAttempts?: number };
   /** Further health checks besides postgres, nats, redis and the outbox relay. */
   healthChecks?: { inject: Array<string | symbol | (abstract new (...args: never[]) => unknown)>; useFactory: (...deps: never[]) => HealthCheckDefinition[] };
 }
@@ -61,6 +63,7 @@ export class ServiceCoreModule {
           schema: options.database.schema,
           topicPrefix: platform.KAFKA_TOPIC_PREFIX,
           topic: options.eventTopic,
+          ...options.outbox,
           kafka: { clientId: serviceName, brokers: platform.KAFKA_BROKERS, topicPrefix: platform.KAFKA_TOPIC_PREFIX },
         }),
         QueueModule.forRoot({ redisUrl: platform.REDIS_URL, prefix: `${platform.REDIS_KEY_PREFIX}bull` }),

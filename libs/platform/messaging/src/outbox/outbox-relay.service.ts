@@ -328,7 +328,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     );
   }
 
+  /** Waits `ms`, or until `wake()`; returns at once once `stop()` was called (so it never outlives a stop). */
   private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
