@@ -345,30 +345,3 @@ test('docs/architecture.md names every NATS subject prefix of the contracts and 
   assert.ok(queues.has('identity.maintenance'));
   assert.deepEqual([...queues].filter((queue) => !text.includes(`\`${queue}\``)).sort(), [], 'Bull queues not in docs/architecture.md');
 });
-
-test('every Kafka consumer in apps/ is listed in the catalogue under each topic it reads', () => {
-  // Topic constants (`IDENTITY_EVENTS_TOPIC`, ...) and their values, from the contracts' event files.
-  const constants = {};
-  const eventsDir = path.join(ROOT, 'libs', 'contracts', 'src', 'events');
-  for (const dir of fs.readdirSync(eventsDir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    for (const file of fs.readdirSync(path.join(eventsDir, dir.name)).filter((f) => f.endsWith('.event.ts'))) {
-      for (const [name, value] of Object.entries(docs.requireTypeScript(path.join(eventsDir, dir.name, file)))) {
-        if (name.endsWith('_TOPIC') && typeof value === 'string') constants[name] = value;
-      }
-    }
-  }
-  const topics = Object.keys(catalogue.topics);
-  const found = [];
-  for (const service of SERVICES) {
-    const src = path.join(ROOT, 'apps', service.name, 'src');
-    if (!fs.existsSync(src)) continue;
-    for (const source of sources(src).filter((text) => /new EventConsumer\(/.test(text))) {
-      const read = topics.filter((topic) => source.includes(`'${topic}'`) || Object.entries(constants).some(([name, value]) => value === topic && source.includes(name)));
-      assert.ok(read.length > 0, `a consumer of ${service.name} reads no catalogued topic`);
-      for (const topic of read) found.push(`${service.name} ← ${topic}`);
-    }
-  }
-  assert.ok(found.includes('crm ← identity.events'), 'the scan finds the crm identity read model');
-  const listed = new Set(Object.entries(catalogue.topics).flatMap(([topic, info]) => info.consumers.map((c) => `${c.service} ← ${topic}`)));
-  assert.deepEqual(found.filter((pair) => !listed.has(pair)), []);
-});

@@ -9,10 +9,12 @@
  *    service's own `entryHash`, RFC 8785 + SHA-256) and inserted with SQL, then
  *    `AuditVerifyService.verifyChain` (what `GET /v1/audit-logs/verify` runs) timed over all of them.
  *
- *   node bench/audit/audit.mjs [--events 20000] [--entries 1000000] [--no-build] [--per-event]
+ *   node bench/audit/audit.mjs [--events 20000] [--entries 1000000] [--no-build]
  *
- * `--per-event`: the service ingests one transaction per event (AUDIT_INGEST_BATCH=false), the
- * behaviour before batch ingest, to compare on the same machine. `--entries 0` skips verify.
+ * The service ingests one transaction per fetched batch and organization (`@OnEventBatch`); the
+ * one-transaction-per-event mode it was compared with (`--per-event`, AUDIT_INGEST_BATCH=false) is
+ * gone with the chassis' consumers (docs/performance/audit.md keeps its figures). `--entries 0`
+ * skips verify.
  *
  * Own database, Kafka mock broker and Redis prefix (bench/lib/infra.mjs), removed at the end.
  * Writes bench/results/audit-<UTC>.json.
@@ -35,11 +37,10 @@ const log = (line) => process.stderr.write(`[audit-bench] ${line}\n`);
 const PREFIX = 'bench-audit.';
 
 function options(argv) {
-  const o = { events: 20_000, entries: 1_000_000, build: true, database: 'keyhouse_bench_audit', perEvent: false };
+  const o = { events: 20_000, entries: 1_000_000, build: true, database: 'keyhouse_bench_audit' };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--no-build') o.build = false;
-    else if (arg === '--per-event') o.perEvent = true;
     else if (['--events', '--entries'].includes(arg)) o[arg.slice(2)] = Number(argv[++i]);
     else throw new Error(`unknown option ${arg}`);
   }
@@ -167,7 +168,6 @@ async function main() {
     healthPort: 3185,
     database: o.database,
     build: o.build,
-    extraEnv: { AUDIT_INGEST_BATCH: o.perEvent ? 'false' : 'true' },
     log,
   });
 

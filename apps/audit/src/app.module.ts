@@ -7,13 +7,12 @@ import { AUDIT_CHECKPOINT_QUEUE, AuditCheckpointJob } from './modules/checkpoint
 import { AuditCheckpointStore } from './modules/checkpoint/audit-checkpoint.store';
 import { AuditIngestConsumer } from './modules/ingest/audit-ingest.consumer';
 import { AuditLedger } from './modules/ledger/audit-ledger.service';
-import { AuditLogsRpcController } from './modules/logs/audit-logs.rpc.controller';
 import { AuditLogsService } from './modules/logs/audit-logs.service';
 import { AuditVerifyService } from './modules/logs/audit-verify.service';
 
 export const AUDIT_SERVICE_NAME = 'audit';
 
-/** The audit configuration, the ledger and the Kafka ingest, global so that health checks can inject the consumer. */
+/** The audit configuration, the ledger, the checkpoint store and the Kafka ingest (`@OnEventBatch`), global for the jobs and services. */
 @Global()
 @Module({})
 export class AuditIngestModule {
@@ -24,9 +23,11 @@ export class AuditIngestModule {
 }
 
 /**
- * The audit service: the append-only, hash-chained audit trail fed by the event stream (Kafka
- * consumer of every service's topic and the gateway's refusals), NATS responders for reading and
- * verifying it, the checkpoint job; health and metrics on HEALTH_PORT.
+ * The audit service: the append-only, hash-chained audit trail fed by the event stream (the batch
+ * consumer `audit.trail` of every service's topic and the gateway's refusals, run by the chassis'
+ * event handler registry), NATS responders for reading and verifying it (`@RpcHandler` on
+ * `AuditLogsService` and `AuditVerifyService`), the checkpoint and archive jobs; health (the
+ * registry's `event-consumers` liveness included) and metrics on HEALTH_PORT.
  */
 @Module({})
 export class AuditAppModule {
@@ -45,23 +46,9 @@ export class AuditAppModule {
             migrations: [],
           },
           opsToken: config.OPS_TOKEN,
-          healthChecks: {
-            inject: [AuditIngestConsumer],
-            useFactory: (consumer: AuditIngestConsumer) => [
-              {
-                name: 'audit-consumer',
-                liveness: true,
-                probe: async () => {
-                  const ageMs = Date.now() - consumer.lastPollAt;
-                  return { healthy: ageMs < 60_000, details: { lastPollAgeMs: ageMs } };
-                },
-              },
-            ],
-          },
         }),
         QueueModule.registerQueues(AUDIT_CHECKPOINT_QUEUE, AUDIT_ARCHIVE_QUEUE),
       ],
-      controllers: [AuditLogsRpcController],
       providers: [
         AuditLogsService,
         AuditVerifyService,

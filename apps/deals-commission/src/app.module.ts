@@ -7,9 +7,7 @@ import { InitialDealsCommissionSchema1763769600002 } from './database/migrations
 import { DealsDatesFilesInvoices1763769800002 } from './database/migrations/1763769800002-deals-dates-files-invoices';
 import { DealsErasedContact1763770000002 } from './database/migrations/1763770000002-deals-erased-contact';
 import { CommissionPlansService } from './modules/commission/commission-plans.service';
-import { CommissionRpcController } from './modules/commission/commission.rpc.controller';
 import { CommissionStatementsService } from './modules/commission/commission-statements.service';
-import { DealsEvents } from './modules/deals-events.service';
 import { FILE_STORAGE } from './modules/files/file-storage.port';
 import { FilesService } from './modules/files/files.service';
 import { fileStorageOf } from './modules/files/file-storage.factory';
@@ -18,17 +16,15 @@ import { InvoicesService } from './modules/invoices/invoices.service';
 import { OffersService } from './modules/offers/offers.service';
 import { PipelinesService } from './modules/pipelines/pipelines.service';
 import { DealsContactErasureConsumer } from './modules/privacy/contact-erasure.consumer';
-import { DealsOperationsRpcController } from './modules/operations.rpc.controller';
 import { CommissionReportService } from './modules/reports/commission-report.service';
 import { DealSettingsService } from './modules/schedule/deal-settings.service';
 import { DEALS_SCHEDULE_QUEUE, DealsScheduleJob } from './modules/schedule/deals-schedule.job';
 import { KeyDatesService } from './modules/schedule/key-dates.service';
-import { TransactionsRpcController } from './modules/transactions/transactions.rpc.controller';
 import { TransactionsService } from './modules/transactions/transactions.service';
 
 export const DEALS_COMMISSION_SERVICE_NAME = 'deals-commission';
 
-/** The deals-commission service: transactions through the pipeline, commission plans and statements, reports, invoices. NATS responders, outbox relay, jobs and the crm contact-erasure consumer; health and metrics on HEALTH_PORT. */
+/** The deals-commission service: transactions through the pipeline, commission plans and statements, reports, invoices. NATS responders (the services' `@RpcHandler` methods), outbox relay, jobs and the crm contact-erasure `@OnEvent` handler; health and metrics on HEALTH_PORT. */
 @Module({})
 export class DealsCommissionAppModule {
   static forRoot(config: DealsCommissionConfig): DynamicModule {
@@ -48,10 +44,8 @@ export class DealsCommissionAppModule {
         }),
         QueueModule.registerQueues(DEALS_SCHEDULE_QUEUE),
       ],
-      controllers: [TransactionsRpcController, CommissionRpcController, DealsOperationsRpcController],
       providers: [
         { provide: DEALS_COMMISSION_CONFIG, useValue: config },
-        DealsEvents,
         IdentityDirectory,
         PipelinesService,
         TransactionsService,

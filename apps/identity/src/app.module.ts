@@ -6,7 +6,6 @@ import { IDENTITY_CONFIG, type IdentityConfig } from './config/identity.config';
 import { InitialIdentitySchema1763683200000 } from './database/migrations/1763683200000-initial-identity-schema';
 import { ClientContactLink1763856000000 } from './database/migrations/1763856000000-client-contact-link';
 import { ApiKeysService } from './modules/api-keys/api-keys.service';
-import { AuthRpcController } from './modules/auth/auth.rpc.controller';
 import { AuthService } from './modules/auth/auth.service';
 import { MfaService } from './modules/auth/mfa.service';
 import { OneTimeTokenService } from './modules/auth/one-time-token.service';
@@ -15,12 +14,10 @@ import { RevocationService } from './modules/auth/revocation.service';
 import { SessionService } from './modules/auth/session.service';
 import { SECRET_CIPHER, SigningKeyService } from './modules/auth/signing-key.service';
 import { TotpService } from './modules/auth/totp.service';
-import { IdentityEvents } from './modules/identity-events.service';
 import { EMAIL_SENDER } from './modules/mail/email-sender.port';
 import { LocalEmailSender } from './modules/mail/local-email-sender.adapter';
 import { LocalMailboxService } from './modules/mail/local-mailbox.service';
 import { IDENTITY_MAINTENANCE_QUEUE, IdentityMaintenanceJob } from './modules/maintenance/identity-maintenance.job';
-import { OrganizationsRpcController } from './modules/organizations/organizations.rpc.controller';
 import { OrganizationsService } from './modules/organizations/organizations.service';
 import { ContactErasureConsumer } from './modules/privacy/contact-erasure.consumer';
 import { AgentsService } from './modules/users/agents.service';
@@ -28,14 +25,14 @@ import { RolePermissionsService } from './modules/users/role-permissions.service
 import { RolesService } from './modules/users/roles.service';
 import { TeamsService } from './modules/users/teams.service';
 import { UserQueries } from './modules/users/user.queries';
-import { UsersRpcController } from './modules/users/users.rpc.controller';
 import { UsersService } from './modules/users/users.service';
 
 export const IDENTITY_SERVICE_NAME = 'identity';
 
 /**
- * The identity service: NATS responders, outbox relay, maintenance jobs, the `crm.events` consumer
- * that erases the client user of an erased contact, and on its own HTTP port
+ * The identity service: NATS responders (the services' `@RpcHandler` methods), outbox relay,
+ * maintenance jobs, the `crm.contact.erased` handler (`@OnEvent`) that erases the client user of an
+ * erased contact, and on its own HTTP port
  * health, metrics and the operators' failed-jobs view.
  */
 @Module({})
@@ -56,7 +53,6 @@ export class IdentityAppModule {
         }),
         QueueModule.registerQueues(IDENTITY_MAINTENANCE_QUEUE),
       ],
-      controllers: [AuthRpcController, UsersRpcController, OrganizationsRpcController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
         {
@@ -65,7 +61,6 @@ export class IdentityAppModule {
         },
         { provide: EMAIL_SENDER, useClass: LocalEmailSender },
         IdentityMaintenanceJob,
-        IdentityEvents,
         PasswordService,
         TotpService,
         SigningKeyService,

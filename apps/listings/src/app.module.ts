@@ -7,19 +7,14 @@ import { InitialListingsSchema1763769600001 } from './database/migrations/176376
 import { ListingsClientShares1763769800001 } from './database/migrations/1763769800001-listings-client-shares';
 import { ContactEventsConsumer } from './modules/engagement/contact-events.consumer';
 import { ContactAccess } from './modules/engagement/contact-access.service';
-import { EngagementRpcController } from './modules/engagement/engagement.rpc.controller';
 import { EngagementService } from './modules/engagement/engagement.service';
 import { MlsIngestService } from './modules/mls/mls-ingest.service';
-import { MlsRpcController } from './modules/mls/mls.rpc.controller';
 import { LISTINGS_SECRET_CIPHER, MlsSourcesService } from './modules/mls/mls-sources.service';
 import { LISTINGS_MLS_QUEUE, MlsSyncJob } from './modules/mls/mls-sync.job';
 import { LocalNearbyPlacesAdapter } from './modules/places/local-nearby-places.adapter';
 import { NEARBY_PLACES_PROVIDER } from './modules/places/nearby-places.port';
-import { PlacesRpcController } from './modules/places/places.rpc.controller';
 import { PlacesService } from './modules/places/places.service';
 import { PropertyImportService } from './modules/import/property-import.service';
-import { ListingsEvents } from './modules/listings-events.service';
-import { PropertiesRpcController } from './modules/properties/properties.rpc.controller';
 import { PropertiesService } from './modules/properties/properties.service';
 import { PropertyAccess } from './modules/properties/property-access.service';
 import { PropertySearchService } from './modules/properties/property-search.service';
@@ -27,7 +22,11 @@ import { PropertyWriter } from './modules/properties/property-writer.service';
 
 export const LISTINGS_SERVICE_NAME = 'listings';
 
-/** The listings service: RESO-aligned properties, PostGIS geo search, comparables, MLS sync. NATS responders, outbox relay and jobs; health and metrics on HEALTH_PORT. */
+/**
+ * The listings service: RESO-aligned properties, PostGIS geo search, comparables, MLS sync. NATS
+ * responders are the services' own `@RpcHandler` methods, the contact events consumer an
+ * `@OnEvent` provider; outbox relay and jobs; health and metrics on HEALTH_PORT.
+ */
 @Module({})
 export class ListingsAppModule {
   static forRoot(config: ListingsConfig): DynamicModule {
@@ -46,14 +45,12 @@ export class ListingsAppModule {
         }),
         QueueModule.registerQueues(LISTINGS_MLS_QUEUE),
       ],
-      controllers: [PropertiesRpcController, EngagementRpcController, MlsRpcController, PlacesRpcController],
       providers: [
         { provide: LISTINGS_CONFIG, useValue: config },
         {
           provide: LISTINGS_SECRET_CIPHER,
           useFactory: () => new SecretCipher(config.LISTINGS_ENCRYPTION_KEYS.ring, config.LISTINGS_ENCRYPTION_KEYS.activeKeyId),
         },
-        ListingsEvents,
         PropertyAccess,
         PropertyWriter,
         PropertiesService,

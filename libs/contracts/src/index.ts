@@ -16,3 +16,4 @@ export * from './rpc/crm';
 export * from './rpc/listings';
 export * from './rpc/deals';
 export * from './rpc/audit';
+export * from './events/event-catalogue';

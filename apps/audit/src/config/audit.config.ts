@@ -44,11 +44,6 @@ export const auditEnv = {
    * with `node -e "console.log('k1:' + require('crypto').randomBytes(32).toString('base64'))"`.
    */
   AUDIT_CHECKPOINT_SIGNING_KEY: ed25519KeyList('an Ed25519 key "id:base64(32-byte seed)"', AUDIT_DEV_CHECKPOINT_KEY, true),
-  /**
-   * Ingest one transaction per fetched batch and organization (default) or, `false`, one per event
-   * (the former behaviour, kept to measure against: docs/performance/audit.md).
-   */
-  AUDIT_INGEST_BATCH: env.bool(true),
   /** Public keys of retired signing keys, `keyId:base64(32-byte public key)[,…]`, so old checkpoints still verify. */
   AUDIT_CHECKPOINT_PUBLIC_KEYS: ed25519KeyList('Ed25519 public keys "id:base64(32 bytes)[,…]"', '', false),
 };

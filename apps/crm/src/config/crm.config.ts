@@ -12,8 +12,6 @@ export const crmEnv = {
    * Tests shorten it so speed-to-lead re-routing is observable in seconds.
    */
   CRM_RESPONSE_DEADLINE_UNIT_MS: env.positiveInt(60_000, 'milliseconds per deadline minute (60000)'),
-  /** Kafka consumer group of the identity read model (agents, teams). */
-  CRM_IDENTITY_CONSUMER_GROUP: env.string('crm.identity-read-model', 'a Kafka consumer group id'),
 };
 
 export type CrmConfig = ReturnType<typeof loadCrmConfig>;

@@ -3,7 +3,6 @@ import {
   IdentityOrganizationSubjects,
   IdentityUserSubjects,
   type OrganizationView,
-  type Page,
   type RequestEnvelope,
   type UserView,
 } from '@keyhouse/contracts';
@@ -22,7 +21,7 @@ export class IdentityDirectory {
 
   /** The user, or throws identity's error (404 `USER_NOT_FOUND` for a user the caller cannot see). */
   user(envelope: RequestEnvelope, userId: string): Promise<UserView> {
-    return this.rpc.request<UserView>(IdentityUserSubjects.get, { ...envelope, data: { id: userId } });
+    return this.rpc.request(IdentityUserSubjects.get, { ...envelope, data: { id: userId } });
   }
 
   /** Names of the organization's users the caller may read (up to 1 000), id → name; empty on failure. */
@@ -31,7 +30,7 @@ export class IdentityDirectory {
     try {
       let cursor: string | undefined;
       for (let page = 0; page < 10; page += 1) {
-        const result = await this.rpc.request<Page<UserView>>(IdentityUserSubjects.list, { ...envelope, data: { limit: 100, ...(cursor ? { cursor } : {}) } });
+        const result = await this.rpc.request(IdentityUserSubjects.list, { ...envelope, data: { limit: 100, ...(cursor ? { cursor } : {}) } });
         for (const user of result.items) names.set(user.id, user.name);
         if (!result.nextCursor) break;
         cursor = result.nextCursor;
@@ -45,7 +44,7 @@ export class IdentityDirectory {
   /** The caller's organization (name, branding), or null when identity does not answer. */
   async organization(envelope: RequestEnvelope): Promise<OrganizationView | null> {
     try {
-      return await this.rpc.request<OrganizationView>(IdentityOrganizationSubjects.getCurrent, { ...envelope, data: {} });
+      return await this.rpc.request(IdentityOrganizationSubjects.getCurrent, { ...envelope, data: {} });
     } catch (error) {
       this.logger.warn({ ...requestLogFields(envelope), err: error }, 'Could not read the organization from identity');
       return null;

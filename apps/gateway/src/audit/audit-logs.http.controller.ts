@@ -63,7 +63,7 @@ export class AuditLogsHttpController {
   async export(@Req() request: GatewayRequest, @Query() query: AuditLogQueryDto, @Res() reply: FastifyReply): Promise<void> {
     const { limit: _limit, cursor: _cursor, ...filters } = query;
     // The first page is fetched before any byte is sent, so refusals still answer as problem details.
-    let page = await this.rpc.call<Page<AuditEntryView>>(S.exportPage, request, { ...filters, limit: EXPORT_PAGE });
+    let page = await this.rpc.call(S.exportPage, request, { ...filters, limit: EXPORT_PAGE });
     const csv = stringify({ header: true, columns: AUDIT_CSV_COLUMNS });
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
@@ -75,7 +75,7 @@ export class AuditLogsHttpController {
           if (!csv.write(toCsvRow(entry))) await new Promise((resolve) => csv.once('drain', resolve));
         }
         if (!page.nextCursor) break;
-        page = await this.rpc.call<Page<AuditEntryView>>(S.exportPage, request, { ...filters, limit: EXPORT_PAGE, cursor: page.nextCursor });
+        page = await this.rpc.call(S.exportPage, request, { ...filters, limit: EXPORT_PAGE, cursor: page.nextCursor });
       }
       csv.end();
     } catch (error) {

@@ -6,9 +6,8 @@ import {
   IdentityAuthSubjects,
   type Actor,
   type ApiKeyAuthenticateResponse,
-  type JwksResponse,
   type Revocation,
-  type RevocationsResponse,
+  type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { ACCESS_TOKEN_TTL_SECONDS, AccessTokenVerifier, RevocationList } from '@keyhouse/platform/auth';
 import { NATS_CONNECTION, NATS_OPTIONS, RpcClient, type NatsModuleOptions } from '@keyhouse/platform/messaging';
@@ -41,7 +40,7 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
   ) {
     this.verifier = new AccessTokenVerifier(
       async () =>
-        (await this.rpc.request<JwksResponse>(IdentityAuthSubjects.jwks, this.systemEnvelope({}), {
+        (await this.rpc.request(IdentityAuthSubjects.jwks, this.systemEnvelope({}), {
           timeoutMs: 2000,
           retries: 1,
         })) as unknown as JSONWebKeySet,
@@ -77,7 +76,7 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
     const since = this.syncedUntil || Date.now() - (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
     const started = Date.now();
     try {
-      const response = await this.rpc.request<RevocationsResponse>(
+      const response = await this.rpc.request(
         IdentityAuthSubjects.revocations,
         this.systemEnvelope({ since: since - 5000 }),
         { timeoutMs: 2000, retries: 1 },
@@ -113,7 +112,7 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
     if (cached && cached.expiresAt > Date.now()) {
       value = cached.value;
     } else {
-      value = await this.rpc.request<ApiKeyAuthenticateResponse>(IdentityAuthSubjects.apiKeyAuthenticate, this.systemEnvelope({ key }));
+      value = await this.rpc.request(IdentityAuthSubjects.apiKeyAuthenticate, this.systemEnvelope({ key }));
       if (this.apiKeys.size > 10_000) this.apiKeys.clear();
       this.apiKeys.set(cacheKey, { value, expiresAt: Date.now() + this.config.API_KEY_CACHE_SECONDS * 1000 });
     }
@@ -130,7 +129,8 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
     };
   }
 
-  private systemEnvelope<T>(data: T) {
+  /** A request without an actor (the gateway itself), with a fresh request id. */
+  private systemEnvelope<T>(data: T): RequestEnvelope<T> {
     return { actor: null, requestId: newId(), data };
   }
 }

@@ -134,7 +134,7 @@ export class ContactsHttpController {
   @ApiCreatedResponse({ type: ContactViewDto })
   @ApiProblems(400, 401, 403, 409)
   async create(@Req() request: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: CreateContactDto): Promise<CrmContactView> {
-    const result = await this.rpc.call<{ contact: CrmContactView; merged: boolean }>(S.create, request, body);
+    const result = await this.rpc.call(S.create, request, body);
     if (result.merged) void reply.status(200);
     return result.contact;
   }
@@ -187,7 +187,7 @@ export class ContactsHttpController {
     const lines: string[][] = [EXPORT_COLUMNS.map((column) => column[0])];
     let cursor: string | undefined;
     do {
-      const page = await this.rpc.call<Page<CrmContactView>>(S.list, request, { ...query, limit: 100, cursor }, { retries: 1 });
+      const page = await this.rpc.call(S.list, request, { ...query, limit: 100, cursor }, { retries: 1 });
       for (const contact of page.items) lines.push(EXPORT_COLUMNS.map(([, pick]) => pick(contact)));
       cursor = page.nextCursor ?? undefined;
     } while (cursor && lines.length <= EXPORT_MAX_ROWS);
@@ -218,7 +218,7 @@ export class ContactsHttpController {
     const total: CrmImportResult = { created: 0, merged: 0, rejected: [] };
     for (let start = 0; start < rows.length; start += IMPORT_CHUNK) {
       const chunk = rows.slice(start, start + IMPORT_CHUNK);
-      const result = await this.rpc.call<CrmImportResult>(S.importRows, request, { rows: chunk, onDuplicate: query.onDuplicate ?? 'merge' }, { timeoutMs: 120_000 });
+      const result = await this.rpc.call(S.importRows, request, { rows: chunk, onDuplicate: query.onDuplicate ?? 'merge' }, { timeoutMs: 120_000 });
       total.created += result.created;
       total.merged += result.merged;
       total.rejected.push(...result.rejected);

@@ -8,7 +8,6 @@ import {
   type RegisterClientResponse,
   type CrmLeadEventResponse,
   type CrmPublicLeadResponse,
-  type ResolveFormKeyResponse,
 } from '@keyhouse/contracts';
 import { Public, RequirePermission } from '@keyhouse/platform/auth';
 import type { GatewayRequest } from '../platform/gateway-request';
@@ -31,7 +30,7 @@ export class LeadEventsHttpController {
   @ApiCreatedResponse({ type: LeadEventResponseDto })
   @ApiProblems(400, 401, 403)
   async ingest(@Req() request: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: LeadEventDto): Promise<CrmLeadEventResponse> {
-    const result = await this.rpc.call<CrmLeadEventResponse>(S.leadEventIngest, request, body);
+    const result = await this.rpc.call(S.leadEventIngest, request, body);
     if (result.duplicateEvent) void reply.status(200);
     return result;
   }
@@ -56,8 +55,8 @@ export class PublicLeadsHttpController {
   @ApiProblems(400, 404, 429)
   async capture(@Req() request: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: PublicLeadDto): Promise<CrmPublicLeadResponse> {
     const { formKey, ...rest } = body;
-    const { orgId } = await this.rpc.call<ResolveFormKeyResponse>(IdentityOrganizationSubjects.resolveFormKey, request, { formKey }, { retries: 1 });
-    const result = await this.rpc.call<CrmPublicLeadResponse>(S.publicLeadCapture, request, { ...rest, orgId });
+    const { orgId } = await this.rpc.call(IdentityOrganizationSubjects.resolveFormKey, request, { formKey }, { retries: 1 });
+    const result = await this.rpc.call(S.publicLeadCapture, request, { ...rest, orgId });
     if (result.merged) void reply.status(200);
     return result;
   }
@@ -82,10 +81,10 @@ export class PublicClientsHttpController {
   @ApiCreatedResponse({ description: '{ userId, contactId }' })
   @ApiProblems(400, 404, 409, 429)
   async register(@Req() request: GatewayRequest, @Body() body: ClientRegistrationDto): Promise<RegisterClientResponse> {
-    const { orgId } = await this.rpc.call<ResolveFormKeyResponse>(IdentityOrganizationSubjects.resolveFormKey, request, { formKey: body.formKey }, { retries: 1 });
+    const { orgId } = await this.rpc.call(IdentityOrganizationSubjects.resolveFormKey, request, { formKey: body.formKey }, { retries: 1 });
     const parts = body.name.trim().split(/\s+/);
     const lastName = parts.length > 1 ? parts.pop()! : null;
-    const lead = await this.rpc.call<CrmPublicLeadResponse>(S.publicLeadCapture, request, {
+    const lead = await this.rpc.call(S.publicLeadCapture, request, {
       orgId,
       firstName: parts.join(' '),
       lastName: lastName ?? undefined,
@@ -94,7 +93,7 @@ export class PublicClientsHttpController {
       source: 'website',
       formType: 'client_registration',
     });
-    return this.rpc.call<RegisterClientResponse>(IdentityAuthSubjects.registerClient, request, {
+    return this.rpc.call(IdentityAuthSubjects.registerClient, request, {
       orgId,
       contactId: lead.contactId,
       name: body.name,

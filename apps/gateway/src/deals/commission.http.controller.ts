@@ -5,8 +5,6 @@ import {
   DealsCommissionSubjects as S,
   type AgentCommissionPlanView,
   type CommissionPlanView,
-  type CommissionReportFile,
-  type CommissionReportView,
   type CommissionWhatIfView,
   type Page,
 } from '@keyhouse/contracts';
@@ -132,7 +130,7 @@ export class CommissionReportsHttpController {
   })
   @ApiProblems(400, 401, 403, 413)
   async report(@Req() request: GatewayRequest, @Query() query: CommissionReportQueryDto, @Res() reply: FastifyReply): Promise<void> {
-    const result = await this.rpc.call<CommissionReportView | CommissionReportFile>(S.report, request, query, { retries: 1, timeoutMs: 30_000 });
+    const result = await this.rpc.call(S.report, request, query, { retries: 1, timeoutMs: 30_000 });
     if ('base64' in result) {
       await reply
         .header('content-type', result.contentType)

@@ -13,7 +13,6 @@ import {
   type DealSettingsView,
   type InvoiceView,
   type Page,
-  type TransactionFileChunk,
   type TransactionFileView,
   type TransactionKeyDateView,
   type TransactionFileDownloadUrl,
@@ -112,13 +111,13 @@ export class TransactionDocumentsHttpController {
     const bytes = await part.toBuffer();
     if (!bytes.length) throw DomainException.validation([{ field: 'file', message: 'must not be empty' }]);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const begun = await this.rpc.call<{ fileId: string }>(F.begin, request, { transactionId: id, name: part.filename, contentType: part.mimetype, size: bytes.length, sha256 });
+    const begun = await this.rpc.call(F.begin, request, { transactionId: id, name: part.filename, contentType: part.mimetype, size: bytes.length, sha256 });
     for (let index = 0; index * DEALS_FILE_CHUNK_BYTES < bytes.length; index += 1) {
       const chunk = bytes.subarray(index * DEALS_FILE_CHUNK_BYTES, (index + 1) * DEALS_FILE_CHUNK_BYTES);
       await this.rpc.call(F.chunk, request, { transactionId: id, fileId: begun.fileId, index, base64: chunk.toString('base64') }, { retries: 1 });
     }
     // With the s3 storage, completing assembles the chunks in the bucket: more than the default timeout.
-    const file = await this.rpc.call<TransactionFileView>(F.complete, request, { transactionId: id, fileId: begun.fileId }, { timeoutMs: 30_000 });
+    const file = await this.rpc.call(F.complete, request, { transactionId: id, fileId: begun.fileId }, { timeoutMs: 30_000 });
     void reply.status(201);
     return file;
   }
@@ -151,10 +150,10 @@ export class TransactionDocumentsHttpController {
     @Param('fileId', dealsUuid('fileId')) fileId: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const file = await this.rpc.call<TransactionFileView>(F.get, request, { transactionId: id, fileId }, { retries: 1 });
+    const file = await this.rpc.call(F.get, request, { transactionId: id, fileId }, { retries: 1 });
     const chunks: Buffer[] = [];
     for (let index = 0; ; index += 1) {
-      const chunk = await this.rpc.call<TransactionFileChunk>(F.read, request, { transactionId: id, fileId, index }, { retries: 1 });
+      const chunk = await this.rpc.call(F.read, request, { transactionId: id, fileId, index }, { retries: 1 });
       chunks.push(Buffer.from(chunk.base64, 'base64'));
       if (chunk.last) break;
     }

@@ -95,7 +95,7 @@ export class PropertiesHttpController {
     // Sequential: each chunk is one transaction in the service; a failure leaves earlier chunks
     // committed, and importing the file again is safe (upsert by ListingKey).
     for (const chunk of chunks) {
-      const result = await this.rpc.call<ListingsImportResult>(
+      const result = await this.rpc.call(
         S.importChunk,
         request,
         { format: query.format ?? 'king-county', csv: chunk.csv, rowOffset: chunk.rowOffset, listAgentId: query.listAgentId },

@@ -83,16 +83,16 @@ export class AccessDeniedRecorder implements OnModuleInit, OnApplicationShutdown
     const actor = request.actor;
     const route = request.routeOptions?.url ?? 'unmatched';
     const agent = request.headers['user-agent'];
-    const type = status === 403 ? AuditEvent.accessDenied.type : AuditEvent.authenticationFailed.type;
+    const definition = status === 403 ? AuditEvent.accessDenied : AuditEvent.authenticationFailed;
     const event: CloudEvent<AuditAccessRefusedData> = {
       specversion: '1.0',
       id: newId(),
       source: 'keyhouse/gateway',
-      type,
+      type: definition.type,
       subject: `${request.method} ${route}`,
       time: new Date().toISOString(),
       datacontenttype: 'application/json',
-      dataschema: eventSchemaUrn(type, 1),
+      dataschema: eventSchemaUrn(definition.type, definition.version),
       orgid: actor?.orgId ?? AUDIT_NIL_ORG,
       actortype: actor?.type ?? 'system',
       ...(actor?.type === 'api_key' && actor.apiKeyId ? { actorid: actor.apiKeyId } : actor?.userId ? { actorid: actor.userId } : {}),

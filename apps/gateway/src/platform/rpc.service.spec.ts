@@ -1,4 +1,4 @@
-import type { Actor, RequestEnvelope } from '@keyhouse/contracts';
+import { defineRpc, type Actor, type RequestEnvelope, type RpcContract } from '@keyhouse/contracts';
 import type { RpcClient } from '@keyhouse/platform/messaging';
 import type { GatewayRequest } from './gateway-request';
 import { GatewayRpc } from './rpc.service';
@@ -6,8 +6,8 @@ import { GatewayRpc } from './rpc.service';
 function rpcWithRecorder(): { rpc: GatewayRpc; sent: Array<{ subject: string; envelope: RequestEnvelope }> } {
   const sent: Array<{ subject: string; envelope: RequestEnvelope }> = [];
   const client = {
-    request: async (subject: string, envelope: RequestEnvelope) => {
-      sent.push({ subject, envelope });
+    request: async (contract: RpcContract, envelope: RequestEnvelope) => {
+      sent.push({ subject: contract.subject, envelope });
       return null;
     },
   } as unknown as RpcClient;
@@ -30,7 +30,7 @@ const actor: Actor = Object.freeze({
 describe('GatewayRpc.call envelope', () => {
   it('carries the verified actor, request id, trace context, idempotency key and data', async () => {
     const { rpc, sent } = rpcWithRecorder();
-    await rpc.call('identity.users.me', requestOf({ actor, headers: { 'idempotency-key': 'key-1' } }), { name: 'Ann' });
+    await rpc.call(defineRpc<{ name: string }, null>('identity.users.me'), requestOf({ actor, headers: { 'idempotency-key': 'key-1' } }), { name: 'Ann' });
     expect(sent).toEqual([
       {
         subject: 'identity.users.me',
@@ -48,7 +48,7 @@ describe('GatewayRpc.call envelope', () => {
 
   it('sends a null actor for public routes, and no idempotency key when the client sent none', async () => {
     const { rpc, sent } = rpcWithRecorder();
-    await rpc.call('crm.forms.submit', requestOf({}), undefined);
+    await rpc.call(defineRpc<undefined, null>('crm.forms.submit'), requestOf({}), undefined);
     expect(sent[0].envelope.actor).toBeNull();
     expect(sent[0].envelope.idempotencyKey).toBeUndefined();
   });

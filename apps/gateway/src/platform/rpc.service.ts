@@ -18,19 +18,16 @@ export class GatewayRpc {
     request: GatewayRequest,
     data: TRequest,
     options?: RpcRequestOptions,
-  ): Promise<TResponse>;
-  /** @deprecated a bare subject string: use the contract (`defineRpc`). */
-  call<TResponse, TData = unknown>(subject: string, request: GatewayRequest, data: TData, options?: RpcRequestOptions): Promise<TResponse>;
-  call<TResponse>(target: string | RpcContract<unknown, TResponse>, request: GatewayRequest, data: unknown, options?: RpcRequestOptions): Promise<TResponse> {
+  ): Promise<TResponse> {
     const idempotencyKey = request.headers['idempotency-key'];
-    const envelope: RequestEnvelope<unknown> = {
+    const envelope: RequestEnvelope<TRequest> = {
       actor: request.actor ?? null,
       requestId: request.requestId,
       traceparent: request.traceparent,
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
       data,
     };
-    return typeof target === 'string' ? this.client.request<TResponse>(target, envelope, options) : this.client.request(target, envelope, options);
+    return this.client.request(contract, envelope, options);
   }
 
   /** Client address and agent as the gateway sees them (for identity's audit fields). */

@@ -136,7 +136,7 @@ describe('Gateway edge behaviour', () => {
         expectProblem(down, 503, 'SERVICE_UNAVAILABLE');
 
         const nats = stack.gateway.get<NatsConnection>(NATS_CONNECTION);
-        const silent = nats.subscribe(`${stack.env.NATS_SUBJECT_PREFIX}${IdentityUserSubjects.getMe}`, { callback: () => undefined });
+        const silent = nats.subscribe(`${stack.env.NATS_SUBJECT_PREFIX}${IdentityUserSubjects.getMe.subject}`, { callback: () => undefined });
         try {
           const slow = await stack.http.get('/v1/users/me', { token: owner.accessToken });
           expectProblem(slow, 504, 'SERVICE_TIMEOUT');

@@ -1,3 +1,5 @@
+import { EventTopicCatalogue } from '@keyhouse/contracts';
+import { EventHandlerRegistry } from '@keyhouse/platform/messaging';
 import { startStack, type TestStack } from '../support/stack';
 
 /** Every back-end service starts on its own schema, migrates, and reports ready with its dependencies. */
@@ -33,5 +35,15 @@ describe('back-end services start beside the gateway', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it("consumes exactly the topics and groups the event catalogue lists for each service (the @OnEvent handlers' registry)", () => {
+    const running = { identity: stack.identity, ...stack.services };
+    const actual = Object.entries(running).flatMap(([service, app]) =>
+      app!.get(EventHandlerRegistry).subscriptions.flatMap(({ group, topics }) => topics.map((topic) => `${service}: ${group} <- ${topic}`)),
+    );
+    const catalogued = Object.entries(EventTopicCatalogue).flatMap(([topic, entry]) => entry.consumers.map((consumer) => `${consumer.service}: ${consumer.groupId} <- ${topic}`));
+    expect(actual).toContain('crm: crm.identity-read-model <- identity.events');
+    expect(actual.sort()).toEqual(catalogued.sort());
   });
 });

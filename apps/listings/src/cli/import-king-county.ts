@@ -13,10 +13,9 @@
 import * as fs from 'node:fs';
 import { DataSource } from 'typeorm';
 import { serviceDataSourceOptions } from '@keyhouse/platform/database';
-import { OutboxService, type OutboxRelay } from '@keyhouse/platform/messaging';
+import { OutboxService, UnitOfWork } from '@keyhouse/platform/messaging';
 import { InitialListingsSchema1763769600001 } from '../database/migrations/1763769600001-initial-listings-schema';
 import { importKingCountyText } from '../modules/import/property-import.service';
-import { ListingsEvents } from '../modules/listings-events.service';
 import { PropertyWriter } from '../modules/properties/property-writer.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -50,10 +49,10 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     await dataSource.runMigrations({ transaction: 'each' });
     const outbox = new OutboxService({ serviceName: 'listings', schema, topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '' });
-    const writer = new PropertyWriter(new ListingsEvents(outbox, { wake: () => undefined } as unknown as OutboxRelay));
+    // No relay in this process: the service's relay publishes the outbox rows (the insert notifies it).
     const result = await importKingCountyText(
-      dataSource,
-      writer,
+      new UnitOfWork(dataSource, outbox),
+      new PropertyWriter(),
       orgId,
       { format: 'king-county', csv: fs.readFileSync(file, 'utf8'), rowOffset: 0, listAgentId },
       { actor: { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] } },

@@ -12,8 +12,6 @@ export const listingsEnv = {
    * The first entry is the active key (same format as IDENTITY_ENCRYPTION_KEYS).
    */
   LISTINGS_ENCRYPTION_KEYS: env.keyring(DEVELOPMENT_LISTINGS_KEYRING),
-  /** Kafka consumer group of the contact events (identity.events: client ↔ contact; crm.events: merges, erasures). */
-  LISTINGS_CONTACTS_CONSUMER_GROUP: env.string('listings.contacts', 'a Kafka consumer group id'),
   /** How often the key-rotation job re-encrypts MLS credentials still under an older key, in milliseconds. */
   LISTINGS_REKEY_EVERY_MS: env.positiveInt(24 * 60 * 60_000, 'a period in milliseconds'),
   /** How often the MLS scheduler looks for sources due for a pull, in milliseconds. */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   AuditEvent,
+  AuditSubjects,
   type Actor,
   type AuditArchiveListRequest,
   type AuditCheckpointListRequest,
@@ -16,7 +17,7 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { decodeCursor, encodeCursor, newId, pageLimit } from '@keyhouse/util';
 import { AuditErrorCode } from '../../audit.exception';
 import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint.store';
@@ -46,11 +47,22 @@ export class AuditLogsService {
     private readonly checkpointStore: AuditCheckpointStore,
   ) {}
 
+  /**
+   * The filtered trail, newest first, keyset-paginated by seq (`AuditSubjects.list`).
+   *
+   * @throws DomainException `FORBIDDEN` without `audit:read`; `AUDIT_TEAM_READ_DISABLED` for team
+   *   scope when the organization does not allow it; `INVALID_CURSOR`, `VALIDATION_FAILED` (dates).
+   */
+  @RpcHandler(AuditSubjects.list)
   async list(envelope: RequestEnvelope<AuditLogListRequest>): Promise<Page<AuditEntryView>> {
     return this.page(envelope.actor!, envelope.data, pageLimit(envelope.data.limit));
   }
 
-  /** One page of the export (up to `EXPORT_PAGE_MAX` rows); the first page records `audit.log.exported`. */
+  /**
+   * One page of the export (up to `EXPORT_PAGE_MAX` rows; `AuditSubjects.exportPage`); the first
+   * page records `audit.log.exported`. Errors as `list`.
+   */
+  @RpcHandler(AuditSubjects.exportPage)
   async exportPage(envelope: RequestEnvelope<AuditLogListRequest>): Promise<Page<AuditEntryView>> {
     const limit = Math.min(EXPORT_PAGE_MAX, Math.max(1, Math.trunc(envelope.data.limit ?? EXPORT_PAGE_MAX)));
     const page = await this.page(envelope.actor!, envelope.data, limit);
@@ -61,12 +73,24 @@ export class AuditLogsService {
     return page;
   }
 
-  async getSettings(envelope: RequestEnvelope): Promise<AuditSettingsView> {
+  /**
+   * The organization's settings (`AuditSubjects.settingsGet`); defaults when never set.
+   *
+   * @throws DomainException `FORBIDDEN` without `audit:read` (team scope or more).
+   */
+  @RpcHandler(AuditSubjects.settingsGet)
+  async getSettings(envelope: RequestEnvelope<Record<string, never>>): Promise<AuditSettingsView> {
     requireScope(envelope.actor, 'audit:read', 'team');
     return toSettings(await this.settingsOf(this.dataSource.manager, envelope.actor!.orgId));
   }
 
-  /** Changes the organization's settings (needs `organizations:write` at org scope) and records the change in the trail. */
+  /**
+   * Changes the organization's settings (`AuditSubjects.settingsUpdate`) and, in the same
+   * transaction, records what changed (`audit.settings.updated`); replies the new settings.
+   *
+   * @throws DomainException `FORBIDDEN` without `organizations:write` at org scope.
+   */
+  @RpcHandler(AuditSubjects.settingsUpdate)
   async updateSettings(envelope: RequestEnvelope<AuditSettingsUpdateRequest>): Promise<AuditSettingsView> {
     requireScope(envelope.actor, 'organizations:write', 'org');
     const orgId = envelope.actor!.orgId;
@@ -91,8 +115,12 @@ export class AuditLogsService {
 
   /**
    * The organization's checkpoints, newest first, with the public keys that verify them (org scope
-   * of `audit:read`), so that anyone can check them outside Keyhouse (RELIABILITY.md SEC-AL-06).
+   * of `audit:read`), so that anyone can check them outside Keyhouse (RELIABILITY.md SEC-AL-06;
+   * `AuditSubjects.checkpointsList`).
+   *
+   * @throws DomainException `FORBIDDEN` below org scope; `INVALID_CURSOR`.
    */
+  @RpcHandler(AuditSubjects.checkpointsList)
   async listCheckpoints(envelope: RequestEnvelope<AuditCheckpointListRequest>): Promise<AuditCheckpointPage> {
     requireScope(envelope.actor, 'audit:read', 'org');
     const limit = pageLimit(envelope.data.limit);
@@ -123,7 +151,13 @@ export class AuditLogsService {
     };
   }
 
-  /** The organization's retention archives, newest first (org scope of `audit:read`: the files hold every actor's entries). */
+  /**
+   * The organization's retention archives, newest first (`AuditSubjects.archivesList`; org scope of
+   * `audit:read`: the files hold every actor's entries).
+   *
+   * @throws DomainException `FORBIDDEN` below org scope; `INVALID_CURSOR`.
+   */
+  @RpcHandler(AuditSubjects.archivesList)
   async listArchives(envelope: RequestEnvelope<AuditArchiveListRequest>): Promise<Page<AuditArchiveView>> {
     requireScope(envelope.actor, 'audit:read', 'org');
     const limit = pageLimit(envelope.data.limit);

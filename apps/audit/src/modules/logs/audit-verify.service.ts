@@ -1,9 +1,9 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { AuditChainBreak, AuditVerifyRequest, AuditVerifyResponse, RequestEnvelope } from '@keyhouse/contracts';
+import { AuditSubjects, type AuditChainBreak, type AuditVerifyRequest, type AuditVerifyResponse, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint.store';
 import { entryHash, GENESIS_HASH, isoMillis } from '../ledger/audit-hash.util';
 import { AUDIT_ENTRY_COLUMNS, hashedOf, type AuditEntryRow } from './audit-entry.row';
@@ -27,6 +27,13 @@ export class AuditVerifyService {
     @Optional() private readonly store?: AuditCheckpointStore,
   ) {}
 
+  /**
+   * Verifies the actor's organization's chain, optionally only the entries recorded in [from, to)
+   * (`AuditSubjects.verify`).
+   *
+   * @throws DomainException `FORBIDDEN` below org scope of `audit:read`; `VALIDATION_FAILED` for a bad date.
+   */
+  @RpcHandler(AuditSubjects.verify)
   async verify(envelope: RequestEnvelope<AuditVerifyRequest>): Promise<AuditVerifyResponse> {
     requireScope(envelope.actor, 'audit:read', 'org');
     const { from, to } = envelope.data;

@@ -1,8 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import {
-  IDENTITY_EVENTS_TOPIC,
   IdentityEvent,
   type AgentProfileUpdatedData,
   type CloudEvent,
@@ -10,52 +8,42 @@ import {
   type UserRoleChangedData,
   type UserTeamsChangedData,
 } from '@keyhouse/contracts';
-import { createKafka, EventConsumer, Inbox } from '@keyhouse/platform/messaging';
+import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 
-const CONSUMER = 'crm.identity-read-model';
+/** Consumer group of the read model (also its inbox consumer name: never change it). */
+export const IDENTITY_READ_MODEL_GROUP = 'crm.identity-read-model';
+
+/** The `identity.events` types the read model applies. */
+export const IDENTITY_READ_MODEL_EVENTS = [
+  IdentityEvent.userCreated,
+  IdentityEvent.userUpdated,
+  IdentityEvent.userRoleChanged,
+  IdentityEvent.userTeamsChanged,
+  IdentityEvent.userDeactivated,
+  IdentityEvent.agentProfileUpdated,
+  IdentityEvent.agentRemoved,
+  IdentityEvent.teamCreated,
+  IdentityEvent.teamUpdated,
+  IdentityEvent.teamDeleted,
+];
 
 /**
  * The crm's local read model of the organization's users (`org_user`): role, status, teams and,
  * for agents, the routing profile (regions/ZIP codes, capacity, working hours). Fed by
- * `identity.events` through the inbox (each event applied once), so lead routing and team scope
- * never call identity. Events are applied as idempotent upserts of the latest known state.
+ * `identity.events` (consumer group `crm.identity-read-model`, each event applied once through the
+ * inbox), so lead routing and team scope never call identity. Events are applied as idempotent
+ * upserts of the latest known state.
  */
 @Injectable()
-export class IdentityReadModelConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(IdentityReadModelConsumer.name);
-  private consumer: EventConsumer | null = null;
-  private readonly inbox: Inbox;
-
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(CRM_CONFIG) private readonly config: CrmConfig,
-  ) {
-    this.inbox = new Inbox(dataSource, config.CRM_DATABASE_SCHEMA);
+export class IdentityReadModelConsumer {
+  /** Applies one identity event to `org_user` (and links a self-registered client to its contact), in the event's unit of work. */
+  @OnEvent<unknown>(IDENTITY_READ_MODEL_EVENTS, { group: IDENTITY_READ_MODEL_GROUP })
+  async onIdentityEvent(event: CloudEvent<unknown>, unit: UnitOfWorkContext): Promise<void> {
+    await this.apply(unit.manager, event);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    const prefix = this.config.KAFKA_TOPIC_PREFIX;
-    const kafka = createKafka({ clientId: 'crm', brokers: this.config.KAFKA_BROKERS, topicPrefix: prefix });
-    this.consumer = new EventConsumer(kafka, {
-      groupId: `${prefix}${this.config.CRM_IDENTITY_CONSUMER_GROUP}`,
-      topics: [`${prefix}${IDENTITY_EVENTS_TOPIC}`],
-      handle: (event) => this.handle(event),
-    });
-    // Not awaited: the service answers RPCs while the consumer joins its group.
-    void this.consumer.start().catch((error: Error) => this.logger.error(`Identity consumer failed to start: ${error.message}`));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
-  }
-
-  async handle(event: CloudEvent): Promise<void> {
-    await this.inbox.processOnce(CONSUMER, event, (manager) => this.apply(manager, event));
-  }
-
-  private async apply(manager: EntityManager, event: CloudEvent): Promise<void> {
+  private async apply(manager: EntityManager, event: CloudEvent<unknown>): Promise<void> {
     const orgId = event.orgid;
     switch (event.type) {
       case IdentityEvent.userCreated.type: {

@@ -3,11 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmContactEvent,
+  CrmContactSubjects as S,
   type CrmAssignmentRuleInput,
   type CrmAssignmentRuleUpdateRequest,
   type CrmAssignmentRuleView,
   type CrmContactView,
   type CrmFairnessLedgerEntry,
+  type CrmFieldChanges,
   type CrmPondClaimRequest,
   type CrmPondCreateRequest,
   type CrmPondEventData,
@@ -17,12 +19,10 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
 import { toContactView, type ContactRow } from '../contacts/contact.row';
-import { ContactsService } from '../contacts/contacts.service';
-import { contextOf, CrmEvents } from '../shared/crm-events.service';
 import { AssignmentEngine } from './assignment-engine.service';
 
 interface RuleRow {
@@ -64,15 +64,17 @@ export class AssignmentRulesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly engine: AssignmentEngine,
-    private readonly contacts: ContactsService,
-    private readonly events: CrmEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /** `POST /v1/assignment-rules` (admins): 400 `RULE_INVALID` / `UNKNOWN_AGENT` for a rule that cannot route; emits `crm.assignment_rule.created`. */
+  @RpcHandler(S.ruleCreate)
   async create(envelope: RequestEnvelope<CrmAssignmentRuleInput>): Promise<CrmAssignmentRuleView> {
     const actor = envelope.actor!;
     requireScope(actor, 'assignment-rules:write', 'org');
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       await this.validate(manager, actor.orgId, data);
       const [row] = (await manager.query(
         `INSERT INTO assignment_rule (id, org_id, name, priority, conditions, strategy, agent_ids, pond_id, response_deadline_minutes, active)
@@ -91,13 +93,13 @@ export class AssignmentRulesService {
         ],
       )) as RuleRow[];
       const view = toRuleView(row);
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.assignmentRuleCreated.type, row.id, actor.orgId, { rule: view });
+      await unit.emit(CrmContactEvent.assignmentRuleCreated, row.id, actor.orgId, { rule: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
+  /** `GET /v1/assignment-rules` (`assignment-rules:read`): live rules by priority (at most 500). */
+  @RpcHandler(S.ruleList)
   async list(envelope: RequestEnvelope): Promise<CrmAssignmentRuleView[]> {
     requireScope(envelope.actor, 'assignment-rules:read');
     const rows = (await this.dataSource.query(`SELECT * FROM assignment_rule WHERE org_id = $1 AND deleted_at IS NULL ORDER BY priority, id LIMIT 500`, [
@@ -106,16 +108,21 @@ export class AssignmentRulesService {
     return rows.map(toRuleView);
   }
 
+  /** `GET /v1/assignment-rules/:id` (404 `RULE_NOT_FOUND`). */
+  @RpcHandler(S.ruleGet)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmAssignmentRuleView> {
     requireScope(envelope.actor, 'assignment-rules:read');
     return toRuleView(await this.rule(this.dataSource.manager, envelope.actor!.orgId, envelope.data.id));
   }
 
+  /** `PATCH /v1/assignment-rules/:id` (admins): the given fields replace the rule's, validated as a whole; emits `crm.assignment_rule.updated` with the changes. */
+  @RpcHandler(S.ruleUpdate)
   async update(envelope: RequestEnvelope<CrmAssignmentRuleUpdateRequest>): Promise<CrmAssignmentRuleView> {
     const actor = envelope.actor!;
     requireScope(actor, 'assignment-rules:write', 'org');
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const before = toRuleView(await this.rule(manager, actor.orgId, data.id, true));
       const next: CrmAssignmentRuleInput = {
         name: data.name ?? before.name,
@@ -136,29 +143,30 @@ export class AssignmentRulesService {
         [data.id, next.name.trim(), next.priority, JSON.stringify(next.conditions), next.strategy, next.agentIds, next.pondId, next.responseDeadlineMinutes, next.active],
       );
       const after = toRuleView(row);
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const changes: CrmFieldChanges = {};
       for (const key of Object.keys(after) as Array<keyof CrmAssignmentRuleView>) {
         if (key !== 'updatedAt' && JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
       }
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.assignmentRuleUpdated.type, row.id, actor.orgId, { ruleId: row.id, changes });
+      await unit.emit(CrmContactEvent.assignmentRuleUpdated, row.id, actor.orgId, { ruleId: row.id, changes });
       return after;
     });
-    this.events.flush();
-    return view;
   }
 
+  /** `DELETE /v1/assignment-rules/:id` (admins): soft delete, the rule stops routing (404 `RULE_NOT_FOUND`); emits `crm.assignment_rule.deleted`. */
+  @RpcHandler(S.ruleDelete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'assignment-rules:write', 'org');
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const rule = await this.rule(manager, actor.orgId, envelope.data.id, true);
       await manager.query(`UPDATE assignment_rule SET deleted_at = now(), active = false, updated_at = now() WHERE id = $1`, [rule.id]);
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.assignmentRuleDeleted.type, rule.id, actor.orgId, { ruleId: rule.id });
+      await unit.emit(CrmContactEvent.assignmentRuleDeleted, rule.id, actor.orgId, { ruleId: rule.id });
     });
-    this.events.flush();
   }
 
   /** Fairness ledger of a pool (a rule or a pond): assignments per agent and share in basis points. */
+  @RpcHandler(S.ruleLedger)
   async ledger(envelope: RequestEnvelope<{ id: string }>): Promise<CrmFairnessLedgerEntry[]> {
     const actor = envelope.actor!;
     requireScope(actor, 'assignment-rules:read');
@@ -175,10 +183,13 @@ export class AssignmentRulesService {
     }));
   }
 
+  /** `POST /v1/ponds` (admins): `agentIds` must be agents of the read model (empty = every agent); emits `crm.pond.created`. */
+  @RpcHandler(S.pondCreate)
   async pondCreate(envelope: RequestEnvelope<CrmPondCreateRequest>): Promise<CrmPondView> {
     const actor = envelope.actor!;
     requireScope(actor, 'assignment-rules:write', 'org');
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       await this.assertAgents(manager, actor.orgId, envelope.data.agentIds ?? [], 'agentIds');
       const [row] = (await manager.query(`INSERT INTO pond (id, org_id, name, agent_ids) VALUES ($1, $2, $3, $4) RETURNING *`, [
         newId(),
@@ -187,13 +198,13 @@ export class AssignmentRulesService {
         [...new Set(envelope.data.agentIds ?? [])],
       ])) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date }>;
       const view: CrmPondView = { id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed: 0, createdAt: row.created_at.toISOString() };
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.pondCreated.type, row.id, actor.orgId, { pond: view });
+      await unit.emit(CrmContactEvent.pondCreated, row.id, actor.orgId, { pond: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
+  /** `GET /v1/ponds` (`assignment-rules:read`): live ponds with their unclaimed counts, oldest first (at most 500). */
+  @RpcHandler(S.pondList)
   async pondList(envelope: RequestEnvelope): Promise<CrmPondView[]> {
     requireScope(envelope.actor, 'assignment-rules:read');
     const rows = (await this.dataSource.query(
@@ -210,26 +221,26 @@ export class AssignmentRulesService {
    * `agentIds` (agents of the read model; empty = every agent). Leads already in the pond stay;
    * who may claim them follows the new list. Emits `crm.pond.updated` with the changes.
    */
+  @RpcHandler(S.pondUpdate)
   async pondUpdate(envelope: RequestEnvelope<CrmPondUpdateRequest>): Promise<CrmPondView> {
     const actor = envelope.actor!;
     requireScope(actor, 'assignment-rules:write', 'org');
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const before = await this.pond(manager, actor.orgId, envelope.data.id);
       const name = envelope.data.name?.trim() ?? before.name;
       const agentIds = envelope.data.agentIds !== undefined ? [...new Set(envelope.data.agentIds)] : before.agentIds;
       if (envelope.data.agentIds !== undefined) await this.assertAgents(manager, actor.orgId, agentIds, 'agentIds');
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const changes: CrmFieldChanges = {};
       if (name !== before.name) changes.name = { from: before.name, to: name };
       if (JSON.stringify(agentIds) !== JSON.stringify(before.agentIds)) changes.agentIds = { from: before.agentIds, to: agentIds };
       if (Object.keys(changes).length === 0) return before;
       await manager.query(`UPDATE pond SET name = $2, agent_ids = $3 WHERE id = $1`, [before.id, name, agentIds]);
       const view: CrmPondView = { ...before, name, agentIds };
       const data: CrmPondEventData = { pond: view, changes };
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.pondUpdated.type, view.id, actor.orgId, data);
+      await unit.emit(CrmContactEvent.pondUpdated, view.id, actor.orgId, data);
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
   /**
@@ -238,10 +249,12 @@ export class AssignmentRulesService {
    * naming the rules); leads are never moved implicitly (docs/adr/0022). Soft delete: assignment
    * history keeps pointing at it; it leaves lists, claims and rule validation. Emits `crm.pond.deleted`.
    */
+  @RpcHandler(S.pondDelete)
   async pondDelete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'assignment-rules:write', 'org');
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const pond = await this.pond(manager, actor.orgId, envelope.data.id);
       if (pond.unclaimed > 0) {
         throw new DomainException('conflict', CrmErrorCode.PondNotEmpty, `The pond holds ${pond.unclaimed} unclaimed lead(s); assign them first`, undefined, { unclaimed: pond.unclaimed });
@@ -257,9 +270,8 @@ export class AssignmentRulesService {
       }
       await manager.query(`UPDATE pond SET deleted_at = now() WHERE id = $1`, [pond.id]);
       const data: CrmPondEventData = { pond };
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.pondDeleted.type, pond.id, actor.orgId, data);
+      await unit.emit(CrmContactEvent.pondDeleted, pond.id, actor.orgId, data);
     });
-    this.events.flush();
   }
 
   /** A live pond of the organization, locked, with its unclaimed count (404 `POND_NOT_FOUND`). */
@@ -286,18 +298,19 @@ export class AssignmentRulesService {
    * the oldest). First claim wins: the claim is one conditional UPDATE on "still in this pond and
    * unowned"; a loser gets 409 `ALREADY_CLAIMED`.
    */
+  @RpcHandler(S.pondClaim)
   async claim(envelope: RequestEnvelope<CrmPondClaimRequest>): Promise<CrmContactView> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write');
     const userId = actor.userId;
-    return this.contacts.write(envelope, async (wc) => {
-      const [pond] = (await wc.manager.query(`SELECT id, name, agent_ids FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [actor.orgId, envelope.data.id])) as Array<{
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const [pond] = (await unit.manager.query(`SELECT id, name, agent_ids FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [actor.orgId, envelope.data.id])) as Array<{
         id: string;
         name: string;
         agent_ids: string[];
       }>;
       if (!pond) throw DomainException.notFound(CrmErrorCode.PondNotFound, 'Pond');
-      const [me] = (await wc.manager.query(`SELECT is_agent, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [actor.orgId, userId])) as Array<{
+      const [me] = (await unit.manager.query(`SELECT is_agent, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [actor.orgId, userId])) as Array<{
         is_agent: boolean;
         status: string;
       }>;
@@ -306,7 +319,7 @@ export class AssignmentRulesService {
       const contactId = envelope.data.contactId;
       if (contactId !== undefined && !isUuid(contactId)) throw DomainException.notFound(CrmErrorCode.ContactNotFound, 'Contact');
       const [claimed] = await queryRows<ContactRow>(
-        wc.manager,
+        unit.manager,
         contactId
           ? `UPDATE contact SET owner_id = $3 WHERE id = $4 AND org_id = $1 AND pond_id = $2 AND owner_id IS NULL AND deleted_at IS NULL RETURNING *`
           : `UPDATE contact SET owner_id = $3 WHERE id = (
@@ -321,7 +334,7 @@ export class AssignmentRulesService {
       }
       claimed.owner_id = null;
       await this.engine.assign(
-        wc,
+        unit,
         claimed,
         { agentId: userId!, pondId: null, ruleId: claimed.assigned_rule_id, strategy: 'claim', reason: `Claimed from pond '${pond.name}'`, poolId: pond.id, deadlineMinutes: null },
         'claimed',

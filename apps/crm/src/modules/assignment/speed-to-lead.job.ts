@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { Process, Processor, type Job } from '@keyhouse/platform/queue';
 import { ContactLookup } from '../contacts/contact-lookup.service';
-import { CrmEvents, type WriteContext } from '../shared/crm-events.service';
+import { systemContext } from '../shared/system-context.util';
 import { TimelineService } from '../timeline/timeline.service';
 import { AssignmentEngine, SPEED_TO_LEAD_QUEUE } from './assignment-engine.service';
 
@@ -24,18 +23,17 @@ export class SpeedToLeadJob {
   private readonly logger = new Logger(SpeedToLeadJob.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly contacts: ContactLookup,
     private readonly engine: AssignmentEngine,
     private readonly timeline: TimelineService,
-    private readonly events: CrmEvents,
   ) {}
 
   @Process('check')
   async check(job: Job<SpeedToLeadJobData>): Promise<string> {
     const { orgId, contactId, assignmentId } = job.data;
-    const afterCommit: WriteContext['afterCommit'] = [];
-    const outcome = await this.dataSource.transaction(async (manager) => {
+    const outcome = await this.unitOfWork.run(systemContext(orgId, `speed-to-lead:${assignmentId}`), async (unit) => {
+      const { manager } = unit;
       const contact = await this.contacts.byId(manager, orgId, contactId, true);
       if (!contact) return 'contact gone';
       const [assignment] = (await manager.query(
@@ -50,14 +48,8 @@ export class SpeedToLeadJob {
         [contactId],
       )) as Array<{ agent_id: string }>;
       const exclude = [assignment.agent_id, ...lapsed.map((row) => row.agent_id)];
-      const wc: WriteContext = {
-        manager,
-        event: { actor: { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] }, requestId: `speed-to-lead:${assignmentId}` },
-        actorId: null,
-        afterCommit,
-      };
       const prefix = `Speed-to-lead: not contacted by ${assignment.respond_by?.toISOString() ?? 'the deadline'}; re-routed. `;
-      const target = await this.engine.route(wc, contact, { exclude, reasonPrefix: prefix, endReason: 'speed_to_lead' });
+      const target = await this.engine.route(unit, contact, { exclude, reasonPrefix: prefix, endReason: 'speed_to_lead' });
       if (!target) {
         await manager.query(`UPDATE contact_assignment SET respond_by = NULL WHERE id = $1`, [assignmentId]);
         await this.timeline.record(manager, {
@@ -71,8 +63,6 @@ export class SpeedToLeadJob {
       }
       return `re-routed to ${target.agentId ?? target.pondId}`;
     });
-    for (const task of afterCommit) await task();
-    this.events.flush();
     this.logger.log({ contactId, assignmentId, outcome }, 'Speed-to-lead check');
     return outcome;
   }

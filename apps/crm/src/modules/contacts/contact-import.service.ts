@@ -1,22 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import {
   CRM_CONTACT_STATUSES,
   CRM_CONTACT_TYPES,
   CRM_LEAD_SOURCES,
+  CrmContactSubjects as S,
   type CrmContactInput,
   type CrmImportResult,
   type CrmImportRowsRequest,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { ContactLookup } from './contact-lookup.service';
 import { derive, mergeStates, stateOf, type ContactState } from './contact-state';
 import { ContactWriter } from './contact-writer.service';
 import { authorOf, ContactsService, probeOf } from './contacts.service';
-import type { WriteContext } from '../shared/crm-events.service';
 import type { TagAuthor } from './contact-tags.service';
 import { DuplicateDetection } from './duplicate-detection.service';
 
@@ -40,13 +38,15 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 @Injectable()
 export class ContactImportService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly contacts: ContactsService,
     private readonly writer: ContactWriter,
     private readonly duplicates: DuplicateDetection,
     private readonly lookup: ContactLookup,
   ) {}
 
+  /** `POST /v1/contacts/import`, one call of ≤ 500 mapped rows: counts of created and merged contacts and the rejected rows with their reasons (400 for more rows). */
+  @RpcHandler(S.importRows)
   async importRows(envelope: RequestEnvelope<CrmImportRowsRequest>): Promise<CrmImportResult> {
     const actor = envelope.actor!;
     const scope = requireScope(actor, 'contacts:write');
@@ -59,50 +59,53 @@ export class ContactImportService {
       else pending.push({ row, input: inputOf(values) });
     }
     if (pending.length === 0) return sortRejected(result);
-    await this.contacts.write(envelope, async (wc) => {
-      // Reused across the call's rows: the organization's rules and agents, the tags named so far.
-      wc.memo = new Map();
-      const author: TagAuthor = { ...authorOf(wc), resolved: new Map() };
-      // Pass 1: validate every row (custom fields, referrer, company, phones, tags). Nothing but
-      // implicit personal tags is written here, so a bad row needs no rollback of its own.
-      const valid: Array<{ row: number; state: ContactState }> = [];
-      for (const { row, input } of pending) {
-        try {
-          valid.push({ row, state: await this.writer.stateFromInput(wc.manager, actor.orgId, input, author) });
-        } catch (error) {
-          if (!(error instanceof DomainException && error.kind === 'validation')) throw error;
-          result.rejected.push({ row, reason: error.errors?.[0]?.message ?? error.message, field: error.errors?.[0]?.field });
+    // The unit's memo is reused across the call's rows: the organization's rules and agents; the author's map: the tags named so far.
+    await this.unitOfWork.run(
+      envelope,
+      async (unit) => {
+        const author: TagAuthor = { ...authorOf(unit), resolved: new Map() };
+        // Pass 1: validate every row (custom fields, referrer, company, phones, tags). Nothing but
+        // implicit personal tags is written here, so a bad row needs no rollback of its own.
+        const valid: Array<{ row: number; state: ContactState }> = [];
+        for (const { row, input } of pending) {
+          try {
+            valid.push({ row, state: await this.writer.stateFromInput(unit.manager, actor.orgId, input, author) });
+          } catch (error) {
+            if (!(error instanceof DomainException && error.kind === 'validation')) throw error;
+            result.rejected.push({ row, reason: error.errors?.[0]?.message ?? error.message, field: error.errors?.[0]?.field });
+          }
         }
-      }
-      // Pass 2: deduplicate and write, in file order (a later row sees the contacts of earlier ones).
-      for (const { row, state } of valid) {
-        const outcome = await this.importOne(wc, envelope, scope, row, state);
-        if (outcome === 'created') result.created += 1;
-        else if (outcome === 'merged') result.merged += 1;
-        else result.rejected.push({ row, reason: outcome });
-      }
-    });
+        // Pass 2: deduplicate and write, in file order (a later row sees the contacts of earlier ones).
+        for (const { row, state } of valid) {
+          const outcome = await this.importOne(unit, envelope, scope, row, state);
+          if (outcome === 'created') result.created += 1;
+          else if (outcome === 'merged') result.merged += 1;
+          else result.rejected.push({ row, reason: outcome });
+        }
+      },
+      { memo: true },
+    );
     return sortRejected(result);
   }
 
   /** One row inside the call's transaction: `created`, `merged`, or the reason it was skipped. */
-  private async importOne(wc: WriteContext, envelope: RequestEnvelope<CrmImportRowsRequest>, scope: string, row: number, state: ContactState): Promise<string> {
+  private async importOne(unit: UnitOfWorkContext, envelope: RequestEnvelope<CrmImportRowsRequest>, scope: string, row: number, state: ContactState): Promise<string> {
     const actor = envelope.actor!;
-    await this.duplicates.lockIdentity(wc.manager, actor.orgId, state);
-    const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state), 1);
+    await this.duplicates.lockIdentity(unit.manager, actor.orgId, state);
+    const found = await this.duplicates.find(unit.manager, actor.orgId, probeOf(state), 1);
     if (found[0]) {
       if (envelope.data.onDuplicate === 'skip') return `duplicate of ${found[0].id} (${found[0].reason})`;
-      const existing = await this.lookup.visible(wc.manager, actor, 'contacts:write', found[0].id, true).catch(() => null);
+      const existing = await this.lookup.visible(unit.manager, actor, 'contacts:write', found[0].id, true).catch(() => null);
       if (!existing) return `duplicate of a contact you cannot change (${found[0].reason})`;
       const next = mergeStates(stateOf(existing), state);
       derive(next);
-      await this.writer.save(wc, existing, next, 'contact.updated_by_import');
+      await this.writer.save(unit, existing, next, 'contact.updated_by_import');
       return 'merged';
     }
     if (scope === 'own') state.owner_id = null;
-    const created = await this.writer.insert(wc, actor.orgId, state, { timelineData: { imported: true, row } });
-    if (scope === 'own' && actor.userId) await this.contacts.assignOwner(wc, created, actor.userId, 'Imported by the agent');
-    else await this.contacts.routeNew(wc, created);
+    const created = await this.writer.insert(unit, actor.orgId, state, { timelineData: { imported: true, row } });
+    if (scope === 'own' && actor.userId) await this.contacts.assignOwner(unit, created, actor.userId, 'Imported by the agent');
+    else await this.contacts.routeNew(unit, created);
     return 'created';
   }
 }

@@ -3,16 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
   CrmContactEvent,
+  CrmContactSubjects as S,
   type CrmContactNoteCreateRequest,
   type CrmContactNoteUpdateRequest,
   type CrmContactNoteView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { queryRows } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
-import { contextOf, CrmEvents } from '../shared/crm-events.service';
 import { TimelineService } from '../timeline/timeline.service';
 import { ContactLookup } from './contact-lookup.service';
 
@@ -43,9 +43,11 @@ export class ContactNotesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly contacts: ContactLookup,
     private readonly timeline: TimelineService,
-    private readonly events: CrmEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /** `GET /v1/contacts/:id/notes`: live notes of a contact the caller reads, pinned first, then newest (at most 500). */
+  @RpcHandler(S.noteList)
   async list(envelope: RequestEnvelope<{ contactId: string }>): Promise<CrmContactNoteView[]> {
     const contact = await this.contacts.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.contactId);
     const rows = (await this.dataSource.query(
@@ -55,30 +57,34 @@ export class ContactNotesService {
     return rows.map(toView);
   }
 
+  /** `POST /v1/contacts/:id/notes` (`contacts:write` on the contact): the note, a `note.added` timeline entry and `crm.contact.note_added`. */
+  @RpcHandler(S.noteCreate)
   async create(envelope: RequestEnvelope<CrmContactNoteCreateRequest>): Promise<CrmContactNoteView> {
     const actor = envelope.actor!;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const contact = await this.contacts.visible(manager, actor, 'contacts:write', envelope.data.contactId);
       const [row] = (await manager.query(
         `INSERT INTO contact_note (id, org_id, contact_id, author_id, body, pinned) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
         [newId(), actor.orgId, contact.id, actor.userId ?? null, envelope.data.body, envelope.data.pinned ?? false],
       )) as NoteRow[];
       await this.timeline.record(manager, { orgId: actor.orgId, contactId: contact.id, kind: 'note.added', actorId: actor.userId ?? null, data: { noteId: row.id } });
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.contactNoteAdded.type, contact.id, actor.orgId, {
+      await unit.emit(CrmContactEvent.contactNoteAdded, contact.id, actor.orgId, {
         contactId: contact.id,
         noteId: row.id,
         pinned: row.pinned,
       });
       return toView(row);
     });
-    this.events.flush();
-    return view;
   }
 
+  /** `PATCH /v1/contacts/:id/notes/:noteId`: a new body and/or pin (404 `NOTE_NOT_FOUND`); emits `crm.contact.note_updated`. */
+  @RpcHandler(S.noteUpdate)
   async update(envelope: RequestEnvelope<CrmContactNoteUpdateRequest>): Promise<CrmContactNoteView> {
     const actor = envelope.actor!;
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const contact = await this.contacts.visible(manager, actor, 'contacts:write', data.contactId);
       const [row] = await queryRows<NoteRow>(
         manager,
@@ -87,7 +93,7 @@ export class ContactNotesService {
         [data.noteId, contact.id, data.body ?? null, data.pinned ?? null],
       );
       if (!row) throw DomainException.notFound(CrmErrorCode.NoteNotFound, 'Note');
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.contactNoteUpdated.type, contact.id, actor.orgId, {
+      await unit.emit(CrmContactEvent.contactNoteUpdated, contact.id, actor.orgId, {
         contactId: contact.id,
         noteId: row.id,
         pinned: row.pinned,
@@ -95,13 +101,14 @@ export class ContactNotesService {
       });
       return toView(row);
     });
-    this.events.flush();
-    return view;
   }
 
+  /** `DELETE /v1/contacts/:id/notes/:noteId`: soft delete (404 `NOTE_NOT_FOUND`); emits `crm.contact.note_deleted`. */
+  @RpcHandler(S.noteDelete)
   async delete(envelope: RequestEnvelope<{ contactId: string; noteId: string }>): Promise<void> {
     const actor = envelope.actor!;
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const contact = await this.contacts.visible(manager, actor, 'contacts:write', envelope.data.contactId);
       const rows = await queryRows<{ id: string }>(
         manager,
@@ -109,11 +116,10 @@ export class ContactNotesService {
         [envelope.data.noteId, contact.id],
       );
       if (!rows[0]) throw DomainException.notFound(CrmErrorCode.NoteNotFound, 'Note');
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.contactNoteDeleted.type, contact.id, actor.orgId, {
+      await unit.emit(CrmContactEvent.contactNoteDeleted, contact.id, actor.orgId, {
         contactId: contact.id,
         noteId: envelope.data.noteId,
       });
     });
-    this.events.flush();
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { CrmContactEvent, type CrmContactDataExport, type RequestEnvelope } from '@keyhouse/contracts';
+import { CrmContactEvent, CrmContactSubjects as S, type CrmContactDataExport, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { contextOf, CrmEvents } from '../shared/crm-events.service';
+import { RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { ContactLookup } from './contact-lookup.service';
 import { toContactView, type ContactRow } from './contact.row';
 
@@ -18,10 +18,11 @@ export class ContactPrivacyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly lookup: ContactLookup,
-    private readonly events: CrmEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** `GET /v1/contacts/:id/data-export` (`contacts:export`, within the caller's scope). */
+  @RpcHandler(S.dataExport)
   async export(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactDataExport> {
     const row = await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:export', envelope.data.id);
     const q = <T>(sql: string) => this.dataSource.query(sql, [row.id]) as Promise<T[]>;
@@ -65,12 +66,14 @@ export class ContactPrivacyService {
    * preferences, custom fields, consent, referrer, note bodies, form answers and lead-event
    * payloads are erased; the rows, their times, kinds and assignments stay (anonymised history).
    * Contacts merged into this one (the same person) are erased too. The contact is deleted and
- * `crm.contact.erased` (one per erased contact) tells other services to erase theirs.
+   * `crm.contact.erased` (one per erased contact) tells other services to erase theirs.
    */
+  @RpcHandler(S.erase)
   async erase(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:erase', 'org');
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const row = await this.lookup.visible(manager, actor, 'contacts:erase', envelope.data.id, true);
       // The person is also in every contact merged into this one (directly or through a chain).
       const ids = ((await manager.query(
@@ -95,9 +98,8 @@ export class ContactPrivacyService {
         [ids],
       );
       for (const id of ids) {
-        await this.events.emit(manager, contextOf(envelope), CrmContactEvent.contactErased.type, id, actor.orgId, { contactId: id, ...(id === row.id ? {} : { mergedIntoId: row.id }) });
+        await unit.emit(CrmContactEvent.contactErased, id, actor.orgId, { contactId: id, ...(id === row.id ? {} : { mergedIntoId: row.id }) });
       }
     });
-    this.events.flush();
   }
 }

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CrmTagEvent, type CrmContactTagDetail, type CrmContactView, type CrmTagEventData, type FieldError } from '@keyhouse/contracts';
-import type { EventContext } from '@keyhouse/platform/messaging';
+import type { UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DEFAULT_TAG_COLOUR } from '../../database/migrations/1763769900000-crm-contact-tag-definitions';
 import { CrmErrorCode } from '../../crm.exception';
-import { CrmEvents } from '../shared/crm-events.service';
 import { toContactView, type ContactRow } from './contact.row';
 
 /** A contact's tags: definition ids and their names, position by position. */
@@ -14,10 +13,10 @@ export interface ContactTagList {
   names: string[];
 }
 
-/** Who names tags in a write: their user id (personal tags; `null` for API keys) and the event context. */
+/** Who names tags in a write: their user id (personal tags; `null` for API keys) and the unit of work that records a new tag's event. */
 export interface TagAuthor {
   userId: string | null;
-  event: EventContext;
+  unit: Pick<UnitOfWorkContext, 'emit'>;
   /** Names this author already resolved in this transaction (lower-cased name → tag); an import call reuses it across rows. */
   resolved?: Map<string, { id: string; name: string }>;
 }
@@ -54,8 +53,6 @@ export function distinctNames(names: string[]): string[] {
  */
 @Injectable()
 export class ContactTags {
-  constructor(private readonly events: CrmEvents) {}
-
   async resolve(
     manager: EntityManager,
     orgId: string,
@@ -126,7 +123,7 @@ export class ContactTags {
     if (inserted[0]) {
       const row = inserted[0];
       const data: CrmTagEventData = { tagId: row.id, name: row.name, colour: row.colour, scope: row.scope, ownerId: row.owner_id, implicit: true };
-      await this.events.emit(manager, author.event, CrmTagEvent.tagCreated.type, row.id, orgId, data);
+      await author.unit.emit(CrmTagEvent.tagCreated, row.id, orgId, data);
       return { id: row.id, name: row.name };
     }
     const [existing] = (await manager.query(`SELECT id, name FROM tag_definition WHERE scope = 'personal' AND owner_id = $1 AND lower(name) = lower($2)`, [

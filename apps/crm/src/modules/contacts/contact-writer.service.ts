@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CrmContactEvent, type CrmContactInput, type FieldError } from '@keyhouse/contracts';
+import { CrmContactEvent, type CrmContactInput, type CrmFieldChanges, type FieldError } from '@keyhouse/contracts';
 import { queryRows } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 import { CrmErrorCode } from '../../crm.exception';
-import { CrmEvents, type WriteContext } from '../shared/crm-events.service';
 import { TimelineService } from '../timeline/timeline.service';
 import { toContactView, type ContactRow } from './contact.row';
 import { applyInput, columnParam, derive, emptyState, mergeStates, STATE_COLUMNS, stateOf, type ContactState } from './contact-state';
@@ -20,7 +19,7 @@ const FOLLOWING_TABLES = ['contact_note', 'timeline_entry', 'form_submission', '
 /**
  * Writes contacts for every entry point (API, intake, merge): validation of the input against the
  * organization's custom fields, derived columns and score, the row, its timeline entry and its
- * domain event, all in the caller's transaction.
+ * domain event, all in the caller's unit of work.
  */
 @Injectable()
 export class ContactWriter {
@@ -28,7 +27,6 @@ export class ContactWriter {
     @Inject(CRM_CONFIG) private readonly config: CrmConfig,
     private readonly customFields: CustomFieldsService,
     private readonly timeline: TimelineService,
-    private readonly events: CrmEvents,
     private readonly lookup: ContactLookup,
     private readonly tags: ContactTags,
   ) {}
@@ -94,16 +92,17 @@ export class ContactWriter {
     if (rows.length === 0) errors.push({ field: 'referrer.id', message: `is not a ${referrer.type === 'contact' ? 'contact' : 'user'} of this organization` });
   }
 
-  async insert(wc: WriteContext, orgId: string, state: ContactState, extra: { timelineData?: Record<string, unknown> } = {}): Promise<ContactRow> {
+  /** Inserts a new contact from `state`: the row, its `contact.created` timeline entry and `crm.contact.created`. Returns the row. */
+  async insert(unit: UnitOfWorkContext, orgId: string, state: ContactState, extra: { timelineData?: Record<string, unknown> } = {}): Promise<ContactRow> {
     const id = newId();
     const columns = ['id', 'org_id', 'created_by', ...STATE_COLUMNS];
-    const params = [id, orgId, wc.actorId, ...STATE_COLUMNS.map((column) => columnParam(column, state[column]))];
-    const [row] = (await wc.manager.query(
+    const params = [id, orgId, unit.actorId, ...STATE_COLUMNS.map((column) => columnParam(column, state[column]))];
+    const [row] = (await unit.manager.query(
       `INSERT INTO contact (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
       params,
     )) as ContactRow[];
-    await this.timeline.record(wc.manager, { orgId, contactId: id, kind: 'contact.created', actorId: wc.actorId, data: { source: state.source, ...extra.timelineData } });
-    await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactCreated.type, id, orgId, { contact: toContactView(row) });
+    await this.timeline.record(unit.manager, { orgId, contactId: id, kind: 'contact.created', actorId: unit.actorId, data: { source: state.source, ...extra.timelineData } });
+    await unit.emit(CrmContactEvent.contactCreated, id, orgId, { contact: toContactView(row) });
     return row;
   }
 
@@ -112,36 +111,36 @@ export class ContactWriter {
    * timeline, emits `crm.contact.updated` with the changes (and `crm.contact.score_changed`).
    * Returns the new row (or the old one when nothing changed).
    */
-  async save(wc: WriteContext, row: ContactRow, next: ContactState, timelineKind = 'contact.updated'): Promise<ContactRow> {
+  async save(unit: UnitOfWorkContext, row: ContactRow, next: ContactState, timelineKind = 'contact.updated'): Promise<ContactRow> {
     const before = toContactView(row);
     const changed = STATE_COLUMNS.filter((column) => JSON.stringify(next[column]) !== JSON.stringify((row as unknown as Record<string, unknown>)[column]));
     if (changed.length === 0) return row;
     const params: unknown[] = [row.id, ...changed.map((column) => columnParam(column, next[column]))];
     const [updated] = await queryRows<ContactRow>(
-      wc.manager,
+      unit.manager,
       `UPDATE contact SET ${changed.map((column, i) => `${column} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`,
       params,
     );
     const after = toContactView(updated);
-    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    const changes: CrmFieldChanges = {};
     for (const key of Object.keys(after) as Array<keyof typeof after>) {
       if (key === 'updatedAt' || key === 'scoreReasons') continue;
       if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
     }
     if (Object.keys(changes).length > 0) {
-      await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactUpdated.type, row.id, row.org_id, { contactId: row.id, changes });
-      await this.timeline.record(wc.manager, { orgId: row.org_id, contactId: row.id, kind: timelineKind, actorId: wc.actorId, data: { changes } });
+      await unit.emit(CrmContactEvent.contactUpdated, row.id, row.org_id, { contactId: row.id, changes });
+      await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: timelineKind, actorId: unit.actorId, data: { changes } });
       if (changes.status) {
-        await this.timeline.record(wc.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.status_changed', actorId: wc.actorId, data: changes.status });
+        await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.status_changed', actorId: unit.actorId, data: changes.status });
       }
       if (changes.score) {
-        await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactScoreChanged.type, row.id, row.org_id, {
+        await unit.emit(CrmContactEvent.contactScoreChanged, row.id, row.org_id, {
           contactId: row.id,
           from: before.score,
           to: after.score,
           reasons: after.scoreReasons,
         });
-        await this.timeline.record(wc.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.score_changed', actorId: wc.actorId, data: { ...changes.score, reasons: after.scoreReasons } });
+        await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.score_changed', actorId: unit.actorId, data: { ...changes.score, reasons: after.scoreReasons } });
       }
     }
     return updated;
@@ -152,31 +151,31 @@ export class ContactWriter {
    * saved, notes, timeline, submissions, lead events and assignment history move over (and tasks,
    * when the work module's `task` table exists), `other` is soft-deleted with `merged_into_id`.
    */
-  async merge(wc: WriteContext, survivor: ContactRow, other: ContactRow): Promise<ContactRow> {
+  async merge(unit: UnitOfWorkContext, survivor: ContactRow, other: ContactRow): Promise<ContactRow> {
     if (survivor.id === other.id) throw new DomainException('validation', CrmErrorCode.MergeSelf, 'A contact cannot be merged into itself', [{ field: 'sourceId', message: 'is the same contact' }]);
     const next = mergeStates(stateOf(survivor), stateOf(other));
     derive(next);
-    await wc.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'merged' WHERE contact_id = $1 AND ended_at IS NULL`, [other.id]);
+    await unit.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'merged' WHERE contact_id = $1 AND ended_at IS NULL`, [other.id]);
     for (const table of FOLLOWING_TABLES) {
-      await wc.manager.query(`UPDATE ${table} SET contact_id = $1 WHERE contact_id = $2`, [survivor.id, other.id]);
+      await unit.manager.query(`UPDATE ${table} SET contact_id = $1 WHERE contact_id = $2`, [survivor.id, other.id]);
     }
-    const [task] = (await wc.manager.query(
+    const [task] = (await unit.manager.query(
       `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'task' AND column_name = 'contact_id'`,
     )) as unknown[];
-    if (task) await wc.manager.query(`UPDATE task SET contact_id = $1 WHERE contact_id = $2`, [survivor.id, other.id]);
-    await wc.manager.query(
+    if (task) await unit.manager.query(`UPDATE task SET contact_id = $1 WHERE contact_id = $2`, [survivor.id, other.id]);
+    await unit.manager.query(
       `UPDATE contact SET merged_into_id = $2, deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`,
       [other.id, survivor.id],
     );
-    const saved = await this.save(wc, survivor, next);
-    await this.timeline.record(wc.manager, {
+    const saved = await this.save(unit, survivor, next);
+    await this.timeline.record(unit.manager, {
       orgId: survivor.org_id,
       contactId: survivor.id,
       kind: 'contact.merged',
-      actorId: wc.actorId,
+      actorId: unit.actorId,
       data: { mergedId: other.id, mergedName: [other.first_name, other.last_name].filter(Boolean).join(' ') },
     });
-    await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactMerged.type, survivor.id, survivor.org_id, { contactId: survivor.id, mergedId: other.id });
+    await unit.emit(CrmContactEvent.contactMerged, survivor.id, survivor.org_id, { contactId: survivor.id, mergedId: other.id });
     return saved;
   }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmContactEvent,
+  CrmContactSubjects as S,
   type Actor,
   type CrmBulkAssignRequest,
   type CrmBulkResult,
@@ -11,23 +12,26 @@ import {
   type CrmContactAssignmentView,
   type CrmContactAssignRequest,
   type CrmContactCreateRequest,
+  type CrmContactCreateResult,
   type CrmContactDuplicate,
   type CrmContactListRequest,
   type CrmContactMergeRequest,
+  type CrmContactScore,
   type CrmContactUpdateRequest,
   type CrmContactView,
   type CrmContactsByCompanyRequest,
+  type CrmFieldChanges,
+  type CrmScoreReason,
   type FieldError,
   type Page,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
 import { AssignmentEngine } from '../assignment/assignment-engine.service';
-import { contextOf, CrmEvents, type WriteContext } from '../shared/crm-events.service';
 import { escapeLike, pageOrThrow } from '../shared/list-query.util';
 import { TimelineService } from '../timeline/timeline.service';
 import { contactVisibility } from './contact-access.util';
@@ -66,20 +70,9 @@ export class ContactsService {
     private readonly duplicates: DuplicateDetection,
     private readonly engine: AssignmentEngine,
     private readonly timeline: TimelineService,
-    private readonly events: CrmEvents,
+    private readonly unitOfWork: UnitOfWork,
     private readonly tags: ContactTags,
   ) {}
-
-  /** Runs `work` in a transaction with a write context, then the after-commit work and the relay nudge. */
-  async write<T>(envelope: RequestEnvelope, work: (wc: WriteContext) => Promise<T>): Promise<T> {
-    const afterCommit: WriteContext['afterCommit'] = [];
-    const result = await this.dataSource.transaction((manager) =>
-      work({ manager, event: contextOf(envelope), actorId: envelope.actor?.userId ?? null, afterCommit }),
-    );
-    for (const task of afterCommit) await task();
-    this.events.flush();
-    return result;
-  }
 
   /**
    * `POST /v1/contacts`. Duplicates (email, phone, fuzzy name) answer 409 `DUPLICATE_CONTACT` with
@@ -87,40 +80,46 @@ export class ContactsService {
    * (apply the input to the strongest match and return it, `merged: true`). The owner defaults to
    * the creating agent (own scope); otherwise a contact without `ownerId` is routed by the rules.
    */
-  async create(envelope: RequestEnvelope<CrmContactCreateRequest>): Promise<{ contact: CrmContactView; merged: boolean }> {
+  @RpcHandler(S.create)
+  async create(envelope: RequestEnvelope<CrmContactCreateRequest>): Promise<CrmContactCreateResult> {
     const actor = envelope.actor!;
     const scope = requireScope(actor, 'contacts:write');
     const { onDuplicate = 'reject', ...input } = envelope.data;
-    return this.write(envelope, async (wc) => {
-      const state = await this.writer.stateFromInput(wc.manager, actor.orgId, input, authorOf(wc));
-      await this.duplicates.lockIdentity(wc.manager, actor.orgId, state);
-      const found = await this.duplicates.find(wc.manager, actor.orgId, probeOf(state));
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const state = await this.writer.stateFromInput(unit.manager, actor.orgId, input, authorOf(unit));
+      await this.duplicates.lockIdentity(unit.manager, actor.orgId, state);
+      const found = await this.duplicates.find(unit.manager, actor.orgId, probeOf(state));
       if (found.length > 0 && onDuplicate === 'reject') throw duplicateConflict(found);
       if (found.length > 0 && onDuplicate === 'merge') {
-        const target = await this.lookup.visible(wc.manager, actor, 'contacts:write', found[0].id, true).catch(() => {
+        const target = await this.lookup.visible(unit.manager, actor, 'contacts:write', found[0].id, true).catch(() => {
           throw duplicateConflict(found);
         });
-        const next = await this.writer.stateWithInput(wc.manager, target, input, authorOf(wc));
-        const saved = await this.writer.save(wc, target, next);
-        return { contact: await this.tags.view(wc.manager, saved), merged: true };
+        const next = await this.writer.stateWithInput(unit.manager, target, input, authorOf(unit));
+        const saved = await this.writer.save(unit, target, next);
+        return { contact: await this.tags.view(unit.manager, saved), merged: true };
       }
       if (input.ownerId !== undefined && input.ownerId !== null) {
-        await this.assertAssignable(wc.manager, actor, input.ownerId);
+        await this.assertAssignable(unit.manager, actor, input.ownerId);
         state.owner_id = input.ownerId;
       } else if (scope === 'own') state.owner_id = actor.userId ?? null;
       const owner = state.owner_id;
       state.owner_id = null;
-      let row = await this.writer.insert(wc, actor.orgId, state);
+      let row = await this.writer.insert(unit, actor.orgId, state);
       if (owner) {
-        await this.engine.assign(wc, row, { agentId: owner, pondId: null, ruleId: null, strategy: 'manual', reason: 'Set when the contact was created', poolId: null, deadlineMinutes: null }, 'reassigned');
+        await this.engine.assign(unit, row, { agentId: owner, pondId: null, ruleId: null, strategy: 'manual', reason: 'Set when the contact was created', poolId: null, deadlineMinutes: null }, 'reassigned');
       } else {
-        await this.engine.route(wc, row);
+        await this.engine.route(unit, row);
       }
-      row = await this.writer.reload(wc.manager, row);
-      return { contact: await this.tags.view(wc.manager, row), merged: false };
+      row = await this.writer.reload(unit.manager, row);
+      return { contact: await this.tags.view(unit.manager, row), merged: false };
     });
   }
 
+  /**
+   * `GET /v1/contacts`: the contacts the caller reaches (`contacts:read` scope), filtered, searched
+   * (`q`), sorted (default `-createdAt`) and keyset-paginated; 400 for a bad cursor.
+   */
+  @RpcHandler(S.list)
   async list(envelope: RequestEnvelope<CrmContactListRequest>): Promise<Page<CrmContactView>> {
     const actor = envelope.actor!;
     const data = envelope.data;
@@ -165,6 +164,7 @@ export class ContactsService {
   }
 
   /** `GET /v1/companies/:id/contacts`: the contact list of one company of the caller's organization (404 `COMPANY_NOT_FOUND` otherwise). */
+  @RpcHandler(S.listByCompany)
   async listByCompany(envelope: RequestEnvelope<CrmContactsByCompanyRequest>): Promise<Page<CrmContactView>> {
     requireScope(envelope.actor, 'contacts:read');
     const { id, ...query } = envelope.data;
@@ -175,83 +175,89 @@ export class ContactsService {
     return this.list({ ...envelope, data: { ...query, companyId: id } });
   }
 
+  /** `GET /v1/contacts/:id`: the contact with its tag details (404 `CONTACT_NOT_FOUND` out of reach, `CONTACT_MERGED` when merged). */
+  @RpcHandler(S.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactView> {
     return this.tags.view(this.dataSource.manager, await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id));
   }
 
   /** `PATCH /v1/contacts/:id`; a changed `ownerId` goes through `assign` (recorded, with its event). */
+  @RpcHandler(S.update)
   async update(envelope: RequestEnvelope<CrmContactUpdateRequest>): Promise<CrmContactView> {
     const actor = envelope.actor!;
     const { id, ownerId, ...input } = envelope.data;
-    return this.write(envelope, async (wc) => {
-      let row = await this.lookup.visible(wc.manager, actor, 'contacts:write', id, true);
-      const next = await this.writer.stateWithInput(wc.manager, row, input, authorOf(wc));
+    return this.unitOfWork.run(envelope, async (unit) => {
+      let row = await this.lookup.visible(unit.manager, actor, 'contacts:write', id, true);
+      const next = await this.writer.stateWithInput(unit.manager, row, input, authorOf(unit));
       if (input.emails !== undefined || input.email !== undefined || input.phones !== undefined || input.phone !== undefined) {
-        const found = await this.duplicates.find(wc.manager, actor.orgId, { ...probeOf(next), excludeId: row.id });
+        const found = await this.duplicates.find(unit.manager, actor.orgId, { ...probeOf(next), excludeId: row.id });
         const strong = found.filter((duplicate) => duplicate.reason !== 'name');
         if (strong.length > 0) throw duplicateConflict(strong);
       }
-      row = await this.writer.save(wc, row, next);
+      row = await this.writer.save(unit, row, next);
       if (ownerId !== undefined && ownerId !== row.owner_id) {
-        await this.manualAssign(wc, actor, row, ownerId, 'Changed on the contact');
-        row = await this.writer.reload(wc.manager, row);
+        await this.manualAssign(unit, actor, row, ownerId, 'Changed on the contact');
+        row = await this.writer.reload(unit.manager, row);
       }
-      return this.tags.view(wc.manager, row);
+      return this.tags.view(unit.manager, row);
     });
   }
 
   /** Soft delete (`DELETE /v1/contacts/:id`): hidden from lists and reads, history kept. */
+  @RpcHandler(S.delete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
-    await this.write(envelope, async (wc) => {
-      const row = await this.lookup.visible(wc.manager, actor, 'contacts:write', envelope.data.id, true);
-      await wc.manager.query(`UPDATE contact SET deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`, [row.id]);
-      await wc.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'deleted' WHERE contact_id = $1 AND ended_at IS NULL`, [row.id]);
-      await this.timeline.record(wc.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.deleted', actorId: wc.actorId });
-      await this.events.emit(wc.manager, wc.event, CrmContactEvent.contactDeleted.type, row.id, row.org_id, { contactId: row.id });
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const row = await this.lookup.visible(unit.manager, actor, 'contacts:write', envelope.data.id, true);
+      await unit.manager.query(`UPDATE contact SET deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`, [row.id]);
+      await unit.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'deleted' WHERE contact_id = $1 AND ended_at IS NULL`, [row.id]);
+      await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.deleted', actorId: unit.actorId });
+      await unit.emit(CrmContactEvent.contactDeleted, row.id, row.org_id, { contactId: row.id });
     });
   }
 
   /** `POST /v1/contacts/:id/merge`: both contacts must be writable by the caller. */
+  @RpcHandler(S.merge)
   async merge(envelope: RequestEnvelope<CrmContactMergeRequest>): Promise<CrmContactView> {
     const actor = envelope.actor!;
-    return this.write(envelope, async (wc) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
       if (envelope.data.id === envelope.data.sourceId) {
         throw new DomainException('validation', CrmErrorCode.MergeSelf, 'A contact cannot be merged into itself', [{ field: 'sourceId', message: 'is the same contact' }]);
       }
       // Lock in id order so two opposite merges cannot deadlock.
       const [first, second] = [envelope.data.id, envelope.data.sourceId].sort();
       const rows = new Map<string, ContactRow>();
-      for (const id of [first, second]) rows.set(id, await this.lookup.visible(wc.manager, actor, 'contacts:write', id, true));
-      const saved = await this.writer.merge(wc, rows.get(envelope.data.id)!, rows.get(envelope.data.sourceId)!);
-      return this.tags.view(wc.manager, saved);
+      for (const id of [first, second]) rows.set(id, await this.lookup.visible(unit.manager, actor, 'contacts:write', id, true));
+      const saved = await this.writer.merge(unit, rows.get(envelope.data.id)!, rows.get(envelope.data.sourceId)!);
+      return this.tags.view(unit.manager, saved);
     });
   }
 
   /** `PATCH /v1/contacts/:id/assign`: managers and admins (contacts:write at team scope or wider). */
+  @RpcHandler(S.assign)
   async assign(envelope: RequestEnvelope<CrmContactAssignRequest>): Promise<CrmContactView> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write', 'team');
-    return this.write(envelope, async (wc) => {
-      const row = await this.lookup.visible(wc.manager, actor, 'contacts:write', envelope.data.id, true);
-      await this.manualAssign(wc, actor, row, envelope.data.ownerId, envelope.data.reason ?? 'Assigned by hand');
-      return this.tags.view(wc.manager, await this.writer.reload(wc.manager, row));
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const row = await this.lookup.visible(unit.manager, actor, 'contacts:write', envelope.data.id, true);
+      await this.manualAssign(unit, actor, row, envelope.data.ownerId, envelope.data.reason ?? 'Assigned by hand');
+      return this.tags.view(unit.manager, await this.writer.reload(unit.manager, row));
     });
   }
 
   /** Gives a just-created contact to `ownerId` (a manual assignment, recorded and emitted). */
-  async assignOwner(wc: WriteContext, row: ContactRow, ownerId: string, reason: string): Promise<void> {
-    await this.engine.assign(wc, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');
+  async assignOwner(unit: UnitOfWorkContext, row: ContactRow, ownerId: string, reason: string): Promise<void> {
+    await this.engine.assign(unit, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');
   }
 
   /** Routes a just-created contact by the assignment rules. */
-  async routeNew(wc: WriteContext, row: ContactRow): Promise<void> {
-    await this.engine.route(wc, row);
+  async routeNew(unit: UnitOfWorkContext, row: ContactRow): Promise<void> {
+    await this.engine.route(unit, row);
   }
 
-  private async manualAssign(wc: WriteContext, actor: Actor, row: ContactRow, ownerId: string | null, reason: string): Promise<void> {
-    if (ownerId) await this.assertAssignable(wc.manager, actor, ownerId);
-    await this.engine.assign(wc, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');
+  private async manualAssign(unit: UnitOfWorkContext, actor: Actor, row: ContactRow, ownerId: string | null, reason: string): Promise<void> {
+    if (ownerId) await this.assertAssignable(unit.manager, actor, ownerId);
+    await this.engine.assign(unit, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');
   }
 
   /**
@@ -273,6 +279,8 @@ export class ContactsService {
     if (!inReach) throw DomainException.forbidden('OWNER_OUT_OF_SCOPE', 'You may not give contacts to this user');
   }
 
+  /** `GET /v1/contacts/:id/assignment`: the current owner or pond, rule, reason, speed-to-lead deadline and the last 100 assignments. */
+  @RpcHandler(S.assignmentGet)
   async assignment(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactAssignmentView> {
     const row = await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id);
     const history = (await this.dataSource.query(
@@ -303,6 +311,7 @@ export class ContactsService {
   }
 
   /** `POST /v1/contacts/bulk/status`: all-or-nothing over ≤ 10,000 ids the caller can write. */
+  @RpcHandler(S.bulkStatus)
   bulkStatus(envelope: RequestEnvelope<CrmBulkStatusRequest>): Promise<CrmBulkResult> {
     return this.bulk(envelope, envelope.data.ids, async () => (state) => {
       state.status = envelope.data.status;
@@ -314,11 +323,12 @@ export class ContactsService {
    * personal tag, else the organization's, else a new personal tag; 400 `add[i]` for an API key);
    * `remove` takes off every tag of that name (case-insensitive) whoever defined it.
    */
+  @RpcHandler(S.bulkTags)
   bulkTags(envelope: RequestEnvelope<CrmBulkTagsRequest>): Promise<CrmBulkResult> {
     const remove = new Set(distinctNames(envelope.data.remove ?? []).map((name) => name.toLowerCase()));
-    return this.bulk(envelope, envelope.data.ids, async (wc) => {
+    return this.bulk(envelope, envelope.data.ids, async (unit) => {
       const errors: FieldError[] = [];
-      const add = await this.tags.resolve(wc.manager, envelope.actor!.orgId, authorOf(wc), envelope.data.add ?? [], { ids: [], names: [] }, errors, 'add');
+      const add = await this.tags.resolve(unit.manager, envelope.actor!.orgId, authorOf(unit), envelope.data.add ?? [], { ids: [], names: [] }, errors, 'add');
       if (errors.length > 0) throw DomainException.validation(errors);
       return (state) => {
         const ids = [...state.tag_ids];
@@ -336,15 +346,17 @@ export class ContactsService {
     });
   }
 
+  /** `POST /v1/contacts/bulk/assign`: all-or-nothing over ≤ 10,000 ids (managers and admins); the new owner must be assignable by the caller. */
+  @RpcHandler(S.bulkAssign)
   async bulkAssign(envelope: RequestEnvelope<CrmBulkAssignRequest>): Promise<CrmBulkResult> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write', 'team');
     const rows = await this.bulkRows(envelope, envelope.data.ids);
-    return this.write(envelope, async (wc) => {
-      const locked = await this.lockAll(wc.manager, actor, rows);
-      if (envelope.data.ownerId) await this.assertAssignable(wc.manager, actor, envelope.data.ownerId);
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const locked = await this.lockAll(unit.manager, actor, rows);
+      if (envelope.data.ownerId) await this.assertAssignable(unit.manager, actor, envelope.data.ownerId);
       const moving = locked.filter((row) => row.owner_id !== envelope.data.ownerId);
-      if (moving.length > 0) await this.engine.assignMany(wc, moving, envelope.data.ownerId, 'Bulk assignment');
+      if (moving.length > 0) await this.engine.assignMany(unit, moving, envelope.data.ownerId, 'Bulk assignment');
       const updated = moving.length;
       return { matched: locked.length, updated };
     });
@@ -352,35 +364,47 @@ export class ContactsService {
 
   /**
    * Set-based bulk change (status, tags, and the score they imply): the contacts are locked in one
-   * query, the new state is computed per contact, then written with one UPDATE, one timeline
-   * INSERT and one outbox INSERT per 1,000 contacts — 10,000 ids stay within the RPC deadline.
+   * query, the new state is computed per contact, then written with one UPDATE and one timeline
+   * INSERT per 1,000 contacts and one outbox INSERT per 1,000 events of a type (each contact's
+   * `crm.contact.updated` before its `crm.contact.score_changed`) — 10,000 ids stay within the RPC
+   * deadline.
    */
   private async bulk(
     envelope: RequestEnvelope<{ ids: string[] }>,
     ids: string[],
-    prepare: (wc: WriteContext) => Promise<(state: ContactState) => void>,
+    prepare: (unit: UnitOfWorkContext) => Promise<(state: ContactState) => void>,
   ): Promise<CrmBulkResult> {
     const actor = envelope.actor!;
     const rows = await this.bulkRows(envelope, ids);
-    return this.write(envelope, async (wc) => {
-      const locked = await this.lockAll(wc.manager, actor, rows);
-      const change = await prepare(wc);
-      const updates: Array<{ id: string; status: string; tags: string[]; tagIds: string[]; score: string; reasons: unknown; changes: Record<string, { from: unknown; to: unknown }> }> = [];
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const locked = await this.lockAll(unit.manager, actor, rows);
+      const change = await prepare(unit);
+      const updates: Array<{
+        id: string;
+        status: string;
+        tags: string[];
+        tagIds: string[];
+        score: CrmContactScore;
+        reasons: CrmScoreReason[];
+        changes: CrmFieldChanges;
+        scoreChange: { from: CrmContactScore; to: CrmContactScore } | null;
+      }> = [];
       for (const row of locked) {
         const next = stateOf(row);
         change(next);
         derive(next);
-        const changes: Record<string, { from: unknown; to: unknown }> = {};
+        const changes: CrmFieldChanges = {};
         if (next.status !== row.status) changes.status = { from: row.status, to: next.status };
         if (JSON.stringify(next.tags) !== JSON.stringify(row.tags)) changes.tags = { from: row.tags, to: next.tags };
         const [before, after] = [row.score_override ?? row.score, next.score_override ?? next.score];
-        if (before !== after) changes.score = { from: before, to: after };
+        const scoreChange = before !== after ? { from: before, to: after } : null;
+        if (scoreChange) changes.score = scoreChange;
         if (Object.keys(changes).length === 0 && JSON.stringify(next.score_reasons) === JSON.stringify(row.score_reasons)) continue;
-        updates.push({ id: row.id, status: next.status, tags: next.tags, tagIds: next.tag_ids, score: next.score, reasons: next.score_reasons, changes });
+        updates.push({ id: row.id, status: next.status, tags: next.tags, tagIds: next.tag_ids, score: next.score, reasons: next.score_reasons, changes, scoreChange });
       }
       for (let i = 0; i < updates.length; i += 1000) {
         const chunk = updates.slice(i, i + 1000);
-        await wc.manager.query(
+        await unit.manager.query(
           `UPDATE contact c SET status = u.status, tags = ARRAY(SELECT jsonb_array_elements_text(u.tags)),
                   tag_ids = ARRAY(SELECT jsonb_array_elements_text(u.tag_ids)::uuid), score = u.score, score_reasons = u.reasons, updated_at = now()
              FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, tags jsonb, tag_ids jsonb, score text, reasons jsonb)
@@ -391,22 +415,23 @@ export class ContactsService {
           { id: newId(), contact_id: u.id, kind: 'contact.updated', data: { changes: u.changes, bulk: true } },
           ...(u.changes.status ? [{ id: newId(), contact_id: u.id, kind: 'contact.status_changed', data: u.changes.status }] : []),
         ]);
-        await wc.manager.query(
+        await unit.manager.query(
           `INSERT INTO timeline_entry (id, org_id, contact_id, kind, actor_id, data)
            SELECT t.id, $2, t.contact_id, t.kind, $3, t.data FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, contact_id uuid, kind text, data jsonb)`,
-          [JSON.stringify(entries), actor.orgId, wc.actorId],
+          [JSON.stringify(entries), actor.orgId, unit.actorId],
         );
       }
-      const events = updates
-        .filter((u) => Object.keys(u.changes).length > 0)
-        .flatMap((u) => [
-          { type: CrmContactEvent.contactUpdated.type, subject: u.id, orgId: actor.orgId, data: { contactId: u.id, changes: u.changes } },
-          ...(u.changes.score
-            ? [{ type: CrmContactEvent.contactScoreChanged.type, subject: u.id, orgId: actor.orgId, data: { contactId: u.id, ...u.changes.score, reasons: u.reasons } }]
-            : []),
-        ]);
-      await this.events.emitMany(wc.manager, wc.event, events);
-      return { matched: locked.length, updated: updates.filter((u) => Object.keys(u.changes).length > 0).length };
+      // Each contact's crm.contact.updated precedes its crm.contact.score_changed (same key, same partition).
+      const changed = updates.filter((u) => Object.keys(u.changes).length > 0);
+      await unit.emitMany(
+        CrmContactEvent.contactUpdated,
+        changed.map((u) => ({ subject: u.id, orgId: actor.orgId, data: { contactId: u.id, changes: u.changes } })),
+      );
+      await unit.emitMany(
+        CrmContactEvent.contactScoreChanged,
+        changed.flatMap((u) => (u.scoreChange ? [{ subject: u.id, orgId: actor.orgId, data: { contactId: u.id, ...u.scoreChange, reasons: u.reasons } }] : [])),
+      );
+      return { matched: locked.length, updated: changed.length };
     });
   }
 
@@ -444,8 +469,8 @@ export class ContactsService {
  * Who names tags in a write: the acting user (personal tags). An API key acts for the organization,
  * not as its creator: it resolves organization tags only, and an unknown name is a field error.
  */
-export function authorOf(wc: WriteContext): TagAuthor {
-  return { userId: wc.event.actor?.apiKeyId ? null : wc.actorId, event: wc.event };
+export function authorOf(unit: UnitOfWorkContext): TagAuthor {
+  return { userId: unit.event.actor?.apiKeyId ? null : unit.actorId, unit };
 }
 
 export function probeOf(state: ContactState) {

@@ -5,9 +5,7 @@ import { AssignmentEngine, SPEED_TO_LEAD_QUEUE } from '../assignment/assignment-
 import { AssignmentRulesService } from '../assignment/assignment-rules.service';
 import { SpeedToLeadJob } from '../assignment/speed-to-lead.job';
 import { IntakeService } from '../intake/intake.service';
-import { CrmEvents } from '../shared/crm-events.service';
 import { SCORING_QUEUE, ScoreRefreshJob } from '../scoring/score-refresh.job';
-import { SmartListsRpcController } from '../smart-lists/smart-lists.rpc.controller';
 import { SmartListsService } from '../smart-lists/smart-lists.service';
 import { ActivityConsumer } from '../timeline/activity.consumer';
 import { TimelineService } from '../timeline/timeline.service';
@@ -17,22 +15,22 @@ import { ContactNotesService } from './contact-notes.service';
 import { ContactTags } from './contact-tags.service';
 import { ContactPrivacyService } from './contact-privacy.service';
 import { ContactWriter } from './contact-writer.service';
-import { ContactsRpcController } from './contacts.rpc.controller';
 import { ContactsService } from './contacts.service';
 import { CustomFieldsService } from './custom-fields.service';
 import { DuplicateDetection } from './duplicate-detection.service';
 
 /**
  * Contacts and leads: the contact model, notes, custom fields, duplicate detection, intake,
- * assignment (rules, ponds, speed-to-lead), scoring, the timeline, and the identity read model.
- * `CRM_CONFIG` comes from the app module (global provider passed in).
+ * assignment (rules, ponds, speed-to-lead), scoring, smart lists, the timeline, and the identity
+ * read model. The services' own methods answer the NATS contracts (`@RpcHandler`) and the
+ * consumers' methods take their events (`@OnEvent`). `CRM_CONFIG` comes from the app module
+ * (global provider passed in).
  */
 @Module({})
 export class CrmContactsModule {
   static forRoot(configProvider: { provide: symbol; useValue: unknown }): DynamicModule {
     const providers = [
       configProvider,
-      CrmEvents,
       ContactLookup,
       TimelineService,
       CustomFieldsService,
@@ -55,9 +53,8 @@ export class CrmContactsModule {
     return {
       module: CrmContactsModule,
       imports: [QueueModule.registerQueues(SPEED_TO_LEAD_QUEUE, SCORING_QUEUE)],
-      controllers: [ContactsRpcController, SmartListsRpcController],
       providers,
-      exports: [CrmEvents, ContactLookup, TimelineService, ContactsService],
+      exports: [ContactLookup, TimelineService, ContactsService],
     };
   }
 }

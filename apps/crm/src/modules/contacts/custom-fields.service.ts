@@ -3,18 +3,19 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmContactEvent,
+  CrmContactSubjects as S,
   type CrmCustomFieldCreateRequest,
   type CrmCustomFieldUpdateRequest,
   type CrmCustomFieldView,
+  type CrmFieldChanges,
   type FieldError,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
-import { contextOf, CrmEvents } from '../shared/crm-events.service';
 
 interface FieldRow {
   id: string;
@@ -46,14 +47,18 @@ const toView = (row: FieldRow): CrmCustomFieldView => ({
 export class CustomFieldsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: CrmEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /** `GET /v1/contact-fields` (`contacts:read`): the organization's definitions, oldest first. */
+  @RpcHandler(S.fieldList)
   async list(envelope: RequestEnvelope): Promise<CrmCustomFieldView[]> {
     requireScope(envelope.actor, 'contacts:read');
     return (await this.definitions(this.dataSource.manager, envelope.actor!.orgId)).map(toView);
   }
 
+  /** `POST /v1/contact-fields` (admins): 409 `CUSTOM_FIELD_KEY_TAKEN` for a key in use; emits `crm.custom_field.created`. */
+  @RpcHandler(S.fieldCreate)
   async create(envelope: RequestEnvelope<CrmCustomFieldCreateRequest>): Promise<CrmCustomFieldView> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write', 'org');
@@ -61,7 +66,8 @@ export class CustomFieldsService {
     if (data.type === 'select' && !(data.options?.length)) {
       throw DomainException.validation([{ field: 'options', message: 'a select field needs at least one option' }]);
     }
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const id = newId();
       const rows = (await manager.query(
         `INSERT INTO custom_field_definition (id, org_id, key, label, type, options, required) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -71,18 +77,19 @@ export class CustomFieldsService {
       if (!rows[0]) {
         throw new DomainException('conflict', CrmErrorCode.CustomFieldKeyTaken, 'A custom field with this key exists', [{ field: 'key', message: 'is already defined' }]);
       }
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.customFieldCreated.type, id, actor.orgId, { field: toView(rows[0]) });
+      await unit.emit(CrmContactEvent.customFieldCreated, id, actor.orgId, { field: toView(rows[0]) });
       return toView(rows[0]);
     });
-    this.events.flush();
-    return view;
   }
 
+  /** `PATCH /v1/contact-fields/:id` (admins): label, options (select only) and required (404 `CUSTOM_FIELD_NOT_FOUND`); emits `crm.custom_field.updated` when something changed. */
+  @RpcHandler(S.fieldUpdate)
   async update(envelope: RequestEnvelope<CrmCustomFieldUpdateRequest>): Promise<CrmCustomFieldView> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write', 'org');
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const [before] = isUuid(data.id)
         ? ((await manager.query(`SELECT * FROM custom_field_definition WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, data.id])) as FieldRow[])
         : [];
@@ -95,33 +102,33 @@ export class CustomFieldsService {
         [before.id, data.label?.trim() ?? before.label, data.options ?? before.options, data.required ?? before.required],
       );
       const after = toView(row);
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const changes: CrmFieldChanges = {};
       for (const key of ['label', 'options', 'required'] as const) {
         if (JSON.stringify(toView(before)[key]) !== JSON.stringify(after[key])) changes[key] = { from: toView(before)[key], to: after[key] };
       }
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, contextOf(envelope), CrmContactEvent.customFieldUpdated.type, before.id, actor.orgId, { fieldId: before.id, key: before.key, changes });
+        await unit.emit(CrmContactEvent.customFieldUpdated, before.id, actor.orgId, { fieldId: before.id, key: before.key, changes });
       }
       return after;
     });
-    this.events.flush();
-    return view;
   }
 
+  /** `DELETE /v1/contact-fields/:id` (admins): the definition goes, stored values stay (404 `CUSTOM_FIELD_NOT_FOUND`); emits `crm.custom_field.deleted`. */
+  @RpcHandler(S.fieldDelete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write', 'org');
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const rows = isUuid(envelope.data.id)
         ? await queryRows<{ key: string }>(manager, `DELETE FROM custom_field_definition WHERE org_id = $1 AND id = $2 RETURNING key`, [actor.orgId, envelope.data.id])
         : [];
       if (!rows[0]) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
-      await this.events.emit(manager, contextOf(envelope), CrmContactEvent.customFieldDeleted.type, envelope.data.id, actor.orgId, {
+      await unit.emit(CrmContactEvent.customFieldDeleted, envelope.data.id, actor.orgId, {
         fieldId: envelope.data.id,
         key: rows[0].key,
       });
     });
-    this.events.flush();
   }
 
   definitions(manager: EntityManager, orgId: string): Promise<FieldRow[]> {

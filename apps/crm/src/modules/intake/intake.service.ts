@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import {
   CrmContactEvent,
+  CrmContactSubjects as S,
   type CrmContactInput,
   type CrmLeadCapturedData,
   type CrmLeadEventRequest,
@@ -12,7 +11,7 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
 import { AssignmentEngine } from '../assignment/assignment-engine.service';
@@ -22,7 +21,6 @@ import { derive, mergeStates, stateOf } from '../contacts/contact-state';
 import { ContactWriter } from '../contacts/contact-writer.service';
 import { probeOf } from '../contacts/contacts.service';
 import { DuplicateDetection } from '../contacts/duplicate-detection.service';
-import { contextOf, CrmEvents, type WriteContext } from '../shared/crm-events.service';
 import { TimelineService } from '../timeline/timeline.service';
 
 /**
@@ -35,23 +33,23 @@ import { TimelineService } from '../timeline/timeline.service';
 @Injectable()
 export class IntakeService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly writer: ContactWriter,
     private readonly duplicates: DuplicateDetection,
     private readonly lookup: ContactLookup,
     private readonly engine: AssignmentEngine,
     private readonly timeline: TimelineService,
-    private readonly events: CrmEvents,
   ) {}
 
   /** `POST /v1/lead-events`: the same source + external id twice is one event (`duplicateEvent: true`, nothing changes). */
+  @RpcHandler(S.leadEventIngest)
   async ingest(envelope: RequestEnvelope<CrmLeadEventRequest>): Promise<CrmLeadEventResponse> {
     const actor = envelope.actor!;
     requireScope(actor, 'leads:write');
     const data = envelope.data;
-    return this.write(envelope, async (wc) => {
-      await wc.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`lead-event:${actor.orgId}:${data.source}:${data.externalId}`]);
-      const [seen] = (await wc.manager.query(`SELECT id, contact_id, merged FROM lead_event WHERE org_id = $1 AND source = $2 AND external_id = $3`, [
+    return this.unitOfWork.run(envelope, async (unit) => {
+      await unit.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`lead-event:${actor.orgId}:${data.source}:${data.externalId}`]);
+      const [seen] = (await unit.manager.query(`SELECT id, contact_id, merged FROM lead_event WHERE org_id = $1 AND source = $2 AND external_id = $3`, [
         actor.orgId,
         data.source,
         data.externalId,
@@ -71,13 +69,13 @@ export class IntakeService {
           : undefined,
       };
       const occurredAt = data.occurredAt ? new Date(data.occurredAt) : new Date();
-      const { row, merged } = await this.findOrCreate(wc, actor.orgId, input, occurredAt);
+      const { row, merged } = await this.findOrCreate(unit, actor.orgId, input, occurredAt);
       const eventId = newId();
-      await wc.manager.query(
+      await unit.manager.query(
         `INSERT INTO lead_event (id, org_id, contact_id, source, external_id, type, payload, merged, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [eventId, actor.orgId, row.id, data.source, data.externalId, data.type, JSON.stringify(data), merged, occurredAt],
       );
-      await this.timeline.record(wc.manager, {
+      await this.timeline.record(unit.manager, {
         orgId: actor.orgId,
         contactId: row.id,
         kind: 'lead.event',
@@ -85,8 +83,8 @@ export class IntakeService {
         occurredAt,
         data: { eventId, type: data.type, source: data.source, externalId: data.externalId, property: property ?? null, message: data.message ?? null },
       });
-      await this.captured(wc, actor.orgId, { contactId: row.id, merged, channel: 'lead_event', source: data.source, eventType: data.type });
-      if (!merged) await this.engine.route(wc, row);
+      await this.captured(unit, actor.orgId, { contactId: row.id, merged, channel: 'lead_event', source: data.source, eventType: data.type });
+      if (!merged) await this.engine.route(unit, row);
       return { eventId, contactId: row.id, merged, duplicateEvent: false };
     });
   }
@@ -96,6 +94,7 @@ export class IntakeService {
    * creates the contact, and answers `{ contactId, merged }`. The same `Idempotency-Key` for the
    * organization returns the first answer without a second submission.
    */
+  @RpcHandler(S.publicLeadCapture)
   async capturePublic(envelope: RequestEnvelope<CrmPublicLeadRequest>): Promise<CrmPublicLeadResponse> {
     const data = envelope.data;
     const orgId = data.orgId;
@@ -104,11 +103,11 @@ export class IntakeService {
         { field: 'email', message: 'or phone is required' },
       ]);
     }
-    return this.write(envelope, async (wc) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
       const key = envelope.idempotencyKey ?? null;
       if (key) {
-        await wc.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`public-lead:${orgId}:${key}`]);
-        const [seen] = (await wc.manager.query(`SELECT contact_id, merged FROM form_submission WHERE org_id = $1 AND idempotency_key = $2`, [orgId, key])) as Array<{
+        await unit.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`public-lead:${orgId}:${key}`]);
+        const [seen] = (await unit.manager.query(`SELECT contact_id, merged FROM form_submission WHERE org_id = $1 AND idempotency_key = $2`, [orgId, key])) as Array<{
           contact_id: string;
           merged: boolean;
         }>;
@@ -126,10 +125,10 @@ export class IntakeService {
         address: data.postalCode ? { postalCode: data.postalCode } : undefined,
         consent,
       };
-      const { row, merged } = await this.findOrCreate(wc, orgId, input);
+      const { row, merged } = await this.findOrCreate(unit, orgId, input);
       const submissionId = newId();
       const formType = data.formType ?? 'contact';
-      await wc.manager.query(
+      await unit.manager.query(
         `INSERT INTO form_submission (id, org_id, contact_id, form_type, answers, utm, source, consent, idempotency_key, merged)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [
@@ -145,15 +144,15 @@ export class IntakeService {
           merged,
         ],
       );
-      await this.timeline.record(wc.manager, {
+      await this.timeline.record(unit.manager, {
         orgId,
         contactId: row.id,
         kind: 'form.submitted',
         actorId: null,
         data: { submissionId, formType, message: data.message ?? null, utm: data.utm ?? {} },
       });
-      await this.captured(wc, orgId, { contactId: row.id, merged, channel: 'public_form', source: input.source ?? null, formType });
-      if (!merged) await this.engine.route(wc, row);
+      await this.captured(unit, orgId, { contactId: row.id, merged, channel: 'public_form', source: input.source ?? null, formType });
+      if (!merged) await this.engine.route(unit, row);
       return { contactId: row.id, merged };
     });
   }
@@ -163,35 +162,27 @@ export class IntakeService {
    * emails/phones and counts the engagement) or a new one — which the caller routes with `route`
    * as the transaction's last step, so the rule's row lock (round-robin) is held only briefly.
    */
-  async findOrCreate(wc: WriteContext, orgId: string, input: CrmContactInput, activityAt = new Date()): Promise<{ row: ContactRow; merged: boolean }> {
-    const incoming = await this.writer.stateFromInput(wc.manager, orgId, input);
+  async findOrCreate(unit: UnitOfWorkContext, orgId: string, input: CrmContactInput, activityAt = new Date()): Promise<{ row: ContactRow; merged: boolean }> {
+    const incoming = await this.writer.stateFromInput(unit.manager, orgId, input);
     incoming.engagement_count = 1;
     incoming.last_activity_at = activityAt > new Date() ? new Date() : activityAt;
     derive(incoming);
-    await this.duplicates.lockIdentity(wc.manager, orgId, incoming);
-    const found = await this.duplicates.find(wc.manager, orgId, probeOf(incoming), 1);
+    await this.duplicates.lockIdentity(unit.manager, orgId, incoming);
+    const found = await this.duplicates.find(unit.manager, orgId, probeOf(incoming), 1);
     if (found[0]) {
-      const existing = await this.lookup.byId(wc.manager, orgId, found[0].id, true);
+      const existing = await this.lookup.byId(unit.manager, orgId, found[0].id, true);
       if (existing) {
         const next = mergeStates(stateOf(existing), incoming);
         derive(next);
-        const saved = await this.writer.save(wc, existing, next, 'contact.updated_by_intake');
+        const saved = await this.writer.save(unit, existing, next, 'contact.updated_by_intake');
         return { row: saved, merged: true };
       }
     }
-    const row = await this.writer.insert(wc, orgId, incoming);
+    const row = await this.writer.insert(unit, orgId, incoming);
     return { row, merged: false };
   }
 
-  private async captured(wc: WriteContext, orgId: string, data: CrmLeadCapturedData): Promise<void> {
-    await this.events.emit(wc.manager, wc.event, CrmContactEvent.leadCaptured.type, data.contactId, orgId, data);
-  }
-
-  private async write<T>(envelope: RequestEnvelope, work: (wc: WriteContext) => Promise<T>): Promise<T> {
-    const afterCommit: WriteContext['afterCommit'] = [];
-    const result = await this.dataSource.transaction((manager) => work({ manager, event: contextOf(envelope), actorId: envelope.actor?.userId ?? null, afterCommit }));
-    for (const task of afterCommit) await task();
-    this.events.flush();
-    return result;
+  private async captured(unit: UnitOfWorkContext, orgId: string, data: CrmLeadCapturedData): Promise<void> {
+    await unit.emit(CrmContactEvent.leadCaptured, data.contactId, orgId, data);
   }
 }

@@ -1,11 +1,12 @@
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
 import { ContactLookup } from '../contacts/contact-lookup.service';
 import { derive, stateOf } from '../contacts/contact-state';
 import { ContactWriter } from '../contacts/contact-writer.service';
-import { CrmEvents, type WriteContext } from '../shared/crm-events.service';
+import { systemContext } from '../shared/system-context.util';
 
 export const SCORING_QUEUE = 'crm.scoring';
 /** How often stale recency is re-scored, in milliseconds. */
@@ -28,7 +29,7 @@ export class ScoreRefreshJob implements OnApplicationBootstrap {
     @InjectQueue(SCORING_QUEUE) private readonly queue: Queue,
     private readonly lookup: ContactLookup,
     private readonly writer: ContactWriter,
-    private readonly events: CrmEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -47,24 +48,17 @@ export class ScoreRefreshJob implements OnApplicationBootstrap {
     )) as Array<{ id: string; org_id: string }>;
     let changed = 0;
     for (const { id, org_id: orgId } of stale) {
-      const moved = await this.dataSource.transaction(async (manager) => {
-        const row = await this.lookup.byId(manager, orgId, id, true);
+      const moved = await this.unitOfWork.run(systemContext(orgId, `score-refresh:${id}`), async (unit) => {
+        const row = await this.lookup.byId(unit.manager, orgId, id, true);
         if (!row) return false;
         const next = stateOf(row);
         derive(next);
-        const wc: WriteContext = {
-          manager,
-          event: { actor: { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] }, requestId: `score-refresh:${id}` },
-          actorId: null,
-          afterCommit: [],
-        };
-        const saved = await this.writer.save(wc, row, next, 'contact.rescored');
+        const saved = await this.writer.save(unit, row, next, 'contact.rescored');
         return saved !== row && saved.score !== row.score;
       });
       if (moved) changed += 1;
     }
     if (stale.length > 0) {
-      this.events.flush();
       this.logger.log({ rescored: stale.length, changed }, 'Re-scored leads whose activity aged');
     }
     return { rescored: stale.length, changed };

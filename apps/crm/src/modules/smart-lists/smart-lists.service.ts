@@ -1,21 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type {
-  Actor,
-  CrmContactView,
-  CrmSmartListFilters,
-  FieldError,
-  CrmSmartListInput,
-  CrmSmartListUpdateRequest,
-  CrmSmartListView,
-  Page,
-  PageQuery,
-  RequestEnvelope,
+import {
+  CrmContactSubjects as S,
+  type Actor,
+  type CrmContactView,
+  type CrmSmartListContactsRequest,
+  type CrmSmartListFilters,
+  type FieldError,
+  type CrmSmartListInput,
+  type CrmSmartListUpdateRequest,
+  type CrmSmartListView,
+  type Page,
+  type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { ContactsService } from '../contacts/contacts.service';
 
@@ -54,6 +55,8 @@ export class SmartListsService {
     private readonly contacts: ContactsService,
   ) {}
 
+  /** `POST /v1/smart-lists` (`contacts:read`): a personal list, or shared with a team of the caller (`teamId`); tag names in the filters are stored as tag ids. */
+  @RpcHandler(S.smartListCreate)
   async create(envelope: RequestEnvelope<CrmSmartListInput>): Promise<CrmSmartListView> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:read');
@@ -66,6 +69,8 @@ export class SmartListsService {
     return (await this.views([row]))[0];
   }
 
+  /** `GET /v1/smart-lists`: the lists the caller sees. */
+  @RpcHandler(S.smartListList)
   async list(envelope: RequestEnvelope): Promise<CrmSmartListView[]> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:read');
@@ -76,11 +81,14 @@ export class SmartListsService {
     return this.views(rows);
   }
 
+  /** `GET /v1/smart-lists/:id` (404 `SMART_LIST_NOT_FOUND` for a list the caller does not see). */
+  @RpcHandler(S.smartListGet)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmSmartListView> {
     return (await this.views([await this.visible(this.dataSource.manager, envelope.actor!, envelope.data.id)]))[0];
   }
 
   /** Only the owner (or an admin) changes or deletes a list. */
+  @RpcHandler(S.smartListUpdate)
   async update(envelope: RequestEnvelope<CrmSmartListUpdateRequest>): Promise<CrmSmartListView> {
     const actor = envelope.actor!;
     const row = await this.owned(actor, envelope.data.id);
@@ -99,13 +107,15 @@ export class SmartListsService {
     return (await this.views([updated]))[0];
   }
 
+  @RpcHandler(S.smartListDelete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const row = await this.owned(envelope.actor!, envelope.data.id);
     await this.dataSource.query(`DELETE FROM smart_list WHERE id = $1`, [row.id]);
   }
 
   /** `GET /v1/smart-lists/:id/contacts`: the list's filters, the caller's scope, cursor pagination. */
-  async contactsOf(envelope: RequestEnvelope<PageQuery & { id: string }>): Promise<Page<CrmContactView>> {
+  @RpcHandler(S.smartListContacts)
+  async contactsOf(envelope: RequestEnvelope<CrmSmartListContactsRequest>): Promise<Page<CrmContactView>> {
     const row = await this.visible(this.dataSource.manager, envelope.actor!, envelope.data.id);
     return this.contacts.list({ ...envelope, data: { ...row.filters, cursor: envelope.data.cursor, limit: envelope.data.limit } });
   }

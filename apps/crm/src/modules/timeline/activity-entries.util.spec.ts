@@ -1,5 +1,12 @@
 import type { CloudEvent } from '@keyhouse/contracts';
-import { dealActivityEntries, taskActivityEntries } from './activity-entries.util';
+import {
+  DEAL_ACTIVITY_EVENTS,
+  dealActivityEntries,
+  LISTINGS_ACTIVITY_EVENTS,
+  listingsActivityEntries,
+  TASK_ACTIVITY_EVENTS,
+  taskActivityEntries,
+} from './activity-entries.util';
 
 const BUYER = '0190f2a0-0000-7000-8000-000000000001';
 const SELLER = '0190f2a0-0000-7000-8000-000000000002';
@@ -80,5 +87,35 @@ describe('taskActivityEntries', () => {
     });
     expect(taskActivityEntries(event('crm.task.updated', task))).toEqual([]);
     expect(taskActivityEntries(event('crm.task.created', { ...task, contactId: null }))).toEqual([]);
+  });
+});
+
+describe('activity event lists', () => {
+  it('subscribe each feed to its own topic only', () => {
+    expect(new Set(LISTINGS_ACTIVITY_EVENTS.map((definition) => definition.topic))).toEqual(new Set(['listings.events']));
+    expect(new Set(DEAL_ACTIVITY_EVENTS.map((definition) => definition.topic))).toEqual(new Set(['deals.events']));
+    expect(new Set(TASK_ACTIVITY_EVENTS.map((definition) => definition.topic))).toEqual(new Set(['crm.events']));
+  });
+
+  it('name every listings and task type their mapper puts on a timeline', () => {
+    for (const definition of LISTINGS_ACTIVITY_EVENTS) expect(listingsActivityEntries(event(definition.type, { contactId: BUYER }))).toHaveLength(1);
+    const task = { taskId: 't', title: 'Call back', type: 'call', contactId: BUYER, assigneeId: 'u', dueAt: null, priority: 'normal', status: 'open' };
+    for (const definition of TASK_ACTIVITY_EVENTS) expect(taskActivityEntries(event(definition.type, task))).toHaveLength(1);
+    expect(listingsActivityEntries(event('listings.property.created', { contactId: BUYER }))).toEqual([]);
+  });
+
+  it('name every deals type their mapper puts on a timeline', () => {
+    const offer = { id: 'o', transactionId: DEAL, propertyId: 'p', buyerContactId: BUYER, amount: 1, earnestMoney: 0, financingType: 'cash', status: 'submitted' };
+    const contacts = { transactionId: DEAL, buyerContactIds: [BUYER], sellerContactIds: [] };
+    const payloads: Record<string, unknown> = {
+      'deals.transaction.created': { transaction: { id: DEAL, buyerContactIds: [BUYER], sellerContactIds: [] } },
+      'deals.transaction.updated': { transactionId: DEAL, changes: { buyerContactIds: { from: [], to: [BUYER] } } },
+      'deals.transaction.stage_changed': { ...contacts, from: 'lead', to: 'showing' },
+      'deals.transaction.closed': contacts,
+      'deals.transaction.deleted': contacts,
+    };
+    for (const definition of DEAL_ACTIVITY_EVENTS) {
+      expect(dealActivityEntries(event(definition.type, payloads[definition.type] ?? { offer }))).toHaveLength(1);
+    }
   });
 });

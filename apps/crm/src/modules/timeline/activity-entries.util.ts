@@ -3,6 +3,7 @@ import {
   DealsEvent,
   ListingsEvent,
   type CloudEvent,
+  type EventDefinition,
   type CrmTaskCompletedData,
   type CrmTaskCreatedData,
   type DealsOfferEventData,
@@ -38,6 +39,17 @@ const LISTINGS_ACTIVITY: Record<string, { engages: boolean }> = {
   [ListingsEvent.propertyUnshared.type]: { engages: false },
 };
 
+/** The `listings.events` types `listingsActivityEntries` maps (consumer group `crm.activity`). */
+export const LISTINGS_ACTIVITY_EVENTS: ReadonlyArray<EventDefinition<unknown>> = [
+  ListingsEvent.propertyViewed,
+  ListingsEvent.contactListingChanged,
+  ListingsEvent.savedSearchCreated,
+  ListingsEvent.savedSearchDeleted,
+  ListingsEvent.searchMatched,
+  ListingsEvent.propertyShared,
+  ListingsEvent.propertyUnshared,
+];
+
 /**
  * `listings.events`: property views, favourites/rejections, saved searches, matches and shares
  * about a contact (`data.contactId`), with the event's payload as the entry's data. Views,
@@ -57,6 +69,20 @@ const OFFER_EVENTS: Record<string, { engages: boolean }> = {
   [DealsEvent.offerRejected.type]: { engages: false },
   [DealsEvent.offerWithdrawn.type]: { engages: false },
 };
+
+/** The `deals.events` types `dealActivityEntries` maps (consumer group `crm.deal-activity`). */
+export const DEAL_ACTIVITY_EVENTS: ReadonlyArray<EventDefinition<unknown>> = [
+  DealsEvent.transactionCreated,
+  DealsEvent.transactionUpdated,
+  DealsEvent.transactionStageChanged,
+  DealsEvent.transactionClosed,
+  DealsEvent.transactionDeleted,
+  DealsEvent.offerSubmitted,
+  DealsEvent.offerCountered,
+  DealsEvent.offerAccepted,
+  DealsEvent.offerRejected,
+  DealsEvent.offerWithdrawn,
+];
 
 /** One entry per (contact, role) of the deal's buyer and seller contact ids (invalid and repeated ids dropped). */
 function perContact(buyers: unknown, sellers: unknown, make: (contactId: string, role: DealRole) => ActivityEntry): ActivityEntry[] {
@@ -168,6 +194,9 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
     }
   }
 }
+
+/** The `crm.events` types `taskActivityEntries` maps (consumer group `crm.task-activity`). */
+export const TASK_ACTIVITY_EVENTS: ReadonlyArray<EventDefinition<unknown>> = [CrmTaskEvent.taskCreated, CrmTaskEvent.taskCompleted];
 
 /**
  * crm's own task events on the related contact's timeline (`crm.task.created`, `crm.task.completed`,

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { CrmTimelineEntry, Page, PageQuery, RequestEnvelope } from '@keyhouse/contracts';
+import { CrmContactSubjects as S, type CrmTimelineEntry, type CrmTimelineRequest, type Page, type RequestEnvelope } from '@keyhouse/contracts';
 import { keyset, toPage } from '@keyhouse/platform/database';
+import { RpcHandler } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { ContactLookup } from '../contacts/contact-lookup.service';
 import { pageOrThrow } from '../shared/list-query.util';
@@ -39,7 +40,8 @@ export class TimelineService {
   }
 
   /** `GET /v1/contacts/:id/timeline`: newest first, keyset-paginated; the contact must be visible to the caller. */
-  async list(envelope: RequestEnvelope<PageQuery & { id: string }>): Promise<Page<CrmTimelineEntry>> {
+  @RpcHandler(S.timeline)
+  async list(envelope: RequestEnvelope<CrmTimelineRequest>): Promise<Page<CrmTimelineEntry>> {
     const contact = await this.contacts.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id);
     const page = pageOrThrow(() =>
       keyset({ sortColumn: 't.occurred_at', idColumn: 't.id', direction: 'DESC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: 2 }),

@@ -50,3 +50,8 @@ export function changesBetween(before: Record<string, unknown>, after: Record<st
   }
   return changes;
 }
+
+/** The actor of events emitted by the service's own jobs (reminders, overdue detection). */
+export function systemActor(orgId: string): Actor {
+  return { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] };
+}

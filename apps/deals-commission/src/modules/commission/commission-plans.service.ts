@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  DealsCommissionSubjects,
   DealsEvent,
   type AgentCommissionPlanView,
   type CommissionPlanBody,
@@ -12,10 +13,9 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { DealsEvents } from '../deals-events.service';
 import { actorOf, cents, pageOrThrow, scopeFor } from '../scope.util';
 
 interface PlanRow {
@@ -74,15 +74,18 @@ export function assertPlanTerms(plan: Omit<CommissionPlanBody, 'name'>, prefix =
 export class CommissionPlansService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: DealsEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /** Creates a plan: 400 `INVALID_COMMISSION_PLAN`, 409 `COMMISSION_PLAN_NAME_TAKEN`. */
+  @RpcHandler(DealsCommissionSubjects.planCreate)
   async create(envelope: RequestEnvelope<CommissionPlanBody>): Promise<CommissionPlanView> {
     const actor = actorOf(envelope);
     scopeFor(actor, 'commission-plans:write', 'org');
     const data = envelope.data;
     assertPlanTerms(data);
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await this.assertNameFree(manager, actor.orgId, data.name);
       const id = newId();
       const [row] = (await manager.query(
@@ -102,13 +105,13 @@ export class CommissionPlansService {
         ],
       )) as PlanRow[];
       const view = toPlanView(row);
-      await this.events.emit(manager, envelope, DealsEvent.commissionPlanCreated.type, id, actor.orgId, { planId: id, plan: view });
+      await unit.emit(DealsEvent.commissionPlanCreated, id, actor.orgId, { planId: id, plan: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
+  /** Plans of the organization, oldest first (at `own` scope only the caller's assigned plan); 400 `INVALID_CURSOR`. */
+  @RpcHandler(DealsCommissionSubjects.planList)
   async list(envelope: RequestEnvelope<CommissionPlanListRequest>): Promise<Page<CommissionPlanView>> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');
@@ -128,6 +131,8 @@ export class CommissionPlansService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toPlanView);
   }
 
+  /** One plan; 404 `COMMISSION_PLAN_NOT_FOUND` (also, at `own` scope, for a plan not assigned to the caller). */
+  @RpcHandler(DealsCommissionSubjects.planGet)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CommissionPlanView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');
@@ -144,11 +149,13 @@ export class CommissionPlansService {
   }
 
   /** Changes a plan's terms. Statements already computed keep the terms they were computed with (ADR 0014). */
+  @RpcHandler(DealsCommissionSubjects.planUpdate)
   async update(envelope: RequestEnvelope<CommissionPlanUpdateRequest>): Promise<CommissionPlanView> {
     const actor = actorOf(envelope);
     scopeFor(actor, 'commission-plans:write', 'org');
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.find(manager, actor.orgId, data.id, true);
       const next = {
         name: data.name?.trim() ?? before.name,
@@ -171,33 +178,32 @@ export class CommissionPlansService {
         [before.id, next.name, next.grossRateBps, next.flatFeeCents, next.agentSplitBps, next.transactionFeeCents, JSON.stringify(next.tiers), next.annualCapCents, next.referralFeeBps],
       )) as [PlanRow[], number];
       const view = toPlanView(rows[0]);
-      await this.events.emit(manager, envelope, DealsEvent.commissionPlanUpdated.type, before.id, actor.orgId, { planId: before.id, plan: view });
+      await unit.emit(DealsEvent.commissionPlanUpdated, before.id, actor.orgId, { planId: before.id, plan: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
   /** Assigns `planId` to the agent (`commission-plans:write` at org scope). */
+  @RpcHandler(DealsCommissionSubjects.agentPlanSet)
   async setAgentPlan(envelope: RequestEnvelope<{ agentId: string; planId: string }>): Promise<AgentCommissionPlanView> {
     const actor = actorOf(envelope);
     scopeFor(actor, 'commission-plans:write', 'org');
     const { agentId, planId } = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await this.find(manager, actor.orgId, planId);
       const [row] = (await manager.query(
         `INSERT INTO agent_commission_plan (org_id, agent_id, plan_id) VALUES ($1, $2, $3)
          ON CONFLICT (org_id, agent_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, updated_at = now() RETURNING *`,
         [actor.orgId, agentId, planId],
       )) as Array<{ agent_id: string; plan_id: string; updated_at: Date }>;
-      await this.events.emit(manager, envelope, DealsEvent.agentCommissionPlanAssigned.type, agentId, actor.orgId, { agentId, planId });
+      await unit.emit(DealsEvent.agentCommissionPlanAssigned, agentId, actor.orgId, { agentId, planId });
       return { agentId: row.agent_id, planId: row.plan_id, updatedAt: row.updated_at.toISOString() };
     });
-    this.events.flush();
-    return view;
   }
 
   /** The agent's plan; at `own` scope only the caller's own. 404 `COMMISSION_PLAN_NOT_FOUND` when none is assigned. */
+  @RpcHandler(DealsCommissionSubjects.agentPlanGet)
   async getAgentPlan(envelope: RequestEnvelope<{ agentId: string }>): Promise<AgentCommissionPlanView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  DealsCommissionSubjects,
   DealsEvent,
   type CommissionPlanView,
   type CommissionStatementView,
@@ -9,10 +10,9 @@ import {
   type CommissionWhatIfView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { DealsEvents } from '../deals-events.service';
 import { actorOf, cents, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity, type TransactionRow } from '../transactions/transaction.queries';
 import { calculateCommission, type CommissionBreakdown } from './commission-calculator';
@@ -67,16 +67,16 @@ export class CommissionStatementsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly plans: CommissionPlansService,
-    private readonly events: DealsEvents,
   ) {}
 
   /**
    * Computes and stores the next statement version of the closed transaction `row` (its close
-   * price and date set), in the caller's database transaction. The plan is the deal's override or
+   * price and date set), in the caller's unit of work (with `deals.commission.statement_created`). The plan is the deal's override or
    * its agent's plan: 422 `COMMISSION_PLAN_MISSING` naming `commissionPlanId` when there is none.
    * Returns null when nothing that affects the amounts changed since the current version.
    */
-  async computeOnClose(manager: EntityManager, envelope: RequestEnvelope, row: TransactionRow): Promise<CommissionStatementView | null> {
+  async computeOnClose(unit: UnitOfWorkContext, row: TransactionRow): Promise<CommissionStatementView | null> {
+    const manager = unit.manager;
     const planId = await this.plans.planIdFor(manager, row.org_id, row.agent_id, row.commission_plan_id);
     if (!planId) {
       throw new DomainException('unprocessable', DealsErrorCode.CommissionPlanMissing, 'Neither the transaction nor its agent has a commission plan', [
@@ -141,8 +141,8 @@ export class CommissionStatementsService {
       ],
     )) as StatementRow[];
     const view = toStatementView(inserted);
-    await recordActivity(manager, row.org_id, row.id, 'commission_computed', envelope.actor?.userId ?? null, { statementId: id, version, gross: view.gross }, newId());
-    await this.events.emit(manager, envelope, DealsEvent.commissionStatementCreated.type, row.id, row.org_id, {
+    await recordActivity(manager, row.org_id, row.id, 'commission_computed', unit.actorId, { statementId: id, version, gross: view.gross }, newId());
+    await unit.emit(DealsEvent.commissionStatementCreated, row.id, row.org_id, {
       transactionId: row.id,
       statementId: id,
       version,
@@ -163,6 +163,7 @@ export class CommissionStatementsService {
   }
 
   /** `GET /v1/transactions/:id/commission`: the current statement, or `version` n; 404 `COMMISSION_STATEMENT_NOT_FOUND`. */
+  @RpcHandler(DealsCommissionSubjects.statementGet)
   async get(envelope: RequestEnvelope<{ id: string; version?: number }>): Promise<CommissionStatementView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -181,6 +182,7 @@ export class CommissionStatementsService {
    * plan, with the agent's year-to-date figures as of `closeDate` (default today). Stores nothing.
    * At `own` scope only for the caller.
    */
+  @RpcHandler(DealsCommissionSubjects.whatIf)
   async whatIf(envelope: RequestEnvelope<CommissionWhatIfRequest>): Promise<CommissionWhatIfView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');

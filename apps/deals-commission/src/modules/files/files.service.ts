@@ -5,21 +5,23 @@ import {
   DEALS_FILE_CHUNK_BYTES,
   DEALS_FILE_TYPES,
   DealsEvent,
+  DealsFileSubjects,
   type RequestEnvelope,
   type TransactionFileBeginRequest,
   type TransactionFileChunk,
+  type TransactionFileChunkReceipt,
   type TransactionFileChunkRequest,
   type TransactionFileReadRequest,
   type TransactionFileRef,
   type TransactionFileView,
   type TransactionFileDownloadUrl,
+  type TransactionFileUpload,
 } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { requestLogFields } from '@keyhouse/platform/observability';
 import { newId } from '@keyhouse/util';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { DealsEvents } from '../deals-events.service';
 import { actorOf, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
 import { FILE_STORAGE, type FileStorage } from './file-storage.port';
@@ -80,10 +82,12 @@ export class FilesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     @Inject(DEALS_COMMISSION_CONFIG) private readonly config: DealsCommissionConfig,
-    private readonly events: DealsEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async begin(envelope: RequestEnvelope<TransactionFileBeginRequest>): Promise<{ fileId: string; chunkBytes: number }> {
+  /** Declares an upload (row `uploading`): 400 `FILE_TYPE_NOT_ALLOWED` or a bad size / SHA-256, 413 `FILE_TOO_LARGE`, 404 `TRANSACTION_NOT_FOUND`. */
+  @RpcHandler(DealsFileSubjects.begin)
+  async begin(envelope: RequestEnvelope<TransactionFileBeginRequest>): Promise<TransactionFileUpload> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
@@ -108,7 +112,9 @@ export class FilesService {
     return { fileId: id, chunkBytes: DEALS_FILE_CHUNK_BYTES };
   }
 
-  async chunk(envelope: RequestEnvelope<TransactionFileChunkRequest>): Promise<{ received: number }> {
+  /** Writes chunk `index` of an upload; 400 for a chunk outside the declared size, `FILE_TYPE_NOT_ALLOWED` (upload discarded) when the first does not match the type; 404 `FILE_NOT_FOUND`. */
+  @RpcHandler(DealsFileSubjects.chunk)
+  async chunk(envelope: RequestEnvelope<TransactionFileChunkRequest>): Promise<TransactionFileChunkReceipt> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
@@ -127,6 +133,7 @@ export class FilesService {
   }
 
   /** 422 `FILE_CHECKSUM_MISMATCH` (the upload is discarded) when size or SHA-256 differ from the declaration. */
+  @RpcHandler(DealsFileSubjects.complete)
   async complete(envelope: RequestEnvelope<TransactionFileRef>): Promise<TransactionFileView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
@@ -138,18 +145,19 @@ export class FilesService {
         { field: 'file', message: 'size or checksum differs; upload again' },
       ]);
     }
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const [rows] = (await manager.query(`UPDATE transaction_file SET status = 'stored' WHERE id = $1 AND status = 'uploading' RETURNING *`, [file.id])) as [FileRow[], number];
       if (!rows.length) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
       const view = toView(rows[0]);
       await recordActivity(manager, file.org_id, file.transaction_id, 'file_uploaded', actor.userId, { fileId: file.id, name: file.name }, newId());
-      await this.events.emit(manager, envelope, DealsEvent.fileUploaded.type, file.transaction_id, file.org_id, { file: view });
+      await unit.emit(DealsEvent.fileUploaded, file.transaction_id, file.org_id, { file: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
+  /** Stored files of a transaction within reach (at most 500), oldest first; 404 `TRANSACTION_NOT_FOUND`. */
+  @RpcHandler(DealsFileSubjects.list)
   async list(envelope: RequestEnvelope<{ transactionId: string }>): Promise<{ items: TransactionFileView[] }> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -161,6 +169,8 @@ export class FilesService {
     return { items: rows.map(toView) };
   }
 
+  /** A stored file's metadata; 404 `TRANSACTION_NOT_FOUND` / `FILE_NOT_FOUND`. */
+  @RpcHandler(DealsFileSubjects.get)
   async get(envelope: RequestEnvelope<TransactionFileRef>): Promise<TransactionFileView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -168,6 +178,7 @@ export class FilesService {
   }
 
   /** Chunk `index` of a stored file (≤ 512 KiB, base64); `last` on the final one. */
+  @RpcHandler(DealsFileSubjects.read)
   async read(envelope: RequestEnvelope<TransactionFileReadRequest>): Promise<TransactionFileChunk> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -186,6 +197,7 @@ export class FilesService {
    * `FILE_DOWNLOAD_URL_UNAVAILABLE` with the local-disk storage, which has no URL of its own:
    * download through `GET /v1/transactions/:id/files/:fileId` instead (docs/adr/0018).
    */
+  @RpcHandler(DealsFileSubjects.downloadUrl)
   async downloadUrl(envelope: RequestEnvelope<TransactionFileRef>): Promise<TransactionFileDownloadUrl> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -205,17 +217,19 @@ export class FilesService {
     return { url: signed.url, expiresAt: signed.expiresAt.toISOString() };
   }
 
+  /** Soft-deletes a stored file (`deals.file.deleted`), then removes its bytes (a failure there is only logged); 404 `TRANSACTION_NOT_FOUND` / `FILE_NOT_FOUND`. */
+  @RpcHandler(DealsFileSubjects.delete)
   async delete(envelope: RequestEnvelope<TransactionFileRef>): Promise<void> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
-    const file = await this.dataSource.transaction(async (manager) => {
+    const file = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const file = await this.find(manager, envelope, scope, envelope.data, 'stored', true);
       await manager.query(`UPDATE transaction_file SET deleted_at = now() WHERE id = $1`, [file.id]);
       await recordActivity(manager, file.org_id, file.transaction_id, 'file_deleted', actor.userId, { fileId: file.id, name: file.name }, newId());
-      await this.events.emit(manager, envelope, DealsEvent.fileDeleted.type, file.transaction_id, file.org_id, { transactionId: file.transaction_id, fileId: file.id });
+      await unit.emit(DealsEvent.fileDeleted, file.transaction_id, file.org_id, { transactionId: file.transaction_id, fileId: file.id });
       return file;
     });
-    this.events.flush();
     await this.storage.delete(file.storage_key).catch((error: unknown) => this.logger.warn({ ...requestLogFields(envelope), err: error, fileId: file.id }, 'Could not remove deleted file bytes'));
   }
 

@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
+  DealsInvoiceSubjects,
+  type DealsInvoiceEventData,
+  type EventDefinition,
   type InvoiceCreateRequest,
   type InvoiceLineItem,
   type InvoiceListRequest,
@@ -15,10 +18,9 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { DealsEvents } from '../deals-events.service';
 import { todayIn } from '../schedule/contract-deadlines';
 import { erasedAmong, withoutErasedBillTo } from '../privacy/erased-contacts';
 import { DealSettingsService } from '../schedule/deal-settings.service';
@@ -68,16 +70,18 @@ export class InvoicesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: DealSettingsService,
-    private readonly events: DealsEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** `POST /v1/invoices`: 404 for a transaction out of reach; 400 for a due date before the issue date or a total beyond range. Callers below org scope must name a transaction. */
+  @RpcHandler(DealsInvoiceSubjects.create)
   async create(envelope: RequestEnvelope<InvoiceCreateRequest>): Promise<InvoiceView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:write');
     const data = envelope.data;
     const totals = this.totals(data.lineItems);
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       // First (before any row lock): an erased contact's name and address are not stored again.
       const billTo = withoutErasedBillTo(data.billTo, await erasedAmong(manager, actor.orgId, [data.billTo.contactId]));
       let agentIds: string[] = [];
@@ -123,13 +127,13 @@ export class InvoicesService {
       );
       await this.writeLines(manager, id, data.lineItems, totals.amounts);
       const view = await this.load(manager, id);
-      await this.events.emit(manager, envelope, DealsEvent.invoiceCreated.type, id, actor.orgId, { invoice: view });
+      await unit.emit(DealsEvent.invoiceCreated, id, actor.orgId, { invoice: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
+  /** Invoices within the caller's scope, newest first (filters: status, transaction, agent); 400 `INVALID_CURSOR`. */
+  @RpcHandler(DealsInvoiceSubjects.list)
   async list(envelope: RequestEnvelope<InvoiceListRequest>): Promise<Page<InvoiceView>> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:read');
@@ -154,6 +158,8 @@ export class InvoicesService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), (row) => toView(row, details.get(row.id)!));
   }
 
+  /** One invoice with its lines and payments; 404 `INVOICE_NOT_FOUND` when out of reach. */
+  @RpcHandler(DealsInvoiceSubjects.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<InvoiceView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:read');
@@ -162,6 +168,7 @@ export class InvoicesService {
   }
 
   /** `PATCH /v1/invoices/:id`: drafts only (409 `INVOICE_NOT_DRAFT`); `lineItems` replace the lines. */
+  @RpcHandler(DealsInvoiceSubjects.update)
   async update(envelope: RequestEnvelope<InvoiceUpdateRequest>): Promise<InvoiceView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:write');
@@ -188,11 +195,12 @@ export class InvoicesService {
            notes = CASE WHEN $6::boolean THEN $7 ELSE notes END, updated_at = now() WHERE id = $1`,
         [row.id, billTo ? JSON.stringify(billTo) : null, issueDate, dueDate, total, data.notes !== undefined, data.notes ?? null],
       );
-      return DealsEvent.invoiceUpdated.type;
+      return DealsEvent.invoiceUpdated;
     });
   }
 
   /** `POST /v1/invoices/:id/send`: draft → sent; 409 `INVOICE_TRANSITION_INVALID` otherwise, 422 for a zero total. */
+  @RpcHandler(DealsInvoiceSubjects.send)
   async send(envelope: RequestEnvelope<{ id: string }>): Promise<InvoiceView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:write');
@@ -204,11 +212,12 @@ export class InvoicesService {
         ]);
       }
       await manager.query(`UPDATE invoice SET status = 'sent', sent_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
-      return DealsEvent.invoiceSent.type;
+      return DealsEvent.invoiceSent;
     });
   }
 
   /** `POST /v1/invoices/:id/void`: draft, sent or overdue without payments; 409 `INVOICE_HAS_PAYMENTS` / `INVOICE_TRANSITION_INVALID`. */
+  @RpcHandler(DealsInvoiceSubjects.void)
   async void(envelope: RequestEnvelope<{ id: string }>): Promise<InvoiceView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:write');
@@ -216,7 +225,7 @@ export class InvoicesService {
       if (!VOIDABLE.includes(row.status)) throw this.transition(row.status, 'void');
       if (Number(row.paid_cents) > 0) throw new DomainException('conflict', DealsErrorCode.InvoiceHasPayments, 'An invoice with payments cannot be voided');
       await manager.query(`UPDATE invoice SET status = 'void', voided_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
-      return DealsEvent.invoiceVoided.type;
+      return DealsEvent.invoiceVoided;
     });
   }
 
@@ -225,11 +234,13 @@ export class InvoicesService {
    * otherwise), at most the balance (422 `PAYMENT_EXCEEDS_BALANCE`). `deals.payment.recorded`; when
    * the balance reaches 0 the invoice is paid (`deals.invoice.paid`).
    */
+  @RpcHandler(DealsInvoiceSubjects.paymentCreate)
   async recordPayment(envelope: RequestEnvelope<InvoicePaymentCreateRequest>): Promise<InvoiceView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:write');
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const row = await this.find(manager, envelope, scope, data.invoiceId, true);
       if (!PAYABLE.includes(row.status)) throw this.transition(row.status, 'paid');
       const total = Number(row.total_cents);
@@ -251,24 +262,26 @@ export class InvoicesService {
         [row.id, paid, settled],
       );
       const view = await this.load(manager, row.id);
-      await this.events.emit(manager, envelope, DealsEvent.paymentRecorded.type, row.id, actor.orgId, {
+      await unit.emit(DealsEvent.paymentRecorded, row.id, actor.orgId, {
         invoiceId: row.id,
-        payment: view.payments.find((payment) => payment.id === paymentId),
+        payment: view.payments.find((payment) => payment.id === paymentId)!,
         paid: view.paid,
         balance: view.balance,
       });
-      if (settled) await this.events.emit(manager, envelope, DealsEvent.invoicePaid.type, row.id, actor.orgId, { invoice: view });
+      if (settled) await unit.emit(DealsEvent.invoicePaid, row.id, actor.orgId, { invoice: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
-  /** The daily job: sent invoices whose due date is before today (organization's time zone) become overdue, each with `deals.invoice.overdue`. */
+  /**
+   * The daily job: sent invoices whose due date is before today (organization's time zone) become
+   * overdue, each with `deals.invoice.overdue`; one unit of work per batch of 500. Returns how many.
+   */
   async markOverdue(envelope: RequestEnvelope): Promise<number> {
     let count = 0;
     for (;;) {
-      const batch = await this.dataSource.transaction(async (manager) => {
+      const batch = await this.unitOfWork.run(envelope, async (unit) => {
+        const manager = unit.manager;
         const [rows] = (await manager.query(
           `UPDATE invoice i SET status = 'overdue', overdue_at = now(), updated_at = now()
            WHERE i.id IN (SELECT i2.id FROM invoice i2 LEFT JOIN deal_settings s ON s.org_id = i2.org_id
@@ -277,34 +290,37 @@ export class InvoicesService {
            RETURNING i.id, i.org_id`,
         )) as [Array<{ id: string; org_id: string }>, number];
         for (const row of rows) {
-          await this.events.emit(manager, envelope, DealsEvent.invoiceOverdue.type, row.id, row.org_id, { invoice: await this.load(manager, row.id) });
+          await unit.emit(DealsEvent.invoiceOverdue, row.id, row.org_id, { invoice: await this.load(manager, row.id) });
         }
         return rows.length;
       });
       count += batch;
       if (batch < BATCH) break;
     }
-    if (count) this.events.flush();
     return count;
   }
 
+  /**
+   * One change of invoice `id` in a unit of work: `first` (reads before any row lock), the invoice
+   * locked and found within `scope` (404 `INVOICE_NOT_FOUND`), then `apply`, which returns the
+   * event of the change; that event carries the invoice after it.
+   */
   private async change(
     envelope: RequestEnvelope<{ id: string }>,
     scope: ReturnType<typeof scopeFor>,
     id: string,
     first: ((manager: EntityManager) => Promise<void>) | null,
-    apply: (manager: EntityManager, row: InvoiceRow) => Promise<string>,
+    apply: (manager: EntityManager, row: InvoiceRow) => Promise<EventDefinition<DealsInvoiceEventData>>,
   ): Promise<InvoiceView> {
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       if (first) await first(manager);
       const row = await this.find(manager, envelope, scope, id, true);
-      const type = await apply(manager, row);
+      const definition = await apply(manager, row);
       const view = await this.load(manager, row.id);
-      await this.events.emit(manager, envelope, type, row.id, row.org_id, { invoice: view });
+      await unit.emit(definition, row.id, row.org_id, { invoice: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
   private async find(manager: EntityManager, envelope: RequestEnvelope, scope: ReturnType<typeof scopeFor>, id: string, lock = false): Promise<InvoiceRow> {

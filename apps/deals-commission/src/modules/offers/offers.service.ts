@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
-  type TransactionStageChangedData,
+  DealsTransactionSubjects,
   type Page,
   type RequestEnvelope,
   type TransactionOfferCreateRequest,
@@ -12,10 +12,9 @@ import {
   type TransactionOfferView,
 } from '@keyhouse/contracts';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { DealsEvents } from '../deals-events.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { ERASED_CONTACT_NAME } from '../privacy/contact-anonymisation';
 import { erasedAmong } from '../privacy/erased-contacts';
@@ -76,15 +75,18 @@ export class OffersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly pipelines: PipelinesService,
-    private readonly events: DealsEvents,
+    private readonly unitOfWork: UnitOfWork,
     private readonly keyDates: KeyDatesService,
   ) {}
 
+  /** Records an offer (`submitted`) on a transaction with a property: 404 `TRANSACTION_NOT_FOUND`, 422 `TRANSACTION_HAS_NO_PROPERTY`. */
+  @RpcHandler(DealsTransactionSubjects.offerCreate)
   async create(envelope: RequestEnvelope<TransactionOfferCreateRequest>): Promise<TransactionOfferView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       // First (before any row lock): an erased buyer's name is not stored again.
       const buyerErased = (await erasedAmong(manager, actor.orgId, [data.buyerContactId])).size > 0;
       const deal = await findVisibleTransaction(manager, actor, scope, data.transactionId);
@@ -115,14 +117,13 @@ export class OffersService {
       )) as OfferRow[];
       const view = toOfferView(row);
       await recordActivity(manager, actor.orgId, deal.id, 'offer_submitted', actor.userId, { offerId: id, amount: data.amount }, newId());
-      await this.events.emit(manager, envelope, DealsEvent.offerSubmitted.type, deal.id, actor.orgId, { offer: view });
+      await unit.emit(DealsEvent.offerSubmitted, deal.id, actor.orgId, { offer: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
   /** Offers whose transaction the caller can read, newest first (filters: property, transaction, status). */
+  @RpcHandler(DealsTransactionSubjects.offerList)
   async list(envelope: RequestEnvelope<TransactionOfferListRequest>): Promise<Page<TransactionOfferView>> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -147,11 +148,13 @@ export class OffersService {
   }
 
   /** Counter, reject or withdraw an open offer; 409 `OFFER_NOT_OPEN` once accepted, rejected or withdrawn. */
+  @RpcHandler(DealsTransactionSubjects.offerUpdate)
   async update(envelope: RequestEnvelope<TransactionOfferUpdateRequest>): Promise<TransactionOfferView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const offer = await this.findWritable(manager, envelope, scope, data.id);
       if (!OPEN.includes(offer.status)) throw new DomainException('conflict', DealsErrorCode.OfferNotOpen, 'The offer is no longer open');
       const status = data.status ?? (data.amount !== undefined || data.contingencies !== undefined || data.earnestMoney !== undefined ? 'countered' : offer.status);
@@ -162,13 +165,11 @@ export class OffersService {
         [offer.id, status, data.amount ?? null, data.earnestMoney ?? null, data.contingencies ?? null, data.expiresAt !== undefined, data.expiresAt ?? null],
       )) as [OfferRow[], number];
       const view = toOfferView(rows[0]);
-      const type = status === 'rejected' ? DealsEvent.offerRejected.type : status === 'withdrawn' ? DealsEvent.offerWithdrawn.type : DealsEvent.offerCountered.type;
+      const definition = status === 'rejected' ? DealsEvent.offerRejected : status === 'withdrawn' ? DealsEvent.offerWithdrawn : DealsEvent.offerCountered;
       await recordActivity(manager, actor.orgId, offer.transaction_id, `offer_${status}`, actor.userId, { offerId: offer.id }, newId());
-      await this.events.emit(manager, envelope, type, offer.transaction_id, actor.orgId, { offer: view });
+      await unit.emit(definition, offer.transaction_id, actor.orgId, { offer: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
   /**
@@ -177,10 +178,12 @@ export class OffersService {
    * its price and moves to the `accepted` stage when its pipeline has one and the deal is before it
    * (`deals.transaction.stage_changed`).
    */
+  @RpcHandler(DealsTransactionSubjects.offerAccept)
   async accept(envelope: RequestEnvelope<{ id: string }>): Promise<TransactionOfferView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const offer = await this.findWritable(manager, envelope, scope, envelope.data.id);
       // Serialize acceptances on one listing.
       await manager.query(`SELECT id FROM offer WHERE org_id = $1 AND property_id = $2 FOR UPDATE`, [actor.orgId, offer.property_id]);
@@ -192,25 +195,24 @@ export class OffersService {
         number,
       ];
       const view = toOfferView(accepted[0]);
-      await this.events.emit(manager, envelope, DealsEvent.offerAccepted.type, offer.transaction_id, actor.orgId, { offer: view });
+      await unit.emit(DealsEvent.offerAccepted, offer.transaction_id, actor.orgId, { offer: view });
       const [declined] = (await manager.query(
         `UPDATE offer SET status = 'rejected', updated_at = now() WHERE org_id = $1 AND property_id = $2 AND id <> $3 AND status IN ('submitted', 'countered') RETURNING *`,
         [actor.orgId, offer.property_id, offer.id],
       )) as [OfferRow[], number];
       for (const row of declined) {
         await recordActivity(manager, actor.orgId, row.transaction_id, 'offer_rejected', actor.userId, { offerId: row.id, because: offer.id }, newId());
-        await this.events.emit(manager, envelope, DealsEvent.offerRejected.type, row.transaction_id, actor.orgId, { offer: toOfferView(row), acceptedOfferId: offer.id });
+        await unit.emit(DealsEvent.offerRejected, row.transaction_id, actor.orgId, { offer: toOfferView(row), acceptedOfferId: offer.id });
       }
-      await this.moveForward(manager, envelope, offer.transaction_id, view);
-      await this.keyDates.applyAcceptedOffer(manager, envelope, offer.transaction_id, { id: view.id, contingencies: view.contingencies, acceptedAt: view.acceptedAt! });
+      await this.moveForward(unit, envelope, offer.transaction_id, view);
+      await this.keyDates.applyAcceptedOffer(unit, actor.userId, offer.transaction_id, { id: view.id, contingencies: view.contingencies, acceptedAt: view.acceptedAt! });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
-  private async moveForward(manager: EntityManager, envelope: RequestEnvelope, transactionId: string, offer: TransactionOfferView): Promise<void> {
+  private async moveForward(unit: UnitOfWorkContext, envelope: RequestEnvelope, transactionId: string, offer: TransactionOfferView): Promise<void> {
     const actor = actorOf(envelope);
+    const manager = unit.manager;
     const [deal] = (await manager.query(
       `SELECT id, pipeline_id, stage, status, agent_id, price_cents, buyer_contact_ids, seller_contact_ids FROM deal_transaction WHERE id = $1 FOR UPDATE`,
       [transactionId],
@@ -236,10 +238,10 @@ export class OffersService {
     const changes: Record<string, { from: unknown; to: unknown }> = { price: { from: Number(deal.price_cents), to: offer.amount } };
     if (stage) changes.stage = { from: deal.stage, to: stage.key };
     await recordActivity(manager, actor.orgId, deal.id, 'updated', actor.userId, { changes, offerId: offer.id }, newId());
-    await this.events.emit(manager, envelope, DealsEvent.transactionUpdated.type, deal.id, actor.orgId, { transactionId: deal.id, changes });
+    await unit.emit(DealsEvent.transactionUpdated, deal.id, actor.orgId, { transactionId: deal.id, changes });
     if (stage) {
       await recordActivity(manager, actor.orgId, deal.id, 'stage_changed', actor.userId, { from: deal.stage, to: stage.key }, newId());
-      await this.events.emit(manager, envelope, DealsEvent.transactionStageChanged.type, deal.id, actor.orgId, {
+      await unit.emit(DealsEvent.transactionStageChanged, deal.id, actor.orgId, {
         transactionId: deal.id,
         pipelineId: deal.pipeline_id,
         from: deal.stage,
@@ -250,7 +252,7 @@ export class OffersService {
         closeDate: null,
         buyerContactIds: deal.buyer_contact_ids,
         sellerContactIds: deal.seller_contact_ids,
-      } satisfies TransactionStageChangedData);
+      });
     }
   }
 

@@ -3,15 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
+  DealsTransactionSubjects,
+  type DealsEmptyRequest,
   type RequestEnvelope,
   type TransactionPipelineCreateRequest,
   type TransactionPipelineStage,
   type TransactionPipelineView,
 } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { DealsEvents } from '../deals-events.service';
 import { actorOf, scopeFor } from '../scope.util';
 
 /** The default pipeline of every organization (the seeds' stages), created on first use. */
@@ -41,18 +42,21 @@ function toView(row: PipelineRow): TransactionPipelineView {
 export class PipelinesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: DealsEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async list(envelope: RequestEnvelope): Promise<{ items: TransactionPipelineView[] }> {
+  /** The organization's pipelines (at most 100), oldest first; the default one is created on first use. */
+  @RpcHandler(DealsTransactionSubjects.pipelineList)
+  async list(envelope: RequestEnvelope<DealsEmptyRequest>): Promise<{ items: TransactionPipelineView[] }> {
     const actor = actorOf(envelope);
     scopeFor(actor, 'transactions:read');
-    await this.dataSource.transaction((manager) => this.defaultPipeline(manager, actor.orgId));
+    await this.unitOfWork.run(envelope, (unit) => this.defaultPipeline(unit.manager, actor.orgId));
     const rows = (await this.dataSource.query(`SELECT * FROM pipeline WHERE org_id = $1 ORDER BY created_at, id LIMIT 100`, [actor.orgId])) as PipelineRow[];
     return { items: rows.map(toView) };
   }
 
   /** Creates a pipeline (admin: `transactions:write` at org scope). 409 `PIPELINE_NAME_TAKEN`; 400 for stages without exactly one won and at most one lost stage. */
+  @RpcHandler(DealsTransactionSubjects.pipelineCreate)
   async create(envelope: RequestEnvelope<TransactionPipelineCreateRequest>): Promise<TransactionPipelineView> {
     const actor = actorOf(envelope);
     scopeFor(actor, 'transactions:write', 'org');
@@ -63,7 +67,8 @@ export class PipelinesService {
     if (keys.size !== data.stages.length || won !== 1 || lost > 1) {
       throw DomainException.validation([{ field: 'stages', message: 'stage keys must be unique, with exactly one won stage and at most one lost stage' }]);
     }
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await this.defaultPipeline(manager, actor.orgId);
       const taken = (await manager.query(`SELECT 1 FROM pipeline WHERE org_id = $1 AND lower(name) = lower($2)`, [actor.orgId, data.name.trim()])) as unknown[];
       if (taken.length) throw new DomainException('conflict', DealsErrorCode.PipelineNameTaken, 'A pipeline with this name exists');
@@ -76,11 +81,9 @@ export class PipelinesService {
         data.isDefault ?? false,
         JSON.stringify(data.stages),
       ])) as PipelineRow[];
-      await this.events.emit(manager, envelope, DealsEvent.pipelineCreated.type, id, actor.orgId, { pipelineId: id, name: row.name, stages: data.stages });
+      await unit.emit(DealsEvent.pipelineCreated, id, actor.orgId, { pipelineId: id, name: row.name, stages: data.stages });
       return toView(row);
     });
-    this.events.flush();
-    return view;
   }
 
   /** The pipeline `id` of the organization, or its default pipeline when `id` is absent; 404 `PIPELINE_NOT_FOUND`. */

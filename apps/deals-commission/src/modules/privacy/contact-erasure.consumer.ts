@@ -1,15 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import { CRM_EVENTS_TOPIC, CrmContactEvent, DealsEvent, type CloudEvent, type DealsContactErasedData } from '@keyhouse/contracts';
-import { createKafka, EventConsumer, eventContextOf, Inbox } from '@keyhouse/platform/messaging';
+import { Injectable, Logger } from '@nestjs/common';
+import { CrmContactEvent, DealsEvent, type CloudEvent, type CloudEventOf, type DealsContactErasedData } from '@keyhouse/contracts';
+import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
-import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
-import { DealsEvents } from '../deals-events.service';
 import { anonymiseActivityData, anonymiseParticipants, ERASED_CONTACT_NAME } from './contact-anonymisation';
 import { lockContacts } from './erased-contacts';
 
-/** Consumer group over `crm.events` (without `KAFKA_TOPIC_PREFIX`), also the inbox's consumer name. */
+/** Consumer group of `crm.contact.erased` on `crm.events` (without `KAFKA_TOPIC_PREFIX`), also the inbox's consumer name. */
 export const DEALS_CONTACT_ERASURE_CONSUMER = 'deals.contact-erasure';
 
 /**
@@ -35,60 +31,29 @@ export const DEALS_CONTACT_ERASURE_CONSUMER = 'deals.contact-erasure';
  * entered by name without `contactId`, file names and contents), and events already published.
  */
 @Injectable()
-export class DealsContactErasureConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DealsContactErasureConsumer {
   private readonly logger = new Logger(DealsContactErasureConsumer.name);
-  private consumer: EventConsumer | null = null;
-  private starting: Promise<void> | null = null;
-  private readonly inbox: Inbox;
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(DEALS_COMMISSION_CONFIG) private readonly config: DealsCommissionConfig,
-    private readonly events: DealsEvents,
-  ) {
-    this.inbox = new Inbox(dataSource, config.DEALS_COMMISSION_DATABASE_SCHEMA);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    const prefix = this.config.KAFKA_TOPIC_PREFIX;
-    const kafka = createKafka({ clientId: 'deals-contact-erasure', brokers: this.config.KAFKA_BROKERS, topicPrefix: prefix });
-    this.consumer = new EventConsumer(kafka, {
-      groupId: `${prefix}${DEALS_CONTACT_ERASURE_CONSUMER}`,
-      topics: [`${prefix}${CRM_EVENTS_TOPIC}`],
-      handle: async (event) => {
-        await this.handle(event);
-      },
-    });
-    // Not awaited: the service answers RPCs while the consumer joins its group.
-    this.starting = this.consumer.start().catch((error: Error) => this.logger.error(`Contact erasure consumer failed to start: ${error.message}`));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    // Let a group join in progress finish (at most 10 s) so stopping does not race it.
-    await Promise.race([this.starting, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-    await this.consumer?.stop();
-  }
-
-  /** Applies one `crm.events` event; every type but `crm.contact.erased` is skipped without an inbox row. Returns whether it was applied now. */
-  async handle(event: CloudEvent): Promise<boolean> {
-    if (event.type !== CrmContactEvent.contactErased.type) return false;
+  /**
+   * Applies one `crm.contact.erased` in the registry's unit of work (inbox row, anonymisation and
+   * `deals.contact.erased` in one transaction); an event without a UUID `contactId` or organization
+   * changes nothing.
+   */
+  @OnEvent(CrmContactEvent.contactErased, { group: DEALS_CONTACT_ERASURE_CONSUMER })
+  async onContactErased(event: CloudEventOf<typeof CrmContactEvent.contactErased>, unit: UnitOfWorkContext): Promise<void> {
     const contactId = (event.data as { contactId?: unknown } | null)?.contactId;
-    if (!isUuid(contactId) || !isUuid(event.orgid)) return false;
-    let summary: DealsContactErasedData | null = null;
-    const applied = await this.inbox.processOnce(DEALS_CONTACT_ERASURE_CONSUMER, event, async (manager) => {
-      summary = await this.erase(manager, event, event.orgid!, contactId);
-    });
-    if (!applied) return false;
-    this.events.flush();
-    const done = summary as DealsContactErasedData | null;
-    if (done)
+    const orgId = event.orgid;
+    if (!isUuid(contactId) || !isUuid(orgId)) return;
+    const summary = await this.erase(unit, event, orgId, contactId);
+    unit.afterCommit(() =>
       this.logger.log(
-        `Erased contact ${contactId} (event ${event.id}): ${done.transactionIds.length} transactions, ${done.offerIds.length} offers, ${done.invoiceIds.length} invoices, ${done.activityEntries} timeline entries`,
-      );
-    return true;
+        `Erased contact ${contactId} (event ${event.id}): ${summary.transactionIds.length} transactions, ${summary.offerIds.length} offers, ${summary.invoiceIds.length} invoices, ${summary.activityEntries} timeline entries`,
+      ),
+    );
   }
 
-  private async erase(manager: EntityManager, event: CloudEvent, orgId: string, contactId: string): Promise<DealsContactErasedData> {
+  private async erase(unit: UnitOfWorkContext, event: CloudEvent, orgId: string, contactId: string): Promise<DealsContactErasedData> {
+    const manager = unit.manager;
     // Writes naming this contact wait for the erasure, or the erasure waits for them (erased-contacts.ts).
     await lockContacts(manager, orgId, [contactId], 'exclusive');
     await manager.query(`INSERT INTO erased_contact (org_id, contact_id, erasure_event_id) VALUES ($1, $2, $3) ON CONFLICT (org_id, contact_id) DO NOTHING`, [
@@ -153,7 +118,7 @@ export class DealsContactErasureConsumer implements OnApplicationBootstrap, OnAp
       invoiceIds: invoiceRows.map((row) => row.id).sort(),
       activityEntries,
     };
-    await this.events.emitInContext(manager, eventContextOf(event), DealsEvent.contactErased.type, contactId, orgId, summary);
+    await unit.emit(DealsEvent.contactErased, contactId, orgId, summary);
     return summary;
   }
 }

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { CommissionReportFile, CommissionReportRequest, CommissionReportRow, CommissionReportView, RequestEnvelope } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
+import {
+  DealsCommissionSubjects,
+  type CommissionReportFile,
+  type CommissionReportRequest,
+  type CommissionReportRow,
+  type CommissionReportView,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { IdentityDirectory } from '../identity-directory.service';
 import { actorOf, scopeFor } from '../scope.util';
@@ -45,6 +52,8 @@ export class CommissionReportService {
     private readonly identity: IdentityDirectory,
   ) {}
 
+  /** The report as JSON, or a CSV / PDF file in base64: 400 `INVALID_PERIOD`, 403 for an agent or team out of scope, 413 `REPORT_TOO_LARGE`. */
+  @RpcHandler(DealsCommissionSubjects.report)
   async report(envelope: RequestEnvelope<CommissionReportRequest>): Promise<CommissionReportView | CommissionReportFile> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'reports:read');

@@ -2,10 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IANAZone } from 'luxon';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DealsEvent, TRANSACTION_KEY_DATES, type DealSettingsUpdateRequest, type DealSettingsView, type RequestEnvelope } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
-import { DealsEvents } from '../deals-events.service';
+import {
+  DealsEvent,
+  DealsScheduleSubjects,
+  TRANSACTION_KEY_DATES,
+  type DealsEmptyRequest,
+  type DealSettingsUpdateRequest,
+  type DealSettingsView,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { actorOf, scopeFor } from '../scope.util';
+import { rescheduleOrganizationReminders } from './key-date-reminders';
 
 /**
  * Defaults of an organization without settings: earnest money in 3 business days, inspection 10,
@@ -45,7 +53,7 @@ interface SettingsRow {
 export class DealSettingsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: DealsEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** The organization's settings merged over the defaults. */
@@ -66,7 +74,9 @@ export class DealSettingsService {
     };
   }
 
-  async get(envelope: RequestEnvelope): Promise<DealSettingsView> {
+  /** `GET /v1/deal-settings` (`transactions:read`): the settings merged over the defaults (`updatedAt` null when never changed). */
+  @RpcHandler(DealsScheduleSubjects.settingsGet)
+  async get(envelope: RequestEnvelope<DealsEmptyRequest>): Promise<DealSettingsView> {
     const actor = actorOf(envelope);
     scopeFor(actor, 'transactions:read');
     return this.load(this.dataSource.manager, actor.orgId);
@@ -75,12 +85,11 @@ export class DealSettingsService {
   /**
    * `PATCH /v1/deal-settings`: 403 below `transactions:write` at org scope; 400 for an unknown time
    * zone. `deadlines` merge per key; `holidays` and `reminderOffsetsMinutes` replace the lists.
-   * `afterChange` reschedules reminders in the same database transaction.
+   * A change of time zone or reminder offsets reschedules the unsent reminders in the same database
+   * transaction; `deals.settings.updated`.
    */
-  async update(
-    envelope: RequestEnvelope<DealSettingsUpdateRequest>,
-    afterChange: (manager: EntityManager, orgId: string, settings: DealSettingsView) => Promise<void>,
-  ): Promise<DealSettingsView> {
+  @RpcHandler(DealsScheduleSubjects.settingsUpdate)
+  async update(envelope: RequestEnvelope<DealSettingsUpdateRequest>): Promise<DealSettingsView> {
     const actor = actorOf(envelope);
     scopeFor(actor, 'transactions:write', 'org');
     const data = envelope.data;
@@ -90,7 +99,8 @@ export class DealSettingsService {
     for (const key of Object.keys(data.deadlines ?? {})) {
       if (!(TRANSACTION_KEY_DATES as readonly string[]).includes(key)) throw DomainException.validation([{ field: `deadlines.${key}`, message: 'is not a key date' }]);
     }
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await manager.query(`INSERT INTO deal_settings (org_id) VALUES ($1) ON CONFLICT (org_id) DO NOTHING`, [actor.orgId]);
       const before = await this.load(manager, actor.orgId);
       const next = {
@@ -107,12 +117,10 @@ export class DealSettingsService {
       );
       const view = await this.load(manager, actor.orgId);
       if (view.timeZone !== before.timeZone || JSON.stringify(view.reminderOffsetsMinutes) !== JSON.stringify(before.reminderOffsetsMinutes)) {
-        await afterChange(manager, actor.orgId, view);
+        await rescheduleOrganizationReminders(manager, actor.orgId, view);
       }
-      await this.events.emit(manager, envelope, DealsEvent.settingsUpdated.type, actor.orgId, actor.orgId, { settings: view });
+      await unit.emit(DealsEvent.settingsUpdated, actor.orgId, actor.orgId, { settings: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 }

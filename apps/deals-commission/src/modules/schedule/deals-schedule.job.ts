@@ -1,10 +1,8 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { DealsEvent, type DealsDateReminderDueData, type DealsDeadlineMissedData, type RequestEnvelope } from '@keyhouse/contracts';
+import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
-import { DealsEvents } from '../deals-events.service';
 import { FilesService } from '../files/files.service';
 import { InvoicesService } from '../invoices/invoices.service';
 
@@ -32,10 +30,9 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(DealsScheduleJob.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     @InjectQueue(DEALS_SCHEDULE_QUEUE) private readonly queue: Queue,
     @Inject(DEALS_COMMISSION_CONFIG) private readonly config: DealsCommissionConfig,
-    private readonly events: DealsEvents,
     private readonly invoices: InvoicesService,
     private readonly files: FilesService,
   ) {}
@@ -54,7 +51,8 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
   @Process('reminders')
   async reminders(): Promise<number> {
     const envelope = systemEnvelope('reminders');
-    const sent = await this.dataSource.transaction(async (manager) => {
+    const sent = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const rows = (await manager.query(
         `SELECT r.id, r.org_id, r.transaction_id, r.key, r.due_on::text AS due_on, r.offset_minutes, r.remind_at, t.agent_id, t.agent_ids
          FROM key_date_reminder r
@@ -74,21 +72,19 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
           agentId: row.agent_id,
           agentIds: row.agent_ids,
         };
-        await this.events.emit(manager, envelope, DealsEvent.dateReminderDue.type, row.transaction_id, row.org_id, data);
+        await unit.emit(DealsEvent.dateReminderDue, row.transaction_id, row.org_id, data);
       }
       return rows.length;
     });
-    if (sent) {
-      this.events.flush();
-      this.logger.log({ sent }, 'Key-date reminders due');
-    }
+    if (sent) this.logger.log({ sent }, 'Key-date reminders due');
     return sent;
   }
 
   @Process('deadlines')
   async deadlines(): Promise<number> {
     const envelope = systemEnvelope('deadlines');
-    const missed = await this.dataSource.transaction(async (manager) => {
+    const missed = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const rows = (await manager.query(
         `SELECT k.org_id, k.transaction_id, k.key, k.due_on::text AS due_on, t.agent_id
          FROM key_date k
@@ -101,14 +97,11 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
       for (const row of rows) {
         await manager.query(`UPDATE key_date SET missed_at = now() WHERE transaction_id = $1 AND key = $2`, [row.transaction_id, row.key]);
         const data: DealsDeadlineMissedData = { transactionId: row.transaction_id, key: row.key, dueDate: row.due_on, agentId: row.agent_id };
-        await this.events.emit(manager, envelope, DealsEvent.deadlineMissed.type, row.transaction_id, row.org_id, data);
+        await unit.emit(DealsEvent.deadlineMissed, row.transaction_id, row.org_id, data);
       }
       return rows.length;
     });
-    if (missed) {
-      this.events.flush();
-      this.logger.log({ missed }, 'Missed contract deadlines');
-    }
+    if (missed) this.logger.log({ missed }, 'Missed contract deadlines');
     await this.files.purgeStaleUploads();
     return missed;
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
+  DealsScheduleSubjects,
   type DealsDeadlineTaskRequestedData,
   type DealSettingsView,
   type RequestEnvelope,
@@ -13,14 +14,14 @@ import {
   type TransactionParticipant,
   type TransactionParticipantRole,
 } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { DealsEvents } from '../deals-events.service';
 import { actorOf, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
-import { contractDeadlines, reminderInstant, todayIn } from './contract-deadlines';
+import { contractDeadlines, todayIn } from './contract-deadlines';
 import { DealSettingsService } from './deal-settings.service';
+import { scheduleReminders } from './key-date-reminders';
 
 /** Participants a contract deadline's task concerns, by role. */
 export const DEADLINE_ROLES: Record<TransactionKeyDate, TransactionParticipantRole[]> = {
@@ -59,7 +60,7 @@ export class KeyDatesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: DealSettingsService,
-    private readonly events: DealsEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /**
@@ -92,54 +93,23 @@ export class KeyDatesService {
       );
       await manager.query(`DELETE FROM key_date_reminder WHERE transaction_id = $1 AND key = $2 AND sent_at IS NULL`, [transactionId, key]);
       settings ??= await this.settings.load(manager, orgId);
-      await this.schedule(manager, orgId, transactionId, key, date, settings);
+      await scheduleReminders(manager, orgId, transactionId, key, date, settings);
     }
-  }
-
-  /**
-   * Reminders of one date, one per offset. A reminder whose time has already passed while the date
-   * is still ahead goes out at the next run, but only the nearest such one (no burst of stale
-   * reminders for a date set at short notice); none for a date already begun. Reminders already sent
-   * for this date and offset are kept (unique key), so nothing goes out twice.
-   */
-  private async schedule(manager: EntityManager, orgId: string, transactionId: string, key: string, date: string, settings: DealSettingsView): Promise<void> {
-    const now = Date.now();
-    if (reminderInstant(date, 0, settings.timeZone).getTime() <= now) return;
-    const planned = settings.reminderOffsetsMinutes.map((offset) => ({ offset, at: reminderInstant(date, offset, settings.timeZone) }));
-    const past = planned.filter((item) => item.at.getTime() <= now).sort((a, b) => a.offset - b.offset);
-    const keep = [...planned.filter((item) => item.at.getTime() > now), ...past.slice(0, 1)];
-    for (const item of keep) {
-      await manager.query(
-        `INSERT INTO key_date_reminder (id, org_id, transaction_id, key, due_on, offset_minutes, remind_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (transaction_id, key, due_on, offset_minutes) DO NOTHING`,
-        [newId(), orgId, transactionId, key, date, item.offset, item.at],
-      );
-    }
-  }
-
-  /** After a change of time zone or offsets: the organization's unsent reminders of pending dates are planned again. */
-  async rescheduleOrganization(manager: EntityManager, orgId: string, settings: DealSettingsView): Promise<void> {
-    await manager.query(`DELETE FROM key_date_reminder WHERE org_id = $1 AND sent_at IS NULL`, [orgId]);
-    const rows = (await manager.query(
-      `SELECT k.transaction_id, k.key, k.due_on::text AS due_on FROM key_date k JOIN deal_transaction t ON t.id = k.transaction_id
-       WHERE k.org_id = $1 AND k.done_at IS NULL AND t.deleted_at IS NULL AND t.status = 'open'`,
-      [orgId],
-    )) as Array<{ transaction_id: string; key: string; due_on: string }>;
-    for (const row of rows) await this.schedule(manager, orgId, row.transaction_id, row.key, row.due_on, settings);
   }
 
   /**
    * An offer was accepted: the contract deadlines are computed from the acceptance date (in the
    * organization's time zone) by its rules, written into the transaction's key dates (replacing those
-   * keys), and each emits `deals.deadline.task_requested` for the agent with the participants concerned.
+   * keys), and each emits `deals.deadline.task_requested` for the agent with the participants concerned;
+   * in the caller's unit of work, `actorId` acting.
    */
   async applyAcceptedOffer(
-    manager: EntityManager,
-    envelope: RequestEnvelope,
+    unit: UnitOfWorkContext,
+    actorId: string,
     transactionId: string,
     offer: { id: string; contingencies: string[]; acceptedAt: string },
   ): Promise<void> {
-    const actor = actorOf(envelope);
+    const manager = unit.manager;
     const [deal] = (await manager.query(`SELECT id, org_id, agent_id, key_dates, participants FROM deal_transaction WHERE id = $1 FOR UPDATE`, [transactionId])) as Array<{
       id: string;
       org_id: string;
@@ -153,8 +123,8 @@ export class KeyDatesService {
     const merged = { ...deal.key_dates, ...computed };
     await manager.query(`UPDATE deal_transaction SET key_dates = $2, updated_at = now() WHERE id = $1`, [deal.id, JSON.stringify(merged)]);
     await this.sync(manager, deal.org_id, deal.id, merged, new Set(Object.keys(computed)));
-    await recordActivity(manager, deal.org_id, deal.id, 'key_dates_computed', actor.userId, { offerId: offer.id, acceptedOn, keyDates: computed }, newId());
-    await this.events.emit(manager, envelope, DealsEvent.transactionUpdated.type, deal.id, deal.org_id, {
+    await recordActivity(manager, deal.org_id, deal.id, 'key_dates_computed', actorId, { offerId: offer.id, acceptedOn, keyDates: computed }, newId());
+    await unit.emit(DealsEvent.transactionUpdated, deal.id, deal.org_id, {
       transactionId: deal.id,
       changes: { keyDates: { from: deal.key_dates, to: merged } },
     });
@@ -177,11 +147,12 @@ export class KeyDatesService {
           })),
         offerId: offer.id,
       };
-      await this.events.emit(manager, envelope, DealsEvent.deadlineTaskRequested.type, deal.id, deal.org_id, data);
+      await unit.emit(DealsEvent.deadlineTaskRequested, deal.id, deal.org_id, data);
     }
   }
 
   /** `GET /v1/transactions/:id/key-dates`: the dates with done/missed marks and the reminders of the current dates. */
+  @RpcHandler(DealsScheduleSubjects.keyDateList)
   async list(envelope: RequestEnvelope<{ transactionId: string }>): Promise<{ items: TransactionKeyDateView[] }> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -190,11 +161,13 @@ export class KeyDatesService {
   }
 
   /** `PATCH /v1/transactions/:id/key-dates/:key` `{ done }`: 404 `KEY_DATE_NOT_FOUND` for a date the deal does not have. */
+  @RpcHandler(DealsScheduleSubjects.keyDateUpdate)
   async update(envelope: RequestEnvelope<TransactionKeyDateUpdateRequest>): Promise<TransactionKeyDateView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const deal = await findVisibleTransaction(manager, actor, scope, data.transactionId, true);
       const [rows] = (await manager.query(
         `UPDATE key_date SET done_at = CASE WHEN $3 THEN coalesce(done_at, now()) ELSE NULL END, updated_at = now()
@@ -204,12 +177,10 @@ export class KeyDatesService {
       if (!rows.length) throw DomainException.notFound(DealsErrorCode.KeyDateNotFound, 'Key date');
       await recordActivity(manager, actor.orgId, deal.id, data.done ? 'key_date_done' : 'key_date_reopened', actor.userId, { key: data.key, date: rows[0].due_on }, newId());
       if (data.done) {
-        await this.events.emit(manager, envelope, DealsEvent.keyDateCompleted.type, deal.id, actor.orgId, { transactionId: deal.id, key: data.key, date: rows[0].due_on });
+        await unit.emit(DealsEvent.keyDateCompleted, deal.id, actor.orgId, { transactionId: deal.id, key: data.key, date: rows[0].due_on });
       }
       return (await this.views(manager, deal.id)).find((item) => item.key === data.key)!;
     });
-    this.events.flush();
-    return view;
   }
 
   private async views(manager: EntityManager, transactionId: string): Promise<TransactionKeyDateView[]> {

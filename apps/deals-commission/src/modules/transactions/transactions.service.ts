@@ -3,9 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
-  type DealsTransactionClosedData,
-  type DealsTransactionDeletedData,
-  type TransactionStageChangedData,
+  DealsTransactionSubjects,
   type Actor,
   type Page,
   type PermissionScope,
@@ -15,15 +13,15 @@ import {
   type TransactionPipelineStage,
   type TransactionPipelineView,
   type TransactionTimelineEntry,
+  type TransactionTimelineRequest,
   type TransactionUpdateRequest,
   type TransactionView,
 } from '@keyhouse/contracts';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { CommissionStatementsService } from '../commission/commission-statements.service';
-import { DealsEvents } from '../deals-events.service';
 import { IdentityDirectory } from '../identity-directory.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { KeyDatesService } from '../schedule/key-dates.service';
@@ -49,10 +47,12 @@ export class TransactionsService {
     private readonly pipelines: PipelinesService,
     private readonly statements: CommissionStatementsService,
     private readonly identity: IdentityDirectory,
-    private readonly events: DealsEvents,
+    private readonly unitOfWork: UnitOfWork,
     private readonly keyDates: KeyDatesService,
   ) {}
 
+  /** `POST /v1/transactions`: 403 `AGENT_OUT_OF_SCOPE` for an agent out of reach, 400 `UNKNOWN_STAGE` / `WON_STAGE_NEEDS_CLOSE_PRICE_AND_DATE` / `INVALID_TEAM_SPLIT`, 404 `PIPELINE_NOT_FOUND`, 422 `COMMISSION_PLAN_MISSING` when created won without a plan. */
+  @RpcHandler(DealsTransactionSubjects.create)
   async create(envelope: RequestEnvelope<TransactionCreateRequest>): Promise<TransactionView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
@@ -60,7 +60,8 @@ export class TransactionsService {
     const agentId = data.agentId ?? actor.userId;
     const teamIds = await this.agentTeams(envelope, actor, scope, agentId);
     const team = this.checkTeam(data.team);
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       // First (before any row lock): participants linked to an erased contact are stored anonymised.
       const participants = withoutErasedParticipants(data.participants ?? [], await erasedAmong(manager, actor.orgId, contactIdsOf(data.participants)));
       const pipeline = await this.pipelines.resolve(manager, actor.orgId, data.pipelineId);
@@ -102,15 +103,15 @@ export class TransactionsService {
       await this.keyDates.sync(manager, actor.orgId, id, data.keyDates ?? {});
       await recordActivity(manager, actor.orgId, id, 'stage_changed', actor.userId, { from: null, to: stage.key }, newId());
       const row = await this.load(manager, actor.orgId, id);
-      await this.events.emit(manager, envelope, DealsEvent.transactionCreated.type, id, actor.orgId, { transaction: toTransactionView(row) });
-      await this.emitStageChanged(manager, envelope, row, null, stage);
-      if (stage.outcome === 'won') await this.close(manager, envelope, row);
+      await unit.emit(DealsEvent.transactionCreated, id, actor.orgId, { transaction: toTransactionView(row) });
+      await this.emitStageChanged(unit, row, null, stage);
+      if (stage.outcome === 'won') await this.close(unit, row);
       return toTransactionView(await this.load(manager, actor.orgId, id));
     });
-    this.events.flush();
-    return view;
   }
 
+  /** Transactions within the caller's scope, newest first (filters: agent, stage, pipeline, side, status, expected-close and price ranges); 400 `INVALID_CURSOR`. */
+  @RpcHandler(DealsTransactionSubjects.list)
   async list(envelope: RequestEnvelope<TransactionListRequest>): Promise<Page<TransactionView>> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -141,6 +142,8 @@ export class TransactionsService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toTransactionView);
   }
 
+  /** One transaction; 404 `TRANSACTION_NOT_FOUND` when out of reach. */
+  @RpcHandler(DealsTransactionSubjects.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<TransactionView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
@@ -148,13 +151,15 @@ export class TransactionsService {
   }
 
   /** `PATCH /v1/transactions/:id`: stage, dates, notes, participants and the rest of the create fields. */
+  @RpcHandler(DealsTransactionSubjects.update)
   async update(envelope: RequestEnvelope<TransactionUpdateRequest>): Promise<TransactionView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
     const teamIds = data.agentId !== undefined ? await this.agentTeams(envelope, actor, scope, data.agentId) : null;
     const team = data.team !== undefined ? this.checkTeam(data.team) : null;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       // First (before the row lock): participants linked to an erased contact are stored anonymised.
       const participants =
         data.participants === undefined ? undefined : withoutErasedParticipants(data.participants, await erasedAmong(manager, actor.orgId, contactIdsOf(data.participants)));
@@ -224,40 +229,40 @@ export class TransactionsService {
       const stageChanged = stage.key !== before.stage || pipeline.id !== before.pipeline_id;
       if (stageChanged) await recordActivity(manager, actor.orgId, before.id, 'stage_changed', actor.userId, { from: before.stage, to: stage.key }, newId());
       const row = await this.load(manager, actor.orgId, before.id);
-      await this.events.emit(manager, envelope, DealsEvent.transactionUpdated.type, row.id, actor.orgId, { transactionId: row.id, changes });
-      if (stageChanged) await this.emitStageChanged(manager, envelope, row, fromStage?.key ?? before.stage, stage);
+      await unit.emit(DealsEvent.transactionUpdated, row.id, actor.orgId, { transactionId: row.id, changes });
+      if (stageChanged) await this.emitStageChanged(unit, row, fromStage?.key ?? before.stage, stage);
       if (stage.outcome === 'won') {
         const commissionChanged = before.status !== 'won' || COMMISSION_FIELDS.some((field) => field in changes);
-        if (commissionChanged) await this.close(manager, envelope, row, before.status === 'won');
+        if (commissionChanged) await this.close(unit, row, before.status === 'won');
       } else if (before.status === 'won') {
         await this.statements.retire(manager, row.id);
       }
       return toTransactionView(await this.load(manager, actor.orgId, row.id));
     });
-    this.events.flush();
-    return view;
   }
 
   /** Soft-deletes an open or lost transaction; 409 `TRANSACTION_CLOSED` for a won one (its statements are books of record). */
+  @RpcHandler(DealsTransactionSubjects.delete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const row = await findVisibleTransaction(manager, actor, scope, envelope.data.id, true);
       if (row.status === 'won') throw new DomainException('conflict', DealsErrorCode.TransactionClosed, 'A closed transaction cannot be deleted; move it out of the won stage first');
       await manager.query(`UPDATE deal_transaction SET deleted_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
       await recordActivity(manager, actor.orgId, row.id, 'deleted', actor.userId, {}, newId());
-      await this.events.emit(manager, envelope, DealsEvent.transactionDeleted.type, row.id, actor.orgId, {
+      await unit.emit(DealsEvent.transactionDeleted, row.id, actor.orgId, {
         transactionId: row.id,
         buyerContactIds: row.buyer_contact_ids,
         sellerContactIds: row.seller_contact_ids,
-      } satisfies DealsTransactionDeletedData);
+      });
     });
-    this.events.flush();
   }
 
   /** `GET /v1/transactions/:id/timeline`: creation, changes, stage moves and statements, oldest first. */
-  async timeline(envelope: RequestEnvelope<{ id: string; cursor?: string; limit?: number }>): Promise<Page<TransactionTimelineEntry>> {
+  @RpcHandler(DealsTransactionSubjects.timeline)
+  async timeline(envelope: RequestEnvelope<TransactionTimelineRequest>): Promise<Page<TransactionTimelineEntry>> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const row = await findVisibleTransaction(this.dataSource.manager, actor, scope, envelope.data.id);
@@ -276,10 +281,11 @@ export class TransactionsService {
     );
   }
 
-  private async close(manager: EntityManager, envelope: RequestEnvelope, row: TransactionRow, wasWon = false): Promise<void> {
-    const statement = await this.statements.computeOnClose(manager, envelope, row);
+  /** The deal reached (or changed within) its won stage: the next statement version, and `deals.transaction.closed` the first time. */
+  private async close(unit: UnitOfWorkContext, row: TransactionRow, wasWon = false): Promise<void> {
+    const statement = await this.statements.computeOnClose(unit, row);
     if (!wasWon) {
-      await this.events.emit(manager, envelope, DealsEvent.transactionClosed.type, row.id, row.org_id, {
+      await unit.emit(DealsEvent.transactionClosed, row.id, row.org_id, {
         transactionId: row.id,
         agentId: row.agent_id,
         closePrice: Number(row.close_price_cents),
@@ -287,12 +293,12 @@ export class TransactionsService {
         statementId: statement?.id ?? null,
         buyerContactIds: row.buyer_contact_ids,
         sellerContactIds: row.seller_contact_ids,
-      } satisfies DealsTransactionClosedData);
+      });
     }
   }
 
-  private async emitStageChanged(manager: EntityManager, envelope: RequestEnvelope, row: TransactionRow, from: string | null, stage: TransactionPipelineStage): Promise<void> {
-    await this.events.emit(manager, envelope, DealsEvent.transactionStageChanged.type, row.id, row.org_id, {
+  private async emitStageChanged(unit: UnitOfWorkContext, row: TransactionRow, from: string | null, stage: TransactionPipelineStage): Promise<void> {
+    await unit.emit(DealsEvent.transactionStageChanged, row.id, row.org_id, {
       transactionId: row.id,
       pipelineId: row.pipeline_id,
       from,
@@ -303,7 +309,7 @@ export class TransactionsService {
       closeDate: row.close_date,
       buyerContactIds: row.buyer_contact_ids,
       sellerContactIds: row.seller_contact_ids,
-    } satisfies TransactionStageChangedData);
+    });
   }
 
   private stageOf(pipeline: TransactionPipelineView, key: string): TransactionPipelineStage {

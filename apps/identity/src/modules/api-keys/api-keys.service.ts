@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
+  IdentityAuthSubjects,
   IdentityEvent,
+  IdentityOrganizationSubjects,
   parsePermission,
+  type ApiKeyAuthenticateRequest,
   type ApiKeyAuthenticateResponse,
   type ApiKeyCreateRequest,
   type ApiKeyCreateResponse,
+  type ApiKeyRevokeRequest,
   type ApiKeyView,
   type Page,
   type PageQuery,
@@ -15,10 +19,9 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, randomToken, sha256Hex } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
-import { contextOf, IdentityEvents } from '../identity-events.service';
 import { pageOrThrow } from '../list-query.util';
 
 const SCOPE_RANK = { own: 1, team: 2, org: 3 } as const;
@@ -59,9 +62,16 @@ function toApiKeyView(row: ApiKeyRow): ApiKeyView {
 export class ApiKeysService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: IdentityEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /**
+   * Creates a key for the caller's organization; the reply carries the key, shown once. Emits
+   * `identity.api_key.created`.
+   *
+   * @throws DomainException 422 `INVALID_PERMISSION` for scopes that are unknown or wider than the caller's.
+   */
+  @RpcHandler(IdentityOrganizationSubjects.apiKeyCreate)
   async create(envelope: RequestEnvelope<ApiKeyCreateRequest>): Promise<ApiKeyCreateResponse> {
     const actor = envelope.actor!;
     requireScope(actor, 'api-keys:write', 'org');
@@ -86,23 +96,24 @@ export class ApiKeysService {
     }
     const key = `kh_${randomToken(32)}`;
     const id = newId();
-    const view = await this.dataSource.transaction(async (manager) => {
-      const [row] = (await manager.query(
+    const view = await this.unitOfWork.run(envelope, async (unit) => {
+      const [row] = (await unit.manager.query(
         `INSERT INTO api_key (id, org_id, name, prefix, key_hash, scopes, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
          RETURNING id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
         [id, actor.orgId, envelope.data.name.trim(), key.slice(0, 10), sha256Hex(key), scopes, actor.userId],
       )) as ApiKeyRow[];
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.apiKeyCreated.type, id, actor.orgId, {
+      await unit.emit(IdentityEvent.apiKeyCreated, id, actor.orgId, {
         apiKeyId: id,
         name: envelope.data.name.trim(),
         scopes,
       });
       return toApiKeyView(row);
     });
-    this.events.flush();
     return { ...view, key };
   }
 
+  /** The organization's keys, newest first (keyset page), without their secrets. */
+  @RpcHandler(IdentityOrganizationSubjects.apiKeyList)
   async list(envelope: RequestEnvelope<PageQuery>): Promise<Page<ApiKeyView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'api-keys:read');
@@ -117,26 +128,37 @@ export class ApiKeysService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toApiKeyView);
   }
 
-  async revoke(envelope: RequestEnvelope<{ id: string }>): Promise<ApiKeyView> {
+  /**
+   * Revokes a key (idempotent: a revoked key keeps its first revocation time); emits
+   * `identity.api_key.revoked`.
+   *
+   * @throws DomainException 404 `API_KEY_NOT_FOUND`.
+   */
+  @RpcHandler(IdentityOrganizationSubjects.apiKeyRevoke)
+  async revoke(envelope: RequestEnvelope<ApiKeyRevokeRequest>): Promise<ApiKeyView> {
     const actor = envelope.actor!;
     requireScope(actor, 'api-keys:write', 'org');
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
       const [row] = await queryRows<ApiKeyRow>(
-        manager,
+        unit.manager,
         `UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2
          RETURNING id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
         [envelope.data.id, actor.orgId],
       );
       if (!row) throw DomainException.notFound(IdentityErrorCode.ApiKeyNotFound, 'API key');
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.apiKeyRevoked.type, row.id, actor.orgId, { apiKeyId: row.id });
+      await unit.emit(IdentityEvent.apiKeyRevoked, row.id, actor.orgId, { apiKeyId: row.id });
       return toApiKeyView(row);
     });
-    this.events.flush();
-    return view;
   }
 
-  /** Resolves an `X-Api-Key`; 401 `INVALID_API_KEY` when unknown or revoked. */
-  async authenticate(envelope: RequestEnvelope<{ key: string }>): Promise<ApiKeyAuthenticateResponse> {
+  /**
+   * Resolves an `X-Api-Key` to the actor it acts as; records its use (`last_used_at`,
+   * `identity.api_key.used` with the key as actor) at most once a minute.
+   *
+   * @throws DomainException 401 `INVALID_API_KEY` when unknown or revoked.
+   */
+  @RpcHandler(IdentityAuthSubjects.apiKeyAuthenticate)
+  async authenticate(envelope: RequestEnvelope<ApiKeyAuthenticateRequest>): Promise<ApiKeyAuthenticateResponse> {
     const [row] = (await this.dataSource.query(
       `SELECT id, org_id, created_by, scopes,
               (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)) AS stale
@@ -145,18 +167,14 @@ export class ApiKeysService {
     )) as Array<{ id: string; org_id: string; created_by: string; scopes: string[]; stale: boolean }>;
     if (!row) throw new DomainException('unauthenticated', IdentityErrorCode.InvalidApiKey, 'The API key is not valid');
     if (row.stale) {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.query(`UPDATE api_key SET last_used_at = now() WHERE id = $1`, [row.id]);
-        await this.events.emit(
-          manager,
-          { actor: { type: 'api_key', apiKeyId: row.id, orgId: row.org_id, role: 'api_key', teamIds: [], permissions: row.scopes }, requestId: envelope.requestId },
-          IdentityEvent.apiKeyUsed.type,
-          row.id,
-          row.org_id,
-          { apiKeyId: row.id },
-        );
+      const context = {
+        actor: { type: 'api_key' as const, apiKeyId: row.id, orgId: row.org_id, role: 'api_key', teamIds: [], permissions: row.scopes },
+        requestId: envelope.requestId,
+      };
+      await this.unitOfWork.run(context, async (unit) => {
+        await unit.manager.query(`UPDATE api_key SET last_used_at = now() WHERE id = $1`, [row.id]);
+        await unit.emit(IdentityEvent.apiKeyUsed, row.id, row.org_id, { apiKeyId: row.id });
       });
-      this.events.flush();
     }
     return { apiKeyId: row.id, orgId: row.org_id, createdBy: row.created_by, scopes: row.scopes };
   }

@@ -2,12 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  IdentityAuthSubjects,
   IdentityEvent,
+  type EmailVerifyRequest,
   type LoginRequest,
   type LoginResponse,
+  type LogoutRequest,
   type MfaVerifyRequest,
   type PasswordChangeRequest,
   type PasswordResetConfirmRequest,
+  type PasswordResetRequest,
   type RefreshRequest,
   type RegisterClientRequest,
   type RegisterClientResponse,
@@ -17,11 +21,10 @@ import {
   type TokenPair,
 } from '@keyhouse/contracts';
 import { queryRows } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, randomToken } from '@keyhouse/util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
 import { IdentityErrorCode } from '../../identity.exception';
-import { contextOf, IdentityEvents, selfContext } from '../identity-events.service';
 import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
 import { toOrganizationView } from '../organizations/organization.view';
 import { UserQueries } from '../users/user.queries';
@@ -29,6 +32,7 @@ import { invalidCode, MfaService } from './mfa.service';
 import { OneTimeTokenService } from './one-time-token.service';
 import { PasswordService } from './password.service';
 import { RevocationService } from './revocation.service';
+import { actAs, selfContext } from './self-actor.util';
 import { invalidRefreshToken, SessionService } from './session.service';
 
 interface LoginUserRow {
@@ -60,18 +64,27 @@ export class AuthService {
     private readonly mfa: MfaService,
     private readonly revocations: RevocationService,
     private readonly users: UserQueries,
-    private readonly events: IdentityEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /**
+   * A new organization and its owner (active, email verification sent), signed in; emits
+   * `identity.organization.created` and `identity.user.created` with the owner as actor.
+   *
+   * @throws DomainException 409 `EMAIL_TAKEN`; 422 `WEAK_PASSWORD`.
+   */
+  @RpcHandler(IdentityAuthSubjects.register)
   async register(envelope: RequestEnvelope<RegisterRequest>): Promise<RegisterResponse> {
     const { organizationName, name, password } = envelope.data;
     const email = envelope.data.email.trim();
     this.passwords.assertAcceptable(password, email);
     const passwordHash = await this.passwords.hash(password);
-    const result = await this.dataSource.transaction(async (manager) => {
+    const orgId = newId();
+    const userId = newId();
+    const user = { id: userId, orgId, role: 'owner' };
+    return this.unitOfWork.run(selfContext(envelope, user, envelope.data), async (unit) => {
+      const manager = unit.manager;
       await this.users.assertEmailFree(manager, email);
-      const orgId = newId();
-      const userId = newId();
       await manager.query(
         `INSERT INTO organization (id, name, public_form_key) VALUES ($1, $2, $3)`,
         [orgId, organizationName.trim(), `pfk_${randomToken(18)}`],
@@ -80,13 +93,11 @@ export class AuthService {
         `INSERT INTO app_user (id, org_id, email, name, password_hash, role, status) VALUES ($1, $2, $3, $4, $5, 'owner', 'active')`,
         [userId, orgId, email, name.trim(), passwordHash],
       );
-      const user = { id: userId, orgId, role: 'owner' };
-      const context = selfContext(envelope, user, envelope.data);
-      await this.events.emit(manager, context, IdentityEvent.organizationCreated.type, orgId, orgId, {
+      await unit.emit(IdentityEvent.organizationCreated, orgId, orgId, {
         organizationId: orgId,
         name: organizationName.trim(),
       });
-      await this.events.emit(manager, context, IdentityEvent.userCreated.type, userId, orgId, {
+      await unit.emit(IdentityEvent.userCreated, userId, orgId, {
         userId,
         email,
         name: name.trim(),
@@ -103,8 +114,6 @@ export class AuthService {
         user: await this.users.view(manager, orgId, userId),
       };
     });
-    this.events.flush();
-    return result;
   }
 
   /**
@@ -113,22 +122,23 @@ export class AuthService {
    * `identity.user.created` (and kept in `app_user.contact_id`, so that `crm.contact.erased` erases
    * the user), and an email verification sent. The email must be free (409).
    */
+  @RpcHandler(IdentityAuthSubjects.registerClient)
   async registerClient(envelope: RequestEnvelope<RegisterClientRequest>): Promise<RegisterClientResponse> {
     const { orgId, contactId, name, password } = envelope.data;
     const email = envelope.data.email.trim();
     this.passwords.assertAcceptable(password, email);
     const passwordHash = await this.passwords.hash(password);
-    const userId = await this.dataSource.transaction(async (manager) => {
+    const id = newId();
+    const userId = await this.unitOfWork.run(selfContext(envelope, { id, orgId, role: 'client' }, envelope.data), async (unit) => {
+      const manager = unit.manager;
       const [org] = (await manager.query(`SELECT id FROM organization WHERE id = $1`, [orgId])) as unknown[];
       if (!org) throw DomainException.notFound('FORM_KEY_UNKNOWN', 'Form key');
       await this.users.assertEmailFree(manager, email);
-      const id = newId();
       await manager.query(
         `INSERT INTO app_user (id, org_id, email, name, password_hash, role, status, contact_id) VALUES ($1, $2, $3, $4, $5, 'client', 'active', $6)`,
         [id, orgId, email, name.trim(), passwordHash, contactId],
       );
-      const context = selfContext(envelope, { id, orgId, role: 'client' }, envelope.data);
-      await this.events.emit(manager, context, IdentityEvent.userCreated.type, id, orgId, {
+      await unit.emit(IdentityEvent.userCreated, id, orgId, {
         userId: id,
         email,
         name: name.trim(),
@@ -140,25 +150,31 @@ export class AuthService {
       await this.sendVerification(manager, { id, orgId, email, name: name.trim() });
       return id;
     });
-    this.events.flush();
     return { userId, contactId };
   }
 
+  /**
+   * Password login: tokens, or `{ mfaRequired, mfaToken }` when 2FA is on. Emits
+   * `identity.login.succeeded` / `identity.login.failed` (and `identity.login.locked_out`).
+   *
+   * @throws DomainException 401 `INVALID_CREDENTIALS` (the same whether or not the email exists);
+   *   429 `ACCOUNT_LOCKED` with `retryAfterSeconds`.
+   */
+  @RpcHandler(IdentityAuthSubjects.login)
   async login(envelope: RequestEnvelope<LoginRequest>): Promise<LoginResponse> {
     const email = envelope.data.email.trim().toLowerCase();
     const lock = await this.lockState(email);
     if (lock.locked) {
-      await this.dataSource.transaction((manager) =>
-        this.events.emit(manager, contextOf(envelope), IdentityEvent.loginFailed.type, email, lock.orgId ?? NIL_ORG, {
+      await this.unitOfWork.run(envelope, async (unit) => {
+        await unit.emit(IdentityEvent.loginFailed, email, lock.orgId ?? NIL_ORG, {
           userId: lock.userId,
           email,
           reason: 'locked',
           method: 'password',
           ip: envelope.data.ip,
           userAgent: envelope.data.userAgent,
-        }),
-      );
-      this.events.flush();
+        });
+      });
       throw accountLocked(lock.retryAfterSeconds);
     }
     const [user] = (await this.dataSource.query(
@@ -181,14 +197,21 @@ export class AuthService {
       ]);
     }
     if (user.mfa_enabled) {
-      const mfaToken = await this.dataSource.transaction((manager) => this.oneTimeTokens.issue(manager, user.id, 'mfa_login'));
+      const mfaToken = await this.unitOfWork.run(envelope, (unit) => this.oneTimeTokens.issue(unit.manager, user.id, 'mfa_login'));
       return { mfaRequired: true, mfaToken };
     }
     return this.completeLogin(envelope, user, 'password');
   }
 
+  /**
+   * Second login step: the `mfaToken` of `login` and a TOTP or recovery code → tokens.
+   *
+   * @throws DomainException 401 `INVALID_MFA_TOKEN` (expired or burned); 401 `INVALID_MFA_CODE`.
+   */
+  @RpcHandler(IdentityAuthSubjects.mfaVerify)
   async verifyMfa(envelope: RequestEnvelope<MfaVerifyRequest>): Promise<TokenPair> {
-    const outcome = await this.dataSource.transaction(async (manager) => {
+    const outcome = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const token = await this.oneTimeTokens.find(manager, envelope.data.mfaToken, ['mfa_login']);
       if (!token) {
         throw new DomainException('unauthenticated', IdentityErrorCode.InvalidMfaToken, 'The sign-in step has expired; sign in again');
@@ -201,8 +224,8 @@ export class AuthService {
       const check = await this.mfa.checkSecondFactor(manager, user, envelope.data.code);
       if (!check.valid) {
         await this.oneTimeTokens.recordFailure(manager, token.id);
-        const context = selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
-        await this.events.emit(manager, context, IdentityEvent.loginFailed.type, user.id, user.org_id, {
+        actAs(unit, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
+        await unit.emit(IdentityEvent.loginFailed, user.id, user.org_id, {
           userId: user.id,
           reason: 'mfa_failed',
           method: 'mfa',
@@ -210,35 +233,37 @@ export class AuthService {
           userAgent: envelope.data.userAgent,
         });
         if (check.replay) {
-          await this.events.emit(manager, context, IdentityEvent.mfaCodeReused.type, user.id, user.org_id, { userId: user.id });
+          await unit.emit(IdentityEvent.mfaCodeReused, user.id, user.org_id, { userId: user.id });
         }
         return { ok: false as const };
       }
       await this.oneTimeTokens.consume(manager, token.id);
       return { ok: true as const, user, method: check.method === 'totp' ? ('mfa' as const) : ('recovery_code' as const) };
     });
-    if (!outcome.ok) {
-      this.events.flush();
-      throw invalidCode();
-    }
+    if (!outcome.ok) throw invalidCode();
     return this.completeLogin(envelope, outcome.user, outcome.method);
   }
 
+  /**
+   * Rotates a refresh token. A spent token ends its whole session (revocations broadcast after
+   * commit) and emits `identity.session.refresh_token_reused`.
+   *
+   * @throws DomainException 401 `INVALID_REFRESH_TOKEN`; 401 `REFRESH_TOKEN_REUSED`.
+   */
+  @RpcHandler(IdentityAuthSubjects.refresh)
   async refresh(envelope: RequestEnvelope<RefreshRequest>): Promise<TokenPair> {
     const result = await this.sessions.rotate(envelope.data.refreshToken, envelope.data);
     if (result.kind === 'reused') {
-      await this.dataSource.transaction((manager) =>
-        this.events.emit(
-          manager,
-          selfContext(envelope, { id: result.userId, orgId: result.orgId, role: 'unknown' }, envelope.data),
-          IdentityEvent.refreshTokenReused.type,
-          result.userId,
-          result.orgId,
-          { userId: result.userId, sessionId: result.familyId, ip: envelope.data.ip, userAgent: envelope.data.userAgent },
-        ),
-      );
-      this.revocations.broadcast(result.revocations);
-      this.events.flush();
+      const context = selfContext(envelope, { id: result.userId, orgId: result.orgId, role: 'unknown' }, envelope.data);
+      await this.unitOfWork.run(context, async (unit) => {
+        await unit.emit(IdentityEvent.refreshTokenReused, result.userId, result.orgId, {
+          userId: result.userId,
+          sessionId: result.familyId,
+          ip: envelope.data.ip,
+          userAgent: envelope.data.userAgent,
+        });
+        unit.afterCommit(() => this.revocations.broadcast(result.revocations));
+      });
       throw new DomainException(
         'unauthenticated',
         IdentityErrorCode.RefreshTokenReused,
@@ -248,32 +273,44 @@ export class AuthService {
     return result.tokens;
   }
 
-  async logout(envelope: RequestEnvelope<{ refreshToken?: string }>): Promise<void> {
+  /**
+   * Ends a session (the refresh token's, else the caller's): its tokens are revoked and the
+   * revocations broadcast after commit; emits `identity.session.revoked`.
+   *
+   * @throws DomainException 401 `INVALID_REFRESH_TOKEN` for a token that is not the caller's.
+   */
+  @RpcHandler(IdentityAuthSubjects.logout)
+  async logout(envelope: RequestEnvelope<LogoutRequest>): Promise<void> {
     const actor = envelope.actor!;
-    const revocations = await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       let familyId = actor.sessionId;
       if (envelope.data.refreshToken) {
         const family = await this.sessions.familyOf(manager, envelope.data.refreshToken);
         if (!family || family.userId !== actor.userId) throw invalidRefreshToken();
         familyId = family.familyId;
       }
-      if (!familyId) return [];
+      if (!familyId) return;
       const revoked = await this.sessions.revokeFamily(manager, familyId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.sessionRevoked.type, actor.userId!, actor.orgId, {
-        userId: actor.userId,
+      await unit.emit(IdentityEvent.sessionRevoked, actor.userId!, actor.orgId, {
+        userId: actor.userId!,
         sessionId: familyId,
         reason: 'logout',
       });
-      return revoked;
+      unit.afterCommit(() => this.revocations.broadcast(revoked));
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
   }
 
-  /** Always succeeds (202 at the gateway) so that it reveals nothing about which emails exist. */
-  async requestPasswordReset(envelope: RequestEnvelope<{ email: string }>): Promise<void> {
+  /**
+   * Emails a reset link to an active account and emits `identity.password.reset_requested` (the
+   * user as actor). Always succeeds (202 at the gateway) so that it reveals nothing about which
+   * emails exist.
+   */
+  @RpcHandler(IdentityAuthSubjects.passwordResetRequest)
+  async requestPasswordReset(envelope: RequestEnvelope<PasswordResetRequest>): Promise<void> {
     const email = envelope.data.email.trim().toLowerCase();
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const [user] = (await manager.query(`SELECT id, org_id, name, email, role, status FROM app_user WHERE email = $1`, [
         email,
       ])) as Array<{ id: string; org_id: string; name: string; email: string; role: string; status: string }>;
@@ -288,14 +325,21 @@ export class AuthService {
         template: 'password_reset',
         variables: { token, link },
       });
-      await this.emitAsUser(manager, envelope, user, IdentityEvent.passwordResetRequested.type, { userId: user.id });
+      actAs(unit, { id: user.id, orgId: user.org_id, role: user.role });
+      await unit.emit(IdentityEvent.passwordResetRequested, user.id, user.org_id, { userId: user.id });
     });
-    this.events.flush();
   }
 
-  /** Sets a new password from a reset or invitation token; ends every session of the user. */
+  /**
+   * Sets a new password from a reset or invitation token (an invited user becomes active and
+   * verified); ends every session of the user and emits `identity.password.changed`.
+   *
+   * @throws DomainException 422 `INVALID_TOKEN`; 422 `WEAK_PASSWORD`.
+   */
+  @RpcHandler(IdentityAuthSubjects.passwordResetConfirm)
   async confirmPasswordReset(envelope: RequestEnvelope<PasswordResetConfirmRequest>): Promise<void> {
-    const revocations = await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const token = await this.oneTimeTokens.find(manager, envelope.data.token, ['password_reset', 'invitation']);
       if (!token) throw invalidToken();
       const [user] = (await manager.query(`SELECT id, org_id, email, role, status FROM app_user WHERE id = $1 FOR UPDATE`, [
@@ -313,17 +357,23 @@ export class AuthService {
       );
       await this.oneTimeTokens.consume(manager, token.id);
       const revoked = await this.sessions.revokeAllSessions(manager, user.id);
-      await this.emitAsUser(manager, envelope, user, IdentityEvent.passwordChanged.type, { userId: user.id, via: invitation ? 'invitation' : 'reset' });
-      return revoked;
+      actAs(unit, { id: user.id, orgId: user.org_id, role: user.role });
+      await unit.emit(IdentityEvent.passwordChanged, user.id, user.org_id, { userId: user.id, via: invitation ? 'invitation' : 'reset' });
+      unit.afterCommit(() => this.revocations.broadcast(revoked));
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
   }
 
-  /** Changes the caller's password; by default ends their other sessions (ASVS 5.0 7.4.3). */
+  /**
+   * Changes the caller's password; by default ends their other sessions (ASVS 5.0 7.4.3),
+   * broadcasting the revocations after commit; emits `identity.password.changed`.
+   *
+   * @throws DomainException 401 `INVALID_CREDENTIALS` (wrong current password); 422 `WEAK_PASSWORD`.
+   */
+  @RpcHandler(IdentityAuthSubjects.passwordChange)
   async changePassword(envelope: RequestEnvelope<PasswordChangeRequest>): Promise<void> {
     const actor = envelope.actor!;
-    const revocations = await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const [user] = (await manager.query(`SELECT id, email, password_hash FROM app_user WHERE id = $1 FOR UPDATE`, [
         actor.userId,
       ])) as Array<{ id: string; email: string; password_hash: string | null }>;
@@ -335,19 +385,25 @@ export class AuthService {
       ]);
       const revoked =
         envelope.data.logoutOtherSessions === false ? [] : await this.sessions.revokeAllSessions(manager, user.id, actor.sessionId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.passwordChanged.type, user.id, actor.orgId, {
+      await unit.emit(IdentityEvent.passwordChanged, user.id, actor.orgId, {
         userId: user.id,
         via: 'change',
         otherSessionsEnded: envelope.data.logoutOtherSessions !== false,
       });
-      return revoked;
+      unit.afterCommit(() => this.revocations.broadcast(revoked));
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
   }
 
-  async verifyEmail(envelope: RequestEnvelope<{ token: string }>): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+  /**
+   * Confirms the email address of the verification token's user; emits
+   * `identity.user.email_verified` (the user as actor).
+   *
+   * @throws DomainException 422 `INVALID_TOKEN`.
+   */
+  @RpcHandler(IdentityAuthSubjects.emailVerify)
+  async verifyEmail(envelope: RequestEnvelope<EmailVerifyRequest>): Promise<void> {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const token = await this.oneTimeTokens.find(manager, envelope.data.token, ['email_verification']);
       if (!token) throw invalidToken();
       const [user] = await queryRows<{ id: string; org_id: string; role: string }>(
@@ -357,9 +413,9 @@ export class AuthService {
         [token.userId],
       );
       await this.oneTimeTokens.consume(manager, token.id);
-      await this.emitAsUser(manager, envelope, user, IdentityEvent.emailVerified.type, { userId: user.id });
+      actAs(unit, { id: user.id, orgId: user.org_id, role: user.role });
+      await unit.emit(IdentityEvent.emailVerified, user.id, user.org_id, { userId: user.id });
     });
-    this.events.flush();
   }
 
   /** Issues an email-verification token and records the message (used at registration and creation). */
@@ -384,30 +440,18 @@ export class AuthService {
     user: LoginUserRow,
     method: 'password' | 'mfa' | 'recovery_code',
   ): Promise<TokenPair> {
-    const tokens = await this.dataSource.transaction(async (manager) => {
+    const context = selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
+    return this.unitOfWork.run(context, async (unit) => {
+      const manager = unit.manager;
       await manager.query(`INSERT INTO login_attempt (id, email, user_id, succeeded, ip) SELECT $1, email, id, true, $3 FROM app_user WHERE id = $2`, [
         newId(),
         user.id,
         envelope.data.ip ?? null,
       ]);
       await manager.query(`UPDATE app_user SET last_login_at = now() WHERE id = $1`, [user.id]);
-      await this.emitAsUser(manager, envelope, user, IdentityEvent.loginSucceeded.type, { userId: user.id, method, ip: envelope.data.ip, userAgent: envelope.data.userAgent }, envelope.data);
+      await unit.emit(IdentityEvent.loginSucceeded, user.id, user.org_id, { userId: user.id, method, ip: envelope.data.ip, userAgent: envelope.data.userAgent });
       return this.sessions.start(manager, { id: user.id, orgId: user.org_id, role: user.role, mfaEnabled: user.mfa_enabled }, envelope.data);
     });
-    this.events.flush();
-    return tokens;
-  }
-
-  /** Emits an event whose actor is `user` itself (before a session exists, e.g. at login). */
-  private emitAsUser(
-    manager: EntityManager,
-    envelope: RequestEnvelope,
-    user: { id: string; org_id: string; role: string },
-    type: string,
-    data: object,
-    client: { ip?: string; userAgent?: string } = {},
-  ): Promise<void> {
-    return this.events.emit(manager, selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, client), type, user.id, user.org_id, data);
   }
 
   /** Failures for `email` since the later of the window start and its last successful login. */
@@ -440,14 +484,14 @@ export class AuthService {
     user: LoginUserRow | null,
     reason: 'bad_credentials' | 'deactivated',
   ): Promise<number> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(`INSERT INTO login_attempt (id, email, user_id, succeeded, ip) VALUES ($1, $2, $3, false, $4)`, [
+    await this.unitOfWork.run(envelope, async (unit) => {
+      await unit.manager.query(`INSERT INTO login_attempt (id, email, user_id, succeeded, ip) VALUES ($1, $2, $3, false, $4)`, [
         newId(),
         email,
         user?.id ?? null,
         envelope.data.ip ?? null,
       ]);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.loginFailed.type, user?.id ?? email, user?.org_id ?? NIL_ORG, {
+      await unit.emit(IdentityEvent.loginFailed, user?.id ?? email, user?.org_id ?? NIL_ORG, {
         userId: user?.id ?? null,
         email,
         reason,
@@ -458,15 +502,14 @@ export class AuthService {
     });
     const state = await this.lockState(email);
     if (state.locked && user) {
-      await this.dataSource.transaction((manager) =>
-        this.events.emit(manager, contextOf(envelope), IdentityEvent.loginLockedOut.type, user.id, user.org_id, {
+      await this.unitOfWork.run(envelope, async (unit) => {
+        await unit.emit(IdentityEvent.loginLockedOut, user.id, user.org_id, {
           userId: user.id,
           email,
           lockedForSeconds: state.retryAfterSeconds,
-        }),
-      );
+        });
+      });
     }
-    this.events.flush();
     return state.locked ? this.config.IDENTITY_LOCKOUT_THRESHOLD : 0;
   }
 }

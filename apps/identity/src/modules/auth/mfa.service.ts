@@ -1,20 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import {
+  IdentityAuthSubjects,
   IdentityEvent,
+  type MfaConfirmRequest,
   type MfaConfirmResponse,
+  type MfaDisableRequest,
   type MfaEnrollResponse,
+  type MfaRecoveryCodesRequest,
   type MfaRecoveryCodesResponse,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { SecretCipher } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, sha256Hex } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
-import { contextOf, IdentityEvents } from '../identity-events.service';
 import { SECRET_CIPHER } from './signing-key.service';
 import { TotpService } from './totp.service';
 
@@ -41,15 +43,21 @@ export type SecondFactorCheck =
 @Injectable()
 export class MfaService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
     private readonly totp: TotpService,
-    private readonly events: IdentityEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async enroll(envelope: RequestEnvelope): Promise<MfaEnrollResponse> {
+  /**
+   * Starts TOTP enrolment of the caller: a new pending seed (replacing any earlier one).
+   *
+   * @throws DomainException 409 `MFA_ALREADY_ENABLED`; 404 `USER_NOT_FOUND`.
+   */
+  @RpcHandler(IdentityAuthSubjects.mfaEnroll)
+  async enroll(envelope: RequestEnvelope<Record<string, never>>): Promise<MfaEnrollResponse> {
     const userId = envelope.actor!.userId!;
-    return this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const user = await this.lockUser(manager, userId);
       if (user.mfa_enabled) {
         throw new DomainException('conflict', IdentityErrorCode.MfaAlreadyEnabled, 'Two-factor authentication is already on');
@@ -63,9 +71,17 @@ export class MfaService {
     });
   }
 
-  async confirm(envelope: RequestEnvelope<{ code: string }>): Promise<MfaConfirmResponse> {
+  /**
+   * Enables 2FA with a first code of the pending seed; returns ten recovery codes (shown once) and
+   * emits `identity.mfa.enabled`.
+   *
+   * @throws DomainException 409 `MFA_ALREADY_ENABLED`, `MFA_NOT_ENROLLING`; 401 `INVALID_MFA_CODE`.
+   */
+  @RpcHandler(IdentityAuthSubjects.mfaConfirm)
+  async confirm(envelope: RequestEnvelope<MfaConfirmRequest>): Promise<MfaConfirmResponse> {
     const userId = envelope.actor!.userId!;
-    const result = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const user = await this.lockUser(manager, userId);
       if (user.mfa_enabled) {
         throw new DomainException('conflict', IdentityErrorCode.MfaAlreadyEnabled, 'Two-factor authentication is already on');
@@ -82,16 +98,21 @@ export class MfaService {
         [userId, check.timeStep],
       );
       const recoveryCodes = await this.replaceRecoveryCodes(manager, userId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.mfaEnabled.type, userId, user.org_id, { userId });
+      await unit.emit(IdentityEvent.mfaEnabled, userId, user.org_id, { userId });
       return { enabled: true as const, recoveryCodes };
     });
-    this.events.flush();
-    return result;
   }
 
-  async disable(envelope: RequestEnvelope<{ code: string }>): Promise<void> {
+  /**
+   * Turns 2FA off with a current TOTP code; emits `identity.mfa.disabled`.
+   *
+   * @throws DomainException 409 `MFA_NOT_ENABLED`, `MFA_REQUIRED_BY_POLICY`; 401 `INVALID_MFA_CODE`.
+   */
+  @RpcHandler(IdentityAuthSubjects.mfaDisable)
+  async disable(envelope: RequestEnvelope<MfaDisableRequest>): Promise<void> {
     const userId = envelope.actor!.userId!;
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const user = await this.lockEnabledUser(manager, userId);
       const [org] = (await manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [
         user.org_id,
@@ -110,24 +131,29 @@ export class MfaService {
         [userId],
       );
       await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [userId]);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.mfaDisabled.type, userId, user.org_id, { userId });
+      await unit.emit(IdentityEvent.mfaDisabled, userId, user.org_id, { userId });
     });
-    this.events.flush();
   }
 
-  async regenerateRecoveryCodes(envelope: RequestEnvelope<{ code: string }>): Promise<MfaRecoveryCodesResponse> {
+  /**
+   * Replaces the recovery codes (needs a current TOTP code); emits
+   * `identity.mfa.recovery_codes_regenerated`.
+   *
+   * @throws DomainException 409 `MFA_NOT_ENABLED`; 401 `INVALID_MFA_CODE`.
+   */
+  @RpcHandler(IdentityAuthSubjects.mfaRecoveryCodes)
+  async regenerateRecoveryCodes(envelope: RequestEnvelope<MfaRecoveryCodesRequest>): Promise<MfaRecoveryCodesResponse> {
     const userId = envelope.actor!.userId!;
-    const result = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const user = await this.lockEnabledUser(manager, userId);
       await this.assertCurrentCode(manager, user, envelope.data.code);
       const recoveryCodes = await this.replaceRecoveryCodes(manager, userId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.recoveryCodesRegenerated.type, userId, user.org_id, {
+      await unit.emit(IdentityEvent.recoveryCodesRegenerated, userId, user.org_id, {
         userId,
       });
       return { recoveryCodes };
     });
-    this.events.flush();
-    return result;
   }
 
   /**

@@ -2,8 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { NatsConnection } from 'nats';
 import type { DataSource, EntityManager } from 'typeorm';
-import { IDENTITY_REVOCATION_BROADCAST, type Revocation } from '@keyhouse/contracts';
-import { NATS_CONNECTION, NATS_OPTIONS, type NatsModuleOptions } from '@keyhouse/platform/messaging';
+import {
+  IDENTITY_REVOCATION_BROADCAST,
+  IdentityAuthSubjects,
+  type RequestEnvelope,
+  type Revocation,
+  type RevocationsRequest,
+  type RevocationsResponse,
+} from '@keyhouse/contracts';
+import { NATS_CONNECTION, NATS_OPTIONS, RpcHandler, type NatsModuleOptions } from '@keyhouse/platform/messaging';
 
 /** A session revocation never lapses: every token of that session is refused. */
 const SESSION_NOT_BEFORE = Number.MAX_SAFE_INTEGER;
@@ -44,6 +51,12 @@ export class RevocationService {
     } catch (error) {
       this.logger.warn(`Revocation broadcast failed (gateways resync): ${(error as Error).message}`);
     }
+  }
+
+  /** The revocations recorded at or after `data.since` (epoch ms), oldest first: the gateways' resync. */
+  @RpcHandler(IdentityAuthSubjects.revocations)
+  async list(envelope: RequestEnvelope<RevocationsRequest>): Promise<RevocationsResponse> {
+    return { revocations: await this.since(envelope.data.since) };
   }
 
   async since(sinceMs: number): Promise<Revocation[]> {

@@ -4,7 +4,8 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, ACCESS_TOKEN_TTL_SECONDS, ACCESS_TOKEN_TYPE, SecretCipher } from '@keyhouse/platform/auth';
-import { encodePermissions, type JwksResponse } from '@keyhouse/contracts';
+import { encodePermissions, IdentityAuthSubjects, type JwksResponse } from '@keyhouse/contracts';
+import { RpcHandler } from '@keyhouse/platform/messaging';
 
 export const SECRET_CIPHER = Symbol('SECRET_CIPHER');
 
@@ -74,6 +75,8 @@ export class SigningKeyService implements OnModuleInit {
     this.publicKeys = rows.map((row) => row.public_jwk);
   }
 
+  /** Public keys of the active key and of keys retired less than two token lifetimes ago (RFC 7517). */
+  @RpcHandler(IdentityAuthSubjects.jwks)
   jwks(): JwksResponse {
     return { keys: this.publicKeys as Array<Record<string, unknown>> };
   }

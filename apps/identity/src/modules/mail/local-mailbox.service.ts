@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { LocalMailboxListRequest, LocalMailView, Page, RequestEnvelope } from '@keyhouse/contracts';
+import { IdentityOrganizationSubjects, type LocalMailboxListRequest, type LocalMailView, type Page, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
+import { RpcHandler } from '@keyhouse/platform/messaging';
 import { pageOrThrow } from '../list-query.util';
 
 interface LocalMailRow {
@@ -21,6 +22,8 @@ interface LocalMailRow {
 export class LocalMailboxService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** Messages to the caller's organization (optionally to one address), newest first; `mailbox:read` at org scope. */
+  @RpcHandler(IdentityOrganizationSubjects.localMailboxList)
   async list(envelope: RequestEnvelope<LocalMailboxListRequest>): Promise<Page<LocalMailView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'mailbox:read', 'org');

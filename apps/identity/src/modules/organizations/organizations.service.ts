@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
   IdentityEvent,
+  IdentityOrganizationSubjects,
   type OrganizationUpdateRequest,
   type OrganizationView,
   type RequestEnvelope,
@@ -11,9 +12,8 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { randomToken } from '@keyhouse/util';
-import { contextOf, IdentityEvents } from '../identity-events.service';
 import { toOrganizationView } from './organization.view';
 
 /** Roles the 2FA policy may cover (clients excluded: they sign in to the portal). */
@@ -24,10 +24,12 @@ export const MFA_POLICY_ROLES = ['owner', 'admin', 'manager', 'agent'];
 export class OrganizationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: IdentityEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async getCurrent(envelope: RequestEnvelope): Promise<OrganizationView> {
+  /** The caller's organization (`organizations:read`). */
+  @RpcHandler(IdentityOrganizationSubjects.getCurrent)
+  async getCurrent(envelope: RequestEnvelope<Record<string, never>>): Promise<OrganizationView> {
     requireScope(envelope.actor, 'organizations:read');
     const [row] = (await this.dataSource.query(`SELECT * FROM organization WHERE id = $1`, [envelope.actor!.orgId])) as Array<
       Record<string, unknown>
@@ -39,6 +41,7 @@ export class OrganizationsService {
    * The organization of a public form key (public lead capture and client self-registration; the
    * gateway calls this without an actor). Unknown key → 404 `FORM_KEY_UNKNOWN`.
    */
+  @RpcHandler(IdentityOrganizationSubjects.resolveFormKey)
   async resolveFormKey(envelope: RequestEnvelope<ResolveFormKeyRequest>): Promise<ResolveFormKeyResponse> {
     const formKey = envelope.data?.formKey;
     const rows = typeof formKey === 'string' && formKey.length <= 100
@@ -48,6 +51,13 @@ export class OrganizationsService {
     return { orgId: rows[0].id };
   }
 
+  /**
+   * Changes the caller's organization settings (`organizations:write` at org scope); emits
+   * `identity.organization.updated` with the fields that changed.
+   *
+   * @throws DomainException 422 for roles the 2FA policy cannot cover.
+   */
+  @RpcHandler(IdentityOrganizationSubjects.updateCurrent)
   async updateCurrent(envelope: RequestEnvelope<OrganizationUpdateRequest>): Promise<OrganizationView> {
     const actor = envelope.actor!;
     requireScope(actor, 'organizations:write', 'org');
@@ -56,7 +66,8 @@ export class OrganizationsService {
     if (invalidRoles.length > 0) {
       throw DomainException.validation([{ field: 'mfaRequiredRoles', message: `unknown roles: ${invalidRoles.join(', ')}` }]);
     }
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const [beforeRow] = (await manager.query(`SELECT * FROM organization WHERE id = $1 FOR UPDATE`, [actor.orgId])) as Array<
         Record<string, unknown>
       >;
@@ -95,14 +106,12 @@ export class OrganizationsService {
         if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) changes[key] = { from: a[key], to: b[key] };
       }
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, contextOf(envelope), IdentityEvent.organizationUpdated.type, actor.orgId, actor.orgId, {
+        await unit.emit(IdentityEvent.organizationUpdated, actor.orgId, actor.orgId, {
           organizationId: actor.orgId,
           changes,
         });
       }
       return after;
     });
-    this.events.flush();
-    return view;
   }
 }

@@ -1,13 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import { CRM_EVENTS_TOPIC, CrmContactEvent, IdentityEvent, type CloudEvent, type Revocation, type UserErasedData } from '@keyhouse/contracts';
-import { createKafka, EventConsumer, eventContextOf, Inbox } from '@keyhouse/platform/messaging';
+import { Injectable, Logger } from '@nestjs/common';
+import { CrmContactEvent, IdentityEvent, type CloudEvent, type CrmContactErasedData, type Revocation } from '@keyhouse/contracts';
+import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
-import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
 import { RevocationService } from '../auth/revocation.service';
 import { SessionService } from '../auth/session.service';
-import { IdentityEvents } from '../identity-events.service';
 
 /** Consumer group over `crm.events` (without `KAFKA_TOPIC_PREFIX`), also the inbox's consumer name. */
 export const CONTACT_ERASURE_CONSUMER = 'identity.contact-erasure';
@@ -37,61 +33,34 @@ export function erasedEmail(userId: string): string {
  * An erased contact with no linked user (a lead that never registered) changes nothing.
  */
 @Injectable()
-export class ContactErasureConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ContactErasureConsumer {
   private readonly logger = new Logger(ContactErasureConsumer.name);
-  private consumer: EventConsumer | null = null;
-  private starting: Promise<void> | null = null;
-  private readonly inbox: Inbox;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
     private readonly sessions: SessionService,
     private readonly revocations: RevocationService,
-    private readonly events: IdentityEvents,
-  ) {
-    this.inbox = new Inbox(dataSource, config.IDENTITY_DATABASE_SCHEMA);
-  }
+  ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const prefix = this.config.KAFKA_TOPIC_PREFIX;
-    const kafka = createKafka({ clientId: 'identity-contact-erasure', brokers: this.config.KAFKA_BROKERS, topicPrefix: prefix });
-    this.consumer = new EventConsumer(kafka, {
-      groupId: `${prefix}${CONTACT_ERASURE_CONSUMER}`,
-      topics: [`${prefix}${CRM_EVENTS_TOPIC}`],
-      handle: (event) => this.handle(event),
-    });
-    // Not awaited: the service answers RPCs while the consumer joins its group.
-    this.starting = this.consumer.start().catch((error: Error) => this.logger.error(`Contact erasure consumer failed to start: ${error.message}`));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    // Let a group join in progress finish (at most 10 s) so stopping does not race it.
-    await Promise.race([this.starting, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-    await this.consumer?.stop();
-  }
-
-  /** Applies one `crm.events` event (exposed for tests); every type but `crm.contact.erased` is skipped without an inbox row. */
-  async handle(event: CloudEvent): Promise<void> {
-    if (event.type !== CrmContactEvent.contactErased.type) return;
+  /**
+   * Applies one `crm.contact.erased` (consumer group `identity.contact-erasure`: the registry's
+   * inbox applies it once) in `unit`, with the erasure's actor on the events; an event without a
+   * valid contact or organization id changes nothing. The revocations are broadcast after commit.
+   */
+  @OnEvent(CrmContactEvent.contactErased, { group: CONTACT_ERASURE_CONSUMER })
+  async onContactErased(event: CloudEvent<CrmContactErasedData>, unit: UnitOfWorkContext): Promise<void> {
     const contactId = (event.data as { contactId?: unknown } | null)?.contactId;
     if (!isUuid(contactId) || !isUuid(event.orgid)) return;
-    let revocations: Revocation[] = [];
-    const applied = await this.inbox.processOnce(CONTACT_ERASURE_CONSUMER, event, async (manager) => {
-      revocations = await this.eraseLinkedUsers(manager, event, contactId);
-    });
-    if (!applied) return;
-    this.revocations.broadcast(revocations);
-    this.events.flush();
+    const revocations = await this.eraseLinkedUsers(unit, event, contactId);
+    unit.afterCommit(() => this.revocations.broadcast(revocations));
   }
 
-  private async eraseLinkedUsers(manager: EntityManager, event: CloudEvent, contactId: string): Promise<Revocation[]> {
+  private async eraseLinkedUsers(unit: UnitOfWorkContext, event: CloudEvent, contactId: string): Promise<Revocation[]> {
+    const manager = unit.manager;
     const users = (await manager.query(
       `SELECT id, email, status FROM app_user WHERE org_id = $1 AND contact_id = $2 AND role = 'client' AND erased_at IS NULL FOR UPDATE`,
       [event.orgid, contactId],
     )) as Array<{ id: string; email: string; status: string }>;
     const revocations: Revocation[] = [];
-    const context = eventContextOf(event);
     for (const user of users) {
       const email = erasedEmail(user.id);
       await manager.query(
@@ -107,12 +76,12 @@ export class ContactErasureConsumer implements OnApplicationBootstrap, OnApplica
       await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [user.id]);
       await manager.query(`UPDATE login_attempt SET email = $2, ip = NULL WHERE user_id = $1 OR email = lower($3)`, [user.id, email, user.email]);
       await manager.query(`DELETE FROM local_mail WHERE to_address = $1`, [user.email]);
-      await this.events.emit(manager, context, IdentityEvent.userUpdated.type, user.id, event.orgid, {
+      await unit.emit(IdentityEvent.userUpdated, user.id, event.orgid, {
         userId: user.id,
         changes: { name: { from: '[redacted]', to: ERASED_USER_NAME }, email: { from: '[redacted]', to: email } },
       });
-      if (user.status !== 'deactivated') await this.events.emit(manager, context, IdentityEvent.userDeactivated.type, user.id, event.orgid, { userId: user.id });
-      await this.events.emit(manager, context, IdentityEvent.userErased.type, user.id, event.orgid, { userId: user.id, contactId } satisfies UserErasedData);
+      if (user.status !== 'deactivated') await unit.emit(IdentityEvent.userDeactivated, user.id, event.orgid, { userId: user.id });
+      await unit.emit(IdentityEvent.userErased, user.id, event.orgid, { userId: user.id, contactId });
       this.logger.log(`Erased client user ${user.id} of contact ${contactId} (event ${event.id})`);
     }
     return revocations;

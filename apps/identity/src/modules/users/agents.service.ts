@@ -3,21 +3,22 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityEvent,
+  IdentityUserSubjects,
   type AgentListRequest,
   type AgentProfileUpdatedData,
   type AgentUpsertRequest,
   type AgentView,
+  type IdRequest,
   type Page,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { IdentityErrorCode } from '../../identity.exception';
 import { PasswordService } from '../auth/password.service';
 import { SessionService } from '../auth/session.service';
 import { RevocationService } from '../auth/revocation.service';
-import { contextOf, IdentityEvents } from '../identity-events.service';
 import { escapeLike, pageOrThrow } from '../list-query.util';
 import { UsersService } from './users.service';
 
@@ -83,9 +84,11 @@ export class AgentsService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionService,
     private readonly revocations: RevocationService,
-    private readonly events: IdentityEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /** Agents of the organization (default: active), by creation (keyset page); `agents:read`. */
+  @RpcHandler(IdentityUserSubjects.agentList)
   async list(envelope: RequestEnvelope<AgentListRequest>): Promise<Page<AgentView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'agents:read');
@@ -121,11 +124,22 @@ export class AgentsService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.user_id }), toAgentView);
   }
 
-  async get(envelope: RequestEnvelope<{ id: string }>): Promise<AgentView> {
+  /** An agent by user id (404 `AGENT_NOT_FOUND`). */
+  @RpcHandler(IdentityUserSubjects.agentGet)
+  async get(envelope: RequestEnvelope<IdRequest>): Promise<AgentView> {
     requireScope(envelope.actor, 'agents:read');
     return this.view(this.dataSource.manager, envelope.actor!.orgId, envelope.data.id);
   }
 
+  /**
+   * Adds an agent (creating or inviting the user with role `agent`) when `userId` is absent, else
+   * updates the profile; emits `identity.user.created` for a new user and `identity.agent.profile_updated`
+   * (always for a new agent, else when the profile changed).
+   *
+   * @throws DomainException 422 (email and name required to add); 404 `AGENT_NOT_FOUND`;
+   *   409 `NOT_AN_AGENT`, `EMAIL_TAKEN`.
+   */
+  @RpcHandler(IdentityUserSubjects.agentUpsert)
   async upsert(envelope: RequestEnvelope<AgentUpsertRequest>): Promise<AgentView> {
     const actor = envelope.actor!;
     requireScope(actor, 'agents:write', 'org');
@@ -135,7 +149,8 @@ export class AgentsService {
       this.passwords.assertAcceptable(data.password, data.email);
       passwordHash = await this.passwords.hash(data.password);
     }
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       let userId = data.userId;
       let before: AgentView | null = null;
       if (!userId) {
@@ -145,7 +160,7 @@ export class AgentsService {
             ...(data.name ? [] : [{ field: 'name', message: 'is required to add an agent' }]),
           ]);
         }
-        const user = await this.users.insertUser(manager, contextOf(envelope), actor.orgId, {
+        const user = await this.users.insertUser(unit, actor.orgId, {
           email: data.email.trim(),
           name: data.name.trim(),
           role: 'agent',
@@ -200,27 +215,31 @@ export class AgentsService {
           status: after.status,
           teamIds: after.teamIds,
         };
-        await this.events.emit(manager, contextOf(envelope), IdentityEvent.agentProfileUpdated.type, userId, actor.orgId, event);
+        await unit.emit(IdentityEvent.agentProfileUpdated, userId, actor.orgId, event);
       }
       return after;
     });
-    this.events.flush();
-    return view;
   }
 
-  async remove(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+  /**
+   * Removes an agent: the user is deactivated, every session ended (revocations broadcast after
+   * commit), history kept; emits `identity.agent.removed` then `identity.user.deactivated`.
+   *
+   * @throws DomainException 404 `AGENT_NOT_FOUND`.
+   */
+  @RpcHandler(IdentityUserSubjects.agentRemove)
+  async remove(envelope: RequestEnvelope<IdRequest>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'agents:write', 'org');
-    const revocations = await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const agent = await this.view(manager, actor.orgId, envelope.data.id);
       await manager.query(`UPDATE app_user SET status = 'deactivated', deactivated_at = now(), updated_at = now() WHERE id = $1`, [agent.userId]);
       const revoked = await this.sessions.revokeAllSessions(manager, agent.userId);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.agentRemoved.type, agent.userId, actor.orgId, { userId: agent.userId });
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.userDeactivated.type, agent.userId, actor.orgId, { userId: agent.userId });
-      return revoked;
+      await unit.emit(IdentityEvent.agentRemoved, agent.userId, actor.orgId, { userId: agent.userId });
+      await unit.emit(IdentityEvent.userDeactivated, agent.userId, actor.orgId, { userId: agent.userId });
+      unit.afterCommit(() => this.revocations.broadcast(revoked));
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
   }
 
   private async view(manager: EntityManager, orgId: string, userId: string): Promise<AgentView> {

@@ -4,19 +4,20 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   BUILT_IN_ROLES,
   IdentityEvent,
+  IdentityUserSubjects,
   parsePermission,
   type RequestEnvelope,
   type Revocation,
   type RoleCreateRequest,
+  type RoleKeyRequest,
   type RoleUpdateRequest,
   type RoleView,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
 import { RevocationService } from '../auth/revocation.service';
-import { contextOf, IdentityEvents } from '../identity-events.service';
 import { BUILT_IN_ROLE_PERMISSIONS, ROLE_NAMES } from './built-in-roles';
 import { isBuiltInRole } from './role-permissions.service';
 
@@ -32,10 +33,12 @@ export class RolesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly revocations: RevocationService,
-    private readonly events: IdentityEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async list(envelope: RequestEnvelope): Promise<RoleView[]> {
+  /** The built-in roles, then the organization's custom roles by key, with their permissions. */
+  @RpcHandler(IdentityUserSubjects.roleList)
+  async list(envelope: RequestEnvelope<Record<string, never>>): Promise<RoleView[]> {
     requireScope(envelope.actor, 'roles:read');
     const custom = (await this.dataSource.query(`SELECT key, name, permissions FROM custom_role WHERE org_id = $1 ORDER BY key`, [
       envelope.actor!.orgId,
@@ -46,6 +49,12 @@ export class RolesService {
     ];
   }
 
+  /**
+   * Creates a custom role; emits `identity.role.created`.
+   *
+   * @throws DomainException 422 (bad key), `INVALID_PERMISSION`; 409 `ROLE_KEY_TAKEN`.
+   */
+  @RpcHandler(IdentityUserSubjects.roleCreate)
   async create(envelope: RequestEnvelope<RoleCreateRequest>): Promise<RoleView> {
     const actor = envelope.actor!;
     requireScope(envelope.actor, 'roles:write', 'org');
@@ -54,7 +63,8 @@ export class RolesService {
       throw DomainException.validation([{ field: 'key', message: 'must match [a-z][a-z0-9-]{1,39} and not be a built-in role' }]);
     }
     this.assertPermissions(permissions);
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const inserted = (await manager.query(
         `INSERT INTO custom_role (id, org_id, key, name, permissions) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (org_id, key) DO NOTHING RETURNING id`,
@@ -65,23 +75,29 @@ export class RolesService {
           { field: 'key', message: 'is already used' },
         ]);
       }
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.roleCreated.type, key, actor.orgId, {
+      await unit.emit(IdentityEvent.roleCreated, key, actor.orgId, {
         key,
         name: name.trim(),
         permissions: [...new Set(permissions)].sort(),
       });
       return this.view(manager, actor.orgId, key);
     });
-    this.events.flush();
-    return view;
   }
 
+  /**
+   * Renames a custom role or changes its permissions (revoking its holders' tokens, broadcast
+   * after commit); emits `identity.role.updated` when something changed.
+   *
+   * @throws DomainException 404 `ROLE_NOT_FOUND`; 422 `INVALID_PERMISSION`.
+   */
+  @RpcHandler(IdentityUserSubjects.roleUpdate)
   async update(envelope: RequestEnvelope<RoleUpdateRequest>): Promise<RoleView> {
     const actor = envelope.actor!;
     requireScope(envelope.actor, 'roles:write', 'org');
     const data = envelope.data;
     if (data.permissions) this.assertPermissions(data.permissions);
-    const { view, revocations } = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.view(manager, actor.orgId, data.key, true);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const revocations: Revocation[] = [];
@@ -97,26 +113,30 @@ export class RolesService {
         for (const { id } of holders) revocations.push(await this.revocations.revokeUser(manager, id));
       }
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, contextOf(envelope), IdentityEvent.roleUpdated.type, data.key, actor.orgId, { key: data.key, changes });
+        await unit.emit(IdentityEvent.roleUpdated, data.key, actor.orgId, { key: data.key, changes });
       }
-      return { view: await this.view(manager, actor.orgId, data.key), revocations };
+      unit.afterCommit(() => this.revocations.broadcast(revocations));
+      return this.view(manager, actor.orgId, data.key);
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
-    return view;
   }
 
-  async delete(envelope: RequestEnvelope<{ key: string }>): Promise<void> {
+  /**
+   * Deletes a custom role nobody holds; emits `identity.role.deleted`.
+   *
+   * @throws DomainException 404 `ROLE_NOT_FOUND`; 409 `ROLE_IN_USE`.
+   */
+  @RpcHandler(IdentityUserSubjects.roleDelete)
+  async delete(envelope: RequestEnvelope<RoleKeyRequest>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(envelope.actor, 'roles:write', 'org');
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await this.view(manager, actor.orgId, envelope.data.key, true);
       const [inUse] = (await manager.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND role = $2 LIMIT 1`, [actor.orgId, envelope.data.key])) as unknown[];
       if (inUse) throw new DomainException('conflict', IdentityErrorCode.RoleInUse, 'Users still hold this role');
       await manager.query(`DELETE FROM custom_role WHERE org_id = $1 AND key = $2`, [actor.orgId, envelope.data.key]);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.roleDeleted.type, envelope.data.key, actor.orgId, { key: envelope.data.key });
+      await unit.emit(IdentityEvent.roleDeleted, envelope.data.key, actor.orgId, { key: envelope.data.key });
     });
-    this.events.flush();
   }
 
   private async view(manager: EntityManager, orgId: string, key: string, lock = false): Promise<RoleView> {

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityEvent,
+  IdentityUserSubjects,
+  type IdRequest,
   type Page,
   type RequestEnvelope,
   type Revocation,
@@ -13,11 +15,10 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
 import { RevocationService } from '../auth/revocation.service';
-import { contextOf, IdentityEvents } from '../identity-events.service';
 import { escapeLike, pageOrThrow } from '../list-query.util';
 
 interface TeamRow {
@@ -54,14 +55,22 @@ export class TeamsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly revocations: RevocationService,
-    private readonly events: IdentityEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /**
+   * Creates a team; emits `identity.team.created` and revokes the tokens of its manager and
+   * members (broadcast after commit).
+   *
+   * @throws DomainException 409 `TEAM_NAME_TAKEN`; 422 `INVALID_REFERENCE` (unknown user).
+   */
+  @RpcHandler(IdentityUserSubjects.teamCreate)
   async create(envelope: RequestEnvelope<TeamCreateRequest>): Promise<TeamView> {
     const actor = envelope.actor!;
     requireScope(envelope.actor, 'teams:write', 'org');
     const data = envelope.data;
-    const { view, revocations } = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await this.assertNameFree(manager, actor.orgId, data.name);
       const memberIds = [...new Set(data.memberIds ?? [])].sort();
       await this.assertUsers(manager, actor.orgId, [...memberIds, ...(data.managerId ? [data.managerId] : [])]);
@@ -75,7 +84,7 @@ export class TeamsService {
       for (const userId of memberIds) {
         await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [id, userId, actor.orgId]);
       }
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.teamCreated.type, id, actor.orgId, {
+      await unit.emit(IdentityEvent.teamCreated, id, actor.orgId, {
         teamId: id,
         name: data.name.trim(),
         managerId: data.managerId ?? null,
@@ -84,13 +93,13 @@ export class TeamsService {
       const affected = [...memberIds, ...(data.managerId ? [data.managerId] : [])];
       const revocations: Revocation[] = [];
       for (const userId of new Set(affected)) revocations.push(await this.revocations.revokeUser(manager, userId));
-      return { view: await this.view(manager, actor.orgId, id), revocations };
+      unit.afterCommit(() => this.revocations.broadcast(revocations));
+      return this.view(manager, actor.orgId, id);
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
-    return view;
   }
 
+  /** Teams of the organization, by creation (keyset page), optionally by name (`q`). */
+  @RpcHandler(IdentityUserSubjects.teamList)
   async list(envelope: RequestEnvelope<TeamListRequest>): Promise<Page<TeamView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'teams:read');
@@ -110,16 +119,26 @@ export class TeamsService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toTeamView);
   }
 
-  async get(envelope: RequestEnvelope<{ id: string }>): Promise<TeamView> {
+  /** A team (404 `TEAM_NOT_FOUND`). */
+  @RpcHandler(IdentityUserSubjects.teamGet)
+  async get(envelope: RequestEnvelope<IdRequest>): Promise<TeamView> {
     requireScope(envelope.actor, 'teams:read');
     return this.view(this.dataSource.manager, envelope.actor!.orgId, envelope.data.id);
   }
 
+  /**
+   * Renames a team, changes its manager or members; emits `identity.team.updated` and revokes the
+   * tokens of the users affected (broadcast after commit).
+   *
+   * @throws DomainException 404 `TEAM_NOT_FOUND`; 409 `TEAM_NAME_TAKEN`; 422 `INVALID_REFERENCE`.
+   */
+  @RpcHandler(IdentityUserSubjects.teamUpdate)
   async update(envelope: RequestEnvelope<TeamUpdateRequest>): Promise<TeamView> {
     const actor = envelope.actor!;
     requireScope(envelope.actor, 'teams:write', 'org');
     const data = envelope.data;
-    const { view, revocations } = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.view(manager, actor.orgId, data.id, true);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const affected = new Set<string>();
@@ -150,27 +169,33 @@ export class TeamsService {
       }
       if (Object.keys(changes).length > 0) {
         await manager.query(`UPDATE team SET updated_at = now() WHERE id = $1`, [before.id]);
-        await this.events.emit(manager, contextOf(envelope), IdentityEvent.teamUpdated.type, before.id, actor.orgId, {
+        await unit.emit(IdentityEvent.teamUpdated, before.id, actor.orgId, {
           teamId: before.id,
           changes,
         });
       }
       const revocations: Revocation[] = [];
       for (const userId of affected) revocations.push(await this.revocations.revokeUser(manager, userId));
-      return { view: await this.view(manager, actor.orgId, before.id), revocations };
+      unit.afterCommit(() => this.revocations.broadcast(revocations));
+      return this.view(manager, actor.orgId, before.id);
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
-    return view;
   }
 
-  async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
+  /**
+   * Deletes a team (its members keep their accounts); emits `identity.team.deleted` and revokes
+   * the tokens of its manager and members (broadcast after commit).
+   *
+   * @throws DomainException 404 `TEAM_NOT_FOUND`.
+   */
+  @RpcHandler(IdentityUserSubjects.teamDelete)
+  async delete(envelope: RequestEnvelope<IdRequest>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(envelope.actor, 'teams:write', 'org');
-    const revocations = await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.view(manager, actor.orgId, envelope.data.id, true);
       await manager.query(`DELETE FROM team WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), IdentityEvent.teamDeleted.type, before.id, actor.orgId, {
+      await unit.emit(IdentityEvent.teamDeleted, before.id, actor.orgId, {
         teamId: before.id,
         name: before.name,
       });
@@ -178,10 +203,8 @@ export class TeamsService {
       for (const userId of new Set([...before.memberIds, ...(before.managerId ? [before.managerId] : [])])) {
         revoked.push(await this.revocations.revokeUser(manager, userId));
       }
-      return revoked;
+      unit.afterCommit(() => this.revocations.broadcast(revoked));
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
   }
 
   private async view(manager: EntityManager, orgId: string, id: string, lock = false): Promise<TeamView> {

@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityEvent,
+  IdentityUserSubjects,
   type Actor,
+  type IdRequest,
   type Page,
   type RequestEnvelope,
   type Revocation,
@@ -15,14 +17,13 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { IdentityErrorCode } from '../../identity.exception';
 import { OneTimeTokenService } from '../auth/one-time-token.service';
 import { PasswordService } from '../auth/password.service';
 import { RevocationService } from '../auth/revocation.service';
 import { SessionService } from '../auth/session.service';
-import { contextOf, IdentityEvents } from '../identity-events.service';
 import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
 import { escapeLike, pageOrThrow } from '../list-query.util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
@@ -47,16 +48,21 @@ export class UsersService {
     private readonly sessions: SessionService,
     private readonly revocations: RevocationService,
     private readonly oneTimeTokens: OneTimeTokenService,
-    private readonly events: IdentityEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  getMe(envelope: RequestEnvelope): Promise<UserView> {
+  /** The caller's own profile (404 `USER_NOT_FOUND` for an API key's actor). */
+  @RpcHandler(IdentityUserSubjects.getMe)
+  getMe(envelope: RequestEnvelope<Record<string, never>>): Promise<UserView> {
     return this.queries.me(envelope.actor!.userId!, envelope.actor!.orgId);
   }
 
+  /** Updates the caller's profile and preferences; emits `identity.user.updated` when something changed. */
+  @RpcHandler(IdentityUserSubjects.updateMe)
   async updateMe(envelope: RequestEnvelope<UpdateMeRequest>): Promise<UserView> {
     const actor = envelope.actor!;
-    const result = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.queries.view(manager, actor.orgId, actor.userId!);
       const data = envelope.data;
       const preferences = data.notificationPreferences
@@ -70,17 +76,22 @@ export class UsersService {
         notificationPreferences: preferences,
       });
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, contextOf(envelope), IdentityEvent.userUpdated.type, before.id, actor.orgId, {
+        await unit.emit(IdentityEvent.userUpdated, before.id, actor.orgId, {
           userId: before.id,
           changes,
         });
       }
       return this.queries.view(manager, actor.orgId, actor.userId!);
     });
-    this.events.flush();
-    return result;
   }
 
+  /**
+   * Creates a user: active with a password, else invited by email; emits `identity.user.created`.
+   *
+   * @throws DomainException 403 `OWNER_PROTECTED`; 409 `EMAIL_TAKEN`; 422 `UNKNOWN_ROLE`,
+   *   `INVALID_REFERENCE` (team), `WEAK_PASSWORD`.
+   */
+  @RpcHandler(IdentityUserSubjects.create)
   async create(envelope: RequestEnvelope<UserCreateRequest>): Promise<UserView> {
     const actor = envelope.actor!;
     requireScope(actor, 'users:write', 'org');
@@ -89,8 +100,8 @@ export class UsersService {
     if (data.role === 'owner' && actor.role !== 'owner') throw ownerProtected();
     if (data.password) this.passwords.assertAcceptable(data.password, email);
     const passwordHash = data.password ? await this.passwords.hash(data.password) : null;
-    const result = await this.dataSource.transaction(async (manager) => {
-      const view = await this.insertUser(manager, contextOf(envelope), actor.orgId, {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const view = await this.insertUser(unit, actor.orgId, {
         email,
         name: data.name.trim(),
         role: data.role,
@@ -102,17 +113,15 @@ export class UsersService {
       });
       return view;
     });
-    this.events.flush();
-    return result;
   }
 
   /**
    * Inserts a user (active with a password, else invited with an invitation email) and its team
-   * memberships, validating role and teams. Shared by `create` and agent creation.
+   * memberships, validating role and teams, in `unit`, and emits `identity.user.created`. Shared by
+   * `create` and agent creation.
    */
   async insertUser(
-    manager: EntityManager,
-    context: EventContext,
+    unit: UnitOfWorkContext,
     orgId: string,
     input: {
       email: string;
@@ -125,6 +134,7 @@ export class UsersService {
       language?: string;
     },
   ): Promise<UserView> {
+    const manager = unit.manager;
     await this.queries.assertEmailFree(manager, input.email);
     await this.assertRole(manager, orgId, input.role);
     await this.assertTeams(manager, orgId, input.teamIds);
@@ -150,7 +160,7 @@ export class UsersService {
         variables: { token, link },
       });
     }
-    await this.events.emit(manager, context, IdentityEvent.userCreated.type, userId, orgId, {
+    await unit.emit(IdentityEvent.userCreated, userId, orgId, {
       userId,
       email: input.email,
       name: input.name,
@@ -161,6 +171,8 @@ export class UsersService {
     return this.queries.view(manager, orgId, userId);
   }
 
+  /** Users of the organization visible at the caller's `users:read` scope, by creation (keyset page). */
+  @RpcHandler(IdentityUserSubjects.list)
   async list(envelope: RequestEnvelope<UserListRequest>): Promise<Page<UserView>> {
     const actor = envelope.actor!;
     const data = envelope.data;
@@ -195,21 +207,31 @@ export class UsersService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toUserView);
   }
 
-  async get(envelope: RequestEnvelope<{ id: string }>): Promise<UserView> {
+  /** A user visible to the caller (404 `USER_NOT_FOUND` otherwise). */
+  @RpcHandler(IdentityUserSubjects.get)
+  async get(envelope: RequestEnvelope<IdRequest>): Promise<UserView> {
     const actor = envelope.actor!;
     await this.queries.assertVisible(this.dataSource.manager, actor, 'users:read', envelope.data.id);
     return this.queries.view(null, actor.orgId, envelope.data.id);
   }
 
+  /**
+   * Updates profile, role, teams or reactivates; emits `identity.user.role_changed`,
+   * `identity.user.teams_changed`, `identity.user.updated` and broadcasts the revocations after commit.
+   *
+   * @throws DomainException 404 `USER_NOT_FOUND`; 403 `OWNER_PROTECTED`; 409 `CANNOT_CHANGE_OWN_ROLE`;
+   *   422 `UNKNOWN_ROLE`, `INVALID_REFERENCE`.
+   */
+  @RpcHandler(IdentityUserSubjects.update)
   async update(envelope: RequestEnvelope<UserUpdateRequest>): Promise<UserView> {
     const actor = envelope.actor!;
     requireScope(actor, 'users:write', 'org');
     const data = envelope.data;
-    let revocations: Revocation[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
+      const revocations: Revocation[] = [];
       const before = await this.lockedView(manager, actor.orgId, data.id);
       this.assertMayChange(actor, before, data.role);
-      const context = contextOf(envelope);
       const changes = await this.applyProfile(manager, before, {
         name: data.name,
         phone: data.phone,
@@ -224,7 +246,7 @@ export class UsersService {
       if (data.role !== undefined && data.role !== before.role) {
         await this.assertRole(manager, actor.orgId, data.role);
         await manager.query(`UPDATE app_user SET role = $2, updated_at = now() WHERE id = $1`, [before.id, data.role]);
-        await this.events.emit(manager, context, IdentityEvent.userRoleChanged.type, before.id, actor.orgId, {
+        await unit.emit(IdentityEvent.userRoleChanged, before.id, actor.orgId, {
           userId: before.id,
           from: before.role,
           to: data.role,
@@ -239,7 +261,7 @@ export class UsersService {
           for (const teamId of next) {
             await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [teamId, before.id, actor.orgId]);
           }
-          await this.events.emit(manager, context, IdentityEvent.userTeamsChanged.type, before.id, actor.orgId, {
+          await unit.emit(IdentityEvent.userTeamsChanged, before.id, actor.orgId, {
             userId: before.id,
             from: before.teamIds,
             to: next,
@@ -248,43 +270,42 @@ export class UsersService {
         }
       }
       if (Object.keys(changes).length > 0) {
-        await this.events.emit(manager, context, IdentityEvent.userUpdated.type, before.id, actor.orgId, { userId: before.id, changes });
+        await unit.emit(IdentityEvent.userUpdated, before.id, actor.orgId, { userId: before.id, changes });
       }
+      unit.afterCommit(() => this.revocations.broadcast(revocations));
       return this.queries.view(manager, actor.orgId, before.id);
-    }).catch((error: unknown) => {
-      revocations = [];
-      throw error;
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
-    return result;
   }
 
-  /** Deactivates a user: cannot log in, sessions and tokens revoked, history kept. */
-  async deactivate(envelope: RequestEnvelope<{ id: string }>): Promise<UserView> {
+  /**
+   * Deactivates a user: cannot log in, sessions and tokens revoked (broadcast after commit),
+   * history kept; emits `identity.user.deactivated` unless already deactivated.
+   *
+   * @throws DomainException 409 `CANNOT_DEACTIVATE_SELF`; 404 `USER_NOT_FOUND`; 403 `OWNER_PROTECTED`.
+   */
+  @RpcHandler(IdentityUserSubjects.deactivate)
+  async deactivate(envelope: RequestEnvelope<IdRequest>): Promise<UserView> {
     const actor = envelope.actor!;
     requireScope(actor, 'users:write', 'org');
     if (envelope.data.id === actor.userId) {
       throw new DomainException('conflict', 'CANNOT_DEACTIVATE_SELF', 'You cannot deactivate your own account');
     }
-    let revocations: Revocation[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.lockedView(manager, actor.orgId, envelope.data.id);
       this.assertMayChange(actor, before, undefined);
       if (before.status !== 'deactivated') {
         await manager.query(`UPDATE app_user SET status = 'deactivated', deactivated_at = now(), updated_at = now() WHERE id = $1`, [
           before.id,
         ]);
-        revocations = await this.sessions.revokeAllSessions(manager, before.id);
-        await this.events.emit(manager, contextOf(envelope), IdentityEvent.userDeactivated.type, before.id, actor.orgId, {
+        const revocations = await this.sessions.revokeAllSessions(manager, before.id);
+        await unit.emit(IdentityEvent.userDeactivated, before.id, actor.orgId, {
           userId: before.id,
         });
+        unit.afterCommit(() => this.revocations.broadcast(revocations));
       }
       return this.queries.view(manager, actor.orgId, before.id);
     });
-    this.revocations.broadcast(revocations);
-    this.events.flush();
-    return result;
   }
 
   async assertRole(manager: EntityManager, orgId: string, role: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { CrmContactSubjects, type Actor, type CrmContactView, type RequestEnvelope } from '@keyhouse/contracts';
+import { CrmContactSubjects, type Actor, type RequestEnvelope } from '@keyhouse/contracts';
 import { DomainException, RpcClient } from '@keyhouse/platform/messaging';
 import { ListingsErrorCode } from '../../listings.exception';
 import { PropertyAccess } from '../properties/property-access.service';
@@ -39,7 +39,7 @@ export class ContactAccess {
       throw notFound();
     }
     try {
-      const contact = await this.rpc.request<CrmContactView>(
+      const contact = await this.rpc.request(
         CrmContactSubjects.get,
         { actor, requestId: envelope.requestId, traceparent: envelope.traceparent, data: { id: contactId } },
         { retries: 1 },

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  ListingsEngagementSubjects as S,
   ListingsEvent,
   type Actor,
   type ContactListingListRequest,
@@ -19,10 +20,9 @@ import {
 } from '@keyhouse/contracts';
 import { scopeOf } from '@keyhouse/platform/auth';
 import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { ListingsErrorCode } from '../../listings.exception';
-import { contextOf, ListingsEvents } from '../listings-events.service';
 import { PropertyAccess } from '../properties/property-access.service';
 import { PropertySearchService } from '../properties/property-search.service';
 import { SAVED_SEARCH_MATCH } from '../properties/property-writer.service';
@@ -65,31 +65,34 @@ const toSavedSearch = (row: SavedSearchRow): SavedSearchView => ({
  * matches `PropertyWriter.matchSavedSearches` emits, and listings shared with a contact. Contact
  * ids are crm's: every path checks that the caller may read the contact (`ContactAccess`: crm's
  * answer for agents, the own contact for clients; 404 `CONTACT_NOT_FOUND` otherwise,
- * docs/adr/0019).
+ * docs/adr/0019). A listing the caller cannot see is 404 `PROPERTY_NOT_FOUND`. NATS responders of
+ * `listings.views.*`, `listings.interests.*`, `listings.saved-searches.*` and `listings.shares.*`.
  */
 @Injectable()
 export class EngagementService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly access: PropertyAccess,
     private readonly search: PropertySearchService,
-    private readonly events: ListingsEvents,
     private readonly contacts: ContactAccess,
   ) {}
 
+  /** Records that a contact viewed a listing → `listings.property.viewed`. */
+  @RpcHandler(S.recordView)
   async recordView(envelope: RequestEnvelope<PropertyViewRecordRequest>): Promise<PropertyViewRecorded> {
     const actor = envelope.actor!;
     const data = envelope.data;
     await this.contacts.assertReadable(envelope, data.contactId);
-    const result = await this.dataSource.transaction(async (manager) => {
-      await this.assertVisible(manager, actor, data.propertyId);
+    return this.unitOfWork.run(envelope, async (unit) => {
+      await this.assertVisible(unit.manager, actor, data.propertyId);
       const id = newId();
-      const [row] = (await manager.query(
+      const [row] = (await unit.manager.query(
         `INSERT INTO property_view (id, org_id, property_id, contact_id, source) VALUES ($1, $2, $3, $4, $5) RETURNING viewed_at`,
         [id, actor.orgId, data.propertyId, data.contactId, data.source],
       )) as Array<{ viewed_at: Date }>;
       const view = { id, propertyId: data.propertyId, contactId: data.contactId, source: data.source, viewedAt: row.viewed_at.toISOString() };
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.propertyViewed.type, data.propertyId, actor.orgId, {
+      await unit.emit(ListingsEvent.propertyViewed, data.propertyId, actor.orgId, {
         viewId: id,
         propertyId: data.propertyId,
         contactId: data.contactId,
@@ -98,23 +101,23 @@ export class EngagementService {
       });
       return view;
     });
-    this.events.flush();
-    return result;
   }
 
+  /** Sets a contact's interest in a listing (RESO ContactListings) → `listings.contact_listing.changed`. */
+  @RpcHandler(S.interestPut)
   async putInterest(envelope: RequestEnvelope<ContactListingPutRequest>): Promise<ContactListingView> {
     const actor = envelope.actor!;
     const data = envelope.data;
     await this.contacts.assertReadable(envelope, data.contactId);
-    const result = await this.dataSource.transaction(async (manager) => {
-      await this.assertVisible(manager, actor, data.propertyId);
-      const [row] = (await manager.query(
+    return this.unitOfWork.run(envelope, async (unit) => {
+      await this.assertVisible(unit.manager, actor, data.propertyId);
+      const [row] = (await unit.manager.query(
         `INSERT INTO contact_listing (org_id, contact_id, property_id, preference, note) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (org_id, contact_id, property_id) DO UPDATE SET preference = excluded.preference, note = excluded.note, updated_at = now()
          RETURNING updated_at`,
         [actor.orgId, data.contactId, data.propertyId, data.preference, data.note ?? null],
       )) as Array<{ updated_at: Date }>;
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.contactListingChanged.type, data.propertyId, actor.orgId, {
+      await unit.emit(ListingsEvent.contactListingChanged, data.propertyId, actor.orgId, {
         contactId: data.contactId,
         propertyId: data.propertyId,
         preference: data.preference,
@@ -122,11 +125,10 @@ export class EngagementService {
       });
       return { contactId: data.contactId, propertyId: data.propertyId, preference: data.preference, note: data.note ?? null, updatedAt: row.updated_at.toISOString() };
     });
-    this.events.flush();
-    return result;
   }
 
-  /** Interest per contact (`contactId`) or per listing (`propertyId`), most recent first. */
+  /** Interest per contact (`contactId`) or per listing (`propertyId`), most recent first (400 when neither is given). */
+  @RpcHandler(S.interestList)
   async listInterests(envelope: RequestEnvelope<ContactListingListRequest>): Promise<Page<ContactListingView>> {
     const actor = envelope.actor!;
     const data = envelope.data;
@@ -165,7 +167,9 @@ export class EngagementService {
   /**
    * Saves a search for a contact. Listings that already match are recorded as matched without an
    * event, so `listings.search.matched` announces only listings that match from now on.
+   * → `listings.saved_search.created`. @throws 400 `INVALID_GEOMETRY`.
    */
+  @RpcHandler(S.savedSearchCreate)
   async createSavedSearch(envelope: RequestEnvelope<SavedSearchCreateRequest>): Promise<SavedSearchView> {
     const actor = envelope.actor!;
     const data = envelope.data;
@@ -173,31 +177,32 @@ export class EngagementService {
     const geometry = data.geometry ? await this.search.validArea(data.geometry) : null;
     const filters = Object.fromEntries(Object.entries(data.filters ?? {}).filter(([key, value]) => value !== undefined && key !== 'modifiedSince'));
     const id = newId();
-    const [row] = (await this.dataSource.transaction(async (manager) => {
-      const inserted = (await manager.query(
+    const [row] = await this.unitOfWork.run(envelope, async (unit) => {
+      const inserted = (await unit.manager.query(
         `INSERT INTO saved_search (id, org_id, contact_id, name, filters, geometry, area, created_by)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, CASE WHEN $6::text IS NULL THEN NULL ELSE public.ST_GeomFromGeoJSON($6::text)::public.geography END, $7)
          RETURNING id, contact_id, name, filters, geometry, created_by, created_at`,
         [id, actor.orgId, data.contactId, data.name.trim(), JSON.stringify(filters), geometry ? JSON.stringify(geometry) : null, actor.userId ?? null],
       )) as SavedSearchRow[];
-      await manager.query(
+      await unit.manager.query(
         `INSERT INTO saved_search_match (org_id, contact_id, property_id, saved_search_id)
          SELECT s.org_id, s.contact_id, p.id, s.id FROM saved_search s JOIN property p ON p.org_id = s.org_id AND p.deleted_at IS NULL
          WHERE s.id = $1 AND ${SAVED_SEARCH_MATCH}
          ON CONFLICT DO NOTHING`,
         [id],
       );
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.savedSearchCreated.type, id, actor.orgId, {
+      await unit.emit(ListingsEvent.savedSearchCreated, id, actor.orgId, {
         savedSearchId: id,
         contactId: data.contactId,
         name: inserted[0].name,
       });
       return inserted;
-    })) as SavedSearchRow[];
-    this.events.flush();
+    });
     return toSavedSearch(row);
   }
 
+  /** Saved searches, newest first: of a contact, else the client's own, else those the caller saved (org scope: all). */
+  @RpcHandler(S.savedSearchList)
   async listSavedSearches(envelope: RequestEnvelope<SavedSearchListRequest>): Promise<Page<SavedSearchView>> {
     const actor = envelope.actor!;
     const data = envelope.data;
@@ -224,7 +229,8 @@ export class EngagementService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toSavedSearch);
   }
 
-  /** Soft delete; the caller must be able to read the search's contact (else 404 as if absent). */
+  /** Soft delete; the caller must be able to read the search's contact (else 404 `SAVED_SEARCH_NOT_FOUND` as if absent) → `listings.saved_search.deleted`. */
+  @RpcHandler(S.savedSearchDelete)
   async deleteSavedSearch(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     const notFound = () => DomainException.notFound(ListingsErrorCode.SavedSearchNotFound, 'Saved search');
@@ -239,19 +245,18 @@ export class EngagementService {
       if (error instanceof DomainException && error.kind === 'not_found') throw notFound();
       throw error;
     }
-    await this.dataSource.transaction(async (manager) => {
-      const result = (await manager.query(`UPDATE saved_search SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const result = (await unit.manager.query(`UPDATE saved_search SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
         actor.orgId,
         envelope.data.id,
       ])) as [unknown[], number];
       if (result[1] === 0) throw notFound();
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.savedSearchDeleted.type, envelope.data.id, actor.orgId, {
+      await unit.emit(ListingsEvent.savedSearchDeleted, envelope.data.id, actor.orgId, {
         savedSearchId: envelope.data.id,
         contactId: search.contact_id,
         name: search.name,
       });
     });
-    this.events.flush();
   }
 
   /**
@@ -259,12 +264,14 @@ export class EngagementService {
    * clients 403 `CLIENTS_CANNOT_SHARE`). Sharing again changes nothing and emits nothing.
    * → `listings.property.shared`.
    */
+  @RpcHandler(S.shareCreate)
   async share(envelope: RequestEnvelope<ListingsShareRequest>): Promise<ListingsShareView> {
     const actor = envelope.actor!;
     const data = envelope.data;
     this.assertMayShare(actor);
     await this.contacts.assertReadable(envelope, data.contactId);
-    const result = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       await this.assertVisible(manager, actor, data.propertyId);
       const inserted = (await manager.query(
         `INSERT INTO property_share (org_id, contact_id, property_id, shared_by) VALUES ($1, $2, $3, $4)
@@ -272,7 +279,7 @@ export class EngagementService {
         [actor.orgId, data.contactId, data.propertyId, actor.userId ?? null],
       )) as Array<{ shared_by: string | null; shared_at: Date }>;
       if (inserted.length > 0) {
-        await this.events.emit(manager, contextOf(envelope), ListingsEvent.propertyShared.type, data.propertyId, actor.orgId, {
+        await unit.emit(ListingsEvent.propertyShared, data.propertyId, actor.orgId, {
           propertyId: data.propertyId,
           contactId: data.contactId,
           by: actor.userId ?? null,
@@ -287,31 +294,29 @@ export class EngagementService {
           ])) as Array<{ shared_by: string | null; shared_at: Date }>);
       return { propertyId: data.propertyId, contactId: data.contactId, sharedBy: row.shared_by, sharedAt: row.shared_at.toISOString() };
     });
-    this.events.flush();
-    return result;
   }
 
-  /** Withdraws a share (404 `SHARE_NOT_FOUND` when there is none) → `listings.property.unshared`. */
+  /** Withdraws a share (404 `SHARE_NOT_FOUND` when there is none; clients 403 `CLIENTS_CANNOT_SHARE`) → `listings.property.unshared`. */
+  @RpcHandler(S.shareDelete)
   async unshare(envelope: RequestEnvelope<ListingsShareRequest>): Promise<void> {
     const actor = envelope.actor!;
     const data = envelope.data;
     this.assertMayShare(actor);
     await this.contacts.assertReadable(envelope, data.contactId);
-    await this.dataSource.transaction(async (manager) => {
-      await this.assertVisible(manager, actor, data.propertyId);
-      const result = (await manager.query(`DELETE FROM property_share WHERE org_id = $1 AND contact_id = $2 AND property_id = $3`, [
+    await this.unitOfWork.run(envelope, async (unit) => {
+      await this.assertVisible(unit.manager, actor, data.propertyId);
+      const result = (await unit.manager.query(`DELETE FROM property_share WHERE org_id = $1 AND contact_id = $2 AND property_id = $3`, [
         actor.orgId,
         data.contactId,
         data.propertyId,
       ])) as [unknown[], number];
       if (result[1] === 0) throw DomainException.notFound(ListingsErrorCode.ShareNotFound, 'Share');
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.propertyUnshared.type, data.propertyId, actor.orgId, {
+      await unit.emit(ListingsEvent.propertyUnshared, data.propertyId, actor.orgId, {
         propertyId: data.propertyId,
         contactId: data.contactId,
         by: actor.userId ?? null,
       });
     });
-    this.events.flush();
   }
 
   private assertMayShare(actor: Actor): void {

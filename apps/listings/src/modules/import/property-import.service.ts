@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import type { ListingsImportChunkRequest, ListingsImportResult, RequestEnvelope } from '@keyhouse/contracts';
+import { ListingsPropertySubjects as S, type ListingsImportChunkRequest, type ListingsImportResult, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type EventContext } from '@keyhouse/platform/messaging';
 import { ListingsErrorCode } from '../../listings.exception';
-import { contextOf, ListingsEvents } from '../listings-events.service';
 import { PropertyAccess } from '../properties/property-access.service';
 import { PropertyWriter } from '../properties/property-writer.service';
 import { InvalidKingCountyFileError, parseKingCountyCsv } from './king-county.parser';
@@ -23,32 +20,37 @@ export const MAX_REJECTED_LISTED = 1000;
 @Injectable()
 export class PropertyImportService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly writer: PropertyWriter,
-    private readonly events: ListingsEvents,
     private readonly access: PropertyAccess,
   ) {}
 
+  /**
+   * `listings.properties.import-chunk`: one chunk of a CSV file → `listings.property.*` per
+   * created or changed listing. Needs `listings:import` at org scope (403 otherwise).
+   *
+   * @throws 400 `INVALID_IMPORT_FILE` (not a King County file); 403/422 for `listAgentId` as `PropertyAccess.assertMayAssign`.
+   */
+  @RpcHandler(S.importChunk)
   async importChunk(envelope: RequestEnvelope<ListingsImportChunkRequest>): Promise<ListingsImportResult> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     if (envelope.data.listAgentId) await this.access.assertMayAssign(envelope, envelope.data.listAgentId);
-    const result = await importKingCountyText(this.dataSource, this.writer, actor.orgId, envelope.data, contextOf(envelope));
-    this.events.flush();
-    return result;
+    return importKingCountyText(this.unitOfWork, this.writer, actor.orgId, envelope.data, envelope);
   }
 }
 
 /**
- * Parses, validates and upserts one King County CSV text in one transaction; shared by the RPC
- * handler and the CLI (`apps/listings/src/cli/import-king-county.ts`).
+ * Parses, validates and upserts one King County CSV text in one unit of work (`context`: the
+ * request envelope, or the CLI's system context); shared by the RPC handler and the CLI
+ * (`apps/listings/src/cli/import-king-county.ts`).
  */
 export async function importKingCountyText(
-  dataSource: DataSource,
+  unitOfWork: UnitOfWork,
   writer: PropertyWriter,
   orgId: string,
   request: ListingsImportChunkRequest,
-  context: EventContext,
+  context: EventContext | RequestEnvelope,
 ): Promise<ListingsImportResult> {
   const started = Date.now();
   let parsed;
@@ -62,7 +64,7 @@ export async function importKingCountyText(
   }
   const valid = parsed.filter((row) => row.record);
   const rejected = parsed.filter((row) => !row.record);
-  const summary = await dataSource.transaction((manager) => writer.upsertMany(manager, orgId, 'import', valid.map((row) => row.record!), context));
+  const summary = await unitOfWork.run(context, (unit) => writer.upsertMany(unit, orgId, 'import', valid.map((row) => row.record!)));
   return {
     rows: parsed.length,
     created: summary.created,

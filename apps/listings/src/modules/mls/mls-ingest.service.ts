@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import type { MlsWebhookRequest, MlsWebhookResponse, RequestEnvelope } from '@keyhouse/contracts';
+import { ListingsMlsSubjects as S, type MlsWebhookRequest, type MlsWebhookResponse, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
-import { contextOf, ListingsEvents } from '../listings-events.service';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { PropertyWriter } from '../properties/property-writer.service';
 import { mapResoProperty } from './reso-property.mapper';
 
@@ -30,11 +27,15 @@ export interface IngestResult {
 @Injectable()
 export class MlsIngestService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly writer: PropertyWriter,
-    private readonly events: ListingsEvents,
   ) {}
 
+  /**
+   * `listings.mls.webhook`: a partner's push of at most 1 000 RESO records, applied in one unit of
+   * work. Needs `listings:write` at org scope (403 otherwise); 400 when `value` is not such an array.
+   */
+  @RpcHandler(S.webhook)
   async webhook(envelope: RequestEnvelope<MlsWebhookRequest>): Promise<MlsWebhookResponse> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:write', 'org');
@@ -42,13 +43,13 @@ export class MlsIngestService {
     if (!Array.isArray(records) || records.length > MLS_WEBHOOK_MAX_RECORDS) {
       throw DomainException.validation([{ field: 'value', message: `must be an array of at most ${MLS_WEBHOOK_MAX_RECORDS} records` }]);
     }
-    const result = await this.dataSource.transaction((manager) => this.apply(manager, actor.orgId, records, contextOf(envelope)));
-    this.events.flush();
+    const result = await this.unitOfWork.run(envelope, (unit) => this.apply(unit, actor.orgId, records));
     const { maxModificationTimestamp: _ignored, ...answer } = result;
     return { received: records.length, ...answer };
   }
 
-  async apply(manager: EntityManager, orgId: string, records: unknown[], context: EventContext, mlsSourceId?: string): Promise<IngestResult> {
+  /** Applies `records` in the caller's unit of work (the webhook's, or one page of a pull with its source). */
+  async apply(unit: UnitOfWorkContext, orgId: string, records: unknown[], mlsSourceId?: string): Promise<IngestResult> {
     const result: IngestResult = { created: 0, updated: 0, unchanged: 0, removed: 0, failed: [], maxModificationTimestamp: null };
     const upserts = [];
     const removals: string[] = [];
@@ -65,11 +66,11 @@ export class MlsIngestService {
       if (mapped.kind === 'remove') removals.push(mapped.listingKey);
       else upserts.push(mapped.record);
     }
-    const summary = await this.writer.upsertMany(manager, orgId, 'mls', upserts, context, { mlsSourceId });
+    const summary = await this.writer.upsertMany(unit, orgId, 'mls', upserts, { mlsSourceId });
     result.created = summary.created;
     result.updated = summary.updated;
     result.unchanged = upserts.length - summary.created - summary.updated;
-    result.removed = await this.writer.removeByListingKeys(manager, orgId, removals, context);
+    result.removed = await this.writer.removeByListingKeys(unit, orgId, removals);
     result.unchanged += removals.length - result.removed;
     return result;
   }

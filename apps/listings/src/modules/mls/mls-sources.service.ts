@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
   ListingsEvent,
+  ListingsMlsSubjects as S,
   type Actor,
   type MlsRunListRequest,
   type MlsSourceCreateRequest,
@@ -10,14 +11,14 @@ import {
   type MlsSourceView,
   type MlsSyncRunView,
   type Page,
+  type PageQuery,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, type SecretCipher } from '@keyhouse/platform/auth';
 import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type EventContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { ListingsErrorCode } from '../../listings.exception';
-import { contextOf, ListingsEvents } from '../listings-events.service';
 
 export const LISTINGS_SECRET_CIPHER = Symbol('LISTINGS_SECRET_CIPHER');
 
@@ -88,32 +89,33 @@ export const credentialsAad = (sourceId: string) => `listings.mls_source:${sourc
 /**
  * MLS sources of an organization (RESO Web API service roots with a bearer token stored
  * encrypted with AES-256-GCM under LISTINGS_ENCRYPTION_KEYS) and their sync runs. Administration
- * needs `listings:import` at org scope. The token never leaves the service.
+ * needs `listings:import` at org scope (403 otherwise). The token never leaves the service. NATS
+ * responders of `listings.mls-sources.{create,update,delete,list,runs}`.
  */
 @Injectable()
 export class MlsSourcesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LISTINGS_SECRET_CIPHER) private readonly cipher: SecretCipher,
-    private readonly events: ListingsEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** → `listings.mls_source.created`. */
+  @RpcHandler(S.sourceCreate)
   async create(envelope: RequestEnvelope<MlsSourceCreateRequest>): Promise<MlsSourceView> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     const data = envelope.data;
     const id = newId();
-    const row = await this.dataSource.transaction(async (manager) => {
-      const [inserted] = (await manager.query(
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const [inserted] = (await unit.manager.query(
         `INSERT INTO mls_source (id, org_id, name, base_url, credentials_ciphertext, page_size, interval_minutes, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
         [id, actor.orgId, data.name.trim(), data.baseUrl.replace(/\/+$/, ''), this.cipher.encrypt(data.accessToken, credentialsAad(id)), data.pageSize ?? 200, data.intervalMinutes ?? 15, actor.userId ?? null],
       )) as MlsSourceRow[];
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.mlsSourceCreated.type, id, actor.orgId, { sourceId: id, name: inserted.name, enabled: inserted.enabled });
+      await unit.emit(ListingsEvent.mlsSourceCreated, id, actor.orgId, { sourceId: id, name: inserted.name, enabled: inserted.enabled });
       return inserted;
     });
-    this.events.flush();
     return toSourceView(row);
   }
 
@@ -121,14 +123,15 @@ export class MlsSourcesService {
    * Changes name, service root, token, page size, interval or `enabled`. A new `baseUrl` clears
    * the high-water mark (another feed: its timestamps mean nothing against the old mark). A new
    * token is encrypted under the active key. → `listings.mls_source.updated` naming the changed
-   * fields (`accessToken`, never its value) when something changed.
+   * fields (`accessToken`, never its value) when something changed. 404 `MLS_SOURCE_NOT_FOUND`.
    */
+  @RpcHandler(S.sourceUpdate)
   async update(envelope: RequestEnvelope<MlsSourceUpdateRequest>): Promise<MlsSourceView> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     const data = envelope.data;
-    const row = await this.dataSource.transaction(async (manager) => {
-      const [before] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, data.id])) as MlsSourceRow[];
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const [before] = (await unit.manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, data.id])) as MlsSourceRow[];
       if (!before) throw notFound();
       const next = {
         name: data.name !== undefined ? data.name.trim() : before.name,
@@ -141,14 +144,14 @@ export class MlsSourcesService {
       if (data.accessToken !== undefined) changes.push('accessToken');
       if (changes.length === 0) return before;
       const ciphertext = data.accessToken !== undefined ? this.cipher.encrypt(data.accessToken, credentialsAad(before.id)) : before.credentials_ciphertext;
-      const [updated] = (await manager.query(
+      const [updated] = (await unit.manager.query(
         `UPDATE mls_source SET name = $2, base_url = $3, page_size = $4, interval_minutes = $5, enabled = $6, credentials_ciphertext = $7,
            high_water_mark = CASE WHEN $3 <> base_url THEN NULL ELSE high_water_mark END, updated_at = now()
          WHERE id = $1 RETURNING *`,
         [before.id, next.name, next.base_url, next.page_size, next.interval_minutes, next.enabled, ciphertext],
       )) as [MlsSourceRow[], number];
       const after = updated[0];
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.mlsSourceUpdated.type, before.id, actor.orgId, {
+      await unit.emit(ListingsEvent.mlsSourceUpdated, before.id, actor.orgId, {
         sourceId: before.id,
         name: after.name,
         enabled: after.enabled,
@@ -156,19 +159,20 @@ export class MlsSourcesService {
       });
       return after;
     });
-    this.events.flush();
     return toSourceView(row);
   }
 
   /**
    * Deletes a source, its token and its run history (409 `MLS_SYNC_RUNNING` while a run is in
    * progress). Its listings stay, no longer tied to it (`mls_source_id` cleared): they are the
-   * organization's data. → `listings.mls_source.deleted`.
+   * organization's data. 404 `MLS_SOURCE_NOT_FOUND`. → `listings.mls_source.deleted`.
    */
+  @RpcHandler(S.sourceDelete)
   async remove(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const { manager } = unit;
       const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, envelope.data.id])) as MlsSourceRow[];
       if (!row) throw notFound();
       const running = (await manager.query(
@@ -179,9 +183,8 @@ export class MlsSourcesService {
       await manager.query(`UPDATE property SET mls_source_id = NULL WHERE org_id = $1 AND mls_source_id = $2`, [actor.orgId, row.id]);
       await manager.query(`DELETE FROM mls_sync_run WHERE source_id = $1`, [row.id]);
       await manager.query(`DELETE FROM mls_source WHERE id = $1`, [row.id]);
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.mlsSourceDeleted.type, row.id, actor.orgId, { sourceId: row.id, name: row.name, enabled: row.enabled });
+      await unit.emit(ListingsEvent.mlsSourceDeleted, row.id, actor.orgId, { sourceId: row.id, name: row.name, enabled: row.enabled });
     });
-    this.events.flush();
   }
 
   /**
@@ -195,25 +198,26 @@ export class MlsSourcesService {
     let rotated = 0;
     for (const row of rows.filter((r) => this.cipher.needsRotation(r.credentials_ciphertext))) {
       const ciphertext = this.cipher.encrypt(this.cipher.decrypt(row.credentials_ciphertext, credentialsAad(row.id)), credentialsAad(row.id));
-      const done = await this.dataSource.transaction(async (manager) => {
-        const result = (await manager.query(`UPDATE mls_source SET credentials_ciphertext = $3, updated_at = now() WHERE id = $1 AND credentials_ciphertext = $2`, [
+      const actor: Actor = { type: 'system', orgId: row.org_id, role: 'system', teamIds: [], permissions: [] };
+      const context: EventContext = { actor, requestId: `mls-rekey-${row.id}` };
+      const done = await this.unitOfWork.run(context, async (unit) => {
+        const result = (await unit.manager.query(`UPDATE mls_source SET credentials_ciphertext = $3, updated_at = now() WHERE id = $1 AND credentials_ciphertext = $2`, [
           row.id,
           row.credentials_ciphertext,
           ciphertext,
         ])) as [unknown[], number];
         if (result[1] === 0) return false;
-        const actor: Actor = { type: 'system', orgId: row.org_id, role: 'system', teamIds: [], permissions: [] };
-        const context: EventContext = { actor, requestId: `mls-rekey-${row.id}` };
-        await this.events.emit(manager, context, ListingsEvent.mlsSourceUpdated.type, row.id, row.org_id, { sourceId: row.id, name: row.name, enabled: row.enabled, changes: ['credentialsKey'] });
+        await unit.emit(ListingsEvent.mlsSourceUpdated, row.id, row.org_id, { sourceId: row.id, name: row.name, enabled: row.enabled, changes: ['credentialsKey'] });
         return true;
       });
       if (done) rotated += 1;
     }
-    this.events.flush();
     return rotated;
   }
 
-  async list(envelope: RequestEnvelope<{ cursor?: string; limit?: number }>): Promise<Page<MlsSourceView>> {
+  /** Sources of the organization, oldest first. */
+  @RpcHandler(S.sourceList)
+  async list(envelope: RequestEnvelope<PageQuery>): Promise<Page<MlsSourceView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     const page = pageOrThrow(() => keyset({ sortColumn: 's.created_at', idColumn: 's.id', direction: 'ASC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: 2 }));
@@ -221,6 +225,8 @@ export class MlsSourcesService {
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toSourceView);
   }
 
+  /** Sync runs of a source, newest first. 404 `MLS_SOURCE_NOT_FOUND`. */
+  @RpcHandler(S.runList)
   async runs(envelope: RequestEnvelope<MlsRunListRequest>): Promise<Page<MlsSyncRunView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');

@@ -1,13 +1,12 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ListingsEvent, type Actor, type MlsSyncRunView, type RequestEnvelope } from '@keyhouse/contracts';
+import { ListingsEvent, ListingsMlsSubjects as S, type Actor, type MlsSyncRunView, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type EventContext } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { LISTINGS_CONFIG, type ListingsConfig } from '../../config/listings.config';
-import { ListingsEvents } from '../listings-events.service';
 import { MlsIngestService } from './mls-ingest.service';
 import { ListingsErrorCode } from '../../listings.exception';
 import { MlsSourcesService, STALE_RUN_MINUTES, toRunView, type MlsRunRow, type MlsSourceRow } from './mls-sources.service';
@@ -41,7 +40,7 @@ export function firstPageUrl(baseUrl: string, highWaterMark: Date | null, pageSi
  * page in its own transaction together with the new high-water mark, so a failed run resumes after
  * the last page it committed. Each run is recorded (`mls_sync_run`: pages, counts, errors,
  * duration) and announced with `listings.mls_sync.completed`. Jobs are idempotent (upserts by
- * ListingKey); one run per source at a time.
+ * ListingKey); one run per source at a time. Every write goes through `UnitOfWork`.
  */
 @Processor(LISTINGS_MLS_QUEUE)
 export class MlsSyncJob implements OnApplicationBootstrap {
@@ -53,7 +52,7 @@ export class MlsSyncJob implements OnApplicationBootstrap {
     @Inject(LISTINGS_CONFIG) private readonly config: ListingsConfig,
     private readonly sources: MlsSourcesService,
     private readonly ingest: MlsIngestService,
-    private readonly events: ListingsEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -89,7 +88,11 @@ export class MlsSyncJob implements OnApplicationBootstrap {
     return this.pull(job.data.orgId, job.data.sourceId);
   }
 
-  /** `listings.mls-sources.sync`: queues a pull now and answers its run record when it ends. */
+  /**
+   * `listings.mls-sources.sync`: queues a pull now and answers its run record when it ends.
+   * Needs `listings:import` at org scope. @throws 404 `MLS_SOURCE_NOT_FOUND`; 409 `MLS_SOURCE_DISABLED`, `MLS_SYNC_RUNNING`.
+   */
+  @RpcHandler(S.sourceSync)
   async syncNow(envelope: RequestEnvelope<{ id: string }>): Promise<MlsSyncRunView> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
@@ -105,7 +108,9 @@ export class MlsSyncJob implements OnApplicationBootstrap {
   async pull(orgId: string, sourceId: string): Promise<MlsSyncRunView | null> {
     const started = Date.now();
     const runId = newId();
-    const source = await this.dataSource.transaction(async (manager) => {
+    const actor: Actor = { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] };
+    const context: EventContext = { actor, requestId: `mls-sync-${runId}` };
+    const source = await this.unitOfWork.run(context, async ({ manager }) => {
       const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, sourceId])) as MlsSourceRow[];
       if (!row || !row.enabled) return null;
       const running = (await manager.query(
@@ -117,8 +122,6 @@ export class MlsSyncJob implements OnApplicationBootstrap {
       return row;
     });
     if (!source) return null;
-    const actor: Actor = { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] };
-    const context: EventContext = { actor, requestId: `mls-sync-${runId}` };
     const totals = { pages: 0, fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, failed: 0 };
     const errors: MlsSyncRunView['errors'] = [];
     let status: MlsSyncRunView['status'] = 'succeeded';
@@ -129,17 +132,16 @@ export class MlsSyncJob implements OnApplicationBootstrap {
       while (url && totals.pages < MLS_MAX_PAGES_PER_RUN) {
         const body = await this.fetchPage(url, token);
         const records = body.value as unknown[];
-        const result = await this.dataSource.transaction(async (manager) => {
-          const applied = await this.ingest.apply(manager, orgId, records, context, sourceId);
+        const result = await this.unitOfWork.run(context, async (unit) => {
+          const applied = await this.ingest.apply(unit, orgId, records, sourceId);
           if (applied.maxModificationTimestamp) {
-            await manager.query(
+            await unit.manager.query(
               `UPDATE mls_source SET high_water_mark = greatest(high_water_mark, $2::timestamptz), updated_at = now() WHERE id = $1`,
               [sourceId, applied.maxModificationTimestamp],
             );
           }
           return applied;
         });
-        this.events.flush();
         totals.pages += 1;
         totals.fetched += records.length;
         totals.created += result.created;
@@ -157,13 +159,13 @@ export class MlsSyncJob implements OnApplicationBootstrap {
       errors.push({ listingKey: null, reasons: [(error as Error).message] });
       this.logger.warn({ sourceId, err: (error as Error).message }, 'MLS pull failed');
     }
-    const [run] = await this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
+    const run = await this.unitOfWork.run(context, async (unit) => {
+      const rows = (await unit.manager.query(
         `UPDATE mls_sync_run SET status = $2, pages = $3, fetched = $4, created = $5, updated = $6, unchanged = $7, removed = $8, failed = $9,
            errors = $10::jsonb, finished_at = now(), duration_ms = $11 WHERE id = $1 RETURNING *`,
         [runId, status, totals.pages, totals.fetched, totals.created, totals.updated, totals.unchanged, totals.removed, totals.failed, JSON.stringify(errors), Date.now() - started],
       )) as [MlsRunRow[], number];
-      await this.events.emit(manager, context, ListingsEvent.mlsSyncCompleted.type, sourceId, orgId, {
+      await unit.emit(ListingsEvent.mlsSyncCompleted, sourceId, orgId, {
         sourceId,
         runId,
         status,
@@ -173,9 +175,8 @@ export class MlsSyncJob implements OnApplicationBootstrap {
         removed: totals.removed,
         failed: totals.failed,
       });
-      return rows[0];
+      return rows[0][0];
     });
-    this.events.flush();
     return toRunView(run);
   }
 

@@ -1,15 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { ListingsNearbyPlace, ListingsNearbyRequest, ListingsPlacesLoadRequest, ListingsPlacesLoadResponse, RequestEnvelope } from '@keyhouse/contracts';
+import {
+  ListingsPlacesSubjects as S,
+  type ListingsNearbyRequest,
+  type ListingsNearbyResponse,
+  type ListingsPlacesLoadRequest,
+  type ListingsPlacesLoadResponse,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { ListingsErrorCode } from '../../listings.exception';
 import { PropertyAccess } from '../properties/property-access.service';
 import { NEARBY_PLACES_PROVIDER, type NearbyPlacesProvider } from './nearby-places.port';
 
-/** Loading the organization's places (admin) and answering "what is near this listing". */
+/** Loading the organization's places (admin) and answering "what is near this listing". NATS responders of `listings.places.*`. */
 @Injectable()
 export class PlacesService {
   constructor(
@@ -18,6 +25,8 @@ export class PlacesService {
     private readonly access: PropertyAccess,
   ) {}
 
+  /** Upserts places by (category, name case-insensitive); needs `listings:import` at org scope (403 otherwise). */
+  @RpcHandler(S.load)
   async load(envelope: RequestEnvelope<ListingsPlacesLoadRequest>): Promise<ListingsPlacesLoadResponse> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
@@ -34,7 +43,9 @@ export class PlacesService {
     return { received: places.length, created, updated: rows.length - created };
   }
 
-  async nearby(envelope: RequestEnvelope<ListingsNearbyRequest>): Promise<{ items: ListingsNearbyPlace[] }> {
+  /** Places near a listing the caller may read, nearest first (empty when it has no location). @throws 404 `PROPERTY_NOT_FOUND`. */
+  @RpcHandler(S.nearby)
+  async nearby(envelope: RequestEnvelope<ListingsNearbyRequest>): Promise<ListingsNearbyResponse> {
     const actor = envelope.actor!;
     const params: unknown[] = [actor.orgId, envelope.data.propertyId];
     const visible = this.access.readCondition(actor, params);

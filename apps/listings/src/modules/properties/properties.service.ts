@@ -3,16 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   ListingsEvent,
+  ListingsPropertySubjects as S,
   type PropertyCreateRequest,
   type PropertyFields,
   type PropertyUpdateRequest,
   type PropertyView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { ListingsErrorCode } from '../../listings.exception';
-import { contextOf, ListingsEvents } from '../listings-events.service';
 import { PropertyAccess } from './property-access.service';
 import { PROPERTY_COLUMNS, STATUS_TRANSITIONS, toPropertyView, type PropertyRow } from './property.model';
 import { emptyRecord, recordProblems, type PropertyRecord } from './property-record';
@@ -74,17 +74,26 @@ function assertValid(record: PropertyRecord): void {
 
 /**
  * Properties created and edited in Keyhouse: create, read, update (with the StandardStatus
- * transition table of `STATUS_TRANSITIONS`), soft delete. Every change emits its event.
+ * transition table of `STATUS_TRANSITIONS`), soft delete. Every change emits its event in the
+ * same unit of work. NATS responders of `listings.properties.{create,get,update,delete}`.
  */
 @Injectable()
 export class PropertiesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly access: PropertyAccess,
     private readonly writer: PropertyWriter,
-    private readonly events: ListingsEvents,
   ) {}
 
+  /**
+   * Creates a listing; the caller is the list agent unless `listAgentId` says otherwise
+   * → `listings.property.created` (+ `listings.search.matched`).
+   *
+   * @throws 409 `LISTING_KEY_TAKEN`; 403 `NOT_LIST_AGENT`; 422 `UNKNOWN_LIST_AGENT`; 400 on invalid fields
+   *   (`CLOSED_NEEDS_CLOSE_PRICE_AND_DATE` for a Closed listing without them).
+   */
+  @RpcHandler(S.create)
   async create(envelope: RequestEnvelope<PropertyCreateRequest>): Promise<PropertyView> {
     const actor = envelope.actor!;
     const data = envelope.data;
@@ -93,16 +102,17 @@ export class PropertiesService {
     else this.access.requireOrgWrite(actor);
     const record = applyFields(emptyRecord(data.listingKey ?? `KH-${newId()}`), { ...data, listAgentId });
     assertValid(record);
-    const view = await this.dataSource.transaction((manager) => this.writer.insertOne(manager, actor.orgId, 'manual', record, contextOf(envelope)));
+    const view = await this.unitOfWork.run(envelope, (unit) => this.writer.insertOne(unit, actor.orgId, 'manual', record));
     if (!view) {
       throw new DomainException('conflict', ListingsErrorCode.ListingKeyTaken, 'A property with this listingKey exists', [
         { field: 'listingKey', message: 'is already used in this organization' },
       ]);
     }
-    this.events.flush();
     return view;
   }
 
+  /** A listing the caller may read (404 `PROPERTY_NOT_FOUND` otherwise). */
+  @RpcHandler(S.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<PropertyView> {
     const actor = envelope.actor!;
     const params: unknown[] = [actor.orgId, envelope.data.id];
@@ -115,10 +125,17 @@ export class PropertiesService {
     return toPropertyView(rows[0]);
   }
 
+  /**
+   * Changes a listing (only the fields present) → `listings.property.updated` and/or
+   * `listings.property.status_changed` (+ `listings.search.matched`).
+   *
+   * @throws 404 `PROPERTY_NOT_FOUND`; 403 `NOT_LIST_AGENT`; 422 `INVALID_STATUS_TRANSITION`, `UNKNOWN_LIST_AGENT`; 400 on invalid fields.
+   */
+  @RpcHandler(S.update)
   async update(envelope: RequestEnvelope<PropertyUpdateRequest>): Promise<PropertyView> {
     const { id, ...fields } = envelope.data;
-    const result = await this.dataSource.transaction(async (manager) => {
-      const before = await this.locked(manager, envelope.actor!.orgId, id);
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const before = await this.locked(unit.manager, envelope.actor!.orgId, id);
       await this.access.assertMayWrite(envelope, before.listAgentId);
       if (fields.listAgentId && fields.listAgentId !== before.listAgentId) await this.access.assertMayAssign(envelope, fields.listAgentId);
       if (fields.standardStatus && fields.standardStatus !== before.standardStatus && !STATUS_TRANSITIONS[before.standardStatus].includes(fields.standardStatus)) {
@@ -128,24 +145,23 @@ export class PropertiesService {
       }
       const record = applyFields(recordOfView(before), fields);
       assertValid(record);
-      return this.writer.updateOne(manager, before, record, contextOf(envelope));
+      return this.writer.updateOne(unit, before, record);
     });
-    this.events.flush();
-    return result;
   }
 
+  /** Soft delete → `listings.property.deleted`. @throws 404 `PROPERTY_NOT_FOUND`; 403 `NOT_LIST_AGENT`. */
+  @RpcHandler(S.delete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
-    await this.dataSource.transaction(async (manager) => {
-      const before = await this.locked(manager, actor.orgId, envelope.data.id);
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const before = await this.locked(unit.manager, actor.orgId, envelope.data.id);
       await this.access.assertMayWrite(envelope, before.listAgentId);
-      await manager.query(`UPDATE property SET deleted_at = now(), modification_timestamp = now() WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), ListingsEvent.propertyDeleted.type, before.id, actor.orgId, {
+      await unit.manager.query(`UPDATE property SET deleted_at = now(), modification_timestamp = now() WHERE id = $1`, [before.id]);
+      await unit.emit(ListingsEvent.propertyDeleted, before.id, actor.orgId, {
         propertyId: before.id,
         listingKey: before.listingKey,
       });
     });
-    this.events.flush();
   }
 
   private async locked(manager: EntityManager, orgId: string, id: string): Promise<PropertyView> {

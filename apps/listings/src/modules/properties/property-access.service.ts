@@ -87,7 +87,7 @@ export class PropertyAccess {
   /** The user as identity shows it to the actor, or null when identity refuses or does not know them. */
   private async lookUp(envelope: RequestEnvelope, userId: string): Promise<UserView | null> {
     try {
-      return await this.rpc.request<UserView>(
+      return await this.rpc.request(
         IdentityUserSubjects.get,
         { actor: envelope.actor, requestId: envelope.requestId, traceparent: envelope.traceparent, data: { id: userId } },
         { retries: 1 },

@@ -1,22 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type {
-  Actor,
-  GeoJsonArea,
-  Page,
-  PropertyComparablesRequest,
-  PropertyComparablesResponse,
-  PropertyFilters,
-  PropertyListRequest,
-  PropertyPolygonSearchRequest,
-  PropertyRadiusSearchRequest,
-  PropertyView,
-  PropertyWithDistance,
-  RequestEnvelope,
+import {
+  ListingsPropertySubjects as S,
+  type Actor,
+  type GeoJsonArea,
+  type Page,
+  type PropertyComparablesRequest,
+  type PropertyComparablesResponse,
+  type PropertyFilters,
+  type PropertyListRequest,
+  type PropertyPolygonSearchRequest,
+  type PropertyRadiusSearchRequest,
+  type PropertyView,
+  type PropertyWithDistance,
+  type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { ListingsErrorCode } from '../../listings.exception';
 import { areaProblems } from './geo-area.util';
 import { PropertyAccess } from './property-access.service';
@@ -91,7 +92,8 @@ export function percentile(sorted: number[], p: number): number {
 /**
  * Property lists and geo search: filtered, sorted, keyset-paginated lists; radius search (nearest
  * first, distances on the mean-radius sphere, a GiST KNN scan bounded by a bounding box, then the exact circle); search inside a drawn
- * GeoJSON area (`ST_Covers`); and comparable closed sales for a subject.
+ * GeoJSON area (`ST_Covers`); and comparable closed sales for a subject. NATS responders of
+ * `listings.properties.{list,polygon-search,radius-search,comparables}`.
  */
 @Injectable()
 export class PropertySearchService {
@@ -100,12 +102,16 @@ export class PropertySearchService {
     private readonly access: PropertyAccess,
   ) {}
 
+  /** Listings the caller may read, filtered and sorted (default `-modificationTimestamp`). @throws 400 `INVALID_CURSOR`, unknown sort. */
+  @RpcHandler(S.list)
   async list(envelope: RequestEnvelope<PropertyListRequest>): Promise<Page<PropertyView>> {
     const actor = envelope.actor!;
     const { where, params } = this.base(actor, envelope.data);
     return this.sortedPage(where, params, envelope.data.sort, envelope.data);
   }
 
+  /** Listings inside a drawn area, with the list filters. @throws 400 `INVALID_GEOMETRY`, `INVALID_CURSOR`. */
+  @RpcHandler(S.polygonSearch)
   async polygonSearch(envelope: RequestEnvelope<PropertyPolygonSearchRequest>): Promise<Page<PropertyView>> {
     const actor = envelope.actor!;
     const area = await this.validArea(envelope.data.geometry);
@@ -115,6 +121,8 @@ export class PropertySearchService {
     return this.sortedPage(where, params, envelope.data.sort, envelope.data);
   }
 
+  /** Listings within `radius` metres, nearest first with `distanceMeters`. @throws 400 radius out of 1..50 000, `INVALID_CURSOR`. */
+  @RpcHandler(S.radiusSearch)
   async radiusSearch(envelope: RequestEnvelope<PropertyRadiusSearchRequest>): Promise<Page<PropertyWithDistance>> {
     const actor = envelope.actor!;
     const data = envelope.data;
@@ -160,6 +168,11 @@ export class PropertySearchService {
     }));
   }
 
+  /**
+   * Comparable closed sales near a subject the caller may read, with price per square foot and a
+   * suggested range. @throws 404 `PROPERTY_NOT_FOUND`; 422 `SUBJECT_HAS_NO_LOCATION_OR_LIVING_AREA`.
+   */
+  @RpcHandler(S.comparables)
   async comparables(envelope: RequestEnvelope<PropertyComparablesRequest>): Promise<PropertyComparablesResponse> {
     const actor = envelope.actor!;
     const data = envelope.data;

@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { ListingsEvent, type PropertyOrigin, type PropertyView } from '@keyhouse/contracts';
-import type { DomainEventInput, EventContext } from '@keyhouse/platform/messaging';
+import {
+  ListingsEvent,
+  type PropertyCreatedData,
+  type PropertyOrigin,
+  type PropertyStatusChangedData,
+  type PropertyUpdatedData,
+  type PropertyView,
+} from '@keyhouse/contracts';
+import type { UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { ListingsEvents } from '../listings-events.service';
 import { diffViews, PROPERTY_COLUMNS, snapshotOf, toPropertyView, type PropertyRow } from './property.model';
 import type { PropertyRecord } from './property-record';
 
@@ -37,21 +42,34 @@ export interface UpsertSummary {
 /** Largest number of records per statement (the JSON parameter stays well under 1 MB of rows). */
 export const UPSERT_BATCH = 1000;
 
+/** One event of a bulk write, before it goes to `UnitOfWorkContext.emitMany`. */
+interface PendingEvent<TData> {
+  subject: string;
+  orgId: string;
+  data: TData;
+}
+
+/** The property change events of one write, by type, each list in the order of its properties. */
+interface ChangeEvents {
+  updated: Array<PendingEvent<PropertyUpdatedData>>;
+  statusChanged: Array<PendingEvent<PropertyStatusChangedData>>;
+}
+
 /**
  * Writes properties and their events. Bulk paths (file import, MLS pull, webhook) upsert by
  * `(org_id, ListingKey)` in one statement per batch: a record equal to what is stored changes
  * nothing and emits nothing (so importing the same file twice is a no-op); an MLS record older
  * than the stored `ModificationTimestamp` is ignored. Every change emits `listings.property.*`
- * through the outbox in the same transaction, then saved searches are matched.
+ * through the outbox in the caller's unit of work (`UnitOfWork.run`), then saved searches are
+ * matched. A bulk write emits per type in few INSERTs: created, then updated, then status_changed
+ * (each property's own events keep their order: updated before status_changed).
  */
 @Injectable()
 export class PropertyWriter {
-  constructor(private readonly events: ListingsEvents) {}
-
   /** Inserts one new property (manual creation); null when the organization already has its ListingKey. */
-  async insertOne(manager: EntityManager, orgId: string, origin: PropertyOrigin, record: PropertyRecord, context: EventContext): Promise<PropertyView | null> {
+  async insertOne(unit: UnitOfWorkContext, orgId: string, origin: PropertyOrigin, record: PropertyRecord): Promise<PropertyView | null> {
     const id = newId();
-    const rows = (await manager.query(
+    const rows = (await unit.manager.query(
       `INSERT INTO property AS p (id, org_id, listing_key, origin, location, list_agent_id, modification_timestamp, ${DATA_COLUMNS.join(', ')})
        SELECT x.id, $1, x.listing_key, $3, ${LOCATION}, x.list_agent_id, coalesce(x.modification_timestamp, now()), ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}
        FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET}
@@ -61,14 +79,14 @@ export class PropertyWriter {
     )) as PropertyRow[];
     if (!rows[0]) return null;
     const view = toPropertyView(rows[0]);
-    await this.events.emit(manager, context, ListingsEvent.propertyCreated.type, view.id, orgId, snapshotOf(view));
-    await this.matchSavedSearches(manager, orgId, [view.id], context);
+    await unit.emit(ListingsEvent.propertyCreated, view.id, orgId, snapshotOf(view));
+    await this.matchSavedSearches(unit, orgId, [view.id]);
     return view;
   }
 
   /** Overwrites the data of one property (manual edit) and emits updated / status_changed events. */
-  async updateOne(manager: EntityManager, before: PropertyView, record: PropertyRecord, context: EventContext): Promise<PropertyView> {
-    const rows = (await manager.query(
+  async updateOne(unit: UnitOfWorkContext, before: PropertyView, record: PropertyRecord): Promise<PropertyView> {
+    const rows = (await unit.manager.query(
       `UPDATE property p SET (${DATA_COLUMNS.join(', ')}, location, list_agent_id, modification_timestamp) =
          (SELECT ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}, ${LOCATION}, x.list_agent_id, now() FROM jsonb_to_recordset($3::jsonb) AS ${RECORDSET})
        WHERE p.org_id = $1 AND p.id = $2
@@ -76,8 +94,8 @@ export class PropertyWriter {
       [before.orgId, before.id, JSON.stringify([record])],
     )) as [PropertyRow[], number];
     const after = toPropertyView(rows[0][0]);
-    await this.emitChange(manager, context, before, after);
-    await this.matchSavedSearches(manager, before.orgId, [after.id], context);
+    await this.emitChange(unit, before, after);
+    await this.matchSavedSearches(unit, before.orgId, [after.id]);
     return after;
   }
 
@@ -86,33 +104,31 @@ export class PropertyWriter {
    * valid (`recordProblems` empty). `origin` applies to new rows; `mlsSourceId` ties MLS rows to their source.
    */
   async upsertMany(
-    manager: EntityManager,
+    unit: UnitOfWorkContext,
     orgId: string,
     origin: PropertyOrigin,
     records: PropertyRecord[],
-    context: EventContext,
     options: { mlsSourceId?: string } = {},
   ): Promise<UpsertSummary> {
     const summary: UpsertSummary = { outcomes: new Map(), created: 0, updated: 0, unchanged: 0 };
     const unique = [...new Map(records.map((record) => [record.listing_key, record])).values()];
     for (let i = 0; i < unique.length; i += UPSERT_BATCH) {
-      await this.upsertBatch(manager, orgId, origin, unique.slice(i, i + UPSERT_BATCH), context, options.mlsSourceId ?? null, summary);
+      await this.upsertBatch(unit, orgId, origin, unique.slice(i, i + UPSERT_BATCH), options.mlsSourceId ?? null, summary);
     }
     return summary;
   }
 
   private async upsertBatch(
-    manager: EntityManager,
+    unit: UnitOfWorkContext,
     orgId: string,
     origin: PropertyOrigin,
     batch: PropertyRecord[],
-    context: EventContext,
     mlsSourceId: string | null,
     summary: UpsertSummary,
   ): Promise<void> {
     const input = batch.map((record) => ({ ...record, id: newId() }));
     const compared = [...DATA_COLUMNS, 'list_agent_id'];
-    const rows = (await manager.query(
+    const rows = (await unit.manager.query(
       `WITH old AS (
          SELECT ${PROPERTY_COLUMNS}, p.deleted_at FROM property p
          WHERE p.org_id = $1 AND p.listing_key IN (SELECT x.listing_key FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET})
@@ -136,7 +152,8 @@ export class PropertyWriter {
        SELECT u.*, row_to_json(o.*) AS old FROM upserted u LEFT JOIN old o ON o.listing_key = u.listing_key`,
       [orgId, JSON.stringify(input), origin, mlsSourceId],
     )) as Array<PropertyRow & { old: (Omit<PropertyRow, 'modification_timestamp' | 'created_at'> & { modification_timestamp: string; created_at: string }) | null }>;
-    const events: Array<DomainEventInput & { type: string }> = [];
+    const created: Array<PendingEvent<PropertyCreatedData>> = [];
+    const changes: ChangeEvents = { updated: [], statusChanged: [] };
     const changedIds: string[] = [];
     for (const row of rows) {
       const after = toPropertyView(row);
@@ -146,7 +163,7 @@ export class PropertyWriter {
       if (!row.old) {
         summary.outcomes.set(after.listingKey, 'created');
         summary.created += 1;
-        events.push({ type: ListingsEvent.propertyCreated.type, subject: after.id, orgId, data: snapshotOf(after) });
+        created.push({ subject: after.id, orgId, data: snapshotOf(after) });
       } else {
         summary.outcomes.set(after.listingKey, 'updated');
         summary.updated += 1;
@@ -155,7 +172,7 @@ export class PropertyWriter {
           modification_timestamp: new Date(row.old.modification_timestamp),
           created_at: new Date(row.old.created_at),
         });
-        events.push(...changeEvents(orgId, before, after));
+        changeEvents(orgId, before, after, changes);
       }
     }
     for (const record of batch) {
@@ -164,28 +181,36 @@ export class PropertyWriter {
         summary.unchanged += 1;
       }
     }
-    await this.events.emitMany(manager, context, events);
-    if (changedIds.length > 0) await this.matchSavedSearches(manager, orgId, changedIds, context);
+    if (created.length > 0) await unit.emitMany(ListingsEvent.propertyCreated, created);
+    await this.emitChanges(unit, changes);
+    if (changedIds.length > 0) await this.matchSavedSearches(unit, orgId, changedIds);
   }
 
   /** Soft-deletes properties by ListingKey (MLS removals); returns how many were live. */
-  async removeByListingKeys(manager: EntityManager, orgId: string, listingKeys: string[], context: EventContext): Promise<number> {
+  async removeByListingKeys(unit: UnitOfWorkContext, orgId: string, listingKeys: string[]): Promise<number> {
     if (listingKeys.length === 0) return 0;
-    const rows = (await manager.query(
+    const rows = (await unit.manager.query(
       `UPDATE property SET deleted_at = now(), modification_timestamp = now()
        WHERE org_id = $1 AND listing_key = ANY($2::text[]) AND deleted_at IS NULL RETURNING id, listing_key`,
       [orgId, listingKeys],
     )) as [Array<{ id: string; listing_key: string }>, number];
-    await this.events.emitMany(
-      manager,
-      context,
-      rows[0].map((row) => ({ type: ListingsEvent.propertyDeleted.type, subject: row.id, orgId, data: { propertyId: row.id, listingKey: row.listing_key } })),
-    );
+    if (rows[0].length > 0) {
+      await unit.emitMany(
+        ListingsEvent.propertyDeleted,
+        rows[0].map((row) => ({ subject: row.id, orgId, data: { propertyId: row.id, listingKey: row.listing_key } })),
+      );
+    }
     return rows[0].length;
   }
 
-  async emitChange(manager: EntityManager, context: EventContext, before: PropertyView, after: PropertyView): Promise<void> {
-    await this.events.emitMany(manager, context, changeEvents(before.orgId, before, after));
+  /** Emits `listings.property.updated` and/or `listings.property.status_changed` for one changed property. */
+  async emitChange(unit: UnitOfWorkContext, before: PropertyView, after: PropertyView): Promise<void> {
+    await this.emitChanges(unit, changeEvents(before.orgId, before, after, { updated: [], statusChanged: [] }));
+  }
+
+  private async emitChanges(unit: UnitOfWorkContext, changes: ChangeEvents): Promise<void> {
+    if (changes.updated.length > 0) await unit.emitMany(ListingsEvent.propertyUpdated, changes.updated);
+    if (changes.statusChanged.length > 0) await unit.emitMany(ListingsEvent.propertyStatusChanged, changes.statusChanged);
   }
 
   /**
@@ -193,8 +218,8 @@ export class PropertyWriter {
    * satisfy and that its contact has not been matched with yet (one per contact and listing:
    * the primary key of `saved_search_match`), and emits `listings.search.matched` for each new one.
    */
-  async matchSavedSearches(manager: EntityManager, orgId: string, propertyIds: string[], context: EventContext): Promise<number> {
-    const rows = (await manager.query(
+  async matchSavedSearches(unit: UnitOfWorkContext, orgId: string, propertyIds: string[]): Promise<number> {
+    const rows = (await unit.manager.query(
       `WITH m AS (
          INSERT INTO saved_search_match (org_id, contact_id, property_id, saved_search_id)
          SELECT DISTINCT ON (s.contact_id, p.id) $1::uuid, s.contact_id, p.id, s.id
@@ -208,16 +233,16 @@ export class PropertyWriter {
        SELECT m.saved_search_id, m.contact_id, m.property_id, p.listing_key FROM m JOIN property p ON p.id = m.property_id`,
       [orgId, propertyIds],
     )) as Array<{ saved_search_id: string; contact_id: string; property_id: string; listing_key: string }>;
-    await this.events.emitMany(
-      manager,
-      context,
-      rows.map((row) => ({
-        type: ListingsEvent.searchMatched.type,
-        subject: row.saved_search_id,
-        orgId,
-        data: { savedSearchId: row.saved_search_id, contactId: row.contact_id, propertyId: row.property_id, listingKey: row.listing_key },
-      })),
-    );
+    if (rows.length > 0) {
+      await unit.emitMany(
+        ListingsEvent.searchMatched,
+        rows.map((row) => ({
+          subject: row.saved_search_id,
+          orgId,
+          data: { savedSearchId: row.saved_search_id, contactId: row.contact_id, propertyId: row.property_id, listingKey: row.listing_key },
+        })),
+      );
+    }
     return rows.length;
   }
 }
@@ -239,20 +264,18 @@ export const SAVED_SEARCH_MATCH = `
   AND (s.filters->>'listAgentId' IS NULL OR p.list_agent_id = (s.filters->>'listAgentId')::uuid)
   AND (s.area IS NULL OR (p.location IS NOT NULL AND public.ST_Covers(s.area, p.location)))`;
 
-function changeEvents(orgId: string, before: PropertyView, after: PropertyView) {
+/** Adds the change events of one property (updated when a field changed, status_changed when the status did) to `into`; returns it. */
+function changeEvents(orgId: string, before: PropertyView, after: PropertyView, into: ChangeEvents): ChangeEvents {
   const changes = diffViews(before, after);
-  const events: Array<DomainEventInput & { type: string }> = [];
   if (Object.keys(changes).length > 0) {
-    events.push({
-      type: ListingsEvent.propertyUpdated.type,
+    into.updated.push({
       subject: after.id,
       orgId,
       data: { propertyId: after.id, listingKey: after.listingKey, changes, origin: after.origin },
     });
   }
   if (before.standardStatus !== after.standardStatus) {
-    events.push({
-      type: ListingsEvent.propertyStatusChanged.type,
+    into.statusChanged.push({
       subject: after.id,
       orgId,
       data: {
@@ -266,5 +289,5 @@ function changeEvents(orgId: string, before: PropertyView, after: PropertyView) 
       },
     });
   }
-  return events;
+  return into;
 }

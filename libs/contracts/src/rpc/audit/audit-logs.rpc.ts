@@ -1,15 +1,27 @@
-import type { PageQuery } from '../../pagination';
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
-/** NATS subjects of the audit service (`audit.<aggregate>.<verb>`). */
+/**
+ * NATS request/reply contracts of the audit service (`audit.<aggregate>.<verb>`): request `data`
+ * and reply `data` of each. Refusals are `DomainException`s (`AUDIT_*` codes, `FORBIDDEN`,
+ * `VALIDATION_FAILED`).
+ */
 export const AuditSubjects = {
-  list: 'audit.logs.list',
-  exportPage: 'audit.logs.export_page',
-  verify: 'audit.logs.verify',
-  settingsGet: 'audit.settings.get',
-  settingsUpdate: 'audit.settings.update',
-  archivesList: 'audit.archives.list',
-  checkpointsList: 'audit.checkpoints.list',
-} as const;
+  /** The filtered trail, newest first (keyset by seq); `audit:read` at org scope, or team scope if the organization allows it. */
+  list: defineRpc<AuditLogListRequest, Page<AuditEntryView>>('audit.logs.list'),
+  /** One page of the CSV export (at most 500 rows); the first page (no cursor) records `audit.log.exported`. */
+  exportPage: defineRpc<AuditLogListRequest, Page<AuditEntryView>>('audit.logs.export-page'),
+  /** Recomputes the organization's chain and compares it with the checkpoints (org scope). */
+  verify: defineRpc<AuditVerifyRequest, AuditVerifyResponse>('audit.logs.verify'),
+  /** The organization's settings (no request data; `audit:read` at team scope or more). */
+  settingsGet: defineRpc<Record<string, never>, AuditSettingsView>('audit.settings.get'),
+  /** Changes the settings (`organizations:write` at org scope) and records `audit.settings.updated`; replies the new settings. */
+  settingsUpdate: defineRpc<AuditSettingsUpdateRequest, AuditSettingsView>('audit.settings.update'),
+  /** The retention archives, newest first (org scope). */
+  archivesList: defineRpc<AuditArchiveListRequest, Page<AuditArchiveView>>('audit.archives.list'),
+  /** The signed checkpoints, newest first, with their public keys (org scope). */
+  checkpointsList: defineRpc<AuditCheckpointListRequest, AuditCheckpointPage>('audit.checkpoints.list'),
+};
 
 /**
  * Filters of `GET /v1/audit-logs` and its CSV export. `user` = actor id (user or API key id);

@@ -1,55 +1,60 @@
-import type { PageQuery } from '../../pagination';
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
 /**
- * NATS subjects of the crm service for contacts and leads, lead intake, assignment and the
+ * NATS contracts (subject + request + reply) of the crm service for contacts and leads, notes,
+ * custom fields, lead intake, assignment rules and ponds, privacy, import, smart lists and the
  * timeline (`crm.<aggregate>.<verb>`). Every request carries the caller in the envelope; the crm
- * service re-checks the permission and narrows by its scope (own / team / org).
+ * service re-checks the permission and narrows by its scope (own / team / org). Every delete and
+ * erasure answers no content (`null` on the wire).
  */
 export const CrmContactSubjects = {
-  create: 'crm.contacts.create',
-  list: 'crm.contacts.list',
-  get: 'crm.contacts.get',
-  update: 'crm.contacts.update',
-  delete: 'crm.contacts.delete',
-  merge: 'crm.contacts.merge',
-  assign: 'crm.contacts.assign',
-  assignmentGet: 'crm.contacts.assignment-get',
-  timeline: 'crm.contacts.timeline',
-  bulkStatus: 'crm.contacts.bulk-status',
-  bulkAssign: 'crm.contacts.bulk-assign',
-  bulkTags: 'crm.contacts.bulk-tags',
-  noteCreate: 'crm.contact-notes.create',
-  noteList: 'crm.contact-notes.list',
-  noteUpdate: 'crm.contact-notes.update',
-  noteDelete: 'crm.contact-notes.delete',
-  fieldList: 'crm.contact-fields.list',
-  fieldCreate: 'crm.contact-fields.create',
-  fieldUpdate: 'crm.contact-fields.update',
-  fieldDelete: 'crm.contact-fields.delete',
-  leadEventIngest: 'crm.lead-events.ingest',
-  publicLeadCapture: 'crm.public-leads.capture',
-  ruleCreate: 'crm.assignment-rules.create',
-  ruleList: 'crm.assignment-rules.list',
-  ruleGet: 'crm.assignment-rules.get',
-  ruleUpdate: 'crm.assignment-rules.update',
-  ruleDelete: 'crm.assignment-rules.delete',
-  ruleLedger: 'crm.assignment-rules.ledger',
-  pondCreate: 'crm.ponds.create',
-  pondList: 'crm.ponds.list',
-  pondUpdate: 'crm.ponds.update',
-  pondDelete: 'crm.ponds.delete',
-  pondClaim: 'crm.ponds.claim',
-  listByCompany: 'crm.contacts.list-by-company',
-  dataExport: 'crm.contacts.data-export',
-  erase: 'crm.contacts.erase',
-  importRows: 'crm.contacts.import-rows',
-  smartListCreate: 'crm.smart-lists.create',
-  smartListList: 'crm.smart-lists.list',
-  smartListGet: 'crm.smart-lists.get',
-  smartListUpdate: 'crm.smart-lists.update',
-  smartListDelete: 'crm.smart-lists.delete',
-  smartListContacts: 'crm.smart-lists.contacts',
-} as const;
+  /** A merge into an existing contact (`onDuplicate: merge`) answers `merged: true`. */
+  create: defineRpc<CrmContactCreateRequest, CrmContactCreateResult>('crm.contacts.create'),
+  list: defineRpc<CrmContactListRequest, Page<CrmContactView>>('crm.contacts.list'),
+  get: defineRpc<{ id: string }, CrmContactView>('crm.contacts.get'),
+  update: defineRpc<CrmContactUpdateRequest, CrmContactView>('crm.contacts.update'),
+  delete: defineRpc<{ id: string }, void>('crm.contacts.delete'),
+  merge: defineRpc<CrmContactMergeRequest, CrmContactView>('crm.contacts.merge'),
+  assign: defineRpc<CrmContactAssignRequest, CrmContactView>('crm.contacts.assign'),
+  assignmentGet: defineRpc<{ id: string }, CrmContactAssignmentView>('crm.contacts.assignment-get'),
+  timeline: defineRpc<CrmTimelineRequest, Page<CrmTimelineEntry>>('crm.contacts.timeline'),
+  bulkStatus: defineRpc<CrmBulkStatusRequest, CrmBulkResult>('crm.contacts.bulk-status'),
+  bulkAssign: defineRpc<CrmBulkAssignRequest, CrmBulkResult>('crm.contacts.bulk-assign'),
+  bulkTags: defineRpc<CrmBulkTagsRequest, CrmBulkResult>('crm.contacts.bulk-tags'),
+  noteCreate: defineRpc<CrmContactNoteCreateRequest, CrmContactNoteView>('crm.contact-notes.create'),
+  noteList: defineRpc<{ contactId: string }, CrmContactNoteView[]>('crm.contact-notes.list'),
+  noteUpdate: defineRpc<CrmContactNoteUpdateRequest, CrmContactNoteView>('crm.contact-notes.update'),
+  noteDelete: defineRpc<{ contactId: string; noteId: string }, void>('crm.contact-notes.delete'),
+  fieldList: defineRpc<Record<string, never>, CrmCustomFieldView[]>('crm.contact-fields.list'),
+  fieldCreate: defineRpc<CrmCustomFieldCreateRequest, CrmCustomFieldView>('crm.contact-fields.create'),
+  fieldUpdate: defineRpc<CrmCustomFieldUpdateRequest, CrmCustomFieldView>('crm.contact-fields.update'),
+  fieldDelete: defineRpc<{ id: string }, void>('crm.contact-fields.delete'),
+  leadEventIngest: defineRpc<CrmLeadEventRequest, CrmLeadEventResponse>('crm.lead-events.ingest'),
+  publicLeadCapture: defineRpc<CrmPublicLeadRequest, CrmPublicLeadResponse>('crm.public-leads.capture'),
+  ruleCreate: defineRpc<CrmAssignmentRuleInput, CrmAssignmentRuleView>('crm.assignment-rules.create'),
+  ruleList: defineRpc<Record<string, never>, CrmAssignmentRuleView[]>('crm.assignment-rules.list'),
+  ruleGet: defineRpc<{ id: string }, CrmAssignmentRuleView>('crm.assignment-rules.get'),
+  ruleUpdate: defineRpc<CrmAssignmentRuleUpdateRequest, CrmAssignmentRuleView>('crm.assignment-rules.update'),
+  ruleDelete: defineRpc<{ id: string }, void>('crm.assignment-rules.delete'),
+  /** Fairness ledger of a pool: `id` is a rule id or a pond id. */
+  ruleLedger: defineRpc<{ id: string }, CrmFairnessLedgerEntry[]>('crm.assignment-rules.ledger'),
+  pondCreate: defineRpc<CrmPondCreateRequest, CrmPondView>('crm.ponds.create'),
+  pondList: defineRpc<Record<string, never>, CrmPondView[]>('crm.ponds.list'),
+  pondUpdate: defineRpc<CrmPondUpdateRequest, CrmPondView>('crm.ponds.update'),
+  pondDelete: defineRpc<{ id: string }, void>('crm.ponds.delete'),
+  pondClaim: defineRpc<CrmPondClaimRequest, CrmContactView>('crm.ponds.claim'),
+  listByCompany: defineRpc<CrmContactsByCompanyRequest, Page<CrmContactView>>('crm.contacts.list-by-company'),
+  dataExport: defineRpc<{ id: string }, CrmContactDataExport>('crm.contacts.data-export'),
+  erase: defineRpc<{ id: string }, void>('crm.contacts.erase'),
+  importRows: defineRpc<CrmImportRowsRequest, CrmImportResult>('crm.contacts.import-rows'),
+  smartListCreate: defineRpc<CrmSmartListInput, CrmSmartListView>('crm.smart-lists.create'),
+  smartListList: defineRpc<Record<string, never>, CrmSmartListView[]>('crm.smart-lists.list'),
+  smartListGet: defineRpc<{ id: string }, CrmSmartListView>('crm.smart-lists.get'),
+  smartListUpdate: defineRpc<CrmSmartListUpdateRequest, CrmSmartListView>('crm.smart-lists.update'),
+  smartListDelete: defineRpc<{ id: string }, void>('crm.smart-lists.delete'),
+  smartListContacts: defineRpc<CrmSmartListContactsRequest, Page<CrmContactView>>('crm.smart-lists.contacts'),
+};
 
 export const CRM_CONTACT_TYPES = ['buyer', 'seller', 'renter', 'investor'] as const;
 export type CrmContactType = (typeof CRM_CONTACT_TYPES)[number];
@@ -201,6 +206,13 @@ export interface CrmContactCreateRequest extends CrmContactInput {
   onDuplicate?: CrmDuplicatePolicy;
 }
 
+/** Reply of `crm.contacts.create`: the contact created, or the one the input was merged into. */
+export interface CrmContactCreateResult {
+  contact: CrmContactView;
+  /** True when `onDuplicate: merge` applied the input to an existing contact (HTTP 200 instead of 201). */
+  merged: boolean;
+}
+
 export interface CrmContactUpdateRequest extends CrmContactInput {
   id: string;
 }
@@ -285,6 +297,11 @@ export interface CrmTimelineEntry {
   occurredAt: string;
   actorId: string | null;
   data: Record<string, unknown>;
+}
+
+/** `GET /v1/contacts/:id/timeline`: the contact and the page. */
+export interface CrmTimelineRequest extends PageQuery {
+  id: string;
 }
 
 export interface CrmBulkStatusRequest {
@@ -550,5 +567,10 @@ export interface CrmSmartListInput {
 }
 
 export interface CrmSmartListUpdateRequest extends Partial<CrmSmartListInput> {
+  id: string;
+}
+
+/** `GET /v1/smart-lists/:id/contacts`: the list and the page of its contacts. */
+export interface CrmSmartListContactsRequest extends PageQuery {
   id: string;
 }

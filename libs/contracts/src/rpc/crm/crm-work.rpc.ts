@@ -1,22 +1,24 @@
 /**
- * NATS subjects and payloads of the agent's working tools in the crm service: tasks, companies,
- * saved replies and tag definitions (docs/adr/0010-crm-work-tools.md).
+ * NATS contracts (subject + request + reply) and payloads of the agent's working tools in the crm
+ * service: tasks, companies, saved replies and tag definitions (docs/adr/0010-crm-work-tools.md).
+ * Every delete answers no content (`null` on the wire).
  */
-import type { PageQuery } from '../../pagination';
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
 // ---------------------------------------------------------------------------------------------
 // Tasks
 // ---------------------------------------------------------------------------------------------
 
 export const CrmTaskSubjects = {
-  create: 'crm.tasks.create',
-  list: 'crm.tasks.list',
-  get: 'crm.tasks.get',
-  update: 'crm.tasks.update',
-  delete: 'crm.tasks.delete',
-  complete: 'crm.tasks.complete',
-  listForAgent: 'crm.tasks.list-for-agent',
-} as const;
+  create: defineRpc<CrmTaskCreateRequest, CrmTaskView>('crm.tasks.create'),
+  list: defineRpc<CrmTaskListRequest, Page<CrmTaskView>>('crm.tasks.list'),
+  get: defineRpc<{ id: string }, CrmTaskView>('crm.tasks.get'),
+  update: defineRpc<CrmTaskUpdateRequest, CrmTaskView>('crm.tasks.update'),
+  delete: defineRpc<{ id: string }, void>('crm.tasks.delete'),
+  complete: defineRpc<{ id: string }, CrmTaskView>('crm.tasks.complete'),
+  listForAgent: defineRpc<CrmAgentTaskListRequest, Page<CrmTaskView>>('crm.tasks.list-for-agent'),
+};
 
 export const CRM_TASK_TYPES = ['call', 'email', 'meeting', 'showing', 'follow-up', 'reminder'] as const;
 export type CrmTaskType = (typeof CRM_TASK_TYPES)[number];
@@ -117,12 +119,13 @@ export interface CrmAgentTaskListRequest extends Omit<CrmTaskListRequest, 'assig
 // ---------------------------------------------------------------------------------------------
 
 export const CrmCompanySubjects = {
-  create: 'crm.companies.create',
-  list: 'crm.companies.list',
-  get: 'crm.companies.get',
-  update: 'crm.companies.update',
-  delete: 'crm.companies.delete',
-} as const;
+  create: defineRpc<CrmCompanyCreateRequest, CrmCompanyView>('crm.companies.create'),
+  list: defineRpc<CrmCompanyListRequest, Page<CrmCompanyView>>('crm.companies.list'),
+  /** With `contactCount`. */
+  get: defineRpc<{ id: string }, CrmCompanyView>('crm.companies.get'),
+  update: defineRpc<CrmCompanyUpdateRequest, CrmCompanyView>('crm.companies.update'),
+  delete: defineRpc<{ id: string }, void>('crm.companies.delete'),
+};
 
 /** Head-count bands (employees). */
 export const CRM_COMPANY_SIZES = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001+'] as const;
@@ -181,13 +184,13 @@ export interface CrmCompanyListRequest extends PageQuery {
 // ---------------------------------------------------------------------------------------------
 
 export const CrmSavedReplySubjects = {
-  create: 'crm.saved-replies.create',
-  list: 'crm.saved-replies.list',
-  get: 'crm.saved-replies.get',
-  update: 'crm.saved-replies.update',
-  delete: 'crm.saved-replies.delete',
-  render: 'crm.saved-replies.render',
-} as const;
+  create: defineRpc<CrmSavedReplyCreateRequest, CrmSavedReplyView>('crm.saved-replies.create'),
+  list: defineRpc<CrmSavedReplyListRequest, Page<CrmSavedReplyView>>('crm.saved-replies.list'),
+  get: defineRpc<{ id: string }, CrmSavedReplyView>('crm.saved-replies.get'),
+  update: defineRpc<CrmSavedReplyUpdateRequest, CrmSavedReplyView>('crm.saved-replies.update'),
+  delete: defineRpc<{ id: string }, void>('crm.saved-replies.delete'),
+  render: defineRpc<CrmSavedReplyRenderRequest, CrmSavedReplyRendered>('crm.saved-replies.render'),
+};
 
 /** Placeholders a saved reply may use as `{{name}}`. */
 export const CRM_SAVED_REPLY_PLACEHOLDERS = [
@@ -262,12 +265,12 @@ export interface CrmSavedReplyRendered {
 // ---------------------------------------------------------------------------------------------
 
 export const CrmTagSubjects = {
-  create: 'crm.tags.create',
-  list: 'crm.tags.list',
-  get: 'crm.tags.get',
-  update: 'crm.tags.update',
-  delete: 'crm.tags.delete',
-} as const;
+  create: defineRpc<CrmTagCreateRequest, CrmTagView>('crm.tags.create'),
+  list: defineRpc<CrmTagListRequest, Page<CrmTagView>>('crm.tags.list'),
+  get: defineRpc<{ id: string }, CrmTagView>('crm.tags.get'),
+  update: defineRpc<CrmTagUpdateRequest, CrmTagView>('crm.tags.update'),
+  delete: defineRpc<{ id: string }, void>('crm.tags.delete'),
+};
 
 export const CRM_TAG_SCOPES = ['org', 'personal'] as const;
 export type CrmTagScope = (typeof CRM_TAG_SCOPES)[number];

@@ -1,17 +1,19 @@
-/** NATS subjects and payloads for commission plans, statements and reports. */
-import type { PageQuery } from '../../pagination';
+/** NATS contracts and payloads for commission plans, statements and reports. */
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
+/** Commission plans, agents' plans, statements, what-if and the commission report (JSON, or a CSV / PDF file). */
 export const DealsCommissionSubjects = {
-  planCreate: 'deals.commission-plans.create',
-  planList: 'deals.commission-plans.list',
-  planGet: 'deals.commission-plans.get',
-  planUpdate: 'deals.commission-plans.update',
-  agentPlanSet: 'deals.agent-commission-plans.set',
-  agentPlanGet: 'deals.agent-commission-plans.get',
-  statementGet: 'deals.commission-statements.get',
-  whatIf: 'deals.commission-statements.what-if',
-  report: 'deals.commission-reports.get',
-} as const;
+  planCreate: defineRpc<CommissionPlanBody, CommissionPlanView>('deals.commission-plans.create'),
+  planList: defineRpc<CommissionPlanListRequest, Page<CommissionPlanView>>('deals.commission-plans.list'),
+  planGet: defineRpc<{ id: string }, CommissionPlanView>('deals.commission-plans.get'),
+  planUpdate: defineRpc<CommissionPlanUpdateRequest, CommissionPlanView>('deals.commission-plans.update'),
+  agentPlanSet: defineRpc<{ agentId: string; planId: string }, AgentCommissionPlanView>('deals.agent-commission-plans.set'),
+  agentPlanGet: defineRpc<{ agentId: string }, AgentCommissionPlanView>('deals.agent-commission-plans.get'),
+  statementGet: defineRpc<{ id: string; version?: number }, CommissionStatementView>('deals.commission-statements.get'),
+  whatIf: defineRpc<CommissionWhatIfRequest, CommissionWhatIfView>('deals.commission-statements.what-if'),
+  report: defineRpc<CommissionReportRequest, CommissionReportView | CommissionReportFile>('deals.commission-reports.get'),
+};
 
 export interface CommissionPlanTier {
   thresholdCents: number;

@@ -3,17 +3,20 @@
  * `DEALS_FILE_CHUNK_BYTES` raw bytes per message, below the 1 MiB NATS limit: the gateway calls
  * `begin`, then `chunk` for each piece in order, then `complete`; downloads read chunk by chunk.
  */
+import { defineRpc } from '../rpc-contract';
+
 export const DealsFileSubjects = {
-  begin: 'deals.files.begin',
-  chunk: 'deals.files.chunk',
-  complete: 'deals.files.complete',
-  list: 'deals.files.list',
-  get: 'deals.files.get',
-  read: 'deals.files.read',
-  delete: 'deals.files.delete',
-  /** A pre-signed GET URL of a stored file (request `TransactionFileRef`, answer `TransactionFileDownloadUrl`; S3 storage only). */
-  downloadUrl: 'deals.files.download-url',
-} as const;
+  begin: defineRpc<TransactionFileBeginRequest, TransactionFileUpload>('deals.files.begin'),
+  chunk: defineRpc<TransactionFileChunkRequest, TransactionFileChunkReceipt>('deals.files.chunk'),
+  complete: defineRpc<TransactionFileRef, TransactionFileView>('deals.files.complete'),
+  list: defineRpc<{ transactionId: string }, { items: TransactionFileView[] }>('deals.files.list'),
+  get: defineRpc<TransactionFileRef, TransactionFileView>('deals.files.get'),
+  read: defineRpc<TransactionFileReadRequest, TransactionFileChunk>('deals.files.read'),
+  /** Answers no content. */
+  delete: defineRpc<TransactionFileRef, void>('deals.files.delete'),
+  /** A pre-signed GET URL of a stored file (S3 storage only). */
+  downloadUrl: defineRpc<TransactionFileRef, TransactionFileDownloadUrl>('deals.files.download-url'),
+};
 
 /** A pre-signed GET URL of a stored file and when it stops working (ISO 8601, UTC). */
 export interface TransactionFileDownloadUrl {
@@ -53,6 +56,17 @@ export interface TransactionFileBeginRequest {
   contentType: string;
   size: number;
   sha256: string;
+}
+
+/** An upload begun: the file's id, and the raw bytes each `chunk` carries. */
+export interface TransactionFileUpload {
+  fileId: string;
+  chunkBytes: number;
+}
+
+/** Raw bytes of one chunk written. */
+export interface TransactionFileChunkReceipt {
+  received: number;
 }
 
 export interface TransactionFileChunkRequest {

@@ -1,15 +1,17 @@
 /** NATS subjects and payloads for invoices (commissions and fees) and their payments. Money in integer cents. */
-import type { PageQuery } from '../../pagination';
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
+/** Invoices and their payments; every change answers the whole invoice. */
 export const DealsInvoiceSubjects = {
-  create: 'deals.invoices.create',
-  list: 'deals.invoices.list',
-  get: 'deals.invoices.get',
-  update: 'deals.invoices.update',
-  send: 'deals.invoices.send',
-  void: 'deals.invoices.void',
-  paymentCreate: 'deals.invoices.payments.create',
-} as const;
+  create: defineRpc<InvoiceCreateRequest, InvoiceView>('deals.invoices.create'),
+  list: defineRpc<InvoiceListRequest, Page<InvoiceView>>('deals.invoices.list'),
+  get: defineRpc<{ id: string }, InvoiceView>('deals.invoices.get'),
+  update: defineRpc<InvoiceUpdateRequest, InvoiceView>('deals.invoices.update'),
+  send: defineRpc<{ id: string }, InvoiceView>('deals.invoices.send'),
+  void: defineRpc<{ id: string }, InvoiceView>('deals.invoices.void'),
+  paymentCreate: defineRpc<InvoicePaymentCreateRequest, InvoiceView>('deals.invoices.payments.create'),
+};
 
 /** draft → sent → paid | overdue (→ paid); draft | sent | overdue → void (only without payments). */
 export const INVOICE_STATUSES = ['draft', 'sent', 'paid', 'overdue', 'void'] as const;

@@ -1,12 +1,14 @@
 /** NATS subjects and payloads for the organization's deal settings (contract deadlines, holidays, reminders) and key-date status. */
-import type { TransactionKeyDate } from './deals-transactions.rpc';
+import { defineRpc } from '../rpc-contract';
+import type { DealsEmptyRequest, TransactionKeyDate } from './deals-transactions.rpc';
 
+/** The organization's deal settings and transactions' key dates. */
 export const DealsScheduleSubjects = {
-  settingsGet: 'deals.settings.get',
-  settingsUpdate: 'deals.settings.update',
-  keyDateList: 'deals.key-dates.list',
-  keyDateUpdate: 'deals.key-dates.update',
-} as const;
+  settingsGet: defineRpc<DealsEmptyRequest, DealSettingsView>('deals.settings.get'),
+  settingsUpdate: defineRpc<DealSettingsUpdateRequest, DealSettingsView>('deals.settings.update'),
+  keyDateList: defineRpc<{ transactionId: string }, { items: TransactionKeyDateView[] }>('deals.key-dates.list'),
+  keyDateUpdate: defineRpc<TransactionKeyDateUpdateRequest, TransactionKeyDateView>('deals.key-dates.update'),
+};
 
 /** How a deadline counts days from the acceptance date: every day, or Monday–Friday except the organization's holidays. */
 export type DealDayCount = 'calendar' | 'business';

@@ -1,20 +1,25 @@
-/** NATS subjects and payloads for transactions (deals) and pipelines of the deals-commission service. */
-import type { PageQuery } from '../../pagination';
+/** NATS contracts and payloads for transactions (deals) and pipelines of the deals-commission service. */
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
+/** A request without data (`{}`). */
+export type DealsEmptyRequest = Record<string, never>;
+
+/** Transactions, their timeline, pipelines and offers (a delete answers no content). */
 export const DealsTransactionSubjects = {
-  create: 'deals.transactions.create',
-  list: 'deals.transactions.list',
-  get: 'deals.transactions.get',
-  update: 'deals.transactions.update',
-  delete: 'deals.transactions.delete',
-  timeline: 'deals.transactions.timeline',
-  pipelineList: 'deals.pipelines.list',
-  pipelineCreate: 'deals.pipelines.create',
-  offerCreate: 'deals.offers.create',
-  offerList: 'deals.offers.list',
-  offerUpdate: 'deals.offers.update',
-  offerAccept: 'deals.offers.accept',
-} as const;
+  create: defineRpc<TransactionCreateRequest, TransactionView>('deals.transactions.create'),
+  list: defineRpc<TransactionListRequest, Page<TransactionView>>('deals.transactions.list'),
+  get: defineRpc<{ id: string }, TransactionView>('deals.transactions.get'),
+  update: defineRpc<TransactionUpdateRequest, TransactionView>('deals.transactions.update'),
+  delete: defineRpc<{ id: string }, void>('deals.transactions.delete'),
+  timeline: defineRpc<TransactionTimelineRequest, Page<TransactionTimelineEntry>>('deals.transactions.timeline'),
+  pipelineList: defineRpc<DealsEmptyRequest, { items: TransactionPipelineView[] }>('deals.pipelines.list'),
+  pipelineCreate: defineRpc<TransactionPipelineCreateRequest, TransactionPipelineView>('deals.pipelines.create'),
+  offerCreate: defineRpc<TransactionOfferCreateRequest, TransactionOfferView>('deals.offers.create'),
+  offerList: defineRpc<TransactionOfferListRequest, Page<TransactionOfferView>>('deals.offers.list'),
+  offerUpdate: defineRpc<TransactionOfferUpdateRequest, TransactionOfferView>('deals.offers.update'),
+  offerAccept: defineRpc<{ id: string }, TransactionOfferView>('deals.offers.accept'),
+};
 
 /** Side the brokerage represents: the buyer, the seller (listing side), or both. */
 export const TRANSACTION_SIDES = ['buy', 'list', 'dual'] as const;
@@ -147,6 +152,11 @@ export interface TransactionListRequest extends PageQuery {
   expectedCloseTo?: string;
   priceMin?: number;
   priceMax?: number;
+}
+
+/** A page of a transaction's timeline, oldest first. */
+export interface TransactionTimelineRequest extends PageQuery {
+  id: string;
 }
 
 /** One entry of a transaction's timeline (creation, changes, stage moves, statements). */

@@ -1,27 +1,39 @@
-/** NATS subjects and payloads for authentication (identity service). */
+/**
+ * NATS request/reply contracts (subject + request `data` + reply `data`) and payloads for
+ * authentication (identity service). Refusals are `DomainException`s (identity error codes);
+ * a `void` reply is no content.
+ */
 import type { OrganizationView } from './identity-organizations.rpc';
 import type { UserView } from './identity-users.rpc';
+import { defineRpc } from '../rpc-contract';
 
 export const IdentityAuthSubjects = {
-  register: 'identity.auth.register',
+  /** A new organization and its owner, signed in (409 `EMAIL_TAKEN`, 422 weak password). */
+  register: defineRpc<RegisterRequest, RegisterResponse>('identity.auth.register'),
   /** Public client self-registration (organization resolved from its form key by the gateway). */
-  registerClient: 'identity.auth.register-client',
-  login: 'identity.auth.login',
-  mfaVerify: 'identity.auth.mfa-verify',
-  refresh: 'identity.auth.refresh',
-  logout: 'identity.auth.logout',
-  passwordResetRequest: 'identity.auth.password-reset-request',
-  passwordResetConfirm: 'identity.auth.password-reset-confirm',
-  passwordChange: 'identity.auth.password-change',
-  emailVerify: 'identity.auth.email-verify',
-  jwks: 'identity.auth.jwks',
-  revocations: 'identity.auth.revocations',
-  apiKeyAuthenticate: 'identity.auth.api-key-authenticate',
-  mfaEnroll: 'identity.mfa.enroll',
-  mfaConfirm: 'identity.mfa.confirm',
-  mfaDisable: 'identity.mfa.disable',
-  mfaRecoveryCodes: 'identity.mfa.recovery-codes',
-} as const;
+  registerClient: defineRpc<RegisterClientRequest, RegisterClientResponse>('identity.auth.register-client'),
+  /** Tokens, or the MFA step (401 `INVALID_CREDENTIALS`, 429 `ACCOUNT_LOCKED`). */
+  login: defineRpc<LoginRequest, LoginResponse>('identity.auth.login'),
+  mfaVerify: defineRpc<MfaVerifyRequest, TokenPair>('identity.auth.mfa-verify'),
+  /** Rotates a refresh token (401 `INVALID_REFRESH_TOKEN`, `REFRESH_TOKEN_REUSED`). */
+  refresh: defineRpc<RefreshRequest, TokenPair>('identity.auth.refresh'),
+  logout: defineRpc<LogoutRequest, void>('identity.auth.logout'),
+  /** Always succeeds, whether or not the email has an account. */
+  passwordResetRequest: defineRpc<PasswordResetRequest, void>('identity.auth.password-reset-request'),
+  passwordResetConfirm: defineRpc<PasswordResetConfirmRequest, void>('identity.auth.password-reset-confirm'),
+  passwordChange: defineRpc<PasswordChangeRequest, void>('identity.auth.password-change'),
+  emailVerify: defineRpc<EmailVerifyRequest, void>('identity.auth.email-verify'),
+  /** The access-token signing keys (no request data). */
+  jwks: defineRpc<Record<string, never>, JwksResponse>('identity.auth.jwks'),
+  revocations: defineRpc<RevocationsRequest, RevocationsResponse>('identity.auth.revocations'),
+  /** Resolves an `X-Api-Key` (401 `INVALID_API_KEY`). */
+  apiKeyAuthenticate: defineRpc<ApiKeyAuthenticateRequest, ApiKeyAuthenticateResponse>('identity.auth.api-key-authenticate'),
+  /** Starts TOTP enrolment of the caller (no request data). */
+  mfaEnroll: defineRpc<Record<string, never>, MfaEnrollResponse>('identity.mfa.enroll'),
+  mfaConfirm: defineRpc<MfaConfirmRequest, MfaConfirmResponse>('identity.mfa.confirm'),
+  mfaDisable: defineRpc<MfaDisableRequest, void>('identity.mfa.disable'),
+  mfaRecoveryCodes: defineRpc<MfaRecoveryCodesRequest, MfaRecoveryCodesResponse>('identity.mfa.recovery-codes'),
+};
 
 /** Core NATS subject (pub/sub, not request/reply) on which identity announces revocations. */
 export const IDENTITY_REVOCATION_BROADCAST = 'identity.broadcast.revocation';

@@ -1,15 +1,26 @@
-/** NATS subjects and payloads for organizations (brokerages) and their API keys. */
+/**
+ * NATS request/reply contracts (subject + request `data` + reply `data`) and payloads for
+ * organizations (brokerages), their API keys and the local mailbox. Refusals are
+ * `DomainException`s (identity error codes).
+ */
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
 export const IdentityOrganizationSubjects = {
-  getCurrent: 'identity.organizations.get-current',
-  updateCurrent: 'identity.organizations.update-current',
-  apiKeyCreate: 'identity.api-keys.create',
-  apiKeyList: 'identity.api-keys.list',
-  apiKeyRevoke: 'identity.api-keys.revoke',
-  localMailboxList: 'identity.local-mailbox.list',
+  /** The caller's organization (no request data). */
+  getCurrent: defineRpc<Record<string, never>, OrganizationView>('identity.organizations.get-current'),
+  updateCurrent: defineRpc<OrganizationUpdateRequest, OrganizationView>('identity.organizations.update-current'),
+  /** The new key with its secret, shown once. */
+  apiKeyCreate: defineRpc<ApiKeyCreateRequest, ApiKeyCreateResponse>('identity.api-keys.create'),
+  /** Newest first. */
+  apiKeyList: defineRpc<PageQuery, Page<ApiKeyView>>('identity.api-keys.list'),
+  /** The revoked key (404 `API_KEY_NOT_FOUND`). */
+  apiKeyRevoke: defineRpc<ApiKeyRevokeRequest, ApiKeyView>('identity.api-keys.revoke'),
+  /** Messages the local email adapter recorded, newest first. */
+  localMailboxList: defineRpc<LocalMailboxListRequest, Page<LocalMailView>>('identity.local-mailbox.list'),
   /** Public (no actor): the organization of a public form key. Not found → 404 `FORM_KEY_UNKNOWN`. */
-  resolveFormKey: 'identity.organizations.resolve-form-key',
-} as const;
+  resolveFormKey: defineRpc<ResolveFormKeyRequest, ResolveFormKeyResponse>('identity.organizations.resolve-form-key'),
+};
 
 export interface ResolveFormKeyRequest {
   formKey: string;

@@ -1,28 +1,39 @@
-/** NATS subjects and payloads for users, agents, teams and roles (identity service). */
-import type { PageQuery } from '../../pagination';
+/**
+ * NATS request/reply contracts (subject + request `data` + reply `data`) and payloads for users,
+ * agents, teams and roles (identity service). Refusals are `DomainException`s (identity error
+ * codes); a `void` reply is no content.
+ */
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
 export const IdentityUserSubjects = {
-  getMe: 'identity.users.get-me',
-  updateMe: 'identity.users.update-me',
-  create: 'identity.users.create',
-  list: 'identity.users.list',
-  get: 'identity.users.get',
-  update: 'identity.users.update',
-  deactivate: 'identity.users.deactivate',
-  agentList: 'identity.agents.list',
-  agentGet: 'identity.agents.get',
-  agentUpsert: 'identity.agents.upsert',
-  agentRemove: 'identity.agents.remove',
-  teamCreate: 'identity.teams.create',
-  teamList: 'identity.teams.list',
-  teamGet: 'identity.teams.get',
-  teamUpdate: 'identity.teams.update',
-  teamDelete: 'identity.teams.delete',
-  roleList: 'identity.roles.list',
-  roleCreate: 'identity.roles.create',
-  roleUpdate: 'identity.roles.update',
-  roleDelete: 'identity.roles.delete',
-} as const;
+  /** The caller's own profile (no request data). */
+  getMe: defineRpc<Record<string, never>, UserView>('identity.users.get-me'),
+  updateMe: defineRpc<UpdateMeRequest, UserView>('identity.users.update-me'),
+  create: defineRpc<UserCreateRequest, UserView>('identity.users.create'),
+  /** Users visible to the caller, by creation. */
+  list: defineRpc<UserListRequest, Page<UserView>>('identity.users.list'),
+  /** 404 `USER_NOT_FOUND` when not visible to the caller. */
+  get: defineRpc<IdRequest, UserView>('identity.users.get'),
+  update: defineRpc<UserUpdateRequest, UserView>('identity.users.update'),
+  /** The deactivated user. */
+  deactivate: defineRpc<IdRequest, UserView>('identity.users.deactivate'),
+  agentList: defineRpc<AgentListRequest, Page<AgentView>>('identity.agents.list'),
+  /** By user id (404 `AGENT_NOT_FOUND`). */
+  agentGet: defineRpc<IdRequest, AgentView>('identity.agents.get'),
+  agentUpsert: defineRpc<AgentUpsertRequest, AgentView>('identity.agents.upsert'),
+  agentRemove: defineRpc<IdRequest, void>('identity.agents.remove'),
+  teamCreate: defineRpc<TeamCreateRequest, TeamView>('identity.teams.create'),
+  teamList: defineRpc<TeamListRequest, Page<TeamView>>('identity.teams.list'),
+  teamGet: defineRpc<IdRequest, TeamView>('identity.teams.get'),
+  teamUpdate: defineRpc<TeamUpdateRequest, TeamView>('identity.teams.update'),
+  teamDelete: defineRpc<IdRequest, void>('identity.teams.delete'),
+  /** Built-in roles, then the organization's custom roles (no request data). */
+  roleList: defineRpc<Record<string, never>, RoleView[]>('identity.roles.list'),
+  roleCreate: defineRpc<RoleCreateRequest, RoleView>('identity.roles.create'),
+  roleUpdate: defineRpc<RoleUpdateRequest, RoleView>('identity.roles.update'),
+  roleDelete: defineRpc<RoleKeyRequest, void>('identity.roles.delete'),
+};
 
 export const BUILT_IN_ROLES = ['owner', 'admin', 'manager', 'agent', 'client'] as const;
 export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];

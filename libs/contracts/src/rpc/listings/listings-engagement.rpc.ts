@@ -1,17 +1,21 @@
 /** NATS subjects and payloads of property views, contact interest (RESO ContactListings) and saved searches. */
-import type { PageQuery } from '../../pagination';
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 import type { GeoJsonArea, PropertyFilters } from './listings-properties.rpc';
 
+/** The RPC contracts of views, interest, saved searches and shares (types below). */
 export const ListingsEngagementSubjects = {
-  recordView: 'listings.views.record',
-  interestPut: 'listings.interests.put',
-  interestList: 'listings.interests.list',
-  savedSearchCreate: 'listings.saved-searches.create',
-  savedSearchList: 'listings.saved-searches.list',
-  savedSearchDelete: 'listings.saved-searches.delete',
-  shareCreate: 'listings.shares.create',
-  shareDelete: 'listings.shares.delete',
-} as const;
+  recordView: defineRpc<PropertyViewRecordRequest, PropertyViewRecorded>('listings.views.record'),
+  interestPut: defineRpc<ContactListingPutRequest, ContactListingView>('listings.interests.put'),
+  interestList: defineRpc<ContactListingListRequest, Page<ContactListingView>>('listings.interests.list'),
+  savedSearchCreate: defineRpc<SavedSearchCreateRequest, SavedSearchView>('listings.saved-searches.create'),
+  savedSearchList: defineRpc<SavedSearchListRequest, Page<SavedSearchView>>('listings.saved-searches.list'),
+  /** Soft delete; no content. */
+  savedSearchDelete: defineRpc<{ id: string }, void>('listings.saved-searches.delete'),
+  shareCreate: defineRpc<ListingsShareRequest, ListingsShareView>('listings.shares.create'),
+  /** No content. */
+  shareDelete: defineRpc<ListingsShareRequest, void>('listings.shares.delete'),
+};
 
 /**
  * An agent shares a listing with a contact (`POST /v1/properties/:id/shares`): the contact's
@@ -92,9 +96,9 @@ export interface SavedSearchListRequest extends PageQuery {
 
 /** Nearby places (schools, hospitals, shops, …) behind a provider port; the local adapter answers from places the organization loaded. */
 export const ListingsPlacesSubjects = {
-  load: 'listings.places.load',
-  nearby: 'listings.places.nearby',
-} as const;
+  load: defineRpc<ListingsPlacesLoadRequest, ListingsPlacesLoadResponse>('listings.places.load'),
+  nearby: defineRpc<ListingsNearbyRequest, ListingsNearbyResponse>('listings.places.nearby'),
+};
 
 export const LISTINGS_PLACE_CATEGORIES = ['school', 'hospital', 'shop', 'park', 'transit', 'restaurant', 'other'] as const;
 export type ListingsPlaceCategory = (typeof LISTINGS_PLACE_CATEGORIES)[number];
@@ -124,6 +128,11 @@ export interface ListingsNearbyRequest {
   category?: ListingsPlaceCategory[];
   /** Default 20, at most 100. */
   limit?: number;
+}
+
+export interface ListingsNearbyResponse {
+  /** Nearest first. */
+  items: ListingsNearbyPlace[];
 }
 
 export interface ListingsNearbyPlace {

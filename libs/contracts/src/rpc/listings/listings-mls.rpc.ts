@@ -1,15 +1,19 @@
 /** NATS subjects and payloads of MLS sources (RESO Web API pull) and the partner push webhook. */
-import type { PageQuery } from '../../pagination';
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
+/** The RPC contracts of MLS sources, their sync runs and the partner webhook (types below). */
 export const ListingsMlsSubjects = {
-  sourceCreate: 'listings.mls-sources.create',
-  sourceList: 'listings.mls-sources.list',
-  sourceSync: 'listings.mls-sources.sync',
-  runList: 'listings.mls-sources.runs',
-  sourceUpdate: 'listings.mls-sources.update',
-  sourceDelete: 'listings.mls-sources.delete',
-  webhook: 'listings.mls.webhook',
-} as const;
+  sourceCreate: defineRpc<MlsSourceCreateRequest, MlsSourceView>('listings.mls-sources.create'),
+  sourceList: defineRpc<PageQuery, Page<MlsSourceView>>('listings.mls-sources.list'),
+  /** Pulls now and answers the run record when it ends. */
+  sourceSync: defineRpc<{ id: string }, MlsSyncRunView>('listings.mls-sources.sync'),
+  runList: defineRpc<MlsRunListRequest, Page<MlsSyncRunView>>('listings.mls-sources.runs'),
+  sourceUpdate: defineRpc<MlsSourceUpdateRequest, MlsSourceView>('listings.mls-sources.update'),
+  /** No content. */
+  sourceDelete: defineRpc<{ id: string }, void>('listings.mls-sources.delete'),
+  webhook: defineRpc<MlsWebhookRequest, MlsWebhookResponse>('listings.mls.webhook'),
+};
 
 export interface MlsSourceCreateRequest {
   name: string;

@@ -3,19 +3,22 @@
  * camelCase), geo search, comparables, imports. Prices are integer cents (USD), areas square feet,
  * distances metres, coordinates WGS 84 degrees.
  */
-import type { PageQuery } from '../../pagination';
+import type { Page, PageQuery } from '../../pagination';
+import { defineRpc } from '../rpc-contract';
 
+/** The RPC contracts of properties, geo search, comparables and file import (types below). */
 export const ListingsPropertySubjects = {
-  create: 'listings.properties.create',
-  list: 'listings.properties.list',
-  get: 'listings.properties.get',
-  update: 'listings.properties.update',
-  delete: 'listings.properties.delete',
-  radiusSearch: 'listings.properties.radius-search',
-  polygonSearch: 'listings.properties.polygon-search',
-  comparables: 'listings.properties.comparables',
-  importChunk: 'listings.properties.import-chunk',
-} as const;
+  create: defineRpc<PropertyCreateRequest, PropertyView>('listings.properties.create'),
+  list: defineRpc<PropertyListRequest, Page<PropertyView>>('listings.properties.list'),
+  get: defineRpc<{ id: string }, PropertyView>('listings.properties.get'),
+  update: defineRpc<PropertyUpdateRequest, PropertyView>('listings.properties.update'),
+  /** Soft delete; no content. */
+  delete: defineRpc<{ id: string }, void>('listings.properties.delete'),
+  radiusSearch: defineRpc<PropertyRadiusSearchRequest, Page<PropertyWithDistance>>('listings.properties.radius-search'),
+  polygonSearch: defineRpc<PropertyPolygonSearchRequest, Page<PropertyView>>('listings.properties.polygon-search'),
+  comparables: defineRpc<PropertyComparablesRequest, PropertyComparablesResponse>('listings.properties.comparables'),
+  importChunk: defineRpc<ListingsImportChunkRequest, ListingsImportResult>('listings.properties.import-chunk'),
+};
 
 /**
  * RESO DD 2.0 `StandardStatus` values (StandardLookupValue spelling) that Keyhouse keeps: the

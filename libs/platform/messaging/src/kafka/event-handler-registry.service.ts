@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Kafka } from 'kafkajs';
 import type { CloudEvent } from '@keyhouse/contracts';
+import type { DataSource } from 'typeorm';
+import { Inbox } from '../outbox/inbox.service';
+import { OUTBOX_DATA_SOURCE } from '../outbox/outbox-relay.service';
 import { eventContextOf } from '../outbox/outbox.service';
 import { UnitOfWork, type UnitOfWorkContext } from '../outbox/unit-of-work.service';
 import { EventConsumer } from './event-consumer';
@@ -48,6 +51,7 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
   private readonly logger = new Logger(EventHandlerRegistry.name);
   private readonly groups = new Map<string, ConsumerGroup>();
   private starting: Promise<unknown> | null = null;
+  private readonly inbox: Inbox;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -56,7 +60,10 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
     private readonly unitOfWork: UnitOfWork,
     @Inject(EVENT_HANDLERS_KAFKA) private readonly kafka: Kafka,
     @Inject(EVENT_HANDLERS_OPTIONS) private readonly options: EventHandlersOptions,
-  ) {}
+    @Inject(OUTBOX_DATA_SOURCE) dataSource: DataSource,
+  ) {
+    this.inbox = new Inbox(dataSource, options.schema);
+  }
 
   /** Consumer groups (without the prefix) and the topics each reads. */
   get subscriptions(): Array<{ group: string; topics: string[] }> {
@@ -103,12 +110,7 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
     const handlers = entry.handlers.filter((handler) => !handler.types || handler.types.has(event.type));
     if (handlers.length === 0) return false;
     return this.unitOfWork.run(eventContextOf(event), async (unit: UnitOfWorkContext) => {
-      const inserted = (await unit.manager.query(
-        `INSERT INTO "${this.options.schema}".inbox_event (consumer, event_id, event_type) VALUES ($1, $2, $3)
-         ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
-        [group, event.id, event.type],
-      )) as unknown[];
-      if (inserted.length === 0) return false;
+      if (!(await this.inbox.claim(unit.manager, group, event))) return false;
       for (const handler of handlers) await handler.run(event, unit);
       return true;
     });

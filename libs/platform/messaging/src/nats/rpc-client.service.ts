@@ -65,16 +65,9 @@ export class RpcClient {
   async request<TRequest, TResponse>(
     contract: RpcContract<TRequest, TResponse>,
     envelope: RequestEnvelope<TRequest>,
-    options?: RpcRequestOptions,
-  ): Promise<TResponse>;
-  /** @deprecated a bare subject string: use the contract (`defineRpc`). */
-  async request<TResponse, TData = unknown>(subject: string, envelope: RequestEnvelope<TData>, options?: RpcRequestOptions): Promise<TResponse>;
-  async request<TResponse>(
-    target: string | RpcContract<unknown, TResponse>,
-    envelope: RequestEnvelope<unknown>,
     options: RpcRequestOptions = {},
   ): Promise<TResponse> {
-    const subject = typeof target === 'string' ? target : target.subject;
+    const subject = contract.subject;
     const timeout = options.timeoutMs ?? this.options.requestTimeoutMs;
     const payload = encoder.encode(requestEnvelopeJson(envelope));
     const headers = natsHeaders();

@@ -11,17 +11,12 @@ export type RpcHandlerMethod<TRequest, TResponse> = (envelope: RequestEnvelope<T
  * `DomainException`; a method whose envelope or result does not match the contract's types is a
  * compile error. `RpcServer` subscribes it at bootstrap (queue group = service name).
  */
-export function RpcHandler<TRequest, TResponse>(
-  contract: RpcContract<TRequest, TResponse>,
-): <M extends RpcHandlerMethod<TRequest, TResponse>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void;
-/** @deprecated a bare subject string: use the contract (`defineRpc`). */
-export function RpcHandler(subject: string): MethodDecorator;
-export function RpcHandler<TRequest, TResponse>(contract: RpcContract<TRequest, TResponse> | string) {
+export function RpcHandler<TRequest, TResponse>(contract: RpcContract<TRequest, TResponse>) {
   return <M extends RpcHandlerMethod<TRequest, TResponse>>(
     target: object,
     key: string | symbol,
     descriptor: TypedPropertyDescriptor<M>,
   ): void => {
-    SetMetadata(RPC_HANDLER_METADATA, typeof contract === 'string' ? contract : contract.subject)(target, key, descriptor);
+    SetMetadata(RPC_HANDLER_METADATA, contract.subject)(target, key, descriptor);
   };
 }

@@ -3,13 +3,28 @@ import type { DataSource, EntityManager } from 'typeorm';
 /**
  * Idempotent consumer (microservices.io "Idempotent consumer"): records each processed event id
  * per consumer in `inbox_event`, in the same transaction as the consumer's effect. A redelivered
- * event finds its row and is skipped, so its effect happens exactly once.
+ * event finds its row and is skipped, so its effect happens exactly once. The chassis'
+ * `EventHandlerRegistry` claims through it inside each handler's unit of work.
  */
 export class Inbox {
   constructor(
     private readonly dataSource: DataSource,
     private readonly schema: string,
   ) {}
+
+  /**
+   * Inserts the row `(consumer, event.id)` in the caller's transaction. True when it is new (the
+   * effect should run now), false when `consumer` already processed the event. The row commits or
+   * rolls back with the caller's effect.
+   */
+  async claim(manager: EntityManager, consumer: string, event: { id: string; type: string }): Promise<boolean> {
+    const inserted = (await manager.query(
+      `INSERT INTO "${this.schema}".inbox_event (consumer, event_id, event_type) VALUES ($1, $2, $3)
+       ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
+      [consumer, event.id, event.type],
+    )) as unknown[];
+    return inserted.length > 0;
+  }
 
   /**
    * Runs `effect` in a transaction unless `consumer` already processed `eventId`.
@@ -22,12 +37,7 @@ export class Inbox {
     effect: (manager: EntityManager) => Promise<void>,
   ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const inserted = (await manager.query(
-        `INSERT INTO "${this.schema}".inbox_event (consumer, event_id, event_type) VALUES ($1, $2, $3)
-         ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
-        [consumer, event.id, event.type],
-      )) as unknown[];
-      if (inserted.length === 0) return false;
+      if (!(await this.claim(manager, consumer, event))) return false;
       await effect(manager);
       return true;
     });

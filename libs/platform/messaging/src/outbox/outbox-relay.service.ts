@@ -80,6 +80,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private lockRunner: QueryRunner | null = null;
   private producerConnected = false;
   private wakeUp: (() => void) | null = null;
+  private wokenWhileBusy = false;
   private lastPrune = 0;
   private listening: { client: NotifyingClient; listener: (message: { channel: string }) => void } | null = null;
   /** Time of the last completed poll (ms since epoch), for the liveness check. */
@@ -119,7 +120,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Asks the relay to poll now instead of waiting for the next interval (call after a commit). */
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.wokenWhileBusy = true; // a commit landed mid-batch: poll again straight after it
   }
 
   private async run(): Promise<void> {
@@ -292,7 +294,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** LISTEN on the outbox channel on the leader's own connection; a notification wakes the loop. */
   private async listen(runner: QueryRunner): Promise<void> {
     const client = (runner as unknown as { databaseConnection?: NotifyingClient }).databaseConnection;
-    if (!client) return;
+    if (!client || this.options.listen === false) return;
     const channel = outboxChannel(this.options.schema);
     const listener = (message: { channel: string }) => {
       if (message.channel === channel) this.wake();
@@ -328,9 +330,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     );
   }
 
-  /** Waits `ms`, or until `wake()`; returns at once once `stop()` was called (so it never outlives a stop). */
+  /**
+   * Waits `ms`, or until `wake()`; returns at once when a wake came while the relay was busy (so no
+   * notification is lost between a poll and the sleep) or once `stop()` was called.
+   */
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
+    if (!this.running || this.wokenWhileBusy) {
+      this.wokenWhileBusy = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {

@@ -14,6 +14,11 @@ export interface OutboxOptions {
    * outbox channel's NOTIFY at each commit, and polls this often in case one was lost.
    */
   pollIntervalMs?: number;
+  /**
+   * LISTEN on the outbox channel (default true). Off for a connection pooler in transaction mode
+   * (PgBouncer), which cannot hold a LISTEN: set `pollIntervalMs` low (e.g. 200) then.
+   */
+  listen?: boolean;
   /** Refusals of one row by Kafka (non-retriable errors) before it is parked (default 5). */
   maxAttempts?: number;
   /** Published rows older than this many hours are pruned (default 168 = 7 days). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { CloudEvent, EventDefinition, RequestEnvelope } from '@keyhouse/contracts';
+import type { Actor, CloudEvent, EventDefinition, RequestEnvelope } from '@keyhouse/contracts';
 import { OUTBOX_DATA_SOURCE, OutboxRelay } from './outbox-relay.service';
 import { OutboxService, type EventContext } from './outbox.service';
 
@@ -35,6 +35,12 @@ export interface UnitOfWorkContext {
    * revocation): run in order once the transaction committed, never when it rolled back.
    */
   afterCommit(task: () => unknown): void;
+  /**
+   * Makes `actor` the actor of the events this unit emits from now on (request id and trace context
+   * stay), for a request whose acting user is found only inside the transaction: a password-reset,
+   * verification or MFA token names its user. Events already emitted keep theirs.
+   */
+  actAs(actor: Actor): void;
 }
 
 /** Event context of an RPC request: its actor, request id and trace context. */
@@ -71,13 +77,15 @@ export class UnitOfWork {
     work: (unit: UnitOfWorkContext) => Promise<T>,
     options: { memo?: boolean } = {},
   ): Promise<T> {
-    const eventContext: EventContext = 'data' in context ? contextOf(context) : context;
+    let eventContext: EventContext = 'data' in context ? contextOf(context) : { ...context };
     const tasks: Array<() => unknown> = [];
     let emitted = 0;
     const result = await this.dataSource.transaction(async (manager) => {
       const unit: UnitOfWorkContext = {
         manager,
-        event: eventContext,
+        get event() {
+          return eventContext;
+        },
         actorId: eventContext.actor?.userId ?? null,
         ...(options.memo ? { memo: new Map<string, unknown>() } : {}),
         emit: async (definition, subject, orgId, data) => {
@@ -94,6 +102,9 @@ export class UnitOfWork {
         },
         afterCommit: (task) => {
           tasks.push(task);
+        },
+        actAs: (actor) => {
+          eventContext = { ...eventContext, actor };
         },
       };
       return work(unit);

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import {
   CrmCompanyEvent,
+  CrmCompanySubjects,
   type Actor,
   type CrmCompanyAddress,
   type CrmCompanyCreateRequest,
@@ -17,13 +18,12 @@ import {
 } from '@keyhouse/contracts';
 import { hasPermission, requireScope } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { contactVisibility } from '../../contacts/contact-access.util';
 import { escapeLike, pageOrThrow } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
 import { changesBetween, ownershipFilter, userIdOf } from '../work-access.util';
-import { WorkEvents } from '../work-events.service';
 
 interface CompanyRow {
   id: string;
@@ -55,10 +55,6 @@ function toView(row: CompanyRow): CrmCompanyView {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
-}
-
-function contextOf(envelope: RequestEnvelope): EventContext {
-  return { actor: envelope.actor, requestId: envelope.requestId, traceparent: envelope.traceparent };
 }
 
 /**
@@ -101,16 +97,24 @@ const notFound = () => DomainException.notFound(CrmWorkErrorCode.CompanyNotFound
 export class CompaniesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: WorkEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /**
+   * `crm.companies.create`: creates a company (phones to E.164, address normalized) and emits
+   * `crm.company.created` with its view. Answers the `CrmCompanyView` (without `contactCount`).
+   * 400 `INVALID_PHONE`; 403 without `companies:write`, `USER_ACTOR_REQUIRED` for a system caller;
+   * 409 `COMPANY_NAME_TAKEN`.
+   */
+  @RpcHandler(CrmCompanySubjects.create)
   async create(envelope: RequestEnvelope<CrmCompanyCreateRequest>): Promise<CrmCompanyView> {
     const actor = envelope.actor!;
     requireScope(actor, 'companies:write');
     const userId = userIdOf(actor);
     const data = envelope.data;
     const phones = normalizeCompanyPhones(data.phones ?? []);
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await this.assertNameFree(manager, actor.orgId, data.name);
       const [row] = await queryRows<CompanyRow>(
         manager,
@@ -119,13 +123,16 @@ export class CompaniesService {
         [newId(), actor.orgId, data.name.trim(), data.industry?.trim() || null, data.size ?? null, data.website ?? null, phones, normalizeAddress(data.address), userId],
       );
       const view = toView(row);
-      await this.events.emit(manager, contextOf(envelope), CrmCompanyEvent.companyCreated.type, row.id, actor.orgId, { company: view });
+      await unit.emit(CrmCompanyEvent.companyCreated, row.id, actor.orgId, { company: view });
       return view;
     });
-    this.events.flush();
-    return view;
   }
 
+  /**
+   * `crm.companies.list`: a page of the companies the caller reaches with `companies:read`, by
+   * name (case-insensitive; keyset cursor). 400 for a bad cursor; 403 without `companies:read`.
+   */
+  @RpcHandler(CrmCompanySubjects.list)
   async list(envelope: RequestEnvelope<CrmCompanyListRequest>): Promise<Page<CrmCompanyView>> {
     const actor = envelope.actor;
     const data = envelope.data;
@@ -150,7 +157,11 @@ export class CompaniesService {
     return toPage(rows, page.limit, (row) => ({ v: row.name.toLowerCase(), id: row.id }), toView);
   }
 
-  /** A company with `contactCount`: its contacts the caller may read (null without `contacts:read`). */
+  /**
+   * `crm.companies.get`: a company with `contactCount`, its contacts the caller may read (null
+   * without `contacts:read`). 404 `COMPANY_NOT_FOUND` out of the caller's `companies:read` reach.
+   */
+  @RpcHandler(CrmCompanySubjects.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmCompanyView> {
     const actor = envelope.actor!;
     const row = await this.visible(this.dataSource.manager, actor, 'companies:read', envelope.data.id, false);
@@ -167,11 +178,18 @@ export class CompaniesService {
     return { ...toView(row), contactCount };
   }
 
+  /**
+   * `crm.companies.update`: changes the given fields and emits `crm.company.updated` with the
+   * changes (nothing when nothing changed). Answers the `CrmCompanyView`. 404 `COMPANY_NOT_FOUND`
+   * out of `companies:write` reach; 400 `INVALID_PHONE`; 409 `COMPANY_NAME_TAKEN`.
+   */
+  @RpcHandler(CrmCompanySubjects.update)
   async update(envelope: RequestEnvelope<CrmCompanyUpdateRequest>): Promise<CrmCompanyView> {
     const actor = envelope.actor!;
     const data = envelope.data;
     const phones = data.phones !== undefined ? normalizeCompanyPhones(data.phones) : undefined;
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.visible(manager, actor, 'companies:write', data.id, true);
       const next: CompanyRow = { ...before };
       if (data.name !== undefined && data.name.trim() !== before.name) {
@@ -191,21 +209,23 @@ export class CompaniesService {
           WHERE id = $1 RETURNING ${RETURNING}`,
         [before.id, next.name, next.industry, next.size, next.website, next.phones, next.address],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmCompanyEvent.companyUpdated.type, row.id, actor.orgId, { companyId: row.id, changes });
+      await unit.emit(CrmCompanyEvent.companyUpdated, row.id, actor.orgId, { companyId: row.id, changes });
       return toView(row);
     });
-    this.events.flush();
-    return view;
   }
 
+  /**
+   * `crm.companies.delete`: soft-deletes a company (contacts keep their `companyId`) and emits
+   * `crm.company.deleted`. No content. 404 `COMPANY_NOT_FOUND` out of `companies:write` reach.
+   */
+  @RpcHandler(CrmCompanySubjects.delete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
-    await this.dataSource.transaction(async (manager) => {
-      const before = await this.visible(manager, actor, 'companies:write', envelope.data.id, true);
-      await manager.query(`UPDATE company SET deleted_at = now(), updated_at = now() WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), CrmCompanyEvent.companyDeleted.type, before.id, actor.orgId, { companyId: before.id, name: before.name });
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const before = await this.visible(unit.manager, actor, 'companies:write', envelope.data.id, true);
+      await unit.manager.query(`UPDATE company SET deleted_at = now(), updated_at = now() WHERE id = $1`, [before.id]);
+      await unit.emit(CrmCompanyEvent.companyDeleted, before.id, actor.orgId, { companyId: before.id, name: before.name });
     });
-    this.events.flush();
   }
 
   private async visible(manager: EntityManager, actor: Actor | null, permission: 'companies:read' | 'companies:write', id: string, lock: boolean): Promise<CompanyRow> {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmSavedReplyEvent,
+  CrmSavedReplySubjects,
   type Actor,
   type CrmSavedReplyChannel,
   type CrmSavedReplyCreateRequest,
@@ -17,13 +18,12 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { contactVisibility } from '../../contacts/contact-access.util';
 import { escapeLike, pageOrThrow } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
 import { userIdOf } from '../work-access.util';
-import { WorkEvents } from '../work-events.service';
 import { placeholdersOf, renderTemplate } from './reply-template.util';
 
 interface SavedReplyRow {
@@ -62,10 +62,6 @@ function eventData(row: SavedReplyRow): CrmSavedReplyEventData {
   return { savedReplyId: row.id, ownerId: row.owner_id, name: row.name, channel: row.channel };
 }
 
-function contextOf(envelope: RequestEnvelope): EventContext {
-  return { actor: envelope.actor, requestId: envelope.requestId, traceparent: envelope.traceparent };
-}
-
 const notFound = () => DomainException.notFound(CrmWorkErrorCode.SavedReplyNotFound, 'Saved reply');
 
 /**
@@ -77,28 +73,39 @@ const notFound = () => DomainException.notFound(CrmWorkErrorCode.SavedReplyNotFo
 export class SavedRepliesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: WorkEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /**
+   * `crm.saved-replies.create`: creates one of the caller's replies (channel default `any`) and
+   * emits `crm.saved_reply.created` (no body text). Answers the `CrmSavedReplyView`. 403 without
+   * `contacts:write`, `USER_ACTOR_REQUIRED` for a system caller; 409 `SAVED_REPLY_NAME_TAKEN`.
+   */
+  @RpcHandler(CrmSavedReplySubjects.create)
   async create(envelope: RequestEnvelope<CrmSavedReplyCreateRequest>): Promise<CrmSavedReplyView> {
     const actor = envelope.actor!;
     requireScope(actor, PERMISSION);
     const ownerId = userIdOf(actor);
     const data = envelope.data;
-    const row = await this.dataSource.transaction(async (manager) => {
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await this.assertNameFree(manager, ownerId, data.name);
       const [row] = await queryRows<SavedReplyRow>(
         manager,
         `INSERT INTO saved_reply (id, org_id, owner_id, name, channel, subject, body) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${RETURNING}`,
         [newId(), actor.orgId, ownerId, data.name.trim(), data.channel ?? 'any', data.subject ?? null, data.body],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEvent.savedReplyCreated.type, row.id, actor.orgId, eventData(row));
+      await unit.emit(CrmSavedReplyEvent.savedReplyCreated, row.id, actor.orgId, eventData(row));
       return row;
     });
-    this.events.flush();
     return toView(row);
   }
 
+  /**
+   * `crm.saved-replies.list`: a page of the caller's replies by name (q matches name or body;
+   * keyset cursor). 400 for a bad cursor; 403 without `contacts:write` or for a system caller.
+   */
+  @RpcHandler(CrmSavedReplySubjects.list)
   async list(envelope: RequestEnvelope<CrmSavedReplyListRequest>): Promise<Page<CrmSavedReplyView>> {
     const actor = envelope.actor;
     requireScope(actor, PERMISSION);
@@ -124,14 +131,23 @@ export class SavedRepliesService {
     return toPage(rows, page.limit, (row) => ({ v: row.name.toLowerCase(), id: row.id }), toView);
   }
 
+  /** `crm.saved-replies.get`: one of the caller's replies (404 `SAVED_REPLY_NOT_FOUND` for anyone else's). */
+  @RpcHandler(CrmSavedReplySubjects.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmSavedReplyView> {
     return toView(await this.owned(this.dataSource.manager, envelope.actor, envelope.data.id, false));
   }
 
+  /**
+   * `crm.saved-replies.update`: changes the given fields of one of the caller's replies and emits
+   * `crm.saved_reply.updated`. Answers the `CrmSavedReplyView`. 404 `SAVED_REPLY_NOT_FOUND`;
+   * 409 `SAVED_REPLY_NAME_TAKEN`.
+   */
+  @RpcHandler(CrmSavedReplySubjects.update)
   async update(envelope: RequestEnvelope<CrmSavedReplyUpdateRequest>): Promise<CrmSavedReplyView> {
     const actor = envelope.actor!;
     const data = envelope.data;
-    const row = await this.dataSource.transaction(async (manager) => {
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.owned(manager, actor, data.id, true);
       const name = data.name?.trim() ?? before.name;
       if (name.toLowerCase() !== before.name.toLowerCase()) await this.assertNameFree(manager, before.owner_id, name);
@@ -140,28 +156,33 @@ export class SavedRepliesService {
         `UPDATE saved_reply SET name = $2, channel = $3, subject = $4, body = $5, updated_at = now() WHERE id = $1 RETURNING ${RETURNING}`,
         [before.id, name, data.channel ?? before.channel, data.subject !== undefined ? data.subject : before.subject, data.body ?? before.body],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEvent.savedReplyUpdated.type, row.id, actor.orgId, eventData(row));
+      await unit.emit(CrmSavedReplyEvent.savedReplyUpdated, row.id, actor.orgId, eventData(row));
       return row;
     });
-    this.events.flush();
     return toView(row);
   }
 
+  /**
+   * `crm.saved-replies.delete`: deletes one of the caller's replies and emits
+   * `crm.saved_reply.deleted`. No content. 404 `SAVED_REPLY_NOT_FOUND`.
+   */
+  @RpcHandler(CrmSavedReplySubjects.delete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
-    await this.dataSource.transaction(async (manager) => {
-      const before = await this.owned(manager, actor, envelope.data.id, true);
-      await manager.query(`DELETE FROM saved_reply WHERE id = $1`, [before.id]);
-      await this.events.emit(manager, contextOf(envelope), CrmSavedReplyEvent.savedReplyDeleted.type, before.id, actor.orgId, eventData(before));
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const before = await this.owned(unit.manager, actor, envelope.data.id, true);
+      await unit.manager.query(`DELETE FROM saved_reply WHERE id = $1`, [before.id]);
+      await unit.emit(CrmSavedReplyEvent.savedReplyDeleted, before.id, actor.orgId, eventData(before));
     });
-    this.events.flush();
   }
 
   /**
-   * Renders a reply: values given win; `agent.*` defaults to the caller (identity read model) and
+   * `crm.saved-replies.render`: renders one of the caller's replies (404 `SAVED_REPLY_NOT_FOUND`)
+   * into a `CrmSavedReplyRendered`: values given win; `agent.*` defaults to the caller (identity read model) and
    * `contact.*` to `contactId` when given (400 `UNKNOWN_CONTACT` unless the caller may read it).
    * Values must be strings of at most 2,000 characters (400 `INVALID_PLACEHOLDER_VALUE`).
    */
+  @RpcHandler(CrmSavedReplySubjects.render)
   async render(envelope: RequestEnvelope<CrmSavedReplyRenderRequest>): Promise<CrmSavedReplyRendered> {
     const actor = envelope.actor!;
     const data = envelope.data;

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmTagEvent,
+  CrmTagSubjects,
   type Actor,
   type CrmTagCreateRequest,
   type CrmTagEventData,
@@ -15,12 +16,11 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { escapeLike, pageOrThrow } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
 import { changesBetween, userIdOf } from '../work-access.util';
-import { WorkEvents } from '../work-events.service';
 
 interface TagRow {
   id: string;
@@ -72,10 +72,6 @@ const REMOVE_FROM_CONTACTS = `UPDATE contact c SET tag_ids = array_remove(c.tag_
 const REMOVE_FROM_SMART_LISTS = `UPDATE smart_list SET filters = jsonb_set(filters, '{tagIds}', (filters->'tagIds') - $1::text), updated_at = now()
   WHERE org_id = $2 AND jsonb_typeof(filters->'tagIds') = 'array' AND filters->'tagIds' ? $1::text`;
 
-function contextOf(envelope: RequestEnvelope): EventContext {
-  return { actor: envelope.actor, requestId: envelope.requestId, traceparent: envelope.traceparent };
-}
-
 /** `#RGB` or `#RRGGBB` → `#rrggbb`. The gateway has checked the shape. */
 export function normalizeColour(colour: string): string {
   const hex = colour.trim().toLowerCase().replace(/^#/, '');
@@ -97,9 +93,15 @@ const notFound = () => DomainException.notFound(CrmWorkErrorCode.TagNotFound, 'T
 export class TagsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: WorkEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /**
+   * `crm.tags.create`: defines a personal tag (default) or an organization tag (colour to
+   * `#rrggbb`) and emits `crm.tag.created`. Answers the `CrmTagView`. 403 without `contacts:write`
+   * (at org scope for an `org` tag), `USER_ACTOR_REQUIRED` for a system caller; 409 `TAG_NAME_TAKEN`.
+   */
+  @RpcHandler(CrmTagSubjects.create)
   async create(envelope: RequestEnvelope<CrmTagCreateRequest>): Promise<CrmTagView> {
     const actor = envelope.actor!;
     const data = envelope.data;
@@ -107,20 +109,25 @@ export class TagsService {
     requireScope(actor, 'contacts:write', scope === 'org' ? 'org' : 'own');
     const userId = userIdOf(actor);
     const ownerId = scope === 'personal' ? userId : null;
-    const row = await this.dataSource.transaction(async (manager) => {
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       await this.assertNameFree(manager, actor.orgId, scope, ownerId, data.name);
       const [row] = await queryRows<TagRow>(
         manager,
         `INSERT INTO tag_definition (id, org_id, name, colour, scope, owner_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${RETURNING}`,
         [newId(), actor.orgId, data.name.trim(), normalizeColour(data.colour), scope, ownerId, userId],
       );
-      await this.events.emit(manager, contextOf(envelope), CrmTagEvent.tagCreated.type, row.id, actor.orgId, eventData(row));
+      await unit.emit(CrmTagEvent.tagCreated, row.id, actor.orgId, eventData(row));
       return row;
     });
-    this.events.flush();
     return toView(row);
   }
 
+  /**
+   * `crm.tags.list`: a page of the organization's tags and the caller's personal ones, by name
+   * (keyset cursor). 400 for a bad cursor; 403 without `contacts:read`.
+   */
+  @RpcHandler(CrmTagSubjects.list)
   async list(envelope: RequestEnvelope<CrmTagListRequest>): Promise<Page<CrmTagView>> {
     const actor = envelope.actor;
     requireScope(actor, 'contacts:read');
@@ -146,16 +153,30 @@ export class TagsService {
     return toPage(rows, page.limit, (row) => ({ v: row.name.toLowerCase(), id: row.id }), toView);
   }
 
+  /**
+   * `crm.tags.get`: an organization tag or one of the caller's personal ones (404 `TAG_NOT_FOUND`
+   * otherwise; 403 without `contacts:read`).
+   */
+  @RpcHandler(CrmTagSubjects.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmTagView> {
     requireScope(envelope.actor, 'contacts:read');
     return toView(await this.visible(this.dataSource.manager, envelope.actor!, envelope.data.id, false));
   }
 
+  /**
+   * `crm.tags.update`: renames (every contact carrying the tag follows, in the same transaction)
+   * or recolours a tag and emits `crm.tag.updated` with the changes and how many contacts carry
+   * it; nothing when nothing changed. Answers the `CrmTagView`. 404
+   * `TAG_NOT_FOUND`; 403 for an organization tag without `contacts:write` at org scope; 409
+   * `TAG_NAME_TAKEN`.
+   */
+  @RpcHandler(CrmTagSubjects.update)
   async update(envelope: RequestEnvelope<CrmTagUpdateRequest>): Promise<CrmTagView> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write');
     const data = envelope.data;
-    const row = await this.dataSource.transaction(async (manager) => {
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.writable(manager, actor, data.id);
       const name = data.name?.trim() ?? before.name;
       const colour = data.colour ? normalizeColour(data.colour) : before.colour;
@@ -168,24 +189,29 @@ export class TagsService {
         [before.id, name, colour],
       );
       const contactCount = await this.countAffected(manager, changes.name ? RENAME_ON_CONTACTS : null, row.id, actor.orgId);
-      await this.events.emit(manager, contextOf(envelope), CrmTagEvent.tagUpdated.type, row.id, actor.orgId, eventData(row, changes, contactCount));
+      await unit.emit(CrmTagEvent.tagUpdated, row.id, actor.orgId, eventData(row, changes, contactCount));
       return row;
     });
-    this.events.flush();
     return toView(row);
   }
 
+  /**
+   * `crm.tags.delete`: deletes a tag definition, takes it off every contact and out of smart
+   * lists in the same transaction, and emits `crm.tag.deleted` with how many contacts carried it.
+   * No content. 404 `TAG_NOT_FOUND`; 403 as `update`.
+   */
+  @RpcHandler(CrmTagSubjects.delete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write');
-    await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.writable(manager, actor, envelope.data.id);
       await manager.query(`DELETE FROM tag_definition WHERE id = $1`, [before.id]);
       const contactCount = await this.countAffected(manager, REMOVE_FROM_CONTACTS, before.id, actor.orgId);
       await manager.query(REMOVE_FROM_SMART_LISTS, [before.id, actor.orgId]);
-      await this.events.emit(manager, contextOf(envelope), CrmTagEvent.tagDeleted.type, before.id, actor.orgId, eventData(before, undefined, contactCount));
+      await unit.emit(CrmTagEvent.tagDeleted, before.id, actor.orgId, eventData(before, undefined, contactCount));
     });
-    this.events.flush();
   }
 
   /**

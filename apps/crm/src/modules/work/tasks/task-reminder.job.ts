@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CrmTaskEvent, type CrmTaskOverdueData, type CrmTaskReminderDueData } from '@keyhouse/contracts';
 import { queryRows } from '@keyhouse/platform/database';
+import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse/platform/queue';
-import { systemActor, WorkEvents } from '../work-events.service';
+import { systemActor } from '../work-access.util';
 import { TASK_REMINDERS_QUEUE, type TaskReminderJobData } from './task-reminders.service';
 import { taskSnapshot, TASK_COLUMNS, type TaskRow } from './task.row';
 
@@ -30,7 +31,7 @@ export class TaskReminderJob implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(TASK_REMINDERS_QUEUE) private readonly queue: Queue,
-    private readonly events: WorkEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -38,13 +39,16 @@ export class TaskReminderJob implements OnApplicationBootstrap {
     await this.queue.add('sweep', {}, { repeat: { every: TASK_SWEEP_EVERY_MS }, jobId: 'crm-task-sweep' });
   }
 
+  /** Sends the job's reminder if it is still due to be sent; true when this run emitted it. */
   @Process('remind')
   async remind(job: Pick<Job<TaskReminderJobData>, 'data'>): Promise<boolean> {
-    const sent = await this.send(job.data);
-    if (sent) this.events.flush();
-    return sent;
+    return this.send(job.data);
   }
 
+  /**
+   * One sweep: lost reminders, then overdue tasks, read 200 at a time and each sent in its own
+   * transaction (`send`, `markOverdue`); answers how many of each this sweep emitted.
+   */
   @Process('sweep')
   async sweep(): Promise<{ reminders: number; overdue: number }> {
     let reminders = 0;
@@ -67,35 +71,45 @@ export class TaskReminderJob implements OnApplicationBootstrap {
     }
     let overdue = 0;
     for (;;) {
-      const count = await this.dataSource.transaction(async (manager) => {
-        const rows = await queryRows<TaskRow>(
-          manager,
-          `WITH due AS (
-             SELECT id FROM task WHERE status = 'open' AND overdue_notified_at IS NULL AND due_at < now()
-              ORDER BY due_at LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)
-           UPDATE task t SET overdue_notified_at = now() FROM due WHERE t.id = due.id RETURNING ${TASK_COLUMNS}`,
-        );
-        for (const row of rows) {
-          const data: CrmTaskOverdueData = taskSnapshot(row);
-          await this.events.emit(manager, { actor: systemActor(row.org_id), requestId: `task-overdue:${row.id}` }, CrmTaskEvent.taskOverdue.type, row.id, row.org_id, data);
-        }
-        return rows.length;
-      });
-      overdue += count;
-      if (count < SWEEP_BATCH) break;
+      const due = (await this.dataSource.query(
+        `SELECT id, org_id FROM task WHERE status = 'open' AND overdue_notified_at IS NULL AND due_at < now()
+          ORDER BY due_at LIMIT ${SWEEP_BATCH}`,
+      )) as Array<{ id: string; org_id: string }>;
+      for (const row of due) if (await this.markOverdue(row.id, row.org_id)) overdue += 1;
+      if (due.length < SWEEP_BATCH) break;
     }
-    if (reminders + overdue > 0) {
-      this.events.flush();
-      this.logger.log({ reminders, overdue }, 'Task sweep');
-    }
+    if (reminders + overdue > 0) this.logger.log({ reminders, overdue }, 'Task sweep');
     return { reminders, overdue };
+  }
+
+  /**
+   * Emits `crm.task.overdue` for one task if it is still open, past due and not yet notified; true
+   * when this call emitted it. One unit per task, as for reminders: each event carries its own
+   * system context (request id `task-overdue:<taskId>`), and the conditional update makes a task
+   * that two sweeps race for emit once.
+   */
+  private async markOverdue(taskId: string, orgId: string): Promise<boolean> {
+    return this.unitOfWork.run({ actor: systemActor(orgId), requestId: `task-overdue:${taskId}` }, async (unit) => {
+      const [row] = await queryRows<TaskRow>(
+        unit.manager,
+        `UPDATE task t SET overdue_notified_at = now()
+          WHERE t.id = $1 AND t.status = 'open' AND t.overdue_notified_at IS NULL AND t.due_at < now()
+          RETURNING ${TASK_COLUMNS}`,
+        [taskId],
+      );
+      if (!row) return false;
+      const data: CrmTaskOverdueData = taskSnapshot(row);
+      await unit.emit(CrmTaskEvent.taskOverdue, row.id, row.org_id, data);
+      return true;
+    });
   }
 
   /** Sends one reminder if it is still due to be sent; true when this call emitted it. */
   private async send(data: TaskReminderJobData): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+    const context = { actor: systemActor(data.orgId), requestId: `task-reminder:${data.taskId}:${data.offsetMinutes}` };
+    return this.unitOfWork.run(context, async (unit) => {
       const [row] = await queryRows<TaskRow & { offset_minutes: number; remind_at: Date }>(
-        manager,
+        unit.manager,
         `UPDATE task_reminder r SET sent_at = now() FROM task t
           WHERE r.task_id = $1 AND r.offset_minutes = $2 AND r.remind_at = $3 AND r.sent_at IS NULL
             AND t.id = r.task_id AND t.status = 'open'
@@ -104,14 +118,7 @@ export class TaskReminderJob implements OnApplicationBootstrap {
       );
       if (!row) return false;
       const payload: CrmTaskReminderDueData = { ...taskSnapshot(row), offsetMinutes: row.offset_minutes, remindAt: row.remind_at.toISOString() };
-      await this.events.emit(
-        manager,
-        { actor: systemActor(row.org_id), requestId: `task-reminder:${row.id}:${row.offset_minutes}` },
-        CrmTaskEvent.taskReminderDue.type,
-        row.id,
-        row.org_id,
-        payload,
-      );
+      await unit.emit(CrmTaskEvent.taskReminderDue, row.id, row.org_id, payload);
       return true;
     });
   }

@@ -5,6 +5,7 @@ import {
   CRM_TASK_REMINDER_MAX_OFFSET_MINUTES,
   CRM_TASK_REMINDERS_MAX,
   CrmTaskEvent,
+  CrmTaskSubjects,
   type Actor,
   type CrmAgentTaskListRequest,
   type CrmTaskCompletedData,
@@ -21,23 +22,18 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
-import { DomainException, type EventContext } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { contactVisibility } from '../../contacts/contact-access.util';
 import { pageOrThrow } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
 import { changesBetween, ownershipFilter, parseTime, userIdOf } from '../work-access.util';
-import { WorkEvents } from '../work-events.service';
 import { TaskReminders, type ReminderPlan } from './task-reminders.service';
 import { nextOccurrence, normalizeRecurrence } from './task-recurrence.util';
 import { taskSnapshot, TASK_COLUMNS, TASK_RETURNING, toTaskView, type TaskRow } from './task.row';
 
 /** Users whose tasks make a task "theirs" for scope checks: the assignee and the creator. */
 const TASK_USERS = ['t.assignee_id', 't.created_by'];
-
-function contextOf(envelope: RequestEnvelope): EventContext {
-  return { actor: envelope.actor, requestId: envelope.requestId, traceparent: envelope.traceparent };
-}
 
 /** Reminder offsets: distinct, ascending, whole minutes 0..30 days, at most 5 (400 on `reminders`). */
 function normalizeReminders(reminders: number[] | undefined): number[] {
@@ -66,9 +62,17 @@ export class TasksService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly reminders: TaskReminders,
-    private readonly events: WorkEvents,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
+  /**
+   * `crm.tasks.create`: creates an open task assigned to `assigneeId` (default the caller), plans
+   * its reminders (delayed jobs queued after commit) and emits `crm.task.created`. Answers the
+   * `CrmTaskView`. 400 on `dueAt`, `reminders`, `recurrence` (`INVALID_RECURRENCE`), `UNKNOWN_ASSIGNEE`
+   * or `UNKNOWN_CONTACT`; 403 without `tasks:write`, `USER_ACTOR_REQUIRED` for a system caller,
+   * `ASSIGNEE_NOT_ALLOWED` beyond the caller's scope.
+   */
+  @RpcHandler(CrmTaskSubjects.create)
   async create(envelope: RequestEnvelope<CrmTaskCreateRequest>): Promise<CrmTaskView> {
     const actor = envelope.actor!;
     const scope = requireScope(actor, 'tasks:write');
@@ -77,7 +81,8 @@ export class TasksService {
     const dueAt = parseTime(data.dueAt, 'dueAt');
     const reminders = normalizeReminders(data.reminders);
     const recurrence = data.recurrence ? normalizeRecurrence(data.recurrence) : null;
-    const { row, plan } = await this.dataSource.transaction(async (manager) => {
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const assigneeId = data.assigneeId ?? userId;
       await this.assertAssignable(manager, actor, scope, assigneeId);
       if (data.contactId) await this.assertContact(manager, actor, data.contactId);
@@ -96,28 +101,35 @@ export class TasksService {
       );
       const plan = await this.reminders.replan(manager, created);
       const payload: CrmTaskCreatedData = { ...taskSnapshot(created), previousOccurrenceId: null };
-      await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskCreated.type, id, actor.orgId, payload);
-      return { row: created, plan };
+      await unit.emit(CrmTaskEvent.taskCreated, id, actor.orgId, payload);
+      unit.afterCommit(() => this.reminders.apply(plan));
+      return created;
     });
-    await this.reminders.apply(plan);
-    this.events.flush();
     return toTaskView(row);
   }
 
+  /** `crm.tasks.get`: the `CrmTaskView` (404 `TASK_NOT_FOUND` when out of the caller's `tasks:read` reach). */
+  @RpcHandler(CrmTaskSubjects.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmTaskView> {
     const row = await this.visible(this.dataSource.manager, envelope.actor, 'tasks:read', envelope.data.id, false);
     return toTaskView(row);
   }
 
+  /**
+   * `crm.tasks.list`: a page of the tasks the caller reaches with `tasks:read`, filtered, by `dueAt`
+   * (keyset cursor). 400 for a bad cursor or due bound; 403 without `tasks:read`.
+   */
+  @RpcHandler(CrmTaskSubjects.list)
   async list(envelope: RequestEnvelope<CrmTaskListRequest>): Promise<Page<CrmTaskView>> {
     return this.query(envelope.actor, envelope.data);
   }
 
   /**
-   * Tasks assigned to one agent (`GET /v1/agents/:agentId/tasks`). 403 `AGENT_NOT_IN_SCOPE` when the
-   * caller's `tasks:read` scope does not reach that agent (own: only themselves; team: members of
-   * their teams).
+   * `crm.tasks.list-for-agent`: tasks assigned to one agent (`GET /v1/agents/:agentId/tasks`),
+   * paged and filtered as `list`. 403 `AGENT_NOT_IN_SCOPE` when the caller's `tasks:read` scope
+   * does not reach that agent (own: only themselves; team: members of their teams).
    */
+  @RpcHandler(CrmTaskSubjects.listForAgent)
   async listForAgent(envelope: RequestEnvelope<CrmAgentTaskListRequest>): Promise<Page<CrmTaskView>> {
     const actor = envelope.actor!;
     const scope = requireScope(actor, 'tasks:read');
@@ -129,6 +141,13 @@ export class TasksService {
     return this.query(actor, { ...filters, assigneeId: agentId });
   }
 
+  /**
+   * `crm.tasks.update`: changes the given fields (reopen or cancel through `status`); reminders are
+   * replanned when the due time, the offsets or the status change. Emits `crm.task.updated` with
+   * the changes, nothing when nothing changed. Answers the `CrmTaskView`. 404 `TASK_NOT_FOUND`
+   * out of `tasks:write` reach; 400 and 403 as `create`.
+   */
+  @RpcHandler(CrmTaskSubjects.update)
   async update(envelope: RequestEnvelope<CrmTaskUpdateRequest>): Promise<CrmTaskView> {
     const actor = envelope.actor!;
     const scope = requireScope(actor, 'tasks:write');
@@ -136,7 +155,8 @@ export class TasksService {
     const dueAt = data.dueAt !== undefined ? parseTime(data.dueAt, 'dueAt') : undefined;
     const reminders = data.reminders !== undefined ? normalizeReminders(data.reminders) : undefined;
     const recurrence = data.recurrence !== undefined ? (data.recurrence ? normalizeRecurrence(data.recurrence) : null) : undefined;
-    const { row, plan } = await this.dataSource.transaction(async (manager) => {
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.visible(manager, actor, 'tasks:write', data.id, true);
       const next: TaskRow = { ...before };
       if (data.title !== undefined) next.title = data.title.trim();
@@ -168,7 +188,7 @@ export class TasksService {
         if (data.status === 'open') next.completed_at = null;
       }
       const changes = changesBetween(this.comparable(before), this.comparable(next));
-      if (Object.keys(changes).length === 0) return { row: before, plan: null };
+      if (Object.keys(changes).length === 0) return before;
       const dueMoved = next.due_at.getTime() !== before.due_at.getTime();
       const [saved] = await queryRows<TaskRow>(
         manager,
@@ -186,25 +206,27 @@ export class TasksService {
       const remindersChanged = dueMoved || changes.reminders !== undefined || changes.status !== undefined;
       const plan = remindersChanged ? await this.reminders.replan(manager, saved) : null;
       const payload: CrmTaskUpdatedData = { ...taskSnapshot(saved), changes };
-      await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskUpdated.type, saved.id, actor.orgId, payload);
-      return { row: saved, plan };
+      await unit.emit(CrmTaskEvent.taskUpdated, saved.id, actor.orgId, payload);
+      if (plan) unit.afterCommit(() => this.reminders.apply(plan));
+      return saved;
     });
-    if (plan) await this.reminders.apply(plan);
-    this.events.flush();
     return toTaskView(row);
   }
 
   /**
-   * Completes an open task (409 `TASK_NOT_OPEN` otherwise). For a recurring task, creates the next
-   * occurrence in the same transaction — the rule's first occurrence after the later of the due
+   * `crm.tasks.complete`: completes an open task (409 `TASK_NOT_OPEN` otherwise, 404
+   * `TASK_NOT_FOUND` out of reach) and answers its `CrmTaskView`. For a recurring task, creates the
+   * next occurrence in the same transaction — the rule's first occurrence after the later of the due
    * time and now, so a late completion does not create a task already overdue — unless the series
    * has ended (COUNT/UNTIL). Emits `crm.task.completed` (with `nextOccurrenceId`) and, for the new
    * occurrence, `crm.task.created` (with `previousOccurrenceId`).
    */
+  @RpcHandler(CrmTaskSubjects.complete)
   async complete(envelope: RequestEnvelope<{ id: string }>): Promise<CrmTaskView> {
     const actor = envelope.actor!;
     requireScope(actor, 'tasks:write');
-    const { row, plans } = await this.dataSource.transaction(async (manager) => {
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.visible(manager, actor, 'tasks:write', envelope.data.id, true);
       if (before.status !== 'open') {
         throw new DomainException('conflict', CrmWorkErrorCode.TaskNotOpen, `The task is ${before.status}`);
@@ -229,7 +251,7 @@ export class TasksService {
           );
           plans.push(await this.reminders.replan(manager, created));
           const payload: CrmTaskCreatedData = { ...taskSnapshot(created), previousOccurrenceId: before.id };
-          await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskCreated.type, created.id, actor.orgId, payload);
+          await unit.emit(CrmTaskEvent.taskCreated, created.id, actor.orgId, payload);
         }
       }
       const [saved] = await queryRows<TaskRow>(
@@ -240,18 +262,23 @@ export class TasksService {
       );
       plans.push(await this.reminders.replan(manager, saved));
       const payload: CrmTaskCompletedData = { ...taskSnapshot(saved), completedAt: saved.completed_at!.toISOString(), nextOccurrenceId: nextId };
-      await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskCompleted.type, saved.id, actor.orgId, payload);
-      return { row: saved, plans };
+      await unit.emit(CrmTaskEvent.taskCompleted, saved.id, actor.orgId, payload);
+      unit.afterCommit(() => this.reminders.apply(...plans));
+      return saved;
     });
-    await this.reminders.apply(...plans);
-    this.events.flush();
     return toTaskView(row);
   }
 
+  /**
+   * `crm.tasks.delete`: deletes a task, cancels its pending reminders (jobs removed after commit)
+   * and emits `crm.task.deleted`. No content. 404 `TASK_NOT_FOUND` out of `tasks:write` reach.
+   */
+  @RpcHandler(CrmTaskSubjects.delete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     requireScope(actor, 'tasks:write');
-    const plan = await this.dataSource.transaction(async (manager) => {
+    await this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
       const before = await this.visible(manager, actor, 'tasks:write', envelope.data.id, true);
       const plan = await this.reminders.replan(manager, { ...before, status: 'cancelled' });
       await manager.query(`DELETE FROM task WHERE id = $1`, [before.id]);
@@ -264,11 +291,9 @@ export class TasksService {
         dueAt: before.due_at.toISOString(),
         status: before.status,
       };
-      await this.events.emit(manager, contextOf(envelope), CrmTaskEvent.taskDeleted.type, before.id, actor.orgId, payload);
-      return plan;
+      await unit.emit(CrmTaskEvent.taskDeleted, before.id, actor.orgId, payload);
+      unit.afterCommit(() => this.reminders.apply(plan));
     });
-    await this.reminders.apply(plan);
-    this.events.flush();
   }
 
   /**
