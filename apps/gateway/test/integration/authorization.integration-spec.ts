@@ -197,6 +197,28 @@ describe('Authorization through the gateway', () => {
       expect(refused.body.code).toBe('INVALID_API_KEY');
     });
 
+    it("never act as their creator: the creator's own profile, password, 2FA and logout refuse a key (403 USER_SESSION_REQUIRED)", async () => {
+      const created = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'Agent roster', scopes: ['agents:read:org'] }, { token: owner.accessToken });
+      const apiKey = created.body.key;
+      expect((await stack.http.get('/v1/agents', { apiKey })).status).toBe(200);
+      const attempts = [
+        stack.http.get<Problem>('/v1/users/me', { apiKey }),
+        stack.http.patch<Problem>('/v1/users/me', { name: 'Taken Over' }, { apiKey }),
+        stack.http.post<Problem>('/v1/auth/mfa/enroll', {}, { apiKey }),
+        stack.http.post<Problem>('/v1/auth/mfa/disable', { code: '000000' }, { apiKey }),
+        stack.http.post<Problem>('/v1/auth/mfa/recovery-codes', { code: '000000' }, { apiKey }),
+        stack.http.post<Problem>('/v1/auth/password/change', { currentPassword: PASSWORD, newPassword: 'an-entirely-new-passphrase-2026' }, { apiKey }),
+        stack.http.post<Problem>('/v1/auth/logout', {}, { apiKey }),
+      ];
+      for (const response of await Promise.all(attempts)) {
+        expect({ status: response.status, code: response.body.code }).toEqual({ status: 403, code: 'USER_SESSION_REQUIRED' });
+      }
+      const me = await stack.http.get<{ name: string; mfaEnabled: boolean }>('/v1/users/me', { token: owner.accessToken });
+      expect(me.body.name).not.toBe('Taken Over');
+      expect(me.body.mfaEnabled).toBe(false);
+      expect((await stack.http.get('/v1/users/me', { token: owner.accessToken })).status).toBe(200);
+    });
+
     it('cannot be given scopes wider than the creator holds', async () => {
       const admin = await createUser(stack.http, owner, 'manager');
       const response = await stack.http.post<Problem>('/v1/api-keys', { name: 'k', scopes: ['users:write:org'] }, { token: admin.accessToken });

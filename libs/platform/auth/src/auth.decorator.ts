@@ -14,7 +14,10 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC
 export const RequirePermission = (permission: PermissionKey): MethodDecorator & ClassDecorator =>
   SetMetadata(REQUIRED_PERMISSION, permission);
 
-/** The route needs an authenticated user but no particular permission (e.g. `/users/me`). */
+/**
+ * The route needs a signed-in user (not an API key) but no particular permission: operations on
+ * the caller's own account (`/users/me`, password, 2FA, logout).
+ */
 export const AUTHENTICATED = 'authenticated' as const;
 export const Authenticated = (): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_PERMISSION, AUTHENTICATED);
 

@@ -87,8 +87,14 @@ describe('PermissionGuard', () => {
       expect(error).toMatchObject({ kind: 'forbidden', code: 'ROUTE_WITHOUT_PERMISSION' });
     });
 
-    it('passes any actor when the route asks only for authentication', () => {
+    it('passes any signed-in user when the route asks only for authentication', () => {
       expect(guard.canActivate(contextFor(RoutesController, 'me', actorWith([])))).toBe(true);
+    });
+
+    it('refuses an API key on a route that asks only for authentication (user-self routes), whatever its scopes', () => {
+      const apiKey = { ...actorWith(['users:read:org', 'users:write:org']), type: 'api_key' as const, apiKeyId: 'key-1' };
+      const error = thrownBy(() => guard.canActivate(contextFor(RoutesController, 'me', apiKey)));
+      expect(error).toMatchObject({ kind: 'forbidden', code: 'USER_SESSION_REQUIRED' });
     });
 
     it.each(['users:read:own', 'users:read:team', 'users:read:org'])('passes when the actor holds %s for users:read', (permission) => {

@@ -3,12 +3,13 @@ import { Reflector } from '@nestjs/core';
 import type { Actor, PermissionKey } from '@keyhouse/contracts';
 import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
 import { ACTOR_PROPERTY, AUTHENTICATED, PUBLIC_ROUTE, REQUIRED_PERMISSION } from './auth.decorator';
-import { hasPermission } from './permission.util';
+import { hasPermission, requireUserSession } from './permission.util';
 
 /**
- * Enforces each route's declaration: `@Public()` passes; otherwise an actor is required (401) and,
- * unless the route asks only for `@Authenticated()`, the actor must hold the declared
- * `resource:action` (403). A route with no declaration is refused (fail closed) so a forgotten
+ * Enforces each route's declaration: `@Public()` passes; otherwise an actor is required (401).
+ * An `@Authenticated()` route (the caller's own profile, password, 2FA, logout) needs a signed-in
+ * user: an API key gets 403 `USER_SESSION_REQUIRED`. Any other route needs the declared
+ * `resource:action` (403), which an API key holds only through its scopes. A route with no declaration is refused (fail closed) so a forgotten
  * decorator never opens a route.
  */
 @Injectable()
@@ -29,7 +30,10 @@ export class PermissionGuard implements CanActivate {
     if (!required) {
       throw new DomainException('forbidden', 'ROUTE_WITHOUT_PERMISSION', 'This route declares no permission');
     }
-    if (required === AUTHENTICATED) return true;
+    if (required === AUTHENTICATED) {
+      requireUserSession(actor);
+      return true;
+    }
     if (!hasPermission(actor, required)) {
       throw new DomainException('forbidden', PlatformErrorCode.Forbidden, `This needs the ${required} permission`);
     }

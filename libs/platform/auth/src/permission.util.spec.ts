@@ -1,5 +1,5 @@
 import type { Actor } from '@keyhouse/contracts';
-import { hasPermission, requireScope, scopeOf } from './permission.util';
+import { hasPermission, requireScope, requireUserSession, scopeOf } from './permission.util';
 
 function actorWith(permissions: string[], overrides: Partial<Actor> = {}): Actor {
   return { type: 'user', userId: 'user-1', orgId: 'org-1', role: 'agent', teamIds: ['team-1'], permissions, ...overrides };
@@ -90,5 +90,20 @@ describe('requireScope', () => {
     expect(() => requireScope(actor, 'users:read', 'org')).toThrow(expect.objectContaining({ kind: 'forbidden', code: 'FORBIDDEN' }));
     expect(() => requireScope(actor, 'users:write')).toThrow(expect.objectContaining({ kind: 'forbidden' }));
     expect(() => requireScope(null, 'users:read')).toThrow(expect.objectContaining({ kind: 'forbidden' }));
+  });
+});
+
+describe('requireUserSession', () => {
+  it('returns the actor of a signed-in user', () => {
+    const actor = actorWith([]);
+    expect(requireUserSession(actor)).toBe(actor);
+  });
+
+  it.each([
+    ['an API key (which carries its creator as userId)', actorWith(['users:write:org'], { type: 'api_key', apiKeyId: 'key-1' })],
+    ['the system', actorWith([], { type: 'system', userId: undefined })],
+    ['no actor', null],
+  ])('throws 403 USER_SESSION_REQUIRED for %s', (_label, actor) => {
+    expect(() => requireUserSession(actor)).toThrow(expect.objectContaining({ kind: 'forbidden', code: 'USER_SESSION_REQUIRED' }));
   });
 });

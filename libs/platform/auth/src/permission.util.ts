@@ -1,5 +1,5 @@
 import type { Actor, PermissionKey, PermissionScope } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
+import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
 
 const SCOPE_RANK: Record<PermissionScope, number> = { own: 1, team: 2, org: 3 };
 
@@ -22,6 +22,19 @@ export function scopeOf(actor: Actor | null | undefined, permission: PermissionK
 
 export function hasPermission(actor: Actor | null | undefined, permission: PermissionKey): boolean {
   return scopeOf(actor, permission) !== null;
+}
+
+/**
+ * Returns the signed-in user behind `actor`; throws 403 `USER_SESSION_REQUIRED` for an API key (which
+ * acts only through its scopes, never as the user who created it) or the system. User-self
+ * operations (own profile, password, 2FA, logout) call it, and the gateway's `@Authenticated()`
+ * routes apply it first (issue 13 item 1).
+ */
+export function requireUserSession(actor: Actor | null | undefined): Actor & { type: 'user'; userId: string } {
+  if (actor?.type !== 'user' || !actor.userId) {
+    throw new DomainException('forbidden', PlatformErrorCode.UserSessionRequired, 'This needs a signed-in user; API keys cannot act as their creator');
+  }
+  return actor as Actor & { type: 'user'; userId: string };
 }
 
 /**

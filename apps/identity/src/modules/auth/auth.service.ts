@@ -20,6 +20,7 @@ import {
   type RequestEnvelope,
   type TokenPair,
 } from '@keyhouse/contracts';
+import { requireUserSession } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, randomToken } from '@keyhouse/util';
@@ -281,7 +282,7 @@ export class AuthService {
    */
   @RpcHandler(IdentityAuthSubjects.logout)
   async logout(envelope: RequestEnvelope<LogoutRequest>): Promise<void> {
-    const actor = envelope.actor!;
+    const actor = requireUserSession(envelope.actor);
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       let familyId = actor.sessionId;
@@ -371,7 +372,7 @@ export class AuthService {
    */
   @RpcHandler(IdentityAuthSubjects.passwordChange)
   async changePassword(envelope: RequestEnvelope<PasswordChangeRequest>): Promise<void> {
-    const actor = envelope.actor!;
+    const actor = requireUserSession(envelope.actor);
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const [user] = (await manager.query(`SELECT id, email, password_hash FROM app_user WHERE id = $1 FOR UPDATE`, [

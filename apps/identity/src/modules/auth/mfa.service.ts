@@ -12,7 +12,7 @@ import {
   type MfaRecoveryCodesResponse,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { SecretCipher } from '@keyhouse/platform/auth';
+import { requireUserSession, SecretCipher } from '@keyhouse/platform/auth';
 import { queryRows } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, sha256Hex } from '@keyhouse/util';
@@ -55,7 +55,7 @@ export class MfaService {
    */
   @RpcHandler(IdentityAuthSubjects.mfaEnroll)
   async enroll(envelope: RequestEnvelope<Record<string, never>>): Promise<MfaEnrollResponse> {
-    const userId = envelope.actor!.userId!;
+    const userId = requireUserSession(envelope.actor).userId;
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const user = await this.lockUser(manager, userId);
@@ -79,7 +79,7 @@ export class MfaService {
    */
   @RpcHandler(IdentityAuthSubjects.mfaConfirm)
   async confirm(envelope: RequestEnvelope<MfaConfirmRequest>): Promise<MfaConfirmResponse> {
-    const userId = envelope.actor!.userId!;
+    const userId = requireUserSession(envelope.actor).userId;
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const user = await this.lockUser(manager, userId);
@@ -110,7 +110,7 @@ export class MfaService {
    */
   @RpcHandler(IdentityAuthSubjects.mfaDisable)
   async disable(envelope: RequestEnvelope<MfaDisableRequest>): Promise<void> {
-    const userId = envelope.actor!.userId!;
+    const userId = requireUserSession(envelope.actor).userId;
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const user = await this.lockEnabledUser(manager, userId);
@@ -143,7 +143,7 @@ export class MfaService {
    */
   @RpcHandler(IdentityAuthSubjects.mfaRecoveryCodes)
   async regenerateRecoveryCodes(envelope: RequestEnvelope<MfaRecoveryCodesRequest>): Promise<MfaRecoveryCodesResponse> {
-    const userId = envelope.actor!.userId!;
+    const userId = requireUserSession(envelope.actor).userId;
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const user = await this.lockEnabledUser(manager, userId);

@@ -15,7 +15,7 @@ import {
   type UserUpdateRequest,
   type UserView,
 } from '@keyhouse/contracts';
-import { requireScope } from '@keyhouse/platform/auth';
+import { requireScope, requireUserSession } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
@@ -54,13 +54,14 @@ export class UsersService {
   /** The caller's own profile (404 `USER_NOT_FOUND` for an API key's actor). */
   @RpcHandler(IdentityUserSubjects.getMe)
   getMe(envelope: RequestEnvelope<Record<string, never>>): Promise<UserView> {
-    return this.queries.me(envelope.actor!.userId!, envelope.actor!.orgId);
+    const actor = requireUserSession(envelope.actor);
+    return this.queries.me(actor.userId, actor.orgId);
   }
 
   /** Updates the caller's profile and preferences; emits `identity.user.updated` when something changed. */
   @RpcHandler(IdentityUserSubjects.updateMe)
   async updateMe(envelope: RequestEnvelope<UpdateMeRequest>): Promise<UserView> {
-    const actor = envelope.actor!;
+    const actor = requireUserSession(envelope.actor);
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const before = await this.queries.view(manager, actor.orgId, actor.userId!);

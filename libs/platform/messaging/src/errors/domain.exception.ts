@@ -55,6 +55,8 @@ export enum PlatformErrorCode {
   NotFound = 'NOT_FOUND',
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
+  /** A user-self operation (own profile, password, 2FA, logout) called with an API key or as the system. */
+  UserSessionRequired = 'USER_SESSION_REQUIRED',
   RateLimited = 'RATE_LIMITED',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInFlight = 'IDEMPOTENCY_KEY_IN_FLIGHT',
