@@ -2,7 +2,8 @@
 /**
  * `npm test`: everything, against the real local Postgres, NATS, Redis and Kafka. Installs what is
  * missing, prepares the infrastructure, then runs lint, type checks, the API documents check
- * (`deploy/api-docs.js --check`), manifest lint, the deploy script tests, the unit suites and
+ * (`deploy/api-docs.js --check`), the row shapes check (`deploy/db-types.js --check`: the generated
+ * `apps/<svc>/src/database/<svc>.db.ts` equal what the migrations produce), manifest lint, the deploy script tests, the unit suites and
  * the integration suites, and closes with one line
  * `tests: N passed, M failed`. Exits non-zero when any step fails.
  */
@@ -52,6 +53,7 @@ async function main() {
   steps.push(step('lint', 'npx', ['eslint', '.', '--max-warnings=0'], env));
   steps.push(step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.base.json', '--noEmit'], env));
   steps.push(step('API documents', process.execPath, ['deploy/api-docs.js', '--check'], env));
+  steps.push(step('row shapes', process.execPath, ['deploy/db-types.js', '--check'], env));
   steps.push(step('module boundaries and tags', process.execPath, ['deploy/check-project-tags.js'], env));
   steps.push(step('manifests', process.execPath, ['deploy/lint-manifests.js'], env));
   const deployTestFiles = fs

@@ -2,3 +2,4 @@ export * from './data-source.options';
 export * from './keyset-pagination.util';
 export * from './database.module';
 export * from './prepared-query.util';
+export * from './kysely.util';

@@ -5,14 +5,17 @@ import { mkdir, rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource } from 'typeorm';
 import { AuditEvent } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { AUDIT_CONFIG, type AuditConfig } from '../../config/audit.config';
+import type { AuditDb } from '../../database/audit.db';
 import { AUDIT_HASH_VERSION, GENESIS_HASH, isoMillis } from '../ledger/audit-hash.util';
 import { AuditLedger } from '../ledger/audit-ledger.service';
-import { AUDIT_ENTRY_COLUMNS, hashedOf, type AuditEntryRow } from '../logs/audit-entry.row';
+import { hashedOf } from '../logs/audit-entry.row';
 
 export const AUDIT_ARCHIVE_QUEUE = 'audit.archive';
 const ARCHIVE_BATCH = 5000;
@@ -64,15 +67,22 @@ export class AuditArchiveJob implements OnApplicationBootstrap {
 
   /** Archives every organization's expired, not yet archived entries as of `now`. */
   async archive(now: Date = new Date()): Promise<AuditArchiveResult[]> {
-    const due = (await this.dataSource.query(
-      `SELECT s.org_id,
-              coalesce((SELECT max(a.to_seq) FROM audit_archive a WHERE a.org_id = s.org_id), 0) AS archived_to,
-              (SELECT max(e.seq) FROM audit_entry e
-                WHERE e.org_id = s.org_id AND e.recorded_at < $1::timestamptz - make_interval(days => s.retention_days)) AS expired_to
-         FROM audit_org_setting s
-        WHERE s.retention_days IS NOT NULL`,
-      [now],
-    )) as Array<{ org_id: string; archived_to: string; expired_to: string | null }>;
+    const due = await kyselyFor<AuditDb>(this.dataSource)
+      .selectFrom('audit_org_setting as s')
+      .select((eb) => [
+        's.org_id',
+        eb.fn
+          .coalesce(eb.selectFrom('audit_archive as a').select((agg) => agg.fn.max('a.to_seq').as('to_seq')).whereRef('a.org_id', '=', 's.org_id'), sql<string>`0`)
+          .as('archived_to'),
+        eb
+          .selectFrom('audit_entry as e')
+          .select((agg) => agg.fn.max('e.seq').as('seq'))
+          .whereRef('e.org_id', '=', 's.org_id')
+          .where('e.recorded_at', '<', sql<Date>`${now}::timestamptz - make_interval(days => s.retention_days)`)
+          .as('expired_to'),
+      ])
+      .where('s.retention_days', 'is not', null)
+      .execute();
     const results: AuditArchiveResult[] = [];
     for (const org of due) {
       const fromSeq = Number(org.archived_to) + 1;
@@ -84,14 +94,12 @@ export class AuditArchiveJob implements OnApplicationBootstrap {
   }
 
   private async archiveRange(orgId: string, fromSeq: number, toSeq: number): Promise<AuditArchiveResult> {
-    const [previous] = (await this.dataSource.query(`SELECT hash FROM audit_entry WHERE org_id = $1 AND seq = $2`, [
-      orgId,
-      fromSeq - 1,
-    ])) as Array<{ hash: string }>;
+    const db = kyselyFor<AuditDb>(this.dataSource);
+    const hashAt = (seq: number) =>
+      db.selectFrom('audit_entry').select('hash').where('org_id', '=', orgId).where('seq', '=', String(seq)).executeTakeFirst();
+    const previous = await hashAt(fromSeq - 1);
     const prevHash = fromSeq === 1 ? GENESIS_HASH : (previous?.hash ?? GENESIS_HASH);
-    const [head] = (await this.dataSource.query(`SELECT hash FROM audit_entry WHERE org_id = $1 AND seq = $2`, [orgId, toSeq])) as Array<{
-      hash: string;
-    }>;
+    const head = await hashAt(toSeq);
     const directory = path.resolve(this.config.AUDIT_ARCHIVE_DIR, orgId);
     await mkdir(directory, { recursive: true });
     const location = path.join(directory, `${fromSeq}-${toSeq}.jsonl`);
@@ -117,10 +125,14 @@ export class AuditArchiveJob implements OnApplicationBootstrap {
     });
     let count = 0;
     for (let low = fromSeq; low <= toSeq; low += ARCHIVE_BATCH) {
-      const rows = (await this.dataSource.query(
-        `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 AND e.seq >= $2 AND e.seq <= $3 ORDER BY e.seq`,
-        [orgId, low, Math.min(toSeq, low + ARCHIVE_BATCH - 1)],
-      )) as AuditEntryRow[];
+      const rows = await db
+        .selectFrom('audit_entry as e')
+        .selectAll('e')
+        .where('e.org_id', '=', orgId)
+        .where('e.seq', '>=', String(low))
+        .where('e.seq', '<=', String(Math.min(toSeq, low + ARCHIVE_BATCH - 1)))
+        .orderBy('e.seq')
+        .execute();
       for (const row of rows) {
         await write({ ...hashedOf(row), hash: row.hash });
         count += 1;
@@ -132,11 +144,20 @@ export class AuditArchiveJob implements OnApplicationBootstrap {
     const fileSha256 = digest.digest('hex');
     const archiveId = newId();
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO audit_archive (id, org_id, from_seq, to_seq, entry_count, prev_hash, head_hash, location, file_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [archiveId, orgId, fromSeq, toSeq, count, prevHash, head?.hash ?? '', location, fileSha256],
-      );
+      await kyselyFor<AuditDb>(manager)
+        .insertInto('audit_archive')
+        .values({
+          id: archiveId,
+          org_id: orgId,
+          from_seq: fromSeq,
+          to_seq: toSeq,
+          entry_count: count,
+          prev_hash: prevHash,
+          head_hash: head?.hash ?? '',
+          location,
+          file_sha256: fileSha256,
+        })
+        .execute();
       await this.ledger.append(manager, {
         orgId,
         eventId: newId(),

@@ -1,9 +1,11 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { AUDIT_CONFIG, type AuditConfig } from '../../config/audit.config';
+import type { AuditDb } from '../../database/audit.db';
 import { isoMillis } from '../ledger/audit-hash.util';
 import { AuditCheckpointStore } from './audit-checkpoint.store';
 
@@ -38,21 +40,41 @@ export class AuditCheckpointJob implements OnApplicationBootstrap {
   /** Checkpoints every organization's head; returns how many checkpoints were written. */
   @Process('checkpoint')
   async checkpoint(): Promise<number> {
-    const heads = (await this.dataSource.query(
-      `SELECT h.org_id, h.seq, e.hash
-         FROM (SELECT org_id, max(seq) AS seq FROM audit_entry GROUP BY org_id) h
-         JOIN audit_entry e ON e.org_id = h.org_id AND e.seq = h.seq
-        WHERE NOT EXISTS (SELECT 1 FROM audit_checkpoint c WHERE c.org_id = h.org_id AND c.seq >= h.seq)`,
-    )) as Array<{ org_id: string; seq: string; hash: string }>;
+    const db = kyselyFor<AuditDb>(this.dataSource);
+    const heads = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('audit_entry')
+          .select((agg) => ['org_id', agg.fn.max('seq').as('seq')])
+          .groupBy('org_id')
+          .as('h'),
+      )
+      .innerJoin('audit_entry as e', (join) => join.onRef('e.org_id', '=', 'h.org_id').onRef('e.seq', '=', 'h.seq'))
+      .select(['h.org_id', 'h.seq', 'e.hash'])
+      .where((eb) =>
+        eb.not(
+          eb.exists(eb.selectFrom('audit_checkpoint as c').select(eb.lit(1).as('one')).whereRef('c.org_id', '=', 'h.org_id').whereRef('c.seq', '>=', 'h.seq')),
+        ),
+      )
+      .execute();
     let written = 0;
     for (const head of heads) {
       const signed = this.store.signer.sign({ orgId: head.org_id, seq: Number(head.seq), hash: head.hash, createdAt: isoMillis(new Date()) });
       await this.store.append(signed);
-      const inserted = (await this.dataSource.query(
-        `INSERT INTO audit_checkpoint (id, org_id, seq, hash, created_at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (org_id, seq) DO NOTHING RETURNING id`,
-        [newId(), signed.orgId, signed.seq, signed.hash, signed.createdAt, signed.keyId, signed.signature],
-      )) as unknown[];
+      const inserted = await db
+        .insertInto('audit_checkpoint')
+        .values({
+          id: newId(),
+          org_id: signed.orgId,
+          seq: signed.seq,
+          hash: signed.hash,
+          created_at: signed.createdAt,
+          key_id: signed.keyId,
+          signature: signed.signature,
+        })
+        .onConflict((conflict) => conflict.columns(['org_id', 'seq']).doNothing())
+        .returning('id')
+        .execute();
       written += inserted.length;
     }
     if (written > 0) this.logger.log({ written }, 'Audit chain heads checkpointed');

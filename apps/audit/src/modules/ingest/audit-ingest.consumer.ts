@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { Counter } from 'prom-client';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AUDIT_GATEWAY_EVENTS_TOPIC, IdentityEvent, type CloudEvent } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEventBatch } from '@keyhouse/platform/messaging';
+import type { AuditDb } from '../../database/audit.db';
 import { draftFromEvent, type AuditEntryDraft } from '../ledger/audit-entry.mapper';
 import { AuditLedger } from '../ledger/audit-ledger.service';
 
@@ -55,16 +58,16 @@ export class AuditIngestConsumer {
     let recordedCount = 0;
     for (const [orgId, items] of byOrg) {
       recordedCount += await this.dataSource.transaction(async (manager) => {
-        const inserted = (await manager.query(
-          `INSERT INTO inbox_event (consumer, event_id, event_type)
-           SELECT $1, id, type FROM unnest($2::text[], $3::text[]) AS e(id, type)
-           ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
-          [AUDIT_INBOX_CONSUMER, items.map((item) => item.draft.eventId), items.map((item) => item.draft.action)],
-        )) as Array<{ event_id: string }>;
-        const fresh = new Set(inserted.map((row) => row.event_id));
+        const db = kyselyFor<AuditDb>(manager);
+        // Raw SQL: a multi-array unnest as the INSERT's source (no builder form); rows typed by the schema.
+        const inserted = await sql<Pick<Selectable<AuditDb['inbox_event']>, 'event_id'>>`
+          INSERT INTO inbox_event (consumer, event_id, event_type)
+          SELECT ${AUDIT_INBOX_CONSUMER}, id, type FROM unnest(${items.map((item) => item.draft.eventId)}::text[], ${items.map((item) => item.draft.action)}::text[]) AS e(id, type)
+          ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`.execute(db);
+        const fresh = new Set(inserted.rows.map((row) => row.event_id));
         const kept = items.filter((item) => fresh.delete(item.draft.eventId)); // first occurrence of each new id
         await this.ledger.appendMany(manager, orgId, kept.map((item) => item.draft));
-        for (const item of kept) await this.trackMembership(manager, item.event);
+        for (const item of kept) await this.trackMembership(db, item.event);
         return kept.length;
       });
     }
@@ -79,7 +82,7 @@ export class AuditIngestConsumer {
    * `team.created` (`memberIds`), `team.updated` (`changes.memberIds { from, to }`: removed members
    * lose the team, added ones gain it) and `team.deleted` (every member loses it).
    */
-  private async trackMembership(manager: EntityManager, event: CloudEvent): Promise<void> {
+  private async trackMembership(db: Kysely<AuditDb>, event: CloudEvent): Promise<void> {
     const data = (event.data ?? {}) as Record<string, unknown>;
     const orgId = event.orgid;
     const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []);
@@ -88,31 +91,36 @@ export class AuditIngestConsumer {
       case IdentityEvent.userTeamsChanged.type: {
         const teamIds = event.type === IdentityEvent.userCreated.type ? data.teamIds : data.to;
         if (typeof data.userId !== 'string' || !Array.isArray(teamIds)) return;
-        await manager.query(
-          `INSERT INTO audit_org_member (org_id, user_id, team_ids) VALUES ($1, $2, $3)
-           ON CONFLICT (org_id, user_id) DO UPDATE SET team_ids = EXCLUDED.team_ids, updated_at = now()`,
-          [orgId, data.userId, strings(teamIds)],
-        );
+        await db
+          .insertInto('audit_org_member')
+          .values({ org_id: orgId, user_id: data.userId, team_ids: strings(teamIds) })
+          .onConflict((conflict) =>
+            conflict.columns(['org_id', 'user_id']).doUpdateSet((eb) => ({ team_ids: eb.ref('excluded.team_ids'), updated_at: sql<Date>`now()` })),
+          )
+          .execute();
         return;
       }
       case IdentityEvent.teamCreated.type:
-        if (typeof data.teamId === 'string') await this.joinTeam(manager, orgId, data.teamId, strings(data.memberIds));
+        if (typeof data.teamId === 'string') await this.joinTeam(db, orgId, data.teamId, strings(data.memberIds));
         return;
       case IdentityEvent.teamUpdated.type: {
         const change = (data.changes as Record<string, { from?: unknown; to?: unknown }> | undefined)?.memberIds;
         if (typeof data.teamId !== 'string' || !change) return;
         const before = strings(change.from);
         const after = strings(change.to);
-        await this.leaveTeam(manager, orgId, data.teamId, before.filter((id) => !after.includes(id)));
-        await this.joinTeam(manager, orgId, data.teamId, after.filter((id) => !before.includes(id)));
+        await this.leaveTeam(db, orgId, data.teamId, before.filter((id) => !after.includes(id)));
+        await this.joinTeam(db, orgId, data.teamId, after.filter((id) => !before.includes(id)));
         return;
       }
       case IdentityEvent.teamDeleted.type:
         if (typeof data.teamId === 'string') {
-          await manager.query(
-            `UPDATE audit_org_member SET team_ids = array_remove(team_ids, $2::text), updated_at = now() WHERE org_id = $1 AND $2::text = ANY(team_ids)`,
-            [orgId, data.teamId],
-          );
+          const teamId = data.teamId;
+          await db
+            .updateTable('audit_org_member')
+            .set({ team_ids: sql<string[]>`array_remove(team_ids, ${teamId}::text)`, updated_at: sql<Date>`now()` })
+            .where('org_id', '=', orgId)
+            .where((eb) => eb(sql<string>`${teamId}::text`, '=', eb.fn.any('team_ids')))
+            .execute();
         }
         return;
       default:
@@ -120,23 +128,24 @@ export class AuditIngestConsumer {
     }
   }
 
-  private async joinTeam(manager: EntityManager, orgId: string, teamId: string, userIds: string[]): Promise<void> {
+  private async joinTeam(db: Kysely<AuditDb>, orgId: string, teamId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    await manager.query(
-      `INSERT INTO audit_org_member (org_id, user_id, team_ids) SELECT $1, u, ARRAY[$3::text] FROM unnest($2::text[]) AS u
-       ON CONFLICT (org_id, user_id) DO UPDATE
-         SET team_ids = CASE WHEN $3::text = ANY(audit_org_member.team_ids) THEN audit_org_member.team_ids
-                             ELSE array_append(audit_org_member.team_ids, $3::text) END,
-             updated_at = now()`,
-      [orgId, userIds, teamId],
-    );
+    // Raw SQL: INSERT … SELECT from unnest with a conditional append on conflict.
+    await sql`
+      INSERT INTO audit_org_member (org_id, user_id, team_ids) SELECT ${orgId}, u, ARRAY[${teamId}::text] FROM unnest(${userIds}::text[]) AS u
+      ON CONFLICT (org_id, user_id) DO UPDATE
+        SET team_ids = CASE WHEN ${teamId}::text = ANY(audit_org_member.team_ids) THEN audit_org_member.team_ids
+                            ELSE array_append(audit_org_member.team_ids, ${teamId}::text) END,
+            updated_at = now()`.execute(db);
   }
 
-  private async leaveTeam(manager: EntityManager, orgId: string, teamId: string, userIds: string[]): Promise<void> {
+  private async leaveTeam(db: Kysely<AuditDb>, orgId: string, teamId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    await manager.query(
-      `UPDATE audit_org_member SET team_ids = array_remove(team_ids, $3::text), updated_at = now() WHERE org_id = $1 AND user_id = ANY($2::text[])`,
-      [orgId, userIds, teamId],
-    );
+    await db
+      .updateTable('audit_org_member')
+      .set({ team_ids: sql<string[]>`array_remove(team_ids, ${teamId}::text)`, updated_at: sql<Date>`now()` })
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', (eb) => eb.fn.any(sql<string[]>`${userIds}::text[]`))
+      .execute();
   }
 }

@@ -1,5 +1,6 @@
 import { AUDIT_NIL_ORG, type CloudEvent } from '@keyhouse/contracts';
 import { isUuid } from '@keyhouse/util';
+import type { AuditActorType, AuditChangeSet, AuditDetails } from '../../database/audit-json.type';
 import { isoMillis } from './audit-hash.util';
 
 /** An entry as derived from an event, before the ledger gives it an id, a seq and hashes. */
@@ -7,15 +8,15 @@ export interface AuditEntryDraft {
   orgId: string;
   eventId: string;
   action: string;
-  actor: { type: 'user' | 'api_key' | 'system'; id: string | null; role: string | null };
+  actor: { type: AuditActorType; id: string | null; role: string | null };
   target: { model: string; id: string | null };
   occurredAt: string;
   source: string;
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
-  changes: Record<string, { from: unknown; to: unknown }> | null;
-  details: Record<string, unknown> | null;
+  changes: AuditChangeSet | null;
+  details: AuditDetails | null;
 }
 
 export const REDACTED = '[redacted]';
@@ -86,14 +87,14 @@ function maskObject(object: Record<string, unknown>, depth = 0): Record<string, 
   return result;
 }
 
-function isChangeSet(value: unknown): value is Record<string, { from: unknown; to: unknown }> {
+function isChangeSet(value: unknown): value is AuditChangeSet {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const fields = Object.values(value as Record<string, unknown>);
   return fields.length > 0 && fields.every((field) => !!field && typeof field === 'object' && 'from' in field && 'to' in field);
 }
 
-function maskChangeSet(changes: Record<string, { from: unknown; to: unknown }>): Record<string, { from: unknown; to: unknown }> {
-  const result: Record<string, { from: unknown; to: unknown }> = {};
+function maskChangeSet(changes: AuditChangeSet): AuditChangeSet {
+  const result: AuditChangeSet = {};
   for (const [field, change] of Object.entries(changes).slice(0, 200)) {
     result[cleanString(field).slice(0, 100)] = { from: maskValue(field, change.from), to: maskValue(field, change.to) };
   }

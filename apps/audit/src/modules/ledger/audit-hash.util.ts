@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import type { AuditActorType } from '../../database/audit-json.type';
 
 /** `prev_hash` of an organization's first entry: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -14,7 +15,7 @@ export interface HashedAuditEntry {
   seq: number;
   eventId: string;
   action: string;
-  actor: { type: string; id: string | null; role: string | null };
+  actor: { type: AuditActorType; id: string | null; role: string | null };
   target: { model: string; id: string | null };
   occurredAt: string;
   recordedAt: string;

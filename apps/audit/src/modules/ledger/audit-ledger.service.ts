@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type Insertable } from 'kysely';
 import type { EntityManager } from 'typeorm';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { newId } from '@keyhouse/util';
+import type { AuditDb } from '../../database/audit.db';
 import type { AuditEntryDraft } from './audit-entry.mapper';
 import { entryHash, GENESIS_HASH, isoMillis, type HashedAuditEntry } from './audit-hash.util';
 
@@ -32,16 +35,16 @@ export class AuditLedger {
   async appendMany(manager: EntityManager, orgId: string, drafts: AuditEntryDraft[], now: Date = new Date()): Promise<HashedAuditEntry[]> {
     if (drafts.length === 0) return [];
     if (drafts.some((draft) => draft.orgId !== orgId)) throw new Error('appendMany: every draft must belong to the organization given');
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit.chain:' || $1, 0))`, [orgId]);
+    const db = kyselyFor<AuditDb>(manager);
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended('audit.chain:' || ${orgId}, 0))`.execute(db);
     const ids = [...new Set(drafts.map((draft) => draft.eventId))];
-    const existing = (await manager.query(`SELECT event_id FROM audit_entry WHERE event_id = ANY($1::text[])`, [ids])) as Array<{
-      event_id: string;
-    }>;
+    const existing = await db
+      .selectFrom('audit_entry')
+      .select('event_id')
+      .where('event_id', '=', (eb) => eb.fn.any(sql<string[]>`${ids}::text[]`))
+      .execute();
     const seen = new Set(existing.map((row) => row.event_id));
-    const [head] = (await manager.query(`SELECT seq, hash FROM audit_entry WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`, [orgId])) as Array<{
-      seq: string;
-      hash: string;
-    }>;
+    const head = await db.selectFrom('audit_entry').select(['seq', 'hash']).where('org_id', '=', orgId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     let seq = head ? Number(head.seq) : 0;
     let prevHash = head?.hash ?? GENESIS_HASH;
     const recordedAt = isoMillis(now);
@@ -55,25 +58,31 @@ export class AuditLedger {
       entries.push({ ...entry, hash: prevHash });
     }
     for (let start = 0; start < entries.length; start += INSERT_CHUNK) {
-      const chunk = entries.slice(start, start + INSERT_CHUNK);
-      const params: unknown[] = [];
-      const tuples = chunk.map((entry) => {
-        const row = [
-          entry.id, entry.orgId, entry.seq, entry.eventId, entry.action, entry.actor.type, entry.actor.id, entry.actor.role,
-          entry.target.model, entry.target.id, entry.occurredAt, entry.recordedAt, entry.source, entry.requestId, entry.ip,
-          entry.userAgent, entry.changes === null ? null : JSON.stringify(entry.changes),
-          entry.details === null ? null : JSON.stringify(entry.details), entry.prevHash, entry.hash,
-        ];
-        const first = params.length;
-        params.push(...row);
-        return `(${row.map((_, k) => `$${first + k + 1}${k === 16 || k === 17 ? '::jsonb' : ''}`).join(', ')})`;
-      });
-      await manager.query(
-        `INSERT INTO audit_entry (id, org_id, seq, event_id, action, actor_type, actor_id, actor_role, target_model, target_id,
-           occurred_at, recorded_at, source, request_id, ip, user_agent, changes, details, prev_hash, hash)
-         VALUES ${tuples.join(', ')}`,
-        params,
+      const rows = entries.slice(start, start + INSERT_CHUNK).map(
+        (entry): Insertable<AuditDb['audit_entry']> => ({
+          id: entry.id,
+          org_id: entry.orgId,
+          seq: entry.seq,
+          event_id: entry.eventId,
+          action: entry.action,
+          actor_type: entry.actor.type,
+          actor_id: entry.actor.id,
+          actor_role: entry.actor.role,
+          target_model: entry.target.model,
+          target_id: entry.target.id,
+          occurred_at: entry.occurredAt,
+          recorded_at: entry.recordedAt,
+          source: entry.source,
+          request_id: entry.requestId,
+          ip: entry.ip,
+          user_agent: entry.userAgent,
+          changes: entry.changes === null ? null : JSON.stringify(entry.changes),
+          details: entry.details === null ? null : JSON.stringify(entry.details),
+          prev_hash: entry.prevHash,
+          hash: entry.hash,
+        }),
       );
+      await db.insertInto('audit_entry').values(rows).execute();
     }
     return entries.map(({ hash: _hash, ...entry }) => entry);
   }

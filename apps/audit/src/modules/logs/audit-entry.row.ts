@@ -1,32 +1,25 @@
+import type { Selectable } from 'kysely';
 import type { AuditEntryView } from '@keyhouse/contracts';
+import type { AuditDb } from '../../database/audit.db';
 import { isoMillis, type HashedAuditEntry } from '../ledger/audit-hash.util';
 
-/** A row of `audit_entry` as node-postgres returns it. */
-export interface AuditEntryRow {
-  id: string;
-  org_id: string;
-  seq: string;
-  event_id: string;
-  action: string;
-  actor_type: 'user' | 'api_key' | 'system';
-  actor_id: string | null;
-  actor_role: string | null;
-  target_model: string;
-  target_id: string | null;
-  occurred_at: Date;
-  recorded_at: Date;
-  source: string;
-  request_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  changes: Record<string, { from: unknown; to: unknown }> | null;
-  details: Record<string, unknown> | null;
-  prev_hash: string;
-  hash: string;
-}
+/** A row of `audit_entry` as node-postgres returns it (declared by the migrations: `audit.db.ts`). */
+export type AuditEntryRow = Selectable<AuditDb['audit_entry']>;
 
-export const AUDIT_ENTRY_COLUMNS = `e.id, e.org_id, e.seq, e.event_id, e.action, e.actor_type, e.actor_id, e.actor_role, e.target_model,
-  e.target_id, e.occurred_at, e.recorded_at, e.source, e.request_id, e.ip, e.user_agent, e.changes, e.details, e.prev_hash, e.hash`;
+/** Every column of `audit_entry`, once: the type makes a missing or unknown column a compile error. */
+const AUDIT_ENTRY_COLUMN_SET: Record<keyof AuditEntryRow, true> = {
+  id: true, org_id: true, seq: true, event_id: true, action: true, actor_type: true, actor_id: true, actor_role: true, target_model: true,
+  target_id: true, occurred_at: true, recorded_at: true, source: true, request_id: true, ip: true, user_agent: true, changes: true,
+  details: true, prev_hash: true, hash: true,
+};
+
+/**
+ * Every column of `audit_entry` qualified by the alias `e`, for raw SQL outside the service (tests
+ * reading the table as a superuser); the service's own queries select through `kyselyFor<AuditDb>`.
+ */
+export const AUDIT_ENTRY_COLUMNS = Object.keys(AUDIT_ENTRY_COLUMN_SET)
+  .map((column) => `e.${column}`)
+  .join(', ');
 
 /** The hashed fields of a stored row (what `entryHash` is recomputed over). */
 export function hashedOf(row: AuditEntryRow): HashedAuditEntry {
@@ -56,7 +49,7 @@ export function toEntryView(row: AuditEntryRow): AuditEntryView {
     id: row.id,
     seq: hashed.seq,
     action: row.action,
-    actor: hashed.actor as AuditEntryView['actor'],
+    actor: { type: row.actor_type, id: row.actor_id, role: row.actor_role },
     target: hashed.target,
     occurredAt: hashed.occurredAt,
     recordedAt: hashed.recordedAt,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { sql, type Selectable } from 'kysely';
+import type { DataSource } from 'typeorm';
 import {
   AuditEvent,
   AuditSubjects,
@@ -17,21 +18,21 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
+import { kyselyFor, type SqlRunner } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { decodeCursor, encodeCursor, newId, pageLimit } from '@keyhouse/util';
 import { AuditErrorCode } from '../../audit.exception';
+import type { AuditDb } from '../../database/audit.db';
+import type { AuditChangeSet, AuditDetails } from '../../database/audit-json.type';
 import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint.store';
 import { isoMillis } from '../ledger/audit-hash.util';
 import { AuditLedger } from '../ledger/audit-ledger.service';
-import { AUDIT_ENTRY_COLUMNS, toEntryView, type AuditEntryRow } from './audit-entry.row';
+import { toEntryView } from './audit-entry.row';
 
 /** Largest page of the CSV export's internal paging (rows per NATS reply, well under 1 MiB). */
 export const EXPORT_PAGE_MAX = 500;
 
-interface SettingsRow {
-  managers_may_read: boolean;
-  retention_days: number | null;
-}
+type SettingsRow = Pick<Selectable<AuditDb['audit_org_setting']>, 'managers_may_read' | 'retention_days'>;
 
 /**
  * Reading the trail: the filtered, keyset-paginated list (newest first, by seq), the pages of the
@@ -81,7 +82,7 @@ export class AuditLogsService {
   @RpcHandler(AuditSubjects.settingsGet)
   async getSettings(envelope: RequestEnvelope<Record<string, never>>): Promise<AuditSettingsView> {
     requireScope(envelope.actor, 'audit:read', 'team');
-    return toSettings(await this.settingsOf(this.dataSource.manager, envelope.actor!.orgId));
+    return toSettings(await this.settingsOf(this.dataSource, envelope.actor!.orgId));
   }
 
   /**
@@ -97,12 +98,18 @@ export class AuditLogsService {
     return this.dataSource.transaction(async (manager) => {
       const before = toSettings(await this.settingsOf(manager, orgId));
       const after = { ...before, ...envelope.data };
-      await manager.query(
-        `INSERT INTO audit_org_setting (org_id, managers_may_read, retention_days) VALUES ($1, $2, $3)
-         ON CONFLICT (org_id) DO UPDATE SET managers_may_read = $2, retention_days = $3, updated_at = now()`,
-        [orgId, after.managersMayRead, after.retentionDays],
-      );
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      await kyselyFor<AuditDb>(manager)
+        .insertInto('audit_org_setting')
+        .values({ org_id: orgId, managers_may_read: after.managersMayRead, retention_days: after.retentionDays })
+        .onConflict((conflict) =>
+          conflict.column('org_id').doUpdateSet((eb) => ({
+            managers_may_read: eb.ref('excluded.managers_may_read'),
+            retention_days: eb.ref('excluded.retention_days'),
+            updated_at: sql<Date>`now()`,
+          })),
+        )
+        .execute();
+      const changes: AuditChangeSet = {};
       for (const key of ['managersMayRead', 'retentionDays'] as const) {
         if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
       }
@@ -125,16 +132,12 @@ export class AuditLogsService {
     requireScope(envelope.actor, 'audit:read', 'org');
     const limit = pageLimit(envelope.data.limit);
     const orgId = envelope.actor!.orgId;
-    const params: unknown[] = [orgId];
-    let below = '';
-    if (envelope.data.cursor) {
-      params.push(cursorValue(envelope.data.cursor));
-      below = 'AND seq < $2';
-    }
-    const rows = (await this.dataSource.query(
-      `SELECT id, seq, hash, created_at, key_id, signature FROM audit_checkpoint WHERE org_id = $1 ${below} ORDER BY seq DESC LIMIT ${limit + 1}`,
-      params,
-    )) as Array<{ id: string; seq: string; hash: string; created_at: Date; key_id: string | null; signature: string | null }>;
+    let select = kyselyFor<AuditDb>(this.dataSource)
+      .selectFrom('audit_checkpoint')
+      .select(['id', 'seq', 'hash', 'created_at', 'key_id', 'signature'])
+      .where('org_id', '=', orgId);
+    if (envelope.data.cursor) select = select.where('seq', '<', String(cursorValue(envelope.data.cursor)));
+    const rows = await select.orderBy('seq', 'desc').limit(limit + 1).execute();
     const kept = rows.slice(0, limit);
     const last = kept[kept.length - 1];
     return {
@@ -161,20 +164,12 @@ export class AuditLogsService {
   async listArchives(envelope: RequestEnvelope<AuditArchiveListRequest>): Promise<Page<AuditArchiveView>> {
     requireScope(envelope.actor, 'audit:read', 'org');
     const limit = pageLimit(envelope.data.limit);
-    const params: unknown[] = [envelope.actor!.orgId];
-    let below = '';
-    if (envelope.data.cursor) {
-      params.push(cursorValue(envelope.data.cursor));
-      below = 'AND from_seq < $2';
-    }
-    const rows = (await this.dataSource.query(
-      `SELECT id, from_seq, to_seq, entry_count, prev_hash, head_hash, location, file_sha256, created_at
-         FROM audit_archive WHERE org_id = $1 ${below} ORDER BY from_seq DESC LIMIT ${limit + 1}`,
-      params,
-    )) as Array<{
-      id: string; from_seq: string; to_seq: string; entry_count: number; prev_hash: string; head_hash: string; location: string;
-      file_sha256: string; created_at: Date;
-    }>;
+    let select = kyselyFor<AuditDb>(this.dataSource)
+      .selectFrom('audit_archive')
+      .select(['id', 'from_seq', 'to_seq', 'entry_count', 'prev_hash', 'head_hash', 'location', 'file_sha256', 'created_at'])
+      .where('org_id', '=', envelope.actor!.orgId);
+    if (envelope.data.cursor) select = select.where('from_seq', '<', String(cursorValue(envelope.data.cursor)));
+    const rows = await select.orderBy('from_seq', 'desc').limit(limit + 1).execute();
     const kept = rows.slice(0, limit);
     const last = kept[kept.length - 1];
     return {
@@ -194,50 +189,39 @@ export class AuditLogsService {
   }
 
   private async page(actor: Actor, query: AuditLogListRequest, limit: number): Promise<Page<AuditEntryView>> {
-    const params: unknown[] = [actor.orgId];
-    const where = ['e.org_id = $1'];
+    let select = kyselyFor<AuditDb>(this.dataSource).selectFrom('audit_entry as e').selectAll('e').where('e.org_id', '=', actor.orgId);
     const scope = scopeOf(actor, 'audit:read');
     if (scope === 'team') {
-      const settings = await this.settingsOf(this.dataSource.manager, actor.orgId);
+      const settings = await this.settingsOf(this.dataSource, actor.orgId);
       if (!settings?.managers_may_read) {
         throw DomainException.forbidden(AuditErrorCode.TeamReadDisabled, 'This organization does not let managers read the audit trail');
       }
-      params.push(actor.teamIds);
-      where.push(`e.actor_id IN (SELECT m.user_id FROM audit_org_member m WHERE m.org_id = $1 AND m.team_ids && $${params.length}::text[])`);
+      select = select.where('e.actor_id', 'in', (eb) =>
+        eb
+          .selectFrom('audit_org_member as m')
+          .select('m.user_id')
+          .where('m.org_id', '=', actor.orgId)
+          .where('m.team_ids', '&&', sql<string[]>`${actor.teamIds}::text[]`),
+      );
     } else if (scope !== 'org') {
       throw DomainException.forbidden();
     }
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.user) add('e.actor_id = ?', query.user);
+    if (query.user) select = select.where('e.actor_id', '=', query.user);
     if (query.action) {
-      if (query.action.endsWith('.*')) add(`e.action LIKE ? ESCAPE '\\'`, `${escapeLike(query.action.slice(0, -1))}%`);
-      else add('e.action = ?', query.action);
+      // Backslash is Postgres' default LIKE escape character; escapeLike escapes with it.
+      if (query.action.endsWith('.*')) select = select.where('e.action', 'like', `${escapeLike(query.action.slice(0, -1))}%`);
+      else select = select.where('e.action', '=', query.action);
     }
-    if (query.model) add('e.target_model = ?', query.model);
-    if (query.recordId) add('e.target_id = ?', query.recordId);
-    if (query.from) add('e.occurred_at >= ?', validDate(query.from, 'from'));
-    if (query.to) add('e.occurred_at < ?', validDate(query.to, 'to'));
+    if (query.model) select = select.where('e.target_model', '=', query.model);
+    if (query.recordId) select = select.where('e.target_id', '=', query.recordId);
+    if (query.from) select = select.where('e.occurred_at', '>=', validDate(query.from, 'from'));
+    if (query.to) select = select.where('e.occurred_at', '<', validDate(query.to, 'to'));
     if (query.date) {
       const day = validDate(`${query.date}T00:00:00.000Z`, 'date');
-      add('e.occurred_at >= ?', day);
-      add('e.occurred_at < ?', new Date(day.getTime() + 86_400_000));
+      select = select.where('e.occurred_at', '>=', day).where('e.occurred_at', '<', new Date(day.getTime() + 86_400_000));
     }
-    if (query.cursor) {
-      const position = decodeCursor(query.cursor);
-      if (!position || typeof position.v !== 'number') {
-        throw new DomainException('validation', AuditErrorCode.InvalidCursor, 'The cursor is not valid for this list', [
-          { field: 'cursor', message: 'is not a cursor of this list' },
-        ]);
-      }
-      add('e.seq < ?', position.v);
-    }
-    const rows = (await this.dataSource.query(
-      `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE ${where.join(' AND ')} ORDER BY e.seq DESC LIMIT ${limit + 1}`,
-      params,
-    )) as AuditEntryRow[];
+    if (query.cursor) select = select.where('e.seq', '<', String(cursorValue(query.cursor)));
+    const rows = await select.orderBy('e.seq', 'desc').limit(limit + 1).execute();
     const kept = rows.slice(0, limit);
     const last = kept[kept.length - 1];
     return {
@@ -246,11 +230,12 @@ export class AuditLogsService {
     };
   }
 
-  private async settingsOf(manager: EntityManager, orgId: string): Promise<SettingsRow | undefined> {
-    const [row] = (await manager.query(`SELECT managers_may_read, retention_days FROM audit_org_setting WHERE org_id = $1`, [
-      orgId,
-    ])) as SettingsRow[];
-    return row;
+  private async settingsOf(runner: SqlRunner, orgId: string): Promise<SettingsRow | undefined> {
+    return kyselyFor<AuditDb>(runner)
+      .selectFrom('audit_org_setting')
+      .select(['managers_may_read', 'retention_days'])
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
   }
 
   private async recordOwnAction(
@@ -258,7 +243,7 @@ export class AuditLogsService {
     action: string,
     model: string,
     targetId: string | null,
-    details: Record<string, unknown>,
+    details: AuditDetails,
   ): Promise<void> {
     await this.dataSource.transaction((manager) =>
       this.ledger.append(manager, { ...this.ownDraft(envelope, action, model, targetId, null, null), details }),
@@ -270,8 +255,8 @@ export class AuditLogsService {
     action: string,
     model: string,
     targetId: string | null,
-    changes: Record<string, { from: unknown; to: unknown }> | null,
-    details: Record<string, unknown> | null,
+    changes: AuditChangeSet | null,
+    details: AuditDetails | null,
   ) {
     const actor = envelope.actor!;
     return {

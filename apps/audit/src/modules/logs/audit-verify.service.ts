@@ -3,10 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditSubjects, type AuditChainBreak, type AuditVerifyRequest, type AuditVerifyResponse, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
+import type { AuditDb } from '../../database/audit.db';
 import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint.store';
 import { entryHash, GENESIS_HASH, isoMillis } from '../ledger/audit-hash.util';
-import { AUDIT_ENTRY_COLUMNS, hashedOf, type AuditEntryRow } from './audit-entry.row';
+import { hashedOf, type AuditEntryRow } from './audit-entry.row';
 
 /** Rows read per query while verifying. */
 const VERIFY_BATCH = 5000;
@@ -42,12 +44,17 @@ export class AuditVerifyService {
 
   /** Verifies `orgId`'s chain, optionally only the entries recorded in [from, to). */
   async verifyChain(orgId: string, range: { from?: Date; to?: Date } = {}): Promise<AuditVerifyResponse> {
-    const [bounds] = (await this.dataSource.query(
-      `SELECT (SELECT min(seq) FROM audit_entry WHERE org_id = $1 AND ($2::timestamptz IS NULL OR recorded_at >= $2)) AS first,
-              (SELECT max(seq) FROM audit_entry WHERE org_id = $1 AND ($3::timestamptz IS NULL OR recorded_at < $3)) AS last,
-              (SELECT max(seq) FROM audit_entry WHERE org_id = $1) AS head`,
-      [orgId, range.from ?? null, range.to ?? null],
-    )) as Array<{ first: string | null; last: string | null; head: string | null }>;
+    const db = kyselyFor<AuditDb>(this.dataSource);
+    const entries = db.selectFrom('audit_entry').where('org_id', '=', orgId);
+    const fromRange = range.from ? entries.where('recorded_at', '>=', range.from) : entries;
+    const toRange = range.to ? entries.where('recorded_at', '<', range.to) : entries;
+    const bounds = await db
+      .selectNoFrom([
+        fromRange.select((eb) => eb.fn.min('seq').as('seq')).as('first'),
+        toRange.select((eb) => eb.fn.max('seq').as('seq')).as('last'),
+        entries.select((eb) => eb.fn.max('seq').as('seq')).as('head'),
+      ])
+      .executeTakeFirstOrThrow();
     const { checkpoints, problems, external } = await this.checkpointsOf(orgId);
     const toHead = !range.to;
 
@@ -66,10 +73,12 @@ export class AuditVerifyService {
     const lastSeq = bounds.last === null ? 0 : Number(bounds.last);
     let prevHash: string | null = expectedSeq === 1 ? GENESIS_HASH : null;
     if (prevHash === null) {
-      const [previous] = (await this.dataSource.query(`SELECT hash FROM audit_entry WHERE org_id = $1 AND seq = $2`, [
-        orgId,
-        expectedSeq - 1,
-      ])) as Array<{ hash: string }>;
+      const previous = await db
+        .selectFrom('audit_entry')
+        .select('hash')
+        .where('org_id', '=', orgId)
+        .where('seq', '=', String(expectedSeq - 1))
+        .executeTakeFirst();
       if (!previous) return fail(expectedSeq - 1, null, 'seq_gap');
       prevHash = previous.hash;
     }
@@ -79,10 +88,14 @@ export class AuditVerifyService {
     const fetchRange = (low: number) =>
       low > lastSeq
         ? Promise.resolve([] as AuditEntryRow[])
-        : (this.dataSource.query(
-            `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 AND e.seq >= $2 AND e.seq <= $3 ORDER BY e.seq`,
-            [orgId, low, Math.min(lastSeq, low + VERIFY_BATCH - 1)],
-          ) as Promise<AuditEntryRow[]>);
+        : db
+            .selectFrom('audit_entry as e')
+            .selectAll('e')
+            .where('e.org_id', '=', orgId)
+            .where('e.seq', '>=', String(low))
+            .where('e.seq', '<=', String(Math.min(lastSeq, low + VERIFY_BATCH - 1)))
+            .orderBy('e.seq')
+            .execute();
     let low = expectedSeq;
     let next = fetchRange(low);
     next.catch(() => undefined); // awaited below; this only keeps an early return from leaving it unhandled
@@ -126,10 +139,12 @@ export class AuditVerifyService {
    * the external copy.
    */
   private async checkpointsOf(orgId: string): Promise<{ checkpoints: Map<number, string[]>; problems: Map<number, AuditChainBreak>; external: number }> {
-    const rows = (await this.dataSource.query(
-      `SELECT seq, hash, created_at, key_id, signature FROM audit_checkpoint WHERE org_id = $1 ORDER BY seq`,
-      [orgId],
-    )) as Array<{ seq: string; hash: string; created_at: Date; key_id: string | null; signature: string | null }>;
+    const rows = await kyselyFor<AuditDb>(this.dataSource)
+      .selectFrom('audit_checkpoint')
+      .select(['seq', 'hash', 'created_at', 'key_id', 'signature'])
+      .where('org_id', '=', orgId)
+      .orderBy('seq')
+      .execute();
     const checkpoints = new Map<number, string[]>();
     const problems = new Map<number, AuditChainBreak>();
     const add = (seq: number, hash: string) => checkpoints.set(seq, [...(checkpoints.get(seq) ?? []), hash]);

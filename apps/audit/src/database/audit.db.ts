@@ -1,0 +1,119 @@
+/**
+ * Row shapes of the audit service's schema `audit`, generated from its migrations
+ * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
+ * audit.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
+ */
+import type { AuditActorType, AuditChangeSet, AuditDetails } from './audit-json.type';
+import type { JsonColumn } from '@keyhouse/platform/database';
+import type { ColumnType } from 'kysely';
+
+export type Generated<T> =
+  T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
+
+export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
+
+export type Json = JsonValue;
+
+export type JsonArray = JsonValue[];
+
+export type JsonObject = {
+  [x: string]: JsonValue | undefined;
+};
+
+export type JsonPrimitive = boolean | number | string | null;
+
+export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
+
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface AuditArchive {
+  created_at: Generated<Timestamp>;
+  entry_count: number;
+  file_sha256: string;
+  from_seq: Int8;
+  head_hash: string;
+  id: string;
+  location: string;
+  org_id: string;
+  prev_hash: string;
+  to_seq: Int8;
+}
+
+export interface AuditCheckpoint {
+  created_at: Generated<Timestamp>;
+  hash: string;
+  id: string;
+  key_id: string | null;
+  org_id: string;
+  seq: Int8;
+  signature: string | null;
+}
+
+export interface AuditEntry {
+  action: string;
+  actor_id: string | null;
+  actor_role: string | null;
+  actor_type: AuditActorType;
+  changes: JsonColumn<AuditChangeSet> | null;
+  details: JsonColumn<AuditDetails> | null;
+  event_id: string;
+  hash: string;
+  id: string;
+  ip: string | null;
+  occurred_at: Timestamp;
+  org_id: string;
+  prev_hash: string;
+  recorded_at: Timestamp;
+  request_id: string | null;
+  seq: Int8;
+  source: string;
+  target_id: string | null;
+  target_model: string;
+  user_agent: string | null;
+}
+
+export interface AuditOrgMember {
+  org_id: string;
+  team_ids: Generated<string[]>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface AuditOrgSetting {
+  managers_may_read: Generated<boolean>;
+  org_id: string;
+  retention_days: number | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface InboxEvent {
+  consumer: string;
+  event_id: string;
+  event_type: string;
+  received_at: Generated<Timestamp>;
+}
+
+export interface OutboxEvent {
+  attempts: Generated<number>;
+  created_at: Generated<Timestamp>;
+  event_type: string;
+  headers: Generated<Json>;
+  id: string;
+  last_error: string | null;
+  message_key: string;
+  parked_at: Timestamp | null;
+  payload: Json;
+  published_at: Timestamp | null;
+  seq: Generated<Int8>;
+  topic: string;
+}
+
+export interface AuditDb {
+  audit_archive: AuditArchive;
+  audit_checkpoint: AuditCheckpoint;
+  audit_entry: AuditEntry;
+  audit_org_member: AuditOrgMember;
+  audit_org_setting: AuditOrgSetting;
+  inbox_event: InboxEvent;
+  outbox_event: OutboxEvent;
+}

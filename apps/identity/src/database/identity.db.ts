@@ -1,0 +1,227 @@
+/**
+ * Row shapes of the identity service's schema `identity`, generated from its migrations
+ * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
+ * identity.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
+ */
+import type { ColumnType } from 'kysely';
+
+export type Generated<T> =
+  T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
+
+export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
+
+export type Json = JsonValue;
+
+export type JsonArray = JsonValue[];
+
+export type JsonObject = {
+  [x: string]: JsonValue | undefined;
+};
+
+export type JsonPrimitive = boolean | number | string | null;
+
+export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
+
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface AgentProfile {
+  capacity: Generated<number>;
+  created_at: Generated<Timestamp>;
+  languages: Generated<string[]>;
+  license_number: string | null;
+  license_state: string | null;
+  org_id: string;
+  regions: Generated<string[]>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+  working_hours: Json | null;
+}
+
+export interface ApiKey {
+  created_at: Generated<Timestamp>;
+  created_by: string;
+  id: string;
+  key_hash: string;
+  last_used_at: Timestamp | null;
+  name: string;
+  org_id: string;
+  prefix: string;
+  revoked_at: Timestamp | null;
+  scopes: string[];
+}
+
+export interface AppUser {
+  contact_id: string | null;
+  created_at: Generated<Timestamp>;
+  deactivated_at: Timestamp | null;
+  email: string;
+  email_verified_at: Timestamp | null;
+  erased_at: Timestamp | null;
+  id: string;
+  language: Generated<string>;
+  last_login_at: Timestamp | null;
+  mfa_enabled: Generated<boolean>;
+  mfa_last_time_step: Int8 | null;
+  mfa_pending_secret_enc: string | null;
+  mfa_secret_enc: string | null;
+  name: string;
+  notification_preferences: Generated<Json>;
+  org_id: string;
+  password_hash: string | null;
+  phone: string | null;
+  role: string;
+  status: string;
+  timezone: Generated<string>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface CustomRole {
+  created_at: Generated<Timestamp>;
+  id: string;
+  key: string;
+  name: string;
+  org_id: string;
+  permissions: string[];
+  updated_at: Generated<Timestamp>;
+}
+
+export interface InboxEvent {
+  consumer: string;
+  event_id: string;
+  event_type: string;
+  received_at: Generated<Timestamp>;
+}
+
+export interface LocalMail {
+  created_at: Generated<Timestamp>;
+  id: string;
+  org_id: string | null;
+  subject: string;
+  template: string;
+  text: string;
+  to_address: string;
+  variables: Generated<Json>;
+}
+
+export interface LoginAttempt {
+  created_at: Generated<Timestamp>;
+  email: string;
+  id: string;
+  ip: string | null;
+  succeeded: boolean;
+  user_id: string | null;
+}
+
+export interface MfaRecoveryCode {
+  code_hash: string;
+  created_at: Generated<Timestamp>;
+  id: string;
+  used_at: Timestamp | null;
+  user_id: string;
+}
+
+export interface OneTimeToken {
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  failed_attempts: Generated<number>;
+  id: string;
+  purpose: string;
+  token_hash: string;
+  used_at: Timestamp | null;
+  user_id: string;
+}
+
+export interface Organization {
+  affiliate_rate_bps: Generated<number>;
+  created_at: Generated<Timestamp>;
+  display_name: string | null;
+  id: string;
+  logo_url: string | null;
+  mfa_required_roles: Generated<string[]>;
+  name: string;
+  primary_color: string | null;
+  public_form_key: string;
+  secondary_color: string | null;
+  session_lifetime_minutes: Generated<number>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface OutboxEvent {
+  attempts: Generated<number>;
+  created_at: Generated<Timestamp>;
+  event_type: string;
+  headers: Generated<Json>;
+  id: string;
+  last_error: string | null;
+  message_key: string;
+  parked_at: Timestamp | null;
+  payload: Json;
+  published_at: Timestamp | null;
+  seq: Generated<Int8>;
+  topic: string;
+}
+
+export interface RefreshToken {
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  family_id: string;
+  id: string;
+  ip: string | null;
+  org_id: string;
+  revoked_at: Timestamp | null;
+  token_hash: string;
+  used_at: Timestamp | null;
+  user_agent: string | null;
+  user_id: string;
+}
+
+export interface SigningKey {
+  created_at: Generated<Timestamp>;
+  kid: string;
+  private_jwk_enc: string;
+  public_jwk: Json;
+  retired_at: Timestamp | null;
+}
+
+export interface Team {
+  created_at: Generated<Timestamp>;
+  id: string;
+  manager_id: string | null;
+  name: string;
+  org_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface TeamMember {
+  created_at: Generated<Timestamp>;
+  org_id: string;
+  team_id: string;
+  user_id: string;
+}
+
+export interface TokenRevocation {
+  created_at: Generated<Timestamp>;
+  id: Generated<Int8>;
+  kind: string;
+  not_before_ms: Int8;
+  subject_id: string;
+}
+
+export interface IdentityDb {
+  agent_profile: AgentProfile;
+  api_key: ApiKey;
+  app_user: AppUser;
+  custom_role: CustomRole;
+  inbox_event: InboxEvent;
+  local_mail: LocalMail;
+  login_attempt: LoginAttempt;
+  mfa_recovery_code: MfaRecoveryCode;
+  one_time_token: OneTimeToken;
+  organization: Organization;
+  outbox_event: OutboxEvent;
+  refresh_token: RefreshToken;
+  signing_key: SigningKey;
+  team: Team;
+  team_member: TeamMember;
+  token_revocation: TokenRevocation;
+}

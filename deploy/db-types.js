@@ -1,0 +1,296 @@
+'use strict';
+/**
+ * The declared row shapes of every service, generated from its migrations (docs/adr/0027):
+ *   apps/<service>/src/database/<service>.db.ts   one Kysely schema interface per service
+ *                                                 (`AuditDb`, `CrmDb`…: table name → columns)
+ *
+ *   node deploy/db-types.js [service…]          migrate a scratch database and write the files
+ *   node deploy/db-types.js --check [service…]  exit 1 when a committed file differs from what the
+ *                                               migrations produce (`npm test` runs this)
+ *
+ * How: a scratch database `kh_dbtypes_<random>` gets the roles, schemas and extensions of
+ * production (`deploy/infra.js` prepareDatabase); each service's migrations run in it with the
+ * service's own data source options (its role; audit's owner role, docs/adr/0020) — the TypeORM
+ * migration classes of `apps/<service>/src/database/migrations/*.ts` (or the `<SERVICE>_MIGRATIONS`
+ * list of `apps/<service>/src/database/<service>-migrations.ts` when there is one) followed by the
+ * platform's (`PLATFORM_MIGRATIONS`), as `ServiceCoreModule` runs them; then kysely-codegen
+ * introspects the service's schema (without `typeorm_migrations`) and the output is formatted.
+ * The database is dropped at the end, also on failure. TypeScript is loaded with @swc/core (the
+ * `.swcrc` Jest uses) and the tsconfig path aliases, so nothing needs building first.
+ *
+ * Column types: node-postgres' defaults (bigint and numeric: string; timestamptz and date: Date;
+ * jsonb: parsed JSON; unknown types such as PostGIS geography: string). A service narrows columns
+ * the catalogue cannot know (jsonb content, CHECK-constrained text) in an optional
+ * `apps/<service>/src/database/<service>.db-overrides.json`:
+ *   { "imports": { "TypeName": "<module>#<export>" }, "columns": { "<table>.<column>": "<type>" } }
+ * (a nullable column's override includes `| null`).
+ *
+ * Needs Postgres as `npm test` has it (PGHOST/PGPORT/PGUSER of a superuser; tmp/infra.env).
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const Module = require('node:module');
+const path = require('node:path');
+const { SERVICES } = require('./services');
+
+const ROOT = path.resolve(__dirname, '..');
+const COMMAND = 'node deploy/db-types.js';
+const MIGRATIONS_TABLE = 'typeorm_migrations';
+/** Formatting when the repository has no prettier configuration: the house style's quotes and width. */
+const FALLBACK_PRETTIER = { singleQuote: true, printWidth: 140 };
+
+/** 'deals-commission' → 'DealsCommission' */
+function pascalCase(name) {
+  return String(name)
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** 'deals-commission' → 'DEALS_COMMISSION' */
+function upperSnake(name) {
+  return String(name).replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+}
+
+/** The services that own a schema, with their files: `{ service, dbFile, overridesFile, interfaceName }`. */
+function targets(names = []) {
+  const owning = SERVICES.filter((s) => s.schema && s.dbRole);
+  const unknown = names.filter((name) => !owning.some((s) => s.name === name));
+  if (unknown.length) throw new Error(`Unknown service(s) ${unknown.join(', ')}; known: ${owning.map((s) => s.name).join(', ')}`);
+  return owning
+    .filter((s) => names.length === 0 || names.includes(s.name))
+    .map((service) => {
+      const dir = path.join(ROOT, 'apps', service.name, 'src', 'database');
+      return {
+        service,
+        dir,
+        dbFile: path.join(dir, `${service.name}.db.ts`),
+        overridesFile: path.join(dir, `${service.name}.db-overrides.json`),
+        interfaceName: `${pascalCase(service.name)}Db`,
+      };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// TypeScript loading
+
+/**
+ * Lets `require` load the workspace's TypeScript (transpiled by @swc/core with the repository's
+ * `.swcrc`, as Jest does) and resolve the `@keyhouse/*` aliases of tsconfig.base.json. Returns a
+ * function that removes both hooks again.
+ */
+function registerTypeScript() {
+  const swc = require('@swc/core');
+  const swcrc = JSON.parse(fs.readFileSync(path.join(ROOT, '.swcrc'), 'utf8'));
+  delete swcrc.$schema;
+  const { compilerOptions } = require(path.join(ROOT, 'tsconfig.base.json'));
+  const aliases = new Map(Object.entries(compilerOptions.paths).map(([alias, [target]]) => [alias, path.join(ROOT, target)]));
+
+  const previousLoader = require.extensions['.ts'];
+  require.extensions['.ts'] = (module, filename) => {
+    const source = fs.readFileSync(filename, 'utf8');
+    const { code } = swc.transformSync(source, { ...swcrc, sourceMaps: false, swcrc: false, filename });
+    module._compile(code, filename);
+  };
+  const originalResolve = Module._resolveFilename;
+  Module._resolveFilename = function resolveAlias(request, ...rest) {
+    return originalResolve.call(this, aliases.get(request) ?? request, ...rest);
+  };
+  return () => {
+    Module._resolveFilename = originalResolve;
+    if (previousLoader) require.extensions['.ts'] = previousLoader;
+    else delete require.extensions['.ts'];
+  };
+}
+
+/** Classes exported by a module that look like TypeORM migrations (a prototype with `up`). */
+function migrationClasses(moduleExports) {
+  return Object.values(moduleExports).filter((value) => typeof value === 'function' && typeof value.prototype?.up === 'function');
+}
+
+/**
+ * The migration classes a service runs, in order: `<SERVICE>_MIGRATIONS` of
+ * `<service>-migrations.ts` when that file exists (it then lists the platform's too), otherwise
+ * every class of `migrations/*.ts` (file order = timestamp order) followed by `PLATFORM_MIGRATIONS`.
+ * Call with TypeScript registered.
+ */
+function serviceMigrations(target) {
+  const listFile = path.join(target.dir, `${target.service.name}-migrations.ts`);
+  if (fs.existsSync(listFile)) {
+    const list = require(listFile)[`${upperSnake(target.service.name)}_MIGRATIONS`];
+    if (!Array.isArray(list)) throw new Error(`${path.relative(ROOT, listFile)} does not export ${upperSnake(target.service.name)}_MIGRATIONS`);
+    return list;
+  }
+  const folder = path.join(target.dir, 'migrations');
+  const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).sort() : [];
+  const own = files.flatMap((file) => migrationClasses(require(path.join(folder, file))));
+  const { PLATFORM_MIGRATIONS } = require(path.join(ROOT, 'libs/platform/messaging/src/index.ts'));
+  return [...own, ...PLATFORM_MIGRATIONS];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Postgres
+
+function pgSettings(env) {
+  return {
+    host: env.PGHOST || '127.0.0.1',
+    port: Number(env.PGPORT || 5432),
+    user: env.PGUSER || 'postgres',
+    password: env.PGPASSWORD || undefined,
+  };
+}
+
+/** URL of a service's migrating role (its owner role when it has one) in `database`. */
+function migrationUrl(service, database, env) {
+  const { host, port } = pgSettings(env);
+  const role = service.dbOwnerRole ?? service.dbRole;
+  const password = env[`${upperSnake(service.name)}_DB${service.dbOwnerRole ? '_OWNER' : ''}_PASSWORD`];
+  const auth = password ? `${encodeURIComponent(role)}:${encodeURIComponent(password)}` : encodeURIComponent(role);
+  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `postgres://${auth}@${hostPart}:${port}/${encodeURIComponent(database)}`;
+}
+
+/** Runs a service's migrations in `database` with the service's data source options. */
+async function migrate(target, migrations, database, env) {
+  const { DataSource } = require('typeorm');
+  const { serviceDataSourceOptions } = require(path.join(ROOT, 'libs/platform/database/src/data-source.options.ts'));
+  const dataSource = new DataSource({
+    ...serviceDataSourceOptions({
+      serviceName: `db-types-${target.service.name}`,
+      url: migrationUrl(target.service, database, env),
+      schema: target.service.schema,
+      entities: [],
+      migrations,
+      poolSize: 1,
+      statementTimeoutMs: 60_000,
+    }),
+    migrationsRun: false,
+  });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// generation
+
+/** Reads a service's optional overrides file: `{ imports, columns }` for kysely-codegen. */
+function readOverrides(target) {
+  if (!fs.existsSync(target.overridesFile)) return { imports: {}, columns: {} };
+  const parsed = JSON.parse(fs.readFileSync(target.overridesFile, 'utf8'));
+  return { imports: parsed.imports ?? {}, columns: parsed.columns ?? {} };
+}
+
+/**
+ * Post-processes kysely-codegen's output: our header, the schema interface named after the
+ * service (`export interface DB` → `export interface AuditDb`), and prettier with the repository's
+ * configuration (`FALLBACK_PRETTIER` when it has none) so that the file passes a formatting check.
+ */
+async function finish(target, output) {
+  const header = [
+    '/**',
+    ` * Row shapes of the ${target.service.name} service's schema \`${target.service.schema}\`, generated from its migrations`,
+    ` * by \`${COMMAND}\` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or`,
+    ` * ${path.relative(target.dir, target.overridesFile)}) and run the command again; \`npm test\` fails when this file is stale.`,
+    ' */',
+    '',
+  ].join('\n');
+  const body = output.replace(/^export interface DB \{$/m, `export interface ${target.interfaceName} {`);
+  if (body === output) throw new Error(`kysely-codegen output for ${target.service.name} has no "export interface DB {"`);
+  const text = `${header}${body.trimStart()}`;
+  const prettier = require('prettier');
+  const config = (await prettier.resolveConfig(target.dbFile)) ?? FALLBACK_PRETTIER;
+  return prettier.format(text, { ...config, filepath: target.dbFile });
+}
+
+/** The file content for a service, introspected from `database` (already migrated). */
+async function generateFor(target, database, env) {
+  const { Kysely, PostgresDialect: KyselyPostgresDialect } = require('kysely');
+  const { Pool } = require('pg');
+  const codegen = require('kysely-codegen');
+  const db = new Kysely({ dialect: new KyselyPostgresDialect({ pool: new Pool({ ...pgSettings(env), database, max: 1 }) }) });
+  const { imports, columns } = readOverrides(target);
+  const schema = target.service.schema;
+  try {
+    const output = await codegen.generate({
+      db,
+      dialect: new codegen.PostgresDialect({ defaultSchemas: [schema] }),
+      defaultSchemas: [schema],
+      includePattern: `${schema}.*`,
+      excludePattern: `${schema}.${MIGRATIONS_TABLE}`,
+      customImports: imports,
+      overrides: { columns },
+      outFile: null,
+      skipAutogeneratedFileComment: true,
+      typeOnlyImports: true,
+    });
+    return await finish(target, output);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * Migrates a scratch database and returns the generated file of each target:
+ * `[{ target, content }]`. The database is dropped afterwards.
+ */
+async function generateAll(list, env = process.env) {
+  const infra = require('./infra');
+  const database = `kh_dbtypes_${crypto.randomBytes(4).toString('hex')}`;
+  await infra.prepareDatabase(database, env);
+  const unregister = registerTypeScript();
+  try {
+    const migrationsOf = new Map(list.map((target) => [target, serviceMigrations(target)]));
+    // Schemas are independent: migrate them side by side.
+    await Promise.all(list.map((target) => migrate(target, migrationsOf.get(target), database, env)));
+    const results = [];
+    for (const target of list) results.push({ target, content: await generateFor(target, database, env) });
+    return results;
+  } finally {
+    unregister();
+    await infra.dropDatabase(database, env);
+  }
+}
+
+/** Files whose committed content differs from `results` (missing files included), as repository paths. */
+function staleFiles(results) {
+  return results
+    .filter(({ target, content }) => !fs.existsSync(target.dbFile) || fs.readFileSync(target.dbFile, 'utf8') !== content)
+    .map(({ target }) => path.relative(ROOT, target.dbFile));
+}
+
+async function main(argv) {
+  const check = argv.includes('--check');
+  const names = argv.filter((arg) => !arg.startsWith('--'));
+  const started = Date.now();
+  const results = await generateAll(targets(names));
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (check) {
+    const stale = staleFiles(results);
+    if (stale.length) {
+      process.stderr.write(`The declared row shapes differ from the migrations (${stale.join(', ')}).\nRun \`${COMMAND}\` and commit the result.\n`);
+      return 1;
+    }
+    process.stdout.write(`Row shapes of ${results.length} service(s) match their migrations (${seconds} s).\n`);
+    return 0;
+  }
+  for (const { target, content } of results) fs.writeFileSync(target.dbFile, content);
+  process.stdout.write(`Wrote ${results.map(({ target }) => path.relative(ROOT, target.dbFile)).join(', ')} (${seconds} s).\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`${error.stack ?? error}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { pascalCase, targets, registerTypeScript, serviceMigrations, migrationUrl, generateAll, staleFiles, finish, main };

@@ -1,0 +1,101 @@
+'use strict';
+// Unit tests of deploy/db-types.js that need no database (`node --test deploy/db-types.test.js`);
+// the generation itself is checked by `node deploy/db-types.js --check` against Postgres.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { pascalCase, targets, finish, staleFiles, migrationUrl, registerTypeScript, serviceMigrations } = require('./db-types');
+
+const ROOT = path.resolve(__dirname, '..');
+
+test('pascalCase joins the words of a service name', () => {
+  assert.equal(pascalCase('deals-commission'), 'DealsCommission');
+  assert.equal(pascalCase('audit'), 'Audit');
+});
+
+test('targets lists every service with a schema, with its generated file and interface name', () => {
+  const all = targets();
+  assert.deepEqual(
+    all.map((t) => [t.service.name, path.relative(ROOT, t.dbFile), t.interfaceName]),
+    [
+      ['identity', 'apps/identity/src/database/identity.db.ts', 'IdentityDb'],
+      ['crm', 'apps/crm/src/database/crm.db.ts', 'CrmDb'],
+      ['listings', 'apps/listings/src/database/listings.db.ts', 'ListingsDb'],
+      ['deals-commission', 'apps/deals-commission/src/database/deals-commission.db.ts', 'DealsCommissionDb'],
+      ['audit', 'apps/audit/src/database/audit.db.ts', 'AuditDb'],
+    ],
+  );
+  assert.deepEqual(
+    targets(['audit']).map((t) => path.relative(ROOT, t.overridesFile)),
+    ['apps/audit/src/database/audit.db-overrides.json'],
+  );
+});
+
+test('targets refuses an unknown service and the gateway, which has no schema', () => {
+  assert.throws(() => targets(['gateway']), /Unknown service\(s\) gateway/);
+  assert.throws(() => targets(['crm', 'nope']), /Unknown service\(s\) nope/);
+});
+
+test('migrationUrl connects as the migrating role: the owner role when the service has one', () => {
+  const [audit] = targets(['audit']);
+  const [crm] = targets(['crm']);
+  const env = { PGHOST: 'db.local', PGPORT: '6543', CRM_DB_PASSWORD: 'p@ss', AUDIT_DB_OWNER_PASSWORD: 'own' };
+  assert.equal(migrationUrl(crm.service, 'kh_x', env), 'postgres://keyhouse_crm:p%40ss@db.local:6543/kh_x');
+  assert.equal(migrationUrl(audit.service, 'kh_x', env), 'postgres://keyhouse_audit_owner:own@db.local:6543/kh_x');
+  assert.equal(migrationUrl(crm.service, 'kh_x', { PGHOST: '::1' }), 'postgres://keyhouse_crm@[::1]:5432/kh_x');
+});
+
+test('finish names the schema interface after the service and puts the header first', async () => {
+  const [audit] = targets(['audit']);
+  const output = "import type { ColumnType } from 'kysely';\n\nexport interface Thing {\n  id: string;\n}\n\nexport interface DB {\n  thing: Thing;\n}\n";
+  const text = await finish(audit, output);
+  assert.match(text, /^\/\*\*\n \* Row shapes of the audit service's schema `audit`, generated from its migrations\n/);
+  assert.match(text, /\nexport interface AuditDb \{\n {2}thing: Thing;\n\}\n$/);
+  assert.doesNotMatch(text, /interface DB\b/);
+});
+
+test('finish refuses output without the schema interface', async () => {
+  const [audit] = targets(['audit']);
+  await assert.rejects(finish(audit, 'export interface Thing {}\n'), /has no "export interface DB \{"/);
+});
+
+test('staleFiles names missing and differing files only', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'db-types-'));
+  try {
+    const file = (name) => ({ dbFile: path.join(dir, name) });
+    fs.writeFileSync(path.join(dir, 'same.db.ts'), 'A');
+    fs.writeFileSync(path.join(dir, 'old.db.ts'), 'A');
+    const stale = staleFiles([
+      { target: file('same.db.ts'), content: 'A' },
+      { target: file('old.db.ts'), content: 'B' },
+      { target: file('missing.db.ts'), content: 'C' },
+    ]);
+    assert.deepEqual(
+      stale.map((f) => path.basename(f)),
+      ['old.db.ts', 'missing.db.ts'],
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serviceMigrations: the folder in timestamp order then the platform, or the service list file', () => {
+  const unregister = registerTypeScript();
+  try {
+    const [crm] = targets(['crm']);
+    const [audit] = targets(['audit']);
+    const { PLATFORM_MIGRATIONS } = require('../libs/platform/messaging/src/index.ts');
+    const { AUDIT_MIGRATIONS } = require('../apps/audit/src/database/audit-migrations.ts');
+    const folder = fs.readdirSync(path.join(crm.dir, 'migrations')).filter((f) => f.endsWith('.ts'));
+    const crmNames = serviceMigrations(crm).map((m) => m.name);
+    assert.equal(crmNames.length, folder.length + PLATFORM_MIGRATIONS.length);
+    const timestamps = crmNames.slice(0, folder.length).map((name) => Number(/(\d{13})$/.exec(name)[1]));
+    assert.deepEqual(timestamps, [...timestamps].sort((a, b) => a - b));
+    assert.deepEqual(crmNames.slice(folder.length), PLATFORM_MIGRATIONS.map((m) => m.name));
+    assert.equal(serviceMigrations(audit), AUDIT_MIGRATIONS);
+  } finally {
+    unregister();
+  }
+});
