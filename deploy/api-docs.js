@@ -6,6 +6,11 @@
  *   docs/events/asyncapi.yaml                      AsyncAPI 3.0 document of the Kafka topics and
  *                                                  event types (libs/contracts/src/events/event-catalogue.ts)
  *   docs/postman/keyhouse.postman_collection.json  Postman collection v2.1 of the OpenAPI document
+ *   libs/contracts/src/generated/rpc-request-schemas.json
+ *                                                  JSON Schema of the request `data` of every NATS
+ *                                                  contract (`defineRpc<Req, Res>('subject')` in
+ *                                                  libs/contracts/src/rpc), which RpcServer validates
+ *                                                  before a handler runs
  *
  *   node deploy/api-docs.js          build the gateway and write the documents
  *   node deploy/api-docs.js --check  exit 1 when a committed document differs from the code, or the
@@ -32,6 +37,8 @@ const POSTMAN_FILE = path.join(ROOT, 'docs', 'postman', 'keyhouse.postman_collec
 const EVENT_DOCS_DIR = path.join(ROOT, 'docs', 'events');
 const CONTRACTS_DIR = path.join(ROOT, 'libs', 'contracts', 'src');
 const CATALOGUE_FILE = path.join(CONTRACTS_DIR, 'events', 'event-catalogue.ts');
+const RPC_DIR = path.join(CONTRACTS_DIR, 'rpc');
+const RPC_SCHEMAS_FILE = path.join(CONTRACTS_DIR, 'generated', 'rpc-request-schemas.json');
 const COMMAND = 'npm run docs:api';
 
 /** Local base URL of the gateway (deploy/services.js: the gateway listens on 3000). */
@@ -361,6 +368,135 @@ async function asyncApiErrors(text) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// RPC request schemas
+
+/** `*.rpc.ts` files under `dir`, sorted. */
+function rpcContractFiles(dir = RPC_DIR) {
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .filter((file) => file.endsWith('.rpc.ts'))
+    .sort()
+    .map((file) => path.join(dir, file));
+}
+
+/**
+ * Every `defineRpc<Req, Res>('subject')` call of the given files, read syntactically with the
+ * TypeScript compiler API: `[{ subject, request, file }]` where `request` is the text of the first
+ * type argument as written (`CrmContactCreateRequest`, `{ id: string }`, `Record<string, never>`).
+ * Throws on a call without two type arguments or a literal subject, and on a subject defined twice.
+ */
+function findRpcContracts(files = rpcContractFiles()) {
+  const ts = require('typescript');
+  const contracts = [];
+  const seen = new Map();
+  for (const file of files) {
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const visit = (node) => {
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'defineRpc') {
+        const where = `${path.relative(ROOT, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+        const [subject] = node.arguments;
+        if (node.typeArguments?.length !== 2 || !subject || !ts.isStringLiteralLike(subject)) {
+          throw new Error(`${where}: defineRpc needs <Request, Response> and a literal subject`);
+        }
+        if (seen.has(subject.text)) throw new Error(`${where}: subject ${subject.text} is already defined at ${seen.get(subject.text)}`);
+        seen.set(subject.text, where);
+        contracts.push({ subject: subject.text, request: node.typeArguments[0].getText(source), file });
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return contracts;
+}
+
+/**
+ * The text of a module that names each contract's request type (`export type __Req_<n> = <text>`)
+ * in the scope of the file that declares it: the file's own imports (made absolute) and every name
+ * it exports.
+ */
+function requestTypeModule(file, entries) {
+  const ts = require('typescript');
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const lines = [];
+  const exported = [];
+  const absolute = (specifier) => (specifier.startsWith('.') ? path.resolve(path.dirname(file), specifier) : specifier);
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement) && statement.importClause) {
+      const clause = statement.importClause.getText(source);
+      lines.push(`import type ${clause.replace(/^type\s+/, '')} from ${JSON.stringify(absolute(statement.moduleSpecifier.text))};`);
+      continue;
+    }
+    const isExported = ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (!isExported) continue;
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) if (ts.isIdentifier(declaration.name)) exported.push(declaration.name.text);
+    } else if (statement.name && ts.isIdentifier(statement.name)) exported.push(statement.name.text);
+  }
+  if (exported.length > 0) lines.push(`import type { ${exported.join(', ')} } from ${JSON.stringify(file.replace(/\.ts$/, ''))};`);
+  for (const { alias, request } of entries) lines.push(`export type ${alias} = ${request};`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The request schemas of every RPC contract, as one document:
+ * `{ $comment, subjects: { [subject]: JSON Schema of Req }, definitions: { [type]: JSON Schema } }`,
+ * where the subject schemas refer to the shared named types with `#/definitions/<type>`. Generated
+ * by one ts-json-schema-generator program over a temporary module of `export type __Req_<n> = Req`
+ * aliases (one per contract, in the scope of its file); interfaces get `additionalProperties: false`.
+ */
+function generateRpcRequestSchemas(contracts = findRpcContracts()) {
+  const { createGenerator } = require('ts-json-schema-generator');
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'kh-rpc-requests-'));
+  try {
+    const aliases = new Map();
+    const byFile = new Map();
+    contracts.forEach((contract, n) => {
+      const alias = `__Req_${n}`;
+      aliases.set(alias, contract.subject);
+      if (!byFile.has(contract.file)) byFile.set(contract.file, []);
+      byFile.get(contract.file).push({ alias, request: contract.request });
+    });
+    [...byFile].forEach(([file, entries], i) => fs.writeFileSync(path.join(dir, `requests-${i}.ts`), requestTypeModule(file, entries)));
+    const generator = createGenerator({
+      path: path.join(dir, '*.ts'),
+      tsconfig: path.join(ROOT, 'tsconfig.base.json'),
+      skipTypeCheck: true, // `npm test` type-checks the contracts; the generator only reads types
+      expose: 'export',
+      topRef: true,
+      jsDoc: 'extended',
+      sortProps: true,
+      additionalProperties: false,
+    });
+    const { definitions = {} } = generator.createSchema('*');
+    const subjects = {};
+    const shared = {};
+    // `Record<string, never>` comes out as `additionalProperties: { not: {} }`: the same as `false`,
+    // which validators report as an unaccepted field rather than a failed `not`.
+    const unalias = (value) =>
+      JSON.parse(
+        JSON.stringify(value)
+          .replace(/"#\/definitions\/(__Req_\d+)"/g, (_, alias) => {
+            throw new Error(`Request type ${alias} is referred to by another type`);
+          })
+          .replace(/"additionalProperties":\{"not":\{\}\}/g, '"additionalProperties":false'),
+      );
+    for (const [name, body] of Object.entries(definitions)) {
+      if (aliases.has(name)) subjects[aliases.get(name)] = unalias(body);
+      else shared[decodeURIComponent(name)] = unalias(body);
+    }
+    const missing = contracts.filter((c) => !subjects[c.subject]).map((c) => c.subject);
+    if (missing.length > 0) throw new Error(`No request schema generated for ${missing.join(', ')}`);
+    return {
+      $comment: 'Generated by `npm run docs:api` (deploy/api-docs.js) from the defineRpc<Req, Res> contracts of libs/contracts/src/rpc. Do not edit.',
+      subjects: sortKeys(subjects),
+      definitions: sortKeys(shared),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Postman
 
 /** A UUID-shaped id derived from a text (stable across runs). */
@@ -467,6 +603,7 @@ async function generate() {
     [OPENAPI_FILE]: `${JSON.stringify(openapi, null, 2)}\n`,
     [ASYNCAPI_FILE]: asyncapi,
     [POSTMAN_FILE]: `${JSON.stringify(postman, null, 2)}\n`,
+    [RPC_SCHEMAS_FILE]: `${JSON.stringify(generateRpcRequestSchemas(), null, 2)}\n`,
   };
 }
 
@@ -525,6 +662,7 @@ module.exports = {
   ASYNCAPI_FILE,
   POSTMAN_FILE,
   POSTMAN_BASE_URL,
+  RPC_SCHEMAS_FILE,
   requireTypeScript,
   loadCatalogue,
   generateSchemas,
@@ -534,6 +672,8 @@ module.exports = {
   asyncApiYaml,
   asyncApiErrors,
   buildPostman,
+  findRpcContracts,
+  generateRpcRequestSchemas,
   stableId,
   staleFiles,
   staleMessage,

@@ -274,6 +274,100 @@ test('Postman: the committed OpenAPI document converts to the same collection tw
   assert.ok(a.item.length > 5);
 });
 
+/** Writes `files` (`{ relative path: text }`) into a new temporary directory; returns it. */
+function fixtureDir(files) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-rpc-fixture-'));
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+const FIXTURE_DEFINE = 'export function defineRpc<Req, Res>(subject: string): { subject: string; types?: [Req, Res] } {\n  return { subject };\n}\n';
+
+test('RPC request schemas: the first type argument of every defineRpc, named, inline, imported or empty', () => {
+  const dir = fixtureDir({
+    'rpc-contract.ts': FIXTURE_DEFINE,
+    'paging.ts': 'export interface Paging {\n  limit?: number;\n  cursor?: string;\n}\n',
+    'things/things.rpc.ts': [
+      "import type { Paging } from '../paging';",
+      "import { defineRpc } from '../rpc-contract';",
+      'export const ThingSubjects = {',
+      "  create: defineRpc<ThingCreateRequest, { id: string }>('test.things.create'),",
+      "  get: defineRpc<{ id: string }, ThingCreateRequest>('test.things.get'),",
+      "  list: defineRpc<Paging & { q?: string }, ThingCreateRequest[]>('test.things.list'),",
+      "  count: defineRpc<Record<string, never>, number>('test.things.count'),",
+      '};',
+      "export type ThingKind = 'small' | 'large';",
+      'export interface ThingCreateRequest {',
+      '  name: string;',
+      '  kind?: ThingKind;',
+      '  owner: { id: string } | null;',
+      '  parts?: Array<{ id: string; count: number }>;',
+      '}',
+      '',
+    ].join('\n'),
+  });
+  try {
+    const files = [path.join(dir, 'things', 'things.rpc.ts')];
+    const contracts = docs.findRpcContracts(files);
+    assert.deepEqual(
+      contracts.map(({ subject, request }) => [subject, request]),
+      [
+        ['test.things.create', 'ThingCreateRequest'],
+        ['test.things.get', '{ id: string }'],
+        ['test.things.list', 'Paging & { q?: string }'],
+        ['test.things.count', 'Record<string, never>'],
+      ],
+    );
+    const document = docs.generateRpcRequestSchemas(contracts);
+    assert.deepEqual(Object.keys(document.subjects), ['test.things.count', 'test.things.create', 'test.things.get', 'test.things.list']);
+    assert.deepEqual(document.subjects['test.things.create'], { $ref: '#/definitions/ThingCreateRequest' });
+    assert.deepEqual(document.subjects['test.things.get'], { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false });
+    assert.deepEqual(document.subjects['test.things.count'], { type: 'object', additionalProperties: false });
+    const list = document.subjects['test.things.list'];
+    assert.deepEqual(Object.keys(list.properties).sort(), ['cursor', 'limit', 'q']);
+    assert.equal(list.additionalProperties, false);
+    const create = document.definitions.ThingCreateRequest;
+    assert.deepEqual(create.required, ['name', 'owner']);
+    assert.equal(create.additionalProperties, false);
+    assert.deepEqual(create.properties.parts.items.required, ['id', 'count']);
+    assert.deepEqual(document.definitions.ThingKind, { type: 'string', enum: ['small', 'large'] });
+    assert.equal(JSON.stringify(document).includes('__Req_'), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('RPC request schemas: a subject defined twice, or a call without its types, is refused with its place', () => {
+  const dir = fixtureDir({
+    'rpc-contract.ts': FIXTURE_DEFINE,
+    'a.rpc.ts': "import { defineRpc } from './rpc-contract';\nexport const A = { get: defineRpc<{ id: string }, null>('test.things.get') };\n",
+    'b.rpc.ts': "import { defineRpc } from './rpc-contract';\nexport const B = {\n  get: defineRpc<{ id: string }, null>('test.things.get'),\n};\n",
+    'c.rpc.ts': "import { defineRpc } from './rpc-contract';\nexport const C = { get: defineRpc('test.things.raw') };\n",
+  });
+  try {
+    assert.throws(() => docs.findRpcContracts([path.join(dir, 'a.rpc.ts'), path.join(dir, 'b.rpc.ts')]), /b\.rpc\.ts:3: subject test\.things\.get is already defined at .*a\.rpc\.ts:2/);
+    assert.throws(() => docs.findRpcContracts([path.join(dir, 'c.rpc.ts')]), /c\.rpc\.ts:2: defineRpc needs <Request, Response> and a literal subject/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('RPC request schemas: every contract of libs/contracts, as committed in libs/contracts/src/generated', () => {
+  const contracts = docs.findRpcContracts();
+  const committed = JSON.parse(fs.readFileSync(docs.RPC_SCHEMAS_FILE, 'utf8'));
+  assert.deepEqual(Object.keys(committed.subjects), [...new Set(contracts.map((c) => c.subject))].sort());
+  assert.ok(contracts.length > 150);
+  assert.deepEqual(committed.subjects['crm.contacts.get'], { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false });
+  assert.deepEqual(committed.subjects['crm.contact-fields.list'], { type: 'object', additionalProperties: false });
+  const create = deref(committed, committed.subjects['crm.contacts.create']);
+  assert.equal(create.additionalProperties, false);
+  assert.equal(create.properties.onDuplicate.$ref, '#/definitions/CrmDuplicatePolicy');
+  assert.deepEqual(committed.definitions.CrmDuplicatePolicy.enum, ['reject', 'create', 'merge']);
+});
+
 test('check: a file whose committed content differs is named, with the command to run', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-api-docs-'));
   try {

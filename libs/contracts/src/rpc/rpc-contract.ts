@@ -1,3 +1,5 @@
+import requestSchemas from '../generated/rpc-request-schemas.json';
+
 /**
  * One NATS request/reply operation as a value: its subject and, as phantom types, the request's
  * `data` and the reply's `data`. The gateway's call (`GatewayRpc.call`), a service-to-service
@@ -32,3 +34,21 @@ export function defineRpc<TRequest, TResponse>(subject: string): RpcContract<TRe
   if (!SUBJECT.test(subject)) throw new Error(`defineRpc: "${subject}" is not <service>.<aggregate>.<verb>`);
   return Object.freeze({ subject });
 }
+
+/**
+ * JSON Schemas (draft-07, as ts-json-schema-generator writes them) of the request `data` of every
+ * contract declared with `defineRpc` in libs/contracts/src/rpc: `subjects[subject]` is the schema
+ * of that contract's `Req` type; it refers to the shared named types with `#/definitions/<Type>`.
+ * Interfaces are closed (`additionalProperties: false`).
+ */
+export interface RpcRequestSchemas {
+  subjects: Record<string, object>;
+  definitions: Record<string, object>;
+}
+
+/**
+ * The request schemas of every contract, generated from the contracts' TypeScript types by
+ * `npm run docs:api` (libs/contracts/src/generated/rpc-request-schemas.json; `npm test` fails when
+ * it is stale). `RpcServer` validates each request against its subject's schema.
+ */
+export const RPC_REQUEST_SCHEMAS: RpcRequestSchemas = requestSchemas;

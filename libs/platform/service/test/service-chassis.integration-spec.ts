@@ -52,7 +52,10 @@ class NotesService {
     private readonly dataSource: DataSource,
   ) {}
 
-  @RpcHandler(NoteRpc.create)
+  // A contract declared outside libs/contracts has no generated schema: the handler gives its own.
+  @RpcHandler(NoteRpc.create, {
+    requestSchema: { type: 'object', properties: { text: { type: 'string' }, failAfterEmit: { type: 'boolean' } }, required: ['text'], additionalProperties: false },
+  })
   create(envelope: RequestEnvelope<{ text: string; failAfterEmit?: boolean }>): Promise<{ id: string }> {
     return this.unitOfWork.run(envelope, async (unit) => {
       const [{ id }] = (await unit.manager.query(`INSERT INTO note (text) VALUES ($1) RETURNING id`, [envelope.data.text])) as Array<{ id: string }>;

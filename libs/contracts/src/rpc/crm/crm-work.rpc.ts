@@ -242,8 +242,12 @@ export interface CrmSavedReplyListRequest extends PageQuery {
 
 export interface CrmSavedReplyRenderRequest {
   id: string;
-  /** Placeholder name → text, e.g. `{ "contact.firstName": "Ann" }`. */
-  values?: Record<string, string>;
+  /**
+   * Placeholder name → text, e.g. `{ "contact.firstName": "Ann" }`. Any JSON value may arrive (the
+   * gateway checks only that it is an object); the crm service refuses one that is not text of at
+   * most 2,000 characters with 400 `INVALID_PLACEHOLDER_VALUE`.
+   */
+  values?: Record<string, unknown>;
   /** Fills `contact.*` from this contact (when the caller may read it); explicit values win. */
   contactId?: string;
 }

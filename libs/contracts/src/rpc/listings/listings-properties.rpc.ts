@@ -64,6 +64,13 @@ export interface PropertyMedia {
   caption: string | null;
 }
 
+/** A photo or document as a client writes it: `caption` may be left out (stored as `null`). */
+export interface PropertyMediaInput {
+  url: string;
+  order: number;
+  caption?: string | null;
+}
+
 /** The writable RESO fields of a property (all optional on update). */
 export interface PropertyFields {
   listingId?: string | null;
@@ -93,7 +100,8 @@ export interface PropertyFields {
   publicRemarks?: string | null;
   /** User id of the listing agent (RESO `ListAgentKey`). */
   listAgentId?: string | null;
-  media?: PropertyMedia[];
+  /** Replaces the listing's media, sorted by `order`. */
+  media?: PropertyMediaInput[];
 }
 
 export interface PropertyCreateRequest extends PropertyFields {

@@ -11,3 +11,5 @@ export interface NatsModuleOptions {
   /** Default request timeout in milliseconds (`NATS_REQUEST_TIMEOUT_MS`). */
   requestTimeoutMs: number;
 }
+/** Metadata key of a schema given on `@RpcHandler(contract, { requestSchema })`. */
+export const RPC_REQUEST_SCHEMA_METADATA = 'keyhouse:rpc-request-schema';

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Msg, NatsConnection, Subscription } from 'nats';
-import type { RequestEnvelope, RpcReply } from '@keyhouse/contracts';
+import { RPC_REQUEST_SCHEMAS, type RequestEnvelope, type RpcReply } from '@keyhouse/contracts';
 import { requestLogFields } from '@keyhouse/platform/observability';
 import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
 import { parseRequestEnvelope } from './request-envelope.codec';
-import { NATS_CONNECTION, NATS_OPTIONS, RPC_HANDLER_METADATA, type NatsModuleOptions } from './nats.constant';
+import { NATS_CONNECTION, NATS_OPTIONS, RPC_HANDLER_METADATA, RPC_REQUEST_SCHEMA_METADATA, type NatsModuleOptions } from './nats.constant';
+import { compileRequestChecks, type RpcRequestCheck } from './rpc-request-validation.util';
 
 type Handler = (envelope: RequestEnvelope) => unknown;
 
@@ -17,12 +18,21 @@ const decoder = new TextDecoder();
  * in the queue group named after the service so that replicas share the load (each request is
  * handled once). Replies are `RpcReply` JSON; unexpected errors are logged and answered with a
  * generic `INTERNAL_ERROR` that carries no stack or message.
+ *
+ * Each request's `data` is checked against its subject's JSON Schema (`RPC_REQUEST_SCHEMAS`,
+ * generated from the contract's request type, or the handler's own `requestSchema`) before the
+ * handler runs; an invalid one is answered `DomainException.validation` (`VALIDATION_FAILED`, HTTP
+ * 400 at the gateway) with one `{ field, message, code }` per problem and the handler is not called.
+ * A subject without a schema fails the start-up; a generated schema is compiled by the subject's
+ * first request (once per process), a handler's own schema at start-up.
  */
 @Injectable()
 export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RpcServer.name);
   private readonly subscriptions: Subscription[] = [];
   private readonly handlers = new Map<string, Handler>();
+  private readonly ownSchemas = new Map<string, object>();
+  private checks = new Map<string, RpcRequestCheck>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -48,8 +58,11 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
         if (!subject) continue;
         if (this.handlers.has(subject)) throw new Error(`Two handlers for NATS subject ${subject}`);
         this.handlers.set(subject, method.bind(instance));
+        const schema = this.reflector.get<object | undefined>(RPC_REQUEST_SCHEMA_METADATA, method);
+        if (schema) this.ownSchemas.set(subject, schema);
       }
     }
+    this.checks = compileRequestChecks(this.subjects, RPC_REQUEST_SCHEMAS, this.ownSchemas);
     for (const [subject, handler] of this.handlers) {
       const subscription = this.connection.subscribe(this.options.subjectPrefix + subject, {
         queue: this.options.serviceName,
@@ -77,6 +90,11 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       const request = parseRequestEnvelope(decoder.decode(message.data));
       envelope = request;
+      const invalid = this.checks.get(subject)?.(request.data) ?? null;
+      if (invalid) {
+        this.logger.warn({ subject, errors: invalid, ...requestLogFields(request) }, `Invalid request data for ${subject}`);
+        throw DomainException.validation(invalid);
+      }
       const data = await handler(request);
       reply = { ok: true, data: data === undefined ? null : data };
     } catch (error) {

@@ -20,7 +20,7 @@ import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { contactVisibility } from '../../contacts/contact-access.util';
+import { contactVisibility } from '../../contacts-core/contact-access.util';
 import { escapeLike, pageOrThrow } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
 import { userIdOf } from '../work-access.util';
@@ -187,13 +187,14 @@ export class SavedRepliesService {
     const actor = envelope.actor!;
     const data = envelope.data;
     const row = await this.owned(this.dataSource.manager, actor, data.id, false);
-    const given = data.values ?? {};
-    for (const [key, value] of Object.entries(given)) {
+    const given: Record<string, string> = {};
+    for (const [key, value] of Object.entries(data.values ?? {})) {
       if (typeof value !== 'string' || value.length > 2_000) {
         throw new DomainException('validation', CrmWorkErrorCode.InvalidPlaceholderValue, 'Invalid placeholder value', [
           { field: `values.${key}`, message: 'must be text of at most 2000 characters', code: CrmWorkErrorCode.InvalidPlaceholderValue },
         ]);
       }
+      given[key] = value;
     }
     const values: Record<string, string> = { ...(await this.agentValues(actor)), ...(data.contactId ? await this.contactValues(actor, data.contactId) : {}), ...given };
     const subject = row.subject === null ? null : renderTemplate(row.subject, values);
