@@ -5,9 +5,9 @@ import type { UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { InjectQueue, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
-import type { ContactRow } from '../contacts/contact.row';
+import type { ContactRow } from '../contacts-core/contact.row';
+import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { memoized } from '../shared/unit-memo.util';
-import { TimelineService } from '../timeline/timeline.service';
 import { matchesConditions, pickLoadBalanced, pickRoundRobin, withinWorkingHours, type RoutableContact, type WorkingHoursValue } from './assignment.util';
 
 export const SPEED_TO_LEAD_QUEUE = 'crm.speed-to-lead';
@@ -72,7 +72,7 @@ export class AssignmentEngine {
   constructor(
     @Inject(CRM_CONFIG) private readonly config: CrmConfig,
     @InjectQueue(SPEED_TO_LEAD_QUEUE) private readonly queue: Queue,
-    private readonly timeline: TimelineService,
+    private readonly timeline: TimelineRecorder,
   ) {}
 
   /**

@@ -22,7 +22,7 @@ import { queryRows } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
-import { toContactView, type ContactRow } from '../contacts/contact.row';
+import { toContactView, type ContactRow } from '../contacts-core/contact.row';
 import { AssignmentEngine } from './assignment-engine.service';
 
 interface RuleRow {

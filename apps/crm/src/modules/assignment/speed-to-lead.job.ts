@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { Process, Processor, type Job } from '@keyhouse/platform/queue';
-import { ContactLookup } from '../contacts/contact-lookup.service';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
+import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { systemContext } from '../shared/system-context.util';
-import { TimelineService } from '../timeline/timeline.service';
 import { AssignmentEngine, SPEED_TO_LEAD_QUEUE } from './assignment-engine.service';
 
 export interface SpeedToLeadJobData {
@@ -26,7 +26,7 @@ export class SpeedToLeadJob {
     private readonly unitOfWork: UnitOfWork,
     private readonly contacts: ContactLookup,
     private readonly engine: AssignmentEngine,
-    private readonly timeline: TimelineService,
+    private readonly timeline: TimelineRecorder,
   ) {}
 
   @Process('check')

@@ -11,12 +11,12 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
-import { ContactLookup } from './contact-lookup.service';
-import { derive, mergeStates, stateOf, type ContactState } from './contact-state';
-import { ContactWriter } from './contact-writer.service';
-import { authorOf, ContactsService, probeOf } from './contacts.service';
-import type { TagAuthor } from './contact-tags.service';
-import { DuplicateDetection } from './duplicate-detection.service';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
+import { derive, mergeStates, stateOf, type ContactState } from '../contacts-core/contact-state';
+import { ContactWriter } from '../contacts-core/contact-writer.service';
+import { authorOf, ContactsService } from './contacts.service';
+import type { TagAuthor } from '../contacts-core/contact-tags.service';
+import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';
 
 /** Most rows per import RPC (the gateway sends a large file in several calls). */
 export const IMPORT_ROWS_PER_CALL = 500;

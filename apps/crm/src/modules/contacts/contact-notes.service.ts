@@ -13,8 +13,8 @@ import { queryRows } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
-import { TimelineService } from '../timeline/timeline.service';
-import { ContactLookup } from './contact-lookup.service';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
+import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 
 interface NoteRow {
   id: string;
@@ -42,7 +42,7 @@ export class ContactNotesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly contacts: ContactLookup,
-    private readonly timeline: TimelineService,
+    private readonly timeline: TimelineRecorder,
     private readonly unitOfWork: UnitOfWork,
   ) {}
 

@@ -4,8 +4,8 @@ import type { DataSource } from 'typeorm';
 import { CrmContactEvent, CrmContactSubjects as S, type CrmContactDataExport, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
-import { ContactLookup } from './contact-lookup.service';
-import { toContactView, type ContactRow } from './contact.row';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
+import { toContactView, type ContactRow } from '../contacts-core/contact.row';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 

@@ -32,15 +32,16 @@ import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from 
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
 import { AssignmentEngine } from '../assignment/assignment-engine.service';
+import { contactVisibility } from '../contacts-core/contact-access.util';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
+import type { ContactRow } from '../contacts-core/contact.row';
+import { stateOf, derive, type ContactState } from '../contacts-core/contact-state';
+import { ContactTags, distinctNames, type TagAuthor } from '../contacts-core/contact-tags.service';
+import { ContactWriter } from '../contacts-core/contact-writer.service';
+import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';
+import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { escapeLike, pageOrThrow } from '../shared/list-query.util';
-import { TimelineService } from '../timeline/timeline.service';
-import { contactVisibility } from './contact-access.util';
-import { ContactLookup } from './contact-lookup.service';
-import type { ContactRow } from './contact.row';
-import { stateOf, derive, type ContactState } from './contact-state';
-import { ContactTags, distinctNames, type TagAuthor } from './contact-tags.service';
-import { ContactWriter } from './contact-writer.service';
-import { DuplicateDetection } from './duplicate-detection.service';
+import { ContactMerge } from './contact-merge.service';
 
 /** Most ids one bulk request may name (all-or-nothing). */
 export const BULK_MAX_IDS = 10_000;
@@ -69,9 +70,10 @@ export class ContactsService {
     private readonly writer: ContactWriter,
     private readonly duplicates: DuplicateDetection,
     private readonly engine: AssignmentEngine,
-    private readonly timeline: TimelineService,
+    private readonly timeline: TimelineRecorder,
     private readonly unitOfWork: UnitOfWork,
     private readonly tags: ContactTags,
+    private readonly merging: ContactMerge,
   ) {}
 
   /**
@@ -228,7 +230,7 @@ export class ContactsService {
       const [first, second] = [envelope.data.id, envelope.data.sourceId].sort();
       const rows = new Map<string, ContactRow>();
       for (const id of [first, second]) rows.set(id, await this.lookup.visible(unit.manager, actor, 'contacts:write', id, true));
-      const saved = await this.writer.merge(unit, rows.get(envelope.data.id)!, rows.get(envelope.data.sourceId)!);
+      const saved = await this.merging.merge(unit, rows.get(envelope.data.id)!, rows.get(envelope.data.sourceId)!);
       return this.tags.view(unit.manager, saved);
     });
   }
@@ -471,16 +473,6 @@ export class ContactsService {
  */
 export function authorOf(unit: UnitOfWorkContext): TagAuthor {
   return { userId: unit.event.actor?.apiKeyId ? null : unit.actorId, unit };
-}
-
-export function probeOf(state: ContactState) {
-  return {
-    emails: state.emails,
-    phones: state.phones,
-    fullName: state.full_name,
-    postalCode: state.postal_code,
-    phoneSuffixes: state.phone_suffixes,
-  };
 }
 
 export function duplicateConflict(duplicates: CrmContactDuplicate[]): DomainException {

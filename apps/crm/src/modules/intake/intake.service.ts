@@ -15,13 +15,12 @@ import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from 
 import { newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
 import { AssignmentEngine } from '../assignment/assignment-engine.service';
-import { ContactLookup } from '../contacts/contact-lookup.service';
-import type { ContactRow } from '../contacts/contact.row';
-import { derive, mergeStates, stateOf } from '../contacts/contact-state';
-import { ContactWriter } from '../contacts/contact-writer.service';
-import { probeOf } from '../contacts/contacts.service';
-import { DuplicateDetection } from '../contacts/duplicate-detection.service';
-import { TimelineService } from '../timeline/timeline.service';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
+import type { ContactRow } from '../contacts-core/contact.row';
+import { derive, mergeStates, stateOf } from '../contacts-core/contact-state';
+import { ContactWriter } from '../contacts-core/contact-writer.service';
+import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';
+import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 
 /**
  * Lead intake: typed lead events from websites, IDX and portals (API keys with `leads:write`) and
@@ -38,7 +37,7 @@ export class IntakeService {
     private readonly duplicates: DuplicateDetection,
     private readonly lookup: ContactLookup,
     private readonly engine: AssignmentEngine,
-    private readonly timeline: TimelineService,
+    private readonly timeline: TimelineRecorder,
   ) {}
 
   /** `POST /v1/lead-events`: the same source + external id twice is one event (`duplicateEvent: true`, nothing changes). */

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
-import { ContactLookup } from '../contacts/contact-lookup.service';
-import { derive, stateOf } from '../contacts/contact-state';
-import { ContactWriter } from '../contacts/contact-writer.service';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
+import { derive, stateOf } from '../contacts-core/contact-state';
+import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { systemContext } from '../shared/system-context.util';
 
 export const SCORING_QUEUE = 'crm.scoring';

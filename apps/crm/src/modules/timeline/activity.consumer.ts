@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@keyhouse/contracts';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
-import { ContactLookup } from '../contacts/contact-lookup.service';
-import { derive, stateOf } from '../contacts/contact-state';
-import { ContactWriter } from '../contacts/contact-writer.service';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
+import { derive, stateOf } from '../contacts-core/contact-state';
+import { ContactWriter } from '../contacts-core/contact-writer.service';
+import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import {
   DEAL_ACTIVITY_EVENTS,
   dealActivityEntries,
@@ -14,7 +15,6 @@ import {
   taskActivityEntries,
   type ActivityEntry,
 } from './activity-entries.util';
-import { TimelineService } from './timeline.service';
 
 /**
  * Activity from other services (and crm's own task events) on the contact timeline, one consumer
@@ -36,7 +36,7 @@ export class ActivityConsumer {
   constructor(
     private readonly lookup: ContactLookup,
     private readonly writer: ContactWriter,
-    private readonly timeline: TimelineService,
+    private readonly timeline: TimelineRecorder,
   ) {}
 
   /** `listings.events` (group `crm.activity`). */

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { CrmContactSubjects as S, type CrmTimelineEntry, type CrmTimelineRequest, type Page, type RequestEnvelope } from '@keyhouse/contracts';
 import { keyset, toPage } from '@keyhouse/platform/database';
 import { RpcHandler } from '@keyhouse/platform/messaging';
-import { newId } from '@keyhouse/util';
-import { ContactLookup } from '../contacts/contact-lookup.service';
+import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import { pageOrThrow } from '../shared/list-query.util';
 
 interface TimelineRow {
@@ -19,8 +18,9 @@ interface TimelineRow {
 
 /**
  * The contact's own activity history (creation, changes, status and score changes, assignments,
- * notes, form submissions, lead events, merges), newest first. Entries are written in the same
- * transaction as the change they describe.
+ * notes, form submissions, lead events, merges, activity from other services), newest first.
+ * Entries are written by `TimelineRecorder` (contacts core) in the same transaction as the change
+ * they describe.
  */
 @Injectable()
 export class TimelineService {
@@ -28,16 +28,6 @@ export class TimelineService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly contacts: ContactLookup,
   ) {}
-
-  async record(
-    manager: EntityManager,
-    entry: { orgId: string; contactId: string; kind: string; actorId: string | null; data?: Record<string, unknown>; occurredAt?: Date },
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO timeline_entry (id, org_id, contact_id, kind, occurred_at, actor_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [newId(), entry.orgId, entry.contactId, entry.kind, entry.occurredAt ?? new Date(), entry.actorId, JSON.stringify(entry.data ?? {})],
-    );
-  }
 
   /** `GET /v1/contacts/:id/timeline`: newest first, keyset-paginated; the contact must be visible to the caller. */
   @RpcHandler(S.timeline)

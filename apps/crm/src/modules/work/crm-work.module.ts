@@ -11,11 +11,11 @@ import { TasksService } from './tasks/tasks.service';
  * The agent's working tools in the crm service: tasks (with reminders and overdue detection on
  * queue `crm.task-reminders`), companies, saved replies and tag definitions (docs/adr/0010). The
  * services' own methods answer the NATS contracts (`@RpcHandler`); writes go through `UnitOfWork`.
- * Exports `TasksService` (`moveToContact` for contact merges) and `TagsService` (`coloursFor`).
+ * Imports no other crm module. Exports `TasksService` (`moveToContact` for contact merges).
  */
 @Module({
   imports: [QueueModule.registerQueues(TASK_REMINDERS_QUEUE)],
   providers: [TaskReminders, TaskReminderJob, TasksService, CompaniesService, SavedRepliesService, TagsService],
-  exports: [TasksService, TagsService],
+  exports: [TasksService],
 })
 export class CrmWorkModule {}

@@ -20,7 +20,7 @@ import { hasPermission, requireScope } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { contactVisibility } from '../../contacts/contact-access.util';
+import { contactVisibility } from '../../contacts-core/contact-access.util';
 import { escapeLike, pageOrThrow } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
 import { changesBetween, ownershipFilter, userIdOf } from '../work-access.util';

@@ -24,7 +24,7 @@ import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { contactVisibility } from '../../contacts/contact-access.util';
+import { contactVisibility } from '../../contacts-core/contact-access.util';
 import { pageOrThrow } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
 import { changesBetween, ownershipFilter, parseTime, userIdOf } from '../work-access.util';
@@ -297,8 +297,9 @@ export class TasksService {
   }
 
   /**
-   * Moves the tasks of a merged contact to the surviving one (for the contacts module's merge, in
-   * its transaction). Returns how many moved. No event per task: the merge event says it.
+   * Moves every task of contact `fromContactId` to `intoContactId` (both of organization `orgId`),
+   * through `manager` — the contacts module's merge calls this in its unit of work. Sets the
+   * tasks' `updated_at`; returns how many moved. No event per task: `crm.contact.merged` says it.
    */
   async moveToContact(manager: EntityManager, orgId: string, fromContactId: string, intoContactId: string): Promise<number> {
     const result = (await manager.query(`UPDATE task SET contact_id = $3, updated_at = now() WHERE org_id = $1 AND contact_id = $2`, [

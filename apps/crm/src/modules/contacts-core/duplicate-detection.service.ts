@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CrmContactDuplicate } from '@keyhouse/contracts';
+import type { ContactState } from './contact-state';
 
 /**
  * Trigram similarity (pg_trgm `similarity`, 0..1) from which two names are "the same" — only
@@ -18,6 +19,17 @@ export interface DuplicateProbe {
   phoneSuffixes: string[];
   /** A contact to leave out (the one being updated). */
   excludeId?: string;
+}
+
+/** The duplicate probe of a contact state: its emails, phones, full name, ZIP code and phone suffixes. */
+export function probeOf(state: ContactState): DuplicateProbe {
+  return {
+    emails: state.emails,
+    phones: state.phones,
+    fullName: state.full_name,
+    postalCode: state.postal_code,
+    phoneSuffixes: state.phone_suffixes,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { CrmContactInput, FieldError } from '@keyhouse/contracts';
-import { computeLeadScore } from '../scoring/lead-score.util';
+import { computeLeadScore } from './lead-score.util';
 import type { ContactRow } from './contact.row';
 import { fullName, normalizeEmails, normalizePhones, phoneSuffixes, searchText } from './contact-normalize.util';
 

@@ -6,18 +6,15 @@ import { DomainException, type UnitOfWorkContext } from '@keyhouse/platform/mess
 import { isUuid, newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 import { CrmErrorCode } from '../../crm.exception';
-import { TimelineService } from '../timeline/timeline.service';
 import { toContactView, type ContactRow } from './contact.row';
-import { applyInput, columnParam, derive, emptyState, mergeStates, STATE_COLUMNS, stateOf, type ContactState } from './contact-state';
+import { applyInput, columnParam, derive, emptyState, STATE_COLUMNS, stateOf, type ContactState } from './contact-state';
 import { CustomFieldsService } from './custom-fields.service';
 import { ContactLookup } from './contact-lookup.service';
 import { ContactTags, type TagAuthor } from './contact-tags.service';
-
-/** Tables whose rows follow a contact when it is merged into another (`contact_id` column). */
-const FOLLOWING_TABLES = ['contact_note', 'timeline_entry', 'form_submission', 'lead_event', 'contact_assignment'];
+import { TimelineRecorder } from './timeline-recorder.service';
 
 /**
- * Writes contacts for every entry point (API, intake, merge): validation of the input against the
+ * Writes contacts for every entry point (API, import, intake, merge, jobs, consumers): validation of the input against the
  * organization's custom fields, derived columns and score, the row, its timeline entry and its
  * domain event, all in the caller's unit of work.
  */
@@ -26,7 +23,7 @@ export class ContactWriter {
   constructor(
     @Inject(CRM_CONFIG) private readonly config: CrmConfig,
     private readonly customFields: CustomFieldsService,
-    private readonly timeline: TimelineService,
+    private readonly timeline: TimelineRecorder,
     private readonly lookup: ContactLookup,
     private readonly tags: ContactTags,
   ) {}
@@ -144,39 +141,6 @@ export class ContactWriter {
       }
     }
     return updated;
-  }
-
-  /**
-   * Merges `other` into `survivor` by the stated rule (see `mergeStates`): the survivor's state is
-   * saved, notes, timeline, submissions, lead events and assignment history move over (and tasks,
-   * when the work module's `task` table exists), `other` is soft-deleted with `merged_into_id`.
-   */
-  async merge(unit: UnitOfWorkContext, survivor: ContactRow, other: ContactRow): Promise<ContactRow> {
-    if (survivor.id === other.id) throw new DomainException('validation', CrmErrorCode.MergeSelf, 'A contact cannot be merged into itself', [{ field: 'sourceId', message: 'is the same contact' }]);
-    const next = mergeStates(stateOf(survivor), stateOf(other));
-    derive(next);
-    await unit.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'merged' WHERE contact_id = $1 AND ended_at IS NULL`, [other.id]);
-    for (const table of FOLLOWING_TABLES) {
-      await unit.manager.query(`UPDATE ${table} SET contact_id = $1 WHERE contact_id = $2`, [survivor.id, other.id]);
-    }
-    const [task] = (await unit.manager.query(
-      `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'task' AND column_name = 'contact_id'`,
-    )) as unknown[];
-    if (task) await unit.manager.query(`UPDATE task SET contact_id = $1 WHERE contact_id = $2`, [survivor.id, other.id]);
-    await unit.manager.query(
-      `UPDATE contact SET merged_into_id = $2, deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`,
-      [other.id, survivor.id],
-    );
-    const saved = await this.save(unit, survivor, next);
-    await this.timeline.record(unit.manager, {
-      orgId: survivor.org_id,
-      contactId: survivor.id,
-      kind: 'contact.merged',
-      actorId: unit.actorId,
-      data: { mergedId: other.id, mergedName: [other.first_name, other.last_name].filter(Boolean).join(' ') },
-    });
-    await unit.emit(CrmContactEvent.contactMerged, survivor.id, survivor.org_id, { contactId: survivor.id, mergedId: other.id });
-    return saved;
   }
 
   /** Re-reads a contact in the transaction. */

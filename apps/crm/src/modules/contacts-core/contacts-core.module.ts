@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { ContactLookup } from './contact-lookup.service';
+import { ContactTags } from './contact-tags.service';
+import { ContactWriter } from './contact-writer.service';
+import { CustomFieldsService } from './custom-fields.service';
+import { DuplicateDetection } from './duplicate-detection.service';
+import { TimelineRecorder } from './timeline-recorder.service';
+
+/**
+ * The contacts core: the building blocks every other crm module writes contacts with — the
+ * contact row and state (`contact.row`, `contact-state`, lead score, normalisation, scope
+ * filter), `ContactLookup`, `ContactWriter` (validation, derived columns, row, timeline entry
+ * and event in the caller's unit of work), tags, duplicate detection and `TimelineRecorder`.
+ * Also answers the custom-field definition contracts (`CustomFieldsService`). Imports no other
+ * crm module. Exports what other modules inject: `ContactLookup`, `ContactWriter`, `ContactTags`,
+ * `DuplicateDetection`, `TimelineRecorder`.
+ */
+@Module({
+  providers: [ContactLookup, ContactTags, CustomFieldsService, TimelineRecorder, ContactWriter, DuplicateDetection],
+  exports: [ContactLookup, ContactWriter, ContactTags, DuplicateDetection, TimelineRecorder],
+})
+export class ContactsCoreModule {}
