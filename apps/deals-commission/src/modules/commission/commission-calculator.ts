@@ -1,3 +1,5 @@
+import { MAX_CENTS } from '@keyhouse/util';
+
 /**
  * Commission arithmetic of a closed transaction: pure, integer cents, no I/O (ADR 0013).
  *
@@ -121,7 +123,7 @@ function bps(value: number, name: string): bigint {
 }
 
 function safe(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('amount exceeds the safe integer range');
+  if (value > BigInt(MAX_CENTS)) throw new RangeError('amount exceeds the safe integer range');
   return Number(value);
 }
 

@@ -1,4 +1,5 @@
 import type { InvoiceLineItem } from '@keyhouse/contracts';
+import { MAX_CENTS } from '@keyhouse/util';
 
 /**
  * Line amounts and the invoice total in integer cents: `amount = quantity × unitAmount`, `total = Σ
@@ -15,7 +16,7 @@ export function invoiceTotals(lines: readonly InvoiceLineItem[]): { amounts: num
     total += amount;
     return amount;
   });
-  if (total > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('total exceeds the largest amount');
+  if (total > BigInt(MAX_CENTS)) throw new RangeError('total exceeds the largest amount');
   return { amounts: amounts.map(Number), total: Number(total) };
 }
 

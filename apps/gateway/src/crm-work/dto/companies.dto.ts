@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { CRM_COMPANY_SIZES, CRM_CONTACT_SORTS, type CrmCompanySize, type CrmContactSort } from '@keyhouse/contracts';
@@ -36,18 +36,8 @@ export class CreateCompanyDto {
   @ApiPropertyOptional({ type: CompanyAddressDto, nullable: true }) @IsOptional() @ValidateNested() @Type(() => CompanyAddressDto) address?: CompanyAddressDto | null;
 }
 
-export class UpdateCompanyDto {
-  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
-  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(100) industry?: string | null;
-  @ApiPropertyOptional({ type: String, enum: CRM_COMPANY_SIZES, nullable: true }) @IsOptional() @IsIn([...CRM_COMPANY_SIZES]) size?: CrmCompanySize | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'website must be an http(s) URL' })
-  @MaxLength(300)
-  website?: string | null;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(10) @IsString({ each: true }) @MaxLength(40, { each: true }) phones?: string[];
-  @ApiPropertyOptional({ type: CompanyAddressDto, nullable: true }) @IsOptional() @ValidateNested() @Type(() => CompanyAddressDto) address?: CompanyAddressDto | null;
-}
+/** `PATCH` of a company: the fields of {@link CreateCompanyDto}, each optional. */
+export class UpdateCompanyDto extends PartialType(CreateCompanyDto) {}
 
 export class ListCompaniesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: String, description: 'Case-insensitive part of the name' }) @IsOptional() @IsString() @MaxLength(100) q?: string;

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { CRM_SAVED_REPLY_CHANNELS, CRM_SAVED_REPLY_PLACEHOLDERS, type CrmSavedReplyChannel } from '@keyhouse/contracts';
@@ -18,11 +18,12 @@ export class CreateSavedReplyDto {
   body: string;
 }
 
-export class UpdateSavedReplyDto {
-  @ApiPropertyOptional({ type: String, maxLength: 100 }) @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(100) name?: string;
+/**
+ * `PATCH` of a saved reply: the fields of {@link CreateSavedReplyDto}, each optional. `channel` is
+ * declared again because the create default (any) does not apply to a change.
+ */
+export class UpdateSavedReplyDto extends PartialType(OmitType(CreateSavedReplyDto, ['channel'] as const)) {
   @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 300 }) @IsOptional() @IsString() @MaxLength(300) subject?: string | null;
-  @ApiPropertyOptional({ type: String, maxLength: 10000 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(10000) body?: string;
 }
 
 export class ListSavedRepliesQueryDto extends PageQueryDto {

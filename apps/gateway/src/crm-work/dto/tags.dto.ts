@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CRM_TAG_SCOPES, type CrmTagScope } from '@keyhouse/contracts';
@@ -23,17 +23,8 @@ export class CreateTagDto {
   scope?: CrmTagScope;
 }
 
-export class UpdateTagDto {
-  @ApiPropertyOptional({ type: String, maxLength: 50 })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(50)
-  @Matches(/^[^,]+$/, { message: 'name cannot contain a comma' })
-  name?: string;
-  @ApiPropertyOptional({ type: String, example: '#1f8a70' }) @IsOptional() @Matches(COLOUR, { message: COLOUR_MESSAGE }) colour?: string;
-}
+/** `PATCH` of a tag: name and colour as in {@link CreateTagDto}, each optional; the scope is fixed. */
+export class UpdateTagDto extends PartialType(OmitType(CreateTagDto, ['scope'] as const)) {}
 
 export class ListTagsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: String, enum: CRM_TAG_SCOPES }) @IsOptional() @IsIn([...CRM_TAG_SCOPES]) scope?: CrmTagScope;

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -78,12 +78,13 @@ export class CreateTaskDto {
   recurrence?: string | null;
 }
 
-export class UpdateTaskDto {
-  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) title?: string;
-  @ApiPropertyOptional({ type: String, enum: CRM_TASK_TYPES }) @IsOptional() @IsIn([...CRM_TASK_TYPES]) type?: CrmTaskType;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() contactId?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() dealId?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() listingId?: string | null;
+/**
+ * `PATCH` of a task: title, type, links and description as in {@link CreateTaskDto}, each
+ * optional. Declared again because they differ from create: `assigneeId`, `dueAt` and `reminders`
+ * refuse null (absent leaves them, null is not a value), `priority` has no default, `recurrence`
+ * null stops the series, and `status` only reopens or cancels.
+ */
+export class UpdateTaskDto extends PartialType(OmitType(CreateTaskDto, ['assigneeId', 'dueAt', 'priority', 'reminders', 'recurrence'] as const)) {
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @ValidateIf((_, value) => value !== undefined) @IsUUID() assigneeId?: string;
   @ApiPropertyOptional({ type: String, format: 'date-time' }) @ValidateIf((_, value) => value !== undefined) @IsISO8601({ strict: true, strictSeparator: true }) @Matches(WITH_ZONE, { message: 'dueAt must carry a time zone (Z or ±hh:mm)' }) dueAt?: string;
   @ApiPropertyOptional({ type: String, enum: ['open', 'cancelled'], description: 'Reopen or cancel; complete with POST /v1/tasks/:id/complete' })
@@ -91,7 +92,6 @@ export class UpdateTaskDto {
   @IsIn(['open', 'cancelled'])
   status?: 'open' | 'cancelled';
   @ApiPropertyOptional({ type: String, enum: CRM_TASK_PRIORITIES }) @IsOptional() @IsIn([...CRM_TASK_PRIORITIES]) priority?: CrmTaskPriority;
-  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(5000) description?: string | null;
   @ApiPropertyOptional({ type: 'integer', isArray: true, description: 'Minutes before dueAt (replaces the list)' })
   @ValidateIf((_, value) => value !== undefined)
   @IsArray()

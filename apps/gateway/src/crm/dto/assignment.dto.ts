@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import {
@@ -36,14 +36,11 @@ export class CreateAssignmentRuleDto {
   @ApiPropertyOptional({ type: Boolean, default: true }) @IsOptional() @IsBoolean() active?: boolean;
 }
 
-export class UpdateAssignmentRuleDto {
-  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
-  @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(100_000) priority?: number;
-  @ApiPropertyOptional({ type: AssignmentConditionsDto }) @IsOptional() @ValidateNested() @Type(() => AssignmentConditionsDto) conditions?: AssignmentConditionsDto;
-  @ApiPropertyOptional({ type: String, enum: CRM_ASSIGNMENT_STRATEGIES }) @IsOptional() @IsIn([...CRM_ASSIGNMENT_STRATEGIES]) strategy?: CrmAssignmentStrategy;
-  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() pondId?: string | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(10_080) responseDeadlineMinutes?: number | null;
+/**
+ * `PATCH` of an assignment rule: the fields of {@link CreateAssignmentRuleDto}, each optional.
+ * `active` is declared again because the create default (true) does not apply to a change.
+ */
+export class UpdateAssignmentRuleDto extends PartialType(OmitType(CreateAssignmentRuleDto, ['active'] as const)) {
   @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() active?: boolean;
 }
 
@@ -52,9 +49,8 @@ export class CreatePondDto {
   @ApiPropertyOptional({ format: 'uuid', type: [String], description: 'Agents who may claim; empty = every agent' }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
 }
 
-/** `PATCH /v1/ponds/:id`: the given fields replace the pond's. */
-export class UpdatePondDto {
-  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+/** `PATCH /v1/ponds/:id`: the given fields replace the pond's (those of {@link CreatePondDto}, each optional). */
+export class UpdatePondDto extends PartialType(OmitType(CreatePondDto, ['agentIds'] as const)) {
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Agents who may claim (replaces the list); empty = every agent' })
   @IsOptional()
   @IsArray()

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -33,13 +33,12 @@ import {
   type CrmDuplicatePolicy,
   type CrmLeadSource,
 } from '@keyhouse/contracts';
+import { MAX_PRICE_CENTS } from '@keyhouse/util';
 import { PageQueryDto } from '../../users/dto/users.dto';
 
 /** A query parameter given once, repeated, or comma-separated, as a list. */
 const toList = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
-
-const MAX_CENTS = 1_000_000_000_000;
 
 export class ReferrerDto {
   @ApiProperty({ type: String, enum: ['contact', 'agent', 'partner'] }) @IsIn(['contact', 'agent', 'partner']) type: 'contact' | 'agent' | 'partner';
@@ -48,15 +47,15 @@ export class ReferrerDto {
 }
 
 export class PreferencesDto {
-  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) minPriceCents?: number | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) maxPriceCents?: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_PRICE_CENTS) minPriceCents?: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_PRICE_CENTS) maxPriceCents?: number | null;
   @ApiPropertyOptional({ type: [String], example: ['98103'] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(20, { each: true }) postalCodes?: string[];
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(100, { each: true }) areas?: string[];
   @ApiPropertyOptional({ type: 'integer', nullable: true }) @IsOptional() @IsInt() @Min(0) @Max(50) minBeds?: number | null;
   @ApiPropertyOptional({ type: 'integer', nullable: true }) @IsOptional() @IsInt() @Min(0) @Max(50) minBaths?: number | null;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(50, { each: true }) propertyTypes?: string[];
   @ApiPropertyOptional({ type: Boolean, nullable: true }) @IsOptional() @IsBoolean() preApproved?: boolean | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) preApprovedAmountCents?: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_PRICE_CENTS) preApprovedAmountCents?: number | null;
 }
 
 export class AddressDto {
@@ -165,10 +164,8 @@ export class CreateNoteDto {
   @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() pinned?: boolean;
 }
 
-export class UpdateNoteDto {
-  @ApiPropertyOptional({ type: String, maxLength: 10000 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(10000) body?: string;
-  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() pinned?: boolean;
-}
+/** `PATCH` of a note: the fields of {@link CreateNoteDto}, each optional. */
+export class UpdateNoteDto extends PartialType(CreateNoteDto) {}
 
 export class CreateCustomFieldDto {
   @ApiProperty({ type: String, example: 'moving_date', description: 'snake_case key used in customFields' })
@@ -189,8 +186,7 @@ export class ImportQueryDto {
   @ApiPropertyOptional({ type: String, enum: ['merge', 'skip'], default: 'merge' }) @IsOptional() @IsIn(['merge', 'skip']) onDuplicate?: 'merge' | 'skip';
 }
 
-export class UpdateCustomFieldDto {
-  @ApiPropertyOptional({ type: String, maxLength: 100 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) label?: string;
+/** `PATCH` of a custom field: label and required as in {@link CreateCustomFieldDto}, each optional; the key and type are fixed. */
+export class UpdateCustomFieldDto extends PartialType(PickType(CreateCustomFieldDto, ['label', 'required'] as const)) {
   @ApiPropertyOptional({ type: [String], description: 'Select fields only' }) @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(100, { each: true }) options?: string[];
-  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() required?: boolean;
 }

@@ -9,6 +9,7 @@ import {
   type CrmLeadEventType,
   type CrmLeadSource,
 } from '@keyhouse/contracts';
+import { MAX_PRICE_CENTS } from '@keyhouse/util';
 
 export class LeadPersonDto {
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) firstName?: string;
@@ -25,7 +26,7 @@ export class LeadPropertyDto {
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(300) address?: string;
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) city?: string;
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
-  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) @Max(1_000_000_000_000) priceCents?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_PRICE_CENTS) priceCents?: number;
   @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(50) beds?: number;
   @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(50) baths?: number;
 }

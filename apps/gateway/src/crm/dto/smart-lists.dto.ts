@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import {
@@ -40,8 +40,5 @@ export class CreateSmartListDto {
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Share with one of your teams; null = personal' }) @IsOptional() @IsUUID() teamId?: string | null;
 }
 
-export class UpdateSmartListDto {
-  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
-  @ApiPropertyOptional({ type: SmartListFiltersDto }) @IsOptional() @ValidateNested() @Type(() => SmartListFiltersDto) filters?: SmartListFiltersDto;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() teamId?: string | null;
-}
+/** `PATCH` of a smart list: the fields of {@link CreateSmartListDto}, each optional. */
+export class UpdateSmartListDto extends PartialType(CreateSmartListDto) {}

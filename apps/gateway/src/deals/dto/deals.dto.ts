@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -29,10 +29,9 @@ import {
   type TransactionParticipantRole,
   type TransactionSide,
 } from '@keyhouse/contracts';
+import { MAX_CENTS } from '@keyhouse/util';
 import { PageQueryDto } from '../../users/dto/users.dto';
 
-/** Largest amount accepted in cents: 2^53 − 1 (JavaScript's safe integer). */
-const MAX_CENTS = Number.MAX_SAFE_INTEGER;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const DATE_MESSAGE = 'must be a date YYYY-MM-DD';
 const STAGE_KEY = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -101,40 +100,21 @@ export class CreateTransactionDto {
   @ApiPropertyOptional({ type: String, format: 'date', description: 'Close date; required for a won stage; date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
 }
 
-export class UpdateTransactionDto {
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() propertyId?: string | null;
-  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) buyerContactIds?: string[];
-  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) sellerContactIds?: string[];
+/**
+ * `PATCH` of a transaction: the fields of {@link CreateTransactionDto}, each optional. Declared
+ * again because their create defaults or notes do not apply to a change: `agentId`, `pipelineId`,
+ * `stage`, `probability` and `keyDates` (merged into the stored key dates).
+ */
+export class UpdateTransactionDto extends PartialType(OmitType(CreateTransactionDto, ['agentId', 'pipelineId', 'stage', 'probability', 'keyDates'] as const)) {
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() agentId?: string;
-  @ApiPropertyOptional({ type: [TeamShareDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
-  @Type(() => TeamShareDto)
-  team?: TeamShareDto[];
-  @ApiPropertyOptional({ enum: TRANSACTION_SIDES }) @IsOptional() @IsIn(TRANSACTION_SIDES) side?: TransactionSide;
-  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents (USD)' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) price?: number;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pipelineId?: string;
   @ApiPropertyOptional({ type: String, description: 'Stage key; a won stage needs closePrice and closeDate' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
   @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
-  @ApiPropertyOptional({ type: [TransactionParticipantDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @ValidateNested({ each: true })
-  @Type(() => TransactionParticipantDto)
-  participants?: TransactionParticipantDto[];
   @ApiPropertyOptional({ type: TransactionKeyDatesDto, description: 'Merged into the key dates; null clears one' })
   @IsOptional()
   @ValidateNested()
   @Type(() => TransactionKeyDatesDto)
   keyDates?: TransactionKeyDatesDto;
-  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
-  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents (USD)' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
 }
 
 export class ListTransactionsQueryDto extends PageQueryDto {
@@ -218,35 +198,13 @@ export class CreateCommissionPlanDto extends CommissionPlanTermsDto {
   @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(100) name: string;
 }
 
-export class UpdateCommissionPlanDto {
-  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) name?: string;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Basis points (1 bp = 0.01 %)' })
-  @ValidateIf((dto: UpdateCommissionPlanDto) => dto.grossRateBps !== null && dto.grossRateBps !== undefined)
-  @IsInt()
-  @Min(0)
-  @Max(10_000)
-  grossRateBps?: number | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents (USD)' })
-  @ValidateIf((dto: UpdateCommissionPlanDto) => dto.flatFeeCents !== null && dto.flatFeeCents !== undefined)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_CENTS)
-  flatFeeCents?: number | null;
-  @ApiPropertyOptional({ type: 'integer', description: 'Basis points (1 bp = 0.01 %)' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) agentSplitBps?: number;
+/**
+ * `PATCH` of a commission plan: the fields of {@link CreateCommissionPlanDto}, each optional.
+ * `transactionFeeCents` and `referralFeeBps` are declared again because their create default (0)
+ * does not apply to a change.
+ */
+export class UpdateCommissionPlanDto extends PartialType(OmitType(CreateCommissionPlanDto, ['transactionFeeCents', 'referralFeeBps'] as const)) {
   @ApiPropertyOptional({ type: 'integer', description: 'Integer cents (USD)' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) transactionFeeCents?: number;
-  @ApiPropertyOptional({ type: [CommissionTierDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
-  @Type(() => CommissionTierDto)
-  tiers?: CommissionTierDto[];
-  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Integer cents (USD)' })
-  @ValidateIf((dto: UpdateCommissionPlanDto) => dto.annualCapCents !== null && dto.annualCapCents !== undefined)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_CENTS)
-  annualCapCents?: number | null;
   @ApiPropertyOptional({ type: 'integer', description: 'Basis points (1 bp = 0.01 %)' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
 }
 
@@ -302,15 +260,12 @@ export class CreateOfferDto {
   @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time', description: 'RFC 3339 timestamp with offset; returned in UTC' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
 }
 
-export class UpdateOfferDto {
+/** `PATCH` of an offer: its terms as in {@link CreateOfferDto}, each optional, and a status change. */
+export class UpdateOfferDto extends PartialType(PickType(CreateOfferDto, ['amount', 'earnestMoney', 'contingencies', 'expiresAt'] as const)) {
   @ApiPropertyOptional({ enum: ['countered', 'rejected', 'withdrawn'], description: 'Changing the terms alone marks the offer countered' })
   @IsOptional()
   @IsIn(['countered', 'rejected', 'withdrawn'])
   status?: 'countered' | 'rejected' | 'withdrawn';
-  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) amount?: number;
-  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) earnestMoney?: number;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(100, { each: true }) contingencies?: string[];
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time', description: 'RFC 3339 timestamp with offset; returned in UTC' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
 }
 
 export class ListOffersQueryDto extends PageQueryDto {

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -19,9 +19,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { INVOICE_STATUSES, PAYMENT_METHODS, type InvoicePaymentMethod, type InvoiceStatus } from '@keyhouse/contracts';
+import { MAX_CENTS } from '@keyhouse/util';
 import { PageQueryDto } from '../../users/dto/users.dto';
 
-const MAX_CENTS = Number.MAX_SAFE_INTEGER;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const DATE_MESSAGE = 'must be a date YYYY-MM-DD';
 
@@ -99,10 +99,12 @@ export class CreateInvoiceDto {
   @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(5000) notes?: string | null;
 }
 
-export class UpdateInvoiceDto {
-  @ApiPropertyOptional({ type: InvoiceBillToDto }) @IsOptional() @ValidateNested() @Type(() => InvoiceBillToDto) billTo?: InvoiceBillToDto;
+/**
+ * `PATCH` of a draft invoice: bill-to, due date and notes as in {@link CreateInvoiceDto}, each
+ * optional; `issueDate` (no default here) and `lineItems` (replaces the lines) are declared again.
+ */
+export class UpdateInvoiceDto extends PartialType(PickType(CreateInvoiceDto, ['billTo', 'dueDate', 'notes'] as const)) {
   @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) dueDate?: string;
   @ApiPropertyOptional({ type: [InvoiceLineItemDto], description: 'Replaces the lines' })
   @IsOptional()
   @IsArray()
@@ -111,7 +113,6 @@ export class UpdateInvoiceDto {
   @ValidateNested({ each: true })
   @Type(() => InvoiceLineItemDto)
   lineItems?: InvoiceLineItemDto[];
-  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(5000) notes?: string | null;
 }
 
 export class ListInvoicesQueryDto extends PageQueryDto {

@@ -30,10 +30,9 @@ import {
   type ListingsPropertyType,
   type ListingsStandardStatus,
 } from '@keyhouse/contracts';
+import { MAX_PRICE_CENTS } from '@keyhouse/util';
 import { PageQueryDto } from '../../users/dto/users.dto';
 
-/** Largest price in cents ($10 billion). */
-const MAX_CENTS = 1_000_000_000_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** `a,b` or repeated `?x=a&x=b` → array. */
@@ -67,20 +66,20 @@ export class PropertyFieldsDto {
   @MaxLength(64)
   listingId?: string | null;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_CENTS, nullable: true, example: 65000000, description: 'RESO ListPrice in integer cents (USD): 65000000 = $650,000.00' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_PRICE_CENTS, nullable: true, example: 65000000, description: 'RESO ListPrice in integer cents (USD): 65000000 = $650,000.00' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsInt()
   @Min(0)
-  @Max(MAX_CENTS)
+  @Max(MAX_PRICE_CENTS)
   listPrice?: number | null;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_CENTS, nullable: true, description: 'RESO ClosePrice in integer cents (USD); required for Closed' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_PRICE_CENTS, nullable: true, description: 'RESO ClosePrice in integer cents (USD); required for Closed' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsInt()
   @Min(0)
-  @Max(MAX_CENTS)
+  @Max(MAX_PRICE_CENTS)
   closePrice?: number | null;
 
   @ApiPropertyOptional({ type: String, format: 'date', example: '2026-03-31', nullable: true, description: 'RESO CloseDate (YYYY-MM-DD, not in the future); required for Closed' })

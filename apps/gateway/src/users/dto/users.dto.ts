@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -103,30 +103,20 @@ export class CreateUserDto {
   @ApiPropertyOptional({ type: String, example: 'en-US' }) @IsOptional() @IsString() @MaxLength(35) language?: string;
 }
 
-export class UpdateUserDto {
-  @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
-
+/**
+ * `PATCH` of a user: name, role, teams, time zone and language as in {@link CreateUserDto}, each
+ * optional; `phone` is declared again because null clears it here; `status` only reactivates.
+ */
+export class UpdateUserDto extends PartialType(PickType(CreateUserDto, ['name', 'role', 'teamIds', 'timezone', 'language'] as const)) {
   @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @Matches(PHONE, { message: 'phone must be an E.164 number such as +12065550100' })
   phone?: string | null;
 
-  @ApiPropertyOptional({ type: String }) @IsOptional() @Matches(ROLE_KEY, { message: 'role must be a role key' }) role?: string;
-
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsUUID('all', { each: true })
-  teamIds?: string[];
-
   @ApiPropertyOptional({ enum: ['active'], description: 'Reactivate a deactivated user' })
   @IsOptional()
   @IsIn(['active'])
   status?: 'active';
-
-  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(64) timezone?: string;
-  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(35) language?: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
@@ -214,11 +204,8 @@ export class CreateTeamDto {
   @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) memberIds?: string[];
 }
 
-export class UpdateTeamDto {
-  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(120) name?: string;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() managerId?: string | null;
-  @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) memberIds?: string[];
-}
+/** `PATCH` of a team: the fields of {@link CreateTeamDto}, each optional. */
+export class UpdateTeamDto extends PartialType(CreateTeamDto) {}
 
 export class ListTeamsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) q?: string;
@@ -234,7 +221,5 @@ export class CreateRoleDto {
   permissions: string[];
 }
 
-export class UpdateRoleDto {
-  @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(120) name?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) permissions?: string[];
-}
+/** `PATCH` of a custom role: name and permissions as in {@link CreateRoleDto}, each optional; the key is fixed. */
+export class UpdateRoleDto extends PartialType(OmitType(CreateRoleDto, ['key'] as const)) {}

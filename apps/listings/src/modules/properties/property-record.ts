@@ -4,6 +4,7 @@ import {
   type ListingsStandardStatus,
   type PropertyMedia,
 } from '@keyhouse/contracts';
+import { MAX_PRICE_CENTS } from '@keyhouse/util';
 
 /**
  * A property as written by bulk paths (import, MLS pull, webhook): snake_case keys matching the
@@ -70,8 +71,6 @@ export function emptyRecord(listingKey: string): PropertyRecord {
   };
 }
 
-/** Largest price accepted, cents ($10 billion). */
-export const MAX_PRICE_CENTS = 1_000_000_000_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const isCount = (value: number | null, max: number) => value === null || (Number.isInteger(value) && value >= 0 && value <= max);
