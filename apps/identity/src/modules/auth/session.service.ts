@@ -139,13 +139,11 @@ export class SessionService {
   }
 
   private async tokens(manager: EntityManager, user: SessionUser, familyId: string, refreshToken: string): Promise<TokenPair> {
-    const [permissions, teamIds, [org]] = await Promise.all([
-      this.roles.permissionsOf(manager, user.orgId, user.role),
-      this.roles.teamIdsOf(manager, user.id),
-      manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [user.orgId]) as Promise<
-        Array<{ mfa_required_roles: string[] }>
-      >,
-    ]);
+    // One after the other: a transaction is one connection, which runs one query at a time anyway
+    // (node-postgres deprecates queueing several on one client).
+    const permissions = await this.roles.permissionsOf(manager, user.orgId, user.role);
+    const teamIds = await this.roles.teamIdsOf(manager, user.id);
+    const [org] = (await manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [user.orgId])) as Array<{ mfa_required_roles: string[] }>;
     const enrollmentRequired = !user.mfaEnabled && org.mfa_required_roles.includes(user.role);
     const accessToken = await this.signingKeys.signAccessToken({
       userId: user.id,
