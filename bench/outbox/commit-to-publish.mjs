@@ -158,7 +158,9 @@ ${rows.join('\n')}
 "Before" is the relay as it was (a poll every 200 ms; a commit in its own process woke it, a commit in
 another replica waited for the poll). "After" is LISTEN/NOTIFY: \`OutboxService.publish\` calls \`pg_notify\`
 in the insert's statement, Postgres delivers it at COMMIT, and the leader relay LISTENs on its lock
-connection, so a commit anywhere wakes it; the 5 s poll is only a safety net.`,
+connection, so a commit anywhere wakes it; the 5 s poll is only a safety net. Both run today's relay
+(\`listen: false\` and a 200 ms poll for "before"), so "before" already has the fix for a wake that
+arrived while the relay was publishing (the old relay lost it and waited for the next poll).`,
       '`node bench/outbox/commit-to-publish.mjs`',
     );
   }
