@@ -38,7 +38,19 @@ const crmModuleZones = Object.entries(CRM_MODULE_DEPENDENCIES).map(([module, all
 }));
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/.nx', 'docs/**', 'coverage/**', 'bench/.build/**', 'bench/*/.build/**', 'bench/results/**'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/tmp',
+      '**/.nx',
+      'docs/**',
+      'coverage/**',
+      'bench/.build/**',
+      'bench/*/.build/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -63,7 +75,11 @@ export default [
               bannedExternalImports: ['typeorm', 'kafkajs', 'nats', 'bull', 'ioredis', 'pg', '@nestjs/*'],
             },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:util'] },
-            { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['typeorm', 'pg', '@nestjs/typeorm'] },
+            {
+              sourceTag: 'scope:gateway',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+              bannedExternalImports: ['typeorm', 'pg', '@nestjs/typeorm'],
+            },
             { sourceTag: 'scope:identity', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:crm', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:listings', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -86,7 +102,9 @@ export default [
     settings: {
       'import-x/extensions': ['.ts', '.js'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'], tsconfig: { configFile: 'tsconfig.base.json' } })],
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.js', '.json'], tsconfig: { configFile: 'tsconfig.base.json' } }),
+      ],
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],

@@ -2,8 +2,5 @@
 // machine once and shares the broker address with the workers.
 module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.js',
-  projects: [
-    '<rootDir>/apps/*/jest.integration.config.js',
-    '<rootDir>/libs/platform/*/jest.integration.config.js',
-  ],
+  projects: ['<rootDir>/apps/*/jest.integration.config.js', '<rootDir>/libs/platform/*/jest.integration.config.js'],
 };

@@ -84,7 +84,10 @@ const TOKEN_REFRESH_MS = 10 * 60_000; // access tokens live 15 minutes
 export async function runReadPath(overrides = {}, log = (line) => process.stderr.write(`[read-path] ${line}\n`)) {
   const o = { ...READ_PATH_DEFAULTS, ...overrides, ports: { ...READ_PATH_DEFAULTS.ports, ...overrides.ports } };
   const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   for (const [what, port] of Object.entries(o.ports)) await assertPortFree(port, what);
   const wrk = wrkVersion();
   const machine = machineInfo(ROOT);
@@ -161,8 +164,16 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   delete chainEnv.NODE_OPTIONS;
   const chainUrl = `http://127.0.0.1:${o.ports.chain}/v1/users/me`;
   const startChain = async () => {
-    const responder = startNode('responder', path.join(BENCH_DIR, 'hand-written-chain', 'responder.mjs'), { env: chainEnv, cwd: ROOT, logDir });
-    const httpServer = startNode('http-server', path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'), { env: chainEnv, cwd: ROOT, logDir });
+    const responder = startNode('responder', path.join(BENCH_DIR, 'hand-written-chain', 'responder.mjs'), {
+      env: chainEnv,
+      cwd: ROOT,
+      logDir,
+    });
+    const httpServer = startNode('http-server', path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'), {
+      env: chainEnv,
+      cwd: ROOT,
+      logDir,
+    });
     roles.set(responder.pid, 'responder');
     roles.set(httpServer.pid, 'http-server');
     await waitHttpOk(chainUrl, httpServer);
@@ -230,7 +241,9 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   const ratios = o.connections.map((c) => {
     const perRound = [];
     for (let round = 1; round <= o.rounds; round++) {
-      const [g, h, r] = ['gateway', 'chain', 'rawPg'].map((v) => runs.find((x) => x.variant === v && x.concurrency === c && x.round === round));
+      const [g, h, r] = ['gateway', 'chain', 'rawPg'].map((v) =>
+        runs.find((x) => x.variant === v && x.concurrency === c && x.round === round),
+      );
       perRound.push({
         round,
         readPathVsChain: round3(g.requestsPerSec / h.requestsPerSec),
@@ -249,7 +262,11 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
       readPathVsChain: med('readPathVsChain'),
       readPathVsRawPg: med('readPathVsRawPg'),
       chainCpuVsReadPathCpu: med('chainCpuVsReadPathCpu'),
-      range: { readPathVsChain: range('readPathVsChain'), readPathVsRawPg: range('readPathVsRawPg'), chainCpuVsReadPathCpu: range('chainCpuVsReadPathCpu') },
+      range: {
+        readPathVsChain: range('readPathVsChain'),
+        readPathVsRawPg: range('readPathVsRawPg'),
+        chainCpuVsReadPathCpu: range('chainCpuVsReadPathCpu'),
+      },
       perRound,
     };
   });
@@ -295,7 +312,8 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   async function refreshToken() {
     if (Date.now() - seed.tokenAt < TOKEN_REFRESH_MS) return;
     const login = await api(gatewayBase, 'POST', '/v1/auth/login', { email: seed.email, password: seed.password });
-    if (login.status !== 200 || !login.body?.accessToken) throw new Error(`login failed: HTTP ${login.status} ${JSON.stringify(login.body)}`);
+    if (login.status !== 200 || !login.body?.accessToken)
+      throw new Error(`login failed: HTTP ${login.status} ${JSON.stringify(login.body)}`);
     seed.accessToken = login.body.accessToken;
     seed.tokenAt = Date.now();
     log('access token renewed');
@@ -356,7 +374,9 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
     log(
       `${variant} -c${connections}: ${m.requestsPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ` +
         `CPU ${m.cpu.msPerRequest.total} ms/request (other processes ${usage.otherCores} cores); ` +
-        `syscalls/request ${Object.entries(m.cpu.syscallsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        `syscalls/request ${Object.entries(m.cpu.syscallsPerRequest)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
     );
     return m;
   }
@@ -394,7 +414,7 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
     if (result.errors > 0) throw new Error(`raw pg loop had ${result.errors} errors (first: ${result.firstError})`);
     const usage = before && after ? cpuUsage(before, after, roles) : null;
     // operations inside the CPU window, at the measured rate
-    const opsInWindow = usage ? (result.opsPerSec * usage.seconds) : 0;
+    const opsInWindow = usage ? result.opsPerSec * usage.seconds : 0;
     const m = {
       variant: 'rawPg',
       concurrency,
@@ -464,7 +484,8 @@ function perRequest(usage, requests, groups) {
 /** Read + write system calls per request of the variant's processes: fewer means more messages per socket read or write. */
 function syscallsPerRequest(usage, requests, groups) {
   const out = {};
-  for (const group of groups) if (usage.syscallsByGroup[group] !== undefined) out[group] = round(usage.syscallsByGroup[group] / requests, 2);
+  for (const group of groups)
+    if (usage.syscallsByGroup[group] !== undefined) out[group] = round(usage.syscallsByGroup[group] / requests, 2);
   return out;
 }
 
@@ -524,7 +545,8 @@ function targetElsewhere(ratios) {
   return `met at ${met.join(', ')} only`;
 }
 
-const fmt = (n, digits = 0) => (n === null || n === undefined ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+const fmt = (n, digits = 0) =>
+  n === null || n === undefined ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (ratio) => `${(ratio * 100).toFixed(1)} %`;
 
 export function renderDocs(r, resultFile) {
@@ -543,7 +565,7 @@ export function renderDocs(r, resultFile) {
       `${o.durationSeconds} s run after a ${o.warmupSeconds} s warm-up at the same concurrency` +
       (o.rounds > 1
         ? `. The whole sequence ran ${o.rounds} times (rounds): the table shows each variant's median round, the ratios are ` +
-          'the median of the per-round ratios (each round\'s variants ran under the same background load, in processes started afresh for the round), with their range.'
+          "the median of the per-round ratios (each round's variants ran under the same background load, in processes started afresh for the round), with their range."
         : '.'),
     '',
   );
@@ -551,7 +573,9 @@ export function renderDocs(r, resultFile) {
   for (const c of o.connections) {
     for (const key of ['gateway', 'chain', 'rawPg']) {
       const x = at(key, c);
-      lines.push(`| ${r.variants[key]} | ${key === 'rawPg' ? `${c} loops` : `${c} connections`} | ${fmt(x.requestsPerSec)} | ${fmt(x.p50Ms, 2)} | ${fmt(x.p99Ms, 2)} |`);
+      lines.push(
+        `| ${r.variants[key]} | ${key === 'rawPg' ? `${c} loops` : `${c} connections`} | ${fmt(x.requestsPerSec)} | ${fmt(x.p50Ms, 2)} | ${fmt(x.p99Ms, 2)} |`,
+      );
     }
   }
   lines.push(
@@ -565,12 +589,14 @@ export function renderDocs(r, resultFile) {
     return span && o.rounds > 1 ? `${pct(x[key])} (${pct(span[0])}–${pct(span[1])})` : pct(x[key]);
   };
   for (const x of r.ratios) {
-    lines.push(`| ${x.concurrency} | ${withRange(x, 'readPathVsChain')} | ${withRange(x, 'readPathVsRawPg')} | ${withRange(x, 'chainCpuVsReadPathCpu')} |`);
+    lines.push(
+      `| ${x.concurrency} | ${withRange(x, 'readPathVsChain')} | ${withRange(x, 'readPathVsRawPg')} | ${withRange(x, 'chainCpuVsReadPathCpu')} |`,
+    );
   }
   lines.push(
     '',
     'The last column is the throughput ratio the CPU cost alone predicts when the machine is CPU-bound (both variants saturate ' +
-      "its cores): it depends much less on other load on the machine than the req/s ratio does.",
+      'its cores): it depends much less on other load on the machine than the req/s ratio does.',
   );
   lines.push(
     '',
@@ -590,7 +616,7 @@ export function renderDocs(r, resultFile) {
   };
   lines.push(
     `CPU time per request at ${c} (from \`/proc\`: the variant's processes, wrk, nats-server, redis-server and the Postgres ` +
-      "backends of the variant's pool; \"other\" is every process outside the benchmark):",
+      'backends of the variant\'s pool; "other" is every process outside the benchmark):',
     '',
     '| variant | CPU ms / request | by process (ms) | machine busy | other (cores) |',
     '|---|---:|---|---:|---:|',
@@ -609,8 +635,14 @@ export function renderDocs(r, resultFile) {
       const s = p[name];
       if (!s) continue;
       lines.push(
-        `- ${name} (idle ${s.idlePct} %); top functions: ${s.topSelf.slice(0, 8).map((x) => `\`${x.function}\` ${x.pctOfBusy} %`).join(', ')}; ` +
-          `by package: ${s.byPackage.slice(0, 8).map((x) => `${x.package} ${x.pctOfBusy} %`).join(', ')}`,
+        `- ${name} (idle ${s.idlePct} %); top functions: ${s.topSelf
+          .slice(0, 8)
+          .map((x) => `\`${x.function}\` ${x.pctOfBusy} %`)
+          .join(', ')}; ` +
+          `by package: ${s.byPackage
+            .slice(0, 8)
+            .map((x) => `${x.package} ${x.pctOfBusy} %`)
+            .join(', ')}`,
       );
     }
     lines.push('', `Top functions (self and inclusive) are in \`${resultFile}\` under \`profiles\`.`, '');

@@ -96,7 +96,10 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
   const o = { ...REQUEST_COST_DEFAULTS, ...overrides, ports: { ...REQUEST_COST_DEFAULTS.ports, ...overrides.ports } };
   if (o.tool !== 'callgrind' && o.tool !== 'cpu') throw new Error(`--tool must be callgrind or cpu, not ${o.tool}`);
   const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   for (const [what, port] of Object.entries(o.ports)) await assertPortFree(port, what);
   const machine = machineInfo(ROOT);
   const valgrind = o.tool === 'callgrind' ? execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim() : null;
@@ -116,7 +119,11 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
 
   if (o.tag) {
     // a second run at the same time (another build, say): its own database, subjects, keys
-    Object.assign(o, { database: `${o.database}_${o.tag}`, prefix: `${o.prefix}${o.tag}.`, redisKeyPrefix: `${o.redisKeyPrefix}${o.tag}:` });
+    Object.assign(o, {
+      database: `${o.database}_${o.tag}`,
+      prefix: `${o.prefix}${o.tag}.`,
+      redisKeyPrefix: `${o.redisKeyPrefix}${o.tag}:`,
+    });
   }
   const { env: infraEnv } = await prepareBenchInfra(ROOT, { database: o.database, redisKeyPrefix: o.redisKeyPrefix, log });
   const versions = await infraVersions(ROOT, infraEnv);
@@ -159,7 +166,7 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     await lock.connect();
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', ['identity.outbox_relay']);
     onCleanup('release the relay lock', () => lock.end().catch(() => {}));
-    log('holding identity\'s outbox relay lock (the measured identity does not poll its outbox)');
+    log("holding identity's outbox relay lock (the measured identity does not poll its outbox)");
   }
   const chainEnv = {
     ...process.env,
@@ -181,7 +188,11 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     identity: { script: mains.identity, env: appEnv, ready: `http://127.0.0.1:${o.ports.identity}/health/ready` },
     gateway: { script: mains.gateway, env: appEnv, ready: `${gatewayBase}/health/ready` },
     responder: { script: path.join(BENCH_DIR, 'hand-written-chain', 'responder.mjs'), env: chainEnv, ready: null },
-    'http-server': { script: path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'), env: chainEnv, ready: `http://127.0.0.1:${o.ports.chain}/health` },
+    'http-server': {
+      script: path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'),
+      env: chainEnv,
+      ready: `http://127.0.0.1:${o.ports.chain}/health`,
+    },
   };
   const urls = { gateway: `${gatewayBase}/v1/users/me`, chain: `http://127.0.0.1:${o.ports.chain}/v1/users/me` };
 
@@ -221,14 +232,23 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     finishedAt: new Date().toISOString(),
     command: o.command ?? `node bench/request-cost.mjs --tool ${o.tool}`,
     options: o,
-    machine: { ...machine, valgrind, postgres: versions.postgres, natsServer: versions.nats, loadAverage: os.loadavg().map((x) => round(x, 2)) },
+    machine: {
+      ...machine,
+      valgrind,
+      postgres: versions.postgres,
+      natsServer: versions.nats,
+      loadAverage: os.loadavg().map((x) => round(x, 2)),
+    },
     statement,
     variants: Object.fromEntries(Object.entries(VARIANTS).map(([k, v]) => [k, v.label])),
     summary,
     ratio: {
-      description: 'hand-written chain cost / read-path cost per request, the Node processes of each chain (= read-path throughput / chain throughput when CPU-bound)',
+      description:
+        'hand-written chain cost / read-path cost per request, the Node processes of each chain (= read-path throughput / chain throughput when CPU-bound)',
       chainVsReadPath: ratio,
-      range: perRound.length ? [Math.min(...perRound.map((x) => x.chainVsReadPath)), Math.max(...perRound.map((x) => x.chainVsReadPath))] : null,
+      range: perRound.length
+        ? [Math.min(...perRound.map((x) => x.chainVsReadPath)), Math.max(...perRound.map((x) => x.chainVsReadPath))]
+        : null,
       ...(o.tool === 'cpu' ? { chainVsReadPathWholeChain: median(perRound.map((x) => x.chainVsReadPathWholeChain)) } : {}),
       perRound,
     },
@@ -241,7 +261,12 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
   fs.writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
   log(`results written to ${path.relative(ROOT, resultFile)}`);
   if (o.writeDocs && ratio !== null) {
-    writeDocSection(path.join(ROOT, 'docs', 'performance.md'), `request-cost-${o.tool}`, renderDocs(result, path.relative(ROOT, resultFile)), GENERATED_BY);
+    writeDocSection(
+      path.join(ROOT, 'docs', 'performance.md'),
+      `request-cost-${o.tool}`,
+      renderDocs(result, path.relative(ROOT, resultFile)),
+      GENERATED_BY,
+    );
     log(`docs/performance.md updated (request-cost-${o.tool} section)`);
   }
   keepLogs = false;
@@ -253,7 +278,13 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     const { script, env, ready } = scripts[name];
     const wrapper =
       o.tool === 'callgrind'
-        ? ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(workDir, `${name}.%p.out`)}`, '--dump-line=no']
+        ? [
+            'valgrind',
+            '--tool=callgrind',
+            '--instr-atstart=no',
+            `--callgrind-out-file=${path.join(workDir, `${name}.%p.out`)}`,
+            '--dump-line=no',
+          ]
         : [];
     const profiled = o.profile ? { nodeArgs: ['--require', path.join(BENCH_DIR, 'lib', 'cpu-profiler.cjs')], ipc: true } : {};
     const handle = startNode(name, script, { env, cwd: ROOT, logDir: workDir, wrapper, ...profiled });
@@ -273,11 +304,17 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
       await expectSameUser(urls[variant], headers, seed);
       // warm-up with instrumentation off (valgrind runs ~10× faster so), then a short one with it on
       log(`${variant}: warm-up ${o.warmup} requests at concurrency ${o.concurrency}`);
-      assertClean(await driveRequests({ url: urls[variant], headers, total: o.warmup, concurrency: o.concurrency, agent }), `${variant} warm-up`);
+      assertClean(
+        await driveRequests({ url: urls[variant], headers, total: o.warmup, concurrency: o.concurrency, agent }),
+        `${variant} warm-up`,
+      );
       if (callgrind) {
         for (const h of Object.values(handles)) callgrindControl('-i', 'on', h.pid);
         const n = Math.min(o.warmup, 500);
-        assertClean(await driveRequests({ url: urls[variant], headers, total: n, concurrency: o.concurrency, agent }), `${variant} instrumented warm-up`);
+        assertClean(
+          await driveRequests({ url: urls[variant], headers, total: n, concurrency: o.concurrency, agent }),
+          `${variant} instrumented warm-up`,
+        );
       }
 
       const roles = new Map(Object.values(handles).map((h) => [h.pid, h.name]));
@@ -292,7 +329,9 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
         const before = cpuSnapshot();
         const run = await driveRequests({ url: urls[variant], headers, total: o.requests, concurrency: o.concurrency, agent });
         const after = cpuSnapshot();
-        const counts = callgrind ? Object.fromEntries(Object.entries(handles).map(([name, h]) => [name, callgrindDump(name, h.pid)])) : null;
+        const counts = callgrind
+          ? Object.fromEntries(Object.entries(handles).map(([name, h]) => [name, callgrindDump(name, h.pid)]))
+          : null;
         if (profiling) await stopProfiles(handles, profiles, '');
         assertClean(run, `${variant} window ${w}`);
         const usage = cpuUsage(before, after, roles);
@@ -313,12 +352,16 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
         const profiling = o.profile && w === 1;
         if (profiling) for (const h of Object.values(handles)) await ipcRequest(h, { type: 'profile-start', intervalUs: 200 });
         await sleep(o.idleSeconds * 1000);
-        const idleCounts = callgrind ? Object.fromEntries(Object.entries(handles).map(([name, h]) => [name, callgrindDump(name, h.pid)])) : null;
+        const idleCounts = callgrind
+          ? Object.fromEntries(Object.entries(handles).map(([name, h]) => [name, callgrindDump(name, h.pid)]))
+          : null;
         if (profiling) await stopProfiles(handles, profiles, '-idle');
         const idleUsage = cpuUsage(idleBefore, cpuSnapshot(), roles);
         const perSecond = {};
         for (const name of names) {
-          perSecond[name] = idleCounts ? Math.round(idleCounts[name] / idleUsage.seconds) : round((idleUsage.coresByGroup[name] ?? 0) * 1000, 3);
+          perSecond[name] = idleCounts
+            ? Math.round(idleCounts[name] / idleUsage.seconds)
+            : round((idleUsage.coresByGroup[name] ?? 0) * 1000, 3);
         }
         idleWindows.push({ seconds: idleUsage.seconds, perSecond });
       }
@@ -347,7 +390,9 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
       }
       cpuMs.total = round(cpuTotal, 4);
       log(
-        `${variant}: ${Object.entries(perRequest).map(([k, v]) => `${k} ${v}`).join(', ')} ${callgrind ? 'instructions' : 'CPU ms'}/request ` +
+        `${variant}: ${Object.entries(perRequest)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} ${callgrind ? 'instructions' : 'CPU ms'}/request ` +
           `(windows raw totals per request: ${windows.map((x) => (callgrind ? Math.round(total(x) / o.requests) : round(total(x) / o.requests, 4))).join(', ')}; other processes ${best.usage.otherCores} cores)`,
       );
       return {
@@ -357,10 +402,16 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
         seconds: best.seconds,
         perRequest,
         raw: { unit: callgrind ? 'instructions' : 'CPU ms', ...best.raw },
-        windows: windows.map(({ seconds, raw }) => ({ seconds, raw, perRequestTotal: callgrind ? Math.round(total({ raw }) / o.requests) : round(total({ raw }) / o.requests, 4) })),
+        windows: windows.map(({ seconds, raw }) => ({
+          seconds,
+          raw,
+          perRequestTotal: callgrind ? Math.round(total({ raw }) / o.requests) : round(total({ raw }) / o.requests, 4),
+        })),
         idle,
         cpu: { ...best.usage, msPerRequest: cpuMs },
-        ...(o.profile ? { profiles, note: 'V8 sampling profiler attached during the first window: its costs include the profiler overhead' } : {}),
+        ...(o.profile
+          ? { profiles, note: 'V8 sampling profiler attached during the first window: its costs include the profiler overhead' }
+          : {}),
       };
     } finally {
       for (const name of [...names].reverse()) await stopProcess(handles[name], 30_000);
@@ -386,7 +437,8 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     const existing = new Set(fs.readdirSync(workDir).filter((f) => f.startsWith(prefix)));
     callgrindControl('-d', null, pid);
     const created = fs.readdirSync(workDir).filter((f) => f.startsWith(prefix) && !existing.has(f));
-    if (created.length !== 1) throw new Error(`callgrind dump of ${name} (${pid}): expected one new file, found ${created.join(', ') || 'none'}`);
+    if (created.length !== 1)
+      throw new Error(`callgrind dump of ${name} (${pid}): expected one new file, found ${created.join(', ') || 'none'}`);
     const file = path.join(workDir, created[0]);
     const summary = /^summary:\s*(\d+)/m.exec(fs.readFileSync(file, 'utf8'));
     if (o.keepDumps) {
@@ -450,10 +502,15 @@ export function renderDocs(r, resultFile) {
           "CPU time per request still moves with the machine's load; the callgrind section does not.",
     '',
   );
-  lines.push(`| variant | ${unit} / request, net (Node processes) | by process, net | raw (with background) | background while idle, per second |`, '|---|---:|---|---:|---|');
+  lines.push(
+    `| variant | ${unit} / request, net (Node processes) | by process, net | raw (with background) | background while idle, per second |`,
+    '|---|---:|---|---:|---|',
+  );
   for (const key of ['gateway', 'chain']) {
     const x = r.summary[key];
-    const parts = Object.entries(x.perRequest).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${value(v)}`);
+    const parts = Object.entries(x.perRequest)
+      .filter(([k]) => k !== 'total')
+      .map(([k, v]) => `${k} ${value(v)}`);
     const names = Object.keys(x.perRequest).filter((k) => k !== 'total');
     const raw = names.reduce((sum, k) => sum + x.raw[k], 0) / x.requests;
     const idle = names.map((k) => `${k} ${callgrind ? fmt(x.idle.perSecond[k]) : fmt(x.idle.perSecond[k], 0) + ' ms'}`).join(', ');
@@ -463,7 +520,9 @@ export function renderDocs(r, resultFile) {
     lines.push('', '| variant | CPU ms / request, whole chain (background included) | by process |', '|---|---:|---|');
     for (const key of ['gateway', 'chain']) {
       const x = r.summary[key].cpu.msPerRequest;
-      const parts = Object.entries(x).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${fmt(v, 3)}`);
+      const parts = Object.entries(x)
+        .filter(([k]) => k !== 'total')
+        .map(([k, v]) => `${k} ${fmt(v, 3)}`);
       lines.push(`| ${r.variants[key]} | ${fmt(x.total, 3)} | ${parts.join(', ')} |`);
     }
   }
@@ -472,7 +531,10 @@ export function renderDocs(r, resultFile) {
     .filter((x) => x.variant === 'gateway')
     .map((g) => {
       const h = r.runs.find((x) => x.variant === 'chain' && x.round === g.round);
-      const sum = (run) => Object.keys(run.perRequest).filter((k) => k !== 'total').reduce((a, k) => a + run.raw[k], 0);
+      const sum = (run) =>
+        Object.keys(run.perRequest)
+          .filter((k) => k !== 'total')
+          .reduce((a, k) => a + run.raw[k], 0);
       return h ? sum(h) / sum(g) : null;
     })
     .filter((x) => x !== null);
@@ -487,7 +549,9 @@ export function renderDocs(r, resultFile) {
       '.',
     '',
     `- Command: \`${r.command}\` (${o.rounds} round${o.rounds > 1 ? 's, variants alternating; the table shows the median round of each variant' : ''}).` +
-      (o.holdRelayLock ? " The bench holds identity's outbox-relay leader lock while measuring, so the relay does not poll (5 queries/s)." : '') +
+      (o.holdRelayLock
+        ? " The bench holds identity's outbox-relay leader lock while measuring, so the relay does not poll (5 queries/s)."
+        : '') +
       (o.strictChain ? ' Hand-written chain with `noAsyncTraces` (stricter reference).' : ''),
     `- Machine: ${m.nproc} × ${m.cpuModel}, ${m.kernel}; Node ${m.node}; ${callgrind ? `${m.valgrind}; ` : ''}PostgreSQL ${m.postgres}; ` +
       `nats-server ${m.natsServer}; commit ${m.gitCommit}${m.gitDirty ? ' plus uncommitted changes' : ''}; load average at the end ${m.loadAverage.join(', ')}.`,
@@ -532,7 +596,12 @@ if (isMain) {
   if (values['docs-from']) {
     const file = path.resolve(values['docs-from']);
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-    writeDocSection(path.join(ROOT, 'docs', 'performance.md'), `request-cost-${saved.tool}`, renderDocs(saved, path.relative(ROOT, file)), GENERATED_BY);
+    writeDocSection(
+      path.join(ROOT, 'docs', 'performance.md'),
+      `request-cost-${saved.tool}`,
+      renderDocs(saved, path.relative(ROOT, file)),
+      GENERATED_BY,
+    );
     process.stdout.write(`docs/performance.md: request-cost-${saved.tool} section rewritten from ${path.relative(ROOT, file)}\n`);
     process.exit(0);
   }

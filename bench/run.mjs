@@ -69,7 +69,8 @@ function options() {
   if (values.profile) o.profile = true;
   if (values['no-build']) o.build = false;
   if (values['no-docs']) o.writeDocs = false;
-  if (values.only && !BENCHMARKS[values.only]) throw new Error(`unknown benchmark "${values.only}"; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  if (values.only && !BENCHMARKS[values.only])
+    throw new Error(`unknown benchmark "${values.only}"; known: ${Object.keys(BENCHMARKS).join(', ')}`);
   const argv = process.argv.slice(2);
   o.command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   return { only: values.only, overrides: o, docsFrom: values['docs-from'] };
@@ -106,15 +107,22 @@ function printSummary(r, file) {
   const rows = [];
   for (const key of ['gateway', 'chain', 'rawPg']) {
     for (const x of r.summary[key]) {
-      rows.push(`  ${r.variants[key].padEnd(58)} c=${String(x.concurrency).padStart(3)}  ${String(x.requestsPerSec).padStart(9)} req/s  p50 ${String(x.p50Ms).padStart(6)} ms  p99 ${String(x.p99Ms).padStart(7)} ms`);
+      rows.push(
+        `  ${r.variants[key].padEnd(58)} c=${String(x.concurrency).padStart(3)}  ${String(x.requestsPerSec).padStart(9)} req/s  p50 ${String(x.p50Ms).padStart(6)} ms  p99 ${String(x.p99Ms).padStart(7)} ms`,
+      );
     }
   }
   for (const x of r.ratios) {
-    const cpu = x.chainCpuVsReadPathCpu === null ? '' : `, chain CPU / read-path CPU per request ${(x.chainCpuVsReadPathCpu * 100).toFixed(1)} %`;
-    rows.push(`  c=${x.concurrency}: read path / hand-written chain ${(x.readPathVsChain * 100).toFixed(1)} %, read path / raw pg ${(x.readPathVsRawPg * 100).toFixed(1)} %${cpu}`);
+    const cpu =
+      x.chainCpuVsReadPathCpu === null ? '' : `, chain CPU / read-path CPU per request ${(x.chainCpuVsReadPathCpu * 100).toFixed(1)} %`;
+    rows.push(
+      `  c=${x.concurrency}: read path / hand-written chain ${(x.readPathVsChain * 100).toFixed(1)} %, read path / raw pg ${(x.readPathVsRawPg * 100).toFixed(1)} %${cpu}`,
+    );
   }
   rows.push(`  target ≥ 95 % of the hand-written chain at c=${r.target.atConcurrency}: ${r.target.met ? 'MET' : 'NOT MET'}`);
-  process.stdout.write(`\n${r.benchmark} (${r.endpoint}) on ${r.machine.nproc} × ${r.machine.cpuModel}, Node ${r.machine.node}\n${rows.join('\n')}\n  → ${file}\n`);
+  process.stdout.write(
+    `\n${r.benchmark} (${r.endpoint}) on ${r.machine.nproc} × ${r.machine.cpuModel}, Node ${r.machine.node}\n${rows.join('\n')}\n  → ${file}\n`,
+  );
 }
 
 main().catch(async (error) => {

@@ -49,7 +49,13 @@ test('AsyncAPI: one channel per topic, addressed by the topic name, with every t
   const document = asyncapi();
   assert.equal(document.asyncapi, '3.0.0');
   const byAddress = Object.fromEntries(Object.values(document.channels).map((channel) => [channel.address, channel]));
-  const topics = [...new Set(Object.values(catalogue.events).map((e) => e.topic).filter(Boolean))].sort();
+  const topics = [
+    ...new Set(
+      Object.values(catalogue.events)
+        .map((e) => e.topic)
+        .filter(Boolean),
+    ),
+  ].sort();
   assert.deepEqual(Object.keys(byAddress).sort(), topics);
   for (const [type, entry] of Object.entries(catalogue.events)) {
     assert.ok(document.components.messages[type], `no message for ${type}`);
@@ -74,7 +80,10 @@ test('AsyncAPI: a send operation per topic from its producer, and receive operat
   const gatewaySend = operations.find((op) => op.action === 'send' && op.title === 'gateway publishes gateway.events');
   assert.ok(gatewaySend.messages.some((m) => m.$ref.endsWith('/messages/gateway.access.denied')));
   for (const topic of ['identity.events', 'crm.events', 'listings.events', 'deals.events', 'gateway.events']) {
-    assert.ok(operations.some((op) => op.action === 'receive' && op.title === `audit consumes ${topic}`), `audit reads ${topic}`);
+    assert.ok(
+      operations.some((op) => op.action === 'receive' && op.title === `audit consumes ${topic}`),
+      `audit reads ${topic}`,
+    );
   }
 });
 
@@ -111,14 +120,18 @@ test('AsyncAPI: payload schemas come from the TypeScript types the catalogue nam
   assert.deepEqual(deref(document, deleted.properties.status).enum, ['open', 'completed', 'cancelled']);
 
   const statement = dataSchema(document, 'deals.commission.statement_created');
-  for (const field of ['gross', 'referralFee', 'brokerage', 'agent', 'fees']) assert.equal(statement.properties[field].type, 'number', field);
+  for (const field of ['gross', 'referralFee', 'brokerage', 'agent', 'fees'])
+    assert.equal(statement.properties[field].type, 'number', field);
 
   const refused = dataSchema(document, 'gateway.authentication.failed');
   assert.deepEqual(refused.properties.status.enum, [401, 403]);
 });
 
 test('AsyncAPI: a payload type name that the contracts do not export is reported by name', () => {
-  assert.throws(() => docs.generateSchemas(['UserCreatedData', 'NoSuchPayloadData']), /Payload type NoSuchPayloadData \(named in libs\/contracts\/src\/events\/event-catalogue\.ts\) is not exported/);
+  assert.throws(
+    () => docs.generateSchemas(['UserCreatedData', 'NoSuchPayloadData']),
+    /Payload type NoSuchPayloadData \(named in libs\/contracts\/src\/events\/event-catalogue\.ts\) is not exported/,
+  );
 });
 
 test('AsyncAPI: a type without a payload interface is described from its docs/events page', () => {
@@ -184,7 +197,10 @@ const FIXTURE = {
   info: { title: 'Fixture API', version: '1' },
   servers: [],
   components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } },
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+    },
   },
   paths: {
     '/v1/things/{id}': {
@@ -197,7 +213,19 @@ const FIXTURE = {
         responses: {
           200: {
             description: 'ok',
-            content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, on: { type: 'boolean' }, at: { type: 'string', format: 'date-time' }, n: { type: 'number' } } } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string', format: 'uuid' },
+                    on: { type: 'boolean' },
+                    at: { type: 'string', format: 'date-time' },
+                    n: { type: 'number' },
+                  },
+                },
+              },
+            },
           },
           404: { description: 'not found' },
         },
@@ -211,7 +239,11 @@ const FIXTURE = {
         security: [{ apiKey: [] }],
         requestBody: {
           required: true,
-          content: { 'application/json': { schema: { type: 'object', properties: { name: { type: 'string', example: 'Evergreen Realty' } }, required: ['name'] } } },
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { name: { type: 'string', example: 'Evergreen Realty' } }, required: ['name'] },
+            },
+          },
         },
         responses: { 202: { description: 'accepted' } },
       },
@@ -235,7 +267,10 @@ test('Postman: folders by tag, {{baseUrl}} = http://localhost:3000, bearer {{acc
   const [thing] = requests(collection).filter((r) => r.folder === 'things');
   assert.equal(thing.request.auth, undefined);
   assert.deepEqual(thing.request.url.host, ['{{baseUrl}}']);
-  assert.deepEqual(thing.response.map((r) => r.code), [200]);
+  assert.deepEqual(
+    thing.response.map((r) => r.code),
+    [200],
+  );
   const [ping] = requests(collection).filter((r) => r.folder === 'public');
   assert.deepEqual(ping.request.auth, { type: 'noauth' });
   assert.ok(collection.event[0].script.exec.join('\n').includes("pm.collectionVariables.set('accessToken'"));
@@ -243,7 +278,11 @@ test('Postman: folders by tag, {{baseUrl}} = http://localhost:3000, bearer {{acc
   assert.equal(webhook.request.auth.type, 'apikey');
   assert.deepEqual(
     webhook.request.auth.apikey.map((p) => [p.key, p.value]),
-    [['key', 'X-Api-Key'], ['value', '{{apiKey}}'], ['in', 'header']],
+    [
+      ['key', 'X-Api-Key'],
+      ['value', '{{apiKey}}'],
+      ['in', 'header'],
+    ],
   );
   assert.deepEqual(JSON.parse(webhook.request.body.raw), { name: 'Evergreen Realty' });
   assert.ok(collection.variable.some((v) => v.key === 'apiKey'));
@@ -258,7 +297,15 @@ test('Postman: ids and faked examples are the same on every run, and a new route
   for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
   const widened = structuredClone(FIXTURE);
-  widened.paths['/v1/things'] = { post: { operationId: 'createThing', tags: ['things'], summary: 'Create', security: [{ bearer: [] }], responses: { 201: { description: 'created' } } } };
+  widened.paths['/v1/things'] = {
+    post: {
+      operationId: 'createThing',
+      tags: ['things'],
+      summary: 'Create',
+      security: [{ bearer: [] }],
+      responses: { 201: { description: 'created' } },
+    },
+  };
   const third = await docs.buildPostman(widened);
   const before = requests(first).find((r) => r.name === 'Read a thing');
   const after = requests(third).find((r) => r.name === 'Read a thing');
@@ -284,7 +331,8 @@ function fixtureDir(files) {
   return dir;
 }
 
-const FIXTURE_DEFINE = 'export function defineRpc<Req, Res>(subject: string): { subject: string; types?: [Req, Res] } {\n  return { subject };\n}\n';
+const FIXTURE_DEFINE =
+  'export function defineRpc<Req, Res>(subject: string): { subject: string; types?: [Req, Res] } {\n  return { subject };\n}\n';
 
 test('RPC request schemas: the first type argument of every defineRpc, named, inline, imported or empty', () => {
   const dir = fixtureDir({
@@ -324,7 +372,12 @@ test('RPC request schemas: the first type argument of every defineRpc, named, in
     const document = docs.generateRpcRequestSchemas(contracts);
     assert.deepEqual(Object.keys(document.subjects), ['test.things.count', 'test.things.create', 'test.things.get', 'test.things.list']);
     assert.deepEqual(document.subjects['test.things.create'], { $ref: '#/definitions/ThingCreateRequest' });
-    assert.deepEqual(document.subjects['test.things.get'], { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false });
+    assert.deepEqual(document.subjects['test.things.get'], {
+      type: 'object',
+      properties: { id: { type: 'string' } },
+      required: ['id'],
+      additionalProperties: false,
+    });
     assert.deepEqual(document.subjects['test.things.count'], { type: 'object', additionalProperties: false });
     const list = document.subjects['test.things.list'];
     assert.deepEqual(Object.keys(list.properties).sort(), ['cursor', 'limit', 'q']);
@@ -343,13 +396,21 @@ test('RPC request schemas: the first type argument of every defineRpc, named, in
 test('RPC request schemas: a subject defined twice, or a call without its types, is refused with its place', () => {
   const dir = fixtureDir({
     'rpc-contract.ts': FIXTURE_DEFINE,
-    'a.rpc.ts': "import { defineRpc } from './rpc-contract';\nexport const A = { get: defineRpc<{ id: string }, null>('test.things.get') };\n",
-    'b.rpc.ts': "import { defineRpc } from './rpc-contract';\nexport const B = {\n  get: defineRpc<{ id: string }, null>('test.things.get'),\n};\n",
+    'a.rpc.ts':
+      "import { defineRpc } from './rpc-contract';\nexport const A = { get: defineRpc<{ id: string }, null>('test.things.get') };\n",
+    'b.rpc.ts':
+      "import { defineRpc } from './rpc-contract';\nexport const B = {\n  get: defineRpc<{ id: string }, null>('test.things.get'),\n};\n",
     'c.rpc.ts': "import { defineRpc } from './rpc-contract';\nexport const C = { get: defineRpc('test.things.raw') };\n",
   });
   try {
-    assert.throws(() => docs.findRpcContracts([path.join(dir, 'a.rpc.ts'), path.join(dir, 'b.rpc.ts')]), /b\.rpc\.ts:3: subject test\.things\.get is already defined at .*a\.rpc\.ts:2/);
-    assert.throws(() => docs.findRpcContracts([path.join(dir, 'c.rpc.ts')]), /c\.rpc\.ts:2: defineRpc needs <Request, Response> and a literal subject/);
+    assert.throws(
+      () => docs.findRpcContracts([path.join(dir, 'a.rpc.ts'), path.join(dir, 'b.rpc.ts')]),
+      /b\.rpc\.ts:3: subject test\.things\.get is already defined at .*a\.rpc\.ts:2/,
+    );
+    assert.throws(
+      () => docs.findRpcContracts([path.join(dir, 'c.rpc.ts')]),
+      /c\.rpc\.ts:2: defineRpc needs <Request, Response> and a literal subject/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -360,7 +421,12 @@ test('RPC request schemas: every contract of libs/contracts, as committed in lib
   const committed = JSON.parse(fs.readFileSync(docs.RPC_SCHEMAS_FILE, 'utf8'));
   assert.deepEqual(Object.keys(committed.subjects), [...new Set(contracts.map((c) => c.subject))].sort());
   assert.ok(contracts.length > 150);
-  assert.deepEqual(committed.subjects['crm.contacts.get'], { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false });
+  assert.deepEqual(committed.subjects['crm.contacts.get'], {
+    type: 'object',
+    properties: { id: { type: 'string' } },
+    required: ['id'],
+    additionalProperties: false,
+  });
   assert.deepEqual(committed.subjects['crm.contact-fields.list'], { type: 'object', additionalProperties: false });
   const create = deref(committed, committed.subjects['crm.contacts.create']);
   assert.equal(create.additionalProperties, false);
@@ -396,7 +462,11 @@ test('docs/architecture.md names every service with its port, and every topic of
     assert.ok(text.includes(String(service.healthPort)), `port ${service.healthPort} of ${service.name} not given`);
     if (service.schema) assert.ok(text.includes(`\`${service.schema}\``), `schema ${service.schema} not named`);
   }
-  const topics = new Set(Object.values(catalogue.events).map((entry) => entry.topic).filter(Boolean));
+  const topics = new Set(
+    Object.values(catalogue.events)
+      .map((entry) => entry.topic)
+      .filter(Boolean),
+  );
   for (const topic of topics) assert.ok(text.includes(`\`${topic}\``), `topic ${topic} not named`);
 });
 

@@ -50,7 +50,9 @@ function pascalCase(name) {
 
 /** 'deals-commission' → 'DEALS_COMMISSION' */
 function upperSnake(name) {
-  return String(name).replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+  return String(name)
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
 }
 
 /** The services that own a schema, with their files: `{ service, dbFile, overridesFile, interfaceName }`. */
@@ -119,11 +121,17 @@ function serviceMigrations(target) {
   const listFile = path.join(target.dir, `${target.service.name}-migrations.ts`);
   if (fs.existsSync(listFile)) {
     const list = require(listFile)[`${upperSnake(target.service.name)}_MIGRATIONS`];
-    if (!Array.isArray(list)) throw new Error(`${path.relative(ROOT, listFile)} does not export ${upperSnake(target.service.name)}_MIGRATIONS`);
+    if (!Array.isArray(list))
+      throw new Error(`${path.relative(ROOT, listFile)} does not export ${upperSnake(target.service.name)}_MIGRATIONS`);
     return list;
   }
   const folder = path.join(target.dir, 'migrations');
-  const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).sort() : [];
+  const files = fs.existsSync(folder)
+    ? fs
+        .readdirSync(folder)
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+        .sort()
+    : [];
   const own = files.flatMap((file) => migrationClasses(require(path.join(folder, file))));
   const { PLATFORM_MIGRATIONS } = require(path.join(ROOT, 'libs/platform/messaging/src/index.ts'));
   return [...own, ...PLATFORM_MIGRATIONS];
@@ -272,7 +280,9 @@ async function main(argv) {
   if (check) {
     const stale = staleFiles(results);
     if (stale.length) {
-      process.stderr.write(`The declared row shapes differ from the migrations (${stale.join(', ')}).\nRun \`${COMMAND}\` and commit the result.\n`);
+      process.stderr.write(
+        `The declared row shapes differ from the migrations (${stale.join(', ')}).\nRun \`${COMMAND}\` and commit the result.\n`,
+      );
       return 1;
     }
     process.stdout.write(`Row shapes of ${results.length} service(s) match their migrations (${seconds} s).\n`);

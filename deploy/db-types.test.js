@@ -49,7 +49,8 @@ test('migrationUrl connects as the migrating role: the owner role when the servi
 
 test('finish names the schema interface after the service and puts the header first', async () => {
   const [audit] = targets(['audit']);
-  const output = "import type { ColumnType } from 'kysely';\n\nexport interface Thing {\n  id: string;\n}\n\nexport interface DB {\n  thing: Thing;\n}\n";
+  const output =
+    "import type { ColumnType } from 'kysely';\n\nexport interface Thing {\n  id: string;\n}\n\nexport interface DB {\n  thing: Thing;\n}\n";
   const text = await finish(audit, output);
   assert.match(text, /^\/\*\*\n \* Row shapes of the audit service's schema `audit`, generated from its migrations\n/);
   assert.match(text, /\nexport interface AuditDb \{\n {2}thing: Thing;\n\}\n$/);
@@ -92,8 +93,14 @@ test('serviceMigrations: the folder in timestamp order then the platform, or the
     const crmNames = serviceMigrations(crm).map((m) => m.name);
     assert.equal(crmNames.length, folder.length + PLATFORM_MIGRATIONS.length);
     const timestamps = crmNames.slice(0, folder.length).map((name) => Number(/(\d{13})$/.exec(name)[1]));
-    assert.deepEqual(timestamps, [...timestamps].sort((a, b) => a - b));
-    assert.deepEqual(crmNames.slice(folder.length), PLATFORM_MIGRATIONS.map((m) => m.name));
+    assert.deepEqual(
+      timestamps,
+      [...timestamps].sort((a, b) => a - b),
+    );
+    assert.deepEqual(
+      crmNames.slice(folder.length),
+      PLATFORM_MIGRATIONS.map((m) => m.name),
+    );
     assert.equal(serviceMigrations(audit), AUDIT_MIGRATIONS);
   } finally {
     unregister();

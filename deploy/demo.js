@@ -95,9 +95,45 @@ const ALL_WEEK = {
 
 /** One active listing per agent (prices in cents). Ben's in Ravenna (98105) is the one Ava's buyer buys. */
 const ACTIVE_LISTINGS = {
-  ava: { streetNumber: '4512', streetName: 'Fremont Ave N', city: 'Seattle', postalCode: '98103', latitude: 47.6615, longitude: -122.3503, listPrice: 89_500_000, bedroomsTotal: 3, bathroomsTotalInteger: 2, livingArea: 1760, yearBuilt: 1924 },
-  ben: { streetNumber: '5230', streetName: '17th Ave NE', city: 'Seattle', postalCode: '98105', latitude: 47.6668, longitude: -122.3099, listPrice: 92_500_000, bedroomsTotal: 3, bathroomsTotalInteger: 2, livingArea: 1850, yearBuilt: 1931 },
-  chloe: { streetNumber: '8215', streetName: '163rd Ave NE', city: 'Redmond', postalCode: '98052', latitude: 47.6775, longitude: -122.1186, listPrice: 99_900_000, bedroomsTotal: 3, bathroomsTotalInteger: 3, livingArea: 1980, yearBuilt: 2004 },
+  ava: {
+    streetNumber: '4512',
+    streetName: 'Fremont Ave N',
+    city: 'Seattle',
+    postalCode: '98103',
+    latitude: 47.6615,
+    longitude: -122.3503,
+    listPrice: 89_500_000,
+    bedroomsTotal: 3,
+    bathroomsTotalInteger: 2,
+    livingArea: 1760,
+    yearBuilt: 1924,
+  },
+  ben: {
+    streetNumber: '5230',
+    streetName: '17th Ave NE',
+    city: 'Seattle',
+    postalCode: '98105',
+    latitude: 47.6668,
+    longitude: -122.3099,
+    listPrice: 92_500_000,
+    bedroomsTotal: 3,
+    bathroomsTotalInteger: 2,
+    livingArea: 1850,
+    yearBuilt: 1931,
+  },
+  chloe: {
+    streetNumber: '8215',
+    streetName: '163rd Ave NE',
+    city: 'Redmond',
+    postalCode: '98052',
+    latitude: 47.6775,
+    longitude: -122.1186,
+    listPrice: 99_900_000,
+    bedroomsTotal: 3,
+    bathroomsTotalInteger: 3,
+    livingArea: 1980,
+    yearBuilt: 2004,
+  },
 };
 
 /** Centre of the worked lead's preferred area (Ravenna, ZIP 98105), WGS 84. */
@@ -109,8 +145,22 @@ const PREFERRED_AREA = { name: 'Ravenna (98105)', lat: 47.6625, lng: -122.3035, 
  * (fewest active leads under capacity, within working hours; ties to the one assigned longest ago).
  */
 const RULES = [
-  { key: 'zip', name: 'Eastside ZIP codes go to Ben', priority: 10, conditions: { postalCodes: AGENTS[1].regions }, strategy: 'agent', agents: ['ben'] },
-  { key: 'referrals', name: 'Referrals rotate across the team', priority: 20, conditions: { sources: ['referral'] }, strategy: 'round_robin', agents: ['ava', 'ben', 'chloe'] },
+  {
+    key: 'zip',
+    name: 'Eastside ZIP codes go to Ben',
+    priority: 10,
+    conditions: { postalCodes: AGENTS[1].regions },
+    strategy: 'agent',
+    agents: ['ben'],
+  },
+  {
+    key: 'referrals',
+    name: 'Referrals rotate across the team',
+    priority: 20,
+    conditions: { sources: ['referral'] },
+    strategy: 'round_robin',
+    agents: ['ava', 'ben', 'chloe'],
+  },
   { key: 'fallback', name: 'Everyone else: least-loaded agent', priority: 100, strategy: 'load_balanced', agents: ['ava', 'ben', 'chloe'] },
 ];
 
@@ -123,23 +173,63 @@ const LEADS = [
   { first: 'Grace', last: 'Holloway', source: 'website', zip: '98004', expect: { agent: 'ben', rule: 'zip' } },
   { first: 'Diego', last: 'Alvarez', source: 'zillow', zip: '98006', phone: '(425) 555-0102', expect: { agent: 'ben', rule: 'zip' } },
   { first: 'Hana', last: 'Sato', source: 'referral', zip: '98008', expect: { agent: 'ben', rule: 'zip' } },
-  { first: 'Priya', last: 'Raman', source: 'referral', zip: '98115', message: 'Relocating from Austin; looking for a 3-bedroom near Ravenna Park.', expect: { agent: 'ava', rule: 'referrals' } },
+  {
+    first: 'Priya',
+    last: 'Raman',
+    source: 'referral',
+    zip: '98115',
+    message: 'Relocating from Austin; looking for a 3-bedroom near Ravenna Park.',
+    expect: { agent: 'ava', rule: 'referrals' },
+  },
   { first: 'Marcus', last: 'Bell', source: 'referral', zip: '98103', phone: '206-555-0105', expect: { agent: 'ben', rule: 'referrals' } },
   { first: 'Lena', last: 'Fischer', source: 'referral', zip: '98052', expect: { agent: 'chloe', rule: 'referrals' } },
   { first: 'Tomás', last: 'Ortega', source: 'referral', zip: null, expect: { agent: 'ava', rule: 'referrals' } },
   { first: 'Katherine', last: 'Lee', source: 'website', zip: '98115', expect: { agent: 'chloe', rule: 'fallback' } },
   { first: 'Jonathan', last: 'Smith', source: 'zillow', zip: '98144', phone: '206-555-0109', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Joan', last: 'Smyth', source: 'website', zip: '98144', expect: { agent: 'chloe', rule: 'fallback' } },
-  { first: 'Grace', last: 'Holloway', source: 'website', zip: '98004', emailOf: 1, upperCaseEmail: true, duplicateOf: 1, why: 'same email, other letter case' },
+  {
+    first: 'Grace',
+    last: 'Holloway',
+    source: 'website',
+    zip: '98004',
+    emailOf: 1,
+    upperCaseEmail: true,
+    duplicateOf: 1,
+    why: 'same email, other letter case',
+  },
   { first: 'Samuel', last: 'Okafor', source: 'realtor_com', zip: '98118', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Beatriz', last: 'Costa', source: 'website', zip: '98122', expect: { agent: 'ben', rule: 'fallback' } },
-  { first: 'Marcus', last: 'Bell', source: 'website', zip: null, noEmail: true, phone: '+1 (206) 555 0105', duplicateOf: 5, why: 'same phone in another format' },
+  {
+    first: 'Marcus',
+    last: 'Bell',
+    source: 'website',
+    zip: null,
+    noEmail: true,
+    phone: '+1 (206) 555 0105',
+    duplicateOf: 5,
+    why: 'same phone in another format',
+  },
   { first: 'Yuki', last: 'Tanaka', source: 'open_house', zip: '98105', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Ravi', last: 'Menon', source: 'zillow', zip: '98117', expect: { agent: 'ben', rule: 'fallback' } },
-  { first: 'Catherine', last: 'Lee', source: 'website', zip: '98115', duplicateOf: 8, why: 'misspelt name (Katherine → Catherine) with the same ZIP' },
+  {
+    first: 'Catherine',
+    last: 'Lee',
+    source: 'website',
+    zip: '98115',
+    duplicateOf: 8,
+    why: 'misspelt name (Katherine → Catherine) with the same ZIP',
+  },
   { first: 'Fatima', last: 'Haddad', source: 'website', zip: '98107', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Noah', last: 'Lindqvist', source: 'referral', zip: '98125', expect: { agent: 'ben', rule: 'referrals' } },
-  { first: 'Jonathan', last: 'Smyth', source: 'zillow', zip: null, phone: '425-555-0109', duplicateOf: 9, why: 'misspelt name (Smith → Smyth) with the same phone suffix' },
+  {
+    first: 'Jonathan',
+    last: 'Smyth',
+    source: 'zillow',
+    zip: null,
+    phone: '425-555-0109',
+    duplicateOf: 9,
+    why: 'misspelt name (Smith → Smyth) with the same phone suffix',
+  },
   { first: 'Elena', last: 'Petrova', source: 'zillow', zip: '98199', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Kwame', last: 'Mensah', source: 'website', zip: '98133', expect: { agent: 'ben', rule: 'fallback' } },
   { first: 'Sofia', last: 'Rossi', source: 'open_house', zip: '98004', expect: { agent: 'ben', rule: 'zip' } },
@@ -147,7 +237,16 @@ const LEADS = [
   { first: 'Mei', last: 'Lin', source: 'realtor_com', zip: '98109', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Arjun', last: 'Patel', source: 'referral', zip: '98006', expect: { agent: 'ben', rule: 'zip' } },
   { first: 'Chiara', last: 'Bianchi', source: 'referral', zip: '98118', expect: { agent: 'chloe', rule: 'referrals' } },
-  { first: 'Diego', last: 'Alvarez', source: 'zillow', zip: null, noEmail: true, phone: '425.555.0102', duplicateOf: 2, why: 'same phone in another format' },
+  {
+    first: 'Diego',
+    last: 'Alvarez',
+    source: 'zillow',
+    zip: null,
+    noEmail: true,
+    phone: '425.555.0102',
+    duplicateOf: 2,
+    why: 'same phone in another format',
+  },
   { first: 'Isabela', last: 'Souza', source: 'website', zip: '98102', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Hiroshi', last: 'Kato', source: 'zillow', zip: '98074', expect: { agent: 'ben', rule: 'fallback' } },
   { first: 'Olga', last: 'Ivanova', source: 'website', zip: '98105', expect: { agent: 'ava', rule: 'fallback' } },
@@ -156,7 +255,16 @@ const LEADS = [
   { first: 'Daniel', last: 'Kim', source: 'referral', zip: '98053', expect: { agent: 'ava', rule: 'referrals' } },
   { first: 'Zara', last: 'Whitfield', source: 'website', zip: '98126', expect: { agent: 'ben', rule: 'fallback' } },
   { first: 'Pablo', last: 'Navarro', source: 'zillow', zip: '98136', expect: { agent: 'ava', rule: 'fallback' } },
-  { first: 'Samuel', last: 'Okafor', source: 'realtor_com', zip: '98118', emailOf: 12, duplicateOf: 12, why: 'same email', message: 'Still interested, can we see homes this weekend?' },
+  {
+    first: 'Samuel',
+    last: 'Okafor',
+    source: 'realtor_com',
+    zip: '98118',
+    emailOf: 12,
+    duplicateOf: 12,
+    why: 'same email',
+    message: 'Still interested, can we see homes this weekend?',
+  },
   { first: 'Greta', last: 'Nilsson', source: 'website', zip: '98144', expect: { agent: 'ben', rule: 'fallback' } },
   { first: 'Victor', last: 'Huang', source: 'open_house', zip: '98052', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Aisha', last: 'Bello', source: 'website', zip: '98168', expect: { agent: 'ben', rule: 'fallback' } },
@@ -253,7 +361,13 @@ function kafkaSettingsFromEnvironment() {
       if (match[1] === 'KAFKA_TOPIC_PREFIX' && prefix === undefined) prefix = match[2];
     }
   }
-  return { brokers: (brokers ?? '127.0.0.1:9092').split(',').map((item) => item.trim()).filter(Boolean), prefix: prefix ?? '' };
+  return {
+    brokers: (brokers ?? '127.0.0.1:9092')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+    prefix: prefix ?? '',
+  };
 }
 
 /**
@@ -264,7 +378,13 @@ function kafkaSettingsFromEnvironment() {
 class EventReader {
   constructor({ brokers, prefix, runId }) {
     this.prefix = prefix;
-    this.kafka = new Kafka({ clientId: `keyhouse-demo-${runId}`, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 10000 });
+    this.kafka = new Kafka({
+      clientId: `keyhouse-demo-${runId}`,
+      brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+    });
     this.groupId = `keyhouse-demo-${runId}`;
     this.start = new Map();
     this.low = new Map();
@@ -326,7 +446,10 @@ class EventReader {
     for (;;) {
       const behind = [...ends].filter(([key, end]) => end > (this.start.get(key) ?? 0n) && (this.position.get(key) ?? 0n) < end);
       if (behind.length === 0) return;
-      if (Date.now() > deadline) throw new DemoFailure(`Kafka: the consumer did not reach the end of ${behind.map(([key]) => key).join(', ')} within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new DemoFailure(
+          `Kafka: the consumer did not reach the end of ${behind.map(([key]) => key).join(', ')} within ${timeoutMs / 1000} s`,
+        );
       await sleep(200);
     }
   }
@@ -337,7 +460,11 @@ class EventReader {
    * partition), so whatever had not read them yet never will.
    */
   pruned() {
-    return [...this.low].filter(([key, low]) => low > (this.start.get(key) ?? 0n)).map(([key, low]) => `${key.slice(this.prefix.length)} now starts at offset ${low} (the day started at ${this.start.get(key) ?? 0n})`);
+    return [...this.low]
+      .filter(([key, low]) => low > (this.start.get(key) ?? 0n))
+      .map(
+        ([key, low]) => `${key.slice(this.prefix.length)} now starts at offset ${low} (the day started at ${this.start.get(key) ?? 0n})`,
+      );
   }
 
   countsByType() {
@@ -388,7 +515,11 @@ async function runBrokerageDay(options) {
   const log = options.log ?? ((line) => console.log(line));
   const runId = options.runId ?? randomBytes(3).toString('hex');
   const api = createApi(options.baseUrl.replace(/\/$/, ''), log);
-  const brokers = Array.isArray(options.kafkaBrokers) ? options.kafkaBrokers : String(options.kafkaBrokers).split(',').map((item) => item.trim());
+  const brokers = Array.isArray(options.kafkaBrokers)
+    ? options.kafkaBrokers
+    : String(options.kafkaBrokers)
+        .split(',')
+        .map((item) => item.trim());
   const reader = new EventReader({ brokers, prefix: options.topicPrefix ?? '', runId });
   const auditTimeoutMs = options.auditTimeoutMs ?? 600_000;
   const started = Date.now();
@@ -421,14 +552,26 @@ async function runBrokerageDay(options) {
     // Confirm with the previous 30-second step's code, so that the login below can use the current one
     // (a code is accepted once: the identity service refuses a replayed code).
     const confirmCode = await generate({ secret: enrolment.secret, epoch: Math.floor(Date.now() / 1000) - 30 });
-    const recovery = expectStatus(await api('POST', '/v1/auth/mfa/confirm', { token: registered.accessToken, body: { code: confirmCode } }), 200, 'confirm 2FA');
+    const recovery = expectStatus(
+      await api('POST', '/v1/auth/mfa/confirm', { token: registered.accessToken, body: { code: confirmCode } }),
+      200,
+      'confirm 2FA',
+    );
     check(recovery.recoveryCodes?.length === 10, `2FA confirm: expected 10 recovery codes, got ${recovery.recoveryCodes?.length}`);
     ok(`Owner enrolled an authenticator (TOTP) and got ${recovery.recoveryCodes.length} recovery codes`);
 
-    const challenge = expectStatus(await api('POST', '/v1/auth/login', { body: { email: owner.email, password: PASSWORD } }), 200, 'owner login (password)');
+    const challenge = expectStatus(
+      await api('POST', '/v1/auth/login', { body: { email: owner.email, password: PASSWORD } }),
+      200,
+      'owner login (password)',
+    );
     check(challenge.mfaRequired === true && !challenge.accessToken, 'owner login: with 2FA on, the password alone must not give tokens');
     const loginCode = await generate({ secret: enrolment.secret });
-    const ownerSession = expectStatus(await api('POST', '/v1/auth/mfa/verify', { body: { mfaToken: challenge.mfaToken, code: loginCode } }), 200, 'owner 2FA verify');
+    const ownerSession = expectStatus(
+      await api('POST', '/v1/auth/mfa/verify', { body: { mfaToken: challenge.mfaToken, code: loginCode } }),
+      200,
+      'owner 2FA verify',
+    );
     let ownerToken = ownerSession.accessToken;
     let ownerRefresh = ownerSession.refreshToken;
 
@@ -468,18 +611,33 @@ async function runBrokerageDay(options) {
     };
     const me = expectStatus(await api('GET', '/v1/users/me', { token: ownerToken }), 200, 'owner profile');
     check(me.mfaEnabled === true, 'owner profile: mfaEnabled must be true');
-    result.mfa = { passwordAloneGaveTokens: Boolean(challenge.accessToken), mfaRequired: challenge.mfaRequired === true, verified: true, mfaEnabled: me.mfaEnabled };
+    result.mfa = {
+      passwordAloneGaveTokens: Boolean(challenge.accessToken),
+      mfaRequired: challenge.mfaRequired === true,
+      verified: true,
+      mfaEnabled: me.mfaEnabled,
+    };
     ok('Password alone answered "2FA required"; the owner logged in with a six-digit authenticator code');
 
     const organization = expectStatus(await api('GET', '/v1/organizations/current', { token: ownerToken }), 200, 'read the organization');
-    check(typeof organization.publicFormKey === 'string' && organization.publicFormKey.length > 0, 'organization: a public form key is expected');
+    check(
+      typeof organization.publicFormKey === 'string' && organization.publicFormKey.length > 0,
+      'organization: a public form key is expected',
+    );
 
     const manager = expectStatus(
-      await api('POST', '/v1/users', { token: ownerToken, body: { email: email('marcus'), name: 'Marcus Reed', role: 'manager', password: PASSWORD } }),
+      await api('POST', '/v1/users', {
+        token: ownerToken,
+        body: { email: email('marcus'), name: 'Marcus Reed', role: 'manager', password: PASSWORD },
+      }),
       201,
       'add the manager',
     );
-    const team = expectStatus(await api('POST', '/v1/teams', { token: ownerToken, body: { name: 'Seattle & Eastside', managerId: manager.id } }), 201, 'create the team');
+    const team = expectStatus(
+      await api('POST', '/v1/teams', { token: ownerToken, body: { name: 'Seattle & Eastside', managerId: manager.id } }),
+      201,
+      'create the team',
+    );
     ok(`Manager ${manager.name} (${manager.email}) runs the team "${team.name}"`);
 
     const agents = {};
@@ -506,15 +664,33 @@ async function runBrokerageDay(options) {
         JSON.stringify(created.regions) === JSON.stringify(profile.regions) && created.capacity === profile.capacity,
         `agent ${profile.name}: regions/capacity not stored as given (${JSON.stringify(created)})`,
       );
-      agents[profile.key] = { key: profile.key, id: created.userId, name: profile.name, email: created.email, regions: profile.regions, capacity: profile.capacity };
-      ok(`Agent ${profile.name}: ZIP ${profile.regions.join(', ')}; capacity ${profile.capacity} active leads; works all week 00:00–23:59 Pacific`);
+      agents[profile.key] = {
+        key: profile.key,
+        id: created.userId,
+        name: profile.name,
+        email: created.email,
+        regions: profile.regions,
+        capacity: profile.capacity,
+      };
+      ok(
+        `Agent ${profile.name}: ZIP ${profile.regions.join(', ')}; capacity ${profile.capacity} active leads; works all week 00:00–23:59 Pacific`,
+      );
     }
     const tokens = {};
     for (const agent of Object.values(agents)) {
-      tokens[agent.key] = expectStatus(await api('POST', '/v1/auth/login', { body: { email: agent.email, password: PASSWORD } }), 200, `login of ${agent.name}`).accessToken;
+      tokens[agent.key] = expectStatus(
+        await api('POST', '/v1/auth/login', { body: { email: agent.email, password: PASSWORD } }),
+        200,
+        `login of ${agent.name}`,
+      ).accessToken;
     }
     const agentKeyOf = (userId) => Object.values(agents).find((agent) => agent.id === userId)?.key ?? null;
-    result.users = { owner: { id: owner.id, email: owner.email }, manager: { id: manager.id, email: manager.email }, teamId: team.id, agents };
+    result.users = {
+      owner: { id: owner.id, email: owner.email },
+      manager: { id: manager.id, email: manager.email },
+      teamId: team.id,
+      agents,
+    };
 
     // ----------------------------------------------------------------------------- step 2
     step(2, 'The King County sales come in as closed listings; each agent lists an active home');
@@ -529,7 +705,9 @@ async function runBrokerageDay(options) {
     const imported = { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, durationMs: 0 };
     for (let from = 0; from < lines.length; from += sliceRows) {
       if (from > 0) {
-        info(`… ${from.toLocaleString('en-US')} of ${lines.length.toLocaleString('en-US')} sales in; letting the audit trail record them first`);
+        info(
+          `… ${from.toLocaleString('en-US')} of ${lines.length.toLocaleString('en-US')} sales in; letting the audit trail record them first`,
+        );
         await auditCaughtUp(auditTimeoutMs);
       }
       const slice = `${header}\n${lines.slice(from, from + sliceRows).join('\n')}\n`;
@@ -541,24 +719,55 @@ async function runBrokerageDay(options) {
       for (const key of Object.keys(imported)) imported[key] += answer[key];
     }
     check(imported.rows === rows, `import: expected ${rows} rows read, got ${imported.rows}`);
-    check(imported.created + imported.rejected === rows, `import: created ${imported.created} + rejected ${imported.rejected} should be the ${rows} rows`);
+    check(
+      imported.created + imported.rejected === rows,
+      `import: created ${imported.created} + rejected ${imported.rejected} should be the ${rows} rows`,
+    );
     result.import = { rows: imported.rows, created: imported.created, rejected: imported.rejected, durationMs: imported.durationMs };
-    ok(`${imported.created.toLocaleString('en-US')} King County sales (May 2014 – May 2015) imported as Closed listings in ${(imported.durationMs / 1000).toFixed(1)} s; ${imported.rejected} rejected`);
+    ok(
+      `${imported.created.toLocaleString('en-US')} King County sales (May 2014 – May 2015) imported as Closed listings in ${(imported.durationMs / 1000).toFixed(1)} s; ${imported.rejected} rejected`,
+    );
     const listings = {};
     for (const agent of Object.values(agents)) {
-      const body = { ...ACTIVE_LISTINGS[agent.key], listingKey: `HP-${runId}-${agent.key.toUpperCase()}`, standardStatus: 'Active', propertyType: 'Residential', stateOrProvince: 'WA' };
-      const created = expectStatus(await api('POST', '/v1/properties', { token: tokens[agent.key], body }), 201, `${agent.name} lists ${body.streetNumber} ${body.streetName}`);
-      check(created.listAgentId === agent.id && created.listPrice === body.listPrice, `listing ${created.id}: list agent or price not as given`);
+      const body = {
+        ...ACTIVE_LISTINGS[agent.key],
+        listingKey: `HP-${runId}-${agent.key.toUpperCase()}`,
+        standardStatus: 'Active',
+        propertyType: 'Residential',
+        stateOrProvince: 'WA',
+      };
+      const created = expectStatus(
+        await api('POST', '/v1/properties', { token: tokens[agent.key], body }),
+        201,
+        `${agent.name} lists ${body.streetNumber} ${body.streetName}`,
+      );
+      check(
+        created.listAgentId === agent.id && created.listPrice === body.listPrice,
+        `listing ${created.id}: list agent or price not as given`,
+      );
       listings[agent.key] = created;
-      ok(`${agent.name} listed ${created.unparsedAddress ?? `${body.streetNumber} ${body.streetName}`}, ${created.city} ${created.postalCode}: ${money(created.listPrice)}, ${created.bedroomsTotal} bd, ${created.livingArea} sq ft`);
+      ok(
+        `${agent.name} listed ${created.unparsedAddress ?? `${body.streetNumber} ${body.streetName}`}, ${created.city} ${created.postalCode}: ${money(created.listPrice)}, ${created.bedroomsTotal} bd, ${created.livingArea} sq ft`,
+      );
     }
-    result.listings = Object.fromEntries(Object.entries(listings).map(([key, listing]) => [key, { id: listing.id, postalCode: listing.postalCode, listPrice: listing.listPrice }]));
+    result.listings = Object.fromEntries(
+      Object.entries(listings).map(([key, listing]) => [
+        key,
+        { id: listing.id, postalCode: listing.postalCode, listPrice: listing.listPrice },
+      ]),
+    );
 
     // ----------------------------------------------------------------------------- step 3
     step(3, 'Assignment rules: a ZIP rule, a round-robin pool and a load-balanced fallback');
     const rules = {};
     for (const rule of RULES) {
-      const body = { name: rule.name, priority: rule.priority, strategy: rule.strategy, agentIds: rule.agents.map((key) => agents[key].id), ...(rule.conditions ? { conditions: rule.conditions } : {}) };
+      const body = {
+        name: rule.name,
+        priority: rule.priority,
+        strategy: rule.strategy,
+        agentIds: rule.agents.map((key) => agents[key].id),
+        ...(rule.conditions ? { conditions: rule.conditions } : {}),
+      };
       // The crm learns new agents from identity's events: right after they are added it may not know them yet.
       let response;
       for (let attempt = 0; attempt < 60; attempt += 1) {
@@ -568,12 +777,17 @@ async function runBrokerageDay(options) {
       }
       const created = expectStatus(response, 201, `create the rule "${rule.name}"`);
       rules[rule.key] = { id: created.id, name: created.name, priority: created.priority, strategy: created.strategy };
-      ok(`#${rule.priority} "${rule.name}" (${rule.strategy.replace('_', '-')}${rule.conditions ? `, when ${JSON.stringify(rule.conditions)}` : ', any lead'}) over ${rule.agents.map((key) => agents[key].name).join(', ')}`);
+      ok(
+        `#${rule.priority} "${rule.name}" (${rule.strategy.replace('_', '-')}${rule.conditions ? `, when ${JSON.stringify(rule.conditions)}` : ', any lead'}) over ${rule.agents.map((key) => agents[key].name).join(', ')}`,
+      );
     }
     const ruleKeyOf = (ruleId) => Object.entries(rules).find(([, rule]) => rule.id === ruleId)?.[0] ?? null;
     const ordered = expectStatus(await api('GET', '/v1/assignment-rules', { token: ownerToken }), 200, 'list the rules');
     const order = (Array.isArray(ordered) ? ordered : ordered.items).map((rule) => rule.id);
-    check(JSON.stringify(order) === JSON.stringify(RULES.map((rule) => rules[rule.key].id)), 'rules: expected them listed in priority order');
+    check(
+      JSON.stringify(order) === JSON.stringify(RULES.map((rule) => rules[rule.key].id)),
+      'rules: expected them listed in priority order',
+    );
     result.rules = rules;
 
     // ----------------------------------------------------------------------------- step 4
@@ -585,8 +799,14 @@ async function runBrokerageDay(options) {
         ? undefined
         : lead.emailOf
           ? leads[lead.emailOf - 1].email
-          : `${lead.first}.${lead.last}`.toLowerCase().normalize('NFD').replace(/[^a-z.]/g, '') + `.${runId}@mail.example.test`;
-      const sentEmail = leadEmail && lead.upperCaseEmail ? leadEmail.replace(/^[a-z]+\.[a-z]+/, (name) => name.replace(/\b[a-z]/g, (c) => c.toUpperCase())) : leadEmail;
+          : `${lead.first}.${lead.last}`
+              .toLowerCase()
+              .normalize('NFD')
+              .replace(/[^a-z.]/g, '') + `.${runId}@mail.example.test`;
+      const sentEmail =
+        leadEmail && lead.upperCaseEmail
+          ? leadEmail.replace(/^[a-z]+\.[a-z]+/, (name) => name.replace(/\b[a-z]/g, (c) => c.toUpperCase()))
+          : leadEmail;
       const phone = lead.phone ?? `(206) 555-${String(100 + n).padStart(4, '0')}`;
       const body = {
         formKey: organization.publicFormKey,
@@ -603,42 +823,84 @@ async function runBrokerageDay(options) {
         utm: { utm_source: lead.source, utm_campaign: 'spring-open-houses' },
       };
       const response = await api('POST', '/v1/public/leads', { body, headers: { 'idempotency-key': `demo-${runId}-lead-${n}` } });
-      const record = { n, name: `${lead.first} ${lead.last}`, source: lead.source, postalCode: lead.zip, email: leadEmail ?? null, sentEmail: sentEmail ?? null, phone, status: response.status };
+      const record = {
+        n,
+        name: `${lead.first} ${lead.last}`,
+        source: lead.source,
+        postalCode: lead.zip,
+        email: leadEmail ?? null,
+        sentEmail: sentEmail ?? null,
+        phone,
+        status: response.status,
+      };
       if (lead.duplicateOf) {
         const answer = expectStatus(response, 200, `lead ${n} (${record.name}, duplicate of lead ${lead.duplicateOf})`);
         const original = leads[lead.duplicateOf - 1];
         check(answer.merged === true, `lead ${n}: expected merged: true`);
-        check(answer.contactId === original.contactId, `lead ${n} (${record.name}): expected to merge into lead ${lead.duplicateOf} (${original.name}, ${original.contactId}), got ${answer.contactId}`);
+        check(
+          answer.contactId === original.contactId,
+          `lead ${n} (${record.name}): expected to merge into lead ${lead.duplicateOf} (${original.name}, ${original.contactId}), got ${answer.contactId}`,
+        );
         Object.assign(record, { contactId: answer.contactId, merged: true, duplicateOf: lead.duplicateOf, why: lead.why });
-        ok(`Lead ${n}: ${record.name} (${lead.source}${sentEmail ? `, ${sentEmail}` : ''}, ${phone}) merged into lead ${lead.duplicateOf}: ${lead.why}`);
+        ok(
+          `Lead ${n}: ${record.name} (${lead.source}${sentEmail ? `, ${sentEmail}` : ''}, ${phone}) merged into lead ${lead.duplicateOf}: ${lead.why}`,
+        );
       } else {
         const answer = expectStatus(response, 201, `lead ${n} (${record.name})`);
         check(answer.merged === false, `lead ${n}: expected merged: false`);
-        const assignment = expectStatus(await api('GET', `/v1/contacts/${answer.contactId}/assignment`, { token: ownerToken }), 200, `assignment of lead ${n}`);
+        const assignment = expectStatus(
+          await api('GET', `/v1/contacts/${answer.contactId}/assignment`, { token: ownerToken }),
+          200,
+          `assignment of lead ${n}`,
+        );
         const agentKey = agentKeyOf(assignment.ownerId);
         const ruleKey = ruleKeyOf(assignment.ruleId);
-        Object.assign(record, { contactId: answer.contactId, merged: false, ownerId: assignment.ownerId, agent: agentKey, ruleId: assignment.ruleId, rule: ruleKey, reason: assignment.reason });
+        Object.assign(record, {
+          contactId: answer.contactId,
+          merged: false,
+          ownerId: assignment.ownerId,
+          agent: agentKey,
+          ruleId: assignment.ruleId,
+          rule: ruleKey,
+          reason: assignment.reason,
+        });
         check(
           agentKey === lead.expect.agent && ruleKey === lead.expect.rule,
           `lead ${n} (${record.name}, ${lead.source}, ZIP ${lead.zip ?? 'none'}): expected ${agents[lead.expect.agent].name} by "${rules[lead.expect.rule].name}", got ${agentKey ?? assignment.ownerId ?? 'nobody'} by ${ruleKey ?? assignment.ruleId} (${assignment.reason})`,
         );
-        check(typeof assignment.reason === 'string' && assignment.reason.includes(rules[ruleKey].name), `lead ${n}: the reason should name the rule (${assignment.reason})`);
+        check(
+          typeof assignment.reason === 'string' && assignment.reason.includes(rules[ruleKey].name),
+          `lead ${n}: the reason should name the rule (${assignment.reason})`,
+        );
         ok(`Lead ${n}: ${record.name} (${lead.source}, ZIP ${lead.zip ?? '—'}) → ${agents[agentKey].name}. ${assignment.reason}`);
       }
       leads.push(record);
     }
     const perAgent = Object.fromEntries(Object.keys(agents).map((key) => [key, leads.filter((lead) => lead.agent === key).length]));
-    const ledger = expectStatus(await api('GET', `/v1/assignment-rules/${rules.referrals.id}/ledger`, { token: ownerToken }), 200, 'fairness ledger of the referral rotation');
-    const ledgerItems = Array.isArray(ledger) ? ledger : ledger.items ?? ledger.entries ?? [];
+    const ledger = expectStatus(
+      await api('GET', `/v1/assignment-rules/${rules.referrals.id}/ledger`, { token: ownerToken }),
+      200,
+      'fairness ledger of the referral rotation',
+    );
+    const ledgerItems = Array.isArray(ledger) ? ledger : (ledger.items ?? ledger.entries ?? []);
     result.leads = leads;
-    result.merges = leads.filter((lead) => lead.merged).map((lead) => ({ n: lead.n, into: lead.duplicateOf, contactId: lead.contactId, why: lead.why }));
+    result.merges = leads
+      .filter((lead) => lead.merged)
+      .map((lead) => ({ n: lead.n, into: lead.duplicateOf, contactId: lead.contactId, why: lead.why }));
     result.leadsPerAgent = perAgent;
-    result.referralLedger = Object.fromEntries(ledgerItems.map((entry) => [agentKeyOf(entry.agentId), { assigned: entry.assigned, shareBps: entry.shareBps }]));
+    result.referralLedger = Object.fromEntries(
+      ledgerItems.map((entry) => [agentKeyOf(entry.agentId), { assigned: entry.assigned, shareBps: entry.shareBps }]),
+    );
     const contactsPage = expectStatus(await api('GET', '/v1/contacts?limit=100', { token: ownerToken }), 200, 'list the contacts');
     result.contactCount = contactsPage.items.length;
-    check(contactsPage.items.length === leads.filter((lead) => !lead.merged).length, `contacts: expected ${leads.filter((lead) => !lead.merged).length} contacts after the merges, the list shows ${contactsPage.items.length}`);
+    check(
+      contactsPage.items.length === leads.filter((lead) => !lead.merged).length,
+      `contacts: expected ${leads.filter((lead) => !lead.merged).length} contacts after the merges, the list shows ${contactsPage.items.length}`,
+    );
     ok(
-      `${leads.length} submissions → ${result.contactCount} contacts (${result.merges.length} merged). Leads per agent: ${Object.entries(perAgent)
+      `${leads.length} submissions → ${result.contactCount} contacts (${result.merges.length} merged). Leads per agent: ${Object.entries(
+        perAgent,
+      )
         .map(([key, count]) => `${agents[key].name} ${count}`)
         .join(', ')}; referral rotation ledger: ${Object.entries(result.referralLedger)
         .map(([key, entry]) => `${agents[key]?.name ?? key} ${entry.assigned}`)
@@ -652,15 +914,34 @@ async function runBrokerageDay(options) {
     const target = listings.ben;
     step(5, `${ava.name} works her lead ${worked.name}`);
     check(worked.agent === 'ava', `the worked lead should be Ava's, it is ${worked.agent}`);
-    const before = expectStatus(await api('GET', `/v1/contacts/${worked.contactId}`, { token: avaToken }), 200, `${ava.name} reads ${worked.name}`);
+    const before = expectStatus(
+      await api('GET', `/v1/contacts/${worked.contactId}`, { token: avaToken }),
+      200,
+      `${ava.name} reads ${worked.name}`,
+    );
     const points = (contact) => contact.scoreReasons.reduce((sum, reason) => sum + reason.points, 0);
-    const scoreBefore = { score: before.score, points: points(before), reasons: before.scoreReasons.map((reason) => `${reason.signal} +${reason.points}`) };
+    const scoreBefore = {
+      score: before.score,
+      points: points(before),
+      reasons: before.scoreReasons.map((reason) => `${reason.signal} +${reason.points}`),
+    };
     ok(`Score before: ${scoreBefore.score} (${scoreBefore.points} points: ${scoreBefore.reasons.join(', ')})`);
 
     const updated = expectStatus(
       await api('PATCH', `/v1/contacts/${worked.contactId}`, {
         token: avaToken,
-        body: { status: 'contacted', lastContactedAt: new Date().toISOString(), preferences: { postalCodes: ['98105', '98115'], areas: ['Ravenna', 'Wedgwood'], minPriceCents: 80_000_000, maxPriceCents: 95_000_000, minBeds: 3, propertyTypes: ['Residential'] } },
+        body: {
+          status: 'contacted',
+          lastContactedAt: new Date().toISOString(),
+          preferences: {
+            postalCodes: ['98105', '98115'],
+            areas: ['Ravenna', 'Wedgwood'],
+            minPriceCents: 80_000_000,
+            maxPriceCents: 95_000_000,
+            minBeds: 3,
+            propertyTypes: ['Residential'],
+          },
+        },
       }),
       200,
       `${ava.name} updates ${worked.name}`,
@@ -668,7 +949,13 @@ async function runBrokerageDay(options) {
     check(updated.status === 'contacted', 'contact update: status should be contacted');
     ok(`Called her: status "contacted"; looking in 98105/98115, ${money(80_000_000)}–${money(95_000_000)}, 3+ bedrooms`);
     const note = expectStatus(
-      await api('POST', `/v1/contacts/${worked.contactId}/notes`, { token: avaToken, body: { body: 'Pre-approval letter expected next week. Loves Craftsman homes near Ravenna Park; needs a yard for the dog.', pinned: true } }),
+      await api('POST', `/v1/contacts/${worked.contactId}/notes`, {
+        token: avaToken,
+        body: {
+          body: 'Pre-approval letter expected next week. Loves Craftsman homes near Ravenna Park; needs a yard for the dog.',
+          pinned: true,
+        },
+      }),
       201,
       'add a note',
     );
@@ -678,22 +965,47 @@ async function runBrokerageDay(options) {
     const task = expectStatus(
       await api('POST', '/v1/tasks', {
         token: avaToken,
-        body: { title: `Showing with ${worked.name}: 5230 17th Ave NE`, type: 'showing', contactId: worked.contactId, listingId: target.id, dueAt: due.toISOString(), priority: 'high', reminders: [1440, 60] },
+        body: {
+          title: `Showing with ${worked.name}: 5230 17th Ave NE`,
+          type: 'showing',
+          contactId: worked.contactId,
+          listingId: target.id,
+          dueAt: due.toISOString(),
+          priority: 'high',
+          reminders: [1440, 60],
+        },
       }),
       201,
       'create a task with reminders',
     );
     check(task.assigneeId === ava.id && task.status === 'open', 'task: expected open and assigned to Ava');
-    check(JSON.stringify([...task.reminders].sort((a, b) => a - b)) === JSON.stringify([60, 1440]), `task: reminders 60 and 1440 minutes expected, got ${JSON.stringify(task.reminders)}`);
+    check(
+      JSON.stringify([...task.reminders].sort((a, b) => a - b)) === JSON.stringify([60, 1440]),
+      `task: reminders 60 and 1440 minutes expected, got ${JSON.stringify(task.reminders)}`,
+    );
     ok(`Task "${task.title}" due ${task.dueAt} with reminders ${task.reminders.join(' and ')} minutes before`);
 
     const area = `lat=${PREFERRED_AREA.lat}&lng=${PREFERRED_AREA.lng}&radius=${PREFERRED_AREA.radiusMeters}`;
-    const nearby = expectStatus(await api('GET', `/v1/geo/radius-search?${area}&minBedrooms=3&limit=50`, { token: avaToken }), 200, 'radius search');
+    const nearby = expectStatus(
+      await api('GET', `/v1/geo/radius-search?${area}&minBedrooms=3&limit=50`, { token: avaToken }),
+      200,
+      'radius search',
+    );
     const distances = nearby.items.map((item) => item.distanceMeters);
-    check(distances.every((distance, i) => distance <= PREFERRED_AREA.radiusMeters && (i === 0 || distance >= distances[i - 1])), 'radius search: items must be within the radius, nearest first');
-    const active = expectStatus(await api('GET', `/v1/geo/radius-search?${area}&standardStatus=Active&minBedrooms=3`, { token: avaToken }), 200, 'radius search of active listings');
+    check(
+      distances.every((distance, i) => distance <= PREFERRED_AREA.radiusMeters && (i === 0 || distance >= distances[i - 1])),
+      'radius search: items must be within the radius, nearest first',
+    );
+    const active = expectStatus(
+      await api('GET', `/v1/geo/radius-search?${area}&standardStatus=Active&minBedrooms=3`, { token: avaToken }),
+      200,
+      'radius search of active listings',
+    );
     const found = active.items.find((item) => item.id === target.id);
-    check(found, `radius search: Ben's active listing at ${target.unparsedAddress} should be within ${PREFERRED_AREA.radiusMeters} m of ${PREFERRED_AREA.name}`);
+    check(
+      found,
+      `radius search: Ben's active listing at ${target.unparsedAddress} should be within ${PREFERRED_AREA.radiusMeters} m of ${PREFERRED_AREA.name}`,
+    );
     const closedNearby = nearby.items.filter((item) => item.standardStatus === 'Closed').length;
     result.radius = {
       center: PREFERRED_AREA,
@@ -713,7 +1025,10 @@ async function runBrokerageDay(options) {
       'comparables for the listing',
     );
     check(comparables.items.length > 0, `comparables: expected closed King County sales near ${target.unparsedAddress}`);
-    check(comparables.items.every((item) => item.property.standardStatus === 'Closed' && item.distanceMeters <= 2000), 'comparables: every item must be a closed sale within 2,000 m');
+    check(
+      comparables.items.every((item) => item.property.standardStatus === 'Closed' && item.distanceMeters <= 2000),
+      'comparables: every item must be a closed sale within 2,000 m',
+    );
     result.comparables = {
       count: comparables.summary.count,
       medianPricePerSqFt: comparables.summary.medianPricePerSqFt,
@@ -733,29 +1048,71 @@ async function runBrokerageDay(options) {
       `Comparables for ${target.unparsedAddress} (${target.livingArea} sq ft): ${comparables.summary.count} closed sales within 2 km, median ${money(comparables.summary.medianPricePerSqFt)}/sq ft, suggested ${money(comparables.summary.suggestedPriceLow)} – ${money(comparables.summary.suggestedPriceHigh)}`,
     );
 
-    const view = expectStatus(await api('POST', `/v1/properties/${target.id}/views`, { token: avaToken, body: { contactId: worked.contactId, source: 'website' } }), 201, 'record a property view');
+    const view = expectStatus(
+      await api('POST', `/v1/properties/${target.id}/views`, { token: avaToken, body: { contactId: worked.contactId, source: 'website' } }),
+      201,
+      'record a property view',
+    );
     let after = before;
     const viewDeadline = Date.now() + 60_000;
     while (Date.now() < viewDeadline) {
-      after = expectStatus(await api('GET', `/v1/contacts/${worked.contactId}`, { token: avaToken }), 200, `${ava.name} reads ${worked.name} again`);
+      after = expectStatus(
+        await api('GET', `/v1/contacts/${worked.contactId}`, { token: avaToken }),
+        200,
+        `${ava.name} reads ${worked.name} again`,
+      );
       if (points(after) !== scoreBefore.points) break;
       await sleep(500);
     }
-    const scoreAfter = { score: after.score, points: points(after), reasons: after.scoreReasons.map((reason) => `${reason.signal} +${reason.points}`) };
-    check(scoreAfter.points > scoreBefore.points, `score: the property view should raise the score within 60 s (still ${scoreAfter.points} points)`);
-    result.work = { contactId: worked.contactId, agent: 'ava', noteId: note.id, task: { id: task.id, dueAt: task.dueAt, reminders: task.reminders }, viewId: view.id, scoreBefore, scoreAfter };
-    ok(`Recorded that she viewed it online; score after: ${scoreAfter.score} (${scoreAfter.points} points: ${scoreAfter.reasons.join(', ')})`);
+    const scoreAfter = {
+      score: after.score,
+      points: points(after),
+      reasons: after.scoreReasons.map((reason) => `${reason.signal} +${reason.points}`),
+    };
+    check(
+      scoreAfter.points > scoreBefore.points,
+      `score: the property view should raise the score within 60 s (still ${scoreAfter.points} points)`,
+    );
+    result.work = {
+      contactId: worked.contactId,
+      agent: 'ava',
+      noteId: note.id,
+      task: { id: task.id, dueAt: task.dueAt, reminders: task.reminders },
+      viewId: view.id,
+      scoreBefore,
+      scoreAfter,
+    };
+    ok(
+      `Recorded that she viewed it online; score after: ${scoreAfter.score} (${scoreAfter.points} points: ${scoreAfter.reasons.join(', ')})`,
+    );
 
     // ----------------------------------------------------------------------------- step 6
     step(6, `${worked.name} buys ${target.unparsedAddress}: the deal goes through the pipeline and the commission is computed`);
-    const plan = expectStatus(await api('POST', '/v1/commission-plans', { token: ownerToken, body: PLAN }), 201, 'create the commission plan');
-    expectStatus(await api('PATCH', `/v1/agents/${ava.id}/commission-plan`, { token: ownerToken, body: { planId: plan.id } }), 200, `give ${ava.name} the plan`);
-    ok(`Owner set ${ava.name}'s plan "${plan.name}": 2.75 % gross, 25 % referral fee, 70/30 → 80/20 after $10,000 GCI, $395 fee, $20,000 cap`);
+    const plan = expectStatus(
+      await api('POST', '/v1/commission-plans', { token: ownerToken, body: PLAN }),
+      201,
+      'create the commission plan',
+    );
+    expectStatus(
+      await api('PATCH', `/v1/agents/${ava.id}/commission-plan`, { token: ownerToken, body: { planId: plan.id } }),
+      200,
+      `give ${ava.name} the plan`,
+    );
+    ok(
+      `Owner set ${ava.name}'s plan "${plan.name}": 2.75 % gross, 25 % referral fee, 70/30 → 80/20 after $10,000 GCI, $395 fee, $20,000 cap`,
+    );
     const today = new Date().toISOString().slice(0, 10);
     const deal = expectStatus(
       await api('POST', '/v1/transactions', {
         token: avaToken,
-        body: { propertyId: target.id, buyerContactIds: [worked.contactId], side: 'buy', price: target.listPrice, expectedCloseDate: today, notes: `Buyer side for ${worked.name}; listing agent ${agents.ben.name}` },
+        body: {
+          propertyId: target.id,
+          buyerContactIds: [worked.contactId],
+          side: 'buy',
+          price: target.listPrice,
+          expectedCloseDate: today,
+          notes: `Buyer side for ${worked.name}; listing agent ${agents.ben.name}`,
+        },
       }),
       201,
       'open the transaction',
@@ -763,38 +1120,67 @@ async function runBrokerageDay(options) {
     const stages = [deal.stage];
     for (const stage of ['meeting', 'offer', 'accepted']) {
       const moved = expectStatus(
-        await api('PATCH', `/v1/transactions/${deal.id}`, { token: avaToken, body: stage === 'accepted' ? { stage, price: CLOSE_PRICE } : { stage } }),
+        await api('PATCH', `/v1/transactions/${deal.id}`, {
+          token: avaToken,
+          body: stage === 'accepted' ? { stage, price: CLOSE_PRICE } : { stage },
+        }),
         200,
         `move the deal to ${stage}`,
       );
       stages.push(moved.stage);
     }
     const closed = expectStatus(
-      await api('PATCH', `/v1/transactions/${deal.id}`, { token: avaToken, body: { stage: 'closed', closePrice: CLOSE_PRICE, closeDate: today } }),
+      await api('PATCH', `/v1/transactions/${deal.id}`, {
+        token: avaToken,
+        body: { stage: 'closed', closePrice: CLOSE_PRICE, closeDate: today },
+      }),
       200,
       'close the deal',
     );
     stages.push(closed.stage);
-    check(JSON.stringify(stages) === JSON.stringify(['contacted', 'meeting', 'offer', 'accepted', 'closed']), `pipeline: expected contacted → … → closed, got ${stages.join(' → ')}`);
+    check(
+      JSON.stringify(stages) === JSON.stringify(['contacted', 'meeting', 'offer', 'accepted', 'closed']),
+      `pipeline: expected contacted → … → closed, got ${stages.join(' → ')}`,
+    );
     ok(`Transaction ${deal.id}: ${stages.join(' → ')}; sold for ${money(CLOSE_PRICE)} on ${today} (listed at ${money(target.listPrice)})`);
-    const statement = expectStatus(await api('GET', `/v1/transactions/${deal.id}/commission`, { token: avaToken }), 200, 'read the commission statement');
-    check(statement.gross === statement.referralFee + statement.brokerage + statement.agent + statement.fees, 'statement: gross must equal referral fee + brokerage + agent + fees');
+    const statement = expectStatus(
+      await api('GET', `/v1/transactions/${deal.id}/commission`, { token: avaToken }),
+      200,
+      'read the commission statement',
+    );
+    check(
+      statement.gross === statement.referralFee + statement.brokerage + statement.agent + statement.fees,
+      'statement: gross must equal referral fee + brokerage + agent + fees',
+    );
     ok(
       `Commission statement v${statement.version}: gross ${money(statement.gross)} = referral ${money(statement.referralFee)} + brokerage ${money(statement.brokerage)} + ${ava.name} ${money(statement.agent)} + fees ${money(statement.fees)}; split ${statement.segments.map((segment) => `${segment.agentSplitBps / 100}%`).join(' then ')}; cap left ${money(statement.cap.remainingCents ?? 0)}`,
     );
     const month = today.slice(0, 7);
-    const report = expectStatus(await api('GET', `/v1/reports/commissions?month=${month}`, { token: ownerToken }), 200, 'commission report (JSON)');
+    const report = expectStatus(
+      await api('GET', `/v1/reports/commissions?month=${month}`, { token: ownerToken }),
+      200,
+      'commission report (JSON)',
+    );
     const reportRow = report.rows.find((row) => row.agentId === ava.id);
-    check(reportRow && reportRow.count === 1 && reportRow.gci === statement.gross && reportRow.agentShare === statement.agent, `report ${month}: expected ${ava.name}'s one deal with the statement's figures, got ${JSON.stringify(report.rows)}`);
+    check(
+      reportRow && reportRow.count === 1 && reportRow.gci === statement.gross && reportRow.agentShare === statement.agent,
+      `report ${month}: expected ${ava.name}'s one deal with the statement's figures, got ${JSON.stringify(report.rows)}`,
+    );
     const csvResponse = await api('GET', `/v1/reports/commissions?month=${month}&format=csv`, { token: ownerToken });
     expectStatus(csvResponse, 200, 'commission report (CSV)');
     check(csvResponse.contentType.startsWith('text/csv'), `CSV report: content type text/csv expected, got ${csvResponse.contentType}`);
     const csvRows = parseCsv(csvResponse.buffer.toString('utf8'), { columns: true, skip_empty_lines: true });
     const csvAva = csvRows.find((row) => row.agent_id === ava.id);
-    check(csvAva && csvAva.gci === dollars(statement.gross) && csvAva.agent_share === dollars(statement.agent), `CSV report: expected a row for ${ava.name} with GCI ${dollars(statement.gross)}, got ${JSON.stringify(csvRows)}`);
+    check(
+      csvAva && csvAva.gci === dollars(statement.gross) && csvAva.agent_share === dollars(statement.agent),
+      `CSV report: expected a row for ${ava.name} with GCI ${dollars(statement.gross)}, got ${JSON.stringify(csvRows)}`,
+    );
     const pdfResponse = await api('GET', `/v1/reports/commissions?month=${month}&format=pdf`, { token: ownerToken });
     expectStatus(pdfResponse, 200, 'commission report (PDF)');
-    check(pdfResponse.contentType.startsWith('application/pdf'), `PDF report: content type application/pdf expected, got ${pdfResponse.contentType}`);
+    check(
+      pdfResponse.contentType.startsWith('application/pdf'),
+      `PDF report: content type application/pdf expected, got ${pdfResponse.contentType}`,
+    );
     check(pdfResponse.buffer.subarray(0, 5).toString('latin1') === '%PDF-', 'PDF report: the file should start with %PDF-');
     result.deal = {
       transactionId: deal.id,
@@ -807,7 +1193,12 @@ async function runBrokerageDay(options) {
         month,
         json: report,
         csv: { contentType: csvResponse.contentType, disposition: csvResponse.headers.get('content-disposition'), rows: csvRows },
-        pdf: { contentType: pdfResponse.contentType, disposition: pdfResponse.headers.get('content-disposition'), bytes: pdfResponse.buffer.length, buffer: pdfResponse.buffer },
+        pdf: {
+          contentType: pdfResponse.contentType,
+          disposition: pdfResponse.headers.get('content-disposition'),
+          bytes: pdfResponse.buffer.length,
+          buffer: pdfResponse.buffer,
+        },
       },
     };
     ok(
@@ -819,31 +1210,68 @@ async function runBrokerageDay(options) {
     const refusals = [];
     const refuse = async (who, what, method, route, token, allowed) => {
       const response = await api(method, route, { token });
-      check(allowed.includes(response.status), `${who} ${what}: expected ${allowed.join(' or ')}, got ${response.status} (${describe(response)})`);
+      check(
+        allowed.includes(response.status),
+        `${who} ${what}: expected ${allowed.join(' or ')}, got ${response.status} (${describe(response)})`,
+      );
       const refusal = { who, what, route: `${method} ${route}`, status: response.status, code: response.body?.code ?? null };
       refusals.push(refusal);
       ok(`${who} ${what}: refused, ${response.status} ${refusal.code ?? ''}`.trim());
     };
-    await refuse(agents.ben.name, `reads ${ava.name}'s contact ${worked.name}`, 'GET', `/v1/contacts/${worked.contactId}`, tokens.ben, [403, 404]);
+    await refuse(
+      agents.ben.name,
+      `reads ${ava.name}'s contact ${worked.name}`,
+      'GET',
+      `/v1/contacts/${worked.contactId}`,
+      tokens.ben,
+      [403, 404],
+    );
     const rival = expectStatus(
-      await api('POST', '/v1/auth/register', { body: { organizationName: `Rival Homes ${runId}`, name: 'Rita Rival', email: email('rita.rival'), password: PASSWORD } }),
+      await api('POST', '/v1/auth/register', {
+        body: { organizationName: `Rival Homes ${runId}`, name: 'Rita Rival', email: email('rita.rival'), password: PASSWORD },
+      }),
       201,
       'register another brokerage',
     );
-    await refuse(`Rita of Rival Homes (another brokerage)`, `reads ${worked.name}`, 'GET', `/v1/contacts/${worked.contactId}`, rival.accessToken, [403, 404]);
-    await refuse(`Rita of Rival Homes (another brokerage)`, 'reads the closed deal', 'GET', `/v1/transactions/${deal.id}`, rival.accessToken, [403, 404]);
+    await refuse(
+      `Rita of Rival Homes (another brokerage)`,
+      `reads ${worked.name}`,
+      'GET',
+      `/v1/contacts/${worked.contactId}`,
+      rival.accessToken,
+      [403, 404],
+    );
+    await refuse(
+      `Rita of Rival Homes (another brokerage)`,
+      'reads the closed deal',
+      'GET',
+      `/v1/transactions/${deal.id}`,
+      rival.accessToken,
+      [403, 404],
+    );
     await refuse(agents.ben.name, 'reads the audit trail', 'GET', '/v1/audit-logs', tokens.ben, [403]);
     result.refusals = refusals;
 
     // ----------------------------------------------------------------------------- step 8
     step(8, "The owner reads the day's audit trail and verifies it; the day's events straight from Kafka");
-    const refreshed = expectStatus(await api('POST', '/v1/auth/refresh', { body: { refreshToken: ownerRefresh } }), 200, 'refresh the owner session');
+    const refreshed = expectStatus(
+      await api('POST', '/v1/auth/refresh', { body: { refreshToken: ownerRefresh } }),
+      200,
+      'refresh the owner session',
+    );
     ownerToken = refreshed.accessToken;
     ownerRefresh = refreshed.refreshToken;
     const audited = await auditCaughtUp(auditTimeoutMs);
-    const page = expectStatus(await api('GET', `/v1/audit-logs?date=${today}&limit=100`, { token: ownerToken }), 200, 'read the audit trail of the day');
+    const page = expectStatus(
+      await api('GET', `/v1/audit-logs?date=${today}&limit=100`, { token: ownerToken }),
+      200,
+      'read the audit trail of the day',
+    );
     const verify = expectStatus(await api('GET', '/v1/audit-logs/verify', { token: ownerToken }), 200, 'verify the audit chain');
-    check(verify.ok === true && verify.count === audited, `audit verify: expected ok with ${audited} entries, got ${JSON.stringify(verify)}`);
+    check(
+      verify.ok === true && verify.count === audited,
+      `audit verify: expected ok with ${audited} entries, got ${JSON.stringify(verify)}`,
+    );
     const byType = reader.countsByType();
     result.audit = {
       count: verify.count,
@@ -853,8 +1281,15 @@ async function runBrokerageDay(options) {
       firstPage: page.items.map((entry) => ({ seq: entry.seq, action: entry.action, actor: entry.actor, target: entry.target })),
     };
     result.events = { total: reader.events.size, byType, byTopic: reader.countsByTopic() };
-    ok(`The audit trail holds ${verify.count.toLocaleString('en-US')} entries for the brokerage; the hash chain verifies (head #${verify.headSeq} ${verify.headHash.slice(0, 16)}…)`);
-    info(`Latest: ${page.items.slice(0, 5).map((entry) => `#${entry.seq} ${entry.action}`).join('; ')}`);
+    ok(
+      `The audit trail holds ${verify.count.toLocaleString('en-US')} entries for the brokerage; the hash chain verifies (head #${verify.headSeq} ${verify.headHash.slice(0, 16)}…)`,
+    );
+    info(
+      `Latest: ${page.items
+        .slice(0, 5)
+        .map((entry) => `#${entry.seq} ${entry.action}`)
+        .join('; ')}`,
+    );
     ok(`Kafka: ${reader.events.size.toLocaleString('en-US')} domain events of the brokerage today, one audit entry each:`);
     for (const [type, count] of Object.entries(byType)) info(`${String(count).padStart(7)}  ${type}`);
     result.durationMs = Date.now() - started;
@@ -869,7 +1304,9 @@ async function main() {
   const baseUrl = process.env.KEYHOUSE_URL || 'http://127.0.0.1:3000';
   const kafka = kafkaSettingsFromEnvironment();
   const rows = process.env.DEMO_KING_COUNTY_ROWS ? Number(process.env.DEMO_KING_COUNTY_ROWS) : null;
-  console.log(`Keyhouse demo: a brokerage's day through ${baseUrl} (Kafka ${kafka.brokers.join(',')}${kafka.prefix ? `, topic prefix ${kafka.prefix}` : ''})`);
+  console.log(
+    `Keyhouse demo: a brokerage's day through ${baseUrl} (Kafka ${kafka.brokers.join(',')}${kafka.prefix ? `, topic prefix ${kafka.prefix}` : ''})`,
+  );
   try {
     const health = await fetch(`${baseUrl}/health/ready`).catch(() => null);
     if (!health || !health.ok) {

@@ -33,7 +33,10 @@ const LOCK_DATABASE = 0x4b480002;
 
 /** 'deals-commission' -> 'DEALS_COMMISSION' */
 function upperSnake(name) {
-  return String(name).replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toUpperCase();
+  return String(name)
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toUpperCase();
 }
 
 /** Quotes a Postgres identifier ("a""b"). */
@@ -141,7 +144,10 @@ function detectPgCluster(env = process.env) {
   if (env.PG_MAJOR) return { major: String(env.PG_MAJOR), cluster: env.PG_CLUSTER || 'main', known: true };
   try {
     const out = execFileSync('pg_lsclusters', ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
-    const rows = out.split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length >= 3 && /^\d+$/.test(r[0]));
+    const rows = out
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((r) => r.length >= 3 && /^\d+$/.test(r[0]));
     const row = rows.find((r) => Number(r[2]) === port) || rows[0];
     if (row) return { major: row[0], cluster: row[1], known: true };
   } catch {
@@ -404,9 +410,7 @@ async function prepareDatabase(database, env = process.env) {
   const services = SERVICES.filter((s) => s.schema && s.dbRole);
   let created = false;
 
-  const admin = await step(`Connecting to Postgres at ${pgConfig(env).host}:${pgConfig(env).port}`, () =>
-    adminClient(env),
-  );
+  const admin = await step(`Connecting to Postgres at ${pgConfig(env).host}:${pgConfig(env).port}`, () => adminClient(env));
   try {
     // 1. database
     await step(`CREATE DATABASE ${dbIdent}`, async () => {
@@ -487,9 +491,7 @@ async function prepareDatabase(database, env = process.env) {
         }
       });
     }
-    await step('REVOKE CREATE ON SCHEMA public FROM PUBLIC', () =>
-      db.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC'),
-    );
+    await step('REVOKE CREATE ON SCHEMA public FROM PUBLIC', () => db.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC'));
     for (const s of services) {
       const role = quoteIdent(s.dbRole);
       const owner = quoteIdent(s.dbOwnerRole ?? s.dbRole);
@@ -802,7 +804,10 @@ async function prepareInfrastructure({
 
   fs.mkdirSync(stateDir, { recursive: true });
   const file = path.join(stateDir, 'infra.env');
-  const body = Object.entries(out).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  const body =
+    Object.entries(out)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n';
   fs.writeFileSync(`${file}.${process.pid}`, body, { mode: 0o600 });
   fs.renameSync(`${file}.${process.pid}`, file);
   return out;
@@ -829,8 +834,7 @@ if (require.main === module) {
       for (const [k, v] of Object.entries(out)) console.log(`${k}=${v}`);
       const schemas = SERVICES.filter((s) => s.schema).length;
       const kafka = readKafkaState(DEFAULT_STATE_DIR);
-      const kafkaNote =
-        kafka && kafka.brokers === out.KAFKA_BROKERS ? ` (local kcat mock, pid ${kafka.pid})` : '';
+      const kafkaNote = kafka && kafka.brokers === out.KAFKA_BROKERS ? ` (local kcat mock, pid ${kafka.pid})` : '';
       console.log(
         `# infra ready in ${((Date.now() - t0) / 1000).toFixed(1)}s: postgres ${out.PGHOST}:${out.PGPORT}/${out.POSTGRES_DB} ` +
           `(${schemas} schemas), redis ${out.REDIS_URL}, nats ${out.NATS_URL}, kafka ${out.KAFKA_BROKERS}${kafkaNote}; ` +

@@ -77,10 +77,7 @@ test('deploy/infra', { timeout: 60_000 }, async (t) => {
           WHERE e.extname = ANY($1)`,
         [['postgis', 'pg_trgm', 'citext']],
       );
-      assert.deepEqual(
-        ext.rows.map((r) => `${r.extname}@${r.nspname}`).sort(),
-        ['citext@public', 'pg_trgm@public', 'postgis@public'],
-      );
+      assert.deepEqual(ext.rows.map((r) => `${r.extname}@${r.nspname}`).sort(), ['citext@public', 'pg_trgm@public', 'postgis@public']);
       for (const s of SERVICES.filter((x) => x.schema)) {
         const { rows } = await c.query(
           `SELECT pg_get_userbyid(n.nspowner) AS owner,
@@ -111,7 +108,14 @@ test('deploy/infra', { timeout: 60_000 }, async (t) => {
              FROM pg_roles o WHERE o.rolname = $3`,
           [s.schema, s.dbRole, s.dbOwnerRole],
         );
-        assert.deepEqual(rows[0], { usage: true, can_create: false, member: false, rolsuper: false, rolcreaterole: false, rolcanlogin: true });
+        assert.deepEqual(rows[0], {
+          usage: true,
+          can_create: false,
+          member: false,
+          rolsuper: false,
+          rolcreaterole: false,
+          rolcanlogin: true,
+        });
       });
       await withClient({ database: DB, user: s.dbRole, password: undefined }, async (c) => {
         await assert.rejects(c.query(`CREATE TABLE ${s.schema}.intruder (id int)`), { code: '42501' });
@@ -135,9 +139,7 @@ test('deploy/infra', { timeout: 60_000 }, async (t) => {
       });
       await assert.rejects(c.query('CREATE TABLE public.intruder (id int)'), { code: '42501' });
       await c.query('CREATE TABLE users_probe (id int, email citext, geom public.geography(Point, 4326))');
-      const { rows } = await c.query(
-        `SELECT table_schema FROM information_schema.tables WHERE table_name = 'users_probe'`,
-      );
+      const { rows } = await c.query(`SELECT table_schema FROM information_schema.tables WHERE table_name = 'users_probe'`);
       assert.deepEqual(rows, [{ table_schema: 'identity' }]);
       const trgm = await c.query(`SELECT similarity('keyhouse', 'keyhose') > 0.3 AS ok`);
       assert.equal(trgm.rows[0].ok, true);
@@ -153,10 +155,7 @@ test('deploy/infra', { timeout: 60_000 }, async (t) => {
     });
     const kenv = { ...env, KAFKA_BROKERS: '' };
     // two concurrent first calls must end up with one broker
-    const [brokers, concurrent] = await Promise.all([
-      infra.startLocalKafka(stateDir, kenv),
-      infra.startLocalKafka(stateDir, kenv),
-    ]);
+    const [brokers, concurrent] = await Promise.all([infra.startLocalKafka(stateDir, kenv), infra.startLocalKafka(stateDir, kenv)]);
     assert.match(brokers, /^127\.0\.0\.1:\d+$/);
     assert.equal(concurrent, brokers);
     const readState = () => JSON.parse(fs.readFileSync(path.join(stateDir, 'kafka-mock.json'), 'utf8'));

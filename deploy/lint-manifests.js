@@ -178,7 +178,8 @@ function lintManifests(rootDir) {
         continue;
       }
       if (entry.path !== undefined) patchPath(String(entry.path), 'patches');
-      if (entry.patch !== undefined) parseAll(String(entry.patch), `${where}: inline patch${entry.target ? ` for ${describeTarget(entry.target)}` : ''}`);
+      if (entry.patch !== undefined)
+        parseAll(String(entry.patch), `${where}: inline patch${entry.target ? ` for ${describeTarget(entry.target)}` : ''}`);
       if (entry.path === undefined && entry.patch === undefined) problems.push(`${where}: patches entry has neither path nor patch`);
       if (entry.target) patchTargets.push({ where, target: entry.target });
     }
@@ -195,7 +196,9 @@ function lintManifests(rootDir) {
       for (const gen of asList(k[field])) {
         if (!isObject(gen)) continue;
         if (field === 'secretGenerator' && inBase) {
-          problems.push(`${where}: secretGenerator "${gen.name}" in k8s/base would commit secret values; the operator creates secrets (see secret.template.yaml)`);
+          problems.push(
+            `${where}: secretGenerator "${gen.name}" in k8s/base would commit secret values; the operator creates secrets (see secret.template.yaml)`,
+          );
         }
         const paths = [...asList(gen.files), ...asList(gen.envs), ...(gen.env ? [gen.env] : [])];
         for (const p of paths) {
@@ -248,9 +251,7 @@ function lintManifests(rootDir) {
       problems.push(`${where}: replicas entry "${name}" names no Deployment`);
     }
   }
-  const imagesInUse = new Set(
-    deployments.flatMap((r) => containersOf(r.doc).map((c) => imageName(c.image))),
-  );
+  const imagesInUse = new Set(deployments.flatMap((r) => containersOf(r.doc).map((c) => imageName(c.image))));
   for (const { where, name } of imageNames) {
     if (!imagesInUse.has(name)) problems.push(`${where}: images entry "${name}" is used by no container`);
   }
@@ -295,13 +296,18 @@ function lintManifests(rootDir) {
         problems.push(`${cwhere}: runAsNonRoot without a numeric runAsUser (the kubelet cannot verify a named image user)`);
       }
       for (const e of asList(c.env)) {
-        if (isObject(e) && e.value !== undefined) checkConfigValue(e.name, e.value, `${cwhere} env`, isUnder(file, path.join(k8sRoot, 'base')));
+        if (isObject(e) && e.value !== undefined)
+          checkConfigValue(e.name, e.value, `${cwhere} env`, isUnder(file, path.join(k8sRoot, 'base')));
       }
     }
 
     const services = ofKind('Service').filter(
-      (s) => namespaceOf(s.doc) === ns && s.doc.spec && isObject(s.doc.spec.selector) &&
-        Object.keys(s.doc.spec.selector).length > 0 && labelsMatch(s.doc.spec.selector, podLabels),
+      (s) =>
+        namespaceOf(s.doc) === ns &&
+        s.doc.spec &&
+        isObject(s.doc.spec.selector) &&
+        Object.keys(s.doc.spec.selector).length > 0 &&
+        labelsMatch(s.doc.spec.selector, podLabels),
     );
     if (!services.length) problems.push(`${where}: no Service selects its pods`);
     for (const s of services) {
@@ -313,8 +319,12 @@ function lintManifests(rootDir) {
       }
     }
     const hpas = ofKind('HorizontalPodAutoscaler').filter(
-      (h) => namespaceOf(h.doc) === ns && h.doc.spec && h.doc.spec.scaleTargetRef &&
-        h.doc.spec.scaleTargetRef.kind === 'Deployment' && h.doc.spec.scaleTargetRef.name === name,
+      (h) =>
+        namespaceOf(h.doc) === ns &&
+        h.doc.spec &&
+        h.doc.spec.scaleTargetRef &&
+        h.doc.spec.scaleTargetRef.kind === 'Deployment' &&
+        h.doc.spec.scaleTargetRef.name === name,
     );
     if (!hpas.length) problems.push(`${where}: no HorizontalPodAutoscaler has scaleTargetRef Deployment/${name}`);
     for (const h of hpas) {
@@ -324,11 +334,16 @@ function lintManifests(rootDir) {
       }
     }
     const pdbs = ofKind('PodDisruptionBudget').filter(
-      (p) => namespaceOf(p.doc) === ns && p.doc.spec && nonEmptySelector(p.doc.spec.selector) && selectorMatches(p.doc.spec.selector, podLabels),
+      (p) =>
+        namespaceOf(p.doc) === ns && p.doc.spec && nonEmptySelector(p.doc.spec.selector) && selectorMatches(p.doc.spec.selector, podLabels),
     );
     if (!pdbs.length) problems.push(`${where}: no PodDisruptionBudget selects its pods`);
     const netpols = ofKind('NetworkPolicy').filter(
-      (n) => namespaceOf(n.doc) === ns && n.doc.spec && nonEmptySelector(n.doc.spec.podSelector) && selectorMatches(n.doc.spec.podSelector, podLabels),
+      (n) =>
+        namespaceOf(n.doc) === ns &&
+        n.doc.spec &&
+        nonEmptySelector(n.doc.spec.podSelector) &&
+        selectorMatches(n.doc.spec.podSelector, podLabels),
     );
     if (!netpols.length) problems.push(`${where}: no NetworkPolicy selects its pods`);
   }
@@ -344,7 +359,8 @@ function lintManifests(rootDir) {
         for (const field of ['stringData', 'data']) {
           for (const [key, value] of Object.entries(doc[field] || {})) {
             const text = field === 'data' ? safeBase64(value) : String(value);
-            if (!text.includes(PLACEHOLDER)) problems.push(`${where}: template value ${key} must be a ${PLACEHOLDER} placeholder, not a real value`);
+            if (!text.includes(PLACEHOLDER))
+              problems.push(`${where}: template value ${key} must be a ${PLACEHOLDER} placeholder, not a real value`);
           }
         }
       }
@@ -354,7 +370,9 @@ function lintManifests(rootDir) {
       if (!isObject(doc)) continue;
       if (doc.kind === 'Secret') {
         const keys = [...Object.keys(doc.data || {}), ...Object.keys(doc.stringData || {})];
-        problems.push(`${where}: Secret/${nameOf(doc)} in k8s/base holds literal values${keys.length ? ` (${keys.join(', ')})` : ''}; the operator creates secrets`);
+        problems.push(
+          `${where}: Secret/${nameOf(doc)} in k8s/base holds literal values${keys.length ? ` (${keys.join(', ')})` : ''}; the operator creates secrets`,
+        );
         continue;
       }
       if (doc.kind === 'ConfigMap') {
@@ -397,7 +415,10 @@ function lintManifests(rootDir) {
         if (!names.includes(required)) problems.push(`${COMPOSE_FILE}: service "${required}" is missing`);
       }
       const hasHealthcheck = (svc) =>
-        isObject(svc) && isObject(svc.healthcheck) && svc.healthcheck.disable !== true && svc.healthcheck.test !== undefined &&
+        isObject(svc) &&
+        isObject(svc.healthcheck) &&
+        svc.healthcheck.disable !== true &&
+        svc.healthcheck.test !== undefined &&
         !(Array.isArray(svc.healthcheck.test) && svc.healthcheck.test[0] === 'NONE');
       for (const [name, svc] of Object.entries(services)) {
         const where = `${COMPOSE_FILE}: service "${name}"`;
@@ -422,7 +443,8 @@ function lintManifests(rootDir) {
           }
         }
         for (const volume of asList(svc.volumes)) {
-          const source = typeof volume === 'string' ? volume.split(':')[0] : isObject(volume) && volume.type === 'bind' ? volume.source : undefined;
+          const source =
+            typeof volume === 'string' ? volume.split(':')[0] : isObject(volume) && volume.type === 'bind' ? volume.source : undefined;
           if (source && (source.startsWith('./') || source.startsWith('../')) && !fs.existsSync(path.resolve(root, source))) {
             problems.push(`${where}: bind mount source "${source}" does not exist`);
           }
@@ -525,11 +547,16 @@ function selectorMatches(selector, labels) {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const values = asList(e.values).map(String);
     switch (e.operator) {
-      case 'In': return has && values.includes(labels[e.key]);
-      case 'NotIn': return !has || !values.includes(labels[e.key]);
-      case 'Exists': return has;
-      case 'DoesNotExist': return !has;
-      default: return false;
+      case 'In':
+        return has && values.includes(labels[e.key]);
+      case 'NotIn':
+        return !has || !values.includes(labels[e.key]);
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      default:
+        return false;
     }
   });
 }

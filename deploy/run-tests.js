@@ -1,7 +1,7 @@
 'use strict';
 /**
  * `npm test`: everything, against the real local Postgres, NATS, Redis and Kafka. Installs what is
- * missing, prepares the infrastructure, then runs lint, type checks, the API documents check
+ * missing, prepares the infrastructure, then runs lint, the format check (Prettier), type checks, the API documents check
  * (`deploy/api-docs.js --check`), the row shapes check (`deploy/db-types.js --check`: the generated
  * `apps/<svc>/src/database/<svc>.db.ts` equal what the migrations produce), manifest lint, the deploy script tests, the unit suites and
  * the integration suites, and closes with one line
@@ -15,7 +15,13 @@ const { ROOT, ensureDependencies } = require('./process-tools');
 function step(name, command, args, env) {
   const started = Date.now();
   process.stdout.write(`\n=== ${name}: ${command} ${args.join(' ')}\n`);
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   process.stdout.write(result.stdout ?? '');
   process.stderr.write(result.stderr ?? '');
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -51,6 +57,7 @@ async function main() {
   // The module-boundary lint rule reads Nx's project graph; computing it first makes the rule run.
   steps.push(step('project graph', 'npx', ['nx', 'show', 'projects'], env));
   steps.push(step('lint', 'npx', ['eslint', '.', '--max-warnings=0'], env));
+  steps.push(step('format', 'npm', ['run', '--silent', 'format:check'], env));
   steps.push(step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.base.json', '--noEmit'], env));
   steps.push(step('API documents', process.execPath, ['deploy/api-docs.js', '--check'], env));
   steps.push(step('row shapes', process.execPath, ['deploy/db-types.js', '--check'], env));

@@ -78,6 +78,8 @@ export async function startAuditBench({ name, prefix, healthPort, database, buil
 
 /** The audit service's `AuditVerifyService` from the build, over `pool`. */
 export function auditVerifier(pool) {
-  const { AuditVerifyService } = require(path.join(BUILD_DIR, 'audit', 'apps', 'audit', 'src', 'modules', 'logs', 'audit-verify.service.js'));
+  const { AuditVerifyService } = require(
+    path.join(BUILD_DIR, 'audit', 'apps', 'audit', 'src', 'modules', 'logs', 'audit-verify.service.js'),
+  );
   return new AuditVerifyService({ query: async (sql, params) => (await pool.query(sql, params)).rows });
 }

@@ -79,10 +79,17 @@ async function ingest(o, env, pool) {
     actorid: actor,
     actorrole: 'agent',
     requestid: randomUUID(),
-    data: { contactId: `contact-${i % 500}`, changes: { stage: { from: 'lead', to: 'client' }, email: { from: 'a@b.co', to: `n${i}@b.co` } } },
+    data: {
+      contactId: `contact-${i % 500}`,
+      changes: { stage: { from: 'lead', to: 'client' }, email: { from: 'a@b.co', to: `n${i}@b.co` } },
+    },
   }));
   // Warm the topic and the consumer group before timing.
-  await producer.send({ topic: `${PREFIX}crm.events`, acks: -1, messages: [{ key: 'warm', value: JSON.stringify({ ...events[0], id: randomUUID(), orgid: randomUUID() }) }] });
+  await producer.send({
+    topic: `${PREFIX}crm.events`,
+    acks: -1,
+    messages: [{ key: 'warm', value: JSON.stringify({ ...events[0], id: randomUUID(), orgid: randomUUID() }) }],
+  });
   await new Promise((resolve) => setTimeout(resolve, 8000));
   const started = Date.now();
   for (let i = 0; i < events.length; i += 1000) {
@@ -108,7 +115,9 @@ async function ingest(o, env, pool) {
 }
 
 async function generate(o, pool, buildDir) {
-  const { entryHash, GENESIS_HASH } = require(path.join(buildDir, 'audit', 'apps', 'audit', 'src', 'modules', 'ledger', 'audit-hash.util.js'));
+  const { entryHash, GENESIS_HASH } = require(
+    path.join(buildDir, 'audit', 'apps', 'audit', 'src', 'modules', 'ledger', 'audit-hash.util.js'),
+  );
   const orgId = randomUUID();
   const actor = randomUUID();
   const base = Date.parse('2026-01-01T00:00:00.000Z');
@@ -142,8 +151,28 @@ async function generate(o, pool, buildDir) {
       const t = performance.now();
       const hash = entryHash(entry);
       hashMs += performance.now() - t;
-      const row = [entry.id, orgId, seq, entry.eventId, entry.action, 'user', actor, 'agent', 'contact', entry.target.id, at, at,
-        entry.source, null, entry.ip, entry.userAgent, JSON.stringify(entry.changes), JSON.stringify(entry.details), prevHash, hash];
+      const row = [
+        entry.id,
+        orgId,
+        seq,
+        entry.eventId,
+        entry.action,
+        'user',
+        actor,
+        'agent',
+        'contact',
+        entry.target.id,
+        at,
+        at,
+        entry.source,
+        null,
+        entry.ip,
+        entry.userAgent,
+        JSON.stringify(entry.changes),
+        JSON.stringify(entry.details),
+        prevHash,
+        hash,
+      ];
       tuples.push(`(${row.map((_, k) => `$${values.length + k + 1}`).join(', ')})`);
       values.push(...row);
       prevHash = hash;
@@ -193,7 +222,8 @@ async function main() {
     const t = Date.now();
     const result = await verifier.verifyChain(generated.orgId);
     const ms = Date.now() - t;
-    if (!result.ok || result.count !== o.entries || result.headHash !== generated.headHash) throw new Error(`verify failed: ${JSON.stringify(result)}`);
+    if (!result.ok || result.count !== o.entries || result.headHash !== generated.headHash)
+      throw new Error(`verify failed: ${JSON.stringify(result)}`);
     runs.push({ ms, rowsPerSecond: round((o.entries / ms) * 1000, 0) });
     log(`verify run ${run + 1}: ${ms} ms (${runs[run].rowsPerSecond} rows/s)`);
   }

@@ -91,7 +91,11 @@ async function main() {
     }),
   );
   // warm the topic and the consumer group
-  await producers[0].send({ topic: `${PREFIX}crm.events`, acks: -1, messages: [{ key: 'warm', value: JSON.stringify(event(randomUUID(), 0, 0)) }] });
+  await producers[0].send({
+    topic: `${PREFIX}crm.events`,
+    acks: -1,
+    messages: [{ key: 'warm', value: JSON.stringify(event(randomUUID(), 0, 0)) }],
+  });
   await sleep(8000);
 
   let recorded = 0;
@@ -149,9 +153,18 @@ async function main() {
     const chain = rows[0];
     const t = Date.now();
     const verify = await verifier.verifyChain(orgId);
-    chains.push({ orgId, ...chain, gaps: chain.head - chain.seqs, forks: chain.n - chain.prevs, verifyOk: verify.ok, verifyMs: Date.now() - t });
+    chains.push({
+      orgId,
+      ...chain,
+      gaps: chain.head - chain.seqs,
+      forks: chain.n - chain.prevs,
+      verifyOk: verify.ok,
+      verifyMs: Date.now() - t,
+    });
   }
-  const duplicates = (await pool.query(`SELECT count(*)::int AS n FROM (SELECT event_id FROM audit_entry GROUP BY event_id HAVING count(*) > 1) d`)).rows[0].n;
+  const duplicates = (
+    await pool.query(`SELECT count(*)::int AS n FROM (SELECT event_id FROM audit_entry GROUP BY event_id HAVING count(*) > 1) d`)
+  ).rows[0].n;
   const pass =
     chains.every((c) => c.gaps === 0 && c.forks === 0 && c.verifyOk && c.n === c.head) &&
     chains.reduce((sum, c) => sum + c.produced, 0) === total &&
@@ -161,7 +174,16 @@ async function main() {
     at: new Date().toISOString(),
     machine: machineInfo(ROOT),
     options: o,
-    result: { events: total, sendMs, totalMs, producerPausedMsSummed: pausedMs, entriesPerSecond: round((total / totalMs) * 1000, 0), duplicates, chains, pass },
+    result: {
+      events: total,
+      sendMs,
+      totalMs,
+      producerPausedMsSummed: pausedMs,
+      entriesPerSecond: round((total / totalMs) * 1000, 0),
+      duplicates,
+      chains,
+      pass,
+    },
   };
   const file = path.join(ROOT, 'bench', 'results', `audit-concurrency-${output.at.replace(/[:.]/g, '-').slice(0, 19)}Z.json`);
   fs.writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);

@@ -36,18 +36,26 @@ const require = createRequire(path.join(ROOT, 'package.json'));
 const log = (line) => process.stderr.write(`[crm-bench] ${line}\n`);
 
 function options(argv) {
-  const o = { contacts: 100_000, requests: 200, warmup: 10, 'intake-seconds': 20, 'intake-concurrency': 16, build: true, database: 'keyhouse_bench_crm' };
+  const o = {
+    contacts: 100_000,
+    requests: 200,
+    warmup: 10,
+    'intake-seconds': 20,
+    'intake-concurrency': 16,
+    build: true,
+    database: 'keyhouse_bench_crm',
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--no-build') o.build = false;
-    else if (['--contacts', '--requests', '--warmup', '--intake-seconds', '--intake-concurrency'].includes(arg)) o[arg.slice(2)] = Number(argv[++i]);
+    else if (['--contacts', '--requests', '--warmup', '--intake-seconds', '--intake-concurrency'].includes(arg))
+      o[arg.slice(2)] = Number(argv[++i]);
     else throw new Error(`unknown option ${arg}`);
   }
   return o;
 }
 
 const api = apiClient({ timeoutMs: 120_000 });
-
 
 async function timed(fn) {
   const started = process.hrtime.bigint();
@@ -65,7 +73,14 @@ async function measure(name, o, run) {
     samples.push(ms);
   }
   samples.sort((a, b) => a - b);
-  const row = { case: name, requests: o.requests, p50Ms: round(percentile(samples, 50)), p95Ms: round(percentile(samples, 95)), maxMs: round(samples[samples.length - 1]), last };
+  const row = {
+    case: name,
+    requests: o.requests,
+    p50Ms: round(percentile(samples, 50)),
+    p95Ms: round(percentile(samples, 95)),
+    maxMs: round(samples[samples.length - 1]),
+    last,
+  };
   log(`${name}: p50 ${row.p50Ms} ms, p95 ${row.p95Ms} ms, max ${row.maxMs} ms`);
   return row;
 }
@@ -88,7 +103,12 @@ async function main() {
   const tag = randomBytes(4).toString('hex');
   const password = `bench-${randomBytes(12).toString('base64url')}`;
   const owner = ok(
-    await api(base, 'POST', '/v1/auth/register', { organizationName: `Bench Realty ${tag}`, name: 'Bench Owner', email: `owner-${tag}@bench.keyhouse.test`, password }),
+    await api(base, 'POST', '/v1/auth/register', {
+      organizationName: `Bench Realty ${tag}`,
+      name: 'Bench Owner',
+      email: `owner-${tag}@bench.keyhouse.test`,
+      password,
+    }),
     'register',
   );
   const token = owner.accessToken;
@@ -97,13 +117,28 @@ async function main() {
   const agents = [];
   for (let i = 0; i < 3; i += 1) {
     const email = `agent${i}-${tag}@bench.keyhouse.test`;
-    const created = ok(await api(base, 'POST', '/v1/agents', { name: `Agent ${i}`, email, password, capacity: 10_000, regions: [`980${10 + i}`] }, token), 'agent');
+    const created = ok(
+      await api(base, 'POST', '/v1/agents', { name: `Agent ${i}`, email, password, capacity: 10_000, regions: [`980${10 + i}`] }, token),
+      'agent',
+    );
     const session = ok(await api(base, 'POST', '/v1/auth/login', { email, password }), 'login', [200]);
     agents.push({ id: created.userId, token: session.accessToken });
   }
   // Wait for crm's read model to know the agents (identity events through Kafka), then a round-robin rule for intake.
   for (let attempt = 0; ; attempt += 1) {
-    const rule = await api(base, 'POST', '/v1/assignment-rules', { name: 'Website rotation', priority: 10, conditions: { sources: ['website'] }, strategy: 'round_robin', agentIds: agents.map((a) => a.id) }, token);
+    const rule = await api(
+      base,
+      'POST',
+      '/v1/assignment-rules',
+      {
+        name: 'Website rotation',
+        priority: 10,
+        conditions: { sources: ['website'] },
+        strategy: 'round_robin',
+        agentIds: agents.map((a) => a.id),
+      },
+      token,
+    );
     if (rule.status === 201) break;
     if (attempt > 100) throw new Error(`rule: ${JSON.stringify(rule.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -147,14 +182,23 @@ async function main() {
   await pg.query('ANALYZE crm.contact');
   const [{ count }] = (await pg.query(`SELECT count(*)::int AS count FROM crm.contact WHERE org_id = $1`, [orgId])).rows;
   log(`${count} contacts in the organization (insert ${round(insert.ms)} ms)`);
-  const sample = (await pg.query(`SELECT emails[1] AS email, phones[1] AS phone, first_name, last_name, postal_code FROM crm.contact WHERE org_id = $1 ORDER BY created_at LIMIT 1 OFFSET 5000`, [orgId])).rows[0];
+  const sample = (
+    await pg.query(
+      `SELECT emails[1] AS email, phones[1] AS phone, first_name, last_name, postal_code FROM crm.contact WHERE org_id = $1 ORDER BY created_at LIMIT 1 OFFSET 5000`,
+      [orgId],
+    )
+  ).rows[0];
 
   const lists = [
     ['list: first page, newest first (owner, org scope)', '/v1/contacts?limit=25', token],
     ['list: status=new & source=zillow', '/v1/contacts?status=new&source=zillow&limit=25', token],
     ['list: type=buyer & tag=vip, sort=name', '/v1/contacts?type=buyer&tag=vip&sort=name&limit=25', token],
     ['list: text search q=haddad', '/v1/contacts?q=haddad&limit=25', token],
-    ['list: agent scope, status=qualified, sort=-lastContactedAt', '/v1/contacts?status=qualified&sort=-lastContactedAt&limit=25', agents[0].token],
+    [
+      'list: agent scope, status=qualified, sort=-lastContactedAt',
+      '/v1/contacts?status=qualified&sort=-lastContactedAt&limit=25',
+      agents[0].token,
+    ],
   ];
   const results = [];
   for (const [name, route, tok] of lists) {
@@ -163,19 +207,39 @@ async function main() {
   const dupCases = [
     ['create → 409 duplicate by email', () => ({ firstName: 'Other', lastName: 'Person', email: sample.email.toUpperCase() })],
     ['create → 409 duplicate by phone', () => ({ firstName: 'Other', lastName: 'Person', phone: sample.phone })],
-    ['create → 409 duplicate by name + ZIP', () => ({ firstName: sample.first_name, lastName: sample.last_name, address: { postalCode: sample.postal_code } })],
+    [
+      'create → 409 duplicate by name + ZIP',
+      () => ({ firstName: sample.first_name, lastName: sample.last_name, address: { postalCode: sample.postal_code } }),
+    ],
   ];
   for (const [name, body] of dupCases) {
-    results.push(await measure(name, o, async () => ok(await api(base, 'POST', '/v1/contacts', body(), token), name, [409]).duplicates.length));
+    results.push(
+      await measure(name, o, async () => ok(await api(base, 'POST', '/v1/contacts', body(), token), name, [409]).duplicates.length),
+    );
   }
   results.push(
-    await measure('create: no duplicate (dedupe + insert + route + outbox)', o, async (i) =>
-      ok(await api(base, 'POST', '/v1/contacts', { firstName: 'Fresh', lastName: `Lead ${tag} ${i}`, email: `fresh-${tag}-${i}@bench-new.test`, source: 'website' }, token), 'create', [201]).id,
+    await measure(
+      'create: no duplicate (dedupe + insert + route + outbox)',
+      o,
+      async (i) =>
+        ok(
+          await api(
+            base,
+            'POST',
+            '/v1/contacts',
+            { firstName: 'Fresh', lastName: `Lead ${tag} ${i}`, email: `fresh-${tag}-${i}@bench-new.test`, source: 'website' },
+            token,
+          ),
+          'create',
+          [201],
+        ).id,
     ),
   );
 
   // Bulk changes of 10,000 contacts in one request each (all-or-nothing).
-  const bulkIds = (await pg.query(`SELECT id FROM crm.contact WHERE org_id = $1 ORDER BY created_at LIMIT 10000`, [orgId])).rows.map((r) => r.id);
+  const bulkIds = (await pg.query(`SELECT id FROM crm.contact WHERE org_id = $1 ORDER BY created_at LIMIT 10000`, [orgId])).rows.map(
+    (r) => r.id,
+  );
   const bulk = [];
   for (const [name, route, body] of [
     ['bulk status of 10,000 contacts', '/v1/contacts/bulk/status', { ids: bulkIds, status: 'nurturing' }],
@@ -196,7 +260,15 @@ async function main() {
   const worker = async (w) => {
     let n = 0;
     while (Date.now() < stopAt) {
-      const { value, ms } = await timed(() => api(base, 'POST', '/v1/public/leads', { formKey, firstName: 'Web', lastName: `Visitor ${w}-${n}`, email: `intake-${tag}-${w}-${n}@bench-web.test`, source: 'website' }));
+      const { value, ms } = await timed(() =>
+        api(base, 'POST', '/v1/public/leads', {
+          formKey,
+          firstName: 'Web',
+          lastName: `Visitor ${w}-${n}`,
+          email: `intake-${tag}-${w}-${n}@bench-web.test`,
+          source: 'website',
+        }),
+      );
       n += 1;
       if (value.status === 201) {
         sent += 1;
@@ -216,7 +288,12 @@ async function main() {
   });
   const outboxAfter = Number((await pg.query(`SELECT count(*) FROM crm.outbox_event`)).rows[0].count);
   const assigned = Number(
-    (await pg.query(`SELECT count(*) FROM crm.contact WHERE org_id = $1 AND source = 'website' AND emails[1] LIKE $2 AND owner_id IS NOT NULL`, [orgId, `intake-${tag}-%`])).rows[0].count,
+    (
+      await pg.query(
+        `SELECT count(*) FROM crm.contact WHERE org_id = $1 AND source = 'website' AND emails[1] LIKE $2 AND owner_id IS NOT NULL`,
+        [orgId, `intake-${tag}-%`],
+      )
+    ).rows[0].count,
   );
   const ledger = (await pg.query(`SELECT agent_id, assigned FROM crm.assignment_ledger ORDER BY agent_id`)).rows;
   latencies.sort((a, b) => a - b);
@@ -233,7 +310,9 @@ async function main() {
     outboxDrainAfterRunMs: round(drained.ms),
     ledger,
   };
-  log(`public intake: ${intake.leadsPerSecond} leads/s (${sent} leads, ${failed} failed, ${assigned} assigned), p50 ${intake.p50Ms} ms, p95 ${intake.p95Ms} ms; outbox drained ${intake.outboxDrainAfterRunMs} ms after`);
+  log(
+    `public intake: ${intake.leadsPerSecond} leads/s (${sent} leads, ${failed} failed, ${assigned} assigned), p50 ${intake.p50Ms} ms, p95 ${intake.p95Ms} ms; outbox drained ${intake.outboxDrainAfterRunMs} ms after`,
+  );
 
   const listPlan = await pg.query(
     `EXPLAIN (ANALYZE, BUFFERS) SELECT c.* FROM crm.contact c WHERE c.org_id = $1 AND c.deleted_at IS NULL AND c.status = ANY($2) AND c.source = ANY($3)

@@ -44,7 +44,6 @@ function options(argv) {
 
 const api = apiClient({ timeoutMs: 1_800_000 });
 
-
 /** A pronounceable name from `n` (base-16 syllables), so that rows' names are far apart in trigram similarity. */
 function syllables(n, count) {
   const parts = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'quin', 'dor', 'bel', 'fu', 'gri', 'hax'];
@@ -67,7 +66,19 @@ export function importCsv(rows, tag) {
     const email = i % 50 === 0 ? `not-an-email-${i}` : `${f}.${l}.${n}-${tag}@import.test`.toLowerCase();
     const phone = `+1425${String(3_000_000 + n).padStart(7, '0')}`;
     const tags = i % 3 === 0 ? 'vip;relocation' : i % 3 === 1 ? 'first-time-buyer' : '';
-    lines.push([f, l, email, phone, ['buyer', 'seller', 'renter', 'investor'][n % 4], n % 2 ? 'website' : 'referral', tags, String(98001 + ((n * 31) % 500)), 'Seattle'].join(','));
+    lines.push(
+      [
+        f,
+        l,
+        email,
+        phone,
+        ['buyer', 'seller', 'renter', 'investor'][n % 4],
+        n % 2 ? 'website' : 'referral',
+        tags,
+        String(98001 + ((n * 31) % 500)),
+        'Seattle',
+      ].join(','),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -90,17 +101,30 @@ async function main() {
   const tag = randomBytes(4).toString('hex');
   const password = `bench-${randomBytes(12).toString('base64url')}`;
   const owner = ok(
-    await api(base, 'POST', '/v1/auth/register', { organizationName: `Import Realty ${tag}`, name: 'Import Owner', email: `owner-${tag}@bench.keyhouse.test`, password }),
+    await api(base, 'POST', '/v1/auth/register', {
+      organizationName: `Import Realty ${tag}`,
+      name: 'Import Owner',
+      email: `owner-${tag}@bench.keyhouse.test`,
+      password,
+    }),
     'register',
   );
   const token = owner.accessToken;
   const agents = [];
   for (let i = 0; i < 3; i += 1) {
     const email = `agent${i}-${tag}@bench.keyhouse.test`;
-    agents.push(ok(await api(base, 'POST', '/v1/agents', { name: `Agent ${i}`, email, password, capacity: 10_000 }, token), 'agent').userId);
+    agents.push(
+      ok(await api(base, 'POST', '/v1/agents', { name: `Agent ${i}`, email, password, capacity: 10_000 }, token), 'agent').userId,
+    );
   }
   for (let attempt = 0; ; attempt += 1) {
-    const rule = await api(base, 'POST', '/v1/assignment-rules', { name: 'Website rotation', priority: 10, conditions: { sources: ['website'] }, strategy: 'round_robin', agentIds: agents }, token);
+    const rule = await api(
+      base,
+      'POST',
+      '/v1/assignment-rules',
+      { name: 'Website rotation', priority: 10, conditions: { sources: ['website'] }, strategy: 'round_robin', agentIds: agents },
+      token,
+    );
     if (rule.status === 201) break;
     if (attempt > 600) throw new Error(`rule: ${JSON.stringify(rule.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -112,7 +136,15 @@ async function main() {
     const started = process.hrtime.bigint();
     const result = ok(await api(base, 'POST', '/v1/contacts/import', csv, token, 'text/csv'), name, [200]);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const run = { case: name, rows: o.rows, ms: round(ms), rowsPerSecond: round((o.rows * 1000) / ms), created: result.created, merged: result.merged, rejected: result.rejected.length };
+    const run = {
+      case: name,
+      rows: o.rows,
+      ms: round(ms),
+      rowsPerSecond: round((o.rows * 1000) / ms),
+      created: result.created,
+      merged: result.merged,
+      rejected: result.rejected.length,
+    };
     log(`${name}: ${run.ms} ms, ${run.rowsPerSecond} rows/s (created ${run.created}, merged ${run.merged}, rejected ${run.rejected})`);
     runs.push(run);
   }
@@ -121,7 +153,14 @@ async function main() {
   const file = path.join(ROOT, 'bench', 'results', `crm-import-${output.at.replace(/[:.]/g, '-').slice(0, 19)}Z.json`);
   fs.writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
   log(`results in ${path.relative(ROOT, file)}`);
-  process.stdout.write(runs.map((r) => `${r.case}: ${r.rows} rows in ${r.ms} ms (${r.rowsPerSecond} rows/s), created ${r.created}, merged ${r.merged}, rejected ${r.rejected}`).join('\n') + '\n');
+  process.stdout.write(
+    runs
+      .map(
+        (r) =>
+          `${r.case}: ${r.rows} rows in ${r.ms} ms (${r.rowsPerSecond} rows/s), created ${r.created}, merged ${r.merged}, rejected ${r.rejected}`,
+      )
+      .join('\n') + '\n',
+  );
 }
 
 main()

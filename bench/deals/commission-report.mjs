@@ -46,7 +46,6 @@ function options(argv) {
 
 const api = apiClient({ timeoutMs: 60_000 });
 
-
 async function main() {
   installSignalHandlers();
   const o = options(process.argv.slice(2));
@@ -66,17 +65,40 @@ async function main() {
   const tag = randomBytes(4).toString('hex');
   const password = `bench-${randomBytes(12).toString('base64url')}`;
   const owner = ok(
-    await api(base, 'POST', '/v1/auth/register', { organizationName: `Bench Realty ${tag}`, name: 'Bench Owner', email: `owner-${tag}@bench.keyhouse.test`, password }),
+    await api(base, 'POST', '/v1/auth/register', {
+      organizationName: `Bench Realty ${tag}`,
+      name: 'Bench Owner',
+      email: `owner-${tag}@bench.keyhouse.test`,
+      password,
+    }),
     'register',
   );
   const token = owner.accessToken;
   const orgId = owner.organization.id;
   const agentIds = [];
   for (let i = 0; i < o.agents; i += 1) {
-    const user = ok(await api(base, 'POST', '/v1/users', { email: `agent${i}-${tag}@bench.keyhouse.test`, name: `Agent ${i}`, role: 'agent', password }, token), 'agent');
+    const user = ok(
+      await api(
+        base,
+        'POST',
+        '/v1/users',
+        { email: `agent${i}-${tag}@bench.keyhouse.test`, name: `Agent ${i}`, role: 'agent', password },
+        token,
+      ),
+      'agent',
+    );
     agentIds.push(user.id);
   }
-  const plan = ok(await api(base, 'POST', '/v1/commission-plans', { name: 'Bench 70/30', grossRateBps: 300, agentSplitBps: 7000, transactionFeeCents: 39_500 }, token), 'plan');
+  const plan = ok(
+    await api(
+      base,
+      'POST',
+      '/v1/commission-plans',
+      { name: 'Bench 70/30', grossRateBps: 300, agentSplitBps: 7000, transactionFeeCents: 39_500 },
+      token,
+    ),
+    'plan',
+  );
   const pipeline = ok(await api(base, 'GET', '/v1/pipelines', undefined, token), 'pipelines').items[0];
 
   // N closed deals with their statements, by SQL.
@@ -119,7 +141,8 @@ async function main() {
     ok(check, c.name);
     if (c.name.endsWith('json')) {
       const expected = c.name.startsWith('year') ? o.deals : null;
-      if (expected !== null && check.body.totals.count !== expected) throw new Error(`${c.name}: count ${check.body.totals.count}, expected ${expected}`);
+      if (expected !== null && check.body.totals.count !== expected)
+        throw new Error(`${c.name}: count ${check.body.totals.count}, expected ${expected}`);
     }
     for (let i = 0; i < o.warmup; i += 1) await api(base, 'GET', c.route, undefined, token);
     const samples = [];
@@ -160,7 +183,11 @@ async function main() {
   fs.writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
   log(`results in ${path.relative(ROOT, file)}`);
   process.stdout.write(
-    ['| case | deals in report | p50 ms | p95 ms | max ms | bytes |', '|---|---|---|---|---|---|', ...results.map((r) => `| ${r.case} | ${r.deals ?? ''} | ${r.p50Ms} | ${r.p95Ms} | ${r.maxMs} | ${r.bytes} |`)].join('\n') + '\n',
+    [
+      '| case | deals in report | p50 ms | p95 ms | max ms | bytes |',
+      '|---|---|---|---|---|---|',
+      ...results.map((r) => `| ${r.case} | ${r.deals ?? ''} | ${r.p50Ms} | ${r.p95Ms} | ${r.maxMs} | ${r.bytes} |`),
+    ].join('\n') + '\n',
   );
 }
 

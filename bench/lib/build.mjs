@@ -23,7 +23,9 @@ export function buildApps(root, apps, outRoot, log) {
     ]) {
       const result = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       if (result.status !== 0) {
-        throw new Error(`build of ${app} failed (${path.basename(cmd)} exited ${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`);
+        throw new Error(
+          `build of ${app} failed (${path.basename(cmd)} exited ${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`,
+        );
       }
     }
     mains[app] = mainOf(outRoot, app);

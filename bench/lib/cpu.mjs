@@ -103,8 +103,15 @@ export function cpuUsage(before, after, roles) {
     machineBusyPct: Number((machineBusy * 100).toFixed(1)),
     // time the hypervisor ran something else on our virtual CPUs (included in busy)
     machineStealPct: Number((machineSteal * 100).toFixed(1)),
-    coresByGroup: Object.fromEntries(Object.entries(groups).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, cores(v)])),
-    otherProcessesTop: [...otherTop].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([comm, t]) => ({ comm, cores: cores(t) })),
+    coresByGroup: Object.fromEntries(
+      Object.entries(groups)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => [k, cores(v)]),
+    ),
+    otherProcessesTop: [...otherTop]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([comm, t]) => ({ comm, cores: cores(t) })),
     otherCores: cores(groups['other processes'] ?? 0),
     // read + write system calls (sockets included) of the benchmark's processes and the shared infrastructure
     syscallsByGroup: syscalls,

@@ -25,7 +25,8 @@ function labelOf(frame, root) {
   if (!frame.url) return { key: fn, name: fn, where: '', pkg: fn.startsWith('(') ? fn : 'native' };
   const file = frame.url.startsWith('file://') ? new URL(frame.url).pathname : frame.url;
   const nm = file.lastIndexOf('/node_modules/');
-  const short = nm >= 0 ? file.slice(nm + '/node_modules/'.length) : path.relative(root, file).startsWith('..') ? file : path.relative(root, file);
+  const short =
+    nm >= 0 ? file.slice(nm + '/node_modules/'.length) : path.relative(root, file).startsWith('..') ? file : path.relative(root, file);
   const where = `${short}:${frame.lineNumber + 1}`;
   return { key: `${fn} ${where}`, name: fn, where, pkg: packageOf(frame.url, root) };
 }

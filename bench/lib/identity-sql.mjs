@@ -11,9 +11,10 @@ import { createRequire } from 'node:module';
 export function identityUserMeStatement(root, identityBuildDir) {
   const sourceFile = path.join(root, 'apps/identity/src/modules/users/user.queries.ts');
   const source = fs.readFileSync(sourceFile, 'utf8');
-  const me = /(?:async )?me\(userId: string, orgId: string\)[\s\S]*?preparedQuery<\w+>\(\s*this\.dataSource,\s*'([^']+)',\s*`([^`]+)`,\s*\[userId, orgId\]/.exec(
-    source,
-  );
+  const me =
+    /(?:async )?me\(userId: string, orgId: string\)[\s\S]*?preparedQuery<\w+>\(\s*this\.dataSource,\s*'([^']+)',\s*`([^`]+)`,\s*\[userId, orgId\]/.exec(
+      source,
+    );
   if (!me) {
     throw new Error(`Cannot find the prepared statement of UserQueries.me() in ${sourceFile}; update bench/lib/identity-sql.mjs`);
   }

@@ -35,9 +35,9 @@ export function machineInfo(root) {
     gitDirty: status === null ? null : status.length > 0,
     packages: {
       ...Object.fromEntries(
-      ['@nestjs/core', '@nestjs/platform-fastify', 'fastify', 'nats', 'pg', 'typeorm', 'ioredis', 'jose', 'rate-limiter-flexible'].map(
-        (p) => [p, version(p)],
-      ),
+        ['@nestjs/core', '@nestjs/platform-fastify', 'fastify', 'nats', 'pg', 'typeorm', 'ioredis', 'jose', 'rate-limiter-flexible'].map(
+          (p) => [p, version(p)],
+        ),
       ),
       'fastify (used by @nestjs/platform-fastify)': nestedVersion(root, '@nestjs/platform-fastify', 'fastify') ?? version('fastify'),
     },

@@ -76,10 +76,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.stderr.write("usage: node bench/lib/pg-loop.mjs '<json config>'\n");
     process.exit(64);
   }
-  const hardStop = setTimeout(() => {
-    process.stderr.write('pg-loop: did not finish in time\n');
-    process.exit(1);
-  }, config.warmupMs + config.durationMs + 30_000);
+  const hardStop = setTimeout(
+    () => {
+      process.stderr.write('pg-loop: did not finish in time\n');
+      process.exit(1);
+    },
+    config.warmupMs + config.durationMs + 30_000,
+  );
   hardStop.unref();
   runPgLoop(config).then(
     (result) => {

@@ -77,7 +77,9 @@ export async function waitHttpOk(url, handle, { timeoutMs = 90_000, headers } = 
     }
     await sleep(250);
   }
-  throw new Error(`${handle.name} not ready at ${url} within ${timeoutMs / 1000} s (last: ${last}); ${handle.logFile}:\n${tailLog(handle)}`);
+  throw new Error(
+    `${handle.name} not ready at ${url} within ${timeoutMs / 1000} s (last: ${last}); ${handle.logFile}:\n${tailLog(handle)}`,
+  );
 }
 
 /** Throws when a TCP port on 127.0.0.1 already accepts connections (another run, another app). */
@@ -94,7 +96,10 @@ export async function assertPortFree(port, what) {
     });
     socket.once('error', () => resolve(false));
   });
-  if (inUse) throw new Error(`Port ${port} (${what}) is already in use: is another benchmark running? Pick other ports with the BENCH_*_PORT variables.`);
+  if (inUse)
+    throw new Error(
+      `Port ${port} (${what}) is already in use: is another benchmark running? Pick other ports with the BENCH_*_PORT variables.`,
+    );
 }
 
 /** Sends an IPC message and waits for the child's answer of the same `type` (profiler control). */

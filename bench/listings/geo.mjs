@@ -45,7 +45,6 @@ function options(argv) {
 
 const api = apiClient({ timeoutMs: 300_000 });
 
-
 async function timed(fn) {
   const started = process.hrtime.bigint();
   const value = await fn();
@@ -71,7 +70,12 @@ async function main() {
   const tag = randomBytes(4).toString('hex');
   const password = `bench-${randomBytes(12).toString('base64url')}`;
   const owner = ok(
-    await api(base, 'POST', '/v1/auth/register', { organizationName: `Bench Realty ${tag}`, name: 'Bench Owner', email: `owner-${tag}@bench.keyhouse.test`, password }),
+    await api(base, 'POST', '/v1/auth/register', {
+      organizationName: `Bench Realty ${tag}`,
+      name: 'Bench Owner',
+      email: `owner-${tag}@bench.keyhouse.test`,
+      password,
+    }),
     'register',
   );
   const token = owner.accessToken;
@@ -82,13 +86,26 @@ async function main() {
   const imports = [];
   for (const round_ of [1, 2]) {
     const { value, ms } = await timed(async () => ok(await api(base, 'POST', '/v1/properties/import', csv, token, 'text/csv'), 'import'));
-    imports.push({ round: round_, wallMs: round(ms), rows: value.rows, created: value.created, updated: value.updated, unchanged: value.unchanged, rejected: value.rejected });
-    log(`King County import ${round_}: ${value.rows} rows, ${value.created} created, ${value.unchanged} unchanged, ${value.rejected} rejected in ${round(ms)} ms`);
+    imports.push({
+      round: round_,
+      wallMs: round(ms),
+      rows: value.rows,
+      created: value.created,
+      updated: value.updated,
+      unchanged: value.unchanged,
+      rejected: value.rejected,
+    });
+    log(
+      `King County import ${round_}: ${value.rows} rows, ${value.created} created, ${value.unchanged} unchanged, ${value.rejected} rejected in ${round(ms)} ms`,
+    );
   }
 
   // 2. N synthetic listings by SQL over the same area.
   const { Client } = require('pg');
-  const pg = new Client({ connectionString: infraEnv.LISTINGS_DATABASE_URL, options: '-c search_path=listings,public -c statement_timeout=0' });
+  const pg = new Client({
+    connectionString: infraEnv.LISTINGS_DATABASE_URL,
+    options: '-c search_path=listings,public -c statement_timeout=0',
+  });
   await pg.connect();
   onCleanup('close pg', () => pg.end());
   log(`inserting ${o.synthetic} synthetic listings`);
@@ -113,14 +130,40 @@ async function main() {
   log(`${count} listings in the organization (insert ${round(insert.ms)} ms)`);
 
   // A King County subject in Seattle for comparables.
-  const subject = ok(await api(base, 'GET', '/v1/properties?postalCode=98103&standardStatus=Closed&limit=1', undefined, token), 'subject').items[0];
+  const subject = ok(await api(base, 'GET', '/v1/properties?postalCode=98103&standardStatus=Closed&limit=1', undefined, token), 'subject')
+    .items[0];
   const downtown = { lat: 47.6097, lng: -122.3422 };
-  const box = [[[-122.36, 47.65], [-122.32, 47.65], [-122.32, 47.69], [-122.36, 47.69], [-122.36, 47.65]]];
+  const box = [
+    [
+      [-122.36, 47.65],
+      [-122.32, 47.65],
+      [-122.32, 47.69],
+      [-122.36, 47.69],
+      [-122.36, 47.65],
+    ],
+  ];
   const cases = [
-    { name: 'radius 1 km, 25 nearest', method: 'GET', route: `/v1/geo/radius-search?lat=${downtown.lat}&lng=${downtown.lng}&radius=1000&limit=25` },
-    { name: 'radius 5 km, 25 nearest', method: 'GET', route: `/v1/geo/radius-search?lat=${downtown.lat}&lng=${downtown.lng}&radius=5000&limit=25` },
-    { name: 'radius 5 km, Active 3+ beds ≤ $900k', method: 'GET', route: `/v1/geo/radius-search?lat=${downtown.lat}&lng=${downtown.lng}&radius=5000&limit=25&standardStatus=Active&minBedrooms=3&maxPrice=90000000` },
-    { name: 'polygon ~3×4.5 km, 25 newest', method: 'POST', route: '/v1/properties/search', body: { geometry: { type: 'Polygon', coordinates: box }, limit: 25 } },
+    {
+      name: 'radius 1 km, 25 nearest',
+      method: 'GET',
+      route: `/v1/geo/radius-search?lat=${downtown.lat}&lng=${downtown.lng}&radius=1000&limit=25`,
+    },
+    {
+      name: 'radius 5 km, 25 nearest',
+      method: 'GET',
+      route: `/v1/geo/radius-search?lat=${downtown.lat}&lng=${downtown.lng}&radius=5000&limit=25`,
+    },
+    {
+      name: 'radius 5 km, Active 3+ beds ≤ $900k',
+      method: 'GET',
+      route: `/v1/geo/radius-search?lat=${downtown.lat}&lng=${downtown.lng}&radius=5000&limit=25&standardStatus=Active&minBedrooms=3&maxPrice=90000000`,
+    },
+    {
+      name: 'polygon ~3×4.5 km, 25 newest',
+      method: 'POST',
+      route: '/v1/properties/search',
+      body: { geometry: { type: 'Polygon', coordinates: box }, limit: 25 },
+    },
     { name: 'comparables (1.6 km, 12 months)', method: 'GET', route: `/v1/properties/${subject.id}/comparables` },
   ];
   const results = [];

@@ -60,9 +60,19 @@ async function main() {
   const results = [];
 
   const variants = [
-    { name: 'before: poll 200 ms, writer in the relay process (woken after commit)', listen: false, pollIntervalMs: 200, writer: 'in-process' },
+    {
+      name: 'before: poll 200 ms, writer in the relay process (woken after commit)',
+      listen: false,
+      pollIntervalMs: 200,
+      writer: 'in-process',
+    },
     { name: 'before: poll 200 ms, writer in another process', listen: false, pollIntervalMs: 200, writer: 'other-process' },
-    { name: 'after: LISTEN/NOTIFY, writer in the relay process (woken after commit)', listen: true, pollIntervalMs: 5000, writer: 'in-process' },
+    {
+      name: 'after: LISTEN/NOTIFY, writer in the relay process (woken after commit)',
+      listen: true,
+      pollIntervalMs: 5000,
+      writer: 'in-process',
+    },
     { name: 'after: LISTEN/NOTIFY, writer in another process', listen: true, pollIntervalMs: 5000, writer: 'other-process' },
   ];
 
@@ -75,7 +85,13 @@ async function main() {
     for (const statement of [...messaging.outboxAndInboxDdl(schema), ...messaging.outboxParkingDdl(schema)]) await admin.query(statement);
     await admin.end();
 
-    const dataSource = await new DataSource({ type: 'postgres', url, schema, poolSize: 4, extra: { options: `-c search_path=${schema}` } }).initialize();
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url,
+      schema,
+      poolSize: 4,
+      extra: { options: `-c search_path=${schema}` },
+    }).initialize();
     const kafka = messaging.createKafka({ clientId: 'bench-outbox', brokers, topicPrefix });
     const options = { serviceName: 'bench', schema, topicPrefix, listen: variant.listen, pollIntervalMs: variant.pollIntervalMs };
     const relay = new messaging.OutboxRelay(options, dataSource, messaging.createProducer(kafka));
@@ -106,7 +122,11 @@ async function main() {
     const commitOne = async () => {
       await writer.query('BEGIN');
       const manager = { query: async (sql, params) => (await writer.query(sql, params)).rows };
-      const [event] = await outbox.publish(manager, [{ type: 'bench.thing.happened', subject: 'agg', orgId: '00000000-0000-0000-0000-000000000000', data: {} }], { actor: null });
+      const [event] = await outbox.publish(
+        manager,
+        [{ type: 'bench.thing.happened', subject: 'agg', orgId: '00000000-0000-0000-0000-000000000000', data: {} }],
+        { actor: null },
+      );
       await writer.query('COMMIT');
       return event.id;
     };
@@ -126,8 +146,20 @@ async function main() {
     const deadline = performance.now() + 30_000;
     while (samples.length < EVENTS && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const summary = samples.summary();
-    results.push({ ...variant, events: EVENTS, rate: RATE, delivered: summary.count, ms: Object.fromEntries(Object.entries(summary).filter(([k]) => k !== 'count').map(([k, v]) => [k, round(v, 1)])) });
-    log(`  p50 ${round(summary.p50, 1)} ms, p99 ${round(summary.p99, 1)} ms, max ${round(summary.max, 1)} ms (${summary.count} of ${EVENTS})`);
+    results.push({
+      ...variant,
+      events: EVENTS,
+      rate: RATE,
+      delivered: summary.count,
+      ms: Object.fromEntries(
+        Object.entries(summary)
+          .filter(([k]) => k !== 'count')
+          .map(([k, v]) => [k, round(v, 1)]),
+      ),
+    });
+    log(
+      `  p50 ${round(summary.p50, 1)} ms, p99 ${round(summary.p99, 1)} ms, max ${round(summary.max, 1)} ms (${summary.count} of ${EVENTS})`,
+    );
 
     await writer.end();
     await consumer.disconnect();
@@ -139,7 +171,10 @@ async function main() {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const command = `node bench/outbox/commit-to-publish.mjs --events ${EVENTS} --rate ${RATE}`;
-  fs.writeFileSync(path.join(ROOT, 'bench', 'results', `outbox-latency-${stamp}.json`), JSON.stringify({ command, machine, results }, null, 2));
+  fs.writeFileSync(
+    path.join(ROOT, 'bench', 'results', `outbox-latency-${stamp}.json`),
+    JSON.stringify({ command, machine, results }, null, 2),
+  );
   if (!args.includes('--no-docs')) {
     const rows = results.map((r) => `| ${r.name} | ${r.delivered}/${r.events} | ${r.ms.p50} | ${r.ms.p99} | ${r.ms.max} |`);
     writeDocSection(

@@ -41,22 +41,60 @@ async function seed({ api, login, demo }) {
     if (created.status !== 201) throw new Error(`assignment rule ${body.name}: ${JSON.stringify(created.body)}`);
     rules += 1;
   };
-  await addRule({ name: 'Referrals rotate across the team', priority: 10, conditions: { sources: ['referral'] }, strategy: 'round_robin', agentIds: agents.map((a) => a.id), responseDeadlineMinutes: 30 });
+  await addRule({
+    name: 'Referrals rotate across the team',
+    priority: 10,
+    conditions: { sources: ['referral'] },
+    strategy: 'round_robin',
+    agentIds: agents.map((a) => a.id),
+    responseDeadlineMinutes: 30,
+  });
   let priority = 20;
   for (const agent of agents) {
-    await addRule({ name: `${agent.name}: ZIP ${agent.regions.join(', ')}`, priority: priority++, conditions: { postalCodes: agent.regions }, strategy: 'agent', agentIds: [agent.id] });
+    await addRule({
+      name: `${agent.name}: ZIP ${agent.regions.join(', ')}`,
+      priority: priority++,
+      conditions: { postalCodes: agent.regions },
+      strategy: 'agent',
+      agentIds: [agent.id],
+    });
   }
   const ponds = await api('GET', '/v1/ponds', undefined, ownerToken);
   let pond = (ponds.body ?? []).find((item) => item.name === 'Social media pond');
   if (!pond) pond = (await api('POST', '/v1/ponds', { name: 'Social media pond' }, ownerToken)).body;
   await addRule({ name: 'Social leads to the pond', priority: 50, conditions: { sources: ['social'] }, strategy: 'pond', pondId: pond.id });
-  await addRule({ name: 'Everything else: least loaded agent', priority: 100, strategy: 'load_balanced', agentIds: agents.map((a) => a.id) });
+  await addRule({
+    name: 'Everything else: least loaded agent',
+    priority: 100,
+    strategy: 'load_balanced',
+    agentIds: agents.map((a) => a.id),
+  });
 
   // Companies (the CRM work tools' /v1/companies), found by name.
   const COMPANIES = [
-    { name: 'Cascade Relocation Partners', industry: 'Relocation', size: '51-200', website: 'https://cascade-relocation.example', phones: ['(206) 555-0170'], address: { city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' } },
-    { name: 'Evergreen Home Lending', industry: 'Mortgage lending', size: '11-50', website: 'https://evergreen-lending.example', phones: ['(425) 555-0171'], address: { city: 'Bellevue', state: 'WA', postalCode: '98004', country: 'US' } },
-    { name: 'Puget Sound Builders', industry: 'Construction', size: '201-500', website: 'https://psbuilders.example', address: { city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US' } },
+    {
+      name: 'Cascade Relocation Partners',
+      industry: 'Relocation',
+      size: '51-200',
+      website: 'https://cascade-relocation.example',
+      phones: ['(206) 555-0170'],
+      address: { city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' },
+    },
+    {
+      name: 'Evergreen Home Lending',
+      industry: 'Mortgage lending',
+      size: '11-50',
+      website: 'https://evergreen-lending.example',
+      phones: ['(425) 555-0171'],
+      address: { city: 'Bellevue', state: 'WA', postalCode: '98004', country: 'US' },
+    },
+    {
+      name: 'Puget Sound Builders',
+      industry: 'Construction',
+      size: '201-500',
+      website: 'https://psbuilders.example',
+      address: { city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US' },
+    },
   ];
   const companyIds = [];
   let companies = 0;
@@ -112,7 +150,13 @@ async function seed({ api, login, demo }) {
         source: SOURCES[n % SOURCES.length],
         tags: n % 3 === 0 ? ['first-time-buyer'] : n % 4 === 0 ? ['relocation'] : [],
         address: { city: 'Seattle', state: 'WA', postalCode: zip },
-        preferences: { minPriceCents: (500_000 + n * 25_000) * 100, maxPriceCents: (750_000 + n * 25_000) * 100, postalCodes: [zip], minBeds: 2 + (n % 3), preApproved: n % 2 === 0 },
+        preferences: {
+          minPriceCents: (500_000 + n * 25_000) * 100,
+          maxPriceCents: (750_000 + n * 25_000) * 100,
+          postalCodes: [zip],
+          minBeds: 2 + (n % 3),
+          preApproved: n % 2 === 0,
+        },
         consent: { email: { granted: true, source: 'agent' } },
         ...(i < 2 ? { companyId: companyIds[(a + i) % companyIds.length] } : {}),
         onDuplicate: 'create',
@@ -120,13 +164,26 @@ async function seed({ api, login, demo }) {
       const created = await api('POST', '/v1/contacts', body, token);
       if (created.status !== 201) throw new Error(`contact ${email}: ${JSON.stringify(created.body)}`);
       contacts += 1;
-      if (i % 3 === 0) await api('POST', `/v1/contacts/${created.body.id}/notes`, { body: `Prefers ${2 + (n % 3)}+ bedrooms near ${zip}.`, pinned: i === 0 }, token);
+      if (i % 3 === 0)
+        await api(
+          'POST',
+          `/v1/contacts/${created.body.id}/notes`,
+          { body: `Prefers ${2 + (n % 3)}+ bedrooms near ${zip}.`, pinned: i === 0 },
+          token,
+        );
       if (i < 4) {
         const types = ['call', 'email', 'showing', 'follow-up'];
         const task = await api(
           'POST',
           '/v1/tasks',
-          { title: `${types[i] === 'showing' ? 'Showing with' : types[i] === 'email' ? 'Email listings to' : types[i] === 'call' ? 'Call' : 'Follow up with'} ${first} ${last}`, type: types[i], contactId: created.body.id, dueAt: nextWeekday(i + 1, 17 + i), priority: i === 0 ? 'high' : 'normal', reminders: [60] },
+          {
+            title: `${types[i] === 'showing' ? 'Showing with' : types[i] === 'email' ? 'Email listings to' : types[i] === 'call' ? 'Call' : 'Follow up with'} ${first} ${last}`,
+            type: types[i],
+            contactId: created.body.id,
+            dueAt: nextWeekday(i + 1, 17 + i),
+            priority: i === 0 ? 'high' : 'normal',
+            reminders: [60],
+          },
           token,
         );
         if (task.status === 201) tasks += 1;
@@ -137,10 +194,35 @@ async function seed({ api, login, demo }) {
   const org = await api('GET', '/v1/organizations/current', undefined, ownerToken);
   let formLeads = 0;
   const forms = [
-    { firstName: 'Grace', lastName: 'Holloway', email: 'grace.holloway@demo-lead.keyhouse.test', source: 'website', postalCode: agents[0].regions[0], message: 'Looking for a 3-bedroom near Green Lake.' },
-    { firstName: 'Diego', lastName: 'Alvarez', email: 'diego.alvarez@demo-lead.keyhouse.test', source: 'referral', message: 'Referred by a friend; selling a condo.' },
-    { firstName: 'Hana', lastName: 'Sato', email: 'hana.sato@demo-lead.keyhouse.test', source: 'social', message: 'Saw your listing on Instagram.' },
-    { firstName: 'Owen', lastName: 'Price', email: 'owen.price@demo-lead.keyhouse.test', source: 'zillow', postalCode: agents[agents.length - 1].regions[0] },
+    {
+      firstName: 'Grace',
+      lastName: 'Holloway',
+      email: 'grace.holloway@demo-lead.keyhouse.test',
+      source: 'website',
+      postalCode: agents[0].regions[0],
+      message: 'Looking for a 3-bedroom near Green Lake.',
+    },
+    {
+      firstName: 'Diego',
+      lastName: 'Alvarez',
+      email: 'diego.alvarez@demo-lead.keyhouse.test',
+      source: 'referral',
+      message: 'Referred by a friend; selling a condo.',
+    },
+    {
+      firstName: 'Hana',
+      lastName: 'Sato',
+      email: 'hana.sato@demo-lead.keyhouse.test',
+      source: 'social',
+      message: 'Saw your listing on Instagram.',
+    },
+    {
+      firstName: 'Owen',
+      lastName: 'Price',
+      email: 'owen.price@demo-lead.keyhouse.test',
+      source: 'zillow',
+      postalCode: agents[agents.length - 1].regions[0],
+    },
   ];
   for (const form of forms) {
     const known = await api('GET', `/v1/contacts?q=${encodeURIComponent(form.email)}`, undefined, ownerToken);

@@ -46,7 +46,8 @@ async function closedFromListings(api, token) {
     const response = await api('GET', query, undefined, token);
     if (response.status !== 200) return null;
     for (const item of response.body.items) {
-      if (item.closePrice && item.closeDate) sales.push({ propertyId: item.id, price: item.closePrice, date: item.closeDate, zip: item.postalCode });
+      if (item.closePrice && item.closeDate)
+        sales.push({ propertyId: item.id, price: item.closePrice, date: item.closeDate, zip: item.postalCode });
     }
     cursor = response.body.nextCursor;
     if (!cursor) break;
@@ -70,15 +71,39 @@ function closedFromCsv() {
 
 /** US federal holidays observed in 2026 and 2027 (business-day arithmetic of contract deadlines). */
 const HOLIDAYS = [
-  '2026-01-01', '2026-01-19', '2026-02-16', '2026-05-25', '2026-06-19', '2026-07-03', '2026-09-07', '2026-10-12', '2026-11-11',
-  '2026-11-26', '2026-12-25', '2027-01-01', '2027-01-18', '2027-02-15', '2027-05-31', '2027-06-18', '2027-07-05', '2027-09-06',
-  '2027-10-11', '2027-11-11', '2027-11-25', '2027-12-24',
+  '2026-01-01',
+  '2026-01-19',
+  '2026-02-16',
+  '2026-05-25',
+  '2026-06-19',
+  '2026-07-03',
+  '2026-09-07',
+  '2026-10-12',
+  '2026-11-11',
+  '2026-11-26',
+  '2026-12-25',
+  '2027-01-01',
+  '2027-01-18',
+  '2027-02-15',
+  '2027-05-31',
+  '2027-06-18',
+  '2027-07-05',
+  '2027-09-06',
+  '2027-10-11',
+  '2027-11-11',
+  '2027-11-25',
+  '2027-12-24',
 ];
 
 /** Deal settings (a PATCH, idempotent) and a few invoices when there are none. */
 async function settingsAndInvoices(api, token) {
   ok(
-    await api('PATCH', '/v1/deal-settings', { timeZone: 'America/Los_Angeles', holidays: HOLIDAYS, reminderOffsetsMinutes: [4320, 1440] }, token),
+    await api(
+      'PATCH',
+      '/v1/deal-settings',
+      { timeZone: 'America/Los_Angeles', holidays: HOLIDAYS, reminderOffsetsMinutes: [4320, 1440] },
+      token,
+    ),
     'deal settings',
   );
   const invoices = ok(await api('GET', '/v1/invoices?limit=1', undefined, token), 'invoices');
@@ -107,7 +132,15 @@ async function settingsAndInvoices(api, token) {
     );
     if (index < 2) ok(await api('POST', `/v1/invoices/${invoice.id}/send`, {}, token), 'send invoice');
     if (index === 0) {
-      ok(await api('POST', `/v1/invoices/${invoice.id}/payments`, { amount: invoice.total, paidOn: today, method: 'ach', reference: 'DEMO-ACH' }, token), 'payment');
+      ok(
+        await api(
+          'POST',
+          `/v1/invoices/${invoice.id}/payments`,
+          { amount: invoice.total, paidOn: today, method: 'ach', reference: 'DEMO-ACH' },
+          token,
+        ),
+        'payment',
+      );
     }
   }
   return `${deals.length} invoices`;

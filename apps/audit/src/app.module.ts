@@ -49,12 +49,7 @@ export class AuditAppModule {
         }),
         QueueModule.registerQueues(AUDIT_CHECKPOINT_QUEUE, AUDIT_ARCHIVE_QUEUE),
       ],
-      providers: [
-        AuditLogsService,
-        AuditVerifyService,
-        AuditCheckpointJob,
-        AuditArchiveJob,
-      ],
+      providers: [AuditLogsService, AuditVerifyService, AuditCheckpointJob, AuditArchiveJob],
     };
   }
 }

@@ -24,12 +24,7 @@ import { AccessDeniedRecorder } from './platform/access-denied.recorder';
 import { RateLimitGuard, REDIS_CLIENT } from './platform/rate-limit.guard';
 import { RedisModule } from './platform/redis.module';
 import { GatewayRpc } from './platform/rpc.service';
-import {
-  AgentsHttpController,
-  RolesHttpController,
-  TeamsHttpController,
-  UsersHttpController,
-} from './users/users.http.controller';
+import { AgentsHttpController, RolesHttpController, TeamsHttpController, UsersHttpController } from './users/users.http.controller';
 
 export const GATEWAY_SERVICE_NAME = 'gateway';
 

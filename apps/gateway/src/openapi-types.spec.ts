@@ -87,7 +87,8 @@ const DOCUMENT = JSON.parse(readFileSync(resolve(__dirname, '../../../docs/api/o
 function untyped(schema: Schema): string | null {
   if (schema.$ref || schema.allOf || schema.oneOf || schema.anyOf || schema.enum) return null;
   if (schema.type === undefined) return 'no type, $ref, allOf, oneOf or enum';
-  if (schema.type === 'object' && !schema.properties && schema.additionalProperties === undefined) return 'type object without properties or additionalProperties';
+  if (schema.type === 'object' && !schema.properties && schema.additionalProperties === undefined)
+    return 'type object without properties or additionalProperties';
   if (schema.type === 'array') {
     if (!schema.items) return 'array without items';
     const inner = untyped(schema.items);
@@ -128,7 +129,18 @@ describe('OpenAPI types of the identity, listings, deals, crm and crm-work DTOs'
   it('finds the owned DTO classes among the document’s schemas (the scope is not empty)', () => {
     const present = owned.filter((name) => schemas[name]);
     expect(present.length).toBeGreaterThan(60);
-    expect(present).toEqual(expect.arrayContaining(['UserViewDto', 'CreatePropertyDto', 'CreateTransactionDto', 'BrandingDto', 'ContactViewDto', 'CreateContactDto', 'TaskViewDto', 'PondViewDto']));
+    expect(present).toEqual(
+      expect.arrayContaining([
+        'UserViewDto',
+        'CreatePropertyDto',
+        'CreateTransactionDto',
+        'BrandingDto',
+        'ContactViewDto',
+        'CreateContactDto',
+        'TaskViewDto',
+        'PondViewDto',
+      ]),
+    );
   });
 
   it('gives every property of an owned schema a type (String, Number, a DTO class, an enum, ...)', () => {
@@ -136,7 +148,8 @@ describe('OpenAPI types of the identity, listings, deals, crm and crm-work DTOs'
   });
 
   it('types the query and path parameters of the owned routes', () => {
-    const ownedRoute = /^\/v1\/(auth|users|agents|teams|roles|organizations|api-keys|properties|places|mls-sources|saved-searches|transactions|pipelines|offers|commission-plans|reports\/commissions|deal-settings|invoices|geo|contact-listings|webhooks|local-mailbox|contacts|leads|contact-fields|lead-events|public\/leads|public\/clients|assignment-rules|ponds|smart-lists|tasks|companies|saved-replies|tags)(\/|$)/;
+    const ownedRoute =
+      /^\/v1\/(auth|users|agents|teams|roles|organizations|api-keys|properties|places|mls-sources|saved-searches|transactions|pipelines|offers|commission-plans|reports\/commissions|deal-settings|invoices|geo|contact-listings|webhooks|local-mailbox|contacts|leads|contact-fields|lead-events|public\/leads|public\/clients|assignment-rules|ponds|smart-lists|tasks|companies|saved-replies|tags)(\/|$)/;
     const missing: string[] = [];
     for (const [path, operations] of Object.entries(DOCUMENT.paths)) {
       if (!ownedRoute.test(path)) continue;

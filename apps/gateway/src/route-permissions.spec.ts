@@ -26,7 +26,9 @@ describe('gateway routes', () => {
   });
 
   it('each declare @Public(), @Authenticated() or a catalogue permission', () => {
-    const undeclared = routes().filter((route) => !route.isPublic && !route.permission).map((route) => route.route);
+    const undeclared = routes()
+      .filter((route) => !route.isPublic && !route.permission)
+      .map((route) => route.route);
     expect(undeclared).toEqual([]);
     const unknown = routes()
       .filter((route) => route.permission && route.permission !== 'authenticated' && !(route.permission in PERMISSION_CATALOGUE))

@@ -47,12 +47,41 @@ describe('permission wire code', () => {
   // The wire order is a contract between builds of the gateway and the services: this list may
   // only grow at its end (a pair that leaves the catalogue keeps its place).
   const WIRE_ORDER_AT_2026_11_21 = [
-    'users:read', 'users:write', 'agents:read', 'agents:write', 'teams:read', 'teams:write', 'roles:read', 'roles:write',
-    'organizations:read', 'organizations:write', 'api-keys:read', 'api-keys:write', 'mailbox:read', 'contacts:read',
-    'contacts:write', 'contacts:export', 'contacts:erase', 'leads:write', 'assignment-rules:read', 'assignment-rules:write',
-    'tasks:read', 'tasks:write', 'companies:read', 'companies:write', 'listings:read', 'listings:write', 'listings:import',
-    'transactions:read', 'transactions:write', 'commission-plans:read', 'commission-plans:write', 'reports:read',
-    'invoices:read', 'invoices:write', 'audit:read',
+    'users:read',
+    'users:write',
+    'agents:read',
+    'agents:write',
+    'teams:read',
+    'teams:write',
+    'roles:read',
+    'roles:write',
+    'organizations:read',
+    'organizations:write',
+    'api-keys:read',
+    'api-keys:write',
+    'mailbox:read',
+    'contacts:read',
+    'contacts:write',
+    'contacts:export',
+    'contacts:erase',
+    'leads:write',
+    'assignment-rules:read',
+    'assignment-rules:write',
+    'tasks:read',
+    'tasks:write',
+    'companies:read',
+    'companies:write',
+    'listings:read',
+    'listings:write',
+    'listings:import',
+    'transactions:read',
+    'transactions:write',
+    'commission-plans:read',
+    'commission-plans:write',
+    'reports:read',
+    'invoices:read',
+    'invoices:write',
+    'audit:read',
   ];
 
   it('keeps the wire order of earlier builds (new pairs only at the end)', () => {
@@ -68,7 +97,7 @@ describe('permission wire code', () => {
   it('decodes to the same set of permissions, for every subset of scopes of every pair', () => {
     const all = PERMISSION_WIRE_ORDER.flatMap((key) => PERMISSION_SCOPES.map((scope) => `${key}:${scope}`));
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 500; i++) {
       const chosen = all.filter(() => random() < (i % 10) / 10);
       const withDuplicates = [...chosen, ...chosen.slice(0, 3)].reverse();

@@ -49,9 +49,7 @@ export const PERMISSION_CATALOGUE = {
 export type PermissionKey = keyof typeof PERMISSION_CATALOGUE;
 
 /** Parses `resource:action:scope`; returns null when malformed or not in the catalogue. */
-export function parsePermission(
-  permission: string,
-): { resource: string; action: string; scope: PermissionScope } | null {
+export function parsePermission(permission: string): { resource: string; action: string; scope: PermissionScope } | null {
   const parts = permission.split(':');
   if (parts.length !== 3) return null;
   const [resource, action, scope] = parts;
@@ -84,7 +82,8 @@ export function encodePermissions(permissions: readonly string[]): string | null
   for (const permission of permissions) {
     const cut = permission.lastIndexOf(':');
     const position = WIRE_POSITION.get(permission.slice(0, cut));
-    const bit = cut > 0 && Object.hasOwn(SCOPE_BIT, permission.slice(cut + 1)) ? SCOPE_BIT[permission.slice(cut + 1) as PermissionScope] : 0;
+    const bit =
+      cut > 0 && Object.hasOwn(SCOPE_BIT, permission.slice(cut + 1)) ? SCOPE_BIT[permission.slice(cut + 1) as PermissionScope] : 0;
     if (position === undefined || bit === 0) return null;
     while (digits.length <= position) digits.push(0);
     digits[position] |= bit;

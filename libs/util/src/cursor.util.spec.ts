@@ -36,7 +36,12 @@ describe('decodeCursor', () => {
     };
     for (let i = 0; i < 200; i++) {
       const kind = next() % 3;
-      const v = kind === 0 ? null : kind === 1 ? next() / 7 - 1e8 : String.fromCharCode(...Array.from({ length: next() % 40 }, () => 32 + (next() % 5000)));
+      const v =
+        kind === 0
+          ? null
+          : kind === 1
+            ? next() / 7 - 1e8
+            : String.fromCharCode(...Array.from({ length: next() % 40 }, () => 32 + (next() % 5000)));
       const position = { v, id: `row-${next()}` };
       expect(decodeCursor(encodeCursor(position))).toEqual(position);
     }

@@ -8,7 +8,10 @@ function ed25519KeyList(description: string, fallback: string, single: boolean) 
     .string()
     .default(fallback)
     .refine((value) => {
-      const entries = value.split(',').map((part) => part.trim()).filter(Boolean);
+      const entries = value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
       if (single && entries.length !== 1) return false;
       return entries.every((entry) => entry.indexOf(':') > 0 && Buffer.from(entry.slice(entry.indexOf(':') + 1), 'base64').length === 32);
     })

@@ -6,7 +6,11 @@ import { z } from 'zod';
 export const crmEnv = {
   ...serviceEnv('CRM', { healthPort: 3102, schema: 'crm', dbRole: 'keyhouse_crm' }),
   /** ISO 3166 region a phone number without a country code is read in (libphonenumber-js). */
-  CRM_DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/).default('US').describe('an ISO 3166-1 alpha-2 region such as US'),
+  CRM_DEFAULT_PHONE_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .default('US')
+    .describe('an ISO 3166-1 alpha-2 region such as US'),
   /**
    * Length of one "minute" of an assignment rule's `responseDeadlineMinutes`, in ms (60000).
    * Tests shorten it so speed-to-lead re-routing is observable in seconds.

@@ -37,7 +37,11 @@ describe('deals-commission file storage configuration', () => {
   });
 
   it('reads a complete s3 configuration', () => {
-    const config = parseDealsCommissionConfig({ ...S3, DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS: '900', DEALS_COMMISSION_S3_KEY_PREFIX: 'deals/' });
+    const config = parseDealsCommissionConfig({
+      ...S3,
+      DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS: '900',
+      DEALS_COMMISSION_S3_KEY_PREFIX: 'deals/',
+    });
     expect(config).toMatchObject({
       DEALS_COMMISSION_FILE_STORAGE: 's3',
       DEALS_COMMISSION_S3_ENDPOINT: 'http://minio:9000',
@@ -50,7 +54,12 @@ describe('deals-commission file storage configuration', () => {
   });
 
   it('accepts s3 without static credentials (the AWS default chain) and without an endpoint (AWS S3)', () => {
-    const { DEALS_COMMISSION_S3_ACCESS_KEY_ID: _id, DEALS_COMMISSION_S3_SECRET_ACCESS_KEY: _secret, DEALS_COMMISSION_S3_ENDPOINT: _endpoint, ...aws } = S3;
+    const {
+      DEALS_COMMISSION_S3_ACCESS_KEY_ID: _id,
+      DEALS_COMMISSION_S3_SECRET_ACCESS_KEY: _secret,
+      DEALS_COMMISSION_S3_ENDPOINT: _endpoint,
+      ...aws
+    } = S3;
     const config = parseDealsCommissionConfig(aws);
     expect(config.DEALS_COMMISSION_S3_ACCESS_KEY_ID).toBeUndefined();
     expect(config.DEALS_COMMISSION_S3_ENDPOINT).toBeUndefined();
@@ -63,7 +72,9 @@ describe('deals-commission file storage configuration', () => {
   });
 
   it('refuses an unknown storage, a malformed endpoint or bucket, a TTL beyond the 7-day SigV4 limit', () => {
-    expect(problemOf({ ...BASE, DEALS_COMMISSION_FILE_STORAGE: 'gcs' })).toContain('DEALS_COMMISSION_FILE_STORAGE is "gcs": expected one of local, s3');
+    expect(problemOf({ ...BASE, DEALS_COMMISSION_FILE_STORAGE: 'gcs' })).toContain(
+      'DEALS_COMMISSION_FILE_STORAGE is "gcs": expected one of local, s3',
+    );
     expect(problemOf({ ...S3, DEALS_COMMISSION_S3_ENDPOINT: 'minio:9000' })).toContain('DEALS_COMMISSION_S3_ENDPOINT is "minio:9000"');
     expect(problemOf({ ...S3, DEALS_COMMISSION_S3_BUCKET: 'Deal_Files' })).toContain('DEALS_COMMISSION_S3_BUCKET is "Deal_Files"');
     expect(problemOf({ ...S3, DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS: '604801' })).toContain(

@@ -63,13 +63,29 @@ export type DealsCommissionConfig = z.infer<z.ZodObject<typeof dealsCommissionEn
 function crossFieldProblems(config: DealsCommissionConfig): Array<{ variable: string; expected: string }> {
   const problems: Array<{ variable: string; expected: string }> = [];
   if (config.DEALS_COMMISSION_FILE_STORAGE === 's3') {
-    if (!config.DEALS_COMMISSION_S3_BUCKET) problems.push({ variable: 'DEALS_COMMISSION_S3_BUCKET', expected: 'is missing: expected a bucket name when DEALS_COMMISSION_FILE_STORAGE=s3' });
-    if (!config.DEALS_COMMISSION_S3_REGION) problems.push({ variable: 'DEALS_COMMISSION_S3_REGION', expected: 'is missing: expected a region when DEALS_COMMISSION_FILE_STORAGE=s3' });
+    if (!config.DEALS_COMMISSION_S3_BUCKET)
+      problems.push({
+        variable: 'DEALS_COMMISSION_S3_BUCKET',
+        expected: 'is missing: expected a bucket name when DEALS_COMMISSION_FILE_STORAGE=s3',
+      });
+    if (!config.DEALS_COMMISSION_S3_REGION)
+      problems.push({
+        variable: 'DEALS_COMMISSION_S3_REGION',
+        expected: 'is missing: expected a region when DEALS_COMMISSION_FILE_STORAGE=s3',
+      });
   }
   const hasKeyId = config.DEALS_COMMISSION_S3_ACCESS_KEY_ID !== undefined;
   const hasSecret = config.DEALS_COMMISSION_S3_SECRET_ACCESS_KEY !== undefined;
-  if (hasKeyId && !hasSecret) problems.push({ variable: 'DEALS_COMMISSION_S3_SECRET_ACCESS_KEY', expected: 'is missing: expected it with DEALS_COMMISSION_S3_ACCESS_KEY_ID' });
-  if (hasSecret && !hasKeyId) problems.push({ variable: 'DEALS_COMMISSION_S3_ACCESS_KEY_ID', expected: 'is missing: expected it with DEALS_COMMISSION_S3_SECRET_ACCESS_KEY' });
+  if (hasKeyId && !hasSecret)
+    problems.push({
+      variable: 'DEALS_COMMISSION_S3_SECRET_ACCESS_KEY',
+      expected: 'is missing: expected it with DEALS_COMMISSION_S3_ACCESS_KEY_ID',
+    });
+  if (hasSecret && !hasKeyId)
+    problems.push({
+      variable: 'DEALS_COMMISSION_S3_ACCESS_KEY_ID',
+      expected: 'is missing: expected it with DEALS_COMMISSION_S3_SECRET_ACCESS_KEY',
+    });
   return problems;
 }
 

@@ -30,7 +30,10 @@ export class IdentityDirectory {
     try {
       let cursor: string | undefined;
       for (let page = 0; page < 10; page += 1) {
-        const result = await this.rpc.request(IdentityUserSubjects.list, { ...envelope, data: { limit: 100, ...(cursor ? { cursor } : {}) } });
+        const result = await this.rpc.request(IdentityUserSubjects.list, {
+          ...envelope,
+          data: { limit: 100, ...(cursor ? { cursor } : {}) },
+        });
         for (const user of result.items) names.set(user.id, user.name);
         if (!result.nextCursor) break;
         cursor = result.nextCursor;

@@ -36,7 +36,9 @@ export function pageOrThrow<T>(build: () => T): T {
     return build();
   } catch (error) {
     if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', DealsErrorCode.InvalidCursor, error.message, [{ field: 'cursor', message: 'is not a cursor of this list' }]);
+      throw new DomainException('validation', DealsErrorCode.InvalidCursor, error.message, [
+        { field: 'cursor', message: 'is not a cursor of this list' },
+      ]);
     }
     throw error;
   }

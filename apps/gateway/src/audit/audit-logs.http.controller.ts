@@ -34,8 +34,25 @@ const VERIFY_TIMEOUT_MS = 120_000;
 
 /** CSV columns of the export, in order. */
 export const AUDIT_CSV_COLUMNS = [
-  'seq', 'id', 'occurredAt', 'recordedAt', 'action', 'actorType', 'actorId', 'actorRole', 'targetModel', 'targetId',
-  'source', 'requestId', 'ip', 'userAgent', 'changes', 'details', 'eventId', 'prevHash', 'hash',
+  'seq',
+  'id',
+  'occurredAt',
+  'recordedAt',
+  'action',
+  'actorType',
+  'actorId',
+  'actorRole',
+  'targetModel',
+  'targetId',
+  'source',
+  'requestId',
+  'ip',
+  'userAgent',
+  'changes',
+  'details',
+  'eventId',
+  'prevHash',
+  'hash',
 ];
 
 /** `/v1/audit-logs`: the organization's audit trail (owners and admins; managers for their team if the organization allows). */
@@ -86,7 +103,9 @@ export class AuditLogsHttpController {
 
   @Get('verify')
   @RequirePermission('audit:read')
-  @ApiOperation({ summary: 'Recompute the hash chain (and compare with the checkpoints): ok with count and head hash, or the first broken entry' })
+  @ApiOperation({
+    summary: 'Recompute the hash chain (and compare with the checkpoints): ok with count and head hash, or the first broken entry',
+  })
   @ApiOkResponse({ type: AuditVerifyViewDto })
   @ApiProblems(401, 403)
   verify(@Req() request: GatewayRequest, @Query() query: AuditVerifyQueryDto): Promise<AuditVerifyResponse> {
@@ -95,7 +114,9 @@ export class AuditLogsHttpController {
 
   @Get('checkpoints')
   @RequirePermission('audit:read')
-  @ApiOperation({ summary: 'Signed chain checkpoints (owner/admin: org scope), newest first, with the Ed25519 public keys that verify them' })
+  @ApiOperation({
+    summary: 'Signed chain checkpoints (owner/admin: org scope), newest first, with the Ed25519 public keys that verify them',
+  })
   @ApiOkResponse({ type: AuditCheckpointPageDto })
   @ApiProblems(401, 403)
   checkpoints(@Req() request: GatewayRequest, @Query() query: PageQueryDto): Promise<AuditCheckpointPage> {
@@ -104,7 +125,9 @@ export class AuditLogsHttpController {
 
   @Get('archives')
   @RequirePermission('audit:read')
-  @ApiOperation({ summary: 'Retention archives written so far (owner/admin: org scope), newest first: seq range, checkpoint hashes, file and its SHA-256' })
+  @ApiOperation({
+    summary: 'Retention archives written so far (owner/admin: org scope), newest first: seq range, checkpoint hashes, file and its SHA-256',
+  })
   @ApiOkResponse({ type: AuditArchivePageDto })
   @ApiProblems(401, 403)
   archives(@Req() request: GatewayRequest, @Query() query: PageQueryDto): Promise<Page<AuditArchiveView>> {
@@ -137,10 +160,25 @@ function cell(value: unknown): unknown {
 
 function toCsvRow(entry: AuditEntryView): unknown[] {
   return [
-    entry.seq, entry.id, entry.occurredAt, entry.recordedAt, entry.action, entry.actor.type, entry.actor.id, entry.actor.role,
-    entry.target.model, entry.target.id, entry.source, entry.requestId, entry.ip, entry.userAgent,
-    entry.changes ? JSON.stringify(entry.changes) : '', entry.details ? JSON.stringify(entry.details) : '', entry.eventId,
-    entry.prevHash, entry.hash,
+    entry.seq,
+    entry.id,
+    entry.occurredAt,
+    entry.recordedAt,
+    entry.action,
+    entry.actor.type,
+    entry.actor.id,
+    entry.actor.role,
+    entry.target.model,
+    entry.target.id,
+    entry.source,
+    entry.requestId,
+    entry.ip,
+    entry.userAgent,
+    entry.changes ? JSON.stringify(entry.changes) : '',
+    entry.details ? JSON.stringify(entry.details) : '',
+    entry.eventId,
+    entry.prevHash,
+    entry.hash,
   ].map(cell);
 }
 

@@ -56,7 +56,8 @@ export class AuthHttpController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Log in with email and password',
-    description: 'Answers tokens, or `{mfaRequired, mfaToken}` when 2FA is on. The same 401 whether or not the email exists; 429 while the address is locked.',
+    description:
+      'Answers tokens, or `{mfaRequired, mfaToken}` when 2FA is on. The same 401 whether or not the email exists; 429 while the address is locked.',
   })
   @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(TokenPairDto) }, { $ref: getSchemaPath(MfaChallengeDto) }] } })
   @ApiProblems(401)

@@ -76,11 +76,10 @@ export class TokenAuthenticationService implements OnApplicationBootstrap, OnApp
     const since = this.syncedUntil || Date.now() - (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
     const started = Date.now();
     try {
-      const response = await this.rpc.request(
-        IdentityAuthSubjects.revocations,
-        this.systemEnvelope({ since: since - 5000 }),
-        { timeoutMs: 2000, retries: 1 },
-      );
+      const response = await this.rpc.request(IdentityAuthSubjects.revocations, this.systemEnvelope({ since: since - 5000 }), {
+        timeoutMs: 2000,
+        retries: 1,
+      });
       for (const revocation of response.revocations) this.revocations.add(revocation);
       this.syncedUntil = started;
       this.revocations.prune();

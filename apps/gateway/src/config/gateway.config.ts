@@ -40,5 +40,8 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export function trustProxyOption(value: string): boolean | number | string[] {
   if (value.trim() === '') return false;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }

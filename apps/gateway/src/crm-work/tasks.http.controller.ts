@@ -90,7 +90,11 @@ export class AgentTasksHttpController {
   @ApiOperation({ summary: 'Tasks assigned to an agent (403 when the agent is outside the caller’s scope)' })
   @ApiOkResponse({ type: TaskPageDto })
   @ApiProblems(401, 403)
-  list(@Req() request: GatewayRequest, @Param('agentId', uuidParam) agentId: string, @Query() query: AgentTasksQueryDto): Promise<Page<CrmTaskView>> {
+  list(
+    @Req() request: GatewayRequest,
+    @Param('agentId', uuidParam) agentId: string,
+    @Query() query: AgentTasksQueryDto,
+  ): Promise<Page<CrmTaskView>> {
     return this.rpc.call(S.listForAgent, request, { ...query, agentId }, { retries: 1 });
   }
 }

@@ -19,7 +19,14 @@ import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { uuidParam } from '../users/users.http.controller';
 import { ContactPageDto } from '../crm/dto/views.dto';
-import { CompanyContactsQueryDto, CompanyPageDto, CompanyViewDto, CreateCompanyDto, ListCompaniesQueryDto, UpdateCompanyDto } from './dto/companies.dto';
+import {
+  CompanyContactsQueryDto,
+  CompanyPageDto,
+  CompanyViewDto,
+  CreateCompanyDto,
+  ListCompaniesQueryDto,
+  UpdateCompanyDto,
+} from './dto/companies.dto';
 import {
   CreateSavedReplyDto,
   ListSavedRepliesQueryDto,
@@ -74,7 +81,11 @@ export class CompaniesHttpController {
   })
   @ApiOkResponse({ type: ContactPageDto })
   @ApiProblems(400, 401, 403, 404)
-  contacts(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Query() query: CompanyContactsQueryDto): Promise<Page<CrmContactView>> {
+  contacts(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Query() query: CompanyContactsQueryDto,
+  ): Promise<Page<CrmContactView>> {
     return this.rpc.call(CrmContactSubjects.listByCompany, request, { ...query, id }, { retries: 1 });
   }
 
@@ -138,7 +149,11 @@ export class SavedRepliesHttpController {
   @ApiOperation({ summary: 'Change one of your saved replies' })
   @ApiOkResponse({ type: SavedReplyViewDto })
   @ApiProblems(401, 403, 404, 409)
-  update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdateSavedReplyDto): Promise<CrmSavedReplyView> {
+  update(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Body() body: UpdateSavedReplyDto,
+  ): Promise<CrmSavedReplyView> {
     return this.rpc.call(R.update, request, { ...body, id });
   }
 
@@ -155,10 +170,16 @@ export class SavedRepliesHttpController {
   @Post(':id/render')
   @RequirePermission('contacts:write')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Fill the placeholders (values, the caller as agent, a contact); reports unknown placeholders and missing values' })
+  @ApiOperation({
+    summary: 'Fill the placeholders (values, the caller as agent, a contact); reports unknown placeholders and missing values',
+  })
   @ApiOkResponse({ type: RenderedSavedReplyDto })
   @ApiProblems(401, 403, 404)
-  render(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: RenderSavedReplyDto): Promise<CrmSavedReplyRendered> {
+  render(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Body() body: RenderSavedReplyDto,
+  ): Promise<CrmSavedReplyRendered> {
     return this.rpc.call(R.render, request, { ...body, id }, { retries: 1 });
   }
 }

@@ -27,7 +27,10 @@ export class AssignmentRulesHttpController {
   @Post()
   @RequirePermission('assignment-rules:write')
   @Idempotent()
-  @ApiOperation({ summary: 'Create a rule: conditions (sources, postalCodes, cities, types, minPrice, maxPrice in cents) and a strategy (agent, round_robin, load_balanced, pond)' })
+  @ApiOperation({
+    summary:
+      'Create a rule: conditions (sources, postalCodes, cities, types, minPrice, maxPrice in cents) and a strategy (agent, round_robin, load_balanced, pond)',
+  })
   @ApiCreatedResponse({ type: AssignmentRuleViewDto })
   @ApiProblems(400, 401, 403)
   create(@Req() request: GatewayRequest, @Body() body: CreateAssignmentRuleDto): Promise<CrmAssignmentRuleView> {
@@ -66,7 +69,11 @@ export class AssignmentRulesHttpController {
   @ApiOperation({ summary: 'Change a rule' })
   @ApiOkResponse({ type: AssignmentRuleViewDto })
   @ApiProblems(400, 401, 403, 404)
-  update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdateAssignmentRuleDto): Promise<CrmAssignmentRuleView> {
+  update(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Body() body: UpdateAssignmentRuleDto,
+  ): Promise<CrmAssignmentRuleView> {
     return this.rpc.call(S.ruleUpdate, request, { ...body, id });
   }
 
@@ -109,7 +116,9 @@ export class PondsHttpController {
 
   @Patch(':id')
   @RequirePermission('assignment-rules:write')
-  @ApiOperation({ summary: 'Rename a pond or replace its eligible agents (admin); leads in it stay, who may claim them follows the new list' })
+  @ApiOperation({
+    summary: 'Rename a pond or replace its eligible agents (admin); leads in it stay, who may claim them follows the new list',
+  })
   @ApiOkResponse({ type: PondViewDto })
   @ApiProblems(400, 401, 403, 404)
   update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdatePondDto): Promise<CrmPondView> {
@@ -120,7 +129,8 @@ export class PondsHttpController {
   @RequirePermission('assignment-rules:write')
   @HttpCode(204)
   @ApiOperation({
-    summary: 'Delete an empty pond (admin): 409 POND_NOT_EMPTY while it holds unclaimed leads, 409 POND_IN_USE while a rule routes to it; assignment history keeps pointing at it',
+    summary:
+      'Delete an empty pond (admin): 409 POND_NOT_EMPTY while it holds unclaimed leads, 409 POND_IN_USE while a rule routes to it; assignment history keeps pointing at it',
   })
   @ApiNoContentResponse()
   @ApiProblems(401, 403, 404, 409)

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { MultipartFile } from '@fastify/multipart';
@@ -89,7 +98,8 @@ export function mapCsv(csv: string, mappingJson?: string): CrmImportRowsRequest[
     throw DomainException.validation([{ field: 'body', message: `is not valid CSV: ${(error as Error).message}` }]);
   }
   if (records.length < 2) throw DomainException.validation([{ field: 'body', message: 'needs a header row and at least one row' }]);
-  if (records.length - 1 > IMPORT_MAX_ROWS) throw DomainException.validation([{ field: 'body', message: `has more than ${IMPORT_MAX_ROWS} rows` }]);
+  if (records.length - 1 > IMPORT_MAX_ROWS)
+    throw DomainException.validation([{ field: 'body', message: `has more than ${IMPORT_MAX_ROWS} rows` }]);
   let mapping: Record<string, string> = {};
   if (mappingJson) {
     try {
@@ -98,7 +108,8 @@ export function mapCsv(csv: string, mappingJson?: string): CrmImportRowsRequest[
       throw DomainException.validation([{ field: 'mapping', message: 'must be a JSON object of CSV header → field' }]);
     }
     const bad = Object.values(mapping).filter((field) => !(CRM_IMPORT_FIELDS as readonly string[]).includes(field));
-    if (typeof mapping !== 'object' || bad.length > 0) throw DomainException.validation([{ field: 'mapping', message: `unknown fields: ${bad.join(', ')}` }]);
+    if (typeof mapping !== 'object' || bad.length > 0)
+      throw DomainException.validation([{ field: 'mapping', message: `unknown fields: ${bad.join(', ')}` }]);
   }
   const header = records[0];
   const fields = header.map((name) => {
@@ -129,11 +140,16 @@ export class ContactsHttpController {
   @RequirePermission('contacts:write')
   @Idempotent()
   @ApiOperation({
-    summary: 'Create a contact. Duplicates (same email, same phone, similar name with same ZIP or phone suffix) answer 409 with duplicates[] unless onDuplicate=create|merge; a merge answers 200',
+    summary:
+      'Create a contact. Duplicates (same email, same phone, similar name with same ZIP or phone suffix) answer 409 with duplicates[] unless onDuplicate=create|merge; a merge answers 200',
   })
   @ApiCreatedResponse({ type: ContactViewDto })
   @ApiProblems(400, 401, 403, 409)
-  async create(@Req() request: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: CreateContactDto): Promise<CrmContactView> {
+  async create(
+    @Req() request: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: CreateContactDto,
+  ): Promise<CrmContactView> {
     const result = await this.rpc.call(S.create, request, body);
     if (result.merged) void reply.status(200);
     return result.contact;
@@ -141,7 +157,10 @@ export class ContactsHttpController {
 
   @Get()
   @RequirePermission('contacts:read')
-  @ApiOperation({ summary: 'List contacts (filters: status, score, type, source, tag, owner, team, pond, company, created and last-contacted ranges, q; sort; cursor)' })
+  @ApiOperation({
+    summary:
+      'List contacts (filters: status, score, type, source, tag, owner, team, pond, company, created and last-contacted ranges, q; sort; cursor)',
+  })
   @ApiOkResponse({ type: ContactPageDto })
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Query() query: ListContactsQueryDto): Promise<Page<CrmContactView>> {
@@ -183,7 +202,11 @@ export class ContactsHttpController {
   @ApiOperation({ summary: `Export the filtered contact list as CSV (same filters as the list; at most ${EXPORT_MAX_ROWS} rows)` })
   @ApiProduces('text/csv')
   @ApiProblems(400, 401, 403)
-  async export(@Req() request: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query() query: ListContactsQueryDto): Promise<string> {
+  async export(
+    @Req() request: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query() query: ListContactsQueryDto,
+  ): Promise<string> {
     const lines: string[][] = [EXPORT_COLUMNS.map((column) => column[0])];
     let cursor: string | undefined;
     do {
@@ -213,12 +236,18 @@ export class ContactsHttpController {
       if (!part) throw DomainException.validation([{ field: 'file', message: 'is required' }]);
       csv = (await part.toBuffer()).toString('utf8');
     }
-    if (typeof csv !== 'string') throw DomainException.validation([{ field: 'body', message: 'must be a text/csv document or a multipart upload of one' }]);
+    if (typeof csv !== 'string')
+      throw DomainException.validation([{ field: 'body', message: 'must be a text/csv document or a multipart upload of one' }]);
     const rows = mapCsv(csv, query.mapping);
     const total: CrmImportResult = { created: 0, merged: 0, rejected: [] };
     for (let start = 0; start < rows.length; start += IMPORT_CHUNK) {
       const chunk = rows.slice(start, start + IMPORT_CHUNK);
-      const result = await this.rpc.call(S.importRows, request, { rows: chunk, onDuplicate: query.onDuplicate ?? 'merge' }, { timeoutMs: 120_000 });
+      const result = await this.rpc.call(
+        S.importRows,
+        request,
+        { rows: chunk, onDuplicate: query.onDuplicate ?? 'merge' },
+        { timeoutMs: 120_000 },
+      );
       total.created += result.created;
       total.merged += result.merged;
       total.rejected.push(...result.rejected);
@@ -257,7 +286,9 @@ export class ContactsHttpController {
   @Post(':id/merge')
   @RequirePermission('contacts:write')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Merge sourceId into this contact (survivor keeps its fields, gains what it lacks; notes, timeline, submissions move over)' })
+  @ApiOperation({
+    summary: 'Merge sourceId into this contact (survivor keeps its fields, gains what it lacks; notes, timeline, submissions move over)',
+  })
   @ApiOkResponse({ type: ContactViewDto })
   @ApiProblems(400, 401, 403, 404)
   merge(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: MergeContactDto): Promise<CrmContactView> {
@@ -306,7 +337,11 @@ export class ContactsHttpController {
   @ApiOperation({ summary: 'Activity timeline, newest first, cursor-paginated' })
   @ApiOkResponse({ type: TimelinePageDto })
   @ApiProblems(400, 401, 403, 404)
-  timeline(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Query() query: TimelineQueryDto): Promise<Page<CrmTimelineEntry>> {
+  timeline(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Query() query: TimelineQueryDto,
+  ): Promise<Page<CrmTimelineEntry>> {
     return this.rpc.call(S.timeline, request, { ...query, id }, { retries: 1 });
   }
 
@@ -349,7 +384,11 @@ export class ContactsHttpController {
   @ApiOperation({ summary: 'Delete a note' })
   @ApiNoContentResponse()
   @ApiProblems(401, 403, 404)
-  async noteDelete(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Param('noteId', uuidParam) noteId: string): Promise<void> {
+  async noteDelete(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Param('noteId', uuidParam) noteId: string,
+  ): Promise<void> {
     await this.rpc.call(S.noteDelete, request, { contactId: id, noteId });
   }
 }
@@ -402,7 +441,11 @@ export class ContactFieldsHttpController {
   @ApiOperation({ summary: 'Change a custom field’s label, options or required flag (admin); key and type are fixed' })
   @ApiOkResponse({ type: CustomFieldViewDto })
   @ApiProblems(400, 401, 403, 404)
-  update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdateCustomFieldDto): Promise<CrmCustomFieldView> {
+  update(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Body() body: UpdateCustomFieldDto,
+  ): Promise<CrmCustomFieldView> {
     return this.rpc.call(S.fieldUpdate, request, { ...body, id });
   }
 

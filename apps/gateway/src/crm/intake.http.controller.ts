@@ -26,10 +26,16 @@ export class LeadEventsHttpController {
 
   @Post()
   @RequirePermission('leads:write')
-  @ApiOperation({ summary: 'Record a lead event; finds or creates the contact, routes new leads. The same source + externalId twice is one event (200)' })
+  @ApiOperation({
+    summary: 'Record a lead event; finds or creates the contact, routes new leads. The same source + externalId twice is one event (200)',
+  })
   @ApiCreatedResponse({ type: LeadEventResponseDto })
   @ApiProblems(400, 401, 403)
-  async ingest(@Req() request: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: LeadEventDto): Promise<CrmLeadEventResponse> {
+  async ingest(
+    @Req() request: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: LeadEventDto,
+  ): Promise<CrmLeadEventResponse> {
     const result = await this.rpc.call(S.leadEventIngest, request, body);
     if (result.duplicateEvent) void reply.status(200);
     return result;
@@ -49,11 +55,17 @@ export class PublicLeadsHttpController {
   @Public()
   @RateLimit('public')
   @Idempotent()
-  @ApiOperation({ summary: 'Submit a lead form: 201 with { contactId, merged: false } for a new contact, 200 with merged: true when it matched one' })
+  @ApiOperation({
+    summary: 'Submit a lead form: 201 with { contactId, merged: false } for a new contact, 200 with merged: true when it matched one',
+  })
   @ApiCreatedResponse({ type: PublicLeadResponseDto })
   @ApiOkResponse({ type: PublicLeadResponseDto })
   @ApiProblems(400, 404, 429)
-  async capture(@Req() request: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: PublicLeadDto): Promise<CrmPublicLeadResponse> {
+  async capture(
+    @Req() request: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: PublicLeadDto,
+  ): Promise<CrmPublicLeadResponse> {
     const { formKey, ...rest } = body;
     const { orgId } = await this.rpc.call(IdentityOrganizationSubjects.resolveFormKey, request, { formKey }, { retries: 1 });
     const result = await this.rpc.call(S.publicLeadCapture, request, { ...rest, orgId });

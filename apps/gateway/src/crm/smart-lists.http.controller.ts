@@ -52,7 +52,11 @@ export class SmartListsHttpController {
   @ApiOperation({ summary: 'Evaluate a smart list: its contacts within the caller’s scope, cursor-paginated' })
   @ApiOkResponse({ type: ContactPageDto })
   @ApiProblems(400, 401, 403, 404)
-  contacts(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Query() query: PageQueryDto): Promise<Page<CrmContactView>> {
+  contacts(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<CrmContactView>> {
     return this.rpc.call(S.smartListContacts, request, { ...query, id }, { retries: 1 });
   }
 

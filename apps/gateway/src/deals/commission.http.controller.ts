@@ -14,8 +14,20 @@ import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { PageQueryDto } from '../users/dto/users.dto';
-import { CommissionReportQueryDto, CommissionWhatIfDto, CreateCommissionPlanDto, SetAgentCommissionPlanDto, UpdateCommissionPlanDto } from './dto/deals.dto';
-import { AgentCommissionPlanViewDto, CommissionPlanPageDto, CommissionPlanViewDto, CommissionReportViewDto, CommissionWhatIfViewDto } from './dto/responses.dto';
+import {
+  CommissionReportQueryDto,
+  CommissionWhatIfDto,
+  CreateCommissionPlanDto,
+  SetAgentCommissionPlanDto,
+  UpdateCommissionPlanDto,
+} from './dto/deals.dto';
+import {
+  AgentCommissionPlanViewDto,
+  CommissionPlanPageDto,
+  CommissionPlanViewDto,
+  CommissionReportViewDto,
+  CommissionWhatIfViewDto,
+} from './dto/responses.dto';
 import { dealsUuid } from './transactions.http.controller';
 
 /** `/v1/commission-plans`: plans (admin writes), and the what-if computation. */
@@ -28,7 +40,10 @@ export class CommissionPlansHttpController {
   @Post()
   @RequirePermission('commission-plans:write')
   @Idempotent()
-  @ApiOperation({ summary: 'Create a commission plan (admin): grossRateBps or flatFeeCents, agentSplitBps, tiers, annualCapCents, referralFeeBps, transactionFeeCents' })
+  @ApiOperation({
+    summary:
+      'Create a commission plan (admin): grossRateBps or flatFeeCents, agentSplitBps, tiers, annualCapCents, referralFeeBps, transactionFeeCents',
+  })
   @ApiCreatedResponse({ description: 'The plan', type: CommissionPlanViewDto })
   @ApiProblems(400, 401, 403, 409, 422)
   create(@Req() request: GatewayRequest, @Body() body: CreateCommissionPlanDto): Promise<CommissionPlanView> {
@@ -47,7 +62,9 @@ export class CommissionPlansHttpController {
   @Post('what-if')
   @HttpCode(200)
   @RequirePermission('commission-plans:read')
-  @ApiOperation({ summary: 'The statement a hypothetical price would give under a plan, with the agent’s year-to-date figures; nothing is stored' })
+  @ApiOperation({
+    summary: 'The statement a hypothetical price would give under a plan, with the agent’s year-to-date figures; nothing is stored',
+  })
   @ApiOkResponse({ description: 'A statement without id or version (planId null for an inline plan)', type: CommissionWhatIfViewDto })
   @ApiProblems(400, 401, 403, 404, 422)
   whatIf(@Req() request: GatewayRequest, @Body() body: CommissionWhatIfDto): Promise<CommissionWhatIfView> {
@@ -68,7 +85,11 @@ export class CommissionPlansHttpController {
   @ApiOperation({ summary: 'Change a plan (admin); statements already computed keep their terms' })
   @ApiOkResponse({ description: 'The plan', type: CommissionPlanViewDto })
   @ApiProblems(400, 401, 403, 404, 409)
-  update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateCommissionPlanDto): Promise<CommissionPlanView> {
+  update(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Body() body: UpdateCommissionPlanDto,
+  ): Promise<CommissionPlanView> {
     return this.rpc.call(S.planUpdate, request, { ...body, id });
   }
 }
@@ -85,7 +106,11 @@ export class AgentCommissionPlanHttpController {
   @ApiOperation({ summary: 'Assign a commission plan to an agent (admin)' })
   @ApiOkResponse({ description: 'The assignment', type: AgentCommissionPlanViewDto })
   @ApiProblems(400, 401, 403, 404)
-  set(@Req() request: GatewayRequest, @Param('agentId', dealsUuid('agentId')) agentId: string, @Body() body: SetAgentCommissionPlanDto): Promise<AgentCommissionPlanView> {
+  set(
+    @Req() request: GatewayRequest,
+    @Param('agentId', dealsUuid('agentId')) agentId: string,
+    @Body() body: SetAgentCommissionPlanDto,
+  ): Promise<AgentCommissionPlanView> {
     return this.rpc.call(S.agentPlanSet, request, { agentId, planId: body.planId });
   }
 
@@ -108,7 +133,9 @@ export class CommissionReportsHttpController {
 
   @Get('commissions')
   @RequirePermission('reports:read')
-  @ApiOperation({ summary: 'Commission report per agent for a month or from/to (count, volume, GCI, agent and brokerage shares, fees; cents)' })
+  @ApiOperation({
+    summary: 'Commission report per agent for a month or from/to (count, volume, GCI, agent and brokerage shares, fees; cents)',
+  })
   @ApiExtraModels(CommissionReportViewDto)
   @ApiOkResponse({
     description:

@@ -1,7 +1,16 @@
 import type { Type } from '@nestjs/common';
-import { AgentCommissionPlanHttpController, CommissionPlansHttpController, CommissionReportsHttpController } from './commission.http.controller';
+import {
+  AgentCommissionPlanHttpController,
+  CommissionPlansHttpController,
+  CommissionReportsHttpController,
+} from './commission.http.controller';
 import { DealSettingsHttpController, InvoicesHttpController, TransactionDocumentsHttpController } from './operations.http.controller';
-import { AgentTransactionsHttpController, OffersHttpController, PipelinesHttpController, TransactionsHttpController } from './transactions.http.controller';
+import {
+  AgentTransactionsHttpController,
+  OffersHttpController,
+  PipelinesHttpController,
+  TransactionsHttpController,
+} from './transactions.http.controller';
 
 /** HTTP controllers of the deals routes (transactions, offers, commission plans, commission reports, invoices); listed in `API_CONTROLLERS`. */
 export const DEALS_HTTP_CONTROLLERS: Type[] = [

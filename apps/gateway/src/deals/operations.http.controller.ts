@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { MultipartFile } from '@fastify/multipart';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   DEALS_FILE_CHUNK_BYTES,
@@ -23,7 +31,14 @@ import type { GatewayRequest } from '../platform/gateway-request';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
-import { CreateInvoiceDto, CreatePaymentDto, ListInvoicesQueryDto, UpdateDealSettingsDto, UpdateInvoiceDto, UpdateKeyDateDto } from './dto/operations.dto';
+import {
+  CreateInvoiceDto,
+  CreatePaymentDto,
+  ListInvoicesQueryDto,
+  UpdateDealSettingsDto,
+  UpdateInvoiceDto,
+  UpdateKeyDateDto,
+} from './dto/operations.dto';
 import {
   DealSettingsViewDto,
   InvoicePageDto,
@@ -90,7 +105,12 @@ export class TransactionDocumentsHttpController {
   @ApiOperation({ summary: 'Mark a key date done (a done date raises no reminder and no missed-deadline alert) or open again' })
   @ApiOkResponse({ description: 'The key date', type: KeyDateViewDto })
   @ApiProblems(400, 401, 403, 404)
-  keyDate(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('key') key: string, @Body() body: UpdateKeyDateDto): Promise<TransactionKeyDateView> {
+  keyDate(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Param('key') key: string,
+    @Body() body: UpdateKeyDateDto,
+  ): Promise<TransactionKeyDateView> {
     return this.rpc.call(D.keyDateUpdate, request, { transactionId: id, key: keyDateParam(key), done: body.done });
   }
 
@@ -103,18 +123,34 @@ export class TransactionDocumentsHttpController {
   })
   @ApiCreatedResponse({ description: 'The file metadata (name, contentType, size, sha256, uploadedBy)', type: TransactionFileViewDto })
   @ApiProblems(400, 401, 403, 404, 413, 422)
-  async upload(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TransactionFileView> {
+  async upload(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TransactionFileView> {
     const multipart = request as unknown as { isMultipart(): boolean; file(): Promise<MultipartFile | undefined> };
-    if (!multipart.isMultipart?.()) throw DomainException.validation([{ field: 'file', message: 'send multipart/form-data with one file' }]);
+    if (!multipart.isMultipart?.())
+      throw DomainException.validation([{ field: 'file', message: 'send multipart/form-data with one file' }]);
     const part = await multipart.file();
     if (!part) throw DomainException.validation([{ field: 'file', message: 'is required' }]);
     const bytes = await part.toBuffer();
     if (!bytes.length) throw DomainException.validation([{ field: 'file', message: 'must not be empty' }]);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const begun = await this.rpc.call(F.begin, request, { transactionId: id, name: part.filename, contentType: part.mimetype, size: bytes.length, sha256 });
+    const begun = await this.rpc.call(F.begin, request, {
+      transactionId: id,
+      name: part.filename,
+      contentType: part.mimetype,
+      size: bytes.length,
+      sha256,
+    });
     for (let index = 0; index * DEALS_FILE_CHUNK_BYTES < bytes.length; index += 1) {
       const chunk = bytes.subarray(index * DEALS_FILE_CHUNK_BYTES, (index + 1) * DEALS_FILE_CHUNK_BYTES);
-      await this.rpc.call(F.chunk, request, { transactionId: id, fileId: begun.fileId, index, base64: chunk.toString('base64') }, { retries: 1 });
+      await this.rpc.call(
+        F.chunk,
+        request,
+        { transactionId: id, fileId: begun.fileId, index, base64: chunk.toString('base64') },
+        { retries: 1 },
+      );
     }
     // With the s3 storage, completing assembles the chunks in the bucket: more than the default timeout.
     const file = await this.rpc.call(F.complete, request, { transactionId: id, fileId: begun.fileId }, { timeoutMs: 30_000 });
@@ -133,7 +169,9 @@ export class TransactionDocumentsHttpController {
 
   @Get(':id/files/:fileId')
   @RequirePermission('transactions:read')
-  @ApiOperation({ summary: 'Download a file (only for who can read the transaction); `Digest: sha-256=…` and `X-Checksum-SHA256` carry the checksum' })
+  @ApiOperation({
+    summary: 'Download a file (only for who can read the transaction); `Digest: sha-256=…` and `X-Checksum-SHA256` carry the checksum',
+  })
   @ApiOkResponse({
     description: 'The bytes, as an attachment, with the Content-Type the file was uploaded with (PDF, JPEG, PNG, GIF, WebP, Word)',
     content: Object.fromEntries(DEALS_FILE_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
@@ -174,7 +212,11 @@ export class TransactionDocumentsHttpController {
   })
   @ApiOkResponse({ description: 'The URL and when it expires', type: TransactionFileDownloadUrlDto })
   @ApiProblems(400, 401, 403, 404, 409)
-  downloadUrl(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('fileId', dealsUuid('fileId')) fileId: string): Promise<TransactionFileDownloadUrl> {
+  downloadUrl(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Param('fileId', dealsUuid('fileId')) fileId: string,
+  ): Promise<TransactionFileDownloadUrl> {
     return this.rpc.call(F.downloadUrl, request, { transactionId: id, fileId }, { retries: 1 });
   }
 
@@ -184,7 +226,11 @@ export class TransactionDocumentsHttpController {
   @ApiOperation({ summary: 'Delete a file of the transaction' })
   @ApiNoContentResponse()
   @ApiProblems(400, 401, 403, 404)
-  async removeFile(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Param('fileId', dealsUuid('fileId')) fileId: string): Promise<void> {
+  async removeFile(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Param('fileId', dealsUuid('fileId')) fileId: string,
+  ): Promise<void> {
     await this.rpc.call(F.delete, request, { transactionId: id, fileId });
   }
 }

@@ -66,7 +66,9 @@ export class TransactionsHttpController {
 
   @Get()
   @RequirePermission('transactions:read')
-  @ApiOperation({ summary: 'List transactions, newest first (filters: agent, stage, pipeline, side, status, expected-close range, price range)' })
+  @ApiOperation({
+    summary: 'List transactions, newest first (filters: agent, stage, pipeline, side, status, expected-close range, price range)',
+  })
   @ApiOkResponse({ description: 'A page of transactions', type: TransactionPageDto })
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Query() query: ListTransactionsQueryDto): Promise<Page<TransactionView>> {
@@ -87,7 +89,11 @@ export class TransactionsHttpController {
   @ApiOperation({ summary: 'Change a transaction: stage (won needs closePrice and closeDate), dates, notes, participants, ...' })
   @ApiOkResponse({ description: 'The transaction', type: TransactionViewDto })
   @ApiProblems(400, 401, 403, 404, 422)
-  update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateTransactionDto): Promise<TransactionView> {
+  update(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Body() body: UpdateTransactionDto,
+  ): Promise<TransactionView> {
     return this.rpc.call(S.update, request, { ...body, id });
   }
 
@@ -106,7 +112,11 @@ export class TransactionsHttpController {
   @ApiOperation({ summary: 'What happened to the transaction, oldest first' })
   @ApiOkResponse({ description: 'A page of timeline entries', type: TransactionTimelinePageDto })
   @ApiProblems(400, 401, 403, 404)
-  timeline(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Query() query: TimelineQueryDto): Promise<Page<TransactionTimelineEntry>> {
+  timeline(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Query() query: TimelineQueryDto,
+  ): Promise<Page<TransactionTimelineEntry>> {
     return this.rpc.call(S.timeline, request, { ...query, id }, { retries: 1 });
   }
 
@@ -115,7 +125,11 @@ export class TransactionsHttpController {
   @ApiOperation({ summary: 'The commission statement of a closed transaction (cents; gross = referralFee + brokerage + agent + fees)' })
   @ApiOkResponse({ description: 'The current statement, or `version` n', type: CommissionStatementViewDto })
   @ApiProblems(400, 401, 403, 404)
-  commission(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Query() query: StatementQueryDto): Promise<CommissionStatementView> {
+  commission(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Query() query: StatementQueryDto,
+  ): Promise<CommissionStatementView> {
     return this.rpc.call(C.statementGet, request, { ...query, id }, { retries: 1 });
   }
 }
@@ -159,7 +173,11 @@ export class AgentTransactionsHttpController {
   @ApiOperation({ summary: 'Transactions the agent is on, newest first' })
   @ApiOkResponse({ description: 'A page of transactions', type: TransactionPageDto })
   @ApiProblems(400, 401, 403)
-  list(@Req() request: GatewayRequest, @Param('agentId', dealsUuid('agentId')) agentId: string, @Query() query: AgentTransactionsQueryDto): Promise<Page<TransactionView>> {
+  list(
+    @Req() request: GatewayRequest,
+    @Param('agentId', dealsUuid('agentId')) agentId: string,
+    @Query() query: AgentTransactionsQueryDto,
+  ): Promise<Page<TransactionView>> {
     return this.rpc.call(S.list, request, { ...query, agentId }, { retries: 1 });
   }
 }
@@ -174,7 +192,9 @@ export class OffersHttpController {
   @Post()
   @RequirePermission('transactions:write')
   @Idempotent()
-  @ApiOperation({ summary: 'Record an offer (amount and earnest money in cents, financing, contingencies, expiry) on a transaction with a property' })
+  @ApiOperation({
+    summary: 'Record an offer (amount and earnest money in cents, financing, contingencies, expiry) on a transaction with a property',
+  })
   @ApiCreatedResponse({ description: 'The offer (status submitted)', type: OfferViewDto })
   @ApiProblems(400, 401, 403, 404, 409, 422)
   create(@Req() request: GatewayRequest, @Body() body: CreateOfferDto): Promise<TransactionOfferView> {
@@ -195,14 +215,21 @@ export class OffersHttpController {
   @ApiOperation({ summary: 'Counter (new terms), reject or withdraw an open offer' })
   @ApiOkResponse({ description: 'The offer', type: OfferViewDto })
   @ApiProblems(400, 401, 403, 404, 409)
-  update(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string, @Body() body: UpdateOfferDto): Promise<TransactionOfferView> {
+  update(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Body() body: UpdateOfferDto,
+  ): Promise<TransactionOfferView> {
     return this.rpc.call(S.offerUpdate, request, { ...body, id });
   }
 
   @Post(':id/accept')
   @HttpCode(200)
   @RequirePermission('transactions:write')
-  @ApiOperation({ summary: 'Accept an open offer: the listing’s other open offers are rejected, the transaction moves to the accepted stage at the offer price' })
+  @ApiOperation({
+    summary:
+      'Accept an open offer: the listing’s other open offers are rejected, the transaction moves to the accepted stage at the offer price',
+  })
   @ApiOkResponse({ description: 'The accepted offer', type: OfferViewDto })
   @ApiProblems(400, 401, 403, 404, 409)
   accept(@Req() request: GatewayRequest, @Param('id', dealsUuid('id')) id: string): Promise<TransactionOfferView> {

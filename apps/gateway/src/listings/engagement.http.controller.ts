@@ -46,7 +46,11 @@ export class PropertyEngagementHttpController {
   @ApiOperation({ summary: 'Record that a contact viewed a listing (website, portal) → listings.property.viewed' })
   @ApiCreatedResponse({ type: PropertyViewRecordedDto })
   @ApiProblems(400, 401, 403, 404)
-  recordView(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: RecordViewDto): Promise<PropertyViewRecorded> {
+  recordView(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Body() body: RecordViewDto,
+  ): Promise<PropertyViewRecorded> {
     return this.rpc.call(S.recordView, request, { ...body, propertyId: id });
   }
 
@@ -68,7 +72,8 @@ export class PropertyEngagementHttpController {
   @RequirePermission('listings:read')
   @Idempotent()
   @ApiOperation({
-    summary: 'Share a listing with a contact the caller can read; the contact’s client user then sees it while it is on the market (agents; clients 403) → listings.property.shared',
+    summary:
+      'Share a listing with a contact the caller can read; the contact’s client user then sees it while it is on the market (agents; clients 403) → listings.property.shared',
   })
   @ApiCreatedResponse({ type: ListingShareViewDto })
   @ApiProblems(400, 401, 403, 404)
@@ -82,7 +87,11 @@ export class PropertyEngagementHttpController {
   @ApiOperation({ summary: 'Withdraw a share → listings.property.unshared' })
   @ApiNoContentResponse()
   @ApiProblems(400, 401, 403, 404)
-  async unshare(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Param('contactId', contactIdParam) contactId: string): Promise<void> {
+  async unshare(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Param('contactId', contactIdParam) contactId: string,
+  ): Promise<void> {
     await this.rpc.call(S.shareDelete, request, { propertyId: id, contactId });
   }
 }

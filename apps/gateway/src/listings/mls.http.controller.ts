@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ListingsMlsSubjects as S, type MlsSourceView, type MlsSyncRunView, type MlsWebhookResponse, type Page } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
 import type { GatewayRequest } from '../platform/gateway-request';
@@ -8,7 +16,16 @@ import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { PageQueryDto } from '../users/dto/users.dto';
 import { uuidParam } from '../users/users.http.controller';
-import { CreateMlsSourceDto, MlsSourcePageDto, MlsSourceViewDto, MlsSyncRunPageDto, MlsSyncRunViewDto, MlsWebhookDto, MlsWebhookResultDto, UpdateMlsSourceDto } from './dto/mls.dto';
+import {
+  CreateMlsSourceDto,
+  MlsSourcePageDto,
+  MlsSourceViewDto,
+  MlsSyncRunPageDto,
+  MlsSyncRunViewDto,
+  MlsWebhookDto,
+  MlsWebhookResultDto,
+  UpdateMlsSourceDto,
+} from './dto/mls.dto';
 
 /** `/v1/mls-sources`: RESO Web API sources pulled on a schedule (admin). */
 @ApiTags('listings')
@@ -68,7 +85,10 @@ export class MlsSourcesHttpController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePermission('listings:import')
-  @ApiOperation({ summary: 'Delete a source with its token and run history; its listings stay (409 while a run is in progress) → listings.mls_source.deleted' })
+  @ApiOperation({
+    summary:
+      'Delete a source with its token and run history; its listings stay (409 while a run is in progress) → listings.mls_source.deleted',
+  })
   @ApiNoContentResponse()
   @ApiProblems(400, 401, 403, 404, 409)
   async remove(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string): Promise<void> {
@@ -106,7 +126,8 @@ export class MlsWebhookHttpController {
   @HttpCode(200)
   @RequirePermission('listings:write')
   @ApiOperation({
-    summary: 'Push RESO Property records ({ "value": [...] }, PascalCase, prices in dollars) with an API key holding listings:write (org); idempotent; answers which records failed and why',
+    summary:
+      'Push RESO Property records ({ "value": [...] }, PascalCase, prices in dollars) with an API key holding listings:write (org); idempotent; answers which records failed and why',
   })
   @ApiOkResponse({ type: MlsWebhookResultDto })
   @ApiProblems(400, 401, 403, 413)

@@ -18,7 +18,10 @@ export class PlacesHttpController {
   @Post('places')
   @HttpCode(200)
   @RequirePermission('listings:import')
-  @ApiOperation({ summary: 'Load places (schools, hospitals, shops, …) answered by the local nearby-places provider; same category + name moves the place' })
+  @ApiOperation({
+    summary:
+      'Load places (schools, hospitals, shops, …) answered by the local nearby-places provider; same category + name moves the place',
+  })
   @ApiOkResponse({ type: PlacesLoadResultDto })
   @ApiProblems(400, 401, 403)
   load(@Req() request: GatewayRequest, @Body() body: LoadPlacesDto): Promise<ListingsPlacesLoadResponse> {
@@ -30,7 +33,11 @@ export class PlacesHttpController {
   @ApiOperation({ summary: 'Places near a listing, nearest first (radius in metres, categories)' })
   @ApiOkResponse({ type: NearbyPlacesDto })
   @ApiProblems(400, 401, 403, 404)
-  nearby(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Query() query: NearbyQueryDto): Promise<{ items: ListingsNearbyPlace[] }> {
+  nearby(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Query() query: NearbyQueryDto,
+  ): Promise<{ items: ListingsNearbyPlace[] }> {
     return this.rpc.call(S.nearby, request, { ...query, propertyId: id }, { retries: 1 });
   }
 }

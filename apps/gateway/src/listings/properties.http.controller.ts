@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   ListingsPropertySubjects as S,
   type ListingsImportResult,
@@ -50,7 +59,10 @@ export class PropertiesHttpController {
 
   @Get()
   @RequirePermission('listings:read')
-  @ApiOperation({ summary: 'List listings: filters status, type, price (cents), beds, baths, living area (sq ft), city, ZIP, list agent, modified since; sort; cursor' })
+  @ApiOperation({
+    summary:
+      'List listings: filters status, type, price (cents), beds, baths, living area (sq ft), city, ZIP, list agent, modified since; sort; cursor',
+  })
   @ApiOkResponse({ type: PropertyPageDto })
   @ApiProblems(400, 401, 403)
   list(@Req() request: GatewayRequest, @Query() query: ListPropertiesQueryDto): Promise<Page<PropertyView>> {
@@ -60,17 +72,24 @@ export class PropertiesHttpController {
   @Post('search')
   @HttpCode(200)
   @RequirePermission('listings:read')
-  @ApiOperation({ summary: 'Listings inside a GeoJSON Polygon or MultiPolygon (closed rings, ≤ 2000 positions, valid geometry), with the list filters' })
+  @ApiOperation({
+    summary: 'Listings inside a GeoJSON Polygon or MultiPolygon (closed rings, ≤ 2000 positions, valid geometry), with the list filters',
+  })
   @ApiOkResponse({ type: PropertyPageDto })
   @ApiProblems(400, 401, 403)
   search(@Req() request: GatewayRequest, @Body() body: PolygonSearchDto): Promise<Page<PropertyView>> {
-    return this.rpc.call(S.polygonSearch, request, {
-      ...(body.filters ?? {}),
-      geometry: body.geometry,
-      sort: body.sort,
-      limit: body.limit,
-      cursor: body.cursor,
-    }, { retries: 1 });
+    return this.rpc.call(
+      S.polygonSearch,
+      request,
+      {
+        ...(body.filters ?? {}),
+        geometry: body.geometry,
+        sort: body.sort,
+        limit: body.limit,
+        cursor: body.cursor,
+      },
+      { retries: 1 },
+    );
   }
 
   @Post('import')
@@ -78,7 +97,8 @@ export class PropertiesHttpController {
   @RequirePermission('listings:import')
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
-    summary: 'Import a King County house-sales CSV (text/csv) as Closed listings; idempotent (ListingKey = KC id + sale date); answers counts and rejected rows with reasons',
+    summary:
+      'Import a King County house-sales CSV (text/csv) as Closed listings; idempotent (ListingKey = KC id + sale date); answers counts and rejected rows with reasons',
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', example: 'id,date,price,bedrooms,...' } })
@@ -123,7 +143,9 @@ export class PropertiesHttpController {
 
   @Patch(':id')
   @RequirePermission('listings:write')
-  @ApiOperation({ summary: 'Change a listing; StandardStatus changes follow the RESO transition table, Closed needs closePrice and closeDate' })
+  @ApiOperation({
+    summary: 'Change a listing; StandardStatus changes follow the RESO transition table, Closed needs closePrice and closeDate',
+  })
   @ApiOkResponse({ type: PropertyViewDto })
   @ApiProblems(400, 401, 403, 404, 422)
   update(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Body() body: UpdatePropertyDto): Promise<PropertyView> {
@@ -142,10 +164,17 @@ export class PropertiesHttpController {
 
   @Get(':id/comparables')
   @RequirePermission('listings:read')
-  @ApiOperation({ summary: 'Comparable closed sales near the subject (radius, recency, similar beds and living area) with distance, $/sq ft and a suggested range' })
+  @ApiOperation({
+    summary:
+      'Comparable closed sales near the subject (radius, recency, similar beds and living area) with distance, $/sq ft and a suggested range',
+  })
   @ApiOkResponse({ type: ComparablesDto })
   @ApiProblems(400, 401, 403, 404, 422)
-  comparables(@Req() request: GatewayRequest, @Param('id', uuidParam) id: string, @Query() query: ComparablesQueryDto): Promise<PropertyComparablesResponse> {
+  comparables(
+    @Req() request: GatewayRequest,
+    @Param('id', uuidParam) id: string,
+    @Query() query: ComparablesQueryDto,
+  ): Promise<PropertyComparablesResponse> {
     return this.rpc.call(S.comparables, request, { ...query, id }, { retries: 1 });
   }
 }
@@ -159,7 +188,9 @@ export class GeoHttpController {
 
   @Get('radius-search')
   @RequirePermission('listings:read')
-  @ApiOperation({ summary: 'Listings within `radius` metres (≤ 50 km) of lat/lng, nearest first with distanceMeters; combinable with the list filters' })
+  @ApiOperation({
+    summary: 'Listings within `radius` metres (≤ 50 km) of lat/lng, nearest first with distanceMeters; combinable with the list filters',
+  })
   @ApiOkResponse({ type: RadiusPageDto })
   @ApiProblems(400, 401, 403)
   radiusSearch(@Req() request: GatewayRequest, @Query() query: RadiusSearchQueryDto): Promise<Page<PropertyWithDistance>> {

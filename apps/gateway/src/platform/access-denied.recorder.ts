@@ -22,7 +22,11 @@ const FLUSH_EVERY_MS = 200;
 const SEND_BATCH = 500;
 const SHUTDOWN_FLUSH_MS = 3000;
 
-const emitted = new Counter({ name: 'gateway_access_refusals_total', help: 'Refused requests recorded as security events', labelNames: ['status'] });
+const emitted = new Counter({
+  name: 'gateway_access_refusals_total',
+  help: 'Refused requests recorded as security events',
+  labelNames: ['status'],
+});
 const dropped = new Counter({ name: 'gateway_access_refusals_dropped_total', help: 'Refusal events dropped because the buffer was full' });
 const buffered = new Gauge({ name: 'gateway_access_refusals_buffered', help: 'Refusal events waiting for Kafka' });
 

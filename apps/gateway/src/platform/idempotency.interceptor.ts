@@ -58,17 +58,30 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const storeKey = `${this.config.REDIS_KEY_PREFIX}idem:${principalOf(request)}:${sha256Hex(key)}`;
     const hash = sha256Hex(`${request.method} ${request.routeOptions.url ?? request.url}\n${stableStringify(request.body ?? null)}`);
     const ttlSeconds = this.config.IDEMPOTENCY_TTL_HOURS * 3600;
-    const claimed = await this.redis.set(storeKey, JSON.stringify({ state: 'in_progress', hash } satisfies StoredEntry), 'EX', ttlSeconds, 'NX');
+    const claimed = await this.redis.set(
+      storeKey,
+      JSON.stringify({ state: 'in_progress', hash } satisfies StoredEntry),
+      'EX',
+      ttlSeconds,
+      'NX',
+    );
     if (!claimed) {
       const stored = JSON.parse((await this.redis.get(storeKey)) ?? 'null') as StoredEntry | null;
       if (!stored) return this.handle(request, reply, header, next);
       if (stored.hash !== hash) {
-        throw new DomainException('unprocessable', PlatformErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was used with a different request', [
-          { field: 'Idempotency-Key', message: 'was already used with a different body' },
-        ]);
+        throw new DomainException(
+          'unprocessable',
+          PlatformErrorCode.IdempotencyKeyReused,
+          'This Idempotency-Key was used with a different request',
+          [{ field: 'Idempotency-Key', message: 'was already used with a different body' }],
+        );
       }
       if (stored.state === 'in_progress') {
-        throw new DomainException('conflict', PlatformErrorCode.IdempotencyKeyInFlight, 'A request with this Idempotency-Key is still running');
+        throw new DomainException(
+          'conflict',
+          PlatformErrorCode.IdempotencyKeyInFlight,
+          'A request with this Idempotency-Key is still running',
+        );
       }
       void reply.status(stored.status ?? 200).header('Idempotent-Replayed', 'true');
       return stored.body;

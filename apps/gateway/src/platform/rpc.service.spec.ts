@@ -15,7 +15,12 @@ function rpcWithRecorder(): { rpc: GatewayRpc; sent: Array<{ subject: string; en
 }
 
 function requestOf(fields: Partial<GatewayRequest> & { headers?: Record<string, string> }): GatewayRequest {
-  return { headers: {}, requestId: 'req-1', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', ...fields } as GatewayRequest;
+  return {
+    headers: {},
+    requestId: 'req-1',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    ...fields,
+  } as GatewayRequest;
 }
 
 const actor: Actor = Object.freeze({
@@ -30,7 +35,9 @@ const actor: Actor = Object.freeze({
 describe('GatewayRpc.call envelope', () => {
   it('carries the verified actor, request id, trace context, idempotency key and data', async () => {
     const { rpc, sent } = rpcWithRecorder();
-    await rpc.call(defineRpc<{ name: string }, null>('identity.users.me'), requestOf({ actor, headers: { 'idempotency-key': 'key-1' } }), { name: 'Ann' });
+    await rpc.call(defineRpc<{ name: string }, null>('identity.users.me'), requestOf({ actor, headers: { 'idempotency-key': 'key-1' } }), {
+      name: 'Ann',
+    });
     expect(sent).toEqual([
       {
         subject: 'identity.users.me',

@@ -6,11 +6,7 @@ import { DomainException } from '@keyhouse/platform/messaging';
 export function fieldErrors(errors: ValidationError[], parent = '', parentIsArray = false): FieldError[] {
   const result: FieldError[] = [];
   for (const error of errors) {
-    const field = parentIsArray
-      ? `${parent}[${error.property}]`
-      : parent
-        ? `${parent}.${error.property}`
-        : error.property;
+    const field = parentIsArray ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
     for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
       const text = constraint === 'whitelistValidation' ? 'is not an accepted field' : message.replace(/^\S+\s/, '');
       result.push({ field, message: text, code: constraint });

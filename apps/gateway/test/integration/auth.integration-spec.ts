@@ -165,9 +165,13 @@ describe('Authentication through the gateway', () => {
         { token: owner.accessToken },
       );
       const verification = mail.body.items.find((item) => item.template === 'email_verification');
-      expect((await stack.http.get<{ emailVerified: boolean }>('/v1/users/me', { token: owner.accessToken })).body.emailVerified).toBe(false);
+      expect((await stack.http.get<{ emailVerified: boolean }>('/v1/users/me', { token: owner.accessToken })).body.emailVerified).toBe(
+        false,
+      );
       expect((await stack.http.post('/v1/auth/email/verify', { token: verification!.variables.token })).status).toBe(204);
-      expect((await stack.http.get<{ emailVerified: boolean }>('/v1/users/me', { token: owner.accessToken })).body.emailVerified).toBe(true);
+      expect((await stack.http.get<{ emailVerified: boolean }>('/v1/users/me', { token: owner.accessToken })).body.emailVerified).toBe(
+        true,
+      );
     });
   });
 
@@ -183,7 +187,11 @@ describe('Authentication through the gateway', () => {
       expect(wrongConfirm.status).toBe(401);
       // Confirm with the code of the previous 30 s step, so the login below can use the current one.
       const previousStepCode = await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 });
-      const confirm = await stack.http.post<{ recoveryCodes: string[] }>('/v1/auth/mfa/confirm', { code: previousStepCode }, { token: owner.accessToken });
+      const confirm = await stack.http.post<{ recoveryCodes: string[] }>(
+        '/v1/auth/mfa/confirm',
+        { code: previousStepCode },
+        { token: owner.accessToken },
+      );
       expect(confirm.status).toBe(200);
       expect(confirm.body.recoveryCodes).toHaveLength(10);
 
@@ -231,7 +239,11 @@ describe('Authentication through the gateway', () => {
 
     it('withholds permissions until enrolment when the organization requires 2FA for the role', async () => {
       const owner = await registerOrganization(stack.http);
-      const policy = await stack.http.patch('/v1/organizations/current', { mfaRequiredRoles: ['owner', 'admin'] }, { token: owner.accessToken });
+      const policy = await stack.http.patch(
+        '/v1/organizations/current',
+        { mfaRequiredRoles: ['owner', 'admin'] },
+        { token: owner.accessToken },
+      );
       expect(policy.status).toBe(200);
       const session = await stack.http.post<{ accessToken: string; mfaEnrollmentRequired?: boolean }>('/v1/auth/login', {
         email: owner.email,

@@ -50,8 +50,16 @@ describe('Authorization through the gateway', () => {
     });
 
     it('cannot touch its teams, custom roles or API keys either (404), nor see them in lists', async () => {
-      const key = await stack.http.post<{ id: string }>('/v1/api-keys', { name: 'Site', scopes: ['agents:read:org'] }, { token: owner.accessToken });
-      await stack.http.post('/v1/roles', { key: 'assistant', name: 'Assistant', permissions: ['agents:read:org'] }, { token: owner.accessToken });
+      const key = await stack.http.post<{ id: string }>(
+        '/v1/api-keys',
+        { name: 'Site', scopes: ['agents:read:org'] },
+        { token: owner.accessToken },
+      );
+      await stack.http.post(
+        '/v1/roles',
+        { key: 'assistant', name: 'Assistant', permissions: ['agents:read:org'] },
+        { token: owner.accessToken },
+      );
       const token = otherOwner.accessToken;
       expect((await stack.http.delete<Problem>(`/v1/teams/${teamId}`, { token })).status).toBe(404);
       expect((await stack.http.delete<Problem>(`/v1/api-keys/${key.body.id}`, { token })).status).toBe(404);
@@ -144,7 +152,11 @@ describe('Authorization through the gateway', () => {
       const attempt = await stack.http.patch<Problem>(`/v1/users/${owner.userId}`, { role: 'agent' }, { token: admin.accessToken });
       expect(attempt.status).toBe(403);
       expect(attempt.body.code).toBe('OWNER_PROTECTED');
-      const promote = await stack.http.post<Problem>('/v1/users', { email: 'o2@example.test', name: 'O2', role: 'owner' }, { token: admin.accessToken });
+      const promote = await stack.http.post<Problem>(
+        '/v1/users',
+        { email: 'o2@example.test', name: 'O2', role: 'owner' },
+        { token: admin.accessToken },
+      );
       expect(promote.body.code).toBe('OWNER_PROTECTED');
     });
   });
@@ -162,7 +174,11 @@ describe('Authorization through the gateway', () => {
       expect(everyone.status).toBe(200);
       expect(everyone.body.items.length).toBeGreaterThan(3);
       expect((await stack.http.post('/v1/teams', { name: 'Nope' }, { token: coordinator.accessToken })).status).toBe(403);
-      const bad = await stack.http.post<Problem>('/v1/roles', { key: 'bad', name: 'Bad', permissions: ['users:fly:org'] }, { token: owner.accessToken });
+      const bad = await stack.http.post<Problem>(
+        '/v1/roles',
+        { key: 'bad', name: 'Bad', permissions: ['users:fly:org'] },
+        { token: owner.accessToken },
+      );
       expect(bad.body.code).toBe('INVALID_PERMISSION');
       await stack.http.patch(`/v1/roles/coordinator`, { permissions: ['agents:read:org'] }, { token: owner.accessToken });
       expect((await stack.http.get('/v1/users', { token: coordinator.accessToken })).status).toBe(401);
@@ -198,7 +214,11 @@ describe('Authorization through the gateway', () => {
     });
 
     it("never act as their creator: the creator's own profile, password, 2FA and logout refuse a key (403 USER_SESSION_REQUIRED)", async () => {
-      const created = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'Agent roster', scopes: ['agents:read:org'] }, { token: owner.accessToken });
+      const created = await stack.http.post<{ key: string }>(
+        '/v1/api-keys',
+        { name: 'Agent roster', scopes: ['agents:read:org'] },
+        { token: owner.accessToken },
+      );
       const apiKey = created.body.key;
       expect((await stack.http.get('/v1/agents', { apiKey })).status).toBe(200);
       const attempts = [
@@ -207,7 +227,11 @@ describe('Authorization through the gateway', () => {
         stack.http.post<Problem>('/v1/auth/mfa/enroll', {}, { apiKey }),
         stack.http.post<Problem>('/v1/auth/mfa/disable', { code: '000000' }, { apiKey }),
         stack.http.post<Problem>('/v1/auth/mfa/recovery-codes', { code: '000000' }, { apiKey }),
-        stack.http.post<Problem>('/v1/auth/password/change', { currentPassword: PASSWORD, newPassword: 'an-entirely-new-passphrase-2026' }, { apiKey }),
+        stack.http.post<Problem>(
+          '/v1/auth/password/change',
+          { currentPassword: PASSWORD, newPassword: 'an-entirely-new-passphrase-2026' },
+          { apiKey },
+        ),
         stack.http.post<Problem>('/v1/auth/logout', {}, { apiKey }),
       ];
       for (const response of await Promise.all(attempts)) {
@@ -221,7 +245,11 @@ describe('Authorization through the gateway', () => {
 
     it('cannot be given scopes wider than the creator holds', async () => {
       const admin = await createUser(stack.http, owner, 'manager');
-      const response = await stack.http.post<Problem>('/v1/api-keys', { name: 'k', scopes: ['users:write:org'] }, { token: admin.accessToken });
+      const response = await stack.http.post<Problem>(
+        '/v1/api-keys',
+        { name: 'k', scopes: ['users:write:org'] },
+        { token: admin.accessToken },
+      );
       expect(response.status).toBe(403);
       const ownerAttempt = await stack.http.post<Problem & { errors: unknown[] }>(
         '/v1/api-keys',
@@ -261,7 +289,9 @@ describe('Authorization through the gateway', () => {
         { token: owner.accessToken },
       );
       expect(updated.body).toMatchObject({ capacity: 20, regions: ['98115'] });
-      expect((await stack.http.patch(`/v1/agents/${created.body.userId}`, { capacity: 1 }, { token: agentA.accessToken })).status).toBe(403);
+      expect((await stack.http.patch(`/v1/agents/${created.body.userId}`, { capacity: 1 }, { token: agentA.accessToken })).status).toBe(
+        403,
+      );
       expect((await stack.http.delete(`/v1/agents/${created.body.userId}`, { token: owner.accessToken })).status).toBe(204);
       const after = await stack.http.get<Page<{ userId: string }>>('/v1/agents?region=98115', { token: owner.accessToken });
       expect(after.body.items).toEqual([]);
@@ -272,7 +302,9 @@ describe('Authorization through the gateway', () => {
       let cursor: string | null = null;
       do {
         const query: string = cursor ? `?limit=2&cursor=${encodeURIComponent(cursor)}` : '?limit=2';
-        const page: { body: Page<{ id: string }> } = await stack.http.get<Page<{ id: string }>>(`/v1/users${query}`, { token: owner.accessToken });
+        const page: { body: Page<{ id: string }> } = await stack.http.get<Page<{ id: string }>>(`/v1/users${query}`, {
+          token: owner.accessToken,
+        });
         expect(page.body.items.length).toBeLessThanOrEqual(2);
         seen.push(...page.body.items.map((user) => user.id));
         cursor = page.body.nextCursor;

@@ -4,7 +4,14 @@ import { IdentityUserSubjects } from '@keyhouse/contracts';
 import { registerOrganization, uniqueEmail, PASSWORD, type Session } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/stack';
 
-type Problem = { type: string; title: string; status: number; code: string; detail: string; errors?: Array<{ field: string; message: string }> };
+type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  errors?: Array<{ field: string; message: string }>;
+};
 
 function expectProblem(response: { status: number; headers: Headers; body: unknown }, status: number, code: string): Problem {
   expect(response.status).toBe(status);
@@ -36,7 +43,11 @@ describe('Gateway edge behaviour', () => {
     });
 
     it('names every unknown and invalid field in errors[]', async () => {
-      const response = await stack.http.post('/v1/users', { email: 'not-an-email', name: '', role: 'Agent!', favouriteColour: 'blue' }, { token: owner.accessToken });
+      const response = await stack.http.post(
+        '/v1/users',
+        { email: 'not-an-email', name: '', role: 'Agent!', favouriteColour: 'blue' },
+        { token: owner.accessToken },
+      );
       const problem = expectProblem(response, 400, 'VALIDATION_FAILED');
       expect([...new Set(problem.errors!.map((e) => e.field))].sort()).toEqual(['email', 'favouriteColour', 'name', 'role']);
     });
@@ -59,8 +70,12 @@ describe('Gateway edge behaviour', () => {
     it('refuses a path id that is not a UUID, an oversized page and a forged cursor with 400', async () => {
       const token = owner.accessToken;
       expect(expectProblem(await stack.http.get('/v1/users/42', { token }), 400, 'VALIDATION_FAILED').errors![0].field).toBe('id');
-      expect(expectProblem(await stack.http.get('/v1/users?limit=10000', { token }), 400, 'VALIDATION_FAILED').errors![0].field).toBe('limit');
-      expect(expectProblem(await stack.http.get('/v1/users?cursor=not-a-cursor', { token }), 400, 'INVALID_CURSOR').errors![0].field).toBe('cursor');
+      expect(expectProblem(await stack.http.get('/v1/users?limit=10000', { token }), 400, 'VALIDATION_FAILED').errors![0].field).toBe(
+        'limit',
+      );
+      expect(expectProblem(await stack.http.get('/v1/users?cursor=not-a-cursor', { token }), 400, 'INVALID_CURSOR').errors![0].field).toBe(
+        'cursor',
+      );
     });
 
     it('answers an unknown route with a 404 problem', async () => {
@@ -82,30 +97,49 @@ describe('Gateway edge behaviour', () => {
     it('replays the first response for the same key and body, even with keys reordered', async () => {
       const key = `team-${Date.now()}`;
       const body = { name: `Replay ${key}`, memberIds: [] };
-      const first = await stack.http.post<{ id: string }>('/v1/teams', body, { token: owner.accessToken, headers: { 'idempotency-key': key } });
-      expect(first.status).toBe(201);
-      const second = await stack.http.post<{ id: string }>('/v1/teams', { memberIds: [], name: body.name }, {
+      const first = await stack.http.post<{ id: string }>('/v1/teams', body, {
         token: owner.accessToken,
         headers: { 'idempotency-key': key },
       });
+      expect(first.status).toBe(201);
+      const second = await stack.http.post<{ id: string }>(
+        '/v1/teams',
+        { memberIds: [], name: body.name },
+        {
+          token: owner.accessToken,
+          headers: { 'idempotency-key': key },
+        },
+      );
       expect(second.status).toBe(201);
       expect(second.body.id).toBe(first.body.id);
       expect(second.headers.get('idempotent-replayed')).toBe('true');
-      const teams = await stack.http.get<{ items: Array<{ name: string }> }>(`/v1/teams?q=${encodeURIComponent(key)}`, { token: owner.accessToken });
+      const teams = await stack.http.get<{ items: Array<{ name: string }> }>(`/v1/teams?q=${encodeURIComponent(key)}`, {
+        token: owner.accessToken,
+      });
       expect(teams.body.items).toHaveLength(1);
     });
 
     it('refuses the same key with a different body (422) and lets another caller use the same key', async () => {
       const key = `user-${Date.now()}`;
       const body = { email: uniqueEmail(), name: 'Ida', role: 'agent', password: PASSWORD };
-      expect((await stack.http.post('/v1/users', body, { token: owner.accessToken, headers: { 'idempotency-key': key } })).status).toBe(201);
-      const changed = await stack.http.post('/v1/users', { ...body, name: 'Ida Changed' }, { token: owner.accessToken, headers: { 'idempotency-key': key } });
+      expect((await stack.http.post('/v1/users', body, { token: owner.accessToken, headers: { 'idempotency-key': key } })).status).toBe(
+        201,
+      );
+      const changed = await stack.http.post(
+        '/v1/users',
+        { ...body, name: 'Ida Changed' },
+        { token: owner.accessToken, headers: { 'idempotency-key': key } },
+      );
       expectProblem(changed, 422, 'IDEMPOTENCY_KEY_REUSED');
       const other = await registerOrganization(stack.http, 'Other Realty');
-      const theirs = await stack.http.post<{ orgId: string }>('/v1/users', { ...body, email: uniqueEmail() }, {
-        token: other.accessToken,
-        headers: { 'idempotency-key': key },
-      });
+      const theirs = await stack.http.post<{ orgId: string }>(
+        '/v1/users',
+        { ...body, email: uniqueEmail() },
+        {
+          token: other.accessToken,
+          headers: { 'idempotency-key': key },
+        },
+      );
       expect(theirs.status).toBe(201);
       expect(theirs.body.orgId).toBe(other.orgId);
     });
@@ -114,7 +148,11 @@ describe('Gateway edge behaviour', () => {
       const key = `fix-${Date.now()}`;
       const bad = await stack.http.post('/v1/teams', { name: '' }, { token: owner.accessToken, headers: { 'idempotency-key': key } });
       expect(bad.status).toBe(400);
-      const good = await stack.http.post('/v1/teams', { name: `Fixed ${key}` }, { token: owner.accessToken, headers: { 'idempotency-key': key } });
+      const good = await stack.http.post(
+        '/v1/teams',
+        { name: `Fixed ${key}` },
+        { token: owner.accessToken, headers: { 'idempotency-key': key } },
+      );
       expect(good.status).toBe(201);
     });
 
@@ -136,7 +174,9 @@ describe('Gateway edge behaviour', () => {
         expectProblem(down, 503, 'SERVICE_UNAVAILABLE');
 
         const nats = stack.gateway.get<NatsConnection>(NATS_CONNECTION);
-        const silent = nats.subscribe(`${stack.env.NATS_SUBJECT_PREFIX}${IdentityUserSubjects.getMe.subject}`, { callback: () => undefined });
+        const silent = nats.subscribe(`${stack.env.NATS_SUBJECT_PREFIX}${IdentityUserSubjects.getMe.subject}`, {
+          callback: () => undefined,
+        });
         try {
           const slow = await stack.http.get('/v1/users/me', { token: owner.accessToken });
           expectProblem(slow, 504, 'SERVICE_TIMEOUT');
@@ -159,7 +199,9 @@ describe('Gateway edge behaviour', () => {
       expect(String(metrics.body)).toMatch(/^http_requests_total\{/m);
       const docs = await stack.http.get<{ openapi: string; paths: Record<string, unknown> }>('/docs-json');
       expect(docs.body.openapi).toMatch(/^3\./);
-      expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/v1/auth/login', '/v1/users/me', '/v1/agents', '/v1/api-keys']));
+      expect(Object.keys(docs.body.paths)).toEqual(
+        expect.arrayContaining(['/v1/auth/login', '/v1/users/me', '/v1/agents', '/v1/api-keys']),
+      );
       expect(Object.keys(docs.body.paths)).not.toContain('/metrics');
     });
   });
@@ -179,7 +221,11 @@ describe('Gateway rate limits', () => {
   it('limits auth routes per IP with 429 and Retry-After, whatever X-Forwarded-For says', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i += 1) {
-      const response = await stack.http.post('/v1/auth/login', { email: uniqueEmail(), password: PASSWORD }, { headers: { 'x-forwarded-for': `203.0.113.${i}` } });
+      const response = await stack.http.post(
+        '/v1/auth/login',
+        { email: uniqueEmail(), password: PASSWORD },
+        { headers: { 'x-forwarded-for': `203.0.113.${i}` } },
+      );
       statuses.push(response.status);
       if (response.status === 429) {
         expectProblem(response, 429, 'RATE_LIMITED');

@@ -24,7 +24,10 @@ interface Received {
 }
 
 const ASYNCAPI = parse(readFileSync(resolve(__dirname, '../../../../docs/events/asyncapi.yaml'), 'utf8')) as {
-  components: { schemas: Record<string, unknown>; messages: Record<string, { payload?: { allOf?: Array<{ properties?: { type?: { const?: string } } }> } }> };
+  components: {
+    schemas: Record<string, unknown>;
+    messages: Record<string, { payload?: { allOf?: Array<{ properties?: { type?: { const?: string } } }> } }>;
+  };
 };
 
 /** Message payload schema (envelope + data) of each event type, by type. */
@@ -102,7 +105,9 @@ describe('event payloads on Kafka match the published AsyncAPI schemas', () => {
     stack = await startStack({}, { services: ['deals-commission', 'listings'] });
     const { Kafka, logLevel } = await import('kafkajs');
     const kafka = new Kafka({ clientId: 'event-payloads-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-    const topics = [IDENTITY_EVENTS_TOPIC, DEALS_EVENTS_TOPIC, LISTINGS_EVENTS_TOPIC].map((topic) => `${stack.env.KAFKA_TOPIC_PREFIX}${topic}`);
+    const topics = [IDENTITY_EVENTS_TOPIC, DEALS_EVENTS_TOPIC, LISTINGS_EVENTS_TOPIC].map(
+      (topic) => `${stack.env.KAFKA_TOPIC_PREFIX}${topic}`,
+    );
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true }).catch(() => undefined);
@@ -128,25 +133,52 @@ describe('event payloads on Kafka match the published AsyncAPI schemas', () => {
     const http = stack.http;
     org = await dealsOrg(http, 'Payload Realty'); // organization.created, user.created ×4, team.created, login.succeeded
     const token = org.owner.accessToken;
-    expect((await http.patch('/v1/organizations/current', { name: 'Payload Realty NW', branding: { displayName: 'Payload', primaryColor: '#0a5c36' } }, { token })).status).toBe(200);
-    expect((await http.patch(`/v1/teams/${org.teamId}`, { name: 'North-East', memberIds: [org.agent1.userId, org.agent2.userId] }, { token })).status).toBe(200);
+    expect(
+      (
+        await http.patch(
+          '/v1/organizations/current',
+          { name: 'Payload Realty NW', branding: { displayName: 'Payload', primaryColor: '#0a5c36' } },
+          { token },
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (await http.patch(`/v1/teams/${org.teamId}`, { name: 'North-East', memberIds: [org.agent1.userId, org.agent2.userId] }, { token }))
+        .status,
+    ).toBe(200);
     const spare = await http.post<{ id: string }>('/v1/teams', { name: 'Spare' }, { token });
     expect((await http.delete(`/v1/teams/${spare.body.id}`, { token })).status).toBe(204);
-    expect((await http.post('/v1/roles', { key: 'coordinator', name: 'Coordinator', permissions: ['transactions:read:org'] }, { token })).status).toBe(201);
-    expect((await http.patch('/v1/roles/coordinator', { permissions: ['transactions:read:org', 'transactions:write:org'] }, { token })).status).toBe(200);
+    expect(
+      (await http.post('/v1/roles', { key: 'coordinator', name: 'Coordinator', permissions: ['transactions:read:org'] }, { token })).status,
+    ).toBe(201);
+    expect(
+      (await http.patch('/v1/roles/coordinator', { permissions: ['transactions:read:org', 'transactions:write:org'] }, { token })).status,
+    ).toBe(200);
     expect((await http.delete('/v1/roles/coordinator', { token })).status).toBe(204);
     expect((await http.patch(`/v1/users/${org.agent2.userId}`, { role: 'manager' }, { token })).status).toBe(200);
     expect((await http.post('/v1/auth/login', { email: org.owner.email, password: 'not the password at all' })).status).toBe(401);
     expect((await http.post('/v1/auth/password-reset/request', { email: org.manager.email })).status).toBe(202);
     const manager = await login(http, org.manager.email);
-    expect((await http.post('/v1/auth/password/change', { currentPassword: PASSWORD, newPassword: `${PASSWORD} again` }, { token: manager.accessToken })).status).toBe(204);
+    expect(
+      (
+        await http.post(
+          '/v1/auth/password/change',
+          { currentPassword: PASSWORD, newPassword: `${PASSWORD} again` },
+          { token: manager.accessToken },
+        )
+      ).status,
+    ).toBe(204);
     const again = await login(http, org.manager.email, `${PASSWORD} again`);
     expect((await http.post('/v1/auth/logout', { refreshToken: again.refreshToken }, { token: again.accessToken })).status).toBe(204);
     const key = await http.post<{ id: string; key: string }>('/v1/api-keys', { name: 'Website', scopes: ['users:read:org'] }, { token });
     expect(key.status).toBe(201);
     expect((await http.get('/v1/users', { apiKey: key.body.key })).status).toBe(200);
     expect((await http.delete(`/v1/api-keys/${key.body.id}`, { token })).status).toBe(200);
-    const agent = await http.post<{ userId: string }>('/v1/agents', { email: `payload-agent-${randomUUID().slice(0, 8)}@example.test`, name: 'Removed Agent', regions: ['98103'] }, { token });
+    const agent = await http.post<{ userId: string }>(
+      '/v1/agents',
+      { email: `payload-agent-${randomUUID().slice(0, 8)}@example.test`, name: 'Removed Agent', regions: ['98103'] },
+      { token },
+    );
     expect(agent.status).toBe(201);
     expect((await http.delete(`/v1/agents/${agent.body.userId}`, { token })).status).toBe(204);
   });
@@ -154,23 +186,49 @@ describe('event payloads on Kafka match the published AsyncAPI schemas', () => {
   it('drives deals through pipelines, plans, settings, transactions, offers, key dates, invoices and files', async () => {
     const http = stack.http;
     const token = org.owner.accessToken;
-    const pipeline = await http.post('/v1/pipelines', {
-      name: 'Referrals',
-      stages: [
-        { key: 'new', name: 'New', probability: 10, outcome: 'open' },
-        { key: 'closed', name: 'Closed', probability: 100, outcome: 'won' },
-      ],
-    }, { token });
+    const pipeline = await http.post(
+      '/v1/pipelines',
+      {
+        name: 'Referrals',
+        stages: [
+          { key: 'new', name: 'New', probability: 10, outcome: 'open' },
+          { key: 'closed', name: 'Closed', probability: 100, outcome: 'won' },
+        ],
+      },
+      { token },
+    );
     expect(pipeline.status).toBe(201);
-    const plan = await http.post<{ id: string }>('/v1/commission-plans', { name: 'Standard', grossRateBps: 300, agentSplitBps: 7000, transactionFeeCents: 39_500 }, { token });
+    const plan = await http.post<{ id: string }>(
+      '/v1/commission-plans',
+      { name: 'Standard', grossRateBps: 300, agentSplitBps: 7000, transactionFeeCents: 39_500 },
+      { token },
+    );
     expect((await http.patch(`/v1/commission-plans/${plan.body.id}`, { agentSplitBps: 7500 }, { token })).status).toBe(200);
     expect((await http.patch(`/v1/agents/${org.agent1.userId}/commission-plan`, { planId: plan.body.id }, { token })).status).toBe(200);
     expect((await http.patch('/v1/deal-settings', { holidays: ['2026-12-25'] }, { token })).status).toBe(200);
 
     const agent = org.agent1.accessToken;
-    const listing = await createTransaction(http, org.agent1, { side: 'list', propertyId: randomUUID(), price: 60_000_000, stage: 'meeting' });
+    const listing = await createTransaction(http, org.agent1, {
+      side: 'list',
+      propertyId: randomUUID(),
+      price: 60_000_000,
+      stage: 'meeting',
+    });
     const offer = async (amount: number, buyerName: string) =>
-      (await http.post<{ id: string }>('/v1/offers', { transactionId: listing.id, amount, buyerName, earnestMoney: 1_000_000, financingType: 'conventional', contingencies: ['inspection', 'financing'] }, { token: agent })).body;
+      (
+        await http.post<{ id: string }>(
+          '/v1/offers',
+          {
+            transactionId: listing.id,
+            amount,
+            buyerName,
+            earnestMoney: 1_000_000,
+            financingType: 'conventional',
+            contingencies: ['inspection', 'financing'],
+          },
+          { token: agent },
+        )
+      ).body;
     const low = await offer(58_000_000, 'Low Buyer');
     const withdrawn = await offer(57_000_000, 'Withdrawn Buyer');
     const high = await offer(61_000_000, 'High Buyer');
@@ -179,20 +237,58 @@ describe('event payloads on Kafka match the published AsyncAPI schemas', () => {
     expect((await http.patch(`/v1/offers/${withdrawn.id}`, { status: 'withdrawn' }, { token: agent })).status).toBe(200);
     expect((await http.post(`/v1/offers/${high.id}/accept`, {}, { token: agent })).status).toBe(200);
     expect((await http.patch(`/v1/transactions/${listing.id}/key-dates/inspection`, { done: true }, { token: agent })).status).toBe(200);
-    expect((await http.patch(`/v1/transactions/${listing.id}`, { stage: 'closed', closePrice: 61_000_000, closeDate: utcDate(0) }, { token: agent })).status).toBe(200);
+    expect(
+      (
+        await http.patch(
+          `/v1/transactions/${listing.id}`,
+          { stage: 'closed', closePrice: 61_000_000, closeDate: utcDate(0) },
+          { token: agent },
+        )
+      ).status,
+    ).toBe(200);
     const dropped = await createTransaction(http, org.agent1, {});
     expect((await http.delete(`/v1/transactions/${dropped.id}`, { token: agent })).status).toBe(204);
 
-    const invoice = await http.post<{ id: string }>('/v1/invoices', { transactionId: listing.id, billTo: { name: 'Escrow Co' }, dueDate: utcDate(10), lineItems: [{ description: 'Commission', quantity: 1, unitAmount: 100_000 }] }, { token });
+    const invoice = await http.post<{ id: string }>(
+      '/v1/invoices',
+      {
+        transactionId: listing.id,
+        billTo: { name: 'Escrow Co' },
+        dueDate: utcDate(10),
+        lineItems: [{ description: 'Commission', quantity: 1, unitAmount: 100_000 }],
+      },
+      { token },
+    );
     expect(invoice.status).toBe(201);
     expect((await http.patch(`/v1/invoices/${invoice.body.id}`, { notes: 'Net 10' }, { token })).status).toBe(200);
     expect((await http.post(`/v1/invoices/${invoice.body.id}/send`, {}, { token })).status).toBe(200);
-    expect((await http.post(`/v1/invoices/${invoice.body.id}/payments`, { amount: 100_000, paidOn: utcDate(0), method: 'ach', reference: 'ACH-1' }, { token })).status).toBe(201);
-    const draft = await http.post<{ id: string }>('/v1/invoices', { transactionId: listing.id, billTo: { name: 'X' }, dueDate: utcDate(5), lineItems: [{ description: 'Fee', quantity: 1, unitAmount: 100 }] }, { token });
+    expect(
+      (
+        await http.post(
+          `/v1/invoices/${invoice.body.id}/payments`,
+          { amount: 100_000, paidOn: utcDate(0), method: 'ach', reference: 'ACH-1' },
+          { token },
+        )
+      ).status,
+    ).toBe(201);
+    const draft = await http.post<{ id: string }>(
+      '/v1/invoices',
+      {
+        transactionId: listing.id,
+        billTo: { name: 'X' },
+        dueDate: utcDate(5),
+        lineItems: [{ description: 'Fee', quantity: 1, unitAmount: 100 }],
+      },
+      { token },
+    );
     expect((await http.post(`/v1/invoices/${draft.body.id}/void`, {}, { token })).status).toBe(200);
 
     const bytes = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2048, 7)]);
-    const uploaded = await uploadFile(http, `/v1/transactions/${listing.id}/files`, agent, { name: 'Agreement.pdf', type: 'application/pdf', bytes });
+    const uploaded = await uploadFile(http, `/v1/transactions/${listing.id}/files`, agent, {
+      name: 'Agreement.pdf',
+      type: 'application/pdf',
+      bytes,
+    });
     expect(uploaded.status).toBe(201);
     expect(uploaded.body.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect((await http.delete(`/v1/transactions/${listing.id}/files/${String(uploaded.body.id)}`, { token: agent })).status).toBe(204);
@@ -244,7 +340,9 @@ describe('event payloads on Kafka match the published AsyncAPI schemas', () => {
 
 /** Key of an event type's message in `components.messages`. */
 function messageKey(type: string): string {
-  const found = Object.entries(ASYNCAPI.components.messages).find(([, message]) => message.payload?.allOf?.[1]?.properties?.type?.const === type);
+  const found = Object.entries(ASYNCAPI.components.messages).find(
+    ([, message]) => message.payload?.allOf?.[1]?.properties?.type?.const === type,
+  );
   if (!found) throw new Error(`no AsyncAPI message for ${type}`);
   return found[0].replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -106,7 +106,10 @@ describe('Domain events through the outbox', () => {
     expect(crashed).toBe(true);
 
     const renames = received.filter(
-      (r) => r.event.type === 'identity.user.updated' && r.event.subject === owner.userId && names.includes(String(r.event.data.changes?.name?.to)),
+      (r) =>
+        r.event.type === 'identity.user.updated' &&
+        r.event.subject === owner.userId &&
+        names.includes(String(r.event.data.changes?.name?.to)),
     );
     const distinctIds = new Set(renames.map((r) => r.event.id));
     expect(new Set(renames.map((r) => r.event.data.changes?.name?.to))).toEqual(new Set(names));

@@ -12,15 +12,18 @@ describe('back-end services start beside the gateway', () => {
 
   afterAll(() => stack?.stop());
 
-  it.each(['crm', 'listings', 'deals-commission', 'audit'] as const)('%s answers /health/ready with postgres, nats, redis and the outbox up', async (name) => {
-    const app = stack.services[name];
-    const { port } = app!.getHttpServer().address() as { port: number };
-    const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
-    const body = (await response.json()) as { status: string; info: Record<string, { status: string }> };
-    expect(response.status).toBe(200);
-    expect(Object.keys(body.info).sort()).toEqual(expect.arrayContaining(['nats', 'outbox', 'postgres', 'redis']));
-    expect(Object.values(body.info).every((check) => check.status === 'up')).toBe(true);
-  });
+  it.each(['crm', 'listings', 'deals-commission', 'audit'] as const)(
+    '%s answers /health/ready with postgres, nats, redis and the outbox up',
+    async (name) => {
+      const app = stack.services[name];
+      const { port } = app!.getHttpServer().address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      const body = (await response.json()) as { status: string; info: Record<string, { status: string }> };
+      expect(response.status).toBe(200);
+      expect(Object.keys(body.info).sort()).toEqual(expect.arrayContaining(['nats', 'outbox', 'postgres', 'redis']));
+      expect(Object.values(body.info).every((check) => check.status === 'up')).toBe(true);
+    },
+  );
 
   it('each service created its outbox in its own schema only', async () => {
     const { Client } = await import('pg');
@@ -40,9 +43,13 @@ describe('back-end services start beside the gateway', () => {
   it("consumes exactly the topics and groups the event catalogue lists for each service (the @OnEvent handlers' registry)", () => {
     const running = { identity: stack.identity, ...stack.services };
     const actual = Object.entries(running).flatMap(([service, app]) =>
-      app!.get(EventHandlerRegistry).subscriptions.flatMap(({ group, topics }) => topics.map((topic) => `${service}: ${group} <- ${topic}`)),
+      app!
+        .get(EventHandlerRegistry)
+        .subscriptions.flatMap(({ group, topics }) => topics.map((topic) => `${service}: ${group} <- ${topic}`)),
     );
-    const catalogued = Object.entries(EventTopicCatalogue).flatMap(([topic, entry]) => entry.consumers.map((consumer) => `${consumer.service}: ${consumer.groupId} <- ${topic}`));
+    const catalogued = Object.entries(EventTopicCatalogue).flatMap(([topic, entry]) =>
+      entry.consumers.map((consumer) => `${consumer.service}: ${consumer.groupId} <- ${topic}`),
+    );
     expect(actual).toContain('crm: crm.identity-read-model <- identity.events');
     expect(actual.sort()).toEqual(catalogued.sort());
   });

@@ -83,7 +83,8 @@ export async function waitForAudit(
     const response = await auditLogs(http, token, { limit: '100', ...query });
     if (response.status !== 200) throw new Error(`audit list failed: ${response.status} ${JSON.stringify(response.body)}`);
     if (done(response.body.items)) return response.body.items;
-    if (Date.now() - started > timeoutMs) throw new Error(`audit entries not found in time: ${JSON.stringify(response.body.items.map((item) => item.action))}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`audit entries not found in time: ${JSON.stringify(response.body.items.map((item) => item.action))}`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
 }

@@ -23,7 +23,11 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
 }
 
 /** The first page (100 entries, newest first) of a contact's timeline as `token`'s user; the status too. */
-export async function timelineOf(stack: TestStack, contactId: string, token: string): Promise<{ status: number; items: TimelineEntryJson[] }> {
+export async function timelineOf(
+  stack: TestStack,
+  contactId: string,
+  token: string,
+): Promise<{ status: number; items: TimelineEntryJson[] }> {
   const response = await stack.http.get<{ items: TimelineEntryJson[] }>(`/v1/contacts/${contactId}/timeline?limit=100`, { token });
   return { status: response.status, items: response.status === 200 ? response.body.items : [] };
 }
@@ -34,7 +38,10 @@ export async function identityOutboxEvents<T>(stack: TestStack, type: string): P
   await client.connect();
   try {
     const schema = stack.env.IDENTITY_DATABASE_SCHEMA ?? 'identity';
-    const { rows } = await client.query<{ payload: CloudEvent<T> }>(`SELECT payload FROM "${schema}".outbox_event WHERE event_type = $1 ORDER BY seq`, [type]);
+    const { rows } = await client.query<{ payload: CloudEvent<T> }>(
+      `SELECT payload FROM "${schema}".outbox_event WHERE event_type = $1 ORDER BY seq`,
+      [type],
+    );
     return rows.map((row) => row.payload);
   } finally {
     await client.end();

@@ -27,7 +27,11 @@ export class CrmEventLog {
     await this.consumer.subscribe({ topic: `${this.stack.env.KAFKA_TOPIC_PREFIX}crm.events`, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ message }) => {
-        this.received.push({ key: message.key?.toString() ?? null, event: JSON.parse(message.value!.toString()) as CloudEvent<Record<string, unknown>>, receivedAt: Date.now() });
+        this.received.push({
+          key: message.key?.toString() ?? null,
+          event: JSON.parse(message.value!.toString()) as CloudEvent<Record<string, unknown>>,
+          receivedAt: Date.now(),
+        });
       },
     });
   }
@@ -37,7 +41,9 @@ export class CrmEventLog {
   }
 
   of<T = Record<string, unknown>>(type: string, subject?: string): Array<ReceivedEvent<T>> {
-    return this.received.filter((item) => item.event.type === type && (subject === undefined || item.event.subject === subject)) as Array<ReceivedEvent<T>>;
+    return this.received.filter((item) => item.event.type === type && (subject === undefined || item.event.subject === subject)) as Array<
+      ReceivedEvent<T>
+    >;
   }
 
   async waitFor<T = Record<string, unknown>>(type: string, subject: string, timeoutMs = 20_000): Promise<ReceivedEvent<T>> {
@@ -63,19 +69,18 @@ export function crmDataSource(stack: TestStack): DataSource {
 /** Waits until the crm read model of identity's users (`org_user`) knows these users with these teams. */
 export async function waitForUsersInCrm(stack: TestStack, users: Array<{ userId: string; teamIds?: string[] }>): Promise<void> {
   const dataSource = crmDataSource(stack);
-  await eventually(
-    async () => {
-      const rows = (await dataSource.query(`SELECT user_id, team_ids FROM org_user WHERE user_id = ANY($1::uuid[])`, [users.map((u) => u.userId)])) as Array<{
-        user_id: string;
-        team_ids: string[];
-      }>;
-      return users.every((user) => {
-        const row = rows.find((r) => r.user_id === user.userId);
-        return row && (user.teamIds ?? []).every((team) => row.team_ids.includes(team));
-      });
-    },
-    30_000,
-  );
+  await eventually(async () => {
+    const rows = (await dataSource.query(`SELECT user_id, team_ids FROM org_user WHERE user_id = ANY($1::uuid[])`, [
+      users.map((u) => u.userId),
+    ])) as Array<{
+      user_id: string;
+      team_ids: string[];
+    }>;
+    return users.every((user) => {
+      const row = rows.find((r) => r.user_id === user.userId);
+      return row && (user.teamIds ?? []).every((team) => row.team_ids.includes(team));
+    });
+  }, 30_000);
 }
 
 /** Outbox rows of one event type for one aggregate (what the service emitted, before Kafka). */

@@ -20,7 +20,11 @@ export async function dealsOrg(http: TestHttpClient, name = 'Evergreen Realty'):
   const manager = await createUser(http, owner, 'manager');
   const agent1 = await createUser(http, owner, 'agent');
   const agent2 = await createUser(http, owner, 'agent');
-  const team = await http.post<{ id: string }>('/v1/teams', { name: 'North', managerId: manager.userId, memberIds: [agent1.userId] }, { token: owner.accessToken });
+  const team = await http.post<{ id: string }>(
+    '/v1/teams',
+    { name: 'North', managerId: manager.userId, memberIds: [agent1.userId] },
+    { token: owner.accessToken },
+  );
   if (team.status !== 201) throw new Error(`team: ${team.status} ${JSON.stringify(team.body)}`);
   // Team changes revoke the members' tokens (team ids are in them): log in again.
   return { owner, manager: await login(http, manager.email), agent1: await login(http, agent1.email), agent2, teamId: team.body.id };
@@ -34,8 +38,16 @@ export async function createPlan(http: TestHttpClient, admin: Session, body: Rec
 }
 
 /** Creates a transaction and returns its JSON. */
-export async function createTransaction(http: TestHttpClient, session: Session, body: Record<string, unknown>): Promise<Record<string, unknown> & { id: string }> {
-  const response = await http.post<Record<string, unknown> & { id: string }>('/v1/transactions', { side: 'buy', price: 50_000_000, ...body }, { token: session.accessToken });
+export async function createTransaction(
+  http: TestHttpClient,
+  session: Session,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown> & { id: string }> {
+  const response = await http.post<Record<string, unknown> & { id: string }>(
+    '/v1/transactions',
+    { side: 'buy', price: 50_000_000, ...body },
+    { token: session.accessToken },
+  );
   if (response.status !== 201) throw new Error(`transaction: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
@@ -46,7 +58,10 @@ export async function dealsOutboxTypes(stack: TestStack, key: string): Promise<s
   await client.connect();
   try {
     const schema = stack.env.DEALS_COMMISSION_DATABASE_SCHEMA ?? 'deals';
-    const { rows } = await client.query<{ event_type: string }>(`SELECT event_type FROM "${schema}".outbox_event WHERE message_key = $1 ORDER BY created_at, id`, [key]);
+    const { rows } = await client.query<{ event_type: string }>(
+      `SELECT event_type FROM "${schema}".outbox_event WHERE message_key = $1 ORDER BY created_at, id`,
+      [key],
+    );
     return rows.map((row) => row.event_type);
   } finally {
     await client.end();
@@ -54,7 +69,11 @@ export async function dealsOutboxTypes(stack: TestStack, key: string): Promise<s
 }
 
 /** GET as raw bytes (PDF downloads), with the response headers. */
-export async function download(http: TestHttpClient, path: string, token: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+export async function download(
+  http: TestHttpClient,
+  path: string,
+  token: string,
+): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
   const response = await fetch(`${http.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
 }
@@ -76,8 +95,11 @@ process.stdin.on('end', async () => {
  */
 export function pdfText(bytes: Buffer): Promise<string> {
   return new Promise((done, fail) => {
-    const child = execFile(process.execPath, ['-e', PDF_TEXT_SCRIPT], { cwd: resolve(__dirname, '../../../..'), maxBuffer: 10 * 1024 * 1024 }, (error, stdout) =>
-      error ? fail(error) : done(stdout),
+    const child = execFile(
+      process.execPath,
+      ['-e', PDF_TEXT_SCRIPT],
+      { cwd: resolve(__dirname, '../../../..'), maxBuffer: 10 * 1024 * 1024 },
+      (error, stdout) => (error ? fail(error) : done(stdout)),
     );
     child.stdin!.end(bytes);
   });
@@ -151,7 +173,14 @@ export async function crmOutboxEvent(stack: TestStack, type: string, key: string
  * Puts `value` (a CloudEvent) on `topic` (without `KAFKA_TOPIC_PREFIX`) once more, as a broker
  * redelivery would, and waits until consumer group `groupId` (without prefix) has committed past it.
  */
-export async function redeliverAndWait(stack: TestStack, topic: string, key: string, value: object, groupId: string, timeoutMs = 30_000): Promise<void> {
+export async function redeliverAndWait(
+  stack: TestStack,
+  topic: string,
+  key: string,
+  value: object,
+  groupId: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({ clientId: 'deals-test-redelivery', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   const prefix = stack.env.KAFKA_TOPIC_PREFIX ?? '';
@@ -167,7 +196,10 @@ export async function redeliverAndWait(stack: TestStack, topic: string, key: str
       const [offsets] = await admin.fetchOffsets({ groupId: `${prefix}${groupId}`, topics: [`${prefix}${topic}`] });
       const committed = offsets?.partitions.find((entry) => entry.partition === sent.partition)?.offset ?? '-1';
       if (BigInt(committed) > BigInt(sent.baseOffset ?? sent.offset ?? '0')) return;
-      if (Date.now() - started > timeoutMs) throw new Error(`${groupId} did not pass offset ${sent.baseOffset} of partition ${sent.partition} in ${timeoutMs} ms (at ${committed})`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(
+          `${groupId} did not pass offset ${sent.baseOffset} of partition ${sent.partition} in ${timeoutMs} ms (at ${committed})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   } finally {

@@ -50,7 +50,11 @@ export async function createUser(
   extra: Record<string, unknown> = {},
 ): Promise<Session> {
   const email = uniqueEmail(role);
-  const created = await http.post('/v1/users', { email, name: `${role} ${email.slice(0, 8)}`, role, password: PASSWORD, ...extra }, { token: owner.accessToken });
+  const created = await http.post(
+    '/v1/users',
+    { email, name: `${role} ${email.slice(0, 8)}`, role, password: PASSWORD, ...extra },
+    { token: owner.accessToken },
+  );
   if (created.status !== 201) throw new Error(`create user failed: ${created.status} ${JSON.stringify(created.body)}`);
   return login(http, email);
 }

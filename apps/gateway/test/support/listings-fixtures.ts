@@ -99,7 +99,11 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
 export async function createCrmContact(stack: TestStack, token: string, label: string): Promise<string> {
   const response = await stack.http.post<{ id: string }>(
     '/v1/contacts',
-    { firstName: label, lastName: `Buyer ${randomBytes(3).toString('hex')}`, email: `${label.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test` },
+    {
+      firstName: label,
+      lastName: `Buyer ${randomBytes(3).toString('hex')}`,
+      email: `${label.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test`,
+    },
     { token },
   );
   if (response.status !== 201) throw new Error(`create contact failed: ${response.status} ${JSON.stringify(response.body)}`);
@@ -110,17 +114,28 @@ export async function createCrmContact(stack: TestStack, token: string, label: s
  * A self-registered portal client (crm finds or creates the contact, identity the user) and the
  * listings read model of its contact applied (`client_contact`, from identity.user.created).
  */
-export async function registerPortalClient(stack: TestStack, formKey: string, label: string): Promise<{ accessToken: string; userId: string; contactId: string }> {
+export async function registerPortalClient(
+  stack: TestStack,
+  formKey: string,
+  label: string,
+): Promise<{ accessToken: string; userId: string; contactId: string }> {
   const email = `${label.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test`;
   const password = 'a long client password 42';
-  const registered = await stack.http.post<{ userId: string; contactId: string }>('/v1/public/clients/register', { formKey, name: `${label} Client`, email, password });
+  const registered = await stack.http.post<{ userId: string; contactId: string }>('/v1/public/clients/register', {
+    formKey,
+    name: `${label} Client`,
+    email,
+    password,
+  });
   if (registered.status !== 201) throw new Error(`client registration failed: ${registered.status} ${JSON.stringify(registered.body)}`);
   const login = await stack.http.post<{ accessToken: string }>('/v1/auth/login', { email, password });
   if (login.status !== 200) throw new Error(`client login failed: ${login.status}`);
   const db = new Client({ connectionString: stack.env.LISTINGS_DATABASE_URL });
   await db.connect();
   try {
-    await until(async () => (await db.query('SELECT 1 FROM listings.client_contact WHERE user_id = $1', [registered.body.userId])).rowCount === 1);
+    await until(
+      async () => (await db.query('SELECT 1 FROM listings.client_contact WHERE user_id = $1', [registered.body.userId])).rowCount === 1,
+    );
   } finally {
     await db.end();
   }

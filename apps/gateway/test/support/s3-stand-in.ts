@@ -69,11 +69,16 @@ export async function startS3StandIn(bucket = 'keyhouse-test'): Promise<S3StandI
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
 
-    const record = (status: number, auth: StandInRequest['auth']) => requests.push({ method, key, query, auth, headers: request.headers, status });
+    const record = (status: number, auth: StandInRequest['auth']) =>
+      requests.push({ method, key, query, auth, headers: request.headers, status });
     const fail = (status: number, code: string, message: string, auth: StandInRequest['auth'] = 'header') => {
       record(status, auth);
       response.writeHead(status, { 'content-type': 'application/xml' });
-      response.end(method === 'HEAD' ? undefined : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xml(message)}</Message><Key>${xml(key)}</Key></Error>`);
+      response.end(
+        method === 'HEAD'
+          ? undefined
+          : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xml(message)}</Message><Key>${xml(key)}</Key></Error>`,
+      );
     };
 
     // Authorization: a SigV4 header, or SigV4 query parameters (a pre-signed URL) not yet expired.
@@ -81,11 +86,17 @@ export async function startS3StandIn(bucket = 'keyhouse-test'): Promise<S3StandI
     let auth: StandInRequest['auth'];
     if (/^AWS4-HMAC-SHA256 Credential=[^,]+, ?SignedHeaders=[^,]+, ?Signature=[0-9a-f]{64}$/.test(header)) {
       auth = 'header';
-    } else if (query['X-Amz-Algorithm'] === 'AWS4-HMAC-SHA256' && query['X-Amz-Credential'] && /^[0-9a-f]{64}$/.test(query['X-Amz-Signature'] ?? '') && /^\d+$/.test(query['X-Amz-Expires'] ?? '')) {
+    } else if (
+      query['X-Amz-Algorithm'] === 'AWS4-HMAC-SHA256' &&
+      query['X-Amz-Credential'] &&
+      /^[0-9a-f]{64}$/.test(query['X-Amz-Signature'] ?? '') &&
+      /^\d+$/.test(query['X-Amz-Expires'] ?? '')
+    ) {
       auth = 'presigned';
       const signedAt = amzDate(query['X-Amz-Date'] ?? '');
       if (!signedAt) return fail(403, 'AccessDenied', 'X-Amz-Date is malformed', auth);
-      if (Date.now() > signedAt.getTime() + Number(query['X-Amz-Expires']) * 1000) return fail(403, 'AccessDenied', 'Request has expired', auth);
+      if (Date.now() > signedAt.getTime() + Number(query['X-Amz-Expires']) * 1000)
+        return fail(403, 'AccessDenied', 'Request has expired', auth);
     } else {
       return fail(403, 'AccessDenied', 'No SigV4 Authorization header or pre-signed query parameters');
     }
@@ -118,9 +129,14 @@ export async function startS3StandIn(bucket = 'keyhouse-test'): Promise<S3StandI
     if (!key) return fail(400, 'InvalidRequest', `${method} on the bucket is not part of the stand-in`, auth);
 
     if (method === 'PUT') {
-      if (request.headers['content-encoding']?.includes('aws-chunked')) return fail(501, 'NotImplemented', 'aws-chunked bodies are not supported by the stand-in', auth);
+      if (request.headers['content-encoding']?.includes('aws-chunked'))
+        return fail(501, 'NotImplemented', 'aws-chunked bodies are not supported by the stand-in', auth);
       const payloadHash = request.headers['x-amz-content-sha256'];
-      if (typeof payloadHash === 'string' && /^[0-9a-f]{64}$/.test(payloadHash) && createHash('sha256').update(body).digest('hex') !== payloadHash) {
+      if (
+        typeof payloadHash === 'string' &&
+        /^[0-9a-f]{64}$/.test(payloadHash) &&
+        createHash('sha256').update(body).digest('hex') !== payloadHash
+      ) {
         return fail(400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 does not match the body', auth);
       }
       const checksum = request.headers['x-amz-checksum-sha256'];

@@ -37,7 +37,9 @@ describe('identity maintenance and the failed-jobs view', () => {
         );
         const removed = await app.get(IdentityMaintenanceJob).prune();
         expect(removed.loginAttempts).toBe(1);
-        const left = (await dataSource.query(`SELECT id FROM login_attempt WHERE id = ANY($1::uuid[])`, [[old, recent]])) as Array<{ id: string }>;
+        const left = (await dataSource.query(`SELECT id FROM login_attempt WHERE id = ANY($1::uuid[])`, [[old, recent]])) as Array<{
+          id: string;
+        }>;
         expect(left.map((row) => row.id)).toEqual([recent]);
       });
 
@@ -52,7 +54,9 @@ describe('identity maintenance and the failed-jobs view', () => {
     it('needs the operator token, lists a failed job with its reason, and retries it', async () => {
       const queue = app.get<Queue>(getQueueToken(IDENTITY_MAINTENANCE_QUEUE));
       expect((await http.get('/internal/jobs/queues')).status).toBe(401);
-      expect((await http.get('/internal/jobs/queues', { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong' } })).status).toBe(401);
+      expect((await http.get('/internal/jobs/queues', { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong' } })).status).toBe(
+        401,
+      );
       const auth = { headers: { authorization: `Bearer ${OPS_TOKEN}` } };
       expect((await http.get<{ queues: string[] }>('/internal/jobs/queues', auth)).body.queues).toEqual([IDENTITY_MAINTENANCE_QUEUE]);
 

@@ -22,7 +22,9 @@ describe('EventCatalogue', () => {
   });
 
   it('has an entry for every event type of every *Event object', () => {
-    const missing = declared.filter(({ type }) => typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(EventCatalogue, type)).map(({ where, type }) => `${where} = ${String(type)}`);
+    const missing = declared
+      .filter(({ type }) => typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(EventCatalogue, type))
+      .map(({ where, type }) => `${where} = ${String(type)}`);
     expect(missing).toEqual([]);
   });
 
@@ -52,14 +54,22 @@ describe('EventCatalogue', () => {
 
   it('names types as <prefix>.<aggregate>.<past tense> with the prefix of their topic', () => {
     const wrong = Object.entries(EventCatalogue)
-      .filter(([type, entry]) => !/^[a-z]+\.[a-z_]+\.[a-z_]+$/.test(type) || (entry.topic !== null && type.split('.')[0] !== entry.topic.split('.')[0]))
+      .filter(
+        ([type, entry]) =>
+          !/^[a-z]+\.[a-z_]+\.[a-z_]+$/.test(type) || (entry.topic !== null && type.split('.')[0] !== entry.topic.split('.')[0]),
+      )
       .map(([type]) => type);
     expect(wrong).toEqual([]);
   });
 
   it('names payload types as identifiers and documents every entry in docs/events', () => {
     const wrong = Object.entries(EventCatalogue)
-      .filter(([, entry]) => (entry.payload !== null && !/^[A-Z][A-Za-z0-9]*$/.test(entry.payload)) || !/^docs\/events\/[a-z-]+\.md$/.test(entry.doc) || entry.key.trim() === '')
+      .filter(
+        ([, entry]) =>
+          (entry.payload !== null && !/^[A-Z][A-Za-z0-9]*$/.test(entry.payload)) ||
+          !/^docs\/events\/[a-z-]+\.md$/.test(entry.doc) ||
+          entry.key.trim() === '',
+      )
       .map(([type]) => type);
     expect(wrong).toEqual([]);
   });

@@ -52,7 +52,11 @@ const LISTINGS_DOC = 'docs/events/listings-events.md';
 const DEALS_DOC = 'docs/events/deals-events.md';
 const AUDIT_DOC = 'docs/events/audit-events.md';
 
-const AUDIT_TRAIL_CONSUMER = { service: 'audit', groupId: 'audit.trail', purpose: 'records every event once in the hash-chained audit trail (docs/adr/0015)' };
+const AUDIT_TRAIL_CONSUMER = {
+  service: 'audit',
+  groupId: 'audit.trail',
+  purpose: 'records every event once in the hash-chained audit trail (docs/adr/0015)',
+};
 
 /** Every Kafka topic that carries domain events, by name (without `KAFKA_TOPIC_PREFIX`). */
 export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
@@ -61,8 +65,16 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
     source: 'keyhouse/identity',
     description: 'Organizations, users, agents, teams, roles, sessions, 2FA, passwords and API keys.',
     consumers: [
-      { service: 'crm', groupId: 'crm.identity-read-model', purpose: 'local read model of users, teams and agent routing profiles (crm.org_user)' },
-      { service: 'listings', groupId: 'listings.contacts', purpose: 'which crm contact each self-registered client user is (listings.client_contact), for client visibility' },
+      {
+        service: 'crm',
+        groupId: 'crm.identity-read-model',
+        purpose: 'local read model of users, teams and agent routing profiles (crm.org_user)',
+      },
+      {
+        service: 'listings',
+        groupId: 'listings.contacts',
+        purpose: 'which crm contact each self-registered client user is (listings.client_contact), for client visibility',
+      },
       AUDIT_TRAIL_CONSUMER,
     ],
   },
@@ -76,7 +88,8 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
       {
         service: 'identity',
         groupId: 'identity.contact-erasure',
-        purpose: 'crm.contact.erased: erases the personal data of the client user linked to the contact and ends their sessions (identity.user.erased)',
+        purpose:
+          'crm.contact.erased: erases the personal data of the client user linked to the contact and ends their sessions (identity.user.erased)',
       },
       {
         service: 'listings',
@@ -94,9 +107,15 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
   [LISTINGS_EVENTS_TOPIC]: {
     producer: 'listings',
     source: 'keyhouse/listings',
-    description: 'Properties (RESO fields), property views, shares, contact interests, saved searches and matches, MLS sources and sync runs.',
+    description:
+      'Properties (RESO fields), property views, shares, contact interests, saved searches and matches, MLS sources and sync runs.',
     consumers: [
-      { service: 'crm', groupId: 'crm.activity', purpose: "views, reactions, shares, saved searches and matches about a contact on the contact's timeline; engagement re-scores the lead" },
+      {
+        service: 'crm',
+        groupId: 'crm.activity',
+        purpose:
+          "views, reactions, shares, saved searches and matches about a contact on the contact's timeline; engagement re-scores the lead",
+      },
       AUDIT_TRAIL_CONSUMER,
     ],
   },
@@ -108,7 +127,8 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
       {
         service: 'crm',
         groupId: 'crm.deal-activity',
-        purpose: "deal created, stage changes, closing, deletion, offers and contacts linked to a deal on each linked contact's timeline; a buyer's offer counts as engagement in the lead score",
+        purpose:
+          "deal created, stage changes, closing, deletion, offers and contacts linked to a deal on each linked contact's timeline; a buyer's offer counts as engagement in the lead score",
       },
       AUDIT_TRAIL_CONSUMER,
     ],
@@ -116,15 +136,40 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
   [AUDIT_GATEWAY_EVENTS_TOPIC]: {
     producer: 'gateway',
     source: 'keyhouse/gateway',
-    description: 'Refusals answered by the gateway (401 and 403), for the audit trail (docs/adr/0016). Not written through an outbox: buffered in memory.',
+    description:
+      'Refusals answered by the gateway (401 and 403), for the audit trail (docs/adr/0016). Not written through an outbox: buffered in memory.',
     consumers: [AUDIT_TRAIL_CONSUMER],
   },
 };
 
-const identity = (key: string, payload: string | null): EventCatalogueEntry => ({ topic: IDENTITY_EVENTS_TOPIC, producer: 'identity', key, payload, doc: IDENTITY_DOC });
-const crm = (key: string, payload: string | null, doc = CRM_DOC): EventCatalogueEntry => ({ topic: CRM_EVENTS_TOPIC, producer: 'crm', key, payload, doc });
-const listings = (key: string, payload: string | null): EventCatalogueEntry => ({ topic: LISTINGS_EVENTS_TOPIC, producer: 'listings', key, payload, doc: LISTINGS_DOC });
-const deals = (key: string, payload: string | null): EventCatalogueEntry => ({ topic: DEALS_EVENTS_TOPIC, producer: 'deals-commission', key, payload, doc: DEALS_DOC });
+const identity = (key: string, payload: string | null): EventCatalogueEntry => ({
+  topic: IDENTITY_EVENTS_TOPIC,
+  producer: 'identity',
+  key,
+  payload,
+  doc: IDENTITY_DOC,
+});
+const crm = (key: string, payload: string | null, doc = CRM_DOC): EventCatalogueEntry => ({
+  topic: CRM_EVENTS_TOPIC,
+  producer: 'crm',
+  key,
+  payload,
+  doc,
+});
+const listings = (key: string, payload: string | null): EventCatalogueEntry => ({
+  topic: LISTINGS_EVENTS_TOPIC,
+  producer: 'listings',
+  key,
+  payload,
+  doc: LISTINGS_DOC,
+});
+const deals = (key: string, payload: string | null): EventCatalogueEntry => ({
+  topic: DEALS_EVENTS_TOPIC,
+  producer: 'deals-commission',
+  key,
+  payload,
+  doc: DEALS_DOC,
+});
 
 /** Every event type string → its catalogue entry. */
 export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
@@ -268,7 +313,13 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   // audit's own actions: appended straight to the chain, never on Kafka
   [AuditEvent.logExported.type]: { topic: null, producer: 'audit', key: 'audit log (model `log`)', payload: null, doc: AUDIT_DOC },
   [AuditEvent.logArchived.type]: { topic: null, producer: 'audit', key: 'archive id (model `archive`)', payload: null, doc: AUDIT_DOC },
-  [AuditEvent.settingsUpdated.type]: { topic: null, producer: 'audit', key: 'organization id (model `settings`)', payload: null, doc: AUDIT_DOC },
+  [AuditEvent.settingsUpdated.type]: {
+    topic: null,
+    producer: 'audit',
+    key: 'organization id (model `settings`)',
+    payload: null,
+    doc: AUDIT_DOC,
+  },
 };
 
 /** The CloudEvents envelope every catalogued event is published in (`data` is given per type), for schema generation. */

@@ -28,8 +28,16 @@ describe('defineRpc', () => {
 
 describe('defineEvent', () => {
   it('derives version 1 and the topic from the first segment of the type', () => {
-    expect(defineEvent('deals.transaction.stage_changed')).toEqual({ type: 'deals.transaction.stage_changed', version: 1, topic: 'deals.events' });
-    expect(defineEvent('crm.contact.created', { version: 2, topic: 'crm.contacts.v2' })).toEqual({ type: 'crm.contact.created', version: 2, topic: 'crm.contacts.v2' });
+    expect(defineEvent('deals.transaction.stage_changed')).toEqual({
+      type: 'deals.transaction.stage_changed',
+      version: 1,
+      topic: 'deals.events',
+    });
+    expect(defineEvent('crm.contact.created', { version: 2, topic: 'crm.contacts.v2' })).toEqual({
+      type: 'crm.contact.created',
+      version: 2,
+      topic: 'crm.contacts.v2',
+    });
   });
 
   it('refuses a malformed type or version', () => {

@@ -57,7 +57,8 @@ async function signToken(
   options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: KeyPair['privateKey'] } = {},
 ): Promise<string> {
   const header = { alg: 'ES256', typ: 'at+jwt', kid: KID, ...options.header };
-  for (const key of Object.keys(header)) if ((header as Record<string, unknown>)[key] === undefined) delete (header as Record<string, unknown>)[key];
+  for (const key of Object.keys(header))
+    if ((header as Record<string, unknown>)[key] === undefined) delete (header as Record<string, unknown>)[key];
   return new SignJWT(claimsOf(options.claims)).setProtectedHeader(header as { alg: string }).sign(options.key ?? identityKeys.privateKey);
 }
 
@@ -159,7 +160,10 @@ describe('AccessTokenVerifier', () => {
           ['SPKI PEM', new TextEncoder().encode(pem)],
           ['SPKI DER', Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64')],
           ['JWK JSON', new TextEncoder().encode(JSON.stringify(identityJwk))],
-          ['raw point', Buffer.concat([Buffer.from([4]), Buffer.from(identityJwk.x!, 'base64url'), Buffer.from(identityJwk.y!, 'base64url')])],
+          [
+            'raw point',
+            Buffer.concat([Buffer.from([4]), Buffer.from(identityJwk.x!, 'base64url'), Buffer.from(identityJwk.y!, 'base64url')]),
+          ],
         ];
         for (const [, secret] of secrets) {
           const token = await new SignJWT(claimsOf()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: KID }).sign(secret);
@@ -308,7 +312,9 @@ describe('AccessTokenVerifier', () => {
         const now = Math.floor(Date.now() / 1000);
         revocations.add({ kind: 'user', id: USER_ID, notBefore: now * 1000, at: now * 1000 });
         await expectRejected(verifier, await signToken({ claims: { iat_ms: undefined, iat: now - 1 } }));
-        await expect(verifier.verify(await signToken({ claims: { iat_ms: undefined, iat: now } }))).resolves.toMatchObject({ userId: USER_ID });
+        await expect(verifier.verify(await signToken({ claims: { iat_ms: undefined, iat: now } }))).resolves.toMatchObject({
+          userId: USER_ID,
+        });
       });
 
       it('rejects every token of a revoked session and keeps other sessions working', async () => {
@@ -316,7 +322,9 @@ describe('AccessTokenVerifier', () => {
         revocations.add({ kind: 'session', id: SESSION_ID, notBefore: Number.MAX_SAFE_INTEGER, at: Date.now() });
         await expectRejected(verifier, await signToken());
         await expectRejected(verifier, await signToken({ claims: { iat_ms: Date.now() + 60_000 } }));
-        await expect(verifier.verify(await signToken({ claims: { sid: 'other-session' } }))).resolves.toMatchObject({ sessionId: 'other-session' });
+        await expect(verifier.verify(await signToken({ claims: { sid: 'other-session' } }))).resolves.toMatchObject({
+          sessionId: 'other-session',
+        });
       });
     });
   });
@@ -400,7 +408,17 @@ describe('AccessTokenVerifier cache of verified tokens', () => {
     await expect(verifier.verify(shortLived)).resolves.toMatchObject({ sessionId: 'other-session' });
     jest.useFakeTimers({
       now: Date.now() + 10_000,
-      doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'hrtime', 'performance'],
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'queueMicrotask',
+        'setTimeout',
+        'setInterval',
+        'clearTimeout',
+        'clearInterval',
+        'hrtime',
+        'performance',
+      ],
     });
     try {
       await expect(verifier.verify(shortLived)).rejects.toBeInstanceOf(InvalidAccessTokenError);

@@ -1,10 +1,4 @@
-import {
-  createLocalJWKSet,
-  errors as joseErrors,
-  jwtVerify,
-  type JSONWebKeySet,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { decodePermissions, type Actor } from '@keyhouse/contracts';
 import {
   ACCESS_TOKEN_ALGORITHM,

@@ -73,7 +73,13 @@ describe('hasPermission', () => {
 
 describe('scopeOf with inherited property names', () => {
   it('ignores a scope named after an Object.prototype member', () => {
-    const actor = { type: 'user' as const, orgId: 'o', role: 'x', teamIds: [], permissions: ['users:read:constructor', 'users:read:toString'] };
+    const actor = {
+      type: 'user' as const,
+      orgId: 'o',
+      role: 'x',
+      teamIds: [],
+      permissions: ['users:read:constructor', 'users:read:toString'],
+    };
     expect(scopeOf(actor, 'users:read')).toBeNull();
   });
 });

@@ -32,7 +32,11 @@ export function hasPermission(actor: Actor | null | undefined, permission: Permi
  */
 export function requireUserSession(actor: Actor | null | undefined): Actor & { type: 'user'; userId: string } {
   if (actor?.type !== 'user' || !actor.userId) {
-    throw new DomainException('forbidden', PlatformErrorCode.UserSessionRequired, 'This needs a signed-in user; API keys cannot act as their creator');
+    throw new DomainException(
+      'forbidden',
+      PlatformErrorCode.UserSessionRequired,
+      'This needs a signed-in user; API keys cannot act as their creator',
+    );
   }
   return actor as Actor & { type: 'user'; userId: string };
 }

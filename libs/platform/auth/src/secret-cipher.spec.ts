@@ -19,7 +19,13 @@ function partsOf(envelope: string): { version: string; keyId: string; iv: Buffer
 }
 
 function envelopeOf(parts: { version?: string; keyId: string; iv: Buffer; tag: Buffer; ciphertext: Buffer }): string {
-  return [parts.version ?? 'v1', parts.keyId, parts.iv.toString('base64url'), parts.tag.toString('base64url'), parts.ciphertext.toString('base64url')].join('.');
+  return [
+    parts.version ?? 'v1',
+    parts.keyId,
+    parts.iv.toString('base64url'),
+    parts.tag.toString('base64url'),
+    parts.ciphertext.toString('base64url'),
+  ].join('.');
 }
 
 function flipBit(bytes: Buffer, bit: number): Buffer {

@@ -105,9 +105,7 @@ describe('loadConfig', () => {
     ) as ConfigError;
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).not.toMatch(/[\r\n]/);
-    expect(new Set(error.problems.map((p) => p.variable))).toEqual(
-      new Set(['PORT', 'NODE_ENV', 'FEATURE_X', 'WORKERS', 'DATABASE_URL']),
-    );
+    expect(new Set(error.problems.map((p) => p.variable))).toEqual(new Set(['PORT', 'NODE_ENV', 'FEATURE_X', 'WORKERS', 'DATABASE_URL']));
     for (const [variable, expectation] of [
       ['PORT', 'a TCP port number (0-65535)'],
       ['NODE_ENV', 'one of development, test, production'],
@@ -135,7 +133,9 @@ describe('loadConfig', () => {
   });
 
   it('keeps the message on one line when a value contains a newline', () => {
-    const error = thrownBy(() => loadConfig(serviceShape, { DATABASE_URL: 'postgres://kh@h/db', LOG_LEVEL: 'info\nERROR forged' })) as ConfigError;
+    const error = thrownBy(() =>
+      loadConfig(serviceShape, { DATABASE_URL: 'postgres://kh@h/db', LOG_LEVEL: 'info\nERROR forged' }),
+    ) as ConfigError;
     expect(error.message).not.toMatch(/[\r\n]/);
   });
 

@@ -59,10 +59,8 @@ export const env = {
     const schema = z.string().url().describe(description);
     return fallback === undefined ? schema : schema.default(fallback);
   },
-  port: (fallback: number) =>
-    z.coerce.number().int().min(0).max(65535).default(fallback).describe('a TCP port number (0-65535)'),
-  positiveInt: (fallback: number, description: string) =>
-    z.coerce.number().int().positive().default(fallback).describe(description),
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback).describe('a TCP port number (0-65535)'),
+  positiveInt: (fallback: number, description: string) => z.coerce.number().int().positive().default(fallback).describe(description),
   string: (fallback: string | undefined, description: string) => {
     const schema = z.string().min(1).describe(description);
     return fallback === undefined ? schema : schema.default(fallback);
@@ -78,10 +76,18 @@ export const env = {
     z
       .string()
       .default(fallback)
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .describe(description),
   oneOf: <T extends [string, ...string[]]>(values: T, fallback: T[number]) =>
-    z.enum(values).default(fallback as never).describe(`one of ${values.join(', ')}`),
+    z
+      .enum(values)
+      .default(fallback as never)
+      .describe(`one of ${values.join(', ')}`),
   /**
    * A keyring for secrets at rest: `id:base64key[,id2:base64key...]`, each key 32 bytes (AES-256),
    * the first entry active. Parsed to `{ ring: { id: base64key }, activeKeyId }` for `SecretCipher`.
@@ -93,7 +99,10 @@ export const env = {
       .default(fallback)
       .transform((value, context) => {
         const ring: Record<string, string> = {};
-        for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+        for (const entry of value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean)) {
           const [id, key] = entry.split(':');
           if (!id || !key || Buffer.from(key, 'base64').length !== 32) {
             context.addIssue({ code: z.ZodIssueCode.custom, message: 'bad key' });

@@ -32,7 +32,14 @@ describe('keyset', () => {
   });
 
   it('compares the (sort, id) row with > from parameter firstParam when ascending', () => {
-    const result = keyset({ sortColumn: 'c.name', idColumn: 'c.id', direction: 'ASC', cursor: cursorOf('Smith', 'id-9'), limit: 20, firstParam: 1 });
+    const result = keyset({
+      sortColumn: 'c.name',
+      idColumn: 'c.id',
+      direction: 'ASC',
+      cursor: cursorOf('Smith', 'id-9'),
+      limit: 20,
+      firstParam: 1,
+    });
     expect(result).toEqual({
       where: '(c.name, c.id) > ($1, $2)',
       tail: 'ORDER BY c.name ASC, c.id ASC LIMIT 21',
@@ -56,8 +63,12 @@ describe('keyset', () => {
   });
 
   it('passes numeric and null sort values through as parameters', () => {
-    expect(keyset({ sortColumn: 'p.price', idColumn: 'p.id', direction: 'ASC', cursor: cursorOf(250000.5, 'p1'), firstParam: 2 }).params).toEqual([250000.5, 'p1']);
-    expect(keyset({ sortColumn: 'p.price', idColumn: 'p.id', direction: 'ASC', cursor: cursorOf(null, 'p1'), firstParam: 2 }).params).toEqual([null, 'p1']);
+    expect(
+      keyset({ sortColumn: 'p.price', idColumn: 'p.id', direction: 'ASC', cursor: cursorOf(250000.5, 'p1'), firstParam: 2 }).params,
+    ).toEqual([250000.5, 'p1']);
+    expect(
+      keyset({ sortColumn: 'p.price', idColumn: 'p.id', direction: 'ASC', cursor: cursorOf(null, 'p1'), firstParam: 2 }).params,
+    ).toEqual([null, 'p1']);
   });
 
   it.each([
@@ -110,7 +121,14 @@ describe('toPage', () => {
 
   it('produces a cursor that keyset accepts and that continues after the last item', () => {
     const page = toPage(rowsOf(11), 10, position, map);
-    const next = keyset({ sortColumn: 't.created_at', idColumn: 't.id', direction: 'ASC', cursor: page.nextCursor!, limit: 10, firstParam: 2 });
+    const next = keyset({
+      sortColumn: 't.created_at',
+      idColumn: 't.id',
+      direction: 'ASC',
+      cursor: page.nextCursor!,
+      limit: 10,
+      firstParam: 2,
+    });
     expect(next.where).toBe('(t.created_at, t.id) > ($2, $3)');
     expect(next.params).toEqual(['2024-01-01T00:00:09.000Z', 'id-009']);
   });

@@ -68,7 +68,11 @@ describe('kyselyFor', () => {
       const { runner } = fakeQueryRunner({ records: [], affected: 3 });
       const manager = { queryRunner: runner, connection: {} } as unknown as EntityManager;
 
-      const result = await kyselyFor<TestDb>(manager).updateTable('widget').set({ seq: 2 }).where('org_id', '=', 'org-1').executeTakeFirst();
+      const result = await kyselyFor<TestDb>(manager)
+        .updateTable('widget')
+        .set({ seq: 2 })
+        .where('org_id', '=', 'org-1')
+        .executeTakeFirst();
 
       expect(result.numUpdatedRows).toBe(3n);
     });
@@ -77,9 +81,9 @@ describe('kyselyFor', () => {
       const { runner, calls } = fakeQueryRunner({ records: [{ n: 1 }] });
       const manager = { queryRunner: runner, connection: {} } as unknown as EntityManager;
 
-      const result = await sql<{ n: number }>`SELECT count(*) AS n FROM widget WHERE tags && ${['a', 'b']}::text[] AND org_id = ${'org-1'}`.execute(
-        kyselyFor<TestDb>(manager),
-      );
+      const result = await sql<{
+        n: number;
+      }>`SELECT count(*) AS n FROM widget WHERE tags && ${['a', 'b']}::text[] AND org_id = ${'org-1'}`.execute(kyselyFor<TestDb>(manager));
 
       expect(calls[0]).toEqual({
         sql: 'SELECT count(*) AS n FROM widget WHERE tags && $1::text[] AND org_id = $2',
@@ -93,7 +97,11 @@ describe('kyselyFor', () => {
       const { runner } = fakeQueryRunner({ records: [] });
       const manager = { queryRunner: runner, connection: {} } as unknown as EntityManager;
 
-      await expect(kyselyFor<TestDb>(manager).transaction().execute(async () => undefined)).rejects.toThrow(/UnitOfWork\.run/);
+      await expect(
+        kyselyFor<TestDb>(manager)
+          .transaction()
+          .execute(async () => undefined),
+      ).rejects.toThrow(/UnitOfWork\.run/);
       expect(runner.query).not.toHaveBeenCalled();
     });
   });
@@ -102,7 +110,10 @@ describe('kyselyFor', () => {
     it('takes a pooled query runner from the data source for each query and releases it, also on failure', async () => {
       const { runner, calls } = fakeQueryRunner({ records: [{ id: 'w1' }] });
       const createQueryRunner = () => runner;
-      const dataSource = { createQueryRunner, manager: { queryRunner: undefined, connection: { createQueryRunner } } } as unknown as DataSource;
+      const dataSource = {
+        createQueryRunner,
+        manager: { queryRunner: undefined, connection: { createQueryRunner } },
+      } as unknown as DataSource;
 
       await kyselyFor<TestDb>(dataSource).selectFrom('widget').select('id').execute();
       runner.query.mockRejectedValueOnce(new Error('boom'));
@@ -116,9 +127,16 @@ describe('kyselyFor', () => {
       const { runner } = fakeQueryRunner({ records: [] });
       const manager = { queryRunner: undefined, connection: { createQueryRunner: () => runner } } as unknown as EntityManager;
 
-      await kyselyFor<TestDb>(manager).insertInto('widget').values({ id: 'w1', org_id: 'o', seq: 1, meta: JSON.stringify({ colour: 'red' }) }).execute();
+      await kyselyFor<TestDb>(manager)
+        .insertInto('widget')
+        .values({ id: 'w1', org_id: 'o', seq: 1, meta: JSON.stringify({ colour: 'red' }) })
+        .execute();
 
-      expect(runner.query).toHaveBeenCalledWith('insert into "widget" ("id", "org_id", "seq", "meta") values ($1, $2, $3, $4)', ['w1', 'o', 1, '{"colour":"red"}'], true);
+      expect(runner.query).toHaveBeenCalledWith(
+        'insert into "widget" ("id", "org_id", "seq", "meta") values ($1, $2, $3, $4)',
+        ['w1', 'o', 1, '{"colour":"red"}'],
+        true,
+      );
       expect(runner.released).toBe(1);
     });
   });
@@ -143,7 +161,13 @@ describe('definePreparedQuery', () => {
 
   it('compiles the statement once and runs it by name with the values in their parameter positions', async () => {
     const byOrg = definePreparedQuery('test.widget.by-org', (p: { orgId: string; below: string; limit: number }) =>
-      db.selectFrom('widget').select(['id', 'seq']).where('org_id', '=', p.orgId).where('seq', '<', p.below).orderBy('seq', 'desc').limit(p.limit),
+      db
+        .selectFrom('widget')
+        .select(['id', 'seq'])
+        .where('org_id', '=', p.orgId)
+        .where('seq', '<', p.below)
+        .orderBy('seq', 'desc')
+        .limit(p.limit),
     );
     const { dataSource, query } = fakeDataSource([{ id: 'w2', seq: '4' }]);
 

@@ -108,7 +108,10 @@ describe('EventConsumer with handleBatch (real Kafka protocol broker)', () => {
     await producer.send({
       topic,
       acks: -1,
-      messages: ['ok-1', null, 'flaky-1', 'poison-1', 'ok-2'].map((id) => ({ key: 'agg-1', value: id ? JSON.stringify(event(id)) : 'not JSON either' })),
+      messages: ['ok-1', null, 'flaky-1', 'poison-1', 'ok-2'].map((id) => ({
+        key: 'agg-1',
+        value: id ? JSON.stringify(event(id)) : 'not JSON either',
+      })),
     });
     await producer.disconnect();
 
@@ -124,7 +127,11 @@ describe('EventConsumer with handleBatch (real Kafka protocol broker)', () => {
       handleBatch: async (events) => {
         batchSizes.push(events.length);
         for (const { event: received } of events) attemptsById.set(received.id, (attemptsById.get(received.id) ?? 0) + 1);
-        if (events.some(({ event: received }) => received.id === 'poison-1' || (received.id === 'flaky-1' && attemptsById.get('flaky-1')! < 3))) {
+        if (
+          events.some(
+            ({ event: received }) => received.id === 'poison-1' || (received.id === 'flaky-1' && attemptsById.get('flaky-1')! < 3),
+          )
+        ) {
           throw new Error('a failing event in the batch');
         }
         handled.push(...events.map(({ event: received }) => received.id));

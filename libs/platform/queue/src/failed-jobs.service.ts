@@ -137,9 +137,7 @@ async function readFailedEntries(queue: Queue, count: number, after?: FailedJobs
   const sameScore = toEntries(await queue.client.zrevrangebyscore(key, after.failedAtMs, after.failedAtMs, 'WITHSCORES')).filter(
     (entry) => Buffer.compare(Buffer.from(entry.jobId), Buffer.from(after.jobId)) < 0,
   );
-  const older = toEntries(
-    await queue.client.zrevrangebyscore(key, `(${after.failedAtMs}`, '-inf', 'WITHSCORES', 'LIMIT', 0, count),
-  );
+  const older = toEntries(await queue.client.zrevrangebyscore(key, `(${after.failedAtMs}`, '-inf', 'WITHSCORES', 'LIMIT', 0, count));
   return [...sameScore, ...older].slice(0, count);
 }
 

@@ -2,9 +2,7 @@ import { redactJobData } from './job-data-redaction.util';
 
 describe('redactJobData', () => {
   it('redacts keys that look like passwords, tokens, secrets and keys, in any case', () => {
-    expect(
-      redactJobData({ contactId: 'c1', password: 'p', accessToken: 't', clientSecret: 's', API_KEY: 'k', count: 3 }),
-    ).toEqual({
+    expect(redactJobData({ contactId: 'c1', password: 'p', accessToken: 't', clientSecret: 's', API_KEY: 'k', count: 3 })).toEqual({
       contactId: 'c1',
       password: '[redacted]',
       accessToken: '[redacted]',

@@ -42,7 +42,9 @@ describe('resolveQueueOptions', () => {
   });
 
   it.each([0, 1.5, Number.NaN])('rejects a memory ratio of %p', (maxMemoryRatio) => {
-    expect(() => resolveQueueOptions(options({ maxMemoryRatio }))).toThrow(expect.objectContaining({ code: QueueErrorCode.OptionsInvalid }));
+    expect(() => resolveQueueOptions(options({ maxMemoryRatio }))).toThrow(
+      expect.objectContaining({ code: QueueErrorCode.OptionsInvalid }),
+    );
   });
 
   it.each(['', 'kh:bull:'])('rejects the prefix %p', (prefix) => {

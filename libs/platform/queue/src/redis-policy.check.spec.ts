@@ -43,18 +43,18 @@ describe('assertNoEviction', () => {
     expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('maxmemory-policy is "volatile-lru"'));
   });
 
-  it.each(["ERR unknown command 'CONFIG', with args beginning with: 'GET'", "NOPERM this user has no permissions to run the 'config|get' command"])(
-    'warns and returns when CONFIG is refused (%s) and INFO does not tell',
-    async (message) => {
-      const log = logger();
-      await expect(assertNoEviction(redisRefusingConfig(message), { enforce: true, logger: log })).resolves.toEqual({
-        policy: null,
-        checked: false,
-        source: null,
-      });
-      expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('Cannot read Redis maxmemory-policy'));
-    },
-  );
+  it.each([
+    "ERR unknown command 'CONFIG', with args beginning with: 'GET'",
+    "NOPERM this user has no permissions to run the 'config|get' command",
+  ])('warns and returns when CONFIG is refused (%s) and INFO does not tell', async (message) => {
+    const log = logger();
+    await expect(assertNoEviction(redisRefusingConfig(message), { enforce: true, logger: log })).resolves.toEqual({
+      policy: null,
+      checked: false,
+      source: null,
+    });
+    expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('Cannot read Redis maxmemory-policy'));
+  });
 
   it('falls back to INFO memory when CONFIG is refused', async () => {
     const redis = redisRefusingConfig('ERR unknown command', 'volatile-lru');
@@ -78,7 +78,10 @@ describe('RedisPolicyCheck', () => {
   describe('onModuleInit', () => {
     it('checks once however often it is asked', async () => {
       const redis = redisWithPolicy('noeviction');
-      const check = new RedisPolicyCheck(redis as unknown as Redis, resolveQueueOptions({ redisUrl: 'redis://localhost', prefix: 'kh:bull' }));
+      const check = new RedisPolicyCheck(
+        redis as unknown as Redis,
+        resolveQueueOptions({ redisUrl: 'redis://localhost', prefix: 'kh:bull' }),
+      );
       await check.ensure();
       await check.onModuleInit();
       expect(redis.config).toHaveBeenCalledTimes(1);

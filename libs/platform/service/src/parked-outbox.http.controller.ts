@@ -29,6 +29,7 @@ export class ParkedOutboxHttpController {
   @Post(':id/requeue')
   @HttpCode(204)
   async requeue(@Param('id') id: string): Promise<void> {
-    if (!isUuid(id) || !(await this.relay.requeue(id))) throw new DomainException('not_found', PlatformErrorCode.NotFound, 'No parked outbox event has this id');
+    if (!isUuid(id) || !(await this.relay.requeue(id)))
+      throw new DomainException('not_found', PlatformErrorCode.NotFound, 'No parked outbox event has this id');
   }
 }

@@ -3,7 +3,15 @@ import { APP_FILTER } from '@nestjs/core';
 import type { NatsConnection } from 'nats';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { DatabaseModule } from '@keyhouse/platform/database';
-import { EventHandlerRegistry, NATS_CONNECTION, NatsModule, OutboxModule, OutboxRelay, PLATFORM_MIGRATIONS, ProblemDetailsFilter } from '@keyhouse/platform/messaging';
+import {
+  EventHandlerRegistry,
+  NATS_CONNECTION,
+  NatsModule,
+  OutboxModule,
+  OutboxRelay,
+  PLATFORM_MIGRATIONS,
+  ProblemDetailsFilter,
+} from '@keyhouse/platform/messaging';
 import { HealthModule, MetricsController, type HealthCheckDefinition } from '@keyhouse/platform/observability';
 import { FailedJobsHttpController, OPS_TOKEN, QueueModule, RedisHealthIndicator } from '@keyhouse/platform/queue';
 import { ParkedOutboxHttpController } from './parked-outbox.http.controller';
@@ -21,7 +29,10 @@ export interface ServiceCoreOptions {
   /** Relay tuning (tests and benches): safety-net poll interval, refusals before a row is parked. */
   outbox?: { pollIntervalMs?: number; maxAttempts?: number };
   /** Further health checks besides postgres, nats, redis and the outbox relay. */
-  healthChecks?: { inject: Array<string | symbol | (abstract new (...args: never[]) => unknown)>; useFactory: (...deps: never[]) => HealthCheckDefinition[] };
+  healthChecks?: {
+    inject: Array<string | symbol | (abstract new (...args: never[]) => unknown)>;
+    useFactory: (...deps: never[]) => HealthCheckDefinition[];
+  };
 }
 
 /**
@@ -69,7 +80,14 @@ export class ServiceCoreModule {
         QueueModule.forRoot({ redisUrl: platform.REDIS_URL, prefix: `${platform.REDIS_KEY_PREFIX}bull` }),
         HealthModule.forRoot({
           inject: [DataSource, NATS_CONNECTION, OutboxRelay, EventHandlerRegistry, RedisHealthIndicator, ...(extra?.inject ?? [])],
-          useFactory: (dataSource: DataSource, nats: NatsConnection, relay: OutboxRelay, consumers: EventHandlerRegistry, redis: RedisHealthIndicator, ...deps: never[]) => [
+          useFactory: (
+            dataSource: DataSource,
+            nats: NatsConnection,
+            relay: OutboxRelay,
+            consumers: EventHandlerRegistry,
+            redis: RedisHealthIndicator,
+            ...deps: never[]
+          ) => [
             {
               name: 'postgres',
               probe: async () => {

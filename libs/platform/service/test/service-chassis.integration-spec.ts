@@ -2,7 +2,13 @@ import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, type Producer } from 'kafkajs';
+import {
+  KafkaJSConnectionError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  type Producer,
+} from 'kafkajs';
 import { defineEvent, defineRpc, type CloudEvent, type RequestEnvelope } from '@keyhouse/contracts';
 import { loadConfig, platformEnv } from '@keyhouse/platform/config';
 import {
@@ -54,11 +60,18 @@ class NotesService {
 
   // A contract declared outside libs/contracts has no generated schema: the handler gives its own.
   @RpcHandler(NoteRpc.create, {
-    requestSchema: { type: 'object', properties: { text: { type: 'string' }, failAfterEmit: { type: 'boolean' } }, required: ['text'], additionalProperties: false },
+    requestSchema: {
+      type: 'object',
+      properties: { text: { type: 'string' }, failAfterEmit: { type: 'boolean' } },
+      required: ['text'],
+      additionalProperties: false,
+    },
   })
   create(envelope: RequestEnvelope<{ text: string; failAfterEmit?: boolean }>): Promise<{ id: string }> {
     return this.unitOfWork.run(envelope, async (unit) => {
-      const [{ id }] = (await unit.manager.query(`INSERT INTO note (text) VALUES ($1) RETURNING id`, [envelope.data.text])) as Array<{ id: string }>;
+      const [{ id }] = (await unit.manager.query(`INSERT INTO note (text) VALUES ($1) RETURNING id`, [envelope.data.text])) as Array<{
+        id: string;
+      }>;
       await unit.emit(NoteCreated, id, envelope.actor!.orgId, { noteId: id, text: envelope.data.text });
       unit.afterCommit(async () => {
         const rows = (await this.dataSource.query(`SELECT 1 FROM note WHERE id = $1`, [id])) as unknown[];
@@ -109,7 +122,8 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
   let dataSource: DataSource;
   let baseUrl: string;
 
-  const echoes = async (noteId: string) => (await dataSource.query(`SELECT event_id FROM note_echo WHERE note_id = $1`, [noteId])) as Array<{ event_id: string }>;
+  const echoes = async (noteId: string) =>
+    (await dataSource.query(`SELECT event_id FROM note_echo WHERE note_id = $1`, [noteId])) as Array<{ event_id: string }>;
 
   beforeAll(async () => {
     isolation = await createTestIsolation();
@@ -117,7 +131,12 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
     await admin.connect();
     await admin.query(`CREATE SCHEMA IF NOT EXISTS "${SCHEMA}"`);
     await admin.end();
-    app = await bootstrapService({ serviceName: 'chassis', module: ChassisTestModule.forRoot(isolation.env, isolation.database), healthPort: 0, logLevel: 'silent' });
+    app = await bootstrapService({
+      serviceName: 'chassis',
+      module: ChassisTestModule.forRoot(isolation.env, isolation.database),
+      healthPort: 0,
+      logLevel: 'silent',
+    });
     dataSource = app.get(DataSource);
     baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   });
@@ -142,8 +161,15 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
       expect(afterCommitSeen).toContainEqual({ noteId: id, visibleElsewhere: true });
       await waitFor(async () => (await echoes(id)).length === 1);
       const [{ event_id: eventId }] = await echoes(id);
-      const [{ payload }] = (await dataSource.query(`SELECT payload FROM outbox_event WHERE id = $1`, [eventId])) as Array<{ payload: CloudEvent }>;
-      expect(payload).toMatchObject({ type: 'chassis.note.created', dataschema: 'urn:keyhouse:event:chassis.note.created:v1', orgid: ORG, data: { noteId: id, text: 'first' } });
+      const [{ payload }] = (await dataSource.query(`SELECT payload FROM outbox_event WHERE id = $1`, [eventId])) as Array<{
+        payload: CloudEvent;
+      }>;
+      expect(payload).toMatchObject({
+        type: 'chassis.note.created',
+        dataschema: 'urn:keyhouse:event:chassis.note.created:v1',
+        orgid: ORG,
+        data: { noteId: id, text: 'first' },
+      });
 
       // The same event delivered again (a redelivery after a crash or a rebalance) changes nothing.
       expect(await app.get(EventHandlerRegistry).deliver('chassis.note-echo', payload)).toBe(false);
@@ -152,7 +178,9 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
 
     it('rolls back the row and its event and runs no after-commit work when the work throws', async () => {
       const before = afterCommitSeen.length;
-      await expect(app.get(RpcClient).request(NoteRpc.create, envelope({ text: 'refused', failAfterEmit: true }))).rejects.toMatchObject({ code: 'NOTE_REFUSED' });
+      await expect(app.get(RpcClient).request(NoteRpc.create, envelope({ text: 'refused', failAfterEmit: true }))).rejects.toMatchObject({
+        code: 'NOTE_REFUSED',
+      });
       expect(await dataSource.query(`SELECT 1 FROM note WHERE text = 'refused'`)).toEqual([]);
       expect(await dataSource.query(`SELECT 1 FROM outbox_event WHERE payload->'data'->>'text' = 'refused'`)).toEqual([]);
       expect(afterCommitSeen).toHaveLength(before);
@@ -166,9 +194,16 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
       await other.connect();
       try {
         await other.query('BEGIN');
-        const [{ id }] = (await other.query(`INSERT INTO "${SCHEMA}".note (text) VALUES ('from another replica') RETURNING id`)).rows as Array<{ id: string }>;
-        const manager = { query: async (sql: string, params: unknown[]) => (await other.query(sql, params)).rows } as unknown as EntityManager;
-        await app.get(OutboxService).publish(manager, [{ type: NoteCreated.type, subject: id, orgId: ORG, data: { noteId: id, text: 'from another replica' } }], { actor: null });
+        const [{ id }] = (await other.query(`INSERT INTO "${SCHEMA}".note (text) VALUES ('from another replica') RETURNING id`))
+          .rows as Array<{ id: string }>;
+        const manager = {
+          query: async (sql: string, params: unknown[]) => (await other.query(sql, params)).rows,
+        } as unknown as EntityManager;
+        await app
+          .get(OutboxService)
+          .publish(manager, [{ type: NoteCreated.type, subject: id, orgId: ORG, data: { noteId: id, text: 'from another replica' } }], {
+            actor: null,
+          });
         await other.query('COMMIT');
         await waitFor(async () => (await echoes(id)).length === 1);
       } finally {
@@ -182,7 +217,9 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
 
     it('refuses a caller without the operator token', async () => {
       expect((await fetch(`${baseUrl}/internal/outbox/parked`)).status).toBe(401);
-      expect((await fetch(`${baseUrl}/internal/outbox/parked`, { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong' } })).status).toBe(401);
+      expect(
+        (await fetch(`${baseUrl}/internal/outbox/parked`, { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong' } })).status,
+      ).toBe(401);
     });
 
     it('lists a parked row and requeues it, after which it is published and handled', async () => {
@@ -193,11 +230,20 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
       try {
         // A row parked before the relay saw it (as after maxAttempts refusals).
         await other.query('BEGIN');
-        noteId = ((await other.query(`INSERT INTO "${SCHEMA}".note (text) VALUES ('parked') RETURNING id`)).rows as Array<{ id: string }>)[0].id;
-        const manager = { query: async (sql: string, params: unknown[]) => (await other.query(sql, params)).rows } as unknown as EntityManager;
-        const [event] = await app.get(OutboxService).publish(manager, [{ type: NoteCreated.type, subject: noteId, orgId: ORG, data: { noteId, text: 'parked' } }], { actor: null });
+        noteId = (
+          (await other.query(`INSERT INTO "${SCHEMA}".note (text) VALUES ('parked') RETURNING id`)).rows as Array<{ id: string }>
+        )[0].id;
+        const manager = {
+          query: async (sql: string, params: unknown[]) => (await other.query(sql, params)).rows,
+        } as unknown as EntityManager;
+        const [event] = await app
+          .get(OutboxService)
+          .publish(manager, [{ type: NoteCreated.type, subject: noteId, orgId: ORG, data: { noteId, text: 'parked' } }], { actor: null });
         eventId = event.id;
-        await other.query(`UPDATE "${SCHEMA}".outbox_event SET parked_at = now(), attempts = 5, last_error = 'MESSAGE_TOO_LARGE' WHERE id = $1`, [eventId]);
+        await other.query(
+          `UPDATE "${SCHEMA}".outbox_event SET parked_at = now(), attempts = 5, last_error = 'MESSAGE_TOO_LARGE' WHERE id = $1`,
+          [eventId],
+        );
         await other.query('COMMIT');
       } finally {
         await other.end();
@@ -212,7 +258,9 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
 
       expect((await fetch(`${baseUrl}/internal/outbox/parked/${eventId}/requeue`, { method: 'POST', headers: ops })).status).toBe(204);
       await waitFor(async () => (await echoes(noteId)).length === 1);
-      expect(((await (await fetch(`${baseUrl}/internal/outbox/parked`, { headers: ops })).json()) as { items: unknown[] }).items).toEqual([]);
+      expect(((await (await fetch(`${baseUrl}/internal/outbox/parked`, { headers: ops })).json()) as { items: unknown[] }).items).toEqual(
+        [],
+      );
       // Requeued once; a second time there is nothing parked under that id.
       expect((await fetch(`${baseUrl}/internal/outbox/parked/${eventId}/requeue`, { method: 'POST', headers: ops })).status).toBe(404);
     });
@@ -241,14 +289,21 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
     const messageTooLarge = () => {
       // kafkajs' own protocol error for broker error code 10 (MESSAGE_TOO_LARGE, not retriable)
       const answer = new KafkaJSProtocolError(
-        Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false }),
+        Object.assign(new Error('The request included a message larger than the max message size the server will accept'), {
+          type: 'MESSAGE_TOO_LARGE',
+          code: 10,
+          retriable: false,
+        }),
       );
       return wrapped(new KafkaJSNonRetriableError(answer), answer);
     };
     const brokerDown = () => {
       const answer = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9');
       // kafkajs' retrier passes retryCount and retryTime, which its type declaration omits
-      const RetriesExceeded = KafkaJSNumberOfRetriesExceeded as unknown as new (e: Error, meta: { retryCount: number; retryTime: number }) => Error;
+      const RetriesExceeded = KafkaJSNumberOfRetriesExceeded as unknown as new (
+        e: Error,
+        meta: { retryCount: number; retryTime: number },
+      ) => Error;
       return wrapped(new RetriesExceeded(answer, { retryCount: 5, retryTime: 5000 }), answer);
     };
 
@@ -270,12 +325,20 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
     async function writeRows(keys: string[]): Promise<void> {
       await dataSource.query(`DELETE FROM outbox_event WHERE published_at IS NULL`);
       await dataSource.transaction(async (manager) => {
-        await app.get(OutboxService).publish(manager, keys.map((key) => ({ type: NoteCreated.type, subject: key, orgId: ORG, data: { noteId: key, text: key } })), { actor: null });
+        await app.get(OutboxService).publish(
+          manager,
+          keys.map((key) => ({ type: NoteCreated.type, subject: key, orgId: ORG, data: { noteId: key, text: key } })),
+          { actor: null },
+        );
       });
     }
 
     const relayWith = (producer: Producer) =>
-      new OutboxRelay({ serviceName: 'chassis-isolated', schema: SCHEMA, topicPrefix: `${isolation.id}.isolated.`, maxAttempts: 2 }, dataSource, producer);
+      new OutboxRelay(
+        { serviceName: 'chassis-isolated', schema: SCHEMA, topicPrefix: `${isolation.id}.isolated.`, maxAttempts: 2 },
+        dataSource,
+        producer,
+      );
 
     it('parks a refused row after maxAttempts and publishes the rows behind it', async () => {
       // The service's own relay must not take these rows: hold it off by stopping it.
@@ -285,11 +348,15 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
         const state = { down: false, sent: [] as string[] };
         const relay = relayWith(refusingProducer(state));
         await relay.publishBatch(); // refusal 1 of 2
-        expect(await dataSource.query(`SELECT attempts, parked_at IS NOT NULL AS parked FROM outbox_event WHERE message_key = 'poison'`)).toEqual([{ attempts: 1, parked: false }]);
+        expect(
+          await dataSource.query(`SELECT attempts, parked_at IS NOT NULL AS parked FROM outbox_event WHERE message_key = 'poison'`),
+        ).toEqual([{ attempts: 1, parked: false }]);
         await relay.publishBatch(); // refusal 2 of 2: parked
         await relay.publishBatch(); // the rest flow
         expect(state.sent).toEqual(['second', 'third']);
-        const [poison] = (await dataSource.query(`SELECT id, attempts, parked_at IS NOT NULL AS parked, last_error FROM outbox_event WHERE message_key = 'poison'`)) as Array<{ id: string; attempts: number; parked: boolean; last_error: string }>;
+        const [poison] = (await dataSource.query(
+          `SELECT id, attempts, parked_at IS NOT NULL AS parked, last_error FROM outbox_event WHERE message_key = 'poison'`,
+        )) as Array<{ id: string; attempts: number; parked: boolean; last_error: string }>;
         expect(poison).toMatchObject({ attempts: 2, parked: true });
         expect(poison.last_error).toMatch(/larger than the max message size/);
         expect((await relay.parkedRows(10)).map((row) => row.id)).toEqual([poison.id]);
@@ -306,7 +373,9 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
         const state = { down: true, sent: [] as string[] };
         const relay = relayWith(refusingProducer(state));
         for (let i = 0; i < 4; i += 1) await expect(relay.publishBatch()).rejects.toThrow(/ECONNREFUSED/);
-        expect(await dataSource.query(`SELECT count(*)::int AS n FROM outbox_event WHERE parked_at IS NOT NULL AND published_at IS NULL`)).toEqual([{ n: 0 }]);
+        expect(
+          await dataSource.query(`SELECT count(*)::int AS n FROM outbox_event WHERE parked_at IS NOT NULL AND published_at IS NULL`),
+        ).toEqual([{ n: 0 }]);
         state.down = false;
         expect(await relay.publishBatch()).toBe(2);
         expect(state.sent).toEqual(['a', 'b']);

@@ -107,7 +107,15 @@ export class InitialAuditSchema1763769600003 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['audit_org_member', 'audit_org_setting', 'audit_archive', 'audit_checkpoint', 'audit_entry', 'outbox_event', 'inbox_event']) {
+    for (const table of [
+      'audit_org_member',
+      'audit_org_setting',
+      'audit_archive',
+      'audit_checkpoint',
+      'audit_entry',
+      'outbox_event',
+      'inbox_event',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
     await queryRunner.query(`DROP FUNCTION IF EXISTS audit_refuse_change()`);

@@ -72,7 +72,13 @@ export class AuditArchiveJob implements OnApplicationBootstrap {
       .select((eb) => [
         's.org_id',
         eb.fn
-          .coalesce(eb.selectFrom('audit_archive as a').select((agg) => agg.fn.max('a.to_seq').as('to_seq')).whereRef('a.org_id', '=', 's.org_id'), sql<string>`0`)
+          .coalesce(
+            eb
+              .selectFrom('audit_archive as a')
+              .select((agg) => agg.fn.max('a.to_seq').as('to_seq'))
+              .whereRef('a.org_id', '=', 's.org_id'),
+            sql<string>`0`,
+          )
           .as('archived_to'),
         eb
           .selectFrom('audit_entry as e')

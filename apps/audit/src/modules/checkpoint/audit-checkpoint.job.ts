@@ -33,7 +33,9 @@ export class AuditCheckpointJob implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.logger.log(`Checkpoints signed with Ed25519 key ${this.store.signer.keyId}; public keys ${JSON.stringify(this.store.signer.publicKeysBase64)}`);
+    this.logger.log(
+      `Checkpoints signed with Ed25519 key ${this.store.signer.keyId}; public keys ${JSON.stringify(this.store.signer.publicKeysBase64)}`,
+    );
     await this.queue.add('checkpoint', {}, { repeat: { every: this.config.AUDIT_CHECKPOINT_EVERY_MS }, jobId: 'audit-checkpoint' });
   }
 
@@ -53,13 +55,24 @@ export class AuditCheckpointJob implements OnApplicationBootstrap {
       .select(['h.org_id', 'h.seq', 'e.hash'])
       .where((eb) =>
         eb.not(
-          eb.exists(eb.selectFrom('audit_checkpoint as c').select(eb.lit(1).as('one')).whereRef('c.org_id', '=', 'h.org_id').whereRef('c.seq', '>=', 'h.seq')),
+          eb.exists(
+            eb
+              .selectFrom('audit_checkpoint as c')
+              .select(eb.lit(1).as('one'))
+              .whereRef('c.org_id', '=', 'h.org_id')
+              .whereRef('c.seq', '>=', 'h.seq'),
+          ),
         ),
       )
       .execute();
     let written = 0;
     for (const head of heads) {
-      const signed = this.store.signer.sign({ orgId: head.org_id, seq: Number(head.seq), hash: head.hash, createdAt: isoMillis(new Date()) });
+      const signed = this.store.signer.sign({
+        orgId: head.org_id,
+        seq: Number(head.seq),
+        hash: head.hash,
+        createdAt: isoMillis(new Date()),
+      });
       await this.store.append(signed);
       const inserted = await db
         .insertInto('audit_checkpoint')

@@ -31,7 +31,10 @@ export function checkpointText(head: AuditCheckpointHead): string {
 /** Parses `id:base64(32 bytes)[,id:base64…]` into raw keys by id; throws on a malformed entry. */
 export function parseKeyList(value: string, what: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
-  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(':');
     const raw = colon > 0 ? Buffer.from(entry.slice(colon + 1), 'base64') : Buffer.alloc(0);
     if (raw.length !== 32) throw new Error(`${what}: expected "id:base64(32 bytes)"`);
@@ -73,7 +76,10 @@ export class AuditCheckpointSigner {
   /** The verifying keys by id, raw 32 bytes in base64 (what an external verifier needs). */
   get publicKeysBase64(): Record<string, string> {
     return Object.fromEntries(
-      [...this.publicKeys].map(([id, key]) => [id, key.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519.length).toString('base64')]),
+      [...this.publicKeys].map(([id, key]) => [
+        id,
+        key.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519.length).toString('base64'),
+      ]),
     );
   }
 

@@ -17,7 +17,11 @@ export const AUDITED_TOPICS = ['identity.events', 'crm.events', 'listings.events
 export const AUDIT_INBOX_CONSUMER = 'audit.trail';
 
 const recorded = new Counter({ name: 'audit_entries_recorded_total', help: 'Audit entries appended to a chain', labelNames: ['topic'] });
-const duplicates = new Counter({ name: 'audit_events_duplicate_total', help: 'Redelivered events skipped by the inbox', labelNames: ['topic'] });
+const duplicates = new Counter({
+  name: 'audit_events_duplicate_total',
+  help: 'Redelivered events skipped by the inbox',
+  labelNames: ['topic'],
+});
 
 /**
  * The audit trail's ingest: consumer group `audit.trail` over `AUDITED_TOPICS` in batch mode
@@ -66,7 +70,11 @@ export class AuditIngestConsumer {
           ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`.execute(db);
         const fresh = new Set(inserted.rows.map((row) => row.event_id));
         const kept = items.filter((item) => fresh.delete(item.draft.eventId)); // first occurrence of each new id
-        await this.ledger.appendMany(manager, orgId, kept.map((item) => item.draft));
+        await this.ledger.appendMany(
+          manager,
+          orgId,
+          kept.map((item) => item.draft),
+        );
         for (const item of kept) await this.trackMembership(db, item.event);
         return kept.length;
       });
@@ -95,7 +103,9 @@ export class AuditIngestConsumer {
           .insertInto('audit_org_member')
           .values({ org_id: orgId, user_id: data.userId, team_ids: strings(teamIds) })
           .onConflict((conflict) =>
-            conflict.columns(['org_id', 'user_id']).doUpdateSet((eb) => ({ team_ids: eb.ref('excluded.team_ids'), updated_at: sql<Date>`now()` })),
+            conflict
+              .columns(['org_id', 'user_id'])
+              .doUpdateSet((eb) => ({ team_ids: eb.ref('excluded.team_ids'), updated_at: sql<Date>`now()` })),
           )
           .execute();
         return;
@@ -108,8 +118,18 @@ export class AuditIngestConsumer {
         if (typeof data.teamId !== 'string' || !change) return;
         const before = strings(change.from);
         const after = strings(change.to);
-        await this.leaveTeam(db, orgId, data.teamId, before.filter((id) => !after.includes(id)));
-        await this.joinTeam(db, orgId, data.teamId, after.filter((id) => !before.includes(id)));
+        await this.leaveTeam(
+          db,
+          orgId,
+          data.teamId,
+          before.filter((id) => !after.includes(id)),
+        );
+        await this.joinTeam(
+          db,
+          orgId,
+          data.teamId,
+          after.filter((id) => !before.includes(id)),
+        );
         return;
       }
       case IdentityEvent.teamDeleted.type:

@@ -71,18 +71,28 @@ describe('draftFromEvent', () => {
       phone: { from: '***34', to: null },
       passwordHash: { from: '[redacted]', to: '[redacted]' },
     });
-    expect(draft.details).toEqual({ apiKey: '[redacted]', apiKeyId: 'k-1', token: '[redacted]', note: '[redacted]', dateOfBirth: '[masked]' });
+    expect(draft.details).toEqual({
+      apiKey: '[redacted]',
+      apiKeyId: 'k-1',
+      token: '[redacted]',
+      note: '[redacted]',
+      dateOfBirth: '[masked]',
+    });
   });
 
   it('takes ip and user agent from the data and masks an e-mail subject', () => {
     const draft = draftFromEvent(
-      event('identity.login.failed', { userId: null, email: 'Bob@x.io', reason: 'bad_credentials', ip: '10.0.0.1', userAgent: 'curl/8' }, {
-        subject: 'bob@x.io',
-        orgid: '00000000-0000-0000-0000-000000000000',
-        actortype: 'system',
-        actorid: undefined,
-        actorrole: undefined,
-      }),
+      event(
+        'identity.login.failed',
+        { userId: null, email: 'Bob@x.io', reason: 'bad_credentials', ip: '10.0.0.1', userAgent: 'curl/8' },
+        {
+          subject: 'bob@x.io',
+          orgid: '00000000-0000-0000-0000-000000000000',
+          actortype: 'system',
+          actorid: undefined,
+          actorrole: undefined,
+        },
+      ),
     );
     expect(draft).toMatchObject({ ip: '10.0.0.1', userAgent: 'curl/8', target: { model: 'login', id: 'b***@x.io' } });
     expect(draft.details).toEqual({ userId: null, email: 'B***@x.io', reason: 'bad_credentials' });

@@ -120,7 +120,8 @@ export function draftFromEvent(event: CloudEvent, now: Date = new Date()): Audit
   const type = cleanString(String(event.type)).slice(0, 200);
   const segments = type.split('.');
   const verb = segments[segments.length - 1] ?? '';
-  const data = event.data && typeof event.data === 'object' && !Array.isArray(event.data) ? { ...(event.data as Record<string, unknown>) } : {};
+  const data =
+    event.data && typeof event.data === 'object' && !Array.isArray(event.data) ? { ...(event.data as Record<string, unknown>) } : {};
   const ip = text(data.ip, 100);
   const userAgent = text(data.userAgent, 512);
   delete data.ip;

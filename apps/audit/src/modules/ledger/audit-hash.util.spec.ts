@@ -27,7 +27,9 @@ describe('audit hash', () => {
         '{"action":"identity.user.role_changed","actor":{"id":"u-1","role":"owner","type":"user"},' +
           '"changes":{"role":{"from":"agent","to":"manager"}},"details":{"userId":"u-2"},"eventId":"e-1",' +
           '"id":"01900000-0000-7000-8000-000000000001","ip":null,"occurredAt":"2026-11-21T03:00:00.000Z",' +
-          '"orgId":"01900000-0000-7000-8000-0000000000aa","prevHash":"' + GENESIS_HASH + '",' +
+          '"orgId":"01900000-0000-7000-8000-0000000000aa","prevHash":"' +
+          GENESIS_HASH +
+          '",' +
           '"recordedAt":"2026-11-21T03:00:00.123Z","requestId":null,"seq":1,"source":"keyhouse/identity",' +
           '"target":{"id":"u-2","model":"user"},"userAgent":null,"v":1}',
       );

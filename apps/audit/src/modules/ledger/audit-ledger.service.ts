@@ -44,7 +44,13 @@ export class AuditLedger {
       .where('event_id', '=', (eb) => eb.fn.any(sql<string[]>`${ids}::text[]`))
       .execute();
     const seen = new Set(existing.map((row) => row.event_id));
-    const head = await db.selectFrom('audit_entry').select(['seq', 'hash']).where('org_id', '=', orgId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const head = await db
+      .selectFrom('audit_entry')
+      .select(['seq', 'hash'])
+      .where('org_id', '=', orgId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     let seq = head ? Number(head.seq) : 0;
     let prevHash = head?.hash ?? GENESIS_HASH;
     const recordedAt = isoMillis(now);
@@ -58,30 +64,28 @@ export class AuditLedger {
       entries.push({ ...entry, hash: prevHash });
     }
     for (let start = 0; start < entries.length; start += INSERT_CHUNK) {
-      const rows = entries.slice(start, start + INSERT_CHUNK).map(
-        (entry): Insertable<AuditDb['audit_entry']> => ({
-          id: entry.id,
-          org_id: entry.orgId,
-          seq: entry.seq,
-          event_id: entry.eventId,
-          action: entry.action,
-          actor_type: entry.actor.type,
-          actor_id: entry.actor.id,
-          actor_role: entry.actor.role,
-          target_model: entry.target.model,
-          target_id: entry.target.id,
-          occurred_at: entry.occurredAt,
-          recorded_at: entry.recordedAt,
-          source: entry.source,
-          request_id: entry.requestId,
-          ip: entry.ip,
-          user_agent: entry.userAgent,
-          changes: entry.changes === null ? null : JSON.stringify(entry.changes),
-          details: entry.details === null ? null : JSON.stringify(entry.details),
-          prev_hash: entry.prevHash,
-          hash: entry.hash,
-        }),
-      );
+      const rows = entries.slice(start, start + INSERT_CHUNK).map((entry): Insertable<AuditDb['audit_entry']> => ({
+        id: entry.id,
+        org_id: entry.orgId,
+        seq: entry.seq,
+        event_id: entry.eventId,
+        action: entry.action,
+        actor_type: entry.actor.type,
+        actor_id: entry.actor.id,
+        actor_role: entry.actor.role,
+        target_model: entry.target.model,
+        target_id: entry.target.id,
+        occurred_at: entry.occurredAt,
+        recorded_at: entry.recordedAt,
+        source: entry.source,
+        request_id: entry.requestId,
+        ip: entry.ip,
+        user_agent: entry.userAgent,
+        changes: entry.changes === null ? null : JSON.stringify(entry.changes),
+        details: entry.details === null ? null : JSON.stringify(entry.details),
+        prev_hash: entry.prevHash,
+        hash: entry.hash,
+      }));
       await db.insertInto('audit_entry').values(rows).execute();
     }
     return entries.map(({ hash: _hash, ...entry }) => entry);

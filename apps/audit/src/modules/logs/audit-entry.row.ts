@@ -8,9 +8,26 @@ export type AuditEntryRow = Selectable<AuditDb['audit_entry']>;
 
 /** Every column of `audit_entry`, once: the type makes a missing or unknown column a compile error. */
 const AUDIT_ENTRY_COLUMN_SET: Record<keyof AuditEntryRow, true> = {
-  id: true, org_id: true, seq: true, event_id: true, action: true, actor_type: true, actor_id: true, actor_role: true, target_model: true,
-  target_id: true, occurred_at: true, recorded_at: true, source: true, request_id: true, ip: true, user_agent: true, changes: true,
-  details: true, prev_hash: true, hash: true,
+  id: true,
+  org_id: true,
+  seq: true,
+  event_id: true,
+  action: true,
+  actor_type: true,
+  actor_id: true,
+  actor_role: true,
+  target_model: true,
+  target_id: true,
+  occurred_at: true,
+  recorded_at: true,
+  source: true,
+  request_id: true,
+  ip: true,
+  user_agent: true,
+  changes: true,
+  details: true,
+  prev_hash: true,
+  hash: true,
 };
 
 /**

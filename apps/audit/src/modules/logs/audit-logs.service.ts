@@ -137,7 +137,10 @@ export class AuditLogsService {
       .select(['id', 'seq', 'hash', 'created_at', 'key_id', 'signature'])
       .where('org_id', '=', orgId);
     if (envelope.data.cursor) select = select.where('seq', '<', String(cursorValue(envelope.data.cursor)));
-    const rows = await select.orderBy('seq', 'desc').limit(limit + 1).execute();
+    const rows = await select
+      .orderBy('seq', 'desc')
+      .limit(limit + 1)
+      .execute();
     const kept = rows.slice(0, limit);
     const last = kept[kept.length - 1];
     return {
@@ -169,7 +172,10 @@ export class AuditLogsService {
       .select(['id', 'from_seq', 'to_seq', 'entry_count', 'prev_hash', 'head_hash', 'location', 'file_sha256', 'created_at'])
       .where('org_id', '=', envelope.actor!.orgId);
     if (envelope.data.cursor) select = select.where('from_seq', '<', String(cursorValue(envelope.data.cursor)));
-    const rows = await select.orderBy('from_seq', 'desc').limit(limit + 1).execute();
+    const rows = await select
+      .orderBy('from_seq', 'desc')
+      .limit(limit + 1)
+      .execute();
     const kept = rows.slice(0, limit);
     const last = kept[kept.length - 1];
     return {
@@ -221,7 +227,10 @@ export class AuditLogsService {
       select = select.where('e.occurred_at', '>=', day).where('e.occurred_at', '<', new Date(day.getTime() + 86_400_000));
     }
     if (query.cursor) select = select.where('e.seq', '<', String(cursorValue(query.cursor)));
-    const rows = await select.orderBy('e.seq', 'desc').limit(limit + 1).execute();
+    const rows = await select
+      .orderBy('e.seq', 'desc')
+      .limit(limit + 1)
+      .execute();
     const kept = rows.slice(0, limit);
     const last = kept[kept.length - 1];
     return {

@@ -1,7 +1,13 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AuditSubjects, type AuditChainBreak, type AuditVerifyRequest, type AuditVerifyResponse, type RequestEnvelope } from '@keyhouse/contracts';
+import {
+  AuditSubjects,
+  type AuditChainBreak,
+  type AuditVerifyRequest,
+  type AuditVerifyResponse,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
@@ -39,7 +45,10 @@ export class AuditVerifyService {
   async verify(envelope: RequestEnvelope<AuditVerifyRequest>): Promise<AuditVerifyResponse> {
     requireScope(envelope.actor, 'audit:read', 'org');
     const { from, to } = envelope.data;
-    return this.verifyChain(envelope.actor!.orgId, { from: from ? validDate(from, 'from') : undefined, to: to ? validDate(to, 'to') : undefined });
+    return this.verifyChain(envelope.actor!.orgId, {
+      from: from ? validDate(from, 'from') : undefined,
+      to: to ? validDate(to, 'to') : undefined,
+    });
   }
 
   /** Verifies `orgId`'s chain, optionally only the entries recorded in [from, to). */
@@ -58,7 +67,14 @@ export class AuditVerifyService {
     const { checkpoints, problems, external } = await this.checkpointsOf(orgId);
     const toHead = !range.to;
 
-    const result: AuditVerifyResponse = { ok: true, count: 0, headSeq: null, headHash: null, checkpointsChecked: 0, externalCheckpoints: external };
+    const result: AuditVerifyResponse = {
+      ok: true,
+      count: 0,
+      headSeq: null,
+      headHash: null,
+      checkpointsChecked: 0,
+      externalCheckpoints: external,
+    };
     const fail = (seq: number, id: string | null, reason: AuditChainBreak): AuditVerifyResponse => ({
       ...result,
       ok: false,
@@ -138,7 +154,9 @@ export class AuditVerifyService {
    * external; 0 = an unreadable external line) or whose signed database checkpoint is missing from
    * the external copy.
    */
-  private async checkpointsOf(orgId: string): Promise<{ checkpoints: Map<number, string[]>; problems: Map<number, AuditChainBreak>; external: number }> {
+  private async checkpointsOf(
+    orgId: string,
+  ): Promise<{ checkpoints: Map<number, string[]>; problems: Map<number, AuditChainBreak>; external: number }> {
     const rows = await kyselyFor<AuditDb>(this.dataSource)
       .selectFrom('audit_checkpoint')
       .select(['seq', 'hash', 'created_at', 'key_id', 'signature'])
@@ -164,7 +182,14 @@ export class AuditVerifyService {
       const seq = Number(row.seq);
       add(seq, row.hash);
       if (!row.signature || !this.store || problems.has(seq)) continue; // rows from before signing are checked by hash only
-      const signed = { orgId, seq, hash: row.hash, createdAt: isoMillis(row.created_at), keyId: row.key_id ?? '', signature: row.signature };
+      const signed = {
+        orgId,
+        seq,
+        hash: row.hash,
+        createdAt: isoMillis(row.created_at),
+        keyId: row.key_id ?? '',
+        signature: row.signature,
+      };
       if (!this.store.signer.verify(signed)) problems.set(seq, 'checkpoint_signature_invalid');
       else if (!externallyHeld.has(`${seq}:${row.hash}`)) problems.set(seq, 'checkpoint_missing_externally');
     }

@@ -236,8 +236,20 @@ export class InitialCrmSchema1763769600000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const table of [
-      'smart_list', 'assignment_ledger', 'contact_assignment', 'lead_event', 'form_submission', 'timeline_entry', 'contact_note', 'contact',
-      'assignment_rule', 'pond', 'custom_field_definition', 'org_user', 'outbox_event', 'inbox_event',
+      'smart_list',
+      'assignment_ledger',
+      'contact_assignment',
+      'lead_event',
+      'form_submission',
+      'timeline_entry',
+      'contact_note',
+      'contact',
+      'assignment_rule',
+      'pond',
+      'custom_field_definition',
+      'org_user',
+      'outbox_event',
+      'inbox_event',
     ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }

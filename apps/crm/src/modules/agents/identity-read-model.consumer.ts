@@ -56,19 +56,15 @@ export class IdentityReadModelConsumer {
         );
         if (data.contactId && data.role === 'client') {
           // A self-registered client: this contact is the person; the client sees only it.
-          const linked = (await manager.query(`UPDATE contact SET client_user_id = $2, updated_at = now() WHERE id = $1 AND org_id = $3 RETURNING id`, [
-            data.contactId,
-            data.userId,
-            orgId,
-          ])) as [unknown[], number];
+          const linked = (await manager.query(
+            `UPDATE contact SET client_user_id = $2, updated_at = now() WHERE id = $1 AND org_id = $3 RETURNING id`,
+            [data.contactId, data.userId, orgId],
+          )) as [unknown[], number];
           if (linked[1] > 0) {
-            await manager.query(`INSERT INTO timeline_entry (id, org_id, contact_id, kind, actor_id, data) VALUES ($1, $2, $3, 'client.registered', $4, $5)`, [
-              newId(),
-              orgId,
-              data.contactId,
-              data.userId,
-              JSON.stringify({ userId: data.userId }),
-            ]);
+            await manager.query(
+              `INSERT INTO timeline_entry (id, org_id, contact_id, kind, actor_id, data) VALUES ($1, $2, $3, 'client.registered', $4, $5)`,
+              [newId(), orgId, data.contactId, data.userId, JSON.stringify({ userId: data.userId })],
+            );
           }
         }
         return;
@@ -97,7 +93,10 @@ export class IdentityReadModelConsumer {
       }
       case IdentityEvent.userRoleChanged.type: {
         const data = event.data as UserRoleChangedData;
-        await manager.query(`UPDATE org_user SET role = $2, is_agent = ($2 = 'agent'), updated_at = now() WHERE user_id = $1`, [data.userId, data.to]);
+        await manager.query(`UPDATE org_user SET role = $2, is_agent = ($2 = 'agent'), updated_at = now() WHERE user_id = $1`, [
+          data.userId,
+          data.to,
+        ]);
         return;
       }
       case IdentityEvent.userTeamsChanged.type: {
@@ -128,7 +127,10 @@ export class IdentityReadModelConsumer {
         const added = data.memberIds ?? (change ? change.to.filter((id) => !change.from.includes(id)) : []);
         const removed = change ? change.from.filter((id) => !change.to.includes(id)) : [];
         if (removed.length > 0) {
-          await manager.query(`UPDATE org_user SET team_ids = array_remove(team_ids, $2::uuid) WHERE org_id = $1 AND user_id = ANY($3::uuid[])`, [orgId, data.teamId, removed]);
+          await manager.query(
+            `UPDATE org_user SET team_ids = array_remove(team_ids, $2::uuid) WHERE org_id = $1 AND user_id = ANY($3::uuid[])`,
+            [orgId, data.teamId, removed],
+          );
         }
         if (added.length > 0) {
           await manager.query(

@@ -8,7 +8,14 @@ import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 import type { ContactRow } from '../contacts-core/contact.row';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { memoized } from '../shared/unit-memo.util';
-import { matchesConditions, pickLoadBalanced, pickRoundRobin, withinWorkingHours, type RoutableContact, type WorkingHoursValue } from './assignment.util';
+import {
+  matchesConditions,
+  pickLoadBalanced,
+  pickRoundRobin,
+  withinWorkingHours,
+  type RoutableContact,
+  type WorkingHoursValue,
+} from './assignment.util';
 
 export const SPEED_TO_LEAD_QUEUE = 'crm.speed-to-lead';
 
@@ -79,14 +86,21 @@ export class AssignmentEngine {
    * Routes `contact` by the rules; assigns and returns the target, or null when no rule applies
    * (the contact stays unassigned). `exclude` lists agents that must not get it (speed-to-lead).
    */
-  async route(unit: UnitOfWorkContext, contact: ContactRow, options: { exclude?: string[]; reasonPrefix?: string; endReason?: string } = {}): Promise<AssignmentTarget | null> {
+  async route(
+    unit: UnitOfWorkContext,
+    contact: ContactRow,
+    options: { exclude?: string[]; reasonPrefix?: string; endReason?: string } = {},
+  ): Promise<AssignmentTarget | null> {
     // rr_position is re-read under the rule's row lock, so a memoised list stays correct.
-    const rules = await memoized(unit, `rules:${contact.org_id}`, async () =>
-      (await unit.manager.query(
-        `SELECT id, name, priority, conditions, strategy, agent_ids, pond_id, response_deadline_minutes, rr_position
+    const rules = await memoized(
+      unit,
+      `rules:${contact.org_id}`,
+      async () =>
+        (await unit.manager.query(
+          `SELECT id, name, priority, conditions, strategy, agent_ids, pond_id, response_deadline_minutes, rr_position
            FROM assignment_rule WHERE org_id = $1 AND active AND deleted_at IS NULL ORDER BY priority, id`,
-        [contact.org_id],
-      )) as RuleRow[],
+          [contact.org_id],
+        )) as RuleRow[],
     );
     const routable = routableOf(contact);
     const exclude = new Set(options.exclude ?? []);
@@ -107,12 +121,25 @@ export class AssignmentEngine {
   }
 
   private async apply(unit: UnitOfWorkContext, rule: RuleRow, contact: ContactRow, exclude: Set<string>): Promise<AssignmentTarget | null> {
-    const base = { ruleId: rule.id, strategy: rule.strategy, poolId: rule.id, deadlineMinutes: rule.response_deadline_minutes, pondId: null };
+    const base = {
+      ruleId: rule.id,
+      strategy: rule.strategy,
+      poolId: rule.id,
+      deadlineMinutes: rule.response_deadline_minutes,
+      pondId: null,
+    };
     if (rule.strategy === 'pond') {
-      return { ...base, agentId: null, pondId: rule.pond_id, poolId: rule.pond_id, reason: `Rule '${rule.name}': placed in the pond for agents to claim` };
+      return {
+        ...base,
+        agentId: null,
+        pondId: rule.pond_id,
+        poolId: rule.pond_id,
+        reason: `Rule '${rule.name}': placed in the pond for agents to claim`,
+      };
     }
     const agents = await this.agents(unit, contact.org_id, rule.agent_ids);
-    const eligible = (agent: AgentRow | undefined): agent is AgentRow => !!agent && agent.status === 'active' && !exclude.has(agent.user_id);
+    const eligible = (agent: AgentRow | undefined): agent is AgentRow =>
+      !!agent && agent.status === 'active' && !exclude.has(agent.user_id);
     if (rule.strategy === 'agent') {
       const agent = agents.get(rule.agent_ids[0]);
       if (!eligible(agent)) return null;
@@ -120,13 +147,19 @@ export class AssignmentEngine {
     }
     if (rule.strategy === 'round_robin') {
       // The rule row lock serialises concurrent intakes on this rule, so the rotation stays fair.
-      const [locked] = (await unit.manager.query(`SELECT rr_position FROM assignment_rule WHERE id = $1 FOR UPDATE`, [rule.id])) as Array<{ rr_position: string }>;
+      const [locked] = (await unit.manager.query(`SELECT rr_position FROM assignment_rule WHERE id = $1 FOR UPDATE`, [rule.id])) as Array<{
+        rr_position: string;
+      }>;
       const position = Number(locked.rr_position);
       const picked = pickRoundRobin(rule.agent_ids, position, (id) => eligible(agents.get(id)));
       if (!picked) return null;
       await unit.manager.query(`UPDATE assignment_rule SET rr_position = $2 WHERE id = $1`, [rule.id, picked.next]);
       const agent = agents.get(picked.agentId)!;
-      return { ...base, agentId: agent.user_id, reason: `Rule '${rule.name}': round-robin, next in rotation (${picked.index + 1} of ${rule.agent_ids.length})` };
+      return {
+        ...base,
+        agentId: agent.user_id,
+        reason: `Rule '${rule.name}': round-robin, next in rotation (${picked.index + 1} of ${rule.agent_ids.length})`,
+      };
     }
     // load_balanced: the rule's agents, or every agent whose regions cover the contact's ZIP (else every agent).
     await unit.manager.query(`SELECT 1 FROM assignment_rule WHERE id = $1 FOR UPDATE`, [rule.id]);
@@ -146,7 +179,9 @@ export class AssignmentEngine {
         GROUP BY owner_id`,
       [contact.org_id, available.map((agent) => agent.user_id), ACTIVE_STATUSES, contact.id],
     )) as Array<{ owner_id: string; n: number }>;
-    const ledger = (await unit.manager.query(`SELECT agent_id, last_assigned_at FROM assignment_ledger WHERE pool_id = $1`, [rule.id])) as Array<{
+    const ledger = (await unit.manager.query(`SELECT agent_id, last_assigned_at FROM assignment_ledger WHERE pool_id = $1`, [
+      rule.id,
+    ])) as Array<{
       agent_id: string;
       last_assigned_at: Date | null;
     }>;
@@ -175,7 +210,9 @@ export class AssignmentEngine {
   async assign(unit: UnitOfWorkContext, contact: ContactRow, target: AssignmentTarget, endReason: string): Promise<void> {
     const now = new Date();
     const respondBy =
-      target.agentId && target.deadlineMinutes ? new Date(now.getTime() + target.deadlineMinutes * this.config.CRM_RESPONSE_DEADLINE_UNIT_MS) : null;
+      target.agentId && target.deadlineMinutes
+        ? new Date(now.getTime() + target.deadlineMinutes * this.config.CRM_RESPONSE_DEADLINE_UNIT_MS)
+        : null;
     await unit.manager.query(`UPDATE contact_assignment SET ended_at = $2, end_reason = $3 WHERE contact_id = $1 AND ended_at IS NULL`, [
       contact.id,
       now,
@@ -185,7 +222,19 @@ export class AssignmentEngine {
     await unit.manager.query(
       `INSERT INTO contact_assignment (id, org_id, contact_id, agent_id, pond_id, rule_id, strategy, reason, assigned_by, assigned_at, respond_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [assignmentId, contact.org_id, contact.id, target.agentId, target.pondId, target.ruleId, target.strategy, target.reason, unit.actorId, now, respondBy],
+      [
+        assignmentId,
+        contact.org_id,
+        contact.id,
+        target.agentId,
+        target.pondId,
+        target.ruleId,
+        target.strategy,
+        target.reason,
+        unit.actorId,
+        now,
+        respondBy,
+      ],
     );
     await unit.manager.query(
       `UPDATE contact SET owner_id = $2, pond_id = $3, assigned_rule_id = $4, assignment_reason = $5, assigned_at = $6, respond_by = $7, updated_at = $6
@@ -209,7 +258,13 @@ export class AssignmentEngine {
       reason: target.reason,
       respondBy: respondBy?.toISOString() ?? null,
     };
-    await this.timeline.record(unit.manager, { orgId: contact.org_id, contactId: contact.id, kind: 'contact.assigned', actorId: unit.actorId, data: { ...data } });
+    await this.timeline.record(unit.manager, {
+      orgId: contact.org_id,
+      contactId: contact.id,
+      kind: 'contact.assigned',
+      actorId: unit.actorId,
+      data: { ...data },
+    });
     await unit.emit(CrmContactEvent.contactAssigned, contact.id, contact.org_id, data);
     contact.owner_id = target.agentId;
     contact.pond_id = target.pondId;
@@ -220,7 +275,11 @@ export class AssignmentEngine {
     if (respondBy) {
       const delay = respondBy.getTime() - now.getTime();
       unit.afterCommit(async () => {
-        await this.queue.add('check', { orgId: contact.org_id, contactId: contact.id, assignmentId }, { delay, jobId: assignmentId, removeOnComplete: true });
+        await this.queue.add(
+          'check',
+          { orgId: contact.org_id, contactId: contact.id, assignmentId },
+          { delay, jobId: assignmentId, removeOnComplete: true },
+        );
       });
     }
   }
@@ -235,7 +294,10 @@ export class AssignmentEngine {
       const chunk = rows.slice(i, i + 1000);
       const ids = chunk.map((row) => row.id);
       const orgId = chunk[0].org_id;
-      await unit.manager.query(`UPDATE contact_assignment SET ended_at = $2, end_reason = 'reassigned' WHERE contact_id = ANY($1::uuid[]) AND ended_at IS NULL`, [ids, now]);
+      await unit.manager.query(
+        `UPDATE contact_assignment SET ended_at = $2, end_reason = 'reassigned' WHERE contact_id = ANY($1::uuid[]) AND ended_at IS NULL`,
+        [ids, now],
+      );
       await unit.manager.query(
         `INSERT INTO contact_assignment (id, org_id, contact_id, agent_id, strategy, reason, assigned_by, assigned_at)
          SELECT a.id, $2, a.contact_id, $3, 'manual', $4, $5, $6 FROM unnest($1::uuid[], $7::uuid[]) AS a(contact_id, id)`,
@@ -246,18 +308,16 @@ export class AssignmentEngine {
           WHERE id = ANY($1::uuid[])`,
         [ids, agentId, reason, now],
       );
-      const data = chunk.map(
-        (row): CrmContactAssignedData => ({
-          contactId: row.id,
-          fromAgentId: row.owner_id,
-          toAgentId: agentId,
-          pondId: null,
-          ruleId: null,
-          strategy: 'manual',
-          reason,
-          respondBy: null,
-        }),
-      );
+      const data = chunk.map((row): CrmContactAssignedData => ({
+        contactId: row.id,
+        fromAgentId: row.owner_id,
+        toAgentId: agentId,
+        pondId: null,
+        ruleId: null,
+        strategy: 'manual',
+        reason,
+        respondBy: null,
+      }));
       await unit.manager.query(
         `INSERT INTO timeline_entry (id, org_id, contact_id, kind, occurred_at, actor_id, data)
          SELECT t.id, $2, t.contact_id, 'contact.assigned', $3, $4, t.data FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, contact_id uuid, data jsonb)`,

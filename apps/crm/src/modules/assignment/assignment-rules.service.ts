@@ -102,9 +102,10 @@ export class AssignmentRulesService {
   @RpcHandler(S.ruleList)
   async list(envelope: RequestEnvelope): Promise<CrmAssignmentRuleView[]> {
     requireScope(envelope.actor, 'assignment-rules:read');
-    const rows = (await this.dataSource.query(`SELECT * FROM assignment_rule WHERE org_id = $1 AND deleted_at IS NULL ORDER BY priority, id LIMIT 500`, [
-      envelope.actor!.orgId,
-    ])) as RuleRow[];
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM assignment_rule WHERE org_id = $1 AND deleted_at IS NULL ORDER BY priority, id LIMIT 500`,
+      [envelope.actor!.orgId],
+    )) as RuleRow[];
     return rows.map(toRuleView);
   }
 
@@ -140,12 +141,23 @@ export class AssignmentRulesService {
         `UPDATE assignment_rule SET name = $2, priority = $3, conditions = $4, strategy = $5, agent_ids = $6, pond_id = $7,
                 response_deadline_minutes = $8, active = $9, updated_at = now()
           WHERE id = $1 RETURNING *`,
-        [data.id, next.name.trim(), next.priority, JSON.stringify(next.conditions), next.strategy, next.agentIds, next.pondId, next.responseDeadlineMinutes, next.active],
+        [
+          data.id,
+          next.name.trim(),
+          next.priority,
+          JSON.stringify(next.conditions),
+          next.strategy,
+          next.agentIds,
+          next.pondId,
+          next.responseDeadlineMinutes,
+          next.active,
+        ],
       );
       const after = toRuleView(row);
       const changes: CrmFieldChanges = {};
       for (const key of Object.keys(after) as Array<keyof CrmAssignmentRuleView>) {
-        if (key !== 'updatedAt' && JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
+        if (key !== 'updatedAt' && JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+          changes[key] = { from: before[key], to: after[key] };
       }
       await unit.emit(CrmContactEvent.assignmentRuleUpdated, row.id, actor.orgId, { ruleId: row.id, changes });
       return after;
@@ -197,7 +209,13 @@ export class AssignmentRulesService {
         envelope.data.name.trim(),
         [...new Set(envelope.data.agentIds ?? [])],
       ])) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date }>;
-      const view: CrmPondView = { id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed: 0, createdAt: row.created_at.toISOString() };
+      const view: CrmPondView = {
+        id: row.id,
+        name: row.name,
+        agentIds: row.agent_ids,
+        unclaimed: 0,
+        createdAt: row.created_at.toISOString(),
+      };
       await unit.emit(CrmContactEvent.pondCreated, row.id, actor.orgId, { pond: view });
       return view;
     });
@@ -213,7 +231,13 @@ export class AssignmentRulesService {
          FROM pond p WHERE p.org_id = $1 AND p.deleted_at IS NULL ORDER BY p.created_at, p.id LIMIT 500`,
       [envelope.actor!.orgId],
     )) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date; unclaimed: number }>;
-    return rows.map((row) => ({ id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed: row.unclaimed, createdAt: row.created_at.toISOString() }));
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      agentIds: row.agent_ids,
+      unclaimed: row.unclaimed,
+      createdAt: row.created_at.toISOString(),
+    }));
   }
 
   /**
@@ -257,16 +281,28 @@ export class AssignmentRulesService {
       const { manager } = unit;
       const pond = await this.pond(manager, actor.orgId, envelope.data.id);
       if (pond.unclaimed > 0) {
-        throw new DomainException('conflict', CrmErrorCode.PondNotEmpty, `The pond holds ${pond.unclaimed} unclaimed lead(s); assign them first`, undefined, { unclaimed: pond.unclaimed });
+        throw new DomainException(
+          'conflict',
+          CrmErrorCode.PondNotEmpty,
+          `The pond holds ${pond.unclaimed} unclaimed lead(s); assign them first`,
+          undefined,
+          { unclaimed: pond.unclaimed },
+        );
       }
-      const rules = (await manager.query(`SELECT id, name FROM assignment_rule WHERE org_id = $1 AND pond_id = $2 AND deleted_at IS NULL ORDER BY priority, id`, [
-        actor.orgId,
-        pond.id,
-      ])) as Array<{ id: string; name: string }>;
+      const rules = (await manager.query(
+        `SELECT id, name FROM assignment_rule WHERE org_id = $1 AND pond_id = $2 AND deleted_at IS NULL ORDER BY priority, id`,
+        [actor.orgId, pond.id],
+      )) as Array<{ id: string; name: string }>;
       if (rules.length > 0) {
-        throw new DomainException('conflict', CrmErrorCode.PondInUse, 'Assignment rules route to this pond; change or delete them first', undefined, {
-          ruleIds: rules.map((rule) => rule.id),
-        });
+        throw new DomainException(
+          'conflict',
+          CrmErrorCode.PondInUse,
+          'Assignment rules route to this pond; change or delete them first',
+          undefined,
+          {
+            ruleIds: rules.map((rule) => rule.id),
+          },
+        );
       }
       await manager.query(`UPDATE pond SET deleted_at = now() WHERE id = $1`, [pond.id]);
       const data: CrmPondEventData = { pond };
@@ -277,7 +313,10 @@ export class AssignmentRulesService {
   /** A live pond of the organization, locked, with its unclaimed count (404 `POND_NOT_FOUND`). */
   private async pond(manager: EntityManager, orgId: string, id: string): Promise<CrmPondView> {
     const rows = isUuid(id)
-      ? ((await manager.query(`SELECT id, name, agent_ids, created_at FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`, [orgId, id])) as Array<{
+      ? ((await manager.query(
+          `SELECT id, name, agent_ids, created_at FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+          [orgId, id],
+        )) as Array<{
           id: string;
           name: string;
           agent_ids: string[];
@@ -304,13 +343,19 @@ export class AssignmentRulesService {
     requireScope(actor, 'contacts:write');
     const userId = actor.userId;
     return this.unitOfWork.run(envelope, async (unit) => {
-      const [pond] = (await unit.manager.query(`SELECT id, name, agent_ids FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [actor.orgId, envelope.data.id])) as Array<{
+      const [pond] = (await unit.manager.query(
+        `SELECT id, name, agent_ids FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`,
+        [actor.orgId, envelope.data.id],
+      )) as Array<{
         id: string;
         name: string;
         agent_ids: string[];
       }>;
       if (!pond) throw DomainException.notFound(CrmErrorCode.PondNotFound, 'Pond');
-      const [me] = (await unit.manager.query(`SELECT is_agent, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [actor.orgId, userId])) as Array<{
+      const [me] = (await unit.manager.query(`SELECT is_agent, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [
+        actor.orgId,
+        userId,
+      ])) as Array<{
         is_agent: boolean;
         status: string;
       }>;
@@ -329,14 +374,23 @@ export class AssignmentRulesService {
         contactId ? [actor.orgId, pond.id, userId, contactId] : [actor.orgId, pond.id, userId],
       );
       if (!claimed) {
-        if (contactId) throw new DomainException('conflict', CrmErrorCode.AlreadyClaimed, 'This lead was already claimed or is not in the pond');
+        if (contactId)
+          throw new DomainException('conflict', CrmErrorCode.AlreadyClaimed, 'This lead was already claimed or is not in the pond');
         throw new DomainException('not_found', CrmErrorCode.PondEmpty, 'The pond has no unclaimed lead');
       }
       claimed.owner_id = null;
       await this.engine.assign(
         unit,
         claimed,
-        { agentId: userId!, pondId: null, ruleId: claimed.assigned_rule_id, strategy: 'claim', reason: `Claimed from pond '${pond.name}'`, poolId: pond.id, deadlineMinutes: null },
+        {
+          agentId: userId!,
+          pondId: null,
+          ruleId: claimed.assigned_rule_id,
+          strategy: 'claim',
+          reason: `Claimed from pond '${pond.name}'`,
+          poolId: pond.id,
+          deadlineMinutes: null,
+        },
         'claimed',
       );
       return toContactView({ ...claimed, owner_id: userId!, pond_id: null });
@@ -345,7 +399,10 @@ export class AssignmentRulesService {
 
   private async rule(manager: EntityManager, orgId: string, id: string, lock = false): Promise<RuleRow> {
     const rows = isUuid(id)
-      ? ((await manager.query(`SELECT * FROM assignment_rule WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`, [orgId, id])) as RuleRow[])
+      ? ((await manager.query(
+          `SELECT * FROM assignment_rule WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`,
+          [orgId, id],
+        )) as RuleRow[])
       : [];
     if (!rows[0]) throw DomainException.notFound(CrmErrorCode.RuleNotFound, 'Assignment rule');
     return rows[0];
@@ -364,7 +421,10 @@ export class AssignmentRulesService {
     }
     if (rule.pondId) {
       const [pond] = isUuid(rule.pondId)
-        ? ((await manager.query(`SELECT 1 FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [orgId, rule.pondId])) as unknown[])
+        ? ((await manager.query(`SELECT 1 FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
+            orgId,
+            rule.pondId,
+          ])) as unknown[])
         : [];
       if (!pond) throw invalid('pondId', 'is not a pond of this organization');
     }
@@ -373,13 +433,18 @@ export class AssignmentRulesService {
 
   private async assertAgents(manager: EntityManager, orgId: string, agentIds: string[], field: string): Promise<void> {
     if (agentIds.length === 0) return;
-    const rows = (await manager.query(`SELECT user_id FROM org_user WHERE org_id = $1 AND user_id = ANY($2::uuid[]) AND is_agent`, [orgId, agentIds])) as Array<{
+    const rows = (await manager.query(`SELECT user_id FROM org_user WHERE org_id = $1 AND user_id = ANY($2::uuid[]) AND is_agent`, [
+      orgId,
+      agentIds,
+    ])) as Array<{
       user_id: string;
     }>;
     const known = new Set(rows.map((row) => row.user_id));
     const unknown = agentIds.filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      throw new DomainException('validation', CrmErrorCode.UnknownAgent, 'Unknown agent', [{ field, message: `names users that are not agents here: ${unknown.join(', ')}` }]);
+      throw new DomainException('validation', CrmErrorCode.UnknownAgent, 'Unknown agent', [
+        { field, message: `names users that are not agents here: ${unknown.join(', ')}` },
+      ]);
     }
   }
 }

@@ -30,7 +30,12 @@ describe('matchesConditions', () => {
   };
 
   it('holds when every given condition holds', () => {
-    expect(matchesConditions({ sources: ['zillow'], postalCodes: ['98105'], cities: ['seattle'], types: ['buyer'], minPrice: 50_000_000, maxPrice: 90_000_000 }, contact)).toBe(true);
+    expect(
+      matchesConditions(
+        { sources: ['zillow'], postalCodes: ['98105'], cities: ['seattle'], types: ['buyer'], minPrice: 50_000_000, maxPrice: 90_000_000 },
+        contact,
+      ),
+    ).toBe(true);
     expect(matchesConditions({}, contact)).toBe(true);
   });
 

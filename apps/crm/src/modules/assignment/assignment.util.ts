@@ -64,7 +64,11 @@ export function matchesConditions(conditions: CrmAssignmentConditions, contact: 
  * advanced under the rule's row lock) and skipping ineligible agents. Returns the agent and the
  * next position, or null when nobody is eligible.
  */
-export function pickRoundRobin(agentIds: string[], position: number, eligible: (agentId: string) => boolean): { agentId: string; next: number; index: number } | null {
+export function pickRoundRobin(
+  agentIds: string[],
+  position: number,
+  eligible: (agentId: string) => boolean,
+): { agentId: string; next: number; index: number } | null {
   const n = agentIds.length;
   for (let step = 0; step < n; step += 1) {
     const index = (position + step) % n;

@@ -15,7 +15,13 @@ import type { ContactRow } from './contact.row';
  */
 @Injectable()
 export class ContactLookup {
-  async visible(manager: EntityManager, actor: Actor | null | undefined, permission: PermissionKey, id: string, lock = false): Promise<ContactRow> {
+  async visible(
+    manager: EntityManager,
+    actor: Actor | null | undefined,
+    permission: PermissionKey,
+    id: string,
+    lock = false,
+  ): Promise<ContactRow> {
     const params: unknown[] = [];
     const visibility = contactVisibility(actor, permission, params);
     if (!isUuid(id)) throw DomainException.notFound(CrmErrorCode.ContactNotFound, 'Contact');
@@ -26,17 +32,19 @@ export class ContactLookup {
     )) as ContactRow[];
     if (!row || (row.deleted_at && !row.merged_into_id)) throw DomainException.notFound(CrmErrorCode.ContactNotFound, 'Contact');
     if (row.merged_into_id) {
-      throw new DomainException('not_found', CrmErrorCode.ContactMerged, 'This contact was merged into another', undefined, { mergedIntoId: row.merged_into_id });
+      throw new DomainException('not_found', CrmErrorCode.ContactMerged, 'This contact was merged into another', undefined, {
+        mergedIntoId: row.merged_into_id,
+      });
     }
     return row;
   }
 
   /** A live contact of the organization by id, no scope check (intake, jobs), optionally locked. */
   async byId(manager: EntityManager, orgId: string, id: string, lock = false): Promise<ContactRow | null> {
-    const [row] = (await manager.query(`SELECT c.* FROM contact c WHERE c.org_id = $1 AND c.id = $2 AND c.deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`, [
-      orgId,
-      id,
-    ])) as ContactRow[];
+    const [row] = (await manager.query(
+      `SELECT c.* FROM contact c WHERE c.org_id = $1 AND c.id = $2 AND c.deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`,
+      [orgId, id],
+    )) as ContactRow[];
     return row ?? null;
   }
 }

@@ -70,7 +70,18 @@ describe('applyInput', () => {
   it('sets the primary email and phone in front, normalises phones, leaves tags to the tag resolver, stamps consent', () => {
     const state = { ...emptyState(), emails: ['old@example.test', 'second@example.test'], phones: ['+12065550100'] };
     const errors: Parameters<typeof applyInput>[2] = [];
-    applyInput(state, { email: 'New@Example.test', phone: '425 555 0199', tags: [' VIP', 'vip', 'Relocation'], consent: { sms: { granted: true, source: 'phone' } } }, errors, 'US', new Date('2026-05-01T00:00:00Z'));
+    applyInput(
+      state,
+      {
+        email: 'New@Example.test',
+        phone: '425 555 0199',
+        tags: [' VIP', 'vip', 'Relocation'],
+        consent: { sms: { granted: true, source: 'phone' } },
+      },
+      errors,
+      'US',
+      new Date('2026-05-01T00:00:00Z'),
+    );
     expect(errors).toEqual([]);
     expect(state.emails).toEqual(['new@example.test', 'second@example.test']);
     expect(state.phones).toEqual(['+14255550199']);

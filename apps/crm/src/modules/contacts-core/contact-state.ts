@@ -6,24 +6,99 @@ import { fullName, normalizeEmails, normalizePhones, phoneSuffixes, searchText }
 /** The writable columns of a contact, as the service holds them between read and write. */
 export type ContactState = Pick<
   ContactRow,
-  | 'first_name' | 'last_name' | 'full_name' | 'emails' | 'phones' | 'type' | 'status' | 'score' | 'score_reasons' | 'score_override'
-  | 'owner_id' | 'source' | 'referrer' | 'tags' | 'tag_ids' | 'preferences' | 'street' | 'city' | 'state' | 'postal_code' | 'company_id'
-  | 'last_contacted_at' | 'last_activity_at' | 'consent' | 'do_not_contact' | 'custom_fields' | 'engagement_count'
+  | 'first_name'
+  | 'last_name'
+  | 'full_name'
+  | 'emails'
+  | 'phones'
+  | 'type'
+  | 'status'
+  | 'score'
+  | 'score_reasons'
+  | 'score_override'
+  | 'owner_id'
+  | 'source'
+  | 'referrer'
+  | 'tags'
+  | 'tag_ids'
+  | 'preferences'
+  | 'street'
+  | 'city'
+  | 'state'
+  | 'postal_code'
+  | 'company_id'
+  | 'last_contacted_at'
+  | 'last_activity_at'
+  | 'consent'
+  | 'do_not_contact'
+  | 'custom_fields'
+  | 'engagement_count'
 > & { phone_suffixes: string[]; search_text: string };
 
 const JSON_COLUMNS = new Set(['score_reasons', 'referrer', 'preferences', 'consent', 'custom_fields']);
 export const STATE_COLUMNS: Array<keyof ContactState> = [
-  'first_name', 'last_name', 'full_name', 'emails', 'phones', 'phone_suffixes', 'search_text', 'type', 'status', 'score', 'score_reasons',
-  'score_override', 'owner_id', 'source', 'referrer', 'tags', 'tag_ids', 'preferences', 'street', 'city', 'state', 'postal_code', 'company_id',
-  'last_contacted_at', 'last_activity_at', 'consent', 'do_not_contact', 'custom_fields', 'engagement_count',
+  'first_name',
+  'last_name',
+  'full_name',
+  'emails',
+  'phones',
+  'phone_suffixes',
+  'search_text',
+  'type',
+  'status',
+  'score',
+  'score_reasons',
+  'score_override',
+  'owner_id',
+  'source',
+  'referrer',
+  'tags',
+  'tag_ids',
+  'preferences',
+  'street',
+  'city',
+  'state',
+  'postal_code',
+  'company_id',
+  'last_contacted_at',
+  'last_activity_at',
+  'consent',
+  'do_not_contact',
+  'custom_fields',
+  'engagement_count',
 ];
 
 export function emptyState(): ContactState {
   return {
-    first_name: null, last_name: null, full_name: '', emails: [], phones: [], phone_suffixes: [], search_text: '', type: null, status: 'new',
-    score: 'cold', score_reasons: [], score_override: null, owner_id: null, source: null, referrer: null, tags: [], tag_ids: [], preferences: {},
-    street: null, city: null, state: null, postal_code: null, company_id: null, last_contacted_at: null, last_activity_at: null,
-    consent: {}, do_not_contact: false, custom_fields: {}, engagement_count: 0,
+    first_name: null,
+    last_name: null,
+    full_name: '',
+    emails: [],
+    phones: [],
+    phone_suffixes: [],
+    search_text: '',
+    type: null,
+    status: 'new',
+    score: 'cold',
+    score_reasons: [],
+    score_override: null,
+    owner_id: null,
+    source: null,
+    referrer: null,
+    tags: [],
+    tag_ids: [],
+    preferences: {},
+    street: null,
+    city: null,
+    state: null,
+    postal_code: null,
+    company_id: null,
+    last_contacted_at: null,
+    last_activity_at: null,
+    consent: {},
+    do_not_contact: false,
+    custom_fields: {},
+    engagement_count: 0,
   };
 }
 
@@ -128,7 +203,18 @@ export function derive(state: ContactState, now = new Date()): void {
 export function mergeStates(survivor: ContactState, other: ContactState): ContactState {
   const merged: ContactState = { ...survivor };
   const scalars: Array<keyof ContactState> = [
-    'first_name', 'last_name', 'type', 'owner_id', 'source', 'referrer', 'street', 'city', 'state', 'postal_code', 'company_id', 'score_override',
+    'first_name',
+    'last_name',
+    'type',
+    'owner_id',
+    'source',
+    'referrer',
+    'street',
+    'city',
+    'state',
+    'postal_code',
+    'company_id',
+    'score_override',
   ];
   for (const column of scalars) {
     if (merged[column] === null || merged[column] === undefined) (merged as Record<string, unknown>)[column] = other[column];

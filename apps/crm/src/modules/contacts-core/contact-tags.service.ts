@@ -93,12 +93,20 @@ export class ContactTags {
       if (!found) {
         if (name.length > TAG_NAME_MAX || name.includes(',')) {
           const index = names.findIndex((given) => given.trim().toLowerCase() === name.toLowerCase());
-          errors.push({ field: `${field}[${index >= 0 ? index : i}]`, message: `a new tag name has at most ${TAG_NAME_MAX} characters and no comma`, code: CrmErrorCode.InvalidTagName });
+          errors.push({
+            field: `${field}[${index >= 0 ? index : i}]`,
+            message: `a new tag name has at most ${TAG_NAME_MAX} characters and no comma`,
+            code: CrmErrorCode.InvalidTagName,
+          });
           continue;
         }
         if (!author?.userId) {
           const index = names.findIndex((given) => given.trim().toLowerCase() === name.toLowerCase());
-          errors.push({ field: `${field}[${index >= 0 ? index : i}]`, message: `'${name}' is not a tag of this organization`, code: CrmErrorCode.UnknownTag });
+          errors.push({
+            field: `${field}[${index >= 0 ? index : i}]`,
+            message: `'${name}' is not a tag of this organization`,
+            code: CrmErrorCode.UnknownTag,
+          });
           continue;
         }
         found = await this.createPersonal(manager, orgId, author, name);
@@ -114,7 +122,12 @@ export class ContactTags {
   }
 
   /** A personal tag of the author (created once even when two writes race for the same name). */
-  private async createPersonal(manager: EntityManager, orgId: string, author: TagAuthor, name: string): Promise<{ id: string; name: string }> {
+  private async createPersonal(
+    manager: EntityManager,
+    orgId: string,
+    author: TagAuthor,
+    name: string,
+  ): Promise<{ id: string; name: string }> {
     const inserted = (await manager.query(
       `INSERT INTO tag_definition (id, org_id, name, colour, scope, owner_id, created_by) VALUES ($1, $2, $3, $4, 'personal', $5, $5)
        ON CONFLICT (owner_id, lower(name)) WHERE scope = 'personal' DO NOTHING RETURNING id, name, colour, scope, owner_id`,
@@ -122,14 +135,21 @@ export class ContactTags {
     )) as DefinitionRow[];
     if (inserted[0]) {
       const row = inserted[0];
-      const data: CrmTagEventData = { tagId: row.id, name: row.name, colour: row.colour, scope: row.scope, ownerId: row.owner_id, implicit: true };
+      const data: CrmTagEventData = {
+        tagId: row.id,
+        name: row.name,
+        colour: row.colour,
+        scope: row.scope,
+        ownerId: row.owner_id,
+        implicit: true,
+      };
       await author.unit.emit(CrmTagEvent.tagCreated, row.id, orgId, data);
       return { id: row.id, name: row.name };
     }
-    const [existing] = (await manager.query(`SELECT id, name FROM tag_definition WHERE scope = 'personal' AND owner_id = $1 AND lower(name) = lower($2)`, [
-      author.userId,
-      name,
-    ])) as Array<{ id: string; name: string }>;
+    const [existing] = (await manager.query(
+      `SELECT id, name FROM tag_definition WHERE scope = 'personal' AND owner_id = $1 AND lower(name) = lower($2)`,
+      [author.userId, name],
+    )) as Array<{ id: string; name: string }>;
     return existing;
   }
 
@@ -138,7 +158,9 @@ export class ContactTags {
     const ids = [...new Set(rows.flatMap((row) => row.tag_ids ?? []))];
     const details = new Map<string, CrmContactTagDetail>();
     if (ids.length > 0) {
-      const found = (await manager.query(`SELECT id, name, colour, scope FROM tag_definition WHERE id = ANY($1::uuid[])`, [ids])) as DefinitionRow[];
+      const found = (await manager.query(`SELECT id, name, colour, scope FROM tag_definition WHERE id = ANY($1::uuid[])`, [
+        ids,
+      ])) as DefinitionRow[];
       for (const row of found) details.set(row.id, { id: row.id, name: row.name, colour: row.colour, scope: row.scope });
     }
     return rows.map((row) => ({

@@ -33,7 +33,13 @@ export class ContactWriter {
    * error). `author` names tags: unknown names become their personal tags; without an author
    * (API keys, public intake) an unknown tag name is a field error.
    */
-  async stateFromInput(manager: EntityManager, orgId: string, input: CrmContactInput, author: TagAuthor | null = null, now = new Date()): Promise<ContactState> {
+  async stateFromInput(
+    manager: EntityManager,
+    orgId: string,
+    input: CrmContactInput,
+    author: TagAuthor | null = null,
+    now = new Date(),
+  ): Promise<ContactState> {
     const errors: FieldError[] = [];
     const state = emptyState();
     applyInput(state, input, errors, this.config.CRM_DEFAULT_PHONE_REGION, now);
@@ -47,7 +53,13 @@ export class ContactWriter {
   }
 
   /** Applies `input` to an existing contact's state (throws 400 with every field error). */
-  async stateWithInput(manager: EntityManager, row: ContactRow, input: CrmContactInput, author: TagAuthor | null = null, now = new Date()): Promise<ContactState> {
+  async stateWithInput(
+    manager: EntityManager,
+    row: ContactRow,
+    input: CrmContactInput,
+    author: TagAuthor | null = null,
+    now = new Date(),
+  ): Promise<ContactState> {
     const errors: FieldError[] = [];
     const state = stateOf(row);
     applyInput(state, input, errors, this.config.CRM_DEFAULT_PHONE_REGION, now);
@@ -61,7 +73,14 @@ export class ContactWriter {
   }
 
   /** `tags` (names) replace the contact's tags, resolved to tag definitions by `ContactTags.resolve`. */
-  private async applyTags(manager: EntityManager, orgId: string, state: ContactState, input: CrmContactInput, author: TagAuthor | null, errors: FieldError[]): Promise<void> {
+  private async applyTags(
+    manager: EntityManager,
+    orgId: string,
+    state: ContactState,
+    input: CrmContactInput,
+    author: TagAuthor | null,
+    errors: FieldError[],
+  ): Promise<void> {
     if (input.tags === undefined) return;
     const resolved = await this.tags.resolve(manager, orgId, author, input.tags, { ids: state.tag_ids, names: state.tags }, errors);
     state.tag_ids = resolved.ids;
@@ -72,9 +91,13 @@ export class ContactWriter {
   private async checkCompany(manager: EntityManager, orgId: string, input: CrmContactInput, errors: FieldError[]): Promise<void> {
     if (!input.companyId) return;
     const rows = isUuid(input.companyId)
-      ? ((await manager.query(`SELECT 1 FROM company WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [orgId, input.companyId])) as unknown[])
+      ? ((await manager.query(`SELECT 1 FROM company WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
+          orgId,
+          input.companyId,
+        ])) as unknown[])
       : [];
-    if (rows.length === 0) errors.push({ field: 'companyId', message: 'is not a company of this organization', code: CrmErrorCode.UnknownCompany });
+    if (rows.length === 0)
+      errors.push({ field: 'companyId', message: 'is not a company of this organization', code: CrmErrorCode.UnknownCompany });
   }
 
   /** A referrer with an id must be a live contact (type contact) or a user (type agent) of the organization. */
@@ -86,11 +109,17 @@ export class ContactWriter {
         ? `SELECT 1 FROM contact WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`
         : `SELECT 1 FROM org_user WHERE org_id = $1 AND user_id = $2`;
     const rows = isUuid(referrer.id) ? ((await manager.query(sql, [orgId, referrer.id])) as unknown[]) : [];
-    if (rows.length === 0) errors.push({ field: 'referrer.id', message: `is not a ${referrer.type === 'contact' ? 'contact' : 'user'} of this organization` });
+    if (rows.length === 0)
+      errors.push({ field: 'referrer.id', message: `is not a ${referrer.type === 'contact' ? 'contact' : 'user'} of this organization` });
   }
 
   /** Inserts a new contact from `state`: the row, its `contact.created` timeline entry and `crm.contact.created`. Returns the row. */
-  async insert(unit: UnitOfWorkContext, orgId: string, state: ContactState, extra: { timelineData?: Record<string, unknown> } = {}): Promise<ContactRow> {
+  async insert(
+    unit: UnitOfWorkContext,
+    orgId: string,
+    state: ContactState,
+    extra: { timelineData?: Record<string, unknown> } = {},
+  ): Promise<ContactRow> {
     const id = newId();
     const columns = ['id', 'org_id', 'created_by', ...STATE_COLUMNS];
     const params = [id, orgId, unit.actorId, ...STATE_COLUMNS.map((column) => columnParam(column, state[column]))];
@@ -98,7 +127,13 @@ export class ContactWriter {
       `INSERT INTO contact (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
       params,
     )) as ContactRow[];
-    await this.timeline.record(unit.manager, { orgId, contactId: id, kind: 'contact.created', actorId: unit.actorId, data: { source: state.source, ...extra.timelineData } });
+    await this.timeline.record(unit.manager, {
+      orgId,
+      contactId: id,
+      kind: 'contact.created',
+      actorId: unit.actorId,
+      data: { source: state.source, ...extra.timelineData },
+    });
     await unit.emit(CrmContactEvent.contactCreated, id, orgId, { contact: toContactView(row) });
     return row;
   }
@@ -110,7 +145,9 @@ export class ContactWriter {
    */
   async save(unit: UnitOfWorkContext, row: ContactRow, next: ContactState, timelineKind = 'contact.updated'): Promise<ContactRow> {
     const before = toContactView(row);
-    const changed = STATE_COLUMNS.filter((column) => JSON.stringify(next[column]) !== JSON.stringify((row as unknown as Record<string, unknown>)[column]));
+    const changed = STATE_COLUMNS.filter(
+      (column) => JSON.stringify(next[column]) !== JSON.stringify((row as unknown as Record<string, unknown>)[column]),
+    );
     if (changed.length === 0) return row;
     const params: unknown[] = [row.id, ...changed.map((column) => columnParam(column, next[column]))];
     const [updated] = await queryRows<ContactRow>(
@@ -126,9 +163,21 @@ export class ContactWriter {
     }
     if (Object.keys(changes).length > 0) {
       await unit.emit(CrmContactEvent.contactUpdated, row.id, row.org_id, { contactId: row.id, changes });
-      await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: timelineKind, actorId: unit.actorId, data: { changes } });
+      await this.timeline.record(unit.manager, {
+        orgId: row.org_id,
+        contactId: row.id,
+        kind: timelineKind,
+        actorId: unit.actorId,
+        data: { changes },
+      });
       if (changes.status) {
-        await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.status_changed', actorId: unit.actorId, data: changes.status });
+        await this.timeline.record(unit.manager, {
+          orgId: row.org_id,
+          contactId: row.id,
+          kind: 'contact.status_changed',
+          actorId: unit.actorId,
+          data: changes.status,
+        });
       }
       if (changes.score) {
         await unit.emit(CrmContactEvent.contactScoreChanged, row.id, row.org_id, {
@@ -137,7 +186,13 @@ export class ContactWriter {
           to: after.score,
           reasons: after.scoreReasons,
         });
-        await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.score_changed', actorId: unit.actorId, data: { ...changes.score, reasons: after.scoreReasons } });
+        await this.timeline.record(unit.manager, {
+          orgId: row.org_id,
+          contactId: row.id,
+          kind: 'contact.score_changed',
+          actorId: unit.actorId,
+          data: { ...changes.score, reasons: after.scoreReasons },
+        });
       }
     }
     return updated;

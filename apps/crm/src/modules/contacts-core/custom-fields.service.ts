@@ -63,7 +63,7 @@ export class CustomFieldsService {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:write', 'org');
     const data = envelope.data;
-    if (data.type === 'select' && !(data.options?.length)) {
+    if (data.type === 'select' && !data.options?.length) {
       throw DomainException.validation([{ field: 'options', message: 'a select field needs at least one option' }]);
     }
     return this.unitOfWork.run(envelope, async (unit) => {
@@ -75,7 +75,9 @@ export class CustomFieldsService {
         [id, actor.orgId, data.key, data.label.trim(), data.type, data.type === 'select' ? data.options : [], data.required ?? false],
       )) as FieldRow[];
       if (!rows[0]) {
-        throw new DomainException('conflict', CrmErrorCode.CustomFieldKeyTaken, 'A custom field with this key exists', [{ field: 'key', message: 'is already defined' }]);
+        throw new DomainException('conflict', CrmErrorCode.CustomFieldKeyTaken, 'A custom field with this key exists', [
+          { field: 'key', message: 'is already defined' },
+        ]);
       }
       await unit.emit(CrmContactEvent.customFieldCreated, id, actor.orgId, { field: toView(rows[0]) });
       return toView(rows[0]);
@@ -91,11 +93,16 @@ export class CustomFieldsService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       const [before] = isUuid(data.id)
-        ? ((await manager.query(`SELECT * FROM custom_field_definition WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, data.id])) as FieldRow[])
+        ? ((await manager.query(`SELECT * FROM custom_field_definition WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
+            actor.orgId,
+            data.id,
+          ])) as FieldRow[])
         : [];
       if (!before) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
-      if (data.options !== undefined && before.type !== 'select') throw DomainException.validation([{ field: 'options', message: 'only a select field has options' }]);
-      if (data.options !== undefined && data.options.length === 0) throw DomainException.validation([{ field: 'options', message: 'a select field needs at least one option' }]);
+      if (data.options !== undefined && before.type !== 'select')
+        throw DomainException.validation([{ field: 'options', message: 'only a select field has options' }]);
+      if (data.options !== undefined && data.options.length === 0)
+        throw DomainException.validation([{ field: 'options', message: 'a select field needs at least one option' }]);
       const [row] = await queryRows<FieldRow>(
         manager,
         `UPDATE custom_field_definition SET label = $2, options = $3, required = $4 WHERE id = $1 RETURNING *`,
@@ -104,7 +111,8 @@ export class CustomFieldsService {
       const after = toView(row);
       const changes: CrmFieldChanges = {};
       for (const key of ['label', 'options', 'required'] as const) {
-        if (JSON.stringify(toView(before)[key]) !== JSON.stringify(after[key])) changes[key] = { from: toView(before)[key], to: after[key] };
+        if (JSON.stringify(toView(before)[key]) !== JSON.stringify(after[key]))
+          changes[key] = { from: toView(before)[key], to: after[key] };
       }
       if (Object.keys(changes).length > 0) {
         await unit.emit(CrmContactEvent.customFieldUpdated, before.id, actor.orgId, { fieldId: before.id, key: before.key, changes });
@@ -121,7 +129,10 @@ export class CustomFieldsService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       const rows = isUuid(envelope.data.id)
-        ? await queryRows<{ key: string }>(manager, `DELETE FROM custom_field_definition WHERE org_id = $1 AND id = $2 RETURNING key`, [actor.orgId, envelope.data.id])
+        ? await queryRows<{ key: string }>(manager, `DELETE FROM custom_field_definition WHERE org_id = $1 AND id = $2 RETURNING key`, [
+            actor.orgId,
+            envelope.data.id,
+          ])
         : [];
       if (!rows[0]) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
       await unit.emit(CrmContactEvent.customFieldDeleted, envelope.data.id, actor.orgId, {

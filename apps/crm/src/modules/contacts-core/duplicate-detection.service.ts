@@ -51,7 +51,10 @@ export class DuplicateDetection {
     const keys = [...new Set([...probe.emails.map((email) => `e:${email}`), ...probe.phones.map((phone) => `p:${phone}`)])].sort();
     if (keys.length === 0) return;
     // One round trip; the locks are taken in the keys' (sorted) order.
-    await manager.query(`SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(k.key))) FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n)`, [orgId, keys]);
+    await manager.query(
+      `SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(k.key))) FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n)`,
+      [orgId, keys],
+    );
   }
 
   async find(manager: EntityManager, orgId: string, probe: DuplicateProbe, limit = 10): Promise<CrmContactDuplicate[]> {
@@ -74,7 +77,20 @@ export class DuplicateDetection {
            AND (($4::text IS NOT NULL AND postal_code = $4::text) OR phone_suffixes && $6::text[])
            AND public.similarity(full_name, $11) >= $7
          ORDER BY public.similarity(full_name, $11) DESC, created_at LIMIT $12)`,
-      [orgId, probe.emails, probe.phones, probe.postalCode, exclude, probe.phoneSuffixes, NAME_SIMILARITY_THRESHOLD, probe.emails.length > 0, probe.phones.length > 0, byName, probe.fullName, limit],
+      [
+        orgId,
+        probe.emails,
+        probe.phones,
+        probe.postalCode,
+        exclude,
+        probe.phoneSuffixes,
+        NAME_SIMILARITY_THRESHOLD,
+        probe.emails.length > 0,
+        probe.phones.length > 0,
+        byName,
+        probe.fullName,
+        limit,
+      ],
     )) as Array<{ id: string; reason: CrmContactDuplicate['reason']; rank: number }>;
     const found = new Map<string, CrmContactDuplicate>();
     for (const reason of ['email', 'phone', 'name'] as const) {

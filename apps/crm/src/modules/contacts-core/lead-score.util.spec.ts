@@ -9,14 +9,20 @@ describe('computeLeadScore', () => {
   });
 
   it('is hot for a pre-approved referral active today', () => {
-    const result = computeLeadScore({ ...base, source: 'referral', preApproved: true, lastActivityAt: new Date('2026-11-21T08:00:00Z') }, NOW);
+    const result = computeLeadScore(
+      { ...base, source: 'referral', preApproved: true, lastActivityAt: new Date('2026-11-21T08:00:00Z') },
+      NOW,
+    );
     expect(result.score).toBe('hot');
     expect(result.points).toBe(75);
     expect(result.reasons.map((reason) => reason.signal)).toEqual(['recent_activity', 'source', 'pre_approved']);
   });
 
   it('is warm for a website lead active 10 days ago with two submissions', () => {
-    const result = computeLeadScore({ ...base, source: 'website', engagementCount: 2, lastActivityAt: new Date('2026-11-11T12:00:00Z') }, NOW);
+    const result = computeLeadScore(
+      { ...base, source: 'website', engagementCount: 2, lastActivityAt: new Date('2026-11-11T12:00:00Z') },
+      NOW,
+    );
     expect(result).toMatchObject({ score: 'warm', points: 35 });
   });
 

@@ -33,7 +33,10 @@ const SOURCE_POINTS: Record<string, number> = {
  * engagement (5 per submission or event, at most 25). Closed and lost contacts are cold. Each
  * contributing signal is a reason. Pure, so it is unit-tested and the same everywhere.
  */
-export function computeLeadScore(signals: ScoreSignals, now = new Date()): { score: CrmContactScore; points: number; reasons: CrmScoreReason[] } {
+export function computeLeadScore(
+  signals: ScoreSignals,
+  now = new Date(),
+): { score: CrmContactScore; points: number; reasons: CrmScoreReason[] } {
   const reasons: CrmScoreReason[] = [];
   if (signals.status === 'closed' || signals.status === 'lost') {
     return { score: 'cold', points: 0, reasons: [{ signal: 'status', points: 0, detail: `status is ${signals.status}` }] };

@@ -50,7 +50,8 @@ export class ContactImportService {
   async importRows(envelope: RequestEnvelope<CrmImportRowsRequest>): Promise<CrmImportResult> {
     const actor = envelope.actor!;
     const scope = requireScope(actor, 'contacts:write');
-    if (envelope.data.rows.length > IMPORT_ROWS_PER_CALL) throw DomainException.validation([{ field: 'rows', message: `at most ${IMPORT_ROWS_PER_CALL} rows per call` }]);
+    if (envelope.data.rows.length > IMPORT_ROWS_PER_CALL)
+      throw DomainException.validation([{ field: 'rows', message: `at most ${IMPORT_ROWS_PER_CALL} rows per call` }]);
     const result: CrmImportResult = { created: 0, merged: 0, rejected: [] };
     const pending: Array<{ row: number; input: CrmContactInput }> = [];
     for (const { row, values } of envelope.data.rows) {
@@ -89,7 +90,13 @@ export class ContactImportService {
   }
 
   /** One row inside the call's transaction: `created`, `merged`, or the reason it was skipped. */
-  private async importOne(unit: UnitOfWorkContext, envelope: RequestEnvelope<CrmImportRowsRequest>, scope: string, row: number, state: ContactState): Promise<string> {
+  private async importOne(
+    unit: UnitOfWorkContext,
+    envelope: RequestEnvelope<CrmImportRowsRequest>,
+    scope: string,
+    row: number,
+    state: ContactState,
+  ): Promise<string> {
     const actor = envelope.actor!;
     await this.duplicates.lockIdentity(unit.manager, actor.orgId, state);
     const found = await this.duplicates.find(unit.manager, actor.orgId, probeOf(state), 1);
@@ -121,9 +128,13 @@ function inputOf(values: Record<string, string | undefined>): CrmContactInput {
     source: (values.source as CrmContactInput['source']) || 'import',
     tags: values.tags ? values.tags.split(/[;,]/) : undefined,
     address: { street: values.street, city: values.city, state: values.state, postalCode: values.postalCode },
-    preferences: values.minPriceCents || values.maxPriceCents
-      ? { minPriceCents: values.minPriceCents ? Number(values.minPriceCents) : null, maxPriceCents: values.maxPriceCents ? Number(values.maxPriceCents) : null }
-      : undefined,
+    preferences:
+      values.minPriceCents || values.maxPriceCents
+        ? {
+            minPriceCents: values.minPriceCents ? Number(values.minPriceCents) : null,
+            maxPriceCents: values.maxPriceCents ? Number(values.maxPriceCents) : null,
+          }
+        : undefined,
   };
 }
 
@@ -136,9 +147,12 @@ function sortRejected(result: CrmImportResult): CrmImportResult {
 function checkRow(values: Record<string, string | undefined>): { reason: string; field?: string } | null {
   if (!values.email && !values.phone && !values.lastName && !values.firstName) return { reason: 'the row has no name, email or phone' };
   if (values.email && !EMAIL.test(values.email)) return { reason: 'is not an email address', field: 'email' };
-  if (values.type && !(CRM_CONTACT_TYPES as readonly string[]).includes(values.type)) return { reason: `must be one of ${CRM_CONTACT_TYPES.join(', ')}`, field: 'type' };
-  if (values.status && !(CRM_CONTACT_STATUSES as readonly string[]).includes(values.status)) return { reason: `must be one of ${CRM_CONTACT_STATUSES.join(', ')}`, field: 'status' };
-  if (values.source && !(CRM_LEAD_SOURCES as readonly string[]).includes(values.source)) return { reason: `must be one of ${CRM_LEAD_SOURCES.join(', ')}`, field: 'source' };
+  if (values.type && !(CRM_CONTACT_TYPES as readonly string[]).includes(values.type))
+    return { reason: `must be one of ${CRM_CONTACT_TYPES.join(', ')}`, field: 'type' };
+  if (values.status && !(CRM_CONTACT_STATUSES as readonly string[]).includes(values.status))
+    return { reason: `must be one of ${CRM_CONTACT_STATUSES.join(', ')}`, field: 'status' };
+  if (values.source && !(CRM_LEAD_SOURCES as readonly string[]).includes(values.source))
+    return { reason: `must be one of ${CRM_LEAD_SOURCES.join(', ')}`, field: 'source' };
   for (const field of ['minPriceCents', 'maxPriceCents']) {
     if (values[field] && !/^\d{1,13}$/.test(values[field]!)) return { reason: 'must be a whole number of cents', field };
   }

@@ -32,10 +32,16 @@ export class ContactMerge {
    * locks both rows first.
    */
   async merge(unit: UnitOfWorkContext, survivor: ContactRow, other: ContactRow): Promise<ContactRow> {
-    if (survivor.id === other.id) throw new DomainException('validation', CrmErrorCode.MergeSelf, 'A contact cannot be merged into itself', [{ field: 'sourceId', message: 'is the same contact' }]);
+    if (survivor.id === other.id)
+      throw new DomainException('validation', CrmErrorCode.MergeSelf, 'A contact cannot be merged into itself', [
+        { field: 'sourceId', message: 'is the same contact' },
+      ]);
     const next = mergeStates(stateOf(survivor), stateOf(other));
     derive(next);
-    await unit.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'merged' WHERE contact_id = $1 AND ended_at IS NULL`, [other.id]);
+    await unit.manager.query(
+      `UPDATE contact_assignment SET ended_at = now(), end_reason = 'merged' WHERE contact_id = $1 AND ended_at IS NULL`,
+      [other.id],
+    );
     for (const table of FOLLOWING_TABLES) {
       await unit.manager.query(`UPDATE ${table} SET contact_id = $1 WHERE contact_id = $2`, [survivor.id, other.id]);
     }

@@ -68,7 +68,13 @@ export class ContactNotesService {
         `INSERT INTO contact_note (id, org_id, contact_id, author_id, body, pinned) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
         [newId(), actor.orgId, contact.id, actor.userId ?? null, envelope.data.body, envelope.data.pinned ?? false],
       )) as NoteRow[];
-      await this.timeline.record(manager, { orgId: actor.orgId, contactId: contact.id, kind: 'note.added', actorId: actor.userId ?? null, data: { noteId: row.id } });
+      await this.timeline.record(manager, {
+        orgId: actor.orgId,
+        contactId: contact.id,
+        kind: 'note.added',
+        actorId: actor.userId ?? null,
+        data: { noteId: row.id },
+      });
       await unit.emit(CrmContactEvent.contactNoteAdded, contact.id, actor.orgId, {
         contactId: contact.id,
         noteId: row.id,

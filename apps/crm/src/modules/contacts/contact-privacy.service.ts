@@ -42,10 +42,40 @@ export class ContactPrivacyService {
       exportedAt: new Date().toISOString(),
       contact: toContactView(row),
       mergedContacts: merged.map(toContactView),
-      notes: notes.map((n) => ({ id: n.id, contactId: n.contact_id, authorId: n.author_id, body: n.body, pinned: n.pinned, createdAt: iso(n.created_at)!, updatedAt: iso(n.updated_at)! })),
-      timeline: timeline.map((t) => ({ id: t.id, contactId: t.contact_id, kind: t.kind, occurredAt: iso(t.occurred_at)!, actorId: t.actor_id, data: t.data })),
-      formSubmissions: submissions.map((s) => ({ id: s.id, formType: s.form_type, answers: s.answers, utm: s.utm, source: s.source, consent: s.consent, receivedAt: iso(s.received_at)! })),
-      leadEvents: leadEvents.map((e) => ({ id: e.id, source: e.source, externalId: e.external_id, type: e.type, payload: e.payload, occurredAt: iso(e.occurred_at)! })),
+      notes: notes.map((n) => ({
+        id: n.id,
+        contactId: n.contact_id,
+        authorId: n.author_id,
+        body: n.body,
+        pinned: n.pinned,
+        createdAt: iso(n.created_at)!,
+        updatedAt: iso(n.updated_at)!,
+      })),
+      timeline: timeline.map((t) => ({
+        id: t.id,
+        contactId: t.contact_id,
+        kind: t.kind,
+        occurredAt: iso(t.occurred_at)!,
+        actorId: t.actor_id,
+        data: t.data,
+      })),
+      formSubmissions: submissions.map((s) => ({
+        id: s.id,
+        formType: s.form_type,
+        answers: s.answers,
+        utm: s.utm,
+        source: s.source,
+        consent: s.consent,
+        receivedAt: iso(s.received_at)!,
+      })),
+      leadEvents: leadEvents.map((e) => ({
+        id: e.id,
+        source: e.source,
+        externalId: e.external_id,
+        type: e.type,
+        payload: e.payload,
+        occurredAt: iso(e.occurred_at)!,
+      })),
       assignments: assignments.map((a) => ({
         id: a.id,
         agentId: a.agent_id,
@@ -76,11 +106,13 @@ export class ContactPrivacyService {
       const { manager } = unit;
       const row = await this.lookup.visible(manager, actor, 'contacts:erase', envelope.data.id, true);
       // The person is also in every contact merged into this one (directly or through a chain).
-      const ids = ((await manager.query(
-        `WITH RECURSIVE person(id) AS (SELECT $1::uuid UNION SELECT c.id FROM contact c JOIN person p ON c.merged_into_id = p.id)
+      const ids = (
+        (await manager.query(
+          `WITH RECURSIVE person(id) AS (SELECT $1::uuid UNION SELECT c.id FROM contact c JOIN person p ON c.merged_into_id = p.id)
          SELECT id FROM person`,
-        [row.id],
-      )) as Array<{ id: string }>).map((r) => r.id);
+          [row.id],
+        )) as Array<{ id: string }>
+      ).map((r) => r.id);
       await manager.query(
         `UPDATE contact SET first_name = NULL, last_name = NULL, full_name = '', emails = '{}', phones = '{}', phone_suffixes = '{}', search_text = '',
                 referrer = NULL, preferences = '{}', street = NULL, city = NULL, state = NULL, postal_code = NULL, consent = '{}',
@@ -90,7 +122,9 @@ export class ContactPrivacyService {
         [ids],
       );
       await manager.query(`UPDATE contact_note SET body = '[erased]' WHERE contact_id = ANY($1::uuid[])`, [ids]);
-      await manager.query(`UPDATE form_submission SET answers = '{}', utm = '{}', consent = '{}' WHERE contact_id = ANY($1::uuid[])`, [ids]);
+      await manager.query(`UPDATE form_submission SET answers = '{}', utm = '{}', consent = '{}' WHERE contact_id = ANY($1::uuid[])`, [
+        ids,
+      ]);
       await manager.query(`UPDATE lead_event SET payload = '{}' WHERE contact_id = ANY($1::uuid[])`, [ids]);
       await manager.query(`UPDATE timeline_entry SET data = '{"erased": true}' WHERE contact_id = ANY($1::uuid[])`, [ids]);
       await manager.query(
@@ -98,7 +132,10 @@ export class ContactPrivacyService {
         [ids],
       );
       for (const id of ids) {
-        await unit.emit(CrmContactEvent.contactErased, id, actor.orgId, { contactId: id, ...(id === row.id ? {} : { mergedIntoId: row.id }) });
+        await unit.emit(CrmContactEvent.contactErased, id, actor.orgId, {
+          contactId: id,
+          ...(id === row.id ? {} : { mergedIntoId: row.id }),
+        });
       }
     });
   }

@@ -108,7 +108,20 @@ export class ContactsService {
       state.owner_id = null;
       let row = await this.writer.insert(unit, actor.orgId, state);
       if (owner) {
-        await this.engine.assign(unit, row, { agentId: owner, pondId: null, ruleId: null, strategy: 'manual', reason: 'Set when the contact was created', poolId: null, deadlineMinutes: null }, 'reassigned');
+        await this.engine.assign(
+          unit,
+          row,
+          {
+            agentId: owner,
+            pondId: null,
+            ruleId: null,
+            strategy: 'manual',
+            reason: 'Set when the contact was created',
+            poolId: null,
+            deadlineMinutes: null,
+          },
+          'reassigned',
+        );
       } else {
         await this.engine.route(unit, row);
       }
@@ -140,28 +153,49 @@ export class ContactsService {
     for (const name of distinctNames(data.tag ?? [])) {
       params.push(actor.userId ?? null);
       const user = `$${params.length}::uuid`;
-      filter((p) => `c.tag_ids && ARRAY(SELECT g.id FROM tag_definition g WHERE g.org_id = $1 AND (g.scope = 'org' OR g.owner_id = ${user}) AND lower(g.name) = lower(${p}))`, name);
+      filter(
+        (p) =>
+          `c.tag_ids && ARRAY(SELECT g.id FROM tag_definition g WHERE g.org_id = $1 AND (g.scope = 'org' OR g.owner_id = ${user}) AND lower(g.name) = lower(${p}))`,
+        name,
+      );
     }
     if (data.tagIds?.length) filter((p) => `c.tag_ids @> ${p}::uuid[]`, data.tagIds);
     if (data.ownerId) filter((p) => `c.owner_id = ${p}::uuid`, data.ownerId);
-    if (data.teamId) filter((p) => `c.owner_id IN (SELECT u.user_id FROM org_user u WHERE u.org_id = c.org_id AND ${p}::uuid = ANY(u.team_ids))`, data.teamId);
+    if (data.teamId)
+      filter(
+        (p) => `c.owner_id IN (SELECT u.user_id FROM org_user u WHERE u.org_id = c.org_id AND ${p}::uuid = ANY(u.team_ids))`,
+        data.teamId,
+      );
     if (data.pondId) filter((p) => `c.pond_id = ${p}::uuid`, data.pondId);
     if (data.companyId) filter((p) => `c.company_id = ${p}::uuid`, data.companyId);
     if (data.createdFrom) filter((p) => `c.created_at >= ${p}::timestamptz`, data.createdFrom);
     if (data.createdTo) filter((p) => `c.created_at < ${p}::timestamptz`, data.createdTo);
     if (data.lastContactedFrom) filter((p) => `c.last_contacted_at >= ${p}::timestamptz`, data.lastContactedFrom);
     if (data.lastContactedTo) filter((p) => `c.last_contacted_at < ${p}::timestamptz`, data.lastContactedTo);
-    if (data.customFields && Object.keys(data.customFields).length > 0) filter((p) => `c.custom_fields @> ${p}::jsonb`, JSON.stringify(data.customFields));
+    if (data.customFields && Object.keys(data.customFields).length > 0)
+      filter((p) => `c.custom_fields @> ${p}::jsonb`, JSON.stringify(data.customFields));
     if (data.q?.trim()) filter((p) => `c.search_text ILIKE ${p}`, `%${escapeLike(data.q.trim().toLowerCase())}%`);
     const sort = SORTS[data.sort ?? '-createdAt'] ?? SORTS['-createdAt'];
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: sort.column, idColumn: 'c.id', direction: sort.direction, cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: sort.column,
+        idColumn: 'c.id',
+        direction: sort.direction,
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT c.*, ${sort.column} AS sort_key FROM contact c WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
       [...params, ...page.params],
     )) as Array<ContactRow & { sort_key: Date | string }>;
-    const pageOfRows = toPage(rows, page.limit, (row) => ({ v: row.sort_key, id: row.id }), (row) => row);
+    const pageOfRows = toPage(
+      rows,
+      page.limit,
+      (row) => ({ v: row.sort_key, id: row.id }),
+      (row) => row,
+    );
     return { ...pageOfRows, items: await this.tags.views(this.dataSource.manager, pageOfRows.items) };
   }
 
@@ -171,7 +205,10 @@ export class ContactsService {
     requireScope(envelope.actor, 'contacts:read');
     const { id, ...query } = envelope.data;
     const [company] = isUuid(id)
-      ? ((await this.dataSource.query(`SELECT 1 FROM company WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [envelope.actor!.orgId, id])) as unknown[])
+      ? ((await this.dataSource.query(`SELECT 1 FROM company WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
+          envelope.actor!.orgId,
+          id,
+        ])) as unknown[])
       : [];
     if (!company) throw DomainException.notFound(CrmErrorCode.CompanyNotFound, 'Company');
     return this.list({ ...envelope, data: { ...query, companyId: id } });
@@ -180,7 +217,10 @@ export class ContactsService {
   /** `GET /v1/contacts/:id`: the contact with its tag details (404 `CONTACT_NOT_FOUND` out of reach, `CONTACT_MERGED` when merged). */
   @RpcHandler(S.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactView> {
-    return this.tags.view(this.dataSource.manager, await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id));
+    return this.tags.view(
+      this.dataSource.manager,
+      await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id),
+    );
   }
 
   /** `PATCH /v1/contacts/:id`; a changed `ownerId` goes through `assign` (recorded, with its event). */
@@ -212,7 +252,10 @@ export class ContactsService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const row = await this.lookup.visible(unit.manager, actor, 'contacts:write', envelope.data.id, true);
       await unit.manager.query(`UPDATE contact SET deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`, [row.id]);
-      await unit.manager.query(`UPDATE contact_assignment SET ended_at = now(), end_reason = 'deleted' WHERE contact_id = $1 AND ended_at IS NULL`, [row.id]);
+      await unit.manager.query(
+        `UPDATE contact_assignment SET ended_at = now(), end_reason = 'deleted' WHERE contact_id = $1 AND ended_at IS NULL`,
+        [row.id],
+      );
       await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.deleted', actorId: unit.actorId });
       await unit.emit(CrmContactEvent.contactDeleted, row.id, row.org_id, { contactId: row.id });
     });
@@ -224,7 +267,9 @@ export class ContactsService {
     const actor = envelope.actor!;
     return this.unitOfWork.run(envelope, async (unit) => {
       if (envelope.data.id === envelope.data.sourceId) {
-        throw new DomainException('validation', CrmErrorCode.MergeSelf, 'A contact cannot be merged into itself', [{ field: 'sourceId', message: 'is the same contact' }]);
+        throw new DomainException('validation', CrmErrorCode.MergeSelf, 'A contact cannot be merged into itself', [
+          { field: 'sourceId', message: 'is the same contact' },
+        ]);
       }
       // Lock in id order so two opposite merges cannot deadlock.
       const [first, second] = [envelope.data.id, envelope.data.sourceId].sort();
@@ -249,7 +294,12 @@ export class ContactsService {
 
   /** Gives a just-created contact to `ownerId` (a manual assignment, recorded and emitted). */
   async assignOwner(unit: UnitOfWorkContext, row: ContactRow, ownerId: string, reason: string): Promise<void> {
-    await this.engine.assign(unit, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');
+    await this.engine.assign(
+      unit,
+      row,
+      { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null },
+      'reassigned',
+    );
   }
 
   /** Routes a just-created contact by the assignment rules. */
@@ -257,9 +307,20 @@ export class ContactsService {
     await this.engine.route(unit, row);
   }
 
-  private async manualAssign(unit: UnitOfWorkContext, actor: Actor, row: ContactRow, ownerId: string | null, reason: string): Promise<void> {
+  private async manualAssign(
+    unit: UnitOfWorkContext,
+    actor: Actor,
+    row: ContactRow,
+    ownerId: string | null,
+    reason: string,
+  ): Promise<void> {
     if (ownerId) await this.assertAssignable(unit.manager, actor, ownerId);
-    await this.engine.assign(unit, row, { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null }, 'reassigned');
+    await this.engine.assign(
+      unit,
+      row,
+      { agentId: ownerId, pondId: null, ruleId: null, strategy: 'manual', reason, poolId: null, deadlineMinutes: null },
+      'reassigned',
+    );
   }
 
   /**
@@ -268,13 +329,18 @@ export class ContactsService {
    */
   private async assertAssignable(manager: EntityManager, actor: Actor, ownerId: string): Promise<void> {
     const scope = scopeOf(actor, 'contacts:write');
-    const [user] = (await manager.query(`SELECT user_id, team_ids, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [actor.orgId, ownerId])) as Array<{
+    const [user] = (await manager.query(`SELECT user_id, team_ids, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [
+      actor.orgId,
+      ownerId,
+    ])) as Array<{
       user_id: string;
       team_ids: string[];
       status: string;
     }>;
     if (!user || user.status !== 'active') {
-      throw new DomainException('validation', CrmErrorCode.UnknownUser, 'The owner is not an active user of this organization', [{ field: 'ownerId', message: 'is not an active user' }]);
+      throw new DomainException('validation', CrmErrorCode.UnknownUser, 'The owner is not an active user of this organization', [
+        { field: 'ownerId', message: 'is not an active user' },
+      ]);
     }
     const inReach =
       scope === 'org' || ownerId === actor.userId || (scope === 'team' && user.team_ids.some((team) => actor.teamIds.includes(team)));
@@ -330,7 +396,15 @@ export class ContactsService {
     const remove = new Set(distinctNames(envelope.data.remove ?? []).map((name) => name.toLowerCase()));
     return this.bulk(envelope, envelope.data.ids, async (unit) => {
       const errors: FieldError[] = [];
-      const add = await this.tags.resolve(unit.manager, envelope.actor!.orgId, authorOf(unit), envelope.data.add ?? [], { ids: [], names: [] }, errors, 'add');
+      const add = await this.tags.resolve(
+        unit.manager,
+        envelope.actor!.orgId,
+        authorOf(unit),
+        envelope.data.add ?? [],
+        { ids: [], names: [] },
+        errors,
+        'add',
+      );
       if (errors.length > 0) throw DomainException.validation(errors);
       return (state) => {
         const ids = [...state.tag_ids];
@@ -402,7 +476,16 @@ export class ContactsService {
         const scoreChange = before !== after ? { from: before, to: after } : null;
         if (scoreChange) changes.score = scoreChange;
         if (Object.keys(changes).length === 0 && JSON.stringify(next.score_reasons) === JSON.stringify(row.score_reasons)) continue;
-        updates.push({ id: row.id, status: next.status, tags: next.tags, tagIds: next.tag_ids, score: next.score, reasons: next.score_reasons, changes, scoreChange });
+        updates.push({
+          id: row.id,
+          status: next.status,
+          tags: next.tags,
+          tagIds: next.tag_ids,
+          score: next.score,
+          reasons: next.score_reasons,
+          changes,
+          scoreChange,
+        });
       }
       for (let i = 0; i < updates.length; i += 1000) {
         const chunk = updates.slice(i, i + 1000);
@@ -411,7 +494,11 @@ export class ContactsService {
                   tag_ids = ARRAY(SELECT jsonb_array_elements_text(u.tag_ids)::uuid), score = u.score, score_reasons = u.reasons, updated_at = now()
              FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, tags jsonb, tag_ids jsonb, score text, reasons jsonb)
             WHERE c.id = u.id`,
-          [JSON.stringify(chunk.map(({ id, status, tags, tagIds, score, reasons }) => ({ id, status, tags, tag_ids: tagIds, score, reasons })))],
+          [
+            JSON.stringify(
+              chunk.map(({ id, status, tags, tagIds, score, reasons }) => ({ id, status, tags, tag_ids: tagIds, score, reasons })),
+            ),
+          ],
         );
         const entries = chunk.flatMap((u) => [
           { id: newId(), contact_id: u.id, kind: 'contact.updated', data: { changes: u.changes, bulk: true } },
@@ -431,7 +518,9 @@ export class ContactsService {
       );
       await unit.emitMany(
         CrmContactEvent.contactScoreChanged,
-        changed.flatMap((u) => (u.scoreChange ? [{ subject: u.id, orgId: actor.orgId, data: { contactId: u.id, ...u.scoreChange, reasons: u.reasons } }] : [])),
+        changed.flatMap((u) =>
+          u.scoreChange ? [{ subject: u.id, orgId: actor.orgId, data: { contactId: u.id, ...u.scoreChange, reasons: u.reasons } }] : [],
+        ),
       );
       return { matched: locked.length, updated: changed.length };
     });
@@ -442,7 +531,9 @@ export class ContactsService {
     const unique = [...new Set(ids)];
     if (unique.length === 0) throw DomainException.validation([{ field: 'ids', message: 'must name at least one contact' }]);
     if (unique.length > BULK_MAX_IDS) {
-      throw new DomainException('validation', CrmErrorCode.TooManyIds, `At most ${BULK_MAX_IDS} ids per request`, [{ field: 'ids', message: `must have at most ${BULK_MAX_IDS} ids` }]);
+      throw new DomainException('validation', CrmErrorCode.TooManyIds, `At most ${BULK_MAX_IDS} ids per request`, [
+        { field: 'ids', message: `must have at most ${BULK_MAX_IDS} ids` },
+      ]);
     }
     return unique;
   }
@@ -458,10 +549,16 @@ export class ContactsService {
     if (rows.length !== ids.length) {
       const found = new Set(rows.map((row) => row.id));
       const missing = ids.filter((id) => !found.has(id));
-      throw new DomainException('not_found', CrmErrorCode.ContactNotFound, 'Some contacts do not exist or are out of reach; nothing was changed', undefined, {
-        missingIds: missing.slice(0, 100),
-        missingCount: missing.length,
-      });
+      throw new DomainException(
+        'not_found',
+        CrmErrorCode.ContactNotFound,
+        'Some contacts do not exist or are out of reach; nothing was changed',
+        undefined,
+        {
+          missingIds: missing.slice(0, 100),
+          missingCount: missing.length,
+        },
+      );
     }
     return rows;
   }
@@ -476,5 +573,7 @@ export function authorOf(unit: UnitOfWorkContext): TagAuthor {
 }
 
 export function duplicateConflict(duplicates: CrmContactDuplicate[]): DomainException {
-  return new DomainException('conflict', CrmErrorCode.DuplicateContact, 'A contact like this one already exists', undefined, { duplicates });
+  return new DomainException('conflict', CrmErrorCode.DuplicateContact, 'A contact like this one already exists', undefined, {
+    duplicates,
+  });
 }

@@ -47,12 +47,13 @@ export class IntakeService {
     requireScope(actor, 'leads:write');
     const data = envelope.data;
     return this.unitOfWork.run(envelope, async (unit) => {
-      await unit.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`lead-event:${actor.orgId}:${data.source}:${data.externalId}`]);
-      const [seen] = (await unit.manager.query(`SELECT id, contact_id, merged FROM lead_event WHERE org_id = $1 AND source = $2 AND external_id = $3`, [
-        actor.orgId,
-        data.source,
-        data.externalId,
-      ])) as Array<{ id: string; contact_id: string; merged: boolean }>;
+      await unit.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+        `lead-event:${actor.orgId}:${data.source}:${data.externalId}`,
+      ]);
+      const [seen] = (await unit.manager.query(
+        `SELECT id, contact_id, merged FROM lead_event WHERE org_id = $1 AND source = $2 AND external_id = $3`,
+        [actor.orgId, data.source, data.externalId],
+      )) as Array<{ id: string; contact_id: string; merged: boolean }>;
       if (seen) return { eventId: seen.id, contactId: seen.contact_id, merged: seen.merged, duplicateEvent: true };
       const property = data.property;
       const input: CrmContactInput = {
@@ -63,9 +64,14 @@ export class IntakeService {
         source: data.source,
         type: data.contactType ?? (data.type === 'seller_inquiry' ? 'seller' : undefined),
         address: data.person.postalCode || data.person.city ? { postalCode: data.person.postalCode, city: data.person.city } : undefined,
-        preferences: property?.priceCents || property?.postalCode
-          ? { maxPriceCents: property.priceCents ?? null, postalCodes: property.postalCode ? [property.postalCode] : [], areas: property.city ? [property.city] : [] }
-          : undefined,
+        preferences:
+          property?.priceCents || property?.postalCode
+            ? {
+                maxPriceCents: property.priceCents ?? null,
+                postalCodes: property.postalCode ? [property.postalCode] : [],
+                areas: property.city ? [property.city] : [],
+              }
+            : undefined,
       };
       const occurredAt = data.occurredAt ? new Date(data.occurredAt) : new Date();
       const { row, merged } = await this.findOrCreate(unit, actor.orgId, input, occurredAt);
@@ -80,9 +86,22 @@ export class IntakeService {
         kind: 'lead.event',
         actorId: null,
         occurredAt,
-        data: { eventId, type: data.type, source: data.source, externalId: data.externalId, property: property ?? null, message: data.message ?? null },
+        data: {
+          eventId,
+          type: data.type,
+          source: data.source,
+          externalId: data.externalId,
+          property: property ?? null,
+          message: data.message ?? null,
+        },
       });
-      await this.captured(unit, actor.orgId, { contactId: row.id, merged, channel: 'lead_event', source: data.source, eventType: data.type });
+      await this.captured(unit, actor.orgId, {
+        contactId: row.id,
+        merged,
+        channel: 'lead_event',
+        source: data.source,
+        eventType: data.type,
+      });
       if (!merged) await this.engine.route(unit, row);
       return { eventId, contactId: row.id, merged, duplicateEvent: false };
     });
@@ -106,14 +125,19 @@ export class IntakeService {
       const key = envelope.idempotencyKey ?? null;
       if (key) {
         await unit.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`public-lead:${orgId}:${key}`]);
-        const [seen] = (await unit.manager.query(`SELECT contact_id, merged FROM form_submission WHERE org_id = $1 AND idempotency_key = $2`, [orgId, key])) as Array<{
+        const [seen] = (await unit.manager.query(
+          `SELECT contact_id, merged FROM form_submission WHERE org_id = $1 AND idempotency_key = $2`,
+          [orgId, key],
+        )) as Array<{
           contact_id: string;
           merged: boolean;
         }>;
         if (seen) return { contactId: seen.contact_id, merged: seen.merged };
       }
       const now = new Date().toISOString();
-      const consent = Object.fromEntries(Object.entries(data.consent ?? {}).map(([channel, granted]) => [channel, { granted: !!granted, source: 'web_form', at: now }]));
+      const consent = Object.fromEntries(
+        Object.entries(data.consent ?? {}).map(([channel, granted]) => [channel, { granted: !!granted, source: 'web_form', at: now }]),
+      );
       const input: CrmContactInput = {
         firstName: data.firstName,
         lastName: data.lastName,
@@ -161,7 +185,12 @@ export class IntakeService {
    * emails/phones and counts the engagement) or a new one — which the caller routes with `route`
    * as the transaction's last step, so the rule's row lock (round-robin) is held only briefly.
    */
-  async findOrCreate(unit: UnitOfWorkContext, orgId: string, input: CrmContactInput, activityAt = new Date()): Promise<{ row: ContactRow; merged: boolean }> {
+  async findOrCreate(
+    unit: UnitOfWorkContext,
+    orgId: string,
+    input: CrmContactInput,
+    activityAt = new Date(),
+  ): Promise<{ row: ContactRow; merged: boolean }> {
     const incoming = await this.writer.stateFromInput(unit.manager, orgId, input);
     incoming.engagement_count = 1;
     incoming.last_activity_at = activityAt > new Date() ? new Date() : activityAt;

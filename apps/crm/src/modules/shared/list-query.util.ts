@@ -13,7 +13,9 @@ export function pageOrThrow<T>(build: () => T): T {
     return build();
   } catch (error) {
     if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', CrmErrorCode.InvalidCursor, error.message, [{ field: 'cursor', message: 'is not a cursor of this list' }]);
+      throw new DomainException('validation', CrmErrorCode.InvalidCursor, error.message, [
+        { field: 'cursor', message: 'is not a cursor of this list' },
+      ]);
     }
     throw error;
   }

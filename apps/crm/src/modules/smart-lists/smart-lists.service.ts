@@ -148,7 +148,10 @@ export class SmartListsService {
     const ids = [...new Set(rows.flatMap((row) => row.filters.tagIds ?? []))];
     const names = new Map<string, string>();
     if (ids.length > 0) {
-      const found = (await this.dataSource.query(`SELECT id, name FROM tag_definition WHERE id = ANY($1::uuid[])`, [ids])) as Array<{ id: string; name: string }>;
+      const found = (await this.dataSource.query(`SELECT id, name FROM tag_definition WHERE id = ANY($1::uuid[])`, [ids])) as Array<{
+        id: string;
+        name: string;
+      }>;
       for (const row of found) names.set(row.id, row.name);
     }
     return rows.map((row) => {
@@ -173,7 +176,8 @@ export class SmartListsService {
 
   private async owned(actor: Actor, id: string): Promise<SmartListRow> {
     const row = await this.visible(this.dataSource.manager, actor, id);
-    if (row.owner_id !== actor.userId && scopeOf(actor, 'contacts:write') !== 'org') throw DomainException.forbidden('NOT_LIST_OWNER', 'Only the owner changes a smart list');
+    if (row.owner_id !== actor.userId && scopeOf(actor, 'contacts:write') !== 'org')
+      throw DomainException.forbidden('NOT_LIST_OWNER', 'Only the owner changes a smart list');
     return row;
   }
 

@@ -88,7 +88,10 @@ export const DEAL_ACTIVITY_EVENTS: ReadonlyArray<EventDefinition<unknown>> = [
 function perContact(buyers: unknown, sellers: unknown, make: (contactId: string, role: DealRole) => ActivityEntry): ActivityEntry[] {
   const entries: ActivityEntry[] = [];
   const seen = new Set<string>();
-  for (const [role, ids] of [['buyer', buyers], ['seller', sellers]] as Array<[DealRole, unknown]>) {
+  for (const [role, ids] of [
+    ['buyer', buyers],
+    ['seller', sellers],
+  ] as Array<[DealRole, unknown]>) {
     if (!Array.isArray(ids)) continue;
     for (const id of ids) {
       if (!isUuid(id) || seen.has(`${role}:${id}`)) continue;
@@ -126,7 +129,16 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
         contactId,
         kind,
         engages: false,
-        data: { transactionId: deal.id, role, side: deal.side, pipelineId: deal.pipelineId, stage: deal.stage, price: deal.price, propertyId: deal.propertyId, agentId: deal.agentId },
+        data: {
+          transactionId: deal.id,
+          role,
+          side: deal.side,
+          pipelineId: deal.pipelineId,
+          stage: deal.stage,
+          price: deal.price,
+          propertyId: deal.propertyId,
+          agentId: deal.agentId,
+        },
       }));
     }
     case DealsEvent.transactionUpdated.type: {
@@ -152,7 +164,16 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
         contactId,
         kind,
         engages: false,
-        data: { transactionId: data.transactionId, role, pipelineId: data.pipelineId, from: data.from, to: data.to, outcome: data.outcome, closePrice: data.closePrice, closeDate: data.closeDate },
+        data: {
+          transactionId: data.transactionId,
+          role,
+          pipelineId: data.pipelineId,
+          from: data.from,
+          to: data.to,
+          outcome: data.outcome,
+          closePrice: data.closePrice,
+          closeDate: data.closeDate,
+        },
       }));
     }
     case DealsEvent.transactionClosed.type: {
@@ -168,7 +189,12 @@ export function dealActivityEntries(event: CloudEvent): ActivityEntry[] {
     case DealsEvent.transactionDeleted.type: {
       const data = event.data as DealsTransactionDeletedData | null;
       if (!data) return [];
-      return perContact(data.buyerContactIds, data.sellerContactIds, (contactId, role) => ({ contactId, kind, engages: false, data: { transactionId: data.transactionId, role } }));
+      return perContact(data.buyerContactIds, data.sellerContactIds, (contactId, role) => ({
+        contactId,
+        kind,
+        engages: false,
+        data: { transactionId: data.transactionId, role },
+      }));
     }
     default: {
       const offerKind = OFFER_EVENTS[kind];
@@ -216,6 +242,7 @@ export function taskActivityEntries(event: CloudEvent): ActivityEntry[] {
     priority: task.priority,
     status: task.status,
   };
-  if (event.type === CrmTaskEvent.taskCompleted.type) Object.assign(data, { completedAt: task.completedAt ?? null, nextOccurrenceId: task.nextOccurrenceId ?? null });
+  if (event.type === CrmTaskEvent.taskCompleted.type)
+    Object.assign(data, { completedAt: task.completedAt ?? null, nextOccurrenceId: task.nextOccurrenceId ?? null });
   return [{ contactId: task.contactId, kind: event.type, engages: false, data }];
 }

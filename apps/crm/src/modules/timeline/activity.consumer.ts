@@ -70,7 +70,14 @@ export class ActivityConsumer {
     for (const entry of entries) {
       const row = await this.lookup.byId(unit.manager, event.orgid, entry.contactId, true);
       if (!row) continue;
-      await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: entry.kind, actorId: event.actorid ?? null, occurredAt, data: entry.data });
+      await this.timeline.record(unit.manager, {
+        orgId: row.org_id,
+        contactId: row.id,
+        kind: entry.kind,
+        actorId: event.actorid ?? null,
+        occurredAt,
+        data: entry.data,
+      });
       if (!entry.engages) continue;
       const next = stateOf(row);
       next.engagement_count += 1;

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { CrmContactSubjects as S, type CrmTimelineEntry, type CrmTimelineRequest, type Page, type RequestEnvelope } from '@keyhouse/contracts';
+import {
+  CrmContactSubjects as S,
+  type CrmTimelineEntry,
+  type CrmTimelineRequest,
+  type Page,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
 import { keyset, toPage } from '@keyhouse/platform/database';
 import { RpcHandler } from '@keyhouse/platform/messaging';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
@@ -34,20 +40,32 @@ export class TimelineService {
   async list(envelope: RequestEnvelope<CrmTimelineRequest>): Promise<Page<CrmTimelineEntry>> {
     const contact = await this.contacts.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id);
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 't.occurred_at', idColumn: 't.id', direction: 'DESC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: 2 }),
+      keyset({
+        sortColumn: 't.occurred_at',
+        idColumn: 't.id',
+        direction: 'DESC',
+        cursor: envelope.data.cursor,
+        limit: envelope.data.limit,
+        firstParam: 2,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT t.id, t.contact_id, t.kind, t.occurred_at, t.actor_id, t.data FROM timeline_entry t
         WHERE t.contact_id = $1 AND ${page.where} ${page.tail}`,
       [contact.id, ...page.params],
     )) as TimelineRow[];
-    return toPage(rows, page.limit, (row) => ({ v: row.occurred_at, id: row.id }), (row) => ({
-      id: row.id,
-      contactId: row.contact_id,
-      kind: row.kind,
-      occurredAt: row.occurred_at.toISOString(),
-      actorId: row.actor_id,
-      data: row.data,
-    }));
+    return toPage(
+      rows,
+      page.limit,
+      (row) => ({ v: row.occurred_at, id: row.id }),
+      (row) => ({
+        id: row.id,
+        contactId: row.contact_id,
+        kind: row.kind,
+        occurredAt: row.occurred_at.toISOString(),
+        actorId: row.actor_id,
+        data: row.data,
+      }),
+    );
   }
 }

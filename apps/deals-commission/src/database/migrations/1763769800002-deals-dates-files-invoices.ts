@@ -118,7 +118,15 @@ export class DealsDatesFilesInvoices1763769800002 implements MigrationInterface 
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['transaction_file', 'invoice_payment', 'invoice_line', 'invoice', 'key_date_reminder', 'key_date', 'deal_settings']) {
+    for (const table of [
+      'transaction_file',
+      'invoice_payment',
+      'invoice_line',
+      'invoice',
+      'key_date_reminder',
+      'key_date',
+      'deal_settings',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

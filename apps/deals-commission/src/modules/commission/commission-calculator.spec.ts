@@ -1,4 +1,10 @@
-import { calculateCommission, divideHalfEven, splitByShares, type CommissionInput, type CommissionPlanTerms } from './commission-calculator';
+import {
+  calculateCommission,
+  divideHalfEven,
+  splitByShares,
+  type CommissionInput,
+  type CommissionPlanTerms,
+} from './commission-calculator';
 
 const AGENT = 'agent-a';
 
@@ -72,7 +78,13 @@ describe('calculateCommission', () => {
         ytdGciCents: 9_500_000,
         plan: plan({ tiers: [{ thresholdCents: 10_000_000, agentSplitBps: 9000 }] }),
       });
-      expect(result).toMatchObject({ gross: 900_000, brokerage: 190_000, agent: 710_000, gciYtdBefore: 9_500_000, gciYtdAfter: 10_400_000 });
+      expect(result).toMatchObject({
+        gross: 900_000,
+        brokerage: 190_000,
+        agent: 710_000,
+        gciYtdBefore: 9_500_000,
+        gciYtdAfter: 10_400_000,
+      });
       expect(result.segments).toEqual([
         { fromCents: 9_500_000, toCents: 10_000_000, agentSplitBps: 7000 },
         { fromCents: 10_000_000, toCents: 10_400_000, agentSplitBps: 9000 },
@@ -99,7 +111,11 @@ describe('calculateCommission', () => {
 
     it('uses the tier already reached when YTD GCI is past the threshold', () => {
       // YTD 12,000,000 ≥ 10,000,000 → 90 %: gross 900,000 → brokerage 90,000; agent 810,000.
-      const result = run({ priceCents: 30_000_000, ytdGciCents: 12_000_000, plan: plan({ tiers: [{ thresholdCents: 10_000_000, agentSplitBps: 9000 }] }) });
+      const result = run({
+        priceCents: 30_000_000,
+        ytdGciCents: 12_000_000,
+        plan: plan({ tiers: [{ thresholdCents: 10_000_000, agentSplitBps: 9000 }] }),
+      });
       expect(result).toMatchObject({ brokerage: 90_000, agent: 810_000 });
     });
 
@@ -113,19 +129,35 @@ describe('calculateCommission', () => {
         plan: plan({ annualCapCents: 2_000_000, transactionFeeCents: 50_000 }),
       });
       expect(result).toMatchObject({ gross: 1_500_000, brokerage: 100_000, agent: 1_350_000, fees: 50_000 });
-      expect(result.cap).toEqual({ capCents: 2_000_000, brokerageYtdBefore: 1_900_000, brokerageYtdAfter: 2_000_000, remainingCents: 0, reached: true });
+      expect(result.cap).toEqual({
+        capCents: 2_000_000,
+        brokerageYtdBefore: 1_900_000,
+        brokerageYtdAfter: 2_000_000,
+        remainingCents: 0,
+        reached: true,
+      });
     });
 
     it('gives the brokerage nothing from splits once capped', () => {
       // cap 2,000,000 already reached: brokerage 0; agent 1,500,000 − fee 50,000 = 1,450,000.
-      const result = run({ priceCents: 50_000_000, ytdBrokerageCents: 2_500_000, plan: plan({ annualCapCents: 2_000_000, transactionFeeCents: 50_000 }) });
+      const result = run({
+        priceCents: 50_000_000,
+        ytdBrokerageCents: 2_500_000,
+        plan: plan({ annualCapCents: 2_000_000, transactionFeeCents: 50_000 }),
+      });
       expect(result).toMatchObject({ brokerage: 0, agent: 1_450_000, fees: 50_000 });
     });
 
     it('reports the cap not reached and what remains', () => {
       // brokerage 450,000; YTD 0 → after 450,000; remaining 2,000,000 − 450,000 = 1,550,000.
       const result = run({ priceCents: 50_000_000, plan: plan({ annualCapCents: 2_000_000 }) });
-      expect(result.cap).toEqual({ capCents: 2_000_000, brokerageYtdBefore: 0, brokerageYtdAfter: 450_000, remainingCents: 1_550_000, reached: false });
+      expect(result.cap).toEqual({
+        capCents: 2_000_000,
+        brokerageYtdBefore: 0,
+        brokerageYtdAfter: 450_000,
+        remainingCents: 1_550_000,
+        reached: false,
+      });
     });
 
     it('rounds the gross half to even', () => {
@@ -136,20 +168,32 @@ describe('calculateCommission', () => {
 
     it('rounds the brokerage half to even and gives the agent the remainder', () => {
       // flat 1,001, split 50 %: brokerage 500.5 → 500, agent 501. flat 1,003: 501.5 → 502, agent 501.
-      expect(run({ priceCents: 0, plan: plan({ grossRateBps: null, flatFeeCents: 1_001, agentSplitBps: 5000 }) })).toMatchObject({ brokerage: 500, agent: 501 });
-      expect(run({ priceCents: 0, plan: plan({ grossRateBps: null, flatFeeCents: 1_003, agentSplitBps: 5000 }) })).toMatchObject({ brokerage: 502, agent: 501 });
+      expect(run({ priceCents: 0, plan: plan({ grossRateBps: null, flatFeeCents: 1_001, agentSplitBps: 5000 }) })).toMatchObject({
+        brokerage: 500,
+        agent: 501,
+      });
+      expect(run({ priceCents: 0, plan: plan({ grossRateBps: null, flatFeeCents: 1_003, agentSplitBps: 5000 }) })).toMatchObject({
+        brokerage: 502,
+        agent: 501,
+      });
     });
 
     it('rounds the referral fee and the brokerage separately', () => {
       // flat 1,001; referral 25 % = 250.25 → 250; net 751; agent 60 % → brokerage 40 % = 300.4 → 300; agent 451.
       // 250 + 300 + 451 = 1,001.
-      const result = run({ priceCents: 0, plan: plan({ grossRateBps: null, flatFeeCents: 1_001, agentSplitBps: 6000, referralFeeBps: 2500 }) });
+      const result = run({
+        priceCents: 0,
+        plan: plan({ grossRateBps: null, flatFeeCents: 1_001, agentSplitBps: 6000, referralFeeBps: 2500 }),
+      });
       expect(result).toMatchObject({ gross: 1_001, referralFee: 250, brokerage: 300, agent: 451, fees: 0 });
     });
 
     it('never charges a fee above the agent’s share', () => {
       // flat 10,000, agent 10 % → brokerage 9,000, agent 1,000; fee 1,500 → fees 1,000, agent 0.
-      const result = run({ priceCents: 0, plan: plan({ grossRateBps: null, flatFeeCents: 10_000, agentSplitBps: 1000, transactionFeeCents: 1_500 }) });
+      const result = run({
+        priceCents: 0,
+        plan: plan({ grossRateBps: null, flatFeeCents: 10_000, agentSplitBps: 1000, transactionFeeCents: 1_500 }),
+      });
       expect(result).toMatchObject({ brokerage: 9_000, agent: 0, fees: 1_000 });
     });
 
@@ -239,7 +283,13 @@ describe('calculateCommission', () => {
         priceCents: 123_456_789,
         ytdGciCents: 9_876_543,
         ytdBrokerageCents: 1_234_567,
-        plan: plan({ grossRateBps: 275, referralFeeBps: 1500, annualCapCents: 2_000_000, transactionFeeCents: 49_500, tiers: [{ thresholdCents: 10_000_000, agentSplitBps: 8500 }] }),
+        plan: plan({
+          grossRateBps: 275,
+          referralFeeBps: 1500,
+          annualCapCents: 2_000_000,
+          transactionFeeCents: 49_500,
+          tiers: [{ thresholdCents: 10_000_000, agentSplitBps: 8500 }],
+        }),
       };
       expect(calculateCommission(input)).toEqual(calculateCommission(input));
     });

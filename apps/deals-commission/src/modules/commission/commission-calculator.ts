@@ -200,7 +200,10 @@ export function calculateCommission(input: CommissionInput): CommissionBreakdown
 
   // 6. Team split.
   const team = input.team?.length ? input.team : [{ agentId: input.agentId, shareBps: 10_000 }];
-  const amounts = splitByShares(agent, team.map((member) => member.shareBps));
+  const amounts = splitByShares(
+    agent,
+    team.map((member) => member.shareBps),
+  );
 
   const brokerageYtdAfter = ytdBrokerage + brokerage;
   return {

@@ -53,9 +53,12 @@ export function assertPlanTerms(plan: Omit<CommissionPlanBody, 'name'>, prefix =
   const hasRate = plan.grossRateBps !== null && plan.grossRateBps !== undefined;
   const hasFlat = plan.flatFeeCents !== null && plan.flatFeeCents !== undefined;
   if (hasRate === hasFlat) {
-    throw new DomainException('validation', DealsErrorCode.InvalidCommissionPlan, 'A plan has exactly one of grossRateBps and flatFeeCents', [
-      { field: `${prefix}grossRateBps`, message: 'give exactly one of grossRateBps and flatFeeCents' },
-    ]);
+    throw new DomainException(
+      'validation',
+      DealsErrorCode.InvalidCommissionPlan,
+      'A plan has exactly one of grossRateBps and flatFeeCents',
+      [{ field: `${prefix}grossRateBps`, message: 'give exactly one of grossRateBps and flatFeeCents' }],
+    );
   }
   const thresholds = (plan.tiers ?? []).map((tier) => tier.thresholdCents);
   if (new Set(thresholds).size !== thresholds.length) {
@@ -122,12 +125,19 @@ export class CommissionPlansService {
       filter = `p.id IN (SELECT plan_id FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $${params.length})`;
     }
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'p.created_at', idColumn: 'p.id', direction: 'ASC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 'p.created_at',
+        idColumn: 'p.id',
+        direction: 'ASC',
+        cursor: envelope.data.cursor,
+        limit: envelope.data.limit,
+        firstParam: params.length + 1,
+      }),
     );
-    const rows = (await this.dataSource.query(`SELECT p.* FROM commission_plan p WHERE p.org_id = $1 AND ${filter} AND ${page.where} ${page.tail}`, [
-      ...params,
-      ...page.params,
-    ])) as PlanRow[];
+    const rows = (await this.dataSource.query(
+      `SELECT p.* FROM commission_plan p WHERE p.org_id = $1 AND ${filter} AND ${page.where} ${page.tail}`,
+      [...params, ...page.params],
+    )) as PlanRow[];
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toPlanView);
   }
 
@@ -138,11 +148,10 @@ export class CommissionPlansService {
     const scope = scopeFor(actor, 'commission-plans:read');
     const plan = await this.find(this.dataSource.manager, actor.orgId, envelope.data.id);
     if (scope === 'own') {
-      const assigned = (await this.dataSource.query(`SELECT 1 FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2 AND plan_id = $3`, [
-        actor.orgId,
-        actor.userId,
-        plan.id,
-      ])) as unknown[];
+      const assigned = (await this.dataSource.query(
+        `SELECT 1 FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2 AND plan_id = $3`,
+        [actor.orgId, actor.userId, plan.id],
+      )) as unknown[];
       if (!assigned.length) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
     }
     return plan;
@@ -175,7 +184,17 @@ export class CommissionPlansService {
       const [rows] = (await manager.query(
         `UPDATE commission_plan SET name = $2, gross_rate_bps = $3, flat_fee_cents = $4, agent_split_bps = $5, transaction_fee_cents = $6,
            tiers = $7, annual_cap_cents = $8, referral_fee_bps = $9, updated_at = now() WHERE id = $1 RETURNING *`,
-        [before.id, next.name, next.grossRateBps, next.flatFeeCents, next.agentSplitBps, next.transactionFeeCents, JSON.stringify(next.tiers), next.annualCapCents, next.referralFeeBps],
+        [
+          before.id,
+          next.name,
+          next.grossRateBps,
+          next.flatFeeCents,
+          next.agentSplitBps,
+          next.transactionFeeCents,
+          JSON.stringify(next.tiers),
+          next.annualCapCents,
+          next.referralFeeBps,
+        ],
       )) as [PlanRow[], number];
       const view = toPlanView(rows[0]);
       await unit.emit(DealsEvent.commissionPlanUpdated, before.id, actor.orgId, { planId: before.id, plan: view });
@@ -208,7 +227,10 @@ export class CommissionPlansService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');
     if (scope === 'own' && envelope.data.agentId !== actor.userId) throw DomainException.forbidden();
-    const rows = (await this.dataSource.query(`SELECT * FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2`, [actor.orgId, envelope.data.agentId])) as Array<{
+    const rows = (await this.dataSource.query(`SELECT * FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2`, [
+      actor.orgId,
+      envelope.data.agentId,
+    ])) as Array<{
       agent_id: string;
       plan_id: string;
       updated_at: Date;
@@ -219,7 +241,10 @@ export class CommissionPlansService {
 
   /** A plan of the organization; 404 `COMMISSION_PLAN_NOT_FOUND`. */
   async find(manager: EntityManager, orgId: string, id: string, lock = false): Promise<CommissionPlanView> {
-    const rows = (await manager.query(`SELECT * FROM commission_plan WHERE id = $1 AND org_id = $2 ${lock ? 'FOR UPDATE' : ''}`, [id, orgId])) as PlanRow[];
+    const rows = (await manager.query(`SELECT * FROM commission_plan WHERE id = $1 AND org_id = $2 ${lock ? 'FOR UPDATE' : ''}`, [
+      id,
+      orgId,
+    ])) as PlanRow[];
     if (!rows.length) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
     return toPlanView(rows[0]);
   }
@@ -227,12 +252,19 @@ export class CommissionPlansService {
   /** The plan id that applies to a deal: its override, else its agent's plan, else null. */
   async planIdFor(manager: EntityManager, orgId: string, agentId: string, override: string | null): Promise<string | null> {
     if (override) return override;
-    const rows = (await manager.query(`SELECT plan_id FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2`, [orgId, agentId])) as Array<{ plan_id: string }>;
+    const rows = (await manager.query(`SELECT plan_id FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2`, [
+      orgId,
+      agentId,
+    ])) as Array<{ plan_id: string }>;
     return rows[0]?.plan_id ?? null;
   }
 
   private async assertNameFree(manager: EntityManager, orgId: string, name: string): Promise<void> {
-    const taken = (await manager.query(`SELECT 1 FROM commission_plan WHERE org_id = $1 AND lower(name) = lower($2)`, [orgId, name.trim()])) as unknown[];
-    if (taken.length) throw new DomainException('conflict', DealsErrorCode.CommissionPlanNameTaken, 'A commission plan with this name exists');
+    const taken = (await manager.query(`SELECT 1 FROM commission_plan WHERE org_id = $1 AND lower(name) = lower($2)`, [
+      orgId,
+      name.trim(),
+    ])) as unknown[];
+    if (taken.length)
+      throw new DomainException('conflict', DealsErrorCode.CommissionPlanNameTaken, 'A commission plan with this name exists');
   }
 }

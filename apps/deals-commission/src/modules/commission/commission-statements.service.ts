@@ -79,9 +79,12 @@ export class CommissionStatementsService {
     const manager = unit.manager;
     const planId = await this.plans.planIdFor(manager, row.org_id, row.agent_id, row.commission_plan_id);
     if (!planId) {
-      throw new DomainException('unprocessable', DealsErrorCode.CommissionPlanMissing, 'Neither the transaction nor its agent has a commission plan', [
-        { field: 'commissionPlanId', message: 'set a plan on the transaction or assign one to the agent' },
-      ]);
+      throw new DomainException(
+        'unprocessable',
+        DealsErrorCode.CommissionPlanMissing,
+        'Neither the transaction nor its agent has a commission plan',
+        [{ field: 'commissionPlanId', message: 'set a plan on the transaction or assign one to the agent' }],
+      );
     }
     const plan = await this.plans.find(manager, row.org_id, planId);
     const closeDate = row.close_date!;
@@ -94,10 +97,17 @@ export class CommissionStatementsService {
       ytdBrokerageCents: ytd.brokerage,
       team: row.team,
     });
-    const current = (await manager.query(`SELECT ${STATEMENT_COLUMNS} FROM commission_statement s WHERE s.transaction_id = $1 AND s.is_current`, [
-      row.id,
-    ])) as StatementRow[];
-    const detail = { agentShares: breakdown.agentShares, segments: breakdown.segments, gciYtdBefore: breakdown.gciYtdBefore, gciYtdAfter: breakdown.gciYtdAfter, cap: breakdown.cap };
+    const current = (await manager.query(
+      `SELECT ${STATEMENT_COLUMNS} FROM commission_statement s WHERE s.transaction_id = $1 AND s.is_current`,
+      [row.id],
+    )) as StatementRow[];
+    const detail = {
+      agentShares: breakdown.agentShares,
+      segments: breakdown.segments,
+      gciYtdBefore: breakdown.gciYtdBefore,
+      gciYtdAfter: breakdown.gciYtdAfter,
+      cap: breakdown.cap,
+    };
     if (current.length) {
       const before = toStatementView(current[0]);
       const same =
@@ -112,7 +122,9 @@ export class CommissionStatementsService {
         JSON.stringify(before.agentShares) === JSON.stringify(breakdown.agentShares);
       if (same) return null;
     }
-    const versions = (await manager.query(`SELECT coalesce(max(version), 0) AS v FROM commission_statement WHERE transaction_id = $1`, [row.id])) as Array<{ v: number }>;
+    const versions = (await manager.query(`SELECT coalesce(max(version), 0) AS v FROM commission_statement WHERE transaction_id = $1`, [
+      row.id,
+    ])) as Array<{ v: number }>;
     const version = Number(versions[0].v) + 1;
     await manager.query(`UPDATE commission_statement SET is_current = false WHERE transaction_id = $1 AND is_current`, [row.id]);
     const id = newId();
@@ -141,7 +153,15 @@ export class CommissionStatementsService {
       ],
     )) as StatementRow[];
     const view = toStatementView(inserted);
-    await recordActivity(manager, row.org_id, row.id, 'commission_computed', unit.actorId, { statementId: id, version, gross: view.gross }, newId());
+    await recordActivity(
+      manager,
+      row.org_id,
+      row.id,
+      'commission_computed',
+      unit.actorId,
+      { statementId: id, version, gross: view.gross },
+      newId(),
+    );
     await unit.emit(DealsEvent.commissionStatementCreated, row.id, row.org_id, {
       transactionId: row.id,
       statementId: id,
@@ -215,11 +235,34 @@ export class CommissionStatementsService {
     const closeDate = data.closeDate ?? new Date().toISOString().slice(0, 10);
     const ytd = await this.yearToDate(manager, actor.orgId, agentId, closeDate, null);
     try {
-      const breakdown = calculateCommission({ agentId, priceCents: data.price, plan, ytdGciCents: ytd.gci, ytdBrokerageCents: ytd.brokerage, team: data.team });
+      const breakdown = calculateCommission({
+        agentId,
+        priceCents: data.price,
+        plan,
+        ytdGciCents: ytd.gci,
+        ytdBrokerageCents: ytd.brokerage,
+        team: data.team,
+      });
       const { agentShares, segments, gciYtdBefore, gciYtdAfter, cap, gross, referralFee, brokerage, agent, fees } = breakdown;
-      return { agentId, planId: plan.id, closeDate, price: data.price, gross, referralFee, brokerage, agent, fees, agentShares, segments, gciYtdBefore, gciYtdAfter, cap };
+      return {
+        agentId,
+        planId: plan.id,
+        closeDate,
+        price: data.price,
+        gross,
+        referralFee,
+        brokerage,
+        agent,
+        fees,
+        agentShares,
+        segments,
+        gciYtdBefore,
+        gciYtdAfter,
+        cap,
+      };
     } catch (error) {
-      if (error instanceof RangeError) throw DomainException.validation([{ field: 'team', message: error.message }], DealsErrorCode.InvalidTeamSplit);
+      if (error instanceof RangeError)
+        throw DomainException.validation([{ field: 'team', message: error.message }], DealsErrorCode.InvalidTeamSplit);
       throw error;
     }
   }
@@ -229,7 +272,13 @@ export class CommissionStatementsService {
    * earlier in the calendar year of `closeDate` (ties ordered by transaction id), excluding
    * `excludeTransactionId`. This order makes a recomputation give the same figures.
    */
-  private async yearToDate(manager: EntityManager, orgId: string, agentId: string, closeDate: string, excludeTransactionId: string | null): Promise<{ gci: bigint; brokerage: bigint }> {
+  private async yearToDate(
+    manager: EntityManager,
+    orgId: string,
+    agentId: string,
+    closeDate: string,
+    excludeTransactionId: string | null,
+  ): Promise<{ gci: bigint; brokerage: bigint }> {
     const rows = (await manager.query(
       `SELECT coalesce(sum(gross_cents - referral_fee_cents), 0)::text AS gci, coalesce(sum(brokerage_cents), 0)::text AS brokerage
        FROM commission_statement

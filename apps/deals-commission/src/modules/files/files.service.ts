@@ -61,7 +61,8 @@ const SIGNATURES: Record<(typeof DEALS_FILE_TYPES)[number], (head: Buffer) => bo
   'image/gif': (head) => head.subarray(0, 4).toString('latin1') === 'GIF8',
   'image/webp': (head) => head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP',
   'application/msword': (head) => head.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])),
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': (head) => head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])),
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': (head) =>
+    head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])),
 };
 
 /**
@@ -92,16 +93,28 @@ export class FilesService {
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
     if (!(DEALS_FILE_TYPES as readonly string[]).includes(data.contentType)) {
-      throw DomainException.validation([{ field: 'file', message: `type ${data.contentType} is not accepted (PDF, images, Word documents)` }], DealsErrorCode.FileTypeNotAllowed);
+      throw DomainException.validation(
+        [{ field: 'file', message: `type ${data.contentType} is not accepted (PDF, images, Word documents)` }],
+        DealsErrorCode.FileTypeNotAllowed,
+      );
     }
     if (data.size > this.config.DEALS_COMMISSION_FILE_MAX_BYTES) {
-      throw new DomainException('payload_too_large', DealsErrorCode.FileTooLarge, `Files are limited to ${this.config.DEALS_COMMISSION_FILE_MAX_BYTES} bytes`, [
-        { field: 'file', message: `must be at most ${this.config.DEALS_COMMISSION_FILE_MAX_BYTES} bytes` },
-      ]);
+      throw new DomainException(
+        'payload_too_large',
+        DealsErrorCode.FileTooLarge,
+        `Files are limited to ${this.config.DEALS_COMMISSION_FILE_MAX_BYTES} bytes`,
+        [{ field: 'file', message: `must be at most ${this.config.DEALS_COMMISSION_FILE_MAX_BYTES} bytes` }],
+      );
     }
-    if (!Number.isSafeInteger(data.size) || data.size <= 0) throw DomainException.validation([{ field: 'file', message: 'must not be empty' }]);
-    if (!/^[0-9a-f]{64}$/.test(data.sha256)) throw DomainException.validation([{ field: 'sha256', message: 'must be a SHA-256 in lowercase hex' }]);
-    const name = [...data.name].map((char) => (char === '/' || char === '\\' || char.charCodeAt(0) < 0x20 ? '_' : char)).join('').slice(0, 255) || 'file';
+    if (!Number.isSafeInteger(data.size) || data.size <= 0)
+      throw DomainException.validation([{ field: 'file', message: 'must not be empty' }]);
+    if (!/^[0-9a-f]{64}$/.test(data.sha256))
+      throw DomainException.validation([{ field: 'sha256', message: 'must be a SHA-256 in lowercase hex' }]);
+    const name =
+      [...data.name]
+        .map((char) => (char === '/' || char === '\\' || char.charCodeAt(0) < 0x20 ? '_' : char))
+        .join('')
+        .slice(0, 255) || 'file';
     const deal = await findVisibleTransaction(this.dataSource.manager, actor, scope, data.transactionId);
     const id = newId();
     await this.dataSource.query(
@@ -121,12 +134,21 @@ export class FilesService {
     const file = await this.find(this.dataSource.manager, envelope, scope, data, 'uploading');
     const bytes = Buffer.from(data.base64, 'base64');
     const offset = data.index * DEALS_FILE_CHUNK_BYTES;
-    if (!Number.isInteger(data.index) || data.index < 0 || bytes.length === 0 || bytes.length > DEALS_FILE_CHUNK_BYTES || offset + bytes.length > Number(file.size_bytes)) {
+    if (
+      !Number.isInteger(data.index) ||
+      data.index < 0 ||
+      bytes.length === 0 ||
+      bytes.length > DEALS_FILE_CHUNK_BYTES ||
+      offset + bytes.length > Number(file.size_bytes)
+    ) {
       throw DomainException.validation([{ field: 'index', message: 'chunk outside the declared size' }]);
     }
     if (data.index === 0 && !SIGNATURES[file.content_type as keyof typeof SIGNATURES](bytes)) {
       await this.discard(file);
-      throw DomainException.validation([{ field: 'file', message: `the content is not ${file.content_type}` }], DealsErrorCode.FileTypeNotAllowed);
+      throw DomainException.validation(
+        [{ field: 'file', message: `the content is not ${file.content_type}` }],
+        DealsErrorCode.FileTypeNotAllowed,
+      );
     }
     await this.storage.writeChunk(file.storage_key, offset, bytes);
     return { received: bytes.length };
@@ -141,16 +163,30 @@ export class FilesService {
     const stored = await this.storage.commit(file.storage_key);
     if (stored.size !== Number(file.size_bytes) || stored.sha256 !== file.sha256) {
       await this.discard(file);
-      throw new DomainException('unprocessable', DealsErrorCode.FileChecksumMismatch, 'The bytes received do not match the declared size and SHA-256', [
-        { field: 'file', message: 'size or checksum differs; upload again' },
-      ]);
+      throw new DomainException(
+        'unprocessable',
+        DealsErrorCode.FileChecksumMismatch,
+        'The bytes received do not match the declared size and SHA-256',
+        [{ field: 'file', message: 'size or checksum differs; upload again' }],
+      );
     }
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
-      const [rows] = (await manager.query(`UPDATE transaction_file SET status = 'stored' WHERE id = $1 AND status = 'uploading' RETURNING *`, [file.id])) as [FileRow[], number];
+      const [rows] = (await manager.query(
+        `UPDATE transaction_file SET status = 'stored' WHERE id = $1 AND status = 'uploading' RETURNING *`,
+        [file.id],
+      )) as [FileRow[], number];
       if (!rows.length) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
       const view = toView(rows[0]);
-      await recordActivity(manager, file.org_id, file.transaction_id, 'file_uploaded', actor.userId, { fileId: file.id, name: file.name }, newId());
+      await recordActivity(
+        manager,
+        file.org_id,
+        file.transaction_id,
+        'file_uploaded',
+        actor.userId,
+        { fileId: file.id, name: file.name },
+        newId(),
+      );
       await unit.emit(DealsEvent.fileUploaded, file.transaction_id, file.org_id, { file: view });
       return view;
     });
@@ -226,11 +262,23 @@ export class FilesService {
       const manager = unit.manager;
       const file = await this.find(manager, envelope, scope, envelope.data, 'stored', true);
       await manager.query(`UPDATE transaction_file SET deleted_at = now() WHERE id = $1`, [file.id]);
-      await recordActivity(manager, file.org_id, file.transaction_id, 'file_deleted', actor.userId, { fileId: file.id, name: file.name }, newId());
+      await recordActivity(
+        manager,
+        file.org_id,
+        file.transaction_id,
+        'file_deleted',
+        actor.userId,
+        { fileId: file.id, name: file.name },
+        newId(),
+      );
       await unit.emit(DealsEvent.fileDeleted, file.transaction_id, file.org_id, { transactionId: file.transaction_id, fileId: file.id });
       return file;
     });
-    await this.storage.delete(file.storage_key).catch((error: unknown) => this.logger.warn({ ...requestLogFields(envelope), err: error, fileId: file.id }, 'Could not remove deleted file bytes'));
+    await this.storage
+      .delete(file.storage_key)
+      .catch((error: unknown) =>
+        this.logger.warn({ ...requestLogFields(envelope), err: error, fileId: file.id }, 'Could not remove deleted file bytes'),
+      );
   }
 
   /** Uploads never completed within an hour are dropped (bytes and row); run by the schedule job. */

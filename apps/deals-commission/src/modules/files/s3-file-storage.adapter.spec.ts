@@ -50,7 +50,9 @@ describe('S3FileStorage', () => {
     const stored = s3.objects.get('deals/org-1/file-1')!;
     expect(stored.bytes.equals(bytes)).toBe(true);
     expect(stored.checksumSha256).toBe(createHash('sha256').update(bytes).digest('base64'));
-    expect(s3.requests.every((request) => request.auth === 'header' && /Credential=AKIDTEST\//.test(String(request.headers.authorization)))).toBe(true);
+    expect(
+      s3.requests.every((request) => request.auth === 'header' && /Credential=AKIDTEST\//.test(String(request.headers.authorization))),
+    ).toBe(true);
 
     expect((await storage.read(key, CHUNK - 10, CHUNK)).equals(bytes.subarray(CHUNK - 10, 2 * CHUNK - 10))).toBe(true);
     expect((await storage.read(key, 2 * CHUNK, CHUNK)).equals(bytes.subarray(2 * CHUNK))).toBe(true);
@@ -80,7 +82,11 @@ describe('S3FileStorage', () => {
     await storage.writeChunk('org-2/file-2', 0, bytes);
     await storage.commit('org-2/file-2');
     const before = Date.now();
-    const signed = await storage.signedDownloadUrl('org-2/file-2', { fileName: 'Offer – 12 Main St.pdf', contentType: 'application/pdf', expiresInSeconds: 120 });
+    const signed = await storage.signedDownloadUrl('org-2/file-2', {
+      fileName: 'Offer – 12 Main St.pdf',
+      contentType: 'application/pdf',
+      expiresInSeconds: 120,
+    });
     const url = new URL(signed.url);
     expect(url.origin).toBe(`http://localhost:${s3.port}`);
     expect(url.pathname).toBe('/deal-files/deals/org-2/file-2');
@@ -102,7 +108,12 @@ describe('S3FileStorage', () => {
   });
 
   it('turns a store that refuses (no such bucket) or cannot be reached into 503 FILE_STORAGE_UNAVAILABLE', async () => {
-    const options = { region: 'us-east-1', forcePathStyle: true, keyPrefix: '', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } };
+    const options = {
+      region: 'us-east-1',
+      forcePathStyle: true,
+      keyPrefix: '',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+    };
     const wrongBucket = new S3FileStorage({ ...options, bucket: 'no-such-bucket', endpoint: s3.endpoint });
     const unreachable = new S3FileStorage({ ...options, bucket: 'deal-files', endpoint: 'http://127.0.0.1:9' });
     try {

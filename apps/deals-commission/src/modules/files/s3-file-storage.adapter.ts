@@ -77,7 +77,10 @@ export class S3FileStorage implements FileStorage {
     };
     this.client = new S3Client({ ...base, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
     const publicEndpoint = options.publicEndpoint ?? options.endpoint;
-    this.signer = publicEndpoint === options.endpoint ? this.client : new S3Client({ ...base, ...(publicEndpoint ? { endpoint: publicEndpoint } : {}) });
+    this.signer =
+      publicEndpoint === options.endpoint
+        ? this.client
+        : new S3Client({ ...base, ...(publicEndpoint ? { endpoint: publicEndpoint } : {}) });
   }
 
   async writeChunk(key: string, offset: number, bytes: Buffer): Promise<void> {
@@ -174,7 +177,10 @@ export class S3FileStorage implements FileStorage {
     } catch (error) {
       if (isNotFound(error)) throw error;
       const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-      this.logger.warn({ s3Error: failure?.name, s3Status: failure?.$metadata?.httpStatusCode, bucket: this.options.bucket }, `S3 request failed: ${failure?.message ?? String(error)}`);
+      this.logger.warn(
+        { s3Error: failure?.name, s3Status: failure?.$metadata?.httpStatusCode, bucket: this.options.bucket },
+        `S3 request failed: ${failure?.message ?? String(error)}`,
+      );
       throw new DomainException('unavailable', DealsErrorCode.FileStorageUnavailable, 'The file store is unavailable; try again later');
     }
   }
@@ -197,7 +203,9 @@ export class S3FileStorage implements FileStorage {
     const parts: Array<{ key: string; offset: number }> = [];
     let token: string | undefined;
     do {
-      const page = await this.guard(this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token })));
+      const page = await this.guard(
+        this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token })),
+      );
       for (const item of page.Contents ?? []) {
         const offset = Number(item.Key!.slice(prefix.length));
         if (Number.isSafeInteger(offset)) parts.push({ key: item.Key!, offset });
@@ -208,18 +216,24 @@ export class S3FileStorage implements FileStorage {
   }
 
   private removeParts(parts: Array<{ key: string }>): Promise<void> {
-    return inBatches(parts, (part) => this.guard(this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: part.key }))));
+    return inBatches(parts, (part) =>
+      this.guard(this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: part.key }))),
+    );
   }
 
   private async get(objectKey: string, range?: string): Promise<Buffer> {
-    const response = await this.guard(this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: objectKey, ...(range ? { Range: range } : {}) })));
+    const response = await this.guard(
+      this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: objectKey, ...(range ? { Range: range } : {}) })),
+    );
     return Buffer.from(await response.Body!.transformToByteArray());
   }
 
   /** Size and SHA-256 of an object already committed (a retried `commit`), from its stored checksum. */
   private async committed(key: string): Promise<{ size: number; sha256: string }> {
     try {
-      const head = await this.guard(this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key), ChecksumMode: 'ENABLED' })));
+      const head = await this.guard(
+        this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key), ChecksumMode: 'ENABLED' })),
+      );
       if (!head.ChecksumSHA256) throw new Error(`object ${this.objectKey(key)} has no stored SHA-256`);
       return { size: Number(head.ContentLength ?? 0), sha256: Buffer.from(head.ChecksumSHA256, 'base64').toString('hex') };
     } catch (error) {

@@ -3,11 +3,13 @@ import { invoiceBalance, invoiceTotals } from './invoice-totals';
 describe('invoice totals (integer cents)', () => {
   it('multiplies and sums lines exactly', () => {
     // 3 × $1,250.00 = $3,750.00; 1 × $395.00; 2 × $0.01 → $4,145.02
-    expect(invoiceTotals([
-      { description: 'Commission', quantity: 3, unitAmount: 125_000 },
-      { description: 'Transaction fee', quantity: 1, unitAmount: 39_500 },
-      { description: 'Postage', quantity: 2, unitAmount: 1 },
-    ])).toEqual({ amounts: [375_000, 39_500, 2], total: 414_502 });
+    expect(
+      invoiceTotals([
+        { description: 'Commission', quantity: 3, unitAmount: 125_000 },
+        { description: 'Transaction fee', quantity: 1, unitAmount: 39_500 },
+        { description: 'Postage', quantity: 2, unitAmount: 1 },
+      ]),
+    ).toEqual({ amounts: [375_000, 39_500, 2], total: 414_502 });
     expect(invoiceTotals([])).toEqual({ amounts: [], total: 0 });
   });
 

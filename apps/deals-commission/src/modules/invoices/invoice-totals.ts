@@ -11,7 +11,8 @@ export function invoiceTotals(lines: readonly InvoiceLineItem[]): { amounts: num
   let total = 0n;
   const amounts = lines.map((line) => {
     if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0) throw new RangeError('quantity must be a positive integer');
-    if (!Number.isSafeInteger(line.unitAmount) || line.unitAmount < 0) throw new RangeError('unitAmount must be a non-negative integer of cents');
+    if (!Number.isSafeInteger(line.unitAmount) || line.unitAmount < 0)
+      throw new RangeError('unitAmount must be a non-negative integer of cents');
     const amount = BigInt(line.quantity) * BigInt(line.unitAmount);
     total += amount;
     return amount;

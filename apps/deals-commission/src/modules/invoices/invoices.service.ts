@@ -149,13 +149,30 @@ export class InvoicesService {
       params.push(value);
       where.push(sql.replace('$', `$${params.length}`));
     }
-    const page = pageOrThrow(() => keyset({ sortColumn: 'i.created_at', idColumn: 'i.id', direction: 'DESC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }));
-    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM invoice i WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`, [
-      ...params,
-      ...page.params,
-    ])) as InvoiceRow[];
-    const details = await this.details(this.dataSource.manager, rows.map((row) => row.id));
-    return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), (row) => toView(row, details.get(row.id)!));
+    const page = pageOrThrow(() =>
+      keyset({
+        sortColumn: 'i.created_at',
+        idColumn: 'i.id',
+        direction: 'DESC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
+    );
+    const rows = (await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM invoice i WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
+      [...params, ...page.params],
+    )) as InvoiceRow[];
+    const details = await this.details(
+      this.dataSource.manager,
+      rows.map((row) => row.id),
+    );
+    return toPage(
+      rows,
+      page.limit,
+      (row) => ({ v: row.created_at, id: row.id }),
+      (row) => toView(row, details.get(row.id)!),
+    );
   }
 
   /** One invoice with its lines and payments; 404 `INVOICE_NOT_FOUND` when out of reach. */
@@ -179,7 +196,8 @@ export class InvoicesService {
       if (billTo) billTo = withoutErasedBillTo(billTo, await erasedAmong(manager, actor.orgId, [billTo.contactId]));
     };
     return this.change(envelope, scope, data.id, first, async (manager, row) => {
-      if (row.status !== 'draft') throw new DomainException('conflict', DealsErrorCode.InvoiceNotDraft, 'Only a draft invoice can be changed');
+      if (row.status !== 'draft')
+        throw new DomainException('conflict', DealsErrorCode.InvoiceNotDraft, 'Only a draft invoice can be changed');
       const issueDate = data.issueDate ?? row.issue_date;
       const dueDate = data.dueDate ?? row.due_date;
       this.checkDates(issueDate, dueDate);
@@ -223,7 +241,8 @@ export class InvoicesService {
     const scope = scopeFor(actor, 'invoices:write');
     return this.change(envelope, scope, envelope.data.id, null, async (manager, row) => {
       if (!VOIDABLE.includes(row.status)) throw this.transition(row.status, 'void');
-      if (Number(row.paid_cents) > 0) throw new DomainException('conflict', DealsErrorCode.InvoiceHasPayments, 'An invoice with payments cannot be voided');
+      if (Number(row.paid_cents) > 0)
+        throw new DomainException('conflict', DealsErrorCode.InvoiceHasPayments, 'An invoice with payments cannot be voided');
       await manager.query(`UPDATE invoice SET status = 'void', voided_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
       return DealsEvent.invoiceVoided;
     });
@@ -246,9 +265,12 @@ export class InvoicesService {
       const total = Number(row.total_cents);
       const balance = invoiceBalance(total, Number(row.paid_cents));
       if (data.amount > balance) {
-        throw new DomainException('unprocessable', DealsErrorCode.PaymentExceedsBalance, `The payment exceeds the balance of ${balance} cents`, [
-          { field: 'amount', message: `must be at most the balance (${balance})` },
-        ]);
+        throw new DomainException(
+          'unprocessable',
+          DealsErrorCode.PaymentExceedsBalance,
+          `The payment exceeds the balance of ${balance} cents`,
+          [{ field: 'amount', message: `must be at most the balance (${balance})` }],
+        );
       }
       const paymentId = newId();
       await manager.query(
@@ -323,11 +345,20 @@ export class InvoicesService {
     });
   }
 
-  private async find(manager: EntityManager, envelope: RequestEnvelope, scope: ReturnType<typeof scopeFor>, id: string, lock = false): Promise<InvoiceRow> {
+  private async find(
+    manager: EntityManager,
+    envelope: RequestEnvelope,
+    scope: ReturnType<typeof scopeFor>,
+    id: string,
+    lock = false,
+  ): Promise<InvoiceRow> {
     const actor = actorOf(envelope);
     const params: unknown[] = [id, actor.orgId];
     const condition = scopeCondition(scope, actor, params, 'i');
-    const rows = (await manager.query(`SELECT ${COLUMNS} FROM invoice i WHERE i.id = $1 AND i.org_id = $2 AND ${condition} ${lock ? 'FOR UPDATE' : ''}`, params)) as InvoiceRow[];
+    const rows = (await manager.query(
+      `SELECT ${COLUMNS} FROM invoice i WHERE i.id = $1 AND i.org_id = $2 AND ${condition} ${lock ? 'FOR UPDATE' : ''}`,
+      params,
+    )) as InvoiceRow[];
     if (!rows.length) throw DomainException.notFound(DealsErrorCode.InvoiceNotFound, 'Invoice');
     return rows[0];
   }
@@ -340,7 +371,9 @@ export class InvoicesService {
   private async details(manager: EntityManager, ids: string[]): Promise<Map<string, Details>> {
     const map = new Map<string, Details>(ids.map((id) => [id, { lines: [], payments: [] }]));
     if (!ids.length) return map;
-    const lines = (await manager.query(`SELECT * FROM invoice_line WHERE invoice_id = ANY($1) ORDER BY invoice_id, position`, [ids])) as Array<{
+    const lines = (await manager.query(`SELECT * FROM invoice_line WHERE invoice_id = ANY($1) ORDER BY invoice_id, position`, [
+      ids,
+    ])) as Array<{
       invoice_id: string;
       description: string;
       quantity: number;
@@ -348,12 +381,26 @@ export class InvoicesService {
       amount_cents: string;
     }>;
     for (const line of lines) {
-      map.get(line.invoice_id)!.lines.push({ description: line.description, quantity: line.quantity, unitAmount: Number(line.unit_amount_cents), amount: Number(line.amount_cents) });
+      map.get(line.invoice_id)!.lines.push({
+        description: line.description,
+        quantity: line.quantity,
+        unitAmount: Number(line.unit_amount_cents),
+        amount: Number(line.amount_cents),
+      });
     }
     const payments = (await manager.query(
       `SELECT id, invoice_id, amount_cents, paid_on::text AS paid_on, method, reference, recorded_by, created_at FROM invoice_payment WHERE invoice_id = ANY($1) ORDER BY created_at, id`,
       [ids],
-    )) as Array<{ id: string; invoice_id: string; amount_cents: string; paid_on: string; method: InvoicePaymentView['method']; reference: string | null; recorded_by: string | null; created_at: Date }>;
+    )) as Array<{
+      id: string;
+      invoice_id: string;
+      amount_cents: string;
+      paid_on: string;
+      method: InvoicePaymentView['method'];
+      reference: string | null;
+      recorded_by: string | null;
+      created_at: Date;
+    }>;
     for (const payment of payments) {
       map.get(payment.invoice_id)!.payments.push({
         id: payment.id,
@@ -370,14 +417,10 @@ export class InvoicesService {
 
   private async writeLines(manager: EntityManager, invoiceId: string, lines: InvoiceLineItem[], amounts: number[]): Promise<void> {
     for (const [index, line] of lines.entries()) {
-      await manager.query(`INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_amount_cents, amount_cents) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        invoiceId,
-        index + 1,
-        line.description,
-        line.quantity,
-        line.unitAmount,
-        amounts[index],
-      ]);
+      await manager.query(
+        `INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_amount_cents, amount_cents) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [invoiceId, index + 1, line.description, line.quantity, line.unitAmount, amounts[index]],
+      );
     }
   }
 

@@ -91,9 +91,12 @@ export class OffersService {
       const buyerErased = (await erasedAmong(manager, actor.orgId, [data.buyerContactId])).size > 0;
       const deal = await findVisibleTransaction(manager, actor, scope, data.transactionId);
       if (!deal.property_id) {
-        throw new DomainException('unprocessable', DealsErrorCode.TransactionHasNoProperty, 'The transaction has no property (listing) to make an offer on', [
-          { field: 'transactionId', message: 'set the transaction’s propertyId first' },
-        ]);
+        throw new DomainException(
+          'unprocessable',
+          DealsErrorCode.TransactionHasNoProperty,
+          'The transaction has no property (listing) to make an offer on',
+          [{ field: 'transactionId', message: 'set the transaction’s propertyId first' }],
+        );
       }
       const id = newId();
       const [row] = (await manager.query(
@@ -139,7 +142,16 @@ export class OffersService {
       params.push(value);
       where.push(`${column} = $${params.length}`);
     }
-    const page = pageOrThrow(() => keyset({ sortColumn: 'o.created_at', idColumn: 'o.id', direction: 'DESC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }));
+    const page = pageOrThrow(() =>
+      keyset({
+        sortColumn: 'o.created_at',
+        idColumn: 'o.id',
+        direction: 'DESC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
+    );
     const rows = (await this.dataSource.query(
       `SELECT o.* FROM offer o JOIN deal_transaction t ON t.id = o.transaction_id WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
       [...params, ...page.params],
@@ -157,15 +169,26 @@ export class OffersService {
       const manager = unit.manager;
       const offer = await this.findWritable(manager, envelope, scope, data.id);
       if (!OPEN.includes(offer.status)) throw new DomainException('conflict', DealsErrorCode.OfferNotOpen, 'The offer is no longer open');
-      const status = data.status ?? (data.amount !== undefined || data.contingencies !== undefined || data.earnestMoney !== undefined ? 'countered' : offer.status);
+      const status =
+        data.status ??
+        (data.amount !== undefined || data.contingencies !== undefined || data.earnestMoney !== undefined ? 'countered' : offer.status);
       const [rows] = (await manager.query(
         `UPDATE offer SET status = $2, amount_cents = coalesce($3, amount_cents), earnest_money_cents = coalesce($4, earnest_money_cents),
            contingencies = coalesce($5, contingencies), expires_at = CASE WHEN $6::boolean THEN $7::timestamptz ELSE expires_at END, updated_at = now()
          WHERE id = $1 RETURNING *`,
-        [offer.id, status, data.amount ?? null, data.earnestMoney ?? null, data.contingencies ?? null, data.expiresAt !== undefined, data.expiresAt ?? null],
+        [
+          offer.id,
+          status,
+          data.amount ?? null,
+          data.earnestMoney ?? null,
+          data.contingencies ?? null,
+          data.expiresAt !== undefined,
+          data.expiresAt ?? null,
+        ],
       )) as [OfferRow[], number];
       const view = toOfferView(rows[0]);
-      const definition = status === 'rejected' ? DealsEvent.offerRejected : status === 'withdrawn' ? DealsEvent.offerWithdrawn : DealsEvent.offerCountered;
+      const definition =
+        status === 'rejected' ? DealsEvent.offerRejected : status === 'withdrawn' ? DealsEvent.offerWithdrawn : DealsEvent.offerCountered;
       await recordActivity(manager, actor.orgId, offer.transaction_id, `offer_${status}`, actor.userId, { offerId: offer.id }, newId());
       await unit.emit(definition, offer.transaction_id, actor.orgId, { offer: view });
       return view;
@@ -189,11 +212,12 @@ export class OffersService {
       await manager.query(`SELECT id FROM offer WHERE org_id = $1 AND property_id = $2 FOR UPDATE`, [actor.orgId, offer.property_id]);
       const [current] = (await manager.query(`SELECT * FROM offer WHERE id = $1`, [offer.id])) as OfferRow[];
       if (!OPEN.includes(current.status)) throw new DomainException('conflict', DealsErrorCode.OfferNotOpen, 'The offer is no longer open');
-      if (current.expires_at && current.expires_at.getTime() < Date.now()) throw new DomainException('conflict', DealsErrorCode.OfferExpired, 'The offer has expired');
-      const [accepted] = (await manager.query(`UPDATE offer SET status = 'accepted', accepted_at = now(), updated_at = now() WHERE id = $1 RETURNING *`, [offer.id])) as [
-        OfferRow[],
-        number,
-      ];
+      if (current.expires_at && current.expires_at.getTime() < Date.now())
+        throw new DomainException('conflict', DealsErrorCode.OfferExpired, 'The offer has expired');
+      const [accepted] = (await manager.query(
+        `UPDATE offer SET status = 'accepted', accepted_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
+        [offer.id],
+      )) as [OfferRow[], number];
       const view = toOfferView(accepted[0]);
       await unit.emit(DealsEvent.offerAccepted, offer.transaction_id, actor.orgId, { offer: view });
       const [declined] = (await manager.query(
@@ -201,16 +225,33 @@ export class OffersService {
         [actor.orgId, offer.property_id, offer.id],
       )) as [OfferRow[], number];
       for (const row of declined) {
-        await recordActivity(manager, actor.orgId, row.transaction_id, 'offer_rejected', actor.userId, { offerId: row.id, because: offer.id }, newId());
+        await recordActivity(
+          manager,
+          actor.orgId,
+          row.transaction_id,
+          'offer_rejected',
+          actor.userId,
+          { offerId: row.id, because: offer.id },
+          newId(),
+        );
         await unit.emit(DealsEvent.offerRejected, row.transaction_id, actor.orgId, { offer: toOfferView(row), acceptedOfferId: offer.id });
       }
       await this.moveForward(unit, envelope, offer.transaction_id, view);
-      await this.keyDates.applyAcceptedOffer(unit, actor.userId, offer.transaction_id, { id: view.id, contingencies: view.contingencies, acceptedAt: view.acceptedAt! });
+      await this.keyDates.applyAcceptedOffer(unit, actor.userId, offer.transaction_id, {
+        id: view.id,
+        contingencies: view.contingencies,
+        acceptedAt: view.acceptedAt!,
+      });
       return view;
     });
   }
 
-  private async moveForward(unit: UnitOfWorkContext, envelope: RequestEnvelope, transactionId: string, offer: TransactionOfferView): Promise<void> {
+  private async moveForward(
+    unit: UnitOfWorkContext,
+    envelope: RequestEnvelope,
+    transactionId: string,
+    offer: TransactionOfferView,
+  ): Promise<void> {
     const actor = actorOf(envelope);
     const manager = unit.manager;
     const [deal] = (await manager.query(
@@ -256,7 +297,12 @@ export class OffersService {
     }
   }
 
-  private async findWritable(manager: EntityManager, envelope: RequestEnvelope, scope: ReturnType<typeof scopeFor>, id: string): Promise<OfferRow> {
+  private async findWritable(
+    manager: EntityManager,
+    envelope: RequestEnvelope,
+    scope: ReturnType<typeof scopeFor>,
+    id: string,
+  ): Promise<OfferRow> {
     const actor = actorOf(envelope);
     const rows = (await manager.query(`SELECT * FROM offer WHERE id = $1 AND org_id = $2 FOR UPDATE`, [id, actor.orgId])) as OfferRow[];
     if (!rows.length) throw DomainException.notFound(DealsErrorCode.OfferNotFound, 'Offer');

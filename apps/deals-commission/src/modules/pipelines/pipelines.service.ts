@@ -51,7 +51,9 @@ export class PipelinesService {
     const actor = actorOf(envelope);
     scopeFor(actor, 'transactions:read');
     await this.unitOfWork.run(envelope, (unit) => this.defaultPipeline(unit.manager, actor.orgId));
-    const rows = (await this.dataSource.query(`SELECT * FROM pipeline WHERE org_id = $1 ORDER BY created_at, id LIMIT 100`, [actor.orgId])) as PipelineRow[];
+    const rows = (await this.dataSource.query(`SELECT * FROM pipeline WHERE org_id = $1 ORDER BY created_at, id LIMIT 100`, [
+      actor.orgId,
+    ])) as PipelineRow[];
     return { items: rows.map(toView) };
   }
 
@@ -65,22 +67,24 @@ export class PipelinesService {
     const won = data.stages.filter((stage) => stage.outcome === 'won').length;
     const lost = data.stages.filter((stage) => stage.outcome === 'lost').length;
     if (keys.size !== data.stages.length || won !== 1 || lost > 1) {
-      throw DomainException.validation([{ field: 'stages', message: 'stage keys must be unique, with exactly one won stage and at most one lost stage' }]);
+      throw DomainException.validation([
+        { field: 'stages', message: 'stage keys must be unique, with exactly one won stage and at most one lost stage' },
+      ]);
     }
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       await this.defaultPipeline(manager, actor.orgId);
-      const taken = (await manager.query(`SELECT 1 FROM pipeline WHERE org_id = $1 AND lower(name) = lower($2)`, [actor.orgId, data.name.trim()])) as unknown[];
+      const taken = (await manager.query(`SELECT 1 FROM pipeline WHERE org_id = $1 AND lower(name) = lower($2)`, [
+        actor.orgId,
+        data.name.trim(),
+      ])) as unknown[];
       if (taken.length) throw new DomainException('conflict', DealsErrorCode.PipelineNameTaken, 'A pipeline with this name exists');
       if (data.isDefault) await manager.query(`UPDATE pipeline SET is_default = false WHERE org_id = $1 AND is_default`, [actor.orgId]);
       const id = newId();
-      const [row] = (await manager.query(`INSERT INTO pipeline (id, org_id, name, is_default, stages) VALUES ($1, $2, $3, $4, $5) RETURNING *`, [
-        id,
-        actor.orgId,
-        data.name.trim(),
-        data.isDefault ?? false,
-        JSON.stringify(data.stages),
-      ])) as PipelineRow[];
+      const [row] = (await manager.query(
+        `INSERT INTO pipeline (id, org_id, name, is_default, stages) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [id, actor.orgId, data.name.trim(), data.isDefault ?? false, JSON.stringify(data.stages)],
+      )) as PipelineRow[];
       await unit.emit(DealsEvent.pipelineCreated, id, actor.orgId, { pipelineId: id, name: row.name, stages: data.stages });
       return toView(row);
     });

@@ -5,10 +5,25 @@ const OTHER = '0190f0a0-0000-7000-8000-000000000002';
 
 describe('anonymiseParticipants', () => {
   it('erases name, company, email and phone of the entries linked to the contact, keeping role, side and ids, and leaves the others as they were', () => {
-    const lender = { side: 'buy', role: 'lender', name: 'Lena Lender', company: 'First Bank', email: 'lena@bank.example', phone: '+12065550100' };
+    const lender = {
+      side: 'buy',
+      role: 'lender',
+      name: 'Lena Lender',
+      company: 'First Bank',
+      email: 'lena@bank.example',
+      phone: '+12065550100',
+    };
     const result = anonymiseParticipants(
       [
-        { side: 'buy', role: 'other', contactId: ERASED, name: 'Bea Buyer', company: 'Bea LLC', email: 'bea@example.com', phone: '+12065550123' },
+        {
+          side: 'buy',
+          role: 'other',
+          contactId: ERASED,
+          name: 'Bea Buyer',
+          company: 'Bea LLC',
+          email: 'bea@example.com',
+          phone: '+12065550123',
+        },
         lender,
         { side: 'list', role: 'attorney', contactId: OTHER, name: 'Otto Other', email: 'otto@example.com' },
         { side: 'both', role: 'escrow_title', contactId: ERASED, userId: null },
@@ -20,7 +35,16 @@ describe('anonymiseParticipants', () => {
       { side: 'buy', role: 'other', contactId: ERASED, name: 'Erased contact', company: null, email: null, phone: null },
       lender,
       { side: 'list', role: 'attorney', contactId: OTHER, name: 'Otto Other', email: 'otto@example.com' },
-      { side: 'both', role: 'escrow_title', contactId: ERASED, userId: null, name: 'Erased contact', company: null, email: null, phone: null },
+      {
+        side: 'both',
+        role: 'escrow_title',
+        contactId: ERASED,
+        userId: null,
+        name: 'Erased contact',
+        company: null,
+        email: null,
+        phone: null,
+      },
     ]);
   });
 
@@ -44,7 +68,10 @@ describe('anonymiseActivityData', () => {
       data: {
         changes: {
           price: { from: 100, to: 200 },
-          participants: { from: [], to: [{ side: 'buy', role: 'other', contactId: ERASED, name: 'Erased contact', company: null, email: null, phone: null }] },
+          participants: {
+            from: [],
+            to: [{ side: 'buy', role: 'other', contactId: ERASED, name: 'Erased contact', company: null, email: null, phone: null }],
+          },
         },
       },
     });

@@ -44,5 +44,10 @@ function isLinkedTo(entry: unknown, contactId: string): entry is TransactionPart
 }
 
 function alreadyAnonymised(entry: TransactionParticipant): boolean {
-  return entry.name === ERASED_CONTACT_NAME && (entry.company ?? null) === null && (entry.email ?? null) === null && (entry.phone ?? null) === null;
+  return (
+    entry.name === ERASED_CONTACT_NAME &&
+    (entry.company ?? null) === null &&
+    (entry.email ?? null) === null &&
+    (entry.phone ?? null) === null
+  );
 }

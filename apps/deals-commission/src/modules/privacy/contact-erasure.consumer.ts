@@ -56,21 +56,23 @@ export class DealsContactErasureConsumer {
     const manager = unit.manager;
     // Writes naming this contact wait for the erasure, or the erasure waits for them (erased-contacts.ts).
     await lockContacts(manager, orgId, [contactId], 'exclusive');
-    await manager.query(`INSERT INTO erased_contact (org_id, contact_id, erasure_event_id) VALUES ($1, $2, $3) ON CONFLICT (org_id, contact_id) DO NOTHING`, [
-      orgId,
-      contactId,
-      event.id,
-    ]);
+    await manager.query(
+      `INSERT INTO erased_contact (org_id, contact_id, erasure_event_id) VALUES ($1, $2, $3) ON CONFLICT (org_id, contact_id) DO NOTHING`,
+      [orgId, contactId, event.id],
+    );
     const linked = JSON.stringify([{ contactId }]);
-    const deals = (await manager.query(`SELECT id, participants FROM deal_transaction WHERE org_id = $1 AND participants @> $2::jsonb ORDER BY id FOR UPDATE`, [
-      orgId,
-      linked,
-    ])) as Array<{ id: string; participants: unknown }>;
+    const deals = (await manager.query(
+      `SELECT id, participants FROM deal_transaction WHERE org_id = $1 AND participants @> $2::jsonb ORDER BY id FOR UPDATE`,
+      [orgId, linked],
+    )) as Array<{ id: string; participants: unknown }>;
     const transactionIds: string[] = [];
     for (const deal of deals) {
       const { participants, changed } = anonymiseParticipants(deal.participants, contactId);
       if (!changed) continue;
-      await manager.query(`UPDATE deal_transaction SET participants = $2::jsonb, updated_at = now() WHERE id = $1`, [deal.id, JSON.stringify(participants)]);
+      await manager.query(`UPDATE deal_transaction SET participants = $2::jsonb, updated_at = now() WHERE id = $1`, [
+        deal.id,
+        JSON.stringify(participants),
+      ]);
       transactionIds.push(deal.id);
     }
 

@@ -16,26 +16,37 @@ const ERASURE_LOCK_CLASS = 0x4445_414c; // "DEAL"
  * first and the erasure then sees (and anonymises) what it wrote. Ids sorted, so writers lock in
  * one order.
  */
-export async function lockContacts(manager: EntityManager, orgId: string, contactIds: Iterable<string>, mode: 'shared' | 'exclusive'): Promise<void> {
+export async function lockContacts(
+  manager: EntityManager,
+  orgId: string,
+  contactIds: Iterable<string>,
+  mode: 'shared' | 'exclusive',
+): Promise<void> {
   const ids = [...new Set(contactIds)].sort();
   if (!ids.length) return;
   const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
-  await manager.query(`SELECT ${fn}($1::int, hashtext($2::text || id::text)) FROM unnest($3::uuid[]) WITH ORDINALITY AS t (id, n) ORDER BY n`, [
-    ERASURE_LOCK_CLASS,
-    orgId,
-    ids,
-  ]);
+  await manager.query(
+    `SELECT ${fn}($1::int, hashtext($2::text || id::text)) FROM unnest($3::uuid[]) WITH ORDINALITY AS t (id, n) ORDER BY n`,
+    [ERASURE_LOCK_CLASS, orgId, ids],
+  );
 }
 
 /**
  * For a write naming `contactIds`: takes their shared erasure locks, then answers which of them
  * were erased in the organization (see `lockContacts`). Call it first in the write's transaction.
  */
-export async function erasedAmong(manager: EntityManager, orgId: string, contactIds: Array<string | null | undefined>): Promise<Set<string>> {
+export async function erasedAmong(
+  manager: EntityManager,
+  orgId: string,
+  contactIds: Array<string | null | undefined>,
+): Promise<Set<string>> {
   const ids = contactIds.filter((id): id is string => typeof id === 'string');
   if (!ids.length) return new Set();
   await lockContacts(manager, orgId, ids, 'shared');
-  const rows = (await manager.query(`SELECT contact_id FROM erased_contact WHERE org_id = $1 AND contact_id = ANY($2::uuid[])`, [orgId, [...new Set(ids)]])) as Array<{
+  const rows = (await manager.query(`SELECT contact_id FROM erased_contact WHERE org_id = $1 AND contact_id = ANY($2::uuid[])`, [
+    orgId,
+    [...new Set(ids)],
+  ])) as Array<{
     contact_id: string;
   }>;
   return new Set(rows.map((row) => row.contact_id));
@@ -44,7 +55,11 @@ export async function erasedAmong(manager: EntityManager, orgId: string, contact
 /** Participants with the entries linked to an erased contact anonymised (as the erasure does); others unchanged. */
 export function withoutErasedParticipants<T extends TransactionParticipant>(participants: T[], erased: Set<string>): T[] {
   if (!erased.size) return participants;
-  return participants.map((entry) => (entry.contactId && erased.has(entry.contactId) ? { ...entry, name: ERASED_CONTACT_NAME, company: null, email: null, phone: null } : entry));
+  return participants.map((entry) =>
+    entry.contactId && erased.has(entry.contactId)
+      ? { ...entry, name: ERASED_CONTACT_NAME, company: null, email: null, phone: null }
+      : entry,
+  );
 }
 
 /** An invoice addressee anonymised when it is an erased contact. */

@@ -40,7 +40,10 @@ const HEX = /^#[0-9a-fA-F]{6}$/;
  * The report as a PDF: the organization's name (branding display name) and colours in the header, a
  * table with one row per agent and a totals row, the period. Built with pdfkit's standard fonts.
  */
-export async function reportPdf(report: CommissionReportView, organization: Pick<OrganizationView, 'name' | 'branding'> | null): Promise<Buffer> {
+export async function reportPdf(
+  report: CommissionReportView,
+  organization: Pick<OrganizationView, 'name' | 'branding'> | null,
+): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'LETTER', layout: 'landscape', margin: 36, info: { Title: 'Commission report' } });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -48,8 +51,12 @@ export async function reportPdf(report: CommissionReportView, organization: Pick
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  const primary = organization?.branding?.primaryColor && HEX.test(organization.branding.primaryColor) ? organization.branding.primaryColor : '#1f3a5f';
-  const secondary = organization?.branding?.secondaryColor && HEX.test(organization.branding.secondaryColor) ? organization.branding.secondaryColor : '#e8eef5';
+  const primary =
+    organization?.branding?.primaryColor && HEX.test(organization.branding.primaryColor) ? organization.branding.primaryColor : '#1f3a5f';
+  const secondary =
+    organization?.branding?.secondaryColor && HEX.test(organization.branding.secondaryColor)
+      ? organization.branding.secondaryColor
+      : '#e8eef5';
   const title = organization?.branding?.displayName || organization?.name || 'Commission report';
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
@@ -79,17 +86,29 @@ export async function reportPdf(report: CommissionReportView, organization: Pick
     }
     if (header || shade) doc.rect(left, y, width, rowHeight).fill(header ? primary : secondary);
     let x = left;
-    doc.font(header || row?.name === 'Total' ? 'Helvetica-Bold' : 'Helvetica').fontSize(9).fillColor(header ? '#ffffff' : '#000000');
+    doc
+      .font(header || row?.name === 'Total' ? 'Helvetica-Bold' : 'Helvetica')
+      .fontSize(9)
+      .fillColor(header ? '#ffffff' : '#000000');
     for (const [index, column] of columns.entries()) {
       const w = column.width * width;
-      doc.text(header ? column.label : column.value(row!), x + 4, y + 5, { width: w - 8, align: index === 0 ? 'left' : 'right', lineBreak: false, ellipsis: true });
+      doc.text(header ? column.label : column.value(row!), x + 4, y + 5, {
+        width: w - 8,
+        align: index === 0 ? 'left' : 'right',
+        lineBreak: false,
+        ellipsis: true,
+      });
       x += w;
     }
     y += rowHeight;
   };
   drawRow(null, true, false);
   report.rows.forEach((row, index) => drawRow({ ...row, name: row.agentName ?? row.agentId }, false, index % 2 === 1));
-  doc.moveTo(left, y).lineTo(left + width, y).strokeColor(primary).stroke();
+  doc
+    .moveTo(left, y)
+    .lineTo(left + width, y)
+    .strokeColor(primary)
+    .stroke();
   drawRow({ ...report.totals, name: 'Total' }, false, false);
   doc.end();
   return done;

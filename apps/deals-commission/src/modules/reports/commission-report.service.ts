@@ -21,7 +21,10 @@ export const REPORT_FILE_MAX_BYTES = 700 * 1024;
 export const REPORT_MAX_DAYS = 366 * 5;
 
 /** First and last day (inclusive, `YYYY-MM-DD`) of a report: `month` or `from`/`to`; 400 `INVALID_PERIOD`. */
-export function reportPeriod(request: Pick<CommissionReportRequest, 'month' | 'from' | 'to'>, today = new Date()): { from: string; to: string } {
+export function reportPeriod(
+  request: Pick<CommissionReportRequest, 'month' | 'from' | 'to'>,
+  today = new Date(),
+): { from: string; to: string } {
   if (request.month) {
     const [year, month] = request.month.split('-').map(Number);
     const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -85,7 +88,16 @@ export class CommissionReportService {
          sum(s.brokerage_cents)::text AS brokerage_share, sum(s.fees_cents)::text AS fees
        FROM commission_statement s WHERE ${where.join(' AND ')} GROUP BY s.agent_id ORDER BY s.agent_id`,
       params,
-    )) as Array<{ agent_id: string; count: number; volume: string; gci: string; referral_fees: string; agent_share: string; brokerage_share: string; fees: string }>;
+    )) as Array<{
+      agent_id: string;
+      count: number;
+      volume: string;
+      gci: string;
+      referral_fees: string;
+      agent_share: string;
+      brokerage_share: string;
+      fees: string;
+    }>;
     const names = rows.length ? await this.identity.userNames(envelope) : new Map<string, string>();
     const reportRows: CommissionReportRow[] = rows.map((row) => ({
       agentId: row.agent_id,
@@ -118,9 +130,17 @@ export class CommissionReportService {
     const file =
       data.format === 'csv'
         ? { contentType: 'text/csv; charset=utf-8', filename: `${name}.csv`, bytes: reportCsv(report) }
-        : { contentType: 'application/pdf', filename: `${name}.pdf`, bytes: await reportPdf(report, await this.identity.organization(envelope)) };
+        : {
+            contentType: 'application/pdf',
+            filename: `${name}.pdf`,
+            bytes: await reportPdf(report, await this.identity.organization(envelope)),
+          };
     if (file.bytes.length > REPORT_FILE_MAX_BYTES) {
-      throw new DomainException('payload_too_large', DealsErrorCode.ReportTooLarge, 'The report is too large; narrow the period, team or agent');
+      throw new DomainException(
+        'payload_too_large',
+        DealsErrorCode.ReportTooLarge,
+        'The report is too large; narrow the period, team or agent',
+      );
     }
     return { contentType: file.contentType, filename: file.filename, base64: file.bytes.toString('base64') };
   }

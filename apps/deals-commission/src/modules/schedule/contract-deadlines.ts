@@ -31,7 +31,14 @@ export function addDays(start: string, rule: DealDeadlineRule, holidays: Readonl
 }
 
 /** Key dates a purchase contract sets; `depositDue` is the earnest-money deadline. */
-export const CONTRACT_DEADLINE_KEYS: TransactionKeyDate[] = ['depositDue', 'inspection', 'appraisal', 'financingContingency', 'finalWalkThrough', 'closing'];
+export const CONTRACT_DEADLINE_KEYS: TransactionKeyDate[] = [
+  'depositDue',
+  'inspection',
+  'appraisal',
+  'financingContingency',
+  'finalWalkThrough',
+  'closing',
+];
 
 /** Contingency deadlines that exist only when the offer carries that contingency (`contingencies` names). */
 export const CONTINGENCY_OF: Partial<Record<TransactionKeyDate, string>> = {

@@ -97,7 +97,8 @@ export class DealSettingsService {
       throw DomainException.validation([{ field: 'timeZone', message: 'must be an IANA time zone such as America/Los_Angeles' }]);
     }
     for (const key of Object.keys(data.deadlines ?? {})) {
-      if (!(TRANSACTION_KEY_DATES as readonly string[]).includes(key)) throw DomainException.validation([{ field: `deadlines.${key}`, message: 'is not a key date' }]);
+      if (!(TRANSACTION_KEY_DATES as readonly string[]).includes(key))
+        throw DomainException.validation([{ field: `deadlines.${key}`, message: 'is not a key date' }]);
     }
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
@@ -116,7 +117,10 @@ export class DealSettingsService {
         [actor.orgId, next.timeZone, JSON.stringify(next.deadlines), next.rollToBusinessDay, next.holidays, next.reminderOffsetsMinutes],
       );
       const view = await this.load(manager, actor.orgId);
-      if (view.timeZone !== before.timeZone || JSON.stringify(view.reminderOffsetsMinutes) !== JSON.stringify(before.reminderOffsetsMinutes)) {
+      if (
+        view.timeZone !== before.timeZone ||
+        JSON.stringify(view.reminderOffsetsMinutes) !== JSON.stringify(before.reminderOffsetsMinutes)
+      ) {
         await rescheduleOrganizationReminders(manager, actor.orgId, view);
       }
       await unit.emit(DealsEvent.settingsUpdated, actor.orgId, actor.orgId, { settings: view });

@@ -60,7 +60,17 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
          JOIN key_date k ON k.transaction_id = r.transaction_id AND k.key = r.key AND k.due_on = r.due_on
          WHERE r.sent_at IS NULL AND r.remind_at <= now() AND k.done_at IS NULL AND t.status = 'open' AND t.deleted_at IS NULL
          ORDER BY r.remind_at LIMIT ${BATCH} FOR UPDATE OF r SKIP LOCKED`,
-      )) as Array<{ id: string; org_id: string; transaction_id: string; key: string; due_on: string; offset_minutes: number; remind_at: Date; agent_id: string; agent_ids: string[] }>;
+      )) as Array<{
+        id: string;
+        org_id: string;
+        transaction_id: string;
+        key: string;
+        due_on: string;
+        offset_minutes: number;
+        remind_at: Date;
+        agent_id: string;
+        agent_ids: string[];
+      }>;
       for (const row of rows) {
         await manager.query(`UPDATE key_date_reminder SET sent_at = now() WHERE id = $1`, [row.id]);
         const data: DealsDateReminderDueData = {
@@ -96,7 +106,12 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
       )) as Array<{ org_id: string; transaction_id: string; key: string; due_on: string; agent_id: string }>;
       for (const row of rows) {
         await manager.query(`UPDATE key_date SET missed_at = now() WHERE transaction_id = $1 AND key = $2`, [row.transaction_id, row.key]);
-        const data: DealsDeadlineMissedData = { transactionId: row.transaction_id, key: row.key, dueDate: row.due_on, agentId: row.agent_id };
+        const data: DealsDeadlineMissedData = {
+          transactionId: row.transaction_id,
+          key: row.key,
+          dueDate: row.due_on,
+          agentId: row.agent_id,
+        };
         await unit.emit(DealsEvent.deadlineMissed, row.transaction_id, row.org_id, data);
       }
       return rows.length;

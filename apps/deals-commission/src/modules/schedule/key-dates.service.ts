@@ -69,21 +69,35 @@ export class KeyDatesService {
    * out) and loses its done/missed marks; a cleared date is removed. `computed` names dates set from
    * an accepted offer.
    */
-  async sync(manager: EntityManager, orgId: string, transactionId: string, keyDates: TransactionKeyDates, computed: ReadonlySet<string> = new Set()): Promise<void> {
-    const existing = new Map(((await manager.query(`SELECT key, due_on::text AS due_on FROM key_date WHERE transaction_id = $1`, [transactionId])) as KeyDateRow[]).map((row) => [row.key, row]));
+  async sync(
+    manager: EntityManager,
+    orgId: string,
+    transactionId: string,
+    keyDates: TransactionKeyDates,
+    computed: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
+    const existing = new Map(
+      (
+        (await manager.query(`SELECT key, due_on::text AS due_on FROM key_date WHERE transaction_id = $1`, [transactionId])) as KeyDateRow[]
+      ).map((row) => [row.key, row]),
+    );
     let settings: DealSettingsView | null = null;
     for (const [key, date] of Object.entries(keyDates) as Array<[TransactionKeyDate, string | null | undefined]>) {
       const before = existing.get(key);
       if (!date) {
         if (before) {
-          await manager.query(`DELETE FROM key_date_reminder WHERE transaction_id = $1 AND key = $2 AND sent_at IS NULL`, [transactionId, key]);
+          await manager.query(`DELETE FROM key_date_reminder WHERE transaction_id = $1 AND key = $2 AND sent_at IS NULL`, [
+            transactionId,
+            key,
+          ]);
           await manager.query(`DELETE FROM key_date WHERE transaction_id = $1 AND key = $2`, [transactionId, key]);
         }
         continue;
       }
       const origin = computed.has(key) ? 'computed' : 'manual';
       if (before?.due_on === date) {
-        if (computed.has(key)) await manager.query(`UPDATE key_date SET origin = 'computed' WHERE transaction_id = $1 AND key = $2`, [transactionId, key]);
+        if (computed.has(key))
+          await manager.query(`UPDATE key_date SET origin = 'computed' WHERE transaction_id = $1 AND key = $2`, [transactionId, key]);
         continue;
       }
       await manager.query(
@@ -110,7 +124,10 @@ export class KeyDatesService {
     offer: { id: string; contingencies: string[]; acceptedAt: string },
   ): Promise<void> {
     const manager = unit.manager;
-    const [deal] = (await manager.query(`SELECT id, org_id, agent_id, key_dates, participants FROM deal_transaction WHERE id = $1 FOR UPDATE`, [transactionId])) as Array<{
+    const [deal] = (await manager.query(
+      `SELECT id, org_id, agent_id, key_dates, participants FROM deal_transaction WHERE id = $1 FOR UPDATE`,
+      [transactionId],
+    )) as Array<{
       id: string;
       org_id: string;
       agent_id: string;
@@ -123,7 +140,15 @@ export class KeyDatesService {
     const merged = { ...deal.key_dates, ...computed };
     await manager.query(`UPDATE deal_transaction SET key_dates = $2, updated_at = now() WHERE id = $1`, [deal.id, JSON.stringify(merged)]);
     await this.sync(manager, deal.org_id, deal.id, merged, new Set(Object.keys(computed)));
-    await recordActivity(manager, deal.org_id, deal.id, 'key_dates_computed', actorId, { offerId: offer.id, acceptedOn, keyDates: computed }, newId());
+    await recordActivity(
+      manager,
+      deal.org_id,
+      deal.id,
+      'key_dates_computed',
+      actorId,
+      { offerId: offer.id, acceptedOn, keyDates: computed },
+      newId(),
+    );
     await unit.emit(DealsEvent.transactionUpdated, deal.id, deal.org_id, {
       transactionId: deal.id,
       changes: { keyDates: { from: deal.key_dates, to: merged } },
@@ -175,7 +200,15 @@ export class KeyDatesService {
         [deal.id, data.key, data.done],
       )) as [Array<{ key: string; due_on: string; done_at: Date | null }>, number];
       if (!rows.length) throw DomainException.notFound(DealsErrorCode.KeyDateNotFound, 'Key date');
-      await recordActivity(manager, actor.orgId, deal.id, data.done ? 'key_date_done' : 'key_date_reopened', actor.userId, { key: data.key, date: rows[0].due_on }, newId());
+      await recordActivity(
+        manager,
+        actor.orgId,
+        deal.id,
+        data.done ? 'key_date_done' : 'key_date_reopened',
+        actor.userId,
+        { key: data.key, date: rows[0].due_on },
+        newId(),
+      );
       if (data.done) {
         await unit.emit(DealsEvent.keyDateCompleted, deal.id, actor.orgId, { transactionId: deal.id, key: data.key, date: rows[0].due_on });
       }

@@ -102,12 +102,8 @@ export async function recordActivity(
   data: object,
   id: string,
 ): Promise<void> {
-  await manager.query(`INSERT INTO transaction_activity (id, org_id, transaction_id, kind, actor_id, data) VALUES ($1, $2, $3, $4, $5, $6)`, [
-    id,
-    orgId,
-    transactionId,
-    kind,
-    actorId,
-    JSON.stringify(data),
-  ]);
+  await manager.query(
+    `INSERT INTO transaction_activity (id, org_id, transaction_id, kind, actor_id, data) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [id, orgId, transactionId, kind, actorId, JSON.stringify(data)],
+  );
 }

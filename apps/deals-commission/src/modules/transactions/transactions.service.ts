@@ -27,7 +27,14 @@ import { PipelinesService } from '../pipelines/pipelines.service';
 import { KeyDatesService } from '../schedule/key-dates.service';
 import { actorOf, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
 import { contactIdsOf, erasedAmong, withoutErasedParticipants } from '../privacy/erased-contacts';
-import { findVisibleTransaction, recordActivity, STAGE_HISTORY_COLUMN, TRANSACTION_COLUMNS, toTransactionView, type TransactionRow } from './transaction.queries';
+import {
+  findVisibleTransaction,
+  recordActivity,
+  STAGE_HISTORY_COLUMN,
+  TRANSACTION_COLUMNS,
+  toTransactionView,
+  type TransactionRow,
+} from './transaction.queries';
 
 /** Fields whose change on a closed deal produces a new commission statement version. */
 const COMMISSION_FIELDS = ['closePrice', 'closeDate', 'agentId', 'commissionPlanId', 'team'] as const;
@@ -63,7 +70,10 @@ export class TransactionsService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       // First (before any row lock): participants linked to an erased contact are stored anonymised.
-      const participants = withoutErasedParticipants(data.participants ?? [], await erasedAmong(manager, actor.orgId, contactIdsOf(data.participants)));
+      const participants = withoutErasedParticipants(
+        data.participants ?? [],
+        await erasedAmong(manager, actor.orgId, contactIdsOf(data.participants)),
+      );
       const pipeline = await this.pipelines.resolve(manager, actor.orgId, data.pipelineId);
       const stage = this.stageOf(pipeline, data.stage ?? pipeline.stages[0].key);
       const closing = this.closeFields(stage, data.closePrice, data.closeDate);
@@ -92,7 +102,7 @@ export class TransactionsService {
           data.expectedCloseDate ?? null,
           closing.closeDate,
           closing.closePrice,
-          data.commissionPlanId ? (await this.statementsPlan(manager, actor.orgId, data.commissionPlanId)) : null,
+          data.commissionPlanId ? await this.statementsPlan(manager, actor.orgId, data.commissionPlanId) : null,
           JSON.stringify(participants),
           JSON.stringify(data.keyDates ?? {}),
           data.notes ?? null,
@@ -133,7 +143,14 @@ export class TransactionsService {
     add((n) => `t.price_cents >= ${n}`, data.priceMin);
     add((n) => `t.price_cents <= ${n}`, data.priceMax);
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 't.created_at', idColumn: 't.id', direction: 'DESC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 't.created_at',
+        idColumn: 't.id',
+        direction: 'DESC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT ${TRANSACTION_COLUMNS}, ${STAGE_HISTORY_COLUMN} FROM deal_transaction t WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
@@ -162,7 +179,9 @@ export class TransactionsService {
       const manager = unit.manager;
       // First (before the row lock): participants linked to an erased contact are stored anonymised.
       const participants =
-        data.participants === undefined ? undefined : withoutErasedParticipants(data.participants, await erasedAmong(manager, actor.orgId, contactIdsOf(data.participants)));
+        data.participants === undefined
+          ? undefined
+          : withoutErasedParticipants(data.participants, await erasedAmong(manager, actor.orgId, contactIdsOf(data.participants)));
       const before = await findVisibleTransaction(manager, actor, scope, data.id, true);
       const beforeView = toTransactionView(before);
       const pipeline = await this.pipelines.resolve(manager, actor.orgId, data.pipelineId ?? before.pipeline_id);
@@ -225,9 +244,19 @@ export class TransactionsService {
       if (!Object.keys(changes).length) return beforeView;
       await manager.query(`UPDATE deal_transaction SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
       await recordActivity(manager, actor.orgId, before.id, 'updated', actor.userId, { changes }, newId());
-      if ('keyDates' in changes) await this.keyDates.sync(manager, actor.orgId, before.id, changes.keyDates.to as TransactionView['keyDates']);
+      if ('keyDates' in changes)
+        await this.keyDates.sync(manager, actor.orgId, before.id, changes.keyDates.to as TransactionView['keyDates']);
       const stageChanged = stage.key !== before.stage || pipeline.id !== before.pipeline_id;
-      if (stageChanged) await recordActivity(manager, actor.orgId, before.id, 'stage_changed', actor.userId, { from: before.stage, to: stage.key }, newId());
+      if (stageChanged)
+        await recordActivity(
+          manager,
+          actor.orgId,
+          before.id,
+          'stage_changed',
+          actor.userId,
+          { from: before.stage, to: stage.key },
+          newId(),
+        );
       const row = await this.load(manager, actor.orgId, before.id);
       await unit.emit(DealsEvent.transactionUpdated, row.id, actor.orgId, { transactionId: row.id, changes });
       if (stageChanged) await this.emitStageChanged(unit, row, fromStage?.key ?? before.stage, stage);
@@ -249,7 +278,12 @@ export class TransactionsService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const row = await findVisibleTransaction(manager, actor, scope, envelope.data.id, true);
-      if (row.status === 'won') throw new DomainException('conflict', DealsErrorCode.TransactionClosed, 'A closed transaction cannot be deleted; move it out of the won stage first');
+      if (row.status === 'won')
+        throw new DomainException(
+          'conflict',
+          DealsErrorCode.TransactionClosed,
+          'A closed transaction cannot be deleted; move it out of the won stage first',
+        );
       await manager.query(`UPDATE deal_transaction SET deleted_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
       await recordActivity(manager, actor.orgId, row.id, 'deleted', actor.userId, {}, newId());
       await unit.emit(DealsEvent.transactionDeleted, row.id, actor.orgId, {
@@ -267,12 +301,25 @@ export class TransactionsService {
     const scope = scopeFor(actor, 'transactions:read');
     const row = await findVisibleTransaction(this.dataSource.manager, actor, scope, envelope.data.id);
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'a.created_at', idColumn: 'a.id', direction: 'ASC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: 2 }),
+      keyset({
+        sortColumn: 'a.created_at',
+        idColumn: 'a.id',
+        direction: 'ASC',
+        cursor: envelope.data.cursor,
+        limit: envelope.data.limit,
+        firstParam: 2,
+      }),
     );
-    const rows = (await this.dataSource.query(`SELECT a.* FROM transaction_activity a WHERE a.transaction_id = $1 AND ${page.where} ${page.tail}`, [
-      row.id,
-      ...page.params,
-    ])) as Array<{ id: string; kind: TransactionTimelineEntry['kind']; data: Record<string, unknown>; actor_id: string | null; created_at: Date }>;
+    const rows = (await this.dataSource.query(
+      `SELECT a.* FROM transaction_activity a WHERE a.transaction_id = $1 AND ${page.where} ${page.tail}`,
+      [row.id, ...page.params],
+    )) as Array<{
+      id: string;
+      kind: TransactionTimelineEntry['kind'];
+      data: Record<string, unknown>;
+      actor_id: string | null;
+      created_at: Date;
+    }>;
     return toPage(
       rows,
       page.limit,
@@ -297,7 +344,12 @@ export class TransactionsService {
     }
   }
 
-  private async emitStageChanged(unit: UnitOfWorkContext, row: TransactionRow, from: string | null, stage: TransactionPipelineStage): Promise<void> {
+  private async emitStageChanged(
+    unit: UnitOfWorkContext,
+    row: TransactionRow,
+    from: string | null,
+    stage: TransactionPipelineStage,
+  ): Promise<void> {
     await unit.emit(DealsEvent.transactionStageChanged, row.id, row.org_id, {
       transactionId: row.id,
       pipelineId: row.pipeline_id,
@@ -324,7 +376,11 @@ export class TransactionsService {
   }
 
   /** A won stage needs the final price and the close date (400 naming the missing fields); other stages keep what they have. */
-  private closeFields(stage: TransactionPipelineStage, closePrice: number | undefined, closeDate: string | undefined): { closePrice: number | null; closeDate: string | null } {
+  private closeFields(
+    stage: TransactionPipelineStage,
+    closePrice: number | undefined,
+    closeDate: string | undefined,
+  ): { closePrice: number | null; closeDate: string | null } {
     if (stage.outcome === 'won') {
       const errors = [
         ...(closePrice === undefined ? [{ field: 'closePrice', message: 'is required to move to a won stage' }] : []),
@@ -340,7 +396,10 @@ export class TransactionsService {
     const total = team.reduce((sum, member) => sum + member.shareBps, 0);
     const ids = new Set(team.map((member) => member.agentId));
     if (total !== 10_000 || ids.size !== team.length) {
-      throw DomainException.validation([{ field: 'team', message: 'shares must sum to 10000 basis points, one entry per agent' }], DealsErrorCode.InvalidTeamSplit);
+      throw DomainException.validation(
+        [{ field: 'team', message: 'shares must sum to 10000 basis points, one entry per agent' }],
+        DealsErrorCode.InvalidTeamSplit,
+      );
     }
     return team.map((member) => ({ agentId: member.agentId, shareBps: member.shareBps }));
   }
@@ -350,17 +409,27 @@ export class TransactionsService {
    * agent's from identity on the caller's envelope (so identity's scope applies). 403
    * `AGENT_OUT_OF_SCOPE` when an agent names someone else, or a manager someone outside their teams.
    */
-  private async agentTeams(envelope: RequestEnvelope, actor: Actor & { userId: string }, scope: PermissionScope, agentId: string): Promise<string[]> {
+  private async agentTeams(
+    envelope: RequestEnvelope,
+    actor: Actor & { userId: string },
+    scope: PermissionScope,
+    agentId: string,
+  ): Promise<string[]> {
     if (agentId === actor.userId) return actor.teamIds;
-    if (scope === 'own') throw DomainException.forbidden(DealsErrorCode.AgentOutOfScope, 'Agents create and move only their own transactions');
+    if (scope === 'own')
+      throw DomainException.forbidden(DealsErrorCode.AgentOutOfScope, 'Agents create and move only their own transactions');
     let teamIds: string[];
     try {
       teamIds = (await this.identity.user(envelope, agentId)).teamIds;
     } catch (error) {
       if (error instanceof DomainException && (error.kind === 'not_found' || error.kind === 'forbidden')) {
         // A manager cannot see users outside their teams: out of scope. For an admin the user does not exist.
-        if (scope === 'team') throw DomainException.forbidden(DealsErrorCode.AgentOutOfScope, 'Managers assign deals only to agents of their teams');
-        throw DomainException.validation([{ field: 'agentId', message: 'is not a user of this organization you can reach' }], DealsErrorCode.AgentOutOfScope);
+        if (scope === 'team')
+          throw DomainException.forbidden(DealsErrorCode.AgentOutOfScope, 'Managers assign deals only to agents of their teams');
+        throw DomainException.validation(
+          [{ field: 'agentId', message: 'is not a user of this organization you can reach' }],
+          DealsErrorCode.AgentOutOfScope,
+        );
       }
       throw error;
     }
@@ -372,15 +441,19 @@ export class TransactionsService {
 
   private async statementsPlan(manager: EntityManager, orgId: string, planId: string): Promise<string> {
     const rows = (await manager.query(`SELECT id FROM commission_plan WHERE id = $1 AND org_id = $2`, [planId, orgId])) as unknown[];
-    if (!rows.length) throw DomainException.validation([{ field: 'commissionPlanId', message: 'is not a plan of this organization' }], DealsErrorCode.CommissionPlanNotFound);
+    if (!rows.length)
+      throw DomainException.validation(
+        [{ field: 'commissionPlanId', message: 'is not a plan of this organization' }],
+        DealsErrorCode.CommissionPlanNotFound,
+      );
     return planId;
   }
 
   private async load(manager: EntityManager, orgId: string, id: string): Promise<TransactionRow> {
-    const rows = (await manager.query(`SELECT ${TRANSACTION_COLUMNS}, ${STAGE_HISTORY_COLUMN} FROM deal_transaction t WHERE t.id = $1 AND t.org_id = $2`, [
-      id,
-      orgId,
-    ])) as TransactionRow[];
+    const rows = (await manager.query(
+      `SELECT ${TRANSACTION_COLUMNS}, ${STAGE_HISTORY_COLUMN} FROM deal_transaction t WHERE t.id = $1 AND t.org_id = $2`,
+      [id, orgId],
+    )) as TransactionRow[];
     return rows[0];
   }
 }

@@ -8,25 +8,43 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Filters of `GET /v1/audit-logs` and `GET /v1/audit-logs/export`. */
 export class AuditLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Actor id: a user id or an API key id' })
-  @IsOptional() @IsString() @MaxLength(200) user?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  user?: string;
 
   @ApiPropertyOptional({ description: 'Event type (`identity.user.role_changed`) or a prefix ending in `.*` (`identity.login.*`)' })
-  @IsOptional() @Matches(ACTION, { message: 'action must be an event type or a prefix ending in .*' }) @MaxLength(200) action?: string;
+  @IsOptional()
+  @Matches(ACTION, { message: 'action must be an event type or a prefix ending in .*' })
+  @MaxLength(200)
+  action?: string;
 
   @ApiPropertyOptional({ description: 'Target model (`user`, `contact`, `transaction`)' })
-  @IsOptional() @IsString() @MaxLength(100) model?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  model?: string;
 
   @ApiPropertyOptional({ description: 'Target record id' })
-  @IsOptional() @IsString() @MaxLength(200) recordId?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  recordId?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Event time ≥ from' })
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Event time < to' })
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
 
   @ApiPropertyOptional({ example: '2026-11-21', description: 'One UTC day (YYYY-MM-DD)' })
-  @IsOptional() @Matches(DAY, { message: 'date must be YYYY-MM-DD' }) date?: string;
+  @IsOptional()
+  @Matches(DAY, { message: 'date must be YYYY-MM-DD' })
+  date?: string;
 }
 
 /** `GET /v1/audit-logs/verify`: bounds on the recording time (both optional; none = the whole chain). */
@@ -37,10 +55,23 @@ export class AuditVerifyQueryDto {
 
 export class AuditSettingsDto {
   @ApiPropertyOptional({ description: 'Managers holding `audit:read` at team scope may read entries of their teams’ members' })
-  @IsOptional() @IsBoolean() managersMayRead?: boolean;
+  @IsOptional()
+  @IsBoolean()
+  managersMayRead?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 30, maximum: 36500, description: 'Days entries are kept before archiving; null = forever' })
-  @IsOptional() @ValidateIf((_, value) => value !== null) @IsInt() @Min(30) @Max(36500) retentionDays?: number | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    minimum: 30,
+    maximum: 36500,
+    description: 'Days entries are kept before archiving; null = forever',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(30)
+  @Max(36500)
+  retentionDays?: number | null;
 }
 
 export class AuditActorViewDto {
@@ -83,7 +114,12 @@ export class AuditChainBreakDto {
   @ApiProperty({ nullable: true, type: String }) id: string | null;
   @ApiProperty({
     enum: [
-      'hash_mismatch', 'prev_hash_mismatch', 'seq_gap', 'checkpoint_mismatch', 'checkpoint_beyond_head', 'checkpoint_signature_invalid',
+      'hash_mismatch',
+      'prev_hash_mismatch',
+      'seq_gap',
+      'checkpoint_mismatch',
+      'checkpoint_beyond_head',
+      'checkpoint_signature_invalid',
       'checkpoint_missing_externally',
     ],
   })
@@ -131,7 +167,8 @@ export class AuditCheckpointViewDto {
   @ApiProperty({
     nullable: true,
     type: String,
-    description: 'Ed25519 signature, base64, over "keyhouse.audit.checkpoint/v1\\n<orgId>\\n<seq>\\n<hash>\\n<createdAt>\\n" (docs/adr/0020)',
+    description:
+      'Ed25519 signature, base64, over "keyhouse.audit.checkpoint/v1\\n<orgId>\\n<seq>\\n<hash>\\n<createdAt>\\n" (docs/adr/0020)',
   })
   signature: string | null;
 }
@@ -139,6 +176,10 @@ export class AuditCheckpointViewDto {
 export class AuditCheckpointPageDto {
   @ApiProperty({ type: [AuditCheckpointViewDto] }) items: AuditCheckpointViewDto[];
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Public keys by key id: raw 32-byte Ed25519, base64' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Public keys by key id: raw 32-byte Ed25519, base64',
+  })
   publicKeys: Record<string, string>;
 }

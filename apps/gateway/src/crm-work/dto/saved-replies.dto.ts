@@ -8,9 +8,21 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 const PLACEHOLDERS = `Placeholders: ${CRM_SAVED_REPLY_PLACEHOLDERS.map((name) => `{{${name}}}`).join(', ')}`;
 
 export class CreateSavedReplyDto {
-  @ApiProperty({ type: String, maxLength: 100, example: 'First contact' }) @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(100) name: string;
-  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS, default: 'any' }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 300, description: `Email subject. ${PLACEHOLDERS}` }) @IsOptional() @IsString() @MaxLength(300) subject?: string | null;
+  @ApiProperty({ type: String, maxLength: 100, example: 'First contact' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name: string;
+  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS, default: 'any' })
+  @IsOptional()
+  @IsIn([...CRM_SAVED_REPLY_CHANNELS])
+  channel?: CrmSavedReplyChannel;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 300, description: `Email subject. ${PLACEHOLDERS}` })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  subject?: string | null;
   @ApiProperty({ type: String, maxLength: 10000, example: 'Hi {{contact.firstName}}, this is {{agent.name}}.', description: PLACEHOLDERS })
   @IsString()
   @IsNotEmpty()
@@ -23,20 +35,34 @@ export class CreateSavedReplyDto {
  * declared again because the create default (any) does not apply to a change.
  */
 export class UpdateSavedReplyDto extends PartialType(OmitType(CreateSavedReplyDto, ['channel'] as const)) {
-  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
+  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS })
+  @IsOptional()
+  @IsIn([...CRM_SAVED_REPLY_CHANNELS])
+  channel?: CrmSavedReplyChannel;
 }
 
 export class ListSavedRepliesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: String, description: 'Part of the name or body' }) @IsOptional() @IsString() @MaxLength(100) q?: string;
-  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS }) @IsOptional() @IsIn([...CRM_SAVED_REPLY_CHANNELS]) channel?: CrmSavedReplyChannel;
+  @ApiPropertyOptional({ type: String, enum: CRM_SAVED_REPLY_CHANNELS })
+  @IsOptional()
+  @IsIn([...CRM_SAVED_REPLY_CHANNELS])
+  channel?: CrmSavedReplyChannel;
 }
 
 export class RenderSavedReplyDto {
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { 'contact.firstName': 'Ann' }, description: 'Placeholder name → text (at most 2000 characters each)' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { 'contact.firstName': 'Ann' },
+    description: 'Placeholder name → text (at most 2000 characters each)',
+  })
   @IsOptional()
   @IsObject()
   values?: Record<string, string>;
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Fill contact.* from this contact' }) @IsOptional() @IsUUID() contactId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Fill contact.* from this contact' })
+  @IsOptional()
+  @IsUUID()
+  contactId?: string;
 }
 
 export class SavedReplyViewDto {

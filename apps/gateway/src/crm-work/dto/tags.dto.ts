@@ -16,8 +16,15 @@ export class CreateTagDto {
   @MaxLength(50)
   @Matches(/^[^,]+$/, { message: 'name cannot contain a comma' })
   name: string;
-  @ApiProperty({ type: String, example: '#1f8a70', description: '#rgb or #rrggbb; answered as #rrggbb' }) @Matches(COLOUR, { message: COLOUR_MESSAGE }) colour: string;
-  @ApiPropertyOptional({ type: String, enum: CRM_TAG_SCOPES, default: 'personal', description: 'org tags need contacts:write at org scope (admins)' })
+  @ApiProperty({ type: String, example: '#1f8a70', description: '#rgb or #rrggbb; answered as #rrggbb' })
+  @Matches(COLOUR, { message: COLOUR_MESSAGE })
+  colour: string;
+  @ApiPropertyOptional({
+    type: String,
+    enum: CRM_TAG_SCOPES,
+    default: 'personal',
+    description: 'org tags need contacts:write at org scope (admins)',
+  })
   @IsOptional()
   @IsIn([...CRM_TAG_SCOPES])
   scope?: CrmTagScope;

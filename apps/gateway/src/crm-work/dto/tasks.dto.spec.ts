@@ -31,7 +31,11 @@ describe('update DTOs derived with PartialType', () => {
     });
 
     it('refuses null for assigneeId, dueAt and reminders, unlike create', async () => {
-      expect(await refusedFields(UpdateTaskDto, { assigneeId: null, dueAt: null, reminders: null })).toEqual(['assigneeId', 'dueAt', 'reminders']);
+      expect(await refusedFields(UpdateTaskDto, { assigneeId: null, dueAt: null, reminders: null })).toEqual([
+        'assigneeId',
+        'dueAt',
+        'reminders',
+      ]);
     });
 
     it('refuses unknown fields', async () => {
@@ -47,7 +51,10 @@ describe('update DTOs derived with PartialType', () => {
 
   describe('UpdateTransactionDto', () => {
     it('validates nested key dates and price bounds as create does', async () => {
-      expect(await refusedFields(UpdateTransactionDto, { keyDates: { closing: '2026-13-01' }, price: -1 })).toEqual(['keyDates.closing', 'price']);
+      expect(await refusedFields(UpdateTransactionDto, { keyDates: { closing: '2026-13-01' }, price: -1 })).toEqual([
+        'keyDates.closing',
+        'price',
+      ]);
       expect(await refusedFields(UpdateTransactionDto, { price: Number.MAX_SAFE_INTEGER, side: 'buy' })).toEqual([]);
     });
   });

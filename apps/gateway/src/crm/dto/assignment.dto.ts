@@ -1,6 +1,20 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import {
   CRM_ASSIGNMENT_STRATEGIES,
   CRM_CONTACT_TYPES,
@@ -11,10 +25,30 @@ import {
 } from '@keyhouse/contracts';
 
 export class AssignmentConditionsDto {
-  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_LEAD_SOURCES], { each: true }) sources?: CrmLeadSource[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) @MaxLength(20, { each: true }) postalCodes?: string[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(100, { each: true }) cities?: string[];
-  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_TYPES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_TYPES], { each: true }) types?: CrmContactType[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @IsIn([...CRM_LEAD_SOURCES], { each: true })
+  sources?: CrmLeadSource[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @MaxLength(20, { each: true })
+  postalCodes?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  cities?: string[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_TYPES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @IsIn([...CRM_CONTACT_TYPES], { each: true })
+  types?: CrmContactType[];
   @ApiPropertyOptional({ type: 'integer', description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) minPrice?: number;
   @ApiPropertyOptional({ type: 'integer', description: 'Integer cents' }) @IsOptional() @IsInt() @Min(0) maxPrice?: number;
 }
@@ -23,11 +57,24 @@ export class AssignmentConditionsDto {
 export class CreateAssignmentRuleDto {
   @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
   @ApiProperty({ type: 'integer', description: 'Lower runs first' }) @IsInt() @Min(0) @Max(100_000) priority: number;
-  @ApiPropertyOptional({ type: AssignmentConditionsDto }) @IsOptional() @ValidateNested() @Type(() => AssignmentConditionsDto) conditions?: AssignmentConditionsDto;
+  @ApiPropertyOptional({ type: AssignmentConditionsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AssignmentConditionsDto)
+  conditions?: AssignmentConditionsDto;
   @ApiProperty({ type: String, enum: CRM_ASSIGNMENT_STRATEGIES }) @IsIn([...CRM_ASSIGNMENT_STRATEGIES]) strategy: CrmAssignmentStrategy;
-  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
+  @ApiPropertyOptional({ format: 'uuid', type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true })
+  agentIds?: string[];
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() pondId?: string | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Speed-to-lead: re-route when not contacted within this many minutes' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    description: 'Speed-to-lead: re-route when not contacted within this many minutes',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -46,7 +93,12 @@ export class UpdateAssignmentRuleDto extends PartialType(OmitType(CreateAssignme
 
 export class CreatePondDto {
   @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
-  @ApiPropertyOptional({ format: 'uuid', type: [String], description: 'Agents who may claim; empty = every agent' }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true }) agentIds?: string[];
+  @ApiPropertyOptional({ format: 'uuid', type: [String], description: 'Agents who may claim; empty = every agent' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true })
+  agentIds?: string[];
 }
 
 /** `PATCH /v1/ponds/:id`: the given fields replace the pond's (those of {@link CreatePondDto}, each optional). */
@@ -60,5 +112,8 @@ export class UpdatePondDto extends PartialType(OmitType(CreatePondDto, ['agentId
 }
 
 export class ClaimDto {
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'The lead to claim; the oldest unclaimed when absent' }) @IsOptional() @IsUUID() contactId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'The lead to claim; the oldest unclaimed when absent' })
+  @IsOptional()
+  @IsUUID()
+  contactId?: string;
 }

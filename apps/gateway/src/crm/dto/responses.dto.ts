@@ -36,7 +36,8 @@ export class AssignmentRuleViewDto {
   @ApiProperty({ type: String, enum: CRM_ASSIGNMENT_STRATEGIES }) strategy: CrmAssignmentRuleView['strategy'];
   @ApiProperty({ type: [String], format: 'uuid' }) agentIds: string[];
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) pondId: string | null;
-  @ApiProperty({ type: 'integer', nullable: true, description: 'Speed-to-lead deadline in minutes' }) responseDeadlineMinutes: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Speed-to-lead deadline in minutes' }) responseDeadlineMinutes:
+    number | null;
   @ApiProperty({ type: Boolean }) active: boolean;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
@@ -81,7 +82,8 @@ export class AssignmentRecordDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) ruleId: string | null;
   @ApiProperty({ type: String, enum: ASSIGNMENT_RECORD_STRATEGIES }) strategy: CrmAssignmentRecord['strategy'];
   @ApiProperty({ type: String }) reason: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The user who assigned by hand; null for routing' }) assignedBy: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The user who assigned by hand; null for routing' })
+  assignedBy: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) assignedAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) endedAt: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'reassigned' }) endReason: string | null;
@@ -93,18 +95,27 @@ export class ContactAssignmentViewDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) pondId: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) ruleId: string | null;
   @ApiProperty({ type: String, nullable: true }) reason: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Speed-to-lead deadline of the current assignment' }) respondBy: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Speed-to-lead deadline of the current assignment' })
+  respondBy: string | null;
   @ApiProperty({ type: [AssignmentRecordDto], description: 'Newest first, at most 100' }) history: AssignmentRecordDto[];
 }
 
 export class TimelineEntryDto {
   @ApiProperty({ type: String, format: 'uuid' }) id: string;
   @ApiProperty({ type: String, format: 'uuid' }) contactId: string;
-  @ApiProperty({ type: String, example: 'contact.status_changed', description: 'contact.created, contact.updated, contact.status_changed, contact.assigned, note.added, form.submitted, lead.event, contact.merged, and other services’ activity' })
+  @ApiProperty({
+    type: String,
+    example: 'contact.status_changed',
+    description:
+      'contact.created, contact.updated, contact.status_changed, contact.assigned, note.added, form.submitted, lead.event, contact.merged, and other services’ activity',
+  })
   kind: string;
   @ApiProperty({ type: String, format: 'date-time' }) occurredAt: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) actorId: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Depends on kind (docs/events/crm-events.md)' }) data: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Depends on kind (docs/events/crm-events.md)' }) data: Record<
+    string,
+    unknown
+  >;
 }
 
 export class TimelinePageDto {
@@ -136,8 +147,10 @@ export class SmartListViewDto {
   @ApiProperty({ type: String, format: 'uuid' }) id: string;
   @ApiProperty({ type: String }) name: string;
   @ApiProperty({ type: String, format: 'uuid' }) ownerId: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Shared with this team; null = personal' }) teamId: string | null;
-  @ApiProperty({ type: SmartListFiltersDto, description: 'tag shows the current names of the tags the list was saved with' }) filters: SmartListFiltersDto;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Shared with this team; null = personal' }) teamId:
+    string | null;
+  @ApiProperty({ type: SmartListFiltersDto, description: 'tag shows the current names of the tags the list was saved with' })
+  filters: SmartListFiltersDto;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
 }
@@ -165,7 +178,8 @@ export class LeadEventExportDto {
 export class ContactDataExportDto {
   @ApiProperty({ type: String, format: 'date-time' }) exportedAt: string;
   @ApiProperty({ type: ContactViewDto }) contact: ContactViewDto;
-  @ApiProperty({ type: [ContactViewDto], description: 'Earlier records of the same person merged into this one' }) mergedContacts: ContactViewDto[];
+  @ApiProperty({ type: [ContactViewDto], description: 'Earlier records of the same person merged into this one' })
+  mergedContacts: ContactViewDto[];
   @ApiProperty({ type: [ContactNoteViewDto] }) notes: ContactNoteViewDto[];
   @ApiProperty({ type: [TimelineEntryDto] }) timeline: TimelineEntryDto[];
   @ApiProperty({ type: [FormSubmissionExportDto] }) formSubmissions: FormSubmissionExportDto[];

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDateString,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import {
   CRM_CONTACT_SCORES,
   CRM_CONTACT_SORTS,
@@ -16,11 +28,33 @@ import {
 
 /** The saved filters: the contact list filters (arrays, not comma strings) plus custom field values. */
 export class SmartListFiltersDto {
-  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_STATUSES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_STATUSES], { each: true }) status?: CrmContactStatus[];
-  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_SCORES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_SCORES], { each: true }) score?: CrmContactScore[];
-  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_TYPES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_CONTACT_TYPES], { each: true }) type?: CrmContactType[];
-  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES, isArray: true }) @IsOptional() @IsArray() @IsIn([...CRM_LEAD_SOURCES], { each: true }) source?: CrmLeadSource[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(50, { each: true }) tag?: string[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_STATUSES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @IsIn([...CRM_CONTACT_STATUSES], { each: true })
+  status?: CrmContactStatus[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_SCORES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @IsIn([...CRM_CONTACT_SCORES], { each: true })
+  score?: CrmContactScore[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_TYPES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @IsIn([...CRM_CONTACT_TYPES], { each: true })
+  type?: CrmContactType[];
+  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @IsIn([...CRM_LEAD_SOURCES], { each: true })
+  source?: CrmLeadSource[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(50, { each: true })
+  tag?: string[];
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() ownerId?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pondId?: string;
@@ -31,13 +65,19 @@ export class SmartListFiltersDto {
   @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() lastContactedTo?: string;
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) q?: string;
   @ApiPropertyOptional({ type: String, enum: CRM_CONTACT_SORTS }) @IsOptional() @IsIn([...CRM_CONTACT_SORTS]) sort?: CrmContactSort;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Custom field key → exact value' }) @IsOptional() @IsObject() customFields?: Record<string, string | number | boolean>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Custom field key → exact value' })
+  @IsOptional()
+  @IsObject()
+  customFields?: Record<string, string | number | boolean>;
 }
 
 export class CreateSmartListDto {
   @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
   @ApiProperty({ type: SmartListFiltersDto }) @ValidateNested() @Type(() => SmartListFiltersDto) filters: SmartListFiltersDto;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Share with one of your teams; null = personal' }) @IsOptional() @IsUUID() teamId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Share with one of your teams; null = personal' })
+  @IsOptional()
+  @IsUUID()
+  teamId?: string | null;
 }
 
 /** `PATCH` of a smart list: the fields of {@link CreateSmartListDto}, each optional. */

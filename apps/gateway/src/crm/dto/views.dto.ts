@@ -9,7 +9,13 @@ export class ScoreReasonDto {
 
 export class ContactReferrerViewDto {
   @ApiProperty({ type: String, enum: ['contact', 'agent', 'partner'] }) type: 'contact' | 'agent' | 'partner';
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The referring contact or agent (user); absent for partners' }) id?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The referring contact or agent (user); absent for partners',
+  })
+  id?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) name?: string | null;
 }
 
@@ -48,7 +54,8 @@ export class ContactConsentViewDto {
 
 /** How the current owner (or pond) got the contact. */
 export class ContactAssignmentSummaryDto {
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The assignment rule, when a rule assigned it' }) ruleId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The assignment rule, when a rule assigned it' }) ruleId:
+    string | null;
   @ApiProperty({ type: String, nullable: true }) reason: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) assignedAt: string | null;
 }
@@ -79,9 +86,12 @@ export class ContactViewDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) ownerId: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) pondId: string | null;
   @ApiProperty({ type: String, enum: CRM_LEAD_SOURCES, nullable: true }) source: string | null;
-  @ApiProperty({ type: ContactReferrerViewDto, nullable: true, description: 'Who referred the contact' }) referrer: ContactReferrerViewDto | null;
-  @ApiProperty({ type: [String], description: 'Names of the contact’s tags (tag definitions, /v1/tags), in the order they were added' }) tags: string[];
-  @ApiPropertyOptional({ type: [ContactTagDetailDto], description: 'The same tags with their definition' }) tagDetails?: ContactTagDetailDto[];
+  @ApiProperty({ type: ContactReferrerViewDto, nullable: true, description: 'Who referred the contact' })
+  referrer: ContactReferrerViewDto | null;
+  @ApiProperty({ type: [String], description: 'Names of the contact’s tags (tag definitions, /v1/tags), in the order they were added' })
+  tags: string[];
+  @ApiPropertyOptional({ type: [ContactTagDetailDto], description: 'The same tags with their definition' })
+  tagDetails?: ContactTagDetailDto[];
   @ApiProperty({ type: ContactPreferencesViewDto }) preferences: ContactPreferencesViewDto;
   @ApiProperty({ type: ContactAddressViewDto }) address: ContactAddressViewDto;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) companyId: string | null;

@@ -51,17 +51,40 @@ export class TransactionParticipantDto {
 }
 
 export class TransactionKeyDatesDto {
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) depositDue?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) inspection?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) appraisal?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) financingContingency?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) finalWalkThrough?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closing?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  depositDue?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  inspection?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  appraisal?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  financingContingency?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  finalWalkThrough?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  closing?: string | null;
 }
 
 export class TeamShareDto {
   @ApiProperty({ type: String, format: 'uuid' }) @IsUUID() agentId: string;
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10000, description: 'Share of the agent amount in basis points; shares sum to 10000' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: 10000,
+    description: 'Share of the agent amount in basis points; shares sum to 10000',
+  })
   @IsInt()
   @Min(1)
   @Max(10_000)
@@ -69,10 +92,26 @@ export class TeamShareDto {
 }
 
 export class CreateTransactionDto {
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Listing (property) id' }) @IsOptional() @IsUUID() propertyId?: string | null;
-  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) buyerContactIds?: string[];
-  @ApiPropertyOptional({ format: 'uuid', type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) sellerContactIds?: string[];
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Agent on the deal; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Listing (property) id' })
+  @IsOptional()
+  @IsUUID()
+  propertyId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsUUID('all', { each: true })
+  buyerContactIds?: string[];
+  @ApiPropertyOptional({ format: 'uuid', type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsUUID('all', { each: true })
+  sellerContactIds?: string[];
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Agent on the deal; defaults to the caller' })
+  @IsOptional()
+  @IsUUID()
+  agentId?: string;
   @ApiPropertyOptional({ type: [TeamShareDto], description: 'Team split of the agent amount' })
   @IsOptional()
   @IsArray()
@@ -82,11 +121,28 @@ export class CreateTransactionDto {
   team?: TeamShareDto[];
   @ApiProperty({ enum: TRANSACTION_SIDES }) @IsIn(TRANSACTION_SIDES) side: TransactionSide;
   @ApiProperty({ type: 'integer', description: 'Price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Defaults to the organization’s default pipeline' }) @IsOptional() @IsUUID() pipelineId?: string;
-  @ApiPropertyOptional({ type: String, description: 'Stage key; defaults to the first stage' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseDate?: string | null;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 100, description: 'Percent; defaults to the stage’s' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Commission plan override' }) @IsOptional() @IsUUID() commissionPlanId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Defaults to the organization’s default pipeline' })
+  @IsOptional()
+  @IsUUID()
+  pipelineId?: string;
+  @ApiPropertyOptional({ type: String, description: 'Stage key; defaults to the first stage' })
+  @IsOptional()
+  @Matches(STAGE_KEY)
+  stage?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  expectedCloseDate?: string | null;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 100, description: 'Percent; defaults to the stage’s' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  probability?: number;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Commission plan override' })
+  @IsOptional()
+  @IsUUID()
+  commissionPlanId?: string | null;
   @ApiPropertyOptional({ type: [TransactionParticipantDto] })
   @IsOptional()
   @IsArray()
@@ -94,10 +150,22 @@ export class CreateTransactionDto {
   @ValidateNested({ each: true })
   @Type(() => TransactionParticipantDto)
   participants?: TransactionParticipantDto[];
-  @ApiPropertyOptional({ type: TransactionKeyDatesDto }) @IsOptional() @ValidateNested() @Type(() => TransactionKeyDatesDto) keyDates?: TransactionKeyDatesDto;
+  @ApiPropertyOptional({ type: TransactionKeyDatesDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TransactionKeyDatesDto)
+  keyDates?: TransactionKeyDatesDto;
   @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(10_000) notes?: string | null;
-  @ApiPropertyOptional({ type: 'integer', description: 'Final price in cents; required for a won stage' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) closePrice?: number;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Close date; required for a won stage; date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'Final price in cents; required for a won stage' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  closePrice?: number;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Close date; required for a won stage; date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  closeDate?: string;
 }
 
 /**
@@ -105,10 +173,15 @@ export class CreateTransactionDto {
  * again because their create defaults or notes do not apply to a change: `agentId`, `pipelineId`,
  * `stage`, `probability` and `keyDates` (merged into the stored key dates).
  */
-export class UpdateTransactionDto extends PartialType(OmitType(CreateTransactionDto, ['agentId', 'pipelineId', 'stage', 'probability', 'keyDates'] as const)) {
+export class UpdateTransactionDto extends PartialType(
+  OmitType(CreateTransactionDto, ['agentId', 'pipelineId', 'stage', 'probability', 'keyDates'] as const),
+) {
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() agentId?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pipelineId?: string;
-  @ApiPropertyOptional({ type: String, description: 'Stage key; a won stage needs closePrice and closeDate' }) @IsOptional() @Matches(STAGE_KEY) stage?: string;
+  @ApiPropertyOptional({ type: String, description: 'Stage key; a won stage needs closePrice and closeDate' })
+  @IsOptional()
+  @Matches(STAGE_KEY)
+  stage?: string;
   @ApiPropertyOptional({ type: 'integer' }) @IsOptional() @IsInt() @Min(0) @Max(100) probability?: number;
   @ApiPropertyOptional({ type: TransactionKeyDatesDto, description: 'Merged into the key dates; null clears one' })
   @IsOptional()
@@ -123,10 +196,28 @@ export class ListTransactionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pipelineId?: string;
   @ApiPropertyOptional({ enum: TRANSACTION_SIDES }) @IsOptional() @IsIn(TRANSACTION_SIDES) side?: TransactionSide;
   @ApiPropertyOptional({ enum: ['open', 'won', 'lost'] }) @IsOptional() @IsIn(['open', 'won', 'lost']) status?: 'open' | 'won' | 'lost';
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseFrom?: string;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) expectedCloseTo?: string;
-  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMin?: number;
-  @ApiPropertyOptional({ type: 'integer', description: 'cents' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_CENTS) priceMax?: number;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  expectedCloseFrom?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  expectedCloseTo?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'cents' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  priceMin?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'cents' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  priceMax?: number;
 }
 
 export class AgentTransactionsQueryDto extends PageQueryDto {
@@ -154,12 +245,24 @@ export class CreatePipelineDto {
 }
 
 export class CommissionTierDto {
-  @ApiProperty({ type: 'integer', description: 'Year-to-date GCI in cents from which this split applies' }) @IsInt() @Min(0) @Max(MAX_CENTS) thresholdCents: number;
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10000, description: 'Basis points (1 bp = 0.01 %)' }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
+  @ApiProperty({ type: 'integer', description: 'Year-to-date GCI in cents from which this split applies' })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  thresholdCents: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10000, description: 'Basis points (1 bp = 0.01 %)' })
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  agentSplitBps: number;
 }
 
 export class CommissionPlanTermsDto {
-  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Gross commission rate of the price in basis points; or flatFeeCents' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    description: 'Gross commission rate of the price in basis points; or flatFeeCents',
+  })
   @ValidateIf((dto: CommissionPlanTermsDto) => dto.grossRateBps !== null && dto.grossRateBps !== undefined)
   @IsInt()
   @Min(0)
@@ -171,7 +274,11 @@ export class CommissionPlanTermsDto {
   @Min(0)
   @Max(MAX_CENTS)
   flatFeeCents?: number | null;
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10000, description: 'Agent share of the net commission in basis points' }) @IsInt() @Min(0) @Max(10_000) agentSplitBps: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10000, description: 'Agent share of the net commission in basis points' })
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  agentSplitBps: number;
   @ApiPropertyOptional({ type: 'integer', default: 0, description: 'Fee per transaction from the agent share to the brokerage, in cents' })
   @IsOptional()
   @IsInt()
@@ -191,7 +298,12 @@ export class CommissionPlanTermsDto {
   @Min(0)
   @Max(MAX_CENTS)
   annualCapCents?: number | null;
-  @ApiPropertyOptional({ type: 'integer', default: 0, description: 'Referral fee off the top, basis points' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 0, description: 'Referral fee off the top, basis points' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  referralFeeBps?: number;
 }
 
 export class CreateCommissionPlanDto extends CommissionPlanTermsDto {
@@ -203,9 +315,21 @@ export class CreateCommissionPlanDto extends CommissionPlanTermsDto {
  * `transactionFeeCents` and `referralFeeBps` are declared again because their create default (0)
  * does not apply to a change.
  */
-export class UpdateCommissionPlanDto extends PartialType(OmitType(CreateCommissionPlanDto, ['transactionFeeCents', 'referralFeeBps'] as const)) {
-  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents (USD)' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) transactionFeeCents?: number;
-  @ApiPropertyOptional({ type: 'integer', description: 'Basis points (1 bp = 0.01 %)' }) @IsOptional() @IsInt() @Min(0) @Max(10_000) referralFeeBps?: number;
+export class UpdateCommissionPlanDto extends PartialType(
+  OmitType(CreateCommissionPlanDto, ['transactionFeeCents', 'referralFeeBps'] as const),
+) {
+  @ApiPropertyOptional({ type: 'integer', description: 'Integer cents (USD)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CENTS)
+  transactionFeeCents?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Basis points (1 bp = 0.01 %)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  referralFeeBps?: number;
 }
 
 export class SetAgentCommissionPlanDto {
@@ -214,10 +338,23 @@ export class SetAgentCommissionPlanDto {
 
 export class CommissionWhatIfDto {
   @ApiProperty({ type: 'integer', description: 'Hypothetical close price in cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) price: number;
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Whose year-to-date figures apply; defaults to the caller' }) @IsOptional() @IsUUID() agentId?: string;
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'A stored plan; or `plan`; else the agent’s plan' }) @IsOptional() @IsUUID() planId?: string;
-  @ApiPropertyOptional({ type: CommissionPlanTermsDto }) @IsOptional() @ValidateNested() @Type(() => CommissionPlanTermsDto) plan?: CommissionPlanTermsDto;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) closeDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Whose year-to-date figures apply; defaults to the caller' })
+  @IsOptional()
+  @IsUUID()
+  agentId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'A stored plan; or `plan`; else the agent’s plan' })
+  @IsOptional()
+  @IsUUID()
+  planId?: string;
+  @ApiPropertyOptional({ type: CommissionPlanTermsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CommissionPlanTermsDto)
+  plan?: CommissionPlanTermsDto;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  closeDate?: string;
   @ApiPropertyOptional({ type: [TeamShareDto] })
   @IsOptional()
   @IsArray()
@@ -228,23 +365,38 @@ export class CommissionWhatIfDto {
 }
 
 export class StatementQueryDto {
-  @ApiPropertyOptional({ type: 'integer', description: 'A past version; the current one by default' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) version?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'A past version; the current one by default' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version?: number;
 }
 
 export class CommissionReportQueryDto {
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() agentId?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
-  @ApiPropertyOptional({ type: String, example: '2026-11' }) @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' }) month?: string;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) from?: string;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) to?: string;
+  @ApiPropertyOptional({ type: String, example: '2026-11' })
+  @IsOptional()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' })
+  month?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  from?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  to?: string;
   @ApiPropertyOptional({ enum: ['json', 'csv', 'pdf'] }) @IsOptional() @IsIn(['json', 'csv', 'pdf']) format?: 'json' | 'csv' | 'pdf';
 }
 
 export class TimelineQueryDto extends PageQueryDto {}
 
-
 export class CreateOfferDto {
-  @ApiProperty({ type: String, format: 'uuid', description: 'The transaction the offer is recorded on (its propertyId is the listing)' }) @IsUUID() transactionId: string;
+  @ApiProperty({ type: String, format: 'uuid', description: 'The transaction the offer is recorded on (its propertyId is the listing)' })
+  @IsUUID()
+  transactionId: string;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() buyerContactId?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(200) buyerName?: string | null;
   @ApiProperty({ type: 'integer', description: 'cents' }) @IsInt() @Min(0) @Max(MAX_CENTS) amount: number;
@@ -257,11 +409,21 @@ export class CreateOfferDto {
   @IsString({ each: true })
   @MaxLength(100, { each: true })
   contingencies?: string[];
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time', description: 'RFC 3339 timestamp with offset; returned in UTC' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'RFC 3339 timestamp with offset; returned in UTC',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expiresAt?: string | null;
 }
 
 /** `PATCH` of an offer: its terms as in {@link CreateOfferDto}, each optional, and a status change. */
-export class UpdateOfferDto extends PartialType(PickType(CreateOfferDto, ['amount', 'earnestMoney', 'contingencies', 'expiresAt'] as const)) {
+export class UpdateOfferDto extends PartialType(
+  PickType(CreateOfferDto, ['amount', 'earnestMoney', 'contingencies', 'expiresAt'] as const),
+) {
   @ApiPropertyOptional({ enum: ['countered', 'rejected', 'withdrawn'], description: 'Changing the terms alone marks the offer countered' })
   @IsOptional()
   @IsIn(['countered', 'rejected', 'withdrawn'])

@@ -26,16 +26,32 @@ const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const DATE_MESSAGE = 'must be a date YYYY-MM-DD';
 
 export class DeadlineRuleDto {
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: 365, description: 'Days after the acceptance date' }) @IsInt() @Min(0) @Max(365) days: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 365, description: 'Days after the acceptance date' })
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  days: number;
   @ApiProperty({ enum: ['calendar', 'business'] }) @IsIn(['calendar', 'business']) count: 'calendar' | 'business';
 }
 
 export class DeadlineRulesDto {
-  @ApiPropertyOptional({ type: DeadlineRuleDto, description: 'Earnest money deposit' }) @IsOptional() @ValidateNested() @Type(() => DeadlineRuleDto) depositDue?: DeadlineRuleDto;
+  @ApiPropertyOptional({ type: DeadlineRuleDto, description: 'Earnest money deposit' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeadlineRuleDto)
+  depositDue?: DeadlineRuleDto;
   @ApiPropertyOptional({ type: DeadlineRuleDto }) @IsOptional() @ValidateNested() @Type(() => DeadlineRuleDto) inspection?: DeadlineRuleDto;
   @ApiPropertyOptional({ type: DeadlineRuleDto }) @IsOptional() @ValidateNested() @Type(() => DeadlineRuleDto) appraisal?: DeadlineRuleDto;
-  @ApiPropertyOptional({ type: DeadlineRuleDto }) @IsOptional() @ValidateNested() @Type(() => DeadlineRuleDto) financingContingency?: DeadlineRuleDto;
-  @ApiPropertyOptional({ type: DeadlineRuleDto }) @IsOptional() @ValidateNested() @Type(() => DeadlineRuleDto) finalWalkThrough?: DeadlineRuleDto;
+  @ApiPropertyOptional({ type: DeadlineRuleDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeadlineRuleDto)
+  financingContingency?: DeadlineRuleDto;
+  @ApiPropertyOptional({ type: DeadlineRuleDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeadlineRuleDto)
+  finalWalkThrough?: DeadlineRuleDto;
   @ApiPropertyOptional({ type: DeadlineRuleDto }) @IsOptional() @ValidateNested() @Type(() => DeadlineRuleDto) closing?: DeadlineRuleDto;
 }
 
@@ -45,12 +61,21 @@ export class UpdateDealSettingsDto {
   @IsString()
   @MaxLength(64)
   timeZone?: string;
-  @ApiPropertyOptional({ type: DeadlineRulesDto, description: 'Merged per key date' }) @IsOptional() @ValidateNested() @Type(() => DeadlineRulesDto) deadlines?: DeadlineRulesDto;
+  @ApiPropertyOptional({ type: DeadlineRulesDto, description: 'Merged per key date' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeadlineRulesDto)
+  deadlines?: DeadlineRulesDto;
   @ApiPropertyOptional({ type: Boolean, description: 'Move a calendar-day deadline off weekends and holidays to the next business day' })
   @IsOptional()
   @IsBoolean()
   rollToBusinessDay?: boolean;
-  @ApiPropertyOptional({ format: 'date', type: [String], example: ['2026-11-26', '2026-12-25'], description: 'Replaces the holiday list; date, YYYY-MM-DD' })
+  @ApiPropertyOptional({
+    format: 'date',
+    type: [String],
+    example: ['2026-11-26', '2026-12-25'],
+    description: 'Replaces the holiday list; date, YYYY-MM-DD',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(200)
@@ -84,10 +109,24 @@ export class InvoiceBillToDto {
 }
 
 export class CreateInvoiceDto {
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The transaction invoiced (required below org scope)' }) @IsOptional() @IsUUID() transactionId?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Agent concerned; defaults to the transaction’s agent' }) @IsOptional() @IsUUID() agentId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The transaction invoiced (required below org scope)' })
+  @IsOptional()
+  @IsUUID()
+  transactionId?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Agent concerned; defaults to the transaction’s agent',
+  })
+  @IsOptional()
+  @IsUUID()
+  agentId?: string | null;
   @ApiProperty({ type: InvoiceBillToDto }) @ValidateNested() @Type(() => InvoiceBillToDto) billTo: InvoiceBillToDto;
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Defaults to today in the organization’s time zone; date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Defaults to today in the organization’s time zone; date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  issueDate?: string;
   @ApiProperty({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @Matches(DATE, { message: DATE_MESSAGE }) dueDate: string;
   @ApiProperty({ type: [InvoiceLineItemDto] })
   @IsArray()
@@ -104,7 +143,10 @@ export class CreateInvoiceDto {
  * optional; `issueDate` (no default here) and `lineItems` (replaces the lines) are declared again.
  */
 export class UpdateInvoiceDto extends PartialType(PickType(CreateInvoiceDto, ['billTo', 'dueDate', 'notes'] as const)) {
-  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' }) @IsOptional() @Matches(DATE, { message: DATE_MESSAGE }) issueDate?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', description: 'Date, YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DATE, { message: DATE_MESSAGE })
+  issueDate?: string;
   @ApiPropertyOptional({ type: [InvoiceLineItemDto], description: 'Replaces the lines' })
   @IsOptional()
   @IsArray()
@@ -123,7 +165,13 @@ export class ListInvoicesQueryDto extends PageQueryDto {
 
 export class CreatePaymentDto {
   @ApiProperty({ type: 'integer', description: 'Cents; at most the balance' }) @IsInt() @Min(1) @Max(MAX_CENTS) amount: number;
-  @ApiProperty({ type: String, format: 'date', description: 'Date received; date, YYYY-MM-DD' }) @Matches(DATE, { message: DATE_MESSAGE }) paidOn: string;
+  @ApiProperty({ type: String, format: 'date', description: 'Date received; date, YYYY-MM-DD' })
+  @Matches(DATE, { message: DATE_MESSAGE })
+  paidOn: string;
   @ApiProperty({ enum: PAYMENT_METHODS }) @IsIn(PAYMENT_METHODS) method: InvoicePaymentMethod;
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Check number, wire reference, ...' }) @IsOptional() @IsString() @MaxLength(200) reference?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Check number, wire reference, ...' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  reference?: string | null;
 }

@@ -77,12 +77,32 @@ export class TransactionPageDto {
 export class TransactionTimelineEntryDto {
   @ApiProperty({ type: String, format: 'uuid' }) id: string;
   @ApiProperty({
-    enum: ['created', 'updated', 'stage_changed', 'commission_computed', 'deleted', 'offer_submitted', 'offer_countered', 'offer_rejected', 'offer_withdrawn', 'key_dates_computed', 'key_date_done', 'key_date_reopened', 'file_uploaded', 'file_deleted'],
+    enum: [
+      'created',
+      'updated',
+      'stage_changed',
+      'commission_computed',
+      'deleted',
+      'offer_submitted',
+      'offer_countered',
+      'offer_rejected',
+      'offer_withdrawn',
+      'key_dates_computed',
+      'key_date_done',
+      'key_date_reopened',
+      'file_uploaded',
+      'file_deleted',
+    ],
   })
   kind: TransactionTimelineEntry['kind'];
   @ApiProperty({ type: String, format: 'date-time', description: TIMESTAMP }) at: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) actorId: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'What happened, by kind: `{ changes }`, `{ from, to }`, `{ statementId, version, gross }`, `{ offerId }`, `{ key, date }`, `{ fileId, name }`' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'What happened, by kind: `{ changes }`, `{ from, to }`, `{ statementId, version, gross }`, `{ offerId }`, `{ key, date }`, `{ fileId, name }`',
+  })
   data: Record<string, unknown>;
 }
 
@@ -128,12 +148,15 @@ export class OfferPageDto {
 export class CommissionPlanViewDto {
   @ApiProperty({ type: String, format: 'uuid' }) id: string;
   @ApiProperty({ type: String }) name: string;
-  @ApiProperty({ type: 'integer', nullable: true, description: 'Gross commission rate of the price in basis points; null with a flat fee' }) grossRateBps: number | null;
-  @ApiProperty({ type: 'integer', nullable: true, description: `Flat gross commission; ${CENTS}; null with a rate` }) flatFeeCents: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Gross commission rate of the price in basis points; null with a flat fee' })
+  grossRateBps: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: `Flat gross commission; ${CENTS}; null with a rate` }) flatFeeCents:
+    number | null;
   @ApiProperty({ type: 'integer', description: 'Agent share of the net in basis points, below the first tier' }) agentSplitBps: number;
   @ApiProperty({ type: 'integer', description: `Per deal, off the agent share; ${CENTS}` }) transactionFeeCents: number;
   @ApiProperty({ type: [CommissionTierDto] }) tiers: CommissionTierDto[];
-  @ApiProperty({ type: 'integer', nullable: true, description: `Annual cap on the brokerage share; ${CENTS}` }) annualCapCents: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: `Annual cap on the brokerage share; ${CENTS}` }) annualCapCents:
+    number | null;
   @ApiProperty({ type: 'integer', description: 'Referral fee off the top in basis points' }) referralFeeBps: number;
   @ApiProperty({ type: String, format: 'date-time', description: TIMESTAMP }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time', description: TIMESTAMP }) updatedAt: string;
@@ -222,12 +245,15 @@ export class CommissionReportViewDto {
 }
 
 export class DealSettingsViewDto {
-  @ApiProperty({ type: String, example: 'America/Los_Angeles', description: 'IANA time zone of the organization’s calendar' }) timeZone: string;
+  @ApiProperty({ type: String, example: 'America/Los_Angeles', description: 'IANA time zone of the organization’s calendar' })
+  timeZone: string;
   @ApiProperty({ type: DeadlineRulesDto, description: 'One rule per key date' }) deadlines: DeadlineRulesDto;
   @ApiProperty({ type: Boolean }) rollToBusinessDay: boolean;
   @ApiProperty({ type: [String], format: 'date', description: 'Dates, YYYY-MM-DD' }) holidays: string[];
-  @ApiProperty({ type: 'integer', isArray: true, description: 'Minutes before the start (00:00, organization time zone) of a key date' }) reminderOffsetsMinutes: number[];
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: `${TIMESTAMP}; null while the defaults apply` }) updatedAt: string | null;
+  @ApiProperty({ type: 'integer', isArray: true, description: 'Minutes before the start (00:00, organization time zone) of a key date' })
+  reminderOffsetsMinutes: number[];
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: `${TIMESTAMP}; null while the defaults apply` })
+  updatedAt: string | null;
 }
 
 export class KeyDateReminderDto {
@@ -239,7 +265,8 @@ export class KeyDateReminderDto {
 export class KeyDateViewDto {
   @ApiProperty({ enum: TRANSACTION_KEY_DATES }) key: TransactionKeyDateView['key'];
   @ApiProperty({ type: String, format: 'date', description: DATE }) date: string;
-  @ApiProperty({ enum: ['computed', 'manual'], description: '`computed` from an accepted offer’s acceptance date' }) origin: TransactionKeyDateView['origin'];
+  @ApiProperty({ enum: ['computed', 'manual'], description: '`computed` from an accepted offer’s acceptance date' })
+  origin: TransactionKeyDateView['origin'];
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: TIMESTAMP }) doneAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: TIMESTAMP }) missedAt: string | null;
   @ApiProperty({ type: [KeyDateReminderDto] }) reminders: KeyDateReminderDto[];
@@ -265,8 +292,18 @@ export class TransactionFileListDto {
 }
 
 export class TransactionFileDownloadUrlDto {
-  @ApiProperty({ type: String, format: 'uri', description: 'Pre-signed GET URL of the S3-compatible store; answered as an attachment with the file’s name and type' }) url: string;
-  @ApiProperty({ type: String, format: 'date-time', description: `When the URL stops working (DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS after issue); ${TIMESTAMP}` }) expiresAt: string;
+  @ApiProperty({
+    type: String,
+    format: 'uri',
+    description: 'Pre-signed GET URL of the S3-compatible store; answered as an attachment with the file’s name and type',
+  })
+  url: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: `When the URL stops working (DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS after issue); ${TIMESTAMP}`,
+  })
+  expiresAt: string;
 }
 
 export class InvoiceLineItemViewDto {

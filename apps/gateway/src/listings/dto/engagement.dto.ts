@@ -14,12 +14,23 @@ export class PutInterestDto {
   @IsIn(['Favorite', 'Possibility', 'Discard'])
   preference: 'Favorite' | 'Possibility' | 'Discard';
 
-  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(2000) note?: string | null;
+  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MaxLength(2000)
+  note?: string | null;
 }
 
 export class ListInterestsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Interest of one contact (or give propertyId)' }) @IsOptional() @IsUUID() contactId?: string;
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Interest in one listing (or give contactId)' }) @IsOptional() @IsUUID() propertyId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Interest of one contact (or give propertyId)' })
+  @IsOptional()
+  @IsUUID()
+  contactId?: string;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Interest in one listing (or give contactId)' })
+  @IsOptional()
+  @IsUUID()
+  propertyId?: string;
 }
 
 export class CreateSavedSearchDto {
@@ -30,7 +41,12 @@ export class CreateSavedSearchDto {
   @ValidateNested()
   @Type(() => PropertyFiltersQueryDto)
   filters: PropertyFiltersQueryDto;
-  @ApiPropertyOptional({ type: GeoJsonAreaDto, nullable: true }) @IsOptional() @IsObject() @ValidateNested() @Type(() => GeoJsonAreaDto) geometry?: GeoJsonAreaDto | null;
+  @ApiPropertyOptional({ type: GeoJsonAreaDto, nullable: true })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => GeoJsonAreaDto)
+  geometry?: GeoJsonAreaDto | null;
 }
 
 export class ListSavedSearchesQueryDto extends PageQueryDto {
@@ -74,7 +90,9 @@ export class SavedSearchPageDto {
 }
 
 export class ShareListingDto {
-  @ApiProperty({ type: String, format: 'uuid', description: 'CRM contact to share the listing with (one the caller can read)' }) @IsUUID() contactId: string;
+  @ApiProperty({ type: String, format: 'uuid', description: 'CRM contact to share the listing with (one the caller can read)' })
+  @IsUUID()
+  contactId: string;
 }
 
 export class ListingShareViewDto {

@@ -1,33 +1,80 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 export class CreateMlsSourceDto {
   @ApiProperty({ type: String, maxLength: 200, example: 'NWMLS' }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
 
-  @ApiProperty({ type: String, example: 'https://api.mls.example/reso/odata', description: 'RESO Web API service root; `Property` is requested below it' })
+  @ApiProperty({
+    type: String,
+    example: 'https://api.mls.example/reso/odata',
+    description: 'RESO Web API service root; `Property` is requested below it',
+  })
   @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   baseUrl: string;
 
-  @ApiProperty({ type: String, description: 'Bearer token for the MLS; stored encrypted, never returned' }) @IsString() @IsNotEmpty() @MaxLength(4000) accessToken: string;
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 200, description: '$top of each page' }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440, default: 15, description: 'Minutes between pulls' }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
+  @ApiProperty({ type: String, description: 'Bearer token for the MLS; stored encrypted, never returned' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
+  accessToken: string;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 200, description: '$top of each page' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  pageSize?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440, default: 15, description: 'Minutes between pulls' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  intervalMinutes?: number;
 }
 
 /** Changes to an MLS source; every field optional. */
 export class UpdateMlsSourceDto {
   @ApiPropertyOptional({ type: String, maxLength: 200 }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
 
-  @ApiPropertyOptional({ type: String, description: 'RESO Web API service root; a new root clears the high-water mark (the next pull starts from the beginning)' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'RESO Web API service root; a new root clears the high-water mark (the next pull starts from the beginning)',
+  })
   @IsOptional()
   @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   baseUrl?: string;
 
-  @ApiPropertyOptional({ type: String, description: 'New bearer token; stored encrypted under the active key, never returned' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(4000) accessToken?: string;
+  @ApiPropertyOptional({ type: String, description: 'New bearer token; stored encrypted under the active key, never returned' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
+  accessToken?: string;
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000 }) @IsOptional() @IsInt() @Min(1) @Max(1000) pageSize?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440, description: 'Minutes' }) @IsOptional() @IsInt() @Min(1) @Max(1440) intervalMinutes?: number;
-  @ApiPropertyOptional({ type: Boolean, description: 'false stops scheduled and manual pulls' }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440, description: 'Minutes' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  intervalMinutes?: number;
+  @ApiPropertyOptional({ type: Boolean, description: 'false stops scheduled and manual pulls' })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
 }
 
 /** `{ "value": [ RESO Property records in PascalCase ] }` as an OData response carries them. */
@@ -54,7 +101,13 @@ export class MlsSourceViewDto {
   @ApiProperty({ type: Number }) pageSize: number;
   @ApiProperty({ type: Number, description: 'Minutes' }) intervalMinutes: number;
   @ApiProperty({ type: Boolean }) enabled: boolean;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Largest ModificationTimestamp pulled; rFC 3339 timestamp, UTC' }) highWaterMark: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'Largest ModificationTimestamp pulled; rFC 3339 timestamp, UTC',
+  })
+  highWaterMark: string | null;
   @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
 }
 
@@ -91,5 +144,10 @@ export class MlsWebhookResultDto {
   @ApiProperty({ type: Number }) updated: number;
   @ApiProperty({ type: Number }) unchanged: number;
   @ApiProperty({ type: Number }) removed: number;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: '{ index, listingKey, reasons[] } of each refused record' }) failed: unknown[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: '{ index, listingKey, reasons[] } of each refused record',
+  })
+  failed: unknown[];
 }

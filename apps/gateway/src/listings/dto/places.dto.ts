@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsLatitude, IsLongitude, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsLatitude,
+  IsLongitude,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { LISTINGS_PLACE_CATEGORIES, type ListingsPlaceCategory } from '@keyhouse/contracts';
 
 export class PlaceInputDto {
@@ -21,14 +36,28 @@ export class LoadPlacesDto {
 }
 
 export class NearbyQueryDto {
-  @ApiPropertyOptional({ type: 'integer', default: 1500, minimum: 50, maximum: 10000, description: 'Metres' }) @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(10000) radius?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 1500, minimum: 50, maximum: 10000, description: 'Metres' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(10000)
+  radius?: number;
   @ApiPropertyOptional({ isArray: true, enum: LISTINGS_PLACE_CATEGORIES, description: 'Comma-separated or repeated' })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter(Boolean))
+  @Transform(({ value }: { value: unknown }) =>
+    (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter(Boolean),
+  )
   @IsArray()
   @IsIn(LISTINGS_PLACE_CATEGORIES, { each: true })
   category?: ListingsPlaceCategory[];
-  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 1, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
 }
 
 export class PlacesLoadResultDto {

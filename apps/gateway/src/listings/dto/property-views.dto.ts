@@ -36,8 +36,10 @@ export class PropertyViewDto {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) listAgentId: string | null;
   @ApiProperty({ type: [PropertyMediaView] }) media: PropertyMediaView[];
   @ApiProperty({ enum: ['manual', 'mls', 'import'] }) origin: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Source attributes without a column (e.g. King County grade)' }) attributes: Record<string, unknown>;
-  @ApiProperty({ type: String, format: 'date-time', description: 'RESO ModificationTimestamp; rFC 3339 timestamp, UTC' }) modificationTimestamp: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Source attributes without a column (e.g. King County grade)' })
+  attributes: Record<string, unknown>;
+  @ApiProperty({ type: String, format: 'date-time', description: 'RESO ModificationTimestamp; rFC 3339 timestamp, UTC' })
+  modificationTimestamp: string;
   @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
 }
 
@@ -64,8 +66,10 @@ export class ComparableDto {
 export class ComparablesSummaryDto {
   @ApiProperty({ type: Number }) count: number;
   @ApiProperty({ nullable: true, type: Number, description: 'Cents per square foot' }) medianPricePerSqFt: number | null;
-  @ApiProperty({ nullable: true, type: Number, description: 'Cents: subject living area × first quartile of $/sq ft' }) suggestedPriceLow: number | null;
-  @ApiProperty({ nullable: true, type: Number, description: 'Cents: subject living area × third quartile of $/sq ft' }) suggestedPriceHigh: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Cents: subject living area × first quartile of $/sq ft' }) suggestedPriceLow:
+    number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Cents: subject living area × third quartile of $/sq ft' }) suggestedPriceHigh:
+    number | null;
 }
 
 export class ComparablesDto {

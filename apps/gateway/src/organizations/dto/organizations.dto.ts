@@ -22,14 +22,21 @@ import { PageQueryDto } from '../../users/dto/users.dto';
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 
 export class BrandingDto {
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) displayName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) displayName?:
+    string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'https://cdn.example/logo.png' })
   @IsOptional()
   @IsUrl({ protocols: ['https'], require_protocol: true }, { message: 'logoUrl must be an https URL' })
   @MaxLength(2048)
   logoUrl?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: '#1F6F50' }) @IsOptional() @Matches(COLOR, { message: 'primaryColor must be #RRGGBB' }) primaryColor?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: '#F2C14E' }) @IsOptional() @Matches(COLOR, { message: 'secondaryColor must be #RRGGBB' }) secondaryColor?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '#1F6F50' })
+  @IsOptional()
+  @Matches(COLOR, { message: 'primaryColor must be #RRGGBB' })
+  primaryColor?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '#F2C14E' })
+  @IsOptional()
+  @Matches(COLOR, { message: 'secondaryColor must be #RRGGBB' })
+  secondaryColor?: string | null;
 }
 
 export class UpdateOrganizationDto {
@@ -53,7 +60,10 @@ export class UpdateOrganizationDto {
   @Min(15)
   @Max(525600)
   sessionLifetimeMinutes?: number;
-  @ApiPropertyOptional({ type: Boolean, description: 'Replace the public form key (old forms stop working)' }) @IsOptional() @IsBoolean() rotatePublicFormKey?: boolean;
+  @ApiPropertyOptional({ type: Boolean, description: 'Replace the public form key (old forms stop working)' })
+  @IsOptional()
+  @IsBoolean()
+  rotatePublicFormKey?: boolean;
 }
 
 export class OrganizationViewDto {
@@ -108,7 +118,12 @@ export class LocalMailDto {
   @ApiProperty({ type: String }) subject: string;
   @ApiProperty({ type: String }) text: string;
   @ApiProperty({ enum: ['password_reset', 'email_verification', 'invitation', 'security_notice'] }) template: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Values carried by the message, e.g. token and link' }) variables: Record<string, string>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Values carried by the message, e.g. token and link',
+  })
+  variables: Record<string, string>;
   @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
 }
 

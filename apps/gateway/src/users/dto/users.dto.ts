@@ -77,7 +77,11 @@ export class CreateUserDto {
   @ApiProperty({ type: String, example: 'sam@evergreen.example' }) @IsEmail() @MaxLength(254) email: string;
   @ApiProperty({ type: String, maxLength: 200 }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
 
-  @ApiProperty({ type: String, example: 'manager', description: 'A built-in role (owner, admin, manager, agent, client) or a custom role key' })
+  @ApiProperty({
+    type: String,
+    example: 'manager',
+    description: 'A built-in role (owner, admin, manager, agent, client) or a custom role key',
+  })
   @Matches(ROLE_KEY, { message: 'role must be a role key' })
   role: string;
 
@@ -122,8 +126,13 @@ export class UpdateUserDto extends PartialType(PickType(CreateUserDto, ['name', 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: String }) @IsOptional() @Matches(ROLE_KEY) role?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
-  @ApiPropertyOptional({ enum: ['active', 'invited', 'deactivated'] }) @IsOptional() @IsIn(['active', 'invited', 'deactivated']) status?: 'active' | 'invited' | 'deactivated';
-  @ApiPropertyOptional({ type: String, description: 'Text search over name and email' }) @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @ApiPropertyOptional({ enum: ['active', 'invited', 'deactivated'] }) @IsOptional() @IsIn(['active', 'invited', 'deactivated']) status?:
+    'active' | 'invited' | 'deactivated';
+  @ApiPropertyOptional({ type: String, description: 'Text search over name and email' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
 }
 
 export class TimeRangeDto {
@@ -132,13 +141,48 @@ export class TimeRangeDto {
 }
 
 export class WorkingDaysDto {
-  @ApiPropertyOptional({ type: [TimeRangeDto], description: 'Monday' }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => TimeRangeDto) '1'?: TimeRangeDto[];
-  @ApiPropertyOptional({ type: [TimeRangeDto] }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => TimeRangeDto) '2'?: TimeRangeDto[];
-  @ApiPropertyOptional({ type: [TimeRangeDto] }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => TimeRangeDto) '3'?: TimeRangeDto[];
-  @ApiPropertyOptional({ type: [TimeRangeDto] }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => TimeRangeDto) '4'?: TimeRangeDto[];
-  @ApiPropertyOptional({ type: [TimeRangeDto] }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => TimeRangeDto) '5'?: TimeRangeDto[];
-  @ApiPropertyOptional({ type: [TimeRangeDto] }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => TimeRangeDto) '6'?: TimeRangeDto[];
-  @ApiPropertyOptional({ type: [TimeRangeDto], description: 'Sunday' }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => TimeRangeDto) '7'?: TimeRangeDto[];
+  @ApiPropertyOptional({ type: [TimeRangeDto], description: 'Monday' })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TimeRangeDto)
+  '1'?: TimeRangeDto[];
+  @ApiPropertyOptional({ type: [TimeRangeDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TimeRangeDto)
+  '2'?: TimeRangeDto[];
+  @ApiPropertyOptional({ type: [TimeRangeDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TimeRangeDto)
+  '3'?: TimeRangeDto[];
+  @ApiPropertyOptional({ type: [TimeRangeDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TimeRangeDto)
+  '4'?: TimeRangeDto[];
+  @ApiPropertyOptional({ type: [TimeRangeDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TimeRangeDto)
+  '5'?: TimeRangeDto[];
+  @ApiPropertyOptional({ type: [TimeRangeDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TimeRangeDto)
+  '6'?: TimeRangeDto[];
+  @ApiPropertyOptional({ type: [TimeRangeDto], description: 'Sunday' })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TimeRangeDto)
+  '7'?: TimeRangeDto[];
 }
 
 export class WorkingHoursDto {
@@ -150,8 +194,12 @@ export class WorkingHoursDto {
 }
 
 export class AgentProfileDto {
-  @ApiPropertyOptional({ type: String, nullable: true, example: '23012345' }) @IsOptional() @IsString() @MaxLength(64) licenseNumber?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'WA' }) @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'licenseState must be a two-letter code' }) licenseState?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '23012345' }) @IsOptional() @IsString() @MaxLength(64) licenseNumber?:
+    string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'WA' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'licenseState must be a two-letter code' })
+  licenseState?: string | null;
 
   @ApiPropertyOptional({ type: [String], example: ['98103', '98115'], description: 'ZIP codes or region names served' })
   @IsOptional()
@@ -186,22 +234,43 @@ export class AgentProfileDto {
 export class CreateAgentDto extends AgentProfileDto {
   @ApiProperty({ type: String, example: 'alex@evergreen.example' }) @IsEmail() @MaxLength(254) email: string;
   @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
-  @ApiPropertyOptional({ type: String, description: 'Without it the agent is invited by email' }) @IsOptional() @IsString() @MaxLength(512) password?: string;
-  @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) teamIds?: string[];
+  @ApiPropertyOptional({ type: String, description: 'Without it the agent is invited by email' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  password?: string;
+  @ApiPropertyOptional({ type: [String], format: 'uuid' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true })
+  teamIds?: string[];
 }
 
 export class ListAgentsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ type: String, example: '98103', description: 'Agents serving this ZIP code or region' }) @IsOptional() @IsString() @MaxLength(64) region?: string;
+  @ApiPropertyOptional({ type: String, example: '98103', description: 'Agents serving this ZIP code or region' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  region?: string;
   @ApiPropertyOptional({ type: String, example: 'es' }) @IsOptional() @IsString() @MaxLength(35) language?: string;
   @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() teamId?: string;
-  @ApiPropertyOptional({ enum: ['active', 'invited', 'deactivated'], default: 'active' }) @IsOptional() @IsIn(['active', 'invited', 'deactivated']) status?: 'active' | 'invited' | 'deactivated';
+  @ApiPropertyOptional({ enum: ['active', 'invited', 'deactivated'], default: 'active' })
+  @IsOptional()
+  @IsIn(['active', 'invited', 'deactivated'])
+  status?: 'active' | 'invited' | 'deactivated';
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) q?: string;
 }
 
 export class CreateTeamDto {
   @ApiProperty({ type: String, example: 'North Seattle' }) @IsString() @IsNotEmpty() @MaxLength(120) name: string;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() managerId?: string | null;
-  @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) memberIds?: string[];
+  @ApiPropertyOptional({ type: [String], format: 'uuid' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsUUID('all', { each: true })
+  memberIds?: string[];
 }
 
 /** `PATCH` of a team: the fields of {@link CreateTeamDto}, each optional. */
@@ -212,7 +281,9 @@ export class ListTeamsQueryDto extends PageQueryDto {
 }
 
 export class CreateRoleDto {
-  @ApiProperty({ type: String, example: 'transaction-coordinator' }) @Matches(ROLE_KEY, { message: 'key must match [a-z][a-z0-9-]{1,39}' }) key: string;
+  @ApiProperty({ type: String, example: 'transaction-coordinator' })
+  @Matches(ROLE_KEY, { message: 'key must match [a-z][a-z0-9-]{1,39}' })
+  key: string;
   @ApiProperty({ type: String, example: 'Transaction coordinator' }) @IsString() @IsNotEmpty() @MaxLength(120) name: string;
   @ApiProperty({ type: [String], example: ['transactions:read:org', 'transactions:write:org'] })
   @IsArray()

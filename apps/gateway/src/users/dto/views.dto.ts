@@ -44,7 +44,8 @@ export class AgentViewDto {
   @ApiProperty({ type: [String] }) regions: string[];
   @ApiProperty({ type: [String] }) languages: string[];
   @ApiProperty({ type: Number, description: 'Maximum active leads' }) capacity: number;
-  @ApiProperty({ type: WorkingHoursDto, nullable: true, description: 'Weekly availability in `timezone` (IANA); null = always available' }) workingHours: WorkingHoursDto | null;
+  @ApiProperty({ type: WorkingHoursDto, nullable: true, description: 'Weekly availability in `timezone` (IANA); null = always available' })
+  workingHours: WorkingHoursDto | null;
   @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) updatedAt: string;
 }

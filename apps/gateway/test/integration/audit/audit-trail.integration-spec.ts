@@ -48,7 +48,12 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
 
   describe('identity actions', () => {
     it('records a user creation with the acting owner and a masked change set, exactly once', async () => {
-      const [entry] = await waitForAudit(stack.http, owner.accessToken, { action: 'identity.user.created', recordId: agent.userId }, (items) => items.length > 0);
+      const [entry] = await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { action: 'identity.user.created', recordId: agent.userId },
+        (items) => items.length > 0,
+      );
       expect(entry.actor).toEqual({ type: 'user', id: owner.userId, role: 'owner' });
       expect(entry.target).toEqual({ model: 'user', id: agent.userId });
       expect(entry.source).toBe('keyhouse/identity');
@@ -62,7 +67,12 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
     it('records a role change as role from → to, by the owner', async () => {
       const changed = await stack.http.patch(`/v1/users/${agent.userId}`, { role: 'manager' }, { token: owner.accessToken });
       expect(changed.status).toBe(200);
-      const [entry] = await waitForAudit(stack.http, owner.accessToken, { action: 'identity.user.role_changed', recordId: agent.userId }, (items) => items.length === 1);
+      const [entry] = await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { action: 'identity.user.role_changed', recordId: agent.userId },
+        (items) => items.length === 1,
+      );
       expect(entry.changes).toEqual({ role: { from: 'agent', to: 'manager' } });
       expect(entry.actor.id).toBe(owner.userId);
       expect(entry.requestId).toMatch(/.+/);
@@ -71,17 +81,35 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
     });
 
     it('records a failed login with the reason, ip and a masked address, and API key creation and revocation', async () => {
-      const failed = await stack.http.post('/v1/auth/login', { email: agent.email, password: 'wrong password entirely' }, { headers: { 'user-agent': 'audit-test/1' } });
+      const failed = await stack.http.post(
+        '/v1/auth/login',
+        { email: agent.email, password: 'wrong password entirely' },
+        { headers: { 'user-agent': 'audit-test/1' } },
+      );
       expect(failed.status).toBe(401);
-      const created = await stack.http.post<{ id: string; key: string }>('/v1/api-keys', { name: 'Website', scopes: ['leads:write:org'] }, { token: owner.accessToken });
+      const created = await stack.http.post<{ id: string; key: string }>(
+        '/v1/api-keys',
+        { name: 'Website', scopes: ['leads:write:org'] },
+        { token: owner.accessToken },
+      );
       expect(created.status).toBe(201);
       expect((await stack.http.delete(`/v1/api-keys/${created.body.id}`, { token: owner.accessToken })).status).toBeLessThan(300);
 
-      const [login] = await waitForAudit(stack.http, owner.accessToken, { action: 'identity.login.failed', recordId: agent.userId }, (items) => items.length === 1);
+      const [login] = await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { action: 'identity.login.failed', recordId: agent.userId },
+        (items) => items.length === 1,
+      );
       expect(login.details).toMatchObject({ reason: 'bad_credentials', method: 'password', email: `${agent.email[0]}***@example.test` });
       expect(login.userAgent).toBe('audit-test/1');
       expect(login.ip).toMatch(/127\.0\.0\.1/);
-      const keys = await waitForAudit(stack.http, owner.accessToken, { action: 'identity.api_key.*', recordId: created.body.id }, (items) => items.length === 2);
+      const keys = await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { action: 'identity.api_key.*', recordId: created.body.id },
+        (items) => items.length === 2,
+      );
       expect(keys.map((entry) => entry.action)).toEqual(['identity.api_key.revoked', 'identity.api_key.created']);
       expect(JSON.stringify(keys)).not.toContain(created.body.key);
     });
@@ -89,15 +117,25 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
 
   describe('redelivery and restarts', () => {
     it('records an event delivered twice (crm.events) once, with its change set', async () => {
-      const event = testEvent('crm.contact.updated', owner.orgId, { contactId: 'c-1', changes: { stage: { from: 'lead', to: 'client' }, email: { from: 'a@b.co', to: 'c@d.co' } } }, {
-        actortype: 'user',
-        actorid: owner.userId,
-        actorrole: 'owner',
-        requestid: 'req-twice',
-      });
+      const event = testEvent(
+        'crm.contact.updated',
+        owner.orgId,
+        { contactId: 'c-1', changes: { stage: { from: 'lead', to: 'client' }, email: { from: 'a@b.co', to: 'c@d.co' } } },
+        {
+          actortype: 'user',
+          actorid: owner.userId,
+          actorrole: 'owner',
+          requestid: 'req-twice',
+        },
+      );
       await publishEvents(stack, 'crm.events', [event]);
       await publishEvents(stack, 'crm.events', [event]);
-      const [entry] = await waitForAudit(stack.http, owner.accessToken, { action: 'crm.contact.updated', recordId: event.subject }, (items) => items.length > 0);
+      const [entry] = await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { action: 'crm.contact.updated', recordId: event.subject },
+        (items) => items.length > 0,
+      );
       expect(entry).toMatchObject({
         eventId: event.id,
         target: { model: 'contact', id: event.subject },
@@ -116,11 +154,21 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       const event = testEvent(
         'listings.property.updated',
         owner.orgId,
-        { propertyId: 'p-1', listingKey: 'KC-1', origin: 'manual', changes: { listPrice: { from: 650_000_00, to: 675_000_00 }, publicRemarks: { from: 'Sunny', to: 'Sunny\r\nand quiet' } } },
+        {
+          propertyId: 'p-1',
+          listingKey: 'KC-1',
+          origin: 'manual',
+          changes: { listPrice: { from: 650_000_00, to: 675_000_00 }, publicRemarks: { from: 'Sunny', to: 'Sunny\r\nand quiet' } },
+        },
         { actortype: 'user', actorid: agent.userId, actorrole: 'agent', requestid: 'req-listing' },
       );
       await publishEvents(stack, 'listings.events', [event, event]);
-      const [entry] = await waitForAudit(stack.http, owner.accessToken, { action: 'listings.property.updated', recordId: event.subject }, (items) => items.length > 0);
+      const [entry] = await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { action: 'listings.property.updated', recordId: event.subject },
+        (items) => items.length > 0,
+      );
       expect(entry).toMatchObject({
         target: { model: 'property', id: event.subject },
         actor: { type: 'user', id: agent.userId, role: 'agent' },
@@ -161,11 +209,17 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       const orgs = [await registerOrganization(stack.http, 'Busy Realty'), await registerOrganization(stack.http, 'Busier Realty')];
       const producers = Array.from({ length: 8 }, (_, p) =>
         Array.from({ length: 500 }, (_, i) =>
-          testEvent('crm.contact.updated', orgs[(p + i) % 2].orgId, { changes: { stage: { from: 'lead', to: `stage-${p}-${i}` } } }, { subject: `c-${p}-${i % 20}` }),
+          testEvent(
+            'crm.contact.updated',
+            orgs[(p + i) % 2].orgId,
+            { changes: { stage: { from: 'lead', to: `stage-${p}-${i}` } } },
+            { subject: `c-${p}-${i % 20}` },
+          ),
         ),
       );
       const ingest = stack.services.audit!.get(AuditIngestConsumer);
-      const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, k) => items.slice(k * size, (k + 1) * size));
+      const chunks = <T>(items: T[], size: number) =>
+        Array.from({ length: Math.ceil(items.length / size) }, (_, k) => items.slice(k * size, (k + 1) * size));
       await Promise.all(
         producers.map(async (events, p) => {
           for (const chunk of chunks(events, p < 4 ? 50 : 25)) {
@@ -204,7 +258,12 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(managerRead.body).toMatchObject({ code: 'AUDIT_TEAM_READ_DISABLED' });
       expect((await stack.http.get('/v1/audit-logs/verify', { token: agent.accessToken })).status).toBe(403);
       expect((await stack.http.get('/v1/audit-logs/export', { token: agent.accessToken })).status).toBe(403);
-      const [denied] = await waitForAudit(stack.http, owner.accessToken, { action: 'gateway.access.denied', user: agent.userId }, (items) => items.length >= 1);
+      const [denied] = await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { action: 'gateway.access.denied', user: agent.userId },
+        (items) => items.length >= 1,
+      );
       expect(denied.target).toEqual({ model: 'access', id: expect.stringMatching(/^GET \/v1\/audit-logs/) });
       expect(denied.details).toMatchObject({ status: 403, method: 'GET' });
       expect(denied.actor).toEqual({ type: 'user', id: agent.userId, role: 'agent' });
@@ -215,10 +274,11 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(refused.status).toBe(401);
       const started = Date.now();
       while (
-        (await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE org_id = $1 AND action = 'gateway.authentication.failed' AND request_id = $2`, [
-          AUDIT_NIL_ORG,
-          refused.headers.get('x-request-id'),
-        ])) !== 1
+        (await count(
+          superuser,
+          `SELECT count(*) AS n FROM audit_entry WHERE org_id = $1 AND action = 'gateway.authentication.failed' AND request_id = $2`,
+          [AUDIT_NIL_ORG, refused.headers.get('x-request-id')],
+        )) !== 1
       ) {
         if (Date.now() - started > 20_000) throw new Error('401 not recorded');
         await new Promise((resolve) => setTimeout(resolve, 150));
@@ -247,7 +307,8 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(future).toEqual([]);
       const past = (await auditLogs(stack.http, owner.accessToken, { to: '2020-01-01T00:00:00.000Z' })).body.items;
       expect(past).toEqual([]);
-      const today = (await auditLogs(stack.http, owner.accessToken, { date: new Date().toISOString().slice(0, 10), limit: '100' })).body.items;
+      const today = (await auditLogs(stack.http, owner.accessToken, { date: new Date().toISOString().slice(0, 10), limit: '100' })).body
+        .items;
       expect(today.length).toBeGreaterThan(0);
 
       const seen: AuditEntryView[] = [];
@@ -273,7 +334,9 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(auditLog.body.items.map((entry) => entry.id)).toEqual(canonical.body.items.map((entry) => entry.id));
       expect((await stack.http.get(`/v1/logs?${seedQuery}`, { token: agent.accessToken })).status).toBe(403);
       expect((await stack.http.get(`/v1/audit-log?${seedQuery}`, { token: agent.accessToken })).status).toBe(403);
-      expect((await stack.http.get<{ items: AuditEntryView[] }>(`/v1/logs?${seedQuery}`, { token: other.accessToken })).body.items).toEqual([]);
+      expect((await stack.http.get<{ items: AuditEntryView[] }>(`/v1/logs?${seedQuery}`, { token: other.accessToken })).body.items).toEqual(
+        [],
+      );
       expect((await stack.http.get(`/v1/logs?date=21-11-2026`, { token: owner.accessToken })).status).toBe(400);
 
       expect((await auditLogs(stack.http, owner.accessToken, { action: 'Not An Action' })).status).toBe(400);
@@ -284,7 +347,11 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
     it('lets a team-scoped manager read their team only once the organization allows it', async () => {
       const team = await stack.http.post<{ id: string }>('/v1/teams', { name: `North ${newId().slice(-6)}` }, { token: owner.accessToken });
       expect(team.status).toBe(201);
-      const role = await stack.http.post('/v1/roles', { key: 'audit-lead', name: 'Audit lead', permissions: ['audit:read:team'] }, { token: owner.accessToken });
+      const role = await stack.http.post(
+        '/v1/roles',
+        { key: 'audit-lead', name: 'Audit lead', permissions: ['audit:read:team'] },
+        { token: owner.accessToken },
+      );
       expect(role.status).toBe(201);
       const lead = await createUser(stack.http, owner, 'audit-lead', { teamIds: [team.body.id] });
       const member = await createUser(stack.http, owner, 'agent', { teamIds: [team.body.id] });
@@ -292,26 +359,52 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(refused.status).toBe(403);
       expect(refused.body).toMatchObject({ code: 'AUDIT_TEAM_READ_DISABLED' });
 
-      expect((await stack.http.request('PUT', '/v1/audit-logs/settings', { token: agent.accessToken, json: { managersMayRead: true } })).status).toBe(403);
-      const allowed = await stack.http.request('PUT', '/v1/audit-logs/settings', { token: owner.accessToken, json: { managersMayRead: true } });
+      expect(
+        (await stack.http.request('PUT', '/v1/audit-logs/settings', { token: agent.accessToken, json: { managersMayRead: true } })).status,
+      ).toBe(403);
+      const allowed = await stack.http.request('PUT', '/v1/audit-logs/settings', {
+        token: owner.accessToken,
+        json: { managersMayRead: true },
+      });
       expect(allowed.status).toBe(200);
       expect(allowed.body).toEqual({ managersMayRead: true, retentionDays: null });
-      const visible = await waitForAudit(stack.http, lead.accessToken, { action: 'identity.login.succeeded' }, (items) => items.some((entry) => entry.actor.id === member.userId));
+      const visible = await waitForAudit(stack.http, lead.accessToken, { action: 'identity.login.succeeded' }, (items) =>
+        items.some((entry) => entry.actor.id === member.userId),
+      );
       const actors = new Set(visible.map((entry) => entry.actor.id));
       expect(actors.has(owner.userId)).toBe(false);
       expect(actors.has(agent.userId)).toBe(false);
       expect((await stack.http.get('/v1/audit-logs/verify', { token: lead.accessToken })).status).toBe(403);
-      const [setting] = await waitForAudit(stack.http, owner.accessToken, { action: 'audit.settings.updated' }, (items) => items.length === 1);
+      const [setting] = await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { action: 'audit.settings.updated' },
+        (items) => items.length === 1,
+      );
       expect(setting.changes).toEqual({ managersMayRead: { from: false, to: true } });
 
       // membership also follows the team's own events: added by PATCH /v1/teams/:id → visible; team deleted → gone
       const joiner = await createUser(stack.http, owner, 'agent');
-      await waitForAudit(stack.http, owner.accessToken, { user: joiner.userId, action: 'identity.login.succeeded' }, (items) => items.length === 1);
+      await waitForAudit(
+        stack.http,
+        owner.accessToken,
+        { user: joiner.userId, action: 'identity.login.succeeded' },
+        (items) => items.length === 1,
+      );
       expect((await auditLogs(stack.http, lead.accessToken, { user: joiner.userId })).body.items).toEqual([]);
       const current = await stack.http.get<{ memberIds: string[] }>(`/v1/teams/${team.body.id}`, { token: owner.accessToken });
-      const patched = await stack.http.patch(`/v1/teams/${team.body.id}`, { memberIds: [...current.body.memberIds, joiner.userId] }, { token: owner.accessToken });
+      const patched = await stack.http.patch(
+        `/v1/teams/${team.body.id}`,
+        { memberIds: [...current.body.memberIds, joiner.userId] },
+        { token: owner.accessToken },
+      );
       expect(patched.status).toBe(200);
-      await waitForAudit(stack.http, lead.accessToken, { user: joiner.userId, action: 'identity.login.succeeded' }, (items) => items.length === 1);
+      await waitForAudit(
+        stack.http,
+        lead.accessToken,
+        { user: joiner.userId, action: 'identity.login.succeeded' },
+        (items) => items.length === 1,
+      );
       expect((await stack.http.delete(`/v1/teams/${team.body.id}`, { token: owner.accessToken })).status).toBeLessThan(300);
       const started = Date.now();
       while ((await count(superuser, `SELECT count(*) AS n FROM audit_org_member WHERE $1 = ANY(team_ids)`, [team.body.id])) > 0) {
@@ -325,7 +418,9 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
       const lines = response.body.trim().split('\n');
-      expect(lines[0]).toBe('seq,id,occurredAt,recordedAt,action,actorType,actorId,actorRole,targetModel,targetId,source,requestId,ip,userAgent,changes,details,eventId,prevHash,hash');
+      expect(lines[0]).toBe(
+        'seq,id,occurredAt,recordedAt,action,actorType,actorId,actorRole,targetModel,targetId,source,requestId,ip,userAgent,changes,details,eventId,prevHash,hash',
+      );
       expect(lines).toHaveLength(3);
       expect(lines[1]).toContain('identity.api_key.revoked');
       const [exported] = await waitForAudit(stack.http, owner.accessToken, { action: 'audit.log.exported' }, (items) => items.length === 1);
@@ -350,8 +445,17 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
 
       const text = readFileSync(archive.location, 'utf8');
       expect(createHash('sha256').update(text).digest('hex')).toBe(archive.fileSha256);
-      const [header, ...lines] = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(header).toMatchObject({ kind: 'keyhouse.audit.archive', orgId: org.orgId, fromSeq: 1, toSeq: rowsBefore, prevHash: GENESIS_HASH });
+      const [header, ...lines] = text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(header).toMatchObject({
+        kind: 'keyhouse.audit.archive',
+        orgId: org.orgId,
+        fromSeq: 1,
+        toSeq: rowsBefore,
+        prevHash: GENESIS_HASH,
+      });
       let previous = GENESIS_HASH;
       for (const line of lines) {
         const { hash, ...entry } = line as unknown as HashedAuditEntry & { hash: string };
@@ -361,13 +465,26 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       }
       expect(header.checkpoint).toEqual({ seq: rowsBefore, hash: previous });
 
-      expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE org_id = $1 AND seq <= $2`, [org.orgId, rowsBefore])).toBe(rowsBefore);
+      expect(await count(superuser, `SELECT count(*) AS n FROM audit_entry WHERE org_id = $1 AND seq <= $2`, [org.orgId, rowsBefore])).toBe(
+        rowsBefore,
+      );
       const [recorded] = await waitForAudit(stack.http, org.accessToken, { action: 'audit.log.archived' }, (items) => items.length === 1);
       expect(recorded.details).toMatchObject({ fromSeq: 1, toSeq: rowsBefore, count: rowsBefore, fileSha256: archive.fileSha256 });
-      const archives = await stack.http.get<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>('/v1/audit-logs/archives', { token: org.accessToken });
+      const archives = await stack.http.get<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(
+        '/v1/audit-logs/archives',
+        { token: org.accessToken },
+      );
       expect(archives.status).toBe(200);
       expect(archives.body.items).toEqual([
-        expect.objectContaining({ id: archive.archiveId, fromSeq: 1, toSeq: rowsBefore, entryCount: rowsBefore, headHash: previous, fileSha256: archive.fileSha256, file: `1-${rowsBefore}.jsonl` }),
+        expect.objectContaining({
+          id: archive.archiveId,
+          fromSeq: 1,
+          toSeq: rowsBefore,
+          entryCount: rowsBefore,
+          headHash: previous,
+          fileSha256: archive.fileSha256,
+          file: `1-${rowsBefore}.jsonl`,
+        }),
       ]);
       expect((await stack.http.get<{ items: unknown[] }>('/v1/audit-logs/archives', { token: owner.accessToken })).body.items).toEqual([]);
       expect((await stack.http.get('/v1/audit-logs/archives', { token: agent.accessToken })).status).toBe(403);
@@ -386,12 +503,18 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       await stack.services.audit!.get(AuditCheckpointJob).checkpoint();
       expect(await count(superuser, `SELECT count(*) AS n FROM audit_checkpoint WHERE org_id = $1`, [owner.orgId])).toBeGreaterThan(0);
       for (const db of [auditRole, superuser]) {
-        await expect(db.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied|append-only/);
+        await expect(db.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(
+          /permission denied|append-only/,
+        );
         await expect(db.query(`DELETE FROM audit_entry WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied|append-only/);
         await expect(db.query(`TRUNCATE audit_entry`)).rejects.toThrow(/permission denied|append-only/);
-        await expect(db.query(`DELETE FROM audit_checkpoint WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied|append-only/);
+        await expect(db.query(`DELETE FROM audit_checkpoint WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(
+          /permission denied|append-only/,
+        );
       }
-      await expect(auditRole.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied for table audit_entry/);
+      await expect(auditRole.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(
+        /permission denied for table audit_entry/,
+      );
       await expect(superuser.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/append-only/);
     });
 
@@ -411,7 +534,9 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
                 has_table_privilege('keyhouse_audit', 'audit.audit_entry', 'INSERT') AS can_insert`,
       )) as Array<Record<string, boolean>>;
       expect(rights).toEqual({ can_update: false, can_delete: false, can_insert: true });
-      await expect(auditRole.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(/permission denied for table audit_entry/);
+      await expect(auditRole.query(`UPDATE audit_entry SET action = 'x' WHERE org_id = $1`, [owner.orgId])).rejects.toThrow(
+        /permission denied for table audit_entry/,
+      );
       await expect(auditRole.query(`DELETE FROM audit_checkpoint`)).rejects.toThrow(/permission denied for table audit_checkpoint/);
       await expect(auditRole.query(`SET ROLE keyhouse_audit_owner`)).rejects.toThrow(/permission denied to set role/);
       await expect(auditRole.query(`DROP TABLE audit_entry`)).rejects.toThrow(/must be owner of table audit_entry/);
@@ -451,7 +576,9 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       const head = entries[0].seq;
       const job = stack.services.audit!.get(AuditCheckpointJob);
       await job.checkpoint();
-      const [checkpoint] = (await superuser.query(`SELECT seq, hash FROM audit_checkpoint WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`, [victim.orgId])) as Array<{ seq: string; hash: string }>;
+      const [checkpoint] = (await superuser.query(`SELECT seq, hash FROM audit_checkpoint WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`, [
+        victim.orgId,
+      ])) as Array<{ seq: string; hash: string }>;
       expect({ seq: Number(checkpoint.seq), hash: checkpoint.hash }).toEqual({ seq: head, hash: entries[0].hash });
       const checkpointed = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
       expect(checkpointed.body).toMatchObject({ ok: true, headSeq: head });
@@ -493,13 +620,36 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
         // shift seq ≥ 3 up by one and insert a well-hashed forged row at seq 3, chained to seq 2
         await superuser.query(`UPDATE audit_entry SET seq = seq + 1000000 WHERE org_id = $1 AND seq >= 3`, [inserted.orgId]);
         await superuser.query(`UPDATE audit_entry SET seq = seq - 999999 WHERE org_id = $1 AND seq > 1000000`, [inserted.orgId]);
-        const [second] = (await superuser.query(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 AND e.seq = 2`, [inserted.orgId])) as AuditEntryRow[];
-        const forged: HashedAuditEntry = { ...hashedOf(second), id: newId(), seq: 3, eventId: newId(), action: 'identity.user.deleted', prevHash: second.hash };
+        const [second] = (await superuser.query(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 AND e.seq = 2`, [
+          inserted.orgId,
+        ])) as AuditEntryRow[];
+        const forged: HashedAuditEntry = {
+          ...hashedOf(second),
+          id: newId(),
+          seq: 3,
+          eventId: newId(),
+          action: 'identity.user.deleted',
+          prevHash: second.hash,
+        };
         await superuser.query(
           `INSERT INTO audit_entry (id, org_id, seq, event_id, action, actor_type, actor_id, actor_role, target_model, target_id, occurred_at, recorded_at, source, prev_hash, hash)
            VALUES ($1, $2, 3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-          [forged.id, inserted.orgId, forged.eventId, forged.action, forged.actor.type, forged.actor.id, forged.actor.role, forged.target.model, forged.target.id,
-            forged.occurredAt, forged.recordedAt, forged.source, forged.prevHash, entryHash({ ...forged, requestId: null, ip: null, userAgent: null, changes: null, details: null })],
+          [
+            forged.id,
+            inserted.orgId,
+            forged.eventId,
+            forged.action,
+            forged.actor.type,
+            forged.actor.id,
+            forged.actor.role,
+            forged.target.model,
+            forged.target.id,
+            forged.occurredAt,
+            forged.recordedAt,
+            forged.source,
+            forged.prevHash,
+            entryHash({ ...forged, requestId: null, ip: null, userAgent: null, changes: null, details: null }),
+          ],
         );
       } finally {
         await superuser.query(`ALTER TABLE audit_entry ENABLE TRIGGER USER`);
@@ -516,7 +666,9 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       await login(stack.http, victim.email);
       await waitForAudit(stack.http, victim.accessToken, {}, (items) => items.length >= 3);
       await stack.services.audit!.get(AuditCheckpointJob).checkpoint();
-      const [{ seq: checkpointSeq }] = (await superuser.query(`SELECT max(seq)::int AS seq FROM audit_checkpoint WHERE org_id = $1`, [victim.orgId])) as Array<{ seq: number }>;
+      const [{ seq: checkpointSeq }] = (await superuser.query(`SELECT max(seq)::int AS seq FROM audit_checkpoint WHERE org_id = $1`, [
+        victim.orgId,
+      ])) as Array<{ seq: number }>;
       await login(stack.http, victim.email);
       await waitForAudit(stack.http, victim.accessToken, {}, (items) => items[0]?.seq > checkpointSeq);
       // anyone can check a checkpoint with the published public key alone (SEC-AL-06)
@@ -531,13 +683,27 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       });
       const text = `keyhouse.audit.checkpoint/v1\n${victim.orgId}\n${signed.seq}\n${signed.hash}\n${signed.createdAt}\n`;
       expect(verifySignature(null, Buffer.from(text), publicKey, Buffer.from(signed.signature!, 'base64'))).toBe(true);
-      expect(verifySignature(null, Buffer.from(text.replace(signed.hash, '0'.repeat(64))), publicKey, Buffer.from(signed.signature!, 'base64'))).toBe(false);
-      expect((await stack.http.get<AuditCheckpointPage>('/v1/audit-logs/checkpoints', { token: other.accessToken })).body.items.every((item) => item.orgId === other.orgId)).toBe(true);
+      expect(
+        verifySignature(null, Buffer.from(text.replace(signed.hash, '0'.repeat(64))), publicKey, Buffer.from(signed.signature!, 'base64')),
+      ).toBe(false);
+      expect(
+        (await stack.http.get<AuditCheckpointPage>('/v1/audit-logs/checkpoints', { token: other.accessToken })).body.items.every(
+          (item) => item.orgId === other.orgId,
+        ),
+      ).toBe(true);
       expect((await stack.http.get('/v1/audit-logs/checkpoints', { token: agent.accessToken })).status).toBe(403);
 
       const file = path.join(archiveDir, victim.orgId, 'checkpoints.jsonl');
-      const [external] = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(external).toMatchObject({ orgId: victim.orgId, seq: checkpointSeq, keyId: 'dev-1', signature: expect.stringMatching(/^[A-Za-z0-9+/]{86}==$/) });
+      const [external] = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(external).toMatchObject({
+        orgId: victim.orgId,
+        seq: checkpointSeq,
+        keyId: 'dev-1',
+        signature: expect.stringMatching(/^[A-Za-z0-9+/]{86}==$/),
+      });
 
       // the attack: as superuser, delete the checkpoints and rewrite every entry after seq 1 with a forged actor, rehashing the chain
       const forgedActor = newId();
@@ -545,12 +711,19 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       await superuser.query(`ALTER TABLE audit_checkpoint DISABLE TRIGGER USER`);
       try {
         await superuser.query(`DELETE FROM audit_checkpoint WHERE org_id = $1`, [victim.orgId]);
-        const rows = (await superuser.query(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 ORDER BY e.seq`, [victim.orgId])) as AuditEntryRow[];
+        const rows = (await superuser.query(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry e WHERE e.org_id = $1 ORDER BY e.seq`, [
+          victim.orgId,
+        ])) as AuditEntryRow[];
         let previous = rows[0].hash;
         for (const row of rows.slice(1)) {
           const forged = { ...hashedOf(row), actor: { ...hashedOf(row).actor, id: forgedActor }, prevHash: previous };
           previous = entryHash(forged);
-          await superuser.query(`UPDATE audit_entry SET actor_id = $2, prev_hash = $3, hash = $4 WHERE id = $1`, [row.id, forgedActor, forged.prevHash, previous]);
+          await superuser.query(`UPDATE audit_entry SET actor_id = $2, prev_hash = $3, hash = $4 WHERE id = $1`, [
+            row.id,
+            forgedActor,
+            forged.prevHash,
+            previous,
+          ]);
         }
       } finally {
         await superuser.query(`ALTER TABLE audit_entry ENABLE TRIGGER USER`);
@@ -561,7 +734,12 @@ describe('Audit trail (identity events, other topics, gateway refusals)', () => 
       expect(databaseOnly).toMatchObject({ ok: true, checkpointsChecked: 0 });
       // …but not with the signed copy outside it
       const verify = await stack.http.get<AuditVerifyResponse>('/v1/audit-logs/verify', { token: victim.accessToken });
-      expect(verify.body).toMatchObject({ ok: false, count: checkpointSeq - 1, externalCheckpoints: 1, brokenAt: { seq: checkpointSeq, reason: 'checkpoint_mismatch' } });
+      expect(verify.body).toMatchObject({
+        ok: false,
+        count: checkpointSeq - 1,
+        externalCheckpoints: 1,
+        brokenAt: { seq: checkpointSeq, reason: 'checkpoint_mismatch' },
+      });
 
       // a checkpoint line forged into the external copy without the private key is refused
       appendFileSync(file, `${JSON.stringify({ ...external, seq: 1, hash: 'f'.repeat(64) })}\n`);

@@ -14,7 +14,8 @@ function requestId(label: string): string {
 /** The one entry of `action` among `items` whose change set (or absence of one) `match` accepts. */
 function entryOf(items: AuditEntryView[], action: string, match: (entry: AuditEntryView) => boolean = () => true): AuditEntryView {
   const found = items.filter((entry) => entry.action === action && match(entry));
-  if (found.length !== 1) throw new Error(`expected one ${action}, found ${found.length}: ${JSON.stringify(items.map((entry) => entry.action))}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${action}, found ${found.length}: ${JSON.stringify(items.map((entry) => entry.action))}`);
   return found[0];
 }
 
@@ -37,7 +38,11 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
     stack = await startStack({}, { services: ['crm', 'listings', 'deals-commission', 'audit'] });
     owner = await registerOrganization(stack.http, 'Proof Realty');
     agent = await createUser(stack.http, owner, 'agent');
-    const key = await stack.http.post<{ id: string; key: string }>('/v1/api-keys', { name: 'Website', scopes: ['leads:write:org'] }, { token: owner.accessToken });
+    const key = await stack.http.post<{ id: string; key: string }>(
+      '/v1/api-keys',
+      { name: 'Website', scopes: ['leads:write:org'] },
+      { token: owner.accessToken },
+    );
     if (key.status !== 201) throw new Error(`api key: ${key.status} ${JSON.stringify(key.body)}`);
     apiKey = key.body;
   });
@@ -47,7 +52,11 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
   });
 
   /** Every event the service emitted for the record is in the trail exactly once, and nothing else is. */
-  async function expectEachEventOnce(service: 'crm' | 'listings' | 'deals-commission', recordId: string, items: AuditEntryView[]): Promise<void> {
+  async function expectEachEventOnce(
+    service: 'crm' | 'listings' | 'deals-commission',
+    recordId: string,
+    items: AuditEntryView[],
+  ): Promise<void> {
     const emitted = await outboxEventIds(stack, service, recordId);
     expect(emitted.length).toBeGreaterThan(0);
     expect(items.map((entry) => entry.eventId).sort()).toEqual([...emitted].sort());
@@ -65,10 +74,17 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
     expect(created.status).toBe(201);
     ids.contact = created.body.id;
     const statusRequest = requestId('crm-status');
-    const patched = await stack.http.patch(`/v1/contacts/${ids.contact}`, { status: 'contacted' }, { token: agent.accessToken, headers: { 'x-request-id': statusRequest } });
+    const patched = await stack.http.patch(
+      `/v1/contacts/${ids.contact}`,
+      { status: 'contacted' },
+      { token: agent.accessToken, headers: { 'x-request-id': statusRequest } },
+    );
     expect(patched.status).toBe(200);
 
-    const items = await waitForRecordActions(stack.http, owner.accessToken, ids.contact, { 'crm.contact.created': 1, 'crm.contact.updated': 1 });
+    const items = await waitForRecordActions(stack.http, owner.accessToken, ids.contact, {
+      'crm.contact.created': 1,
+      'crm.contact.updated': 1,
+    });
     expect(countByAction(items)).toMatchObject({ 'crm.contact.created': 1, 'crm.contact.updated': 1 });
     const creation = entryOf(items, 'crm.contact.created');
     expect(creation).toMatchObject({
@@ -112,10 +128,17 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
     expect(created.status).toBe(201);
     ids.property = created.body.id;
     const priceRequest = requestId('listing-price');
-    const patched = await stack.http.patch(`/v1/properties/${ids.property}`, { listPrice: 72_500_000 }, { token: agent.accessToken, headers: { 'x-request-id': priceRequest } });
+    const patched = await stack.http.patch(
+      `/v1/properties/${ids.property}`,
+      { listPrice: 72_500_000 },
+      { token: agent.accessToken, headers: { 'x-request-id': priceRequest } },
+    );
     expect(patched.status).toBe(200);
 
-    const items = await waitForRecordActions(stack.http, owner.accessToken, ids.property, { 'listings.property.created': 1, 'listings.property.updated': 1 });
+    const items = await waitForRecordActions(stack.http, owner.accessToken, ids.property, {
+      'listings.property.created': 1,
+      'listings.property.updated': 1,
+    });
     expect(countByAction(items)).toMatchObject({ 'listings.property.created': 1, 'listings.property.updated': 1 });
     const creation = entryOf(items, 'listings.property.created');
     expect(creation).toMatchObject({
@@ -123,7 +146,11 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
       target: { model: 'property', id: ids.property },
       source: 'keyhouse/listings',
       requestId: createRequest,
-      changes: { listPrice: { from: null, to: 75_000_000 }, listingKey: { from: null, to: created.body.listingKey }, origin: { from: null, to: 'manual' } },
+      changes: {
+        listPrice: { from: null, to: 75_000_000 },
+        listingKey: { from: null, to: created.body.listingKey },
+        origin: { from: null, to: 'manual' },
+      },
     });
     const update = entryOf(items, 'listings.property.updated');
     expect(update).toMatchObject({
@@ -139,19 +166,30 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
 
   it('deals: an agent creates a transaction and moves its stage → deals.transaction.stage_changed with stage { from, to }', async () => {
     const createRequest = requestId('deal-create');
-    const created = await stack.http.post<{ id: string; stage: string }>('/v1/transactions', { side: 'buy', price: 50_000_000 }, {
-      token: agent.accessToken,
-      headers: { 'x-request-id': createRequest },
-    });
+    const created = await stack.http.post<{ id: string; stage: string }>(
+      '/v1/transactions',
+      { side: 'buy', price: 50_000_000 },
+      {
+        token: agent.accessToken,
+        headers: { 'x-request-id': createRequest },
+      },
+    );
     expect(created.status).toBe(201);
     expect(created.body.stage).toBe('contacted');
     ids.deal = created.body.id;
     const stageRequest = requestId('deal-stage');
-    const moved = await stack.http.patch(`/v1/transactions/${ids.deal}`, { stage: 'meeting' }, { token: agent.accessToken, headers: { 'x-request-id': stageRequest } });
+    const moved = await stack.http.patch(
+      `/v1/transactions/${ids.deal}`,
+      { stage: 'meeting' },
+      { token: agent.accessToken, headers: { 'x-request-id': stageRequest } },
+    );
     expect(moved.status).toBe(200);
 
     // creation itself is a stage change from null (docs/events/deals-events.md), then the move
-    const items = await waitForRecordActions(stack.http, owner.accessToken, ids.deal, { 'deals.transaction.created': 1, 'deals.transaction.stage_changed': 2 });
+    const items = await waitForRecordActions(stack.http, owner.accessToken, ids.deal, {
+      'deals.transaction.created': 1,
+      'deals.transaction.stage_changed': 2,
+    });
     expect(countByAction(items)).toMatchObject({ 'deals.transaction.created': 1, 'deals.transaction.stage_changed': 2 });
     expect(entryOf(items, 'deals.transaction.created')).toMatchObject({
       actor: { type: 'user', id: agent.userId, role: 'agent' },
@@ -159,7 +197,9 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
       source: 'keyhouse/deals-commission',
       requestId: createRequest,
     });
-    expect(entryOf(items, 'deals.transaction.stage_changed', (entry) => entry.changes?.stage?.from === null).changes).toEqual({ stage: { from: null, to: 'contacted' } });
+    expect(entryOf(items, 'deals.transaction.stage_changed', (entry) => entry.changes?.stage?.from === null).changes).toEqual({
+      stage: { from: null, to: 'contacted' },
+    });
     const move = entryOf(items, 'deals.transaction.stage_changed', (entry) => entry.changes?.stage?.from === 'contacted');
     expect(move).toMatchObject({
       actor: { type: 'user', id: agent.userId, role: 'agent' },
@@ -177,7 +217,13 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
     const email = uniqueEmail(label);
     const response = await stack.http.post<{ contactId: string; merged: boolean }>(
       '/v1/lead-events',
-      { type: 'inquiry', source: 'zillow', externalId: `z-${label}-${randomBytes(4).toString('hex')}`, person: { firstName: 'Ivy', lastName: `Lead ${label}`, email }, message: 'Is it still available?' },
+      {
+        type: 'inquiry',
+        source: 'zillow',
+        externalId: `z-${label}-${randomBytes(4).toString('hex')}`,
+        person: { firstName: 'Ivy', lastName: `Lead ${label}`, email },
+        message: 'Is it still available?',
+      },
       { apiKey: apiKey.key, headers: { 'x-request-id': request } },
     );
     expect(response.status).toBe(201);
@@ -189,7 +235,10 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
     const request = requestId('lead');
     const { contactId, email } = await leadEvent('walkin', request);
     ids.lead = contactId;
-    const items = await waitForRecordActions(stack.http, owner.accessToken, contactId, { 'crm.contact.created': 1, 'crm.lead.captured': 1 });
+    const items = await waitForRecordActions(stack.http, owner.accessToken, contactId, {
+      'crm.contact.created': 1,
+      'crm.lead.captured': 1,
+    });
     expect(countByAction(items)).toMatchObject({ 'crm.contact.created': 1, 'crm.lead.captured': 1 });
     const apiKeyActor = { type: 'api_key', id: apiKey.id };
     expect(entryOf(items, 'crm.lead.captured')).toMatchObject({
@@ -209,21 +258,36 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
   it('records each action exactly once across a redelivery and an audit restart mid-stream, and the chain verifies', async () => {
     // 1. The first update of each record is delivered a second time, as a relay that crashed
     //    after sending but before marking it published would.
-    for (const update of firstUpdates) await publishEvents(stack, update.topic, [await outboxEventById(stack, update.service, update.eventId)]);
+    for (const update of firstUpdates)
+      await publishEvents(stack, update.topic, [await outboxEventById(stack, update.service, update.eventId)]);
 
     // 2. Actions while the trail is consuming; the audit service stops right after them …
-    const before = { contact: requestId('crm-before'), property: requestId('listing-before'), deal: requestId('deal-before'), lead: requestId('lead-before') };
+    const before = {
+      contact: requestId('crm-before'),
+      property: requestId('listing-before'),
+      deal: requestId('deal-before'),
+      lead: requestId('lead-before'),
+    };
     const headers = (id: string) => ({ token: agent.accessToken, headers: { 'x-request-id': id } });
     expect((await stack.http.patch(`/v1/contacts/${ids.contact}`, { status: 'qualified' }, headers(before.contact))).status).toBe(200);
-    expect((await stack.http.patch(`/v1/properties/${ids.property}`, { listPrice: 70_000_000 }, headers(before.property))).status).toBe(200);
+    expect((await stack.http.patch(`/v1/properties/${ids.property}`, { listPrice: 70_000_000 }, headers(before.property))).status).toBe(
+      200,
+    );
     expect((await stack.http.patch(`/v1/transactions/${ids.deal}`, { stage: 'offer' }, headers(before.deal))).status).toBe(200);
     const leadBefore = await leadEvent('before', before.lead);
     await stack.stopService('audit');
 
     // 3. … and these happen while it is down.
-    const during = { contact: requestId('crm-down'), property: requestId('listing-down'), deal: requestId('deal-down'), lead: requestId('lead-down') };
+    const during = {
+      contact: requestId('crm-down'),
+      property: requestId('listing-down'),
+      deal: requestId('deal-down'),
+      lead: requestId('lead-down'),
+    };
     expect((await stack.http.patch(`/v1/contacts/${ids.contact}`, { status: 'nurturing' }, headers(during.contact))).status).toBe(200);
-    expect((await stack.http.patch(`/v1/properties/${ids.property}`, { listPrice: 69_000_000 }, headers(during.property))).status).toBe(200);
+    expect((await stack.http.patch(`/v1/properties/${ids.property}`, { listPrice: 69_000_000 }, headers(during.property))).status).toBe(
+      200,
+    );
     expect((await stack.http.patch(`/v1/transactions/${ids.deal}`, { stage: 'accepted' }, headers(during.deal))).status).toBe(200);
     const leadDuring = await leadEvent('during', during.lead);
     await stack.startService('audit');
@@ -245,14 +309,20 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
     // listings: three price changes, each once
     const property = await waitForRecordActions(stack.http, owner.accessToken, ids.property, { 'listings.property.updated': 3 });
     expect(countByAction(property)).toMatchObject({ 'listings.property.created': 1, 'listings.property.updated': 3 });
-    expect(entryOf(property, 'listings.property.updated', (entry) => entry.requestId === before.property).changes).toEqual({ listPrice: { from: 72_500_000, to: 70_000_000 } });
-    expect(entryOf(property, 'listings.property.updated', (entry) => entry.requestId === during.property).changes).toEqual({ listPrice: { from: 70_000_000, to: 69_000_000 } });
+    expect(entryOf(property, 'listings.property.updated', (entry) => entry.requestId === before.property).changes).toEqual({
+      listPrice: { from: 72_500_000, to: 70_000_000 },
+    });
+    expect(entryOf(property, 'listings.property.updated', (entry) => entry.requestId === during.property).changes).toEqual({
+      listPrice: { from: 70_000_000, to: 69_000_000 },
+    });
     await expectEachEventOnce('listings', ids.property, property);
 
     // deals: creation + three moves, each once
     const deal = await waitForRecordActions(stack.http, owner.accessToken, ids.deal, { 'deals.transaction.stage_changed': 4 });
     expect(countByAction(deal)).toMatchObject({ 'deals.transaction.created': 1, 'deals.transaction.stage_changed': 4 });
-    expect(entryOf(deal, 'deals.transaction.stage_changed', (entry) => entry.requestId === before.deal).changes).toEqual({ stage: { from: 'meeting', to: 'offer' } });
+    expect(entryOf(deal, 'deals.transaction.stage_changed', (entry) => entry.requestId === before.deal).changes).toEqual({
+      stage: { from: 'meeting', to: 'offer' },
+    });
     expect(entryOf(deal, 'deals.transaction.stage_changed', (entry) => entry.requestId === during.deal)).toMatchObject({
       actor: { type: 'user', id: agent.userId, role: 'agent' },
       changes: { stage: { from: 'offer', to: 'accepted' } },
@@ -264,7 +334,10 @@ describe('Audit of real service actions (crm, listings, deals, API key)', () => 
       [leadBefore, before.lead],
       [leadDuring, during.lead],
     ] as const) {
-      const items = await waitForRecordActions(stack.http, owner.accessToken, lead.contactId, { 'crm.contact.created': 1, 'crm.lead.captured': 1 });
+      const items = await waitForRecordActions(stack.http, owner.accessToken, lead.contactId, {
+        'crm.contact.created': 1,
+        'crm.lead.captured': 1,
+      });
       expect(countByAction(items)).toMatchObject({ 'crm.contact.created': 1, 'crm.lead.captured': 1 });
       expect(entryOf(items, 'crm.lead.captured')).toMatchObject({ actor: { type: 'api_key', id: apiKey.id }, requestId: request });
       await expectEachEventOnce('crm', lead.contactId, items);

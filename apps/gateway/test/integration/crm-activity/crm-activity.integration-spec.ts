@@ -44,7 +44,10 @@ describe('CRM activity from other services and erasure across services', () => {
         [transactionId, type],
       );
       if (!rows[0]) return false;
-      const inbox = await crm.query(`SELECT 1 FROM "${stack.env.CRM_DATABASE_SCHEMA ?? 'crm'}".inbox_event WHERE consumer = $1 AND event_id = $2`, [consumer, rows[0].id]);
+      const inbox = await crm.query(
+        `SELECT 1 FROM "${stack.env.CRM_DATABASE_SCHEMA ?? 'crm'}".inbox_event WHERE consumer = $1 AND event_id = $2`,
+        [consumer, rows[0].id],
+      );
       return inbox.rowCount === 1;
     } finally {
       await Promise.all([deals.end(), crm.end()]);
@@ -56,7 +59,12 @@ describe('CRM activity from other services and erasure across services', () => {
       const buyer = await createContact(stack.http, agent.accessToken, person('Bea'));
       const seller = await createContact(stack.http, agent.accessToken, person('Sol'));
       const commissionPlanId = await createPlan(stack.http, owner, { name: 'Flat', flatFeeCents: 500_000, agentSplitBps: 5000 });
-      const deal = await createTransaction(stack.http, agent, { buyerContactIds: [buyer.id], sellerContactIds: [seller.id], stage: 'contacted', commissionPlanId });
+      const deal = await createTransaction(stack.http, agent, {
+        buyerContactIds: [buyer.id],
+        sellerContactIds: [seller.id],
+        stage: 'contacted',
+        commissionPlanId,
+      });
       const patch = (body: Record<string, unknown>) => stack.http.patch(`/v1/transactions/${deal.id}`, body, { token: agent.accessToken });
       expect((await patch({ stage: 'meeting' })).status).toBe(200);
       expect((await patch({ stage: 'closed', closePrice: 49_500_000, closeDate: '2026-11-02' })).status).toBe(200);
@@ -116,7 +124,10 @@ describe('CRM activity from other services and erasure across services', () => {
         ['deals.offer.accepted', 'accepted', 51_250_000],
         ['deals.offer.submitted', 'submitted', 51_250_000],
       ]);
-      expect(ofDeal(timeline.items, deal.id).find((entry) => entry.kind === 'deals.transaction.stage_changed')?.data).toMatchObject({ from: 'offer', to: 'accepted' });
+      expect(ofDeal(timeline.items, deal.id).find((entry) => entry.kind === 'deals.transaction.stage_changed')?.data).toMatchObject({
+        from: 'offer',
+        to: 'accepted',
+      });
       // One engaging event (the submitted offer): 5 points (docs/adr/0009: 5 per event, at most 25).
       const contact = await eventually(
         () => stack.http.get<ContactJson>(`/v1/contacts/${buyer.id}`, { token: agent.accessToken }),
@@ -161,7 +172,12 @@ describe('CRM activity from other services and erasure across services', () => {
         ['crm.task.completed', 'completed'],
         ['crm.task.created', 'open'],
       ]);
-      expect(tasks[1].data).toMatchObject({ title: 'Call about the pre-approval', type: 'call', assigneeId: agent.userId, dueAt: '2026-12-01T17:00:00.000Z' });
+      expect(tasks[1].data).toMatchObject({
+        title: 'Call about the pre-approval',
+        type: 'call',
+        assigneeId: agent.userId,
+        dueAt: '2026-12-01T17:00:00.000Z',
+      });
     });
   });
 
@@ -183,15 +199,31 @@ describe('CRM activity from other services and erasure across services', () => {
       expect((await stack.http.post(`/v1/contacts/${contactId}/erase`, {}, { token: agent.accessToken })).status).toBe(403);
       expect((await stack.http.post(`/v1/contacts/${contactId}/erase`, {}, { token: owner.accessToken })).status).toBe(204);
 
-      const row = await eventually(() => identityUserRow(stack, userId), (value) => value?.erased_at != null);
-      expect(row).toMatchObject({ name: 'Erased user', email: `erased-${userId}@erased.invalid`, phone: null, password_hash: null, status: 'deactivated' });
+      const row = await eventually(
+        () => identityUserRow(stack, userId),
+        (value) => value?.erased_at != null,
+      );
+      expect(row).toMatchObject({
+        name: 'Erased user',
+        email: `erased-${userId}@erased.invalid`,
+        phone: null,
+        password_hash: null,
+        status: 'deactivated',
+      });
       expect((await stack.http.post('/v1/auth/login', { email, password: PASSWORD })).status).toBe(401);
-      await eventually(() => stack.http.get('/v1/users/me', { token: client.accessToken }).then((r) => r.status), (status) => status === 401, 10_000);
+      await eventually(
+        () => stack.http.get('/v1/users/me', { token: client.accessToken }).then((r) => r.status),
+        (status) => status === 401,
+        10_000,
+      );
 
       const erased = await identityOutboxEvents<{ userId: string; contactId: string }>(stack, 'identity.user.erased');
       expect(erased.map((event) => event.data)).toEqual([{ userId, contactId }]);
       expect(erased[0]).toMatchObject({ subject: userId, orgid: owner.orgId, actorid: owner.userId });
-      const updated = await identityOutboxEvents<{ userId: string; changes: Record<string, { from: unknown; to: unknown }> }>(stack, 'identity.user.updated');
+      const updated = await identityOutboxEvents<{ userId: string; changes: Record<string, { from: unknown; to: unknown }> }>(
+        stack,
+        'identity.user.updated',
+      );
       expect(updated.find((event) => event.data.userId === userId)?.data.changes).toEqual({
         name: { from: '[redacted]', to: 'Erased user' },
         email: { from: '[redacted]', to: `erased-${userId}@erased.invalid` },

@@ -41,7 +41,11 @@ describe('Tasks through the gateway', () => {
   let teamId: string;
 
   async function createTask(session: Session, body: Record<string, unknown>): Promise<TaskJson> {
-    const response = await stack.http.post<TaskJson>('/v1/tasks', { title: 'Call back', type: 'call', dueAt: inMinutes(120), ...body }, { token: session.accessToken });
+    const response = await stack.http.post<TaskJson>(
+      '/v1/tasks',
+      { title: 'Call back', type: 'call', dueAt: inMinutes(120), ...body },
+      { token: session.accessToken },
+    );
     if (response.status !== 201) throw new Error(`create task failed: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body;
   }
@@ -73,10 +77,21 @@ describe('Tasks through the gateway', () => {
 
   describe('POST /v1/tasks', () => {
     it('creates a task for the caller with the contract fields and emits crm.task.created with the contactId', async () => {
-      const contact = await createContact(stack.http, agent.accessToken, { firstName: 'Ann', lastName: 'Buyer', email: 'ann.task@example.test' });
+      const contact = await createContact(stack.http, agent.accessToken, {
+        firstName: 'Ann',
+        lastName: 'Buyer',
+        email: 'ann.task@example.test',
+      });
       const response = await stack.http.post<TaskJson>(
         '/v1/tasks',
-        { title: '  Call Ann about financing ', type: 'call', contactId: contact.id, dueAt: '2030-01-07T17:00:00+02:00', priority: 'high', reminders: [15, 60, 15] },
+        {
+          title: '  Call Ann about financing ',
+          type: 'call',
+          contactId: contact.id,
+          dueAt: '2030-01-07T17:00:00+02:00',
+          priority: 'high',
+          reminders: [15, 60, 15],
+        },
         { token: agent.accessToken },
       );
       expect(response.status).toBe(201);
@@ -98,7 +113,11 @@ describe('Tasks through the gateway', () => {
       expect(fetched.body).toEqual(response.body);
       const { key, event } = await events.waitFor('crm.task.created', response.body.id);
       expect(key).toBe(response.body.id);
-      expect(event).toMatchObject({ orgid: owner.orgId, actorid: agent.userId, data: { taskId: response.body.id, contactId: contact.id, assigneeId: agent.userId } });
+      expect(event).toMatchObject({
+        orgid: owner.orgId,
+        actorid: agent.userId,
+        data: { taskId: response.body.id, contactId: contact.id, assigneeId: agent.userId },
+      });
     });
 
     it.each([
@@ -108,34 +127,65 @@ describe('Tasks through the gateway', () => {
       ['a negative reminder', { reminders: [-5] }, 'reminders'],
       ['an empty title', { title: '   ' }, 'title'],
     ])('answers 400 naming the field for %s', async (_label, change, field) => {
-      const response = await stack.http.post<ProblemBody>('/v1/tasks', { title: 'x', type: 'call', dueAt: inMinutes(60), ...change }, { token: agent.accessToken });
+      const response = await stack.http.post<ProblemBody>(
+        '/v1/tasks',
+        { title: 'x', type: 'call', dueAt: inMinutes(60), ...change },
+        { token: agent.accessToken },
+      );
       expect(response.status).toBe(400);
       expect(response.body.errors?.map((error) => error.field)).toContain(field);
     });
 
-    it.each(['FREQ=BOGUS', 'FREQ=DAILY;INTERVAL=-1', 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', 'not an rrule'])('answers 400 INVALID_RECURRENCE for RRULE %s', async (rule) => {
-      const response = await stack.http.post<ProblemBody>('/v1/tasks', { title: 'x', type: 'call', dueAt: inMinutes(60), recurrence: rule }, { token: agent.accessToken });
-      expect(response.status).toBe(400);
-      expect(response.body.code).toBe('INVALID_RECURRENCE');
-      expect(response.body.errors?.[0]?.field).toBe('recurrence');
-    });
+    it.each(['FREQ=BOGUS', 'FREQ=DAILY;INTERVAL=-1', 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', 'not an rrule'])(
+      'answers 400 INVALID_RECURRENCE for RRULE %s',
+      async (rule) => {
+        const response = await stack.http.post<ProblemBody>(
+          '/v1/tasks',
+          { title: 'x', type: 'call', dueAt: inMinutes(60), recurrence: rule },
+          { token: agent.accessToken },
+        );
+        expect(response.status).toBe(400);
+        expect(response.body.code).toBe('INVALID_RECURRENCE');
+        expect(response.body.errors?.[0]?.field).toBe('recurrence');
+      },
+    );
 
     it('lets an agent assign only themselves, a manager their team members, an admin anyone of the organization', async () => {
-      const agentToOther = await stack.http.post<ProblemBody>('/v1/tasks', { title: 'x', type: 'email', dueAt: inMinutes(60), assigneeId: otherAgent.userId }, { token: agent.accessToken });
+      const agentToOther = await stack.http.post<ProblemBody>(
+        '/v1/tasks',
+        { title: 'x', type: 'email', dueAt: inMinutes(60), assigneeId: otherAgent.userId },
+        { token: agent.accessToken },
+      );
       expect(agentToOther.status).toBe(403);
       expect(agentToOther.body.code).toBe('ASSIGNEE_NOT_ALLOWED');
-      const managerOutsideTeam = await stack.http.post<ProblemBody>('/v1/tasks', { title: 'x', type: 'email', dueAt: inMinutes(60), assigneeId: otherAgent.userId }, { token: manager.accessToken });
+      const managerOutsideTeam = await stack.http.post<ProblemBody>(
+        '/v1/tasks',
+        { title: 'x', type: 'email', dueAt: inMinutes(60), assigneeId: otherAgent.userId },
+        { token: manager.accessToken },
+      );
       expect(managerOutsideTeam.status).toBe(403);
       expect((await createTask(manager, { assigneeId: agent.userId })).assigneeId).toBe(agent.userId);
       expect((await createTask(owner, { assigneeId: otherAgent.userId })).assigneeId).toBe(otherAgent.userId);
-      const unknown = await stack.http.post<ProblemBody>('/v1/tasks', { title: 'x', type: 'email', dueAt: inMinutes(60), assigneeId: stranger.userId }, { token: owner.accessToken });
+      const unknown = await stack.http.post<ProblemBody>(
+        '/v1/tasks',
+        { title: 'x', type: 'email', dueAt: inMinutes(60), assigneeId: stranger.userId },
+        { token: owner.accessToken },
+      );
       expect(unknown.status).toBe(400);
       expect(unknown.body.code).toBe('UNKNOWN_ASSIGNEE');
     });
 
     it('refuses a contact the caller cannot see with 400 UNKNOWN_CONTACT', async () => {
-      const contact = await createContact(stack.http, agent.accessToken, { firstName: 'Hidden', lastName: 'Lead', email: 'hidden.task@example.test' });
-      const response = await stack.http.post<ProblemBody>('/v1/tasks', { title: 'x', type: 'call', dueAt: inMinutes(60), contactId: contact.id }, { token: otherAgent.accessToken });
+      const contact = await createContact(stack.http, agent.accessToken, {
+        firstName: 'Hidden',
+        lastName: 'Lead',
+        email: 'hidden.task@example.test',
+      });
+      const response = await stack.http.post<ProblemBody>(
+        '/v1/tasks',
+        { title: 'x', type: 'call', dueAt: inMinutes(60), contactId: contact.id },
+        { token: otherAgent.accessToken },
+      );
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('UNKNOWN_CONTACT');
     });
@@ -191,7 +241,9 @@ describe('Tasks through the gateway', () => {
     it('answers 403 to a client, who holds no task permission', async () => {
       const client = await createUser(stack.http, owner, 'client');
       expect((await stack.http.get('/v1/tasks', { token: client.accessToken })).status).toBe(403);
-      expect((await stack.http.post('/v1/tasks', { title: 'x', type: 'call', dueAt: inMinutes(5) }, { token: client.accessToken })).status).toBe(403);
+      expect(
+        (await stack.http.post('/v1/tasks', { title: 'x', type: 'call', dueAt: inMinutes(5) }, { token: client.accessToken })).status,
+      ).toBe(403);
     });
   });
 
@@ -202,7 +254,8 @@ describe('Tasks through the gateway', () => {
       const later = await createTask(lister, { title: 'Later', type: 'showing', dueAt: '2031-06-01T10:00:00.000Z' });
       const done = await createTask(lister, { title: 'Done', type: 'meeting', dueAt: '2031-03-01T10:00:00.000Z' });
       await stack.http.post(`/v1/tasks/${done.id}/complete`, undefined, { token: lister.accessToken });
-      const get = async (query: string) => (await stack.http.get<TaskPage>(`/v1/tasks?${query}`, { token: lister.accessToken })).body.items.map((t) => t.id);
+      const get = async (query: string) =>
+        (await stack.http.get<TaskPage>(`/v1/tasks?${query}`, { token: lister.accessToken })).body.items.map((t) => t.id);
 
       expect(await get('')).toEqual([past.id, soon.id, done.id, later.id]);
       expect(await get('sort=-dueAt')).toEqual([later.id, done.id, soon.id, past.id]);
@@ -226,7 +279,11 @@ describe('Tasks through the gateway', () => {
   describe('changes, completion and recurrence', () => {
     it('patches fields and reports the changes in crm.task.updated', async () => {
       const task = await createTask(agent, { title: 'Before' });
-      const response = await stack.http.patch<TaskJson>(`/v1/tasks/${task.id}`, { title: 'After', type: 'follow-up', status: 'cancelled' }, { token: agent.accessToken });
+      const response = await stack.http.patch<TaskJson>(
+        `/v1/tasks/${task.id}`,
+        { title: 'After', type: 'follow-up', status: 'cancelled' },
+        { token: agent.accessToken },
+      );
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ title: 'After', type: 'follow-up', status: 'cancelled' });
       const { event } = await events.waitFor<{ changes: Record<string, unknown> }>('crm.task.updated', task.id);
@@ -253,7 +310,13 @@ describe('Tasks through the gateway', () => {
 
     it('creates the next occurrence of a weekly task on completion, until COUNT is reached', async () => {
       // 2030-01-07 is a Monday.
-      const first = await createTask(agent, { title: 'Weekly pipeline review', type: 'meeting', dueAt: '2030-01-07T15:00:00.000Z', recurrence: 'RRULE:FREQ=WEEKLY;COUNT=2', reminders: [30] });
+      const first = await createTask(agent, {
+        title: 'Weekly pipeline review',
+        type: 'meeting',
+        dueAt: '2030-01-07T15:00:00.000Z',
+        recurrence: 'RRULE:FREQ=WEEKLY;COUNT=2',
+        reminders: [30],
+      });
       expect(first.recurrence).toBe('FREQ=WEEKLY;COUNT=2');
       expect(first.seriesId).toBe(first.id);
       const completed = await stack.http.post<TaskJson>(`/v1/tasks/${first.id}/complete`, undefined, { token: agent.accessToken });
@@ -288,7 +351,11 @@ describe('Tasks through the gateway', () => {
   describe('reminders and overdue detection', () => {
     it('publishes crm.task.reminder_due on Kafka when the offset is reached, and not for a rescheduled or completed task', async () => {
       const moved = await createTask(agent, { title: 'Moved', dueAt: new Date(Date.now() + 65_000).toISOString(), reminders: [1] });
-      const completed = await createTask(agent, { title: 'Completed early', dueAt: new Date(Date.now() + 65_000).toISOString(), reminders: [1] });
+      const completed = await createTask(agent, {
+        title: 'Completed early',
+        dueAt: new Date(Date.now() + 65_000).toISOString(),
+        reminders: [1],
+      });
       expect((await stack.http.patch(`/v1/tasks/${moved.id}`, { dueAt: inMinutes(180) }, { token: agent.accessToken })).status).toBe(200);
       expect((await stack.http.post(`/v1/tasks/${completed.id}/complete`, undefined, { token: agent.accessToken })).status).toBe(200);
       const dueAt = new Date(Date.now() + 67_000);
@@ -297,7 +364,13 @@ describe('Tasks through the gateway', () => {
 
       const received = await events.waitFor<{ offsetMinutes: number; remindAt: string }>('crm.task.reminder_due', task.id, 20_000);
       expect(received.receivedAt).toBeGreaterThanOrEqual(remindAt);
-      expect(received.event.data).toMatchObject({ taskId: task.id, assigneeId: agent.userId, offsetMinutes: 1, remindAt: new Date(remindAt).toISOString(), dueAt: task.dueAt });
+      expect(received.event.data).toMatchObject({
+        taskId: task.id,
+        assigneeId: agent.userId,
+        offsetMinutes: 1,
+        remindAt: new Date(remindAt).toISOString(),
+        dueAt: task.dueAt,
+      });
       expect(received.event.actortype).toBe('system');
       // The other two were due a few seconds earlier.
       expect(events.of('crm.task.reminder_due', moved.id)).toEqual([]);
@@ -309,7 +382,12 @@ describe('Tasks through the gateway', () => {
     it('emits a reminder once when its job runs twice', async () => {
       const task = await createTask(agent, { dueAt: inMinutes(600), reminders: [120] });
       const job = stack.services.crm!.get(TaskReminderJob);
-      const data = { orgId: owner.orgId, taskId: task.id, offsetMinutes: 120, remindAt: new Date(new Date(task.dueAt).getTime() - 120 * 60_000).toISOString() };
+      const data = {
+        orgId: owner.orgId,
+        taskId: task.id,
+        offsetMinutes: 120,
+        remindAt: new Date(new Date(task.dueAt).getTime() - 120 * 60_000).toISOString(),
+      };
       const runs = await Promise.all([job.remind({ data }), job.remind({ data })]);
       expect(runs.filter(Boolean)).toHaveLength(1);
       expect(await job.remind({ data })).toBe(false);

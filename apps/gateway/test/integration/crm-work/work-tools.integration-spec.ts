@@ -91,7 +91,8 @@ describe('Companies, saved replies and tags through the gateway', () => {
     });
 
     it('refuses invalid input: a bad phone (naming its index), a bad size, a non-http website, an unknown field, a taken name', async () => {
-      const bad = async (body: Record<string, unknown>) => stack.http.post<ProblemBody>('/v1/companies', { name: 'Acme', ...body }, { token: agent.accessToken });
+      const bad = async (body: Record<string, unknown>) =>
+        stack.http.post<ProblemBody>('/v1/companies', { name: 'Acme', ...body }, { token: agent.accessToken });
       const phone = await bad({ phones: ['+12065550100', '12'] });
       expect(phone.status).toBe(400);
       expect(phone.body.code).toBe('INVALID_PHONE');
@@ -112,26 +113,42 @@ describe('Companies, saved replies and tags through the gateway', () => {
       expect(builders.body.items.map((c) => c.name)).toEqual(['Birch Builders', 'Zephyr Builders']);
       const first = await stack.http.get<Page<CompanyJson>>('/v1/companies?limit=2', { token: otherAgent.accessToken });
       expect(first.body.items.map((c) => c.name)).toEqual(['Alder Mortgage', 'Birch Builders']);
-      const second = await stack.http.get<Page<CompanyJson>>(`/v1/companies?limit=2&cursor=${first.body.nextCursor}`, { token: otherAgent.accessToken });
+      const second = await stack.http.get<Page<CompanyJson>>(`/v1/companies?limit=2&cursor=${first.body.nextCursor}`, {
+        token: otherAgent.accessToken,
+      });
       expect(second.body.items.map((c) => c.name)).toEqual(['Evergreen Relocation LLC', 'Zephyr Builders']);
       expect(second.body.nextCursor).toBeNull();
       expect((await stack.http.get<Page<CompanyJson>>('/v1/companies?q=%25', { token: agent.accessToken })).body.items).toEqual([]);
     });
 
     it('counts the linked contacts the caller may read on GET /v1/companies/:id', async () => {
-      await createContact(stack.http, agent.accessToken, { firstName: 'Rita', lastName: 'Reloc', email: 'rita.company@example.test', companyId: company.id });
+      await createContact(stack.http, agent.accessToken, {
+        firstName: 'Rita',
+        lastName: 'Reloc',
+        email: 'rita.company@example.test',
+        companyId: company.id,
+      });
       expect((await stack.http.get<CompanyJson>(`/v1/companies/${company.id}`, { token: agent.accessToken })).body.contactCount).toBe(1);
-      expect((await stack.http.get<CompanyJson>(`/v1/companies/${company.id}`, { token: otherAgent.accessToken })).body.contactCount).toBe(0);
+      expect((await stack.http.get<CompanyJson>(`/v1/companies/${company.id}`, { token: otherAgent.accessToken })).body.contactCount).toBe(
+        0,
+      );
       expect((await stack.http.get<CompanyJson>(`/v1/companies/${company.id}`, { token: owner.accessToken })).body.contactCount).toBe(1);
     });
 
     it('updates (changes in crm.company.updated) and soft-deletes', async () => {
       const created = await stack.http.post<CompanyJson>('/v1/companies', { name: 'Cedar Title' }, { token: agent.accessToken });
-      const updated = await stack.http.patch<CompanyJson>(`/v1/companies/${created.body.id}`, { industry: 'Title', phones: ['2065550123'] }, { token: otherAgent.accessToken });
+      const updated = await stack.http.patch<CompanyJson>(
+        `/v1/companies/${created.body.id}`,
+        { industry: 'Title', phones: ['2065550123'] },
+        { token: otherAgent.accessToken },
+      );
       expect(updated.status).toBe(200);
       expect(updated.body).toMatchObject({ industry: 'Title', phones: ['+12065550123'] });
       const { event } = await events.waitFor('crm.company.updated', created.body.id);
-      expect(event.data).toEqual({ companyId: created.body.id, changes: { industry: { from: null, to: 'Title' }, phones: { from: [], to: ['+12065550123'] } } });
+      expect(event.data).toEqual({
+        companyId: created.body.id,
+        changes: { industry: { from: null, to: 'Title' }, phones: { from: [], to: ['+12065550123'] } },
+      });
       expect((await stack.http.delete(`/v1/companies/${created.body.id}`, { token: agent.accessToken })).status).toBe(204);
       expect((await stack.http.get(`/v1/companies/${created.body.id}`, { token: agent.accessToken })).status).toBe(404);
       expect((await stack.http.post('/v1/companies', { name: 'Cedar Title' }, { token: agent.accessToken })).status).toBe(201);
@@ -154,7 +171,12 @@ describe('Companies, saved replies and tags through the gateway', () => {
     it('creates a reply and lists its placeholders, flagging unknown ones', async () => {
       const response = await stack.http.post<ReplyJson>(
         '/v1/saved-replies',
-        { name: 'First contact', channel: 'email', subject: 'Homes for {{contact.firstName}}', body: 'Hi {{ contact.firstName }}, this is {{agent.name}}. {{contact.shoeSize}} {{organization.name}}' },
+        {
+          name: 'First contact',
+          channel: 'email',
+          subject: 'Homes for {{contact.firstName}}',
+          body: 'Hi {{ contact.firstName }}, this is {{agent.name}}. {{contact.shoeSize}} {{organization.name}}',
+        },
         { token: agent.accessToken },
       );
       expect(response.status).toBe(201);
@@ -165,7 +187,11 @@ describe('Companies, saved replies and tags through the gateway', () => {
     });
 
     it('renders with given values, the caller as agent and a contact, reporting unknown placeholders and missing values', async () => {
-      const contact = await createContact(stack.http, agent.accessToken, { firstName: 'Maya', lastName: 'Lin', email: 'maya.reply@example.test' });
+      const contact = await createContact(stack.http, agent.accessToken, {
+        firstName: 'Maya',
+        lastName: 'Lin',
+        email: 'maya.reply@example.test',
+      });
       const response = await stack.http.post<{ subject: string; body: string; unknownPlaceholders: string[]; missingValues: string[] }>(
         `/v1/saved-replies/${reply.id}/render`,
         { contactId: contact.id, values: { 'agent.name': 'Ava Stone' } },
@@ -179,7 +205,11 @@ describe('Companies, saved replies and tags through the gateway', () => {
         unknownPlaceholders: ['contact.shoeSize'],
         missingValues: ['organization.name'],
       });
-      const hidden = await stack.http.post<ProblemBody>(`/v1/saved-replies/${reply.id}/render`, { values: { 'contact.firstName': 7 } }, { token: agent.accessToken });
+      const hidden = await stack.http.post<ProblemBody>(
+        `/v1/saved-replies/${reply.id}/render`,
+        { values: { 'contact.firstName': 7 } },
+        { token: agent.accessToken },
+      );
       expect(hidden.status).toBe(400);
       expect(hidden.body.code).toBe('INVALID_PLACEHOLDER_VALUE');
     });
@@ -193,15 +223,29 @@ describe('Companies, saved replies and tags through the gateway', () => {
         expect((await stack.http.get<Page<ReplyJson>>('/v1/saved-replies', { token })).body.items).toEqual([]);
       }
       expect((await stack.http.get('/v1/saved-replies', { token: client.accessToken })).status).toBe(403);
-      const same = await stack.http.post<ProblemBody>('/v1/saved-replies', { name: 'first CONTACT', body: 'x' }, { token: agent.accessToken });
+      const same = await stack.http.post<ProblemBody>(
+        '/v1/saved-replies',
+        { name: 'first CONTACT', body: 'x' },
+        { token: agent.accessToken },
+      );
       expect(same.status).toBe(409);
       expect(same.body.code).toBe('SAVED_REPLY_NAME_TAKEN');
-      expect((await stack.http.post('/v1/saved-replies', { name: 'First contact', body: 'x' }, { token: otherAgent.accessToken })).status).toBe(201);
+      expect(
+        (await stack.http.post('/v1/saved-replies', { name: 'First contact', body: 'x' }, { token: otherAgent.accessToken })).status,
+      ).toBe(201);
     });
 
     it('updates and deletes the owner’s reply', async () => {
-      const updated = await stack.http.patch<ReplyJson>(`/v1/saved-replies/${reply.id}`, { body: 'Hello {{contact.fullName}}' }, { token: agent.accessToken });
-      expect(updated.body).toMatchObject({ body: 'Hello {{contact.fullName}}', placeholders: ['contact.firstName', 'contact.fullName'], unknownPlaceholders: [] });
+      const updated = await stack.http.patch<ReplyJson>(
+        `/v1/saved-replies/${reply.id}`,
+        { body: 'Hello {{contact.fullName}}' },
+        { token: agent.accessToken },
+      );
+      expect(updated.body).toMatchObject({
+        body: 'Hello {{contact.fullName}}',
+        placeholders: ['contact.firstName', 'contact.fullName'],
+        unknownPlaceholders: [],
+      });
       expect((await stack.http.delete(`/v1/saved-replies/${reply.id}`, { token: agent.accessToken })).status).toBe(204);
       expect((await stack.http.get(`/v1/saved-replies/${reply.id}`, { token: agent.accessToken })).status).toBe(404);
     });
@@ -209,10 +253,18 @@ describe('Companies, saved replies and tags through the gateway', () => {
 
   describe('/v1/tags', () => {
     it('lets an admin define organization tags and anyone with contacts:write personal ones, normalizing colours', async () => {
-      const orgTag = await stack.http.post<TagJson>('/v1/tags', { name: 'Pre-approved', colour: '#1F8A70', scope: 'org' }, { token: owner.accessToken });
+      const orgTag = await stack.http.post<TagJson>(
+        '/v1/tags',
+        { name: 'Pre-approved', colour: '#1F8A70', scope: 'org' },
+        { token: owner.accessToken },
+      );
       expect(orgTag.status).toBe(201);
       expect(orgTag.body).toMatchObject({ name: 'Pre-approved', colour: '#1f8a70', scope: 'org', ownerId: null });
-      const denied = await stack.http.post<ProblemBody>('/v1/tags', { name: 'Investor', colour: '#000', scope: 'org' }, { token: agent.accessToken });
+      const denied = await stack.http.post<ProblemBody>(
+        '/v1/tags',
+        { name: 'Investor', colour: '#000', scope: 'org' },
+        { token: agent.accessToken },
+      );
       expect(denied.status).toBe(403);
       const personal = await stack.http.post<TagJson>('/v1/tags', { name: 'Pre-approved', colour: '#abc' }, { token: agent.accessToken });
       expect(personal.status).toBe(201);
@@ -220,10 +272,16 @@ describe('Companies, saved replies and tags through the gateway', () => {
       const { event } = await events.waitFor('crm.tag.created', orgTag.body.id);
       expect(event.data).toMatchObject({ tagId: orgTag.body.id, name: 'Pre-approved', scope: 'org' });
 
-      const dup = await stack.http.post<ProblemBody>('/v1/tags', { name: 'PRE-APPROVED', colour: '#123456', scope: 'org' }, { token: owner.accessToken });
+      const dup = await stack.http.post<ProblemBody>(
+        '/v1/tags',
+        { name: 'PRE-APPROVED', colour: '#123456', scope: 'org' },
+        { token: owner.accessToken },
+      );
       expect(dup.status).toBe(409);
       expect(dup.body.code).toBe('TAG_NAME_TAKEN');
-      expect((await stack.http.post('/v1/tags', { name: 'Pre-approved', colour: '#123456' }, { token: otherAgent.accessToken })).status).toBe(201);
+      expect(
+        (await stack.http.post('/v1/tags', { name: 'Pre-approved', colour: '#123456' }, { token: otherAgent.accessToken })).status,
+      ).toBe(201);
       const badColour = await stack.http.post<ProblemBody>('/v1/tags', { name: 'Hot', colour: 'red' }, { token: agent.accessToken });
       expect(badColour.status).toBe(400);
       expect(badColour.body.errors?.[0]?.field).toBe('colour');
@@ -240,8 +298,16 @@ describe('Companies, saved replies and tags through the gateway', () => {
     });
 
     it('refuses changes to tags outside the caller’s reach: 404 for others’ personal tags and other organizations, 403 for org tags to agents', async () => {
-      const orgTag = await stack.http.post<TagJson>('/v1/tags', { name: 'Relocation', colour: '#336699', scope: 'org' }, { token: owner.accessToken });
-      const personal = await stack.http.post<TagJson>('/v1/tags', { name: 'Call Fridays', colour: '#ff0000' }, { token: agent.accessToken });
+      const orgTag = await stack.http.post<TagJson>(
+        '/v1/tags',
+        { name: 'Relocation', colour: '#336699', scope: 'org' },
+        { token: owner.accessToken },
+      );
+      const personal = await stack.http.post<TagJson>(
+        '/v1/tags',
+        { name: 'Call Fridays', colour: '#ff0000' },
+        { token: agent.accessToken },
+      );
       expect((await stack.http.patch(`/v1/tags/${orgTag.body.id}`, { colour: '#000000' }, { token: agent.accessToken })).status).toBe(403);
       expect((await stack.http.delete(`/v1/tags/${orgTag.body.id}`, { token: agent.accessToken })).status).toBe(403);
       for (const token of [otherAgent.accessToken, owner.accessToken, stranger.accessToken]) {

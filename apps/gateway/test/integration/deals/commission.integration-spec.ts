@@ -16,7 +16,16 @@ interface Statement {
 }
 
 interface Report {
-  rows: Array<{ agentId: string; count: number; volume: number; gci: number; agentShare: number; brokerageShare: number; fees: number; referralFees: number }>;
+  rows: Array<{
+    agentId: string;
+    count: number;
+    volume: number;
+    gci: number;
+    agentShare: number;
+    brokerageShare: number;
+    fees: number;
+    referralFees: number;
+  }>;
   totals: { count: number; volume: number; gci: number; agentShare: number; brokerageShare: number; fees: number; referralFees: number };
 }
 
@@ -34,7 +43,11 @@ describe('deals: commission', () => {
 
   async function close(session: Session, price: number, closeDate: string, extra: Record<string, unknown> = {}): Promise<string> {
     const deal = await createTransaction(stack.http, session, { price: 1, ...extra });
-    const response = await stack.http.patch(`/v1/transactions/${deal.id}`, { stage: 'closed', closePrice: price, closeDate }, { token: session.accessToken });
+    const response = await stack.http.patch(
+      `/v1/transactions/${deal.id}`,
+      { stage: 'closed', closePrice: price, closeDate },
+      { token: session.accessToken },
+    );
     if (response.status !== 200) throw new Error(`close: ${response.status} ${JSON.stringify(response.body)}`);
     return deal.id;
   }
@@ -47,7 +60,11 @@ describe('deals: commission', () => {
     stack = await startStack({}, { services: ['deals-commission'] });
     org = await dealsOrg(stack.http, 'Cascade Homes');
     other = await registerOrganization(stack.http, 'Other Realty');
-    await stack.http.patch('/v1/organizations/current', { branding: { displayName: 'Cascade Homes NW', primaryColor: '#0a5c36' } }, { token: org.owner.accessToken });
+    await stack.http.patch(
+      '/v1/organizations/current',
+      { branding: { displayName: 'Cascade Homes NW', primaryColor: '#0a5c36' } },
+      { token: org.owner.accessToken },
+    );
     // 3 % gross, 70 / 30, $395 fee per deal, 90 / 10 from $20,000 of YTD GCI.
     tieredPlan = await createPlan(stack.http, org.owner, {
       name: 'Tiered',
@@ -57,7 +74,13 @@ describe('deals: commission', () => {
       tiers: [{ thresholdCents: 2_000_000, agentSplitBps: 9000 }],
     });
     // 2.5 % gross, 25 % referral off the top, 80 / 20, brokerage capped at $2,000 a year.
-    cappedPlan = await createPlan(stack.http, org.owner, { name: 'Capped', grossRateBps: 250, agentSplitBps: 8000, referralFeeBps: 2500, annualCapCents: 200_000 });
+    cappedPlan = await createPlan(stack.http, org.owner, {
+      name: 'Capped',
+      grossRateBps: 250,
+      agentSplitBps: 8000,
+      referralFeeBps: 2500,
+      annualCapCents: 200_000,
+    });
     await stack.http.patch(`/v1/agents/${org.agent1.userId}/commission-plan`, { planId: tieredPlan }, { token: org.owner.accessToken });
     await stack.http.patch(`/v1/agents/${org.agent2.userId}/commission-plan`, { planId: cappedPlan }, { token: org.owner.accessToken });
     closed.a1 = await close(org.agent1, 50_000_000, '2026-03-10');
@@ -74,7 +97,15 @@ describe('deals: commission', () => {
       // agent 1,050,000 − fee 39,500 = 1,010,500. 0 + 450,000 + 1,010,500 + 39,500 = 1,500,000.
       const response = await statement(closed.a1, org.agent1);
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ version: 1, planId: tieredPlan, gross: 1_500_000, referralFee: 0, brokerage: 450_000, agent: 1_010_500, fees: 39_500 });
+      expect(response.body).toMatchObject({
+        version: 1,
+        planId: tieredPlan,
+        gross: 1_500_000,
+        referralFee: 0,
+        brokerage: 450_000,
+        agent: 1_010_500,
+        fees: 39_500,
+      });
     });
 
     it('splits a deal that crosses the tier threshold at both rates', async () => {
@@ -174,13 +205,21 @@ describe('deals: commission', () => {
 
     it('applies the agent’s year-to-date figures and stores nothing', async () => {
       // agent2 after 2026-03-25: brokerage YTD 200,000 = cap → brokerage 0; 1,000,000 − 250,000 referral → agent 750,000.
-      const response = await stack.http.post<Statement>('/v1/commission-plans/what-if', { price: 40_000_000, agentId: org.agent2.userId, closeDate: '2026-06-01' }, { token: org.owner.accessToken });
+      const response = await stack.http.post<Statement>(
+        '/v1/commission-plans/what-if',
+        { price: 40_000_000, agentId: org.agent2.userId, closeDate: '2026-06-01' },
+        { token: org.owner.accessToken },
+      );
       expect(response.body).toMatchObject({ gross: 1_000_000, referralFee: 250_000, brokerage: 0, agent: 750_000 });
       expect(response.body).not.toHaveProperty('id');
     });
 
     it('refuses an agent asking for another agent’s figures (403)', async () => {
-      const response = await stack.http.post('/v1/commission-plans/what-if', { price: 1, agentId: org.agent2.userId }, { token: org.agent1.accessToken });
+      const response = await stack.http.post(
+        '/v1/commission-plans/what-if',
+        { price: 1, agentId: org.agent2.userId },
+        { token: org.agent1.accessToken },
+      );
       expect(response.status).toBe(403);
     });
   });
@@ -190,27 +229,49 @@ describe('deals: commission', () => {
       const body = { name: 'Agent made', grossRateBps: 300, agentSplitBps: 10000 };
       expect((await stack.http.post('/v1/commission-plans', body, { token: org.agent1.accessToken })).status).toBe(403);
       expect((await stack.http.post('/v1/commission-plans', body, { token: org.manager.accessToken })).status).toBe(403);
-      expect((await stack.http.patch(`/v1/commission-plans/${tieredPlan}`, { agentSplitBps: 10000 }, { token: org.agent1.accessToken })).status).toBe(403);
-      expect((await stack.http.patch(`/v1/agents/${org.agent1.userId}/commission-plan`, { planId: cappedPlan }, { token: org.agent1.accessToken })).status).toBe(403);
+      expect(
+        (await stack.http.patch(`/v1/commission-plans/${tieredPlan}`, { agentSplitBps: 10000 }, { token: org.agent1.accessToken })).status,
+      ).toBe(403);
+      expect(
+        (
+          await stack.http.patch(
+            `/v1/agents/${org.agent1.userId}/commission-plan`,
+            { planId: cappedPlan },
+            { token: org.agent1.accessToken },
+          )
+        ).status,
+      ).toBe(403);
       const mine = await stack.http.get<{ items: Array<{ id: string }> }>('/v1/commission-plans', { token: org.agent1.accessToken });
       expect(mine.body.items.map((plan) => plan.id)).toEqual([tieredPlan]);
       expect((await stack.http.get(`/v1/commission-plans/${cappedPlan}`, { token: org.agent1.accessToken })).status).toBe(404);
       expect((await stack.http.get(`/v1/agents/${org.agent2.userId}/commission-plan`, { token: org.agent1.accessToken })).status).toBe(403);
-      expect((await stack.http.get(`/v1/agents/${org.agent1.userId}/commission-plan`, { token: org.agent1.accessToken })).body).toMatchObject({ planId: tieredPlan });
+      expect(
+        (await stack.http.get(`/v1/agents/${org.agent1.userId}/commission-plan`, { token: org.agent1.accessToken })).body,
+      ).toMatchObject({ planId: tieredPlan });
     });
 
     it('refuses both or neither of a rate and a flat fee, and a duplicate name', async () => {
-      const both = await stack.http.post('/v1/commission-plans', { name: 'Both', grossRateBps: 300, flatFeeCents: 1, agentSplitBps: 7000 }, { token: org.owner.accessToken });
+      const both = await stack.http.post(
+        '/v1/commission-plans',
+        { name: 'Both', grossRateBps: 300, flatFeeCents: 1, agentSplitBps: 7000 },
+        { token: org.owner.accessToken },
+      );
       expect(both.status).toBe(400);
       expect(both.body.code).toBe('INVALID_COMMISSION_PLAN');
-      const duplicate = await stack.http.post('/v1/commission-plans', { name: 'tiered', grossRateBps: 300, agentSplitBps: 7000 }, { token: org.owner.accessToken });
+      const duplicate = await stack.http.post(
+        '/v1/commission-plans',
+        { name: 'tiered', grossRateBps: 300, agentSplitBps: 7000 },
+        { token: org.owner.accessToken },
+      );
       expect(duplicate.status).toBe(409);
     });
 
     it('is invisible to another organization (404) and cannot be assigned there', async () => {
       expect((await stack.http.get(`/v1/commission-plans/${tieredPlan}`, { token: other.accessToken })).status).toBe(404);
       expect((await stack.http.patch(`/v1/commission-plans/${tieredPlan}`, { name: 'x' }, { token: other.accessToken })).status).toBe(404);
-      expect((await stack.http.patch(`/v1/agents/${other.userId}/commission-plan`, { planId: tieredPlan }, { token: other.accessToken })).status).toBe(404);
+      expect(
+        (await stack.http.patch(`/v1/agents/${other.userId}/commission-plan`, { planId: tieredPlan }, { token: other.accessToken })).status,
+      ).toBe(404);
     });
   });
 
@@ -235,13 +296,23 @@ describe('deals: commission', () => {
       });
       // By hand: agent1 GCI 1,500,000 + 1,200,000; agent share 1,010,500 + 940,500; brokerage 450,000 + 220,000.
       const agent1 = response.body.rows.find((row) => row.agentId === org.agent1.userId);
-      expect(agent1).toMatchObject({ count: 2, volume: 90_000_000, gci: 2_700_000, agentShare: 1_951_000, brokerageShare: 670_000, fees: 79_000 });
+      expect(agent1).toMatchObject({
+        count: 2,
+        volume: 90_000_000,
+        gci: 2_700_000,
+        agentShare: 1_951_000,
+        brokerageShare: 670_000,
+        fees: 79_000,
+      });
     });
 
     it('limits an agent to their own figures and refuses another agent’s (403)', async () => {
       const own = await stack.http.get<Report>('/v1/reports/commissions?month=2026-03', { token: org.agent2.accessToken });
       expect(own.body.rows.map((row) => row.agentId)).toEqual([org.agent2.userId]);
-      expect((await stack.http.get(`/v1/reports/commissions?month=2026-03&agentId=${org.agent1.userId}`, { token: org.agent2.accessToken })).status).toBe(403);
+      expect(
+        (await stack.http.get(`/v1/reports/commissions?month=2026-03&agentId=${org.agent1.userId}`, { token: org.agent2.accessToken }))
+          .status,
+      ).toBe(403);
       const manager = await stack.http.get<Report>('/v1/reports/commissions?month=2026-03', { token: org.manager.accessToken });
       expect(manager.body.rows.map((row) => row.agentId)).toEqual([org.agent1.userId]);
       const otherOrg = await stack.http.get<Report>('/v1/reports/commissions?month=2026-03', { token: other.accessToken });
@@ -256,7 +327,14 @@ describe('deals: commission', () => {
       const records = parse(response.body, { columns: true }) as Array<Record<string, string>>;
       const total = records.find((record) => record.agent_id === 'TOTAL');
       const agent1 = records.find((record) => record.agent_id === org.agent1.userId);
-      expect(agent1).toMatchObject({ deals: '2', volume: '900000.00', gci: '27000.00', agent_share: '19510.00', brokerage_share: '6700.00', fees: '790.00' });
+      expect(agent1).toMatchObject({
+        deals: '2',
+        volume: '900000.00',
+        gci: '27000.00',
+        agent_share: '19510.00',
+        brokerage_share: '6700.00',
+        fees: '790.00',
+      });
       expect(total).toMatchObject({ deals: '4', volume: '1700000.00' });
     });
 

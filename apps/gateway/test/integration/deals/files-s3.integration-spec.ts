@@ -57,7 +57,11 @@ describe('deals files in an S3-compatible store', () => {
     const deal = await createTransaction(stack.http, org.agent1, {});
     const bytes = pdf(CHUNK * 2 + 4_321);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const uploaded = await uploadFile(stack.http, `/v1/transactions/${deal.id}/files`, org.agent1.accessToken, { name: 'Inspection report.pdf', type: 'application/pdf', bytes });
+    const uploaded = await uploadFile(stack.http, `/v1/transactions/${deal.id}/files`, org.agent1.accessToken, {
+      name: 'Inspection report.pdf',
+      type: 'application/pdf',
+      bytes,
+    });
     expect(uploaded.status).toBe(201);
     expect(uploaded.body).toMatchObject({ size: bytes.length, sha256 });
     const fileId = uploaded.body.id as string;
@@ -68,7 +72,9 @@ describe('deals files in an S3-compatible store', () => {
     expect(s3.objects.get(objectKey)!.bytes.equals(bytes)).toBe(true);
     expect(s3.objects.get(objectKey)!.checksumSha256).toBe(createHash('sha256').update(bytes).digest('base64'));
     expect(s3.requests.filter((request) => request.method === 'PUT' && request.key.startsWith('deals/pending/'))).toHaveLength(3);
-    expect(s3.requests.every((request) => request.auth === 'header' && String(request.headers.authorization).includes('Credential=AKIDDEALS/'))).toBe(true);
+    expect(
+      s3.requests.every((request) => request.auth === 'header' && String(request.headers.authorization).includes('Credential=AKIDDEALS/')),
+    ).toBe(true);
 
     // Through the gateway, for whoever can read the deal.
     for (const session of [org.agent1, org.manager, org.owner]) {
@@ -80,7 +86,9 @@ describe('deals files in an S3-compatible store', () => {
 
     // By pre-signed URL: signed for the public endpoint, valid TTL_SECONDS, the store answers the bytes as the named attachment.
     const before = Date.now();
-    const signed = await stack.http.get<{ url: string; expiresAt: string }>(`/v1/transactions/${deal.id}/files/${fileId}/download-url`, { token: org.manager.accessToken });
+    const signed = await stack.http.get<{ url: string; expiresAt: string }>(`/v1/transactions/${deal.id}/files/${fileId}/download-url`, {
+      token: org.manager.accessToken,
+    });
     expect(signed.status).toBe(200);
     const url = new URL(signed.body.url);
     expect(`${url.origin}${url.pathname}`).toBe(`http://localhost:${s3.port}/deal-files/${objectKey}`);
@@ -90,24 +98,34 @@ describe('deals files in an S3-compatible store', () => {
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + TTL_SECONDS * 1000);
     const fetched = await fetch(signed.body.url);
     expect(fetched.status).toBe(200);
-    expect(createHash('sha256').update(Buffer.from(await fetched.arrayBuffer())).digest('hex')).toBe(sha256);
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await fetched.arrayBuffer()))
+        .digest('hex'),
+    ).toBe(sha256);
     expect(fetched.headers.get('content-type')).toBe('application/pdf');
     expect(fetched.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''Inspection%20report.pdf");
     expect(s3.requests.at(-1)).toMatchObject({ method: 'GET', key: objectKey, auth: 'presigned', status: 200 });
 
     // Same refusals as the download: an agent outside the deal, another organization.
     for (const session of [org.agent2, other]) {
-      const refused = await stack.http.get<{ code: string }>(`/v1/transactions/${deal.id}/files/${fileId}/download-url`, { token: session.accessToken });
+      const refused = await stack.http.get<{ code: string }>(`/v1/transactions/${deal.id}/files/${fileId}/download-url`, {
+        token: session.accessToken,
+      });
       expect(refused.status).toBe(404);
       expect(refused.body.code).toBe('TRANSACTION_NOT_FOUND');
     }
-    const unknown = await stack.http.get<{ code: string }>(`/v1/transactions/${deal.id}/files/${deal.id}/download-url`, { token: org.agent1.accessToken });
+    const unknown = await stack.http.get<{ code: string }>(`/v1/transactions/${deal.id}/files/${deal.id}/download-url`, {
+      token: org.agent1.accessToken,
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('FILE_NOT_FOUND');
 
     expect((await stack.http.delete(`/v1/transactions/${deal.id}/files/${fileId}`, { token: org.agent1.accessToken })).status).toBe(204);
     expect(s3.objects.size).toBe(0);
     expect((await fetch(signed.body.url)).status).toBe(404);
-    expect((await stack.http.get(`/v1/transactions/${deal.id}/files/${fileId}/download-url`, { token: org.agent1.accessToken })).status).toBe(404);
+    expect(
+      (await stack.http.get(`/v1/transactions/${deal.id}/files/${fileId}/download-url`, { token: org.agent1.accessToken })).status,
+    ).toBe(404);
   });
 });

@@ -30,11 +30,20 @@ describe('deals: transactions', () => {
         participants: [{ side: 'buy', role: 'lender', name: 'Pat Lender', company: 'First Bank', email: 'pat@bank.example' }],
         keyDates: { inspection: '2026-12-01' },
       });
-      expect(created).toMatchObject({ agentId: org.agent1.userId, stage: 'contacted', status: 'open', probability: 10, price: 50_000_000, side: 'buy' });
+      expect(created).toMatchObject({
+        agentId: org.agent1.userId,
+        stage: 'contacted',
+        status: 'open',
+        probability: 10,
+        price: 50_000_000,
+        side: 'buy',
+      });
       expect(created.participants).toEqual([expect.objectContaining({ role: 'lender', name: 'Pat Lender' })]);
       expect(created.keyDates).toEqual({ inspection: '2026-12-01' });
       expect(created.stageHistory).toEqual([expect.objectContaining({ from: null, to: 'contacted', by: org.agent1.userId })]);
-      const pipelines = await stack.http.get<{ items: Array<{ stages: Array<{ key: string; outcome: string }> }> }>('/v1/pipelines', { token: org.agent1.accessToken });
+      const pipelines = await stack.http.get<{ items: Array<{ stages: Array<{ key: string; outcome: string }> }> }>('/v1/pipelines', {
+        token: org.agent1.accessToken,
+      });
       expect(pipelines.body.items[0].stages.map((stage) => `${stage.key}:${stage.outcome}`)).toEqual([
         'contacted:open',
         'meeting:open',
@@ -56,15 +65,27 @@ describe('deals: transactions', () => {
     });
 
     it('refuses an agent creating a deal for another agent (403 AGENT_OUT_OF_SCOPE)', async () => {
-      const response = await stack.http.post('/v1/transactions', { side: 'buy', price: 1, agentId: org.agent2.userId }, { token: org.agent1.accessToken });
+      const response = await stack.http.post(
+        '/v1/transactions',
+        { side: 'buy', price: 1, agentId: org.agent2.userId },
+        { token: org.agent1.accessToken },
+      );
       expect(response.status).toBe(403);
       expect(response.body.code).toBe('AGENT_OUT_OF_SCOPE');
     });
 
     it('refuses a manager creating a deal for an agent outside their teams, allows a team member', async () => {
-      const outside = await stack.http.post('/v1/transactions', { side: 'buy', price: 1, agentId: org.agent2.userId }, { token: org.manager.accessToken });
+      const outside = await stack.http.post(
+        '/v1/transactions',
+        { side: 'buy', price: 1, agentId: org.agent2.userId },
+        { token: org.manager.accessToken },
+      );
       expect(outside.status).toBe(403);
-      const inside = await stack.http.post('/v1/transactions', { side: 'buy', price: 1, agentId: org.agent1.userId }, { token: org.manager.accessToken });
+      const inside = await stack.http.post(
+        '/v1/transactions',
+        { side: 'buy', price: 1, agentId: org.agent1.userId },
+        { token: org.manager.accessToken },
+      );
       expect(inside.status).toBe(201);
     });
   });
@@ -80,26 +101,50 @@ describe('deals: transactions', () => {
       expect(unknown.status).toBe(400);
       expect(unknown.body.code).toBe('UNKNOWN_STAGE');
 
-      const noClose = await stack.http.patch<{ code: string; errors: Array<{ field: string }> }>(`/v1/transactions/${deal.id}`, { stage: 'closed' }, { token: org.agent1.accessToken });
+      const noClose = await stack.http.patch<{ code: string; errors: Array<{ field: string }> }>(
+        `/v1/transactions/${deal.id}`,
+        { stage: 'closed' },
+        { token: org.agent1.accessToken },
+      );
       expect(noClose.status).toBe(400);
       expect(noClose.body.code).toBe('WON_STAGE_NEEDS_CLOSE_PRICE_AND_DATE');
       expect(noClose.body.errors.map((error) => error.field).sort()).toEqual(['closeDate', 'closePrice']);
 
-      const noDate = await stack.http.patch<{ errors: Array<{ field: string }> }>(`/v1/transactions/${deal.id}`, { stage: 'closed', closePrice: 49_000_000 }, { token: org.agent1.accessToken });
+      const noDate = await stack.http.patch<{ errors: Array<{ field: string }> }>(
+        `/v1/transactions/${deal.id}`,
+        { stage: 'closed', closePrice: 49_000_000 },
+        { token: org.agent1.accessToken },
+      );
       expect(noDate.status).toBe(400);
       expect(noDate.body.errors.map((error) => error.field)).toEqual(['closeDate']);
 
-      const closed = await stack.http.patch(`/v1/transactions/${deal.id}`, { stage: 'closed', closePrice: 49_000_000, closeDate: '2026-11-02' }, { token: org.agent1.accessToken });
+      const closed = await stack.http.patch(
+        `/v1/transactions/${deal.id}`,
+        { stage: 'closed', closePrice: 49_000_000, closeDate: '2026-11-02' },
+        { token: org.agent1.accessToken },
+      );
       expect(closed.status).toBe(200);
-      expect(closed.body).toMatchObject({ stage: 'closed', status: 'won', probability: 100, closePrice: 49_000_000, closeDate: '2026-11-02' });
+      expect(closed.body).toMatchObject({
+        stage: 'closed',
+        status: 'won',
+        probability: 100,
+        closePrice: 49_000_000,
+        closeDate: '2026-11-02',
+      });
       expect((closed.body.stageHistory as Array<{ to: string }>).map((change) => change.to)).toEqual(['contacted', 'offer', 'closed']);
 
       const types = await dealsOutboxTypes(stack, deal.id);
       expect(types.filter((type) => type === 'deals.transaction.stage_changed')).toHaveLength(3);
-      expect(types).toEqual(expect.arrayContaining(['deals.transaction.created', 'deals.transaction.closed', 'deals.commission.statement_created']));
+      expect(types).toEqual(
+        expect.arrayContaining(['deals.transaction.created', 'deals.transaction.closed', 'deals.commission.statement_created']),
+      );
 
-      const timeline = await stack.http.get<{ items: Array<{ kind: string }> }>(`/v1/transactions/${deal.id}/timeline`, { token: org.agent1.accessToken });
-      expect(timeline.body.items.map((entry) => entry.kind)).toEqual(expect.arrayContaining(['created', 'stage_changed', 'updated', 'commission_computed']));
+      const timeline = await stack.http.get<{ items: Array<{ kind: string }> }>(`/v1/transactions/${deal.id}/timeline`, {
+        token: org.agent1.accessToken,
+      });
+      expect(timeline.body.items.map((entry) => entry.kind)).toEqual(
+        expect.arrayContaining(['created', 'stage_changed', 'updated', 'commission_computed']),
+      );
 
       const remove = await stack.http.delete(`/v1/transactions/${deal.id}`, { token: org.agent1.accessToken });
       expect(remove.status).toBe(409);
@@ -108,7 +153,11 @@ describe('deals: transactions', () => {
 
     it('refuses closing when neither the deal nor its agent has a plan (422 COMMISSION_PLAN_MISSING)', async () => {
       const deal = await createTransaction(stack.http, org.owner, {});
-      const response = await stack.http.patch(`/v1/transactions/${deal.id}`, { stage: 'closed', closePrice: 1_000, closeDate: '2026-11-02' }, { token: org.owner.accessToken });
+      const response = await stack.http.patch(
+        `/v1/transactions/${deal.id}`,
+        { stage: 'closed', closePrice: 1_000, closeDate: '2026-11-02' },
+        { token: org.owner.accessToken },
+      );
       expect(response.status).toBe(422);
       expect(response.body.code).toBe('COMMISSION_PLAN_MISSING');
     });
@@ -117,7 +166,11 @@ describe('deals: transactions', () => {
       const deal = await createTransaction(stack.http, org.agent1, { keyDates: { inspection: '2026-12-01' } });
       const response = await stack.http.patch(
         `/v1/transactions/${deal.id}`,
-        { notes: 'Buyer pre-approved', keyDates: { appraisal: '2026-12-05' }, participants: [{ side: 'list', role: 'escrow_title', company: 'Title Co' }] },
+        {
+          notes: 'Buyer pre-approved',
+          keyDates: { appraisal: '2026-12-05' },
+          participants: [{ side: 'list', role: 'escrow_title', company: 'Title Co' }],
+        },
         { token: org.agent1.accessToken },
       );
       expect(response.body).toMatchObject({ notes: 'Buyer pre-approved', keyDates: { inspection: '2026-12-01', appraisal: '2026-12-05' } });
@@ -137,18 +190,26 @@ describe('deals: transactions', () => {
       ] as const) {
         await createTransaction(stack.http, agent, { price, expectedCloseDate: date, side });
       }
-      const byPrice = await stack.http.get<{ items: Array<{ price: number }> }>('/v1/transactions?priceMin=15000000&priceMax=30000000&side=list', { token: agent.accessToken });
+      const byPrice = await stack.http.get<{ items: Array<{ price: number }> }>(
+        '/v1/transactions?priceMin=15000000&priceMax=30000000&side=list',
+        { token: agent.accessToken },
+      );
       expect(byPrice.body.items.map((item) => item.price)).toEqual([20_000_000]);
       const byDate = await stack.http.get<{ items: Array<{ expectedCloseDate: string }> }>(
         '/v1/transactions?expectedCloseFrom=2027-02-01&expectedCloseTo=2027-03-31',
         { token: agent.accessToken },
       );
       expect(byDate.body.items.map((item) => item.expectedCloseDate).sort()).toEqual(['2027-02-10', '2027-03-10']);
-      const first = await stack.http.get<{ items: Array<{ id: string }>; nextCursor: string }>('/v1/transactions?limit=2', { token: agent.accessToken });
-      expect(first.body.items).toHaveLength(2);
-      const second = await stack.http.get<{ items: Array<{ id: string }>; nextCursor: string | null }>(`/v1/transactions?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`, {
+      const first = await stack.http.get<{ items: Array<{ id: string }>; nextCursor: string }>('/v1/transactions?limit=2', {
         token: agent.accessToken,
       });
+      expect(first.body.items).toHaveLength(2);
+      const second = await stack.http.get<{ items: Array<{ id: string }>; nextCursor: string | null }>(
+        `/v1/transactions?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+        {
+          token: agent.accessToken,
+        },
+      );
       expect(second.body.items).toHaveLength(1);
       expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
       expect((await stack.http.get('/v1/transactions?cursor=nonsense', { token: agent.accessToken })).body.code).toBe('INVALID_CURSOR');
@@ -157,12 +218,24 @@ describe('deals: transactions', () => {
 
   describe('offers', () => {
     it('accepting one offer rejects the listing’s other open offers and moves the deal to accepted at the offer price', async () => {
-      const listing = await createTransaction(stack.http, org.agent1, { side: 'list', propertyId: randomUUID(), price: 60_000_000, stage: 'meeting' });
+      const listing = await createTransaction(stack.http, org.agent1, {
+        side: 'list',
+        propertyId: randomUUID(),
+        price: 60_000_000,
+        stage: 'meeting',
+      });
       const token = org.agent1.accessToken;
       const make = async (amount: number, buyerName: string) => {
         const response = await stack.http.post<{ id: string; status: string }>(
           '/v1/offers',
-          { transactionId: listing.id, amount, buyerName, earnestMoney: 1_000_000, financingType: 'conventional', contingencies: ['inspection', 'financing'] },
+          {
+            transactionId: listing.id,
+            amount,
+            buyerName,
+            earnestMoney: 1_000_000,
+            financingType: 'conventional',
+            contingencies: ['inspection', 'financing'],
+          },
           { token },
         );
         expect(response.status).toBe(201);
@@ -171,15 +244,22 @@ describe('deals: transactions', () => {
       const low = await make(58_000_000, 'Low Buyer');
       const high = await make(61_000_000, 'High Buyer');
       const withdrawn = await make(59_000_000, 'Gone Buyer');
-      expect((await stack.http.patch(`/v1/offers/${withdrawn.id}`, { status: 'withdrawn' }, { token })).body).toMatchObject({ status: 'withdrawn' });
-      expect((await stack.http.patch(`/v1/offers/${low.id}`, { amount: 59_500_000 }, { token })).body).toMatchObject({ status: 'countered', amount: 59_500_000 });
+      expect((await stack.http.patch(`/v1/offers/${withdrawn.id}`, { status: 'withdrawn' }, { token })).body).toMatchObject({
+        status: 'withdrawn',
+      });
+      expect((await stack.http.patch(`/v1/offers/${low.id}`, { amount: 59_500_000 }, { token })).body).toMatchObject({
+        status: 'countered',
+        amount: 59_500_000,
+      });
 
       expect((await stack.http.post(`/v1/offers/${high.id}/accept`, {}, { token: org.agent2.accessToken })).status).toBe(404);
       expect((await stack.http.post(`/v1/offers/${high.id}/accept`, {}, { token: other.accessToken })).status).toBe(404);
       const accepted = await stack.http.post(`/v1/offers/${high.id}/accept`, {}, { token });
       expect(accepted.status).toBe(200);
       expect(accepted.body).toMatchObject({ status: 'accepted' });
-      const offers = await stack.http.get<{ items: Array<{ id: string; status: string }> }>(`/v1/offers?transactionId=${listing.id}`, { token });
+      const offers = await stack.http.get<{ items: Array<{ id: string; status: string }> }>(`/v1/offers?transactionId=${listing.id}`, {
+        token,
+      });
       expect(Object.fromEntries(offers.body.items.map((offer) => [offer.id, offer.status]))).toEqual({
         [low.id]: 'rejected',
         [high.id]: 'accepted',
@@ -188,13 +268,22 @@ describe('deals: transactions', () => {
       const deal = await stack.http.get(`/v1/transactions/${listing.id}`, { token });
       expect(deal.body).toMatchObject({ stage: 'accepted', price: 61_000_000, probability: 80 });
       expect((await stack.http.post(`/v1/offers/${low.id}/accept`, {}, { token })).body.code).toBe('OFFER_NOT_OPEN');
-      expect(await dealsOutboxTypes(stack, listing.id)).toEqual(expect.arrayContaining(['deals.offer.accepted', 'deals.offer.rejected', 'deals.offer.withdrawn']));
-      expect((await stack.http.get<{ items: unknown[] }>(`/v1/offers?transactionId=${listing.id}`, { token: org.agent2.accessToken })).body.items).toEqual([]);
+      expect(await dealsOutboxTypes(stack, listing.id)).toEqual(
+        expect.arrayContaining(['deals.offer.accepted', 'deals.offer.rejected', 'deals.offer.withdrawn']),
+      );
+      expect(
+        (await stack.http.get<{ items: unknown[] }>(`/v1/offers?transactionId=${listing.id}`, { token: org.agent2.accessToken })).body
+          .items,
+      ).toEqual([]);
     });
 
     it('refuses an offer on a deal without a property (422) and an expired offer (409)', async () => {
       const noProperty = await createTransaction(stack.http, org.agent1, {});
-      const response = await stack.http.post('/v1/offers', { transactionId: noProperty.id, amount: 1, financingType: 'cash' }, { token: org.agent1.accessToken });
+      const response = await stack.http.post(
+        '/v1/offers',
+        { transactionId: noProperty.id, amount: 1, financingType: 'cash' },
+        { token: org.agent1.accessToken },
+      );
       expect(response.status).toBe(422);
       expect(response.body.code).toBe('TRANSACTION_HAS_NO_PROPERTY');
       const listing = await createTransaction(stack.http, org.agent1, { propertyId: randomUUID() });
@@ -234,7 +323,9 @@ describe('deals: transactions', () => {
       const token = org.manager.accessToken;
       expect((await stack.http.get(`/v1/transactions/${deal1.id}`, { token })).status).toBe(200);
       expect((await stack.http.get(`/v1/transactions/${agent2Deal.id}`, { token })).status).toBe(404);
-      const agentList = await stack.http.get<{ items: Array<{ agentId: string }> }>(`/v1/agents/${org.agent1.userId}/transactions`, { token });
+      const agentList = await stack.http.get<{ items: Array<{ agentId: string }> }>(`/v1/agents/${org.agent1.userId}/transactions`, {
+        token,
+      });
       expect(agentList.body.items.length).toBeGreaterThan(0);
       expect(agentList.body.items.every((item) => item.agentId === org.agent1.userId)).toBe(true);
     });
@@ -246,18 +337,30 @@ describe('deals: transactions', () => {
       expect((await stack.http.delete(`/v1/transactions/${deal1.id}`, { token })).status).toBe(404);
       expect((await stack.http.get(`/v1/transactions/${deal1.id}/timeline`, { token })).status).toBe(404);
       expect((await stack.http.get<{ items: unknown[] }>('/v1/transactions', { token })).body.items).toEqual([]);
-      expect((await stack.http.get<{ items: unknown[] }>(`/v1/agents/${org.agent1.userId}/transactions`, { token })).body.items).toEqual([]);
+      expect((await stack.http.get<{ items: unknown[] }>(`/v1/agents/${org.agent1.userId}/transactions`, { token })).body.items).toEqual(
+        [],
+      );
     });
 
     it('only admins create pipelines (403 for a manager and an agent)', async () => {
-      const body = { name: 'Rentals', stages: [{ key: 'new', name: 'New', probability: 10, outcome: 'open' }, { key: 'signed', name: 'Signed', probability: 100, outcome: 'won' }] };
+      const body = {
+        name: 'Rentals',
+        stages: [
+          { key: 'new', name: 'New', probability: 10, outcome: 'open' },
+          { key: 'signed', name: 'Signed', probability: 100, outcome: 'won' },
+        ],
+      };
       expect((await stack.http.post('/v1/pipelines', body, { token: org.manager.accessToken })).status).toBe(403);
       expect((await stack.http.post('/v1/pipelines', body, { token: org.agent1.accessToken })).status).toBe(403);
       const created = await stack.http.post<{ id: string }>('/v1/pipelines', body, { token: org.owner.accessToken });
       expect(created.status).toBe(201);
       const deal = await createTransaction(stack.http, org.agent1, { pipelineId: created.body.id });
       expect(deal).toMatchObject({ pipelineId: created.body.id, stage: 'new' });
-      const otherOrg = await stack.http.post('/v1/transactions', { side: 'buy', price: 1, pipelineId: created.body.id }, { token: other.accessToken });
+      const otherOrg = await stack.http.post(
+        '/v1/transactions',
+        { side: 'buy', price: 1, pipelineId: created.body.id },
+        { token: other.accessToken },
+      );
       expect(otherOrg.status).toBe(404);
     });
   });

@@ -41,13 +41,25 @@ interface BrokerageDay {
   leadsPerAgent: Record<string, number>;
   referralLedger: Record<string, { assigned: number; shareBps: number }>;
   contactCount: number;
-  radius: { center: { lat: number; lng: number; radiusMeters: number }; distances: number[]; activeFound: { id: string; distanceMeters: number }; activeIds: string[] };
+  radius: {
+    center: { lat: number; lng: number; radiusMeters: number };
+    distances: number[];
+    activeFound: { id: string; distanceMeters: number };
+    activeIds: string[];
+  };
   comparables: {
     count: number;
     medianPricePerSqFt: number;
     suggestedPriceLow: number;
     suggestedPriceHigh: number;
-    items: Array<{ closePrice: number; livingArea: number; bedroomsTotal: number; closeDate: string; distanceMeters: number; pricePerSqFt: number }>;
+    items: Array<{
+      closePrice: number;
+      livingArea: number;
+      bedroomsTotal: number;
+      closeDate: string;
+      distanceMeters: number;
+      pricePerSqFt: number;
+    }>;
   };
   work: {
     contactId: string;
@@ -99,7 +111,8 @@ const KING_COUNTY_ROWS = 2000;
 /** Metres between two WGS 84 points on a sphere of the mean Earth radius (haversine). */
 function haversine(lat1: number, lng1: number, lat2: number, lng2: number): number {
   const rad = Math.PI / 180;
-  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lng2 - lng1) * rad) / 2) ** 2;
+  const a =
+    Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lng2 - lng1) * rad) / 2) ** 2;
   return 2 * 6_371_008.8 * Math.asin(Math.sqrt(a));
 }
 
@@ -144,28 +157,55 @@ describe('e2e: a brokerage day (npm run demo)', () => {
   it('step 1: the brokerage registers, the owner needs the TOTP code, the team has three agents with regions and capacity', async () => {
     expect(day.mfa).toEqual({ passwordAloneGaveTokens: false, mfaRequired: true, verified: true, mfaEnabled: true });
     // Through the API as the manager: the three agents, in the team, with the regions and capacity given.
-    const agents = await stack.http.get<{ items: Array<{ userId: string; regions: string[]; capacity: number; teamIds: string[]; workingHours: { timezone: string; days: Record<string, unknown> } }> }>(
-      '/v1/agents?limit=100',
-      { token: manager.accessToken },
-    );
+    const agents = await stack.http.get<{
+      items: Array<{
+        userId: string;
+        regions: string[];
+        capacity: number;
+        teamIds: string[];
+        workingHours: { timezone: string; days: Record<string, unknown> };
+      }>;
+    }>('/v1/agents?limit=100', { token: manager.accessToken });
     expect(agents.status).toBe(200);
     const byId = new Map(agents.body.items.map((agent) => [agent.userId, agent]));
     expect(byId.size).toBe(3);
-    expect(byId.get(day.users.agents.ava.id)).toMatchObject({ regions: ['98103', '98105', '98115'], capacity: 20, teamIds: [day.users.teamId] });
-    expect(byId.get(day.users.agents.ben.id)).toMatchObject({ regions: ['98004', '98006', '98008'], capacity: 20, teamIds: [day.users.teamId] });
-    expect(byId.get(day.users.agents.chloe.id)).toMatchObject({ regions: ['98052', '98053', '98074'], capacity: 3, teamIds: [day.users.teamId] });
+    expect(byId.get(day.users.agents.ava.id)).toMatchObject({
+      regions: ['98103', '98105', '98115'],
+      capacity: 20,
+      teamIds: [day.users.teamId],
+    });
+    expect(byId.get(day.users.agents.ben.id)).toMatchObject({
+      regions: ['98004', '98006', '98008'],
+      capacity: 20,
+      teamIds: [day.users.teamId],
+    });
+    expect(byId.get(day.users.agents.chloe.id)).toMatchObject({
+      regions: ['98052', '98053', '98074'],
+      capacity: 3,
+      teamIds: [day.users.teamId],
+    });
     // Working hours all week, all day, so routing does not depend on when the test runs.
     expect(Object.keys(byId.get(day.users.agents.ava.id)!.workingHours.days).sort()).toEqual(['1', '2', '3', '4', '5', '6', '7']);
   });
 
   it('step 2: the King County slice is imported as closed listings and each agent has an active listing', async () => {
     expect(day.import).toMatchObject({ rows: KING_COUNTY_ROWS, created: KING_COUNTY_ROWS, rejected: 0 });
-    const closed = await stack.http.get<{ items: unknown[]; nextCursor: string | null }>('/v1/properties?standardStatus=Closed&postalCode=98178&limit=100', { token: manager.accessToken });
+    const closed = await stack.http.get<{ items: unknown[]; nextCursor: string | null }>(
+      '/v1/properties?standardStatus=Closed&postalCode=98178&limit=100',
+      { token: manager.accessToken },
+    );
     // The first data row of kc_house_data.csv is a 98178 sale (id 7129300520, $221,900 on 2014-10-13).
     expect(closed.status).toBe(200);
     expect(closed.body.items.length).toBeGreaterThan(0);
-    const active = await stack.http.get<{ items: Array<{ id: string; listAgentId: string }> }>('/v1/properties?standardStatus=Active&limit=100', { token: manager.accessToken });
-    expect(active.body.items.map((item) => item.id).sort()).toEqual(Object.values(day.listings).map((listing) => listing.id).sort());
+    const active = await stack.http.get<{ items: Array<{ id: string; listAgentId: string }> }>(
+      '/v1/properties?standardStatus=Active&limit=100',
+      { token: manager.accessToken },
+    );
+    expect(active.body.items.map((item) => item.id).sort()).toEqual(
+      Object.values(day.listings)
+        .map((listing) => listing.id)
+        .sort(),
+    );
   });
 
   it('step 3: three rules in priority order', () => {
@@ -257,7 +297,8 @@ describe('e2e: a brokerage day (npm run demo)', () => {
     expect(list.body.items).toHaveLength(34);
     // The merged contacts gained the duplicate's new email/phone, and the same ones only once.
     type Contact = { emails: string[]; phones: string[] };
-    const contact = async (n: number) => (await stack.http.get<Contact>(`/v1/contacts/${day.leads[n - 1].contactId}`, { token: manager.accessToken })).body;
+    const contact = async (n: number) =>
+      (await stack.http.get<Contact>(`/v1/contacts/${day.leads[n - 1].contactId}`, { token: manager.accessToken })).body;
     const grace = await contact(1);
     expect(grace.emails).toEqual([day.leads[0].email]);
     expect((await contact(5)).phones).toEqual(['+12065550105']);
@@ -336,13 +377,29 @@ describe('e2e: a brokerage day (npm run demo)', () => {
 
     const { json, csv, pdf, month } = day.deal.report;
     expect(month).toBe(day.deal.closeDate.slice(0, 7));
-    const figures = { count: 1, volume: 91_234_500, gci: 2_508_949, referralFees: 627_237, agentShare: 1_365_870, brokerageShare: 476_342, fees: 39_500 };
+    const figures = {
+      count: 1,
+      volume: 91_234_500,
+      gci: 2_508_949,
+      referralFees: 627_237,
+      agentShare: 1_365_870,
+      brokerageShare: 476_342,
+      fees: 39_500,
+    };
     expect(json.rows).toEqual([{ agentId: day.users.agents.ava.id, agentName: 'Ava Morgan', ...figures }]);
     expect(json.totals).toEqual(figures);
 
     expect(csv.contentType).toMatch(/^text\/csv/);
     expect(csv.disposition).toMatch(/attachment; filename="commissions-.*\.csv"/);
-    const dollars = { deals: '1', volume: '912345.00', gci: '25089.49', referral_fees: '6272.37', agent_share: '13658.70', brokerage_share: '4763.42', fees: '395.00' };
+    const dollars = {
+      deals: '1',
+      volume: '912345.00',
+      gci: '25089.49',
+      referral_fees: '6272.37',
+      agent_share: '13658.70',
+      brokerage_share: '4763.42',
+      fees: '395.00',
+    };
     expect(csv.rows).toEqual([
       { agent_id: day.users.agents.ava.id, agent_name: 'Ava Morgan', ...dollars },
       { agent_id: 'TOTAL', agent_name: '', ...dollars },
@@ -404,7 +461,13 @@ describe('e2e: a brokerage day (npm run demo)', () => {
       'listings.property.viewed': 1,
     };
     expect(day.events.byType).toEqual(byType);
-    expect(day.events.byTopic).toEqual({ 'identity.events': 15, 'crm.events': 123, 'listings.events': 2004, 'deals.events': 14, 'gateway.events': 1 });
+    expect(day.events.byTopic).toEqual({
+      'identity.events': 15,
+      'crm.events': 123,
+      'listings.events': 2004,
+      'deals.events': 14,
+      'gateway.events': 1,
+    });
     const total = 15 + 123 + 2004 + 14 + 1;
     expect(day.events.total).toBe(total);
     expect(day.audit).toMatchObject({ ok: true, count: total, headSeq: total });

@@ -4,7 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createUser, registerOrganization, type Session } from '../../support/fixtures';
 import { DEVELOPMENT_LISTINGS_KEYRING } from '../../../../listings/src/config/listings.config';
-import { createCrmContact, outboxEvents, propertyBody, registerPortalClient, until, type Page, type Problem, type Property } from '../../support/listings-fixtures';
+import {
+  createCrmContact,
+  outboxEvents,
+  propertyBody,
+  registerPortalClient,
+  until,
+  type Page,
+  type Problem,
+  type Property,
+} from '../../support/listings-fixtures';
 import { startStack, type TestStack } from '../../support/stack';
 
 describe('Listings: views, interest, saved searches and MLS sync through the gateway', () => {
@@ -36,11 +45,15 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
     it('records a view for a contact the caller can read and emits listings.property.viewed; refuses other agents’ contacts, unknown contacts and other organizations (404)', async () => {
       const property = await create(agent);
       const contactId = await createCrmContact(stack, agent.accessToken, 'Viewer');
-      const view = (body: Record<string, unknown>, session: Session) => stack.http.post<{ id: string } & Problem>(`/v1/properties/${property.id}/views`, body, { token: session.accessToken });
+      const view = (body: Record<string, unknown>, session: Session) =>
+        stack.http.post<{ id: string } & Problem>(`/v1/properties/${property.id}/views`, body, { token: session.accessToken });
       const response = await view({ contactId, source: 'website' }, agent);
       expect(response.status).toBe(201);
       const events = await outboxEvents<{ contactId: string; propertyId: string; viewId: string }>(stack, 'listings.property.viewed');
-      expect(events.find((e) => e.data.viewId === response.body.id)).toMatchObject({ subject: property.id, data: { contactId, propertyId: property.id, source: 'website' } });
+      expect(events.find((e) => e.data.viewId === response.body.id)).toMatchObject({
+        subject: property.id,
+        data: { contactId, propertyId: property.id, source: 'website' },
+      });
       expect((await view({ contactId, source: 'agent' }, owner)).status).toBe(201);
       const byOtherAgent = await view({ contactId, source: 'agent' }, agent2);
       expect(byOtherAgent.status).toBe(404);
@@ -59,7 +72,11 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const contact = await createCrmContact(stack, agent.accessToken, 'Keen');
       const other = await createCrmContact(stack, agent.accessToken, 'Other');
       const put = (propertyId: string, contactId: string, body: Record<string, unknown>, session = agent) =>
-        stack.http.request<{ preference: string; note: string | null } & Problem>('PUT', `/v1/properties/${propertyId}/interests/${contactId}`, { token: session.accessToken, json: body });
+        stack.http.request<{ preference: string; note: string | null } & Problem>(
+          'PUT',
+          `/v1/properties/${propertyId}/interests/${contactId}`,
+          { token: session.accessToken, json: body },
+        );
       expect((await put(a.id, contact, { preference: 'Favorite', note: 'Loves the porch' })).status).toBe(200);
       expect((await put(b.id, contact, { preference: 'Possibility' })).status).toBe(200);
       const changed = await put(a.id, contact, { preference: 'Discard', note: 'Too far from school' });
@@ -68,15 +85,29 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       expect((await put(a.id, contact, { preference: 'Love' })).status).toBe(400);
       expect((await put(a.id, contact, { preference: 'Favorite' }, otherOwner)).status).toBe(404);
       expect((await put(a.id, contact, { preference: 'Favorite' }, agent2)).body.code).toBe('CONTACT_NOT_FOUND');
-      const perContact = await stack.http.get<Page<{ propertyId: string; preference: string }>>(`/v1/contact-listings?contactId=${contact}`, { token: agent.accessToken });
-      expect(perContact.body.items.map((i) => [i.propertyId, i.preference])).toEqual([[a.id, 'Discard'], [b.id, 'Possibility']]);
-      const perListing = await stack.http.get<Page<{ contactId: string }>>(`/v1/contact-listings?propertyId=${a.id}`, { token: agent.accessToken });
+      const perContact = await stack.http.get<Page<{ propertyId: string; preference: string }>>(
+        `/v1/contact-listings?contactId=${contact}`,
+        { token: agent.accessToken },
+      );
+      expect(perContact.body.items.map((i) => [i.propertyId, i.preference])).toEqual([
+        [a.id, 'Discard'],
+        [b.id, 'Possibility'],
+      ]);
+      const perListing = await stack.http.get<Page<{ contactId: string }>>(`/v1/contact-listings?propertyId=${a.id}`, {
+        token: agent.accessToken,
+      });
       expect(perListing.body.items.map((i) => i.contactId).sort()).toEqual([contact, other].sort());
       expect((await stack.http.get(`/v1/contact-listings?contactId=${contact}`, { token: otherOwner.accessToken })).status).toBe(404);
       expect((await stack.http.get(`/v1/contact-listings?contactId=${contact}`, { token: agent2.accessToken })).status).toBe(404);
       expect((await stack.http.get('/v1/contact-listings', { token: agent.accessToken })).status).toBe(400);
-      const events = await outboxEvents<{ contactId: string; propertyId: string; preference: string }>(stack, 'listings.contact_listing.changed');
-      expect(events.filter((e) => e.data.contactId === contact && e.data.propertyId === a.id).map((e) => e.data.preference)).toEqual(['Favorite', 'Discard']);
+      const events = await outboxEvents<{ contactId: string; propertyId: string; preference: string }>(
+        stack,
+        'listings.contact_listing.changed',
+      );
+      expect(events.filter((e) => e.data.contactId === contact && e.data.propertyId === a.id).map((e) => e.data.preference)).toEqual([
+        'Favorite',
+        'Discard',
+      ]);
     });
   });
 
@@ -87,22 +118,41 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const survivor = await createCrmContact(stack, owner.accessToken, 'Survivor');
       const merged = await createCrmContact(stack, owner.accessToken, 'Merged');
       const put = (propertyId: string, contactId: string, preference: string) =>
-        stack.http.request('PUT', `/v1/properties/${propertyId}/interests/${contactId}`, { token: owner.accessToken, json: { preference } });
+        stack.http.request('PUT', `/v1/properties/${propertyId}/interests/${contactId}`, {
+          token: owner.accessToken,
+          json: { preference },
+        });
       expect((await put(p1.id, survivor, 'Favorite')).status).toBe(200);
       expect((await put(p1.id, merged, 'Discard')).status).toBe(200);
       expect((await put(p2.id, merged, 'Possibility')).status).toBe(200);
-      expect((await stack.http.post(`/v1/properties/${p2.id}/shares`, { contactId: merged }, { token: owner.accessToken })).status).toBe(201);
-      expect((await stack.http.post(`/v1/properties/${p2.id}/views`, { contactId: merged, source: 'agent' }, { token: owner.accessToken })).status).toBe(201);
-      expect((await stack.http.post('/v1/saved-searches', { contactId: merged, name: 'Anything', filters: {} }, { token: owner.accessToken })).status).toBe(201);
-      expect((await stack.http.post(`/v1/contacts/${survivor}/merge`, { sourceId: merged }, { token: owner.accessToken })).status).toBe(200);
+      expect((await stack.http.post(`/v1/properties/${p2.id}/shares`, { contactId: merged }, { token: owner.accessToken })).status).toBe(
+        201,
+      );
+      expect(
+        (await stack.http.post(`/v1/properties/${p2.id}/views`, { contactId: merged, source: 'agent' }, { token: owner.accessToken }))
+          .status,
+      ).toBe(201);
+      expect(
+        (await stack.http.post('/v1/saved-searches', { contactId: merged, name: 'Anything', filters: {} }, { token: owner.accessToken }))
+          .status,
+      ).toBe(201);
+      expect((await stack.http.post(`/v1/contacts/${survivor}/merge`, { sourceId: merged }, { token: owner.accessToken })).status).toBe(
+        200,
+      );
 
       const interestOf = async (contactId: string) =>
         Object.fromEntries(
-          (await stack.http.get<Page<{ propertyId: string; preference: string }>>(`/v1/contact-listings?contactId=${contactId}`, { token: owner.accessToken })).body.items.map((i) => [i.propertyId, i.preference]),
+          (
+            await stack.http.get<Page<{ propertyId: string; preference: string }>>(`/v1/contact-listings?contactId=${contactId}`, {
+              token: owner.accessToken,
+            })
+          ).body.items.map((i) => [i.propertyId, i.preference]),
         );
       await until(async () => Object.keys(await interestOf(survivor)).length === 2);
       expect(await interestOf(survivor)).toEqual({ [p1.id]: 'Favorite', [p2.id]: 'Possibility' });
-      const searches = await stack.http.get<Page<{ contactId: string }>>(`/v1/saved-searches?contactId=${survivor}`, { token: owner.accessToken });
+      const searches = await stack.http.get<Page<{ contactId: string }>>(`/v1/saved-searches?contactId=${survivor}`, {
+        token: owner.accessToken,
+      });
       expect(searches.body.items.map((i) => i.contactId)).toEqual([survivor]);
 
       const db = new Client({ connectionString: stack.env.LISTINGS_DATABASE_URL });
@@ -132,18 +182,41 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const org = await registerOrganization(stack.http, 'Search Realty');
       const before = await create(org, { listingKey: 'S-before', city: 'Seattle', listPrice: 60_000_000, bedroomsTotal: 3 });
       const contact = await createCrmContact(stack, org.accessToken, 'Searcher');
-      const area = [[[-122.40, 47.60], [-122.30, 47.60], [-122.30, 47.70], [-122.40, 47.70], [-122.40, 47.60]]];
+      const area = [
+        [
+          [-122.4, 47.6],
+          [-122.3, 47.6],
+          [-122.3, 47.7],
+          [-122.4, 47.7],
+          [-122.4, 47.6],
+        ],
+      ];
       const saved = await stack.http.post<{ id: string } & Problem>(
         '/v1/saved-searches',
-        { contactId: contact, name: 'Seattle 3 bed under 700k', filters: { standardStatus: ['Active'], maxPrice: 70_000_000, minBedrooms: 3 }, geometry: { type: 'Polygon', coordinates: area } },
+        {
+          contactId: contact,
+          name: 'Seattle 3 bed under 700k',
+          filters: { standardStatus: ['Active'], maxPrice: 70_000_000, minBedrooms: 3 },
+          geometry: { type: 'Polygon', coordinates: area },
+        },
         { token: org.accessToken },
       );
       expect(saved.status).toBe(201);
       // A second search of the same contact that also matches: still one event per contact and listing.
-      const anything = await stack.http.post<{ id: string }>('/v1/saved-searches', { contactId: contact, name: 'Anything active', filters: { standardStatus: ['Active'] } }, { token: org.accessToken });
+      const anything = await stack.http.post<{ id: string }>(
+        '/v1/saved-searches',
+        { contactId: contact, name: 'Anything active', filters: { standardStatus: ['Active'] } },
+        { token: org.accessToken },
+      );
       const matching = await create(org, { listingKey: 'S-new', listPrice: 65_000_000, bedroomsTotal: 3 });
       const tooExpensive = await create(org, { listingKey: 'S-pricey', listPrice: 90_000_000, bedroomsTotal: 3 });
-      const outside = await create(org, { listingKey: 'S-outside', listPrice: 65_000_000, bedroomsTotal: 3, latitude: 47.61, longitude: -122.2 });
+      const outside = await create(org, {
+        listingKey: 'S-outside',
+        listPrice: 65_000_000,
+        bedroomsTotal: 3,
+        latitude: 47.61,
+        longitude: -122.2,
+      });
       const matchesOf = async () =>
         (await outboxEvents<{ contactId: string; propertyId: string; savedSearchId: string }>(stack, 'listings.search.matched'))
           .filter((e) => e.data.contactId === contact)
@@ -167,13 +240,27 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       expect((await stack.http.get(`/v1/saved-searches?contactId=${contact}`, { token: otherOwner.accessToken })).status).toBe(404);
       expect((await stack.http.delete(`/v1/saved-searches/${saved.body.id}`, { token: otherOwner.accessToken })).status).toBe(404);
       const orgAgent = await createUser(stack.http, org, 'agent');
-      expect((await stack.http.post('/v1/saved-searches', { contactId: contact, name: 'Not mine', filters: {} }, { token: orgAgent.accessToken })).status).toBe(404);
+      expect(
+        (
+          await stack.http.post(
+            '/v1/saved-searches',
+            { contactId: contact, name: 'Not mine', filters: {} },
+            { token: orgAgent.accessToken },
+          )
+        ).status,
+      ).toBe(404);
       expect((await stack.http.delete(`/v1/saved-searches/${saved.body.id}`, { token: orgAgent.accessToken })).status).toBe(404);
       expect((await stack.http.get<Page<unknown>>('/v1/saved-searches', { token: orgAgent.accessToken })).body.items).toEqual([]);
       expect((await stack.http.delete(`/v1/saved-searches/${saved.body.id}`, { token: org.accessToken })).status).toBe(204);
-      const lifecycle = (await outboxEvents<{ savedSearchId: string }>(stack)).filter((e) => e.data.savedSearchId === saved.body.id && e.type.startsWith('listings.saved_search.'));
+      const lifecycle = (await outboxEvents<{ savedSearchId: string }>(stack)).filter(
+        (e) => e.data.savedSearchId === saved.body.id && e.type.startsWith('listings.saved_search.'),
+      );
       expect(lifecycle.map((e) => e.type)).toEqual(['listings.saved_search.created', 'listings.saved_search.deleted']);
-      const bad = await stack.http.post<Problem>('/v1/saved-searches', { contactId: contact, name: 'x', filters: {}, geometry: { type: 'Polygon', coordinates: [area[0].slice(0, 4)] } }, { token: org.accessToken });
+      const bad = await stack.http.post<Problem>(
+        '/v1/saved-searches',
+        { contactId: contact, name: 'x', filters: {}, geometry: { type: 'Polygon', coordinates: [area[0].slice(0, 4)] } },
+        { token: org.accessToken },
+      );
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('INVALID_GEOMETRY');
     });
@@ -182,55 +269,123 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
   describe('client portal: listings shared with the client’s contact (docs/adr/0019)', () => {
     it('shows a client only marketed listings shared with their contact (share, interest, saved-search match); shares are for agents who can read the contact', async () => {
       const portal = await registerPortalClient(stack, owner.publicFormKey, 'Cleo');
-      const listed = async () => (await stack.http.get<Page<Property>>('/v1/properties?limit=100', { token: portal.accessToken })).body.items.map((p) => p.id).sort();
+      const listed = async () =>
+        (await stack.http.get<Page<Property>>('/v1/properties?limit=100', { token: portal.accessToken })).body.items
+          .map((p) => p.id)
+          .sort();
       const shared = await create(agent, { listingKey: 'C-shared' });
       const liked = await create(agent, { listingKey: 'C-liked' });
       const notShared = await create(agent, { listingKey: 'C-other' });
       expect(await listed()).toEqual([]);
 
       const share = (propertyId: string, session: Session, contactId = portal.contactId) =>
-        stack.http.post<{ propertyId: string; contactId: string; sharedAt: string } & Problem>(`/v1/properties/${propertyId}/shares`, { contactId }, { token: session.accessToken });
+        stack.http.post<{ propertyId: string; contactId: string; sharedAt: string } & Problem>(
+          `/v1/properties/${propertyId}/shares`,
+          { contactId },
+          { token: session.accessToken },
+        );
       const first = await share(shared.id, owner);
       expect(first.status).toBe(201);
       expect(first.body).toMatchObject({ propertyId: shared.id, contactId: portal.contactId });
       expect((await share(shared.id, owner)).body.sharedAt).toBe(first.body.sharedAt);
-      expect((await outboxEvents<{ contactId: string }>(stack, 'listings.property.shared')).filter((e) => e.subject === shared.id)).toHaveLength(1);
+      expect(
+        (await outboxEvents<{ contactId: string }>(stack, 'listings.property.shared')).filter((e) => e.subject === shared.id),
+      ).toHaveLength(1);
       // The agent does not own the client's contact (crm answers 404), another organization neither, and a client cannot share.
       expect((await share(notShared.id, agent)).body.code).toBe('CONTACT_NOT_FOUND');
       expect((await share(notShared.id, otherOwner)).status).toBe(404);
       expect((await share(notShared.id, { accessToken: portal.accessToken } as Session)).status).toBe(403);
 
       const someone = await createCrmContact(stack, owner.accessToken, 'Someone');
-      expect((await stack.http.request('PUT', `/v1/properties/${liked.id}/interests/${portal.contactId}`, { token: owner.accessToken, json: { preference: 'Favorite' } })).status).toBe(200);
-      expect((await stack.http.request('PUT', `/v1/properties/${liked.id}/interests/${someone}`, { token: owner.accessToken, json: { preference: 'Discard', note: 'private' } })).status).toBe(200);
-      const search = await stack.http.post<{ id: string }>('/v1/saved-searches', { contactId: portal.contactId, name: 'Tacoma', filters: { city: 'Tacoma' } }, { token: owner.accessToken });
+      expect(
+        (
+          await stack.http.request('PUT', `/v1/properties/${liked.id}/interests/${portal.contactId}`, {
+            token: owner.accessToken,
+            json: { preference: 'Favorite' },
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await stack.http.request('PUT', `/v1/properties/${liked.id}/interests/${someone}`, {
+            token: owner.accessToken,
+            json: { preference: 'Discard', note: 'private' },
+          })
+        ).status,
+      ).toBe(200);
+      const search = await stack.http.post<{ id: string }>(
+        '/v1/saved-searches',
+        { contactId: portal.contactId, name: 'Tacoma', filters: { city: 'Tacoma' } },
+        { token: owner.accessToken },
+      );
       expect(search.status).toBe(201);
       const matched = await create(agent, { listingKey: 'C-matched', city: 'Tacoma' });
 
       expect(await listed()).toEqual([shared.id, liked.id, matched.id].sort());
       expect((await stack.http.get(`/v1/properties/${notShared.id}`, { token: portal.accessToken })).status).toBe(404);
-      const near = await stack.http.get<Page<Property>>('/v1/geo/radius-search?lat=47.6615&lng=-122.3503&radius=1000&limit=100', { token: portal.accessToken });
+      const near = await stack.http.get<Page<Property>>('/v1/geo/radius-search?lat=47.6615&lng=-122.3503&radius=1000&limit=100', {
+        token: portal.accessToken,
+      });
       expect(near.body.items.map((p) => p.id).sort()).toEqual([shared.id, liked.id, matched.id].sort());
       // Per listing, the client sees only their own interest.
-      const interest = await stack.http.get<Page<{ contactId: string }>>(`/v1/contact-listings?propertyId=${liked.id}`, { token: portal.accessToken });
+      const interest = await stack.http.get<Page<{ contactId: string }>>(`/v1/contact-listings?propertyId=${liked.id}`, {
+        token: portal.accessToken,
+      });
       expect(interest.body.items.map((i) => i.contactId)).toEqual([portal.contactId]);
       // Views and saved searches: only for the client's own contact.
-      expect((await stack.http.post(`/v1/properties/${shared.id}/views`, { contactId: portal.contactId, source: 'portal' }, { token: portal.accessToken })).status).toBe(201);
-      expect((await stack.http.post(`/v1/properties/${shared.id}/views`, { contactId: someone, source: 'portal' }, { token: portal.accessToken })).status).toBe(404);
-      expect((await stack.http.get<Page<{ id: string }>>('/v1/saved-searches', { token: portal.accessToken })).body.items.map((i) => i.id)).toEqual([search.body.id]);
+      expect(
+        (
+          await stack.http.post(
+            `/v1/properties/${shared.id}/views`,
+            { contactId: portal.contactId, source: 'portal' },
+            { token: portal.accessToken },
+          )
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await stack.http.post(
+            `/v1/properties/${shared.id}/views`,
+            { contactId: someone, source: 'portal' },
+            { token: portal.accessToken },
+          )
+        ).status,
+      ).toBe(404);
+      expect(
+        (await stack.http.get<Page<{ id: string }>>('/v1/saved-searches', { token: portal.accessToken })).body.items.map((i) => i.id),
+      ).toEqual([search.body.id]);
 
       // Off the market → hidden; share withdrawn → hidden.
-      expect((await stack.http.patch(`/v1/properties/${liked.id}`, { standardStatus: 'Withdrawn' }, { token: agent.accessToken })).status).toBe(200);
-      expect((await stack.http.delete(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: agent.accessToken })).status).toBe(404);
-      expect((await stack.http.delete(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: owner.accessToken })).status).toBe(204);
-      expect((await stack.http.delete<Problem>(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: owner.accessToken })).body.code).toBe('SHARE_NOT_FOUND');
+      expect(
+        (await stack.http.patch(`/v1/properties/${liked.id}`, { standardStatus: 'Withdrawn' }, { token: agent.accessToken })).status,
+      ).toBe(200);
+      expect((await stack.http.delete(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: agent.accessToken })).status).toBe(
+        404,
+      );
+      expect((await stack.http.delete(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: owner.accessToken })).status).toBe(
+        204,
+      );
+      expect(
+        (await stack.http.delete<Problem>(`/v1/properties/${shared.id}/shares/${portal.contactId}`, { token: owner.accessToken })).body
+          .code,
+      ).toBe('SHARE_NOT_FOUND');
       expect(await listed()).toEqual([matched.id]);
     });
   });
 
   describe('MLS sync (RESO Web API pull)', () => {
     type Reso = Record<string, unknown> & { ListingKey: string; ModificationTimestamp: string };
-    type Run = { status: string; pages: number; fetched: number; created: number; updated: number; unchanged: number; removed: number; failed: number; errors: Array<{ listingKey: string | null; reasons: string[] }> };
+    type Run = {
+      status: string;
+      pages: number;
+      fetched: number;
+      created: number;
+      updated: number;
+      unchanged: number;
+      removed: number;
+      failed: number;
+      errors: Array<{ listingKey: string | null; reasons: string[] }>;
+    };
     const records: Reso[] = [];
     const requests: URL[] = [];
     let failAtSkip: number | null = null;
@@ -296,14 +451,19 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
     it('configures a source with its token encrypted at rest; agents and other organizations cannot', async () => {
       const body = { name: 'Test MLS', baseUrl: base, accessToken: 'mls-secret-token', pageSize: 2 };
       expect((await stack.http.post('/v1/mls-sources', body, { token: agent.accessToken })).status).toBe(403);
-      const created = await stack.http.post<{ id: string; accessToken?: string; highWaterMark: string | null }>('/v1/mls-sources', body, { token: owner.accessToken });
+      const created = await stack.http.post<{ id: string; accessToken?: string; highWaterMark: string | null }>('/v1/mls-sources', body, {
+        token: owner.accessToken,
+      });
       expect(created.status).toBe(201);
       expect(created.body.accessToken).toBeUndefined();
       expect(created.body.highWaterMark).toBeNull();
       sourceId = created.body.id;
       const db = new Client({ connectionString: stack.env.LISTINGS_DATABASE_URL });
       await db.connect();
-      const stored = await db.query<{ credentials_ciphertext: string }>('SELECT credentials_ciphertext FROM listings.mls_source WHERE id = $1', [sourceId]);
+      const stored = await db.query<{ credentials_ciphertext: string }>(
+        'SELECT credentials_ciphertext FROM listings.mls_source WHERE id = $1',
+        [sourceId],
+      );
       await db.end();
       expect(stored.rows[0].credentials_ciphertext).toMatch(/^v1\./);
       expect(stored.rows[0].credentials_ciphertext).not.toContain('mls-secret-token');
@@ -330,7 +490,9 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const m2 = listed.body.items.find((p) => p.listingKey === 'M2')!;
       expect(m2).toMatchObject({ origin: 'mls', standardStatus: 'Active Under Contract', listPrice: 65_000_000, livingArea: 1700 });
 
-      records.splice(1, 2,
+      records.splice(
+        1,
+        2,
         reso('M2', '2026-01-02T00:00:00Z', { StandardStatus: 'Closed', ClosePrice: 640000, CloseDate: '2025-12-30' }),
         reso('M3', '2026-01-02T00:00:01Z', { StandardStatus: 'Delete' }),
       );
@@ -339,12 +501,27 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const second = await sync();
       expect(requests[0].searchParams.get('$filter')).toBe('ModificationTimestamp gt 2026-01-01T00:00:05.000Z');
       expect(second.body).toMatchObject({ status: 'succeeded', fetched: 3, created: 0, updated: 1, removed: 1, failed: 1 });
-      expect(second.body.errors).toEqual([{ listingKey: 'M6', reasons: ['ClosePrice: is required when standardStatus is Closed', 'CloseDate: is required when standardStatus is Closed'] }]);
-      expect((await stack.http.get(`/v1/properties/${m2.id}`, { token: owner.accessToken })).body).toMatchObject({ standardStatus: 'Closed', closePrice: 64_000_000 });
+      expect(second.body.errors).toEqual([
+        {
+          listingKey: 'M6',
+          reasons: ['ClosePrice: is required when standardStatus is Closed', 'CloseDate: is required when standardStatus is Closed'],
+        },
+      ]);
+      expect((await stack.http.get(`/v1/properties/${m2.id}`, { token: owner.accessToken })).body).toMatchObject({
+        standardStatus: 'Closed',
+        closePrice: 64_000_000,
+      });
       const statusChanges = await outboxEvents<{ from: string; to: string }>(stack, 'listings.property.status_changed');
-      expect(statusChanges.filter((e) => e.subject === m2.id).map((e) => [e.data.from, e.data.to])).toEqual([['Active Under Contract', 'Closed']]);
+      expect(statusChanges.filter((e) => e.subject === m2.id).map((e) => [e.data.from, e.data.to])).toEqual([
+        ['Active Under Contract', 'Closed'],
+      ]);
       const afterRemoval = await stack.http.get<Page<Property>>('/v1/properties?limit=100', { token: owner.accessToken });
-      expect(afterRemoval.body.items.map((p) => p.listingKey).filter((k) => k.startsWith('M')).sort()).toEqual(['M1', 'M2', 'M4', 'M5']);
+      expect(
+        afterRemoval.body.items
+          .map((p) => p.listingKey)
+          .filter((k) => k.startsWith('M'))
+          .sort(),
+      ).toEqual(['M1', 'M2', 'M4', 'M5']);
     });
 
     it('records a failed run when a page fails, keeps what earlier pages committed, and resumes from that high-water mark', async () => {
@@ -370,7 +547,9 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const db = new Client({ connectionString: stack.env.LISTINGS_DATABASE_URL });
       await db.connect();
       try {
-        return (await db.query<{ credentials_ciphertext: string }>('SELECT credentials_ciphertext FROM listings.mls_source WHERE id = $1', [id])).rows[0]?.credentials_ciphertext;
+        return (
+          await db.query<{ credentials_ciphertext: string }>('SELECT credentials_ciphertext FROM listings.mls_source WHERE id = $1', [id])
+        ).rows[0]?.credentials_ciphertext;
       } finally {
         await db.end();
       }
@@ -378,7 +557,11 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
 
     it('changes a source (a new service root clears the high-water mark, a new token is re-encrypted), disables and enables it; agents 403, other organizations 404', async () => {
       const patch = (body: Record<string, unknown>, session: Session = owner) =>
-        stack.http.patch<{ name: string; pageSize: number; enabled: boolean; highWaterMark: string | null } & Problem>(`/v1/mls-sources/${sourceId}`, body, { token: session.accessToken });
+        stack.http.patch<{ name: string; pageSize: number; enabled: boolean; highWaterMark: string | null } & Problem>(
+          `/v1/mls-sources/${sourceId}`,
+          body,
+          { token: session.accessToken },
+        );
       expect((await patch({ name: 'Renamed' }, agent)).status).toBe(403);
       expect((await patch({ name: 'Renamed' }, otherOwner)).status).toBe(404);
       expect((await patch({ pageSize: 0 })).status).toBe(400);
@@ -387,7 +570,9 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       expect(renamed.status).toBe(200);
       expect(renamed.body).toMatchObject({ name: 'Renamed MLS', pageSize: 3, enabled: true, highWaterMark: '2026-01-03T00:00:03.000Z' });
       expect(await ciphertextOf(sourceId)).not.toBe(tokenBefore);
-      const updates = (await outboxEvents<{ changes: string[] }>(stack, 'listings.mls_source.updated')).filter((e) => e.subject === sourceId);
+      const updates = (await outboxEvents<{ changes: string[] }>(stack, 'listings.mls_source.updated')).filter(
+        (e) => e.subject === sourceId,
+      );
       expect(updates.map((e) => e.data.changes)).toEqual([['name', 'pageSize', 'accessToken']]);
 
       const disabled = await stack.http.post<{ enabled: boolean }>(`/v1/mls-sources/${sourceId}/disable`, {}, { token: owner.accessToken });
@@ -397,7 +582,9 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       const refused = await sync();
       expect(refused.status).toBe(409);
       expect(refused.body.code).toBe('MLS_SOURCE_DISABLED');
-      expect((await stack.http.post<{ enabled: boolean }>(`/v1/mls-sources/${sourceId}/enable`, {}, { token: owner.accessToken })).body.enabled).toBe(true);
+      expect(
+        (await stack.http.post<{ enabled: boolean }>(`/v1/mls-sources/${sourceId}/enable`, {}, { token: owner.accessToken })).body.enabled,
+      ).toBe(true);
 
       const moved = await patch({ baseUrl: `${base}/v2` });
       expect(moved.body.highWaterMark).toBeNull();
@@ -416,7 +603,9 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       // service answers at once even while the mock broker still holds the stopped member (~30 s).
       await stack.startService('listings');
       await until(async () => (await ciphertextOf(sourceId))?.startsWith('v1.rotated.') ?? false);
-      const updates = (await outboxEvents<{ changes: string[] }>(stack, 'listings.mls_source.updated')).filter((e) => e.subject === sourceId);
+      const updates = (await outboxEvents<{ changes: string[] }>(stack, 'listings.mls_source.updated')).filter(
+        (e) => e.subject === sourceId,
+      );
       expect(updates[updates.length - 1].data.changes).toEqual(['credentialsKey']);
       records.push(reso('M10', '2026-01-04T00:00:00Z'));
       const after = await sync();
@@ -431,20 +620,40 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
       expect((await stack.http.get(`/v1/mls-sources/${sourceId}/runs`, { token: owner.accessToken })).status).toBe(404);
       expect((await stack.http.get<Page<unknown>>('/v1/mls-sources', { token: owner.accessToken })).body.items).toEqual([]);
       const listed = await stack.http.get<Page<Property>>('/v1/properties?limit=100', { token: owner.accessToken });
-      expect(listed.body.items.filter((p) => p.origin === 'mls' && p.listingKey.startsWith('M')).map((p) => p.listingKey).sort()).toEqual(['M1', 'M10', 'M2', 'M4', 'M5', 'M7', 'M8', 'M9']);
+      expect(
+        listed.body.items
+          .filter((p) => p.origin === 'mls' && p.listingKey.startsWith('M'))
+          .map((p) => p.listingKey)
+          .sort(),
+      ).toEqual(['M1', 'M10', 'M2', 'M4', 'M5', 'M7', 'M8', 'M9']);
       expect((await outboxEvents(stack, 'listings.mls_source.deleted')).filter((e) => e.subject === sourceId)).toHaveLength(1);
     });
   });
 
   describe('POST /v1/webhooks/mls', () => {
     it('accepts RESO records with an API key holding listings:write, answers failures by index, and is idempotent', async () => {
-      const key = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'MLS partner', scopes: ['listings:write:org'] }, { token: owner.accessToken });
+      const key = await stack.http.post<{ key: string }>(
+        '/v1/api-keys',
+        { name: 'MLS partner', scopes: ['listings:write:org'] },
+        { token: owner.accessToken },
+      );
       expect(key.status).toBe(201);
-      const readOnly = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'Reader', scopes: ['listings:read:org'] }, { token: owner.accessToken });
+      const readOnly = await stack.http.post<{ key: string }>(
+        '/v1/api-keys',
+        { name: 'Reader', scopes: ['listings:read:org'] },
+        { token: owner.accessToken },
+      );
       const batch = {
         '@odata.context': 'https://mls.example/Property',
         value: [
-          { ListingKey: 'W1', StandardStatus: 'Active', PropertyType: 'Residential', ListPrice: 425000.5, City: 'Kent', ModificationTimestamp: '2026-02-01T10:00:00Z' },
+          {
+            ListingKey: 'W1',
+            StandardStatus: 'Active',
+            PropertyType: 'Residential',
+            ListPrice: 425000.5,
+            City: 'Kent',
+            ModificationTimestamp: '2026-02-01T10:00:00Z',
+          },
           { ListingKey: 'W2', StandardStatus: 'Sold', ModificationTimestamp: '2026-02-01T10:00:00Z' },
           { ListingKey: 'M1', StandardStatus: 'Delete', ModificationTimestamp: '2026-02-01T10:00:00Z' },
         ],
@@ -465,7 +674,11 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
     });
 
     it('keeps the RESO statuses Hold and Incomplete as received; agents may put a listing on Hold and back', async () => {
-      const key = await stack.http.post<{ key: string }>('/v1/api-keys', { name: 'MLS partner 2', scopes: ['listings:write:org'] }, { token: owner.accessToken });
+      const key = await stack.http.post<{ key: string }>(
+        '/v1/api-keys',
+        { name: 'MLS partner 2', scopes: ['listings:write:org'] },
+        { token: owner.accessToken },
+      );
       const pushed = await stack.http.post<Record<string, unknown>>(
         '/v1/webhooks/mls',
         {
@@ -477,12 +690,24 @@ describe('Listings: views, interest, saved searches and MLS sync through the gat
         { apiKey: key.body.key },
       );
       expect(pushed.body).toMatchObject({ received: 2, created: 2, failed: [] });
-      const held = await stack.http.get<Page<Property>>('/v1/properties?city=Renton&standardStatus=Hold,Incomplete', { token: owner.accessToken });
-      expect(held.body.items.map((p) => [p.listingKey, p.standardStatus]).sort()).toEqual([['H1', 'Hold'], ['I1', 'Incomplete']]);
+      const held = await stack.http.get<Page<Property>>('/v1/properties?city=Renton&standardStatus=Hold,Incomplete', {
+        token: owner.accessToken,
+      });
+      expect(held.body.items.map((p) => [p.listingKey, p.standardStatus]).sort()).toEqual([
+        ['H1', 'Hold'],
+        ['I1', 'Incomplete'],
+      ]);
       const mine = await create(agent);
-      expect((await stack.http.patch(`/v1/properties/${mine.id}`, { standardStatus: 'Hold' }, { token: agent.accessToken })).status).toBe(200);
-      expect((await stack.http.patch<Problem>(`/v1/properties/${mine.id}`, { standardStatus: 'Pending' }, { token: agent.accessToken })).body.code).toBe('INVALID_STATUS_TRANSITION');
-      expect((await stack.http.patch(`/v1/properties/${mine.id}`, { standardStatus: 'Active' }, { token: agent.accessToken })).status).toBe(200);
+      expect((await stack.http.patch(`/v1/properties/${mine.id}`, { standardStatus: 'Hold' }, { token: agent.accessToken })).status).toBe(
+        200,
+      );
+      expect(
+        (await stack.http.patch<Problem>(`/v1/properties/${mine.id}`, { standardStatus: 'Pending' }, { token: agent.accessToken })).body
+          .code,
+      ).toBe('INVALID_STATUS_TRANSITION');
+      expect((await stack.http.patch(`/v1/properties/${mine.id}`, { standardStatus: 'Active' }, { token: agent.accessToken })).status).toBe(
+        200,
+      );
     });
   });
 });

@@ -1,6 +1,14 @@
 import * as fs from 'node:fs';
 import { createUser, registerOrganization, type Session } from '../../support/fixtures';
-import { haversineMeters, KING_COUNTY_FILE, kingCountySlice, propertyBody, type Page, type Problem, type Property } from '../../support/listings-fixtures';
+import {
+  haversineMeters,
+  KING_COUNTY_FILE,
+  kingCountySlice,
+  propertyBody,
+  type Page,
+  type Problem,
+  type Property,
+} from '../../support/listings-fixtures';
 import { startStack, type TestStack } from '../../support/stack';
 
 interface ImportResult {
@@ -22,7 +30,10 @@ const SLICE = 500;
 
 /** The first SLICE data rows of the real file, parsed here independently of the service. */
 function sliceRows(): Array<{ key: string; price: number; beds: number; sqft: number; date: string; lat: number; lng: number }> {
-  const lines = fs.readFileSync(KING_COUNTY_FILE, 'utf8').split('\n').slice(1, SLICE + 1);
+  const lines = fs
+    .readFileSync(KING_COUNTY_FILE, 'utf8')
+    .split('\n')
+    .slice(1, SLICE + 1);
   return lines.map((line) => {
     const cells = line.split(',').map((cell) => cell.replace(/"/g, ''));
     const date = cells[1].slice(0, 8);
@@ -85,7 +96,9 @@ describe('Listings: King County import and geo search through the gateway', () =
         { row: 502, listingKey: 'KC-9000000002-20141013', reasons: ['lat: is required'] },
         { row: 503, listingKey: 'KC-9000000003-20991013', reasons: ['closeDate: must not be in the future'] },
       ]);
-      const list = await stack.http.get<Page<Property>>('/v1/properties?postalCode=98178&sort=price&limit=100', { token: agent.accessToken });
+      const list = await stack.http.get<Page<Property>>('/v1/properties?postalCode=98178&sort=price&limit=100', {
+        token: agent.accessToken,
+      });
       const first = list.body.items.find((p) => p.listingKey === 'KC-7129300520-20141013')!;
       expect(first).toMatchObject({
         standardStatus: 'Closed',
@@ -121,18 +134,22 @@ describe('Listings: King County import and geo search through the gateway', () =
     // Centre: Pike Place Market. Points chosen well inside or outside 1 000 m.
     const centre = { lat: 47.6097, lng: -122.3422 };
     const points = [
-      { key: 'R-near', lat: 47.6105, lng: -122.3410, beds: 2 },
-      { key: 'R-mid', lat: 47.6130, lng: -122.3380, beds: 3 },
-      { key: 'R-edge', lat: 47.6030, lng: -122.3370, beds: 4 },
-      { key: 'R-out', lat: 47.6250, lng: -122.3560, beds: 3 },
-      { key: 'R-far', lat: 47.6700, lng: -122.3900, beds: 3 },
+      { key: 'R-near', lat: 47.6105, lng: -122.341, beds: 2 },
+      { key: 'R-mid', lat: 47.613, lng: -122.338, beds: 3 },
+      { key: 'R-edge', lat: 47.603, lng: -122.337, beds: 4 },
+      { key: 'R-out', lat: 47.625, lng: -122.356, beds: 3 },
+      { key: 'R-far', lat: 47.67, lng: -122.39, beds: 3 },
     ];
     let org: Session;
 
     beforeAll(async () => {
       org = await registerOrganization(stack.http, 'Radius Realty');
       for (const p of points) {
-        const created = await stack.http.post('/v1/properties', propertyBody({ listingKey: p.key, latitude: p.lat, longitude: p.lng, bedroomsTotal: p.beds }), { token: org.accessToken });
+        const created = await stack.http.post(
+          '/v1/properties',
+          propertyBody({ listingKey: p.key, latitude: p.lat, longitude: p.lng, bedroomsTotal: p.beds }),
+          { token: org.accessToken },
+        );
         expect(created.status).toBe(201);
       }
     });
@@ -143,7 +160,9 @@ describe('Listings: King County import and geo search through the gateway', () =
         .filter((p) => p.d <= 1000)
         .sort((a, b) => a.d - b.d);
       expect(expected.map((p) => p.key)).toEqual(['R-near', 'R-mid', 'R-edge']);
-      const response = await stack.http.get<Page<Property>>(`/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=1000`, { token: org.accessToken });
+      const response = await stack.http.get<Page<Property>>(`/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=1000`, {
+        token: org.accessToken,
+      });
       expect(response.status).toBe(200);
       expect(response.body.items.map((p) => p.listingKey)).toEqual(expected.map((p) => p.key));
       response.body.items.forEach((item, i) => {
@@ -153,9 +172,14 @@ describe('Listings: King County import and geo search through the gateway', () =
     });
 
     it('combines with the list filters and pages with a cursor', async () => {
-      const filtered = await stack.http.get<Page<Property>>(`/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=3000&minBedrooms=3`, { token: org.accessToken });
+      const filtered = await stack.http.get<Page<Property>>(
+        `/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=3000&minBedrooms=3`,
+        { token: org.accessToken },
+      );
       expect(filtered.body.items.map((p) => p.listingKey)).toEqual(['R-mid', 'R-edge', 'R-out']);
-      const first = await stack.http.get<Page<Property>>(`/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=50000&limit=2`, { token: org.accessToken });
+      const first = await stack.http.get<Page<Property>>(`/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=50000&limit=2`, {
+        token: org.accessToken,
+      });
       expect(first.body.items.map((p) => p.listingKey)).toEqual(['R-near', 'R-mid']);
       const second = await stack.http.get<Page<Property>>(
         `/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=50000&limit=2&cursor=${first.body.nextCursor}`,
@@ -167,7 +191,9 @@ describe('Listings: King County import and geo search through the gateway', () =
     it('pages through listings at the same distance once each, in id order, across a page boundary', async () => {
       // Three listings at one point (≈ 10.5 km away; the same house sold three times), created in order: UUIDv7 ids ascend.
       for (const key of ['R-tie-1', 'R-tie-2', 'R-tie-3']) {
-        const created = await stack.http.post('/v1/properties', propertyBody({ listingKey: key, latitude: 47.7, longitude: -122.3 }), { token: org.accessToken });
+        const created = await stack.http.post('/v1/properties', propertyBody({ listingKey: key, latitude: 47.7, longitude: -122.3 }), {
+          token: org.accessToken,
+        });
         expect(created.status).toBe(201);
       }
       const keys: string[] = [];
@@ -188,15 +214,33 @@ describe('Listings: King County import and geo search through the gateway', () =
       expect((await stack.http.get(`/v1/geo/radius-search?lat=47.6&lng=-122.3&radius=50001`, { token: org.accessToken })).status).toBe(400);
       expect((await stack.http.get(`/v1/geo/radius-search?lng=-122.3&radius=100`, { token: org.accessToken })).status).toBe(400);
       expect((await stack.http.get(`/v1/geo/radius-search?lat=91&lng=-122.3&radius=100`, { token: org.accessToken })).status).toBe(400);
-      const foreign = await stack.http.get<Page<Property>>(`/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=1000`, { token: otherOwner.accessToken });
+      const foreign = await stack.http.get<Page<Property>>(`/v1/geo/radius-search?lat=${centre.lat}&lng=${centre.lng}&radius=1000`, {
+        token: otherOwner.accessToken,
+      });
       expect(foreign.body.items).toEqual([]);
     });
   });
 
   describe('POST /v1/properties/search', () => {
     // A box around Green Lake: lng -122.345..-122.320, lat 47.670..47.690.
-    const box = [[[-122.345, 47.67], [-122.32, 47.67], [-122.32, 47.69], [-122.345, 47.69], [-122.345, 47.67]]];
-    const far = [[[-122.20, 47.60], [-122.18, 47.60], [-122.18, 47.62], [-122.20, 47.62], [-122.20, 47.60]]];
+    const box = [
+      [
+        [-122.345, 47.67],
+        [-122.32, 47.67],
+        [-122.32, 47.69],
+        [-122.345, 47.69],
+        [-122.345, 47.67],
+      ],
+    ];
+    const far = [
+      [
+        [-122.2, 47.6],
+        [-122.18, 47.6],
+        [-122.18, 47.62],
+        [-122.2, 47.62],
+        [-122.2, 47.6],
+      ],
+    ];
     let org: Session;
 
     beforeAll(async () => {
@@ -204,11 +248,12 @@ describe('Listings: King County import and geo search through the gateway', () =
       const points = [
         { listingKey: 'P-in-1', latitude: 47.68, longitude: -122.33 },
         { listingKey: 'P-in-2', latitude: 47.675, longitude: -122.34 },
-        { listingKey: 'P-out-1', latitude: 47.70, longitude: -122.33 },
-        { listingKey: 'P-out-2', latitude: 47.68, longitude: -122.30 },
+        { listingKey: 'P-out-1', latitude: 47.7, longitude: -122.33 },
+        { listingKey: 'P-out-2', latitude: 47.68, longitude: -122.3 },
         { listingKey: 'P-far-in', latitude: 47.61, longitude: -122.19 },
       ];
-      for (const p of points) expect((await stack.http.post('/v1/properties', propertyBody(p), { token: org.accessToken })).status).toBe(201);
+      for (const p of points)
+        expect((await stack.http.post('/v1/properties', propertyBody(p), { token: org.accessToken })).status).toBe(201);
     });
 
     const search = (body: unknown, session?: Session) =>
@@ -220,7 +265,10 @@ describe('Listings: King County import and geo search through the gateway', () =
       expect(polygon.body.items.map((p) => p.listingKey)).toEqual(['P-in-1', 'P-in-2']);
       const multi = await search({ geometry: { type: 'MultiPolygon', coordinates: [box, far] }, sort: 'createdAt' });
       expect(multi.body.items.map((p) => p.listingKey)).toEqual(['P-in-1', 'P-in-2', 'P-far-in']);
-      const filtered = await search({ geometry: { type: 'MultiPolygon', coordinates: [box, far] }, filters: { standardStatus: ['Pending'] } });
+      const filtered = await search({
+        geometry: { type: 'MultiPolygon', coordinates: [box, far] },
+        filters: { standardStatus: ['Pending'] },
+      });
       expect(filtered.body.items).toEqual([]);
       expect((await search({ geometry: { type: 'Polygon', coordinates: box } }, otherOwner)).body.items).toEqual([]);
     });
@@ -229,7 +277,20 @@ describe('Listings: King County import and geo search through the gateway', () =
       const open = await search({ geometry: { type: 'Polygon', coordinates: [box[0].slice(0, 4)] } });
       expect(open.status).toBe(400);
       expect(open.body.code).toBe('INVALID_GEOMETRY');
-      const bowtie = await search({ geometry: { type: 'Polygon', coordinates: [[[-122.34, 47.67], [-122.32, 47.69], [-122.32, 47.67], [-122.34, 47.69], [-122.34, 47.67]]] } });
+      const bowtie = await search({
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [-122.34, 47.67],
+              [-122.32, 47.69],
+              [-122.32, 47.67],
+              [-122.34, 47.69],
+              [-122.34, 47.67],
+            ],
+          ],
+        },
+      });
       expect(bowtie.status).toBe(400);
       expect(bowtie.body.code).toBe('INVALID_GEOMETRY');
       expect(bowtie.body.errors![0].message).toMatch(/Self-intersection/i);
@@ -244,7 +305,9 @@ describe('Listings: King County import and geo search through the gateway', () =
       const subjectRow = rows[0];
       const list = await stack.http.get<Page<Property>>('/v1/properties?postalCode=98178&limit=100', { token: agent.accessToken });
       const subject = list.body.items.find((p) => p.listingKey === subjectRow.key)!;
-      const response = await stack.http.get<Comparables>(`/v1/properties/${subject.id}/comparables?radius=3000&limit=50`, { token: agent.accessToken });
+      const response = await stack.http.get<Comparables>(`/v1/properties/${subject.id}/comparables?radius=3000&limit=50`, {
+        token: agent.accessToken,
+      });
       expect(response.status).toBe(200);
       const expected = rows
         .filter((r) => r.key !== subjectRow.key)
@@ -273,7 +336,9 @@ describe('Listings: King County import and geo search through the gateway', () =
 
     it('answers 404 for another organization’s subject and 422 for a subject without living area', async () => {
       const list = await stack.http.get<Page<Property>>('/v1/properties?limit=1', { token: owner.accessToken });
-      expect((await stack.http.get(`/v1/properties/${list.body.items[0].id}/comparables`, { token: otherOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.get(`/v1/properties/${list.body.items[0].id}/comparables`, { token: otherOwner.accessToken })).status).toBe(
+        404,
+      );
       const bare = await stack.http.post<Property>('/v1/properties', propertyBody({ livingArea: null }), { token: owner.accessToken });
       const noArea = await stack.http.get<Problem>(`/v1/properties/${bare.body.id}/comparables`, { token: owner.accessToken });
       expect(noArea.status).toBe(422);
@@ -283,17 +348,21 @@ describe('Listings: King County import and geo search through the gateway', () =
   describe('nearby places', () => {
     it('loads places (admin only) and answers those near a listing, nearest first, by category; another organization gets 404', async () => {
       const org = await registerOrganization(stack.http, 'Places Realty');
-      const home = await stack.http.post<Property>('/v1/properties', propertyBody({ latitude: 47.6615, longitude: -122.3503 }), { token: org.accessToken });
+      const home = await stack.http.post<Property>('/v1/properties', propertyBody({ latitude: 47.6615, longitude: -122.3503 }), {
+        token: org.accessToken,
+      });
       const places = [
-        { name: 'B.F. Day Elementary', category: 'school', latitude: 47.6555, longitude: -122.3510 },
+        { name: 'B.F. Day Elementary', category: 'school', latitude: 47.6555, longitude: -122.351 },
         { name: 'Fremont Library', category: 'other', latitude: 47.6573, longitude: -122.3505 },
-        { name: 'Ballard High', category: 'school', latitude: 47.6767, longitude: -122.3770 },
+        { name: 'Ballard High', category: 'school', latitude: 47.6767, longitude: -122.377 },
         { name: 'Far Away School', category: 'school', latitude: 47.75, longitude: -122.2 },
       ];
       const loaded = await stack.http.post<{ created: number; updated: number }>('/v1/places', { places }, { token: org.accessToken });
       expect(loaded.status).toBe(200);
       expect(loaded.body).toMatchObject({ created: 4, updated: 0 });
-      expect((await stack.http.post<{ updated: number }>('/v1/places', { places: places.slice(0, 1) }, { token: org.accessToken })).body).toMatchObject({ created: 0, updated: 1 });
+      expect(
+        (await stack.http.post<{ updated: number }>('/v1/places', { places: places.slice(0, 1) }, { token: org.accessToken })).body,
+      ).toMatchObject({ created: 0, updated: 1 });
       expect((await stack.http.post('/v1/places', { places }, { token: agent.accessToken })).status).toBe(403);
       const expected = places
         .filter((p) => p.category === 'school')

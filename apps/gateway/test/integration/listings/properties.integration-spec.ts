@@ -19,7 +19,11 @@ describe('Listings: properties through the gateway', () => {
     agentA = await createUser(stack.http, owner, 'agent');
     agentB = await createUser(stack.http, owner, 'agent');
     client = await createUser(stack.http, owner, 'client');
-    await stack.http.post('/v1/teams', { name: 'North', managerId: manager.userId, memberIds: [agentA.userId] }, { token: owner.accessToken });
+    await stack.http.post(
+      '/v1/teams',
+      { name: 'North', managerId: manager.userId, memberIds: [agentA.userId] },
+      { token: owner.accessToken },
+    );
     manager = await login(stack.http, manager.email);
     agentA = await login(stack.http, agentA.email);
   });
@@ -33,7 +37,13 @@ describe('Listings: properties through the gateway', () => {
 
   describe('POST /v1/properties', () => {
     it('creates a listing in cents with RESO names, the caller as list agent, and a listings.property.created event', async () => {
-      const response = await create(agentA, { listingId: 'NWMLS-1001', media: [{ url: 'https://cdn.example/2.jpg', order: 2 }, { url: 'https://cdn.example/1.jpg', order: 1, caption: 'Front' }] });
+      const response = await create(agentA, {
+        listingId: 'NWMLS-1001',
+        media: [
+          { url: 'https://cdn.example/2.jpg', order: 2 },
+          { url: 'https://cdn.example/1.jpg', order: 1, caption: 'Front' },
+        ],
+      });
       expect(response.status).toBe(201);
       expect(response.body).toMatchObject({
         orgId: owner.orgId,
@@ -53,7 +63,11 @@ describe('Listings: properties through the gateway', () => {
       expect(response.body.listingKey).toMatch(/^KH-/);
       const events = await outboxEvents<{ propertyId: string; listPrice: number }>(stack, 'listings.property.created');
       const event = events.find((e) => e.subject === response.body.id)!;
-      expect(event).toMatchObject({ orgid: owner.orgId, actorid: agentA.userId, data: { propertyId: response.body.id, listPrice: 75_000_000 } });
+      expect(event).toMatchObject({
+        orgid: owner.orgId,
+        actorid: agentA.userId,
+        data: { propertyId: response.body.id, listPrice: 75_000_000 },
+      });
     });
 
     it('refuses unknown fields, fractional cents, half coordinates and a Closed listing without closePrice/closeDate', async () => {
@@ -120,11 +134,21 @@ describe('Listings: properties through the gateway', () => {
       const byOther = await stack.http.patch<Problem>(`/v1/properties/${created.id}`, { listPrice: 1 }, { token: agentB.accessToken });
       expect(byOther.status).toBe(403);
       expect(byOther.body.code).toBe('NOT_LIST_AGENT');
-      expect((await stack.http.patch(`/v1/properties/${created.id}`, { listPrice: 1 }, { token: otherOwner.accessToken })).status).toBe(404);
+      expect((await stack.http.patch(`/v1/properties/${created.id}`, { listPrice: 1 }, { token: otherOwner.accessToken })).status).toBe(
+        404,
+      );
       expect((await stack.http.patch(`/v1/properties/${created.id}`, { listPrice: 1 }, { token: client.accessToken })).status).toBe(403);
-      expect((await stack.http.patch(`/v1/properties/${created.id}`, { listPrice: 74_000_000 }, { token: agentA.accessToken })).status).toBe(200);
-      expect((await stack.http.patch(`/v1/properties/${created.id}`, { listPrice: 73_000_000 }, { token: manager.accessToken })).status).toBe(200);
-      const byAdmin = await stack.http.patch<Property>(`/v1/properties/${created.id}`, { listPrice: 72_000_000 }, { token: owner.accessToken });
+      expect(
+        (await stack.http.patch(`/v1/properties/${created.id}`, { listPrice: 74_000_000 }, { token: agentA.accessToken })).status,
+      ).toBe(200);
+      expect(
+        (await stack.http.patch(`/v1/properties/${created.id}`, { listPrice: 73_000_000 }, { token: manager.accessToken })).status,
+      ).toBe(200);
+      const byAdmin = await stack.http.patch<Property>(
+        `/v1/properties/${created.id}`,
+        { listPrice: 72_000_000 },
+        { token: owner.accessToken },
+      );
       expect(byAdmin.body.listPrice).toBe(72_000_000);
       const ofB = (await create(agentB)).body;
       expect((await stack.http.patch(`/v1/properties/${ofB.id}`, { listPrice: 1 }, { token: manager.accessToken })).status).toBe(403);
@@ -138,15 +162,33 @@ describe('Listings: properties through the gateway', () => {
 
     it('walks the RESO status table: Active → Pending → Closed (with closePrice and closeDate), each a status_changed event; Closed is final', async () => {
       const created = (await create(agentA)).body;
-      const expired = await stack.http.patch<Problem>(`/v1/properties/${created.id}`, { standardStatus: 'Expired' }, { token: agentA.accessToken });
+      const expired = await stack.http.patch<Problem>(
+        `/v1/properties/${created.id}`,
+        { standardStatus: 'Expired' },
+        { token: agentA.accessToken },
+      );
       expect(expired.status).toBe(200);
-      const back = await stack.http.patch<Problem>(`/v1/properties/${created.id}`, { standardStatus: 'Active' }, { token: agentA.accessToken });
+      const back = await stack.http.patch<Problem>(
+        `/v1/properties/${created.id}`,
+        { standardStatus: 'Active' },
+        { token: agentA.accessToken },
+      );
       expect(back.status).toBe(200);
-      const skip = await stack.http.patch<Problem>(`/v1/properties/${created.id}`, { standardStatus: 'Closed', closePrice: 1, closeDate: '2026-01-01' }, { token: agentA.accessToken });
+      const skip = await stack.http.patch<Problem>(
+        `/v1/properties/${created.id}`,
+        { standardStatus: 'Closed', closePrice: 1, closeDate: '2026-01-01' },
+        { token: agentA.accessToken },
+      );
       expect(skip.status).toBe(422);
       expect(skip.body.code).toBe('INVALID_STATUS_TRANSITION');
-      expect((await stack.http.patch(`/v1/properties/${created.id}`, { standardStatus: 'Pending' }, { token: agentA.accessToken })).status).toBe(200);
-      const noPrice = await stack.http.patch<Problem>(`/v1/properties/${created.id}`, { standardStatus: 'Closed' }, { token: agentA.accessToken });
+      expect(
+        (await stack.http.patch(`/v1/properties/${created.id}`, { standardStatus: 'Pending' }, { token: agentA.accessToken })).status,
+      ).toBe(200);
+      const noPrice = await stack.http.patch<Problem>(
+        `/v1/properties/${created.id}`,
+        { standardStatus: 'Closed' },
+        { token: agentA.accessToken },
+      );
       expect(noPrice.status).toBe(400);
       expect(noPrice.body.code).toBe('CLOSED_NEEDS_CLOSE_PRICE_AND_DATE');
       const closed = await stack.http.patch<Property>(
@@ -156,9 +198,15 @@ describe('Listings: properties through the gateway', () => {
       );
       expect(closed.status).toBe(200);
       expect(closed.body).toMatchObject({ standardStatus: 'Closed', closePrice: 74_500_000, closeDate: '2026-01-15' });
-      const reopen = await stack.http.patch<Problem>(`/v1/properties/${created.id}`, { standardStatus: 'Active' }, { token: owner.accessToken });
+      const reopen = await stack.http.patch<Problem>(
+        `/v1/properties/${created.id}`,
+        { standardStatus: 'Active' },
+        { token: owner.accessToken },
+      );
       expect(reopen.status).toBe(422);
-      const changes = (await outboxEvents<{ from: string; to: string; closePrice: number | null }>(stack, 'listings.property.status_changed'))
+      const changes = (
+        await outboxEvents<{ from: string; to: string; closePrice: number | null }>(stack, 'listings.property.status_changed')
+      )
         .filter((e) => e.subject === created.id)
         .map((e) => [e.data.from, e.data.to, e.data.closePrice]);
       expect(changes).toEqual([
@@ -186,11 +234,53 @@ describe('Listings: properties through the gateway', () => {
     it('filters by status, type, price, beds, baths, living area, city, ZIP, list agent and modified since; sorts; pages with a cursor', async () => {
       const org = await registerOrganization(stack.http, 'Filter Realty');
       const specs = [
-        { listingKey: 'F1', listPrice: 40_000_000, bedroomsTotal: 2, bathroomsTotalInteger: 1, livingArea: 900, city: 'Seattle', postalCode: '98103' },
-        { listingKey: 'F2', listPrice: 60_000_000, bedroomsTotal: 3, bathroomsTotalInteger: 2, livingArea: 1500, city: 'Seattle', postalCode: '98107' },
-        { listingKey: 'F3', listPrice: 80_000_000, bedroomsTotal: 4, bathroomsTotalInteger: 3, livingArea: 2500, city: 'Bellevue', postalCode: '98004' },
-        { listingKey: 'F4', listPrice: 120_000_000, bedroomsTotal: 5, bathroomsTotalInteger: 4, livingArea: 3500, city: 'bellevue', postalCode: '98004', propertyType: 'Land' },
-        { listingKey: 'F5', listPrice: 50_000_000, bedroomsTotal: 3, bathroomsTotalInteger: 2, livingArea: 1400, city: 'Seattle', postalCode: '98103', standardStatus: 'Pending' },
+        {
+          listingKey: 'F1',
+          listPrice: 40_000_000,
+          bedroomsTotal: 2,
+          bathroomsTotalInteger: 1,
+          livingArea: 900,
+          city: 'Seattle',
+          postalCode: '98103',
+        },
+        {
+          listingKey: 'F2',
+          listPrice: 60_000_000,
+          bedroomsTotal: 3,
+          bathroomsTotalInteger: 2,
+          livingArea: 1500,
+          city: 'Seattle',
+          postalCode: '98107',
+        },
+        {
+          listingKey: 'F3',
+          listPrice: 80_000_000,
+          bedroomsTotal: 4,
+          bathroomsTotalInteger: 3,
+          livingArea: 2500,
+          city: 'Bellevue',
+          postalCode: '98004',
+        },
+        {
+          listingKey: 'F4',
+          listPrice: 120_000_000,
+          bedroomsTotal: 5,
+          bathroomsTotalInteger: 4,
+          livingArea: 3500,
+          city: 'bellevue',
+          postalCode: '98004',
+          propertyType: 'Land',
+        },
+        {
+          listingKey: 'F5',
+          listPrice: 50_000_000,
+          bedroomsTotal: 3,
+          bathroomsTotalInteger: 2,
+          livingArea: 1400,
+          city: 'Seattle',
+          postalCode: '98103',
+          standardStatus: 'Pending',
+        },
       ];
       for (const spec of specs) expect((await create(org, spec)).status).toBe(201);
       const keys = async (query: string) => {
@@ -212,7 +302,9 @@ describe('Listings: properties through the gateway', () => {
       expect(await keys('modifiedSince=2999-01-01T00:00:00Z')).toEqual([]);
       const first = await stack.http.get<Page<Property>>('/v1/properties?sort=price&limit=2', { token: org.accessToken });
       expect(first.body.items.map((p) => p.listingKey)).toEqual(['F1', 'F5']);
-      const second = await stack.http.get<Page<Property>>(`/v1/properties?sort=price&limit=2&cursor=${first.body.nextCursor}`, { token: org.accessToken });
+      const second = await stack.http.get<Page<Property>>(`/v1/properties?sort=price&limit=2&cursor=${first.body.nextCursor}`, {
+        token: org.accessToken,
+      });
       expect(second.body.items.map((p) => p.listingKey)).toEqual(['F2', 'F3']);
       const bad = await stack.http.get<Problem>('/v1/properties?cursor=garbage', { token: org.accessToken });
       expect(bad.status).toBe(400);

@@ -35,13 +35,24 @@ describe('deploy/seed/listings.js against a running stack', () => {
       return { status: response.status, body: text ? JSON.parse(text) : null };
     };
     // The demo brokerage as deploy/start.js creates it (the agents' team and profiles do not matter here).
-    const registered = await api('POST', '/v1/auth/register', { organizationName: 'Keyhouse Demo Realty', name: 'Olivia Owner', email: DEMO.owner.email, password: DEMO.password });
+    const registered = await api('POST', '/v1/auth/register', {
+      organizationName: 'Keyhouse Demo Realty',
+      name: 'Olivia Owner',
+      email: DEMO.owner.email,
+      password: DEMO.password,
+    });
     expect(registered.status).toBe(201);
     for (const agent of DEMO.agents) {
-      const created = await api('POST', '/v1/users', { email: agent.email, name: agent.email.split('@')[0], role: 'agent', password: DEMO.password }, registered.body.accessToken);
+      const created = await api(
+        'POST',
+        '/v1/users',
+        { email: agent.email, name: agent.email.split('@')[0], role: 'agent', password: DEMO.password },
+        registered.body.accessToken,
+      );
       expect(created.status).toBe(201);
     }
-    const login = async (email: string) => (await api('POST', '/v1/auth/login', { email, password: DEMO.password })).body.accessToken as string;
+    const login = async (email: string) =>
+      (await api('POST', '/v1/auth/login', { email, password: DEMO.password })).body.accessToken as string;
     context = { base, api, login, demo: DEMO };
   });
 

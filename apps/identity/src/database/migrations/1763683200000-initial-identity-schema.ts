@@ -191,9 +191,22 @@ export class InitialIdentitySchema1763683200000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const table of [
-      'local_mail', 'token_revocation', 'signing_key', 'api_key', 'mfa_recovery_code', 'login_attempt',
-      'one_time_token', 'refresh_token', 'agent_profile', 'custom_role', 'team_member', 'team', 'app_user',
-      'organization', 'outbox_event', 'inbox_event',
+      'local_mail',
+      'token_revocation',
+      'signing_key',
+      'api_key',
+      'mfa_recovery_code',
+      'login_attempt',
+      'one_time_token',
+      'refresh_token',
+      'agent_profile',
+      'custom_role',
+      'team_member',
+      'team',
+      'app_user',
+      'organization',
+      'outbox_event',
+      'inbox_event',
     ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
     }

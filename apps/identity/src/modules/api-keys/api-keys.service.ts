@@ -118,7 +118,14 @@ export class ApiKeysService {
     const actor = envelope.actor!;
     requireScope(actor, 'api-keys:read');
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'created_at', idColumn: 'id', direction: 'DESC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: 2 }),
+      keyset({
+        sortColumn: 'created_at',
+        idColumn: 'id',
+        direction: 'DESC',
+        cursor: envelope.data.cursor,
+        limit: envelope.data.limit,
+        firstParam: 2,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at FROM api_key

@@ -86,10 +86,11 @@ export class AuthService {
     return this.unitOfWork.run(selfContext(envelope, user, envelope.data), async (unit) => {
       const manager = unit.manager;
       await this.users.assertEmailFree(manager, email);
-      await manager.query(
-        `INSERT INTO organization (id, name, public_form_key) VALUES ($1, $2, $3)`,
-        [orgId, organizationName.trim(), `pfk_${randomToken(18)}`],
-      );
+      await manager.query(`INSERT INTO organization (id, name, public_form_key) VALUES ($1, $2, $3)`, [
+        orgId,
+        organizationName.trim(),
+        `pfk_${randomToken(18)}`,
+      ]);
       await manager.query(
         `INSERT INTO app_user (id, org_id, email, name, password_hash, role, status) VALUES ($1, $2, $3, $4, $5, 'owner', 'active')`,
         [userId, orgId, email, name.trim(), passwordHash],
@@ -420,10 +421,7 @@ export class AuthService {
   }
 
   /** Issues an email-verification token and records the message (used at registration and creation). */
-  async sendVerification(
-    manager: EntityManager,
-    user: { id: string; orgId: string; email: string; name: string },
-  ): Promise<void> {
+  async sendVerification(manager: EntityManager, user: { id: string; orgId: string; email: string; name: string }): Promise<void> {
     const token = await this.oneTimeTokens.issue(manager, user.id, 'email_verification');
     const link = `${this.config.IDENTITY_PUBLIC_APP_URL}/verify-email?token=${token}`;
     await this.email.send(manager, {
@@ -444,14 +442,22 @@ export class AuthService {
     const context = selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
     return this.unitOfWork.run(context, async (unit) => {
       const manager = unit.manager;
-      await manager.query(`INSERT INTO login_attempt (id, email, user_id, succeeded, ip) SELECT $1, email, id, true, $3 FROM app_user WHERE id = $2`, [
-        newId(),
-        user.id,
-        envelope.data.ip ?? null,
-      ]);
+      await manager.query(
+        `INSERT INTO login_attempt (id, email, user_id, succeeded, ip) SELECT $1, email, id, true, $3 FROM app_user WHERE id = $2`,
+        [newId(), user.id, envelope.data.ip ?? null],
+      );
       await manager.query(`UPDATE app_user SET last_login_at = now() WHERE id = $1`, [user.id]);
-      await unit.emit(IdentityEvent.loginSucceeded, user.id, user.org_id, { userId: user.id, method, ip: envelope.data.ip, userAgent: envelope.data.userAgent });
-      return this.sessions.start(manager, { id: user.id, orgId: user.org_id, role: user.role, mfaEnabled: user.mfa_enabled }, envelope.data);
+      await unit.emit(IdentityEvent.loginSucceeded, user.id, user.org_id, {
+        userId: user.id,
+        method,
+        ip: envelope.data.ip,
+        userAgent: envelope.data.userAgent,
+      });
+      return this.sessions.start(
+        manager,
+        { id: user.id, orgId: user.org_id, role: user.role, mfaEnabled: user.mfa_enabled },
+        envelope.data,
+      );
     });
   }
 

@@ -114,9 +114,9 @@ export class MfaService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const user = await this.lockEnabledUser(manager, userId);
-      const [org] = (await manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [
-        user.org_id,
-      ])) as Array<{ mfa_required_roles: string[] }>;
+      const [org] = (await manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [user.org_id])) as Array<{
+        mfa_required_roles: string[];
+      }>;
       if (org.mfa_required_roles.includes(user.role)) {
         throw new DomainException(
           'conflict',
@@ -198,11 +198,7 @@ export class MfaService {
     for (let i = 0; i < RECOVERY_CODE_COUNT; i += 1) {
       const raw = [...randomBytes(24)].map((byte) => BASE32[byte & 31]).join('');
       codes.push(raw.match(/.{4}/g)!.join('-'));
-      await manager.query(`INSERT INTO mfa_recovery_code (id, user_id, code_hash) VALUES ($1, $2, $3)`, [
-        newId(),
-        userId,
-        sha256Hex(raw),
-      ]);
+      await manager.query(`INSERT INTO mfa_recovery_code (id, user_id, code_hash) VALUES ($1, $2, $3)`, [newId(), userId, sha256Hex(raw)]);
     }
     return codes;
   }

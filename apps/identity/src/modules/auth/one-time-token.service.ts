@@ -22,10 +22,10 @@ export const MFA_TOKEN_MAX_FAILURES = 5;
 @Injectable()
 export class OneTimeTokenService {
   async issue(manager: EntityManager, userId: string, purpose: OneTimeTokenPurpose): Promise<string> {
-    await manager.query(
-      `UPDATE one_time_token SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
-      [userId, purpose],
-    );
+    await manager.query(`UPDATE one_time_token SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, [
+      userId,
+      purpose,
+    ]);
     const token = randomToken(32);
     await manager.query(
       `INSERT INTO one_time_token (id, user_id, purpose, token_hash, expires_at)

@@ -74,11 +74,7 @@ export class RevocationService {
   }
 
   private async record(manager: EntityManager, kind: 'session' | 'user', id: string, notBefore: number): Promise<Revocation> {
-    await manager.query(`INSERT INTO token_revocation (kind, subject_id, not_before_ms) VALUES ($1, $2, $3)`, [
-      kind,
-      id,
-      notBefore,
-    ]);
+    await manager.query(`INSERT INTO token_revocation (kind, subject_id, not_before_ms) VALUES ($1, $2, $3)`, [kind, id, notBefore]);
     return { kind, id, notBefore, at: Date.now() };
   }
 }

@@ -44,10 +44,9 @@ export class SessionService {
 
   /** Starts a new session for `user` and returns its first tokens. */
   async start(manager: EntityManager, user: SessionUser, client: ClientInfo): Promise<TokenPair> {
-    const [{ minutes }] = (await manager.query(
-      `SELECT session_lifetime_minutes AS minutes FROM organization WHERE id = $1`,
-      [user.orgId],
-    )) as Array<{ minutes: number }>;
+    const [{ minutes }] = (await manager.query(`SELECT session_lifetime_minutes AS minutes FROM organization WHERE id = $1`, [
+      user.orgId,
+    ])) as Array<{ minutes: number }>;
     const familyId = newId();
     const expiresAt = new Date(Date.now() + minutes * 60_000);
     const refreshToken = await this.insertRefreshToken(manager, user, familyId, expiresAt, client);
@@ -92,9 +91,7 @@ export class SessionService {
 
   /** Revokes one session: its refresh tokens and its access tokens. */
   async revokeFamily(manager: EntityManager, familyId: string): Promise<Revocation[]> {
-    await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [
-      familyId,
-    ]);
+    await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
     return [await this.revocations.revokeSession(manager, familyId)];
   }
 
@@ -143,7 +140,9 @@ export class SessionService {
     // (node-postgres deprecates queueing several on one client).
     const permissions = await this.roles.permissionsOf(manager, user.orgId, user.role);
     const teamIds = await this.roles.teamIdsOf(manager, user.id);
-    const [org] = (await manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [user.orgId])) as Array<{ mfa_required_roles: string[] }>;
+    const [org] = (await manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [user.orgId])) as Array<{
+      mfa_required_roles: string[];
+    }>;
     const enrollmentRequired = !user.mfaEnabled && org.mfa_required_roles.includes(user.role);
     const accessToken = await this.signingKeys.signAccessToken({
       userId: user.id,

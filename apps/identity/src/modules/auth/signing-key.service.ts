@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, ACCESS_TOKEN_TTL_SECONDS, ACCESS_TOKEN_TYPE, SecretCipher } from '@keyhouse/platform/auth';
+import {
+  ACCESS_TOKEN_ALGORITHM,
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  ACCESS_TOKEN_TTL_SECONDS,
+  ACCESS_TOKEN_TYPE,
+  SecretCipher,
+} from '@keyhouse/platform/auth';
 import { encodePermissions, IdentityAuthSubjects, type JwksResponse } from '@keyhouse/contracts';
 import { RpcHandler } from '@keyhouse/platform/messaging';
 

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { IdentityOrganizationSubjects, type LocalMailboxListRequest, type LocalMailView, type Page, type RequestEnvelope } from '@keyhouse/contracts';
+import {
+  IdentityOrganizationSubjects,
+  type LocalMailboxListRequest,
+  type LocalMailView,
+  type Page,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { keyset, toPage } from '@keyhouse/platform/database';
 import { RpcHandler } from '@keyhouse/platform/messaging';
@@ -34,7 +40,14 @@ export class LocalMailboxService {
       filter = `to_address = $${params.length}`;
     }
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'created_at', idColumn: 'id', direction: 'DESC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 'created_at',
+        idColumn: 'id',
+        direction: 'DESC',
+        cursor: envelope.data.cursor,
+        limit: envelope.data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT id, to_address, subject, text, template, variables, created_at FROM local_mail

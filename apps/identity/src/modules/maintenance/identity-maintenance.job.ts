@@ -43,10 +43,7 @@ export class IdentityMaintenanceJob implements OnApplicationBootstrap {
         `DELETE FROM one_time_token WHERE coalesce(used_at, expires_at) < now() - make_interval(days => $1)`,
         [RETENTION_DAYS.oneTimeTokens],
       ],
-      refreshTokens: [
-        `DELETE FROM refresh_token WHERE expires_at < now() - make_interval(days => $1)`,
-        [RETENTION_DAYS.refreshTokens],
-      ],
+      refreshTokens: [`DELETE FROM refresh_token WHERE expires_at < now() - make_interval(days => $1)`, [RETENTION_DAYS.refreshTokens]],
       revocations: [`DELETE FROM token_revocation WHERE created_at < now() - make_interval(secs => $1)`, [ACCESS_TOKEN_TTL_SECONDS * 4]],
       inbox: [`DELETE FROM inbox_event WHERE received_at < now() - make_interval(days => $1)`, [RETENTION_DAYS.inbox]],
     };

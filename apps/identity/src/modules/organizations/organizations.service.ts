@@ -44,9 +44,10 @@ export class OrganizationsService {
   @RpcHandler(IdentityOrganizationSubjects.resolveFormKey)
   async resolveFormKey(envelope: RequestEnvelope<ResolveFormKeyRequest>): Promise<ResolveFormKeyResponse> {
     const formKey = envelope.data?.formKey;
-    const rows = typeof formKey === 'string' && formKey.length <= 100
-      ? ((await this.dataSource.query(`SELECT id FROM organization WHERE public_form_key = $1`, [formKey])) as Array<{ id: string }>)
-      : [];
+    const rows =
+      typeof formKey === 'string' && formKey.length <= 100
+        ? ((await this.dataSource.query(`SELECT id FROM organization WHERE public_form_key = $1`, [formKey])) as Array<{ id: string }>)
+        : [];
     if (!rows[0]) throw DomainException.notFound('FORM_KEY_UNKNOWN', 'Form key');
     return { orgId: rows[0].id };
   }

@@ -74,7 +74,11 @@ export class ContactErasureConsumer {
       await manager.query(`UPDATE refresh_token SET ip = NULL, user_agent = NULL WHERE user_id = $1`, [user.id]);
       await manager.query(`DELETE FROM one_time_token WHERE user_id = $1`, [user.id]);
       await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [user.id]);
-      await manager.query(`UPDATE login_attempt SET email = $2, ip = NULL WHERE user_id = $1 OR email = lower($3)`, [user.id, email, user.email]);
+      await manager.query(`UPDATE login_attempt SET email = $2, ip = NULL WHERE user_id = $1 OR email = lower($3)`, [
+        user.id,
+        email,
+        user.email,
+      ]);
       await manager.query(`DELETE FROM local_mail WHERE to_address = $1`, [user.email]);
       await unit.emit(IdentityEvent.userUpdated, user.id, event.orgid, {
         userId: user.id,

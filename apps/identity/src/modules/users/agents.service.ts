@@ -114,7 +114,14 @@ export class AgentsService {
       where.push(`(u.name ILIKE $${params.length} OR u.email::text ILIKE $${params.length} OR a.license_number ILIKE $${params.length})`);
     }
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'a.created_at', idColumn: 'a.user_id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 'a.created_at',
+        idColumn: 'a.user_id',
+        direction: 'ASC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT ${AGENT_COLUMNS} FROM agent_profile a JOIN app_user u ON u.id = a.user_id
@@ -172,12 +179,18 @@ export class AgentsService {
         userId = user.id;
         await manager.query(`INSERT INTO agent_profile (user_id, org_id) VALUES ($1, $2)`, [userId, actor.orgId]);
       } else {
-        const [user] = (await manager.query(`SELECT role FROM app_user WHERE id = $1 AND org_id = $2 FOR UPDATE`, [userId, actor.orgId])) as Array<{ role: string }>;
+        const [user] = (await manager.query(`SELECT role FROM app_user WHERE id = $1 AND org_id = $2 FOR UPDATE`, [
+          userId,
+          actor.orgId,
+        ])) as Array<{ role: string }>;
         if (!user) throw DomainException.notFound(IdentityErrorCode.AgentNotFound, 'Agent');
         if (user.role !== 'agent') {
           throw new DomainException('conflict', 'NOT_AN_AGENT', 'Only users with the agent role have an agent profile');
         }
-        await manager.query(`INSERT INTO agent_profile (user_id, org_id) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING`, [userId, actor.orgId]);
+        await manager.query(`INSERT INTO agent_profile (user_id, org_id) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING`, [
+          userId,
+          actor.orgId,
+        ]);
         before = await this.view(manager, actor.orgId, userId);
       }
       const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -234,7 +247,9 @@ export class AgentsService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const agent = await this.view(manager, actor.orgId, envelope.data.id);
-      await manager.query(`UPDATE app_user SET status = 'deactivated', deactivated_at = now(), updated_at = now() WHERE id = $1`, [agent.userId]);
+      await manager.query(`UPDATE app_user SET status = 'deactivated', deactivated_at = now(), updated_at = now() WHERE id = $1`, [
+        agent.userId,
+      ]);
       const revoked = await this.sessions.revokeAllSessions(manager, agent.userId);
       await unit.emit(IdentityEvent.agentRemoved, agent.userId, actor.orgId, { userId: agent.userId });
       await unit.emit(IdentityEvent.userDeactivated, agent.userId, actor.orgId, { userId: agent.userId });

@@ -12,27 +12,62 @@ function grant(scope: PermissionScope, keys: PermissionKey[]): string[] {
  * `leads:write` is for API keys of lead sources, so no person holds it by default.
  */
 export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
-  owner: grant('org', ALL.filter((key) => key !== 'leads:write')),
-  admin: grant('org', ALL.filter((key) => key !== 'leads:write')),
+  owner: grant(
+    'org',
+    ALL.filter((key) => key !== 'leads:write'),
+  ),
+  admin: grant(
+    'org',
+    ALL.filter((key) => key !== 'leads:write'),
+  ),
   manager: [
     ...grant('team', [
-      'users:read', 'contacts:read', 'contacts:write', 'contacts:export', 'tasks:read', 'tasks:write', 'listings:write',
-      'transactions:read', 'transactions:write', 'reports:read', 'invoices:read',
+      'users:read',
+      'contacts:read',
+      'contacts:write',
+      'contacts:export',
+      'tasks:read',
+      'tasks:write',
+      'listings:write',
+      'transactions:read',
+      'transactions:write',
+      'reports:read',
+      'invoices:read',
       // Read only while the organization allows it (audit setting `managersMayRead`, off by default).
       'audit:read',
     ]),
     ...grant('org', [
-      'agents:read', 'teams:read', 'roles:read', 'organizations:read', 'listings:read', 'companies:read', 'companies:write',
-      'assignment-rules:read', 'commission-plans:read',
+      'agents:read',
+      'teams:read',
+      'roles:read',
+      'organizations:read',
+      'listings:read',
+      'companies:read',
+      'companies:write',
+      'assignment-rules:read',
+      'commission-plans:read',
     ]),
   ],
   agent: [
     ...grant('own', [
-      'users:read', 'contacts:read', 'contacts:write', 'tasks:read', 'tasks:write', 'listings:write', 'transactions:read',
-      'transactions:write', 'reports:read', 'commission-plans:read',
+      'users:read',
+      'contacts:read',
+      'contacts:write',
+      'tasks:read',
+      'tasks:write',
+      'listings:write',
+      'transactions:read',
+      'transactions:write',
+      'reports:read',
+      'commission-plans:read',
     ]),
     ...grant('org', [
-      'agents:read', 'teams:read', 'organizations:read', 'listings:read', 'companies:read', 'companies:write',
+      'agents:read',
+      'teams:read',
+      'organizations:read',
+      'listings:read',
+      'companies:read',
+      'companies:write',
       // Agents see the rules and ponds that route leads to them (and claim from ponds).
       'assignment-rules:read',
     ]),

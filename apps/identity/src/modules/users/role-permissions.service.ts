@@ -13,10 +13,9 @@ export class RolePermissionsService {
   /** Returns null when the role is neither built in nor defined in the organization. */
   async permissionsOf(manager: EntityManager, orgId: string, role: string): Promise<string[] | null> {
     if (isBuiltInRole(role)) return BUILT_IN_ROLE_PERMISSIONS[role];
-    const [row] = (await manager.query(`SELECT permissions FROM custom_role WHERE org_id = $1 AND key = $2`, [
-      orgId,
-      role,
-    ])) as Array<{ permissions: string[] }>;
+    const [row] = (await manager.query(`SELECT permissions FROM custom_role WHERE org_id = $1 AND key = $2`, [orgId, role])) as Array<{
+      permissions: string[];
+    }>;
     return row ? row.permissions : null;
   }
 

@@ -103,13 +103,23 @@ export class RolesService {
       const revocations: Revocation[] = [];
       if (data.name !== undefined && data.name.trim() !== before.name) {
         changes.name = { from: before.name, to: data.name.trim() };
-        await manager.query(`UPDATE custom_role SET name = $3, updated_at = now() WHERE org_id = $1 AND key = $2`, [actor.orgId, data.key, data.name.trim()]);
+        await manager.query(`UPDATE custom_role SET name = $3, updated_at = now() WHERE org_id = $1 AND key = $2`, [
+          actor.orgId,
+          data.key,
+          data.name.trim(),
+        ]);
       }
       const next = data.permissions ? [...new Set(data.permissions)].sort() : before.permissions;
       if (next.join() !== before.permissions.join()) {
         changes.permissions = { from: before.permissions, to: next };
-        await manager.query(`UPDATE custom_role SET permissions = $3, updated_at = now() WHERE org_id = $1 AND key = $2`, [actor.orgId, data.key, next]);
-        const holders = (await manager.query(`SELECT id FROM app_user WHERE org_id = $1 AND role = $2`, [actor.orgId, data.key])) as Array<{ id: string }>;
+        await manager.query(`UPDATE custom_role SET permissions = $3, updated_at = now() WHERE org_id = $1 AND key = $2`, [
+          actor.orgId,
+          data.key,
+          next,
+        ]);
+        const holders = (await manager.query(`SELECT id FROM app_user WHERE org_id = $1 AND role = $2`, [actor.orgId, data.key])) as Array<{
+          id: string;
+        }>;
         for (const { id } of holders) revocations.push(await this.revocations.revokeUser(manager, id));
       }
       if (Object.keys(changes).length > 0) {
@@ -132,7 +142,10 @@ export class RolesService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       await this.view(manager, actor.orgId, envelope.data.key, true);
-      const [inUse] = (await manager.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND role = $2 LIMIT 1`, [actor.orgId, envelope.data.key])) as unknown[];
+      const [inUse] = (await manager.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND role = $2 LIMIT 1`, [
+        actor.orgId,
+        envelope.data.key,
+      ])) as unknown[];
       if (inUse) throw new DomainException('conflict', IdentityErrorCode.RoleInUse, 'Users still hold this role');
       await manager.query(`DELETE FROM custom_role WHERE org_id = $1 AND key = $2`, [actor.orgId, envelope.data.key]);
       await unit.emit(IdentityEvent.roleDeleted, envelope.data.key, actor.orgId, { key: envelope.data.key });
@@ -147,7 +160,6 @@ export class RolesService {
     if (!row) throw DomainException.notFound(IdentityErrorCode.RoleNotFound, 'Role');
     return { ...row, builtIn: false };
   }
-
 
   private assertPermissions(permissions: string[]): void {
     const invalid = permissions.filter((permission) => !parsePermission(permission));

@@ -110,7 +110,14 @@ export class TeamsService {
       filter = `t.name ILIKE $${params.length}`;
     }
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 't.created_at', idColumn: 't.id', direction: 'ASC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 't.created_at',
+        idColumn: 't.id',
+        direction: 'ASC',
+        cursor: envelope.data.cursor,
+        limit: envelope.data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT ${TEAM_COLUMNS} FROM team t WHERE t.org_id = $1 AND ${filter} AND ${page.where} ${page.tail}`,
@@ -213,7 +220,6 @@ export class TeamsService {
     if (!row) throw DomainException.notFound(IdentityErrorCode.TeamNotFound, 'Team');
     return toTeamView(row);
   }
-
 
   private async assertNameFree(manager: EntityManager, orgId: string, name: string, exceptId?: string): Promise<void> {
     const [row] = (await manager.query(

@@ -113,10 +113,11 @@ export class UserQueries {
   /** Throws 404 unless `userId` is in the actor's organization and visible at the actor's scope. */
   async assertVisible(manager: EntityManager, actor: Actor, permission: PermissionKey, userId: string): Promise<void> {
     const visibility = this.visibility(actor, permission, 3);
-    const [row] = (await manager.query(
-      `SELECT 1 FROM app_user u WHERE u.id = $1 AND u.org_id = $2 AND ${visibility.sql}`,
-      [userId, actor.orgId, ...visibility.params],
-    )) as unknown[];
+    const [row] = (await manager.query(`SELECT 1 FROM app_user u WHERE u.id = $1 AND u.org_id = $2 AND ${visibility.sql}`, [
+      userId,
+      actor.orgId,
+      ...visibility.params,
+    ])) as unknown[];
     if (!row) throw DomainException.notFound(IdentityErrorCode.UserNotFound, 'User');
   }
 }

@@ -66,9 +66,7 @@ export class UsersService {
       const manager = unit.manager;
       const before = await this.queries.view(manager, actor.orgId, actor.userId!);
       const data = envelope.data;
-      const preferences = data.notificationPreferences
-        ? { ...before.notificationPreferences, ...data.notificationPreferences }
-        : undefined;
+      const preferences = data.notificationPreferences ? { ...before.notificationPreferences, ...data.notificationPreferences } : undefined;
       const changes = await this.applyProfile(manager, before, {
         name: data.name,
         phone: data.phone,
@@ -144,7 +142,18 @@ export class UsersService {
     await manager.query(
       `INSERT INTO app_user (id, org_id, email, name, phone, password_hash, role, status, timezone, language)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [userId, orgId, input.email, input.name, input.phone, input.passwordHash, input.role, status, input.timezone ?? 'UTC', input.language ?? 'en-US'],
+      [
+        userId,
+        orgId,
+        input.email,
+        input.name,
+        input.phone,
+        input.passwordHash,
+        input.role,
+        status,
+        input.timezone ?? 'UTC',
+        input.language ?? 'en-US',
+      ],
     );
     for (const teamId of new Set(input.teamIds)) {
       await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [teamId, userId, orgId]);
@@ -199,7 +208,14 @@ export class UsersService {
       where.push(`(u.name ILIKE $${params.length} OR u.email::text ILIKE $${params.length})`);
     }
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'u.created_at', idColumn: 'u.id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 'u.created_at',
+        idColumn: 'u.id',
+        direction: 'ASC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT ${USER_VIEW_COLUMNS} FROM app_user u WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
@@ -240,8 +256,11 @@ export class UsersService {
         language: data.language,
       });
       if (data.status === 'active' && before.status === 'deactivated') {
-        await manager.query(`UPDATE app_user SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END,
-                               deactivated_at = NULL, updated_at = now() WHERE id = $1`, [before.id]);
+        await manager.query(
+          `UPDATE app_user SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END,
+                               deactivated_at = NULL, updated_at = now() WHERE id = $1`,
+          [before.id],
+        );
         changes.status = { from: 'deactivated', to: 'active' };
       }
       if (data.role !== undefined && data.role !== before.role) {
@@ -330,11 +349,13 @@ export class UsersService {
   }
 
   private async lockedView(manager: EntityManager, orgId: string, userId: string): Promise<UserView> {
-    const [locked] = (await manager.query(`SELECT id FROM app_user WHERE id = $1 AND org_id = $2 FOR UPDATE`, [userId, orgId])) as unknown[];
+    const [locked] = (await manager.query(`SELECT id FROM app_user WHERE id = $1 AND org_id = $2 FOR UPDATE`, [
+      userId,
+      orgId,
+    ])) as unknown[];
     if (!locked) throw DomainException.notFound(IdentityErrorCode.UserNotFound, 'User');
     return this.queries.view(manager, orgId, userId);
   }
-
 
   private assertMayChange(actor: Actor, target: UserView, newRole: string | undefined): void {
     const touchesOwner = target.role === 'owner' || newRole === 'owner';
@@ -376,5 +397,9 @@ export class UsersService {
 }
 
 function ownerProtected(): DomainException {
-  return new DomainException('forbidden', IdentityErrorCode.OwnerProtected, 'Only the owner can change the owner role or the owner account');
+  return new DomainException(
+    'forbidden',
+    IdentityErrorCode.OwnerProtected,
+    'Only the owner can change the owner role or the owner account',
+  );
 }

@@ -158,7 +158,18 @@ export class InitialListingsSchema1763769600001 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['place', 'mls_sync_run', 'mls_source', 'saved_search_match', 'saved_search', 'contact_listing', 'property_view', 'property', 'outbox_event', 'inbox_event']) {
+    for (const table of [
+      'place',
+      'mls_sync_run',
+      'mls_source',
+      'saved_search_match',
+      'saved_search',
+      'contact_listing',
+      'property_view',
+      'property',
+      'outbox_event',
+      'inbox_event',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

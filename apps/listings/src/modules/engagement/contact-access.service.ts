@@ -25,7 +25,10 @@ export class ContactAccess {
   /** The crm contact a client user is, or null (not a client, or identity's event not yet applied). */
   async clientContactId(actor: Actor): Promise<string | null> {
     if (!actor.userId) return null;
-    const [row] = (await this.dataSource.query(`SELECT contact_id FROM client_contact WHERE user_id = $1 AND org_id = $2`, [actor.userId, actor.orgId])) as Array<{
+    const [row] = (await this.dataSource.query(`SELECT contact_id FROM client_contact WHERE user_id = $1 AND org_id = $2`, [
+      actor.userId,
+      actor.orgId,
+    ])) as Array<{
       contact_id: string;
     }>;
     return row?.contact_id ?? null;

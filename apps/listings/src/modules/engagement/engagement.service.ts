@@ -33,7 +33,9 @@ function pageOrThrow<T>(build: () => T): T {
     return build();
   } catch (error) {
     if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [{ field: 'cursor', message: 'is not a cursor of this list' }]);
+      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [
+        { field: 'cursor', message: 'is not a cursor of this list' },
+      ]);
     }
     throw error;
   }
@@ -91,7 +93,13 @@ export class EngagementService {
         `INSERT INTO property_view (id, org_id, property_id, contact_id, source) VALUES ($1, $2, $3, $4, $5) RETURNING viewed_at`,
         [id, actor.orgId, data.propertyId, data.contactId, data.source],
       )) as Array<{ viewed_at: Date }>;
-      const view = { id, propertyId: data.propertyId, contactId: data.contactId, source: data.source, viewedAt: row.viewed_at.toISOString() };
+      const view = {
+        id,
+        propertyId: data.propertyId,
+        contactId: data.contactId,
+        source: data.source,
+        viewedAt: row.viewed_at.toISOString(),
+      };
       await unit.emit(ListingsEvent.propertyViewed, data.propertyId, actor.orgId, {
         viewId: id,
         propertyId: data.propertyId,
@@ -123,7 +131,13 @@ export class EngagementService {
         preference: data.preference,
         note: data.note ?? null,
       });
-      return { contactId: data.contactId, propertyId: data.propertyId, preference: data.preference, note: data.note ?? null, updatedAt: row.updated_at.toISOString() };
+      return {
+        contactId: data.contactId,
+        propertyId: data.propertyId,
+        preference: data.preference,
+        note: data.note ?? null,
+        updatedAt: row.updated_at.toISOString(),
+      };
     });
   }
 
@@ -132,7 +146,8 @@ export class EngagementService {
   async listInterests(envelope: RequestEnvelope<ContactListingListRequest>): Promise<Page<ContactListingView>> {
     const actor = envelope.actor!;
     const data = envelope.data;
-    if (!data.contactId && !data.propertyId) throw DomainException.validation([{ field: 'contactId', message: 'contactId or propertyId is required' }]);
+    if (!data.contactId && !data.propertyId)
+      throw DomainException.validation([{ field: 'contactId', message: 'contactId or propertyId is required' }]);
     if (data.contactId) await this.contacts.assertReadable(envelope, data.contactId);
     const params: unknown[] = [actor.orgId];
     const where = ['c.org_id = $1', 'p.deleted_at IS NULL'];
@@ -150,17 +165,38 @@ export class EngagementService {
       where.push(`c.property_id = $${params.length}`);
     }
     const idColumn = data.contactId ? 'c.property_id' : 'c.contact_id';
-    const page = pageOrThrow(() => keyset({ sortColumn: 'c.updated_at', idColumn, direction: 'DESC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }));
+    const page = pageOrThrow(() =>
+      keyset({
+        sortColumn: 'c.updated_at',
+        idColumn,
+        direction: 'DESC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
+    );
     const rows = (await this.dataSource.query(
       `SELECT c.contact_id, c.property_id, c.preference, c.note, c.updated_at FROM contact_listing c JOIN property p ON p.id = c.property_id
        WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
       [...params, ...page.params],
-    )) as Array<{ contact_id: string; property_id: string; preference: ContactListingView['preference']; note: string | null; updated_at: Date }>;
+    )) as Array<{
+      contact_id: string;
+      property_id: string;
+      preference: ContactListingView['preference'];
+      note: string | null;
+      updated_at: Date;
+    }>;
     return toPage(
       rows,
       page.limit,
       (row) => ({ v: row.updated_at, id: data.contactId ? row.property_id : row.contact_id }),
-      (row) => ({ contactId: row.contact_id, propertyId: row.property_id, preference: row.preference, note: row.note, updatedAt: row.updated_at.toISOString() }),
+      (row) => ({
+        contactId: row.contact_id,
+        propertyId: row.property_id,
+        preference: row.preference,
+        note: row.note,
+        updatedAt: row.updated_at.toISOString(),
+      }),
     );
   }
 
@@ -175,14 +211,24 @@ export class EngagementService {
     const data = envelope.data;
     await this.contacts.assertReadable(envelope, data.contactId);
     const geometry = data.geometry ? await this.search.validArea(data.geometry) : null;
-    const filters = Object.fromEntries(Object.entries(data.filters ?? {}).filter(([key, value]) => value !== undefined && key !== 'modifiedSince'));
+    const filters = Object.fromEntries(
+      Object.entries(data.filters ?? {}).filter(([key, value]) => value !== undefined && key !== 'modifiedSince'),
+    );
     const id = newId();
     const [row] = await this.unitOfWork.run(envelope, async (unit) => {
       const inserted = (await unit.manager.query(
         `INSERT INTO saved_search (id, org_id, contact_id, name, filters, geometry, area, created_by)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, CASE WHEN $6::text IS NULL THEN NULL ELSE public.ST_GeomFromGeoJSON($6::text)::public.geography END, $7)
          RETURNING id, contact_id, name, filters, geometry, created_by, created_at`,
-        [id, actor.orgId, data.contactId, data.name.trim(), JSON.stringify(filters), geometry ? JSON.stringify(geometry) : null, actor.userId ?? null],
+        [
+          id,
+          actor.orgId,
+          data.contactId,
+          data.name.trim(),
+          JSON.stringify(filters),
+          geometry ? JSON.stringify(geometry) : null,
+          actor.userId ?? null,
+        ],
       )) as SavedSearchRow[];
       await unit.manager.query(
         `INSERT INTO saved_search_match (org_id, contact_id, property_id, saved_search_id)
@@ -220,7 +266,16 @@ export class EngagementService {
       params.push(actor.userId ?? null);
       where.push(`s.created_by = $${params.length}::uuid`);
     }
-    const page = pageOrThrow(() => keyset({ sortColumn: 's.created_at', idColumn: 's.id', direction: 'DESC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }));
+    const page = pageOrThrow(() =>
+      keyset({
+        sortColumn: 's.created_at',
+        idColumn: 's.id',
+        direction: 'DESC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
+    );
     const rows = (await this.dataSource.query(
       `SELECT s.id, s.contact_id, s.name, s.filters, s.geometry, s.created_by, s.created_at FROM saved_search s
        WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
@@ -234,10 +289,10 @@ export class EngagementService {
   async deleteSavedSearch(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     const notFound = () => DomainException.notFound(ListingsErrorCode.SavedSearchNotFound, 'Saved search');
-    const [search] = (await this.dataSource.query(`SELECT contact_id, name FROM saved_search WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
-      actor.orgId,
-      envelope.data.id,
-    ])) as Array<{ contact_id: string; name: string }>;
+    const [search] = (await this.dataSource.query(
+      `SELECT contact_id, name FROM saved_search WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [actor.orgId, envelope.data.id],
+    )) as Array<{ contact_id: string; name: string }>;
     if (!search) throw notFound();
     try {
       await this.contacts.assertReadable(envelope, search.contact_id);
@@ -246,10 +301,10 @@ export class EngagementService {
       throw error;
     }
     await this.unitOfWork.run(envelope, async (unit) => {
-      const result = (await unit.manager.query(`UPDATE saved_search SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
-        actor.orgId,
-        envelope.data.id,
-      ])) as [unknown[], number];
+      const result = (await unit.manager.query(
+        `UPDATE saved_search SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`,
+        [actor.orgId, envelope.data.id],
+      )) as [unknown[], number];
       if (result[1] === 0) throw notFound();
       await unit.emit(ListingsEvent.savedSearchDeleted, envelope.data.id, actor.orgId, {
         savedSearchId: envelope.data.id,
@@ -287,11 +342,10 @@ export class EngagementService {
       }
       const [row] = inserted.length
         ? inserted
-        : ((await manager.query(`SELECT shared_by, shared_at FROM property_share WHERE org_id = $1 AND contact_id = $2 AND property_id = $3`, [
-            actor.orgId,
-            data.contactId,
-            data.propertyId,
-          ])) as Array<{ shared_by: string | null; shared_at: Date }>);
+        : ((await manager.query(
+            `SELECT shared_by, shared_at FROM property_share WHERE org_id = $1 AND contact_id = $2 AND property_id = $3`,
+            [actor.orgId, data.contactId, data.propertyId],
+          )) as Array<{ shared_by: string | null; shared_at: Date }>);
       return { propertyId: data.propertyId, contactId: data.contactId, sharedBy: row.shared_by, sharedAt: row.shared_at.toISOString() };
     });
   }
@@ -320,13 +374,17 @@ export class EngagementService {
   }
 
   private assertMayShare(actor: Actor): void {
-    if (this.access.isClient(actor)) throw DomainException.forbidden(ListingsErrorCode.ClientsCannotShare, 'Listings are shared with clients by their agent');
+    if (this.access.isClient(actor))
+      throw DomainException.forbidden(ListingsErrorCode.ClientsCannotShare, 'Listings are shared with clients by their agent');
   }
 
   private async assertVisible(manager: EntityManager, actor: Actor, propertyId: string): Promise<void> {
     const params: unknown[] = [actor.orgId, propertyId];
     const visible = this.access.readCondition(actor, params);
-    const rows = (await manager.query(`SELECT 1 FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL AND ${visible}`, params)) as unknown[];
+    const rows = (await manager.query(
+      `SELECT 1 FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL AND ${visible}`,
+      params,
+    )) as unknown[];
     if (rows.length === 0) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
   }
 }

@@ -3,8 +3,27 @@ import { emptyRecord, recordProblems, type PropertyRecord } from '../properties/
 
 /** Columns of the King County house sales file (kc_house_data.csv). */
 export const KING_COUNTY_COLUMNS = [
-  'id', 'date', 'price', 'bedrooms', 'bathrooms', 'sqft_living', 'sqft_lot', 'floors', 'waterfront', 'view', 'condition', 'grade',
-  'sqft_above', 'sqft_basement', 'yr_built', 'yr_renovated', 'zipcode', 'lat', 'long', 'sqft_living15', 'sqft_lot15',
+  'id',
+  'date',
+  'price',
+  'bedrooms',
+  'bathrooms',
+  'sqft_living',
+  'sqft_lot',
+  'floors',
+  'waterfront',
+  'view',
+  'condition',
+  'grade',
+  'sqft_above',
+  'sqft_basement',
+  'yr_built',
+  'yr_renovated',
+  'zipcode',
+  'lat',
+  'long',
+  'sqft_living15',
+  'sqft_lot15',
 ] as const;
 
 export type KingCountyRow = Record<(typeof KING_COUNTY_COLUMNS)[number], string>;
@@ -39,7 +58,11 @@ export function kingCountyListingKey(id: string, date: string): string {
  * (floors, waterfront, view, condition, grade, sqft_above/basement, yr_renovated, the 15-neighbour
  * averages and the decimal bathrooms) go to `attributes`. Returns the reasons a row is refused.
  */
-export function mapKingCountyRow(raw: KingCountyRow, listAgentId: string | null, now = new Date()): { record: PropertyRecord | null; listingKey: string | null; reasons: string[] } {
+export function mapKingCountyRow(
+  raw: KingCountyRow,
+  listAgentId: string | null,
+  now = new Date(),
+): { record: PropertyRecord | null; listingKey: string | null; reasons: string[] } {
   const reasons: string[] = [];
   const id = (raw.id ?? '').trim();
   const date = (raw.date ?? '').trim();
@@ -82,9 +105,16 @@ export function mapKingCountyRow(raw: KingCountyRow, listAgentId: string | null,
 
   const attributes: Record<string, unknown> = { source: 'king-county', kcId: id, bathrooms };
   const extras: Array<[keyof KingCountyRow, string]> = [
-    ['floors', 'floors'], ['waterfront', 'waterfront'], ['view', 'view'], ['condition', 'condition'], ['grade', 'grade'],
-    ['sqft_above', 'sqftAbove'], ['sqft_basement', 'sqftBasement'], ['yr_renovated', 'yearRenovated'],
-    ['sqft_living15', 'sqftLiving15'], ['sqft_lot15', 'sqftLot15'],
+    ['floors', 'floors'],
+    ['waterfront', 'waterfront'],
+    ['view', 'view'],
+    ['condition', 'condition'],
+    ['grade', 'grade'],
+    ['sqft_above', 'sqftAbove'],
+    ['sqft_basement', 'sqftBasement'],
+    ['yr_renovated', 'yearRenovated'],
+    ['sqft_living15', 'sqftLiving15'],
+    ['sqft_lot15', 'sqftLot15'],
   ];
   for (const [column, key] of extras) {
     const text = (raw[column] ?? '').trim();

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ListingsPropertySubjects as S, type ListingsImportChunkRequest, type ListingsImportResult, type RequestEnvelope } from '@keyhouse/contracts';
+import {
+  ListingsPropertySubjects as S,
+  type ListingsImportChunkRequest,
+  type ListingsImportResult,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { DomainException, RpcHandler, UnitOfWork, type EventContext } from '@keyhouse/platform/messaging';
 import { ListingsErrorCode } from '../../listings.exception';
@@ -58,13 +63,22 @@ export async function importKingCountyText(
     parsed = parseKingCountyCsv(request.csv, request.listAgentId ?? null);
   } catch (error) {
     if (error instanceof InvalidKingCountyFileError) {
-      throw new DomainException('validation', ListingsErrorCode.InvalidImportFile, error.message, [{ field: 'body', message: error.message }]);
+      throw new DomainException('validation', ListingsErrorCode.InvalidImportFile, error.message, [
+        { field: 'body', message: error.message },
+      ]);
     }
     throw error;
   }
   const valid = parsed.filter((row) => row.record);
   const rejected = parsed.filter((row) => !row.record);
-  const summary = await unitOfWork.run(context, (unit) => writer.upsertMany(unit, orgId, 'import', valid.map((row) => row.record!)));
+  const summary = await unitOfWork.run(context, (unit) =>
+    writer.upsertMany(
+      unit,
+      orgId,
+      'import',
+      valid.map((row) => row.record!),
+    ),
+  );
   return {
     rows: parsed.length,
     created: summary.created,
@@ -72,7 +86,9 @@ export async function importKingCountyText(
     // Rows repeating a ListingKey within the text count as unchanged after the first.
     unchanged: valid.length - summary.created - summary.updated,
     rejected: rejected.length,
-    rejectedRows: rejected.slice(0, MAX_REJECTED_LISTED).map((row) => ({ row: row.row + request.rowOffset, listingKey: row.listingKey, reasons: row.reasons })),
+    rejectedRows: rejected
+      .slice(0, MAX_REJECTED_LISTED)
+      .map((row) => ({ row: row.row + request.rowOffset, listingKey: row.listingKey, reasons: row.reasons })),
     durationMs: Date.now() - started,
   };
 }

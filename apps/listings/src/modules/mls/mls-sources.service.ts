@@ -111,7 +111,16 @@ export class MlsSourcesService {
       const [inserted] = (await unit.manager.query(
         `INSERT INTO mls_source (id, org_id, name, base_url, credentials_ciphertext, page_size, interval_minutes, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [id, actor.orgId, data.name.trim(), data.baseUrl.replace(/\/+$/, ''), this.cipher.encrypt(data.accessToken, credentialsAad(id)), data.pageSize ?? 200, data.intervalMinutes ?? 15, actor.userId ?? null],
+        [
+          id,
+          actor.orgId,
+          data.name.trim(),
+          data.baseUrl.replace(/\/+$/, ''),
+          this.cipher.encrypt(data.accessToken, credentialsAad(id)),
+          data.pageSize ?? 200,
+          data.intervalMinutes ?? 15,
+          actor.userId ?? null,
+        ],
       )) as MlsSourceRow[];
       await unit.emit(ListingsEvent.mlsSourceCreated, id, actor.orgId, { sourceId: id, name: inserted.name, enabled: inserted.enabled });
       return inserted;
@@ -131,7 +140,10 @@ export class MlsSourcesService {
     requireScope(actor, 'listings:import', 'org');
     const data = envelope.data;
     const row = await this.unitOfWork.run(envelope, async (unit) => {
-      const [before] = (await unit.manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, data.id])) as MlsSourceRow[];
+      const [before] = (await unit.manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
+        actor.orgId,
+        data.id,
+      ])) as MlsSourceRow[];
       if (!before) throw notFound();
       const next = {
         name: data.name !== undefined ? data.name.trim() : before.name,
@@ -140,10 +152,13 @@ export class MlsSourcesService {
         interval_minutes: data.intervalMinutes ?? before.interval_minutes,
         enabled: data.enabled ?? before.enabled,
       };
-      const changes: string[] = (Object.keys(next) as Array<keyof typeof next>).filter((key) => next[key] !== before[key]).map((key) => FIELD_NAMES[key]);
+      const changes: string[] = (Object.keys(next) as Array<keyof typeof next>)
+        .filter((key) => next[key] !== before[key])
+        .map((key) => FIELD_NAMES[key]);
       if (data.accessToken !== undefined) changes.push('accessToken');
       if (changes.length === 0) return before;
-      const ciphertext = data.accessToken !== undefined ? this.cipher.encrypt(data.accessToken, credentialsAad(before.id)) : before.credentials_ciphertext;
+      const ciphertext =
+        data.accessToken !== undefined ? this.cipher.encrypt(data.accessToken, credentialsAad(before.id)) : before.credentials_ciphertext;
       const [updated] = (await unit.manager.query(
         `UPDATE mls_source SET name = $2, base_url = $3, page_size = $4, interval_minutes = $5, enabled = $6, credentials_ciphertext = $7,
            high_water_mark = CASE WHEN $3 <> base_url THEN NULL ELSE high_water_mark END, updated_at = now()
@@ -173,13 +188,21 @@ export class MlsSourcesService {
     requireScope(actor, 'listings:import', 'org');
     await this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
-      const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [actor.orgId, envelope.data.id])) as MlsSourceRow[];
+      const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
+        actor.orgId,
+        envelope.data.id,
+      ])) as MlsSourceRow[];
       if (!row) throw notFound();
       const running = (await manager.query(
         `SELECT 1 FROM mls_sync_run WHERE source_id = $1 AND status = 'running' AND started_at > now() - make_interval(mins => $2)`,
         [row.id, STALE_RUN_MINUTES],
       )) as unknown[];
-      if (running.length > 0) throw new DomainException('conflict', ListingsErrorCode.MlsSyncRunning, 'A sync of this source is running; delete it when the run ends');
+      if (running.length > 0)
+        throw new DomainException(
+          'conflict',
+          ListingsErrorCode.MlsSyncRunning,
+          'A sync of this source is running; delete it when the run ends',
+        );
       await manager.query(`UPDATE property SET mls_source_id = NULL WHERE org_id = $1 AND mls_source_id = $2`, [actor.orgId, row.id]);
       await manager.query(`DELETE FROM mls_sync_run WHERE source_id = $1`, [row.id]);
       await manager.query(`DELETE FROM mls_source WHERE id = $1`, [row.id]);
@@ -194,20 +217,29 @@ export class MlsSourcesService {
    * `changes: ['credentialsKey']` per source. Returns the number re-encrypted.
    */
   async reencryptCredentials(): Promise<number> {
-    const rows = (await this.dataSource.query(`SELECT id, org_id, name, enabled, credentials_ciphertext FROM mls_source ORDER BY id`)) as MlsSourceRow[];
+    const rows = (await this.dataSource.query(
+      `SELECT id, org_id, name, enabled, credentials_ciphertext FROM mls_source ORDER BY id`,
+    )) as MlsSourceRow[];
     let rotated = 0;
     for (const row of rows.filter((r) => this.cipher.needsRotation(r.credentials_ciphertext))) {
-      const ciphertext = this.cipher.encrypt(this.cipher.decrypt(row.credentials_ciphertext, credentialsAad(row.id)), credentialsAad(row.id));
+      const ciphertext = this.cipher.encrypt(
+        this.cipher.decrypt(row.credentials_ciphertext, credentialsAad(row.id)),
+        credentialsAad(row.id),
+      );
       const actor: Actor = { type: 'system', orgId: row.org_id, role: 'system', teamIds: [], permissions: [] };
       const context: EventContext = { actor, requestId: `mls-rekey-${row.id}` };
       const done = await this.unitOfWork.run(context, async (unit) => {
-        const result = (await unit.manager.query(`UPDATE mls_source SET credentials_ciphertext = $3, updated_at = now() WHERE id = $1 AND credentials_ciphertext = $2`, [
-          row.id,
-          row.credentials_ciphertext,
-          ciphertext,
-        ])) as [unknown[], number];
+        const result = (await unit.manager.query(
+          `UPDATE mls_source SET credentials_ciphertext = $3, updated_at = now() WHERE id = $1 AND credentials_ciphertext = $2`,
+          [row.id, row.credentials_ciphertext, ciphertext],
+        )) as [unknown[], number];
         if (result[1] === 0) return false;
-        await unit.emit(ListingsEvent.mlsSourceUpdated, row.id, row.org_id, { sourceId: row.id, name: row.name, enabled: row.enabled, changes: ['credentialsKey'] });
+        await unit.emit(ListingsEvent.mlsSourceUpdated, row.id, row.org_id, {
+          sourceId: row.id,
+          name: row.name,
+          enabled: row.enabled,
+          changes: ['credentialsKey'],
+        });
         return true;
       });
       if (done) rotated += 1;
@@ -220,8 +252,20 @@ export class MlsSourcesService {
   async list(envelope: RequestEnvelope<PageQuery>): Promise<Page<MlsSourceView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
-    const page = pageOrThrow(() => keyset({ sortColumn: 's.created_at', idColumn: 's.id', direction: 'ASC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: 2 }));
-    const rows = (await this.dataSource.query(`SELECT s.* FROM mls_source s WHERE s.org_id = $1 AND ${page.where} ${page.tail}`, [actor.orgId, ...page.params])) as MlsSourceRow[];
+    const page = pageOrThrow(() =>
+      keyset({
+        sortColumn: 's.created_at',
+        idColumn: 's.id',
+        direction: 'ASC',
+        cursor: envelope.data.cursor,
+        limit: envelope.data.limit,
+        firstParam: 2,
+      }),
+    );
+    const rows = (await this.dataSource.query(`SELECT s.* FROM mls_source s WHERE s.org_id = $1 AND ${page.where} ${page.tail}`, [
+      actor.orgId,
+      ...page.params,
+    ])) as MlsSourceRow[];
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toSourceView);
   }
 
@@ -231,7 +275,16 @@ export class MlsSourcesService {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     await this.source(actor.orgId, envelope.data.sourceId);
-    const page = pageOrThrow(() => keyset({ sortColumn: 'r.started_at', idColumn: 'r.id', direction: 'DESC', cursor: envelope.data.cursor, limit: envelope.data.limit, firstParam: 3 }));
+    const page = pageOrThrow(() =>
+      keyset({
+        sortColumn: 'r.started_at',
+        idColumn: 'r.id',
+        direction: 'DESC',
+        cursor: envelope.data.cursor,
+        limit: envelope.data.limit,
+        firstParam: 3,
+      }),
+    );
     const rows = (await this.dataSource.query(
       `SELECT r.* FROM mls_sync_run r WHERE r.org_id = $1 AND r.source_id = $2 AND ${page.where} ${page.tail}`,
       [actor.orgId, envelope.data.sourceId, ...page.params],
@@ -252,14 +305,22 @@ export class MlsSourcesService {
 
 const notFound = () => DomainException.notFound(ListingsErrorCode.MlsSourceNotFound, 'MLS source');
 
-const FIELD_NAMES = { name: 'name', base_url: 'baseUrl', page_size: 'pageSize', interval_minutes: 'intervalMinutes', enabled: 'enabled' } as const;
+const FIELD_NAMES = {
+  name: 'name',
+  base_url: 'baseUrl',
+  page_size: 'pageSize',
+  interval_minutes: 'intervalMinutes',
+  enabled: 'enabled',
+} as const;
 
 function pageOrThrow<T>(build: () => T): T {
   try {
     return build();
   } catch (error) {
     if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [{ field: 'cursor', message: 'is not a cursor of this list' }]);
+      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [
+        { field: 'cursor', message: 'is not a cursor of this list' },
+      ]);
     }
     throw error;
   }

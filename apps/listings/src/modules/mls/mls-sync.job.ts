@@ -56,10 +56,27 @@ export class MlsSyncJob implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.add('tick', {}, { repeat: { every: this.config.LISTINGS_MLS_TICK_MS }, jobId: 'listings-mls-tick', removeOnComplete: true });
+    await this.queue.add(
+      'tick',
+      {},
+      { repeat: { every: this.config.LISTINGS_MLS_TICK_MS }, jobId: 'listings-mls-tick', removeOnComplete: true },
+    );
     // Key rotation: once at start (a new active key arrives with a deployment) and then daily.
-    await this.queue.add('rekey', {}, { jobId: `listings-mls-rekey-${this.config.LISTINGS_ENCRYPTION_KEYS.activeKeyId}`, removeOnComplete: true, attempts: 3, backoff: { type: 'exponential', delay: 10_000 } });
-    await this.queue.add('rekey', {}, { repeat: { every: this.config.LISTINGS_REKEY_EVERY_MS }, jobId: 'listings-mls-rekey', removeOnComplete: true });
+    await this.queue.add(
+      'rekey',
+      {},
+      {
+        jobId: `listings-mls-rekey-${this.config.LISTINGS_ENCRYPTION_KEYS.activeKeyId}`,
+        removeOnComplete: true,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 10_000 },
+      },
+    );
+    await this.queue.add(
+      'rekey',
+      {},
+      { repeat: { every: this.config.LISTINGS_REKEY_EVERY_MS }, jobId: 'listings-mls-rekey', removeOnComplete: true },
+    );
   }
 
   /** Re-encrypts MLS tokens still under an older key of LISTINGS_ENCRYPTION_KEYS (see `MlsSourcesService.reencryptCredentials`). */
@@ -78,7 +95,11 @@ export class MlsSyncJob implements OnApplicationBootstrap {
          SELECT 1 FROM mls_sync_run r WHERE r.source_id = s.id AND r.started_at > now() - make_interval(mins => s.interval_minutes))`,
     )) as Array<{ id: string; org_id: string }>;
     for (const source of due) {
-      await this.queue.add('pull', { sourceId: source.id, orgId: source.org_id } satisfies MlsPullJob, { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: 100 });
+      await this.queue.add('pull', { sourceId: source.id, orgId: source.org_id } satisfies MlsPullJob, {
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 10_000 },
+        removeOnComplete: 100,
+      });
     }
     return due.length;
   }
@@ -97,10 +118,18 @@ export class MlsSyncJob implements OnApplicationBootstrap {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     const source = await this.sources.source(actor.orgId, envelope.data.id);
-    if (!source.enabled) throw new DomainException('conflict', ListingsErrorCode.MlsSourceDisabled, 'The MLS source is disabled; enable it to pull');
-    const job = await this.queue.add('pull', { sourceId: envelope.data.id, orgId: actor.orgId } satisfies MlsPullJob, { removeOnComplete: 100 });
+    if (!source.enabled)
+      throw new DomainException('conflict', ListingsErrorCode.MlsSourceDisabled, 'The MLS source is disabled; enable it to pull');
+    const job = await this.queue.add('pull', { sourceId: envelope.data.id, orgId: actor.orgId } satisfies MlsPullJob, {
+      removeOnComplete: 100,
+    });
     const run = (await job.finished()) as MlsSyncRunView | null;
-    if (!run) throw new DomainException('conflict', ListingsErrorCode.MlsSyncRunning, 'A sync of this source is already running or it was disabled meanwhile');
+    if (!run)
+      throw new DomainException(
+        'conflict',
+        ListingsErrorCode.MlsSyncRunning,
+        'A sync of this source is already running or it was disabled meanwhile',
+      );
     return run;
   }
 
@@ -111,14 +140,21 @@ export class MlsSyncJob implements OnApplicationBootstrap {
     const actor: Actor = { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] };
     const context: EventContext = { actor, requestId: `mls-sync-${runId}` };
     const source = await this.unitOfWork.run(context, async ({ manager }) => {
-      const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, sourceId])) as MlsSourceRow[];
+      const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
+        orgId,
+        sourceId,
+      ])) as MlsSourceRow[];
       if (!row || !row.enabled) return null;
       const running = (await manager.query(
         `SELECT 1 FROM mls_sync_run WHERE source_id = $1 AND status = 'running' AND started_at > now() - make_interval(mins => $2)`,
         [sourceId, STALE_RUN_MINUTES],
       )) as unknown[];
       if (running.length > 0) return null;
-      await manager.query(`INSERT INTO mls_sync_run (id, org_id, source_id, status) VALUES ($1, $2, $3, 'running')`, [runId, orgId, sourceId]);
+      await manager.query(`INSERT INTO mls_sync_run (id, org_id, source_id, status) VALUES ($1, $2, $3, 'running')`, [
+        runId,
+        orgId,
+        sourceId,
+      ]);
       return row;
     });
     if (!source) return null;
@@ -149,7 +185,8 @@ export class MlsSyncJob implements OnApplicationBootstrap {
         totals.unchanged += result.unchanged;
         totals.removed += result.removed;
         totals.failed += result.failed.length;
-        for (const failure of result.failed) if (errors.length < MAX_RUN_ERRORS) errors.push({ listingKey: failure.listingKey, reasons: failure.reasons });
+        for (const failure of result.failed)
+          if (errors.length < MAX_RUN_ERRORS) errors.push({ listingKey: failure.listingKey, reasons: failure.reasons });
         const next = body['@odata.nextLink'];
         url = typeof next === 'string' && next ? new URL(next, url).toString() : null;
         if (url && new URL(url).origin !== origin) throw new Error(`@odata.nextLink leaves the source's origin (${new URL(url).origin})`);
@@ -163,7 +200,19 @@ export class MlsSyncJob implements OnApplicationBootstrap {
       const rows = (await unit.manager.query(
         `UPDATE mls_sync_run SET status = $2, pages = $3, fetched = $4, created = $5, updated = $6, unchanged = $7, removed = $8, failed = $9,
            errors = $10::jsonb, finished_at = now(), duration_ms = $11 WHERE id = $1 RETURNING *`,
-        [runId, status, totals.pages, totals.fetched, totals.created, totals.updated, totals.unchanged, totals.removed, totals.failed, JSON.stringify(errors), Date.now() - started],
+        [
+          runId,
+          status,
+          totals.pages,
+          totals.fetched,
+          totals.created,
+          totals.updated,
+          totals.unchanged,
+          totals.removed,
+          totals.failed,
+          JSON.stringify(errors),
+          Date.now() - started,
+        ],
       )) as [MlsRunRow[], number];
       await unit.emit(ListingsEvent.mlsSyncCompleted, sourceId, orgId, {
         sourceId,

@@ -22,7 +22,8 @@ export type ResoMapped =
  * column are ignored. Returns the reasons a record is refused.
  */
 export function mapResoProperty(raw: unknown, now = new Date()): ResoMapped {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { kind: 'invalid', listingKey: null, reasons: ['record: must be an object'] };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    return { kind: 'invalid', listingKey: null, reasons: ['record: must be an object'] };
   const value = raw as Record<string, unknown>;
   const reasons: string[] = [];
   const listingKey = typeof value.ListingKey === 'string' && value.ListingKey.trim() ? value.ListingKey.trim() : null;
@@ -38,7 +39,10 @@ export function mapResoProperty(raw: unknown, now = new Date()): ResoMapped {
   }
   const status = lookupValue(value.StandardStatus, LISTINGS_STANDARD_STATUSES);
   if (!status) reasons.push(`StandardStatus: must be one of ${LISTINGS_STANDARD_STATUSES.join(', ')} or Delete`);
-  const type = value.PropertyType === undefined || value.PropertyType === null ? 'Residential' : lookupValue(value.PropertyType, LISTINGS_PROPERTY_TYPES);
+  const type =
+    value.PropertyType === undefined || value.PropertyType === null
+      ? 'Residential'
+      : lookupValue(value.PropertyType, LISTINGS_PROPERTY_TYPES);
   if (!type) reasons.push(`PropertyType: must be one of ${LISTINGS_PROPERTY_TYPES.join(', ')}`);
 
   const text = (field: string, max = 4000): string | null => {
@@ -67,7 +71,11 @@ export function mapResoProperty(raw: unknown, now = new Date()): ResoMapped {
   const media: PropertyMedia[] = Array.isArray(value.Media)
     ? (value.Media as Array<Record<string, unknown>>)
         .filter((m) => m && typeof m.MediaURL === 'string')
-        .map((m, i) => ({ url: String(m.MediaURL), order: typeof m.Order === 'number' ? m.Order : i, caption: typeof m.ShortDescription === 'string' ? m.ShortDescription : null }))
+        .map((m, i) => ({
+          url: String(m.MediaURL),
+          order: typeof m.Order === 'number' ? m.Order : i,
+          caption: typeof m.ShortDescription === 'string' ? m.ShortDescription : null,
+        }))
         .sort((a, b) => a.order - b.order)
     : [];
   const record: PropertyRecord = {

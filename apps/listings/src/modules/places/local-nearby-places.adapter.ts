@@ -20,7 +20,14 @@ export class LocalNearbyPlacesAdapter implements NearbyPlacesProvider {
        WHERE p.org_id = $1 AND public.ST_DWithin(p.location, c.g, $4::float8) AND ($5::text[] IS NULL OR p.category = ANY($5::text[]))
        ORDER BY distance, p.id LIMIT $6`,
       [query.orgId, query.longitude, query.latitude, query.radius, query.categories, query.limit],
-    )) as Array<{ id: string; name: string; category: ListingsNearbyPlace['category']; latitude: number; longitude: number; distance: number }>;
+    )) as Array<{
+      id: string;
+      name: string;
+      category: ListingsNearbyPlace['category'];
+      latitude: number;
+      longitude: number;
+      distance: number;
+    }>;
     return rows.map((row) => ({
       id: row.id,
       name: row.name,

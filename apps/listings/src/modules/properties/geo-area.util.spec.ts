@@ -1,6 +1,14 @@
 import { areaProblems, MAX_AREA_VERTICES } from './geo-area.util';
 
-const square = [[[-122.36, 47.65], [-122.33, 47.65], [-122.33, 47.67], [-122.36, 47.67], [-122.36, 47.65]]];
+const square = [
+  [
+    [-122.36, 47.65],
+    [-122.33, 47.65],
+    [-122.33, 47.67],
+    [-122.36, 47.67],
+    [-122.36, 47.65],
+  ],
+];
 
 describe('areaProblems', () => {
   it('accepts a closed Polygon and a MultiPolygon of closed polygons', () => {
@@ -9,11 +17,47 @@ describe('areaProblems', () => {
   });
 
   it('names the ring that is not closed, too short, or out of bounds', () => {
-    expect(areaProblems({ type: 'Polygon', coordinates: [[[-122.36, 47.65], [-122.33, 47.65], [-122.33, 47.67], [-122.36, 47.67]]] })).toEqual([
-      { field: 'geometry.coordinates[0]', message: 'a linear ring must be closed (first position = last)' },
-    ]);
-    expect(areaProblems({ type: 'Polygon', coordinates: [[[0, 0], [1, 1], [0, 0]]] })[0].field).toBe('geometry.coordinates[0]');
-    expect(areaProblems({ type: 'MultiPolygon', coordinates: [square, [[[0, 0], [200, 0], [0, 1], [0, 0]]]] })[0].field).toBe('geometry.coordinates[1][0]');
+    expect(
+      areaProblems({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-122.36, 47.65],
+            [-122.33, 47.65],
+            [-122.33, 47.67],
+            [-122.36, 47.67],
+          ],
+        ],
+      }),
+    ).toEqual([{ field: 'geometry.coordinates[0]', message: 'a linear ring must be closed (first position = last)' }]);
+    expect(
+      areaProblems({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 1],
+            [0, 0],
+          ],
+        ],
+      })[0].field,
+    ).toBe('geometry.coordinates[0]');
+    expect(
+      areaProblems({
+        type: 'MultiPolygon',
+        coordinates: [
+          square,
+          [
+            [
+              [0, 0],
+              [200, 0],
+              [0, 1],
+              [0, 0],
+            ],
+          ],
+        ],
+      })[0].field,
+    ).toBe('geometry.coordinates[1][0]');
   });
 
   it('refuses other geometry types and too many positions', () => {

@@ -46,7 +46,8 @@ export function areaProblems(area: unknown, field = 'geometry'): FieldError[] {
       }
       const first = ring[0] as number[];
       const last = ring[ring.length - 1] as number[];
-      if (first[0] !== last[0] || first[1] !== last[1]) problems.push({ field: path, message: 'a linear ring must be closed (first position = last)' });
+      if (first[0] !== last[0] || first[1] !== last[1])
+        problems.push({ field: path, message: 'a linear ring must be closed (first position = last)' });
     });
   });
   if (vertices > MAX_AREA_VERTICES) problems.push({ field: `${field}.coordinates`, message: `at most ${MAX_AREA_VERTICES} positions` });

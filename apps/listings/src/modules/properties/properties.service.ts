@@ -22,17 +22,36 @@ import { PropertyWriter } from './property-writer.service';
 function applyFields(record: PropertyRecord, fields: PropertyFields): PropertyRecord {
   const next = { ...record };
   const map: Array<[keyof PropertyFields, keyof PropertyRecord]> = [
-    ['listingId', 'listing_id'], ['standardStatus', 'standard_status'], ['propertyType', 'property_type'], ['listPrice', 'list_price'],
-    ['closePrice', 'close_price'], ['closeDate', 'close_date'], ['streetNumber', 'street_number'], ['streetName', 'street_name'],
-    ['unitNumber', 'unit_number'], ['city', 'city'], ['stateOrProvince', 'state_or_province'], ['postalCode', 'postal_code'],
-    ['latitude', 'latitude'], ['longitude', 'longitude'], ['bedroomsTotal', 'bedrooms_total'],
-    ['bathroomsTotalInteger', 'bathrooms_total_integer'], ['livingArea', 'living_area'], ['lotSizeSquareFeet', 'lot_size_square_feet'],
-    ['yearBuilt', 'year_built'], ['publicRemarks', 'public_remarks'], ['listAgentId', 'list_agent_id'], ['media', 'media'],
+    ['listingId', 'listing_id'],
+    ['standardStatus', 'standard_status'],
+    ['propertyType', 'property_type'],
+    ['listPrice', 'list_price'],
+    ['closePrice', 'close_price'],
+    ['closeDate', 'close_date'],
+    ['streetNumber', 'street_number'],
+    ['streetName', 'street_name'],
+    ['unitNumber', 'unit_number'],
+    ['city', 'city'],
+    ['stateOrProvince', 'state_or_province'],
+    ['postalCode', 'postal_code'],
+    ['latitude', 'latitude'],
+    ['longitude', 'longitude'],
+    ['bedroomsTotal', 'bedrooms_total'],
+    ['bathroomsTotalInteger', 'bathrooms_total_integer'],
+    ['livingArea', 'living_area'],
+    ['lotSizeSquareFeet', 'lot_size_square_feet'],
+    ['yearBuilt', 'year_built'],
+    ['publicRemarks', 'public_remarks'],
+    ['listAgentId', 'list_agent_id'],
+    ['media', 'media'],
   ];
   for (const [field, column] of map) {
     if (fields[field] !== undefined) (next as Record<string, unknown>)[column] = fields[field];
   }
-  if (fields.media) next.media = [...fields.media].sort((a, b) => a.order - b.order).map((m) => ({ url: m.url, order: m.order, caption: m.caption ?? null }));
+  if (fields.media)
+    next.media = [...fields.media]
+      .sort((a, b) => a.order - b.order)
+      .map((m) => ({ url: m.url, order: m.order, caption: m.caption ?? null }));
   return next;
 }
 
@@ -138,10 +157,22 @@ export class PropertiesService {
       const before = await this.locked(unit.manager, envelope.actor!.orgId, id);
       await this.access.assertMayWrite(envelope, before.listAgentId);
       if (fields.listAgentId && fields.listAgentId !== before.listAgentId) await this.access.assertMayAssign(envelope, fields.listAgentId);
-      if (fields.standardStatus && fields.standardStatus !== before.standardStatus && !STATUS_TRANSITIONS[before.standardStatus].includes(fields.standardStatus)) {
-        throw new DomainException('unprocessable', ListingsErrorCode.InvalidStatusTransition, `A ${before.standardStatus} listing cannot become ${fields.standardStatus}`, [
-          { field: 'standardStatus', message: `allowed from ${before.standardStatus}: ${STATUS_TRANSITIONS[before.standardStatus].join(', ') || 'none'}` },
-        ]);
+      if (
+        fields.standardStatus &&
+        fields.standardStatus !== before.standardStatus &&
+        !STATUS_TRANSITIONS[before.standardStatus].includes(fields.standardStatus)
+      ) {
+        throw new DomainException(
+          'unprocessable',
+          ListingsErrorCode.InvalidStatusTransition,
+          `A ${before.standardStatus} listing cannot become ${fields.standardStatus}`,
+          [
+            {
+              field: 'standardStatus',
+              message: `allowed from ${before.standardStatus}: ${STATUS_TRANSITIONS[before.standardStatus].join(', ') || 'none'}`,
+            },
+          ],
+        );
       }
       const record = applyFields(recordOfView(before), fields);
       assertValid(record);

@@ -43,7 +43,10 @@ export class PropertyAccess {
     if (scope === 'org') return;
     if (listAgentId && listAgentId === actor.userId) return;
     if (scope === 'team' && listAgentId && (await this.teamMate(envelope, listAgentId))) return;
-    throw DomainException.forbidden(ListingsErrorCode.NotListAgent, 'Only the listing agent, their manager or an administrator may change this listing');
+    throw DomainException.forbidden(
+      ListingsErrorCode.NotListAgent,
+      'Only the listing agent, their manager or an administrator may change this listing',
+    );
   }
 
   /**
@@ -62,9 +65,12 @@ export class PropertyAccess {
       throw DomainException.forbidden(ListingsErrorCode.NotListAgent, 'The list agent must be in one of your teams');
     }
     if (!user || user.status === 'deactivated') {
-      throw new DomainException('unprocessable', ListingsErrorCode.UnknownListAgent, 'The list agent is not an active user of this organization', [
-        { field: 'listAgentId', message: 'is not an active user of this organization' },
-      ]);
+      throw new DomainException(
+        'unprocessable',
+        ListingsErrorCode.UnknownListAgent,
+        'The list agent is not an active user of this organization',
+        [{ field: 'listAgentId', message: 'is not an active user of this organization' }],
+      );
     }
   }
 
@@ -93,7 +99,8 @@ export class PropertyAccess {
         { retries: 1 },
       );
     } catch (error) {
-      if (error instanceof DomainException && (error.kind === 'not_found' || error.kind === 'forbidden' || error.kind === 'validation')) return null;
+      if (error instanceof DomainException && (error.kind === 'not_found' || error.kind === 'forbidden' || error.kind === 'validation'))
+        return null;
       throw error;
     }
   }

@@ -1,9 +1,4 @@
-import {
-  LISTINGS_PROPERTY_TYPES,
-  LISTINGS_STANDARD_STATUSES,
-  type ListingsStandardStatus,
-  type PropertyMedia,
-} from '@keyhouse/contracts';
+import { LISTINGS_PROPERTY_TYPES, LISTINGS_STANDARD_STATUSES, type ListingsStandardStatus, type PropertyMedia } from '@keyhouse/contracts';
 import { MAX_PRICE_CENTS } from '@keyhouse/util';
 
 /**
@@ -87,14 +82,18 @@ export function todayUtc(now = new Date()): string {
  */
 export function recordProblems(record: PropertyRecord, now = new Date()): Array<{ field: string; message: string }> {
   const problems: Array<{ field: string; message: string }> = [];
-  if (!record.listing_key || record.listing_key.length > 255) problems.push({ field: 'listingKey', message: 'must be 1 to 255 characters' });
+  if (!record.listing_key || record.listing_key.length > 255)
+    problems.push({ field: 'listingKey', message: 'must be 1 to 255 characters' });
   if (!(LISTINGS_STANDARD_STATUSES as readonly string[]).includes(record.standard_status)) {
     problems.push({ field: 'standardStatus', message: `must be one of ${LISTINGS_STANDARD_STATUSES.join(', ')}` });
   }
   if (!(LISTINGS_PROPERTY_TYPES as readonly string[]).includes(record.property_type)) {
     problems.push({ field: 'propertyType', message: `must be one of ${LISTINGS_PROPERTY_TYPES.join(', ')}` });
   }
-  for (const [field, value] of [['listPrice', record.list_price], ['closePrice', record.close_price]] as const) {
+  for (const [field, value] of [
+    ['listPrice', record.list_price],
+    ['closePrice', record.close_price],
+  ] as const) {
     if (value !== null && !(Number.isSafeInteger(value) && value >= 0 && value <= MAX_PRICE_CENTS)) {
       problems.push({ field, message: 'must be a whole number of cents between 0 and 10^12' });
     }
@@ -121,10 +120,15 @@ export function recordProblems(record: PropertyRecord, now = new Date()): Array<
     problems.push({ field: 'longitude', message: 'must be between -180 and 180' });
   }
   if (!isCount(record.bedrooms_total, 1000)) problems.push({ field: 'bedroomsTotal', message: 'must be a whole number 0..1000' });
-  if (!isCount(record.bathrooms_total_integer, 1000)) problems.push({ field: 'bathroomsTotalInteger', message: 'must be a whole number 0..1000' });
+  if (!isCount(record.bathrooms_total_integer, 1000))
+    problems.push({ field: 'bathroomsTotalInteger', message: 'must be a whole number 0..1000' });
   if (!isCount(record.living_area, 100_000_000)) problems.push({ field: 'livingArea', message: 'must be a whole number of square feet' });
-  if (!isCount(record.lot_size_square_feet, 2_000_000_000)) problems.push({ field: 'lotSizeSquareFeet', message: 'must be a whole number of square feet' });
-  if (record.year_built !== null && !(Number.isInteger(record.year_built) && record.year_built >= 1600 && record.year_built <= now.getUTCFullYear() + 5)) {
+  if (!isCount(record.lot_size_square_feet, 2_000_000_000))
+    problems.push({ field: 'lotSizeSquareFeet', message: 'must be a whole number of square feet' });
+  if (
+    record.year_built !== null &&
+    !(Number.isInteger(record.year_built) && record.year_built >= 1600 && record.year_built <= now.getUTCFullYear() + 5)
+  ) {
     problems.push({ field: 'yearBuilt', message: 'must be a year between 1600 and five years from now' });
   }
   return problems;

@@ -38,7 +38,9 @@ function pageOrThrow<T>(build: () => T): T {
     return build();
   } catch (error) {
     if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [{ field: 'cursor', message: 'is not a cursor of this list' }]);
+      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [
+        { field: 'cursor', message: 'is not a cursor of this list' },
+      ]);
     }
     throw error;
   }
@@ -140,7 +142,9 @@ export class PropertySearchService {
       // much cheaper than ST_DWithin on the spheroid, whose tiny selectivity estimate also misleads the planner.
       params.push(...box);
       const n = params.length;
-      where.push(`p.location OPERATOR(public.&&) public.ST_MakeEnvelope($${n - 3}::float8, $${n - 2}::float8, $${n - 1}::float8, $${n}::float8, 4326)::public.geography`);
+      where.push(
+        `p.location OPERATOR(public.&&) public.ST_MakeEnvelope($${n - 3}::float8, $${n - 2}::float8, $${n - 1}::float8, $${n}::float8, 4326)::public.geography`,
+      );
       where.push(`${distance} <= $${params.length - 4}::float8`);
     } else {
       where.push(`public.ST_DWithin(p.location, ${point}, $${params.length}::float8, false)`);
@@ -151,7 +155,14 @@ export class PropertySearchService {
     // id tie-break below (and the `(distance, id) > cursor` filter) never splits equal distances
     // (the same house sold twice has one location) across pages in an unstable order.
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: distance, idColumn: 'p.id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: distance,
+        idColumn: 'p.id',
+        direction: 'ASC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = (await this.dataSource.query(
       `SELECT ${PROPERTY_COLUMNS}, ${distance} AS distance_meters FROM property p WHERE ${where.join(' AND ')} AND ${page.where}
@@ -162,10 +173,15 @@ export class PropertySearchService {
       .map((row) => ({ row, distance: Number(row.distance_meters) }))
       .sort((a, b) => a.distance - b.distance || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0))
       .slice(0, page.limit + 1);
-    return toPage(ordered, page.limit, (item) => ({ v: item.distance, id: item.row.id }), (item) => ({
-      ...toPropertyView(item.row),
-      distanceMeters: Math.round(item.distance * 100) / 100,
-    }));
+    return toPage(
+      ordered,
+      page.limit,
+      (item) => ({ v: item.distance, id: item.row.id }),
+      (item) => ({
+        ...toPropertyView(item.row),
+        distanceMeters: Math.round(item.distance * 100) / 100,
+      }),
+    );
   }
 
   /**
@@ -199,9 +215,16 @@ export class PropertySearchService {
     since.setUTCMonth(since.getUTCMonth() - months);
     const closedOnOrAfter = since.toISOString().slice(0, 10);
     const compParams: unknown[] = [
-      actor.orgId, subject.id, radius, closedOnOrAfter, reference,
-      Math.floor((subject.livingArea * (100 - tolerance)) / 100), Math.ceil((subject.livingArea * (100 + tolerance)) / 100),
-      subject.bedroomsTotal, bedroomsTolerance, limit,
+      actor.orgId,
+      subject.id,
+      radius,
+      closedOnOrAfter,
+      reference,
+      Math.floor((subject.livingArea * (100 - tolerance)) / 100),
+      Math.ceil((subject.livingArea * (100 + tolerance)) / 100),
+      subject.bedroomsTotal,
+      bedroomsTolerance,
+      limit,
     ];
     const compVisible = this.access.readCondition(actor, compParams);
     const rows = (await this.dataSource.query(
@@ -249,7 +272,12 @@ export class PropertySearchService {
     return { where, params };
   }
 
-  private async sortedPage(where: string[], params: unknown[], sortKey: string | undefined, query: { cursor?: string; limit?: number }): Promise<Page<PropertyView>> {
+  private async sortedPage(
+    where: string[],
+    params: unknown[],
+    sortKey: string | undefined,
+    query: { cursor?: string; limit?: number },
+  ): Promise<Page<PropertyView>> {
     const key = sortKey ?? '-modificationTimestamp';
     const sort = SORTS[key.replace(/^-/, '')];
     if (!sort) throw DomainException.validation([{ field: 'sort', message: 'unknown sort key' }]);
@@ -273,7 +301,8 @@ export class PropertySearchService {
   /** Checks a drawn area: structure (`areaProblems`), then `ST_IsValid` (no self-intersection). */
   async validArea(area: GeoJsonArea): Promise<GeoJsonArea> {
     const problems = areaProblems(area);
-    if (problems.length) throw new DomainException('validation', ListingsErrorCode.InvalidGeometry, 'The geometry is not a valid area', problems);
+    if (problems.length)
+      throw new DomainException('validation', ListingsErrorCode.InvalidGeometry, 'The geometry is not a valid area', problems);
     const [check] = (await this.dataSource.query(
       `SELECT public.ST_IsValid(g) AS valid, public.ST_IsValidReason(g) AS reason FROM (SELECT public.ST_GeomFromGeoJSON($1) AS g) t`,
       [JSON.stringify({ type: area.type, coordinates: area.coordinates })],

@@ -21,9 +21,26 @@ const RECORDSET = `x(id uuid, listing_key text, listing_id text, standard_status
 
 /** Data columns written from a record, in order. */
 const DATA_COLUMNS = [
-  'listing_id', 'standard_status', 'property_type', 'list_price', 'close_price', 'close_date', 'street_number', 'street_name',
-  'unit_number', 'city', 'state_or_province', 'postal_code', 'bedrooms_total', 'bathrooms_total_integer', 'living_area',
-  'lot_size_square_feet', 'year_built', 'public_remarks', 'media', 'attributes',
+  'listing_id',
+  'standard_status',
+  'property_type',
+  'list_price',
+  'close_price',
+  'close_date',
+  'street_number',
+  'street_name',
+  'unit_number',
+  'city',
+  'state_or_province',
+  'postal_code',
+  'bedrooms_total',
+  'bathrooms_total_integer',
+  'living_area',
+  'lot_size_square_feet',
+  'year_built',
+  'public_remarks',
+  'media',
+  'attributes',
 ] as const;
 
 const LOCATION = `CASE WHEN x.latitude IS NULL OR x.longitude IS NULL THEN NULL
@@ -151,7 +168,11 @@ export class PropertyWriter {
        )
        SELECT u.*, row_to_json(o.*) AS old FROM upserted u LEFT JOIN old o ON o.listing_key = u.listing_key`,
       [orgId, JSON.stringify(input), origin, mlsSourceId],
-    )) as Array<PropertyRow & { old: (Omit<PropertyRow, 'modification_timestamp' | 'created_at'> & { modification_timestamp: string; created_at: string }) | null }>;
+    )) as Array<
+      PropertyRow & {
+        old: (Omit<PropertyRow, 'modification_timestamp' | 'created_at'> & { modification_timestamp: string; created_at: string }) | null;
+      }
+    >;
     const created: Array<PendingEvent<PropertyCreatedData>> = [];
     const changes: ChangeEvents = { updated: [], statusChanged: [] };
     const changedIds: string[] = [];

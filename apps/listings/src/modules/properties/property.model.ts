@@ -1,10 +1,4 @@
-import type {
-  ListingsStandardStatus,
-  PropertyMedia,
-  PropertyOrigin,
-  PropertySnapshot,
-  PropertyView,
-} from '@keyhouse/contracts';
+import type { ListingsStandardStatus, PropertyMedia, PropertyOrigin, PropertySnapshot, PropertyView } from '@keyhouse/contracts';
 
 /** Columns selected for a `PropertyView` from `property p`. */
 export const PROPERTY_COLUMNS = `p.id, p.org_id, p.listing_key, p.listing_id, p.origin, p.standard_status, p.property_type,
@@ -137,9 +131,29 @@ export const MARKETED_STATUSES: readonly ListingsStandardStatus[] = ['Coming Soo
 
 /** Fields compared to tell an update from a no-op, and reported in `changes`. */
 export const COMPARED_FIELDS = [
-  'listingId', 'standardStatus', 'propertyType', 'listPrice', 'closePrice', 'closeDate', 'streetNumber', 'streetName',
-  'unitNumber', 'city', 'stateOrProvince', 'postalCode', 'latitude', 'longitude', 'bedroomsTotal', 'bathroomsTotalInteger',
-  'livingArea', 'lotSizeSquareFeet', 'yearBuilt', 'publicRemarks', 'listAgentId', 'media', 'attributes',
+  'listingId',
+  'standardStatus',
+  'propertyType',
+  'listPrice',
+  'closePrice',
+  'closeDate',
+  'streetNumber',
+  'streetName',
+  'unitNumber',
+  'city',
+  'stateOrProvince',
+  'postalCode',
+  'latitude',
+  'longitude',
+  'bedroomsTotal',
+  'bathroomsTotalInteger',
+  'livingArea',
+  'lotSizeSquareFeet',
+  'yearBuilt',
+  'publicRemarks',
+  'listAgentId',
+  'media',
+  'attributes',
 ] as const satisfies ReadonlyArray<keyof PropertyView>;
 
 /** Field-level differences between two views of the same property. */

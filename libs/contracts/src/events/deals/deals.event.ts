@@ -5,7 +5,17 @@ import { defineEvent } from '../event-definition';
  * aggregate id (transaction, commission plan or agent). All are version 1. Payloads in
  * `docs/events/deals-events.md`; money in cents.
  */
-import type { CommissionPlanView, TransactionPipelineStage, TransactionKeyDate, TransactionView, TransactionOfferView, DealSettingsView, InvoicePaymentView, InvoiceView, TransactionFileView } from '../../rpc/deals';
+import type {
+  CommissionPlanView,
+  TransactionPipelineStage,
+  TransactionKeyDate,
+  TransactionView,
+  TransactionOfferView,
+  DealSettingsView,
+  InvoicePaymentView,
+  InvoiceView,
+  TransactionFileView,
+} from '../../rpc/deals';
 
 export const DEALS_EVENTS_TOPIC = 'deals.events';
 
@@ -41,7 +51,6 @@ export const DealsEvent = {
   fileDeleted: defineEvent<DealsFileDeletedData>('deals.file.deleted'),
   contactErased: defineEvent<DealsContactErasedData>('deals.contact.erased'),
 };
-
 
 /**
  * `deals.transaction.stage_changed` (keyed by the transaction id): creation (`from` null) and every
@@ -85,7 +94,14 @@ export interface DealsDeadlineTaskRequestedData {
   /** The user the task goes to: the transaction's agent. */
   assigneeId: string;
   /** Participants of the roles concerned by the deadline (linked contact/user or name/email). */
-  participants: Array<{ role: string; side: string; contactId: string | null; userId: string | null; name: string | null; email: string | null }>;
+  participants: Array<{
+    role: string;
+    side: string;
+    contactId: string | null;
+    userId: string | null;
+    name: string | null;
+    email: string | null;
+  }>;
   offerId: string;
 }
 

@@ -40,7 +40,6 @@ export const IdentityEvent = {
   apiKeyUsed: defineEvent<ApiKeyEventData>('identity.api_key.used'),
 };
 
-
 /** A field-level change: value before and after. Secrets never appear; they read `"[redacted]"`. */
 export type ChangeSet = Record<string, { from: unknown; to: unknown }>;
 

@@ -26,7 +26,6 @@ export const ListingsEvent = {
   mlsSyncCompleted: defineEvent<MlsSyncCompletedData>('listings.mls_sync.completed'),
 };
 
-
 /** The facts about a property that consumers (crm matching, deals, analytics) need. */
 export interface PropertySnapshot {
   propertyId: string;

@@ -66,7 +66,19 @@ export const CRM_CONSENT_CHANNELS = ['email', 'sms', 'call'] as const;
 export type CrmConsentChannel = (typeof CRM_CONSENT_CHANNELS)[number];
 /** How a contact came to the brokerage. Free text is refused so reports group cleanly. */
 export const CRM_LEAD_SOURCES = [
-  'website', 'referral', 'zillow', 'realtor_com', 'idx', 'open_house', 'sign_call', 'social', 'past_client', 'sphere', 'manual', 'import', 'other',
+  'website',
+  'referral',
+  'zillow',
+  'realtor_com',
+  'idx',
+  'open_house',
+  'sign_call',
+  'social',
+  'past_client',
+  'sphere',
+  'manual',
+  'import',
+  'other',
 ] as const;
 export type CrmLeadSource = (typeof CRM_LEAD_SOURCES)[number];
 /** Why two contacts are thought to be the same person (see docs/adr/0008). */
@@ -217,7 +229,16 @@ export interface CrmContactUpdateRequest extends CrmContactInput {
   id: string;
 }
 
-export const CRM_CONTACT_SORTS = ['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name', 'lastContactedAt', '-lastContactedAt'] as const;
+export const CRM_CONTACT_SORTS = [
+  'createdAt',
+  '-createdAt',
+  'updatedAt',
+  '-updatedAt',
+  'name',
+  '-name',
+  'lastContactedAt',
+  '-lastContactedAt',
+] as const;
 export type CrmContactSort = (typeof CRM_CONTACT_SORTS)[number];
 
 export interface CrmContactListRequest extends PageQuery {
@@ -374,7 +395,14 @@ export interface CrmCustomFieldCreateRequest {
 }
 
 export const CRM_LEAD_EVENT_TYPES = [
-  'registration', 'inquiry', 'seller_inquiry', 'viewed_property', 'saved_property', 'property_search', 'saved_search', 'visited_open_house',
+  'registration',
+  'inquiry',
+  'seller_inquiry',
+  'viewed_property',
+  'saved_property',
+  'property_search',
+  'saved_search',
+  'visited_open_house',
 ] as const;
 export type CrmLeadEventType = (typeof CRM_LEAD_EVENT_TYPES)[number];
 
@@ -522,14 +550,35 @@ export interface CrmContactDataExport {
   mergedContacts: CrmContactView[];
   notes: CrmContactNoteView[];
   timeline: CrmTimelineEntry[];
-  formSubmissions: Array<{ id: string; formType: string; answers: Record<string, unknown>; utm: Record<string, unknown>; source: string | null; consent: Record<string, unknown>; receivedAt: string }>;
+  formSubmissions: Array<{
+    id: string;
+    formType: string;
+    answers: Record<string, unknown>;
+    utm: Record<string, unknown>;
+    source: string | null;
+    consent: Record<string, unknown>;
+    receivedAt: string;
+  }>;
   leadEvents: Array<{ id: string; source: string; externalId: string; type: string; payload: unknown; occurredAt: string }>;
   assignments: CrmAssignmentRecord[];
 }
 
 /** Fields a CSV column can map to (`POST /v1/contacts/import`). */
 export const CRM_IMPORT_FIELDS = [
-  'firstName', 'lastName', 'email', 'phone', 'type', 'status', 'source', 'tags', 'postalCode', 'city', 'state', 'street', 'minPriceCents', 'maxPriceCents',
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'type',
+  'status',
+  'source',
+  'tags',
+  'postalCode',
+  'city',
+  'state',
+  'street',
+  'minPriceCents',
+  'maxPriceCents',
 ] as const;
 export type CrmImportField = (typeof CRM_IMPORT_FIELDS)[number];
 

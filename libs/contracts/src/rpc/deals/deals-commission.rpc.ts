@@ -87,7 +87,9 @@ export interface CommissionWhatIfRequest {
   team?: Array<{ agentId: string; shareBps: number }>;
 }
 
-export type CommissionWhatIfView = Omit<CommissionStatementView, 'id' | 'transactionId' | 'version' | 'createdAt' | 'planId'> & { planId: string | null };
+export type CommissionWhatIfView = Omit<CommissionStatementView, 'id' | 'transactionId' | 'version' | 'createdAt' | 'planId'> & {
+  planId: string | null;
+};
 
 export type CommissionReportFormat = 'json' | 'csv' | 'pdf';
 

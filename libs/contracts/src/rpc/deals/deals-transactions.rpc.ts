@@ -38,7 +38,14 @@ export const TRANSACTION_PARTICIPANT_ROLES = [
 export type TransactionParticipantRole = (typeof TRANSACTION_PARTICIPANT_ROLES)[number];
 
 /** Key dates of a transaction (ISO dates `YYYY-MM-DD`). */
-export const TRANSACTION_KEY_DATES = ['depositDue', 'inspection', 'appraisal', 'financingContingency', 'finalWalkThrough', 'closing'] as const;
+export const TRANSACTION_KEY_DATES = [
+  'depositDue',
+  'inspection',
+  'appraisal',
+  'financingContingency',
+  'finalWalkThrough',
+  'closing',
+] as const;
 export type TransactionKeyDate = (typeof TRANSACTION_KEY_DATES)[number];
 export type TransactionKeyDates = Partial<Record<TransactionKeyDate, string | null>>;
 

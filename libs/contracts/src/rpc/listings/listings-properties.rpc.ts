@@ -150,7 +150,14 @@ export interface PropertyView {
 }
 
 /** Sort keys of property lists; a leading `-` sorts descending. `price` is listPrice, or closePrice once Closed. */
-export const LISTINGS_PROPERTY_SORTS = ['modificationTimestamp', '-modificationTimestamp', 'price', '-price', 'createdAt', '-createdAt'] as const;
+export const LISTINGS_PROPERTY_SORTS = [
+  'modificationTimestamp',
+  '-modificationTimestamp',
+  'price',
+  '-price',
+  'createdAt',
+  '-createdAt',
+] as const;
 export type ListingsPropertySort = (typeof LISTINGS_PROPERTY_SORTS)[number];
 
 /** List filters, shared by the list, the radius search, the polygon search and saved searches. */

@@ -11,7 +11,11 @@ describe('DomainException', () => {
 
   describe('toBody', () => {
     it('returns kind, code and message only when there are no errors or details', () => {
-      expect(new DomainException('conflict', 'EMAIL_TAKEN', 'taken').toBody()).toEqual({ kind: 'conflict', code: 'EMAIL_TAKEN', message: 'taken' });
+      expect(new DomainException('conflict', 'EMAIL_TAKEN', 'taken').toBody()).toEqual({
+        kind: 'conflict',
+        code: 'EMAIL_TAKEN',
+        message: 'taken',
+      });
       expect(new DomainException('conflict', 'EMAIL_TAKEN', 'taken', []).toBody()).not.toHaveProperty('errors');
     });
 
@@ -29,7 +33,9 @@ describe('DomainException', () => {
     });
 
     it('survives JSON serialization as a plain body', () => {
-      const body = new DomainException('validation', 'VALIDATION_FAILED', 'bad', [{ field: 'a.b', message: 'required', code: 'required' }]).toBody();
+      const body = new DomainException('validation', 'VALIDATION_FAILED', 'bad', [
+        { field: 'a.b', message: 'required', code: 'required' },
+      ]).toBody();
       expect(JSON.parse(JSON.stringify(body))).toEqual(body);
     });
   });
@@ -37,7 +43,12 @@ describe('DomainException', () => {
   describe('fromBody', () => {
     it.each<RpcErrorBody>([
       { kind: 'not_found', code: 'USER_NOT_FOUND', message: 'User not found' },
-      { kind: 'validation', code: 'VALIDATION_FAILED', message: 'bad', errors: [{ field: 'email', message: 'invalid', code: 'invalid_string' }] },
+      {
+        kind: 'validation',
+        code: 'VALIDATION_FAILED',
+        message: 'bad',
+        errors: [{ field: 'email', message: 'invalid', code: 'invalid_string' }],
+      },
       { kind: 'unavailable', code: 'SERVICE_UNAVAILABLE', message: 'down', details: { service: 'identity' } },
     ])('rebuilds an exception whose body equals the original when given %j', (body) => {
       const error = DomainException.fromBody(body);

@@ -57,7 +57,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     // the ids come from the request: no AsyncLocalStorage holds them (docs/adr/0025)
     this.logger.error(
-      { err: exception, url: request.url, method: request.method, ...(request.requestId ? requestLogFields({ requestId: request.requestId, traceparent: request.traceparent }) : {}) },
+      {
+        err: exception,
+        url: request.url,
+        method: request.method,
+        ...(request.requestId ? requestLogFields({ requestId: request.requestId, traceparent: request.traceparent }) : {}),
+      },
       `Unhandled error: ${(exception as Error)?.message ?? String(exception)}`,
     );
     return { kind: 'internal', code: PlatformErrorCode.Internal, message: 'An unexpected error occurred' };

@@ -59,7 +59,9 @@ describe('toProblemDetails', () => {
   });
 
   it('adds details as extension members when there are some', () => {
-    const problem = toProblemDetails(bodyOf({ kind: 'too_many_requests', code: 'RATE_LIMITED', details: { retryAfterSeconds: 30, limit: 100 } }));
+    const problem = toProblemDetails(
+      bodyOf({ kind: 'too_many_requests', code: 'RATE_LIMITED', details: { retryAfterSeconds: 30, limit: 100 } }),
+    );
     expect(problem.retryAfterSeconds).toBe(30);
     expect(problem.limit).toBe(100);
   });
@@ -82,7 +84,12 @@ describe('PROBLEM_CONTENT_TYPE', () => {
 
 describe('toProblemDetails with colliding details', () => {
   it('never lets details override the standard members', () => {
-    const problem = toProblemDetails({ kind: 'not_found', code: 'X', message: 'm', details: { status: 200, code: 'Y', type: 'z', retryAfterSeconds: 3 } });
+    const problem = toProblemDetails({
+      kind: 'not_found',
+      code: 'X',
+      message: 'm',
+      details: { status: 200, code: 'Y', type: 'z', retryAfterSeconds: 3 },
+    });
     expect(problem.status).toBe(404);
     expect(problem.code).toBe('X');
     expect(problem.type).toBe('urn:keyhouse:problem:x');

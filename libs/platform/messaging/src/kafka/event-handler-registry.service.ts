@@ -81,7 +81,13 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
         partitionsConsumedConcurrently: group.partitionsConsumedConcurrently,
         maxAttempts: this.options.maxAttempts,
         ...(group.batch
-          ? { handleBatch: async (items) => void (await handler.run(items.map((item) => item.event), items[0]?.meta.topic.slice(prefix.length))) }
+          ? {
+              handleBatch: async (items) =>
+                void (await handler.run(
+                  items.map((item) => item.event),
+                  items[0]?.meta.topic.slice(prefix.length),
+                )),
+            }
           : { handle: (event) => this.deliver(group.group, event).then(() => undefined) }),
       });
       group.consumer = consumer;
@@ -141,7 +147,8 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
           this.groups.set(metadata.group, group);
         }
         if (group.batch || metadata.batch) {
-          if (group.handlers.length > 0) throw new Error(`Consumer group ${metadata.group}: a batch handler must be its only handler (${label})`);
+          if (group.handlers.length > 0)
+            throw new Error(`Consumer group ${metadata.group}: a batch handler must be its only handler (${label})`);
         }
         for (const topic of metadata.topics) group.topics.add(topic);
         group.partitionsConsumedConcurrently = Math.max(group.partitionsConsumedConcurrently, metadata.partitionsConsumedConcurrently ?? 1);

@@ -13,11 +13,25 @@ const owner: Actor = {
   userAgent: 'agent "quoted" \u2028',
 };
 
-const agent: Actor = { ...owner, userId: 'u-2', role: 'agent', permissions: ['contacts:read:own', 'contacts:read:team', 'tasks:write:own'] };
+const agent: Actor = {
+  ...owner,
+  userId: 'u-2',
+  role: 'agent',
+  permissions: ['contacts:read:own', 'contacts:read:team', 'tasks:write:own'],
+};
 
 describe('request envelope wire format', () => {
   it.each([
-    ['an owner, data and an idempotency key', { actor: owner, requestId: 'r-1', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', idempotencyKey: 'key "1"', data: { name: 'Ann', nested: { list: [1, 'two'] } } }],
+    [
+      'an owner, data and an idempotency key',
+      {
+        actor: owner,
+        requestId: 'r-1',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        idempotencyKey: 'key "1"',
+        data: { name: 'Ann', nested: { list: [1, 'two'] } },
+      },
+    ],
     ['an agent and no trace context', { actor: agent, requestId: 'r-2', data: {} }],
     ['no actor and no data', { actor: null, requestId: 'r-3', data: undefined }],
   ] as Array<[string, RequestEnvelope]>)('is read back as the same envelope: %s', (_label, envelope) => {
@@ -57,7 +71,9 @@ describe('request envelope wire format', () => {
     const before = actorWireJson(mutable);
     mutable.permissions = ['users:read:org'];
     expect(actorWireJson(mutable)).not.toBe(before);
-    expect(parseRequestEnvelope(requestEnvelopeJson({ actor: mutable, requestId: 'r', data: null })).actor?.permissions).toEqual(['users:read:org']);
+    expect(parseRequestEnvelope(requestEnvelopeJson({ actor: mutable, requestId: 'r', data: null })).actor?.permissions).toEqual([
+      'users:read:org',
+    ]);
   });
 
   it('refuses a malformed permission code and text that is not JSON', () => {

@@ -1,13 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  createInbox,
-  ErrorCode,
-  headers as natsHeaders,
-  NatsError,
-  type Msg,
-  type NatsConnection,
-  type Subscription,
-} from 'nats';
+import { createInbox, ErrorCode, headers as natsHeaders, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { RPC_HEADERS, type RequestEnvelope, type RpcContract, type RpcReply } from '@keyhouse/contracts';
 import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
 import { requestEnvelopeJson } from './request-envelope.codec';

@@ -91,7 +91,11 @@ export function requestFieldErrors(errors: readonly ErrorObject[], data: unknown
     const ownLevelTypes = members.filter((j) => errors[j].instancePath === union.instancePath && errors[j].keyword === 'type');
     ownLevelTypes.forEach((j) => dropped.add(j));
     if (members.length > ownLevelTypes.length) dropped.add(i);
-    else unionTypes.set(i, ownLevelTypes.reverse().flatMap((j) => typesOf(errors[j])));
+    else
+      unionTypes.set(
+        i,
+        ownLevelTypes.reverse().flatMap((j) => typesOf(errors[j])),
+      );
   });
   const result: FieldError[] = [];
   const seen = new Set<string>();

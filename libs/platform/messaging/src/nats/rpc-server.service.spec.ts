@@ -28,7 +28,10 @@ function serverOf(...instances: object[]) {
       return { unsubscribe: () => undefined };
     },
   } as unknown as NatsConnection;
-  const discovery = { getProviders: () => instances.map((instance) => ({ instance })), getControllers: () => [] } as unknown as DiscoveryService;
+  const discovery = {
+    getProviders: () => instances.map((instance) => ({ instance })),
+    getControllers: () => [],
+  } as unknown as DiscoveryService;
   const server = new RpcServer(discovery, new MetadataScanner(), new Reflector(), connection, OPTIONS);
   const request = async (subject: string, data: unknown): Promise<RpcReply> => {
     const respond = jest.fn<boolean, [Uint8Array]>(() => true);
@@ -71,7 +74,14 @@ const Echo = defineRpc<{ text: string }, { text: string }>('test.echo.say');
 class EchoService {
   readonly said: string[] = [];
 
-  @RpcHandler(Echo, { requestSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'], additionalProperties: false } })
+  @RpcHandler(Echo, {
+    requestSchema: {
+      type: 'object',
+      properties: { text: { type: 'string', minLength: 1 } },
+      required: ['text'],
+      additionalProperties: false,
+    },
+  })
   async say(envelope: RequestEnvelope<{ text: string }>) {
     this.said.push(envelope.data.text);
     return { text: envelope.data.text };
@@ -83,7 +93,12 @@ describe('RpcServer', () => {
     it('answers every subject of the providers, each with a request schema', () => {
       const { server } = serverOf(new ContactsService(), new EchoService());
       server.onApplicationBootstrap();
-      expect(server.subjects.sort()).toEqual(['crm.contact-fields.list', 'crm.contacts.create', 'crm.contacts.import-rows', 'test.echo.say']);
+      expect(server.subjects.sort()).toEqual([
+        'crm.contact-fields.list',
+        'crm.contacts.create',
+        'crm.contacts.import-rows',
+        'test.echo.say',
+      ]);
     });
 
     it('fails the start-up when a subject has no request schema, naming it', () => {
@@ -128,7 +143,13 @@ describe('RpcServer', () => {
     });
 
     it('calls the handler with data that matches the contract', async () => {
-      const data = { firstName: 'Ann', emails: ['ann@example.com'], referrer: null, consent: { email: { granted: true, source: 'web_form' } }, onDuplicate: 'merge' };
+      const data = {
+        firstName: 'Ann',
+        emails: ['ann@example.com'],
+        referrer: null,
+        consent: { email: { granted: true, source: 'web_form' } },
+        onDuplicate: 'merge',
+      };
       const reply = await request(CrmContactSubjects.create.subject, data);
       expect(reply).toEqual({ ok: true, data: { contact: {}, merged: false } });
       expect(contacts.created).toEqual([data]);
@@ -162,7 +183,10 @@ describe('RpcServer', () => {
 
     it('names a union that no member matches by the types it accepts', async () => {
       const reply = await request(CrmContactSubjects.create.subject, { referrer: 'Bob' });
-      expect(reply).toMatchObject({ ok: false, error: { kind: 'validation', errors: [{ field: 'referrer', message: 'must be object or null', code: 'anyOf' }] } });
+      expect(reply).toMatchObject({
+        ok: false,
+        error: { kind: 'validation', errors: [{ field: 'referrer', message: 'must be object or null', code: 'anyOf' }] },
+      });
     });
 
     it('names array items by index and their fields by name', async () => {
@@ -195,7 +219,10 @@ describe('RpcServer', () => {
 
     it('refuses a request without data as a whole', async () => {
       const reply = await request(CrmContactSubjects.importRows.subject, undefined);
-      expect(reply).toMatchObject({ ok: false, error: { kind: 'validation', errors: [{ field: '', message: 'must be object', code: 'type' }] } });
+      expect(reply).toMatchObject({
+        ok: false,
+        error: { kind: 'validation', errors: [{ field: '', message: 'must be object', code: 'type' }] },
+      });
     });
 
     it("validates with the handler's own schema when it gives one", async () => {

@@ -225,7 +225,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const message = String((error as Error)?.message ?? error).slice(0, 500);
     if (isRetriable(error)) {
       await this.dataSource
-        .query(`UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq), message])
+        .query(`UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [
+          rows.map((row) => row.seq),
+          message,
+        ])
         .catch(() => undefined);
       return false;
     }
@@ -247,12 +250,25 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** Parked rows, oldest first, for operators (`/internal/outbox/parked`). */
-  async parkedRows(limit: number, afterSeq?: string): Promise<Array<{ seq: string; id: string; topic: string; eventType: string; attempts: number; lastError: string | null; parkedAt: string }>> {
+  async parkedRows(
+    limit: number,
+    afterSeq?: string,
+  ): Promise<
+    Array<{ seq: string; id: string; topic: string; eventType: string; attempts: number; lastError: string | null; parkedAt: string }>
+  > {
     const rows = (await this.dataSource.query(
       `SELECT seq, id, topic, event_type, attempts, last_error, parked_at FROM "${this.options.schema}".outbox_event
         WHERE parked_at IS NOT NULL AND published_at IS NULL AND ($2::bigint IS NULL OR seq > $2::bigint) ORDER BY seq LIMIT $1`,
       [limit, afterSeq ?? null],
-    )) as Array<{ seq: string; id: string; topic: string; event_type: string; attempts: number; last_error: string | null; parked_at: Date }>;
+    )) as Array<{
+      seq: string;
+      id: string;
+      topic: string;
+      event_type: string;
+      attempts: number;
+      last_error: string | null;
+      parked_at: Date;
+    }>;
     return rows.map((row) => ({
       seq: row.seq,
       id: row.id,
@@ -313,9 +329,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
     if (!runner || runner.isReleased) return;
     await runner.query('UNLISTEN *').catch(() => undefined);
-    await runner
-      .query(`SELECT pg_advisory_unlock(hashtext($1))`, [`${this.options.schema}.outbox_relay`])
-      .catch(() => undefined);
+    await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`${this.options.schema}.outbox_relay`]).catch(() => undefined);
     await runner.release().catch(() => undefined);
   }
 

@@ -1,7 +1,12 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { EVENT_HANDLERS_KAFKA, EVENT_HANDLERS_OPTIONS, EventHandlerRegistry, type EventHandlersOptions } from '../kafka/event-handler-registry.service';
+import {
+  EVENT_HANDLERS_KAFKA,
+  EVENT_HANDLERS_OPTIONS,
+  EventHandlerRegistry,
+  type EventHandlersOptions,
+} from '../kafka/event-handler-registry.service';
 import { createKafka, createProducer, type KafkaOptions } from '../kafka/kafka.factory';
 import { OUTBOX_OPTIONS, type OutboxOptions } from './outbox.constant';
 import { OUTBOX_DATA_SOURCE, OUTBOX_PRODUCER, OutboxRelay } from './outbox-relay.service';

@@ -29,7 +29,10 @@ export interface UnitOfWorkContext {
    */
   emit<TData>(definition: EventDefinition<TData>, subject: string, orgId: string, data: TData): Promise<CloudEvent<TData>>;
   /** Many events of one type in this transaction, inserted 1,000 per statement. */
-  emitMany<TData>(definition: EventDefinition<TData>, events: ReadonlyArray<{ subject: string; orgId: string; data: TData }>): Promise<void>;
+  emitMany<TData>(
+    definition: EventDefinition<TData>,
+    events: ReadonlyArray<{ subject: string; orgId: string; data: TData }>,
+  ): Promise<void>;
   /**
    * Work for after the commit (queueing a delayed job that reads the rows, broadcasting a
    * revocation): run in order once the transaction committed, never when it rolled back.
@@ -90,13 +93,19 @@ export class UnitOfWork {
         ...(options.memo ? { memo: new Map<string, unknown>() } : {}),
         emit: async (definition, subject, orgId, data) => {
           emitted += 1;
-          const [event] = await this.outbox.publish(manager, [{ type: definition.type, version: definition.version, subject, orgId, data }], eventContext);
+          const [event] = await this.outbox.publish(
+            manager,
+            [{ type: definition.type, version: definition.version, subject, orgId, data }],
+            eventContext,
+          );
           return event as CloudEvent<typeof data>;
         },
         emitMany: async (definition, events) => {
           emitted += events.length;
           for (let i = 0; i < events.length; i += EVENTS_PER_STATEMENT) {
-            const inputs = events.slice(i, i + EVENTS_PER_STATEMENT).map((e) => ({ type: definition.type, version: definition.version, ...e }));
+            const inputs = events
+              .slice(i, i + EVENTS_PER_STATEMENT)
+              .map((e) => ({ type: definition.type, version: definition.version, ...e }));
             await this.outbox.publish(manager, inputs, eventContext);
           }
         },

@@ -66,7 +66,8 @@ export function normalizeCompanyPhones(phones: string[]): string[] {
   const normalized: string[] = [];
   phones.forEach((phone, index) => {
     const parsed = parsePhoneNumberFromString(phone, 'US');
-    if (!parsed?.isValid()) errors.push({ field: `phones[${index}]`, message: 'is not a valid phone number', code: CrmWorkErrorCode.InvalidPhone });
+    if (!parsed?.isValid())
+      errors.push({ field: `phones[${index}]`, message: 'is not a valid phone number', code: CrmWorkErrorCode.InvalidPhone });
     else if (!normalized.includes(parsed.number)) normalized.push(parsed.number);
   });
   if (errors.length > 0) throw new DomainException('validation', CrmWorkErrorCode.InvalidPhone, 'Invalid phone number', errors);
@@ -120,7 +121,17 @@ export class CompaniesService {
         manager,
         `INSERT INTO company (id, org_id, name, industry, size, website, phones, address, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${RETURNING}`,
-        [newId(), actor.orgId, data.name.trim(), data.industry?.trim() || null, data.size ?? null, data.website ?? null, phones, normalizeAddress(data.address), userId],
+        [
+          newId(),
+          actor.orgId,
+          data.name.trim(),
+          data.industry?.trim() || null,
+          data.size ?? null,
+          data.website ?? null,
+          phones,
+          normalizeAddress(data.address),
+          userId,
+        ],
       );
       const view = toView(row);
       await unit.emit(CrmCompanyEvent.companyCreated, row.id, actor.orgId, { company: view });
@@ -147,7 +158,14 @@ export class CompaniesService {
       where.push(`lower(c.industry) = lower($${params.length})`);
     }
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'lower(c.name)', idColumn: 'c.id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 'lower(c.name)',
+        idColumn: 'c.id',
+        direction: 'ASC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = await queryRows<CompanyRow>(
       this.dataSource,
@@ -201,7 +219,10 @@ export class CompaniesService {
       if (data.website !== undefined) next.website = data.website;
       if (phones !== undefined) next.phones = phones;
       if (data.address !== undefined) next.address = normalizeAddress(data.address);
-      const changes = changesBetween(toView(before) as unknown as Record<string, unknown>, toView(next) as unknown as Record<string, unknown>);
+      const changes = changesBetween(
+        toView(before) as unknown as Record<string, unknown>,
+        toView(next) as unknown as Record<string, unknown>,
+      );
       if (Object.keys(changes).length === 0) return toView(before);
       const [row] = await queryRows<CompanyRow>(
         manager,
@@ -228,7 +249,13 @@ export class CompaniesService {
     });
   }
 
-  private async visible(manager: EntityManager, actor: Actor | null, permission: 'companies:read' | 'companies:write', id: string, lock: boolean): Promise<CompanyRow> {
+  private async visible(
+    manager: EntityManager,
+    actor: Actor | null,
+    permission: 'companies:read' | 'companies:write',
+    id: string,
+    lock: boolean,
+  ): Promise<CompanyRow> {
     const params: unknown[] = [id, actor?.orgId];
     const visibility = ownershipFilter(actor, permission, params, ['c.created_by']);
     const [row] = await queryRows<CompanyRow>(
@@ -241,7 +268,10 @@ export class CompaniesService {
   }
 
   private async assertNameFree(manager: EntityManager, orgId: string, name: string): Promise<void> {
-    const rows = (await manager.query(`SELECT 1 FROM company WHERE org_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL`, [orgId, name.trim()])) as unknown[];
+    const rows = (await manager.query(`SELECT 1 FROM company WHERE org_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL`, [
+      orgId,
+      name.trim(),
+    ])) as unknown[];
     if (rows.length > 0) {
       throw new DomainException('conflict', CrmWorkErrorCode.CompanyNameTaken, 'A company with this name exists', [
         { field: 'name', message: 'is already used by another company', code: CrmWorkErrorCode.CompanyNameTaken },

@@ -2,7 +2,9 @@ import { placeholdersOf, renderTemplate } from './reply-template.util';
 
 describe('placeholdersOf', () => {
   it('lists each placeholder once, known apart from unknown, across subject and body', () => {
-    expect(placeholdersOf('Hi {{contact.firstName}}', 'Dear {{ contact.firstName }}, {{agent.name}} here. {{contact.favouriteColour}} {{x}}')).toEqual({
+    expect(
+      placeholdersOf('Hi {{contact.firstName}}', 'Dear {{ contact.firstName }}, {{agent.name}} here. {{contact.favouriteColour}} {{x}}'),
+    ).toEqual({
       known: ['contact.firstName', 'agent.name'],
       unknown: ['contact.favouriteColour', 'x'],
     });
@@ -24,6 +26,8 @@ describe('renderTemplate', () => {
   });
 
   it('does not expand placeholders inside values', () => {
-    expect(renderTemplate('Hi {{contact.firstName}}', { 'contact.firstName': '{{agent.name}}', 'agent.name': 'x' }).text).toBe('Hi {{agent.name}}');
+    expect(renderTemplate('Hi {{contact.firstName}}', { 'contact.firstName': '{{agent.name}}', 'agent.name': 'x' }).text).toBe(
+      'Hi {{agent.name}}',
+    );
   });
 });

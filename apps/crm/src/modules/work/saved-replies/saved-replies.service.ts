@@ -121,7 +121,14 @@ export class SavedRepliesService {
       where.push(`r.channel = $${params.length}`);
     }
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'lower(r.name)', idColumn: 'r.id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 'lower(r.name)',
+        idColumn: 'r.id',
+        direction: 'ASC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = await queryRows<SavedReplyRow>(
       this.dataSource,
@@ -154,7 +161,13 @@ export class SavedRepliesService {
       const [row] = await queryRows<SavedReplyRow>(
         manager,
         `UPDATE saved_reply SET name = $2, channel = $3, subject = $4, body = $5, updated_at = now() WHERE id = $1 RETURNING ${RETURNING}`,
-        [before.id, name, data.channel ?? before.channel, data.subject !== undefined ? data.subject : before.subject, data.body ?? before.body],
+        [
+          before.id,
+          name,
+          data.channel ?? before.channel,
+          data.subject !== undefined ? data.subject : before.subject,
+          data.body ?? before.body,
+        ],
       );
       await unit.emit(CrmSavedReplyEvent.savedReplyUpdated, row.id, actor.orgId, eventData(row));
       return row;
@@ -196,7 +209,11 @@ export class SavedRepliesService {
       }
       given[key] = value;
     }
-    const values: Record<string, string> = { ...(await this.agentValues(actor)), ...(data.contactId ? await this.contactValues(actor, data.contactId) : {}), ...given };
+    const values: Record<string, string> = {
+      ...(await this.agentValues(actor)),
+      ...(data.contactId ? await this.contactValues(actor, data.contactId) : {}),
+      ...given,
+    };
     const subject = row.subject === null ? null : renderTemplate(row.subject, values);
     const body = renderTemplate(row.body, values);
     return {
@@ -209,7 +226,10 @@ export class SavedRepliesService {
   }
 
   private async agentValues(actor: Actor): Promise<Record<string, string>> {
-    const [user] = (await this.dataSource.query(`SELECT name, email FROM org_user WHERE user_id = $1 AND org_id = $2`, [actor.userId, actor.orgId])) as Array<{
+    const [user] = (await this.dataSource.query(`SELECT name, email FROM org_user WHERE user_id = $1 AND org_id = $2`, [
+      actor.userId,
+      actor.orgId,
+    ])) as Array<{
       name: string;
       email: string;
     }>;
@@ -261,7 +281,10 @@ export class SavedRepliesService {
   }
 
   private async assertNameFree(manager: EntityManager, ownerId: string, name: string): Promise<void> {
-    const rows = (await manager.query(`SELECT 1 FROM saved_reply WHERE owner_id = $1 AND lower(name) = lower($2)`, [ownerId, name.trim()])) as unknown[];
+    const rows = (await manager.query(`SELECT 1 FROM saved_reply WHERE owner_id = $1 AND lower(name) = lower($2)`, [
+      ownerId,
+      name.trim(),
+    ])) as unknown[];
     if (rows.length > 0) {
       throw new DomainException('conflict', CrmWorkErrorCode.SavedReplyNameTaken, 'You have a saved reply with this name', [
         { field: 'name', message: 'is already used by another of your saved replies', code: CrmWorkErrorCode.SavedReplyNameTaken },

@@ -143,7 +143,14 @@ export class TagsService {
       where.push(`g.name ILIKE $${params.length}`);
     }
     const page = pageOrThrow(() =>
-      keyset({ sortColumn: 'lower(g.name)', idColumn: 'g.id', direction: 'ASC', cursor: data.cursor, limit: data.limit, firstParam: params.length + 1 }),
+      keyset({
+        sortColumn: 'lower(g.name)',
+        idColumn: 'g.id',
+        direction: 'ASC',
+        cursor: data.cursor,
+        limit: data.limit,
+        firstParam: params.length + 1,
+      }),
     );
     const rows = await queryRows<TagRow>(
       this.dataSource,
@@ -180,7 +187,8 @@ export class TagsService {
       const before = await this.writable(manager, actor, data.id);
       const name = data.name?.trim() ?? before.name;
       const colour = data.colour ? normalizeColour(data.colour) : before.colour;
-      if (name.toLowerCase() !== before.name.toLowerCase()) await this.assertNameFree(manager, actor.orgId, before.scope, before.owner_id, name);
+      if (name.toLowerCase() !== before.name.toLowerCase())
+        await this.assertNameFree(manager, actor.orgId, before.scope, before.owner_id, name);
       const changes = changesBetween({ name: before.name, colour: before.colour }, { name, colour });
       if (Object.keys(changes).length === 0) return before;
       const [row] = await queryRows<TagRow>(
@@ -236,7 +244,10 @@ export class TagsService {
       const [, affected] = (await manager.query(rewrite, [tagId, orgId])) as [unknown, number];
       return affected;
     }
-    const [{ count }] = (await manager.query(`SELECT count(*)::int AS count FROM contact WHERE org_id = $2 AND tag_ids @> ARRAY[$1::uuid]`, [tagId, orgId])) as Array<{
+    const [{ count }] = (await manager.query(
+      `SELECT count(*)::int AS count FROM contact WHERE org_id = $2 AND tag_ids @> ARRAY[$1::uuid]`,
+      [tagId, orgId],
+    )) as Array<{
       count: number;
     }>;
     return count;
@@ -259,7 +270,13 @@ export class TagsService {
     return row;
   }
 
-  private async assertNameFree(manager: EntityManager, orgId: string, scope: CrmTagScope, ownerId: string | null, name: string): Promise<void> {
+  private async assertNameFree(
+    manager: EntityManager,
+    orgId: string,
+    scope: CrmTagScope,
+    ownerId: string | null,
+    name: string,
+  ): Promise<void> {
     const rows = (await manager.query(
       scope === 'org'
         ? `SELECT 1 FROM tag_definition WHERE org_id = $1 AND scope = 'org' AND lower(name) = lower($2)`
@@ -268,7 +285,11 @@ export class TagsService {
     )) as unknown[];
     if (rows.length > 0) {
       throw new DomainException('conflict', CrmWorkErrorCode.TagNameTaken, 'A tag with this name exists', [
-        { field: 'name', message: `is already used by ${scope === 'org' ? 'an organization' : 'another of your'} tag${scope === 'org' ? '' : 's'}`, code: CrmWorkErrorCode.TagNameTaken },
+        {
+          field: 'name',
+          message: `is already used by ${scope === 'org' ? 'an organization' : 'another of your'} tag${scope === 'org' ? '' : 's'}`,
+          code: CrmWorkErrorCode.TagNameTaken,
+        },
       ]);
     }
   }

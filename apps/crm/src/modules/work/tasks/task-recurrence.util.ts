@@ -40,7 +40,10 @@ function checkRange(name: string, values: number[], min: number, max: number, al
  * BYYEARDAY or BYWEEKNO. Throws a 400 `INVALID_RECURRENCE` naming the `recurrence` field.
  */
 export function normalizeRecurrence(input: string): string {
-  const text = input.trim().replace(/^RRULE:/i, '').toUpperCase();
+  const text = input
+    .trim()
+    .replace(/^RRULE:/i, '')
+    .toUpperCase();
   if (!text || text.length > RECURRENCE_MAX_LENGTH) throw invalid(`must be an RRULE of 1..${RECURRENCE_MAX_LENGTH} characters`);
   if (/[\r\n]/.test(text)) throw invalid('must be one RRULE line without DTSTART');
   const parts = text.split(';');
@@ -69,10 +72,13 @@ export function normalizeRecurrence(input: string): string {
   const months = integers(options.bymonth);
   checkRange('BYMONTH', months, 1, 12, false);
   const monthDays = integers(options.bymonthday);
-  const ordinals = weekdays.map((day) => (typeof day === 'object' && day ? day.n : undefined)).filter((n): n is number => typeof n === 'number' && n !== 0);
+  const ordinals = weekdays
+    .map((day) => (typeof day === 'object' && day ? day.n : undefined))
+    .filter((n): n is number => typeof n === 'number' && n !== 0);
   if (ordinals.length > 0) {
     const yearWide = options.freq === Frequency.YEARLY && months.length === 0;
-    if (options.freq !== Frequency.MONTHLY && options.freq !== Frequency.YEARLY) throw invalid('BYDAY ordinals (2MO, -1FR) need FREQ=MONTHLY or YEARLY');
+    if (options.freq !== Frequency.MONTHLY && options.freq !== Frequency.YEARLY)
+      throw invalid('BYDAY ordinals (2MO, -1FR) need FREQ=MONTHLY or YEARLY');
     if (monthDays.length > 0) throw invalid('BYDAY ordinals cannot be combined with BYMONTHDAY');
     checkRange('BYDAY ordinal', ordinals, 1, yearWide ? 53 : 5, true);
   }

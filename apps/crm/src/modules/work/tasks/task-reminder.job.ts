@@ -117,7 +117,11 @@ export class TaskReminderJob implements OnApplicationBootstrap {
         [data.taskId, data.offsetMinutes, new Date(data.remindAt)],
       );
       if (!row) return false;
-      const payload: CrmTaskReminderDueData = { ...taskSnapshot(row), offsetMinutes: row.offset_minutes, remindAt: row.remind_at.toISOString() };
+      const payload: CrmTaskReminderDueData = {
+        ...taskSnapshot(row),
+        offsetMinutes: row.offset_minutes,
+        remindAt: row.remind_at.toISOString(),
+      };
       await unit.emit(CrmTaskEvent.taskReminderDue, row.id, row.org_id, payload);
       return true;
     });

@@ -50,7 +50,9 @@ export class TaskReminders {
     )) as [Array<{ offset_minutes: number; remind_at: Date }>, number];
     const plan: ReminderPlan = {
       add: [],
-      remove: removed[0].map((row) => reminderJobId({ taskId: task.id, offsetMinutes: row.offset_minutes, remindAt: row.remind_at.toISOString() })),
+      remove: removed[0].map((row) =>
+        reminderJobId({ taskId: task.id, offsetMinutes: row.offset_minutes, remindAt: row.remind_at.toISOString() }),
+      ),
     };
     if (task.status !== 'open') return plan;
     const now = Date.now();
@@ -62,7 +64,8 @@ export class TaskReminders {
          ON CONFLICT DO NOTHING RETURNING task_id`,
         [task.id, offset, remindAt, task.org_id],
       )) as unknown[];
-      if (inserted.length > 0) plan.add.push({ orgId: task.org_id, taskId: task.id, offsetMinutes: offset, remindAt: remindAt.toISOString() });
+      if (inserted.length > 0)
+        plan.add.push({ orgId: task.org_id, taskId: task.id, offsetMinutes: offset, remindAt: remindAt.toISOString() });
     }
     plan.remove = plan.remove.filter((id) => !plan.add.some((data) => reminderJobId(data) === id));
     return plan;

@@ -41,7 +41,10 @@ function normalizeReminders(reminders: number[] | undefined): number[] {
   const bad = list.some((offset) => !Number.isInteger(offset) || offset < 0 || offset > CRM_TASK_REMINDER_MAX_OFFSET_MINUTES);
   if (bad || list.length > CRM_TASK_REMINDERS_MAX) {
     throw DomainException.validation([
-      { field: 'reminders', message: `must be at most ${CRM_TASK_REMINDERS_MAX} whole minutes before dueAt, 0..${CRM_TASK_REMINDER_MAX_OFFSET_MINUTES}` },
+      {
+        field: 'reminders',
+        message: `must be at most ${CRM_TASK_REMINDERS_MAX} whole minutes before dueAt, 0..${CRM_TASK_REMINDER_MAX_OFFSET_MINUTES}`,
+      },
     ]);
   }
   return list;
@@ -94,9 +97,22 @@ export class TasksService {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          RETURNING ${TASK_RETURNING}`,
         [
-          id, actor.orgId, data.title.trim(), data.type, data.contactId ?? null, data.dealId ?? null, data.listingId ?? null,
-          assigneeId, userId, dueAt, data.priority ?? 'normal', data.description ?? null, reminders, recurrence,
-          recurrence ? id : null, recurrence ? dueAt : null,
+          id,
+          actor.orgId,
+          data.title.trim(),
+          data.type,
+          data.contactId ?? null,
+          data.dealId ?? null,
+          data.listingId ?? null,
+          assigneeId,
+          userId,
+          dueAt,
+          data.priority ?? 'normal',
+          data.description ?? null,
+          reminders,
+          recurrence,
+          recurrence ? id : null,
+          recurrence ? dueAt : null,
         ],
       );
       const plan = await this.reminders.replan(manager, created);
@@ -198,9 +214,23 @@ export class TasksService {
                 overdue_notified_at = CASE WHEN $17 THEN NULL ELSE overdue_notified_at END
           WHERE id = $1 RETURNING ${TASK_RETURNING}`,
         [
-          before.id, next.title, next.type, next.contact_id, next.deal_id, next.listing_id, next.assignee_id, next.due_at,
-          next.status, next.priority, next.description, next.reminders, next.recurrence, next.series_id, next.series_start_at,
-          next.completed_at, dueMoved,
+          before.id,
+          next.title,
+          next.type,
+          next.contact_id,
+          next.deal_id,
+          next.listing_id,
+          next.assignee_id,
+          next.due_at,
+          next.status,
+          next.priority,
+          next.description,
+          next.reminders,
+          next.recurrence,
+          next.series_id,
+          next.series_start_at,
+          next.completed_at,
+          dueMoved,
         ],
       );
       const remindersChanged = dueMoved || changes.reminders !== undefined || changes.status !== undefined;
@@ -261,7 +291,11 @@ export class TasksService {
         [before.id, nextId],
       );
       plans.push(await this.reminders.replan(manager, saved));
-      const payload: CrmTaskCompletedData = { ...taskSnapshot(saved), completedAt: saved.completed_at!.toISOString(), nextOccurrenceId: nextId };
+      const payload: CrmTaskCompletedData = {
+        ...taskSnapshot(saved),
+        completedAt: saved.completed_at!.toISOString(),
+        nextOccurrenceId: nextId,
+      };
       await unit.emit(CrmTaskEvent.taskCompleted, saved.id, actor.orgId, payload);
       unit.afterCommit(() => this.reminders.apply(...plans));
       return saved;
@@ -341,11 +375,22 @@ export class TasksService {
       [...params, ...page.params],
     );
     const now = new Date();
-    return toPage(rows, page.limit, (row) => ({ v: row.due_at, id: row.id }), (row) => toTaskView(row, now));
+    return toPage(
+      rows,
+      page.limit,
+      (row) => ({ v: row.due_at, id: row.id }),
+      (row) => toTaskView(row, now),
+    );
   }
 
   /** The task if `actor` reaches it with `permission`, else 404 (also for another organization's). */
-  private async visible(manager: EntityManager, actor: Actor | null, permission: 'tasks:read' | 'tasks:write', id: string, lock: boolean): Promise<TaskRow> {
+  private async visible(
+    manager: EntityManager,
+    actor: Actor | null,
+    permission: 'tasks:read' | 'tasks:write',
+    id: string,
+    lock: boolean,
+  ): Promise<TaskRow> {
     const params: unknown[] = [id, actor?.orgId];
     const visibility = ownershipFilter(actor, permission, params, TASK_USERS);
     const [row] = await queryRows<TaskRow>(
