@@ -94,7 +94,7 @@ export class AuthHttpController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End a session: its refresh tokens and access tokens stop working' })
   @ApiResponse({ status: 204, description: 'Logged out' })
-  @ApiProblems(401)
+  @ApiProblems(401, 403)
   async logout(@Req() request: GatewayRequest, @Body() body: LogoutDto): Promise<void> {
     await this.rpc.call(S.logout, request, body);
   }
@@ -123,7 +123,7 @@ export class AuthHttpController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Change the password (other sessions end unless logoutOtherSessions is false)' })
   @ApiResponse({ status: 204, description: 'Password changed' })
-  @ApiProblems(401)
+  @ApiProblems(401, 403)
   async passwordChange(@Req() request: GatewayRequest, @Body() body: PasswordChangeDto): Promise<void> {
     await this.rpc.call(S.passwordChange, request, body);
   }
@@ -151,7 +151,7 @@ export class AuthHttpController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Start TOTP enrolment: a secret and an otpauth:// URI for an authenticator app' })
   @ApiOkResponse({ type: MfaEnrollmentDto })
-  @ApiProblems(401, 409)
+  @ApiProblems(401, 403, 409)
   mfaEnroll(@Req() request: GatewayRequest): Promise<MfaEnrollResponse> {
     return this.rpc.call(S.mfaEnroll, request, {});
   }
@@ -162,7 +162,7 @@ export class AuthHttpController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Confirm enrolment with a first code; returns ten recovery codes once' })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiProblems(401, 409)
+  @ApiProblems(401, 403, 409)
   mfaConfirm(@Req() request: GatewayRequest, @Body() body: MfaCodeDto): Promise<MfaConfirmResponse> {
     return this.rpc.call(S.mfaConfirm, request, body);
   }
@@ -173,7 +173,7 @@ export class AuthHttpController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Turn 2FA off with a current code (refused when the organization requires it)' })
   @ApiResponse({ status: 204, description: 'Disabled' })
-  @ApiProblems(401, 409)
+  @ApiProblems(401, 403, 409)
   async mfaDisable(@Req() request: GatewayRequest, @Body() body: MfaCodeDto): Promise<void> {
     await this.rpc.call(S.mfaDisable, request, body);
   }
@@ -184,7 +184,7 @@ export class AuthHttpController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Replace the recovery codes (needs a current code)' })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiProblems(401, 409)
+  @ApiProblems(401, 403, 409)
   mfaRecoveryCodes(@Req() request: GatewayRequest, @Body() body: MfaCodeDto): Promise<MfaRecoveryCodesResponse> {
     return this.rpc.call(S.mfaRecoveryCodes, request, body);
   }

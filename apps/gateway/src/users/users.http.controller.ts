@@ -39,7 +39,7 @@ export class UsersHttpController {
   @Authenticated()
   @ApiOperation({ summary: 'The caller’s own profile' })
   @ApiOkResponse({ type: UserViewDto })
-  @ApiProblems(401)
+  @ApiProblems(401, 403)
   me(@Req() request: GatewayRequest): Promise<UserView> {
     return this.rpc.call(S.getMe, request, {}, { retries: 1 });
   }
@@ -48,7 +48,7 @@ export class UsersHttpController {
   @Authenticated()
   @ApiOperation({ summary: 'Update the caller’s profile, time zone, language and notification channels' })
   @ApiOkResponse({ type: UserViewDto })
-  @ApiProblems(401)
+  @ApiProblems(401, 403)
   updateMe(@Req() request: GatewayRequest, @Body() body: UpdateMeDto): Promise<UserView> {
     return this.rpc.call(S.updateMe, request, body);
   }
