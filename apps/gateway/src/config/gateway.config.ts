@@ -26,6 +26,13 @@ export const gatewayEnv = {
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30).describe('a number of seconds (0-300)'),
   /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json. */
   OPENAPI_ENABLED: env.bool(true),
+  /**
+   * Browser origins allowed to call the API (CORS), comma-separated, exactly as the browser sends
+   * them (`https://app.example.com`). Empty (default): no cross-origin browser access.
+   */
+  CORS_ALLOWED_ORIGINS: z.string().default('').describe('a comma-separated list of origins such as https://app.example.com'),
+  /** `Strict-Transport-Security` max-age in seconds (default one year, RFC 6797); 0 turns the header off (plain-HTTP development). */
+  HSTS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(31_536_000).describe('a number of seconds'),
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
@@ -35,6 +42,14 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env) {
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+/** Parses CORS_ALLOWED_ORIGINS into the list of allowed origins (trailing slashes removed). */
+export function corsOrigins(value: string): string[] {
+  return value
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+}
 
 /** Parses TRUSTED_PROXIES into Fastify's `trustProxy` option. */
 export function trustProxyOption(value: string): boolean | number | string[] {

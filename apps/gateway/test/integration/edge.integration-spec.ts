@@ -29,7 +29,11 @@ describe('Gateway edge behaviour', () => {
   let owner: Session;
 
   beforeAll(async () => {
-    stack = await startStack({ BODY_LIMIT_BYTES: String(1024 * 1024), NATS_REQUEST_TIMEOUT_MS: '800' });
+    stack = await startStack({
+      BODY_LIMIT_BYTES: String(1024 * 1024),
+      NATS_REQUEST_TIMEOUT_MS: '800',
+      CORS_ALLOWED_ORIGINS: 'https://app.keyhouse.test, https://portal.keyhouse.test/',
+    });
     owner = await registerOrganization(stack.http);
   });
 
@@ -187,6 +191,44 @@ describe('Gateway edge behaviour', () => {
         await stack.startIdentity();
       }
       expect((await stack.http.get('/v1/users/me', { token: owner.accessToken })).status).toBe(200);
+    });
+  });
+
+  describe('security headers and CORS', () => {
+    it('marks every API answer, a success and a problem alike, as not to be cached, framed, sniffed or referred, HTTPS only', async () => {
+      const me = await stack.http.get('/v1/users/me', { token: owner.accessToken });
+      const refused = await stack.http.get('/v1/users/me');
+      for (const response of [me, refused]) {
+        expect([me.status, refused.status]).toEqual([200, 401]);
+        expect(response.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(response.headers.get('x-frame-options')).toBe('DENY');
+        expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+        expect(response.headers.get('cache-control')).toBe('no-store');
+      }
+    });
+
+    it('answers a configured origin’s preflight and calls, and gives any other origin no CORS grant', async () => {
+      const preflight = await stack.http.request('OPTIONS', '/v1/users/me', {
+        headers: {
+          origin: 'https://portal.keyhouse.test',
+          'access-control-request-method': 'PATCH',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://portal.keyhouse.test');
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
+      const allowed = await stack.http.get('/v1/users/me', { token: owner.accessToken, headers: { origin: 'https://app.keyhouse.test' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.keyhouse.test');
+      const foreign = await stack.http.get('/v1/users/me', { token: owner.accessToken, headers: { origin: 'https://evil.example' } });
+      expect(foreign.status).toBe(200);
+      expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+      const foreignPreflight = await stack.http.request('OPTIONS', '/v1/users/me', {
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'PATCH' },
+      });
+      expect(foreignPreflight.headers.get('access-control-allow-origin')).toBeNull();
     });
   });
 
