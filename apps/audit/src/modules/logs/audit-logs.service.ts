@@ -56,7 +56,7 @@ export class AuditLogsService {
    */
   @RpcHandler(AuditSubjects.list)
   async list(envelope: RequestEnvelope<AuditLogListRequest>): Promise<Page<AuditEntryView>> {
-    return this.page(envelope.actor!, envelope.data, pageLimit(envelope.data.limit));
+    return this.page(envelope.actor, envelope.data, pageLimit(envelope.data.limit));
   }
 
   /**
@@ -66,7 +66,7 @@ export class AuditLogsService {
   @RpcHandler(AuditSubjects.exportPage)
   async exportPage(envelope: RequestEnvelope<AuditLogListRequest>): Promise<Page<AuditEntryView>> {
     const limit = Math.min(EXPORT_PAGE_MAX, Math.max(1, Math.trunc(envelope.data.limit ?? EXPORT_PAGE_MAX)));
-    const page = await this.page(envelope.actor!, envelope.data, limit);
+    const page = await this.page(envelope.actor, envelope.data, limit);
     if (!envelope.data.cursor) {
       const { cursor: _cursor, limit: _limit, ...filters } = envelope.data;
       await this.recordOwnAction(envelope, AuditEvent.logExported.type, 'log', null, { filters });
@@ -194,7 +194,8 @@ export class AuditLogsService {
     };
   }
 
-  private async page(actor: Actor, query: AuditLogListRequest, limit: number): Promise<Page<AuditEntryView>> {
+  private async page(actor: Actor | null, query: AuditLogListRequest, limit: number): Promise<Page<AuditEntryView>> {
+    if (!actor || !scopeOf(actor, 'audit:read')) throw DomainException.forbidden();
     let select = kyselyFor<AuditDb>(this.dataSource).selectFrom('audit_entry as e').selectAll('e').where('e.org_id', '=', actor.orgId);
     const scope = scopeOf(actor, 'audit:read');
     if (scope === 'team') {

@@ -82,7 +82,7 @@ export class OutboxService {
     const topic = this.options.topicPrefix + (this.options.topic ?? eventTopic(this.options.serviceName));
     const values: unknown[] = [];
     const rows = events.map((event, i) => {
-      values.push(event.id, topic, event.subject, event.type, JSON.stringify(event), JSON.stringify(headersOf(event)));
+      values.push(event.id, topic, event.subject, event.type, JSON.stringify(event), JSON.stringify(cloudEventHeaders(event)));
       const base = i * 6;
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb, $${base + 6}::jsonb)`;
     });
@@ -101,7 +101,7 @@ export class OutboxService {
 }
 
 /** Kafka headers of an event (CloudEvents Kafka binding, binary-mode attribute names). */
-function headersOf(event: CloudEvent): Record<string, string> {
+export function cloudEventHeaders(event: CloudEvent): Record<string, string> {
   return {
     ce_id: event.id,
     ce_type: event.type,
