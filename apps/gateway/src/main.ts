@@ -8,7 +8,7 @@ import { collectProcessMetrics, createLogger, HealthController, MetricsControlle
 import { GatewayAppModule, GATEWAY_SERVICE_NAME } from './app.module';
 import { loadGatewayConfig, trustProxyOption } from './config/gateway.config';
 import { registerHttpHooks } from './platform/http-hooks';
-import { registerSecurityHeaders } from './platform/security-headers.util';
+import { enableCorsAllowlist, securityHeaders } from './platform/security-headers.util';
 import { registerUploadParsers } from './platform/upload-parsers';
 import { createValidationPipe } from './platform/validation.pipe';
 
@@ -75,12 +75,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     logger: false,
     return503OnClosing: true,
   });
-  registerHttpHooks(adapter.getInstance(), pino);
+  registerHttpHooks(adapter.getInstance(), pino, securityHeaders({ hstsMaxAgeSeconds: config.HSTS_MAX_AGE_SECONDS }));
   const app = await NestFactory.create<NestFastifyApplication>(GatewayAppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(pino),
     bufferLogs: true,
   });
-  await registerSecurityHeaders(app, { hstsMaxAgeSeconds: config.HSTS_MAX_AGE_SECONDS, corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS });
+  enableCorsAllowlist(app, config.CORS_ALLOWED_ORIGINS);
   await registerUploadParsers(app, { csvBytes: config.CSV_BODY_LIMIT_BYTES, fileSizeBytes: config.UPLOAD_LIMIT_BYTES });
   applyApiPrefix(app);
   app.useGlobalPipes(createValidationPipe());

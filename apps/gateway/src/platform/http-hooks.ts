@@ -4,6 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import { nextTraceparent, requestLogFields } from '@keyhouse/platform/observability';
 import { newId } from '@keyhouse/util';
 import type { GatewayRequest } from './gateway-request';
+import type { SecurityHeaders } from './security-headers.util';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -21,7 +22,8 @@ const duration = new Histogram({
 
 /**
  * Per-request plumbing on the Fastify instance: a request id (the client's `X-Request-Id` when
- * well-formed, else a new UUIDv7) echoed in the response; W3C trace context continued or started;
+ * well-formed, else a new UUIDv7) echoed in the response; the security headers
+ * (`securityHeaders`); W3C trace context continued or started;
  * one access-log line and Prometheus metrics per request.
  *
  * The ids live on the request object, and the gateway's log lines about a request (this access
@@ -29,14 +31,15 @@ const duration = new Histogram({
  * AsyncLocalStorage holds them, because on Node 20 it puts a hook on every promise of every
  * request (ADR 0023, docs/adr/0025).
  */
-export function registerHttpHooks(fastify: FastifyInstance, logger: Logger): void {
+export function registerHttpHooks(fastify: FastifyInstance, logger: Logger, headers: SecurityHeaders): void {
   fastify.addHook('onRequest', (rawRequest, reply, done) => {
     const request = rawRequest as GatewayRequest;
     const incoming = request.headers['x-request-id'];
     request.requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
     const traceparent = request.headers.traceparent;
     request.traceparent = nextTraceparent(typeof traceparent === 'string' ? traceparent : undefined);
-    void reply.header('X-Request-Id', request.requestId);
+    void reply.header('X-Request-Id', request.requestId).headers(headers.all);
+    if (!request.url.startsWith('/docs')) void reply.headers(headers.api);
     done();
   });
   fastify.addHook('onResponse', (rawRequest, reply, done) => {
