@@ -198,6 +198,51 @@ function readOverrides(target) {
  * service (`export interface DB` → `export interface AuditDb`), and prettier with the repository's
  * configuration (`FALLBACK_PRETTIER` when it has none) so that the file passes a formatting check.
  */
+/** Column helper types declared once in `@keyhouse/platform/database` (db-column.type.ts). */
+const SHARED_COLUMN_TYPES = [
+  'ArrayType',
+  'ArrayTypeImpl',
+  'Generated',
+  'Int8',
+  'Json',
+  'JsonArray',
+  'JsonObject',
+  'JsonPrimitive',
+  'JsonValue',
+  'Timestamp',
+];
+
+/**
+ * Replaces the helper types kysely-codegen declares at the top of every file (`Generated`, `Int8`,
+ * `Timestamp`, `Json*`, `ArrayType*`) with one import of the shared declarations, so the five
+ * generated files do not each carry a copy. A helper codegen adds that is not shared stays as
+ * generated. `ColumnType`'s import goes when nothing else uses it.
+ */
+function withSharedColumnTypes(output) {
+  const ts = require('typescript');
+  const source = ts.createSourceFile('db.ts', output, ts.ScriptTarget.ES2022, true);
+  const removed = [];
+  for (const statement of source.statements) {
+    if (ts.isTypeAliasDeclaration(statement) && SHARED_COLUMN_TYPES.includes(statement.name.text)) {
+      removed.push({ name: statement.name.text, start: statement.getFullStart(), end: statement.getEnd() });
+    }
+  }
+  let text = output;
+  for (const range of [...removed].reverse()) text = text.slice(0, range.start) + text.slice(range.end);
+  const rest = text.replace(/^import type \{ ColumnType \} from ['"]kysely['"];\n/m, '');
+  if (!/\bColumnType\b/.test(rest)) text = rest;
+  // Only what the remaining text uses (a removed helper may have been referenced by another removed one only).
+  const used = removed.map((r) => r.name).filter((name) => new RegExp(`\\b${name}\\b`).test(text));
+  if (used.length === 0) return text;
+  const importLine = /^import type \{ ([^}]*) \} from ['"]@keyhouse\/platform\/database['"];$/m;
+  const existing = importLine.exec(text);
+  if (existing) {
+    const names = [...new Set([...existing[1].split(',').map((n) => n.trim()), ...used])].sort();
+    return text.replace(importLine, `import type { ${names.join(', ')} } from '@keyhouse/platform/database';`);
+  }
+  return `import type { ${used.sort().join(', ')} } from '@keyhouse/platform/database';\n${text}`;
+}
+
 async function finish(target, output) {
   const header = [
     '/**',
@@ -207,8 +252,9 @@ async function finish(target, output) {
     ' */',
     '',
   ].join('\n');
-  const body = output.replace(/^export interface DB \{$/m, `export interface ${target.interfaceName} {`);
-  if (body === output) throw new Error(`kysely-codegen output for ${target.service.name} has no "export interface DB {"`);
+  const renamed = output.replace(/^export interface DB \{$/m, `export interface ${target.interfaceName} {`);
+  if (renamed === output) throw new Error(`kysely-codegen output for ${target.service.name} has no "export interface DB {"`);
+  const body = withSharedColumnTypes(renamed);
   const text = `${header}${body.trimStart()}`;
   const prettier = require('prettier');
   const config = (await prettier.resolveConfig(target.dbFile)) ?? FALLBACK_PRETTIER;

@@ -57,6 +57,34 @@ test('finish names the schema interface after the service and puts the header fi
   assert.doesNotMatch(text, /interface DB\b/);
 });
 
+test('finish imports the shared column helpers instead of declaring them, and keeps a helper that is not shared', async () => {
+  const [crm] = targets(['crm']);
+  const output = [
+    "import type { ColumnType } from 'kysely';",
+    '',
+    'export type Generated<T> = T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;',
+    '',
+    'export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;',
+    '',
+    'export type Interval = ColumnType<string, string, string>;',
+    '',
+    'export interface Thing {',
+    '  id: Generated<Int8>;',
+    '  every: Interval;',
+    '}',
+    '',
+    'export interface DB {',
+    '  thing: Thing;',
+    '}',
+    '',
+  ].join('\n');
+  const text = await finish(crm, output);
+  assert.match(text, /^import type \{ Generated, Int8 \} from '@keyhouse\/platform\/database';$/m);
+  assert.doesNotMatch(text, /export type (Generated|Int8)\b/);
+  assert.match(text, /^export type Interval = ColumnType<string, string, string>;$/m);
+  assert.match(text, /^import type \{ ColumnType \} from 'kysely';$/m);
+});
+
 test('finish refuses output without the schema interface', async () => {
   const [audit] = targets(['audit']);
   await assert.rejects(finish(audit, 'export interface Thing {}\n'), /has no "export interface DB \{"/);

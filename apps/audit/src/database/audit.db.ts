@@ -4,27 +4,7 @@
  * audit.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
 import type { AuditActorType, AuditChangeSet, AuditDetails } from './audit-json.type';
-import type { JsonColumn } from '@keyhouse/platform/database';
-import type { ColumnType } from 'kysely';
-
-export type Generated<T> =
-  T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
-
-export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
-
-export type Json = JsonValue;
-
-export type JsonArray = JsonValue[];
-
-export type JsonObject = {
-  [x: string]: JsonValue | undefined;
-};
-
-export type JsonPrimitive = boolean | number | string | null;
-
-export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
-
-export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+import type { Generated, Int8, Json, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface AuditArchive {
   created_at: Generated<Timestamp>;

@@ -3,3 +3,4 @@ export * from './keyset-pagination.util';
 export * from './database.module';
 export * from './prepared-query.util';
 export * from './kysely.util';
+export * from './db-column.type';
