@@ -130,7 +130,7 @@ test('AsyncAPI: payload schemas come from the TypeScript types the catalogue nam
 test('AsyncAPI: a payload type name that the contracts do not export is reported by name', () => {
   assert.throws(
     () => docs.generateSchemas(['UserCreatedData', 'NoSuchPayloadData']),
-    /Payload type NoSuchPayloadData \(named in libs\/contracts\/src\/events\/event-catalogue\.ts\) is not exported/,
+    /Payload type NoSuchPayloadData \(named in libs\/contracts\/src\/events\/event-catalogue\.type\.ts\) is not exported/,
   );
 });
 

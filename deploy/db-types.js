@@ -12,7 +12,7 @@
  * production (`deploy/infra.js` prepareDatabase); each service's migrations run in it with the
  * service's own data source options (its role; audit's owner role, docs/adr/0020) — the TypeORM
  * migration classes of `apps/<service>/src/database/migrations/*.ts` (or the `<SERVICE>_MIGRATIONS`
- * list of `apps/<service>/src/database/<service>-migrations.ts` when there is one) followed by the
+ * list of `apps/<service>/src/database/<service>-migrations.constant.ts` when there is one) followed by the
  * platform's (`PLATFORM_MIGRATIONS`), as `ServiceCoreModule` runs them; then kysely-codegen
  * introspects the service's schema (without `typeorm_migrations`) and the output is formatted.
  * The database is dropped at the end, also on failure. TypeScript is loaded with @swc/core (the
@@ -113,12 +113,12 @@ function migrationClasses(moduleExports) {
 
 /**
  * The migration classes a service runs, in order: `<SERVICE>_MIGRATIONS` of
- * `<service>-migrations.ts` when that file exists (it then lists the platform's too), otherwise
+ * `<service>-migrations.constant.ts` when that file exists (it then lists the platform's too), otherwise
  * every class of `migrations/*.ts` (file order = timestamp order) followed by `PLATFORM_MIGRATIONS`.
  * Call with TypeScript registered.
  */
 function serviceMigrations(target) {
-  const listFile = path.join(target.dir, `${target.service.name}-migrations.ts`);
+  const listFile = path.join(target.dir, `${target.service.name}-migrations.constant.ts`);
   if (fs.existsSync(listFile)) {
     const list = require(listFile)[`${upperSnake(target.service.name)}_MIGRATIONS`];
     if (!Array.isArray(list))
@@ -162,7 +162,7 @@ function migrationUrl(service, database, env) {
 /** Runs a service's migrations in `database` with the service's data source options. */
 async function migrate(target, migrations, database, env) {
   const { DataSource } = require('typeorm');
-  const { serviceDataSourceOptions } = require(path.join(ROOT, 'libs/platform/database/src/data-source.options.ts'));
+  const { serviceDataSourceOptions } = require(path.join(ROOT, 'libs/platform/database/src/data-source.config.ts'));
   const dataSource = new DataSource({
     ...serviceDataSourceOptions({
       serviceName: `db-types-${target.service.name}`,

@@ -116,7 +116,7 @@ test('serviceMigrations: the folder in timestamp order then the platform, or the
     const [crm] = targets(['crm']);
     const [audit] = targets(['audit']);
     const { PLATFORM_MIGRATIONS } = require('../libs/platform/messaging/src/index.ts');
-    const { AUDIT_MIGRATIONS } = require('../apps/audit/src/database/audit-migrations.ts');
+    const { AUDIT_MIGRATIONS } = require('../apps/audit/src/database/audit-migrations.constant.ts');
     const folder = fs.readdirSync(path.join(crm.dir, 'migrations')).filter((f) => f.endsWith('.ts'));
     const crmNames = serviceMigrations(crm).map((m) => m.name);
     assert.equal(crmNames.length, folder.length + PLATFORM_MIGRATIONS.length);

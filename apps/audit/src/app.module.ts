@@ -4,7 +4,7 @@ import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { AUDIT_CONFIG, type AuditConfig } from './config/audit.config';
 import { AUDIT_ARCHIVE_QUEUE, AuditArchiveJob } from './modules/archive/audit-archive.job';
 import { AUDIT_CHECKPOINT_QUEUE, AuditCheckpointJob } from './modules/checkpoint/audit-checkpoint.job';
-import { AuditCheckpointStore } from './modules/checkpoint/audit-checkpoint.store';
+import { AuditCheckpointStore } from './modules/checkpoint/audit-checkpoint-store.service';
 import { AuditIngestConsumer } from './modules/ingest/audit-ingest.consumer';
 import { AuditLedger } from './modules/ledger/audit-ledger.service';
 import { AuditLogsService } from './modules/logs/audit-logs.service';

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService, runIfMain } from '@keyhouse/platform/service';
 import { AuditAppModule, AUDIT_SERVICE_NAME } from './app.module';
 import { loadAuditConfig } from './config/audit.config';
-import { migrateAuditSchema } from './database/audit-migrations';
+import { migrateAuditSchema } from './database/audit-migrations.constant';
 
 /**
  * Starts the audit service: migrations as the schema owner (`migrateAuditSchema`), then, as the

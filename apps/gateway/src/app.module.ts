@@ -20,7 +20,7 @@ import {
   OrganizationsHttpController,
 } from './organizations/organizations.http.controller';
 
-import { AccessDeniedRecorder } from './platform/access-denied.recorder';
+import { AccessDeniedRecorder } from './platform/access-denied-recorder.service';
 import { RateLimitGuard, REDIS_CLIENT } from './platform/rate-limit.guard';
 import { RedisModule } from './platform/redis.module';
 import { GatewayRpc } from './platform/rpc.service';

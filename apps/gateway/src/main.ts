@@ -7,9 +7,9 @@ import { PUBLIC_ROUTE } from '@keyhouse/platform/auth';
 import { collectProcessMetrics, createLogger, HealthController, MetricsController, PinoNestLogger } from '@keyhouse/platform/observability';
 import { GatewayAppModule, GATEWAY_SERVICE_NAME } from './app.module';
 import { loadGatewayConfig, trustProxyOption } from './config/gateway.config';
-import { registerHttpHooks } from './platform/http-hooks';
+import { registerHttpHooks } from './platform/http-hooks.util';
 import { enableCorsAllowlist, securityHeaders } from './platform/security-headers.util';
-import { registerUploadParsers } from './platform/upload-parsers';
+import { registerUploadParsers } from './platform/upload-parsers.util';
 import { createValidationPipe } from './platform/validation.pipe';
 
 // Health and metrics are infrastructure endpoints: no credentials, no rate limit.

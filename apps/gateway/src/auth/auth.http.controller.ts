@@ -11,7 +11,7 @@ import {
   type TokenPair,
 } from '@keyhouse/contracts';
 import { Authenticated, Public } from '@keyhouse/platform/auth';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { RateLimit } from '../platform/rate-limit.guard';

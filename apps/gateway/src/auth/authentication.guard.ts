@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import type { Actor } from '@keyhouse/contracts';
 import { InvalidAccessTokenError } from '@keyhouse/platform/auth';
 import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { TokenAuthenticationService } from './token-authentication.service';
 
 /**

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CrmTaskSubjects as S, type CrmTaskView, type Page } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';

@@ -13,7 +13,7 @@ import {
   type Page,
 } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';

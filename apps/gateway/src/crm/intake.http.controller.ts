@@ -10,7 +10,7 @@ import {
   type CrmPublicLeadResponse,
 } from '@keyhouse/contracts';
 import { Public, RequirePermission } from '@keyhouse/platform/auth';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { RateLimit } from '../platform/rate-limit.guard';

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { ListingsMlsSubjects as S, type MlsSourceView, type MlsSyncRunView, type MlsWebhookResponse, type Page } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestj
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListingsPlacesSubjects as S, type ListingsNearbyPlace, type ListingsPlacesLoadResponse } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';
 import { uuidParam } from '../users/users.http.controller';

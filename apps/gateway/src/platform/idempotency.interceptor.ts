@@ -15,7 +15,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
 import { sha256Hex, stableStringify } from '@keyhouse/util';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { principalOf, type GatewayRequest } from './gateway-request';
+import { principalOf, type GatewayRequest } from './gateway-request.type';
 import { REDIS_CLIENT } from './rate-limit.guard';
 
 export const IDEMPOTENT_ROUTE = 'keyhouse:idempotent-route';

@@ -5,8 +5,8 @@ import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainException, PlatformErrorCode } from '@keyhouse/platform/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { BatchedWindowCounter } from './batched-window-counter';
-import { principalOf, type GatewayRequest } from './gateway-request';
+import { BatchedWindowCounter } from './batched-window-counter.service';
+import { principalOf, type GatewayRequest } from './gateway-request.type';
 
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 export const RATE_LIMIT_CLASS = 'keyhouse:rate-limit-class';

@@ -1,6 +1,6 @@
 import { defineRpc, type Actor, type RequestEnvelope, type RpcContract } from '@keyhouse/contracts';
 import type { RpcClient } from '@keyhouse/platform/messaging';
-import type { GatewayRequest } from './gateway-request';
+import type { GatewayRequest } from './gateway-request.type';
 import { GatewayRpc } from './rpc.service';
 
 function rpcWithRecorder(): { rpc: GatewayRpc; sent: Array<{ subject: string; envelope: RequestEnvelope }> } {

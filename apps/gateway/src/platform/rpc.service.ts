@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestEnvelope, RpcContract } from '@keyhouse/contracts';
 import { RpcClient, type RpcRequestOptions } from '@keyhouse/platform/messaging';
-import type { GatewayRequest } from './gateway-request';
+import type { GatewayRequest } from './gateway-request.type';
 
 /**
  * The gateway's one NATS hop per HTTP request: wraps `data` in the request envelope with the

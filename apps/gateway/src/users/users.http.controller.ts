@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { IdentityUserSubjects as S, type AgentView, type Page, type RoleView, type TeamView, type UserView } from '@keyhouse/contracts';
 import { Authenticated, RequirePermission } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { BatchedWindowCounter } from '../../src/platform/batched-window-counter';
+import { BatchedWindowCounter } from '../../src/platform/batched-window-counter.service';
 
 describe('BatchedWindowCounter (real Redis)', () => {
   let redis: Redis;

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { DEALS_EVENTS_TOPIC, IDENTITY_EVENTS_TOPIC, LISTINGS_EVENTS_TOPIC } from '@keyhouse/contracts';
-import { EventCatalogue } from '../../../../libs/contracts/src/events/event-catalogue';
+import { EventCatalogue } from '../../../../libs/contracts/src/events/event-catalogue.type';
 import { createTransaction, dealsOrg, uploadFile, utcDate, type DealsOrg } from '../support/deals-fixtures';
 import { login, PASSWORD } from '../support/fixtures';
 import { propertyBody, until } from '../support/listings-fixtures';

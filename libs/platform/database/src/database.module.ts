@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { serviceDataSourceOptions, type ServiceDataSourceConfig } from './data-source.options';
+import { serviceDataSourceOptions, type ServiceDataSourceConfig } from './data-source.config';
 
 /**
  * Runs pending migrations under a Postgres advisory lock keyed by the schema, so replicas that

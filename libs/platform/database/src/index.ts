@@ -1,4 +1,4 @@
-export * from './data-source.options';
+export * from './data-source.config';
 export * from './keyset-pagination.util';
 export * from './database.module';
 export * from './prepared-query.util';

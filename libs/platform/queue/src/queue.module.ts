@@ -16,9 +16,9 @@ import {
   resolveQueueOptions,
   type QueueModuleOptions,
   type ResolvedQueueOptions,
-} from './queue.options';
-import { RedisHealthIndicator } from './redis-health.indicator';
-import { RedisPolicyCheck } from './redis-policy.check';
+} from './queue.config';
+import { RedisHealthIndicator } from './redis-health.service';
+import { RedisPolicyCheck } from './redis-policy-check.service';
 
 /**
  * The platform's ioredis client for checks (not used by Bull): commands fail after one

@@ -1,3 +1,3 @@
-export * from './service-env';
+export * from './service-env.config';
 export * from './service-core.module';
-export * from './bootstrap';
+export * from './bootstrap.util';

@@ -15,7 +15,7 @@ import {
 import { HealthModule, MetricsController, type HealthCheckDefinition } from '@keyhouse/platform/observability';
 import { FailedJobsHttpController, OPS_TOKEN, QueueModule, RedisHealthIndicator } from '@keyhouse/platform/queue';
 import { ParkedOutboxHttpController } from './parked-outbox.http.controller';
-import type { PlatformConfig } from './service-env';
+import type { PlatformConfig } from './service-env.config';
 
 /** What a back-end service hands to `ServiceCoreModule.forRoot`. */
 export interface ServiceCoreOptions {

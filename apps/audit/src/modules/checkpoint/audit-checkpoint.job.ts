@@ -7,7 +7,7 @@ import { newId } from '@keyhouse/util';
 import { AUDIT_CONFIG, type AuditConfig } from '../../config/audit.config';
 import type { AuditDb } from '../../database/audit.db';
 import { isoMillis } from '../ledger/audit-hash.util';
-import { AuditCheckpointStore } from './audit-checkpoint.store';
+import { AuditCheckpointStore } from './audit-checkpoint-store.service';
 
 export const AUDIT_CHECKPOINT_QUEUE = 'audit.checkpoint';
 

@@ -24,7 +24,7 @@ import { decodeCursor, encodeCursor, newId, pageLimit } from '@keyhouse/util';
 import { AuditErrorCode } from '../../audit.exception';
 import type { AuditDb } from '../../database/audit.db';
 import type { AuditChangeSet, AuditDetails } from '../../database/audit-json.type';
-import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint.store';
+import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint-store.service';
 import { isoMillis } from '../ledger/audit-hash.util';
 import { AuditLedger } from '../ledger/audit-ledger.service';
 import { toEntryView } from './audit-entry.row';

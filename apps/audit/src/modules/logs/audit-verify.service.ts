@@ -12,7 +12,7 @@ import { requireScope } from '@keyhouse/platform/auth';
 import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import type { AuditDb } from '../../database/audit.db';
-import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint.store';
+import { AuditCheckpointStore } from '../checkpoint/audit-checkpoint-store.service';
 import { entryHash, GENESIS_HASH, isoMillis } from '../ledger/audit-hash.util';
 import { hashedOf, type AuditEntryRow } from './audit-entry.row';
 

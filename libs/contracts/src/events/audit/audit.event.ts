@@ -1,4 +1,4 @@
-import { defineEvent } from '../event-definition';
+import { defineEvent } from '../event-definition.util';
 /**
  * Events the audit trail records besides the domain events of the other services.
  *

@@ -1,4 +1,4 @@
-import { defineEvent } from '../event-definition';
+import { defineEvent } from '../event-definition.util';
 import type {
   CrmCompanyView,
   CrmSavedReplyChannel,

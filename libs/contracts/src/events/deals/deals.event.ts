@@ -1,4 +1,4 @@
-import { defineEvent } from '../event-definition';
+import { defineEvent } from '../event-definition.util';
 /**
  * Domain events of the deals-commission service, published on topic `deals.events` (the bounded
  * context's name; the service passes it as `eventTopic` to `ServiceCoreModule`), keyed by the

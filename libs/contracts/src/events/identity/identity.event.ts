@@ -1,4 +1,4 @@
-import { defineEvent } from '../event-definition';
+import { defineEvent } from '../event-definition.util';
 /**
  * Domain events of the identity service, published on topic `identity.events`, keyed by the
  * aggregate id (user, organization, team or API key). All are version 1.

@@ -1,4 +1,4 @@
-import { defineEvent } from '../event-definition';
+import { defineEvent } from '../event-definition.util';
 /**
  * Domain events of the listings service, on topic `listings.events`, keyed by the property id
  * (saved-search matches by the saved search id). All version 1. Prices in cents.

@@ -1,5 +1,5 @@
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 /**
  * NATS request/reply contracts of the audit service (`audit.<aggregate>.<verb>`): request `data`

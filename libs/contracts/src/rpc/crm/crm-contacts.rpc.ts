@@ -1,5 +1,5 @@
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 /**
  * NATS contracts (subject + request + reply) of the crm service for contacts and leads, notes,

@@ -3,8 +3,8 @@
  * service: tasks, companies, saved replies and tag definitions (docs/adr/0010-crm-work-tools.md).
  * Every delete answers no content (`null` on the wire).
  */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 // ---------------------------------------------------------------------------------------------
 // Tasks

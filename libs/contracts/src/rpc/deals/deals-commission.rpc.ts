@@ -1,6 +1,6 @@
 /** NATS contracts and payloads for commission plans, statements and reports. */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 /** Commission plans, agents' plans, statements, what-if and the commission report (JSON, or a CSV / PDF file). */
 export const DealsCommissionSubjects = {

@@ -3,7 +3,7 @@
  * `DEALS_FILE_CHUNK_BYTES` raw bytes per message, below the 1 MiB NATS limit: the gateway calls
  * `begin`, then `chunk` for each piece in order, then `complete`; downloads read chunk by chunk.
  */
-import { defineRpc } from '../rpc-contract';
+import { defineRpc } from '../rpc-contract.util';
 
 export const DealsFileSubjects = {
   begin: defineRpc<TransactionFileBeginRequest, TransactionFileUpload>('deals.files.begin'),

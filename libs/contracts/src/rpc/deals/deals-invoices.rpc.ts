@@ -1,6 +1,6 @@
 /** NATS subjects and payloads for invoices (commissions and fees) and their payments. Money in integer cents. */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 /** Invoices and their payments; every change answers the whole invoice. */
 export const DealsInvoiceSubjects = {

@@ -1,5 +1,5 @@
 /** NATS subjects and payloads for the organization's deal settings (contract deadlines, holidays, reminders) and key-date status. */
-import { defineRpc } from '../rpc-contract';
+import { defineRpc } from '../rpc-contract.util';
 import type { DealsEmptyRequest, TransactionKeyDate } from './deals-transactions.rpc';
 
 /** The organization's deal settings and transactions' key dates. */

@@ -1,6 +1,6 @@
 /** NATS contracts and payloads for transactions (deals) and pipelines of the deals-commission service. */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 /** A request without data (`{}`). */
 export type DealsEmptyRequest = Record<string, never>;

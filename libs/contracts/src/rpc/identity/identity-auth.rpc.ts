@@ -5,7 +5,7 @@
  */
 import type { OrganizationView } from './identity-organizations.rpc';
 import type { UserView } from './identity-users.rpc';
-import { defineRpc } from '../rpc-contract';
+import { defineRpc } from '../rpc-contract.util';
 
 export const IdentityAuthSubjects = {
   /** A new organization and its owner, signed in (409 `EMAIL_TAKEN`, 422 weak password). */

@@ -3,8 +3,8 @@
  * organizations (brokerages), their API keys and the local mailbox. Refusals are
  * `DomainException`s (identity error codes).
  */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 export const IdentityOrganizationSubjects = {
   /** The caller's organization (no request data). */

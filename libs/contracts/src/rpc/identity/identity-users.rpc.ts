@@ -3,8 +3,8 @@
  * agents, teams and roles (identity service). Refusals are `DomainException`s (identity error
  * codes); a `void` reply is no content.
  */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 export const IdentityUserSubjects = {
   /** The caller's own profile (no request data). */

@@ -1,6 +1,6 @@
 /** NATS subjects and payloads of property views, contact interest (RESO ContactListings) and saved searches. */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 import type { GeoJsonArea, PropertyFilters } from './listings-properties.rpc';
 
 /** The RPC contracts of views, interest, saved searches and shares (types below). */

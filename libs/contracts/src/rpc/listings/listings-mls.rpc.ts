@@ -1,6 +1,6 @@
 /** NATS subjects and payloads of MLS sources (RESO Web API pull) and the partner push webhook. */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 /** The RPC contracts of MLS sources, their sync runs and the partner webhook (types below). */
 export const ListingsMlsSubjects = {

@@ -3,8 +3,8 @@
  * camelCase), geo search, comparables, imports. Prices are integer cents (USD), areas square feet,
  * distances metres, coordinates WGS 84 degrees.
  */
-import type { Page, PageQuery } from '../../pagination';
-import { defineRpc } from '../rpc-contract';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
 
 /** The RPC contracts of properties, geo search, comparables and file import (types below). */
 export const ListingsPropertySubjects = {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorKind, RpcErrorBody } from '@keyhouse/contracts';
 import { requestLogFields } from '@keyhouse/platform/observability';
 import { DomainException, PlatformErrorCode } from './domain.exception';
-import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
+import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details.util';
 
 type HttpRequest = FastifyRequest & { requestId?: string; traceparent?: string };
 

@@ -7,7 +7,7 @@ import { Inbox } from '../outbox/inbox.service';
 import { OUTBOX_DATA_SOURCE } from '../outbox/outbox-relay.service';
 import { eventContextOf } from '../outbox/outbox.service';
 import { UnitOfWork, type UnitOfWorkContext } from '../outbox/unit-of-work.service';
-import { EventConsumer } from './event-consumer';
+import { EventConsumer } from './kafka-event.consumer';
 import { EVENT_HANDLER_METADATA, type EventHandlerMetadata } from './on-event.decorator';
 
 export const EVENT_HANDLERS_OPTIONS = Symbol('EVENT_HANDLERS_OPTIONS');

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { outboxParkingDdl } from './outbox.sql';
+import { outboxParkingDdl } from './outbox-ddl.util';
 
 /**
  * Adds outbox parking (`parked_at`, `outboxParkingDdl`) to the service's schema. A platform

@@ -1,9 +1,9 @@
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import { encodePermissions } from '@keyhouse/contracts';
-import { AccessTokenVerifier, InvalidAccessTokenError } from './access-token.verifier';
-import { RevocationList } from './revocation-list';
+import { AccessTokenVerifier, InvalidAccessTokenError } from './access-token-verifier.service';
+import { RevocationList } from './revocation-list.service';
 
-// Values the identity service puts in every access token (RFC 9068 profile, see access-token.ts).
+// Values the identity service puts in every access token (RFC 9068 profile, see access-token.constant.ts).
 const ISSUER = 'keyhouse-identity';
 const AUDIENCE = 'keyhouse-api';
 const KID = 'access-2024-05';

@@ -1,5 +1,5 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
-import { AuditCheckpointSigner, checkpointText, publicKeyOfSeed } from './audit-checkpoint.signer';
+import { AuditCheckpointSigner, checkpointText, publicKeyOfSeed } from './audit-checkpoint-signer.service';
 
 const seed = randomBytes(32);
 const head = { orgId: '0190a3b4-0000-7000-8000-000000000001', seq: 42, hash: 'ab'.repeat(32), createdAt: '2026-11-21T03:00:00.000Z' };

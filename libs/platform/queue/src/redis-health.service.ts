@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { QUEUE_OPTIONS, QUEUE_REDIS } from './queue.constant';
-import type { ResolvedQueueOptions } from './queue.options';
+import type { ResolvedQueueOptions } from './queue.config';
 import { withTimeout } from '@keyhouse/util';
 
 /** Memory figures from Redis `INFO memory`. */

@@ -1,4 +1,4 @@
-import { nextTraceparent, requestLogFields, traceIdOf } from './request-context';
+import { nextTraceparent, requestLogFields, traceIdOf } from './request-context.util';
 
 /** W3C Trace Context version-00 traceparent: version-traceid-parentid-flags, lower-case hex. */
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { SecretCipher } from './secret-cipher';
+import { SecretCipher } from './secret-cipher.service';
 
 const newKey = (bytes = 32): string => randomBytes(bytes).toString('base64');
 

@@ -1,6 +1,6 @@
-import { defineEvent, isEventOf, type CloudEventOf } from '../events/event-definition';
-import type { CloudEvent } from '../events/cloud-event';
-import { defineRpc, type RpcRequestOf, type RpcResponseOf } from './rpc-contract';
+import { defineEvent, isEventOf, type CloudEventOf } from '../events/event-definition.util';
+import type { CloudEvent } from '../events/cloud-event.type';
+import { defineRpc, type RpcRequestOf, type RpcResponseOf } from './rpc-contract.util';
 
 describe('defineRpc', () => {
   it('keeps the subject and nothing else at run time', () => {

@@ -1,4 +1,4 @@
-import type { ActorType } from '../envelope';
+import type { ActorType } from '../envelope.type';
 
 /**
  * A domain event as published to Kafka: a CloudEvents 1.0 JSON envelope

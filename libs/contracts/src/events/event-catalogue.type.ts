@@ -1,4 +1,4 @@
-import type { CloudEvent } from './cloud-event';
+import type { CloudEvent } from './cloud-event.type';
 import { AUDIT_GATEWAY_EVENTS_TOPIC, AuditEvent } from './audit/audit.event';
 import { CRM_EVENTS_TOPIC, CrmContactEvent } from './crm/crm-contacts.event';
 import { CrmCompanyEvent, CrmSavedReplyEvent, CrmTagEvent, CrmTaskEvent } from './crm/crm-work.event';
@@ -10,7 +10,7 @@ import { LISTINGS_EVENTS_TOPIC, ListingsEvent } from './listings/listings.event'
  * The event catalogue: every event definition of every `*Event` object (`defineEvent`) exported from
  * `@keyhouse/contracts`, with where it is published and what it carries. `deploy/api-docs.js`
  * turns it into the AsyncAPI document `docs/events/asyncapi.yaml` (payload schemas generated from
- * the named TypeScript types), and `event-catalogue.spec.ts` fails when an event type has no
+ * the named TypeScript types), and `event-catalogue.type.spec.ts` fails when an event type has no
  * entry here, or an entry names a type no `*Event` object declares.
  *
  * Adding an event type: add its `defineEvent<Payload>('<type>')` to its service's `*Event` object, add its entry below (topic,

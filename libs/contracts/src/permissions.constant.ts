@@ -61,7 +61,7 @@ export function parsePermission(permission: string): { resource: string; action:
 /**
  * Pairs in wire order: the catalogue's declaration order. `encodePermissions` gives each pair one
  * position, so **new pairs are appended at the end of the catalogue, and none is reordered or
- * removed** (a retired pair keeps its place); `permissions.spec.ts` pins the order.
+ * removed** (a retired pair keeps its place); `permissions.constant.spec.ts` pins the order.
  */
 export const PERMISSION_WIRE_ORDER = Object.keys(PERMISSION_CATALOGUE) as PermissionKey[];
 

@@ -6,7 +6,7 @@ import {
   redisOptionsFromUrl,
   resolveQueueOptions,
   type QueueModuleOptions,
-} from './queue.options';
+} from './queue.config';
 
 const options = (overrides: Partial<QueueModuleOptions> = {}): QueueModuleOptions => ({
   redisUrl: 'redis://127.0.0.1:6379',

@@ -1,4 +1,4 @@
-import { RevocationList } from './revocation-list';
+import { RevocationList } from './revocation-list.service';
 
 const NOW = 1_750_000_000_000;
 /** Access tokens live 15 minutes; `prune` keeps one more minute of margin: 15 × 60 s + 60 s. */

@@ -1,5 +1,5 @@
 import type { Revocation } from '@keyhouse/contracts';
-import { ACCESS_TOKEN_TTL_SECONDS } from './access-token';
+import { ACCESS_TOKEN_TTL_SECONDS } from './access-token.constant';
 
 /**
  * In-memory list of access-token revocations, so logout, deactivation and role changes take effect

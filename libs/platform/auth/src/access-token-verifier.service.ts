@@ -6,8 +6,8 @@ import {
   ACCESS_TOKEN_ISSUER,
   ACCESS_TOKEN_TYPE,
   type AccessTokenClaims,
-} from './access-token';
-import type { RevocationList } from './revocation-list';
+} from './access-token.constant';
+import type { RevocationList } from './revocation-list.service';
 
 export class InvalidAccessTokenError extends Error {
   constructor(reason: string) {

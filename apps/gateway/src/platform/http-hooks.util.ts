@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, Histogram } from 'prom-client';
 import { nextTraceparent, requestLogFields } from '@keyhouse/platform/observability';
 import { newId } from '@keyhouse/util';
-import type { GatewayRequest } from './gateway-request';
+import type { GatewayRequest } from './gateway-request.type';
 import type { SecurityHeaders } from './security-headers.util';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type LoggerService, type OnModuleInit } fro
 import type { Redis } from 'ioredis';
 import { QUEUE_OPTIONS, QUEUE_REDIS, REQUIRED_EVICTION_POLICY } from './queue.constant';
 import { QueueErrorCode, QueueException } from './queue.exception';
-import type { ResolvedQueueOptions } from './queue.options';
-import { readRedisMemory } from './redis-health.indicator';
+import type { ResolvedQueueOptions } from './queue.config';
+import { readRedisMemory } from './redis-health.service';
 
 /** What the check needs from a client: `CONFIG GET`, and `INFO` as a fallback when it has it. */
 export type RedisPolicySource = Pick<Redis, 'config'> & Partial<Pick<Redis, 'info'>>;

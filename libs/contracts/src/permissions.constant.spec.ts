@@ -1,4 +1,4 @@
-import { decodePermissions, encodePermissions, parsePermission, PERMISSION_SCOPES, PERMISSION_WIRE_ORDER } from './permissions';
+import { decodePermissions, encodePermissions, parsePermission, PERMISSION_SCOPES, PERMISSION_WIRE_ORDER } from './permissions.constant';
 
 describe('parsePermission', () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { CloudEvent } from './cloud-event';
+import type { CloudEvent } from './cloud-event.type';
 
 /**
  * One domain event type as a value: its CloudEvents `type`, its schema version and, as a phantom

@@ -1,7 +1,7 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
-import { resolveQueueOptions } from './queue.options';
-import { parseRedisInfo, readRedisMemory, RedisHealthIndicator } from './redis-health.indicator';
+import { resolveQueueOptions } from './queue.config';
+import { parseRedisInfo, readRedisMemory, RedisHealthIndicator } from './redis-health.service';
 
 function infoMemory(fields: { used: number; max: number; policy?: string }): string {
   return [

@@ -14,7 +14,7 @@ import {
 import { createKafka, createProducer } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import type { GatewayRequest } from './gateway-request';
+import type { GatewayRequest } from './gateway-request.type';
 
 /** Refusals kept in memory while Kafka is unreachable; beyond it the oldest are dropped (and counted). */
 export const ACCESS_DENIED_BUFFER_MAX = 10_000;

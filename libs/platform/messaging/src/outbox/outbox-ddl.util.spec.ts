@@ -1,4 +1,4 @@
-import { outboxAndInboxDdl } from './outbox.sql';
+import { outboxAndInboxDdl } from './outbox-ddl.util';
 
 describe('outboxAndInboxDdl', () => {
   const statements = outboxAndInboxDdl('crm');

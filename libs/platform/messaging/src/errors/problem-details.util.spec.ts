@@ -1,7 +1,7 @@
 import type { ErrorKind, RpcErrorBody } from '@keyhouse/contracts';
-import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
+import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details.util';
 
-/** RFC 9110 status codes and reason phrases for each kind (the table in envelope.ts, restated). */
+/** RFC 9110 status codes and reason phrases for each kind (the table in envelope.type.ts, restated). */
 const EXPECTED: Array<[ErrorKind, number, string]> = [
   ['validation', 400, 'Bad Request'],
   ['unauthenticated', 401, 'Unauthorized'],

@@ -1,6 +1,6 @@
 import * as contracts from '../index';
-import { EventCatalogue, EventTopicCatalogue } from './event-catalogue';
-import type { EventDefinition } from './event-definition';
+import { EventCatalogue, EventTopicCatalogue } from './event-catalogue.type';
+import type { EventDefinition } from './event-definition.util';
 
 /** Every `*Event` object of event definitions (`defineEvent`) exported from `@keyhouse/contracts`, by export name. */
 function eventTypeObjects(): Array<[string, Record<string, EventDefinition>]> {

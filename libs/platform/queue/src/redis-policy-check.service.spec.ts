@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { QueueErrorCode } from './queue.exception';
-import { resolveQueueOptions } from './queue.options';
-import { assertNoEviction, RedisPolicyCheck, type RedisPolicySource } from './redis-policy.check';
+import { resolveQueueOptions } from './queue.config';
+import { assertNoEviction, RedisPolicyCheck, type RedisPolicySource } from './redis-policy-check.service';
 
 function redisWithPolicy(policy: string): RedisPolicySource {
   return { config: jest.fn(async () => ['maxmemory-policy', policy]), disconnect: jest.fn() } as unknown as RedisPolicySource;

@@ -4,7 +4,7 @@ import {
   ACCESS_TOKEN_ISSUER,
   ACCESS_TOKEN_TTL_SECONDS,
   ACCESS_TOKEN_TYPE,
-} from './access-token';
+} from './access-token.constant';
 
 describe('access token profile', () => {
   it('uses ES256 and the RFC 9068 at+jwt type when signing and verifying', () => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid } from '@keyhouse/util';
 import { AUDIT_CONFIG, type AuditConfig } from '../../config/audit.config';
-import { AuditCheckpointSigner, type SignedAuditCheckpoint } from './audit-checkpoint.signer';
+import { AuditCheckpointSigner, type SignedAuditCheckpoint } from './audit-checkpoint-signer.service';
 
 /** One line of an organization's external checkpoint file, and whether its signature verified. */
 export interface ExternalAuditCheckpoint {
