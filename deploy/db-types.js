@@ -55,23 +55,50 @@ function upperSnake(name) {
     .toUpperCase();
 }
 
-/** The services that own a schema, with their files: `{ service, dbFile, overridesFile, interfaceName }`. */
+/** The service whose migrated schema the platform's tables are read from (every service has the same ones). */
+const PLATFORM_SOURCE = 'identity';
+
+/** The platform's own tables (outbox and inbox, `@keyhouse/platform/messaging`), in every service's schema. */
+const PLATFORM_TABLES = ['outbox_event', 'inbox_event'];
+
+/**
+ * What to generate, with its files: `{ service, dir, dbFile, overridesFile, interfaceName, tables?,
+ * source? }`. One target per service that owns a schema (`apps/<svc>/src/database/<svc>.db.ts`,
+ * `<Svc>Db`), and the `platform` target: the outbox and inbox tables every schema carries, read from
+ * `PLATFORM_SOURCE`'s migrated schema, as `PlatformDb` in libs/platform/messaging/src/outbox/platform.db.ts
+ * (the relay and the inbox query them in whichever schema they serve, with `withSchema`).
+ * `names` limits the list (`['crm']`, `['platform']`); empty means all.
+ */
 function targets(names = []) {
   const owning = SERVICES.filter((s) => s.schema && s.dbRole);
-  const unknown = names.filter((name) => !owning.some((s) => s.name === name));
-  if (unknown.length) throw new Error(`Unknown service(s) ${unknown.join(', ')}; known: ${owning.map((s) => s.name).join(', ')}`);
-  return owning
-    .filter((s) => names.length === 0 || names.includes(s.name))
-    .map((service) => {
-      const dir = path.join(ROOT, 'apps', service.name, 'src', 'database');
-      return {
-        service,
-        dir,
-        dbFile: path.join(dir, `${service.name}.db.ts`),
-        overridesFile: path.join(dir, `${service.name}.db-overrides.json`),
-        interfaceName: `${pascalCase(service.name)}Db`,
-      };
+  const known = [...owning.map((s) => s.name), 'platform'];
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length) throw new Error(`Unknown service(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const all = owning.map((service) => {
+    const dir = path.join(ROOT, 'apps', service.name, 'src', 'database');
+    return {
+      service,
+      dir,
+      dbFile: path.join(dir, `${service.name}.db.ts`),
+      overridesFile: path.join(dir, `${service.name}.db-overrides.json`),
+      interfaceName: `${pascalCase(service.name)}Db`,
+    };
+  });
+  const list = all.filter((target) => names.length === 0 || names.includes(target.service.name));
+  if (names.length === 0 || names.includes('platform')) {
+    const source = all.find((target) => target.service.name === PLATFORM_SOURCE);
+    const dir = path.join(ROOT, 'libs', 'platform', 'messaging', 'src', 'outbox');
+    list.push({
+      service: { name: 'platform', schema: source.service.schema },
+      dir,
+      dbFile: path.join(dir, 'platform.db.ts'),
+      overridesFile: path.join(dir, 'platform.db-overrides.json'),
+      interfaceName: 'PlatformDb',
+      tables: PLATFORM_TABLES,
+      source,
     });
+  }
+  return list;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +273,9 @@ function withSharedColumnTypes(output) {
 async function finish(target, output) {
   const header = [
     '/**',
-    ` * Row shapes of the ${target.service.name} service's schema \`${target.service.schema}\`, generated from its migrations`,
+    target.tables
+      ? ` * Row shapes of the platform's tables (${target.tables.join(', ')}) that every service's schema carries, generated from the migrations of ${target.source.service.name}`
+      : ` * Row shapes of the ${target.service.name} service's schema \`${target.service.schema}\`, generated from its migrations`,
     ` * by \`${COMMAND}\` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or`,
     ` * ${path.relative(target.dir, target.overridesFile)}) and run the command again; \`npm test\` fails when this file is stale.`,
     ' */',
@@ -274,7 +303,7 @@ async function generateFor(target, database, env) {
       db,
       dialect: new codegen.PostgresDialect({ defaultSchemas: [schema] }),
       defaultSchemas: [schema],
-      includePattern: `${schema}.*`,
+      includePattern: target.tables ? `${schema}.{${target.tables.join(',')}}` : `${schema}.*`,
       excludePattern: `${schema}.${MIGRATIONS_TABLE}`,
       customImports: imports,
       overrides: { columns },
@@ -298,9 +327,11 @@ async function generateAll(list, env = process.env) {
   await infra.prepareDatabase(database, env);
   const unregister = registerTypeScript();
   try {
-    const migrationsOf = new Map(list.map((target) => [target, serviceMigrations(target)]));
+    // The platform target reads its source service's schema: migrate that service once.
+    const toMigrate = [...new Set(list.map((target) => target.source ?? target))];
+    const migrationsOf = new Map(toMigrate.map((target) => [target, serviceMigrations(target)]));
     // Schemas are independent: migrate them side by side.
-    await Promise.all(list.map((target) => migrate(target, migrationsOf.get(target), database, env)));
+    await Promise.all(toMigrate.map((target) => migrate(target, migrationsOf.get(target), database, env)));
     const results = [];
     for (const target of list) results.push({ target, content: await generateFor(target, database, env) });
     return results;

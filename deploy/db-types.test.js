@@ -25,11 +25,23 @@ test('targets lists every service with a schema, with its generated file and int
       ['listings', 'apps/listings/src/database/listings.db.ts', 'ListingsDb'],
       ['deals-commission', 'apps/deals-commission/src/database/deals-commission.db.ts', 'DealsCommissionDb'],
       ['audit', 'apps/audit/src/database/audit.db.ts', 'AuditDb'],
+      ['platform', 'libs/platform/messaging/src/outbox/platform.db.ts', 'PlatformDb'],
     ],
   );
   assert.deepEqual(
     targets(['audit']).map((t) => path.relative(ROOT, t.overridesFile)),
     ['apps/audit/src/database/audit.db-overrides.json'],
+  );
+});
+
+test("the platform target reads the outbox and inbox tables from identity's migrated schema", () => {
+  const [platform] = targets(['platform']);
+  assert.deepEqual(platform.tables, ['outbox_event', 'inbox_event']);
+  assert.equal(platform.source.service.name, 'identity');
+  assert.equal(platform.service.schema, 'identity');
+  assert.deepEqual(
+    targets(['crm']).map((t) => t.service.name),
+    ['crm'],
   );
 });
 

@@ -83,14 +83,20 @@ describe('Domain events through the outbox', () => {
     expect(pending).toBe(20);
 
     // Crash once after Kafka acknowledged the batch and before the rows are marked published.
-    const query = dataSource.query.bind(dataSource);
+    // The relay's statements run on pooled query runners of the data source (kyselyFor).
+    const createQueryRunner = dataSource.createQueryRunner.bind(dataSource);
     let crashed = false;
-    jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, parameters?: unknown[]) => {
-      if (!crashed && sql.includes('SET published_at = now()')) {
-        crashed = true;
-        throw new Error('simulated crash after send');
-      }
-      return query(sql, parameters);
+    jest.spyOn(dataSource, 'createQueryRunner').mockImplementation((...args) => {
+      const runner = createQueryRunner(...args);
+      const query = runner.query.bind(runner);
+      runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+        if (!crashed && /set "published_at" = now\(\)/i.test(sql)) {
+          crashed = true;
+          throw new Error('simulated crash after send');
+        }
+        return query(sql, parameters, structured as true);
+      }) as typeof runner.query;
+      return runner;
     });
     try {
       relay.start();

@@ -1,4 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { kyselyFor } from '@keyhouse/platform/database';
+import type { PlatformDb } from './platform.db';
 
 /**
  * Idempotent consumer (microservices.io "Idempotent consumer"): records each processed event id
@@ -18,12 +20,14 @@ export class Inbox {
    * rolls back with the caller's effect.
    */
   async claim(manager: EntityManager, consumer: string, event: { id: string; type: string }): Promise<boolean> {
-    const inserted = (await manager.query(
-      `INSERT INTO "${this.schema}".inbox_event (consumer, event_id, event_type) VALUES ($1, $2, $3)
-       ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
-      [consumer, event.id, event.type],
-    )) as unknown[];
-    return inserted.length > 0;
+    const inserted = await kyselyFor<PlatformDb>(manager)
+      .withSchema(this.schema)
+      .insertInto('inbox_event')
+      .values({ consumer, event_id: event.id, event_type: event.type })
+      .onConflict((conflict) => conflict.columns(['consumer', 'event_id']).doNothing())
+      .returning('event_id')
+      .executeTakeFirst();
+    return inserted !== undefined;
   }
 
   /**

@@ -1,9 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { sql, type Selectable } from 'kysely';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { kyselyFor, type SqlRunner } from '@keyhouse/platform/database';
 import { OUTBOX_OPTIONS, type OutboxOptions } from './outbox.constant';
 import { outboxChannel } from './outbox.service';
+import type { PlatformDb } from './platform.db';
 
 export const OUTBOX_DATA_SOURCE = Symbol('OUTBOX_DATA_SOURCE');
 export const OUTBOX_PRODUCER = Symbol('OUTBOX_PRODUCER');
@@ -40,15 +43,7 @@ const batchSeconds = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
 });
 
-interface OutboxRow {
-  seq: string;
-  attempts: number;
-  id: string;
-  topic: string;
-  message_key: string;
-  payload: unknown;
-  headers: Record<string, string>;
-}
+type OutboxRow = Pick<Selectable<PlatformDb['outbox_event']>, 'seq' | 'id' | 'topic' | 'message_key' | 'payload' | 'headers' | 'attempts'>;
 
 /** The pg client under a TypeORM query runner, for `LISTEN` (PostgresQueryRunner.databaseConnection). */
 interface NotifyingClient {
@@ -154,12 +149,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Publishes one batch; returns how many rows it published or parked. */
   async publishBatch(): Promise<number> {
-    const table = `"${this.options.schema}".outbox_event`;
-    const rows = (await this.dataSource.query(
-      `SELECT seq, id, topic, message_key, payload, headers, attempts FROM ${table}
-        WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1`,
-      [this.options.batchSize ?? 200],
-    )) as OutboxRow[];
+    const outbox = this.outbox();
+    const rows: OutboxRow[] = await outbox
+      .selectFrom('outbox_event')
+      .select(['seq', 'id', 'topic', 'message_key', 'payload', 'headers', 'attempts'])
+      .where('published_at', 'is', null)
+      .where('parked_at', 'is', null)
+      .orderBy('seq')
+      .limit(this.options.batchSize ?? 200)
+      .execute();
     if (rows.length === 0) {
       pending.set({ service: this.options.serviceName }, 0);
       return 0;
@@ -174,10 +172,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
     await this.markPublished(rows);
     timer();
-    const [{ count, parked_count }] = (await this.dataSource.query(
-      `SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS count, count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked_count
-         FROM ${table} WHERE published_at IS NULL`,
-    )) as Array<{ count: number; parked_count: number }>;
+    const { count, parked_count } = await outbox
+      .selectFrom('outbox_event')
+      .select([
+        sql<number>`count(*) FILTER (WHERE parked_at IS NULL)::int`.as('count'),
+        sql<number>`count(*) FILTER (WHERE parked_at IS NOT NULL)::int`.as('parked_count'),
+      ])
+      .where('published_at', 'is', null)
+      .executeTakeFirstOrThrow();
     pending.set({ service: this.options.serviceName }, count);
     parkedNow.set({ service: this.options.serviceName }, parked_count);
     return rows.length;
@@ -197,9 +199,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async markPublished(rows: OutboxRow[]): Promise<void> {
-    await this.dataSource.query(`UPDATE "${this.options.schema}".outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
-      rows.map((row) => row.seq),
-    ]);
+    await this.outbox()
+      .updateTable('outbox_event')
+      .set({ published_at: sql`now()` })
+      .where('seq', '=', sql<string>`any(${rows.map((row) => row.seq)}::bigint[])`)
+      .execute();
     published.inc({ service: this.options.serviceName }, rows.length);
   }
 
@@ -210,7 +214,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * false (the caller backs off and retries).
    */
   private async isolateFirstRow(rows: OutboxRow[], batchError: unknown): Promise<boolean> {
-    const table = `"${this.options.schema}".outbox_event`;
     const [first] = rows;
     let error = batchError;
     if (rows.length > 1) {
@@ -224,22 +227,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
     const message = String((error as Error)?.message ?? error).slice(0, 500);
     if (isRetriable(error)) {
-      await this.dataSource
-        .query(`UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [
-          rows.map((row) => row.seq),
-          message,
-        ])
+      await this.outbox()
+        .updateTable('outbox_event')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: message }))
+        .where('seq', '=', sql<string>`any(${rows.map((row) => row.seq)}::bigint[])`)
+        .execute()
         .catch(() => undefined);
       return false;
     }
     const maxAttempts = this.options.maxAttempts ?? 5;
-    const [updated] = (await this.dataSource.query(
-      `UPDATE ${table} SET attempts = attempts + 1, last_error = $2,
-              parked_at = CASE WHEN attempts + 1 >= $3 THEN now() END
-        WHERE seq = $1 RETURNING parked_at`,
-      [first.seq, message, maxAttempts],
-    )) as [Array<{ parked_at: Date | null }>, number];
-    if (updated[0]?.parked_at) {
+    const updated = await this.outbox()
+      .updateTable('outbox_event')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: message,
+        parked_at: sql<Date | null>`CASE WHEN attempts + 1 >= ${maxAttempts} THEN now() END`,
+      }))
+      .where('seq', '=', first.seq)
+      .returning('parked_at')
+      .executeTakeFirst();
+    if (updated?.parked_at) {
       parked.inc({ service: this.options.serviceName });
       this.logger.error(`Parked outbox event ${first.id} after ${maxAttempts} refusals by Kafka: ${message}`);
     } else {
@@ -256,19 +263,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ): Promise<
     Array<{ seq: string; id: string; topic: string; eventType: string; attempts: number; lastError: string | null; parkedAt: string }>
   > {
-    const rows = (await this.dataSource.query(
-      `SELECT seq, id, topic, event_type, attempts, last_error, parked_at FROM "${this.options.schema}".outbox_event
-        WHERE parked_at IS NOT NULL AND published_at IS NULL AND ($2::bigint IS NULL OR seq > $2::bigint) ORDER BY seq LIMIT $1`,
-      [limit, afterSeq ?? null],
-    )) as Array<{
-      seq: string;
-      id: string;
-      topic: string;
-      event_type: string;
-      attempts: number;
-      last_error: string | null;
-      parked_at: Date;
-    }>;
+    let query = this.outbox()
+      .selectFrom('outbox_event')
+      .select(['seq', 'id', 'topic', 'event_type', 'attempts', 'last_error', 'parked_at'])
+      .where('parked_at', 'is not', null)
+      .where('published_at', 'is', null)
+      .orderBy('seq')
+      .limit(limit)
+      .$narrowType<{ parked_at: Date }>();
+    if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
+    const rows = await query.execute();
     return rows.map((row) => ({
       seq: row.seq,
       id: row.id,
@@ -282,22 +286,38 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Puts a parked row back in the queue with its attempts reset; false when no parked row has that id. */
   async requeue(id: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `UPDATE "${this.options.schema}".outbox_event SET parked_at = NULL, attempts = 0 WHERE id = $1 AND parked_at IS NOT NULL AND published_at IS NULL RETURNING seq`,
-      [id],
-    )) as [unknown[], number];
-    if (rows[0].length === 0) return false;
+    const requeued = await this.outbox()
+      .updateTable('outbox_event')
+      .set({ parked_at: null, attempts: 0 })
+      .where('id', '=', id)
+      .where('parked_at', 'is not', null)
+      .where('published_at', 'is', null)
+      .returning('seq')
+      .executeTakeFirst();
+    if (!requeued) return false;
     this.wake();
     return true;
+  }
+
+  /** The outbox table of this relay's schema, queried through `runner` (default: the data source's pool). */
+  private outbox(runner: SqlRunner = this.dataSource) {
+    return kyselyFor<PlatformDb>(runner).withSchema(this.options.schema);
+  }
+
+  /** The advisory lock key of this schema's relay leader. */
+  private lockKey(): string {
+    return `${this.options.schema}.outbox_relay`;
   }
 
   private async ensureLeader(): Promise<boolean> {
     if (this.lockRunner && !this.lockRunner.isReleased) return true;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
-    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [
-      `${this.options.schema}.outbox_relay`,
-    ])) as Array<{ locked: boolean }>;
+    const {
+      rows: [{ locked }],
+    } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${this.lockKey()})) AS locked`.execute(
+      kyselyFor(runner.manager),
+    );
     if (!locked) {
       await runner.release();
       return false;
@@ -317,7 +337,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     };
     client.on('notification', listener);
     this.listening = { client, listener };
-    await runner.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+    await sql`LISTEN ${sql.id(channel)}`.execute(kyselyFor(runner.manager));
   }
 
   private async releaseLock(): Promise<void> {
@@ -328,20 +348,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.listening = null;
     }
     if (!runner || runner.isReleased) return;
-    await runner.query('UNLISTEN *').catch(() => undefined);
-    await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`${this.options.schema}.outbox_relay`]).catch(() => undefined);
+    const db = kyselyFor(runner.manager);
+    await sql`UNLISTEN *`.execute(db).catch(() => undefined);
+    await sql`SELECT pg_advisory_unlock(hashtext(${this.lockKey()}))`.execute(db).catch(() => undefined);
     await runner.release().catch(() => undefined);
   }
 
   private async pruneIfDue(): Promise<void> {
     if (Date.now() - this.lastPrune < 10 * 60_000) return;
     this.lastPrune = Date.now();
-    await this.dataSource.query(
-      `DELETE FROM "${this.options.schema}".outbox_event
-        WHERE seq IN (SELECT seq FROM "${this.options.schema}".outbox_event
-                       WHERE published_at < now() - make_interval(hours => $1) LIMIT 10000)`,
-      [this.options.retentionHours ?? 168],
-    );
+    const hours = this.options.retentionHours ?? 168;
+    await this.outbox()
+      .deleteFrom('outbox_event')
+      .where('seq', 'in', (eb) =>
+        eb
+          .selectFrom('outbox_event')
+          .select('seq')
+          .where('published_at', '<', sql<Date>`now() - make_interval(hours => ${hours})`)
+          .limit(10_000),
+      )
+      .execute();
   }
 
   /**

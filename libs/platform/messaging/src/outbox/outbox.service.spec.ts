@@ -82,19 +82,21 @@ describe('OutboxService', () => {
 
   describe('publish', () => {
     it('inserts one row per event into the schema outbox with numbered parameters, and notifies the schema channel', async () => {
-      const query = jest.fn().mockResolvedValue([]);
+      // the manager's own query runner (a transaction's), as kyselyFor runs its statements
+      const query = jest.fn().mockResolvedValue({ records: [] });
       const staging = new OutboxService({ serviceName: 'identity', schema: 'identity', topicPrefix: 'staging.' });
-      const events = await staging.publish({ query } as unknown as EntityManager, [inputOf(), inputOf({ type: 'identity.user.updated' })], {
+      const manager = { queryRunner: { query } } as unknown as EntityManager;
+      const events = await staging.publish(manager, [inputOf(), inputOf({ type: 'identity.user.updated' })], {
         actor: userActor(),
         traceparent: TRACEPARENT,
       });
       expect(events).toHaveLength(2);
       expect(query).toHaveBeenCalledTimes(1);
       const [sql, values] = query.mock.calls[0] as [string, unknown[]];
-      expect(sql).toContain('INSERT INTO "identity".outbox_event (id, topic, message_key, event_type, payload, headers)');
-      expect(sql).toContain('($1, $2, $3, $4, $5::jsonb, $6::jsonb), ($7, $8, $9, $10, $11::jsonb, $12::jsonb)');
-      expect(sql).toContain('SELECT pg_notify($13');
-      expect(values).toHaveLength(13);
+      expect(sql).toContain('insert into "identity"."outbox_event" ("id", "topic", "message_key", "event_type", "payload", "headers")');
+      expect(sql).toContain('values ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12)');
+      expect(sql).toContain('select pg_notify($13');
+      expect(values).toHaveLength(14);
       expect(values[12]).toBe('identity.outbox');
       expect(values.slice(0, 4)).toEqual([events[0].id, 'staging.identity.events', events[0].subject, 'identity.user.created']);
       expect(JSON.parse(values[4] as string)).toEqual(events[0]);

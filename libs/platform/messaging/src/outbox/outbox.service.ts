@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { eventSchemaUrn, eventTopic, type Actor, type CloudEvent } from '@keyhouse/contracts';
 import { newId } from '@keyhouse/util';
 import { OUTBOX_OPTIONS, type OutboxOptions } from './outbox.constant';
+import type { PlatformDb } from './platform.db';
 
 /** What a service says happened; the outbox fills in the CloudEvents envelope. */
 export interface DomainEventInput<TData = unknown> {
@@ -80,22 +83,22 @@ export class OutboxService {
     if (inputs.length === 0) return [];
     const events = inputs.map((input) => this.buildEvent(input, context));
     const topic = this.options.topicPrefix + (this.options.topic ?? eventTopic(this.options.serviceName));
-    const values: unknown[] = [];
-    const rows = events.map((event, i) => {
-      values.push(event.id, topic, event.subject, event.type, JSON.stringify(event), JSON.stringify(cloudEventHeaders(event)));
-      const base = i * 6;
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb, $${base + 6}::jsonb)`;
-    });
+    const rows = events.map((event) => ({
+      id: event.id,
+      topic,
+      message_key: event.subject,
+      event_type: event.type,
+      payload: JSON.stringify(event),
+      headers: JSON.stringify(cloudEventHeaders(event)),
+    }));
     // pg_notify inside the transaction is delivered only when it commits (and once per transaction
     // and channel): the relay, in this process or another replica, LISTENs and publishes at once.
-    await manager.query(
-      `WITH inserted AS (
-         INSERT INTO "${this.options.schema}".outbox_event (id, topic, message_key, event_type, payload, headers) VALUES ${rows.join(', ')}
-         RETURNING 1
-       )
-       SELECT pg_notify($${values.length + 1}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row`,
-      [...values, outboxChannel(this.options.schema)],
-    );
+    await kyselyFor<PlatformDb>(manager)
+      .withSchema(this.options.schema)
+      .with('inserted', (db) => db.insertInto('outbox_event').values(rows).returning('seq'))
+      .selectFrom((db) => db.selectFrom('inserted').select('seq').limit(1).as('any_row'))
+      .select(sql<string>`pg_notify(${outboxChannel(this.options.schema)}, '')`.as('notified'))
+      .execute();
     return events;
   }
 }
