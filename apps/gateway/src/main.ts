@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { ServerResponse } from 'node:http';
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,7 +8,9 @@ import { PUBLIC_ROUTE } from '@keyhouse/platform/auth';
 import { collectProcessMetrics, createLogger, HealthController, MetricsController, PinoNestLogger } from '@keyhouse/platform/observability';
 import { GatewayAppModule, GATEWAY_SERVICE_NAME } from './app.module';
 import { loadGatewayConfig, trustProxyOption } from './config/gateway.config';
+import { clientErrorProblem, frameworkErrorProblem, writeProblem } from './platform/framework-problems.util';
 import { registerHttpHooks } from './platform/http-hooks.util';
+import { registerInputHygiene } from './platform/input-hygiene.util';
 import { enableCorsAllowlist, securityHeaders } from './platform/security-headers.util';
 import { registerUploadParsers } from './platform/upload-parsers.util';
 import { createValidationPipe } from './platform/validation.pipe';
@@ -74,8 +77,13 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     // Problem details come from our filter; Fastify's own request logging is replaced by ours.
     logger: false,
     return503OnClosing: true,
+    // Errors raised before any route runs are problem details too (issue 13, input hygiene).
+    frameworkErrors: (error: Error, request: { url: string }, reply: { raw: ServerResponse }) =>
+      writeProblem(reply.raw, frameworkErrorProblem(error, request.url)),
+    clientErrorHandler: clientErrorProblem,
   });
   registerHttpHooks(adapter.getInstance(), pino, securityHeaders({ hstsMaxAgeSeconds: config.HSTS_MAX_AGE_SECONDS }));
+  registerInputHygiene(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(GatewayAppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(pino),
     bufferLogs: true,

@@ -23,11 +23,14 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
@@ -35,7 +38,20 @@ const TITLES: Record<number, string> = {
 
 /** Maps a service error to problem details; `type` is a stable URN per code. */
 export function toProblemDetails(error: RpcErrorBody, instance?: string, requestId?: string): ProblemDetails {
-  const status = ERROR_KIND_STATUS[error.kind] ?? 500;
+  return problemWithStatus(ERROR_KIND_STATUS[error.kind] ?? 500, error, instance, requestId);
+}
+
+/**
+ * Problem details with an explicit HTTP `status`, for answers the HTTP server gives before any
+ * route runs and that no error kind maps to (414 URI Too Long, 431 Request Header Fields Too
+ * Large, 408 Request Timeout; RFC 9110 §15.5): same members as `toProblemDetails`.
+ */
+export function problemWithStatus(
+  status: number,
+  error: Pick<RpcErrorBody, 'code' | 'message'> & Partial<RpcErrorBody>,
+  instance?: string,
+  requestId?: string,
+): ProblemDetails {
   return {
     // Extension members first, so that they can never override the standard members.
     ...(error.details ?? {}),
