@@ -560,7 +560,7 @@ export function renderDocs(r, resultFile) {
     'The authenticated profile read through the whole chain (HTTP → gateway → NATS → identity → Postgres), beside two ' +
       'references measured in the same run on the same machine: the raw Postgres lookup of the same row, and a minimal ' +
       'hand-written chain with the same topology (two Node processes + NATS + Postgres). All three run the same named ' +
-      `prepared statement (\`${r.statement.name}\`, the SQL of \`UserQueries.me()\`) on the same row. For each concurrency ` +
+      `prepared statement (\`${r.statement.name}\`, the SQL of \`USER_ME_QUERY\`) on the same row. For each concurrency ` +
       'the three variants run back to back, never at the same time; each figure is a ' +
       `${o.durationSeconds} s run after a ${o.warmupSeconds} s warm-up at the same concurrency` +
       (o.rounds > 1

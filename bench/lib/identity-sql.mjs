@@ -1,27 +1,23 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 /**
- * The exact statement identity runs for `GET /v1/users/me`: its name and SQL text as written in
- * `UserQueries.me()` (apps/identity/src/modules/users/user.queries.ts), with `USER_VIEW_COLUMNS`
- * taken from the compiled module, so the references can never drift from the app's query.
- * Parameters are `[userId, orgId]`.
+ * The exact statement identity runs for `GET /v1/users/me`: `USER_ME_QUERY`
+ * (apps/identity/src/modules/users/user.queries.ts, a `definePreparedQuery` compiled once from the
+ * generated row types), read from the compiled module so the references can never drift from the
+ * app's query. Parameters are `[userId, orgId]` (checked against the statement's own order).
+ *
+ * @throws when the compiled module has no `USER_ME_QUERY` or its parameters are in another order.
  */
 export function identityUserMeStatement(root, identityBuildDir) {
-  const sourceFile = path.join(root, 'apps/identity/src/modules/users/user.queries.ts');
-  const source = fs.readFileSync(sourceFile, 'utf8');
-  const me =
-    /(?:async )?me\(userId: string, orgId: string\)[\s\S]*?preparedQuery<\w+>\(\s*this\.dataSource,\s*'([^']+)',\s*`([^`]+)`,\s*\[userId, orgId\]/.exec(
-      source,
-    );
-  if (!me) {
-    throw new Error(`Cannot find the prepared statement of UserQueries.me() in ${sourceFile}; update bench/lib/identity-sql.mjs`);
-  }
   const compiled = path.resolve(identityBuildDir, 'apps/identity/src/modules/users/user.queries.js');
-  const { USER_VIEW_COLUMNS } = createRequire(compiled)(compiled);
-  if (typeof USER_VIEW_COLUMNS !== 'string') throw new Error(`USER_VIEW_COLUMNS not exported by ${compiled}`);
-  const sql = me[2].replace('${USER_VIEW_COLUMNS}', USER_VIEW_COLUMNS);
-  if (sql.includes('${')) throw new Error(`Unexpected interpolation left in the statement: ${me[2]}`);
-  return { name: me[1], sql };
+  const { USER_ME_QUERY } = createRequire(compiled)(compiled);
+  if (!USER_ME_QUERY || typeof USER_ME_QUERY.text !== 'string') {
+    throw new Error(`USER_ME_QUERY not exported by ${compiled}; update bench/lib/identity-sql.mjs`);
+  }
+  const order = USER_ME_QUERY.values({ userId: 'USER', orgId: 'ORG' });
+  if (order.length !== 2 || order[0] !== 'USER' || order[1] !== 'ORG') {
+    throw new Error(`USER_ME_QUERY's parameters are ${JSON.stringify(order)}, not [userId, orgId]; update the bench's reference chains`);
+  }
+  return { name: USER_ME_QUERY.name, sql: USER_ME_QUERY.text };
 }

@@ -3,7 +3,30 @@
  * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
  * deals-commission.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
-import type { ArrayType, Generated, Int8, Json, Timestamp } from '@keyhouse/platform/database';
+import type {
+  CommissionStatementDetail,
+  DealDeadlineRules,
+  KeyDateOrigin,
+  TransactionActivityData,
+  TransactionActivityKind,
+  TransactionFileStatus,
+  TransactionStatus,
+} from './deals-commission-json.type';
+import type {
+  CommissionPlanTier,
+  InvoiceBillTo,
+  InvoicePaymentMethod,
+  InvoiceStatus,
+  TransactionKeyDate,
+  TransactionKeyDates,
+  TransactionOfferFinancing,
+  TransactionOfferStatus,
+  TransactionParticipant,
+  TransactionPipelineStage,
+  TransactionSide,
+  TransactionTeamShare,
+} from '@keyhouse/contracts';
+import type { ArrayType, Generated, Int8, Json, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface AgentCommissionPlan {
   agent_id: string;
@@ -22,7 +45,7 @@ export interface CommissionPlan {
   name: string;
   org_id: string;
   referral_fee_bps: Generated<number>;
-  tiers: Generated<Json>;
+  tiers: Generated<JsonColumn<CommissionPlanTier[]>>;
   transaction_fee_cents: Generated<Int8>;
   updated_at: Generated<Timestamp>;
 }
@@ -33,7 +56,7 @@ export interface CommissionStatement {
   brokerage_cents: Int8;
   close_date: Timestamp;
   created_at: Generated<Timestamp>;
-  detail: Json;
+  detail: JsonColumn<CommissionStatementDetail>;
   fees_cents: Int8;
   gross_cents: Int8;
   id: string;
@@ -48,7 +71,7 @@ export interface CommissionStatement {
 }
 
 export interface DealSettings {
-  deadlines: Generated<Json>;
+  deadlines: Generated<JsonColumn<DealDeadlineRules>>;
   holidays: Generated<ArrayType<Timestamp>>;
   next_invoice_number: Generated<number>;
   org_id: string;
@@ -70,19 +93,19 @@ export interface DealTransaction {
   deleted_at: Timestamp | null;
   expected_close_date: Timestamp | null;
   id: string;
-  key_dates: Generated<Json>;
+  key_dates: Generated<JsonColumn<TransactionKeyDates>>;
   notes: string | null;
   org_id: string;
-  participants: Generated<Json>;
+  participants: Generated<JsonColumn<TransactionParticipant[]>>;
   pipeline_id: string;
   price_cents: Int8;
   probability: number;
   property_id: string | null;
   seller_contact_ids: Generated<string[]>;
-  side: string;
+  side: TransactionSide;
   stage: string;
-  status: string;
-  team: Generated<Json>;
+  status: TransactionStatus;
+  team: Generated<JsonColumn<TransactionTeamShare[]>>;
   team_ids: Generated<string[]>;
   updated_at: Generated<Timestamp>;
 }
@@ -104,7 +127,7 @@ export interface InboxEvent {
 export interface Invoice {
   agent_id: string | null;
   agent_ids: Generated<string[]>;
-  bill_to: Json;
+  bill_to: JsonColumn<InvoiceBillTo>;
   created_at: Generated<Timestamp>;
   created_by: string | null;
   due_date: Timestamp;
@@ -117,7 +140,7 @@ export interface Invoice {
   paid_at: Timestamp | null;
   paid_cents: Generated<Int8>;
   sent_at: Timestamp | null;
-  status: string;
+  status: InvoiceStatus;
   team_ids: Generated<string[]>;
   total_cents: Generated<Int8>;
   transaction_id: string | null;
@@ -139,7 +162,7 @@ export interface InvoicePayment {
   created_at: Generated<Timestamp>;
   id: string;
   invoice_id: string;
-  method: string;
+  method: InvoicePaymentMethod;
   org_id: string;
   paid_on: Timestamp;
   recorded_by: string | null;
@@ -149,10 +172,10 @@ export interface InvoicePayment {
 export interface KeyDate {
   done_at: Timestamp | null;
   due_on: Timestamp;
-  key: string;
+  key: TransactionKeyDate;
   missed_at: Timestamp | null;
   org_id: string;
-  origin: Generated<string>;
+  origin: Generated<KeyDateOrigin>;
   transaction_id: string;
   updated_at: Generated<Timestamp>;
 }
@@ -160,7 +183,7 @@ export interface KeyDate {
 export interface KeyDateReminder {
   due_on: Timestamp;
   id: string;
-  key: string;
+  key: TransactionKeyDate;
   offset_minutes: number;
   org_id: string;
   remind_at: Timestamp;
@@ -178,11 +201,11 @@ export interface Offer {
   created_by: string | null;
   earnest_money_cents: Generated<Int8>;
   expires_at: Timestamp | null;
-  financing_type: string;
+  financing_type: TransactionOfferFinancing;
   id: string;
   org_id: string;
   property_id: string;
-  status: string;
+  status: TransactionOfferStatus;
   transaction_id: string;
   updated_at: Generated<Timestamp>;
 }
@@ -208,15 +231,15 @@ export interface Pipeline {
   is_default: Generated<boolean>;
   name: string;
   org_id: string;
-  stages: Json;
+  stages: JsonColumn<TransactionPipelineStage[]>;
 }
 
 export interface TransactionActivity {
   actor_id: string | null;
   created_at: Generated<Timestamp>;
-  data: Generated<Json>;
+  data: Generated<JsonColumn<TransactionActivityData>>;
   id: string;
-  kind: string;
+  kind: TransactionActivityKind;
   org_id: string;
   transaction_id: string;
 }
@@ -230,7 +253,7 @@ export interface TransactionFile {
   org_id: string;
   sha256: string;
   size_bytes: Int8;
-  status: string;
+  status: TransactionFileStatus;
   storage_key: string;
   transaction_id: string;
   uploaded_by: string | null;

@@ -1,7 +1,8 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Actor, PermissionKey, PermissionScope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { InvalidCursorError } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
+import { decodeCursor, pageLimit } from '@keyhouse/util';
 import { DealsErrorCode } from '../deals-commission.exception';
 
 /** The caller, asserting there is one (the gateway authenticates every deals route). */
@@ -11,18 +12,31 @@ export function actorOf(envelope: { actor: Actor | null }): Actor & { userId: st
   return { ...actor, userId: actor.userId ?? '00000000-0000-0000-0000-000000000000' };
 }
 
+/** A text parameter read as `uuid` (`$n::uuid`), e.g. to compare it with the elements of a `uuid[]` column. */
+export function uuid(value: string): Expression<string> {
+  return sql<string>`${value}::uuid`;
+}
+
+/** An array parameter read as `uuid[]` (`$n::uuid[]`), for `&&` and `= any(...)` against `uuid[]` columns. */
+export function uuids(values: readonly string[]): Expression<string[]> {
+  return sql<string[]>`${values}::uuid[]`;
+}
+
 /**
- * SQL condition limiting rows to what `scope` reaches: `own` = deals the actor is an agent on
- * (`agent_ids`), `team` = also deals of the actor's teams (`team_ids`), `org` = everything (the
- * org filter is always applied separately). Pushes its parameters onto `params`.
+ * The condition limiting rows to what `scope` reaches, over a row's `agent_ids` and `team_ids`
+ * (`uuid[]`, e.g. `{ agentIds: eb.ref('t.agent_ids'), teamIds: eb.ref('t.team_ids') }`): `own` =
+ * deals the actor is an agent on, `team` = also deals of the actor's teams, `org` = everything
+ * (`TRUE`; the organization filter is always applied separately). Values are bound.
  */
-export function scopeCondition(scope: PermissionScope, actor: Actor & { userId: string }, params: unknown[], alias = 't'): string {
-  if (scope === 'org') return 'TRUE';
-  params.push(actor.userId);
-  const own = `$${params.length}::uuid = ANY(${alias}.agent_ids)`;
+export function scopeCondition(
+  scope: PermissionScope,
+  actor: Actor & { userId: string },
+  columns: { agentIds: Expression<string[]>; teamIds: Expression<string[]> },
+): Expression<SqlBool> {
+  if (scope === 'org') return sql<SqlBool>`TRUE`;
+  const own = sql<SqlBool>`${uuid(actor.userId)} = ANY(${columns.agentIds})`;
   if (scope === 'own') return own;
-  params.push(actor.teamIds);
-  return `(${own} OR ${alias}.team_ids && $${params.length}::uuid[])`;
+  return sql<SqlBool>`(${own} OR ${columns.teamIds} && ${uuids(actor.teamIds)})`;
 }
 
 /** `requireScope` re-exported for the modules of this service. */
@@ -30,18 +44,37 @@ export function scopeFor(actor: Actor, permission: PermissionKey, minimum: Permi
   return requireScope(actor, permission, minimum);
 }
 
-/** Runs a keyset builder, turning a bad cursor into a 400 `INVALID_CURSOR` naming `cursor`. */
-export function pageOrThrow<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', DealsErrorCode.InvalidCursor, error.message, [
-        { field: 'cursor', message: 'is not a cursor of this list' },
-      ]);
-    }
-    throw error;
+/**
+ * One keyset ("seek") page of a list sorted by `(created_at, id)`: its cost does not grow with the
+ * page number, unlike OFFSET (ARCHITECTURE.md). The list's query compares the row tuple with
+ * `after` (`eb(eb.refTuple('t.created_at', 't.id'), '<', eb.tuple(after.createdAt, after.id))`
+ * newest first, `>` oldest first), orders by both columns in that direction and fetches
+ * `limit + 1` rows; `toPage` then cuts the extra row and makes the next cursor.
+ */
+export interface CreatedAtPage {
+  /** Rows the page shows (1..PAGE_LIMIT_MAX, the default when none was asked). */
+  limit: number;
+  /** The position of the previous page's last row (from the cursor), or null on the first page. */
+  after: { createdAt: Expression<Date>; id: string } | null;
+}
+
+/**
+ * Decodes the cursor and clamps the page size of a list sorted by `(created_at, id)`. The cursor's
+ * time is bound as the cursor carries it (ISO 8601 text, which Postgres reads as the `timestamptz`
+ * it is compared with), and its id as text.
+ *
+ * @throws DomainException 400 `INVALID_CURSOR` (field `cursor`) for a cursor this service did not make.
+ */
+export function createdAtPage(request: { cursor?: string; limit?: number }): CreatedAtPage {
+  const limit = pageLimit(request.limit);
+  if (!request.cursor) return { limit, after: null };
+  const position = decodeCursor(request.cursor);
+  if (!position) {
+    throw new DomainException('validation', DealsErrorCode.InvalidCursor, 'The cursor is not valid for this list', [
+      { field: 'cursor', message: 'is not a cursor of this list' },
+    ]);
   }
+  return { limit, after: { createdAt: sql<Date>`${position.v}`, id: position.id } };
 }
 
 /** Postgres `bigint` arrives as a string; cents fit a safe integer. */

@@ -3,7 +3,9 @@
  * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
  * identity.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
-import type { Generated, Int8, Json, Timestamp } from '@keyhouse/platform/database';
+import type { LocalMailVariables, OneTimeTokenPurpose, PublicJwk, RevocationKind } from './identity-json.type';
+import type { NotificationPreferences, UserStatus, WorkingHours } from '@keyhouse/contracts';
+import type { Generated, Int8, Json, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface AgentProfile {
   capacity: Generated<number>;
@@ -15,7 +17,7 @@ export interface AgentProfile {
   regions: Generated<string[]>;
   updated_at: Generated<Timestamp>;
   user_id: string;
-  working_hours: Json | null;
+  working_hours: JsonColumn<WorkingHours> | null;
 }
 
 export interface ApiKey {
@@ -46,12 +48,12 @@ export interface AppUser {
   mfa_pending_secret_enc: string | null;
   mfa_secret_enc: string | null;
   name: string;
-  notification_preferences: Generated<Json>;
+  notification_preferences: Generated<JsonColumn<NotificationPreferences>>;
   org_id: string;
   password_hash: string | null;
   phone: string | null;
   role: string;
-  status: string;
+  status: UserStatus;
   timezone: Generated<string>;
   updated_at: Generated<Timestamp>;
 }
@@ -81,7 +83,7 @@ export interface LocalMail {
   template: string;
   text: string;
   to_address: string;
-  variables: Generated<Json>;
+  variables: Generated<JsonColumn<LocalMailVariables>>;
 }
 
 export interface LoginAttempt {
@@ -106,7 +108,7 @@ export interface OneTimeToken {
   expires_at: Timestamp;
   failed_attempts: Generated<number>;
   id: string;
-  purpose: string;
+  purpose: OneTimeTokenPurpose;
   token_hash: string;
   used_at: Timestamp | null;
   user_id: string;
@@ -160,7 +162,7 @@ export interface SigningKey {
   created_at: Generated<Timestamp>;
   kid: string;
   private_jwk_enc: string;
-  public_jwk: Json;
+  public_jwk: JsonColumn<PublicJwk>;
   retired_at: Timestamp | null;
 }
 
@@ -183,7 +185,7 @@ export interface TeamMember {
 export interface TokenRevocation {
   created_at: Generated<Timestamp>;
   id: Generated<Int8>;
-  kind: string;
+  kind: RevocationKind;
   not_before_ms: Int8;
   subject_id: string;
 }

@@ -3,7 +3,9 @@
  * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
  * listings.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
-import type { Generated, Int8, Json, Timestamp } from '@keyhouse/platform/database';
+import type { MlsSyncRunErrors, MlsSyncRunStatus, PropertyAttributes } from './listings-json.type';
+import type { GeoJsonArea, ListingsContactListingPreference, PropertyFilters, PropertyMedia, PropertyOrigin } from '@keyhouse/contracts';
+import type { Generated, Int8, Json, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface ClientContact {
   contact_id: string;
@@ -16,7 +18,7 @@ export interface ContactListing {
   contact_id: string;
   note: string | null;
   org_id: string;
-  preference: string;
+  preference: ListingsContactListingPreference;
   property_id: string;
   updated_at: Generated<Timestamp>;
 }
@@ -46,7 +48,7 @@ export interface MlsSource {
 export interface MlsSyncRun {
   created: Generated<number>;
   duration_ms: number | null;
-  errors: Generated<Json>;
+  errors: Generated<JsonColumn<MlsSyncRunErrors>>;
   failed: Generated<number>;
   fetched: Generated<number>;
   finished_at: Timestamp | null;
@@ -56,7 +58,7 @@ export interface MlsSyncRun {
   removed: Generated<number>;
   source_id: string;
   started_at: Generated<Timestamp>;
-  status: string;
+  status: MlsSyncRunStatus;
   unchanged: Generated<number>;
   updated: Generated<number>;
 }
@@ -87,7 +89,7 @@ export interface Place {
 }
 
 export interface Property {
-  attributes: Generated<Json>;
+  attributes: Generated<JsonColumn<PropertyAttributes>>;
   bathrooms_total_integer: number | null;
   bedrooms_total: number | null;
   city: string | null;
@@ -104,11 +106,11 @@ export interface Property {
   living_area: number | null;
   location: string | null;
   lot_size_square_feet: number | null;
-  media: Generated<Json>;
+  media: Generated<JsonColumn<PropertyMedia[]>>;
   mls_source_id: string | null;
   modification_timestamp: Generated<Timestamp>;
   org_id: string;
-  origin: string;
+  origin: PropertyOrigin;
   postal_code: string | null;
   property_type: string;
   public_remarks: string | null;
@@ -143,8 +145,8 @@ export interface SavedSearch {
   created_at: Generated<Timestamp>;
   created_by: string | null;
   deleted_at: Timestamp | null;
-  filters: Generated<Json>;
-  geometry: Json | null;
+  filters: Generated<JsonColumn<PropertyFilters>>;
+  geometry: JsonColumn<GeoJsonArea> | null;
   id: string;
   name: string;
   org_id: string;

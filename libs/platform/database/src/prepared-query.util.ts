@@ -23,6 +23,8 @@ export interface PreparedQuery<Params, Row> {
   readonly name: string;
   /** The compiled SQL (`$1`, `$2`… in the order Kysely bound the values). */
   readonly text: string;
+  /** The statement's parameter values for `params`, in `$n` order (constants of the query included). */
+  values(params: Params): unknown[];
   /** Runs the statement on the data source's pg pool (outside any transaction) with `params`. */
   run(dataSource: DataSource, params: Params): Promise<Row[]>;
 }
@@ -56,13 +58,12 @@ export function definePreparedQuery<Params extends Record<string, unknown>, Row>
   });
   const compiled = build(placeholders).compile();
   const slots = [...compiled.parameters];
+  const values = (params: Params): unknown[] => slots.map((slot) => (slot instanceof PreparedParam ? params[slot.key] : slot));
   return {
     name,
     text: compiled.sql,
-    run: async (dataSource, params) => {
-      const values = slots.map((slot) => (slot instanceof PreparedParam ? params[slot.key] : slot));
-      return preparedQuery<Row>(dataSource, name, compiled.sql, values);
-    },
+    values,
+    run: async (dataSource, params) => preparedQuery<Row>(dataSource, name, compiled.sql, values(params)),
   };
 }
 

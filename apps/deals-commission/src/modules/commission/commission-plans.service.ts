@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsCommissionSubjects,
@@ -12,27 +13,17 @@ import {
   type Page,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { actorOf, cents, pageOrThrow, scopeFor } from '../scope.util';
+import { actorOf, cents, createdAtPage, scopeFor } from '../scope.util';
 
-interface PlanRow {
-  id: string;
-  name: string;
-  gross_rate_bps: number | null;
-  flat_fee_cents: string | null;
-  agent_split_bps: number;
-  transaction_fee_cents: string;
-  tiers: Array<{ thresholdCents: number; agentSplitBps: number }>;
-  annual_cap_cents: string | null;
-  referral_fee_bps: number;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A row of `commission_plan` (declared by the migrations: `deals-commission.db.ts`); money in bigint cents (text). */
+export type CommissionPlanRow = Selectable<DealsCommissionDb['commission_plan']>;
 
-export function toPlanView(row: PlanRow): CommissionPlanView {
+export function toPlanView(row: CommissionPlanRow): CommissionPlanView {
   return {
     id: row.id,
     name: row.name,
@@ -91,22 +82,22 @@ export class CommissionPlansService {
       const manager = unit.manager;
       await this.assertNameFree(manager, actor.orgId, data.name);
       const id = newId();
-      const [row] = (await manager.query(
-        `INSERT INTO commission_plan (id, org_id, name, gross_rate_bps, flat_fee_cents, agent_split_bps, transaction_fee_cents, tiers, annual_cap_cents, referral_fee_bps)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-        [
+      const row = await kyselyFor<DealsCommissionDb>(manager)
+        .insertInto('commission_plan')
+        .values({
           id,
-          actor.orgId,
-          data.name.trim(),
-          data.grossRateBps ?? null,
-          data.flatFeeCents ?? null,
-          data.agentSplitBps,
-          data.transactionFeeCents ?? 0,
-          JSON.stringify(data.tiers ?? []),
-          data.annualCapCents ?? null,
-          data.referralFeeBps ?? 0,
-        ],
-      )) as PlanRow[];
+          org_id: actor.orgId,
+          name: data.name.trim(),
+          gross_rate_bps: data.grossRateBps ?? null,
+          flat_fee_cents: data.flatFeeCents ?? null,
+          agent_split_bps: data.agentSplitBps,
+          transaction_fee_cents: data.transactionFeeCents ?? 0,
+          tiers: JSON.stringify(data.tiers ?? []),
+          annual_cap_cents: data.annualCapCents ?? null,
+          referral_fee_bps: data.referralFeeBps ?? 0,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const view = toPlanView(row);
       await unit.emit(DealsEvent.commissionPlanCreated, id, actor.orgId, { planId: id, plan: view });
       return view;
@@ -118,26 +109,23 @@ export class CommissionPlansService {
   async list(envelope: RequestEnvelope<CommissionPlanListRequest>): Promise<Page<CommissionPlanView>> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');
-    const params: unknown[] = [actor.orgId];
-    let filter = 'TRUE';
+    const page = createdAtPage(envelope.data);
+    let query = kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('commission_plan as p')
+      .selectAll('p')
+      .where('p.org_id', '=', actor.orgId);
     if (scope === 'own') {
-      params.push(actor.userId);
-      filter = `p.id IN (SELECT plan_id FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $${params.length})`;
+      query = query.where('p.id', 'in', (eb) =>
+        eb.selectFrom('agent_commission_plan').select('plan_id').where('org_id', '=', actor.orgId).where('agent_id', '=', actor.userId),
+      );
     }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'p.created_at',
-        idColumn: 'p.id',
-        direction: 'ASC',
-        cursor: envelope.data.cursor,
-        limit: envelope.data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT p.* FROM commission_plan p WHERE p.org_id = $1 AND ${filter} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as PlanRow[];
+    const after = page.after;
+    if (after) query = query.where((eb) => eb(eb.refTuple('p.created_at', 'p.id'), '>', eb.tuple(after.createdAt, after.id)));
+    const rows = await query
+      .orderBy('p.created_at', 'asc')
+      .orderBy('p.id', 'asc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toPlanView);
   }
 
@@ -148,11 +136,14 @@ export class CommissionPlansService {
     const scope = scopeFor(actor, 'commission-plans:read');
     const plan = await this.find(this.dataSource.manager, actor.orgId, envelope.data.id);
     if (scope === 'own') {
-      const assigned = (await this.dataSource.query(
-        `SELECT 1 FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2 AND plan_id = $3`,
-        [actor.orgId, actor.userId, plan.id],
-      )) as unknown[];
-      if (!assigned.length) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
+      const assigned = await kyselyFor<DealsCommissionDb>(this.dataSource)
+        .selectFrom('agent_commission_plan')
+        .select((eb) => eb.lit(1).as('one'))
+        .where('org_id', '=', actor.orgId)
+        .where('agent_id', '=', actor.userId)
+        .where('plan_id', '=', plan.id)
+        .executeTakeFirst();
+      if (!assigned) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
     }
     return plan;
   }
@@ -181,22 +172,23 @@ export class CommissionPlansService {
       if (data.flatFeeCents !== undefined && data.flatFeeCents !== null && data.grossRateBps === undefined) next.grossRateBps = null;
       assertPlanTerms(next);
       if (next.name.toLowerCase() !== before.name.toLowerCase()) await this.assertNameFree(manager, actor.orgId, next.name);
-      const [rows] = (await manager.query(
-        `UPDATE commission_plan SET name = $2, gross_rate_bps = $3, flat_fee_cents = $4, agent_split_bps = $5, transaction_fee_cents = $6,
-           tiers = $7, annual_cap_cents = $8, referral_fee_bps = $9, updated_at = now() WHERE id = $1 RETURNING *`,
-        [
-          before.id,
-          next.name,
-          next.grossRateBps,
-          next.flatFeeCents,
-          next.agentSplitBps,
-          next.transactionFeeCents,
-          JSON.stringify(next.tiers),
-          next.annualCapCents,
-          next.referralFeeBps,
-        ],
-      )) as [PlanRow[], number];
-      const view = toPlanView(rows[0]);
+      const row = await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('commission_plan')
+        .set({
+          name: next.name,
+          gross_rate_bps: next.grossRateBps,
+          flat_fee_cents: next.flatFeeCents,
+          agent_split_bps: next.agentSplitBps,
+          transaction_fee_cents: next.transactionFeeCents,
+          tiers: JSON.stringify(next.tiers),
+          annual_cap_cents: next.annualCapCents,
+          referral_fee_bps: next.referralFeeBps,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const view = toPlanView(row);
       await unit.emit(DealsEvent.commissionPlanUpdated, before.id, actor.orgId, { planId: before.id, plan: view });
       return view;
     });
@@ -211,11 +203,16 @@ export class CommissionPlansService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       await this.find(manager, actor.orgId, planId);
-      const [row] = (await manager.query(
-        `INSERT INTO agent_commission_plan (org_id, agent_id, plan_id) VALUES ($1, $2, $3)
-         ON CONFLICT (org_id, agent_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, updated_at = now() RETURNING *`,
-        [actor.orgId, agentId, planId],
-      )) as Array<{ agent_id: string; plan_id: string; updated_at: Date }>;
+      const row = await kyselyFor<DealsCommissionDb>(manager)
+        .insertInto('agent_commission_plan')
+        .values({ org_id: actor.orgId, agent_id: agentId, plan_id: planId })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['org_id', 'agent_id'])
+            .doUpdateSet((eb) => ({ plan_id: eb.ref('excluded.plan_id'), updated_at: sql<Date>`now()` })),
+        )
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await unit.emit(DealsEvent.agentCommissionPlanAssigned, agentId, actor.orgId, { agentId, planId });
       return { agentId: row.agent_id, planId: row.plan_id, updatedAt: row.updated_at.toISOString() };
     });
@@ -227,44 +224,48 @@ export class CommissionPlansService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');
     if (scope === 'own' && envelope.data.agentId !== actor.userId) throw DomainException.forbidden();
-    const rows = (await this.dataSource.query(`SELECT * FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2`, [
-      actor.orgId,
-      envelope.data.agentId,
-    ])) as Array<{
-      agent_id: string;
-      plan_id: string;
-      updated_at: Date;
-    }>;
-    if (!rows.length) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
-    return { agentId: rows[0].agent_id, planId: rows[0].plan_id, updatedAt: rows[0].updated_at.toISOString() };
+    const row = await kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('agent_commission_plan')
+      .selectAll()
+      .where('org_id', '=', actor.orgId)
+      .where('agent_id', '=', envelope.data.agentId)
+      .executeTakeFirst();
+    if (!row) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
+    return { agentId: row.agent_id, planId: row.plan_id, updatedAt: row.updated_at.toISOString() };
   }
 
   /** A plan of the organization; 404 `COMMISSION_PLAN_NOT_FOUND`. */
   async find(manager: EntityManager, orgId: string, id: string, lock = false): Promise<CommissionPlanView> {
-    const rows = (await manager.query(`SELECT * FROM commission_plan WHERE id = $1 AND org_id = $2 ${lock ? 'FOR UPDATE' : ''}`, [
-      id,
-      orgId,
-    ])) as PlanRow[];
-    if (!rows.length) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
-    return toPlanView(rows[0]);
+    let query = kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('commission_plan')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', '=', orgId);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
+    return toPlanView(row);
   }
 
   /** The plan id that applies to a deal: its override, else its agent's plan, else null. */
   async planIdFor(manager: EntityManager, orgId: string, agentId: string, override: string | null): Promise<string | null> {
     if (override) return override;
-    const rows = (await manager.query(`SELECT plan_id FROM agent_commission_plan WHERE org_id = $1 AND agent_id = $2`, [
-      orgId,
-      agentId,
-    ])) as Array<{ plan_id: string }>;
-    return rows[0]?.plan_id ?? null;
+    const row = await kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('agent_commission_plan')
+      .select('plan_id')
+      .where('org_id', '=', orgId)
+      .where('agent_id', '=', agentId)
+      .executeTakeFirst();
+    return row?.plan_id ?? null;
   }
 
   private async assertNameFree(manager: EntityManager, orgId: string, name: string): Promise<void> {
-    const taken = (await manager.query(`SELECT 1 FROM commission_plan WHERE org_id = $1 AND lower(name) = lower($2)`, [
-      orgId,
-      name.trim(),
-    ])) as unknown[];
-    if (taken.length)
-      throw new DomainException('conflict', DealsErrorCode.CommissionPlanNameTaken, 'A commission plan with this name exists');
+    const taken = await kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('commission_plan')
+      .select((eb) => eb.lit(1).as('one'))
+      .where('org_id', '=', orgId)
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn('lower', [eb.val(name.trim())])))
+      .executeTakeFirst();
+    if (taken) throw new DomainException('conflict', DealsErrorCode.CommissionPlanNameTaken, 'A commission plan with this name exists');
   }
 }

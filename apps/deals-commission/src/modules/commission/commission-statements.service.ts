@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsCommissionSubjects,
@@ -10,29 +11,56 @@ import {
   type CommissionWhatIfView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
+import type { CommissionStatementDetail } from '../../database/deals-commission-json.type';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { actorOf, cents, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity, type TransactionRow } from '../transactions/transaction.queries';
-import { calculateCommission, type CommissionBreakdown } from './commission-calculator';
+import { calculateCommission } from './commission-calculator';
 import { assertPlanTerms, CommissionPlansService } from './commission-plans.service';
 
-interface StatementRow {
-  id: string;
-  transaction_id: string;
-  version: number;
-  agent_id: string;
-  plan_id: string;
-  close_date: string;
-  price_cents: string;
-  gross_cents: string;
-  referral_fee_cents: string;
-  brokerage_cents: string;
-  agent_cents: string;
-  fees_cents: string;
-  detail: Pick<CommissionBreakdown, 'agentShares' | 'segments' | 'gciYtdBefore' | 'gciYtdAfter' | 'cap'>;
-  created_at: Date;
+/**
+ * A statement as `toStatementView` reads it (declared by the migrations: `deals-commission.db.ts`),
+ * its close date as `YYYY-MM-DD` text.
+ */
+type StatementRow = Pick<
+  Selectable<DealsCommissionDb['commission_statement']>,
+  | 'id'
+  | 'transaction_id'
+  | 'version'
+  | 'agent_id'
+  | 'plan_id'
+  | 'price_cents'
+  | 'gross_cents'
+  | 'referral_fee_cents'
+  | 'brokerage_cents'
+  | 'agent_cents'
+  | 'fees_cents'
+  | 'detail'
+  | 'created_at'
+> & { close_date: string };
+
+/** The columns of a `StatementRow`, for a select or a RETURNING on `commission_statement`. */
+function statementColumns(eb: ExpressionBuilder<DealsCommissionDb, 'commission_statement'>) {
+  return [
+    'id',
+    'transaction_id',
+    'version',
+    'agent_id',
+    'plan_id',
+    eb.cast<string>('close_date', 'text').as('close_date'),
+    'price_cents',
+    'gross_cents',
+    'referral_fee_cents',
+    'brokerage_cents',
+    'agent_cents',
+    'fees_cents',
+    'detail',
+    'created_at',
+  ] as const;
 }
 
 function toStatementView(row: StatementRow): CommissionStatementView {
@@ -53,9 +81,6 @@ function toStatementView(row: StatementRow): CommissionStatementView {
     createdAt: row.created_at.toISOString(),
   };
 }
-
-const STATEMENT_COLUMNS = `s.id, s.transaction_id, s.version, s.agent_id, s.plan_id, s.close_date::text AS close_date, s.price_cents, s.gross_cents,
-  s.referral_fee_cents, s.brokerage_cents, s.agent_cents, s.fees_cents, s.detail, s.created_at`;
 
 /**
  * Commission statements (ADR 0013, 0014): computed and stored when a transaction reaches a won
@@ -97,19 +122,22 @@ export class CommissionStatementsService {
       ytdBrokerageCents: ytd.brokerage,
       team: row.team,
     });
-    const current = (await manager.query(
-      `SELECT ${STATEMENT_COLUMNS} FROM commission_statement s WHERE s.transaction_id = $1 AND s.is_current`,
-      [row.id],
-    )) as StatementRow[];
-    const detail = {
+    const db = kyselyFor<DealsCommissionDb>(manager);
+    const current: StatementRow | undefined = await db
+      .selectFrom('commission_statement')
+      .select(statementColumns)
+      .where('transaction_id', '=', row.id)
+      .where((eb) => eb.ref('is_current'))
+      .executeTakeFirst();
+    const detail: CommissionStatementDetail = {
       agentShares: breakdown.agentShares,
       segments: breakdown.segments,
       gciYtdBefore: breakdown.gciYtdBefore,
       gciYtdAfter: breakdown.gciYtdAfter,
       cap: breakdown.cap,
     };
-    if (current.length) {
-      const before = toStatementView(current[0]);
+    if (current) {
+      const before = toStatementView(current);
       const same =
         before.planId === planId &&
         before.agentId === row.agent_id &&
@@ -122,36 +150,35 @@ export class CommissionStatementsService {
         JSON.stringify(before.agentShares) === JSON.stringify(breakdown.agentShares);
       if (same) return null;
     }
-    const versions = (await manager.query(`SELECT coalesce(max(version), 0) AS v FROM commission_statement WHERE transaction_id = $1`, [
-      row.id,
-    ])) as Array<{ v: number }>;
-    const version = Number(versions[0].v) + 1;
-    await manager.query(`UPDATE commission_statement SET is_current = false WHERE transaction_id = $1 AND is_current`, [row.id]);
+    const versions = await db
+      .selectFrom('commission_statement')
+      .select((eb) => eb.fn.coalesce(eb.fn.max('version'), eb.lit(0)).as('v'))
+      .where('transaction_id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    const version = Number(versions.v) + 1;
+    await this.retire(manager, row.id);
     const id = newId();
-    const [inserted] = (await manager.query(
-      `INSERT INTO commission_statement (id, org_id, transaction_id, version, agent_id, team_ids, plan_id, close_date, price_cents, gross_cents,
-         referral_fee_cents, brokerage_cents, agent_cents, fees_cents, detail)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       RETURNING id, transaction_id, version, agent_id, plan_id, close_date::text AS close_date, price_cents, gross_cents, referral_fee_cents,
-         brokerage_cents, agent_cents, fees_cents, detail, created_at`,
-      [
+    const inserted: StatementRow = await db
+      .insertInto('commission_statement')
+      .values({
         id,
-        row.org_id,
-        row.id,
+        org_id: row.org_id,
+        transaction_id: row.id,
         version,
-        row.agent_id,
-        row.team_ids,
-        planId,
-        closeDate,
-        row.close_price_cents,
-        breakdown.gross,
-        breakdown.referralFee,
-        breakdown.brokerage,
-        breakdown.agent,
-        breakdown.fees,
-        JSON.stringify(detail),
-      ],
-    )) as StatementRow[];
+        agent_id: row.agent_id,
+        team_ids: row.team_ids,
+        plan_id: planId,
+        close_date: closeDate,
+        price_cents: row.close_price_cents!,
+        gross_cents: breakdown.gross,
+        referral_fee_cents: breakdown.referralFee,
+        brokerage_cents: breakdown.brokerage,
+        agent_cents: breakdown.agent,
+        fees_cents: breakdown.fees,
+        detail: JSON.stringify(detail),
+      })
+      .returning(statementColumns)
+      .executeTakeFirstOrThrow();
     const view = toStatementView(inserted);
     await recordActivity(
       manager,
@@ -179,7 +206,12 @@ export class CommissionStatementsService {
 
   /** Retires the current statement of a transaction that left its won stage (kept as history). */
   async retire(manager: EntityManager, transactionId: string): Promise<void> {
-    await manager.query(`UPDATE commission_statement SET is_current = false WHERE transaction_id = $1 AND is_current`, [transactionId]);
+    await kyselyFor<DealsCommissionDb>(manager)
+      .updateTable('commission_statement')
+      .set({ is_current: false })
+      .where('transaction_id', '=', transactionId)
+      .where((eb) => eb.ref('is_current'))
+      .execute();
   }
 
   /** `GET /v1/transactions/:id/commission`: the current statement, or `version` n; 404 `COMMISSION_STATEMENT_NOT_FOUND`. */
@@ -189,12 +221,14 @@ export class CommissionStatementsService {
     const scope = scopeFor(actor, 'transactions:read');
     const row = await findVisibleTransaction(this.dataSource.manager, actor, scope, envelope.data.id);
     const version = envelope.data.version;
-    const rows = (await this.dataSource.query(
-      `SELECT ${STATEMENT_COLUMNS} FROM commission_statement s WHERE s.transaction_id = $1 AND ${version ? 's.version = $2' : 's.is_current'}`,
-      version ? [row.id, version] : [row.id],
-    )) as StatementRow[];
-    if (!rows.length) throw DomainException.notFound(DealsErrorCode.StatementNotFound, 'Commission statement');
-    return toStatementView(rows[0]);
+    const statement: StatementRow | undefined = await kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('commission_statement')
+      .select(statementColumns)
+      .where('transaction_id', '=', row.id)
+      .where((eb) => (version ? eb('version', '=', version) : eb.ref('is_current')))
+      .executeTakeFirst();
+    if (!statement) throw DomainException.notFound(DealsErrorCode.StatementNotFound, 'Commission statement');
+    return toStatementView(statement);
   }
 
   /**
@@ -279,14 +313,27 @@ export class CommissionStatementsService {
     closeDate: string,
     excludeTransactionId: string | null,
   ): Promise<{ gci: bigint; brokerage: bigint }> {
-    const rows = (await manager.query(
-      `SELECT coalesce(sum(gross_cents - referral_fee_cents), 0)::text AS gci, coalesce(sum(brokerage_cents), 0)::text AS brokerage
-       FROM commission_statement
-       WHERE org_id = $1 AND agent_id = $2 AND is_current
-         AND close_date >= date_trunc('year', $3::date) AND (close_date, transaction_id) < ($3::date, coalesce($4::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
-         AND transaction_id IS DISTINCT FROM $4::uuid`,
-      [orgId, agentId, closeDate, excludeTransactionId],
-    )) as Array<{ gci: string; brokerage: string }>;
-    return { gci: BigInt(rows[0].gci), brokerage: BigInt(rows[0].brokerage) };
+    const date = sql<Date>`${closeDate}::date`;
+    const excluded = sql<string | null>`${excludeTransactionId}::uuid`;
+    const totals = await kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('commission_statement')
+      .select([
+        sql<string>`coalesce(sum(gross_cents - referral_fee_cents), 0)::text`.as('gci'),
+        sql<string>`coalesce(sum(brokerage_cents), 0)::text`.as('brokerage'),
+      ])
+      .where('org_id', '=', orgId)
+      .where('agent_id', '=', agentId)
+      .where((eb) => eb.ref('is_current'))
+      .where('close_date', '>=', sql<Date>`date_trunc('year', ${date})`)
+      .where((eb) =>
+        eb(
+          eb.refTuple('close_date', 'transaction_id'),
+          '<',
+          eb.tuple(date, sql<string>`coalesce(${excluded}, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)`),
+        ),
+      )
+      .where('transaction_id', 'is distinct from', excluded)
+      .executeTakeFirstOrThrow();
+    return { gci: BigInt(totals.gci), brokerage: BigInt(totals.brokerage) };
   }
 }

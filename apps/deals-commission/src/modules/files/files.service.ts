@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DEALS_FILE_CHUNK_BYTES,
@@ -17,28 +18,20 @@ import {
   type TransactionFileDownloadUrl,
   type TransactionFileUpload,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { requestLogFields } from '@keyhouse/platform/observability';
 import { newId } from '@keyhouse/util';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
+import type { TransactionFileStatus } from '../../database/deals-commission-json.type';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { actorOf, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
 import { FILE_STORAGE, type FileStorage } from './file-storage.port';
 
-interface FileRow {
-  id: string;
-  org_id: string;
-  transaction_id: string;
-  name: string;
-  content_type: string;
-  size_bytes: string;
-  sha256: string;
-  storage_key: string;
-  status: 'uploading' | 'stored';
-  uploaded_by: string | null;
-  created_at: Date;
-}
+/** A row of `transaction_file` (declared by the migrations: `deals-commission.db.ts`); `size_bytes` is bigint (text). */
+type FileRow = Selectable<DealsCommissionDb['transaction_file']>;
 
 function toView(row: FileRow): TransactionFileView {
   return {
@@ -117,11 +110,21 @@ export class FilesService {
         .slice(0, 255) || 'file';
     const deal = await findVisibleTransaction(this.dataSource.manager, actor, scope, data.transactionId);
     const id = newId();
-    await this.dataSource.query(
-      `INSERT INTO transaction_file (id, org_id, transaction_id, name, content_type, size_bytes, sha256, storage_key, status, uploaded_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'uploading', $9)`,
-      [id, actor.orgId, deal.id, name, data.contentType, data.size, data.sha256, `${actor.orgId}/${id}`, actor.userId],
-    );
+    await kyselyFor<DealsCommissionDb>(this.dataSource)
+      .insertInto('transaction_file')
+      .values({
+        id,
+        org_id: actor.orgId,
+        transaction_id: deal.id,
+        name,
+        content_type: data.contentType,
+        size_bytes: data.size,
+        sha256: data.sha256,
+        storage_key: `${actor.orgId}/${id}`,
+        status: 'uploading',
+        uploaded_by: actor.userId,
+      })
+      .execute();
     return { fileId: id, chunkBytes: DEALS_FILE_CHUNK_BYTES };
   }
 
@@ -172,12 +175,15 @@ export class FilesService {
     }
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
-      const [rows] = (await manager.query(
-        `UPDATE transaction_file SET status = 'stored' WHERE id = $1 AND status = 'uploading' RETURNING *`,
-        [file.id],
-      )) as [FileRow[], number];
-      if (!rows.length) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
-      const view = toView(rows[0]);
+      const stored = await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('transaction_file')
+        .set({ status: 'stored' })
+        .where('id', '=', file.id)
+        .where('status', '=', 'uploading')
+        .returningAll()
+        .executeTakeFirst();
+      if (!stored) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
+      const view = toView(stored);
       await recordActivity(
         manager,
         file.org_id,
@@ -198,10 +204,16 @@ export class FilesService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const deal = await findVisibleTransaction(this.dataSource.manager, actor, scope, envelope.data.transactionId);
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM transaction_file WHERE transaction_id = $1 AND status = 'stored' AND deleted_at IS NULL ORDER BY created_at, id LIMIT 500`,
-      [deal.id],
-    )) as FileRow[];
+    const rows = await kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('transaction_file')
+      .selectAll()
+      .where('transaction_id', '=', deal.id)
+      .where('status', '=', 'stored')
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(500)
+      .execute();
     return { items: rows.map(toView) };
   }
 
@@ -261,7 +273,11 @@ export class FilesService {
     const file = await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const file = await this.find(manager, envelope, scope, envelope.data, 'stored', true);
-      await manager.query(`UPDATE transaction_file SET deleted_at = now() WHERE id = $1`, [file.id]);
+      await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('transaction_file')
+        .set({ deleted_at: sql<Date>`now()` })
+        .where('id', '=', file.id)
+        .execute();
       await recordActivity(
         manager,
         file.org_id,
@@ -283,11 +299,14 @@ export class FilesService {
 
   /** Uploads never completed within an hour are dropped (bytes and row); run by the schedule job. */
   async purgeStaleUploads(): Promise<number> {
-    const rows = (await this.dataSource.query(
-      `DELETE FROM transaction_file WHERE status = 'uploading' AND created_at < now() - interval '1 hour' RETURNING storage_key`,
-    )) as [Array<{ storage_key: string }>, number];
-    for (const row of rows[0]) await this.storage.delete(row.storage_key);
-    return rows[1];
+    const rows = await kyselyFor<DealsCommissionDb>(this.dataSource)
+      .deleteFrom('transaction_file')
+      .where('status', '=', 'uploading')
+      .where('created_at', '<', sql<Date>`now() - interval '1 hour'`)
+      .returning('storage_key')
+      .execute();
+    for (const row of rows) await this.storage.delete(row.storage_key);
+    return rows.length;
   }
 
   private async find(
@@ -295,21 +314,26 @@ export class FilesService {
     envelope: RequestEnvelope,
     scope: ReturnType<typeof scopeFor>,
     ref: TransactionFileRef,
-    status: FileRow['status'],
+    status: TransactionFileStatus,
     lock = false,
   ): Promise<FileRow> {
     const actor = actorOf(envelope);
     const deal = await findVisibleTransaction(manager, actor, scope, ref.transactionId);
-    const rows = (await manager.query(
-      `SELECT * FROM transaction_file WHERE id = $1 AND transaction_id = $2 AND status = $3 AND deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`,
-      [ref.fileId, deal.id, status],
-    )) as FileRow[];
-    if (!rows.length) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
-    return rows[0];
+    let query = kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('transaction_file')
+      .selectAll()
+      .where('id', '=', ref.fileId)
+      .where('transaction_id', '=', deal.id)
+      .where('status', '=', status)
+      .where('deleted_at', 'is', null);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
+    return row;
   }
 
   private async discard(file: FileRow): Promise<void> {
-    await this.dataSource.query(`DELETE FROM transaction_file WHERE id = $1`, [file.id]);
+    await kyselyFor<DealsCommissionDb>(this.dataSource).deleteFrom('transaction_file').where('id', '=', file.id).execute();
     await this.storage.delete(file.storage_key);
   }
 }

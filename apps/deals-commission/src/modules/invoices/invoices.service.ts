@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
@@ -17,40 +18,52 @@ import {
   type Page,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { todayIn } from '../schedule/contract-deadlines';
 import { erasedAmong, withoutErasedBillTo } from '../privacy/erased-contacts';
 import { DealSettingsService } from '../schedule/deal-settings.service';
-import { actorOf, cents, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
+import { actorOf, cents, createdAtPage, scopeCondition, scopeFor, uuid } from '../scope.util';
 import { findVisibleTransaction } from '../transactions/transaction.queries';
 import { invoiceBalance, invoiceTotals } from './invoice-totals';
 
-interface InvoiceRow {
-  id: string;
-  org_id: string;
-  number: string;
-  transaction_id: string | null;
-  agent_id: string | null;
-  bill_to: InvoiceView['billTo'];
-  status: InvoiceStatus;
+/**
+ * An invoice as `selectInvoices` reads it (declared by the migrations: `deals-commission.db.ts`), its
+ * dates as `YYYY-MM-DD` text (never shifted by time zones).
+ */
+type InvoiceRow = Omit<Selectable<DealsCommissionDb['invoice']>, 'agent_ids' | 'team_ids' | 'created_by' | 'issue_date' | 'due_date'> & {
   issue_date: string;
   due_date: string;
-  total_cents: string;
-  paid_cents: string;
-  notes: string | null;
-  sent_at: Date | null;
-  paid_at: Date | null;
-  overdue_at: Date | null;
-  voided_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+};
 
-const COLUMNS = `i.id, i.org_id, i.number, i.transaction_id, i.agent_id, i.bill_to, i.status, i.issue_date::text AS issue_date, i.due_date::text AS due_date,
-  i.total_cents, i.paid_cents, i.notes, i.sent_at, i.paid_at, i.overdue_at, i.voided_at, i.created_at, i.updated_at`;
+/** The invoices of `invoice i` with the columns of an `InvoiceRow`; callers add their conditions. */
+function selectInvoices(db: Kysely<DealsCommissionDb>) {
+  return db
+    .selectFrom('invoice as i')
+    .select((eb) => [
+      'i.id',
+      'i.org_id',
+      'i.number',
+      'i.transaction_id',
+      'i.agent_id',
+      'i.bill_to',
+      'i.status',
+      eb.cast<string>('i.issue_date', 'text').as('issue_date'),
+      eb.cast<string>('i.due_date', 'text').as('due_date'),
+      'i.total_cents',
+      'i.paid_cents',
+      'i.notes',
+      'i.sent_at',
+      'i.paid_at',
+      'i.overdue_at',
+      'i.voided_at',
+      'i.created_at',
+      'i.updated_at',
+    ]);
+}
 
 /** Statuses a status may move to, besides payments moving sent/overdue to paid. */
 const VOIDABLE: InvoiceStatus[] = ['draft', 'sent', 'overdue'];
@@ -100,31 +113,38 @@ export class InvoicesService {
       const settings = await this.settings.load(manager, actor.orgId);
       const issueDate = data.issueDate ?? todayIn(settings.timeZone);
       this.checkDates(issueDate, data.dueDate);
-      await manager.query(`INSERT INTO deal_settings (org_id) VALUES ($1) ON CONFLICT (org_id) DO NOTHING`, [actor.orgId]);
-      const [counter] = (await manager.query(
-        `UPDATE deal_settings SET next_invoice_number = next_invoice_number + 1 WHERE org_id = $1 RETURNING next_invoice_number - 1 AS n`,
-        [actor.orgId],
-      )) as [Array<{ n: number }>, number];
+      const db = kyselyFor<DealsCommissionDb>(manager);
+      await db
+        .insertInto('deal_settings')
+        .values({ org_id: actor.orgId })
+        .onConflict((conflict) => conflict.column('org_id').doNothing())
+        .execute();
+      const counter = await db
+        .updateTable('deal_settings')
+        .set((eb) => ({ next_invoice_number: eb('next_invoice_number', '+', eb.lit(1)) }))
+        .where('org_id', '=', actor.orgId)
+        .returning((eb) => eb('next_invoice_number', '-', eb.lit(1)).as('n'))
+        .executeTakeFirstOrThrow();
       const id = newId();
-      await manager.query(
-        `INSERT INTO invoice (id, org_id, number, transaction_id, agent_id, agent_ids, team_ids, bill_to, status, issue_date, due_date, total_cents, notes, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13)`,
-        [
+      await db
+        .insertInto('invoice')
+        .values({
           id,
-          actor.orgId,
-          `INV-${String(counter[0].n).padStart(6, '0')}`,
-          data.transactionId ?? null,
-          agentId,
-          agentIds,
-          teamIds,
-          JSON.stringify(billTo),
-          issueDate,
-          data.dueDate,
-          totals.total,
-          data.notes ?? null,
-          actor.userId,
-        ],
-      );
+          org_id: actor.orgId,
+          number: `INV-${String(counter.n).padStart(6, '0')}`,
+          transaction_id: data.transactionId ?? null,
+          agent_id: agentId,
+          agent_ids: agentIds,
+          team_ids: teamIds,
+          bill_to: JSON.stringify(billTo),
+          status: 'draft',
+          issue_date: issueDate,
+          due_date: data.dueDate,
+          total_cents: totals.total,
+          notes: data.notes ?? null,
+          created_by: actor.userId,
+        })
+        .execute();
       await this.writeLines(manager, id, data.lineItems, totals.amounts);
       const view = await this.load(manager, id);
       await unit.emit(DealsEvent.invoiceCreated, id, actor.orgId, { invoice: view });
@@ -138,31 +158,23 @@ export class InvoicesService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:read');
     const data = envelope.data;
-    const params: unknown[] = [actor.orgId];
-    const where = ['i.org_id = $1', scopeCondition(scope, actor, params, 'i')];
-    for (const [sql, value] of [
-      ['i.status = $', data.status],
-      ['i.transaction_id = $', data.transactionId],
-      ['$::uuid = ANY(i.agent_ids)', data.agentId],
-    ] as const) {
-      if (value === undefined) continue;
-      params.push(value);
-      where.push(sql.replace('$', `$${params.length}`));
+    const page = createdAtPage(data);
+    let query = selectInvoices(kyselyFor<DealsCommissionDb>(this.dataSource))
+      .where('i.org_id', '=', actor.orgId)
+      .where((eb) => scopeCondition(scope, actor, { agentIds: eb.ref('i.agent_ids'), teamIds: eb.ref('i.team_ids') }));
+    if (data.status !== undefined) query = query.where('i.status', '=', data.status);
+    if (data.transactionId !== undefined) query = query.where('i.transaction_id', '=', data.transactionId);
+    if (data.agentId !== undefined) {
+      const agentId = data.agentId;
+      query = query.where((eb) => eb(uuid(agentId), '=', eb.fn.any('i.agent_ids')));
     }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'i.created_at',
-        idColumn: 'i.id',
-        direction: 'DESC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM invoice i WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as InvoiceRow[];
+    const after = page.after;
+    if (after) query = query.where((eb) => eb(eb.refTuple('i.created_at', 'i.id'), '<', eb.tuple(after.createdAt, after.id)));
+    const rows = await query
+      .orderBy('i.created_at', 'desc')
+      .orderBy('i.id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
     const details = await this.details(
       this.dataSource.manager,
       rows.map((row) => row.id),
@@ -204,15 +216,22 @@ export class InvoicesService {
       let total = cents(row.total_cents) ?? 0;
       if (data.lineItems) {
         const totals = this.totals(data.lineItems);
-        await manager.query(`DELETE FROM invoice_line WHERE invoice_id = $1`, [row.id]);
+        await kyselyFor<DealsCommissionDb>(manager).deleteFrom('invoice_line').where('invoice_id', '=', row.id).execute();
         await this.writeLines(manager, row.id, data.lineItems, totals.amounts);
         total = totals.total;
       }
-      await manager.query(
-        `UPDATE invoice SET bill_to = coalesce($2, bill_to), issue_date = $3, due_date = $4, total_cents = $5,
-           notes = CASE WHEN $6::boolean THEN $7 ELSE notes END, updated_at = now() WHERE id = $1`,
-        [row.id, billTo ? JSON.stringify(billTo) : null, issueDate, dueDate, total, data.notes !== undefined, data.notes ?? null],
-      );
+      await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('invoice')
+        .set({
+          ...(billTo ? { bill_to: JSON.stringify(billTo) } : {}),
+          issue_date: issueDate,
+          due_date: dueDate,
+          total_cents: total,
+          ...(data.notes !== undefined ? { notes: data.notes ?? null } : {}),
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', row.id)
+        .execute();
       return DealsEvent.invoiceUpdated;
     });
   }
@@ -229,7 +248,11 @@ export class InvoicesService {
           { field: 'lineItems', message: 'the total must be above 0' },
         ]);
       }
-      await manager.query(`UPDATE invoice SET status = 'sent', sent_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
+      await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('invoice')
+        .set({ status: 'sent', sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+        .where('id', '=', row.id)
+        .execute();
       return DealsEvent.invoiceSent;
     });
   }
@@ -243,7 +266,11 @@ export class InvoicesService {
       if (!VOIDABLE.includes(row.status)) throw this.transition(row.status, 'void');
       if (Number(row.paid_cents) > 0)
         throw new DomainException('conflict', DealsErrorCode.InvoiceHasPayments, 'An invoice with payments cannot be voided');
-      await manager.query(`UPDATE invoice SET status = 'void', voided_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
+      await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('invoice')
+        .set({ status: 'void', voided_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+        .where('id', '=', row.id)
+        .execute();
       return DealsEvent.invoiceVoided;
     });
   }
@@ -273,16 +300,31 @@ export class InvoicesService {
         );
       }
       const paymentId = newId();
-      await manager.query(
-        `INSERT INTO invoice_payment (id, org_id, invoice_id, amount_cents, paid_on, method, reference, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [paymentId, actor.orgId, row.id, data.amount, data.paidOn, data.method, data.reference ?? null, actor.userId],
-      );
+      const db = kyselyFor<DealsCommissionDb>(manager);
+      await db
+        .insertInto('invoice_payment')
+        .values({
+          id: paymentId,
+          org_id: actor.orgId,
+          invoice_id: row.id,
+          amount_cents: data.amount,
+          paid_on: data.paidOn,
+          method: data.method,
+          reference: data.reference ?? null,
+          recorded_by: actor.userId,
+        })
+        .execute();
       const paid = Number(row.paid_cents) + data.amount;
       const settled = paid === total;
-      await manager.query(
-        `UPDATE invoice SET paid_cents = $2, status = CASE WHEN $3 THEN 'paid' ELSE status END, paid_at = CASE WHEN $3 THEN now() ELSE paid_at END, updated_at = now() WHERE id = $1`,
-        [row.id, paid, settled],
-      );
+      await db
+        .updateTable('invoice')
+        .set({
+          paid_cents: paid,
+          ...(settled ? { status: 'paid' as const, paid_at: sql<Date>`now()` } : {}),
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', row.id)
+        .execute();
       const view = await this.load(manager, row.id);
       await unit.emit(DealsEvent.paymentRecorded, row.id, actor.orgId, {
         invoiceId: row.id,
@@ -304,13 +346,24 @@ export class InvoicesService {
     for (;;) {
       const batch = await this.unitOfWork.run(envelope, async (unit) => {
         const manager = unit.manager;
-        const [rows] = (await manager.query(
-          `UPDATE invoice i SET status = 'overdue', overdue_at = now(), updated_at = now()
-           WHERE i.id IN (SELECT i2.id FROM invoice i2 LEFT JOIN deal_settings s ON s.org_id = i2.org_id
-                          WHERE i2.status = 'sent' AND i2.due_date < (now() AT TIME ZONE coalesce(s.time_zone, 'UTC'))::date
-                          LIMIT ${BATCH} FOR UPDATE OF i2 SKIP LOCKED)
-           RETURNING i.id, i.org_id`,
-        )) as [Array<{ id: string; org_id: string }>, number];
+        const rows = await kyselyFor<DealsCommissionDb>(manager)
+          .updateTable('invoice as i')
+          .set({ status: 'overdue', overdue_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+          .where('i.id', 'in', (eb) =>
+            eb
+              .selectFrom('invoice as i2')
+              .leftJoin('deal_settings as s', 's.org_id', 'i2.org_id')
+              .select('i2.id')
+              .where('i2.status', '=', 'sent')
+              .where((inner) =>
+                inner('i2.due_date', '<', sql<Date>`(now() AT TIME ZONE coalesce(${inner.ref('s.time_zone')}, 'UTC'))::date`),
+              )
+              .limit(BATCH)
+              .forUpdate('i2')
+              .skipLocked(),
+          )
+          .returning(['i.id', 'i.org_id'])
+          .execute();
         for (const row of rows) {
           await unit.emit(DealsEvent.invoiceOverdue, row.id, row.org_id, { invoice: await this.load(manager, row.id) });
         }
@@ -353,33 +406,32 @@ export class InvoicesService {
     lock = false,
   ): Promise<InvoiceRow> {
     const actor = actorOf(envelope);
-    const params: unknown[] = [id, actor.orgId];
-    const condition = scopeCondition(scope, actor, params, 'i');
-    const rows = (await manager.query(
-      `SELECT ${COLUMNS} FROM invoice i WHERE i.id = $1 AND i.org_id = $2 AND ${condition} ${lock ? 'FOR UPDATE' : ''}`,
-      params,
-    )) as InvoiceRow[];
-    if (!rows.length) throw DomainException.notFound(DealsErrorCode.InvoiceNotFound, 'Invoice');
-    return rows[0];
+    let query = selectInvoices(kyselyFor<DealsCommissionDb>(manager))
+      .where('i.id', '=', id)
+      .where('i.org_id', '=', actor.orgId)
+      .where((eb) => scopeCondition(scope, actor, { agentIds: eb.ref('i.agent_ids'), teamIds: eb.ref('i.team_ids') }));
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) throw DomainException.notFound(DealsErrorCode.InvoiceNotFound, 'Invoice');
+    return row;
   }
 
   private async load(manager: EntityManager, id: string): Promise<InvoiceView> {
-    const [row] = (await manager.query(`SELECT ${COLUMNS} FROM invoice i WHERE i.id = $1`, [id])) as InvoiceRow[];
+    const row = await selectInvoices(kyselyFor<DealsCommissionDb>(manager)).where('i.id', '=', id).executeTakeFirstOrThrow();
     return toView(row, (await this.details(manager, [id])).get(id)!);
   }
 
   private async details(manager: EntityManager, ids: string[]): Promise<Map<string, Details>> {
     const map = new Map<string, Details>(ids.map((id) => [id, { lines: [], payments: [] }]));
     if (!ids.length) return map;
-    const lines = (await manager.query(`SELECT * FROM invoice_line WHERE invoice_id = ANY($1) ORDER BY invoice_id, position`, [
-      ids,
-    ])) as Array<{
-      invoice_id: string;
-      description: string;
-      quantity: number;
-      unit_amount_cents: string;
-      amount_cents: string;
-    }>;
+    const db = kyselyFor<DealsCommissionDb>(manager);
+    const lines = await db
+      .selectFrom('invoice_line')
+      .selectAll()
+      .where('invoice_id', '=', (eb) => eb.fn.any(eb.val(ids)))
+      .orderBy('invoice_id')
+      .orderBy('position')
+      .execute();
     for (const line of lines) {
       map.get(line.invoice_id)!.lines.push({
         description: line.description,
@@ -388,19 +440,22 @@ export class InvoicesService {
         amount: Number(line.amount_cents),
       });
     }
-    const payments = (await manager.query(
-      `SELECT id, invoice_id, amount_cents, paid_on::text AS paid_on, method, reference, recorded_by, created_at FROM invoice_payment WHERE invoice_id = ANY($1) ORDER BY created_at, id`,
-      [ids],
-    )) as Array<{
-      id: string;
-      invoice_id: string;
-      amount_cents: string;
-      paid_on: string;
-      method: InvoicePaymentView['method'];
-      reference: string | null;
-      recorded_by: string | null;
-      created_at: Date;
-    }>;
+    const payments = await db
+      .selectFrom('invoice_payment')
+      .select((eb) => [
+        'id',
+        'invoice_id',
+        'amount_cents',
+        eb.cast<string>('paid_on', 'text').as('paid_on'),
+        'method',
+        'reference',
+        'recorded_by',
+        'created_at',
+      ])
+      .where('invoice_id', '=', (eb) => eb.fn.any(eb.val(ids)))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     for (const payment of payments) {
       map.get(payment.invoice_id)!.payments.push({
         id: payment.id,
@@ -417,10 +472,17 @@ export class InvoicesService {
 
   private async writeLines(manager: EntityManager, invoiceId: string, lines: InvoiceLineItem[], amounts: number[]): Promise<void> {
     for (const [index, line] of lines.entries()) {
-      await manager.query(
-        `INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_amount_cents, amount_cents) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [invoiceId, index + 1, line.description, line.quantity, line.unitAmount, amounts[index]],
-      );
+      await kyselyFor<DealsCommissionDb>(manager)
+        .insertInto('invoice_line')
+        .values({
+          invoice_id: invoiceId,
+          position: index + 1,
+          description: line.description,
+          quantity: line.quantity,
+          unit_amount_cents: line.unitAmount,
+          amount_cents: amounts[index],
+        })
+        .execute();
     }
   }
 

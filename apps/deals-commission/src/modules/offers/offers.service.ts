@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
@@ -8,36 +9,24 @@ import {
   type RequestEnvelope,
   type TransactionOfferCreateRequest,
   type TransactionOfferListRequest,
+  type TransactionOfferStatus,
   type TransactionOfferUpdateRequest,
   type TransactionOfferView,
 } from '@keyhouse/contracts';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { ERASED_CONTACT_NAME } from '../privacy/contact-anonymisation';
 import { erasedAmong } from '../privacy/erased-contacts';
 import { KeyDatesService } from '../schedule/key-dates.service';
-import { actorOf, cents, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
+import { actorOf, cents, createdAtPage, scopeCondition, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
 
-interface OfferRow {
-  id: string;
-  property_id: string;
-  transaction_id: string;
-  buyer_contact_id: string | null;
-  buyer_name: string | null;
-  amount_cents: string;
-  earnest_money_cents: string;
-  financing_type: TransactionOfferView['financingType'];
-  contingencies: string[];
-  expires_at: Date | null;
-  status: TransactionOfferView['status'];
-  accepted_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A row of `offer` (declared by the migrations: `deals-commission.db.ts`); money in bigint cents (text). */
+type OfferRow = Selectable<DealsCommissionDb['offer']>;
 
 function toOfferView(row: OfferRow): TransactionOfferView {
   return {
@@ -58,7 +47,12 @@ function toOfferView(row: OfferRow): TransactionOfferView {
   };
 }
 
-const OPEN = ['submitted', 'countered'];
+/** Statuses of an offer that can still be countered, rejected, withdrawn or accepted. */
+const OPEN = ['submitted', 'countered'] as const;
+
+function isOpen(status: TransactionOfferStatus): status is (typeof OPEN)[number] {
+  return (OPEN as readonly string[]).includes(status);
+}
 /** Stage an accepted offer moves its transaction to, when the pipeline has it and the deal is before it. */
 export const OFFER_ACCEPTED_STAGE = 'accepted';
 
@@ -99,25 +93,25 @@ export class OffersService {
         );
       }
       const id = newId();
-      const [row] = (await manager.query(
-        `INSERT INTO offer (id, org_id, property_id, transaction_id, buyer_contact_id, buyer_name, amount_cents, earnest_money_cents, financing_type,
-           contingencies, expires_at, status, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'submitted', $12) RETURNING *`,
-        [
+      const row = await kyselyFor<DealsCommissionDb>(manager)
+        .insertInto('offer')
+        .values({
           id,
-          actor.orgId,
-          deal.property_id,
-          deal.id,
-          data.buyerContactId ?? null,
-          buyerErased ? ERASED_CONTACT_NAME : (data.buyerName ?? null),
-          data.amount,
-          data.earnestMoney ?? 0,
-          data.financingType,
-          data.contingencies ?? [],
-          data.expiresAt ?? null,
-          actor.userId,
-        ],
-      )) as OfferRow[];
+          org_id: actor.orgId,
+          property_id: deal.property_id,
+          transaction_id: deal.id,
+          buyer_contact_id: data.buyerContactId ?? null,
+          buyer_name: buyerErased ? ERASED_CONTACT_NAME : (data.buyerName ?? null),
+          amount_cents: data.amount,
+          earnest_money_cents: data.earnestMoney ?? 0,
+          financing_type: data.financingType,
+          contingencies: data.contingencies ?? [],
+          expires_at: data.expiresAt ?? null,
+          status: 'submitted',
+          created_by: actor.userId,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const view = toOfferView(row);
       await recordActivity(manager, actor.orgId, deal.id, 'offer_submitted', actor.userId, { offerId: id, amount: data.amount }, newId());
       await unit.emit(DealsEvent.offerSubmitted, deal.id, actor.orgId, { offer: view });
@@ -131,31 +125,24 @@ export class OffersService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const data = envelope.data;
-    const params: unknown[] = [actor.orgId];
-    const where = ['o.org_id = $1', 't.deleted_at IS NULL', scopeCondition(scope, actor, params)];
-    for (const [column, value] of [
-      ['o.property_id', data.propertyId],
-      ['o.transaction_id', data.transactionId],
-      ['o.status', data.status],
-    ] as const) {
-      if (value === undefined) continue;
-      params.push(value);
-      where.push(`${column} = $${params.length}`);
-    }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'o.created_at',
-        idColumn: 'o.id',
-        direction: 'DESC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT o.* FROM offer o JOIN deal_transaction t ON t.id = o.transaction_id WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as OfferRow[];
+    const page = createdAtPage(data);
+    let query = kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('offer as o')
+      .innerJoin('deal_transaction as t', 't.id', 'o.transaction_id')
+      .selectAll('o')
+      .where('o.org_id', '=', actor.orgId)
+      .where('t.deleted_at', 'is', null)
+      .where((eb) => scopeCondition(scope, actor, { agentIds: eb.ref('t.agent_ids'), teamIds: eb.ref('t.team_ids') }));
+    if (data.propertyId !== undefined) query = query.where('o.property_id', '=', data.propertyId);
+    if (data.transactionId !== undefined) query = query.where('o.transaction_id', '=', data.transactionId);
+    if (data.status !== undefined) query = query.where('o.status', '=', data.status);
+    const after = page.after;
+    if (after) query = query.where((eb) => eb(eb.refTuple('o.created_at', 'o.id'), '<', eb.tuple(after.createdAt, after.id)));
+    const rows = await query
+      .orderBy('o.created_at', 'desc')
+      .orderBy('o.id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toOfferView);
   }
 
@@ -168,25 +155,24 @@ export class OffersService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const offer = await this.findWritable(manager, envelope, scope, data.id);
-      if (!OPEN.includes(offer.status)) throw new DomainException('conflict', DealsErrorCode.OfferNotOpen, 'The offer is no longer open');
+      if (!isOpen(offer.status)) throw new DomainException('conflict', DealsErrorCode.OfferNotOpen, 'The offer is no longer open');
       const status =
         data.status ??
         (data.amount !== undefined || data.contingencies !== undefined || data.earnestMoney !== undefined ? 'countered' : offer.status);
-      const [rows] = (await manager.query(
-        `UPDATE offer SET status = $2, amount_cents = coalesce($3, amount_cents), earnest_money_cents = coalesce($4, earnest_money_cents),
-           contingencies = coalesce($5, contingencies), expires_at = CASE WHEN $6::boolean THEN $7::timestamptz ELSE expires_at END, updated_at = now()
-         WHERE id = $1 RETURNING *`,
-        [
-          offer.id,
+      const row = await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('offer')
+        .set({
           status,
-          data.amount ?? null,
-          data.earnestMoney ?? null,
-          data.contingencies ?? null,
-          data.expiresAt !== undefined,
-          data.expiresAt ?? null,
-        ],
-      )) as [OfferRow[], number];
-      const view = toOfferView(rows[0]);
+          ...(data.amount !== undefined && data.amount !== null ? { amount_cents: data.amount } : {}),
+          ...(data.earnestMoney !== undefined && data.earnestMoney !== null ? { earnest_money_cents: data.earnestMoney } : {}),
+          ...(data.contingencies !== undefined && data.contingencies !== null ? { contingencies: data.contingencies } : {}),
+          ...(data.expiresAt !== undefined ? { expires_at: data.expiresAt ?? null } : {}),
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', offer.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const view = toOfferView(row);
       const definition =
         status === 'rejected' ? DealsEvent.offerRejected : status === 'withdrawn' ? DealsEvent.offerWithdrawn : DealsEvent.offerCountered;
       await recordActivity(manager, actor.orgId, offer.transaction_id, `offer_${status}`, actor.userId, { offerId: offer.id }, newId());
@@ -209,21 +195,35 @@ export class OffersService {
       const manager = unit.manager;
       const offer = await this.findWritable(manager, envelope, scope, envelope.data.id);
       // Serialize acceptances on one listing.
-      await manager.query(`SELECT id FROM offer WHERE org_id = $1 AND property_id = $2 FOR UPDATE`, [actor.orgId, offer.property_id]);
-      const [current] = (await manager.query(`SELECT * FROM offer WHERE id = $1`, [offer.id])) as OfferRow[];
-      if (!OPEN.includes(current.status)) throw new DomainException('conflict', DealsErrorCode.OfferNotOpen, 'The offer is no longer open');
+      const db = kyselyFor<DealsCommissionDb>(manager);
+      await db
+        .selectFrom('offer')
+        .select('id')
+        .where('org_id', '=', actor.orgId)
+        .where('property_id', '=', offer.property_id)
+        .forUpdate()
+        .execute();
+      const current = await db.selectFrom('offer').selectAll().where('id', '=', offer.id).executeTakeFirstOrThrow();
+      if (!isOpen(current.status)) throw new DomainException('conflict', DealsErrorCode.OfferNotOpen, 'The offer is no longer open');
       if (current.expires_at && current.expires_at.getTime() < Date.now())
         throw new DomainException('conflict', DealsErrorCode.OfferExpired, 'The offer has expired');
-      const [accepted] = (await manager.query(
-        `UPDATE offer SET status = 'accepted', accepted_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
-        [offer.id],
-      )) as [OfferRow[], number];
-      const view = toOfferView(accepted[0]);
+      const accepted = await db
+        .updateTable('offer')
+        .set({ status: 'accepted', accepted_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+        .where('id', '=', offer.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const view = toOfferView(accepted);
       await unit.emit(DealsEvent.offerAccepted, offer.transaction_id, actor.orgId, { offer: view });
-      const [declined] = (await manager.query(
-        `UPDATE offer SET status = 'rejected', updated_at = now() WHERE org_id = $1 AND property_id = $2 AND id <> $3 AND status IN ('submitted', 'countered') RETURNING *`,
-        [actor.orgId, offer.property_id, offer.id],
-      )) as [OfferRow[], number];
+      const declined = await db
+        .updateTable('offer')
+        .set({ status: 'rejected', updated_at: sql<Date>`now()` })
+        .where('org_id', '=', actor.orgId)
+        .where('property_id', '=', offer.property_id)
+        .where('id', '<>', offer.id)
+        .where('status', 'in', OPEN)
+        .returningAll()
+        .execute();
       for (const row of declined) {
         await recordActivity(
           manager,
@@ -254,28 +254,27 @@ export class OffersService {
   ): Promise<void> {
     const actor = actorOf(envelope);
     const manager = unit.manager;
-    const [deal] = (await manager.query(
-      `SELECT id, pipeline_id, stage, status, agent_id, price_cents, buyer_contact_ids, seller_contact_ids FROM deal_transaction WHERE id = $1 FOR UPDATE`,
-      [transactionId],
-    )) as Array<{
-      id: string;
-      pipeline_id: string;
-      stage: string;
-      status: string;
-      agent_id: string;
-      price_cents: string;
-      buyer_contact_ids: string[];
-      seller_contact_ids: string[];
-    }>;
+    const db = kyselyFor<DealsCommissionDb>(manager);
+    const deal = await db
+      .selectFrom('deal_transaction')
+      .select(['id', 'pipeline_id', 'stage', 'status', 'agent_id', 'price_cents', 'buyer_contact_ids', 'seller_contact_ids'])
+      .where('id', '=', transactionId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const pipeline = await this.pipelines.resolve(manager, actor.orgId, deal.pipeline_id);
     const target = pipeline.stages.findIndex((stage) => stage.key === OFFER_ACCEPTED_STAGE);
     const position = pipeline.stages.findIndex((stage) => stage.key === deal.stage);
     const move = deal.status === 'open' && target >= 0 && position < target;
     const stage = move ? pipeline.stages[target] : null;
-    await manager.query(
-      `UPDATE deal_transaction SET price_cents = $2, stage = coalesce($3, stage), probability = coalesce($4, probability), updated_at = now() WHERE id = $1`,
-      [deal.id, offer.amount, stage?.key ?? null, stage?.probability ?? null],
-    );
+    await db
+      .updateTable('deal_transaction')
+      .set({
+        price_cents: offer.amount,
+        ...(stage ? { stage: stage.key, probability: stage.probability } : {}),
+        updated_at: sql<Date>`now()`,
+      })
+      .where('id', '=', deal.id)
+      .execute();
     const changes: Record<string, { from: unknown; to: unknown }> = { price: { from: Number(deal.price_cents), to: offer.amount } };
     if (stage) changes.stage = { from: deal.stage, to: stage.key };
     await recordActivity(manager, actor.orgId, deal.id, 'updated', actor.userId, { changes, offerId: offer.id }, newId());
@@ -304,13 +303,19 @@ export class OffersService {
     id: string,
   ): Promise<OfferRow> {
     const actor = actorOf(envelope);
-    const rows = (await manager.query(`SELECT * FROM offer WHERE id = $1 AND org_id = $2 FOR UPDATE`, [id, actor.orgId])) as OfferRow[];
-    if (!rows.length) throw DomainException.notFound(DealsErrorCode.OfferNotFound, 'Offer');
+    const row = await kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('offer')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', '=', actor.orgId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw DomainException.notFound(DealsErrorCode.OfferNotFound, 'Offer');
     try {
-      await findVisibleTransaction(manager, actor, scope, rows[0].transaction_id);
+      await findVisibleTransaction(manager, actor, scope, row.transaction_id);
     } catch {
       throw DomainException.notFound(DealsErrorCode.OfferNotFound, 'Offer');
     }
-    return rows[0];
+    return row;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
@@ -10,8 +11,10 @@ import {
   type TransactionPipelineStage,
   type TransactionPipelineView,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { actorOf, scopeFor } from '../scope.util';
 
@@ -25,13 +28,8 @@ export const DEFAULT_PIPELINE_STAGES: TransactionPipelineStage[] = [
   { key: 'lost', name: 'Lost', probability: 0, outcome: 'lost' },
 ];
 
-interface PipelineRow {
-  id: string;
-  name: string;
-  is_default: boolean;
-  stages: TransactionPipelineStage[];
-  created_at: Date;
-}
+/** A row of `pipeline` (declared by the migrations: `deals-commission.db.ts`). */
+type PipelineRow = Selectable<DealsCommissionDb['pipeline']>;
 
 function toView(row: PipelineRow): TransactionPipelineView {
   return { id: row.id, name: row.name, isDefault: row.is_default, stages: row.stages, createdAt: row.created_at.toISOString() };
@@ -51,9 +49,14 @@ export class PipelinesService {
     const actor = actorOf(envelope);
     scopeFor(actor, 'transactions:read');
     await this.unitOfWork.run(envelope, (unit) => this.defaultPipeline(unit.manager, actor.orgId));
-    const rows = (await this.dataSource.query(`SELECT * FROM pipeline WHERE org_id = $1 ORDER BY created_at, id LIMIT 100`, [
-      actor.orgId,
-    ])) as PipelineRow[];
+    const rows = await kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('pipeline')
+      .selectAll()
+      .where('org_id', '=', actor.orgId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(100)
+      .execute();
     return { items: rows.map(toView) };
   }
 
@@ -73,18 +76,35 @@ export class PipelinesService {
     }
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
+      const db = kyselyFor<DealsCommissionDb>(manager);
       await this.defaultPipeline(manager, actor.orgId);
-      const taken = (await manager.query(`SELECT 1 FROM pipeline WHERE org_id = $1 AND lower(name) = lower($2)`, [
-        actor.orgId,
-        data.name.trim(),
-      ])) as unknown[];
-      if (taken.length) throw new DomainException('conflict', DealsErrorCode.PipelineNameTaken, 'A pipeline with this name exists');
-      if (data.isDefault) await manager.query(`UPDATE pipeline SET is_default = false WHERE org_id = $1 AND is_default`, [actor.orgId]);
+      const taken = await db
+        .selectFrom('pipeline')
+        .select((eb) => eb.lit(1).as('one'))
+        .where('org_id', '=', actor.orgId)
+        .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn('lower', [eb.val(data.name.trim())])))
+        .executeTakeFirst();
+      if (taken) throw new DomainException('conflict', DealsErrorCode.PipelineNameTaken, 'A pipeline with this name exists');
+      if (data.isDefault) {
+        await db
+          .updateTable('pipeline')
+          .set({ is_default: false })
+          .where('org_id', '=', actor.orgId)
+          .where((eb) => eb.ref('is_default'))
+          .execute();
+      }
       const id = newId();
-      const [row] = (await manager.query(
-        `INSERT INTO pipeline (id, org_id, name, is_default, stages) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-        [id, actor.orgId, data.name.trim(), data.isDefault ?? false, JSON.stringify(data.stages)],
-      )) as PipelineRow[];
+      const row = await db
+        .insertInto('pipeline')
+        .values({
+          id,
+          org_id: actor.orgId,
+          name: data.name.trim(),
+          is_default: data.isDefault ?? false,
+          stages: JSON.stringify(data.stages),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await unit.emit(DealsEvent.pipelineCreated, id, actor.orgId, { pipelineId: id, name: row.name, stages: data.stages });
       return toView(row);
     });
@@ -93,20 +113,35 @@ export class PipelinesService {
   /** The pipeline `id` of the organization, or its default pipeline when `id` is absent; 404 `PIPELINE_NOT_FOUND`. */
   async resolve(manager: EntityManager, orgId: string, id?: string | null): Promise<TransactionPipelineView> {
     if (!id) return this.defaultPipeline(manager, orgId);
-    const rows = (await manager.query(`SELECT * FROM pipeline WHERE id = $1 AND org_id = $2`, [id, orgId])) as PipelineRow[];
-    if (!rows.length) throw DomainException.notFound(DealsErrorCode.PipelineNotFound, 'Pipeline');
-    return toView(rows[0]);
+    const row = await kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('pipeline')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    if (!row) throw DomainException.notFound(DealsErrorCode.PipelineNotFound, 'Pipeline');
+    return toView(row);
   }
 
   /** The organization's default pipeline, created with `DEFAULT_PIPELINE_STAGES` when it has none. */
   async defaultPipeline(manager: EntityManager, orgId: string): Promise<TransactionPipelineView> {
-    const existing = (await manager.query(`SELECT * FROM pipeline WHERE org_id = $1 AND is_default`, [orgId])) as PipelineRow[];
-    if (existing.length) return toView(existing[0]);
-    await manager.query(
-      `INSERT INTO pipeline (id, org_id, name, is_default, stages) VALUES ($1, $2, 'Sales', true, $3) ON CONFLICT DO NOTHING`,
-      [newId(), orgId, JSON.stringify(DEFAULT_PIPELINE_STAGES)],
-    );
-    const rows = (await manager.query(`SELECT * FROM pipeline WHERE org_id = $1 AND is_default`, [orgId])) as PipelineRow[];
-    return toView(rows[0]);
+    const db = kyselyFor<DealsCommissionDb>(manager);
+    const selectDefault = () =>
+      db
+        .selectFrom('pipeline')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where((eb) => eb.ref('is_default'))
+        .executeTakeFirst();
+    const existing = await selectDefault();
+    if (existing) return toView(existing);
+    await db
+      .insertInto('pipeline')
+      .values({ id: newId(), org_id: orgId, name: 'Sales', is_default: true, stages: JSON.stringify(DEFAULT_PIPELINE_STAGES) })
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
+    const created = await selectDefault();
+    if (!created) throw new Error(`pipeline: no default pipeline for organization ${orgId} after creating it`);
+    return toView(created);
   }
 }

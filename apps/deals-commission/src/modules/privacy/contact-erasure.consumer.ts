@@ -1,7 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CrmContactEvent, DealsEvent, type CloudEvent, type CloudEventOf, type DealsContactErasedData } from '@keyhouse/contracts';
+import { sql, type RawBuilder } from 'kysely';
+import {
+  CrmContactEvent,
+  DealsEvent,
+  type CloudEvent,
+  type CloudEventOf,
+  type DealsContactErasedData,
+  type InvoiceBillTo,
+  type TransactionParticipant,
+} from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
+import type { TransactionActivityData } from '../../database/deals-commission-json.type';
 import { anonymiseActivityData, anonymiseParticipants, ERASED_CONTACT_NAME } from './contact-anonymisation';
 import { lockContacts } from './erased-contacts';
 
@@ -54,63 +66,90 @@ export class DealsContactErasureConsumer {
 
   private async erase(unit: UnitOfWorkContext, event: CloudEvent, orgId: string, contactId: string): Promise<DealsContactErasedData> {
     const manager = unit.manager;
+    const db = kyselyFor<DealsCommissionDb>(manager);
     // Writes naming this contact wait for the erasure, or the erasure waits for them (erased-contacts.ts).
     await lockContacts(manager, orgId, [contactId], 'exclusive');
-    await manager.query(
-      `INSERT INTO erased_contact (org_id, contact_id, erasure_event_id) VALUES ($1, $2, $3) ON CONFLICT (org_id, contact_id) DO NOTHING`,
-      [orgId, contactId, event.id],
-    );
+    await db
+      .insertInto('erased_contact')
+      .values({ org_id: orgId, contact_id: contactId, erasure_event_id: event.id })
+      .onConflict((conflict) => conflict.columns(['org_id', 'contact_id']).doNothing())
+      .execute();
     const linked = JSON.stringify([{ contactId }]);
-    const deals = (await manager.query(
-      `SELECT id, participants FROM deal_transaction WHERE org_id = $1 AND participants @> $2::jsonb ORDER BY id FOR UPDATE`,
-      [orgId, linked],
-    )) as Array<{ id: string; participants: unknown }>;
+    // jsonb containment patterns (`[{ contactId }]`), typed as the columns they are compared with.
+    const participantsLinked = sql<TransactionParticipant[]>`${linked}::jsonb`;
+    const deals = await db
+      .selectFrom('deal_transaction')
+      .select(['id', 'participants'])
+      .where('org_id', '=', orgId)
+      .where('participants', '@>', participantsLinked)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
     const transactionIds: string[] = [];
     for (const deal of deals) {
       const { participants, changed } = anonymiseParticipants(deal.participants, contactId);
       if (!changed) continue;
-      await manager.query(`UPDATE deal_transaction SET participants = $2::jsonb, updated_at = now() WHERE id = $1`, [
-        deal.id,
-        JSON.stringify(participants),
-      ]);
+      await db
+        .updateTable('deal_transaction')
+        .set({ participants: sql<string>`${JSON.stringify(participants)}::jsonb`, updated_at: sql<Date>`now()` })
+        .where('id', '=', deal.id)
+        .execute();
       transactionIds.push(deal.id);
     }
 
     // Timeline copies: also of deals the contact has since been removed from.
-    const activities = (await manager.query(
-      `SELECT a.id, a.transaction_id, a.data FROM transaction_activity a
-        WHERE a.org_id = $1 AND a.kind = 'updated'
-          AND (a.data @> jsonb_build_object('changes', jsonb_build_object('participants', jsonb_build_object('from', $2::jsonb)))
-            OR a.data @> jsonb_build_object('changes', jsonb_build_object('participants', jsonb_build_object('to', $2::jsonb))))
-        ORDER BY a.id FOR UPDATE`,
-      [orgId, linked],
-    )) as Array<{ id: string; transaction_id: string; data: unknown }>;
+    const changedParticipants = (side: 'from' | 'to'): RawBuilder<TransactionActivityData> =>
+      sql`jsonb_build_object('changes', jsonb_build_object('participants', jsonb_build_object(${sql.lit(side)}, ${linked}::jsonb)))`;
+    const activities = await db
+      .selectFrom('transaction_activity as a')
+      .select(['a.id', 'a.transaction_id', 'a.data'])
+      .where('a.org_id', '=', orgId)
+      .where('a.kind', '=', 'updated')
+      .where((eb) => eb.or([eb('a.data', '@>', changedParticipants('from')), eb('a.data', '@>', changedParticipants('to'))]))
+      .orderBy('a.id')
+      .forUpdate()
+      .execute();
     let activityEntries = 0;
     const touched = new Set(transactionIds);
     for (const activity of activities) {
       const { data, changed } = anonymiseActivityData(activity.data, contactId);
       if (!changed) continue;
-      await manager.query(`UPDATE transaction_activity SET data = $2::jsonb WHERE id = $1`, [activity.id, JSON.stringify(data)]);
+      await db
+        .updateTable('transaction_activity')
+        .set({ data: sql<string>`${JSON.stringify(data)}::jsonb` })
+        .where('id', '=', activity.id)
+        .execute();
       activityEntries += 1;
       touched.add(activity.transaction_id);
     }
 
-    const offers = (await manager.query(
-      `UPDATE offer SET buyer_name = $3, updated_at = now()
-        WHERE org_id = $1 AND buyer_contact_id = $2 AND buyer_name IS DISTINCT FROM $3 RETURNING id, transaction_id`,
-      [orgId, contactId, ERASED_CONTACT_NAME],
-    )) as [Array<{ id: string; transaction_id: string }>, number];
-    const offerRows = offers[0];
+    const offerRows = await db
+      .updateTable('offer')
+      .set({ buyer_name: ERASED_CONTACT_NAME, updated_at: sql<Date>`now()` })
+      .where('org_id', '=', orgId)
+      .where('buyer_contact_id', '=', contactId)
+      .where('buyer_name', 'is distinct from', ERASED_CONTACT_NAME)
+      .returning(['id', 'transaction_id'])
+      .execute();
     for (const offer of offerRows) touched.add(offer.transaction_id);
 
-    const invoices = (await manager.query(
-      `UPDATE invoice SET bill_to = bill_to || jsonb_build_object('name', $3::text, 'company', null, 'email', null), updated_at = now()
-        WHERE org_id = $1 AND bill_to @> jsonb_build_object('contactId', $2::text)
-          AND (bill_to->>'name' IS DISTINCT FROM $3 OR bill_to->>'company' IS NOT NULL OR bill_to->>'email' IS NOT NULL)
-        RETURNING id`,
-      [orgId, contactId, ERASED_CONTACT_NAME],
-    )) as [Array<{ id: string }>, number];
-    const invoiceRows = invoices[0];
+    const invoiceRows = await db
+      .updateTable('invoice')
+      .set({
+        bill_to: sql<string>`bill_to || jsonb_build_object('name', ${ERASED_CONTACT_NAME}::text, 'company', null, 'email', null)`,
+        updated_at: sql<Date>`now()`,
+      })
+      .where('org_id', '=', orgId)
+      .where('bill_to', '@>', sql<InvoiceBillTo>`jsonb_build_object('contactId', ${contactId}::text)`)
+      .where((eb) =>
+        eb.or([
+          eb(eb.ref('bill_to', '->>').key('name'), 'is distinct from', ERASED_CONTACT_NAME),
+          eb(eb.ref('bill_to', '->>').key('company'), 'is not', null),
+          eb(eb.ref('bill_to', '->>').key('email'), 'is not', null),
+        ]),
+      )
+      .returning('id')
+      .execute();
 
     const summary: DealsContactErasedData = {
       contactId,

@@ -1,5 +1,9 @@
+import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import type { InvoiceBillTo, TransactionParticipant } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
+import { uuids } from '../scope.util';
 import { ERASED_CONTACT_NAME } from './contact-anonymisation';
 
 /**
@@ -24,11 +28,10 @@ export async function lockContacts(
 ): Promise<void> {
   const ids = [...new Set(contactIds)].sort();
   if (!ids.length) return;
-  const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
-  await manager.query(
-    `SELECT ${fn}($1::int, hashtext($2::text || id::text)) FROM unnest($3::uuid[]) WITH ORDINALITY AS t (id, n) ORDER BY n`,
-    [ERASURE_LOCK_CLASS, orgId, ids],
-  );
+  const lock = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
+  // Raw SQL: advisory locks taken in the order of an unnest (no builder form).
+  await sql`SELECT ${lock}(${ERASURE_LOCK_CLASS}::int, hashtext(${orgId}::text || id::text))
+    FROM unnest(${uuids(ids)}) WITH ORDINALITY AS t (id, n) ORDER BY n`.execute(kyselyFor<DealsCommissionDb>(manager));
 }
 
 /**
@@ -43,12 +46,12 @@ export async function erasedAmong(
   const ids = contactIds.filter((id): id is string => typeof id === 'string');
   if (!ids.length) return new Set();
   await lockContacts(manager, orgId, ids, 'shared');
-  const rows = (await manager.query(`SELECT contact_id FROM erased_contact WHERE org_id = $1 AND contact_id = ANY($2::uuid[])`, [
-    orgId,
-    [...new Set(ids)],
-  ])) as Array<{
-    contact_id: string;
-  }>;
+  const rows = await kyselyFor<DealsCommissionDb>(manager)
+    .selectFrom('erased_contact')
+    .select('contact_id')
+    .where('org_id', '=', orgId)
+    .where('contact_id', '=', (eb) => eb.fn.any(uuids([...new Set(ids)])))
+    .execute();
   return new Set(rows.map((row) => row.contact_id));
 }
 

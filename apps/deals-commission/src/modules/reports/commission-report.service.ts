@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource } from 'typeorm';
 import {
   DealsCommissionSubjects,
@@ -9,10 +10,12 @@ import {
   type CommissionReportView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { IdentityDirectory } from '../identity-directory.service';
-import { actorOf, scopeFor } from '../scope.util';
+import { actorOf, scopeFor, uuid, uuids } from '../scope.util';
 import { reportCsv, reportPdf } from './commission-report.renderer';
 
 /** Largest report file carried over NATS (base64 grows by 4/3; the server limit is 1 MiB). */
@@ -62,42 +65,35 @@ export class CommissionReportService {
     const scope = scopeFor(actor, 'reports:read');
     const data = envelope.data;
     const { from, to } = reportPeriod(data);
-    const params: unknown[] = [actor.orgId, from, to];
-    const where = ['s.org_id = $1', 's.is_current', 's.close_date BETWEEN $2::date AND $3::date'];
+    let query = kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('commission_statement as s')
+      .select((eb) => [
+        's.agent_id',
+        eb.cast<number>(eb.fn.countAll(), 'integer').as('count'),
+        eb.cast<string>(eb.fn.sum('s.price_cents'), 'text').as('volume'),
+        eb.cast<string>(eb.fn.sum('s.gross_cents'), 'text').as('gci'),
+        eb.cast<string>(eb.fn.sum('s.referral_fee_cents'), 'text').as('referral_fees'),
+        eb.cast<string>(eb.fn.sum('s.agent_cents'), 'text').as('agent_share'),
+        eb.cast<string>(eb.fn.sum('s.brokerage_cents'), 'text').as('brokerage_share'),
+        eb.cast<string>(eb.fn.sum('s.fees_cents'), 'text').as('fees'),
+      ])
+      .where('s.org_id', '=', actor.orgId)
+      .where((eb) => eb.ref('s.is_current'))
+      .where((eb) => eb.between('s.close_date', sql<Date>`${from}::date`, sql<Date>`${to}::date`));
     if (scope === 'own') {
       if (data.agentId && data.agentId !== actor.userId) throw DomainException.forbidden();
       if (data.teamId) throw DomainException.forbidden();
-      params.push(actor.userId);
-      where.push(`s.agent_id = $${params.length}`);
+      query = query.where('s.agent_id', '=', actor.userId);
     } else if (scope === 'team') {
       if (data.teamId && !actor.teamIds.includes(data.teamId)) throw DomainException.forbidden();
-      params.push(actor.userId, actor.teamIds);
-      where.push(`(s.agent_id = $${params.length - 1} OR s.team_ids && $${params.length}::uuid[])`);
+      query = query.where((eb) => eb.or([eb('s.agent_id', '=', actor.userId), eb('s.team_ids', '&&', uuids(actor.teamIds))]));
     }
-    if (data.agentId) {
-      params.push(data.agentId);
-      where.push(`s.agent_id = $${params.length}`);
-    }
+    if (data.agentId) query = query.where('s.agent_id', '=', data.agentId);
     if (data.teamId) {
-      params.push(data.teamId);
-      where.push(`$${params.length}::uuid = ANY(s.team_ids)`);
+      const teamId = data.teamId;
+      query = query.where((eb) => eb(uuid(teamId), '=', eb.fn.any('s.team_ids')));
     }
-    const rows = (await this.dataSource.query(
-      `SELECT s.agent_id, count(*)::int AS count, sum(s.price_cents)::text AS volume, sum(s.gross_cents)::text AS gci,
-         sum(s.referral_fee_cents)::text AS referral_fees, sum(s.agent_cents)::text AS agent_share,
-         sum(s.brokerage_cents)::text AS brokerage_share, sum(s.fees_cents)::text AS fees
-       FROM commission_statement s WHERE ${where.join(' AND ')} GROUP BY s.agent_id ORDER BY s.agent_id`,
-      params,
-    )) as Array<{
-      agent_id: string;
-      count: number;
-      volume: string;
-      gci: string;
-      referral_fees: string;
-      agent_share: string;
-      brokerage_share: string;
-      fees: string;
-    }>;
+    const rows = await query.groupBy('s.agent_id').orderBy('s.agent_id').execute();
     const names = rows.length ? await this.identity.userNames(envelope) : new Map<string, string>();
     const reportRows: CommissionReportRow[] = rows.map((row) => ({
       agentId: row.agent_id,

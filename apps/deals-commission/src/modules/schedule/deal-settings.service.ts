@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import { IANAZone } from 'luxon';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
@@ -11,7 +12,9 @@ import {
   type DealSettingsView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { actorOf, scopeFor } from '../scope.util';
 import { rescheduleOrganizationReminders } from './key-date-reminders';
 
@@ -35,15 +38,6 @@ export const DEFAULT_DEAL_SETTINGS: Omit<DealSettingsView, 'updatedAt'> = {
   reminderOffsetsMinutes: [4320, 1440],
 };
 
-interface SettingsRow {
-  time_zone: string;
-  deadlines: Partial<DealSettingsView['deadlines']>;
-  roll_to_business_day: boolean;
-  holidays: string[];
-  reminder_offsets_minutes: number[];
-  updated_at: Date | null;
-}
-
 /**
  * Per-organization deal settings: contract deadline rules, holidays, time zone and reminder
  * offsets. Read with `transactions:read`; changed by admins (`transactions:write` at org scope,
@@ -58,12 +52,19 @@ export class DealSettingsService {
 
   /** The organization's settings merged over the defaults. */
   async load(manager: EntityManager, orgId: string): Promise<DealSettingsView> {
-    const rows = (await manager.query(
-      `SELECT time_zone, deadlines, roll_to_business_day, holidays::text[] AS holidays, reminder_offsets_minutes, updated_at FROM deal_settings WHERE org_id = $1`,
-      [orgId],
-    )) as SettingsRow[];
-    if (!rows.length) return { ...DEFAULT_DEAL_SETTINGS, updatedAt: null };
-    const row = rows[0];
+    const row = await kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('deal_settings')
+      .select((eb) => [
+        'time_zone',
+        'deadlines',
+        'roll_to_business_day',
+        sql<string[]>`${eb.ref('holidays')}::text[]`.as('holidays'),
+        'reminder_offsets_minutes',
+        'updated_at',
+      ])
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    if (!row) return { ...DEFAULT_DEAL_SETTINGS, updatedAt: null };
     return {
       timeZone: row.time_zone,
       deadlines: { ...DEFAULT_DEAL_SETTINGS.deadlines, ...row.deadlines },
@@ -102,7 +103,12 @@ export class DealSettingsService {
     }
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
-      await manager.query(`INSERT INTO deal_settings (org_id) VALUES ($1) ON CONFLICT (org_id) DO NOTHING`, [actor.orgId]);
+      const db = kyselyFor<DealsCommissionDb>(manager);
+      await db
+        .insertInto('deal_settings')
+        .values({ org_id: actor.orgId })
+        .onConflict((conflict) => conflict.column('org_id').doNothing())
+        .execute();
       const before = await this.load(manager, actor.orgId);
       const next = {
         timeZone: data.timeZone ?? before.timeZone,
@@ -111,11 +117,18 @@ export class DealSettingsService {
         holidays: [...new Set(data.holidays ?? before.holidays)].sort(),
         reminderOffsetsMinutes: [...new Set(data.reminderOffsetsMinutes ?? before.reminderOffsetsMinutes)].sort((a, b) => b - a),
       };
-      await manager.query(
-        `UPDATE deal_settings SET time_zone = $2, deadlines = $3, roll_to_business_day = $4, holidays = $5::date[], reminder_offsets_minutes = $6, updated_at = now()
-         WHERE org_id = $1`,
-        [actor.orgId, next.timeZone, JSON.stringify(next.deadlines), next.rollToBusinessDay, next.holidays, next.reminderOffsetsMinutes],
-      );
+      await db
+        .updateTable('deal_settings')
+        .set({
+          time_zone: next.timeZone,
+          deadlines: JSON.stringify(next.deadlines),
+          roll_to_business_day: next.rollToBusinessDay,
+          holidays: sql<string[]>`${next.holidays}::date[]`,
+          reminder_offsets_minutes: next.reminderOffsetsMinutes,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('org_id', '=', actor.orgId)
+        .execute();
       const view = await this.load(manager, actor.orgId);
       if (
         view.timeZone !== before.timeZone ||

@@ -1,8 +1,11 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { sql } from 'kysely';
 import { DealsEvent, type DealsDateReminderDueData, type DealsDeadlineMissedData, type RequestEnvelope } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
 import { DEALS_COMMISSION_CONFIG, type DealsCommissionConfig } from '../../config/deals-commission.config';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { FilesService } from '../files/files.service';
 import { InvoicesService } from '../invoices/invoices.service';
 
@@ -52,27 +55,40 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
   async reminders(): Promise<number> {
     const envelope = systemEnvelope('reminders');
     const sent = await this.unitOfWork.run(envelope, async (unit) => {
-      const manager = unit.manager;
-      const rows = (await manager.query(
-        `SELECT r.id, r.org_id, r.transaction_id, r.key, r.due_on::text AS due_on, r.offset_minutes, r.remind_at, t.agent_id, t.agent_ids
-         FROM key_date_reminder r
-         JOIN deal_transaction t ON t.id = r.transaction_id
-         JOIN key_date k ON k.transaction_id = r.transaction_id AND k.key = r.key AND k.due_on = r.due_on
-         WHERE r.sent_at IS NULL AND r.remind_at <= now() AND k.done_at IS NULL AND t.status = 'open' AND t.deleted_at IS NULL
-         ORDER BY r.remind_at LIMIT ${BATCH} FOR UPDATE OF r SKIP LOCKED`,
-      )) as Array<{
-        id: string;
-        org_id: string;
-        transaction_id: string;
-        key: string;
-        due_on: string;
-        offset_minutes: number;
-        remind_at: Date;
-        agent_id: string;
-        agent_ids: string[];
-      }>;
+      const db = kyselyFor<DealsCommissionDb>(unit.manager);
+      const rows = await db
+        .selectFrom('key_date_reminder as r')
+        .innerJoin('deal_transaction as t', 't.id', 'r.transaction_id')
+        .innerJoin('key_date as k', (join) =>
+          join.onRef('k.transaction_id', '=', 'r.transaction_id').onRef('k.key', '=', 'r.key').onRef('k.due_on', '=', 'r.due_on'),
+        )
+        .select((eb) => [
+          'r.id',
+          'r.org_id',
+          'r.transaction_id',
+          'r.key',
+          eb.cast<string>('r.due_on', 'text').as('due_on'),
+          'r.offset_minutes',
+          'r.remind_at',
+          't.agent_id',
+          't.agent_ids',
+        ])
+        .where('r.sent_at', 'is', null)
+        .where('r.remind_at', '<=', sql<Date>`now()`)
+        .where('k.done_at', 'is', null)
+        .where('t.status', '=', 'open')
+        .where('t.deleted_at', 'is', null)
+        .orderBy('r.remind_at')
+        .limit(BATCH)
+        .forUpdate('r')
+        .skipLocked()
+        .execute();
       for (const row of rows) {
-        await manager.query(`UPDATE key_date_reminder SET sent_at = now() WHERE id = $1`, [row.id]);
+        await db
+          .updateTable('key_date_reminder')
+          .set({ sent_at: sql<Date>`now()` })
+          .where('id', '=', row.id)
+          .execute();
         const data: DealsDateReminderDueData = {
           transactionId: row.transaction_id,
           key: row.key,
@@ -94,18 +110,29 @@ export class DealsScheduleJob implements OnApplicationBootstrap {
   async deadlines(): Promise<number> {
     const envelope = systemEnvelope('deadlines');
     const missed = await this.unitOfWork.run(envelope, async (unit) => {
-      const manager = unit.manager;
-      const rows = (await manager.query(
-        `SELECT k.org_id, k.transaction_id, k.key, k.due_on::text AS due_on, t.agent_id
-         FROM key_date k
-         JOIN deal_transaction t ON t.id = k.transaction_id
-         LEFT JOIN deal_settings s ON s.org_id = k.org_id
-         WHERE k.done_at IS NULL AND k.missed_at IS NULL AND t.status = 'open' AND t.deleted_at IS NULL
-           AND k.due_on < (now() AT TIME ZONE coalesce(s.time_zone, 'UTC'))::date
-         ORDER BY k.due_on LIMIT ${BATCH} FOR UPDATE OF k SKIP LOCKED`,
-      )) as Array<{ org_id: string; transaction_id: string; key: string; due_on: string; agent_id: string }>;
+      const db = kyselyFor<DealsCommissionDb>(unit.manager);
+      const rows = await db
+        .selectFrom('key_date as k')
+        .innerJoin('deal_transaction as t', 't.id', 'k.transaction_id')
+        .leftJoin('deal_settings as s', 's.org_id', 'k.org_id')
+        .select((eb) => ['k.org_id', 'k.transaction_id', 'k.key', eb.cast<string>('k.due_on', 'text').as('due_on'), 't.agent_id'])
+        .where('k.done_at', 'is', null)
+        .where('k.missed_at', 'is', null)
+        .where('t.status', '=', 'open')
+        .where('t.deleted_at', 'is', null)
+        .where((eb) => eb('k.due_on', '<', sql<Date>`(now() AT TIME ZONE coalesce(${eb.ref('s.time_zone')}, 'UTC'))::date`))
+        .orderBy('k.due_on')
+        .limit(BATCH)
+        .forUpdate('k')
+        .skipLocked()
+        .execute();
       for (const row of rows) {
-        await manager.query(`UPDATE key_date SET missed_at = now() WHERE transaction_id = $1 AND key = $2`, [row.transaction_id, row.key]);
+        await db
+          .updateTable('key_date')
+          .set({ missed_at: sql<Date>`now()` })
+          .where('transaction_id', '=', row.transaction_id)
+          .where('key', '=', row.key)
+          .execute();
         const data: DealsDeadlineMissedData = {
           transactionId: row.transaction_id,
           key: row.key,

@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import type { DealSettingsView } from '@keyhouse/contracts';
+import type { DealSettingsView, TransactionKeyDate } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { newId } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { reminderInstant } from './contract-deadlines';
 
 /**
@@ -14,7 +16,7 @@ export async function scheduleReminders(
   manager: EntityManager,
   orgId: string,
   transactionId: string,
-  key: string,
+  key: TransactionKeyDate,
   date: string,
   settings: Pick<DealSettingsView, 'timeZone' | 'reminderOffsetsMinutes'>,
 ): Promise<void> {
@@ -23,12 +25,21 @@ export async function scheduleReminders(
   const planned = settings.reminderOffsetsMinutes.map((offset) => ({ offset, at: reminderInstant(date, offset, settings.timeZone) }));
   const past = planned.filter((item) => item.at.getTime() <= now).sort((a, b) => a.offset - b.offset);
   const keep = [...planned.filter((item) => item.at.getTime() > now), ...past.slice(0, 1)];
+  const db = kyselyFor<DealsCommissionDb>(manager);
   for (const item of keep) {
-    await manager.query(
-      `INSERT INTO key_date_reminder (id, org_id, transaction_id, key, due_on, offset_minutes, remind_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (transaction_id, key, due_on, offset_minutes) DO NOTHING`,
-      [newId(), orgId, transactionId, key, date, item.offset, item.at],
-    );
+    await db
+      .insertInto('key_date_reminder')
+      .values({
+        id: newId(),
+        org_id: orgId,
+        transaction_id: transactionId,
+        key,
+        due_on: date,
+        offset_minutes: item.offset,
+        remind_at: item.at,
+      })
+      .onConflict((conflict) => conflict.columns(['transaction_id', 'key', 'due_on', 'offset_minutes']).doNothing())
+      .execute();
   }
 }
 
@@ -42,11 +53,16 @@ export async function rescheduleOrganizationReminders(
   orgId: string,
   settings: Pick<DealSettingsView, 'timeZone' | 'reminderOffsetsMinutes'>,
 ): Promise<void> {
-  await manager.query(`DELETE FROM key_date_reminder WHERE org_id = $1 AND sent_at IS NULL`, [orgId]);
-  const rows = (await manager.query(
-    `SELECT k.transaction_id, k.key, k.due_on::text AS due_on FROM key_date k JOIN deal_transaction t ON t.id = k.transaction_id
-     WHERE k.org_id = $1 AND k.done_at IS NULL AND t.deleted_at IS NULL AND t.status = 'open'`,
-    [orgId],
-  )) as Array<{ transaction_id: string; key: string; due_on: string }>;
+  const db = kyselyFor<DealsCommissionDb>(manager);
+  await db.deleteFrom('key_date_reminder').where('org_id', '=', orgId).where('sent_at', 'is', null).execute();
+  const rows = await db
+    .selectFrom('key_date as k')
+    .innerJoin('deal_transaction as t', 't.id', 'k.transaction_id')
+    .select((eb) => ['k.transaction_id', 'k.key', eb.cast<string>('k.due_on', 'text').as('due_on')])
+    .where('k.org_id', '=', orgId)
+    .where('k.done_at', 'is', null)
+    .where('t.deleted_at', 'is', null)
+    .where('t.status', '=', 'open')
+    .execute();
   for (const row of rows) await scheduleReminders(manager, orgId, row.transaction_id, row.key, row.due_on, settings);
 }

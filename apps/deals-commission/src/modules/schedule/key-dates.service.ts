@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
@@ -11,11 +12,12 @@ import {
   type TransactionKeyDates,
   type TransactionKeyDateUpdateRequest,
   type TransactionKeyDateView,
-  type TransactionParticipant,
   type TransactionParticipantRole,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { actorOf, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
@@ -41,14 +43,6 @@ const TITLES: Record<TransactionKeyDate, string> = {
   finalWalkThrough: 'Final walk-through',
   closing: 'Closing',
 };
-
-interface KeyDateRow {
-  key: TransactionKeyDate;
-  due_on: string;
-  origin: 'computed' | 'manual';
-  done_at: Date | null;
-  missed_at: Date | null;
-}
 
 /**
  * Key dates of transactions as rows with their follow-up state (`key_date`: done, missed) and
@@ -76,36 +70,59 @@ export class KeyDatesService {
     keyDates: TransactionKeyDates,
     computed: ReadonlySet<string> = new Set(),
   ): Promise<void> {
+    const db = kyselyFor<DealsCommissionDb>(manager);
     const existing = new Map(
       (
-        (await manager.query(`SELECT key, due_on::text AS due_on FROM key_date WHERE transaction_id = $1`, [transactionId])) as KeyDateRow[]
+        await db
+          .selectFrom('key_date')
+          .select((eb) => ['key', eb.cast<string>('due_on', 'text').as('due_on')])
+          .where('transaction_id', '=', transactionId)
+          .execute()
       ).map((row) => [row.key, row]),
     );
+    const deleteUnsentReminders = (key: TransactionKeyDate) =>
+      db
+        .deleteFrom('key_date_reminder')
+        .where('transaction_id', '=', transactionId)
+        .where('key', '=', key)
+        .where('sent_at', 'is', null)
+        .execute();
     let settings: DealSettingsView | null = null;
     for (const [key, date] of Object.entries(keyDates) as Array<[TransactionKeyDate, string | null | undefined]>) {
       const before = existing.get(key);
       if (!date) {
         if (before) {
-          await manager.query(`DELETE FROM key_date_reminder WHERE transaction_id = $1 AND key = $2 AND sent_at IS NULL`, [
-            transactionId,
-            key,
-          ]);
-          await manager.query(`DELETE FROM key_date WHERE transaction_id = $1 AND key = $2`, [transactionId, key]);
+          await deleteUnsentReminders(key);
+          await db.deleteFrom('key_date').where('transaction_id', '=', transactionId).where('key', '=', key).execute();
         }
         continue;
       }
       const origin = computed.has(key) ? 'computed' : 'manual';
       if (before?.due_on === date) {
-        if (computed.has(key))
-          await manager.query(`UPDATE key_date SET origin = 'computed' WHERE transaction_id = $1 AND key = $2`, [transactionId, key]);
+        if (computed.has(key)) {
+          await db
+            .updateTable('key_date')
+            .set({ origin: 'computed' })
+            .where('transaction_id', '=', transactionId)
+            .where('key', '=', key)
+            .execute();
+        }
         continue;
       }
-      await manager.query(
-        `INSERT INTO key_date (org_id, transaction_id, key, due_on, origin) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (transaction_id, key) DO UPDATE SET due_on = EXCLUDED.due_on, origin = EXCLUDED.origin, done_at = NULL, missed_at = NULL, updated_at = now()`,
-        [orgId, transactionId, key, date, origin],
-      );
-      await manager.query(`DELETE FROM key_date_reminder WHERE transaction_id = $1 AND key = $2 AND sent_at IS NULL`, [transactionId, key]);
+      await db
+        .insertInto('key_date')
+        .values({ org_id: orgId, transaction_id: transactionId, key, due_on: date, origin })
+        .onConflict((conflict) =>
+          conflict.columns(['transaction_id', 'key']).doUpdateSet((eb) => ({
+            due_on: eb.ref('excluded.due_on'),
+            origin: eb.ref('excluded.origin'),
+            done_at: null,
+            missed_at: null,
+            updated_at: sql<Date>`now()`,
+          })),
+        )
+        .execute();
+      await deleteUnsentReminders(key);
       settings ??= await this.settings.load(manager, orgId);
       await scheduleReminders(manager, orgId, transactionId, key, date, settings);
     }
@@ -124,21 +141,22 @@ export class KeyDatesService {
     offer: { id: string; contingencies: string[]; acceptedAt: string },
   ): Promise<void> {
     const manager = unit.manager;
-    const [deal] = (await manager.query(
-      `SELECT id, org_id, agent_id, key_dates, participants FROM deal_transaction WHERE id = $1 FOR UPDATE`,
-      [transactionId],
-    )) as Array<{
-      id: string;
-      org_id: string;
-      agent_id: string;
-      key_dates: TransactionKeyDates;
-      participants: TransactionParticipant[];
-    }>;
+    const db = kyselyFor<DealsCommissionDb>(manager);
+    const deal = await db
+      .selectFrom('deal_transaction')
+      .select(['id', 'org_id', 'agent_id', 'key_dates', 'participants'])
+      .where('id', '=', transactionId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const settings = await this.settings.load(manager, deal.org_id);
     const acceptedOn = todayIn(settings.timeZone, new Date(offer.acceptedAt));
     const computed = contractDeadlines(acceptedOn, offer.contingencies, settings);
     const merged = { ...deal.key_dates, ...computed };
-    await manager.query(`UPDATE deal_transaction SET key_dates = $2, updated_at = now() WHERE id = $1`, [deal.id, JSON.stringify(merged)]);
+    await db
+      .updateTable('deal_transaction')
+      .set({ key_dates: JSON.stringify(merged), updated_at: sql<Date>`now()` })
+      .where('id', '=', deal.id)
+      .execute();
     await this.sync(manager, deal.org_id, deal.id, merged, new Set(Object.keys(computed)));
     await recordActivity(
       manager,
@@ -194,38 +212,61 @@ export class KeyDatesService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const deal = await findVisibleTransaction(manager, actor, scope, data.transactionId, true);
-      const [rows] = (await manager.query(
-        `UPDATE key_date SET done_at = CASE WHEN $3 THEN coalesce(done_at, now()) ELSE NULL END, updated_at = now()
-         WHERE transaction_id = $1 AND key = $2 RETURNING key, due_on::text AS due_on, done_at`,
-        [deal.id, data.key, data.done],
-      )) as [Array<{ key: string; due_on: string; done_at: Date | null }>, number];
-      if (!rows.length) throw DomainException.notFound(DealsErrorCode.KeyDateNotFound, 'Key date');
+      const row = await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('key_date')
+        .set({ done_at: data.done ? sql<Date>`coalesce(done_at, now())` : null, updated_at: sql<Date>`now()` })
+        .where('transaction_id', '=', deal.id)
+        .where('key', '=', data.key)
+        .returning((eb) => ['key', eb.cast<string>('due_on', 'text').as('due_on'), 'done_at'])
+        .executeTakeFirst();
+      if (!row) throw DomainException.notFound(DealsErrorCode.KeyDateNotFound, 'Key date');
       await recordActivity(
         manager,
         actor.orgId,
         deal.id,
         data.done ? 'key_date_done' : 'key_date_reopened',
         actor.userId,
-        { key: data.key, date: rows[0].due_on },
+        { key: data.key, date: row.due_on },
         newId(),
       );
       if (data.done) {
-        await unit.emit(DealsEvent.keyDateCompleted, deal.id, actor.orgId, { transactionId: deal.id, key: data.key, date: rows[0].due_on });
+        await unit.emit(DealsEvent.keyDateCompleted, deal.id, actor.orgId, { transactionId: deal.id, key: data.key, date: row.due_on });
       }
       return (await this.views(manager, deal.id)).find((item) => item.key === data.key)!;
     });
   }
 
   private async views(manager: EntityManager, transactionId: string): Promise<TransactionKeyDateView[]> {
-    const rows = (await manager.query(
-      `SELECT k.key, k.due_on::text AS due_on, k.origin, k.done_at, k.missed_at,
-         coalesce((SELECT json_agg(json_build_object('offsetMinutes', r.offset_minutes,
-             'remindAt', to_char(r.remind_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-             'sentAt', to_char(r.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY r.offset_minutes DESC)
-           FROM key_date_reminder r WHERE r.transaction_id = k.transaction_id AND r.key = k.key AND r.due_on = k.due_on), '[]') AS reminders
-       FROM key_date k WHERE k.transaction_id = $1 ORDER BY k.due_on, k.key`,
-      [transactionId],
-    )) as Array<KeyDateRow & { reminders: TransactionKeyDateView['reminders'] }>;
+    const rows = await kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('key_date as k')
+      .select((eb) => [
+        'k.key',
+        eb.cast<string>('k.due_on', 'text').as('due_on'),
+        'k.origin',
+        'k.done_at',
+        'k.missed_at',
+        eb.fn
+          .coalesce(
+            eb
+              .selectFrom('key_date_reminder as r')
+              .select(
+                sql<TransactionKeyDateView['reminders']>`json_agg(json_build_object('offsetMinutes', r.offset_minutes,
+                  'remindAt', to_char(r.remind_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                  'sentAt', to_char(r.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY r.offset_minutes DESC)`.as(
+                  'reminders',
+                ),
+              )
+              .whereRef('r.transaction_id', '=', 'k.transaction_id')
+              .whereRef('r.key', '=', 'k.key')
+              .whereRef('r.due_on', '=', 'k.due_on'),
+            sql<TransactionKeyDateView['reminders']>`'[]'`,
+          )
+          .as('reminders'),
+      ])
+      .where('k.transaction_id', '=', transactionId)
+      .orderBy('k.due_on')
+      .orderBy('k.key')
+      .execute();
     return rows.map((row) => ({
       key: row.key,
       date: row.due_on,

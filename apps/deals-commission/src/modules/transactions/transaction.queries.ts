@@ -1,45 +1,70 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { EntityManager } from 'typeorm';
-import type { Actor, PermissionScope, TransactionView } from '@keyhouse/contracts';
+import type { Actor, PermissionScope, TransactionStageChange, TransactionView } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
+import type { TransactionActivityKind } from '../../database/deals-commission-json.type';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { cents, scopeCondition } from '../scope.util';
 
-export interface TransactionRow {
-  id: string;
-  org_id: string;
-  property_id: string | null;
-  buyer_contact_ids: string[];
-  seller_contact_ids: string[];
-  agent_id: string;
-  agent_ids: string[];
-  team_ids: string[];
-  team: Array<{ agentId: string; shareBps: number }>;
-  side: TransactionView['side'];
-  price_cents: string;
-  pipeline_id: string;
-  stage: string;
-  status: TransactionView['status'];
-  probability: number;
+/**
+ * A deal as `selectTransactions` reads it (declared by the migrations: `deals-commission.db.ts`):
+ * the columns of a `TransactionView`, its dates as `YYYY-MM-DD` text (never shifted by time zones)
+ * and its stage history (null when it has none).
+ */
+export type TransactionRow = Omit<
+  Selectable<DealsCommissionDb['deal_transaction']>,
+  'expected_close_date' | 'close_date' | 'created_by' | 'deleted_at'
+> & {
   expected_close_date: string | null;
   close_date: string | null;
-  close_price_cents: string | null;
-  commission_plan_id: string | null;
-  participants: TransactionView['participants'];
-  key_dates: TransactionView['keyDates'];
-  notes: string | null;
-  created_at: Date;
-  updated_at: Date;
-  stage_history: TransactionView['stageHistory'] | null;
+  stage_history: TransactionStageChange[] | null;
+};
+
+/**
+ * The deals of `deal_transaction t` with the columns of a `TransactionRow` (stage history from the
+ * `stage_changed` timeline entries, oldest first); callers add their conditions.
+ */
+export function selectTransactions(db: Kysely<DealsCommissionDb>) {
+  return db.selectFrom('deal_transaction as t').select((eb) => [
+    't.id',
+    't.org_id',
+    't.property_id',
+    't.buyer_contact_ids',
+    't.seller_contact_ids',
+    't.agent_id',
+    't.agent_ids',
+    't.team_ids',
+    't.team',
+    't.side',
+    't.price_cents',
+    't.pipeline_id',
+    't.stage',
+    't.status',
+    't.probability',
+    eb.cast<string | null>('t.expected_close_date', 'text').as('expected_close_date'),
+    eb.cast<string | null>('t.close_date', 'text').as('close_date'),
+    't.close_price_cents',
+    't.commission_plan_id',
+    't.participants',
+    't.key_dates',
+    't.notes',
+    't.created_at',
+    't.updated_at',
+    eb
+      .selectFrom('transaction_activity as a')
+      .select(
+        sql<TransactionStageChange[]>`json_agg(json_build_object('from', a.data->>'from', 'to', a.data->>'to',
+          'at', to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'by', a.actor_id) ORDER BY a.created_at, a.id)`.as(
+          'stage_history',
+        ),
+      )
+      .whereRef('a.transaction_id', '=', 't.id')
+      .where('a.kind', '=', 'stage_changed')
+      .as('stage_history'),
+  ]);
 }
-
-/** Columns of a transaction view; dates as `YYYY-MM-DD` text (never shifted by time zones). */
-export const TRANSACTION_COLUMNS = `t.id, t.org_id, t.property_id, t.buyer_contact_ids, t.seller_contact_ids, t.agent_id, t.agent_ids, t.team_ids, t.team,
-  t.side, t.price_cents, t.pipeline_id, t.stage, t.status, t.probability, t.expected_close_date::text AS expected_close_date,
-  t.close_date::text AS close_date, t.close_price_cents, t.commission_plan_id, t.participants, t.key_dates, t.notes, t.created_at, t.updated_at`;
-
-export const STAGE_HISTORY_COLUMN = `(SELECT json_agg(json_build_object('from', a.data->>'from', 'to', a.data->>'to',
-  'at', to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'by', a.actor_id) ORDER BY a.created_at, a.id)
-  FROM transaction_activity a WHERE a.transaction_id = t.id AND a.kind = 'stage_changed') AS stage_history`;
 
 export function toTransactionView(row: TransactionRow): TransactionView {
   return {
@@ -81,29 +106,29 @@ export async function findVisibleTransaction(
   id: string,
   lock = false,
 ): Promise<TransactionRow> {
-  const params: unknown[] = [id, actor.orgId];
-  const condition = scopeCondition(scope, actor, params);
-  const rows = (await manager.query(
-    `SELECT ${TRANSACTION_COLUMNS}, ${STAGE_HISTORY_COLUMN} FROM deal_transaction t
-     WHERE t.id = $1 AND t.org_id = $2 AND t.deleted_at IS NULL AND ${condition} ${lock ? 'FOR UPDATE OF t' : ''}`,
-    params,
-  )) as TransactionRow[];
-  if (!rows.length) throw DomainException.notFound(DealsErrorCode.TransactionNotFound, 'Transaction');
-  return rows[0];
+  let query = selectTransactions(kyselyFor<DealsCommissionDb>(manager))
+    .where('t.id', '=', id)
+    .where('t.org_id', '=', actor.orgId)
+    .where('t.deleted_at', 'is', null)
+    .where((eb) => scopeCondition(scope, actor, { agentIds: eb.ref('t.agent_ids'), teamIds: eb.ref('t.team_ids') }));
+  if (lock) query = query.forUpdate('t');
+  const row = await query.executeTakeFirst();
+  if (!row) throw DomainException.notFound(DealsErrorCode.TransactionNotFound, 'Transaction');
+  return row;
 }
 
-/** Appends a timeline entry. */
+/** Appends a timeline entry (`data` stored as JSON). */
 export async function recordActivity(
   manager: EntityManager,
   orgId: string,
   transactionId: string,
-  kind: string,
+  kind: TransactionActivityKind,
   actorId: string | null,
   data: object,
   id: string,
 ): Promise<void> {
-  await manager.query(
-    `INSERT INTO transaction_activity (id, org_id, transaction_id, kind, actor_id, data) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [id, orgId, transactionId, kind, actorId, JSON.stringify(data)],
-  );
+  await kyselyFor<DealsCommissionDb>(manager)
+    .insertInto('transaction_activity')
+    .values({ id, org_id: orgId, transaction_id: transactionId, kind, actor_id: actorId, data: JSON.stringify(data) })
+    .execute();
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Updateable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DealsEvent,
@@ -17,27 +18,24 @@ import {
   type TransactionUpdateRequest,
   type TransactionView,
 } from '@keyhouse/contracts';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { CommissionStatementsService } from '../commission/commission-statements.service';
 import { IdentityDirectory } from '../identity-directory.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { KeyDatesService } from '../schedule/key-dates.service';
-import { actorOf, pageOrThrow, scopeCondition, scopeFor } from '../scope.util';
+import { actorOf, createdAtPage, scopeCondition, scopeFor, uuid } from '../scope.util';
 import { contactIdsOf, erasedAmong, withoutErasedParticipants } from '../privacy/erased-contacts';
-import {
-  findVisibleTransaction,
-  recordActivity,
-  STAGE_HISTORY_COLUMN,
-  TRANSACTION_COLUMNS,
-  toTransactionView,
-  type TransactionRow,
-} from './transaction.queries';
+import { findVisibleTransaction, recordActivity, selectTransactions, toTransactionView, type TransactionRow } from './transaction.queries';
 
 /** Fields whose change on a closed deal produces a new commission statement version. */
 const COMMISSION_FIELDS = ['closePrice', 'closeDate', 'agentId', 'commissionPlanId', 'team'] as const;
+
+/** The columns an update of `deal_transaction` may set. */
+type TransactionPatch = Updateable<DealsCommissionDb['deal_transaction']>;
 
 /**
  * Transactions (deals) through a pipeline. Scope (`transactions:read|write`): `own` = deals the
@@ -78,37 +76,35 @@ export class TransactionsService {
       const stage = this.stageOf(pipeline, data.stage ?? pipeline.stages[0].key);
       const closing = this.closeFields(stage, data.closePrice, data.closeDate);
       const id = newId();
-      await manager.query(
-        `INSERT INTO deal_transaction (id, org_id, property_id, buyer_contact_ids, seller_contact_ids, agent_id, agent_ids, team_ids, team, side,
-           price_cents, pipeline_id, stage, status, probability, expected_close_date, close_date, close_price_cents, commission_plan_id,
-           participants, key_dates, notes, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
-        [
+      const commissionPlanId = data.commissionPlanId ? await this.statementsPlan(manager, actor.orgId, data.commissionPlanId) : null;
+      await kyselyFor<DealsCommissionDb>(manager)
+        .insertInto('deal_transaction')
+        .values({
           id,
-          actor.orgId,
-          data.propertyId ?? null,
-          data.buyerContactIds ?? [],
-          data.sellerContactIds ?? [],
-          agentId,
-          agentIdsOf(agentId, team),
-          teamIds,
-          JSON.stringify(team),
-          data.side,
-          data.price,
-          pipeline.id,
-          stage.key,
-          stage.outcome,
-          data.probability ?? stage.probability,
-          data.expectedCloseDate ?? null,
-          closing.closeDate,
-          closing.closePrice,
-          data.commissionPlanId ? await this.statementsPlan(manager, actor.orgId, data.commissionPlanId) : null,
-          JSON.stringify(participants),
-          JSON.stringify(data.keyDates ?? {}),
-          data.notes ?? null,
-          actor.userId,
-        ],
-      );
+          org_id: actor.orgId,
+          property_id: data.propertyId ?? null,
+          buyer_contact_ids: data.buyerContactIds ?? [],
+          seller_contact_ids: data.sellerContactIds ?? [],
+          agent_id: agentId,
+          agent_ids: agentIdsOf(agentId, team),
+          team_ids: teamIds,
+          team: JSON.stringify(team),
+          side: data.side,
+          price_cents: data.price,
+          pipeline_id: pipeline.id,
+          stage: stage.key,
+          status: stage.outcome,
+          probability: data.probability ?? stage.probability,
+          expected_close_date: data.expectedCloseDate ?? null,
+          close_date: closing.closeDate,
+          close_price_cents: closing.closePrice,
+          commission_plan_id: commissionPlanId,
+          participants: JSON.stringify(participants),
+          key_dates: JSON.stringify(data.keyDates ?? {}),
+          notes: data.notes ?? null,
+          created_by: actor.userId,
+        })
+        .execute();
       await recordActivity(manager, actor.orgId, id, 'created', actor.userId, { stage: stage.key, price: data.price }, newId());
       await this.keyDates.sync(manager, actor.orgId, id, data.keyDates ?? {});
       await recordActivity(manager, actor.orgId, id, 'stage_changed', actor.userId, { from: null, to: stage.key }, newId());
@@ -126,36 +122,31 @@ export class TransactionsService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const data = envelope.data;
-    const params: unknown[] = [actor.orgId];
-    const where = ['t.org_id = $1', 't.deleted_at IS NULL', scopeCondition(scope, actor, params)];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      if (value === undefined || value === null || value === '') return;
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    add((n) => `${n}::uuid = ANY(t.agent_ids)`, data.agentId);
-    add((n) => `t.stage = ${n}`, data.stage);
-    add((n) => `t.pipeline_id = ${n}`, data.pipelineId);
-    add((n) => `t.side = ${n}`, data.side);
-    add((n) => `t.status = ${n}`, data.status);
-    add((n) => `t.expected_close_date >= ${n}::date`, data.expectedCloseFrom);
-    add((n) => `t.expected_close_date <= ${n}::date`, data.expectedCloseTo);
-    add((n) => `t.price_cents >= ${n}`, data.priceMin);
-    add((n) => `t.price_cents <= ${n}`, data.priceMax);
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 't.created_at',
-        idColumn: 't.id',
-        direction: 'DESC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT ${TRANSACTION_COLUMNS}, ${STAGE_HISTORY_COLUMN} FROM deal_transaction t WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as TransactionRow[];
+    const page = createdAtPage(data);
+    const given = <T>(value: T | undefined | null | ''): value is T => value !== undefined && value !== null && value !== '';
+    let query = selectTransactions(kyselyFor<DealsCommissionDb>(this.dataSource))
+      .where('t.org_id', '=', actor.orgId)
+      .where('t.deleted_at', 'is', null)
+      .where((eb) => scopeCondition(scope, actor, { agentIds: eb.ref('t.agent_ids'), teamIds: eb.ref('t.team_ids') }));
+    if (given(data.agentId)) {
+      const agentId = data.agentId;
+      query = query.where((eb) => eb(uuid(agentId), '=', eb.fn.any('t.agent_ids')));
+    }
+    if (given(data.stage)) query = query.where('t.stage', '=', data.stage);
+    if (given(data.pipelineId)) query = query.where('t.pipeline_id', '=', data.pipelineId);
+    if (given(data.side)) query = query.where('t.side', '=', data.side);
+    if (given(data.status)) query = query.where('t.status', '=', data.status);
+    if (given(data.expectedCloseFrom)) query = query.where('t.expected_close_date', '>=', sql<Date>`${data.expectedCloseFrom}::date`);
+    if (given(data.expectedCloseTo)) query = query.where('t.expected_close_date', '<=', sql<Date>`${data.expectedCloseTo}::date`);
+    if (given(data.priceMin)) query = query.where('t.price_cents', '>=', String(data.priceMin));
+    if (given(data.priceMax)) query = query.where('t.price_cents', '<=', String(data.priceMax));
+    const after = page.after;
+    if (after) query = query.where((eb) => eb(eb.refTuple('t.created_at', 't.id'), '<', eb.tuple(after.createdAt, after.id)));
+    const rows = await query
+      .orderBy('t.created_at', 'desc')
+      .orderBy('t.id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toTransactionView);
   }
 
@@ -194,16 +185,24 @@ export class TransactionsService {
         data.closePrice ?? (before.close_price_cents === null ? undefined : Number(before.close_price_cents)),
         data.closeDate ?? before.close_date ?? undefined,
       );
-      const sets: string[] = [];
-      const params: unknown[] = [before.id];
+      const patch: TransactionPatch = {};
       const changes: Record<string, { from: unknown; to: unknown }> = {};
-      const set = (column: string, field: keyof TransactionView, value: unknown, stored: unknown = value) => {
+      const change = <C extends keyof TransactionPatch>(
+        column: C,
+        field: keyof TransactionView,
+        value: unknown,
+        stored: TransactionPatch[C],
+      ) => {
         const previous = beforeView[field];
         if (JSON.stringify(previous) === JSON.stringify(value)) return;
-        params.push(stored);
-        sets.push(`${column} = $${params.length}`);
+        patch[column] = stored;
         changes[field] = { from: previous, to: value };
       };
+      const set = <C extends keyof TransactionPatch>(column: C, field: keyof TransactionView, value: TransactionPatch[C]) =>
+        change(column, field, value, value);
+      /** A jsonb column: compared as the value, stored as its JSON text. */
+      const setJson = (column: 'participants' | 'key_dates' | 'team', field: keyof TransactionView, value: object) =>
+        change(column, field, value, JSON.stringify(value));
       if (data.propertyId !== undefined) set('property_id', 'propertyId', data.propertyId);
       if (data.buyerContactIds !== undefined) set('buyer_contact_ids', 'buyerContactIds', data.buyerContactIds);
       if (data.sellerContactIds !== undefined) set('seller_contact_ids', 'sellerContactIds', data.sellerContactIds);
@@ -212,10 +211,10 @@ export class TransactionsService {
       if (data.expectedCloseDate !== undefined) set('expected_close_date', 'expectedCloseDate', data.expectedCloseDate);
       if (data.probability !== undefined) set('probability', 'probability', data.probability);
       else if (stage.key !== before.stage) set('probability', 'probability', stage.probability);
-      if (participants !== undefined) set('participants', 'participants', participants, JSON.stringify(participants));
+      if (participants !== undefined) setJson('participants', 'participants', participants);
       if (data.keyDates !== undefined) {
         const merged = { ...before.key_dates, ...data.keyDates };
-        set('key_dates', 'keyDates', merged, JSON.stringify(merged));
+        setJson('key_dates', 'keyDates', merged);
       }
       if (data.notes !== undefined) set('notes', 'notes', data.notes);
       if (data.commissionPlanId !== undefined) {
@@ -226,23 +225,21 @@ export class TransactionsService {
       const nextTeam = team ?? before.team;
       if (data.agentId !== undefined) {
         set('agent_id', 'agentId', data.agentId);
-        if (teamIds) {
-          params.push(teamIds);
-          sets.push(`team_ids = $${params.length}`);
-        }
+        if (teamIds) patch.team_ids = teamIds;
       }
-      if (team) set('team', 'team', team, JSON.stringify(team));
-      if (data.agentId !== undefined || team) {
-        params.push(agentIdsOf(nextAgent, nextTeam));
-        sets.push(`agent_ids = $${params.length}`);
-      }
+      if (team) setJson('team', 'team', team);
+      if (data.agentId !== undefined || team) patch.agent_ids = agentIdsOf(nextAgent, nextTeam);
       set('pipeline_id', 'pipelineId', pipeline.id);
       set('stage', 'stage', stage.key);
       set('status', 'status', stage.outcome);
       set('close_price_cents', 'closePrice', closing.closePrice);
       set('close_date', 'closeDate', closing.closeDate);
       if (!Object.keys(changes).length) return beforeView;
-      await manager.query(`UPDATE deal_transaction SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
+      await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('deal_transaction')
+        .set({ ...patch, updated_at: sql<Date>`now()` })
+        .where('id', '=', before.id)
+        .execute();
       await recordActivity(manager, actor.orgId, before.id, 'updated', actor.userId, { changes }, newId());
       if ('keyDates' in changes)
         await this.keyDates.sync(manager, actor.orgId, before.id, changes.keyDates.to as TransactionView['keyDates']);
@@ -284,7 +281,11 @@ export class TransactionsService {
           DealsErrorCode.TransactionClosed,
           'A closed transaction cannot be deleted; move it out of the won stage first',
         );
-      await manager.query(`UPDATE deal_transaction SET deleted_at = now(), updated_at = now() WHERE id = $1`, [row.id]);
+      await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('deal_transaction')
+        .set({ deleted_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+        .where('id', '=', row.id)
+        .execute();
       await recordActivity(manager, actor.orgId, row.id, 'deleted', actor.userId, {}, newId());
       await unit.emit(DealsEvent.transactionDeleted, row.id, actor.orgId, {
         transactionId: row.id,
@@ -300,26 +301,18 @@ export class TransactionsService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const row = await findVisibleTransaction(this.dataSource.manager, actor, scope, envelope.data.id);
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'a.created_at',
-        idColumn: 'a.id',
-        direction: 'ASC',
-        cursor: envelope.data.cursor,
-        limit: envelope.data.limit,
-        firstParam: 2,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT a.* FROM transaction_activity a WHERE a.transaction_id = $1 AND ${page.where} ${page.tail}`,
-      [row.id, ...page.params],
-    )) as Array<{
-      id: string;
-      kind: TransactionTimelineEntry['kind'];
-      data: Record<string, unknown>;
-      actor_id: string | null;
-      created_at: Date;
-    }>;
+    const page = createdAtPage(envelope.data);
+    const after = page.after;
+    let query = kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('transaction_activity as a')
+      .selectAll('a')
+      .where('a.transaction_id', '=', row.id);
+    if (after) query = query.where((eb) => eb(eb.refTuple('a.created_at', 'a.id'), '>', eb.tuple(after.createdAt, after.id)));
+    const rows = await query
+      .orderBy('a.created_at', 'asc')
+      .orderBy('a.id', 'asc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(
       rows,
       page.limit,
@@ -440,8 +433,13 @@ export class TransactionsService {
   }
 
   private async statementsPlan(manager: EntityManager, orgId: string, planId: string): Promise<string> {
-    const rows = (await manager.query(`SELECT id FROM commission_plan WHERE id = $1 AND org_id = $2`, [planId, orgId])) as unknown[];
-    if (!rows.length)
+    const plan = await kyselyFor<DealsCommissionDb>(manager)
+      .selectFrom('commission_plan')
+      .select('id')
+      .where('id', '=', planId)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    if (!plan)
       throw DomainException.validation(
         [{ field: 'commissionPlanId', message: 'is not a plan of this organization' }],
         DealsErrorCode.CommissionPlanNotFound,
@@ -450,11 +448,10 @@ export class TransactionsService {
   }
 
   private async load(manager: EntityManager, orgId: string, id: string): Promise<TransactionRow> {
-    const rows = (await manager.query(
-      `SELECT ${TRANSACTION_COLUMNS}, ${STAGE_HISTORY_COLUMN} FROM deal_transaction t WHERE t.id = $1 AND t.org_id = $2`,
-      [id, orgId],
-    )) as TransactionRow[];
-    return rows[0];
+    return selectTransactions(kyselyFor<DealsCommissionDb>(manager))
+      .where('t.id', '=', id)
+      .where('t.org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Selectable } from 'kysely';
 import type { DataSource } from 'typeorm';
 import {
   IdentityAuthSubjects,
@@ -18,28 +19,24 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
-import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, randomToken, sha256Hex } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
-import { pageOrThrow } from '../list-query.util';
+import { createdAtPage } from '../list-query.util';
 
 const SCOPE_RANK = { own: 1, team: 2, org: 3 } as const;
 /** `last_used_at` is written at most this often per key (it is read for display, not security). */
 const LAST_USED_RESOLUTION_SECONDS = 60;
 
-interface ApiKeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  created_by: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+/** The `api_key` columns an `ApiKeyView` shows (never the hash). */
+const API_KEY_VIEW_COLUMNS = ['id', 'name', 'prefix', 'scopes', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
 
-function toApiKeyView(row: ApiKeyRow): ApiKeyView {
+/** What an `ApiKeyView` shows of an `api_key` row (`API_KEY_VIEW_COLUMNS`). */
+type ApiKeyViewRow = Pick<Selectable<IdentityDb['api_key']>, (typeof API_KEY_VIEW_COLUMNS)[number]>;
+
+function toApiKeyView(row: ApiKeyViewRow): ApiKeyView {
   return {
     id: row.id,
     name: row.name,
@@ -97,11 +94,20 @@ export class ApiKeysService {
     const key = `kh_${randomToken(32)}`;
     const id = newId();
     const view = await this.unitOfWork.run(envelope, async (unit) => {
-      const [row] = (await unit.manager.query(
-        `INSERT INTO api_key (id, org_id, name, prefix, key_hash, scopes, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         RETURNING id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
-        [id, actor.orgId, envelope.data.name.trim(), key.slice(0, 10), sha256Hex(key), scopes, actor.userId],
-      )) as ApiKeyRow[];
+      const row = await kyselyFor<IdentityDb>(unit.manager)
+        .insertInto('api_key')
+        .values({
+          id,
+          org_id: actor.orgId,
+          name: envelope.data.name.trim(),
+          prefix: key.slice(0, 10),
+          key_hash: sha256Hex(key),
+          scopes,
+          // An API key acting here has no user id: the NOT NULL column refuses the row, as it always has.
+          created_by: actor.userId!,
+        })
+        .returning(API_KEY_VIEW_COLUMNS)
+        .executeTakeFirstOrThrow();
       await unit.emit(IdentityEvent.apiKeyCreated, id, actor.orgId, {
         apiKeyId: id,
         name: envelope.data.name.trim(),
@@ -117,21 +123,17 @@ export class ApiKeysService {
   async list(envelope: RequestEnvelope<PageQuery>): Promise<Page<ApiKeyView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'api-keys:read');
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'created_at',
-        idColumn: 'id',
-        direction: 'DESC',
-        cursor: envelope.data.cursor,
-        limit: envelope.data.limit,
-        firstParam: 2,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at FROM api_key
-        WHERE org_id = $1 AND ${page.where} ${page.tail}`,
-      [actor.orgId, ...page.params],
-    )) as ApiKeyRow[];
+    const page = createdAtPage(envelope.data.cursor, envelope.data.limit);
+    let query = kyselyFor<IdentityDb>(this.dataSource).selectFrom('api_key').select(API_KEY_VIEW_COLUMNS).where('org_id', '=', actor.orgId);
+    if (page.after) {
+      const after = page.after;
+      query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)));
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toApiKeyView);
   }
 
@@ -146,12 +148,13 @@ export class ApiKeysService {
     const actor = envelope.actor!;
     requireScope(actor, 'api-keys:write', 'org');
     return this.unitOfWork.run(envelope, async (unit) => {
-      const [row] = await queryRows<ApiKeyRow>(
-        unit.manager,
-        `UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2
-         RETURNING id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
-        [envelope.data.id, actor.orgId],
-      );
+      const row = await kyselyFor<IdentityDb>(unit.manager)
+        .updateTable('api_key')
+        .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', sql<Date>`now()`) }))
+        .where('id', '=', envelope.data.id)
+        .where('org_id', '=', actor.orgId)
+        .returning(API_KEY_VIEW_COLUMNS)
+        .executeTakeFirst();
       if (!row) throw DomainException.notFound(IdentityErrorCode.ApiKeyNotFound, 'API key');
       await unit.emit(IdentityEvent.apiKeyRevoked, row.id, actor.orgId, { apiKeyId: row.id });
       return toApiKeyView(row);
@@ -166,12 +169,23 @@ export class ApiKeysService {
    */
   @RpcHandler(IdentityAuthSubjects.apiKeyAuthenticate)
   async authenticate(envelope: RequestEnvelope<ApiKeyAuthenticateRequest>): Promise<ApiKeyAuthenticateResponse> {
-    const [row] = (await this.dataSource.query(
-      `SELECT id, org_id, created_by, scopes,
-              (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)) AS stale
-         FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [sha256Hex(envelope.data.key), LAST_USED_RESOLUTION_SECONDS],
-    )) as Array<{ id: string; org_id: string; created_by: string; scopes: string[]; stale: boolean }>;
+    const row = await kyselyFor<IdentityDb>(this.dataSource)
+      .selectFrom('api_key')
+      .select((eb) => [
+        'id',
+        'org_id',
+        'created_by',
+        'scopes',
+        eb
+          .or([
+            eb('last_used_at', 'is', null),
+            eb('last_used_at', '<', sql<Date>`now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS})`),
+          ])
+          .as('stale'),
+      ])
+      .where('key_hash', '=', sha256Hex(envelope.data.key))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     if (!row) throw new DomainException('unauthenticated', IdentityErrorCode.InvalidApiKey, 'The API key is not valid');
     if (row.stale) {
       const context = {
@@ -179,7 +193,11 @@ export class ApiKeysService {
         requestId: envelope.requestId,
       };
       await this.unitOfWork.run(context, async (unit) => {
-        await unit.manager.query(`UPDATE api_key SET last_used_at = now() WHERE id = $1`, [row.id]);
+        await kyselyFor<IdentityDb>(unit.manager)
+          .updateTable('api_key')
+          .set({ last_used_at: sql<Date>`now()` })
+          .where('id', '=', row.id)
+          .execute();
         await unit.emit(IdentityEvent.apiKeyUsed, row.id, row.org_id, { apiKeyId: row.id });
       });
     }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityAuthSubjects,
@@ -21,13 +22,15 @@ import {
   type TokenPair,
 } from '@keyhouse/contracts';
 import { requireUserSession } from '@keyhouse/platform/auth';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, randomToken } from '@keyhouse/util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
+import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
 import { toOrganizationView } from '../organizations/organization.view';
+import type { AppUserRow } from '../users/app-user.row';
 import { UserQueries } from '../users/user.queries';
 import { invalidCode, MfaService } from './mfa.service';
 import { OneTimeTokenService } from './one-time-token.service';
@@ -36,16 +39,20 @@ import { RevocationService } from './revocation.service';
 import { actAs, selfContext } from './self-actor.util';
 import { invalidRefreshToken, SessionService } from './session.service';
 
-interface LoginUserRow {
-  id: string;
-  org_id: string;
-  role: string;
-  status: string;
-  password_hash: string | null;
-  mfa_enabled: boolean;
-  mfa_secret_enc: string | null;
-  mfa_last_time_step: string | null;
-}
+/** The `app_user` columns a login reads: identity, state, password hash and second factor. */
+const LOGIN_USER_COLUMNS = [
+  'id',
+  'org_id',
+  'role',
+  'status',
+  'password_hash',
+  'mfa_enabled',
+  'mfa_secret_enc',
+  'mfa_last_time_step',
+] as const;
+
+/** What a login reads of the user's `app_user` row (`LOGIN_USER_COLUMNS`). */
+type LoginUser = Pick<AppUserRow, (typeof LOGIN_USER_COLUMNS)[number]>;
 
 /**
  * Registration, login (password, then TOTP when enabled), refresh rotation, logout, password
@@ -85,16 +92,16 @@ export class AuthService {
     const user = { id: userId, orgId, role: 'owner' };
     return this.unitOfWork.run(selfContext(envelope, user, envelope.data), async (unit) => {
       const manager = unit.manager;
+      const db = kyselyFor<IdentityDb>(manager);
       await this.users.assertEmailFree(manager, email);
-      await manager.query(`INSERT INTO organization (id, name, public_form_key) VALUES ($1, $2, $3)`, [
-        orgId,
-        organizationName.trim(),
-        `pfk_${randomToken(18)}`,
-      ]);
-      await manager.query(
-        `INSERT INTO app_user (id, org_id, email, name, password_hash, role, status) VALUES ($1, $2, $3, $4, $5, 'owner', 'active')`,
-        [userId, orgId, email, name.trim(), passwordHash],
-      );
+      await db
+        .insertInto('organization')
+        .values({ id: orgId, name: organizationName.trim(), public_form_key: `pfk_${randomToken(18)}` })
+        .execute();
+      await db
+        .insertInto('app_user')
+        .values({ id: userId, org_id: orgId, email, name: name.trim(), password_hash: passwordHash, role: 'owner', status: 'active' })
+        .execute();
       await unit.emit(IdentityEvent.organizationCreated, orgId, orgId, {
         organizationId: orgId,
         name: organizationName.trim(),
@@ -109,7 +116,7 @@ export class AuthService {
       });
       await this.sendVerification(manager, { id: userId, orgId, email, name: name.trim() });
       const tokens = await this.sessions.start(manager, { ...user, mfaEnabled: false }, envelope.data);
-      const [org] = (await manager.query(`SELECT * FROM organization WHERE id = $1`, [orgId])) as Array<Record<string, unknown>>;
+      const org = await db.selectFrom('organization').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow();
       return {
         ...tokens,
         organization: toOrganizationView(org),
@@ -133,13 +140,23 @@ export class AuthService {
     const id = newId();
     const userId = await this.unitOfWork.run(selfContext(envelope, { id, orgId, role: 'client' }, envelope.data), async (unit) => {
       const manager = unit.manager;
-      const [org] = (await manager.query(`SELECT id FROM organization WHERE id = $1`, [orgId])) as unknown[];
+      const db = kyselyFor<IdentityDb>(manager);
+      const org = await db.selectFrom('organization').select('id').where('id', '=', orgId).executeTakeFirst();
       if (!org) throw DomainException.notFound('FORM_KEY_UNKNOWN', 'Form key');
       await this.users.assertEmailFree(manager, email);
-      await manager.query(
-        `INSERT INTO app_user (id, org_id, email, name, password_hash, role, status, contact_id) VALUES ($1, $2, $3, $4, $5, 'client', 'active', $6)`,
-        [id, orgId, email, name.trim(), passwordHash, contactId],
-      );
+      await db
+        .insertInto('app_user')
+        .values({
+          id,
+          org_id: orgId,
+          email,
+          name: name.trim(),
+          password_hash: passwordHash,
+          role: 'client',
+          status: 'active',
+          contact_id: contactId,
+        })
+        .execute();
       await unit.emit(IdentityEvent.userCreated, id, orgId, {
         userId: id,
         email,
@@ -179,11 +196,11 @@ export class AuthService {
       });
       throw accountLocked(lock.retryAfterSeconds);
     }
-    const [user] = (await this.dataSource.query(
-      `SELECT id, org_id, role, status, password_hash, mfa_enabled, mfa_secret_enc, mfa_last_time_step
-         FROM app_user WHERE email = $1`,
-      [email],
-    )) as LoginUserRow[];
+    const user = await kyselyFor<IdentityDb>(this.dataSource)
+      .selectFrom('app_user')
+      .select(LOGIN_USER_COLUMNS)
+      .where('email', '=', email)
+      .executeTakeFirst();
     const passwordOk = await this.passwords.verify(user?.password_hash ?? null, envelope.data.password);
     if (!user || !passwordOk || user.status !== 'active') {
       const failures = await this.recordFailure(envelope, email, user ?? null, passwordOk ? 'deactivated' : 'bad_credentials');
@@ -193,10 +210,11 @@ export class AuthService {
       throw invalidCredentials();
     }
     if (this.passwords.needsRehash(user.password_hash!)) {
-      await this.dataSource.query(`UPDATE app_user SET password_hash = $2 WHERE id = $1`, [
-        user.id,
-        await this.passwords.hash(envelope.data.password),
-      ]);
+      await kyselyFor<IdentityDb>(this.dataSource)
+        .updateTable('app_user')
+        .set({ password_hash: await this.passwords.hash(envelope.data.password) })
+        .where('id', '=', user.id)
+        .execute();
     }
     if (user.mfa_enabled) {
       const mfaToken = await this.unitOfWork.run(envelope, (unit) => this.oneTimeTokens.issue(unit.manager, user.id, 'mfa_login'));
@@ -218,11 +236,12 @@ export class AuthService {
       if (!token) {
         throw new DomainException('unauthenticated', IdentityErrorCode.InvalidMfaToken, 'The sign-in step has expired; sign in again');
       }
-      const [user] = (await manager.query(
-        `SELECT id, org_id, role, status, password_hash, mfa_enabled, mfa_secret_enc, mfa_last_time_step
-           FROM app_user WHERE id = $1 FOR UPDATE`,
-        [token.userId],
-      )) as LoginUserRow[];
+      const user = await kyselyFor<IdentityDb>(manager)
+        .selectFrom('app_user')
+        .select(LOGIN_USER_COLUMNS)
+        .where('id', '=', token.userId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
       const check = await this.mfa.checkSecondFactor(manager, user, envelope.data.code);
       if (!check.valid) {
         await this.oneTimeTokens.recordFailure(manager, token.id);
@@ -313,9 +332,11 @@ export class AuthService {
     const email = envelope.data.email.trim().toLowerCase();
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
-      const [user] = (await manager.query(`SELECT id, org_id, name, email, role, status FROM app_user WHERE email = $1`, [
-        email,
-      ])) as Array<{ id: string; org_id: string; name: string; email: string; role: string; status: string }>;
+      const user = await kyselyFor<IdentityDb>(manager)
+        .selectFrom('app_user')
+        .select(['id', 'org_id', 'name', 'email', 'role', 'status'])
+        .where('email', '=', email)
+        .executeTakeFirst();
       if (!user || user.status !== 'active') return;
       const token = await this.oneTimeTokens.issue(manager, user.id, 'password_reset');
       const link = `${this.config.IDENTITY_PUBLIC_APP_URL}/reset-password?token=${token}`;
@@ -344,19 +365,28 @@ export class AuthService {
       const manager = unit.manager;
       const token = await this.oneTimeTokens.find(manager, envelope.data.token, ['password_reset', 'invitation']);
       if (!token) throw invalidToken();
-      const [user] = (await manager.query(`SELECT id, org_id, email, role, status FROM app_user WHERE id = $1 FOR UPDATE`, [
-        token.userId,
-      ])) as Array<{ id: string; org_id: string; email: string; role: string; status: string }>;
+      const db = kyselyFor<IdentityDb>(manager);
+      const user = await db
+        .selectFrom('app_user')
+        .select(['id', 'org_id', 'email', 'role', 'status'])
+        .where('id', '=', token.userId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
       if (user.status === 'deactivated') throw invalidToken();
       this.passwords.assertAcceptable(envelope.data.newPassword, user.email, 'newPassword');
       const hash = await this.passwords.hash(envelope.data.newPassword);
       const invitation = token.purpose === 'invitation';
-      await manager.query(
-        `UPDATE app_user SET password_hash = $2, status = 'active', updated_at = now(),
-                email_verified_at = CASE WHEN $3 THEN coalesce(email_verified_at, now()) ELSE email_verified_at END
-          WHERE id = $1`,
-        [user.id, hash, invitation],
-      );
+      await db
+        .updateTable('app_user')
+        .set((eb) => ({
+          password_hash: hash,
+          status: 'active',
+          updated_at: sql<Date>`now()`,
+          // Accepting an invitation proves the address: the link was sent to it.
+          ...(invitation ? { email_verified_at: eb.fn.coalesce('email_verified_at', sql<Date>`now()`) } : {}),
+        }))
+        .where('id', '=', user.id)
+        .execute();
       await this.oneTimeTokens.consume(manager, token.id);
       const revoked = await this.sessions.revokeAllSessions(manager, user.id);
       actAs(unit, { id: user.id, orgId: user.org_id, role: user.role });
@@ -376,15 +406,20 @@ export class AuthService {
     const actor = requireUserSession(envelope.actor);
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
-      const [user] = (await manager.query(`SELECT id, email, password_hash FROM app_user WHERE id = $1 FOR UPDATE`, [
-        actor.userId,
-      ])) as Array<{ id: string; email: string; password_hash: string | null }>;
+      const db = kyselyFor<IdentityDb>(manager);
+      const user = await db
+        .selectFrom('app_user')
+        .select(['id', 'email', 'password_hash'])
+        .where('id', '=', actor.userId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
       if (!(await this.passwords.verify(user.password_hash, envelope.data.currentPassword))) throw invalidCredentials();
       this.passwords.assertAcceptable(envelope.data.newPassword, user.email, 'newPassword');
-      await manager.query(`UPDATE app_user SET password_hash = $2, updated_at = now() WHERE id = $1`, [
-        user.id,
-        await this.passwords.hash(envelope.data.newPassword),
-      ]);
+      await db
+        .updateTable('app_user')
+        .set({ password_hash: await this.passwords.hash(envelope.data.newPassword), updated_at: sql<Date>`now()` })
+        .where('id', '=', user.id)
+        .execute();
       const revoked =
         envelope.data.logoutOtherSessions === false ? [] : await this.sessions.revokeAllSessions(manager, user.id, actor.sessionId);
       await unit.emit(IdentityEvent.passwordChanged, user.id, actor.orgId, {
@@ -408,12 +443,12 @@ export class AuthService {
       const manager = unit.manager;
       const token = await this.oneTimeTokens.find(manager, envelope.data.token, ['email_verification']);
       if (!token) throw invalidToken();
-      const [user] = await queryRows<{ id: string; org_id: string; role: string }>(
-        manager,
-        `UPDATE app_user SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
-          WHERE id = $1 RETURNING id, org_id, role`,
-        [token.userId],
-      );
+      const user = await kyselyFor<IdentityDb>(manager)
+        .updateTable('app_user')
+        .set((eb) => ({ email_verified_at: eb.fn.coalesce('email_verified_at', sql<Date>`now()`), updated_at: sql<Date>`now()` }))
+        .where('id', '=', token.userId)
+        .returning(['id', 'org_id', 'role'])
+        .executeTakeFirstOrThrow();
       await this.oneTimeTokens.consume(manager, token.id);
       actAs(unit, { id: user.id, orgId: user.org_id, role: user.role });
       await unit.emit(IdentityEvent.emailVerified, user.id, user.org_id, { userId: user.id });
@@ -436,17 +471,34 @@ export class AuthService {
 
   private async completeLogin(
     envelope: RequestEnvelope<{ ip?: string; userAgent?: string }>,
-    user: LoginUserRow,
+    user: LoginUser,
     method: 'password' | 'mfa' | 'recovery_code',
   ): Promise<TokenPair> {
     const context = selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
     return this.unitOfWork.run(context, async (unit) => {
       const manager = unit.manager;
-      await manager.query(
-        `INSERT INTO login_attempt (id, email, user_id, succeeded, ip) SELECT $1, email, id, true, $3 FROM app_user WHERE id = $2`,
-        [newId(), user.id, envelope.data.ip ?? null],
-      );
-      await manager.query(`UPDATE app_user SET last_login_at = now() WHERE id = $1`, [user.id]);
+      const db = kyselyFor<IdentityDb>(manager);
+      await db
+        .insertInto('login_attempt')
+        .columns(['id', 'email', 'user_id', 'succeeded', 'ip'])
+        .expression((eb) =>
+          eb
+            .selectFrom('app_user')
+            .select([
+              eb.val(newId()).as('id'),
+              'email',
+              'id as user_id',
+              eb.lit(true).as('succeeded'),
+              eb.val(envelope.data.ip ?? null).as('ip'),
+            ])
+            .where('id', '=', user.id),
+        )
+        .execute();
+      await db
+        .updateTable('app_user')
+        .set({ last_login_at: sql<Date>`now()` })
+        .where('id', '=', user.id)
+        .execute();
       await unit.emit(IdentityEvent.loginSucceeded, user.id, user.org_id, {
         userId: user.id,
         method,
@@ -465,19 +517,26 @@ export class AuthService {
   private async lockState(
     email: string,
   ): Promise<{ locked: boolean; retryAfterSeconds: number; userId: string | null; orgId: string | null }> {
-    const [row] = (await this.dataSource.query(
-      `WITH last_success AS (
-         SELECT max(created_at) AS at FROM login_attempt WHERE email = $1 AND succeeded
-       )
-       SELECT count(*)::int AS failures, min(a.created_at) AS oldest,
-              (SELECT id FROM app_user WHERE email = $1) AS user_id,
-              (SELECT org_id FROM app_user WHERE email = $1) AS org_id
-         FROM login_attempt a, last_success s
-        WHERE a.email = $1 AND NOT a.succeeded
-          AND a.created_at > now() - make_interval(mins => $2)
-          AND (s.at IS NULL OR a.created_at > s.at)`,
-      [email, this.config.IDENTITY_LOCKOUT_WINDOW_MINUTES],
-    )) as Array<{ failures: number; oldest: Date | null; user_id: string | null; org_id: string | null }>;
+    const row = await kyselyFor<IdentityDb>(this.dataSource)
+      .with('last_success', (db) =>
+        db
+          .selectFrom('login_attempt')
+          .select((eb) => eb.fn.max<Date | null>('created_at').as('at'))
+          .where('email', '=', email)
+          .where('succeeded', '=', true),
+      )
+      .selectFrom(['login_attempt as a', 'last_success as s'])
+      .select((eb) => [
+        eb.cast<number>(eb.fn.countAll(), 'integer').as('failures'),
+        eb.fn.min<Date | null>('a.created_at').as('oldest'),
+        eb.selectFrom('app_user').select('id').where('email', '=', email).as('user_id'),
+        eb.selectFrom('app_user').select('org_id').where('email', '=', email).as('org_id'),
+      ])
+      .where('a.email', '=', email)
+      .where('a.succeeded', '=', false)
+      .where('a.created_at', '>', sql<Date>`now() - make_interval(mins => ${this.config.IDENTITY_LOCKOUT_WINDOW_MINUTES})`)
+      .where((eb) => eb.or([eb('s.at', 'is', null), eb('a.created_at', '>', eb.ref('s.at'))]))
+      .executeTakeFirstOrThrow();
     const locked = row.failures >= this.config.IDENTITY_LOCKOUT_THRESHOLD;
     const retryAfterSeconds = row.oldest
       ? Math.max(1, Math.ceil((row.oldest.getTime() + this.config.IDENTITY_LOCKOUT_WINDOW_MINUTES * 60_000 - Date.now()) / 1000))
@@ -488,16 +547,14 @@ export class AuthService {
   private async recordFailure(
     envelope: RequestEnvelope<LoginRequest>,
     email: string,
-    user: LoginUserRow | null,
+    user: LoginUser | null,
     reason: 'bad_credentials' | 'deactivated',
   ): Promise<number> {
     await this.unitOfWork.run(envelope, async (unit) => {
-      await unit.manager.query(`INSERT INTO login_attempt (id, email, user_id, succeeded, ip) VALUES ($1, $2, $3, false, $4)`, [
-        newId(),
-        email,
-        user?.id ?? null,
-        envelope.data.ip ?? null,
-      ]);
+      await kyselyFor<IdentityDb>(unit.manager)
+        .insertInto('login_attempt')
+        .values({ id: newId(), email, user_id: user?.id ?? null, succeeded: false, ip: envelope.data.ip ?? null })
+        .execute();
       await unit.emit(IdentityEvent.loginFailed, user?.id ?? email, user?.org_id ?? NIL_ORG, {
         userId: user?.id ?? null,
         email,

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
@@ -13,10 +14,12 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireUserSession, SecretCipher } from '@keyhouse/platform/auth';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, sha256Hex } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
+import type { AppUserRow } from '../users/app-user.row';
 import { SECRET_CIPHER } from './signing-key.service';
 import { TotpService } from './totp.service';
 
@@ -33,6 +36,21 @@ export type SecondFactorCheck =
   | { valid: true; method: 'totp'; timeStep: number }
   | { valid: true; method: 'recovery_code'; recoveryCodeId: string }
   | { valid: false; replay: boolean };
+
+/** What a second-factor check reads of the user's `app_user` row. */
+export type SecondFactorUser = Pick<AppUserRow, 'id' | 'mfa_secret_enc' | 'mfa_last_time_step'>;
+
+/** The `app_user` columns the 2FA use cases read (under a row lock). */
+const MFA_USER_COLUMNS = [
+  'id',
+  'org_id',
+  'email',
+  'role',
+  'mfa_enabled',
+  'mfa_secret_enc',
+  'mfa_pending_secret_enc',
+  'mfa_last_time_step',
+] as const;
 
 /**
  * TOTP two-factor authentication: enrol (seed + otpauth URI), confirm with a first code (which
@@ -63,10 +81,11 @@ export class MfaService {
         throw new DomainException('conflict', IdentityErrorCode.MfaAlreadyEnabled, 'Two-factor authentication is already on');
       }
       const secret = this.totp.newSecret();
-      await manager.query(`UPDATE app_user SET mfa_pending_secret_enc = $2, updated_at = now() WHERE id = $1`, [
-        userId,
-        this.cipher.encrypt(secret, mfaSecretAad(userId)),
-      ]);
+      await kyselyFor<IdentityDb>(manager)
+        .updateTable('app_user')
+        .set({ mfa_pending_secret_enc: this.cipher.encrypt(secret, mfaSecretAad(userId)), updated_at: sql<Date>`now()` })
+        .where('id', '=', userId)
+        .execute();
       return { secret, otpauthUri: this.totp.uri(secret, user.email) };
     });
   }
@@ -92,11 +111,17 @@ export class MfaService {
       const secret = this.cipher.decrypt(user.mfa_pending_secret_enc, mfaSecretAad(userId));
       const check = await this.totp.check(secret, envelope.data.code, null);
       if (!check.valid) throw invalidCode();
-      await manager.query(
-        `UPDATE app_user SET mfa_enabled = true, mfa_secret_enc = mfa_pending_secret_enc, mfa_pending_secret_enc = NULL,
-                mfa_last_time_step = $2, updated_at = now() WHERE id = $1`,
-        [userId, check.timeStep],
-      );
+      await kyselyFor<IdentityDb>(manager)
+        .updateTable('app_user')
+        .set((eb) => ({
+          mfa_enabled: true,
+          mfa_secret_enc: eb.ref('mfa_pending_secret_enc'),
+          mfa_pending_secret_enc: null,
+          mfa_last_time_step: check.timeStep,
+          updated_at: sql<Date>`now()`,
+        }))
+        .where('id', '=', userId)
+        .execute();
       const recoveryCodes = await this.replaceRecoveryCodes(manager, userId);
       await unit.emit(IdentityEvent.mfaEnabled, userId, user.org_id, { userId });
       return { enabled: true as const, recoveryCodes };
@@ -114,9 +139,8 @@ export class MfaService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const user = await this.lockEnabledUser(manager, userId);
-      const [org] = (await manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [user.org_id])) as Array<{
-        mfa_required_roles: string[];
-      }>;
+      const db = kyselyFor<IdentityDb>(manager);
+      const org = await db.selectFrom('organization').select('mfa_required_roles').where('id', '=', user.org_id).executeTakeFirstOrThrow();
       if (org.mfa_required_roles.includes(user.role)) {
         throw new DomainException(
           'conflict',
@@ -125,12 +149,18 @@ export class MfaService {
         );
       }
       await this.assertCurrentCode(manager, user, envelope.data.code);
-      await manager.query(
-        `UPDATE app_user SET mfa_enabled = false, mfa_secret_enc = NULL, mfa_pending_secret_enc = NULL,
-                mfa_last_time_step = NULL, updated_at = now() WHERE id = $1`,
-        [userId],
-      );
-      await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [userId]);
+      await db
+        .updateTable('app_user')
+        .set({
+          mfa_enabled: false,
+          mfa_secret_enc: null,
+          mfa_pending_secret_enc: null,
+          mfa_last_time_step: null,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', userId)
+        .execute();
+      await db.deleteFrom('mfa_recovery_code').where('user_id', '=', userId).execute();
       await unit.emit(IdentityEvent.mfaDisabled, userId, user.org_id, { userId });
     });
   }
@@ -160,64 +190,55 @@ export class MfaService {
    * Checks a TOTP code or a recovery code of a user with 2FA on, and records its use (last time
    * step, or the recovery code spent) in `manager`'s transaction.
    */
-  async checkSecondFactor(
-    manager: EntityManager,
-    user: { id: string; mfa_secret_enc: string | null; mfa_last_time_step: string | null },
-    code: string,
-  ): Promise<SecondFactorCheck> {
+  async checkSecondFactor(manager: EntityManager, user: SecondFactorUser, code: string): Promise<SecondFactorCheck> {
+    const db = kyselyFor<IdentityDb>(manager);
     const trimmed = code.trim().toLowerCase();
     if (/^\d{6}$/.test(trimmed)) {
       if (!user.mfa_secret_enc) return { valid: false, replay: false };
       const secret = this.cipher.decrypt(user.mfa_secret_enc, mfaSecretAad(user.id));
       const check = await this.totp.check(secret, trimmed, user.mfa_last_time_step === null ? null : Number(user.mfa_last_time_step));
       if (!check.valid) return check;
-      await manager.query(`UPDATE app_user SET mfa_last_time_step = $2 WHERE id = $1`, [user.id, check.timeStep]);
+      await db.updateTable('app_user').set({ mfa_last_time_step: check.timeStep }).where('id', '=', user.id).execute();
       return { valid: true, method: 'totp', timeStep: check.timeStep };
     }
-    const [row] = await queryRows<{ id: string }>(
-      manager,
-      `UPDATE mfa_recovery_code SET used_at = now()
-        WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
-      [user.id, sha256Hex(trimmed.replace(/[\s-]/g, ''))],
-    );
+    const row = await db
+      .updateTable('mfa_recovery_code')
+      .set({ used_at: sql<Date>`now()` })
+      .where('user_id', '=', user.id)
+      .where('code_hash', '=', sha256Hex(trimmed.replace(/[\s-]/g, '')))
+      .where('used_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
     return row ? { valid: true, method: 'recovery_code', recoveryCodeId: row.id } : { valid: false, replay: false };
   }
 
-  private async assertCurrentCode(
-    manager: EntityManager,
-    user: { id: string; mfa_secret_enc: string | null; mfa_last_time_step: string | null },
-    code: string,
-  ): Promise<void> {
+  private async assertCurrentCode(manager: EntityManager, user: SecondFactorUser, code: string): Promise<void> {
     const check = await this.checkSecondFactor(manager, user, code);
     if (!check.valid || check.method !== 'totp') throw invalidCode();
   }
 
   private async replaceRecoveryCodes(manager: EntityManager, userId: string): Promise<string[]> {
-    await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [userId]);
+    const db = kyselyFor<IdentityDb>(manager);
+    await db.deleteFrom('mfa_recovery_code').where('user_id', '=', userId).execute();
     const codes: string[] = [];
     for (let i = 0; i < RECOVERY_CODE_COUNT; i += 1) {
       const raw = [...randomBytes(24)].map((byte) => BASE32[byte & 31]).join('');
       codes.push(raw.match(/.{4}/g)!.join('-'));
-      await manager.query(`INSERT INTO mfa_recovery_code (id, user_id, code_hash) VALUES ($1, $2, $3)`, [newId(), userId, sha256Hex(raw)]);
+      await db
+        .insertInto('mfa_recovery_code')
+        .values({ id: newId(), user_id: userId, code_hash: sha256Hex(raw) })
+        .execute();
     }
     return codes;
   }
 
   private async lockUser(manager: EntityManager, userId: string) {
-    const [user] = (await manager.query(
-      `SELECT id, org_id, email, role, mfa_enabled, mfa_secret_enc, mfa_pending_secret_enc, mfa_last_time_step
-         FROM app_user WHERE id = $1 FOR UPDATE`,
-      [userId],
-    )) as Array<{
-      id: string;
-      org_id: string;
-      email: string;
-      role: string;
-      mfa_enabled: boolean;
-      mfa_secret_enc: string | null;
-      mfa_pending_secret_enc: string | null;
-      mfa_last_time_step: string | null;
-    }>;
+    const user = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('app_user')
+      .select(MFA_USER_COLUMNS)
+      .where('id', '=', userId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!user) throw DomainException.notFound(IdentityErrorCode.UserNotFound, 'User');
     return user;
   }

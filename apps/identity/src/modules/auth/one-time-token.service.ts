@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { newId, randomToken, sha256Hex } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
+import type { OneTimeTokenPurpose } from '../../database/identity-json.type';
 
-export type OneTimeTokenPurpose = 'password_reset' | 'email_verification' | 'mfa_login' | 'invitation';
+export type { OneTimeTokenPurpose } from '../../database/identity-json.type';
 
 /** Lifetimes in minutes. */
 export const ONE_TIME_TOKEN_TTL_MINUTES: Record<OneTimeTokenPurpose, number> = {
@@ -21,17 +25,27 @@ export const MFA_TOKEN_MAX_FAILURES = 5;
  */
 @Injectable()
 export class OneTimeTokenService {
+  /** Issues a token of `purpose` for `userId` (voiding the user's unused ones of that purpose); returns the raw token, shown once. */
   async issue(manager: EntityManager, userId: string, purpose: OneTimeTokenPurpose): Promise<string> {
-    await manager.query(`UPDATE one_time_token SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, [
-      userId,
-      purpose,
-    ]);
+    const db = kyselyFor<IdentityDb>(manager);
+    await db
+      .updateTable('one_time_token')
+      .set({ used_at: sql<Date>`now()` })
+      .where('user_id', '=', userId)
+      .where('purpose', '=', purpose)
+      .where('used_at', 'is', null)
+      .execute();
     const token = randomToken(32);
-    await manager.query(
-      `INSERT INTO one_time_token (id, user_id, purpose, token_hash, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))`,
-      [newId(), userId, purpose, sha256Hex(token), ONE_TIME_TOKEN_TTL_MINUTES[purpose]],
-    );
+    await db
+      .insertInto('one_time_token')
+      .values({
+        id: newId(),
+        user_id: userId,
+        purpose,
+        token_hash: sha256Hex(token),
+        expires_at: sql<Date>`now() + make_interval(mins => ${ONE_TIME_TOKEN_TTL_MINUTES[purpose]})`,
+      })
+      .execute();
     return token;
   }
 
@@ -44,21 +58,34 @@ export class OneTimeTokenService {
     token: string,
     purposes: OneTimeTokenPurpose[],
   ): Promise<{ id: string; userId: string; purpose: OneTimeTokenPurpose } | null> {
-    const [row] = (await manager.query(
-      `SELECT id, user_id, purpose FROM one_time_token
-        WHERE token_hash = $1 AND purpose = ANY($2) AND used_at IS NULL AND expires_at > now()
-          AND failed_attempts < $3
-        FOR UPDATE`,
-      [sha256Hex(token), purposes, MFA_TOKEN_MAX_FAILURES],
-    )) as Array<{ id: string; user_id: string; purpose: OneTimeTokenPurpose }>;
+    const row = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('one_time_token')
+      .select(['id', 'user_id', 'purpose'])
+      .where('token_hash', '=', sha256Hex(token))
+      .where('purpose', '=', (eb) => eb.fn.any(eb.val(purposes)))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .where('failed_attempts', '<', MFA_TOKEN_MAX_FAILURES)
+      .forUpdate()
+      .executeTakeFirst();
     return row ? { id: row.id, userId: row.user_id, purpose: row.purpose } : null;
   }
 
+  /** Marks token `id` used (after `find`, in the same transaction). */
   async consume(manager: EntityManager, id: string): Promise<void> {
-    await manager.query(`UPDATE one_time_token SET used_at = now() WHERE id = $1`, [id]);
+    await kyselyFor<IdentityDb>(manager)
+      .updateTable('one_time_token')
+      .set({ used_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .execute();
   }
 
+  /** Counts a wrong second-factor code against token `id` (burned at `MFA_TOKEN_MAX_FAILURES`). */
   async recordFailure(manager: EntityManager, id: string): Promise<void> {
-    await manager.query(`UPDATE one_time_token SET failed_attempts = failed_attempts + 1 WHERE id = $1`, [id]);
+    await kyselyFor<IdentityDb>(manager)
+      .updateTable('one_time_token')
+      .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { NatsConnection } from 'nats';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
@@ -10,7 +11,10 @@ import {
   type RevocationsRequest,
   type RevocationsResponse,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { NATS_CONNECTION, NATS_OPTIONS, RpcHandler, type NatsModuleOptions } from '@keyhouse/platform/messaging';
+import type { IdentityDb } from '../../database/identity.db';
+import type { RevocationKind } from '../../database/identity-json.type';
 
 /** A session revocation never lapses: every token of that session is refused. */
 const SESSION_NOT_BEFORE = Number.MAX_SAFE_INTEGER;
@@ -60,11 +64,12 @@ export class RevocationService {
   }
 
   async since(sinceMs: number): Promise<Revocation[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT kind, subject_id, not_before_ms, created_at FROM token_revocation
-        WHERE created_at >= to_timestamp($1::double precision / 1000) ORDER BY id`,
-      [sinceMs],
-    )) as Array<{ kind: 'session' | 'user'; subject_id: string; not_before_ms: string; created_at: Date }>;
+    const rows = await kyselyFor<IdentityDb>(this.dataSource)
+      .selectFrom('token_revocation')
+      .select(['kind', 'subject_id', 'not_before_ms', 'created_at'])
+      .where('created_at', '>=', sql<Date>`to_timestamp(${sinceMs}::double precision / 1000)`)
+      .orderBy('id')
+      .execute();
     return rows.map((row) => ({
       kind: row.kind,
       id: row.subject_id,
@@ -73,8 +78,11 @@ export class RevocationService {
     }));
   }
 
-  private async record(manager: EntityManager, kind: 'session' | 'user', id: string, notBefore: number): Promise<Revocation> {
-    await manager.query(`INSERT INTO token_revocation (kind, subject_id, not_before_ms) VALUES ($1, $2, $3)`, [kind, id, notBefore]);
+  private async record(manager: EntityManager, kind: RevocationKind, id: string, notBefore: number): Promise<Revocation> {
+    await kyselyFor<IdentityDb>(manager)
+      .insertInto('token_revocation')
+      .values({ kind, subject_id: id, not_before_ms: notBefore })
+      .execute();
     return { kind, id, notBefore, at: Date.now() };
   }
 }

@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Revocation, TokenPair } from '@keyhouse/contracts';
 import { ACCESS_TOKEN_TTL_SECONDS } from '@keyhouse/platform/auth';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { newId, randomToken, sha256Hex } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { RolePermissionsService } from '../users/role-permissions.service';
 import { RevocationService } from './revocation.service';
@@ -44,9 +47,11 @@ export class SessionService {
 
   /** Starts a new session for `user` and returns its first tokens. */
   async start(manager: EntityManager, user: SessionUser, client: ClientInfo): Promise<TokenPair> {
-    const [{ minutes }] = (await manager.query(`SELECT session_lifetime_minutes AS minutes FROM organization WHERE id = $1`, [
-      user.orgId,
-    ])) as Array<{ minutes: number }>;
+    const { minutes } = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('organization')
+      .select('session_lifetime_minutes as minutes')
+      .where('id', '=', user.orgId)
+      .executeTakeFirstOrThrow();
     const familyId = newId();
     const expiresAt = new Date(Date.now() + minutes * 60_000);
     const refreshToken = await this.insertRefreshToken(manager, user, familyId, expiresAt, client);
@@ -56,24 +61,25 @@ export class SessionService {
   /** Exchanges a refresh token for new tokens; see `RotationResult`. Throws 401 for unknown tokens. */
   async rotate(refreshToken: string, client: ClientInfo): Promise<RotationResult> {
     return this.dataSource.transaction(async (manager) => {
-      const [row] = (await manager.query(
-        `SELECT rt.id, rt.family_id, rt.expires_at, rt.used_at, rt.revoked_at,
-                u.id AS user_id, u.org_id, u.role, u.status, u.mfa_enabled
-           FROM refresh_token rt JOIN app_user u ON u.id = rt.user_id
-          WHERE rt.token_hash = $1 FOR UPDATE OF rt`,
-        [sha256Hex(refreshToken)],
-      )) as Array<{
-        id: string;
-        family_id: string;
-        expires_at: Date;
-        used_at: Date | null;
-        revoked_at: Date | null;
-        user_id: string;
-        org_id: string;
-        role: string;
-        status: string;
-        mfa_enabled: boolean;
-      }>;
+      const db = kyselyFor<IdentityDb>(manager);
+      const row = await db
+        .selectFrom('refresh_token as rt')
+        .innerJoin('app_user as u', 'u.id', 'rt.user_id')
+        .select([
+          'rt.id',
+          'rt.family_id',
+          'rt.expires_at',
+          'rt.used_at',
+          'rt.revoked_at',
+          'u.id as user_id',
+          'u.org_id',
+          'u.role',
+          'u.status',
+          'u.mfa_enabled',
+        ])
+        .where('rt.token_hash', '=', sha256Hex(refreshToken))
+        .forUpdate('rt')
+        .executeTakeFirst();
       if (!row || row.revoked_at || row.expires_at.getTime() <= Date.now() || row.status !== 'active') {
         throw invalidRefreshToken();
       }
@@ -81,7 +87,11 @@ export class SessionService {
         const revocations = await this.revokeFamily(manager, row.family_id);
         return { kind: 'reused', userId: row.user_id, orgId: row.org_id, familyId: row.family_id, revocations };
       }
-      await manager.query(`UPDATE refresh_token SET used_at = now() WHERE id = $1`, [row.id]);
+      await db
+        .updateTable('refresh_token')
+        .set({ used_at: sql<Date>`now()` })
+        .where('id', '=', row.id)
+        .execute();
       const user: SessionUser = { id: row.user_id, orgId: row.org_id, role: row.role, mfaEnabled: row.mfa_enabled };
       const next = await this.insertRefreshToken(manager, user, row.family_id, row.expires_at, client);
       const tokens = await this.tokens(manager, user, row.family_id, next);
@@ -91,15 +101,22 @@ export class SessionService {
 
   /** Revokes one session: its refresh tokens and its access tokens. */
   async revokeFamily(manager: EntityManager, familyId: string): Promise<Revocation[]> {
-    await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
+    await kyselyFor<IdentityDb>(manager)
+      .updateTable('refresh_token')
+      .set({ revoked_at: sql<Date>`now()` })
+      .where('family_id', '=', familyId)
+      .where('revoked_at', 'is', null)
+      .execute();
     return [await this.revocations.revokeSession(manager, familyId)];
   }
 
   /** Family id of a refresh token, or null. */
   async familyOf(manager: EntityManager, refreshToken: string): Promise<{ familyId: string; userId: string } | null> {
-    const [row] = (await manager.query(`SELECT family_id, user_id FROM refresh_token WHERE token_hash = $1`, [
-      sha256Hex(refreshToken),
-    ])) as Array<{ family_id: string; user_id: string }>;
+    const row = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('refresh_token')
+      .select(['family_id', 'user_id'])
+      .where('token_hash', '=', sha256Hex(refreshToken))
+      .executeTakeFirst();
     return row ? { familyId: row.family_id, userId: row.user_id } : null;
   }
 
@@ -108,11 +125,15 @@ export class SessionService {
    * revoked per session, so the kept session's current access token stays valid.
    */
   async revokeAllSessions(manager: EntityManager, userId: string, keepFamilyId?: string): Promise<Revocation[]> {
-    const families = (await manager.query(
-      `SELECT DISTINCT family_id FROM refresh_token
-        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() AND ($2::uuid IS NULL OR family_id <> $2::uuid)`,
-      [userId, keepFamilyId ?? null],
-    )) as Array<{ family_id: string }>;
+    let query = kyselyFor<IdentityDb>(manager)
+      .selectFrom('refresh_token')
+      .select('family_id')
+      .distinct()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`);
+    if (keepFamilyId) query = query.where('family_id', '<>', keepFamilyId);
+    const families = await query.execute();
     const revocations: Revocation[] = [];
     for (const { family_id } of families) revocations.push(...(await this.revokeFamily(manager, family_id)));
     if (!keepFamilyId) revocations.push(await this.revocations.revokeUser(manager, userId));
@@ -127,11 +148,19 @@ export class SessionService {
     client: ClientInfo,
   ): Promise<string> {
     const token = randomToken(32);
-    await manager.query(
-      `INSERT INTO refresh_token (id, org_id, user_id, family_id, token_hash, expires_at, ip, user_agent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [newId(), user.orgId, user.id, familyId, sha256Hex(token), expiresAt, client.ip ?? null, client.userAgent?.slice(0, 512) ?? null],
-    );
+    await kyselyFor<IdentityDb>(manager)
+      .insertInto('refresh_token')
+      .values({
+        id: newId(),
+        org_id: user.orgId,
+        user_id: user.id,
+        family_id: familyId,
+        token_hash: sha256Hex(token),
+        expires_at: expiresAt,
+        ip: client.ip ?? null,
+        user_agent: client.userAgent?.slice(0, 512) ?? null,
+      })
+      .execute();
     return token;
   }
 
@@ -140,9 +169,11 @@ export class SessionService {
     // (node-postgres deprecates queueing several on one client).
     const permissions = await this.roles.permissionsOf(manager, user.orgId, user.role);
     const teamIds = await this.roles.teamIdsOf(manager, user.id);
-    const [org] = (await manager.query(`SELECT mfa_required_roles FROM organization WHERE id = $1`, [user.orgId])) as Array<{
-      mfa_required_roles: string[];
-    }>;
+    const org = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('organization')
+      .select('mfa_required_roles')
+      .where('id', '=', user.orgId)
+      .executeTakeFirstOrThrow();
     const enrollmentRequired = !user.mfaEnabled && org.mfa_required_roles.includes(user.role);
     const accessToken = await this.signingKeys.signAccessToken({
       userId: user.id,

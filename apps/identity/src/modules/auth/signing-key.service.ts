@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
@@ -12,7 +13,10 @@ import {
   SecretCipher,
 } from '@keyhouse/platform/auth';
 import { encodePermissions, IdentityAuthSubjects, type JwksResponse } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { RpcHandler } from '@keyhouse/platform/messaging';
+import type { IdentityDb } from '../../database/identity.db';
+import type { PublicJwk } from '../../database/identity-json.type';
 
 export const SECRET_CIPHER = Symbol('SECRET_CIPHER');
 
@@ -40,7 +44,7 @@ export interface AccessTokenInput {
 export class SigningKeyService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeyService.name);
   private active: ActiveKey | null = null;
-  private publicKeys: JWK[] = [];
+  private publicKeys: PublicJwk[] = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -49,32 +53,45 @@ export class SigningKeyService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('identity.signing_key'))`);
-      const [existing] = (await manager.query(
-        `SELECT kid FROM signing_key WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1`,
-      )) as Array<{ kid: string }>;
+      const db = kyselyFor<IdentityDb>(manager);
+      await sql`SELECT pg_advisory_xact_lock(hashtext('identity.signing_key'))`.execute(db);
+      const existing = await db
+        .selectFrom('signing_key')
+        .select('kid')
+        .where('retired_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (existing) return;
       const { privateKey, publicKey } = await generateKeyPair(ACCESS_TOKEN_ALGORITHM, { extractable: true });
       const kid = randomUUID();
       const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: ACCESS_TOKEN_ALGORITHM };
       const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' };
-      await manager.query(`INSERT INTO signing_key (kid, private_jwk_enc, public_jwk) VALUES ($1, $2, $3)`, [
-        kid,
-        this.cipher.encrypt(JSON.stringify(privateJwk), `identity|signing_key|${kid}`),
-        JSON.stringify(publicJwk),
-      ]);
+      await db
+        .insertInto('signing_key')
+        .values({
+          kid,
+          private_jwk_enc: this.cipher.encrypt(JSON.stringify(privateJwk), `identity|signing_key|${kid}`),
+          public_jwk: JSON.stringify(publicJwk),
+        })
+        .execute();
       this.logger.log(`Created access-token signing key ${kid}`);
     });
     await this.load();
   }
 
   async load(): Promise<void> {
-    const rows = (await this.dataSource.query(
-      `SELECT kid, private_jwk_enc, public_jwk, retired_at FROM signing_key
-        WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1)
-        ORDER BY created_at DESC`,
-      [ACCESS_TOKEN_TTL_SECONDS * 2],
-    )) as Array<{ kid: string; private_jwk_enc: string; public_jwk: JWK; retired_at: Date | null }>;
+    const rows = await kyselyFor<IdentityDb>(this.dataSource)
+      .selectFrom('signing_key')
+      .select(['kid', 'private_jwk_enc', 'public_jwk', 'retired_at'])
+      .where((eb) =>
+        eb.or([
+          eb('retired_at', 'is', null),
+          eb('retired_at', '>', sql<Date>`now() - make_interval(secs => ${ACCESS_TOKEN_TTL_SECONDS * 2})`),
+        ]),
+      )
+      .orderBy('created_at', 'desc')
+      .execute();
     const current = rows.find((row) => row.retired_at === null);
     if (!current) throw new Error('No active signing key');
     const jwk = JSON.parse(this.cipher.decrypt(current.private_jwk_enc, `identity|signing_key|${current.kid}`)) as JWK;

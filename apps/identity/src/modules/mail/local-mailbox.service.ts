@@ -9,19 +9,10 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { RpcHandler } from '@keyhouse/platform/messaging';
-import { pageOrThrow } from '../list-query.util';
-
-interface LocalMailRow {
-  id: string;
-  to_address: string;
-  subject: string;
-  text: string;
-  template: string;
-  variables: Record<string, string>;
-  created_at: Date;
-}
+import type { IdentityDb } from '../../database/identity.db';
+import { createdAtPage } from '../list-query.util';
 
 /** Reads what the local email adapter recorded for the caller's organization, newest first. */
 @Injectable()
@@ -33,27 +24,21 @@ export class LocalMailboxService {
   async list(envelope: RequestEnvelope<LocalMailboxListRequest>): Promise<Page<LocalMailView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'mailbox:read', 'org');
-    const params: unknown[] = [actor.orgId];
-    let filter = 'TRUE';
-    if (envelope.data.to) {
-      params.push(envelope.data.to);
-      filter = `to_address = $${params.length}`;
+    let query = kyselyFor<IdentityDb>(this.dataSource)
+      .selectFrom('local_mail')
+      .select(['id', 'to_address', 'subject', 'text', 'template', 'variables', 'created_at'])
+      .where('org_id', '=', actor.orgId);
+    if (envelope.data.to) query = query.where('to_address', '=', envelope.data.to);
+    const page = createdAtPage(envelope.data.cursor, envelope.data.limit);
+    if (page.after) {
+      const after = page.after;
+      query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)));
     }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'created_at',
-        idColumn: 'id',
-        direction: 'DESC',
-        cursor: envelope.data.cursor,
-        limit: envelope.data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT id, to_address, subject, text, template, variables, created_at FROM local_mail
-        WHERE org_id = $1 AND ${filter} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as LocalMailRow[];
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(
       rows,
       page.limit,

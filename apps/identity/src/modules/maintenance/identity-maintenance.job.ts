@@ -1,8 +1,11 @@
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource } from 'typeorm';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
 import { ACCESS_TOKEN_TTL_SECONDS } from '@keyhouse/platform/auth';
+import { kyselyFor } from '@keyhouse/platform/database';
+import type { IdentityDb } from '../../database/identity.db';
 
 export const IDENTITY_MAINTENANCE_QUEUE = 'identity.maintenance';
 /** How often the prune job runs, in milliseconds. */
@@ -35,22 +38,26 @@ export class IdentityMaintenanceJob implements OnApplicationBootstrap {
     await this.queue.add('prune', {}, { repeat: { every: PRUNE_EVERY_MS }, jobId: 'identity-prune' });
   }
 
+  /** Deletes what is past its retention, one statement per kind; returns the rows removed per kind. */
   @Process('prune')
   async prune(): Promise<Record<string, number>> {
-    const statements: Record<string, [string, unknown[]]> = {
-      loginAttempts: [`DELETE FROM login_attempt WHERE created_at < now() - make_interval(days => $1)`, [RETENTION_DAYS.loginAttempts]],
-      oneTimeTokens: [
-        `DELETE FROM one_time_token WHERE coalesce(used_at, expires_at) < now() - make_interval(days => $1)`,
-        [RETENTION_DAYS.oneTimeTokens],
-      ],
-      refreshTokens: [`DELETE FROM refresh_token WHERE expires_at < now() - make_interval(days => $1)`, [RETENTION_DAYS.refreshTokens]],
-      revocations: [`DELETE FROM token_revocation WHERE created_at < now() - make_interval(secs => $1)`, [ACCESS_TOKEN_TTL_SECONDS * 4]],
-      inbox: [`DELETE FROM inbox_event WHERE received_at < now() - make_interval(days => $1)`, [RETENTION_DAYS.inbox]],
+    const db = kyselyFor<IdentityDb>(this.dataSource);
+    const daysAgo = (days: number) => sql<Date>`now() - make_interval(days => ${days})`;
+    const statements = {
+      loginAttempts: db.deleteFrom('login_attempt').where('created_at', '<', daysAgo(RETENTION_DAYS.loginAttempts)),
+      oneTimeTokens: db
+        .deleteFrom('one_time_token')
+        .where((eb) => eb(eb.fn.coalesce('used_at', 'expires_at'), '<', daysAgo(RETENTION_DAYS.oneTimeTokens))),
+      refreshTokens: db.deleteFrom('refresh_token').where('expires_at', '<', daysAgo(RETENTION_DAYS.refreshTokens)),
+      revocations: db
+        .deleteFrom('token_revocation')
+        .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${ACCESS_TOKEN_TTL_SECONDS * 4})`),
+      inbox: db.deleteFrom('inbox_event').where('received_at', '<', daysAgo(RETENTION_DAYS.inbox)),
     };
     const removed: Record<string, number> = {};
-    for (const [name, [sql, params]] of Object.entries(statements)) {
-      const result = (await this.dataSource.query(sql, params)) as [unknown[], number];
-      removed[name] = result[1];
+    for (const [name, statement] of Object.entries(statements)) {
+      const result = await statement.executeTakeFirst();
+      removed[name] = Number(result.numDeletedRows);
     }
     this.logger.log({ removed }, 'Pruned expired identity records');
     return removed;

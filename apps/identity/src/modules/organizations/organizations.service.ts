@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Updateable } from 'kysely';
 import type { DataSource } from 'typeorm';
 import {
   IdentityEvent,
@@ -11,9 +12,10 @@ import {
   type ResolveFormKeyResponse,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { randomToken } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
 import { toOrganizationView } from './organization.view';
 
 /** Roles the 2FA policy may cover (clients excluded: they sign in to the portal). */
@@ -31,9 +33,11 @@ export class OrganizationsService {
   @RpcHandler(IdentityOrganizationSubjects.getCurrent)
   async getCurrent(envelope: RequestEnvelope<Record<string, never>>): Promise<OrganizationView> {
     requireScope(envelope.actor, 'organizations:read');
-    const [row] = (await this.dataSource.query(`SELECT * FROM organization WHERE id = $1`, [envelope.actor!.orgId])) as Array<
-      Record<string, unknown>
-    >;
+    const row = await kyselyFor<IdentityDb>(this.dataSource)
+      .selectFrom('organization')
+      .selectAll()
+      .where('id', '=', envelope.actor!.orgId)
+      .executeTakeFirstOrThrow();
     return toOrganizationView(row);
   }
 
@@ -44,12 +48,16 @@ export class OrganizationsService {
   @RpcHandler(IdentityOrganizationSubjects.resolveFormKey)
   async resolveFormKey(envelope: RequestEnvelope<ResolveFormKeyRequest>): Promise<ResolveFormKeyResponse> {
     const formKey = envelope.data?.formKey;
-    const rows =
+    const row =
       typeof formKey === 'string' && formKey.length <= 100
-        ? ((await this.dataSource.query(`SELECT id FROM organization WHERE public_form_key = $1`, [formKey])) as Array<{ id: string }>)
-        : [];
-    if (!rows[0]) throw DomainException.notFound('FORM_KEY_UNKNOWN', 'Form key');
-    return { orgId: rows[0].id };
+        ? await kyselyFor<IdentityDb>(this.dataSource)
+            .selectFrom('organization')
+            .select('id')
+            .where('public_form_key', '=', formKey)
+            .executeTakeFirst()
+        : undefined;
+    if (!row) throw DomainException.notFound('FORM_KEY_UNKNOWN', 'Form key');
+    return { orgId: row.id };
   }
 
   /**
@@ -68,12 +76,10 @@ export class OrganizationsService {
       throw DomainException.validation([{ field: 'mfaRequiredRoles', message: `unknown roles: ${invalidRoles.join(', ')}` }]);
     }
     return this.unitOfWork.run(envelope, async (unit) => {
-      const manager = unit.manager;
-      const [beforeRow] = (await manager.query(`SELECT * FROM organization WHERE id = $1 FOR UPDATE`, [actor.orgId])) as Array<
-        Record<string, unknown>
-      >;
+      const db = kyselyFor<IdentityDb>(unit.manager);
+      const beforeRow = await db.selectFrom('organization').selectAll().where('id', '=', actor.orgId).forUpdate().executeTakeFirstOrThrow();
       const before = toOrganizationView(beforeRow);
-      const next = {
+      const next: Updateable<IdentityDb['organization']> = {
         name: data.name?.trim() ?? before.name,
         display_name: data.branding?.displayName !== undefined ? data.branding.displayName : before.branding.displayName,
         logo_url: data.branding?.logoUrl !== undefined ? data.branding.logoUrl : before.branding.logoUrl,
@@ -84,14 +90,12 @@ export class OrganizationsService {
         session_lifetime_minutes: data.sessionLifetimeMinutes ?? before.sessionLifetimeMinutes,
         public_form_key: data.rotatePublicFormKey ? `pfk_${randomToken(18)}` : before.publicFormKey,
       };
-      const [row] = await queryRows<Record<string, unknown>>(
-        manager,
-        `UPDATE organization SET name = $2, display_name = $3, logo_url = $4, primary_color = $5, secondary_color = $6,
-                affiliate_rate_bps = $7, mfa_required_roles = $8, session_lifetime_minutes = $9, public_form_key = $10,
-                updated_at = now()
-          WHERE id = $1 RETURNING *`,
-        [actor.orgId, ...Object.values(next)],
-      );
+      const row = await db
+        .updateTable('organization')
+        .set({ ...next, updated_at: sql<Date>`now()` })
+        .where('id', '=', actor.orgId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const after = toOrganizationView(row);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const comparable = (view: OrganizationView) => ({

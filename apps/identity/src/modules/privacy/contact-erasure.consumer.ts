@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { sql } from 'kysely';
 import { CrmContactEvent, IdentityEvent, type CloudEvent, type CrmContactErasedData, type Revocation } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
 import { RevocationService } from '../auth/revocation.service';
 import { SessionService } from '../auth/session.service';
 
@@ -56,30 +59,48 @@ export class ContactErasureConsumer {
 
   private async eraseLinkedUsers(unit: UnitOfWorkContext, event: CloudEvent, contactId: string): Promise<Revocation[]> {
     const manager = unit.manager;
-    const users = (await manager.query(
-      `SELECT id, email, status FROM app_user WHERE org_id = $1 AND contact_id = $2 AND role = 'client' AND erased_at IS NULL FOR UPDATE`,
-      [event.orgid, contactId],
-    )) as Array<{ id: string; email: string; status: string }>;
+    const db = kyselyFor<IdentityDb>(manager);
+    const users = await db
+      .selectFrom('app_user')
+      .select(['id', 'email', 'status'])
+      .where('org_id', '=', event.orgid)
+      .where('contact_id', '=', contactId)
+      .where('role', '=', 'client')
+      .where('erased_at', 'is', null)
+      .forUpdate()
+      .execute();
     const revocations: Revocation[] = [];
     for (const user of users) {
       const email = erasedEmail(user.id);
-      await manager.query(
-        `UPDATE app_user SET name = $2, email = $3, phone = NULL, password_hash = NULL, mfa_enabled = false, mfa_secret_enc = NULL,
-                mfa_pending_secret_enc = NULL, mfa_last_time_step = NULL, email_verified_at = NULL, status = 'deactivated',
-                deactivated_at = coalesce(deactivated_at, now()), erased_at = now(), updated_at = now()
-          WHERE id = $1`,
-        [user.id, ERASED_USER_NAME, email],
-      );
+      await db
+        .updateTable('app_user')
+        .set((eb) => ({
+          name: ERASED_USER_NAME,
+          email,
+          phone: null,
+          password_hash: null,
+          mfa_enabled: false,
+          mfa_secret_enc: null,
+          mfa_pending_secret_enc: null,
+          mfa_last_time_step: null,
+          email_verified_at: null,
+          status: 'deactivated',
+          deactivated_at: eb.fn.coalesce('deactivated_at', sql<Date>`now()`),
+          erased_at: sql<Date>`now()`,
+          updated_at: sql<Date>`now()`,
+        }))
+        .where('id', '=', user.id)
+        .execute();
       revocations.push(...(await this.sessions.revokeAllSessions(manager, user.id)));
-      await manager.query(`UPDATE refresh_token SET ip = NULL, user_agent = NULL WHERE user_id = $1`, [user.id]);
-      await manager.query(`DELETE FROM one_time_token WHERE user_id = $1`, [user.id]);
-      await manager.query(`DELETE FROM mfa_recovery_code WHERE user_id = $1`, [user.id]);
-      await manager.query(`UPDATE login_attempt SET email = $2, ip = NULL WHERE user_id = $1 OR email = lower($3)`, [
-        user.id,
-        email,
-        user.email,
-      ]);
-      await manager.query(`DELETE FROM local_mail WHERE to_address = $1`, [user.email]);
+      await db.updateTable('refresh_token').set({ ip: null, user_agent: null }).where('user_id', '=', user.id).execute();
+      await db.deleteFrom('one_time_token').where('user_id', '=', user.id).execute();
+      await db.deleteFrom('mfa_recovery_code').where('user_id', '=', user.id).execute();
+      await db
+        .updateTable('login_attempt')
+        .set({ email, ip: null })
+        .where((eb) => eb.or([eb('user_id', '=', user.id), eb('email', '=', eb.fn<string>('lower', [eb.val(user.email)]))]))
+        .execute();
+      await db.deleteFrom('local_mail').where('to_address', '=', user.email).execute();
       await unit.emit(IdentityEvent.userUpdated, user.id, event.orgid, {
         userId: user.id,
         changes: { name: { from: '[redacted]', to: ERASED_USER_NAME }, email: { from: '[redacted]', to: email } },

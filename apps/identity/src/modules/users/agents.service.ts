@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityEvent,
@@ -13,37 +14,55 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
+import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { PasswordService } from '../auth/password.service';
 import { SessionService } from '../auth/session.service';
 import { RevocationService } from '../auth/revocation.service';
-import { escapeLike, pageOrThrow } from '../list-query.util';
+import { createdAtPage, escapeLike } from '../list-query.util';
+import type { AppUserRow } from './app-user.row';
 import { UsersService } from './users.service';
 
-interface AgentRow {
-  user_id: string;
-  org_id: string;
-  name: string;
-  email: string;
-  status: AgentView['status'];
-  team_ids: string[];
-  license_number: string | null;
-  license_state: string | null;
-  regions: string[];
-  languages: string[];
-  capacity: number;
-  working_hours: AgentView['workingHours'];
-  created_at: Date;
-  updated_at: Date;
+/**
+ * What an `AgentView` shows: the `agent_profile` row, the user's name, email and status, and the
+ * user's team ids (`team_ids`, sorted).
+ */
+type AgentViewRow = Selectable<IdentityDb['agent_profile']> & Pick<AppUserRow, 'name' | 'email' | 'status'> & { team_ids: string[] };
+
+/** The `AgentView` columns of agents (`agent_profile` as `a` joined with their `app_user` as `u`). */
+function selectAgentViews(db: Kysely<IdentityDb>) {
+  return db
+    .selectFrom('agent_profile as a')
+    .innerJoin('app_user as u', 'u.id', 'a.user_id')
+    .select((eb) => [
+      'a.user_id',
+      'a.org_id',
+      'u.name',
+      'u.email',
+      'u.status',
+      'a.license_number',
+      'a.license_state',
+      'a.regions',
+      'a.languages',
+      'a.capacity',
+      'a.working_hours',
+      'a.created_at',
+      'a.updated_at',
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom('team_member as tm')
+            .select((sub) => sub.fn.agg<string[]>('array_agg', ['tm.team_id']).orderBy('tm.team_id').as('team_ids'))
+            .whereRef('tm.user_id', '=', 'u.id'),
+          sql<string[]>`'{}'`,
+        )
+        .as('team_ids'),
+    ]);
 }
 
-const AGENT_COLUMNS = `a.user_id, a.org_id, u.name, u.email, u.status, a.license_number, a.license_state, a.regions,
-  a.languages, a.capacity, a.working_hours, a.created_at, a.updated_at,
-  coalesce((SELECT array_agg(tm.team_id ORDER BY tm.team_id) FROM team_member tm WHERE tm.user_id = u.id), '{}') AS team_ids`;
-
-function toAgentView(row: AgentRow): AgentView {
+function toAgentView(row: AgentViewRow): AgentView {
   return {
     userId: row.user_id,
     orgId: row.org_id,
@@ -62,14 +81,8 @@ function toAgentView(row: AgentRow): AgentView {
   };
 }
 
-const PROFILE_FIELDS = {
-  licenseNumber: 'license_number',
-  licenseState: 'license_state',
-  regions: 'regions',
-  languages: 'languages',
-  capacity: 'capacity',
-  workingHours: 'working_hours',
-} as const;
+const PROFILE_FIELDS = ['licenseNumber', 'licenseState', 'regions', 'languages', 'capacity', 'workingHours'] as const;
+type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 /**
  * Agents: users with role `agent` and a profile that lead routing reads (regions/ZIP codes,
@@ -93,41 +106,28 @@ export class AgentsService {
     const actor = envelope.actor!;
     requireScope(actor, 'agents:read');
     const data = envelope.data;
-    const params: unknown[] = [actor.orgId];
-    const where = ['a.org_id = $1'];
-    if (data.region) {
-      params.push(data.region);
-      where.push(`$${params.length} = ANY(a.regions)`);
+    let query = selectAgentViews(kyselyFor<IdentityDb>(this.dataSource)).where('a.org_id', '=', actor.orgId);
+    const { region, language, teamId, q } = data;
+    if (region) query = query.where((eb) => eb(eb.val(region), '=', eb.fn.any('a.regions')));
+    if (language) query = query.where((eb) => eb(eb.val(language), '=', eb.fn.any('a.languages')));
+    if (teamId) query = query.where('u.id', 'in', (eb) => eb.selectFrom('team_member').select('user_id').where('team_id', '=', teamId));
+    query = query.where('u.status', '=', data.status ?? 'active');
+    if (q) {
+      const pattern = `%${escapeLike(q)}%`;
+      query = query.where((eb) =>
+        eb.or([eb('u.name', 'ilike', pattern), eb(eb.cast('u.email', 'text'), 'ilike', pattern), eb('a.license_number', 'ilike', pattern)]),
+      );
     }
-    if (data.language) {
-      params.push(data.language);
-      where.push(`$${params.length} = ANY(a.languages)`);
+    const page = createdAtPage(data.cursor, data.limit);
+    if (page.after) {
+      const after = page.after;
+      query = query.where((eb) => eb(eb.refTuple('a.created_at', 'a.user_id'), '>', eb.tuple(after.createdAt, after.id)));
     }
-    if (data.teamId) {
-      params.push(data.teamId);
-      where.push(`u.id IN (SELECT user_id FROM team_member WHERE team_id = $${params.length})`);
-    }
-    params.push(data.status ?? 'active');
-    where.push(`u.status = $${params.length}`);
-    if (data.q) {
-      params.push(`%${escapeLike(data.q)}%`);
-      where.push(`(u.name ILIKE $${params.length} OR u.email::text ILIKE $${params.length} OR a.license_number ILIKE $${params.length})`);
-    }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'a.created_at',
-        idColumn: 'a.user_id',
-        direction: 'ASC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT ${AGENT_COLUMNS} FROM agent_profile a JOIN app_user u ON u.id = a.user_id
-        WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as AgentRow[];
+    const rows = await query
+      .orderBy('a.created_at', 'asc')
+      .orderBy('a.user_id', 'asc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.user_id }), toAgentView);
   }
 
@@ -158,6 +158,7 @@ export class AgentsService {
     }
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
+      const db = kyselyFor<IdentityDb>(manager);
       let userId = data.userId;
       let before: AgentView | null = null;
       if (!userId) {
@@ -177,41 +178,48 @@ export class AgentsService {
           timezone: data.workingHours?.timezone,
         });
         userId = user.id;
-        await manager.query(`INSERT INTO agent_profile (user_id, org_id) VALUES ($1, $2)`, [userId, actor.orgId]);
+        await db.insertInto('agent_profile').values({ user_id: userId, org_id: actor.orgId }).execute();
       } else {
-        const [user] = (await manager.query(`SELECT role FROM app_user WHERE id = $1 AND org_id = $2 FOR UPDATE`, [
-          userId,
-          actor.orgId,
-        ])) as Array<{ role: string }>;
+        const user = await db
+          .selectFrom('app_user')
+          .select('role')
+          .where('id', '=', userId)
+          .where('org_id', '=', actor.orgId)
+          .forUpdate()
+          .executeTakeFirst();
         if (!user) throw DomainException.notFound(IdentityErrorCode.AgentNotFound, 'Agent');
         if (user.role !== 'agent') {
           throw new DomainException('conflict', 'NOT_AN_AGENT', 'Only users with the agent role have an agent profile');
         }
-        await manager.query(`INSERT INTO agent_profile (user_id, org_id) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING`, [
-          userId,
-          actor.orgId,
-        ]);
+        await db
+          .insertInto('agent_profile')
+          .values({ user_id: userId, org_id: actor.orgId })
+          .onConflict((conflict) => conflict.column('user_id').doNothing())
+          .execute();
         before = await this.view(manager, actor.orgId, userId);
       }
       const changes: Record<string, { from: unknown; to: unknown }> = {};
-      const sets: string[] = [];
-      const params: unknown[] = [userId];
-      for (const [field, column] of Object.entries(PROFILE_FIELDS)) {
-        const value = data[field as keyof typeof PROFILE_FIELDS];
+      const changed = new Set<ProfileField>();
+      for (const field of PROFILE_FIELDS) {
+        const value = data[field];
         if (value === undefined) continue;
         const normalized = field === 'regions' || field === 'languages' ? [...new Set(value as string[])] : value;
-        const previous = before ? before[field as keyof AgentView] : undefined;
+        const previous = before ? before[field] : undefined;
         if (before && JSON.stringify(previous) === JSON.stringify(normalized)) continue;
         changes[field] = { from: previous ?? null, to: normalized };
-        params.push(field === 'workingHours' ? JSON.stringify(normalized) : normalized);
-        sets.push(`${column} = $${params.length}`);
+        changed.add(field);
       }
-      if (sets.length > 0) {
-        await manager.query(`UPDATE agent_profile SET ${sets.join(', ')}, updated_at = now() WHERE user_id = $1`, params);
+      const profileChanged = changed.size > 0;
+      if (profileChanged) {
+        await db
+          .updateTable('agent_profile')
+          .set({ ...profileColumns(data, changed), updated_at: sql<Date>`now()` })
+          .where('user_id', '=', userId)
+          .execute();
       }
       const after = await this.view(manager, actor.orgId, userId);
       // A new agent always announces its profile (even the defaults): lead routing keeps a read model of it.
-      if (sets.length > 0 || !before) {
+      if (profileChanged || !before) {
         const event: AgentProfileUpdatedData = {
           userId,
           changes,
@@ -247,9 +255,11 @@ export class AgentsService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const agent = await this.view(manager, actor.orgId, envelope.data.id);
-      await manager.query(`UPDATE app_user SET status = 'deactivated', deactivated_at = now(), updated_at = now() WHERE id = $1`, [
-        agent.userId,
-      ]);
+      await kyselyFor<IdentityDb>(manager)
+        .updateTable('app_user')
+        .set({ status: 'deactivated', deactivated_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+        .where('id', '=', agent.userId)
+        .execute();
       const revoked = await this.sessions.revokeAllSessions(manager, agent.userId);
       await unit.emit(IdentityEvent.agentRemoved, agent.userId, actor.orgId, { userId: agent.userId });
       await unit.emit(IdentityEvent.userDeactivated, agent.userId, actor.orgId, { userId: agent.userId });
@@ -258,11 +268,26 @@ export class AgentsService {
   }
 
   private async view(manager: EntityManager, orgId: string, userId: string): Promise<AgentView> {
-    const [row] = (await manager.query(
-      `SELECT ${AGENT_COLUMNS} FROM agent_profile a JOIN app_user u ON u.id = a.user_id WHERE a.user_id = $1 AND a.org_id = $2`,
-      [userId, orgId],
-    )) as AgentRow[];
+    const row = await selectAgentViews(kyselyFor<IdentityDb>(manager))
+      .where('a.user_id', '=', userId)
+      .where('a.org_id', '=', orgId)
+      .executeTakeFirst();
     if (!row) throw DomainException.notFound(IdentityErrorCode.AgentNotFound, 'Agent');
     return toAgentView(row);
   }
+}
+
+/**
+ * The `agent_profile` columns of the profile fields of `data` named in `fields` (regions and
+ * languages deduplicated; working hours as JSON text, `null` as JSON null, as `JsonColumn` writes).
+ */
+function profileColumns(data: AgentUpsertRequest, fields: ReadonlySet<ProfileField>): Updateable<IdentityDb['agent_profile']> {
+  const set: Updateable<IdentityDb['agent_profile']> = {};
+  if (fields.has('licenseNumber')) set.license_number = data.licenseNumber;
+  if (fields.has('licenseState')) set.license_state = data.licenseState;
+  if (fields.has('regions')) set.regions = [...new Set(data.regions)];
+  if (fields.has('languages')) set.languages = [...new Set(data.languages)];
+  if (fields.has('capacity')) set.capacity = data.capacity;
+  if (fields.has('workingHours')) set.working_hours = JSON.stringify(data.workingHours);
+  return set;
 }

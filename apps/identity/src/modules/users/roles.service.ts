@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   BUILT_IN_ROLES,
@@ -14,8 +15,10 @@ import {
   type RoleView,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { RevocationService } from '../auth/revocation.service';
 import { BUILT_IN_ROLE_PERMISSIONS, ROLE_NAMES } from './built-in-roles';
@@ -40,9 +43,12 @@ export class RolesService {
   @RpcHandler(IdentityUserSubjects.roleList)
   async list(envelope: RequestEnvelope<Record<string, never>>): Promise<RoleView[]> {
     requireScope(envelope.actor, 'roles:read');
-    const custom = (await this.dataSource.query(`SELECT key, name, permissions FROM custom_role WHERE org_id = $1 ORDER BY key`, [
-      envelope.actor!.orgId,
-    ])) as Array<{ key: string; name: string; permissions: string[] }>;
+    const custom = await kyselyFor<IdentityDb>(this.dataSource)
+      .selectFrom('custom_role')
+      .select(['key', 'name', 'permissions'])
+      .where('org_id', '=', envelope.actor!.orgId)
+      .orderBy('key')
+      .execute();
     return [
       ...BUILT_IN_ROLES.map((key) => ({ key, name: ROLE_NAMES[key], builtIn: true, permissions: BUILT_IN_ROLE_PERMISSIONS[key] })),
       ...custom.map((row) => ({ ...row, builtIn: false })),
@@ -65,11 +71,12 @@ export class RolesService {
     this.assertPermissions(permissions);
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
-      const inserted = (await manager.query(
-        `INSERT INTO custom_role (id, org_id, key, name, permissions) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (org_id, key) DO NOTHING RETURNING id`,
-        [newId(), actor.orgId, key, name.trim(), [...new Set(permissions)].sort()],
-      )) as unknown[];
+      const inserted = await kyselyFor<IdentityDb>(manager)
+        .insertInto('custom_role')
+        .values({ id: newId(), org_id: actor.orgId, key, name: name.trim(), permissions: [...new Set(permissions)].sort() })
+        .onConflict((conflict) => conflict.columns(['org_id', 'key']).doNothing())
+        .returning('id')
+        .execute();
       if (inserted.length === 0) {
         throw new DomainException('conflict', IdentityErrorCode.RoleKeyTaken, 'A role with this key exists', [
           { field: 'key', message: 'is already used' },
@@ -101,25 +108,31 @@ export class RolesService {
       const before = await this.view(manager, actor.orgId, data.key, true);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const revocations: Revocation[] = [];
+      const db = kyselyFor<IdentityDb>(manager);
       if (data.name !== undefined && data.name.trim() !== before.name) {
         changes.name = { from: before.name, to: data.name.trim() };
-        await manager.query(`UPDATE custom_role SET name = $3, updated_at = now() WHERE org_id = $1 AND key = $2`, [
-          actor.orgId,
-          data.key,
-          data.name.trim(),
-        ]);
+        await db
+          .updateTable('custom_role')
+          .set({ name: data.name.trim(), updated_at: sql<Date>`now()` })
+          .where('org_id', '=', actor.orgId)
+          .where('key', '=', data.key)
+          .execute();
       }
       const next = data.permissions ? [...new Set(data.permissions)].sort() : before.permissions;
       if (next.join() !== before.permissions.join()) {
         changes.permissions = { from: before.permissions, to: next };
-        await manager.query(`UPDATE custom_role SET permissions = $3, updated_at = now() WHERE org_id = $1 AND key = $2`, [
-          actor.orgId,
-          data.key,
-          next,
-        ]);
-        const holders = (await manager.query(`SELECT id FROM app_user WHERE org_id = $1 AND role = $2`, [actor.orgId, data.key])) as Array<{
-          id: string;
-        }>;
+        await db
+          .updateTable('custom_role')
+          .set({ permissions: next, updated_at: sql<Date>`now()` })
+          .where('org_id', '=', actor.orgId)
+          .where('key', '=', data.key)
+          .execute();
+        const holders = await db
+          .selectFrom('app_user')
+          .select('id')
+          .where('org_id', '=', actor.orgId)
+          .where('role', '=', data.key)
+          .execute();
         for (const { id } of holders) revocations.push(await this.revocations.revokeUser(manager, id));
       }
       if (Object.keys(changes).length > 0) {
@@ -142,21 +155,28 @@ export class RolesService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       await this.view(manager, actor.orgId, envelope.data.key, true);
-      const [inUse] = (await manager.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND role = $2 LIMIT 1`, [
-        actor.orgId,
-        envelope.data.key,
-      ])) as unknown[];
+      const db = kyselyFor<IdentityDb>(manager);
+      const inUse = await db
+        .selectFrom('app_user')
+        .select('id')
+        .where('org_id', '=', actor.orgId)
+        .where('role', '=', envelope.data.key)
+        .limit(1)
+        .executeTakeFirst();
       if (inUse) throw new DomainException('conflict', IdentityErrorCode.RoleInUse, 'Users still hold this role');
-      await manager.query(`DELETE FROM custom_role WHERE org_id = $1 AND key = $2`, [actor.orgId, envelope.data.key]);
+      await db.deleteFrom('custom_role').where('org_id', '=', actor.orgId).where('key', '=', envelope.data.key).execute();
       await unit.emit(IdentityEvent.roleDeleted, envelope.data.key, actor.orgId, { key: envelope.data.key });
     });
   }
 
   private async view(manager: EntityManager, orgId: string, key: string, lock = false): Promise<RoleView> {
-    const [row] = (await manager.query(
-      `SELECT key, name, permissions FROM custom_role WHERE org_id = $1 AND key = $2 ${lock ? 'FOR UPDATE' : ''}`,
-      [orgId, key],
-    )) as Array<{ key: string; name: string; permissions: string[] }>;
+    let query = kyselyFor<IdentityDb>(manager)
+      .selectFrom('custom_role')
+      .select(['key', 'name', 'permissions'])
+      .where('org_id', '=', orgId)
+      .where('key', '=', key);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
     if (!row) throw DomainException.notFound(IdentityErrorCode.RoleNotFound, 'Role');
     return { ...row, builtIn: false };
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityEvent,
@@ -14,27 +15,41 @@ import {
   type TeamView,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { RevocationService } from '../auth/revocation.service';
-import { escapeLike, pageOrThrow } from '../list-query.util';
+import { createdAtPage, escapeLike } from '../list-query.util';
 
-interface TeamRow {
-  id: string;
-  org_id: string;
-  name: string;
-  manager_id: string | null;
-  member_ids: string[];
-  created_at: Date;
-  updated_at: Date;
+/** The `TeamView` columns of `team` with each team's member ids (`member_ids`: sorted, `{}` for none). */
+function selectTeamViews(db: Kysely<IdentityDb>) {
+  return db.selectFrom('team').select((eb) => [
+    'team.id',
+    'team.org_id',
+    'team.name',
+    'team.manager_id',
+    'team.created_at',
+    'team.updated_at',
+    eb.fn
+      .coalesce(
+        eb
+          .selectFrom('team_member as m')
+          .select((sub) => sub.fn.agg<string[]>('array_agg', ['m.user_id']).orderBy('m.user_id').as('member_ids'))
+          .whereRef('m.team_id', '=', 'team.id'),
+        sql<string[]>`'{}'`,
+      )
+      .as('member_ids'),
+  ]);
 }
 
-const TEAM_COLUMNS = `t.id, t.org_id, t.name, t.manager_id, t.created_at, t.updated_at,
-  coalesce((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM team_member m WHERE m.team_id = t.id), '{}') AS member_ids`;
+/** What a `TeamView` shows of a `team` row, with the team's member ids (`member_ids`, sorted). */
+type TeamViewRow = Pick<Selectable<IdentityDb['team']>, 'id' | 'org_id' | 'name' | 'manager_id' | 'created_at' | 'updated_at'> & {
+  member_ids: string[];
+};
 
-function toTeamView(row: TeamRow): TeamView {
+function toTeamView(row: TeamViewRow): TeamView {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -75,14 +90,13 @@ export class TeamsService {
       const memberIds = [...new Set(data.memberIds ?? [])].sort();
       await this.assertUsers(manager, actor.orgId, [...memberIds, ...(data.managerId ? [data.managerId] : [])]);
       const id = newId();
-      await manager.query(`INSERT INTO team (id, org_id, name, manager_id) VALUES ($1, $2, $3, $4)`, [
-        id,
-        actor.orgId,
-        data.name.trim(),
-        data.managerId ?? null,
-      ]);
+      const db = kyselyFor<IdentityDb>(manager);
+      await db
+        .insertInto('team')
+        .values({ id, org_id: actor.orgId, name: data.name.trim(), manager_id: data.managerId ?? null })
+        .execute();
       for (const userId of memberIds) {
-        await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [id, userId, actor.orgId]);
+        await db.insertInto('team_member').values({ team_id: id, user_id: userId, org_id: actor.orgId }).execute();
       }
       await unit.emit(IdentityEvent.teamCreated, id, actor.orgId, {
         teamId: id,
@@ -103,26 +117,18 @@ export class TeamsService {
   async list(envelope: RequestEnvelope<TeamListRequest>): Promise<Page<TeamView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'teams:read');
-    const params: unknown[] = [actor.orgId];
-    let filter = 'TRUE';
-    if (envelope.data.q) {
-      params.push(`%${escapeLike(envelope.data.q)}%`);
-      filter = `t.name ILIKE $${params.length}`;
+    let query = selectTeamViews(kyselyFor<IdentityDb>(this.dataSource)).where('team.org_id', '=', actor.orgId);
+    if (envelope.data.q) query = query.where('team.name', 'ilike', `%${escapeLike(envelope.data.q)}%`);
+    const page = createdAtPage(envelope.data.cursor, envelope.data.limit);
+    if (page.after) {
+      const after = page.after;
+      query = query.where((eb) => eb(eb.refTuple('team.created_at', 'team.id'), '>', eb.tuple(after.createdAt, after.id)));
     }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 't.created_at',
-        idColumn: 't.id',
-        direction: 'ASC',
-        cursor: envelope.data.cursor,
-        limit: envelope.data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT ${TEAM_COLUMNS} FROM team t WHERE t.org_id = $1 AND ${filter} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as TeamRow[];
+    const rows = await query
+      .orderBy('team.created_at', 'asc')
+      .orderBy('team.id', 'asc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toTeamView);
   }
 
@@ -149,14 +155,23 @@ export class TeamsService {
       const before = await this.view(manager, actor.orgId, data.id, true);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const affected = new Set<string>();
+      const db = kyselyFor<IdentityDb>(manager);
       if (data.name !== undefined && data.name.trim() !== before.name) {
         await this.assertNameFree(manager, actor.orgId, data.name, before.id);
-        await manager.query(`UPDATE team SET name = $2, updated_at = now() WHERE id = $1`, [before.id, data.name.trim()]);
+        await db
+          .updateTable('team')
+          .set({ name: data.name.trim(), updated_at: sql<Date>`now()` })
+          .where('id', '=', before.id)
+          .execute();
         changes.name = { from: before.name, to: data.name.trim() };
       }
       if (data.managerId !== undefined && data.managerId !== before.managerId) {
         if (data.managerId) await this.assertUsers(manager, actor.orgId, [data.managerId]);
-        await manager.query(`UPDATE team SET manager_id = $2, updated_at = now() WHERE id = $1`, [before.id, data.managerId]);
+        await db
+          .updateTable('team')
+          .set({ manager_id: data.managerId, updated_at: sql<Date>`now()` })
+          .where('id', '=', before.id)
+          .execute();
         changes.managerId = { from: before.managerId, to: data.managerId };
         for (const id of [before.managerId, data.managerId]) if (id) affected.add(id);
       }
@@ -164,9 +179,9 @@ export class TeamsService {
         const next = [...new Set(data.memberIds)].sort();
         if (next.join() !== before.memberIds.join()) {
           await this.assertUsers(manager, actor.orgId, next);
-          await manager.query(`DELETE FROM team_member WHERE team_id = $1`, [before.id]);
+          await db.deleteFrom('team_member').where('team_id', '=', before.id).execute();
           for (const userId of next) {
-            await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [before.id, userId, actor.orgId]);
+            await db.insertInto('team_member').values({ team_id: before.id, user_id: userId, org_id: actor.orgId }).execute();
           }
           changes.memberIds = { from: before.memberIds, to: next };
           for (const id of [...before.memberIds, ...next]) {
@@ -175,7 +190,11 @@ export class TeamsService {
         }
       }
       if (Object.keys(changes).length > 0) {
-        await manager.query(`UPDATE team SET updated_at = now() WHERE id = $1`, [before.id]);
+        await db
+          .updateTable('team')
+          .set({ updated_at: sql<Date>`now()` })
+          .where('id', '=', before.id)
+          .execute();
         await unit.emit(IdentityEvent.teamUpdated, before.id, actor.orgId, {
           teamId: before.id,
           changes,
@@ -201,7 +220,7 @@ export class TeamsService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const before = await this.view(manager, actor.orgId, envelope.data.id, true);
-      await manager.query(`DELETE FROM team WHERE id = $1`, [before.id]);
+      await kyselyFor<IdentityDb>(manager).deleteFrom('team').where('id', '=', before.id).execute();
       await unit.emit(IdentityEvent.teamDeleted, before.id, actor.orgId, {
         teamId: before.id,
         name: before.name,
@@ -215,17 +234,21 @@ export class TeamsService {
   }
 
   private async view(manager: EntityManager, orgId: string, id: string, lock = false): Promise<TeamView> {
-    if (lock) await manager.query(`SELECT id FROM team WHERE id = $1 AND org_id = $2 FOR UPDATE`, [id, orgId]);
-    const [row] = (await manager.query(`SELECT ${TEAM_COLUMNS} FROM team t WHERE t.id = $1 AND t.org_id = $2`, [id, orgId])) as TeamRow[];
+    const db = kyselyFor<IdentityDb>(manager);
+    if (lock) await db.selectFrom('team').select('id').where('id', '=', id).where('org_id', '=', orgId).forUpdate().execute();
+    const row = await selectTeamViews(db).where('team.id', '=', id).where('team.org_id', '=', orgId).executeTakeFirst();
     if (!row) throw DomainException.notFound(IdentityErrorCode.TeamNotFound, 'Team');
     return toTeamView(row);
   }
 
   private async assertNameFree(manager: EntityManager, orgId: string, name: string, exceptId?: string): Promise<void> {
-    const [row] = (await manager.query(
-      `SELECT 1 FROM team WHERE org_id = $1 AND lower(name) = lower($2) AND ($3::uuid IS NULL OR id <> $3::uuid)`,
-      [orgId, name.trim(), exceptId ?? null],
-    )) as unknown[];
+    let query = kyselyFor<IdentityDb>(manager)
+      .selectFrom('team')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn('lower', [eb.val(name.trim())])));
+    if (exceptId) query = query.where('id', '<>', exceptId);
+    const row = await query.executeTakeFirst();
     if (row) {
       throw new DomainException('conflict', IdentityErrorCode.TeamNameTaken, 'A team with this name exists', [
         { field: 'name', message: 'is already used by another team' },
@@ -236,7 +259,12 @@ export class TeamsService {
   private async assertUsers(manager: EntityManager, orgId: string, userIds: string[]): Promise<void> {
     const unique = [...new Set(userIds)];
     if (unique.length === 0) return;
-    const rows = (await manager.query(`SELECT id FROM app_user WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, unique])) as unknown[];
+    const rows = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('app_user')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('id', '=', (eb) => eb.fn.any(sql<string[]>`${unique}::uuid[]`))
+      .execute();
     if (rows.length !== unique.length) {
       throw new DomainException('validation', IdentityErrorCode.InvalidReference, 'Unknown user', [
         { field: 'memberIds', message: 'names a user that does not exist' },

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Updateable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdentityEvent,
@@ -13,22 +14,24 @@ import {
   type UserCreateRequest,
   type UserListRequest,
   type UserUpdateRequest,
+  type UserStatus,
   type UserView,
 } from '@keyhouse/contracts';
 import { requireScope, requireUserSession } from '@keyhouse/platform/auth';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { OneTimeTokenService } from '../auth/one-time-token.service';
 import { PasswordService } from '../auth/password.service';
 import { RevocationService } from '../auth/revocation.service';
 import { SessionService } from '../auth/session.service';
 import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
-import { escapeLike, pageOrThrow } from '../list-query.util';
+import { createdAtPage, escapeLike } from '../list-query.util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
 import { RolePermissionsService } from './role-permissions.service';
-import { toUserView, USER_VIEW_COLUMNS, UserQueries, type UserRow } from './user.queries';
+import { selectUserViews, toUserView, UserQueries } from './user.queries';
 
 /**
  * User accounts of an organization: the caller's own profile, and administration (create or
@@ -139,24 +142,24 @@ export class UsersService {
     await this.assertTeams(manager, orgId, input.teamIds);
     const userId = newId();
     const status = input.passwordHash ? 'active' : 'invited';
-    await manager.query(
-      `INSERT INTO app_user (id, org_id, email, name, phone, password_hash, role, status, timezone, language)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        userId,
-        orgId,
-        input.email,
-        input.name,
-        input.phone,
-        input.passwordHash,
-        input.role,
+    const db = kyselyFor<IdentityDb>(manager);
+    await db
+      .insertInto('app_user')
+      .values({
+        id: userId,
+        org_id: orgId,
+        email: input.email,
+        name: input.name,
+        phone: input.phone,
+        password_hash: input.passwordHash,
+        role: input.role,
         status,
-        input.timezone ?? 'UTC',
-        input.language ?? 'en-US',
-      ],
-    );
+        timezone: input.timezone ?? 'UTC',
+        language: input.language ?? 'en-US',
+      })
+      .execute();
     for (const teamId of new Set(input.teamIds)) {
-      await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [teamId, userId, orgId]);
+      await db.insertInto('team_member').values({ team_id: teamId, user_id: userId, org_id: orgId }).execute();
     }
     if (status === 'invited') {
       const token = await this.oneTimeTokens.issue(manager, userId, 'invitation');
@@ -186,41 +189,29 @@ export class UsersService {
   async list(envelope: RequestEnvelope<UserListRequest>): Promise<Page<UserView>> {
     const actor = envelope.actor!;
     const data = envelope.data;
-    const params: unknown[] = [actor.orgId];
-    const where: string[] = ['u.org_id = $1'];
-    const visibility = this.queries.visibility(actor, 'users:read', params.length + 1);
-    where.push(visibility.sql);
-    params.push(...visibility.params);
-    if (data.role) {
-      params.push(data.role);
-      where.push(`u.role = $${params.length}`);
-    }
-    if (data.status) {
-      params.push(data.status);
-      where.push(`u.status = $${params.length}`);
-    }
+    let query = selectUserViews(kyselyFor<IdentityDb>(this.dataSource))
+      .where('app_user.org_id', '=', actor.orgId)
+      .where(this.queries.visibility(actor, 'users:read'));
+    if (data.role) query = query.where('app_user.role', '=', data.role);
+    if (data.status) query = query.where('app_user.status', '=', data.status);
     if (data.teamId) {
-      params.push(data.teamId);
-      where.push(`u.id IN (SELECT user_id FROM team_member WHERE team_id = $${params.length})`);
+      const teamId = data.teamId;
+      query = query.where('app_user.id', 'in', (eb) => eb.selectFrom('team_member').select('user_id').where('team_id', '=', teamId));
     }
     if (data.q) {
-      params.push(`%${escapeLike(data.q)}%`);
-      where.push(`(u.name ILIKE $${params.length} OR u.email::text ILIKE $${params.length})`);
+      const pattern = `%${escapeLike(data.q)}%`;
+      query = query.where((eb) => eb.or([eb('app_user.name', 'ilike', pattern), eb(eb.cast('app_user.email', 'text'), 'ilike', pattern)]));
     }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'u.created_at',
-        idColumn: 'u.id',
-        direction: 'ASC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT ${USER_VIEW_COLUMNS} FROM app_user u WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as UserRow[];
+    const page = createdAtPage(data.cursor, data.limit);
+    if (page.after) {
+      const after = page.after;
+      query = query.where((eb) => eb(eb.refTuple('app_user.created_at', 'app_user.id'), '>', eb.tuple(after.createdAt, after.id)));
+    }
+    const rows = await query
+      .orderBy('app_user.created_at', 'asc')
+      .orderBy('app_user.id', 'asc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toUserView);
   }
 
@@ -255,17 +246,31 @@ export class UsersService {
         timezone: data.timezone,
         language: data.language,
       });
+      const db = kyselyFor<IdentityDb>(manager);
       if (data.status === 'active' && before.status === 'deactivated') {
-        await manager.query(
-          `UPDATE app_user SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END,
-                               deactivated_at = NULL, updated_at = now() WHERE id = $1`,
-          [before.id],
-        );
+        await db
+          .updateTable('app_user')
+          .set((eb) => ({
+            status: eb
+              .case()
+              .when('password_hash', 'is', null)
+              .then(eb.val<UserStatus>('invited'))
+              .else(eb.val<UserStatus>('active'))
+              .end(),
+            deactivated_at: null,
+            updated_at: sql<Date>`now()`,
+          }))
+          .where('id', '=', before.id)
+          .execute();
         changes.status = { from: 'deactivated', to: 'active' };
       }
       if (data.role !== undefined && data.role !== before.role) {
         await this.assertRole(manager, actor.orgId, data.role);
-        await manager.query(`UPDATE app_user SET role = $2, updated_at = now() WHERE id = $1`, [before.id, data.role]);
+        await db
+          .updateTable('app_user')
+          .set({ role: data.role, updated_at: sql<Date>`now()` })
+          .where('id', '=', before.id)
+          .execute();
         await unit.emit(IdentityEvent.userRoleChanged, before.id, actor.orgId, {
           userId: before.id,
           from: before.role,
@@ -277,9 +282,9 @@ export class UsersService {
         const next = [...new Set(data.teamIds)].sort();
         if (next.join() !== [...before.teamIds].sort().join()) {
           await this.assertTeams(manager, actor.orgId, next);
-          await manager.query(`DELETE FROM team_member WHERE user_id = $1`, [before.id]);
+          await db.deleteFrom('team_member').where('user_id', '=', before.id).execute();
           for (const teamId of next) {
-            await manager.query(`INSERT INTO team_member (team_id, user_id, org_id) VALUES ($1, $2, $3)`, [teamId, before.id, actor.orgId]);
+            await db.insertInto('team_member').values({ team_id: teamId, user_id: before.id, org_id: actor.orgId }).execute();
           }
           await unit.emit(IdentityEvent.userTeamsChanged, before.id, actor.orgId, {
             userId: before.id,
@@ -315,9 +320,11 @@ export class UsersService {
       const before = await this.lockedView(manager, actor.orgId, envelope.data.id);
       this.assertMayChange(actor, before, undefined);
       if (before.status !== 'deactivated') {
-        await manager.query(`UPDATE app_user SET status = 'deactivated', deactivated_at = now(), updated_at = now() WHERE id = $1`, [
-          before.id,
-        ]);
+        await kyselyFor<IdentityDb>(manager)
+          .updateTable('app_user')
+          .set({ status: 'deactivated', deactivated_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+          .where('id', '=', before.id)
+          .execute();
         const revocations = await this.sessions.revokeAllSessions(manager, before.id);
         await unit.emit(IdentityEvent.userDeactivated, before.id, actor.orgId, {
           userId: before.id,
@@ -338,9 +345,12 @@ export class UsersService {
 
   async assertTeams(manager: EntityManager, orgId: string, teamIds: string[], field = 'teamIds'): Promise<void> {
     if (teamIds.length === 0) return;
-    const rows = (await manager.query(`SELECT id FROM team WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, teamIds])) as Array<{
-      id: string;
-    }>;
+    const rows = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('team')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('id', '=', (eb) => eb.fn.any(sql<string[]>`${teamIds}::uuid[]`))
+      .execute();
     if (rows.length !== new Set(teamIds).size) {
       throw new DomainException('validation', IdentityErrorCode.InvalidReference, 'Unknown team', [
         { field, message: 'names a team that does not exist' },
@@ -349,10 +359,13 @@ export class UsersService {
   }
 
   private async lockedView(manager: EntityManager, orgId: string, userId: string): Promise<UserView> {
-    const [locked] = (await manager.query(`SELECT id FROM app_user WHERE id = $1 AND org_id = $2 FOR UPDATE`, [
-      userId,
-      orgId,
-    ])) as unknown[];
+    const locked = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('app_user')
+      .select('id')
+      .where('id', '=', userId)
+      .where('org_id', '=', orgId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!locked) throw DomainException.notFound(IdentityErrorCode.UserNotFound, 'User');
     return this.queries.view(manager, orgId, userId);
   }
@@ -371,26 +384,23 @@ export class UsersService {
     before: UserView,
     fields: Partial<Pick<UserView, 'name' | 'phone' | 'timezone' | 'language' | 'notificationPreferences'>>,
   ): Promise<Record<string, { from: unknown; to: unknown }>> {
-    const columns: Record<string, string> = {
-      name: 'name',
-      phone: 'phone',
-      timezone: 'timezone',
-      language: 'language',
-      notificationPreferences: 'notification_preferences',
-    };
     const changes: Record<string, { from: unknown; to: unknown }> = {};
-    const sets: string[] = [];
-    const params: unknown[] = [before.id];
-    for (const [key, value] of Object.entries(fields)) {
+    const set: Updateable<IdentityDb['app_user']> = {};
+    for (const [key, value] of Object.entries(fields) as Array<[keyof typeof fields, unknown]>) {
       if (value === undefined) continue;
-      const previous = before[key as keyof UserView];
+      const previous = before[key];
       if (JSON.stringify(previous) === JSON.stringify(value)) continue;
       changes[key] = { from: previous, to: value };
-      params.push(key === 'notificationPreferences' ? JSON.stringify(value) : value);
-      sets.push(`${columns[key]} = $${params.length}`);
+      if (key === 'notificationPreferences') set.notification_preferences = JSON.stringify(fields.notificationPreferences);
+      else if (key === 'phone') set.phone = fields.phone;
+      else set[key] = fields[key];
     }
-    if (sets.length > 0) {
-      await manager.query(`UPDATE app_user SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
+    if (Object.keys(set).length > 0) {
+      await kyselyFor<IdentityDb>(manager)
+        .updateTable('app_user')
+        .set({ ...set, updated_at: sql<Date>`now()` })
+        .where('id', '=', before.id)
+        .execute();
     }
     return changes;
   }

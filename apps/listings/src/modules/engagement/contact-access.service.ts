@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CrmContactSubjects, type Actor, type RequestEnvelope } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcClient } from '@keyhouse/platform/messaging';
+import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { PropertyAccess } from '../properties/property-access.service';
 
@@ -25,12 +27,12 @@ export class ContactAccess {
   /** The crm contact a client user is, or null (not a client, or identity's event not yet applied). */
   async clientContactId(actor: Actor): Promise<string | null> {
     if (!actor.userId) return null;
-    const [row] = (await this.dataSource.query(`SELECT contact_id FROM client_contact WHERE user_id = $1 AND org_id = $2`, [
-      actor.userId,
-      actor.orgId,
-    ])) as Array<{
-      contact_id: string;
-    }>;
+    const row = await kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('client_contact')
+      .select('contact_id')
+      .where('user_id', '=', actor.userId)
+      .where('org_id', '=', actor.orgId)
+      .executeTakeFirst();
     return row?.contact_id ?? null;
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import {
   CrmContactEvent,
@@ -8,7 +9,9 @@ import {
   type CrmContactMergedData,
   type UserCreatedData,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
+import type { ListingsDb } from '../../database/listings.db';
 
 /** Consumer group over `identity.events` and `crm.events`, also the inbox's consumer name: never change it. */
 export const LISTINGS_CONTACTS_GROUP = 'listings.contacts';
@@ -35,10 +38,11 @@ export class ContactEventsConsumer {
   async onUserCreated(event: CloudEvent<UserCreatedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     if (data.role !== 'client' || !data.contactId) return;
-    await unit.manager.query(
-      `INSERT INTO client_contact (user_id, org_id, contact_id) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET contact_id = excluded.contact_id`,
-      [data.userId, event.orgid, data.contactId],
-    );
+    await kyselyFor<ListingsDb>(unit.manager)
+      .insertInto('client_contact')
+      .values({ user_id: data.userId, org_id: event.orgid, contact_id: data.contactId })
+      .onConflict((conflict) => conflict.column('user_id').doUpdateSet((eb) => ({ contact_id: eb.ref('excluded.contact_id') })))
+      .execute();
   }
 
   /** `crm.contact.merged`: the merged contact's engagement moves to the survivor. */
@@ -54,34 +58,65 @@ export class ContactEventsConsumer {
   }
 
   private async merge(manager: EntityManager, orgId: string, from: string, to: string): Promise<void> {
-    const args = [orgId, from, to];
-    for (const table of ['contact_listing', 'property_share', 'saved_search_match']) {
-      const columns = TABLE_COLUMNS[table];
-      await manager.query(
-        `INSERT INTO ${table} (org_id, contact_id, ${columns}) SELECT org_id, $3, ${columns} FROM ${table} WHERE org_id = $1 AND contact_id = $2
-         ON CONFLICT DO NOTHING`,
-        args,
-      );
-      await manager.query(`DELETE FROM ${table} WHERE org_id = $1 AND contact_id = $2`, [orgId, from]);
+    const db = kyselyFor<ListingsDb>(manager);
+    const survivor = sql<string>`${to}::uuid`.as('contact_id');
+    // Each table's rows are copied to the survivor (the survivor's own row wins on its key), then the merged contact's go.
+    await db
+      .insertInto('contact_listing')
+      .columns(['org_id', 'contact_id', 'property_id', 'preference', 'note', 'updated_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('contact_listing')
+          .select(['org_id', survivor, 'property_id', 'preference', 'note', 'updated_at'])
+          .where('org_id', '=', orgId)
+          .where('contact_id', '=', from),
+      )
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
+    await db.deleteFrom('contact_listing').where('org_id', '=', orgId).where('contact_id', '=', from).execute();
+    await db
+      .insertInto('property_share')
+      .columns(['org_id', 'contact_id', 'property_id', 'shared_by', 'shared_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('property_share')
+          .select(['org_id', survivor, 'property_id', 'shared_by', 'shared_at'])
+          .where('org_id', '=', orgId)
+          .where('contact_id', '=', from),
+      )
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
+    await db.deleteFrom('property_share').where('org_id', '=', orgId).where('contact_id', '=', from).execute();
+    await db
+      .insertInto('saved_search_match')
+      .columns(['org_id', 'contact_id', 'property_id', 'saved_search_id', 'matched_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('saved_search_match')
+          .select(['org_id', survivor, 'property_id', 'saved_search_id', 'matched_at'])
+          .where('org_id', '=', orgId)
+          .where('contact_id', '=', from),
+      )
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
+    await db.deleteFrom('saved_search_match').where('org_id', '=', orgId).where('contact_id', '=', from).execute();
+    for (const table of ['saved_search', 'property_view', 'client_contact'] as const) {
+      await db.updateTable(table).set({ contact_id: to }).where('org_id', '=', orgId).where('contact_id', '=', from).execute();
     }
-    await manager.query(`UPDATE saved_search SET contact_id = $3 WHERE org_id = $1 AND contact_id = $2`, args);
-    await manager.query(`UPDATE property_view SET contact_id = $3 WHERE org_id = $1 AND contact_id = $2`, args);
-    await manager.query(`UPDATE client_contact SET contact_id = $3 WHERE org_id = $1 AND contact_id = $2`, args);
   }
 
   private async erase(manager: EntityManager, orgId: string, contactId: string): Promise<void> {
-    const args = [orgId, contactId];
-    await manager.query(`DELETE FROM saved_search_match WHERE org_id = $1 AND contact_id = $2`, args);
-    await manager.query(`DELETE FROM saved_search WHERE org_id = $1 AND contact_id = $2`, args);
-    for (const table of ['contact_listing', 'property_share', 'property_view', 'client_contact']) {
-      await manager.query(`DELETE FROM ${table} WHERE org_id = $1 AND contact_id = $2`, args);
+    const db = kyselyFor<ListingsDb>(manager);
+    // Matches before their saved searches (foreign key).
+    for (const table of [
+      'saved_search_match',
+      'saved_search',
+      'contact_listing',
+      'property_share',
+      'property_view',
+      'client_contact',
+    ] as const) {
+      await db.deleteFrom(table).where('org_id', '=', orgId).where('contact_id', '=', contactId).execute();
     }
   }
 }
-
-/** Columns besides (org_id, contact_id) copied when a merged contact's rows move to the survivor. */
-const TABLE_COLUMNS: Record<string, string> = {
-  contact_listing: 'property_id, preference, note, updated_at',
-  property_share: 'property_id, shared_by, shared_at',
-  saved_search_match: 'property_id, saved_search_id, matched_at',
-};

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   ListingsEngagementSubjects as S,
@@ -19,39 +20,23 @@ import {
   type ListingsShareView,
 } from '@keyhouse/contracts';
 import { scopeOf } from '@keyhouse/platform/auth';
-import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import { keysetPage } from '../../database/keyset-page.util';
+import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { PropertyAccess } from '../properties/property-access.service';
 import { PropertySearchService } from '../properties/property-search.service';
 import { SAVED_SEARCH_MATCH } from '../properties/property-writer.service';
 import { ContactAccess } from './contact-access.service';
 
-function pageOrThrow<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [
-        { field: 'cursor', message: 'is not a cursor of this list' },
-      ]);
-    }
-    throw error;
-  }
-}
+/** The columns of a `SavedSearchView`. */
+const SAVED_SEARCH_VIEW_COLUMNS = ['id', 'contact_id', 'name', 'filters', 'geometry', 'created_by', 'created_at'] as const;
 
-interface SavedSearchRow {
-  id: string;
-  contact_id: string;
-  name: string;
-  filters: SavedSearchView['filters'];
-  geometry: SavedSearchView['geometry'];
-  created_by: string | null;
-  created_at: Date;
-}
+type SavedSearchViewRow = Pick<Selectable<ListingsDb['saved_search']>, (typeof SAVED_SEARCH_VIEW_COLUMNS)[number]>;
 
-const toSavedSearch = (row: SavedSearchRow): SavedSearchView => ({
+const toSavedSearch = (row: SavedSearchViewRow): SavedSearchView => ({
   id: row.id,
   contactId: row.contact_id,
   name: row.name,
@@ -89,10 +74,11 @@ export class EngagementService {
     return this.unitOfWork.run(envelope, async (unit) => {
       await this.assertVisible(unit.manager, actor, data.propertyId);
       const id = newId();
-      const [row] = (await unit.manager.query(
-        `INSERT INTO property_view (id, org_id, property_id, contact_id, source) VALUES ($1, $2, $3, $4, $5) RETURNING viewed_at`,
-        [id, actor.orgId, data.propertyId, data.contactId, data.source],
-      )) as Array<{ viewed_at: Date }>;
+      const row = await kyselyFor<ListingsDb>(unit.manager)
+        .insertInto('property_view')
+        .values({ id, org_id: actor.orgId, property_id: data.propertyId, contact_id: data.contactId, source: data.source })
+        .returning('viewed_at')
+        .executeTakeFirstOrThrow();
       const view = {
         id,
         propertyId: data.propertyId,
@@ -119,12 +105,24 @@ export class EngagementService {
     await this.contacts.assertReadable(envelope, data.contactId);
     return this.unitOfWork.run(envelope, async (unit) => {
       await this.assertVisible(unit.manager, actor, data.propertyId);
-      const [row] = (await unit.manager.query(
-        `INSERT INTO contact_listing (org_id, contact_id, property_id, preference, note) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (org_id, contact_id, property_id) DO UPDATE SET preference = excluded.preference, note = excluded.note, updated_at = now()
-         RETURNING updated_at`,
-        [actor.orgId, data.contactId, data.propertyId, data.preference, data.note ?? null],
-      )) as Array<{ updated_at: Date }>;
+      const row = await kyselyFor<ListingsDb>(unit.manager)
+        .insertInto('contact_listing')
+        .values({
+          org_id: actor.orgId,
+          contact_id: data.contactId,
+          property_id: data.propertyId,
+          preference: data.preference,
+          note: data.note ?? null,
+        })
+        .onConflict((conflict) =>
+          conflict.columns(['org_id', 'contact_id', 'property_id']).doUpdateSet((eb) => ({
+            preference: eb.ref('excluded.preference'),
+            note: eb.ref('excluded.note'),
+            updated_at: sql<Date>`now()`,
+          })),
+        )
+        .returning('updated_at')
+        .executeTakeFirstOrThrow();
       await unit.emit(ListingsEvent.contactListingChanged, data.propertyId, actor.orgId, {
         contactId: data.contactId,
         propertyId: data.propertyId,
@@ -149,43 +147,26 @@ export class EngagementService {
     if (!data.contactId && !data.propertyId)
       throw DomainException.validation([{ field: 'contactId', message: 'contactId or propertyId is required' }]);
     if (data.contactId) await this.contacts.assertReadable(envelope, data.contactId);
-    const params: unknown[] = [actor.orgId];
-    const where = ['c.org_id = $1', 'p.deleted_at IS NULL'];
-    where.push(this.access.readCondition(actor, params));
+    let select = kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('contact_listing as c')
+      .innerJoin('property as p', 'p.id', 'c.property_id')
+      .select(['c.contact_id', 'c.property_id', 'c.preference', 'c.note', 'c.updated_at'])
+      .where('c.org_id', '=', actor.orgId)
+      .where('p.deleted_at', 'is', null)
+      .where(this.access.readCondition(actor));
     if (data.contactId) {
-      params.push(data.contactId);
-      where.push(`c.contact_id = $${params.length}`);
+      select = select.where('c.contact_id', '=', data.contactId);
     } else if (this.access.isClient(actor)) {
       // Per listing, a client sees only their own contact's interest.
-      params.push(await this.contacts.clientContactId(actor));
-      where.push(`c.contact_id = $${params.length}::uuid`);
+      select = select.where('c.contact_id', '=', sql<string>`${await this.contacts.clientContactId(actor)}::uuid`);
     }
-    if (data.propertyId) {
-      params.push(data.propertyId);
-      where.push(`c.property_id = $${params.length}`);
-    }
-    const idColumn = data.contactId ? 'c.property_id' : 'c.contact_id';
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'c.updated_at',
-        idColumn,
-        direction: 'DESC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
+    if (data.propertyId) select = select.where('c.property_id', '=', data.propertyId);
+    const page = keysetPage(
+      select,
+      { sort: sql.ref('c.updated_at'), id: sql.ref(data.contactId ? 'c.property_id' : 'c.contact_id'), direction: 'desc' },
+      data,
     );
-    const rows = (await this.dataSource.query(
-      `SELECT c.contact_id, c.property_id, c.preference, c.note, c.updated_at FROM contact_listing c JOIN property p ON p.id = c.property_id
-       WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as Array<{
-      contact_id: string;
-      property_id: string;
-      preference: ContactListingView['preference'];
-      note: string | null;
-      updated_at: Date;
-    }>;
+    const rows = await page.query.execute();
     return toPage(
       rows,
       page.limit,
@@ -215,32 +196,40 @@ export class EngagementService {
       Object.entries(data.filters ?? {}).filter(([key, value]) => value !== undefined && key !== 'modifiedSince'),
     );
     const id = newId();
-    const [row] = await this.unitOfWork.run(envelope, async (unit) => {
-      const inserted = (await unit.manager.query(
-        `INSERT INTO saved_search (id, org_id, contact_id, name, filters, geometry, area, created_by)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, CASE WHEN $6::text IS NULL THEN NULL ELSE public.ST_GeomFromGeoJSON($6::text)::public.geography END, $7)
-         RETURNING id, contact_id, name, filters, geometry, created_by, created_at`,
-        [
+    const geoJson = geometry ? JSON.stringify(geometry) : null;
+    const row = await this.unitOfWork.run(envelope, async (unit) => {
+      const db = kyselyFor<ListingsDb>(unit.manager);
+      const inserted = await db
+        .insertInto('saved_search')
+        .values({
           id,
-          actor.orgId,
-          data.contactId,
-          data.name.trim(),
-          JSON.stringify(filters),
-          geometry ? JSON.stringify(geometry) : null,
-          actor.userId ?? null,
-        ],
-      )) as SavedSearchRow[];
-      await unit.manager.query(
-        `INSERT INTO saved_search_match (org_id, contact_id, property_id, saved_search_id)
-         SELECT s.org_id, s.contact_id, p.id, s.id FROM saved_search s JOIN property p ON p.org_id = s.org_id AND p.deleted_at IS NULL
-         WHERE s.id = $1 AND ${SAVED_SEARCH_MATCH}
-         ON CONFLICT DO NOTHING`,
-        [id],
-      );
+          org_id: actor.orgId,
+          contact_id: data.contactId,
+          name: data.name.trim(),
+          filters: JSON.stringify(filters),
+          geometry: geoJson,
+          area: geoJson === null ? null : sql<string>`public.ST_GeomFromGeoJSON(${geoJson}::text)::public.geography`,
+          created_by: actor.userId ?? null,
+        })
+        .returning(SAVED_SEARCH_VIEW_COLUMNS)
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('saved_search_match')
+        .columns(['org_id', 'contact_id', 'property_id', 'saved_search_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom('saved_search as s')
+            .innerJoin('property as p', (join) => join.onRef('p.org_id', '=', 's.org_id').on('p.deleted_at', 'is', null))
+            .select(['s.org_id', 's.contact_id', 'p.id as property_id', 's.id as saved_search_id'])
+            .where('s.id', '=', id)
+            .where(SAVED_SEARCH_MATCH),
+        )
+        .onConflict((conflict) => conflict.doNothing())
+        .execute();
       await unit.emit(ListingsEvent.savedSearchCreated, id, actor.orgId, {
         savedSearchId: id,
         contactId: data.contactId,
-        name: inserted[0].name,
+        name: inserted.name,
       });
       return inserted;
     });
@@ -252,35 +241,22 @@ export class EngagementService {
   async listSavedSearches(envelope: RequestEnvelope<SavedSearchListRequest>): Promise<Page<SavedSearchView>> {
     const actor = envelope.actor!;
     const data = envelope.data;
-    const params: unknown[] = [actor.orgId];
-    const where = ['s.org_id = $1', 's.deleted_at IS NULL'];
+    let select = kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('saved_search as s')
+      .select(SAVED_SEARCH_VIEW_COLUMNS.map((column) => `s.${column}` as const))
+      .where('s.org_id', '=', actor.orgId)
+      .where('s.deleted_at', 'is', null);
     if (data.contactId) {
       await this.contacts.assertReadable(envelope, data.contactId);
-      params.push(data.contactId);
-      where.push(`s.contact_id = $${params.length}`);
+      select = select.where('s.contact_id', '=', data.contactId);
     } else if (this.access.isClient(actor)) {
-      params.push(await this.contacts.clientContactId(actor));
-      where.push(`s.contact_id = $${params.length}::uuid`);
+      select = select.where('s.contact_id', '=', sql<string>`${await this.contacts.clientContactId(actor)}::uuid`);
     } else if (scopeOf(actor, 'contacts:read') !== 'org') {
       // Without a contact, only the searches the caller saved (crm decides whose contacts they see).
-      params.push(actor.userId ?? null);
-      where.push(`s.created_by = $${params.length}::uuid`);
+      select = select.where('s.created_by', '=', sql<string>`${actor.userId ?? null}::uuid`);
     }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 's.created_at',
-        idColumn: 's.id',
-        direction: 'DESC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT s.id, s.contact_id, s.name, s.filters, s.geometry, s.created_by, s.created_at FROM saved_search s
-       WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as SavedSearchRow[];
+    const page = keysetPage(select, { sort: sql.ref('s.created_at'), id: sql.ref('s.id'), direction: 'desc' }, data);
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toSavedSearch);
   }
 
@@ -289,10 +265,13 @@ export class EngagementService {
   async deleteSavedSearch(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const actor = envelope.actor!;
     const notFound = () => DomainException.notFound(ListingsErrorCode.SavedSearchNotFound, 'Saved search');
-    const [search] = (await this.dataSource.query(
-      `SELECT contact_id, name FROM saved_search WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`,
-      [actor.orgId, envelope.data.id],
-    )) as Array<{ contact_id: string; name: string }>;
+    const search = await kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('saved_search')
+      .select(['contact_id', 'name'])
+      .where('org_id', '=', actor.orgId)
+      .where('id', '=', envelope.data.id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!search) throw notFound();
     try {
       await this.contacts.assertReadable(envelope, search.contact_id);
@@ -301,11 +280,14 @@ export class EngagementService {
       throw error;
     }
     await this.unitOfWork.run(envelope, async (unit) => {
-      const result = (await unit.manager.query(
-        `UPDATE saved_search SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`,
-        [actor.orgId, envelope.data.id],
-      )) as [unknown[], number];
-      if (result[1] === 0) throw notFound();
+      const result = await kyselyFor<ListingsDb>(unit.manager)
+        .updateTable('saved_search')
+        .set({ deleted_at: sql<Date>`now()` })
+        .where('org_id', '=', actor.orgId)
+        .where('id', '=', envelope.data.id)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw notFound();
       await unit.emit(ListingsEvent.savedSearchDeleted, envelope.data.id, actor.orgId, {
         savedSearchId: envelope.data.id,
         contactId: search.contact_id,
@@ -328,11 +310,13 @@ export class EngagementService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       await this.assertVisible(manager, actor, data.propertyId);
-      const inserted = (await manager.query(
-        `INSERT INTO property_share (org_id, contact_id, property_id, shared_by) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (org_id, contact_id, property_id) DO NOTHING RETURNING shared_by, shared_at`,
-        [actor.orgId, data.contactId, data.propertyId, actor.userId ?? null],
-      )) as Array<{ shared_by: string | null; shared_at: Date }>;
+      const db = kyselyFor<ListingsDb>(manager);
+      const inserted = await db
+        .insertInto('property_share')
+        .values({ org_id: actor.orgId, contact_id: data.contactId, property_id: data.propertyId, shared_by: actor.userId ?? null })
+        .onConflict((conflict) => conflict.columns(['org_id', 'contact_id', 'property_id']).doNothing())
+        .returning(['shared_by', 'shared_at'])
+        .execute();
       if (inserted.length > 0) {
         await unit.emit(ListingsEvent.propertyShared, data.propertyId, actor.orgId, {
           propertyId: data.propertyId,
@@ -342,10 +326,13 @@ export class EngagementService {
       }
       const [row] = inserted.length
         ? inserted
-        : ((await manager.query(
-            `SELECT shared_by, shared_at FROM property_share WHERE org_id = $1 AND contact_id = $2 AND property_id = $3`,
-            [actor.orgId, data.contactId, data.propertyId],
-          )) as Array<{ shared_by: string | null; shared_at: Date }>);
+        : await db
+            .selectFrom('property_share')
+            .select(['shared_by', 'shared_at'])
+            .where('org_id', '=', actor.orgId)
+            .where('contact_id', '=', data.contactId)
+            .where('property_id', '=', data.propertyId)
+            .execute();
       return { propertyId: data.propertyId, contactId: data.contactId, sharedBy: row.shared_by, sharedAt: row.shared_at.toISOString() };
     });
   }
@@ -359,12 +346,13 @@ export class EngagementService {
     await this.contacts.assertReadable(envelope, data.contactId);
     await this.unitOfWork.run(envelope, async (unit) => {
       await this.assertVisible(unit.manager, actor, data.propertyId);
-      const result = (await unit.manager.query(`DELETE FROM property_share WHERE org_id = $1 AND contact_id = $2 AND property_id = $3`, [
-        actor.orgId,
-        data.contactId,
-        data.propertyId,
-      ])) as [unknown[], number];
-      if (result[1] === 0) throw DomainException.notFound(ListingsErrorCode.ShareNotFound, 'Share');
+      const result = await kyselyFor<ListingsDb>(unit.manager)
+        .deleteFrom('property_share')
+        .where('org_id', '=', actor.orgId)
+        .where('contact_id', '=', data.contactId)
+        .where('property_id', '=', data.propertyId)
+        .executeTakeFirst();
+      if (result.numDeletedRows === 0n) throw DomainException.notFound(ListingsErrorCode.ShareNotFound, 'Share');
       await unit.emit(ListingsEvent.propertyUnshared, data.propertyId, actor.orgId, {
         propertyId: data.propertyId,
         contactId: data.contactId,
@@ -379,12 +367,15 @@ export class EngagementService {
   }
 
   private async assertVisible(manager: EntityManager, actor: Actor, propertyId: string): Promise<void> {
-    const params: unknown[] = [actor.orgId, propertyId];
-    const visible = this.access.readCondition(actor, params);
-    const rows = (await manager.query(
-      `SELECT 1 FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL AND ${visible}`,
-      params,
-    )) as unknown[];
+    const visible = this.access.readCondition(actor);
+    const rows = await kyselyFor<ListingsDb>(manager)
+      .selectFrom('property as p')
+      .select(sql<number>`1`.as('one'))
+      .where('p.org_id', '=', actor.orgId)
+      .where('p.id', '=', propertyId)
+      .where('p.deleted_at', 'is', null)
+      .where(visible)
+      .execute();
     if (rows.length === 0) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
   }
 }

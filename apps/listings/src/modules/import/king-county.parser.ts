@@ -28,7 +28,8 @@ export const KING_COUNTY_COLUMNS = [
 
 export type KingCountyRow = Record<(typeof KING_COUNTY_COLUMNS)[number], string>;
 
-export interface ParsedRow {
+/** One record of a King County CSV text after parsing: the mapped property, or why it was refused. */
+export interface KingCountySaleRecord {
   /** 1-based data row number within the parsed text (header excluded). */
   row: number;
   listingKey: string | null;
@@ -144,7 +145,7 @@ export function mapKingCountyRow(
 }
 
 /** Parses a King County CSV text (header first) into mapped records and refused rows. */
-export function parseKingCountyCsv(text: string, listAgentId: string | null, now = new Date()): ParsedRow[] {
+export function parseKingCountyCsv(text: string, listAgentId: string | null, now = new Date()): KingCountySaleRecord[] {
   let rows: string[][];
   try {
     rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }) as string[][];

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Kysely } from 'kysely';
 import type { DataSource } from 'typeorm';
 import {
   ListingsEvent,
@@ -15,70 +16,15 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, type SecretCipher } from '@keyhouse/platform/auth';
-import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type EventContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import { keysetPage } from '../../database/keyset-page.util';
+import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
+import { toRunView, toSourceView, type MlsSourceRow } from './mls-source.row';
 
 export const LISTINGS_SECRET_CIPHER = Symbol('LISTINGS_SECRET_CIPHER');
-
-export interface MlsSourceRow {
-  id: string;
-  org_id: string;
-  name: string;
-  base_url: string;
-  credentials_ciphertext: string;
-  page_size: number;
-  interval_minutes: number;
-  enabled: boolean;
-  high_water_mark: Date | null;
-  created_at: Date;
-}
-
-export interface MlsRunRow {
-  id: string;
-  source_id: string;
-  status: MlsSyncRunView['status'];
-  pages: number;
-  fetched: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  removed: number;
-  failed: number;
-  errors: MlsSyncRunView['errors'];
-  started_at: Date;
-  finished_at: Date | null;
-  duration_ms: number | null;
-}
-
-export const toSourceView = (row: MlsSourceRow): MlsSourceView => ({
-  id: row.id,
-  name: row.name,
-  baseUrl: row.base_url,
-  pageSize: row.page_size,
-  intervalMinutes: row.interval_minutes,
-  enabled: row.enabled,
-  highWaterMark: row.high_water_mark ? row.high_water_mark.toISOString() : null,
-  createdAt: row.created_at.toISOString(),
-});
-
-export const toRunView = (row: MlsRunRow): MlsSyncRunView => ({
-  id: row.id,
-  sourceId: row.source_id,
-  status: row.status,
-  pages: row.pages,
-  fetched: row.fetched,
-  created: row.created,
-  updated: row.updated,
-  unchanged: row.unchanged,
-  removed: row.removed,
-  failed: row.failed,
-  errors: row.errors,
-  startedAt: row.started_at.toISOString(),
-  finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
-  durationMs: row.duration_ms,
-});
 
 /** A `running` run younger than this blocks a second run and a deletion (older: a crashed worker). */
 export const STALE_RUN_MINUTES = 60;
@@ -108,20 +54,20 @@ export class MlsSourcesService {
     const data = envelope.data;
     const id = newId();
     const row = await this.unitOfWork.run(envelope, async (unit) => {
-      const [inserted] = (await unit.manager.query(
-        `INSERT INTO mls_source (id, org_id, name, base_url, credentials_ciphertext, page_size, interval_minutes, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [
+      const inserted = await kyselyFor<ListingsDb>(unit.manager)
+        .insertInto('mls_source')
+        .values({
           id,
-          actor.orgId,
-          data.name.trim(),
-          data.baseUrl.replace(/\/+$/, ''),
-          this.cipher.encrypt(data.accessToken, credentialsAad(id)),
-          data.pageSize ?? 200,
-          data.intervalMinutes ?? 15,
-          actor.userId ?? null,
-        ],
-      )) as MlsSourceRow[];
+          org_id: actor.orgId,
+          name: data.name.trim(),
+          base_url: data.baseUrl.replace(/\/+$/, ''),
+          credentials_ciphertext: this.cipher.encrypt(data.accessToken, credentialsAad(id)),
+          page_size: data.pageSize ?? 200,
+          interval_minutes: data.intervalMinutes ?? 15,
+          created_by: actor.userId ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await unit.emit(ListingsEvent.mlsSourceCreated, id, actor.orgId, { sourceId: id, name: inserted.name, enabled: inserted.enabled });
       return inserted;
     });
@@ -140,10 +86,14 @@ export class MlsSourcesService {
     requireScope(actor, 'listings:import', 'org');
     const data = envelope.data;
     const row = await this.unitOfWork.run(envelope, async (unit) => {
-      const [before] = (await unit.manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
-        actor.orgId,
-        data.id,
-      ])) as MlsSourceRow[];
+      const db = kyselyFor<ListingsDb>(unit.manager);
+      const before = await db
+        .selectFrom('mls_source')
+        .selectAll()
+        .where('org_id', '=', actor.orgId)
+        .where('id', '=', data.id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!before) throw notFound();
       const next = {
         name: data.name !== undefined ? data.name.trim() : before.name,
@@ -159,13 +109,22 @@ export class MlsSourcesService {
       if (changes.length === 0) return before;
       const ciphertext =
         data.accessToken !== undefined ? this.cipher.encrypt(data.accessToken, credentialsAad(before.id)) : before.credentials_ciphertext;
-      const [updated] = (await unit.manager.query(
-        `UPDATE mls_source SET name = $2, base_url = $3, page_size = $4, interval_minutes = $5, enabled = $6, credentials_ciphertext = $7,
-           high_water_mark = CASE WHEN $3 <> base_url THEN NULL ELSE high_water_mark END, updated_at = now()
-         WHERE id = $1 RETURNING *`,
-        [before.id, next.name, next.base_url, next.page_size, next.interval_minutes, next.enabled, ciphertext],
-      )) as [MlsSourceRow[], number];
-      const after = updated[0];
+      const after = await db
+        .updateTable('mls_source')
+        .set((eb) => ({
+          name: next.name,
+          base_url: next.base_url,
+          page_size: next.page_size,
+          interval_minutes: next.interval_minutes,
+          enabled: next.enabled,
+          credentials_ciphertext: ciphertext,
+          // Another feed: its timestamps mean nothing against the old mark.
+          high_water_mark: eb.case().when(eb.val(next.base_url), '<>', eb.ref('base_url')).then(null).else(eb.ref('high_water_mark')).end(),
+          updated_at: sql<Date>`now()`,
+        }))
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await unit.emit(ListingsEvent.mlsSourceUpdated, before.id, actor.orgId, {
         sourceId: before.id,
         name: after.name,
@@ -188,24 +147,30 @@ export class MlsSourcesService {
     requireScope(actor, 'listings:import', 'org');
     await this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
-      const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
-        actor.orgId,
-        envelope.data.id,
-      ])) as MlsSourceRow[];
+      const db = kyselyFor<ListingsDb>(manager);
+      const row = await db
+        .selectFrom('mls_source')
+        .selectAll()
+        .where('org_id', '=', actor.orgId)
+        .where('id', '=', envelope.data.id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row) throw notFound();
-      const running = (await manager.query(
-        `SELECT 1 FROM mls_sync_run WHERE source_id = $1 AND status = 'running' AND started_at > now() - make_interval(mins => $2)`,
-        [row.id, STALE_RUN_MINUTES],
-      )) as unknown[];
+      const running = await runningRuns(db, row.id);
       if (running.length > 0)
         throw new DomainException(
           'conflict',
           ListingsErrorCode.MlsSyncRunning,
           'A sync of this source is running; delete it when the run ends',
         );
-      await manager.query(`UPDATE property SET mls_source_id = NULL WHERE org_id = $1 AND mls_source_id = $2`, [actor.orgId, row.id]);
-      await manager.query(`DELETE FROM mls_sync_run WHERE source_id = $1`, [row.id]);
-      await manager.query(`DELETE FROM mls_source WHERE id = $1`, [row.id]);
+      await db
+        .updateTable('property')
+        .set({ mls_source_id: null })
+        .where('org_id', '=', actor.orgId)
+        .where('mls_source_id', '=', row.id)
+        .execute();
+      await db.deleteFrom('mls_sync_run').where('source_id', '=', row.id).execute();
+      await db.deleteFrom('mls_source').where('id', '=', row.id).execute();
       await unit.emit(ListingsEvent.mlsSourceDeleted, row.id, actor.orgId, { sourceId: row.id, name: row.name, enabled: row.enabled });
     });
   }
@@ -217,9 +182,11 @@ export class MlsSourcesService {
    * `changes: ['credentialsKey']` per source. Returns the number re-encrypted.
    */
   async reencryptCredentials(): Promise<number> {
-    const rows = (await this.dataSource.query(
-      `SELECT id, org_id, name, enabled, credentials_ciphertext FROM mls_source ORDER BY id`,
-    )) as MlsSourceRow[];
+    const rows = await kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('mls_source')
+      .select(['id', 'org_id', 'name', 'enabled', 'credentials_ciphertext'])
+      .orderBy('id')
+      .execute();
     let rotated = 0;
     for (const row of rows.filter((r) => this.cipher.needsRotation(r.credentials_ciphertext))) {
       const ciphertext = this.cipher.encrypt(
@@ -229,11 +196,13 @@ export class MlsSourcesService {
       const actor: Actor = { type: 'system', orgId: row.org_id, role: 'system', teamIds: [], permissions: [] };
       const context: EventContext = { actor, requestId: `mls-rekey-${row.id}` };
       const done = await this.unitOfWork.run(context, async (unit) => {
-        const result = (await unit.manager.query(
-          `UPDATE mls_source SET credentials_ciphertext = $3, updated_at = now() WHERE id = $1 AND credentials_ciphertext = $2`,
-          [row.id, row.credentials_ciphertext, ciphertext],
-        )) as [unknown[], number];
-        if (result[1] === 0) return false;
+        const result = await kyselyFor<ListingsDb>(unit.manager)
+          .updateTable('mls_source')
+          .set({ credentials_ciphertext: ciphertext, updated_at: sql<Date>`now()` })
+          .where('id', '=', row.id)
+          .where('credentials_ciphertext', '=', row.credentials_ciphertext)
+          .executeTakeFirst();
+        if (result.numUpdatedRows === 0n) return false;
         await unit.emit(ListingsEvent.mlsSourceUpdated, row.id, row.org_id, {
           sourceId: row.id,
           name: row.name,
@@ -252,20 +221,12 @@ export class MlsSourcesService {
   async list(envelope: RequestEnvelope<PageQuery>): Promise<Page<MlsSourceView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 's.created_at',
-        idColumn: 's.id',
-        direction: 'ASC',
-        cursor: envelope.data.cursor,
-        limit: envelope.data.limit,
-        firstParam: 2,
-      }),
+    const page = keysetPage(
+      kyselyFor<ListingsDb>(this.dataSource).selectFrom('mls_source as s').selectAll('s').where('s.org_id', '=', actor.orgId),
+      { sort: sql.ref('s.created_at'), id: sql.ref('s.id'), direction: 'asc' },
+      envelope.data,
     );
-    const rows = (await this.dataSource.query(`SELECT s.* FROM mls_source s WHERE s.org_id = $1 AND ${page.where} ${page.tail}`, [
-      actor.orgId,
-      ...page.params,
-    ])) as MlsSourceRow[];
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toSourceView);
   }
 
@@ -275,30 +236,33 @@ export class MlsSourcesService {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     await this.source(actor.orgId, envelope.data.sourceId);
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'r.started_at',
-        idColumn: 'r.id',
-        direction: 'DESC',
-        cursor: envelope.data.cursor,
-        limit: envelope.data.limit,
-        firstParam: 3,
-      }),
+    const page = keysetPage(
+      kyselyFor<ListingsDb>(this.dataSource)
+        .selectFrom('mls_sync_run as r')
+        .selectAll('r')
+        .where('r.org_id', '=', actor.orgId)
+        .where('r.source_id', '=', envelope.data.sourceId),
+      { sort: sql.ref('r.started_at'), id: sql.ref('r.id'), direction: 'desc' },
+      envelope.data,
     );
-    const rows = (await this.dataSource.query(
-      `SELECT r.* FROM mls_sync_run r WHERE r.org_id = $1 AND r.source_id = $2 AND ${page.where} ${page.tail}`,
-      [actor.orgId, envelope.data.sourceId, ...page.params],
-    )) as MlsRunRow[];
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.started_at, id: row.id }), toRunView);
   }
 
+  /** A source of the organization. @throws DomainException 404 `MLS_SOURCE_NOT_FOUND`. */
   async source(orgId: string, id: string): Promise<MlsSourceRow> {
-    const [row] = (await this.dataSource.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2`, [orgId, id])) as MlsSourceRow[];
+    const row = await kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('mls_source')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw notFound();
     return row;
   }
 
-  accessToken(row: MlsSourceRow): string {
+  /** The source's bearer token, decrypted. */
+  accessToken(row: Pick<MlsSourceRow, 'id' | 'credentials_ciphertext'>): string {
     return this.cipher.decrypt(row.credentials_ciphertext, credentialsAad(row.id));
   }
 }
@@ -313,15 +277,16 @@ const FIELD_NAMES = {
   enabled: 'enabled',
 } as const;
 
-function pageOrThrow<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [
-        { field: 'cursor', message: 'is not a cursor of this list' },
-      ]);
-    }
-    throw error;
-  }
+/**
+ * Runs of a source still in progress: `running` and younger than `STALE_RUN_MINUTES` (an older
+ * one is a crashed worker's). Rows of `SELECT 1`: empty when none.
+ */
+export async function runningRuns(db: Kysely<ListingsDb>, sourceId: string): Promise<unknown[]> {
+  return db
+    .selectFrom('mls_sync_run')
+    .select(sql<number>`1`.as('one'))
+    .where('source_id', '=', sourceId)
+    .where('status', '=', 'running')
+    .where('started_at', '>', sql<Date>`now() - make_interval(mins => ${STALE_RUN_MINUTES})`)
+    .execute();
 }

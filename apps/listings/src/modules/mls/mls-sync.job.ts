@@ -1,15 +1,19 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource } from 'typeorm';
 import { ListingsEvent, ListingsMlsSubjects as S, type Actor, type MlsSyncRunView, type RequestEnvelope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type EventContext } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { LISTINGS_CONFIG, type ListingsConfig } from '../../config/listings.config';
+import type { ListingsDb } from '../../database/listings.db';
 import { MlsIngestService } from './mls-ingest.service';
 import { ListingsErrorCode } from '../../listings.exception';
-import { MlsSourcesService, STALE_RUN_MINUTES, toRunView, type MlsRunRow, type MlsSourceRow } from './mls-sources.service';
+import { toRunView } from './mls-source.row';
+import { MlsSourcesService, runningRuns } from './mls-sources.service';
 
 export const LISTINGS_MLS_QUEUE = 'listings.mls-sync';
 /** Pages followed in one run at most (a run resumes from its high-water mark next time). */
@@ -89,11 +93,24 @@ export class MlsSyncJob implements OnApplicationBootstrap {
 
   @Process('tick')
   async tick(): Promise<number> {
-    const due = (await this.dataSource.query(
-      `SELECT s.id, s.org_id FROM mls_source s
-       WHERE s.enabled AND NOT EXISTS (
-         SELECT 1 FROM mls_sync_run r WHERE r.source_id = s.id AND r.started_at > now() - make_interval(mins => s.interval_minutes))`,
-    )) as Array<{ id: string; org_id: string }>;
+    const due = await kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('mls_source as s')
+      .select(['s.id', 's.org_id'])
+      .where((eb) =>
+        eb.and([
+          eb.ref('s.enabled'),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('mls_sync_run as r')
+                .select(sql<number>`1`.as('one'))
+                .whereRef('r.source_id', '=', 's.id')
+                .where('r.started_at', '>', sql<Date>`now() - make_interval(mins => s.interval_minutes)`),
+            ),
+          ),
+        ]),
+      )
+      .execute();
     for (const source of due) {
       await this.queue.add('pull', { sourceId: source.id, orgId: source.org_id } satisfies MlsPullJob, {
         attempts: 3,
@@ -140,21 +157,18 @@ export class MlsSyncJob implements OnApplicationBootstrap {
     const actor: Actor = { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] };
     const context: EventContext = { actor, requestId: `mls-sync-${runId}` };
     const source = await this.unitOfWork.run(context, async ({ manager }) => {
-      const [row] = (await manager.query(`SELECT * FROM mls_source WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
-        orgId,
-        sourceId,
-      ])) as MlsSourceRow[];
+      const db = kyselyFor<ListingsDb>(manager);
+      const row = await db
+        .selectFrom('mls_source')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('id', '=', sourceId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row || !row.enabled) return null;
-      const running = (await manager.query(
-        `SELECT 1 FROM mls_sync_run WHERE source_id = $1 AND status = 'running' AND started_at > now() - make_interval(mins => $2)`,
-        [sourceId, STALE_RUN_MINUTES],
-      )) as unknown[];
+      const running = await runningRuns(db, sourceId);
       if (running.length > 0) return null;
-      await manager.query(`INSERT INTO mls_sync_run (id, org_id, source_id, status) VALUES ($1, $2, $3, 'running')`, [
-        runId,
-        orgId,
-        sourceId,
-      ]);
+      await db.insertInto('mls_sync_run').values({ id: runId, org_id: orgId, source_id: sourceId, status: 'running' }).execute();
       return row;
     });
     if (!source) return null;
@@ -171,10 +185,14 @@ export class MlsSyncJob implements OnApplicationBootstrap {
         const result = await this.unitOfWork.run(context, async (unit) => {
           const applied = await this.ingest.apply(unit, orgId, records, sourceId);
           if (applied.maxModificationTimestamp) {
-            await unit.manager.query(
-              `UPDATE mls_source SET high_water_mark = greatest(high_water_mark, $2::timestamptz), updated_at = now() WHERE id = $1`,
-              [sourceId, applied.maxModificationTimestamp],
-            );
+            await kyselyFor<ListingsDb>(unit.manager)
+              .updateTable('mls_source')
+              .set({
+                high_water_mark: sql<Date>`greatest(high_water_mark, ${applied.maxModificationTimestamp}::timestamptz)`,
+                updated_at: sql<Date>`now()`,
+              })
+              .where('id', '=', sourceId)
+              .execute();
           }
           return applied;
         });
@@ -197,23 +215,24 @@ export class MlsSyncJob implements OnApplicationBootstrap {
       this.logger.warn({ sourceId, err: (error as Error).message }, 'MLS pull failed');
     }
     const run = await this.unitOfWork.run(context, async (unit) => {
-      const rows = (await unit.manager.query(
-        `UPDATE mls_sync_run SET status = $2, pages = $3, fetched = $4, created = $5, updated = $6, unchanged = $7, removed = $8, failed = $9,
-           errors = $10::jsonb, finished_at = now(), duration_ms = $11 WHERE id = $1 RETURNING *`,
-        [
-          runId,
+      const row = await kyselyFor<ListingsDb>(unit.manager)
+        .updateTable('mls_sync_run')
+        .set({
           status,
-          totals.pages,
-          totals.fetched,
-          totals.created,
-          totals.updated,
-          totals.unchanged,
-          totals.removed,
-          totals.failed,
-          JSON.stringify(errors),
-          Date.now() - started,
-        ],
-      )) as [MlsRunRow[], number];
+          pages: totals.pages,
+          fetched: totals.fetched,
+          created: totals.created,
+          updated: totals.updated,
+          unchanged: totals.unchanged,
+          removed: totals.removed,
+          failed: totals.failed,
+          errors: JSON.stringify(errors),
+          finished_at: sql<Date>`now()`,
+          duration_ms: Date.now() - started,
+        })
+        .where('id', '=', runId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await unit.emit(ListingsEvent.mlsSyncCompleted, sourceId, orgId, {
         sourceId,
         runId,
@@ -224,7 +243,7 @@ export class MlsSyncJob implements OnApplicationBootstrap {
         removed: totals.removed,
         failed: totals.failed,
       });
-      return rows[0][0];
+      return row;
     });
     return toRunView(run);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   ListingsEvent,
@@ -10,11 +11,14 @@ import {
   type PropertyView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { PropertyAccess } from './property-access.service';
-import { PROPERTY_COLUMNS, STATUS_TRANSITIONS, toPropertyView, type PropertyRow } from './property.model';
+import { STATUS_TRANSITIONS, toPropertyView } from './property.model';
+import { PROPERTY_VIEW_COLUMNS } from './property.row';
 import { emptyRecord, recordProblems, type PropertyRecord } from './property-record';
 import { PropertyWriter } from './property-writer.service';
 
@@ -134,14 +138,17 @@ export class PropertiesService {
   @RpcHandler(S.get)
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<PropertyView> {
     const actor = envelope.actor!;
-    const params: unknown[] = [actor.orgId, envelope.data.id];
-    const visible = this.access.readCondition(actor, params);
-    const rows = (await this.dataSource.query(
-      `SELECT ${PROPERTY_COLUMNS} FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL AND ${visible}`,
-      params,
-    )) as PropertyRow[];
-    if (!rows[0]) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
-    return toPropertyView(rows[0]);
+    const visible = this.access.readCondition(actor);
+    const row = await kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('property as p')
+      .select(PROPERTY_VIEW_COLUMNS)
+      .where('p.org_id', '=', actor.orgId)
+      .where('p.id', '=', envelope.data.id)
+      .where('p.deleted_at', 'is', null)
+      .where(visible)
+      .executeTakeFirst();
+    if (!row) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
+    return toPropertyView(row);
   }
 
   /**
@@ -187,7 +194,11 @@ export class PropertiesService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const before = await this.locked(unit.manager, actor.orgId, envelope.data.id);
       await this.access.assertMayWrite(envelope, before.listAgentId);
-      await unit.manager.query(`UPDATE property SET deleted_at = now(), modification_timestamp = now() WHERE id = $1`, [before.id]);
+      await kyselyFor<ListingsDb>(unit.manager)
+        .updateTable('property')
+        .set({ deleted_at: sql<Date>`now()`, modification_timestamp: sql<Date>`now()` })
+        .where('id', '=', before.id)
+        .execute();
       await unit.emit(ListingsEvent.propertyDeleted, before.id, actor.orgId, {
         propertyId: before.id,
         listingKey: before.listingKey,
@@ -196,11 +207,15 @@ export class PropertiesService {
   }
 
   private async locked(manager: EntityManager, orgId: string, id: string): Promise<PropertyView> {
-    const rows = (await manager.query(
-      `SELECT ${PROPERTY_COLUMNS} FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL FOR UPDATE`,
-      [orgId, id],
-    )) as PropertyRow[];
-    if (!rows[0]) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
-    return toPropertyView(rows[0]);
+    const row = await kyselyFor<ListingsDb>(manager)
+      .selectFrom('property as p')
+      .select(PROPERTY_VIEW_COLUMNS)
+      .where('p.org_id', '=', orgId)
+      .where('p.id', '=', id)
+      .where('p.deleted_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
+    return toPropertyView(row);
   }
 }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { expressionBuilder, sql, type Expression, type SqlBool } from 'kysely';
 import { IdentityUserSubjects, type Actor, type RequestEnvelope, type UserView } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
 import { DomainException, RpcClient } from '@keyhouse/platform/messaging';
 import { ListingsErrorCode } from '../../listings.exception';
 import { MARKETED_STATUSES } from './property.model';
+import type { PropertyTables } from './property.row';
 
 /**
  * Who may see and change which listings (docs/adr/0011):
@@ -22,18 +24,55 @@ import { MARKETED_STATUSES } from './property.model';
 export class PropertyAccess {
   constructor(private readonly rpc: RpcClient) {}
 
-  /** SQL condition restricting `property p` to what the actor may read; adds its parameters. */
-  readCondition(actor: Actor, params: unknown[]): string {
+  /**
+   * The condition restricting `property p` to what the actor may read, for the query builder
+   * (`.where(access.readCondition(actor))` in any query naming the table `p`): `TRUE` at team or
+   * org scope; at own scope a marketed listing shared with the client's contact.
+   *
+   * @throws DomainException 403 without `listings:read`.
+   */
+  readCondition(actor: Actor): Expression<SqlBool> {
     const scope = requireScope(actor, 'listings:read');
-    if (scope !== 'own') return 'TRUE';
-    params.push([...MARKETED_STATUSES]);
-    const marketed = `p.standard_status = ANY($${params.length}::text[])`;
-    params.push(actor.userId ?? null);
-    const me = `$${params.length}::uuid`;
-    return `${marketed} AND EXISTS (SELECT 1 FROM client_contact cc WHERE cc.user_id = ${me} AND cc.org_id = p.org_id AND (
-        EXISTS (SELECT 1 FROM property_share s WHERE s.org_id = cc.org_id AND s.contact_id = cc.contact_id AND s.property_id = p.id)
-        OR EXISTS (SELECT 1 FROM contact_listing cl WHERE cl.org_id = cc.org_id AND cl.contact_id = cc.contact_id AND cl.property_id = p.id)
-        OR EXISTS (SELECT 1 FROM saved_search_match m WHERE m.org_id = cc.org_id AND m.contact_id = cc.contact_id AND m.property_id = p.id)))`;
+    const eb = expressionBuilder<PropertyTables, 'p'>();
+    if (scope !== 'own') return sql<SqlBool>`TRUE`;
+    return eb.and([
+      eb('p.standard_status', '=', eb.fn.any(sql<string[]>`${[...MARKETED_STATUSES]}::text[]`)),
+      eb.exists(
+        eb
+          .selectFrom('client_contact as cc')
+          .select(sql<number>`1`.as('one'))
+          .where('cc.user_id', '=', sql<string>`${actor.userId ?? null}::uuid`)
+          .whereRef('cc.org_id', '=', 'p.org_id')
+          .where((inner) =>
+            inner.or([
+              inner.exists(
+                inner
+                  .selectFrom('property_share as s')
+                  .select(sql<number>`1`.as('one'))
+                  .whereRef('s.org_id', '=', 'cc.org_id')
+                  .whereRef('s.contact_id', '=', 'cc.contact_id')
+                  .whereRef('s.property_id', '=', 'p.id'),
+              ),
+              inner.exists(
+                inner
+                  .selectFrom('contact_listing as cl')
+                  .select(sql<number>`1`.as('one'))
+                  .whereRef('cl.org_id', '=', 'cc.org_id')
+                  .whereRef('cl.contact_id', '=', 'cc.contact_id')
+                  .whereRef('cl.property_id', '=', 'p.id'),
+              ),
+              inner.exists(
+                inner
+                  .selectFrom('saved_search_match as m')
+                  .select(sql<number>`1`.as('one'))
+                  .whereRef('m.org_id', '=', 'cc.org_id')
+                  .whereRef('m.contact_id', '=', 'cc.contact_id')
+                  .whereRef('m.property_id', '=', 'p.id'),
+              ),
+            ]),
+          ),
+      ),
+    ]);
   }
 
   /** Throws 403 `NOT_LIST_AGENT` unless the actor may change a listing with this list agent. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { expressionBuilder, sql, type Expression, type SqlBool } from 'kysely';
 import type { DataSource } from 'typeorm';
 import {
   ListingsPropertySubjects as S,
@@ -16,59 +17,52 @@ import {
   type PropertyWithDistance,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { InvalidCursorError, keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
+import { pageLimit } from '@keyhouse/util';
+import { keysetAfter, keysetPage } from '../../database/keyset-page.util';
+import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { areaProblems } from './geo-area.util';
 import { PropertyAccess } from './property-access.service';
-import { PROPERTY_COLUMNS, toPropertyView, type PropertyRow } from './property.model';
+import { toPropertyView } from './property.model';
+import { PROPERTY_VIEW_COLUMNS, type PropertyTables, type PropertyViewRow } from './property.row';
 import { todayUtc } from './property-record';
 
 /** Largest radius of a radius search, metres. */
 export const MAX_RADIUS_METERS = 50_000;
 
-const SORTS: Record<string, { column: string; position: (row: PropertyRow) => string | Date }> = {
+const SORTS: Record<
+  string,
+  { column: 'p.modification_timestamp' | 'p.current_price' | 'p.created_at'; position: (row: PropertyViewRow) => string | Date | null }
+> = {
   modificationTimestamp: { column: 'p.modification_timestamp', position: (row) => row.modification_timestamp },
   price: { column: 'p.current_price', position: (row) => row.current_price },
   createdAt: { column: 'p.created_at', position: (row) => row.created_at },
 };
 
-function pageOrThrow<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new DomainException('validation', ListingsErrorCode.InvalidCursor, error.message, [
-        { field: 'cursor', message: 'is not a cursor of this list' },
-      ]);
-    }
-    throw error;
-  }
-}
-
 /**
- * Appends the list filters to `where` (SQL over `property p`) and their values to `params`.
- * Shared by the list, the radius search and the polygon search.
+ * The list filters as conditions over `property p` (each given filter one condition, values bound
+ * with the casts of the filter's type). Shared by the list, the radius search and the polygon search.
  */
-export function filterConditions(filters: PropertyFilters, where: string[], params: unknown[]): void {
-  const add = (sql: (n: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(sql(`$${params.length}`));
-  };
-  if (filters.standardStatus?.length) add((n) => `p.standard_status = ANY(${n}::text[])`, filters.standardStatus);
-  if (filters.propertyType?.length) add((n) => `p.property_type = ANY(${n}::text[])`, filters.propertyType);
-  if (filters.minPrice !== undefined) add((n) => `p.current_price >= ${n}::bigint`, filters.minPrice);
-  if (filters.maxPrice !== undefined) add((n) => `p.current_price <= ${n}::bigint`, filters.maxPrice);
-  if (filters.minBedrooms !== undefined) add((n) => `p.bedrooms_total >= ${n}::int`, filters.minBedrooms);
-  if (filters.maxBedrooms !== undefined) add((n) => `p.bedrooms_total <= ${n}::int`, filters.maxBedrooms);
-  if (filters.minBathrooms !== undefined) add((n) => `p.bathrooms_total_integer >= ${n}::int`, filters.minBathrooms);
-  if (filters.maxBathrooms !== undefined) add((n) => `p.bathrooms_total_integer <= ${n}::int`, filters.maxBathrooms);
-  if (filters.minLivingArea !== undefined) add((n) => `p.living_area >= ${n}::int`, filters.minLivingArea);
-  if (filters.maxLivingArea !== undefined) add((n) => `p.living_area <= ${n}::int`, filters.maxLivingArea);
-  if (filters.city) add((n) => `lower(p.city) = lower(${n})`, filters.city);
-  if (filters.postalCode) add((n) => `p.postal_code = ${n}`, filters.postalCode);
-  if (filters.listAgentId) add((n) => `p.list_agent_id = ${n}::uuid`, filters.listAgentId);
-  if (filters.modifiedSince) add((n) => `p.modification_timestamp >= ${n}::timestamptz`, filters.modifiedSince);
+export function filterConditions(filters: PropertyFilters): Array<Expression<SqlBool>> {
+  const eb = expressionBuilder<PropertyTables, 'p'>();
+  const where: Array<Expression<SqlBool>> = [];
+  if (filters.standardStatus?.length) where.push(eb('p.standard_status', '=', eb.fn.any(sql<string[]>`${filters.standardStatus}::text[]`)));
+  if (filters.propertyType?.length) where.push(eb('p.property_type', '=', eb.fn.any(sql<string[]>`${filters.propertyType}::text[]`)));
+  if (filters.minPrice !== undefined) where.push(eb('p.current_price', '>=', String(filters.minPrice)));
+  if (filters.maxPrice !== undefined) where.push(eb('p.current_price', '<=', String(filters.maxPrice)));
+  if (filters.minBedrooms !== undefined) where.push(eb('p.bedrooms_total', '>=', filters.minBedrooms));
+  if (filters.maxBedrooms !== undefined) where.push(eb('p.bedrooms_total', '<=', filters.maxBedrooms));
+  if (filters.minBathrooms !== undefined) where.push(eb('p.bathrooms_total_integer', '>=', filters.minBathrooms));
+  if (filters.maxBathrooms !== undefined) where.push(eb('p.bathrooms_total_integer', '<=', filters.maxBathrooms));
+  if (filters.minLivingArea !== undefined) where.push(eb('p.living_area', '>=', filters.minLivingArea));
+  if (filters.maxLivingArea !== undefined) where.push(eb('p.living_area', '<=', filters.maxLivingArea));
+  if (filters.city) where.push(eb(eb.fn('lower', ['p.city']), '=', eb.fn('lower', [eb.val(filters.city)])));
+  if (filters.postalCode) where.push(eb('p.postal_code', '=', filters.postalCode));
+  if (filters.listAgentId) where.push(eb('p.list_agent_id', '=', filters.listAgentId));
+  if (filters.modifiedSince) where.push(eb('p.modification_timestamp', '>=', sql<Date>`${filters.modifiedSince}::timestamptz`));
+  return where;
 }
 
 /**
@@ -108,8 +102,8 @@ export class PropertySearchService {
   @RpcHandler(S.list)
   async list(envelope: RequestEnvelope<PropertyListRequest>): Promise<Page<PropertyView>> {
     const actor = envelope.actor!;
-    const { where, params } = this.base(actor, envelope.data);
-    return this.sortedPage(where, params, envelope.data.sort, envelope.data);
+    const where = this.base(actor, envelope.data);
+    return this.sortedPage(where, envelope.data.sort, envelope.data);
   }
 
   /** Listings inside a drawn area, with the list filters. @throws 400 `INVALID_GEOMETRY`, `INVALID_CURSOR`. */
@@ -117,10 +111,11 @@ export class PropertySearchService {
   async polygonSearch(envelope: RequestEnvelope<PropertyPolygonSearchRequest>): Promise<Page<PropertyView>> {
     const actor = envelope.actor!;
     const area = await this.validArea(envelope.data.geometry);
-    const { where, params } = this.base(actor, envelope.data);
-    params.push(JSON.stringify(area));
-    where.push(`p.location IS NOT NULL AND public.ST_Covers(public.ST_GeomFromGeoJSON($${params.length})::public.geography, p.location)`);
-    return this.sortedPage(where, params, envelope.data.sort, envelope.data);
+    const where = this.base(actor, envelope.data);
+    where.push(
+      sql<SqlBool>`p.location IS NOT NULL AND public.ST_Covers(public.ST_GeomFromGeoJSON(${JSON.stringify(area)})::public.geography, p.location)`,
+    );
+    return this.sortedPage(where, envelope.data.sort, envelope.data);
   }
 
   /** Listings within `radius` metres, nearest first with `distanceMeters`. @throws 400 radius out of 1..50 000, `INVALID_CURSOR`. */
@@ -131,51 +126,45 @@ export class PropertySearchService {
     if (!(data.radius > 0 && data.radius <= MAX_RADIUS_METERS)) {
       throw DomainException.validation([{ field: 'radius', message: `must be between 1 and ${MAX_RADIUS_METERS} metres` }]);
     }
-    const { where, params } = this.base(actor, data);
-    params.push(data.longitude, data.latitude, data.radius);
-    const point = `public.ST_SetSRID(public.ST_MakePoint($${params.length - 2}::float8, $${params.length - 1}::float8), 4326)::public.geography`;
+    const where = this.base(actor, data);
+    const point = sql`public.ST_SetSRID(public.ST_MakePoint(${data.longitude}::float8, ${data.latitude}::float8), 4326)::public.geography`;
     // Distance on the mean-radius sphere (`<->`), the same value orders the page and is answered.
-    const distance = `(p.location OPERATOR(public.<->) ${point})`;
+    const distance = sql<number>`(p.location OPERATOR(public.<->) ${point})`;
     const box = boundingBox(data.latitude, data.longitude, data.radius);
     if (box) {
       // A bounding box the GiST index answers with a good row estimate, then the exact circle:
       // much cheaper than ST_DWithin on the spheroid, whose tiny selectivity estimate also misleads the planner.
-      params.push(...box);
-      const n = params.length;
+      const [minLng, minLat, maxLng, maxLat] = box;
       where.push(
-        `p.location OPERATOR(public.&&) public.ST_MakeEnvelope($${n - 3}::float8, $${n - 2}::float8, $${n - 1}::float8, $${n}::float8, 4326)::public.geography`,
+        sql<SqlBool>`p.location OPERATOR(public.&&) public.ST_MakeEnvelope(${minLng}::float8, ${minLat}::float8, ${maxLng}::float8, ${maxLat}::float8, 4326)::public.geography`,
       );
-      where.push(`${distance} <= $${params.length - 4}::float8`);
+      where.push(sql<SqlBool>`${distance} <= ${data.radius}::float8`);
     } else {
-      where.push(`public.ST_DWithin(p.location, ${point}, $${params.length}::float8, false)`);
+      where.push(sql<SqlBool>`public.ST_DWithin(p.location, ${point}, ${data.radius}::float8, false)`);
     }
     // Keyset on (distance, id), but ordered by the KNN operator alone: the GiST index then yields
     // the nearest rows first and the scan stops after the page (`location && box` bounds it as an
     // index condition). `WITH TIES` returns every row at the distance of the last one, so the
     // id tie-break below (and the `(distance, id) > cursor` filter) never splits equal distances
     // (the same house sold twice has one location) across pages in an unstable order.
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: distance,
-        idColumn: 'p.id',
-        direction: 'ASC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT ${PROPERTY_COLUMNS}, ${distance} AS distance_meters FROM property p WHERE ${where.join(' AND ')} AND ${page.where}
-       ORDER BY ${distance} FETCH FIRST ${page.limit + 1} ROWS WITH TIES`,
-      [...params, ...page.params],
-    )) as Array<PropertyRow & { distance_meters: number }>;
+    const limit = pageLimit(data.limit);
+    const after = keysetAfter({ sort: distance, id: sql.ref('p.id'), direction: 'asc' }, data.cursor);
+    if (after) where.push(after);
+    const rows = await kyselyFor<ListingsDb>(this.dataSource)
+      .selectFrom('property as p')
+      .select(PROPERTY_VIEW_COLUMNS)
+      .select(distance.as('distance_meters'))
+      .where((eb) => eb.and(where))
+      .orderBy(distance)
+      .fetch(limit + 1, 'with ties')
+      .execute();
     const ordered = rows
       .map((row) => ({ row, distance: Number(row.distance_meters) }))
       .sort((a, b) => a.distance - b.distance || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0))
-      .slice(0, page.limit + 1);
+      .slice(0, limit + 1);
     return toPage(
       ordered,
-      page.limit,
+      limit,
       (item) => ({ v: item.distance, id: item.row.id }),
       (item) => ({
         ...toPropertyView(item.row),
@@ -192,14 +181,18 @@ export class PropertySearchService {
   async comparables(envelope: RequestEnvelope<PropertyComparablesRequest>): Promise<PropertyComparablesResponse> {
     const actor = envelope.actor!;
     const data = envelope.data;
-    const params: unknown[] = [actor.orgId, data.id];
-    const visible = this.access.readCondition(actor, params);
-    const subjects = (await this.dataSource.query(
-      `SELECT ${PROPERTY_COLUMNS} FROM property p WHERE p.org_id = $1 AND p.id = $2 AND p.deleted_at IS NULL AND ${visible}`,
-      params,
-    )) as PropertyRow[];
-    if (!subjects[0]) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
-    const subject = toPropertyView(subjects[0]);
+    const visible = this.access.readCondition(actor);
+    const db = kyselyFor<ListingsDb>(this.dataSource);
+    const found = await db
+      .selectFrom('property as p')
+      .select(PROPERTY_VIEW_COLUMNS)
+      .where('p.org_id', '=', actor.orgId)
+      .where('p.id', '=', data.id)
+      .where('p.deleted_at', 'is', null)
+      .where(visible)
+      .executeTakeFirst();
+    if (!found) throw DomainException.notFound(ListingsErrorCode.PropertyNotFound, 'Property');
+    const subject = toPropertyView(found);
     if (subject.latitude === null || !subject.livingArea) {
       throw new DomainException('unprocessable', ListingsErrorCode.NoLivingArea, 'Comparables need the subject’s location and living area');
     }
@@ -214,33 +207,42 @@ export class PropertySearchService {
     const since = new Date(`${reference}T00:00:00Z`);
     since.setUTCMonth(since.getUTCMonth() - months);
     const closedOnOrAfter = since.toISOString().slice(0, 10);
-    const compParams: unknown[] = [
-      actor.orgId,
-      subject.id,
-      radius,
-      closedOnOrAfter,
-      reference,
-      Math.floor((subject.livingArea * (100 - tolerance)) / 100),
-      Math.ceil((subject.livingArea * (100 + tolerance)) / 100),
-      subject.bedroomsTotal,
-      bedroomsTolerance,
-      limit,
-    ];
-    const compVisible = this.access.readCondition(actor, compParams);
-    const rows = (await this.dataSource.query(
-      `WITH s AS (SELECT location FROM property WHERE id = $2)
-       SELECT ${PROPERTY_COLUMNS}, public.ST_Distance(p.location, s.location) AS distance_meters
-       FROM property p, s
-       WHERE p.org_id = $1 AND p.id <> $2 AND p.deleted_at IS NULL AND p.standard_status = 'Closed'
-         AND p.close_date BETWEEN $4::date AND $5::date
-         AND public.ST_DWithin(p.location, s.location, $3::float8)
-         AND p.living_area BETWEEN $6::int AND $7::int AND p.living_area > 0
-         AND ($8::int IS NULL OR p.bedrooms_total BETWEEN $8::int - $9::int AND $8::int + $9::int)
-         AND ${compVisible}
-       ORDER BY distance_meters, p.close_date DESC, p.id
-       LIMIT $10`,
-      compParams,
-    )) as Array<PropertyRow & { distance_meters: number }>;
+    const bedrooms = subject.bedroomsTotal;
+    let comparable = db
+      .with('s', (cte) => cte.selectFrom('property').select('location').where('id', '=', subject.id))
+      .selectFrom(['property as p', 's'])
+      .select(PROPERTY_VIEW_COLUMNS)
+      .select(sql<number>`public.ST_Distance(p.location, s.location)`.as('distance_meters'))
+      .where('p.org_id', '=', actor.orgId)
+      .where('p.id', '<>', subject.id)
+      .where('p.deleted_at', 'is', null)
+      .where('p.standard_status', '=', 'Closed')
+      .where((eb) => eb.between('p.close_date', sql<Date>`${closedOnOrAfter}::date`, sql<Date>`${reference}::date`))
+      .where(sql<SqlBool>`public.ST_DWithin(p.location, s.location, ${radius}::float8)`)
+      .where((eb) =>
+        eb.between(
+          'p.living_area',
+          sql<number>`${Math.floor((subject.livingArea! * (100 - tolerance)) / 100)}::int`,
+          sql<number>`${Math.ceil((subject.livingArea! * (100 + tolerance)) / 100)}::int`,
+        ),
+      )
+      .where('p.living_area', '>', 0);
+    if (bedrooms !== null) {
+      comparable = comparable.where((eb) =>
+        eb.between(
+          'p.bedrooms_total',
+          sql<number>`${bedrooms}::int - ${bedroomsTolerance}::int`,
+          sql<number>`${bedrooms}::int + ${bedroomsTolerance}::int`,
+        ),
+      );
+    }
+    const rows = await comparable
+      .where(this.access.readCondition(actor))
+      .orderBy('distance_meters')
+      .orderBy('p.close_date', 'desc')
+      .orderBy('p.id')
+      .limit(limit)
+      .execute();
     const items = rows.map((row) => {
       const property = toPropertyView(row);
       return {
@@ -264,37 +266,32 @@ export class PropertySearchService {
     };
   }
 
-  private base(actor: Actor, filters: PropertyFilters): { where: string[]; params: unknown[] } {
-    const params: unknown[] = [actor.orgId];
-    const where = ['p.org_id = $1', 'p.deleted_at IS NULL'];
-    where.push(this.access.readCondition(actor, params));
-    filterConditions(filters, where, params);
-    return { where, params };
+  /** The organization's live listings the actor may read, with the list filters: conditions over `property p`. */
+  private base(actor: Actor, filters: PropertyFilters): Array<Expression<SqlBool>> {
+    const eb = expressionBuilder<PropertyTables, 'p'>();
+    const where: Array<Expression<SqlBool>> = [eb('p.org_id', '=', actor.orgId), eb('p.deleted_at', 'is', null)];
+    where.push(this.access.readCondition(actor));
+    where.push(...filterConditions(filters));
+    return where;
   }
 
   private async sortedPage(
-    where: string[],
-    params: unknown[],
+    where: Array<Expression<SqlBool>>,
     sortKey: string | undefined,
     query: { cursor?: string; limit?: number },
   ): Promise<Page<PropertyView>> {
     const key = sortKey ?? '-modificationTimestamp';
     const sort = SORTS[key.replace(/^-/, '')];
     if (!sort) throw DomainException.validation([{ field: 'sort', message: 'unknown sort key' }]);
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: sort.column,
-        idColumn: 'p.id',
-        direction: key.startsWith('-') ? 'DESC' : 'ASC',
-        cursor: query.cursor,
-        limit: query.limit,
-        firstParam: params.length + 1,
-      }),
+    const page = keysetPage(
+      kyselyFor<ListingsDb>(this.dataSource)
+        .selectFrom('property as p')
+        .select(PROPERTY_VIEW_COLUMNS)
+        .where((eb) => eb.and(where)),
+      { sort: sql.ref(sort.column), id: sql.ref('p.id'), direction: key.startsWith('-') ? 'desc' : 'asc' },
+      query,
     );
-    const rows = (await this.dataSource.query(
-      `SELECT ${PROPERTY_COLUMNS} FROM property p WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as PropertyRow[];
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: sort.position(row), id: row.id }), toPropertyView);
   }
 
@@ -303,10 +300,14 @@ export class PropertySearchService {
     const problems = areaProblems(area);
     if (problems.length)
       throw new DomainException('validation', ListingsErrorCode.InvalidGeometry, 'The geometry is not a valid area', problems);
-    const [check] = (await this.dataSource.query(
-      `SELECT public.ST_IsValid(g) AS valid, public.ST_IsValidReason(g) AS reason FROM (SELECT public.ST_GeomFromGeoJSON($1) AS g) t`,
-      [JSON.stringify({ type: area.type, coordinates: area.coordinates })],
-    )) as Array<{ valid: boolean; reason: string }>;
+    // Raw SQL: PostGIS functions over a parameter, no table.
+    const geoJson = JSON.stringify({ type: area.type, coordinates: area.coordinates });
+    const {
+      rows: [check],
+    } = await sql<{ valid: boolean; reason: string }>`
+      SELECT public.ST_IsValid(g) AS valid, public.ST_IsValidReason(g) AS reason FROM (SELECT public.ST_GeomFromGeoJSON(${geoJson}) AS g) t`.execute(
+      kyselyFor<ListingsDb>(this.dataSource),
+    );
     if (!check.valid) {
       throw new DomainException('validation', ListingsErrorCode.InvalidGeometry, 'The geometry is not a valid area', [
         { field: 'geometry', message: `invalid: ${check.reason}` },

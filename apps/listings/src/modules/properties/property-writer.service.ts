@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type SqlBool } from 'kysely';
 import {
   ListingsEvent,
   type PropertyCreatedData,
@@ -7,19 +8,22 @@ import {
   type PropertyUpdatedData,
   type PropertyView,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import type { UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { diffViews, PROPERTY_COLUMNS, snapshotOf, toPropertyView, type PropertyRow } from './property.model';
+import type { ListingsDb } from '../../database/listings.db';
+import { diffViews, snapshotOf, toPropertyView } from './property.model';
 import type { PropertyRecord } from './property-record';
+import { PROPERTY_VIEW_COLUMNS, PROPERTY_VIEW_SQL, type PropertyViewRow } from './property.row';
 
 /** `jsonb_to_recordset` column list of a `PropertyRecord` (plus the new row id). */
-const RECORDSET = `x(id uuid, listing_key text, listing_id text, standard_status text, property_type text, list_price bigint,
+const RECORDSET = sql`x(id uuid, listing_key text, listing_id text, standard_status text, property_type text, list_price bigint,
   close_price bigint, close_date date, street_number text, street_name text, unit_number text, city text,
   state_or_province text, postal_code text, latitude double precision, longitude double precision, bedrooms_total integer,
   bathrooms_total_integer integer, living_area integer, lot_size_square_feet integer, year_built integer, public_remarks text,
   list_agent_id uuid, media jsonb, attributes jsonb, modification_timestamp timestamptz)`;
 
-/** Data columns written from a record, in order. */
+/** Data columns written from a record, in order: columns of `property` and fields of `PropertyRecord` alike. */
 const DATA_COLUMNS = [
   'listing_id',
   'standard_status',
@@ -41,10 +45,47 @@ const DATA_COLUMNS = [
   'public_remarks',
   'media',
   'attributes',
-] as const;
+] as const satisfies ReadonlyArray<keyof PropertyRecord & keyof ListingsDb['property']>;
 
-const LOCATION = `CASE WHEN x.latitude IS NULL OR x.longitude IS NULL THEN NULL
+/** The `DATA_COLUMNS` of a record as the builder writes them (jsonb as JSON text), with its location. */
+function dataValues(record: PropertyRecord) {
+  return {
+    listing_id: record.listing_id,
+    standard_status: record.standard_status,
+    property_type: record.property_type,
+    list_price: record.list_price,
+    close_price: record.close_price,
+    close_date: record.close_date,
+    street_number: record.street_number,
+    street_name: record.street_name,
+    unit_number: record.unit_number,
+    city: record.city,
+    state_or_province: record.state_or_province,
+    postal_code: record.postal_code,
+    bedrooms_total: record.bedrooms_total,
+    bathrooms_total_integer: record.bathrooms_total_integer,
+    living_area: record.living_area,
+    lot_size_square_feet: record.lot_size_square_feet,
+    year_built: record.year_built,
+    public_remarks: record.public_remarks,
+    media: JSON.stringify(record.media),
+    attributes: JSON.stringify(record.attributes),
+    location:
+      record.latitude === null || record.longitude === null
+        ? null
+        : sql<string>`public.ST_SetSRID(public.ST_MakePoint(${record.longitude}::float8, ${record.latitude}::float8), 4326)::public.geography`,
+  } satisfies Record<(typeof DATA_COLUMNS)[number] | 'location', unknown>;
+}
+
+/** The location of a `jsonb_to_recordset` row `x`: a geography point, or null without both coordinates. */
+const LOCATION = sql`CASE WHEN x.latitude IS NULL OR x.longitude IS NULL THEN NULL
   ELSE public.ST_SetSRID(public.ST_MakePoint(x.longitude, x.latitude), 4326)::public.geography END`;
+
+/** A `PropertyViewRow` through `row_to_json` (timestamps as ISO text): a row as it was before an upsert. */
+type PropertyViewJson = Omit<PropertyViewRow, 'modification_timestamp' | 'created_at'> & {
+  modification_timestamp: string;
+  created_at: string;
+};
 
 /** What happened to each record of a bulk write, by listing key. */
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
@@ -85,17 +126,28 @@ interface ChangeEvents {
 export class PropertyWriter {
   /** Inserts one new property (manual creation); null when the organization already has its ListingKey. */
   async insertOne(unit: UnitOfWorkContext, orgId: string, origin: PropertyOrigin, record: PropertyRecord): Promise<PropertyView | null> {
-    const id = newId();
-    const rows = (await unit.manager.query(
-      `INSERT INTO property AS p (id, org_id, listing_key, origin, location, list_agent_id, modification_timestamp, ${DATA_COLUMNS.join(', ')})
-       SELECT x.id, $1, x.listing_key, $3, ${LOCATION}, x.list_agent_id, coalesce(x.modification_timestamp, now()), ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}
-       FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET}
-       ON CONFLICT (org_id, listing_key) DO NOTHING
-       RETURNING ${PROPERTY_COLUMNS}`,
-      [orgId, JSON.stringify([{ ...record, id }]), origin],
-    )) as PropertyRow[];
-    if (!rows[0]) return null;
-    const view = toPropertyView(rows[0]);
+    // The inserted row as `p` (a data-modifying CTE: INSERT has no alias for the view's columns).
+    const row = await kyselyFor<ListingsDb>(unit.manager)
+      .with('p', (db) =>
+        db
+          .insertInto('property')
+          .values({
+            id: newId(),
+            org_id: orgId,
+            listing_key: record.listing_key,
+            origin,
+            list_agent_id: record.list_agent_id,
+            modification_timestamp: record.modification_timestamp ?? sql<Date>`now()`,
+            ...dataValues(record),
+          })
+          .onConflict((conflict) => conflict.columns(['org_id', 'listing_key']).doNothing())
+          .returningAll(),
+      )
+      .selectFrom('p')
+      .select(PROPERTY_VIEW_COLUMNS)
+      .executeTakeFirst();
+    if (!row) return null;
+    const view = toPropertyView(row);
     await unit.emit(ListingsEvent.propertyCreated, view.id, orgId, snapshotOf(view));
     await this.matchSavedSearches(unit, orgId, [view.id]);
     return view;
@@ -103,14 +155,14 @@ export class PropertyWriter {
 
   /** Overwrites the data of one property (manual edit) and emits updated / status_changed events. */
   async updateOne(unit: UnitOfWorkContext, before: PropertyView, record: PropertyRecord): Promise<PropertyView> {
-    const rows = (await unit.manager.query(
-      `UPDATE property p SET (${DATA_COLUMNS.join(', ')}, location, list_agent_id, modification_timestamp) =
-         (SELECT ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}, ${LOCATION}, x.list_agent_id, now() FROM jsonb_to_recordset($3::jsonb) AS ${RECORDSET})
-       WHERE p.org_id = $1 AND p.id = $2
-       RETURNING ${PROPERTY_COLUMNS}`,
-      [before.orgId, before.id, JSON.stringify([record])],
-    )) as [PropertyRow[], number];
-    const after = toPropertyView(rows[0][0]);
+    const row = await kyselyFor<ListingsDb>(unit.manager)
+      .updateTable('property as p')
+      .set({ ...dataValues(record), list_agent_id: record.list_agent_id, modification_timestamp: sql<Date>`now()` })
+      .where('p.org_id', '=', before.orgId)
+      .where('p.id', '=', before.id)
+      .returning(PROPERTY_VIEW_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const after = toPropertyView(row);
     await this.emitChange(unit, before, after);
     await this.matchSavedSearches(unit, before.orgId, [after.id]);
     return after;
@@ -143,36 +195,35 @@ export class PropertyWriter {
     mlsSourceId: string | null,
     summary: UpsertSummary,
   ): Promise<void> {
-    const input = batch.map((record) => ({ ...record, id: newId() }));
-    const compared = [...DATA_COLUMNS, 'list_agent_id'];
-    const rows = (await unit.manager.query(
-      `WITH old AS (
-         SELECT ${PROPERTY_COLUMNS}, p.deleted_at FROM property p
-         WHERE p.org_id = $1 AND p.listing_key IN (SELECT x.listing_key FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET})
-       ), upserted AS (
-         INSERT INTO property AS p (id, org_id, listing_key, origin, mls_source_id, location, list_agent_id, modification_timestamp, ${DATA_COLUMNS.join(', ')})
-         SELECT x.id, $1, x.listing_key, $3, $4::uuid, ${LOCATION}, x.list_agent_id, coalesce(x.modification_timestamp, now()), ${DATA_COLUMNS.map((c) => `x.${c}`).join(', ')}
-         FROM jsonb_to_recordset($2::jsonb) AS ${RECORDSET}
-         ON CONFLICT (org_id, listing_key) DO UPDATE SET
-           ${DATA_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')},
-           location = excluded.location,
-           list_agent_id = coalesce(excluded.list_agent_id, p.list_agent_id),
-           mls_source_id = coalesce(excluded.mls_source_id, p.mls_source_id),
-           modification_timestamp = excluded.modification_timestamp,
-           deleted_at = NULL
-         WHERE ((${compared.map((c) => `p.${c}`).join(', ')}, public.ST_AsBinary(p.location), p.deleted_at IS NULL)
-             IS DISTINCT FROM
-               (${compared.map((c) => (c === 'list_agent_id' ? 'coalesce(excluded.list_agent_id, p.list_agent_id)' : `excluded.${c}`)).join(', ')}, public.ST_AsBinary(excluded.location), true))
-           AND ($3 <> 'mls' OR excluded.modification_timestamp >= p.modification_timestamp)
-         RETURNING ${PROPERTY_COLUMNS}
-       )
-       SELECT u.*, row_to_json(o.*) AS old FROM upserted u LEFT JOIN old o ON o.listing_key = u.listing_key`,
-      [orgId, JSON.stringify(input), origin, mlsSourceId],
-    )) as Array<
-      PropertyRow & {
-        old: (Omit<PropertyRow, 'modification_timestamp' | 'created_at'> & { modification_timestamp: string; created_at: string }) | null;
-      }
-    >;
+    const input = JSON.stringify(batch.map((record) => ({ ...record, id: newId() })));
+    const compared = [...DATA_COLUMNS, 'list_agent_id'] as const;
+    // Raw SQL: a jsonb_to_recordset INSERT source, a conditional upsert and the rows as they were
+    // before it (`old`, the statement's snapshot) in one statement; rows typed by the view's projection.
+    const { rows } = await sql<PropertyViewRow & { old: PropertyViewJson | null }>`
+      WITH x AS (SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS ${RECORDSET}),
+      old AS (
+        SELECT ${PROPERTY_VIEW_SQL}, p.deleted_at FROM property p
+        WHERE p.org_id = ${orgId} AND p.listing_key IN (SELECT x.listing_key FROM x)
+      ), upserted AS (
+        INSERT INTO property AS p (id, org_id, listing_key, origin, mls_source_id, location, list_agent_id, modification_timestamp, ${sql.join(DATA_COLUMNS.map((c) => sql.ref(c)))})
+        SELECT x.id, ${orgId}::uuid, x.listing_key, ${origin}::text, ${mlsSourceId}::uuid, ${LOCATION}, x.list_agent_id, coalesce(x.modification_timestamp, now()), ${sql.join(DATA_COLUMNS.map((c) => sql.ref(`x.${c}`)))}
+        FROM x
+        ON CONFLICT (org_id, listing_key) DO UPDATE SET
+          ${sql.join(DATA_COLUMNS.map((c) => sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`))},
+          location = excluded.location,
+          list_agent_id = coalesce(excluded.list_agent_id, p.list_agent_id),
+          mls_source_id = coalesce(excluded.mls_source_id, p.mls_source_id),
+          modification_timestamp = excluded.modification_timestamp,
+          deleted_at = NULL
+        WHERE ((${sql.join(compared.map((c) => sql.ref(`p.${c}`)))}, public.ST_AsBinary(p.location), p.deleted_at IS NULL)
+            IS DISTINCT FROM
+              (${sql.join(compared.map((c) => (c === 'list_agent_id' ? sql`coalesce(excluded.list_agent_id, p.list_agent_id)` : sql.ref(`excluded.${c}`))))}, public.ST_AsBinary(excluded.location), true))
+          AND (${origin}::text <> 'mls' OR excluded.modification_timestamp >= p.modification_timestamp)
+        RETURNING ${PROPERTY_VIEW_SQL}
+      )
+      SELECT u.*, row_to_json(o.*) AS old FROM upserted u LEFT JOIN old o ON o.listing_key = u.listing_key`.execute(
+      kyselyFor<ListingsDb>(unit.manager),
+    );
     const created: Array<PendingEvent<PropertyCreatedData>> = [];
     const changes: ChangeEvents = { updated: [], statusChanged: [] };
     const changedIds: string[] = [];
@@ -210,18 +261,21 @@ export class PropertyWriter {
   /** Soft-deletes properties by ListingKey (MLS removals); returns how many were live. */
   async removeByListingKeys(unit: UnitOfWorkContext, orgId: string, listingKeys: string[]): Promise<number> {
     if (listingKeys.length === 0) return 0;
-    const rows = (await unit.manager.query(
-      `UPDATE property SET deleted_at = now(), modification_timestamp = now()
-       WHERE org_id = $1 AND listing_key = ANY($2::text[]) AND deleted_at IS NULL RETURNING id, listing_key`,
-      [orgId, listingKeys],
-    )) as [Array<{ id: string; listing_key: string }>, number];
-    if (rows[0].length > 0) {
+    const rows = await kyselyFor<ListingsDb>(unit.manager)
+      .updateTable('property')
+      .set({ deleted_at: sql<Date>`now()`, modification_timestamp: sql<Date>`now()` })
+      .where('org_id', '=', orgId)
+      .where('listing_key', '=', (eb) => eb.fn.any(sql<string[]>`${listingKeys}::text[]`))
+      .where('deleted_at', 'is', null)
+      .returning(['id', 'listing_key'])
+      .execute();
+    if (rows.length > 0) {
       await unit.emitMany(
         ListingsEvent.propertyDeleted,
-        rows[0].map((row) => ({ subject: row.id, orgId, data: { propertyId: row.id, listingKey: row.listing_key } })),
+        rows.map((row) => ({ subject: row.id, orgId, data: { propertyId: row.id, listingKey: row.listing_key } })),
       );
     }
-    return rows[0].length;
+    return rows.length;
   }
 
   /** Emits `listings.property.updated` and/or `listings.property.status_changed` for one changed property. */
@@ -240,20 +294,36 @@ export class PropertyWriter {
    * the primary key of `saved_search_match`), and emits `listings.search.matched` for each new one.
    */
   async matchSavedSearches(unit: UnitOfWorkContext, orgId: string, propertyIds: string[]): Promise<number> {
-    const rows = (await unit.manager.query(
-      `WITH m AS (
-         INSERT INTO saved_search_match (org_id, contact_id, property_id, saved_search_id)
-         SELECT DISTINCT ON (s.contact_id, p.id) $1::uuid, s.contact_id, p.id, s.id
-         FROM saved_search s
-         JOIN property p ON p.org_id = s.org_id AND p.id = ANY($2::uuid[]) AND p.deleted_at IS NULL
-         WHERE s.org_id = $1 AND s.deleted_at IS NULL AND ${SAVED_SEARCH_MATCH}
-         ORDER BY s.contact_id, p.id, s.created_at
-         ON CONFLICT DO NOTHING
-         RETURNING saved_search_id, contact_id, property_id
-       )
-       SELECT m.saved_search_id, m.contact_id, m.property_id, p.listing_key FROM m JOIN property p ON p.id = m.property_id`,
-      [orgId, propertyIds],
-    )) as Array<{ saved_search_id: string; contact_id: string; property_id: string; listing_key: string }>;
+    const rows = await kyselyFor<ListingsDb>(unit.manager)
+      .with('m', (db) =>
+        db
+          .insertInto('saved_search_match')
+          .columns(['org_id', 'contact_id', 'property_id', 'saved_search_id'])
+          .expression((eb) =>
+            eb
+              .selectFrom('saved_search as s')
+              .innerJoin('property as p', (join) =>
+                join
+                  .onRef('p.org_id', '=', 's.org_id')
+                  .on((on) => on('p.id', '=', on.fn.any(sql<string[]>`${propertyIds}::uuid[]`)))
+                  .on('p.deleted_at', 'is', null),
+              )
+              .distinctOn(['s.contact_id', 'p.id'])
+              .select([sql<string>`${orgId}::uuid`.as('org_id'), 's.contact_id', 'p.id as property_id', 's.id as saved_search_id'])
+              .where('s.org_id', '=', orgId)
+              .where('s.deleted_at', 'is', null)
+              .where(SAVED_SEARCH_MATCH)
+              .orderBy('s.contact_id')
+              .orderBy('p.id')
+              .orderBy('s.created_at'),
+          )
+          .onConflict((conflict) => conflict.doNothing())
+          .returning(['saved_search_id', 'contact_id', 'property_id']),
+      )
+      .selectFrom('m')
+      .innerJoin('property as p', 'p.id', 'm.property_id')
+      .select(['m.saved_search_id', 'm.contact_id', 'm.property_id', 'p.listing_key'])
+      .execute();
     if (rows.length > 0) {
       await unit.emitMany(
         ListingsEvent.searchMatched,
@@ -268,8 +338,8 @@ export class PropertyWriter {
   }
 }
 
-/** A saved search `s` (filters as JSON, optional area) matches property `p`. */
-export const SAVED_SEARCH_MATCH = `
+/** A saved search `s` (filters as JSON, optional area) matches property `p`: a condition over both, for the builder. */
+export const SAVED_SEARCH_MATCH = sql<SqlBool>`
   (NOT (s.filters ? 'standardStatus') OR p.standard_status IN (SELECT jsonb_array_elements_text(s.filters->'standardStatus')))
   AND (NOT (s.filters ? 'propertyType') OR p.property_type IN (SELECT jsonb_array_elements_text(s.filters->'propertyType')))
   AND (s.filters->>'minPrice' IS NULL OR p.current_price >= (s.filters->>'minPrice')::bigint)

@@ -1,62 +1,23 @@
-import type { ListingsStandardStatus, PropertyMedia, PropertyOrigin, PropertySnapshot, PropertyView } from '@keyhouse/contracts';
-
-/** Columns selected for a `PropertyView` from `property p`. */
-export const PROPERTY_COLUMNS = `p.id, p.org_id, p.listing_key, p.listing_id, p.origin, p.standard_status, p.property_type,
-  p.list_price::text AS list_price, p.close_price::text AS close_price, to_char(p.close_date, 'YYYY-MM-DD') AS close_date,
-  p.street_number, p.street_name, p.unit_number, p.city, p.state_or_province, p.postal_code,
-  public.ST_Y(p.location::public.geometry) AS latitude, public.ST_X(p.location::public.geometry) AS longitude,
-  p.bedrooms_total, p.bathrooms_total_integer, p.living_area, p.lot_size_square_feet, p.year_built, p.public_remarks,
-  p.list_agent_id, p.media, p.attributes, p.modification_timestamp, p.created_at, p.current_price::text AS current_price`;
-
-export interface PropertyRow {
-  id: string;
-  org_id: string;
-  listing_key: string;
-  listing_id: string | null;
-  origin: PropertyOrigin;
-  standard_status: ListingsStandardStatus;
-  property_type: string;
-  list_price: string | null;
-  close_price: string | null;
-  close_date: string | null;
-  street_number: string | null;
-  street_name: string | null;
-  unit_number: string | null;
-  city: string | null;
-  state_or_province: string | null;
-  postal_code: string | null;
-  latitude: number | null;
-  longitude: number | null;
-  bedrooms_total: number | null;
-  bathrooms_total_integer: number | null;
-  living_area: number | null;
-  lot_size_square_feet: number | null;
-  year_built: number | null;
-  public_remarks: string | null;
-  list_agent_id: string | null;
-  media: PropertyMedia[];
-  attributes: Record<string, unknown>;
-  modification_timestamp: Date;
-  created_at: Date;
-  current_price: string;
-}
+import type { ListingsStandardStatus, PropertySnapshot, PropertyView } from '@keyhouse/contracts';
+import type { PropertyViewRow } from './property.row';
 
 const cents = (value: string | null): number | null => (value === null ? null : Number(value));
 
 /** RESO `UnparsedAddress`: the street line built from its parts. */
-export function unparsedAddress(row: Pick<PropertyRow, 'street_number' | 'street_name' | 'unit_number'>): string | null {
+export function unparsedAddress(row: Pick<PropertyViewRow, 'street_number' | 'street_name' | 'unit_number'>): string | null {
   const street = [row.street_number, row.street_name].filter(Boolean).join(' ');
   if (!street) return null;
   return row.unit_number ? `${street} #${row.unit_number}` : street;
 }
 
-export function toPropertyView(row: PropertyRow): PropertyView {
+/** The API view of a property read with `PROPERTY_VIEW_COLUMNS` (prices in cents, dates ISO 8601). */
+export function toPropertyView(row: PropertyViewRow): PropertyView {
   return {
     id: row.id,
     orgId: row.org_id,
     listingKey: row.listing_key,
     listingId: row.listing_id,
-    standardStatus: row.standard_status,
+    standardStatus: row.standard_status as ListingsStandardStatus,
     propertyType: row.property_type as PropertyView['propertyType'],
     listPrice: cents(row.list_price),
     closePrice: cents(row.close_price),
