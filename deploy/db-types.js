@@ -281,9 +281,15 @@ async function finish(target, output) {
     ' */',
     '',
   ].join('\n');
-  const renamed = output.replace(/^export interface DB \{$/m, `export interface ${target.interfaceName} {`);
+  const extendsPlatform = !target.tables;
+  const renamed = output.replace(
+    /^export interface DB \{$/m,
+    `export interface ${target.interfaceName}${extendsPlatform ? ' extends PlatformDb' : ''} {`,
+  );
   if (renamed === output) throw new Error(`kysely-codegen output for ${target.service.name} has no "export interface DB {"`);
-  const body = withSharedColumnTypes(renamed);
+  const body = extendsPlatform
+    ? `import type { PlatformDb } from '@keyhouse/platform/messaging';\n${withSharedColumnTypes(renamed)}`
+    : withSharedColumnTypes(renamed);
   const text = `${header}${body.trimStart()}`;
   const prettier = require('prettier');
   const config = (await prettier.resolveConfig(target.dbFile)) ?? FALLBACK_PRETTIER;
@@ -304,7 +310,8 @@ async function generateFor(target, database, env) {
       dialect: new codegen.PostgresDialect({ defaultSchemas: [schema] }),
       defaultSchemas: [schema],
       includePattern: target.tables ? `${schema}.{${target.tables.join(',')}}` : `${schema}.*`,
-      excludePattern: `${schema}.${MIGRATIONS_TABLE}`,
+      // A service's file leaves the platform's tables to PlatformDb, which its interface extends.
+      excludePattern: target.tables ? `${schema}.${MIGRATIONS_TABLE}` : `${schema}.{${[MIGRATIONS_TABLE, ...PLATFORM_TABLES].join(',')}}`,
       customImports: imports,
       overrides: { columns },
       outFile: null,

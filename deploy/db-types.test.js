@@ -65,8 +65,20 @@ test('finish names the schema interface after the service and puts the header fi
     "import type { ColumnType } from 'kysely';\n\nexport interface Thing {\n  id: string;\n}\n\nexport interface DB {\n  thing: Thing;\n}\n";
   const text = await finish(audit, output);
   assert.match(text, /^\/\*\*\n \* Row shapes of the audit service's schema `audit`, generated from its migrations\n/);
-  assert.match(text, /\nexport interface AuditDb \{\n {2}thing: Thing;\n\}\n$/);
+  assert.match(text, /\nexport interface AuditDb extends PlatformDb \{\n {2}thing: Thing;\n\}\n$/);
+  assert.match(text, /\nimport type \{ PlatformDb \} from '@keyhouse\/platform\/messaging';\n/);
   assert.doesNotMatch(text, /interface DB\b/);
+});
+
+test('finish gives the platform target its own header and no PlatformDb base', async () => {
+  const [platform] = targets(['platform']);
+  const text = await finish(
+    platform,
+    'export interface OutboxEvent {\n  id: string;\n}\n\nexport interface DB {\n  outbox_event: OutboxEvent;\n}\n',
+  );
+  assert.match(text, /^\/\*\*\n \* Row shapes of the platform's tables \(outbox_event, inbox_event\) that every service's schema carries/);
+  assert.match(text, /\nexport interface PlatformDb \{\n/);
+  assert.doesNotMatch(text, /PlatformDb extends|import type \{ PlatformDb/);
 });
 
 test('finish imports the shared column helpers instead of declaring them, and keeps a helper that is not shared', async () => {

@@ -3,8 +3,9 @@
  * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
  * audit.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
+import type { PlatformDb } from '@keyhouse/platform/messaging';
 import type { AuditActorType, AuditChangeSet, AuditDetails } from './audit-json.type';
-import type { Generated, Int8, Json, JsonColumn, Timestamp } from '@keyhouse/platform/database';
+import type { Generated, Int8, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface AuditArchive {
   created_at: Generated<Timestamp>;
@@ -66,34 +67,10 @@ export interface AuditOrgSetting {
   updated_at: Generated<Timestamp>;
 }
 
-export interface InboxEvent {
-  consumer: string;
-  event_id: string;
-  event_type: string;
-  received_at: Generated<Timestamp>;
-}
-
-export interface OutboxEvent {
-  attempts: Generated<number>;
-  created_at: Generated<Timestamp>;
-  event_type: string;
-  headers: Generated<Json>;
-  id: string;
-  last_error: string | null;
-  message_key: string;
-  parked_at: Timestamp | null;
-  payload: Json;
-  published_at: Timestamp | null;
-  seq: Generated<Int8>;
-  topic: string;
-}
-
-export interface AuditDb {
+export interface AuditDb extends PlatformDb {
   audit_archive: AuditArchive;
   audit_checkpoint: AuditCheckpoint;
   audit_entry: AuditEntry;
   audit_org_member: AuditOrgMember;
   audit_org_setting: AuditOrgSetting;
-  inbox_event: InboxEvent;
-  outbox_event: OutboxEvent;
 }

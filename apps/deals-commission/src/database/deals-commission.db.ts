@@ -3,6 +3,7 @@
  * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
  * deals-commission.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
+import type { PlatformDb } from '@keyhouse/platform/messaging';
 import type {
   CommissionStatementDetail,
   DealDeadlineRules,
@@ -26,7 +27,7 @@ import type {
   TransactionSide,
   TransactionTeamShare,
 } from '@keyhouse/contracts';
-import type { ArrayType, Generated, Int8, Json, JsonColumn, Timestamp } from '@keyhouse/platform/database';
+import type { ArrayType, Generated, Int8, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface AgentCommissionPlan {
   agent_id: string;
@@ -117,13 +118,6 @@ export interface ErasedContact {
   org_id: string;
 }
 
-export interface InboxEvent {
-  consumer: string;
-  event_id: string;
-  event_type: string;
-  received_at: Generated<Timestamp>;
-}
-
 export interface Invoice {
   agent_id: string | null;
   agent_ids: Generated<string[]>;
@@ -210,21 +204,6 @@ export interface Offer {
   updated_at: Generated<Timestamp>;
 }
 
-export interface OutboxEvent {
-  attempts: Generated<number>;
-  created_at: Generated<Timestamp>;
-  event_type: string;
-  headers: Generated<Json>;
-  id: string;
-  last_error: string | null;
-  message_key: string;
-  parked_at: Timestamp | null;
-  payload: Json;
-  published_at: Timestamp | null;
-  seq: Generated<Int8>;
-  topic: string;
-}
-
 export interface Pipeline {
   created_at: Generated<Timestamp>;
   id: string;
@@ -259,21 +238,19 @@ export interface TransactionFile {
   uploaded_by: string | null;
 }
 
-export interface DealsCommissionDb {
+export interface DealsCommissionDb extends PlatformDb {
   agent_commission_plan: AgentCommissionPlan;
   commission_plan: CommissionPlan;
   commission_statement: CommissionStatement;
   deal_settings: DealSettings;
   deal_transaction: DealTransaction;
   erased_contact: ErasedContact;
-  inbox_event: InboxEvent;
   invoice: Invoice;
   invoice_line: InvoiceLine;
   invoice_payment: InvoicePayment;
   key_date: KeyDate;
   key_date_reminder: KeyDateReminder;
   offer: Offer;
-  outbox_event: OutboxEvent;
   pipeline: Pipeline;
   transaction_activity: TransactionActivity;
   transaction_file: TransactionFile;

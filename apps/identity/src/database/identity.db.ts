@@ -3,9 +3,10 @@
  * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
  * identity.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
+import type { PlatformDb } from '@keyhouse/platform/messaging';
 import type { LocalMailVariables, OneTimeTokenPurpose, PublicJwk, RevocationKind } from './identity-json.type';
 import type { NotificationPreferences, UserStatus, WorkingHours } from '@keyhouse/contracts';
-import type { Generated, Int8, Json, JsonColumn, Timestamp } from '@keyhouse/platform/database';
+import type { Generated, Int8, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface AgentProfile {
   capacity: Generated<number>;
@@ -68,13 +69,6 @@ export interface CustomRole {
   updated_at: Generated<Timestamp>;
 }
 
-export interface InboxEvent {
-  consumer: string;
-  event_id: string;
-  event_type: string;
-  received_at: Generated<Timestamp>;
-}
-
 export interface LocalMail {
   created_at: Generated<Timestamp>;
   id: string;
@@ -129,21 +123,6 @@ export interface Organization {
   updated_at: Generated<Timestamp>;
 }
 
-export interface OutboxEvent {
-  attempts: Generated<number>;
-  created_at: Generated<Timestamp>;
-  event_type: string;
-  headers: Generated<Json>;
-  id: string;
-  last_error: string | null;
-  message_key: string;
-  parked_at: Timestamp | null;
-  payload: Json;
-  published_at: Timestamp | null;
-  seq: Generated<Int8>;
-  topic: string;
-}
-
 export interface RefreshToken {
   created_at: Generated<Timestamp>;
   expires_at: Timestamp;
@@ -190,18 +169,16 @@ export interface TokenRevocation {
   subject_id: string;
 }
 
-export interface IdentityDb {
+export interface IdentityDb extends PlatformDb {
   agent_profile: AgentProfile;
   api_key: ApiKey;
   app_user: AppUser;
   custom_role: CustomRole;
-  inbox_event: InboxEvent;
   local_mail: LocalMail;
   login_attempt: LoginAttempt;
   mfa_recovery_code: MfaRecoveryCode;
   one_time_token: OneTimeToken;
   organization: Organization;
-  outbox_event: OutboxEvent;
   refresh_token: RefreshToken;
   signing_key: SigningKey;
   team: Team;

@@ -3,9 +3,10 @@
  * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
  * listings.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
+import type { PlatformDb } from '@keyhouse/platform/messaging';
 import type { MlsSyncRunErrors, MlsSyncRunStatus, PropertyAttributes } from './listings-json.type';
 import type { GeoJsonArea, ListingsContactListingPreference, PropertyFilters, PropertyMedia, PropertyOrigin } from '@keyhouse/contracts';
-import type { Generated, Int8, Json, JsonColumn, Timestamp } from '@keyhouse/platform/database';
+import type { Generated, Int8, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface ClientContact {
   contact_id: string;
@@ -21,13 +22,6 @@ export interface ContactListing {
   preference: ListingsContactListingPreference;
   property_id: string;
   updated_at: Generated<Timestamp>;
-}
-
-export interface InboxEvent {
-  consumer: string;
-  event_id: string;
-  event_type: string;
-  received_at: Generated<Timestamp>;
 }
 
 export interface MlsSource {
@@ -61,21 +55,6 @@ export interface MlsSyncRun {
   status: MlsSyncRunStatus;
   unchanged: Generated<number>;
   updated: Generated<number>;
-}
-
-export interface OutboxEvent {
-  attempts: Generated<number>;
-  created_at: Generated<Timestamp>;
-  event_type: string;
-  headers: Generated<Json>;
-  id: string;
-  last_error: string | null;
-  message_key: string;
-  parked_at: Timestamp | null;
-  payload: Json;
-  published_at: Timestamp | null;
-  seq: Generated<Int8>;
-  topic: string;
 }
 
 export interface Place {
@@ -160,13 +139,11 @@ export interface SavedSearchMatch {
   saved_search_id: string;
 }
 
-export interface ListingsDb {
+export interface ListingsDb extends PlatformDb {
   client_contact: ClientContact;
   contact_listing: ContactListing;
-  inbox_event: InboxEvent;
   mls_source: MlsSource;
   mls_sync_run: MlsSyncRun;
-  outbox_event: OutboxEvent;
   place: Place;
   property: Property;
   property_share: PropertyShare;

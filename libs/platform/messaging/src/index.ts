@@ -19,3 +19,4 @@ export * from './outbox/outbox-parking.migration';
 export * from './outbox/unit-of-work.service';
 export * from './outbox/outbox.module';
 export * from './errors/problem-details.filter';
+export type { PlatformDb, OutboxEvent, InboxEvent } from './outbox/platform.db';
