@@ -16,6 +16,13 @@ export interface ServiceDataSourceConfig {
   poolSize?: number;
   /** Server-side statement timeout in milliseconds (default 5 000; RELIABILITY.md SEC-RC-05). */
   statementTimeoutMs?: number;
+  /**
+   * How long a query waits for a pooled connection — a new one to be established, or a busy
+   * pool's next free one — in milliseconds (default 3 000, node-postgres `connectionTimeoutMillis`):
+   * during a database outage a request fails fast with 503 and `Retry-After` instead of waiting
+   * without end (issue 13 item 18).
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -36,6 +43,7 @@ export function serviceDataSourceOptions(config: ServiceDataSourceConfig): DataS
     namingStrategy: new SnakeNamingStrategy(),
     applicationName: config.serviceName,
     poolSize: config.poolSize ?? 8,
+    connectTimeoutMS: config.connectTimeoutMs ?? 3000,
     extra: {
       options: `-c search_path=${config.schema},public -c statement_timeout=${config.statementTimeoutMs ?? 5000}`,
     },

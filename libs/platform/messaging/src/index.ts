@@ -1,5 +1,6 @@
 export * from './errors/domain.exception';
 export * from './errors/problem-details.util';
+export * from './errors/database-outage.util';
 export * from './nats/nats.constant';
 export * from './nats/rpc-handler.decorator';
 export * from './nats/request-envelope.codec';

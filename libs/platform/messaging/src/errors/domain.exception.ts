@@ -48,6 +48,8 @@ export class DomainException extends Error {
 export enum PlatformErrorCode {
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   ServiceTimeout = 'SERVICE_TIMEOUT',
+  /** The service's database is unreachable or restarting (503 with Retry-After; issue 13 item 18). */
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',
   ValidationFailed = 'VALIDATION_FAILED',
   MalformedJson = 'MALFORMED_JSON',

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorKind, RpcErrorBody } from '@keyhouse/contracts';
 import { requestLogFields } from '@keyhouse/platform/observability';
+import { databaseUnavailable, isDatabaseOutage } from './database-outage.util';
 import { DomainException, PlatformErrorCode } from './domain.exception';
 import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details.util';
 
@@ -47,6 +48,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   toBody(exception: unknown, request: HttpRequest): RpcErrorBody {
     if (exception instanceof DomainException) return exception.toBody();
+    if (isDatabaseOutage(exception)) return databaseUnavailable().toBody();
     const status = statusOf(exception);
     if (status !== undefined && status < 500) {
       return {

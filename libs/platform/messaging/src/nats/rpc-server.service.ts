@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { RPC_REQUEST_SCHEMAS, type RequestEnvelope, type RpcReply } from '@keyhouse/contracts';
 import { requestLogFields } from '@keyhouse/platform/observability';
+import { databaseUnavailable, isDatabaseOutage } from '../errors/database-outage.util';
 import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
 import { parseRequestEnvelope } from './request-envelope.codec';
 import { NATS_CONNECTION, NATS_OPTIONS, RPC_HANDLER_METADATA, RPC_REQUEST_SCHEMA_METADATA, type NatsModuleOptions } from './nats.constant';
@@ -100,6 +101,12 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     } catch (error) {
       if (error instanceof DomainException) {
         reply = { ok: false, error: error.toBody() };
+      } else if (isDatabaseOutage(error)) {
+        this.logger.warn(
+          { err: error, subject, ...(envelope ? requestLogFields(envelope) : {}) },
+          `Database unavailable in ${subject}: ${(error as Error)?.message}`,
+        );
+        reply = { ok: false, error: databaseUnavailable().toBody() };
       } else {
         this.logger.error(
           { err: error, subject, ...(envelope ? requestLogFields(envelope) : {}) },
