@@ -1,5 +1,7 @@
 import { decodeCursor } from '@keyhouse/util';
-import { InvalidCursorError, keyset, toPage } from './keyset-pagination.util';
+import { sql } from 'kysely';
+import { InvalidCursorError, keysetAfter, keysetPage, toPage } from './keyset-pagination.util';
+import { sqlCompiler } from './kysely.util';
 
 /** A cursor built by hand: base64url of the JSON pair [value, id]. */
 const cursorOf = (v: string | number | null, id: string): string => Buffer.from(JSON.stringify([v, id])).toString('base64url');
@@ -17,58 +19,52 @@ const rowsOf = (count: number): Row[] =>
     name: `Row ${i}`,
   }));
 
-describe('keyset', () => {
-  it('returns TRUE, no parameters and LIMIT limit+1 when there is no cursor', () => {
-    expect(keyset({ sortColumn: 'c.created_at', idColumn: 'c.id', direction: 'DESC', limit: 10, firstParam: 3 })).toEqual({
-      where: 'TRUE',
-      tail: 'ORDER BY c.created_at DESC, c.id DESC LIMIT 11',
-      params: [],
+interface TestDb {
+  c: { id: string; name: string; created_at: Date; price: number };
+}
+
+/** The SQL and parameters of a page of table `c` ordered by `sort`. */
+function pageOf(sort: 'name' | 'created_at' | 'price', direction: 'asc' | 'desc', page: { cursor?: string; limit?: number }) {
+  const db = sqlCompiler<TestDb>();
+  const { query, limit } = keysetPage(
+    db.selectFrom('c').select(['id']).where('c.name', '!=', 'x'),
+    { sort: sql.ref(`c.${sort}`), id: sql.ref('c.id'), direction },
+    page,
+  );
+  const compiled = query.compile();
+  return { sql: compiled.sql, parameters: compiled.parameters, limit };
+}
+
+describe('keysetPage', () => {
+  it('adds no condition, orders by (sort, id) and fetches limit+1 rows when there is no cursor', () => {
+    expect(pageOf('created_at', 'desc', { limit: 10 })).toEqual({
+      sql: 'select "id" from "c" where "c"."name" != $1 order by "c"."created_at" desc, "c"."id" desc limit $2',
+      parameters: ['x', 11],
       limit: 10,
     });
   });
 
   it('treats an empty cursor as no cursor', () => {
-    expect(keyset({ sortColumn: 'c.name', idColumn: 'c.id', direction: 'ASC', cursor: '', limit: 5, firstParam: 1 }).where).toBe('TRUE');
+    expect(pageOf('name', 'asc', { cursor: '', limit: 5 }).sql).not.toContain(') > (');
   });
 
-  it('compares the (sort, id) row with > from parameter firstParam when ascending', () => {
-    const result = keyset({
-      sortColumn: 'c.name',
-      idColumn: 'c.id',
-      direction: 'ASC',
-      cursor: cursorOf('Smith', 'id-9'),
-      limit: 20,
-      firstParam: 1,
-    });
-    expect(result).toEqual({
-      where: '(c.name, c.id) > ($1, $2)',
-      tail: 'ORDER BY c.name ASC, c.id ASC LIMIT 21',
-      params: ['Smith', 'id-9'],
+  it('compares the (sort, id) row with > after the other conditions when ascending', () => {
+    expect(pageOf('name', 'asc', { cursor: cursorOf('Smith', 'id-9'), limit: 20 })).toEqual({
+      sql: 'select "id" from "c" where "c"."name" != $1 and ("c"."name", "c"."id") > ($2, $3) order by "c"."name" asc, "c"."id" asc limit $4',
+      parameters: ['x', 'Smith', 'id-9', 21],
       limit: 20,
     });
   });
 
-  it('compares the (sort, id) row with < from parameter firstParam when descending', () => {
-    const result = keyset({
-      sortColumn: 'l.created_at',
-      idColumn: 'l.id',
-      direction: 'DESC',
-      cursor: cursorOf('2024-01-01T00:00:05.000Z', 'id-005'),
-      limit: 3,
-      firstParam: 4,
-    });
-    expect(result.where).toBe('(l.created_at, l.id) < ($4, $5)');
-    expect(result.params).toEqual(['2024-01-01T00:00:05.000Z', 'id-005']);
-    expect(result.tail).toBe('ORDER BY l.created_at DESC, l.id DESC LIMIT 4');
+  it('compares the (sort, id) row with < when descending', () => {
+    const result = pageOf('created_at', 'desc', { cursor: cursorOf('2024-01-01T00:00:05.000Z', 'id-005'), limit: 3 });
+    expect(result.sql).toContain('("c"."created_at", "c"."id") < ($2, $3) order by "c"."created_at" desc, "c"."id" desc limit $4');
+    expect(result.parameters).toEqual(['x', '2024-01-01T00:00:05.000Z', 'id-005', 4]);
   });
 
   it('passes numeric and null sort values through as parameters', () => {
-    expect(
-      keyset({ sortColumn: 'p.price', idColumn: 'p.id', direction: 'ASC', cursor: cursorOf(250000.5, 'p1'), firstParam: 2 }).params,
-    ).toEqual([250000.5, 'p1']);
-    expect(
-      keyset({ sortColumn: 'p.price', idColumn: 'p.id', direction: 'ASC', cursor: cursorOf(null, 'p1'), firstParam: 2 }).params,
-    ).toEqual([null, 'p1']);
+    expect(pageOf('price', 'asc', { cursor: cursorOf(250000.5, 'p1') }).parameters.slice(1, 3)).toEqual([250000.5, 'p1']);
+    expect(pageOf('price', 'asc', { cursor: cursorOf(null, 'p1') }).parameters.slice(1, 3)).toEqual([null, 'p1']);
   });
 
   it.each([
@@ -76,9 +72,9 @@ describe('keyset', () => {
     [0, 1],
     [500, 100],
   ])('bounds the limit to 1..100 (default 25) when asked for %p', (limit, expected) => {
-    const result = keyset({ sortColumn: 's', idColumn: 'i', direction: 'ASC', limit, firstParam: 1 });
+    const result = pageOf('name', 'asc', { limit });
     expect(result.limit).toBe(expected);
-    expect(result.tail).toMatch(new RegExp(`LIMIT ${expected + 1}$`));
+    expect(result.parameters.at(-1)).toBe(expected + 1);
   });
 
   it.each([
@@ -86,7 +82,8 @@ describe('keyset', () => {
     ['JSON of the wrong shape', Buffer.from('{"v":1,"id":"x"}').toString('base64url')],
     ['a numeric id', Buffer.from('[1,2]').toString('base64url')],
   ])('throws InvalidCursorError when the cursor is %s', (_label, cursor) => {
-    expect(() => keyset({ sortColumn: 's', idColumn: 'i', direction: 'ASC', cursor, firstParam: 1 })).toThrow(InvalidCursorError);
+    expect(() => pageOf('name', 'asc', { cursor })).toThrow(InvalidCursorError);
+    expect(() => keysetAfter({ sort: sql.ref('c.name'), id: sql.ref('c.id'), direction: 'asc' }, cursor)).toThrow(InvalidCursorError);
   });
 });
 
@@ -119,17 +116,10 @@ describe('toPage', () => {
     expect(decodeCursor(toPage(rows, 1, (r) => ({ v: null, id: r.id }), map).nextCursor!)).toEqual({ v: null, id: 'id-000' });
   });
 
-  it('produces a cursor that keyset accepts and that continues after the last item', () => {
+  it('produces a cursor that keysetPage accepts and that continues after the last item', () => {
     const page = toPage(rowsOf(11), 10, position, map);
-    const next = keyset({
-      sortColumn: 't.created_at',
-      idColumn: 't.id',
-      direction: 'ASC',
-      cursor: page.nextCursor!,
-      limit: 10,
-      firstParam: 2,
-    });
-    expect(next.where).toBe('(t.created_at, t.id) > ($2, $3)');
-    expect(next.params).toEqual(['2024-01-01T00:00:09.000Z', 'id-009']);
+    const next = pageOf('created_at', 'asc', { cursor: page.nextCursor!, limit: 10 });
+    expect(next.sql).toContain('("c"."created_at", "c"."id") > ($2, $3)');
+    expect(next.parameters.slice(1, 3)).toEqual(['2024-01-01T00:00:09.000Z', 'id-009']);
   });
 });

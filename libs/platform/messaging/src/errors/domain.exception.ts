@@ -39,6 +39,13 @@ export class DomainException extends Error {
     return new DomainException('forbidden', code, message);
   }
 
+  /** 400 `INVALID_CURSOR` naming the field `cursor`: a list's cursor it did not make. */
+  static invalidCursor(): DomainException {
+    return new DomainException('validation', PlatformErrorCode.InvalidCursor, 'The cursor is not valid for this list', [
+      { field: 'cursor', message: 'is not a cursor of this list' },
+    ]);
+  }
+
   static validation(errors: FieldError[], code = 'VALIDATION_FAILED'): DomainException {
     return new DomainException('validation', code, 'The request has invalid fields', errors);
   }
@@ -52,6 +59,8 @@ export enum PlatformErrorCode {
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',
   ValidationFailed = 'VALIDATION_FAILED',
+  /** A list's `cursor` that the list did not make (`InvalidCursorError` of keyset pagination). */
+  InvalidCursor = 'INVALID_CURSOR',
   MalformedJson = 'MALFORMED_JSON',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   NotFound = 'NOT_FOUND',

@@ -11,6 +11,7 @@ import {
   type RequestEnvelope,
   type RpcReply,
 } from '@keyhouse/contracts';
+import { InvalidCursorError } from '@keyhouse/platform/database';
 import type { NatsModuleOptions } from './nats.constant';
 import { RpcHandler } from './rpc-handler.decorator';
 import { compileRequestChecks } from './rpc-request-validation.util';
@@ -73,6 +74,8 @@ const Echo = defineRpc<{ text: string }, { text: string }>('test.echo.say');
 
 class EchoService {
   readonly said: string[] = [];
+  /** What `say` throws instead of answering, when set. */
+  failure: unknown = null;
 
   @RpcHandler(Echo, {
     requestSchema: {
@@ -83,6 +86,7 @@ class EchoService {
     },
   })
   async say(envelope: RequestEnvelope<{ text: string }>) {
+    if (this.failure) throw this.failure;
     this.said.push(envelope.data.text);
     return { text: envelope.data.text };
   }
@@ -140,6 +144,32 @@ describe('RpcServer', () => {
       const built = serverOf(contacts, echo);
       built.server.onApplicationBootstrap();
       request = built.request;
+    });
+
+    it('answers a cursor the list did not make as 400 INVALID_CURSOR naming the field', async () => {
+      echo.failure = new InvalidCursorError();
+      expect(await request(Echo.subject, { text: 'hi' })).toEqual({
+        ok: false,
+        error: {
+          kind: 'validation',
+          code: 'INVALID_CURSOR',
+          message: expect.any(String),
+          errors: [{ field: 'cursor', message: expect.any(String) }],
+        },
+      });
+    });
+
+    it('answers a database outage as unavailable with a retry hint, and any other error as internal without its message', async () => {
+      echo.failure = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      expect(await request(Echo.subject, { text: 'hi' })).toEqual({
+        ok: false,
+        error: { kind: 'unavailable', code: 'DATABASE_UNAVAILABLE', message: expect.any(String), details: { retryAfterSeconds: 2 } },
+      });
+      echo.failure = Object.assign(new Error('duplicate key value violates unique constraint "x"'), { code: '23505' });
+      expect(await request(Echo.subject, { text: 'hi' })).toEqual({
+        ok: false,
+        error: { kind: 'internal', code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' },
+      });
     });
 
     it('calls the handler with data that matches the contract', async () => {

@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { RPC_REQUEST_SCHEMAS, type RequestEnvelope, type RpcReply } from '@keyhouse/contracts';
 import { requestLogFields } from '@keyhouse/platform/observability';
+import { InvalidCursorError } from '@keyhouse/platform/database';
 import { databaseUnavailable, isDatabaseOutage } from '../errors/database-outage.util';
 import { DomainException, PlatformErrorCode } from '../errors/domain.exception';
 import { parseRequestEnvelope } from './request-envelope.codec';
@@ -101,6 +102,8 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     } catch (error) {
       if (error instanceof DomainException) {
         reply = { ok: false, error: error.toBody() };
+      } else if (error instanceof InvalidCursorError) {
+        reply = { ok: false, error: DomainException.invalidCursor().toBody() };
       } else if (isDatabaseOutage(error)) {
         this.logger.warn(
           { err: error, subject, ...(envelope ? requestLogFields(envelope) : {}) },
