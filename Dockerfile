@@ -42,13 +42,16 @@ RUN apt-get update \
 WORKDIR /app
 ARG SERVICE
 ENV NODE_ENV=production \
-    SERVICE=${SERVICE}
+    SERVICE=${SERVICE} \
+    HTTP_HOST=0.0.0.0 \
+    METRICS_HOST=0.0.0.0
 COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/apps/${SERVICE} ./dist/apps/${SERVICE}
 USER node
-# gateway: HTTP API and health on PORT 3000; the other services set HEALTH_PORT (identity 3101, ...).
-EXPOSE 3000
+# gateway: HTTP API and health on PORT 3000, Prometheus metrics on METRICS_PORT 9464 (internal);
+# the other services set HEALTH_PORT (identity 3101, ...) for health, metrics and ops routes.
+EXPOSE 3000 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const p=process.env.HEALTH_PORT||process.env.PORT||3000;fetch('http://127.0.0.1:'+p+'/health/live',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]

@@ -122,6 +122,8 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
     REDIS_KEY_PREFIX: o.redisKeyPrefix,
     HEALTH_PORT: String(o.ports.identity),
     PORT: String(o.ports.gateway),
+    // the internal metrics listener on any free port, not 9464 (taken by a running `npm start`)
+    METRICS_PORT: '0',
   });
 
   const roles = new Map([[process.pid, 'bench runner']]);

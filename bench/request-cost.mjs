@@ -135,6 +135,8 @@ export async function runRequestCost(overrides = {}, log = (line) => process.std
     REDIS_KEY_PREFIX: o.redisKeyPrefix,
     HEALTH_PORT: String(o.ports.identity),
     PORT: String(o.ports.gateway),
+    // the internal metrics listener on any free port, not 9464 (taken by a running `npm start`)
+    METRICS_PORT: '0',
     // under valgrind a request takes ~50× longer: keep the gateway from answering 504
     NATS_REQUEST_TIMEOUT_MS: '60000',
   });

@@ -23,7 +23,10 @@
  *     for cpu and memory; runAsNonRoot comes with a numeric runAsUser (the kubelet cannot verify a
  *     named image user such as `node`);
  *   - a Service selects its pods (and targets a containerPort), an HPA's scaleTargetRef names it,
- *     a PDB and a NetworkPolicy select its pods.
+ *     a PDB and a NetworkPolicy select its pods;
+ *   - its `prometheus.io/port` annotation names one of its containerPorts, and no NetworkPolicy
+ *     selecting its pods admits everyone to that metrics port (a rule without `from`, or a peer
+ *     with an empty namespaceSelector or a 0.0.0.0/0 ipBlock): only the monitoring namespace.
  * secrets
  *   - nothing under k8s/base holds a literal secret: no Secret objects or secretGenerators,
  *     no credential-looking ConfigMap keys, no literal env values for credential-looking names,
@@ -346,6 +349,29 @@ function lintManifests(rootDir) {
         selectorMatches(n.doc.spec.podSelector, podLabels),
     );
     if (!netpols.length) problems.push(`${where}: no NetworkPolicy selects its pods`);
+
+    // The metrics (scrape) port: a port of the pods, and reachable from the monitoring namespace only.
+    const annotations = (doc.spec && doc.spec.template && doc.spec.template.metadata && doc.spec.template.metadata.annotations) || {};
+    const scrapeAnnotation = annotations['prometheus.io/port'];
+    if (scrapeAnnotation !== undefined) {
+      const scrapePort = /^\d+$/.test(String(scrapeAnnotation)) ? Number(scrapeAnnotation) : String(scrapeAnnotation);
+      const scrape = allPorts.find((p) => p.containerPort === scrapePort || (p.name !== undefined && p.name === scrapePort));
+      if (!scrape) {
+        problems.push(`${where}: prometheus.io/port ${JSON.stringify(scrapeAnnotation)} is not one of its containerPorts`);
+      } else {
+        for (const n of netpols) {
+          asList(n.doc.spec.ingress)
+            .filter(isObject)
+            .forEach((rule, index) => {
+              if (!admitsEveryone(rule) || !ruleCoversPort(rule, scrape)) return;
+              problems.push(
+                `${n.where}: ingress rule ${index + 1} admits everyone to the metrics port ${scrape.containerPort} of ` +
+                  `Deployment/${name}; admit only the monitoring namespace (from: namespaceSelector + podSelector)`,
+              );
+            });
+        }
+      }
+    }
   }
 
   // Literal secrets in k8s/base.
@@ -558,6 +584,29 @@ function selectorMatches(selector, labels) {
       default:
         return false;
     }
+  });
+}
+
+/** A NetworkPolicy ingress rule open to any source: no `from`, or a peer selecting every namespace or address. */
+function admitsEveryone(rule) {
+  const peers = asList(rule.from);
+  if (!peers.length) return true;
+  return peers.some(
+    (peer) =>
+      !isObject(peer) ||
+      (isObject(peer.ipBlock) && ['0.0.0.0/0', '::/0'].includes(peer.ipBlock.cidr)) ||
+      (peer.namespaceSelector !== undefined && !nonEmptySelector(peer.namespaceSelector)),
+  );
+}
+
+/** Whether a NetworkPolicy ingress rule applies to `port` (a containerPort entry): no `ports` means every port. */
+function ruleCoversPort(rule, port) {
+  const ports = asList(rule.ports).filter(isObject);
+  if (!ports.length) return true;
+  return ports.some((p) => {
+    if (p.port === undefined) return true;
+    if (p.port === port.containerPort || (port.name !== undefined && p.port === port.name)) return true;
+    return typeof p.port === 'number' && typeof p.endPort === 'number' && p.port <= port.containerPort && port.containerPort <= p.endPort;
   });
 }
 

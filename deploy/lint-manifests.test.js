@@ -154,6 +154,45 @@ describe('lintManifests', () => {
     assertProblem(problems, /identity\/hpa\.yaml/, /not referenced/);
   });
 
+  test('reports a prometheus.io/port annotation that is not a containerPort', () => {
+    const dir = copyOfRepo();
+    editYaml(dir, 'k8s/base/gateway/deployment.yaml', (doc) => {
+      doc.setIn(['spec', 'template', 'metadata', 'annotations', 'prometheus.io/port'], '9999');
+    });
+    const problems = problemsOf(dir);
+    assertProblem(problems, /Deployment\/gateway/, /prometheus\.io\/port "9999"/);
+    assert.equal(problems.length, 1, problems.join('\n'));
+  });
+
+  test('reports a NetworkPolicy that admits everyone to the metrics port, naming both', () => {
+    const dir = copyOfRepo();
+    // The gateway's metrics rule without its monitoring-namespace peer.
+    editYaml(dir, 'k8s/base/gateway/networkpolicy.yaml', (doc) => {
+      doc.deleteIn(['spec', 'ingress', 1, 'from']);
+    });
+    // A service's only rule opened to every namespace.
+    editYaml(dir, 'k8s/base/crm/networkpolicy.yaml', (doc) => {
+      doc.setIn(['spec', 'ingress', 0, 'from'], doc.createNode([{ namespaceSelector: {} }]));
+    });
+    // Another service's rule without its peer.
+    editYaml(dir, 'k8s/base/listings/networkpolicy.yaml', (doc) => {
+      doc.deleteIn(['spec', 'ingress', 0, 'from']);
+    });
+    const problems = problemsOf(dir);
+    assertProblem(problems, /NetworkPolicy\/gateway/, /admits everyone to the metrics port 9464 of Deployment\/gateway/);
+    assertProblem(problems, /NetworkPolicy\/crm/, /metrics port 3102 of Deployment\/crm/);
+    assertProblem(problems, /NetworkPolicy\/listings/, /metrics port 3103 of Deployment\/listings/);
+    assert.equal(problems.length, 3, problems.join('\n'));
+  });
+
+  test('accepts a public rule on another port beside a monitoring-only metrics rule', () => {
+    const dir = copyOfRepo();
+    editYaml(dir, 'k8s/base/gateway/networkpolicy.yaml', (doc) => {
+      doc.setIn(['spec', 'ingress', 1, 'ports', 0, 'port'], 'metrics');
+    });
+    assert.deepEqual(problemsOf(dir), []);
+  });
+
   test('reports a PDB whose selector does not match the pods', () => {
     const dir = copyOfRepo();
     editYaml(dir, 'k8s/base/gateway/pdb.yaml', (doc) => {

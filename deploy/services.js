@@ -13,14 +13,18 @@
  *                                    tables and runs the migrations; `dbRole` then only gets the
  *                                    rights the migrations grant it (audit: SELECT/INSERT on the
  *                                    append-only tables, docs/adr/0020)
- * @property {number} healthPort      port of its health endpoint (the gateway serves HTTP there)
+ * @property {number} healthPort      port of its health endpoint (the gateway serves HTTP there); the
+ *                                    back-end services listen on loopback unless HTTP_HOST is set
+ * @property {number} [metricsPort]   the gateway's internal Prometheus port (METRICS_PORT, loopback
+ *                                    unless METRICS_HOST is set); the services serve /metrics on
+ *                                    healthPort
  * @property {boolean} [implemented]  true once the app exists and `npm start` should run it
  */
 
 /** @type {ReadonlyArray<Readonly<ServiceDef>>} */
 const SERVICES = Object.freeze(
   [
-    { name: 'gateway', schema: null, dbRole: null, healthPort: 3000, implemented: true },
+    { name: 'gateway', schema: null, dbRole: null, healthPort: 3000, metricsPort: 9464, implemented: true },
     { name: 'identity', schema: 'identity', dbRole: 'keyhouse_identity', healthPort: 3101, implemented: true },
     { name: 'crm', schema: 'crm', dbRole: 'keyhouse_crm', healthPort: 3102, implemented: true },
     { name: 'listings', schema: 'listings', dbRole: 'keyhouse_listings', healthPort: 3103, implemented: true },

@@ -110,8 +110,12 @@ async function main() {
   const ordered = [...services.filter((s) => s.name !== 'gateway'), ...services.filter((s) => s.name === 'gateway')];
   for (const service of ordered) {
     const env = { ...process.env, ...infraEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-    if (service.name === 'gateway') env.PORT = String(service.healthPort);
-    else env.HEALTH_PORT = String(service.healthPort);
+    if (service.name === 'gateway') {
+      env.PORT = String(service.healthPort);
+      env.METRICS_PORT = String(service.metricsPort);
+    } else {
+      env.HEALTH_PORT = String(service.healthPort);
+    }
     const main = path.join(ROOT, 'dist', 'apps', service.name, 'apps', service.name, 'src', 'main.js');
     const child = spawn(process.execPath, [main], { cwd: ROOT, env, stdio: 'inherit' });
     children.push(child);
@@ -124,6 +128,7 @@ async function main() {
   }
   const gateway = services.find((s) => s.name === 'gateway');
   const base = `http://127.0.0.1:${gateway.healthPort}`;
+  const metrics = `http://127.0.0.1:${gateway.metricsPort}/metrics`;
   const demo = await seedDemo(base);
   const login = async (email) => {
     const response = await api(base, 'POST', '/v1/auth/login', { email, password: DEMO.password });
@@ -142,7 +147,7 @@ async function main() {
       'Keyhouse is running.',
       `  API:       ${base}/v1`,
       `  API docs:  ${base}/docs  (OpenAPI JSON: ${base}/docs-json)`,
-      `  Health:    ${base}/health/ready   Metrics: ${base}/metrics`,
+      `  Health:    ${base}/health/ready   Metrics: ${metrics} (internal port, this machine only)`,
       `  Kafka:     ${infraEnv.KAFKA_BROKERS} (topics identity.events, ...)`,
       `Demo organization "${DEMO.organizationName}" (${demo}); password for every demo user: ${DEMO.password}`,
       ...seeded.map((line) => `  ${line}`),

@@ -4,12 +4,12 @@ import type Redis from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { PermissionGuard } from '@keyhouse/platform/auth';
 import { NATS_CONNECTION, NatsModule, ProblemDetailsFilter } from '@keyhouse/platform/messaging';
-import { HealthModule, MetricsController } from '@keyhouse/platform/observability';
+import { HealthModule, MetricsListenerModule } from '@keyhouse/platform/observability';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { AuthHttpController } from './auth/auth.http.controller';
 import { TokenAuthenticationService } from './auth/token-authentication.service';
 import { AUDIT_HTTP_CONTROLLERS } from './audit';
-import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { GATEWAY_CONFIG, type GatewayConfig, metricsListenerOptions } from './config/gateway.config';
 import { CRM_HTTP_CONTROLLERS } from './crm';
 import { CRM_WORK_HTTP_CONTROLLERS } from './crm-work';
 import { DEALS_HTTP_CONTROLLERS } from './deals';
@@ -48,6 +48,7 @@ export const API_CONTROLLERS = [
 /**
  * The HTTP gateway: guards run in order authentication → rate limit → permission; creating POSTs
  * add the idempotency interceptor; every error leaves through the problem-details filter.
+ * Prometheus metrics are served by the internal `MetricsListener` (METRICS_HOST:METRICS_PORT).
  */
 @Module({})
 export class GatewayAppModule {
@@ -69,8 +70,10 @@ export class GatewayAppModule {
             { name: 'redis', probe: async () => ({ healthy: (await redis.ping()) === 'PONG' }) },
           ],
         }),
+        // Prometheus metrics on their own internal port, never on the public one (issue 13).
+        MetricsListenerModule.forRoot(metricsListenerOptions(config)),
       ],
-      controllers: [MetricsController, ...API_CONTROLLERS],
+      controllers: [...API_CONTROLLERS],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         GatewayRpc,

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiExcludeController, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { PUBLIC_ROUTE } from '@keyhouse/platform/auth';
-import { collectProcessMetrics, createLogger, HealthController, MetricsController, PinoNestLogger } from '@keyhouse/platform/observability';
+import { collectProcessMetrics, createLogger, HealthController, PinoNestLogger } from '@keyhouse/platform/observability';
 import { GatewayAppModule, GATEWAY_SERVICE_NAME } from './app.module';
 import { loadGatewayConfig, trustProxyOption } from './config/gateway.config';
 import { clientErrorProblem, frameworkErrorProblem, writeProblem } from './platform/framework-problems.util';
@@ -15,11 +15,10 @@ import { enableCorsAllowlist, securityHeaders } from './platform/security-header
 import { registerUploadParsers } from './platform/upload-parsers.util';
 import { createValidationPipe } from './platform/validation.pipe';
 
-// Health and metrics are infrastructure endpoints: no credentials, no rate limit.
-for (const controller of [HealthController, MetricsController]) {
-  Reflect.defineMetadata(PUBLIC_ROUTE, true, controller);
-  ApiExcludeController()(controller);
-}
+// Health is an infrastructure endpoint: no credentials, no rate limit. Metrics are not on this
+// port at all: the internal MetricsListener serves them on METRICS_PORT.
+Reflect.defineMetadata(PUBLIC_ROUTE, true, HealthController);
+ApiExcludeController()(HealthController);
 
 /** Builds the OpenAPI 3 document of the public API from the controllers and DTOs. */
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -37,13 +36,12 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Every API route lives under `/v1`; health and metrics stay at the root. */
+/** Every API route lives under `/v1`; health stays at the root. */
 function applyApiPrefix(app: INestApplication): void {
   app.setGlobalPrefix('v1', {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
-      { path: 'metrics', method: RequestMethod.GET },
     ],
   });
 }
@@ -64,8 +62,10 @@ export async function createOpenApiDocument(env: NodeJS.ProcessEnv = {}): Promis
 }
 
 /**
- * Starts the gateway on `PORT`: `/v1/...` API, `/docs` (Swagger UI) and `/docs-json`,
- * `/health/live`, `/health/ready`, `/metrics`.
+ * Starts the gateway on `PORT` (all interfaces): `/v1/...` API, `/docs` (Swagger UI) and
+ * `/docs-json`, `/health/live`, `/health/ready`; `/metrics` there answers 404. Prometheus
+ * `/metrics` is served only by the internal listener on `METRICS_HOST:METRICS_PORT`
+ * (`metricsListenerOptions`; the app's `MetricsListener` gives the bound address).
  */
 export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promise<NestFastifyApplication> {
   const config = loadGatewayConfig(env);

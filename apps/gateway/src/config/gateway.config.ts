@@ -3,7 +3,19 @@ import { z } from 'zod';
 
 export const gatewayEnv = {
   ...platformEnv,
+  /** Public HTTP port (all interfaces): the `/v1` API, `/docs`, `/docs-json`, `/health/live`, `/health/ready` (default 3000). */
   PORT: env.port(3000),
+  /**
+   * Port of the internal metrics listener, which serves only Prometheus `GET /metrics` (never on
+   * PORT). Default `DEFAULT_METRICS_PORT` (9464); when unset and PORT is 0 (a throwaway instance,
+   * as the tests start), 0 as well: any free port. See `metricsListenerOptions`.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional().describe('a TCP port number (0-65535)'),
+  /**
+   * Interface the metrics listener binds to: `127.0.0.1` (default, this machine only) or `0.0.0.0`
+   * in a container so that Prometheus can scrape it (k8s, docker-compose set it).
+   */
+  METRICS_HOST: env.string('127.0.0.1', 'an interface address such as 127.0.0.1 or 0.0.0.0'),
   /** Largest accepted request body in bytes (default 1 MiB). */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024, 'a size in bytes'),
   /** Largest `text/csv` body (contact and listing imports), bytes. */
@@ -42,6 +54,21 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env) {
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+/** Metrics port when METRICS_PORT is unset (the Prometheus exporter port of OpenTelemetry). */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/**
+ * Host and port of the internal metrics listener: METRICS_HOST and METRICS_PORT; an unset
+ * METRICS_PORT is `DEFAULT_METRICS_PORT`, or 0 (any free port) when PORT is 0, so that several
+ * throwaway gateways on one machine never contend for one metrics port.
+ */
+export function metricsListenerOptions(config: Pick<GatewayConfig, 'PORT' | 'METRICS_PORT' | 'METRICS_HOST'>): {
+  port: number;
+  host: string;
+} {
+  return { port: config.METRICS_PORT ?? (config.PORT === 0 ? 0 : DEFAULT_METRICS_PORT), host: config.METRICS_HOST };
+}
 
 /** Parses CORS_ALLOWED_ORIGINS into the list of allowed origins (trailing slashes removed). */
 export function corsOrigins(value: string): string[] {

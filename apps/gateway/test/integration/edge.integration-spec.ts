@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from 'nats';
+import { MetricsListener } from '@keyhouse/platform/observability';
 import { NATS_CONNECTION } from '@keyhouse/platform/messaging';
 import { IdentityUserSubjects } from '@keyhouse/contracts';
 import { registerOrganization, uniqueEmail, PASSWORD, type Session } from '../support/fixtures';
@@ -233,18 +235,36 @@ describe('Gateway edge behaviour', () => {
   });
 
   describe('health, metrics and docs', () => {
-    it('reports readiness, exposes Prometheus metrics and the OpenAPI document', async () => {
+    it('reports readiness and the OpenAPI document on the public port', async () => {
       const ready = await stack.http.get<{ status: string; info: Record<string, unknown> }>('/health/ready');
       expect(ready.status).toBe(200);
       expect(Object.keys(ready.body.info).sort()).toEqual(['nats', 'redis']);
-      const metrics = await stack.http.request('GET', '/metrics');
-      expect(String(metrics.body)).toMatch(/^http_requests_total\{/m);
       const docs = await stack.http.get<{ openapi: string; paths: Record<string, unknown> }>('/docs-json');
       expect(docs.body.openapi).toMatch(/^3\./);
       expect(Object.keys(docs.body.paths)).toEqual(
         expect.arrayContaining(['/v1/auth/login', '/v1/users/me', '/v1/agents', '/v1/api-keys']),
       );
       expect(Object.keys(docs.body.paths)).not.toContain('/metrics');
+    });
+
+    it('answers 404 NOT_FOUND for /metrics on the public port (issue 13, item 11)', async () => {
+      expectProblem(await stack.http.request('GET', '/metrics'), 404, 'NOT_FOUND');
+    });
+
+    it('serves Prometheus metrics on the internal METRICS_PORT listener, bound to loopback by default', async () => {
+      const internal = stack.gateway.get(MetricsListener).address();
+      const publicPort = (stack.gateway.getHttpServer().address() as AddressInfo).port;
+      expect(internal.address).toBe('127.0.0.1');
+      expect(internal.port).not.toBe(publicPort);
+      await stack.http.get('/health/live');
+      const metrics = await fetch(`http://127.0.0.1:${internal.port}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(await metrics.text()).toMatch(/^http_requests_total\{/m);
+      // The internal listener serves nothing but /metrics: no API, no health, no docs.
+      for (const route of ['/v1/users/me', '/health/ready', '/docs-json']) {
+        expect((await fetch(`http://127.0.0.1:${internal.port}${route}`)).status).toBe(404);
+      }
     });
   });
 });

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { EventTopicCatalogue } from '@keyhouse/contracts';
 import { EventHandlerRegistry } from '@keyhouse/platform/messaging';
 import { startStack, type TestStack } from '../support/stack';
@@ -22,6 +23,15 @@ describe('back-end services start beside the gateway', () => {
       expect(response.status).toBe(200);
       expect(Object.keys(body.info).sort()).toEqual(expect.arrayContaining(['nats', 'outbox', 'postgres', 'redis']));
       expect(Object.values(body.info).every((check) => check.status === 'up')).toBe(true);
+    },
+  );
+
+  it.each(['identity', 'crm', 'listings', 'deals-commission', 'audit'] as const)(
+    '%s binds its health/metrics/ops HTTP server to loopback when HTTP_HOST is not set (issue 13, item 11)',
+    (name) => {
+      const app = name === 'identity' ? stack.identity : stack.services[name];
+      const { address } = app!.getHttpServer().address() as AddressInfo;
+      expect(address).toBe('127.0.0.1');
     },
   );
 

@@ -11,7 +11,11 @@ export function collectProcessMetrics(service: string): void {
   collectDefaultMetrics();
 }
 
-/** Prometheus text exposition format 0.0.4 of the default registry at `/metrics`. */
+/**
+ * Prometheus text exposition format 0.0.4 of the default registry at `/metrics`, for an app whose
+ * HTTP port is internal (a back-end service's `HEALTH_PORT`). An app with a public port (the
+ * gateway) serves metrics on a separate `MetricsListener` instead.
+ */
 @Controller('metrics')
 export class MetricsController {
   @Get()

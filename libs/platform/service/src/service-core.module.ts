@@ -15,13 +15,14 @@ import {
 import { HealthModule, MetricsController, type HealthCheckDefinition } from '@keyhouse/platform/observability';
 import { FailedJobsHttpController, OPS_TOKEN, QueueModule, RedisHealthIndicator } from '@keyhouse/platform/queue';
 import { ParkedOutboxHttpController } from './parked-outbox.http.controller';
-import type { PlatformConfig } from './service-env.config';
+import { DEFAULT_SERVICE_HTTP_HOST, SERVICE_HTTP_HOST, type ServicePlatformConfig } from './service-env.config';
 
 /** What a back-end service hands to `ServiceCoreModule.forRoot`. */
 export interface ServiceCoreOptions {
   /** Service name: NATS client name, Kafka client id, log and metric label. */
   serviceName: string;
-  platform: PlatformConfig;
+  /** The service's loaded configuration (`serviceEnv`): platform variables and `HTTP_HOST`. */
+  platform: ServicePlatformConfig;
   database: { url: string; schema: string; migrations: Array<new () => MigrationInterface> };
   opsToken?: string;
   /** Topic of the service's domain events when it is not `<serviceName>.events` (e.g. `deals.events`). */
@@ -41,7 +42,8 @@ export interface ServiceCoreOptions {
  * with RPC client and responders (subject prefix, queue group = service name), the transactional
  * outbox and its relay to Kafka, Bull on Redis, `/health/live` + `/health/ready` (postgres, nats,
  * redis, outbox relay, event consumers), `/metrics`, the operators' failed-jobs view behind `OPS_TOKEN`, and the
- * problem-details filter. The data source, NATS, outbox and Bull's root are global; a service
+ * problem-details filter; those HTTP routes listen on `platform.HTTP_HOST` (default loopback, see
+ * `bootstrapService`). The data source, NATS, outbox and Bull's root are global; a service
  * registers its own queues with `QueueModule.registerQueues(...)`.
  */
 @Module({})
@@ -51,6 +53,7 @@ export class ServiceCoreModule {
     const extra = options.healthChecks;
     const providers: Provider[] = [
       { provide: OPS_TOKEN, useValue: options.opsToken },
+      { provide: SERVICE_HTTP_HOST, useValue: platform.HTTP_HOST ?? DEFAULT_SERVICE_HTTP_HOST },
       { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     ];
     return {

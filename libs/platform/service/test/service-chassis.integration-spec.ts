@@ -116,6 +116,20 @@ const envelope = <T>(data: T): RequestEnvelope<T> => ({
   data,
 });
 
+/**
+ * An `EntityManager` stand-in over a plain pg connection (another replica's transaction): the
+ * query runner `kyselyFor` runs statements on, with TypeORM's structured result.
+ */
+function managerOver(client: Client): EntityManager {
+  const queryRunner = {
+    query: async (sql: string, params: unknown[]) => {
+      const result = await client.query(sql, params);
+      return { records: result.rows, affected: result.rowCount ?? undefined };
+    },
+  };
+  return { queryRunner } as unknown as EntityManager;
+}
+
 describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redis and Kafka)', () => {
   let isolation: TestIsolation;
   let app: NestFastifyApplication;
@@ -196,9 +210,7 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
         await other.query('BEGIN');
         const [{ id }] = (await other.query(`INSERT INTO "${SCHEMA}".note (text) VALUES ('from another replica') RETURNING id`))
           .rows as Array<{ id: string }>;
-        const manager = {
-          query: async (sql: string, params: unknown[]) => (await other.query(sql, params)).rows,
-        } as unknown as EntityManager;
+        const manager = managerOver(other);
         await app
           .get(OutboxService)
           .publish(manager, [{ type: NoteCreated.type, subject: id, orgId: ORG, data: { noteId: id, text: 'from another replica' } }], {
@@ -233,9 +245,7 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
         noteId = (
           (await other.query(`INSERT INTO "${SCHEMA}".note (text) VALUES ('parked') RETURNING id`)).rows as Array<{ id: string }>
         )[0].id;
-        const manager = {
-          query: async (sql: string, params: unknown[]) => (await other.query(sql, params)).rows,
-        } as unknown as EntityManager;
+        const manager = managerOver(other);
         const [event] = await app
           .get(OutboxService)
           .publish(manager, [{ type: NoteCreated.type, subject: noteId, orgId: ORG, data: { noteId, text: 'parked' } }], { actor: null });
