@@ -8,7 +8,9 @@ import { ListingsClientShares1763769800001 } from './database/migrations/1763769
 import { ContactEventsConsumer } from './modules/engagement/contact-events.consumer';
 import { ContactAccess } from './modules/engagement/contact-access.service';
 import { EngagementService } from './modules/engagement/engagement.service';
+import { MLS_SOURCE_POLICY, MlsHttpService } from './modules/mls/mls-http.service';
 import { MlsIngestService } from './modules/mls/mls-ingest.service';
+import { mlsSourcePolicy } from './modules/mls/mls-source-address.util';
 import { LISTINGS_SECRET_CIPHER, MlsSourcesService } from './modules/mls/mls-sources.service';
 import { LISTINGS_MLS_QUEUE, MlsSyncJob } from './modules/mls/mls-sync.job';
 import { LocalNearbyPlacesAdapter } from './modules/places/local-nearby-places.adapter';
@@ -59,6 +61,8 @@ export class ListingsAppModule {
         EngagementService,
         ContactAccess,
         ContactEventsConsumer,
+        { provide: MLS_SOURCE_POLICY, useValue: mlsSourcePolicy(config.LISTINGS_MLS_ALLOW_PRIVATE_SOURCES) },
+        MlsHttpService,
         MlsIngestService,
         MlsSourcesService,
         MlsSyncJob,

@@ -14,6 +14,8 @@ export enum ListingsErrorCode {
   MlsSourceNotFound = 'MLS_SOURCE_NOT_FOUND',
   MlsSourceDisabled = 'MLS_SOURCE_DISABLED',
   MlsSyncRunning = 'MLS_SYNC_RUNNING',
+  /** A source URL that is not https, carries credentials, or whose host is or resolves to a non-public address. */
+  MlsSourceUrlNotAllowed = 'MLS_SOURCE_URL_NOT_ALLOWED',
   ContactNotFound = 'CONTACT_NOT_FOUND',
   ShareNotFound = 'SHARE_NOT_FOUND',
   ClientsCannotShare = 'CLIENTS_CANNOT_SHARE',

@@ -37,7 +37,10 @@ export class MlsSourcesHttpController {
   @Post()
   @RequirePermission('listings:import')
   @Idempotent()
-  @ApiOperation({ summary: 'Configure an MLS source (RESO Web API root and bearer token, stored encrypted)' })
+  @ApiOperation({
+    summary:
+      'Configure an MLS source (RESO Web API root and bearer token, stored encrypted); the root must be https to public addresses (400 MLS_SOURCE_URL_NOT_ALLOWED)',
+  })
   @ApiCreatedResponse({ type: MlsSourceViewDto })
   @ApiProblems(400, 401, 403)
   create(@Req() request: GatewayRequest, @Body() body: CreateMlsSourceDto): Promise<MlsSourceView> {
@@ -125,12 +128,13 @@ export class MlsWebhookHttpController {
   @Post('mls')
   @HttpCode(200)
   @RequirePermission('listings:write')
+  @Idempotent()
   @ApiOperation({
     summary:
-      'Push RESO Property records ({ "value": [...] }, PascalCase, prices in dollars) with an API key holding listings:write (org); idempotent; answers which records failed and why',
+      'Push RESO Property records ({ "value": [...] }, PascalCase, prices in dollars) with an API key holding listings:write (org); idempotent, and honours Idempotency-Key (same key and body: replay; another body: 422); answers which records failed and why',
   })
   @ApiOkResponse({ type: MlsWebhookResultDto })
-  @ApiProblems(400, 401, 403, 413)
+  @ApiProblems(400, 401, 403, 409, 413, 422)
   webhook(@Req() request: GatewayRequest, @Body() body: MlsWebhookDto): Promise<MlsWebhookResponse> {
     return this.rpc.call(S.webhook, request, { value: body.value }, { timeoutMs: 30_000 });
   }

@@ -18,6 +18,13 @@ export const listingsEnv = {
   LISTINGS_MLS_TICK_MS: env.positiveInt(60_000, 'a period in milliseconds'),
   /** Timeout of one HTTP request to an MLS (RESO Web API) server, in milliseconds. */
   LISTINGS_MLS_HTTP_TIMEOUT_MS: env.positiveInt(30_000, 'a timeout in milliseconds'),
+  /**
+   * Lets MLS sources use plain http and private, loopback or link-local addresses. Off by default
+   * and in production: a source must be https to a host whose every address is public, checked
+   * when it is saved and on every request of a pull (redirects included). Set `true` only for
+   * tests and local development, whose MLS stand-ins listen on http://127.0.0.1.
+   */
+  LISTINGS_MLS_ALLOW_PRIVATE_SOURCES: env.bool(false),
 };
 
 export type ListingsConfig = ReturnType<typeof loadListingsConfig>;

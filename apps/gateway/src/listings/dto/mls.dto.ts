@@ -20,7 +20,8 @@ export class CreateMlsSourceDto {
   @ApiProperty({
     type: String,
     example: 'https://api.mls.example/reso/odata',
-    description: 'RESO Web API service root; `Property` is requested below it',
+    description:
+      'RESO Web API service root; `Property` is requested below it. Must be https to a host whose every address is public (private, loopback and link-local refused: 400 MLS_SOURCE_URL_NOT_ALLOWED)',
   })
   @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
@@ -51,7 +52,8 @@ export class UpdateMlsSourceDto {
 
   @ApiPropertyOptional({
     type: String,
-    description: 'RESO Web API service root; a new root clears the high-water mark (the next pull starts from the beginning)',
+    description:
+      'RESO Web API service root, https to public addresses only (400 MLS_SOURCE_URL_NOT_ALLOWED); a new root clears the high-water mark (the next pull starts from the beginning)',
   })
   @IsOptional()
   @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })

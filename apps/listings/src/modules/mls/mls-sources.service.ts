@@ -22,6 +22,7 @@ import { newId } from '@keyhouse/util';
 import { keysetPage } from '../../database/keyset-page.util';
 import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
+import { MlsHttpService } from './mls-http.service';
 import { toRunView, toSourceView, type MlsSourceRow } from './mls-source.row';
 
 export const LISTINGS_SECRET_CIPHER = Symbol('LISTINGS_SECRET_CIPHER');
@@ -35,7 +36,9 @@ export const credentialsAad = (sourceId: string) => `listings.mls_source:${sourc
 /**
  * MLS sources of an organization (RESO Web API service roots with a bearer token stored
  * encrypted with AES-256-GCM under LISTINGS_ENCRYPTION_KEYS) and their sync runs. Administration
- * needs `listings:import` at org scope (403 otherwise). The token never leaves the service. NATS
+ * needs `listings:import` at org scope (403 otherwise). A service root must be https to a host
+ * whose every address is public (`MlsHttpService.assertAllowedSourceUrl`, 400
+ * `MLS_SOURCE_URL_NOT_ALLOWED`). The token never leaves the service. NATS
  * responders of `listings.mls-sources.{create,update,delete,list,runs}`.
  */
 @Injectable()
@@ -44,14 +47,17 @@ export class MlsSourcesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LISTINGS_SECRET_CIPHER) private readonly cipher: SecretCipher,
     private readonly unitOfWork: UnitOfWork,
+    private readonly http: MlsHttpService,
   ) {}
 
-  /** → `listings.mls_source.created`. */
+  /** → `listings.mls_source.created`. @throws 400 `MLS_SOURCE_URL_NOT_ALLOWED` (see `MlsHttpService.assertAllowedSourceUrl`). */
   @RpcHandler(S.sourceCreate)
   async create(envelope: RequestEnvelope<MlsSourceCreateRequest>): Promise<MlsSourceView> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     const data = envelope.data;
+    const baseUrl = data.baseUrl.replace(/\/+$/, '');
+    await this.http.assertAllowedSourceUrl(baseUrl);
     const id = newId();
     const row = await this.unitOfWork.run(envelope, async (unit) => {
       const inserted = await kyselyFor<ListingsDb>(unit.manager)
@@ -60,7 +66,7 @@ export class MlsSourcesService {
           id,
           org_id: actor.orgId,
           name: data.name.trim(),
-          base_url: data.baseUrl.replace(/\/+$/, ''),
+          base_url: baseUrl,
           credentials_ciphertext: this.cipher.encrypt(data.accessToken, credentialsAad(id)),
           page_size: data.pageSize ?? 200,
           interval_minutes: data.intervalMinutes ?? 15,
@@ -78,13 +84,16 @@ export class MlsSourcesService {
    * Changes name, service root, token, page size, interval or `enabled`. A new `baseUrl` clears
    * the high-water mark (another feed: its timestamps mean nothing against the old mark). A new
    * token is encrypted under the active key. → `listings.mls_source.updated` naming the changed
-   * fields (`accessToken`, never its value) when something changed. 404 `MLS_SOURCE_NOT_FOUND`.
+   * fields (`accessToken`, never its value) when something changed. 404 `MLS_SOURCE_NOT_FOUND`;
+   * 400 `MLS_SOURCE_URL_NOT_ALLOWED` for a `baseUrl` that is not https to public addresses.
    */
   @RpcHandler(S.sourceUpdate)
   async update(envelope: RequestEnvelope<MlsSourceUpdateRequest>): Promise<MlsSourceView> {
     const actor = envelope.actor!;
     requireScope(actor, 'listings:import', 'org');
     const data = envelope.data;
+    const baseUrl = data.baseUrl !== undefined ? data.baseUrl.replace(/\/+$/, '') : undefined;
+    if (baseUrl !== undefined) await this.http.assertAllowedSourceUrl(baseUrl);
     const row = await this.unitOfWork.run(envelope, async (unit) => {
       const db = kyselyFor<ListingsDb>(unit.manager);
       const before = await db
@@ -97,7 +106,7 @@ export class MlsSourcesService {
       if (!before) throw notFound();
       const next = {
         name: data.name !== undefined ? data.name.trim() : before.name,
-        base_url: data.baseUrl !== undefined ? data.baseUrl.replace(/\/+$/, '') : before.base_url,
+        base_url: baseUrl ?? before.base_url,
         page_size: data.pageSize ?? before.page_size,
         interval_minutes: data.intervalMinutes ?? before.interval_minutes,
         enabled: data.enabled ?? before.enabled,

@@ -10,6 +10,7 @@ import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse
 import { newId } from '@keyhouse/util';
 import { LISTINGS_CONFIG, type ListingsConfig } from '../../config/listings.config';
 import type { ListingsDb } from '../../database/listings.db';
+import { MlsFetchError, MlsHttpService, parseMlsUrl } from './mls-http.service';
 import { MlsIngestService } from './mls-ingest.service';
 import { ListingsErrorCode } from '../../listings.exception';
 import { toRunView } from './mls-source.row';
@@ -42,9 +43,11 @@ export function firstPageUrl(baseUrl: string, highWaterMark: Date | null, pageSi
  * <high-water mark>&$orderby=ModificationTimestamp asc&$top=<page size>`, follows
  * `@odata.nextLink` (same origin only, so the bearer token never goes elsewhere), and applies each
  * page in its own transaction together with the new high-water mark, so a failed run resumes after
- * the last page it committed. Each run is recorded (`mls_sync_run`: pages, counts, errors,
- * duration) and announced with `listings.mls_sync.completed`. Jobs are idempotent (upserts by
- * ListingKey); one run per source at a time. Every write goes through `UnitOfWork`.
+ * the last page it committed. Every request goes through `MlsHttpService` (https to public
+ * addresses, checked on each request and redirect); a failed run keeps only `MlsFetchError` words,
+ * never a connection error or what the server sent. Each run is recorded (`mls_sync_run`: pages,
+ * counts, errors, duration) and announced with `listings.mls_sync.completed`. Jobs are idempotent
+ * (upserts by ListingKey); one run per source at a time. Every write goes through `UnitOfWork`.
  */
 @Processor(LISTINGS_MLS_QUEUE)
 export class MlsSyncJob implements OnApplicationBootstrap {
@@ -57,6 +60,7 @@ export class MlsSyncJob implements OnApplicationBootstrap {
     private readonly sources: MlsSourcesService,
     private readonly ingest: MlsIngestService,
     private readonly unitOfWork: UnitOfWork,
+    private readonly http: MlsHttpService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -180,7 +184,7 @@ export class MlsSyncJob implements OnApplicationBootstrap {
       const origin = new URL(source.base_url).origin;
       let url: string | null = firstPageUrl(source.base_url, source.high_water_mark, source.page_size);
       while (url && totals.pages < MLS_MAX_PAGES_PER_RUN) {
-        const body = await this.fetchPage(url, token);
+        const body = await this.fetchPage(url, token, origin);
         const records = body.value as unknown[];
         const result = await this.unitOfWork.run(context, async (unit) => {
           const applied = await this.ingest.apply(unit, orgId, records, sourceId);
@@ -206,12 +210,15 @@ export class MlsSyncJob implements OnApplicationBootstrap {
         for (const failure of result.failed)
           if (errors.length < MAX_RUN_ERRORS) errors.push({ listingKey: failure.listingKey, reasons: failure.reasons });
         const next = body['@odata.nextLink'];
-        url = typeof next === 'string' && next ? new URL(next, url).toString() : null;
-        if (url && new URL(url).origin !== origin) throw new Error(`@odata.nextLink leaves the source's origin (${new URL(url).origin})`);
+        url = typeof next === 'string' && next ? parseMlsUrl(next, url).toString() : null;
+        if (url && new URL(url).origin !== origin) throw new MlsFetchError("@odata.nextLink leaves the source's origin");
       }
     } catch (error) {
       status = 'failed';
-      errors.push({ listingKey: null, reasons: [(error as Error).message] });
+      // Only our own words reach the run record: a connection error names addresses and ports,
+      // a parser error quotes the reply.
+      const reason = error instanceof MlsFetchError ? error.message : 'The pull failed; the listings service log has the cause';
+      errors.push({ listingKey: null, reasons: [reason] });
       this.logger.warn({ sourceId, err: (error as Error).message }, 'MLS pull failed');
     }
     const run = await this.unitOfWork.run(context, async (unit) => {
@@ -248,15 +255,10 @@ export class MlsSyncJob implements OnApplicationBootstrap {
     return toRunView(run);
   }
 
-  private async fetchPage(url: string, token: string): Promise<Record<string, unknown>> {
-    const response = await fetch(url, {
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(this.config.LISTINGS_MLS_HTTP_TIMEOUT_MS),
-      redirect: 'error',
-    });
-    if (!response.ok) throw new Error(`MLS answered ${response.status} for ${new URL(url).pathname}`);
-    const body = (await response.json()) as Record<string, unknown>;
-    if (!Array.isArray(body.value)) throw new Error('MLS page has no "value" array');
+  /** One page of the source at `origin` (token sent there only). @throws MlsFetchError */
+  private async fetchPage(url: string, token: string, origin: string): Promise<Record<string, unknown>> {
+    const body = (await this.http.getJson(url, token, origin)) as Record<string, unknown> | null;
+    if (!body || typeof body !== 'object' || !Array.isArray(body.value)) throw new MlsFetchError('MLS page has no "value" array');
     return body;
   }
 }

@@ -17,7 +17,11 @@ export const ListingsMlsSubjects = {
 
 export interface MlsSourceCreateRequest {
   name: string;
-  /** RESO Web API service root, e.g. `https://api.mls.example/reso/odata` (the `Property` resource is below it). */
+  /**
+   * RESO Web API service root, e.g. `https://api.mls.example/reso/odata` (the `Property` resource
+   * is below it). https, no credentials, and a host whose every address is public; otherwise 400
+   * `MLS_SOURCE_URL_NOT_ALLOWED` (checked again on every request of a pull).
+   */
   baseUrl: string;
   /** Bearer token sent as `Authorization: Bearer …`; stored encrypted. */
   accessToken: string;
@@ -35,6 +39,7 @@ export interface MlsSourceCreateRequest {
 export interface MlsSourceUpdateRequest {
   id: string;
   name?: string;
+  /** As in `MlsSourceCreateRequest.baseUrl` (400 `MLS_SOURCE_URL_NOT_ALLOWED`). */
   baseUrl?: string;
   accessToken?: string;
   pageSize?: number;
