@@ -133,6 +133,50 @@ function registerTypeScript() {
   };
 }
 
+/**
+ * Services whose migration list (`<service>-migrations.constant.ts`, what the service runs) is
+ * generated from its `migrations/` folder by this command, so that a new migration is one new
+ * file and nothing else to edit (CONTRIBUTING.md, "Adding a field to contacts").
+ */
+const GENERATED_MIGRATION_LISTS = new Set(['crm']);
+
+/**
+ * The generated `<service>-migrations.constant.ts`: one import per migration class of
+ * `migrations/*.ts` (file order = timestamp order) and `<SERVICE>_MIGRATIONS`, formatted.
+ * Returns `{ target: { dbFile }, content }` like a row-shape result, so `--check` covers it.
+ */
+async function migrationListFor(target) {
+  const folder = path.join(target.dir, 'migrations');
+  const files = fs
+    .readdirSync(folder)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+    .sort();
+  const imports = [];
+  const names = [];
+  for (const file of files) {
+    const classes = [...fs.readFileSync(path.join(folder, file), 'utf8').matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
+    if (classes.length === 0) throw new Error(`${path.relative(ROOT, path.join(folder, file))} exports no migration class`);
+    imports.push(`import { ${classes.join(', ')} } from './migrations/${file.replace(/\.ts$/, '')}';`);
+    names.push(...classes);
+  }
+  const constant = `${upperSnake(target.service.name)}_MIGRATIONS`;
+  const listFile = path.join(target.dir, `${target.service.name}-migrations.constant.ts`);
+  const text = [
+    ...imports,
+    '',
+    '/**',
+    ` * The ${target.service.name} schema's migrations in order, generated from \`migrations/\` by \`${COMMAND}\``,
+    " * (do not edit; `npm test` fails when it is stale): what the service runs at start, the platform's",
+    ' * outbox and inbox migrations following (ServiceCoreModule), and what the row types are generated from.',
+    ' */',
+    `export const ${constant} = [${names.join(', ')}];`,
+    '',
+  ].join('\n');
+  const prettier = require('prettier');
+  const config = (await prettier.resolveConfig(listFile)) ?? FALLBACK_PRETTIER;
+  return { target: { dbFile: listFile }, content: await prettier.format(text, { ...config, filepath: listFile }) };
+}
+
 /** Classes exported by a module that look like TypeORM migrations (a prototype with `up`). */
 function migrationClasses(moduleExports) {
   return Object.values(moduleExports).filter((value) => typeof value === 'function' && typeof value.prototype?.up === 'function');
@@ -140,17 +184,20 @@ function migrationClasses(moduleExports) {
 
 /**
  * The migration classes a service runs, in order: `<SERVICE>_MIGRATIONS` of
- * `<service>-migrations.constant.ts` when that file exists (it then lists the platform's too), otherwise
+ * `<service>-migrations.constant.ts` when that file exists (the list the service itself runs, so a
+ * migration left out of it is left out of the row types too), then `PLATFORM_MIGRATIONS` not already in it; otherwise
  * every class of `migrations/*.ts` (file order = timestamp order) followed by `PLATFORM_MIGRATIONS`.
  * Call with TypeScript registered.
  */
 function serviceMigrations(target) {
   const listFile = path.join(target.dir, `${target.service.name}-migrations.constant.ts`);
-  if (fs.existsSync(listFile)) {
+  if (fs.existsSync(listFile) && !GENERATED_MIGRATION_LISTS.has(target.service.name)) {
     const list = require(listFile)[`${upperSnake(target.service.name)}_MIGRATIONS`];
     if (!Array.isArray(list))
       throw new Error(`${path.relative(ROOT, listFile)} does not export ${upperSnake(target.service.name)}_MIGRATIONS`);
-    return list;
+    // The platform's run after the service's own, as ServiceCoreModule appends them (audit lists them itself).
+    const { PLATFORM_MIGRATIONS } = require(path.join(ROOT, 'libs/platform/messaging/src/index.ts'));
+    return [...list, ...PLATFORM_MIGRATIONS.filter((migration) => !list.includes(migration))];
   }
   const folder = path.join(target.dir, 'migrations');
   const files = fs.existsSync(folder)
@@ -340,7 +387,10 @@ async function generateAll(list, env = process.env) {
     // Schemas are independent: migrate them side by side.
     await Promise.all(toMigrate.map((target) => migrate(target, migrationsOf.get(target), database, env)));
     const results = [];
-    for (const target of list) results.push({ target, content: await generateFor(target, database, env) });
+    for (const target of list) {
+      if (GENERATED_MIGRATION_LISTS.has(target.service.name)) results.push(await migrationListFor(target));
+      results.push({ target, content: await generateFor(target, database, env) });
+    }
     return results;
   } finally {
     unregister();

@@ -134,26 +134,29 @@ test('staleFiles names missing and differing files only', () => {
   }
 });
 
-test('serviceMigrations: the folder in timestamp order then the platform, or the service list file', () => {
+test('serviceMigrations: the folder in timestamp order then the platform, or the service list file then the platform not in it', () => {
   const unregister = registerTypeScript();
   try {
+    const [listings] = targets(['listings']);
     const [crm] = targets(['crm']);
     const [audit] = targets(['audit']);
     const { PLATFORM_MIGRATIONS } = require('../libs/platform/messaging/src/index.ts');
     const { AUDIT_MIGRATIONS } = require('../apps/audit/src/database/audit-migrations.constant.ts');
-    const folder = fs.readdirSync(path.join(crm.dir, 'migrations')).filter((f) => f.endsWith('.ts'));
-    const crmNames = serviceMigrations(crm).map((m) => m.name);
-    assert.equal(crmNames.length, folder.length + PLATFORM_MIGRATIONS.length);
-    const timestamps = crmNames.slice(0, folder.length).map((name) => Number(/(\d{13})$/.exec(name)[1]));
+    const { CRM_MIGRATIONS } = require('../apps/crm/src/database/crm-migrations.constant.ts');
+    const folder = fs.readdirSync(path.join(listings.dir, 'migrations')).filter((f) => f.endsWith('.ts'));
+    const listingsNames = serviceMigrations(listings).map((m) => m.name);
+    assert.equal(listingsNames.length, folder.length + PLATFORM_MIGRATIONS.length);
+    const timestamps = listingsNames.slice(0, folder.length).map((name) => Number(/(\d{13})$/.exec(name)[1]));
     assert.deepEqual(
       timestamps,
       [...timestamps].sort((a, b) => a - b),
     );
     assert.deepEqual(
-      crmNames.slice(folder.length),
+      listingsNames.slice(folder.length),
       PLATFORM_MIGRATIONS.map((m) => m.name),
     );
-    assert.equal(serviceMigrations(audit), AUDIT_MIGRATIONS);
+    assert.deepEqual(serviceMigrations(crm), [...CRM_MIGRATIONS, ...PLATFORM_MIGRATIONS]);
+    assert.deepEqual(serviceMigrations(audit), AUDIT_MIGRATIONS);
   } finally {
     unregister();
   }

@@ -2,9 +2,6 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { CrmConfigModule } from './config/crm-config.module';
 import type { CrmConfig } from './config/crm.config';
-import { InitialCrmSchema1763769600000 } from './database/migrations/1763769600000-initial-crm-schema';
-import { CrmWorkSchema1763769700000 } from './database/migrations/1763769700000-crm-work-schema';
-import { CrmContactTagDefinitions1763769900000 } from './database/migrations/1763769900000-crm-contact-tag-definitions';
 import { IdentityReadModelModule } from './modules/agents/identity-read-model.module';
 import { AssignmentModule } from './modules/assignment/assignment.module';
 import { CrmContactsModule } from './modules/contacts/crm-contacts.module';
@@ -14,6 +11,7 @@ import { ScoringModule } from './modules/scoring/scoring.module';
 import { SmartListsModule } from './modules/smart-lists/smart-lists.module';
 import { TimelineModule } from './modules/timeline/timeline.module';
 import { CrmWorkModule } from './modules/work/crm-work.module';
+import { CRM_MIGRATIONS } from './database/crm-migrations.constant';
 
 export const CRM_SERVICE_NAME = 'crm';
 
@@ -30,7 +28,7 @@ export class CrmAppModule {
           database: {
             url: config.CRM_DATABASE_URL,
             schema: config.CRM_DATABASE_SCHEMA,
-            migrations: [InitialCrmSchema1763769600000, CrmWorkSchema1763769700000, CrmContactTagDefinitions1763769900000],
+            migrations: CRM_MIGRATIONS,
           },
           opsToken: config.OPS_TOKEN,
         }),

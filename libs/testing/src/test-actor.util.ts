@@ -29,3 +29,31 @@ export function actorFor(input: TestActorInput): Actor {
     permissions: Object.freeze([...input.permissions]),
   });
 }
+
+/** What a test says about an API key; see `apiKeyActorFor`. */
+export interface TestApiKeyInput {
+  orgId: string;
+  /** The key's scopes (`leads:write:org`), exactly what the service checks. */
+  permissions: readonly string[];
+  /** Default: a new UUIDv7. */
+  apiKeyId?: string;
+  /** The user who created the key (the gateway's `userId` of an API-key actor). Default: a new UUIDv7. */
+  userId?: string;
+}
+
+/**
+ * An API-key actor as the gateway builds it from a verified key (`type: 'api_key'`, role
+ * `api_key`, no teams, the key's scopes as permissions), for calling a service directly over NATS.
+ * Frozen.
+ */
+export function apiKeyActorFor(input: TestApiKeyInput): Actor {
+  return Object.freeze({
+    type: 'api_key' as const,
+    apiKeyId: input.apiKeyId ?? newId(),
+    userId: input.userId ?? newId(),
+    orgId: input.orgId,
+    role: 'api_key',
+    teamIds: [],
+    permissions: Object.freeze([...input.permissions]),
+  });
+}

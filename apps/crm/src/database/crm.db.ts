@@ -3,7 +3,35 @@
  * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
  * crm.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
  */
-import type { Generated, Int8, Json, Timestamp } from '@keyhouse/platform/database';
+import type { PlatformDb } from '@keyhouse/platform/messaging';
+import type {
+  ContactConsent,
+  ContactCustomFields,
+  CrmContactPreferences,
+  CrmContactScore,
+  CrmContactStatus,
+  CrmContactType,
+  CrmCustomFieldType,
+  CrmLeadSource,
+  CrmReferrer,
+  CrmScoreReason,
+  IntakeDocument,
+  TimelineEntryData,
+} from './crm-json.type';
+import type {
+  CrmAssignmentConditions,
+  CrmAssignmentStrategy,
+  CrmCompanyAddress,
+  CrmCompanySize,
+  CrmSavedReplyChannel,
+  CrmSmartListFilters,
+  CrmTagScope,
+  CrmTaskPriority,
+  CrmTaskStatus,
+  CrmTaskType,
+  WorkingHoursValue,
+} from './crm-work-json.type';
+import type { Generated, Int8, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
 export interface AssignmentLedger {
   agent_id: string;
@@ -16,7 +44,7 @@ export interface AssignmentLedger {
 export interface AssignmentRule {
   active: Generated<boolean>;
   agent_ids: Generated<string[]>;
-  conditions: Generated<Json>;
+  conditions: Generated<JsonColumn<CrmAssignmentConditions>>;
   created_at: Generated<Timestamp>;
   deleted_at: Timestamp | null;
   id: string;
@@ -26,12 +54,12 @@ export interface AssignmentRule {
   priority: number;
   response_deadline_minutes: number | null;
   rr_position: Generated<Int8>;
-  strategy: string;
+  strategy: CrmAssignmentStrategy;
   updated_at: Generated<Timestamp>;
 }
 
 export interface Company {
-  address: Json | null;
+  address: JsonColumn<CrmCompanyAddress> | null;
   created_at: Generated<Timestamp>;
   created_by: string | null;
   deleted_at: Timestamp | null;
@@ -40,7 +68,7 @@ export interface Company {
   name: string;
   org_id: string;
   phones: Generated<string[]>;
-  size: string | null;
+  size: CrmCompanySize | null;
   updated_at: Generated<Timestamp>;
   website: string | null;
 }
@@ -52,10 +80,10 @@ export interface Contact {
   city: string | null;
   client_user_id: string | null;
   company_id: string | null;
-  consent: Generated<Json>;
+  consent: Generated<JsonColumn<ContactConsent>>;
   created_at: Generated<Timestamp>;
   created_by: string | null;
-  custom_fields: Generated<Json>;
+  custom_fields: Generated<JsonColumn<ContactCustomFields>>;
   deleted_at: Timestamp | null;
   do_not_contact: Generated<boolean>;
   emails: Generated<string[]>;
@@ -74,20 +102,20 @@ export interface Contact {
   phones: Generated<string[]>;
   pond_id: string | null;
   postal_code: string | null;
-  preferences: Generated<Json>;
-  referrer: Json | null;
+  preferences: Generated<JsonColumn<CrmContactPreferences>>;
+  referrer: JsonColumn<CrmReferrer> | null;
   respond_by: Timestamp | null;
-  score: Generated<string>;
-  score_override: string | null;
-  score_reasons: Generated<Json>;
+  score: Generated<CrmContactScore>;
+  score_override: CrmContactScore | null;
+  score_reasons: Generated<JsonColumn<CrmScoreReason[]>>;
   search_text: Generated<string>;
-  source: string | null;
+  source: CrmLeadSource | null;
   state: string | null;
-  status: Generated<string>;
+  status: Generated<CrmContactStatus>;
   street: string | null;
   tag_ids: Generated<string[]>;
   tags: Generated<string[]>;
-  type: string | null;
+  type: CrmContactType | null;
   updated_at: Generated<Timestamp>;
 }
 
@@ -127,12 +155,12 @@ export interface CustomFieldDefinition {
   options: Generated<string[]>;
   org_id: string;
   required: Generated<boolean>;
-  type: string;
+  type: CrmCustomFieldType;
 }
 
 export interface FormSubmission {
-  answers: Generated<Json>;
-  consent: Generated<Json>;
+  answers: Generated<JsonColumn<IntakeDocument>>;
+  consent: Generated<JsonColumn<IntakeDocument>>;
   contact_id: string;
   form_type: string;
   id: string;
@@ -141,14 +169,7 @@ export interface FormSubmission {
   org_id: string;
   received_at: Generated<Timestamp>;
   source: string | null;
-  utm: Generated<Json>;
-}
-
-export interface InboxEvent {
-  consumer: string;
-  event_id: string;
-  event_type: string;
-  received_at: Generated<Timestamp>;
+  utm: Generated<JsonColumn<IntakeDocument>>;
 }
 
 export interface LeadEvent {
@@ -158,7 +179,7 @@ export interface LeadEvent {
   merged: boolean;
   occurred_at: Timestamp;
   org_id: string;
-  payload: Json;
+  payload: JsonColumn<IntakeDocument>;
   received_at: Generated<Timestamp>;
   source: string;
   type: string;
@@ -176,22 +197,7 @@ export interface OrgUser {
   team_ids: Generated<string[]>;
   updated_at: Generated<Timestamp>;
   user_id: string;
-  working_hours: Json | null;
-}
-
-export interface OutboxEvent {
-  attempts: Generated<number>;
-  created_at: Generated<Timestamp>;
-  event_type: string;
-  headers: Generated<Json>;
-  id: string;
-  last_error: string | null;
-  message_key: string;
-  parked_at: Timestamp | null;
-  payload: Json;
-  published_at: Timestamp | null;
-  seq: Generated<Int8>;
-  topic: string;
+  working_hours: JsonColumn<WorkingHoursValue> | null;
 }
 
 export interface Pond {
@@ -205,7 +211,7 @@ export interface Pond {
 
 export interface SavedReply {
   body: string;
-  channel: Generated<string>;
+  channel: Generated<CrmSavedReplyChannel>;
   created_at: Generated<Timestamp>;
   id: string;
   name: string;
@@ -217,7 +223,7 @@ export interface SavedReply {
 
 export interface SmartList {
   created_at: Generated<Timestamp>;
-  filters: Generated<Json>;
+  filters: Generated<JsonColumn<CrmSmartListFilters>>;
   id: string;
   name: string;
   org_id: string;
@@ -234,7 +240,7 @@ export interface TagDefinition {
   name: string;
   org_id: string;
   owner_id: string | null;
-  scope: string;
+  scope: CrmTagScope;
   updated_at: Generated<Timestamp>;
 }
 
@@ -253,14 +259,14 @@ export interface Task {
   org_id: string;
   overdue_notified_at: Timestamp | null;
   previous_occurrence_id: string | null;
-  priority: Generated<string>;
+  priority: Generated<CrmTaskPriority>;
   recurrence: string | null;
   reminders: Generated<number[]>;
   series_id: string | null;
   series_start_at: Timestamp | null;
-  status: Generated<string>;
+  status: Generated<CrmTaskStatus>;
   title: string;
-  type: string;
+  type: CrmTaskType;
   updated_at: Generated<Timestamp>;
 }
 
@@ -275,14 +281,14 @@ export interface TaskReminder {
 export interface TimelineEntry {
   actor_id: string | null;
   contact_id: string;
-  data: Generated<Json>;
+  data: Generated<JsonColumn<TimelineEntryData>>;
   id: string;
   kind: string;
   occurred_at: Generated<Timestamp>;
   org_id: string;
 }
 
-export interface CrmDb {
+export interface CrmDb extends PlatformDb {
   assignment_ledger: AssignmentLedger;
   assignment_rule: AssignmentRule;
   company: Company;
@@ -291,10 +297,8 @@ export interface CrmDb {
   contact_note: ContactNote;
   custom_field_definition: CustomFieldDefinition;
   form_submission: FormSubmission;
-  inbox_event: InboxEvent;
   lead_event: LeadEvent;
   org_user: OrgUser;
-  outbox_event: OutboxEvent;
   pond: Pond;
   saved_reply: SavedReply;
   smart_list: SmartList;

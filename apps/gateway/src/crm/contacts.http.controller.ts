@@ -30,7 +30,7 @@ import {
 } from '@keyhouse/contracts';
 import { RequirePermission } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
-import type { GatewayRequest } from '../platform/gateway-request';
+import type { GatewayRequest } from '../platform/gateway-request.type';
 import { Idempotent } from '../platform/idempotency.interceptor';
 import { ApiProblems } from '../platform/problem-details.dto';
 import { GatewayRpc } from '../platform/rpc.service';

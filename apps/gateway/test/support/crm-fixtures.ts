@@ -1,41 +1,7 @@
-import type { TestHttpClient } from '@keyhouse/testing';
-import { login, PASSWORD, uniqueEmail, type Session } from './fixtures';
-
-export interface AgentSession extends Session {
-  name: string;
-}
-
-/**
- * Adds an agent through `POST /v1/agents` (profile: regions, capacity, working hours, teams) and
- * logs them in. Working hours default to every day, all day, so routing tests do not depend on
- * the clock unless they say so.
- */
-export async function createAgent(http: TestHttpClient, owner: Session, profile: Record<string, unknown> = {}): Promise<AgentSession> {
-  const email = uniqueEmail('agent');
-  const name = `Agent ${email.slice(6, 14)}`;
-  const allDay = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((day) => [day, [{ start: '00:00', end: '23:59' }]]));
-  const created = await http.post(
-    '/v1/agents',
-    { name, email, password: PASSWORD, capacity: 25, workingHours: { timezone: 'America/Los_Angeles', days: allDay }, ...profile },
-    { token: owner.accessToken },
-  );
-  if (created.status !== 201) throw new Error(`create agent failed: ${created.status} ${JSON.stringify(created.body)}`);
-  return { ...(await login(http, email)), name };
-}
-
-/**
- * Waits until the crm read model knows the given agents (identity's events consumed): creating a
- * throw-away pond naming them succeeds only then.
- */
-export async function waitForAgentsInCrm(http: TestHttpClient, owner: Session, agentIds: string[], timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    const response = await http.post('/v1/ponds', { name: `probe ${Date.now()}`, agentIds }, { token: owner.accessToken });
-    if (response.status === 201) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`crm did not learn the agents in time: ${JSON.stringify(response.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { Client } from 'pg';
+import type { CloudEvent } from '@keyhouse/contracts';
+import { waitFor, type TestHttpClient } from '@keyhouse/testing';
+import type { TestStack } from './stack';
 
 /** Creates a contact (expecting 201) and returns its JSON. */
 export async function createContact(http: TestHttpClient, token: string, body: Record<string, unknown>): Promise<ContactJson> {
@@ -79,4 +45,73 @@ let counter = 0;
 export function uniquePhone(): string {
   counter += 1;
   return `+1206${2_000_000 + counter * 37}`;
+}
+
+/** Polls `read` every 150 ms until `done(value)` holds, and returns that value; throws after `timeoutMs` with the last value. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+/**
+ * Waits until the crm read model of identity's users (`org_user`) knows these users with these
+ * teams (identity's events consumed), reading the crm schema of the stack's database.
+ *
+ * @throws Error after 30 s.
+ */
+export async function waitForUsersInCrm(stack: TestStack, users: Array<{ userId: string; teamIds?: string[] }>): Promise<void> {
+  const client = new Client({ connectionString: stack.env.CRM_DATABASE_URL });
+  await client.connect();
+  try {
+    const schema = stack.env.CRM_DATABASE_SCHEMA ?? 'crm';
+    await waitFor(async () => {
+      const { rows } = await client.query<{ user_id: string; team_ids: string[] }>(
+        `SELECT user_id, team_ids FROM "${schema}".org_user WHERE user_id = ANY($1::uuid[])`,
+        [users.map((user) => user.userId)],
+      );
+      return users.every((user) => {
+        const row = rows.find((r) => r.user_id === user.userId);
+        return row !== undefined && (user.teamIds ?? []).every((team) => row.team_ids.includes(team));
+      });
+    }, 30_000);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Events of `type` in the identity outbox (what the relay publishes on `identity.events`), oldest first. */
+export async function identityOutboxEvents<T>(stack: TestStack, type: string): Promise<Array<CloudEvent<T>>> {
+  const client = new Client({ connectionString: stack.env.IDENTITY_DATABASE_URL });
+  await client.connect();
+  try {
+    const schema = stack.env.IDENTITY_DATABASE_SCHEMA ?? 'identity';
+    const { rows } = await client.query<{ payload: CloudEvent<T> }>(
+      `SELECT payload FROM "${schema}".outbox_event WHERE event_type = $1 ORDER BY seq`,
+      [type],
+    );
+    return rows.map((row) => row.payload);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The identity row of a user, straight from the identity schema (what the API no longer shows of an erased user). */
+export async function identityUserRow(stack: TestStack, userId: string): Promise<Record<string, unknown> | undefined> {
+  const client = new Client({ connectionString: stack.env.IDENTITY_DATABASE_URL });
+  await client.connect();
+  try {
+    const schema = stack.env.IDENTITY_DATABASE_SCHEMA ?? 'identity';
+    const { rows } = await client.query(
+      `SELECT name, email::text AS email, phone, password_hash, status, erased_at, contact_id FROM "${schema}".app_user WHERE id = $1`,
+      [userId],
+    );
+    return rows[0] as Record<string, unknown> | undefined;
+  } finally {
+    await client.end();
+  }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { sql, type Kysely } from 'kysely';
 import {
   IdentityEvent,
   type AgentProfileUpdatedData,
@@ -8,8 +8,10 @@ import {
   type UserRoleChangedData,
   type UserTeamsChangedData,
 } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
+import type { CrmDb } from '../../database/crm.db';
 
 /** Consumer group of the read model (also its inbox consumer name: never change it). */
 export const IDENTITY_READ_MODEL_GROUP = 'crm.identity-read-model';
@@ -40,31 +42,59 @@ export class IdentityReadModelConsumer {
   /** Applies one identity event to `org_user` (and links a self-registered client to its contact), in the event's unit of work. */
   @OnEvent<unknown>(IDENTITY_READ_MODEL_EVENTS, { group: IDENTITY_READ_MODEL_GROUP })
   async onIdentityEvent(event: CloudEvent<unknown>, unit: UnitOfWorkContext): Promise<void> {
-    await this.apply(unit.manager, event);
+    await this.apply(kyselyFor<CrmDb>(unit.manager), event);
   }
 
-  private async apply(manager: EntityManager, event: CloudEvent<unknown>): Promise<void> {
+  private async apply(db: Kysely<CrmDb>, event: CloudEvent<unknown>): Promise<void> {
     const orgId = event.orgid;
     switch (event.type) {
       case IdentityEvent.userCreated.type: {
         const data = event.data as UserCreatedData;
-        await manager.query(
-          `INSERT INTO org_user (user_id, org_id, name, email, role, status, team_ids, is_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (user_id) DO UPDATE SET name = $3, email = $4, role = $5, status = $6, team_ids = $7,
-                 is_agent = org_user.is_agent OR $8, updated_at = now()`,
-          [data.userId, orgId, data.name, data.email, data.role, data.status, data.teamIds ?? [], data.role === 'agent'],
-        );
+        await db
+          .insertInto('org_user')
+          .values({
+            user_id: data.userId,
+            org_id: orgId,
+            name: data.name,
+            email: data.email,
+            role: data.role,
+            status: data.status,
+            team_ids: data.teamIds ?? [],
+            is_agent: data.role === 'agent',
+          })
+          .onConflict((conflict) =>
+            conflict.column('user_id').doUpdateSet((eb) => ({
+              name: eb.ref('excluded.name'),
+              email: eb.ref('excluded.email'),
+              role: eb.ref('excluded.role'),
+              status: eb.ref('excluded.status'),
+              team_ids: eb.ref('excluded.team_ids'),
+              is_agent: eb.or([eb.ref('org_user.is_agent'), eb.ref('excluded.is_agent')]).$castTo<boolean>(),
+              updated_at: sql<Date>`now()`,
+            })),
+          )
+          .execute();
         if (data.contactId && data.role === 'client') {
           // A self-registered client: this contact is the person; the client sees only it.
-          const linked = (await manager.query(
-            `UPDATE contact SET client_user_id = $2, updated_at = now() WHERE id = $1 AND org_id = $3 RETURNING id`,
-            [data.contactId, data.userId, orgId],
-          )) as [unknown[], number];
-          if (linked[1] > 0) {
-            await manager.query(
-              `INSERT INTO timeline_entry (id, org_id, contact_id, kind, actor_id, data) VALUES ($1, $2, $3, 'client.registered', $4, $5)`,
-              [newId(), orgId, data.contactId, data.userId, JSON.stringify({ userId: data.userId })],
-            );
+          const linked = await db
+            .updateTable('contact')
+            .set({ client_user_id: data.userId, updated_at: sql<Date>`now()` })
+            .where('id', '=', data.contactId)
+            .where('org_id', '=', orgId)
+            .returning('id')
+            .execute();
+          if (linked.length > 0) {
+            await db
+              .insertInto('timeline_entry')
+              .values({
+                id: newId(),
+                org_id: orgId,
+                contact_id: data.contactId,
+                kind: 'client.registered',
+                actor_id: data.userId,
+                data: JSON.stringify({ userId: data.userId }),
+              })
+              .execute();
           }
         }
         return;
@@ -72,50 +102,72 @@ export class IdentityReadModelConsumer {
       case IdentityEvent.agentProfileUpdated.type: {
         const data = event.data as AgentProfileUpdatedData;
         if (!data.profile) return; // an older event without the snapshot
-        await manager.query(
-          `INSERT INTO org_user (user_id, org_id, name, email, role, status, team_ids, regions, capacity, working_hours, is_agent)
-           VALUES ($1, $2, $3, $4, 'agent', $5, $6, $7, $8, $9, true)
-           ON CONFLICT (user_id) DO UPDATE SET name = $3, email = $4, status = $5, team_ids = $6, regions = $7, capacity = $8,
-                 working_hours = $9, is_agent = true, updated_at = now()`,
-          [
-            data.userId,
-            orgId,
-            data.name,
-            data.email,
-            data.status,
-            data.teamIds ?? [],
-            data.profile.regions,
-            data.profile.capacity,
-            data.profile.workingHours ? JSON.stringify(data.profile.workingHours) : null,
-          ],
-        );
+        await db
+          .insertInto('org_user')
+          .values({
+            user_id: data.userId,
+            org_id: orgId,
+            name: data.name,
+            email: data.email,
+            role: 'agent',
+            status: data.status,
+            team_ids: data.teamIds ?? [],
+            regions: data.profile.regions,
+            capacity: data.profile.capacity,
+            working_hours: data.profile.workingHours ? JSON.stringify(data.profile.workingHours) : null,
+            is_agent: true,
+          })
+          .onConflict((conflict) =>
+            conflict.column('user_id').doUpdateSet((eb) => ({
+              name: eb.ref('excluded.name'),
+              email: eb.ref('excluded.email'),
+              status: eb.ref('excluded.status'),
+              team_ids: eb.ref('excluded.team_ids'),
+              regions: eb.ref('excluded.regions'),
+              capacity: eb.ref('excluded.capacity'),
+              working_hours: eb.ref('excluded.working_hours'),
+              is_agent: true,
+              updated_at: sql<Date>`now()`,
+            })),
+          )
+          .execute();
         return;
       }
       case IdentityEvent.userRoleChanged.type: {
         const data = event.data as UserRoleChangedData;
-        await manager.query(`UPDATE org_user SET role = $2, is_agent = ($2 = 'agent'), updated_at = now() WHERE user_id = $1`, [
-          data.userId,
-          data.to,
-        ]);
+        await db
+          .updateTable('org_user')
+          .set({ role: data.to, is_agent: data.to === 'agent', updated_at: sql<Date>`now()` })
+          .where('user_id', '=', data.userId)
+          .execute();
         return;
       }
       case IdentityEvent.userTeamsChanged.type: {
         const data = event.data as UserTeamsChangedData;
-        await manager.query(`UPDATE org_user SET team_ids = $2, updated_at = now() WHERE user_id = $1`, [data.userId, data.to]);
+        await db
+          .updateTable('org_user')
+          .set({ team_ids: data.to, updated_at: sql<Date>`now()` })
+          .where('user_id', '=', data.userId)
+          .execute();
         return;
       }
       case IdentityEvent.userDeactivated.type:
       case IdentityEvent.agentRemoved.type: {
         const data = event.data as { userId: string };
-        await manager.query(`UPDATE org_user SET status = 'deactivated', updated_at = now() WHERE user_id = $1`, [data.userId]);
+        await db
+          .updateTable('org_user')
+          .set({ status: 'deactivated', updated_at: sql<Date>`now()` })
+          .where('user_id', '=', data.userId)
+          .execute();
         return;
       }
       case IdentityEvent.userUpdated.type: {
         const data = event.data as { userId: string; changes: Record<string, { from: unknown; to: unknown }> };
         const changes = data.changes ?? {};
-        if (changes.status) await manager.query(`UPDATE org_user SET status = $2 WHERE user_id = $1`, [data.userId, changes.status.to]);
-        if (changes.name) await manager.query(`UPDATE org_user SET name = $2 WHERE user_id = $1`, [data.userId, changes.name.to]);
-        if (changes.email) await manager.query(`UPDATE org_user SET email = $2 WHERE user_id = $1`, [data.userId, changes.email.to]);
+        const user = db.updateTable('org_user').where('user_id', '=', data.userId);
+        if (changes.status) await user.set({ status: changes.status.to as string }).execute();
+        if (changes.name) await user.set({ name: changes.name.to as string }).execute();
+        if (changes.email) await user.set({ email: changes.email.to as string }).execute();
         return;
       }
       case IdentityEvent.teamCreated.type:
@@ -127,22 +179,31 @@ export class IdentityReadModelConsumer {
         const added = data.memberIds ?? (change ? change.to.filter((id) => !change.from.includes(id)) : []);
         const removed = change ? change.from.filter((id) => !change.to.includes(id)) : [];
         if (removed.length > 0) {
-          await manager.query(
-            `UPDATE org_user SET team_ids = array_remove(team_ids, $2::uuid) WHERE org_id = $1 AND user_id = ANY($3::uuid[])`,
-            [orgId, data.teamId, removed],
-          );
+          await db
+            .updateTable('org_user')
+            .set({ team_ids: sql<string[]>`array_remove(team_ids, ${data.teamId}::uuid)` })
+            .where('org_id', '=', orgId)
+            .where('user_id', '=', (eb) => eb.fn.any(sql<string[]>`${removed}::uuid[]`))
+            .execute();
         }
         if (added.length > 0) {
-          await manager.query(
-            `UPDATE org_user SET team_ids = array_append(team_ids, $2::uuid) WHERE org_id = $1 AND user_id = ANY($3::uuid[]) AND NOT ($2::uuid = ANY(team_ids))`,
-            [orgId, data.teamId, added],
-          );
+          await db
+            .updateTable('org_user')
+            .set({ team_ids: sql<string[]>`array_append(team_ids, ${data.teamId}::uuid)` })
+            .where('org_id', '=', orgId)
+            .where('user_id', '=', (eb) => eb.fn.any(sql<string[]>`${added}::uuid[]`))
+            .where((eb) => eb.not(eb(sql<string>`${data.teamId}::uuid`, '=', eb.fn.any('team_ids'))))
+            .execute();
         }
         return;
       }
       case IdentityEvent.teamDeleted.type: {
         const data = event.data as { teamId: string };
-        await manager.query(`UPDATE org_user SET team_ids = array_remove(team_ids, $2::uuid) WHERE org_id = $1`, [orgId, data.teamId]);
+        await db
+          .updateTable('org_user')
+          .set({ team_ids: sql<string[]>`array_remove(team_ids, ${data.teamId}::uuid)` })
+          .where('org_id', '=', orgId)
+          .execute();
         return;
       }
       default:

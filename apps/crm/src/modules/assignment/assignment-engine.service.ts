@@ -1,48 +1,45 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CrmAssignmentConditions, CrmAssignmentStrategy, CrmContactAssignedData } from '@keyhouse/contracts';
+import { sql, type Selectable } from 'kysely';
+import type { CrmContactAssignedData } from '@keyhouse/contracts';
 import { CrmContactEvent } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import type { UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { InjectQueue, type Queue } from '@keyhouse/platform/queue';
 import { newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
+import type { CrmDb } from '../../database/crm.db';
 import type { ContactRow } from '../contacts-core/contact.row';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { memoized } from '../shared/unit-memo.util';
-import {
-  matchesConditions,
-  pickLoadBalanced,
-  pickRoundRobin,
-  withinWorkingHours,
-  type RoutableContact,
-  type WorkingHoursValue,
-} from './assignment.util';
+import { matchesConditions, pickLoadBalanced, pickRoundRobin, withinWorkingHours, type RoutableContact } from './assignment.util';
+import type { AssignmentRuleRow } from './assignment-rule.row';
 
 export const SPEED_TO_LEAD_QUEUE = 'crm.speed-to-lead';
 
 /** Lead statuses that count against an agent's capacity. */
 export const ACTIVE_STATUSES = ['new', 'contacted', 'qualified', 'nurturing'];
 
-interface RuleRow {
-  id: string;
-  name: string;
-  priority: number;
-  conditions: CrmAssignmentConditions;
-  strategy: CrmAssignmentStrategy;
-  agent_ids: string[];
-  pond_id: string | null;
-  response_deadline_minutes: number | null;
-  rr_position: string;
-}
+/** The columns of `assignment_rule` that routing reads (`rr_position` again under the row lock). */
+const ROUTING_RULE_COLUMNS = [
+  'id',
+  'name',
+  'priority',
+  'conditions',
+  'strategy',
+  'agent_ids',
+  'pond_id',
+  'response_deadline_minutes',
+  'rr_position',
+] as const;
 
-interface AgentRow {
-  user_id: string;
-  name: string;
-  status: string;
-  role: string;
-  capacity: number;
-  working_hours: WorkingHoursValue | null;
-  regions: string[];
-}
+/** An active rule as routing reads it. */
+type RoutingRule = Pick<AssignmentRuleRow, (typeof ROUTING_RULE_COLUMNS)[number]>;
+
+/** The columns of the identity read model (`org_user`) that routing reads. */
+const AGENT_COLUMNS = ['user_id', 'name', 'status', 'role', 'capacity', 'working_hours', 'regions'] as const;
+
+/** A user of the read model as routing reads it. */
+export type RoutingAgent = Pick<Selectable<CrmDb['org_user']>, (typeof AGENT_COLUMNS)[number]>;
 
 export interface AssignmentTarget {
   agentId: string | null;
@@ -92,15 +89,16 @@ export class AssignmentEngine {
     options: { exclude?: string[]; reasonPrefix?: string; endReason?: string } = {},
   ): Promise<AssignmentTarget | null> {
     // rr_position is re-read under the rule's row lock, so a memoised list stays correct.
-    const rules = await memoized(
-      unit,
-      `rules:${contact.org_id}`,
-      async () =>
-        (await unit.manager.query(
-          `SELECT id, name, priority, conditions, strategy, agent_ids, pond_id, response_deadline_minutes, rr_position
-           FROM assignment_rule WHERE org_id = $1 AND active AND deleted_at IS NULL ORDER BY priority, id`,
-          [contact.org_id],
-        )) as RuleRow[],
+    const rules = await memoized(unit, `rules:${contact.org_id}`, () =>
+      kyselyFor<CrmDb>(unit.manager)
+        .selectFrom('assignment_rule')
+        .select(ROUTING_RULE_COLUMNS)
+        .where('org_id', '=', contact.org_id)
+        .where('active', '=', true)
+        .where('deleted_at', 'is', null)
+        .orderBy('priority')
+        .orderBy('id')
+        .execute(),
     );
     const routable = routableOf(contact);
     const exclude = new Set(options.exclude ?? []);
@@ -120,7 +118,13 @@ export class AssignmentEngine {
     return null;
   }
 
-  private async apply(unit: UnitOfWorkContext, rule: RuleRow, contact: ContactRow, exclude: Set<string>): Promise<AssignmentTarget | null> {
+  private async apply(
+    unit: UnitOfWorkContext,
+    rule: RoutingRule,
+    contact: ContactRow,
+    exclude: Set<string>,
+  ): Promise<AssignmentTarget | null> {
+    const db = kyselyFor<CrmDb>(unit.manager);
     const base = {
       ruleId: rule.id,
       strategy: rule.strategy,
@@ -138,7 +142,7 @@ export class AssignmentEngine {
       };
     }
     const agents = await this.agents(unit, contact.org_id, rule.agent_ids);
-    const eligible = (agent: AgentRow | undefined): agent is AgentRow =>
+    const eligible = (agent: RoutingAgent | undefined): agent is RoutingAgent =>
       !!agent && agent.status === 'active' && !exclude.has(agent.user_id);
     if (rule.strategy === 'agent') {
       const agent = agents.get(rule.agent_ids[0]);
@@ -147,13 +151,16 @@ export class AssignmentEngine {
     }
     if (rule.strategy === 'round_robin') {
       // The rule row lock serialises concurrent intakes on this rule, so the rotation stays fair.
-      const [locked] = (await unit.manager.query(`SELECT rr_position FROM assignment_rule WHERE id = $1 FOR UPDATE`, [rule.id])) as Array<{
-        rr_position: string;
-      }>;
+      const locked = await db
+        .selectFrom('assignment_rule')
+        .select('rr_position')
+        .where('id', '=', rule.id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
       const position = Number(locked.rr_position);
       const picked = pickRoundRobin(rule.agent_ids, position, (id) => eligible(agents.get(id)));
       if (!picked) return null;
-      await unit.manager.query(`UPDATE assignment_rule SET rr_position = $2 WHERE id = $1`, [rule.id, picked.next]);
+      await db.updateTable('assignment_rule').set({ rr_position: picked.next }).where('id', '=', rule.id).execute();
       const agent = agents.get(picked.agentId)!;
       return {
         ...base,
@@ -162,7 +169,7 @@ export class AssignmentEngine {
       };
     }
     // load_balanced: the rule's agents, or every agent whose regions cover the contact's ZIP (else every agent).
-    await unit.manager.query(`SELECT 1 FROM assignment_rule WHERE id = $1 FOR UPDATE`, [rule.id]);
+    await db.selectFrom('assignment_rule').select('id').where('id', '=', rule.id).forUpdate().execute();
     let pool = [...agents.values()];
     if (rule.agent_ids.length === 0) {
       const all = [...(await this.agents(unit, contact.org_id, null)).values()];
@@ -173,18 +180,21 @@ export class AssignmentEngine {
     const now = new Date();
     const available = pool.filter((agent) => eligible(agent) && withinWorkingHours(agent.working_hours, now));
     if (available.length === 0) return null;
-    const loads = (await unit.manager.query(
-      `SELECT owner_id, count(*)::int AS n FROM contact
-        WHERE org_id = $1 AND owner_id = ANY($2::uuid[]) AND deleted_at IS NULL AND status = ANY($3::text[]) AND id <> $4
-        GROUP BY owner_id`,
-      [contact.org_id, available.map((agent) => agent.user_id), ACTIVE_STATUSES, contact.id],
-    )) as Array<{ owner_id: string; n: number }>;
-    const ledger = (await unit.manager.query(`SELECT agent_id, last_assigned_at FROM assignment_ledger WHERE pool_id = $1`, [
-      rule.id,
-    ])) as Array<{
-      agent_id: string;
-      last_assigned_at: Date | null;
-    }>;
+    const loads = await db
+      .selectFrom('contact')
+      .select(['owner_id', sql<number>`count(*)::int`.as('n')])
+      .where('org_id', '=', contact.org_id)
+      .where('owner_id', '=', (eb) => eb.fn.any(sql<string[]>`${available.map((agent) => agent.user_id)}::uuid[]`))
+      .where('deleted_at', 'is', null)
+      .where('status', '=', (eb) => eb.fn.any(sql<Array<ContactRow['status']>>`${ACTIVE_STATUSES}::text[]`))
+      .where('id', '<>', contact.id)
+      .groupBy('owner_id')
+      .execute();
+    const ledger = await db
+      .selectFrom('assignment_ledger')
+      .select(['agent_id', 'last_assigned_at'])
+      .where('pool_id', '=', rule.id)
+      .execute();
     const picked = pickLoadBalanced(
       available.map((agent) => ({
         agentId: agent.user_id,
@@ -213,40 +223,53 @@ export class AssignmentEngine {
       target.agentId && target.deadlineMinutes
         ? new Date(now.getTime() + target.deadlineMinutes * this.config.CRM_RESPONSE_DEADLINE_UNIT_MS)
         : null;
-    await unit.manager.query(`UPDATE contact_assignment SET ended_at = $2, end_reason = $3 WHERE contact_id = $1 AND ended_at IS NULL`, [
-      contact.id,
-      now,
-      endReason,
-    ]);
+    const db = kyselyFor<CrmDb>(unit.manager);
+    await db
+      .updateTable('contact_assignment')
+      .set({ ended_at: now, end_reason: endReason })
+      .where('contact_id', '=', contact.id)
+      .where('ended_at', 'is', null)
+      .execute();
     const assignmentId = newId();
-    await unit.manager.query(
-      `INSERT INTO contact_assignment (id, org_id, contact_id, agent_id, pond_id, rule_id, strategy, reason, assigned_by, assigned_at, respond_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        assignmentId,
-        contact.org_id,
-        contact.id,
-        target.agentId,
-        target.pondId,
-        target.ruleId,
-        target.strategy,
-        target.reason,
-        unit.actorId,
-        now,
-        respondBy,
-      ],
-    );
-    await unit.manager.query(
-      `UPDATE contact SET owner_id = $2, pond_id = $3, assigned_rule_id = $4, assignment_reason = $5, assigned_at = $6, respond_by = $7, updated_at = $6
-        WHERE id = $1`,
-      [contact.id, target.agentId, target.pondId, target.ruleId, target.reason, now, respondBy],
-    );
+    await db
+      .insertInto('contact_assignment')
+      .values({
+        id: assignmentId,
+        org_id: contact.org_id,
+        contact_id: contact.id,
+        agent_id: target.agentId,
+        pond_id: target.pondId,
+        rule_id: target.ruleId,
+        strategy: target.strategy,
+        reason: target.reason,
+        assigned_by: unit.actorId,
+        assigned_at: now,
+        respond_by: respondBy,
+      })
+      .execute();
+    await db
+      .updateTable('contact')
+      .set({
+        owner_id: target.agentId,
+        pond_id: target.pondId,
+        assigned_rule_id: target.ruleId,
+        assignment_reason: target.reason,
+        assigned_at: now,
+        respond_by: respondBy,
+        updated_at: now,
+      })
+      .where('id', '=', contact.id)
+      .execute();
     if (target.agentId && target.poolId) {
-      await unit.manager.query(
-        `INSERT INTO assignment_ledger (org_id, pool_id, agent_id, assigned, last_assigned_at) VALUES ($1, $2, $3, 1, $4)
-         ON CONFLICT (pool_id, agent_id) DO UPDATE SET assigned = assignment_ledger.assigned + 1, last_assigned_at = $4`,
-        [contact.org_id, target.poolId, target.agentId, now],
-      );
+      await db
+        .insertInto('assignment_ledger')
+        .values({ org_id: contact.org_id, pool_id: target.poolId, agent_id: target.agentId, assigned: 1, last_assigned_at: now })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['pool_id', 'agent_id'])
+            .doUpdateSet((eb) => ({ assigned: eb('assignment_ledger.assigned', '+', 1), last_assigned_at: now })),
+        )
+        .execute();
     }
     const data: CrmContactAssignedData = {
       contactId: contact.id,
@@ -290,24 +313,35 @@ export class AssignmentEngine {
    */
   async assignMany(unit: UnitOfWorkContext, rows: ContactRow[], agentId: string | null, reason: string): Promise<void> {
     const now = new Date();
+    const db = kyselyFor<CrmDb>(unit.manager);
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000);
       const ids = chunk.map((row) => row.id);
       const orgId = chunk[0].org_id;
-      await unit.manager.query(
-        `UPDATE contact_assignment SET ended_at = $2, end_reason = 'reassigned' WHERE contact_id = ANY($1::uuid[]) AND ended_at IS NULL`,
-        [ids, now],
-      );
-      await unit.manager.query(
-        `INSERT INTO contact_assignment (id, org_id, contact_id, agent_id, strategy, reason, assigned_by, assigned_at)
-         SELECT a.id, $2, a.contact_id, $3, 'manual', $4, $5, $6 FROM unnest($1::uuid[], $7::uuid[]) AS a(contact_id, id)`,
-        [ids, orgId, agentId, reason, unit.actorId, now, ids.map(() => newId())],
-      );
-      await unit.manager.query(
-        `UPDATE contact SET owner_id = $2, pond_id = NULL, assigned_rule_id = NULL, assignment_reason = $3, assigned_at = $4, respond_by = NULL, updated_at = $4
-          WHERE id = ANY($1::uuid[])`,
-        [ids, agentId, reason, now],
-      );
+      await db
+        .updateTable('contact_assignment')
+        .set({ ended_at: now, end_reason: 'reassigned' })
+        .where('contact_id', '=', (eb) => eb.fn.any(sql<string[]>`${ids}::uuid[]`))
+        .where('ended_at', 'is', null)
+        .execute();
+      // Raw SQL: two arrays unnested side by side as the INSERT's source (no builder form).
+      await sql`
+        INSERT INTO contact_assignment (id, org_id, contact_id, agent_id, strategy, reason, assigned_by, assigned_at)
+        SELECT a.id, ${orgId}, a.contact_id, ${agentId}, 'manual', ${reason}, ${unit.actorId}, ${now}
+          FROM unnest(${ids}::uuid[], ${ids.map(() => newId())}::uuid[]) AS a(contact_id, id)`.execute(db);
+      await db
+        .updateTable('contact')
+        .set({
+          owner_id: agentId,
+          pond_id: null,
+          assigned_rule_id: null,
+          assignment_reason: reason,
+          assigned_at: now,
+          respond_by: null,
+          updated_at: now,
+        })
+        .where('id', '=', (eb) => eb.fn.any(sql<string[]>`${ids}::uuid[]`))
+        .execute();
       const data = chunk.map((row): CrmContactAssignedData => ({
         contactId: row.id,
         fromAgentId: row.owner_id,
@@ -318,11 +352,12 @@ export class AssignmentEngine {
         reason,
         respondBy: null,
       }));
-      await unit.manager.query(
-        `INSERT INTO timeline_entry (id, org_id, contact_id, kind, occurred_at, actor_id, data)
-         SELECT t.id, $2, t.contact_id, 'contact.assigned', $3, $4, t.data FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, contact_id uuid, data jsonb)`,
-        [JSON.stringify(data.map((d) => ({ id: newId(), contact_id: d.contactId, data: d }))), orgId, now, unit.actorId],
-      );
+      // Raw SQL: a JSON record set as the INSERT's source (no builder form).
+      const entries = JSON.stringify(data.map((d) => ({ id: newId(), contact_id: d.contactId, data: d })));
+      await sql`
+        INSERT INTO timeline_entry (id, org_id, contact_id, kind, occurred_at, actor_id, data)
+        SELECT t.id, ${orgId}, t.contact_id, 'contact.assigned', ${now}, ${unit.actorId}, t.data
+          FROM jsonb_to_recordset(${entries}::jsonb) AS t(id uuid, contact_id uuid, data jsonb)`.execute(db);
       await unit.emitMany(
         CrmContactEvent.contactAssigned,
         data.map((d) => ({ subject: d.contactId, orgId, data: d })),
@@ -331,17 +366,21 @@ export class AssignmentEngine {
   }
 
   /** Active users of the read model by id (`ids` null: every agent of the organization). */
-  async agents(unit: Pick<UnitOfWorkContext, 'manager' | 'memo'>, orgId: string, ids: string[] | null): Promise<Map<string, AgentRow>> {
+  async agents(unit: Pick<UnitOfWorkContext, 'manager' | 'memo'>, orgId: string, ids: string[] | null): Promise<Map<string, RoutingAgent>> {
     return memoized(unit, `agents:${orgId}:${ids === null ? '*' : ids.join(',')}`, () => this.loadAgents(unit, orgId, ids));
   }
 
-  private async loadAgents(unit: Pick<UnitOfWorkContext, 'manager'>, orgId: string, ids: string[] | null): Promise<Map<string, AgentRow>> {
-    const rows = (await unit.manager.query(
+  private async loadAgents(
+    unit: Pick<UnitOfWorkContext, 'manager'>,
+    orgId: string,
+    ids: string[] | null,
+  ): Promise<Map<string, RoutingAgent>> {
+    let select = kyselyFor<CrmDb>(unit.manager).selectFrom('org_user').select(AGENT_COLUMNS).where('org_id', '=', orgId);
+    select =
       ids === null
-        ? `SELECT user_id, name, status, role, capacity, working_hours, regions FROM org_user WHERE org_id = $1 AND is_agent AND status = 'active'`
-        : `SELECT user_id, name, status, role, capacity, working_hours, regions FROM org_user WHERE org_id = $1 AND user_id = ANY($2::uuid[])`,
-      ids === null ? [orgId] : [orgId, ids],
-    )) as AgentRow[];
+        ? select.where('is_agent', '=', true).where('status', '=', 'active')
+        : select.where('user_id', '=', (eb) => eb.fn.any(sql<string[]>`${ids}::uuid[]`));
+    const rows = await select.execute();
     return new Map(rows.map((row) => [row.user_id, row]));
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmContactEvent,
@@ -18,28 +19,16 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor, type SqlRunner } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
-import { toContactView, type ContactRow } from '../contacts-core/contact.row';
+import type { CrmDb } from '../../database/crm.db';
+import { toContactView } from '../contacts-core/contact.row';
 import { AssignmentEngine } from './assignment-engine.service';
+import type { AssignmentRuleRow } from './assignment-rule.row';
 
-interface RuleRow {
-  id: string;
-  name: string;
-  priority: number;
-  conditions: CrmAssignmentRuleView['conditions'];
-  strategy: CrmAssignmentRuleView['strategy'];
-  agent_ids: string[];
-  pond_id: string | null;
-  response_deadline_minutes: number | null;
-  active: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const toRuleView = (row: RuleRow): CrmAssignmentRuleView => ({
+const toRuleView = (row: AssignmentRuleRow): CrmAssignmentRuleView => ({
   id: row.id,
   name: row.name,
   priority: row.priority,
@@ -76,22 +65,22 @@ export class AssignmentRulesService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       await this.validate(manager, actor.orgId, data);
-      const [row] = (await manager.query(
-        `INSERT INTO assignment_rule (id, org_id, name, priority, conditions, strategy, agent_ids, pond_id, response_deadline_minutes, active)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-        [
-          newId(),
-          actor.orgId,
-          data.name.trim(),
-          data.priority,
-          JSON.stringify(data.conditions ?? {}),
-          data.strategy,
-          data.agentIds ?? [],
-          data.pondId ?? null,
-          data.responseDeadlineMinutes ?? null,
-          data.active ?? true,
-        ],
-      )) as RuleRow[];
+      const row = await kyselyFor<CrmDb>(manager)
+        .insertInto('assignment_rule')
+        .values({
+          id: newId(),
+          org_id: actor.orgId,
+          name: data.name.trim(),
+          priority: data.priority,
+          conditions: JSON.stringify(data.conditions ?? {}),
+          strategy: data.strategy,
+          agent_ids: data.agentIds ?? [],
+          pond_id: data.pondId ?? null,
+          response_deadline_minutes: data.responseDeadlineMinutes ?? null,
+          active: data.active ?? true,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const view = toRuleView(row);
       await unit.emit(CrmContactEvent.assignmentRuleCreated, row.id, actor.orgId, { rule: view });
       return view;
@@ -102,10 +91,15 @@ export class AssignmentRulesService {
   @RpcHandler(S.ruleList)
   async list(envelope: RequestEnvelope): Promise<CrmAssignmentRuleView[]> {
     requireScope(envelope.actor, 'assignment-rules:read');
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM assignment_rule WHERE org_id = $1 AND deleted_at IS NULL ORDER BY priority, id LIMIT 500`,
-      [envelope.actor!.orgId],
-    )) as RuleRow[];
+    const rows = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('assignment_rule')
+      .selectAll()
+      .where('org_id', '=', envelope.actor!.orgId)
+      .where('deleted_at', 'is', null)
+      .orderBy('priority')
+      .orderBy('id')
+      .limit(500)
+      .execute();
     return rows.map(toRuleView);
   }
 
@@ -136,23 +130,22 @@ export class AssignmentRulesService {
         active: data.active ?? before.active,
       };
       await this.validate(manager, actor.orgId, next);
-      const [row] = await queryRows<RuleRow>(
-        manager,
-        `UPDATE assignment_rule SET name = $2, priority = $3, conditions = $4, strategy = $5, agent_ids = $6, pond_id = $7,
-                response_deadline_minutes = $8, active = $9, updated_at = now()
-          WHERE id = $1 RETURNING *`,
-        [
-          data.id,
-          next.name.trim(),
-          next.priority,
-          JSON.stringify(next.conditions),
-          next.strategy,
-          next.agentIds,
-          next.pondId,
-          next.responseDeadlineMinutes,
-          next.active,
-        ],
-      );
+      const row = await kyselyFor<CrmDb>(manager)
+        .updateTable('assignment_rule')
+        .set({
+          name: next.name.trim(),
+          priority: next.priority,
+          conditions: JSON.stringify(next.conditions),
+          strategy: next.strategy,
+          agent_ids: next.agentIds,
+          pond_id: next.pondId,
+          response_deadline_minutes: next.responseDeadlineMinutes,
+          active: next.active,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', data.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const after = toRuleView(row);
       const changes: CrmFieldChanges = {};
       for (const key of Object.keys(after) as Array<keyof CrmAssignmentRuleView>) {
@@ -172,7 +165,11 @@ export class AssignmentRulesService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       const rule = await this.rule(manager, actor.orgId, envelope.data.id, true);
-      await manager.query(`UPDATE assignment_rule SET deleted_at = now(), active = false, updated_at = now() WHERE id = $1`, [rule.id]);
+      await kyselyFor<CrmDb>(manager)
+        .updateTable('assignment_rule')
+        .set({ deleted_at: sql<Date>`now()`, active: false, updated_at: sql<Date>`now()` })
+        .where('id', '=', rule.id)
+        .execute();
       await unit.emit(CrmContactEvent.assignmentRuleDeleted, rule.id, actor.orgId, { ruleId: rule.id });
     });
   }
@@ -182,10 +179,14 @@ export class AssignmentRulesService {
   async ledger(envelope: RequestEnvelope<{ id: string }>): Promise<CrmFairnessLedgerEntry[]> {
     const actor = envelope.actor!;
     requireScope(actor, 'assignment-rules:read');
-    const rows = (await this.dataSource.query(
-      `SELECT agent_id, assigned, last_assigned_at FROM assignment_ledger WHERE org_id = $1 AND pool_id = $2 ORDER BY assigned DESC, agent_id`,
-      [actor.orgId, envelope.data.id],
-    )) as Array<{ agent_id: string; assigned: number; last_assigned_at: Date | null }>;
+    const rows = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('assignment_ledger')
+      .select(['agent_id', 'assigned', 'last_assigned_at'])
+      .where('org_id', '=', actor.orgId)
+      .where('pool_id', '=', envelope.data.id)
+      .orderBy('assigned', 'desc')
+      .orderBy('agent_id')
+      .execute();
     const total = rows.reduce((sum, row) => sum + row.assigned, 0);
     return rows.map((row) => ({
       agentId: row.agent_id,
@@ -203,12 +204,16 @@ export class AssignmentRulesService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       await this.assertAgents(manager, actor.orgId, envelope.data.agentIds ?? [], 'agentIds');
-      const [row] = (await manager.query(`INSERT INTO pond (id, org_id, name, agent_ids) VALUES ($1, $2, $3, $4) RETURNING *`, [
-        newId(),
-        actor.orgId,
-        envelope.data.name.trim(),
-        [...new Set(envelope.data.agentIds ?? [])],
-      ])) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date }>;
+      const row = await kyselyFor<CrmDb>(manager)
+        .insertInto('pond')
+        .values({
+          id: newId(),
+          org_id: actor.orgId,
+          name: envelope.data.name.trim(),
+          agent_ids: [...new Set(envelope.data.agentIds ?? [])],
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const view: CrmPondView = {
         id: row.id,
         name: row.name,
@@ -225,12 +230,28 @@ export class AssignmentRulesService {
   @RpcHandler(S.pondList)
   async pondList(envelope: RequestEnvelope): Promise<CrmPondView[]> {
     requireScope(envelope.actor, 'assignment-rules:read');
-    const rows = (await this.dataSource.query(
-      `SELECT p.id, p.name, p.agent_ids, p.created_at,
-              (SELECT count(*)::int FROM contact c WHERE c.pond_id = p.id AND c.owner_id IS NULL AND c.deleted_at IS NULL) AS unclaimed
-         FROM pond p WHERE p.org_id = $1 AND p.deleted_at IS NULL ORDER BY p.created_at, p.id LIMIT 500`,
-      [envelope.actor!.orgId],
-    )) as Array<{ id: string; name: string; agent_ids: string[]; created_at: Date; unclaimed: number }>;
+    const rows = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('pond as p')
+      .select((eb) => [
+        'p.id',
+        'p.name',
+        'p.agent_ids',
+        'p.created_at',
+        eb
+          .selectFrom('contact as c')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .whereRef('c.pond_id', '=', 'p.id')
+          .where('c.owner_id', 'is', null)
+          .where('c.deleted_at', 'is', null)
+          .$asScalar()
+          .as('unclaimed'),
+      ])
+      .where('p.org_id', '=', envelope.actor!.orgId)
+      .where('p.deleted_at', 'is', null)
+      .orderBy('p.created_at')
+      .orderBy('p.id')
+      .limit(500)
+      .execute();
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
@@ -259,7 +280,7 @@ export class AssignmentRulesService {
       if (name !== before.name) changes.name = { from: before.name, to: name };
       if (JSON.stringify(agentIds) !== JSON.stringify(before.agentIds)) changes.agentIds = { from: before.agentIds, to: agentIds };
       if (Object.keys(changes).length === 0) return before;
-      await manager.query(`UPDATE pond SET name = $2, agent_ids = $3 WHERE id = $1`, [before.id, name, agentIds]);
+      await kyselyFor<CrmDb>(manager).updateTable('pond').set({ name, agent_ids: agentIds }).where('id', '=', before.id).execute();
       const view: CrmPondView = { ...before, name, agentIds };
       const data: CrmPondEventData = { pond: view, changes };
       await unit.emit(CrmContactEvent.pondUpdated, view.id, actor.orgId, data);
@@ -289,10 +310,15 @@ export class AssignmentRulesService {
           { unclaimed: pond.unclaimed },
         );
       }
-      const rules = (await manager.query(
-        `SELECT id, name FROM assignment_rule WHERE org_id = $1 AND pond_id = $2 AND deleted_at IS NULL ORDER BY priority, id`,
-        [actor.orgId, pond.id],
-      )) as Array<{ id: string; name: string }>;
+      const rules = await kyselyFor<CrmDb>(manager)
+        .selectFrom('assignment_rule')
+        .select(['id', 'name'])
+        .where('org_id', '=', actor.orgId)
+        .where('pond_id', '=', pond.id)
+        .where('deleted_at', 'is', null)
+        .orderBy('priority')
+        .orderBy('id')
+        .execute();
       if (rules.length > 0) {
         throw new DomainException(
           'conflict',
@@ -304,7 +330,11 @@ export class AssignmentRulesService {
           },
         );
       }
-      await manager.query(`UPDATE pond SET deleted_at = now() WHERE id = $1`, [pond.id]);
+      await kyselyFor<CrmDb>(manager)
+        .updateTable('pond')
+        .set({ deleted_at: sql<Date>`now()` })
+        .where('id', '=', pond.id)
+        .execute();
       const data: CrmPondEventData = { pond };
       await unit.emit(CrmContactEvent.pondDeleted, pond.id, actor.orgId, data);
     });
@@ -312,23 +342,25 @@ export class AssignmentRulesService {
 
   /** A live pond of the organization, locked, with its unclaimed count (404 `POND_NOT_FOUND`). */
   private async pond(manager: EntityManager, orgId: string, id: string): Promise<CrmPondView> {
-    const rows = isUuid(id)
-      ? ((await manager.query(
-          `SELECT id, name, agent_ids, created_at FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
-          [orgId, id],
-        )) as Array<{
-          id: string;
-          name: string;
-          agent_ids: string[];
-          created_at: Date;
-        }>)
-      : [];
-    const row = rows[0];
+    const db = kyselyFor<CrmDb>(manager);
+    const row = isUuid(id)
+      ? await db
+          .selectFrom('pond')
+          .select(['id', 'name', 'agent_ids', 'created_at'])
+          .where('org_id', '=', orgId)
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .forUpdate()
+          .executeTakeFirst()
+      : undefined;
     if (!row) throw DomainException.notFound(CrmErrorCode.PondNotFound, 'Pond');
-    const [{ unclaimed }] = (await manager.query(
-      `SELECT count(*)::int AS unclaimed FROM contact WHERE pond_id = $1 AND owner_id IS NULL AND deleted_at IS NULL`,
-      [row.id],
-    )) as Array<{ unclaimed: number }>;
+    const { unclaimed } = await db
+      .selectFrom('contact')
+      .select(sql<number>`count(*)::int`.as('unclaimed'))
+      .where('pond_id', '=', row.id)
+      .where('owner_id', 'is', null)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
     return { id: row.id, name: row.name, agentIds: row.agent_ids, unclaimed, createdAt: row.created_at.toISOString() };
   }
 
@@ -343,36 +375,57 @@ export class AssignmentRulesService {
     requireScope(actor, 'contacts:write');
     const userId = actor.userId;
     return this.unitOfWork.run(envelope, async (unit) => {
-      const [pond] = (await unit.manager.query(
-        `SELECT id, name, agent_ids FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`,
-        [actor.orgId, envelope.data.id],
-      )) as Array<{
-        id: string;
-        name: string;
-        agent_ids: string[];
-      }>;
+      const db = kyselyFor<CrmDb>(unit.manager);
+      const pond = await db
+        .selectFrom('pond')
+        .select(['id', 'name', 'agent_ids'])
+        .where('org_id', '=', actor.orgId)
+        .where('id', '=', envelope.data.id)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
       if (!pond) throw DomainException.notFound(CrmErrorCode.PondNotFound, 'Pond');
-      const [me] = (await unit.manager.query(`SELECT is_agent, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [
-        actor.orgId,
-        userId,
-      ])) as Array<{
-        is_agent: boolean;
-        status: string;
-      }>;
+      const me = userId
+        ? await db
+            .selectFrom('org_user')
+            .select(['is_agent', 'status'])
+            .where('org_id', '=', actor.orgId)
+            .where('user_id', '=', userId)
+            .executeTakeFirst()
+        : undefined;
       const eligible = !!userId && me?.status === 'active' && (pond.agent_ids.length > 0 ? pond.agent_ids.includes(userId) : me.is_agent);
       if (!eligible) throw DomainException.forbidden(CrmErrorCode.NotEligibleForPond, 'You are not an agent of this pond');
       const contactId = envelope.data.contactId;
       if (contactId !== undefined && !isUuid(contactId)) throw DomainException.notFound(CrmErrorCode.ContactNotFound, 'Contact');
-      const [claimed] = await queryRows<ContactRow>(
-        unit.manager,
+      const claimed = await (
         contactId
-          ? `UPDATE contact SET owner_id = $3 WHERE id = $4 AND org_id = $1 AND pond_id = $2 AND owner_id IS NULL AND deleted_at IS NULL RETURNING *`
-          : `UPDATE contact SET owner_id = $3 WHERE id = (
-               SELECT id FROM contact WHERE org_id = $1 AND pond_id = $2 AND owner_id IS NULL AND deleted_at IS NULL
-                ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-             RETURNING *`,
-        contactId ? [actor.orgId, pond.id, userId, contactId] : [actor.orgId, pond.id, userId],
-      );
+          ? db
+              .updateTable('contact')
+              .set({ owner_id: userId })
+              .where('id', '=', contactId)
+              .where('org_id', '=', actor.orgId)
+              .where('pond_id', '=', pond.id)
+              .where('owner_id', 'is', null)
+              .where('deleted_at', 'is', null)
+          : db
+              .updateTable('contact')
+              .set({ owner_id: userId })
+              .where('id', '=', (eb) =>
+                eb
+                  .selectFrom('contact')
+                  .select('id')
+                  .where('org_id', '=', actor.orgId)
+                  .where('pond_id', '=', pond.id)
+                  .where('owner_id', 'is', null)
+                  .where('deleted_at', 'is', null)
+                  .orderBy('created_at')
+                  .orderBy('id')
+                  .limit(1)
+                  .forUpdate()
+                  .skipLocked(),
+              )
+      )
+        .returningAll()
+        .executeTakeFirst();
       if (!claimed) {
         if (contactId)
           throw new DomainException('conflict', CrmErrorCode.AlreadyClaimed, 'This lead was already claimed or is not in the pond');
@@ -397,15 +450,18 @@ export class AssignmentRulesService {
     });
   }
 
-  private async rule(manager: EntityManager, orgId: string, id: string, lock = false): Promise<RuleRow> {
-    const rows = isUuid(id)
-      ? ((await manager.query(
-          `SELECT * FROM assignment_rule WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`,
-          [orgId, id],
-        )) as RuleRow[])
-      : [];
-    if (!rows[0]) throw DomainException.notFound(CrmErrorCode.RuleNotFound, 'Assignment rule');
-    return rows[0];
+  private async rule(runner: SqlRunner, orgId: string, id: string, lock = false): Promise<AssignmentRuleRow> {
+    if (!isUuid(id)) throw DomainException.notFound(CrmErrorCode.RuleNotFound, 'Assignment rule');
+    let select = kyselyFor<CrmDb>(runner)
+      .selectFrom('assignment_rule')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null);
+    if (lock) select = select.forUpdate();
+    const row = await select.executeTakeFirst();
+    if (!row) throw DomainException.notFound(CrmErrorCode.RuleNotFound, 'Assignment rule');
+    return row;
   }
 
   private async validate(manager: EntityManager, orgId: string, rule: CrmAssignmentRuleInput): Promise<void> {
@@ -420,12 +476,15 @@ export class AssignmentRulesService {
       throw invalid('conditions.maxPrice', 'must not be below minPrice');
     }
     if (rule.pondId) {
-      const [pond] = isUuid(rule.pondId)
-        ? ((await manager.query(`SELECT 1 FROM pond WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
-            orgId,
-            rule.pondId,
-          ])) as unknown[])
-        : [];
+      const pond = isUuid(rule.pondId)
+        ? await kyselyFor<CrmDb>(manager)
+            .selectFrom('pond')
+            .select('id')
+            .where('org_id', '=', orgId)
+            .where('id', '=', rule.pondId)
+            .where('deleted_at', 'is', null)
+            .executeTakeFirst()
+        : undefined;
       if (!pond) throw invalid('pondId', 'is not a pond of this organization');
     }
     await this.assertAgents(manager, orgId, agentIds, 'agentIds');
@@ -433,12 +492,13 @@ export class AssignmentRulesService {
 
   private async assertAgents(manager: EntityManager, orgId: string, agentIds: string[], field: string): Promise<void> {
     if (agentIds.length === 0) return;
-    const rows = (await manager.query(`SELECT user_id FROM org_user WHERE org_id = $1 AND user_id = ANY($2::uuid[]) AND is_agent`, [
-      orgId,
-      agentIds,
-    ])) as Array<{
-      user_id: string;
-    }>;
+    const rows = await kyselyFor<CrmDb>(manager)
+      .selectFrom('org_user')
+      .select('user_id')
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', (eb) => eb.fn.any(sql<string[]>`${agentIds}::uuid[]`))
+      .where('is_agent', '=', true)
+      .execute();
     const known = new Set(rows.map((row) => row.user_id));
     const unknown = agentIds.filter((id) => !known.has(id));
     if (unknown.length > 0) {

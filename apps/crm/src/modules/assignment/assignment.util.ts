@@ -1,11 +1,6 @@
 import { DateTime } from 'luxon';
 import type { CrmAssignmentConditions } from '@keyhouse/contracts';
-
-/** Working hours as identity publishes them: ISO weekdays '1' (Monday) .. '7', `HH:mm` local times. */
-export interface WorkingHoursValue {
-  timezone: string;
-  days: Record<string, Array<{ start: string; end: string }>>;
-}
+import type { WorkingHoursValue } from '../../database/crm-work-json.type';
 
 /**
  * True when `now` falls within the agent's working hours in the agent's own time zone (luxon),

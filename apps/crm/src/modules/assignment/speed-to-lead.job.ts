@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { Process, Processor, type Job } from '@keyhouse/platform/queue';
+import type { CrmDb } from '../../database/crm.db';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { systemContext } from '../shared/system-context.util';
@@ -36,22 +38,30 @@ export class SpeedToLeadJob {
       const { manager } = unit;
       const contact = await this.contacts.byId(manager, orgId, contactId, true);
       if (!contact) return 'contact gone';
-      const [assignment] = (await manager.query(
-        `SELECT id, agent_id, assigned_at, respond_by FROM contact_assignment WHERE id = $1 AND ended_at IS NULL`,
-        [assignmentId],
-      )) as Array<{ id: string; agent_id: string | null; assigned_at: Date; respond_by: Date | null }>;
+      const db = kyselyFor<CrmDb>(manager);
+      const assignment = await db
+        .selectFrom('contact_assignment')
+        .select(['id', 'agent_id', 'assigned_at', 'respond_by'])
+        .where('id', '=', assignmentId)
+        .where('ended_at', 'is', null)
+        .executeTakeFirst();
       if (!assignment || !assignment.agent_id || assignment.agent_id !== contact.owner_id) return 'assignment no longer current';
       const contacted = contact.status !== 'new' || (contact.last_contacted_at && contact.last_contacted_at >= assignment.assigned_at);
       if (contacted) return 'contacted in time';
-      const lapsed = (await manager.query(
-        `SELECT DISTINCT agent_id FROM contact_assignment WHERE contact_id = $1 AND end_reason = 'speed_to_lead' AND agent_id IS NOT NULL`,
-        [contactId],
-      )) as Array<{ agent_id: string }>;
+      const lapsed = await db
+        .selectFrom('contact_assignment')
+        .select('agent_id')
+        .distinct()
+        .where('contact_id', '=', contactId)
+        .where('end_reason', '=', 'speed_to_lead')
+        .where('agent_id', 'is not', null)
+        .$narrowType<{ agent_id: string }>()
+        .execute();
       const exclude = [assignment.agent_id, ...lapsed.map((row) => row.agent_id)];
       const prefix = `Speed-to-lead: not contacted by ${assignment.respond_by?.toISOString() ?? 'the deadline'}; re-routed. `;
       const target = await this.engine.route(unit, contact, { exclude, reasonPrefix: prefix, endReason: 'speed_to_lead' });
       if (!target) {
-        await manager.query(`UPDATE contact_assignment SET respond_by = NULL WHERE id = $1`, [assignmentId]);
+        await db.updateTable('contact_assignment').set({ respond_by: null }).where('id', '=', assignmentId).execute();
         await this.timeline.record(manager, {
           orgId,
           contactId,

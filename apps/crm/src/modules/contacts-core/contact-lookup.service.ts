@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Actor, PermissionKey } from '@keyhouse/contracts';
 import { DomainException } from '@keyhouse/platform/messaging';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { isUuid } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
-import { contactVisibility } from './contact-access.util';
+import type { CrmDb } from '../../database/crm.db';
+import { contactVisibleTo } from './contact-access.util';
 import type { ContactRow } from './contact.row';
 
 /**
@@ -22,14 +24,16 @@ export class ContactLookup {
     id: string,
     lock = false,
   ): Promise<ContactRow> {
-    const params: unknown[] = [];
-    const visibility = contactVisibility(actor, permission, params);
+    const visibility = contactVisibleTo(actor, permission);
     if (!isUuid(id)) throw DomainException.notFound(CrmErrorCode.ContactNotFound, 'Contact');
-    params.push(actor!.orgId, id);
-    const [row] = (await manager.query(
-      `SELECT c.* FROM contact c WHERE c.org_id = $${params.length - 1} AND c.id = $${params.length} AND ${visibility} ${lock ? 'FOR UPDATE' : ''}`,
-      params,
-    )) as ContactRow[];
+    let query = kyselyFor<CrmDb>(manager)
+      .selectFrom('contact as c')
+      .selectAll('c')
+      .where('c.org_id', '=', actor!.orgId)
+      .where('c.id', '=', id)
+      .where(visibility);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
     if (!row || (row.deleted_at && !row.merged_into_id)) throw DomainException.notFound(CrmErrorCode.ContactNotFound, 'Contact');
     if (row.merged_into_id) {
       throw new DomainException('not_found', CrmErrorCode.ContactMerged, 'This contact was merged into another', undefined, {
@@ -41,10 +45,14 @@ export class ContactLookup {
 
   /** A live contact of the organization by id, no scope check (intake, jobs), optionally locked. */
   async byId(manager: EntityManager, orgId: string, id: string, lock = false): Promise<ContactRow | null> {
-    const [row] = (await manager.query(
-      `SELECT c.* FROM contact c WHERE c.org_id = $1 AND c.id = $2 AND c.deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`,
-      [orgId, id],
-    )) as ContactRow[];
+    let query = kyselyFor<CrmDb>(manager)
+      .selectFrom('contact as c')
+      .selectAll('c')
+      .where('c.org_id', '=', orgId)
+      .where('c.id', '=', id)
+      .where('c.deleted_at', 'is', null);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
     return row ?? null;
   }
 }

@@ -1,117 +1,55 @@
+import type { Updateable } from 'kysely';
 import type { CrmContactInput, FieldError } from '@keyhouse/contracts';
+import type { CrmDb } from '../../database/crm.db';
 import { computeLeadScore } from './lead-score.util';
-import type { ContactRow } from './contact.row';
+import { CONTACT_STATE_DECLARATIONS, type ContactInputField, type ContactRow, type ContactStateColumn } from './contact.row';
 import { fullName, normalizeEmails, normalizePhones, phoneSuffixes, searchText } from './contact-normalize.util';
 
-/** The writable columns of a contact, as the service holds them between read and write. */
-export type ContactState = Pick<
-  ContactRow,
-  | 'first_name'
-  | 'last_name'
-  | 'full_name'
-  | 'emails'
-  | 'phones'
-  | 'type'
-  | 'status'
-  | 'score'
-  | 'score_reasons'
-  | 'score_override'
-  | 'owner_id'
-  | 'source'
-  | 'referrer'
-  | 'tags'
-  | 'tag_ids'
-  | 'preferences'
-  | 'street'
-  | 'city'
-  | 'state'
-  | 'postal_code'
-  | 'company_id'
-  | 'last_contacted_at'
-  | 'last_activity_at'
-  | 'consent'
-  | 'do_not_contact'
-  | 'custom_fields'
-  | 'engagement_count'
-> & { phone_suffixes: string[]; search_text: string };
+/** The writable columns of a contact (`CONTACT_COLUMNS` entries with `state`), as the services hold them between read and write. */
+export type ContactState = Pick<ContactRow, ContactStateColumn>;
 
-const JSON_COLUMNS = new Set(['score_reasons', 'referrer', 'preferences', 'consent', 'custom_fields']);
-export const STATE_COLUMNS: Array<keyof ContactState> = [
-  'first_name',
-  'last_name',
-  'full_name',
-  'emails',
-  'phones',
-  'phone_suffixes',
-  'search_text',
-  'type',
-  'status',
-  'score',
-  'score_reasons',
-  'score_override',
-  'owner_id',
-  'source',
-  'referrer',
-  'tags',
-  'tag_ids',
-  'preferences',
-  'street',
-  'city',
-  'state',
-  'postal_code',
-  'company_id',
-  'last_contacted_at',
-  'last_activity_at',
-  'consent',
-  'do_not_contact',
-  'custom_fields',
-  'engagement_count',
-];
+/** The state columns, in declaration order. */
+export const STATE_COLUMNS: ContactStateColumn[] = CONTACT_STATE_DECLARATIONS.map((declaration) => declaration.column);
 
+/** jsonb state columns (written as JSON text). */
+export const JSON_STATE_COLUMNS: ReadonlySet<ContactStateColumn> = new Set(
+  CONTACT_STATE_DECLARATIONS.filter((declaration) => declaration.json).map((declaration) => declaration.column),
+);
+
+/**
+ * Input fields `applyInput` sets by its own rules (several columns, normalisation, validation) and
+ * fields other parts of the writer handle (`ownerId`: the service's assignment; `tags`: `ContactTags`;
+ * `customFields`: `CustomFieldsService`). Every other field of `CrmContactInput` must be a column's
+ * declared `input` (`CONTACT_COLUMNS`): `everyInputHandled` fails to compile otherwise.
+ */
+type InputByRule = 'email' | 'emails' | 'phone' | 'phones' | 'preferences' | 'address' | 'consent' | 'ownerId' | 'tags' | 'customFields';
+type UnhandledInput = Exclude<keyof CrmContactInput, ContactInputField | InputByRule>;
+const everyInputHandled: [UnhandledInput] extends [never] ? true : { unhandledInputFields: UnhandledInput } = true;
+void everyInputHandled;
+
+/** A new contact's state: each column's declared `empty` value (fresh copies). */
 export function emptyState(): ContactState {
-  return {
-    first_name: null,
-    last_name: null,
-    full_name: '',
-    emails: [],
-    phones: [],
-    phone_suffixes: [],
-    search_text: '',
-    type: null,
-    status: 'new',
-    score: 'cold',
-    score_reasons: [],
-    score_override: null,
-    owner_id: null,
-    source: null,
-    referrer: null,
-    tags: [],
-    tag_ids: [],
-    preferences: {},
-    street: null,
-    city: null,
-    state: null,
-    postal_code: null,
-    company_id: null,
-    last_contacted_at: null,
-    last_activity_at: null,
-    consent: {},
-    do_not_contact: false,
-    custom_fields: {},
-    engagement_count: 0,
-  };
+  return Object.fromEntries(CONTACT_STATE_DECLARATIONS.map(({ column, empty }) => [column, structuredClone(empty)])) as ContactState;
 }
 
+/** The state held by a row (phone suffixes recomputed from the phones). */
 export function stateOf(row: ContactRow): ContactState {
-  const state = emptyState();
-  for (const column of STATE_COLUMNS) (state as Record<string, unknown>)[column] = (row as unknown as Record<string, unknown>)[column];
+  const state = Object.fromEntries(STATE_COLUMNS.map((column) => [column, row[column]])) as ContactState;
   state.phone_suffixes = phoneSuffixes(row.phones);
   return state;
 }
 
-/** SQL parameter of a column value (jsonb columns as JSON text). */
-export function columnParam(column: keyof ContactState, value: unknown): unknown {
-  return JSON_COLUMNS.has(column) ? (value === null ? null : JSON.stringify(value)) : value;
+/**
+ * The values of `columns` of `state` as a Kysely write takes them (`set(...)`, `values(...)`):
+ * jsonb columns as JSON text (`JsonColumn`), the others as they are.
+ */
+export function stateValues(state: ContactState, columns: readonly ContactStateColumn[] = STATE_COLUMNS): Updateable<CrmDb['contact']> {
+  return Object.fromEntries(
+    columns.map((column) => [
+      column,
+      JSON_STATE_COLUMNS.has(column) && state[column] !== null ? JSON.stringify(state[column]) : state[column],
+    ]),
+  ) as Updateable<CrmDb['contact']>;
 }
 
 const trimOrNull = (value: string | null | undefined): string | null => {
@@ -120,14 +58,20 @@ const trimOrNull = (value: string | null | undefined): string | null => {
 };
 
 /**
- * Applies the fields present in `input` to `state` (absent fields are left alone): `email` /
+ * Applies the fields present in `input` to `state` (absent fields are left alone): the columns'
+ * declared `input` fields (`CONTACT_COLUMNS`), then the rules: `email` /
  * `phone` set the primary (first) entry, `emails` / `phones` replace the lists; `tags` name tag
  * definitions and are resolved by the writer (`ContactTags`), not here; phones are
  * normalised to E.164 (invalid ones become field errors); consent entries get the time of the request when none is given.
  */
 export function applyInput(state: ContactState, input: CrmContactInput, errors: FieldError[], phoneRegion: string, now: Date): void {
-  if (input.firstName !== undefined) state.first_name = trimOrNull(input.firstName);
-  if (input.lastName !== undefined) state.last_name = trimOrNull(input.lastName);
+  for (const { column, input: declared } of CONTACT_STATE_DECLARATIONS) {
+    const value = declared ? input[declared.field] : undefined;
+    if (!declared || value === undefined) continue;
+    const text = value as string | null;
+    (state as Record<ContactStateColumn, unknown>)[column] =
+      declared.as === 'text' ? trimOrNull(text) : declared.as === 'time' ? (text ? new Date(text) : null) : value;
+  }
   if (input.emails !== undefined || input.email !== undefined) {
     const list = input.emails !== undefined ? input.emails : state.emails;
     const primary = input.email !== undefined ? input.email : input.emails !== undefined ? undefined : state.emails[0];
@@ -143,11 +87,6 @@ export function applyInput(state: ContactState, input: CrmContactInput, errors: 
     errors.push(...result.errors);
     state.phones = result.phones;
   }
-  if (input.type !== undefined) state.type = input.type;
-  if (input.status !== undefined) state.status = input.status;
-  if (input.scoreOverride !== undefined) state.score_override = input.scoreOverride;
-  if (input.source !== undefined) state.source = input.source;
-  if (input.referrer !== undefined) state.referrer = input.referrer;
   if (input.preferences !== undefined) {
     const prefs = input.preferences;
     if (prefs.minPriceCents != null && prefs.maxPriceCents != null && prefs.minPriceCents > prefs.maxPriceCents) {
@@ -161,8 +100,6 @@ export function applyInput(state: ContactState, input: CrmContactInput, errors: 
     state.state = trimOrNull(input.address.state);
     state.postal_code = trimOrNull(input.address.postalCode);
   }
-  if (input.companyId !== undefined) state.company_id = input.companyId;
-  if (input.lastContactedAt !== undefined) state.last_contacted_at = input.lastContactedAt ? new Date(input.lastContactedAt) : null;
   if (input.consent !== undefined) {
     const consent = { ...state.consent };
     for (const [channel, value] of Object.entries(input.consent)) {
@@ -171,7 +108,6 @@ export function applyInput(state: ContactState, input: CrmContactInput, errors: 
     }
     state.consent = consent;
   }
-  if (input.doNotContact !== undefined) state.do_not_contact = input.doNotContact;
 }
 
 /** Recomputes the derived columns: search name, phone suffixes, search text, computed score and reasons. */
@@ -195,29 +131,17 @@ export function derive(state: ContactState, now = new Date()): void {
 
 /**
  * The stated merge rule (docs/adr/0008): the surviving contact keeps every field it has; a field
- * it lacks is taken from the merged one; emails, phones and tags are united (survivor's first);
+ * it lacks is taken from the merged one (the columns declared `merge: 'fill'`); emails, phones and tags are united (survivor's first);
  * consent per channel takes the more recent decision; do-not-contact holds if either had it;
  * last contacted / last activity take the later time; engagement adds up; custom fields and
  * preferences keep the survivor's keys and gain the others.
  */
 export function mergeStates(survivor: ContactState, other: ContactState): ContactState {
   const merged: ContactState = { ...survivor };
-  const scalars: Array<keyof ContactState> = [
-    'first_name',
-    'last_name',
-    'type',
-    'owner_id',
-    'source',
-    'referrer',
-    'street',
-    'city',
-    'state',
-    'postal_code',
-    'company_id',
-    'score_override',
-  ];
-  for (const column of scalars) {
-    if (merged[column] === null || merged[column] === undefined) (merged as Record<string, unknown>)[column] = other[column];
+  for (const { column, merge } of CONTACT_STATE_DECLARATIONS) {
+    if (merge === 'fill' && (merged[column] === null || merged[column] === undefined)) {
+      (merged as Record<ContactStateColumn, unknown>)[column] = other[column];
+    }
   }
   merged.emails = [...new Set([...survivor.emails, ...other.emails])];
   merged.phones = [...new Set([...survivor.phones, ...other.phones])];

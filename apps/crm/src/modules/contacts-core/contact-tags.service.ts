@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type SqlBool } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import { CrmTagEvent, type CrmContactTagDetail, type CrmContactView, type CrmTagEventData, type FieldError } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import type { UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { DEFAULT_TAG_COLOUR } from '../../database/migrations/1763769900000-crm-contact-tag-definitions';
 import { CrmErrorCode } from '../../crm.exception';
+import type { CrmDb } from '../../database/crm.db';
 import { toContactView, type ContactRow } from './contact.row';
 
 /** A contact's tags: definition ids and their names, position by position. */
@@ -19,14 +22,6 @@ export interface TagAuthor {
   unit: Pick<UnitOfWorkContext, 'emit'>;
   /** Names this author already resolved in this transaction (lower-cased name → tag); an import call reuses it across rows. */
   resolved?: Map<string, { id: string; name: string }>;
-}
-
-interface DefinitionRow {
-  id: string;
-  name: string;
-  colour: string;
-  scope: 'org' | 'personal';
-  owner_id: string | null;
 }
 
 /** Longest name of a tag definition (as `POST /v1/tags` allows); names also carry no comma (CSV lists). */
@@ -76,12 +71,14 @@ export class ContactTags {
     }
     const missing = wanted.filter((name) => !byName.has(name.toLowerCase()));
     if (missing.length > 0) {
-      const rows = (await manager.query(
-        `SELECT id, name, colour, scope, owner_id FROM tag_definition
-          WHERE org_id = $1 AND (scope = 'org' OR owner_id = $2::uuid) AND lower(name) = ANY($3::text[])
-          ORDER BY (scope = 'org')`,
-        [orgId, author?.userId ?? null, missing.map((name) => name.toLowerCase())],
-      )) as DefinitionRow[];
+      const rows = await kyselyFor<CrmDb>(manager)
+        .selectFrom('tag_definition')
+        .select(['id', 'name'])
+        .where('org_id', '=', orgId)
+        .where((eb) => eb.or([eb('scope', '=', 'org'), eb('owner_id', '=', author?.userId ?? null)]))
+        .where(sql<string>`lower(name)`, '=', (eb) => eb.fn.any(eb.val(missing.map((name) => name.toLowerCase()))))
+        .orderBy(sql`(scope = 'org')`)
+        .execute();
       for (const row of rows) {
         if (byName.has(row.name.toLowerCase())) continue;
         byName.set(row.name.toLowerCase(), { id: row.id, name: row.name });
@@ -128,11 +125,26 @@ export class ContactTags {
     author: TagAuthor,
     name: string,
   ): Promise<{ id: string; name: string }> {
-    const inserted = (await manager.query(
-      `INSERT INTO tag_definition (id, org_id, name, colour, scope, owner_id, created_by) VALUES ($1, $2, $3, $4, 'personal', $5, $5)
-       ON CONFLICT (owner_id, lower(name)) WHERE scope = 'personal' DO NOTHING RETURNING id, name, colour, scope, owner_id`,
-      [newId(), orgId, name, DEFAULT_TAG_COLOUR, author.userId],
-    )) as DefinitionRow[];
+    const db = kyselyFor<CrmDb>(manager);
+    const inserted = await db
+      .insertInto('tag_definition')
+      .values({
+        id: newId(),
+        org_id: orgId,
+        name,
+        colour: DEFAULT_TAG_COLOUR,
+        scope: 'personal',
+        owner_id: author.userId,
+        created_by: author.userId,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .expression(sql`owner_id, lower(name)`)
+          .where(sql<SqlBool>`scope = 'personal'`)
+          .doNothing(),
+      )
+      .returning(['id', 'name', 'colour', 'scope', 'owner_id'])
+      .execute();
     if (inserted[0]) {
       const row = inserted[0];
       const data: CrmTagEventData = {
@@ -146,10 +158,13 @@ export class ContactTags {
       await author.unit.emit(CrmTagEvent.tagCreated, row.id, orgId, data);
       return { id: row.id, name: row.name };
     }
-    const [existing] = (await manager.query(
-      `SELECT id, name FROM tag_definition WHERE scope = 'personal' AND owner_id = $1 AND lower(name) = lower($2)`,
-      [author.userId, name],
-    )) as Array<{ id: string; name: string }>;
+    const existing = await db
+      .selectFrom('tag_definition')
+      .select(['id', 'name'])
+      .where('scope', '=', 'personal')
+      .where('owner_id', '=', author.userId)
+      .where(sql<string>`lower(name)`, '=', sql<string>`lower(${name})`)
+      .executeTakeFirstOrThrow();
     return existing;
   }
 
@@ -158,9 +173,11 @@ export class ContactTags {
     const ids = [...new Set(rows.flatMap((row) => row.tag_ids ?? []))];
     const details = new Map<string, CrmContactTagDetail>();
     if (ids.length > 0) {
-      const found = (await manager.query(`SELECT id, name, colour, scope FROM tag_definition WHERE id = ANY($1::uuid[])`, [
-        ids,
-      ])) as DefinitionRow[];
+      const found = await kyselyFor<CrmDb>(manager)
+        .selectFrom('tag_definition')
+        .select(['id', 'name', 'colour', 'scope'])
+        .where('id', '=', (eb) => eb.fn.any(eb.val(ids)))
+        .execute();
       for (const row of found) details.set(row.id, { id: row.id, name: row.name, colour: row.colour, scope: row.scope });
     }
     return rows.map((row) => ({

@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import { CrmContactEvent, type CrmContactInput, type CrmFieldChanges, type FieldError } from '@keyhouse/contracts';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 import { CrmErrorCode } from '../../crm.exception';
+import type { CrmDb } from '../../database/crm.db';
 import { toContactView, type ContactRow } from './contact.row';
-import { applyInput, columnParam, derive, emptyState, STATE_COLUMNS, stateOf, type ContactState } from './contact-state';
+import { applyInput, derive, emptyState, STATE_COLUMNS, stateOf, stateValues, type ContactState } from './contact-state';
 import { CustomFieldsService } from './custom-fields.service';
 import { ContactLookup } from './contact-lookup.service';
 import { ContactTags, type TagAuthor } from './contact-tags.service';
@@ -90,26 +92,40 @@ export class ContactWriter {
   /** `companyId` must be a live company of the organization (`/v1/companies`). */
   private async checkCompany(manager: EntityManager, orgId: string, input: CrmContactInput, errors: FieldError[]): Promise<void> {
     if (!input.companyId) return;
-    const rows = isUuid(input.companyId)
-      ? ((await manager.query(`SELECT 1 FROM company WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
-          orgId,
-          input.companyId,
-        ])) as unknown[])
-      : [];
-    if (rows.length === 0)
-      errors.push({ field: 'companyId', message: 'is not a company of this organization', code: CrmErrorCode.UnknownCompany });
+    const company = isUuid(input.companyId)
+      ? await kyselyFor<CrmDb>(manager)
+          .selectFrom('company')
+          .select('id')
+          .where('org_id', '=', orgId)
+          .where('id', '=', input.companyId)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst()
+      : undefined;
+    if (!company) errors.push({ field: 'companyId', message: 'is not a company of this organization', code: CrmErrorCode.UnknownCompany });
   }
 
   /** A referrer with an id must be a live contact (type contact) or a user (type agent) of the organization. */
   private async checkReferrer(manager: EntityManager, orgId: string, input: CrmContactInput, errors: FieldError[]): Promise<void> {
     const referrer = input.referrer;
     if (!referrer?.id || referrer.type === 'partner') return;
-    const sql =
-      referrer.type === 'contact'
-        ? `SELECT 1 FROM contact WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`
-        : `SELECT 1 FROM org_user WHERE org_id = $1 AND user_id = $2`;
-    const rows = isUuid(referrer.id) ? ((await manager.query(sql, [orgId, referrer.id])) as unknown[]) : [];
-    if (rows.length === 0)
+    const db = kyselyFor<CrmDb>(manager);
+    const found = !isUuid(referrer.id)
+      ? undefined
+      : referrer.type === 'contact'
+        ? await db
+            .selectFrom('contact')
+            .select('id')
+            .where('org_id', '=', orgId)
+            .where('id', '=', referrer.id)
+            .where('deleted_at', 'is', null)
+            .executeTakeFirst()
+        : await db
+            .selectFrom('org_user')
+            .select('user_id')
+            .where('org_id', '=', orgId)
+            .where('user_id', '=', referrer.id)
+            .executeTakeFirst();
+    if (!found)
       errors.push({ field: 'referrer.id', message: `is not a ${referrer.type === 'contact' ? 'contact' : 'user'} of this organization` });
   }
 
@@ -121,12 +137,11 @@ export class ContactWriter {
     extra: { timelineData?: Record<string, unknown> } = {},
   ): Promise<ContactRow> {
     const id = newId();
-    const columns = ['id', 'org_id', 'created_by', ...STATE_COLUMNS];
-    const params = [id, orgId, unit.actorId, ...STATE_COLUMNS.map((column) => columnParam(column, state[column]))];
-    const [row] = (await unit.manager.query(
-      `INSERT INTO contact (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
-      params,
-    )) as ContactRow[];
+    const row = await kyselyFor<CrmDb>(unit.manager)
+      .insertInto('contact')
+      .values({ id, org_id: orgId, created_by: unit.actorId, ...stateValues(state) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await this.timeline.record(unit.manager, {
       orgId,
       contactId: id,
@@ -145,16 +160,14 @@ export class ContactWriter {
    */
   async save(unit: UnitOfWorkContext, row: ContactRow, next: ContactState, timelineKind = 'contact.updated'): Promise<ContactRow> {
     const before = toContactView(row);
-    const changed = STATE_COLUMNS.filter(
-      (column) => JSON.stringify(next[column]) !== JSON.stringify((row as unknown as Record<string, unknown>)[column]),
-    );
+    const changed = STATE_COLUMNS.filter((column) => JSON.stringify(next[column]) !== JSON.stringify(row[column]));
     if (changed.length === 0) return row;
-    const params: unknown[] = [row.id, ...changed.map((column) => columnParam(column, next[column]))];
-    const [updated] = await queryRows<ContactRow>(
-      unit.manager,
-      `UPDATE contact SET ${changed.map((column, i) => `${column} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`,
-      params,
-    );
+    const updated = await kyselyFor<CrmDb>(unit.manager)
+      .updateTable('contact')
+      .set({ ...stateValues(next, changed), updated_at: sql<Date>`now()` })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const after = toContactView(updated);
     const changes: CrmFieldChanges = {};
     for (const key of Object.keys(after) as Array<keyof typeof after>) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Selectable } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmContactEvent,
@@ -12,20 +13,14 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
+import type { CrmDb } from '../../database/crm.db';
 
-interface FieldRow {
-  id: string;
-  key: string;
-  label: string;
-  type: CrmCustomFieldView['type'];
-  options: string[];
-  required: boolean;
-  created_at: Date;
-}
+/** A `custom_field_definition` row (declared by the migrations: `crm.db.ts`). */
+type FieldRow = Selectable<CrmDb['custom_field_definition']>;
 
 const toView = (row: FieldRow): CrmCustomFieldView => ({
   id: row.id,
@@ -69,11 +64,20 @@ export class CustomFieldsService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       const id = newId();
-      const rows = (await manager.query(
-        `INSERT INTO custom_field_definition (id, org_id, key, label, type, options, required) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (org_id, key) DO NOTHING RETURNING *`,
-        [id, actor.orgId, data.key, data.label.trim(), data.type, data.type === 'select' ? data.options : [], data.required ?? false],
-      )) as FieldRow[];
+      const rows = await kyselyFor<CrmDb>(manager)
+        .insertInto('custom_field_definition')
+        .values({
+          id,
+          org_id: actor.orgId,
+          key: data.key,
+          label: data.label.trim(),
+          type: data.type,
+          options: data.type === 'select' ? data.options : [],
+          required: data.required ?? false,
+        })
+        .onConflict((conflict) => conflict.columns(['org_id', 'key']).doNothing())
+        .returningAll()
+        .execute();
       if (!rows[0]) {
         throw new DomainException('conflict', CrmErrorCode.CustomFieldKeyTaken, 'A custom field with this key exists', [
           { field: 'key', message: 'is already defined' },
@@ -92,22 +96,31 @@ export class CustomFieldsService {
     const data = envelope.data;
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
-      const [before] = isUuid(data.id)
-        ? ((await manager.query(`SELECT * FROM custom_field_definition WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
-            actor.orgId,
-            data.id,
-          ])) as FieldRow[])
-        : [];
+      const db = kyselyFor<CrmDb>(manager);
+      const before = isUuid(data.id)
+        ? await db
+            .selectFrom('custom_field_definition')
+            .selectAll()
+            .where('org_id', '=', actor.orgId)
+            .where('id', '=', data.id)
+            .forUpdate()
+            .executeTakeFirst()
+        : undefined;
       if (!before) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
       if (data.options !== undefined && before.type !== 'select')
         throw DomainException.validation([{ field: 'options', message: 'only a select field has options' }]);
       if (data.options !== undefined && data.options.length === 0)
         throw DomainException.validation([{ field: 'options', message: 'a select field needs at least one option' }]);
-      const [row] = await queryRows<FieldRow>(
-        manager,
-        `UPDATE custom_field_definition SET label = $2, options = $3, required = $4 WHERE id = $1 RETURNING *`,
-        [before.id, data.label?.trim() ?? before.label, data.options ?? before.options, data.required ?? before.required],
-      );
+      const row = await db
+        .updateTable('custom_field_definition')
+        .set({
+          label: data.label?.trim() ?? before.label,
+          options: data.options ?? before.options,
+          required: data.required ?? before.required,
+        })
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const after = toView(row);
       const changes: CrmFieldChanges = {};
       for (const key of ['label', 'options', 'required'] as const) {
@@ -129,10 +142,12 @@ export class CustomFieldsService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       const rows = isUuid(envelope.data.id)
-        ? await queryRows<{ key: string }>(manager, `DELETE FROM custom_field_definition WHERE org_id = $1 AND id = $2 RETURNING key`, [
-            actor.orgId,
-            envelope.data.id,
-          ])
+        ? await kyselyFor<CrmDb>(manager)
+            .deleteFrom('custom_field_definition')
+            .where('org_id', '=', actor.orgId)
+            .where('id', '=', envelope.data.id)
+            .returning('key')
+            .execute()
         : [];
       if (!rows[0]) throw DomainException.notFound(CrmErrorCode.CustomFieldNotFound, 'Custom field');
       await unit.emit(CrmContactEvent.customFieldDeleted, envelope.data.id, actor.orgId, {
@@ -142,8 +157,15 @@ export class CustomFieldsService {
     });
   }
 
+  /** The organization's custom field definitions, oldest first. */
   definitions(manager: EntityManager, orgId: string): Promise<FieldRow[]> {
-    return manager.query(`SELECT * FROM custom_field_definition WHERE org_id = $1 ORDER BY created_at, id`, [orgId]) as Promise<FieldRow[]>;
+    return kyselyFor<CrmDb>(manager)
+      .selectFrom('custom_field_definition')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
   }
 
   /**

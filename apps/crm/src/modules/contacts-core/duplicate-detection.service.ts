@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import type { CrmContactDuplicate } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
+import type { CrmDb } from '../../database/crm.db';
+import type { ContactRow } from './contact.row';
 import type { ContactState } from './contact-state';
 
 /**
@@ -51,9 +55,8 @@ export class DuplicateDetection {
     const keys = [...new Set([...probe.emails.map((email) => `e:${email}`), ...probe.phones.map((phone) => `p:${phone}`)])].sort();
     if (keys.length === 0) return;
     // One round trip; the locks are taken in the keys' (sorted) order.
-    await manager.query(
-      `SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(k.key))) FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n)`,
-      [orgId, keys],
+    await sql`SELECT count(pg_advisory_xact_lock(hashtext(${orgId}), hashtext(k.key))) FROM unnest(${keys}::text[]) WITH ORDINALITY AS k(key, n)`.execute(
+      kyselyFor<CrmDb>(manager),
     );
   }
 
@@ -65,33 +68,20 @@ export class DuplicateDetection {
     // phone branches have no LIMIT on purpose: `&&` on unique elements is estimated at 0.5 % of
     // the rows, so with a LIMIT the planner prefers a sequential scan that stops "early" (10–60 ms
     // at 100,000 contacts) over the GIN bitmap lookup (0.2 ms). Matches are few; cut in code.
-    const rows = (await manager.query(
-      `SELECT id, 'email' AS reason, 1 AS rank FROM contact
-        WHERE $8 AND org_id = $1 AND deleted_at IS NULL AND emails && $2::text[] AND ($5::uuid IS NULL OR id <> $5::uuid)
-       UNION ALL
-       SELECT id, 'phone', 2 FROM contact
-        WHERE $9 AND org_id = $1 AND deleted_at IS NULL AND phones && $3::text[] AND ($5::uuid IS NULL OR id <> $5::uuid)
-       UNION ALL
-       (SELECT id, 'name', 3 FROM contact
-         WHERE $10 AND org_id = $1 AND deleted_at IS NULL AND ($5::uuid IS NULL OR id <> $5::uuid)
-           AND (($4::text IS NOT NULL AND postal_code = $4::text) OR phone_suffixes && $6::text[])
-           AND public.similarity(full_name, $11) >= $7
-         ORDER BY public.similarity(full_name, $11) DESC, created_at LIMIT $12)`,
-      [
-        orgId,
-        probe.emails,
-        probe.phones,
-        probe.postalCode,
-        exclude,
-        probe.phoneSuffixes,
-        NAME_SIMILARITY_THRESHOLD,
-        probe.emails.length > 0,
-        probe.phones.length > 0,
-        byName,
-        probe.fullName,
-        limit,
-      ],
-    )) as Array<{ id: string; reason: CrmContactDuplicate['reason']; rank: number }>;
+    const { rows } = await sql<Pick<ContactRow, 'id'> & { reason: CrmContactDuplicate['reason']; rank: number }>`
+      SELECT id, 'email' AS reason, 1 AS rank FROM contact
+        WHERE ${probe.emails.length > 0} AND org_id = ${orgId} AND deleted_at IS NULL AND emails && ${probe.emails}::text[]
+          AND (${exclude}::uuid IS NULL OR id <> ${exclude}::uuid)
+      UNION ALL
+      SELECT id, 'phone', 2 FROM contact
+        WHERE ${probe.phones.length > 0} AND org_id = ${orgId} AND deleted_at IS NULL AND phones && ${probe.phones}::text[]
+          AND (${exclude}::uuid IS NULL OR id <> ${exclude}::uuid)
+      UNION ALL
+      (SELECT id, 'name', 3 FROM contact
+        WHERE ${byName} AND org_id = ${orgId} AND deleted_at IS NULL AND (${exclude}::uuid IS NULL OR id <> ${exclude}::uuid)
+          AND ((${probe.postalCode}::text IS NOT NULL AND postal_code = ${probe.postalCode}::text) OR phone_suffixes && ${probe.phoneSuffixes}::text[])
+          AND public.similarity(full_name, ${probe.fullName}) >= ${NAME_SIMILARITY_THRESHOLD}
+        ORDER BY public.similarity(full_name, ${probe.fullName}) DESC, created_at LIMIT ${limit})`.execute(kyselyFor<CrmDb>(manager));
     const found = new Map<string, CrmContactDuplicate>();
     for (const reason of ['email', 'phone', 'name'] as const) {
       // Email and phone matches are cut at `limit` per probe, as each probe did on its own.

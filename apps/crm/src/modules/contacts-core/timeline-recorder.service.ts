@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { newId } from '@keyhouse/util';
+import type { CrmDb } from '../../database/crm.db';
 
 /** One entry of a contact's timeline, as written by `TimelineRecorder.record`. */
 export interface TimelineEntryInput {
@@ -25,9 +27,17 @@ export interface TimelineEntryInput {
 export class TimelineRecorder {
   /** Inserts one entry through `manager` (the unit of work's). */
   async record(manager: EntityManager, entry: TimelineEntryInput): Promise<void> {
-    await manager.query(
-      `INSERT INTO timeline_entry (id, org_id, contact_id, kind, occurred_at, actor_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [newId(), entry.orgId, entry.contactId, entry.kind, entry.occurredAt ?? new Date(), entry.actorId, JSON.stringify(entry.data ?? {})],
-    );
+    await kyselyFor<CrmDb>(manager)
+      .insertInto('timeline_entry')
+      .values({
+        id: newId(),
+        org_id: entry.orgId,
+        contact_id: entry.contactId,
+        kind: entry.kind,
+        occurred_at: entry.occurredAt ?? new Date(),
+        actor_id: entry.actorId,
+        data: JSON.stringify(entry.data ?? {}),
+      })
+      .execute();
   }
 }

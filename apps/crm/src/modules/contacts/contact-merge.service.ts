@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { CrmContactEvent } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { CrmErrorCode } from '../../crm.exception';
+import type { CrmDb } from '../../database/crm.db';
 import type { ContactRow } from '../contacts-core/contact.row';
 import { derive, mergeStates, stateOf } from '../contacts-core/contact-state';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
@@ -9,7 +12,7 @@ import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { TasksService } from '../work/tasks/tasks.service';
 
 /** Tables of the contacts, intake, assignment and timeline modules whose rows follow a contact merged into another (`contact_id` column). */
-const FOLLOWING_TABLES = ['contact_note', 'timeline_entry', 'form_submission', 'lead_event', 'contact_assignment'];
+const FOLLOWING_TABLES = ['contact_note', 'timeline_entry', 'form_submission', 'lead_event', 'contact_assignment'] as const;
 
 /**
  * Contact merge (docs/adr/0008): one person's two contacts become one, in the caller's unit of
@@ -38,18 +41,22 @@ export class ContactMerge {
       ]);
     const next = mergeStates(stateOf(survivor), stateOf(other));
     derive(next);
-    await unit.manager.query(
-      `UPDATE contact_assignment SET ended_at = now(), end_reason = 'merged' WHERE contact_id = $1 AND ended_at IS NULL`,
-      [other.id],
-    );
+    const db = kyselyFor<CrmDb>(unit.manager);
+    await db
+      .updateTable('contact_assignment')
+      .set({ ended_at: sql<Date>`now()`, end_reason: 'merged' })
+      .where('contact_id', '=', other.id)
+      .where('ended_at', 'is', null)
+      .execute();
     for (const table of FOLLOWING_TABLES) {
-      await unit.manager.query(`UPDATE ${table} SET contact_id = $1 WHERE contact_id = $2`, [survivor.id, other.id]);
+      await db.updateTable(table).set({ contact_id: survivor.id }).where('contact_id', '=', other.id).execute();
     }
     await this.tasks.moveToContact(unit.manager, survivor.org_id, other.id, survivor.id);
-    await unit.manager.query(
-      `UPDATE contact SET merged_into_id = $2, deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`,
-      [other.id, survivor.id],
-    );
+    await db
+      .updateTable('contact')
+      .set({ merged_into_id: survivor.id, deleted_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, pond_id: null })
+      .where('id', '=', other.id)
+      .execute();
     const saved = await this.writer.save(unit, survivor, next);
     await this.timeline.record(unit.manager, {
       orgId: survivor.org_id,

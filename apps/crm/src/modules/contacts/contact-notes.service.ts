@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type Selectable } from 'kysely';
 import type { DataSource } from 'typeorm';
 import {
   CrmContactEvent,
@@ -9,24 +10,18 @@ import {
   type CrmContactNoteView,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
+import type { CrmDb } from '../../database/crm.db';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 
-interface NoteRow {
-  id: string;
-  contact_id: string;
-  author_id: string | null;
-  body: string;
-  pinned: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A `contact_note` row (declared by the migrations: `crm.db.ts`). */
+export type NoteRow = Selectable<CrmDb['contact_note']>;
 
-const toView = (row: NoteRow): CrmContactNoteView => ({
+export const toNoteView = (row: NoteRow): CrmContactNoteView => ({
   id: row.id,
   contactId: row.contact_id,
   authorId: row.author_id,
@@ -50,11 +45,17 @@ export class ContactNotesService {
   @RpcHandler(S.noteList)
   async list(envelope: RequestEnvelope<{ contactId: string }>): Promise<CrmContactNoteView[]> {
     const contact = await this.contacts.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.contactId);
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM contact_note WHERE contact_id = $1 AND deleted_at IS NULL ORDER BY pinned DESC, created_at DESC, id DESC LIMIT 500`,
-      [contact.id],
-    )) as NoteRow[];
-    return rows.map(toView);
+    const rows = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('contact_note')
+      .selectAll()
+      .where('contact_id', '=', contact.id)
+      .where('deleted_at', 'is', null)
+      .orderBy('pinned', 'desc')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(500)
+      .execute();
+    return rows.map(toNoteView);
   }
 
   /** `POST /v1/contacts/:id/notes` (`contacts:write` on the contact): the note, a `note.added` timeline entry and `crm.contact.note_added`. */
@@ -64,10 +65,18 @@ export class ContactNotesService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       const contact = await this.contacts.visible(manager, actor, 'contacts:write', envelope.data.contactId);
-      const [row] = (await manager.query(
-        `INSERT INTO contact_note (id, org_id, contact_id, author_id, body, pinned) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-        [newId(), actor.orgId, contact.id, actor.userId ?? null, envelope.data.body, envelope.data.pinned ?? false],
-      )) as NoteRow[];
+      const row = await kyselyFor<CrmDb>(manager)
+        .insertInto('contact_note')
+        .values({
+          id: newId(),
+          org_id: actor.orgId,
+          contact_id: contact.id,
+          author_id: actor.userId ?? null,
+          body: envelope.data.body,
+          pinned: envelope.data.pinned ?? false,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await this.timeline.record(manager, {
         orgId: actor.orgId,
         contactId: contact.id,
@@ -80,7 +89,7 @@ export class ContactNotesService {
         noteId: row.id,
         pinned: row.pinned,
       });
-      return toView(row);
+      return toNoteView(row);
     });
   }
 
@@ -92,12 +101,18 @@ export class ContactNotesService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       const contact = await this.contacts.visible(manager, actor, 'contacts:write', data.contactId);
-      const [row] = await queryRows<NoteRow>(
-        manager,
-        `UPDATE contact_note SET body = coalesce($3, body), pinned = coalesce($4, pinned), updated_at = now()
-          WHERE id = $1 AND contact_id = $2 AND deleted_at IS NULL RETURNING *`,
-        [data.noteId, contact.id, data.body ?? null, data.pinned ?? null],
-      );
+      const row = await kyselyFor<CrmDb>(manager)
+        .updateTable('contact_note')
+        .set({
+          body: sql<string>`coalesce(${data.body ?? null}, body)`,
+          pinned: sql<boolean>`coalesce(${data.pinned ?? null}, pinned)`,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', data.noteId)
+        .where('contact_id', '=', contact.id)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
       if (!row) throw DomainException.notFound(CrmErrorCode.NoteNotFound, 'Note');
       await unit.emit(CrmContactEvent.contactNoteUpdated, contact.id, actor.orgId, {
         contactId: contact.id,
@@ -105,7 +120,7 @@ export class ContactNotesService {
         pinned: row.pinned,
         bodyChanged: data.body !== undefined,
       });
-      return toView(row);
+      return toNoteView(row);
     });
   }
 
@@ -116,11 +131,14 @@ export class ContactNotesService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
       const contact = await this.contacts.visible(manager, actor, 'contacts:write', envelope.data.contactId);
-      const rows = await queryRows<{ id: string }>(
-        manager,
-        `UPDATE contact_note SET deleted_at = now() WHERE id = $1 AND contact_id = $2 AND deleted_at IS NULL RETURNING id`,
-        [envelope.data.noteId, contact.id],
-      );
+      const rows = await kyselyFor<CrmDb>(manager)
+        .updateTable('contact_note')
+        .set({ deleted_at: sql<Date>`now()` })
+        .where('id', '=', envelope.data.noteId)
+        .where('contact_id', '=', contact.id)
+        .where('deleted_at', 'is', null)
+        .returning('id')
+        .execute();
       if (!rows[0]) throw DomainException.notFound(CrmErrorCode.NoteNotFound, 'Note');
       await unit.emit(CrmContactEvent.contactNoteDeleted, contact.id, actor.orgId, {
         contactId: contact.id,

@@ -1,13 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { CrmContactEvent, CrmContactSubjects as S, type CrmContactDataExport, type RequestEnvelope } from '@keyhouse/contracts';
+import { sql } from 'kysely';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  CrmContactEvent,
+  CrmContactSubjects as S,
+  type CrmAssignmentRecord,
+  type CrmContactDataExport,
+  type RequestEnvelope,
+} from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
+import type { CrmDb } from '../../database/crm.db';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import { toContactView, type ContactRow } from '../contacts-core/contact.row';
+import { emptyState, stateValues } from '../contacts-core/contact-state';
+import { toNoteView } from './contact-notes.service';
+import { CONTACT_PERSONAL_COLUMNS, ERASED_VALUES } from './contact-privacy.constant';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+/** A contact and every contact merged into it, directly or through a chain (the same person): their ids. */
+function samePerson(id: string) {
+  return sql<
+    Pick<ContactRow, 'id'>
+  >`WITH RECURSIVE person(id) AS (SELECT ${id}::uuid UNION SELECT c.id FROM contact c JOIN person p ON c.merged_into_id = p.id)
+    SELECT id FROM person`;
+}
 
 /**
  * Privacy requests (GDPR art. 15 and 17, CCPA): the export of everything the crm service holds
@@ -25,37 +45,32 @@ export class ContactPrivacyService {
   @RpcHandler(S.dataExport)
   async export(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactDataExport> {
     const row = await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:export', envelope.data.id);
-    const q = <T>(sql: string) => this.dataSource.query(sql, [row.id]) as Promise<T[]>;
-    const merged = (await this.dataSource.query(
-      `WITH RECURSIVE person(id) AS (SELECT $1::uuid UNION SELECT c.id FROM contact c JOIN person p ON c.merged_into_id = p.id)
-       SELECT c.* FROM contact c JOIN person p ON p.id = c.id WHERE c.id <> $1`,
-      [row.id],
-    )) as ContactRow[];
+    const db = kyselyFor<CrmDb>(this.dataSource);
+    const { rows: merged } =
+      await sql<ContactRow>`SELECT c.* FROM contact c JOIN (${samePerson(row.id)}) p ON p.id = c.id WHERE c.id <> ${row.id}`.execute(db);
     const [notes, timeline, submissions, leadEvents, assignments] = await Promise.all([
-      q<Record<string, never>>(`SELECT * FROM contact_note WHERE contact_id = $1 AND deleted_at IS NULL ORDER BY created_at`),
-      q<Record<string, never>>(`SELECT * FROM timeline_entry WHERE contact_id = $1 ORDER BY occurred_at, id`),
-      q<Record<string, never>>(`SELECT * FROM form_submission WHERE contact_id = $1 ORDER BY received_at`),
-      q<Record<string, never>>(`SELECT * FROM lead_event WHERE contact_id = $1 ORDER BY occurred_at`),
-      q<Record<string, never>>(`SELECT * FROM contact_assignment WHERE contact_id = $1 ORDER BY assigned_at`),
+      db
+        .selectFrom('contact_note')
+        .selectAll()
+        .where('contact_id', '=', row.id)
+        .where('deleted_at', 'is', null)
+        .orderBy('created_at')
+        .execute(),
+      db.selectFrom('timeline_entry').selectAll().where('contact_id', '=', row.id).orderBy('occurred_at').orderBy('id').execute(),
+      db.selectFrom('form_submission').selectAll().where('contact_id', '=', row.id).orderBy('received_at').execute(),
+      db.selectFrom('lead_event').selectAll().where('contact_id', '=', row.id).orderBy('occurred_at').execute(),
+      db.selectFrom('contact_assignment').selectAll().where('contact_id', '=', row.id).orderBy('assigned_at').execute(),
     ]);
     return {
       exportedAt: new Date().toISOString(),
       contact: toContactView(row),
       mergedContacts: merged.map(toContactView),
-      notes: notes.map((n) => ({
-        id: n.id,
-        contactId: n.contact_id,
-        authorId: n.author_id,
-        body: n.body,
-        pinned: n.pinned,
-        createdAt: iso(n.created_at)!,
-        updatedAt: iso(n.updated_at)!,
-      })),
+      notes: notes.map(toNoteView),
       timeline: timeline.map((t) => ({
         id: t.id,
         contactId: t.contact_id,
         kind: t.kind,
-        occurredAt: iso(t.occurred_at)!,
+        occurredAt: t.occurred_at.toISOString(),
         actorId: t.actor_id,
         data: t.data,
       })),
@@ -66,7 +81,7 @@ export class ContactPrivacyService {
         utm: s.utm,
         source: s.source,
         consent: s.consent,
-        receivedAt: iso(s.received_at)!,
+        receivedAt: s.received_at.toISOString(),
       })),
       leadEvents: leadEvents.map((e) => ({
         id: e.id,
@@ -74,17 +89,17 @@ export class ContactPrivacyService {
         externalId: e.external_id,
         type: e.type,
         payload: e.payload,
-        occurredAt: iso(e.occurred_at)!,
+        occurredAt: e.occurred_at.toISOString(),
       })),
       assignments: assignments.map((a) => ({
         id: a.id,
         agentId: a.agent_id,
         pondId: a.pond_id,
         ruleId: a.rule_id,
-        strategy: a.strategy,
+        strategy: a.strategy as CrmAssignmentRecord['strategy'],
         reason: a.reason,
         assignedBy: a.assigned_by,
-        assignedAt: iso(a.assigned_at)!,
+        assignedAt: a.assigned_at.toISOString(),
         endedAt: iso(a.ended_at),
         endReason: a.end_reason,
       })),
@@ -92,9 +107,11 @@ export class ContactPrivacyService {
   }
 
   /**
-   * `POST /v1/contacts/:id/erase` (`contacts:erase`, admins): names, emails, phones, address,
-   * preferences, custom fields, consent, referrer, note bodies, form answers and lead-event
-   * payloads are erased; the rows, their times, kinds and assignments stay (anonymised history).
+   * `POST /v1/contacts/:id/erase` (`contacts:erase`, admins): the contact's `personal` columns
+   * (`CONTACT_PRIVACY`: names, emails, phones, address, preferences, custom fields, consent,
+   * referrer, tags, score reasons and the search columns) are emptied, and so are note bodies, form
+   * answers, UTM and consent, lead-event payloads and timeline details (`ERASED_VALUES`); the rows,
+   * their times, kinds and assignments stay (anonymised history), open assignments are ended.
    * Contacts merged into this one (the same person) are erased too. The contact is deleted and
    * `crm.contact.erased` (one per erased contact) tells other services to erase theirs.
    */
@@ -103,34 +120,8 @@ export class ContactPrivacyService {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:erase', 'org');
     await this.unitOfWork.run(envelope, async (unit) => {
-      const { manager } = unit;
-      const row = await this.lookup.visible(manager, actor, 'contacts:erase', envelope.data.id, true);
-      // The person is also in every contact merged into this one (directly or through a chain).
-      const ids = (
-        (await manager.query(
-          `WITH RECURSIVE person(id) AS (SELECT $1::uuid UNION SELECT c.id FROM contact c JOIN person p ON c.merged_into_id = p.id)
-         SELECT id FROM person`,
-          [row.id],
-        )) as Array<{ id: string }>
-      ).map((r) => r.id);
-      await manager.query(
-        `UPDATE contact SET first_name = NULL, last_name = NULL, full_name = '', emails = '{}', phones = '{}', phone_suffixes = '{}', search_text = '',
-                referrer = NULL, preferences = '{}', street = NULL, city = NULL, state = NULL, postal_code = NULL, consent = '{}',
-                custom_fields = '{}', tags = '{}', tag_ids = '{}', score_reasons = '[]', erased_at = now(), deleted_at = coalesce(deleted_at, now()), updated_at = now(),
-                pond_id = NULL
-          WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      await manager.query(`UPDATE contact_note SET body = '[erased]' WHERE contact_id = ANY($1::uuid[])`, [ids]);
-      await manager.query(`UPDATE form_submission SET answers = '{}', utm = '{}', consent = '{}' WHERE contact_id = ANY($1::uuid[])`, [
-        ids,
-      ]);
-      await manager.query(`UPDATE lead_event SET payload = '{}' WHERE contact_id = ANY($1::uuid[])`, [ids]);
-      await manager.query(`UPDATE timeline_entry SET data = '{"erased": true}' WHERE contact_id = ANY($1::uuid[])`, [ids]);
-      await manager.query(
-        `UPDATE contact_assignment SET ended_at = coalesce(ended_at, now()), end_reason = coalesce(end_reason, 'erased') WHERE contact_id = ANY($1::uuid[])`,
-        [ids],
-      );
+      const row = await this.lookup.visible(unit.manager, actor, 'contacts:erase', envelope.data.id, true);
+      const ids = await this.erasePerson(unit.manager, row.id);
       for (const id of ids) {
         await unit.emit(CrmContactEvent.contactErased, id, actor.orgId, {
           contactId: id,
@@ -138,5 +129,34 @@ export class ContactPrivacyService {
         });
       }
     });
+  }
+
+  /** Erases the contact `id` and every contact merged into it in the caller's transaction; returns their ids (`id` first). */
+  private async erasePerson(manager: EntityManager, id: string): Promise<string[]> {
+    const db = kyselyFor<CrmDb>(manager);
+    const ids = (await samePerson(id).execute(db)).rows.map((person) => person.id);
+    const ofPerson = sql<string>`any(${ids}::uuid[])`;
+    await db
+      .updateTable('contact')
+      .set({
+        ...stateValues(emptyState(), CONTACT_PERSONAL_COLUMNS),
+        erased_at: sql<Date>`now()`,
+        deleted_at: sql<Date>`coalesce(deleted_at, now())`,
+        updated_at: sql<Date>`now()`,
+        // Out of its pond, as a deleted contact.
+        pond_id: null,
+      })
+      .where('id', '=', ofPerson)
+      .execute();
+    await db.updateTable('contact_note').set(ERASED_VALUES.contact_note).where('contact_id', '=', ofPerson).execute();
+    await db.updateTable('form_submission').set(ERASED_VALUES.form_submission).where('contact_id', '=', ofPerson).execute();
+    await db.updateTable('lead_event').set(ERASED_VALUES.lead_event).where('contact_id', '=', ofPerson).execute();
+    await db.updateTable('timeline_entry').set(ERASED_VALUES.timeline_entry).where('contact_id', '=', ofPerson).execute();
+    await db
+      .updateTable('contact_assignment')
+      .set({ ended_at: sql<Date>`coalesce(ended_at, now())`, end_reason: sql<string>`coalesce(end_reason, 'erased')` })
+      .where('contact_id', '=', ofPerson)
+      .execute();
+    return ids;
   }
 }

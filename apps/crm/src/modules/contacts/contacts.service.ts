@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql, type RawBuilder } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CrmContactEvent,
@@ -17,6 +18,7 @@ import {
   type CrmContactListRequest,
   type CrmContactMergeRequest,
   type CrmContactScore,
+  type CrmContactSort,
   type CrmContactUpdateRequest,
   type CrmContactView,
   type CrmContactsByCompanyRequest,
@@ -27,35 +29,48 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
+import type { CrmDb } from '../../database/crm.db';
+import type { ContactCustomFields } from '../../database/crm-json.type';
 import { AssignmentEngine } from '../assignment/assignment-engine.service';
-import { contactVisibility } from '../contacts-core/contact-access.util';
+import { contactVisibleTo } from '../contacts-core/contact-access.util';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
-import type { ContactRow } from '../contacts-core/contact.row';
+import { CONTACT_FILTER_DECLARATIONS, type ContactFilterField, type ContactRow } from '../contacts-core/contact.row';
 import { stateOf, derive, type ContactState } from '../contacts-core/contact-state';
 import { ContactTags, distinctNames, type TagAuthor } from '../contacts-core/contact-tags.service';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
-import { escapeLike, pageOrThrow } from '../shared/list-query.util';
+import { escapeLike, keysetAfter, keysetStart } from '../shared/list-query.util';
 import { ContactMerge } from './contact-merge.service';
 
 /** Most ids one bulk request may name (all-or-nothing). */
 export const BULK_MAX_IDS = 10_000;
 
-const SORTS: Record<string, { column: string; direction: 'ASC' | 'DESC' }> = {
-  createdAt: { column: 'c.created_at', direction: 'ASC' },
-  '-createdAt': { column: 'c.created_at', direction: 'DESC' },
-  updatedAt: { column: 'c.updated_at', direction: 'ASC' },
-  '-updatedAt': { column: 'c.updated_at', direction: 'DESC' },
-  name: { column: 'c.full_name', direction: 'ASC' },
-  '-name': { column: 'c.full_name', direction: 'DESC' },
-  lastContactedAt: { column: `coalesce(c.last_contacted_at, 'epoch'::timestamptz)`, direction: 'ASC' },
-  '-lastContactedAt': { column: `coalesce(c.last_contacted_at, 'epoch'::timestamptz)`, direction: 'DESC' },
+/** The list orders: the sort key (selected as `sort_key` for the cursor) and its direction; ties by id in the same direction. */
+const SORTS: Record<CrmContactSort, { key: RawBuilder<Date | string>; direction: 'asc' | 'desc' }> = {
+  createdAt: { key: sql.ref('c.created_at'), direction: 'asc' },
+  '-createdAt': { key: sql.ref('c.created_at'), direction: 'desc' },
+  updatedAt: { key: sql.ref('c.updated_at'), direction: 'asc' },
+  '-updatedAt': { key: sql.ref('c.updated_at'), direction: 'desc' },
+  name: { key: sql.ref('c.full_name'), direction: 'asc' },
+  '-name': { key: sql.ref('c.full_name'), direction: 'desc' },
+  lastContactedAt: { key: sql`coalesce(c.last_contacted_at, 'epoch'::timestamptz)`, direction: 'asc' },
+  '-lastContactedAt': { key: sql`coalesce(c.last_contacted_at, 'epoch'::timestamptz)`, direction: 'desc' },
 };
+
+/**
+ * `CrmContactListRequest` fields that are not a declared column filter (`CONTACT_COLUMNS` `filter`):
+ * paging, the sort, and the filters `list` builds itself. A new request field must be one or the
+ * other: `everyListFieldHandled` fails to compile otherwise.
+ */
+type ListFieldByHand = 'cursor' | 'limit' | 'sort' | 'score' | 'tag' | 'tagIds' | 'teamId' | 'customFields' | 'q';
+type UnhandledListField = Exclude<keyof CrmContactListRequest, ContactFilterField | ListFieldByHand>;
+const everyListFieldHandled: [UnhandledListField] extends [never] ? true : { unhandledListFields: UnhandledListField } = true;
+void everyListFieldHandled;
 
 /**
  * Contacts (leads and clients): create with duplicate detection, list with filters/sort/search
@@ -138,63 +153,72 @@ export class ContactsService {
   async list(envelope: RequestEnvelope<CrmContactListRequest>): Promise<Page<CrmContactView>> {
     const actor = envelope.actor!;
     const data = envelope.data;
-    const params: unknown[] = [actor.orgId];
-    const where = ['c.org_id = $1', 'c.deleted_at IS NULL'];
-    where.push(contactVisibility(actor, 'contacts:read', params));
-    const filter = (sql: (p: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (data.status?.length) filter((p) => `c.status = ANY(${p}::text[])`, data.status);
-    if (data.score?.length) filter((p) => `coalesce(c.score_override, c.score) = ANY(${p}::text[])`, data.score);
-    if (data.type?.length) filter((p) => `c.type = ANY(${p}::text[])`, data.type);
-    if (data.source?.length) filter((p) => `c.source = ANY(${p}::text[])`, data.source);
+    const sort = SORTS[data.sort ?? '-createdAt'] ?? SORTS['-createdAt'];
+    let query = kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('contact as c')
+      .selectAll('c')
+      .select(sort.key.as('sort_key'))
+      .where('c.org_id', '=', actor.orgId)
+      .where('c.deleted_at', 'is', null)
+      .where(contactVisibleTo(actor, 'contacts:read'));
+    // The declared column filters (CONTACT_COLUMNS): a list of values, one value, or a [from, to) time range.
+    for (const { column, filter } of CONTACT_FILTER_DECLARATIONS) {
+      const ref = sql.ref(`c.${column}`);
+      if ('any' in filter) {
+        const values = data[filter.any];
+        if (values?.length) query = query.where(ref, '=', sql`any(${values})`);
+      } else if ('equals' in filter) {
+        const value = data[filter.equals];
+        if (value) query = query.where(ref, '=', value);
+      } else {
+        const [from, to] = [data[filter.from], data[filter.to]];
+        if (from) query = query.where(ref, '>=', sql`${from}::timestamptz`);
+        if (to) query = query.where(ref, '<', sql`${to}::timestamptz`);
+      }
+    }
+    if (data.score?.length) query = query.where(sql`coalesce(c.score_override, c.score)`, '=', sql`any(${data.score}::text[])`);
     // A tag name means the definitions of that name the caller sees: the organization's and their own personal one.
     for (const name of distinctNames(data.tag ?? [])) {
-      params.push(actor.userId ?? null);
-      const user = `$${params.length}::uuid`;
-      filter(
-        (p) =>
-          `c.tag_ids && ARRAY(SELECT g.id FROM tag_definition g WHERE g.org_id = $1 AND (g.scope = 'org' OR g.owner_id = ${user}) AND lower(g.name) = lower(${p}))`,
-        name,
+      query = query.where((eb) =>
+        eb(
+          'c.tag_ids',
+          '&&',
+          sql<string[]>`ARRAY(${eb
+            .selectFrom('tag_definition as g')
+            .select('g.id')
+            .where('g.org_id', '=', actor.orgId)
+            .where((g) => g.or([g('g.scope', '=', 'org'), g('g.owner_id', '=', sql<string>`${actor.userId ?? null}::uuid`)]))
+            .where(sql<string>`lower(g.name)`, '=', sql<string>`lower(${name})`)})`,
+        ),
       );
     }
-    if (data.tagIds?.length) filter((p) => `c.tag_ids @> ${p}::uuid[]`, data.tagIds);
-    if (data.ownerId) filter((p) => `c.owner_id = ${p}::uuid`, data.ownerId);
-    if (data.teamId)
-      filter(
-        (p) => `c.owner_id IN (SELECT u.user_id FROM org_user u WHERE u.org_id = c.org_id AND ${p}::uuid = ANY(u.team_ids))`,
-        data.teamId,
+    if (data.tagIds?.length) query = query.where('c.tag_ids', '@>', sql<string[]>`${data.tagIds}::uuid[]`);
+    if (data.teamId) {
+      const teamId = data.teamId;
+      query = query.where('c.owner_id', 'in', (eb) =>
+        eb
+          .selectFrom('org_user as u')
+          .select('u.user_id')
+          .whereRef('u.org_id', '=', 'c.org_id')
+          .where((u) => u(sql<string>`${teamId}::uuid`, '=', u.fn.any('u.team_ids'))),
       );
-    if (data.pondId) filter((p) => `c.pond_id = ${p}::uuid`, data.pondId);
-    if (data.companyId) filter((p) => `c.company_id = ${p}::uuid`, data.companyId);
-    if (data.createdFrom) filter((p) => `c.created_at >= ${p}::timestamptz`, data.createdFrom);
-    if (data.createdTo) filter((p) => `c.created_at < ${p}::timestamptz`, data.createdTo);
-    if (data.lastContactedFrom) filter((p) => `c.last_contacted_at >= ${p}::timestamptz`, data.lastContactedFrom);
-    if (data.lastContactedTo) filter((p) => `c.last_contacted_at < ${p}::timestamptz`, data.lastContactedTo);
-    if (data.customFields && Object.keys(data.customFields).length > 0)
-      filter((p) => `c.custom_fields @> ${p}::jsonb`, JSON.stringify(data.customFields));
-    if (data.q?.trim()) filter((p) => `c.search_text ILIKE ${p}`, `%${escapeLike(data.q.trim().toLowerCase())}%`);
-    const sort = SORTS[data.sort ?? '-createdAt'] ?? SORTS['-createdAt'];
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: sort.column,
-        idColumn: 'c.id',
-        direction: sort.direction,
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT c.*, ${sort.column} AS sort_key FROM contact c WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    )) as Array<ContactRow & { sort_key: Date | string }>;
+    }
+    if (data.customFields && Object.keys(data.customFields).length > 0) {
+      query = query.where('c.custom_fields', '@>', sql<ContactCustomFields>`${JSON.stringify(data.customFields)}::jsonb`);
+    }
+    if (data.q?.trim()) query = query.where('c.search_text', 'ilike', `%${escapeLike(data.q.trim().toLowerCase())}%`);
+    const { limit, after } = keysetStart(data.cursor, data.limit);
+    if (after) query = query.where(keysetAfter(sort.key, sql.ref('c.id'), sort.direction, after));
+    const rows = await query
+      .orderBy(sort.key, sort.direction)
+      .orderBy('c.id', sort.direction)
+      .limit(limit + 1)
+      .execute();
     const pageOfRows = toPage(
       rows,
-      page.limit,
+      limit,
       (row) => ({ v: row.sort_key, id: row.id }),
-      (row) => row,
+      ({ sort_key: _sortKey, ...row }) => row,
     );
     return { ...pageOfRows, items: await this.tags.views(this.dataSource.manager, pageOfRows.items) };
   }
@@ -204,12 +228,15 @@ export class ContactsService {
   async listByCompany(envelope: RequestEnvelope<CrmContactsByCompanyRequest>): Promise<Page<CrmContactView>> {
     requireScope(envelope.actor, 'contacts:read');
     const { id, ...query } = envelope.data;
-    const [company] = isUuid(id)
-      ? ((await this.dataSource.query(`SELECT 1 FROM company WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, [
-          envelope.actor!.orgId,
-          id,
-        ])) as unknown[])
-      : [];
+    const company = isUuid(id)
+      ? await kyselyFor<CrmDb>(this.dataSource)
+          .selectFrom('company')
+          .select('id')
+          .where('org_id', '=', envelope.actor!.orgId)
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst()
+      : undefined;
     if (!company) throw DomainException.notFound(CrmErrorCode.CompanyNotFound, 'Company');
     return this.list({ ...envelope, data: { ...query, companyId: id } });
   }
@@ -251,11 +278,18 @@ export class ContactsService {
     const actor = envelope.actor!;
     await this.unitOfWork.run(envelope, async (unit) => {
       const row = await this.lookup.visible(unit.manager, actor, 'contacts:write', envelope.data.id, true);
-      await unit.manager.query(`UPDATE contact SET deleted_at = now(), updated_at = now(), pond_id = NULL WHERE id = $1`, [row.id]);
-      await unit.manager.query(
-        `UPDATE contact_assignment SET ended_at = now(), end_reason = 'deleted' WHERE contact_id = $1 AND ended_at IS NULL`,
-        [row.id],
-      );
+      const db = kyselyFor<CrmDb>(unit.manager);
+      await db
+        .updateTable('contact')
+        .set({ deleted_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, pond_id: null })
+        .where('id', '=', row.id)
+        .execute();
+      await db
+        .updateTable('contact_assignment')
+        .set({ ended_at: sql<Date>`now()`, end_reason: 'deleted' })
+        .where('contact_id', '=', row.id)
+        .where('ended_at', 'is', null)
+        .execute();
       await this.timeline.record(unit.manager, { orgId: row.org_id, contactId: row.id, kind: 'contact.deleted', actorId: unit.actorId });
       await unit.emit(CrmContactEvent.contactDeleted, row.id, row.org_id, { contactId: row.id });
     });
@@ -329,14 +363,12 @@ export class ContactsService {
    */
   private async assertAssignable(manager: EntityManager, actor: Actor, ownerId: string): Promise<void> {
     const scope = scopeOf(actor, 'contacts:write');
-    const [user] = (await manager.query(`SELECT user_id, team_ids, status FROM org_user WHERE org_id = $1 AND user_id = $2`, [
-      actor.orgId,
-      ownerId,
-    ])) as Array<{
-      user_id: string;
-      team_ids: string[];
-      status: string;
-    }>;
+    const user = await kyselyFor<CrmDb>(manager)
+      .selectFrom('org_user')
+      .select(['user_id', 'team_ids', 'status'])
+      .where('org_id', '=', actor.orgId)
+      .where('user_id', '=', ownerId)
+      .executeTakeFirst();
     if (!user || user.status !== 'active') {
       throw new DomainException('validation', CrmErrorCode.UnknownUser, 'The owner is not an active user of this organization', [
         { field: 'ownerId', message: 'is not an active user' },
@@ -351,11 +383,14 @@ export class ContactsService {
   @RpcHandler(S.assignmentGet)
   async assignment(envelope: RequestEnvelope<{ id: string }>): Promise<CrmContactAssignmentView> {
     const row = await this.lookup.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id);
-    const history = (await this.dataSource.query(
-      `SELECT id, agent_id, pond_id, rule_id, strategy, reason, assigned_by, assigned_at, ended_at, end_reason
-         FROM contact_assignment WHERE contact_id = $1 ORDER BY assigned_at DESC, id DESC LIMIT 100`,
-      [row.id],
-    )) as Array<Record<string, unknown> & { assigned_at: Date; ended_at: Date | null }>;
+    const history = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('contact_assignment')
+      .select(['id', 'agent_id', 'pond_id', 'rule_id', 'strategy', 'reason', 'assigned_by', 'assigned_at', 'ended_at', 'end_reason'])
+      .where('contact_id', '=', row.id)
+      .orderBy('assigned_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(100)
+      .execute();
     return {
       contactId: row.id,
       ownerId: row.owner_id,
@@ -364,16 +399,16 @@ export class ContactsService {
       reason: row.assignment_reason,
       respondBy: row.respond_by?.toISOString() ?? null,
       history: history.map((entry) => ({
-        id: entry.id as string,
-        agentId: entry.agent_id as string | null,
-        pondId: entry.pond_id as string | null,
-        ruleId: entry.rule_id as string | null,
+        id: entry.id,
+        agentId: entry.agent_id,
+        pondId: entry.pond_id,
+        ruleId: entry.rule_id,
         strategy: entry.strategy as CrmContactAssignmentView['history'][number]['strategy'],
-        reason: entry.reason as string,
-        assignedBy: entry.assigned_by as string | null,
+        reason: entry.reason,
+        assignedBy: entry.assigned_by,
         assignedAt: entry.assigned_at.toISOString(),
         endedAt: entry.ended_at?.toISOString() ?? null,
-        endReason: entry.end_reason as string | null,
+        endReason: entry.end_reason,
       })),
     };
   }
@@ -455,6 +490,7 @@ export class ContactsService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const locked = await this.lockAll(unit.manager, actor, rows);
       const change = await prepare(unit);
+      const db = kyselyFor<CrmDb>(unit.manager);
       const updates: Array<{
         id: string;
         status: string;
@@ -489,25 +525,20 @@ export class ContactsService {
       }
       for (let i = 0; i < updates.length; i += 1000) {
         const chunk = updates.slice(i, i + 1000);
-        await unit.manager.query(
-          `UPDATE contact c SET status = u.status, tags = ARRAY(SELECT jsonb_array_elements_text(u.tags)),
-                  tag_ids = ARRAY(SELECT jsonb_array_elements_text(u.tag_ids)::uuid), score = u.score, score_reasons = u.reasons, updated_at = now()
-             FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, tags jsonb, tag_ids jsonb, score text, reasons jsonb)
-            WHERE c.id = u.id`,
-          [
-            JSON.stringify(
-              chunk.map(({ id, status, tags, tagIds, score, reasons }) => ({ id, status, tags, tag_ids: tagIds, score, reasons })),
-            ),
-          ],
-        );
+        // One UPDATE per chunk from a JSON recordset (the builder has no form for it).
+        const values = chunk.map(({ id, status, tags, tagIds, score, reasons }) => ({ id, status, tags, tag_ids: tagIds, score, reasons }));
+        await sql`UPDATE contact c SET status = u.status, tags = ARRAY(SELECT jsonb_array_elements_text(u.tags)),
+                    tag_ids = ARRAY(SELECT jsonb_array_elements_text(u.tag_ids)::uuid), score = u.score, score_reasons = u.reasons, updated_at = now()
+               FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS u(id uuid, status text, tags jsonb, tag_ids jsonb, score text, reasons jsonb)
+              WHERE c.id = u.id`.execute(db);
         const entries = chunk.flatMap((u) => [
           { id: newId(), contact_id: u.id, kind: 'contact.updated', data: { changes: u.changes, bulk: true } },
           ...(u.changes.status ? [{ id: newId(), contact_id: u.id, kind: 'contact.status_changed', data: u.changes.status }] : []),
         ]);
-        await unit.manager.query(
-          `INSERT INTO timeline_entry (id, org_id, contact_id, kind, actor_id, data)
-           SELECT t.id, $2, t.contact_id, t.kind, $3, t.data FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, contact_id uuid, kind text, data jsonb)`,
-          [JSON.stringify(entries), actor.orgId, unit.actorId],
+        await sql`INSERT INTO timeline_entry (id, org_id, contact_id, kind, actor_id, data)
+                  SELECT t.id, ${actor.orgId}, t.contact_id, t.kind, ${unit.actorId}, t.data
+                    FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) AS t(id uuid, contact_id uuid, kind text, data jsonb)`.execute(
+          db,
         );
       }
       // Each contact's crm.contact.updated precedes its crm.contact.score_changed (same key, same partition).
@@ -540,12 +571,16 @@ export class ContactsService {
 
   /** Locks every named contact the caller can write; any id missing or out of scope fails the whole request (404 naming them). */
   private async lockAll(manager: EntityManager, actor: Actor, ids: string[]): Promise<ContactRow[]> {
-    const params: unknown[] = [actor.orgId, ids];
-    const visibility = contactVisibility(actor, 'contacts:write', params);
-    const rows = (await manager.query(
-      `SELECT c.* FROM contact c WHERE c.org_id = $1 AND c.id = ANY($2::uuid[]) AND c.deleted_at IS NULL AND ${visibility} ORDER BY c.id FOR UPDATE`,
-      params,
-    )) as ContactRow[];
+    const rows = await kyselyFor<CrmDb>(manager)
+      .selectFrom('contact as c')
+      .selectAll('c')
+      .where('c.org_id', '=', actor.orgId)
+      .where('c.id', '=', sql<string>`any(${ids}::uuid[])`)
+      .where('c.deleted_at', 'is', null)
+      .where(contactVisibleTo(actor, 'contacts:write'))
+      .orderBy('c.id')
+      .forUpdate()
+      .execute();
     if (rows.length !== ids.length) {
       const found = new Set(rows.map((row) => row.id));
       const missing = ids.filter((id) => !found.has(id));

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import {
   CrmContactEvent,
   CrmContactSubjects as S,
@@ -11,9 +12,11 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
+import type { CrmDb } from '../../database/crm.db';
 import { AssignmentEngine } from '../assignment/assignment-engine.service';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import type { ContactRow } from '../contacts-core/contact.row';
@@ -47,13 +50,15 @@ export class IntakeService {
     requireScope(actor, 'leads:write');
     const data = envelope.data;
     return this.unitOfWork.run(envelope, async (unit) => {
-      await unit.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-        `lead-event:${actor.orgId}:${data.source}:${data.externalId}`,
-      ]);
-      const [seen] = (await unit.manager.query(
-        `SELECT id, contact_id, merged FROM lead_event WHERE org_id = $1 AND source = $2 AND external_id = $3`,
-        [actor.orgId, data.source, data.externalId],
-      )) as Array<{ id: string; contact_id: string; merged: boolean }>;
+      const db = kyselyFor<CrmDb>(unit.manager);
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`lead-event:${actor.orgId}:${data.source}:${data.externalId}`}))`.execute(db);
+      const seen = await db
+        .selectFrom('lead_event')
+        .select(['id', 'contact_id', 'merged'])
+        .where('org_id', '=', actor.orgId)
+        .where('source', '=', data.source)
+        .where('external_id', '=', data.externalId)
+        .executeTakeFirst();
       if (seen) return { eventId: seen.id, contactId: seen.contact_id, merged: seen.merged, duplicateEvent: true };
       const property = data.property;
       const input: CrmContactInput = {
@@ -76,10 +81,20 @@ export class IntakeService {
       const occurredAt = data.occurredAt ? new Date(data.occurredAt) : new Date();
       const { row, merged } = await this.findOrCreate(unit, actor.orgId, input, occurredAt);
       const eventId = newId();
-      await unit.manager.query(
-        `INSERT INTO lead_event (id, org_id, contact_id, source, external_id, type, payload, merged, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [eventId, actor.orgId, row.id, data.source, data.externalId, data.type, JSON.stringify(data), merged, occurredAt],
-      );
+      await db
+        .insertInto('lead_event')
+        .values({
+          id: eventId,
+          org_id: actor.orgId,
+          contact_id: row.id,
+          source: data.source,
+          external_id: data.externalId,
+          type: data.type,
+          payload: JSON.stringify(data),
+          merged,
+          occurred_at: occurredAt,
+        })
+        .execute();
       await this.timeline.record(unit.manager, {
         orgId: actor.orgId,
         contactId: row.id,
@@ -122,16 +137,16 @@ export class IntakeService {
       ]);
     }
     return this.unitOfWork.run(envelope, async (unit) => {
+      const db = kyselyFor<CrmDb>(unit.manager);
       const key = envelope.idempotencyKey ?? null;
       if (key) {
-        await unit.manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`public-lead:${orgId}:${key}`]);
-        const [seen] = (await unit.manager.query(
-          `SELECT contact_id, merged FROM form_submission WHERE org_id = $1 AND idempotency_key = $2`,
-          [orgId, key],
-        )) as Array<{
-          contact_id: string;
-          merged: boolean;
-        }>;
+        await sql`SELECT pg_advisory_xact_lock(hashtext(${`public-lead:${orgId}:${key}`}))`.execute(db);
+        const seen = await db
+          .selectFrom('form_submission')
+          .select(['contact_id', 'merged'])
+          .where('org_id', '=', orgId)
+          .where('idempotency_key', '=', key)
+          .executeTakeFirst();
         if (seen) return { contactId: seen.contact_id, merged: seen.merged };
       }
       const now = new Date().toISOString();
@@ -151,22 +166,21 @@ export class IntakeService {
       const { row, merged } = await this.findOrCreate(unit, orgId, input);
       const submissionId = newId();
       const formType = data.formType ?? 'contact';
-      await unit.manager.query(
-        `INSERT INTO form_submission (id, org_id, contact_id, form_type, answers, utm, source, consent, idempotency_key, merged)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          submissionId,
-          orgId,
-          row.id,
-          formType,
-          JSON.stringify({ ...(data.answers ?? {}), ...(data.message ? { message: data.message } : {}) }),
-          JSON.stringify(data.utm ?? {}),
-          input.source,
-          JSON.stringify(data.consent ?? {}),
-          key,
+      await db
+        .insertInto('form_submission')
+        .values({
+          id: submissionId,
+          org_id: orgId,
+          contact_id: row.id,
+          form_type: formType,
+          answers: JSON.stringify({ ...(data.answers ?? {}), ...(data.message ? { message: data.message } : {}) }),
+          utm: JSON.stringify(data.utm ?? {}),
+          source: input.source,
+          consent: JSON.stringify(data.consent ?? {}),
+          idempotency_key: key,
           merged,
-        ],
-      );
+        })
+        .execute();
       await this.timeline.record(unit.manager, {
         orgId,
         contactId: row.id,

@@ -1,8 +1,12 @@
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource } from 'typeorm';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/queue';
+import type { CrmDb } from '../../database/crm.db';
+import type { CrmScoreReason } from '../../database/crm-json.type';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import { derive, stateOf } from '../contacts-core/contact-state';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
@@ -38,14 +42,23 @@ export class ScoreRefreshJob implements OnApplicationBootstrap {
 
   @Process('refresh')
   async refresh(): Promise<{ rescored: number; changed: number }> {
-    const stale = (await this.dataSource.query(
-      `SELECT id, org_id FROM contact
-        WHERE deleted_at IS NULL AND last_activity_at IS NOT NULL AND last_activity_at < now() - interval '3 days'
-          AND (   (score_reasons @> '[{"signal": "recent_activity", "points": 30}]')
-               OR (score_reasons @> '[{"signal": "recent_activity", "points": 15}]' AND last_activity_at < now() - interval '14 days'))
-        LIMIT $1`,
-      [SCORE_REFRESH_BATCH],
-    )) as Array<{ id: string; org_id: string }>;
+    const stale = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('contact')
+      .select(['id', 'org_id'])
+      .where('deleted_at', 'is', null)
+      .where('last_activity_at', 'is not', null)
+      .where('last_activity_at', '<', sql<Date>`now() - interval '3 days'`)
+      .where((eb) =>
+        eb.or([
+          eb('score_reasons', '@>', sql<CrmScoreReason[]>`'[{"signal": "recent_activity", "points": 30}]'`),
+          eb.and([
+            eb('score_reasons', '@>', sql<CrmScoreReason[]>`'[{"signal": "recent_activity", "points": 15}]'`),
+            eb('last_activity_at', '<', sql<Date>`now() - interval '14 days'`),
+          ]),
+        ]),
+      )
+      .limit(SCORE_REFRESH_BATCH)
+      .execute();
     let changed = 0;
     for (const { id, org_id: orgId } of stale) {
       const moved = await this.unitOfWork.run(systemContext(orgId, `score-refresh:${id}`), async (unit) => {

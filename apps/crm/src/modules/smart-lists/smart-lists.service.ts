@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { sql, type Selectable } from 'kysely';
+import type { DataSource } from 'typeorm';
 import {
   CrmContactSubjects as S,
   type Actor,
@@ -15,22 +16,16 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor, type SqlRunner } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
+import type { CrmDb } from '../../database/crm.db';
 import { ContactsService } from '../contacts/contacts.service';
 
-interface SmartListRow {
-  id: string;
-  owner_id: string;
-  name: string;
-  filters: CrmSmartListView['filters'];
-  team_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A row of `smart_list` (declared by the migrations: `crm.db.ts`). */
+type StoredSmartList = Selectable<CrmDb['smart_list']>;
 
-const toView = (row: SmartListRow): CrmSmartListView => ({
+const toView = (row: StoredSmartList): CrmSmartListView => ({
   id: row.id,
   name: row.name,
   ownerId: row.owner_id,
@@ -62,10 +57,18 @@ export class SmartListsService {
     requireScope(actor, 'contacts:read');
     this.assertTeam(actor, envelope.data.teamId);
     const filters = await this.storedFilters(actor, envelope.data.filters ?? {});
-    const [row] = (await this.dataSource.query(
-      `INSERT INTO smart_list (id, org_id, owner_id, name, filters, team_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [newId(), actor.orgId, actor.userId, envelope.data.name.trim(), JSON.stringify(filters), envelope.data.teamId ?? null],
-    )) as SmartListRow[];
+    const row = await kyselyFor<CrmDb>(this.dataSource)
+      .insertInto('smart_list')
+      .values({
+        id: newId(),
+        org_id: actor.orgId,
+        owner_id: actor.userId!,
+        name: envelope.data.name.trim(),
+        filters: JSON.stringify(filters),
+        team_id: envelope.data.teamId ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return (await this.views([row]))[0];
   }
 
@@ -74,10 +77,7 @@ export class SmartListsService {
   async list(envelope: RequestEnvelope): Promise<CrmSmartListView[]> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:read');
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM smart_list WHERE org_id = $1 AND ($2 OR owner_id = $3 OR team_id = ANY($4::uuid[])) ORDER BY created_at, id LIMIT 500`,
-      [actor.orgId, scopeOf(actor, 'contacts:read') === 'org', actor.userId ?? null, actor.teamIds ?? []],
-    )) as SmartListRow[];
+    const rows = await this.visibleLists(this.dataSource, actor).orderBy('created_at').orderBy('id').limit(500).execute();
     return this.views(rows);
   }
 
@@ -94,23 +94,24 @@ export class SmartListsService {
     const row = await this.owned(actor, envelope.data.id);
     if (envelope.data.teamId !== undefined) this.assertTeam(actor, envelope.data.teamId);
     const filters = envelope.data.filters ? await this.storedFilters(actor, envelope.data.filters) : row.filters;
-    const [updated] = await queryRows<SmartListRow>(
-      this.dataSource,
-      `UPDATE smart_list SET name = $2, filters = $3, team_id = $4, updated_at = now() WHERE id = $1 RETURNING *`,
-      [
-        row.id,
-        envelope.data.name?.trim() ?? row.name,
-        JSON.stringify(filters),
-        envelope.data.teamId !== undefined ? envelope.data.teamId : row.team_id,
-      ],
-    );
+    const updated = await kyselyFor<CrmDb>(this.dataSource)
+      .updateTable('smart_list')
+      .set({
+        name: envelope.data.name?.trim() ?? row.name,
+        filters: JSON.stringify(filters),
+        team_id: envelope.data.teamId !== undefined ? envelope.data.teamId : row.team_id,
+        updated_at: sql<Date>`now()`,
+      })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return (await this.views([updated]))[0];
   }
 
   @RpcHandler(S.smartListDelete)
   async delete(envelope: RequestEnvelope<{ id: string }>): Promise<void> {
     const row = await this.owned(envelope.actor!, envelope.data.id);
-    await this.dataSource.query(`DELETE FROM smart_list WHERE id = $1`, [row.id]);
+    await kyselyFor<CrmDb>(this.dataSource).deleteFrom('smart_list').where('id', '=', row.id).execute();
   }
 
   /** `GET /v1/smart-lists/:id/contacts`: the list's filters, the caller's scope, cursor pagination. */
@@ -128,10 +129,14 @@ export class SmartListsService {
   private async storedFilters(actor: Actor, filters: CrmSmartListFilters): Promise<CrmSmartListFilters> {
     const { tag, ...rest } = filters;
     if (!tag?.length) return rest;
-    const rows = (await this.dataSource.query(
-      `SELECT id, name FROM tag_definition WHERE org_id = $1 AND (scope = 'org' OR owner_id = $2::uuid) AND lower(name) = ANY($3::text[]) ORDER BY (scope = 'org')`,
-      [actor.orgId, actor.userId ?? null, tag.map((name) => name.trim().toLowerCase())],
-    )) as Array<{ id: string; name: string }>;
+    const rows = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('tag_definition')
+      .select(['id', 'name'])
+      .where('org_id', '=', actor.orgId)
+      .where((eb) => eb.or([eb('scope', '=', 'org'), eb('owner_id', '=', actor.userId ?? null)]))
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn.any(sql<string[]>`${tag.map((name) => name.trim().toLowerCase())}::text[]`)))
+      .orderBy(sql`(scope = 'org')`)
+      .execute();
     const ids: string[] = [];
     const errors: FieldError[] = [];
     tag.forEach((name, i) => {
@@ -144,14 +149,15 @@ export class SmartListsService {
   }
 
   /** Views with `filters.tag` showing the current names of the stored tag ids (the ids themselves stay internal). */
-  private async views(rows: SmartListRow[]): Promise<CrmSmartListView[]> {
+  private async views(rows: StoredSmartList[]): Promise<CrmSmartListView[]> {
     const ids = [...new Set(rows.flatMap((row) => row.filters.tagIds ?? []))];
     const names = new Map<string, string>();
     if (ids.length > 0) {
-      const found = (await this.dataSource.query(`SELECT id, name FROM tag_definition WHERE id = ANY($1::uuid[])`, [ids])) as Array<{
-        id: string;
-        name: string;
-      }>;
+      const found = await kyselyFor<CrmDb>(this.dataSource)
+        .selectFrom('tag_definition')
+        .select(['id', 'name'])
+        .where('id', '=', (eb) => eb.fn.any(sql<string[]>`${ids}::uuid[]`))
+        .execute();
       for (const row of found) names.set(row.id, row.name);
     }
     return rows.map((row) => {
@@ -162,19 +168,33 @@ export class SmartListsService {
     });
   }
 
-  private async visible(manager: EntityManager, actor: Actor, id: string): Promise<SmartListRow> {
+  private async visible(runner: SqlRunner, actor: Actor, id: string): Promise<StoredSmartList> {
     requireScope(actor, 'contacts:read');
-    const rows = isUuid(id)
-      ? ((await manager.query(
-          `SELECT * FROM smart_list WHERE org_id = $1 AND id = $2 AND ($3 OR owner_id = $4 OR team_id = ANY($5::uuid[]))`,
-          [actor.orgId, id, scopeOf(actor, 'contacts:read') === 'org', actor.userId ?? null, actor.teamIds ?? []],
-        )) as SmartListRow[])
-      : [];
-    if (!rows[0]) throw DomainException.notFound(SMART_LIST_NOT_FOUND, 'Smart list');
-    return rows[0];
+    const row = isUuid(id) ? await this.visibleLists(runner, actor).where('id', '=', id).executeTakeFirst() : undefined;
+    if (!row) throw DomainException.notFound(SMART_LIST_NOT_FOUND, 'Smart list');
+    return row;
   }
 
-  private async owned(actor: Actor, id: string): Promise<SmartListRow> {
+  /**
+   * The organization's lists that `actor` sees: all at org scope of `contacts:read`, else their
+   * own and those shared with one of their teams.
+   */
+  private visibleLists(runner: SqlRunner, actor: Actor) {
+    const all = scopeOf(actor, 'contacts:read') === 'org';
+    return kyselyFor<CrmDb>(runner)
+      .selectFrom('smart_list')
+      .selectAll()
+      .where('org_id', '=', actor.orgId)
+      .where((eb) =>
+        eb.or([
+          eb.val(all),
+          eb('owner_id', '=', actor.userId ?? null),
+          eb('team_id', '=', eb.fn.any(sql<string[]>`${actor.teamIds ?? []}::uuid[]`)),
+        ]),
+      );
+  }
+
+  private async owned(actor: Actor, id: string): Promise<StoredSmartList> {
     const row = await this.visible(this.dataSource.manager, actor, id);
     if (row.owner_id !== actor.userId && scopeOf(actor, 'contacts:write') !== 'org')
       throw DomainException.forbidden('NOT_LIST_OWNER', 'Only the owner changes a smart list');

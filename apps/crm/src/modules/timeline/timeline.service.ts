@@ -8,19 +8,11 @@ import {
   type Page,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { keyset, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage } from '@keyhouse/platform/database';
 import { RpcHandler } from '@keyhouse/platform/messaging';
+import type { CrmDb } from '../../database/crm.db';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
-import { pageOrThrow } from '../shared/list-query.util';
-
-interface TimelineRow {
-  id: string;
-  contact_id: string;
-  kind: string;
-  occurred_at: Date;
-  actor_id: string | null;
-  data: Record<string, unknown>;
-}
+import { keysetAfter, keysetStart } from '../shared/list-query.util';
 
 /**
  * The contact's own activity history (creation, changes, status and score changes, assignments,
@@ -39,24 +31,20 @@ export class TimelineService {
   @RpcHandler(S.timeline)
   async list(envelope: RequestEnvelope<CrmTimelineRequest>): Promise<Page<CrmTimelineEntry>> {
     const contact = await this.contacts.visible(this.dataSource.manager, envelope.actor, 'contacts:read', envelope.data.id);
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 't.occurred_at',
-        idColumn: 't.id',
-        direction: 'DESC',
-        cursor: envelope.data.cursor,
-        limit: envelope.data.limit,
-        firstParam: 2,
-      }),
-    );
-    const rows = (await this.dataSource.query(
-      `SELECT t.id, t.contact_id, t.kind, t.occurred_at, t.actor_id, t.data FROM timeline_entry t
-        WHERE t.contact_id = $1 AND ${page.where} ${page.tail}`,
-      [contact.id, ...page.params],
-    )) as TimelineRow[];
+    const { limit, after } = keysetStart(envelope.data.cursor, envelope.data.limit);
+    let query = kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('timeline_entry as t')
+      .select(['t.id', 't.contact_id', 't.kind', 't.occurred_at', 't.actor_id', 't.data'])
+      .where('t.contact_id', '=', contact.id);
+    if (after) query = query.where(({ ref }) => keysetAfter(ref('t.occurred_at'), ref('t.id'), 'desc', after));
+    const rows = await query
+      .orderBy('t.occurred_at', 'desc')
+      .orderBy('t.id', 'desc')
+      .limit(limit + 1)
+      .execute();
     return toPage(
       rows,
-      page.limit,
+      limit,
       (row) => ({ v: row.occurred_at, id: row.id }),
       (row) => ({
         id: row.id,

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType, PickType, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -9,6 +9,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -18,23 +19,139 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  type ValidationOptions,
 } from 'class-validator';
 import {
-  CRM_CONTACT_SCORES,
-  CRM_CONTACT_SORTS,
+  CRM_CONTACT_INPUT_FIELDS,
+  CRM_CONTACT_LIST_FIELDS,
   CRM_CONTACT_STATUSES,
-  CRM_CONTACT_TYPES,
   CRM_DUPLICATE_POLICIES,
-  CRM_LEAD_SOURCES,
-  type CrmContactScore,
-  type CrmContactSort,
+  type CrmContactInput,
+  type CrmContactListRequest,
   type CrmContactStatus,
-  type CrmContactType,
+  type CrmContactStructure,
   type CrmDuplicatePolicy,
-  type CrmLeadSource,
+  type PageQuery,
 } from '@keyhouse/contracts';
 import { MAX_PRICE_CENTS } from '@keyhouse/util';
 import { PageQueryDto } from '../../users/dto/users.dto';
+
+/** A class a DTO property can be typed by (a nested DTO), or a DTO extends. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's base must take `...args: any[]`
+type DtoClass = new (...args: any[]) => object;
+
+/** A field spec of the contracts (`CrmFieldSpec`) as data. */
+interface FieldSpecData {
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'nested';
+  list?: boolean;
+  nested?: string;
+  format?: 'email' | 'uuid' | 'date-time';
+  enum?: readonly string[];
+  nullable?: boolean;
+  maxLength?: number;
+  maxItems?: number;
+  default?: string;
+  description?: string;
+  example?: string;
+  optional?: true;
+  additionalProperties?: true | object;
+}
+
+/**
+ * A DTO class (extending `base`) with one property per field spec of the contracts (`CrmFieldSpec`;
+ * `null`: no property), decorated as a hand-written DTO would be: `@ApiProperty` from the spec
+ * (type, format, enum, nullable, limits, default, description) and, for a request (`body`, `query`:
+ * every field optional), the class-validator rules (`IsOptional`, the type's validator, `MaxLength`,
+ * `IsArray` + `ArrayMaxSize` + each-item rules for lists, `ValidateNested` + `Type` for a
+ * structure); query lists also come as `a,b` or repeated (`toList`). A `view` is documented only.
+ * `structures` gives the DTO class of each nested structure the specs name.
+ *
+ * @throws Error at module load when a spec names a structure `structures` lacks.
+ */
+export function declaredDto<T extends object, B extends DtoClass = never>(
+  name: string,
+  place: 'body' | 'query' | 'view',
+  specs: { [K in keyof T]-?: FieldSpecData | null },
+  structures: Partial<Record<CrmContactStructure, DtoClass>>,
+  base?: B,
+): new () => [B] extends [never] ? T : InstanceType<B> & T {
+  const Dto = base ? class extends base {} : class {};
+  Object.defineProperty(Dto, 'name', { value: name });
+  for (const [key, spec] of Object.entries(specs) as Array<[string, FieldSpecData | null]>) {
+    if (!spec) continue;
+    const structure = spec.type === 'nested' ? structures[spec.nested as CrmContactStructure] : undefined;
+    if (spec.type === 'nested' && !structure) throw new Error(`${name}.${key}: no DTO class for structure '${spec.nested}'`);
+    const decorators: PropertyDecorator[] = [];
+    const api = apiOptionsOf(spec, structure);
+    decorators.push(place === 'view' && !spec.optional ? ApiProperty(api) : ApiPropertyOptional(api));
+    if (place !== 'view') {
+      decorators.push(IsOptional());
+      if (place === 'query' && spec.list) decorators.push(Transform(toList));
+      decorators.push(...validatorsOf(spec, structure));
+    }
+    // As TypeScript applies a property's decorators: the last written first.
+    for (const decorator of decorators.reverse()) decorator(Dto.prototype, key);
+  }
+  return Dto as unknown as new () => [B] extends [never] ? T : InstanceType<B> & T;
+}
+
+function apiOptionsOf(spec: FieldSpecData, structure: DtoClass | undefined): ApiPropertyOptions {
+  const scalar =
+    spec.type === 'nested'
+      ? structure
+      : spec.type === 'string'
+        ? String
+        : spec.type === 'boolean'
+          ? Boolean
+          : spec.type === 'number'
+            ? Number
+            : spec.type;
+  const options: Record<string, unknown> = { type: spec.list ? [scalar] : scalar };
+  if (spec.format) options.format = spec.format;
+  if (spec.enum) options.enum = spec.enum;
+  if (spec.nullable) options.nullable = true;
+  if (spec.default !== undefined) options.default = spec.default;
+  if (spec.additionalProperties) options.additionalProperties = spec.additionalProperties;
+  if (spec.maxLength !== undefined && !spec.list) options.maxLength = spec.maxLength;
+  if (spec.maxItems !== undefined) options.maxItems = spec.maxItems;
+  if (spec.description) options.description = spec.description;
+  if (spec.example) options.example = spec.example;
+  return options as ApiPropertyOptions;
+}
+
+function validatorsOf(spec: FieldSpecData, structure: DtoClass | undefined): PropertyDecorator[] {
+  const each: ValidationOptions | undefined = spec.list ? { each: true } : undefined;
+  const rules: PropertyDecorator[] = spec.list ? [IsArray(), ...(spec.maxItems !== undefined ? [ArrayMaxSize(spec.maxItems)] : [])] : [];
+  switch (spec.type) {
+    case 'string':
+      if (spec.enum) rules.push(IsIn([...spec.enum], each));
+      else if (spec.format === 'email') rules.push(IsEmail({}, each));
+      else if (spec.format === 'uuid') rules.push(IsUUID(undefined, each));
+      else if (spec.format === 'date-time') rules.push(IsDateString(undefined, each));
+      else rules.push(IsString(each));
+      if (spec.maxLength !== undefined) rules.push(MaxLength(spec.maxLength, each));
+      break;
+    case 'integer':
+      rules.push(IsInt(each));
+      break;
+    case 'number':
+      rules.push(IsNumber({}, each));
+      break;
+    case 'boolean':
+      rules.push(IsBoolean(each));
+      break;
+    case 'object':
+      rules.push(IsObject(each));
+      break;
+    case 'nested':
+      rules.push(
+        ValidateNested(each),
+        Type(() => structure as DtoClass),
+      );
+      break;
+  }
+  return rules;
+}
 
 /** A query parameter given once, repeated, or comma-separated, as a list. */
 const toList = ({ value }: { value: unknown }) =>
@@ -124,82 +241,13 @@ export class ConsentDto {
   @ApiPropertyOptional({ type: ConsentEntryDto }) @IsOptional() @ValidateNested() @Type(() => ConsentEntryDto) call?: ConsentEntryDto;
 }
 
-/** Fields of a contact, all optional on update. */
-export class ContactFieldsDto {
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 }) @IsOptional() @IsString() @MaxLength(100) firstName?:
-    string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 }) @IsOptional() @IsString() @MaxLength(100) lastName?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'email', description: 'Primary email' })
-  @IsOptional()
-  @IsEmail()
-  @MaxLength(254)
-  email?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Primary phone; normalised to E.164 (default region US)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  phone?: string | null;
-  @ApiPropertyOptional({ format: 'email', type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsEmail({}, { each: true })
-  emails?: string[];
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsString({ each: true })
-  @MaxLength(40, { each: true })
-  phones?: string[];
-  @ApiPropertyOptional({ type: String, enum: CRM_CONTACT_TYPES, nullable: true })
-  @IsOptional()
-  @IsIn([...CRM_CONTACT_TYPES])
-  type?: CrmContactType | null;
-  @ApiPropertyOptional({ type: String, enum: CRM_CONTACT_STATUSES })
-  @IsOptional()
-  @IsIn([...CRM_CONTACT_STATUSES])
-  status?: CrmContactStatus;
-  @ApiPropertyOptional({
-    type: String,
-    enum: CRM_CONTACT_SCORES,
-    nullable: true,
-    description: 'Manual score override; null returns to the computed score',
-  })
-  @IsOptional()
-  @IsIn([...CRM_CONTACT_SCORES])
-  scoreOverride?: CrmContactScore | null;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() ownerId?: string | null;
-  @ApiPropertyOptional({ type: String, enum: CRM_LEAD_SOURCES, nullable: true })
-  @IsOptional()
-  @IsIn([...CRM_LEAD_SOURCES])
-  source?: CrmLeadSource | null;
-  @ApiPropertyOptional({ type: ReferrerDto, nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => ReferrerDto)
-  referrer?: ReferrerDto | null;
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MaxLength(50, { each: true })
-  tags?: string[];
-  @ApiPropertyOptional({ type: PreferencesDto }) @IsOptional() @ValidateNested() @Type(() => PreferencesDto) preferences?: PreferencesDto;
-  @ApiPropertyOptional({ type: AddressDto }) @IsOptional() @ValidateNested() @Type(() => AddressDto) address?: AddressDto;
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'A company of the organization' })
-  @IsOptional()
-  @IsUUID()
-  companyId?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) @IsOptional() @IsDateString() lastContactedAt?: string | null;
-  @ApiPropertyOptional({ type: ConsentDto }) @IsOptional() @ValidateNested() @Type(() => ConsentDto) consent?: ConsentDto;
-  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @IsBoolean() doNotContact?: boolean;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Values of the organization’s custom fields by key' })
-  @IsOptional()
-  @IsObject()
-  customFields?: Record<string, unknown>;
-}
+/** Fields of a contact, all optional (create and update): declared once, by `CRM_CONTACT_INPUT_FIELDS` of the contracts. */
+export class ContactFieldsDto extends declaredDto<CrmContactInput>('ContactFieldsBaseDto', 'body', CRM_CONTACT_INPUT_FIELDS, {
+  referrer: ReferrerDto,
+  preferences: PreferencesDto,
+  address: AddressDto,
+  consent: ConsentDto,
+}) {}
 
 export class CreateContactDto extends ContactFieldsDto {
   @ApiPropertyOptional({
@@ -215,54 +263,14 @@ export class CreateContactDto extends ContactFieldsDto {
 
 export class UpdateContactDto extends ContactFieldsDto {}
 
-export class ListContactsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_STATUSES })
-  @IsOptional()
-  @Transform(toList)
-  @IsIn([...CRM_CONTACT_STATUSES], { each: true })
-  status?: CrmContactStatus[];
-  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_SCORES })
-  @IsOptional()
-  @Transform(toList)
-  @IsIn([...CRM_CONTACT_SCORES], { each: true })
-  score?: CrmContactScore[];
-  @ApiPropertyOptional({ type: [String], enum: CRM_CONTACT_TYPES })
-  @IsOptional()
-  @Transform(toList)
-  @IsIn([...CRM_CONTACT_TYPES], { each: true })
-  type?: CrmContactType[];
-  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES })
-  @IsOptional()
-  @Transform(toList)
-  @IsIn([...CRM_LEAD_SOURCES], { each: true })
-  source?: CrmLeadSource[];
-  @ApiPropertyOptional({ type: [String], description: 'All tags given must be on the contact' })
-  @IsOptional()
-  @Transform(toList)
-  @IsString({ each: true })
-  @ArrayMaxSize(20)
-  tag?: string[];
-  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() ownerId?: string;
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'Contacts owned by members of this team' })
-  @IsOptional()
-  @IsUUID()
-  teamId?: string;
-  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() pondId?: string;
-  @ApiPropertyOptional({ type: String, format: 'uuid' }) @IsOptional() @IsUUID() companyId?: string;
-  @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() createdFrom?: string;
-  @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() createdTo?: string;
-  @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() lastContactedFrom?: string;
-  @ApiPropertyOptional({ type: String, format: 'date-time' }) @IsOptional() @IsDateString() lastContactedTo?: string;
-  @ApiPropertyOptional({ type: String, description: 'Search in name, emails and phones' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  q?: string;
-  @ApiPropertyOptional({ type: String, enum: CRM_CONTACT_SORTS, default: '-createdAt' })
-  @IsOptional()
-  @IsIn([...CRM_CONTACT_SORTS])
-  sort?: CrmContactSort;
-}
+/** `GET /v1/contacts` query: the page query and the list filters, declared once by `CRM_CONTACT_LIST_FIELDS` of the contracts. */
+export class ListContactsQueryDto extends declaredDto<Omit<CrmContactListRequest, keyof PageQuery>, typeof PageQueryDto>(
+  'ListContactsQueryBaseDto',
+  'query',
+  CRM_CONTACT_LIST_FIELDS,
+  {},
+  PageQueryDto,
+) {}
 
 export class MergeContactDto {
   @ApiProperty({ type: String, format: 'uuid', description: 'The contact merged into this one; it keeps mergedIntoId' })

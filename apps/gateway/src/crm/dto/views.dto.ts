@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CRM_CONTACT_SCORES, CRM_CONTACT_STATUSES, CRM_CONTACT_TYPES, CRM_LEAD_SOURCES } from '@keyhouse/contracts';
+import { CRM_CONTACT_VIEW_FIELDS, type CrmContactView } from '@keyhouse/contracts';
+import { declaredDto } from './contacts.dto';
 
 export class ScoreReasonDto {
   @ApiProperty({ type: String, example: 'recent_activity' }) signal: string;
@@ -68,47 +69,19 @@ export class ContactTagDetailDto {
   @ApiProperty({ type: String, enum: ['org', 'personal'] }) scope: 'org' | 'personal';
 }
 
-/** Contract fields first (id, firstName, lastName, email, phone, type, status, score, ownerId, source, tags, createdAt). */
-export class ContactViewDto {
-  @ApiProperty({ type: String, format: 'uuid' }) id: string;
-  @ApiProperty({ type: String, format: 'uuid' }) orgId: string;
-  @ApiProperty({ type: String, nullable: true }) firstName: string | null;
-  @ApiProperty({ type: String, nullable: true }) lastName: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Primary email, lower-cased' }) email: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Primary phone, E.164' }) phone: string | null;
-  @ApiProperty({ type: [String] }) emails: string[];
-  @ApiProperty({ type: [String] }) phones: string[];
-  @ApiProperty({ type: String, enum: CRM_CONTACT_TYPES, nullable: true }) type: string | null;
-  @ApiProperty({ type: String, enum: CRM_CONTACT_STATUSES }) status: string;
-  @ApiProperty({ type: String, enum: CRM_CONTACT_SCORES }) score: string;
-  @ApiProperty({ type: [ScoreReasonDto] }) scoreReasons: ScoreReasonDto[];
-  @ApiProperty({ type: String, enum: CRM_CONTACT_SCORES, nullable: true }) scoreOverride: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) ownerId: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) pondId: string | null;
-  @ApiProperty({ type: String, enum: CRM_LEAD_SOURCES, nullable: true }) source: string | null;
-  @ApiProperty({ type: ContactReferrerViewDto, nullable: true, description: 'Who referred the contact' })
-  referrer: ContactReferrerViewDto | null;
-  @ApiProperty({ type: [String], description: 'Names of the contact’s tags (tag definitions, /v1/tags), in the order they were added' })
-  tags: string[];
-  @ApiPropertyOptional({ type: [ContactTagDetailDto], description: 'The same tags with their definition' })
-  tagDetails?: ContactTagDetailDto[];
-  @ApiProperty({ type: ContactPreferencesViewDto }) preferences: ContactPreferencesViewDto;
-  @ApiProperty({ type: ContactAddressViewDto }) address: ContactAddressViewDto;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) companyId: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastContactedAt: string | null;
-  @ApiProperty({ type: ContactConsentViewDto, description: 'Per channel: the latest decision' }) consent: ContactConsentViewDto;
-  @ApiProperty({ type: Boolean }) doNotContact: boolean;
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
-    description: 'Values of the organization’s custom fields by key (text, number, boolean, date YYYY-MM-DD or a select option)',
-  })
-  customFields: Record<string, string | number | boolean>;
-  @ApiProperty({ type: ContactAssignmentSummaryDto }) assignment: ContactAssignmentSummaryDto;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) mergedIntoId: string | null;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
-}
+/**
+ * A contact in answers: declared once, by `CRM_CONTACT_VIEW_FIELDS` of the contracts (Contract fields
+ * first: id, firstName, lastName, email, phone, type, status, score, ownerId, source, tags, createdAt).
+ */
+export class ContactViewDto extends declaredDto<CrmContactView>('ContactViewBaseDto', 'view', CRM_CONTACT_VIEW_FIELDS, {
+  scoreReason: ScoreReasonDto,
+  referrer: ContactReferrerViewDto,
+  tagDetail: ContactTagDetailDto,
+  preferences: ContactPreferencesViewDto,
+  address: ContactAddressViewDto,
+  consent: ContactConsentViewDto,
+  assignment: ContactAssignmentSummaryDto,
+}) {}
 
 export class ContactPageDto {
   @ApiProperty({ type: [ContactViewDto] }) items: ContactViewDto[];

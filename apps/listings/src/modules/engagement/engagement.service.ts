@@ -20,10 +20,9 @@ import {
   type ListingsShareView,
 } from '@keyhouse/contracts';
 import { scopeOf } from '@keyhouse/platform/auth';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { keysetPage } from '../../database/keyset-page.util';
 import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { PropertyAccess } from '../properties/property-access.service';

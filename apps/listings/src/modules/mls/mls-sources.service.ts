@@ -16,10 +16,9 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, type SecretCipher } from '@keyhouse/platform/auth';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type EventContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { keysetPage } from '../../database/keyset-page.util';
 import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { MlsHttpService } from './mls-http.service';

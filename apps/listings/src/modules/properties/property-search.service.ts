@@ -17,10 +17,9 @@ import {
   type PropertyWithDistance,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetAfter, keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { pageLimit } from '@keyhouse/util';
-import { keysetAfter, keysetPage } from '../../database/keyset-page.util';
 import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { areaProblems } from './geo-area.util';

@@ -1,5 +1,6 @@
 import type { Page, PageQuery } from '../../pagination.type';
 import { defineRpc } from '../rpc-contract.util';
+import type { CrmFieldSpecs } from './crm-field-spec.type';
 
 /**
  * NATS contracts (subject + request + reply) of the crm service for contacts and leads, notes,
@@ -173,6 +174,55 @@ export interface CrmContactView {
   updatedAt: string;
 }
 
+/**
+ * Structures of a contact the gateway declares as nested DTOs (`type: 'nested'` in the field specs
+ * below): request or view shapes of `referrer`, `preferences`, `address`, `consent`, a score reason,
+ * a tag detail, the assignment summary.
+ */
+export type CrmContactStructure = 'referrer' | 'preferences' | 'address' | 'consent' | 'scoreReason' | 'tagDetail' | 'assignment';
+
+/** How each `CrmContactView` field is documented (OpenAPI of every answer with a contact; `CrmFieldSpec`). */
+export const CRM_CONTACT_VIEW_FIELDS = {
+  id: { type: 'string', format: 'uuid' },
+  orgId: { type: 'string', format: 'uuid' },
+  firstName: { type: 'string', nullable: true },
+  lastName: { type: 'string', nullable: true },
+  email: { type: 'string', nullable: true, description: 'Primary email, lower-cased' },
+  phone: { type: 'string', nullable: true, description: 'Primary phone, E.164' },
+  emails: { type: 'string', list: true },
+  phones: { type: 'string', list: true },
+  type: { type: 'string', enum: CRM_CONTACT_TYPES, nullable: true },
+  status: { type: 'string', enum: CRM_CONTACT_STATUSES },
+  score: { type: 'string', enum: CRM_CONTACT_SCORES },
+  scoreReasons: { type: 'nested', nested: 'scoreReason', list: true },
+  scoreOverride: { type: 'string', enum: CRM_CONTACT_SCORES, nullable: true },
+  ownerId: { type: 'string', format: 'uuid', nullable: true },
+  pondId: { type: 'string', format: 'uuid', nullable: true },
+  source: { type: 'string', enum: CRM_LEAD_SOURCES, nullable: true },
+  referrer: { type: 'nested', nested: 'referrer', nullable: true, description: 'Who referred the contact' },
+  tags: {
+    type: 'string',
+    list: true,
+    description: 'Names of the contact’s tags (tag definitions, /v1/tags), in the order they were added',
+  },
+  tagDetails: { type: 'nested', nested: 'tagDetail', list: true, optional: true, description: 'The same tags with their definition' },
+  preferences: { type: 'nested', nested: 'preferences' },
+  address: { type: 'nested', nested: 'address' },
+  companyId: { type: 'string', format: 'uuid', nullable: true },
+  lastContactedAt: { type: 'string', format: 'date-time', nullable: true },
+  consent: { type: 'nested', nested: 'consent', description: 'Per channel: the latest decision' },
+  doNotContact: { type: 'boolean' },
+  customFields: {
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    description: 'Values of the organization’s custom fields by key (text, number, boolean, date YYYY-MM-DD or a select option)',
+  },
+  assignment: { type: 'nested', nested: 'assignment' },
+  mergedIntoId: { type: 'string', format: 'uuid', nullable: true },
+  createdAt: { type: 'string', format: 'date-time' },
+  updatedAt: { type: 'string', format: 'date-time' },
+} satisfies CrmFieldSpecs<CrmContactView, CrmContactStructure>;
+
 /** A tag on a contact, as its definition stands now. */
 export interface CrmContactTagDetail {
   id: string;
@@ -212,6 +262,39 @@ export interface CrmContactInput {
   doNotContact?: boolean;
   customFields?: Record<string, unknown>;
 }
+
+/**
+ * How each `CrmContactInput` field is validated and documented at the gateway (`POST` and `PATCH
+ * /v1/contacts`; every field optional; `CrmFieldSpec`). The crm service applies the fields
+ * (`applyInput`, the column declarations of `contact.row.ts`).
+ */
+export const CRM_CONTACT_INPUT_FIELDS = {
+  firstName: { type: 'string', nullable: true, maxLength: 100 },
+  lastName: { type: 'string', nullable: true, maxLength: 100 },
+  email: { type: 'string', nullable: true, format: 'email', maxLength: 254, description: 'Primary email' },
+  phone: { type: 'string', nullable: true, maxLength: 40, description: 'Primary phone; normalised to E.164 (default region US)' },
+  emails: { type: 'string', list: true, format: 'email', maxItems: 10 },
+  phones: { type: 'string', list: true, maxItems: 10, maxLength: 40 },
+  type: { type: 'string', enum: CRM_CONTACT_TYPES, nullable: true },
+  status: { type: 'string', enum: CRM_CONTACT_STATUSES },
+  scoreOverride: {
+    type: 'string',
+    enum: CRM_CONTACT_SCORES,
+    nullable: true,
+    description: 'Manual score override; null returns to the computed score',
+  },
+  ownerId: { type: 'string', format: 'uuid', nullable: true },
+  source: { type: 'string', enum: CRM_LEAD_SOURCES, nullable: true },
+  referrer: { type: 'nested', nested: 'referrer', nullable: true },
+  tags: { type: 'string', list: true, maxItems: 50, maxLength: 50 },
+  preferences: { type: 'nested', nested: 'preferences' },
+  address: { type: 'nested', nested: 'address' },
+  companyId: { type: 'string', format: 'uuid', nullable: true, description: 'A company of the organization' },
+  lastContactedAt: { type: 'string', format: 'date-time', nullable: true },
+  consent: { type: 'nested', nested: 'consent' },
+  doNotContact: { type: 'boolean' },
+  customFields: { type: 'object', additionalProperties: true, description: 'Values of the organization’s custom fields by key' },
+} satisfies CrmFieldSpecs<CrmContactInput, CrmContactStructure>;
 
 export interface CrmContactCreateRequest extends CrmContactInput {
   /** What to do when duplicates are found: `reject` (409, default), `create` anyway, or `merge` into the best match. */
@@ -266,6 +349,31 @@ export interface CrmContactListRequest extends PageQuery {
   /** Custom field values that must all match exactly (smart lists). */
   customFields?: Record<string, string | number | boolean>;
 }
+
+/**
+ * How each filter of `CrmContactListRequest` is validated and documented as a query parameter of
+ * `GET /v1/contacts` (every one optional; lists also as `a,b` or repeated; `CrmFieldSpec`); `null`:
+ * not a query parameter (smart lists only). Paging (`limit`, `cursor`) is the gateway's page query.
+ */
+export const CRM_CONTACT_LIST_FIELDS = {
+  status: { type: 'string', list: true, enum: CRM_CONTACT_STATUSES },
+  score: { type: 'string', list: true, enum: CRM_CONTACT_SCORES },
+  type: { type: 'string', list: true, enum: CRM_CONTACT_TYPES },
+  source: { type: 'string', list: true, enum: CRM_LEAD_SOURCES },
+  tag: { type: 'string', list: true, maxItems: 20, description: 'All tags given must be on the contact' },
+  tagIds: null,
+  ownerId: { type: 'string', format: 'uuid' },
+  teamId: { type: 'string', format: 'uuid', description: 'Contacts owned by members of this team' },
+  pondId: { type: 'string', format: 'uuid' },
+  companyId: { type: 'string', format: 'uuid' },
+  createdFrom: { type: 'string', format: 'date-time' },
+  createdTo: { type: 'string', format: 'date-time' },
+  lastContactedFrom: { type: 'string', format: 'date-time' },
+  lastContactedTo: { type: 'string', format: 'date-time' },
+  q: { type: 'string', maxLength: 100, description: 'Search in name, emails and phones' },
+  sort: { type: 'string', enum: CRM_CONTACT_SORTS, default: '-createdAt' },
+  customFields: null,
+} satisfies { [K in keyof Omit<CrmContactListRequest, keyof PageQuery>]-?: CrmFieldSpecs<CrmContactListRequest>[K] | null };
 
 export interface CrmContactDuplicate {
   id: string;

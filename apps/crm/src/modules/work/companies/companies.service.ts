@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { expressionBuilder, sql, type Selectable } from 'kysely';
+import type { DataSource } from 'typeorm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import {
   CrmCompanyEvent,
@@ -9,7 +10,6 @@ import {
   type CrmCompanyAddress,
   type CrmCompanyCreateRequest,
   type CrmCompanyListRequest,
-  type CrmCompanySize,
   type CrmCompanyUpdateRequest,
   type CrmCompanyView,
   type FieldError,
@@ -17,32 +17,40 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { hasPermission, requireScope } from '@keyhouse/platform/auth';
-import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage, type SqlRunner } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { contactVisibility } from '../../contacts-core/contact-access.util';
-import { escapeLike, pageOrThrow } from '../../shared/list-query.util';
+import type { CrmDb } from '../../../database/crm.db';
+import { contactVisibleTo } from '../../contacts-core/contact-access.util';
+import { escapeLike } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
-import { changesBetween, ownershipFilter, userIdOf } from '../work-access.util';
+import { changesBetween, keysetPage, ownershipFilter, userIdOf } from '../work-access.util';
 
-interface CompanyRow {
-  id: string;
-  org_id: string;
-  name: string;
-  industry: string | null;
-  size: CrmCompanySize | null;
-  website: string | null;
-  phones: string[];
-  address: CrmCompanyAddress | null;
-  created_by: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** The columns of `company` the service reads and returns (all but `deleted_at`). */
+const COMPANY_COLUMNS = [
+  'id',
+  'org_id',
+  'name',
+  'industry',
+  'size',
+  'website',
+  'phones',
+  'address',
+  'created_by',
+  'created_at',
+  'updated_at',
+] as const;
 
-const COLUMNS = `c.id, c.org_id, c.name, c.industry, c.size, c.website, c.phones, c.address, c.created_by, c.created_at, c.updated_at`;
-const RETURNING = COLUMNS.replace(/\bc\./g, '');
+/** A live company as the service reads it (a projection of the generated `company` row). */
+type StoredCompany = Pick<Selectable<CrmDb['company']>, (typeof COMPANY_COLUMNS)[number]>;
 
-function toView(row: CompanyRow): CrmCompanyView {
+/** Users whose companies make a company "theirs" for scope checks: the creator. */
+const COMPANY_USERS = [expressionBuilder<CrmDb, 'company'>().ref('company.created_by')];
+
+/** `address` as written to its jsonb column: JSON text, or SQL NULL. */
+const addressValue = (address: CrmCompanyAddress | null): string | null => (address ? JSON.stringify(address) : null);
+
+function toView(row: StoredCompany): CrmCompanyView {
   return {
     id: row.id,
     name: row.name,
@@ -117,22 +125,21 @@ export class CompaniesService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       await this.assertNameFree(manager, actor.orgId, data.name);
-      const [row] = await queryRows<CompanyRow>(
-        manager,
-        `INSERT INTO company (id, org_id, name, industry, size, website, phones, address, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${RETURNING}`,
-        [
-          newId(),
-          actor.orgId,
-          data.name.trim(),
-          data.industry?.trim() || null,
-          data.size ?? null,
-          data.website ?? null,
+      const row = await kyselyFor<CrmDb>(manager)
+        .insertInto('company')
+        .values({
+          id: newId(),
+          org_id: actor.orgId,
+          name: data.name.trim(),
+          industry: data.industry?.trim() || null,
+          size: data.size ?? null,
+          website: data.website ?? null,
           phones,
-          normalizeAddress(data.address),
-          userId,
-        ],
-      );
+          address: addressValue(normalizeAddress(data.address)),
+          created_by: userId,
+        })
+        .returning(COMPANY_COLUMNS)
+        .executeTakeFirstOrThrow();
       const view = toView(row);
       await unit.emit(CrmCompanyEvent.companyCreated, row.id, actor.orgId, { company: view });
       return view;
@@ -147,31 +154,26 @@ export class CompaniesService {
   async list(envelope: RequestEnvelope<CrmCompanyListRequest>): Promise<Page<CrmCompanyView>> {
     const actor = envelope.actor;
     const data = envelope.data;
-    const params: unknown[] = [actor?.orgId];
-    const where = ['c.org_id = $1', 'c.deleted_at IS NULL', ownershipFilter(actor, 'companies:read', params, ['c.created_by']).sql];
-    if (data.q) {
-      params.push(`%${escapeLike(data.q.trim())}%`);
-      where.push(`c.name ILIKE $${params.length}`);
-    }
+    const visibility = ownershipFilter(actor, 'companies:read', COMPANY_USERS);
+    let select = kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('company')
+      .select(COMPANY_COLUMNS)
+      .where('org_id', '=', actor!.orgId)
+      .where('deleted_at', 'is', null)
+      .where(visibility.where);
+    if (data.q) select = select.where('name', 'ilike', `%${escapeLike(data.q.trim())}%`);
     if (data.industry) {
-      params.push(data.industry.trim());
-      where.push(`lower(c.industry) = lower($${params.length})`);
+      const industry = data.industry.trim();
+      select = select.where((eb) => eb(eb.fn('lower', ['industry']), '=', eb.fn('lower', [eb.val(industry)])));
     }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'lower(c.name)',
-        idColumn: 'c.id',
-        direction: 'ASC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = await queryRows<CompanyRow>(
-      this.dataSource,
-      `SELECT ${COLUMNS} FROM company c WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    );
+    const page = keysetPage(data.cursor, data.limit);
+    const after = page.after;
+    if (after) select = select.where((eb) => eb(eb.refTuple(eb.fn('lower', ['name']), 'id'), '>', eb.tuple(after.v, after.id)));
+    const rows = await select
+      .orderBy((eb) => eb.fn('lower', ['name']), 'asc')
+      .orderBy('id', 'asc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.name.toLowerCase(), id: row.id }), toView);
   }
 
@@ -185,12 +187,14 @@ export class CompaniesService {
     const row = await this.visible(this.dataSource.manager, actor, 'companies:read', envelope.data.id, false);
     let contactCount: number | null = null;
     if (hasPermission(actor, 'contacts:read')) {
-      const params: unknown[] = [row.id, actor.orgId];
-      const visibility = contactVisibility(actor, 'contacts:read', params);
-      const [{ count }] = (await this.dataSource.query(
-        `SELECT count(*)::int AS count FROM contact c WHERE c.company_id = $1 AND c.org_id = $2 AND c.deleted_at IS NULL AND ${visibility}`,
-        params,
-      )) as Array<{ count: number }>;
+      const { count } = await kyselyFor<CrmDb>(this.dataSource)
+        .selectFrom('contact as c')
+        .select(sql<number>`count(*)::int`.as('count'))
+        .where('c.company_id', '=', row.id)
+        .where('c.org_id', '=', actor.orgId)
+        .where('c.deleted_at', 'is', null)
+        .where(contactVisibleTo(actor, 'contacts:read'))
+        .executeTakeFirstOrThrow();
       contactCount = count;
     }
     return { ...toView(row), contactCount };
@@ -209,7 +213,7 @@ export class CompaniesService {
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const before = await this.visible(manager, actor, 'companies:write', data.id, true);
-      const next: CompanyRow = { ...before };
+      const next: StoredCompany = { ...before };
       if (data.name !== undefined && data.name.trim() !== before.name) {
         if (data.name.trim().toLowerCase() !== before.name.toLowerCase()) await this.assertNameFree(manager, actor.orgId, data.name);
         next.name = data.name.trim();
@@ -224,12 +228,20 @@ export class CompaniesService {
         toView(next) as unknown as Record<string, unknown>,
       );
       if (Object.keys(changes).length === 0) return toView(before);
-      const [row] = await queryRows<CompanyRow>(
-        manager,
-        `UPDATE company SET name = $2, industry = $3, size = $4, website = $5, phones = $6, address = $7, updated_at = now()
-          WHERE id = $1 RETURNING ${RETURNING}`,
-        [before.id, next.name, next.industry, next.size, next.website, next.phones, next.address],
-      );
+      const row = await kyselyFor<CrmDb>(manager)
+        .updateTable('company')
+        .set({
+          name: next.name,
+          industry: next.industry,
+          size: next.size,
+          website: next.website,
+          phones: next.phones,
+          address: addressValue(next.address),
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', before.id)
+        .returning(COMPANY_COLUMNS)
+        .executeTakeFirstOrThrow();
       await unit.emit(CrmCompanyEvent.companyUpdated, row.id, actor.orgId, { companyId: row.id, changes });
       return toView(row);
     });
@@ -244,35 +256,45 @@ export class CompaniesService {
     const actor = envelope.actor!;
     await this.unitOfWork.run(envelope, async (unit) => {
       const before = await this.visible(unit.manager, actor, 'companies:write', envelope.data.id, true);
-      await unit.manager.query(`UPDATE company SET deleted_at = now(), updated_at = now() WHERE id = $1`, [before.id]);
+      await kyselyFor<CrmDb>(unit.manager)
+        .updateTable('company')
+        .set({ deleted_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+        .where('id', '=', before.id)
+        .execute();
       await unit.emit(CrmCompanyEvent.companyDeleted, before.id, actor.orgId, { companyId: before.id, name: before.name });
     });
   }
 
   private async visible(
-    manager: EntityManager,
+    runner: SqlRunner,
     actor: Actor | null,
     permission: 'companies:read' | 'companies:write',
     id: string,
     lock: boolean,
-  ): Promise<CompanyRow> {
-    const params: unknown[] = [id, actor?.orgId];
-    const visibility = ownershipFilter(actor, permission, params, ['c.created_by']);
-    const [row] = await queryRows<CompanyRow>(
-      manager,
-      `SELECT ${COLUMNS} FROM company c WHERE c.id = $1 AND c.org_id = $2 AND c.deleted_at IS NULL AND ${visibility.sql} ${lock ? 'FOR UPDATE' : ''}`,
-      params,
-    );
+  ): Promise<StoredCompany> {
+    const visibility = ownershipFilter(actor, permission, COMPANY_USERS);
+    let select = kyselyFor<CrmDb>(runner)
+      .selectFrom('company')
+      .select(COMPANY_COLUMNS)
+      .where('id', '=', id)
+      .where('org_id', '=', actor!.orgId)
+      .where('deleted_at', 'is', null)
+      .where(visibility.where);
+    if (lock) select = select.forUpdate();
+    const row = await select.executeTakeFirst();
     if (!row) throw notFound();
     return row;
   }
 
-  private async assertNameFree(manager: EntityManager, orgId: string, name: string): Promise<void> {
-    const rows = (await manager.query(`SELECT 1 FROM company WHERE org_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL`, [
-      orgId,
-      name.trim(),
-    ])) as unknown[];
-    if (rows.length > 0) {
+  private async assertNameFree(runner: SqlRunner, orgId: string, name: string): Promise<void> {
+    const taken = await kyselyFor<CrmDb>(runner)
+      .selectFrom('company')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn('lower', [eb.val(name.trim())])))
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (taken) {
       throw new DomainException('conflict', CrmWorkErrorCode.CompanyNameTaken, 'A company with this name exists', [
         { field: 'name', message: 'is already used by another company', code: CrmWorkErrorCode.CompanyNameTaken },
       ]);

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { sql, type Selectable } from 'kysely';
+import type { DataSource } from 'typeorm';
 import {
   CrmSavedReplyEvent,
   CrmSavedReplySubjects,
   type Actor,
-  type CrmSavedReplyChannel,
   type CrmSavedReplyCreateRequest,
   type CrmSavedReplyEventData,
   type CrmSavedReplyListRequest,
@@ -17,33 +17,22 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage, type SqlRunner } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { contactVisibility } from '../../contacts-core/contact-access.util';
-import { escapeLike, pageOrThrow } from '../../shared/list-query.util';
+import type { CrmDb } from '../../../database/crm.db';
+import { contactVisibleTo } from '../../contacts-core/contact-access.util';
+import { escapeLike } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
-import { userIdOf } from '../work-access.util';
+import { keysetPage, userIdOf } from '../work-access.util';
 import { placeholdersOf, renderTemplate } from './reply-template.util';
 
-interface SavedReplyRow {
-  id: string;
-  org_id: string;
-  owner_id: string;
-  name: string;
-  channel: CrmSavedReplyChannel;
-  subject: string | null;
-  body: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS = `r.id, r.org_id, r.owner_id, r.name, r.channel, r.subject, r.body, r.created_at, r.updated_at`;
-const RETURNING = COLUMNS.replace(/\br\./g, '');
+/** A row of `saved_reply` (declared by the migrations: `crm.db.ts`). */
+type StoredSavedReply = Selectable<CrmDb['saved_reply']>;
 /** Saved replies are tools for working contacts: the permission to change contacts is needed (no catalogue entry of their own yet). */
 const PERMISSION = 'contacts:write' as const;
 
-function toView(row: SavedReplyRow): CrmSavedReplyView {
+function toView(row: StoredSavedReply): CrmSavedReplyView {
   const { known, unknown } = placeholdersOf(row.subject, row.body);
   return {
     id: row.id,
@@ -58,7 +47,7 @@ function toView(row: SavedReplyRow): CrmSavedReplyView {
   };
 }
 
-function eventData(row: SavedReplyRow): CrmSavedReplyEventData {
+function eventData(row: StoredSavedReply): CrmSavedReplyEventData {
   return { savedReplyId: row.id, ownerId: row.owner_id, name: row.name, channel: row.channel };
 }
 
@@ -90,11 +79,19 @@ export class SavedRepliesService {
     const row = await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       await this.assertNameFree(manager, ownerId, data.name);
-      const [row] = await queryRows<SavedReplyRow>(
-        manager,
-        `INSERT INTO saved_reply (id, org_id, owner_id, name, channel, subject, body) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${RETURNING}`,
-        [newId(), actor.orgId, ownerId, data.name.trim(), data.channel ?? 'any', data.subject ?? null, data.body],
-      );
+      const row = await kyselyFor<CrmDb>(manager)
+        .insertInto('saved_reply')
+        .values({
+          id: newId(),
+          org_id: actor.orgId,
+          owner_id: ownerId,
+          name: data.name.trim(),
+          channel: data.channel ?? 'any',
+          subject: data.subject ?? null,
+          body: data.body,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await unit.emit(CrmSavedReplyEvent.savedReplyCreated, row.id, actor.orgId, eventData(row));
       return row;
     });
@@ -110,31 +107,24 @@ export class SavedRepliesService {
     const actor = envelope.actor;
     requireScope(actor, PERMISSION);
     const data = envelope.data;
-    const params: unknown[] = [actor!.orgId, userIdOf(actor)];
-    const where = ['r.org_id = $1', 'r.owner_id = $2'];
+    let select = kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('saved_reply')
+      .selectAll()
+      .where('org_id', '=', actor!.orgId)
+      .where('owner_id', '=', userIdOf(actor));
     if (data.q) {
-      params.push(`%${escapeLike(data.q.trim())}%`);
-      where.push(`(r.name ILIKE $${params.length} OR r.body ILIKE $${params.length})`);
+      const pattern = `%${escapeLike(data.q.trim())}%`;
+      select = select.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('body', 'ilike', pattern)]));
     }
-    if (data.channel) {
-      params.push(data.channel);
-      where.push(`r.channel = $${params.length}`);
-    }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'lower(r.name)',
-        idColumn: 'r.id',
-        direction: 'ASC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = await queryRows<SavedReplyRow>(
-      this.dataSource,
-      `SELECT ${COLUMNS} FROM saved_reply r WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    );
+    if (data.channel) select = select.where('channel', '=', data.channel);
+    const page = keysetPage(data.cursor, data.limit);
+    const after = page.after;
+    if (after) select = select.where((eb) => eb(eb.refTuple(eb.fn('lower', ['name']), 'id'), '>', eb.tuple(after.v, after.id)));
+    const rows = await select
+      .orderBy((eb) => eb.fn('lower', ['name']), 'asc')
+      .orderBy('id', 'asc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.name.toLowerCase(), id: row.id }), toView);
   }
 
@@ -158,17 +148,18 @@ export class SavedRepliesService {
       const before = await this.owned(manager, actor, data.id, true);
       const name = data.name?.trim() ?? before.name;
       if (name.toLowerCase() !== before.name.toLowerCase()) await this.assertNameFree(manager, before.owner_id, name);
-      const [row] = await queryRows<SavedReplyRow>(
-        manager,
-        `UPDATE saved_reply SET name = $2, channel = $3, subject = $4, body = $5, updated_at = now() WHERE id = $1 RETURNING ${RETURNING}`,
-        [
-          before.id,
+      const row = await kyselyFor<CrmDb>(manager)
+        .updateTable('saved_reply')
+        .set({
           name,
-          data.channel ?? before.channel,
-          data.subject !== undefined ? data.subject : before.subject,
-          data.body ?? before.body,
-        ],
-      );
+          channel: data.channel ?? before.channel,
+          subject: data.subject !== undefined ? data.subject : before.subject,
+          body: data.body ?? before.body,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await unit.emit(CrmSavedReplyEvent.savedReplyUpdated, row.id, actor.orgId, eventData(row));
       return row;
     });
@@ -184,7 +175,7 @@ export class SavedRepliesService {
     const actor = envelope.actor!;
     await this.unitOfWork.run(envelope, async (unit) => {
       const before = await this.owned(unit.manager, actor, envelope.data.id, true);
-      await unit.manager.query(`DELETE FROM saved_reply WHERE id = $1`, [before.id]);
+      await kyselyFor<CrmDb>(unit.manager).deleteFrom('saved_reply').where('id', '=', before.id).execute();
       await unit.emit(CrmSavedReplyEvent.savedReplyDeleted, before.id, actor.orgId, eventData(before));
     });
   }
@@ -226,13 +217,14 @@ export class SavedRepliesService {
   }
 
   private async agentValues(actor: Actor): Promise<Record<string, string>> {
-    const [user] = (await this.dataSource.query(`SELECT name, email FROM org_user WHERE user_id = $1 AND org_id = $2`, [
-      actor.userId,
-      actor.orgId,
-    ])) as Array<{
-      name: string;
-      email: string;
-    }>;
+    const user = actor.userId
+      ? await kyselyFor<CrmDb>(this.dataSource)
+          .selectFrom('org_user')
+          .select(['name', 'email'])
+          .where('user_id', '=', actor.userId)
+          .where('org_id', '=', actor.orgId)
+          .executeTakeFirst()
+      : undefined;
     if (!user) return {};
     const values: Record<string, string> = {};
     if (user.name) {
@@ -244,13 +236,20 @@ export class SavedRepliesService {
   }
 
   private async contactValues(actor: Actor, contactId: string): Promise<Record<string, string>> {
-    const params: unknown[] = [contactId, actor.orgId];
-    const visibility = contactVisibility(actor, 'contacts:read', params);
-    const [contact] = (await this.dataSource.query(
-      `SELECT c.first_name, c.last_name, c.full_name, c.emails[1] AS email, c.phones[1] AS phone
-         FROM contact c WHERE c.id = $1 AND c.org_id = $2 AND c.deleted_at IS NULL AND ${visibility}`,
-      params,
-    )) as Array<{ first_name: string | null; last_name: string | null; full_name: string; email: string | null; phone: string | null }>;
+    const contact = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('contact as c')
+      .select([
+        'c.first_name',
+        'c.last_name',
+        'c.full_name',
+        sql<string | null>`c.emails[1]`.as('email'),
+        sql<string | null>`c.phones[1]`.as('phone'),
+      ])
+      .where('c.id', '=', contactId)
+      .where('c.org_id', '=', actor.orgId)
+      .where('c.deleted_at', 'is', null)
+      .where(contactVisibleTo(actor, 'contacts:read'))
+      .executeTakeFirst();
     if (!contact) {
       throw new DomainException('validation', CrmWorkErrorCode.UnknownContact, 'Unknown contact', [
         { field: 'contactId', message: 'is not a contact you can see', code: CrmWorkErrorCode.UnknownContact },
@@ -269,23 +268,28 @@ export class SavedRepliesService {
   }
 
   /** The caller's own reply, else 404. */
-  private async owned(manager: EntityManager, actor: Actor | null, id: string, lock: boolean): Promise<SavedReplyRow> {
+  private async owned(runner: SqlRunner, actor: Actor | null, id: string, lock: boolean): Promise<StoredSavedReply> {
     requireScope(actor, PERMISSION);
-    const [row] = await queryRows<SavedReplyRow>(
-      manager,
-      `SELECT ${COLUMNS} FROM saved_reply r WHERE r.id = $1 AND r.org_id = $2 AND r.owner_id = $3 ${lock ? 'FOR UPDATE' : ''}`,
-      [id, actor!.orgId, userIdOf(actor)],
-    );
+    let select = kyselyFor<CrmDb>(runner)
+      .selectFrom('saved_reply')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', '=', actor!.orgId)
+      .where('owner_id', '=', userIdOf(actor));
+    if (lock) select = select.forUpdate();
+    const row = await select.executeTakeFirst();
     if (!row) throw notFound();
     return row;
   }
 
-  private async assertNameFree(manager: EntityManager, ownerId: string, name: string): Promise<void> {
-    const rows = (await manager.query(`SELECT 1 FROM saved_reply WHERE owner_id = $1 AND lower(name) = lower($2)`, [
-      ownerId,
-      name.trim(),
-    ])) as unknown[];
-    if (rows.length > 0) {
+  private async assertNameFree(runner: SqlRunner, ownerId: string, name: string): Promise<void> {
+    const taken = await kyselyFor<CrmDb>(runner)
+      .selectFrom('saved_reply')
+      .select('id')
+      .where('owner_id', '=', ownerId)
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn('lower', [eb.val(name.trim())])))
+      .executeTakeFirst();
+    if (taken) {
       throw new DomainException('conflict', CrmWorkErrorCode.SavedReplyNameTaken, 'You have a saved reply with this name', [
         { field: 'name', message: 'is already used by another of your saved replies', code: CrmWorkErrorCode.SavedReplyNameTaken },
       ]);

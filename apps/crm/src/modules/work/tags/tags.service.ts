@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { sql, type Expression, type Kysely, type Selectable } from 'kysely';
+import type { DataSource } from 'typeorm';
 import {
   CrmTagEvent,
   CrmTagSubjects,
@@ -15,28 +16,21 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage, type SqlRunner } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { escapeLike, pageOrThrow } from '../../shared/list-query.util';
+import type { CrmDb } from '../../../database/crm.db';
+import { escapeLike } from '../../shared/list-query.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
-import { changesBetween, userIdOf } from '../work-access.util';
+import { changesBetween, keysetPage, userIdOf } from '../work-access.util';
 
-interface TagRow {
-  id: string;
-  org_id: string;
-  name: string;
-  colour: string;
-  scope: CrmTagScope;
-  owner_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** The columns of `tag_definition` the service reads and returns (all but `created_by`). */
+const TAG_COLUMNS = ['id', 'org_id', 'name', 'colour', 'scope', 'owner_id', 'created_at', 'updated_at'] as const;
 
-const COLUMNS = `g.id, g.org_id, g.name, g.colour, g.scope, g.owner_id, g.created_at, g.updated_at`;
-const RETURNING = COLUMNS.replace(/\bg\./g, '');
+/** A tag definition as the service reads it (a projection of the generated `tag_definition` row). */
+type StoredTag = Pick<Selectable<CrmDb['tag_definition']>, (typeof TAG_COLUMNS)[number]>;
 
-function toView(row: TagRow): CrmTagView {
+function toView(row: StoredTag): CrmTagView {
   return {
     id: row.id,
     name: row.name,
@@ -48,7 +42,7 @@ function toView(row: TagRow): CrmTagView {
   };
 }
 
-function eventData(row: TagRow, changes?: CrmTagEventData['changes'], contactCount?: number): CrmTagEventData {
+function eventData(row: StoredTag, changes?: CrmTagEventData['changes'], contactCount?: number): CrmTagEventData {
   return {
     tagId: row.id,
     name: row.name,
@@ -60,17 +54,17 @@ function eventData(row: TagRow, changes?: CrmTagEventData['changes'], contactCou
   };
 }
 
-/** Rewrites `contact.tags` (names) from `contact.tag_ids` for the contacts carrying `tagId` (after a rename). */
-const RENAME_ON_CONTACTS = `UPDATE contact c SET tags = ARRAY(
-    SELECT d.name FROM unnest(c.tag_ids) WITH ORDINALITY AS u(id, n) JOIN tag_definition d ON d.id = u.id ORDER BY u.n)
-  WHERE c.org_id = $2 AND c.tag_ids @> ARRAY[$1::uuid]`;
-/** Takes `tagId` off every contact carrying it, names in step (after the definition is deleted). */
-const REMOVE_FROM_CONTACTS = `UPDATE contact c SET tag_ids = array_remove(c.tag_ids, $1::uuid), tags = ARRAY(
-    SELECT d.name FROM unnest(array_remove(c.tag_ids, $1::uuid)) WITH ORDINALITY AS u(id, n) JOIN tag_definition d ON d.id = u.id ORDER BY u.n)
-  WHERE c.org_id = $2 AND c.tag_ids @> ARRAY[$1::uuid]`;
-/** Takes `tagId` out of smart lists' stored filters. */
-const REMOVE_FROM_SMART_LISTS = `UPDATE smart_list SET filters = jsonb_set(filters, '{tagIds}', (filters->'tagIds') - $1::text), updated_at = now()
-  WHERE org_id = $2 AND jsonb_typeof(filters->'tagIds') = 'array' AND filters->'tagIds' ? $1::text`;
+/** The tag names of a contact's `tag_ids` (an array expression), position by position, from the tag definitions. */
+const tagNamesOf = (tagIds: Expression<string[]>) =>
+  sql<string[]>`ARRAY(SELECT d.name FROM unnest(${tagIds}) WITH ORDINALITY AS u(id, n) JOIN tag_definition d ON d.id = u.id ORDER BY u.n)`;
+
+/** Contacts of `orgId` carrying `tagId`. */
+function contactsCarrying(db: Kysely<CrmDb>, orgId: string, tagId: string) {
+  return db
+    .updateTable('contact as c')
+    .where('c.org_id', '=', orgId)
+    .where('c.tag_ids', '@>', sql<string[]>`ARRAY[${tagId}::uuid]`);
+}
 
 /** `#RGB` or `#RRGGBB` → `#rrggbb`. The gateway has checked the shape. */
 export function normalizeColour(colour: string): string {
@@ -112,11 +106,19 @@ export class TagsService {
     const row = await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       await this.assertNameFree(manager, actor.orgId, scope, ownerId, data.name);
-      const [row] = await queryRows<TagRow>(
-        manager,
-        `INSERT INTO tag_definition (id, org_id, name, colour, scope, owner_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${RETURNING}`,
-        [newId(), actor.orgId, data.name.trim(), normalizeColour(data.colour), scope, ownerId, userId],
-      );
+      const row = await kyselyFor<CrmDb>(manager)
+        .insertInto('tag_definition')
+        .values({
+          id: newId(),
+          org_id: actor.orgId,
+          name: data.name.trim(),
+          colour: normalizeColour(data.colour),
+          scope,
+          owner_id: ownerId,
+          created_by: userId,
+        })
+        .returning(TAG_COLUMNS)
+        .executeTakeFirstOrThrow();
       await unit.emit(CrmTagEvent.tagCreated, row.id, actor.orgId, eventData(row));
       return row;
     });
@@ -132,31 +134,17 @@ export class TagsService {
     const actor = envelope.actor;
     requireScope(actor, 'contacts:read');
     const data = envelope.data;
-    const params: unknown[] = [actor!.orgId, actor!.userId ?? null];
-    const where = ['g.org_id = $1', `(g.scope = 'org' OR g.owner_id = $2::uuid)`];
-    if (data.scope) {
-      params.push(data.scope);
-      where.push(`g.scope = $${params.length}`);
-    }
-    if (data.q) {
-      params.push(`%${escapeLike(data.q.trim())}%`);
-      where.push(`g.name ILIKE $${params.length}`);
-    }
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 'lower(g.name)',
-        idColumn: 'g.id',
-        direction: 'ASC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = await queryRows<TagRow>(
-      this.dataSource,
-      `SELECT ${COLUMNS} FROM tag_definition g WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    );
+    let select = this.visibleTags(this.dataSource, actor!);
+    if (data.scope) select = select.where('scope', '=', data.scope);
+    if (data.q) select = select.where('name', 'ilike', `%${escapeLike(data.q.trim())}%`);
+    const page = keysetPage(data.cursor, data.limit);
+    const after = page.after;
+    if (after) select = select.where((eb) => eb(eb.refTuple(eb.fn('lower', ['name']), 'id'), '>', eb.tuple(after.v, after.id)));
+    const rows = await select
+      .orderBy((eb) => eb.fn('lower', ['name']), 'asc')
+      .orderBy('id', 'asc')
+      .limit(page.limit + 1)
+      .execute();
     return toPage(rows, page.limit, (row) => ({ v: row.name.toLowerCase(), id: row.id }), toView);
   }
 
@@ -191,12 +179,17 @@ export class TagsService {
         await this.assertNameFree(manager, actor.orgId, before.scope, before.owner_id, name);
       const changes = changesBetween({ name: before.name, colour: before.colour }, { name, colour });
       if (Object.keys(changes).length === 0) return before;
-      const [row] = await queryRows<TagRow>(
-        manager,
-        `UPDATE tag_definition SET name = $2, colour = $3, updated_at = now() WHERE id = $1 RETURNING ${RETURNING}`,
-        [before.id, name, colour],
-      );
-      const contactCount = await this.countAffected(manager, changes.name ? RENAME_ON_CONTACTS : null, row.id, actor.orgId);
+      const db = kyselyFor<CrmDb>(manager);
+      const row = await db
+        .updateTable('tag_definition')
+        .set({ name, colour, updated_at: sql<Date>`now()` })
+        .where('id', '=', before.id)
+        .returning(TAG_COLUMNS)
+        .executeTakeFirstOrThrow();
+      // A rename rewrites the names on every contact carrying the tag; a recolour only counts them.
+      const contactCount = changes.name
+        ? await this.renameOnContacts(db, row.id, actor.orgId)
+        : await this.countCarrying(db, row.id, actor.orgId);
       await unit.emit(CrmTagEvent.tagUpdated, row.id, actor.orgId, eventData(row, changes, contactCount));
       return row;
     });
@@ -215,9 +208,10 @@ export class TagsService {
     await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const before = await this.writable(manager, actor, envelope.data.id);
-      await manager.query(`DELETE FROM tag_definition WHERE id = $1`, [before.id]);
-      const contactCount = await this.countAffected(manager, REMOVE_FROM_CONTACTS, before.id, actor.orgId);
-      await manager.query(REMOVE_FROM_SMART_LISTS, [before.id, actor.orgId]);
+      const db = kyselyFor<CrmDb>(manager);
+      await db.deleteFrom('tag_definition').where('id', '=', before.id).execute();
+      const contactCount = await this.removeFromContacts(db, before.id, actor.orgId);
+      await this.removeFromSmartLists(db, before.id, actor.orgId);
       await unit.emit(CrmTagEvent.tagDeleted, before.id, actor.orgId, eventData(before, undefined, contactCount));
     });
   }
@@ -228,62 +222,95 @@ export class TagsService {
    */
   async coloursFor(orgId: string, userId: string | null, names: string[]): Promise<Record<string, string>> {
     if (names.length === 0) return {};
-    const rows = (await this.dataSource.query(
-      `SELECT name, colour FROM tag_definition WHERE org_id = $1 AND (scope = 'org' OR owner_id = $2::uuid) AND lower(name) = ANY($3::text[])
-        ORDER BY (scope = 'personal')`,
-      [orgId, userId, names.map((name) => name.toLowerCase())],
-    )) as Array<{ name: string; colour: string }>;
+    const rows = await kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('tag_definition')
+      .select(['name', 'colour'])
+      .where('org_id', '=', orgId)
+      .where((eb) => eb.or([eb('scope', '=', 'org'), eb('owner_id', '=', userId)]))
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn.any(sql<string[]>`${names.map((name) => name.toLowerCase())}::text[]`)))
+      .orderBy(sql`(scope = 'personal')`)
+      .execute();
     const colours: Record<string, string> = {};
     for (const row of rows) for (const name of names) if (name.toLowerCase() === row.name.toLowerCase()) colours[name] = row.colour;
     return colours;
   }
 
-  /** Runs a contact rewrite for `tagId` (or, without one, only counts the contacts carrying it). */
-  private async countAffected(manager: EntityManager, rewrite: string | null, tagId: string, orgId: string): Promise<number> {
-    if (rewrite) {
-      const [, affected] = (await manager.query(rewrite, [tagId, orgId])) as [unknown, number];
-      return affected;
-    }
-    const [{ count }] = (await manager.query(
-      `SELECT count(*)::int AS count FROM contact WHERE org_id = $2 AND tag_ids @> ARRAY[$1::uuid]`,
-      [tagId, orgId],
-    )) as Array<{
-      count: number;
-    }>;
+  /** Rewrites `contact.tags` (names) from `contact.tag_ids` on the contacts carrying `tagId` (after a rename); answers how many. */
+  private async renameOnContacts(db: Kysely<CrmDb>, tagId: string, orgId: string): Promise<number> {
+    const result = await contactsCarrying(db, orgId, tagId)
+      .set({ tags: tagNamesOf(sql<string[]>`c.tag_ids`) })
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Takes `tagId` off every contact carrying it, names in step (after the definition is deleted); answers how many. */
+  private async removeFromContacts(db: Kysely<CrmDb>, tagId: string, orgId: string): Promise<number> {
+    const remaining = sql<string[]>`array_remove(c.tag_ids, ${tagId}::uuid)`;
+    const result = await contactsCarrying(db, orgId, tagId)
+      .set({ tag_ids: remaining, tags: tagNamesOf(remaining) })
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** How many contacts of `orgId` carry `tagId`. */
+  private async countCarrying(db: Kysely<CrmDb>, tagId: string, orgId: string): Promise<number> {
+    const { count } = await db
+      .selectFrom('contact')
+      .select(sql<number>`count(*)::int`.as('count'))
+      .where('org_id', '=', orgId)
+      .where('tag_ids', '@>', sql<string[]>`ARRAY[${tagId}::uuid]`)
+      .executeTakeFirstOrThrow();
     return count;
   }
 
-  private async visible(manager: EntityManager, actor: Actor, id: string, lock: boolean): Promise<TagRow> {
-    const [row] = await queryRows<TagRow>(
-      manager,
-      `SELECT ${COLUMNS} FROM tag_definition g WHERE g.id = $1 AND g.org_id = $2 AND (g.scope = 'org' OR g.owner_id = $3::uuid) ${lock ? 'FOR UPDATE' : ''}`,
-      [id, actor.orgId, actor.userId ?? null],
-    );
+  /** Takes `tagId` out of the organization's smart lists' stored filters (`filters.tagIds`). */
+  private async removeFromSmartLists(db: Kysely<CrmDb>, tagId: string, orgId: string): Promise<void> {
+    await db
+      .updateTable('smart_list')
+      .set({
+        filters: sql<string>`jsonb_set(filters, '{tagIds}', (filters->'tagIds') - ${tagId}::text)`,
+        updated_at: sql<Date>`now()`,
+      })
+      .where('org_id', '=', orgId)
+      .where(sql<boolean>`jsonb_typeof(filters->'tagIds') = 'array'`)
+      .where((eb) => eb(sql`filters->'tagIds'`, '?', sql<string>`${tagId}::text`))
+      .execute();
+  }
+
+  /** The organization's tags and `actor`'s personal ones. */
+  private visibleTags(runner: SqlRunner, actor: Actor) {
+    return kyselyFor<CrmDb>(runner)
+      .selectFrom('tag_definition')
+      .select(TAG_COLUMNS)
+      .where('org_id', '=', actor.orgId)
+      .where((eb) => eb.or([eb('scope', '=', 'org'), eb('owner_id', '=', actor.userId ?? null)]));
+  }
+
+  private async visible(runner: SqlRunner, actor: Actor, id: string, lock: boolean): Promise<StoredTag> {
+    let select = this.visibleTags(runner, actor).where('id', '=', id);
+    if (lock) select = select.forUpdate();
+    const row = await select.executeTakeFirst();
     if (!row) throw notFound();
     return row;
   }
 
   /** A tag the caller may change: their personal one, or an organization tag with `contacts:write` at org scope (403 otherwise). */
-  private async writable(manager: EntityManager, actor: Actor, id: string): Promise<TagRow> {
-    const row = await this.visible(manager, actor, id, true);
+  private async writable(runner: SqlRunner, actor: Actor, id: string): Promise<StoredTag> {
+    const row = await this.visible(runner, actor, id, true);
     if (row.scope === 'org') requireScope(actor, 'contacts:write', 'org');
     return row;
   }
 
-  private async assertNameFree(
-    manager: EntityManager,
-    orgId: string,
-    scope: CrmTagScope,
-    ownerId: string | null,
-    name: string,
-  ): Promise<void> {
-    const rows = (await manager.query(
-      scope === 'org'
-        ? `SELECT 1 FROM tag_definition WHERE org_id = $1 AND scope = 'org' AND lower(name) = lower($2)`
-        : `SELECT 1 FROM tag_definition WHERE org_id = $1 AND scope = 'personal' AND owner_id = $3 AND lower(name) = lower($2)`,
-      scope === 'org' ? [orgId, name.trim()] : [orgId, name.trim(), ownerId],
-    )) as unknown[];
-    if (rows.length > 0) {
+  private async assertNameFree(runner: SqlRunner, orgId: string, scope: CrmTagScope, ownerId: string | null, name: string): Promise<void> {
+    let select = kyselyFor<CrmDb>(runner)
+      .selectFrom('tag_definition')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('scope', '=', scope)
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn('lower', [eb.val(name.trim())])));
+    if (scope === 'personal') select = select.where('owner_id', '=', ownerId);
+    const taken = await select.executeTakeFirst();
+    if (taken) {
       throw new DomainException('conflict', CrmWorkErrorCode.TagNameTaken, 'A tag with this name exists', [
         {
           field: 'name',

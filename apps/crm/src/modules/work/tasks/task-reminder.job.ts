@@ -1,13 +1,15 @@
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
 import type { DataSource } from 'typeorm';
 import { CrmTaskEvent, type CrmTaskOverdueData, type CrmTaskReminderDueData } from '@keyhouse/contracts';
-import { queryRows } from '@keyhouse/platform/database';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { UnitOfWork } from '@keyhouse/platform/messaging';
 import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse/platform/queue';
+import type { CrmDb } from '../../../database/crm.db';
 import { systemActor } from '../work-access.util';
 import { TASK_REMINDERS_QUEUE, type TaskReminderJobData } from './task-reminders.service';
-import { taskSnapshot, TASK_COLUMNS, type TaskRow } from './task.row';
+import { taskSnapshot } from './task.row';
 
 /** How often the sweep runs (overdue detection and lost reminders), in milliseconds. */
 export const TASK_SWEEP_EVERY_MS = 60_000;
@@ -51,12 +53,17 @@ export class TaskReminderJob implements OnApplicationBootstrap {
    */
   @Process('sweep')
   async sweep(): Promise<{ reminders: number; overdue: number }> {
+    const db = kyselyFor<CrmDb>(this.dataSource);
     let reminders = 0;
     for (;;) {
-      const due = (await this.dataSource.query(
-        `SELECT r.org_id, r.task_id, r.offset_minutes, r.remind_at FROM task_reminder r
-          WHERE r.sent_at IS NULL AND r.remind_at <= now() ORDER BY r.remind_at LIMIT ${SWEEP_BATCH}`,
-      )) as Array<{ org_id: string; task_id: string; offset_minutes: number; remind_at: Date }>;
+      const due = await db
+        .selectFrom('task_reminder')
+        .select(['org_id', 'task_id', 'offset_minutes', 'remind_at'])
+        .where('sent_at', 'is', null)
+        .where('remind_at', '<=', sql<Date>`now()`)
+        .orderBy('remind_at')
+        .limit(SWEEP_BATCH)
+        .execute();
       let progressed = 0;
       for (const row of due) {
         const data = { orgId: row.org_id, taskId: row.task_id, offsetMinutes: row.offset_minutes, remindAt: row.remind_at.toISOString() };
@@ -64,17 +71,27 @@ export class TaskReminderJob implements OnApplicationBootstrap {
         progressed += 1;
       }
       // Rows of closed tasks stay unsent; drop them so they are not scanned again.
-      await this.dataSource.query(
-        `DELETE FROM task_reminder r USING task t WHERE t.id = r.task_id AND r.sent_at IS NULL AND r.remind_at <= now() AND t.status <> 'open'`,
-      );
+      await db
+        .deleteFrom('task_reminder as r')
+        .using('task as t')
+        .whereRef('t.id', '=', 'r.task_id')
+        .where('r.sent_at', 'is', null)
+        .where('r.remind_at', '<=', sql<Date>`now()`)
+        .where('t.status', '<>', 'open')
+        .execute();
       if (progressed < SWEEP_BATCH) break;
     }
     let overdue = 0;
     for (;;) {
-      const due = (await this.dataSource.query(
-        `SELECT id, org_id FROM task WHERE status = 'open' AND overdue_notified_at IS NULL AND due_at < now()
-          ORDER BY due_at LIMIT ${SWEEP_BATCH}`,
-      )) as Array<{ id: string; org_id: string }>;
+      const due = await db
+        .selectFrom('task')
+        .select(['id', 'org_id'])
+        .where('status', '=', 'open')
+        .where('overdue_notified_at', 'is', null)
+        .where('due_at', '<', sql<Date>`now()`)
+        .orderBy('due_at')
+        .limit(SWEEP_BATCH)
+        .execute();
       for (const row of due) if (await this.markOverdue(row.id, row.org_id)) overdue += 1;
       if (due.length < SWEEP_BATCH) break;
     }
@@ -90,13 +107,15 @@ export class TaskReminderJob implements OnApplicationBootstrap {
    */
   private async markOverdue(taskId: string, orgId: string): Promise<boolean> {
     return this.unitOfWork.run({ actor: systemActor(orgId), requestId: `task-overdue:${taskId}` }, async (unit) => {
-      const [row] = await queryRows<TaskRow>(
-        unit.manager,
-        `UPDATE task t SET overdue_notified_at = now()
-          WHERE t.id = $1 AND t.status = 'open' AND t.overdue_notified_at IS NULL AND t.due_at < now()
-          RETURNING ${TASK_COLUMNS}`,
-        [taskId],
-      );
+      const row = await kyselyFor<CrmDb>(unit.manager)
+        .updateTable('task')
+        .set({ overdue_notified_at: sql<Date>`now()` })
+        .where('id', '=', taskId)
+        .where('status', '=', 'open')
+        .where('overdue_notified_at', 'is', null)
+        .where('due_at', '<', sql<Date>`now()`)
+        .returningAll()
+        .executeTakeFirst();
       if (!row) return false;
       const data: CrmTaskOverdueData = taskSnapshot(row);
       await unit.emit(CrmTaskEvent.taskOverdue, row.id, row.org_id, data);
@@ -108,14 +127,19 @@ export class TaskReminderJob implements OnApplicationBootstrap {
   private async send(data: TaskReminderJobData): Promise<boolean> {
     const context = { actor: systemActor(data.orgId), requestId: `task-reminder:${data.taskId}:${data.offsetMinutes}` };
     return this.unitOfWork.run(context, async (unit) => {
-      const [row] = await queryRows<TaskRow & { offset_minutes: number; remind_at: Date }>(
-        unit.manager,
-        `UPDATE task_reminder r SET sent_at = now() FROM task t
-          WHERE r.task_id = $1 AND r.offset_minutes = $2 AND r.remind_at = $3 AND r.sent_at IS NULL
-            AND t.id = r.task_id AND t.status = 'open'
-          RETURNING ${TASK_COLUMNS}, r.offset_minutes, r.remind_at`,
-        [data.taskId, data.offsetMinutes, new Date(data.remindAt)],
-      );
+      const row = await kyselyFor<CrmDb>(unit.manager)
+        .updateTable('task_reminder as r')
+        .from('task as t')
+        .set({ sent_at: sql<Date>`now()` })
+        .where('r.task_id', '=', data.taskId)
+        .where('r.offset_minutes', '=', data.offsetMinutes)
+        .where('r.remind_at', '=', new Date(data.remindAt))
+        .where('r.sent_at', 'is', null)
+        .whereRef('t.id', '=', 'r.task_id')
+        .where('t.status', '=', 'open')
+        .returningAll('t')
+        .returning(['r.offset_minutes', 'r.remind_at'])
+        .executeTakeFirst();
       if (!row) return false;
       const payload: CrmTaskReminderDueData = {
         ...taskSnapshot(row),

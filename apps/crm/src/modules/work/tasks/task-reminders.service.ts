@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { kyselyFor } from '@keyhouse/platform/database';
 import { InjectQueue, type Queue } from '@keyhouse/platform/queue';
+import type { CrmDb } from '../../../database/crm.db';
 import type { TaskRow } from './task.row';
 
 export const TASK_REMINDERS_QUEUE = 'crm.task-reminders';
@@ -44,13 +46,16 @@ export class TaskReminders {
    * then `apply` the plan after commit.
    */
   async replan(manager: EntityManager, task: Pick<TaskRow, 'id' | 'org_id' | 'status' | 'due_at' | 'reminders'>): Promise<ReminderPlan> {
-    const removed = (await manager.query(
-      `DELETE FROM task_reminder WHERE task_id = $1 AND sent_at IS NULL RETURNING offset_minutes, remind_at`,
-      [task.id],
-    )) as [Array<{ offset_minutes: number; remind_at: Date }>, number];
+    const db = kyselyFor<CrmDb>(manager);
+    const removed = await db
+      .deleteFrom('task_reminder')
+      .where('task_id', '=', task.id)
+      .where('sent_at', 'is', null)
+      .returning(['offset_minutes', 'remind_at'])
+      .execute();
     const plan: ReminderPlan = {
       add: [],
-      remove: removed[0].map((row) =>
+      remove: removed.map((row) =>
         reminderJobId({ taskId: task.id, offsetMinutes: row.offset_minutes, remindAt: row.remind_at.toISOString() }),
       ),
     };
@@ -59,13 +64,13 @@ export class TaskReminders {
     for (const offset of task.reminders) {
       const remindAt = new Date(task.due_at.getTime() - offset * 60_000);
       if (remindAt.getTime() <= now) continue;
-      const inserted = (await manager.query(
-        `INSERT INTO task_reminder (task_id, offset_minutes, remind_at, org_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING task_id`,
-        [task.id, offset, remindAt, task.org_id],
-      )) as unknown[];
-      if (inserted.length > 0)
-        plan.add.push({ orgId: task.org_id, taskId: task.id, offsetMinutes: offset, remindAt: remindAt.toISOString() });
+      const inserted = await db
+        .insertInto('task_reminder')
+        .values({ task_id: task.id, offset_minutes: offset, remind_at: remindAt, org_id: task.org_id })
+        .onConflict((conflict) => conflict.doNothing())
+        .returning('task_id')
+        .executeTakeFirst();
+      if (inserted) plan.add.push({ orgId: task.org_id, taskId: task.id, offsetMinutes: offset, remindAt: remindAt.toISOString() });
     }
     plan.remove = plan.remove.filter((id) => !plan.add.some((data) => reminderJobId(data) === id));
     return plan;

@@ -1,34 +1,9 @@
-import type { CrmTaskEventSnapshot, CrmTaskPriority, CrmTaskStatus, CrmTaskType, CrmTaskView } from '@keyhouse/contracts';
+import type { Selectable } from 'kysely';
+import type { CrmTaskEventSnapshot, CrmTaskView } from '@keyhouse/contracts';
+import type { CrmDb } from '../../../database/crm.db';
 
-/** A `task` row as read with `TASK_COLUMNS`. */
-export interface TaskRow {
-  id: string;
-  org_id: string;
-  title: string;
-  type: CrmTaskType;
-  contact_id: string | null;
-  deal_id: string | null;
-  listing_id: string | null;
-  assignee_id: string;
-  created_by: string | null;
-  due_at: Date;
-  status: CrmTaskStatus;
-  priority: CrmTaskPriority;
-  description: string | null;
-  reminders: number[];
-  recurrence: string | null;
-  series_id: string | null;
-  series_start_at: Date | null;
-  previous_occurrence_id: string | null;
-  next_occurrence_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-  completed_at: Date | null;
-}
-
-export const TASK_COLUMNS = `t.id, t.org_id, t.title, t.type, t.contact_id, t.deal_id, t.listing_id, t.assignee_id, t.created_by,
-  t.due_at, t.status, t.priority, t.description, t.reminders, t.recurrence, t.series_id, t.series_start_at,
-  t.previous_occurrence_id, t.next_occurrence_id, t.created_at, t.updated_at, t.completed_at`;
+/** A row of `task` as node-postgres returns it (declared by the migrations: `crm.db.ts`, narrowed by `crm.db-overrides.json`). */
+export type TaskRow = Selectable<CrmDb['task']>;
 
 /** The API view of a task; `overdue` is computed against `now`. */
 export function toTaskView(row: TaskRow, now = new Date()): CrmTaskView {
@@ -73,6 +48,3 @@ export function taskSnapshot(row: TaskRow): CrmTaskEventSnapshot {
     seriesId: row.series_id,
   };
 }
-
-/** `TASK_COLUMNS` without the alias, for `RETURNING`. */
-export const TASK_RETURNING = TASK_COLUMNS.replace(/\bt\./g, '');

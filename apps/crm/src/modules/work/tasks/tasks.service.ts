@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { expressionBuilder, sql, type ExpressionBuilder } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   CRM_TASK_REMINDER_MAX_OFFSET_MINUTES,
@@ -21,19 +22,19 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { keyset, queryRows, toPage } from '@keyhouse/platform/database';
+import { kyselyFor, toPage, type SqlRunner } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { contactVisibility } from '../../contacts-core/contact-access.util';
-import { pageOrThrow } from '../../shared/list-query.util';
+import type { CrmDb } from '../../../database/crm.db';
+import { contactVisibleTo } from '../../contacts-core/contact-access.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
-import { changesBetween, ownershipFilter, parseTime, userIdOf } from '../work-access.util';
+import { changesBetween, keysetPage, ownershipFilter, parseTime, userIdOf } from '../work-access.util';
 import { TaskReminders, type ReminderPlan } from './task-reminders.service';
 import { nextOccurrence, normalizeRecurrence } from './task-recurrence.util';
-import { taskSnapshot, TASK_COLUMNS, TASK_RETURNING, toTaskView, type TaskRow } from './task.row';
+import { taskSnapshot, toTaskView, type TaskRow } from './task.row';
 
 /** Users whose tasks make a task "theirs" for scope checks: the assignee and the creator. */
-const TASK_USERS = ['t.assignee_id', 't.created_by'];
+const TASK_USERS = [expressionBuilder<CrmDb, 'task'>().ref('task.assignee_id'), expressionBuilder<CrmDb, 'task'>().ref('task.created_by')];
 
 /** Reminder offsets: distinct, ascending, whole minutes 0..30 days, at most 5 (400 on `reminders`). */
 function normalizeReminders(reminders: number[] | undefined): number[] {
@@ -90,31 +91,28 @@ export class TasksService {
       await this.assertAssignable(manager, actor, scope, assigneeId);
       if (data.contactId) await this.assertContact(manager, actor, data.contactId);
       const id = newId();
-      const [created] = await queryRows<TaskRow>(
-        manager,
-        `INSERT INTO task (id, org_id, title, type, contact_id, deal_id, listing_id, assignee_id, created_by, due_at, priority,
-                           description, reminders, recurrence, series_id, series_start_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         RETURNING ${TASK_RETURNING}`,
-        [
+      const created = await kyselyFor<CrmDb>(manager)
+        .insertInto('task')
+        .values({
           id,
-          actor.orgId,
-          data.title.trim(),
-          data.type,
-          data.contactId ?? null,
-          data.dealId ?? null,
-          data.listingId ?? null,
-          assigneeId,
-          userId,
-          dueAt,
-          data.priority ?? 'normal',
-          data.description ?? null,
+          org_id: actor.orgId,
+          title: data.title.trim(),
+          type: data.type,
+          contact_id: data.contactId ?? null,
+          deal_id: data.dealId ?? null,
+          listing_id: data.listingId ?? null,
+          assignee_id: assigneeId,
+          created_by: userId,
+          due_at: dueAt,
+          priority: data.priority ?? 'normal',
+          description: data.description ?? null,
           reminders,
           recurrence,
-          recurrence ? id : null,
-          recurrence ? dueAt : null,
-        ],
-      );
+          series_id: recurrence ? id : null,
+          series_start_at: recurrence ? dueAt : null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const plan = await this.reminders.replan(manager, created);
       const payload: CrmTaskCreatedData = { ...taskSnapshot(created), previousOccurrenceId: null };
       await unit.emit(CrmTaskEvent.taskCreated, id, actor.orgId, payload);
@@ -137,7 +135,7 @@ export class TasksService {
    */
   @RpcHandler(CrmTaskSubjects.list)
   async list(envelope: RequestEnvelope<CrmTaskListRequest>): Promise<Page<CrmTaskView>> {
-    return this.query(envelope.actor, envelope.data);
+    return this.listTasks(envelope.actor, envelope.data);
   }
 
   /**
@@ -154,7 +152,7 @@ export class TasksService {
       const inTeam = scope === 'team' && (await this.isTeamMember(this.dataSource.manager, actor, agentId));
       if (!inTeam) throw DomainException.forbidden(CrmWorkErrorCode.AgentNotInScope, 'This agent’s tasks are outside your scope');
     }
-    return this.query(actor, { ...filters, assigneeId: agentId });
+    return this.listTasks(actor, { ...filters, assigneeId: agentId });
   }
 
   /**
@@ -206,33 +204,31 @@ export class TasksService {
       const changes = changesBetween(this.comparable(before), this.comparable(next));
       if (Object.keys(changes).length === 0) return before;
       const dueMoved = next.due_at.getTime() !== before.due_at.getTime();
-      const [saved] = await queryRows<TaskRow>(
-        manager,
-        `UPDATE task SET title = $2, type = $3, contact_id = $4, deal_id = $5, listing_id = $6, assignee_id = $7, due_at = $8,
-                status = $9, priority = $10, description = $11, reminders = $12, recurrence = $13, series_id = $14,
-                series_start_at = $15, completed_at = $16, updated_at = now(),
-                overdue_notified_at = CASE WHEN $17 THEN NULL ELSE overdue_notified_at END
-          WHERE id = $1 RETURNING ${TASK_RETURNING}`,
-        [
-          before.id,
-          next.title,
-          next.type,
-          next.contact_id,
-          next.deal_id,
-          next.listing_id,
-          next.assignee_id,
-          next.due_at,
-          next.status,
-          next.priority,
-          next.description,
-          next.reminders,
-          next.recurrence,
-          next.series_id,
-          next.series_start_at,
-          next.completed_at,
-          dueMoved,
-        ],
-      );
+      const saved = await kyselyFor<CrmDb>(manager)
+        .updateTable('task')
+        .set({
+          title: next.title,
+          type: next.type,
+          contact_id: next.contact_id,
+          deal_id: next.deal_id,
+          listing_id: next.listing_id,
+          assignee_id: next.assignee_id,
+          due_at: next.due_at,
+          status: next.status,
+          priority: next.priority,
+          description: next.description,
+          reminders: next.reminders,
+          recurrence: next.recurrence,
+          series_id: next.series_id,
+          series_start_at: next.series_start_at,
+          completed_at: next.completed_at,
+          updated_at: sql<Date>`now()`,
+          // A new due time can be overdue again.
+          ...(dueMoved ? { overdue_notified_at: null } : {}),
+        })
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const remindersChanged = dueMoved || changes.reminders !== undefined || changes.status !== undefined;
       const plan = remindersChanged ? await this.reminders.replan(manager, saved) : null;
       const payload: CrmTaskUpdatedData = { ...taskSnapshot(saved), changes };
@@ -269,27 +265,64 @@ export class TasksService {
         const nextDue = nextOccurrence(before.recurrence, seriesStart, from);
         if (nextDue) {
           nextId = newId();
-          const [created] = await queryRows<TaskRow>(
-            manager,
-            `INSERT INTO task (id, org_id, title, type, contact_id, deal_id, listing_id, assignee_id, created_by, due_at, priority,
-                               description, reminders, recurrence, series_id, series_start_at, previous_occurrence_id)
-             SELECT $1, org_id, title, type, contact_id, deal_id, listing_id, assignee_id, created_by, $2, priority,
-                    description, reminders, recurrence, coalesce(series_id, id), coalesce(series_start_at, due_at), id
-               FROM task WHERE id = $3
-             RETURNING ${TASK_RETURNING}`,
-            [nextId, nextDue, before.id],
-          );
+          const created = await kyselyFor<CrmDb>(manager)
+            .insertInto('task')
+            .columns([
+              'id',
+              'org_id',
+              'title',
+              'type',
+              'contact_id',
+              'deal_id',
+              'listing_id',
+              'assignee_id',
+              'created_by',
+              'due_at',
+              'priority',
+              'description',
+              'reminders',
+              'recurrence',
+              'series_id',
+              'series_start_at',
+              'previous_occurrence_id',
+            ])
+            .expression((eb) =>
+              eb
+                .selectFrom('task')
+                .select([
+                  eb.val(nextId).as('id'),
+                  'org_id',
+                  'title',
+                  'type',
+                  'contact_id',
+                  'deal_id',
+                  'listing_id',
+                  'assignee_id',
+                  'created_by',
+                  eb.val(nextDue).as('due_at'),
+                  'priority',
+                  'description',
+                  'reminders',
+                  'recurrence',
+                  eb.fn.coalesce('series_id', 'id').as('series_id'),
+                  eb.fn.coalesce('series_start_at', 'due_at').as('series_start_at'),
+                  'id as previous_occurrence_id',
+                ])
+                .where('id', '=', before.id),
+            )
+            .returningAll()
+            .executeTakeFirstOrThrow();
           plans.push(await this.reminders.replan(manager, created));
           const payload: CrmTaskCreatedData = { ...taskSnapshot(created), previousOccurrenceId: before.id };
           await unit.emit(CrmTaskEvent.taskCreated, created.id, actor.orgId, payload);
         }
       }
-      const [saved] = await queryRows<TaskRow>(
-        manager,
-        `UPDATE task SET status = 'completed', completed_at = now(), updated_at = now(), next_occurrence_id = $2
-          WHERE id = $1 RETURNING ${TASK_RETURNING}`,
-        [before.id, nextId],
-      );
+      const saved = await kyselyFor<CrmDb>(manager)
+        .updateTable('task')
+        .set({ status: 'completed', completed_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, next_occurrence_id: nextId })
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       plans.push(await this.reminders.replan(manager, saved));
       const payload: CrmTaskCompletedData = {
         ...taskSnapshot(saved),
@@ -315,7 +348,7 @@ export class TasksService {
       const manager = unit.manager;
       const before = await this.visible(manager, actor, 'tasks:write', envelope.data.id, true);
       const plan = await this.reminders.replan(manager, { ...before, status: 'cancelled' });
-      await manager.query(`DELETE FROM task WHERE id = $1`, [before.id]);
+      await kyselyFor<CrmDb>(manager).deleteFrom('task').where('id', '=', before.id).execute();
       const payload: CrmTaskDeletedData = {
         taskId: before.id,
         title: before.title,
@@ -336,44 +369,46 @@ export class TasksService {
    * tasks' `updated_at`; returns how many moved. No event per task: `crm.contact.merged` says it.
    */
   async moveToContact(manager: EntityManager, orgId: string, fromContactId: string, intoContactId: string): Promise<number> {
-    const result = (await manager.query(`UPDATE task SET contact_id = $3, updated_at = now() WHERE org_id = $1 AND contact_id = $2`, [
-      orgId,
-      fromContactId,
-      intoContactId,
-    ])) as [unknown[], number];
-    return result[1];
+    const result = await kyselyFor<CrmDb>(manager)
+      .updateTable('task')
+      .set({ contact_id: intoContactId, updated_at: sql<Date>`now()` })
+      .where('org_id', '=', orgId)
+      .where('contact_id', '=', fromContactId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
-  private async query(actor: Actor | null, data: CrmTaskListRequest): Promise<Page<CrmTaskView>> {
-    const params: unknown[] = [actor?.orgId];
-    const where = ['t.org_id = $1', ownershipFilter(actor, 'tasks:read', params, TASK_USERS).sql];
-    const filter = (sql: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (data.assigneeId) filter((n) => `t.assignee_id = ${n}::uuid`, data.assigneeId);
-    if (data.status) filter((n) => `t.status = ${n}`, data.status);
-    if (data.type) filter((n) => `t.type = ${n}`, data.type);
-    if (data.contactId) filter((n) => `t.contact_id = ${n}::uuid`, data.contactId);
-    if (data.dueFrom) filter((n) => `t.due_at >= ${n}`, parseTime(data.dueFrom, 'dueFrom'));
-    if (data.dueTo) filter((n) => `t.due_at < ${n}`, parseTime(data.dueTo, 'dueTo'));
-    if (data.overdue === true) where.push(`(t.status = 'open' AND t.due_at < now())`);
-    if (data.overdue === false) where.push(`NOT (t.status = 'open' AND t.due_at < now())`);
-    const page = pageOrThrow(() =>
-      keyset({
-        sortColumn: 't.due_at',
-        idColumn: 't.id',
-        direction: data.sort === '-dueAt' ? 'DESC' : 'ASC',
-        cursor: data.cursor,
-        limit: data.limit,
-        firstParam: params.length + 1,
-      }),
-    );
-    const rows = await queryRows<TaskRow>(
-      this.dataSource,
-      `SELECT ${TASK_COLUMNS} FROM task t WHERE ${where.join(' AND ')} AND ${page.where} ${page.tail}`,
-      [...params, ...page.params],
-    );
+  /** A filtered page of the tasks `actor` reaches with `tasks:read`, by `dueAt` then id (keyset). 403, 400 as `list`. */
+  private async listTasks(actor: Actor | null, data: CrmTaskListRequest): Promise<Page<CrmTaskView>> {
+    const visibility = ownershipFilter(actor, 'tasks:read', TASK_USERS);
+    let select = kyselyFor<CrmDb>(this.dataSource)
+      .selectFrom('task')
+      .selectAll()
+      .where('org_id', '=', actor!.orgId)
+      .where(visibility.where);
+    if (data.assigneeId) select = select.where('assignee_id', '=', sql<string>`${data.assigneeId}::uuid`);
+    if (data.status) select = select.where('status', '=', data.status);
+    if (data.type) select = select.where('type', '=', data.type);
+    if (data.contactId) select = select.where('contact_id', '=', sql<string>`${data.contactId}::uuid`);
+    if (data.dueFrom) select = select.where('due_at', '>=', parseTime(data.dueFrom, 'dueFrom'));
+    if (data.dueTo) select = select.where('due_at', '<', parseTime(data.dueTo, 'dueTo'));
+    const overdue = (eb: ExpressionBuilder<CrmDb, 'task'>) => eb.and([eb('status', '=', 'open'), eb('due_at', '<', sql<Date>`now()`)]);
+    if (data.overdue === true) select = select.where(overdue);
+    if (data.overdue === false) select = select.where((eb) => eb.not(overdue(eb)));
+    const direction = data.sort === '-dueAt' ? 'desc' : 'asc';
+    const page = keysetPage(data.cursor, data.limit);
+    const after = page.after;
+    if (after) {
+      // The cursor holds the last due time as ISO text: Postgres reads the parameter as timestamptz.
+      select = select.where((eb) =>
+        eb(eb.refTuple('due_at', 'id'), direction === 'asc' ? '>' : '<', eb.tuple(sql<Date>`${after.v}`, after.id)),
+      );
+    }
+    const rows = await select
+      .orderBy('due_at', direction)
+      .orderBy('id', direction)
+      .limit(page.limit + 1)
+      .execute();
     const now = new Date();
     return toPage(
       rows,
@@ -385,30 +420,34 @@ export class TasksService {
 
   /** The task if `actor` reaches it with `permission`, else 404 (also for another organization's). */
   private async visible(
-    manager: EntityManager,
+    runner: SqlRunner,
     actor: Actor | null,
     permission: 'tasks:read' | 'tasks:write',
     id: string,
     lock: boolean,
   ): Promise<TaskRow> {
-    const params: unknown[] = [id, actor?.orgId];
-    const visibility = ownershipFilter(actor, permission, params, TASK_USERS);
-    const [row] = await queryRows<TaskRow>(
-      manager,
-      `SELECT ${TASK_COLUMNS} FROM task t WHERE t.id = $1 AND t.org_id = $2 AND ${visibility.sql} ${lock ? 'FOR UPDATE' : ''}`,
-      params,
-    );
+    const visibility = ownershipFilter(actor, permission, TASK_USERS);
+    let select = kyselyFor<CrmDb>(runner)
+      .selectFrom('task')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', '=', actor!.orgId)
+      .where(visibility.where);
+    if (lock) select = select.forUpdate();
+    const row = await select.executeTakeFirst();
     if (!row) throw notFound();
     return row;
   }
 
-  private async isTeamMember(manager: EntityManager, actor: Actor, userId: string): Promise<boolean> {
-    const rows = (await manager.query(`SELECT 1 FROM org_user WHERE user_id = $1 AND org_id = $2 AND team_ids && $3::uuid[]`, [
-      userId,
-      actor.orgId,
-      actor.teamIds ?? [],
-    ])) as unknown[];
-    return rows.length > 0;
+  private async isTeamMember(runner: SqlRunner, actor: Actor, userId: string): Promise<boolean> {
+    const member = await kyselyFor<CrmDb>(runner)
+      .selectFrom('org_user')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .where('org_id', '=', actor.orgId)
+      .where('team_ids', '&&', sql<string[]>`${actor.teamIds ?? []}::uuid[]`)
+      .executeTakeFirst();
+    return member !== undefined;
   }
 
   /** 400 `UNKNOWN_ASSIGNEE` for a user not (yet) known in the organization; 403 `ASSIGNEE_NOT_ALLOWED` beyond the caller's scope. */
@@ -417,10 +456,13 @@ export class TasksService {
     if (scope === 'own') {
       throw DomainException.forbidden(CrmWorkErrorCode.AssigneeNotAllowed, 'You can assign tasks only to yourself');
     }
-    const [user] = (await manager.query(
-      `SELECT team_ids && $3::uuid[] AS in_team FROM org_user WHERE user_id = $1 AND org_id = $2 AND status IN ('active', 'invited')`,
-      [assigneeId, actor.orgId, actor.teamIds ?? []],
-    )) as Array<{ in_team: boolean }>;
+    const user = await kyselyFor<CrmDb>(manager)
+      .selectFrom('org_user')
+      .select((eb) => eb('team_ids', '&&', sql<string[]>`${actor.teamIds ?? []}::uuid[]`).as('in_team'))
+      .where('user_id', '=', assigneeId)
+      .where('org_id', '=', actor.orgId)
+      .where('status', 'in', ['active', 'invited'])
+      .executeTakeFirst();
     if (!user) {
       throw new DomainException('validation', CrmWorkErrorCode.UnknownAssignee, 'Unknown assignee', [
         { field: 'assigneeId', message: 'is not an active user of the organization', code: CrmWorkErrorCode.UnknownAssignee },
@@ -433,13 +475,15 @@ export class TasksService {
 
   /** 400 `UNKNOWN_CONTACT` unless the contact exists and the caller may read it. */
   private async assertContact(manager: EntityManager, actor: Actor, contactId: string): Promise<void> {
-    const params: unknown[] = [contactId, actor.orgId];
-    const visibility = contactVisibility(actor, 'contacts:read', params);
-    const rows = (await manager.query(
-      `SELECT 1 FROM contact c WHERE c.id = $1 AND c.org_id = $2 AND c.deleted_at IS NULL AND ${visibility}`,
-      params,
-    )) as unknown[];
-    if (rows.length === 0) {
+    const contact = await kyselyFor<CrmDb>(manager)
+      .selectFrom('contact as c')
+      .select('c.id')
+      .where('c.id', '=', contactId)
+      .where('c.org_id', '=', actor.orgId)
+      .where('c.deleted_at', 'is', null)
+      .where(contactVisibleTo(actor, 'contacts:read'))
+      .executeTakeFirst();
+    if (!contact) {
       throw new DomainException('validation', CrmWorkErrorCode.UnknownContact, 'Unknown contact', [
         { field: 'contactId', message: 'is not a contact you can see', code: CrmWorkErrorCode.UnknownContact },
       ]);
