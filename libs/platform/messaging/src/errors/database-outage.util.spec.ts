@@ -10,6 +10,10 @@ describe('isDatabaseOutage', () => {
     expect(isDatabaseOutage(new Error('timeout exceeded when trying to connect'))).toBe(true);
     expect(isDatabaseOutage({ name: 'QueryFailedError', message: 'x', driverError: { code: '57P01' } })).toBe(true);
     expect(isDatabaseOutage(new Error('wrapped', { cause: { code: '08001' } }))).toBe(true);
+    const released = Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), {
+      name: 'QueryRunnerAlreadyReleasedError',
+    });
+    expect(isDatabaseOutage(released)).toBe(true);
   });
 
   it('leaves errors of the statement itself alone', () => {

@@ -27,7 +27,10 @@ export const DATABASE_OUTAGE_RETRY_AFTER_SECONDS = 2;
  */
 export function isDatabaseOutage(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 4) return false;
-  const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  const candidate = error as { name?: unknown; code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  // TypeORM releases a transaction's query runner when its connection fails; the next statement
+  // of that transaction (or its COMMIT) then throws this instead of the connection error.
+  if (candidate.name === 'QueryRunnerAlreadyReleasedError') return true;
   if (typeof candidate.code === 'string' && (OUTAGE_SQLSTATES.test(candidate.code) || OUTAGE_ERRNOS.has(candidate.code))) return true;
   if (typeof candidate.message === 'string' && OUTAGE_MESSAGES.some((pattern) => pattern.test(candidate.message as string))) return true;
   return isDatabaseOutage(candidate.driverError, depth + 1) || isDatabaseOutage(candidate.cause, depth + 1);
