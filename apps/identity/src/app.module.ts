@@ -5,8 +5,10 @@ import { ServiceCoreModule } from '@keyhouse/platform/service';
 import { IDENTITY_CONFIG, type IdentityConfig } from './config/identity.config';
 import { InitialIdentitySchema1763683200000 } from './database/migrations/1763683200000-initial-identity-schema';
 import { ClientContactLink1763856000000 } from './database/migrations/1763856000000-client-contact-link';
+import { AccountSecurity1764028800000 } from './database/migrations/1764028800000-account-security';
 import { ApiKeysService } from './modules/api-keys/api-keys.service';
 import { AuthService } from './modules/auth/auth.service';
+import { LoginThrottleService } from './modules/auth/login-throttle.service';
 import { MfaService } from './modules/auth/mfa.service';
 import { OneTimeTokenService } from './modules/auth/one-time-token.service';
 import { PasswordService } from './modules/auth/password.service';
@@ -47,7 +49,7 @@ export class IdentityAppModule {
           database: {
             url: config.IDENTITY_DATABASE_URL,
             schema: config.IDENTITY_DATABASE_SCHEMA,
-            migrations: [InitialIdentitySchema1763683200000, ClientContactLink1763856000000],
+            migrations: [InitialIdentitySchema1763683200000, ClientContactLink1763856000000, AccountSecurity1764028800000],
           },
           opsToken: config.OPS_TOKEN,
         }),
@@ -69,6 +71,7 @@ export class IdentityAppModule {
         SessionService,
         OneTimeTokenService,
         MfaService,
+        LoginThrottleService,
         AuthService,
         UserQueries,
         UsersService,

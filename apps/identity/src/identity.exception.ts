@@ -8,6 +8,8 @@ export enum IdentityErrorCode {
   RefreshTokenReused = 'REFRESH_TOKEN_REUSED',
   InvalidMfaToken = 'INVALID_MFA_TOKEN',
   InvalidMfaCode = 'INVALID_MFA_CODE',
+  /** Too many wrong second-factor codes for the account within the window (429, `retryAfterSeconds`). */
+  MfaLocked = 'MFA_LOCKED',
   MfaAlreadyEnabled = 'MFA_ALREADY_ENABLED',
   MfaNotEnabled = 'MFA_NOT_ENABLED',
   MfaNotEnrolling = 'MFA_NOT_ENROLLING',

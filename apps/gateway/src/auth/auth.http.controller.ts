@@ -44,9 +44,13 @@ export class AuthHttpController {
   @Post('register')
   @Public()
   @Idempotent()
-  @ApiOperation({ summary: 'Register a brokerage and its owner', description: 'Returns the organization, the owner and a first session.' })
+  @ApiOperation({
+    summary: 'Register a brokerage and its owner',
+    description:
+      'Returns the organization, the owner and a first session. An address that already has an account gets an answer of the same shape (whose tokens open nothing) and its owner an email: the answer never tells whether an address is registered.',
+  })
   @ApiResponse({ status: 201, description: 'Created' })
-  @ApiProblems(409, 422)
+  @ApiProblems(422)
   register(@Req() request: GatewayRequest, @Body() body: RegisterDto): Promise<RegisterResponse> {
     return this.rpc.call(S.register, request, { ...body, ...this.rpc.clientOf(request) });
   }
@@ -57,10 +61,10 @@ export class AuthHttpController {
   @ApiOperation({
     summary: 'Log in with email and password',
     description:
-      'Answers tokens, or `{mfaRequired, mfaToken}` when 2FA is on. The same 401 whether or not the email exists; 429 while the address is locked.',
+      'Answers tokens, or `{mfaRequired, mfaToken}` when 2FA is on. The same 401 whether or not the email exists. 429 `ACCOUNT_LOCKED` (with Retry-After) after repeated failures for the address from this client IP, or, after failures from many IPs, until a growing delay has passed; the account owner is emailed a sign-in link whose `unlockToken` skips both.',
   })
   @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(TokenPairDto) }, { $ref: getSchemaPath(MfaChallengeDto) }] } })
-  @ApiProblems(401)
+  @ApiProblems(401, 429)
   login(@Req() request: GatewayRequest, @Body() body: LoginDto): Promise<LoginResponse> {
     return this.rpc.call(S.login, request, { ...body, ...this.rpc.clientOf(request) });
   }
@@ -68,9 +72,13 @@ export class AuthHttpController {
   @Post('mfa/verify')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Second login step: exchange the mfaToken and a TOTP or recovery code for tokens' })
+  @ApiOperation({
+    summary: 'Second login step: exchange the mfaToken and a TOTP or recovery code for tokens',
+    description:
+      'After five wrong codes for the account within 15 minutes, on any challenge or route, every code is refused with 429 `MFA_LOCKED` (Retry-After).',
+  })
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiProblems(401)
+  @ApiProblems(401, 429)
   mfaVerify(@Req() request: GatewayRequest, @Body() body: MfaVerifyDto): Promise<TokenPair> {
     return this.rpc.call(S.mfaVerify, request, { ...body, ...this.rpc.clientOf(request) });
   }
@@ -171,9 +179,12 @@ export class AuthHttpController {
   @Authenticated()
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Turn 2FA off with a current code (refused when the organization requires it)' })
+  @ApiOperation({
+    summary: 'Turn 2FA off with a current code (refused when the organization requires it)',
+    description: 'Wrong codes count against the account’s second-factor limit (429 `MFA_LOCKED`).',
+  })
   @ApiResponse({ status: 204, description: 'Disabled' })
-  @ApiProblems(401, 403, 409)
+  @ApiProblems(401, 403, 409, 429)
   async mfaDisable(@Req() request: GatewayRequest, @Body() body: MfaCodeDto): Promise<void> {
     await this.rpc.call(S.mfaDisable, request, body);
   }
@@ -182,9 +193,12 @@ export class AuthHttpController {
   @Authenticated()
   @HttpCode(200)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Replace the recovery codes (needs a current code)' })
+  @ApiOperation({
+    summary: 'Replace the recovery codes (needs a current code)',
+    description: 'Wrong codes count against the account’s second-factor limit (429 `MFA_LOCKED`).',
+  })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiProblems(401, 403, 409)
+  @ApiProblems(401, 403, 409, 429)
   mfaRecoveryCodes(@Req() request: GatewayRequest, @Body() body: MfaCodeDto): Promise<MfaRecoveryCodesResponse> {
     return this.rpc.call(S.mfaRecoveryCodes, request, body);
   }

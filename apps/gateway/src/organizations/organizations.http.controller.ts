@@ -90,7 +90,8 @@ export class ApiKeysHttpController {
 
 /**
  * `/v1/local-mailbox`: messages the local email adapter recorded instead of sending (development
- * and tests; empty once a real provider is configured).
+ * and tests; empty once a real provider is configured), with every token and link redacted so
+ * that reading them never lets anyone act as the recipient.
  */
 @ApiTags('local-mailbox')
 @ApiBearerAuth()
@@ -100,7 +101,10 @@ export class LocalMailboxHttpController {
 
   @Get()
   @RequirePermission('mailbox:read')
-  @ApiOperation({ summary: 'Emails recorded by the local adapter for this organization, newest first (admin)' })
+  @ApiOperation({
+    summary: 'Emails recorded by the local adapter for this organization, newest first (admin)',
+    description: 'Tokens and links read `[redacted]`: the mailbox never shows a secret that acts for its recipient.',
+  })
   @ApiOkResponse({ type: LocalMailPageDto })
   @ApiProblems(401, 403)
   list(@Req() request: GatewayRequest, @Query() query: LocalMailboxQueryDto): Promise<Page<LocalMailView>> {

@@ -1,5 +1,5 @@
 import { generate } from 'otplib';
-import { login, PASSWORD, registerOrganization, uniqueEmail } from '../support/fixtures';
+import { login, mailSecrets, PASSWORD, registerOrganization, uniqueEmail } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/stack';
 
 type Problem = { code: string; status: number; errors?: Array<{ field: string }> };
@@ -35,16 +35,17 @@ describe('Authentication through the gateway', () => {
       expect(me.body.email).toBe(email);
     });
 
-    it('refuses an email that is already registered, whatever its case', async () => {
+    it('answers an email that is already registered, whatever its case, like a new one, with a session that opens nothing (issue 13 item 12)', async () => {
       const owner = await registerOrganization(stack.http);
-      const response = await stack.http.post<Problem>('/v1/auth/register', {
+      const response = await stack.http.post<{ accessToken: string; user: { email: string } }>('/v1/auth/register', {
         organizationName: 'Other',
         name: 'Copy',
         email: owner.email.toUpperCase(),
         password: PASSWORD,
       });
-      expect(response.status).toBe(409);
-      expect(response.body.code).toBe('EMAIL_TAKEN');
+      expect(response.status).toBe(201);
+      expect(response.body.user.email).toBe(owner.email.toUpperCase());
+      expect((await stack.http.get('/v1/users/me', { token: response.body.accessToken })).status).toBe(401);
     });
 
     it('refuses a short or common password naming the field', async () => {
@@ -140,16 +141,12 @@ describe('Authentication through the gateway', () => {
       expect(unknown.status).toBe(202);
       expect(known.status).toBe(202);
 
-      const mail = await stack.http.get<{ items: Array<{ template: string; variables: { token: string } }> }>(
-        `/v1/local-mailbox?to=${encodeURIComponent(owner.email)}`,
-        { token: owner.accessToken },
-      );
-      const reset = mail.body.items.find((item) => item.template === 'password_reset');
-      expect(reset).toBeDefined();
+      const reset = await mailSecrets(stack.env, owner.email, 'password_reset');
+      expect(reset.token).toBeDefined();
       const newPassword = 'a brand new passphrase';
-      const confirm = await stack.http.post('/v1/auth/password-reset/confirm', { token: reset!.variables.token, newPassword });
+      const confirm = await stack.http.post('/v1/auth/password-reset/confirm', { token: reset.token, newPassword });
       expect(confirm.status).toBe(204);
-      const reuse = await stack.http.post<Problem>('/v1/auth/password-reset/confirm', { token: reset!.variables.token, newPassword });
+      const reuse = await stack.http.post<Problem>('/v1/auth/password-reset/confirm', { token: reset.token, newPassword });
       expect(reuse.status).toBe(400);
       expect(reuse.body.code).toBe('INVALID_TOKEN');
 
@@ -160,15 +157,11 @@ describe('Authentication through the gateway', () => {
 
     it('verifies the email address with the token sent at registration', async () => {
       const owner = await registerOrganization(stack.http);
-      const mail = await stack.http.get<{ items: Array<{ template: string; variables: { token: string } }> }>(
-        `/v1/local-mailbox?to=${encodeURIComponent(owner.email)}`,
-        { token: owner.accessToken },
-      );
-      const verification = mail.body.items.find((item) => item.template === 'email_verification');
+      const verification = await mailSecrets(stack.env, owner.email, 'email_verification');
       expect((await stack.http.get<{ emailVerified: boolean }>('/v1/users/me', { token: owner.accessToken })).body.emailVerified).toBe(
         false,
       );
-      expect((await stack.http.post('/v1/auth/email/verify', { token: verification!.variables.token })).status).toBe(204);
+      expect((await stack.http.post('/v1/auth/email/verify', { token: verification.token })).status).toBe(204);
       expect((await stack.http.get<{ emailVerified: boolean }>('/v1/users/me', { token: owner.accessToken })).body.emailVerified).toBe(
         true,
       );

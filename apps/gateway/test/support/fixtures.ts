@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { IdentityOrganizationSubjects } from '@keyhouse/contracts';
+import { loadConfig, platformEnv } from '@keyhouse/platform/config';
+import { connectNats, RpcClient } from '@keyhouse/platform/messaging';
 import type { TestHttpClient } from '@keyhouse/testing';
+import { newId } from '@keyhouse/util';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -57,4 +61,31 @@ export async function createUser(
   );
   if (created.status !== 201) throw new Error(`create user failed: ${created.status} ${JSON.stringify(created.body)}`);
   return login(http, email);
+}
+
+/**
+ * The secrets (`token`, `link`) of the newest `template` message to `to`, from identity's
+ * development mail sink: the NATS subject `identity.local-mailbox.secrets`, which the gateway never
+ * routes and identity answers only outside production (`IDENTITY_LOCAL_MAILBOX_SECRETS`).
+ */
+export async function mailSecrets(env: NodeJS.ProcessEnv, to: string, template: string): Promise<Record<string, string>> {
+  const platform = loadConfig(platformEnv, env);
+  const options = {
+    serviceName: 'test-mail-sink',
+    servers: platform.NATS_URL,
+    subjectPrefix: platform.NATS_SUBJECT_PREFIX,
+    requestTimeoutMs: platform.NATS_REQUEST_TIMEOUT_MS,
+  };
+  const connection = await connectNats(options);
+  try {
+    const reply = await new RpcClient(connection, options).request(IdentityOrganizationSubjects.localMailboxSecrets, {
+      actor: null,
+      requestId: newId(),
+      data: { to, template },
+    });
+    if (reply.items.length === 0) throw new Error(`no ${template} mail to ${to}`);
+    return reply.items[0].secrets;
+  } finally {
+    await connection.drain().catch(() => connection.close());
+  }
 }

@@ -73,6 +73,7 @@ export interface LocalMail {
   created_at: Generated<Timestamp>;
   id: string;
   org_id: string | null;
+  secrets: JsonColumn<LocalMailVariables> | null;
   subject: string;
   template: string;
   text: string;
@@ -87,6 +88,12 @@ export interface LoginAttempt {
   ip: string | null;
   succeeded: boolean;
   user_id: string | null;
+}
+
+export interface MfaFailure {
+  created_at: Generated<Timestamp>;
+  id: string;
+  user_id: string;
 }
 
 export interface MfaRecoveryCode {
@@ -176,6 +183,7 @@ export interface IdentityDb extends PlatformDb {
   custom_role: CustomRole;
   local_mail: LocalMail;
   login_attempt: LoginAttempt;
+  mfa_failure: MfaFailure;
   mfa_recovery_code: MfaRecoveryCode;
   one_time_token: OneTimeToken;
   organization: Organization;

@@ -40,6 +40,17 @@ export class LoginDto {
   @IsNotEmpty()
   @MaxLength(PASSWORD_MAX * 4)
   password: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    description:
+      'The token of the sign-in link emailed when sign-ins to the account are throttled: the password is then checked at once. Single use.',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  unlockToken?: string;
 }
 
 export class MfaVerifyDto {

@@ -117,11 +117,11 @@ export class LocalMailDto {
   @ApiProperty({ type: String }) to: string;
   @ApiProperty({ type: String }) subject: string;
   @ApiProperty({ type: String }) text: string;
-  @ApiProperty({ enum: ['password_reset', 'email_verification', 'invitation', 'security_notice'] }) template: string;
+  @ApiProperty({ enum: ['password_reset', 'email_verification', 'invitation', 'login_unlock', 'security_notice'] }) template: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
-    description: 'Values carried by the message, e.g. token and link',
+    description: 'Values carried by the message, e.g. `reason` of a security notice; a token or link reads `[redacted]`',
   })
   variables: Record<string, string>;
   @ApiProperty({ type: String, format: 'date-time', description: 'RFC 3339 timestamp, UTC' }) createdAt: string;

@@ -31,9 +31,10 @@ import { IdentityErrorCode } from '../../identity.exception';
 import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
 import { toOrganizationView } from '../organizations/organization.view';
 import type { AppUserRow } from '../users/app-user.row';
-import { UserQueries } from '../users/user.queries';
-import { invalidCode, MfaService } from './mfa.service';
-import { OneTimeTokenService } from './one-time-token.service';
+import { toUserView, UserQueries } from '../users/user.queries';
+import { LoginThrottleService } from './login-throttle.service';
+import { MfaService } from './mfa.service';
+import { MFA_TOKEN_MAX_FAILURES, OneTimeTokenService } from './one-time-token.service';
 import { PasswordService } from './password.service';
 import { RevocationService } from './revocation.service';
 import { actAs, selfContext } from './self-actor.util';
@@ -43,6 +44,8 @@ import { invalidRefreshToken, SessionService } from './session.service';
 const LOGIN_USER_COLUMNS = [
   'id',
   'org_id',
+  'email',
+  'name',
   'role',
   'status',
   'password_hash',
@@ -57,8 +60,10 @@ type LoginUser = Pick<AppUserRow, (typeof LOGIN_USER_COLUMNS)[number]>;
 /**
  * Registration, login (password, then TOTP when enabled), refresh rotation, logout, password
  * reset and change, and email verification. Failures answer the same way whether or not the
- * email exists; repeated failures lock the email address for the lockout window (soft lockout,
- * ASVS 4.0.3 2.2.1), whatever the password.
+ * email exists, and so does registration. Repeated password failures throttle the guessing IP and
+ * then slow the address (`LoginThrottleService`), whatever the password; the account's owner gets
+ * a sign-in link by email that lets them in meanwhile. Second-factor guesses are limited per
+ * account (`MfaService.checkWithinLimit`).
  */
 @Injectable()
 export class AuthService {
@@ -70,6 +75,7 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly oneTimeTokens: OneTimeTokenService,
     private readonly mfa: MfaService,
+    private readonly throttle: LoginThrottleService,
     private readonly revocations: RevocationService,
     private readonly users: UserQueries,
     private readonly unitOfWork: UnitOfWork,
@@ -79,7 +85,13 @@ export class AuthService {
    * A new organization and its owner (active, email verification sent), signed in; emits
    * `identity.organization.created` and `identity.user.created` with the owner as actor.
    *
-   * @throws DomainException 409 `EMAIL_TAKEN`; 422 `WEAK_PASSWORD`.
+   * An address that already has an account (any organization, any case) is answered the same way,
+   * so that registration tells nobody which addresses have accounts (issue 13 item 12): a response
+   * of the same shape for an organization and user that do not exist, whose tokens open nothing
+   * (`SessionService.decoyTokens`), while the account's owner is told by email (`security_notice`,
+   * reason `registration_attempt`). Nothing is stored and no event is emitted for it.
+   *
+   * @throws DomainException 422 `WEAK_PASSWORD`.
    */
   @RpcHandler(IdentityAuthSubjects.register)
   async register(envelope: RequestEnvelope<RegisterRequest>): Promise<RegisterResponse> {
@@ -90,10 +102,28 @@ export class AuthService {
     const orgId = newId();
     const userId = newId();
     const user = { id: userId, orgId, role: 'owner' };
-    return this.unitOfWork.run(selfContext(envelope, user, envelope.data), async (unit) => {
+    const registered = await this.unitOfWork.run(selfContext(envelope, user, envelope.data), async (unit) => {
       const manager = unit.manager;
       const db = kyselyFor<IdentityDb>(manager);
-      await this.users.assertEmailFree(manager, email);
+      const existing = await db
+        .selectFrom('app_user')
+        .select(['id', 'org_id', 'email', 'name'])
+        .where('email', '=', email)
+        .executeTakeFirst();
+      if (existing) {
+        await this.email.send(manager, {
+          orgId: existing.org_id,
+          to: existing.email,
+          subject: 'Someone tried to register with your email address',
+          text:
+            `Hello ${existing.name},\n\nSomeone tried to register a new brokerage on Keyhouse with this email address, ` +
+            `which already has an account. If it was you, sign in instead, or reset your password if you forgot it:\n` +
+            `${this.config.IDENTITY_PUBLIC_APP_URL}/sign-in\n\nIf it was not you, you can ignore this message: nothing has changed.`,
+          template: 'security_notice',
+          variables: { reason: 'registration_attempt' },
+        });
+        return null;
+      }
       await db
         .insertInto('organization')
         .values({ id: orgId, name: organizationName.trim(), public_form_key: `pfk_${randomToken(18)}` })
@@ -123,6 +153,54 @@ export class AuthService {
         user: await this.users.view(manager, orgId, userId),
       };
     });
+    return registered ?? this.decoyRegistration(user, { organizationName: organizationName.trim(), name: name.trim(), email });
+  }
+
+  /**
+   * The answer to a registration of a taken address: shaped as a new organization's (the column
+   * defaults of `organization` and `app_user`), for ids that exist nowhere, with decoy tokens.
+   */
+  private async decoyRegistration(
+    user: { id: string; orgId: string; role: string },
+    input: { organizationName: string; name: string; email: string },
+  ): Promise<RegisterResponse> {
+    const now = new Date();
+    const tokens = await this.sessions.decoyTokens(user);
+    return {
+      ...tokens,
+      organization: toOrganizationView({
+        id: user.orgId,
+        name: input.organizationName,
+        display_name: null,
+        logo_url: null,
+        primary_color: null,
+        secondary_color: null,
+        affiliate_rate_bps: 0,
+        mfa_required_roles: [],
+        session_lifetime_minutes: 43_200,
+        public_form_key: `pfk_${randomToken(18)}`,
+        created_at: now,
+        updated_at: now,
+      }),
+      user: toUserView({
+        id: user.id,
+        org_id: user.orgId,
+        email: input.email,
+        name: input.name,
+        phone: null,
+        role: user.role,
+        status: 'active',
+        timezone: 'UTC',
+        language: 'en-US',
+        notification_preferences: { email: true, sms: false, inApp: true },
+        mfa_enabled: false,
+        email_verified_at: null,
+        last_login_at: null,
+        created_at: now,
+        updated_at: now,
+        team_ids: [],
+      }),
+    };
   }
 
   /**
@@ -173,8 +251,11 @@ export class AuthService {
   }
 
   /**
-   * Password login: tokens, or `{ mfaRequired, mfaToken }` when 2FA is on. Emits
-   * `identity.login.succeeded` / `identity.login.failed` (and `identity.login.locked_out`).
+   * Password login: tokens, or `{ mfaRequired, mfaToken }` when 2FA is on. Throttled per address and
+   * client IP, then per address (`LoginThrottleService`); a valid `unlockToken` (the emailed sign-in
+   * link) skips the throttle, and the login it lets in spends it. Emits `identity.login.succeeded` /
+   * `identity.login.failed` (and `identity.login.locked_out` when a limit engages for an account,
+   * whose owner is then emailed a sign-in link unless a live one was sent).
    *
    * @throws DomainException 401 `INVALID_CREDENTIALS` (the same whether or not the email exists);
    *   429 `ACCOUNT_LOCKED` with `retryAfterSeconds`.
@@ -182,19 +263,23 @@ export class AuthService {
   @RpcHandler(IdentityAuthSubjects.login)
   async login(envelope: RequestEnvelope<LoginRequest>): Promise<LoginResponse> {
     const email = envelope.data.email.trim().toLowerCase();
-    const lock = await this.lockState(email);
-    if (lock.locked) {
-      await this.unitOfWork.run(envelope, async (unit) => {
-        await unit.emit(IdentityEvent.loginFailed, email, lock.orgId ?? NIL_ORG, {
-          userId: lock.userId,
-          email,
-          reason: 'locked',
-          method: 'password',
-          ip: envelope.data.ip,
-          userAgent: envelope.data.userAgent,
+    const ip = envelope.data.ip ?? null;
+    const unlock = envelope.data.unlockToken ? await this.throttle.unlockToken(email, envelope.data.unlockToken) : null;
+    if (!unlock) {
+      const lock = await this.throttle.check(email, ip);
+      if (lock.locked) {
+        await this.unitOfWork.run(envelope, async (unit) => {
+          await unit.emit(IdentityEvent.loginFailed, email, lock.orgId ?? NIL_ORG, {
+            userId: lock.userId,
+            email,
+            reason: 'locked',
+            method: 'password',
+            ip: envelope.data.ip,
+            userAgent: envelope.data.userAgent,
+          });
         });
-      });
-      throw accountLocked(lock.retryAfterSeconds);
+        throw accountLocked(lock.retryAfterSeconds);
+      }
     }
     const user = await kyselyFor<IdentityDb>(this.dataSource)
       .selectFrom('app_user')
@@ -203,10 +288,8 @@ export class AuthService {
       .executeTakeFirst();
     const passwordOk = await this.passwords.verify(user?.password_hash ?? null, envelope.data.password);
     if (!user || !passwordOk || user.status !== 'active') {
-      const failures = await this.recordFailure(envelope, email, user ?? null, passwordOk ? 'deactivated' : 'bad_credentials');
-      if (failures >= this.config.IDENTITY_LOCKOUT_THRESHOLD) {
-        throw accountLocked(this.config.IDENTITY_LOCKOUT_WINDOW_MINUTES * 60);
-      }
+      const lock = await this.recordFailure(envelope, email, user ?? null, passwordOk ? 'deactivated' : 'bad_credentials', unlock);
+      if (lock.locked && !unlock) throw accountLocked(lock.retryAfterSeconds);
       throw invalidCredentials();
     }
     if (this.passwords.needsRehash(user.password_hash!)) {
@@ -217,16 +300,21 @@ export class AuthService {
         .execute();
     }
     if (user.mfa_enabled) {
-      const mfaToken = await this.unitOfWork.run(envelope, (unit) => this.oneTimeTokens.issue(unit.manager, user.id, 'mfa_login'));
+      const mfaToken = await this.unitOfWork.run(envelope, async (unit) => {
+        if (unlock) await this.oneTimeTokens.consume(unit.manager, unlock.id);
+        return this.oneTimeTokens.issue(unit.manager, user.id, 'mfa_login');
+      });
       return { mfaRequired: true, mfaToken };
     }
-    return this.completeLogin(envelope, user, 'password');
+    return this.completeLogin(envelope, user, 'password', unlock?.id);
   }
 
   /**
-   * Second login step: the `mfaToken` of `login` and a TOTP or recovery code → tokens.
+   * Second login step: the `mfaToken` of `login` and a TOTP or recovery code → tokens. Wrong codes
+   * count against the token (burned at five) and against the account's limit (`MfaService.checkWithinLimit`).
    *
-   * @throws DomainException 401 `INVALID_MFA_TOKEN` (expired or burned); 401 `INVALID_MFA_CODE`.
+   * @throws DomainException 401 `INVALID_MFA_TOKEN` (expired or burned); 401 `INVALID_MFA_CODE`;
+   *   429 `MFA_LOCKED` with `retryAfterSeconds`.
    */
   @RpcHandler(IdentityAuthSubjects.mfaVerify)
   async verifyMfa(envelope: RequestEnvelope<MfaVerifyRequest>): Promise<TokenPair> {
@@ -242,26 +330,26 @@ export class AuthService {
         .where('id', '=', token.userId)
         .forUpdate()
         .executeTakeFirstOrThrow();
-      const check = await this.mfa.checkSecondFactor(manager, user, envelope.data.code);
-      if (!check.valid) {
-        await this.oneTimeTokens.recordFailure(manager, token.id);
-        actAs(unit, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
+      actAs(unit, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
+      const result = await this.mfa.checkWithinLimit(unit, user, envelope.data.code, 'any');
+      if (!result.valid) {
+        if (result.evaluated) await this.oneTimeTokens.recordFailure(manager, token.id);
         await unit.emit(IdentityEvent.loginFailed, user.id, user.org_id, {
           userId: user.id,
-          reason: 'mfa_failed',
+          reason: result.evaluated ? 'mfa_failed' : 'locked',
           method: 'mfa',
           ip: envelope.data.ip,
           userAgent: envelope.data.userAgent,
         });
-        if (check.replay) {
+        if (result.replay) {
           await unit.emit(IdentityEvent.mfaCodeReused, user.id, user.org_id, { userId: user.id });
         }
-        return { ok: false as const };
+        return { ok: false as const, refusal: result.refusal };
       }
       await this.oneTimeTokens.consume(manager, token.id);
-      return { ok: true as const, user, method: check.method === 'totp' ? ('mfa' as const) : ('recovery_code' as const) };
+      return { ok: true as const, user, method: result.check.method === 'totp' ? ('mfa' as const) : ('recovery_code' as const) };
     });
-    if (!outcome.ok) throw invalidCode();
+    if (!outcome.ok) throw outcome.refusal;
     return this.completeLogin(envelope, outcome.user, outcome.method);
   }
 
@@ -346,7 +434,8 @@ export class AuthService {
         subject: 'Reset your Keyhouse password',
         text: `Hello ${user.name},\n\nUse this link within 60 minutes to choose a new password:\n${link}\n\nIf you did not ask for this, ignore this message.`,
         template: 'password_reset',
-        variables: { token, link },
+        variables: {},
+        secrets: { token, link },
       });
       actAs(unit, { id: user.id, orgId: user.org_id, role: user.role });
       await unit.emit(IdentityEvent.passwordResetRequested, user.id, user.org_id, { userId: user.id });
@@ -465,7 +554,8 @@ export class AuthService {
       subject: 'Confirm your email address',
       text: `Hello ${user.name},\n\nConfirm your email address for Keyhouse:\n${link}`,
       template: 'email_verification',
-      variables: { token, link },
+      variables: {},
+      secrets: { token, link },
     });
   }
 
@@ -473,11 +563,13 @@ export class AuthService {
     envelope: RequestEnvelope<{ ip?: string; userAgent?: string }>,
     user: LoginUser,
     method: 'password' | 'mfa' | 'recovery_code',
+    unlockTokenId?: string,
   ): Promise<TokenPair> {
     const context = selfContext(envelope, { id: user.id, orgId: user.org_id, role: user.role }, envelope.data);
     return this.unitOfWork.run(context, async (unit) => {
       const manager = unit.manager;
       const db = kyselyFor<IdentityDb>(manager);
+      if (unlockTokenId) await this.oneTimeTokens.consume(manager, unlockTokenId);
       await db
         .insertInto('login_attempt')
         .columns(['id', 'email', 'user_id', 'succeeded', 'ip'])
@@ -513,48 +605,25 @@ export class AuthService {
     });
   }
 
-  /** Failures for `email` since the later of the window start and its last successful login. */
-  private async lockState(
-    email: string,
-  ): Promise<{ locked: boolean; retryAfterSeconds: number; userId: string | null; orgId: string | null }> {
-    const row = await kyselyFor<IdentityDb>(this.dataSource)
-      .with('last_success', (db) =>
-        db
-          .selectFrom('login_attempt')
-          .select((eb) => eb.fn.max<Date | null>('created_at').as('at'))
-          .where('email', '=', email)
-          .where('succeeded', '=', true),
-      )
-      .selectFrom(['login_attempt as a', 'last_success as s'])
-      .select((eb) => [
-        eb.cast<number>(eb.fn.countAll(), 'integer').as('failures'),
-        eb.fn.min<Date | null>('a.created_at').as('oldest'),
-        eb.selectFrom('app_user').select('id').where('email', '=', email).as('user_id'),
-        eb.selectFrom('app_user').select('org_id').where('email', '=', email).as('org_id'),
-      ])
-      .where('a.email', '=', email)
-      .where('a.succeeded', '=', false)
-      .where('a.created_at', '>', sql<Date>`now() - make_interval(mins => ${this.config.IDENTITY_LOCKOUT_WINDOW_MINUTES})`)
-      .where((eb) => eb.or([eb('s.at', 'is', null), eb('a.created_at', '>', eb.ref('s.at'))]))
-      .executeTakeFirstOrThrow();
-    const locked = row.failures >= this.config.IDENTITY_LOCKOUT_THRESHOLD;
-    const retryAfterSeconds = row.oldest
-      ? Math.max(1, Math.ceil((row.oldest.getTime() + this.config.IDENTITY_LOCKOUT_WINDOW_MINUTES * 60_000 - Date.now()) / 1000))
-      : 0;
-    return { locked, retryAfterSeconds, userId: row.user_id, orgId: row.org_id };
-  }
-
+  /**
+   * Records a failed password login (and a failure against the sign-in link token it came with),
+   * then answers the address's throttle for this IP. When a limit has just engaged for an account
+   * (no token in play): emits `identity.login.locked_out` and, for an active account without a
+   * live sign-in link, emails one (template `login_unlock`).
+   */
   private async recordFailure(
     envelope: RequestEnvelope<LoginRequest>,
     email: string,
     user: LoginUser | null,
     reason: 'bad_credentials' | 'deactivated',
-  ): Promise<number> {
+    unlock: { id: string } | null,
+  ): Promise<{ locked: boolean; retryAfterSeconds: number }> {
     await this.unitOfWork.run(envelope, async (unit) => {
       await kyselyFor<IdentityDb>(unit.manager)
         .insertInto('login_attempt')
         .values({ id: newId(), email, user_id: user?.id ?? null, succeeded: false, ip: envelope.data.ip ?? null })
         .execute();
+      if (unlock) await this.oneTimeTokens.recordFailure(unit.manager, unlock.id);
       await unit.emit(IdentityEvent.loginFailed, user?.id ?? email, user?.org_id ?? NIL_ORG, {
         userId: user?.id ?? null,
         email,
@@ -564,17 +633,47 @@ export class AuthService {
         userAgent: envelope.data.userAgent,
       });
     });
-    const state = await this.lockState(email);
-    if (state.locked && user) {
+    const state = await this.throttle.check(email, envelope.data.ip ?? null);
+    if (state.locked && user && !unlock) {
       await this.unitOfWork.run(envelope, async (unit) => {
         await unit.emit(IdentityEvent.loginLockedOut, user.id, user.org_id, {
           userId: user.id,
           email,
           lockedForSeconds: state.retryAfterSeconds,
+          factor: 'password',
         });
+        if (user.status === 'active') await this.sendSignInLink(unit.manager, user);
       });
     }
-    return state.locked ? this.config.IDENTITY_LOCKOUT_THRESHOLD : 0;
+    return state;
+  }
+
+  /** Emails `user` a sign-in link (`login_unlock` token) unless a live one was already sent. */
+  private async sendSignInLink(manager: EntityManager, user: LoginUser): Promise<void> {
+    const live = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('one_time_token')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .where('purpose', '=', 'login_unlock')
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .where('failed_attempts', '<', MFA_TOKEN_MAX_FAILURES)
+      .executeTakeFirst();
+    if (live) return;
+    const token = await this.oneTimeTokens.issue(manager, user.id, 'login_unlock');
+    const link = `${this.config.IDENTITY_PUBLIC_APP_URL}/sign-in?unlock=${token}`;
+    await this.email.send(manager, {
+      orgId: user.org_id,
+      to: user.email,
+      subject: 'Failed sign-in attempts on your Keyhouse account',
+      text:
+        `Hello ${user.name},\n\nThere were several failed attempts to sign in to your Keyhouse account, so sign-ins are ` +
+        `slowed down for a while. If this was you, use this link within 60 minutes to sign in with your password now:\n${link}\n\n` +
+        `If it was not you, your password was not accepted; change it if you use it anywhere else.`,
+      template: 'login_unlock',
+      variables: { reason: 'login_throttled' },
+      secrets: { token, link },
+    });
   }
 }
 

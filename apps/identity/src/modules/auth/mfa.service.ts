@@ -15,10 +15,12 @@ import {
 } from '@keyhouse/contracts';
 import { requireUserSession, SecretCipher } from '@keyhouse/platform/auth';
 import { kyselyFor } from '@keyhouse/platform/database';
-import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
+import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId, sha256Hex } from '@keyhouse/util';
+import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
 import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
+import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
 import type { AppUserRow } from '../users/app-user.row';
 import { SECRET_CIPHER } from './signing-key.service';
 import { TotpService } from './totp.service';
@@ -40,11 +42,24 @@ export type SecondFactorCheck =
 /** What a second-factor check reads of the user's `app_user` row. */
 export type SecondFactorUser = Pick<AppUserRow, 'id' | 'mfa_secret_enc' | 'mfa_last_time_step'>;
 
+/** What a check under the per-account limit reads of the user's row (locked `FOR UPDATE` by the caller). */
+export type LimitedSecondFactorUser = SecondFactorUser & Pick<AppUserRow, 'org_id' | 'email' | 'name'>;
+
+/**
+ * Result of a check under the per-account limit: the valid check, or the refusal to throw once
+ * the unit of work has committed (so that the failure stays counted). `evaluated` is false when
+ * the code was not looked at because the account is locked.
+ */
+export type LimitedSecondFactorCheck =
+  | { valid: true; check: Extract<SecondFactorCheck, { valid: true }> }
+  | { valid: false; refusal: DomainException; evaluated: boolean; replay: boolean };
+
 /** The `app_user` columns the 2FA use cases read (under a row lock). */
 const MFA_USER_COLUMNS = [
   'id',
   'org_id',
   'email',
+  'name',
   'role',
   'mfa_enabled',
   'mfa_secret_enc',
@@ -57,11 +72,19 @@ const MFA_USER_COLUMNS = [
  * enables it and issues ten recovery codes), disable and regenerate codes with a current code.
  * Seeds are encrypted at rest. Recovery codes are 120-bit random strings shown once and stored as
  * SHA-256 hashes; each works once (ASVS 5.0 6.5.2: hashing suffices at ≥ 112 bits).
+ *
+ * Guessing is limited per account, whichever login challenge or route the codes come through
+ * (RELIABILITY.md SEC-TOTP-04): `IDENTITY_MFA_MAX_FAILURES` wrong codes (5) within
+ * `IDENTITY_MFA_LOCKOUT_MINUTES` (15) are evaluated; then every code, right or wrong, is refused
+ * with 429 `MFA_LOCKED` until the oldest leaves the window. Reaching the limit emits
+ * `identity.login.locked_out` (`factor: 'mfa'`) and emails the user a security notice.
  */
 @Injectable()
 export class MfaService {
   constructor(
     @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
+    @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
+    @Inject(EMAIL_SENDER) private readonly email: EmailSender,
     private readonly totp: TotpService,
     private readonly unitOfWork: UnitOfWork,
   ) {}
@@ -129,14 +152,15 @@ export class MfaService {
   }
 
   /**
-   * Turns 2FA off with a current TOTP code; emits `identity.mfa.disabled`.
+   * Turns 2FA off with a current TOTP code (under the per-account limit); emits `identity.mfa.disabled`.
    *
-   * @throws DomainException 409 `MFA_NOT_ENABLED`, `MFA_REQUIRED_BY_POLICY`; 401 `INVALID_MFA_CODE`.
+   * @throws DomainException 409 `MFA_NOT_ENABLED`, `MFA_REQUIRED_BY_POLICY`; 401 `INVALID_MFA_CODE`;
+   *   429 `MFA_LOCKED` with `retryAfterSeconds`.
    */
   @RpcHandler(IdentityAuthSubjects.mfaDisable)
   async disable(envelope: RequestEnvelope<MfaDisableRequest>): Promise<void> {
     const userId = requireUserSession(envelope.actor).userId;
-    await this.unitOfWork.run(envelope, async (unit) => {
+    const refusal = await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const user = await this.lockEnabledUser(manager, userId);
       const db = kyselyFor<IdentityDb>(manager);
@@ -148,7 +172,8 @@ export class MfaService {
           'Your organization requires two-factor authentication for your role',
         );
       }
-      await this.assertCurrentCode(manager, user, envelope.data.code);
+      const result = await this.checkWithinLimit(unit, user, envelope.data.code, 'totp');
+      if (!result.valid) return result.refusal;
       await db
         .updateTable('app_user')
         .set({
@@ -162,28 +187,94 @@ export class MfaService {
         .execute();
       await db.deleteFrom('mfa_recovery_code').where('user_id', '=', userId).execute();
       await unit.emit(IdentityEvent.mfaDisabled, userId, user.org_id, { userId });
+      return null;
     });
+    if (refusal) throw refusal;
   }
 
   /**
-   * Replaces the recovery codes (needs a current TOTP code); emits
+   * Replaces the recovery codes (needs a current TOTP code, under the per-account limit); emits
    * `identity.mfa.recovery_codes_regenerated`.
    *
-   * @throws DomainException 409 `MFA_NOT_ENABLED`; 401 `INVALID_MFA_CODE`.
+   * @throws DomainException 409 `MFA_NOT_ENABLED`; 401 `INVALID_MFA_CODE`; 429 `MFA_LOCKED` with `retryAfterSeconds`.
    */
   @RpcHandler(IdentityAuthSubjects.mfaRecoveryCodes)
   async regenerateRecoveryCodes(envelope: RequestEnvelope<MfaRecoveryCodesRequest>): Promise<MfaRecoveryCodesResponse> {
     const userId = requireUserSession(envelope.actor).userId;
-    return this.unitOfWork.run(envelope, async (unit) => {
+    const outcome = await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const user = await this.lockEnabledUser(manager, userId);
-      await this.assertCurrentCode(manager, user, envelope.data.code);
+      const result = await this.checkWithinLimit(unit, user, envelope.data.code, 'totp');
+      if (!result.valid) return { refusal: result.refusal };
       const recoveryCodes = await this.replaceRecoveryCodes(manager, userId);
       await unit.emit(IdentityEvent.recoveryCodesRegenerated, userId, user.org_id, {
         userId,
       });
       return { recoveryCodes };
     });
+    if ('refusal' in outcome) throw outcome.refusal;
+    return { recoveryCodes: outcome.recoveryCodes };
+  }
+
+  /**
+   * Checks `code` (a TOTP code, or with `accept: 'any'` also a recovery code) of `user` under the
+   * per-account limit, in `unit`: while `IDENTITY_MFA_MAX_FAILURES` wrong codes are within the
+   * window the code is not evaluated (429 `MFA_LOCKED`); a wrong code is recorded and answered 401
+   * `INVALID_MFA_CODE`, and the one that reaches the limit also emits `identity.login.locked_out`
+   * (`factor: 'mfa'`) and emails the user a security notice. The caller holds the user's row lock
+   * and throws the refusal after `unit` commits.
+   */
+  async checkWithinLimit(
+    unit: UnitOfWorkContext,
+    user: LimitedSecondFactorUser,
+    code: string,
+    accept: 'any' | 'totp',
+  ): Promise<LimitedSecondFactorCheck> {
+    const before = await this.failureWindow(unit.manager, user.id);
+    if (before.failures >= this.config.IDENTITY_MFA_MAX_FAILURES) {
+      return { valid: false, refusal: mfaLocked(before.retryAfterSeconds), evaluated: false, replay: false };
+    }
+    const check =
+      accept === 'totp' && !/^\d{6}$/.test(code.trim())
+        ? ({ valid: false, replay: false } as const)
+        : await this.checkSecondFactor(unit.manager, user, code);
+    if (check.valid) return { valid: true, check };
+    await kyselyFor<IdentityDb>(unit.manager).insertInto('mfa_failure').values({ id: newId(), user_id: user.id }).execute();
+    const after = await this.failureWindow(unit.manager, user.id);
+    if (after.failures < this.config.IDENTITY_MFA_MAX_FAILURES) {
+      return { valid: false, refusal: invalidCode(), evaluated: true, replay: check.replay };
+    }
+    await unit.emit(IdentityEvent.loginLockedOut, user.id, user.org_id, {
+      userId: user.id,
+      email: user.email.toLowerCase(),
+      lockedForSeconds: after.retryAfterSeconds,
+      factor: 'mfa',
+    });
+    const minutes = this.config.IDENTITY_MFA_LOCKOUT_MINUTES;
+    await this.email.send(unit.manager, {
+      orgId: user.org_id,
+      to: user.email,
+      subject: 'Two-factor codes paused on your Keyhouse account',
+      text:
+        `Hello ${user.name},\n\nSeveral wrong two-factor codes were entered for your Keyhouse account, so codes are ` +
+        `refused for up to ${minutes} minutes.\n\nIf this was not you, someone may know your password: change it now.`,
+      template: 'security_notice',
+      variables: { reason: 'mfa_locked' },
+    });
+    return { valid: false, refusal: invalidCode(), evaluated: true, replay: check.replay };
+  }
+
+  /** Wrong codes of `userId` within the lockout window, and the seconds until the oldest leaves it. */
+  private async failureWindow(manager: EntityManager, userId: string): Promise<{ failures: number; retryAfterSeconds: number }> {
+    const minutes = this.config.IDENTITY_MFA_LOCKOUT_MINUTES;
+    const row = await kyselyFor<IdentityDb>(manager)
+      .selectFrom('mfa_failure')
+      .select((eb) => [eb.cast<number>(eb.fn.countAll(), 'integer').as('failures'), eb.fn.min<Date | null>('created_at').as('oldest')])
+      .where('user_id', '=', userId)
+      .where('created_at', '>', sql<Date>`now() - make_interval(mins => ${minutes})`)
+      .executeTakeFirstOrThrow();
+    const retryAfterSeconds = row.oldest ? Math.max(1, Math.ceil((row.oldest.getTime() + minutes * 60_000 - Date.now()) / 1000)) : 0;
+    return { failures: row.failures, retryAfterSeconds };
   }
 
   /**
@@ -210,11 +301,6 @@ export class MfaService {
       .returning('id')
       .executeTakeFirst();
     return row ? { valid: true, method: 'recovery_code', recoveryCodeId: row.id } : { valid: false, replay: false };
-  }
-
-  private async assertCurrentCode(manager: EntityManager, user: SecondFactorUser, code: string): Promise<void> {
-    const check = await this.checkSecondFactor(manager, user, code);
-    if (!check.valid || check.method !== 'totp') throw invalidCode();
   }
 
   private async replaceRecoveryCodes(manager: EntityManager, userId: string): Promise<string[]> {
@@ -254,4 +340,14 @@ export class MfaService {
 
 export function invalidCode(): DomainException {
   return new DomainException('unauthenticated', IdentityErrorCode.InvalidMfaCode, 'The code is not valid');
+}
+
+function mfaLocked(retryAfterSeconds: number): DomainException {
+  return new DomainException(
+    'too_many_requests',
+    IdentityErrorCode.MfaLocked,
+    `Too many wrong codes for this account. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
+    undefined,
+    { retryAfterSeconds },
+  );
 }

@@ -14,13 +14,18 @@ export const ONE_TIME_TOKEN_TTL_MINUTES: Record<OneTimeTokenPurpose, number> = {
   email_verification: 24 * 60,
   mfa_login: 5,
   invitation: 7 * 24 * 60,
+  login_unlock: 60,
 };
 
-/** Wrong second-factor codes accepted per MFA login token before it is burned (ASVS 6.6.3). */
+/**
+ * Failures counted against one token before it is burned: wrong second-factor codes on an MFA
+ * login token (ASVS 6.6.3), wrong passwords with a sign-in (`login_unlock`) token.
+ */
 export const MFA_TOKEN_MAX_FAILURES = 5;
 
 /**
- * Single-use, expiring tokens (reset, verification, invitation, MFA login step): 256 random bits,
+ * Single-use, expiring tokens (reset, verification, invitation, MFA login step, sign-in link past a
+ * login throttle): 256 random bits,
  * stored as SHA-256 hashes. Issuing a new token of a purpose voids the user's older ones.
  */
 @Injectable()
@@ -80,7 +85,7 @@ export class OneTimeTokenService {
       .execute();
   }
 
-  /** Counts a wrong second-factor code against token `id` (burned at `MFA_TOKEN_MAX_FAILURES`). */
+  /** Counts a failure (wrong code or password) against token `id` (burned at `MFA_TOKEN_MAX_FAILURES`). */
   async recordFailure(manager: EntityManager, id: string): Promise<void> {
     await kyselyFor<IdentityDb>(manager)
       .updateTable('one_time_token')

@@ -58,6 +58,24 @@ export class SessionService {
     return this.tokens(manager, user, familyId, refreshToken);
   }
 
+  /**
+   * Tokens shaped like `start`'s for a session that exists nowhere (the decoy answer to a
+   * registration of a taken address): the access token carries the claims of `user` but is signed
+   * with a key no JWKS lists, the refresh token is stored nowhere; both are refused (401).
+   */
+  async decoyTokens(user: Omit<SessionUser, 'mfaEnabled'>): Promise<TokenPair> {
+    const permissions = await this.roles.permissionsOf(this.dataSource.manager, user.orgId, user.role);
+    const accessToken = await this.signingKeys.signDecoyAccessToken({
+      userId: user.id,
+      orgId: user.orgId,
+      role: user.role,
+      teamIds: [],
+      permissions: permissions ?? [],
+      sessionId: newId(),
+    });
+    return { accessToken, refreshToken: randomToken(32), expiresIn: ACCESS_TOKEN_TTL_SECONDS, tokenType: 'Bearer' };
+  }
+
   /** Exchanges a refresh token for new tokens; see `RotationResult`. Throws 401 for unknown tokens. */
   async rotate(refreshToken: string, client: ClientInfo): Promise<RotationResult> {
     return this.dataSource.transaction(async (manager) => {

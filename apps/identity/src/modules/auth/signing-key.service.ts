@@ -45,6 +45,7 @@ export class SigningKeyService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeyService.name);
   private active: ActiveKey | null = null;
   private publicKeys: PublicJwk[] = [];
+  private decoyKey: Promise<ActiveKey['key']> | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -108,6 +109,21 @@ export class SigningKeyService implements OnModuleInit {
   /** Signs a 15-minute access token (`typ: at+jwt`, RFC 9068) for the given subject. */
   async signAccessToken(input: AccessTokenInput): Promise<string> {
     if (!this.active) throw new Error('Signing key not loaded');
+    return this.sign(input, this.active.key, this.active.kid);
+  }
+
+  /**
+   * A token shaped exactly like `signAccessToken`'s (same header with the active `kid`, same
+   * claims) but signed with a throwaway key of this process that no JWKS lists, so every verifier
+   * refuses it: the decoy answer to a registration of a taken address.
+   */
+  async signDecoyAccessToken(input: AccessTokenInput): Promise<string> {
+    if (!this.active) throw new Error('Signing key not loaded');
+    this.decoyKey ??= generateKeyPair(ACCESS_TOKEN_ALGORITHM, { extractable: false }).then((pair) => pair.privateKey);
+    return this.sign(input, await this.decoyKey, this.active.kid);
+  }
+
+  private sign(input: AccessTokenInput, key: ActiveKey['key'], kid: string): Promise<string> {
     const now = Date.now();
     return new SignJWT({
       org: input.orgId,
@@ -117,13 +133,13 @@ export class SigningKeyService implements OnModuleInit {
       sid: input.sessionId,
       iat_ms: now,
     })
-      .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: this.active.kid })
+      .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid })
       .setSubject(input.userId)
       .setIssuer(ACCESS_TOKEN_ISSUER)
       .setAudience(ACCESS_TOKEN_AUDIENCE)
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.floor(now / 1000) + ACCESS_TOKEN_TTL_SECONDS)
       .setJti(randomUUID())
-      .sign(this.active.key);
+      .sign(key);
   }
 }

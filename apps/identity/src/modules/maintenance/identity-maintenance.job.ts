@@ -14,6 +14,8 @@ export const PRUNE_EVERY_MS = 10 * 60_000;
 /** Retention of expired security records (days). */
 export const RETENTION_DAYS = {
   loginAttempts: 30,
+  /** Wrong second-factor codes count for 15 minutes; a day leaves room for investigation. */
+  mfaFailures: 1,
   oneTimeTokens: 7,
   refreshTokens: 7,
   inbox: 30,
@@ -21,8 +23,9 @@ export const RETENTION_DAYS = {
 
 /**
  * Repeatable Bull job that prunes what identity no longer needs: login attempts past the audit
- * horizon, spent or expired one-time and refresh tokens, revocations older than any access token,
- * and processed inbox entries. Idempotent (plain deletes by age), so a retry is harmless.
+ * horizon, wrong second-factor codes past a day, spent or expired one-time and refresh tokens,
+ * revocations older than any access token, and processed inbox entries. Idempotent (plain
+ * deletes by age), so a retry is harmless.
  */
 @Processor(IDENTITY_MAINTENANCE_QUEUE)
 export class IdentityMaintenanceJob implements OnApplicationBootstrap {
@@ -45,6 +48,7 @@ export class IdentityMaintenanceJob implements OnApplicationBootstrap {
     const daysAgo = (days: number) => sql<Date>`now() - make_interval(days => ${days})`;
     const statements = {
       loginAttempts: db.deleteFrom('login_attempt').where('created_at', '<', daysAgo(RETENTION_DAYS.loginAttempts)),
+      mfaFailures: db.deleteFrom('mfa_failure').where('created_at', '<', daysAgo(RETENTION_DAYS.mfaFailures)),
       oneTimeTokens: db
         .deleteFrom('one_time_token')
         .where((eb) => eb(eb.fn.coalesce('used_at', 'expires_at'), '<', daysAgo(RETENTION_DAYS.oneTimeTokens))),

@@ -170,7 +170,8 @@ export class UsersService {
         subject: 'You have been invited to Keyhouse',
         text: `Hello ${input.name},\n\nYou have been invited to Keyhouse. Choose your password within 7 days:\n${link}`,
         template: 'invitation',
-        variables: { token, link },
+        variables: {},
+        secrets: { token, link },
       });
     }
     await unit.emit(IdentityEvent.userCreated, userId, orgId, {

@@ -197,14 +197,22 @@ export interface RoleDeletedData {
   key: string;
 }
 
-/** `identity.login.locked_out`: too many failures for the account's email; logins are refused for `lockedForSeconds`. */
+/**
+ * `identity.login.locked_out`: too many failures for the account; the user is told by email.
+ * `factor` `password` (the default when absent): wrong passwords from one client IP (that IP is
+ * refused for the address) or from many (every attempt waits a growing delay), until
+ * `lockedForSeconds` or the emailed sign-in link. `mfa`: wrong second-factor codes (login step,
+ * disabling 2FA, new recovery codes); codes are refused for `lockedForSeconds`.
+ */
 export interface LoginLockedOutData {
   /** @format uuid */
   userId: string;
-  /** Lower-cased email the failures were for. */
+  /** Lower-cased email of the account. */
   email: string;
-  /** Seconds until a login may be tried again. */
+  /** Seconds until an attempt may be tried again. */
   lockedForSeconds: number;
+  /** Which factor was being guessed; absent means `password`. */
+  factor?: 'password' | 'mfa';
 }
 
 /**

@@ -8,12 +8,16 @@ import type { UserView } from './identity-users.rpc';
 import { defineRpc } from '../rpc-contract.util';
 
 export const IdentityAuthSubjects = {
-  /** A new organization and its owner, signed in (409 `EMAIL_TAKEN`, 422 weak password). */
+  /**
+   * A new organization and its owner, signed in (422 weak password). An address that already has an
+   * account gets an answer of the same shape (whose tokens open nothing) and its owner an email.
+   */
   register: defineRpc<RegisterRequest, RegisterResponse>('identity.auth.register'),
   /** Public client self-registration (organization resolved from its form key by the gateway). */
   registerClient: defineRpc<RegisterClientRequest, RegisterClientResponse>('identity.auth.register-client'),
   /** Tokens, or the MFA step (401 `INVALID_CREDENTIALS`, 429 `ACCOUNT_LOCKED`). */
   login: defineRpc<LoginRequest, LoginResponse>('identity.auth.login'),
+  /** Second login step (401 `INVALID_MFA_TOKEN`, `INVALID_MFA_CODE`; 429 `MFA_LOCKED`). */
   mfaVerify: defineRpc<MfaVerifyRequest, TokenPair>('identity.auth.mfa-verify'),
   /** Rotates a refresh token (401 `INVALID_REFRESH_TOKEN`, `REFRESH_TOKEN_REUSED`). */
   refresh: defineRpc<RefreshRequest, TokenPair>('identity.auth.refresh'),
@@ -88,6 +92,12 @@ export interface RegisterResponse extends TokenPair {
 export interface LoginRequest extends ClientContext {
   email: string;
   password: string;
+  /**
+   * The token of the sign-in link emailed to the account's address when its logins are throttled
+   * (template `login_unlock`): with it, the password is checked whatever the throttling of the
+   * address or of the client's IP. Single use; five wrong passwords spend it.
+   */
+  unlockToken?: string;
 }
 
 /** Either tokens, or a second step: `mfaToken` is then exchanged with a TOTP or recovery code. */

@@ -17,7 +17,15 @@ export const IdentityOrganizationSubjects = {
   /** The revoked key (404 `API_KEY_NOT_FOUND`). */
   apiKeyRevoke: defineRpc<ApiKeyRevokeRequest, ApiKeyView>('identity.api-keys.revoke'),
   /** Messages the local email adapter recorded, newest first. */
+  /** Messages to the caller's organization with every secret (token, link) redacted; `mailbox:read` at org scope. */
   localMailboxList: defineRpc<LocalMailboxListRequest, Page<LocalMailView>>('identity.local-mailbox.list'),
+  /**
+   * Development and tests only, never routed by the gateway: the secrets (token, link) of the
+   * messages recorded to one address, when identity runs with `IDENTITY_LOCAL_MAILBOX_SECRETS` on
+   * (refused in production). A system call (no actor); a user actor gets 403 `FORBIDDEN`, a
+   * service with the switch off 404 `LOCAL_MAILBOX_SECRETS_OFF`.
+   */
+  localMailboxSecrets: defineRpc<LocalMailSecretsRequest, LocalMailSecretsResponse>('identity.local-mailbox.secrets'),
   /** Public (no actor): the organization of a public form key. Not found → 404 `FORM_KEY_UNKNOWN`. */
   resolveFormKey: defineRpc<ResolveFormKeyRequest, ResolveFormKeyResponse>('identity.organizations.resolve-form-key'),
 };
@@ -95,15 +103,41 @@ export interface LocalMailboxListRequest {
   cursor?: string;
 }
 
-/** A message the local email adapter recorded instead of sending. */
+/**
+ * A message the local email adapter recorded instead of sending. Secrets it carried (the token and
+ * link of a reset, verification, invitation or sign-in email) read `"[redacted]"` in `text` and
+ * `variables`: whoever reads the mailbox cannot act as the recipient.
+ */
 export interface LocalMailView {
   id: string;
   to: string;
   subject: string;
   text: string;
-  /** What the message is for: `password_reset`, `email_verification`, `invitation`, `security_notice`. */
+  /**
+   * What the message is for: `password_reset`, `email_verification`, `invitation`,
+   * `login_unlock` (a sign-in link past a lockout) or `security_notice`.
+   */
   template: string;
-  /** Machine-readable values carried by the message (e.g. the token of a reset link). */
+  /** Machine-readable values carried by the message (e.g. `reason` of a security notice); secrets redacted. */
   variables: Record<string, string>;
   createdAt: string;
+}
+
+export interface LocalMailSecretsRequest {
+  /** Recipient address (case-insensitive). */
+  to: string;
+  /** Only messages of this template (`password_reset`, `login_unlock`, ...). */
+  template?: string;
+}
+
+/** The secrets of the recorded messages to one address, newest first (at most 20). */
+export interface LocalMailSecretsResponse {
+  items: Array<{
+    /** The local mail id (as in `LocalMailView.id`). */
+    id: string;
+    template: string;
+    /** The unredacted values, e.g. `{ token, link }`. */
+    secrets: Record<string, string>;
+    createdAt: string;
+  }>;
 }
