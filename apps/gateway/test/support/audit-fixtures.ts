@@ -1,68 +1,25 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import type { AuditEntryView, CloudEvent, Page } from '@keyhouse/contracts';
-import { newId } from '@keyhouse/util';
+import type { AuditEntryView, Page } from '@keyhouse/contracts';
 import type { TestHttpClient } from '@keyhouse/testing';
 import type { TestStack } from './stack';
 
 /**
- * A direct connection to the stack's database, as the audit service's own role
- * (`keyhouse_audit`) or as the `postgres` superuser, for the append-only and tamper tests.
+ * A direct connection to the audit schema of the stack's database as the `postgres` superuser, for
+ * what no organization can list (the gateway's refusals recorded under the nil organization).
  */
-export async function auditDatabase(stack: TestStack, as: 'audit' | 'superuser'): Promise<DataSource> {
-  const host = process.env.PGHOST ?? '127.0.0.1';
-  const port = Number(process.env.PGPORT ?? 5432);
+export async function auditSuperuser(stack: TestStack): Promise<DataSource> {
   const dataSource = new DataSource({
     type: 'postgres',
-    host,
-    port,
+    host: process.env.PGHOST ?? '127.0.0.1',
+    port: Number(process.env.PGPORT ?? 5432),
     database: stack.isolation.database,
-    username: as === 'audit' ? 'keyhouse_audit' : (process.env.PGUSER ?? 'postgres'),
-    password: as === 'audit' ? process.env.AUDIT_DB_PASSWORD : process.env.PGPASSWORD,
+    username: process.env.PGUSER ?? 'postgres',
+    password: process.env.PGPASSWORD,
     schema: 'audit',
-    extra: { max: 2, options: '-c search_path=audit' },
+    extra: { max: 1, options: '-c search_path=audit' },
   });
   return dataSource.initialize();
-}
-
-/** A CloudEvent shaped like the outbox builds them (`OutboxService.buildEvent`). */
-export function testEvent<T>(type: string, orgId: string, data: T, extra: Partial<CloudEvent<T>> = {}): CloudEvent<T> {
-  const service = type.split('.')[0];
-  return {
-    specversion: '1.0',
-    id: newId(),
-    source: `keyhouse/${service}`,
-    type,
-    subject: newId(),
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    dataschema: `urn:keyhouse:event:${type}:v1`,
-    orgid: orgId,
-    actortype: 'system',
-    data,
-    ...extra,
-  };
-}
-
-/** Publishes events to `<prefix><topic>` as the outbox relay does: key = subject, CloudEvents headers, JSON value, acks = all. */
-export async function publishEvents(stack: TestStack, topic: string, events: CloudEvent[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'audit-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ allowAutoTopicCreation: true });
-  await producer.connect();
-  try {
-    await producer.send({
-      topic: `${stack.env.KAFKA_TOPIC_PREFIX}${topic}`,
-      acks: -1,
-      messages: events.map((event) => ({
-        key: event.subject,
-        value: JSON.stringify(event),
-        headers: { ce_id: event.id, ce_type: event.type, ce_source: event.source, ce_specversion: event.specversion },
-      })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
 }
 
 /** `GET /v1/audit-logs?<query>` as `token`. */
@@ -136,16 +93,6 @@ async function queryOutbox<T extends object>(stack: TestStack, service: OutboxSe
   } finally {
     await client.end();
   }
-}
-
-/**
- * The CloudEvent a service wrote to its outbox with id `eventId`, exactly as its relay put it on
- * Kafka (to deliver a real event a second time).
- */
-export async function outboxEventById(stack: TestStack, service: OutboxService, eventId: string): Promise<CloudEvent> {
-  const [row] = await queryOutbox<{ payload: CloudEvent }>(stack, service, 'SELECT payload FROM {outbox} WHERE id = $1', [eventId]);
-  if (!row) throw new Error(`no event ${eventId} in the ${service} outbox`);
-  return row.payload;
 }
 
 /** Ids of every event a service wrote to its outbox with Kafka key `key` (the record id), oldest first. */

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import type { CloudEvent } from '@keyhouse/contracts';
 import type { TestStack } from './stack';
 
 export type Problem = { code: string; status: number; errors?: Array<{ field: string; message: string }> };
@@ -41,15 +40,6 @@ export function kingCountySlice(rows: number): string {
   return `${lines.slice(0, rows + 1).join('\n')}\n`;
 }
 
-/** Great-circle distance in metres on a sphere of radius 6 371 008.8 m (mean Earth radius). */
-export function haversineMeters(lat1: number, lng1: number, lat2: number, lng2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLng = (lng2 - lng1) * rad;
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLng / 2) ** 2;
-  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(a));
-}
-
 /** A valid manual listing body; override what the test is about. */
 export function propertyBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -69,21 +59,6 @@ export function propertyBody(overrides: Record<string, unknown> = {}): Record<st
     yearBuilt: 1925,
     ...overrides,
   };
-}
-
-/** Events of the listings outbox in the test database (the relay's input), oldest first. */
-export async function outboxEvents<T = Record<string, unknown>>(stack: TestStack, type?: string): Promise<Array<CloudEvent<T>>> {
-  const client = new Client({ connectionString: stack.env.LISTINGS_DATABASE_URL });
-  await client.connect();
-  try {
-    const result = await client.query<{ payload: CloudEvent<T> }>(
-      `SELECT payload FROM listings.outbox_event ${type ? 'WHERE event_type = $1' : ''} ORDER BY seq`,
-      type ? [type] : [],
-    );
-    return result.rows.map((row) => row.payload);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Waits (polling every 100 ms) until `condition` holds; throws after `timeoutMs`. */
