@@ -53,8 +53,9 @@ const ROLE_SUFFIXES = [
   'mapper',
   'parser',
   'renderer',
-  // ADR 0029: test support
+  // ADR 0029: test support, command-line entry points
   'fixture',
+  'cli',
 ];
 
 const KEBAB = '[a-z0-9]+(?:-[a-z0-9]+)*';

@@ -4,7 +4,7 @@ import type { Actor, CloudEvent, RpcContract } from '@keyhouse/contracts';
 import { loadConfig, platformEnv } from '@keyhouse/platform/config';
 import { cloudEventHeaders, connectNats, createKafka, createProducer, RpcClient } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
-import { createTestIsolation, type TestIsolation } from './test-database';
+import { createTestIsolation, type TestIsolation } from './test-database.util';
 
 /** What a service's start function returns (a `NestFastifyApplication`): closed by `stop()`. */
 export interface StartedApp {

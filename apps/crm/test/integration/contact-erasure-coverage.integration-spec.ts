@@ -5,7 +5,7 @@ import { actorFor, apiKeyActorFor, startService, type TestService } from '@keyho
 import { newId } from '@keyhouse/util';
 import { startCrm } from '../../src/main';
 import { CONTACT_STATE_DECLARATIONS } from '../../src/modules/contacts-core/contact.row';
-import { emptyState } from '../../src/modules/contacts-core/contact-state';
+import { emptyState } from '../../src/modules/contacts-core/contact-state.util';
 import {
   CONTACT_DATA_PRIVACY,
   CONTACT_PERSONAL_COLUMNS,

@@ -1,6 +1,6 @@
 import { IdentityEvent, type Actor, type AgentProfileSnapshot, type BuiltInRole, type CloudEvent } from '@keyhouse/contracts';
 import { actorFor, seedReadModel, testEvent, type TestService } from '@keyhouse/testing';
-import { BUILT_IN_ROLE_PERMISSIONS } from '../../../identity/src/modules/users/built-in-roles';
+import { BUILT_IN_ROLE_PERMISSIONS } from '../../../identity/src/modules/users/built-in-roles.constant';
 import { IDENTITY_READ_MODEL_GROUP } from '../../src/modules/agents/identity-read-model.consumer';
 
 /** Options of `userOf`. */

@@ -9,7 +9,7 @@ import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 import { CrmErrorCode } from '../../crm.exception';
 import type { CrmDb } from '../../database/crm.db';
 import { toContactView, type ContactRow } from './contact.row';
-import { applyInput, derive, emptyState, STATE_COLUMNS, stateOf, stateValues, type ContactState } from './contact-state';
+import { applyInput, derive, emptyState, STATE_COLUMNS, stateOf, stateValues, type ContactState } from './contact-state.util';
 import { CustomFieldsService } from './custom-fields.service';
 import { ContactLookup } from './contact-lookup.service';
 import { ContactTags, type TagAuthor } from './contact-tags.service';

@@ -5,7 +5,7 @@ import type { CrmContactDuplicate } from '@keyhouse/contracts';
 import { kyselyFor } from '@keyhouse/platform/database';
 import type { CrmDb } from '../../database/crm.db';
 import type { ContactRow } from './contact.row';
-import type { ContactState } from './contact-state';
+import type { ContactState } from './contact-state.util';
 
 /**
  * Trigram similarity (pg_trgm `similarity`, 0..1) from which two names are "the same" — only

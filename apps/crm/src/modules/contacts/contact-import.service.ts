@@ -12,7 +12,7 @@ import {
 import { requireScope } from '@keyhouse/platform/auth';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
-import { derive, mergeStates, stateOf, type ContactState } from '../contacts-core/contact-state';
+import { derive, mergeStates, stateOf, type ContactState } from '../contacts-core/contact-state.util';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { authorOf, ContactsService } from './contacts.service';
 import type { TagAuthor } from '../contacts-core/contact-tags.service';

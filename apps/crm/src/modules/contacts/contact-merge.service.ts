@@ -6,7 +6,7 @@ import { DomainException, type UnitOfWorkContext } from '@keyhouse/platform/mess
 import { CrmErrorCode } from '../../crm.exception';
 import type { CrmDb } from '../../database/crm.db';
 import type { ContactRow } from '../contacts-core/contact.row';
-import { derive, mergeStates, stateOf } from '../contacts-core/contact-state';
+import { derive, mergeStates, stateOf } from '../contacts-core/contact-state.util';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { TasksService } from '../work/tasks/tasks.service';

@@ -15,7 +15,7 @@ import { RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import type { CrmDb } from '../../database/crm.db';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import { toContactView, type ContactRow } from '../contacts-core/contact.row';
-import { emptyState, stateValues } from '../contacts-core/contact-state';
+import { emptyState, stateValues } from '../contacts-core/contact-state.util';
 import { toNoteView } from './contact-notes.service';
 import { CONTACT_PERSONAL_COLUMNS, ERASED_VALUES } from './contact-privacy.constant';
 

@@ -39,7 +39,7 @@ import { AssignmentEngine } from '../assignment/assignment-engine.service';
 import { contactVisibleTo } from '../contacts-core/contact-access.util';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import { CONTACT_FILTER_DECLARATIONS, type ContactFilterField, type ContactRow } from '../contacts-core/contact.row';
-import { stateOf, derive, type ContactState } from '../contacts-core/contact-state';
+import { stateOf, derive, type ContactState } from '../contacts-core/contact-state.util';
 import { ContactTags, distinctNames, type TagAuthor } from '../contacts-core/contact-tags.service';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';

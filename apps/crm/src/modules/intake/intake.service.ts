@@ -20,7 +20,7 @@ import type { CrmDb } from '../../database/crm.db';
 import { AssignmentEngine } from '../assignment/assignment-engine.service';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
 import type { ContactRow } from '../contacts-core/contact.row';
-import { derive, mergeStates, stateOf } from '../contacts-core/contact-state';
+import { derive, mergeStates, stateOf } from '../contacts-core/contact-state.util';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';

@@ -8,7 +8,7 @@ import { InjectQueue, Process, Processor, type Queue } from '@keyhouse/platform/
 import type { CrmDb } from '../../database/crm.db';
 import type { CrmScoreReason } from '../../database/crm-json.type';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
-import { derive, stateOf } from '../contacts-core/contact-state';
+import { derive, stateOf } from '../contacts-core/contact-state.util';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { systemContext } from '../shared/system-context.util';
 

@@ -3,7 +3,7 @@ import type { CloudEvent } from '@keyhouse/contracts';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
 import { ContactLookup } from '../contacts-core/contact-lookup.service';
-import { derive, stateOf } from '../contacts-core/contact-state';
+import { derive, stateOf } from '../contacts-core/contact-state.util';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import {

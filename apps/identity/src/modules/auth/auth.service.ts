@@ -29,7 +29,7 @@ import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.conf
 import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
-import { toOrganizationView } from '../organizations/organization.view';
+import { toOrganizationView } from '../organizations/organization.mapper';
 import type { AppUserRow } from '../users/app-user.row';
 import { toUserView, UserQueries } from '../users/user.queries';
 import { LoginThrottleService } from './login-throttle.service';

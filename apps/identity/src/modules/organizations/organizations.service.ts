@@ -16,7 +16,7 @@ import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { randomToken } from '@keyhouse/util';
 import type { IdentityDb } from '../../database/identity.db';
-import { toOrganizationView } from './organization.view';
+import { toOrganizationView } from './organization.mapper';
 
 /** Roles the 2FA policy may cover (clients excluded: they sign in to the portal). */
 export const MFA_POLICY_ROLES = ['owner', 'admin', 'manager', 'agent'];

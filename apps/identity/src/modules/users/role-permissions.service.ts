@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { BUILT_IN_ROLES, type BuiltInRole } from '@keyhouse/contracts';
 import { kyselyFor } from '@keyhouse/platform/database';
 import type { IdentityDb } from '../../database/identity.db';
-import { BUILT_IN_ROLE_PERMISSIONS } from './built-in-roles';
+import { BUILT_IN_ROLE_PERMISSIONS } from './built-in-roles.constant';
 
 export function isBuiltInRole(role: string): role is BuiltInRole {
   return (BUILT_IN_ROLES as readonly string[]).includes(role);

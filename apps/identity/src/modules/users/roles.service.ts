@@ -21,7 +21,7 @@ import { newId } from '@keyhouse/util';
 import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { RevocationService } from '../auth/revocation.service';
-import { BUILT_IN_ROLE_PERMISSIONS, ROLE_NAMES } from './built-in-roles';
+import { BUILT_IN_ROLE_PERMISSIONS, ROLE_NAMES } from './built-in-roles.constant';
 import { isBuiltInRole } from './role-permissions.service';
 
 const ROLE_KEY = /^[a-z][a-z0-9-]{1,39}$/;

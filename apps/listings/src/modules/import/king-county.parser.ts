@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { emptyRecord, recordProblems, type PropertyRecord } from '../properties/property-record';
+import { emptyRecord, recordProblems, type PropertyRecord } from '../properties/property-record.util';
 
 /** Columns of the King County house sales file (kc_house_data.csv). */
 export const KING_COUNTY_COLUMNS = [

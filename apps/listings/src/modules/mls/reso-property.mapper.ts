@@ -1,5 +1,5 @@
 import { LISTINGS_PROPERTY_TYPES, LISTINGS_STANDARD_STATUSES, type PropertyMedia } from '@keyhouse/contracts';
-import { emptyRecord, recordProblems, type PropertyRecord } from '../properties/property-record';
+import { emptyRecord, recordProblems, type PropertyRecord } from '../properties/property-record.util';
 
 /** RESO lookup value (DD 2.0 StandardLookupValue, e.g. `Active Under Contract`) of a legacy OData enum name (`ActiveUnderContract`). */
 function lookupValue(value: unknown, allowed: readonly string[]): string | null {

@@ -17,9 +17,9 @@ import { newId } from '@keyhouse/util';
 import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { PropertyAccess } from './property-access.service';
-import { STATUS_TRANSITIONS, toPropertyView } from './property.model';
+import { STATUS_TRANSITIONS, toPropertyView } from './property.mapper';
 import { PROPERTY_VIEW_COLUMNS } from './property.row';
-import { emptyRecord, recordProblems, type PropertyRecord } from './property-record';
+import { emptyRecord, recordProblems, type PropertyRecord } from './property-record.util';
 import { PropertyWriter } from './property-writer.service';
 
 /** Maps API fields (camelCase RESO names) onto a record. Only fields present in `fields` change. */

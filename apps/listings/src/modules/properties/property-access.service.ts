@@ -4,7 +4,7 @@ import { IdentityUserSubjects, type Actor, type RequestEnvelope, type UserView }
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
 import { DomainException, RpcClient } from '@keyhouse/platform/messaging';
 import { ListingsErrorCode } from '../../listings.exception';
-import { MARKETED_STATUSES } from './property.model';
+import { MARKETED_STATUSES } from './property.mapper';
 import type { PropertyTables } from './property.row';
 
 /**

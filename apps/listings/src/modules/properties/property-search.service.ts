@@ -24,9 +24,9 @@ import type { ListingsDb } from '../../database/listings.db';
 import { ListingsErrorCode } from '../../listings.exception';
 import { areaProblems } from './geo-area.util';
 import { PropertyAccess } from './property-access.service';
-import { toPropertyView } from './property.model';
+import { toPropertyView } from './property.mapper';
 import { PROPERTY_VIEW_COLUMNS, type PropertyTables, type PropertyViewRow } from './property.row';
-import { todayUtc } from './property-record';
+import { todayUtc } from './property-record.util';
 
 /** Largest radius of a radius search, metres. */
 export const MAX_RADIUS_METERS = 50_000;

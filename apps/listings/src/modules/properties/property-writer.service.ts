@@ -12,8 +12,8 @@ import { kyselyFor } from '@keyhouse/platform/database';
 import type { UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { ListingsDb } from '../../database/listings.db';
-import { diffViews, snapshotOf, toPropertyView } from './property.model';
-import type { PropertyRecord } from './property-record';
+import { diffViews, snapshotOf, toPropertyView } from './property.mapper';
+import type { PropertyRecord } from './property-record.util';
 import { PROPERTY_VIEW_COLUMNS, PROPERTY_VIEW_SQL, type PropertyViewRow } from './property.row';
 
 /** `jsonb_to_recordset` column list of a `PropertyRecord` (plus the new row id). */

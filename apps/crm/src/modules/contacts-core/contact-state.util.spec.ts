@@ -1,4 +1,4 @@
-import { applyInput, derive, emptyState, mergeStates } from './contact-state';
+import { applyInput, derive, emptyState, mergeStates } from './contact-state.util';
 
 describe('mergeStates (the merge rule of ADR 0008)', () => {
   const survivor = () => ({
