@@ -2,11 +2,13 @@
 /**
  * `npm start`: installs what is missing, prepares the local infrastructure, builds, starts every
  * implemented service (migrations run at start), loads the demo organization, prints the URLs and
- * demo credentials, and keeps running until Ctrl-C.
+ * demo credentials, and keeps running until Ctrl-C; a service that crashes is restarted with a
+ * backoff (deploy/supervisor.js) while the others and the local Kafka broker keep running.
  */
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { ROOT, run, ensureDependencies } = require('./process-tools');
+const { Supervisor } = require('./supervisor');
 
 const DEMO = {
   organizationName: 'Keyhouse Demo Realty',
@@ -94,16 +96,14 @@ async function main() {
   process.stdout.write(`Building ${services.map((s) => s.name).join(', ')}...\n`);
   run('npx', ['nx', 'run-many', '-t', 'build', '-p', ...services.map((s) => s.name), '--outputStyle=static']);
 
-  const children = [];
-  const stop = () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  };
+  // A service that exits is started again with a backoff; the others and the local broker keep running.
+  const supervisor = new Supervisor();
   process.on('SIGINT', () => {
-    stop();
+    supervisor.stop();
     process.exit(130);
   });
   process.on('SIGTERM', () => {
-    stop();
+    supervisor.stop();
     process.exit(143);
   });
   // Backend services first, the gateway last.
@@ -117,13 +117,7 @@ async function main() {
       env.HEALTH_PORT = String(service.healthPort);
     }
     const main = path.join(ROOT, 'dist', 'apps', service.name, 'apps', service.name, 'src', 'main.js');
-    const child = spawn(process.execPath, [main], { cwd: ROOT, env, stdio: 'inherit' });
-    children.push(child);
-    child.on('exit', (code) => {
-      process.stderr.write(`${service.name} exited with ${code}\n`);
-      stop();
-      process.exit(code ?? 1);
-    });
+    const child = supervisor.start(service.name, () => spawn(process.execPath, [main], { cwd: ROOT, env, stdio: 'inherit' }));
     await waitReady(`http://127.0.0.1:${service.healthPort}/health/ready`, child, service.name);
   }
   const gateway = services.find((s) => s.name === 'gateway');
