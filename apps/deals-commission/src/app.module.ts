@@ -20,6 +20,7 @@ import { CommissionReportService } from './modules/reports/commission-report.ser
 import { DealSettingsService } from './modules/schedule/deal-settings.service';
 import { DEALS_SCHEDULE_QUEUE, DealsScheduleJob } from './modules/schedule/deals-schedule.job';
 import { KeyDatesService } from './modules/schedule/key-dates.service';
+import { DealReferencesService } from './modules/transactions/deal-references.service';
 import { TransactionsService } from './modules/transactions/transactions.service';
 
 export const DEALS_COMMISSION_SERVICE_NAME = 'deals-commission';
@@ -47,6 +48,7 @@ export class DealsCommissionAppModule {
       providers: [
         { provide: DEALS_COMMISSION_CONFIG, useValue: config },
         IdentityDirectory,
+        DealReferencesService,
         PipelinesService,
         TransactionsService,
         OffersService,

@@ -11,7 +11,11 @@ export enum DealsErrorCode {
   CommissionPlanMissing = 'COMMISSION_PLAN_MISSING',
   InvalidCommissionPlan = 'INVALID_COMMISSION_PLAN',
   StatementNotFound = 'COMMISSION_STATEMENT_NOT_FOUND',
+  CommissionPlanChoiceForbidden = 'COMMISSION_PLAN_CHOICE_FORBIDDEN',
   AgentOutOfScope = 'AGENT_OUT_OF_SCOPE',
+  AgentNotFound = 'AGENT_NOT_FOUND',
+  PropertyNotFound = 'PROPERTY_NOT_FOUND',
+  ContactNotFound = 'CONTACT_NOT_FOUND',
   InvalidTeamSplit = 'INVALID_TEAM_SPLIT',
   InvalidCursor = 'INVALID_CURSOR',
   InvalidPeriod = 'INVALID_PERIOD',
@@ -30,6 +34,9 @@ export enum DealsErrorCode {
   FileTypeNotAllowed = 'FILE_TYPE_NOT_ALLOWED',
   FileTooLarge = 'FILE_TOO_LARGE',
   FileChecksumMismatch = 'FILE_CHECKSUM_MISMATCH',
+  /** No longer answered: the local disk now gets a signed gateway URL too (kept for clients that know the code). */
   FileDownloadUrlUnavailable = 'FILE_DOWNLOAD_URL_UNAVAILABLE',
+  FileDownloadUrlInvalid = 'FILE_DOWNLOAD_URL_INVALID',
+  FileDownloadUrlExpired = 'FILE_DOWNLOAD_URL_EXPIRED',
   FileStorageUnavailable = 'FILE_STORAGE_UNAVAILABLE',
 }

@@ -36,7 +36,7 @@ describe('gateway routes', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('make only authentication entry points, key discovery and public lead capture (form key) public', () => {
+  it('make only authentication entry points, key discovery, public lead capture (form key) and signed file URLs public', () => {
     const publicRoutes = routes()
       .filter((route) => route.isPublic)
       .map((route) => route.route.split(' ')[0])
@@ -53,6 +53,8 @@ describe('gateway routes', () => {
         'AuthHttpController.register',
         'PublicClientsHttpController.register',
         'PublicLeadsHttpController.capture',
+        // the signature in the URL is the credential (docs/adr/0018, update of 2026-12-07)
+        'SignedFileDownloadsHttpController.download',
       ].sort(),
     );
   });

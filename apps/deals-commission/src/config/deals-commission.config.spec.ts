@@ -85,6 +85,17 @@ describe('deals-commission file storage configuration', () => {
     expect(problemOf({ ...S3, DEALS_COMMISSION_S3_FORCE_PATH_STYLE: 'yes' })).toContain('DEALS_COMMISSION_S3_FORCE_PATH_STYLE is "yes"');
   });
 
+  it('takes a download-URL signing secret of at least 32 characters and never prints a short one', () => {
+    expect(parseDealsCommissionConfig(BASE).DEALS_COMMISSION_DOWNLOAD_URL_SECRET).toBeUndefined();
+    const secret = 'a-signing-secret-of-forty-characters-xyz';
+    expect(parseDealsCommissionConfig({ ...BASE, DEALS_COMMISSION_DOWNLOAD_URL_SECRET: secret }).DEALS_COMMISSION_DOWNLOAD_URL_SECRET).toBe(
+      secret,
+    );
+    const message = problemOf({ ...BASE, DEALS_COMMISSION_DOWNLOAD_URL_SECRET: 'too-short-secret' });
+    expect(message).toContain('DEALS_COMMISSION_DOWNLOAD_URL_SECRET');
+    expect(message).not.toContain('too-short-secret');
+  });
+
   it('wants static credentials in pairs and never prints the secret', () => {
     const { DEALS_COMMISSION_S3_ACCESS_KEY_ID: _id, ...secretOnly } = S3;
     const message = problemOf(secretOnly);

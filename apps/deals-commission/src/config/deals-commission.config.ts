@@ -55,6 +55,13 @@ export const dealsCommissionEnv = {
     .max(PRESIGN_MAX_SECONDS)
     .default(300)
     .describe(`seconds between 1 and ${PRESIGN_MAX_SECONDS} (300)`),
+  /**
+   * Key of the HMAC-SHA256 signatures of download URLs with the local-disk storage (served by the
+   * gateway, `GET /v1/transactions/:id/files/:fileId/signed`), at least 32 characters. Unset: a
+   * random key per process, so a URL opens only on the replica that signed it and stops at its
+   * restart; replicas sharing a volume need the same value. Never logged.
+   */
+  DEALS_COMMISSION_DOWNLOAD_URL_SECRET: z.string().min(32).optional().describe('a secret of at least 32 characters'),
 };
 
 export type DealsCommissionConfig = z.infer<z.ZodObject<typeof dealsCommissionEnv>>;

@@ -2,8 +2,6 @@ import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Actor, PermissionKey, PermissionScope } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
-import { decodeCursor, pageLimit } from '@keyhouse/util';
-import { DealsErrorCode } from '../deals-commission.exception';
 
 /** The caller, asserting there is one (the gateway authenticates every deals route). */
 export function actorOf(envelope: { actor: Actor | null }): Actor & { userId: string } {
@@ -42,39 +40,6 @@ export function scopeCondition(
 /** `requireScope` re-exported for the modules of this service. */
 export function scopeFor(actor: Actor, permission: PermissionKey, minimum: PermissionScope = 'own'): PermissionScope {
   return requireScope(actor, permission, minimum);
-}
-
-/**
- * One keyset ("seek") page of a list sorted by `(created_at, id)`: its cost does not grow with the
- * page number, unlike OFFSET (ARCHITECTURE.md). The list's query compares the row tuple with
- * `after` (`eb(eb.refTuple('t.created_at', 't.id'), '<', eb.tuple(after.createdAt, after.id))`
- * newest first, `>` oldest first), orders by both columns in that direction and fetches
- * `limit + 1` rows; `toPage` then cuts the extra row and makes the next cursor.
- */
-export interface CreatedAtPage {
-  /** Rows the page shows (1..PAGE_LIMIT_MAX, the default when none was asked). */
-  limit: number;
-  /** The position of the previous page's last row (from the cursor), or null on the first page. */
-  after: { createdAt: Expression<Date>; id: string } | null;
-}
-
-/**
- * Decodes the cursor and clamps the page size of a list sorted by `(created_at, id)`. The cursor's
- * time is bound as the cursor carries it (ISO 8601 text, which Postgres reads as the `timestamptz`
- * it is compared with), and its id as text.
- *
- * @throws DomainException 400 `INVALID_CURSOR` (field `cursor`) for a cursor this service did not make.
- */
-export function createdAtPage(request: { cursor?: string; limit?: number }): CreatedAtPage {
-  const limit = pageLimit(request.limit);
-  if (!request.cursor) return { limit, after: null };
-  const position = decodeCursor(request.cursor);
-  if (!position) {
-    throw new DomainException('validation', DealsErrorCode.InvalidCursor, 'The cursor is not valid for this list', [
-      { field: 'cursor', message: 'is not a cursor of this list' },
-    ]);
-  }
-  return { limit, after: { createdAt: sql<Date>`${position.v}`, id: position.id } };
 }
 
 /** Postgres `bigint` arrives as a string; cents fit a safe integer. */

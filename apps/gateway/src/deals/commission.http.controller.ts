@@ -63,7 +63,8 @@ export class CommissionPlansHttpController {
   @HttpCode(200)
   @RequirePermission('commission-plans:read')
   @ApiOperation({
-    summary: 'The statement a hypothetical price would give under a plan, with the agent’s year-to-date figures; nothing is stored',
+    summary:
+      'The statement a hypothetical price would give under a plan, with the agent’s year-to-date figures; nothing is stored. planId must be a plan the caller may read (agents: their own plan), else 404 COMMISSION_PLAN_NOT_FOUND',
   })
   @ApiOkResponse({ description: 'A statement without id or version (planId null for an inline plan)', type: CommissionWhatIfViewDto })
   @ApiProblems(400, 401, 403, 404, 422)

@@ -4,7 +4,12 @@ import {
   CommissionPlansHttpController,
   CommissionReportsHttpController,
 } from './commission.http.controller';
-import { DealSettingsHttpController, InvoicesHttpController, TransactionDocumentsHttpController } from './operations.http.controller';
+import {
+  DealSettingsHttpController,
+  InvoicesHttpController,
+  SignedFileDownloadsHttpController,
+  TransactionDocumentsHttpController,
+} from './operations.http.controller';
 import {
   AgentTransactionsHttpController,
   OffersHttpController,
@@ -23,5 +28,6 @@ export const DEALS_HTTP_CONTROLLERS: Type[] = [
   CommissionReportsHttpController,
   DealSettingsHttpController,
   TransactionDocumentsHttpController,
+  SignedFileDownloadsHttpController,
   InvoicesHttpController,
 ];

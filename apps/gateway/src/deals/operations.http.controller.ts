@@ -21,11 +21,11 @@ import {
   type DealSettingsView,
   type InvoiceView,
   type Page,
-  type TransactionFileView,
   type TransactionKeyDateView,
   type TransactionFileDownloadUrl,
+  type TransactionFileView,
 } from '@keyhouse/contracts';
-import { RequirePermission } from '@keyhouse/platform/auth';
+import { Public, RequirePermission } from '@keyhouse/platform/auth';
 import { DomainException } from '@keyhouse/platform/messaging';
 import type { GatewayRequest } from '../platform/gateway-request.type';
 import { Idempotent } from '../platform/idempotency.interceptor';
@@ -35,6 +35,7 @@ import {
   CreateInvoiceDto,
   CreatePaymentDto,
   ListInvoicesQueryDto,
+  SignedFileDownloadQueryDto,
   UpdateDealSettingsDto,
   UpdateInvoiceDto,
   UpdateKeyDateDto,
@@ -75,6 +76,40 @@ export class DealSettingsHttpController {
   update(@Req() request: GatewayRequest, @Body() body: UpdateDealSettingsDto): Promise<DealSettingsView> {
     return this.rpc.call(D.settingsUpdate, request, body);
   }
+}
+
+/** The `@ApiOkResponse` of a file download: the bytes as an attachment, with the checksum headers. */
+const FILE_DOWNLOAD_RESPONSE = {
+  description: 'The bytes, as an attachment, with the Content-Type the file was uploaded with (PDF, JPEG, PNG, GIF, WebP, Word)',
+  content: Object.fromEntries(DEALS_FILE_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+  headers: {
+    'Content-Disposition': { description: "`attachment; filename*=UTF-8''<name>`", schema: { type: 'string' } },
+    'X-Checksum-SHA256': { description: 'SHA-256 of the bytes, lowercase hex', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+    Digest: { description: '`sha-256=<base64 of the SHA-256>` (RFC 3230)', schema: { type: 'string' } },
+  },
+};
+
+/**
+ * Reads a stored file chunk by chunk with `readChunk(index)` and answers its bytes as an
+ * attachment with its type, name and checksum headers.
+ */
+async function sendFile(
+  reply: FastifyReply,
+  file: TransactionFileView,
+  readChunk: (index: number) => Promise<{ base64: string; last: boolean }>,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for (let index = 0; ; index += 1) {
+    const chunk = await readChunk(index);
+    chunks.push(Buffer.from(chunk.base64, 'base64'));
+    if (chunk.last) break;
+  }
+  await reply
+    .header('content-type', file.contentType)
+    .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+    .header('x-checksum-sha256', file.sha256)
+    .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`)
+    .send(Buffer.concat(chunks));
 }
 
 function keyDateParam(value: string): string {
@@ -172,15 +207,7 @@ export class TransactionDocumentsHttpController {
   @ApiOperation({
     summary: 'Download a file (only for who can read the transaction); `Digest: sha-256=…` and `X-Checksum-SHA256` carry the checksum',
   })
-  @ApiOkResponse({
-    description: 'The bytes, as an attachment, with the Content-Type the file was uploaded with (PDF, JPEG, PNG, GIF, WebP, Word)',
-    content: Object.fromEntries(DEALS_FILE_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
-    headers: {
-      'Content-Disposition': { description: "`attachment; filename*=UTF-8''<name>`", schema: { type: 'string' } },
-      'X-Checksum-SHA256': { description: 'SHA-256 of the bytes, lowercase hex', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
-      Digest: { description: '`sha-256=<base64 of the SHA-256>` (RFC 3230)', schema: { type: 'string' } },
-    },
-  })
+  @ApiOkResponse(FILE_DOWNLOAD_RESPONSE)
   @ApiProblems(400, 401, 403, 404)
   async download(
     @Req() request: GatewayRequest,
@@ -189,35 +216,25 @@ export class TransactionDocumentsHttpController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const file = await this.rpc.call(F.get, request, { transactionId: id, fileId }, { retries: 1 });
-    const chunks: Buffer[] = [];
-    for (let index = 0; ; index += 1) {
-      const chunk = await this.rpc.call(F.read, request, { transactionId: id, fileId, index }, { retries: 1 });
-      chunks.push(Buffer.from(chunk.base64, 'base64'));
-      if (chunk.last) break;
-    }
-    const bytes = Buffer.concat(chunks);
-    await reply
-      .header('content-type', file.contentType)
-      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
-      .header('x-checksum-sha256', file.sha256)
-      .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`)
-      .send(bytes);
+    await sendFile(reply, file, (index) => this.rpc.call(F.read, request, { transactionId: id, fileId, index }, { retries: 1 }));
   }
 
   @Get(':id/files/:fileId/download-url')
   @RequirePermission('transactions:read')
   @ApiOperation({
     summary:
-      'A pre-signed URL to download the file straight from the S3-compatible store, valid DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS (300 s); same checks as the download. 409 FILE_DOWNLOAD_URL_UNAVAILABLE with the local-disk storage: use GET /v1/transactions/:id/files/:fileId',
+      'A signed URL that downloads the file without a token, valid DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS (300 s); same checks as the download. With the S3 storage the store’s pre-signed URL; with the local disk a signed URL of this gateway (GET /v1/transactions/:id/files/:fileId/signed)',
   })
   @ApiOkResponse({ description: 'The URL and when it expires', type: TransactionFileDownloadUrlDto })
-  @ApiProblems(400, 401, 403, 404, 409)
-  downloadUrl(
+  @ApiProblems(400, 401, 403, 404)
+  async downloadUrl(
     @Req() request: GatewayRequest,
     @Param('id', dealsUuid('id')) id: string,
     @Param('fileId', dealsUuid('fileId')) fileId: string,
   ): Promise<TransactionFileDownloadUrl> {
-    return this.rpc.call(F.downloadUrl, request, { transactionId: id, fileId }, { retries: 1 });
+    const signed = await this.rpc.call(F.downloadUrl, request, { transactionId: id, fileId }, { retries: 1 });
+    // The local disk's URL is a path of this gateway: answered absolute, as the store's is.
+    return signed.url.startsWith('/') ? { ...signed, url: `${request.protocol}://${request.host}${signed.url}` } : signed;
   }
 
   @Delete(':id/files/:fileId')
@@ -232,6 +249,38 @@ export class TransactionDocumentsHttpController {
     @Param('fileId', dealsUuid('fileId')) fileId: string,
   ): Promise<void> {
     await this.rpc.call(F.delete, request, { transactionId: id, fileId });
+  }
+}
+
+/**
+ * `GET /v1/transactions/:id/files/:fileId/signed`: the download behind a signed URL of
+ * `download-url` with the local-disk storage. Public: whoever holds the URL may download that one
+ * file until it expires, as with the S3 store's pre-signed URLs (docs/adr/0018); the deals service
+ * checks the signature. Rate-limited per client address like every anonymous call.
+ */
+@ApiTags('transactions')
+@Controller('transactions')
+export class SignedFileDownloadsHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Get(':id/files/:fileId/signed')
+  @Public()
+  @ApiOperation({
+    summary:
+      'Download a file with a signed URL answered by GET /v1/transactions/:id/files/:fileId/download-url (local-disk storage); no token. 403 FILE_DOWNLOAD_URL_INVALID / FILE_DOWNLOAD_URL_EXPIRED; 404 FILE_NOT_FOUND once the file is deleted',
+  })
+  @ApiOkResponse(FILE_DOWNLOAD_RESPONSE)
+  @ApiProblems(400, 403, 404)
+  async download(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Param('fileId', dealsUuid('fileId')) fileId: string,
+    @Query() query: SignedFileDownloadQueryDto,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const ref = { transactionId: id, fileId, expires: query.expires, signature: query.signature };
+    const file = await this.rpc.call(F.signedGet, request, ref, { retries: 1 });
+    await sendFile(reply, file, (index) => this.rpc.call(F.signedRead, request, { ...ref, index }, { retries: 1 }));
   }
 }
 

@@ -57,7 +57,10 @@ export class TransactionsHttpController {
   @Post()
   @RequirePermission('transactions:write')
   @Idempotent()
-  @ApiOperation({ summary: 'Create a transaction (price in cents; a won stage needs closePrice and closeDate)' })
+  @ApiOperation({
+    summary:
+      'Create a transaction (price in cents; a won stage needs closePrice and closeDate). propertyId and contact ids must be a listing and contacts the caller can read (400 PROPERTY_NOT_FOUND / CONTACT_NOT_FOUND naming the field); commissionPlanId needs a manager’s or an admin’s commission-plan permission (403 COMMISSION_PLAN_CHOICE_FORBIDDEN)',
+  })
   @ApiCreatedResponse({ description: 'The transaction', type: TransactionViewDto })
   @ApiProblems(400, 401, 403, 404, 409, 422)
   create(@Req() request: GatewayRequest, @Body() body: CreateTransactionDto): Promise<TransactionView> {
@@ -86,7 +89,10 @@ export class TransactionsHttpController {
 
   @Patch(':id')
   @RequirePermission('transactions:write')
-  @ApiOperation({ summary: 'Change a transaction: stage (won needs closePrice and closeDate), dates, notes, participants, ...' })
+  @ApiOperation({
+    summary:
+      'Change a transaction: stage (won needs closePrice and closeDate), dates, notes, participants, ... A new propertyId or contact id is checked as on create; changing commissionPlanId needs a manager’s or an admin’s commission-plan permission (403)',
+  })
   @ApiOkResponse({ description: 'The transaction', type: TransactionViewDto })
   @ApiProblems(400, 401, 403, 404, 422)
   update(
@@ -170,15 +176,18 @@ export class AgentTransactionsHttpController {
 
   @Get(':agentId/transactions')
   @RequirePermission('transactions:read')
-  @ApiOperation({ summary: 'Transactions the agent is on, newest first' })
+  @ApiOperation({
+    summary:
+      'Transactions the agent is on, newest first; 404 AGENT_NOT_FOUND for an agent the caller cannot see (agents: themselves; managers: their teams)',
+  })
   @ApiOkResponse({ description: 'A page of transactions', type: TransactionPageDto })
-  @ApiProblems(400, 401, 403)
+  @ApiProblems(400, 401, 403, 404)
   list(
     @Req() request: GatewayRequest,
     @Param('agentId', dealsUuid('agentId')) agentId: string,
     @Query() query: AgentTransactionsQueryDto,
   ): Promise<Page<TransactionView>> {
-    return this.rpc.call(S.list, request, { ...query, agentId }, { retries: 1 });
+    return this.rpc.call(S.listForAgent, request, { ...query, agentId }, { retries: 1 });
   }
 }
 

@@ -208,9 +208,12 @@ describe('event payloads on Kafka match the published AsyncAPI schemas', () => {
     expect((await http.patch('/v1/deal-settings', { holidays: ['2026-12-25'] }, { token })).status).toBe(200);
 
     const agent = org.agent1.accessToken;
+    // a property the agent can read: deals checks it with listings (issue 13 item 13)
+    const property = await http.post<{ id: string }>('/v1/properties', propertyBody(), { token: agent });
+    expect(property.status).toBe(201);
     const listing = await createTransaction(http, org.agent1, {
       side: 'list',
-      propertyId: randomUUID(),
+      propertyId: property.body.id,
       price: 60_000_000,
       stage: 'meeting',
     });

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { DEALS_EVENTS_TOPIC } from '@keyhouse/contracts';
 import type { TestHttpClient } from '@keyhouse/testing';
 import { createUser, login, registerOrganization, type Session } from './fixtures';
 import type { TestStack } from './stack';
@@ -50,22 +49,6 @@ export async function createTransaction(
   );
   if (response.status !== 201) throw new Error(`transaction: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
-}
-
-/** Event types the deals service wrote to its outbox for an aggregate, oldest first. */
-export async function dealsOutboxTypes(stack: TestStack, key: string): Promise<string[]> {
-  const client = new Client({ connectionString: stack.env.DEALS_COMMISSION_DATABASE_URL });
-  await client.connect();
-  try {
-    const schema = stack.env.DEALS_COMMISSION_DATABASE_SCHEMA ?? 'deals';
-    const { rows } = await client.query<{ event_type: string }>(
-      `SELECT event_type FROM "${schema}".outbox_event WHERE message_key = $1 ORDER BY created_at, id`,
-      [key],
-    );
-    return rows.map((row) => row.event_type);
-  } finally {
-    await client.end();
-  }
 }
 
 /** GET as raw bytes (PDF downloads), with the response headers. */
@@ -118,31 +101,20 @@ export async function uploadFile(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** CloudEvents the deals service published on `deals.events`, collected by a Kafka consumer from the start of the topic. */
-export interface DealsEventLog {
-  events: Array<{ key: string | null; type: string; data: Record<string, unknown> }>;
-  stop(): Promise<void>;
-}
-
-export async function consumeDealsEvents(stack: TestStack): Promise<DealsEventLog> {
-  const { Kafka, logLevel } = await import('kafkajs');
-  const kafka = new Kafka({ clientId: 'deals-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  const topic = `${stack.env.KAFKA_TOPIC_PREFIX}${DEALS_EVENTS_TOPIC}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }).catch(() => undefined);
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `${stack.isolation.id}-deals-test` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const log: DealsEventLog = { events: [], stop: () => consumer.disconnect() };
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const event = JSON.parse(message.value!.toString()) as { type: string; data: Record<string, unknown> };
-      log.events.push({ key: message.key?.toString() ?? null, type: event.type, data: event.data });
-    },
-  });
-  return log;
+/** Data of the events of `type` the deals service wrote to its outbox for `key` (the message key), oldest first. */
+export async function dealsOutboxData(stack: TestStack, type: string, key: string): Promise<Array<Record<string, unknown>>> {
+  const client = new Client({ connectionString: stack.env.DEALS_COMMISSION_DATABASE_URL });
+  await client.connect();
+  try {
+    const schema = stack.env.DEALS_COMMISSION_DATABASE_SCHEMA ?? 'deals';
+    const { rows } = await client.query<{ payload: { data: Record<string, unknown> } }>(
+      `SELECT payload FROM "${schema}".outbox_event WHERE event_type = $1 AND message_key = $2 ORDER BY created_at, id`,
+      [type, key],
+    );
+    return rows.map((row) => row.payload.data);
+  } finally {
+    await client.end();
+  }
 }
 
 /** `YYYY-MM-DD` of today (UTC) plus `days`. */
@@ -166,43 +138,5 @@ export async function crmOutboxEvent(stack: TestStack, type: string, key: string
     return rows[0].payload;
   } finally {
     await client.end();
-  }
-}
-
-/**
- * Puts `value` (a CloudEvent) on `topic` (without `KAFKA_TOPIC_PREFIX`) once more, as a broker
- * redelivery would, and waits until consumer group `groupId` (without prefix) has committed past it.
- */
-export async function redeliverAndWait(
-  stack: TestStack,
-  topic: string,
-  key: string,
-  value: object,
-  groupId: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const { Kafka, logLevel } = await import('kafkajs');
-  const kafka = new Kafka({ clientId: 'deals-test-redelivery', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  const prefix = stack.env.KAFKA_TOPIC_PREFIX ?? '';
-  const producer = kafka.producer();
-  await producer.connect();
-  const [sent] = await producer.send({ topic: `${prefix}${topic}`, messages: [{ key, value: JSON.stringify(value) }] });
-  await producer.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const started = Date.now();
-    for (;;) {
-      const [offsets] = await admin.fetchOffsets({ groupId: `${prefix}${groupId}`, topics: [`${prefix}${topic}`] });
-      const committed = offsets?.partitions.find((entry) => entry.partition === sent.partition)?.offset ?? '-1';
-      if (BigInt(committed) > BigInt(sent.baseOffset ?? sent.offset ?? '0')) return;
-      if (Date.now() - started > timeoutMs)
-        throw new Error(
-          `${groupId} did not pass offset ${sent.baseOffset} of partition ${sent.partition} in ${timeoutMs} ms (at ${committed})`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  } finally {
-    await admin.disconnect();
   }
 }

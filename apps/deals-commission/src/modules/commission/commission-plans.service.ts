@@ -11,14 +11,15 @@ import {
   type CommissionPlanUpdateRequest,
   type CommissionPlanView,
   type Page,
+  type PermissionScope,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { actorOf, cents, createdAtPage, scopeFor } from '../scope.util';
+import { actorOf, cents, scopeFor } from '../scope.util';
 
 /** A row of `commission_plan` (declared by the migrations: `deals-commission.db.ts`); money in bigint cents (text). */
 export type CommissionPlanRow = Selectable<DealsCommissionDb['commission_plan']>;
@@ -109,7 +110,6 @@ export class CommissionPlansService {
   async list(envelope: RequestEnvelope<CommissionPlanListRequest>): Promise<Page<CommissionPlanView>> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');
-    const page = createdAtPage(envelope.data);
     let query = kyselyFor<DealsCommissionDb>(this.dataSource)
       .selectFrom('commission_plan as p')
       .selectAll('p')
@@ -119,13 +119,8 @@ export class CommissionPlansService {
         eb.selectFrom('agent_commission_plan').select('plan_id').where('org_id', '=', actor.orgId).where('agent_id', '=', actor.userId),
       );
     }
-    const after = page.after;
-    if (after) query = query.where((eb) => eb(eb.refTuple('p.created_at', 'p.id'), '>', eb.tuple(after.createdAt, after.id)));
-    const rows = await query
-      .orderBy('p.created_at', 'asc')
-      .orderBy('p.id', 'asc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(query, { sort: sql.ref('p.created_at'), id: sql.ref('p.id'), direction: 'asc' }, envelope.data);
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toPlanView);
   }
 
@@ -134,18 +129,7 @@ export class CommissionPlansService {
   async get(envelope: RequestEnvelope<{ id: string }>): Promise<CommissionPlanView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'commission-plans:read');
-    const plan = await this.find(this.dataSource.manager, actor.orgId, envelope.data.id);
-    if (scope === 'own') {
-      const assigned = await kyselyFor<DealsCommissionDb>(this.dataSource)
-        .selectFrom('agent_commission_plan')
-        .select((eb) => eb.lit(1).as('one'))
-        .where('org_id', '=', actor.orgId)
-        .where('agent_id', '=', actor.userId)
-        .where('plan_id', '=', plan.id)
-        .executeTakeFirst();
-      if (!assigned) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
-    }
-    return plan;
+    return this.findReadable(this.dataSource.manager, actor, scope, envelope.data.id);
   }
 
   /** Changes a plan's terms. Statements already computed keep the terms they were computed with (ADR 0014). */
@@ -245,6 +229,33 @@ export class CommissionPlansService {
     const row = await query.executeTakeFirst();
     if (!row) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
     return toPlanView(row);
+  }
+
+  /**
+   * A plan the actor may read with `commission-plans:read` at `scope`: any plan of their
+   * organization at `team` or `org` scope, at `own` scope only the plan assigned to them.
+   *
+   * @throws DomainException 404 `COMMISSION_PLAN_NOT_FOUND` otherwise (another organization's plan
+   *   and one the caller may not read look the same).
+   */
+  async findReadable(
+    manager: EntityManager,
+    actor: { orgId: string; userId: string },
+    scope: PermissionScope,
+    id: string,
+  ): Promise<CommissionPlanView> {
+    const plan = await this.find(manager, actor.orgId, id);
+    if (scope === 'own') {
+      const assigned = await kyselyFor<DealsCommissionDb>(manager)
+        .selectFrom('agent_commission_plan')
+        .select((eb) => eb.lit(1).as('one'))
+        .where('org_id', '=', actor.orgId)
+        .where('agent_id', '=', actor.userId)
+        .where('plan_id', '=', plan.id)
+        .executeTakeFirst();
+      if (!assigned) throw DomainException.notFound(DealsErrorCode.CommissionPlanNotFound, 'Commission plan');
+    }
+    return plan;
   }
 
   /** The plan id that applies to a deal: its override, else its agent's plan, else null. */

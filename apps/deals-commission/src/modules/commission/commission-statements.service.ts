@@ -19,7 +19,7 @@ import type { CommissionStatementDetail } from '../../database/deals-commission-
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { actorOf, cents, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity, type TransactionRow } from '../transactions/transaction.queries';
-import { calculateCommission } from './commission-calculator';
+import { calculateCommission } from './commission-calculator.util';
 import { assertPlanTerms, CommissionPlansService } from './commission-plans.service';
 
 /**
@@ -234,7 +234,9 @@ export class CommissionStatementsService {
   /**
    * What-if: the statement for a hypothetical price under `planId`, an inline `plan`, or the agent's
    * plan, with the agent's year-to-date figures as of `closeDate` (default today). Stores nothing.
-   * At `own` scope only for the caller.
+   * At `own` scope only for the caller (403) and only with the plan assigned to them or an inline
+   * plan: a `planId` the caller may not read is a 404 `COMMISSION_PLAN_NOT_FOUND`, as on
+   * `GET /v1/commission-plans/:id`.
    */
   @RpcHandler(DealsCommissionSubjects.whatIf)
   async whatIf(envelope: RequestEnvelope<CommissionWhatIfRequest>): Promise<CommissionWhatIfView> {
@@ -264,7 +266,10 @@ export class CommissionStatementsService {
           { field: 'planId', message: 'give planId or plan' },
         ]);
       }
-      plan = await this.plans.find(manager, actor.orgId, planId);
+      // A plan named in the request must be one the caller may read; the agent's own plan is theirs to see.
+      plan = data.planId
+        ? await this.plans.findReadable(manager, actor, scope, planId)
+        : await this.plans.find(manager, actor.orgId, planId);
     }
     const closeDate = data.closeDate ?? new Date().toISOString().slice(0, 10);
     const ytd = await this.yearToDate(manager, actor.orgId, agentId, closeDate, null);

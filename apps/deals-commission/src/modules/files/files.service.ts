@@ -14,6 +14,8 @@ import {
   type TransactionFileChunkRequest,
   type TransactionFileReadRequest,
   type TransactionFileRef,
+  type TransactionFileSignedReadRequest,
+  type TransactionFileSignedRef,
   type TransactionFileView,
   type TransactionFileDownloadUrl,
   type TransactionFileUpload,
@@ -28,6 +30,7 @@ import type { TransactionFileStatus } from '../../database/deals-commission-json
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { actorOf, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
+import { FileDownloadSigner, signedDownloadPath } from './file-download-signer.service';
 import { FILE_STORAGE, type FileStorage } from './file-storage.port';
 
 /** A row of `transaction_file` (declared by the migrations: `deals-commission.db.ts`); `size_bytes` is bigint (text). */
@@ -71,13 +74,16 @@ const SIGNATURES: Record<(typeof DEALS_FILE_TYPES)[number], (head: Buffer) => bo
 @Injectable()
 export class FilesService {
   private readonly logger = new Logger(FilesService.name);
+  private readonly signer: FileDownloadSigner;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     @Inject(DEALS_COMMISSION_CONFIG) private readonly config: DealsCommissionConfig,
     private readonly unitOfWork: UnitOfWork,
-  ) {}
+  ) {
+    this.signer = new FileDownloadSigner(config.DEALS_COMMISSION_DOWNLOAD_URL_SECRET);
+  }
 
   /** Declares an upload (row `uploading`): 400 `FILE_TYPE_NOT_ALLOWED` or a bad size / SHA-256, 413 `FILE_TOO_LARGE`, 404 `TRANSACTION_NOT_FOUND`. */
   @RpcHandler(DealsFileSubjects.begin)
@@ -231,38 +237,48 @@ export class FilesService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const file = await this.find(this.dataSource.manager, envelope, scope, envelope.data, 'stored');
-    const offset = envelope.data.index * DEALS_FILE_CHUNK_BYTES;
-    const size = Number(file.size_bytes);
-    if (offset >= size) throw DomainException.validation([{ field: 'index', message: 'past the end of the file' }]);
-    const bytes = await this.storage.read(file.storage_key, offset, DEALS_FILE_CHUNK_BYTES);
-    return { index: envelope.data.index, base64: bytes.toString('base64'), last: offset + bytes.length >= size };
+    return this.readChunk(file, envelope.data.index);
   }
 
   /**
-   * A pre-signed GET URL of a stored file, valid `DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS` (300),
-   * answered by the store as an attachment with the file's name and type. Same checks as `read`
-   * (`transactions:read` on a transaction within reach, else 404). 409
-   * `FILE_DOWNLOAD_URL_UNAVAILABLE` with the local-disk storage, which has no URL of its own:
-   * download through `GET /v1/transactions/:id/files/:fileId` instead (docs/adr/0018).
+   * A signed GET URL of a stored file, valid `DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS` (300),
+   * answered as an attachment with the file's name and type. Same checks as `read`
+   * (`transactions:read` on a transaction within reach, else 404). With the S3 storage the store's
+   * pre-signed URL; with the local disk, which has no URL of its own, the gateway path
+   * `/v1/transactions/:id/files/:fileId/signed?expires=…&signature=…` (HMAC-SHA256,
+   * `FileDownloadSigner`) that `signedGet` / `signedRead` answer (docs/adr/0018).
    */
   @RpcHandler(DealsFileSubjects.downloadUrl)
   async downloadUrl(envelope: RequestEnvelope<TransactionFileRef>): Promise<TransactionFileDownloadUrl> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const file = await this.find(this.dataSource.manager, envelope, scope, envelope.data, 'stored');
+    const ttl = this.config.DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS;
     const signed = await this.storage.signedDownloadUrl(file.storage_key, {
       fileName: file.name,
       contentType: file.content_type,
-      expiresInSeconds: this.config.DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS,
+      expiresInSeconds: ttl,
     });
-    if (!signed) {
-      throw new DomainException(
-        'conflict',
-        DealsErrorCode.FileDownloadUrlUnavailable,
-        'Pre-signed download URLs need the s3 file storage; download through GET /v1/transactions/:id/files/:fileId',
-      );
-    }
-    return { url: signed.url, expiresAt: signed.expiresAt.toISOString() };
+    if (signed) return { url: signed.url, expiresAt: signed.expiresAt.toISOString() };
+    const ref = { transactionId: file.transaction_id, fileId: file.id };
+    const local = this.signer.sign(ref, ttl);
+    return { url: signedDownloadPath(ref, local), expiresAt: new Date(local.expires * 1000).toISOString() };
+  }
+
+  /**
+   * The metadata of the file a signed local URL names; no actor (the signature is the permission).
+   * 403 `FILE_DOWNLOAD_URL_INVALID` / `FILE_DOWNLOAD_URL_EXPIRED`; 404 `FILE_NOT_FOUND` when the
+   * file or its deal was deleted since.
+   */
+  @RpcHandler(DealsFileSubjects.signedGet)
+  async signedGet(envelope: RequestEnvelope<TransactionFileSignedRef>): Promise<TransactionFileView> {
+    return toView(await this.findSigned(envelope.data));
+  }
+
+  /** Chunk `index` of the file a signed local URL names (≤ 512 KiB, base64), with `signedGet`'s checks. */
+  @RpcHandler(DealsFileSubjects.signedRead)
+  async signedRead(envelope: RequestEnvelope<TransactionFileSignedReadRequest>): Promise<TransactionFileChunk> {
+    return this.readChunk(await this.findSigned(envelope.data), envelope.data.index);
   }
 
   /** Soft-deletes a stored file (`deals.file.deleted`), then removes its bytes (a failure there is only logged); 404 `TRANSACTION_NOT_FOUND` / `FILE_NOT_FOUND`. */
@@ -328,6 +344,37 @@ export class FilesService {
       .where('deleted_at', 'is', null);
     if (lock) query = query.forUpdate();
     const row = await query.executeTakeFirst();
+    if (!row) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
+    return row;
+  }
+
+  /** Chunk `index` of a stored file; 400 past its end. */
+  private async readChunk(file: FileRow, index: number): Promise<TransactionFileChunk> {
+    const offset = index * DEALS_FILE_CHUNK_BYTES;
+    const size = Number(file.size_bytes);
+    if (!Number.isInteger(index) || index < 0 || offset >= size)
+      throw DomainException.validation([{ field: 'index', message: 'past the end of the file' }]);
+    const bytes = await this.storage.read(file.storage_key, offset, DEALS_FILE_CHUNK_BYTES);
+    return { index, base64: bytes.toString('base64'), last: offset + bytes.length >= size };
+  }
+
+  /** The stored file of a signed local URL, its signature checked first (then whether the file and its deal still exist). */
+  private async findSigned(ref: TransactionFileSignedRef): Promise<FileRow> {
+    const check = this.signer.check(ref, ref.expires, ref.signature);
+    if (check === 'invalid')
+      throw DomainException.forbidden(DealsErrorCode.FileDownloadUrlInvalid, 'This download URL is not valid; ask for a new one');
+    if (check === 'expired')
+      throw DomainException.forbidden(DealsErrorCode.FileDownloadUrlExpired, 'This download URL has expired; ask for a new one');
+    const row = await kyselyFor<DealsCommissionDb>(this.dataSource)
+      .selectFrom('transaction_file as f')
+      .innerJoin('deal_transaction as t', (join) => join.onRef('t.id', '=', 'f.transaction_id').onRef('t.org_id', '=', 'f.org_id'))
+      .selectAll('f')
+      .where('f.id', '=', ref.fileId)
+      .where('f.transaction_id', '=', ref.transactionId)
+      .where('f.status', '=', 'stored')
+      .where('f.deleted_at', 'is', null)
+      .where('t.deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!row) throw DomainException.notFound(DealsErrorCode.FileNotFound, 'File');
     return row;
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { startS3StandIn, type S3StandIn } from '../../../../gateway/test/support/s3-stand-in';
+import { startS3StandIn, type S3StandIn } from '../../../test/support/s3-stand-in.fixture';
 import { DomainException } from '@keyhouse/platform/messaging';
 import { S3FileStorage } from './s3-file-storage.adapter';
 

@@ -18,17 +18,17 @@ import {
   type Page,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
-import { todayIn } from '../schedule/contract-deadlines';
-import { erasedAmong, withoutErasedBillTo } from '../privacy/erased-contacts';
+import { todayIn } from '../schedule/contract-deadlines.util';
+import { erasedAmong, withoutErasedBillTo } from '../privacy/erased-contacts.util';
 import { DealSettingsService } from '../schedule/deal-settings.service';
-import { actorOf, cents, createdAtPage, scopeCondition, scopeFor, uuid } from '../scope.util';
+import { actorOf, cents, scopeCondition, scopeFor, uuid } from '../scope.util';
 import { findVisibleTransaction } from '../transactions/transaction.queries';
-import { invoiceBalance, invoiceTotals } from './invoice-totals';
+import { invoiceBalance, invoiceTotals } from './invoice-totals.util';
 
 /**
  * An invoice as `selectInvoices` reads it (declared by the migrations: `deals-commission.db.ts`), its
@@ -158,7 +158,6 @@ export class InvoicesService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'invoices:read');
     const data = envelope.data;
-    const page = createdAtPage(data);
     let query = selectInvoices(kyselyFor<DealsCommissionDb>(this.dataSource))
       .where('i.org_id', '=', actor.orgId)
       .where((eb) => scopeCondition(scope, actor, { agentIds: eb.ref('i.agent_ids'), teamIds: eb.ref('i.team_ids') }));
@@ -168,13 +167,8 @@ export class InvoicesService {
       const agentId = data.agentId;
       query = query.where((eb) => eb(uuid(agentId), '=', eb.fn.any('i.agent_ids')));
     }
-    const after = page.after;
-    if (after) query = query.where((eb) => eb(eb.refTuple('i.created_at', 'i.id'), '<', eb.tuple(after.createdAt, after.id)));
-    const rows = await query
-      .orderBy('i.created_at', 'desc')
-      .orderBy('i.id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(query, { sort: sql.ref('i.created_at'), id: sql.ref('i.id'), direction: 'desc' }, data);
+    const rows = await page.query.execute();
     const details = await this.details(
       this.dataSource.manager,
       rows.map((row) => row.id),

@@ -13,16 +13,16 @@ import {
   type TransactionOfferUpdateRequest,
   type TransactionOfferView,
 } from '@keyhouse/contracts';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { PipelinesService } from '../pipelines/pipelines.service';
-import { ERASED_CONTACT_NAME } from '../privacy/contact-anonymisation';
-import { erasedAmong } from '../privacy/erased-contacts';
+import { ERASED_CONTACT_NAME } from '../privacy/contact-anonymisation.util';
+import { erasedAmong } from '../privacy/erased-contacts.util';
 import { KeyDatesService } from '../schedule/key-dates.service';
-import { actorOf, cents, createdAtPage, scopeCondition, scopeFor } from '../scope.util';
+import { actorOf, cents, scopeCondition, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
 
 /** A row of `offer` (declared by the migrations: `deals-commission.db.ts`); money in bigint cents (text). */
@@ -125,7 +125,6 @@ export class OffersService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const data = envelope.data;
-    const page = createdAtPage(data);
     let query = kyselyFor<DealsCommissionDb>(this.dataSource)
       .selectFrom('offer as o')
       .innerJoin('deal_transaction as t', 't.id', 'o.transaction_id')
@@ -136,13 +135,8 @@ export class OffersService {
     if (data.propertyId !== undefined) query = query.where('o.property_id', '=', data.propertyId);
     if (data.transactionId !== undefined) query = query.where('o.transaction_id', '=', data.transactionId);
     if (data.status !== undefined) query = query.where('o.status', '=', data.status);
-    const after = page.after;
-    if (after) query = query.where((eb) => eb(eb.refTuple('o.created_at', 'o.id'), '<', eb.tuple(after.createdAt, after.id)));
-    const rows = await query
-      .orderBy('o.created_at', 'desc')
-      .orderBy('o.id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(query, { sort: sql.ref('o.created_at'), id: sql.ref('o.id'), direction: 'desc' }, data);
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toOfferView);
   }
 

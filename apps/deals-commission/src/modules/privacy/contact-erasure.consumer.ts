@@ -14,8 +14,8 @@ import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid } from '@keyhouse/util';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import type { TransactionActivityData } from '../../database/deals-commission-json.type';
-import { anonymiseActivityData, anonymiseParticipants, ERASED_CONTACT_NAME } from './contact-anonymisation';
-import { lockContacts } from './erased-contacts';
+import { anonymiseActivityData, anonymiseParticipants, ERASED_CONTACT_NAME } from './contact-anonymisation.util';
+import { lockContacts } from './erased-contacts.util';
 
 /** Consumer group of `crm.contact.erased` on `crm.events` (without `KAFKA_TOPIC_PREFIX`), also the inbox's consumer name. */
 export const DEALS_CONTACT_ERASURE_CONSUMER = 'deals.contact-erasure';

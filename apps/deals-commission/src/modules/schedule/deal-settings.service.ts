@@ -16,7 +16,7 @@ import { kyselyFor } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { actorOf, scopeFor } from '../scope.util';
-import { rescheduleOrganizationReminders } from './key-date-reminders';
+import { rescheduleOrganizationReminders } from './key-date-reminders.util';
 
 /**
  * Defaults of an organization without settings: earnest money in 3 business days, inspection 10,

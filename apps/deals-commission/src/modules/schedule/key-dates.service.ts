@@ -21,9 +21,9 @@ import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { actorOf, scopeFor } from '../scope.util';
 import { findVisibleTransaction, recordActivity } from '../transactions/transaction.queries';
-import { contractDeadlines, todayIn } from './contract-deadlines';
+import { contractDeadlines, todayIn } from './contract-deadlines.util';
 import { DealSettingsService } from './deal-settings.service';
-import { scheduleReminders } from './key-date-reminders';
+import { scheduleReminders } from './key-date-reminders.util';
 
 /** Participants a contract deadline's task concerns, by role. */
 export const DEADLINE_ROLES: Record<TransactionKeyDate, TransactionParticipantRole[]> = {

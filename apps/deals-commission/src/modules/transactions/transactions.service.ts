@@ -6,6 +6,7 @@ import {
   DealsEvent,
   DealsTransactionSubjects,
   type Actor,
+  type AgentTransactionListRequest,
   type Page,
   type PermissionScope,
   type RequestEnvelope,
@@ -18,7 +19,8 @@ import {
   type TransactionUpdateRequest,
   type TransactionView,
 } from '@keyhouse/contracts';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { hasPermission, scopeOf } from '@keyhouse/platform/auth';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
@@ -27,8 +29,9 @@ import { CommissionStatementsService } from '../commission/commission-statements
 import { IdentityDirectory } from '../identity-directory.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { KeyDatesService } from '../schedule/key-dates.service';
-import { actorOf, createdAtPage, scopeCondition, scopeFor, uuid } from '../scope.util';
-import { contactIdsOf, erasedAmong, withoutErasedParticipants } from '../privacy/erased-contacts';
+import { actorOf, scopeCondition, scopeFor, uuid } from '../scope.util';
+import { contactIdsOf, erasedAmong, erasedContactIds, withoutErasedParticipants } from '../privacy/erased-contacts.util';
+import { contactReferencesOf, DealReferencesService } from './deal-references.service';
 import { findVisibleTransaction, recordActivity, selectTransactions, toTransactionView, type TransactionRow } from './transaction.queries';
 
 /** Fields whose change on a closed deal produces a new commission statement version. */
@@ -54,17 +57,27 @@ export class TransactionsService {
     private readonly identity: IdentityDirectory,
     private readonly unitOfWork: UnitOfWork,
     private readonly keyDates: KeyDatesService,
+    private readonly references: DealReferencesService,
   ) {}
 
-  /** `POST /v1/transactions`: 403 `AGENT_OUT_OF_SCOPE` for an agent out of reach, 400 `UNKNOWN_STAGE` / `WON_STAGE_NEEDS_CLOSE_PRICE_AND_DATE` / `INVALID_TEAM_SPLIT`, 404 `PIPELINE_NOT_FOUND`, 422 `COMMISSION_PLAN_MISSING` when created won without a plan. */
+  /**
+   * `POST /v1/transactions`: 403 `AGENT_OUT_OF_SCOPE` for an agent out of reach, 403
+   * `COMMISSION_PLAN_CHOICE_FORBIDDEN` for a `commissionPlanId` from a caller who may not choose
+   * plans, 400 `UNKNOWN_STAGE` / `WON_STAGE_NEEDS_CLOSE_PRICE_AND_DATE` / `INVALID_TEAM_SPLIT`,
+   * 400 `PROPERTY_NOT_FOUND` / `CONTACT_NOT_FOUND` naming the fields whose listing or contacts the
+   * caller cannot read (asked to listings and crm), 404 `PIPELINE_NOT_FOUND`, 422
+   * `COMMISSION_PLAN_MISSING` when created won without a plan.
+   */
   @RpcHandler(DealsTransactionSubjects.create)
   async create(envelope: RequestEnvelope<TransactionCreateRequest>): Promise<TransactionView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
+    if (data.commissionPlanId) assertMayChoosePlan(actor);
     const agentId = data.agentId ?? actor.userId;
     const teamIds = await this.agentTeams(envelope, actor, scope, agentId);
     const team = this.checkTeam(data.team);
+    await this.checkReferences(envelope, actor, data, null);
     return this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       // First (before any row lock): participants linked to an erased contact are stored anonymised.
@@ -122,7 +135,6 @@ export class TransactionsService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const data = envelope.data;
-    const page = createdAtPage(data);
     const given = <T>(value: T | undefined | null | ''): value is T => value !== undefined && value !== null && value !== '';
     let query = selectTransactions(kyselyFor<DealsCommissionDb>(this.dataSource))
       .where('t.org_id', '=', actor.orgId)
@@ -140,14 +152,33 @@ export class TransactionsService {
     if (given(data.expectedCloseTo)) query = query.where('t.expected_close_date', '<=', sql<Date>`${data.expectedCloseTo}::date`);
     if (given(data.priceMin)) query = query.where('t.price_cents', '>=', String(data.priceMin));
     if (given(data.priceMax)) query = query.where('t.price_cents', '<=', String(data.priceMax));
-    const after = page.after;
-    if (after) query = query.where((eb) => eb(eb.refTuple('t.created_at', 't.id'), '<', eb.tuple(after.createdAt, after.id)));
-    const rows = await query
-      .orderBy('t.created_at', 'desc')
-      .orderBy('t.id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(query, { sort: sql.ref('t.created_at'), id: sql.ref('t.id'), direction: 'desc' }, data);
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toTransactionView);
+  }
+
+  /**
+   * `GET /v1/agents/:agentId/transactions`: the agent's deals within the caller's reach (the list
+   * and its filters). 404 `AGENT_NOT_FOUND` when the caller cannot see the agent: at `own` scope
+   * anyone but the caller; otherwise whom identity does not show the caller (no such user, another
+   * organization, outside a manager's teams).
+   */
+  @RpcHandler(DealsTransactionSubjects.listForAgent)
+  async listForAgent(envelope: RequestEnvelope<AgentTransactionListRequest>): Promise<Page<TransactionView>> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:read');
+    const agentId = envelope.data.agentId;
+    if (agentId !== actor.userId) {
+      const notFound = () => DomainException.notFound(DealsErrorCode.AgentNotFound, 'Agent');
+      if (scope === 'own') throw notFound();
+      try {
+        await this.identity.user(envelope, agentId);
+      } catch (error) {
+        if (error instanceof DomainException && (error.kind === 'not_found' || error.kind === 'forbidden')) throw notFound();
+        throw error;
+      }
+    }
+    return this.list(envelope);
   }
 
   /** One transaction; 404 `TRANSACTION_NOT_FOUND` when out of reach. */
@@ -158,12 +189,21 @@ export class TransactionsService {
     return toTransactionView(await findVisibleTransaction(this.dataSource.manager, actor, scope, envelope.data.id));
   }
 
-  /** `PATCH /v1/transactions/:id`: stage, dates, notes, participants and the rest of the create fields. */
+  /**
+   * `PATCH /v1/transactions/:id`: stage, dates, notes, participants and the rest of the create
+   * fields, with the create's errors. Only what changes is checked: a property or contacts the
+   * deal does not have yet (400 `PROPERTY_NOT_FOUND` / `CONTACT_NOT_FOUND`), a different
+   * `commissionPlanId` (403 `COMMISSION_PLAN_CHOICE_FORBIDDEN`).
+   */
   @RpcHandler(DealsTransactionSubjects.update)
   async update(envelope: RequestEnvelope<TransactionUpdateRequest>): Promise<TransactionView> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:write');
     const data = envelope.data;
+    if (data.propertyId || data.buyerContactIds?.length || data.sellerContactIds?.length || data.participants?.length) {
+      const current = await findVisibleTransaction(this.dataSource.manager, actor, scope, data.id);
+      await this.checkReferences(envelope, actor, data, current);
+    }
     const teamIds = data.agentId !== undefined ? await this.agentTeams(envelope, actor, scope, data.agentId) : null;
     const team = data.team !== undefined ? this.checkTeam(data.team) : null;
     return this.unitOfWork.run(envelope, async (unit) => {
@@ -217,7 +257,8 @@ export class TransactionsService {
         setJson('key_dates', 'keyDates', merged);
       }
       if (data.notes !== undefined) set('notes', 'notes', data.notes);
-      if (data.commissionPlanId !== undefined) {
+      if (data.commissionPlanId !== undefined && data.commissionPlanId !== before.commission_plan_id) {
+        assertMayChoosePlan(actor);
         if (data.commissionPlanId) await this.statementsPlan(manager, actor.orgId, data.commissionPlanId);
         set('commission_plan_id', 'commissionPlanId', data.commissionPlanId);
       }
@@ -301,18 +342,12 @@ export class TransactionsService {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
     const row = await findVisibleTransaction(this.dataSource.manager, actor, scope, envelope.data.id);
-    const page = createdAtPage(envelope.data);
-    const after = page.after;
-    let query = kyselyFor<DealsCommissionDb>(this.dataSource)
+    const query = kyselyFor<DealsCommissionDb>(this.dataSource)
       .selectFrom('transaction_activity as a')
       .selectAll('a')
       .where('a.transaction_id', '=', row.id);
-    if (after) query = query.where((eb) => eb(eb.refTuple('a.created_at', 'a.id'), '>', eb.tuple(after.createdAt, after.id)));
-    const rows = await query
-      .orderBy('a.created_at', 'asc')
-      .orderBy('a.id', 'asc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(query, { sort: sql.ref('a.created_at'), id: sql.ref('a.id'), direction: 'asc' }, envelope.data);
+    const rows = await page.query.execute();
     return toPage(
       rows,
       page.limit,
@@ -398,6 +433,36 @@ export class TransactionsService {
   }
 
   /**
+   * The property and contact ids of a create (`current` null) or of a change that the deal does not
+   * have yet, asked to their owners on the caller's envelope (`DealReferencesService`). Contacts
+   * crm erased are not asked: the write stores them anonymised.
+   */
+  private async checkReferences(
+    envelope: RequestEnvelope,
+    actor: Actor & { userId: string },
+    data: Pick<TransactionCreateRequest, 'propertyId' | 'buyerContactIds' | 'sellerContactIds' | 'participants'>,
+    current: TransactionRow | null,
+  ): Promise<void> {
+    const onDeal = new Set([
+      ...(current?.buyer_contact_ids ?? []),
+      ...(current?.seller_contact_ids ?? []),
+      ...(current?.participants ?? []).flatMap((participant) => (participant.contactId ? [participant.contactId] : [])),
+    ]);
+    const contacts = contactReferencesOf(data).filter((reference) => !onDeal.has(reference.id));
+    const erased = await erasedContactIds(
+      this.dataSource.manager,
+      actor.orgId,
+      contacts.map((reference) => reference.id),
+    );
+    const propertyId = data.propertyId && data.propertyId !== current?.property_id ? data.propertyId : null;
+    await this.references.assertReadable(
+      envelope,
+      propertyId,
+      contacts.filter((reference) => !erased.has(reference.id)),
+    );
+  }
+
+  /**
    * Teams of the deal's agent, which decide managers' reach. The caller's own from the token; another
    * agent's from identity on the caller's envelope (so identity's scope applies). 403
    * `AGENT_OUT_OF_SCOPE` when an agent names someone else, or a manager someone outside their teams.
@@ -453,6 +518,22 @@ export class TransactionsService {
       .where('t.org_id', '=', orgId)
       .executeTakeFirstOrThrow();
   }
+}
+
+/**
+ * Choosing a deal's commission plan decides the brokerage's share, so it needs the commission-plan
+ * permission beyond the caller's own plan: `commission-plans:write`, or `commission-plans:read` at
+ * `team` or `org` scope (managers and admins; agents hold it at `own`).
+ *
+ * @throws DomainException 403 `COMMISSION_PLAN_CHOICE_FORBIDDEN`.
+ */
+function assertMayChoosePlan(actor: Actor): void {
+  const read = scopeOf(actor, 'commission-plans:read');
+  if (read === 'team' || read === 'org' || hasPermission(actor, 'commission-plans:write')) return;
+  throw DomainException.forbidden(
+    DealsErrorCode.CommissionPlanChoiceForbidden,
+    'Choosing a deal’s commission plan needs the commission-plan permission of a manager or an admin',
+  );
 }
 
 function agentIdsOf(agentId: string, team: Array<{ agentId: string }>): string[] {

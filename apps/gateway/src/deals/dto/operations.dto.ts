@@ -175,3 +175,15 @@ export class CreatePaymentDto {
   @MaxLength(200)
   reference?: string | null;
 }
+
+/** The query of a signed download URL (`GET /v1/transactions/:id/files/:fileId/signed`), as `download-url` wrote it. */
+export class SignedFileDownloadQueryDto {
+  @ApiProperty({ type: 'integer', description: 'When the URL stops working, Unix time in seconds' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  expires: number;
+  @ApiProperty({ type: String, description: 'HMAC-SHA256 signature of the deal, the file and `expires`, base64url' })
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'signature must be the signature of a download URL' })
+  signature: string;
+}

@@ -295,7 +295,8 @@ export class TransactionFileDownloadUrlDto {
   @ApiProperty({
     type: String,
     format: 'uri',
-    description: 'Pre-signed GET URL of the S3-compatible store; answered as an attachment with the file’s name and type',
+    description:
+      'GET URL that needs no token: the S3-compatible store’s pre-signed URL, or with the local disk a signed URL of this gateway; answered as an attachment with the file’s name and type',
   })
   url: string;
   @ApiProperty({

@@ -14,14 +14,39 @@ export const DealsFileSubjects = {
   read: defineRpc<TransactionFileReadRequest, TransactionFileChunk>('deals.files.read'),
   /** Answers no content. */
   delete: defineRpc<TransactionFileRef, void>('deals.files.delete'),
-  /** A pre-signed GET URL of a stored file (S3 storage only). */
+  /**
+   * A signed GET URL of a stored file: the store's pre-signed URL with the S3 storage; with the
+   * local disk, a gateway path (`/v1/transactions/:id/files/:fileId/signed?expires=…&signature=…`)
+   * that `signedGet` and `signedRead` answer without a caller.
+   */
   downloadUrl: defineRpc<TransactionFileRef, TransactionFileDownloadUrl>('deals.files.download-url'),
+  /** The metadata of the file a signed local URL names (no actor: the signature is the permission). */
+  signedGet: defineRpc<TransactionFileSignedRef, TransactionFileView>('deals.files.signed-get'),
+  /** Chunk `index` of the file a signed local URL names (no actor: the signature is the permission). */
+  signedRead: defineRpc<TransactionFileSignedReadRequest, TransactionFileChunk>('deals.files.signed-read'),
 };
 
-/** A pre-signed GET URL of a stored file and when it stops working (ISO 8601, UTC). */
+/**
+ * A signed GET URL of a stored file and when it stops working (ISO 8601, UTC). `url` is the
+ * store's absolute URL with the S3 storage; with the local disk the service answers a path on the
+ * gateway, which the gateway answers as an absolute URL of itself.
+ */
 export interface TransactionFileDownloadUrl {
   url: string;
   expiresAt: string;
+}
+
+/**
+ * What a signed local download URL carries: the file, `expires` (Unix time, seconds) and
+ * `signature` (HMAC-SHA256 of the transaction id, file id and `expires`, base64url).
+ */
+export interface TransactionFileSignedRef extends TransactionFileRef {
+  expires: number;
+  signature: string;
+}
+
+export interface TransactionFileSignedReadRequest extends TransactionFileSignedRef {
+  index: number;
 }
 
 /** Raw bytes per upload/download chunk (512 KiB; 683 KiB in base64). */

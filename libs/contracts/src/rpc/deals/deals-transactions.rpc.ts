@@ -9,6 +9,8 @@ export type DealsEmptyRequest = Record<string, never>;
 export const DealsTransactionSubjects = {
   create: defineRpc<TransactionCreateRequest, TransactionView>('deals.transactions.create'),
   list: defineRpc<TransactionListRequest, Page<TransactionView>>('deals.transactions.list'),
+  /** One agent's deals (`GET /v1/agents/:agentId/transactions`): 404 `AGENT_NOT_FOUND` for an agent out of the caller's reach. */
+  listForAgent: defineRpc<AgentTransactionListRequest, Page<TransactionView>>('deals.transactions.list-for-agent'),
   get: defineRpc<{ id: string }, TransactionView>('deals.transactions.get'),
   update: defineRpc<TransactionUpdateRequest, TransactionView>('deals.transactions.update'),
   delete: defineRpc<{ id: string }, void>('deals.transactions.delete'),
@@ -160,6 +162,14 @@ export interface TransactionListRequest extends PageQuery {
   priceMin?: number;
   priceMax?: number;
 }
+
+/**
+ * The deals of agent `agentId` within the caller's reach, newest first, with the filters of
+ * {@link TransactionListRequest}. Unlike the `agentId` filter of the list, an agent the caller
+ * cannot see (identity's `users:read` scope: another organization, no such user, outside the
+ * caller's teams) is a 404, not an empty page.
+ */
+export type AgentTransactionListRequest = Omit<TransactionListRequest, 'agentId'> & { agentId: string };
 
 /** A page of a transaction's timeline, oldest first. */
 export interface TransactionTimelineRequest extends PageQuery {

@@ -1,4 +1,4 @@
-import { invoiceBalance, invoiceTotals } from './invoice-totals';
+import { invoiceBalance, invoiceTotals } from './invoice-totals.util';
 
 describe('invoice totals (integer cents)', () => {
   it('multiplies and sums lines exactly', () => {

@@ -1,4 +1,4 @@
-import { anonymiseActivityData, anonymiseParticipants } from './contact-anonymisation';
+import { anonymiseActivityData, anonymiseParticipants } from './contact-anonymisation.util';
 
 const ERASED = '0190f0a0-0000-7000-8000-000000000001';
 const OTHER = '0190f0a0-0000-7000-8000-000000000002';

@@ -1,4 +1,4 @@
-import { addDays, contractDeadlines, isBusinessDay, reminderInstant } from './contract-deadlines';
+import { addDays, contractDeadlines, isBusinessDay, reminderInstant } from './contract-deadlines.util';
 
 /**
  * Hand-checked against a calendar: 2026-11-20 is a Friday, 2026-11-26 is Thanksgiving (a Thursday),

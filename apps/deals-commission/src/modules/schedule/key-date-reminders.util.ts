@@ -3,7 +3,7 @@ import type { DealSettingsView, TransactionKeyDate } from '@keyhouse/contracts';
 import { kyselyFor } from '@keyhouse/platform/database';
 import { newId } from '@keyhouse/util';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
-import { reminderInstant } from './contract-deadlines';
+import { reminderInstant } from './contract-deadlines.util';
 
 /**
  * Reminders of one key date (`key_date_reminder`), one per offset of `settings`, in the caller's

@@ -4,7 +4,7 @@ import {
   splitByShares,
   type CommissionInput,
   type CommissionPlanTerms,
-} from './commission-calculator';
+} from './commission-calculator.util';
 
 const AGENT = 'agent-a';
 

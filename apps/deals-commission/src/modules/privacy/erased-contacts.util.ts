@@ -4,7 +4,7 @@ import type { InvoiceBillTo, TransactionParticipant } from '@keyhouse/contracts'
 import { kyselyFor } from '@keyhouse/platform/database';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { uuids } from '../scope.util';
-import { ERASED_CONTACT_NAME } from './contact-anonymisation';
+import { ERASED_CONTACT_NAME } from './contact-anonymisation.util';
 
 /**
  * First key of the transaction-level advisory locks that order erasures and writes naming the
@@ -46,11 +46,20 @@ export async function erasedAmong(
   const ids = contactIds.filter((id): id is string => typeof id === 'string');
   if (!ids.length) return new Set();
   await lockContacts(manager, orgId, ids, 'shared');
+  return erasedContactIds(manager, orgId, ids);
+}
+
+/**
+ * Which of `contactIds` crm erased in the organization (`erased_contact`), without locks: for a
+ * check before the write's transaction (the write still calls `erasedAmong`).
+ */
+export async function erasedContactIds(manager: EntityManager, orgId: string, contactIds: string[]): Promise<Set<string>> {
+  if (!contactIds.length) return new Set();
   const rows = await kyselyFor<DealsCommissionDb>(manager)
     .selectFrom('erased_contact')
     .select('contact_id')
     .where('org_id', '=', orgId)
-    .where('contact_id', '=', (eb) => eb.fn.any(uuids([...new Set(ids)])))
+    .where('contact_id', '=', (eb) => eb.fn.any(uuids([...new Set(contactIds)])))
     .execute();
   return new Set(rows.map((row) => row.contact_id));
 }
