@@ -19,7 +19,7 @@ const { SERVICES } = require('./services');
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DEFAULT_STATE_DIR = path.join(REPO_ROOT, 'tmp');
 const CHECK_TIMEOUT_MS = 3000;
-const EXTENSIONS = ['postgis', 'pg_trgm', 'citext'];
+const EXTENSIONS = ['postgis', 'pg_trgm', 'citext', 'fuzzystrmatch'];
 const KAFKA_STATE_FILE = 'kafka-mock.json';
 const KAFKA_LOG_FILE = 'kafka-mock.log';
 const KAFKA_KEEPALIVE_TOPIC = 'keyhouse.mock-keepalive';
@@ -388,7 +388,7 @@ async function step(what, fn) {
 
 /**
  * Prepares one Postgres database for Keyhouse (idempotent, safe against concurrent callers):
- * creates `database` if missing; creates extensions postgis, pg_trgm and citext in schema public;
+ * creates `database` if missing; creates extensions postgis, pg_trgm, citext and fuzzystrmatch in schema public;
  * `REVOKE CREATE ON SCHEMA public FROM PUBLIC`; and for every service with a schema: a LOGIN role
  * (NOSUPERUSER, no CREATEDB/CREATEROLE/REPLICATION/BYPASSRLS; password from `<NAME>_DB_PASSWORD`
  * when set, e.g. IDENTITY_DB_PASSWORD; an existing password is kept when unset), its schema owned

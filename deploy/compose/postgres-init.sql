@@ -50,6 +50,7 @@ CREATE DATABASE keyhouse;
 -- needs the privilege to create them. Service migrations may assume they exist.
 CREATE EXTENSION IF NOT EXISTS postgis;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;
 CREATE EXTENSION IF NOT EXISTS citext;
 
 -- Nobody connects or creates objects by default; each service role gets exactly what it needs.

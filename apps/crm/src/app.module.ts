@@ -35,7 +35,8 @@ export class CrmAppModule {
         CrmConfigModule.forRoot(config),
         // Module dependencies (no cycles; eslint.config.mjs enforces the direction): contacts core
         // <- assignment <- intake; core <- timeline, scoring; core, assignment, work <- contacts
-        // <- smart lists; the identity read model and work tools stand alone.
+        // <- smart lists; the identity read model (agents, with AgentDirectory's read-your-writes)
+        // <- assignment, work.
         ContactsCoreModule,
         AssignmentModule,
         IntakeModule,

@@ -12,6 +12,7 @@ import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { CrmDb } from '../../database/crm.db';
+import { upsertAgent, upsertOrgUser } from './org-user-upsert.util';
 
 /** Consumer group of the read model (also its inbox consumer name: never change it). */
 export const IDENTITY_READ_MODEL_GROUP = 'crm.identity-read-model';
@@ -50,30 +51,7 @@ export class IdentityReadModelConsumer {
     switch (event.type) {
       case IdentityEvent.userCreated.type: {
         const data = event.data as UserCreatedData;
-        await db
-          .insertInto('org_user')
-          .values({
-            user_id: data.userId,
-            org_id: orgId,
-            name: data.name,
-            email: data.email,
-            role: data.role,
-            status: data.status,
-            team_ids: data.teamIds ?? [],
-            is_agent: data.role === 'agent',
-          })
-          .onConflict((conflict) =>
-            conflict.column('user_id').doUpdateSet((eb) => ({
-              name: eb.ref('excluded.name'),
-              email: eb.ref('excluded.email'),
-              role: eb.ref('excluded.role'),
-              status: eb.ref('excluded.status'),
-              team_ids: eb.ref('excluded.team_ids'),
-              is_agent: eb.or([eb.ref('org_user.is_agent'), eb.ref('excluded.is_agent')]).$castTo<boolean>(),
-              updated_at: sql<Date>`now()`,
-            })),
-          )
-          .execute();
+        await upsertOrgUser(db, orgId, data);
         if (data.contactId && data.role === 'client') {
           // A self-registered client: this contact is the person; the client sees only it.
           const linked = await db
@@ -102,35 +80,7 @@ export class IdentityReadModelConsumer {
       case IdentityEvent.agentProfileUpdated.type: {
         const data = event.data as AgentProfileUpdatedData;
         if (!data.profile) return; // an older event without the snapshot
-        await db
-          .insertInto('org_user')
-          .values({
-            user_id: data.userId,
-            org_id: orgId,
-            name: data.name,
-            email: data.email,
-            role: 'agent',
-            status: data.status,
-            team_ids: data.teamIds ?? [],
-            regions: data.profile.regions,
-            capacity: data.profile.capacity,
-            working_hours: data.profile.workingHours ? JSON.stringify(data.profile.workingHours) : null,
-            is_agent: true,
-          })
-          .onConflict((conflict) =>
-            conflict.column('user_id').doUpdateSet((eb) => ({
-              name: eb.ref('excluded.name'),
-              email: eb.ref('excluded.email'),
-              status: eb.ref('excluded.status'),
-              team_ids: eb.ref('excluded.team_ids'),
-              regions: eb.ref('excluded.regions'),
-              capacity: eb.ref('excluded.capacity'),
-              working_hours: eb.ref('excluded.working_hours'),
-              is_agent: true,
-              updated_at: sql<Date>`now()`,
-            })),
-          )
-          .execute();
+        await upsertAgent(db, orgId, data);
         return;
       }
       case IdentityEvent.userRoleChanged.type: {

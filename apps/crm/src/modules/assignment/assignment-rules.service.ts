@@ -24,6 +24,7 @@ import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/mess
 import { isUuid, newId } from '@keyhouse/util';
 import { CrmErrorCode } from '../../crm.exception';
 import type { CrmDb } from '../../database/crm.db';
+import { AgentDirectory } from '../agents/agent-directory.service';
 import { toContactView } from '../contacts-core/contact.row';
 import { AssignmentEngine } from './assignment-engine.service';
 import type { AssignmentRuleRow } from './assignment-rule.row';
@@ -44,9 +45,10 @@ const toRuleView = (row: AssignmentRuleRow): CrmAssignmentRuleView => ({
 
 /**
  * Assignment rules (ordered by priority, lowest first), ponds with first-claim-wins claiming, and
- * the fairness ledger (each agent's share of a pool's assignments). Rules reference agents known
- * to the local read model; an agent unknown there (identity's event not consumed yet, or not an
- * agent) is a 400 `UNKNOWN_AGENT`.
+ * the fairness ledger (each agent's share of a pool's assignments). Rules and ponds reference
+ * agents of the organization (`AgentDirectory`: the local read model, else identity for one whose
+ * event is not consumed yet); a user identity does not know as an agent of the organization is a
+ * 400 `UNKNOWN_AGENT`.
  */
 @Injectable()
 export class AssignmentRulesService {
@@ -54,6 +56,7 @@ export class AssignmentRulesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly engine: AssignmentEngine,
     private readonly unitOfWork: UnitOfWork,
+    private readonly agents: AgentDirectory,
   ) {}
 
   /** `POST /v1/assignment-rules` (admins): 400 `RULE_INVALID` / `UNKNOWN_AGENT` for a rule that cannot route; emits `crm.assignment_rule.created`. */
@@ -64,7 +67,7 @@ export class AssignmentRulesService {
     const data = envelope.data;
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
-      await this.validate(manager, actor.orgId, data);
+      await this.validate(manager, envelope, data);
       const row = await kyselyFor<CrmDb>(manager)
         .insertInto('assignment_rule')
         .values({
@@ -129,7 +132,7 @@ export class AssignmentRulesService {
         responseDeadlineMinutes: data.responseDeadlineMinutes !== undefined ? data.responseDeadlineMinutes : before.responseDeadlineMinutes,
         active: data.active ?? before.active,
       };
-      await this.validate(manager, actor.orgId, next);
+      await this.validate(manager, envelope, next);
       const row = await kyselyFor<CrmDb>(manager)
         .updateTable('assignment_rule')
         .set({
@@ -203,7 +206,7 @@ export class AssignmentRulesService {
     requireScope(actor, 'assignment-rules:write', 'org');
     return this.unitOfWork.run(envelope, async (unit) => {
       const { manager } = unit;
-      await this.assertAgents(manager, actor.orgId, envelope.data.agentIds ?? [], 'agentIds');
+      await this.agents.requireAgents(manager, envelope, envelope.data.agentIds ?? [], 'agentIds');
       const row = await kyselyFor<CrmDb>(manager)
         .insertInto('pond')
         .values({
@@ -275,7 +278,7 @@ export class AssignmentRulesService {
       const before = await this.pond(manager, actor.orgId, envelope.data.id);
       const name = envelope.data.name?.trim() ?? before.name;
       const agentIds = envelope.data.agentIds !== undefined ? [...new Set(envelope.data.agentIds)] : before.agentIds;
-      if (envelope.data.agentIds !== undefined) await this.assertAgents(manager, actor.orgId, agentIds, 'agentIds');
+      if (envelope.data.agentIds !== undefined) await this.agents.requireAgents(manager, envelope, agentIds, 'agentIds');
       const changes: CrmFieldChanges = {};
       if (name !== before.name) changes.name = { from: before.name, to: name };
       if (JSON.stringify(agentIds) !== JSON.stringify(before.agentIds)) changes.agentIds = { from: before.agentIds, to: agentIds };
@@ -464,7 +467,8 @@ export class AssignmentRulesService {
     return row;
   }
 
-  private async validate(manager: EntityManager, orgId: string, rule: CrmAssignmentRuleInput): Promise<void> {
+  private async validate(manager: EntityManager, envelope: RequestEnvelope, rule: CrmAssignmentRuleInput): Promise<void> {
+    const orgId = envelope.actor!.orgId;
     const agentIds = rule.agentIds ?? [];
     if (new Set(agentIds).size !== agentIds.length) throw invalid('agentIds', 'must not repeat an agent');
     if (rule.strategy === 'agent' && agentIds.length !== 1) throw invalid('agentIds', 'must name exactly one agent for strategy agent');
@@ -487,25 +491,7 @@ export class AssignmentRulesService {
         : undefined;
       if (!pond) throw invalid('pondId', 'is not a pond of this organization');
     }
-    await this.assertAgents(manager, orgId, agentIds, 'agentIds');
-  }
-
-  private async assertAgents(manager: EntityManager, orgId: string, agentIds: string[], field: string): Promise<void> {
-    if (agentIds.length === 0) return;
-    const rows = await kyselyFor<CrmDb>(manager)
-      .selectFrom('org_user')
-      .select('user_id')
-      .where('org_id', '=', orgId)
-      .where('user_id', '=', (eb) => eb.fn.any(sql<string[]>`${agentIds}::uuid[]`))
-      .where('is_agent', '=', true)
-      .execute();
-    const known = new Set(rows.map((row) => row.user_id));
-    const unknown = agentIds.filter((id) => !known.has(id));
-    if (unknown.length > 0) {
-      throw new DomainException('validation', CrmErrorCode.UnknownAgent, 'Unknown agent', [
-        { field, message: `names users that are not agents here: ${unknown.join(', ')}` },
-      ]);
-    }
+    await this.agents.requireAgents(manager, envelope, agentIds, 'agentIds');
   }
 }
 

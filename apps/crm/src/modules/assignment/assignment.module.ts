@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { QueueModule } from '@keyhouse/platform/queue';
+import { IdentityReadModelModule } from '../agents/identity-read-model.module';
 import { ContactsCoreModule } from '../contacts-core/contacts-core.module';
 import { AssignmentEngine, SPEED_TO_LEAD_QUEUE } from './assignment-engine.service';
 import { AssignmentRulesService } from './assignment-rules.service';
@@ -8,10 +9,10 @@ import { SpeedToLeadJob } from './speed-to-lead.job';
 /**
  * Lead assignment (docs/adr/0009): the routing engine, the assignment rules and ponds (their
  * contracts), and the speed-to-lead re-routing job on queue `crm.speed-to-lead`. Depends on the
- * contacts core. Exports `AssignmentEngine` (route, assign) for contacts and intake.
+ * contacts core and the identity read model (`AgentDirectory`). Exports `AssignmentEngine` (route, assign) for contacts and intake.
  */
 @Module({
-  imports: [ContactsCoreModule, QueueModule.registerQueues(SPEED_TO_LEAD_QUEUE)],
+  imports: [ContactsCoreModule, IdentityReadModelModule, QueueModule.registerQueues(SPEED_TO_LEAD_QUEUE)],
   providers: [AssignmentEngine, AssignmentRulesService, SpeedToLeadJob],
   exports: [AssignmentEngine],
 })

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { QueueModule } from '@keyhouse/platform/queue';
+import { IdentityReadModelModule } from '../agents/identity-read-model.module';
 import { CompaniesService } from './companies/companies.service';
 import { SavedRepliesService } from './saved-replies/saved-replies.service';
 import { TagsService } from './tags/tags.service';
@@ -11,10 +12,10 @@ import { TasksService } from './tasks/tasks.service';
  * The agent's working tools in the crm service: tasks (with reminders and overdue detection on
  * queue `crm.task-reminders`), companies, saved replies and tag definitions (docs/adr/0010). The
  * services' own methods answer the NATS contracts (`@RpcHandler`); writes go through `UnitOfWork`.
- * Imports no other crm module. Exports `TasksService` (`moveToContact` for contact merges).
+ * Imports the identity read model (`AgentDirectory`, for assignees). Exports `TasksService` (`moveToContact` for contact merges).
  */
 @Module({
-  imports: [QueueModule.registerQueues(TASK_REMINDERS_QUEUE)],
+  imports: [IdentityReadModelModule, QueueModule.registerQueues(TASK_REMINDERS_QUEUE)],
   providers: [TaskReminders, TaskReminderJob, TasksService, CompaniesService, SavedRepliesService, TagsService],
   exports: [TasksService],
 })

@@ -19,12 +19,11 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope, scopeOf } from '@keyhouse/platform/auth';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId, randomToken, sha256Hex } from '@keyhouse/util';
 import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
-import { createdAtPage } from '../list-query.util';
 
 const SCOPE_RANK = { own: 1, team: 2, org: 3 } as const;
 /** `last_used_at` is written at most this often per key (it is read for display, not security). */
@@ -123,17 +122,12 @@ export class ApiKeysService {
   async list(envelope: RequestEnvelope<PageQuery>): Promise<Page<ApiKeyView>> {
     const actor = envelope.actor!;
     requireScope(actor, 'api-keys:read');
-    const page = createdAtPage(envelope.data.cursor, envelope.data.limit);
-    let query = kyselyFor<IdentityDb>(this.dataSource).selectFrom('api_key').select(API_KEY_VIEW_COLUMNS).where('org_id', '=', actor.orgId);
-    if (page.after) {
-      const after = page.after;
-      query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)));
-    }
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
+    const query = kyselyFor<IdentityDb>(this.dataSource)
+      .selectFrom('api_key')
+      .select(API_KEY_VIEW_COLUMNS)
+      .where('org_id', '=', actor.orgId);
+    const page = keysetPage(query, { sort: sql.ref('created_at'), id: sql.ref('id'), direction: 'desc' }, envelope.data);
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toApiKeyView);
   }
 

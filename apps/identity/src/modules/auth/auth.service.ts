@@ -205,23 +205,50 @@ export class AuthService {
 
   /**
    * Client self-registration (`POST /v1/public/clients/register`): a `client` user of the
-   * organization, active with the password, linked to the crm contact through `contactId` on
-   * `identity.user.created` (and kept in `app_user.contact_id`, so that `crm.contact.erased` erases
-   * the user), and an email verification sent. The email must be free (409).
+   * organization, active with the password, and an email verification sent. The user is the crm
+   * contact `contactId` (kept in `app_user.contact_id`, so that `crm.contact.erased` erases the
+   * user), but sees it only once the link is made: at once when the crm created the contact for
+   * this registration (`contactCreated`, `contactId` on `identity.user.created`), otherwise when the
+   * address is verified (`identity.user.contact_linked`, see `verifyEmail`), so a stranger who
+   * registers with someone's address sees nothing of their contact (issue 13 item 2).
+   *
+   * An address that already has an account is answered the same way as a new one (fresh ids that
+   * exist nowhere), and its owner is told by email (`security_notice`, reason
+   * `registration_attempt`); nothing is stored and no event is emitted for it.
+   *
+   * @throws DomainException 404 `FORM_KEY_UNKNOWN`; 422 `WEAK_PASSWORD`.
    */
   @RpcHandler(IdentityAuthSubjects.registerClient)
   async registerClient(envelope: RequestEnvelope<RegisterClientRequest>): Promise<RegisterClientResponse> {
-    const { orgId, contactId, name, password } = envelope.data;
+    const { orgId, contactId, contactCreated, name, password } = envelope.data;
     const email = envelope.data.email.trim();
     this.passwords.assertAcceptable(password, email);
     const passwordHash = await this.passwords.hash(password);
     const id = newId();
-    const userId = await this.unitOfWork.run(selfContext(envelope, { id, orgId, role: 'client' }, envelope.data), async (unit) => {
+    const registered = await this.unitOfWork.run(selfContext(envelope, { id, orgId, role: 'client' }, envelope.data), async (unit) => {
       const manager = unit.manager;
       const db = kyselyFor<IdentityDb>(manager);
       const org = await db.selectFrom('organization').select('id').where('id', '=', orgId).executeTakeFirst();
       if (!org) throw DomainException.notFound('FORM_KEY_UNKNOWN', 'Form key');
-      await this.users.assertEmailFree(manager, email);
+      const existing = await db
+        .selectFrom('app_user')
+        .select(['id', 'org_id', 'email', 'name'])
+        .where('email', '=', email)
+        .executeTakeFirst();
+      if (existing) {
+        await this.email.send(manager, {
+          orgId: existing.org_id,
+          to: existing.email,
+          subject: 'Someone tried to register with your email address',
+          text:
+            `Hello ${existing.name},\n\nSomeone tried to register on a brokerage's client portal on Keyhouse with this email ` +
+            `address, which already has an account. If it was you, sign in instead, or reset your password if you forgot it:\n` +
+            `${this.config.IDENTITY_PUBLIC_APP_URL}/sign-in\n\nIf it was not you, you can ignore this message: nothing has changed.`,
+          template: 'security_notice',
+          variables: { reason: 'registration_attempt' },
+        });
+        return false;
+      }
       await db
         .insertInto('app_user')
         .values({
@@ -242,12 +269,12 @@ export class AuthService {
         role: 'client',
         status: 'active',
         teamIds: [],
-        contactId,
+        ...(contactCreated ? { contactId } : {}),
       });
       await this.sendVerification(manager, { id, orgId, email, name: name.trim() });
-      return id;
+      return true;
     });
-    return { userId, contactId };
+    return registered ? { userId: id, contactId } : { userId: id, contactId: newId() };
   }
 
   /**
@@ -522,7 +549,8 @@ export class AuthService {
 
   /**
    * Confirms the email address of the verification token's user; emits
-   * `identity.user.email_verified` (the user as actor).
+   * `identity.user.email_verified` (the user as actor) and, for a self-registered client user,
+   * `identity.user.contact_linked` (the crm then links the user to their contact).
    *
    * @throws DomainException 422 `INVALID_TOKEN`.
    */
@@ -536,11 +564,19 @@ export class AuthService {
         .updateTable('app_user')
         .set((eb) => ({ email_verified_at: eb.fn.coalesce('email_verified_at', sql<Date>`now()`), updated_at: sql<Date>`now()` }))
         .where('id', '=', token.userId)
-        .returning(['id', 'org_id', 'role'])
+        .returning(['id', 'org_id', 'role', 'contact_id'])
         .executeTakeFirstOrThrow();
       await this.oneTimeTokens.consume(manager, token.id);
       actAs(unit, { id: user.id, orgId: user.org_id, role: user.role });
       await unit.emit(IdentityEvent.emailVerified, user.id, user.org_id, { userId: user.id });
+      if (user.role === 'client' && user.contact_id) {
+        // The address is proven: the self-registered client may now see the contact they are.
+        await unit.emit(IdentityEvent.userContactLinked, user.id, user.org_id, {
+          userId: user.id,
+          contactId: user.contact_id,
+          via: 'email_verification',
+        });
+      }
     });
   }
 

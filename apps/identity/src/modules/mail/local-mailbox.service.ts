@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -11,11 +12,10 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler } from '@keyhouse/platform/messaging';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
 import type { IdentityDb } from '../../database/identity.db';
-import { createdAtPage } from '../list-query.util';
 
 /** Messages the secrets sink answers at most, newest first. */
 const SECRETS_LIMIT = 20;
@@ -45,16 +45,12 @@ export class LocalMailboxService {
       .select(['id', 'to_address', 'subject', 'text', 'template', 'variables', 'created_at'])
       .where('org_id', '=', actor.orgId);
     if (envelope.data.to) query = query.where('to_address', '=', envelope.data.to);
-    const page = createdAtPage(envelope.data.cursor, envelope.data.limit);
-    if (page.after) {
-      const after = page.after;
-      query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)));
-    }
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(
+      query,
+      { sort: sql.ref('created_at'), id: sql.ref('id'), direction: 'desc' },
+      { cursor: envelope.data.cursor, limit: envelope.data.limit },
+    );
+    const rows = await page.query.execute();
     return toPage(
       rows,
       page.limit,

@@ -14,14 +14,14 @@ import {
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { PasswordService } from '../auth/password.service';
 import { SessionService } from '../auth/session.service';
 import { RevocationService } from '../auth/revocation.service';
-import { createdAtPage, escapeLike } from '../list-query.util';
+import { escapeLike } from '../list-query.util';
 import type { AppUserRow } from './app-user.row';
 import { UsersService } from './users.service';
 
@@ -118,16 +118,12 @@ export class AgentsService {
         eb.or([eb('u.name', 'ilike', pattern), eb(eb.cast('u.email', 'text'), 'ilike', pattern), eb('a.license_number', 'ilike', pattern)]),
       );
     }
-    const page = createdAtPage(data.cursor, data.limit);
-    if (page.after) {
-      const after = page.after;
-      query = query.where((eb) => eb(eb.refTuple('a.created_at', 'a.user_id'), '>', eb.tuple(after.createdAt, after.id)));
-    }
-    const rows = await query
-      .orderBy('a.created_at', 'asc')
-      .orderBy('a.user_id', 'asc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(
+      query,
+      { sort: sql.ref('a.created_at'), id: sql.ref('a.user_id'), direction: 'asc' },
+      { cursor: data.cursor, limit: data.limit },
+    );
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.user_id }), toAgentView);
   }
 

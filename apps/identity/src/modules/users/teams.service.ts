@@ -15,13 +15,13 @@ import {
   type TeamView,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { IdentityDb } from '../../database/identity.db';
 import { IdentityErrorCode } from '../../identity.exception';
 import { RevocationService } from '../auth/revocation.service';
-import { createdAtPage, escapeLike } from '../list-query.util';
+import { escapeLike } from '../list-query.util';
 
 /** The `TeamView` columns of `team` with each team's member ids (`member_ids`: sorted, `{}` for none). */
 function selectTeamViews(db: Kysely<IdentityDb>) {
@@ -119,16 +119,12 @@ export class TeamsService {
     requireScope(actor, 'teams:read');
     let query = selectTeamViews(kyselyFor<IdentityDb>(this.dataSource)).where('team.org_id', '=', actor.orgId);
     if (envelope.data.q) query = query.where('team.name', 'ilike', `%${escapeLike(envelope.data.q)}%`);
-    const page = createdAtPage(envelope.data.cursor, envelope.data.limit);
-    if (page.after) {
-      const after = page.after;
-      query = query.where((eb) => eb(eb.refTuple('team.created_at', 'team.id'), '>', eb.tuple(after.createdAt, after.id)));
-    }
-    const rows = await query
-      .orderBy('team.created_at', 'asc')
-      .orderBy('team.id', 'asc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(
+      query,
+      { sort: sql.ref('team.created_at'), id: sql.ref('team.id'), direction: 'asc' },
+      { cursor: envelope.data.cursor, limit: envelope.data.limit },
+    );
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toTeamView);
   }
 

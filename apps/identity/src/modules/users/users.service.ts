@@ -18,7 +18,7 @@ import {
   type UserView,
 } from '@keyhouse/contracts';
 import { requireScope, requireUserSession } from '@keyhouse/platform/auth';
-import { kyselyFor, toPage } from '@keyhouse/platform/database';
+import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { IdentityDb } from '../../database/identity.db';
@@ -28,7 +28,7 @@ import { PasswordService } from '../auth/password.service';
 import { RevocationService } from '../auth/revocation.service';
 import { SessionService } from '../auth/session.service';
 import { EMAIL_SENDER, type EmailSender } from '../mail/email-sender.port';
-import { createdAtPage, escapeLike } from '../list-query.util';
+import { escapeLike } from '../list-query.util';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../../config/identity.config';
 import { RolePermissionsService } from './role-permissions.service';
 import { selectUserViews, toUserView, UserQueries } from './user.queries';
@@ -203,16 +203,12 @@ export class UsersService {
       const pattern = `%${escapeLike(data.q)}%`;
       query = query.where((eb) => eb.or([eb('app_user.name', 'ilike', pattern), eb(eb.cast('app_user.email', 'text'), 'ilike', pattern)]));
     }
-    const page = createdAtPage(data.cursor, data.limit);
-    if (page.after) {
-      const after = page.after;
-      query = query.where((eb) => eb(eb.refTuple('app_user.created_at', 'app_user.id'), '>', eb.tuple(after.createdAt, after.id)));
-    }
-    const rows = await query
-      .orderBy('app_user.created_at', 'asc')
-      .orderBy('app_user.id', 'asc')
-      .limit(page.limit + 1)
-      .execute();
+    const page = keysetPage(
+      query,
+      { sort: sql.ref('app_user.created_at'), id: sql.ref('app_user.id'), direction: 'asc' },
+      { cursor: data.cursor, limit: data.limit },
+    );
+    const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toUserView);
   }
 

@@ -26,6 +26,7 @@ import { kyselyFor, toPage, type SqlRunner } from '@keyhouse/platform/database';
 import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import { newId } from '@keyhouse/util';
 import type { CrmDb } from '../../../database/crm.db';
+import { AgentDirectory } from '../../agents/agent-directory.service';
 import { contactVisibleTo } from '../../contacts-core/contact-access.util';
 import { CrmWorkErrorCode } from '../crm-work.exception';
 import { changesBetween, keysetPage, ownershipFilter, parseTime, userIdOf } from '../work-access.util';
@@ -51,6 +52,9 @@ function normalizeReminders(reminders: number[] | undefined): number[] {
   return list;
 }
 
+/** Statuses of users a task may be assigned to. */
+const ASSIGNABLE_STATUSES = ['active', 'invited'];
+
 const notFound = () => DomainException.notFound(CrmWorkErrorCode.TaskNotFound, 'Task');
 
 /**
@@ -59,7 +63,8 @@ const notFound = () => DomainException.notFound(CrmWorkErrorCode.TaskNotFound, '
  * created by the caller, `team` also those of members of the caller's teams, `org` the
  * organization's. A task out of reach answers 404 (as for another organization's).
  * Assignees: `own` may assign only themselves, `team` themselves or members of their teams,
- * `org` any active or invited user of the organization (users from the identity read model).
+ * `org` any active or invited user of the organization (users from the identity read model, or
+ * from identity for one the read model does not know yet).
  */
 @Injectable()
 export class TasksService {
@@ -67,6 +72,7 @@ export class TasksService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly reminders: TaskReminders,
     private readonly unitOfWork: UnitOfWork,
+    private readonly directory: AgentDirectory,
   ) {}
 
   /**
@@ -88,7 +94,7 @@ export class TasksService {
     const row = await this.unitOfWork.run(envelope, async (unit) => {
       const manager = unit.manager;
       const assigneeId = data.assigneeId ?? userId;
-      await this.assertAssignable(manager, actor, scope, assigneeId);
+      await this.assertAssignable(manager, envelope, scope, assigneeId);
       if (data.contactId) await this.assertContact(manager, actor, data.contactId);
       const id = newId();
       const created = await kyselyFor<CrmDb>(manager)
@@ -184,7 +190,7 @@ export class TasksService {
         next.contact_id = data.contactId;
       }
       if (data.assigneeId !== undefined && data.assigneeId !== before.assignee_id) {
-        await this.assertAssignable(manager, actor, scope, data.assigneeId);
+        await this.assertAssignable(manager, envelope, scope, data.assigneeId);
         next.assignee_id = data.assigneeId;
       }
       if (dueAt) next.due_at = dueAt;
@@ -450,25 +456,29 @@ export class TasksService {
     return member !== undefined;
   }
 
-  /** 400 `UNKNOWN_ASSIGNEE` for a user not (yet) known in the organization; 403 `ASSIGNEE_NOT_ALLOWED` beyond the caller's scope. */
-  private async assertAssignable(manager: EntityManager, actor: Actor, scope: PermissionScope, assigneeId: string): Promise<void> {
+  /**
+   * 400 `UNKNOWN_ASSIGNEE` for a user who is not an active or invited user of the organization
+   * (the read model, else identity for a user whose event is not consumed yet: `AgentDirectory`);
+   * 403 `ASSIGNEE_NOT_ALLOWED` beyond the caller's scope.
+   */
+  private async assertAssignable(
+    manager: EntityManager,
+    envelope: RequestEnvelope,
+    scope: PermissionScope,
+    assigneeId: string,
+  ): Promise<void> {
+    const actor = envelope.actor!;
     if (assigneeId === actor.userId) return;
     if (scope === 'own') {
       throw DomainException.forbidden(CrmWorkErrorCode.AssigneeNotAllowed, 'You can assign tasks only to yourself');
     }
-    const user = await kyselyFor<CrmDb>(manager)
-      .selectFrom('org_user')
-      .select((eb) => eb('team_ids', '&&', sql<string[]>`${actor.teamIds ?? []}::uuid[]`).as('in_team'))
-      .where('user_id', '=', assigneeId)
-      .where('org_id', '=', actor.orgId)
-      .where('status', 'in', ['active', 'invited'])
-      .executeTakeFirst();
+    const user = await this.directory.user(manager, envelope, assigneeId, ASSIGNABLE_STATUSES);
     if (!user) {
       throw new DomainException('validation', CrmWorkErrorCode.UnknownAssignee, 'Unknown assignee', [
         { field: 'assigneeId', message: 'is not an active user of the organization', code: CrmWorkErrorCode.UnknownAssignee },
       ]);
     }
-    if (scope === 'team' && !user.in_team) {
+    if (scope === 'team' && !user.teamIds.some((team) => (actor.teamIds ?? []).includes(team))) {
       throw DomainException.forbidden(CrmWorkErrorCode.AssigneeNotAllowed, 'You can assign tasks only to members of your teams');
     }
   }
