@@ -833,21 +833,43 @@ async function runBrokerageDay(options) {
         phone,
         status: response.status,
       };
-      if (lead.duplicateOf) {
-        const answer = expectStatus(response, 200, `lead ${n} (${record.name}, duplicate of lead ${lead.duplicateOf})`);
-        const original = leads[lead.duplicateOf - 1];
-        check(answer.merged === true, `lead ${n}: expected merged: true`);
-        check(
-          answer.contactId === original.contactId,
-          `lead ${n} (${record.name}): expected to merge into lead ${lead.duplicateOf} (${original.name}, ${original.contactId}), got ${answer.contactId}`,
+      // The public form answers every person alike, new or known (201 { submissionId }: issue 13 item 6);
+      // the owner finds the contact that holds the submission on its timeline.
+      const answer = expectStatus(response, 201, `lead ${n} (${record.name})`);
+      check(typeof answer.submissionId === 'string', `lead ${n}: expected a submissionId`);
+      const holds = async (contactId) => {
+        const timeline = expectStatus(
+          await api('GET', `/v1/contacts/${contactId}/timeline?limit=100`, { token: ownerToken }),
+          200,
+          `timeline of ${contactId}`,
         );
-        Object.assign(record, { contactId: answer.contactId, merged: true, duplicateOf: lead.duplicateOf, why: lead.why });
+        return timeline.items.find((entry) => entry.kind === 'form.submitted' && entry.data?.submissionId === answer.submissionId) ?? null;
+      };
+      if (lead.duplicateOf) {
+        const original = leads[lead.duplicateOf - 1];
+        const entry = await holds(original.contactId);
+        check(
+          entry !== null,
+          `lead ${n} (${record.name}): expected its submission on lead ${lead.duplicateOf}'s contact (${original.name}, ${original.contactId})`,
+        );
+        check(entry.data.proposed !== undefined, `lead ${n}: the submitted details should wait for the agent (proposed)`);
+        // The owner accepts the details the submission proposed (new email or phone) for the known contact.
+        expectStatus(
+          await api('POST', `/v1/contacts/${original.contactId}/proposed-details/${entry.id}/accept`, { token: ownerToken }),
+          200,
+          `accept lead ${n}'s details for lead ${lead.duplicateOf}`,
+        );
+        Object.assign(record, { contactId: original.contactId, merged: true, duplicateOf: lead.duplicateOf, why: lead.why });
         ok(
-          `Lead ${n}: ${record.name} (${lead.source}${sentEmail ? `, ${sentEmail}` : ''}, ${phone}) merged into lead ${lead.duplicateOf}: ${lead.why}`,
+          `Lead ${n}: ${record.name} (${lead.source}${sentEmail ? `, ${sentEmail}` : ''}, ${phone}) joined lead ${lead.duplicateOf}: ${lead.why}; the owner accepted its details`,
         );
       } else {
-        const answer = expectStatus(response, 201, `lead ${n} (${record.name})`);
-        check(answer.merged === false, `lead ${n}: expected merged: false`);
+        const search = encodeURIComponent(leadEmail ?? `${lead.first} ${lead.last}`);
+        const found = expectStatus(await api('GET', `/v1/contacts?q=${search}&limit=10`, { token: ownerToken }), 200, `find lead ${n}`);
+        let contactId = null;
+        for (const item of found.items) if (await holds(item.id)) contactId = item.id;
+        check(contactId !== null, `lead ${n} (${record.name}): no contact holds its submission`);
+        answer.contactId = contactId;
         const assignment = expectStatus(
           await api('GET', `/v1/contacts/${answer.contactId}/assignment`, { token: ownerToken }),
           200,

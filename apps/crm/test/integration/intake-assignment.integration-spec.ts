@@ -117,7 +117,7 @@ describe('crm lead intake and assignment (crm service over NATS)', () => {
   });
 
   describe('crm.public-leads.capture', () => {
-    it('merges a later submission into the contact, stores each submission and the consent', async () => {
+    it('joins a later submission to the contact, keeps its details as proposed until accepted, and stores each submission', async () => {
       const body = {
         firstName: 'Noah',
         lastName: 'Reed',
@@ -129,11 +129,15 @@ describe('crm lead intake and assignment (crm service over NATS)', () => {
       expect(first.merged).toBe(false);
       expect((await crm.rpc.call(S.list, { q: 'noah@example.test' }, owner)).items).toHaveLength(1);
       const later = await submit({ ...body, phone: '206-555-0188', message: 'Also buying', consent: { sms: true } });
-      expect(later).toEqual({ contactId: first.contactId, merged: true });
-      const contact = await crm.rpc.call(S.get, { id: first.contactId }, owner);
-      expect(contact.phones).toEqual(['+12065550188']);
-      expect(contact.consent.sms).toMatchObject({ granted: true, source: 'web_form' });
+      expect(later).toEqual({ submissionId: expect.any(String), contactId: first.contactId, merged: true });
+      // an anonymous form changes a known contact's details only when an agent accepts them (issue 13 item 6)
+      expect((await crm.rpc.call(S.get, { id: first.contactId }, owner)).phones).toEqual([]);
       const timeline = await crm.rpc.call(S.timeline, { id: first.contactId }, owner);
+      const proposal = timeline.items.find((entry) => entry.kind === 'form.submitted' && entry.data.submissionId === later.submissionId)!;
+      const contact = await crm.rpc.call(S.proposedDetailsAccept, { id: first.contactId, entryId: proposal.id }, owner);
+      expect(contact.phones).toEqual(['+12065550188']);
+      // consent given on an anonymous form for a known person stays on the submission, not on the contact
+      expect(contact.consent.sms?.granted ?? false).toBe(false);
       expect(timeline.items.filter((entry) => entry.kind === 'form.submitted').map((entry) => entry.data.message)).toEqual([
         'Also buying',
         'Selling in spring',

@@ -71,6 +71,11 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         purpose: 'local read model of users, teams and agent routing profiles (crm.org_user)',
       },
       {
+        service: 'crm',
+        groupId: 'crm.client-link',
+        purpose: 'identity.user.contact_linked: links a verified client user to their contact (contact.client_user_id)',
+      },
+      {
         service: 'listings',
         groupId: 'listings.contacts',
         purpose: 'which crm contact each self-registered client user is (listings.client_contact), for client visibility',
@@ -180,6 +185,7 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [IdentityEvent.userUpdated.type]: identity('user id', 'UserUpdatedData'),
   [IdentityEvent.userDeactivated.type]: identity('user id', 'UserDeactivatedData'),
   [IdentityEvent.userErased.type]: identity('user id', 'UserErasedData'),
+  [IdentityEvent.userContactLinked.type]: identity('user id', 'UserContactLinkedData'),
   [IdentityEvent.userRoleChanged.type]: identity('user id', 'UserRoleChangedData'),
   [IdentityEvent.userTeamsChanged.type]: identity('user id', 'UserTeamsChangedData'),
   [IdentityEvent.agentProfileUpdated.type]: identity('user id of the agent', 'AgentProfileUpdatedData'),

@@ -9,6 +9,7 @@ import {
   type CrmLeadEventResponse,
   type CrmPublicLeadRequest,
   type CrmPublicLeadResponse,
+  type CrmProposedDetails,
   type RequestEnvelope,
 } from '@keyhouse/contracts';
 import { requireScope } from '@keyhouse/platform/auth';
@@ -30,7 +31,10 @@ import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
  * public form submissions (the organization resolved from its form key by the gateway). Both find
  * the contact by the duplicate rules or create it, record the intake on the timeline, update the
  * score (engagement, recency), route new leads by the assignment rules and emit
- * `crm.lead.captured`. Public intake merges into an existing contact instead of refusing.
+ * `crm.lead.captured`. A lead event (a trusted source) merges into an existing contact; a public
+ * submission only proposes its details for an existing contact (the `form.submitted` timeline
+ * entry's `proposed`, applied when an agent accepts them: `ProposedDetailsService`), because
+ * anyone may type anyone's address into a public form (issue 13 item 6).
  */
 @Injectable()
 export class IntakeService {
@@ -123,9 +127,12 @@ export class IntakeService {
   }
 
   /**
-   * `POST /v1/public/leads`: stores the raw submission (form type, answers, UTM, consent), finds or
-   * creates the contact, and answers `{ contactId, merged }`. The same `Idempotency-Key` for the
-   * organization returns the first answer without a second submission.
+   * `POST /v1/public/leads` (and the contact of a client registration): stores the raw submission
+   * (form type, answers, UTM, consent), finds or creates the contact, and answers
+   * `{ submissionId, contactId, merged }` to the gateway, which shows the public only
+   * `submissionId`. An existing contact's details are not changed: the submitted ones are recorded
+   * as `proposed` on the `form.submitted` entry (only the engagement counts). The same
+   * `Idempotency-Key` for the organization returns the first answer without a second submission.
    */
   @RpcHandler(S.publicLeadCapture)
   async capturePublic(envelope: RequestEnvelope<CrmPublicLeadRequest>): Promise<CrmPublicLeadResponse> {
@@ -143,11 +150,11 @@ export class IntakeService {
         await sql`SELECT pg_advisory_xact_lock(hashtext(${`public-lead:${orgId}:${key}`}))`.execute(db);
         const seen = await db
           .selectFrom('form_submission')
-          .select(['contact_id', 'merged'])
+          .select(['id', 'contact_id', 'merged'])
           .where('org_id', '=', orgId)
           .where('idempotency_key', '=', key)
           .executeTakeFirst();
-        if (seen) return { contactId: seen.contact_id, merged: seen.merged };
+        if (seen) return { submissionId: seen.id, contactId: seen.contact_id, merged: seen.merged };
       }
       const now = new Date().toISOString();
       const consent = Object.fromEntries(
@@ -163,7 +170,7 @@ export class IntakeService {
         address: data.postalCode ? { postalCode: data.postalCode } : undefined,
         consent,
       };
-      const { row, merged } = await this.findOrCreate(unit, orgId, input);
+      const { row, merged } = await this.findOrCreate(unit, orgId, input, new Date(), 'propose');
       const submissionId = newId();
       const formType = data.formType ?? 'contact';
       await db
@@ -186,24 +193,33 @@ export class IntakeService {
         contactId: row.id,
         kind: 'form.submitted',
         actorId: null,
-        data: { submissionId, formType, message: data.message ?? null, utm: data.utm ?? {} },
+        data: {
+          submissionId,
+          formType,
+          message: data.message ?? null,
+          utm: data.utm ?? {},
+          ...(merged ? { proposed: proposedDetails(data) } : {}),
+        },
       });
       await this.captured(unit, orgId, { contactId: row.id, merged, channel: 'public_form', source: input.source ?? null, formType });
       if (!merged) await this.engine.route(unit, row);
-      return { contactId: row.id, merged };
+      return { submissionId, contactId: row.id, merged };
     });
   }
 
   /**
-   * The contact this person already is (strongest duplicate; the intake fills its blanks, adds new
-   * emails/phones and counts the engagement) or a new one — which the caller routes with `route`
-   * as the transaction's last step, so the rule's row lock (round-robin) is held only briefly.
+   * The contact this person already is (strongest duplicate) or a new one — which the caller
+   * routes with `route` as the transaction's last step, so the rule's row lock (round-robin) is
+   * held only briefly. An existing contact counts the engagement; with `merge` (lead events) the
+   * intake also fills its blanks and adds new emails/phones, with `propose` (public forms) its
+   * details stay as they are.
    */
   async findOrCreate(
     unit: UnitOfWorkContext,
     orgId: string,
     input: CrmContactInput,
     activityAt = new Date(),
+    existingDetails: 'merge' | 'propose' = 'merge',
   ): Promise<{ row: ContactRow; merged: boolean }> {
     const incoming = await this.writer.stateFromInput(unit.manager, orgId, input);
     incoming.engagement_count = 1;
@@ -214,7 +230,18 @@ export class IntakeService {
     if (found[0]) {
       const existing = await this.lookup.byId(unit.manager, orgId, found[0].id, true);
       if (existing) {
-        const next = mergeStates(stateOf(existing), incoming);
+        const current = stateOf(existing);
+        const next =
+          existingDetails === 'merge'
+            ? mergeStates(current, incoming)
+            : {
+                ...current,
+                engagement_count: current.engagement_count + incoming.engagement_count,
+                last_activity_at:
+                  current.last_activity_at && current.last_activity_at > incoming.last_activity_at!
+                    ? current.last_activity_at
+                    : incoming.last_activity_at,
+              };
         derive(next);
         const saved = await this.writer.save(unit, existing, next, 'contact.updated_by_intake');
         return { row: saved, merged: true };
@@ -227,4 +254,18 @@ export class IntakeService {
   private async captured(unit: UnitOfWorkContext, orgId: string, data: CrmLeadCapturedData): Promise<void> {
     await unit.emit(CrmContactEvent.leadCaptured, data.contactId, orgId, data);
   }
+}
+
+/**
+ * The contact details a public submission proposes for an existing contact (stored on its
+ * `form.submitted` timeline entry as `proposed`; `ProposedDetailsService.accept` applies them).
+ */
+export function proposedDetails(data: CrmPublicLeadRequest): CrmProposedDetails {
+  const details: CrmProposedDetails = {};
+  if (data.firstName) details.firstName = data.firstName;
+  if (data.lastName) details.lastName = data.lastName;
+  if (data.email) details.email = data.email;
+  if (data.phone) details.phone = data.phone;
+  if (data.postalCode) details.postalCode = data.postalCode;
+  return details;
 }

@@ -50,11 +50,16 @@ export class SmartListsService {
     private readonly contacts: ContactsService,
   ) {}
 
-  /** `POST /v1/smart-lists` (`contacts:read`): a personal list, or shared with a team of the caller (`teamId`); tag names in the filters are stored as tag ids. */
+  /**
+   * `POST /v1/smart-lists` (`contacts:read`): a personal list, or shared with a team of the caller
+   * (`teamId`); tag names in the filters are stored as tag ids. A client user (who reads only their
+   * own contact) keeps no lists: 403 `FORBIDDEN` (issue 13 item 13).
+   */
   @RpcHandler(S.smartListCreate)
   async create(envelope: RequestEnvelope<CrmSmartListInput>): Promise<CrmSmartListView> {
     const actor = envelope.actor!;
     requireScope(actor, 'contacts:read');
+    if (actor.role === 'client') throw DomainException.forbidden();
     this.assertTeam(actor, envelope.data.teamId);
     const filters = await this.storedFilters(actor, envelope.data.filters ?? {});
     const row = await kyselyFor<CrmDb>(this.dataSource)

@@ -102,10 +102,10 @@ export class PublicLeadDto {
   @ApiPropertyOptional({ type: String, enum: CRM_CONTACT_TYPES }) @IsOptional() @IsIn([...CRM_CONTACT_TYPES]) contactType?: CrmContactType;
 }
 
+/** The same for a new and an existing person: existence of a contact is not revealed. */
 export class PublicLeadResponseDto {
-  @ApiProperty({ type: String, format: 'uuid' }) contactId: string;
-  @ApiProperty({ type: Boolean, description: 'True when merged into an existing contact (HTTP 200), false when created (201)' })
-  merged: boolean;
+  @ApiProperty({ type: String, format: 'uuid', description: 'The stored submission (the same for an Idempotency-Key replay)' })
+  submissionId: string;
 }
 
 export class LeadEventResponseDto {

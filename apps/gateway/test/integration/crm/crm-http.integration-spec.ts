@@ -9,7 +9,7 @@ import {
   type ContactJson,
   type ProblemJson,
 } from '../../support/crm-fixtures';
-import { createUser, login, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../../support/fixtures';
+import { createUser, login, mailSecrets, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../../support/fixtures';
 import { startStack, type TestStack } from '../../support/stack';
 
 /**
@@ -306,7 +306,7 @@ describe('crm routes (HTTP through the gateway)', () => {
       expect((await stack.http.post('/v1/lead-events', event('z-3', 'x@example.test'), { apiKey: readKey.body.key })).status).toBe(403);
     });
 
-    it('creates one contact for the same Idempotency-Key twice, answers a merged submission with 200, an unknown form key with 404 and no email or phone with 400', async () => {
+    it('creates one contact for the same Idempotency-Key twice, answers a matching submission like a new one (201), an unknown form key with 404 and no email or phone with 400', async () => {
       const body = {
         formKey: owner.publicFormKey,
         firstName: 'Noah',
@@ -316,20 +316,25 @@ describe('crm routes (HTTP through the gateway)', () => {
         source: 'website',
       };
       const headers = { 'idempotency-key': 'form-submit-0001' };
-      const first = await stack.http.post<{ contactId: string; merged: boolean }>('/v1/public/leads', body, { headers });
+      const first = await stack.http.post<{ submissionId: string }>('/v1/public/leads', body, { headers });
       expect(first.status).toBe(201);
-      expect(first.body.merged).toBe(false);
-      const replay = await stack.http.post<{ contactId: string; merged: boolean }>('/v1/public/leads', body, { headers });
+      expect(Object.keys(first.body)).toEqual(['submissionId']);
+      const replay = await stack.http.post<{ submissionId: string }>('/v1/public/leads', body, { headers });
       expect(replay.body).toEqual(first.body);
       const list = await stack.http.get<Page<ContactJson>>('/v1/contacts?q=noah@example.test', { token: owner.accessToken });
       expect(list.body.items).toHaveLength(1);
-      const later = await stack.http.post<{ contactId: string; merged: boolean }>(
+      const later = await stack.http.post<{ submissionId: string }>(
         '/v1/public/leads',
         { ...body, message: 'Also buying' },
         { headers: { 'idempotency-key': 'form-submit-0002' } },
       );
-      expect(later.status).toBe(200);
-      expect(later.body).toEqual({ contactId: first.body.contactId, merged: true });
+      // Issue 13 item 6: the same answer as for a new person (the submission joins the contact).
+      expect(later.status).toBe(201);
+      expect(Object.keys(later.body)).toEqual(['submissionId']);
+      expect(later.body.submissionId).not.toBe(first.body.submissionId);
+      expect(
+        (await stack.http.get<Page<ContactJson>>('/v1/contacts?q=noah@example.test', { token: owner.accessToken })).body.items,
+      ).toHaveLength(1);
       expect(
         (await stack.http.post<ProblemJson>('/v1/public/leads', { formKey: 'pfk_doesnotexist00', email: 'a@example.test' })).status,
       ).toBe(404);
@@ -338,13 +343,23 @@ describe('crm routes (HTTP through the gateway)', () => {
       );
     });
 
-    it('registers a client linked to the existing contact (201), who then sees it; 409 for a taken email, 404 for an unknown form key', async () => {
-      const existing = await stack.http.post<{ contactId: string }>('/v1/public/leads', {
-        formKey: owner.publicFormKey,
-        firstName: 'Cleo',
-        lastName: 'Client',
-        email: 'cleo@example.test',
-      });
+    it('registers a client of the existing contact (201), who sees it once the email is verified; a taken email answers like a new one, 404 for an unknown form key', async () => {
+      expect(
+        (
+          await stack.http.post('/v1/public/leads', {
+            formKey: owner.publicFormKey,
+            firstName: 'Cleo',
+            lastName: 'Client',
+            email: 'cleo@example.test',
+          })
+        ).status,
+      ).toBe(201);
+      const existing = {
+        body: {
+          contactId: (await stack.http.get<Page<ContactJson>>('/v1/contacts?q=cleo@example.test', { token: owner.accessToken })).body
+            .items[0].id,
+        },
+      };
       const registration = {
         formKey: owner.publicFormKey,
         name: 'Cleo Client',
@@ -355,13 +370,17 @@ describe('crm routes (HTTP through the gateway)', () => {
       expect(registered.status).toBe(201);
       expect(registered.body.contactId).toBe(existing.body.contactId);
       const cleo = await login(stack.http, 'cleo@example.test', 'a long client password 42');
+      // Issue 13 item 2: an existing contact is linked only once the address is verified.
+      const verification = await mailSecrets(stack.env, 'cleo@example.test', 'email_verification');
+      expect((await stack.http.post('/v1/auth/email/verify', { token: verification.token })).status).toBe(204);
       let seen: string[] = [];
       for (const started = Date.now(); seen.length === 0 && Date.now() - started < 15_000;) {
         seen = (await stack.http.get<Page<ContactJson>>('/v1/contacts', { token: cleo.accessToken })).body.items.map((c) => c.id);
         if (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 150));
       }
       expect(seen).toEqual([existing.body.contactId]);
-      expect((await stack.http.post<ProblemJson>('/v1/public/clients/register', { ...registration, name: 'Cleo Again' })).status).toBe(409);
+      // Issue 13 item 12: a taken address is answered like a new one (201), telling nobody it has an account.
+      expect((await stack.http.post<ProblemJson>('/v1/public/clients/register', { ...registration, name: 'Cleo Again' })).status).toBe(201);
       expect(
         (await stack.http.post('/v1/public/clients/register', { ...registration, formKey: 'pfk_unknownunknown', email: 'xy@example.test' }))
           .status,

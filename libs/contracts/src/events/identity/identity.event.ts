@@ -13,6 +13,11 @@ export const IdentityEvent = {
   userDeactivated: defineEvent<UserDeactivatedData>('identity.user.deactivated'),
   /** A client user's personal data was erased because crm erased their contact (`crm.contact.erased`). */
   userErased: defineEvent<UserErasedData>('identity.user.erased'),
+  /**
+   * A self-registered client user was linked to the crm contact they registered as, after proving
+   * the address (`via: email_verification`); the crm then shows them that contact.
+   */
+  userContactLinked: defineEvent<UserContactLinkedData>('identity.user.contact_linked'),
   userRoleChanged: defineEvent<UserRoleChangedData>('identity.user.role_changed'),
   userTeamsChanged: defineEvent<UserTeamsChangedData>('identity.user.teams_changed'),
   agentProfileUpdated: defineEvent<AgentProfileUpdatedData>('identity.agent.profile_updated'),
@@ -100,6 +105,16 @@ export interface UserTeamsChangedData {
 
 export interface UserDeactivatedData {
   userId: string;
+}
+
+/** `identity.user.contact_linked`: the client user `userId` is the crm contact `contactId`. */
+export interface UserContactLinkedData {
+  /** @format uuid */
+  userId: string;
+  /** @format uuid */
+  contactId: string;
+  /** What proved the address: the verification link sent to it. */
+  via: 'email_verification';
 }
 
 /**

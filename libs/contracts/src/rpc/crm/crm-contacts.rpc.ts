@@ -32,6 +32,12 @@ export const CrmContactSubjects = {
   fieldUpdate: defineRpc<CrmCustomFieldUpdateRequest, CrmCustomFieldView>('crm.contact-fields.update'),
   fieldDelete: defineRpc<{ id: string }, void>('crm.contact-fields.delete'),
   leadEventIngest: defineRpc<CrmLeadEventRequest, CrmLeadEventResponse>('crm.lead-events.ingest'),
+  /**
+   * Applies the contact details a public submission proposed for an existing contact (the
+   * `form.submitted` timeline entry `entryId` with `proposed`); `contacts:write` on the contact.
+   * 404 `CONTACT_NOT_FOUND`, `PROPOSED_DETAILS_NOT_FOUND`; 409 `PROPOSED_DETAILS_ALREADY_ACCEPTED`.
+   */
+  proposedDetailsAccept: defineRpc<CrmProposedDetailsAcceptRequest, CrmContactView>('crm.contacts.proposed-details-accept'),
   publicLeadCapture: defineRpc<CrmPublicLeadRequest, CrmPublicLeadResponse>('crm.public-leads.capture'),
   ruleCreate: defineRpc<CrmAssignmentRuleInput, CrmAssignmentRuleView>('crm.assignment-rules.create'),
   ruleList: defineRpc<Record<string, never>, CrmAssignmentRuleView[]>('crm.assignment-rules.list'),
@@ -569,9 +575,39 @@ export interface CrmPublicLeadRequest {
   contactType?: CrmContactType;
 }
 
+/**
+ * The crm's answer to a public submission (internal: the gateway answers only `CrmPublicLeadAnswer`).
+ * `merged`: the person matched an existing contact, whose details were not changed (the submitted
+ * ones wait on the timeline entry `submissionEntryId` for an agent's acceptance).
+ */
 export interface CrmPublicLeadResponse {
+  submissionId: string;
   contactId: string;
   merged: boolean;
+}
+
+/** `POST /v1/public/leads` answer: the same for a new and an existing person (issue 13 item 6). */
+export interface CrmPublicLeadAnswer {
+  /** The stored submission (the same for a replay with the same `Idempotency-Key`). */
+  submissionId: string;
+}
+
+/**
+ * Contact details a public submission proposed for an existing contact (as submitted; the
+ * `proposed` of its `form.submitted` timeline entry, with `acceptedAt`/`acceptedBy` once applied).
+ */
+export interface CrmProposedDetails {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  phone?: string;
+  postalCode?: string;
+}
+
+/** `POST /v1/contacts/:id/proposed-details/:entryId/accept`. */
+export interface CrmProposedDetailsAcceptRequest {
+  id: string;
+  entryId: string;
 }
 
 export const CRM_ASSIGNMENT_STRATEGIES = ['agent', 'round_robin', 'load_balanced', 'pond'] as const;

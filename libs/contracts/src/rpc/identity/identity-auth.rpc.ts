@@ -61,6 +61,12 @@ export interface RegisterRequest extends ClientContext {
 export interface RegisterClientRequest extends ClientContext {
   orgId: string;
   contactId: string;
+  /**
+   * True when the crm created the contact for this registration: the user is linked to it at
+   * once. Otherwise (an existing contact) the link waits for the email verification
+   * (`identity.user.contact_linked`), so an unproven address sees nothing of the contact.
+   */
+  contactCreated: boolean;
   name: string;
   email: string;
   password: string;

@@ -1,0 +1,200 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { createTestIsolation, TestHttpClient, type TestIsolation } from '@keyhouse/testing';
+import { registerOrganization } from '../../support/fixtures';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Supervisor } = require('../../../../../deploy/supervisor.js') as {
+  Supervisor: new (options?: { log?: (line: string) => void }) => {
+    start(name: string, spawnChild: () => ChildProcess): ChildProcess;
+    child(name: string): ChildProcess | null;
+    restarts(name: string): number;
+    stop(): void;
+  };
+};
+
+const ROOT = path.resolve(__dirname, '../../../../..');
+
+/** Starts one service from its TypeScript sources in a child process of its own (kill -9 kills only it). */
+function serviceProcess(name: string, start: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const script = [
+    `require(${JSON.stringify(path.join(ROOT, 'deploy/db-types.js'))}).registerTypeScript();`,
+    `require(${JSON.stringify(path.join(ROOT, 'apps', name, 'src/main.ts'))}).${start}(process.env)`,
+    `.catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });`,
+  ].join('');
+  return spawn(process.execPath, ['-e', script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitReady(url: string, timeoutMs = 90_000): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * Issue 13 item 18: each service is killed with SIGKILL in turn while public leads arrive (300 leads,
+ * 4 clients that retry a refused or failed request with the same Idempotency-Key, as a form would).
+ * The supervisor of `npm start` (deploy/supervisor.js) restarts it; no answer is a 500, every
+ * accepted lead is stored once, and every event crm committed reaches the audit trail once.
+ */
+describe('kill -9 of each service in turn during lead intake', () => {
+  const supervisor = new Supervisor({ log: () => undefined });
+  let isolation: TestIsolation;
+  let http: TestHttpClient;
+  const ports: Record<string, number> = {};
+
+  beforeAll(async () => {
+    isolation = await createTestIsolation();
+    const services: Array<[string, string]> = [
+      ['identity', 'startIdentity'],
+      ['crm', 'startCrm'],
+      ['audit', 'startAudit'],
+      ['gateway', 'startGateway'],
+    ];
+    for (const [name] of services) ports[name] = await freePort();
+    for (const [name, start] of services) {
+      const env: NodeJS.ProcessEnv = {
+        ...isolation.env,
+        ...(name === 'gateway'
+          ? {
+              PORT: String(ports[name]),
+              METRICS_PORT: '0',
+              NATS_REQUEST_TIMEOUT_MS: '5000',
+              // as the in-process test stack: the limits are not what this test is about
+              RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+              RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
+              RATE_LIMIT_IP_PER_MINUTE: '100000',
+            }
+          : {}),
+        ...(name !== 'gateway' ? { HEALTH_PORT: String(ports[name]) } : {}),
+      };
+      supervisor.start(name, () => serviceProcess(name, start, env));
+      await waitReady(`http://127.0.0.1:${ports[name]}/health/ready`);
+    }
+    http = new TestHttpClient(`http://127.0.0.1:${ports.gateway}`);
+  });
+
+  afterAll(async () => {
+    supervisor.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await isolation?.drop();
+  });
+
+  async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
+    const client = new Client({
+      host: process.env.PGHOST ?? '127.0.0.1',
+      port: Number(process.env.PGPORT ?? 5432),
+      user: 'postgres',
+      database: isolation.database,
+    });
+    await client.connect();
+    try {
+      return (await client.query(text, values)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('answers no 500, stores every accepted lead once and audits every crm event once', async () => {
+    const owner = await registerOrganization(http, 'Crash Realty');
+    const total = 300;
+    const statuses: number[] = [];
+    const accepted = new Map<number, string>();
+    let next = 0;
+
+    const submit = async (index: number): Promise<void> => {
+      for (let attempt = 0; attempt < 60; attempt++) {
+        let status = 0;
+        try {
+          const response = await http.post<{ contactId?: string }>(
+            '/v1/public/leads',
+            {
+              formKey: owner.publicFormKey,
+              firstName: 'Crash',
+              lastName: `Lead${index}`,
+              email: `crash-${index}@crash.test`,
+              source: 'website',
+            },
+            { headers: { 'idempotency-key': `crash-lead-${index}` } },
+          );
+          status = response.status;
+          statuses.push(status);
+          if (status === 201 || status === 200) {
+            accepted.set(index, `crash-${index}@crash.test`);
+            return;
+          }
+        } catch {
+          // the gateway is down: no answer at all
+        }
+        if (status !== 0 && status !== 503 && status !== 504) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    };
+    const client = async () => {
+      while (next < total) await submit(next++);
+    };
+    const killer = async () => {
+      for (const [at, name] of [
+        [40, 'crm'],
+        [100, 'audit'],
+        [160, 'identity'],
+        [220, 'gateway'],
+      ] as Array<[number, string]>) {
+        while (next < at) await new Promise((resolve) => setTimeout(resolve, 10));
+        supervisor.child(name)!.kill('SIGKILL');
+        await waitReady(`http://127.0.0.1:${ports[name]}/health/ready`);
+      }
+    };
+    await Promise.all([client(), client(), client(), client(), killer()]);
+
+    for (const name of ['crm', 'audit', 'identity', 'gateway']) expect([name, supervisor.restarts(name)]).toEqual([name, 1]);
+    expect(statuses.filter((status) => status >= 500 && status !== 503 && status !== 504)).toEqual([]);
+    expect(accepted.size).toBe(total);
+
+    // the public form answers new and known people alike (issue 13 item 6): find each lead by its address
+    const emails = [...accepted.values()];
+    const stored = await sql<{ email: string }>(
+      `SELECT e AS email FROM crm.contact, unnest(emails) AS e WHERE e = ANY($1::text[]) AND deleted_at IS NULL`,
+      [emails],
+    );
+    expect(stored.map((row) => row.email).sort()).toEqual([...emails].sort());
+
+    const deadline = Date.now() + 90_000;
+    let missing: string[] = [];
+    do {
+      const rows = await sql<{ id: string }>(
+        `SELECT o.id FROM crm.outbox_event o
+          WHERE o.payload->>'orgid' = $1 AND NOT EXISTS (SELECT 1 FROM audit.audit_entry e WHERE e.event_id::text = o.id::text)`,
+        [owner.orgId],
+      );
+      missing = rows.map((row) => row.id);
+      if (missing.length > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+    } while (missing.length > 0 && Date.now() < deadline);
+    expect(missing).toEqual([]);
+    const [{ duplicates }] = await sql<{ duplicates: number }>(
+      'SELECT count(*)::int - count(DISTINCT event_id)::int AS duplicates FROM audit.audit_entry WHERE org_id = $1',
+      [owner.orgId],
+    );
+    expect(duplicates).toBe(0);
+  });
+});
