@@ -62,6 +62,7 @@ async function main() {
   steps.push(step('API documents', process.execPath, ['deploy/api-docs.js', '--check'], env));
   steps.push(step('row shapes', process.execPath, ['deploy/db-types.js', '--check'], env));
   steps.push(step('module boundaries and tags', process.execPath, ['deploy/check-project-tags.js'], env));
+  steps.push(step('file names', process.execPath, ['deploy/check-file-names.js'], env));
   steps.push(step('manifests', process.execPath, ['deploy/lint-manifests.js'], env));
   const deployTestFiles = fs
     .readdirSync(path.join(ROOT, 'deploy'))

@@ -1,7 +1,7 @@
 import { generate } from 'otplib';
 import type { Page } from '@keyhouse/contracts';
-import { createUser, mailSecrets, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { createUser, mailSecrets, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../support/identity.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 type Problem = { code: string; status: number };
 type Mail = { to: string; template: string; subject: string; text: string; variables: Record<string, string> };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { waitForUsersInCrm, type ProblemJson } from '../support/crm-fixtures';
-import { createUser, registerOrganization, uniqueEmail, type Session } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { waitForUsersInCrm, type ProblemJson } from '../support/crm.fixture';
+import { createUser, registerOrganization, uniqueEmail, type Session } from '../support/identity.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 interface OrgUserRow {
   org_id: string;

@@ -1,6 +1,6 @@
 import { generate } from 'otplib';
-import { login, mailSecrets, PASSWORD, registerOrganization, uniqueEmail } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { login, mailSecrets, PASSWORD, registerOrganization, uniqueEmail } from '../support/identity.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 type Problem = { code: string; status: number; errors?: Array<{ field: string }> };
 

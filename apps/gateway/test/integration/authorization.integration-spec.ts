@@ -1,5 +1,5 @@
-import { createUser, login, PASSWORD, registerOrganization, type Session } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { createUser, login, PASSWORD, registerOrganization, type Session } from '../support/identity.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 type Problem = { code: string; status: number };
 type Page<T> = { items: T[]; nextCursor: string | null };

@@ -1,7 +1,7 @@
 import type { Page } from '@keyhouse/contracts';
-import { createContact, eventually, uniquePhone, waitForUsersInCrm, type ContactJson, type ProblemJson } from '../support/crm-fixtures';
-import { createUser, login, mailSecrets, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { createContact, eventually, uniquePhone, waitForUsersInCrm, type ContactJson, type ProblemJson } from '../support/crm.fixture';
+import { createUser, login, mailSecrets, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../support/identity.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 interface TimelineJson {
   id: string;

@@ -3,8 +3,8 @@ import type { NatsConnection } from 'nats';
 import { MetricsListener } from '@keyhouse/platform/observability';
 import { NATS_CONNECTION } from '@keyhouse/platform/messaging';
 import { IdentityUserSubjects } from '@keyhouse/contracts';
-import { registerOrganization, uniqueEmail, PASSWORD, type Session } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { registerOrganization, uniqueEmail, PASSWORD, type Session } from '../support/identity.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 type Problem = {
   type: string;

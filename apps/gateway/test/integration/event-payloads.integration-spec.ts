@@ -5,10 +5,10 @@ import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { DEALS_EVENTS_TOPIC, IDENTITY_EVENTS_TOPIC, LISTINGS_EVENTS_TOPIC } from '@keyhouse/contracts';
 import { EventCatalogue } from '../../../../libs/contracts/src/events/event-catalogue.type';
-import { createTransaction, dealsOrg, uploadFile, utcDate, type DealsOrg } from '../support/deals-fixtures';
-import { login, PASSWORD } from '../support/fixtures';
-import { propertyBody, until } from '../support/listings-fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { createTransaction, dealsOrg, uploadFile, utcDate, type DealsOrg } from '../support/deals.fixture';
+import { login, PASSWORD } from '../support/identity.fixture';
+import { propertyBody, until } from '../support/listings.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 /**
  * The published event contract against real events: every CloudEvent identity, deals-commission

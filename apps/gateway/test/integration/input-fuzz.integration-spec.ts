@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import * as path from 'node:path';
-import { registerOrganization, type Session } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { registerOrganization, type Session } from '../support/identity.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 /**
  * Input hygiene at the edge (issue 13, item 9): malformed bodies, query strings and path

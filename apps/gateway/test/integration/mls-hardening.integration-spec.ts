@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registerOrganization, type Session } from '../support/fixtures';
-import type { Page, Problem, Property } from '../support/listings-fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { registerOrganization, type Session } from '../support/identity.fixture';
+import type { Page, Problem, Property } from '../support/listings.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 interface SyncRun {
   status: string;

@@ -2,8 +2,8 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { CloudEvent } from '@keyhouse/contracts';
 import { Inbox, OutboxRelay } from '@keyhouse/platform/messaging';
-import { registerOrganization, type Session } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/stack';
+import { registerOrganization, type Session } from '../support/identity.fixture';
+import { startStack, type TestStack } from '../support/stack.fixture';
 import { waitFor } from '@keyhouse/testing';
 
 interface Received {

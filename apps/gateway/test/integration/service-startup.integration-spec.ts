@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { EventTopicCatalogue } from '@keyhouse/contracts';
 import { EventHandlerRegistry } from '@keyhouse/platform/messaging';
-import { startStack, type TestStack } from '../support/stack';
+import { startStack, type TestStack } from '../support/stack.fixture';
 
 /** Every back-end service starts on its own schema, migrates, and reports ready with its dependencies. */
 describe('back-end services start beside the gateway', () => {

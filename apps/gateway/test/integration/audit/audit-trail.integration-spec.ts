@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { AUDIT_NIL_ORG, type AuditEntryView } from '@keyhouse/contracts';
-import { auditLogs, auditSuperuser, countByAction, outboxEventIds, waitForAudit, waitForRecordActions } from '../../support/audit-fixtures';
-import { uniquePhone, type ContactJson } from '../../support/crm-fixtures';
-import { createUser, login, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../../support/fixtures';
-import { propertyBody, type Property } from '../../support/listings-fixtures';
-import { startStack, type TestStack } from '../../support/stack';
+import { auditLogs, auditSuperuser, countByAction, outboxEventIds, waitForAudit, waitForRecordActions } from '../../support/audit.fixture';
+import { uniquePhone, type ContactJson } from '../../support/crm.fixture';
+import { createUser, login, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../../support/identity.fixture';
+import { propertyBody, type Property } from '../../support/listings.fixture';
+import { startStack, type TestStack } from '../../support/stack.fixture';
 
 /** A fresh, well-formed `X-Request-Id` naming the step (the gateway keeps the client's when it matches `[A-Za-z0-9._:-]{1,128}`). */
 function requestId(label: string): string {

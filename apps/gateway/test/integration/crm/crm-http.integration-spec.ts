@@ -8,9 +8,9 @@ import {
   waitForUsersInCrm,
   type ContactJson,
   type ProblemJson,
-} from '../../support/crm-fixtures';
-import { createUser, login, mailSecrets, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../../support/fixtures';
-import { startStack, type TestStack } from '../../support/stack';
+} from '../../support/crm.fixture';
+import { createUser, login, mailSecrets, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../../support/identity.fixture';
+import { startStack, type TestStack } from '../../support/stack.fixture';
 
 /**
  * The HTTP side of the crm routes (statuses, problem bodies, DTO validation, query parsing, CSV,

@@ -11,10 +11,10 @@ import {
   pdfText,
   uploadFile,
   type DealsOrg,
-} from '../../support/deals-fixtures';
-import { registerOrganization, type Session } from '../../support/fixtures';
-import { propertyBody } from '../../support/listings-fixtures';
-import { startStack, type TestStack } from '../../support/stack';
+} from '../../support/deals.fixture';
+import { registerOrganization, type Session } from '../../support/identity.fixture';
+import { propertyBody } from '../../support/listings.fixture';
+import { startStack, type TestStack } from '../../support/stack.fixture';
 
 const FILE_DIR = `tmp/deal-files-http-test-${process.pid}`;
 

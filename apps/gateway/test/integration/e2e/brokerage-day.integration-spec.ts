@@ -1,6 +1,6 @@
-import { pdfText } from '../../support/deals-fixtures';
-import { login, type Session } from '../../support/fixtures';
-import { startStack, type TestStack } from '../../support/stack';
+import { pdfText } from '../../support/deals.fixture';
+import { login, type Session } from '../../support/identity.fixture';
+import { startStack, type TestStack } from '../../support/stack.fixture';
 
 /** What `deploy/demo.js` `runBrokerageDay` answers (the parts asserted here). */
 interface Lead {

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { startPrivatePostgres, type PrivatePostgres } from '@keyhouse/testing';
-import { registerOrganization } from '../../support/fixtures';
-import { startStack, type TestStack } from '../../support/stack';
+import { registerOrganization } from '../../support/identity.fixture';
+import { startStack, type TestStack } from '../../support/stack.fixture';
 
 /**
  * Issue 13 item 18: Postgres restarts twice while public leads arrive (300 leads, 4 clients).

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { createTestIsolation, TestHttpClient, type TestIsolation } from '@keyhouse/testing';
-import { registerOrganization } from '../../support/fixtures';
+import { registerOrganization } from '../../support/identity.fixture';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Supervisor } = require('../../../../../deploy/supervisor.js') as {

@@ -1,4 +1,4 @@
-import { createUser, registerOrganization, type Session } from '../../support/fixtures';
+import { createUser, registerOrganization, type Session } from '../../support/identity.fixture';
 import {
   createCrmContact,
   kingCountySlice,
@@ -7,8 +7,8 @@ import {
   type Page,
   type Problem,
   type Property,
-} from '../../support/listings-fixtures';
-import { startStack, type TestStack } from '../../support/stack';
+} from '../../support/listings.fixture';
+import { startStack, type TestStack } from '../../support/stack.fixture';
 
 /**
  * The HTTP side of listings: routes, DTOs, route permissions, query and body mapping, the CSV

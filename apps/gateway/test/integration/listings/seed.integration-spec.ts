@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { startStack, type TestStack } from '../../support/stack';
+import { startStack, type TestStack } from '../../support/stack.fixture';
 
 // deploy/seed/listings.js is plain CommonJS run by `npm start`.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

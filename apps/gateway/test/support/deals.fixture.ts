@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import type { TestHttpClient } from '@keyhouse/testing';
-import { createUser, login, registerOrganization, type Session } from './fixtures';
-import type { TestStack } from './stack';
+import { createUser, login, registerOrganization, type Session } from './identity.fixture';
+import type { TestStack } from './stack.fixture';
 
 /** A brokerage for deals tests: owner (admin rights), a manager with agent1 in their team, agent2 outside it. */
 export interface DealsOrg {

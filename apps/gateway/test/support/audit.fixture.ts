@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AuditEntryView, Page } from '@keyhouse/contracts';
 import type { TestHttpClient } from '@keyhouse/testing';
-import type { TestStack } from './stack';
+import type { TestStack } from './stack.fixture';
 
 /**
  * A direct connection to the audit schema of the stack's database as the `postgres` superuser, for

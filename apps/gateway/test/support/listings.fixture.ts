@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import type { TestStack } from './stack';
+import type { TestStack } from './stack.fixture';
 
 export type Problem = { code: string; status: number; errors?: Array<{ field: string; message: string }> };
 export type Page<T> = { items: T[]; nextCursor: string | null };

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { CloudEvent } from '@keyhouse/contracts';
 import { waitFor, type TestHttpClient } from '@keyhouse/testing';
-import type { TestStack } from './stack';
+import type { TestStack } from './stack.fixture';
 
 /** Creates a contact (expecting 201) and returns its JSON. */
 export async function createContact(http: TestHttpClient, token: string, body: Record<string, unknown>): Promise<ContactJson> {
