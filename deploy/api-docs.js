@@ -311,7 +311,9 @@ function buildAsyncApi({ events, topics, schemas, envelope, notes }) {
       messages: types.map((type) => ({ $ref: `#/channels/${id}/messages/${type}` })),
     };
     for (const consumer of info.consumers) {
-      operations[camel(`${consumer.service} consumes ${topic}`)] = {
+      // one operation per consumer group; a service with two groups on a topic gets the group in the key
+      const several = info.consumers.filter((other) => other.service === consumer.service).length > 1;
+      operations[camel(`${consumer.service} consumes ${topic}${several ? ` as ${consumer.groupId}` : ''}`)] = {
         action: 'receive',
         channel: { $ref: `#/channels/${id}` },
         title: `${consumer.service} consumes ${topic}`,

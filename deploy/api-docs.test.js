@@ -75,8 +75,12 @@ test('AsyncAPI: a send operation per topic from its producer, and receive operat
   const send = operations.find((op) => op.action === 'send' && op.title === 'identity publishes identity.events');
   assert.ok(send);
   assert.ok(send.messages.some((m) => m.$ref.endsWith('/messages/identity.agent.profile_updated')));
-  const crmReads = operations.find((op) => op.action === 'receive' && op.title === 'crm consumes identity.events');
-  assert.deepEqual(crmReads.bindings.kafka.groupId.enum, ['crm.identity-read-model']);
+  // one receive operation per consumer group: crm reads identity.events for its read model and for client links
+  const crmGroups = operations
+    .filter((op) => op.action === 'receive' && op.title === 'crm consumes identity.events')
+    .flatMap((op) => op.bindings.kafka.groupId.enum)
+    .sort();
+  assert.deepEqual(crmGroups, ['crm.client-link', 'crm.identity-read-model']);
   const gatewaySend = operations.find((op) => op.action === 'send' && op.title === 'gateway publishes gateway.events');
   assert.ok(gatewaySend.messages.some((m) => m.$ref.endsWith('/messages/gateway.access.denied')));
   for (const topic of ['identity.events', 'crm.events', 'listings.events', 'deals.events', 'gateway.events']) {
