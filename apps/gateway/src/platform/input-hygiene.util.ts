@@ -99,11 +99,25 @@ function printable(key: string): string {
  */
 export function registerInputHygiene(fastify: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
   fastify.addHook('preValidation', (request, _reply, done) => {
+    const { params, query, body } = request;
+    // the common read (no parameters, no query string, no body) costs three checks and nothing more
+    if (isEmpty(params) && isEmpty(query) && isEmpty(body)) {
+      done();
+      return;
+    }
     const problems = [
-      ...inputProblems(request.params, '', maxDepth),
-      ...inputProblems(request.query, '', maxDepth),
-      ...(typeof request.body === 'object' || typeof request.body === 'string' ? inputProblems(request.body, '', maxDepth) : []),
+      ...inputProblems(params, '', maxDepth),
+      ...inputProblems(query, '', maxDepth),
+      ...(typeof body === 'object' || typeof body === 'string' ? inputProblems(body, '', maxDepth) : []),
     ];
     done(problems.length > 0 ? DomainException.validation(problems) : undefined);
   });
+}
+
+/** Absent, or an object without keys (Fastify's empty params and query). */
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'object') return false;
+  for (const key in value) return key === undefined; // the first enumerable key: not empty
+  return true;
 }
