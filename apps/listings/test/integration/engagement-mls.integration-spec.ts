@@ -220,6 +220,16 @@ describe('listings engagement and MLS sync (listings service over NATS)', () => 
   });
 
   describe('client portal: listings shared with the client’s contact (docs/adr/0019)', () => {
+    it('shows a client whose existing contact is linked only after the address is verified nothing of it before, and its shares after', async () => {
+      const client = await listings.unverifiedClient(owner.orgId);
+      const shared = await create(agent, { listingKey: 'V-shared' });
+      await listings.rpc.call(E.shareCreate, { propertyId: shared.id, contactId: client.contactId }, owner);
+      const listed = async () => (await listings.rpc.call(S.list, { limit: 100 }, client.actor)).items.map((p) => p.id);
+      expect(await listed()).toEqual([]);
+      await client.link();
+      expect(await listed()).toEqual([shared.id]);
+    });
+
     it('shows a client only marketed listings shared with their contact (share, interest, saved-search match); shares are for agents who can read the contact', async () => {
       const portal = await listings.portalClient(owner.orgId);
       const listed = async () => (await listings.rpc.call(S.list, { limit: 100 }, portal.actor)).items.map((p) => p.id).sort();

@@ -35,6 +35,12 @@ export interface ListingsTestService extends TestService {
    * `identity.user.created` (with `contactId`), resolved once listings has applied it (`client_contact`).
    */
   portalClient(orgId: string): Promise<{ actor: Actor; contactId: string }>;
+  /**
+   * A client who registered with the address of an existing contact: `identity.user.created`
+   * without `contactId`, then `link()` delivers `identity.user.contact_linked` (the address was
+   * verified; issue 13 item 2), resolved once listings has applied it.
+   */
+  unverifiedClient(orgId: string): Promise<{ actor: Actor; contactId: string; link(): Promise<void> }>;
   /** Crm merges `mergedId` into `survivorId`: the stand-in answers CONTACT_MERGED; resolves once listings applied `crm.contact.merged`. */
   mergeContacts(orgId: string, survivorId: string, mergedId: string): Promise<void>;
   /** Crm erases the contact: the stand-in forgets it; resolves once listings applied `crm.contact.erased`. */
@@ -101,6 +107,34 @@ export async function startListingsService(overrides: Record<string, string> = {
       );
       await seedReadModel(svc, { service: 'listings', topic: 'identity.events', group: LISTINGS_CONTACTS_GROUP, events: [created] });
       return { actor, contactId };
+    },
+    async unverifiedClient(orgId) {
+      const contactId = harness.contact(orgId, null);
+      const actor = harness.user(orgId, 'client');
+      const created = testEvent(
+        IdentityEvent.userCreated,
+        orgId,
+        {
+          userId: actor.userId!,
+          email: `client-${actor.userId}@example.test`,
+          name: 'Unverified Client',
+          role: 'client',
+          status: 'active',
+          teamIds: [],
+        },
+        { subject: actor.userId },
+      );
+      await seedReadModel(svc, { service: 'listings', topic: 'identity.events', group: LISTINGS_CONTACTS_GROUP, events: [created] });
+      const link = async () => {
+        const linked = testEvent(
+          IdentityEvent.userContactLinked,
+          orgId,
+          { userId: actor.userId!, contactId, via: 'email_verification' },
+          { subject: actor.userId },
+        );
+        await seedReadModel(svc, { service: 'listings', topic: 'identity.events', group: LISTINGS_CONTACTS_GROUP, events: [linked] });
+      };
+      return { actor, contactId, link };
     },
     async mergeContacts(orgId, survivorId, mergedId) {
       directory.contacts.get(mergedId)!.mergedIntoId = survivorId;

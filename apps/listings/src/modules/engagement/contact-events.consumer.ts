@@ -7,6 +7,7 @@ import {
   type CloudEvent,
   type CrmContactErasedData,
   type CrmContactMergedData,
+  type UserContactLinkedData,
   type UserCreatedData,
 } from '@keyhouse/contracts';
 import { kyselyFor } from '@keyhouse/platform/database';
@@ -23,7 +24,8 @@ export const LISTINGS_CONTACTS_GROUP = 'listings.contacts';
  * - `identity.user.created` of a self-registered client (`role: client` with `contactId`) fills
  *   `client_contact`, the read model of which contact a client user is (client visibility and the
  *   client's own-contact checks read it, so a portal request never waits on crm); other users
- *   change nothing;
+ *   change nothing; `identity.user.contact_linked` fills it for a client whose existing contact
+ *   was linked after the address was verified;
  * - `crm.contact.merged` moves views, interest, shares, saved searches and their matches, and
  *   the client link of the merged contact to the survivor (the survivor's own interest and
  *   matches win where both have one);
@@ -33,14 +35,28 @@ export const LISTINGS_CONTACTS_GROUP = 'listings.contacts';
  */
 @Injectable()
 export class ContactEventsConsumer {
-  /** `identity.user.created`: links a self-registered client user to their crm contact. */
+  /** `identity.user.created`: links a self-registered client user to the crm contact created for them. */
   @OnEvent(IdentityEvent.userCreated, { group: LISTINGS_CONTACTS_GROUP })
   async onUserCreated(event: CloudEvent<UserCreatedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     if (data.role !== 'client' || !data.contactId) return;
-    await kyselyFor<ListingsDb>(unit.manager)
+    await this.linkClient(unit.manager, event.orgid, data.userId, data.contactId);
+  }
+
+  /**
+   * `identity.user.contact_linked`: a client user who registered with the address of an existing
+   * contact is linked to it once the address is verified (issue 13 item 2); until then listings
+   * shows them nothing of that contact.
+   */
+  @OnEvent(IdentityEvent.userContactLinked, { group: LISTINGS_CONTACTS_GROUP })
+  async onUserContactLinked(event: CloudEvent<UserContactLinkedData>, unit: UnitOfWorkContext): Promise<void> {
+    await this.linkClient(unit.manager, event.orgid, event.data.userId, event.data.contactId);
+  }
+
+  private async linkClient(manager: EntityManager, orgId: string, userId: string, contactId: string): Promise<void> {
+    await kyselyFor<ListingsDb>(manager)
       .insertInto('client_contact')
-      .values({ user_id: data.userId, org_id: event.orgid, contact_id: data.contactId })
+      .values({ user_id: userId, org_id: orgId, contact_id: contactId })
       .onConflict((conflict) => conflict.column('user_id').doUpdateSet((eb) => ({ contact_id: eb.ref('excluded.contact_id') })))
       .execute();
   }
