@@ -6,3 +6,4 @@ export * from './test-actor.util';
 export * from './test-event.util';
 export * from './read-model-seeder.util';
 export * from './private-postgres.util';
+export * from './pdf-text.util';

@@ -8,13 +8,12 @@ import {
   type CommissionReportView,
   type CommissionStatementView,
 } from '@keyhouse/contracts';
-import { startService, type TestService } from '@keyhouse/testing';
+import { pdfText, startService, type TestService } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startDealsCommission } from '../../src/main';
 import { DEALS_ORG_NAMES, dealsOrg, dealsUser, type DealsActor, type DealsOrg } from '../support/deals-org.fixture';
 import { assignPlan, createPlan, createTransaction, dealsOutboxTypes } from '../support/deals-records.fixture';
 import { startDirectoryStandIn, type DirectoryStandIn } from '../support/directory-stand-in.fixture';
-import { pdfText } from '../support/pdf-text.util';
 
 /**
  * Commission on the deals service alone (over NATS; users' names and the organization's branding

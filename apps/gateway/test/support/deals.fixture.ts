@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Client } from 'pg';
 import type { TestHttpClient } from '@keyhouse/testing';
 import { createUser, login, registerOrganization, type Session } from './identity.fixture';
@@ -61,32 +59,6 @@ export async function download(
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-const PDF_TEXT_SCRIPT = `
-const { PDFParse } = require('pdf-parse');
-const chunks = [];
-process.stdin.on('data', (chunk) => chunks.push(chunk));
-process.stdin.on('end', async () => {
-  const parser = new PDFParse({ data: Buffer.concat(chunks) });
-  const result = await parser.getText();
-  await parser.destroy();
-  process.stdout.write(result.text);
-});`;
-
-/**
- * The text of a PDF, read with pdf-parse in a child Node process (pdf.js loads its worker with a
- * dynamic import, which Jest's VM does not allow).
- */
-export function pdfText(bytes: Buffer): Promise<string> {
-  return new Promise((done, fail) => {
-    const child = execFile(
-      process.execPath,
-      ['-e', PDF_TEXT_SCRIPT],
-      { cwd: resolve(__dirname, '../../../..'), maxBuffer: 10 * 1024 * 1024 },
-      (error, stdout) => (error ? fail(error) : done(stdout)),
-    );
-    child.stdin!.end(bytes);
-  });
-}
 
 /** POSTs one file as `multipart/form-data` (field `file`). */
 export async function uploadFile(

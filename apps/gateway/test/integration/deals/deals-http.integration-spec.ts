@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { waitFor } from '@keyhouse/testing';
+import { pdfText, waitFor } from '@keyhouse/testing';
 import {
   createPlan,
   createTransaction,
@@ -8,7 +8,6 @@ import {
   dealsOrg,
   dealsOutboxData,
   download,
-  pdfText,
   uploadFile,
   type DealsOrg,
 } from '../../support/deals.fixture';

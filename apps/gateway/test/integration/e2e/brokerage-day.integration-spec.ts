@@ -1,4 +1,4 @@
-import { pdfText } from '../../support/deals.fixture';
+import { pdfText } from '@keyhouse/testing';
 import { login, type Session } from '../../support/identity.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
 

@@ -23,7 +23,7 @@ export function pdfText(bytes: Buffer): Promise<string> {
     const child = execFile(
       process.execPath,
       ['-e', PDF_TEXT_SCRIPT],
-      { cwd: resolve(__dirname, '../../../..'), maxBuffer: 10 * 1024 * 1024 },
+      { cwd: resolve(__dirname, '../../..'), maxBuffer: 10 * 1024 * 1024 },
       (error, stdout) => (error ? fail(error) : done(stdout)),
     );
     child.stdin!.end(bytes);
