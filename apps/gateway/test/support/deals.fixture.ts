@@ -59,7 +59,6 @@ export async function download(
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-
 /** POSTs one file as `multipart/form-data` (field `file`). */
 export async function uploadFile(
   http: TestHttpClient,
