@@ -7,3 +7,4 @@ export * from './test-event.util';
 export * from './read-model-seeder.util';
 export * from './private-postgres.util';
 export * from './pdf-text.util';
+export * from './listings-data.fixture';

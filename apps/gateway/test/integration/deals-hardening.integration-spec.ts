@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { propertyBody } from '@keyhouse/testing';
 import { rm } from 'node:fs/promises';
 import { createTransaction, createPlan, dealsOrg, download, uploadFile, type DealsOrg } from '../support/deals.fixture';
 import { waitForUsersInCrm } from '../support/crm.fixture';
 import { registerOrganization, type Session } from '../support/identity.fixture';
-import { createCrmContact, propertyBody } from '../support/listings.fixture';
+import { createCrmContact } from '../support/listings.fixture';
 import { startStack, type TestStack } from '../support/stack.fixture';
 
 const FILE_DIR = `tmp/deal-files-hardening-test-${process.pid}`;

@@ -4,10 +4,11 @@ import { resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { DEALS_EVENTS_TOPIC, IDENTITY_EVENTS_TOPIC, LISTINGS_EVENTS_TOPIC } from '@keyhouse/contracts';
+import { propertyBody } from '@keyhouse/testing';
 import { EventCatalogue } from '../../../../libs/contracts/src/events/event-catalogue.type';
 import { createTransaction, dealsOrg, uploadFile, utcDate, type DealsOrg } from '../support/deals.fixture';
 import { login, PASSWORD } from '../support/identity.fixture';
-import { propertyBody, until } from '../support/listings.fixture';
+import { until } from '../support/listings.fixture';
 import { startStack, type TestStack } from '../support/stack.fixture';
 
 /**

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Client } from 'pg';
 import type { TestStack } from './stack.fixture';
 
@@ -29,36 +27,6 @@ export interface Property {
   modificationTimestamp: string;
   distanceMeters?: number;
   attributes: Record<string, unknown>;
-}
-
-/** The real King County file (../shared/data/king-county/kc_house_data.csv). */
-export const KING_COUNTY_FILE = path.resolve(__dirname, '../../../../../shared/data/king-county/kc_house_data.csv');
-
-/** The header and the first `rows` records of the real King County file. */
-export function kingCountySlice(rows: number): string {
-  const lines = fs.readFileSync(KING_COUNTY_FILE, 'utf8').split('\n');
-  return `${lines.slice(0, rows + 1).join('\n')}\n`;
-}
-
-/** A valid manual listing body; override what the test is about. */
-export function propertyBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    standardStatus: 'Active',
-    propertyType: 'Residential',
-    listPrice: 75_000_000,
-    streetNumber: '4512',
-    streetName: 'Fremont Ave N',
-    city: 'Seattle',
-    stateOrProvince: 'WA',
-    postalCode: '98103',
-    latitude: 47.6615,
-    longitude: -122.3503,
-    bedroomsTotal: 3,
-    bathroomsTotalInteger: 2,
-    livingArea: 1800,
-    yearBuilt: 1925,
-    ...overrides,
-  };
 }
 
 /** Waits (polling every 100 ms) until `condition` holds; throws after `timeoutMs`. */

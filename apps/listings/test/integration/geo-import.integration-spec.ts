@@ -1,3 +1,4 @@
+import { haversineMeters, KING_COUNTY_FILE, kingCountySlice, propertyBody } from '@keyhouse/testing';
 import * as fs from 'node:fs';
 import {
   ListingsPlacesSubjects as Places,
@@ -10,7 +11,6 @@ import {
   type PropertyPolygonSearchRequest,
 } from '@keyhouse/contracts';
 import { refusalOf, startListingsService, type ListingsTestService } from '../support/listings-service.fixture';
-import { haversineMeters, KING_COUNTY_FILE, kingCountySlice, propertyBody } from '../support/property.fixture';
 
 const SLICE = 500;
 

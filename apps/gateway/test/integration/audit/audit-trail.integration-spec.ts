@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { AUDIT_NIL_ORG, type AuditEntryView } from '@keyhouse/contracts';
+import { propertyBody } from '@keyhouse/testing';
 import { auditLogs, auditSuperuser, countByAction, outboxEventIds, waitForAudit, waitForRecordActions } from '../../support/audit.fixture';
 import { uniquePhone, type ContactJson } from '../../support/crm.fixture';
 import { createUser, login, PASSWORD, registerOrganization, uniqueEmail, type Session } from '../../support/identity.fixture';
-import { propertyBody, type Property } from '../../support/listings.fixture';
+import { type Property } from '../../support/listings.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
 
 /** A fresh, well-formed `X-Request-Id` naming the step (the gateway keeps the client's when it matches `[A-Za-z0-9._:-]{1,128}`). */

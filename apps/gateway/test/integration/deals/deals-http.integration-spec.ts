@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { pdfText, waitFor } from '@keyhouse/testing';
+import { pdfText, propertyBody, waitFor } from '@keyhouse/testing';
 import {
   createPlan,
   createTransaction,
@@ -12,7 +12,6 @@ import {
   type DealsOrg,
 } from '../../support/deals.fixture';
 import { registerOrganization, type Session } from '../../support/identity.fixture';
-import { propertyBody } from '../../support/listings.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
 
 const FILE_DIR = `tmp/deal-files-http-test-${process.pid}`;

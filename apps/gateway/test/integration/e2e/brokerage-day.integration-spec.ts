@@ -1,4 +1,4 @@
-import { pdfText } from '@keyhouse/testing';
+import { haversineMeters, pdfText } from '@keyhouse/testing';
 import { login, type Session } from '../../support/identity.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
 
@@ -107,14 +107,6 @@ const demo = require('../../../../../deploy/demo.js') as {
 
 /** The first sales of the King County file imported by the test (the demo imports the whole file). */
 const KING_COUNTY_ROWS = 2000;
-
-/** Metres between two WGS 84 points on a sphere of the mean Earth radius (haversine). */
-function haversine(lat1: number, lng1: number, lat2: number, lng2: number): number {
-  const rad = Math.PI / 180;
-  const a =
-    Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lng2 - lng1) * rad) / 2) ** 2;
-  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(a));
-}
 
 /**
  * Issue 7's scenario end to end: `deploy/demo.js` (what `npm run demo` runs) against the whole stack
@@ -322,7 +314,7 @@ describe('e2e: a brokerage day (npm run demo)', () => {
     expect(distances.every((distance, i) => distance <= center.radiusMeters && (i === 0 || distance >= distances[i - 1]))).toBe(true);
     expect(activeFound.id).toBe(day.listings.ben.id);
     expect(day.radius.activeIds).toEqual([day.listings.ben.id]); // the other two active listings are kilometres away
-    const expectedMeters = haversine(center.lat, center.lng, 47.6668, -122.3099);
+    const expectedMeters = haversineMeters(center.lat, center.lng, 47.6668, -122.3099);
     expect(Math.abs(activeFound.distanceMeters - expectedMeters) / expectedMeters).toBeLessThan(0.005);
 
     // Comparables of the 3-bed, 1,850 sq ft listing: closed, within 2 km, 2–4 beds, 1,480–2,220 sq ft

@@ -1,13 +1,6 @@
 import { createUser, registerOrganization, type Session } from '../../support/identity.fixture';
-import {
-  createCrmContact,
-  kingCountySlice,
-  propertyBody,
-  registerPortalClient,
-  type Page,
-  type Problem,
-  type Property,
-} from '../../support/listings.fixture';
+import { kingCountySlice, propertyBody } from '@keyhouse/testing';
+import { createCrmContact, registerPortalClient, type Page, type Problem, type Property } from '../../support/listings.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
 
 /**

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { PropertyCreateRequest } from '@keyhouse/contracts';
 
 /** The real King County file (../shared/data/king-county/kc_house_data.csv). */
-export const KING_COUNTY_FILE = path.resolve(__dirname, '../../../../../shared/data/king-county/kc_house_data.csv');
+export const KING_COUNTY_FILE = path.resolve(__dirname, '../../../../shared/data/king-county/kc_house_data.csv');
 
 /** The header and the first `rows` records of the real King County file. */
 export function kingCountySlice(rows: number): string {
@@ -21,7 +21,7 @@ export function haversineMeters(lat1: number, lng1: number, lat2: number, lng2: 
 }
 
 /** A valid manual listing (`listings.properties.create`): Active, Residential, $750,000 in Fremont; override what the test is about. */
-export function propertyBody(overrides: Partial<PropertyCreateRequest> = {}): PropertyCreateRequest {
+export function propertyBody(overrides: Partial<PropertyCreateRequest> & Record<string, unknown> = {}): PropertyCreateRequest {
   return {
     standardStatus: 'Active',
     propertyType: 'Residential',
