@@ -45,6 +45,24 @@ describe('duplicate detection by name (crm service over NATS)', () => {
     expect(swapped.details?.duplicates).toEqual([{ id: robert.id, reason: 'name' }]);
   });
 
+  it('finds slips of typing: neighbour keys, a doubled letter, a typo on a nickname, at the same phone suffix', async () => {
+    const mary = await createContact(crm, owner, { firstName: 'Mary', lastName: 'Lindqvist', phones: ['+12065550147'] });
+    const keys = await refusalOf(crm.rpc.call(S.create, { firstName: 'Mqey', lastName: 'Lindqvist', phones: ['+14255550147'] }, owner));
+    expect(keys.details?.duplicates).toEqual([{ id: mary.id, reason: 'name' }]);
+    const william = await createContact(crm, owner, { firstName: 'William', lastName: 'Achebe', address: { postalCode: '98119' } });
+    const nickname = await refusalOf(
+      crm.rpc.call(S.create, { firstName: 'Ilam', lastName: 'Acheebe', address: { postalCode: '98119' } }, owner),
+    );
+    expect(nickname.details?.duplicates).toEqual([{ id: william.id, reason: 'name' }]);
+  });
+
+  it('does not flag family members whose names differ by an unrelated letter or two', async () => {
+    await createContact(crm, owner, { firstName: 'Terry', lastName: 'Nakamura', address: { postalCode: '98121' } });
+    await createContact(crm, owner, { firstName: 'Berry', lastName: 'Nakamura', address: { postalCode: '98121' } });
+    await createContact(crm, owner, { firstName: 'Sean', lastName: 'Nakamura', address: { postalCode: '98121' } });
+    await createContact(crm, owner, { firstName: 'Susan', lastName: 'Nakamura', address: { postalCode: '98121' } });
+  });
+
   it('does not flag a different person of the same family at the same ZIP, nor the same name at another ZIP', async () => {
     await createContact(crm, owner, { firstName: 'Carlos', lastName: 'Lopez', address: { postalCode: '98115' } });
     await createContact(crm, owner, { firstName: 'Rose', lastName: 'Maria', address: { postalCode: '98115' } });

@@ -1,160 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import type { CrmContactDuplicate } from '@keyhouse/contracts';
 import { kyselyFor } from '@keyhouse/platform/database';
 import type { CrmDb } from '../../database/crm.db';
 import type { ContactRow } from './contact.row';
 import type { ContactState } from './contact-state.util';
-
-/**
- * Name score (0..1) from which two names corroborated by the same ZIP code or the same last four
- * phone digits are "the same person" (docs/adr/0008, issue 13 item 15). The score of a stored
- * contact against the probe (`nameScoreSql`):
- *
- * - both names have a first and a last name: compare the first word of each part (middle names
- *   and second surnames are left out), straight (first/first, last/last) or swapped
- *   (first/last, last/first); the score is the weaker part of the better alignment, and a swapped
- *   alignment needs both parts ≥ 0.8. A part scores 1 when equal or nicknames of each other
- *   (`NICKNAME_GROUPS`); 0.9 at Levenshtein distance 1 (an adjacent transposition counts 1) with
- *   4+ letters; 0.8 at distance 2 when both sound alike (same Double Metaphone code, primary or
- *   alternate, lengths within 1) with 5+ letters; 0.7 at distance 2 with 8+ letters; else 0;
- * - otherwise (a first or last name missing on either side): pg_trgm `similarity` of the full
- *   names, today's rule.
- *
- * Levenshtein and Double Metaphone are Postgres `fuzzystrmatch` (levenshtein, dmetaphone,
- * dmetaphone_alt: https://www.postgresql.org/docs/15/fuzzystrmatch.html); similarity is pg_trgm.
- * Accepts "Mariah Lopes" / "Maria Lopez" (0.9; trigrams alone: 0.56), "Jonathon Smith" /
- * "Jonathan Smith" (0.9), "Bob Smith" / "Robert Smith" (1), "Lopez Maria" / "Maria Lopez" (1);
- * refuses "Carlos Lopez" / "Maria Lopez" (0), "Rice Mary" / "Rose Maria" (0). Measured on a
- * seeded, labelled set of 5,300 records sharing a ZIP or phone suffix (bench/duplicates,
- * docs/performance/duplicates.md): precision 0.990, recall 0.926 (trigrams ≥ 0.6 alone: 0.955 / 0.666).
- */
-export const NAME_SIMILARITY_THRESHOLD = 0.6;
-
-/**
- * First names that may be the same person's (nickname groups; any two names of a group match):
- * the common English ones and a few Spanish ones. Lower-case.
- */
-export const NICKNAME_GROUPS: readonly (readonly string[])[] = [
-  'robert bob bobby rob robbie bert',
-  'william bill billy will willie liam',
-  'richard rick ricky dick rich',
-  'james jim jimmy jamie',
-  'john jack johnny jon',
-  'jonathan jon jonny nathan',
-  'michael mike mikey mick',
-  'david dave davey',
-  'joseph joe joey',
-  'thomas tom tommy',
-  'charles charlie chuck chas',
-  'christopher chris topher',
-  'daniel dan danny',
-  'matthew matt matty',
-  'anthony tony',
-  'donald don donnie',
-  'steven steve stevie',
-  'stephen steve stevie',
-  'andrew andy drew',
-  'joshua josh',
-  'kenneth ken kenny',
-  'edward ed eddie ted ned',
-  'timothy tim timmy',
-  'gregory greg',
-  'benjamin ben benny',
-  'samuel sam sammy',
-  'alexander alex xander',
-  'nicholas nick nicky',
-  'patrick pat',
-  'peter pete',
-  'raymond ray',
-  'gerald gerry jerry',
-  'lawrence larry',
-  'jeffrey jeff',
-  'zachary zach zack',
-  'elizabeth liz lizzie beth betty eliza',
-  'margaret maggie meg peggy',
-  'katherine kate katie kathy kat',
-  'catherine cathy kate katie cat',
-  'kathleen kathy kate',
-  'jennifer jen jenny',
-  'patricia pat patty trish',
-  'susan sue susie',
-  'deborah debbie deb',
-  'rebecca becky becca',
-  'kimberly kim',
-  'christine chris chrissy tina',
-  'christina chris tina',
-  'samantha sam sammy',
-  'victoria vicky tori',
-  'alexandra alex alexa lexi',
-  'abigail abby',
-  'jacqueline jackie',
-  'theresa teresa terri tess',
-  'judith judy',
-  'pamela pam',
-  'cynthia cindy',
-  'dorothy dot dottie',
-  'barbara barb barbie',
-  'jessica jess jessie',
-  'guadalupe lupe',
-  'alejandro alex',
-  'francisco paco frank',
-  'jose pepe',
-].map((group) => group.split(' '));
-
-/** The names of `NICKNAME_GROUPS` that may stand for `name` (lower-case; without `name` itself). */
-export function nicknamesOf(name: string): string[] {
-  const word = name.toLowerCase();
-  return [...new Set(NICKNAME_GROUPS.filter((group) => group.includes(word)).flat())].filter((other) => other !== word);
-}
-
-/** The first word of a name part, lower-cased ('' for none): what the name score compares. */
-export function namePartOf(part: string | null | undefined): string {
-  return (part ?? '').trim().toLowerCase().split(/\s+/)[0] ?? '';
-}
+import { NAME_SIMILARITY_THRESHOLD, nameScore, namePartOf, type NameWord } from './name-match.util';
 
 /** SQL: the first word of a stored name column, lower-cased, as `namePartOf` does it. */
 const partOf = (column: 'first_name' | 'last_name') => sql<string>`lower(split_part(btrim(coalesce(${sql.ref(column)}, '')), ' ', 1))`;
 
-/**
- * SQL: the part score (0..1, see NAME_SIMILARITY_THRESHOLD) of stored `stored` (an SQL expression)
- * against the probe's `word` with its nicknames.
- */
-function partScoreSql(stored: RawBuilder<string>, word: string, nicknames: string[]): RawBuilder<number> {
-  // Levenshtein distance, an adjacent transposition ("asndra"/"sandra") counted as 1: distance 2
-  // between words of one length and the same letters.
-  const distance = sql`(CASE WHEN public.levenshtein(s.w, ${word}::text) = 2 AND length(s.w) = length(${word}::text)
-      AND (SELECT string_agg(ch, '' ORDER BY ch) FROM regexp_split_to_table(s.w, '') ch)
-        = (SELECT string_agg(ch, '' ORDER BY ch) FROM regexp_split_to_table(${word}::text, '') ch)
-    THEN 1 ELSE public.levenshtein(s.w, ${word}::text) END)`;
-  const longest = sql`greatest(length(s.w), length(${word}::text))`;
-  const soundAlike = sql`(public.dmetaphone(s.w) = public.dmetaphone(${word}::text) OR public.dmetaphone_alt(s.w) = public.dmetaphone_alt(${word}::text))
-    AND abs(length(s.w) - length(${word}::text)) <= 1`;
-  return sql<number>`(SELECT CASE
-      WHEN s.w = '' OR ${word}::text = '' THEN 0
-      WHEN s.w = ${word}::text OR s.w = ANY(${nicknames}::text[]) THEN 1
-      WHEN ${distance} <= 1 AND ${longest} >= 4 THEN 0.9
-      WHEN ${distance} = 2 AND ${longest} >= 5 AND ${soundAlike} THEN 0.8
-      WHEN ${distance} = 2 AND ${longest} >= 8 THEN 0.7
-      ELSE 0 END FROM (SELECT ${stored} AS w) s)`;
-}
-
-/**
- * SQL: the name score (0..1) of the contact row in scope against the probe (see
- * NAME_SIMILARITY_THRESHOLD for the formula).
- */
-export function nameScoreSql(probe: Pick<DuplicateProbe, 'fullName' | 'firstName' | 'lastName'>): RawBuilder<number> {
-  const first = namePartOf(probe.firstName);
-  const last = namePartOf(probe.lastName);
-  const byParts = first !== '' && last !== '';
-  const [storedFirst, storedLast] = [partOf('first_name'), partOf('last_name')];
-  const [firstNicks, lastNicks] = [nicknamesOf(first), nicknamesOf(last)];
-  return sql<number>`(CASE WHEN ${byParts} AND ${storedFirst} <> '' AND ${storedLast} <> '' THEN greatest(
-      least(${partScoreSql(storedFirst, first, firstNicks)}, ${partScoreSql(storedLast, last, [])}),
-      (SELECT CASE WHEN least(x.f, x.l) >= 0.8 THEN least(x.f, x.l) ELSE 0 END FROM (SELECT
-        ${partScoreSql(storedLast, first, firstNicks)} AS f, ${partScoreSql(storedFirst, last, lastNicks)} AS l) x))
-    ELSE public.similarity(full_name, ${probe.fullName}) END)`;
+/** A row of `find`'s one query: an email, phone or name candidate (the name columns are null for the first two). */
+interface CandidateRow extends Pick<ContactRow, 'id'> {
+  reason: CrmContactDuplicate['reason'];
+  /** pg_trgm similarity of the full names (name candidates). */
+  trigram: number | null;
+  created_at: Date | null;
+  first_word: string | null;
+  last_word: string | null;
+  /** Double Metaphone codes (fuzzystrmatch dmetaphone, dmetaphone_alt) of the stored and the probe's words. */
+  first_codes: [string, string] | null;
+  last_codes: [string, string] | null;
+  probe_first_codes: [string, string] | null;
+  probe_last_codes: [string, string] | null;
 }
 
 export interface DuplicateProbe {
@@ -210,35 +79,71 @@ export class DuplicateDetection {
 
   async find(manager: EntityManager, orgId: string, probe: DuplicateProbe, limit = 10): Promise<CrmContactDuplicate[]> {
     const exclude = probe.excludeId ?? null;
-    const score = nameScoreSql(probe);
+    const [first, last] = [namePartOf(probe.firstName), namePartOf(probe.lastName)];
+    const byParts = first !== '' && last !== '';
     const byName = probe.fullName.length >= 3 && (!!probe.postalCode || probe.phoneSuffixes.length > 0);
     if (probe.emails.length === 0 && probe.phones.length === 0 && !byName) return [];
+    const [storedFirst, storedLast] = [partOf('first_name'), partOf('last_name')];
+    const storedHasParts = sql<boolean>`(${storedFirst} <> '' AND ${storedLast} <> '')`;
+    // A part scores above 0 only within Levenshtein distance 3 (each typo edit costs at least ½ of
+    // a 1.5 budget) or by nickname; a match needs the last names close (straight) or one of the
+    // crossed pairs close (swapped), which the index-free levenshtein_less_equal checks cheaply.
+    const near = (stored: typeof storedFirst, word: string) =>
+      sql<boolean>`public.levenshtein_less_equal(${stored}, ${word}::text, 3) <= 3`;
+    const nameCandidate = sql<boolean>`(CASE WHEN ${byParts} AND ${storedHasParts}
+        THEN ${near(storedLast, last)} OR ${near(storedLast, first)} OR ${near(storedFirst, last)}
+        ELSE public.similarity(full_name, ${probe.fullName}) >= ${NAME_SIMILARITY_THRESHOLD} END)`;
+    const codes = (word: typeof storedFirst) =>
+      sql<[string, string]>`ARRAY[coalesce(public.dmetaphone(${word}), ''), coalesce(public.dmetaphone_alt(${word}), '')]`;
     // The three probes in one round trip, each branch skipped by its own guard. The email and
     // phone branches have no LIMIT on purpose: `&&` on unique elements is estimated at 0.5 % of
     // the rows, so with a LIMIT the planner prefers a sequential scan that stops "early" (10–60 ms
-    // at 100,000 contacts) over the GIN bitmap lookup (0.2 ms). Matches are few; cut in code.
-    const { rows } = await sql<Pick<ContactRow, 'id'> & { reason: CrmContactDuplicate['reason']; rank: number }>`
-      SELECT id, 'email' AS reason, 1 AS rank FROM contact
+    // at 100,000 contacts) over the GIN bitmap lookup (0.2 ms). Matches are few; cut in code. The
+    // name branch returns the candidates sharing the ZIP or a phone suffix; they are scored here
+    // (`nameScore`, name-match.util.ts).
+    const { rows } = await sql<CandidateRow>`
+      SELECT id, 'email' AS reason, NULL::real AS trigram, NULL::timestamptz AS created_at, NULL AS first_word, NULL AS last_word,
+          NULL::text[] AS first_codes, NULL::text[] AS last_codes, NULL::text[] AS probe_first_codes, NULL::text[] AS probe_last_codes
+        FROM contact
         WHERE ${probe.emails.length > 0} AND org_id = ${orgId} AND deleted_at IS NULL AND emails && ${probe.emails}::text[]
           AND (${exclude}::uuid IS NULL OR id <> ${exclude}::uuid)
       UNION ALL
-      SELECT id, 'phone', 2 FROM contact
+      SELECT id, 'phone', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM contact
         WHERE ${probe.phones.length > 0} AND org_id = ${orgId} AND deleted_at IS NULL AND phones && ${probe.phones}::text[]
           AND (${exclude}::uuid IS NULL OR id <> ${exclude}::uuid)
       UNION ALL
-      (SELECT id, 'name', 3 FROM contact
+      SELECT id, 'name', public.similarity(full_name, ${probe.fullName}), created_at, ${storedFirst}, ${storedLast},
+          ${codes(storedFirst)}, ${codes(storedLast)}, ${codes(sql<string>`${first}::text`)}, ${codes(sql<string>`${last}::text`)}
+        FROM contact
         WHERE ${byName} AND org_id = ${orgId} AND deleted_at IS NULL AND (${exclude}::uuid IS NULL OR id <> ${exclude}::uuid)
           AND ((${probe.postalCode}::text IS NOT NULL AND postal_code = ${probe.postalCode}::text) OR phone_suffixes && ${probe.phoneSuffixes}::text[])
-          AND ${score} >= ${NAME_SIMILARITY_THRESHOLD}
-        ORDER BY ${score} DESC, public.similarity(full_name, ${probe.fullName}) DESC, created_at LIMIT ${limit})`.execute(
-      kyselyFor<CrmDb>(manager),
-    );
+          AND ${nameCandidate}`.execute(kyselyFor<CrmDb>(manager));
     const found = new Map<string, CrmContactDuplicate>();
-    for (const reason of ['email', 'phone', 'name'] as const) {
+    for (const reason of ['email', 'phone'] as const) {
       // Email and phone matches are cut at `limit` per probe, as each probe did on its own.
       const matches = rows.filter((row) => row.reason === reason).slice(0, limit);
       for (const row of matches) if (!found.has(row.id)) found.set(row.id, { id: row.id, reason });
     }
+    const byNameScore = rows
+      .filter((row) => row.reason === 'name')
+      .map((row) => ({ row, score: this.nameScoreOf(row, first, last) }))
+      .filter(({ score }) => score >= NAME_SIMILARITY_THRESHOLD)
+      .sort(
+        (a, b) =>
+          b.score - a.score || (b.row.trigram ?? 0) - (a.row.trigram ?? 0) || a.row.created_at!.getTime() - b.row.created_at!.getTime(),
+      )
+      .slice(0, limit);
+    for (const { row } of byNameScore) if (!found.has(row.id)) found.set(row.id, { id: row.id, reason: 'name' });
     return [...found.values()].slice(0, limit);
+  }
+
+  /** The name score of a name candidate: `nameScore` when both names have both parts, else its trigram similarity. */
+  private nameScoreOf(row: CandidateRow, first: string, last: string): number {
+    if (first === '' || last === '' || !row.first_word || !row.last_word) return row.trigram ?? 0;
+    const word = (text: string, codes: [string, string] | null): NameWord => ({ word: text, metaphone: codes ?? ['', ''] });
+    return nameScore(
+      { first: word(row.first_word, row.first_codes), last: word(row.last_word, row.last_codes) },
+      { first: word(first, row.probe_first_codes), last: word(last, row.probe_last_codes) },
+    );
   }
 }
