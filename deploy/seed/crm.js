@@ -1,17 +1,19 @@
 'use strict';
 /**
- * CRM demo data through the public API: assignment rules for the demo agents (each agent's ZIP
+ * CRM demo data through the public API: the brokerage's own lead source 'facebook' ('Facebook',
+ * /v1/lead-sources, docs/adr/0032), assignment rules for the demo agents (each agent's ZIP
  * regions, a referral rotation, a pond for social leads), three companies, two organization tags
  * (first-time-buyer, relocation), a few dozen contacts
  * owned by ava@, ben@ and chloe@ (created with their own tokens, some linked to a company), notes,
  * tasks for the agents' new contacts, and a handful of public-form leads routed by the rules.
- * Safe to run again: rules, companies and tags are found by name, contacts by email (tasks come with
+ * Safe to run again: the lead source is found by key, rules, companies and tags by name, contacts by email (tasks come with
  * a new contact only).
  */
 
 const FIRST = ['Maya', 'Liam', 'Sofia', 'Noah', 'Ava', 'Ethan', 'Isla', 'Mateo', 'Zoe', 'Lucas', 'Nora', 'Kai'];
 const LAST = ['Chen', 'Garcia', 'Patel', 'Nguyen', 'Johnson', 'Kim', 'Okafor', 'Silva', 'Larsen', 'Haddad', 'Reyes', 'Tanaka'];
-const SOURCES = ['website', 'referral', 'zillow', 'open_house', 'sphere', 'realtor_com'];
+/** Sources of the agents' contacts: defaults and the brokerage's own 'facebook'. */
+const SOURCES = ['website', 'referral', 'zillow', 'open_house', 'sphere', 'realtor_com', 'facebook'];
 const TYPES = ['buyer', 'seller', 'buyer', 'investor', 'renter'];
 const STATUSES = ['new', 'contacted', 'qualified', 'nurturing', 'new', 'contacted'];
 
@@ -30,6 +32,15 @@ async function seed({ api, login, demo }) {
     .map((profile) => ({ ...profile, id: (agentsPage.body.items ?? []).find((item) => item.email === profile.email)?.userId }))
     .filter((agent) => agent.id);
   if (agents.length === 0) return 'no demo agents found; skipped';
+
+  // The brokerage's Facebook ads are a lead source of its own (not one of the defaults), found by key.
+  let leadSources = 0;
+  const sources = await api('GET', '/v1/lead-sources?includeArchived=true', undefined, ownerToken);
+  if (!(sources.body ?? []).some((source) => source.key === 'facebook')) {
+    const created = await api('POST', '/v1/lead-sources', { key: 'facebook', label: 'Facebook' }, ownerToken);
+    if (created.status !== 201) throw new Error(`lead source facebook: ${JSON.stringify(created.body)}`);
+    leadSources += 1;
+  }
 
   const existingRules = await api('GET', '/v1/assignment-rules', undefined, ownerToken);
   const ruleNames = new Set((existingRules.body ?? []).map((rule) => rule.name));
@@ -217,6 +228,14 @@ async function seed({ api, login, demo }) {
       message: 'Saw your listing on Instagram.',
     },
     {
+      firstName: 'Priya',
+      lastName: 'Nair',
+      email: 'priya.nair@demo-lead.keyhouse.test',
+      source: 'facebook',
+      postalCode: agents[0].regions[0],
+      message: 'Clicked your open-house ad on Facebook.',
+    },
+    {
       firstName: 'Owen',
       lastName: 'Price',
       email: 'owen.price@demo-lead.keyhouse.test',
@@ -230,7 +249,7 @@ async function seed({ api, login, demo }) {
     const response = await api('POST', '/v1/public/leads', { formKey: org.body.publicFormKey, ...form });
     if (response.status === 201) formLeads += 1;
   }
-  return `${rules} assignment rules, ${companies} companies, ${tags} tags, ${contacts} contacts, ${tasks} tasks, ${formLeads} public-form leads added`;
+  return `${leadSources} lead sources, ${rules} assignment rules, ${companies} companies, ${tags} tags, ${contacts} contacts, ${tasks} tasks, ${formLeads} public-form leads added`;
 }
 
 module.exports = { seed };

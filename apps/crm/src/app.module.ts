@@ -15,7 +15,7 @@ import { CRM_MIGRATIONS } from './database/crm-migrations.constant';
 
 export const CRM_SERVICE_NAME = 'crm';
 
-/** The crm service: contacts and leads, lead intake, duplicate detection, assignment, scoring, smart lists, tasks and work tools, and the activity timeline. NATS responders, outbox relay and jobs; health and metrics on HEALTH_PORT. */
+/** The crm service: contacts and leads, the organization's lead sources, lead intake, duplicate detection, assignment, scoring, smart lists, tasks and work tools, and the activity timeline. NATS responders, outbox relay and jobs; health and metrics on HEALTH_PORT. */
 @Module({})
 export class CrmAppModule {
   static forRoot(config: CrmConfig): DynamicModule {

@@ -1,4 +1,4 @@
-/** Stable error codes of the crm contacts, intake and assignment modules (tests assert these). */
+/** Stable error codes of the crm contacts, intake, assignment and lead-source modules (tests assert these). */
 export enum CrmErrorCode {
   ContactNotFound = 'CONTACT_NOT_FOUND',
   ContactMerged = 'CONTACT_MERGED',
@@ -26,4 +26,10 @@ export enum CrmErrorCode {
   NotEligibleForPond = 'NOT_ELIGIBLE_FOR_POND',
   PersonIncomplete = 'PERSON_INCOMPLETE',
   TooManyIds = 'TOO_MANY_IDS',
+  /** A lead source key the organization does not have, or (for a new write or rule condition) has archived (400). */
+  UnknownLeadSource = 'UNKNOWN_LEAD_SOURCE',
+  LeadSourceNotFound = 'LEAD_SOURCE_NOT_FOUND',
+  LeadSourceExists = 'LEAD_SOURCE_EXISTS',
+  /** A delete of a source that contacts, assignment rules or smart lists still name (409; archive it instead). */
+  LeadSourceInUse = 'LEAD_SOURCE_IN_USE',
 }

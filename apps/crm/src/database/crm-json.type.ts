@@ -4,8 +4,9 @@
  * the code that builds the values (docs/adr/0027). Wire types come from the contracts; the work
  * tools' shapes live in `crm-work-json.type.ts`.
  *
- * - `contact.type`, `.status`, `.score`, `.score_override` (CHECK) and `.source` (validated on
- *   write): `CrmContactType`, `CrmContactStatus`, `CrmContactScore`, `CrmLeadSource`.
+ * - `contact.type`, `.status`, `.score`, `.score_override` (CHECK): `CrmContactType`,
+ *   `CrmContactStatus`, `CrmContactScore`. (`contact.source` is plain text: a key of the
+ *   organization's lead sources, validated on write by `LeadSourceCatalog`; docs/adr/0032.)
  * - `contact.score_reasons`, `.referrer`, `.preferences`, `.consent`, `.custom_fields` (jsonb):
  *   `CrmScoreReason[]`, `CrmReferrer`, `CrmContactPreferences`, `ContactConsent`, `ContactCustomFields`.
  * - `custom_field_definition.type` (CHECK): `CrmCustomFieldType`.
@@ -21,7 +22,6 @@ export type {
   CrmContactStatus,
   CrmContactType,
   CrmCustomFieldType,
-  CrmLeadSource,
   CrmReferrer,
   CrmScoreReason,
 } from '@keyhouse/contracts';

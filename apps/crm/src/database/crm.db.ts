@@ -12,7 +12,6 @@ import type {
   CrmContactStatus,
   CrmContactType,
   CrmCustomFieldType,
-  CrmLeadSource,
   CrmReferrer,
   CrmScoreReason,
   IntakeDocument,
@@ -109,7 +108,7 @@ export interface Contact {
   score_override: CrmContactScore | null;
   score_reasons: Generated<JsonColumn<CrmScoreReason[]>>;
   search_text: Generated<string>;
-  source: CrmLeadSource | null;
+  source: string | null;
   state: string | null;
   status: Generated<CrmContactStatus>;
   street: string | null;
@@ -183,6 +182,21 @@ export interface LeadEvent {
   received_at: Generated<Timestamp>;
   source: string;
   type: string;
+}
+
+export interface LeadSource {
+  archived_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  key: string;
+  label: string;
+  org_id: string;
+  position: number;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface LeadSourceList {
+  defaults_applied_at: Generated<Timestamp>;
+  org_id: string;
 }
 
 export interface OrgUser {
@@ -298,6 +312,8 @@ export interface CrmDb extends PlatformDb {
   custom_field_definition: CustomFieldDefinition;
   form_submission: FormSubmission;
   lead_event: LeadEvent;
+  lead_source: LeadSource;
+  lead_source_list: LeadSourceList;
   org_user: OrgUser;
   pond: Pond;
   saved_reply: SavedReply;

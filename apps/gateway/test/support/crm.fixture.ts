@@ -100,6 +100,22 @@ export async function identityOutboxEvents<T>(stack: TestStack, type: string): P
   }
 }
 
+/** Events of `type` in the crm outbox (what the relay publishes on `crm.events`, the audit trail's input), oldest first. */
+export async function crmOutboxEvents<T>(stack: TestStack, type: string): Promise<Array<CloudEvent<T>>> {
+  const client = new Client({ connectionString: stack.env.CRM_DATABASE_URL });
+  await client.connect();
+  try {
+    const schema = stack.env.CRM_DATABASE_SCHEMA ?? 'crm';
+    const { rows } = await client.query<{ payload: CloudEvent<T> }>(
+      `SELECT payload FROM "${schema}".outbox_event WHERE event_type = $1 ORDER BY seq`,
+      [type],
+    );
+    return rows.map((row) => row.payload);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The identity row of a user, straight from the identity schema (what the API no longer shows of an erased user). */
 export async function identityUserRow(stack: TestStack, userId: string): Promise<Record<string, unknown> | undefined> {
   const client = new Client({ connectionString: stack.env.IDENTITY_DATABASE_URL });

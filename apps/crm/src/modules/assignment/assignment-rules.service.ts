@@ -26,6 +26,7 @@ import { CrmErrorCode } from '../../crm.exception';
 import type { CrmDb } from '../../database/crm.db';
 import { AgentDirectory } from '../agents/agent-directory.service';
 import { toContactView } from '../contacts-core/contact.row';
+import { LeadSourceCatalog, usesOf } from '../contacts-core/lead-source-catalog.service';
 import { AssignmentEngine } from './assignment-engine.service';
 import type { AssignmentRuleRow } from './assignment-rule.row';
 
@@ -57,9 +58,14 @@ export class AssignmentRulesService {
     private readonly engine: AssignmentEngine,
     private readonly unitOfWork: UnitOfWork,
     private readonly agents: AgentDirectory,
+    private readonly leadSources: LeadSourceCatalog,
   ) {}
 
-  /** `POST /v1/assignment-rules` (admins): 400 `RULE_INVALID` / `UNKNOWN_AGENT` for a rule that cannot route; emits `crm.assignment_rule.created`. */
+  /**
+   * `POST /v1/assignment-rules` (admins): 400 `RULE_INVALID` / `UNKNOWN_AGENT` for a rule that
+   * cannot route, `UNKNOWN_LEAD_SOURCE` (`conditions.sources[i]`) for a source the organization
+   * does not have or has archived; emits `crm.assignment_rule.created`.
+   */
   @RpcHandler(S.ruleCreate)
   async create(envelope: RequestEnvelope<CrmAssignmentRuleInput>): Promise<CrmAssignmentRuleView> {
     const actor = envelope.actor!;
@@ -113,7 +119,11 @@ export class AssignmentRulesService {
     return toRuleView(await this.rule(this.dataSource.manager, envelope.actor!.orgId, envelope.data.id));
   }
 
-  /** `PATCH /v1/assignment-rules/:id` (admins): the given fields replace the rule's, validated as a whole; emits `crm.assignment_rule.updated` with the changes. */
+  /**
+   * `PATCH /v1/assignment-rules/:id` (admins): the given fields replace the rule's, validated as a
+   * whole (a source the rule already had stays valid once archived; a new one must be active);
+   * emits `crm.assignment_rule.updated` with the changes.
+   */
   @RpcHandler(S.ruleUpdate)
   async update(envelope: RequestEnvelope<CrmAssignmentRuleUpdateRequest>): Promise<CrmAssignmentRuleView> {
     const actor = envelope.actor!;
@@ -132,7 +142,7 @@ export class AssignmentRulesService {
         responseDeadlineMinutes: data.responseDeadlineMinutes !== undefined ? data.responseDeadlineMinutes : before.responseDeadlineMinutes,
         active: data.active ?? before.active,
       };
-      await this.validate(manager, envelope, next);
+      await this.validate(manager, envelope, next, before.conditions.sources ?? []);
       const row = await kyselyFor<CrmDb>(manager)
         .updateTable('assignment_rule')
         .set({
@@ -467,7 +477,18 @@ export class AssignmentRulesService {
     return row;
   }
 
-  private async validate(manager: EntityManager, envelope: RequestEnvelope, rule: CrmAssignmentRuleInput): Promise<void> {
+  /**
+   * A rule that can route: strategy and agents agree, the pond and agents are the organization's,
+   * and every `conditions.sources` key is an active lead source of the organization or one of
+   * `keptSources` (the rule's stored sources, valid once archived). 400 `RULE_INVALID`,
+   * `UNKNOWN_LEAD_SOURCE` or `UNKNOWN_AGENT`.
+   */
+  private async validate(
+    manager: EntityManager,
+    envelope: RequestEnvelope,
+    rule: CrmAssignmentRuleInput,
+    keptSources: string[] = [],
+  ): Promise<void> {
     const orgId = envelope.actor!.orgId;
     const agentIds = rule.agentIds ?? [];
     if (new Set(agentIds).size !== agentIds.length) throw invalid('agentIds', 'must not repeat an agent');
@@ -491,6 +512,10 @@ export class AssignmentRulesService {
         : undefined;
       if (!pond) throw invalid('pondId', 'is not a pond of this organization');
     }
+    await this.leadSources.assertKnown(manager, orgId, usesOf(conditions.sources, 'conditions.sources'), {
+      archived: 'refuse',
+      keep: keptSources,
+    });
     await this.agents.requireAgents(manager, envelope, agentIds, 'agentIds');
   }
 }

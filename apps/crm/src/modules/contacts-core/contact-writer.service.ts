@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import { CrmContactEvent, type CrmContactInput, type CrmFieldChanges, type FieldError } from '@keyhouse/contracts';
 import { kyselyFor } from '@keyhouse/platform/database';
-import { DomainException, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
+import type { UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import { isUuid, newId } from '@keyhouse/util';
 import { CRM_CONFIG, type CrmConfig } from '../../config/crm.config';
 import { CrmErrorCode } from '../../crm.exception';
@@ -13,6 +13,7 @@ import { applyInput, derive, emptyState, STATE_COLUMNS, stateOf, stateValues, ty
 import { CustomFieldsService } from './custom-fields.service';
 import { ContactLookup } from './contact-lookup.service';
 import { ContactTags, type TagAuthor } from './contact-tags.service';
+import { LeadSourceCatalog, validationFailure } from './lead-source-catalog.service';
 import { TimelineRecorder } from './timeline-recorder.service';
 
 /**
@@ -28,12 +29,14 @@ export class ContactWriter {
     private readonly timeline: TimelineRecorder,
     private readonly lookup: ContactLookup,
     private readonly tags: ContactTags,
+    private readonly leadSources: LeadSourceCatalog,
   ) {}
 
   /**
    * Builds and validates the state of a new contact from `input` (throws 400 with every field
    * error). `author` names tags: unknown names become their personal tags; without an author
-   * (API keys, public intake) an unknown tag name is a field error.
+   * (API keys, public intake) an unknown tag name is a field error. A `source` must be an active
+   * lead source of the organization (`source`: 400 `UNKNOWN_LEAD_SOURCE`; docs/adr/0032).
    */
   async stateFromInput(
     manager: EntityManager,
@@ -49,12 +52,17 @@ export class ContactWriter {
     await this.checkReferrer(manager, orgId, input, errors);
     await this.checkCompany(manager, orgId, input, errors);
     await this.applyTags(manager, orgId, state, input, author, errors);
-    if (errors.length > 0) throw DomainException.validation(errors);
+    if (input.source)
+      await this.leadSources.check(manager, orgId, [{ key: input.source, field: 'source' }], { archived: 'refuse' }, errors);
+    if (errors.length > 0) throw validationFailure(errors);
     derive(state, now);
     return state;
   }
 
-  /** Applies `input` to an existing contact's state (throws 400 with every field error). */
+  /**
+   * Applies `input` to an existing contact's state (throws 400 with every field error). A new
+   * `source` must be an active lead source; the contact's own source stays valid once archived.
+   */
   async stateWithInput(
     manager: EntityManager,
     row: ContactRow,
@@ -69,7 +77,15 @@ export class ContactWriter {
     await this.checkReferrer(manager, row.org_id, input, errors);
     await this.checkCompany(manager, row.org_id, input, errors);
     await this.applyTags(manager, row.org_id, state, input, author, errors);
-    if (errors.length > 0) throw DomainException.validation(errors);
+    if (input.source)
+      await this.leadSources.check(
+        manager,
+        row.org_id,
+        [{ key: input.source, field: 'source' }],
+        { archived: 'refuse', keep: [row.source] },
+        errors,
+      );
+    if (errors.length > 0) throw validationFailure(errors);
     derive(state, now);
     return state;
   }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import {
   CRM_CONTACT_STATUSES,
   CRM_CONTACT_TYPES,
-  CRM_LEAD_SOURCES,
   CrmContactSubjects as S,
   type CrmContactInput,
   type CrmImportResult,
@@ -18,6 +17,9 @@ import { authorOf, ContactsService } from './contacts.service';
 import type { TagAuthor } from '../contacts-core/contact-tags.service';
 import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';
 
+/** The source of an imported row that names none. */
+export const IMPORT_DEFAULT_SOURCE = 'import';
+
 /** Most rows per import RPC (the gateway sends a large file in several calls). */
 export const IMPORT_ROWS_PER_CALL = 500;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -31,7 +33,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  * other session's snapshots while the import runs. A duplicate is merged into the existing contact by the
  * intake rule (existing fields win) or skipped; created contacts belong to the importing agent
  * (own scope) or go through the assignment rules. Unknown tag names become personal tags of the
- * importer (docs/adr/0022). Delayed work (speed-to-lead jobs) of the rows that stayed is queued
+ * importer (docs/adr/0022). A row's `source` must be an active lead source of the organization
+ * (else the row is rejected with field `source`; docs/adr/0032); a row without one gets `import`. Delayed work (speed-to-lead jobs) of the rows that stayed is queued
  * after the commit. Any other failure (database, deadlock) fails the whole call: nothing of it
  * is kept, and the gateway answers the error (docs/performance/crm.md has the figures).
  */
@@ -70,7 +73,13 @@ export class ContactImportService {
         const valid: Array<{ row: number; state: ContactState }> = [];
         for (const { row, input } of pending) {
           try {
-            valid.push({ row, state: await this.writer.stateFromInput(unit.manager, actor.orgId, input, author) });
+            const state = await this.writer.stateFromInput(unit.manager, actor.orgId, input, author);
+            // A row without a source gets `import`, the system's choice (not checked: it stays valid once archived).
+            if (!state.source) {
+              state.source = IMPORT_DEFAULT_SOURCE;
+              derive(state);
+            }
+            valid.push({ row, state });
           } catch (error) {
             if (!(error instanceof DomainException && error.kind === 'validation')) throw error;
             result.rejected.push({ row, reason: error.errors?.[0]?.message ?? error.message, field: error.errors?.[0]?.field });
@@ -125,7 +134,7 @@ function inputOf(values: Record<string, string | undefined>): CrmContactInput {
     phone: values.phone || null,
     type: (values.type as CrmContactInput['type']) || null,
     status: (values.status as CrmContactInput['status']) || undefined,
-    source: (values.source as CrmContactInput['source']) || 'import',
+    source: values.source?.trim() || null,
     tags: values.tags ? values.tags.split(/[;,]/) : undefined,
     address: { street: values.street, city: values.city, state: values.state, postalCode: values.postalCode },
     preferences:
@@ -151,8 +160,6 @@ function checkRow(values: Record<string, string | undefined>): { reason: string;
     return { reason: `must be one of ${CRM_CONTACT_TYPES.join(', ')}`, field: 'type' };
   if (values.status && !(CRM_CONTACT_STATUSES as readonly string[]).includes(values.status))
     return { reason: `must be one of ${CRM_CONTACT_STATUSES.join(', ')}`, field: 'status' };
-  if (values.source && !(CRM_LEAD_SOURCES as readonly string[]).includes(values.source))
-    return { reason: `must be one of ${CRM_LEAD_SOURCES.join(', ')}`, field: 'source' };
   for (const field of ['minPriceCents', 'maxPriceCents']) {
     if (values[field] && !/^\d{1,13}$/.test(values[field]!)) return { reason: 'must be a whole number of cents', field };
   }

@@ -43,6 +43,7 @@ import { stateOf, derive, type ContactState } from '../contacts-core/contact-sta
 import { ContactTags, distinctNames, type TagAuthor } from '../contacts-core/contact-tags.service';
 import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';
+import { LeadSourceCatalog, usesOf } from '../contacts-core/lead-source-catalog.service';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 import { escapeLike, keysetAfter, keysetStart } from '../shared/list-query.util';
 import { ContactMerge } from './contact-merge.service';
@@ -89,6 +90,7 @@ export class ContactsService {
     private readonly unitOfWork: UnitOfWork,
     private readonly tags: ContactTags,
     private readonly merging: ContactMerge,
+    private readonly leadSources: LeadSourceCatalog,
   ) {}
 
   /**
@@ -224,6 +226,14 @@ export class ContactsService {
   }
 
   /** `GET /v1/companies/:id/contacts`: the contact list of one company of the caller's organization (404 `COMPANY_NOT_FOUND` otherwise). */
+  /**
+   * A saved filter's lead sources (`sources`, reported under `field[i]`): each must be a source of
+   * the organization, archived ones included (history stays searchable). 400 `UNKNOWN_LEAD_SOURCE`.
+   */
+  async assertSourceFilter(orgId: string, sources: readonly string[] | undefined, field: string): Promise<void> {
+    await this.leadSources.assertKnown(this.dataSource, orgId, usesOf(sources, field), { archived: 'allow' });
+  }
+
   @RpcHandler(S.listByCompany)
   async listByCompany(envelope: RequestEnvelope<CrmContactsByCompanyRequest>): Promise<Page<CrmContactView>> {
     requireScope(envelope.actor, 'contacts:read');

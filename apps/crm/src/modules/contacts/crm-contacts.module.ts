@@ -8,12 +8,14 @@ import { ContactMerge } from './contact-merge.service';
 import { ContactNotesService } from './contact-notes.service';
 import { ContactPrivacyService } from './contact-privacy.service';
 import { ContactsService } from './contacts.service';
+import { LeadSourcesService } from './lead-sources.service';
 import { ProposedDetailsService } from './proposed-details.service';
 
 /**
  * The contacts API: create, list, read, update, delete, merge, manual and bulk assignment, bulk
  * changes, CSV import, notes, privacy export and erasure, acceptance of details proposed by public
- * submissions, and the link of verified client users to their contacts (the services' own methods answer the
+ * submissions, the link of verified client users to their contacts, and the organization's lead
+ * sources with their report (`LeadSourcesService`; the services' own methods answer the
  * NATS contracts with `@RpcHandler`). Depends on the contacts core, assignment (routing of new
  * contacts, manual assignment) and work (a merge moves tasks with `TasksService.moveToContact`).
  * Exports `ContactsService` (its `list` evaluates smart lists).
@@ -28,6 +30,7 @@ import { ProposedDetailsService } from './proposed-details.service';
     ContactPrivacyService,
     ProposedDetailsService,
     ClientLinkConsumer,
+    LeadSourcesService,
   ],
   exports: [ContactsService],
 })

@@ -26,6 +26,9 @@ import { ContactWriter } from '../contacts-core/contact-writer.service';
 import { DuplicateDetection, probeOf } from '../contacts-core/duplicate-detection.service';
 import { TimelineRecorder } from '../contacts-core/timeline-recorder.service';
 
+/** The source of a public form submission that names none. */
+export const PUBLIC_FORM_DEFAULT_SOURCE = 'website';
+
 /**
  * Lead intake: typed lead events from websites, IDX and portals (API keys with `leads:write`) and
  * public form submissions (the organization resolved from its form key by the gateway). Both find
@@ -47,7 +50,11 @@ export class IntakeService {
     private readonly timeline: TimelineRecorder,
   ) {}
 
-  /** `POST /v1/lead-events`: the same source + external id twice is one event (`duplicateEvent: true`, nothing changes). */
+  /**
+   * `POST /v1/lead-events`: the same source + external id twice is one event (`duplicateEvent:
+   * true`, nothing changes). A new event's `source` must be an active lead source of the
+   * organization: 400 `UNKNOWN_LEAD_SOURCE` (field `source`) otherwise.
+   */
   @RpcHandler(S.leadEventIngest)
   async ingest(envelope: RequestEnvelope<CrmLeadEventRequest>): Promise<CrmLeadEventResponse> {
     const actor = envelope.actor!;
@@ -133,6 +140,8 @@ export class IntakeService {
    * `submissionId`. An existing contact's details are not changed: the submitted ones are recorded
    * as `proposed` on the `form.submitted` entry (only the engagement counts). The same
    * `Idempotency-Key` for the organization returns the first answer without a second submission.
+   * A `source` must be an active lead source of the organization (400 `UNKNOWN_LEAD_SOURCE`,
+   * field `source`); none means `website`.
    */
   @RpcHandler(S.publicLeadCapture)
   async capturePublic(envelope: RequestEnvelope<CrmPublicLeadRequest>): Promise<CrmPublicLeadResponse> {
@@ -165,12 +174,15 @@ export class IntakeService {
         lastName: data.lastName,
         email: data.email,
         phone: data.phone,
-        source: data.source ?? 'website',
+        // Validated against the organization's active lead sources when given (400 UNKNOWN_LEAD_SOURCE);
+        // the default `website` is the system's choice and is applied even once archived (docs/adr/0032).
+        source: data.source,
         type: data.contactType,
         address: data.postalCode ? { postalCode: data.postalCode } : undefined,
         consent,
       };
-      const { row, merged } = await this.findOrCreate(unit, orgId, input, new Date(), 'propose');
+      const source = data.source ?? PUBLIC_FORM_DEFAULT_SOURCE;
+      const { row, merged } = await this.findOrCreate(unit, orgId, input, new Date(), 'propose', source);
       const submissionId = newId();
       const formType = data.formType ?? 'contact';
       await db
@@ -182,7 +194,7 @@ export class IntakeService {
           form_type: formType,
           answers: JSON.stringify({ ...(data.answers ?? {}), ...(data.message ? { message: data.message } : {}) }),
           utm: JSON.stringify(data.utm ?? {}),
-          source: input.source,
+          source,
           consent: JSON.stringify(data.consent ?? {}),
           idempotency_key: key,
           merged,
@@ -201,7 +213,7 @@ export class IntakeService {
           ...(merged ? { proposed: proposedDetails(data) } : {}),
         },
       });
-      await this.captured(unit, orgId, { contactId: row.id, merged, channel: 'public_form', source: input.source ?? null, formType });
+      await this.captured(unit, orgId, { contactId: row.id, merged, channel: 'public_form', source, formType });
       if (!merged) await this.engine.route(unit, row);
       return { submissionId, contactId: row.id, merged };
     });
@@ -212,7 +224,9 @@ export class IntakeService {
    * routes with `route` as the transaction's last step, so the rule's row lock (round-robin) is
    * held only briefly. An existing contact counts the engagement; with `merge` (lead events) the
    * intake also fills its blanks and adds new emails/phones, with `propose` (public forms) its
-   * details stay as they are.
+   * details stay as they are. `input.source` must be an active lead source of the organization
+   * (400 `UNKNOWN_LEAD_SOURCE` on `source`); `defaultSource`, used when the input has none, is not
+   * checked (the system's own choice stays valid when an organization archives it).
    */
   async findOrCreate(
     unit: UnitOfWorkContext,
@@ -220,8 +234,10 @@ export class IntakeService {
     input: CrmContactInput,
     activityAt = new Date(),
     existingDetails: 'merge' | 'propose' = 'merge',
+    defaultSource: string | null = null,
   ): Promise<{ row: ContactRow; merged: boolean }> {
     const incoming = await this.writer.stateFromInput(unit.manager, orgId, input);
+    if (!incoming.source && defaultSource) incoming.source = defaultSource;
     incoming.engagement_count = 1;
     incoming.last_activity_at = activityAt > new Date() ? new Date() : activityAt;
     derive(incoming);

@@ -130,8 +130,11 @@ export class SmartListsService {
    * Filters as stored: tag names become the ids of the tag definitions the caller sees (their
    * personal tag, else the organization's), so a renamed tag keeps matching; an unknown name is
    * 400 `filters.tag[i]` (a smart list never creates tags). Deleting a tag takes it out of lists.
+   * Each `filters.source` must be a lead source of the organization, archived ones included (400
+   * `UNKNOWN_LEAD_SOURCE`, `filters.source[i]`); a source named by a list cannot be deleted.
    */
   private async storedFilters(actor: Actor, filters: CrmSmartListFilters): Promise<CrmSmartListFilters> {
+    await this.contacts.assertSourceFilter(actor.orgId, filters.source, 'filters.source');
     const { tag, ...rest } = filters;
     if (!tag?.length) return rest;
     const rows = await kyselyFor<CrmDb>(this.dataSource)

@@ -11,6 +11,7 @@ import {
   IsString,
   IsUUID,
   Max,
+  Matches,
   MaxLength,
   Min,
   ValidateNested,
@@ -18,17 +19,24 @@ import {
 import {
   CRM_ASSIGNMENT_STRATEGIES,
   CRM_CONTACT_TYPES,
-  CRM_LEAD_SOURCES,
   type CrmAssignmentStrategy,
   type CrmContactType,
   type CrmLeadSource,
 } from '@keyhouse/contracts';
+import { LEAD_SOURCE_KEY, LEAD_SOURCE_KEY_MESSAGE } from './lead-sources.dto';
 
 export class AssignmentConditionsDto {
-  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES, isArray: true })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['referral'],
+    description:
+      'Lead source keys of the organization; a new condition must name active ones (400 UNKNOWN_LEAD_SOURCE, conditions.sources[i])',
+  })
   @IsOptional()
   @IsArray()
-  @IsIn([...CRM_LEAD_SOURCES], { each: true })
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(LEAD_SOURCE_KEY, { each: true, message: LEAD_SOURCE_KEY_MESSAGE })
   sources?: CrmLeadSource[];
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()

@@ -49,6 +49,7 @@ interface FieldSpecData {
   enum?: readonly string[];
   nullable?: boolean;
   maxLength?: number;
+  pattern?: string;
   maxItems?: number;
   default?: string;
   description?: string;
@@ -60,8 +61,8 @@ interface FieldSpecData {
 /**
  * A DTO class (extending `base`) with one property per field spec of the contracts (`CrmFieldSpec`;
  * `null`: no property), decorated as a hand-written DTO would be: `@ApiProperty` from the spec
- * (type, format, enum, nullable, limits, default, description) and, for a request (`body`, `query`:
- * every field optional), the class-validator rules (`IsOptional`, the type's validator, `MaxLength`,
+ * (type, format, enum, nullable, limits, pattern, default, description) and, for a request (`body`, `query`:
+ * every field optional), the class-validator rules (`IsOptional`, the type's validator, `MaxLength`, `Matches`,
  * `IsArray` + `ArrayMaxSize` + each-item rules for lists, `ValidateNested` + `Type` for a
  * structure); query lists also come as `a,b` or repeated (`toList`). A `view` is documented only.
  * `structures` gives the DTO class of each nested structure the specs name.
@@ -113,6 +114,7 @@ function apiOptionsOf(spec: FieldSpecData, structure: DtoClass | undefined): Api
   if (spec.default !== undefined) options.default = spec.default;
   if (spec.additionalProperties) options.additionalProperties = spec.additionalProperties;
   if (spec.maxLength !== undefined && !spec.list) options.maxLength = spec.maxLength;
+  if (spec.pattern !== undefined && !spec.list) options.pattern = spec.pattern;
   if (spec.maxItems !== undefined) options.maxItems = spec.maxItems;
   if (spec.description) options.description = spec.description;
   if (spec.example) options.example = spec.example;
@@ -130,6 +132,8 @@ function validatorsOf(spec: FieldSpecData, structure: DtoClass | undefined): Pro
       else if (spec.format === 'date-time') rules.push(IsDateString(undefined, each));
       else rules.push(IsString(each));
       if (spec.maxLength !== undefined) rules.push(MaxLength(spec.maxLength, each));
+      if (spec.pattern !== undefined)
+        rules.push(Matches(new RegExp(spec.pattern), { ...each, message: `$property must match ${spec.pattern}` }));
       break;
     case 'integer':
       rules.push(IsInt(each));

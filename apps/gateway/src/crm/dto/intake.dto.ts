@@ -20,12 +20,12 @@ import {
 import {
   CRM_CONTACT_TYPES,
   CRM_LEAD_EVENT_TYPES,
-  CRM_LEAD_SOURCES,
   type CrmContactType,
   type CrmLeadEventType,
   type CrmLeadSource,
 } from '@keyhouse/contracts';
 import { MAX_PRICE_CENTS } from '@keyhouse/util';
+import { LEAD_SOURCE_KEY, LEAD_SOURCE_KEY_MESSAGE, leadSourceApi } from './lead-sources.dto';
 
 export class LeadPersonDto {
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(100) firstName?: string;
@@ -54,7 +54,15 @@ export class LeadPropertyDto {
 
 export class LeadEventDto {
   @ApiProperty({ type: String, enum: CRM_LEAD_EVENT_TYPES }) @IsIn([...CRM_LEAD_EVENT_TYPES]) type: CrmLeadEventType;
-  @ApiProperty({ type: String, enum: CRM_LEAD_SOURCES }) @IsIn([...CRM_LEAD_SOURCES]) source: CrmLeadSource;
+  @ApiProperty(
+    leadSourceApi(
+      'Lead source key, an active one of the organization (400 UNKNOWN_LEAD_SOURCE otherwise, from the crm); with externalId the idempotency key',
+      'zillow',
+    ),
+  )
+  @IsString()
+  @Matches(LEAD_SOURCE_KEY, { message: LEAD_SOURCE_KEY_MESSAGE })
+  source: CrmLeadSource;
   @ApiProperty({ type: String, description: 'The source’s id of this event; with source, its idempotency key' })
   @IsString()
   @IsNotEmpty()
@@ -84,9 +92,13 @@ export class PublicLeadDto {
   @ApiPropertyOptional({ type: String, format: 'email' }) @IsOptional() @IsEmail() @MaxLength(254) email?: string;
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(40) phone?: string;
   @ApiPropertyOptional({ type: String }) @IsOptional() @IsString() @MaxLength(5000) message?: string;
-  @ApiPropertyOptional({ type: String, enum: CRM_LEAD_SOURCES, default: 'website' })
+  @ApiPropertyOptional({
+    ...leadSourceApi('Lead source key, an active one of the organization (400 UNKNOWN_LEAD_SOURCE otherwise, from the crm)', 'website'),
+    default: 'website',
+  })
   @IsOptional()
-  @IsIn([...CRM_LEAD_SOURCES])
+  @IsString()
+  @Matches(LEAD_SOURCE_KEY, { message: LEAD_SOURCE_KEY_MESSAGE })
   source?: CrmLeadSource;
   @ApiPropertyOptional({ type: String, example: 'home_valuation' }) @IsOptional() @IsString() @MaxLength(50) formType?: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The form’s other answers, stored as submitted' })

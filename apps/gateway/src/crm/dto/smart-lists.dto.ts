@@ -10,6 +10,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
@@ -18,13 +19,13 @@ import {
   CRM_CONTACT_SORTS,
   CRM_CONTACT_STATUSES,
   CRM_CONTACT_TYPES,
-  CRM_LEAD_SOURCES,
   type CrmContactScore,
   type CrmContactSort,
   type CrmContactStatus,
   type CrmContactType,
   type CrmLeadSource,
 } from '@keyhouse/contracts';
+import { LEAD_SOURCE_KEY, LEAD_SOURCE_KEY_MESSAGE } from './lead-sources.dto';
 
 /** The saved filters: the contact list filters (arrays, not comma strings) plus custom field values. */
 export class SmartListFiltersDto {
@@ -43,10 +44,16 @@ export class SmartListFiltersDto {
   @IsArray()
   @IsIn([...CRM_CONTACT_TYPES], { each: true })
   type?: CrmContactType[];
-  @ApiPropertyOptional({ type: [String], enum: CRM_LEAD_SOURCES, isArray: true })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['referral'],
+    description: 'Lead source keys of the organization, archived ones included (400 UNKNOWN_LEAD_SOURCE, filters.source[i], otherwise)',
+  })
   @IsOptional()
   @IsArray()
-  @IsIn([...CRM_LEAD_SOURCES], { each: true })
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(LEAD_SOURCE_KEY, { each: true, message: LEAD_SOURCE_KEY_MESSAGE })
   source?: CrmLeadSource[];
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()

@@ -1,2 +1,3 @@
 export * from './crm-contacts.event';
+export * from './crm-lead-sources.event';
 export * from './crm-work.event';

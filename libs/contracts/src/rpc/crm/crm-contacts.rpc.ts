@@ -71,7 +71,13 @@ export const CRM_CONTACT_SCORES = ['hot', 'warm', 'cold'] as const;
 export type CrmContactScore = (typeof CRM_CONTACT_SCORES)[number];
 export const CRM_CONSENT_CHANNELS = ['email', 'sms', 'call'] as const;
 export type CrmConsentChannel = (typeof CRM_CONSENT_CHANNELS)[number];
-/** How a contact came to the brokerage. Free text is refused so reports group cleanly. */
+/**
+ * The default lead sources (how a contact came to the brokerage): every organization starts with
+ * these keys (labels: `CRM_DEFAULT_LEAD_SOURCE_LABELS`), and may archive them or add its own
+ * (`/v1/lead-sources`, `CrmLeadSourceSubjects`; docs/adr/0032). A source written on a contact, an
+ * intake, a rule condition or a smart-list filter is validated by the crm against the
+ * organization's list (400 `UNKNOWN_LEAD_SOURCE`), so reports group cleanly.
+ */
 export const CRM_LEAD_SOURCES = [
   'website',
   'referral',
@@ -87,7 +93,19 @@ export const CRM_LEAD_SOURCES = [
   'import',
   'other',
 ] as const;
-export type CrmLeadSource = (typeof CRM_LEAD_SOURCES)[number];
+/** A default lead source key (`CRM_LEAD_SOURCES`). */
+export type CrmDefaultLeadSource = (typeof CRM_LEAD_SOURCES)[number];
+/**
+ * A lead source key of the organization's list: a default (`CrmDefaultLeadSource`) or one the
+ * organization added; lowercase slug `CRM_LEAD_SOURCE_KEY_PATTERN`, at most 40 characters.
+ */
+export type CrmLeadSource = string;
+/** The shape of a lead source key: a lowercase letter or digit, then up to 39 lowercase letters, digits or `_`. */
+export const CRM_LEAD_SOURCE_KEY_PATTERN = '^[a-z0-9][a-z0-9_]{0,39}$';
+/** Most characters of a lead source key. */
+export const CRM_LEAD_SOURCE_KEY_MAX_LENGTH = 40;
+/** The field spec of a lead source key (contact view, input and list filter). */
+const LEAD_SOURCE_SPEC_DOC = 'A lead source key of the organization (GET /v1/lead-sources)';
 /** Why two contacts are thought to be the same person (see docs/adr/0008). */
 export type CrmDuplicateReason = 'email' | 'phone' | 'name';
 export const CRM_DUPLICATE_POLICIES = ['reject', 'create', 'merge'] as const;
@@ -204,7 +222,7 @@ export const CRM_CONTACT_VIEW_FIELDS = {
   scoreOverride: { type: 'string', enum: CRM_CONTACT_SCORES, nullable: true },
   ownerId: { type: 'string', format: 'uuid', nullable: true },
   pondId: { type: 'string', format: 'uuid', nullable: true },
-  source: { type: 'string', enum: CRM_LEAD_SOURCES, nullable: true },
+  source: { type: 'string', nullable: true, maxLength: CRM_LEAD_SOURCE_KEY_MAX_LENGTH, description: LEAD_SOURCE_SPEC_DOC },
   referrer: { type: 'nested', nested: 'referrer', nullable: true, description: 'Who referred the contact' },
   tags: {
     type: 'string',
@@ -290,7 +308,13 @@ export const CRM_CONTACT_INPUT_FIELDS = {
     description: 'Manual score override; null returns to the computed score',
   },
   ownerId: { type: 'string', format: 'uuid', nullable: true },
-  source: { type: 'string', enum: CRM_LEAD_SOURCES, nullable: true },
+  source: {
+    type: 'string',
+    nullable: true,
+    maxLength: CRM_LEAD_SOURCE_KEY_MAX_LENGTH,
+    pattern: CRM_LEAD_SOURCE_KEY_PATTERN,
+    description: `${LEAD_SOURCE_SPEC_DOC}; an active one for a new value (400 UNKNOWN_LEAD_SOURCE otherwise)`,
+  },
   referrer: { type: 'nested', nested: 'referrer', nullable: true },
   tags: { type: 'string', list: true, maxItems: 50, maxLength: 50 },
   preferences: { type: 'nested', nested: 'preferences' },
@@ -365,7 +389,14 @@ export const CRM_CONTACT_LIST_FIELDS = {
   status: { type: 'string', list: true, enum: CRM_CONTACT_STATUSES },
   score: { type: 'string', list: true, enum: CRM_CONTACT_SCORES },
   type: { type: 'string', list: true, enum: CRM_CONTACT_TYPES },
-  source: { type: 'string', list: true, enum: CRM_LEAD_SOURCES },
+  source: {
+    type: 'string',
+    list: true,
+    maxItems: 50,
+    maxLength: CRM_LEAD_SOURCE_KEY_MAX_LENGTH,
+    pattern: CRM_LEAD_SOURCE_KEY_PATTERN,
+    description: LEAD_SOURCE_SPEC_DOC,
+  },
   tag: { type: 'string', list: true, maxItems: 20, description: 'All tags given must be on the contact' },
   tagIds: null,
   ownerId: { type: 'string', format: 'uuid' },

@@ -6,7 +6,7 @@
  *
  * The type follows the field's value type `V`: `nullable: true` exactly when `V` includes `null`,
  * `list: true` exactly when it is an array, a scalar `type` that matches (`string` values may have
- * a `format`, an `enum` of their values, a `maxLength`), `object` for a free-form JSON object and
+ * a `format`, an `enum` of their values, a `maxLength`, a `pattern`), `object` for a free-form JSON object and
  * `nested` for a structure the gateway declares itself (named by `nested`). A spec that does not
  * fit the field fails to compile.
  */
@@ -39,6 +39,8 @@ export type CrmValueSpec<V, Structure extends string = string> = [V] extends [bo
           enum?: readonly V[];
           /** Most characters (validated and documented). */
           maxLength?: number;
+          /** A regular expression (ECMAScript source) every value must match (validated and documented). */
+          pattern?: string;
         }
       : | { type: 'object'; /** OpenAPI `additionalProperties` of a free-form object. */ additionalProperties: true | object }
         | { type: 'nested'; nested: Structure };
