@@ -18,6 +18,11 @@
  *      lead score moves from warm to hot).
  *   6. The lead buys the listing: a transaction goes contacted → meeting → offer → accepted →
  *      closed; the commission statement is read; the month's commission report as JSON, CSV, PDF.
+ *      The buyer then registers for the client portal with the lead's email address, sees nothing
+ *      until they verify it (the verification token is read from identity's development mail sink
+ *      over NATS, as the tests do), Ava uploads and shares the purchase agreement, the owner
+ *      invoices the buyer a coordination fee, and the buyer reads the portal: their one deal with
+ *      its stage, the shared document (downloaded through its signed URL) and the invoice.
  *   7. Refusals: Ben reads Ava's contact, a user of another brokerage reads it and the deal, Ben
  *      reads the audit trail.
  *   8. The owner reads the day's audit trail and verifies its hash chain; the demo reads the day's
@@ -32,7 +37,8 @@
  * `npm start` and again, next to the "Keyhouse Demo Realty" demo data.
  *
  * Environment: KEYHOUSE_URL (default http://127.0.0.1:3000); Kafka brokers from KAFKA_BROKERS or
- * `tmp/infra.env` (written by `npm start`), topic prefix KAFKA_TOPIC_PREFIX; KING_COUNTY_CSV (the
+ * `tmp/infra.env` (written by `npm start`), topic prefix KAFKA_TOPIC_PREFIX; NATS from NATS_URL or
+ * `tmp/infra.env`, subject prefix NATS_SUBJECT_PREFIX (for the client's verification token); KING_COUNTY_CSV (the
  * file, default ../shared/data/king-county/kc_house_data.csv); DEMO_KING_COUNTY_ROWS (import only the
  * first N sales; default the whole file); DEMO_AUDIT_TIMEOUT_SECONDS (default 600).
  *
@@ -41,9 +47,10 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { randomBytes } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
 const { generate } = require('otplib');
 const { Kafka, logLevel } = require('kafkajs');
+const { connect: connectNats } = require('nats');
 const { parse: parseCsv } = require('csv-parse/sync');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -170,7 +177,7 @@ const RULES = [
  * is the lead (number) a duplicate must merge into, `why` how it matches.
  */
 const LEADS = [
-  { first: 'Grace', last: 'Holloway', source: 'website', zip: '98004', expect: { agent: 'ben', rule: 'zip' } },
+  { first: 'Grace', last: 'Holloway', source: 'facebook', zip: '98004', expect: { agent: 'ben', rule: 'zip' } },
   { first: 'Diego', last: 'Alvarez', source: 'zillow', zip: '98006', phone: '(425) 555-0102', expect: { agent: 'ben', rule: 'zip' } },
   { first: 'Hana', last: 'Sato', source: 'referral', zip: '98008', expect: { agent: 'ben', rule: 'zip' } },
   {
@@ -184,7 +191,7 @@ const LEADS = [
   { first: 'Marcus', last: 'Bell', source: 'referral', zip: '98103', phone: '206-555-0105', expect: { agent: 'ben', rule: 'referrals' } },
   { first: 'Lena', last: 'Fischer', source: 'referral', zip: '98052', expect: { agent: 'chloe', rule: 'referrals' } },
   { first: 'Tomás', last: 'Ortega', source: 'referral', zip: null, expect: { agent: 'ava', rule: 'referrals' } },
-  { first: 'Katherine', last: 'Lee', source: 'website', zip: '98115', expect: { agent: 'chloe', rule: 'fallback' } },
+  { first: 'Katherine', last: 'Lee', source: 'facebook', zip: '98115', expect: { agent: 'chloe', rule: 'fallback' } },
   { first: 'Jonathan', last: 'Smith', source: 'zillow', zip: '98144', phone: '206-555-0109', expect: { agent: 'ava', rule: 'fallback' } },
   { first: 'Joan', last: 'Smyth', source: 'website', zip: '98144', expect: { agent: 'chloe', rule: 'fallback' } },
   {
@@ -198,7 +205,7 @@ const LEADS = [
     why: 'same email, other letter case',
   },
   { first: 'Samuel', last: 'Okafor', source: 'realtor_com', zip: '98118', expect: { agent: 'ava', rule: 'fallback' } },
-  { first: 'Beatriz', last: 'Costa', source: 'website', zip: '98122', expect: { agent: 'ben', rule: 'fallback' } },
+  { first: 'Beatriz', last: 'Costa', source: 'facebook', zip: '98122', expect: { agent: 'ben', rule: 'fallback' } },
   {
     first: 'Marcus',
     last: 'Bell',
@@ -271,6 +278,8 @@ const LEADS = [
 ];
 /** The lead Ava works in steps 5 and 6 (1-based): Priya Raman, a referral. */
 const WORKED_LEAD = 4;
+/** The transaction coordination fee the owner invoices the buyer in step 6 (cents): $495.00. */
+const COORDINATION_FEE = 49_500;
 
 /**
  * The commission plan of the day (assigned to Ava): 2.75 % gross, a 25 % referral fee off the top
@@ -298,19 +307,23 @@ function createApi(baseUrl, log) {
    * One request. `body` is sent as JSON, `raw` as is with `contentType`. 429 answers are retried
    * after their Retry-After (the public form and login routes are rate limited per IP).
    */
-  return async function api(method, route, { token, body, raw, contentType, headers = {} } = {}) {
+  return async function api(method, route, { token, body, raw, form, contentType, headers = {} } = {}) {
     for (let attempt = 0; ; attempt += 1) {
       const sent = { ...headers };
       if (token) sent.authorization = `Bearer ${token}`;
       let payload;
-      if (raw !== undefined) {
+      if (form !== undefined) {
+        // multipart/form-data: fetch writes the content type with its boundary.
+        payload = form;
+      } else if (raw !== undefined) {
         payload = raw;
         sent['content-type'] = contentType ?? 'text/plain';
       } else if (body !== undefined) {
         payload = JSON.stringify(body);
         sent['content-type'] = 'application/json';
       }
-      const response = await fetch(`${baseUrl}${route}`, { method, headers: sent, body: payload });
+      const url = /^https?:\/\//.test(route) ? route : `${baseUrl}${route}`;
+      const response = await fetch(url, { method, headers: sent, body: payload });
       const buffer = Buffer.from(await response.arrayBuffer());
       if (response.status === 429 && attempt < 3) {
         const seconds = Math.min(65, Number(response.headers.get('retry-after')) || 5);
@@ -368,6 +381,49 @@ function kafkaSettingsFromEnvironment() {
       .filter(Boolean),
     prefix: prefix ?? '',
   };
+}
+
+/** NATS_URL / NATS_SUBJECT_PREFIX from the environment, else from tmp/infra.env. */
+function natsSettingsFromEnvironment() {
+  let url = process.env.NATS_URL;
+  let prefix = process.env.NATS_SUBJECT_PREFIX;
+  const file = path.join(ROOT, 'tmp', 'infra.env');
+  if ((!url || prefix === undefined) && fs.existsSync(file)) {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+      if (!match) continue;
+      if (match[1] === 'NATS_URL' && !url) url = match[2];
+      if (match[1] === 'NATS_SUBJECT_PREFIX' && prefix === undefined) prefix = match[2];
+    }
+  }
+  return { url: url ?? 'nats://127.0.0.1:4222', prefix: prefix ?? '' };
+}
+
+/**
+ * The secrets (`token`, `link`) of the newest `template` mail to `to`, from identity's development
+ * mail sink: NATS request/reply on `identity.local-mailbox.secrets` (IdentityOrganizationSubjects.
+ * localMailboxSecrets; never routed by the gateway, answered only outside production), as the
+ * tests' `mailSecrets` does. The request is the envelope `{ actor: null, requestId, data }`; the
+ * reply `{ ok, data | error }`. Asks again for up to 20 s while the mail is not there yet.
+ */
+async function mailSecrets(nats, to, template) {
+  const connection = await connectNats({ servers: nats.url, name: 'keyhouse-demo' });
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      const requestId = randomUUID();
+      const envelope = JSON.stringify({ actor: null, requestId, data: { to, template } });
+      const message = await connection.request(`${nats.prefix}identity.local-mailbox.secrets`, new TextEncoder().encode(envelope), {
+        timeout: 5000,
+      });
+      const reply = JSON.parse(new TextDecoder().decode(message.data));
+      if (!reply.ok) throw new DemoFailure(`identity's mail sink refused: ${JSON.stringify(reply.error)}`);
+      if (reply.data.items.length > 0) return reply.data.items[0].secrets;
+      if (attempt >= 40) throw new DemoFailure(`no ${template} mail to ${to}`);
+      await sleep(500);
+    }
+  } finally {
+    await connection.drain().catch(() => connection.close());
+  }
 }
 
 /**
@@ -521,6 +577,7 @@ async function runBrokerageDay(options) {
         .split(',')
         .map((item) => item.trim());
   const reader = new EventReader({ brokers, prefix: options.topicPrefix ?? '', runId });
+  const nats = options.nats ?? natsSettingsFromEnvironment();
   const auditTimeoutMs = options.auditTimeoutMs ?? 600_000;
   const started = Date.now();
   const step = (n, title) => log(`\nStep ${n}. ${title}`);
@@ -758,7 +815,16 @@ async function runBrokerageDay(options) {
     );
 
     // ----------------------------------------------------------------------------- step 3
-    step(3, 'Assignment rules: a ZIP rule, a round-robin pool and a load-balanced fallback');
+    step(3, "The brokerage's own lead source; assignment rules: a ZIP rule, a round-robin pool and a load-balanced fallback");
+    // Lead sources are the organization's list (issue 13 item 16): the 13 defaults plus its own.
+    const facebook = expectStatus(
+      await api('POST', '/v1/lead-sources', { token: ownerToken, body: { key: 'facebook', label: 'Facebook' } }),
+      201,
+      'add the lead source facebook',
+    );
+    check(facebook.builtIn === false && facebook.archived === false, 'lead source facebook: expected a custom, active source');
+    result.leadSources = { added: facebook.key, position: facebook.position };
+    ok(`Lead source "${facebook.label}" added to the 13 defaults (position ${facebook.position})`);
     const rules = {};
     for (const rule of RULES) {
       const body = {
@@ -898,6 +964,18 @@ async function runBrokerageDay(options) {
       }
       leads.push(record);
     }
+    const sourceReport = expectStatus(await api('GET', '/v1/reports/lead-sources', { token: ownerToken }), 200, 'lead-source report');
+    const facebookLeads = leads.filter((lead) => lead.source === 'facebook' && !lead.merged).length;
+    const facebookRow = sourceReport.sources.find((row) => row.key === 'facebook');
+    check(facebookRow?.leads === facebookLeads, `lead-source report: expected ${facebookLeads} facebook leads, got ${facebookRow?.leads}`);
+    result.leadSourceReport = Object.fromEntries(
+      sourceReport.sources.filter((row) => row.leads > 0).map((row) => [row.key ?? 'none', row.leads]),
+    );
+    ok(
+      `Leads by source: ${Object.entries(result.leadSourceReport)
+        .map(([key, n]) => `${key} ${n}`)
+        .join(', ')}`,
+    );
     const perAgent = Object.fromEntries(Object.keys(agents).map((key) => [key, leads.filter((lead) => lead.agent === key).length]));
     const ledger = expectStatus(
       await api('GET', `/v1/assignment-rules/${rules.referrals.id}/ledger`, { token: ownerToken }),
@@ -1227,6 +1305,101 @@ async function runBrokerageDay(options) {
       `Report ${month}: ${report.rows.length} agent row(s), GCI ${money(report.totals.gci)}; CSV (${csvResponse.contentType}, ${csvRows.length} rows incl. TOTAL) and PDF (${pdfResponse.contentType}, ${pdfResponse.buffer.length.toLocaleString('en-US')} bytes, %PDF-) downloaded`,
     );
 
+    // The buyer's client portal (issue 13 item 17): register with the lead's address, verify it, read.
+    check(typeof worked.email === 'string', `${worked.name} should have an email address`);
+    const clientPassword = `${PASSWORD}-client`;
+    expectStatus(
+      await api('POST', '/v1/public/clients/register', {
+        body: { formKey: organization.publicFormKey, name: worked.name, email: worked.email, password: clientPassword },
+      }),
+      201,
+      `${worked.name} registers for the client portal`,
+    );
+    const clientToken = expectStatus(
+      await api('POST', '/v1/auth/login', { body: { email: worked.email, password: clientPassword } }),
+      200,
+      `${worked.name} logs in to the portal`,
+    ).accessToken;
+    const unverified = expectStatus(
+      await api('GET', '/v1/portal/transactions', { token: clientToken }),
+      200,
+      'the portal before verifying',
+    );
+    check(unverified.items.length === 0, `before verifying, the portal should show nothing, it shows ${unverified.items.length} deal(s)`);
+    ok(`${worked.name} registered for the client portal with ${worked.email}; before verifying the address it shows nothing`);
+    const verification = await mailSecrets(nats, worked.email, 'email_verification');
+    expectStatus(await api('POST', '/v1/auth/email/verify', { body: { token: verification.token } }), 204, 'verify the address');
+
+    const agreement = Buffer.from(`%PDF-1.4\n% Purchase and sale agreement, ${target.unparsedAddress}\n%%EOF\n`);
+    const form = new FormData();
+    form.append('file', new Blob([agreement], { type: 'application/pdf' }), 'purchase-and-sale-agreement.pdf');
+    const uploaded = expectStatus(
+      await api('POST', `/v1/transactions/${deal.id}/files`, { token: avaToken, form }),
+      201,
+      'upload the purchase agreement',
+    );
+    const sharedFile = expectStatus(
+      await api('PUT', `/v1/transactions/${deal.id}/files/${uploaded.id}/sharing`, { token: avaToken, body: { shared: true } }),
+      200,
+      'share it with the buyer',
+    );
+    check(sharedFile.sharedWithClients === true, 'the agreement should be shared with clients');
+    ok(`${ava.name} uploaded "${uploaded.name}" (${uploaded.size} bytes) and shared it with the deal's clients`);
+    const invoice = expectStatus(
+      await api('POST', '/v1/invoices', {
+        token: ownerToken,
+        body: {
+          transactionId: deal.id,
+          billTo: { name: worked.name, email: worked.email, contactId: worked.contactId },
+          dueDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+          lineItems: [{ description: 'Transaction coordination fee', quantity: 1, unitAmount: COORDINATION_FEE }],
+        },
+      }),
+      201,
+      'invoice the buyer',
+    );
+    expectStatus(await api('POST', `/v1/invoices/${invoice.id}/send`, { token: ownerToken }), 200, 'send the invoice');
+    ok(`Owner invoiced ${worked.name} ${money(COORDINATION_FEE)} (${invoice.number}, transaction coordination fee) and sent it`);
+
+    // The link reaches deals through identity.user.contact_linked on Kafka: wait for it.
+    let portalDeals = { items: [] };
+    for (let attempt = 0; attempt < 120 && portalDeals.items.length === 0; attempt += 1) {
+      if (attempt > 0) await sleep(500);
+      portalDeals = expectStatus(await api('GET', '/v1/portal/transactions', { token: clientToken }), 200, 'the portal transactions');
+    }
+    check(portalDeals.items.length === 1, `the portal should show one deal, it shows ${portalDeals.items.length}`);
+    const portalDeal = portalDeals.items[0];
+    const documents = expectStatus(
+      await api('GET', `/v1/portal/transactions/${portalDeal.id}/documents`, { token: clientToken }),
+      200,
+      'the portal documents',
+    );
+    check(documents.items.length === 1, `the portal should show one document, it shows ${documents.items.length}`);
+    const signedUrl = expectStatus(
+      await api('GET', `/v1/portal/transactions/${portalDeal.id}/documents/${documents.items[0].id}/download-url`, { token: clientToken }),
+      200,
+      'the download URL of the shared document',
+    );
+    const downloaded = await api('GET', signedUrl.url);
+    expectStatus(downloaded, 200, 'download the shared document');
+    check(downloaded.buffer.equals(agreement), 'the downloaded document should be the bytes Ava uploaded');
+    const portalInvoices = expectStatus(await api('GET', '/v1/portal/invoices', { token: clientToken }), 200, 'the portal invoices');
+    const commissionFields = ['commissionPlanId', 'team', 'probability', 'notes', 'closePrice'].filter((field) => field in portalDeal);
+    check(commissionFields.length === 0, `the portal deal should carry no commission fields, it has ${commissionFields.join(', ')}`);
+    result.portal = {
+      beforeVerification: unverified.items.length,
+      transactions: portalDeals.items,
+      documents: documents.items,
+      downloadedBytes: downloaded.buffer.length,
+      downloadMatches: downloaded.buffer.equals(agreement),
+      invoices: portalInvoices.items,
+      invoiceNumber: invoice.number,
+      fileId: uploaded.id,
+    };
+    ok(
+      `${worked.name} verified the address and reads the portal: ${portalDeals.items.length} deal (${portalDeal.stage.name}, ${money(portalDeal.price)}), ${documents.items.length} document ("${documents.items[0].name}", downloaded, ${downloaded.buffer.length} bytes), ${portalInvoices.items.length} invoice (${portalInvoices.items.map((item) => `${item.number} ${item.status} ${money(item.balance)} due`).join(', ')})`,
+    );
+
     // ----------------------------------------------------------------------------- step 7
     step(7, 'Who may not see what: the refusals');
     const refusals = [];
@@ -1337,6 +1510,7 @@ async function main() {
     }
     await runBrokerageDay({
       baseUrl,
+      nats: natsSettingsFromEnvironment(),
       kafkaBrokers: kafka.brokers,
       topicPrefix: kafka.prefix,
       kingCountyRows: rows,
@@ -1349,6 +1523,6 @@ async function main() {
   }
 }
 
-module.exports = { runBrokerageDay, DemoFailure, LEADS, RULES, AGENTS, PLAN, CLOSE_PRICE, WORKED_LEAD, PASSWORD };
+module.exports = { runBrokerageDay, DemoFailure, LEADS, RULES, AGENTS, PLAN, CLOSE_PRICE, WORKED_LEAD, COORDINATION_FEE, PASSWORD };
 
 if (require.main === module) void main();

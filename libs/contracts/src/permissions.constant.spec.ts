@@ -88,6 +88,11 @@ describe('permission wire code', () => {
     expect(PERMISSION_WIRE_ORDER.slice(0, WIRE_ORDER_AT_2026_11_21.length)).toEqual(WIRE_ORDER_AT_2026_11_21);
   });
 
+  it('appends the client portal’s portal:read after the pairs of earlier builds (issue 13 item 17)', () => {
+    expect(PERMISSION_WIRE_ORDER.slice(WIRE_ORDER_AT_2026_11_21.length)).toContain('portal:read');
+    expect(parsePermission('portal:read:own')).toEqual({ resource: 'portal', action: 'read', scope: 'own' });
+  });
+
   it('writes one digit per pair, the sum of own 1, team 2, org 4, without trailing zeros', () => {
     expect(encodePermissions(['users:write:team', 'users:read:org', 'users:read:own', 'agents:read:own'])).toBe('521');
     expect(encodePermissions(['teams:read:org'])).toBe('00004');

@@ -40,10 +40,11 @@ export const PERMISSION_CATALOGUE = {
   'transactions:write': 'Create and change transactions',
   'commission-plans:read': 'Read commission plans and agents’ plans',
   'commission-plans:write': 'Create and change commission plans and assign them',
-  'reports:read': 'Read commission reports',
+  'reports:read': 'Read reports (commission reports, lead-source reports)',
   'invoices:read': 'Read invoices and payments',
   'invoices:write': 'Create, send and void invoices and record payments',
   'audit:read': 'Read, export and verify the audit trail',
+  'portal:read': 'Client portal: read one’s own transactions, the documents shared with one and one’s invoices',
 } as const;
 
 export type PermissionKey = keyof typeof PERMISSION_CATALOGUE;

@@ -36,6 +36,13 @@ export interface AgentCommissionPlan {
   updated_at: Generated<Timestamp>;
 }
 
+export interface ClientContact {
+  contact_id: string;
+  created_at: Generated<Timestamp>;
+  org_id: string;
+  user_id: string;
+}
+
 export interface CommissionPlan {
   agent_split_bps: number;
   annual_cap_cents: Int8 | null;
@@ -231,6 +238,8 @@ export interface TransactionFile {
   name: string;
   org_id: string;
   sha256: string;
+  shared_at: Timestamp | null;
+  shared_by: string | null;
   size_bytes: Int8;
   status: TransactionFileStatus;
   storage_key: string;
@@ -240,6 +249,7 @@ export interface TransactionFile {
 
 export interface DealsCommissionDb extends PlatformDb {
   agent_commission_plan: AgentCommissionPlan;
+  client_contact: ClientContact;
   commission_plan: CommissionPlan;
   commission_statement: CommissionStatement;
   deal_settings: DealSettings;

@@ -10,6 +10,7 @@ import {
   SignedFileDownloadsHttpController,
   TransactionDocumentsHttpController,
 } from './operations.http.controller';
+import { PortalHttpController } from './portal.http.controller';
 import {
   AgentTransactionsHttpController,
   OffersHttpController,
@@ -17,7 +18,7 @@ import {
   TransactionsHttpController,
 } from './transactions.http.controller';
 
-/** HTTP controllers of the deals routes (transactions, offers, commission plans, commission reports, invoices); listed in `API_CONTROLLERS`. */
+/** HTTP controllers of the deals routes (transactions, offers, commission plans, commission reports, invoices, the client portal); listed in `API_CONTROLLERS`. */
 export const DEALS_HTTP_CONTROLLERS: Type[] = [
   TransactionsHttpController,
   PipelinesHttpController,
@@ -30,4 +31,5 @@ export const DEALS_HTTP_CONTROLLERS: Type[] = [
   TransactionDocumentsHttpController,
   SignedFileDownloadsHttpController,
   InvoicesHttpController,
+  PortalHttpController,
 ];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MultipartFile } from '@fastify/multipart';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConsumes,
@@ -37,6 +37,7 @@ import {
   ListInvoicesQueryDto,
   SignedFileDownloadQueryDto,
   UpdateDealSettingsDto,
+  UpdateFileSharingDto,
   UpdateInvoiceDto,
   UpdateKeyDateDto,
 } from './dto/operations.dto';
@@ -235,6 +236,23 @@ export class TransactionDocumentsHttpController {
     const signed = await this.rpc.call(F.downloadUrl, request, { transactionId: id, fileId }, { retries: 1 });
     // The local disk's URL is a path of this gateway: answered absolute, as the store's is.
     return signed.url.startsWith('/') ? { ...signed, url: `${request.protocol}://${request.host}${signed.url}` } : signed;
+  }
+
+  @Put(':id/files/:fileId/sharing')
+  @RequirePermission('transactions:write')
+  @ApiOperation({
+    summary:
+      'Share a file with the deal’s clients (its buyers and sellers see it in the client portal, GET /v1/portal/transactions/:id/documents) or stop sharing it; a timeline entry and deals.file.shared / unshared on a change',
+  })
+  @ApiOkResponse({ description: 'The file, with sharedWithClients and sharedAt', type: TransactionFileViewDto })
+  @ApiProblems(400, 401, 403, 404)
+  sharing(
+    @Req() request: GatewayRequest,
+    @Param('id', dealsUuid('id')) id: string,
+    @Param('fileId', dealsUuid('fileId')) fileId: string,
+    @Body() body: UpdateFileSharingDto,
+  ): Promise<TransactionFileView> {
+    return this.rpc.call(F.share, request, { transactionId: id, fileId, shared: body.shared });
   }
 
   @Delete(':id/files/:fileId')

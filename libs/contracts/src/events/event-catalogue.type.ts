@@ -2,6 +2,7 @@ import type { CloudEvent } from './cloud-event.type';
 import { AUDIT_GATEWAY_EVENTS_TOPIC, AuditEvent } from './audit/audit.event';
 import { CRM_EVENTS_TOPIC, CrmContactEvent } from './crm/crm-contacts.event';
 import { CrmCompanyEvent, CrmSavedReplyEvent, CrmTagEvent, CrmTaskEvent } from './crm/crm-work.event';
+import { CrmLeadSourceEvent } from './crm/crm-lead-sources.event';
 import { DEALS_EVENTS_TOPIC, DealsEvent } from './deals/deals.event';
 import { IDENTITY_EVENTS_TOPIC, IdentityEvent } from './identity/identity.event';
 import { LISTINGS_EVENTS_TOPIC, ListingsEvent } from './listings/listings.event';
@@ -80,6 +81,11 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         groupId: 'listings.contacts',
         purpose: 'which crm contact each self-registered client user is (listings.client_contact), for client visibility',
       },
+      {
+        service: 'deals-commission',
+        groupId: 'deals-commission.client-contacts',
+        purpose: 'which crm contact each verified client user is (deals.client_contact), for the client portal',
+      },
       AUDIT_TRAIL_CONSUMER,
     ],
   },
@@ -105,7 +111,12 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         service: 'deals-commission',
         groupId: 'deals.contact-erasure',
         purpose:
-          'crm.contact.erased: anonymises the contact’s transaction participants, offer buyer names, invoice addressees and their copies in the deal timeline; amounts and statements kept (deals.contact.erased)',
+          'crm.contact.erased: anonymises the contact’s transaction participants, offer buyer names, invoice addressees and their copies in the deal timeline, and deletes the client-portal link; amounts and statements kept (deals.contact.erased)',
+      },
+      {
+        service: 'deals-commission',
+        groupId: 'deals-commission.client-contacts',
+        purpose: 'crm.contact.merged: moves the merged contact’s client-portal link (deals.client_contact) to the survivor',
       },
     ],
   },
@@ -233,6 +244,9 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [CrmContactEvent.customFieldCreated.type]: crm('custom field id', 'CrmCustomFieldCreatedData'),
   [CrmContactEvent.customFieldUpdated.type]: crm('custom field id', 'CrmCustomFieldUpdatedData'),
   [CrmContactEvent.customFieldDeleted.type]: crm('custom field id', 'CrmCustomFieldDeletedData'),
+  [CrmLeadSourceEvent.leadSourceCreated.type]: crm('lead source key (unique in its organization)', 'CrmLeadSourceEventData'),
+  [CrmLeadSourceEvent.leadSourceUpdated.type]: crm('lead source key (unique in its organization)', 'CrmLeadSourceEventData'),
+  [CrmLeadSourceEvent.leadSourceDeleted.type]: crm('lead source key (unique in its organization)', 'CrmLeadSourceEventData'),
 
   // crm.events: tasks, companies, saved replies, tags
   [CrmTaskEvent.taskCreated.type]: crm('task id', 'CrmTaskCreatedData', CRM_WORK_DOC),
@@ -298,6 +312,9 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [DealsEvent.paymentRecorded.type]: deals('invoice id', 'DealsPaymentRecordedData'),
   [DealsEvent.fileUploaded.type]: deals('transaction id', 'DealsFileUploadedData'),
   [DealsEvent.fileDeleted.type]: deals('transaction id', 'DealsFileDeletedData'),
+  [DealsEvent.fileShared.type]: deals('transaction id', 'DealsFileSharingData'),
+  [DealsEvent.fileUnshared.type]: deals('transaction id', 'DealsFileSharingData'),
+  [DealsEvent.portalDocumentDownloaded.type]: deals('transaction id', 'DealsPortalDocumentDownloadedData'),
   [DealsEvent.contactErased.type]: deals('crm contact id', 'DealsContactErasedData'),
 
   // gateway.events (refusals, for the audit trail); the key is the organization id, the subject the route

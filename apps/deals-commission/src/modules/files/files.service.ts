@@ -14,6 +14,7 @@ import {
   type TransactionFileChunkRequest,
   type TransactionFileReadRequest,
   type TransactionFileRef,
+  type TransactionFileShareRequest,
   type TransactionFileSignedReadRequest,
   type TransactionFileSignedRef,
   type TransactionFileView,
@@ -46,6 +47,8 @@ function toView(row: FileRow): TransactionFileView {
     sha256: row.sha256,
     uploadedBy: row.uploaded_by,
     createdAt: row.created_at.toISOString(),
+    sharedWithClients: row.shared_at !== null,
+    sharedAt: row.shared_at?.toISOString() ?? null,
   };
 }
 
@@ -68,8 +71,10 @@ const SIGNATURES: Record<(typeof DEALS_FILE_TYPES)[number], (head: Buffer) => bo
  * match the declared type's signature); `complete` checks size and SHA-256 of what arrived and
  * publishes the file. Types: PDF, JPEG, PNG, GIF, WebP, Word (.doc/.docx) — else 400
  * `FILE_TYPE_NOT_ALLOWED`; at most `DEALS_COMMISSION_FILE_MAX_BYTES` — else 413 `FILE_TOO_LARGE`.
- * Upload and delete need `transactions:write`, list and download `transactions:read`, on a
- * transaction within the caller's reach (404 `TRANSACTION_NOT_FOUND` otherwise).
+ * Upload, delete and sharing with clients need `transactions:write`, list and download
+ * `transactions:read`, on a transaction within the caller's reach (404 `TRANSACTION_NOT_FOUND`
+ * otherwise). A file shared with clients (`shared_at`) is what the client portal shows the deal's
+ * buyers and sellers (`PortalService`, docs/adr/0033).
  */
 @Injectable()
 export class FilesService {
@@ -252,7 +257,17 @@ export class FilesService {
   async downloadUrl(envelope: RequestEnvelope<TransactionFileRef>): Promise<TransactionFileDownloadUrl> {
     const actor = actorOf(envelope);
     const scope = scopeFor(actor, 'transactions:read');
-    const file = await this.find(this.dataSource.manager, envelope, scope, envelope.data, 'stored');
+    return this.signedUrlOf(await this.find(this.dataSource.manager, envelope, scope, envelope.data, 'stored'));
+  }
+
+  /**
+   * A signed GET URL of `file` (a stored file the caller was found to reach), valid
+   * `DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS`: the store's pre-signed URL, or with the local disk
+   * the gateway's signed path (`downloadUrl`). Also the client portal's download URL.
+   */
+  async signedUrlOf(
+    file: Pick<FileRow, 'id' | 'transaction_id' | 'storage_key' | 'name' | 'content_type'>,
+  ): Promise<TransactionFileDownloadUrl> {
     const ttl = this.config.DEALS_COMMISSION_DOWNLOAD_URL_TTL_SECONDS;
     const signed = await this.storage.signedDownloadUrl(file.storage_key, {
       fileName: file.name,
@@ -311,6 +326,49 @@ export class FilesService {
       .catch((error: unknown) =>
         this.logger.warn({ ...requestLogFields(envelope), err: error, fileId: file.id }, 'Could not remove deleted file bytes'),
       );
+  }
+
+  /**
+   * `PUT /v1/transactions/:id/files/:fileId/sharing`: `shared` true shows a stored file to the
+   * deal's clients in the client portal (`shared_at` now, `shared_by` the caller), false hides it
+   * again. A change records a `file_shared` / `file_unshared` timeline entry and emits
+   * `deals.file.shared` / `deals.file.unshared`; asking for the state the file already has changes
+   * nothing (no entry, no event) and answers the file. Needs `transactions:write` on a transaction
+   * within reach: 404 `TRANSACTION_NOT_FOUND` / `FILE_NOT_FOUND`.
+   */
+  @RpcHandler(DealsFileSubjects.share)
+  async share(envelope: RequestEnvelope<TransactionFileShareRequest>): Promise<TransactionFileView> {
+    const actor = actorOf(envelope);
+    const scope = scopeFor(actor, 'transactions:write');
+    const shared = envelope.data.shared === true;
+    return this.unitOfWork.run(envelope, async (unit) => {
+      const manager = unit.manager;
+      const file = await this.find(manager, envelope, scope, envelope.data, 'stored', true);
+      if ((file.shared_at !== null) === shared) return toView(file);
+      const row = await kyselyFor<DealsCommissionDb>(manager)
+        .updateTable('transaction_file')
+        .set(shared ? { shared_at: sql<Date>`now()`, shared_by: actor.userId } : { shared_at: null, shared_by: null })
+        .where('id', '=', file.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const view = toView(row);
+      await recordActivity(
+        manager,
+        file.org_id,
+        file.transaction_id,
+        shared ? 'file_shared' : 'file_unshared',
+        actor.userId,
+        { fileId: file.id, name: file.name },
+        newId(),
+      );
+      await unit.emit(shared ? DealsEvent.fileShared : DealsEvent.fileUnshared, file.transaction_id, file.org_id, {
+        transactionId: file.transaction_id,
+        fileId: file.id,
+        name: file.name,
+        sharedAt: view.sharedAt,
+      });
+      return view;
+    });
   }
 
   /** Uploads never completed within an hour are dropped (bytes and row); run by the schedule job. */

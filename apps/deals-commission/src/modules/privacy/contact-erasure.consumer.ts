@@ -31,6 +31,8 @@ export const DEALS_CONTACT_ERASURE_CONSUMER = 'deals.contact-erasure';
  * - offers with the contact as buyer (`offer.buyer_contact_id`): `buyer_name` → `Erased contact`;
  * - invoices billed to the contact (`bill_to.contactId`): `name` → `Erased contact`, `company`
  *   and `email` → null.
+ * - the client-portal link (`client_contact`): client users of the contact see nothing in the
+ *   portal any more (identity erases and signs out the user itself).
  * The contact is recorded in `erased_contact`: later writes naming it (a stale participants list
  * sent back, a new offer or invoice for it) are stored anonymised the same way.
  * Contact ids stay as opaque ids (in `buyer_contact_ids`, `seller_contact_ids`, participants and
@@ -150,6 +152,8 @@ export class DealsContactErasureConsumer {
       )
       .returning('id')
       .execute();
+
+    await db.deleteFrom('client_contact').where('org_id', '=', orgId).where('contact_id', '=', contactId).execute();
 
     const summary: DealsContactErasedData = {
       contactId,

@@ -95,6 +95,13 @@ export class UpdateKeyDateDto {
   @ApiProperty({ type: Boolean, description: 'Mark the key date done (true) or open again (false)' }) @IsBoolean() done: boolean;
 }
 
+/** `PUT /v1/transactions/:id/files/:fileId/sharing`. */
+export class UpdateFileSharingDto {
+  @ApiProperty({ type: Boolean, description: 'Show the file to the deal’s clients in the client portal (true) or hide it (false)' })
+  @IsBoolean()
+  shared: boolean;
+}
+
 export class InvoiceLineItemDto {
   @ApiProperty({ type: String }) @IsString() @IsNotEmpty() @MaxLength(500) description: string;
   @ApiProperty({ type: 'integer', minimum: 1 }) @IsInt() @Min(1) @Max(1_000_000) quantity: number;

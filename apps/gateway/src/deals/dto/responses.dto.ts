@@ -92,6 +92,8 @@ export class TransactionTimelineEntryDto {
       'key_date_reopened',
       'file_uploaded',
       'file_deleted',
+      'file_shared',
+      'file_unshared',
     ],
   })
   kind: TransactionTimelineEntry['kind'];
@@ -285,6 +287,14 @@ export class TransactionFileViewDto {
   @ApiProperty({ type: String, description: 'SHA-256 of the bytes, lowercase hex' }) sha256: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) uploadedBy: string | null;
   @ApiProperty({ type: String, format: 'date-time', description: TIMESTAMP }) createdAt: string;
+  @ApiProperty({ type: Boolean, description: 'Whether the deal’s clients see the file in the client portal' }) sharedWithClients: boolean;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: `When it was shared with clients; null while not shared; ${TIMESTAMP}`,
+  })
+  sharedAt: string | null;
 }
 
 export class TransactionFileListDto {

@@ -36,6 +36,8 @@ interface BrokerageDay {
   import: { rows: number; created: number; rejected: number };
   listings: Record<'ava' | 'ben' | 'chloe', { id: string; postalCode: string; listPrice: number }>;
   rules: Record<'zip' | 'referrals' | 'fallback', { id: string; name: string; priority: number; strategy: string }>;
+  leadSources: { added: string; position: number };
+  leadSourceReport: Record<string, number>;
   leads: Lead[];
   merges: Array<{ n: number; into: number; contactId: string }>;
   leadsPerAgent: Record<string, number>;
@@ -94,6 +96,16 @@ interface BrokerageDay {
       pdf: { contentType: string; disposition: string | null; bytes: number; buffer: Buffer };
     };
   };
+  portal: {
+    beforeVerification: number;
+    transactions: Array<Record<string, unknown> & { id: string }>;
+    documents: Array<{ id: string; transactionId: string; name: string; contentType: string; sizeBytes: number; sharedAt: string }>;
+    downloadedBytes: number;
+    downloadMatches: boolean;
+    invoices: Array<Record<string, unknown> & { id: string; number: string }>;
+    invoiceNumber: string;
+    fileId: string;
+  };
   refusals: Array<{ who: string; route: string; status: number; code: string | null }>;
   audit: { count: number; ok: boolean; headSeq: number; headHash: string };
   events: { total: number; byType: Record<string, number>; byTopic: Record<string, number> };
@@ -125,6 +137,7 @@ describe('e2e: a brokerage day (npm run demo)', () => {
     try {
       day = await demo.runBrokerageDay({
         baseUrl: stack.http.baseUrl,
+        nats: { url: stack.env.NATS_URL, prefix: stack.env.NATS_SUBJECT_PREFIX ?? '' },
         kafkaBrokers: stack.env.KAFKA_BROKERS,
         topicPrefix: stack.env.KAFKA_TOPIC_PREFIX,
         kingCountyRows: KING_COUNTY_ROWS,
@@ -200,12 +213,26 @@ describe('e2e: a brokerage day (npm run demo)', () => {
     );
   });
 
-  it('step 3: three rules in priority order', () => {
+  it("step 3: the brokerage's own lead source after the 13 defaults; three rules in priority order", () => {
+    expect(day.leadSources).toEqual({ added: 'facebook', position: 13 }); // the defaults hold positions 0–12
     expect(Object.values(day.rules).map((rule) => [rule.priority, rule.strategy])).toEqual([
       [10, 'agent'],
       [20, 'round_robin'],
       [100, 'load_balanced'],
     ]);
+  });
+
+  it("step 4: the lead-source report counts the 34 new leads by source, the brokerage's own source included", () => {
+    // From the forty submissions less the six duplicates (a duplicate adds no lead).
+    expect(day.leadSourceReport).toEqual({
+      website: 10,
+      referral: 9,
+      zillow: 6,
+      facebook: 3, // Grace Holloway, Katherine Lee, Beatriz Costa
+      open_house: 3,
+      realtor_com: 2,
+      sign_call: 1,
+    });
   });
 
   it('step 4: every new lead lands on the agent the rules give, for the stated reason', () => {
@@ -407,6 +434,56 @@ describe('e2e: a brokerage day (npm run demo)', () => {
     expect(text).toContain('$13,658.70');
   });
 
+  it('step 6: the buyer reads the client portal: the deal with its stage, the shared agreement and the invoice', () => {
+    const { portal } = day;
+    expect(portal.beforeVerification).toBe(0);
+    // The closed deal as the client sees it: stage "Closed", sold at the close price on the close
+    // date, Ben's listing, Ava as the agent; no key dates or participants were entered; nothing of
+    // the commission (plan, team, probability, notes).
+    expect(portal.transactions).toEqual([
+      {
+        id: day.deal.transactionId,
+        side: 'buy',
+        status: 'won',
+        stage: { key: 'closed', name: 'Closed' },
+        price: 91_234_500,
+        property: { id: day.listings.ben.id, address: '5230 17th Ave NE, Seattle, WA 98105' },
+        expectedCloseDate: day.deal.closeDate,
+        closeDate: day.deal.closeDate,
+        keyDates: [],
+        participants: [],
+        agents: [{ id: day.users.agents.ava.id, name: 'Ava Morgan', email: day.users.agents.ava.email }],
+      },
+    ]);
+    // `%PDF-1.4\n% Purchase and sale agreement, 5230 17th Ave NE\n%%EOF\n`: 9 + 48 + 6 = 63 bytes.
+    expect(portal.documents).toEqual([
+      {
+        id: portal.fileId,
+        transactionId: day.deal.transactionId,
+        name: 'purchase-and-sale-agreement.pdf',
+        contentType: 'application/pdf',
+        sizeBytes: 63,
+        sharedAt: expect.any(String),
+      },
+    ]);
+    expect([portal.downloadMatches, portal.downloadedBytes]).toEqual([true, 63]);
+    // One invoice billed to the buyer: the $495.00 coordination fee, sent, nothing paid.
+    expect(portal.invoices).toHaveLength(1);
+    expect(portal.invoices[0]).toMatchObject({
+      number: portal.invoiceNumber,
+      transactionId: day.deal.transactionId,
+      status: 'sent',
+      billTo: { name: day.leads[3].name, contactId: day.leads[3].contactId },
+      lineItems: [{ description: 'Transaction coordination fee', quantity: 1, unitAmount: 49_500, amount: 49_500 }],
+      total: 49_500,
+      paid: 0,
+      balance: 49_500,
+      payments: [],
+    });
+    expect(portal.invoices[0]).not.toHaveProperty('notes');
+    expect(portal.invoices[0]).not.toHaveProperty('agentId');
+  });
+
   it('step 7: refusals: another agent and another brokerage get 404, an agent reading the audit trail 403', () => {
     expect(day.refusals.map(({ route, status, code }) => [route.split(' ')[0], route.split('/')[2], status, code])).toEqual([
       ['GET', 'contacts', 404, 'CONTACT_NOT_FOUND'], // Ben reads Ava's contact: not in his scope, not revealed
@@ -419,14 +496,17 @@ describe('e2e: a brokerage day (npm run demo)', () => {
   it("step 8: the day's events read from Kafka, one verified audit entry each", () => {
     // By hand, for the brokerage (the other brokerage's events are not counted):
     //   identity  1 organization + 5 users (owner, manager, 3 agents) + 3 agent profiles + 1 team
-    //             + 1 2FA enabled + 4 logins (owner via 2FA, 3 agents; a refresh is no login)    = 15
-    //   crm       3 rules + 40 captured + 34 created + 34 assigned + 1 note + 1 task
+    //             + 1 2FA enabled + 4 logins (owner via 2FA, 3 agents; a refresh is no login)
+    //             + the buyer's portal account: user created, login, email verified, contact linked = 19
+    //   crm       1 lead source + 3 rules + 40 captured + 34 created + 34 assigned + 1 note + 1 task
     //             + 7 updated (5 accepted proposals: lead 14, Marcus Bell again with lead 5's phone in
     //               another format, proposes nothing new; Ava's edit, the view's engagement)
-    //             + 2 score changes (Marcus Bell 55 → 60 with his second submission, Priya's view)   = 122
+    //             + 2 score changes (Marcus Bell 55 → 60 with his second submission, Priya's view)
+    //             + 1 captured: the buyer's portal registration (an existing contact: nothing created) = 124
     //   listings  2,000 imported + 3 active + 1 view                                             = 2,004
     //   deals     plan + plan assigned + created + 5 stage changes (create and 4 moves) + 4 updates
-    //             + closed + statement                                                          = 14
+    //             + closed + statement
+    //             + the portal: agreement uploaded and shared, invoice created and sent, download URL read = 19
     //   gateway   Ben's 403 on the audit trail (404s are answers, not refusals)                   = 1
     const byType = {
       'crm.assignment_rule.created': 3,
@@ -435,34 +515,42 @@ describe('e2e: a brokerage day (npm run demo)', () => {
       'crm.contact.note_added': 1,
       'crm.contact.score_changed': 2,
       'crm.contact.updated': 7,
-      'crm.lead.captured': 40,
+      'crm.lead.captured': 41,
+      'crm.lead_source.created': 1,
       'crm.task.created': 1,
       'deals.agent.commission_plan_assigned': 1,
       'deals.commission.statement_created': 1,
       'deals.commission_plan.created': 1,
+      'deals.file.shared': 1,
+      'deals.file.uploaded': 1,
+      'deals.invoice.created': 1,
+      'deals.invoice.sent': 1,
+      'deals.portal.document_downloaded': 1,
       'deals.transaction.closed': 1,
       'deals.transaction.created': 1,
       'deals.transaction.stage_changed': 5,
       'deals.transaction.updated': 4,
       'gateway.access.denied': 1,
       'identity.agent.profile_updated': 3,
-      'identity.login.succeeded': 4,
+      'identity.login.succeeded': 5,
       'identity.mfa.enabled': 1,
       'identity.organization.created': 1,
       'identity.team.created': 1,
-      'identity.user.created': 5,
+      'identity.user.contact_linked': 1,
+      'identity.user.created': 6,
+      'identity.user.email_verified': 1,
       'listings.property.created': KING_COUNTY_ROWS + 3,
       'listings.property.viewed': 1,
     };
     expect(day.events.byType).toEqual(byType);
     expect(day.events.byTopic).toEqual({
-      'identity.events': 15,
-      'crm.events': 122,
+      'identity.events': 19,
+      'crm.events': 124,
       'listings.events': 2004,
-      'deals.events': 14,
+      'deals.events': 19,
       'gateway.events': 1,
     });
-    const total = 15 + 122 + 2004 + 14 + 1;
+    const total = 19 + 124 + 2004 + 19 + 1;
     expect(day.events.total).toBe(total);
     expect(day.audit).toMatchObject({ ok: true, count: total, headSeq: total });
     expect(day.audit.headHash).toMatch(/^[0-9a-f]{64}$/);

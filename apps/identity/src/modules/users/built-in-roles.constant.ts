@@ -11,14 +11,17 @@ function grant(scope: PermissionScope, keys: PermissionKey[]): string[] {
  * managers their team's, admins the organization's; clients only what is shared with them).
  * `leads:write` is for API keys of lead sources, so no person holds it by default.
  */
+/** Held by no staff role: `leads:write` is for lead-source API keys, `portal:read` for client users. */
+const PEOPLE_WITHOUT: PermissionKey[] = ['leads:write', 'portal:read'];
+
 export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
   owner: grant(
     'org',
-    ALL.filter((key) => key !== 'leads:write'),
+    ALL.filter((key) => !PEOPLE_WITHOUT.includes(key)),
   ),
   admin: grant(
     'org',
-    ALL.filter((key) => key !== 'leads:write'),
+    ALL.filter((key) => !PEOPLE_WITHOUT.includes(key)),
   ),
   manager: [
     ...grant('team', [
@@ -72,7 +75,7 @@ export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
       'assignment-rules:read',
     ]),
   ],
-  client: grant('own', ['contacts:read', 'listings:read']),
+  client: grant('own', ['contacts:read', 'listings:read', 'portal:read']),
 };
 
 export const ROLE_NAMES: Record<BuiltInRole, string> = {

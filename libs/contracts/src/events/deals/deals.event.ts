@@ -49,6 +49,9 @@ export const DealsEvent = {
   paymentRecorded: defineEvent<DealsPaymentRecordedData>('deals.payment.recorded'),
   fileUploaded: defineEvent<DealsFileUploadedData>('deals.file.uploaded'),
   fileDeleted: defineEvent<DealsFileDeletedData>('deals.file.deleted'),
+  fileShared: defineEvent<DealsFileSharingData>('deals.file.shared'),
+  fileUnshared: defineEvent<DealsFileSharingData>('deals.file.unshared'),
+  portalDocumentDownloaded: defineEvent<DealsPortalDocumentDownloadedData>('deals.portal.document_downloaded'),
   contactErased: defineEvent<DealsContactErasedData>('deals.contact.erased'),
 };
 
@@ -252,6 +255,34 @@ export interface DealsFileDeletedData {
   transactionId: string;
   /** @format uuid */
   fileId: string;
+}
+
+/**
+ * `deals.file.shared` / `deals.file.unshared` (keyed by the transaction id): a stored file is now
+ * shown to / hidden from the deal's clients in the client portal (docs/adr/0033). `sharedAt` is
+ * when it was shared (RFC 3339), null on `unshared`.
+ */
+export interface DealsFileSharingData {
+  /** @format uuid */
+  transactionId: string;
+  /** @format uuid */
+  fileId: string;
+  name: string;
+  sharedAt: string | null;
+}
+
+/**
+ * `deals.portal.document_downloaded` (keyed by the transaction id): a client user (the event's
+ * actor) asked for the download URL of a file shared with them in the client portal, for the
+ * audit trail. `contactId` is the crm contact the client user is.
+ */
+export interface DealsPortalDocumentDownloadedData {
+  /** @format uuid */
+  transactionId: string;
+  /** @format uuid */
+  fileId: string;
+  /** @format uuid */
+  contactId: string;
 }
 
 /**

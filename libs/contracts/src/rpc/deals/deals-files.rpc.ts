@@ -24,7 +24,14 @@ export const DealsFileSubjects = {
   signedGet: defineRpc<TransactionFileSignedRef, TransactionFileView>('deals.files.signed-get'),
   /** Chunk `index` of the file a signed local URL names (no actor: the signature is the permission). */
   signedRead: defineRpc<TransactionFileSignedReadRequest, TransactionFileChunk>('deals.files.signed-read'),
+  /** Shares a stored file with the deal's clients (the client portal) or stops sharing it; answers the file. */
+  share: defineRpc<TransactionFileShareRequest, TransactionFileView>('deals.files.share'),
 };
+
+/** `PUT /v1/transactions/:id/files/:fileId/sharing`: `shared` true shows the file in the client portal, false hides it. */
+export interface TransactionFileShareRequest extends TransactionFileRef {
+  shared: boolean;
+}
 
 /**
  * A signed GET URL of a stored file and when it stops working (ISO 8601, UTC). `url` is the
@@ -73,6 +80,10 @@ export interface TransactionFileView {
   sha256: string;
   uploadedBy: string | null;
   createdAt: string;
+  /** Whether the deal's clients see the file in the client portal. */
+  sharedWithClients: boolean;
+  /** When it was last shared with clients (RFC 3339); null while not shared. */
+  sharedAt: string | null;
 }
 
 export interface TransactionFileBeginRequest {

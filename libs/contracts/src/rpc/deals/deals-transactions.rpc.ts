@@ -193,7 +193,9 @@ export interface TransactionTimelineEntry {
     | 'key_date_done'
     | 'key_date_reopened'
     | 'file_uploaded'
-    | 'file_deleted';
+    | 'file_deleted'
+    | 'file_shared'
+    | 'file_unshared';
   at: string;
   actorId: string | null;
   data: Record<string, unknown>;
