@@ -165,17 +165,28 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
   };
   delete chainEnv.NODE_OPTIONS;
   const chainUrl = `http://127.0.0.1:${o.ports.chain}/v1/users/me`;
-  const startChain = async () => {
-    const responder = startNode('responder', path.join(BENCH_DIR, 'hand-written-chain', 'responder.mjs'), {
-      env: chainEnv,
-      cwd: ROOT,
-      logDir,
-    });
-    const httpServer = startNode('http-server', path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'), {
-      env: chainEnv,
-      cwd: ROOT,
-      logDir,
-    });
+  const startChain = async (profiled = false) => {
+    const extra = profiled ? { nodeArgs: ['--require', path.join(BENCH_DIR, 'lib', 'cpu-profiler.cjs')], ipc: true } : {};
+    const responder = startNode(
+      profiled ? 'responder-profiled' : 'responder',
+      path.join(BENCH_DIR, 'hand-written-chain', 'responder.mjs'),
+      {
+        env: chainEnv,
+        cwd: ROOT,
+        logDir,
+        ...extra,
+      },
+    );
+    const httpServer = startNode(
+      profiled ? 'http-server-profiled' : 'http-server',
+      path.join(BENCH_DIR, 'hand-written-chain', 'http-server.mjs'),
+      {
+        env: chainEnv,
+        cwd: ROOT,
+        logDir,
+        ...extra,
+      },
+    );
     roles.set(responder.pid, 'responder');
     roles.set(httpServer.pid, 'http-server');
     await waitHttpOk(chainUrl, httpServer);
@@ -214,7 +225,20 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
     await stopProcess(apps.identity);
     apps = await startApps(true);
     await refreshToken();
-    profiles = await profileRun(apps, gatewayUrl, bearer(), Math.max(...o.connections));
+    const chainRoot = path.join(BENCH_DIR, 'hand-written-chain');
+    profiles = await profileRun(apps, gatewayUrl, bearer(), Math.max(...o.connections), (name) => path.join(buildDir, name));
+    // The same under the same load for the hand-written chain, to compare function by function.
+    log('profiling the hand-written chain (V8 CPU profiler) under wrk load');
+    const profiledChain = await startChain(true);
+    profiles.chain = await profileRun(
+      { 'http-server': profiledChain.httpServer, responder: profiledChain.responder },
+      chainUrl,
+      {},
+      Math.max(...o.connections),
+      () => chainRoot,
+    );
+    await stopProcess(profiledChain.httpServer);
+    await stopProcess(profiledChain.responder);
   }
   await stopProcess(apps.gateway);
   await stopProcess(apps.identity);
@@ -434,13 +458,13 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
     return m;
   }
 
-  async function profileRun(running, url, headers, connections) {
+  async function profileRun(running, url, headers, connections, rootOf) {
     const profileDir = path.join(BENCH_DIR, '.profiles');
     fs.mkdirSync(profileDir, { recursive: true });
     await quiet();
     const warm = await runWrk({ url, threads: o.threads, connections, seconds: o.warmupSeconds, headers });
     assertClean(warm, 'profile warm-up');
-    await Promise.all([running.gateway, running.identity].map((h) => ipcRequest(h, { type: 'profile-start', intervalUs: 1000 })));
+    await Promise.all(Object.values(running).map((h) => ipcRequest(h, { type: 'profile-start', intervalUs: 1000 })));
     const run = await runWrk({ url, threads: o.threads, connections, seconds: o.profileSeconds, headers });
     const files = {};
     for (const [name, handle] of Object.entries(running)) {
@@ -453,7 +477,7 @@ export async function runReadPath(overrides = {}, log = (line) => process.stderr
       wrk: { connections, seconds: o.profileSeconds, requestsPerSec: round(run.requestsPerSec, 1) },
     };
     for (const [name, file] of Object.entries(files)) {
-      out[name] = { file: path.relative(ROOT, file), ...summarizeCpuProfile(file, { root: path.join(buildDir, name), top: 25 }) };
+      out[name] = { file: path.relative(ROOT, file), ...summarizeCpuProfile(file, { root: rootOf(name), top: 25 }) };
     }
     log(`profiles written to ${path.relative(ROOT, profileDir)}`);
     return out;

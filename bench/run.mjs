@@ -24,7 +24,7 @@ const USAGE = `usage: npm run bench -- [options]
   --connections <list>   wrk connections / pg loops, comma-separated (default 16,64)
   --rounds <n>           repeat the measurements; figures are the median round (default 5; each round in processes started afresh)
   --threads <n>          wrk threads (default 2)
-  --profile              also take V8 CPU profiles of gateway and identity under load
+  --profile              also take V8 CPU profiles of gateway and identity, then of the hand-written chain, under load
   --no-build             reuse bench/.build instead of compiling the apps again
   --no-docs              do not rewrite docs/performance.md
   --quick                smoke test: --duration 5 --warmup 2 --connections 64 --no-docs
