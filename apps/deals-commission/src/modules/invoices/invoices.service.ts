@@ -11,7 +11,6 @@ import {
   type InvoiceLineItem,
   type InvoiceListRequest,
   type InvoicePaymentCreateRequest,
-  type InvoicePaymentView,
   type InvoiceStatus,
   type InvoiceUpdateRequest,
   type InvoiceView,
@@ -28,6 +27,7 @@ import { erasedAmong, withoutErasedBillTo } from '../privacy/erased-contacts.uti
 import { DealSettingsService } from '../schedule/deal-settings.service';
 import { actorOf, cents, scopeCondition, scopeFor, uuid } from '../scope.util';
 import { findVisibleTransaction } from '../transactions/transaction.queries';
+import { loadInvoiceDetails, type InvoiceDetails } from './invoice-details.util';
 import { invoiceBalance, invoiceTotals } from './invoice-totals.util';
 
 /**
@@ -169,8 +169,8 @@ export class InvoicesService {
     }
     const page = keysetPage(query, { sort: sql.ref('i.created_at'), id: sql.ref('i.id'), direction: 'desc' }, data);
     const rows = await page.query.execute();
-    const details = await this.details(
-      this.dataSource.manager,
+    const details = await loadInvoiceDetails(
+      kyselyFor<DealsCommissionDb>(this.dataSource.manager),
       rows.map((row) => row.id),
     );
     return toPage(
@@ -412,56 +412,7 @@ export class InvoicesService {
 
   private async load(manager: EntityManager, id: string): Promise<InvoiceView> {
     const row = await selectInvoices(kyselyFor<DealsCommissionDb>(manager)).where('i.id', '=', id).executeTakeFirstOrThrow();
-    return toView(row, (await this.details(manager, [id])).get(id)!);
-  }
-
-  private async details(manager: EntityManager, ids: string[]): Promise<Map<string, Details>> {
-    const map = new Map<string, Details>(ids.map((id) => [id, { lines: [], payments: [] }]));
-    if (!ids.length) return map;
-    const db = kyselyFor<DealsCommissionDb>(manager);
-    const lines = await db
-      .selectFrom('invoice_line')
-      .selectAll()
-      .where('invoice_id', '=', (eb) => eb.fn.any(eb.val(ids)))
-      .orderBy('invoice_id')
-      .orderBy('position')
-      .execute();
-    for (const line of lines) {
-      map.get(line.invoice_id)!.lines.push({
-        description: line.description,
-        quantity: line.quantity,
-        unitAmount: Number(line.unit_amount_cents),
-        amount: Number(line.amount_cents),
-      });
-    }
-    const payments = await db
-      .selectFrom('invoice_payment')
-      .select((eb) => [
-        'id',
-        'invoice_id',
-        'amount_cents',
-        eb.cast<string>('paid_on', 'text').as('paid_on'),
-        'method',
-        'reference',
-        'recorded_by',
-        'created_at',
-      ])
-      .where('invoice_id', '=', (eb) => eb.fn.any(eb.val(ids)))
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    for (const payment of payments) {
-      map.get(payment.invoice_id)!.payments.push({
-        id: payment.id,
-        amount: Number(payment.amount_cents),
-        paidOn: payment.paid_on,
-        method: payment.method,
-        reference: payment.reference,
-        recordedBy: payment.recorded_by,
-        createdAt: payment.created_at.toISOString(),
-      });
-    }
-    return map;
+    return toView(row, (await loadInvoiceDetails(kyselyFor<DealsCommissionDb>(manager), [id])).get(id)!);
   }
 
   private async writeLines(manager: EntityManager, invoiceId: string, lines: InvoiceLineItem[], amounts: number[]): Promise<void> {
@@ -497,12 +448,7 @@ export class InvoicesService {
   }
 }
 
-interface Details {
-  lines: InvoiceView['lineItems'];
-  payments: InvoicePaymentView[];
-}
-
-function toView(row: InvoiceRow, details: Details): InvoiceView {
+function toView(row: InvoiceRow, details: InvoiceDetails): InvoiceView {
   const total = Number(row.total_cents);
   const paid = Number(row.paid_cents);
   return {

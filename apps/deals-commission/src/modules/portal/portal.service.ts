@@ -26,6 +26,7 @@ import { requestLogFields } from '@keyhouse/platform/observability';
 import type { DealsCommissionDb } from '../../database/deals-commission.db';
 import { DealsErrorCode } from '../../deals-commission.exception';
 import { FilesService } from '../files/files.service';
+import { loadInvoiceDetails, type InvoiceDetails } from '../invoices/invoice-details.util';
 import { invoiceBalance } from '../invoices/invoice-totals.util';
 import { addressOf } from './portal-address.util';
 import { actorOf, cents, scopeFor, uuid } from '../scope.util';
@@ -202,7 +203,10 @@ export class PortalService {
     if (envelope.data.status !== undefined) query = query.where('i.status', '=', envelope.data.status);
     const page = keysetPage(query, { sort: sql.ref('i.created_at'), id: sql.ref('i.id'), direction: 'desc' }, envelope.data);
     const rows = await page.query.execute();
-    const details = await this.invoiceDetails(rows.map((row) => row.id));
+    const details = await loadInvoiceDetails(
+      kyselyFor<DealsCommissionDb>(this.dataSource),
+      rows.map((row) => row.id),
+    );
     return toPage(
       rows,
       page.limit,
@@ -221,7 +225,7 @@ export class PortalService {
       ? await this.invoicesOf(actor.orgId, contactId).where('i.id', '=', envelope.data.id).executeTakeFirst()
       : undefined;
     if (!row) throw DomainException.notFound(DealsErrorCode.InvoiceNotFound, 'Invoice');
-    return toInvoiceView(row, (await this.invoiceDetails([row.id])).get(row.id)!);
+    return toInvoiceView(row, (await loadInvoiceDetails(kyselyFor<DealsCommissionDb>(this.dataSource), [row.id])).get(row.id)!);
   }
 
   /** The crm contact the client user is in their organization (`client_contact`), or null when not linked. */
@@ -348,45 +352,6 @@ export class PortalService {
     );
     return found;
   }
-
-  /** Lines and payments of the invoices, in order. */
-  private async invoiceDetails(ids: string[]): Promise<Map<string, InvoiceDetails>> {
-    const map = new Map<string, InvoiceDetails>(ids.map((id) => [id, { lines: [], payments: [] }]));
-    if (!ids.length) return map;
-    const db = kyselyFor<DealsCommissionDb>(this.dataSource);
-    const lines = await db
-      .selectFrom('invoice_line')
-      .selectAll()
-      .where('invoice_id', '=', (eb) => eb.fn.any(eb.val(ids)))
-      .orderBy('invoice_id')
-      .orderBy('position')
-      .execute();
-    for (const line of lines) {
-      map.get(line.invoice_id)!.lines.push({
-        description: line.description,
-        quantity: line.quantity,
-        unitAmount: Number(line.unit_amount_cents),
-        amount: Number(line.amount_cents),
-      });
-    }
-    const payments = await db
-      .selectFrom('invoice_payment')
-      .select((eb) => ['id', 'invoice_id', 'amount_cents', eb.cast<string>('paid_on', 'text').as('paid_on'), 'method', 'reference'])
-      .where('invoice_id', '=', (eb) => eb.fn.any(eb.val(ids)))
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    for (const payment of payments) {
-      map.get(payment.invoice_id)!.payments.push({
-        id: payment.id,
-        amount: Number(payment.amount_cents),
-        paidOn: payment.paid_on,
-        method: payment.method,
-        reference: payment.reference,
-      });
-    }
-    return map;
-  }
 }
 
 /**
@@ -396,11 +361,6 @@ export class PortalService {
  */
 export function portalLookupActor(orgId: string): Actor {
   return { type: 'system', orgId, role: 'system', teamIds: [], permissions: ['users:read:org', 'listings:read:org'] };
-}
-
-interface InvoiceDetails {
-  lines: PortalInvoiceView['lineItems'];
-  payments: PortalInvoiceView['payments'];
 }
 
 function toInvoiceView(row: PortalInvoiceRow, details: InvoiceDetails): PortalInvoiceView {
@@ -418,7 +378,8 @@ function toInvoiceView(row: PortalInvoiceRow, details: InvoiceDetails): PortalIn
     total,
     paid,
     balance: invoiceBalance(total, paid),
-    payments: details.payments,
+    // Who recorded a payment and when it was entered stay with the brokerage.
+    payments: details.payments.map(({ id, amount, paidOn, method, reference }) => ({ id, amount, paidOn, method, reference })),
     sentAt: row.sent_at?.toISOString() ?? null,
     paidAt: row.paid_at?.toISOString() ?? null,
     overdueAt: row.overdue_at?.toISOString() ?? null,
