@@ -84,12 +84,17 @@ export async function waitForUsersInCrm(stack: TestStack, users: Array<{ userId:
   }
 }
 
-/** Events of `type` in the identity outbox (what the relay publishes on `identity.events`), oldest first. */
-export async function identityOutboxEvents<T>(stack: TestStack, type: string): Promise<Array<CloudEvent<T>>> {
-  const client = new Client({ connectionString: stack.env.IDENTITY_DATABASE_URL });
+/** Events of `type` in a service's outbox (what its relay publishes on `<service>.events`), oldest first. */
+async function outboxEvents<T>(
+  stack: TestStack,
+  service: 'IDENTITY' | 'CRM',
+  defaultSchema: string,
+  type: string,
+): Promise<Array<CloudEvent<T>>> {
+  const client = new Client({ connectionString: stack.env[`${service}_DATABASE_URL`] });
   await client.connect();
   try {
-    const schema = stack.env.IDENTITY_DATABASE_SCHEMA ?? 'identity';
+    const schema = stack.env[`${service}_DATABASE_SCHEMA`] ?? defaultSchema;
     const { rows } = await client.query<{ payload: CloudEvent<T> }>(
       `SELECT payload FROM "${schema}".outbox_event WHERE event_type = $1 ORDER BY seq`,
       [type],
@@ -100,20 +105,14 @@ export async function identityOutboxEvents<T>(stack: TestStack, type: string): P
   }
 }
 
+/** Events of `type` in the identity outbox (what the relay publishes on `identity.events`), oldest first. */
+export function identityOutboxEvents<T>(stack: TestStack, type: string): Promise<Array<CloudEvent<T>>> {
+  return outboxEvents<T>(stack, 'IDENTITY', 'identity', type);
+}
+
 /** Events of `type` in the crm outbox (what the relay publishes on `crm.events`, the audit trail's input), oldest first. */
-export async function crmOutboxEvents<T>(stack: TestStack, type: string): Promise<Array<CloudEvent<T>>> {
-  const client = new Client({ connectionString: stack.env.CRM_DATABASE_URL });
-  await client.connect();
-  try {
-    const schema = stack.env.CRM_DATABASE_SCHEMA ?? 'crm';
-    const { rows } = await client.query<{ payload: CloudEvent<T> }>(
-      `SELECT payload FROM "${schema}".outbox_event WHERE event_type = $1 ORDER BY seq`,
-      [type],
-    );
-    return rows.map((row) => row.payload);
-  } finally {
-    await client.end();
-  }
+export function crmOutboxEvents<T>(stack: TestStack, type: string): Promise<Array<CloudEvent<T>>> {
+  return outboxEvents<T>(stack, 'CRM', 'crm', type);
 }
 
 /** The identity row of a user, straight from the identity schema (what the API no longer shows of an erased user). */
