@@ -85,6 +85,7 @@ export default [
             { sourceTag: 'scope:listings', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:deals-commission', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:notifications', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },

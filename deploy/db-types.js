@@ -138,7 +138,7 @@ function registerTypeScript() {
  * generated from its `migrations/` folder by this command, so that a new migration is one new
  * file and nothing else to edit (CONTRIBUTING.md, "Adding a field to contacts").
  */
-const GENERATED_MIGRATION_LISTS = new Set(['crm']);
+const GENERATED_MIGRATION_LISTS = new Set(['crm', 'notifications']);
 
 /**
  * The generated `<service>-migrations.constant.ts`: one import per migration class of

@@ -25,6 +25,7 @@ test('targets lists every service with a schema, with its generated file and int
       ['listings', 'apps/listings/src/database/listings.db.ts', 'ListingsDb'],
       ['deals-commission', 'apps/deals-commission/src/database/deals-commission.db.ts', 'DealsCommissionDb'],
       ['audit', 'apps/audit/src/database/audit.db.ts', 'AuditDb'],
+      ['notifications', 'apps/notifications/src/database/notifications.db.ts', 'NotificationsDb'],
       ['platform', 'libs/platform/messaging/src/outbox/platform.db.ts', 'PlatformDb'],
     ],
   );

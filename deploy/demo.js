@@ -1014,6 +1014,33 @@ async function runBrokerageDay(options) {
     const target = listings.ben;
     step(5, `${ava.name} works her lead ${worked.name}`);
     check(worked.agent === 'ava', `the worked lead should be Ava's, it is ${worked.agent}`);
+    // Every lead the rules gave her reached her as a notification (in-app, and by email through
+    // SendGrid's API: the provider sandbox under `npm start`, the local sink in the tests).
+    let inbox = { count: 0 };
+    for (let attempt = 0; attempt < 60 && inbox.count < perAgent.ava; attempt += 1) {
+      if (attempt > 0) await sleep(250);
+      inbox = expectStatus(await api('GET', '/v1/notifications/unread-count', { token: avaToken }), 200, `${ava.name}'s unread count`);
+    }
+    check(inbox.count === perAgent.ava, `notifications: expected ${perAgent.ava} unread for ${ava.name}, got ${inbox.count}`);
+    const assigned = expectStatus(
+      await api('GET', '/v1/notifications?type=lead_assigned&limit=100', { token: avaToken }),
+      200,
+      `${ava.name}'s lead notifications`,
+    );
+    const aboutWorked = assigned.items.find((item) => item.data?.contactId === worked.contactId);
+    check(aboutWorked !== undefined, `notifications: none about ${worked.name}`);
+    expectStatus(await api('POST', `/v1/notifications/${aboutWorked.id}/read`, { token: avaToken }), 200, 'read the notification');
+    const unreadAfter = expectStatus(await api('GET', '/v1/notifications/unread-count', { token: avaToken }), 200, 'unread count').count;
+    const history = expectStatus(
+      await api('GET', '/v1/notifications/history?type=lead_assigned&limit=100', { token: avaToken }),
+      200,
+      `${ava.name}'s notification history`,
+    );
+    const channels = [...new Set(history.items.flatMap((item) => item.deliveries.map((delivery) => delivery.channel)))].sort();
+    result.notifications = { leadAssigned: assigned.items.length, unreadBefore: inbox.count, unreadAfter, channels };
+    ok(
+      `${ava.name} has ${assigned.items.length} "lead assigned" notifications (${channels.join(' and ')}); she opens the one about ${worked.name}: ${unreadAfter} unread`,
+    );
     const before = expectStatus(
       await api('GET', `/v1/contacts/${worked.contactId}`, { token: avaToken }),
       200,

@@ -34,11 +34,11 @@ test('deploy/infra', { timeout: 60_000 }, async (t) => {
   await t.test('services list', () => {
     assert.deepEqual(
       SERVICES.map((s) => s.name),
-      ['gateway', 'identity', 'crm', 'listings', 'deals-commission', 'audit'],
+      ['gateway', 'identity', 'crm', 'listings', 'deals-commission', 'audit', 'notifications'],
     );
     assert.deepEqual(
       SERVICES.filter((s) => s.implemented).map((s) => s.name),
-      ['gateway', 'identity', 'crm', 'listings', 'deals-commission', 'audit'],
+      ['gateway', 'identity', 'crm', 'listings', 'deals-commission', 'audit', 'notifications'],
     );
     assert.equal(infra.upperSnake('deals-commission'), 'DEALS_COMMISSION');
   });

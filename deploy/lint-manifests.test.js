@@ -111,7 +111,7 @@ describe('lintManifests', () => {
 
     editYaml(dir, 'docker-compose.yml', (doc) => {
       doc.setIn(['services', 'redis', 'x-healthcheck-exempt'], 'test fixture');
-      for (const service of ['gateway', 'identity', 'crm', 'listings', 'deals-commission', 'audit']) {
+      for (const service of ['gateway', 'identity', 'crm', 'listings', 'deals-commission', 'audit', 'notifications']) {
         doc.setIn(['services', service, 'depends_on', 'redis'], doc.createNode({ condition: 'service_started' }));
       }
     });
@@ -254,14 +254,14 @@ describe('lintManifests', () => {
   test('reports overlay entries that name nothing', () => {
     const dir = copyOfRepo();
     editYaml(dir, 'k8s/overlays/production/kustomization.yaml', (doc) => {
-      doc.get('images').add(doc.createNode({ name: 'keyhouse/notifications', newTag: '0.1.0' }));
-      doc.get('replicas').add(doc.createNode({ name: 'notifications', count: 2 }));
-      doc.get('patches').add(doc.createNode({ target: { kind: 'Deployment', name: 'notifications' }, patch: '[]' }));
+      doc.get('images').add(doc.createNode({ name: 'keyhouse/messaging', newTag: '0.1.0' }));
+      doc.get('replicas').add(doc.createNode({ name: 'messaging', count: 2 }));
+      doc.get('patches').add(doc.createNode({ target: { kind: 'Deployment', name: 'messaging' }, patch: '[]' }));
     });
     const problems = problemsOf(dir);
-    assertProblem(problems, /images entry "keyhouse\/notifications"/);
-    assertProblem(problems, /replicas entry "notifications"/);
-    assertProblem(problems, /patch target Deployment\/notifications/);
+    assertProblem(problems, /images entry "keyhouse\/messaging"/);
+    assertProblem(problems, /replicas entry "messaging"/);
+    assertProblem(problems, /patch target Deployment\/messaging/);
   });
 });
 

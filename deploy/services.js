@@ -37,6 +37,7 @@ const SERVICES = Object.freeze(
       healthPort: 3105,
       implemented: true,
     },
+    { name: 'notifications', schema: 'notifications', dbRole: 'keyhouse_notifications', healthPort: 3106, implemented: true },
   ].map((s) => Object.freeze(s)),
 );
 

@@ -1,9 +1,15 @@
 'use strict';
 /**
- * `npm start`: installs what is missing, prepares the local infrastructure, builds, starts every
- * implemented service (migrations run at start), loads the demo organization, prints the URLs and
- * demo credentials, and keeps running until Ctrl-C; a service that crashes is restarted with a
- * backoff (deploy/supervisor.js) while the others and the local Kafka broker keep running.
+ * `npm start`: installs what is missing, prepares the local infrastructure, builds, starts the
+ * provider sandbox (apps/provider-sandbox: SendGrid, Twilio and FCM as their documented APIs, with
+ * signed webhooks back to the gateway) and every implemented service (migrations run at start),
+ * loads the demo organization, prints the URLs and demo credentials, and keeps running until
+ * Ctrl-C; a process that crashes is restarted with a backoff (deploy/supervisor.js) while the
+ * others and the local Kafka broker keep running.
+ *
+ * The notifications service sends through the official SDKs to the sandbox unless
+ * `SENDGRID_API_KEY` is set in the environment: then it talks to SendGrid itself, with no code
+ * change (`SENDGRID_BASE_URL` and the webhook key as configured).
  */
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -21,6 +27,9 @@ const DEMO = {
   ],
   password: 'keyhouse-demo-2026',
 };
+
+/** The local stand-in for SendGrid, Twilio and FCM (apps/provider-sandbox, docs/adr/0034). */
+const SANDBOX = { name: 'provider-sandbox', port: 3190 };
 
 async function waitReady(url, child, name, timeoutMs = 60000) {
   const started = Date.now();
@@ -94,7 +103,7 @@ async function main() {
   const infraEnv = await prepareInfrastructure();
   const services = SERVICES.filter((service) => service.implemented);
   process.stdout.write(`Building ${services.map((s) => s.name).join(', ')}...\n`);
-  run('npx', ['nx', 'run-many', '-t', 'build', '-p', ...services.map((s) => s.name), '--outputStyle=static']);
+  run('npx', ['nx', 'run-many', '-t', 'build', '-p', ...services.map((s) => s.name), SANDBOX.name, '--outputStyle=static']);
 
   // A service that exits is started again with a backoff; the others and the local broker keep running.
   const supervisor = new Supervisor();
@@ -106,10 +115,28 @@ async function main() {
     supervisor.stop();
     process.exit(143);
   });
+  const gatewayPort = services.find((s) => s.name === 'gateway').healthPort;
+  const sandboxUrl = `http://127.0.0.1:${SANDBOX.port}`;
+  const sandbox = supervisor.start(SANDBOX.name, () =>
+    spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', SANDBOX.name, 'apps', SANDBOX.name, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PROVIDER_SANDBOX_PORT: String(SANDBOX.port),
+        PROVIDER_SANDBOX_SENDGRID_EVENTS_URL: `http://127.0.0.1:${gatewayPort}/v1/webhooks/sendgrid/events`,
+        PROVIDER_SANDBOX_TWILIO_INBOUND_URL: `http://127.0.0.1:${gatewayPort}/v1/webhooks/twilio/inbound`,
+      },
+      stdio: 'inherit',
+    }),
+  );
+  await waitReady(`${sandboxUrl}/sandbox/health`, sandbox, SANDBOX.name);
+  // The SDKs talk to the sandbox unless real SendGrid credentials are configured.
+  const providerEnv = process.env.SENDGRID_API_KEY ? {} : { SENDGRID_API_KEY: 'SG.sandbox', SENDGRID_BASE_URL: sandboxUrl };
+
   // Backend services first, the gateway last.
   const ordered = [...services.filter((s) => s.name !== 'gateway'), ...services.filter((s) => s.name === 'gateway')];
   for (const service of ordered) {
-    const env = { ...process.env, ...infraEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+    const env = { ...process.env, ...infraEnv, ...providerEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
     if (service.name === 'gateway') {
       env.PORT = String(service.healthPort);
       env.METRICS_PORT = String(service.metricsPort);
@@ -143,6 +170,7 @@ async function main() {
       `  API docs:  ${base}/docs  (OpenAPI JSON: ${base}/docs-json)`,
       `  Health:    ${base}/health/ready   Metrics: ${metrics} (internal port, this machine only)`,
       `  Kafka:     ${infraEnv.KAFKA_BROKERS} (topics identity.events, ...)`,
+      `  Providers: ${sandboxUrl}/sandbox/sendgrid/messages, /sandbox/webhooks  (the provider sandbox; apps/provider-sandbox/README.md)`,
       `Demo organization "${DEMO.organizationName}" (${demo}); password for every demo user: ${DEMO.password}`,
       ...seeded.map((line) => `  ${line}`),
       `  owner:    ${DEMO.owner.email}`,

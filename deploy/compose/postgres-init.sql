@@ -43,6 +43,12 @@
   DO $$ BEGIN RAISE EXCEPTION 'KEYHOUSE_AUDIT_DB_PASSWORD is not set in the postgres container environment'; END $$;
 \endif
 
+\getenv notifications_password KEYHOUSE_NOTIFICATIONS_DB_PASSWORD
+\if :{?notifications_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KEYHOUSE_NOTIFICATIONS_DB_PASSWORD is not set in the postgres container environment'; END $$;
+\endif
+
 CREATE DATABASE keyhouse;
 \connect keyhouse
 
@@ -85,6 +91,13 @@ GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_deals;
 CREATE SCHEMA deals AUTHORIZATION keyhouse_deals;
 ALTER ROLE keyhouse_deals IN DATABASE keyhouse SET search_path = deals, public;
 ALTER ROLE keyhouse_deals IN DATABASE keyhouse SET jit = off;
+
+-- notifications ---------------------------------------------------------------------------------
+CREATE ROLE keyhouse_notifications LOGIN PASSWORD :'notifications_password';
+GRANT CONNECT, TEMPORARY ON DATABASE keyhouse TO keyhouse_notifications;
+CREATE SCHEMA notifications AUTHORIZATION keyhouse_notifications;
+ALTER ROLE keyhouse_notifications IN DATABASE keyhouse SET search_path = notifications, public;
+ALTER ROLE keyhouse_notifications IN DATABASE keyhouse SET jit = off;
 
 -- audit -----------------------------------------------------------------------------------------
 -- Two roles (docs/adr/0020): keyhouse_audit_owner owns the schema and its tables and runs the

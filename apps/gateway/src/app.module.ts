@@ -14,6 +14,7 @@ import { CRM_HTTP_CONTROLLERS } from './crm';
 import { CRM_WORK_HTTP_CONTROLLERS } from './crm-work';
 import { DEALS_HTTP_CONTROLLERS } from './deals';
 import { LISTINGS_HTTP_CONTROLLERS } from './listings';
+import { NOTIFICATIONS_HTTP_CONTROLLERS, SendgridRawBodyCapture } from './notifications';
 import {
   ApiKeysHttpController,
   LocalMailboxHttpController,
@@ -43,6 +44,7 @@ export const API_CONTROLLERS = [
   ...LISTINGS_HTTP_CONTROLLERS,
   ...DEALS_HTTP_CONTROLLERS,
   ...AUDIT_HTTP_CONTROLLERS,
+  ...NOTIFICATIONS_HTTP_CONTROLLERS,
 ];
 
 /**
@@ -79,6 +81,8 @@ export class GatewayAppModule {
         GatewayRpc,
         TokenAuthenticationService,
         AccessDeniedRecorder,
+        // Keeps the raw body of the SendGrid Event Webhook for its signature (docs/adr/0035).
+        SendgridRawBodyCapture,
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: PermissionGuard },

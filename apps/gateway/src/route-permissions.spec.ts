@@ -53,6 +53,7 @@ describe('gateway routes', () => {
         'AuthHttpController.register',
         'PublicClientsHttpController.register',
         'PublicLeadsHttpController.capture',
+        'SendgridWebhookHttpController.events',
         // the signature in the URL is the credential (docs/adr/0018, update of 2026-12-07)
         'SignedFileDownloadsHttpController.download',
       ].sort(),

@@ -93,6 +93,13 @@ describe('permission wire code', () => {
     expect(parsePermission('portal:read:own')).toEqual({ resource: 'portal', action: 'read', scope: 'own' });
   });
 
+  it('appends notifications:read after portal:read (issue 14, the notifications service)', () => {
+    const appended = PERMISSION_WIRE_ORDER.slice(WIRE_ORDER_AT_2026_11_21.length);
+    expect(appended.indexOf('notifications:read')).toBe(appended.indexOf('portal:read') + 1);
+    expect(PERMISSION_WIRE_ORDER[PERMISSION_WIRE_ORDER.length - 1]).toBe('notifications:read');
+    expect(parsePermission('notifications:read:team')).toEqual({ resource: 'notifications', action: 'read', scope: 'team' });
+  });
+
   it('writes one digit per pair, the sum of own 1, team 2, org 4, without trailing zeros', () => {
     expect(encodePermissions(['users:write:team', 'users:read:org', 'users:read:own', 'agents:read:own'])).toBe('521');
     expect(encodePermissions(['teams:read:org'])).toBe('00004');

@@ -45,6 +45,7 @@ export const PERMISSION_CATALOGUE = {
   'invoices:write': 'Create, send and void invoices and record payments',
   'audit:read': 'Read, export and verify the audit trail',
   'portal:read': 'Client portal: read one’s own transactions, the documents shared with one and one’s invoices',
+  'notifications:read': 'Read the notification history (own, team or organization); one’s own in-app notifications need only a session',
 } as const;
 
 export type PermissionKey = keyof typeof PERMISSION_CATALOGUE;

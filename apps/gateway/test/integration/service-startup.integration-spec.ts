@@ -8,12 +8,12 @@ describe('back-end services start beside the gateway', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startStack({}, { services: ['crm', 'listings', 'deals-commission', 'audit'] });
+    stack = await startStack({}, { services: ['crm', 'listings', 'deals-commission', 'audit', 'notifications'] });
   });
 
   afterAll(() => stack?.stop());
 
-  it.each(['crm', 'listings', 'deals-commission', 'audit'] as const)(
+  it.each(['crm', 'listings', 'deals-commission', 'audit', 'notifications'] as const)(
     '%s answers /health/ready with postgres, nats, redis and the outbox up',
     async (name) => {
       const app = stack.services[name];
@@ -26,7 +26,7 @@ describe('back-end services start beside the gateway', () => {
     },
   );
 
-  it.each(['identity', 'crm', 'listings', 'deals-commission', 'audit'] as const)(
+  it.each(['identity', 'crm', 'listings', 'deals-commission', 'audit', 'notifications'] as const)(
     '%s binds its health/metrics/ops HTTP server to loopback when HTTP_HOST is not set (issue 13, item 11)',
     (name) => {
       const app = name === 'identity' ? stack.identity : stack.services[name];

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestIsolation, TestHttpClient, type TestIsolation } from '@keyhouse/testing';
 import { startAudit } from '../../../audit/src/main';
+import { startNotifications } from '../../../notifications/src/main';
 import { startCrm } from '../../../crm/src/main';
 import { startDealsCommission } from '../../../deals-commission/src/main';
 import { startIdentity } from '../../../identity/src/main';
@@ -13,6 +14,7 @@ const STARTERS = {
   listings: startListings,
   'deals-commission': startDealsCommission,
   audit: startAudit,
+  notifications: startNotifications,
 } as const;
 
 export type BackendService = keyof typeof STARTERS;

@@ -6,6 +6,7 @@ import { CrmLeadSourceEvent } from './crm/crm-lead-sources.event';
 import { DEALS_EVENTS_TOPIC, DealsEvent } from './deals/deals.event';
 import { IDENTITY_EVENTS_TOPIC, IdentityEvent } from './identity/identity.event';
 import { LISTINGS_EVENTS_TOPIC, ListingsEvent } from './listings/listings.event';
+import { NOTIFICATIONS_EVENTS_TOPIC, NotificationsEvent } from './notifications/notifications.event';
 
 /**
  * The event catalogue: every event definition of every `*Event` object (`defineEvent`) exported from
@@ -52,6 +53,7 @@ const CRM_WORK_DOC = 'docs/events/crm-work-events.md';
 const LISTINGS_DOC = 'docs/events/listings-events.md';
 const DEALS_DOC = 'docs/events/deals-events.md';
 const AUDIT_DOC = 'docs/events/audit-events.md';
+const NOTIFICATIONS_DOC = 'docs/events/notifications-events.md';
 
 const AUDIT_TRAIL_CONSUMER = {
   service: 'audit',
@@ -86,6 +88,12 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         groupId: 'deals-commission.client-contacts',
         purpose: 'which crm contact each verified client user is (deals.client_contact), for the client portal',
       },
+      {
+        service: 'notifications',
+        groupId: 'notifications.recipients',
+        purpose:
+          'recipients read model (notifications.recipient): email, name, role, status and teams of every user, for sending without calls',
+      },
       AUDIT_TRAIL_CONSUMER,
     ],
   },
@@ -117,6 +125,12 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         service: 'deals-commission',
         groupId: 'deals-commission.client-contacts',
         purpose: 'crm.contact.merged: moves the merged contact’s client-portal link (deals.client_contact) to the survivor',
+      },
+      {
+        service: 'notifications',
+        groupId: 'notifications.triggers',
+        purpose:
+          'built-in triggers: crm.contact.assigned → lead_assigned to the agent, crm.task.created → task_assigned to the assignee (in-app and email)',
       },
     ],
   },
@@ -156,6 +170,12 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
       'Refusals answered by the gateway (401 and 403), for the audit trail (docs/adr/0016). Not written through an outbox: buffered in memory.',
     consumers: [AUDIT_TRAIL_CONSUMER],
   },
+  [NOTIFICATIONS_EVENTS_TOPIC]: {
+    producer: 'notifications',
+    source: 'keyhouse/notifications',
+    description: 'Notifications created and read, channel deliveries and their statuses, email suppressions (docs/adr/0035).',
+    consumers: [],
+  },
 };
 
 const identity = (key: string, payload: string | null): EventCatalogueEntry => ({
@@ -178,6 +198,13 @@ const listings = (key: string, payload: string | null): EventCatalogueEntry => (
   key,
   payload,
   doc: LISTINGS_DOC,
+});
+const notifications = (key: string, payload: string): EventCatalogueEntry => ({
+  topic: NOTIFICATIONS_EVENTS_TOPIC,
+  producer: 'notifications',
+  key,
+  payload,
+  doc: NOTIFICATIONS_DOC,
 });
 const deals = (key: string, payload: string | null): EventCatalogueEntry => ({
   topic: DEALS_EVENTS_TOPIC,
@@ -332,6 +359,13 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
     payload: 'AuditAccessRefusedData',
     doc: AUDIT_DOC,
   },
+
+  // notifications.events
+  [NotificationsEvent.notificationCreated.type]: notifications('notification id', 'NotificationCreatedData'),
+  [NotificationsEvent.notificationRead.type]: notifications('notification id', 'NotificationReadData'),
+  [NotificationsEvent.notificationsAllRead.type]: notifications('recipient user id', 'NotificationsAllReadData'),
+  [NotificationsEvent.deliveryStatusChanged.type]: notifications('delivery id', 'NotificationDeliveryStatusChangedData'),
+  [NotificationsEvent.emailSuppressed.type]: notifications('suppression id', 'NotificationEmailSuppressedData'),
 
   // audit's own actions: appended straight to the chain, never on Kafka
   [AuditEvent.logExported.type]: { topic: null, producer: 'audit', key: 'audit log (model `log`)', payload: null, doc: AUDIT_DOC },

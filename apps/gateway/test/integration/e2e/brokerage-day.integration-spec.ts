@@ -41,6 +41,7 @@ interface BrokerageDay {
   leads: Lead[];
   merges: Array<{ n: number; into: number; contactId: string }>;
   leadsPerAgent: Record<string, number>;
+  notifications: { leadAssigned: number; unreadBefore: number; unreadAfter: number; channels: string[] };
   referralLedger: Record<string, { assigned: number; shareBps: number }>;
   contactCount: number;
   radius: {
@@ -133,7 +134,7 @@ describe('e2e: a brokerage day (npm run demo)', () => {
   let manager: Session;
 
   beforeAll(async () => {
-    stack = await startStack({}, { services: ['crm', 'listings', 'deals-commission', 'audit'] });
+    stack = await startStack({}, { services: ['crm', 'listings', 'deals-commission', 'audit', 'notifications'] });
     try {
       day = await demo.runBrokerageDay({
         baseUrl: stack.http.baseUrl,
@@ -325,6 +326,10 @@ describe('e2e: a brokerage day (npm run demo)', () => {
     expect((await contact(2)).phones).toEqual(['+14255550102']);
     expect((await contact(9)).phones.sort()).toEqual(['+12065550109', '+14255550109']);
     expect((await contact(8)).emails).toEqual(expect.arrayContaining([day.leads[7].email, day.leads[16].email]));
+  });
+
+  it("step 5: Ava's fifteen leads reached her as notifications, in-app and by email; reading one leaves fourteen unread", () => {
+    expect(day.notifications).toEqual({ leadAssigned: 15, unreadBefore: 15, unreadAfter: 14, channels: ['email', 'in_app'] });
   });
 
   it('step 5: the worked lead: task reminders, radius search, comparables, and the view moves the score from warm to hot', () => {

@@ -38,6 +38,8 @@ export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
       'invoices:read',
       // Read only while the organization allows it (audit setting `managersMayRead`, off by default).
       'audit:read',
+      // The notification history of their teams' members (issue 14).
+      'notifications:read',
     ]),
     ...grant('org', [
       'agents:read',
@@ -63,6 +65,8 @@ export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
       'transactions:write',
       'reports:read',
       'commission-plans:read',
+      // Their own notification history (issue 14).
+      'notifications:read',
     ]),
     ...grant('org', [
       'agents:read',
@@ -75,7 +79,7 @@ export const BUILT_IN_ROLE_PERMISSIONS: Record<BuiltInRole, string[]> = {
       'assignment-rules:read',
     ]),
   ],
-  client: grant('own', ['contacts:read', 'listings:read', 'portal:read']),
+  client: grant('own', ['contacts:read', 'listings:read', 'portal:read', 'notifications:read']),
 };
 
 export const ROLE_NAMES: Record<BuiltInRole, string> = {

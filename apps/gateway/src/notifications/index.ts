@@ -1,0 +1,7 @@
+import type { Type } from '@nestjs/common';
+import { NotificationsHttpController, SendgridWebhookHttpController } from './notifications.http.controller';
+
+export { SendgridRawBodyCapture } from './sendgrid-raw-body.service';
+
+/** HTTP controllers of the notifications routes (in-app notifications, history, the SendGrid Event Webhook); listed in `API_CONTROLLERS`. */
+export const NOTIFICATIONS_HTTP_CONTROLLERS: Type[] = [NotificationsHttpController, SendgridWebhookHttpController];

@@ -1,0 +1,57 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { NOTIFICATIONS_EVENTS_TOPIC } from '@keyhouse/contracts';
+import { QueueModule } from '@keyhouse/platform/queue';
+import { ServiceCoreModule } from '@keyhouse/platform/service';
+import { NOTIFICATIONS_CONFIG, type NotificationsConfig } from './config/notifications.config';
+import { NOTIFICATIONS_MIGRATIONS } from './database/notifications-migrations.constant';
+import { DeliveryStatusService } from './modules/email/delivery-status.service';
+import { NOTIFICATIONS_EMAIL_QUEUE } from './modules/email/email-queue.constant';
+import { EmailSendJob, SENDGRID_MAIL, sendgridMailOf } from './modules/email/email-send.job';
+import { NotificationsService } from './modules/inbox/notifications.service';
+import { RecipientsConsumer } from './modules/recipients/recipients.consumer';
+import { NotificationDispatchService } from './modules/triggers/notification-dispatch.service';
+import { NotificationTriggersConsumer } from './modules/triggers/notification-triggers.consumer';
+import { SendgridWebhookService } from './modules/webhooks/sendgrid-webhook.service';
+
+export const NOTIFICATIONS_SERVICE_NAME = 'notifications';
+
+/**
+ * The notifications service (issue 14, first slice; docs/adr/0035): the recipients read model
+ * (`@OnEvent` on identity.events), the built-in triggers (`@OnEvent` on crm.events) creating
+ * in-app notifications and email deliveries, the email channel (Bull queue `notifications.email`,
+ * SendGrid through `@sendgrid/mail` or the local sink), NATS responders for the in-app list, read
+ * marks and the history, and the verified SendGrid Event Webhook; health and metrics on HEALTH_PORT.
+ */
+@Module({})
+export class NotificationsAppModule {
+  static forRoot(config: NotificationsConfig): DynamicModule {
+    return {
+      module: NotificationsAppModule,
+      imports: [
+        ServiceCoreModule.forRoot({
+          serviceName: NOTIFICATIONS_SERVICE_NAME,
+          platform: config,
+          database: {
+            url: config.NOTIFICATIONS_DATABASE_URL,
+            schema: config.NOTIFICATIONS_DATABASE_SCHEMA,
+            migrations: NOTIFICATIONS_MIGRATIONS,
+          },
+          opsToken: config.OPS_TOKEN,
+          eventTopic: NOTIFICATIONS_EVENTS_TOPIC,
+        }),
+        QueueModule.registerQueues(NOTIFICATIONS_EMAIL_QUEUE),
+      ],
+      providers: [
+        { provide: NOTIFICATIONS_CONFIG, useValue: config },
+        { provide: SENDGRID_MAIL, useFactory: () => sendgridMailOf(config) },
+        DeliveryStatusService,
+        NotificationDispatchService,
+        RecipientsConsumer,
+        NotificationTriggersConsumer,
+        NotificationsService,
+        EmailSendJob,
+        SendgridWebhookService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { env, loadConfigOrExit } from '@keyhouse/platform/config';
+import { serviceEnv } from '@keyhouse/platform/service';
+
+/**
+ * SendGrid's published test verification key (base64 DER SubjectPublicKeyInfo, P-256), the public
+ * half of the official test key of `sendgrid/sendgrid-nodejs` `eventwebhook.spec.js` and
+ * `sendgrid-go` (../shared/data/sendgrid/event-webhook/signed/sdk_vector_simple.json): the default
+ * for local runs and tests, so a locally signed batch verifies. Production sets the account's key.
+ */
+export const SENDGRID_TEST_WEBHOOK_PUBLIC_KEY =
+  'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsTbhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==';
+
+/** Environment of the notifications service (see `serviceEnv`); service-specific variables follow it. */
+export const notificationsEnv = {
+  ...serviceEnv('NOTIFICATIONS', { healthPort: 3106, schema: 'notifications', dbRole: 'keyhouse_notifications' }),
+  /**
+   * SendGrid API key (`SG.…`). Unset: emails are not sent but written to the local sink table
+   * `local_email` and logged, and the delivery is recorded as delivered (tests, `npm start`). Never logged.
+   */
+  SENDGRID_API_KEY: env.optionalString('a SendGrid API key'),
+  /** Base URL of the SendGrid v3 API (`/v3/mail/send` is appended); the provider sandbox in local runs. */
+  SENDGRID_BASE_URL: env.url('an http(s) URL such as https://api.sendgrid.com', 'https://api.sendgrid.com'),
+  /** Sender of every email (the organization default sender of this slice). */
+  SENDGRID_FROM_EMAIL: z.string().email().default('notifications@keyhouse.test').describe('an email address'),
+  /** Address of the web app, prefixed to the notifications' links in emails. */
+  NOTIFICATIONS_APP_URL: env.url('an http(s) URL of the web app', 'http://localhost:3000'),
+  /** Display name of the sender. */
+  SENDGRID_FROM_NAME: env.string('Keyhouse', 'a display name'),
+  /**
+   * Event Webhook verification key: base64 DER SubjectPublicKeyInfo of SendGrid's ECDSA P-256 key
+   * (Mail Settings → Signed Event Webhook). Default: SendGrid's published test key (local and tests only).
+   */
+  SENDGRID_WEBHOOK_PUBLIC_KEY: env.string(SENDGRID_TEST_WEBHOOK_PUBLIC_KEY, 'a base64 DER P-256 public key'),
+  /**
+   * Freshness window of `X-Twilio-Email-Event-Webhook-Timestamp`, seconds (600): an older or more
+   * than this far in the future signed batch is refused. 0 disables the check (RELIABILITY.md 5.1:
+   * only keep a window while SendGrid re-signs its retries).
+   */
+  SENDGRID_WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(600).describe('seconds (0 = no window)'),
+  /** Timeout of one mail send request, ms (10000). A timeout after the request was written = outcome unknown. */
+  SENDGRID_TIMEOUT_MS: env.positiveInt(10_000, 'milliseconds'),
+  /** Attempts of an email job on 429 / 5xx / connection refused (5, exponential backoff from `SENDGRID_RETRY_DELAY_MS`). */
+  NOTIFICATIONS_EMAIL_ATTEMPTS: env.positiveInt(5, 'a number of attempts'),
+  SENDGRID_RETRY_DELAY_MS: env.positiveInt(2_000, 'milliseconds'),
+};
+
+export type NotificationsConfig = ReturnType<typeof loadNotificationsConfig>;
+
+/** Loads and checks the environment; prints the one-line error and exits 78 when invalid (`loadConfigOrExit`). */
+export function loadNotificationsConfig(source: NodeJS.ProcessEnv = process.env) {
+  return loadConfigOrExit(notificationsEnv, source);
+}
+
+export const NOTIFICATIONS_CONFIG = Symbol('NOTIFICATIONS_CONFIG');

@@ -1,0 +1,97 @@
+/**
+ * Row shapes of the notifications service's schema `notifications`, generated from its migrations
+ * by `node deploy/db-types.js` (kysely-codegen; docs/adr/0027). Do not edit: change a migration (or
+ * notifications.db-overrides.json) and run the command again; `npm test` fails when this file is stale.
+ */
+import type { PlatformDb } from '@keyhouse/platform/messaging';
+import type { EmailCustomArgs, EmailEventPayload, NotificationData } from './notifications-json.type';
+import type { NotificationChannel, NotificationDeliveryStatus } from '@keyhouse/contracts';
+import type { Generated, JsonColumn, Timestamp } from '@keyhouse/platform/database';
+
+export interface Delivery {
+  attempts: Generated<number>;
+  channel: NotificationChannel;
+  created_at: Generated<Timestamp>;
+  id: string;
+  notification_id: string;
+  org_id: string;
+  provider_message_id: string | null;
+  reason: string | null;
+  sent_at: Timestamp | null;
+  status: NotificationDeliveryStatus;
+  to_address: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface EmailEvent {
+  bounce_type: string | null;
+  delivery_id: string | null;
+  email: string;
+  event: string;
+  id: string;
+  notification_id: string | null;
+  occurred_at: Timestamp;
+  org_id: string | null;
+  payload: JsonColumn<EmailEventPayload>;
+  reason: string | null;
+  received_at: Generated<Timestamp>;
+  sg_event_id: string;
+  sg_message_id: string | null;
+}
+
+export interface LocalEmail {
+  categories: string[];
+  created_at: Generated<Timestamp>;
+  custom_args: JsonColumn<EmailCustomArgs>;
+  delivery_id: string;
+  from_address: string;
+  html_body: string;
+  id: string;
+  org_id: string;
+  subject: string;
+  text_body: string;
+  to_address: string;
+}
+
+export interface Notification {
+  body: string;
+  created_at: Generated<Timestamp>;
+  data: Generated<JsonColumn<NotificationData>>;
+  id: string;
+  link: string | null;
+  org_id: string;
+  read_at: Timestamp | null;
+  recipient_user_id: string;
+  source_event_id: string | null;
+  title: string;
+  type: string;
+}
+
+export interface Recipient {
+  email: string;
+  name: string;
+  org_id: string;
+  role: string;
+  status: string;
+  team_ids: Generated<string[]>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface Suppression {
+  created_at: Generated<Timestamp>;
+  email: string;
+  id: string;
+  org_id: string | null;
+  reason: string;
+  sg_event_id: string;
+}
+
+export interface NotificationsDb extends PlatformDb {
+  delivery: Delivery;
+  email_event: EmailEvent;
+  local_email: LocalEmail;
+  notification: Notification;
+  recipient: Recipient;
+  suppression: Suppression;
+}

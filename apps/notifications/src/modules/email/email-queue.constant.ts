@@ -1,0 +1,26 @@
+import type { JobOptions } from '@keyhouse/platform/queue';
+import type { NotificationsConfig } from '../../config/notifications.config';
+
+/** Bull queue of email sends (one job per email delivery). */
+export const NOTIFICATIONS_EMAIL_QUEUE = 'notifications.email';
+
+/** Data of an email job: only the delivery's id; everything else is read when the job runs. */
+export interface EmailJobData {
+  deliveryId: string;
+}
+
+/**
+ * Options of an email job: `jobId` = the delivery id, so a redelivered event, a re-run start-up
+ * sweep or a retried enqueue never adds a second job for one delivery; attempts and exponential
+ * backoff for 429 / 5xx / refused connections (`NOTIFICATIONS_EMAIL_ATTEMPTS`, `SENDGRID_RETRY_DELAY_MS`).
+ */
+export function emailJobOptions(
+  config: Pick<NotificationsConfig, 'NOTIFICATIONS_EMAIL_ATTEMPTS' | 'SENDGRID_RETRY_DELAY_MS'>,
+  deliveryId: string,
+): JobOptions {
+  return {
+    jobId: deliveryId,
+    attempts: config.NOTIFICATIONS_EMAIL_ATTEMPTS,
+    backoff: { type: 'exponential', delay: config.SENDGRID_RETRY_DELAY_MS },
+  };
+}

@@ -1,0 +1,207 @@
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { sql } from 'kysely';
+import type { DataSource } from 'typeorm';
+import type { Actor } from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
+import { UnitOfWork } from '@keyhouse/platform/messaging';
+import { InjectQueue, Process, Processor, type Job, type Queue } from '@keyhouse/platform/queue';
+import { newId } from '@keyhouse/util';
+import { NOTIFICATIONS_CONFIG, type NotificationsConfig } from '../../config/notifications.config';
+import type { NotificationsDb } from '../../database/notifications.db';
+import { DeliveryReason } from '../../notifications.exception';
+import type { NotificationType } from '../triggers/notification-triggers.constant';
+import { DeliveryStatusService } from './delivery-status.service';
+import { NOTIFICATIONS_EMAIL_QUEUE, emailJobOptions, type EmailJobData } from './email-queue.constant';
+import { renderEmail } from './notification-templates.constant';
+import { SendgridMailAdapter, type OutgoingEmail, type SendOutcome } from './sendgrid-mail.adapter';
+
+/** Token of the mail adapter: a `SendgridMailAdapter` when `SENDGRID_API_KEY` is set, null for the local sink. */
+export const SENDGRID_MAIL = Symbol('SENDGRID_MAIL');
+
+/** The adapter for `config`: null (local sink) without an API key. */
+export function sendgridMailOf(config: NotificationsConfig): SendgridMailAdapter | null {
+  return config.SENDGRID_API_KEY ? new SendgridMailAdapter(config) : null;
+}
+
+function systemActor(orgId: string): Actor {
+  return { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] };
+}
+
+/**
+ * The email channel (Bull queue `notifications.email`, one job per email delivery, jobId = the
+ * delivery id). A job sends only a delivery still `queued`, so a retried job, a duplicate enqueue
+ * or a restarted worker does not send again once the outcome is recorded. A delivery queued
+ * without an address (its recipient was not yet in the read model) takes it from the read model
+ * now, retrying while the recipient is unknown, `blocked` `NO_ADDRESS` after the last attempt.
+ * The suppression list is checked right before the send (blocked, `SUPPRESSED`). With `SENDGRID_API_KEY`: SendGrid's mail
+ * send with `custom_args { notificationId, deliveryId }`, category = the type, the default
+ * sender; 202 → `sent` with `X-Message-Id`; 429 / 5xx / refused connection → the job throws and
+ * Bull retries with backoff, the last attempt → `failed` `PROVIDER_UNAVAILABLE`; another 4xx →
+ * `failed` `PROVIDER_REJECTED`; a timeout after the request was written → `unknown`
+ * `PROVIDER_OUTCOME_UNKNOWN`, not resent (a later reconcile settles it from the webhook's events
+ * carrying the delivery id). Without a key: the local sink (`local_email`), logged, `delivered`
+ * `LOCAL_SINK`. At start, queued email deliveries get their job again (a job lost between the
+ * commit and the enqueue).
+ */
+@Processor(NOTIFICATIONS_EMAIL_QUEUE)
+export class EmailSendJob implements OnApplicationBootstrap {
+  private readonly logger = new Logger(EmailSendJob.name);
+
+  constructor(
+    @Inject(NOTIFICATIONS_CONFIG) private readonly config: NotificationsConfig,
+    @Inject(SENDGRID_MAIL) private readonly sendgrid: SendgridMailAdapter | null,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(NOTIFICATIONS_EMAIL_QUEUE) private readonly queue: Queue<EmailJobData>,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly statuses: DeliveryStatusService,
+  ) {}
+
+  /** Re-enqueues every queued email delivery (same jobId: no duplicate while its job exists; a finished one skips it). */
+  async onApplicationBootstrap(): Promise<void> {
+    const queued = await kyselyFor<NotificationsDb>(this.dataSource)
+      .selectFrom('delivery')
+      .select('id')
+      .where('channel', '=', 'email')
+      .where('status', '=', 'queued')
+      .execute();
+    for (const row of queued) await this.queue.add('send', { deliveryId: row.id }, emailJobOptions(this.config, row.id));
+  }
+
+  /**
+   * Sends one email delivery (see the class). Returns the status it left the delivery in, or null
+   * when it was not queued any more.
+   *
+   * @throws Error on 429 / 5xx / refused connection while attempts remain (Bull retries it).
+   */
+  @Process('send')
+  async send(job: Job<EmailJobData>): Promise<string | null> {
+    const deliveryId = job.data.deliveryId;
+    const db = kyselyFor<NotificationsDb>(this.dataSource);
+    const row = await db
+      .selectFrom('delivery as d')
+      .innerJoin('notification as n', 'n.id', 'd.notification_id')
+      .select([
+        'd.id',
+        'd.org_id',
+        'd.status',
+        'd.to_address',
+        'n.id as notification_id',
+        'n.recipient_user_id',
+        'n.type',
+        'n.title',
+        'n.body',
+        'n.link',
+      ])
+      .where('d.id', '=', deliveryId)
+      .where('d.channel', '=', 'email')
+      .executeTakeFirst();
+    if (!row || row.status !== 'queued') return null;
+    const context = { actor: systemActor(row.org_id), requestId: `email:${deliveryId}` };
+    let to = row.to_address;
+    if (!to) {
+      const recipient = await db
+        .selectFrom('recipient')
+        .select(['email', 'status'])
+        .where('user_id', '=', row.recipient_user_id)
+        .where('org_id', '=', row.org_id)
+        .executeTakeFirst();
+      if (!recipient || recipient.status === 'deactivated' || !recipient.email) {
+        // The read model may lag behind crm's event (another topic): wait for it while attempts remain.
+        if (!recipient && job.attemptsMade + 1 < (job.opts.attempts ?? 1))
+          throw new Error(`Recipient of delivery ${deliveryId} not known yet; retrying`);
+        await this.unitOfWork.run(context, (unit) =>
+          this.statuses.advance(unit, deliveryId, 'blocked', { reason: DeliveryReason.NoAddress }),
+        );
+        return 'blocked';
+      }
+      to = recipient.email.toLowerCase();
+      await db.updateTable('delivery').set({ to_address: to }).where('id', '=', deliveryId).execute();
+    }
+    const suppressed = await db.selectFrom('suppression').select('id').where('email', '=', to).executeTakeFirst();
+    if (suppressed) {
+      await this.unitOfWork.run(context, (unit) =>
+        this.statuses.advance(unit, deliveryId, 'blocked', { reason: DeliveryReason.Suppressed }),
+      );
+      return 'blocked';
+    }
+    const link = row.link ? `${this.config.NOTIFICATIONS_APP_URL.replace(/\/+$/, '')}${row.link}` : null;
+    const rendered = renderEmail(row.type as NotificationType, row.title, row.body, link);
+    const email: OutgoingEmail = {
+      to,
+      from: { email: this.config.SENDGRID_FROM_EMAIL, name: this.config.SENDGRID_FROM_NAME },
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      customArgs: { notificationId: row.notification_id, deliveryId },
+      categories: [row.type],
+    };
+    await db
+      .updateTable('delivery')
+      .set({ attempts: sql<number>`attempts + 1`, updated_at: sql<Date>`now()` })
+      .where('id', '=', deliveryId)
+      .execute();
+    if (!this.sendgrid) return this.sendToLocalSink(context, row.org_id, deliveryId, email);
+    const outcome = await this.sendgrid.send(email);
+    return this.record(context, job, deliveryId, outcome);
+  }
+
+  private async sendToLocalSink(
+    context: { actor: Actor; requestId: string },
+    orgId: string,
+    deliveryId: string,
+    email: OutgoingEmail,
+  ): Promise<string> {
+    await this.unitOfWork.run(context, async (unit) => {
+      await kyselyFor<NotificationsDb>(unit.manager)
+        .insertInto('local_email')
+        .values({
+          id: newId(),
+          delivery_id: deliveryId,
+          org_id: orgId,
+          to_address: email.to,
+          from_address: email.from.email,
+          subject: email.subject,
+          text_body: email.text,
+          html_body: email.html,
+          custom_args: JSON.stringify(email.customArgs),
+          categories: email.categories,
+        })
+        .onConflict((conflict) => conflict.column('delivery_id').doNothing())
+        .execute();
+      await this.statuses.advance(unit, deliveryId, 'delivered', { reason: DeliveryReason.LocalSink, sent: true });
+    });
+    this.logger.log(`Email (local sink, no SENDGRID_API_KEY) for delivery ${deliveryId}: "${email.subject}"`);
+    return 'delivered';
+  }
+
+  private async record(context: { actor: Actor; requestId: string }, job: Job<EmailJobData>, deliveryId: string, outcome: SendOutcome) {
+    switch (outcome.kind) {
+      case 'sent':
+        await this.unitOfWork.run(context, (unit) =>
+          this.statuses.advance(unit, deliveryId, 'sent', { providerMessageId: outcome.messageId, reason: null, sent: true }),
+        );
+        return 'sent';
+      case 'rejected':
+        this.logger.warn(`SendGrid refused delivery ${deliveryId} (${outcome.status}): ${outcome.message}`);
+        await this.unitOfWork.run(context, (unit) =>
+          this.statuses.advance(unit, deliveryId, 'failed', { reason: DeliveryReason.ProviderRejected }),
+        );
+        return 'failed';
+      case 'unknown':
+        this.logger.warn(`SendGrid send of delivery ${deliveryId} has no known outcome (${outcome.message}); not resent`);
+        await this.unitOfWork.run(context, (unit) =>
+          this.statuses.advance(unit, deliveryId, 'unknown', { reason: DeliveryReason.OutcomeUnknown }),
+        );
+        return 'unknown';
+      case 'retry': {
+        const attempts = job.opts.attempts ?? 1;
+        if (job.attemptsMade + 1 < attempts) throw new Error(`SendGrid unavailable (${outcome.status ?? outcome.message}); retrying`);
+        await this.unitOfWork.run(context, (unit) =>
+          this.statuses.advance(unit, deliveryId, 'failed', { reason: DeliveryReason.ProviderUnavailable }),
+        );
+        return 'failed';
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import {
+  IdentityEvent,
+  type CloudEvent,
+  type UserCreatedData,
+  type UserDeactivatedData,
+  type UserErasedData,
+  type UserRoleChangedData,
+  type UserTeamsChangedData,
+  type UserUpdatedData,
+} from '@keyhouse/contracts';
+import { kyselyFor } from '@keyhouse/platform/database';
+import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
+import type { NotificationsDb } from '../../database/notifications.db';
+
+/** Consumer group over `identity.events`, also the inbox's consumer name: never change it. */
+export const NOTIFICATIONS_RECIPIENTS_GROUP = 'notifications.recipients';
+
+/**
+ * The recipients read model (`recipient`): each user's email, name, role, status and teams, from
+ * identity's events (group `notifications.recipients`, each event applied once with its inbox
+ * row), so a notification is addressed without a call to identity (issue 14). `user.created`
+ * inserts (or refreshes) the row; `user.updated` applies its `changes` of `email`, `name` and
+ * `status`; `user.deactivated` sets `status = 'deactivated'` (no email goes to it);
+ * `user.role_changed` and `user.teams_changed` keep role and teams for the history's team scope;
+ * `user.erased` deletes the row (the person's address is not kept). Emits nothing.
+ */
+@Injectable()
+export class RecipientsConsumer {
+  /** `identity.user.created`: the user's row, replacing any earlier one. */
+  @OnEvent(IdentityEvent.userCreated, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
+  async onUserCreated(event: CloudEvent<UserCreatedData>, unit: UnitOfWorkContext): Promise<void> {
+    const data = event.data;
+    await kyselyFor<NotificationsDb>(unit.manager)
+      .insertInto('recipient')
+      .values({
+        user_id: data.userId,
+        org_id: event.orgid,
+        email: data.email,
+        name: data.name,
+        role: data.role,
+        status: data.status,
+        team_ids: data.teamIds ?? [],
+      })
+      .onConflict((conflict) =>
+        conflict.column('user_id').doUpdateSet((eb) => ({
+          email: eb.ref('excluded.email'),
+          name: eb.ref('excluded.name'),
+          role: eb.ref('excluded.role'),
+          status: eb.ref('excluded.status'),
+          team_ids: eb.ref('excluded.team_ids'),
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
+  }
+
+  /** `identity.user.updated`: `email`, `name` and `status` changes (`{ from, to }`); other fields are not kept. */
+  @OnEvent(IdentityEvent.userUpdated, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
+  async onUserUpdated(event: CloudEvent<UserUpdatedData>, unit: UnitOfWorkContext): Promise<void> {
+    const changes = event.data.changes ?? {};
+    const set: { email?: string; name?: string; status?: string } = {};
+    if (typeof changes.email?.to === 'string') set.email = changes.email.to;
+    if (typeof changes.name?.to === 'string') set.name = changes.name.to;
+    if (typeof changes.status?.to === 'string') set.status = changes.status.to;
+    if (Object.keys(set).length === 0) return;
+    await this.update(unit, event.data.userId, set);
+  }
+
+  /** `identity.user.deactivated`: no email goes to the user any more. */
+  @OnEvent(IdentityEvent.userDeactivated, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
+  async onUserDeactivated(event: CloudEvent<UserDeactivatedData>, unit: UnitOfWorkContext): Promise<void> {
+    await this.update(unit, event.data.userId, { status: 'deactivated' });
+  }
+
+  /** `identity.user.role_changed`. */
+  @OnEvent(IdentityEvent.userRoleChanged, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
+  async onUserRoleChanged(event: CloudEvent<UserRoleChangedData>, unit: UnitOfWorkContext): Promise<void> {
+    await this.update(unit, event.data.userId, { role: event.data.to });
+  }
+
+  /** `identity.user.teams_changed`: the full team list (`to`). */
+  @OnEvent(IdentityEvent.userTeamsChanged, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
+  async onUserTeamsChanged(event: CloudEvent<UserTeamsChangedData>, unit: UnitOfWorkContext): Promise<void> {
+    await this.update(unit, event.data.userId, { team_ids: event.data.to });
+  }
+
+  /** `identity.user.erased`: the row (email and name) goes. Notifications already sent stay in the history. */
+  @OnEvent(IdentityEvent.userErased, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
+  async onUserErased(event: CloudEvent<UserErasedData>, unit: UnitOfWorkContext): Promise<void> {
+    await kyselyFor<NotificationsDb>(unit.manager).deleteFrom('recipient').where('user_id', '=', event.data.userId).execute();
+  }
+
+  private async update(
+    unit: UnitOfWorkContext,
+    userId: string,
+    set: { email?: string; name?: string; status?: string; role?: string; team_ids?: string[] },
+  ): Promise<void> {
+    await kyselyFor<NotificationsDb>(unit.manager)
+      .updateTable('recipient')
+      .set({ ...set, updated_at: sql<Date>`now()` })
+      .where('user_id', '=', userId)
+      .execute();
+  }
+}

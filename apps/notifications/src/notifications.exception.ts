@@ -1,0 +1,29 @@
+/** Error codes of the notifications service; tests and clients assert these, never message text. */
+export enum NotificationsErrorCode {
+  /** No notification with that id among the caller's own (another user's or organization's answers this too). */
+  NotificationNotFound = 'NOTIFICATION_NOT_FOUND',
+  /** The SendGrid webhook's signature or timestamp header is missing, malformed, stale or does not verify. */
+  WebhookSignatureInvalid = 'WEBHOOK_SIGNATURE_INVALID',
+  /** The SendGrid webhook body is larger than SendGrid's batch size (768 KB). */
+  WebhookPayloadTooLarge = 'WEBHOOK_PAYLOAD_TOO_LARGE',
+  /** The verified SendGrid webhook body is not a JSON array of event objects. */
+  WebhookPayloadInvalid = 'WEBHOOK_PAYLOAD_INVALID',
+  /** `from`/`to` of the history are not ISO 8601 date-times. */
+  InvalidDateRange = 'INVALID_DATE_RANGE',
+}
+
+/** Machine-readable reasons of a delivery that was not (or not surely) delivered, shown in the history. */
+export const DeliveryReason = {
+  /** The address is on the suppression list (bounce, spam report, unsubscribe). */
+  Suppressed: 'SUPPRESSED',
+  /** The recipient has no email address in the read model (or is deactivated). */
+  NoAddress: 'NO_ADDRESS',
+  /** The provider refused the message (4xx other than 429); the provider's first error message follows. */
+  ProviderRejected: 'PROVIDER_REJECTED',
+  /** Retries on 429 / 5xx / connection errors ran out. */
+  ProviderUnavailable: 'PROVIDER_UNAVAILABLE',
+  /** The request was written but no answer came (timeout): not resent; a later reconcile settles it. */
+  OutcomeUnknown: 'PROVIDER_OUTCOME_UNKNOWN',
+  /** No provider configured: written to the local sink (`local_email`). */
+  LocalSink: 'LOCAL_SINK',
+} as const;

@@ -1,0 +1,116 @@
+import type { NotificationChannel, NotificationDeliveryStatus } from '../../events/notifications/notifications.event';
+import type { Page, PageQuery } from '../../pagination.type';
+import { defineRpc } from '../rpc-contract.util';
+
+/**
+ * NATS request/reply contracts of the notifications service (`notifications.<aggregate>.<verb>`):
+ * request `data` and reply `data` of each. Refusals are `DomainException`s (`NOTIFICATION_*`,
+ * `WEBHOOK_*` codes, `FORBIDDEN`, `USER_SESSION_REQUIRED`, `VALIDATION_FAILED`, `INVALID_CURSOR`).
+ */
+export const NotificationsSubjects = {
+  /** The caller's own in-app notifications, newest first (a signed-in user; no permission needed). */
+  list: defineRpc<NotificationListRequest, Page<NotificationView>>('notifications.notifications.list'),
+  /** How many of the caller's notifications are unread. */
+  unreadCount: defineRpc<Record<string, never>, NotificationUnreadCountView>('notifications.notifications.unread-count'),
+  /** Marks one of the caller's notifications read (idempotent); another user's answers 404 `NOTIFICATION_NOT_FOUND`. */
+  markRead: defineRpc<NotificationIdRequest, NotificationView>('notifications.notifications.mark-read'),
+  /** Marks every unread notification of the caller read; replies how many changed. */
+  markAllRead: defineRpc<Record<string, never>, NotificationMarkAllReadView>('notifications.notifications.mark-all-read'),
+  /** The notification history with each notification's deliveries (`notifications:read`: own, team or org). */
+  history: defineRpc<NotificationHistoryRequest, Page<NotificationHistoryView>>('notifications.history.list'),
+  /**
+   * A SendGrid Event Webhook POST as it arrived (raw body and the two signature headers), from the
+   * gateway's public route; verified before anything is stored (401 `WEBHOOK_SIGNATURE_INVALID`).
+   */
+  sendgridEvents: defineRpc<SendgridWebhookRequest, SendgridWebhookResponse>('notifications.webhooks.sendgrid-events'),
+};
+
+/** `GET /v1/notifications`: `unread` only the unread ones; `type` one notification type. */
+export interface NotificationListRequest extends PageQuery {
+  unread?: boolean;
+  type?: string;
+}
+
+/** A notification id (`POST /v1/notifications/:id/read`). */
+export interface NotificationIdRequest {
+  /** @format uuid */
+  id: string;
+}
+
+/** One in-app notification of the caller. `data` holds the ids it is about (`contactId`, `taskId`). */
+export interface NotificationView {
+  id: string;
+  type: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  /** Path in the web app the notification opens (`/contacts/<id>`), or null. */
+  link: string | null;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface NotificationUnreadCountView {
+  count: number;
+}
+
+export interface NotificationMarkAllReadView {
+  /** Notifications that were unread and are now read. */
+  updated: number;
+}
+
+/**
+ * `GET /v1/notifications/history`: `type`, `channel`, `status` (of a delivery), `recipientId`
+ * (a user id; outside the caller's scope: empty result), `from`/`to` ISO 8601 bounds on the
+ * creation time (from inclusive, to exclusive).
+ */
+export interface NotificationHistoryRequest extends PageQuery {
+  type?: string;
+  channel?: NotificationChannel;
+  status?: NotificationDeliveryStatus;
+  /** @format uuid */
+  recipientId?: string;
+  /** @format date-time */
+  from?: string;
+  /** @format date-time */
+  to?: string;
+}
+
+/** One channel delivery of a notification, as the history shows it. */
+export interface NotificationDeliveryView {
+  id: string;
+  channel: NotificationChannel;
+  status: NotificationDeliveryStatus;
+  /** Machine-readable reason of a blocked, failed, bounced or unknown delivery (`SUPPRESSED`, ...). */
+  reason: string | null;
+  /** The provider's message id (SendGrid `X-Message-Id`). */
+  providerMessageId: string | null;
+  /** Address it went to (an email address), null for in-app. */
+  to: string | null;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A notification with its recipient and deliveries (`GET /v1/notifications/history`). */
+export interface NotificationHistoryView extends NotificationView {
+  recipientUserId: string;
+  sourceEventId: string | null;
+  deliveries: NotificationDeliveryView[];
+}
+
+/**
+ * What the gateway forwards of `POST /v1/webhooks/sendgrid/events`: the body exactly as received
+ * (UTF-8) and the headers `X-Twilio-Email-Event-Webhook-Signature` / `-Timestamp` (absent: null).
+ */
+export interface SendgridWebhookRequest {
+  rawBody: string;
+  signature: string | null;
+  timestamp: string | null;
+}
+
+/** `received` events in the batch, `stored` of them new (a redelivered `sg_event_id` is not stored again). */
+export interface SendgridWebhookResponse {
+  received: number;
+  stored: number;
+}
