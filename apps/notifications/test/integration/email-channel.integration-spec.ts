@@ -1,9 +1,7 @@
-import { CrmContactEvent, IdentityEvent, NotificationsSubjects, type Actor, type NotificationDeliveryView } from '@keyhouse/contracts';
-import { actorFor, startService, testEvent, waitFor, type TestService } from '@keyhouse/testing';
-import { newId } from '@keyhouse/util';
+import { startService, type TestService } from '@keyhouse/testing';
 import { startProviderSandbox, type RunningProviderSandbox } from '../../../provider-sandbox/src/main';
 import { startNotifications } from '../../src/main';
-import { notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
+import { assignLeadAndWaitForEmail, notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
 
 interface SandboxMessage {
   messageId: string;
@@ -53,44 +51,7 @@ describe('notifications: email through SendGrid (the provider sandbox)', () => {
     expect(response.status).toBe(201);
   }
 
-  /** A new agent known to the service, assigned a lead; resolves with the email delivery once it left `queued`. */
-  async function assignLead(): Promise<{ agent: Actor; email: string; notificationId: string; delivery: NotificationDeliveryView }> {
-    const orgId = newId();
-    const agent = actorFor({ orgId, role: 'agent', permissions: ['notifications:read:own'] });
-    const email = `agent-${agent.userId!.slice(-12)}@example.test`;
-    await svc.publish('identity.events', [
-      testEvent(IdentityEvent.userCreated, orgId, {
-        userId: agent.userId!,
-        email,
-        name: 'Agent',
-        role: 'agent',
-        status: 'active',
-        teamIds: [],
-      }),
-    ]);
-    await waitFor(async () => (await db.query('SELECT 1 FROM recipient WHERE user_id = $1', [agent.userId])).length === 1);
-    const contactId = newId();
-    await svc.publish('crm.events', [
-      testEvent(CrmContactEvent.contactAssigned, orgId, {
-        contactId,
-        fromAgentId: null,
-        toAgentId: agent.userId!,
-        pondId: null,
-        ruleId: null,
-        strategy: 'round_robin',
-        reason: 'rule',
-        respondBy: null,
-      }),
-    ]);
-    let found: { notificationId: string; delivery: NotificationDeliveryView } | null = null;
-    await waitFor(async () => {
-      const [item] = (await svc.rpc.call(NotificationsSubjects.history, {}, agent)).items;
-      const delivery = item?.deliveries.find((d) => d.channel === 'email');
-      if (delivery && delivery.status !== 'queued') found = { notificationId: item.id, delivery };
-      return found !== null;
-    });
-    return { agent, email, ...found! };
-  }
+  const assignLead = () => assignLeadAndWaitForEmail(svc, db);
 
   it('sends with custom_args, the category and the default sender, and stores the X-Message-Id', async () => {
     const { email, notificationId, delivery } = await assignLead();

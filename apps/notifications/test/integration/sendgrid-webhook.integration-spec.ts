@@ -1,9 +1,9 @@
-import { CrmContactEvent, IdentityEvent, NotificationsSubjects, type Actor, type NotificationHistoryView } from '@keyhouse/contracts';
+import { CrmContactEvent, NotificationsSubjects, type Actor, type NotificationHistoryView } from '@keyhouse/contracts';
 import { DomainException } from '@keyhouse/platform/messaging';
-import { actorFor, startService, testEvent, waitFor, type TestService } from '@keyhouse/testing';
+import { startService, testEvent, waitFor, type TestService } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startNotifications } from '../../src/main';
-import { notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
+import { assignLeadAndWaitForEmail, notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
 import { sendgridEvent, signSendgridBatch } from '../support/sendgrid-signing.fixture';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -42,39 +42,8 @@ describe('notifications: SendGrid Event Webhook (service over NATS)', () => {
 
   /** An agent with an address and a lead assigned: the email delivery (delivered to the local sink). */
   async function emailDelivery(): Promise<{ agent: Actor; email: string; notificationId: string; deliveryId: string }> {
-    const orgId = newId();
-    const agent = actorFor({ orgId, role: 'agent', permissions: ['notifications:read:own'] });
-    const email = `agent-${agent.userId!.slice(-12)}@example.test`;
-    await svc.publish('identity.events', [
-      testEvent(IdentityEvent.userCreated, orgId, {
-        userId: agent.userId!,
-        email,
-        name: 'Agent',
-        role: 'agent',
-        status: 'active',
-        teamIds: [],
-      }),
-    ]);
-    await waitFor(async () => (await db.query('SELECT 1 FROM recipient WHERE user_id = $1', [agent.userId])).length === 1);
-    await svc.publish('crm.events', [
-      testEvent(CrmContactEvent.contactAssigned, orgId, {
-        contactId: newId(),
-        fromAgentId: null,
-        toAgentId: agent.userId!,
-        pondId: null,
-        ruleId: null,
-        strategy: 'manual',
-        reason: 'manual',
-        respondBy: null,
-      }),
-    ]);
-    let history: NotificationHistoryView[] = [];
-    await waitFor(async () => {
-      history = (await svc.rpc.call(NotificationsSubjects.history, {}, agent)).items;
-      return history.length === 1 && history[0].deliveries.some((d) => d.channel === 'email' && d.status !== 'queued');
-    });
-    const delivery = history[0].deliveries.find((d) => d.channel === 'email')!;
-    return { agent, email, notificationId: history[0].id, deliveryId: delivery.id };
+    const { agent, email, notificationId, delivery } = await assignLeadAndWaitForEmail(svc, db);
+    return { agent, email, notificationId, deliveryId: delivery.id };
   }
 
   async function statusOf(deliveryId: string): Promise<string> {
