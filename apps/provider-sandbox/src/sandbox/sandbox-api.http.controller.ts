@@ -91,7 +91,7 @@ export function registerSandboxRoutes(app: FastifyInstance, state: SandboxState)
   });
 
   app.delete('/sandbox', async (_request, reply) => {
-    state.reset();
+    await state.reset();
     return reply.code(204).send();
   });
 }

@@ -105,6 +105,8 @@ export class SandboxState {
   /** Opted-out pairs `sender|recipient`; sender is our number or Messaging Service SID (Twilio's scope). */
   private readonly optOuts = new Set<string>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: (ran: boolean) => void }>();
+  /** Webhook posts under way (`track`): `reset()` waits for them, so none lands after it. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
   private fcmCounter = 0;
 
@@ -112,9 +114,15 @@ export class SandboxState {
     this.settings = { ...initialSettings };
   }
 
-  /** Forgets everything received, posted and injected, cancels pending events, and restores the start settings. */
-  reset(): void {
+  /**
+   * Forgets everything received, posted and injected, cancels pending events, and restores the
+   * start settings. Resolves once the webhook posts under way have settled (a post in progress
+   * finishes, no retry or later event follows), so that nothing of before the reset reaches a
+   * receiver after it.
+   */
+  async reset(): Promise<void> {
     this.cancelTimers();
+    await Promise.allSettled([...this.inFlight]);
     this.settings = { ...this.initialSettings };
     this.sendgridMessages = [];
     this.twilioMessages = [];
@@ -124,6 +132,13 @@ export class SandboxState {
     this.invalidFcmTokens.clear();
     this.optOuts.clear();
     this.fcmCounter = 0;
+  }
+
+  /** Registers a webhook post under way until it settles (see `reset`); returns it. */
+  track<T>(post: Promise<T>): Promise<T> {
+    this.inFlight.add(post);
+    void post.finally(() => this.inFlight.delete(post)).catch(() => undefined);
+    return post;
   }
 
   /** The next FCM message number (for `projects/<id>/messages/<n>`). */

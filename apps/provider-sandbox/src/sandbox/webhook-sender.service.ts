@@ -21,7 +21,11 @@ export interface WebhookDelivery {
  * attempt, updated after each) and resolves with it; never throws. Stops retrying when the sandbox
  * closes.
  */
-export async function postWebhook(state: SandboxState, delivery: WebhookDelivery): Promise<WebhookRecord> {
+export function postWebhook(state: SandboxState, delivery: WebhookDelivery): Promise<WebhookRecord> {
+  return state.track(attemptDeliveries(state, delivery));
+}
+
+async function attemptDeliveries(state: SandboxState, delivery: WebhookDelivery): Promise<WebhookRecord> {
   const record: WebhookRecord = {
     id: randomUUID(),
     kind: delivery.kind,
