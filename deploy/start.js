@@ -8,8 +8,9 @@
  * others and the local Kafka broker keep running.
  *
  * The notifications service sends through the official SDKs to the sandbox unless
- * `SENDGRID_API_KEY` is set in the environment: then it talks to SendGrid itself, with no code
- * change (`SENDGRID_BASE_URL` and the webhook key as configured).
+ * `SENDGRID_API_KEY` (email) or `TWILIO_ACCOUNT_SID` (SMS) is set in the environment: then it
+ * talks to SendGrid or Twilio itself, with no code change (base URLs, tokens and webhook keys as
+ * configured).
  */
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -29,7 +30,7 @@ const DEMO = {
 };
 
 /** The local stand-in for SendGrid, Twilio and FCM (apps/provider-sandbox, docs/adr/0034). */
-const SANDBOX = { name: 'provider-sandbox', port: 3190 };
+const SANDBOX = { name: 'provider-sandbox', port: 3190, twilioAuthToken: 'sandbox-twilio-auth-token' };
 
 async function waitReady(url, child, name, timeoutMs = 60000) {
   const started = Date.now();
@@ -125,13 +126,27 @@ async function main() {
         PROVIDER_SANDBOX_PORT: String(SANDBOX.port),
         PROVIDER_SANDBOX_SENDGRID_EVENTS_URL: `http://127.0.0.1:${gatewayPort}/v1/webhooks/sendgrid/events`,
         PROVIDER_SANDBOX_TWILIO_INBOUND_URL: `http://127.0.0.1:${gatewayPort}/v1/webhooks/twilio/inbound`,
+        PROVIDER_SANDBOX_TWILIO_AUTH_TOKEN: SANDBOX.twilioAuthToken,
       },
       stdio: 'inherit',
     }),
   );
   await waitReady(`${sandboxUrl}/sandbox/health`, sandbox, SANDBOX.name);
-  // The SDKs talk to the sandbox unless real SendGrid credentials are configured.
-  const providerEnv = process.env.SENDGRID_API_KEY ? {} : { SENDGRID_API_KEY: 'SG.sandbox', SENDGRID_BASE_URL: sandboxUrl };
+  // The SDKs talk to the sandbox unless real credentials are configured (per provider).
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const providerEnv = {
+    ...(process.env.SENDGRID_API_KEY ? {} : { SENDGRID_API_KEY: 'SG.sandbox', SENDGRID_BASE_URL: sandboxUrl }),
+    ...(process.env.TWILIO_ACCOUNT_SID
+      ? {}
+      : {
+          TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+          TWILIO_AUTH_TOKEN: SANDBOX.twilioAuthToken,
+          TWILIO_FROM_NUMBER: '+12065550100',
+          TWILIO_BASE_URL: sandboxUrl,
+          TWILIO_STATUS_CALLBACK_URL: `${gatewayUrl}/v1/webhooks/twilio/status`,
+          TWILIO_WEBHOOK_BASE_URL: gatewayUrl,
+        }),
+  };
 
   // Backend services first, the gateway last.
   const ordered = [...services.filter((s) => s.name !== 'gateway'), ...services.filter((s) => s.name === 'gateway')];

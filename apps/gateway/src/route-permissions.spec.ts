@@ -56,6 +56,8 @@ describe('gateway routes', () => {
         'SendgridWebhookHttpController.events',
         // the signature in the URL is the credential (docs/adr/0018, update of 2026-12-07)
         'SignedFileDownloadsHttpController.download',
+        'TwilioWebhookHttpController.inbound',
+        'TwilioWebhookHttpController.status',
       ].sort(),
     );
   });

@@ -11,7 +11,11 @@ import { NotificationsService } from './modules/inbox/notifications.service';
 import { RecipientsConsumer } from './modules/recipients/recipients.consumer';
 import { NotificationDispatchService } from './modules/triggers/notification-dispatch.service';
 import { NotificationTriggersConsumer } from './modules/triggers/notification-triggers.consumer';
+import { SmsOptOutService } from './modules/sms/sms-opt-out.service';
+import { NOTIFICATIONS_SMS_QUEUE } from './modules/sms/sms-queue.constant';
+import { SmsSendJob, TWILIO_SMS, twilioSmsOf } from './modules/sms/sms-send.job';
 import { SendgridWebhookService } from './modules/webhooks/sendgrid-webhook.service';
+import { TwilioWebhookService } from './modules/webhooks/twilio-webhook.service';
 
 export const NOTIFICATIONS_SERVICE_NAME = 'notifications';
 
@@ -20,7 +24,9 @@ export const NOTIFICATIONS_SERVICE_NAME = 'notifications';
  * (`@OnEvent` on identity.events), the built-in triggers (`@OnEvent` on crm.events) creating
  * in-app notifications and email deliveries, the email channel (Bull queue `notifications.email`,
  * SendGrid through `@sendgrid/mail` or the local sink), NATS responders for the in-app list, read
- * marks and the history, and the verified SendGrid Event Webhook; health and metrics on HEALTH_PORT.
+ * marks and the history, the verified SendGrid Event Webhook, the SMS channel (Bull queue
+ * `notifications.sms`, Twilio through `twilio`; off without `TWILIO_ACCOUNT_SID`) and the verified
+ * Twilio status and inbound webhooks; health and metrics on HEALTH_PORT.
  */
 @Module({})
 export class NotificationsAppModule {
@@ -39,11 +45,13 @@ export class NotificationsAppModule {
           opsToken: config.OPS_TOKEN,
           eventTopic: NOTIFICATIONS_EVENTS_TOPIC,
         }),
-        QueueModule.registerQueues(NOTIFICATIONS_EMAIL_QUEUE),
+        QueueModule.registerQueues(NOTIFICATIONS_EMAIL_QUEUE, NOTIFICATIONS_SMS_QUEUE),
       ],
       providers: [
         { provide: NOTIFICATIONS_CONFIG, useValue: config },
         { provide: SENDGRID_MAIL, useFactory: () => sendgridMailOf(config) },
+        { provide: TWILIO_SMS, useFactory: () => twilioSmsOf(config) },
+        SmsOptOutService,
         DeliveryStatusService,
         NotificationDispatchService,
         RecipientsConsumer,
@@ -51,6 +59,8 @@ export class NotificationsAppModule {
         NotificationsService,
         EmailSendJob,
         SendgridWebhookService,
+        SmsSendJob,
+        TwilioWebhookService,
       ],
     };
   }

@@ -2,11 +2,11 @@
 export enum NotificationsErrorCode {
   /** No notification with that id among the caller's own (another user's or organization's answers this too). */
   NotificationNotFound = 'NOTIFICATION_NOT_FOUND',
-  /** The SendGrid webhook's signature or timestamp header is missing, malformed, stale or does not verify. */
+  /** A webhook's signature (SendGrid: or timestamp) header is missing, malformed, stale or does not verify (Twilio: `X-Twilio-Signature`). */
   WebhookSignatureInvalid = 'WEBHOOK_SIGNATURE_INVALID',
-  /** The SendGrid webhook body is larger than SendGrid's batch size (768 KB). */
+  /** The SendGrid webhook body is larger than SendGrid's batch size (768 KB), or a Twilio webhook's larger than 64 KB. */
   WebhookPayloadTooLarge = 'WEBHOOK_PAYLOAD_TOO_LARGE',
-  /** The verified SendGrid webhook body is not a JSON array of event objects. */
+  /** The verified SendGrid webhook body is not a JSON array of event objects, or a Twilio webhook lacks `MessageSid` (and `MessageStatus` / `From`, `To`). */
   WebhookPayloadInvalid = 'WEBHOOK_PAYLOAD_INVALID',
   /** `from`/`to` of the history are not ISO 8601 date-times. */
   InvalidDateRange = 'INVALID_DATE_RANGE',
@@ -26,4 +26,8 @@ export const DeliveryReason = {
   OutcomeUnknown: 'PROVIDER_OUTCOME_UNKNOWN',
   /** No provider configured: written to the local sink (`local_email`). */
   LocalSink: 'LOCAL_SINK',
+  /** The number opted out of SMS from our sender (inbound STOP-like keyword, or Twilio error 21610 on a send). */
+  OptedOut: 'OPTED_OUT',
+  /** The SMS channel was switched off (no `TWILIO_ACCOUNT_SID`) after the delivery was queued. */
+  ChannelOff: 'CHANNEL_OFF',
 } as const;

@@ -1,7 +1,11 @@
 import type { Type } from '@nestjs/common';
-import { NotificationsHttpController, SendgridWebhookHttpController } from './notifications.http.controller';
+import { NotificationsHttpController, SendgridWebhookHttpController, TwilioWebhookHttpController } from './notifications.http.controller';
 
 export { SendgridRawBodyCapture } from './sendgrid-raw-body.service';
 
-/** HTTP controllers of the notifications routes (in-app notifications, history, the SendGrid Event Webhook); listed in `API_CONTROLLERS`. */
-export const NOTIFICATIONS_HTTP_CONTROLLERS: Type[] = [NotificationsHttpController, SendgridWebhookHttpController];
+/** HTTP controllers of the notifications routes (in-app notifications, history, the SendGrid Event Webhook, Twilio's status and inbound webhooks); listed in `API_CONTROLLERS`. */
+export const NOTIFICATIONS_HTTP_CONTROLLERS: Type[] = [
+  NotificationsHttpController,
+  SendgridWebhookHttpController,
+  TwilioWebhookHttpController,
+];

@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
   NotificationsSubjects as S,
   type NotificationHistoryView,
@@ -8,6 +8,7 @@ import {
   type NotificationView,
   type Page,
   type SendgridWebhookResponse,
+  type TwilioWebhookRequest,
 } from '@keyhouse/contracts';
 import { Authenticated, Public, RequirePermission } from '@keyhouse/platform/auth';
 import type { GatewayRequest } from '../platform/gateway-request.type';
@@ -126,4 +127,64 @@ export class SendgridWebhookHttpController {
       { timeoutMs: 30_000 },
     );
   }
+}
+
+/**
+ * `/v1/webhooks/twilio/status` and `/v1/webhooks/twilio/inbound`: Twilio's status callbacks and
+ * inbound SMS (form-urlencoded). Public (Twilio holds no credential of ours); the gateway forwards
+ * the raw body, `X-Twilio-Signature` and the path with its query, and the notifications service
+ * verifies the signature (over `TWILIO_WEBHOOK_BASE_URL` + that path and the params) before
+ * anything is stored. The answer is TwiML (`text/xml`).
+ */
+@ApiTags('notifications')
+@Controller('webhooks/twilio')
+export class TwilioWebhookHttpController {
+  constructor(private readonly rpc: GatewayRpc) {}
+
+  @Post('status')
+  @HttpCode(200)
+  @Public()
+  @Header('Content-Type', 'text/xml; charset=utf-8')
+  @ApiOperation({
+    summary:
+      'Twilio status callback (MessageSid, MessageStatus, ErrorCode, ...): 401 unless X-Twilio-Signature verifies; the SMS delivery’s status only moves forward; answers an empty TwiML <Response/>',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/xml')
+  @ApiHeader({ name: 'X-Twilio-Signature', required: true, description: 'base64 HMAC-SHA1 (auth token) over the URL + sorted params' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: { type: 'string' } } })
+  @ApiOkResponse({ description: 'TwiML', content: { 'text/xml': { schema: { type: 'string' } } } })
+  @ApiProblems(400, 401, 413)
+  async status(@Req() request: GatewayRequest): Promise<string> {
+    return (await this.rpc.call(S.twilioStatus, request, twilioRequestOf(request))).twiml;
+  }
+
+  @Post('inbound')
+  @HttpCode(200)
+  @Public()
+  @Header('Content-Type', 'text/xml; charset=utf-8')
+  @ApiOperation({
+    summary:
+      'Twilio inbound SMS: 401 unless X-Twilio-Signature verifies; idempotent on MessageSid; STOP/UNSUBSCRIBE/END/QUIT/STOPALL/REVOKE/OPTOUT/CANCEL opt out, START/UNSTOP opt in, HELP answers the help text; answers TwiML',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/xml')
+  @ApiHeader({ name: 'X-Twilio-Signature', required: true, description: 'base64 HMAC-SHA1 (auth token) over the URL + sorted params' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: { type: 'string' } } })
+  @ApiOkResponse({ description: 'TwiML', content: { 'text/xml': { schema: { type: 'string' } } } })
+  @ApiProblems(400, 401, 413)
+  async inbound(@Req() request: GatewayRequest): Promise<string> {
+    return (await this.rpc.call(S.twilioInbound, request, twilioRequestOf(request))).twiml;
+  }
+}
+
+/** What a Twilio webhook request forwards: the raw body, `X-Twilio-Signature` (or null) and the path with its query. */
+function twilioRequestOf(request: GatewayRequest): TwilioWebhookRequest {
+  const raw = sendgridRawBodyOf(request);
+  const signature = request.headers['x-twilio-signature'];
+  return {
+    rawBody: raw ? raw.toString('utf8') : '',
+    signature: typeof signature === 'string' && signature.length > 0 ? signature : null,
+    path: request.url,
+  };
 }

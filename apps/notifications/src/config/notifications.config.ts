@@ -43,6 +43,38 @@ export const notificationsEnv = {
   /** Attempts of an email job on 429 / 5xx / connection refused (5, exponential backoff from `SENDGRID_RETRY_DELAY_MS`). */
   NOTIFICATIONS_EMAIL_ATTEMPTS: env.positiveInt(5, 'a number of attempts'),
   SENDGRID_RETRY_DELAY_MS: env.positiveInt(2_000, 'milliseconds'),
+  /**
+   * Twilio Account SID (`AC…`). Unset: the SMS channel is off (no SMS delivery is created at all),
+   * and the Twilio webhooks still verify with `TWILIO_AUTH_TOKEN` when it is set (401 otherwise).
+   */
+  TWILIO_ACCOUNT_SID: env.optionalString('a Twilio Account SID (AC…)'),
+  /** Twilio auth token: Basic auth of the Messages API and the HMAC-SHA1 key of `X-Twilio-Signature`. Never logged. */
+  TWILIO_AUTH_TOKEN: env.optionalString('a Twilio auth token'),
+  /** Sender of every SMS (E.164), also the `To` of inbound messages and the sender half of the opt-out ledger key. */
+  TWILIO_FROM_NUMBER: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/)
+    .default('+15005550006')
+    .describe('an E.164 number such as +15551230000'),
+  /** Base URL of the Twilio REST API (`/2010-04-01/...` follows); the provider sandbox in local runs and tests. */
+  TWILIO_BASE_URL: env.url('an http(s) URL such as https://api.twilio.com', 'https://api.twilio.com'),
+  /** Public URL of the gateway's `POST /v1/webhooks/twilio/status`, sent as each message's `StatusCallback`; unset: none. */
+  TWILIO_STATUS_CALLBACK_URL: z.string().url().optional().describe('an http(s) URL of the status webhook'),
+  /**
+   * Public base URL (scheme, host, optional port; no path) the gateway is reached at by Twilio: the
+   * signature of a webhook is computed over this + the request path and query.
+   */
+  TWILIO_WEBHOOK_BASE_URL: env.url('the public http(s) base URL of the gateway', 'http://localhost:3000'),
+  /** Reply to an inbound HELP (TwiML `<Message>`). */
+  TWILIO_HELP_TEXT: env.string(
+    'Keyhouse notifications: reply STOP to unsubscribe, START to subscribe again. Msg&data rates may apply.',
+    'the reply text to HELP',
+  ),
+  /** Attempts of an SMS job on 429 (20429) / 5xx / connection refused (5, exponential backoff from `TWILIO_RETRY_DELAY_MS`). */
+  NOTIFICATIONS_SMS_ATTEMPTS: env.positiveInt(5, 'a number of attempts'),
+  TWILIO_RETRY_DELAY_MS: env.positiveInt(2_000, 'milliseconds'),
+  /** Timeout of one Messages API request, ms (10000). A timeout after the request was written = outcome unknown. */
+  TWILIO_TIMEOUT_MS: env.positiveInt(10_000, 'milliseconds'),
 };
 
 export type NotificationsConfig = ReturnType<typeof loadNotificationsConfig>;

@@ -71,11 +71,32 @@ export interface Recipient {
   email: string;
   name: string;
   org_id: string;
+  phone: string | null;
   role: string;
   status: string;
   team_ids: Generated<string[]>;
   updated_at: Generated<Timestamp>;
   user_id: string;
+}
+
+export interface SmsInbound {
+  body: string;
+  from_number: string;
+  id: string;
+  kind: string;
+  message_sid: string;
+  org_id: string | null;
+  received_at: Generated<Timestamp>;
+  to_number: string;
+}
+
+export interface SmsOptOut {
+  created_at: Generated<Timestamp>;
+  keyword: string | null;
+  message_sid: string | null;
+  phone: string;
+  sender: string;
+  source: string;
 }
 
 export interface Suppression {
@@ -93,5 +114,7 @@ export interface NotificationsDb extends PlatformDb {
   local_email: LocalEmail;
   notification: Notification;
   recipient: Recipient;
+  sms_inbound: SmsInbound;
+  sms_opt_out: SmsOptOut;
   suppression: Suppression;
 }

@@ -173,7 +173,8 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
   [NOTIFICATIONS_EVENTS_TOPIC]: {
     producer: 'notifications',
     source: 'keyhouse/notifications',
-    description: 'Notifications created and read, channel deliveries and their statuses, email suppressions (docs/adr/0035).',
+    description:
+      'Notifications created and read, channel deliveries and their statuses, email suppressions, SMS opt-outs/opt-ins and inbound SMS (docs/adr/0035).',
     consumers: [],
   },
 };
@@ -366,6 +367,9 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [NotificationsEvent.notificationsAllRead.type]: notifications('recipient user id', 'NotificationsAllReadData'),
   [NotificationsEvent.deliveryStatusChanged.type]: notifications('delivery id', 'NotificationDeliveryStatusChangedData'),
   [NotificationsEvent.emailSuppressed.type]: notifications('suppression id', 'NotificationEmailSuppressedData'),
+  [NotificationsEvent.smsOptedOut.type]: notifications('phone number (E.164)', 'NotificationSmsOptedOutData'),
+  [NotificationsEvent.smsOptedIn.type]: notifications('phone number (E.164)', 'NotificationSmsOptedInData'),
+  [NotificationsEvent.smsReceived.type]: notifications('inbound message id', 'NotificationSmsReceivedData'),
 
   // audit's own actions: appended straight to the chain, never on Kafka
   [AuditEvent.logExported.type]: { topic: null, producer: 'audit', key: 'audit log (model `log`)', payload: null, doc: AUDIT_DOC },

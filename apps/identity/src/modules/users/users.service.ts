@@ -181,6 +181,7 @@ export class UsersService {
       role: input.role,
       status,
       teamIds: [...new Set(input.teamIds)].sort(),
+      phone: input.phone,
     });
     return this.queries.view(manager, orgId, userId);
   }

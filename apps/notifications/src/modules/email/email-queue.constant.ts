@@ -9,6 +9,9 @@ export interface EmailJobData {
   deliveryId: string;
 }
 
+/** Data of any channel job (email, SMS): only the delivery's id. */
+export type DeliveryJobData = EmailJobData;
+
 /**
  * Options of an email job: `jobId` = the delivery id, so a redelivered event, a re-run start-up
  * sweep or a retried enqueue never adds a second job for one delivery; attempts and exponential
@@ -18,9 +21,13 @@ export function emailJobOptions(
   config: Pick<NotificationsConfig, 'NOTIFICATIONS_EMAIL_ATTEMPTS' | 'SENDGRID_RETRY_DELAY_MS'>,
   deliveryId: string,
 ): JobOptions {
-  return {
-    jobId: deliveryId,
-    attempts: config.NOTIFICATIONS_EMAIL_ATTEMPTS,
-    backoff: { type: 'exponential', delay: config.SENDGRID_RETRY_DELAY_MS },
-  };
+  return deliveryJobOptions(deliveryId, config.NOTIFICATIONS_EMAIL_ATTEMPTS, config.SENDGRID_RETRY_DELAY_MS);
+}
+
+/**
+ * Options of one channel job of any channel (email, SMS): `jobId` = the delivery id (one job per
+ * delivery, whatever enqueues it again), `attempts` with exponential backoff from `delayMs` (ms).
+ */
+export function deliveryJobOptions(deliveryId: string, attempts: number, delayMs: number): JobOptions {
+  return { jobId: deliveryId, attempts, backoff: { type: 'exponential', delay: delayMs } };
 }

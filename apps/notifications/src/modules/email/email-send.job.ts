@@ -11,10 +11,10 @@ import { NOTIFICATIONS_CONFIG, type NotificationsConfig } from '../../config/not
 import type { NotificationsDb } from '../../database/notifications.db';
 import { DeliveryReason } from '../../notifications.exception';
 import type { NotificationType } from '../triggers/notification-triggers.constant';
-import { DeliveryStatusService } from './delivery-status.service';
+import { DeliveryStatusService, deliveryJobContext } from './delivery-status.service';
 import { NOTIFICATIONS_EMAIL_QUEUE, emailJobOptions, type EmailJobData } from './email-queue.constant';
 import { renderEmail } from './notification-templates.constant';
-import { SendgridMailAdapter, type OutgoingEmail, type SendOutcome } from './sendgrid-mail.adapter';
+import { SendgridMailAdapter, type OutgoingEmail } from './sendgrid-mail.adapter';
 
 /** Token of the mail adapter: a `SendgridMailAdapter` when `SENDGRID_API_KEY` is set, null for the local sink. */
 export const SENDGRID_MAIL = Symbol('SENDGRID_MAIL');
@@ -22,10 +22,6 @@ export const SENDGRID_MAIL = Symbol('SENDGRID_MAIL');
 /** The adapter for `config`: null (local sink) without an API key. */
 export function sendgridMailOf(config: NotificationsConfig): SendgridMailAdapter | null {
   return config.SENDGRID_API_KEY ? new SendgridMailAdapter(config) : null;
-}
-
-function systemActor(orgId: string): Actor {
-  return { type: 'system', orgId, role: 'system', teamIds: [], permissions: [] };
 }
 
 /**
@@ -97,7 +93,7 @@ export class EmailSendJob implements OnApplicationBootstrap {
       .where('d.channel', '=', 'email')
       .executeTakeFirst();
     if (!row || row.status !== 'queued') return null;
-    const context = { actor: systemActor(row.org_id), requestId: `email:${deliveryId}` };
+    const context = deliveryJobContext(row.org_id, 'email', deliveryId);
     let to = row.to_address;
     if (!to) {
       const recipient = await db
@@ -143,7 +139,7 @@ export class EmailSendJob implements OnApplicationBootstrap {
       .execute();
     if (!this.sendgrid) return this.sendToLocalSink(context, row.org_id, deliveryId, email);
     const outcome = await this.sendgrid.send(email);
-    return this.record(context, job, deliveryId, outcome);
+    return this.statuses.recordOutcome(context, job, outcome, 'SendGrid');
   }
 
   private async sendToLocalSink(
@@ -173,35 +169,5 @@ export class EmailSendJob implements OnApplicationBootstrap {
     });
     this.logger.log(`Email (local sink, no SENDGRID_API_KEY) for delivery ${deliveryId}: "${email.subject}"`);
     return 'delivered';
-  }
-
-  private async record(context: { actor: Actor; requestId: string }, job: Job<EmailJobData>, deliveryId: string, outcome: SendOutcome) {
-    switch (outcome.kind) {
-      case 'sent':
-        await this.unitOfWork.run(context, (unit) =>
-          this.statuses.advance(unit, deliveryId, 'sent', { providerMessageId: outcome.messageId, reason: null, sent: true }),
-        );
-        return 'sent';
-      case 'rejected':
-        this.logger.warn(`SendGrid refused delivery ${deliveryId} (${outcome.status}): ${outcome.message}`);
-        await this.unitOfWork.run(context, (unit) =>
-          this.statuses.advance(unit, deliveryId, 'failed', { reason: DeliveryReason.ProviderRejected }),
-        );
-        return 'failed';
-      case 'unknown':
-        this.logger.warn(`SendGrid send of delivery ${deliveryId} has no known outcome (${outcome.message}); not resent`);
-        await this.unitOfWork.run(context, (unit) =>
-          this.statuses.advance(unit, deliveryId, 'unknown', { reason: DeliveryReason.OutcomeUnknown }),
-        );
-        return 'unknown';
-      case 'retry': {
-        const attempts = job.opts.attempts ?? 1;
-        if (job.attemptsMade + 1 < attempts) throw new Error(`SendGrid unavailable (${outcome.status ?? outcome.message}); retrying`);
-        await this.unitOfWork.run(context, (unit) =>
-          this.statuses.advance(unit, deliveryId, 'failed', { reason: DeliveryReason.ProviderUnavailable }),
-        );
-        return 'failed';
-      }
-    }
   }
 }

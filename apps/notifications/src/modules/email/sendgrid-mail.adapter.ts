@@ -23,11 +23,11 @@ export interface OutgoingEmail {
 export type SendOutcome =
   | { kind: 'sent'; messageId: string | null }
   | { kind: 'retry'; status: number | null; message: string }
-  | { kind: 'rejected'; status: number; message: string }
+  | { kind: 'rejected'; status: number; message: string; reason?: string }
   | { kind: 'unknown'; message: string };
 
-/** Connection errors raised before the request was written: safe to retry. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Connection errors raised before the request was written: safe to retry (shared by the SMS channel). */
+export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * The SendGrid mail send through the official SDK (`@sendgrid/mail` on its own `@sendgrid/client`

@@ -13,6 +13,7 @@ import {
 import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import type { NotificationsDb } from '../../database/notifications.db';
+import { e164OrNull } from '../sms/phone-number.util';
 
 /** Consumer group over `identity.events`, also the inbox's consumer name: never change it. */
 export const NOTIFICATIONS_RECIPIENTS_GROUP = 'notifications.recipients';
@@ -21,8 +22,8 @@ export const NOTIFICATIONS_RECIPIENTS_GROUP = 'notifications.recipients';
  * The recipients read model (`recipient`): each user's email, name, role, status and teams, from
  * identity's events (group `notifications.recipients`, each event applied once with its inbox
  * row), so a notification is addressed without a call to identity (issue 14). `user.created`
- * inserts (or refreshes) the row; `user.updated` applies its `changes` of `email`, `name` and
- * `status`; `user.deactivated` sets `status = 'deactivated'` (no email goes to it);
+ * inserts (or refreshes) the row, with the phone when it is an E.164 number (the SMS channel);
+ * `user.updated` applies its `changes` of `email`, `name`, `status` and `phone`; `user.deactivated` sets `status = 'deactivated'` (no email goes to it);
  * `user.role_changed` and `user.teams_changed` keep role and teams for the history's team scope;
  * `user.erased` deletes the row (the person's address is not kept). Emits nothing.
  */
@@ -42,6 +43,7 @@ export class RecipientsConsumer {
         role: data.role,
         status: data.status,
         team_ids: data.teamIds ?? [],
+        phone: e164OrNull(data.phone),
       })
       .onConflict((conflict) =>
         conflict.column('user_id').doUpdateSet((eb) => ({
@@ -50,20 +52,22 @@ export class RecipientsConsumer {
           role: eb.ref('excluded.role'),
           status: eb.ref('excluded.status'),
           team_ids: eb.ref('excluded.team_ids'),
+          phone: eb.ref('excluded.phone'),
           updated_at: sql<Date>`now()`,
         })),
       )
       .execute();
   }
 
-  /** `identity.user.updated`: `email`, `name` and `status` changes (`{ from, to }`); other fields are not kept. */
+  /** `identity.user.updated`: `email`, `name`, `status` and `phone` changes (`{ from, to }`); other fields are not kept. */
   @OnEvent(IdentityEvent.userUpdated, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
   async onUserUpdated(event: CloudEvent<UserUpdatedData>, unit: UnitOfWorkContext): Promise<void> {
     const changes = event.data.changes ?? {};
-    const set: { email?: string; name?: string; status?: string } = {};
+    const set: { email?: string; name?: string; status?: string; phone?: string | null } = {};
     if (typeof changes.email?.to === 'string') set.email = changes.email.to;
     if (typeof changes.name?.to === 'string') set.name = changes.name.to;
     if (typeof changes.status?.to === 'string') set.status = changes.status.to;
+    if (changes.phone) set.phone = e164OrNull(changes.phone.to);
     if (Object.keys(set).length === 0) return;
     await this.update(unit, event.data.userId, set);
   }
@@ -95,7 +99,7 @@ export class RecipientsConsumer {
   private async update(
     unit: UnitOfWorkContext,
     userId: string,
-    set: { email?: string; name?: string; status?: string; role?: string; team_ids?: string[] },
+    set: { email?: string; name?: string; status?: string; role?: string; team_ids?: string[]; phone?: string | null },
   ): Promise<void> {
     await kyselyFor<NotificationsDb>(unit.manager)
       .updateTable('recipient')

@@ -9,7 +9,9 @@ import type { NotificationData } from '../../database/notifications-json.type';
 import type { NotificationsDb } from '../../database/notifications.db';
 import { DeliveryReason } from '../../notifications.exception';
 import { DeliveryStatusService } from '../email/delivery-status.service';
-import { NOTIFICATIONS_EMAIL_QUEUE, emailJobOptions, type EmailJobData } from '../email/email-queue.constant';
+import { NOTIFICATIONS_EMAIL_QUEUE, emailJobOptions, type DeliveryJobData, type EmailJobData } from '../email/email-queue.constant';
+import { SmsOptOutService } from '../sms/sms-opt-out.service';
+import { NOTIFICATIONS_SMS_QUEUE, smsJobOptions } from '../sms/sms-queue.constant';
 import { renderNotification, type TemplateValues } from '../email/notification-templates.constant';
 import { NOTIFICATION_TRIGGERS, type NotificationType } from './notification-triggers.constant';
 
@@ -33,7 +35,10 @@ export interface NotificationRequest {
  * at once with `SUPPRESSED` (address on the suppression list) or `NO_ADDRESS` (a deactivated
  * recipient, or one without an address). A recipient not yet in the read model (identity's event
  * may arrive after crm's: different topics) is queued without an address; the job resolves it.
- * A queued email becomes a Bull job (jobId = the delivery id) after the commit. Emits `notifications.notification.created` and, for each
+ * A queued email becomes a Bull job (jobId = the delivery id) after the commit. `sms` (when
+ * `TWILIO_ACCOUNT_SID` is set and the recipient has a phone; otherwise the channel is left out):
+ * queued with the phone and a job on `notifications.sms`, or blocked at once with `OPTED_OUT`
+ * (the opt-out ledger) or `NO_ADDRESS` (deactivated). Emits `notifications.notification.created` and, for each
  * delivery that did not stay queued, `notifications.delivery.status_changed`.
  */
 @Injectable()
@@ -41,7 +46,9 @@ export class NotificationDispatchService {
   constructor(
     @Inject(NOTIFICATIONS_CONFIG) private readonly config: NotificationsConfig,
     @InjectQueue(NOTIFICATIONS_EMAIL_QUEUE) private readonly emails: Queue<EmailJobData>,
+    @InjectQueue(NOTIFICATIONS_SMS_QUEUE) private readonly sms: Queue<DeliveryJobData>,
     private readonly statuses: DeliveryStatusService,
+    private readonly optOuts: SmsOptOutService,
   ) {}
 
   /** Creates the notification; returns its id, or null when this event already created it. */
@@ -67,7 +74,16 @@ export class NotificationDispatchService {
       .returning('id')
       .executeTakeFirst();
     if (!inserted) return null;
-    const channels: NotificationChannel[] = [...trigger.defaultChannels];
+    const recipient = await db
+      .selectFrom('recipient')
+      .select(['email', 'status', 'phone'])
+      .where('user_id', '=', request.recipientUserId)
+      .where('org_id', '=', request.orgId)
+      .executeTakeFirst();
+    // SMS only when the channel is on and the recipient (known to the read model) has a phone.
+    const channels: NotificationChannel[] = trigger.defaultChannels.filter(
+      (channel) => channel !== 'sms' || (this.config.TWILIO_ACCOUNT_SID !== undefined && Boolean(recipient?.phone)),
+    );
     await unit.emit(NotificationsEvent.notificationCreated, id, request.orgId, {
       notificationId: id,
       recipientUserId: request.recipientUserId,
@@ -85,13 +101,21 @@ export class NotificationDispatchService {
         await this.statuses.advance(unit, deliveryId, 'delivered', { sent: true });
         continue;
       }
-      if (channel !== 'email') continue; // sms and push arrive with later slices
-      const recipient = await db
-        .selectFrom('recipient')
-        .select(['email', 'status'])
-        .where('user_id', '=', request.recipientUserId)
-        .where('org_id', '=', request.orgId)
-        .executeTakeFirst();
+      if (channel === 'sms' && recipient?.phone) {
+        await db
+          .insertInto('delivery')
+          .values({ id: deliveryId, notification_id: id, org_id: request.orgId, channel, status: 'queued', to_address: recipient.phone })
+          .execute();
+        if (recipient.status === 'deactivated') {
+          await this.statuses.advance(unit, deliveryId, 'blocked', { reason: DeliveryReason.NoAddress });
+        } else if (await this.optOuts.isOptedOut(db, recipient.phone, this.config.TWILIO_FROM_NUMBER)) {
+          await this.statuses.advance(unit, deliveryId, 'blocked', { reason: DeliveryReason.OptedOut });
+        } else {
+          unit.afterCommit(() => this.sms.add('send', { deliveryId }, smsJobOptions(this.config, deliveryId)));
+        }
+        continue;
+      }
+      if (channel !== 'email') continue; // push arrives with a later slice
       const address = recipient?.email ? recipient.email.toLowerCase() : null;
       await db
         .insertInto('delivery')

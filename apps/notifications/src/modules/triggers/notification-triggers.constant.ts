@@ -30,7 +30,8 @@ export const NOTIFICATION_TRIGGERS: Readonly<Record<NotificationType, Notificati
     type: 'lead_assigned',
     event: CrmContactEvent.contactAssigned.type,
     recipients: 'the agent the contact was assigned to (not when agents assign a contact to themselves)',
-    defaultChannels: ['in_app', 'email'],
+    // sms: the speed-to-lead alert, for an agent with a phone when the SMS channel is configured.
+    defaultChannels: ['in_app', 'email', 'sms'],
     template: 'lead_assigned',
     enabledByDefault: true,
   },

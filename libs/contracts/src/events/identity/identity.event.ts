@@ -57,6 +57,8 @@ export interface UserCreatedData {
   teamIds: string[];
   /** For a self-registered client: the crm contact this user is (crm links them). */
   contactId?: string;
+  /** The user's mobile number (E.164, `+15551234567`) as identity holds it, or null; absent on older events. */
+  phone?: string | null;
 }
 
 /**

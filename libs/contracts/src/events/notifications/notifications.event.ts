@@ -18,9 +18,15 @@ export const NotificationsEvent = {
   deliveryStatusChanged: defineEvent<NotificationDeliveryStatusChangedData>('notifications.delivery.status_changed'),
   /** An address was put on the suppression list (a bounce, a spam report or an unsubscribe from SendGrid). */
   emailSuppressed: defineEvent<NotificationEmailSuppressedData>('notifications.email.suppressed'),
+  /** A number opted out of SMS from our sender (an inbound STOP-like keyword, or Twilio error 21610 on a send). */
+  smsOptedOut: defineEvent<NotificationSmsOptedOutData>('notifications.sms.opted_out'),
+  /** A number opted back in to SMS from our sender (an inbound START or UNSTOP). */
+  smsOptedIn: defineEvent<NotificationSmsOptedInData>('notifications.sms.opted_in'),
+  /** An inbound SMS that is not a keyword (for the messaging service). */
+  smsReceived: defineEvent<NotificationSmsReceivedData>('notifications.sms.received'),
 };
 
-/** Channels a notification is delivered on (this slice: `in_app` and `email`). */
+/** Channels a notification is delivered on (`in_app`, `email`, `sms`; `push` in a later slice). */
 export type NotificationChannel = 'in_app' | 'email' | 'sms' | 'push';
 
 /**
@@ -83,4 +89,47 @@ export interface NotificationEmailSuppressedData {
   sgEventId: string;
   /** @format uuid */
   deliveryId: string | null;
+}
+
+/**
+ * `notifications.sms.opted_out`: no SMS goes from `sender` to `phone` any more (deliveries are
+ * blocked, `OPTED_OUT`). `orgid`: the organization of the latest SMS delivery to the number, else
+ * of a recipient with that phone, else the nil UUID (the ledger itself belongs to no organization).
+ */
+export interface NotificationSmsOptedOutData {
+  /** The person's number (E.164), the inbound `From`. */
+  phone: string;
+  /** Our number (E.164), the inbound `To`. */
+  sender: string;
+  /** `keyword`: the person texted `keyword`; `send_error`: Twilio refused a send with 21610. */
+  source: 'keyword' | 'send_error';
+  /** The keyword, upper case (`STOP`, `UNSUBSCRIBE`, ...), or null for a send error. */
+  keyword: string | null;
+  /** Twilio's `MessageSid` of the inbound message, or null. */
+  messageSid: string | null;
+  /** @format uuid */
+  deliveryId: string | null;
+}
+
+/** `notifications.sms.opted_in`: SMS from `sender` to `phone` are allowed again. */
+export interface NotificationSmsOptedInData {
+  phone: string;
+  sender: string;
+  /** `START` or `UNSTOP`. */
+  keyword: string;
+  messageSid: string;
+}
+
+/** `notifications.sms.received`: an inbound SMS that is not a keyword, as Twilio posted it. */
+export interface NotificationSmsReceivedData {
+  /** @format uuid */
+  inboundId: string;
+  messageSid: string;
+  /** The sender's number (E.164). */
+  from: string;
+  /** Our number it was sent to (E.164). */
+  to: string;
+  body: string;
+  /** Media attached (`NumMedia`), 0 for text only. */
+  numMedia: number;
 }

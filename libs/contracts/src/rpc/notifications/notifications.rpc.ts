@@ -23,6 +23,16 @@ export const NotificationsSubjects = {
    * gateway's public route; verified before anything is stored (401 `WEBHOOK_SIGNATURE_INVALID`).
    */
   sendgridEvents: defineRpc<SendgridWebhookRequest, SendgridWebhookResponse>('notifications.webhooks.sendgrid-events'),
+  /**
+   * A Twilio status callback (`POST /v1/webhooks/twilio/status`) as it arrived; `X-Twilio-Signature`
+   * verified before anything is stored (401 `WEBHOOK_SIGNATURE_INVALID`); replies an empty TwiML.
+   */
+  twilioStatus: defineRpc<TwilioWebhookRequest, TwilioWebhookResponse>('notifications.webhooks.twilio-status'),
+  /**
+   * An inbound SMS (`POST /v1/webhooks/twilio/inbound`) as it arrived; verified like the status
+   * callback; idempotent on `MessageSid`; replies the TwiML to answer Twilio with.
+   */
+  twilioInbound: defineRpc<TwilioWebhookRequest, TwilioWebhookResponse>('notifications.webhooks.twilio-inbound'),
 };
 
 /** `GET /v1/notifications`: `unread` only the unread ones; `type` one notification type. */
@@ -113,4 +123,21 @@ export interface SendgridWebhookRequest {
 export interface SendgridWebhookResponse {
   received: number;
   stored: number;
+}
+
+/**
+ * What the gateway forwards of a Twilio webhook POST: the form-urlencoded body exactly as received,
+ * the `X-Twilio-Signature` header (absent: null), and the path with its query string as requested
+ * (`/v1/webhooks/twilio/status?...`); the service prefixes its `TWILIO_WEBHOOK_BASE_URL` to get the
+ * public URL the signature was computed over.
+ */
+export interface TwilioWebhookRequest {
+  rawBody: string;
+  signature: string | null;
+  path: string;
+}
+
+/** The TwiML document to answer Twilio with (`text/xml`): `<Response/>`, or `<Response><Message>…</Message></Response>`. */
+export interface TwilioWebhookResponse {
+  twiml: string;
 }
