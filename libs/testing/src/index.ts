@@ -8,3 +8,4 @@ export * from './read-model-seeder.util';
 export * from './private-postgres.util';
 export * from './pdf-text.util';
 export * from './listings-data.fixture';
+export * from './rpc-refusal.util';

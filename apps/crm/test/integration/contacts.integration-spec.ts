@@ -8,13 +8,12 @@ import {
   type CrmContactListRequest,
   type CrmImportRowsRequest,
 } from '@keyhouse/contracts';
-import { apiKeyActorFor, startService, testEvent, waitForConsumed } from '@keyhouse/testing';
+import { apiKeyActorFor, startService, testEvent, waitForConsumed, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { FREE_TEXT_TAGS_TO_DEFINITIONS } from '../../src/database/migrations/1763769900000-crm-contact-tag-definitions';
 import { startCrm } from '../../src/main';
 import { createContact, crmDataSource, uniquePhone, type CrmTestService } from '../support/crm-contacts.util';
 import { identityEventsOf, seedIdentity, userOf } from '../support/crm-users.util';
-import { refusalOf } from '../support/rpc-refusal.util';
 
 /**
  * Contacts on the crm service alone, over NATS: create and duplicates, reach by owner / team /

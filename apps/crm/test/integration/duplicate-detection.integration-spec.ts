@@ -1,10 +1,9 @@
 import { CrmContactSubjects as S } from '@keyhouse/contracts';
-import { startService } from '@keyhouse/testing';
+import { startService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startCrm } from '../../src/main';
 import { createContact, type CrmTestService } from '../support/crm-contacts.util';
 import { identityEventsOf, seedIdentity, userOf } from '../support/crm-users.util';
-import { refusalOf } from '../support/rpc-refusal.util';
 
 /**
  * Fuzzy name duplicates on the crm service alone (issue 13 item 15): trigrams combined with

@@ -5,12 +5,11 @@ import {
   type CrmLeadEventRequest,
   type CrmPublicLeadRequest,
 } from '@keyhouse/contracts';
-import { apiKeyActorFor, startService } from '@keyhouse/testing';
+import { apiKeyActorFor, startService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startCrm } from '../../src/main';
 import { createContact, crmDataSource, uniquePhone, type CrmTestService } from '../support/crm-contacts.util';
 import { identityEventsOf, seedIdentity, userOf } from '../support/crm-users.util';
-import { refusalOf } from '../support/rpc-refusal.util';
 
 /** One deadline "minute" lasts this long in this file (CRM_RESPONSE_DEADLINE_UNIT_MS). */
 const DEADLINE_UNIT_MS = 400;

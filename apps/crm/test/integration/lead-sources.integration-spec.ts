@@ -6,13 +6,12 @@ import {
   type CrmLeadSourceReport,
   type CrmLeadSourceReportRow,
 } from '@keyhouse/contracts';
-import { apiKeyActorFor, startService } from '@keyhouse/testing';
+import { apiKeyActorFor, startService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startCrm } from '../../src/main';
 import { createContact, crmDataSource, uniquePhone, type CrmTestService } from '../support/crm-contacts.util';
 import { CrmEventLog } from '../support/crm-event-log.util';
 import { identityEventsOf, seedIdentity, userOf } from '../support/crm-users.util';
-import { refusalOf } from '../support/rpc-refusal.util';
 
 /** The default keys, in their list order, as issue 13 item 16 names them (written out, not read from the code). */
 const DEFAULT_KEYS = [

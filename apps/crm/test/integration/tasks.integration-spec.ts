@@ -5,14 +5,13 @@ import {
   type CrmTaskListRequest,
   type CrmTaskView,
 } from '@keyhouse/contracts';
-import { startService } from '@keyhouse/testing';
+import { startService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startCrm } from '../../src/main';
 import { TaskReminderJob } from '../../src/modules/work/tasks/task-reminder.job';
 import { createContact, crmDataSource, outboxCount, type CrmTestService } from '../support/crm-contacts.util';
 import { CrmEventLog } from '../support/crm-event-log.util';
 import { seedUsers, userOf } from '../support/crm-users.util';
-import { refusalOf } from '../support/rpc-refusal.util';
 
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 

@@ -5,13 +5,12 @@ import {
   type CrmCompanyView,
   type CrmSavedReplyView,
 } from '@keyhouse/contracts';
-import { startService } from '@keyhouse/testing';
+import { startService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startCrm } from '../../src/main';
 import { createContact, type CrmTestService } from '../support/crm-contacts.util';
 import { CrmEventLog } from '../support/crm-event-log.util';
 import { seedUsers, userOf } from '../support/crm-users.util';
-import { refusalOf } from '../support/rpc-refusal.util';
 
 /**
  * Companies, saved replies and tag definitions on the crm service alone, over NATS: rules,

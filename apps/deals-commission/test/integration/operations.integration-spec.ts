@@ -6,7 +6,7 @@ import {
   DealsTransactionSubjects as S,
   type InvoiceCreateRequest,
 } from '@keyhouse/contracts';
-import { startService, waitFor, type TestService } from '@keyhouse/testing';
+import { startService, waitFor, type TestService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startDealsCommission } from '../../src/main';
 import { downloadFile, sha256Hex, uploadFile } from '../support/deals-files.fixture';
@@ -17,7 +17,6 @@ import {
   createPlan,
   createTransaction,
   dealsOutboxTypes,
-  refusalOf,
   type DealsEventLog,
 } from '../support/deals-records.fixture';
 import { startDirectoryStandIn, type DirectoryStandIn } from '../support/directory-stand-in.fixture';

@@ -9,12 +9,12 @@ import {
   IdentityEvent,
   type CloudEvent,
 } from '@keyhouse/contracts';
-import { actorFor, seedReadModel, startService, testEvent, type TestService } from '@keyhouse/testing';
+import { actorFor, seedReadModel, startService, testEvent, type TestService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startDealsCommission } from '../../src/main';
 import { dealsContact, dealsOrg, dealsProperty, type DealsActor, type DealsOrg } from '../support/deals-org.fixture';
 import { uploadFile } from '../support/deals-files.fixture';
-import { createTransaction, dealsOutboxTypes, dealsQuery, refusalOf } from '../support/deals-records.fixture';
+import { createTransaction, dealsOutboxTypes, dealsQuery } from '../support/deals-records.fixture';
 import { startDirectoryStandIn, type DirectoryStandIn } from '../support/directory-stand-in.fixture';
 
 /** The client portal's consumer group over identity.events and crm.events, also the inbox's consumer name. */

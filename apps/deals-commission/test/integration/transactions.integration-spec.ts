@@ -1,9 +1,9 @@
 import { DealsCommissionSubjects, DealsTransactionSubjects as S, type TransactionView } from '@keyhouse/contracts';
-import { startService, type TestService } from '@keyhouse/testing';
+import { startService, type TestService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startDealsCommission } from '../../src/main';
 import { dealsContact, dealsOrg, dealsProperty, dealsUser, type DealsActor, type DealsOrg } from '../support/deals-org.fixture';
-import { assignPlan, createPlan, createTransaction, dealsOutboxTypes, refusalOf } from '../support/deals-records.fixture';
+import { assignPlan, createPlan, createTransaction, dealsOutboxTypes } from '../support/deals-records.fixture';
 import { startDirectoryStandIn, type DirectoryStandIn } from '../support/directory-stand-in.fixture';
 
 /**

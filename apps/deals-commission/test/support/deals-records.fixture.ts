@@ -8,7 +8,6 @@ import {
   type TransactionCreateRequest,
   type TransactionView,
 } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
 import type { TestService } from '@keyhouse/testing';
 
 /** Creates a commission plan as `admin` (`deals.commission-plans.create`) and returns its id. */
@@ -95,18 +94,4 @@ export async function consumeDealsEvents(deals: TestService): Promise<DealsEvent
     },
   });
   return log;
-}
-
-/**
- * The `DomainException` a call was refused with (its `kind`, `code` and `errors` as the service sent them).
- *
- * @throws Error when the call succeeds.
- */
-export async function refusalOf(call: Promise<unknown>): Promise<DomainException> {
-  const outcome = await call.then(
-    () => null,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof DomainException)) throw new Error(`expected a DomainException, got ${String(outcome)}`);
-  return outcome;
 }

@@ -10,9 +10,9 @@ import {
   type GeoJsonArea,
   type PropertyCreateRequest,
 } from '@keyhouse/contracts';
-import { apiKeyActorFor, propertyBody, waitFor } from '@keyhouse/testing';
+import { apiKeyActorFor, propertyBody, waitFor, refusalOf } from '@keyhouse/testing';
 import { DEVELOPMENT_LISTINGS_KEYRING } from '../../src/config/listings.config';
-import { refusalOf, startListingsService, type ListingsTestService } from '../support/listings-service.fixture';
+import { startListingsService, type ListingsTestService } from '../support/listings-service.fixture';
 
 /**
  * Views, interest, saved searches, client shares (docs/adr/0019), crm merges and erasures, MLS

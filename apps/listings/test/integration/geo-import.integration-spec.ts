@@ -1,4 +1,4 @@
-import { haversineMeters, KING_COUNTY_FILE, kingCountySlice, propertyBody } from '@keyhouse/testing';
+import { haversineMeters, KING_COUNTY_FILE, kingCountySlice, propertyBody, refusalOf } from '@keyhouse/testing';
 import * as fs from 'node:fs';
 import {
   ListingsPlacesSubjects as Places,
@@ -10,7 +10,7 @@ import {
   type PropertyCreateRequest,
   type PropertyPolygonSearchRequest,
 } from '@keyhouse/contracts';
-import { refusalOf, startListingsService, type ListingsTestService } from '../support/listings-service.fixture';
+import { startListingsService, type ListingsTestService } from '../support/listings-service.fixture';
 
 const SLICE = 500;
 

@@ -1,7 +1,7 @@
-import { propertyBody } from '@keyhouse/testing';
+import { propertyBody, refusalOf } from '@keyhouse/testing';
 import { ListingsPropertySubjects as S, type Actor, type PropertyCreateRequest, type PropertyListRequest } from '@keyhouse/contracts';
 import { newId } from '@keyhouse/util';
-import { refusalOf, startListingsService, type ListingsTestService } from '../support/listings-service.fixture';
+import { startListingsService, type ListingsTestService } from '../support/listings-service.fixture';
 
 /** Properties (`listings.properties.*`) on the listings service alone: access rules, status table, events, list filters. */
 describe('listings properties (listings service over NATS)', () => {

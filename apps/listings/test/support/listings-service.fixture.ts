@@ -1,6 +1,5 @@
 import { Pool } from 'pg';
 import { CrmContactEvent, IdentityEvent, type Actor, type CloudEvent, type UserStatus } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
 import { actorFor, seedReadModel, startService, testEvent, type StartedApp, type TestService } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startListings } from '../../src/main';
@@ -174,21 +173,4 @@ export async function startListingsService(overrides: Record<string, string> = {
     },
   };
   return harness;
-}
-
-/**
- * The `DomainException` a call was refused with, to assert more than one property of it.
- *
- * @throws Error when the call succeeds; whatever else it throws.
- */
-export async function refusalOf(call: Promise<unknown>): Promise<DomainException> {
-  const outcome = await call.then(
-    () => null,
-    (error: unknown) => {
-      if (error instanceof DomainException) return error;
-      throw error;
-    },
-  );
-  if (!outcome) throw new Error('expected the call to be refused');
-  return outcome;
 }

@@ -8,22 +8,13 @@ import {
   type CrmTaskCreatedData,
   type NotificationHistoryView,
 } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
-import { actorFor, apiKeyActorFor, startService, testEvent, waitFor, type TestService } from '@keyhouse/testing';
+import { actorFor, apiKeyActorFor, startService, testEvent, waitFor, type TestService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startNotifications } from '../../src/main';
 import { notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
 
-/** The code of the DomainException `promise` rejects with (fails when it resolves). */
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainException);
-    return (error as DomainException).code;
-  }
-  throw new Error('expected a refusal');
-}
+/** The code a call was refused with. */
+const codeOf = async (call: Promise<unknown>): Promise<string> => (await refusalOf(call)).code;
 
 function assignment(toAgentId: string | null, contactId = newId()): CrmContactAssignedData {
   return { contactId, fromAgentId: null, toAgentId, pondId: null, ruleId: null, strategy: 'round_robin', reason: 'rule', respondBy: null };

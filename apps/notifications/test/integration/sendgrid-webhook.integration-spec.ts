@@ -1,20 +1,12 @@
 import { CrmContactEvent, NotificationsSubjects, type Actor, type NotificationHistoryView } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
-import { startService, testEvent, waitFor, type TestService } from '@keyhouse/testing';
+import { startService, testEvent, waitFor, type TestService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startNotifications } from '../../src/main';
 import { assignLeadAndWaitForEmail, notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
 import { sendgridEvent, signSendgridBatch } from '../support/sendgrid-signing.fixture';
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainException);
-    return (error as DomainException).code;
-  }
-  throw new Error('expected a refusal');
-}
+/** The code a call was refused with. */
+const codeOf = async (call: Promise<unknown>): Promise<string> => (await refusalOf(call)).code;
 
 /** The SendGrid Event Webhook on the service alone: verification before storage, idempotence, forward-only statuses, suppression. */
 describe('notifications: SendGrid Event Webhook (service over NATS)', () => {

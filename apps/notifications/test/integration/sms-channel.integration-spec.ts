@@ -1,6 +1,5 @@
 import { CrmContactEvent, IdentityEvent, NotificationsSubjects, type NotificationDeliveryView } from '@keyhouse/contracts';
-import { DomainException } from '@keyhouse/platform/messaging';
-import { actorFor, startService, testEvent, waitFor, type TestService } from '@keyhouse/testing';
+import { actorFor, startService, testEvent, waitFor, type TestService, refusalOf } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startSandbox, type StartedSandbox } from '../../../provider-sandbox/test/support/provider-sandbox.fixture';
 import { startNotifications } from '../../src/main';
@@ -13,15 +12,8 @@ const STATUS_PATH = '/v1/webhooks/twilio/status';
 const INBOUND_PATH = '/v1/webhooks/twilio/inbound';
 const STATUS_CALLBACK = `${TEST_TWILIO_WEBHOOK_BASE_URL}${STATUS_PATH}`;
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainException);
-    return (error as DomainException).code;
-  }
-  throw new Error('expected a refusal');
-}
+/** The code a call was refused with. */
+const codeOf = async (call: Promise<unknown>): Promise<string> => (await refusalOf(call)).code;
 
 /** A fresh mobile number (E.164, US 555-01xx range avoided: the sandbox treats +1555010… as landlines). */
 function newPhone(): string {
