@@ -114,7 +114,7 @@ test('AsyncAPI: every message is the CloudEvents envelope with its own type, sou
 test('AsyncAPI: payload schemas come from the TypeScript types the catalogue names', () => {
   const document = asyncapi();
   const user = dataSchema(document, 'identity.user.created');
-  assert.deepEqual(Object.keys(user.properties).sort(), ['contactId', 'email', 'name', 'role', 'status', 'teamIds', 'userId']);
+  assert.deepEqual(Object.keys(user.properties).sort(), ['contactId', 'email', 'name', 'phone', 'role', 'status', 'teamIds', 'userId']);
   assert.deepEqual([...user.required].sort(), ['email', 'name', 'role', 'status', 'teamIds', 'userId']);
   assert.equal(user.additionalProperties, false);
 
