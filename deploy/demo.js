@@ -1041,6 +1041,34 @@ async function runBrokerageDay(options) {
     ok(
       `${ava.name} has ${assigned.items.length} "lead assigned" notifications (${channels.join(' and ')}); she opens the one about ${worked.name}: ${unreadAfter} unread`,
     );
+    // The email went through the SendGrid SDK to the provider sandbox, which reports delivery and
+    // then (asked to) the open, through the signed Event Webhook back to the gateway.
+    const sandboxUrl = options.sandboxUrl ?? process.env.PROVIDER_SANDBOX_URL ?? 'http://127.0.0.1:3190';
+    const sent = await (await fetch(`${sandboxUrl}/sandbox/sendgrid/messages?to=${encodeURIComponent(ava.email)}`)).json();
+    const agentEmail = sent.find((message) => message.recipients.some((recipient) => recipient.customArgs.notificationId === aboutWorked.id));
+    check(agentEmail !== undefined, `provider sandbox: no SendGrid message for the notification about ${worked.name}`);
+    const opened = await fetch(`${sandboxUrl}/sandbox/sendgrid/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messageId: agentEmail.messageId, event: 'open' }),
+    });
+    check(opened.ok, `provider sandbox: the open event was refused (${opened.status})`);
+    let emailDelivery = null;
+    for (let attempt = 0; attempt < 60 && emailDelivery?.status !== 'opened'; attempt += 1) {
+      if (attempt > 0) await sleep(250);
+      const entry = expectStatus(
+        await api('GET', `/v1/notifications/history?type=lead_assigned&limit=100`, { token: avaToken }),
+        200,
+        'notification history',
+      ).items.find((item) => item.id === aboutWorked.id);
+      emailDelivery = entry?.deliveries.find((delivery) => delivery.channel === 'email') ?? null;
+    }
+    check(emailDelivery?.status === 'opened', `email about ${worked.name}: expected opened, got ${emailDelivery?.status}`);
+    check(emailDelivery.providerMessageId === agentEmail.messageId, "email: the delivery should keep SendGrid's X-Message-Id");
+    result.notifications.email = { subject: agentEmail.subject, status: emailDelivery.status, messageIdKept: true };
+    ok(
+      `The email "${agentEmail.subject}" went through SendGrid's API (provider sandbox ${agentEmail.messageId}); its signed events came back: ${emailDelivery.status}`,
+    );
     const before = expectStatus(
       await api('GET', `/v1/contacts/${worked.contactId}`, { token: avaToken }),
       200,

@@ -1,6 +1,7 @@
 import { haversineMeters, pdfText } from '@keyhouse/testing';
 import { login, type Session } from '../../support/identity.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
+import { startProviderSandbox, type RunningProviderSandbox } from '../../../../provider-sandbox/src/main';
 
 /** What `deploy/demo.js` `runBrokerageDay` answers (the parts asserted here). */
 interface Lead {
@@ -41,7 +42,13 @@ interface BrokerageDay {
   leads: Lead[];
   merges: Array<{ n: number; into: number; contactId: string }>;
   leadsPerAgent: Record<string, number>;
-  notifications: { leadAssigned: number; unreadBefore: number; unreadAfter: number; channels: string[] };
+  notifications: {
+    leadAssigned: number;
+    unreadBefore: number;
+    unreadAfter: number;
+    channels: string[];
+    email: { subject: string; status: string; messageIdKept: boolean };
+  };
   referralLedger: Record<string, { assigned: number; shareBps: number }>;
   contactCount: number;
   radius: {
@@ -129,15 +136,27 @@ const KING_COUNTY_ROWS = 2000;
  */
 describe('e2e: a brokerage day (npm run demo)', () => {
   let stack: TestStack;
+  let sandbox: RunningProviderSandbox;
   let day: BrokerageDay;
   const narration: string[] = [];
   let manager: Session;
 
   beforeAll(async () => {
-    stack = await startStack({}, { services: ['crm', 'listings', 'deals-commission', 'audit', 'notifications'] });
+    // The provider sandbox stands in for SendGrid: the notifications service sends through the SDK to it.
+    sandbox = await startProviderSandbox({ port: 0, settings: { autoEventDelayMs: 50 } });
+    stack = await startStack(
+      { SENDGRID_API_KEY: 'SG.brokerage-day', SENDGRID_BASE_URL: sandbox.url },
+      { services: ['crm', 'listings', 'deals-commission', 'audit', 'notifications'] },
+    );
+    await fetch(`${sandbox.url}/sandbox/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sendgridEventsUrl: `${stack.http.baseUrl}/v1/webhooks/sendgrid/events` }),
+    });
     try {
       day = await demo.runBrokerageDay({
         baseUrl: stack.http.baseUrl,
+        sandboxUrl: sandbox.url,
         nats: { url: stack.env.NATS_URL, prefix: stack.env.NATS_SUBJECT_PREFIX ?? '' },
         kafkaBrokers: stack.env.KAFKA_BROKERS,
         topicPrefix: stack.env.KAFKA_TOPIC_PREFIX,
@@ -158,6 +177,7 @@ describe('e2e: a brokerage day (npm run demo)', () => {
 
   afterAll(async () => {
     await stack?.stop();
+    await sandbox?.close();
   });
 
   it('step 1: the brokerage registers, the owner needs the TOTP code, the team has three agents with regions and capacity', async () => {
@@ -329,7 +349,14 @@ describe('e2e: a brokerage day (npm run demo)', () => {
   });
 
   it("step 5: Ava's fifteen leads reached her as notifications, in-app and by email; reading one leaves fourteen unread", () => {
-    expect(day.notifications).toEqual({ leadAssigned: 15, unreadBefore: 15, unreadAfter: 14, channels: ['email', 'in_app'] });
+    expect(day.notifications).toEqual({
+      leadAssigned: 15,
+      unreadBefore: 15,
+      unreadAfter: 14,
+      channels: ['email', 'in_app'],
+      // Sent through the SendGrid SDK to the provider sandbox; delivered, then opened, by its signed webhook.
+      email: { subject: 'New lead assigned to you', status: 'opened', messageIdKept: true },
+    });
   });
 
   it('step 5: the worked lead: task reminders, radius search, comparables, and the view moves the score from warm to hot', () => {
