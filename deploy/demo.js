@@ -1045,7 +1045,9 @@ async function runBrokerageDay(options) {
     // then (asked to) the open, through the signed Event Webhook back to the gateway.
     const sandboxUrl = options.sandboxUrl ?? process.env.PROVIDER_SANDBOX_URL ?? 'http://127.0.0.1:3190';
     const sent = await (await fetch(`${sandboxUrl}/sandbox/sendgrid/messages?to=${encodeURIComponent(ava.email)}`)).json();
-    const agentEmail = sent.find((message) => message.recipients.some((recipient) => recipient.customArgs.notificationId === aboutWorked.id));
+    const agentEmail = sent.find((message) =>
+      message.recipients.some((recipient) => recipient.customArgs.notificationId === aboutWorked.id),
+    );
     check(agentEmail !== undefined, `provider sandbox: no SendGrid message for the notification about ${worked.name}`);
     const opened = await fetch(`${sandboxUrl}/sandbox/sendgrid/events`, {
       method: 'POST',
