@@ -1,5 +1,5 @@
+import { notificationsDatabase, type NotificationsDatabase } from '../../../../notifications/test/support/notifications-service.fixture';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client } from 'pg';
 import { startNotifications } from '../../../../notifications/src/main';
 import { sendgridEvent, signSendgridBatch } from '../../../../notifications/test/support/sendgrid-signing.fixture';
 import { createContact, eventually, waitForUsersInCrm, type ProblemJson } from '../../support/crm.fixture';
@@ -38,7 +38,7 @@ describe('notifications through the gateway', () => {
   let agent: Session;
   let colleague: Session;
   let stranger: Session;
-  let db: Client;
+  let db: NotificationsDatabase;
 
   beforeAll(async () => {
     stack = await startStack({}, { services: ['crm'] });
@@ -48,15 +48,7 @@ describe('notifications through the gateway', () => {
     colleague = await createUser(stack.http, owner, 'agent');
     stranger = await registerOrganization(stack.http, 'Other Realty');
     await waitForUsersInCrm(stack, [{ userId: agent.userId }, { userId: colleague.userId }]);
-    db = new Client({
-      host: stack.env.PGHOST ?? '127.0.0.1',
-      port: Number(stack.env.PGPORT ?? 5432),
-      user: stack.env.PGUSER ?? 'postgres',
-      password: stack.env.PGPASSWORD,
-      database: stack.isolation.database,
-      options: '-c search_path=notifications',
-    });
-    await db.connect();
+    db = await notificationsDatabase(stack);
   });
 
   afterAll(async () => {
@@ -198,7 +190,7 @@ describe('notifications through the gateway', () => {
       return { 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': ts };
     };
     const stored = async (ids: string[]) =>
-      Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM email_event WHERE sg_event_id = ANY($1)', [ids])).rows[0].n);
+      Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM email_event WHERE sg_event_id = ANY($1)', [ids]))[0].n);
 
     it('stores a correctly signed batch once however often it arrives, and moves the email delivery forward', async () => {
       const { notification } = await assignLead();

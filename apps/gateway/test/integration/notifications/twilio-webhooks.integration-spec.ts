@@ -1,5 +1,5 @@
+import { notificationsDatabase, type NotificationsDatabase } from '../../../../notifications/test/support/notifications-service.fixture';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client } from 'pg';
 import { newId } from '@keyhouse/util';
 import { startNotifications } from '../../../../notifications/src/main';
 import {
@@ -21,7 +21,7 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 describe('Twilio webhooks through the gateway', () => {
   let stack: TestStack;
   let notifications: NestFastifyApplication;
-  let db: Client;
+  let db: NotificationsDatabase;
 
   beforeAll(async () => {
     stack = await startStack({}, { services: [] });
@@ -30,15 +30,7 @@ describe('Twilio webhooks through the gateway', () => {
       TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
       TWILIO_WEBHOOK_BASE_URL: TEST_TWILIO_WEBHOOK_BASE_URL,
     });
-    db = new Client({
-      host: stack.env.PGHOST ?? '127.0.0.1',
-      port: Number(stack.env.PGPORT ?? 5432),
-      user: stack.env.PGUSER ?? 'postgres',
-      password: stack.env.PGPASSWORD,
-      database: stack.isolation.database,
-      options: '-c search_path=notifications',
-    });
-    await db.connect();
+    db = await notificationsDatabase(stack);
   });
 
   afterAll(async () => {
@@ -81,7 +73,7 @@ describe('Twilio webhooks through the gateway', () => {
     expect(response.headers.get('content-type')).toContain('text/xml');
     expect(response.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Response><Message>.+<\/Message><\/Response>$/);
     expect((await post(request.path, request.rawBody, request.signature)).status).toBe(200);
-    expect((await db.query('SELECT kind FROM sms_inbound WHERE message_sid = $1', [sid])).rows).toEqual([{ kind: 'help' }]);
+    expect(await db.query('SELECT kind FROM sms_inbound WHERE message_sid = $1', [sid])).toEqual([{ kind: 'help' }]);
   });
 
   it('refuses an unsigned or forged request with 401 WEBHOOK_SIGNATURE_INVALID and stores nothing', async () => {
@@ -104,7 +96,7 @@ describe('Twilio webhooks through the gateway', () => {
     }
     const unsignedStatus = await post('/v1/webhooks/twilio/status', 'MessageSid=SM1&MessageStatus=failed', null);
     expect(unsignedStatus.status).toBe(401);
-    expect((await db.query('SELECT 1 FROM sms_inbound WHERE message_sid = $1', [sid])).rows).toEqual([]);
-    expect((await db.query('SELECT 1 FROM sms_opt_out WHERE phone = $1', ['+14155550101'])).rows).toEqual([]);
+    expect(await db.query('SELECT 1 FROM sms_inbound WHERE message_sid = $1', [sid])).toEqual([]);
+    expect(await db.query('SELECT 1 FROM sms_opt_out WHERE phone = $1', ['+14155550101'])).toEqual([]);
   });
 });
