@@ -205,7 +205,7 @@ export class PortalService {
     const rows = await page.query.execute();
     const details = await loadInvoiceDetails(
       kyselyFor<DealsCommissionDb>(this.dataSource),
-      rows.map((row) => row.id),
+      rows.slice(0, page.limit).map((row) => row.id), // not the look-ahead row
     );
     return toPage(
       rows,
