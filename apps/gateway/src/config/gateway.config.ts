@@ -34,6 +34,12 @@ export const gatewayEnv = {
   RATE_LIMIT_PUBLIC_PER_MINUTE: env.positiveInt(60, 'a number of requests per minute'),
   /** Lifetime of a stored `Idempotency-Key` response in hours (default 24). */
   IDEMPOTENCY_TTL_HOURS: env.positiveInt(24, 'a number of hours'),
+  /**
+   * Seconds an `Idempotency-Key` stays claimed by a request still running without being renewed
+   * (renewed every third of it while the request runs): a gateway killed mid-request frees the
+   * key after at most this long, so the client's retry runs instead of meeting 409 for a day.
+   */
+  IDEMPOTENCY_LEASE_SECONDS: env.positiveInt(10, 'a number of seconds'),
   /** Seconds a resolved API key is trusted before identity is asked again (bounds revocation delay). */
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30).describe('a number of seconds (0-300)'),
   /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json. */

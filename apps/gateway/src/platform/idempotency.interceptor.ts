@@ -35,7 +35,10 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * key with the same body (key order ignored) replays them with `Idempotent-Replayed: true`; with a
  * different body → 422; while the first is still running → 409. Keys are scoped to the caller
  * (user, API key, or client IP when anonymous), so one caller never sees another's response. A
- * request that fails is not stored, so the client may retry it with the same key.
+ * request that fails is not stored, so the client may retry it with the same key. A running
+ * request holds its key on a lease of `IDEMPOTENCY_LEASE_SECONDS`, renewed every third of it: a
+ * gateway killed mid-request (SIGKILL, OOM) frees the key within the lease and the retry runs; the
+ * services behind it take the same key, so the first attempt's writes are not made twice.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -58,11 +61,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const storeKey = `${this.config.REDIS_KEY_PREFIX}idem:${principalOf(request)}:${sha256Hex(key)}`;
     const hash = sha256Hex(`${request.method} ${request.routeOptions.url ?? request.url}\n${stableStringify(request.body ?? null)}`);
     const ttlSeconds = this.config.IDEMPOTENCY_TTL_HOURS * 3600;
+    const leaseSeconds = this.config.IDEMPOTENCY_LEASE_SECONDS;
     const claimed = await this.redis.set(
       storeKey,
       JSON.stringify({ state: 'in_progress', hash } satisfies StoredEntry),
       'EX',
-      ttlSeconds,
+      leaseSeconds,
       'NX',
     );
     if (!claimed) {
@@ -86,12 +90,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       void reply.status(stored.status ?? 200).header('Idempotent-Replayed', 'true');
       return stored.body;
     }
+    // Commands on one connection run in order, so a renewal sent before clearInterval lands
+    // before the completed entry below and cannot shorten it.
+    const renewal = setInterval(() => void this.redis.expire(storeKey, leaseSeconds).catch(() => undefined), (leaseSeconds * 1000) / 3);
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      clearInterval(renewal);
       const status = reply.statusCode;
       await this.redis.set(storeKey, JSON.stringify({ state: 'completed', hash, status, body } satisfies StoredEntry), 'EX', ttlSeconds);
       return body;
     } catch (error) {
+      clearInterval(renewal);
       await this.redis.del(storeKey);
       throw error;
     }

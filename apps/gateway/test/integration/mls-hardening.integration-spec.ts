@@ -68,7 +68,9 @@ describe('MLS hardening (issue 13)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    stack = await startStack({ LISTINGS_MLS_ALLOW_PRIVATE_SOURCES: 'false' }, { services: ['listings'] });
+    // The scheduled tick would queue its own pull of a source created moments before, racing the
+    // manual sync these tests start (which then answers 409 MLS_SYNC_RUNNING): keep it out of the way.
+    stack = await startStack({ LISTINGS_MLS_ALLOW_PRIVATE_SOURCES: 'false', LISTINGS_MLS_TICK_MS: '3600000' }, { services: ['listings'] });
     owner = await registerOrganization(stack.http, 'Evergreen Realty');
   });
 
