@@ -56,8 +56,8 @@ const { parse: parseCsv } = require('csv-parse/sync');
 const ROOT = path.resolve(__dirname, '..');
 const DEFAULT_KING_COUNTY_CSV = path.resolve(ROOT, '../shared/data/king-county/kc_house_data.csv');
 const PASSWORD = 'harbor-pine-demo-day-2026';
-/** Topics whose events the audit trail records (without KAFKA_TOPIC_PREFIX). */
-const EVENT_TOPICS = ['identity.events', 'crm.events', 'listings.events', 'deals.events', 'gateway.events'];
+/** Topics whose events the audit trail records (without KAFKA_TOPIC_PREFIX; audit's AUDITED_TOPICS). */
+const EVENT_TOPICS = ['identity.events', 'crm.events', 'listings.events', 'deals.events', 'gateway.events', 'notifications.events'];
 
 /** A failed expectation of the scenario: the demo stops and exits non-zero. */
 class DemoFailure extends Error {
@@ -278,6 +278,33 @@ const LEADS = [
 ];
 /** The lead Ava works in steps 5 and 6 (1-based): Priya Raman, a referral. */
 const WORKED_LEAD = 4;
+/** The lead (number) who gets a listing alert by SMS in step 5 and texts STOP (contacts slice): Ava's, SMS consent from the form. */
+const ALERTED_LEAD = 18;
+/** The two homes Ava lists as coming soon in Magnolia (98199) for lead 18's saved search (contacts slice): not Active, so no count of active listings changes. */
+const MAGNOLIA_LISTINGS = [
+  {
+    streetNumber: '3215',
+    streetName: 'W Raye St',
+    latitude: 47.6431,
+    longitude: -122.4012,
+    listPrice: 112_500_000,
+    bedroomsTotal: 4,
+    bathroomsTotalInteger: 3,
+    livingArea: 2450,
+    yearBuilt: 1938,
+  },
+  {
+    streetNumber: '2807',
+    streetName: 'W Lynn St',
+    latitude: 47.6402,
+    longitude: -122.3934,
+    listPrice: 98_000_000,
+    bedroomsTotal: 3,
+    bathroomsTotalInteger: 2,
+    livingArea: 1980,
+    yearBuilt: 1951,
+  },
+];
 /** The transaction coordination fee the owner invoices the buyer in step 6 (cents): $495.00. */
 const COORDINATION_FEE = 49_500;
 
@@ -1071,6 +1098,106 @@ async function runBrokerageDay(options) {
     ok(
       `The email "${agentEmail.subject}" went through SendGrid's API (provider sandbox ${agentEmail.messageId}); its signed events came back: ${emailDelivery.status}`,
     );
+    // --- contacts slice (issue 14, docs/adr/0035 "Contacts"): a contact of the day gets a listing alert by
+    // SMS (Twilio SDK → provider sandbox), texts STOP (the sandbox posts Twilio's signed inbound webhook),
+    // crm withdraws the contact's SMS consent (crm.consent), and the next alert's SMS is blocked OPTED_OUT.
+    {
+      const alerted = leads[ALERTED_LEAD - 1];
+      check(alerted.agent === 'ava' && !alerted.merged, `lead ${ALERTED_LEAD} should be Ava's own contact`);
+      const contactBefore = expectStatus(
+        await api('GET', `/v1/contacts/${alerted.contactId}`, { token: avaToken }),
+        200,
+        `${ava.name} reads ${alerted.name}`,
+      );
+      check(
+        contactBefore.phone && contactBefore.consent?.sms?.granted === true,
+        `${alerted.name}: the form should have given a phone and SMS consent`,
+      );
+      expectStatus(
+        await api('POST', '/v1/saved-searches', {
+          token: avaToken,
+          body: { contactId: alerted.contactId, name: 'Magnolia homes', filters: { standardStatus: ['Coming Soon'], postalCode: '98199' } },
+        }),
+        201,
+        `${ava.name} saves a search for ${alerted.name}`,
+      );
+      // A new listing is matched against the saved searches (the search's creation recorded the existing ones, unannounced);
+      // coming soon, so the day's active listings stay the agents' three.
+      const listInMagnolia = async (home) =>
+        expectStatus(
+          await api('POST', '/v1/properties', {
+            token: avaToken,
+            body: {
+              ...home,
+              city: 'Seattle',
+              postalCode: '98199',
+              stateOrProvince: 'WA',
+              standardStatus: 'Coming Soon',
+              propertyType: 'Residential',
+              listingKey: `HP-${runId}-${home.streetNumber}`,
+            },
+          }),
+          201,
+          `${ava.name} lists ${home.streetNumber} ${home.streetName}`,
+        );
+      const smsOfMatch = async (propertyId) => {
+        let sms = null;
+        for (let attempt = 0; attempt < 120 && (!sms || sms.status === 'queued'); attempt += 1) {
+          if (attempt > 0) await sleep(250);
+          const page = expectStatus(
+            await api('GET', '/v1/notifications/history?type=saved_search_match&limit=100', { token: ownerToken }),
+            200,
+            'notification history (saved-search matches)',
+          );
+          const match = page.items.find((item) => item.recipientContactId === alerted.contactId && item.data?.propertyId === propertyId);
+          sms = match?.deliveries.find((delivery) => delivery.channel === 'sms') ?? null;
+        }
+        return sms;
+      };
+      const firstHome = await listInMagnolia(MAGNOLIA_LISTINGS[0]);
+      const firstSms = await smsOfMatch(firstHome.id);
+      check(firstSms?.status === 'sent', `SMS alert to ${alerted.name}: expected sent, got ${firstSms?.status} ${firstSms?.reason ?? ''}`);
+      const texted = await (await fetch(`${sandboxUrl}/sandbox/twilio/messages?to=${encodeURIComponent(contactBefore.phone)}`)).json();
+      check(
+        texted.length === 1 && texted[0].sid === firstSms.providerMessageId,
+        `provider sandbox: expected the one SMS to ${contactBefore.phone}`,
+      );
+      ok(`${alerted.name} saved a search; ${ava.name}'s new listing matched it: SMS "${texted[0].body}" (Twilio ${texted[0].sid})`);
+      const stop = await fetch(`${sandboxUrl}/sandbox/twilio/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: contactBefore.phone, to: texted[0].from, body: 'STOP' }),
+      });
+      check(stop.ok, `provider sandbox: the inbound STOP was refused (${stop.status})`);
+      let consent = null;
+      for (let attempt = 0; attempt < 120 && consent?.granted !== false; attempt += 1) {
+        if (attempt > 0) await sleep(250);
+        consent = expectStatus(await api('GET', `/v1/contacts/${alerted.contactId}`, { token: avaToken }), 200, `${alerted.name}'s consent`)
+          .consent?.sms;
+      }
+      check(
+        consent?.granted === false,
+        `crm: ${alerted.name}'s SMS consent should be withdrawn after STOP, got ${JSON.stringify(consent)}`,
+      );
+      const secondHome = await listInMagnolia(MAGNOLIA_LISTINGS[1]);
+      const laterSms = await smsOfMatch(secondHome.id);
+      check(
+        laterSms?.status === 'blocked' && laterSms.reason === 'OPTED_OUT',
+        `SMS after STOP: expected blocked OPTED_OUT, got ${laterSms?.status} ${laterSms?.reason}`,
+      );
+      const textedAfter = await (await fetch(`${sandboxUrl}/sandbox/twilio/messages?to=${encodeURIComponent(contactBefore.phone)}`)).json();
+      result.contactSms = {
+        lead: ALERTED_LEAD,
+        firstSms: firstSms.status,
+        consentAfterStop: { granted: consent.granted, source: consent.source },
+        laterSms: { status: laterSms.status, reason: laterSms.reason },
+        twilioMessages: textedAfter.length,
+      };
+      ok(
+        `${alerted.name} texted STOP: crm withdrew her SMS consent (${consent.source}); the next Magnolia listing matched too, its SMS blocked ${laterSms.reason} (${textedAfter.length} SMS in all)`,
+      );
+    }
+    // --- end of the contacts slice block
     const before = expectStatus(
       await api('GET', `/v1/contacts/${worked.contactId}`, { token: avaToken }),
       200,

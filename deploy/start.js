@@ -8,8 +8,8 @@
  * others and the local Kafka broker keep running.
  *
  * The notifications service sends through the official SDKs to the sandbox unless
- * `SENDGRID_API_KEY` (email) or `TWILIO_ACCOUNT_SID` (SMS) is set in the environment: then it
- * talks to SendGrid or Twilio itself, with no code change (base URLs, tokens and webhook keys as
+ * `SENDGRID_API_KEY` (email), `TWILIO_ACCOUNT_SID` (SMS) or `FCM_PROJECT_ID` (push) is set in the environment: then it
+ * talks to SendGrid, Twilio or FCM itself, with no code change (base URLs, tokens and webhook keys as
  * configured).
  */
 const { spawn } = require('node:child_process');
@@ -146,6 +146,8 @@ async function main() {
           TWILIO_STATUS_CALLBACK_URL: `${gatewayUrl}/v1/webhooks/twilio/status`,
           TWILIO_WEBHOOK_BASE_URL: gatewayUrl,
         }),
+    // Push: firebase-admin's requests go to the sandbox's FCM v1 (a static token; docs/adr/0035).
+    ...(process.env.FCM_PROJECT_ID ? {} : { FCM_PROJECT_ID: 'keyhouse-local', FCM_BASE_URL: sandboxUrl }),
   };
 
   // Backend services first, the gateway last.

@@ -22,6 +22,7 @@ import {
 } from './organizations/organizations.http.controller';
 
 import { AccessDeniedRecorder } from './platform/access-denied-recorder.service';
+import { REALTIME_PROVIDERS } from './realtime';
 import { RateLimitGuard, REDIS_CLIENT } from './platform/rate-limit.guard';
 import { RedisModule } from './platform/redis.module';
 import { GatewayRpc } from './platform/rpc.service';
@@ -83,6 +84,8 @@ export class GatewayAppModule {
         AccessDeniedRecorder,
         // Keeps the raw body of the SendGrid Event Webhook for its signature (docs/adr/0035).
         SendgridRawBodyCapture,
+        // The realtime channel: Socket.IO at /v1/realtime, fed by core NATS pushes (docs/adr/0035).
+        ...REALTIME_PROVIDERS,
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: PermissionGuard },

@@ -41,6 +41,14 @@ export interface SandboxSettings {
   autoEvents: boolean;
   /** Milliseconds between accepting a send and each automatic event (PROVIDER_SANDBOX_AUTO_EVENT_DELAY_MS). */
   autoEventDelayMs: number;
+  /**
+   * Milliseconds a SendGrid mail send / Twilio message create waits before answering, AFTER the send
+   * was accepted and recorded (PROVIDER_SANDBOX_SENDGRID_RESPONSE_DELAY_MS,
+   * PROVIDER_SANDBOX_TWILIO_RESPONSE_DELAY_MS; default 0): a client that times out or dies in between
+   * does not know the provider accepted it — the "request written, no answer" case of a real network.
+   */
+  sendgridResponseDelayMs: number;
+  twilioResponseDelayMs: number;
   /** `To` numbers starting with one of these answer Twilio 21614 (PROVIDER_SANDBOX_TWILIO_LANDLINE_PREFIXES, comma-separated). */
   twilioLandlinePrefixes: string[];
   /** FCM registration tokens that answer 404 UNREGISTERED (PROVIDER_SANDBOX_FCM_INVALID_TOKENS, comma-separated). */
@@ -59,6 +67,8 @@ export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = {
   twilioAuthToken: DEFAULT_TWILIO_AUTH_TOKEN,
   autoEvents: true,
   autoEventDelayMs: 200,
+  sendgridResponseDelayMs: 0,
+  twilioResponseDelayMs: 0,
   twilioLandlinePrefixes: ['+1555010'],
   fcmInvalidTokens: [],
   webhookAttempts: 4,
@@ -89,6 +99,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<S
     twilioAuthToken: env.PROVIDER_SANDBOX_TWILIO_AUTH_TOKEN || undefined,
     autoEvents: env.PROVIDER_SANDBOX_AUTO_EVENTS === undefined ? undefined : env.PROVIDER_SANDBOX_AUTO_EVENTS !== 'false',
     autoEventDelayMs: integer(env.PROVIDER_SANDBOX_AUTO_EVENT_DELAY_MS, 'PROVIDER_SANDBOX_AUTO_EVENT_DELAY_MS'),
+    sendgridResponseDelayMs: integer(env.PROVIDER_SANDBOX_SENDGRID_RESPONSE_DELAY_MS, 'PROVIDER_SANDBOX_SENDGRID_RESPONSE_DELAY_MS'),
+    twilioResponseDelayMs: integer(env.PROVIDER_SANDBOX_TWILIO_RESPONSE_DELAY_MS, 'PROVIDER_SANDBOX_TWILIO_RESPONSE_DELAY_MS'),
     twilioLandlinePrefixes: list(env.PROVIDER_SANDBOX_TWILIO_LANDLINE_PREFIXES),
     fcmInvalidTokens: list(env.PROVIDER_SANDBOX_FCM_INVALID_TOKENS),
     webhookAttempts: integer(env.PROVIDER_SANDBOX_WEBHOOK_ATTEMPTS, 'PROVIDER_SANDBOX_WEBHOOK_ATTEMPTS'),
@@ -155,6 +167,8 @@ export function mergeSettings(current: SandboxSettings, patch: Record<string, un
         next[field] = value;
         break;
       case 'autoEventDelayMs':
+      case 'sendgridResponseDelayMs':
+      case 'twilioResponseDelayMs':
       case 'webhookBackoffMs':
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
           throw new Error(`${field} must be a non-negative integer`);

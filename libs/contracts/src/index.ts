@@ -18,4 +18,5 @@ export * from './rpc/listings';
 export * from './rpc/deals';
 export * from './rpc/audit';
 export * from './rpc/notifications';
+export * from './realtime';
 export * from './events/event-catalogue.type';

@@ -96,8 +96,13 @@ describe('permission wire code', () => {
   it('appends notifications:read after portal:read (issue 14, the notifications service)', () => {
     const appended = PERMISSION_WIRE_ORDER.slice(WIRE_ORDER_AT_2026_11_21.length);
     expect(appended.indexOf('notifications:read')).toBe(appended.indexOf('portal:read') + 1);
-    expect(PERMISSION_WIRE_ORDER[PERMISSION_WIRE_ORDER.length - 1]).toBe('notifications:read');
     expect(parsePermission('notifications:read:team')).toEqual({ resource: 'notifications', action: 'read', scope: 'team' });
+  });
+
+  it('appends notifications:manage after notifications:read (issue 14, organization notification settings)', () => {
+    const appended = PERMISSION_WIRE_ORDER.slice(WIRE_ORDER_AT_2026_11_21.length);
+    expect(appended.indexOf('notifications:manage')).toBe(appended.indexOf('notifications:read') + 1);
+    expect(parsePermission('notifications:manage:org')).toEqual({ resource: 'notifications', action: 'manage', scope: 'org' });
   });
 
   it('writes one digit per pair, the sum of own 1, team 2, org 4, without trailing zeros', () => {

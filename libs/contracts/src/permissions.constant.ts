@@ -46,6 +46,8 @@ export const PERMISSION_CATALOGUE = {
   'audit:read': 'Read, export and verify the audit trail',
   'portal:read': 'Client portal: read one’s own transactions, the documents shared with one and one’s invoices',
   'notifications:read': 'Read the notification history (own, team or organization); one’s own in-app notifications need only a session',
+  'notifications:manage':
+    'Change the organization’s notification settings: default channels per type, mandatory types, the quiet-hours time zone, trigger switches',
 } as const;
 
 export type PermissionKey = keyof typeof PERMISSION_CATALOGUE;

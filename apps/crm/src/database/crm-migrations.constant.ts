@@ -2,6 +2,7 @@ import { InitialCrmSchema1763769600000 } from './migrations/1763769600000-initia
 import { CrmWorkSchema1763769700000 } from './migrations/1763769700000-crm-work-schema';
 import { CrmContactTagDefinitions1763769900000 } from './migrations/1763769900000-crm-contact-tag-definitions';
 import { CrmLeadSources1763770100000 } from './migrations/1763770100000-crm-lead-sources';
+import { CrmTeamMembers1765340000000 } from './migrations/1765340000000-crm-team-members';
 
 /**
  * The crm schema's migrations in order, generated from `migrations/` by `node deploy/db-types.js`
@@ -13,4 +14,5 @@ export const CRM_MIGRATIONS = [
   CrmWorkSchema1763769700000,
   CrmContactTagDefinitions1763769900000,
   CrmLeadSources1763770100000,
+  CrmTeamMembers1765340000000,
 ];

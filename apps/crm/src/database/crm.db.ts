@@ -292,6 +292,12 @@ export interface TaskReminder {
   task_id: string;
 }
 
+export interface TeamMember {
+  org_id: string;
+  team_id: string;
+  user_id: string;
+}
+
 export interface TimelineEntry {
   actor_id: string | null;
   contact_id: string;
@@ -321,5 +327,6 @@ export interface CrmDb extends PlatformDb {
   tag_definition: TagDefinition;
   task: Task;
   task_reminder: TaskReminder;
+  team_member: TeamMember;
   timeline_entry: TimelineEntry;
 }

@@ -3,6 +3,7 @@ import { AssignmentRulesHttpController, PondsHttpController } from './assignment
 import { ContactFieldsHttpController, ContactsHttpController, LeadsHttpController } from './contacts.http.controller';
 import { LeadSourceReportsHttpController, LeadSourcesHttpController } from './lead-sources.http.controller';
 import { SmartListsHttpController } from './smart-lists.http.controller';
+import { ContactEmailActivityHttpController } from './contact-email-activity.http.controller';
 import { LeadEventsHttpController, PublicClientsHttpController, PublicLeadsHttpController } from './intake.http.controller';
 
 /** HTTP controllers of the crm routes (contacts, leads, lead intake, assignment rules, ponds, tasks, companies, smart lists, lead sources and their report); listed in `API_CONTROLLERS`. */
@@ -18,4 +19,5 @@ export const CRM_HTTP_CONTROLLERS: Type[] = [
   SmartListsHttpController,
   LeadSourcesHttpController,
   LeadSourceReportsHttpController,
+  ContactEmailActivityHttpController,
 ];

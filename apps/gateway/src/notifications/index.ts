@@ -1,5 +1,8 @@
 import type { Type } from '@nestjs/common';
 import { NotificationsHttpController, SendgridWebhookHttpController, TwilioWebhookHttpController } from './notifications.http.controller';
+import { NotificationTriggersHttpController } from './notification-triggers.http.controller';
+import { DevicesHttpController } from './devices.http.controller';
+import { NotificationPreferencesHttpController, NotificationSettingsHttpController } from './notification-preferences.http.controller';
 
 export { SendgridRawBodyCapture } from './sendgrid-raw-body.service';
 
@@ -8,4 +11,8 @@ export const NOTIFICATIONS_HTTP_CONTROLLERS: Type[] = [
   NotificationsHttpController,
   SendgridWebhookHttpController,
   TwilioWebhookHttpController,
+  NotificationTriggersHttpController,
+  NotificationPreferencesHttpController,
+  NotificationSettingsHttpController,
+  DevicesHttpController,
 ];

@@ -39,7 +39,7 @@ export class NotificationsHttpController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({ summary: 'The caller’s notifications, newest first (filters: unread, type)' })
+  @ApiOperation({ summary: 'The caller’s notifications, newest first (filters: unread, type, after: the realtime catch-up)' })
   @ApiOkResponse({ type: NotificationPageDto })
   @ApiProblems(401, 403)
   list(@Req() request: GatewayRequest, @Query() query: NotificationListQueryDto): Promise<Page<NotificationView>> {

@@ -75,6 +75,38 @@ export const notificationsEnv = {
   TWILIO_RETRY_DELAY_MS: env.positiveInt(2_000, 'milliseconds'),
   /** Timeout of one Messages API request, ms (10000). A timeout after the request was written = outcome unknown. */
   TWILIO_TIMEOUT_MS: env.positiveInt(10_000, 'milliseconds'),
+  // --- Push through FCM HTTP v1 (docs/adr/0035 "Preferences, quiet hours and push") ---
+  /** Firebase project id. Unset: the push channel is off (no push delivery is created; devices can still be registered). */
+  FCM_PROJECT_ID: env.optionalString('a Firebase project id'),
+  /**
+   * Service-account key (the JSON Google issues, raw or base64) of that project, for firebase-admin's
+   * `cert()`. Unset: Application Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS`, workload
+   * identity), or a static token when `FCM_BASE_URL` points at the provider sandbox. Never logged.
+   */
+  FCM_CREDENTIALS: env.optionalString('a service-account JSON key (raw or base64)'),
+  /**
+   * Where FCM (and Google's token endpoint) is reached instead of https://fcm.googleapis.com: the
+   * provider sandbox in local runs and tests. firebase-admin 13 has no base-URL setting, so this
+   * installs an `httpAgent` that connects every Google request to this host. Unset: Google.
+   */
+  FCM_BASE_URL: z.string().url().optional().describe('an http(s) URL of an FCM v1 stand-in (the provider sandbox)'),
+  /** Attempts of a push job on 429 / 5xx / refused connection (5, exponential backoff from `FCM_RETRY_DELAY_MS`). */
+  NOTIFICATIONS_PUSH_ATTEMPTS: env.positiveInt(5, 'a number of attempts'),
+  FCM_RETRY_DELAY_MS: env.positiveInt(2_000, 'milliseconds'),
+  // --- end push ---
+  // --- Reconcile of `unknown` sends (docs/adr/0035 "Reconcile of unknown sends") ---
+  /**
+   * How long a delivery stays `unknown` before the reconcile acts on it, ms (900000 = 15 min):
+   * longer than SendGrid's event latency (its `processed` event, carrying our `deliveryId`, settles
+   * an email by itself) and Twilio's. After it: an SMS is looked up at Twilio first; then one resend,
+   * or `failed` `PROVIDER_OUTCOME_UNRESOLVED` when the resend is unknown too.
+   */
+  NOTIFICATIONS_RECONCILE_GRACE_MS: env.positiveInt(900_000, 'milliseconds'),
+  /** How often the reconcile job runs, ms (60000; a repeatable Bull job on `notifications.reconcile`). */
+  NOTIFICATIONS_RECONCILE_EVERY_MS: env.positiveInt(60_000, 'milliseconds'),
+  /** Deliveries one reconcile run takes at most (200); the rest wait for the next run. */
+  NOTIFICATIONS_RECONCILE_BATCH: env.positiveInt(200, 'a number of deliveries'),
+  // --- end reconcile ---
 };
 
 export type NotificationsConfig = ReturnType<typeof loadNotificationsConfig>;

@@ -8,6 +8,19 @@ import type { EmailCustomArgs, EmailEventPayload, NotificationData } from './not
 import type { NotificationChannel, NotificationDeliveryStatus } from '@keyhouse/contracts';
 import type { Generated, JsonColumn, Timestamp } from '@keyhouse/platform/database';
 
+export interface ContactRecipient {
+  contact_id: string;
+  deleted_at: Timestamp | null;
+  do_not_contact: Generated<boolean>;
+  email: string | null;
+  email_consent: boolean | null;
+  org_id: string;
+  owner_id: string | null;
+  phone: string | null;
+  sms_consent: boolean | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Delivery {
   attempts: Generated<number>;
   channel: NotificationChannel;
@@ -17,6 +30,9 @@ export interface Delivery {
   org_id: string;
   provider_message_id: string | null;
   reason: string | null;
+  reconcile_attempts: Generated<number>;
+  scheduled_for: Timestamp | null;
+  send_started_at: Timestamp | null;
   sent_at: Timestamp | null;
   status: NotificationDeliveryStatus;
   to_address: string | null;
@@ -61,10 +77,73 @@ export interface Notification {
   link: string | null;
   org_id: string;
   read_at: Timestamp | null;
-  recipient_user_id: string;
+  recipient_contact_id: string | null;
+  recipient_user_id: string | null;
   source_event_id: string | null;
   title: string;
   type: string;
+}
+
+export interface NotificationPreference {
+  channel: string;
+  enabled: boolean;
+  org_id: string;
+  source: string;
+  type: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface NotificationTrigger {
+  channels: string[] | null;
+  enabled: boolean;
+  org_id: string;
+  type: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+}
+
+export interface OrgChannelDefault {
+  channel: string;
+  enabled: boolean;
+  org_id: string;
+  type: string;
+}
+
+export interface OrgNotificationSettings {
+  mandatory_types: Generated<string[]>;
+  org_id: string;
+  time_zone: string | null;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+}
+
+export interface PushDevice {
+  created_at: Generated<Timestamp>;
+  id: string;
+  name: string | null;
+  org_id: string;
+  platform: string;
+  token: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface PushSend {
+  created_at: Generated<Timestamp>;
+  delivery_id: string;
+  message_name: string | null;
+  outcome: string;
+  token: string;
+}
+
+export interface QuietHours {
+  end_local: string;
+  org_id: string;
+  start_local: string;
+  time_zone: string | null;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
 }
 
 export interface Recipient {
@@ -75,6 +154,7 @@ export interface Recipient {
   role: string;
   status: string;
   team_ids: Generated<string[]>;
+  timezone: string | null;
   updated_at: Generated<Timestamp>;
   user_id: string;
 }
@@ -108,13 +188,30 @@ export interface Suppression {
   sg_event_id: string;
 }
 
+export interface TriggerTransaction {
+  agent_id: string;
+  org_id: string;
+  team_agent_ids: Generated<string[]>;
+  transaction_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface NotificationsDb extends PlatformDb {
+  contact_recipient: ContactRecipient;
   delivery: Delivery;
   email_event: EmailEvent;
   local_email: LocalEmail;
   notification: Notification;
+  notification_preference: NotificationPreference;
+  notification_trigger: NotificationTrigger;
+  org_channel_default: OrgChannelDefault;
+  org_notification_settings: OrgNotificationSettings;
+  push_device: PushDevice;
+  push_send: PushSend;
+  quiet_hours: QuietHours;
   recipient: Recipient;
   sms_inbound: SmsInbound;
   sms_opt_out: SmsOptOut;
   suppression: Suppression;
+  trigger_transaction: TriggerTransaction;
 }

@@ -66,8 +66,8 @@ async function autoEvents(state: SandboxState, message: SendgridMessageRecord): 
  * SendGrid v3 `POST /v3/mail/send` (PROVIDERS.md "SendGrid mail send"): Bearer auth (any non-empty
  * key, else 401), an injected fault if one is pending (429 with X-RateLimit-* and Retry-After),
  * the body checks of `validateMailSend` (400 `{errors}`), then 202 with an empty body and
- * `X-Message-Id`; with `mail_settings.sandbox_mode.enable` 200 and nothing recorded. Accepted sends
- * are recorded per API key and followed by `processed` + `delivered` events when `autoEvents`.
+ * `X-Message-Id` (after `sendgridResponseDelayMs`, the send already recorded); with
+ * `mail_settings.sandbox_mode.enable` 200 and nothing recorded. Accepted sends are recorded per API key and followed by `processed` + `delivered` events when `autoEvents`.
  * Also `POST /sandbox/sendgrid/events` (post a chosen event) and `GET /sandbox/sendgrid/messages`.
  */
 export function registerSendgridRoutes(app: FastifyInstance, state: SandboxState): void {
@@ -109,6 +109,8 @@ export function registerSendgridRoutes(app: FastifyInstance, state: SandboxState
     };
     state.sendgridMessages.push(message);
     if (state.settings.autoEvents) void autoEvents(state, message);
+    // Accepted and recorded; a slow answer (sendgridResponseDelayMs) leaves a client that gives up not knowing it.
+    if (state.settings.sendgridResponseDelayMs > 0) await state.delay(state.settings.sendgridResponseDelayMs);
     return reply.code(202).header('X-Message-Id', messageId).header('content-type', 'text/plain; charset=utf-8').send('');
   });
 

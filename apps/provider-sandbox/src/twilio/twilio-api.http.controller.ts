@@ -105,6 +105,48 @@ async function autoStatuses(state: SandboxState, message: TwilioMessageRecord): 
   }
 }
 
+/** Bounds of the `DateSent`, `DateSent<`, `DateSent>` list filters (ms since the epoch, inclusive), or null when one is malformed. */
+function dateSentBounds(query: Record<string, string | undefined>): { from: number; to: number } | null {
+  const parse = (value: string, end: boolean): number | null => {
+    const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
+    const time = Date.parse(day ? `${value}T00:00:00Z` : value);
+    if (Number.isNaN(time)) return null;
+    return day && end ? time + 86_400_000 - 1 : time;
+  };
+  let from = -Infinity;
+  let to = Infinity;
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (key === 'DateSent') {
+      const start = parse(value, false);
+      const end = parse(value, true);
+      if (start === null || end === null) return null;
+      from = Math.max(from, start);
+      to = Math.min(to, end);
+    } else if (key === 'DateSent>') {
+      const start = parse(value, false);
+      if (start === null) return null;
+      from = Math.max(from, start);
+    } else if (key === 'DateSent<') {
+      const end = parse(value, true);
+      if (end === null) return null;
+      to = Math.min(to, end);
+    }
+  }
+  return { from, to };
+}
+
+/**
+ * Whether `message`'s `date_sent` is within `bounds`. A message not sent yet (still `queued`) has no
+ * `date_sent`, so any DateSent filter leaves it out (reconciling by date alone would miss it).
+ */
+function sentWithin(message: TwilioMessageRecord, bounds: { from: number; to: number }): boolean {
+  if (bounds.from === -Infinity && bounds.to === Infinity) return true;
+  if (message.statuses.length <= 1) return false;
+  const sent = Date.parse(message.dateCreated);
+  return sent >= bounds.from && sent <= bounds.to;
+}
+
 /** The error Twilio answers for these create parameters, or undefined when the message is accepted. */
 function refusal(state: SandboxState, params: Record<string, string>): ReturnType<typeof twilioError> | undefined {
   const to = params.To;
@@ -129,8 +171,10 @@ function refusal(state: SandboxState, params: Record<string, string>): ReturnTyp
  * Twilio's Messages API (PROVIDERS.md "Twilio Messaging"): `POST /2010-04-01/Accounts/:sid/Messages.json`
  * (Basic auth AccountSid:AuthToken; an injected fault; 21604/21603/21602/21617 missing or long
  * params, 21211 To not E.164, 21212 bad From, 21614 landline prefix, 21610 opted out; else 201 with
- * the resource, `status: queued`, then `sent` + `delivered` callbacks when `autoEvents`),
- * `GET …/Messages/:MessageSid.json`; the simulate API `POST /sandbox/twilio/statuses`,
+ * the resource, `status: queued`, then `sent` + `delivered` callbacks when `autoEvents`; the answer
+ * waits `twilioResponseDelayMs` after the message is recorded), `GET …/Messages/:MessageSid.json`,
+ * the list `GET …/Messages.json` (`To`, `From`, `DateSent`/`DateSent<`/`DateSent>` on `date_sent`,
+ * `PageSize` 1–1000 default 50, `Page`; newest first, Twilio's page envelope); the simulate API `POST /sandbox/twilio/statuses`,
  * `POST /sandbox/twilio/inbound`; the read API `GET /sandbox/twilio/messages`, `GET /sandbox/twilio/opt-outs`.
  */
 export function registerTwilioRoutes(app: FastifyInstance, state: SandboxState): void {
@@ -162,7 +206,48 @@ export function registerTwilioRoutes(app: FastifyInstance, state: SandboxState):
     };
     state.twilioMessages.push(message);
     if (state.settings.autoEvents) void autoStatuses(state, message);
+    // Accepted and recorded; a slow answer (twilioResponseDelayMs) leaves a client that gives up not knowing it.
+    if (state.settings.twilioResponseDelayMs > 0) await state.delay(state.settings.twilioResponseDelayMs);
     return reply.code(201).send(messageResource(message));
+  });
+
+  app.get(`/${API_VERSION}/Accounts/:accountSid/Messages.json`, async (request, reply) => {
+    const { accountSid } = request.params as { accountSid: string };
+    if (!authenticate(state, request, reply, accountSid)) return reply;
+    const query = request.query as Record<string, string | undefined>;
+    const pageSize = query.PageSize === undefined ? 50 : Number(query.PageSize);
+    const page = query.Page === undefined ? 0 : Number(query.Page);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+      return reply.code(400).send(twilioError(20001, 'PageSize must be an integer from 1 to 1000'));
+    }
+    if (!Number.isInteger(page) || page < 0) return reply.code(400).send(twilioError(20001, 'Page must be a non-negative integer'));
+    const bounds = dateSentBounds(query);
+    if (!bounds) return reply.code(400).send(twilioError(20001, 'DateSent must be YYYY-MM-DD or an ISO 8601 date-time'));
+    const matching = state.twilioMessages
+      .filter(
+        (message) =>
+          message.accountSid === accountSid &&
+          (query.To === undefined || message.to === query.To) &&
+          (query.From === undefined || message.from === query.From) &&
+          sentWithin(message, bounds),
+      )
+      .reverse(); // newest first, as Twilio lists them
+    const start = page * pageSize;
+    const items = matching.slice(start, start + pageSize);
+    const filters = Object.entries(query).filter(([key]) => !['Page', 'PageSize', 'PageToken'].includes(key)) as Array<[string, string]>;
+    const pageUri = (index: number) =>
+      `/${API_VERSION}/Accounts/${accountSid}/Messages.json?${new URLSearchParams([...filters, ['PageSize', String(pageSize)], ['Page', String(index)]]).toString()}`;
+    return {
+      messages: items.map(messageResource),
+      end: start + Math.max(items.length - 1, 0),
+      first_page_uri: pageUri(0),
+      next_page_uri: start + pageSize < matching.length ? pageUri(page + 1) : null,
+      page,
+      page_size: pageSize,
+      previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+      start,
+      uri: pageUri(page),
+    };
   });
 
   app.get(`/${API_VERSION}/Accounts/:accountSid/Messages/:messageSid`, async (request, reply) => {

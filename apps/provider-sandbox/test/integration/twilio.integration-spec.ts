@@ -158,4 +158,42 @@ describe('provider sandbox: Twilio through the twilio SDK', () => {
       .catch((caught: unknown) => caught);
     expect(unauthorised).toMatchObject({ status: 401, code: 20003 });
   });
+  it('lists messages newest first through messages.list, filtered by To and From and paged', async () => {
+    await sandbox.api.updateSettings({ autoEvents: false });
+    const client = twilioFor(sandbox.url);
+    const first = await client.messages.create({ to: BUYER, from: OUR_NUMBER, body: 'one' });
+    const second = await client.messages.create({ to: BUYER, from: OUR_NUMBER, body: 'two' });
+    await client.messages.create({ to: '+15558675399', from: OUR_NUMBER, body: 'someone else' });
+
+    const listed = await client.messages.list({ to: BUYER, from: OUR_NUMBER, limit: 20 });
+
+    expect(listed.map((message) => [message.sid, message.body])).toEqual([
+      [second.sid, 'two'],
+      [first.sid, 'one'],
+    ]);
+    const page = await client.messages.page({ to: BUYER, pageSize: 1 });
+    expect(page.instances.map((message) => message.sid)).toEqual([second.sid]);
+    const next = await page.nextPage();
+    expect(next?.instances.map((message) => message.sid)).toEqual([first.sid]);
+    // DateSent filters apply to date_sent: messages still queued have none and are left out.
+    expect(await client.messages.list({ to: BUYER, dateSentAfter: new Date(Date.now() - 3_600_000) })).toEqual([]);
+    await sandbox.api.twilioStatus({ sid: first.sid, status: 'sent' });
+    const sent = await client.messages.list({ to: BUYER, dateSentAfter: new Date(Date.now() - 3_600_000) });
+    expect(sent.map((message) => message.sid)).toEqual([first.sid]);
+  });
+
+  it('records an accepted message before a slow answer, so a client that gives up does not know it was sent', async () => {
+    await sandbox.api.updateSettings({ autoEvents: false, twilioResponseDelayMs: 2_000 });
+    class ImpatientRequestClient extends twilio.RequestClient {
+      override request<TData>(options: RequestClient.RequestOptions<TData>) {
+        return super.request<TData>({ ...options, uri: options.uri.replace(/^https:\/\/api\.twilio\.com/, sandbox.url) });
+      }
+    }
+    const impatient = twilio(ACCOUNT_SID, AUTH_TOKEN, { httpClient: new ImpatientRequestClient({ timeout: 200 }) });
+
+    const error = await impatient.messages.create({ to: BUYER, from: OUR_NUMBER, body: 'in doubt' }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(Error);
+    expect((await sandbox.api.twilioMessages({ to: BUYER })).map((message) => message.body)).toEqual(['in doubt']);
+  });
 });

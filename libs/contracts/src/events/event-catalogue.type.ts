@@ -94,6 +94,12 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         purpose:
           'recipients read model (notifications.recipient): email, name, role, status and teams of every user, for sending without calls',
       },
+      {
+        service: 'notifications',
+        groupId: 'notifications.triggers',
+        purpose:
+          'built-in trigger: a self-registered client (identity.user.created with role client and contactId, identity.user.contact_linked) → client_registered to the contact’s agent, else the owners and admins',
+      },
       AUDIT_TRAIL_CONSUMER,
     ],
   },
@@ -130,7 +136,13 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         service: 'notifications',
         groupId: 'notifications.triggers',
         purpose:
-          'built-in triggers: crm.contact.assigned → lead_assigned to the agent, crm.task.created → task_assigned to the assignee (in-app and email)',
+          'built-in triggers: crm.contact.assigned → lead_assigned to the agent (a speed-to-lead re-route → lead_rerouted to the new agent and the managers), crm.task.created → task_assigned, crm.task.reminder_due → task_reminder, crm.task.overdue → task_overdue to the assignee; each unless the organization switched it off',
+      },
+      {
+        service: 'notifications',
+        groupId: 'notifications.contacts',
+        purpose:
+          'contacts read model (notifications.contact_recipient): owner, primary email and phone, email/SMS consent and do-not-contact of every contact, for sending to contacts; erasure deletes the row',
       },
     ],
   },
@@ -147,6 +159,16 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
           "views, reactions, shares, saved searches and matches about a contact on the contact's timeline; engagement re-scores the lead",
       },
       AUDIT_TRAIL_CONSUMER,
+      {
+        service: 'notifications',
+        groupId: 'notifications.contact-triggers',
+        purpose: 'listings.search.matched → saved_search_match to the contact (email and SMS, marketing: consent checked)',
+      },
+      {
+        service: 'notifications',
+        groupId: 'notifications.triggers',
+        purpose: 'built-in trigger: listings.search.matched → contact_search_matched to the contact’s agent (in-app)',
+      },
     ],
   },
   [DEALS_EVENTS_TOPIC]: {
@@ -161,6 +183,23 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
           "deal created, stage changes, closing, deletion, offers and contacts linked to a deal on each linked contact's timeline; a buyer's offer counts as engagement in the lead score",
       },
       AUDIT_TRAIL_CONSUMER,
+      {
+        service: 'notifications',
+        groupId: 'notifications.contact-triggers',
+        purpose: 'deals.invoice.sent → invoice_sent to the invoice’s contact (email, transactional)',
+      },
+      {
+        service: 'notifications',
+        groupId: 'notifications.triggers',
+        purpose:
+          'transaction agents read model (notifications.trigger_transaction); built-in triggers: deals.date.reminder_due → deal_date_reminder, deals.deadline.missed → deal_deadline_missed, deals.offer.accepted → offer_accepted to the transaction’s agents, deals.invoice.paid → invoice_paid to the owners and admins',
+      },
+      {
+        service: 'crm',
+        groupId: 'crm.deadline-tasks',
+        purpose:
+          'deals.deadline.task_requested → an open task for the transaction’s agent, linked to the transaction (one per event: the task id derives from the event id)',
+      },
     ],
   },
   [AUDIT_GATEWAY_EVENTS_TOPIC]: {
@@ -175,7 +214,21 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
     source: 'keyhouse/notifications',
     description:
       'Notifications created and read, channel deliveries and their statuses, email suppressions, SMS opt-outs/opt-ins and inbound SMS (docs/adr/0035).',
-    consumers: [],
+    consumers: [
+      {
+        service: 'crm',
+        groupId: 'crm.consent',
+        purpose:
+          "notifications.email.suppressed, notifications.sms.opted_out / opted_in: withdraws (or grants again) the email / SMS consent of the organization's contacts with that address or number, with a timeline entry",
+      },
+      {
+        service: 'notifications',
+        groupId: 'notifications.realtime',
+        purpose:
+          'notifications.notification.created / read / all_read: pushes notification.created and unread_count.changed to the user’s sockets through the gateways (core NATS notifications.realtime.push)',
+      },
+      AUDIT_TRAIL_CONSUMER,
+    ],
   },
 };
 
@@ -370,6 +423,10 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [NotificationsEvent.smsOptedOut.type]: notifications('phone number (E.164)', 'NotificationSmsOptedOutData'),
   [NotificationsEvent.smsOptedIn.type]: notifications('phone number (E.164)', 'NotificationSmsOptedInData'),
   [NotificationsEvent.smsReceived.type]: notifications('inbound message id', 'NotificationSmsReceivedData'),
+  [NotificationsEvent.settingsUpdated.type]: notifications('organization id', 'NotificationSettingsUpdatedData'),
+  [NotificationsEvent.preferencesUpdated.type]: notifications('user id', 'NotificationPreferencesUpdatedData'),
+  [NotificationsEvent.triggerUpdated.type]: notifications('notification type', 'NotificationTriggerUpdatedData'),
+  [NotificationsEvent.contactNotificationCreated.type]: notifications('notification id', 'ContactNotificationCreatedData'),
 
   // audit's own actions: appended straight to the chain, never on Kafka
   [AuditEvent.logExported.type]: { topic: null, producer: 'audit', key: 'audit log (model `log`)', payload: null, doc: AUDIT_DOC },

@@ -3,15 +3,62 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { AUDIT_GATEWAY_EVENTS_TOPIC, IdentityEvent, type CloudEvent } from '@keyhouse/contracts';
+import {
+  AUDIT_GATEWAY_EVENTS_TOPIC,
+  IdentityEvent,
+  NOTIFICATIONS_EVENTS_TOPIC,
+  NotificationsEvent,
+  type CloudEvent,
+} from '@keyhouse/contracts';
 import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEventBatch } from '@keyhouse/platform/messaging';
 import type { AuditDb } from '../../database/audit.db';
-import { draftFromEvent, type AuditEntryDraft } from '../ledger/audit-entry.mapper';
+import { draftFromEvent, maskPhone, type AuditEntryDraft } from '../ledger/audit-entry.mapper';
 import { AuditLedger } from '../ledger/audit-ledger.service';
 
 /** Topics the audit trail records (without `KAFKA_TOPIC_PREFIX`): every service's events and the gateway's refusals. */
-export const AUDITED_TOPICS = ['identity.events', 'crm.events', 'listings.events', 'deals.events', AUDIT_GATEWAY_EVENTS_TOPIC];
+export const AUDITED_TOPICS = [
+  'identity.events',
+  'crm.events',
+  'listings.events',
+  'deals.events',
+  AUDIT_GATEWAY_EVENTS_TOPIC,
+  NOTIFICATIONS_EVENTS_TOPIC,
+];
+
+/**
+ * What the trail keeps of an event whose personal data the generic field-name masking
+ * (`draftFromEvent`, docs/adr/0015) would not catch: the notifications service keys its SMS opt-out
+ * events by the person's phone number (the `subject`, kept as the target id) and an inbound SMS
+ * carries the sender's number as `from` (which the generic mapping reads as a change set) and the
+ * message text. The trail is append-only and never erased, so before mapping: the subject of
+ * `notifications.sms.opted_out` / `opted_in` is masked like a phone (`***67`); `sms.received` keeps
+ * ids, the numbers as `fromPhone` (masked by name) and `sender` (our own number), the media count
+ * and the body's length, never the body. Every other event is returned as it is.
+ */
+export function auditableEvent(event: CloudEvent): CloudEvent {
+  switch (event.type) {
+    case NotificationsEvent.smsOptedOut.type:
+    case NotificationsEvent.smsOptedIn.type:
+      return typeof event.subject === 'string' ? { ...event, subject: maskPhone(event.subject) } : event;
+    case NotificationsEvent.smsReceived.type: {
+      const data = (event.data ?? {}) as Record<string, unknown>;
+      return {
+        ...event,
+        data: {
+          inboundId: data.inboundId ?? null,
+          messageSid: data.messageSid ?? null,
+          fromPhone: data.from ?? null,
+          sender: data.to ?? null,
+          numMedia: data.numMedia ?? null,
+          bodyLength: typeof data.body === 'string' ? data.body.length : null,
+        },
+      };
+    }
+    default:
+      return event;
+  }
+}
 
 /** Consumer group and inbox consumer name (one per audit trail, so every event is recorded once). */
 export const AUDIT_INBOX_CONSUMER = 'audit.trail';
@@ -54,7 +101,7 @@ export class AuditIngestConsumer {
   async recordBatch(events: CloudEvent[], topic = 'direct'): Promise<number> {
     const byOrg = new Map<string, Array<{ event: CloudEvent; draft: AuditEntryDraft }>>();
     for (const event of events) {
-      const draft = draftFromEvent(event);
+      const draft = draftFromEvent(auditableEvent(event));
       const list = byOrg.get(draft.orgId) ?? [];
       list.push({ event, draft });
       byOrg.set(draft.orgId, list);

@@ -36,7 +36,9 @@ export const IDENTITY_READ_MODEL_EVENTS = [
  * for agents, the routing profile (regions/ZIP codes, capacity, working hours). Fed by
  * `identity.events` (consumer group `crm.identity-read-model`, each event applied once through the
  * inbox), so lead routing and team scope never call identity. Events are applied as idempotent
- * upserts of the latest known state.
+ * upserts of the latest known state. Team events and user events arrive in either order (different
+ * partitions): a team event's members are also kept in `team_member`, which a member's later
+ * `identity.user.created` merges into its teams.
  */
 @Injectable()
 export class IdentityReadModelConsumer {
@@ -52,6 +54,19 @@ export class IdentityReadModelConsumer {
       case IdentityEvent.userCreated.type: {
         const data = event.data as UserCreatedData;
         await upsertOrgUser(db, orgId, data);
+        // Teams whose event arrived before this one (another partition) named the user already.
+        await db
+          .updateTable('org_user')
+          .set({
+            team_ids: sql<string[]>`ARRAY(SELECT DISTINCT t FROM unnest(team_ids || ARRAY(
+              SELECT team_id FROM team_member WHERE user_id = ${data.userId}::uuid AND org_id = ${orgId}::uuid)) AS t ORDER BY t)`,
+          })
+          .where('user_id', '=', data.userId)
+          .where('org_id', '=', orgId)
+          .where((eb) =>
+            eb.exists(eb.selectFrom('team_member').select('team_id').where('user_id', '=', data.userId).where('org_id', '=', orgId)),
+          )
+          .execute();
         if (data.contactId && data.role === 'client') {
           // A self-registered client: this contact is the person; the client sees only it.
           const linked = await db
@@ -128,6 +143,17 @@ export class IdentityReadModelConsumer {
         const change = data.changes?.memberIds as { from: string[]; to: string[] } | undefined;
         const added = data.memberIds ?? (change ? change.to.filter((id) => !change.from.includes(id)) : []);
         const removed = change ? change.from.filter((id) => !change.to.includes(id)) : [];
+        // Kept for members whose own user.created has not arrived yet (see team_member's migration).
+        if (added.length > 0) {
+          await db
+            .insertInto('team_member')
+            .values(added.map((userId) => ({ org_id: orgId, team_id: data.teamId, user_id: userId })))
+            .onConflict((conflict) => conflict.columns(['team_id', 'user_id']).doNothing())
+            .execute();
+        }
+        if (removed.length > 0) {
+          await db.deleteFrom('team_member').where('team_id', '=', data.teamId).where('user_id', 'in', removed).execute();
+        }
         if (removed.length > 0) {
           await db
             .updateTable('org_user')
@@ -149,6 +175,7 @@ export class IdentityReadModelConsumer {
       }
       case IdentityEvent.teamDeleted.type: {
         const data = event.data as { teamId: string };
+        await db.deleteFrom('team_member').where('team_id', '=', data.teamId).where('org_id', '=', orgId).execute();
         await db
           .updateTable('org_user')
           .set({ team_ids: sql<string[]>`array_remove(team_ids, ${data.teamId}::uuid)` })

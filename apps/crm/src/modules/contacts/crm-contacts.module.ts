@@ -3,6 +3,7 @@ import { AssignmentModule } from '../assignment/assignment.module';
 import { ContactsCoreModule } from '../contacts-core/contacts-core.module';
 import { CrmWorkModule } from '../work/crm-work.module';
 import { ClientLinkConsumer } from './client-link.consumer';
+import { ContactConsentConsumer } from './contact-consent.consumer';
 import { ContactImportService } from './contact-import.service';
 import { ContactMerge } from './contact-merge.service';
 import { ContactNotesService } from './contact-notes.service';
@@ -30,6 +31,7 @@ import { ProposedDetailsService } from './proposed-details.service';
     ContactPrivacyService,
     ProposedDetailsService,
     ClientLinkConsumer,
+    ContactConsentConsumer,
     LeadSourcesService,
   ],
   exports: [ContactsService],

@@ -4,6 +4,9 @@ import { IsBoolean, IsIn, IsISO8601, IsOptional, IsUUID, Matches, MaxLength } fr
 import { PageQueryDto } from '../../users/dto/users.dto';
 
 const TYPE = /^[a-z][a-z0-9_]*$/;
+/** A UUID, or an ISO 8601 date-time with a zone (`2026-12-07T23:00:00Z`, `...+01:00`). */
+const AFTER =
+  /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))$/;
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** Channels and delivery statuses as the history filters name them (`NotificationChannel`, `NotificationDeliveryStatus`). */
@@ -23,6 +26,17 @@ export class NotificationListQueryDto extends PageQueryDto {
   @Matches(TYPE, { message: 'type must be a notification type such as lead_assigned' })
   @MaxLength(100)
   type?: string;
+
+  @ApiPropertyOptional({
+    example: '01939a4e-6c1f-7b2a-9a51-3f0c2d7e8b10',
+    description:
+      'Catch-up after a realtime disconnect: only notifications newer than this one (the id of one of your notifications: ' +
+      'strictly after it in (createdAt, id) order; ids are UUIDv7) or than this ISO 8601 date-time (created strictly after it). ' +
+      'Newest first like the rest of the list; page with `cursor` keeping `after`. An id that is not yours: 400 INVALID_CURSOR.',
+  })
+  @IsOptional()
+  @Matches(AFTER, { message: 'after must be a notification id (UUID) or an ISO 8601 date-time' })
+  after?: string;
 }
 
 /** `GET /v1/notifications/history`. */
@@ -100,7 +114,21 @@ export class NotificationDeliveryViewDto {
 
 /** A notification with its recipient and deliveries (`NotificationHistoryView`). */
 export class NotificationHistoryViewDto extends NotificationViewDto {
-  @ApiProperty({ format: 'uuid' }) recipientUserId: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The user it is for; null for a notification to a crm contact',
+  })
+  recipientUserId: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    required: false,
+    description: 'The crm contact it is for (email / SMS only)',
+  })
+  recipientContactId?: string | null;
   @ApiProperty({ nullable: true, type: String }) sourceEventId: string | null;
   @ApiProperty({ type: [NotificationDeliveryViewDto] }) deliveries: NotificationDeliveryViewDto[];
 }

@@ -2,6 +2,7 @@ import { haversineMeters, pdfText } from '@keyhouse/testing';
 import { login, type Session } from '../../support/identity.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
 import { startProviderSandbox, type RunningProviderSandbox } from '../../../../provider-sandbox/src/main';
+import { DEFAULT_TWILIO_AUTH_TOKEN } from '../../../../provider-sandbox/src/sandbox-settings.config';
 
 /** What `deploy/demo.js` `runBrokerageDay` answers (the parts asserted here). */
 interface Lead {
@@ -117,6 +118,14 @@ interface BrokerageDay {
   refusals: Array<{ who: string; route: string; status: number; code: string | null }>;
   audit: { count: number; ok: boolean; headSeq: number; headHash: string };
   events: { total: number; byType: Record<string, number>; byTopic: Record<string, number> };
+  // contacts slice: the SMS alert, STOP, consent withdrawn, the next SMS blocked (step 5).
+  contactSms: {
+    lead: number;
+    firstSms: string;
+    consentAfterStop: { granted: boolean; source: string };
+    laterSms: { status: string; reason: string };
+    twilioMessages: number;
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -152,6 +161,23 @@ describe('e2e: a brokerage day (npm run demo)', () => {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ sendgridEventsUrl: `${stack.http.baseUrl}/v1/webhooks/sendgrid/events` }),
+    });
+    // contacts slice: SMS through the twilio SDK to the sandbox, whose inbound messages (STOP) come back
+    // signed to the gateway. The notifications service starts again with the gateway's URL, known only
+    // now, as the base its Twilio signatures are checked over (TWILIO_WEBHOOK_BASE_URL).
+    Object.assign(stack.env, {
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: DEFAULT_TWILIO_AUTH_TOKEN,
+      TWILIO_FROM_NUMBER: '+12065550100',
+      TWILIO_BASE_URL: sandbox.url,
+      TWILIO_WEBHOOK_BASE_URL: stack.http.baseUrl,
+    });
+    await stack.stopService('notifications');
+    await stack.startService('notifications');
+    await fetch(`${sandbox.url}/sandbox/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ twilioInboundUrl: `${stack.http.baseUrl}/v1/webhooks/twilio/inbound` }),
     });
     try {
       day = await demo.runBrokerageDay({
@@ -359,6 +385,16 @@ describe('e2e: a brokerage day (npm run demo)', () => {
     });
   });
 
+  it('step 5 (contacts slice): a listing alert reaches a lead by SMS; after her STOP, crm withdraws her SMS consent and the next alert’s SMS is blocked OPTED_OUT', () => {
+    expect(day.contactSms).toEqual({
+      lead: 18,
+      firstSms: 'sent',
+      consentAfterStop: { granted: false, source: 'sms_stop' },
+      laterSms: { status: 'blocked', reason: 'OPTED_OUT' },
+      twilioMessages: 1,
+    });
+  });
+
   it('step 5: the worked lead: task reminders, radius search, comparables, and the view moves the score from warm to hot', () => {
     // Referral lead from the form: recent activity 30 + source referral 20 + one submission 5 = 55 (warm, 30–59);
     // the recorded view is a second engagement: 30 + 20 + 10 = 60 (hot, ≥ 60).
@@ -546,7 +582,7 @@ describe('e2e: a brokerage day (npm run demo)', () => {
       'crm.contact.created': 34,
       'crm.contact.note_added': 1,
       'crm.contact.score_changed': 2,
-      'crm.contact.updated': 7,
+      'crm.contact.updated': 7 + 1, // contacts slice: lead 18's SMS consent withdrawn after her STOP (crm.consent)
       'crm.lead.captured': 41,
       'crm.lead_source.created': 1,
       'crm.task.created': 1,
@@ -571,18 +607,35 @@ describe('e2e: a brokerage day (npm run demo)', () => {
       'identity.user.contact_linked': 1,
       'identity.user.created': 6,
       'identity.user.email_verified': 1,
-      'listings.property.created': KING_COUNTY_ROWS + 3,
+      'listings.property.created': KING_COUNTY_ROWS + 3 + 2, // + 2: contacts slice, the Magnolia listings
       'listings.property.viewed': 1,
+      'listings.saved_search.created': 1, // contacts slice: lead 18's saved search
+      'listings.search.matched': 2, // contacts slice: Ava's two coming-soon Magnolia listings
+      // --- audit of notifications.events (reliability slice): the topic is audited, so its events count too.
+      //   notification.created 34 lead_assigned (one per assignment; the agents have no phone, no FCM: in-app
+      //     + email) + 1 client_registered to Ava (in-app + email) + 2 contact_search_matched to Ava (in-app) = 37
+      //   contact_notification.created 2 saved_search_match to lead 18 (email + SMS) + 1 invoice_sent (email) = 3
+      //   delivery.status_changed 37 in-app delivered + 35 agent emails sent and delivered (70) + Ava's open (1)
+      //     + 2 saved-search emails sent and delivered (4) + the first SMS sent, the second blocked OPTED_OUT (2)
+      //     + the invoice email sent and delivered (2)                                              = 116
+      //   notification.read Ava opens one (1); sms.opted_out lead 18's STOP (1)              topic total 158
+      'notifications.contact_notification.created': 3,
+      'notifications.delivery.status_changed': 116,
+      'notifications.notification.created': 37,
+      'notifications.notification.read': 1,
+      'notifications.sms.opted_out': 1,
+      // --- end audit of notifications.events
     };
     expect(day.events.byType).toEqual(byType);
     expect(day.events.byTopic).toEqual({
       'identity.events': 19,
-      'crm.events': 124,
-      'listings.events': 2004,
+      'crm.events': 124 + 1, // contacts slice: the consent withdrawn
+      'listings.events': 2004 + 5, // contacts slice: the saved search, two new listings and their two matches
       'deals.events': 19,
       'gateway.events': 1,
+      'notifications.events': 158, // reliability slice: audited since notifications.events is in AUDITED_TOPICS
     });
-    const total = 19 + 124 + 2004 + 19 + 1;
+    const total = 19 + 124 + 2004 + 19 + 1 + 6 + 158; // + 6: contacts slice (1 crm, 5 listings); + 158: notifications.events
     expect(day.events.total).toBe(total);
     expect(day.audit).toMatchObject({ ok: true, count: total, headSeq: total });
     expect(day.audit.headHash).toMatch(/^[0-9a-f]{64}$/);

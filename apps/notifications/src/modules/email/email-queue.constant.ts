@@ -25,9 +25,19 @@ export function emailJobOptions(
 }
 
 /**
- * Options of one channel job of any channel (email, SMS): `jobId` = the delivery id (one job per
- * delivery, whatever enqueues it again), `attempts` with exponential backoff from `delayMs` (ms).
+ * Options of one channel job of any channel (email, SMS, push): `jobId` = the delivery id (one job
+ * per delivery, whatever enqueues it again), `attempts` with exponential backoff from `delayMs`
+ * (ms), and for a delivery deferred to the end of quiet hours (`delivery.scheduled_for`, UTC) a
+ * Bull `delay` until then (none when unset or past).
  */
-export function deliveryJobOptions(deliveryId: string, attempts: number, delayMs: number): JobOptions {
-  return { jobId: deliveryId, attempts, backoff: { type: 'exponential', delay: delayMs } };
+export function deliveryJobOptions(
+  deliveryId: string,
+  attempts: number,
+  delayMs: number,
+  scheduledFor: Date | string | null = null,
+  now = Date.now(),
+): JobOptions {
+  const options: JobOptions = { jobId: deliveryId, attempts, backoff: { type: 'exponential', delay: delayMs } };
+  const delay = scheduledFor ? new Date(scheduledFor).getTime() - now : 0;
+  return delay > 0 ? { ...options, delay } : options;
 }

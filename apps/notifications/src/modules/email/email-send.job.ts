@@ -1,6 +1,5 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { sql } from 'kysely';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '@keyhouse/contracts';
 import { kyselyFor } from '@keyhouse/platform/database';
@@ -15,6 +14,8 @@ import { DeliveryStatusService, deliveryJobContext } from './delivery-status.ser
 import { NOTIFICATIONS_EMAIL_QUEUE, emailJobOptions, type EmailJobData } from './email-queue.constant';
 import { renderEmail } from './notification-templates.constant';
 import { SendgridMailAdapter, type OutgoingEmail } from './sendgrid-mail.adapter';
+import { contactSendBlock } from '../contacts/contact-notification.service';
+import { SendClaimService } from '../reconcile/send-claim.service';
 
 /** Token of the mail adapter: a `SendgridMailAdapter` when `SENDGRID_API_KEY` is set, null for the local sink. */
 export const SENDGRID_MAIL = Symbol('SENDGRID_MAIL');
@@ -51,6 +52,7 @@ export class EmailSendJob implements OnApplicationBootstrap {
     @InjectQueue(NOTIFICATIONS_EMAIL_QUEUE) private readonly queue: Queue<EmailJobData>,
     private readonly unitOfWork: UnitOfWork,
     private readonly statuses: DeliveryStatusService,
+    private readonly sendClaims: SendClaimService,
   ) {}
 
   /** Re-enqueues every queued email delivery (same jobId: no duplicate while its job exists; a finished one skips it). */
@@ -84,6 +86,7 @@ export class EmailSendJob implements OnApplicationBootstrap {
         'd.to_address',
         'n.id as notification_id',
         'n.recipient_user_id',
+        'n.recipient_contact_id', // contacts slice
         'n.type',
         'n.title',
         'n.body',
@@ -92,7 +95,8 @@ export class EmailSendJob implements OnApplicationBootstrap {
       .where('d.id', '=', deliveryId)
       .where('d.channel', '=', 'email')
       .executeTakeFirst();
-    if (!row || row.status !== 'queued') return null;
+    // reconcile: only a queued delivery not claimed yet, or the one resend the reconcile authorised (SendClaimService).
+    if (!row || !(await this.sendClaims.admit(deliveryId))) return null;
     const context = deliveryJobContext(row.org_id, 'email', deliveryId);
     let to = row.to_address;
     if (!to) {
@@ -121,6 +125,15 @@ export class EmailSendJob implements OnApplicationBootstrap {
       );
       return 'blocked';
     }
+    // contacts slice: a crm contact's do-not-contact and (marketing types) email consent, as they are now.
+    if (row.recipient_contact_id) {
+      const contactId = row.recipient_contact_id;
+      const reason = await contactSendBlock(db, { orgId: row.org_id, contactId, type: row.type, channel: 'email', address: to });
+      if (reason) {
+        await this.unitOfWork.run(context, (unit) => this.statuses.advance(unit, deliveryId, 'blocked', { reason }));
+        return 'blocked';
+      }
+    }
     const link = row.link ? `${this.config.NOTIFICATIONS_APP_URL.replace(/\/+$/, '')}${row.link}` : null;
     const rendered = renderEmail(row.type as NotificationType, row.title, row.body, link);
     const email: OutgoingEmail = {
@@ -132,13 +145,11 @@ export class EmailSendJob implements OnApplicationBootstrap {
       customArgs: { notificationId: row.notification_id, deliveryId },
       categories: [row.type],
     };
-    await db
-      .updateTable('delivery')
-      .set({ attempts: sql<number>`attempts + 1`, updated_at: sql<Date>`now()` })
-      .where('id', '=', deliveryId)
-      .execute();
+    // reconcile: claim the send right before the provider call (send_started_at, attempts + 1); held by another run → stop.
+    if (!(await this.sendClaims.claim(deliveryId))) return null;
     if (!this.sendgrid) return this.sendToLocalSink(context, row.org_id, deliveryId, email);
     const outcome = await this.sendgrid.send(email);
+    await this.sendClaims.release(deliveryId, outcome); // reconcile: a `retry` reached nothing, the next attempt may claim
     return this.statuses.recordOutcome(context, job, outcome, 'SendGrid');
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { DataSource } from 'typeorm';
 import {
   NotificationsEvent,
@@ -17,7 +17,7 @@ import {
 } from '@keyhouse/contracts';
 import { requireScope, requireUserSession } from '@keyhouse/platform/auth';
 import { keysetPage, kyselyFor, toPage } from '@keyhouse/platform/database';
-import { DomainException, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
+import { DomainException, PlatformErrorCode, RpcHandler, UnitOfWork } from '@keyhouse/platform/messaging';
 import type { NotificationsDb } from '../../database/notifications.db';
 import { NotificationsErrorCode } from '../../notifications.exception';
 import { NOTIFICATION_COLUMNS, toDeliveryView, toNotificationView, type DeliveryRow } from './notification.mapper';
@@ -37,9 +37,11 @@ export class NotificationsService {
   ) {}
 
   /**
-   * The caller's notifications, newest first (`NotificationsSubjects.list`).
+   * The caller's notifications, newest first (`NotificationsSubjects.list`); with `after`, only
+   * those newer than that notification id or ISO time (the realtime channel's catch-up, ADR 0035).
    *
-   * @throws DomainException 403 `USER_SESSION_REQUIRED` (API keys, the system); 400 `INVALID_CURSOR`.
+   * @throws DomainException 403 `USER_SESSION_REQUIRED` (API keys, the system); 400 `INVALID_CURSOR`
+   *   (a foreign `cursor`, or an `after` that is not one of the caller's notification ids nor a date-time).
    */
   @RpcHandler(NotificationsSubjects.list)
   async list(envelope: RequestEnvelope<NotificationListRequest>): Promise<Page<NotificationView>> {
@@ -52,9 +54,40 @@ export class NotificationsService {
       .where('n.recipient_user_id', '=', actor.userId);
     if (data.unread) query = query.where('n.read_at', 'is', null);
     if (data.type) query = query.where('n.type', '=', data.type);
+    if (data.after) {
+      const after = await this.afterPosition(actor, data.after);
+      query =
+        after.id === null
+          ? query.where('n.created_at', '>', after.createdAt)
+          : query.where(sql<boolean>`(n.created_at, n.id) > (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+    }
     const page = keysetPage(query, { sort: sql.ref('n.created_at'), id: sql.ref('n.id'), direction: 'desc' }, data);
     const rows = await page.query.execute();
     return toPage(rows, page.limit, (row) => ({ v: row.created_at, id: row.id }), toNotificationView);
+  }
+
+  /**
+   * Where the list's `after` starts: an ISO 8601 time (strictly newer), or one of the caller's
+   * notifications by id (strictly after its `(created_at, id)`, the list's order; ids are UUIDv7).
+   *
+   * @throws DomainException 400 `INVALID_CURSOR` (field `after`) for an id that is not one of the
+   *   caller's notifications, or a value that is neither a UUID nor an ISO 8601 date-time.
+   */
+  private async afterPosition(actor: { orgId: string; userId: string }, after: string): Promise<{ createdAt: Date; id: string | null }> {
+    if (UUID.test(after)) {
+      const row = await kyselyFor<NotificationsDb>(this.dataSource)
+        .selectFrom('notification')
+        .select(['id', 'created_at'])
+        .where('id', '=', after.toLowerCase())
+        .where('org_id', '=', actor.orgId)
+        .where('recipient_user_id', '=', actor.userId)
+        .executeTakeFirst();
+      if (!row) throw invalidAfter('must be the id of one of your notifications');
+      return { createdAt: row.created_at, id: row.id };
+    }
+    const time = ISO_DATE_TIME.test(after) ? new Date(after) : null;
+    if (!time || Number.isNaN(time.getTime())) throw invalidAfter('must be a notification id or an ISO 8601 date-time');
+    return { createdAt: time, id: null };
   }
 
   /** How many of the caller's notifications are unread (`NotificationsSubjects.unreadCount`). */
@@ -138,22 +171,50 @@ export class NotificationsService {
     const from = parseDate(data.from, 'from');
     const to = parseDate(data.to, 'to');
     const db = kyselyFor<NotificationsDb>(this.dataSource);
-    let query = db.selectFrom('notification as n').select(NOTIFICATION_COLUMNS).where('n.org_id', '=', actor.orgId);
+    let query = db
+      .selectFrom('notification as n')
+      .select(NOTIFICATION_COLUMNS)
+      .select('n.recipient_contact_id') // contacts slice
+      .where('n.org_id', '=', actor.orgId);
     if (scope === 'own') {
-      query = query.where('n.recipient_user_id', '=', actor.userId ?? '00000000-0000-0000-0000-000000000000');
+      const me = actor.userId ?? '00000000-0000-0000-0000-000000000000';
+      // contacts slice: also the notifications to crm contacts the caller owns (contact_recipient.owner_id).
+      query = query.where((eb) =>
+        eb.or([
+          eb('n.recipient_user_id', '=', me),
+          eb(
+            'n.recipient_contact_id',
+            'in',
+            eb.selectFrom('contact_recipient as cr').select('cr.contact_id').where('cr.owner_id', '=', me),
+          ),
+        ]),
+      );
     } else if (scope === 'team') {
       const teamIds = actor.teamIds.length ? actor.teamIds : [''];
+      const teamUsers = (eb: ExpressionBuilder<NotificationsDb & { n: NotificationsDb['notification'] }, 'n'>) =>
+        eb
+          .selectFrom('recipient as r')
+          .select('r.user_id')
+          .where('r.org_id', '=', actor.orgId)
+          .where(sql<boolean>`r.team_ids && ${sql.val(teamIds)}::text[]`);
       query = query.where((eb) =>
         eb.or([
           eb('n.recipient_user_id', '=', actor.userId ?? '00000000-0000-0000-0000-000000000000'),
+          eb('n.recipient_user_id', 'in', teamUsers(eb)),
+          // contacts slice: notifications to crm contacts owned by the caller or their teams.
           eb(
-            'n.recipient_user_id',
+            'n.recipient_contact_id',
             'in',
             eb
-              .selectFrom('recipient as r')
-              .select('r.user_id')
-              .where('r.org_id', '=', actor.orgId)
-              .where(sql<boolean>`r.team_ids && ${sql.val(teamIds)}::text[]`),
+              .selectFrom('contact_recipient as cr')
+              .select('cr.contact_id')
+              .where('cr.org_id', '=', actor.orgId)
+              .where((inner) =>
+                inner.or([
+                  inner('cr.owner_id', '=', actor.userId ?? '00000000-0000-0000-0000-000000000000'),
+                  inner('cr.owner_id', 'in', teamUsers(eb)),
+                ]),
+              ),
           ),
         ]),
       );
@@ -201,11 +262,19 @@ export class NotificationsService {
       (row) => ({
         ...toNotificationView(row),
         recipientUserId: row.recipient_user_id,
+        recipientContactId: row.recipient_contact_id, // contacts slice
         sourceEventId: row.source_event_id,
         deliveries: deliveries.filter((delivery) => delivery.notification_id === row.id).map(toDeliveryView),
       }),
     );
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function invalidAfter(message: string): DomainException {
+  return DomainException.validation([{ field: 'after', message }], PlatformErrorCode.InvalidCursor);
 }
 
 function parseDate(value: string | undefined, field: string): Date | null {

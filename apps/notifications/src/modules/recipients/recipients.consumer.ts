@@ -13,7 +13,26 @@ import {
 import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import type { NotificationsDb } from '../../database/notifications.db';
+import { EVERY_TYPE } from '../preferences/channel-preference.util';
+import { isValidTimeZone } from '../preferences/quiet-hours.util';
 import { e164OrNull } from '../sms/phone-number.util';
+
+/** identity's `notificationPreferences` keys → our channels (identity has no push switch). */
+const IDENTITY_CHANNELS: Record<string, 'email' | 'sms' | 'in_app'> = { email: 'email', sms: 'sms', inApp: 'in_app' };
+
+/**
+ * The channel switches that changed in identity's `notificationPreferences` change (`{ from, to }`,
+ * each the whole `{ email, sms, inApp }` object): only keys whose boolean differs from `from`, so
+ * a user who switched one channel does not switch the others to identity's stored defaults.
+ */
+export function changedChannelSwitches(change: { from: unknown; to: unknown } | undefined): Array<{ channel: string; enabled: boolean }> {
+  if (!change || typeof change.to !== 'object' || change.to === null) return [];
+  const from = (typeof change.from === 'object' && change.from !== null ? change.from : {}) as Record<string, unknown>;
+  const to = change.to as Record<string, unknown>;
+  return Object.entries(IDENTITY_CHANNELS)
+    .filter(([key]) => typeof to[key] === 'boolean' && to[key] !== from[key])
+    .map(([key, channel]) => ({ channel, enabled: to[key] as boolean }));
+}
 
 /** Consumer group over `identity.events`, also the inbox's consumer name: never change it. */
 export const NOTIFICATIONS_RECIPIENTS_GROUP = 'notifications.recipients';
@@ -23,9 +42,14 @@ export const NOTIFICATIONS_RECIPIENTS_GROUP = 'notifications.recipients';
  * identity's events (group `notifications.recipients`, each event applied once with its inbox
  * row), so a notification is addressed without a call to identity (issue 14). `user.created`
  * inserts (or refreshes) the row, with the phone when it is an E.164 number (the SMS channel);
- * `user.updated` applies its `changes` of `email`, `name`, `status` and `phone`; `user.deactivated` sets `status = 'deactivated'` (no email goes to it);
+ * `user.updated` applies its `changes` of `email`, `name`, `status`, `phone` and `timezone` (an IANA
+ * zone: quiet hours are read in it), and the channels of `notificationPreferences` that changed
+ * become the user's every-type switches (`notification_preference`, type `*`, source `identity`:
+ * identity's channel switches seed the preferences this service owns; a per-type switch wins);
+ * `user.deactivated` sets `status = 'deactivated'` (no email goes to it);
  * `user.role_changed` and `user.teams_changed` keep role and teams for the history's team scope;
- * `user.erased` deletes the row (the person's address is not kept). Emits nothing.
+ * `user.erased` deletes the row (the person's address is not kept) and the user's preferences,
+ * quiet hours and push devices. Emits nothing.
  */
 @Injectable()
 export class RecipientsConsumer {
@@ -63,11 +87,35 @@ export class RecipientsConsumer {
   @OnEvent(IdentityEvent.userUpdated, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
   async onUserUpdated(event: CloudEvent<UserUpdatedData>, unit: UnitOfWorkContext): Promise<void> {
     const changes = event.data.changes ?? {};
-    const set: { email?: string; name?: string; status?: string; phone?: string | null } = {};
+    const set: { email?: string; name?: string; status?: string; phone?: string | null; timezone?: string | null } = {};
     if (typeof changes.email?.to === 'string') set.email = changes.email.to;
     if (typeof changes.name?.to === 'string') set.name = changes.name.to;
     if (typeof changes.status?.to === 'string') set.status = changes.status.to;
     if (changes.phone) set.phone = e164OrNull(changes.phone.to);
+    if (changes.timezone)
+      set.timezone = typeof changes.timezone.to === 'string' && isValidTimeZone(changes.timezone.to) ? changes.timezone.to : null;
+    const switches = changedChannelSwitches(changes.notificationPreferences);
+    if (switches.length > 0) {
+      await kyselyFor<NotificationsDb>(unit.manager)
+        .insertInto('notification_preference')
+        .values(
+          switches.map((entry) => ({
+            user_id: event.data.userId,
+            org_id: event.orgid,
+            type: EVERY_TYPE,
+            channel: entry.channel,
+            enabled: entry.enabled,
+            source: 'identity',
+          })),
+        )
+        .onConflict((conflict) =>
+          conflict.columns(['user_id', 'type', 'channel']).doUpdateSet((eb) => ({
+            enabled: eb.ref('excluded.enabled'),
+            updated_at: sql<Date>`now()`,
+          })),
+        )
+        .execute();
+    }
     if (Object.keys(set).length === 0) return;
     await this.update(unit, event.data.userId, set);
   }
@@ -93,13 +141,26 @@ export class RecipientsConsumer {
   /** `identity.user.erased`: the row (email and name) goes. Notifications already sent stay in the history. */
   @OnEvent(IdentityEvent.userErased, { group: NOTIFICATIONS_RECIPIENTS_GROUP })
   async onUserErased(event: CloudEvent<UserErasedData>, unit: UnitOfWorkContext): Promise<void> {
-    await kyselyFor<NotificationsDb>(unit.manager).deleteFrom('recipient').where('user_id', '=', event.data.userId).execute();
+    const db = kyselyFor<NotificationsDb>(unit.manager);
+    const userId = event.data.userId;
+    await db.deleteFrom('recipient').where('user_id', '=', userId).execute();
+    await db.deleteFrom('notification_preference').where('user_id', '=', userId).execute();
+    await db.deleteFrom('quiet_hours').where('user_id', '=', userId).execute();
+    await db.deleteFrom('push_device').where('user_id', '=', userId).execute();
   }
 
   private async update(
     unit: UnitOfWorkContext,
     userId: string,
-    set: { email?: string; name?: string; status?: string; role?: string; team_ids?: string[]; phone?: string | null },
+    set: {
+      email?: string;
+      name?: string;
+      status?: string;
+      role?: string;
+      team_ids?: string[];
+      phone?: string | null;
+      timezone?: string | null;
+    },
   ): Promise<void> {
     await kyselyFor<NotificationsDb>(unit.manager)
       .updateTable('recipient')

@@ -1,6 +1,5 @@
 import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { sql } from 'kysely';
 import type { DataSource } from 'typeorm';
 import { kyselyFor } from '@keyhouse/platform/database';
 import { UnitOfWork } from '@keyhouse/platform/messaging';
@@ -13,6 +12,8 @@ import type { DeliveryJobData } from '../email/email-queue.constant';
 import { SmsOptOutService } from './sms-opt-out.service';
 import { NOTIFICATIONS_SMS_QUEUE, smsJobOptions } from './sms-queue.constant';
 import { TwilioSmsAdapter } from './twilio-sms.adapter';
+import { contactSendBlock } from '../contacts/contact-notification.service';
+import { SendClaimService } from '../reconcile/send-claim.service';
 
 /** Token of the SMS adapter: a `TwilioSmsAdapter` when `TWILIO_ACCOUNT_SID` is set, null when the channel is off. */
 export const TWILIO_SMS = Symbol('TWILIO_SMS');
@@ -52,19 +53,20 @@ export class SmsSendJob implements OnApplicationBootstrap {
     @InjectQueue(NOTIFICATIONS_SMS_QUEUE) private readonly queue: Queue<DeliveryJobData>,
     private readonly unitOfWork: UnitOfWork,
     private readonly statuses: DeliveryStatusService,
+    private readonly sendClaims: SendClaimService,
     private readonly optOuts: SmsOptOutService,
   ) {}
 
-  /** Re-enqueues every queued SMS delivery when the channel is on (same jobId: no duplicate). */
+  /** Re-enqueues every queued SMS delivery when the channel is on (same jobId: no duplicate), keeping a quiet-hours delay. */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.twilio) return;
     const queued = await kyselyFor<NotificationsDb>(this.dataSource)
       .selectFrom('delivery')
-      .select('id')
+      .select(['id', 'scheduled_for'])
       .where('channel', '=', 'sms')
       .where('status', '=', 'queued')
       .execute();
-    for (const row of queued) await this.queue.add('send', { deliveryId: row.id }, smsJobOptions(this.config, row.id));
+    for (const row of queued) await this.queue.add('send', { deliveryId: row.id }, smsJobOptions(this.config, row.id, row.scheduled_for));
   }
 
   /**
@@ -81,10 +83,12 @@ export class SmsSendJob implements OnApplicationBootstrap {
       .selectFrom('delivery as d')
       .innerJoin('notification as n', 'n.id', 'd.notification_id')
       .select(['d.id', 'd.org_id', 'd.status', 'd.to_address', 'n.recipient_user_id', 'n.title', 'n.body', 'n.link'])
+      .select(['n.recipient_contact_id', 'n.type']) // contacts slice
       .where('d.id', '=', deliveryId)
       .where('d.channel', '=', 'sms')
       .executeTakeFirst();
-    if (!row || row.status !== 'queued') return null;
+    // reconcile: only a queued delivery not claimed yet, or the one resend the reconcile authorised (SendClaimService).
+    if (!row || !(await this.sendClaims.admit(deliveryId))) return null;
     const context = deliveryJobContext(row.org_id, 'sms', deliveryId);
     const block = async (reason: string) => {
       await this.unitOfWork.run(context, (unit) => this.statuses.advance(unit, deliveryId, 'blocked', { reason }));
@@ -95,11 +99,14 @@ export class SmsSendJob implements OnApplicationBootstrap {
     if (!to) return block(DeliveryReason.NoAddress);
     const from = this.config.TWILIO_FROM_NUMBER;
     if (await this.optOuts.isOptedOut(db, to, from)) return block(DeliveryReason.OptedOut);
-    await db
-      .updateTable('delivery')
-      .set({ attempts: sql<number>`attempts + 1`, updated_at: sql<Date>`now()` })
-      .where('id', '=', deliveryId)
-      .execute();
+    // contacts slice: a crm contact's do-not-contact and (marketing types) SMS consent, as they are now.
+    if (row.recipient_contact_id) {
+      const contactId = row.recipient_contact_id;
+      const reason = await contactSendBlock(db, { orgId: row.org_id, contactId, type: row.type, channel: 'sms', address: to });
+      if (reason) return block(reason);
+    }
+    // reconcile: claim the send right before the provider call (send_started_at, attempts + 1); held by another run → stop.
+    if (!(await this.sendClaims.claim(deliveryId))) return null;
     const link = row.link ? `${this.config.NOTIFICATIONS_APP_URL.replace(/\/+$/, '')}${row.link}` : null;
     const outcome = await this.twilio.send({
       to,
@@ -107,6 +114,7 @@ export class SmsSendJob implements OnApplicationBootstrap {
       body: smsText(row.title, row.body, link),
       statusCallback: this.config.TWILIO_STATUS_CALLBACK_URL ?? null,
     });
+    await this.sendClaims.release(deliveryId, outcome); // reconcile: a `retry` reached nothing, the next attempt may claim
     if (outcome.kind !== 'opted_out') return this.statuses.recordOutcome(context, job, outcome, 'Twilio');
     await this.unitOfWork.run(context, async (unit) => {
       await this.optOuts.optOut(unit, {

@@ -43,6 +43,21 @@ class RebasedRequestClient extends twilio.RequestClient {
 }
 
 /**
+ * A `twilio` SDK client for `config`: account and token, request timeout `TWILIO_TIMEOUT_MS`, and a
+ * rebasing `httpClient` when `TWILIO_BASE_URL` is not `https://api.twilio.com`. Used by the SMS
+ * send and the reconcile's Messages lookup alike.
+ */
+export function twilioClientFor(
+  config: Pick<NotificationsConfig, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_BASE_URL' | 'TWILIO_TIMEOUT_MS'>,
+): twilio.Twilio {
+  const baseUrl = config.TWILIO_BASE_URL.replace(/\/+$/, '');
+  const httpOptions = { timeout: config.TWILIO_TIMEOUT_MS };
+  const httpClient =
+    baseUrl === 'https://api.twilio.com' ? new twilio.RequestClient(httpOptions) : new RebasedRequestClient(baseUrl, httpOptions);
+  return twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN ?? '', { httpClient });
+}
+
+/**
  * The SMS send through the official `twilio` SDK (Messages API): account `TWILIO_ACCOUNT_SID`,
  * `TWILIO_AUTH_TOKEN`, base URL `TWILIO_BASE_URL` (a rebasing `httpClient` when it is not
  * `https://api.twilio.com`), request timeout `TWILIO_TIMEOUT_MS`. Built only when an Account SID is configured.
@@ -51,11 +66,7 @@ export class TwilioSmsAdapter {
   private readonly client: twilio.Twilio;
 
   constructor(config: Pick<NotificationsConfig, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_BASE_URL' | 'TWILIO_TIMEOUT_MS'>) {
-    const baseUrl = config.TWILIO_BASE_URL.replace(/\/+$/, '');
-    const httpOptions = { timeout: config.TWILIO_TIMEOUT_MS };
-    const httpClient =
-      baseUrl === 'https://api.twilio.com' ? new twilio.RequestClient(httpOptions) : new RebasedRequestClient(baseUrl, httpOptions);
-    this.client = twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN ?? '', { httpClient });
+    this.client = twilioClientFor(config);
   }
 
   /** Sends `sms`; never throws for a provider answer or a network failure (see `SmsSendOutcome`). */

@@ -24,6 +24,14 @@ export const NotificationsEvent = {
   smsOptedIn: defineEvent<NotificationSmsOptedInData>('notifications.sms.opted_in'),
   /** An inbound SMS that is not a keyword (for the messaging service). */
   smsReceived: defineEvent<NotificationSmsReceivedData>('notifications.sms.received'),
+  /** An owner/admin replaced the organization's notification defaults, mandatory types or quiet-hours zone (`PUT /v1/notification-settings`). */
+  settingsUpdated: defineEvent<NotificationSettingsUpdatedData>('notifications.settings.updated'),
+  /** A user replaced their channel switches or quiet hours (`PUT /v1/users/me/notification-preferences`). */
+  preferencesUpdated: defineEvent<NotificationPreferencesUpdatedData>('notifications.preferences.updated'),
+  /** An owner/admin switched a built-in trigger on or off for the organization, or changed its channels (`PATCH /v1/notification-triggers/:type`). */
+  triggerUpdated: defineEvent<NotificationTriggerUpdatedData>('notifications.trigger.updated'),
+  /** A notification to a crm contact was created (email / SMS only, never in-app), with each channel's outcome at creation. */
+  contactNotificationCreated: defineEvent<ContactNotificationCreatedData>('notifications.contact_notification.created'),
 };
 
 /** Channels a notification is delivered on (`in_app`, `email`, `sms`; `push` in a later slice). */
@@ -132,4 +140,71 @@ export interface NotificationSmsReceivedData {
   body: string;
   /** Media attached (`NumMedia`), 0 for text only. */
   numMedia: number;
+}
+
+/**
+ * `notifications.contact_notification.created` (keyed by the notification id): a notification to a
+ * crm contact (`invoice_sent`, `saved_search_match`), with the channels it has a delivery on and the
+ * reason of each delivery blocked at creation (`CONSENT_MISSING`, `DO_NOT_CONTACT`, `SUPPRESSED`,
+ * `OPTED_OUT`, `NO_ADDRESS`). Carries no address or phone (they stay in the notifications service).
+ */
+export interface ContactNotificationCreatedData {
+  /** @format uuid */
+  notificationId: string;
+  /** @format uuid */
+  contactId: string;
+  /** Notification type (`invoice_sent`, `saved_search_match`). */
+  type: string;
+  /** True when the type is marketing (needs the channel's consent), false when transactional. */
+  marketing: boolean;
+  channels: NotificationChannel[];
+  /** Channels blocked at creation, with the reason. */
+  blocked: Array<{ channel: NotificationChannel; reason: string }>;
+  /** Id of the domain event that triggered it (the dedupe key with contact and type). */
+  sourceEventId: string | null;
+}
+
+/**
+ * `notifications.trigger.updated` (keyed by the notification type): the organization's switch of
+ * one built-in trigger after the change, and what it was before (the built-in default when the
+ * organization had never changed it). `channels` null = the trigger's default channels.
+ */
+export interface NotificationTriggerUpdatedData {
+  /** Notification type of the trigger (`lead_assigned`, `invoice_paid`, ...). */
+  type: string;
+  enabled: boolean;
+  channels: NotificationChannel[] | null;
+  from: { enabled: boolean; channels: NotificationChannel[] | null };
+}
+
+/** One channel switch of a type, as `notifications.settings.updated` and `notifications.preferences.updated` carry them. */
+export interface NotificationChannelSwitchData {
+  type: string;
+  channel: NotificationChannel;
+  enabled: boolean;
+}
+
+/**
+ * `notifications.settings.updated` (keyed by the organization id): the organization's settings
+ * after the change (the whole set: default switches per type and channel, mandatory types, the
+ * default quiet-hours zone) and the user who changed them.
+ */
+export interface NotificationSettingsUpdatedData {
+  defaults: NotificationChannelSwitchData[];
+  mandatoryTypes: string[];
+  /** IANA zone, null = UTC. */
+  timeZone: string | null;
+  /** @format uuid */
+  updatedBy: string;
+}
+
+/**
+ * `notifications.preferences.updated` (keyed by the user id): the user's per-type channel switches
+ * and quiet hours after the change (the whole set; quiet hours null = none).
+ */
+export interface NotificationPreferencesUpdatedData {
+  /** @format uuid */
+  userId: string;
+  preferences: NotificationChannelSwitchData[];
+  quietHours: { start: string; end: string; timeZone: string | null } | null;
 }

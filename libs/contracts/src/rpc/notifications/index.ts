@@ -1,1 +1,3 @@
 export * from './notifications.rpc';
+export * from './notification-triggers.rpc';
+export * from './notification-preferences.rpc';

@@ -33,12 +33,26 @@ export const NotificationsSubjects = {
    * callback; idempotent on `MessageSid`; replies the TwiML to answer Twilio with.
    */
   twilioInbound: defineRpc<TwilioWebhookRequest, TwilioWebhookResponse>('notifications.webhooks.twilio-inbound'),
+  /**
+   * A crm contact's email activity, newest first: each email sent (or blocked) to the contact and
+   * SendGrid's events about it (delivered, open, click, bounce, ...). `contacts:read` (org, team:
+   * contacts owned by the caller's team, own: contacts the caller owns); another organization's or
+   * a contact out of scope answers 404 `CONTACT_NOT_FOUND`.
+   */
+  contactEmailActivity: defineRpc<ContactEmailActivityRequest, Page<ContactEmailActivityView>>('notifications.contacts.email-activity'),
 };
 
-/** `GET /v1/notifications`: `unread` only the unread ones; `type` one notification type. */
+/**
+ * `GET /v1/notifications`: `unread` only the unread ones; `type` one notification type; `after`
+ * only those newer than a notification of the caller (its id: strictly after it in the list's
+ * `(createdAt, id)` order) or than an ISO 8601 time (created strictly after it) — the realtime
+ * channel's catch-up: a reconnecting client passes the last id it saw.
+ */
 export interface NotificationListRequest extends PageQuery {
   unread?: boolean;
   type?: string;
+  /** A notification id (UUID) or an ISO 8601 date-time. */
+  after?: string;
 }
 
 /** A notification id (`POST /v1/notifications/:id/read`). */
@@ -104,7 +118,10 @@ export interface NotificationDeliveryView {
 
 /** A notification with its recipient and deliveries (`GET /v1/notifications/history`). */
 export interface NotificationHistoryView extends NotificationView {
-  recipientUserId: string;
+  /** The user it is for; null for a notification to a crm contact. */
+  recipientUserId: string | null;
+  /** The crm contact it is for (email / SMS only); null (or absent) for a notification to a user. */
+  recipientContactId?: string | null;
   sourceEventId: string | null;
   deliveries: NotificationDeliveryView[];
 }
@@ -140,4 +157,39 @@ export interface TwilioWebhookRequest {
 /** The TwiML document to answer Twilio with (`text/xml`): `<Response/>`, or `<Response><Message>…</Message></Response>`. */
 export interface TwilioWebhookResponse {
   twiml: string;
+}
+
+/** `GET /v1/contacts/:id/email-activity`: the contact, keyset page. */
+export interface ContactEmailActivityRequest extends PageQuery {
+  /** @format uuid */
+  contactId: string;
+}
+
+/**
+ * One entry of a contact's email activity. `kind` = `send` (an email delivery to the contact: its
+ * `status` and `reason`, e.g. `blocked` `CONSENT_MISSING`) or a SendGrid event name (`processed`,
+ * `delivered`, `open`, `click`, `bounce`, `dropped`, `deferred`, `spamreport`, `unsubscribe`, ...).
+ */
+export interface ContactEmailActivityView {
+  /** The delivery id (`send`) or the stored SendGrid event's id. */
+  id: string;
+  kind: string;
+  /** ISO 8601 UTC: the send time (creation time when never sent), or the event's time. */
+  occurredAt: string;
+  /** @format uuid */
+  notificationId: string;
+  /** @format uuid */
+  deliveryId: string;
+  /** Notification type (`invoice_sent`, `saved_search_match`). */
+  notificationType: string;
+  /** Email subject (the notification's title). */
+  subject: string;
+  /** Address it went to. */
+  email: string | null;
+  /** Delivery status now (`send`), null for an event. */
+  status: NotificationDeliveryStatus | null;
+  /** Block/failure reason (`send`) or SendGrid's reason (bounce, dropped), else null. */
+  reason: string | null;
+  /** The clicked URL (`click`), else null. */
+  url: string | null;
 }
