@@ -215,6 +215,26 @@ describe('notifications: the built-in triggers and the per-organization switches
     ]);
   });
 
+  it('a trigger event older than 48 hours notifies nobody (a first deployment reads the topic’s retained history)', async () => {
+    const orgId = newId();
+    const assignee = await user(orgId, 'agent');
+    const task = taskSnapshot(assignee.userId, 'Old reminder');
+    const reminderData: CrmTaskReminderDueData = { ...task, offsetMinutes: 60, remindAt: '2026-12-24T09:00:00.000Z' };
+    const stale = testEvent(CrmTaskEvent.taskReminderDue, orgId, reminderData, {
+      subject: task.taskId,
+      time: new Date(Date.now() - 49 * 3600 * 1000).toISOString(),
+    });
+    // Same subject, so the same partition: the fresh one is handled after the stale one.
+    const fresh = testEvent(CrmTaskEvent.taskReminderDue, orgId, reminderData, {
+      subject: task.taskId,
+      time: new Date(Date.now() - 47 * 3600 * 1000).toISOString(),
+    });
+    await svc.publish('crm.events', [stale, fresh]);
+    await handled(fresh);
+    expect(await createdFrom(stale)).toEqual([]);
+    expect((await createdFrom(fresh)).map((n) => [n.type, n.recipient])).toEqual([['task_reminder', assignee.userId]]);
+  });
+
   it('a system-created task (a contract deadline’s) notifies its assignee with task_assigned', async () => {
     const orgId = newId();
     const agent = await user(orgId, 'agent');

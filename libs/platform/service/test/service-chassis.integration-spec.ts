@@ -48,6 +48,9 @@ class CreateNoteTables1700000000000 implements MigrationInterface {
   async down(): Promise<void> {}
 }
 
+/** Event ids the group's `maxAgeMs` handler was given. */
+const recentSeen: string[] = [];
+
 /** What the test service's after-commit tasks saw: the note ids, read from another connection. */
 const afterCommitSeen: Array<{ noteId: string; visibleElsewhere: boolean }> = [];
 
@@ -85,6 +88,12 @@ class NotesService {
   @OnEvent(NoteCreated, { group: 'chassis.note-echo' })
   async echo(event: CloudEvent<NoteCreatedData>, unit: UnitOfWorkContext): Promise<void> {
     await unit.manager.query(`INSERT INTO note_echo (event_id, note_id) VALUES ($1, $2)`, [event.id, event.data.noteId]);
+  }
+
+  /** The same group, for events at most a minute old (a notification-like effect). */
+  @OnEvent(NoteCreated, { group: 'chassis.note-echo', maxAgeMs: 60_000 })
+  recent(event: CloudEvent<NoteCreatedData>): void {
+    recentSeen.push(event.id);
   }
 }
 
@@ -198,6 +207,34 @@ describe('ServiceCoreModule (a service on the chassis, real Postgres, NATS, Redi
       expect(await dataSource.query(`SELECT 1 FROM note WHERE text = 'refused'`)).toEqual([]);
       expect(await dataSource.query(`SELECT 1 FROM outbox_event WHERE payload->'data'->>'text' = 'refused'`)).toEqual([]);
       expect(afterCommitSeen).toHaveLength(before);
+    });
+  });
+
+  describe('@OnEvent maxAgeMs', () => {
+    it('does not give an event older than maxAgeMs to that handler; the group’s other handlers still apply it', async () => {
+      const { id } = await app.get(RpcClient).request(NoteRpc.create, envelope({ text: 'late' }));
+      const registry = app.get(EventHandlerRegistry);
+      const event = (noteId: string, ageMs: number): CloudEvent<NoteCreatedData> => ({
+        specversion: '1.0',
+        id: `evt-${Math.random().toString(36).slice(2)}`,
+        source: 'keyhouse/chassis',
+        type: 'chassis.note.created',
+        subject: noteId,
+        time: new Date(Date.now() - ageMs).toISOString(),
+        datacontenttype: 'application/json',
+        dataschema: 'urn:keyhouse:event:chassis.note.created:v1',
+        orgid: ORG,
+        actortype: 'system',
+        data: { noteId, text: 'late' },
+      });
+      const old = event(id, 2 * 60_000);
+      expect(await registry.deliver('chassis.note-echo', old)).toBe(true);
+      expect((await echoes(id)).map((row) => row.event_id)).toContain(old.id);
+      expect(recentSeen).not.toContain(old.id);
+
+      const fresh = event(id, 0);
+      expect(await registry.deliver('chassis.note-echo', fresh)).toBe(true);
+      expect(recentSeen).toContain(fresh.id);
     });
   });
 

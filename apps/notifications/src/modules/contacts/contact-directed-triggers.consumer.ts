@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DealsEvent, ListingsEvent, type CloudEvent, type DealsInvoiceEventData, type SearchMatchedData } from '@keyhouse/contracts';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
+import { TRIGGER_EVENT_MAX_AGE_MS } from '../triggers/notification-triggers.constant';
 import { ContactNotificationService } from './contact-notification.service';
 
 /** Consumer group over `deals.events` and `listings.events`, also the inbox's consumer name: never change it. */
@@ -24,7 +25,7 @@ export class ContactDirectedTriggersConsumer {
   constructor(private readonly notifications: ContactNotificationService) {}
 
   /** `deals.invoice.sent` → `invoice_sent` to the billed contact (nothing when the invoice names no contact). */
-  @OnEvent(DealsEvent.invoiceSent, { group: NOTIFICATIONS_CONTACT_TRIGGERS_GROUP })
+  @OnEvent(DealsEvent.invoiceSent, { group: NOTIFICATIONS_CONTACT_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
   async onInvoiceSent(event: CloudEvent<DealsInvoiceEventData>, unit: UnitOfWorkContext): Promise<void> {
     const invoice = event.data.invoice;
     const contactId = invoice.billTo?.contactId;
@@ -41,7 +42,7 @@ export class ContactDirectedTriggersConsumer {
   }
 
   /** `listings.search.matched` → `saved_search_match` to the contact of the saved search. */
-  @OnEvent(ListingsEvent.searchMatched, { group: NOTIFICATIONS_CONTACT_TRIGGERS_GROUP })
+  @OnEvent(ListingsEvent.searchMatched, { group: NOTIFICATIONS_CONTACT_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
   async onSearchMatched(event: CloudEvent<SearchMatchedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     await this.notifications.dispatch(unit, {

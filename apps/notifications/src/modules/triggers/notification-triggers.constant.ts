@@ -142,3 +142,10 @@ export const NOTIFICATION_TRIGGERS: Readonly<Record<NotificationType, Notificati
     enabledByDefault: true,
   },
 };
+
+/**
+ * Trigger events older than this (ms, from the event's `time`) notify nobody: a notification about
+ * a lead assigned or a task due days ago is noise, and a first deployment's trigger groups read the
+ * topics' whole retained history (about a week). 48 hours covers a long notifications outage.
+ */
+export const TRIGGER_EVENT_MAX_AGE_MS = 48 * 3600 * 1000;

@@ -27,6 +27,8 @@ export interface EventHandlersOptions {
 interface HandlerEntry {
   name: string;
   types: Set<string> | null;
+  /** `@OnEvent`'s `maxAgeMs`: older events are not given to this handler. */
+  maxAgeMs?: number;
   run: (...args: unknown[]) => Promise<unknown>;
 }
 
@@ -104,16 +106,25 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
   }
 
   /**
-   * Delivers one event to the handlers of `group` that list its type, in one unit of work with the
-   * inbox row. Returns false when no handler takes the type or the group already processed this
-   * event id (nothing ran). Used by the group's consumer, and by tests to deliver an event directly.
+   * Delivers one event to the handlers of `group` that list its type (and, with `maxAgeMs`, for
+   * which it is not too old), in one unit of work with the inbox row. Returns false when no handler
+   * takes it or the group already processed this event id (nothing ran). Used by the group's consumer, and by tests to deliver an event directly.
    *
    * @throws Error when `group` has no handlers or is a batch group; whatever a handler throws (rolled back).
    */
   async deliver(group: string, event: CloudEvent): Promise<boolean> {
     const entry = this.groups.get(group);
     if (!entry || entry.batch) throw new Error(`No @OnEvent handlers in consumer group ${group}`);
-    const handlers = entry.handlers.filter((handler) => !handler.types || handler.types.has(event.type));
+    const ageMs = Date.now() - Date.parse(event.time);
+    const handlers = entry.handlers.filter((handler) => {
+      if (handler.types && !handler.types.has(event.type)) return false;
+      if (handler.maxAgeMs === undefined || !(ageMs > handler.maxAgeMs)) return true;
+      this.logger.warn(
+        { group, handler: handler.name, eventId: event.id, type: event.type, ageMs },
+        'Event older than the handler takes: skipped',
+      );
+      return false;
+    });
     if (handlers.length === 0) return false;
     return this.unitOfWork.run(eventContextOf(event), async (unit: UnitOfWorkContext) => {
       if (!(await this.inbox.claim(unit.manager, group, event))) return false;
@@ -152,7 +163,12 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
         }
         for (const topic of metadata.topics) group.topics.add(topic);
         group.partitionsConsumedConcurrently = Math.max(group.partitionsConsumedConcurrently, metadata.partitionsConsumedConcurrently ?? 1);
-        group.handlers.push({ name: label, types: metadata.types ? new Set(metadata.types) : null, run: method.bind(instance) });
+        group.handlers.push({
+          name: label,
+          types: metadata.types ? new Set(metadata.types) : null,
+          maxAgeMs: metadata.maxAgeMs,
+          run: method.bind(instance),
+        });
       }
     }
   }

@@ -19,6 +19,12 @@ export interface EventHandlerMetadata {
   batch: boolean;
   /** kafkajs `partitionsConsumedConcurrently` for the group (default 1). */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Events older than this (ms between the event's `time` and its delivery) are not given to the
+   * method: for effects that make no sense late, such as telling a person about it (a first
+   * deployment's group reads the topic's whole retained history). Default: no limit.
+   */
+  maxAgeMs?: number;
 }
 
 /** A method of `@OnEvent`: the event, and the unit of work (transaction, emit, after-commit) its effect runs in. */
@@ -33,7 +39,8 @@ export type EventHandlerMethod<TData> = (event: CloudEvent<TData>, unit: UnitOfW
  * redelivered, and after `maxAttempts` parked on `<topic>.dlq` (`EventConsumer`). Events of types
  * no handler of the group lists are skipped without an inbox row. Several methods may share a
  * group (one consumer; the ones listing the event's type run in one transaction, in discovery
- * order).
+ * order). With `maxAgeMs`, an event older than that is not given to the method (logged; the
+ * others of the group still get it).
  *
  * ```ts
  * @OnEvent(CrmContactEvents.contactErased, { group: 'identity.contact-erasure' })
@@ -42,7 +49,7 @@ export type EventHandlerMethod<TData> = (event: CloudEvent<TData>, unit: UnitOfW
  */
 export function OnEvent<TData>(
   events: EventDefinition<TData> | ReadonlyArray<EventDefinition<TData>>,
-  options: { group: string; partitionsConsumedConcurrently?: number },
+  options: { group: string; partitionsConsumedConcurrently?: number; maxAgeMs?: number },
 ) {
   const list = (Array.isArray(events) ? events : [events]) as ReadonlyArray<EventDefinition<TData>>;
   const metadata: EventHandlerMetadata = {
@@ -51,6 +58,7 @@ export function OnEvent<TData>(
     types: list.map((definition) => definition.type),
     batch: false,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    maxAgeMs: options.maxAgeMs,
   };
   return <M extends EventHandlerMethod<TData>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
     SetMetadata(EVENT_HANDLER_METADATA, metadata)(target, key, descriptor);
