@@ -33,6 +33,8 @@ import { NOTIFICATIONS_SMS_QUEUE } from './modules/sms/sms-queue.constant';
 import { SmsSendJob, TWILIO_SMS, twilioSmsOf } from './modules/sms/sms-send.job';
 import { SendgridWebhookService } from './modules/webhooks/sendgrid-webhook.service';
 import { TwilioWebhookService } from './modules/webhooks/twilio-webhook.service';
+import { EmailTemplatesService } from './modules/templates/email-templates.service';
+import { OrgBrandingConsumer } from './modules/templates/org-branding.consumer';
 
 export const NOTIFICATIONS_SERVICE_NAME = 'notifications';
 
@@ -104,6 +106,9 @@ export class NotificationsAppModule {
         ContactNotificationService,
         ContactDirectedTriggersConsumer,
         ContactEmailActivityService,
+        // SendGrid dynamic templates per organization and the organization's branding (docs/adr/0035 "Email templates and branding").
+        EmailTemplatesService,
+        OrgBrandingConsumer,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { NotificationsHttpController, SendgridWebhookHttpController, TwilioWebhookHttpController } from './notifications.http.controller';
 import { NotificationTriggersHttpController } from './notification-triggers.http.controller';
+import { NotificationTemplatesHttpController } from './notification-templates.http.controller';
 import { DevicesHttpController } from './devices.http.controller';
 import { NotificationPreferencesHttpController, NotificationSettingsHttpController } from './notification-preferences.http.controller';
 
@@ -12,6 +13,7 @@ export const NOTIFICATIONS_HTTP_CONTROLLERS: Type[] = [
   SendgridWebhookHttpController,
   TwilioWebhookHttpController,
   NotificationTriggersHttpController,
+  NotificationTemplatesHttpController,
   NotificationPreferencesHttpController,
   NotificationSettingsHttpController,
   DevicesHttpController,

@@ -4,6 +4,7 @@ import { PreferencesAndPush1765300000000 } from './migrations/1765300000000-pref
 import { TriggerSettings1765310000000 } from './migrations/1765310000000-trigger-settings';
 import { ContactNotifications1765320000000 } from './migrations/1765320000000-contact-notifications';
 import { DeliveryReconcile1765330000000 } from './migrations/1765330000000-delivery-reconcile';
+import { EmailTemplatesAndBranding1765350000000 } from './migrations/1765350000000-email-templates-and-branding';
 
 /**
  * The notifications schema's migrations in order, generated from `migrations/` by `node deploy/db-types.js`
@@ -17,4 +18,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   TriggerSettings1765310000000,
   ContactNotifications1765320000000,
   DeliveryReconcile1765330000000,
+  EmailTemplatesAndBranding1765350000000,
 ];

@@ -103,11 +103,29 @@ export interface NotificationTrigger {
   updated_by: string | null;
 }
 
+export interface OrgBranding {
+  display_name: string | null;
+  logo_url: string | null;
+  name: string | null;
+  org_id: string;
+  primary_color: string | null;
+  secondary_color: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface OrgChannelDefault {
   channel: string;
   enabled: boolean;
   org_id: string;
   type: string;
+}
+
+export interface OrgEmailTemplate {
+  kind: string;
+  org_id: string;
+  sendgrid_template_id: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
 }
 
 export interface OrgNotificationSettings {
@@ -204,7 +222,9 @@ export interface NotificationsDb extends PlatformDb {
   notification: Notification;
   notification_preference: NotificationPreference;
   notification_trigger: NotificationTrigger;
+  org_branding: OrgBranding;
   org_channel_default: OrgChannelDefault;
+  org_email_template: OrgEmailTemplate;
   org_notification_settings: OrgNotificationSettings;
   push_device: PushDevice;
   push_send: PushSend;

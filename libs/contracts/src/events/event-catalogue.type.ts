@@ -100,6 +100,12 @@ export const EventTopicCatalogue: Readonly<Record<string, EventTopicEntry>> = {
         purpose:
           'built-in trigger: a self-registered client (identity.user.created with role client and contactId, identity.user.contact_linked) → client_registered to the contact’s agent, else the owners and admins',
       },
+      {
+        service: 'notifications',
+        groupId: 'notifications.branding',
+        purpose:
+          'organization branding read model (notifications.org_branding): name, display name, logo and colours of every organization, for the emails',
+      },
       AUDIT_TRAIL_CONSUMER,
     ],
   },
@@ -426,6 +432,7 @@ export const EventCatalogue: Readonly<Record<string, EventCatalogueEntry>> = {
   [NotificationsEvent.settingsUpdated.type]: notifications('organization id', 'NotificationSettingsUpdatedData'),
   [NotificationsEvent.preferencesUpdated.type]: notifications('user id', 'NotificationPreferencesUpdatedData'),
   [NotificationsEvent.triggerUpdated.type]: notifications('notification type', 'NotificationTriggerUpdatedData'),
+  [NotificationsEvent.templateUpdated.type]: notifications('notification type', 'NotificationTemplateUpdatedData'),
   [NotificationsEvent.contactNotificationCreated.type]: notifications('notification id', 'ContactNotificationCreatedData'),
 
   // audit's own actions: appended straight to the chain, never on Kafka

@@ -12,10 +12,11 @@ import { DeliveryReason } from '../../notifications.exception';
 import type { NotificationType } from '../triggers/notification-triggers.constant';
 import { DeliveryStatusService, deliveryJobContext } from './delivery-status.service';
 import { NOTIFICATIONS_EMAIL_QUEUE, emailJobOptions, type EmailJobData } from './email-queue.constant';
-import { renderEmail } from './notification-templates.constant';
+import { brandName, dynamicTemplateDataOf, renderEmail } from './notification-templates.constant';
 import { SendgridMailAdapter, type OutgoingEmail } from './sendgrid-mail.adapter';
 import { contactSendBlock } from '../contacts/contact-notification.service';
 import { SendClaimService } from '../reconcile/send-claim.service';
+import { brandingFor, templateIdFor } from '../templates/email-templates.service';
 
 /** Token of the mail adapter: a `SendgridMailAdapter` when `SENDGRID_API_KEY` is set, null for the local sink. */
 export const SENDGRID_MAIL = Symbol('SENDGRID_MAIL');
@@ -32,8 +33,12 @@ export function sendgridMailOf(config: NotificationsConfig): SendgridMailAdapter
  * without an address (its recipient was not yet in the read model) takes it from the read model
  * now, retrying while the recipient is unknown, `blocked` `NO_ADDRESS` after the last attempt.
  * The suppression list is checked right before the send (blocked, `SUPPRESSED`). With `SENDGRID_API_KEY`: SendGrid's mail
- * send with `custom_args { notificationId, deliveryId }`, category = the type, the default
- * sender; 202 → `sent` with `X-Message-Id`; 429 / 5xx / refused connection → the job throws and
+ * send with `custom_args { notificationId, deliveryId }` (and `contactId` for a notification to a
+ * crm contact, `campaignId` when the notification's data has one), category = the type, the
+ * sender address `SENDGRID_FROM_EMAIL` named after the organization (its branding's display name,
+ * else its name, else `SENDGRID_FROM_NAME`); the organization's SendGrid dynamic template of the
+ * type when it set one (`template_id` + `dynamic_template_data`), else the built-in default with
+ * its branding (docs/adr/0035 "Email templates and branding"); 202 → `sent` with `X-Message-Id`; 429 / 5xx / refused connection → the job throws and
  * Bull retries with backoff, the last attempt → `failed` `PROVIDER_UNAVAILABLE`; another 4xx →
  * `failed` `PROVIDER_REJECTED`; a timeout after the request was written → `unknown`
  * `PROVIDER_OUTCOME_UNKNOWN`, not resent (a later reconcile settles it from the webhook's events
@@ -91,6 +96,7 @@ export class EmailSendJob implements OnApplicationBootstrap {
         'n.title',
         'n.body',
         'n.link',
+        'n.data', // templates slice: the ids the notification is about, for the dynamic template data
       ])
       .where('d.id', '=', deliveryId)
       .where('d.channel', '=', 'email')
@@ -135,15 +141,25 @@ export class EmailSendJob implements OnApplicationBootstrap {
       }
     }
     const link = row.link ? `${this.config.NOTIFICATIONS_APP_URL.replace(/\/+$/, '')}${row.link}` : null;
-    const rendered = renderEmail(row.type as NotificationType, row.title, row.body, link);
+    // templates slice: the organization's branding and its SendGrid dynamic template of the type, as they are now.
+    const branding = await brandingFor(db, row.org_id);
+    const templateId = await templateIdFor(db, row.org_id, row.type);
+    const rendered = renderEmail(row.type as NotificationType, row.title, row.body, link, branding);
+    const customArgs: Record<string, string> = { notificationId: row.notification_id, deliveryId };
+    if (row.recipient_contact_id) customArgs.contactId = row.recipient_contact_id;
+    const data = (row.data ?? {}) as Record<string, unknown>;
+    if (typeof data.campaignId === 'string') customArgs.campaignId = data.campaignId;
     const email: OutgoingEmail = {
       to,
-      from: { email: this.config.SENDGRID_FROM_EMAIL, name: this.config.SENDGRID_FROM_NAME },
+      from: { email: this.config.SENDGRID_FROM_EMAIL, name: brandName(branding) ?? this.config.SENDGRID_FROM_NAME },
       subject: rendered.subject,
       text: rendered.text,
       html: rendered.html,
-      customArgs: { notificationId: row.notification_id, deliveryId },
+      customArgs,
       categories: [row.type],
+      template: templateId
+        ? { id: templateId, data: dynamicTemplateDataOf({ type: row.type, title: row.title, body: row.body, link, data, branding }) }
+        : null,
     };
     // reconcile: claim the send right before the provider call (send_started_at, attempts + 1); held by another run → stop.
     if (!(await this.sendClaims.claim(deliveryId))) return null;

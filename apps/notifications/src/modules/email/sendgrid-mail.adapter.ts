@@ -9,9 +9,15 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string;
-  /** String values only; `notificationId` and `deliveryId` come back on every webhook event. */
+  /** String values only; `notificationId` and `deliveryId` (and `contactId`) come back on every webhook event. */
   customArgs: Record<string, string>;
   categories: string[];
+  /**
+   * The organization's SendGrid dynamic template (`d-` + 32 hex) and its data: when set, the send
+   * carries `template_id` and `dynamic_template_data` and no subject or content (the template has
+   * them); `subject`, `text` and `html` stay the built-in rendering (the local sink stores it).
+   */
+  template?: { id: string; data: Record<string, unknown> } | null;
 }
 
 /**
@@ -49,15 +55,12 @@ export class SendgridMailAdapter {
 
   /** Sends `email`; never throws for a provider answer or a network failure (see `SendOutcome`). */
   async send(email: OutgoingEmail): Promise<SendOutcome> {
-    const data: MailDataRequired = {
-      to: email.to,
-      from: email.from,
-      subject: email.subject,
-      text: email.text,
-      html: email.html,
-      customArgs: email.customArgs,
-      categories: email.categories,
-    };
+    const common = { to: email.to, from: email.from, customArgs: email.customArgs, categories: email.categories };
+    // With a dynamic template, SendGrid takes subject and content from the template; `dynamicTemplateData`
+    // goes to the personalization's `dynamic_template_data` (the SDK's mapping).
+    const data: MailDataRequired = email.template
+      ? { ...common, templateId: email.template.id, dynamicTemplateData: email.template.data }
+      : { ...common, subject: email.subject, text: email.text, html: email.html };
     try {
       const [response] = await this.mail.send(data);
       const header = (response.headers as Record<string, unknown>)['x-message-id'];

@@ -30,6 +30,8 @@ export const NotificationsEvent = {
   preferencesUpdated: defineEvent<NotificationPreferencesUpdatedData>('notifications.preferences.updated'),
   /** An owner/admin switched a built-in trigger on or off for the organization, or changed its channels (`PATCH /v1/notification-triggers/:type`). */
   triggerUpdated: defineEvent<NotificationTriggerUpdatedData>('notifications.trigger.updated'),
+  /** An owner/admin set or removed the organization's SendGrid dynamic template id of a notification type (`PUT /v1/notification-templates/:type`). */
+  templateUpdated: defineEvent<NotificationTemplateUpdatedData>('notifications.template.updated'),
   /** A notification to a crm contact was created (email / SMS only, never in-app), with each channel's outcome at creation. */
   contactNotificationCreated: defineEvent<ContactNotificationCreatedData>('notifications.contact_notification.created'),
 };
@@ -175,6 +177,16 @@ export interface NotificationTriggerUpdatedData {
   enabled: boolean;
   channels: NotificationChannel[] | null;
   from: { enabled: boolean; channels: NotificationChannel[] | null };
+}
+
+/** `notifications.template.updated` (keyed by the notification type). */
+export interface NotificationTemplateUpdatedData {
+  /** Notification type (`lead_assigned`, `invoice_sent`, ...). */
+  type: string;
+  /** The organization's SendGrid dynamic template id (`d-` + 32 hex) now, or null: the built-in default. */
+  sendgridTemplateId: string | null;
+  /** The id before the change (null: the built-in default). */
+  from: string | null;
 }
 
 /** One channel switch of a type, as `notifications.settings.updated` and `notifications.preferences.updated` carry them. */

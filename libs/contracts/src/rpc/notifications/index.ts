@@ -1,3 +1,4 @@
 export * from './notifications.rpc';
 export * from './notification-triggers.rpc';
 export * from './notification-preferences.rpc';
+export * from './notification-templates.rpc';
