@@ -244,6 +244,26 @@ describe('notifications: to contacts, with consent', () => {
     expect(await sandbox.api.twilioMessages({ to: phone })).toHaveLength(1);
   });
 
+  it('files a STOP from a contact never texted under the contact’s organization, so crm can record it', async () => {
+    const { orgId, agent } = organization();
+    const phone = newPhone();
+    await knownContact(svc, db, { orgId, ownerId: agent.userId!, email: newEmail(), phone, emailConsent: true, smsConsent: true });
+    await svc.rpc.call(
+      NotificationsSubjects.twilioInbound,
+      signedTwilioRequest('/v1/webhooks/twilio/inbound', {
+        MessageSid: `SM${newId().replace(/-/g, '')}`,
+        From: phone,
+        To: FROM,
+        Body: 'STOP',
+      }),
+    );
+    const optedOut = await db.query<{ org_id: string }>(
+      `SELECT payload->>'orgid' AS org_id FROM outbox_event WHERE event_type = 'notifications.sms.opted_out' AND payload->'data'->>'phone' = $1`,
+      [phone],
+    );
+    expect(optedOut).toEqual([{ org_id: orgId }]);
+  });
+
   it('checks consent again right before the send: consent withdrawn while the SMS job waited → blocked CONSENT_MISSING, nothing sent', async () => {
     const { orgId, agent } = organization();
     const phone = newPhone();

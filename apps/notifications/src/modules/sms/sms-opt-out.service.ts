@@ -85,7 +85,9 @@ export class SmsOptOutService {
 
   /**
    * Organization an event about `phone` is filed under: the one of the latest SMS delivery to it,
-   * else of a recipient with that phone, else `UNKNOWN_ORG`.
+   * else of the crm contact with that phone changed last (the contacts read model), else of a
+   * recipient (user) with that phone, else `UNKNOWN_ORG`. One organization only: a number known to
+   * several organizations' contacts updates the consent in the one chosen.
    */
   async orgOfNumber(db: Kysely<NotificationsDb>, phone: string): Promise<string> {
     const delivery = await db
@@ -97,6 +99,16 @@ export class SmsOptOutService {
       .limit(1)
       .executeTakeFirst();
     if (delivery) return delivery.org_id;
+    // A crm contact with that number (a STOP before we ever texted them), so crm records the consent.
+    const contact = await db
+      .selectFrom('contact_recipient')
+      .select('org_id')
+      .where('phone', '=', phone)
+      .where('deleted_at', 'is', null)
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (contact) return contact.org_id;
     const recipient = await db.selectFrom('recipient').select('org_id').where('phone', '=', phone).limit(1).executeTakeFirst();
     return recipient?.org_id ?? UNKNOWN_ORG;
   }
