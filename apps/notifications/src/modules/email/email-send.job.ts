@@ -17,6 +17,7 @@ import { SendgridMailAdapter, type OutgoingEmail } from './sendgrid-mail.adapter
 import { contactSendBlock } from '../contacts/contact-notification.service';
 import { SendClaimService } from '../reconcile/send-claim.service';
 import { brandingFor, templateIdFor } from '../templates/email-templates.service';
+import { requeueQueuedDeliveries } from './delivery-sweep.util';
 
 /** Token of the mail adapter: a `SendgridMailAdapter` when `SENDGRID_API_KEY` is set, null for the local sink. */
 export const SENDGRID_MAIL = Symbol('SENDGRID_MAIL');
@@ -62,13 +63,7 @@ export class EmailSendJob implements OnApplicationBootstrap {
 
   /** Re-enqueues every queued email delivery (same jobId: no duplicate while its job exists; a finished one skips it). */
   async onApplicationBootstrap(): Promise<void> {
-    const queued = await kyselyFor<NotificationsDb>(this.dataSource)
-      .selectFrom('delivery')
-      .select('id')
-      .where('channel', '=', 'email')
-      .where('status', '=', 'queued')
-      .execute();
-    for (const row of queued) await this.queue.add('send', { deliveryId: row.id }, emailJobOptions(this.config, row.id));
+    await requeueQueuedDeliveries(this.dataSource, 'email', this.queue, (deliveryId) => emailJobOptions(this.config, deliveryId));
   }
 
   /**

@@ -12,6 +12,7 @@ import { DeliveryStatusService, deliveryJobContext } from '../email/delivery-sta
 import type { DeliveryJobData } from '../email/email-queue.constant';
 import { FcmPushAdapter, type PushSendOutcome } from './fcm-push.adapter';
 import { NOTIFICATIONS_PUSH_QUEUE, pushJobOptions } from './push-queue.constant';
+import { requeueQueuedDeliveries } from '../email/delivery-sweep.util';
 
 /** Token of the push adapter: an `FcmPushAdapter` when `FCM_PROJECT_ID` is set, null when the channel is off. */
 export const FCM_PUSH = Symbol('FCM_PUSH');
@@ -48,15 +49,9 @@ export class PushSendJob implements OnApplicationBootstrap {
   /** Re-enqueues every queued push delivery when the channel is on (same jobId: no duplicate), keeping a quiet-hours delay. */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.fcm) return;
-    const queued = await kyselyFor<NotificationsDb>(this.dataSource)
-      .selectFrom('delivery')
-      .select(['id', 'scheduled_for'])
-      .where('channel', '=', 'push')
-      .where('status', '=', 'queued')
-      .execute();
-    for (const row of queued) {
-      await this.queue.add('send', { deliveryId: row.id }, pushJobOptions(this.config, row.id, row.scheduled_for));
-    }
+    await requeueQueuedDeliveries(this.dataSource, 'push', this.queue, (deliveryId, scheduledFor) =>
+      pushJobOptions(this.config, deliveryId, scheduledFor),
+    );
   }
 
   /**

@@ -14,6 +14,7 @@ import { NOTIFICATIONS_SMS_QUEUE, smsJobOptions } from './sms-queue.constant';
 import { TwilioSmsAdapter } from './twilio-sms.adapter';
 import { contactSendBlock } from '../contacts/contact-notification.service';
 import { SendClaimService } from '../reconcile/send-claim.service';
+import { requeueQueuedDeliveries } from '../email/delivery-sweep.util';
 
 /** Token of the SMS adapter: a `TwilioSmsAdapter` when `TWILIO_ACCOUNT_SID` is set, null when the channel is off. */
 export const TWILIO_SMS = Symbol('TWILIO_SMS');
@@ -60,13 +61,9 @@ export class SmsSendJob implements OnApplicationBootstrap {
   /** Re-enqueues every queued SMS delivery when the channel is on (same jobId: no duplicate), keeping a quiet-hours delay. */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.twilio) return;
-    const queued = await kyselyFor<NotificationsDb>(this.dataSource)
-      .selectFrom('delivery')
-      .select(['id', 'scheduled_for'])
-      .where('channel', '=', 'sms')
-      .where('status', '=', 'queued')
-      .execute();
-    for (const row of queued) await this.queue.add('send', { deliveryId: row.id }, smsJobOptions(this.config, row.id, row.scheduled_for));
+    await requeueQueuedDeliveries(this.dataSource, 'sms', this.queue, (deliveryId, scheduledFor) =>
+      smsJobOptions(this.config, deliveryId, scheduledFor),
+    );
   }
 
   /**
