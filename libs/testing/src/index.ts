@@ -9,3 +9,4 @@ export * from './private-postgres.util';
 export * from './pdf-text.util';
 export * from './listings-data.fixture';
 export * from './rpc-refusal.util';
+export * from './service-process.util';

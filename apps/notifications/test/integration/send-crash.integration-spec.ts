@@ -1,62 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import * as path from 'node:path';
 import type { Producer } from 'kafkajs';
 import type { NatsConnection } from 'nats';
 import { NotificationsSubjects, type CloudEvent } from '@keyhouse/contracts';
 import { loadConfig, platformEnv } from '@keyhouse/platform/config';
 import { cloudEventHeaders, connectNats, createKafka, createProducer, RpcClient } from '@keyhouse/platform/messaging';
-import { createTestIsolation, waitFor, type TestIsolation } from '@keyhouse/testing';
+import {
+  createTestIsolation,
+  freePort,
+  serviceProcess,
+  serviceSupervisor,
+  waitFor,
+  waitUntilReady,
+  type TestIsolation,
+} from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startSandbox, type StartedSandbox } from '../../../provider-sandbox/test/support/provider-sandbox.fixture';
 import { assignedLeadEvents, type AssignedLeadEvents } from '../support/assigned-lead.fixture';
 import { notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
 import { startSendgridForwarder } from '../support/sendgrid-forwarder.fixture';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Supervisor } = require('../../../../deploy/supervisor.js') as {
-  Supervisor: new (options?: { log?: (line: string) => void }) => {
-    start(name: string, spawnChild: () => ChildProcess): ChildProcess;
-    child(name: string): ChildProcess | null;
-    restarts(name: string): number;
-    stop(): void;
-  };
-};
-
-const ROOT = path.resolve(__dirname, '../../../..');
 const ACCOUNT_SID = `AC${'d'.repeat(32)}`;
 const AUTH_TOKEN = 'send-crash-spec-token';
 const FROM_NUMBER = '+15005550006';
 const LEADS = 6;
-
-/** The notifications service from its TypeScript sources in a child process of its own (SIGKILL kills only it). */
-function notificationsProcess(env: NodeJS.ProcessEnv): ChildProcess {
-  const script = [
-    `require(${JSON.stringify(path.join(ROOT, 'deploy/db-types.js'))}).registerTypeScript();`,
-    `require(${JSON.stringify(path.join(ROOT, 'apps/notifications/src/main.ts'))}).startNotifications(process.env)`,
-    `.catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });`,
-  ].join('');
-  return spawn(process.execPath, ['-e', script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function ready(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url)).ok;
-  } catch {
-    return false;
-  }
-}
 
 interface DeliveryRow {
   id: string;
@@ -83,7 +48,7 @@ interface DeliveryRow {
  * be resent once (docs/adr/0035): not what this run does, and it would fail the count.
  */
 describe('kill -9 of the notifications worker mid-send: each notification reaches the provider once', () => {
-  const supervisor = new Supervisor({ log: () => undefined });
+  const supervisor = serviceSupervisor();
   let isolation: TestIsolation;
   let sandbox: StartedSandbox;
   let forwarder: Awaited<ReturnType<typeof startSendgridForwarder>>;
@@ -138,8 +103,8 @@ describe('kill -9 of the notifications worker mid-send: each notification reache
       NOTIFICATIONS_RECONCILE_GRACE_MS: '20000',
       NOTIFICATIONS_RECONCILE_EVERY_MS: '2000',
     };
-    supervisor.start('notifications', () => notificationsProcess(env));
-    await waitFor(() => ready(healthUrl), 120_000);
+    supervisor.start('notifications', () => serviceProcess('notifications', 'startNotifications', env));
+    await waitUntilReady(healthUrl, 120_000);
     db = await notificationsDatabase({ env: isolation.env, isolation });
   }, 180_000);
 
@@ -195,7 +160,7 @@ describe('kill -9 of the notifications worker mid-send: each notification reache
     expect(inFlight.map((row) => row.channel).sort()).toEqual(['email', 'sms']);
     await sandbox.api.updateSettings({ sendgridResponseDelayMs: 0, twilioResponseDelayMs: 0 });
 
-    await waitFor(() => ready(healthUrl), 120_000);
+    await waitUntilReady(healthUrl, 120_000);
     expect(supervisor.restarts('notifications')).toBe(1);
     await waitFor(async () => {
       const rows = await deliveries();

@@ -1,55 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import * as path from 'node:path';
-import { createTestIsolation, TestHttpClient, type TestIsolation } from '@keyhouse/testing';
+import {
+  createTestIsolation,
+  freePort,
+  serviceProcess,
+  serviceSupervisor,
+  TestHttpClient,
+  waitUntilReady,
+  type TestIsolation,
+} from '@keyhouse/testing';
 import { faultOutcome } from '../../support/faults.fixture';
 import { registerOrganization } from '../../support/identity.fixture';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Supervisor } = require('../../../../../deploy/supervisor.js') as {
-  Supervisor: new (options?: { log?: (line: string) => void }) => {
-    start(name: string, spawnChild: () => ChildProcess): ChildProcess;
-    child(name: string): ChildProcess | null;
-    restarts(name: string): number;
-    stop(): void;
-  };
-};
-
-const ROOT = path.resolve(__dirname, '../../../../..');
-
-/** Starts one service from its TypeScript sources in a child process of its own (kill -9 kills only it). */
-function serviceProcess(name: string, start: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const script = [
-    `require(${JSON.stringify(path.join(ROOT, 'deploy/db-types.js'))}).registerTypeScript();`,
-    `require(${JSON.stringify(path.join(ROOT, 'apps', name, 'src/main.ts'))}).${start}(process.env)`,
-    `.catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });`,
-  ].join('');
-  return spawn(process.execPath, ['-e', script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitReady(url: string, timeoutMs = 90_000): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} not ready within ${timeoutMs / 1000} s`);
-}
 
 /**
  * Issue 13 item 18: each service is killed with SIGKILL in turn while public leads arrive (300 leads,
@@ -59,7 +18,7 @@ async function waitReady(url: string, timeoutMs = 90_000): Promise<void> {
  * accepted lead is stored once, and every event crm committed reaches the audit trail once.
  */
 describe('kill -9 of each service in turn during lead intake', () => {
-  const supervisor = new Supervisor({ log: () => undefined });
+  const supervisor = serviceSupervisor();
   let isolation: TestIsolation;
   let http: TestHttpClient;
   const ports: Record<string, number> = {};
@@ -90,7 +49,7 @@ describe('kill -9 of each service in turn during lead intake', () => {
         ...(name !== 'gateway' ? { HEALTH_PORT: String(ports[name]) } : {}),
       };
       supervisor.start(name, () => serviceProcess(name, start, env));
-      await waitReady(`http://127.0.0.1:${ports[name]}/health/ready`);
+      await waitUntilReady(`http://127.0.0.1:${ports[name]}/health/ready`);
     }
     http = new TestHttpClient(`http://127.0.0.1:${ports.gateway}`);
   });
@@ -150,7 +109,7 @@ describe('kill -9 of each service in turn during lead intake', () => {
       ] as Array<[number, string]>) {
         while (next < at) await new Promise((resolve) => setTimeout(resolve, 10));
         supervisor.child(name)!.kill('SIGKILL');
-        await waitReady(`http://127.0.0.1:${ports[name]}/health/ready`);
+        await waitUntilReady(`http://127.0.0.1:${ports[name]}/health/ready`);
       }
     };
     await Promise.all([client(), client(), client(), client(), killer()]);
