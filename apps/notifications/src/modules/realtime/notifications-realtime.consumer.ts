@@ -14,6 +14,7 @@ import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import type { NotificationsDb } from '../../database/notifications.db';
 import { NOTIFICATION_COLUMNS, toNotificationView } from '../inbox/notification.mapper';
+import { PERSON_FACING_FETCH_WAIT_MS } from '../triggers/notification-triggers.constant';
 import { RealtimePushService } from './realtime-push.service';
 
 /** Consumer group over the service's own `notifications.events`, also the inbox's consumer name: never change it. */
@@ -35,7 +36,7 @@ export class NotificationsRealtimeConsumer {
   constructor(private readonly push: RealtimePushService) {}
 
   /** A new notification: its view and the recipient's unread count. */
-  @OnEvent(NotificationsEvent.notificationCreated, { group: NOTIFICATIONS_REALTIME_GROUP })
+  @OnEvent(NotificationsEvent.notificationCreated, { group: NOTIFICATIONS_REALTIME_GROUP, maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS })
   async onNotificationCreated(event: CloudEvent<NotificationCreatedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     if (!data.channels.includes('in_app')) return;
@@ -60,13 +61,13 @@ export class NotificationsRealtimeConsumer {
   }
 
   /** One of a user's notifications was marked read: their unread count now. */
-  @OnEvent(NotificationsEvent.notificationRead, { group: NOTIFICATIONS_REALTIME_GROUP })
+  @OnEvent(NotificationsEvent.notificationRead, { group: NOTIFICATIONS_REALTIME_GROUP, maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS })
   async onNotificationRead(event: CloudEvent<NotificationReadData>, unit: UnitOfWorkContext): Promise<void> {
     await this.pushUnreadCount(unit, event.orgid, event.data.recipientUserId);
   }
 
   /** All of a user's notifications were marked read: their unread count now (0 unless new ones came since). */
-  @OnEvent(NotificationsEvent.notificationsAllRead, { group: NOTIFICATIONS_REALTIME_GROUP })
+  @OnEvent(NotificationsEvent.notificationsAllRead, { group: NOTIFICATIONS_REALTIME_GROUP, maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS })
   async onAllRead(event: CloudEvent<NotificationsAllReadData>, unit: UnitOfWorkContext): Promise<void> {
     await this.pushUnreadCount(unit, event.orgid, event.data.recipientUserId);
   }

@@ -8,7 +8,7 @@ import {
   type UserCreatedData,
 } from '@keyhouse/contracts';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
-import { TRIGGER_EVENT_MAX_AGE_MS } from './notification-triggers.constant';
+import { PERSON_FACING_FETCH_WAIT_MS, TRIGGER_EVENT_MAX_AGE_MS } from './notification-triggers.constant';
 import { NOTIFICATIONS_TRIGGERS_GROUP } from './notification-triggers.consumer';
 import { TriggerNotifier } from './trigger-notifier.service';
 
@@ -28,7 +28,11 @@ export class ContactTriggersConsumer {
   constructor(private readonly notifier: TriggerNotifier) {}
 
   /** `listings.search.matched` → `contact_search_matched` for the contact's agent. */
-  @OnEvent(ListingsEvent.searchMatched, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(ListingsEvent.searchMatched, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onSearchMatched(event: CloudEvent<SearchMatchedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     const owner = await this.notifier.contactOwner(unit.manager, event.orgid, data.contactId);
@@ -43,7 +47,11 @@ export class ContactTriggersConsumer {
   }
 
   /** `identity.user.created` of a self-registered client → `client_registered`. */
-  @OnEvent(IdentityEvent.userCreated, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(IdentityEvent.userCreated, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onUserCreated(event: CloudEvent<UserCreatedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     if (data.role !== 'client' || !data.contactId) return;
@@ -51,7 +59,11 @@ export class ContactTriggersConsumer {
   }
 
   /** `identity.user.contact_linked` (a client verified the address of an existing contact) → `client_registered`. */
-  @OnEvent(IdentityEvent.userContactLinked, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(IdentityEvent.userContactLinked, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onUserContactLinked(event: CloudEvent<UserContactLinkedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     const name = await this.notifier.nameOf(unit.manager, event.orgid, data.userId, 'A client');

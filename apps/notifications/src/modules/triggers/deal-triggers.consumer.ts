@@ -16,7 +16,7 @@ import {
 import { kyselyFor } from '@keyhouse/platform/database';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
 import type { NotificationsDb } from '../../database/notifications.db';
-import { TRIGGER_EVENT_MAX_AGE_MS } from './notification-triggers.constant';
+import { PERSON_FACING_FETCH_WAIT_MS, TRIGGER_EVENT_MAX_AGE_MS } from './notification-triggers.constant';
 import { NOTIFICATIONS_TRIGGERS_GROUP } from './notification-triggers.consumer';
 import { TriggerNotifier } from './trigger-notifier.service';
 
@@ -52,14 +52,22 @@ export class DealTriggersConsumer {
   constructor(private readonly notifier: TriggerNotifier) {}
 
   /** `deals.transaction.created`: the transaction's agents into the read model. */
-  @OnEvent(DealsEvent.transactionCreated, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(DealsEvent.transactionCreated, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onTransactionCreated(event: CloudEvent<DealsTransactionCreatedData>, unit: UnitOfWorkContext): Promise<void> {
     const transaction = event.data.transaction;
     await this.upsert(unit, event.orgid, transaction.id, { agentId: transaction.agentId, team: teamAgentIds(transaction.team) });
   }
 
   /** `deals.transaction.updated`: follows `agentId` and `team` changes. */
-  @OnEvent(DealsEvent.transactionUpdated, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(DealsEvent.transactionUpdated, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onTransactionUpdated(event: CloudEvent<DealsTransactionUpdatedData>, unit: UnitOfWorkContext): Promise<void> {
     const changes = event.data.changes ?? {};
     const agentId = typeof changes.agentId?.to === 'string' ? changes.agentId.to : undefined;
@@ -81,13 +89,21 @@ export class DealTriggersConsumer {
   }
 
   /** `deals.transaction.stage_changed`: carries the transaction's agent (also for transactions older than this read model). */
-  @OnEvent(DealsEvent.transactionStageChanged, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(DealsEvent.transactionStageChanged, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onStageChanged(event: CloudEvent<TransactionStageChangedData>, unit: UnitOfWorkContext): Promise<void> {
     await this.upsert(unit, event.orgid, event.data.transactionId, { agentId: event.data.agentId });
   }
 
   /** `deals.transaction.deleted`: the transaction leaves the read model. */
-  @OnEvent(DealsEvent.transactionDeleted, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(DealsEvent.transactionDeleted, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onTransactionDeleted(event: CloudEvent<DealsTransactionDeletedData>, unit: UnitOfWorkContext): Promise<void> {
     await kyselyFor<NotificationsDb>(unit.manager)
       .deleteFrom('trigger_transaction')
@@ -97,7 +113,11 @@ export class DealTriggersConsumer {
   }
 
   /** `deals.date.reminder_due` → `deal_date_reminder` for the agents the event names (deals emits once per date and offset). */
-  @OnEvent(DealsEvent.dateReminderDue, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(DealsEvent.dateReminderDue, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onDateReminderDue(event: CloudEvent<DealsDateReminderDueData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     await this.notifier.notify(unit, [data.agentId, ...(data.agentIds ?? [])], {
@@ -111,7 +131,11 @@ export class DealTriggersConsumer {
   }
 
   /** `deals.deadline.missed` → `deal_deadline_missed` for the event's agent and the transaction's agents (deals emits once per date). */
-  @OnEvent(DealsEvent.deadlineMissed, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(DealsEvent.deadlineMissed, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onDeadlineMissed(event: CloudEvent<DealsDeadlineMissedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     const agents = await this.notifier.transactionAgents(unit.manager, event.orgid, data.transactionId);
@@ -126,7 +150,11 @@ export class DealTriggersConsumer {
   }
 
   /** `deals.offer.accepted` → `offer_accepted` for the transaction's agents, except the user who accepted it. */
-  @OnEvent(DealsEvent.offerAccepted, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(DealsEvent.offerAccepted, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onOfferAccepted(event: CloudEvent<DealsOfferEventData>, unit: UnitOfWorkContext): Promise<void> {
     const offer = event.data.offer;
     const agents = await this.notifier.transactionAgents(unit.manager, event.orgid, offer.transactionId);
@@ -147,7 +175,11 @@ export class DealTriggersConsumer {
   }
 
   /** `deals.invoice.paid` → `invoice_paid` for the organization's owners and admins, except the user who recorded the payment. */
-  @OnEvent(DealsEvent.invoicePaid, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(DealsEvent.invoicePaid, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onInvoicePaid(event: CloudEvent<DealsInvoiceEventData>, unit: UnitOfWorkContext): Promise<void> {
     const invoice = event.data.invoice;
     const recipients = await this.notifier.ownersAndAdmins(unit.manager, event.orgid);

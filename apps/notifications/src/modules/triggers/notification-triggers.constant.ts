@@ -149,3 +149,10 @@ export const NOTIFICATION_TRIGGERS: Readonly<Record<NotificationType, Notificati
  * topics' whole retained history (about a week). 48 hours covers a long notifications outage.
  */
 export const TRIGGER_EVENT_MAX_AGE_MS = 48 * 3600 * 1000;
+
+/**
+ * kafkajs `maxWaitTimeInMs` of the groups between a domain event and a person's screen (the
+ * triggers, the realtime channel): an empty fetch is held at most this long (the consumers'
+ * default is 500 ms; the local mock broker holds it that long even when an event arrives).
+ */
+export const PERSON_FACING_FETCH_WAIT_MS = 100;

@@ -9,7 +9,7 @@ import {
   type CrmTaskReminderDueData,
 } from '@keyhouse/contracts';
 import { OnEvent, type UnitOfWorkContext } from '@keyhouse/platform/messaging';
-import { TRIGGER_EVENT_MAX_AGE_MS } from './notification-triggers.constant';
+import { PERSON_FACING_FETCH_WAIT_MS, TRIGGER_EVENT_MAX_AGE_MS } from './notification-triggers.constant';
 import { TriggerNotifier } from './trigger-notifier.service';
 
 /** Consumer group over `crm.events` (and `deals.events`, `listings.events`, `identity.events`), also the inbox's consumer name: never change it. */
@@ -61,7 +61,11 @@ export class NotificationTriggersConsumer {
   constructor(private readonly notifier: TriggerNotifier) {}
 
   /** `crm.contact.assigned` → `lead_assigned` for `toAgentId`, or `lead_rerouted` for a speed-to-lead re-route. */
-  @OnEvent(CrmContactEvent.contactAssigned, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(CrmContactEvent.contactAssigned, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onContactAssigned(event: CloudEvent<CrmContactAssignedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     if (!data.toAgentId) return;
@@ -95,7 +99,11 @@ export class NotificationTriggersConsumer {
   }
 
   /** `crm.task.created` → `task_assigned` (in-app + email) for the assignee, when someone else (or the system) created it. */
-  @OnEvent(CrmTaskEvent.taskCreated, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(CrmTaskEvent.taskCreated, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onTaskCreated(event: CloudEvent<CrmTaskCreatedData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     if (!data.assigneeId) return;
@@ -115,7 +123,11 @@ export class NotificationTriggersConsumer {
   }
 
   /** `crm.task.reminder_due` → `task_reminder` for the assignee (one per reminder offset: crm emits once per offset). */
-  @OnEvent(CrmTaskEvent.taskReminderDue, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(CrmTaskEvent.taskReminderDue, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onTaskReminderDue(event: CloudEvent<CrmTaskReminderDueData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     await this.notifier.notify(unit, [data.assigneeId], {
@@ -129,7 +141,11 @@ export class NotificationTriggersConsumer {
   }
 
   /** `crm.task.overdue` → `task_overdue` for the assignee (crm emits once per due time). */
-  @OnEvent(CrmTaskEvent.taskOverdue, { group: NOTIFICATIONS_TRIGGERS_GROUP, maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS })
+  @OnEvent(CrmTaskEvent.taskOverdue, {
+    group: NOTIFICATIONS_TRIGGERS_GROUP,
+    maxAgeMs: TRIGGER_EVENT_MAX_AGE_MS,
+    maxWaitTimeInMs: PERSON_FACING_FETCH_WAIT_MS,
+  })
   async onTaskOverdue(event: CloudEvent<CrmTaskOverdueData>, unit: UnitOfWorkContext): Promise<void> {
     const data = event.data;
     await this.notifier.notify(unit, [data.assigneeId], {

@@ -37,6 +37,8 @@ interface ConsumerGroup {
   topics: Set<string>;
   batch: boolean;
   partitionsConsumedConcurrently: number;
+  /** The smallest `maxWaitTimeInMs` its handlers ask for (undefined: the consumer's default). */
+  maxWaitTimeInMs?: number;
   handlers: HandlerEntry[];
   consumer?: EventConsumer;
 }
@@ -81,6 +83,7 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
         groupId: prefix + group.group,
         topics: [...group.topics].map((topic) => prefix + topic),
         partitionsConsumedConcurrently: group.partitionsConsumedConcurrently,
+        maxWaitTimeInMs: group.maxWaitTimeInMs,
         maxAttempts: this.options.maxAttempts,
         ...(group.batch
           ? {
@@ -163,6 +166,8 @@ export class EventHandlerRegistry implements OnApplicationBootstrap, OnApplicati
         }
         for (const topic of metadata.topics) group.topics.add(topic);
         group.partitionsConsumedConcurrently = Math.max(group.partitionsConsumedConcurrently, metadata.partitionsConsumedConcurrently ?? 1);
+        if (metadata.maxWaitTimeInMs !== undefined)
+          group.maxWaitTimeInMs = Math.min(group.maxWaitTimeInMs ?? metadata.maxWaitTimeInMs, metadata.maxWaitTimeInMs);
         group.handlers.push({
           name: label,
           types: metadata.types ? new Set(metadata.types) : null,

@@ -25,6 +25,12 @@ export interface EventHandlerMetadata {
    * deployment's group reads the topic's whole retained history). Default: no limit.
    */
   maxAgeMs?: number;
+  /**
+   * kafkajs `maxWaitTimeInMs` for the group (default the consumer's 500 ms): how long the broker may
+   * hold an empty fetch. Lower it for a group whose events reach a person waiting on a screen (the
+   * realtime channel); every group of the service pays one fetch per interval while idle.
+   */
+  maxWaitTimeInMs?: number;
 }
 
 /** A method of `@OnEvent`: the event, and the unit of work (transaction, emit, after-commit) its effect runs in. */
@@ -49,7 +55,7 @@ export type EventHandlerMethod<TData> = (event: CloudEvent<TData>, unit: UnitOfW
  */
 export function OnEvent<TData>(
   events: EventDefinition<TData> | ReadonlyArray<EventDefinition<TData>>,
-  options: { group: string; partitionsConsumedConcurrently?: number; maxAgeMs?: number },
+  options: { group: string; partitionsConsumedConcurrently?: number; maxAgeMs?: number; maxWaitTimeInMs?: number },
 ) {
   const list = (Array.isArray(events) ? events : [events]) as ReadonlyArray<EventDefinition<TData>>;
   const metadata: EventHandlerMetadata = {
@@ -59,6 +65,7 @@ export function OnEvent<TData>(
     batch: false,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     maxAgeMs: options.maxAgeMs,
+    maxWaitTimeInMs: options.maxWaitTimeInMs,
   };
   return <M extends EventHandlerMethod<TData>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
     SetMetadata(EVENT_HANDLER_METADATA, metadata)(target, key, descriptor);
