@@ -409,8 +409,8 @@ describe('notifications: the built-in triggers and the per-organization switches
       via: 'email_verification' as const,
     });
     await svc.publish('identity.events', [registered, linked]);
-    await handled(unownedMatch);
-    await handled(linked);
+    // Each event has its own subject, so its own partition: wait for every one.
+    for (const event of [match, unownedMatch, registered, linked]) await handled(event);
     expect((await createdFrom(match)).map((n) => [n.recipient, n.type, n.body, n.link, n.channels])).toEqual([
       [
         agent.userId,
