@@ -81,12 +81,16 @@ describe('notifications: recipients, triggers, in-app notifications and history 
   it('keeps the recipients read model from identity.user.created, updated and deactivated', async () => {
     const orgId = newId();
     const agent = await user(orgId, 'agent', []);
+    // Keyed by the user like identity's outbox, so one partition applies them in order.
+    const key = { subject: agent.userId };
     await svc.publish('identity.events', [
-      testEvent(IdentityEvent.userUpdated, orgId, {
-        userId: agent.userId,
-        changes: { email: { from: agent.email, to: 'renamed@example.test' } },
-      }),
-      testEvent(IdentityEvent.userDeactivated, orgId, { userId: agent.userId }),
+      testEvent(
+        IdentityEvent.userUpdated,
+        orgId,
+        { userId: agent.userId, changes: { email: { from: agent.email, to: 'renamed@example.test' } } },
+        key,
+      ),
+      testEvent(IdentityEvent.userDeactivated, orgId, { userId: agent.userId }, key),
     ]);
     await waitFor(
       async () => (await db.query(`SELECT 1 FROM recipient WHERE user_id = $1 AND status = 'deactivated'`, [agent.userId])).length === 1,
