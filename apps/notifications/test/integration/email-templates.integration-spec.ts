@@ -1,17 +1,10 @@
-import {
-  CrmContactEvent,
-  DealsEvent,
-  IdentityEvent,
-  NotificationTemplatesSubjects,
-  NotificationsSubjects,
-  type NotificationDeliveryView,
-} from '@keyhouse/contracts';
+import { DealsEvent, IdentityEvent, NotificationTemplatesSubjects } from '@keyhouse/contracts';
 import { actorFor, refusalOf, startService, testEvent, waitFor, type TestService } from '@keyhouse/testing';
 import { newId } from '@keyhouse/util';
 import { startProviderSandbox, type RunningProviderSandbox } from '../../../provider-sandbox/src/main';
 import { startNotifications } from '../../src/main';
 import { knownContact, sentInvoice } from '../support/contact-recipient.fixture';
-import { notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
+import { assignLeadAndWaitForEmail, notificationsDatabase, type NotificationsDatabase } from '../support/notifications-service.fixture';
 
 interface SandboxMessage {
   messageId: string;
@@ -97,42 +90,7 @@ describe('notifications: email templates and branding', () => {
   }
 
   /** An agent of `orgId` (its recipient row), a lead assigned to them, and the email delivery once it left `queued`. */
-  async function leadEmail(orgId: string): Promise<{ email: string; notificationId: string; delivery: NotificationDeliveryView }> {
-    const agent = actorFor({ orgId, role: 'agent', permissions: ['notifications:read:own'] });
-    const email = `agent-${agent.userId!.slice(-12)}@example.test`;
-    await svc.publish('identity.events', [
-      testEvent(IdentityEvent.userCreated, orgId, {
-        userId: agent.userId!,
-        email,
-        name: 'Agent',
-        role: 'agent',
-        status: 'active',
-        teamIds: [],
-      }),
-    ]);
-    await waitFor(async () => (await db.query('SELECT 1 FROM recipient WHERE user_id = $1', [agent.userId])).length === 1);
-    const contactId = newId();
-    await svc.publish('crm.events', [
-      testEvent(CrmContactEvent.contactAssigned, orgId, {
-        contactId,
-        fromAgentId: null,
-        toAgentId: agent.userId!,
-        pondId: null,
-        ruleId: null,
-        strategy: 'round_robin',
-        reason: 'rule',
-        respondBy: null,
-      }),
-    ]);
-    let found: { notificationId: string; delivery: NotificationDeliveryView } | null = null;
-    await waitFor(async () => {
-      const [item] = (await svc.rpc.call(NotificationsSubjects.history, {}, agent)).items;
-      const delivery = item?.deliveries.find((d) => d.channel === 'email');
-      if (delivery && delivery.status !== 'queued') found = { notificationId: item.id, delivery };
-      return found !== null;
-    });
-    return { email, ...found! };
-  }
+  const leadEmail = (orgId: string) => assignLeadAndWaitForEmail(svc, db, orgId);
 
   const admin = (orgId: string) => actorFor({ orgId, role: 'admin', permissions: ['notifications:manage:org'] });
 

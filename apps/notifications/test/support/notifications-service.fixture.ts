@@ -37,12 +37,15 @@ export interface AssignedLeadEmail {
 }
 
 /**
- * Publishes `identity.user.created` for a new agent of a new organization and waits for its
+ * Publishes `identity.user.created` for a new agent of `orgId` (default a new organization) and waits for its
  * `recipient` row, then `crm.contact.assigned` of a new contact to them, and waits until the
  * `lead_assigned` notification's email delivery has left `queued` (sent, delivered or failed).
  */
-export async function assignLeadAndWaitForEmail(svc: TestService, db: NotificationsDatabase): Promise<AssignedLeadEmail> {
-  const orgId = newId();
+export async function assignLeadAndWaitForEmail(
+  svc: TestService,
+  db: NotificationsDatabase,
+  orgId: string = newId(),
+): Promise<AssignedLeadEmail> {
   const agent = actorFor({ orgId, role: 'agent', permissions: ['notifications:read:own'] });
   const email = `agent-${agent.userId!.slice(-12)}@example.test`;
   await svc.publish('identity.events', [

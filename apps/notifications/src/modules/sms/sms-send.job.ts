@@ -79,8 +79,18 @@ export class SmsSendJob implements OnApplicationBootstrap {
     const row = await db
       .selectFrom('delivery as d')
       .innerJoin('notification as n', 'n.id', 'd.notification_id')
-      .select(['d.id', 'd.org_id', 'd.status', 'd.to_address', 'n.recipient_user_id', 'n.title', 'n.body', 'n.link'])
-      .select(['n.recipient_contact_id', 'n.type']) // contacts slice
+      .select([
+        'd.id',
+        'd.org_id',
+        'd.status',
+        'd.to_address',
+        'n.recipient_user_id',
+        'n.recipient_contact_id',
+        'n.type',
+        'n.title',
+        'n.body',
+        'n.link',
+      ])
       .where('d.id', '=', deliveryId)
       .where('d.channel', '=', 'sms')
       .executeTakeFirst();
