@@ -1,6 +1,4 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@keyhouse/util';
-import { startNotifications } from '../../../../notifications/src/main';
 import { notificationsDatabase, type NotificationsDatabase } from '../../../../notifications/test/support/notifications-service.fixture';
 import { createContact, eventually, waitForUsersInCrm, type ProblemJson } from '../../support/crm.fixture';
 import { createUser, registerOrganization, type Session } from '../../support/identity.fixture';
@@ -30,7 +28,6 @@ interface ActivityJson {
  */
 describe('contact email activity through the gateway', () => {
   let stack: TestStack;
-  let notifications: NestFastifyApplication;
   let owner: Session;
   let agent: Session;
   let colleague: Session;
@@ -40,8 +37,7 @@ describe('contact email activity through the gateway', () => {
   let deliveryId: string;
 
   beforeAll(async () => {
-    stack = await startStack({}, { services: ['crm'] });
-    notifications = await startNotifications(stack.env);
+    stack = await startStack({}, { services: ['crm', 'notifications'] });
     owner = await registerOrganization(stack.http, 'Emailing Realty');
     agent = await createUser(stack.http, owner, 'agent');
     colleague = await createUser(stack.http, owner, 'agent');
@@ -75,7 +71,6 @@ describe('contact email activity through the gateway', () => {
 
   afterAll(async () => {
     await db?.end();
-    await notifications?.close();
     await stack?.stop();
   });
 

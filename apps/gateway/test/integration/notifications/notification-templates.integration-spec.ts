@@ -1,5 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startNotifications } from '../../../../notifications/src/main';
 import type { ProblemJson } from '../../support/crm.fixture';
 import { createUser, registerOrganization, type Session } from '../../support/identity.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
@@ -24,15 +22,13 @@ const TEMPLATE_ID = 'd-00112233445566778899aabbccddeeff';
  */
 describe('notification templates through the gateway', () => {
   let stack: TestStack;
-  let notifications: NestFastifyApplication;
   let owner: Session;
   let admin: Session;
   let agent: Session;
   let stranger: Session;
 
   beforeAll(async () => {
-    stack = await startStack({});
-    notifications = await startNotifications(stack.env);
+    stack = await startStack({}, { services: ['notifications'] });
     owner = await registerOrganization(stack.http, 'Template Realty');
     admin = await createUser(stack.http, owner, 'admin');
     agent = await createUser(stack.http, owner, 'agent');
@@ -40,7 +36,6 @@ describe('notification templates through the gateway', () => {
   });
 
   afterAll(async () => {
-    await notifications?.close();
     await stack?.stop();
   });
 

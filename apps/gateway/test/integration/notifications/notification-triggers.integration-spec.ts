@@ -1,5 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startNotifications } from '../../../../notifications/src/main';
 import type { ProblemJson } from '../../support/crm.fixture';
 import { createUser, registerOrganization, type Session } from '../../support/identity.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
@@ -25,15 +23,13 @@ interface TriggerJson {
  */
 describe('notification triggers through the gateway', () => {
   let stack: TestStack;
-  let notifications: NestFastifyApplication;
   let owner: Session;
   let admin: Session;
   let agent: Session;
   let stranger: Session;
 
   beforeAll(async () => {
-    stack = await startStack({});
-    notifications = await startNotifications(stack.env);
+    stack = await startStack({}, { services: ['notifications'] });
     owner = await registerOrganization(stack.http, 'Switching Realty');
     admin = await createUser(stack.http, owner, 'admin');
     agent = await createUser(stack.http, owner, 'agent');
@@ -41,7 +37,6 @@ describe('notification triggers through the gateway', () => {
   });
 
   afterAll(async () => {
-    await notifications?.close();
     await stack?.stop();
   });
 

@@ -1,6 +1,4 @@
 import { notificationsDatabase, type NotificationsDatabase } from '../../../../notifications/test/support/notifications-service.fixture';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startNotifications } from '../../../../notifications/src/main';
 import { sendgridEvent, signSendgridBatch } from '../../../../notifications/test/support/sendgrid-signing.fixture';
 import { createContact, eventually, waitForUsersInCrm, type ProblemJson } from '../../support/crm.fixture';
 import { createUser, registerOrganization, type Session } from '../../support/identity.fixture';
@@ -33,7 +31,6 @@ interface PageJson<T> {
  */
 describe('notifications through the gateway', () => {
   let stack: TestStack;
-  let notifications: NestFastifyApplication;
   let owner: Session;
   let agent: Session;
   let colleague: Session;
@@ -41,8 +38,7 @@ describe('notifications through the gateway', () => {
   let db: NotificationsDatabase;
 
   beforeAll(async () => {
-    stack = await startStack({}, { services: ['crm'] });
-    notifications = await startNotifications(stack.env);
+    stack = await startStack({}, { services: ['crm', 'notifications'] });
     owner = await registerOrganization(stack.http, 'Notified Realty');
     agent = await createUser(stack.http, owner, 'agent');
     colleague = await createUser(stack.http, owner, 'agent');
@@ -53,7 +49,6 @@ describe('notifications through the gateway', () => {
 
   afterAll(async () => {
     await db?.end();
-    await notifications?.close();
     await stack?.stop();
   });
 

@@ -1,5 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startNotifications } from '../../../../notifications/src/main';
 import { eventually, type ProblemJson } from '../../support/crm.fixture';
 import { createUser, registerOrganization, type Session } from '../../support/identity.fixture';
 import { startStack, type TestStack } from '../../support/stack.fixture';
@@ -46,15 +44,13 @@ const channelOf = (view: { types: TypeJson[] }, type: string, channel: string) =
  */
 describe('notification preferences, settings and devices through the gateway', () => {
   let stack: TestStack;
-  let notifications: NestFastifyApplication;
   let owner: Session;
   let agent: Session;
   let colleague: Session;
   let stranger: Session;
 
   beforeAll(async () => {
-    stack = await startStack({});
-    notifications = await startNotifications(stack.env);
+    stack = await startStack({}, { services: ['notifications'] });
     owner = await registerOrganization(stack.http, 'Preferring Realty');
     agent = await createUser(stack.http, owner, 'agent');
     colleague = await createUser(stack.http, owner, 'agent');
@@ -62,7 +58,6 @@ describe('notification preferences, settings and devices through the gateway', (
   });
 
   afterAll(async () => {
-    await notifications?.close();
     await stack?.stop();
   });
 
